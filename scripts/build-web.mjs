@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Builds the office web app with Vite. With --if-stale it does nothing when the build is newer than every source,
+// so `npm start` on a fresh checkout builds once and a warm start costs nothing.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = path.join(root, 'dist', 'web', 'office', 'index.html');
+const sources = ['web', 'src/core', 'src/contracts', 'vite.config.ts', 'package-lock.json'];
+
+const newest = (p) => {
+  const full = path.join(root, p);
+  if (!fs.existsSync(full)) return 0;
+  const stat = fs.statSync(full);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...fs.readdirSync(full).map((name) => newest(path.join(p, name))));
+};
+
+if (
+  process.argv.includes('--if-stale') &&
+  fs.existsSync(out) &&
+  fs.statSync(out).mtimeMs >= Math.max(...sources.map(newest))
+) {
+  process.exit(0);
+}
+process.stdout.write('Building the web app…\n');
+const { build } = await import('vite');
+await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+process.stdout.write('Web app built.\n');

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { and, desc, eq } from 'drizzle-orm';
+import { canonicalJson } from '../core/canonical-json';
+import type { Actor } from '../core/principal';
+import type { Tx } from '../db/client';
+import { auditEvents } from '../db/schema';
+import type { Clock, Ids } from './ports';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export type AuditInput = {
+  organizationId: string;
+  aggregateType: string;
+  aggregateId: string;
+  action: string;
+  actor: Actor;
+  /** Changed fields as { field: { before, after } }, or the created record's fields. */
+  changes: Record<string, unknown>;
+  reason?: string | null;
+};
+
+export type AuditHashInput = {
+  id: string;
+  organizationId: string;
+  aggregateType: string;
+  aggregateId: string;
+  seq: number;
+  action: string;
+  actorType: Actor['type'];
+  actorId: string | null;
+  at: string;
+  changes: string;
+  reason: string | null;
+};
+
+export const auditHash = (prevHash: string, e: AuditHashInput): string =>
+  createHash('sha256').update(prevHash).update(canonicalJson(e)).digest('hex');
+
+/**
+ * Appends one event to its aggregate's chain, in the caller's transaction. Callers hold the aggregate's
+ * row lock (guarded update) so seq cannot race; if two writers do race, the unique (aggregate, seq) key
+ * refuses the second and its transaction rolls back.
+ */
+export const appendAudit = async (
+  tx: Tx,
+  deps: { clock: Clock; ids: Ids },
+  input: AuditInput,
+): Promise<void> => {
+  const [last] = await tx.db
+    .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.organizationId, input.organizationId),
+        eq(auditEvents.aggregateType, input.aggregateType),
+        eq(auditEvents.aggregateId, input.aggregateId),
+      ),
+    )
+    .orderBy(desc(auditEvents.seq))
+    .limit(1);
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const at = deps.clock.now();
+  const event: AuditHashInput = {
+    id: deps.ids.uuid(),
+    organizationId: input.organizationId,
+    aggregateType: input.aggregateType,
+    aggregateId: input.aggregateId,
+    seq: (last?.seq ?? 0) + 1,
+    action: input.action,
+    actorType: input.actor.type,
+    actorId: input.actor.id,
+    at: at.toISOString(),
+    changes: canonicalJson(input.changes),
+    reason: input.reason ?? null,
+  };
+  await tx.db.insert(auditEvents).values({ ...event, at, prevHash, hash: auditHash(prevHash, event) });
+};

@@ -1,0 +1,141 @@
+import { eq } from 'drizzle-orm';
+import { AppError } from '../core/errors';
+import { STARTER_JOB_TYPES } from '../core/job-type-templates';
+import { SYSTEM_ACTOR } from '../core/principal';
+import type { Tx } from '../db/client';
+import { jobTypes, organizations, taxCodes } from '../db/schema';
+import { appendAudit } from './audit';
+import type { Deps } from './ports';
+
+export type NewOrganization = {
+  slug: string;
+  name: string;
+  legalName: string;
+  country: string;
+  currency: string;
+  timeZone: string;
+  taxScheme: 'vat' | 'us_sales_tax';
+  vatId?: string | null;
+  peppolEndpoint?: string | null;
+  paymentTermsDays?: number;
+};
+
+type StarterTaxCode = {
+  code: string;
+  name: string;
+  category: string | null;
+  rate: string;
+  exemptionReasonCode?: string;
+  exemptionReason?: string;
+  jurisdiction?: string;
+};
+
+/** Tax codes offered to a new VAT organization: the EN 16931 categories a field-service firm meets. */
+const VAT_STARTER: StarterTaxCode[] = [
+  { code: 'S-STD', name: 'Standard rate', category: 'S', rate: '23' },
+  { code: 'S-RED', name: 'Reduced rate', category: 'S', rate: '13.5' },
+  { code: 'Z', name: 'Zero rated', category: 'Z', rate: '0' },
+  {
+    code: 'E',
+    name: 'Exempt',
+    category: 'E',
+    rate: '0',
+    exemptionReasonCode: 'VATEX-EU-132',
+    exemptionReason: 'Exempt based on article 132 of Council Directive 2006/112/EC',
+  },
+  {
+    code: 'AE',
+    name: 'Reverse charge',
+    category: 'AE',
+    rate: '0',
+    exemptionReasonCode: 'VATEX-EU-AE',
+    exemptionReason: 'Reverse charge',
+  },
+];
+
+const US_STARTER: StarterTaxCode[] = [
+  { code: 'TAXABLE', name: 'Sales tax', category: null, rate: '0', jurisdiction: 'default' },
+  { code: 'NONTAX', name: 'Not taxable', category: null, rate: '0', jurisdiction: 'default' },
+];
+
+/** Creates an organization with starter tax codes and job types, in the caller's transaction. */
+export const insertOrganization = async (
+  tx: Tx,
+  deps: Pick<Deps, 'clock' | 'ids'>,
+  input: NewOrganization,
+) => {
+  const existing = await tx.db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.slug, input.slug));
+  if (existing.length > 0) {
+    throw new AppError('conflict', 'An organization with this slug exists', {
+      fields: [{ field: 'slug', message: 'already in use' }],
+    });
+  }
+  const now = deps.clock.now();
+  const [org] = await tx.db
+    .insert(organizations)
+    .values({
+      id: deps.ids.uuid(),
+      slug: input.slug,
+      name: input.name,
+      legalName: input.legalName,
+      country: input.country,
+      currency: input.currency,
+      timeZone: input.timeZone,
+      taxScheme: input.taxScheme,
+      vatId: input.vatId ?? null,
+      peppolEndpoint: input.peppolEndpoint ?? null,
+      paymentTermsDays: input.paymentTermsDays ?? 30,
+      createdAt: now,
+    })
+    .returning();
+  if (!org) throw new Error('organization insert returned nothing');
+  const starterTax = input.taxScheme === 'vat' ? VAT_STARTER : US_STARTER;
+  const taxRows = await tx.db
+    .insert(taxCodes)
+    .values(
+      starterTax.map((t) => ({
+        organizationId: org.id,
+        id: deps.ids.uuid(),
+        code: t.code,
+        name: t.name,
+        category: t.category,
+        rate: t.rate,
+        exemptionReasonCode: t.exemptionReasonCode ?? null,
+        exemptionReason: t.exemptionReason ?? null,
+        jurisdiction: t.jurisdiction ?? null,
+        createdAt: now,
+      })),
+    )
+    .returning();
+  const typeRows = await tx.db
+    .insert(jobTypes)
+    .values(
+      STARTER_JOB_TYPES.map((t) => ({
+        organizationId: org.id,
+        id: deps.ids.uuid(),
+        code: t.code,
+        name: t.name,
+        trade: t.trade,
+        defaultDurationMinutes: t.defaultDurationMinutes,
+        billingMode: t.billingMode,
+        closeoutRequirements: t.closeoutRequirements,
+        approvalRules: t.approvalRules,
+        cancellationFee: t.cancellationFee,
+        noShowFee: t.noShowFee,
+        createdAt: now,
+      })),
+    )
+    .returning();
+  await appendAudit(tx, deps, {
+    organizationId: org.id,
+    aggregateType: 'organization',
+    aggregateId: org.id,
+    action: 'organization.created',
+    actor: SYSTEM_ACTOR,
+    changes: { slug: input.slug, name: input.name, currency: input.currency, timeZone: input.timeZone },
+  });
+  return { org, taxCodes: taxRows, jobTypes: typeRows };
+};

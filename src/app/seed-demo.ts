@@ -1,0 +1,247 @@
+import { eq } from 'drizzle-orm';
+import type { Role } from '../core/roles';
+import { addDays, businessDate, mondayOf, zonedToInstant } from '../core/time';
+import { catalogItems, customers, jobAssignments, jobs, organizations, sites } from '../db/schema';
+import type { PostalAddress } from '../db/schema/operations';
+import { appendAudit } from './audit';
+import { insertOrganization } from './organizations';
+import type { Deps } from './ports';
+import { nextNumber } from './sequences';
+import { insertUser } from './users';
+
+export const DEMO_SLUG = 'demo';
+export const DEMO_PASSWORD = 'closeout-demo-2026';
+
+export const DEMO_USERS: {
+  email: string;
+  name: string;
+  roles: Role[];
+  laborRole?: string;
+  hourlyRate?: string;
+}[] = [
+  { email: 'owner@demo.closeout.test', name: 'Orla Byrne', roles: ['owner'] },
+  { email: 'dispatch@demo.closeout.test', name: 'Declan Walsh', roles: ['dispatcher'] },
+  {
+    email: 'ana@demo.closeout.test',
+    name: 'Ana Kowalska',
+    roles: ['technician'],
+    laborRole: 'Senior HVAC technician',
+    hourlyRate: '85.00',
+  },
+  {
+    email: 'ben@demo.closeout.test',
+    name: 'Ben Okafor',
+    roles: ['technician'],
+    laborRole: 'Plumber',
+    hourlyRate: '70.00',
+  },
+  { email: 'approver@demo.closeout.test', name: 'Aoife Kelly', roles: ['approver'] },
+  { email: 'billing@demo.closeout.test', name: 'Brian Murphy', roles: ['billing'] },
+];
+
+const address = (line1: string, city: string, postalCode: string): PostalAddress => ({
+  line1,
+  city,
+  postalCode,
+  country: 'IE',
+});
+
+const DEMO_CUSTOMERS = [
+  {
+    name: 'Harbour View Apartments',
+    email: 'accounts@harbourview.example',
+    taxId: 'IE6388047V',
+    site: 'Block A plant room',
+  },
+  { name: 'Liffey Dental Clinic', email: 'practice@liffeydental.example', taxId: null, site: 'Clinic' },
+  { name: 'Mary Doyle', email: 'mary.doyle@example.com', taxId: null, site: 'Home' },
+  {
+    name: 'Greenfield Primary School',
+    email: 'office@greenfield.example',
+    taxId: null,
+    site: 'Main building',
+  },
+  {
+    name: 'Quayside Coffee Ltd',
+    email: 'finance@quayside.example',
+    taxId: 'IE3668997OH',
+    site: 'Quay Street shop',
+  },
+  { name: 'Tom & Sinead Farrell', email: 'farrells@example.com', taxId: null, site: 'Home' },
+];
+
+const SLOTS = ['08:00', '10:30', '13:30', '15:30'] as const;
+
+/**
+ * Seeds the demo organization once: an owner, dispatcher, two technicians, an approver and a billing
+ * user, customers with sites, a price book, tax codes, job types and jobs across the current week.
+ * Returns false when it already exists.
+ */
+export const seedDemo = async (deps: Deps): Promise<boolean> => {
+  const existing = await deps.database.db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.slug, DEMO_SLUG));
+  if (existing.length > 0) return false;
+
+  await deps.database.transaction(async (tx) => {
+    const now = deps.clock.now();
+    const { org, taxCodes, jobTypes } = await insertOrganization(tx, deps, {
+      slug: DEMO_SLUG,
+      name: 'Brightwater Heating & Plumbing',
+      legalName: 'Brightwater Heating & Plumbing Ltd',
+      country: 'IE',
+      currency: 'EUR',
+      timeZone: 'Europe/Dublin',
+      taxScheme: 'vat',
+      vatId: 'IE9700053D',
+      peppolEndpoint: '0088:5391234567890',
+      paymentTermsDays: 14,
+    });
+    const people = [];
+    for (const u of DEMO_USERS)
+      people.push(await insertUser(tx, deps, org.id, { ...u, password: DEMO_PASSWORD }));
+    const technicians = people.filter((p) => p.roles.includes('technician'));
+    const billingOwner = people.find((p) => p.roles.includes('billing'));
+
+    const std = taxCodes.find((t) => t.code === 'S-STD');
+    const reduced = taxCodes.find((t) => t.code === 'S-RED');
+    if (!std || !reduced) throw new Error('starter tax codes missing');
+    const item = (
+      sku: string,
+      name: string,
+      kind: 'labor' | 'part' | 'fee',
+      unitCode: string,
+      unitPrice: string,
+    ) => ({
+      organizationId: org.id,
+      id: deps.ids.uuid(),
+      sku,
+      name,
+      kind,
+      unitCode,
+      unitPrice,
+      taxCodeId: kind === 'labor' ? reduced.id : std.id,
+      glAccount: kind === 'labor' ? '4000' : kind === 'part' ? '4100' : '4200',
+      createdAt: now,
+    });
+    await tx.db
+      .insert(catalogItems)
+      .values([
+        item('LAB-TECH', 'Technician labour', 'labor', 'HUR', '85.00'),
+        item('LAB-PLUMB', 'Plumber labour', 'labor', 'HUR', '70.00'),
+        item('LAB-OT', 'Overtime labour', 'labor', 'HUR', '127.50'),
+        item('PRT-FILTER-16', 'Air filter 16x25x1', 'part', 'C62', '14.90'),
+        item('PRT-CAP-45', 'Run capacitor 45/5 µF', 'part', 'C62', '38.50'),
+        item('PRT-VALVE-15', 'Isolation valve 15 mm', 'part', 'C62', '12.75'),
+        item('PRT-PIPE-15', 'Copper pipe 15 mm', 'part', 'MTR', '6.40'),
+        item('FEE-TRIP', 'Trip charge', 'fee', 'C62', '45.00'),
+        item('FEE-DISPOSAL', 'Disposal fee', 'fee', 'C62', '25.00'),
+      ]);
+
+    const customerRows = [];
+    for (const [i, c] of DEMO_CUSTOMERS.entries()) {
+      const addr = address(
+        `${10 + i * 7} ${['Quay', 'Main', 'Church', 'Mill', 'Bridge', 'Park'][i]} Street`,
+        'Dublin',
+        `D0${i + 1} X${i}Y${i}`,
+      );
+      const [customer] = await tx.db
+        .insert(customers)
+        .values({
+          organizationId: org.id,
+          id: deps.ids.uuid(),
+          name: c.name,
+          normalizedName: c.name
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, ' ')
+            .trim(),
+          email: c.email,
+          billingAddress: addr,
+          taxId: c.taxId,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      const [site] = await tx.db
+        .insert(sites)
+        .values({
+          organizationId: org.id,
+          id: deps.ids.uuid(),
+          customerId: customer?.id ?? '',
+          name: c.site,
+          address: addr,
+          createdAt: now,
+        })
+        .returning();
+      if (!customer || !site) throw new Error('demo customer insert returned nothing');
+      customerRows.push({ customer, site });
+    }
+
+    const today = businessDate(now, org.timeZone);
+    const monday = mondayOf(today);
+    let n = 0;
+    for (let day = 0; day < 5; day++) {
+      const date = addDays(monday, day);
+      for (const [t, tech] of technicians.entries()) {
+        for (const [s, slot] of SLOTS.entries()) {
+          if ((day + s + t) % 3 === 2) continue; // leave gaps so the board looks like a real week
+          const jobType = jobTypes[(day + s + t) % jobTypes.length];
+          const { customer, site } = customerRows[n % customerRows.length] ?? {};
+          if (!jobType || !customer || !site) continue;
+          n++;
+          const start = zonedToInstant(date, slot, org.timeZone);
+          const end = new Date(start.getTime() + Math.min(jobType.defaultDurationMinutes, 120) * 60_000);
+          const past = end < now;
+          const running = start <= now && !past;
+          const status = past
+            ? 'completed'
+            : running
+              ? 'in_progress'
+              : date === today
+                ? 'dispatched'
+                : 'scheduled';
+          const id = deps.ids.uuid();
+          const number = await nextNumber(tx, org.id, 'job', 1001);
+          await tx.db.insert(jobs).values({
+            organizationId: org.id,
+            id,
+            number,
+            customerId: customer.id,
+            siteId: site.id,
+            jobTypeId: jobType.id,
+            scope: `${jobType.name} at ${customer.name}`,
+            windowStart: start,
+            windowEnd: end,
+            status,
+            // Completed jobs wait for their closeout: the exception queue shows them until it arrives.
+            billingStatus: past ? 'needs_info' : 'not_ready',
+            billingOwnerId: billingOwner?.id ?? null,
+            depositRequired: jobType.code === 'HVAC-INSTALL',
+            depositAmount: jobType.code === 'HVAC-INSTALL' ? '500.00' : null,
+            discountPercent: n % 5 === 0 ? '5' : null,
+            taxCodeId: reduced.id,
+            scheduledAt: now,
+            startedAt: past || running ? start : null,
+            completedAt: past ? end : null,
+            createdAt: now,
+            updatedAt: now,
+          });
+          await tx.db
+            .insert(jobAssignments)
+            .values({ organizationId: org.id, jobId: id, userId: tech.id, assignedAt: now });
+          await appendAudit(tx, deps, {
+            organizationId: org.id,
+            aggregateType: 'job',
+            aggregateId: id,
+            action: 'job.created',
+            actor: { type: 'system', id: null },
+            changes: { number: `J-${number}`, status, windowStart: start.toISOString(), crew: [tech.id] },
+            reason: 'demo seed',
+          });
+        }
+      }
+    }
+  });
+  return true;
+};

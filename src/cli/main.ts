@@ -1,0 +1,167 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { createApiKeyForSlug } from '../app/auth/api-keys';
+import { DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, seedDemo } from '../app/seed-demo';
+import { systemClock, systemIds } from '../app/system';
+import { type Config, ConfigError, loadConfig } from '../config';
+import { AppError } from '../core/errors';
+import { isRole, ROLES, type Role } from '../core/roles';
+import { DataDirLockedError } from '../db/data-dir-lock';
+import { openConfiguredDatabase, startRuntime } from './runtime';
+
+const parseRole = (value: string): Role => {
+  if (!isRole(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
+  return value;
+};
+
+const where = (config: Config) =>
+  config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL (PGlite) in ${config.dataDir}`;
+
+const serve = async (mode: 'all' | 'api' | 'worker') => {
+  const config = loadConfig();
+  const runtime = await startRuntime(config, mode);
+  const lines = [
+    '',
+    `Closeout is running (${mode === 'all' ? 'API, web app and workers' : mode === 'api' ? 'API and web app' : 'workers'}) on ${where(config)}.`,
+  ];
+  if (runtime.url) {
+    lines.push(
+      `  Web app:   ${runtime.url}/`,
+      `  API docs:  ${runtime.url}/api/docs`,
+      `  Ready:     ${runtime.url}/readyz`,
+    );
+  }
+  if (config.seedDemo) {
+    lines.push(
+      '',
+      `Demo organization "${DEMO_SLUG}"${runtime.seeded ? ' (just created)' : ''}. Sign in with password ${DEMO_PASSWORD} as:`,
+      ...DEMO_USERS.map((u) => `  ${u.email.padEnd(30)} ${u.roles.join(', ')}`),
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+  const shutdown = (signal: string) => {
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+};
+
+/** Runs fn on the migrated database, then closes it (and releases the data-dir lock). */
+const withDatabase = async <T>(
+  fn: (opened: Awaited<ReturnType<typeof openConfiguredDatabase>>, config: Config) => Promise<T>,
+) => {
+  const config = loadConfig();
+  const opened = await openConfiguredDatabase(config);
+  try {
+    return await fn(opened, config);
+  } finally {
+    await opened.database.close();
+    opened.release();
+  }
+};
+
+const noQueue = {
+  enqueue: async () => {
+    throw new Error('this command does not enqueue background work');
+  },
+};
+
+const program = new Command()
+  .name('closeout')
+  .description('Closeout: dispatch-to-invoice for field-service businesses')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('API, web app and workers in one process (the default for npm start)')
+  .action(() => serve('all'));
+
+program
+  .command('serve')
+  .description('API and web app; with --no-worker the queue handlers run elsewhere (closeout worker)')
+  .option('--no-worker', 'do not run background workers in this process')
+  .action((opts: { worker: boolean }) => serve(opts.worker ? 'all' : 'api'));
+
+program
+  .command('worker')
+  .description('background workers only (PDFs, e-invoices, accounting pushes, e-mail, webhooks)')
+  .action(() => serve('worker'));
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(() =>
+    withDatabase(async (_opened, config) => {
+      process.stdout.write(`Migrations applied on ${where(config)}.\n`);
+    }),
+  );
+
+program
+  .command('seed')
+  .description('seed data')
+  .option('--demo', 'the demo organization with users, customers, price book and a week of jobs')
+  .action((opts: { demo?: boolean }) =>
+    withDatabase(async ({ database }, config) => {
+      if (!opts.demo) throw new InvalidArgumentError('say what to seed: --demo');
+      const created = await seedDemo({
+        database,
+        clock: systemClock,
+        ids: systemIds,
+        queue: noQueue,
+        sessionTtlHours: config.sessionTtlHours,
+      });
+      process.stdout.write(
+        created
+          ? `Seeded the demo organization "${DEMO_SLUG}".\n`
+          : `The demo organization "${DEMO_SLUG}" already exists.\n`,
+      );
+    }),
+  );
+
+const keys = program.command('keys').description('API keys for scripts and integrations');
+keys
+  .command('create')
+  .description('create an API key for one organization and role; prints it once')
+  .requiredOption('--org <slug>', 'organization slug (the demo is "demo")')
+  .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, parseRole)
+  .requiredOption('--name <label>', 'what the key is for')
+  .action((opts: { org: string; role: Role; name: string }) =>
+    withDatabase(async ({ database }, config) => {
+      const { key, apiKey } = await createApiKeyForSlug(
+        {
+          database,
+          clock: systemClock,
+          ids: systemIds,
+          queue: noQueue,
+          sessionTtlHours: config.sessionTtlHours,
+        },
+        { slug: opts.org, role: opts.role, name: opts.name },
+      );
+      process.stdout.write(
+        `API key "${apiKey.name}" (${apiKey.role}, id ${apiKey.id}). Shown once; store it now:\n${key}\n`,
+      );
+    }),
+  );
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (
+    err instanceof ConfigError ||
+    err instanceof DataDirLockedError ||
+    err instanceof InvalidArgumentError
+  ) {
+    process.stderr.write(`closeout: ${err.message}\n`);
+  } else if (err instanceof AppError) {
+    process.stderr.write(
+      `closeout: ${err.message}${err.fields.length ? ` (${err.fields.map((f) => f.field).join(', ')})` : ''}\n`,
+    );
+  } else {
+    console.error(err);
+  }
+  process.exit(1);
+});

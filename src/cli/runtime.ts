@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type PgBoss from 'pg-boss';
+import { pino } from 'pino';
+import { createQueueRuntime } from '../adapters/queue/pg-boss';
+import type { Deps } from '../app/ports';
+import { seedDemo } from '../app/seed-demo';
+import { systemClock, systemIds } from '../app/system';
+import type { Config } from '../config';
+import { type Database, openDatabase } from '../db/client';
+import { lockDataDir } from '../db/data-dir-lock';
+import { buildServer } from '../http/server';
+import { startWorkers } from '../worker/handlers';
+
+export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const webRoot = path.join(projectRoot, 'dist', 'web', 'office');
+
+export type Runtime = {
+  database: Database;
+  deps: Deps;
+  boss: PgBoss;
+  server: FastifyInstance | undefined;
+  url: string | undefined;
+  seeded: boolean;
+  stop(): Promise<void>;
+};
+
+/** Opens the database (taking the data-dir lock on PGlite) and applies migrations. */
+export const openConfiguredDatabase = async (config: Config) => {
+  const lock = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
+  try {
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      pgliteDir: path.join(config.dataDir, 'pglite'),
+      poolSize: config.databasePoolSize,
+    });
+    await database.migrate();
+    return { database, release: () => lock?.release() };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+};
+
+/**
+ * One process: API and/or workers on one database. `api` serves HTTP only, `worker` runs queue
+ * handlers only, `all` (npm start) does both.
+ */
+export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker'): Promise<Runtime> => {
+  const { database, release } = await openConfiguredDatabase(config);
+  const runWorkers = mode !== 'api';
+  const { boss, queue } = createQueueRuntime(database, { schedule: runWorkers });
+  let workersRunning = false;
+  const deps: Deps = {
+    database,
+    clock: systemClock,
+    ids: systemIds,
+    queue,
+    sessionTtlHours: config.sessionTtlHours,
+  };
+  let server: FastifyInstance | undefined;
+  try {
+    const seeded = config.seedDemo ? await seedDemo(deps) : false;
+    boss.on('error', (err) => server?.log.error({ err }, 'queue error'));
+    await boss.start();
+    if (mode !== 'worker') {
+      server = await buildServer({
+        deps,
+        workers: { mode: runWorkers ? 'in_process' : 'external', running: () => workersRunning },
+        cookieSecure: config.cookieSecure,
+        bodyLimitBytes: config.bodyLimitBytes,
+        logLevel: config.logLevel,
+        webRoot,
+      });
+    }
+    const log = server?.log ?? pino({ level: config.logLevel });
+    if (runWorkers) {
+      await startWorkers(boss, deps, log);
+      workersRunning = true;
+    }
+    let url: string | undefined;
+    if (server) {
+      await server.listen({ port: config.port, host: config.host });
+      const address = server.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = config.publicUrl ?? `http://localhost:${port}`;
+    }
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        workersRunning = false;
+        await server?.close();
+        await boss.stop({ graceful: true, timeout: 10_000, wait: true });
+        await database.close();
+        release();
+      })();
+      return stopping;
+    };
+    return { database, deps, boss, server, url, seeded, stop };
+  } catch (err) {
+    await server?.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    release();
+    throw err;
+  }
+};

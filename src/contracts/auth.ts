@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { ROLES } from '../core/roles';
+import { Instant } from './common';
+
+export const Role = z.enum(ROLES);
+
+export const LoginBody = z.strictObject({
+  email: z.email().max(254),
+  password: z.string().min(1).max(256),
+});
+
+export const Organization = z
+  .object({
+    id: z.uuid(),
+    slug: z.string(),
+    name: z.string(),
+    legalName: z.string(),
+    country: z.string(),
+    currency: z.string(),
+    timeZone: z.string(),
+    taxScheme: z.enum(['vat', 'us_sales_tax']),
+    vatId: z.string().nullable(),
+    paymentTermsDays: z.number().int(),
+  })
+  .meta({ id: 'Organization' });
+
+export const User = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    roles: z.array(Role),
+    laborRole: z.string().nullable(),
+    hourlyRate: z.string().nullable(),
+    active: z.boolean(),
+    createdAt: Instant,
+  })
+  .meta({ id: 'User' });
+
+export const Me = z
+  .object({
+    principal: z.enum(['user', 'api_key']),
+    user: User.nullable(),
+    organization: Organization,
+    roles: z.array(Role),
+    permissions: z.array(z.string()),
+    /** Send back as X-CSRF-Token on every cookie-authenticated write. */
+    csrfToken: z.string().nullable(),
+  })
+  .meta({ id: 'Me' });
+
+export const CreateUserBody = z.strictObject({
+  email: z.email().max(254),
+  name: z.string().trim().min(1).max(200),
+  password: z.string().min(1).max(256),
+  roles: z.array(Role).min(1).max(5),
+  laborRole: z.string().trim().min(1).max(100).optional(),
+  hourlyRate: z
+    .string()
+    .regex(/^\d{1,10}(\.\d{1,4})?$/)
+    .optional(),
+});
+
+export const ApiKey = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    role: Role,
+    prefix: z.string(),
+    createdAt: Instant,
+    lastUsedAt: Instant.nullable(),
+    revokedAt: Instant.nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const CreateApiKeyBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: Role,
+});
+
+export const CreatedApiKey = z.object({
+  apiKey: ApiKey,
+  /** Shown once. Only its hash is stored. */
+  key: z.string(),
+});

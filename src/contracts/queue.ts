@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+/** Every background job: its queue name and payload schema. Workers parse payloads with these before acting. */
+export const queuePayloads = {
+  'maintenance.purge': z.strictObject({ olderThanDays: z.number().int().min(1).max(365) }),
+} as const;
+
+export type QueueName = keyof typeof queuePayloads;
+export type QueueJob = {
+  [K in QueueName]: { name: K; data: z.infer<(typeof queuePayloads)[K]> };
+}[QueueName];
+
+export const QUEUE_NAMES = Object.keys(queuePayloads) as QueueName[];

@@ -1,0 +1,32 @@
+import type { Role } from './roles';
+
+/**
+ * The one permission table (role × action). Every API route names one action from here
+ * (or is explicitly public / open to any signed-in principal); a route that names none is
+ * refused at registration, so nothing reachable escapes this table.
+ */
+export const PERMISSIONS = {
+  'organization.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
+  'organization.manage': ['owner'],
+  'users.read': ['owner', 'dispatcher', 'approver', 'billing'],
+  'users.manage': ['owner'],
+  'api_keys.manage': ['owner'],
+  'customers.read': ['owner', 'dispatcher', 'approver', 'billing'],
+  'price_book.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
+  'jobs.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Action = keyof typeof PERMISSIONS;
+
+/** What a route requires: an action from the table, any signed-in principal, or nobody (public). */
+export type Access = Action | 'authenticated' | 'public';
+
+export const isAction = (value: string): value is Action => Object.hasOwn(PERMISSIONS, value);
+
+export const can = (roles: readonly Role[], action: Action): boolean => {
+  const allowed: readonly Role[] = PERMISSIONS[action];
+  return roles.some((role) => allowed.includes(role));
+};
+
+export const actionsFor = (roles: readonly Role[]): Action[] =>
+  (Object.keys(PERMISSIONS) as Action[]).filter((action) => can(roles, action));

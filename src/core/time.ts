@@ -1,0 +1,67 @@
+/** Time-zone arithmetic with Intl only (pure: no clock is read here). */
+
+const partsIn = (instant: Date, timeZone: string) => {
+  const fmt = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const get = (type: string) => Number(fmt.formatToParts(instant).find((p) => p.type === type)?.value);
+  return {
+    y: get('year'),
+    m: get('month'),
+    d: get('day'),
+    h: get('hour'),
+    min: get('minute'),
+    s: get('second'),
+  };
+};
+
+/** Offset of the zone from UTC at an instant, in milliseconds. */
+export const zoneOffsetMs = (instant: Date, timeZone: string): number => {
+  const p = partsIn(instant, timeZone);
+  const asUtc = Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s);
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+};
+
+/** The instant at which the wall clock in timeZone shows date (YYYY-MM-DD) and time (HH:MM). */
+export const zonedToInstant = (date: string, time: string, timeZone: string): Date => {
+  const [y, m, d] = date.split('-').map(Number);
+  const [hh, mm] = time.split(':').map(Number);
+  const guess = Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1, hh ?? 0, mm ?? 0);
+  const first = guess - zoneOffsetMs(new Date(guess), timeZone);
+  // Re-check at the candidate: across a DST change the offset there may differ from the guess's.
+  return new Date(guess - zoneOffsetMs(new Date(first), timeZone));
+};
+
+/** The business date (YYYY-MM-DD) of an instant in a time zone. */
+export const businessDate = (instant: Date, timeZone: string): string => {
+  const p = partsIn(instant, timeZone);
+  return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
+};
+
+export const addDays = (date: string, days: number): string => {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, (d ?? 1) + days)).toISOString().slice(0, 10);
+};
+
+/** Monday of the ISO week containing date. */
+export const mondayOf = (date: string): string => {
+  const [y, m, d] = date.split('-').map(Number);
+  const weekday = new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1)).getUTCDay(); // 0 = Sunday
+  return addDays(date, -((weekday + 6) % 7));
+};
+
+export const isValidTimeZone = (timeZone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+};

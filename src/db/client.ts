@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+/** A Drizzle handle: the pool, or one transaction. Queries take it as their first argument. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** Plain SQL on the same connection (or transaction) as a Db: for the queue and for hand-written statements. */
+export type RawSql = {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: R[] }>;
+  /** Several statements, no parameters. */
+  exec(text: string): Promise<void>;
+};
+
+export type Tx = { db: Db; raw: RawSql };
+
+export type Database = {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  raw: RawSql;
+  /** Runs fn in one transaction. Inside it use only tx: on PGlite a query on the outer handle deadlocks. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Subscribes to NOTIFY on a channel; resolves to an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Applies pending migrations; safe to call from many processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+
+const MIGRATION_LOCK = 7_317_001; // pg_advisory_lock key: one migrator at a time across processes
+
+const pgliteRaw = (client: PGlite | PGliteTransaction): RawSql => ({
+  async query(text, params) {
+    const res = await client.query(text, params ? [...params] : []);
+    return { rows: res.rows as never[] };
+  },
+  async exec(text) {
+    await client.exec(text);
+  },
+});
+
+/** Embedded PostgreSQL. dataDir undefined means in memory (tests). */
+export const openPglite = async (dataDir?: string): Promise<Database> => {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  await client.waitReady;
+  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    raw: pgliteRaw(client),
+    transaction: (fn) =>
+      client.transaction(async (ptx) =>
+        fn({
+          db: drizzlePglite({ client: ptx as unknown as PGlite, schema }) as unknown as Db,
+          raw: pgliteRaw(ptx),
+        }),
+      ),
+    async listen(channel, onPayload) {
+      const unsub = await client.listen(channel, onPayload);
+      return async () => unsub();
+    },
+    async migrate() {
+      await migratePglite(db as never, { migrationsFolder });
+    },
+    close: () => client.close(),
+  };
+};
+
+const clientRaw = (client: pg.Pool | pg.PoolClient | pg.Client): RawSql => ({
+  async query(text, params) {
+    const res = await client.query(text, params ? [...params] : []);
+    return { rows: res.rows };
+  },
+  async exec(text) {
+    await client.query(text);
+  },
+});
+
+export const openPostgres = async (url: string, poolSize = 10): Promise<Database> => {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'closeout' });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  let listener: pg.Client | undefined;
+  const handlers = new Map<string, Set<(payload: string) => void>>();
+  return {
+    kind: 'postgres',
+    db,
+    raw: clientRaw(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({
+          db: drizzlePg({ client, schema }) as unknown as Db,
+          raw: clientRaw(client),
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onPayload) {
+      if (!listener) {
+        listener = new pg.Client({ connectionString: url, application_name: 'closeout-listen' });
+        await listener.connect();
+        listener.on('notification', (msg) => {
+          for (const h of handlers.get(msg.channel) ?? []) h(msg.payload ?? '');
+        });
+      }
+      const quoted = `"${channel.replaceAll('"', '""')}"`;
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        await listener.query(`LISTEN ${quoted}`);
+      }
+      set.add(onPayload);
+      return async () => {
+        set.delete(onPayload);
+      };
+    },
+    async migrate() {
+      // The migrator runs its own transaction; a session lock on one connection keeps concurrent starters in line.
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+        client.release();
+      }
+    },
+    async close() {
+      await listener?.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+};
+
+type Journal = { entries: { tag: string }[] };
+
+export const expectedMigrations = (): number => {
+  const journal = JSON.parse(
+    fs.readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8'),
+  ) as Journal;
+  return journal.entries.length;
+};
+
+export const appliedMigrations = async (database: Database): Promise<number> => {
+  const { rows } = await database.raw.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
+  );
+  return rows[0]?.n ?? 0;
+};
+
+export const openDatabase = (opts: {
+  databaseUrl?: string | undefined;
+  pgliteDir?: string | undefined;
+  poolSize?: number;
+}) => (opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize) : openPglite(opts.pgliteDir));

@@ -1,0 +1,89 @@
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import type { Db } from '../client';
+import { catalogItems, customers, jobTypes, organizations, sites, taxCodes, users } from '../schema';
+
+export const getOrganization = async (db: Db, organizationId: string) => {
+  const [row] = await db.select().from(organizations).where(eq(organizations.id, organizationId));
+  return row;
+};
+
+export const listUsers = (
+  db: Db,
+  organizationId: string,
+  page: { limit: number; afterId?: string | undefined },
+) =>
+  db
+    .select()
+    .from(users)
+    .where(
+      and(eq(users.organizationId, organizationId), page.afterId ? gt(users.id, page.afterId) : undefined),
+    )
+    .orderBy(asc(users.id))
+    .limit(page.limit + 1);
+
+export const getUser = async (db: Db, organizationId: string, id: string) => {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.organizationId, organizationId), eq(users.id, id)));
+  return row;
+};
+
+export const listCustomers = async (
+  db: Db,
+  organizationId: string,
+  page: { limit: number; afterId?: string | undefined },
+) => {
+  const rows = await db
+    .select()
+    .from(customers)
+    .where(
+      and(
+        eq(customers.organizationId, organizationId),
+        page.afterId ? gt(customers.id, page.afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(customers.id))
+    .limit(page.limit + 1);
+  return withSites(db, organizationId, rows);
+};
+
+export const getCustomer = async (db: Db, organizationId: string, id: string) => {
+  const rows = await db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.organizationId, organizationId), eq(customers.id, id)));
+  const [row] = await withSites(db, organizationId, rows);
+  return row;
+};
+
+const withSites = async (db: Db, organizationId: string, rows: (typeof customers.$inferSelect)[]) => {
+  if (rows.length === 0) return [];
+  const siteRows = await db
+    .select()
+    .from(sites)
+    .where(
+      and(
+        eq(sites.organizationId, organizationId),
+        inArray(
+          sites.customerId,
+          rows.map((r) => r.id),
+        ),
+      ),
+    )
+    .orderBy(asc(sites.id));
+  return rows.map((c) => ({ ...c, sites: siteRows.filter((s) => s.customerId === c.id) }));
+};
+
+export const listTaxCodes = (db: Db, organizationId: string) =>
+  db.select().from(taxCodes).where(eq(taxCodes.organizationId, organizationId)).orderBy(asc(taxCodes.code));
+
+export const listCatalogItems = (db: Db, organizationId: string) =>
+  db
+    .select()
+    .from(catalogItems)
+    .where(eq(catalogItems.organizationId, organizationId))
+    .orderBy(asc(catalogItems.sku));
+
+export const listJobTypes = (db: Db, organizationId: string) =>
+  db.select().from(jobTypes).where(eq(jobTypes.organizationId, organizationId)).orderBy(asc(jobTypes.code));

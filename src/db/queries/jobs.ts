@@ -1,0 +1,75 @@
+import { and, asc, eq, gt, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { customers, jobAssignments, jobs, jobTypes, sites, users } from '../schema';
+
+export type JobFilter = {
+  organizationId: string;
+  /** When set, only jobs this user is assigned to (technicians see nothing else). */
+  visibleTo?: string | undefined;
+  technicianId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  id?: string | undefined;
+  after?: { windowStart: Date; id: string } | undefined;
+  limit: number;
+};
+
+const assignedTo = (organizationId: string, userId: string): SQL =>
+  sql`exists (select 1 from ${jobAssignments} ja where ja.organization_id = ${organizationId}
+        and ja.job_id = ${jobs.id} and ja.user_id = ${userId})`;
+
+export const findJobs = async (db: Db, f: JobFilter) => {
+  const conditions: (SQL | undefined)[] = [
+    eq(jobs.organizationId, f.organizationId),
+    f.id ? eq(jobs.id, f.id) : undefined,
+    f.visibleTo ? assignedTo(f.organizationId, f.visibleTo) : undefined,
+    f.technicianId ? assignedTo(f.organizationId, f.technicianId) : undefined,
+    f.from ? gte(jobs.windowEnd, f.from) : undefined,
+    f.to ? lt(jobs.windowStart, f.to) : undefined,
+    f.after
+      ? or(
+          gt(jobs.windowStart, f.after.windowStart),
+          and(eq(jobs.windowStart, f.after.windowStart), gt(jobs.id, f.after.id)),
+        )
+      : undefined,
+  ];
+  const rows = await db
+    .select({
+      job: jobs,
+      customerName: customers.name,
+      siteName: sites.name,
+      jobTypeName: jobTypes.name,
+    })
+    .from(jobs)
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
+    )
+    .innerJoin(sites, and(eq(sites.organizationId, jobs.organizationId), eq(sites.id, jobs.siteId)))
+    .innerJoin(
+      jobTypes,
+      and(eq(jobTypes.organizationId, jobs.organizationId), eq(jobTypes.id, jobs.jobTypeId)),
+    )
+    .where(and(...conditions))
+    .orderBy(asc(jobs.windowStart), asc(jobs.id))
+    .limit(f.limit + 1);
+  if (rows.length === 0) return [];
+  const crew = await db
+    .select({ jobId: jobAssignments.jobId, userId: users.id, name: users.name })
+    .from(jobAssignments)
+    .innerJoin(users, eq(users.id, jobAssignments.userId))
+    .where(
+      and(
+        eq(jobAssignments.organizationId, f.organizationId),
+        inArray(
+          jobAssignments.jobId,
+          rows.map((r) => r.job.id),
+        ),
+      ),
+    )
+    .orderBy(asc(users.name));
+  return rows.map((r) => ({
+    ...r,
+    crew: crew.filter((c) => c.jobId === r.job.id).map(({ userId, name }) => ({ userId, name })),
+  }));
+};

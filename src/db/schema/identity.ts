@@ -1,0 +1,156 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** The tenant. Every tenant table carries organization_id as the first column of its primary key. */
+export const organizations = pgTable('organizations', {
+  id: uuid('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  legalName: text('legal_name').notNull(),
+  country: text('country').notNull(),
+  currency: text('currency').notNull(),
+  timeZone: text('time_zone').notNull(),
+  taxScheme: text('tax_scheme', { enum: ['vat', 'us_sales_tax'] }).notNull(),
+  vatId: text('vat_id'),
+  peppolEndpoint: text('peppol_endpoint'),
+  paymentTermsDays: integer('payment_terms_days').notNull().default(30),
+  createdAt: instant('created_at').notNull(),
+});
+
+/**
+ * People. Identity tables (users, sessions, api_keys, login_attempts) are looked up before the
+ * organization is known, so in a sharded deployment they stay on the coordinator; everything else
+ * is distributed by organization_id.
+ */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    roles: text('roles').array().notNull(),
+    laborRole: text('labor_role'),
+    hourlyRate: numeric('hourly_rate', { precision: 18, scale: 4 }),
+    active: boolean('active').notNull().default(true),
+    createdAt: instant('created_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
+    index('users_org_idx').on(t.organizationId, t.id),
+  ],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** SHA-256 of the cookie value; the value itself is never stored. */
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: instant('created_at').notNull(),
+    lastSeenAt: instant('last_seen_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    revokedAt: instant('revoked_at'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    /** The public part of the key, shown in lists so a person can tell keys apart. */
+    prefix: text('prefix').notNull().unique(),
+    secretHash: text('secret_hash').notNull(),
+    createdBy: uuid('created_by'),
+    createdAt: instant('created_at').notNull(),
+    lastUsedAt: instant('last_used_at'),
+    revokedAt: instant('revoked_at'),
+  },
+  (t) => [index('api_keys_org_idx').on(t.organizationId, t.id)],
+);
+
+export const loginAttempts = pgTable(
+  'login_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    email: text('email').notNull(),
+    ip: text('ip').notNull(),
+    succeeded: boolean('succeeded').notNull(),
+    at: instant('at').notNull(),
+  },
+  (t) => [index('login_attempts_email_idx').on(t.email, t.at), index('login_attempts_ip_idx').on(t.ip, t.at)],
+);
+
+/** Gapless per-organization counters (job numbers, invoice numbers): taken under a row lock in the caller's transaction. */
+export const orgSequences = pgTable(
+  'org_sequences',
+  {
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    nextValue: integer('next_value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.name] })],
+);
+
+/**
+ * Append-only audit trail, hash-chained per aggregate so unrelated writes never wait on each other:
+ * hash = SHA-256(prev_hash || canonical JSON of the event).
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    id: uuid('id').notNull(),
+    aggregateType: text('aggregate_type').notNull(),
+    aggregateId: uuid('aggregate_id').notNull(),
+    seq: integer('seq').notNull(),
+    action: text('action').notNull(),
+    actorType: text('actor_type', { enum: ['user', 'api_key', 'system'] }).notNull(),
+    actorId: text('actor_id'),
+    at: instant('at').notNull(),
+    changes: text('changes').notNull(),
+    reason: text('reason'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('audit_events_chain_key').on(t.organizationId, t.aggregateType, t.aggregateId, t.seq),
+  ],
+);

@@ -1,0 +1,136 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type AppErrorCode, type FieldProblem } from '../core/errors';
+
+/** Exhaustive: a new AppErrorCode without a status here does not compile. */
+export const STATUS_OF: Record<AppErrorCode, number> = {
+  validation_failed: 400,
+  unauthenticated: 401,
+  session_expired: 401,
+  invalid_credentials: 401,
+  api_key_revoked: 401,
+  csrf_failed: 403,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_transition: 409,
+  idempotency_conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  not_ready: 503,
+};
+
+const TITLE_OF: Record<AppErrorCode, string> = {
+  validation_failed: 'Invalid request',
+  unauthenticated: 'Not signed in',
+  session_expired: 'Session expired',
+  invalid_credentials: 'Wrong credentials',
+  api_key_revoked: 'API key revoked',
+  csrf_failed: 'Missing or wrong CSRF token',
+  forbidden: 'Not allowed',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  invalid_transition: 'Not allowed in the current status',
+  idempotency_conflict: 'Idempotency key reused with a different request',
+  payload_too_large: 'Request body too large',
+  unsupported_media_type: 'Unsupported media type',
+  rate_limited: 'Too many requests',
+  not_ready: 'Not ready',
+};
+
+export const PROBLEM_BASE = 'https://closeout.dev/problems/';
+
+const fieldPath = (context: string | undefined, instancePath: string, keys?: unknown): string[] => {
+  const base = [context ?? 'body', ...instancePath.split('/').filter(Boolean)].join('.');
+  if (Array.isArray(keys) && keys.length > 0) return keys.map((k) => `${base}.${String(k)}`);
+  return [base];
+};
+
+/** Turns any thrown value into an AppError; undefined means an unexpected failure (a 500). */
+export const toAppError = (err: unknown): AppError | undefined => {
+  if (err instanceof AppError) return err;
+  const e = err as FastifyError & { validationContext?: string };
+  if (hasZodFastifySchemaValidationErrors(e)) {
+    const fields: FieldProblem[] = e.validation.flatMap((v) =>
+      fieldPath(e.validationContext, v.instancePath, (v.params as { keys?: unknown }).keys).map((field) => ({
+        field,
+        message: v.keyword === 'unrecognized_keys' ? 'unknown field' : (v.message ?? 'invalid'),
+      })),
+    );
+    return new AppError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), {
+      fields,
+    });
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('validation_failed', 'The body is not valid JSON', {
+        fields: [{ field: 'body', message: 'malformed JSON' }],
+      });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', 'The body is larger than this endpoint accepts', {
+        fields: [{ field: 'body', message: 'too large' }],
+      });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('unsupported_media_type', 'Send application/json', {
+        fields: [{ field: 'header.content-type', message: 'unsupported' }],
+      });
+  }
+  if (e instanceof SyntaxError && (e as { statusCode?: number }).statusCode === 400) {
+    return new AppError('validation_failed', 'The body is not valid JSON', {
+      fields: [{ field: 'body', message: 'malformed JSON' }],
+    });
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    const code: AppErrorCode =
+      e.statusCode === 404 ? 'not_found' : e.statusCode === 413 ? 'payload_too_large' : 'validation_failed';
+    return new AppError(code, e.message, { fields: [{ field: 'request', message: e.message }] });
+  }
+  return undefined;
+};
+
+export const sendProblem = (request: FastifyRequest, reply: FastifyReply, err: AppError) => {
+  const status = STATUS_OF[err.code];
+  const retryAfter = err.extra.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({
+      type: `${PROBLEM_BASE}${err.code}`,
+      title: TITLE_OF[err.code],
+      status,
+      detail: err.message,
+      instance: request.url.split('?')[0],
+      code: err.code,
+      requestId: request.id,
+      errors: err.fields,
+      ...err.extra,
+    });
+};
+
+export const registerErrorHandling = (app: FastifyInstance) => {
+  app.setErrorHandler((err, request, reply) => {
+    const appError = toAppError(err);
+    if (appError) {
+      request.log.info({ code: appError.code, fields: appError.fields }, appError.message);
+      return sendProblem(request, reply, appError);
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply
+      .code(500)
+      .type('application/problem+json')
+      .send({
+        type: `${PROBLEM_BASE}internal`,
+        title: 'Internal error',
+        status: 500,
+        detail: 'Something went wrong on our side. The request ID identifies it in our logs.',
+        instance: request.url.split('?')[0],
+        code: 'internal',
+        requestId: request.id,
+        errors: [],
+      });
+  });
+};

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Deps } from '../app/ports';
+import { AppError } from '../core/errors';
+import { registerAuth } from './auth';
+import { registerErrorHandling, sendProblem } from './errors';
+import { authRoutes } from './routes/auth.routes';
+import { directoryRoutes } from './routes/directory.routes';
+import { jobRoutes } from './routes/jobs.routes';
+import { systemRoutes, type WorkerState } from './routes/system.routes';
+
+export type ServerOptions = {
+  deps: Deps;
+  workers: WorkerState;
+  cookieSecure: boolean;
+  bodyLimitBytes: number;
+  logLevel: string;
+  /** Built office web app (vite build output); when absent the landing page says how to build it. */
+  webRoot?: string | undefined;
+  trustProxy?: boolean;
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance> => {
+  const app = Fastify({
+    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel },
+    bodyLimit: opts.bodyLimitBytes,
+    trustProxy: opts.trustProxy ?? false,
+    requestIdHeader: false,
+    // Accept a caller's request ID only when it looks like one; otherwise make our own.
+    genReqId: (req) => {
+      const sent = req.headers['x-request-id'];
+      return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandling(app);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    hsts: opts.cookieSecure,
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Closeout API',
+        version: '1',
+        description:
+          'Dispatch-to-invoice for field-service businesses. Errors are RFC 9457 problem+json. ' +
+          'People sign in with a session cookie (cookie writes need the X-CSRF-Token header from /api/v1/me); ' +
+          'machines send "Authorization: Bearer <API key>".',
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'closeout_session' },
+          apiKey: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerAuth(app, opts.deps);
+  systemRoutes(app, { database: opts.deps.database, workers: opts.workers });
+  await app.register(
+    async (api) => {
+      authRoutes(api, opts.deps, { cookieSecure: opts.cookieSecure });
+      directoryRoutes(api, opts.deps);
+      jobRoutes(api, opts.deps);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  const webRoot =
+    opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html')) ? opts.webRoot : undefined;
+  if (webRoot) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const wantsPage =
+      request.method === 'GET' &&
+      !request.url.startsWith('/api/') &&
+      request.headers.accept?.includes('text/html');
+    if (wantsPage && webRoot) return reply.type('text/html').sendFile('index.html');
+    if (wantsPage) {
+      return reply
+        .type('text/html')
+        .send(
+          '<!doctype html><title>Closeout</title><p>The web app is not built. Run <code>npm run build:web</code>.</p>',
+        );
+    }
+    return sendProblem(
+      request,
+      reply,
+      new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
+    );
+  });
+  return app;
+};

@@ -1,0 +1,119 @@
+import type { z } from 'zod';
+import type { ApiKeyView } from '../app/auth/api-keys';
+import type { ApiKey, Organization, User } from '../contracts/auth';
+import type { CatalogItem, Customer, JobType, TaxCode } from '../contracts/catalog';
+import type { Job } from '../contracts/jobs';
+import { decimalString, nullableDecimal } from '../core/decimal';
+import { isRole } from '../core/roles';
+import type { findJobs } from '../db/queries/jobs';
+import type { catalogItems, customers, jobTypes, organizations, sites, taxCodes, users } from '../db/schema';
+
+/** Shapes database rows into API objects: ISO instants, decimal strings, no secrets. */
+export const userView = (u: typeof users.$inferSelect): z.infer<typeof User> => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  roles: u.roles.filter(isRole),
+  laborRole: u.laborRole,
+  hourlyRate: nullableDecimal(u.hourlyRate),
+  active: u.active,
+  createdAt: u.createdAt.toISOString(),
+});
+
+export const organizationView = (o: typeof organizations.$inferSelect): z.infer<typeof Organization> => ({
+  id: o.id,
+  slug: o.slug,
+  name: o.name,
+  legalName: o.legalName,
+  country: o.country,
+  currency: o.currency,
+  timeZone: o.timeZone,
+  taxScheme: o.taxScheme,
+  vatId: o.vatId,
+  paymentTermsDays: o.paymentTermsDays,
+});
+
+export const apiKeyView = (k: ApiKeyView): z.infer<typeof ApiKey> => ({
+  ...k,
+  createdAt: k.createdAt.toISOString(),
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  revokedAt: k.revokedAt?.toISOString() ?? null,
+});
+
+export const customerView = (
+  c: typeof customers.$inferSelect & { sites: (typeof sites.$inferSelect)[] },
+): z.infer<typeof Customer> => ({
+  id: c.id,
+  name: c.name,
+  email: c.email,
+  phone: c.phone,
+  billingAddress: c.billingAddress,
+  taxId: c.taxId,
+  taxExempt: c.taxExempt,
+  paymentTermsDays: c.paymentTermsDays,
+  sites: c.sites.map((s) => ({ id: s.id, name: s.name, address: s.address, accessNotes: s.accessNotes })),
+  createdAt: c.createdAt.toISOString(),
+  version: c.version,
+});
+
+export const taxCodeView = (t: typeof taxCodes.$inferSelect): z.infer<typeof TaxCode> => ({
+  id: t.id,
+  code: t.code,
+  name: t.name,
+  category: t.category,
+  rate: decimalString(t.rate, 0),
+  exemptionReasonCode: t.exemptionReasonCode,
+  exemptionReason: t.exemptionReason,
+  jurisdiction: t.jurisdiction,
+});
+
+export const catalogItemView = (i: typeof catalogItems.$inferSelect): z.infer<typeof CatalogItem> => ({
+  id: i.id,
+  sku: i.sku,
+  name: i.name,
+  kind: i.kind,
+  unitCode: i.unitCode,
+  unitPrice: decimalString(i.unitPrice),
+  taxCodeId: i.taxCodeId,
+  glAccount: i.glAccount,
+  active: i.active,
+});
+
+export const jobTypeView = (t: typeof jobTypes.$inferSelect): z.infer<typeof JobType> => ({
+  id: t.id,
+  code: t.code,
+  name: t.name,
+  trade: t.trade,
+  defaultDurationMinutes: t.defaultDurationMinutes,
+  billingMode: t.billingMode,
+  closeoutRequirements: t.closeoutRequirements,
+  approvalRules: t.approvalRules,
+  cancellationFee: nullableDecimal(t.cancellationFee),
+  noShowFee: nullableDecimal(t.noShowFee),
+});
+
+type JobRow = Awaited<ReturnType<typeof findJobs>>[number];
+
+export const jobView = (r: JobRow): z.infer<typeof Job> => ({
+  id: r.job.id,
+  number: `J-${r.job.number}`,
+  customerId: r.job.customerId,
+  customerName: r.customerName,
+  siteId: r.job.siteId,
+  siteName: r.siteName,
+  jobTypeId: r.job.jobTypeId,
+  jobTypeName: r.jobTypeName,
+  scope: r.job.scope,
+  windowStart: r.job.windowStart.toISOString(),
+  windowEnd: r.job.windowEnd.toISOString(),
+  status: r.job.status as z.infer<typeof Job>['status'],
+  billingStatus: r.job.billingStatus as z.infer<typeof Job>['billingStatus'],
+  billingOwnerId: r.job.billingOwnerId,
+  crew: r.crew,
+  depositRequired: r.job.depositRequired,
+  depositAmount: nullableDecimal(r.job.depositAmount),
+  discountPercent: nullableDecimal(r.job.discountPercent, 0),
+  taxCodeId: r.job.taxCodeId,
+  poNumber: r.job.poNumber,
+  version: r.job.version,
+});

@@ -1,0 +1,100 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type PgBoss from 'pg-boss';
+import { createQueueRuntime } from '../../src/adapters/queue/pg-boss';
+import type { Clock, Deps } from '../../src/app/ports';
+import { systemIds } from '../../src/app/system';
+import type { Database } from '../../src/db/client';
+import { buildServer } from '../../src/http/server';
+import { createTestDatabase, type DriverName } from './databases';
+
+/** A clock tests move by hand. */
+export class TestClock implements Clock {
+  constructor(private t = new Date('2026-11-18T09:00:00Z')) {}
+  now(): Date {
+    return new Date(this.t);
+  }
+  set(at: Date | string): void {
+    this.t = new Date(at);
+  }
+  advance(ms: number): void {
+    this.t = new Date(this.t.getTime() + ms);
+  }
+}
+
+export type TestApp = {
+  app: FastifyInstance;
+  deps: Deps;
+  database: Database;
+  boss: PgBoss;
+  clock: TestClock;
+  close(): Promise<void>;
+};
+
+/** The real server on a database of its own, with a controllable clock; requests go through app.inject(). */
+export const createTestApp = async (
+  driver: DriverName,
+  opts: { clock?: TestClock } = {},
+): Promise<TestApp> => {
+  const { database, dispose } = await createTestDatabase(driver);
+  const clock = opts.clock ?? new TestClock();
+  const { boss, queue } = createQueueRuntime(database, { schedule: false });
+  await boss.start();
+  const deps: Deps = { database, clock, ids: systemIds, queue, sessionTtlHours: 12 };
+  const app = await buildServer({
+    deps,
+    workers: { mode: 'in_process', running: () => true },
+    cookieSecure: false,
+    bodyLimitBytes: 64 * 1024,
+    logLevel: 'silent',
+  });
+  await app.ready();
+  return {
+    app,
+    deps,
+    database,
+    boss,
+    clock,
+    async close() {
+      await app.close();
+      await boss.stop({ graceful: false, wait: true });
+      await dispose();
+    },
+  };
+};
+
+export type Session = { cookie: string; csrf: string };
+
+export const signIn = async (app: FastifyInstance, email: string, password: string): Promise<Session> => {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  if (res.statusCode !== 200) throw new Error(`sign-in as ${email} failed: ${res.statusCode} ${res.body}`);
+  const cookie = res.cookies.find((c) => c.name === 'closeout_session');
+  if (!cookie) throw new Error('no session cookie');
+  return {
+    cookie: `closeout_session=${cookie.value}`,
+    csrf: (res.json() as { csrfToken: string }).csrfToken,
+  };
+};
+
+/** Headers for a caller: a session (with CSRF on writes) or an API key. */
+export const as = (caller: Session | { apiKey: string } | null, write = false): Record<string, string> => {
+  if (!caller) return {};
+  if ('apiKey' in caller) return { authorization: `Bearer ${caller.apiKey}` };
+  return write ? { cookie: caller.cookie, 'x-csrf-token': caller.csrf } : { cookie: caller.cookie };
+};
+
+export const problemOf = (res: LightMyRequestResponse) => {
+  expectProblemShape(res);
+  return res.json() as {
+    code: string;
+    status: number;
+    detail: string;
+    requestId: string;
+    errors: { field: string; message: string }[];
+  };
+};
+
+const expectProblemShape = (res: LightMyRequestResponse) => {
+  if (!res.headers['content-type']?.toString().startsWith('application/problem+json')) {
+    throw new Error(`expected problem+json, got ${res.headers['content-type']}: ${res.body}`);
+  }
+};

@@ -1,0 +1,104 @@
+import { insertOrganization } from '../../src/app/organizations';
+import type { Deps } from '../../src/app/ports';
+import { nextNumber } from '../../src/app/sequences';
+import { insertUser } from '../../src/app/users';
+import { ROLES, type Role } from '../../src/core/roles';
+import { customers, jobAssignments, jobs, sites } from '../../src/db/schema';
+
+export const PASSWORD = 'correct-horse-battery-9';
+
+export type OrgFixture = {
+  organizationId: string;
+  slug: string;
+  users: Record<Role, { id: string; email: string }>;
+  /** A second technician, to show technicians see only their own jobs. */
+  otherTechnician: { id: string; email: string };
+  customerId: string;
+  siteId: string;
+  /** Job assigned to users.technician, and one assigned to otherTechnician. */
+  jobId: string;
+  otherJobId: string;
+};
+
+/** An organization with one user per role (password PASSWORD), a customer with a site, and two jobs. */
+export const makeOrganization = async (deps: Deps, slug: string): Promise<OrgFixture> =>
+  deps.database.transaction(async (tx) => {
+    const now = deps.clock.now();
+    const { org, jobTypes, taxCodes } = await insertOrganization(tx, deps, {
+      slug,
+      name: `${slug} Services`,
+      legalName: `${slug} Services Ltd`,
+      country: 'IE',
+      currency: 'EUR',
+      timeZone: 'Europe/Dublin',
+      taxScheme: 'vat',
+    });
+    const users = {} as Record<Role, { id: string; email: string }>;
+    for (const role of ROLES) {
+      const u = await insertUser(tx, deps, org.id, {
+        email: `${role}@${slug}.test`,
+        name: `${role} of ${slug}`,
+        password: PASSWORD,
+        roles: [role],
+      });
+      users[role] = { id: u.id, email: u.email };
+    }
+    const other = await insertUser(tx, deps, org.id, {
+      email: `tech2@${slug}.test`,
+      name: `second technician of ${slug}`,
+      password: PASSWORD,
+      roles: ['technician'],
+    });
+    const address = { line1: '1 Main Street', city: 'Dublin', postalCode: 'D01 X1Y1', country: 'IE' };
+    const customerId = deps.ids.uuid();
+    await tx.db.insert(customers).values({
+      organizationId: org.id,
+      id: customerId,
+      name: `Customer of ${slug}`,
+      normalizedName: `customer of ${slug}`,
+      billingAddress: address,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const siteId = deps.ids.uuid();
+    await tx.db
+      .insert(sites)
+      .values({ organizationId: org.id, id: siteId, customerId, name: 'Home', address, createdAt: now });
+    const jobType = jobTypes[0];
+    const taxCode = taxCodes[0];
+    if (!jobType || !taxCode) throw new Error('starter data missing');
+    const jobIds: string[] = [];
+    for (const techId of [users.technician.id, other.id]) {
+      const id = deps.ids.uuid();
+      await tx.db.insert(jobs).values({
+        organizationId: org.id,
+        id,
+        number: await nextNumber(tx, org.id, 'job', 1001),
+        customerId,
+        siteId,
+        jobTypeId: jobType.id,
+        scope: 'Annual service',
+        windowStart: new Date(now.getTime() + 3_600_000),
+        windowEnd: new Date(now.getTime() + 7_200_000),
+        status: 'scheduled',
+        billingStatus: 'not_ready',
+        taxCodeId: taxCode.id,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await tx.db
+        .insert(jobAssignments)
+        .values({ organizationId: org.id, jobId: id, userId: techId, assignedAt: now });
+      jobIds.push(id);
+    }
+    return {
+      organizationId: org.id,
+      slug,
+      users,
+      otherTechnician: { id: other.id, email: other.email },
+      customerId,
+      siteId,
+      jobId: jobIds[0] ?? '',
+      otherJobId: jobIds[1] ?? '',
+    };
+  });
