@@ -1,6 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { Role } from '../core/roles';
 import { addDays, businessDate, mondayOf, zonedToInstant } from '../core/time';
+
+const isSunday = (date: string): boolean => mondayOf(date) === addDays(date, -6);
+
 import { catalogItems, customers, jobAssignments, jobs, organizations, sites } from '../db/schema';
 import type { PostalAddress } from '../db/schema/operations';
 import { appendAudit } from './audit';
@@ -74,7 +77,7 @@ const SLOTS = ['08:00', '10:30', '13:30', '15:30'] as const;
 
 /**
  * Seeds the demo organization once: an owner, dispatcher, two technicians, an approver and a billing
- * user, customers with sites, a price book, tax codes, job types and jobs across the current week.
+ * user, customers with sites, a price book, tax codes, job types and jobs from two days ago to four days ahead.
  * Returns false when it already exists.
  */
 export const seedDemo = async (deps: Deps): Promise<boolean> => {
@@ -178,11 +181,12 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
       customerRows.push({ customer, site });
     }
 
+    // Two days back to four ahead: whatever the weekday, the demo has finished, running and upcoming work.
     const today = businessDate(now, org.timeZone);
-    const monday = mondayOf(today);
     let n = 0;
-    for (let day = 0; day < 5; day++) {
-      const date = addDays(monday, day);
+    for (let day = 0; day < 7; day++) {
+      const date = addDays(today, day - 2);
+      if (isSunday(date)) continue;
       for (const [t, tech] of technicians.entries()) {
         for (const [s, slot] of SLOTS.entries()) {
           if ((day + s + t) % 3 === 2) continue; // leave gaps so the board looks like a real week

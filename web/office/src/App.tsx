@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { addDays, businessDate, mondayOf, zonedToInstant } from '../../../src/core/time';
+import { addDays, businessDate, zonedToInstant } from '../../../src/core/time';
 import { ApiError, api, type JobT, loadMe, type MeT, signIn, signOut } from './api';
 
 const STATUS_LABEL: Record<string, string> = {
@@ -79,19 +79,21 @@ const Week = ({ me }: { me: MeT }) => {
   const [error, setError] = useState<string | null>(null);
   const tz = me.organization.timeZone;
   useEffect(() => {
-    const monday = mondayOf(businessDate(new Date(), tz));
-    const from = zonedToInstant(monday, '00:00', tz).toISOString();
-    const to = zonedToInstant(addDays(monday, 7), '00:00', tz).toISOString();
+    const today = businessDate(new Date(), tz);
+    const from = zonedToInstant(addDays(today, -2), '00:00', tz).toISOString();
+    const to = zonedToInstant(addDays(today, 5), '00:00', tz).toISOString();
     api<{ items: JobT[] }>('GET', `/api/v1/jobs?limit=200&from=${from}&to=${to}`).then(
       (page) => setJobs(page.items),
       (err: unknown) => setError(err instanceof ApiError ? err.problem.detail : 'Could not load jobs'),
     );
   }, [tz]);
   if (error) return <p role="alert">{error}</p>;
-  if (!jobs) return <p>Loading this week…</p>;
+  if (!jobs) return <p>Loading jobs…</p>;
   const fmt = new Intl.DateTimeFormat('en-IE', {
     timeZone: tz,
     weekday: 'short',
+    day: 'numeric',
+    month: 'short',
     hour: '2-digit',
     minute: '2-digit',
   });
@@ -100,10 +102,13 @@ const Week = ({ me }: { me: MeT }) => {
     <section>
       <div className="tiles">
         <div className="tile">
-          <span>{jobs.length}</span> jobs this week
+          <span>{jobs.length}</span> jobs from two days ago to four ahead
         </div>
         <div className="tile">
           <span>{jobs.filter((j) => j.status === 'completed').length}</span> completed
+        </div>
+        <div className="tile">
+          <span>{jobs.filter((j) => j.status === 'in_progress').length}</span> in progress
         </div>
         <div className={`tile ${exceptions.length ? 'warn' : ''}`}>
           <span>{exceptions.length}</span> completed but not invoice-ready
@@ -157,7 +162,7 @@ export const App = () => {
         <strong>Closeout</strong>
         <span className="org">{me.organization.name}</span>
         <nav>
-          {me.permissions.includes('jobs.read') && <a href="/">This week</a>}
+          {me.permissions.includes('jobs.read') && <a href="/">Jobs</a>}
           {me.permissions.includes('api_keys.manage') && <a href="/api/docs">API docs</a>}
         </nav>
         <span className="who">
@@ -168,7 +173,7 @@ export const App = () => {
         </button>
       </header>
       <main>
-        <h1>This week</h1>
+        <h1>Jobs around today</h1>
         <Week me={me} />
       </main>
     </div>

@@ -1,0 +1,155 @@
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/app/auth/api-keys';
+import { can } from '../../src/core/permissions';
+import { ROLES, type Role } from '../../src/core/roles';
+import { registerAuth } from '../../src/http/auth';
+import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
+import { testDrivers } from '../support/databases';
+import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+
+const RANDOM_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+
+describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
+  let t: TestApp;
+  let a: OrgFixture;
+  let b: OrgFixture;
+  let bKeyId: string;
+  let aOwnerKey: string;
+  const sessions = {} as Record<Role, Session>;
+
+  beforeAll(async () => {
+    t = await createTestApp(driver);
+    a = await makeOrganization(t.deps, 'alpha');
+    b = await makeOrganization(t.deps, 'bravo');
+    bKeyId = (
+      await createApiKey(t.deps, {
+        organizationId: b.organizationId,
+        role: 'owner',
+        name: 'b',
+        createdBy: null,
+      })
+    ).apiKey.id;
+    aOwnerKey = (
+      await createApiKey(t.deps, {
+        organizationId: a.organizationId,
+        role: 'owner',
+        name: 'a',
+        createdBy: null,
+      })
+    ).key;
+    for (const role of ROLES) sessions[role] = await signIn(t.app, a.users[role].email, PASSWORD);
+  });
+  afterAll(() => t?.close());
+
+  const call = (method: string, url: string, headers: Record<string, string>) =>
+    t.app.inject({ method: method as 'GET', url, headers, ...(method === 'GET' ? {} : { payload: {} }) });
+
+  const protectedRoutes = () =>
+    t.app.routeAccess.filter((r) => r.access !== 'public' && r.url !== '/api/v1/auth/logout');
+
+  it('has a permission-table entry for every API route, and refuses to register a route without one', async () => {
+    expect(t.app.routeAccess.length).toBeGreaterThan(10);
+    const bare = Fastify();
+    registerAuth(bare, t.deps);
+    await expect(
+      bare.register(async (api) => {
+        api.get('/api/v1/unlisted', async () => 'x');
+      }),
+    ).rejects.toThrow(/no entry in the permission table/);
+  });
+
+  it('refuses anonymous callers on every protected route', async () => {
+    for (const r of protectedRoutes()) {
+      const res = await call(r.method, r.url.replace(':id', RANDOM_ID), {});
+      expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
+    }
+  });
+
+  it('gives each role exactly what the permission table gives it', async () => {
+    for (const r of protectedRoutes()) {
+      for (const role of ROLES) {
+        const allowed = r.access === 'authenticated' || (r.access !== 'public' && can([role], r.access));
+        const res = await call(
+          r.method,
+          r.url.replace(':id', RANDOM_ID),
+          as(sessions[role], r.method !== 'GET'),
+        );
+        if (allowed)
+          expect([401, 403], `${role} ${r.method} ${r.url} -> ${res.statusCode}`).not.toContain(
+            res.statusCode,
+          );
+        else expect(res.statusCode, `${role} ${r.method} ${r.url}`).toBe(403);
+      }
+    }
+  });
+
+  it('answers 404 for every resource of another organization, to its users and its API keys', async () => {
+    const bIds: Record<string, string> = {
+      '/api/v1/users/:id': b.users.owner.id,
+      '/api/v1/customers/:id': b.customerId,
+      '/api/v1/jobs/:id': b.jobId,
+      '/api/v1/api-keys/:id/revoke': bKeyId,
+    };
+    const withId = t.app.routeAccess.filter((r) => r.url.includes(':id'));
+    for (const r of withId) {
+      const id = bIds[r.url];
+      expect(id, `no other-organization fixture for ${r.url}: add one`).toBeDefined();
+      for (const caller of [as(sessions.owner, r.method !== 'GET'), as({ apiKey: aOwnerKey })]) {
+        const res = await call(r.method, r.url.replace(':id', id ?? ''), caller);
+        expect(res.statusCode, `${r.method} ${r.url}`).toBe(404);
+      }
+      // The same call on the caller's own organization is found, so the 404 above is the tenancy check.
+      const own: Record<string, string> = {
+        '/api/v1/users/:id': a.users.owner.id,
+        '/api/v1/customers/:id': a.customerId,
+        '/api/v1/jobs/:id': a.jobId,
+      };
+      if (own[r.url]) {
+        const res = await call(r.method, r.url.replace(':id', own[r.url] ?? ''), as(sessions.owner));
+        expect(res.statusCode, `${r.method} ${r.url} own`).toBe(200);
+      }
+    }
+    const revokedB = await t.database.raw.query<{ revoked_at: Date | null }>(
+      'SELECT revoked_at FROM api_keys WHERE id = $1',
+      [bKeyId],
+    );
+    expect(revokedB.rows[0]?.revoked_at).toBeNull();
+  });
+
+  it('never lists another organization’s rows', async () => {
+    const lists = t.app.routeAccess.filter(
+      (r) => r.method === 'GET' && !r.url.includes(':id') && r.access !== 'public',
+    );
+    const foreign = [
+      b.organizationId,
+      b.customerId,
+      b.jobId,
+      b.otherJobId,
+      b.users.owner.id,
+      b.siteId,
+      'bravo',
+    ];
+    for (const r of lists) {
+      for (const caller of [as(sessions.owner), as({ apiKey: aOwnerKey })]) {
+        const res = await call('GET', r.url, caller);
+        expect(res.statusCode, r.url).toBe(200);
+        for (const id of foreign) expect(res.body, `${r.url} leaks ${id}`).not.toContain(id);
+      }
+    }
+  });
+
+  it('shows technicians only the jobs they are assigned to', async () => {
+    const mine = await call('GET', '/api/v1/jobs', as(sessions.technician));
+    expect(mine.json().items.map((j: { id: string }) => j.id)).toEqual([a.jobId]);
+    expect((await call('GET', `/api/v1/jobs/${a.jobId}`, as(sessions.technician))).statusCode).toBe(200);
+    expect((await call('GET', `/api/v1/jobs/${a.otherJobId}`, as(sessions.technician))).statusCode).toBe(404);
+    const all = await call('GET', '/api/v1/jobs', as(sessions.dispatcher));
+    expect(
+      all
+        .json()
+        .items.map((j: { id: string }) => j.id)
+        .sort(),
+    ).toEqual([a.jobId, a.otherJobId].sort());
+  });
+});

@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../src/app/seed-demo';
+import { createTestDatabase } from '../support/databases';
+import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-cli-'));
+const running: Spawned[] = [];
+afterAll(() => {
+  for (const p of running) p.child.kill('SIGKILL');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const start = async (port: number) => {
+  const server = runCli(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
+  running.push(server);
+  await waitForReady(`http://127.0.0.1:${port}`, server);
+  return server;
+};
+
+describe('the closeout command on the embedded database', () => {
+  it('stops at boot on invalid configuration, naming the variable', async () => {
+    const p = runCli(['start'], { DATA_DIR: dataDir, PORT: 'eighty' });
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toMatch(/PORT/);
+    expect(fs.existsSync(path.join(dataDir, 'closeout.lock'))).toBe(false);
+  });
+
+  it('starts, seeds the demo, refuses a second process on the data directory, and issues API keys', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const server = await start(port);
+    expect(server.stdout()).toContain('owner@demo.closeout.test');
+    expect(server.stdout()).toContain(DEMO_PASSWORD);
+
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@demo.closeout.test', password: DEMO_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+    const jobs = await (await fetch(`${base}/api/v1/jobs?limit=200`, { headers: { cookie } })).json();
+    expect(jobs.items.length).toBeGreaterThan(10);
+    const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
+    expect(await page.text()).toContain('<div id="root">');
+
+    // A second process on the same data directory is refused, and so is a command that would open it.
+    const second = runCli(['start'], { DATA_DIR: dataDir, PORT: String(await freePort()) });
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toMatch(/in use by another Closeout process \(PID \d+\)/);
+    const keyWhileRunning = runCli(['keys', 'create', '--org', 'demo', '--role', 'billing', '--name', 'x'], {
+      DATA_DIR: dataDir,
+    });
+    expect(await keyWhileRunning.exited).toBe(1);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'closeout.lock'))).toBe(false);
+
+    const bad = runCli(['keys', 'create', '--org', 'demo', '--role', 'boss', '--name', 'x'], {
+      DATA_DIR: dataDir,
+    });
+    expect(await bad.exited).toBe(1);
+    expect(bad.stderr()).toMatch(/--role/);
+    const keys = runCli(
+      ['keys', 'create', '--org', 'demo', '--role', 'billing', '--name', 'accounting export'],
+      { DATA_DIR: dataDir },
+    );
+    expect(await keys.exited).toBe(0);
+    const key = /co_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43}/.exec(keys.stdout())?.[0];
+    expect(key).toBeDefined();
+
+    // A lock left by a dead process does not block the next start.
+    fs.writeFileSync(path.join(dataDir, 'closeout.lock'), '2147483646\n');
+    const port2 = await freePort();
+    const again = await start(port2);
+    expect(again.stdout()).not.toContain('just created');
+    const me = await fetch(`http://127.0.0.1:${port2}/api/v1/me`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(me.status).toBe(200);
+    expect((await me.json()).roles).toEqual(['billing']);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)('the closeout command on PostgreSQL', () => {
+  it('migrates and seeds through DATABASE_URL, then serves API and workers as separate processes', async () => {
+    const { url, dispose } = await createTestDatabase('postgres');
+    try {
+      const env = { DATABASE_URL: url ?? '', SEED_DEMO: 'false' };
+      const migrate = runCli(['migrate'], env);
+      expect(await migrate.exited).toBe(0);
+      const seed = runCli(['seed', '--demo'], env);
+      expect(await seed.exited).toBe(0);
+      expect(seed.stdout()).toContain('Seeded the demo organization');
+      const seedAgain = runCli(['seed', '--demo'], env);
+      expect(await seedAgain.exited).toBe(0);
+      expect(seedAgain.stdout()).toContain('already exists');
+
+      const port = await freePort();
+      const api = runCli(['serve', '--no-worker'], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+      const worker = runCli(['worker'], env);
+      running.push(api, worker);
+      await waitForReady(`http://127.0.0.1:${port}`, api);
+      const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
+      expect(ready.checks.workers).toMatch(/external/);
+      api.child.kill('SIGTERM');
+      worker.child.kill('SIGTERM');
+      expect(await api.exited).toBe(0);
+      expect(await worker.exited).toBe(0);
+    } finally {
+      await dispose();
+    }
+  });
+});
