@@ -1,24 +1,6 @@
 import { z } from 'zod';
+import { BILLING_STATUSES, OPERATIONAL_STATUSES } from '../core/job-lifecycle';
 import { Decimal, Instant, PageQuery } from './common';
-
-export const OPERATIONAL_STATUSES = [
-  'scheduled',
-  'dispatched',
-  'in_progress',
-  'completed',
-  'canceled',
-  'no_show',
-] as const;
-export const BILLING_STATUSES = [
-  'not_ready',
-  'needs_info',
-  'needs_approval',
-  'invoice_ready',
-  'invoiced',
-  'paid',
-  'needs_review',
-  'not_billable',
-] as const;
 
 export const Job = z
   .object({
@@ -42,6 +24,23 @@ export const Job = z
     discountPercent: Decimal.nullable(),
     taxCodeId: z.uuid().nullable(),
     poNumber: z.string().nullable(),
+    depositReceived: Decimal.nullable(),
+    estimateLines: z.array(
+      z.object({
+        sku: z.string().nullable(),
+        description: z.string(),
+        quantity: Decimal,
+        unitPrice: Decimal,
+      }),
+    ),
+    customFields: z.record(z.string(), z.union([z.string(), z.number()])),
+    closedReason: z.string().nullable(),
+    closingFee: Decimal.nullable(),
+    seriesId: z.uuid().nullable(),
+    occurrenceDate: z.string().nullable(),
+    exception: z.boolean(),
+    startedAt: Instant.nullable(),
+    completedAt: Instant.nullable(),
     version: z.number().int(),
   })
   .meta({ id: 'Job' });
@@ -51,3 +50,127 @@ export const JobListQuery = PageQuery.extend({
   to: Instant.optional(),
   technicianId: z.uuid().optional(),
 });
+
+const CustomFieldValues = z.record(z.string().max(40), z.union([z.string().max(2000), z.number()]));
+
+export const EstimateLine = z.strictObject({
+  sku: z.string().max(64).nullable(),
+  description: z.string().trim().min(1).max(500),
+  quantity: Decimal,
+  unitPrice: Decimal,
+});
+
+export const CreateJobBody = z.strictObject({
+  customerId: z.uuid(),
+  siteId: z.uuid(),
+  jobTypeId: z.uuid(),
+  scope: z.string().trim().min(1).max(4000),
+  windowStart: Instant,
+  windowEnd: Instant,
+  crew: z.array(z.uuid()).max(20).default([]),
+  billingOwnerId: z.uuid().nullable().optional(),
+  depositRequired: z.boolean().optional(),
+  depositAmount: Decimal.nullable().optional(),
+  discountPercent: Decimal.nullable().optional(),
+  taxCodeId: z.uuid().nullable().optional(),
+  poNumber: z.string().trim().max(100).nullable().optional(),
+  estimateLines: z.array(EstimateLine).max(200).optional(),
+  customFields: CustomFieldValues.optional(),
+});
+
+export const UpdateJobBody = z.strictObject({
+  expectedVersion: z.number().int().min(1).optional(),
+  reason: z.string().trim().min(1).max(1000).optional(),
+  scope: z.string().trim().min(1).max(4000).optional(),
+  billingOwnerId: z.uuid().nullable().optional(),
+  depositRequired: z.boolean().optional(),
+  depositAmount: Decimal.nullable().optional(),
+  depositReceived: Decimal.nullable().optional(),
+  discountPercent: Decimal.nullable().optional(),
+  taxCodeId: z.uuid().nullable().optional(),
+  poNumber: z.string().trim().max(100).nullable().optional(),
+  estimateLines: z.array(EstimateLine).max(200).optional(),
+  customFields: CustomFieldValues.optional(),
+});
+
+export const RescheduleBody = z.strictObject({
+  windowStart: Instant,
+  windowEnd: Instant,
+  reason: z.string().trim().min(1).max(1000),
+  expectedVersion: z.number().int().min(1).optional(),
+});
+
+export const AssignBody = z.strictObject({
+  add: z.array(z.uuid()).max(20).default([]),
+  remove: z.array(z.uuid()).max(20).default([]),
+  reason: z.string().trim().min(1).max(1000).optional(),
+});
+
+export const CloseBody = z.strictObject({
+  reason: z.string().trim().min(1).max(1000),
+  waiveFee: z.boolean().optional(),
+});
+
+export const TimelineEvent = z
+  .object({
+    seq: z.number().int(),
+    at: Instant,
+    action: z.string(),
+    actor: z.object({
+      type: z.enum(['user', 'api_key', 'system']),
+      id: z.string().nullable(),
+      name: z.string().nullable(),
+    }),
+    changes: z.record(z.string(), z.unknown()),
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'TimelineEvent' });
+
+export const Comment = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['comment', 'info_request']),
+    body: z.string(),
+    author: z.object({
+      type: z.enum(['user', 'api_key', 'system']),
+      id: z.string().nullable(),
+      name: z.string().nullable(),
+    }),
+    createdAt: Instant,
+  })
+  .meta({ id: 'Comment' });
+
+export const CommentBody = z.strictObject({ body: z.string().trim().min(1).max(4000) });
+
+export const BoardQuery = z.strictObject({
+  date: z.iso.date(),
+  days: z.coerce.number().int().min(1).max(7).default(1),
+  technicianId: z.uuid().optional(),
+});
+
+export const BoardJob = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  customerName: z.string(),
+  siteName: z.string(),
+  jobTypeName: z.string(),
+  windowStart: Instant,
+  windowEnd: Instant,
+  status: z.enum(OPERATIONAL_STATUSES),
+  billingStatus: z.enum(BILLING_STATUSES),
+  exception: z.boolean(),
+  overlapsWith: z.array(z.uuid()),
+  version: z.number().int(),
+});
+
+export const Board = z
+  .object({
+    from: Instant,
+    to: Instant,
+    timeZone: z.string(),
+    rows: z.array(
+      z.object({ technician: z.object({ id: z.uuid(), name: z.string() }), jobs: z.array(BoardJob) }),
+    ),
+    unassigned: z.array(BoardJob),
+  })
+  .meta({ id: 'Board' });

@@ -20,7 +20,15 @@ describe('the permission table', () => {
   });
 
   it('lists what a role may do', () => {
-    expect(actionsFor(['technician']).sort()).toEqual(['jobs.read', 'organization.read', 'price_book.read']);
+    expect(actionsFor(['technician']).sort()).toEqual([
+      'calendar.feed',
+      'jobs.comment',
+      'jobs.read',
+      'jobs.work',
+      'notifications.read',
+      'organization.read',
+      'price_book.read',
+    ]);
   });
 
   it('does not take inherited object keys for actions', () => {

@@ -12,8 +12,28 @@ export const PERMISSIONS = {
   'users.manage': ['owner'],
   'api_keys.manage': ['owner'],
   'customers.read': ['owner', 'dispatcher', 'approver', 'billing'],
+  'customers.manage': ['owner', 'dispatcher', 'billing'],
   'price_book.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
+  'price_book.manage': ['owner', 'billing'],
+  'job_types.manage': ['owner', 'dispatcher'],
   'jobs.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
+  'jobs.create': ['owner', 'dispatcher'],
+  /** Reschedule, assign, dispatch, cancel, no-show. */
+  'jobs.schedule': ['owner', 'dispatcher'],
+  /** Office corrections of billing facts (deposit, discount, tax code, PO, estimate, custom fields). */
+  'jobs.update': ['owner', 'dispatcher', 'billing'],
+  /** Technicians on their own jobs only; the route checks the assignment. */
+  'jobs.work': ['owner', 'dispatcher', 'technician'],
+  'jobs.comment': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
+  'jobs.request_info': ['owner', 'dispatcher', 'approver', 'billing'],
+  'board.read': ['owner', 'dispatcher', 'approver', 'billing'],
+  'series.read': ['owner', 'dispatcher', 'approver', 'billing'],
+  'series.manage': ['owner', 'dispatcher'],
+  /** Live changes over SSE: the office only. */
+  'events.read': ['owner', 'dispatcher', 'approver', 'billing'],
+  'calendar.feed': ['owner', 'dispatcher', 'technician'],
+  'notifications.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
+  'audit.verify': ['owner'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;

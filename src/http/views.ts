@@ -4,6 +4,7 @@ import type { ApiKey, Organization, User } from '../contracts/auth';
 import type { CatalogItem, Customer, JobType, TaxCode } from '../contracts/catalog';
 import type { Job } from '../contracts/jobs';
 import { decimalString, nullableDecimal } from '../core/decimal';
+import { type BillingStatus, isBillingException, type OperationalStatus } from '../core/job-lifecycle';
 import { isRole } from '../core/roles';
 import type { findJobs } from '../db/queries/jobs';
 import type { catalogItems, customers, jobTypes, organizations, sites, taxCodes, users } from '../db/schema';
@@ -115,5 +116,15 @@ export const jobView = (r: JobRow): z.infer<typeof Job> => ({
   discountPercent: nullableDecimal(r.job.discountPercent, 0),
   taxCodeId: r.job.taxCodeId,
   poNumber: r.job.poNumber,
+  depositReceived: nullableDecimal(r.job.depositReceived),
+  estimateLines: r.job.estimateLines,
+  customFields: r.job.customFields,
+  closedReason: r.job.closedReason,
+  closingFee: nullableDecimal(r.job.closingFee),
+  seriesId: r.job.seriesId,
+  occurrenceDate: r.job.occurrenceDate,
+  exception: isBillingException(r.job.status as OperationalStatus, r.job.billingStatus as BillingStatus),
+  startedAt: r.job.startedAt?.toISOString() ?? null,
+  completedAt: r.job.completedAt?.toISOString() ?? null,
   version: r.job.version,
 });

@@ -9,6 +9,8 @@ import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
 
 const RANDOM_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+/** Long-lived streams are tested in their own file. */
+const STREAMS = new Set(['/api/v1/events']);
 
 describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let t: TestApp;
@@ -42,8 +44,29 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   });
   afterAll(() => t?.close());
 
-  const call = (method: string, url: string, headers: Record<string, string>) =>
-    t.app.inject({ method: method as 'GET', url, headers, ...(method === 'GET' ? {} : { payload: {} }) });
+  const call = (method: string, url: string, headers: Record<string, string>, payload: object = {}) =>
+    t.app.inject({ method: method as 'GET', url, headers, ...(method === 'GET' ? {} : { payload }) });
+
+  /** A valid body for each write on a record, so that only the record's organization decides the answer. */
+  const validBody = (url: string): object | undefined => {
+    const bodies: Record<string, object> = {
+      '/api/v1/jobs/:id': { poNumber: 'PO-1' },
+      '/api/v1/jobs/:id/reschedule': {
+        windowStart: '2026-12-01T09:00:00.000Z',
+        windowEnd: '2026-12-01T10:00:00.000Z',
+        reason: 'customer asked',
+      },
+      '/api/v1/jobs/:id/assign': { add: [], remove: [] },
+      '/api/v1/jobs/:id/dispatch': {},
+      '/api/v1/jobs/:id/start': {},
+      '/api/v1/jobs/:id/cancel': { reason: 'customer canceled' },
+      '/api/v1/jobs/:id/no-show': { reason: 'nobody home' },
+      '/api/v1/jobs/:id/comments': { body: 'hello' },
+      '/api/v1/jobs/:id/info-requests': { body: 'serial number?' },
+      '/api/v1/api-keys/:id/revoke': {},
+    };
+    return bodies[url];
+  };
 
   const protectedRoutes = () =>
     t.app.routeAccess.filter((r) => r.access !== 'public' && r.url !== '/api/v1/auth/logout');
@@ -85,28 +108,33 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   });
 
   it('answers 404 for every resource of another organization, to its users and its API keys', async () => {
+    // Keyed by the resource segment of the URL (/api/v1/<resource>/:id/...).
     const bIds: Record<string, string> = {
-      '/api/v1/users/:id': b.users.owner.id,
-      '/api/v1/customers/:id': b.customerId,
-      '/api/v1/jobs/:id': b.jobId,
-      '/api/v1/api-keys/:id/revoke': bKeyId,
+      users: b.users.owner.id,
+      customers: b.customerId,
+      jobs: b.jobId,
+      'api-keys': bKeyId,
+    };
+    const ownIds: Record<string, string> = {
+      users: a.users.owner.id,
+      customers: a.customerId,
+      jobs: a.jobId,
     };
     const withId = t.app.routeAccess.filter((r) => r.url.includes(':id'));
     for (const r of withId) {
-      const id = bIds[r.url];
+      const resource = r.url.split('/')[3] ?? '';
+      const id = bIds[resource];
       expect(id, `no other-organization fixture for ${r.url}: add one`).toBeDefined();
+      const body = r.method === 'GET' ? {} : validBody(r.url);
+      expect(body, `no valid body for ${r.method} ${r.url}: add one`).toBeDefined();
       for (const caller of [as(sessions.owner, r.method !== 'GET'), as({ apiKey: aOwnerKey })]) {
-        const res = await call(r.method, r.url.replace(':id', id ?? ''), caller);
+        const res = await call(r.method, r.url.replace(':id', id ?? ''), caller, body);
         expect(res.statusCode, `${r.method} ${r.url}`).toBe(404);
       }
-      // The same call on the caller's own organization is found, so the 404 above is the tenancy check.
-      const own: Record<string, string> = {
-        '/api/v1/users/:id': a.users.owner.id,
-        '/api/v1/customers/:id': a.customerId,
-        '/api/v1/jobs/:id': a.jobId,
-      };
-      if (own[r.url]) {
-        const res = await call(r.method, r.url.replace(':id', own[r.url] ?? ''), as(sessions.owner));
+      // The same read on the caller's own organization is found, so the 404 above is the tenancy check.
+      const own = ownIds[resource];
+      if (own && r.method === 'GET') {
+        const res = await call(r.method, r.url.replace(':id', own), as(sessions.owner));
         expect(res.statusCode, `${r.method} ${r.url} own`).toBe(200);
       }
     }
@@ -119,8 +147,9 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
 
   it('never lists another organization’s rows', async () => {
     const lists = t.app.routeAccess.filter(
-      (r) => r.method === 'GET' && !r.url.includes(':id') && r.access !== 'public',
+      (r) => r.method === 'GET' && !r.url.includes(':') && r.access !== 'public' && !STREAMS.has(r.url),
     );
+    const queryFor: Record<string, string> = { '/api/v1/board': '?date=2026-11-18&days=7' };
     const foreign = [
       b.organizationId,
       b.customerId,
@@ -132,7 +161,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
     ];
     for (const r of lists) {
       for (const caller of [as(sessions.owner), as({ apiKey: aOwnerKey })]) {
-        const res = await call('GET', r.url, caller);
+        const res = await call('GET', `${r.url}${queryFor[r.url] ?? ''}`, caller);
         expect(res.statusCode, r.url).toBe(200);
         for (const id of foreign) expect(res.body, `${r.url} leaks ${id}`).not.toContain(id);
       }

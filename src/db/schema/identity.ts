@@ -154,3 +154,23 @@ export const auditEvents = pgTable(
     uniqueIndex('audit_events_chain_key').on(t.organizationId, t.aggregateType, t.aggregateId, t.seq),
   ],
 );
+
+/** Per-organization record of every chain's head at a moment: a deleted tail shows against it. */
+export const auditCheckpoints = pgTable(
+  'audit_checkpoints',
+  {
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    id: uuid('id').notNull(),
+    at: instant('at').notNull(),
+    /** Canonical JSON: { "type:id": [seq, hash] } for every chain. */
+    heads: text('heads').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('audit_checkpoints_at_idx').on(t.organizationId, t.at),
+  ],
+);

@@ -31,6 +31,24 @@ export type PostalAddress = {
   country: string;
 };
 
+export type CustomerContact = {
+  name: string;
+  email: string | null;
+  phone: string | null;
+  role: string | null;
+  invoiceRecipient: boolean;
+};
+export type InvoicePreferences = {
+  channel: 'email' | 'peppol' | 'post' | 'portal';
+  consolidation: 'per_job' | 'per_cycle';
+  poRequired: boolean;
+};
+export const DEFAULT_INVOICE_PREFERENCES: InvoicePreferences = {
+  channel: 'email',
+  consolidation: 'per_job',
+  poRequired: false,
+};
+
 export const customers = pgTable(
   'customers',
   {
@@ -44,7 +62,17 @@ export const customers = pgTable(
     billingAddress: jsonb('billing_address').$type<PostalAddress>().notNull(),
     taxId: text('tax_id'),
     taxExempt: boolean('tax_exempt').notNull().default(false),
+    taxExemptionReason: text('tax_exemption_reason'),
     paymentTermsDays: integer('payment_terms_days'),
+    contacts: jsonb('contacts').$type<CustomerContact[]>().notNull().default([]),
+    invoicePreferences: jsonb('invoice_preferences')
+      .$type<InvoicePreferences>()
+      .notNull()
+      .default(DEFAULT_INVOICE_PREFERENCES),
+    /** Overrides of the job type's closeout requirements for this customer (e.g. signature always). */
+    closeoutOverrides: jsonb('closeout_overrides').$type<Record<string, unknown>>().notNull().default({}),
+    /** Connector -> the customer's ID in that system; immutable once set. */
+    externalIds: jsonb('external_ids').$type<Record<string, string>>().notNull().default({}),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
     version: integer('version').notNull().default(1),
@@ -139,7 +167,9 @@ export const jobTypes = pgTable(
     approvalRules: jsonb('approval_rules').notNull(),
     cancellationFee: money('cancellation_fee'),
     noShowFee: money('no_show_fee'),
+    customFields: jsonb('custom_fields').notNull().default([]),
     createdAt: instant('created_at').notNull(),
+    version: integer('version').notNull().default(1),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
@@ -172,8 +202,15 @@ export const jobs = pgTable(
     poNumber: text('po_number'),
     approvalRequired: boolean('approval_required').notNull().default(false),
     estimateLines: jsonb('estimate_lines').$type<EstimateLine[]>().notNull().default([]),
+    customFields: jsonb('custom_fields').$type<Record<string, string | number>>().notNull().default({}),
+    /** Why a job was closed without (all) work: cancel or no-show reason. */
+    closedReason: text('closed_reason'),
+    /** Cancellation or no-show fee billed instead of the work. */
+    closingFee: money('closing_fee'),
+    /** The billing status a needs_review job failed in, so reprocess returns there. */
+    reviewFrom: text('review_from'),
     seriesId: uuid('series_id'),
-    occurrenceDate: date('occurrence_date'),
+    occurrenceDate: date('occurrence_date', { mode: 'string' }),
     revisionOf: uuid('revision_of'),
     scheduledAt: instant('scheduled_at'),
     startedAt: instant('started_at'),
@@ -190,6 +227,7 @@ export const jobs = pgTable(
     uniqueIndex('jobs_number_key').on(t.organizationId, t.number),
     index('jobs_window_idx').on(t.organizationId, t.windowStart),
     index('jobs_billing_status_idx').on(t.organizationId, t.billingStatus),
+    uniqueIndex('jobs_series_occurrence_key').on(t.organizationId, t.seriesId, t.occurrenceDate),
     foreignKey({
       columns: [t.organizationId, t.customerId],
       foreignColumns: [customers.organizationId, customers.id],
@@ -221,4 +259,87 @@ export const jobAssignments = pgTable(
     index('job_assignments_user_idx').on(t.organizationId, t.userId),
     foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
   ],
+);
+
+export const jobComments = pgTable(
+  'job_comments',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    jobId: uuid('job_id').notNull(),
+    authorType: text('author_type', { enum: ['user', 'api_key', 'system'] }).notNull(),
+    authorId: text('author_id'),
+    kind: text('kind', { enum: ['comment', 'info_request'] }).notNull(),
+    body: text('body').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('job_comments_job_idx').on(t.organizationId, t.jobId, t.createdAt),
+    foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
+  ],
+);
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    kind: text('kind').notNull(),
+    jobId: uuid('job_id'),
+    body: text('body').notNull(),
+    createdAt: instant('created_at').notNull(),
+    readAt: instant('read_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('notifications_user_idx').on(t.organizationId, t.userId, t.createdAt),
+  ],
+);
+
+/** A recurring service: each visit is its own job carrying series_id and its occurrence date. */
+export const series = pgTable(
+  'series',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    siteId: uuid('site_id').notNull(),
+    jobTypeId: uuid('job_type_id').notNull(),
+    /** RFC 5545 RRULE (without DTSTART), evaluated in time_zone wall-clock time. */
+    rrule: text('rrule').notNull(),
+    timeZone: text('time_zone').notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    startTime: text('start_time').notNull(),
+    durationMinutes: integer('duration_minutes').notNull(),
+    /** Last occurrence date this series owns (set when a later part is split off). */
+    endDate: date('end_date', { mode: 'string' }),
+    crew: uuid('crew').array().notNull(),
+    template: jsonb('template').$type<Record<string, unknown>>().notNull(),
+    billingRule: text('billing_rule', { enum: ['per_visit', 'per_cycle'] }).notNull(),
+    billingCycle: text('billing_cycle', { enum: ['weekly', 'monthly', 'quarterly'] }),
+    horizonDays: integer('horizon_days').notNull(),
+    generatedUntil: date('generated_until', { mode: 'string' }),
+    splitFrom: uuid('split_from'),
+    createdAt: instant('created_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.id] })],
+);
+
+/** Secret-URL calendar feeds, one per technician; only the token's hash is stored. */
+export const calendarFeeds = pgTable(
+  'calendar_feeds',
+  {
+    organizationId: orgId(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.userId] })],
 );

@@ -1,26 +1,71 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { listComments, postComment } from '../../app/conversation';
+import {
+  assignCrew,
+  closeJob,
+  createJob,
+  dispatchJob,
+  rescheduleJob,
+  startJob,
+  updateJobFields,
+} from '../../app/jobs';
 import type { Deps } from '../../app/ports';
 import { IdParams, Problem, pageOf } from '../../contracts/common';
-import { Job, JobListQuery } from '../../contracts/jobs';
+import {
+  AssignBody,
+  Board,
+  BoardQuery,
+  CloseBody,
+  Comment,
+  CommentBody,
+  CreateJobBody,
+  Job,
+  JobListQuery,
+  RescheduleBody,
+  TimelineEvent,
+  UpdateJobBody,
+} from '../../contracts/jobs';
+import { overlapsByJob } from '../../core/board';
 import { invalid, notFound } from '../../core/errors';
+import { type BillingStatus, isBillingException, type OperationalStatus } from '../../core/job-lifecycle';
 import { decodeCursor, pageOf as toPage } from '../../core/pagination';
-import type { Principal } from '../../core/principal';
+import { actorOf, type Principal } from '../../core/principal';
 import { seesAllJobs } from '../../core/roles';
+import { addDays, zonedToInstant } from '../../core/time';
+import { boardJobs, technicians } from '../../db/queries/board';
+import { getOrganization } from '../../db/queries/directory';
 import { findJobs } from '../../db/queries/jobs';
+import { timelineOf, userNames } from '../../db/queries/timeline';
 import { principalOf } from '../auth';
 import { jobView } from '../views';
 
 const NOBODY = '00000000-0000-0000-0000-000000000000';
 
 /** Technicians (and technician API keys) see only the jobs they are assigned to. */
-const visibleTo = (p: Principal): string | undefined =>
+export const visibleTo = (p: Principal): string | undefined =>
   seesAllJobs(p.roles) ? undefined : p.kind === 'user' ? p.userId : NOBODY;
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
+const writeErrors = { ...errors, 409: Problem };
 
 export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
+  const db = deps.database.db;
+
+  const loadView = async (p: Principal, id: string) => {
+    const [row] = await findJobs(db, {
+      organizationId: p.organizationId,
+      visibleTo: visibleTo(p),
+      id,
+      limit: 1,
+    });
+    if (!row) throw notFound('job');
+    return jobView(row);
+  };
+  /** 404 unless the caller may see this job (a technician only their own). */
+  const ensureVisible = (p: Principal, id: string) => loadView(p, id);
 
   app.get(
     '/jobs',
@@ -44,7 +89,7 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
         after = { windowStart: new Date(start), id };
       }
       if (q.from && q.to && q.to <= q.from) throw invalid('query.to', 'must be after from');
-      const rows = await findJobs(deps.database.db, {
+      const rows = await findJobs(db, {
         organizationId: p.organizationId,
         visibleTo: visibleTo(p),
         technicianId: q.technicianId,
@@ -64,16 +109,297 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
       config: { access: 'jobs.read' },
       schema: { tags: ['jobs'], params: IdParams, response: { 200: Job, ...errors } },
     },
+    async (request) => loadView(principalOf(request), request.params.id),
+  );
+
+  app.post(
+    '/jobs',
+    {
+      config: { access: 'jobs.create' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Book a job',
+        body: CreateJobBody,
+        response: { 201: Job, ...writeErrors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const b = request.body;
+      const job = await createJob(
+        deps,
+        p.organizationId,
+        { ...b, windowStart: new Date(b.windowStart), windowEnd: new Date(b.windowEnd) },
+        actorOf(p),
+      );
+      return reply.code(201).send(await loadView(p, job.id));
+    },
+  );
+
+  app.patch(
+    '/jobs/:id',
+    {
+      config: { access: 'jobs.update' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Office correction of billing facts; validated, audited, and refused once invoiced',
+        params: IdParams,
+        body: UpdateJobBody,
+        response: { 200: Job, ...writeErrors },
+      },
+    },
     async (request) => {
       const p = principalOf(request);
-      const [row] = await findJobs(deps.database.db, {
-        organizationId: p.organizationId,
-        visibleTo: visibleTo(p),
-        id: request.params.id,
-        limit: 1,
+      await updateJobFields(deps, p.organizationId, request.params.id, request.body, actorOf(p));
+      return loadView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/reschedule',
+    {
+      config: { access: 'jobs.schedule' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Move the service window; the job keeps its ID and the change is logged with its reason',
+        params: IdParams,
+        body: RescheduleBody,
+        response: { 200: Job, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const b = request.body;
+      await rescheduleJob(
+        deps,
+        p.organizationId,
+        request.params.id,
+        { ...b, windowStart: new Date(b.windowStart), windowEnd: new Date(b.windowEnd) },
+        actorOf(p),
+      );
+      return loadView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/assign',
+    {
+      config: { access: 'jobs.schedule' },
+      schema: { tags: ['jobs'], params: IdParams, body: AssignBody, response: { 200: Job, ...writeErrors } },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await assignCrew(deps, p.organizationId, request.params.id, request.body, actorOf(p));
+      return loadView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/dispatch',
+    {
+      config: { access: 'jobs.schedule' },
+      schema: { tags: ['jobs'], params: IdParams, response: { 200: Job, ...writeErrors } },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await dispatchJob(deps, p.organizationId, request.params.id, actorOf(p));
+      return loadView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/start',
+    {
+      config: { access: 'jobs.work' },
+      schema: { tags: ['jobs'], params: IdParams, response: { 200: Job, ...writeErrors } },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      await startJob(deps, p.organizationId, request.params.id, actorOf(p));
+      return loadView(p, request.params.id);
+    },
+  );
+
+  for (const [path, kind] of [
+    ['cancel', 'cancel'],
+    ['no-show', 'no_show'],
+  ] as const) {
+    app.post(
+      `/jobs/:id/${path}`,
+      {
+        config: { access: 'jobs.schedule' },
+        schema: {
+          tags: ['jobs'],
+          summary: `Close the job as ${kind.replace('_', '-')} with a reason; a job type fee makes it invoice-ready`,
+          params: IdParams,
+          body: CloseBody,
+          response: { 200: Job, ...writeErrors },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        await closeJob(deps, p.organizationId, request.params.id, kind, request.body, actorOf(p));
+        return loadView(p, request.params.id);
+      },
+    );
+  }
+
+  app.get(
+    '/jobs/:id/timeline',
+    {
+      config: { access: 'jobs.read' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Every change to the job, from its audit chain',
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(TimelineEvent) }), ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      const events = await timelineOf(db, p.organizationId, 'job', request.params.id);
+      return {
+        items: events.map((e) => ({
+          seq: e.seq,
+          at: e.at.toISOString(),
+          action: e.action,
+          actor: { type: e.actorType, id: e.actorId, name: e.actorName },
+          changes: JSON.parse(e.changes) as Record<string, unknown>,
+          reason: e.reason,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/jobs/:id/comments',
+    {
+      config: { access: 'jobs.read' },
+      schema: {
+        tags: ['jobs'],
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(Comment) }), ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      const rows = await listComments(deps, p.organizationId, request.params.id);
+      const names = await userNames(
+        db,
+        rows.filter((r) => r.authorType === 'user' && r.authorId).map((r) => r.authorId as string),
+      );
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          body: r.body,
+          author: {
+            type: r.authorType,
+            id: r.authorId,
+            name: r.authorId ? (names.get(r.authorId) ?? null) : null,
+          },
+          createdAt: r.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
+
+  for (const [path, kind, access] of [
+    ['comments', 'comment', 'jobs.comment'],
+    ['info-requests', 'info_request', 'jobs.request_info'],
+  ] as const) {
+    app.post(
+      `/jobs/:id/${path}`,
+      {
+        config: { access },
+        schema: {
+          tags: ['jobs'],
+          summary:
+            kind === 'comment'
+              ? 'Post to the job’s conversation'
+              : 'Ask the assigned technicians for missing information (posts and notifies them)',
+          params: IdParams,
+          body: CommentBody,
+          response: { 201: z.object({ id: z.uuid(), notified: z.array(z.uuid()) }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const p = principalOf(request);
+        await ensureVisible(p, request.params.id);
+        const { comment, notified } = await postComment(
+          deps,
+          p.organizationId,
+          request.params.id,
+          { body: request.body.body, kind },
+          actorOf(p),
+        );
+        return reply.code(201).send({ id: comment.id, notified });
+      },
+    );
+  }
+
+  app.get(
+    '/board',
+    {
+      config: { access: 'board.read' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'The dispatch board: a day or a week per technician, both statuses, overlaps flagged',
+        querystring: BoardQuery,
+        response: { 200: Board, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const org = await getOrganization(db, p.organizationId);
+      if (!org) throw notFound('organization');
+      const q = request.query;
+      const from = zonedToInstant(q.date, '00:00', org.timeZone);
+      const to = zonedToInstant(addDays(q.date, q.days), '00:00', org.timeZone);
+      const { rows, crew } = await boardJobs(db, p.organizationId, from, to);
+      const techs = (await technicians(db, p.organizationId)).filter(
+        (t) => t.roles.includes('technician') && t.active && (!q.technicianId || t.id === q.technicianId),
+      );
+      const view = (r: (typeof rows)[number], overlaps: string[]) => ({
+        id: r.id,
+        number: `J-${r.number}`,
+        customerName: r.customerName,
+        siteName: r.siteName,
+        jobTypeName: r.jobTypeName,
+        windowStart: r.windowStart.toISOString(),
+        windowEnd: r.windowEnd.toISOString(),
+        status: r.status as OperationalStatus,
+        billingStatus: r.billingStatus as BillingStatus,
+        exception: isBillingException(r.status as OperationalStatus, r.billingStatus as BillingStatus),
+        overlapsWith: overlaps,
+        version: r.version,
       });
-      if (!row) throw notFound('job');
-      return jobView(row);
+      const assigned = new Set(crew.map((c) => c.jobId));
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        timeZone: org.timeZone,
+        rows: techs.map((t) => {
+          const ids = new Set(crew.filter((c) => c.userId === t.id).map((c) => c.jobId));
+          const mine = rows.filter((r) => ids.has(r.id));
+          const overlaps = overlapsByJob(
+            mine.map((r) => ({
+              id: r.id,
+              start: r.windowStart,
+              end: r.windowEnd,
+              live: r.status !== 'canceled' && r.status !== 'no_show',
+            })),
+          );
+          return {
+            technician: { id: t.id, name: t.name },
+            jobs: mine.map((r) => view(r, overlaps.get(r.id) ?? [])),
+          };
+        }),
+        unassigned: rows.filter((r) => !assigned.has(r.id)).map((r) => view(r, [])),
+      };
     },
   );
 };

@@ -1,0 +1,139 @@
+/**
+ * The job's two state machines (DESIGN §3). Operational status says where the work is; billing status
+ * says whether it can be billed. Every change goes through these tables; nothing else writes a status.
+ */
+export const OPERATIONAL_STATUSES = [
+  'scheduled',
+  'dispatched',
+  'in_progress',
+  'completed',
+  'canceled',
+  'no_show',
+] as const;
+export type OperationalStatus = (typeof OPERATIONAL_STATUSES)[number];
+
+export const BILLING_STATUSES = [
+  'not_ready',
+  'needs_info',
+  'needs_approval',
+  'invoice_ready',
+  'invoiced',
+  'paid',
+  'needs_review',
+  'not_billable',
+] as const;
+export type BillingStatus = (typeof BILLING_STATUSES)[number];
+
+export type OperationalAction =
+  | 'dispatch'
+  | 'start'
+  | 'complete'
+  | 'cancel'
+  | 'no_show'
+  | 'reschedule'
+  | 'assign';
+export type BillingAction =
+  | 'closeout_incomplete'
+  | 'closeout_valid'
+  | 'closeout_needs_approval'
+  | 'approve'
+  | 'reject'
+  | 'close_not_billable'
+  | 'close_with_fee'
+  | 'invoice'
+  | 'pay'
+  | 'fail'
+  | 'reprocess';
+
+const OPERATIONAL: Record<OperationalStatus, Partial<Record<OperationalAction, OperationalStatus>>> = {
+  scheduled: {
+    dispatch: 'dispatched',
+    start: 'in_progress',
+    cancel: 'canceled',
+    no_show: 'no_show',
+    reschedule: 'scheduled',
+    assign: 'scheduled',
+  },
+  // A reschedule sends a dispatched job back to the board: the crew must be told again.
+  dispatched: {
+    start: 'in_progress',
+    cancel: 'canceled',
+    no_show: 'no_show',
+    reschedule: 'scheduled',
+    assign: 'dispatched',
+  },
+  // Work started: the job ends as completed, or is canceled part-way (a closed record, billed or not).
+  in_progress: { complete: 'completed', cancel: 'canceled', assign: 'in_progress' },
+  completed: {},
+  canceled: {},
+  no_show: {},
+};
+
+const BILLING: Record<BillingStatus, Partial<Record<BillingAction, BillingStatus>>> = {
+  not_ready: {
+    closeout_incomplete: 'needs_info',
+    closeout_valid: 'invoice_ready',
+    closeout_needs_approval: 'needs_approval',
+    close_not_billable: 'not_billable',
+    close_with_fee: 'invoice_ready',
+  },
+  needs_info: {
+    closeout_incomplete: 'needs_info',
+    closeout_valid: 'invoice_ready',
+    closeout_needs_approval: 'needs_approval',
+    close_not_billable: 'not_billable',
+    close_with_fee: 'invoice_ready',
+  },
+  needs_approval: {
+    approve: 'invoice_ready',
+    reject: 'needs_info',
+    closeout_incomplete: 'needs_info',
+    closeout_needs_approval: 'needs_approval',
+    closeout_valid: 'invoice_ready',
+  },
+  invoice_ready: {
+    invoice: 'invoiced',
+    fail: 'needs_review',
+    closeout_incomplete: 'needs_info',
+    closeout_needs_approval: 'needs_approval',
+    closeout_valid: 'invoice_ready',
+  },
+  invoiced: { pay: 'paid', fail: 'needs_review' },
+  paid: {},
+  // Reprocess returns to the step that failed; the caller names it (see reprocessTarget).
+  needs_review: { reprocess: 'invoice_ready', fail: 'needs_review' },
+  not_billable: {},
+};
+
+export type Transition<S> = { ok: true; from: S; to: S } | { ok: false; from: S; allowed: string[] };
+
+export const operationalTransition = (
+  from: OperationalStatus,
+  action: OperationalAction,
+): Transition<OperationalStatus> => {
+  const to = OPERATIONAL[from][action];
+  return to ? { ok: true, from, to } : { ok: false, from, allowed: Object.keys(OPERATIONAL[from]) };
+};
+
+export const billingTransition = (from: BillingStatus, action: BillingAction): Transition<BillingStatus> => {
+  const to = BILLING[from][action];
+  return to ? { ok: true, from, to } : { ok: false, from, allowed: Object.keys(BILLING[from]) };
+};
+
+/** After a failure is fixed, the job goes back to the step it failed in. */
+export const reprocessTarget = (failedIn: BillingStatus | null): BillingStatus =>
+  failedIn === 'invoiced' ? 'invoiced' : 'invoice_ready';
+
+export const isClosed = (s: OperationalStatus): boolean =>
+  s === 'completed' || s === 'canceled' || s === 'no_show';
+
+export const isOperationalStatus = (s: string): s is OperationalStatus =>
+  (OPERATIONAL_STATUSES as readonly string[]).includes(s);
+export const isBillingStatus = (s: string): s is BillingStatus =>
+  (BILLING_STATUSES as readonly string[]).includes(s);
+
+/** A completed job that is not yet invoice-ready (or beyond) is an exception the office must see. */
+export const isBillingException = (op: OperationalStatus, billing: BillingStatus): boolean =>
+  (op === 'completed' &&
+    (billing === 'not_ready' || billing === 'needs_info' || billing === 'needs_approval')) ||
+  billing === 'needs_review';

@@ -1,0 +1,297 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
+import { testDrivers } from '../support/databases';
+import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+
+describe.each(testDrivers())('the one job record on %s', (driver) => {
+  let t: TestApp;
+  let org: OrgFixture;
+  let other: OrgFixture;
+  let dispatcher: Session;
+  let tech: Session;
+  let billing: Session;
+  let jobTypes: { id: string; code: string; noShowFee: string | null; cancellationFee: string | null }[];
+
+  beforeAll(async () => {
+    t = await createTestApp(driver);
+    org = await makeOrganization(t.deps, 'ops');
+    other = await makeOrganization(t.deps, 'elsewhere');
+    dispatcher = await signIn(t.app, org.users.dispatcher.email, PASSWORD);
+    tech = await signIn(t.app, org.users.technician.email, PASSWORD);
+    billing = await signIn(t.app, org.users.billing.email, PASSWORD);
+    jobTypes = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/job-types', headers: as(dispatcher) })
+    ).json().items;
+  });
+  afterAll(() => t?.close());
+
+  const typeId = (code: string) => jobTypes.find((j) => j.code === code)?.id ?? '';
+  const book = (overrides: Record<string, unknown> = {}, who = dispatcher) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs',
+      headers: as(who, true),
+      payload: {
+        customerId: org.customerId,
+        siteId: org.siteId,
+        jobTypeId: typeId('REPAIR'),
+        scope: 'No heat in the kitchen',
+        windowStart: '2026-11-19T09:00:00.000Z',
+        windowEnd: '2026-11-19T11:00:00.000Z',
+        crew: [org.users.technician.id],
+        billingOwnerId: org.users.billing.id,
+        depositRequired: true,
+        depositAmount: '150.00',
+        discountPercent: '5',
+        poNumber: 'PO-7781',
+        ...overrides,
+      },
+    });
+  const post = (url: string, payload: object, who = dispatcher) =>
+    t.app.inject({ method: 'POST', url, headers: as(who, true), payload });
+  const timeline = async (id: string) =>
+    (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${id}/timeline`, headers: as(dispatcher) })
+    ).json().items as {
+      action: string;
+      changes: Record<string, { before: unknown; after: unknown }>;
+      reason: string | null;
+      actor: { name: string };
+    }[];
+
+  it('books a job with billing facts in fields and numbers it from a gapless sequence', async () => {
+    const first = await book();
+    expect(first.statusCode).toBe(201);
+    const job = first.json();
+    expect(job).toMatchObject({
+      status: 'scheduled',
+      billingStatus: 'not_ready',
+      depositRequired: true,
+      depositAmount: '150.00',
+      discountPercent: '5',
+      poNumber: 'PO-7781',
+      billingOwnerId: org.users.billing.id,
+      crew: [{ userId: org.users.technician.id }],
+    });
+    const second = (await book()).json();
+    expect(Number(second.number.slice(2))).toBe(Number(job.number.slice(2)) + 1);
+    // A refused booking takes no number.
+    expect((await book({ customerId: other.customerId })).statusCode).toBe(400);
+    const third = (await book()).json();
+    expect(Number(third.number.slice(2))).toBe(Number(second.number.slice(2)) + 1);
+  });
+
+  it.each([
+    ['another organization’s customer', () => ({ customerId: other.customerId }), 'body.customerId'],
+    ['another organization’s site', () => ({ siteId: other.siteId }), 'body.siteId'],
+    ['another organization’s job type', () => ({ jobTypeId: other.jobId }), 'body.jobTypeId'],
+    ['another organization’s technician', () => ({ crew: [other.users.technician.id] }), 'body.crew.0'],
+    ['a non-technician as crew', () => ({ crew: [org.users.billing.id] }), 'body.crew.0'],
+    ['a window ending before it starts', () => ({ windowEnd: '2026-11-19T08:00:00.000Z' }), 'body.windowEnd'],
+    ['a money amount as a float', () => ({ depositAmount: 150.5 }), 'body.depositAmount'],
+    ['an unknown field', () => ({ notes: 'discount 10% agreed' }), 'body.notes'],
+  ])('refuses %s, naming the field, and writes nothing', async (_label, overrides, field) => {
+    const before = (await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs')).rows[0]
+      ?.n;
+    const res = await book(overrides());
+    expect(res.statusCode).toBe(400);
+    expect(problemOf(res).errors.map((e) => e.field)).toContain(field);
+    expect(
+      (await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs')).rows[0]?.n,
+    ).toBe(before);
+  });
+
+  it('reschedules keeping the ID, and logs from, to and why', async () => {
+    const job = (await book()).json();
+    const dispatched = await post(`/api/v1/jobs/${job.id}/dispatch`, {});
+    expect(dispatched.json().status).toBe('dispatched');
+    const res = await post(`/api/v1/jobs/${job.id}/reschedule`, {
+      windowStart: '2026-11-20T13:00:00.000Z',
+      windowEnd: '2026-11-20T15:00:00.000Z',
+      reason: 'Customer at work on Thursday',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      id: job.id,
+      number: job.number,
+      status: 'scheduled',
+      windowStart: '2026-11-20T13:00:00.000Z',
+    });
+    const moved = (await timeline(job.id)).find((e) => e.action === 'job.rescheduled');
+    expect(moved?.reason).toBe('Customer at work on Thursday');
+    expect(moved?.changes.windowStart).toEqual({
+      before: '2026-11-19T09:00:00.000Z',
+      after: '2026-11-20T13:00:00.000Z',
+    });
+    expect(moved?.actor.name).toBe('dispatcher of ops');
+  });
+
+  it('refuses an illegal transition with 409 naming the current status', async () => {
+    const job = (await book()).json();
+    await post(`/api/v1/jobs/${job.id}/cancel`, { reason: 'duplicate booking', waiveFee: true });
+    for (const [url, body] of [
+      [`/api/v1/jobs/${job.id}/dispatch`, {}],
+      [`/api/v1/jobs/${job.id}/cancel`, { reason: 'again' }],
+      [
+        `/api/v1/jobs/${job.id}/reschedule`,
+        { windowStart: '2026-11-21T09:00:00.000Z', windowEnd: '2026-11-21T10:00:00.000Z', reason: 'x' },
+      ],
+    ] as const) {
+      const res = await post(url, body);
+      expect(res.statusCode, url).toBe(409);
+      const p = problemOf(res);
+      expect(p.code).toBe('invalid_transition');
+      expect(p.errors[0]).toEqual({ field: 'status', message: 'is canceled' });
+    }
+  });
+
+  it('closes cancellations and no-shows as records, billing the job type’s fee or nothing', async () => {
+    const repair = (await book()).json(); // REPAIR: no cancellation fee, a 65.00 no-show fee
+    const canceled = (
+      await post(`/api/v1/jobs/${repair.id}/cancel`, { reason: 'Fixed it themselves' })
+    ).json();
+    expect(canceled).toMatchObject({
+      status: 'canceled',
+      billingStatus: 'not_billable',
+      closedReason: 'Fixed it themselves',
+      closingFee: null,
+    });
+
+    const noShow = (await book()).json();
+    const closed = (
+      await post(`/api/v1/jobs/${noShow.id}/no-show`, { reason: 'Nobody home, two calls' })
+    ).json();
+    expect(closed).toMatchObject({ status: 'no_show', billingStatus: 'invoice_ready', closingFee: '65.00' });
+
+    const waived = (await book()).json();
+    expect(
+      (await post(`/api/v1/jobs/${waived.id}/no-show`, { reason: 'Storm', waiveFee: true })).json(),
+    ).toMatchObject({
+      billingStatus: 'not_billable',
+      closingFee: null,
+    });
+    // Still there, readable, never deleted; and the API has no DELETE for jobs.
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${repair.id}`, headers: as(dispatcher) }))
+        .statusCode,
+    ).toBe(200);
+    expect(t.app.routeAccess.some((r) => r.method === 'DELETE' && r.url.startsWith('/api/v1/jobs'))).toBe(
+      false,
+    );
+  });
+
+  it('lets technicians start only their own jobs, and keeps the crew change in the record', async () => {
+    const job = (await book({ crew: [org.otherTechnician.id] })).json();
+    expect((await post(`/api/v1/jobs/${job.id}/start`, {}, tech)).statusCode).toBe(404);
+    const assigned = await post(`/api/v1/jobs/${job.id}/assign`, {
+      add: [org.users.technician.id],
+      remove: [org.otherTechnician.id],
+      reason: 'Ana is closer',
+    });
+    expect(assigned.json().crew).toEqual([{ userId: org.users.technician.id, name: 'technician of ops' }]);
+    const started = await post(`/api/v1/jobs/${job.id}/start`, {}, tech);
+    expect(started.statusCode).toBe(200);
+    expect(started.json().status).toBe('in_progress');
+    const crewChange = (await timeline(job.id)).find((e) => e.action === 'job.crew_changed');
+    expect(crewChange?.changes.crew).toEqual({
+      before: [org.otherTechnician.id],
+      after: [org.users.technician.id],
+    });
+  });
+
+  it('takes office corrections as audited field changes, guarded by version', async () => {
+    const job = (await book()).json();
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${job.id}`,
+      headers: as(billing, true),
+      payload: {
+        discountPercent: '10',
+        expectedVersion: job.version,
+        reason: 'Loyalty discount agreed by phone',
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().discountPercent).toBe('10');
+    const stale = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${job.id}`,
+      headers: as(billing, true),
+      payload: { poNumber: 'PO-1', expectedVersion: job.version },
+    });
+    expect(stale.statusCode).toBe(409);
+    expect(problemOf(stale).errors[0]?.field).toBe('body.expectedVersion');
+    const edit = (await timeline(job.id)).find((e) => e.action === 'job.updated');
+    expect(edit?.changes.discountPercent).toEqual({ before: '5.0000', after: '10.0000' });
+  });
+
+  it('keeps a conversation on the job and notifies the crew of information requests', async () => {
+    const job = (await book()).json();
+    const asked = await post(
+      `/api/v1/jobs/${job.id}/info-requests`,
+      { body: 'Please add the boiler serial number' },
+      billing,
+    );
+    expect(asked.statusCode).toBe(201);
+    expect(asked.json().notified).toEqual([org.users.technician.id]);
+    const reply = await post(
+      `/api/v1/jobs/${job.id}/comments`,
+      { body: 'Serial GX-2231, photo attached' },
+      tech,
+    );
+    expect(reply.statusCode).toBe(201);
+    const comments = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${job.id}/comments`, headers: as(tech) })
+    ).json().items;
+    expect(comments.map((c: { kind: string; body: string }) => [c.kind, c.body])).toEqual([
+      ['info_request', 'Please add the boiler serial number'],
+      ['comment', 'Serial GX-2231, photo attached'],
+    ]);
+    const { rows } = await t.database.raw.query<{ user_id: string; body: string }>(
+      'SELECT user_id, body FROM notifications WHERE job_id = $1',
+      [job.id],
+    );
+    expect(rows).toEqual([
+      { user_id: org.users.technician.id, body: `${job.number}: Please add the boiler serial number` },
+    ]);
+    expect((await timeline(job.id)).map((e) => e.action)).toEqual([
+      'job.created',
+      'job.info_requested',
+      'job.comment_added',
+    ]);
+  });
+
+  it('shows the board by technician with both statuses and overlapping assignments flagged', async () => {
+    const a = (
+      await book({ windowStart: '2026-11-24T09:00:00.000Z', windowEnd: '2026-11-24T11:00:00.000Z' })
+    ).json();
+    const b = (
+      await book({ windowStart: '2026-11-24T10:30:00.000Z', windowEnd: '2026-11-24T12:00:00.000Z' })
+    ).json();
+    const c = (
+      await book({ windowStart: '2026-11-24T12:00:00.000Z', windowEnd: '2026-11-24T13:00:00.000Z' })
+    ).json();
+    const u = (
+      await book({ crew: [], windowStart: '2026-11-24T08:00:00.000Z', windowEnd: '2026-11-24T09:00:00.000Z' })
+    ).json();
+    const board = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/board?date=2026-11-24', headers: as(dispatcher) })
+    ).json();
+    expect(board.timeZone).toBe('Europe/Dublin');
+    const row = board.rows.find(
+      (r: { technician: { id: string } }) => r.technician.id === org.users.technician.id,
+    );
+    const byId = Object.fromEntries(row.jobs.map((j: { id: string }) => [j.id, j]));
+    expect(byId[a.id].overlapsWith).toEqual([b.id]);
+    expect(byId[b.id].overlapsWith).toEqual([a.id]);
+    expect(byId[c.id].overlapsWith).toEqual([]);
+    expect(byId[a.id]).toMatchObject({ status: 'scheduled', billingStatus: 'not_ready' });
+    expect(board.unassigned.map((j: { id: string }) => j.id)).toEqual([u.id]);
+    const techBoard = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/board?date=2026-11-24',
+      headers: as(tech),
+    });
+    expect(techBoard.statusCode).toBe(403);
+  });
+});
