@@ -13,7 +13,7 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
 
 /** RFC 9457 problem details, with the fields that were wrong and the request they belong to. */
 export const Problem = z
-  .object({
+  .looseObject({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),

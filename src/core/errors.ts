@@ -9,6 +9,8 @@ export type AppErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'possible_duplicate'
+  | 'immutable'
   | 'invalid_transition'
   | 'idempotency_conflict'
   | 'payload_too_large'

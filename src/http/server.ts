@@ -18,6 +18,7 @@ import { AppError } from '../core/errors';
 import { registerAuth } from './auth';
 import { registerErrorHandling, sendProblem } from './errors';
 import { authRoutes } from './routes/auth.routes';
+import { catalogRoutes } from './routes/catalog.routes';
 import { directoryRoutes } from './routes/directory.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { systemRoutes, type WorkerState } from './routes/system.routes';
@@ -101,6 +102,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
     async (api) => {
       authRoutes(api, opts.deps, { cookieSecure: opts.cookieSecure });
       directoryRoutes(api, opts.deps);
+      catalogRoutes(api, opts.deps);
       jobRoutes(api, opts.deps);
     },
     { prefix: '/api/v1' },

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ApiKeyView } from '../app/auth/api-keys';
 import type { ApiKey, Organization, User } from '../contracts/auth';
-import type { CatalogItem, Customer, JobType, TaxCode } from '../contracts/catalog';
+import type { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../contracts/catalog';
 import type { Job } from '../contracts/jobs';
 import { decimalString, nullableDecimal } from '../core/decimal';
 import { type BillingStatus, isBillingException, type OperationalStatus } from '../core/job-lifecycle';
@@ -91,6 +91,8 @@ export const jobTypeView = (t: typeof jobTypes.$inferSelect): z.infer<typeof Job
   approvalRules: t.approvalRules,
   cancellationFee: nullableDecimal(t.cancellationFee),
   noShowFee: nullableDecimal(t.noShowFee),
+  customFields: t.customFields,
+  version: t.version,
 });
 
 type JobRow = Awaited<ReturnType<typeof findJobs>>[number];
@@ -127,4 +129,15 @@ export const jobView = (r: JobRow): z.infer<typeof Job> => ({
   startedAt: r.job.startedAt?.toISOString() ?? null,
   completedAt: r.job.completedAt?.toISOString() ?? null,
   version: r.job.version,
+});
+
+export const customerDetailView = (
+  c: typeof customers.$inferSelect & { sites: (typeof sites.$inferSelect)[] },
+): z.infer<typeof CustomerDetail> => ({
+  ...customerView(c),
+  taxExemptionReason: c.taxExemptionReason,
+  contacts: c.contacts,
+  invoicePreferences: c.invoicePreferences,
+  closeoutOverrides: c.closeoutOverrides,
+  externalIds: c.externalIds,
 });

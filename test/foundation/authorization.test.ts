@@ -9,6 +9,22 @@ import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
 
 const RANDOM_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+const JOB_TYPE_BODY = {
+  code: 'SVC',
+  name: 'Service',
+  trade: 'hvac',
+  defaultDurationMinutes: 60,
+  billingMode: 'fixed',
+  closeoutRequirements: {
+    checklist: [],
+    photos: [],
+    signature: false,
+    serialNumbers: false,
+    partNumbers: false,
+    notes: false,
+  },
+  approvalRules: [],
+};
 /** Long-lived streams are tested in their own file. */
 const STREAMS = new Set(['/api/v1/events']);
 
@@ -64,6 +80,23 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/jobs/:id/comments': { body: 'hello' },
       '/api/v1/jobs/:id/info-requests': { body: 'serial number?' },
       '/api/v1/api-keys/:id/revoke': {},
+      '/api/v1/customers/:id': { phone: '+353 1 555 0100' },
+      '/api/v1/customers/:id/sites/:siteId': { accessNotes: 'Key with the neighbour' },
+      '/api/v1/customers/:id/external-ids/:connector': { externalId: 'XERO-123' },
+      '/api/v1/customers/:id/sites': {
+        name: 'Annex',
+        address: { line1: '2 Main St', city: 'Dublin', postalCode: 'D02', country: 'IE' },
+      },
+      '/api/v1/tax-codes/:id': { code: 'S-STD', name: 'Standard', category: 'S', rate: '23' },
+      '/api/v1/catalog-items/:id': {
+        sku: 'LAB-STD',
+        name: 'Labour',
+        kind: 'labor',
+        unitCode: 'HUR',
+        unitPrice: '80.00',
+        taxCodeId: b.taxCodeId,
+      },
+      '/api/v1/job-types/:id': JOB_TYPE_BODY,
     };
     return bodies[url];
   };
@@ -84,7 +117,11 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
 
   it('refuses anonymous callers on every protected route', async () => {
     for (const r of protectedRoutes()) {
-      const res = await call(r.method, r.url.replace(':id', RANDOM_ID), {});
+      const res = await call(
+        r.method,
+        r.url.replace(':id', RANDOM_ID).replace(':siteId', RANDOM_ID).replace(':connector', 'xero'),
+        {},
+      );
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
     }
   });
@@ -114,6 +151,9 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       customers: b.customerId,
       jobs: b.jobId,
       'api-keys': bKeyId,
+      'tax-codes': b.taxCodeId,
+      'catalog-items': b.catalogItemId,
+      'job-types': b.jobTypeId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,
@@ -128,7 +168,11 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       const body = r.method === 'GET' ? {} : validBody(r.url);
       expect(body, `no valid body for ${r.method} ${r.url}: add one`).toBeDefined();
       for (const caller of [as(sessions.owner, r.method !== 'GET'), as({ apiKey: aOwnerKey })]) {
-        const res = await call(r.method, r.url.replace(':id', id ?? ''), caller, body);
+        const url = r.url
+          .replace(':id', id ?? '')
+          .replace(':siteId', b.siteId)
+          .replace(':connector', 'xero');
+        const res = await call(r.method, url, caller, body);
         expect(res.statusCode, `${r.method} ${r.url}`).toBe(404);
       }
       // The same read on the caller's own organization is found, so the 404 above is the tenancy check.

@@ -3,7 +3,7 @@ import type { Deps } from '../../src/app/ports';
 import { nextNumber } from '../../src/app/sequences';
 import { insertUser } from '../../src/app/users';
 import { ROLES, type Role } from '../../src/core/roles';
-import { customers, jobAssignments, jobs, sites } from '../../src/db/schema';
+import { catalogItems, customers, jobAssignments, jobs, sites } from '../../src/db/schema';
 
 export const PASSWORD = 'correct-horse-battery-9';
 
@@ -18,6 +18,9 @@ export type OrgFixture = {
   /** Job assigned to users.technician, and one assigned to otherTechnician. */
   jobId: string;
   otherJobId: string;
+  jobTypeId: string;
+  taxCodeId: string;
+  catalogItemId: string;
 };
 
 /** An organization with one user per role (password PASSWORD), a customer with a site, and two jobs. */
@@ -67,6 +70,18 @@ export const makeOrganization = async (deps: Deps, slug: string): Promise<OrgFix
     const jobType = jobTypes[0];
     const taxCode = taxCodes[0];
     if (!jobType || !taxCode) throw new Error('starter data missing');
+    const catalogItemId = deps.ids.uuid();
+    await tx.db.insert(catalogItems).values({
+      organizationId: org.id,
+      id: catalogItemId,
+      sku: 'LAB-STD',
+      name: 'Labour',
+      kind: 'labor',
+      unitCode: 'HUR',
+      unitPrice: '80.00',
+      taxCodeId: taxCode.id,
+      createdAt: now,
+    });
     const jobIds: string[] = [];
     for (const techId of [users.technician.id, other.id]) {
       const id = deps.ids.uuid();
@@ -100,5 +115,8 @@ export const makeOrganization = async (deps: Deps, slug: string): Promise<OrgFix
       siteId,
       jobId: jobIds[0] ?? '',
       otherJobId: jobIds[1] ?? '',
+      jobTypeId: jobType.id,
+      taxCodeId: taxCode.id,
+      catalogItemId,
     };
   });

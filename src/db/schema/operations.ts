@@ -24,9 +24,9 @@ const orgId = () =>
 
 export type PostalAddress = {
   line1: string;
-  line2?: string;
+  line2?: string | undefined;
   city: string;
-  region?: string;
+  region?: string | undefined;
   postalCode: string;
   country: string;
 };

@@ -11,7 +11,7 @@ import {
   Organization,
   User,
 } from '../../contracts/auth';
-import { CatalogItem, Customer, JobType, TaxCode } from '../../contracts/catalog';
+import { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../../contracts/catalog';
 import { IdParams, PageQuery, Problem, pageOf } from '../../contracts/common';
 import { invalid, notFound } from '../../core/errors';
 import { decodeCursor, pageOf as toPage } from '../../core/pagination';
@@ -30,6 +30,7 @@ import { principalOf } from '../auth';
 import {
   apiKeyView,
   catalogItemView,
+  customerDetailView,
   customerView,
   jobTypeView,
   organizationView,
@@ -177,12 +178,12 @@ export const directoryRoutes = (root: FastifyInstance, deps: Deps) => {
     '/customers/:id',
     {
       config: { access: 'customers.read' },
-      schema: { tags: ['customers'], params: IdParams, response: { 200: Customer, ...errors } },
+      schema: { tags: ['customers'], params: IdParams, response: { 200: CustomerDetail, ...errors } },
     },
     async (request) => {
       const customer = await getCustomer(db, principalOf(request).organizationId, request.params.id);
       if (!customer) throw notFound('customer');
-      return customerView(customer);
+      return customerDetailView(customer);
     },
   );
 

@@ -1,0 +1,73 @@
+import type { FieldProblem } from './errors';
+
+/** EN 16931 VAT category codes (UNCL5305 subset). */
+export const VAT_CATEGORIES = ['S', 'Z', 'E', 'AE', 'K', 'G', 'O'] as const;
+export type VatCategory = (typeof VAT_CATEGORIES)[number];
+
+export type TaxCodeInput = {
+  category: string | null;
+  rate: string;
+  exemptionReasonCode?: string | null | undefined;
+  exemptionReason?: string | null | undefined;
+  jurisdiction?: string | null | undefined;
+};
+
+/**
+ * The EN 16931 business rules a tax code must meet to produce a valid e-invoice: standard rate above zero
+ * (BR-S-05), zero rate for every other category (BR-Z/E/AE/K/G/O-05), and an exemption reason where the
+ * category is an exemption (BR-E/AE/K/G/O-10). US sales tax uses a jurisdiction instead of a category.
+ */
+export const taxCodeProblems = (
+  scheme: 'vat' | 'us_sales_tax',
+  t: TaxCodeInput,
+  prefix = 'body',
+): FieldProblem[] => {
+  const problems: FieldProblem[] = [];
+  const rate = Number(t.rate);
+  if (scheme === 'us_sales_tax') {
+    if (t.category !== null)
+      problems.push({ field: `${prefix}.category`, message: 'US sales tax has no VAT category' });
+    if (!t.jurisdiction)
+      problems.push({ field: `${prefix}.jurisdiction`, message: 'required for US sales tax' });
+    return problems;
+  }
+  if (t.category === null || !(VAT_CATEGORIES as readonly string[]).includes(t.category)) {
+    problems.push({ field: `${prefix}.category`, message: `must be one of ${VAT_CATEGORIES.join(', ')}` });
+    return problems;
+  }
+  if (t.category === 'S' && !(rate > 0))
+    problems.push({ field: `${prefix}.rate`, message: 'standard rate must be above 0' });
+  if (t.category !== 'S' && rate !== 0)
+    problems.push({ field: `${prefix}.rate`, message: `category ${t.category} has rate 0` });
+  const exempt = ['E', 'AE', 'K', 'G', 'O'].includes(t.category);
+  if (exempt && !t.exemptionReasonCode && !t.exemptionReason)
+    problems.push({
+      field: `${prefix}.exemptionReason`,
+      message: `category ${t.category} needs an exemption reason`,
+    });
+  if (!exempt && (t.exemptionReasonCode || t.exemptionReason))
+    problems.push({
+      field: `${prefix}.exemptionReason`,
+      message: `category ${t.category} takes no exemption reason`,
+    });
+  return problems;
+};
+
+/** Normalization used to find a customer that already exists. */
+export const normalizeName = (name: string): string =>
+  name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/\b(ltd|limited|inc|llc|gmbh|plc|co)\b\.?/g, ' ')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+
+export const normalizeTaxId = (taxId: string): string => taxId.replace(/[\s.-]/g, '').toUpperCase();
+
+export const normalizeAddressKey = (a: { line1: string; postalCode: string }): string =>
+  `${a.line1
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()}|${a.postalCode.toUpperCase().replace(/\s+/g, '')}`;
