@@ -1,4 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
+import {
+  type AuditBreak,
+  organizationIdBySlug,
+  organizationIds,
+  verifyAudit,
+  writeCheckpoint,
+} from '../app/audit-verify';
 import { createApiKeyForSlug } from '../app/auth/api-keys';
 import { DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, seedDemo } from '../app/seed-demo';
 import { systemClock, systemIds } from '../app/system';
@@ -146,6 +153,49 @@ keys
       process.stdout.write(
         `API key "${apiKey.name}" (${apiKey.role}, id ${apiKey.id}). Shown once; store it now:\n${key}\n`,
       );
+    }),
+  );
+
+const audit = program.command('audit').description('the tamper-evident audit trail');
+const describeBreak = (b: AuditBreak) =>
+  `${b.aggregateType} ${b.aggregateId} seq ${b.seq}${b.eventId ? ` (event ${b.eventId})` : ''}: ${b.reason}`;
+const orgOption = async (database: Parameters<typeof organizationIdBySlug>[0], slug: string | undefined) => {
+  if (!slug) return undefined;
+  const id = await organizationIdBySlug(database, slug);
+  if (!id) throw new InvalidArgumentError(`no organization with slug ${slug}`);
+  return id;
+};
+audit
+  .command('verify')
+  .description('walk every hash chain and checkpoint; name the first broken or missing event')
+  .option('--org <slug>', 'only this organization')
+  .action((opts: { org?: string }) =>
+    withDatabase(async ({ database }) => {
+      const result = await verifyAudit(database, await orgOption(database, opts.org));
+      if (result.ok) {
+        process.stdout.write(
+          `Audit trail intact: ${result.events} events in ${result.chains} chains, ${result.checkpoints} checkpoints, ${result.organizations} organization(s).\n`,
+        );
+        return;
+      }
+      process.stdout.write(
+        `Audit trail BROKEN after ${result.events} verified events.\nFirst broken: ${describeBreak(result.broken)}\n`,
+      );
+      process.exitCode = 2;
+    }),
+  );
+audit
+  .command('checkpoint')
+  .description('record the head of every chain now (the workers do this every 15 minutes)')
+  .option('--org <slug>', 'only this organization')
+  .action((opts: { org?: string }) =>
+    withDatabase(async ({ database }) => {
+      const only = await orgOption(database, opts.org);
+      const deps = { database, clock: systemClock, ids: systemIds };
+      for (const org of only ? [only] : await organizationIds(database)) {
+        const { chains } = await writeCheckpoint(deps, org);
+        process.stdout.write(`Checkpoint written for ${org}: ${chains} chains.\n`);
+      }
     }),
   );
 

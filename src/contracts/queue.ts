@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** Every background job: its queue name and payload schema. Workers parse payloads with these before acting. */
 export const queuePayloads = {
   'maintenance.purge': z.strictObject({ olderThanDays: z.number().int().min(1).max(365) }),
+  /** Records every audit chain's head for one organization, or for all when organizationId is absent. */
+  'audit.checkpoint': z.strictObject({ organizationId: z.uuid().optional() }),
 } as const;
 
 export type QueueName = keyof typeof queuePayloads;

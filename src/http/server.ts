@@ -17,6 +17,7 @@ import type { Deps } from '../app/ports';
 import { AppError } from '../core/errors';
 import { registerAuth } from './auth';
 import { registerErrorHandling, sendProblem } from './errors';
+import { auditRoutes } from './routes/audit.routes';
 import { authRoutes } from './routes/auth.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { directoryRoutes } from './routes/directory.routes';
@@ -104,6 +105,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       directoryRoutes(api, opts.deps);
       catalogRoutes(api, opts.deps);
       jobRoutes(api, opts.deps);
+      auditRoutes(api, opts.deps);
     },
     { prefix: '/api/v1' },
   );

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
+import { openPglite } from '../../src/db/client';
 import { createTestDatabase } from '../support/databases';
 import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
 
