@@ -62,6 +62,22 @@ describe('the closeout command on the embedded database', () => {
     expect(await server.exited).toBe(0);
     expect(fs.existsSync(path.join(dataDir, 'closeout.lock'))).toBe(false);
 
+    // The audit trail verifies, then names the row edited behind the application's back.
+    expect(await runCli(['audit', 'checkpoint'], { DATA_DIR: dataDir }).exited).toBe(0);
+    const verified = runCli(['audit', 'verify', '--org', 'demo'], { DATA_DIR: dataDir });
+    expect(await verified.exited).toBe(0);
+    expect(verified.stdout()).toMatch(/Audit trail intact: \d+ events in \d+ chains, 1 checkpoints/);
+    const pglite = await openPglite(path.join(dataDir, 'pglite'));
+    const { rows } = await pglite.raw.query<{ id: string }>(
+      `UPDATE audit_events SET changes = '{"status":"paid"}'
+        WHERE id = (SELECT id FROM audit_events WHERE aggregate_type = 'job' ORDER BY at, id LIMIT 1) RETURNING id`,
+    );
+    await pglite.close();
+    const tampered = runCli(['audit', 'verify'], { DATA_DIR: dataDir });
+    expect(await tampered.exited).toBe(2);
+    expect(tampered.stdout()).toContain(`(event ${rows[0]?.id})`);
+    expect(tampered.stdout()).toMatch(/BROKEN.*\n.*edited/);
+
     const bad = runCli(['keys', 'create', '--org', 'demo', '--role', 'boss', '--name', 'x'], {
       DATA_DIR: dataDir,
     });
