@@ -17,6 +17,7 @@ import type { Deps } from '../app/ports';
 import { AppError } from '../core/errors';
 import { registerAuth } from './auth';
 import { registerErrorHandling, sendProblem } from './errors';
+import { registerEvents } from './events';
 import { auditRoutes } from './routes/audit.routes';
 import { authRoutes } from './routes/auth.routes';
 import { catalogRoutes } from './routes/catalog.routes';
@@ -106,6 +107,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       catalogRoutes(api, opts.deps);
       jobRoutes(api, opts.deps);
       auditRoutes(api, opts.deps);
+      await registerEvents(api, opts.deps);
     },
     { prefix: '/api/v1' },
   );
