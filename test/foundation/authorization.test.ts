@@ -130,11 +130,13 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
     for (const r of protectedRoutes()) {
       for (const role of ROLES) {
         const allowed = r.access === 'authenticated' || (r.access !== 'public' && can([role], r.access));
-        const res = await call(
-          r.method,
-          r.url.replace(':id', RANDOM_ID),
-          as(sessions[role], r.method !== 'GET'),
-        );
+        // An allowed stream never ends under inject; live.test.ts opens it for real.
+        if (allowed && STREAMS.has(r.url)) continue;
+        const url = r.url
+          .replace(':id', RANDOM_ID)
+          .replace(':siteId', RANDOM_ID)
+          .replace(':connector', 'xero');
+        const res = await call(r.method, url, as(sessions[role], r.method !== 'GET'));
         if (allowed)
           expect([401, 403], `${role} ${r.method} ${r.url} -> ${res.statusCode}`).not.toContain(
             res.statusCode,
