@@ -20,6 +20,7 @@ import { registerErrorHandling, sendProblem } from './errors';
 import { registerEvents } from './events';
 import { auditRoutes } from './routes/audit.routes';
 import { authRoutes } from './routes/auth.routes';
+import { calendarRoutes } from './routes/calendar.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { directoryRoutes } from './routes/directory.routes';
 import { jobRoutes } from './routes/jobs.routes';
@@ -107,6 +108,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       catalogRoutes(api, opts.deps);
       jobRoutes(api, opts.deps);
       auditRoutes(api, opts.deps);
+      calendarRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);
     },
     { prefix: '/api/v1' },
