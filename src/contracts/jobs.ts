@@ -174,3 +174,77 @@ export const Board = z
     unassigned: z.array(BoardJob),
   })
   .meta({ id: 'Board' });
+
+const LocalDate = z.iso.date();
+const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour');
+
+export const CreateSeriesBody = z.strictObject({
+  customerId: z.uuid(),
+  siteId: z.uuid(),
+  jobTypeId: z.uuid(),
+  /** RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=FR, evaluated on the wall clock of timeZone. */
+  rrule: z.string().trim().min(6).max(500),
+  timeZone: z.string().max(64).optional(),
+  startDate: LocalDate,
+  startTime: LocalTime,
+  durationMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .optional(),
+  crew: z.array(z.uuid()).max(20).default([]),
+  scope: z.string().trim().min(1).max(4000),
+  billingRule: z.enum(['per_visit', 'per_cycle']),
+  billingCycle: z.enum(['weekly', 'monthly', 'quarterly']).nullable().optional(),
+  horizonDays: z.number().int().min(7).max(366).optional(),
+  billingOwnerId: z.uuid().nullable().optional(),
+  taxCodeId: z.uuid().nullable().optional(),
+  discountPercent: Decimal.nullable().optional(),
+  poNumber: z.string().trim().max(100).nullable().optional(),
+});
+
+export const SplitSeriesBody = z.strictObject({
+  fromDate: LocalDate,
+  reason: z.string().trim().min(1).max(1000),
+  rrule: z.string().trim().min(6).max(500).optional(),
+  startTime: LocalTime.optional(),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .optional(),
+  crew: z.array(z.uuid()).max(20).optional(),
+  scope: z.string().trim().min(1).max(4000).optional(),
+});
+
+export const Series = z
+  .object({
+    id: z.uuid(),
+    customerId: z.uuid(),
+    siteId: z.uuid(),
+    jobTypeId: z.uuid(),
+    rrule: z.string(),
+    timeZone: z.string(),
+    startDate: z.string(),
+    startTime: z.string(),
+    durationMinutes: z.number().int(),
+    endDate: z.string().nullable(),
+    crew: z.array(z.uuid()),
+    billingRule: z.enum(['per_visit', 'per_cycle']),
+    billingCycle: z.string().nullable(),
+    horizonDays: z.number().int(),
+    generatedUntil: z.string().nullable(),
+    splitFrom: z.uuid().nullable(),
+    visits: z.array(
+      z.object({
+        id: z.uuid(),
+        number: z.string(),
+        occurrenceDate: z.string().nullable(),
+        windowStart: Instant,
+        status: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'Series' });

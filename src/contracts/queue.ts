@@ -5,6 +5,8 @@ export const queuePayloads = {
   'maintenance.purge': z.strictObject({ olderThanDays: z.number().int().min(1).max(365) }),
   /** Records every audit chain's head for one organization, or for all when organizationId is absent. */
   'audit.checkpoint': z.strictObject({ organizationId: z.uuid().optional() }),
+  /** Generates recurring visits up to each series' horizon. */
+  'series.extend': z.strictObject({}),
 } as const;
 
 export type QueueName = keyof typeof queuePayloads;

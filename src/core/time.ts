@@ -65,3 +65,6 @@ export const isValidTimeZone = (timeZone: string): boolean => {
     return false;
   }
 };
+
+/** The later of two YYYY-MM-DD dates (ISO dates order as strings). */
+export const laterDate = (a: string, b: string): string => (a > b ? a : b);

@@ -24,6 +24,7 @@ import { calendarRoutes } from './routes/calendar.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { directoryRoutes } from './routes/directory.routes';
 import { jobRoutes } from './routes/jobs.routes';
+import { seriesRoutes } from './routes/series.routes';
 import { systemRoutes, type WorkerState } from './routes/system.routes';
 
 export type ServerOptions = {
@@ -109,6 +110,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       jobRoutes(api, opts.deps);
       auditRoutes(api, opts.deps);
       calendarRoutes(api, opts.deps);
+      seriesRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);
     },
     { prefix: '/api/v1' },

@@ -4,6 +4,7 @@ import { ensureQueues } from '../adapters/queue/pg-boss';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';
 import { purgeExpired } from '../app/maintenance';
 import type { Deps } from '../app/ports';
+import { extendAllSeries } from '../app/series';
 import { QUEUE_NAMES, type QueueName, queuePayloads } from '../contracts/queue';
 
 type Payload<K extends QueueName> = ReturnType<(typeof queuePayloads)[K]['parse']>;
@@ -17,6 +18,7 @@ const handlers: Handlers = {
     for (const org of orgs) await writeCheckpoint(deps, org);
     return { organizations: orgs.length };
   },
+  'series.extend': (deps) => extendAllSeries(deps),
 };
 
 /** Registers one worker per queue. A payload that fails its schema is failed at once: retrying cannot fix it. */
@@ -40,4 +42,5 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   for (const name of QUEUE_NAMES) await register(name);
   await boss.schedule('maintenance.purge', '17 * * * *', { olderThanDays: 7 });
   await boss.schedule('audit.checkpoint', '*/15 * * * *', {});
+  await boss.schedule('series.extend', '7 3 * * *', {});
 };

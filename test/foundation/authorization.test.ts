@@ -33,6 +33,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let a: OrgFixture;
   let b: OrgFixture;
   let bKeyId: string;
+  let bSeriesId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -57,6 +58,24 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       })
     ).key;
     for (const role of ROLES) sessions[role] = await signIn(t.app, a.users[role].email, PASSWORD);
+    const bDispatcher = await signIn(t.app, b.users.dispatcher.email, PASSWORD);
+    const bSeries = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/series',
+      headers: as(bDispatcher, true),
+      payload: {
+        customerId: b.customerId,
+        siteId: b.siteId,
+        jobTypeId: b.jobTypeId,
+        rrule: 'FREQ=WEEKLY;BYDAY=FR',
+        startDate: '2026-12-04',
+        startTime: '09:00',
+        scope: 'Weekly service',
+        billingRule: 'per_visit',
+        horizonDays: 30,
+      },
+    });
+    bSeriesId = bSeries.json().id;
   });
   afterAll(() => t?.close());
 
@@ -97,6 +116,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         taxCodeId: b.taxCodeId,
       },
       '/api/v1/job-types/:id': JOB_TYPE_BODY,
+      '/api/v1/series/:id/split': { fromDate: '2026-12-18', reason: 'new hours' },
     };
     return bodies[url];
   };
@@ -156,6 +176,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'tax-codes': b.taxCodeId,
       'catalog-items': b.catalogItemId,
       'job-types': b.jobTypeId,
+      series: bSeriesId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

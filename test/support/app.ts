@@ -9,7 +9,10 @@ import { createTestDatabase, type DriverName } from './databases';
 
 /** A clock tests move by hand. */
 export class TestClock implements Clock {
-  constructor(private t = new Date('2026-11-18T09:00:00Z')) {}
+  private t: Date;
+  constructor(start: Date | string = '2026-11-18T09:00:00Z') {
+    this.t = new Date(start);
+  }
   now(): Date {
     return new Date(this.t);
   }
