@@ -25,7 +25,30 @@ const where = (config: Config) =>
 
 const serve = async (mode: 'all' | 'api' | 'worker') => {
   const config = loadConfig();
-  const runtime = await startRuntime(config, mode);
+  // Signals are handled from the first moment: one that arrives while starting stops the process cleanly
+  // as soon as it is up, instead of killing it half-started.
+  let runtime: Awaited<ReturnType<typeof startRuntime>> | undefined;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (!runtime) return; // still starting: handled below
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  runtime = await startRuntime(config, mode);
+  if (stopping) {
+    await runtime.stop();
+    process.exit(0);
+  }
   const lines = [
     '',
     `Closeout is running (${mode === 'all' ? 'API, web app and workers' : mode === 'api' ? 'API and web app' : 'workers'}) on ${where(config)}.`,
@@ -45,18 +68,6 @@ const serve = async (mode: 'all' | 'api' | 'worker') => {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
-  const shutdown = (signal: string) => {
-    process.stdout.write(`\n${signal}: stopping…\n`);
-    runtime.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
 };
 
 /** Runs fn on the migrated database, then closes it (and releases the data-dir lock). */

@@ -8,7 +8,7 @@ import type { Deps } from '../app/ports';
 import { seedDemo } from '../app/seed-demo';
 import { systemClock, systemIds } from '../app/system';
 import type { Config } from '../config';
-import { type Database, openDatabase } from '../db/client';
+import { type Database, openDatabase, QUEUE_START_LOCK } from '../db/client';
 import { lockDataDir } from '../db/data-dir-lock';
 import { buildServer } from '../http/server';
 import { startWorkers } from '../worker/handlers';
@@ -63,7 +63,7 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
   try {
     const seeded = config.seedDemo ? await seedDemo(deps) : false;
     boss.on('error', (err) => server?.log.error({ err }, 'queue error'));
-    await boss.start();
+    await database.exclusively(QUEUE_START_LOCK, () => boss.start());
     if (mode !== 'worker') {
       server = await buildServer({
         deps,

@@ -39,6 +39,7 @@ export const Job = z
     seriesId: z.uuid().nullable(),
     occurrenceDate: z.string().nullable(),
     exception: z.boolean(),
+    exceptionReason: z.string().nullable(),
     startedAt: Instant.nullable(),
     completedAt: Instant.nullable(),
     version: z.number().int(),
@@ -49,6 +50,8 @@ export const JobListQuery = PageQuery.extend({
   from: Instant.optional(),
   to: Instant.optional(),
   technicianId: z.uuid().optional(),
+  /** The exception queue: completed but not invoice-ready, or needing review. */
+  exceptions: z.enum(['true', 'false']).optional(),
 });
 
 const CustomFieldValues = z.record(z.string().max(40), z.union([z.string().max(2000), z.number()]));

@@ -132,8 +132,23 @@ export const isOperationalStatus = (s: string): s is OperationalStatus =>
 export const isBillingStatus = (s: string): s is BillingStatus =>
   (BILLING_STATUSES as readonly string[]).includes(s);
 
+/** Billing statuses that make a completed job an exception; needs_review is one at any stage. */
+export const EXCEPTION_BILLING_WHEN_COMPLETED: readonly BillingStatus[] = [
+  'not_ready',
+  'needs_info',
+  'needs_approval',
+];
+
+/** Why a job sits in the exception queue, in words for the office. */
+export const exceptionReason = (op: OperationalStatus, billing: BillingStatus): string | null => {
+  if (billing === 'needs_review') return 'An invoice or accounting step failed: review and reprocess';
+  if (op !== 'completed') return null;
+  if (billing === 'not_ready') return 'Completed without a closeout';
+  if (billing === 'needs_info') return 'Closeout is missing required proof';
+  if (billing === 'needs_approval') return 'Waiting for an approval';
+  return null;
+};
+
 /** A completed job that is not yet invoice-ready (or beyond) is an exception the office must see. */
 export const isBillingException = (op: OperationalStatus, billing: BillingStatus): boolean =>
-  (op === 'completed' &&
-    (billing === 'not_ready' || billing === 'needs_info' || billing === 'needs_approval')) ||
-  billing === 'needs_review';
+  exceptionReason(op, billing) !== null;

@@ -36,12 +36,16 @@ export type Database = {
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** Applies pending migrations; safe to call from many processes at once. */
   migrate(): Promise<void>;
+  /** Runs fn while holding a cluster-wide lock, so processes starting together take turns (e.g. queue schema setup). */
+  exclusively<T>(key: number, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
 const MIGRATION_LOCK = 7_317_001; // pg_advisory_lock key: one migrator at a time across processes
+/** pg_advisory_lock key: pg-boss creates its schema on start; concurrent starters would race on CREATE SCHEMA. */
+export const QUEUE_START_LOCK = 7_317_002;
 
 const pgliteRaw = (client: PGlite | PGliteTransaction): RawSql => ({
   async query(text, params) {
@@ -77,6 +81,8 @@ export const openPglite = async (dataDir?: string): Promise<Database> => {
     async migrate() {
       await migratePglite(db as never, { migrationsFolder });
     },
+    // One process per data directory (see data-dir-lock), so there is nobody to take turns with.
+    exclusively: (_key, fn) => fn(),
     close: () => client.close(),
   };
 };
@@ -148,6 +154,16 @@ export const openPostgres = async (url: string, poolSize = 10): Promise<Database
         await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+        client.release();
+      }
+    },
+    async exclusively(key, fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [key]);
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
         client.release();
       }
     },

@@ -4,7 +4,12 @@ import type { ApiKey, Organization, User } from '../contracts/auth';
 import type { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../contracts/catalog';
 import type { Job } from '../contracts/jobs';
 import { decimalString, nullableDecimal } from '../core/decimal';
-import { type BillingStatus, isBillingException, type OperationalStatus } from '../core/job-lifecycle';
+import {
+  type BillingStatus,
+  exceptionReason,
+  isBillingException,
+  type OperationalStatus,
+} from '../core/job-lifecycle';
 import { isRole } from '../core/roles';
 import type { findJobs } from '../db/queries/jobs';
 import type { catalogItems, customers, jobTypes, organizations, sites, taxCodes, users } from '../db/schema';
@@ -126,6 +131,7 @@ export const jobView = (r: JobRow): z.infer<typeof Job> => ({
   seriesId: r.job.seriesId,
   occurrenceDate: r.job.occurrenceDate,
   exception: isBillingException(r.job.status as OperationalStatus, r.job.billingStatus as BillingStatus),
+  exceptionReason: exceptionReason(r.job.status as OperationalStatus, r.job.billingStatus as BillingStatus),
   startedAt: r.job.startedAt?.toISOString() ?? null,
   completedAt: r.job.completedAt?.toISOString() ?? null,
   version: r.job.version,

@@ -129,8 +129,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('the closeout command on PostgreSQ
       expect(ready.checks.workers).toMatch(/external/);
       api.child.kill('SIGTERM');
       worker.child.kill('SIGTERM');
-      expect(await api.exited).toBe(0);
-      expect(await worker.exited).toBe(0);
+      expect(await api.exited, api.stderr()).toBe(0);
+      expect(await worker.exited, worker.stderr()).toBe(0);
     } finally {
       await dispose();
     }

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { EXCEPTION_BILLING_WHEN_COMPLETED } from '../../core/job-lifecycle';
 import type { Db } from '../client';
 import { customers, jobAssignments, jobs, jobTypes, sites, users } from '../schema';
 
@@ -11,6 +12,8 @@ export type JobFilter = {
   to?: Date | undefined;
   id?: string | undefined;
   after?: { windowStart: Date; id: string } | undefined;
+  /** Only exceptions: completed but not invoice-ready, or needing review (see core/job-lifecycle). */
+  exceptionsOnly?: boolean | undefined;
   limit: number;
 };
 
@@ -26,6 +29,15 @@ export const findJobs = async (db: Db, f: JobFilter) => {
     f.technicianId ? assignedTo(f.organizationId, f.technicianId) : undefined,
     f.from ? gte(jobs.windowEnd, f.from) : undefined,
     f.to ? lt(jobs.windowStart, f.to) : undefined,
+    f.exceptionsOnly
+      ? or(
+          eq(jobs.billingStatus, 'needs_review'),
+          and(
+            eq(jobs.status, 'completed'),
+            inArray(jobs.billingStatus, [...EXCEPTION_BILLING_WHEN_COMPLETED]),
+          ),
+        )
+      : undefined,
     f.after
       ? or(
           gt(jobs.windowStart, f.after.windowStart),

@@ -96,6 +96,7 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
         from: q.from ? new Date(q.from) : undefined,
         to: q.to ? new Date(q.to) : undefined,
         after,
+        exceptionsOnly: q.exceptions === 'true',
         limit: q.limit,
       });
       const page = toPage(rows, q.limit, (r) => [r.job.windowStart.toISOString(), r.job.id]);

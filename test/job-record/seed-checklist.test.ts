@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, seedDemo } from '../../src/app/seed-demo';
+import { as, createTestApp, type Session, signIn, type TestApp, TestClock } from '../support/app';
+import { testDrivers } from '../support/databases';
+
+type JobT = {
+  id: string;
+  number: string;
+  status: string;
+  billingStatus: string;
+  exception: boolean;
+  exceptionReason: string | null;
+  crew: { userId: string }[];
+};
+
+/** The seed problem, state drift, as a checklist run against the demo organization. */
+describe.each(testDrivers())('the seed checklist on the demo organization (%s)', (driver) => {
+  let t: TestApp;
+  let office: Session;
+  let ana: Session;
+  let jobs: JobT[];
+  const get = (url: string, who = office) => t.app.inject({ method: 'GET', url, headers: as(who) });
+  const post = (url: string, payload: object, who = office) =>
+    t.app.inject({ method: 'POST', url, headers: as(who, true), payload });
+
+  beforeAll(async () => {
+    // Wednesday mid-morning in Dublin: the seeded days run from Monday to the next Monday.
+    t = await createTestApp(driver, { clock: new TestClock('2026-11-18T10:45:00Z') });
+    expect(await seedDemo(t.deps)).toBe(true);
+    expect(await seedDemo(t.deps)).toBe(false); // seeding twice changes nothing
+    office = await signIn(t.app, 'dispatch@demo.closeout.test', DEMO_PASSWORD);
+    ana = await signIn(t.app, 'ana@demo.closeout.test', DEMO_PASSWORD);
+    jobs = (await get('/api/v1/jobs?limit=200')).json().items;
+  });
+  afterAll(() => t?.close());
+
+  it('one job ID appears in the schedule, the work order, the technician’s calendar and the timeline', async () => {
+    const job = jobs.find((j) => j.status === 'scheduled');
+    if (!job) throw new Error('the demo has no scheduled job');
+    const board = (await get('/api/v1/board?date=2026-11-16&days=7')).json();
+    const onBoard = board.rows
+      .flatMap((r: { jobs: { id: string }[] }) => r.jobs)
+      .filter((j: { id: string }) => j.id === job.id);
+    expect(onBoard).toHaveLength(1);
+    expect((await get(`/api/v1/jobs/${job.id}`)).json().number).toBe(job.number);
+    const techId = job.crew[0]?.userId;
+    const feed = (await post('/api/v1/calendar-feeds', { userId: techId })).json().url;
+    expect((await t.app.inject({ method: 'GET', url: feed })).body).toContain(`UID:${job.id}@closeout`);
+    expect((await get(`/api/v1/jobs/${job.id}/timeline`)).json().items[0].action).toBe('job.created');
+  });
+
+  it('every job has one clear operational and one clear billing status', () => {
+    const op = new Set(jobs.map((j) => j.status));
+    expect([...op].every((s) => ['scheduled', 'dispatched', 'in_progress', 'completed'].includes(s))).toBe(
+      true,
+    );
+    expect(op.has('completed') && op.has('scheduled')).toBe(true);
+    expect(new Set(jobs.map((j) => j.billingStatus)).size).toBeGreaterThan(1);
+  });
+
+  it('a reschedule keeps the original ID and number', async () => {
+    const job = jobs.find((j) => j.status === 'scheduled');
+    const res = await post(`/api/v1/jobs/${job?.id}/reschedule`, {
+      windowStart: '2026-11-27T09:00:00.000Z',
+      windowEnd: '2026-11-27T10:00:00.000Z',
+      reason: 'Customer away',
+    });
+    expect(res.json()).toMatchObject({
+      id: job?.id,
+      number: job?.number,
+      windowStart: '2026-11-27T09:00:00.000Z',
+    });
+  });
+
+  it('deposits, discounts and taxes are fields, and free-text notes cannot carry them', async () => {
+    const job = (await get(`/api/v1/jobs/${jobs[0]?.id}`)).json();
+    for (const field of [
+      'depositRequired',
+      'depositAmount',
+      'depositReceived',
+      'discountPercent',
+      'taxCodeId',
+      'poNumber',
+      'billingOwnerId',
+    ])
+      expect(job).toHaveProperty(field);
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${job.id}`,
+      headers: as(office, true),
+      payload: { notes: 'give them 10% off' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].field).toBe('body.notes');
+  });
+
+  it('exception jobs carry a visible flag and sit in a queue with their reason', async () => {
+    const queue: JobT[] = (await get('/api/v1/jobs?exceptions=true&limit=200')).json().items;
+    expect(queue.length).toBeGreaterThan(0);
+    expect(queue.every((j) => j.exception && j.status === 'completed')).toBe(true);
+    expect(queue[0]?.exceptionReason).toBe('Closeout is missing required proof');
+    expect(
+      jobs
+        .filter((j) => j.exception)
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual(queue.map((j) => j.id).sort());
+    const board = (await get('/api/v1/board?date=2026-11-16&days=7')).json();
+    const flagged = board.rows
+      .flatMap((r: { jobs: { exception: boolean }[] }) => r.jobs)
+      .filter((j: { exception: boolean }) => j.exception);
+    expect(flagged.length).toBe(queue.length);
+  });
+
+  it('cancellations and no-shows are closed records that stay, never disappearing rows', async () => {
+    const [a, b] = jobs.filter((j) => j.status === 'scheduled').slice(-2);
+    await post(`/api/v1/jobs/${a?.id}/cancel`, { reason: 'Customer sold the house' });
+    await post(`/api/v1/jobs/${b?.id}/no-show`, { reason: 'Nobody home' });
+    const all: JobT[] = (await get('/api/v1/jobs?limit=200')).json().items;
+    expect(all).toHaveLength(jobs.length);
+    expect(all.find((j) => j.id === a?.id)?.status).toBe('canceled');
+    expect(all.find((j) => j.id === b?.id)?.status).toBe('no_show');
+  });
+
+  it('technicians see their own jobs only', async () => {
+    const mine: JobT[] = (await get('/api/v1/jobs?limit=200', ana)).json().items;
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.length).toBeLessThan(jobs.length);
+  });
+});
