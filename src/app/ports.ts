@@ -9,10 +9,20 @@ export type Queue = {
   enqueue(tx: Tx, job: QueueJob, options?: { key?: string; startAfterSeconds?: number }): Promise<void>;
 };
 
+/** Where attachment bytes live: a local directory or S3-compatible storage. Keys never come from clients. */
+export type Storage = {
+  put(key: string, body: Buffer, contentType: string): Promise<void>;
+  get(key: string): Promise<Buffer | null>;
+  exists(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+};
+
 export type Deps = {
   database: Database;
   clock: Clock;
   ids: Ids;
   queue: Queue;
+  storage: Storage;
   sessionTtlHours: number;
+  attachmentMaxBytes: number;
 };

@@ -13,7 +13,7 @@ import { type Config, ConfigError, loadConfig } from '../config';
 import { AppError } from '../core/errors';
 import { isRole, ROLES, type Role } from '../core/roles';
 import { DataDirLockedError } from '../db/data-dir-lock';
-import { openConfiguredDatabase, startRuntime } from './runtime';
+import { depsFor, openConfiguredDatabase, startRuntime } from './runtime';
 
 const parseRole = (value: string): Role => {
   if (!isRole(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
@@ -127,13 +127,7 @@ program
   .action((opts: { demo?: boolean }) =>
     withDatabase(async ({ database }, config) => {
       if (!opts.demo) throw new InvalidArgumentError('say what to seed: --demo');
-      const created = await seedDemo({
-        database,
-        clock: systemClock,
-        ids: systemIds,
-        queue: noQueue,
-        sessionTtlHours: config.sessionTtlHours,
-      });
+      const created = await seedDemo(depsFor(config, database, noQueue));
       process.stdout.write(
         created
           ? `Seeded the demo organization "${DEMO_SLUG}".\n`
@@ -151,16 +145,11 @@ keys
   .requiredOption('--name <label>', 'what the key is for')
   .action((opts: { org: string; role: Role; name: string }) =>
     withDatabase(async ({ database }, config) => {
-      const { key, apiKey } = await createApiKeyForSlug(
-        {
-          database,
-          clock: systemClock,
-          ids: systemIds,
-          queue: noQueue,
-          sessionTtlHours: config.sessionTtlHours,
-        },
-        { slug: opts.org, role: opts.role, name: opts.name },
-      );
+      const { key, apiKey } = await createApiKeyForSlug(depsFor(config, database, noQueue), {
+        slug: opts.org,
+        role: opts.role,
+        name: opts.name,
+      });
       process.stdout.write(
         `API key "${apiKey.name}" (${apiKey.role}, id ${apiKey.id}). Shown once; store it now:\n${key}\n`,
       );

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { pino } from 'pino';
 import { createQueueRuntime } from '../adapters/queue/pg-boss';
-import type { Deps } from '../app/ports';
+import { storageFor } from '../adapters/storage/storage';
+import type { Deps, Queue } from '../app/ports';
 import { seedDemo } from '../app/seed-demo';
 import { systemClock, systemIds } from '../app/system';
 import type { Config } from '../config';
@@ -25,6 +26,17 @@ export type Runtime = {
   seeded: boolean;
   stop(): Promise<void>;
 };
+
+/** The use cases' dependencies for this configuration. */
+export const depsFor = (config: Config, database: Database, queue: Queue): Deps => ({
+  database,
+  clock: systemClock,
+  ids: systemIds,
+  queue,
+  storage: storageFor(config.storage),
+  sessionTtlHours: config.sessionTtlHours,
+  attachmentMaxBytes: config.attachmentMaxBytes,
+});
 
 /** Opens the database (taking the data-dir lock on PGlite) and applies migrations. */
 export const openConfiguredDatabase = async (config: Config) => {
@@ -52,13 +64,7 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
   const runWorkers = mode !== 'api';
   const { boss, queue } = createQueueRuntime(database, { schedule: runWorkers });
   let workersRunning = false;
-  const deps: Deps = {
-    database,
-    clock: systemClock,
-    ids: systemIds,
-    queue,
-    sessionTtlHours: config.sessionTtlHours,
-  };
+  const deps = depsFor(config, database, queue);
   let server: FastifyInstance | undefined;
   try {
     const seeded = config.seedDemo ? await seedDemo(deps) : false;

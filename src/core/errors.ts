@@ -13,6 +13,7 @@ export type AppErrorCode =
   | 'immutable'
   | 'invalid_transition'
   | 'idempotency_conflict'
+  | 'closeout_incomplete'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'

@@ -22,6 +22,7 @@ describe('the permission table', () => {
   it('lists what a role may do', () => {
     expect(actionsFor(['technician']).sort()).toEqual([
       'calendar.feed',
+      'jobs.attach',
       'jobs.comment',
       'jobs.read',
       'jobs.work',

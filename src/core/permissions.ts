@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   'jobs.update': ['owner', 'dispatcher', 'billing'],
   /** Technicians on their own jobs only; the route checks the assignment. */
   'jobs.work': ['owner', 'dispatcher', 'technician'],
+  /** Upload proof of work to a job (technicians to their own jobs). */
+  'jobs.attach': ['owner', 'dispatcher', 'technician', 'billing'],
   'jobs.comment': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
   'jobs.request_info': ['owner', 'dispatcher', 'approver', 'billing'],
   'board.read': ['owner', 'dispatcher', 'approver', 'billing'],

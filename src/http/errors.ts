@@ -17,6 +17,7 @@ export const STATUS_OF: Record<AppErrorCode, number> = {
   immutable: 409,
   invalid_transition: 409,
   idempotency_conflict: 409,
+  closeout_incomplete: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -37,6 +38,7 @@ const TITLE_OF: Record<AppErrorCode, string> = {
   immutable: 'Cannot be changed once set',
   invalid_transition: 'Not allowed in the current status',
   idempotency_conflict: 'Idempotency key reused with a different request',
+  closeout_incomplete: 'Closeout incomplete',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   rate_limited: 'Too many requests',
@@ -71,6 +73,10 @@ export const toAppError = (err: unknown): AppError | undefined => {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('validation_failed', 'The body is not valid JSON', {
         fields: [{ field: 'body', message: 'malformed JSON' }],
+      });
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new AppError('payload_too_large', 'The file is larger than the upload limit', {
+        fields: [{ field: 'file', message: 'too large' }],
       });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('payload_too_large', 'The body is larger than this endpoint accepts', {

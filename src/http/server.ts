@@ -18,10 +18,12 @@ import { AppError } from '../core/errors';
 import { registerAuth } from './auth';
 import { registerErrorHandling, sendProblem } from './errors';
 import { registerEvents } from './events';
+import { attachmentRoutes } from './routes/attachments.routes';
 import { auditRoutes } from './routes/audit.routes';
 import { authRoutes } from './routes/auth.routes';
 import { calendarRoutes } from './routes/calendar.routes';
 import { catalogRoutes } from './routes/catalog.routes';
+import { closeoutRoutes } from './routes/closeouts.routes';
 import { directoryRoutes } from './routes/directory.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { seriesRoutes } from './routes/series.routes';
@@ -111,6 +113,8 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       auditRoutes(api, opts.deps);
       calendarRoutes(api, opts.deps);
       seriesRoutes(api, opts.deps);
+      closeoutRoutes(api, opts.deps);
+      await attachmentRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);
     },
     { prefix: '/api/v1' },

@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { createQueueRuntime } from '../../src/adapters/queue/pg-boss';
-import type { Clock, Deps } from '../../src/app/ports';
+import { localStorage } from '../../src/adapters/storage/storage';
+import type { Clock, Deps, Storage } from '../../src/app/ports';
 import { systemIds } from '../../src/app/system';
 import type { Database } from '../../src/db/client';
 import { buildServer } from '../../src/http/server';
@@ -36,13 +40,22 @@ export type TestApp = {
 /** The real server on a database of its own, with a controllable clock; requests go through app.inject(). */
 export const createTestApp = async (
   driver: DriverName,
-  opts: { clock?: TestClock } = {},
+  opts: { clock?: TestClock; storage?: Storage; attachmentMaxBytes?: number } = {},
 ): Promise<TestApp> => {
   const { database, dispose } = await createTestDatabase(driver);
   const clock = opts.clock ?? new TestClock();
   const { boss, queue } = createQueueRuntime(database, { schedule: false });
   await boss.start();
-  const deps: Deps = { database, clock, ids: systemIds, queue, sessionTtlHours: 12 };
+  const storageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-files-'));
+  const deps: Deps = {
+    database,
+    clock,
+    ids: systemIds,
+    queue,
+    storage: opts.storage ?? localStorage(storageRoot),
+    sessionTtlHours: 12,
+    attachmentMaxBytes: opts.attachmentMaxBytes ?? 2 * 1024 * 1024,
+  };
   const app = await buildServer({
     deps,
     workers: { mode: 'in_process', running: () => true },
@@ -61,6 +74,7 @@ export const createTestApp = async (
       await app.close();
       await boss.stop({ graceful: false, wait: true });
       await dispose();
+      fs.rmSync(storageRoot, { recursive: true, force: true });
     },
   };
 };

@@ -43,6 +43,7 @@ export const makeOrganization = async (deps: Deps, slug: string): Promise<OrgFix
         name: `${role} of ${slug}`,
         password: PASSWORD,
         roles: [role],
+        ...(role === 'technician' ? { laborRole: 'HVAC technician', hourlyRate: '80.00' } : {}),
       });
       users[role] = { id: u.id, email: u.email };
     }

@@ -1,2 +1,3 @@
+export * from './closeout';
 export * from './identity';
 export * from './operations';

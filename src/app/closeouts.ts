@@ -1,0 +1,553 @@
+import Decimal from 'decimal.js';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { CloseoutBody } from '../contracts/closeout';
+import { canonicalJson } from '../core/canonical-json';
+import {
+  type CloseoutFacts,
+  type CloseoutOutcome,
+  type CloseoutOverrides,
+  effectiveRequirements,
+  type MissingItem,
+  missingItems,
+  outcomeOf,
+  type PhotoCategory,
+} from '../core/closeout-rules';
+import { customFieldProblems } from '../core/custom-fields';
+import { AppError, type FieldProblem, notFound } from '../core/errors';
+import { CloseoutRequirements } from '../core/job-type-templates';
+import type { Actor } from '../core/principal';
+import { businessDate } from '../core/time';
+import type { Tx } from '../db/client';
+import {
+  attachments,
+  catalogItems,
+  closeoutDrafts,
+  closeoutLines,
+  closeoutSubmissions,
+  customers,
+  jobTypes,
+  organizations,
+  timeEntries,
+  users,
+} from '../db/schema';
+import { appendAudit } from './audit';
+import { sha256Hex } from './auth/secrets';
+import { changeJob, customFieldsOf, type JobRow, jobNumber, lockJob } from './jobs';
+import type { Deps } from './ports';
+import { closeOpenTimers } from './time-entries';
+
+export type Source = 'technician' | 'office_edit';
+
+/** What a submission decided; stored with it, so a replay renders the very same response. */
+export type CloseoutDecision = {
+  submissionId: string;
+  outcome: CloseoutOutcome;
+  missing: MissingItem[];
+  exceptionReason: string | null;
+  job: { id: string; number: string; status: string; billingStatus: string; version: number };
+  requestId: string;
+};
+
+export type SubmitResult = { decision: CloseoutDecision; replayed: boolean };
+
+type Line = typeof closeoutLines.$inferInsert;
+
+const badInput = (problems: FieldProblem[]) =>
+  new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+    fields: problems,
+  });
+
+const hoursOf = (entries: { startedAt: Date; endedAt: Date | null }[], now: Date): Decimal =>
+  entries
+    .reduce(
+      (sum, e) => sum.plus(new Decimal((e.endedAt ?? now).getTime() - e.startedAt.getTime()).div(3_600_000)),
+      new Decimal(0),
+    )
+    .toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+
+/**
+ * Turns a closeout into priced lines and the facts the completeness rules read. Every reference must
+ * resolve inside the organization and the job: an unknown SKU, a stranger as technician, another job's
+ * attachment or more than 24 hours a day are refused with the field named (400), before anything is written.
+ */
+const resolve = async (
+  tx: Tx,
+  deps: Pick<Deps, 'clock' | 'ids'>,
+  job: JobRow,
+  body: CloseoutBody,
+  submissionId: string,
+) => {
+  const org = job.organizationId;
+  const problems: FieldProblem[] = [];
+  const skus = [
+    ...body.parts.map((p) => p.sku),
+    ...body.labor.map((l) => l.sku),
+    ...body.adjustments.map((a) => a.sku ?? (a.kind === 'trip_charge' ? 'FEE-TRIP' : 'FEE-DISPOSAL')),
+  ].filter((s): s is string => !!s);
+  const items = skus.length
+    ? await tx.db
+        .select()
+        .from(catalogItems)
+        .where(and(eq(catalogItems.organizationId, org), inArray(catalogItems.sku, [...new Set(skus)])))
+    : [];
+  const bySku = new Map(items.map((i) => [i.sku, i]));
+
+  const techIds = [...new Set(body.labor.map((l) => l.technicianId))];
+  const techs = techIds.length
+    ? await tx.db
+        .select({
+          id: users.id,
+          roles: users.roles,
+          hourlyRate: users.hourlyRate,
+          laborRole: users.laborRole,
+          name: users.name,
+        })
+        .from(users)
+        .where(and(eq(users.organizationId, org), inArray(users.id, techIds)))
+    : [];
+  const entries = techIds.length
+    ? await tx.db
+        .select()
+        .from(timeEntries)
+        .where(
+          and(
+            eq(timeEntries.organizationId, org),
+            eq(timeEntries.jobId, job.id),
+            inArray(timeEntries.userId, techIds),
+          ),
+        )
+    : [];
+  const [orgRow] = await tx.db
+    .select({ timeZone: organizations.timeZone })
+    .from(organizations)
+    .where(eq(organizations.id, org));
+  const jobDate = businessDate(job.windowStart, orgRow?.timeZone ?? 'UTC');
+  const now = deps.clock.now();
+
+  const lines: Line[] = [];
+  const line = (l: Omit<Line, 'organizationId' | 'id' | 'jobId' | 'submissionId' | 'position'>) =>
+    lines.push({
+      ...l,
+      organizationId: org,
+      id: deps.ids.uuid(),
+      jobId: job.id,
+      submissionId,
+      position: lines.length + 1,
+    });
+
+  const perTechDay = new Map<string, Decimal>();
+  body.labor.forEach((l, i) => {
+    const tech = techs.find((t) => t.id === l.technicianId);
+    if (!tech?.roles.includes('technician')) {
+      problems.push({
+        field: `body.labor.${i}.technicianId`,
+        message: 'not a technician of this organization',
+      });
+      return;
+    }
+    const item = l.sku ? bySku.get(l.sku) : undefined;
+    if (l.sku && item?.kind !== 'labor') {
+      problems.push({
+        field: `body.labor.${i}.sku`,
+        message: item ? 'not a labor item' : 'no such SKU in the price book',
+      });
+      return;
+    }
+    const hours = l.hours
+      ? new Decimal(l.hours)
+      : hoursOf(
+          entries.filter((e) => e.userId === l.technicianId),
+          now,
+        );
+    const key = `${l.technicianId}|${l.date ?? jobDate}`;
+    const day = (perTechDay.get(key) ?? new Decimal(0)).plus(hours);
+    perTechDay.set(key, day);
+    if (day.gt(24))
+      problems.push({
+        field: `body.labor.${i}.hours`,
+        message: `more than 24 hours on ${l.date ?? jobDate}`,
+      });
+    const rate = l.rate ?? item?.unitPrice ?? tech.hourlyRate;
+    if (rate === null || rate === undefined) {
+      problems.push({
+        field: `body.labor.${i}.rate`,
+        message: 'no rate in the price book for this technician; give one',
+      });
+      return;
+    }
+    line({
+      kind: 'labor',
+      catalogItemId: item?.id ?? null,
+      sku: item?.sku ?? null,
+      description: `${l.role ?? tech.laborRole ?? 'Labour'}: ${tech.name}`,
+      quantity: hours.toFixed(2),
+      unitCode: 'HUR',
+      unitPrice: new Decimal(rate).toFixed(4),
+      listPrice: item?.unitPrice ?? tech.hourlyRate ?? null,
+      taxCodeId: item?.taxCodeId ?? job.taxCodeId,
+      technicianId: tech.id,
+      billable: l.billable,
+      serialNumbers: [],
+    });
+  });
+
+  body.parts.forEach((p, i) => {
+    const item = p.sku ? bySku.get(p.sku) : undefined;
+    if (p.sku && !item) {
+      problems.push({ field: `body.parts.${i}.sku`, message: 'no such SKU in the price book' });
+      return;
+    }
+    const unitPrice = p.unitPrice ?? item?.unitPrice;
+    line({
+      kind: 'part',
+      catalogItemId: item?.id ?? null,
+      sku: item?.sku ?? null,
+      description: p.description ?? item?.name ?? '',
+      quantity: p.quantity,
+      unitCode: item?.unitCode ?? 'C62',
+      unitPrice: unitPrice ?? '0',
+      listPrice: item?.unitPrice ?? null,
+      taxCodeId: item?.taxCodeId ?? job.taxCodeId,
+      technicianId: null,
+      billable: p.billable,
+      serialNumbers: p.serialNumbers,
+    });
+  });
+
+  body.adjustments.forEach((a, i) => {
+    const sku = a.sku ?? (a.kind === 'trip_charge' ? 'FEE-TRIP' : 'FEE-DISPOSAL');
+    const item = bySku.get(sku);
+    if (!item && (a.sku || a.amount === undefined)) {
+      problems.push({
+        field: `body.adjustments.${i}.${a.sku ? 'sku' : 'amount'}`,
+        message: a.sku ? 'no such SKU in the price book' : 'give an amount or a fee SKU',
+      });
+      return;
+    }
+    line({
+      kind: 'adjustment',
+      catalogItemId: item?.id ?? null,
+      sku: item?.sku ?? null,
+      description: a.description ?? item?.name ?? (a.kind === 'trip_charge' ? 'Trip charge' : 'Disposal fee'),
+      quantity: '1',
+      unitCode: 'C62',
+      unitPrice: a.amount ?? item?.unitPrice ?? '0',
+      listPrice: item?.unitPrice ?? null,
+      taxCodeId: item?.taxCodeId ?? job.taxCodeId,
+      technicianId: null,
+      billable: true,
+      serialNumbers: [],
+    });
+  });
+
+  // Attachments: each must belong to this job.
+  const wanted = [
+    ...new Set([...body.attachmentIds, ...(body.signature ? [body.signature.attachmentId] : [])]),
+  ];
+  const found = wanted.length
+    ? await tx.db
+        .select({ id: attachments.id, jobId: attachments.jobId, category: attachments.category })
+        .from(attachments)
+        .where(and(eq(attachments.organizationId, org), inArray(attachments.id, wanted)))
+    : [];
+  body.attachmentIds.forEach((id, i) => {
+    const a = found.find((f) => f.id === id);
+    if (!a) problems.push({ field: `body.attachmentIds.${i}`, message: 'no such attachment' });
+    else if (a.jobId !== job.id)
+      problems.push({ field: `body.attachmentIds.${i}`, message: 'belongs to another job' });
+  });
+  if (body.signature) {
+    const a = found.find((f) => f.id === body.signature?.attachmentId);
+    if (!a || a.jobId !== job.id)
+      problems.push({
+        field: 'body.signature.attachmentId',
+        message: a ? 'belongs to another job' : 'no such attachment',
+      });
+    else if (a.category !== 'signature')
+      problems.push({ field: 'body.signature.attachmentId', message: 'not a signature image' });
+  }
+  const photos: Partial<Record<PhotoCategory, number>> = {};
+  for (const id of new Set(body.attachmentIds)) {
+    const a = found.find((f) => f.id === id && f.jobId === job.id);
+    if (a) photos[a.category] = (photos[a.category] ?? 0) + 1;
+  }
+
+  // Closeout-stage custom fields: wrong types are bad input, empty required ones are missing proof.
+  const [jobType] = await tx.db
+    .select()
+    .from(jobTypes)
+    .where(and(eq(jobTypes.organizationId, org), eq(jobTypes.id, job.jobTypeId)));
+  if (!jobType) throw notFound('job type');
+  const values = { ...job.customFields, ...body.customFields };
+  const fieldProblems = customFieldProblems(customFieldsOf(jobType), values, 'closeout', 'body.customFields');
+  const missingCustomFields = fieldProblems
+    .filter((p) => p.message.endsWith('is required'))
+    .map((p) => ({ key: p.field.split('.').pop() ?? '', label: p.message.replace(/ is required$/, '') }));
+  problems.push(...fieldProblems.filter((p) => !p.message.endsWith('is required')));
+
+  if (problems.length > 0) throw badInput(problems);
+
+  const [customer] = await tx.db
+    .select({ overrides: customers.closeoutOverrides })
+    .from(customers)
+    .where(and(eq(customers.organizationId, org), eq(customers.id, job.customerId)));
+  const requirements = effectiveRequirements(
+    CloseoutRequirements.parse(jobType.closeoutRequirements),
+    (customer?.overrides ?? {}) as CloseoutOverrides,
+  );
+  const facts: CloseoutFacts = {
+    checklistDone: body.workPerformed.checklist.filter((c) => c.done).map((c) => c.item),
+    notes: body.workPerformed.notes,
+    photos,
+    serialNumbers: body.parts.reduce((n, p) => n + p.serialNumbers.length, 0),
+    hasSignature: !!body.signature,
+    hasSignatureException: !!body.signatureException,
+    partLines: body.parts.map((p) => ({
+      sku: p.sku,
+      description: p.description,
+      quantity: p.quantity,
+      unitPrice: p.unitPrice ?? (p.sku ? bySku.get(p.sku)?.unitPrice : undefined),
+    })),
+    laborHours: lines.filter((l) => l.kind === 'labor').reduce((h, l) => h + Number(l.quantity), 0),
+    missingCustomFields,
+  };
+  const missing = missingItems(requirements, jobType.billingMode, facts);
+  const reasons = [
+    body.signatureException && !body.signature
+      ? `No signature (${body.signatureException.reasonCode.replace('_', ' ')}): ${body.signatureException.text}`
+      : null,
+    body.exceptionFlags.length > 0 ? `Flagged: ${body.exceptionFlags.join(', ').replaceAll('_', ' ')}` : null,
+  ].filter((r): r is string => r !== null);
+  return {
+    lines,
+    missing,
+    exceptionReason: reasons.length ? reasons.join('; ') : null,
+    customFields: values,
+  };
+};
+
+const CLOSED_FOR_CLOSEOUT = new Set(['invoiced', 'paid', 'not_billable']);
+
+/** A canceled or no-show job takes no closeout; an invoiced one is corrected by a credit note instead. */
+const assertTakesCloseout = (job: JobRow) => {
+  if (job.status === 'canceled' || job.status === 'no_show') {
+    throw new AppError(
+      'invalid_transition',
+      `${jobNumber(job.number)} is ${job.status}: it takes no closeout`,
+      {
+        fields: [{ field: 'status', message: `is ${job.status}` }],
+      },
+    );
+  }
+  if (CLOSED_FOR_CLOSEOUT.has(job.billingStatus)) {
+    throw new AppError(
+      'invalid_transition',
+      `${jobNumber(job.number)} is ${job.billingStatus}: correct it with a credit note`,
+      {
+        fields: [{ field: 'billingStatus', message: `is ${job.billingStatus}` }],
+      },
+    );
+  }
+};
+
+/**
+ * Submits a closeout (or an office correction of one). The submission ID is the idempotency key: the
+ * same ID and body return the stored decision; the same ID with another body is a 409. Accepted and
+ * refused submissions alike are kept with their validation result.
+ */
+export const submitCloseout = (
+  deps: Deps,
+  args: {
+    organizationId: string;
+    jobId: string;
+    body: CloseoutBody;
+    source: Source;
+    actor: Actor;
+    requestId: string;
+    reason?: string | undefined;
+  },
+): Promise<SubmitResult> => {
+  const { organizationId, jobId, body, source, actor } = args;
+  const requestHash = sha256Hex(canonicalJson({ ...body, source, reason: args.reason ?? null }));
+  return deps.database.transaction(async (tx) => {
+    // The job's row lock orders concurrent submissions for it; the first writes, the rest replay.
+    const job = await lockJob(tx, organizationId, jobId);
+    const [prior] = await tx.db
+      .select()
+      .from(closeoutSubmissions)
+      .where(
+        and(
+          eq(closeoutSubmissions.organizationId, organizationId),
+          eq(closeoutSubmissions.id, body.submissionId),
+        ),
+      );
+    if (prior) {
+      if (prior.jobId !== jobId || prior.requestHash !== requestHash) {
+        throw new AppError(
+          'idempotency_conflict',
+          'This submissionId was already used for a different closeout',
+          {
+            fields: [{ field: 'body.submissionId', message: 'already used with a different body' }],
+          },
+        );
+      }
+      return { decision: prior.response as CloseoutDecision, replayed: true };
+    }
+
+    assertTakesCloseout(job);
+    if (source === 'technician' && job.status === 'completed' && job.billingStatus !== 'needs_info') {
+      throw new AppError(
+        'invalid_transition',
+        `${jobNumber(job.number)} is already closed out; the office corrects it from here`,
+        {
+          fields: [{ field: 'status', message: 'is completed' }],
+        },
+      );
+    }
+
+    const { lines, missing, exceptionReason, customFields } = await resolve(
+      tx,
+      deps,
+      job,
+      body,
+      body.submissionId,
+    );
+    const outcome = outcomeOf(missing, exceptionReason !== null);
+    const now = deps.clock.now();
+
+    let current = job;
+    if (current.status === 'scheduled' || current.status === 'dispatched') {
+      current = await changeJob(tx, deps, {
+        organizationId,
+        jobId,
+        actor,
+        action: 'job.started',
+        operational: 'start',
+        patch: { startedAt: now },
+      });
+    }
+    if (outcome === 'incomplete') {
+      current = await changeJob(tx, deps, {
+        organizationId,
+        jobId,
+        actor,
+        action: 'job.closeout_refused',
+        billing: 'closeout_incomplete',
+        extraChanges: { submissionId: body.submissionId, missing: missing.map((m) => m.code) },
+      });
+    } else {
+      await tx.db
+        .delete(closeoutLines)
+        .where(and(eq(closeoutLines.organizationId, organizationId), eq(closeoutLines.jobId, jobId)));
+      if (lines.length > 0) await tx.db.insert(closeoutLines).values(lines);
+      const closed = await closeOpenTimers(tx, organizationId, jobId, now);
+      current = await changeJob(tx, deps, {
+        organizationId,
+        jobId,
+        actor,
+        action: source === 'office_edit' ? 'job.closeout_corrected' : 'job.completed',
+        ...(current.status === 'in_progress' ? { operational: 'complete' as const } : {}),
+        billing: outcome === 'accepted' ? 'closeout_valid' : 'closeout_needs_approval',
+        patch: {
+          customFields,
+          ...(current.status === 'in_progress' ? { completedAt: now } : {}),
+          ...(outcome === 'accepted' ? { invoiceReadyAt: now } : {}),
+        },
+        reason: source === 'office_edit' ? (args.reason ?? null) : exceptionReason,
+        extraChanges: {
+          submissionId: body.submissionId,
+          outcome,
+          lines: lines.length,
+          ...(closed.length ? { timersClosed: closed.map((c) => c.id) } : {}),
+          ...(source === 'office_edit' ? { backOfficeTouch: true } : {}),
+        },
+      });
+    }
+
+    const decision: CloseoutDecision = {
+      submissionId: body.submissionId,
+      outcome,
+      missing,
+      exceptionReason,
+      job: {
+        id: current.id,
+        number: jobNumber(current.number),
+        status: current.status,
+        billingStatus: current.billingStatus,
+        version: current.version,
+      },
+      requestId: args.requestId,
+    };
+    await tx.db.insert(closeoutSubmissions).values({
+      organizationId,
+      id: body.submissionId,
+      jobId,
+      source,
+      requestHash,
+      body,
+      outcome,
+      missing,
+      responseStatus: outcome === 'incomplete' ? 422 : 201,
+      response: decision,
+      actorType: actor.type,
+      actorId: actor.id,
+      createdAt: now,
+    });
+    if (source === 'technician' && actor.id) {
+      await tx.db
+        .delete(closeoutDrafts)
+        .where(
+          and(
+            eq(closeoutDrafts.organizationId, organizationId),
+            eq(closeoutDrafts.jobId, jobId),
+            eq(closeoutDrafts.authorId, actor.id),
+          ),
+        );
+    }
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'closeout',
+      aggregateId: body.submissionId,
+      action: source === 'office_edit' ? 'closeout.office_edit' : 'closeout.submitted',
+      actor,
+      changes: { jobId, outcome, missing: missing.map((m) => `${m.code}:${m.field}`), lines: lines.length },
+      reason: args.reason ?? exceptionReason,
+    });
+    return { decision, replayed: false };
+  });
+};
+
+export const saveDraft = (
+  deps: Deps,
+  organizationId: string,
+  jobId: string,
+  authorId: string,
+  body: unknown,
+) =>
+  deps.database.transaction(async (tx) => {
+    const job = await lockJob(tx, organizationId, jobId);
+    assertTakesCloseout(job);
+    const now = deps.clock.now();
+    await tx.db
+      .insert(closeoutDrafts)
+      .values({ organizationId, jobId, authorId, body, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [closeoutDrafts.organizationId, closeoutDrafts.jobId, closeoutDrafts.authorId],
+        set: { body, updatedAt: now },
+      });
+    return now;
+  });
+
+export const loadDraft = async (deps: Deps, organizationId: string, jobId: string, authorId: string) => {
+  const [row] = await deps.database.db
+    .select()
+    .from(closeoutDrafts)
+    .where(
+      and(
+        eq(closeoutDrafts.organizationId, organizationId),
+        eq(closeoutDrafts.jobId, jobId),
+        eq(closeoutDrafts.authorId, authorId),
+      ),
+    );
+  return row;
+};

@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { PHOTO_CATEGORIES } from '../core/job-type-templates';
+import { Decimal, Instant } from './common';
+
+/** A positive decimal string (quantities, hours): zero and negatives are refused by the schema. */
+export const PositiveDecimal = Decimal.refine((v) => Number(v) > 0, 'must be greater than 0');
+const NonNegativeDecimal = Decimal.refine((v) => !v.startsWith('-'), 'must not be negative');
+
+export const LaborLine = z.strictObject({
+  technicianId: z.uuid(),
+  role: z.string().trim().max(100).optional(),
+  /** Typed hours; when absent, the technician's time entries on this job are used. */
+  hours: PositiveDecimal.refine((v) => Number(v) <= 24, 'at most 24 hours').optional(),
+  /** Labor SKU from the price book (its rate applies unless rate is given). */
+  sku: z.string().trim().min(1).max(64).optional(),
+  rate: NonNegativeDecimal.optional(),
+  billable: z.boolean().default(true),
+  /** The business date the hours were worked; defaults to the job's date. */
+  date: z.iso.date().optional(),
+});
+
+export const PartLine = z.strictObject({
+  sku: z.string().trim().min(1).max(64).optional(),
+  description: z.string().trim().min(1).max(500).optional(),
+  quantity: PositiveDecimal,
+  /** Defaults to the price book's price for the SKU; required for an ad-hoc part. */
+  unitPrice: NonNegativeDecimal.optional(),
+  serialNumbers: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
+  billable: z.boolean().default(true),
+});
+
+export const Adjustment = z.strictObject({
+  kind: z.enum(['trip_charge', 'disposal_fee']),
+  sku: z.string().trim().min(1).max(64).optional(),
+  description: z.string().trim().min(1).max(500).optional(),
+  amount: NonNegativeDecimal.optional(),
+});
+
+export const SIGNATURE_EXCEPTION_REASONS = [
+  'customer_refused',
+  'customer_absent',
+  'remote_job',
+  'other',
+] as const;
+export const EXCEPTION_FLAGS = [
+  'overtime',
+  'parts_outside_estimate',
+  'warranty',
+  'no_charge',
+  'customer_dispute',
+  'safety_issue',
+] as const;
+
+export const Gps = z.strictObject({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  accuracy: z.number().min(0).max(100_000),
+});
+
+const closeoutFields = {
+  workPerformed: z.strictObject({
+    checklist: z
+      .array(z.strictObject({ item: z.string().trim().min(1).max(200), done: z.boolean() }))
+      .max(100)
+      .default([]),
+    notes: z.string().max(10_000).default(''),
+  }),
+  labor: z.array(LaborLine).max(50).default([]),
+  parts: z.array(PartLine).max(200).default([]),
+  adjustments: z.array(Adjustment).max(20).default([]),
+  attachmentIds: z.array(z.uuid()).max(200).default([]),
+  signature: z
+    .strictObject({
+      attachmentId: z.uuid(),
+      signerName: z.string().trim().min(1).max(200),
+      signedAt: Instant,
+    })
+    .optional(),
+  signatureException: z
+    .strictObject({
+      reasonCode: z.enum(SIGNATURE_EXCEPTION_REASONS),
+      text: z.string().trim().min(3).max(1000),
+    })
+    .optional(),
+  deviceTime: Instant,
+  gps: Gps.optional(),
+  exceptionFlags: z.array(z.enum(EXCEPTION_FLAGS)).max(10).default([]),
+  customFields: z.record(z.string().max(40), z.union([z.string().max(2000), z.number()])).default({}),
+};
+
+export const CloseoutBody = z.strictObject({
+  /** Client-generated: the idempotency key of this submission. */
+  submissionId: z.uuid(),
+  /** The job version the closeout was built on. */
+  jobVersion: z.number().int().min(1).optional(),
+  ...closeoutFields,
+});
+export type CloseoutBody = z.infer<typeof CloseoutBody>;
+
+/** A draft is anything the app has so far: every field optional, nothing validated beyond shape. */
+export const CloseoutDraftBody = z.strictObject({
+  ...Object.fromEntries(Object.entries(closeoutFields).map(([k, v]) => [k, v.optional()])),
+}) as unknown as z.ZodType<Partial<Omit<CloseoutBody, 'submissionId' | 'jobVersion'>>>;
+
+/** Office corrections use the same closeout shape (and validation), with a reason and their own key. */
+export const OfficeEditBody = CloseoutBody.extend({ reason: z.string().trim().min(1).max(1000) });
+
+export const MissingItemSchema = z.object({
+  code: z.string(),
+  field: z.string(),
+  message: z.string(),
+  required: z.union([z.string(), z.number(), z.boolean()]),
+  found: z.union([z.string(), z.number(), z.boolean()]),
+});
+
+export const CloseoutResult = z
+  .object({
+    submissionId: z.uuid(),
+    outcome: z.enum(['accepted', 'exception']),
+    job: z.object({
+      id: z.uuid(),
+      number: z.string(),
+      status: z.string(),
+      billingStatus: z.string(),
+      version: z.number().int(),
+    }),
+    missing: z.array(MissingItemSchema),
+    exceptionReason: z.string().nullable(),
+  })
+  .meta({ id: 'CloseoutResult' });
+
+export const AttachmentView = z
+  .object({
+    id: z.uuid(),
+    jobId: z.uuid(),
+    category: z.enum(PHOTO_CATEGORIES),
+    sha256: z.string(),
+    mimeType: z.string(),
+    sizeBytes: z.number().int(),
+    capturedAt: Instant.nullable(),
+    latitude: z.number().nullable(),
+    longitude: z.number().nullable(),
+    hasThumbnail: z.boolean(),
+    createdAt: Instant,
+  })
+  .meta({ id: 'Attachment' });
+
+export const TimeEntryView = z
+  .object({
+    id: z.uuid(),
+    jobId: z.uuid(),
+    userId: z.uuid(),
+    startedAt: Instant,
+    endedAt: Instant.nullable(),
+  })
+  .meta({ id: 'TimeEntry' });

@@ -1,0 +1,163 @@
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type AttachmentRow, getAttachment, listAttachments, uploadAttachment } from '../../app/attachments';
+import type { Deps } from '../../app/ports';
+import { AttachmentView } from '../../contracts/closeout';
+import { IdParams, Problem } from '../../contracts/common';
+import { AppError, notFound } from '../../core/errors';
+import { PHOTO_CATEGORIES } from '../../core/job-type-templates';
+import { actorOf, type Principal } from '../../core/principal';
+import { findJobs } from '../../db/queries/jobs';
+import { principalOf } from '../auth';
+import { visibleTo } from './jobs.routes';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 413: Problem, 415: Problem };
+
+export const attachmentView = (a: AttachmentRow): z.infer<typeof AttachmentView> => ({
+  id: a.id,
+  jobId: a.jobId,
+  category: a.category,
+  sha256: a.sha256,
+  mimeType: a.mimeType,
+  sizeBytes: a.sizeBytes,
+  capturedAt: a.capturedAt?.toISOString() ?? null,
+  latitude: a.latitude,
+  longitude: a.longitude,
+  hasThumbnail: a.thumbnailKey !== null,
+  createdAt: a.createdAt.toISOString(),
+});
+
+const Category = z.enum(PHOTO_CATEGORIES);
+
+/** Uploads and downloads of proof of work. Bytes are served only to callers who may see the job. */
+export const attachmentRoutes = async (root: FastifyInstance, deps: Deps) => {
+  await root.register(async (scope) => {
+    await scope.register(fastifyMultipart, {
+      limits: { fileSize: deps.attachmentMaxBytes, files: 1, fields: 5, parts: 6, fieldSize: 1000 },
+      throwFileSizeLimit: true,
+    });
+    const app = scope.withTypeProvider<ZodTypeProvider>();
+    const ensureVisible = async (p: Principal, jobId: string) => {
+      const [row] = await findJobs(deps.database.db, {
+        organizationId: p.organizationId,
+        visibleTo: visibleTo(p),
+        id: jobId,
+        limit: 1,
+      });
+      if (!row) throw notFound('job');
+    };
+
+    app.post(
+      '/jobs/:id/attachments',
+      {
+        config: { access: 'jobs.attach' },
+        schema: {
+          tags: ['closeout'],
+          summary:
+            'Upload proof of work as multipart/form-data: a "category" field (before, after, serial_plate, signature, document, other) and then one "file". JPEG, PNG, WebP, HEIC or PDF, sniffed from the content',
+          consumes: ['multipart/form-data'],
+          params: IdParams,
+          response: { 200: AttachmentView, 201: AttachmentView, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const p = principalOf(request);
+        await ensureVisible(p, request.params.id);
+        if (!request.isMultipart())
+          throw new AppError('unsupported_media_type', 'Send multipart/form-data', {
+            fields: [{ field: 'header.content-type', message: 'not multipart' }],
+          });
+        const file = await request.file();
+        if (!file)
+          throw new AppError('validation_failed', 'No file in the upload', {
+            fields: [{ field: 'file', message: 'required' }],
+          });
+        const rawCategory = (file.fields.category as { value?: unknown } | undefined)?.value;
+        const category = Category.safeParse(rawCategory);
+        if (!category.success) {
+          throw new AppError(
+            'validation_failed',
+            `category must be one of ${PHOTO_CATEGORIES.join(', ')}, sent before the file`,
+            {
+              fields: [
+                {
+                  field: 'category',
+                  message: rawCategory === undefined ? 'required (before the file part)' : 'unknown category',
+                },
+              ],
+            },
+          );
+        }
+        const bytes = await file.toBuffer();
+        const { attachment, created } = await uploadAttachment(deps, {
+          organizationId: p.organizationId,
+          jobId: request.params.id,
+          category: category.data,
+          bytes,
+          declaredType: file.mimetype,
+          originalName: file.filename || null,
+          actor: actorOf(p),
+        });
+        return reply.code(created ? 201 : 200).send(attachmentView(attachment));
+      },
+    );
+
+    app.get(
+      '/jobs/:id/attachments',
+      {
+        config: { access: 'jobs.read' },
+        schema: {
+          tags: ['closeout'],
+          params: IdParams,
+          response: { 200: z.object({ items: z.array(AttachmentView) }), ...errors },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        await ensureVisible(p, request.params.id);
+        return {
+          items: (await listAttachments(deps, p.organizationId, request.params.id)).map(attachmentView),
+        };
+      },
+    );
+
+    for (const variant of ['content', 'thumbnail'] as const) {
+      app.get(
+        `/attachments/:id/${variant}`,
+        {
+          config: { access: 'jobs.read' },
+          schema: {
+            tags: ['closeout'],
+            summary:
+              variant === 'content'
+                ? 'The attachment’s bytes, to callers who may see its job'
+                : 'A 320 px JPEG thumbnail',
+            params: IdParams,
+          },
+        },
+        async (request, reply) => {
+          const p = principalOf(request);
+          const a = await getAttachment(deps, p.organizationId, request.params.id);
+          await ensureVisible(p, a.jobId);
+          const key = variant === 'content' ? a.storageKey : a.thumbnailKey;
+          if (!key) throw notFound('thumbnail');
+          const bytes = await deps.storage.get(key);
+          if (!bytes) throw notFound('attachment content');
+          return reply
+            .type(variant === 'content' ? a.mimeType : 'image/jpeg')
+            .header('cache-control', 'private, max-age=3600')
+            .header(
+              'content-disposition',
+              variant === 'content' && a.mimeType === 'application/pdf'
+                ? 'inline; filename="document.pdf"'
+                : 'inline',
+            )
+            .header('etag', `"${a.sha256}${variant === 'thumbnail' ? '-t' : ''}"`)
+            .send(bytes);
+        },
+      );
+    }
+  });
+};

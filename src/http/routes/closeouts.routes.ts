@@ -1,0 +1,259 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type CloseoutDecision, loadDraft, saveDraft, submitCloseout } from '../../app/closeouts';
+import type { Deps } from '../../app/ports';
+import { addTimeEntry, listTimeEntries, startTimer, stopTimer } from '../../app/time-entries';
+import {
+  CloseoutBody,
+  CloseoutDraftBody,
+  CloseoutResult,
+  OfficeEditBody,
+  TimeEntryView,
+} from '../../contracts/closeout';
+import { IdParams, Instant, Problem } from '../../contracts/common';
+import { AppError, notFound } from '../../core/errors';
+import { actorOf, type Principal } from '../../core/principal';
+import { findJobs } from '../../db/queries/jobs';
+import { principalOf } from '../auth';
+import { PROBLEM_BASE } from '../errors';
+import { visibleTo } from './jobs.routes';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+/** 201 with the decision, or 422 problem+json listing every missing item; the same for a replay. */
+const render = (request: FastifyRequest, reply: FastifyReply, d: CloseoutDecision) => {
+  if (d.outcome === 'incomplete') {
+    return reply
+      .code(422)
+      .type('application/problem+json')
+      .send({
+        type: `${PROBLEM_BASE}closeout_incomplete`,
+        title: 'Closeout incomplete',
+        status: 422,
+        detail: `${d.missing.length} item${d.missing.length === 1 ? '' : 's'} missing: ${d.missing.map((m) => m.message).join('; ')}`,
+        instance: request.url.split('?')[0],
+        code: 'closeout_incomplete',
+        requestId: d.requestId,
+        errors: d.missing.map((m) => ({ field: m.field, message: m.message })),
+        submissionId: d.submissionId,
+        missing: d.missing,
+        job: d.job,
+      });
+  }
+  return reply.code(201).send({
+    submissionId: d.submissionId,
+    outcome: d.outcome,
+    job: d.job,
+    missing: d.missing,
+    exceptionReason: d.exceptionReason,
+  });
+};
+
+const selfOf = (p: Principal): string => {
+  if (p.kind !== 'user') throw new AppError('forbidden', 'Timers belong to people; API keys cannot run them');
+  return p.userId;
+};
+
+export const closeoutRoutes = (root: FastifyInstance, deps: Deps) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const ensureVisible = async (p: Principal, id: string) => {
+    const [row] = await findJobs(deps.database.db, {
+      organizationId: p.organizationId,
+      visibleTo: visibleTo(p),
+      id,
+      limit: 1,
+    });
+    if (!row) throw notFound('job');
+  };
+
+  app.post(
+    '/jobs/:id/closeouts',
+    {
+      config: { access: 'jobs.work' },
+      schema: {
+        tags: ['closeout'],
+        summary:
+          'Submit a closeout. submissionId is the idempotency key. 201 when complete (or by way of a stated exception), 422 listing every missing item otherwise',
+        params: IdParams,
+        body: CloseoutBody,
+        response: { 201: CloseoutResult, 422: Problem, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      const { decision } = await submitCloseout(deps, {
+        organizationId: p.organizationId,
+        jobId: request.params.id,
+        body: request.body,
+        source: 'technician',
+        actor: actorOf(p),
+        requestId: request.id,
+      });
+      return render(request, reply, decision);
+    },
+  );
+
+  app.put(
+    '/jobs/:id/closeout',
+    {
+      config: { access: 'jobs.update' },
+      schema: {
+        tags: ['closeout'],
+        summary:
+          'Office correction of the closeout: validated like any closeout, logged as a back-office touch',
+        params: IdParams,
+        body: OfficeEditBody,
+        response: { 201: CloseoutResult, 422: Problem, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const { reason, ...body } = request.body;
+      const { decision } = await submitCloseout(deps, {
+        organizationId: p.organizationId,
+        jobId: request.params.id,
+        body,
+        source: 'office_edit',
+        actor: actorOf(p),
+        requestId: request.id,
+        reason,
+      });
+      return render(request, reply, decision);
+    },
+  );
+
+  app.put(
+    '/jobs/:id/closeout-draft',
+    {
+      config: { access: 'jobs.work' },
+      schema: {
+        tags: ['closeout'],
+        summary: 'Autosave a partial closeout (not validated for completeness)',
+        params: IdParams,
+        body: CloseoutDraftBody,
+        response: { 200: z.object({ savedAt: Instant }), ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      const savedAt = await saveDraft(
+        deps,
+        p.organizationId,
+        request.params.id,
+        actorOf(p).id ?? 'api',
+        request.body,
+      );
+      return { savedAt: savedAt.toISOString() };
+    },
+  );
+
+  app.get(
+    '/jobs/:id/closeout-draft',
+    {
+      config: { access: 'jobs.work' },
+      schema: {
+        tags: ['closeout'],
+        params: IdParams,
+        response: { 200: z.object({ body: z.unknown(), savedAt: Instant }), ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      const draft = await loadDraft(deps, p.organizationId, request.params.id, actorOf(p).id ?? 'api');
+      if (!draft) throw notFound('draft');
+      return { body: draft.body, savedAt: draft.updatedAt.toISOString() };
+    },
+  );
+
+  for (const action of ['start', 'stop'] as const) {
+    app.post(
+      `/jobs/:id/timer/${action}`,
+      {
+        config: { access: 'jobs.work' },
+        schema: {
+          tags: ['time'],
+          summary:
+            action === 'start' ? 'Start my timer on this job (one at a time)' : 'Stop my timer on this job',
+          params: IdParams,
+          response: { 200: TimeEntryView, ...errors },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        await ensureVisible(p, request.params.id);
+        const run = action === 'start' ? startTimer : stopTimer;
+        const e = await run(deps, p.organizationId, request.params.id, selfOf(p), actorOf(p));
+        return {
+          id: e.id,
+          jobId: e.jobId,
+          userId: e.userId,
+          startedAt: e.startedAt.toISOString(),
+          endedAt: e.endedAt?.toISOString() ?? null,
+        };
+      },
+    );
+  }
+
+  app.post(
+    '/jobs/:id/time-entries',
+    {
+      config: { access: 'jobs.update' },
+      schema: {
+        tags: ['time'],
+        summary: 'Record time after the fact; overlapping entries for one technician are refused',
+        params: IdParams,
+        body: z.strictObject({ userId: z.uuid(), startedAt: Instant, endedAt: Instant }),
+        response: { 201: TimeEntryView, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      const b = request.body;
+      const e = await addTimeEntry(
+        deps,
+        p.organizationId,
+        request.params.id,
+        { userId: b.userId, startedAt: new Date(b.startedAt), endedAt: new Date(b.endedAt) },
+        actorOf(p),
+      );
+      return reply.code(201).send({
+        id: e.id,
+        jobId: e.jobId,
+        userId: e.userId,
+        startedAt: e.startedAt.toISOString(),
+        endedAt: e.endedAt?.toISOString() ?? null,
+      });
+    },
+  );
+
+  app.get(
+    '/jobs/:id/time-entries',
+    {
+      config: { access: 'jobs.read' },
+      schema: {
+        tags: ['time'],
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(TimeEntryView) }), ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      const rows = await listTimeEntries(deps.database.db, p.organizationId, request.params.id);
+      return {
+        items: rows.map((e) => ({
+          id: e.id,
+          jobId: e.jobId,
+          userId: e.userId,
+          startedAt: e.startedAt.toISOString(),
+          endedAt: e.endedAt?.toISOString() ?? null,
+        })),
+      };
+    },
+  );
+};

@@ -1,0 +1,62 @@
+import sharp from 'sharp';
+
+/** A real JPEG with EXIF capture time and GPS (Dublin), made on the spot. */
+export const jpegWithExif = (seed = 1) =>
+  sharp({
+    create: { width: 640, height: 480, channels: 3, background: { r: (seed * 37) % 255, g: 120, b: 90 } },
+  })
+    .jpeg()
+    .withExif({
+      IFD0: { Make: 'Closeout', Model: 'Test camera' },
+      IFD2: { DateTimeOriginal: '2026:11:18 10:30:00' },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: '53/1 20/1 30/1',
+        GPSLongitudeRef: 'W',
+        GPSLongitude: '6/1 15/1 0/1',
+      },
+    })
+    .toBuffer();
+
+export const png = (seed = 1) =>
+  sharp({
+    create: {
+      width: 200,
+      height: 80,
+      channels: 4,
+      background: { r: 0, g: 0, b: (seed * 53) % 255, alpha: 1 },
+    },
+  })
+    .png()
+    .toBuffer();
+
+export const pdf = () =>
+  Buffer.from(
+    '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+  );
+
+/** A multipart/form-data body with a category field and one file. */
+export const multipart = (
+  fields: Record<string, string>,
+  file: { name: string; type: string; bytes: Buffer } | null,
+) => {
+  const boundary = `----closeout${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  }
+  if (file) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
+      ),
+      file.bytes,
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return {
+    payload: Buffer.concat(parts),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
+};
