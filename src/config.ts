@@ -37,6 +37,7 @@ const envSchema = z
       .min(1024)
       .max(500 * 1024 * 1024)
       .default(20 * 1024 * 1024),
+    ATTACHMENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     STORAGE: z.enum(['local', 's3']).default('local'),
     S3_BUCKET: z.string().min(3).optional(),
     S3_REGION: z.string().min(1).default('us-east-1'),
@@ -66,6 +67,7 @@ export type Config = {
   seedDemo: boolean;
   bodyLimitBytes: number;
   attachmentMaxBytes: number;
+  attachmentRetentionDays: number;
   storage:
     | { kind: 'local'; root: string }
     | {
@@ -103,6 +105,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     seedDemo: e.SEED_DEMO,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    attachmentRetentionDays: e.ATTACHMENT_RETENTION_DAYS,
     storage:
       e.STORAGE === 's3'
         ? {

@@ -187,3 +187,57 @@ export const listAttachments = (deps: Deps, organizationId: string, jobId: strin
     .from(attachments)
     .where(and(eq(attachments.organizationId, organizationId), eq(attachments.jobId, jobId)))
     .orderBy(asc(attachments.createdAt), asc(attachments.id));
+
+/**
+ * Archives attachments no accepted closeout references once they are older than the retention period,
+ * and deletes their bytes when no live attachment shares them. Referenced attachments (the proof behind
+ * an invoice) are kept.
+ */
+export const purgeUnreferencedAttachments = async (deps: Deps, olderThanDays: number) => {
+  const cutoff = new Date(deps.clock.now().getTime() - olderThanDays * 86_400_000);
+  const { rows } = await deps.database.raw.query<{
+    organization_id: string;
+    id: string;
+    storage_key: string;
+    thumbnail_key: string | null;
+  }>(
+    `SELECT a.organization_id, a.id, a.storage_key, a.thumbnail_key
+       FROM attachments a
+      WHERE a.archived_at IS NULL AND a.created_at < $1
+        AND NOT EXISTS (
+          SELECT 1 FROM closeout_submissions s
+           WHERE s.organization_id = a.organization_id AND s.job_id = a.job_id
+             AND s.outcome IN ('accepted', 'exception')
+             AND (s.body->'attachmentIds' ? a.id::text OR s.body->'signature'->>'attachmentId' = a.id::text))
+      LIMIT 1000`,
+    [cutoff],
+  );
+  let bytesDeleted = 0;
+  for (const r of rows) {
+    await deps.database.transaction(async (tx) => {
+      await tx.raw.query('UPDATE attachments SET archived_at = $1 WHERE organization_id = $2 AND id = $3', [
+        deps.clock.now(),
+        r.organization_id,
+        r.id,
+      ]);
+      await appendAudit(tx, deps, {
+        organizationId: r.organization_id,
+        aggregateType: 'attachment',
+        aggregateId: r.id,
+        action: 'attachment.archived',
+        actor: { type: 'system', id: null },
+        changes: { reason: `unreferenced for ${olderThanDays} days` },
+      });
+    });
+    const { rows: live } = await deps.database.raw.query(
+      'SELECT 1 FROM attachments WHERE storage_key = $1 AND archived_at IS NULL LIMIT 1',
+      [r.storage_key],
+    );
+    if (live.length === 0) {
+      await deps.storage.delete(r.storage_key);
+      if (r.thumbnail_key) await deps.storage.delete(r.thumbnail_key);
+      bytesDeleted++;
+    }
+  }
+  return { archived: rows.length, bytesDeleted };
+};

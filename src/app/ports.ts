@@ -25,4 +25,6 @@ export type Deps = {
   storage: Storage;
   sessionTtlHours: number;
   attachmentMaxBytes: number;
+  /** Days an attachment no accepted closeout references is kept before it is archived. */
+  attachmentRetentionDays: number;
 };

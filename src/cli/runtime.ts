@@ -36,6 +36,7 @@ export const depsFor = (config: Config, database: Database, queue: Queue): Deps 
   storage: storageFor(config.storage),
   sessionTtlHours: config.sessionTtlHours,
   attachmentMaxBytes: config.attachmentMaxBytes,
+  attachmentRetentionDays: config.attachmentRetentionDays,
 });
 
 /** Opens the database (taking the data-dir lock on PGlite) and applies migrations. */

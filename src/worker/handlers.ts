@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { ensureQueues } from '../adapters/queue/pg-boss';
+import { purgeUnreferencedAttachments } from '../app/attachments';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';
 import { purgeExpired } from '../app/maintenance';
 import type { Deps } from '../app/ports';
@@ -19,6 +20,7 @@ const handlers: Handlers = {
     return { organizations: orgs.length };
   },
   'series.extend': (deps) => extendAllSeries(deps),
+  'attachments.retention': (deps, data) => purgeUnreferencedAttachments(deps, data.olderThanDays),
 };
 
 /** Registers one worker per queue. A payload that fails its schema is failed at once: retrying cannot fix it. */
@@ -43,4 +45,5 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   await boss.schedule('maintenance.purge', '17 * * * *', { olderThanDays: 7 });
   await boss.schedule('audit.checkpoint', '*/15 * * * *', {});
   await boss.schedule('series.extend', '7 3 * * *', {});
+  await boss.schedule('attachments.retention', '37 3 * * *', { olderThanDays: deps.attachmentRetentionDays });
 };

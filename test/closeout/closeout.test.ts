@@ -482,4 +482,24 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
     expect(touch[0].changes.backOfficeTouch).toBe(true);
     expect(touch[0].reason).toBe('Two units were fitted');
   });
+
+  it('archives attachments no accepted closeout references after the retention period, and keeps the proof', async () => {
+    const j = await newJob();
+    const p = await proof(j.id);
+    const stray = (
+      await upload(j.id, 'other', { name: 'stray.jpg', type: 'image/jpeg', bytes: await jpegWithExif(99) })
+    ).json().id;
+    expect((await submit(j.id, closeout(j.id, p))).statusCode).toBe(201);
+    const { purgeUnreferencedAttachments } = await import('../../src/app/attachments');
+    expect((await purgeUnreferencedAttachments(t.deps, 30)).archived).toBe(0); // nothing is old enough yet
+    t.clock.advance(31 * 86_400_000);
+    const result = await purgeUnreferencedAttachments(t.deps, 30);
+    expect(result.archived).toBeGreaterThanOrEqual(1);
+    const fresh = await signIn(t.app, org.users.technician.email, PASSWORD);
+    const get = (id: string) =>
+      t.app.inject({ method: 'GET', url: `/api/v1/attachments/${id}/content`, headers: as(fresh) });
+    expect((await get(stray)).statusCode).toBe(404);
+    expect((await get(p.photos[0] ?? '')).statusCode).toBe(200);
+    expect((await get(p.signatureId)).statusCode).toBe(200);
+  });
 });

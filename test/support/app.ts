@@ -55,6 +55,7 @@ export const createTestApp = async (
     storage: opts.storage ?? localStorage(storageRoot),
     sessionTtlHours: 12,
     attachmentMaxBytes: opts.attachmentMaxBytes ?? 2 * 1024 * 1024,
+    attachmentRetentionDays: 30,
   };
   const app = await buildServer({
     deps,
