@@ -11,6 +11,7 @@ import {
 } from '../core/job-lifecycle';
 import type { Actor } from '../core/principal';
 import type { Tx } from '../db/client';
+import { MAX_JOB_WINDOW_DAYS } from '../db/queries/board';
 import { customers, jobAssignments, jobs, jobTypes, sites, taxCodes, users } from '../db/schema';
 import type { EstimateLine } from '../db/schema/operations';
 import { appendAudit } from './audit';
@@ -20,6 +21,14 @@ import { nextNumber } from './sequences';
 
 export type JobRow = typeof jobs.$inferSelect;
 export const JOB_NUMBER_START = 1001;
+/** A service window spans at most this long; the board's index scan relies on it. */
+export const MAX_WINDOW_MS = MAX_JOB_WINDOW_DAYS * 86_400_000;
+
+const checkWindow = (start: Date, end: Date) => {
+  if (end <= start) throw invalid('body.windowEnd', 'must be after windowStart');
+  if (end.getTime() - start.getTime() > MAX_WINDOW_MS)
+    throw invalid('body.windowEnd', `a job window is at most ${MAX_JOB_WINDOW_DAYS} days`);
+};
 export const jobNumber = (n: number): string => `J-${n}`;
 
 type Ctx = Pick<Deps, 'clock' | 'ids'>;
@@ -299,7 +308,7 @@ export const insertJob = async (
   input: NewJob,
   actor: Actor,
 ): Promise<JobRow> => {
-  if (input.windowEnd <= input.windowStart) throw invalid('body.windowEnd', 'must be after windowStart');
+  checkWindow(input.windowStart, input.windowEnd);
   const { jobType } = await checkJobRefs(tx, organizationId, input);
   checkCustomFields(jobType, input.customFields ?? {}, 'booking');
   if (input.depositRequired && !input.depositAmount)
@@ -387,7 +396,7 @@ export const rescheduleJob = (
   input: { windowStart: Date; windowEnd: Date; reason: string; expectedVersion?: number | undefined },
   actor: Actor,
 ) => {
-  if (input.windowEnd <= input.windowStart) throw invalid('body.windowEnd', 'must be after windowStart');
+  checkWindow(input.windowStart, input.windowEnd);
   return deps.database.transaction((tx) =>
     changeJob(tx, deps, {
       organizationId,

@@ -2,6 +2,9 @@ import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../client';
 import { customers, jobAssignments, jobs, jobTypes, sites, users } from '../schema';
 
+/** Jobs are booked for at most this long, so a window touching [from, to) starts after from minus this. */
+export const MAX_JOB_WINDOW_DAYS = 14;
+
 /** Jobs whose service window touches [from, to), with their crew: the dispatch board's one query (+ crew). */
 export const boardJobs = async (db: Db, organizationId: string, from: Date, to: Date) => {
   const rows = await db
@@ -27,7 +30,15 @@ export const boardJobs = async (db: Db, organizationId: string, from: Date, to: 
       jobTypes,
       and(eq(jobTypes.organizationId, jobs.organizationId), eq(jobTypes.id, jobs.jobTypeId)),
     )
-    .where(and(eq(jobs.organizationId, organizationId), lt(jobs.windowStart, to), gte(jobs.windowEnd, from)))
+    .where(
+      and(
+        eq(jobs.organizationId, organizationId),
+        // Both bounds on window_start keep this a short range scan of jobs_window_idx.
+        gte(jobs.windowStart, new Date(from.getTime() - MAX_JOB_WINDOW_DAYS * 86_400_000)),
+        lt(jobs.windowStart, to),
+        gte(jobs.windowEnd, from),
+      ),
+    )
     .orderBy(asc(jobs.windowStart), asc(jobs.id));
   const crew =
     rows.length === 0

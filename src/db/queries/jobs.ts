@@ -2,6 +2,7 @@ import { and, asc, eq, gt, gte, inArray, lt, or, type SQL, sql } from 'drizzle-o
 import { EXCEPTION_BILLING_WHEN_COMPLETED } from '../../core/job-lifecycle';
 import type { Db } from '../client';
 import { customers, jobAssignments, jobs, jobTypes, sites, users } from '../schema';
+import { MAX_JOB_WINDOW_DAYS } from './board';
 
 export type JobFilter = {
   organizationId: string;
@@ -28,6 +29,7 @@ export const findJobs = async (db: Db, f: JobFilter) => {
     f.visibleTo ? assignedTo(f.organizationId, f.visibleTo) : undefined,
     f.technicianId ? assignedTo(f.organizationId, f.technicianId) : undefined,
     f.from ? gte(jobs.windowEnd, f.from) : undefined,
+    f.from ? gte(jobs.windowStart, new Date(f.from.getTime() - MAX_JOB_WINDOW_DAYS * 86_400_000)) : undefined,
     f.to ? lt(jobs.windowStart, f.to) : undefined,
     f.exceptionsOnly
       ? or(

@@ -1,0 +1,487 @@
+/**
+ * npm run bench [-- --quick]: Closeout against this machine's ceiling. Needs BENCH_DATABASE_URL (a PostgreSQL
+ * database the suite may create databases next to). Prints a table and writes bench/results/<timestamp>.json.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { localStorage } from '../src/adapters/storage/storage';
+import type { Deps } from '../src/app/ports';
+import { systemClock, systemIds } from '../src/app/system';
+import { type Database, openPglite, openPostgres } from '../src/db/client';
+import { boardJobs } from '../src/db/queries/board';
+import { closeoutBody, insertJobs, prepareOrganization, scheduledJobIds } from './fixtures';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '..');
+const quick = process.argv.includes('--quick');
+const adminUrl = process.env.BENCH_DATABASE_URL;
+
+type Entry = {
+  id: string;
+  name: string;
+  value: number | null;
+  unit: string;
+  goal: string;
+  met: boolean | null;
+  note?: string;
+};
+const entries: Entry[] = [];
+const record = (e: Entry) => {
+  entries.push(e);
+  const shown = e.value === null ? 'not measured' : `${e.value} ${e.unit}`;
+  process.stdout.write(
+    `  ${e.id.padEnd(4)} ${e.name.padEnd(48)} ${shown.padEnd(18)} goal ${e.goal.padEnd(14)} ${e.met === null ? '' : e.met ? 'met' : 'MISSED'}\n`,
+  );
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
+};
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+const noQueue = { enqueue: async () => undefined };
+
+/** Hands out consecutive, never reused batches of prepared job IDs: each closeout needs a fresh job. */
+const slicer = (ids: string[], size: number) => {
+  let offset = 0;
+  return () => {
+    const batch = ids.slice(offset, offset + size);
+    offset += size;
+    return batch;
+  };
+};
+const depsOf = (database: Database): Deps => ({
+  database,
+  clock: systemClock,
+  ids: systemIds,
+  queue: noQueue,
+  storage: localStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-bench-files-'))),
+  sessionTtlHours: 12,
+  attachmentMaxBytes: 20 * 1024 * 1024,
+  attachmentRetentionDays: 90,
+});
+
+const freePort = async () => {
+  const net = await import('node:net');
+  return new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+};
+
+const startServer = async (args: string[], env: Record<string, string>, viaNpm = false) => {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = viaNpm
+    ? spawn('npm', ['start', '--silent'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+        stdio: 'ignore',
+      })
+    : spawn(process.execPath, [path.join(ROOT, 'bin/closeout.mjs'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+      });
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode})`);
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) break;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const readyMs = performance.now() - t0;
+  const stop = async () => {
+    const exited = new Promise((r) => child.on('exit', r));
+    // npm start runs the server as a grandchild: signal the whole group.
+    try {
+      if (viaNpm && child.pid) process.kill(-child.pid, 'SIGTERM');
+      else child.kill('SIGTERM');
+    } catch {
+      // already gone
+    }
+    if (child.exitCode === null) await exited;
+    // Wait for the server itself to let go of the port (and the data directory's lock).
+    for (let i = 0; i < 200; i++) {
+      try {
+        await fetch(`${base}/healthz`);
+        await new Promise((r) => setTimeout(r, 25));
+      } catch {
+        break;
+      }
+    }
+  };
+  return { base, child, readyMs, stop };
+};
+
+/** Closeouts over HTTP, one fresh job per request, 64 connections. */
+const closeoutLoad = async (
+  base: string,
+  apiKey: string,
+  technicianId: string,
+  jobIds: string[],
+  seconds: number,
+  connections = 64,
+) => {
+  let next = 0;
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const id = jobIds[next++];
+          if (!id) throw new Error('the benchmark ran out of prepared jobs');
+          return {
+            ...req,
+            path: `/api/v1/jobs/${id}/closeouts`,
+            body: closeoutBody(randomUUID(), technicianId),
+          };
+        },
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  return {
+    perSecond: ok / seconds,
+    errors: result.non2xx + result.errors,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    used: next,
+  };
+};
+
+const pgbench = async (url: string, seconds: number) => {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query(`DROP TABLE IF EXISTS pgb_jobs, pgb_lines, pgb_audit;
+    CREATE TABLE pgb_jobs (id int PRIMARY KEY, status text NOT NULL, version int NOT NULL, updated_at timestamptz);
+    INSERT INTO pgb_jobs SELECT g, 'in_progress', 1, now() FROM generate_series(1, 100000) g;
+    CREATE TABLE pgb_lines (job_id int, pos int, description text, quantity numeric(18,4), unit_price numeric(18,4));
+    CREATE TABLE pgb_audit (job_id int, action text, at timestamptz, changes text);`);
+  await c.end();
+  const script = path.join(os.tmpdir(), 'closeout-pgbench.sql');
+  fs.writeFileSync(
+    script,
+    `\\set id random(1, 100000)
+BEGIN;
+UPDATE pgb_jobs SET status = 'completed', version = version + 1, updated_at = now() WHERE id = :id;
+INSERT INTO pgb_lines VALUES (:id,1,'Labour',1.5,85),(:id,2,'Part 1',1,1.2),(:id,3,'Part 2',2,1.2),(:id,4,'Part 3',3,1.2),(:id,5,'Part 4',4,1.2);
+INSERT INTO pgb_audit VALUES (:id, 'job.completed', now(), '{"status":{"before":"in_progress","after":"completed"}}');
+END;
+`,
+  );
+  const { stdout } = await run('pgbench', [
+    '-n',
+    '-M',
+    'prepared',
+    '-c',
+    '8',
+    '-j',
+    '2',
+    '-T',
+    String(seconds),
+    '-f',
+    script,
+    url,
+  ]);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1];
+  if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
+  return Number(tps);
+};
+
+const rssMb = (pid: number | undefined) => {
+  if (!pid) return null;
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? round(Number(kb) / 1024) : null;
+  } catch {
+    return null;
+  }
+};
+
+const main = async () => {
+  if (!adminUrl) {
+    process.stderr.write(
+      'Set BENCH_DATABASE_URL to a PostgreSQL database, e.g. BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench\n',
+    );
+    process.exit(1);
+  }
+  const started = Date.now();
+  const runs = 3;
+  const seconds = quick ? 2 : 30;
+  process.stdout.write(
+    `Closeout benchmark${quick ? ' (quick)' : ''}: ${os.cpus().length} cores shared by client and server, ${round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
+  );
+
+  const dbName = `closeout_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const pgVersion =
+    (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+  const url = (() => {
+    const u = new URL(adminUrl);
+    u.pathname = `/${dbName}`;
+    return u.toString();
+  })();
+  const database = await openPostgres(url, 8);
+  try {
+    await database.migrate();
+    const deps = depsOf(database);
+    const fixture = await prepareOrganization(deps);
+    const perRun = quick ? 2500 : 40_000;
+    await insertJobs(database, fixture, perRun * (runs + 1), new Date('2026-11-02T08:00:00Z'), 28);
+    const jobIds = await scheduledJobIds(database, fixture.organizationId, perRun * (runs + 1));
+
+    // B1 + B2: closeouts over HTTP against pgbench's closeout-shaped transaction, in one run.
+    const server = await startServer(['serve', '--no-worker'], {
+      DATABASE_URL: url,
+      SEED_DEMO: 'false',
+      DATABASE_POOL_SIZE: '16',
+    });
+    const slice = slicer(jobIds, perRun);
+    await closeoutLoad(server.base, fixture.apiKey, fixture.technicianId, slice(), quick ? 1 : 5, 16); // warm-up
+    const http = [];
+    for (let i = 0; i < runs; i++)
+      http.push(await closeoutLoad(server.base, fixture.apiKey, fixture.technicianId, slice(), seconds));
+    const rss = rssMb(server.child.pid);
+    await server.stop();
+    const pgb = [];
+    for (let i = 0; i < runs; i++) pgb.push(await pgbench(url, seconds));
+    const httpRate = median(http.map((h) => h.perSecond));
+    const pgbRate = median(pgb);
+    const errors = http.reduce((n, h) => n + h.errors, 0);
+    record({
+      id: 'B1',
+      name: 'closeouts/s over HTTP (64 conns)',
+      value: round(httpRate),
+      unit: '/s',
+      goal: 'report',
+      met: null,
+      note: `${errors} non-2xx`,
+    });
+    record({
+      id: 'B1',
+      name: 'pgbench closeout-shaped tx (prepared, 8 clients)',
+      value: round(pgbRate),
+      unit: 'tps',
+      goal: 'report',
+      met: null,
+    });
+    record({
+      id: 'B1',
+      name: 'ratio HTTP / pgbench',
+      value: round(httpRate / pgbRate, 2),
+      unit: '',
+      goal: '>= 0.5',
+      met: httpRate / pgbRate >= 0.5,
+    });
+    const p99 = median(http.map((h) => h.p99));
+    record({
+      id: 'B2',
+      name: 'closeout to invoice_ready, p50',
+      value: median(http.map((h) => h.p50)),
+      unit: 'ms',
+      goal: 'report',
+      met: null,
+    });
+    record({
+      id: 'B2',
+      name: 'closeout to invoice_ready, p99',
+      value: p99,
+      unit: 'ms',
+      goal: '<= 50 ms',
+      met: p99 <= 50,
+    });
+    record({
+      id: 'B2',
+      name: 'packet (PDF + UBL) stored after, p99',
+      value: null,
+      unit: 'ms',
+      goal: '<= 1 s',
+      met: null,
+      note: 'needs the invoice packet (invoices issue)',
+    });
+    record({
+      id: 'B3',
+      name: 'packet PDFs/s vs Chromium',
+      value: null,
+      unit: 'x',
+      goal: '>= 10x',
+      met: null,
+      note: 'needs the PDF packet (invoices issue)',
+    });
+    record({
+      id: 'B4',
+      name: '10,000 visits to invoices',
+      value: null,
+      unit: 's',
+      goal: '<= 10 s',
+      met: null,
+      note: 'needs per-cycle invoicing (invoices issue)',
+    });
+
+    // B6: the one-day board with 100,000 jobs in the database.
+    const total = Number(
+      (await database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs')).rows[0]?.n,
+    );
+    const target = quick ? 20_000 : 100_000;
+    if (total < target)
+      await insertJobs(database, fixture, target - total, new Date('2026-01-05T08:00:00Z'), 360);
+    await database.raw.query('ANALYZE');
+    const day = { from: new Date('2026-11-18T00:00:00Z'), to: new Date('2026-11-19T00:00:00Z') };
+    for (let i = 0; i < 20; i++) await boardJobs(database.db, fixture.organizationId, day.from, day.to);
+    const times: number[] = [];
+    for (let i = 0; i < (quick ? 50 : 300); i++) {
+      const t0 = performance.now();
+      await boardJobs(database.db, fixture.organizationId, day.from, day.to);
+      times.push(performance.now() - t0);
+    }
+    const p95 = round(percentile(times, 95), 2);
+    record({
+      id: 'B6',
+      name: `one-day board, ${Math.max(total, target)} jobs, p95`,
+      value: p95,
+      unit: 'ms',
+      goal: '<= 20 ms',
+      met: p95 <= 20,
+    });
+    record({
+      id: 'B7',
+      name: 'server RSS after B1',
+      value: rss,
+      unit: 'MB',
+      goal: '<= 300 MB',
+      met: rss === null ? null : rss <= 300,
+    });
+    record({
+      id: 'B7',
+      name: 'technician app JS, gzipped',
+      value: null,
+      unit: 'KB',
+      goal: '<= 200 KB',
+      met: null,
+      note: 'needs the technician app (PWA issue)',
+    });
+    record({
+      id: 'B8',
+      name: 'metrics over 100k jobs / 1M events',
+      value: null,
+      unit: 'ms',
+      goal: '<= 500 ms',
+      met: null,
+      note: 'needs metrics (metrics issue)',
+    });
+  } finally {
+    await database.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+
+  // B5: embedded mode. Start to ready (cold: a new data directory; warm: the same one again), then closeouts/s on PGlite.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-bench-pglite-'));
+  try {
+    const env = { DATA_DIR: dataDir };
+    const cold = await startServer(['start'], env);
+    await cold.stop();
+    const warm: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const s = await startServer(['start'], env);
+      warm.push(s.readyMs);
+      await s.stop();
+    }
+    record({
+      id: 'B5',
+      name: 'closeout start to ready, cold',
+      value: Math.round(cold.readyMs),
+      unit: 'ms',
+      goal: 'report',
+      met: null,
+    });
+    record({
+      id: 'B5',
+      name: 'closeout start to ready, warm (median)',
+      value: Math.round(median(warm)),
+      unit: 'ms',
+      goal: '<= 3000 ms',
+      met: median(warm) <= 3000,
+    });
+
+    const pglite = await openPglite(path.join(dataDir, 'pglite'));
+    const fixture = await prepareOrganization(depsOf(pglite));
+    const perRun = quick ? 1500 : 8000;
+    await insertJobs(pglite, fixture, perRun * (runs + 1), new Date('2026-11-02T08:00:00Z'), 28);
+    const ids = await scheduledJobIds(pglite, fixture.organizationId, perRun * (runs + 1));
+    await pglite.close();
+    const server = await startServer(['start'], { ...env, SEED_DEMO: 'false' });
+    const slice = slicer(ids, perRun);
+    await closeoutLoad(server.base, fixture.apiKey, fixture.technicianId, slice(), 1, 16);
+    const rates = [];
+    for (let i = 0; i < runs; i++)
+      rates.push(
+        (await closeoutLoad(server.base, fixture.apiKey, fixture.technicianId, slice(), quick ? 2 : 10))
+          .perSecond,
+      );
+    await server.stop();
+    const rate = round(median(rates));
+    record({
+      id: 'B5',
+      name: 'closeouts/s on PGlite over HTTP',
+      value: rate,
+      unit: '/s',
+      goal: '>= 300/s',
+      met: rate >= 300,
+    });
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const commit = (
+    await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).catch(() => ({ stdout: 'unknown' }))
+  ).stdout.trim();
+  const report = {
+    at: new Date().toISOString(),
+    quick,
+    commit,
+    machine: {
+      cores: os.cpus().length,
+      memoryGiB: round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      postgres: pgVersion,
+      note: 'client and server share the cores',
+    },
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    entries,
+  };
+  const out = path.join(ROOT, 'bench', 'results', `${report.at.replace(/[:.]/g, '-')}.json`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(
+    `\nWrote ${path.relative(ROOT, out)} in ${report.durationSeconds} s (commit ${commit}).\n`,
+  );
+};
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
