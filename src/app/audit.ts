@@ -17,6 +17,11 @@ export type AuditInput = {
   /** Changed fields as { field: { before, after } }, or the created record's fields. */
   changes: Record<string, unknown>;
   reason?: string | null;
+  /**
+   * The aggregate was created in this transaction, so this is its chain's first event: the look-up of the
+   * previous event is skipped. If it is not in fact first, the unique (aggregate, seq) key refuses it.
+   */
+  first?: boolean;
 };
 
 export type AuditHashInput = {
@@ -46,18 +51,20 @@ export const appendAudit = async (
   deps: { clock: Clock; ids: Ids },
   input: AuditInput,
 ): Promise<void> => {
-  const [last] = await tx.db
-    .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-    .from(auditEvents)
-    .where(
-      and(
-        eq(auditEvents.organizationId, input.organizationId),
-        eq(auditEvents.aggregateType, input.aggregateType),
-        eq(auditEvents.aggregateId, input.aggregateId),
-      ),
-    )
-    .orderBy(desc(auditEvents.seq))
-    .limit(1);
+  const [last] = input.first
+    ? []
+    : await tx.db
+        .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.organizationId, input.organizationId),
+            eq(auditEvents.aggregateType, input.aggregateType),
+            eq(auditEvents.aggregateId, input.aggregateId),
+          ),
+        )
+        .orderBy(desc(auditEvents.seq))
+        .limit(1);
   const prevHash = last?.hash ?? GENESIS_HASH;
   const at = deps.clock.now();
   const event: AuditHashInput = {

@@ -105,7 +105,8 @@ const resolve = async (
         .from(users)
         .where(and(eq(users.organizationId, org), inArray(users.id, techIds)))
     : [];
-  const entries = techIds.length
+  const needEntries = body.labor.some((l) => !l.hours);
+  const entries = needEntries
     ? await tx.db
         .select()
         .from(timeEntries)
@@ -117,10 +118,18 @@ const resolve = async (
           ),
         )
     : [];
-  const [orgRow] = await tx.db
-    .select({ timeZone: organizations.timeZone })
-    .from(organizations)
-    .where(eq(organizations.id, org));
+  // The organization's zone, the job type and the customer's overrides in one round trip.
+  const [context] = await tx.db
+    .select({ timeZone: organizations.timeZone, jobType: jobTypes, overrides: customers.closeoutOverrides })
+    .from(jobTypes)
+    .innerJoin(organizations, eq(organizations.id, jobTypes.organizationId))
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, jobTypes.organizationId), eq(customers.id, job.customerId)),
+    )
+    .where(and(eq(jobTypes.organizationId, org), eq(jobTypes.id, job.jobTypeId)));
+  if (!context) throw notFound('job type');
+  const orgRow = { timeZone: context.timeZone };
   const jobDate = businessDate(job.windowStart, orgRow?.timeZone ?? 'UTC');
   const now = deps.clock.now();
 
@@ -273,11 +282,7 @@ const resolve = async (
   }
 
   // Closeout-stage custom fields: wrong types are bad input, empty required ones are missing proof.
-  const [jobType] = await tx.db
-    .select()
-    .from(jobTypes)
-    .where(and(eq(jobTypes.organizationId, org), eq(jobTypes.id, job.jobTypeId)));
-  if (!jobType) throw notFound('job type');
+  const jobType = context.jobType;
   const values = { ...job.customFields, ...body.customFields };
   const fieldProblems = customFieldProblems(customFieldsOf(jobType), values, 'closeout', 'body.customFields');
   const missingCustomFields = fieldProblems
@@ -287,10 +292,7 @@ const resolve = async (
 
   if (problems.length > 0) throw badInput(problems);
 
-  const [customer] = await tx.db
-    .select({ overrides: customers.closeoutOverrides })
-    .from(customers)
-    .where(and(eq(customers.organizationId, org), eq(customers.id, job.customerId)));
+  const customer = { overrides: context.overrides };
   const requirements = effectiveRequirements(
     CloseoutRequirements.parse(jobType.closeoutRequirements),
     (customer?.overrides ?? {}) as CloseoutOverrides,
@@ -415,23 +417,17 @@ export const submitCloseout = (
     const outcome = outcomeOf(missing, exceptionReason !== null);
     const now = deps.clock.now();
 
-    let current = job;
-    if (current.status === 'scheduled' || current.status === 'dispatched') {
-      current = await changeJob(tx, deps, {
-        organizationId,
-        jobId,
-        actor,
-        action: 'job.started',
-        operational: 'start',
-        patch: { startedAt: now },
-      });
-    }
+    // One change per submission: a job not yet started is started and completed in the same update.
+    const notStarted = job.status === 'scheduled' || job.status === 'dispatched';
+    let current: JobRow;
     if (outcome === 'incomplete') {
       current = await changeJob(tx, deps, {
         organizationId,
         jobId,
         actor,
+        locked: job,
         action: 'job.closeout_refused',
+        ...(notStarted ? { operational: 'start' as const, patch: { startedAt: now } } : {}),
         billing: 'closeout_incomplete',
         extraChanges: { submissionId: body.submissionId, missing: missing.map((m) => m.code) },
       });
@@ -441,16 +437,21 @@ export const submitCloseout = (
         .where(and(eq(closeoutLines.organizationId, organizationId), eq(closeoutLines.jobId, jobId)));
       if (lines.length > 0) await tx.db.insert(closeoutLines).values(lines);
       const closed = await closeOpenTimers(tx, organizationId, jobId, now);
+      const completing = notStarted || job.status === 'in_progress';
       current = await changeJob(tx, deps, {
         organizationId,
         jobId,
         actor,
+        locked: job,
         action: source === 'office_edit' ? 'job.closeout_corrected' : 'job.completed',
-        ...(current.status === 'in_progress' ? { operational: 'complete' as const } : {}),
+        ...(completing
+          ? { operational: notStarted ? (['start', 'complete'] as const).slice() : 'complete' }
+          : {}),
         billing: outcome === 'accepted' ? 'closeout_valid' : 'closeout_needs_approval',
         patch: {
           customFields,
-          ...(current.status === 'in_progress' ? { completedAt: now } : {}),
+          ...(notStarted ? { startedAt: now } : {}),
+          ...(completing ? { completedAt: now } : {}),
           ...(outcome === 'accepted' ? { invoiceReadyAt: now } : {}),
         },
         reason: source === 'office_edit' ? (args.reason ?? null) : exceptionReason,
@@ -508,6 +509,7 @@ export const submitCloseout = (
       organizationId,
       aggregateType: 'closeout',
       aggregateId: body.submissionId,
+      first: true,
       action: source === 'office_edit' ? 'closeout.office_edit' : 'closeout.submitted',
       actor,
       changes: { jobId, outcome, missing: missing.map((m) => `${m.code}:${m.field}`), lines: lines.length },

@@ -138,16 +138,19 @@ export const changeJob = async (
     jobId: string;
     actor: Actor;
     action: string;
-    operational?: OperationalAction;
+    /** One action, or several taken in order through the table (start then complete) as one change. */
+    operational?: OperationalAction | OperationalAction[];
     billing?: BillingAction;
     patch?: JobFieldPatch;
     reason?: string | null;
+    /** The row as the caller already locked it in this transaction (saves reading it again). */
+    locked?: JobRow;
     extraChanges?: Record<string, unknown>;
     /** When given, a job that moved on since the caller read it is a conflict. */
     expectedVersion?: number;
   },
 ): Promise<JobRow> => {
-  const job = await lockJob(tx, args.organizationId, args.jobId);
+  const job = args.locked ?? (await lockJob(tx, args.organizationId, args.jobId));
   if (args.expectedVersion !== undefined && args.expectedVersion !== job.version) {
     throw new AppError('conflict', `${jobNumber(job.number)} changed since version ${args.expectedVersion}`, {
       fields: [{ field: 'body.expectedVersion', message: `current version is ${job.version}` }],
@@ -158,9 +161,9 @@ export const changeJob = async (
     throw new Error('corrupt job status');
   let status = job.status;
   let billingStatus = job.billingStatus;
-  if (args.operational) {
-    const t = operationalTransition(job.status, args.operational);
-    if (!t.ok) throw refuse(job, args.operational, 'status', t.allowed);
+  for (const action of [args.operational ?? []].flat()) {
+    const t = operationalTransition(status, action);
+    if (!t.ok) throw refuse({ ...job, status }, action, 'status', t.allowed);
     status = t.to;
   }
   if (args.billing) {
@@ -359,6 +362,7 @@ export const insertJob = async (
     aggregateId: id,
     action: 'job.created',
     actor,
+    first: true,
     changes: {
       number: jobNumber(number),
       customerId: input.customerId,

@@ -87,3 +87,33 @@ export const findJobs = async (db: Db, f: JobFilter) => {
     crew: crew.filter((c) => c.jobId === r.job.id).map(({ userId, name }) => ({ userId, name })),
   }));
 };
+
+/** One round trip: is this user assigned to this job (of this organization)? */
+export const isAssigned = async (
+  db: Db,
+  organizationId: string,
+  jobId: string,
+  userId: string,
+): Promise<boolean> => {
+  const rows = await db
+    .select({ one: jobAssignments.jobId })
+    .from(jobAssignments)
+    .where(
+      and(
+        eq(jobAssignments.organizationId, organizationId),
+        eq(jobAssignments.jobId, jobId),
+        eq(jobAssignments.userId, userId),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+};
+
+export const jobExists = async (db: Db, organizationId: string, jobId: string): Promise<boolean> => {
+  const rows = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)))
+    .limit(1);
+  return rows.length > 0;
+};

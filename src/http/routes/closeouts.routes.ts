@@ -14,7 +14,7 @@ import {
 import { IdParams, Instant, Problem } from '../../contracts/common';
 import { AppError, notFound } from '../../core/errors';
 import { actorOf, type Principal } from '../../core/principal';
-import { findJobs } from '../../db/queries/jobs';
+import { isAssigned, jobExists } from '../../db/queries/jobs';
 import { principalOf } from '../auth';
 import { PROBLEM_BASE } from '../errors';
 import { visibleTo } from './jobs.routes';
@@ -57,14 +57,17 @@ const selfOf = (p: Principal): string => {
 
 export const closeoutRoutes = (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const ensureVisible = async (p: Principal, id: string) => {
-    const [row] = await findJobs(deps.database.db, {
-      organizationId: p.organizationId,
-      visibleTo: visibleTo(p),
-      id,
-      limit: 1,
-    });
-    if (!row) throw notFound('job');
+  /**
+   * 404 unless the caller may work on the job: office roles any job of their organization, technicians only
+   * the jobs they are assigned to. The closeout itself skips the existence check: its row lock answers 404.
+   */
+  const ensureVisible = async (p: Principal, id: string, existence: 'check' | 'locked-later' = 'check') => {
+    const userId = visibleTo(p);
+    if (userId !== undefined) {
+      if (!(await isAssigned(deps.database.db, p.organizationId, id, userId))) throw notFound('job');
+    } else if (existence === 'check' && !(await jobExists(deps.database.db, p.organizationId, id))) {
+      throw notFound('job');
+    }
   };
 
   app.post(
@@ -82,7 +85,7 @@ export const closeoutRoutes = (root: FastifyInstance, deps: Deps) => {
     },
     async (request, reply) => {
       const p = principalOf(request);
-      await ensureVisible(p, request.params.id);
+      await ensureVisible(p, request.params.id, 'locked-later');
       const { decision } = await submitCloseout(deps, {
         organizationId: p.organizationId,
         jobId: request.params.id,
