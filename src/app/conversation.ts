@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../core/principal';
 import { jobAssignments, jobComments, notifications } from '../db/schema';
 import { appendAudit } from './audit';
@@ -79,3 +79,22 @@ export const listComments = (deps: Deps, organizationId: string, jobId: string) 
     .from(jobComments)
     .where(and(eq(jobComments.organizationId, organizationId), eq(jobComments.jobId, jobId)))
     .orderBy(asc(jobComments.createdAt), asc(jobComments.id));
+
+/** The caller's notifications, newest first; reading them marks them read. */
+export const listNotifications = (deps: Deps, organizationId: string, userId: string, limit: number) =>
+  deps.database.transaction(async (tx) => {
+    const rows = await tx.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.organizationId, organizationId), eq(notifications.userId, userId)))
+      .orderBy(desc(notifications.createdAt), desc(notifications.id))
+      .limit(limit);
+    const unread = rows.filter((r) => r.readAt === null).map((r) => r.id);
+    if (unread.length > 0) {
+      await tx.db
+        .update(notifications)
+        .set({ readAt: deps.clock.now() })
+        .where(and(eq(notifications.organizationId, organizationId), inArray(notifications.id, unread)));
+    }
+    return rows;
+  });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listComments, postComment } from '../../app/conversation';
+import { listComments, listNotifications, postComment } from '../../app/conversation';
 import {
   assignCrew,
   closeJob,
@@ -12,7 +12,7 @@ import {
   updateJobFields,
 } from '../../app/jobs';
 import type { Deps } from '../../app/ports';
-import { IdParams, Problem, pageOf } from '../../contracts/common';
+import { IdParams, Instant, Problem, pageOf } from '../../contracts/common';
 import {
   AssignBody,
   Board,
@@ -341,6 +341,49 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
       },
     );
   }
+
+  app.get(
+    '/notifications',
+    {
+      config: { access: 'notifications.read' },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'My notifications (e.g. the office asking for missing information), newest first; marks them read',
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.uuid(),
+                kind: z.string(),
+                jobId: z.uuid().nullable(),
+                body: z.string(),
+                createdAt: Instant,
+                read: z.boolean(),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      if (p.kind !== 'user') return { items: [] };
+      const rows = await listNotifications(deps, p.organizationId, p.userId, request.query.limit);
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          jobId: r.jobId,
+          body: r.body,
+          createdAt: r.createdAt.toISOString(),
+          read: r.readAt !== null,
+        })),
+      };
+    },
+  );
 
   app.get(
     '/board',
