@@ -1,6 +1,8 @@
 import Decimal from 'decimal.js';
 import { and, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { CloseoutBody } from '../contracts/closeout';
+import { type ApprovalFacts, type FiredRule, firedRules } from '../core/approval-rules';
 import { canonicalJson } from '../core/canonical-json';
 import {
   type CloseoutFacts,
@@ -14,7 +16,7 @@ import {
 } from '../core/closeout-rules';
 import { customFieldProblems } from '../core/custom-fields';
 import { AppError, type FieldProblem, notFound } from '../core/errors';
-import { CloseoutRequirements } from '../core/job-type-templates';
+import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
 import type { Actor } from '../core/principal';
 import { businessDate } from '../core/time';
 import type { Tx } from '../db/client';
@@ -30,6 +32,7 @@ import {
   timeEntries,
   users,
 } from '../db/schema';
+import { requestApproval } from './approvals';
 import { appendAudit } from './audit';
 import { sha256Hex } from './auth/secrets';
 import { changeJob, customFieldsOf, type JobRow, jobNumber, lockJob } from './jobs';
@@ -44,6 +47,7 @@ export type CloseoutDecision = {
   outcome: CloseoutOutcome;
   missing: MissingItem[];
   exceptionReason: string | null;
+  approval: { id: string; rules: FiredRule[]; dueAt: string } | null;
   job: { id: string; number: string; status: string; billingStatus: string; version: number };
   requestId: string;
 };
@@ -83,6 +87,7 @@ const resolve = async (
     ...body.parts.map((p) => p.sku),
     ...body.labor.map((l) => l.sku),
     ...body.adjustments.map((a) => a.sku ?? (a.kind === 'trip_charge' ? 'FEE-TRIP' : 'FEE-DISPOSAL')),
+    ...job.estimateLines.map((e) => e.sku),
   ].filter((s): s is string => !!s);
   const items = skus.length
     ? await tx.db
@@ -320,11 +325,50 @@ const resolve = async (
       : null,
     body.exceptionFlags.length > 0 ? `Flagged: ${body.exceptionFlags.join(', ').replaceAll('_', ' ')}` : null,
   ].filter((r): r is string => r !== null);
+  const estimate =
+    job.estimateLines.length === 0
+      ? null
+      : job.estimateLines.reduce(
+          (acc, e) => {
+            const amount = new Decimal(e.quantity).times(e.unitPrice);
+            const isLabor = e.sku ? bySku.get(e.sku)?.kind === 'labor' : false;
+            return {
+              laborHours: isLabor ? acc.laborHours.plus(e.quantity) : acc.laborHours,
+              partsTotal: isLabor ? acc.partsTotal : acc.partsTotal.plus(amount),
+              total: acc.total.plus(amount),
+            };
+          },
+          { laborHours: new Decimal(0), partsTotal: new Decimal(0), total: new Decimal(0) },
+        );
+  const approvalFacts: ApprovalFacts = {
+    discountPercent: job.discountPercent,
+    lines: lines.map((l) => ({
+      kind: l.kind,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      listPrice: l.listPrice ?? null,
+      billable: l.billable ?? true,
+      technicianId: l.technicianId ?? null,
+    })),
+    laborHoursByTechDay: [...perTechDay].map(([key, hours]) => {
+      const [technicianId = '', date = ''] = key.split('|');
+      return { technicianId, date, hours: hours.toFixed(2) };
+    }),
+    estimate: estimate && {
+      laborHours: estimate.laborHours.toFixed(),
+      partsTotal: estimate.partsTotal.toFixed(),
+      total: estimate.total.toFixed(),
+    },
+    exceptionFlags: body.exceptionFlags,
+    signatureMissingWithReason: !!body.signatureException && !body.signature,
+  };
   return {
     lines,
     missing,
     exceptionReason: reasons.length ? reasons.join('; ') : null,
     customFields: values,
+    approvalRules: z.array(ApprovalRule).parse(jobType.approvalRules),
+    approvalFacts,
   };
 };
 
@@ -407,7 +451,7 @@ export const submitCloseout = (
       );
     }
 
-    const { lines, missing, exceptionReason, customFields } = await resolve(
+    const { lines, missing, exceptionReason, customFields, approvalRules, approvalFacts } = await resolve(
       tx,
       deps,
       job,
@@ -416,6 +460,20 @@ export const submitCloseout = (
     );
     const outcome = outcomeOf(missing, exceptionReason !== null);
     const now = deps.clock.now();
+    // Approval only for exceptions: the rules that fired, plus the technician's own stated exception.
+    const fired: FiredRule[] = outcome === 'incomplete' ? [] : firedRules(approvalRules, approvalFacts);
+    // A stated exception always waits for a person, even where no configured rule covers it.
+    if (outcome === 'exception' && exceptionReason && fired.length === 0) {
+      fired.push({
+        code: 'stated_exception',
+        observed: exceptionReason,
+        threshold: null,
+        approverRole: 'approver',
+        slaHours: 24,
+        message: exceptionReason,
+      });
+    }
+    const needsApproval = fired.length > 0;
 
     // One change per submission: a job not yet started is started and completed in the same update.
     const notStarted = job.status === 'scheduled' || job.status === 'dispatched';
@@ -447,12 +505,12 @@ export const submitCloseout = (
         ...(completing
           ? { operational: notStarted ? (['start', 'complete'] as const).slice() : 'complete' }
           : {}),
-        billing: outcome === 'accepted' ? 'closeout_valid' : 'closeout_needs_approval',
+        billing: needsApproval ? 'closeout_needs_approval' : 'closeout_valid',
         patch: {
           customFields,
           ...(notStarted ? { startedAt: now } : {}),
           ...(completing ? { completedAt: now } : {}),
-          ...(outcome === 'accepted' ? { invoiceReadyAt: now } : {}),
+          ...(needsApproval ? {} : { invoiceReadyAt: now }),
         },
         reason: source === 'office_edit' ? (args.reason ?? null) : exceptionReason,
         extraChanges: {
@@ -465,11 +523,15 @@ export const submitCloseout = (
       });
     }
 
+    const approval = needsApproval
+      ? await requestApproval(tx, deps, { job: current, submissionId: body.submissionId, fired, actor })
+      : null;
     const decision: CloseoutDecision = {
       submissionId: body.submissionId,
       outcome,
       missing,
       exceptionReason,
+      approval: approval && { id: approval.id, rules: fired, dueAt: approval.dueAt.toISOString() },
       job: {
         id: current.id,
         number: jobNumber(current.number),

@@ -126,6 +126,22 @@ export const CloseoutResult = z
     }),
     missing: z.array(MissingItemSchema),
     exceptionReason: z.string().nullable(),
+    approval: z
+      .object({
+        id: z.uuid(),
+        dueAt: Instant,
+        rules: z.array(
+          z.object({
+            code: z.string(),
+            observed: z.string(),
+            threshold: z.string().nullable(),
+            approverRole: z.string(),
+            slaHours: z.number(),
+            message: z.string(),
+          }),
+        ),
+      })
+      .nullable(),
   })
   .meta({ id: 'CloseoutResult' });
 

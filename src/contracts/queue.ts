@@ -7,6 +7,8 @@ export const queuePayloads = {
   'audit.checkpoint': z.strictObject({ organizationId: z.uuid().optional() }),
   /** Generates recurring visits up to each series' horizon. */
   'series.extend': z.strictObject({}),
+  /** Escalates overdue approval requests to the owner role. */
+  'approvals.escalate': z.strictObject({}),
   /** Archives attachments no accepted closeout references after this many days. */
   'attachments.retention': z.strictObject({ olderThanDays: z.number().int().min(1).max(3650) }),
 } as const;

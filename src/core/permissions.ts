@@ -36,6 +36,8 @@ export const PERMISSIONS = {
   'calendar.feed': ['owner', 'dispatcher', 'technician'],
   'notifications.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
   'audit.verify': ['owner'],
+  'approvals.read': ['owner', 'approver', 'billing'],
+  'approvals.decide': ['owner', 'approver', 'billing'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;

@@ -18,6 +18,7 @@ import { AppError } from '../core/errors';
 import { registerAuth } from './auth';
 import { registerErrorHandling, sendProblem } from './errors';
 import { registerEvents } from './events';
+import { approvalRoutes } from './routes/approvals.routes';
 import { attachmentRoutes } from './routes/attachments.routes';
 import { auditRoutes } from './routes/audit.routes';
 import { authRoutes } from './routes/auth.routes';
@@ -114,6 +115,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       calendarRoutes(api, opts.deps);
       seriesRoutes(api, opts.deps);
       closeoutRoutes(api, opts.deps);
+      approvalRoutes(api, opts.deps);
       await attachmentRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);
     },

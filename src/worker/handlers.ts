@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { ensureQueues } from '../adapters/queue/pg-boss';
+import { escalateOverdue } from '../app/approvals';
 import { purgeUnreferencedAttachments } from '../app/attachments';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';
 import { purgeExpired } from '../app/maintenance';
@@ -20,6 +21,7 @@ const handlers: Handlers = {
     return { organizations: orgs.length };
   },
   'series.extend': (deps) => extendAllSeries(deps),
+  'approvals.escalate': (deps) => escalateOverdue(deps),
   'attachments.retention': (deps, data) => purgeUnreferencedAttachments(deps, data.olderThanDays),
 };
 
@@ -45,5 +47,6 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   await boss.schedule('maintenance.purge', '17 * * * *', { olderThanDays: 7 });
   await boss.schedule('audit.checkpoint', '*/15 * * * *', {});
   await boss.schedule('series.extend', '7 3 * * *', {});
+  await boss.schedule('approvals.escalate', '*/5 * * * *', {});
   await boss.schedule('attachments.retention', '37 3 * * *', { olderThanDays: deps.attachmentRetentionDays });
 };

@@ -1,6 +1,8 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestApproval } from '../../src/app/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
+import { lockJob } from '../../src/app/jobs';
 import { can } from '../../src/core/permissions';
 import { ROLES, type Role } from '../../src/core/roles';
 import { registerAuth } from '../../src/http/auth';
@@ -41,6 +43,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bKeyId: string;
   let bSeriesId: string;
   let bAttachmentId: string;
+  let bApprovalId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -92,6 +95,26 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       payload: file.payload,
     });
     bAttachmentId = uploaded.json().id;
+    // An approval request of organization B, opened the way the closeout opens one.
+    bApprovalId = (
+      await t.database.transaction(async (tx) =>
+        requestApproval(tx, t.deps, {
+          job: await lockJob(tx, b.organizationId, b.jobId),
+          submissionId: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5d',
+          fired: [
+            {
+              code: 'invoice_total_above',
+              observed: '99',
+              threshold: '1',
+              approverRole: 'approver',
+              slaHours: 1,
+              message: 'x',
+            },
+          ],
+          actor: { type: 'user', id: b.users.technician.id },
+        }),
+      )
+    ).id;
   });
   afterAll(() => t?.close());
 
@@ -144,6 +167,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         endedAt: '2026-11-18T10:00:00.000Z',
       },
       '/api/v1/jobs/:id/attachments': {},
+      '/api/v1/approvals/:id/decision': { decision: 'approve' },
     };
     return bodies[url];
   };
@@ -205,6 +229,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'job-types': b.jobTypeId,
       series: bSeriesId,
       attachments: bAttachmentId,
+      approvals: bApprovalId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

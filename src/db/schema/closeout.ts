@@ -149,3 +149,34 @@ export const closeoutDrafts = pgTable(
     foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
   ],
 );
+
+/**
+ * One request per closeout whose facts broke a rule (or that stated an exception). Immutable once decided:
+ * the decision, who made it, when and why are the approval log the invoice packet carries.
+ */
+export const approvalRequests = pgTable(
+  'approval_requests',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    jobId: uuid('job_id').notNull(),
+    submissionId: uuid('submission_id').notNull(),
+    rules: jsonb('rules').notNull(),
+    approverRole: text('approver_role').notNull(),
+    status: text('status', { enum: ['pending', 'approved', 'rejected', 'superseded'] }).notNull(),
+    requestedByType: text('requested_by_type').notNull(),
+    requestedById: text('requested_by_id'),
+    createdAt: instant('created_at').notNull(),
+    dueAt: instant('due_at').notNull(),
+    escalatedAt: instant('escalated_at'),
+    decidedById: text('decided_by_id'),
+    decidedAt: instant('decided_at'),
+    comment: text('comment'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('approval_requests_status_idx').on(t.organizationId, t.status, t.dueAt),
+    index('approval_requests_job_idx').on(t.organizationId, t.jobId),
+    foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
+  ],
+);

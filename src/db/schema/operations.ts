@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   boolean,
   date,
@@ -227,7 +228,10 @@ export const jobs = pgTable(
     uniqueIndex('jobs_number_key').on(t.organizationId, t.number),
     index('jobs_window_idx').on(t.organizationId, t.windowStart),
     index('jobs_billing_status_idx').on(t.organizationId, t.billingStatus),
-    uniqueIndex('jobs_series_occurrence_key').on(t.organizationId, t.seriesId, t.occurrenceDate),
+    // Partial: one-off jobs have no series and need no entry here.
+    uniqueIndex('jobs_series_occurrence_key')
+      .on(t.organizationId, t.seriesId, t.occurrenceDate)
+      .where(sql`${t.seriesId} IS NOT NULL`),
     foreignKey({
       columns: [t.organizationId, t.customerId],
       foreignColumns: [customers.organizationId, customers.id],

@@ -47,6 +47,7 @@ const render = (request: FastifyRequest, reply: FastifyReply, d: CloseoutDecisio
     job: d.job,
     missing: d.missing,
     exceptionReason: d.exceptionReason,
+    approval: d.approval ?? null,
   });
 };
 

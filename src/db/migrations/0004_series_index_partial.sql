@@ -1,0 +1,2 @@
+DROP INDEX "jobs_series_occurrence_key";--> statement-breakpoint
+CREATE UNIQUE INDEX "jobs_series_occurrence_key" ON "jobs" USING btree ("organization_id","series_id","occurrence_date") WHERE "jobs"."series_id" IS NOT NULL;
