@@ -67,6 +67,7 @@ const depsOf = (database: Database): Deps => ({
   ids: systemIds,
   queue: noQueue,
   storage: localStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-bench-files-'))),
+  mailer: { send: async () => undefined },
   sessionTtlHours: 12,
   attachmentMaxBytes: 20 * 1024 * 1024,
   attachmentRetentionDays: 90,
@@ -250,7 +251,8 @@ const main = async () => {
     const deps = depsOf(database);
     const fixture = await prepareOrganization(deps);
     const perRun = quick ? 2500 : 40_000;
-    await insertJobs(database, fixture, perRun * (runs + 1), new Date('2026-11-02T08:00:00Z'), 28);
+    // Closed by B1 later, spread over two years before the board's day, as a real history would be.
+    await insertJobs(database, fixture, perRun * (runs + 1), new Date('2024-01-01T08:00:00Z'), 730);
     const jobIds = await scheduledJobIds(database, fixture.organizationId, perRun * (runs + 1));
 
     // B1 + B2: closeouts over HTTP against pgbench's closeout-shaped transaction, in one run.

@@ -38,6 +38,11 @@ const envSchema = z
       .max(500 * 1024 * 1024)
       .default(20 * 1024 * 1024),
     ATTACHMENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    MAIL_FROM: z.string().min(3).default('Closeout <no-reply@closeout.invalid>'),
     STORAGE: z.enum(['local', 's3']).default('local'),
     S3_BUCKET: z.string().min(3).optional(),
     S3_REGION: z.string().min(1).default('us-east-1'),
@@ -68,6 +73,8 @@ export type Config = {
   bodyLimitBytes: number;
   attachmentMaxBytes: number;
   attachmentRetentionDays: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
   storage:
     | { kind: 'local'; root: string }
     | {
@@ -106,6 +113,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     attachmentRetentionDays: e.ATTACHMENT_RETENTION_DAYS,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     storage:
       e.STORAGE === 's3'
         ? {

@@ -13,16 +13,18 @@ import type { Deps } from './ports';
 
 export type ApprovalRow = typeof approvalRequests.$inferSelect;
 
+/** In-app notifications to everyone holding the role, and one e-mail to them through the queue. */
 const notifyRole = async (
   tx: Tx,
-  deps: Pick<Deps, 'clock' | 'ids'>,
+  deps: Pick<Deps, 'clock' | 'ids' | 'queue'>,
   organizationId: string,
   role: Role,
   jobId: string,
   body: string,
+  emailKey: string,
 ) => {
   const people = await tx.db
-    .select({ id: users.id })
+    .select({ id: users.id, email: users.email })
     .from(users)
     .where(
       and(
@@ -43,6 +45,18 @@ const notifyRole = async (
       createdAt: deps.clock.now(),
     })),
   );
+  await deps.queue.enqueue(
+    tx,
+    {
+      name: 'email.send',
+      data: {
+        to: people.map((p) => p.email),
+        subject: body.slice(0, 300),
+        text: `${body}\n\nOpen Closeout to decide.`,
+      },
+    },
+    { key: emailKey },
+  );
   return people.map((p) => p.id);
 };
 
@@ -52,7 +66,7 @@ const notifyRole = async (
  */
 export const requestApproval = async (
   tx: Tx,
-  deps: Pick<Deps, 'clock' | 'ids'>,
+  deps: Pick<Deps, 'clock' | 'ids' | 'queue'>,
   args: { job: JobRow; submissionId: string; fired: FiredRule[]; actor: Actor },
 ): Promise<ApprovalRow> => {
   const { job, fired } = args;
@@ -110,6 +124,7 @@ export const requestApproval = async (
     role as Role,
     job.id,
     `${jobNumber(job.number)} needs approval: ${fired.map((f) => f.message).join('; ')}`,
+    `approval-requested:${row.id}`,
   );
   return row;
 };
@@ -282,6 +297,7 @@ export const escalateOverdue = async (deps: Deps) => {
         'owner',
         r.jobId,
         `${job ? jobNumber(job.number) : 'A job'}: approval overdue since ${r.dueAt.toISOString()}`,
+        `approval-escalated:${r.id}`,
       );
       await publish(tx, {
         organizationId: r.organizationId,

@@ -17,12 +17,15 @@ export type Storage = {
   delete(key: string): Promise<void>;
 };
 
+export type Mailer = { send(message: { to: string[]; subject: string; text: string }): Promise<void> };
+
 export type Deps = {
   database: Database;
   clock: Clock;
   ids: Ids;
   queue: Queue;
   storage: Storage;
+  mailer: Mailer;
   sessionTtlHours: number;
   attachmentMaxBytes: number;
   /** Days an attachment no accepted closeout references is kept before it is archived. */

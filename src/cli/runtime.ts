@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { pino } from 'pino';
+import { logMailer, smtpMailer } from '../adapters/email/mailer';
 import { createQueueRuntime } from '../adapters/queue/pg-boss';
 import { storageFor } from '../adapters/storage/storage';
 import type { Deps, Queue } from '../app/ports';
@@ -34,6 +35,9 @@ export const depsFor = (config: Config, database: Database, queue: Queue): Deps 
   ids: systemIds,
   queue,
   storage: storageFor(config.storage),
+  mailer: config.smtpUrl
+    ? smtpMailer(config.smtpUrl, config.mailFrom)
+    : logMailer(pino({ level: config.logLevel })),
   sessionTtlHours: config.sessionTtlHours,
   attachmentMaxBytes: config.attachmentMaxBytes,
   attachmentRetentionDays: config.attachmentRetentionDays,

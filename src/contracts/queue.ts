@@ -9,6 +9,11 @@ export const queuePayloads = {
   'series.extend': z.strictObject({}),
   /** Escalates overdue approval requests to the owner role. */
   'approvals.escalate': z.strictObject({}),
+  'email.send': z.strictObject({
+    to: z.array(z.email()).min(1).max(100),
+    subject: z.string().min(1).max(300),
+    text: z.string().max(20_000),
+  }),
   /** Archives attachments no accepted closeout references after this many days. */
   'attachments.retention': z.strictObject({ olderThanDays: z.number().int().min(1).max(3650) }),
 } as const;

@@ -22,6 +22,10 @@ const handlers: Handlers = {
   },
   'series.extend': (deps) => extendAllSeries(deps),
   'approvals.escalate': (deps) => escalateOverdue(deps),
+  'email.send': async (deps, data) => {
+    await deps.mailer.send(data);
+    return { sent: data.to.length };
+  },
   'attachments.retention': (deps, data) => purgeUnreferencedAttachments(deps, data.olderThanDays),
 };
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { createQueueRuntime } from '../../src/adapters/queue/pg-boss';
 import { localStorage } from '../../src/adapters/storage/storage';
-import type { Clock, Deps, Storage } from '../../src/app/ports';
+import type { Clock, Deps, Mailer, Storage } from '../../src/app/ports';
 import { systemIds } from '../../src/app/system';
 import type { Database } from '../../src/db/client';
 import { buildServer } from '../../src/http/server';
@@ -40,7 +40,7 @@ export type TestApp = {
 /** The real server on a database of its own, with a controllable clock; requests go through app.inject(). */
 export const createTestApp = async (
   driver: DriverName,
-  opts: { clock?: TestClock; storage?: Storage; attachmentMaxBytes?: number } = {},
+  opts: { clock?: TestClock; storage?: Storage; attachmentMaxBytes?: number; mailer?: Mailer } = {},
 ): Promise<TestApp> => {
   const { database, dispose } = await createTestDatabase(driver);
   const clock = opts.clock ?? new TestClock();
@@ -53,6 +53,7 @@ export const createTestApp = async (
     ids: systemIds,
     queue,
     storage: opts.storage ?? localStorage(storageRoot),
+    mailer: opts.mailer ?? { send: async () => undefined },
     sessionTtlHours: 12,
     attachmentMaxBytes: opts.attachmentMaxBytes ?? 2 * 1024 * 1024,
     attachmentRetentionDays: 30,
