@@ -2,7 +2,12 @@ import Decimal from 'decimal.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { CloseoutBody } from '../contracts/closeout';
-import { type ApprovalFacts, type FiredRule, firedRules } from '../core/approval-rules';
+import {
+  type ApprovalFacts,
+  effectiveApprovalRules,
+  type FiredRule,
+  firedRules,
+} from '../core/approval-rules';
 import { canonicalJson } from '../core/canonical-json';
 import {
   type CloseoutFacts,
@@ -125,7 +130,12 @@ const resolve = async (
     : [];
   // The organization's zone, the job type and the customer's overrides in one round trip.
   const [context] = await tx.db
-    .select({ timeZone: organizations.timeZone, jobType: jobTypes, overrides: customers.closeoutOverrides })
+    .select({
+      timeZone: organizations.timeZone,
+      defaultRules: organizations.defaultApprovalRules,
+      jobType: jobTypes,
+      overrides: customers.closeoutOverrides,
+    })
     .from(jobTypes)
     .innerJoin(organizations, eq(organizations.id, jobTypes.organizationId))
     .innerJoin(
@@ -367,7 +377,10 @@ const resolve = async (
     missing,
     exceptionReason: reasons.length ? reasons.join('; ') : null,
     customFields: values,
-    approvalRules: z.array(ApprovalRule).parse(jobType.approvalRules),
+    approvalRules: effectiveApprovalRules(
+      z.array(ApprovalRule).parse(jobType.approvalRules),
+      z.array(ApprovalRule).parse(context.defaultRules),
+    ),
     approvalFacts,
   };
 };

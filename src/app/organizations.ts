@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { AppError } from '../core/errors';
-import { STARTER_JOB_TYPES } from '../core/job-type-templates';
-import { SYSTEM_ACTOR } from '../core/principal';
+import { type ApprovalRule, STARTER_JOB_TYPES } from '../core/job-type-templates';
+import { type Actor, SYSTEM_ACTOR } from '../core/principal';
 import type { Tx } from '../db/client';
 import { jobTypes, organizations, taxCodes } from '../db/schema';
 import { appendAudit } from './audit';
@@ -139,3 +139,31 @@ export const insertOrganization = async (
   });
   return { org, taxCodes: taxRows, jobTypes: typeRows };
 };
+
+/** Sets the organization's default approval rules (already parsed by the core schema), audited. */
+export const setDefaultApprovalRules = (
+  deps: Deps,
+  organizationId: string,
+  rules: ApprovalRule[],
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const [before] = await tx.db
+      .select({ rules: organizations.defaultApprovalRules })
+      .from(organizations)
+      .where(eq(organizations.id, organizationId))
+      .for('update');
+    await tx.db
+      .update(organizations)
+      .set({ defaultApprovalRules: rules })
+      .where(eq(organizations.id, organizationId));
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'organization',
+      aggregateId: organizationId,
+      action: 'organization.approval_rules_set',
+      actor,
+      changes: { defaultApprovalRules: { before: before?.rules ?? [], after: rules } },
+    });
+    return rules;
+  });

@@ -129,3 +129,9 @@ export const firedRules = (rules: readonly ApprovalRule[], f: ApprovalFacts): Fi
   }
   return fired;
 };
+
+/** The job type's rules, plus the organization's defaults for every code the job type does not set itself. */
+export const effectiveApprovalRules = (
+  jobType: readonly ApprovalRule[],
+  defaults: readonly ApprovalRule[],
+): ApprovalRule[] => [...jobType, ...defaults.filter((d) => !jobType.some((r) => r.code === d.code))];

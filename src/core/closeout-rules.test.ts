@@ -88,3 +88,32 @@ describe('closeout completeness', () => {
     );
   });
 });
+
+describe('approval rules with organization defaults', async () => {
+  const { effectiveApprovalRules } = await import('./approval-rules');
+  it('lets a job type override a default of the same code and inherit the rest', () => {
+    const own = [
+      {
+        code: 'discount_above_percent' as const,
+        threshold: '5',
+        approverRole: 'owner' as const,
+        slaHours: 4,
+      },
+    ];
+    const defaults = [
+      {
+        code: 'discount_above_percent' as const,
+        threshold: '10',
+        approverRole: 'approver' as const,
+        slaHours: 24,
+      },
+      {
+        code: 'invoice_total_above' as const,
+        threshold: '2000',
+        approverRole: 'owner' as const,
+        slaHours: 24,
+      },
+    ];
+    expect(effectiveApprovalRules(own, defaults)).toEqual([own[0], defaults[1]]);
+  });
+});

@@ -318,6 +318,44 @@ describe.each(testDrivers())('exception-only approvals on %s', (driver) => {
     expect(queue.some((j: { id: string }) => j.id === res.job.id)).toBe(true);
   });
 
+  it('applies the organization’s default rules unless the job type sets the same code itself', async () => {
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/organization/approval-rules',
+      headers: as(owner, true),
+      payload: {
+        rules: [{ code: 'invoice_total_above', threshold: '500', approverRole: 'owner', slaHours: 24 }],
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PUT',
+          url: '/api/v1/organization/approval-rules',
+          headers: as(approver, true),
+          payload: { rules: [] },
+        })
+      ).statusCode,
+    ).toBe(403);
+    const big = [{ description: 'Boiler', quantity: '1', unitPrice: '600.00' }];
+    const inherits = await jobTypeWith([]);
+    const fired = (await closeOut((await newJob(inherits)).id, { parts: big })).json();
+    expect(
+      fired.approval.rules.map((r: { code: string; threshold: string }) => [r.code, r.threshold]),
+    ).toEqual([['invoice_total_above', '500']]);
+    const overrides = await jobTypeWith([
+      { code: 'invoice_total_above', threshold: '5000', approverRole: 'owner', slaHours: 24 },
+    ]);
+    expect((await closeOut((await newJob(overrides)).id, { parts: big })).json().approval).toBeNull();
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/organization/approval-rules',
+      headers: as(owner, true),
+      payload: { rules: [] },
+    });
+  });
+
   it('refuses rules with unknown codes or out-of-range parameters', async () => {
     for (const rule of [
       { code: 'vibes', threshold: '1', approverRole: 'approver', slaHours: 24 },

@@ -4,6 +4,7 @@ import {
   boolean,
   index,
   integer,
+  jsonb,
   numeric,
   pgTable,
   primaryKey,
@@ -28,6 +29,8 @@ export const organizations = pgTable('organizations', {
   vatId: text('vat_id'),
   peppolEndpoint: text('peppol_endpoint'),
   paymentTermsDays: integer('payment_terms_days').notNull().default(30),
+  /** Approval rules for every job type; a job type's own rule with the same code takes precedence. */
+  defaultApprovalRules: jsonb('default_approval_rules').notNull().default([]),
   createdAt: instant('created_at').notNull(),
 });
 

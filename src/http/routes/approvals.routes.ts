@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type ApprovalRow, decideApproval, getApproval, listApprovals } from '../../app/approvals';
+import { setDefaultApprovalRules } from '../../app/organizations';
 import type { Deps } from '../../app/ports';
 import { IdParams, Instant, Problem } from '../../contracts/common';
+import { ApprovalRule } from '../../core/job-type-templates';
+import { actorOf } from '../../core/principal';
 import { principalOf } from '../auth';
 
 const Approval = z
@@ -56,6 +59,24 @@ export const approvalRoutes = (root: FastifyInstance, deps: Deps) => {
     decidedAt: r.decidedAt?.toISOString() ?? null,
     comment: r.comment,
   });
+
+  app.put(
+    '/organization/approval-rules',
+    {
+      config: { access: 'organization.manage' },
+      schema: {
+        tags: ['approvals'],
+        summary:
+          'The organization’s default approval rules; a job type’s own rule of the same code takes precedence',
+        body: z.strictObject({ rules: z.array(ApprovalRule).max(20) }),
+        response: { 200: z.object({ rules: z.array(ApprovalRule) }), ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return { rules: await setDefaultApprovalRules(deps, p.organizationId, request.body.rules, actorOf(p)) };
+    },
+  );
 
   app.get(
     '/approvals',

@@ -1,0 +1,1 @@
+ALTER TABLE "organizations" ADD COLUMN "default_approval_rules" jsonb DEFAULT '[]'::jsonb NOT NULL;
