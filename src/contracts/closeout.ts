@@ -113,6 +113,18 @@ export const MissingItemSchema = z.object({
   found: z.union([z.string(), z.number(), z.boolean()]),
 });
 
+/** A rule that fired on a closeout: what was observed against which threshold, and who decides. */
+export const FiredRuleView = z
+  .object({
+    code: z.string(),
+    observed: z.string(),
+    threshold: z.string().nullable(),
+    approverRole: z.string(),
+    slaHours: z.number(),
+    message: z.string(),
+  })
+  .meta({ id: 'FiredRule' });
+
 export const CloseoutResult = z
   .object({
     submissionId: z.uuid(),
@@ -130,16 +142,7 @@ export const CloseoutResult = z
       .object({
         id: z.uuid(),
         dueAt: Instant,
-        rules: z.array(
-          z.object({
-            code: z.string(),
-            observed: z.string(),
-            threshold: z.string().nullable(),
-            approverRole: z.string(),
-            slaHours: z.number(),
-            message: z.string(),
-          }),
-        ),
+        rules: z.array(FiredRuleView),
       })
       .nullable(),
   })

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type ApprovalRow, decideApproval, getApproval, listApprovals } from '../../app/approvals';
 import { setDefaultApprovalRules } from '../../app/organizations';
 import type { Deps } from '../../app/ports';
+import { FiredRuleView } from '../../contracts/closeout';
 import { IdParams, Instant, Problem } from '../../contracts/common';
 import { ApprovalRule } from '../../core/job-type-templates';
 import { actorOf } from '../../core/principal';
@@ -15,16 +16,7 @@ const Approval = z
     jobId: z.uuid(),
     jobNumber: z.string().nullable(),
     submissionId: z.uuid(),
-    rules: z.array(
-      z.object({
-        code: z.string(),
-        observed: z.string(),
-        threshold: z.string().nullable(),
-        approverRole: z.string(),
-        slaHours: z.number(),
-        message: z.string(),
-      }),
-    ),
+    rules: z.array(FiredRuleView),
     approverRole: z.string(),
     status: z.enum(['pending', 'approved', 'rejected', 'superseded']),
     requestedBy: z.string().nullable(),
