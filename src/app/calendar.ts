@@ -2,6 +2,7 @@ import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import ical, { ICalEventStatus } from 'ical-generator';
 import { AppError, notFound } from '../core/errors';
 import type { Actor } from '../core/principal';
+import { customerOfJob, jobTypeOfJob, siteOfJob } from '../db/queries/jobs';
 import {
   calendarFeeds,
   customers,
@@ -74,15 +75,9 @@ export const calendarFeed = async (deps: Deps, token: string): Promise<string> =
   const rows = await deps.database.db
     .select({ job: jobs, customer: customers.name, site: sites, jobType: jobTypes.name })
     .from(jobs)
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
-    )
-    .innerJoin(sites, and(eq(sites.organizationId, jobs.organizationId), eq(sites.id, jobs.siteId)))
-    .innerJoin(
-      jobTypes,
-      and(eq(jobTypes.organizationId, jobs.organizationId), eq(jobTypes.id, jobs.jobTypeId)),
-    )
+    .innerJoin(customers, customerOfJob)
+    .innerJoin(sites, siteOfJob)
+    .innerJoin(jobTypes, jobTypeOfJob)
     .where(
       and(
         eq(jobs.organizationId, feed.organizationId),

@@ -11,7 +11,7 @@ import {
 } from '../core/job-lifecycle';
 import type { Actor } from '../core/principal';
 import type { Tx } from '../db/client';
-import { MAX_JOB_WINDOW_DAYS } from '../db/queries/board';
+import { MAX_JOB_WINDOW_DAYS } from '../db/queries/jobs';
 import { customers, jobAssignments, jobs, jobTypes, sites, taxCodes, users } from '../db/schema';
 import type { EstimateLine } from '../db/schema/operations';
 import { appendAudit } from './audit';

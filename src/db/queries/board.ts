@@ -1,9 +1,7 @@
 import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../client';
 import { customers, jobAssignments, jobs, jobTypes, sites, users } from '../schema';
-
-/** Jobs are booked for at most this long, so a window touching [from, to) starts after from minus this. */
-export const MAX_JOB_WINDOW_DAYS = 14;
+import { customerOfJob, jobTypeOfJob, MAX_JOB_WINDOW_DAYS, siteOfJob } from './jobs';
 
 /** Jobs whose service window touches [from, to), with their crew: the dispatch board's one query (+ crew). */
 export const boardJobs = async (db: Db, organizationId: string, from: Date, to: Date) => {
@@ -21,15 +19,9 @@ export const boardJobs = async (db: Db, organizationId: string, from: Date, to: 
       jobTypeName: jobTypes.name,
     })
     .from(jobs)
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
-    )
-    .innerJoin(sites, and(eq(sites.organizationId, jobs.organizationId), eq(sites.id, jobs.siteId)))
-    .innerJoin(
-      jobTypes,
-      and(eq(jobTypes.organizationId, jobs.organizationId), eq(jobTypes.id, jobs.jobTypeId)),
-    )
+    .innerJoin(customers, customerOfJob)
+    .innerJoin(sites, siteOfJob)
+    .innerJoin(jobTypes, jobTypeOfJob)
     .where(
       and(
         eq(jobs.organizationId, organizationId),

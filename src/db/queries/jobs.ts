@@ -2,7 +2,20 @@ import { and, asc, eq, gt, gte, inArray, lt, or, type SQL, sql } from 'drizzle-o
 import { EXCEPTION_BILLING_WHEN_COMPLETED } from '../../core/job-lifecycle';
 import type { Db } from '../client';
 import { customers, jobAssignments, jobs, jobTypes, sites, users } from '../schema';
-import { MAX_JOB_WINDOW_DAYS } from './board';
+
+/** Jobs are booked for at most this long, so a window touching [from, to) starts after from minus this. */
+export const MAX_JOB_WINDOW_DAYS = 14;
+
+/** How a job meets its customer, site and job type: always inside one organization. */
+export const customerOfJob = and(
+  eq(customers.organizationId, jobs.organizationId),
+  eq(customers.id, jobs.customerId),
+);
+export const siteOfJob = and(eq(sites.organizationId, jobs.organizationId), eq(sites.id, jobs.siteId));
+export const jobTypeOfJob = and(
+  eq(jobTypes.organizationId, jobs.organizationId),
+  eq(jobTypes.id, jobs.jobTypeId),
+);
 
 export type JobFilter = {
   organizationId: string;
@@ -55,15 +68,9 @@ export const findJobs = async (db: Db, f: JobFilter) => {
       jobTypeName: jobTypes.name,
     })
     .from(jobs)
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
-    )
-    .innerJoin(sites, and(eq(sites.organizationId, jobs.organizationId), eq(sites.id, jobs.siteId)))
-    .innerJoin(
-      jobTypes,
-      and(eq(jobTypes.organizationId, jobs.organizationId), eq(jobTypes.id, jobs.jobTypeId)),
-    )
+    .innerJoin(customers, customerOfJob)
+    .innerJoin(sites, siteOfJob)
+    .innerJoin(jobTypes, jobTypeOfJob)
     .where(and(...conditions))
     .orderBy(asc(jobs.windowStart), asc(jobs.id))
     .limit(f.limit + 1);
