@@ -9,18 +9,12 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { organizations, users } from './identity';
-import { jobs } from './operations';
-
-const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const orgId = () =>
-  uuid('organization_id')
-    .notNull()
-    .references(() => organizations.id);
+import { instant } from './columns';
+import { users } from './identity';
+import { jobs, orgId } from './operations';
 
 /** Proof of work, stored by content hash; belongs to exactly one job. */
 export const attachments = pgTable(

@@ -10,15 +10,14 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { instant, money } from './columns';
 import { organizations, users } from './identity';
 
-const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const money = (name: string) => numeric(name, { precision: 18, scale: 4 });
-const orgId = () =>
+/** organization_id: first column of every tenant table's primary key. */
+export const orgId = () =>
   uuid('organization_id')
     .notNull()
     .references(() => organizations.id);
