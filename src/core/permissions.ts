@@ -14,7 +14,7 @@ export const PERMISSIONS = {
   'customers.read': ['owner', 'dispatcher', 'approver', 'billing'],
   'customers.manage': ['owner', 'dispatcher', 'billing'],
   'price_book.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
-  'price_book.manage': ['owner', 'billing'],
+  'price_book.manage': ['owner', 'dispatcher', 'billing'],
   'job_types.manage': ['owner', 'dispatcher'],
   'jobs.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
   'jobs.create': ['owner', 'dispatcher'],

@@ -216,7 +216,14 @@ describe.each(testDrivers())('customers and the price book on %s', (driver) => {
       payload: { ...item, unitPrice: '26.50' },
     });
     expect(put.json().unitPrice).toBe('26.50');
-    expect((await post('/api/v1/catalog-items', item, dispatcher)).statusCode).toBe(403);
+    // The dispatcher keeps the price book too (the done-means); the approver may not.
+    const approver = await signIn(t.app, org.users.approver.email, PASSWORD);
+    expect((await post('/api/v1/catalog-items', { ...item, sku: 'PRT-TRV-22' }, dispatcher)).statusCode).toBe(
+      201,
+    );
+    expect((await post('/api/v1/catalog-items', { ...item, sku: 'PRT-TRV-28' }, approver)).statusCode).toBe(
+      403,
+    );
   });
 
   it('stores job types with validated requirements, approval rules and custom fields', async () => {
