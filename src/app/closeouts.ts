@@ -387,6 +387,46 @@ const resolve = async (
 
 const CLOSED_FOR_CLOSEOUT = new Set(['invoiced', 'paid', 'not_billable']);
 
+/** Changes that make a closeout built on an older version of the job suspect: the technician must look again. */
+const SCHEDULE_CHANGES = ['job.rescheduled', 'job.crew_changed'];
+
+/**
+ * DESIGN §6: a closeout built on an older job version is accepted when what changed since is harmless (a
+ * note, a photo); a reschedule or crew change since then is a 409 that says what changed.
+ */
+const assertNoScheduleChangeSince = async (tx: Tx, job: JobRow, jobVersion: number) => {
+  const { rows } = await tx.raw.query<{ action: string; at: Date; changes: string }>(
+    `SELECT action, at, changes FROM audit_events
+      WHERE organization_id = $1 AND aggregate_type = 'job' AND aggregate_id = $2 AND action = ANY($3)
+        AND (changes::jsonb #>> '{version,after}')::int > $4
+      ORDER BY seq`,
+    [job.organizationId, job.id, SCHEDULE_CHANGES, jobVersion],
+  );
+  if (rows.length === 0) return;
+  throw new AppError(
+    'conflict',
+    `${jobNumber(job.number)} was ${rows.map((r) => r.action.replace('job.', '').replace('_', ' ')).join(' and ')} since version ${jobVersion}`,
+    {
+      fields: [{ field: 'body.jobVersion', message: `the job is at version ${job.version}` }],
+      extra: {
+        job: {
+          id: job.id,
+          number: jobNumber(job.number),
+          status: job.status,
+          version: job.version,
+          windowStart: job.windowStart.toISOString(),
+          windowEnd: job.windowEnd.toISOString(),
+        },
+        changedSince: rows.map((r) => ({
+          action: r.action,
+          at: new Date(r.at).toISOString(),
+          changes: JSON.parse(r.changes) as unknown,
+        })),
+      },
+    },
+  );
+};
+
 /** A canceled or no-show job takes no closeout; an invoiced one is corrected by a credit note instead. */
 const assertTakesCloseout = (job: JobRow) => {
   if (job.status === 'canceled' || job.status === 'no_show') {
@@ -454,6 +494,9 @@ export const submitCloseout = (
     }
 
     assertTakesCloseout(job);
+    if (source === 'technician' && body.jobVersion !== undefined && body.jobVersion < job.version) {
+      await assertNoScheduleChangeSince(tx, job, body.jobVersion);
+    }
     if (source === 'technician' && job.status === 'completed' && job.billingStatus !== 'needs_info') {
       throw new AppError(
         'invalid_transition',

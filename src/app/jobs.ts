@@ -193,7 +193,12 @@ export const changeJob = async (
     aggregateId: job.id,
     action: args.action,
     actor: args.actor,
-    changes: { ...diff(job, updated), ...args.extraChanges },
+    // The version lets a client that built on an older one ask what changed since (DESIGN §6).
+    changes: {
+      ...diff(job, updated),
+      version: { before: job.version, after: updated.version },
+      ...args.extraChanges,
+    },
     reason: args.reason ?? null,
   });
   await publish(tx, {

@@ -363,6 +363,57 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
     expect(await job(j.id)).toMatchObject({ status: 'scheduled', billingStatus: 'not_ready' });
   });
 
+  it('accepts a closeout built on an older version after harmless changes, and answers 409 after a reschedule', async () => {
+    const j = await newJob();
+    const p = await proof(j.id);
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${j.id}`,
+      headers: as(billing, true),
+      payload: { poNumber: 'PO-55' },
+    });
+    expect(patch.json().version).toBeGreaterThan(j.version);
+    const stale = { jobVersion: j.version };
+    const moved = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/${j.id}/reschedule`,
+      headers: as(dispatcher, true),
+      payload: {
+        windowStart: '2026-11-19T09:00:00.000Z',
+        windowEnd: '2026-11-19T15:00:00.000Z',
+        reason: 'Customer asked for Thursday',
+      },
+    });
+    const refused = await submit(j.id, closeout(j.id, p, stale));
+    expect(refused.statusCode).toBe(409);
+    const problem = refused.json();
+    expect(problem.errors[0].field).toBe('body.jobVersion');
+    expect(problem.job).toMatchObject({
+      id: j.id,
+      version: moved.json().version,
+      windowStart: '2026-11-19T09:00:00.000Z',
+    });
+    expect(problem.changedSince.map((c: { action: string }) => c.action)).toEqual(['job.rescheduled']);
+    // Built on the version after the PO change but before the reschedule: still refused; on the current one: accepted.
+    expect((await submit(j.id, closeout(j.id, p, { jobVersion: patch.json().version }))).statusCode).toBe(
+      409,
+    );
+    expect((await submit(j.id, closeout(j.id, p, { jobVersion: moved.json().version }))).statusCode).toBe(
+      201,
+    );
+
+    const other = await newJob();
+    const p2 = await proof(other.id);
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${other.id}`,
+      headers: as(billing, true),
+      payload: { poNumber: 'PO-56' },
+    });
+    const harmless = await submit(other.id, closeout(other.id, p2, { jobVersion: other.version }));
+    expect(harmless.statusCode, harmless.body).toBe(201);
+  });
+
   it('refuses closeouts for canceled, unassigned and invoiced jobs', async () => {
     const canceled = await newJob();
     const p = await proof(canceled.id);
