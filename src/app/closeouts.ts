@@ -144,8 +144,7 @@ const resolve = async (
     )
     .where(and(eq(jobTypes.organizationId, org), eq(jobTypes.id, job.jobTypeId)));
   if (!context) throw notFound('job type');
-  const orgRow = { timeZone: context.timeZone };
-  const jobDate = businessDate(job.windowStart, orgRow?.timeZone ?? 'UTC');
+  const jobDate = businessDate(job.windowStart, context.timeZone);
   const now = deps.clock.now();
 
   const lines: Line[] = [];
@@ -307,10 +306,9 @@ const resolve = async (
 
   if (problems.length > 0) throw badInput(problems);
 
-  const customer = { overrides: context.overrides };
   const requirements = effectiveRequirements(
     CloseoutRequirements.parse(jobType.closeoutRequirements),
-    (customer?.overrides ?? {}) as CloseoutOverrides,
+    context.overrides as CloseoutOverrides,
   );
   const facts: CloseoutFacts = {
     checklistDone: body.workPerformed.checklist.filter((c) => c.done).map((c) => c.item),

@@ -22,7 +22,7 @@ import { nextNumber } from './sequences';
 export type JobRow = typeof jobs.$inferSelect;
 export const JOB_NUMBER_START = 1001;
 /** A service window spans at most this long; the board's index scan relies on it. */
-export const MAX_WINDOW_MS = MAX_JOB_WINDOW_DAYS * 86_400_000;
+const MAX_WINDOW_MS = MAX_JOB_WINDOW_DAYS * 86_400_000;
 
 const checkWindow = (start: Date, end: Date) => {
   if (end <= start) throw invalid('body.windowEnd', 'must be after windowStart');

@@ -100,7 +100,7 @@ const BILLING: Record<BillingStatus, Partial<Record<BillingAction, BillingStatus
   },
   invoiced: { pay: 'paid', fail: 'needs_review' },
   paid: {},
-  // Reprocess returns to the step that failed; the caller names it (see reprocessTarget).
+  // Reprocess returns the job to invoice_ready; jobs.review_from keeps the step it failed in for the connectors.
   needs_review: { reprocess: 'invoice_ready', fail: 'needs_review' },
   not_billable: {},
 };
@@ -119,13 +119,6 @@ export const billingTransition = (from: BillingStatus, action: BillingAction): T
   const to = BILLING[from][action];
   return to ? { ok: true, from, to } : { ok: false, from, allowed: Object.keys(BILLING[from]) };
 };
-
-/** After a failure is fixed, the job goes back to the step it failed in. */
-export const reprocessTarget = (failedIn: BillingStatus | null): BillingStatus =>
-  failedIn === 'invoiced' ? 'invoiced' : 'invoice_ready';
-
-export const isClosed = (s: OperationalStatus): boolean =>
-  s === 'completed' || s === 'canceled' || s === 'no_show';
 
 export const isOperationalStatus = (s: string): s is OperationalStatus =>
   (OPERATIONAL_STATUSES as readonly string[]).includes(s);

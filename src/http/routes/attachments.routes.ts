@@ -9,9 +9,8 @@ import { IdParams, Problem } from '../../contracts/common';
 import { AppError, notFound } from '../../core/errors';
 import { PHOTO_CATEGORIES } from '../../core/job-type-templates';
 import { actorOf, type Principal } from '../../core/principal';
-import { findJobs } from '../../db/queries/jobs';
 import { principalOf } from '../auth';
-import { visibleTo } from './jobs.routes';
+import { ensureJobVisible } from '../job-access';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 413: Problem, 415: Problem };
 
@@ -39,15 +38,7 @@ export const attachmentRoutes = async (root: FastifyInstance, deps: Deps) => {
       throwFileSizeLimit: true,
     });
     const app = scope.withTypeProvider<ZodTypeProvider>();
-    const ensureVisible = async (p: Principal, jobId: string) => {
-      const [row] = await findJobs(deps.database.db, {
-        organizationId: p.organizationId,
-        visibleTo: visibleTo(p),
-        id: jobId,
-        limit: 1,
-      });
-      if (!row) throw notFound('job');
-    };
+    const ensureVisible = (p: Principal, jobId: string) => ensureJobVisible(deps, p, jobId);
 
     app.post(
       '/jobs/:id/attachments',

@@ -14,10 +14,9 @@ import {
 import { IdParams, Instant, Problem } from '../../contracts/common';
 import { AppError, notFound } from '../../core/errors';
 import { actorOf, type Principal } from '../../core/principal';
-import { isAssigned, jobExists } from '../../db/queries/jobs';
 import { principalOf } from '../auth';
 import { PROBLEM_BASE } from '../errors';
-import { visibleTo } from './jobs.routes';
+import { ensureJobVisible } from '../job-access';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
@@ -58,18 +57,8 @@ const selfOf = (p: Principal): string => {
 
 export const closeoutRoutes = (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  /**
-   * 404 unless the caller may work on the job: office roles any job of their organization, technicians only
-   * the jobs they are assigned to. The closeout itself skips the existence check: its row lock answers 404.
-   */
-  const ensureVisible = async (p: Principal, id: string, existence: 'check' | 'locked-later' = 'check') => {
-    const userId = visibleTo(p);
-    if (userId !== undefined) {
-      if (!(await isAssigned(deps.database.db, p.organizationId, id, userId))) throw notFound('job');
-    } else if (existence === 'check' && !(await jobExists(deps.database.db, p.organizationId, id))) {
-      throw notFound('job');
-    }
-  };
+  const ensureVisible = (p: Principal, id: string, existence?: 'check' | 'locked-later') =>
+    ensureJobVisible(deps, p, id, existence);
 
   app.post(
     '/jobs/:id/closeouts',

@@ -32,20 +32,14 @@ import { invalid, notFound } from '../../core/errors';
 import { type BillingStatus, isBillingException, type OperationalStatus } from '../../core/job-lifecycle';
 import { decodeCursor, pageOf as toPage } from '../../core/pagination';
 import { actorOf, type Principal } from '../../core/principal';
-import { seesAllJobs } from '../../core/roles';
 import { addDays, zonedToInstant } from '../../core/time';
 import { boardJobs, technicians } from '../../db/queries/board';
 import { getOrganization } from '../../db/queries/directory';
 import { findJobs } from '../../db/queries/jobs';
 import { timelineOf, userNames } from '../../db/queries/timeline';
 import { principalOf } from '../auth';
+import { ensureJobVisible, visibleTo } from '../job-access';
 import { jobView } from '../views';
-
-const NOBODY = '00000000-0000-0000-0000-000000000000';
-
-/** Technicians (and technician API keys) see only the jobs they are assigned to. */
-export const visibleTo = (p: Principal): string | undefined =>
-  seesAllJobs(p.roles) ? undefined : p.kind === 'user' ? p.userId : NOBODY;
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const writeErrors = { ...errors, 409: Problem };
@@ -64,8 +58,7 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
     if (!row) throw notFound('job');
     return jobView(row);
   };
-  /** 404 unless the caller may see this job (a technician only their own). */
-  const ensureVisible = (p: Principal, id: string) => loadView(p, id);
+  const ensureVisible = (p: Principal, id: string) => ensureJobVisible(deps, p, id);
 
   app.get(
     '/jobs',
