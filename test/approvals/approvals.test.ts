@@ -4,7 +4,7 @@ import { escalateOverdue } from '../../src/app/approvals';
 import { insertUser } from '../../src/app/users';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
-import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { makeOrganization, type OrgFixture, PASSWORD, requirements } from '../support/factories';
 
 type Rule = { code: string; threshold: string | null; approverRole: string; slaHours: number };
 
@@ -51,14 +51,7 @@ describe.each(testDrivers())('exception-only approvals on %s', (driver) => {
         trade: 'plumbing',
         defaultDurationMinutes: 60,
         billingMode: 'fixed',
-        closeoutRequirements: {
-          checklist: [],
-          photos: [],
-          signature: false,
-          serialNumbers: false,
-          partNumbers: true,
-          notes: false,
-        },
+        closeoutRequirements: requirements({ partNumbers: true }),
         approvalRules: rules,
       },
     });
@@ -373,14 +366,7 @@ describe.each(testDrivers())('exception-only approvals on %s', (driver) => {
           trade: 'hvac',
           defaultDurationMinutes: 60,
           billingMode: 'fixed',
-          closeoutRequirements: {
-            checklist: [],
-            photos: [],
-            signature: false,
-            serialNumbers: false,
-            partNumbers: false,
-            notes: false,
-          },
+          closeoutRequirements: requirements(),
           approvalRules: [rule],
         },
       });
@@ -412,14 +398,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('approval decisions racing on Post
         trade: 'plumbing',
         defaultDurationMinutes: 60,
         billingMode: 'fixed',
-        closeoutRequirements: {
-          checklist: [],
-          photos: [],
-          signature: false,
-          serialNumbers: false,
-          partNumbers: true,
-          notes: false,
-        },
+        closeoutRequirements: requirements({ partNumbers: true }),
         approvalRules: [
           { code: 'invoice_total_above', threshold: '1', approverRole: 'approver', slaHours: 24 },
         ],

@@ -5,7 +5,7 @@ import { smtpMailer } from '../../src/adapters/email/mailer';
 import { startWorkers } from '../../src/worker/handlers';
 import { as, createTestApp, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
-import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { makeOrganization, type OrgFixture, PASSWORD, requirements } from '../support/factories';
 import { freePort } from '../support/processes';
 
 type Received = { from: string; to: string[]; raw: string };
@@ -62,14 +62,7 @@ describe.each(testDrivers())('approval e-mail through a real SMTP listener on %s
         trade: 'plumbing',
         defaultDurationMinutes: 60,
         billingMode: 'fixed',
-        closeoutRequirements: {
-          checklist: [],
-          photos: [],
-          signature: false,
-          serialNumbers: false,
-          partNumbers: true,
-          notes: false,
-        },
+        closeoutRequirements: requirements({ partNumbers: true }),
         approvalRules: [
           { code: 'invoice_total_above', threshold: '100', approverRole: 'approver', slaHours: 24 },
         ],

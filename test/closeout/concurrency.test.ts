@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
-import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { makeOrganization, type OrgFixture, PASSWORD, requirements } from '../support/factories';
 
 /** PGlite runs one transaction at a time, so races only show on PostgreSQL (see STACK-NOTES). */
 describe.runIf(process.env.TEST_DATABASE_URL)('closeout idempotency under concurrency on PostgreSQL', () => {
@@ -25,14 +25,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('closeout idempotency under concur
         trade: 'plumbing',
         defaultDurationMinutes: 30,
         billingMode: 'time_and_materials',
-        closeoutRequirements: {
-          checklist: [],
-          photos: [],
-          signature: false,
-          serialNumbers: false,
-          partNumbers: true,
-          notes: true,
-        },
+        closeoutRequirements: requirements({ partNumbers: true, notes: true }),
         approvalRules: [],
       },
     });

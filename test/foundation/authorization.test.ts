@@ -8,7 +8,7 @@ import { ROLES, type Role } from '../../src/core/roles';
 import { registerAuth } from '../../src/http/auth';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
-import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { makeOrganization, type OrgFixture, PASSWORD, requirements } from '../support/factories';
 import { multipart, png } from '../support/files';
 
 const RANDOM_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
@@ -18,14 +18,7 @@ const JOB_TYPE_BODY = {
   trade: 'hvac',
   defaultDurationMinutes: 60,
   billingMode: 'fixed',
-  closeoutRequirements: {
-    checklist: [],
-    photos: [],
-    signature: false,
-    serialNumbers: false,
-    partNumbers: false,
-    notes: false,
-  },
+  closeoutRequirements: requirements(),
   approvalRules: [],
 };
 const CLOSEOUT_BODY = {
