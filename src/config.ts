@@ -43,6 +43,11 @@ const envSchema = z
       .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
       .optional(),
     MAIL_FROM: z.string().min(3).default('Closeout <no-reply@closeout.invalid>'),
+    /** 32 random bytes, base64: encrypts connector tokens and webhook secrets. A key file in DATA_DIR otherwise. */
+    SECRET_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+      .optional(),
     STORAGE: z.enum(['local', 's3']).default('local'),
     S3_BUCKET: z.string().min(3).optional(),
     S3_REGION: z.string().min(1).default('us-east-1'),
@@ -75,6 +80,7 @@ export type Config = {
   attachmentRetentionDays: number;
   smtpUrl: string | undefined;
   mailFrom: string;
+  secretKey: string | undefined;
   storage:
     | { kind: 'local'; root: string }
     | {
@@ -115,6 +121,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     attachmentRetentionDays: e.ATTACHMENT_RETENTION_DAYS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    secretKey: e.SECRET_KEY,
     storage:
       e.STORAGE === 's3'
         ? {

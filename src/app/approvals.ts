@@ -10,11 +10,12 @@ import { postCommentInTx } from './conversation';
 import { changeJob, type JobRow, jobNumber } from './jobs';
 import { publish } from './notify';
 import type { Deps } from './ports';
+import { emitEvent } from './webhooks';
 
 export type ApprovalRow = typeof approvalRequests.$inferSelect;
 
 /** In-app notifications to everyone holding the role, and one e-mail to them through the queue. */
-const notifyRole = async (
+export const notifyRole = async (
   tx: Tx,
   deps: Pick<Deps, 'clock' | 'ids' | 'queue'>,
   organizationId: string,
@@ -22,6 +23,7 @@ const notifyRole = async (
   jobId: string,
   body: string,
   emailKey: string,
+  options: { kind?: string; action?: string } = {},
 ) => {
   const people = await tx.db
     .select({ id: users.id, email: users.email })
@@ -39,7 +41,7 @@ const notifyRole = async (
       organizationId,
       id: deps.ids.uuid(),
       userId: p.id,
-      kind: 'approval',
+      kind: options.kind ?? 'approval',
       jobId,
       body,
       createdAt: deps.clock.now(),
@@ -52,7 +54,7 @@ const notifyRole = async (
       data: {
         to: people.map((p) => p.email),
         subject: body.slice(0, 300),
-        text: `${body}\n\nOpen Closeout to decide.`,
+        text: `${body}\n\n${options.action ?? 'Open Closeout to decide.'}`,
       },
     },
     { key: emailKey },
@@ -116,6 +118,14 @@ export const requestApproval = async (
       approverRole: role,
       dueAt: row.dueAt.toISOString(),
     },
+  });
+  await emitEvent(tx, deps, job.organizationId, 'approval.requested', {
+    approvalId: row.id,
+    jobId: job.id,
+    jobNumber: jobNumber(job.number),
+    rules: fired.map((f) => f.code),
+    approverRole: role,
+    dueAt: row.dueAt.toISOString(),
   });
   await notifyRole(
     tx,

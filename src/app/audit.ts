@@ -82,3 +82,45 @@ export const appendAudit = async (
   };
   await tx.db.insert(auditEvents).values({ ...event, at, prevHash, hash: auditHash(prevHash, event) });
 };
+
+/**
+ * Appends one event to each of many chains (one per aggregate, all of one type) in two statements: the
+ * heads of every chain, then one multi-row insert. Same hashing and the same caller locking rule as
+ * appendAudit; used by bulk lifecycle changes (a cycle invoice moving hundreds of visits at once).
+ */
+export const appendAuditMany = async (
+  tx: Tx,
+  deps: { clock: Clock; ids: Ids },
+  organizationId: string,
+  aggregateType: string,
+  inputs: Omit<AuditInput, 'organizationId' | 'aggregateType' | 'first'>[],
+): Promise<void> => {
+  if (inputs.length === 0) return;
+  const { rows } = await tx.raw.query<{ aggregate_id: string; seq: number; hash: string }>(
+    `SELECT DISTINCT ON (aggregate_id) aggregate_id, seq, hash FROM audit_events
+      WHERE organization_id = $1 AND aggregate_type = $2 AND aggregate_id = ANY($3::uuid[])
+      ORDER BY aggregate_id, seq DESC`,
+    [organizationId, aggregateType, inputs.map((i) => i.aggregateId)],
+  );
+  const heads = new Map(rows.map((r) => [r.aggregate_id, r]));
+  const at = deps.clock.now();
+  const values = inputs.map((input) => {
+    const last = heads.get(input.aggregateId);
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    const event: AuditHashInput = {
+      id: deps.ids.uuid(),
+      organizationId,
+      aggregateType,
+      aggregateId: input.aggregateId,
+      seq: (last?.seq ?? 0) + 1,
+      action: input.action,
+      actorType: input.actor.type,
+      actorId: input.actor.id,
+      at: at.toISOString(),
+      changes: canonicalJson(input.changes),
+      reason: input.reason ?? null,
+    };
+    return { ...event, at, prevHash, hash: auditHash(prevHash, event) };
+  });
+  await tx.db.insert(auditEvents).values(values);
+};

@@ -577,6 +577,14 @@ export const submitCloseout = (
       });
     }
 
+    // The work-completed report goes to the customer whether or not anything is billed.
+    if (outcome !== 'incomplete') {
+      await deps.queue.enqueue(
+        tx,
+        { name: 'report.render', data: { organizationId, jobId, submissionId: body.submissionId } },
+        { key: body.submissionId },
+      );
+    }
     const approval = needsApproval
       ? await requestApproval(tx, deps, { job: current, submissionId: body.submissionId, fired, actor })
       : null;

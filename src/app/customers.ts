@@ -20,6 +20,7 @@ export type CustomerInput = {
   phone?: string | null | undefined;
   billingAddress: PostalAddress;
   taxId?: string | null | undefined;
+  peppolEndpoint?: string | null | undefined;
   taxExempt?: boolean | undefined;
   taxExemptionReason?: string | null | undefined;
   paymentTermsDays?: number | null | undefined;
@@ -107,6 +108,7 @@ export const createCustomer = (
       phone: input.phone ?? null,
       billingAddress: input.billingAddress,
       taxId: input.taxId ?? null,
+      peppolEndpoint: input.peppolEndpoint ?? null,
       taxExempt: input.taxExempt ?? false,
       taxExemptionReason: input.taxExemptionReason ?? null,
       paymentTermsDays: input.paymentTermsDays ?? null,

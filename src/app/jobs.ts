@@ -1,8 +1,9 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { CustomFieldDefs, type CustomFieldValues, customFieldProblems } from '../core/custom-fields';
 import { AppError, type FieldProblem, invalid, notFound } from '../core/errors';
 import {
   type BillingAction,
+  type BillingStatus,
   billingTransition,
   isBillingStatus,
   isOperationalStatus,
@@ -14,10 +15,11 @@ import type { Tx } from '../db/client';
 import { MAX_JOB_WINDOW_DAYS } from '../db/queries/jobs';
 import { customers, jobAssignments, jobs, jobTypes, sites, taxCodes, users } from '../db/schema';
 import type { EstimateLine } from '../db/schema/operations';
-import { appendAudit } from './audit';
-import { publish } from './notify';
+import { appendAudit, appendAuditMany } from './audit';
+import { EVENTS_CHANNEL, publish } from './notify';
 import type { Deps } from './ports';
 import { nextNumber } from './sequences';
+import { emitEvent } from './webhooks';
 
 export type JobRow = typeof jobs.$inferSelect;
 export const JOB_NUMBER_START = 1001;
@@ -31,7 +33,7 @@ const checkWindow = (start: Date, end: Date) => {
 };
 export const jobNumber = (n: number): string => `J-${n}`;
 
-type Ctx = Pick<Deps, 'clock' | 'ids'>;
+type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
 
 /** Which fields an office edit may change directly; statuses change only through transitions. */
 type PatchableJob = Pick<
@@ -56,6 +58,8 @@ type PatchableJob = Pick<
   | 'startedAt'
   | 'completedAt'
   | 'invoiceReadyAt'
+  | 'invoicedAt'
+  | 'paidAt'
 >;
 /** Undefined means unchanged (Drizzle leaves such keys out of the UPDATE). */
 export type JobFieldPatch = { [K in keyof PatchableJob]?: PatchableJob[K] | undefined };
@@ -92,6 +96,16 @@ const diff = (before: JobRow, after: JobRow): Record<string, { before: unknown; 
   }
   return changes;
 };
+
+const eventData = (j: JobRow) => ({
+  jobId: j.id,
+  number: jobNumber(j.number),
+  customerId: j.customerId,
+  status: j.status,
+  billingStatus: j.billingStatus,
+  completedAt: j.completedAt?.toISOString() ?? null,
+  version: j.version,
+});
 
 export const lockJob = async (tx: Tx, organizationId: string, jobId: string): Promise<JobRow> => {
   const [row] = await tx.db
@@ -201,6 +215,26 @@ export const changeJob = async (
     },
     reason: args.reason ?? null,
   });
+  // Subscribers hear of completions and of jobs becoming billable, in the same transaction.
+  if (updated.status === 'completed' && job.status !== 'completed') {
+    await emitEvent(tx, deps, job.organizationId, 'job.completed', eventData(updated));
+  }
+  if (updated.billingStatus === 'invoice_ready' && job.billingStatus !== 'invoice_ready') {
+    await emitEvent(tx, deps, job.organizationId, 'job.invoice_ready', eventData(updated));
+  }
+  // The job's invoices follow it (outbox): a draft at invoice_ready, a refund when a deposit job closes.
+  const closedWithDeposit =
+    updated.depositRequired &&
+    updated.status !== job.status &&
+    ['canceled', 'no_show'].includes(updated.status);
+  const depositAdded = updated.depositRequired && !job.depositRequired;
+  if (updated.billingStatus === 'invoice_ready' || closedWithDeposit || depositAdded) {
+    await deps.queue.enqueue(
+      tx,
+      { name: 'invoice.prepare', data: { organizationId: job.organizationId, jobId: job.id } },
+      { key: `${job.id}:${updated.version}` },
+    );
+  }
   await publish(tx, {
     organizationId: job.organizationId,
     type: 'job.changed',
@@ -307,6 +341,7 @@ export type NewJob = JobRefs & {
   customFields?: CustomFieldValues | undefined;
   seriesId?: string | null;
   occurrenceDate?: string | null;
+  revisionOf?: string | null;
 };
 
 export const insertJob = async (
@@ -348,6 +383,7 @@ export const insertJob = async (
       customFields: input.customFields ?? {},
       seriesId: input.seriesId ?? null,
       occurrenceDate: input.occurrenceDate ?? null,
+      revisionOf: input.revisionOf ?? null,
       scheduledAt: now,
       createdAt: now,
       updatedAt: now,
@@ -380,6 +416,14 @@ export const insertJob = async (
       occurrenceDate: input.occurrenceDate ?? null,
     },
   });
+  // A job that requires a deposit gets its deposit invoice at booking.
+  if (job.depositRequired) {
+    await deps.queue.enqueue(
+      tx,
+      { name: 'invoice.prepare', data: { organizationId, jobId: id } },
+      { key: `${id}:${job.version}` },
+    );
+  }
   await publish(tx, {
     organizationId,
     type: 'job.changed',
@@ -395,6 +439,72 @@ export const insertJob = async (
 
 export const createJob = (deps: Deps, organizationId: string, input: NewJob, actor: Actor) =>
   deps.database.transaction((tx) => insertJob(tx, deps, organizationId, input, actor));
+
+/**
+ * Add-on or changed work after a job was invoiced: a new job (its own ID and number) that names the
+ * original as revision_of, for the same customer, site, type and billing facts. Its closeout is invoiced on
+ * its own, so only the delta is billed and the original invoice is never rewritten.
+ */
+export const createRevision = (
+  deps: Deps,
+  organizationId: string,
+  jobId: string,
+  input: { scope: string; windowStart: Date; windowEnd: Date; crew?: string[] | undefined; reason: string },
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const parent = await lockJob(tx, organizationId, jobId);
+    if (!['invoiced', 'paid'].includes(parent.billingStatus)) {
+      throw new AppError(
+        'invalid_transition',
+        `${jobNumber(parent.number)} is ${parent.billingStatus}: correct its closeout instead of adding a revision`,
+        {
+          fields: [
+            { field: 'billingStatus', message: `is ${parent.billingStatus}; a revision follows an invoice` },
+          ],
+        },
+      );
+    }
+    const crew =
+      input.crew ??
+      (
+        await tx.db
+          .select({ userId: jobAssignments.userId })
+          .from(jobAssignments)
+          .where(and(eq(jobAssignments.organizationId, organizationId), eq(jobAssignments.jobId, jobId)))
+      ).map((a) => a.userId);
+    const revision = await insertJob(
+      tx,
+      deps,
+      organizationId,
+      {
+        customerId: parent.customerId,
+        siteId: parent.siteId,
+        jobTypeId: parent.jobTypeId,
+        crew,
+        scope: input.scope,
+        windowStart: input.windowStart,
+        windowEnd: input.windowEnd,
+        billingOwnerId: parent.billingOwnerId,
+        discountPercent: parent.discountPercent,
+        taxCodeId: parent.taxCodeId,
+        poNumber: parent.poNumber,
+        customFields: parent.customFields,
+        revisionOf: parent.id,
+      },
+      actor,
+    );
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'job',
+      aggregateId: parent.id,
+      action: 'job.revision_added',
+      actor,
+      changes: { revisionId: revision.id, revisionNumber: jobNumber(revision.number) },
+      reason: input.reason,
+    });
+    return revision;
+  });
 
 // ---------------------------------------------------------------- scheduling
 
@@ -585,3 +695,85 @@ export const updateJobFields = (
       ...(expectedVersion === undefined ? {} : { expectedVersion }),
     });
   });
+
+/**
+ * One billing action on many jobs (a cycle invoice issuing its visits): the same transition table and
+ * guarded update as changeJob, in one UPDATE, one audit event per job (batched) and one notification each.
+ * Any job the table refuses fails the whole change.
+ */
+export const changeJobsBilling = async (
+  tx: Tx,
+  deps: Ctx,
+  args: {
+    organizationId: string;
+    jobIds: string[];
+    actor: Actor;
+    action: string;
+    billing: BillingAction;
+    patch?: Pick<JobFieldPatch, 'invoicedAt' | 'paidAt'>;
+    extraChanges?: Record<string, unknown>;
+  },
+): Promise<JobRow[]> => {
+  if (args.jobIds.length === 0) return [];
+  const locked = await tx.db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.organizationId, args.organizationId), inArray(jobs.id, args.jobIds)))
+    .for('update');
+  if (locked.length !== new Set(args.jobIds).size) throw notFound('job');
+  const targets = new Map<string, BillingStatus>();
+  for (const job of locked) {
+    if (!isBillingStatus(job.billingStatus)) throw new Error('corrupt job status');
+    const t = billingTransition(job.billingStatus, args.billing);
+    if (!t.ok) throw refuse(job, args.billing, 'billingStatus', t.allowed);
+    targets.set(job.id, t.to);
+  }
+  const to = [...new Set(targets.values())];
+  if (to.length !== 1 || !to[0]) throw new Error('a bulk change must lead every job to one status');
+  const now = deps.clock.now();
+  const updated = await tx.db
+    .update(jobs)
+    .set({ ...args.patch, billingStatus: to[0], version: sql`${jobs.version} + 1`, updatedAt: now })
+    .where(
+      and(
+        eq(jobs.organizationId, args.organizationId),
+        inArray(jobs.id, args.jobIds),
+        inArray(jobs.billingStatus, [...new Set(locked.map((j) => j.billingStatus))]),
+      ),
+    )
+    .returning();
+  if (updated.length !== locked.length)
+    throw new AppError('conflict', 'A job changed while this request ran; retry');
+  const before = new Map(locked.map((j) => [j.id, j]));
+  await appendAuditMany(
+    tx,
+    deps,
+    args.organizationId,
+    'job',
+    updated.map((u) => {
+      const b = before.get(u.id) as JobRow;
+      return {
+        aggregateId: u.id,
+        action: args.action,
+        actor: args.actor,
+        changes: { ...diff(b, u), version: { before: b.version, after: u.version }, ...args.extraChanges },
+      };
+    }),
+  );
+  await tx.raw.query('SELECT pg_notify($1, e) FROM unnest($2::text[]) AS e', [
+    EVENTS_CHANNEL,
+    updated.map((u) =>
+      JSON.stringify({
+        organizationId: args.organizationId,
+        type: 'job.changed',
+        id: u.id,
+        number: jobNumber(u.number),
+        status: u.status,
+        billingStatus: u.billingStatus,
+        version: u.version,
+        action: args.action,
+      }),
+    ),
+  ]);
+  return updated;
+};

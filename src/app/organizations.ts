@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { AppError } from '../core/errors';
 import { type ApprovalRule, STARTER_JOB_TYPES } from '../core/job-type-templates';
@@ -18,6 +19,9 @@ export type NewOrganization = {
   vatId?: string | null;
   peppolEndpoint?: string | null;
   paymentTermsDays?: number;
+  address?: (typeof organizations.$inferInsert)['address'];
+  companyId?: string | null;
+  iban?: string | null;
 };
 
 type StarterTaxCode = {
@@ -88,6 +92,9 @@ export const insertOrganization = async (
       vatId: input.vatId ?? null,
       peppolEndpoint: input.peppolEndpoint ?? null,
       paymentTermsDays: input.paymentTermsDays ?? 30,
+      address: input.address ?? null,
+      companyId: input.companyId ?? null,
+      iban: input.iban ?? null,
       createdAt: now,
     })
     .returning();
@@ -166,4 +173,72 @@ export const setDefaultApprovalRules = (
       changes: { defaultApprovalRules: { before: before?.rules ?? [], after: rules } },
     });
     return rules;
+  });
+
+export type BillingSettings = Partial<
+  Pick<
+    typeof organizations.$inferInsert,
+    | 'invoiceAutoIssue'
+    | 'brandColor'
+    | 'iban'
+    | 'companyId'
+    | 'vatId'
+    | 'peppolEndpoint'
+    | 'address'
+    | 'paymentTermsDays'
+  >
+>;
+
+/** The organization's invoicing settings (auto-issue, branding, seller identifiers), audited. */
+export const updateBillingSettings = (
+  deps: Deps,
+  organizationId: string,
+  patch: BillingSettings,
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const [before] = await tx.db
+      .select()
+      .from(organizations)
+      .where(eq(organizations.id, organizationId))
+      .for('update');
+    if (!before) throw new AppError('not_found', 'organization not found');
+    const [after] = await tx.db
+      .update(organizations)
+      .set(patch)
+      .where(eq(organizations.id, organizationId))
+      .returning();
+    if (!after) throw new Error('organization update returned nothing');
+    const changes: Record<string, unknown> = {};
+    for (const key of Object.keys(patch) as (keyof BillingSettings)[]) {
+      if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+        changes[key] = { before: before[key], after: after[key] };
+    }
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'organization',
+      aggregateId: organizationId,
+      action: 'organization.billing_settings_changed',
+      actor,
+      changes,
+    });
+    return after;
+  });
+
+/** Stores the logo printed on the PDFs (PNG or JPEG, sniffed by the caller). */
+export const setLogo = (deps: Deps, organizationId: string, bytes: Buffer, mimeType: string, actor: Actor) =>
+  deps.database.transaction(async (tx) => {
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const key = `logos/${organizationId}/${hash}`;
+    if (!(await deps.storage.exists(key))) await deps.storage.put(key, bytes, mimeType);
+    await tx.db.update(organizations).set({ logoKey: key }).where(eq(organizations.id, organizationId));
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'organization',
+      aggregateId: organizationId,
+      action: 'organization.logo_set',
+      actor,
+      changes: { logo: { sha256: hash, sizeBytes: bytes.length } },
+    });
+    return { sha256: hash };
   });

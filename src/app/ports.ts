@@ -17,7 +17,21 @@ export type Storage = {
   delete(key: string): Promise<void>;
 };
 
-export type Mailer = { send(message: { to: string[]; subject: string; text: string }): Promise<void> };
+export type MailAttachment = { filename: string; content: Buffer; contentType: string };
+export type Mailer = {
+  send(message: {
+    to: string[];
+    subject: string;
+    text: string;
+    attachments?: MailAttachment[];
+  }): Promise<void>;
+};
+
+/** Encrypts secrets stored in the database (connector tokens, webhook secrets). */
+export type SecretBox = { seal(plain: string): string; open(sealed: string): string };
+
+/** Outbound HTTP (accounting APIs, webhooks): fetch, replaceable so a test can point it at a fake. */
+export type Http = typeof fetch;
 
 export type Deps = {
   database: Database;
@@ -26,6 +40,9 @@ export type Deps = {
   queue: Queue;
   storage: Storage;
   mailer: Mailer;
+  secrets: SecretBox;
+  /** How long an accounting API call may take before its outcome counts as unknown (default 15 s). */
+  accountingTimeoutMs?: number;
   sessionTtlHours: number;
   attachmentMaxBytes: number;
   /** Days an attachment no accepted closeout references is kept before it is archived. */

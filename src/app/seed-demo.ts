@@ -9,6 +9,7 @@ import type { PostalAddress } from '../db/schema/operations';
 import { appendAudit } from './audit';
 import { insertOrganization } from './organizations';
 import type { Deps } from './ports';
+import { seedDemoHistory } from './seed-history';
 import { nextNumber } from './sequences';
 import { insertUser } from './users';
 
@@ -100,6 +101,14 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
       vatId: 'IE9700053D',
       peppolEndpoint: '0088:5391234567890',
       paymentTermsDays: 14,
+      address: {
+        line1: 'Unit 4, Docklands Business Park',
+        city: 'Dublin',
+        postalCode: 'D01 K7W2',
+        country: 'IE',
+      },
+      companyId: '612345',
+      iban: 'IE29 AIBK 9311 5212 3456 78',
     });
     const people = [];
     for (const u of DEMO_USERS)
@@ -247,5 +256,10 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
       }
     }
   });
+  const [demo] = await deps.database.db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.slug, DEMO_SLUG));
+  if (demo) await seedDemoHistory(deps, demo.id);
   return true;
 };

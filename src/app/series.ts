@@ -35,7 +35,7 @@ export type NewSeries = SeriesTemplate & {
 };
 
 const DEFAULT_HORIZON_DAYS = 90;
-type Ctx = Pick<Deps, 'clock' | 'ids'>;
+type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
 
 const checkRule = (
   rrule: string,

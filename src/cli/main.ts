@@ -13,7 +13,7 @@ import { type Config, ConfigError, loadConfig } from '../config';
 import { AppError } from '../core/errors';
 import { isRole, ROLES, type Role } from '../core/roles';
 import { DataDirLockedError } from '../db/data-dir-lock';
-import { depsFor, openConfiguredDatabase, startRuntime } from './runtime';
+import { commandQueue, depsFor, openConfiguredDatabase, startRuntime } from './runtime';
 
 const parseRole = (value: string): Role => {
   if (!isRole(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
@@ -127,7 +127,14 @@ program
   .action((opts: { demo?: boolean }) =>
     withDatabase(async ({ database }, config) => {
       if (!opts.demo) throw new InvalidArgumentError('say what to seed: --demo');
-      const created = await seedDemo(depsFor(config, database, noQueue));
+      // The demo's history invoices through the queue: the packets render when a worker runs.
+      const q = await commandQueue(database);
+      let created: boolean;
+      try {
+        created = await seedDemo(depsFor(config, database, q.queue));
+      } finally {
+        await q.stop();
+      }
       process.stdout.write(
         created
           ? `Seeded the demo organization "${DEMO_SLUG}".\n`

@@ -3,13 +3,15 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { pino } from 'pino';
+import { loadSecretKey, secretBox } from '../adapters/crypto/secret-box';
 import { logMailer, smtpMailer } from '../adapters/email/mailer';
-import { createQueueRuntime } from '../adapters/queue/pg-boss';
+import { createQueueRuntime, ensureQueues } from '../adapters/queue/pg-boss';
 import { storageFor } from '../adapters/storage/storage';
 import type { Deps, Queue } from '../app/ports';
 import { seedDemo } from '../app/seed-demo';
 import { systemClock, systemIds } from '../app/system';
 import type { Config } from '../config';
+import { QUEUE_NAMES } from '../contracts/queue';
 import { type Database, openDatabase, QUEUE_START_LOCK } from '../db/client';
 import { lockDataDir } from '../db/data-dir-lock';
 import { buildServer } from '../http/server';
@@ -38,6 +40,7 @@ export const depsFor = (config: Config, database: Database, queue: Queue): Deps 
   mailer: config.smtpUrl
     ? smtpMailer(config.smtpUrl, config.mailFrom)
     : logMailer(pino({ level: config.logLevel })),
+  secrets: secretBox(loadSecretKey(config.secretKey, config.dataDir)),
   sessionTtlHours: config.sessionTtlHours,
   attachmentMaxBytes: config.attachmentMaxBytes,
   attachmentRetentionDays: config.attachmentRetentionDays,
@@ -72,9 +75,13 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
   const deps = depsFor(config, database, queue);
   let server: FastifyInstance | undefined;
   try {
-    const seeded = config.seedDemo ? await seedDemo(deps) : false;
     boss.on('error', (err) => server?.log.error({ err }, 'queue error'));
-    await database.exclusively(QUEUE_START_LOCK, () => boss.start());
+    // Every queue exists before anything is enqueued: pg-boss drops a job sent to a queue it does not know.
+    await database.exclusively(QUEUE_START_LOCK, async () => {
+      await boss.start();
+      await ensureQueues(boss, QUEUE_NAMES);
+    });
+    const seeded = config.seedDemo ? await seedDemo(deps) : false;
     if (mode !== 'worker') {
       server = await buildServer({
         deps,
@@ -115,4 +122,17 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
     release();
     throw err;
   }
+};
+
+/**
+ * A queue for one-off commands (seed): pg-boss started without workers or schedules, every queue created.
+ * Jobs they enqueue (packets to render, pushes) wait for a worker.
+ */
+export const commandQueue = async (database: Database) => {
+  const { boss, queue } = createQueueRuntime(database, { schedule: false });
+  await database.exclusively(QUEUE_START_LOCK, async () => {
+    await boss.start();
+    await ensureQueues(boss, QUEUE_NAMES);
+  });
+  return { queue, stop: () => boss.stop({ graceful: true, wait: true }) };
 };

@@ -21,6 +21,22 @@ export const Organization = z
     taxScheme: z.enum(['vat', 'us_sales_tax']),
     vatId: z.string().nullable(),
     paymentTermsDays: z.number().int(),
+    peppolEndpoint: z.string().nullable(),
+    companyId: z.string().nullable(),
+    iban: z.string().nullable(),
+    address: z
+      .object({
+        line1: z.string(),
+        line2: z.string().optional(),
+        city: z.string(),
+        region: z.string().optional(),
+        postalCode: z.string(),
+        country: z.string(),
+      })
+      .nullable(),
+    invoiceAutoIssue: z.boolean(),
+    brandColor: z.string(),
+    hasLogo: z.boolean(),
   })
   .meta({ id: 'Organization' });
 

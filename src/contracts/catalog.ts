@@ -26,6 +26,7 @@ export const Customer = z
     phone: z.string().nullable(),
     billingAddress: PostalAddress,
     taxId: z.string().nullable(),
+    peppolEndpoint: z.string().nullable(),
     taxExempt: z.boolean(),
     paymentTermsDays: z.number().int().nullable(),
     sites: z.array(Site),
@@ -127,6 +128,12 @@ export const CreateCustomerBody = z.strictObject({
   phone: z.string().trim().max(40).nullable().optional(),
   billingAddress: Address,
   taxId: z.string().trim().max(40).nullable().optional(),
+  /** Peppol participant ID `scheme:id` (EAS code, e.g. 0088:7300010000001). */
+  peppolEndpoint: z
+    .string()
+    .regex(/^\d{4}:[A-Za-z0-9.:-]{1,100}$/, 'scheme:identifier, e.g. 0088:7300010000001')
+    .nullable()
+    .optional(),
   taxExempt: z.boolean().optional(),
   taxExemptionReason: z.string().trim().max(500).nullable().optional(),
   paymentTermsDays: z.number().int().min(0).max(365).nullable().optional(),

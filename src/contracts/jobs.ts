@@ -38,6 +38,8 @@ export const Job = z
     closingFee: Decimal.nullable(),
     seriesId: z.uuid().nullable(),
     occurrenceDate: z.string().nullable(),
+    /** Add-on or changed work after invoicing: the job this revision adds to. */
+    revisionOf: z.uuid().nullable(),
     exception: z.boolean(),
     exceptionReason: z.string().nullable(),
     startedAt: Instant.nullable(),
@@ -251,3 +253,11 @@ export const Series = z
     ),
   })
   .meta({ id: 'Series' });
+
+export const CreateRevisionBody = z.strictObject({
+  scope: z.string().trim().min(1).max(4000),
+  windowStart: Instant,
+  windowEnd: Instant,
+  crew: z.array(z.uuid()).max(20).optional(),
+  reason: z.string().trim().min(1).max(1000),
+});

@@ -14,6 +14,20 @@ export const queuePayloads = {
     subject: z.string().min(1).max(300),
     text: z.string().max(20_000),
   }),
+  /** Brings a job's invoices in line with the job: the draft at invoice_ready, the deposit invoice, a refund. */
+  'invoice.prepare': z.strictObject({ organizationId: z.uuid(), jobId: z.uuid() }),
+  /** Renders an issued document's packet: PDF, UBL and manifest. */
+  'invoice.render': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
+  /** E-mails an issued document's PDF and UBL to the customer's invoice recipients. */
+  'invoice.send': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
+  /** Renders the work-completed report of an accepted closeout. */
+  'report.render': z.strictObject({ organizationId: z.uuid(), jobId: z.uuid(), submissionId: z.uuid() }),
+  /** Pushes an issued document to one accounting connector, exactly once. */
+  'accounting.push': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid(), connectorId: z.uuid() }),
+  /** Re-enqueues pushes left pending by a crashed worker. */
+  'accounting.sweep': z.strictObject({ olderThanSeconds: z.number().int().min(0).max(86_400) }),
+  /** Delivers one webhook event (one attempt; the next is enqueued with backoff). */
+  'webhook.deliver': z.strictObject({ organizationId: z.uuid(), deliveryId: z.uuid() }),
   /** Archives attachments no accepted closeout references after this many days. */
   'attachments.retention': z.strictObject({ olderThanDays: z.number().int().min(1).max(3650) }),
 } as const;

@@ -42,8 +42,11 @@ export type BillingAction =
   | 'close_with_fee'
   | 'invoice'
   | 'pay'
+  | 'credit'
   | 'fail'
-  | 'reprocess';
+  | 'reprocess'
+  | 'resume'
+  | 'resume_paid';
 
 const OPERATIONAL: Record<OperationalStatus, Partial<Record<OperationalAction, OperationalStatus>>> = {
   scheduled: {
@@ -98,10 +101,12 @@ const BILLING: Record<BillingStatus, Partial<Record<BillingAction, BillingStatus
     closeout_needs_approval: 'needs_approval',
     closeout_valid: 'invoice_ready',
   },
-  invoiced: { pay: 'paid', fail: 'needs_review' },
-  paid: {},
+  // A full credit note releases the work: the job waits for its corrected invoice.
+  invoiced: { pay: 'paid', fail: 'needs_review', credit: 'invoice_ready' },
+  paid: { credit: 'invoice_ready' },
   // Reprocess returns the job to invoice_ready; jobs.review_from keeps the step it failed in for the connectors.
-  needs_review: { reprocess: 'invoice_ready', fail: 'needs_review' },
+  // A failed accounting push of an issued invoice resumes where it was (invoiced or paid) once reprocessed.
+  needs_review: { reprocess: 'invoice_ready', resume: 'invoiced', resume_paid: 'paid', fail: 'needs_review' },
   not_billable: {},
 };
 

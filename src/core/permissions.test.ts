@@ -15,6 +15,9 @@ describe('the permission table', () => {
     [['owner'], 'api_keys.manage', true],
     [['technician', 'dispatcher'], 'customers.read', true],
     [[], 'jobs.read', false],
+    [['technician'], 'invoices.read', false],
+    [['dispatcher'], 'invoices.manage', false],
+    [['billing'], 'payments.record', true],
   ] as const)('%j may %s: %s', (roles, action, expected) => {
     expect(can(roles, action)).toBe(expected);
   });
@@ -22,6 +25,7 @@ describe('the permission table', () => {
   it('lists what a role may do', () => {
     expect(actionsFor(['technician']).sort()).toEqual([
       'calendar.feed',
+      'invoices.preview',
       'jobs.attach',
       'jobs.comment',
       'jobs.read',

@@ -38,6 +38,21 @@ export const PERMISSIONS = {
   'audit.verify': ['owner'],
   'approvals.read': ['owner', 'approver', 'billing'],
   'approvals.decide': ['owner', 'approver', 'billing'],
+  /** Totals for any lines: the office and the technician app show them before anything is saved. */
+  'invoices.preview': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
+  'invoices.read': ['owner', 'approver', 'billing'],
+  /** Issue, send, edit drafts, credit notes, reprocess. */
+  'invoices.manage': ['owner', 'billing'],
+  'payments.record': ['owner', 'billing'],
+  /** The needs-review lane and where each invoice stands in accounting. */
+  'integrations.read': ['owner', 'billing'],
+  /** Reprocess a failed push or webhook. */
+  'integrations.manage': ['owner', 'billing'],
+  /** Connect, map and disable accounting systems (they hold credentials). */
+  'connectors.manage': ['owner'],
+  'webhooks.manage': ['owner'],
+  /** Cash-flow metrics and the jobs behind them. */
+  'metrics.read': ['owner', 'billing'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;

@@ -71,3 +71,6 @@ export const normalizeAddressKey = (a: { line1: string; postalCode: string }): s
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, ' ')
     .trim()}|${a.postalCode.toUpperCase().replace(/\s+/g, '')}`;
+
+export const isVatCategory = (c: string): c is VatCategory =>
+  (VAT_CATEGORIES as readonly string[]).includes(c);

@@ -39,6 +39,8 @@ export type Database = {
   /** Runs fn while holding a cluster-wide lock, so processes starting together take turns (e.g. queue schema setup). */
   exclusively<T>(key: number, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** True once close() has begun: late queries (e.g. pg-boss settling a job after stop) have nowhere to go. */
+  isClosed(): boolean;
 };
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -63,6 +65,7 @@ export const openPglite = async (dataDir?: string): Promise<Database> => {
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
   const db = drizzlePglite({ client, schema }) as unknown as Db;
+  let closing = false;
   return {
     kind: 'pglite',
     db,
@@ -83,7 +86,11 @@ export const openPglite = async (dataDir?: string): Promise<Database> => {
     },
     // One process per data directory (see data-dir-lock), so there is nobody to take turns with.
     exclusively: (_key, fn) => fn(),
-    close: () => client.close(),
+    async close() {
+      closing = true;
+      await client.close();
+    },
+    isClosed: () => closing || client.closed,
   };
 };
 
@@ -99,6 +106,7 @@ const clientRaw = (client: pg.Pool | pg.PoolClient | pg.Client): RawSql => ({
 
 export const openPostgres = async (url: string, poolSize = 10): Promise<Database> => {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'closeout' });
+  let closed = false;
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
@@ -168,9 +176,11 @@ export const openPostgres = async (url: string, poolSize = 10): Promise<Database
       }
     },
     async close() {
+      closed = true;
       await listener?.end().catch(() => undefined);
       await pool.end();
     },
+    isClosed: () => closed,
   };
 };
 

@@ -26,7 +26,10 @@ import { calendarRoutes } from './routes/calendar.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { closeoutRoutes } from './routes/closeouts.routes';
 import { directoryRoutes } from './routes/directory.routes';
+import { integrationRoutes } from './routes/integrations.routes';
+import { invoiceRoutes } from './routes/invoices.routes';
 import { jobRoutes } from './routes/jobs.routes';
+import { metricsRoutes } from './routes/metrics.routes';
 import { seriesRoutes } from './routes/series.routes';
 import { systemRoutes, type WorkerState } from './routes/system.routes';
 
@@ -116,6 +119,9 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       seriesRoutes(api, opts.deps);
       closeoutRoutes(api, opts.deps);
       approvalRoutes(api, opts.deps);
+      invoiceRoutes(api, opts.deps);
+      integrationRoutes(api, opts.deps);
+      metricsRoutes(api, opts.deps);
       await attachmentRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);
     },

@@ -37,6 +37,13 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   taxScheme: o.taxScheme,
   vatId: o.vatId,
   paymentTermsDays: o.paymentTermsDays,
+  peppolEndpoint: o.peppolEndpoint,
+  companyId: o.companyId,
+  iban: o.iban,
+  address: o.address,
+  invoiceAutoIssue: o.invoiceAutoIssue,
+  brandColor: o.brandColor,
+  hasLogo: o.logoKey !== null,
 });
 
 export const apiKeyView = (k: ApiKeyView): z.infer<typeof ApiKey> => ({
@@ -55,6 +62,7 @@ export const customerView = (
   phone: c.phone,
   billingAddress: c.billingAddress,
   taxId: c.taxId,
+  peppolEndpoint: c.peppolEndpoint,
   taxExempt: c.taxExempt,
   paymentTermsDays: c.paymentTermsDays,
   sites: c.sites.map((s) => ({ id: s.id, name: s.name, address: s.address, accessNotes: s.accessNotes })),
@@ -130,6 +138,7 @@ export const jobView = (r: JobRow): z.infer<typeof Job> => ({
   closingFee: nullableDecimal(r.job.closingFee),
   seriesId: r.job.seriesId,
   occurrenceDate: r.job.occurrenceDate,
+  revisionOf: r.job.revisionOf,
   exception: isBillingException(r.job.status as OperationalStatus, r.job.billingStatus as BillingStatus),
   exceptionReason: exceptionReason(r.job.status as OperationalStatus, r.job.billingStatus as BillingStatus),
   startedAt: r.job.startedAt?.toISOString() ?? null,

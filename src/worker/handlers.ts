@@ -1,12 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { ensureQueues } from '../adapters/queue/pg-boss';
+import { pushToAccounting, sweepStalledPushes } from '../app/accounting';
 import { escalateOverdue } from '../app/approvals';
 import { purgeUnreferencedAttachments } from '../app/attachments';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';
+import { mailInvoice, renderPacket, renderPendingOfJob, renderServiceReport } from '../app/invoice-packet';
+import { prepareJobInvoices } from '../app/invoices';
 import { purgeExpired } from '../app/maintenance';
 import type { Deps } from '../app/ports';
 import { extendAllSeries } from '../app/series';
+import { deliverWebhook } from '../app/webhook-delivery';
 import { QUEUE_NAMES, type QueueName, queuePayloads } from '../contracts/queue';
 
 type Payload<K extends QueueName> = ReturnType<(typeof queuePayloads)[K]['parse']>;
@@ -27,24 +31,90 @@ const handlers: Handlers = {
     return { sent: data.to.length };
   },
   'attachments.retention': (deps, data) => purgeUnreferencedAttachments(deps, data.olderThanDays),
+  'invoice.prepare': async (deps, data) => {
+    const prepared = await prepareJobInvoices(deps, data.organizationId, data.jobId);
+    return { prepared, rendered: await renderPendingOfJob(deps, data.organizationId, data.jobId) };
+  },
+  'invoice.render': (deps, data) => renderPacket(deps, data.organizationId, data.invoiceId),
+  'invoice.send': (deps, data) => mailInvoice(deps, data.organizationId, data.invoiceId),
+  'accounting.push': (deps, data) =>
+    pushToAccounting(deps, data.organizationId, data.invoiceId, data.connectorId),
+  'accounting.sweep': (deps, data) => sweepStalledPushes(deps, data.olderThanSeconds),
+  'webhook.deliver': (deps, data) => deliverWebhook(deps, data.organizationId, data.deliveryId),
+  'report.render': (deps, data) =>
+    renderServiceReport(deps, data.organizationId, data.jobId, data.submissionId),
 };
+
+/** Parses a payload and runs its handler: the one path from the queue into the application. */
+const runOne = async <K extends QueueName>(name: K, deps: Deps, data: unknown) => {
+  const parsed = queuePayloads[name].safeParse(data);
+  if (!parsed.success) return { ok: false as const, issues: parsed.error.issues };
+  const handler = handlers[name] as Handler<K>;
+  return { ok: true as const, result: await handler(deps, parsed.data as Payload<K>) };
+};
+
+/**
+ * Runs every queued job that is due, until the queues are empty (the `closeout worker --drain` command and
+ * the tests use it). A handler that throws fails its job, and pg-boss retries it later as usual.
+ */
+export const drainQueues = async (boss: PgBoss, deps: Deps, names: readonly QueueName[] = QUEUE_NAMES) => {
+  const done: { name: QueueName; ok: boolean; result?: unknown; error?: string }[] = [];
+  for (let round = 0; round < 50; round++) {
+    let ran = 0;
+    for (const name of names) {
+      const jobs = await boss.fetch(name, { batchSize: 20 });
+      for (const job of jobs ?? []) {
+        ran++;
+        try {
+          const out = await runOne(name, deps, job.data);
+          if (out.ok) {
+            await boss.complete(name, job.id, { result: out.result ?? null });
+            done.push({ name, ok: true, result: out.result });
+          } else {
+            await boss.fail(name, job.id, { error: 'invalid payload', issues: out.issues });
+            done.push({ name, ok: false, error: 'invalid payload' });
+          }
+        } catch (err) {
+          await boss.fail(name, job.id, { error: String(err) });
+          done.push({
+            name,
+            ok: false,
+            error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err),
+          });
+        }
+      }
+    }
+    if (ran === 0) break;
+  }
+  return done;
+};
+
+const FAST_QUEUES = new Set<QueueName>([
+  'invoice.prepare',
+  'invoice.render',
+  'report.render',
+  'email.send',
+  'accounting.push',
+  'webhook.deliver',
+]);
 
 /** Registers one worker per queue. A payload that fails its schema is failed at once: retrying cannot fix it. */
 export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLogger): Promise<void> => {
   await ensureQueues(boss, QUEUE_NAMES);
   const register = async <K extends QueueName>(name: K) => {
-    const handler = handlers[name] as Handler<K>;
-    await boss.work(name, { pollingIntervalSeconds: 1, batchSize: 1 }, async ([job]) => {
+    // The invoice path polls at pg-boss's fastest: a packet should be stored within a second of the closeout.
+    // On the embedded database every poll waits for the one connection the API also needs: poll less there.
+    const pollingIntervalSeconds = FAST_QUEUES.has(name) && deps.database.kind === 'postgres' ? 0.5 : 2;
+    await boss.work(name, { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
       if (!job) return;
-      const parsed = queuePayloads[name].safeParse(job.data);
-      if (!parsed.success) {
-        log.error({ queue: name, jobId: job.id, issues: parsed.error.issues }, 'queue payload rejected');
-        await boss.fail(name, job.id, { error: 'invalid payload', issues: parsed.error.issues });
+      const out = await runOne(name, deps, job.data);
+      if (!out.ok) {
+        log.error({ queue: name, jobId: job.id, issues: out.issues }, 'queue payload rejected');
+        await boss.fail(name, job.id, { error: 'invalid payload', issues: out.issues });
         return;
       }
-      const result = await handler(deps, parsed.data as Payload<K>);
-      log.info({ queue: name, jobId: job.id, result }, 'queue job done');
-      return result;
+      log.info({ queue: name, jobId: job.id, result: out.result }, 'queue job done');
+      return out.result;
     });
   };
   for (const name of QUEUE_NAMES) await register(name);
@@ -52,5 +122,6 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   await boss.schedule('audit.checkpoint', '*/15 * * * *', {});
   await boss.schedule('series.extend', '7 3 * * *', {});
   await boss.schedule('approvals.escalate', '*/5 * * * *', {});
+  await boss.schedule('accounting.sweep', '*/5 * * * *', { olderThanSeconds: 600 });
   await boss.schedule('attachments.retention', '37 3 * * *', { olderThanDays: deps.attachmentRetentionDays });
 };

@@ -1,8 +1,13 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectorMappings } from '../../src/adapters/accounting/types';
+import { createConnector } from '../../src/app/accounting';
 import { requestApproval } from '../../src/app/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
+import { recordIntegrationError } from '../../src/app/integration-errors';
+import { prepareJobInvoices } from '../../src/app/invoices';
 import { lockJob } from '../../src/app/jobs';
+import { createSubscription } from '../../src/app/webhooks';
 import { can } from '../../src/core/permissions';
 import { ROLES, type Role } from '../../src/core/roles';
 import { registerAuth } from '../../src/http/auth';
@@ -37,6 +42,10 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bSeriesId: string;
   let bAttachmentId: string;
   let bApprovalId: string;
+  let bInvoiceId: string;
+  let bConnectorId: string;
+  let bSubscriptionId: string;
+  let bErrorId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -108,6 +117,56 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         }),
       )
     ).id;
+    // A draft invoice of organization B, made the way the queue makes one when a job is invoice-ready.
+    await t.database.raw.query(
+      `UPDATE jobs SET status = 'completed', billing_status = 'invoice_ready' WHERE id = $1`,
+      [b.jobId],
+    );
+    await prepareJobInvoices(t.deps, b.organizationId, b.jobId);
+    const system = { type: 'system' as const, id: null };
+    bConnectorId = (
+      await createConnector(
+        t.deps,
+        b.organizationId,
+        {
+          provider: 'xero',
+          tenantId: 't',
+          clientId: 'c',
+          clientSecret: 's',
+          refreshToken: 'r',
+          mappings: ConnectorMappings.parse({}),
+        },
+        system,
+      )
+    ).id;
+    bSubscriptionId = (
+      await createSubscription(
+        t.deps,
+        b.organizationId,
+        { url: 'https://b.example/hook', events: ['invoice.issued'] },
+        system,
+      )
+    ).row.id;
+    bErrorId = (
+      await t.database.transaction((tx) =>
+        recordIntegrationError(tx, t.deps, {
+          organizationId: b.organizationId,
+          kind: 'webhook',
+          subject: 'webhook:x',
+          message: 'x',
+          providerCode: null,
+          attempts: 1,
+          connectorId: null,
+          invoiceId: null,
+          jobId: null,
+        }),
+      )
+    ).id;
+    bInvoiceId = (
+      await t.database.raw.query<{ id: string }>('SELECT id FROM invoices WHERE organization_id = $1', [
+        b.organizationId,
+      ])
+    ).rows[0]?.id as string;
   });
   afterAll(() => t?.close());
 
@@ -161,6 +220,21 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       },
       '/api/v1/jobs/:id/attachments': {},
       '/api/v1/approvals/:id/decision': { decision: 'approve' },
+      '/api/v1/invoices/:id': { memo: 'hello' },
+      '/api/v1/connectors/:id': { status: 'disabled' },
+      '/api/v1/integration-errors/:id/reprocess': {},
+      '/api/v1/webhook-subscriptions/:id': {},
+      '/api/v1/jobs/:id/revisions': {
+        scope: 'Add a second radiator',
+        windowStart: '2026-12-01T09:00:00.000Z',
+        windowEnd: '2026-12-01T10:00:00.000Z',
+        reason: 'customer asked on site',
+      },
+      '/api/v1/invoices/:id/issue': {},
+      '/api/v1/invoices/:id/send': {},
+      '/api/v1/invoices/:id/reprocess': {},
+      '/api/v1/invoices/:id/credit-notes': { reason: 'goodwill' },
+      '/api/v1/series/:id/cycle-invoices': { periodStart: '2026-12-01', periodEnd: '2026-12-31' },
     };
     return bodies[url];
   };
@@ -223,6 +297,10 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       series: bSeriesId,
       attachments: bAttachmentId,
       approvals: bApprovalId,
+      invoices: bInvoiceId,
+      connectors: bConnectorId,
+      'webhook-subscriptions': bSubscriptionId,
+      'integration-errors': bErrorId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,
@@ -246,12 +324,22 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       }
       // The same read on the caller's own organization is found, so the 404 above is the tenancy check.
       const own = ownIds[resource];
-      // (A draft exists only once someone saved one, so its own read may rightly be 404.)
-      if (own && r.method === 'GET' && r.url !== '/api/v1/jobs/:id/closeout-draft') {
+      // (A draft exists only once someone saved one, a service report once a closeout was accepted.)
+      const onlyAfterwards = ['/api/v1/jobs/:id/closeout-draft', '/api/v1/jobs/:id/service-report'];
+      if (own && r.method === 'GET' && !onlyAfterwards.includes(r.url)) {
         const res = await call(r.method, r.url.replace(':id', own), as(sessions.owner));
         expect(res.statusCode, `${r.method} ${r.url} own`).toBe(200);
       }
     }
+    // Writes that name a record in the body are checked the same way.
+    const pay = await call('POST', '/api/v1/payments', as(sessions.owner, true), {
+      invoiceId: bInvoiceId,
+      amount: '1.00',
+      receivedOn: '2026-11-20',
+      method: 'cash',
+    });
+    expect(pay.statusCode).toBe(404);
+    expect(pay.json().errors[0].field).toBe('body.invoiceId');
     const revokedB = await t.database.raw.query<{ revoked_at: Date | null }>(
       'SELECT revoked_at FROM api_keys WHERE id = $1',
       [bKeyId],
@@ -263,7 +351,13 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
     const lists = t.app.routeAccess.filter(
       (r) => r.method === 'GET' && !r.url.includes(':') && r.access !== 'public' && !STREAMS.has(r.url),
     );
-    const queryFor: Record<string, string> = { '/api/v1/board': '?date=2026-11-18&days=7' };
+    const queryFor: Record<string, string> = {
+      '/api/v1/board': '?date=2026-11-18&days=7',
+      '/api/v1/exports/invoices.csv': '?format=xero&from=2026-01-01&to=2026-12-31',
+      '/api/v1/metrics': '?from=2026-11-01&to=2026-11-30',
+      '/api/v1/metrics/export.csv': '?from=2026-11-01&to=2026-11-30',
+      '/api/v1/metrics/drilldown': '?from=2026-11-01&to=2026-11-30&metric=completed',
+    };
     const foreign = [
       b.organizationId,
       b.customerId,

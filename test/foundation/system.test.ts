@@ -21,6 +21,7 @@ describe.each(testDrivers())('system endpoints, OpenAPI and the queue on %s', (d
     const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', workers: 'running' } });
+    expect(ready.json().checks.queue).toMatch(/^\d+ waiting$/);
   });
 
   it('serves a valid OpenAPI 3.1 document generated from the route schemas, and the docs page', async () => {

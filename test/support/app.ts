@@ -1,12 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type PgBoss from 'pg-boss';
-import { createQueueRuntime } from '../../src/adapters/queue/pg-boss';
+import { secretBox } from '../../src/adapters/crypto/secret-box';
+import { createQueueRuntime, ensureQueues } from '../../src/adapters/queue/pg-boss';
 import { localStorage } from '../../src/adapters/storage/storage';
 import type { Clock, Deps, Mailer, Storage } from '../../src/app/ports';
 import { systemIds } from '../../src/app/system';
+import { QUEUE_NAMES } from '../../src/contracts/queue';
 import type { Database } from '../../src/db/client';
 import { buildServer } from '../../src/http/server';
 import { createTestDatabase, type DriverName } from './databases';
@@ -34,18 +37,31 @@ export type TestApp = {
   database: Database;
   boss: PgBoss;
   clock: TestClock;
+  /** The PostgreSQL database's URL (postgres driver only), for processes the test starts. */
+  url: string | undefined;
   close(): Promise<void>;
 };
 
 /** The real server on a database of its own, with a controllable clock; requests go through app.inject(). */
 export const createTestApp = async (
   driver: DriverName,
-  opts: { clock?: TestClock; storage?: Storage; attachmentMaxBytes?: number; mailer?: Mailer } = {},
+  opts: {
+    clock?: TestClock;
+    storage?: Storage;
+    attachmentMaxBytes?: number;
+    mailer?: Mailer;
+    /** base64, 32 bytes: share it with a worker process started by the test. */
+    secretKey?: string;
+    accountingTimeoutMs?: number;
+    /** Tests that move the clock over days keep their sessions. */
+    sessionTtlHours?: number;
+  } = {},
 ): Promise<TestApp> => {
-  const { database, dispose } = await createTestDatabase(driver);
+  const { database, dispose, url } = await createTestDatabase(driver);
   const clock = opts.clock ?? new TestClock();
   const { boss, queue } = createQueueRuntime(database, { schedule: false });
   await boss.start();
+  await ensureQueues(boss, QUEUE_NAMES);
   const storageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-files-'));
   const deps: Deps = {
     database,
@@ -54,7 +70,9 @@ export const createTestApp = async (
     queue,
     storage: opts.storage ?? localStorage(storageRoot),
     mailer: opts.mailer ?? { send: async () => undefined },
-    sessionTtlHours: 12,
+    secrets: secretBox(opts.secretKey ? Buffer.from(opts.secretKey, 'base64') : randomBytes(32)),
+    ...(opts.accountingTimeoutMs ? { accountingTimeoutMs: opts.accountingTimeoutMs } : {}),
+    sessionTtlHours: opts.sessionTtlHours ?? 12,
     attachmentMaxBytes: opts.attachmentMaxBytes ?? 2 * 1024 * 1024,
     attachmentRetentionDays: 30,
   };
@@ -72,6 +90,7 @@ export const createTestApp = async (
     database,
     boss,
     clock,
+    url,
     async close() {
       await app.close();
       await boss.stop({ graceful: false, wait: true });

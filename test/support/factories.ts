@@ -1,9 +1,11 @@
+import type { FastifyInstance } from 'fastify';
 import { insertOrganization } from '../../src/app/organizations';
 import type { Deps } from '../../src/app/ports';
 import { nextNumber } from '../../src/app/sequences';
 import { insertUser } from '../../src/app/users';
 import { ROLES, type Role } from '../../src/core/roles';
 import { catalogItems, customers, jobAssignments, jobs, sites } from '../../src/db/schema';
+import { type Session, signIn } from './app';
 
 export const PASSWORD = 'correct-horse-battery-9';
 
@@ -24,15 +26,19 @@ export type OrgFixture = {
 };
 
 /** An organization with one user per role (password PASSWORD), a customer with a site, and two jobs. */
-export const makeOrganization = async (deps: Deps, slug: string): Promise<OrgFixture> =>
+export const makeOrganization = async (
+  deps: Deps,
+  slug: string,
+  opts: { currency?: string; country?: string } = {},
+): Promise<OrgFixture> =>
   deps.database.transaction(async (tx) => {
     const now = deps.clock.now();
     const { org, jobTypes, taxCodes } = await insertOrganization(tx, deps, {
       slug,
       name: `${slug} Services`,
       legalName: `${slug} Services Ltd`,
-      country: 'IE',
-      currency: 'EUR',
+      country: opts.country ?? 'IE',
+      currency: opts.currency ?? 'EUR',
       timeZone: 'Europe/Dublin',
       taxScheme: 'vat',
     });
@@ -132,3 +138,10 @@ export const requirements = (overrides: { partNumbers?: boolean; notes?: boolean
   notes: false,
   ...overrides,
 });
+
+/** A signed-in session for each role of a fixture organization. */
+export const sessionsOf = async (app: FastifyInstance, org: OrgFixture): Promise<Record<Role, Session>> => {
+  const out = {} as Record<Role, Session>;
+  for (const role of ROLES) out[role] = await signIn(app, org.users[role].email, PASSWORD);
+  return out;
+};

@@ -7,7 +7,13 @@ export const smtpMailer = (url: string, from: string): Mailer => {
   const transport = nodemailer.createTransport(url);
   return {
     async send(m) {
-      await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text });
+      await transport.sendMail({
+        from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        ...(m.attachments ? { attachments: m.attachments } : {}),
+      });
     },
   };
 };
@@ -15,6 +21,12 @@ export const smtpMailer = (url: string, from: string): Mailer => {
 /** Without SMTP_URL, e-mails are written to the log, so nothing is lost silently in a demo. */
 export const logMailer = (log: Pick<FastifyBaseLogger, 'info'>): Mailer => ({
   async send(m) {
-    log.info({ email: m }, `e-mail (no SMTP_URL configured): ${m.subject}`);
+    const { attachments, ...rest } = m;
+    log.info(
+      {
+        email: { ...rest, attachments: attachments?.map((a) => `${a.filename} (${a.content.length} bytes)`) },
+      },
+      `e-mail (no SMTP_URL configured): ${m.subject}`,
+    );
   },
 });

@@ -26,8 +26,21 @@ const executorFor = (raw: RawSql, kind: Database['kind']): ExecuteSql => {
 export type QueueRuntime = { boss: PgBoss; queue: Queue };
 
 export const createQueueRuntime = (database: Database, options: { schedule: boolean }): QueueRuntime => {
+  const execute = executorFor(database.raw, database.kind);
   const boss = new PgBoss({
-    db: { executeSql: executorFor(database.raw, database.kind) },
+    db: {
+      // pg-boss settles a finished job without awaiting it; one that finishes while we shut down would
+      // reject into nowhere once the database is closed. It stays active and expires into a retry instead
+      // (handlers are idempotent), so the late statement is dropped, not crashed on.
+      executeSql: async (text: string, values?: unknown[]) => {
+        try {
+          return await execute(text, values);
+        } catch (error) {
+          if (database.isClosed()) return { rows: [] };
+          throw error;
+        }
+      },
+    },
     schedule: options.schedule,
     supervise: options.schedule,
   } as ConstructorParameters<typeof PgBoss>[0]);
@@ -44,10 +57,21 @@ export const createQueueRuntime = (database: Database, options: { schedule: bool
   return { boss, queue };
 };
 
+/**
+ * Retries back off exponentially from 5 s (5, 10, 20 … with jitter, 8 times); a job whose worker died is
+ * expired after 5 minutes and retried.
+ */
+const QUEUE_POLICY = { retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 300 } as const;
+
 export const ensureQueues = async (boss: PgBoss, names: readonly QueueName[]): Promise<void> => {
   for (const name of names) {
-    if (!(await boss.getQueue(name)))
-      await boss.createQueue(name, { name, retryLimit: 5, retryBackoff: true });
+    const existing = await boss.getQueue(name);
+    if (!existing) await boss.createQueue(name, { name, ...QUEUE_POLICY });
+    else if (
+      existing.retryDelay !== QUEUE_POLICY.retryDelay ||
+      existing.retryLimit !== QUEUE_POLICY.retryLimit
+    )
+      await boss.updateQueue(name, { name, ...QUEUE_POLICY });
   }
 };
 

@@ -29,6 +29,24 @@ export const organizations = pgTable('organizations', {
   paymentTermsDays: integer('payment_terms_days').notNull().default(30),
   /** Approval rules for every job type; a job type's own rule with the same code takes precedence. */
   defaultApprovalRules: jsonb('default_approval_rules').notNull().default([]),
+  /** Seller postal address (BG-5) printed on invoices and in the UBL. */
+  address: jsonb('address').$type<{
+    line1: string;
+    line2?: string | undefined;
+    city: string;
+    region?: string | undefined;
+    postalCode: string;
+    country: string;
+  }>(),
+  /** Seller legal registration (BT-30), e.g. a company number. */
+  companyId: text('company_id'),
+  /** Where customers pay by credit transfer (BT-84); printed and sent as payment means 58. */
+  iban: text('iban'),
+  /** Standard jobs are issued as soon as they are invoice-ready; off, drafts wait in the billing queue. */
+  invoiceAutoIssue: boolean('invoice_auto_issue').notNull().default(true),
+  /** Branding on the PDFs: accent color (#rrggbb) and a PNG/JPEG logo in storage. */
+  brandColor: text('brand_color').notNull().default('#1f6feb'),
+  logoKey: text('logo_key'),
   createdAt: instant('created_at').notNull(),
 });
 
@@ -153,6 +171,8 @@ export const auditEvents = pgTable(
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
     uniqueIndex('audit_events_chain_key').on(t.organizationId, t.aggregateType, t.aggregateId, t.seq),
+    // Metrics count actions (office edits) in a period.
+    index('audit_events_action_idx').on(t.organizationId, t.action, t.at),
   ],
 );
 

@@ -1,3 +1,5 @@
+export * from './billing';
 export * from './closeout';
 export * from './identity';
+export * from './integrations';
 export * from './operations';

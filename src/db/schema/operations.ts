@@ -61,6 +61,8 @@ export const customers = pgTable(
     phone: text('phone'),
     billingAddress: jsonb('billing_address').$type<PostalAddress>().notNull(),
     taxId: text('tax_id'),
+    /** Peppol participant ID as `scheme:id` (e.g. 0088:7300010000001); with the seller's, invoices go out as Peppol BIS 3. */
+    peppolEndpoint: text('peppol_endpoint'),
     taxExempt: boolean('tax_exempt').notNull().default(false),
     taxExemptionReason: text('tax_exemption_reason'),
     paymentTermsDays: integer('payment_terms_days'),
@@ -227,6 +229,8 @@ export const jobs = pgTable(
     uniqueIndex('jobs_number_key').on(t.organizationId, t.number),
     index('jobs_window_idx').on(t.organizationId, t.windowStart),
     index('jobs_billing_status_idx').on(t.organizationId, t.billingStatus),
+    // Metrics select the jobs completed in a period.
+    index('jobs_completed_idx').on(t.organizationId, t.completedAt).where(sql`${t.completedAt} IS NOT NULL`),
     // Partial: one-off jobs have no series and need no entry here.
     uniqueIndex('jobs_series_occurrence_key')
       .on(t.organizationId, t.seriesId, t.occurrenceDate)

@@ -1,8 +1,10 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { fileTypeFromBuffer } from 'file-type';
 import { z } from 'zod';
 import { type AttachmentRow, getAttachment, listAttachments, uploadAttachment } from '../../app/attachments';
+import { setLogo } from '../../app/organizations';
 import type { Deps } from '../../app/ports';
 import { AttachmentView } from '../../contracts/closeout';
 import { IdParams, Problem } from '../../contracts/common';
@@ -92,6 +94,35 @@ export const attachmentRoutes = async (root: FastifyInstance, deps: Deps) => {
           actor: actorOf(p),
         });
         return reply.code(created ? 201 : 200).send(attachmentView(attachment));
+      },
+    );
+
+    app.put(
+      '/organization/logo',
+      {
+        config: { access: 'organization.manage' },
+        schema: {
+          tags: ['organization'],
+          summary:
+            'The logo printed on invoices and service reports: one PNG or JPEG "file" as multipart/form-data',
+          consumes: ['multipart/form-data'],
+          response: { 200: z.object({ sha256: z.string() }), ...errors },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        const file = request.isMultipart() ? await request.file() : undefined;
+        if (!file)
+          throw new AppError('unsupported_media_type', 'Send the logo as multipart/form-data', {
+            fields: [{ field: 'file', message: 'required' }],
+          });
+        const bytes = await file.toBuffer();
+        const sniffed = await fileTypeFromBuffer(bytes);
+        if (!sniffed || !['image/png', 'image/jpeg'].includes(sniffed.mime))
+          throw new AppError('unsupported_media_type', 'A logo is a PNG or a JPEG', {
+            fields: [{ field: 'file', message: `is ${sniffed?.mime ?? 'not an image'}` }],
+          });
+        return setLogo(deps, p.organizationId, bytes, sniffed.mime, actorOf(p));
       },
     );
 

@@ -6,6 +6,7 @@ import {
   assignCrew,
   closeJob,
   createJob,
+  createRevision,
   dispatchJob,
   rescheduleJob,
   startJob,
@@ -21,6 +22,7 @@ import {
   Comment,
   CommentBody,
   CreateJobBody,
+  CreateRevisionBody,
   Job,
   JobListQuery,
   RescheduleBody,
@@ -123,6 +125,33 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
       const job = await createJob(
         deps,
         p.organizationId,
+        { ...b, windowStart: new Date(b.windowStart), windowEnd: new Date(b.windowEnd) },
+        actorOf(p),
+      );
+      return reply.code(201).send(await loadView(p, job.id));
+    },
+  );
+
+  app.post(
+    '/jobs/:id/revisions',
+    {
+      config: { access: 'jobs.create' },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'Add-on or changed work after invoicing: a new job with its own ID and number, invoiced for the delta only',
+        params: IdParams,
+        body: CreateRevisionBody,
+        response: { 201: Job, ...writeErrors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const b = request.body;
+      const job = await createRevision(
+        deps,
+        p.organizationId,
+        request.params.id,
         { ...b, windowStart: new Date(b.windowStart), windowEnd: new Date(b.windowEnd) },
         actorOf(p),
       );

@@ -17,6 +17,13 @@ export const systemRoutes = (app: FastifyInstance, opts: { database: Database; w
       const applied = await appliedMigrations(opts.database);
       checks.migrations = applied === expected ? `ok (${applied})` : `pending (${applied} of ${expected})`;
       ready &&= applied === expected;
+      // Background work waiting (not a readiness condition: operators and the benchmark watch it drain).
+      const { rows } = await opts.database.raw.query<{ n: number | null }>(
+        `SELECT CASE WHEN to_regclass('pgboss.job') IS NULL THEN 0
+                ELSE (SELECT count(*)::int FROM pgboss.job WHERE state IN ('created', 'retry', 'active') AND start_after <= now())
+                END AS n`,
+      );
+      checks.queue = `${rows[0]?.n ?? 0} waiting`;
     } catch (err) {
       checks.database = `unreachable: ${(err as Error).message}`;
       ready = false;

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { addDays, businessDate, zonedToInstant } from '../../../src/core/time';
 import { ApiError, api, type JobT, loadMe, type MeT, signIn, signOut } from './api';
+import { MetricsPage } from './Metrics';
 
 const STATUS_LABEL: Record<string, string> = {
   scheduled: 'Scheduled',
@@ -149,8 +150,16 @@ const Week = ({ me }: { me: MeT }) => {
   );
 };
 
+const viewOf = () => (window.location.hash.startsWith('#/metrics') ? 'metrics' : 'jobs');
+
 export const App = () => {
   const [me, setMe] = useState<MeT | null | undefined>(undefined);
+  const [view, setView] = useState(viewOf);
+  useEffect(() => {
+    const onHash = () => setView(viewOf());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
   useEffect(() => {
     loadMe().then(setMe, () => setMe(null));
   }, []);
@@ -162,7 +171,16 @@ export const App = () => {
         <strong>Closeout</strong>
         <span className="org">{me.organization.name}</span>
         <nav>
-          {me.permissions.includes('jobs.read') && <a href="/">Jobs</a>}
+          {me.permissions.includes('jobs.read') && (
+            <a href="#/" aria-current={view === 'jobs' ? 'page' : undefined}>
+              Jobs
+            </a>
+          )}
+          {me.permissions.includes('metrics.read') && (
+            <a href="#/metrics" aria-current={view === 'metrics' ? 'page' : undefined}>
+              Metrics
+            </a>
+          )}
           {me.permissions.includes('api_keys.manage') && <a href="/api/docs">API docs</a>}
         </nav>
         <span className="who">
@@ -173,8 +191,17 @@ export const App = () => {
         </button>
       </header>
       <main>
-        <h1>Jobs around today</h1>
-        <Week me={me} />
+        {view === 'metrics' && me.permissions.includes('metrics.read') ? (
+          <>
+            <h1>Cash-flow metrics</h1>
+            <MetricsPage me={me} />
+          </>
+        ) : (
+          <>
+            <h1>Jobs around today</h1>
+            <Week me={me} />
+          </>
+        )}
       </main>
     </div>
   );

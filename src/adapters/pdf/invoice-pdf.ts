@@ -1,0 +1,508 @@
+import Decimal from 'decimal.js';
+import PDFDocument from 'pdfkit';
+import type { Address, InvoiceDocument, IssuedHeader } from '../../core/invoice-document';
+import type { Proof } from './proof';
+
+export { EMPTY_PROOF, type Proof } from './proof';
+
+const TITLE = { invoice: 'INVOICE', deposit_invoice: 'DEPOSIT INVOICE', credit_note: 'CREDIT NOTE' } as const;
+
+/** Amounts printed with grouping and the document's decimals: "EUR 1,234.50". */
+export const printAmount = (amount: string, currency: string): string => {
+  const [whole = '0', frac] = new Decimal(amount)
+    .abs()
+    .toFixed(amount.split('.')[1]?.length ?? 0)
+    .split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${new Decimal(amount).isNeg() ? '-' : ''}${currency} ${grouped}${frac ? `.${frac}` : ''}`;
+};
+
+/** Unit prices keep their own precision but show at least two decimals: 80 -> 80.00, 0.125 -> 0.125. */
+const priceText = (price: string): string => {
+  const d = new Decimal(price);
+  return d.toFixed(Math.max(2, d.decimalPlaces()));
+};
+
+const addressLines = (a: Address): string[] =>
+  [a.line1, a.line2, `${a.postalCode} ${a.city}`.trim(), a.region, a.country].filter((s): s is string => !!s);
+
+const collect = (doc: PDFKit.PDFDocument): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+const PAGE = { left: 50, right: 545, bottom: 780 };
+
+/** "INV-2026-00042 · Page 2 of 3" at the foot of every page (the document buffers its pages for this). */
+const numberPages = (pdf: PDFKit.PDFDocument, label: string) => {
+  const range = pdf.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    pdf.switchToPage(i);
+    // Writing below the bottom margin would start a new page: lift the margin for the footer.
+    pdf.page.margins.bottom = 0;
+    pdf
+      .font('Helvetica')
+      .fontSize(8)
+      .fillColor('gray')
+      .text(`${label} · Page ${i + 1} of ${range.count}`, PAGE.left, 805, {
+        width: PAGE.right - PAGE.left,
+        align: 'center',
+        lineBreak: false,
+      });
+  }
+};
+
+/** Draws a table row; returns the y below it, starting a new page when the row would not fit. */
+const row = (
+  pdf: PDFKit.PDFDocument,
+  y: number,
+  cells: { text: string; x: number; width: number; align?: 'left' | 'right' }[],
+  bold = false,
+): number => {
+  pdf.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9);
+  const height = Math.max(...cells.map((c) => pdf.heightOfString(c.text, { width: c.width }))) + 4;
+  let top = y;
+  if (top + height > PAGE.bottom) {
+    pdf.addPage();
+    top = 50;
+  }
+  for (const c of cells) pdf.text(c.text, c.x, top, { width: c.width, align: c.align ?? 'left' });
+  return top + height;
+};
+
+/**
+ * The invoice PDF (pdfkit, standard fonts, no browser): seller and buyer, job, service date and site,
+ * technicians, lines, VAT breakdown, totals, deposit, terms and due date, memo, page numbers; then the
+ * proof pages and the approval log. CreationDate is the issue time, so a re-render gives the same bytes.
+ */
+export const renderInvoicePdf = async (
+  doc: InvoiceDocument,
+  header: IssuedHeader & { issuedAt: Date },
+  proof: Proof,
+  logo: Buffer | null,
+): Promise<Buffer> => {
+  const pdf = new PDFDocument({
+    size: 'A4',
+    margin: 50,
+    bufferPages: true,
+    info: {
+      Title: `${TITLE[doc.kind]} ${header.number}`,
+      Author: doc.seller.name,
+      CreationDate: header.issuedAt,
+    },
+  });
+  const done = collect(pdf);
+  const cur = doc.calc.currency;
+  const accent = doc.brand.color;
+
+  // Header: logo or name in the accent color, the seller's details, the title block.
+  if (logo) {
+    try {
+      pdf.image(logo, PAGE.left, 45, { fit: [140, 50] });
+    } catch {
+      pdf.font('Helvetica-Bold').fontSize(16).fillColor(accent).text(doc.seller.name, PAGE.left, 50);
+    }
+  } else {
+    pdf.font('Helvetica-Bold').fontSize(16).fillColor(accent).text(doc.seller.name, PAGE.left, 50);
+  }
+  pdf.fillColor('black').font('Helvetica').fontSize(8);
+  pdf.text(
+    [
+      doc.seller.legalName ?? doc.seller.name,
+      ...addressLines(doc.seller.address),
+      doc.seller.vatId ? `VAT ID ${doc.seller.vatId}` : null,
+      doc.seller.companyId ? `Company ${doc.seller.companyId}` : null,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+    PAGE.left,
+    100,
+    { width: 220 },
+  );
+  pdf
+    .font('Helvetica-Bold')
+    .fontSize(18)
+    .fillColor(accent)
+    .text(TITLE[doc.kind], 330, 50, { width: 215, align: 'right' });
+  pdf.fillColor('black').font('Helvetica').fontSize(9);
+  const meta = [
+    `Number ${header.number}`,
+    `Issue date ${header.issueDate}`,
+    header.dueDate && doc.kind !== 'credit_note' ? `Due date ${header.dueDate}` : null,
+    doc.jobNumbers.length > 0 ? `Job ${doc.jobNumbers.join(', ')}` : null,
+    doc.serviceDate ? `Service date ${doc.serviceDate}` : null,
+    doc.period ? `Billing period ${doc.period.start} to ${doc.period.end}` : null,
+    doc.poNumber ? `PO number ${doc.poNumber}` : null,
+    doc.preceding ? `Corrects invoice ${doc.preceding.number} of ${doc.preceding.issueDate}` : null,
+    doc.creditReason ? `Reason ${doc.creditReason.replaceAll('_', ' ')}` : null,
+  ].filter((s): s is string => !!s);
+  pdf.text(meta.join('\n'), 330, 80, { width: 215, align: 'right' });
+
+  // Parties and the site.
+  let y = 190;
+  pdf.font('Helvetica-Bold').fontSize(9).text('Bill to', PAGE.left, y);
+  pdf.text('Service site', 300, y);
+  pdf.font('Helvetica').fontSize(9);
+  pdf.text(
+    [
+      doc.buyer.legalName ?? doc.buyer.name,
+      ...addressLines(doc.buyer.address),
+      doc.buyer.vatId ? `VAT ID ${doc.buyer.vatId}` : null,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+    PAGE.left,
+    y + 12,
+    { width: 230 },
+  );
+  const siteText = doc.site ? [doc.site.name, ...addressLines(doc.site.address)] : ['(see lines)'];
+  if (doc.technicians.length > 0) siteText.push(`Technicians: ${doc.technicians.join(', ')}`);
+  pdf.text(siteText.join('\n'), 300, y + 12, { width: 245 });
+  y = Math.max(pdf.y, y + 80) + 16;
+
+  // Lines.
+  const cols = {
+    desc: { x: PAGE.left, width: 215 },
+    qty: { x: 270, width: 45 },
+    unit: { x: 318, width: 30 },
+    price: { x: 350, width: 70 },
+    vat: { x: 422, width: 38 },
+    amount: { x: 462, width: 83 },
+  };
+  y = row(
+    pdf,
+    y,
+    [
+      { text: 'Description', ...cols.desc },
+      { text: 'Qty', ...cols.qty, align: 'right' },
+      { text: 'Unit', ...cols.unit },
+      { text: 'Unit price', ...cols.price, align: 'right' },
+      { text: 'VAT', ...cols.vat, align: 'right' },
+      { text: 'Amount', ...cols.amount, align: 'right' },
+    ],
+    true,
+  );
+  pdf
+    .moveTo(PAGE.left, y - 2)
+    .lineTo(PAGE.right, y - 2)
+    .strokeColor(accent)
+    .stroke();
+  for (const l of doc.lines) {
+    const adjustments = [
+      ...l.allowances.map((a) => `less ${a.reason} ${printAmount(a.amount, cur)}`),
+      ...l.charges.map((c) => `plus ${c.reason} ${printAmount(c.amount, cur)}`),
+    ];
+    const label = [
+      doc.jobNumbers.length > 1 && l.jobNumber ? `${l.jobNumber} (${l.serviceDate ?? ''})` : null,
+      l.description,
+      l.sku ? `SKU ${l.sku}` : null,
+      ...adjustments,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    y = row(pdf, y, [
+      { text: label, ...cols.desc },
+      { text: l.quantity, ...cols.qty, align: 'right' },
+      { text: l.unitCode, ...cols.unit },
+      {
+        text:
+          l.baseQuantity === '1' ? priceText(l.unitPrice) : `${priceText(l.unitPrice)} / ${l.baseQuantity}`,
+        ...cols.price,
+        align: 'right',
+      },
+      {
+        text: l.tax.category ? `${l.tax.category} ${l.tax.rate}%` : `${l.tax.rate}%`,
+        ...cols.vat,
+        align: 'right',
+      },
+      { text: printAmount(l.netAmount, cur), ...cols.amount, align: 'right' },
+    ]);
+  }
+  for (const [label, list] of [
+    ['Allowance', doc.calc.allowances],
+    ['Charge', doc.calc.charges],
+  ] as const) {
+    for (const a of list) {
+      y = row(pdf, y, [
+        {
+          text: `${label}: ${a.reason}${a.percent ? ` (${a.percent}% of ${printAmount(a.baseAmount ?? '0', cur)})` : ''}`,
+          x: PAGE.left,
+          width: 370,
+        },
+        {
+          text: a.tax.category ? `${a.tax.category} ${a.tax.rate}%` : `${a.tax.rate}%`,
+          ...cols.vat,
+          align: 'right',
+        },
+        {
+          text: `${label === 'Allowance' ? '-' : ''}${printAmount(a.amount, cur)}`,
+          ...cols.amount,
+          align: 'right',
+        },
+      ]);
+    }
+  }
+
+  // VAT breakdown.
+  y += 10;
+  y = row(
+    pdf,
+    y,
+    [
+      { text: doc.profile === 'us_sales_tax' ? 'Sales tax' : 'VAT breakdown', x: PAGE.left, width: 200 },
+      { text: 'Rate', x: 250, width: 60, align: 'right' },
+      { text: 'Taxable', x: 320, width: 110, align: 'right' },
+      { text: 'Tax', x: 435, width: 110, align: 'right' },
+    ],
+    true,
+  );
+  for (const t of doc.calc.taxSubtotals) {
+    const name = t.category
+      ? `${t.category}${t.exemptionReason || t.exemptionReasonCode ? `: ${t.exemptionReason ?? t.exemptionReasonCode}` : ''}`
+      : (t.jurisdiction ?? '');
+    y = row(pdf, y, [
+      { text: name, x: PAGE.left, width: 200 },
+      { text: `${t.rate}%`, x: 250, width: 60, align: 'right' },
+      { text: printAmount(t.taxableAmount, cur), x: 320, width: 110, align: 'right' },
+      { text: printAmount(t.taxAmount, cur), x: 435, width: 110, align: 'right' },
+    ]);
+  }
+
+  // Totals (the labels are stable: the cross-view test reads them back with pdftotext).
+  y += 10;
+  const totals = doc.calc.totals;
+  const totalRows: [string, string, boolean][] = [
+    ['Line total', totals.lineTotal, false],
+    ...(doc.calc.allowances.length
+      ? ([['Allowances', totals.allowanceTotal, false]] as [string, string, boolean][])
+      : []),
+    ...(doc.calc.charges.length
+      ? ([['Charges', totals.chargeTotal, false]] as [string, string, boolean][])
+      : []),
+    ['Total excl. tax', totals.taxExclusive, false],
+    ['Tax total', totals.taxTotal, false],
+    ['Total incl. tax', totals.taxInclusive, true],
+    ...(Number(totals.prepaid) !== 0
+      ? ([['Deposit paid', totals.prepaid, false]] as [string, string, boolean][])
+      : []),
+    ...(Number(totals.rounding) !== 0
+      ? ([['Rounding', totals.rounding, false]] as [string, string, boolean][])
+      : []),
+    [doc.kind === 'credit_note' ? 'Amount credited' : 'Amount due', totals.payable, true],
+  ];
+  for (const [label, amount, bold] of totalRows) {
+    y = row(
+      pdf,
+      y,
+      [
+        { text: label, x: 320, width: 110 },
+        { text: printAmount(amount, cur), x: 435, width: 110, align: 'right' },
+      ],
+      bold,
+    );
+  }
+
+  // Terms, payment, memo, custom fields.
+  y += 14;
+  const footer = [
+    doc.kind !== 'credit_note' && doc.paymentTermsDays > 0
+      ? `Payment terms: ${doc.paymentTermsDays} days${header.dueDate ? `, due ${header.dueDate}` : ''}.`
+      : null,
+    doc.iban ? `Pay by bank transfer to IBAN ${doc.iban}, reference ${header.number}.` : null,
+    doc.memo ? `Memo: ${doc.memo}` : null,
+    ...doc.customFields.map((f) => `${f.label}: ${f.value}`),
+  ].filter((s): s is string => !!s);
+  if (footer.length > 0) {
+    if (y + 60 > PAGE.bottom) {
+      pdf.addPage();
+      y = 50;
+    }
+    pdf
+      .font('Helvetica')
+      .fontSize(9)
+      .fillColor('black')
+      .text(footer.join('\n'), PAGE.left, y, { width: PAGE.right - PAGE.left });
+  }
+
+  renderProofPages(pdf, proof, accent);
+
+  numberPages(pdf, header.number);
+  pdf.end();
+  return done;
+};
+
+/** Proof of work: photos by category, the signature with signer and time, time and place, approvals. */
+export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: string) => {
+  const hasProof =
+    proof.photos.length > 0 ||
+    proof.signature ||
+    proof.signatureException ||
+    proof.completion ||
+    proof.workPerformed;
+  if (hasProof) {
+    pdf.addPage();
+    pdf.font('Helvetica-Bold').fontSize(14).fillColor(accent).text('Proof of work', PAGE.left, 50);
+    pdf.fillColor('black').font('Helvetica').fontSize(9);
+    let y = 75;
+    if (proof.completion) {
+      const where =
+        proof.completion.latitude !== null && proof.completion.longitude !== null
+          ? ` at ${proof.completion.latitude.toFixed(5)}, ${proof.completion.longitude.toFixed(5)}`
+          : '';
+      pdf.text(`Completed ${proof.completion.at ?? 'time not recorded'}${where}`, PAGE.left, y);
+      y += 16;
+    }
+    if (proof.workPerformed) {
+      const text = [
+        ...proof.workPerformed.checklist.map((c) => `[x] ${c}`),
+        proof.workPerformed.notes ? `Notes: ${proof.workPerformed.notes}` : null,
+      ]
+        .filter(Boolean)
+        .join('\n');
+      if (text) {
+        pdf.text(text, PAGE.left, y, { width: PAGE.right - PAGE.left });
+        y = pdf.y + 10;
+      }
+    }
+    const byCategory = new Map<string, Proof['photos']>();
+    for (const p of proof.photos) byCategory.set(p.category, [...(byCategory.get(p.category) ?? []), p]);
+    for (const [category, photos] of byCategory) {
+      if (y + 150 > PAGE.bottom) {
+        pdf.addPage();
+        y = 50;
+      }
+      pdf
+        .font('Helvetica-Bold')
+        .fontSize(10)
+        .text(`Photos: ${category.replaceAll('_', ' ')} (${photos.length})`, PAGE.left, y);
+      y += 14;
+      let x = PAGE.left;
+      for (const photo of photos) {
+        if (x + 120 > PAGE.right) {
+          x = PAGE.left;
+          y += 135;
+        }
+        if (y + 130 > PAGE.bottom) {
+          pdf.addPage();
+          y = 50;
+        }
+        try {
+          pdf.image(photo.image, x, y, { fit: [115, 115] });
+        } catch {
+          pdf.rect(x, y, 115, 115).stroke();
+        }
+        pdf
+          .font('Helvetica')
+          .fontSize(7)
+          .text(photo.capturedAt ?? '', x, y + 117, { width: 115 });
+        x += 123;
+      }
+      y += 135;
+    }
+    if (proof.signature || proof.signatureException) {
+      if (y + 120 > PAGE.bottom) {
+        pdf.addPage();
+        y = 50;
+      }
+      pdf.font('Helvetica-Bold').fontSize(10).text('Customer signature', PAGE.left, y);
+      y += 14;
+      if (proof.signature?.image) {
+        try {
+          pdf.image(proof.signature.image, PAGE.left, y, { fit: [200, 70] });
+        } catch {
+          pdf.rect(PAGE.left, y, 200, 70).stroke();
+        }
+        y += 74;
+      }
+      pdf.font('Helvetica').fontSize(9);
+      pdf.text(
+        proof.signature
+          ? `Signed by ${proof.signature.signerName} at ${proof.signature.signedAt}`
+          : `No signature: ${proof.signatureException ?? ''}`,
+        PAGE.left,
+        y,
+      );
+    }
+  }
+  if (proof.approvals.length > 0) {
+    pdf.addPage();
+    pdf.font('Helvetica-Bold').fontSize(14).fillColor(accent).text('Approval log', PAGE.left, 50);
+    pdf.fillColor('black');
+    let y = 75;
+    for (const a of proof.approvals) {
+      y = row(pdf, y, [
+        { text: a.at, x: PAGE.left, width: 120 },
+        { text: `${a.decision} by ${a.by}`, x: 175, width: 140 },
+        { text: [a.rules.join(', '), a.comment].filter(Boolean).join('\n'), x: 320, width: 225 },
+      ]);
+    }
+  }
+};
+
+export type ServiceReport = {
+  seller: { name: string; color: string };
+  customer: string;
+  jobNumber: string;
+  scope: string;
+  site: { name: string; address: Address };
+  technicians: string[];
+  lines: { description: string; quantity: string; unitCode: string; serialNumbers: string[] }[];
+  createdAt: Date;
+};
+
+/** The work-completed report: what was done, with what parts, and the proof, billed or not (warranty, plans). */
+export const renderServiceReportPdf = async (r: ServiceReport, proof: Proof): Promise<Buffer> => {
+  const pdf = new PDFDocument({
+    size: 'A4',
+    margin: 50,
+    bufferPages: true,
+    info: { Title: `Service report ${r.jobNumber}`, Author: r.seller.name, CreationDate: r.createdAt },
+  });
+  const done = collect(pdf);
+  pdf.font('Helvetica-Bold').fontSize(16).fillColor(r.seller.color).text(r.seller.name, PAGE.left, 50);
+  pdf.fontSize(18).text('SERVICE REPORT', 330, 50, { width: 215, align: 'right' });
+  pdf.fillColor('black').font('Helvetica').fontSize(9);
+  pdf.text(
+    [
+      `Job ${r.jobNumber}`,
+      `Customer ${r.customer}`,
+      `Site ${r.site.name}`,
+      ...addressLines(r.site.address),
+      `Technicians: ${r.technicians.join(', ') || '-'}`,
+    ].join('\n'),
+    PAGE.left,
+    90,
+    { width: 300 },
+  );
+  pdf.font('Helvetica-Bold').text('Scope', PAGE.left, pdf.y + 12);
+  pdf.font('Helvetica').text(r.scope, { width: PAGE.right - PAGE.left });
+  let y = pdf.y + 12;
+  y = row(
+    pdf,
+    y,
+    [
+      { text: 'Work and parts', x: PAGE.left, width: 350 },
+      { text: 'Qty', x: 410, width: 60, align: 'right' },
+      { text: 'Unit', x: 480, width: 60 },
+    ],
+    true,
+  );
+  for (const l of r.lines) {
+    y = row(pdf, y, [
+      {
+        text: l.description + (l.serialNumbers.length ? `\nS/N ${l.serialNumbers.join(', ')}` : ''),
+        x: PAGE.left,
+        width: 350,
+      },
+      { text: l.quantity, x: 410, width: 60, align: 'right' },
+      { text: l.unitCode, x: 480, width: 60 },
+    ]);
+  }
+  renderProofPages(pdf, proof, r.seller.color);
+  numberPages(pdf, r.jobNumber);
+  pdf.end();
+  return done;
+};

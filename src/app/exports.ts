@@ -1,0 +1,139 @@
+import { stringify } from 'csv-stringify/sync';
+import Decimal from 'decimal.js';
+import { and, asc, between, eq, isNotNull } from 'drizzle-orm';
+import { ConnectorMappings, taxKey } from '../adapters/accounting/types';
+import { connectors, customers, invoices } from '../db/schema';
+import { invoiceCustomerId, toAccountingInvoice } from './accounting';
+import { documentOf } from './invoice-documents';
+import type { Deps } from './ports';
+
+const XERO_COLUMNS = [
+  '*ContactName',
+  'EmailAddress',
+  'POAddressLine1',
+  'POAddressLine2',
+  'POCity',
+  'PORegion',
+  'POPostalCode',
+  'POCountry',
+  '*InvoiceNumber',
+  'Reference',
+  '*InvoiceDate',
+  '*DueDate',
+  'InventoryItemCode',
+  '*Description',
+  '*Quantity',
+  '*UnitAmount',
+  '*AccountCode',
+  '*TaxType',
+  'TaxAmount',
+  'Currency',
+];
+
+const QUICKBOOKS_COLUMNS = [
+  'Invoice no',
+  'Customer',
+  'Invoice date',
+  'Due date',
+  'Memo',
+  'Item(Product/Service)',
+  'Item description',
+  'Item quantity',
+  'Item rate',
+  'Item amount',
+  'Item tax code',
+  'Item tax amount',
+  'Currency code',
+];
+
+/**
+ * Issued invoices and credit notes of a period as CSV, one row per line (charges and the discount as lines
+ * of their own, VAT spread over the lines so each document's tax adds up to ours). Items, accounts and tax
+ * types come from the organization's connector mappings for that provider when there is one. A credit note's
+ * lines carry negative quantities.
+ */
+export const invoicesCsv = async (
+  deps: Deps,
+  organizationId: string,
+  format: 'xero' | 'quickbooks',
+  from: string,
+  to: string,
+) => {
+  const db = deps.database.db;
+  const [connector] = await db
+    .select()
+    .from(connectors)
+    .where(and(eq(connectors.organizationId, organizationId), eq(connectors.provider, format)));
+  const m = connector ? ConnectorMappings.parse(connector.mappings) : ConnectorMappings.parse({});
+  const rows = await db
+    .select({ invoice: invoices, customer: customers })
+    .from(invoices)
+    .innerJoin(
+      customers,
+      and(
+        eq(customers.organizationId, invoices.organizationId),
+        // The buyer is the job's customer; a cycle invoice's comes from its series.
+        eq(customers.id, invoiceCustomerId(invoices)),
+      ),
+    )
+    .where(
+      and(
+        eq(invoices.organizationId, organizationId),
+        isNotNull(invoices.number),
+        between(invoices.issueDate, from, to),
+      ),
+    )
+    .orderBy(asc(invoices.number));
+  const records: string[][] = [];
+  for (const { invoice, customer } of rows) {
+    const acc = toAccountingInvoice(invoice, customer, format);
+    const sign = invoice.kind === 'credit_note' ? -1 : 1;
+    const address = documentOf(invoice).buyer.address;
+    for (const l of acc.lines) {
+      const qty = new Decimal(l.quantity).times(sign).toFixed();
+      const item = l.sku ? (m.items[l.sku] ?? m.defaultItem ?? l.sku) : (m.defaultItem ?? '');
+      const tax = m.taxTypes[taxKey(l.tax)] ?? taxKey(l.tax);
+      records.push(
+        format === 'xero'
+          ? [
+              customer.name,
+              acc.contact.email ?? '',
+              address.line1,
+              address.line2 ?? '',
+              address.city,
+              address.region ?? '',
+              address.postalCode,
+              address.country,
+              acc.number,
+              acc.reference,
+              acc.issueDate,
+              acc.dueDate ?? acc.issueDate,
+              item,
+              l.description,
+              qty,
+              l.unitPrice,
+              m.accountCode ?? '',
+              tax,
+              new Decimal(l.taxAmount).times(sign).toFixed(),
+              acc.currency,
+            ]
+          : [
+              acc.number,
+              customer.name,
+              acc.issueDate,
+              acc.dueDate ?? acc.issueDate,
+              acc.reference,
+              item,
+              l.description,
+              qty,
+              l.unitPrice,
+              new Decimal(l.amount).times(sign).toFixed(),
+              tax,
+              new Decimal(l.taxAmount).times(sign).toFixed(),
+              acc.currency,
+            ],
+      );
+    }
+  }
+  return stringify([format === 'xero' ? XERO_COLUMNS : QUICKBOOKS_COLUMNS, ...records]);
+};

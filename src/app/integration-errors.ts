@@ -1,0 +1,255 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { AppError, notFound } from '../core/errors';
+import { type Actor, SYSTEM_ACTOR } from '../core/principal';
+import type { Tx } from '../db/client';
+import { accountingPushes, integrationErrors, webhookDeliveries } from '../db/schema';
+import { notifyRole } from './approvals';
+import { appendAudit } from './audit';
+import { changeJob, jobNumber, lockJob } from './jobs';
+import type { Deps } from './ports';
+import { emitEvent } from './webhooks';
+
+type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
+export type IntegrationErrorRow = typeof integrationErrors.$inferSelect;
+
+export type NewIntegrationError = {
+  organizationId: string;
+  kind: IntegrationErrorRow['kind'];
+  /** The failing step, e.g. push:{invoiceId}:{connectorId}: one open error per step. */
+  subject: string;
+  message: string;
+  providerCode: string | null;
+  attempts: number;
+  connectorId: string | null;
+  invoiceId: string | null;
+  jobId: string | null;
+};
+
+/**
+ * Puts a failure in the needs-review lane, in the caller's transaction: one open record per failing step
+ * (a repeat updates its attempts and last-seen), the job to needs_review, billing users told in the app and
+ * by e-mail, and an integration.failed event. Nothing fails silently.
+ */
+export const recordIntegrationError = async (
+  tx: Tx,
+  deps: Ctx,
+  input: NewIntegrationError,
+): Promise<IntegrationErrorRow> => {
+  const now = deps.clock.now();
+  const [existing] = await tx.db
+    .select()
+    .from(integrationErrors)
+    .where(
+      and(
+        eq(integrationErrors.organizationId, input.organizationId),
+        eq(integrationErrors.kind, input.kind),
+        eq(integrationErrors.subject, input.subject),
+        eq(integrationErrors.status, 'open'),
+      ),
+    )
+    .for('update');
+  if (existing) {
+    const [row] = await tx.db
+      .update(integrationErrors)
+      .set({
+        message: input.message,
+        providerCode: input.providerCode,
+        attempts: existing.attempts + input.attempts,
+        lastSeenAt: now,
+      })
+      .where(
+        and(
+          eq(integrationErrors.organizationId, input.organizationId),
+          eq(integrationErrors.id, existing.id),
+        ),
+      )
+      .returning();
+    return row ?? existing;
+  }
+  const id = deps.ids.uuid();
+  const [row] = await tx.db
+    .insert(integrationErrors)
+    .values({ ...input, id, firstSeenAt: now, lastSeenAt: now, status: 'open' })
+    .returning();
+  if (!row) throw new Error('integration error insert returned nothing');
+  await appendAudit(tx, deps, {
+    organizationId: input.organizationId,
+    aggregateType: 'integration_error',
+    aggregateId: id,
+    action: 'integration.failed',
+    actor: SYSTEM_ACTOR,
+    first: true,
+    changes: {
+      kind: input.kind,
+      subject: input.subject,
+      providerCode: input.providerCode,
+      attempts: input.attempts,
+    },
+    reason: input.message,
+  });
+  let number: string | null = null;
+  if (input.jobId) {
+    const job = await lockJob(tx, input.organizationId, input.jobId);
+    number = jobNumber(job.number);
+    if (job.billingStatus !== 'needs_review') {
+      await changeJob(tx, deps, {
+        organizationId: input.organizationId,
+        jobId: input.jobId,
+        actor: SYSTEM_ACTOR,
+        locked: job,
+        action: 'job.integration_failed',
+        billing: 'fail',
+        patch: { reviewFrom: job.billingStatus },
+        reason: input.message,
+        extraChanges: { integrationErrorId: id },
+      });
+    }
+  }
+  const summary = `${number ?? 'Closeout'}: ${input.message}`.slice(0, 280);
+  if (input.jobId) {
+    await notifyRole(
+      tx,
+      deps,
+      input.organizationId,
+      'billing',
+      input.jobId,
+      summary,
+      `integration-error:${id}`,
+      {
+        kind: 'integration_error',
+        action: 'Open the needs-review lane in Closeout to fix and reprocess it.',
+      },
+    );
+  }
+  await emitEvent(tx, deps, input.organizationId, 'integration.failed', {
+    integrationErrorId: id,
+    kind: input.kind,
+    jobId: input.jobId,
+    jobNumber: number,
+    invoiceId: input.invoiceId,
+    providerCode: input.providerCode,
+    message: input.message,
+  });
+  return row;
+};
+
+/**
+ * Re-runs the failed step with the same idempotency key: the record is resolved (audited: who, when), the
+ * job leaves needs_review for the step it failed in, and the step is enqueued again.
+ */
+export const reprocessIntegrationError = (
+  deps: Deps,
+  organizationId: string,
+  id: string,
+  actor: Actor,
+  note: string | null,
+) =>
+  deps.database.transaction(async (tx) => {
+    const [err] = await tx.db
+      .select()
+      .from(integrationErrors)
+      .where(and(eq(integrationErrors.organizationId, organizationId), eq(integrationErrors.id, id)))
+      .for('update');
+    if (!err) throw notFound('integration error');
+    if (err.status !== 'open') {
+      throw new AppError('invalid_transition', 'This error is already resolved', {
+        fields: [{ field: 'status', message: `is ${err.status}` }],
+      });
+    }
+    const now = deps.clock.now();
+    const [resolved] = await tx.db
+      .update(integrationErrors)
+      .set({ status: 'resolved', resolvedById: actor.id, resolvedAt: now, resolution: note ?? 'reprocessed' })
+      .where(and(eq(integrationErrors.organizationId, organizationId), eq(integrationErrors.id, id)))
+      .returning();
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'integration_error',
+      aggregateId: id,
+      action: 'integration.reprocessed',
+      actor,
+      changes: { status: { before: 'open', after: 'resolved' } },
+      reason: note,
+    });
+    if (err.jobId) {
+      const job = await lockJob(tx, organizationId, err.jobId);
+      if (job.billingStatus === 'needs_review') {
+        await changeJob(tx, deps, {
+          organizationId,
+          jobId: err.jobId,
+          actor,
+          locked: job,
+          action: 'job.reprocessed',
+          billing:
+            job.reviewFrom === 'paid'
+              ? 'resume_paid'
+              : job.reviewFrom === 'invoiced'
+                ? 'resume'
+                : 'reprocess',
+          patch: { reviewFrom: null },
+          extraChanges: { integrationErrorId: id },
+        });
+      }
+    }
+    if (err.kind === 'accounting_push' && err.invoiceId && err.connectorId) {
+      await tx.db
+        .update(accountingPushes)
+        .set({ status: 'pending', updatedAt: now })
+        .where(
+          and(
+            eq(accountingPushes.organizationId, organizationId),
+            eq(accountingPushes.invoiceId, err.invoiceId),
+            eq(accountingPushes.connectorId, err.connectorId),
+          ),
+        );
+      await deps.queue.enqueue(
+        tx,
+        {
+          name: 'accounting.push',
+          data: { organizationId, invoiceId: err.invoiceId, connectorId: err.connectorId },
+        },
+        { key: `${err.invoiceId}:${err.connectorId}:reprocess:${id}` },
+      );
+    }
+    if (err.kind === 'webhook') {
+      const deliveryId = err.subject.replace(/^webhook:/, '');
+      await tx.db
+        .update(webhookDeliveries)
+        .set({ status: 'pending', attempts: sql`0` })
+        .where(
+          and(eq(webhookDeliveries.organizationId, organizationId), eq(webhookDeliveries.id, deliveryId)),
+        );
+      await deps.queue.enqueue(
+        tx,
+        { name: 'webhook.deliver', data: { organizationId, deliveryId } },
+        { key: `${deliveryId}:reprocess:${id}` },
+      );
+    }
+    return resolved ?? err;
+  });
+
+export const listIntegrationErrors = (
+  deps: Deps,
+  organizationId: string,
+  status: IntegrationErrorRow['status'] | undefined,
+  limit: number,
+) =>
+  deps.database.db
+    .select()
+    .from(integrationErrors)
+    .where(
+      and(
+        eq(integrationErrors.organizationId, organizationId),
+        status ? eq(integrationErrors.status, status) : undefined,
+      ),
+    )
+    .orderBy(desc(integrationErrors.lastSeenAt))
+    .limit(limit);
+
+export const getIntegrationError = async (deps: Deps, organizationId: string, id: string) => {
+  const [row] = await deps.database.db
+    .select()
+    .from(integrationErrors)
+    .where(and(eq(integrationErrors.organizationId, organizationId), eq(integrationErrors.id, id)));
+  return row;
+};

@@ -1,0 +1,356 @@
+import Decimal from 'decimal.js';
+import { and, asc, eq } from 'drizzle-orm';
+import type { CustomFieldDef } from '../core/custom-fields';
+import {
+  type CalcInput,
+  type CalcLine,
+  type CalcLineInput,
+  calculate,
+  type DocumentAdjustmentInput,
+  type TaxTreatment,
+  taxGroupKey,
+} from '../core/invoice-calc';
+import type { Address, DocumentLine, InvoiceDocument, Party } from '../core/invoice-document';
+import { isVatCategory } from '../core/tax';
+import { businessDate } from '../core/time';
+import type { Tx } from '../db/client';
+import {
+  closeoutLines,
+  customers,
+  type invoices,
+  jobAssignments,
+  jobs,
+  jobTypes,
+  organizations,
+  sites,
+  taxCodes,
+  users,
+} from '../db/schema';
+import { customFieldsOf, jobNumber } from './jobs';
+
+/**
+ * Builds invoice documents from the records they bill: a job's accepted closeout, its deposit, a billing
+ * cycle's visits. Nothing here writes; invoices.ts stores what this returns.
+ */
+
+export type OrgRow = typeof organizations.$inferSelect;
+export type InvoiceRow = typeof invoices.$inferSelect;
+export const documentOf = (row: InvoiceRow): InvoiceDocument => row.document as InvoiceDocument;
+type CustomerRow = typeof customers.$inferSelect;
+type JobRow = typeof jobs.$inferSelect;
+type TaxCodeRow = typeof taxCodes.$inferSelect;
+
+export type Built =
+  | { ok: true; document: InvoiceDocument }
+  | { ok: false; problems: { rule: string; message: string }[] };
+
+const endpointOf = (value: string | null): Party['endpoint'] => {
+  if (!value) return null;
+  const [scheme, ...rest] = value.split(':');
+  return scheme && rest.length > 0 ? { scheme, id: rest.join(':') } : null;
+};
+
+export const sellerOf = (org: OrgRow): Party => ({
+  name: org.name,
+  legalName: org.legalName,
+  vatId: org.vatId,
+  companyId: org.companyId,
+  endpoint: endpointOf(org.peppolEndpoint),
+  address: org.address ?? { line1: '', city: '', postalCode: '', country: org.country },
+  email: null,
+  phone: null,
+});
+
+export const buyerOf = (c: CustomerRow): Party => ({
+  name: c.name,
+  legalName: c.name,
+  vatId: c.taxId,
+  companyId: null,
+  endpoint: endpointOf(c.peppolEndpoint),
+  address: c.billingAddress as Address,
+  email: c.contacts.find((k) => k.invoiceRecipient)?.email ?? c.email,
+  phone: c.phone,
+});
+
+export const profileOf = (org: OrgRow, buyer: Party): InvoiceDocument['profile'] =>
+  org.taxScheme === 'us_sales_tax'
+    ? 'us_sales_tax'
+    : org.peppolEndpoint && buyer.endpoint
+      ? 'peppol'
+      : 'en16931';
+
+export const treatmentOf = (t: TaxCodeRow): TaxTreatment => ({
+  category: t.category !== null && isVatCategory(t.category) ? t.category : null,
+  rate: new Decimal(t.rate).toFixed(),
+  exemptionReasonCode: t.exemptionReasonCode,
+  exemptionReason: t.exemptionReason,
+  jurisdiction: t.jurisdiction,
+});
+
+/** A tax-exempt customer's lines are category E with the customer's reason. */
+const exemptFor = (customer: CustomerRow): TaxTreatment | null =>
+  customer.taxExempt
+    ? {
+        category: 'E',
+        rate: '0',
+        exemptionReason: customer.taxExemptionReason ?? 'Exempt customer',
+        exemptionReasonCode: null,
+      }
+    : null;
+
+export const orgTaxCodes = async (tx: Tx, organizationId: string) => {
+  const rows = await tx.db.select().from(taxCodes).where(eq(taxCodes.organizationId, organizationId));
+  return new Map(rows.map((r) => [r.id, r]));
+};
+
+/** The organization's fallback tax code: standard rate under VAT, the first taxable code under US sales tax. */
+const defaultTaxCode = (codes: Map<string, TaxCodeRow>): TaxCodeRow | undefined =>
+  [...codes.values()].find((t) => t.code === 'S-STD' || t.code === 'TAXABLE') ?? [...codes.values()][0];
+
+export type JobContext = {
+  org: OrgRow;
+  customer: CustomerRow;
+  site: typeof sites.$inferSelect;
+  jobType: typeof jobTypes.$inferSelect;
+  codes: Map<string, TaxCodeRow>;
+  technicians: string[];
+};
+
+export const loadJobContext = async (tx: Tx, job: JobRow): Promise<JobContext> => {
+  const org = job.organizationId;
+  const [row] = await tx.db
+    .select({ org: organizations, customer: customers, site: sites, jobType: jobTypes })
+    .from(organizations)
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, organizations.id), eq(customers.id, job.customerId)),
+    )
+    .innerJoin(sites, and(eq(sites.organizationId, organizations.id), eq(sites.id, job.siteId)))
+    .innerJoin(jobTypes, and(eq(jobTypes.organizationId, organizations.id), eq(jobTypes.id, job.jobTypeId)))
+    .where(eq(organizations.id, org));
+  if (!row) throw new Error(`job ${job.id} has no organization, customer, site or job type`);
+  const crew = await tx.db
+    .select({ name: users.name })
+    .from(jobAssignments)
+    .innerJoin(users, eq(users.id, jobAssignments.userId))
+    .where(and(eq(jobAssignments.organizationId, org), eq(jobAssignments.jobId, job.id)))
+    .orderBy(asc(users.name));
+  return { ...row, codes: await orgTaxCodes(tx, org), technicians: crew.map((c) => c.name) };
+};
+
+const invoiceFields = (defs: CustomFieldDef[], values: Record<string, string | number>) =>
+  defs
+    .filter((d) => d.printOnInvoice && values[d.key] !== undefined && values[d.key] !== '')
+    .map((d) => ({ label: d.label, value: String(values[d.key]) }));
+
+type Common = Omit<
+  InvoiceDocument,
+  'kind' | 'calc' | 'lines' | 'preceding' | 'creditReason' | 'exceptions' | 'period'
+>;
+
+export const commonOf = (ctx: JobContext, job: JobRow, memo: string | null): Common => {
+  const buyer = buyerOf(ctx.customer);
+  return {
+    profile: profileOf(ctx.org, buyer),
+    seller: sellerOf(ctx.org),
+    buyer,
+    jobNumbers: [jobNumber(job.number)],
+    serviceDate: job.completedAt
+      ? businessDate(job.completedAt, ctx.org.timeZone)
+      : businessDate(job.windowStart, ctx.org.timeZone),
+    site: { name: ctx.site.name, address: ctx.site.address as Address },
+    technicians: ctx.technicians,
+    buyerReference: job.poNumber ?? jobNumber(job.number),
+    poNumber: job.poNumber,
+    memo,
+    customFields: invoiceFields(customFieldsOf(ctx.jobType), job.customFields),
+    paymentTermsDays: ctx.customer.paymentTermsDays ?? ctx.org.paymentTermsDays,
+    iban: ctx.org.iban,
+    brand: { color: ctx.org.brandColor },
+  };
+};
+
+/** Calculates and assembles; a calculation problem is reported with the field it names. */
+export const assemble = (
+  common: Common,
+  kind: InvoiceDocument['kind'],
+  input: Omit<CalcInput, 'kind' | 'scheme' | 'currency'> & { currency: string },
+  meta: Omit<DocumentLine, keyof CalcLine>[],
+  extra: Partial<Pick<InvoiceDocument, 'preceding' | 'creditReason' | 'exceptions' | 'period'>> = {},
+): Built => {
+  const result = calculate({
+    ...input,
+    kind,
+    scheme: common.profile === 'us_sales_tax' ? 'us_sales_tax' : 'vat',
+  });
+  if (!result.ok)
+    return {
+      ok: false,
+      problems: result.problems.map((p) => ({ rule: 'calculation', message: `${p.field}: ${p.message}` })),
+    };
+  const { lines, ...calc } = result.value;
+  return {
+    ok: true,
+    document: {
+      ...common,
+      kind,
+      calc,
+      lines: lines.map((l, i) => ({ ...l, ...(meta[i] as (typeof meta)[number]) })),
+      preceding: extra.preceding ?? null,
+      creditReason: extra.creditReason ?? null,
+      exceptions: extra.exceptions ?? [],
+      period: extra.period ?? null,
+    },
+  };
+};
+
+/**
+ * The final invoice of a job: its billable closeout lines (or its cancellation / no-show fee), the job's
+ * discount as a document allowance per tax group, the paid deposit as prepaid (BT-113).
+ */
+/**
+ * The tax of a job's line: the customer's exemption first, then the line's own code (from the price
+ * book), then the job's, then the organization's standard code.
+ */
+export const lineTax = (ctx: JobContext, job: JobRow) => {
+  const exempt = exemptFor(ctx.customer);
+  const fallback = job.taxCodeId ? ctx.codes.get(job.taxCodeId) : defaultTaxCode(ctx.codes);
+  return (taxCodeId: string | null): TaxTreatment | null => {
+    if (exempt) return exempt;
+    const code = (taxCodeId ? ctx.codes.get(taxCodeId) : undefined) ?? fallback;
+    return code ? treatmentOf(code) : null;
+  };
+};
+
+export const buildJobInvoice = async (
+  tx: Tx,
+  job: JobRow,
+  ctx: JobContext,
+  prepaid: string,
+  memo: string | null,
+): Promise<Built> => {
+  const taxFor = lineTax(ctx, job);
+  const rows = await tx.db
+    .select()
+    .from(closeoutLines)
+    .where(
+      and(
+        eq(closeoutLines.organizationId, job.organizationId),
+        eq(closeoutLines.jobId, job.id),
+        eq(closeoutLines.billable, true),
+      ),
+    )
+    .orderBy(asc(closeoutLines.position));
+  const number = jobNumber(job.number);
+  const serviceDate = commonOf(ctx, job, memo).serviceDate;
+  const lines: CalcLineInput[] = [];
+  const meta: Omit<DocumentLine, keyof CalcLine>[] = [];
+  const charges: DocumentAdjustmentInput[] = [];
+  const noTax = () => ({
+    ok: false as const,
+    problems: [{ rule: 'tax_code', message: 'no tax code for a line and no default tax code' }],
+  });
+  if (job.closingFee !== null && (job.status === 'canceled' || job.status === 'no_show')) {
+    const tax = taxFor(job.taxCodeId);
+    if (!tax) return noTax();
+    lines.push({ quantity: '1', unitPrice: job.closingFee, tax });
+    meta.push({
+      position: 1,
+      description: job.status === 'no_show' ? 'No-show fee' : 'Cancellation fee',
+      sku: null,
+      unitCode: 'C62',
+      kind: 'fee',
+      jobNumber: number,
+      serviceDate,
+    });
+  } else {
+    for (const r of rows) {
+      const tax = taxFor(r.taxCodeId);
+      if (!tax) return noTax();
+      // Trip charges and disposal fees are document-level charges (BG-21), not items.
+      if (r.kind === 'adjustment') {
+        charges.push({
+          amount: new Decimal(r.quantity).times(r.unitPrice).toFixed(),
+          reason: r.description,
+          tax,
+        });
+        continue;
+      }
+      lines.push({ quantity: r.quantity, unitPrice: r.unitPrice, tax });
+      meta.push({
+        position: lines.length,
+        description: r.description + (r.serialNumbers.length ? ` (S/N ${r.serialNumbers.join(', ')})` : ''),
+        sku: r.sku,
+        unitCode: r.unitCode,
+        kind: r.kind,
+        jobNumber: number,
+        serviceDate,
+      });
+    }
+  }
+  if (job.revisionOf) {
+    const [parent] = await tx.db
+      .select({ number: jobs.number })
+      .from(jobs)
+      .where(and(eq(jobs.organizationId, job.organizationId), eq(jobs.id, job.revisionOf)));
+    if (parent) memo = [memo, `Additional work on ${jobNumber(parent.number)}`].filter(Boolean).join('\n');
+  }
+  return assemble(
+    commonOf(ctx, job, memo),
+    'invoice',
+    {
+      currency: ctx.org.currency,
+      lines,
+      allowances: discountAllowances(job.discountPercent, lines),
+      charges,
+      prepaid,
+    },
+    meta,
+  );
+};
+
+/** The job's discount: one document allowance per tax group, a percent of that group's lines (BR-CO-21 reason). */
+export const discountAllowances = (
+  percent: string | null,
+  lines: CalcLineInput[],
+): DocumentAdjustmentInput[] => {
+  if (!percent || new Decimal(percent).isZero()) return [];
+  const groups = new Map<string, TaxTreatment>();
+  for (const l of lines) groups.set(taxGroupKey(l.tax), l.tax);
+  return [...groups.values()].map((tax) => ({
+    percent: new Decimal(percent).toFixed(),
+    reason: `Discount ${new Decimal(percent).toFixed()}%`,
+    reasonCode: '95',
+    tax,
+  }));
+};
+
+/** The deposit invoice: one line for the deposit amount at the job's tax code (an advance payment is taxed when invoiced). */
+export const buildDepositInvoice = (job: JobRow, ctx: JobContext): Built => {
+  const exempt = exemptFor(ctx.customer);
+  const code = job.taxCodeId ? ctx.codes.get(job.taxCodeId) : defaultTaxCode(ctx.codes);
+  const tax = exempt ?? (code ? treatmentOf(code) : null);
+  if (!tax || !job.depositAmount)
+    return { ok: false, problems: [{ rule: 'deposit', message: 'no deposit amount or tax code' }] };
+  const common = commonOf(ctx, job, null);
+  // The deposit amount is what the customer pays: tax inclusive, so the net price is derived from it.
+  const net = new Decimal(job.depositAmount)
+    .div(new Decimal(tax.rate).div(100).plus(1))
+    .toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+  return assemble(
+    { ...common, serviceDate: null },
+    'deposit_invoice',
+    { currency: ctx.org.currency, lines: [{ quantity: '1', unitPrice: net.toFixed(), tax }] },
+    [
+      {
+        position: 1,
+        description: `Deposit for ${jobNumber(job.number)}: ${job.scope}`.slice(0, 300),
+        sku: null,
+        unitCode: 'C62',
+        kind: 'deposit',
+        jobNumber: jobNumber(job.number),
+        serviceDate: null,
+      },
+    ],
+  );
+};

@@ -1,0 +1,453 @@
+import { createHash } from 'node:crypto';
+import Decimal from 'decimal.js';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import { EMPTY_PROOF, type Proof } from '../adapters/pdf/proof';
+import type { CloseoutBody } from '../contracts/closeout';
+import { AppError, notFound } from '../core/errors';
+import type { Address, IssuedHeader } from '../core/invoice-document';
+import type { Database } from '../db/client';
+import {
+  attachments,
+  closeoutLines,
+  closeoutSubmissions,
+  customers,
+  invoiceFiles,
+  invoices,
+  jobs,
+  organizations,
+  serviceReports,
+  users,
+} from '../db/schema';
+import { loadJobContext } from './invoice-documents';
+import { approvalLog, documentOf, type InvoiceRow } from './invoices';
+import type { Deps } from './ports';
+
+/** The renderers load on first use: a process that never renders (an API-only server) starts faster. */
+const renderers = async () => {
+  const [pdf, ubl, zip] = await Promise.all([
+    import('../adapters/pdf/invoice-pdf'),
+    import('../adapters/einvoice/ubl'),
+    import('fflate'),
+  ]);
+  return { ...pdf, ...ubl, zipSync: zip.zipSync };
+};
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+export type ManifestPart = {
+  name: string;
+  kind: string;
+  sha256: string;
+  sizeBytes: number;
+  mimeType: string;
+};
+export type Manifest = {
+  invoice: { id: string; number: string; kind: string; issueDate: string; currency: string; payable: string };
+  parts: ManifestPart[];
+};
+
+const headerOf = (row: InvoiceRow): IssuedHeader & { issuedAt: Date } => {
+  if (!row.number || !row.issueDate || !row.issuedAt) throw new Error(`invoice ${row.id} is not issued`);
+  return { number: row.number, issueDate: row.issueDate, dueDate: row.dueDate, issuedAt: row.issuedAt };
+};
+
+/** The proof of the job's accepted closeout: photos (thumbnails) by category, the signature, time, place, approvals. */
+export const proofOf = async (
+  deps: Pick<Deps, 'database' | 'storage'>,
+  organizationId: string,
+  jobId: string | null,
+) => {
+  if (!jobId) return { proof: EMPTY_PROOF, files: [] as { name: string; key: string; mimeType: string }[] };
+  const db = deps.database.db;
+  const [submission] = await db
+    .select()
+    .from(closeoutSubmissions)
+    .where(
+      and(
+        eq(closeoutSubmissions.organizationId, organizationId),
+        eq(closeoutSubmissions.jobId, jobId),
+        inArray(closeoutSubmissions.outcome, ['accepted', 'exception']),
+      ),
+    )
+    .orderBy(desc(closeoutSubmissions.createdAt))
+    .limit(1);
+  const [job] = await db
+    .select({ completedAt: jobs.completedAt })
+    .from(jobs)
+    .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
+  const body = submission?.body as CloseoutBody | undefined;
+  const ids = body
+    ? [...new Set([...body.attachmentIds, ...(body.signature ? [body.signature.attachmentId] : [])])]
+    : [];
+  const rows = ids.length
+    ? await db
+        .select()
+        .from(attachments)
+        .where(and(eq(attachments.organizationId, organizationId), inArray(attachments.id, ids)))
+    : [];
+  const photos: Proof['photos'] = [];
+  const files: { name: string; key: string; mimeType: string }[] = [];
+  for (const a of rows.filter((r) => r.category !== 'signature' && body?.attachmentIds.includes(r.id))) {
+    const thumb = a.thumbnailKey ? await deps.storage.get(a.thumbnailKey) : null;
+    if (thumb)
+      photos.push({ category: a.category, image: thumb, capturedAt: a.capturedAt?.toISOString() ?? null });
+    files.push({
+      name: `proof/${a.category}-${a.id}${extension(a.mimeType)}`,
+      key: a.storageKey,
+      mimeType: a.mimeType,
+    });
+  }
+  const sigRow = body?.signature ? rows.find((r) => r.id === body.signature?.attachmentId) : undefined;
+  if (sigRow)
+    files.push({
+      name: `proof/signature-${sigRow.id}${extension(sigRow.mimeType)}`,
+      key: sigRow.storageKey,
+      mimeType: sigRow.mimeType,
+    });
+  const decided = (await approvalLog(deps.database, organizationId, [jobId])).filter(
+    (a) => a.decidedAt && a.decidedById,
+  );
+  const names = decided.length
+    ? await db
+        .select({ id: users.id, name: users.name })
+        .from(users)
+        .where(
+          inArray(
+            users.id,
+            decided.map((a) => a.decidedById as string),
+          ),
+        )
+    : [];
+  const proof: Proof = {
+    photos,
+    signature: body?.signature
+      ? {
+          image: sigRow ? await deps.storage.get(sigRow.storageKey) : null,
+          signerName: body.signature.signerName,
+          signedAt: body.signature.signedAt,
+        }
+      : null,
+    signatureException: body?.signatureException
+      ? `${body.signatureException.reasonCode}: ${body.signatureException.text}`
+      : null,
+    completion: body
+      ? {
+          at: job?.completedAt?.toISOString() ?? body.deviceTime,
+          latitude: body.gps?.latitude ?? null,
+          longitude: body.gps?.longitude ?? null,
+        }
+      : null,
+    workPerformed: body
+      ? {
+          checklist: body.workPerformed.checklist.filter((c) => c.done).map((c) => c.item),
+          notes: body.workPerformed.notes,
+        }
+      : null,
+    approvals: decided.map((a) => ({
+      at: a.decidedAt?.toISOString() ?? '',
+      by: names.find((n) => n.id === a.decidedById)?.name ?? a.decidedById ?? '',
+      decision: a.status,
+      comment: a.comment,
+      rules: (a.rules as { code: string }[]).map((r) => r.code),
+    })),
+  };
+  return { proof, files };
+};
+
+const extension = (mime: string) =>
+  mime === 'image/png' ? '.png' : mime === 'image/jpeg' ? '.jpg' : mime === 'application/pdf' ? '.pdf' : '';
+
+/**
+ * Renders an issued document's packet (the `invoice.render` queue job): PDF, UBL and a manifest with the
+ * SHA-256 of every part, stored by content hash. The document is immutable and the PDF's dates come from
+ * it, so a retry after a crash writes the same bytes and the insert is a no-op.
+ */
+export const renderPacket = async (deps: Deps, organizationId: string, invoiceId: string) => {
+  const [row] = await deps.database.db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, invoiceId)));
+  if (!row) throw notFound('invoice');
+  const header = headerOf(row);
+  const doc = documentOf(row);
+  const [org] = await deps.database.db
+    .select()
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  const logo = org?.logoKey ? await deps.storage.get(org.logoKey) : null;
+  const { proof, files } =
+    row.kind === 'invoice'
+      ? await proofOf(deps, organizationId, row.jobId)
+      : { proof: EMPTY_PROOF, files: [] };
+  const { renderUbl, renderInvoicePdf } = await renderers();
+  const ubl = Buffer.from(renderUbl(doc, header), 'utf8');
+  const pdf = await renderInvoicePdf(doc, header, proof, logo);
+  const approvals = Buffer.from(JSON.stringify(proof.approvals, null, 2), 'utf8');
+  const proofParts: ManifestPart[] = [];
+  for (const f of files) {
+    const bytes = await deps.storage.get(f.key);
+    if (bytes)
+      proofParts.push({
+        name: f.name,
+        kind: 'proof',
+        sha256: sha256(bytes),
+        sizeBytes: bytes.length,
+        mimeType: f.mimeType,
+      });
+  }
+  const manifest: Manifest = {
+    invoice: {
+      id: row.id,
+      number: header.number,
+      kind: row.kind,
+      issueDate: header.issueDate,
+      currency: row.currency,
+      payable: doc.calc.totals.payable,
+    },
+    parts: [
+      {
+        name: `${header.number}.pdf`,
+        kind: 'pdf',
+        sha256: sha256(pdf),
+        sizeBytes: pdf.length,
+        mimeType: 'application/pdf',
+      },
+      {
+        name: `${header.number}.xml`,
+        kind: 'ubl',
+        sha256: sha256(ubl),
+        sizeBytes: ubl.length,
+        mimeType: 'application/xml',
+      },
+      {
+        name: 'approval-log.json',
+        kind: 'approval_log',
+        sha256: sha256(approvals),
+        sizeBytes: approvals.length,
+        mimeType: 'application/json',
+      },
+      ...proofParts,
+    ],
+  };
+  const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
+  const now = deps.clock.now();
+  const parts = [
+    { kind: 'pdf' as const, bytes: pdf, mimeType: 'application/pdf' },
+    { kind: 'ubl' as const, bytes: ubl, mimeType: 'application/xml' },
+    { kind: 'manifest' as const, bytes: manifestBytes, mimeType: 'application/json' },
+  ];
+  for (const p of parts) {
+    const hash = sha256(p.bytes);
+    const key = `invoices/${organizationId}/${invoiceId}/${p.kind}-${hash}`;
+    if (!(await deps.storage.exists(key))) await deps.storage.put(key, p.bytes, p.mimeType);
+    await deps.database.db
+      .insert(invoiceFiles)
+      .values({
+        organizationId,
+        invoiceId,
+        kind: p.kind,
+        storageKey: key,
+        sha256: hash,
+        sizeBytes: p.bytes.length,
+        mimeType: p.mimeType,
+        createdAt: now,
+      })
+      .onConflictDoNothing();
+  }
+  return { number: header.number, parts: manifest.parts.length };
+};
+
+export const invoiceFile = async (
+  deps: Pick<Deps, 'database' | 'storage'>,
+  organizationId: string,
+  invoiceId: string,
+  kind: 'pdf' | 'ubl' | 'manifest',
+) => {
+  const [file] = await deps.database.db
+    .select()
+    .from(invoiceFiles)
+    .where(
+      and(
+        eq(invoiceFiles.organizationId, organizationId),
+        eq(invoiceFiles.invoiceId, invoiceId),
+        eq(invoiceFiles.kind, kind),
+      ),
+    );
+  if (!file) {
+    throw new AppError('not_ready', 'The packet is still being rendered; try again shortly', {
+      fields: [{ field: kind, message: 'not rendered yet' }],
+      extra: { retryAfterSeconds: 2 },
+    });
+  }
+  const bytes = await deps.storage.get(file.storageKey);
+  if (!bytes) throw new Error(`stored ${kind} of ${invoiceId} is missing`);
+  return { file, bytes };
+};
+
+/** The whole packet as one ZIP: manifest, PDF, UBL, approval log and the original proof files. */
+export const packetZip = async (deps: Deps, organizationId: string, row: InvoiceRow): Promise<Buffer> => {
+  const manifest = await invoiceFile(deps, organizationId, row.id, 'manifest');
+  const pdf = await invoiceFile(deps, organizationId, row.id, 'pdf');
+  const ubl = await invoiceFile(deps, organizationId, row.id, 'ubl');
+  const parsed = JSON.parse(manifest.bytes.toString('utf8')) as Manifest;
+  const { proof, files } =
+    row.kind === 'invoice'
+      ? await proofOf(deps, organizationId, row.jobId)
+      : { proof: EMPTY_PROOF, files: [] };
+  const entries: Record<string, Uint8Array> = {
+    'manifest.json': manifest.bytes,
+    [`${row.number}.pdf`]: pdf.bytes,
+    [`${row.number}.xml`]: ubl.bytes,
+    'approval-log.json': Buffer.from(JSON.stringify(proof.approvals, null, 2), 'utf8'),
+  };
+  for (const f of files) {
+    if (!parsed.parts.some((p) => p.name === f.name)) continue;
+    const bytes = await deps.storage.get(f.key);
+    if (bytes) entries[f.name] = bytes;
+  }
+  // A fixed mtime keeps the archive's bytes stable for the same packet.
+  const { zipSync } = await renderers();
+  return Buffer.from(zipSync(entries, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') }));
+};
+
+/** E-mails the PDF and the UBL to the customer's invoice recipients (the `invoice.send` queue job). */
+export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId: string) => {
+  const [row] = await deps.database.db
+    .select({ invoice: invoices, customer: customers })
+    .from(invoices)
+    .innerJoin(jobs, and(eq(jobs.organizationId, invoices.organizationId), eq(jobs.id, invoices.jobId)))
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
+    )
+    .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, invoiceId)));
+  if (!row) throw notFound('invoice');
+  const to = [
+    ...new Set(
+      [
+        ...row.customer.contacts.filter((c) => c.invoiceRecipient).map((c) => c.email),
+        row.customer.email,
+      ].filter((e): e is string => !!e),
+    ),
+  ];
+  if (to.length === 0) return { sent: 0, reason: 'the customer has no invoice e-mail' };
+  const pdf = await invoiceFile(deps, organizationId, invoiceId, 'pdf');
+  const ubl = await invoiceFile(deps, organizationId, invoiceId, 'ubl');
+  const doc = documentOf(row.invoice);
+  await deps.mailer.send({
+    to,
+    subject: `${doc.seller.name}: ${row.invoice.kind === 'credit_note' ? 'credit note' : 'invoice'} ${row.invoice.number}`,
+    text: `Please find ${row.invoice.number} attached: ${doc.calc.currency} ${doc.calc.totals.payable}${row.invoice.dueDate ? `, due ${row.invoice.dueDate}` : ''}.`,
+    attachments: [
+      { filename: `${row.invoice.number}.pdf`, content: pdf.bytes, contentType: 'application/pdf' },
+      { filename: `${row.invoice.number}.xml`, content: ubl.bytes, contentType: 'application/xml' },
+    ],
+  });
+  return { sent: to.length };
+};
+
+export type { Database };
+
+/**
+ * Renders the work-completed report of an accepted closeout (the `report.render` queue job), stored by
+ * content hash; the customer can have it even when nothing is billed.
+ */
+export const renderServiceReport = async (
+  deps: Deps,
+  organizationId: string,
+  jobId: string,
+  submissionId: string,
+) => {
+  const db = deps.database.db;
+  const [row] = await db
+    .select({ job: jobs, org: organizations, customer: customers })
+    .from(jobs)
+    .innerJoin(organizations, eq(organizations.id, jobs.organizationId))
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
+    )
+    .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
+  if (!row) throw notFound('job');
+  const ctx = await deps.database.transaction((tx) => loadJobContext(tx, row.job));
+  const lines = await db
+    .select()
+    .from(closeoutLines)
+    .where(and(eq(closeoutLines.organizationId, organizationId), eq(closeoutLines.jobId, jobId)))
+    .orderBy(closeoutLines.position);
+  const { proof } = await proofOf(deps, organizationId, jobId);
+  const { renderServiceReportPdf } = await renderers();
+  const pdf = await renderServiceReportPdf(
+    {
+      seller: { name: row.org.name, color: row.org.brandColor },
+      customer: row.customer.name,
+      jobNumber: `J-${row.job.number}`,
+      scope: row.job.scope,
+      site: { name: ctx.site.name, address: ctx.site.address as Address },
+      technicians: ctx.technicians,
+      lines: lines.map((l) => ({
+        description: l.description,
+        quantity: new Decimal(l.quantity).toFixed(),
+        unitCode: l.unitCode,
+        serialNumbers: l.serialNumbers,
+      })),
+      createdAt: row.job.completedAt ?? deps.clock.now(),
+    },
+    proof,
+  );
+  const hash = sha256(pdf);
+  const key = `reports/${organizationId}/${jobId}/${hash}`;
+  if (!(await deps.storage.exists(key))) await deps.storage.put(key, pdf, 'application/pdf');
+  await db
+    .insert(serviceReports)
+    .values({
+      organizationId,
+      jobId,
+      submissionId,
+      storageKey: key,
+      sha256: hash,
+      sizeBytes: pdf.length,
+      createdAt: deps.clock.now(),
+    })
+    .onConflictDoNothing();
+  return { jobId, sizeBytes: pdf.length };
+};
+
+/** The latest service report of a job. */
+export const latestServiceReport = async (
+  deps: Pick<Deps, 'database' | 'storage'>,
+  organizationId: string,
+  jobId: string,
+) => {
+  const [report] = await deps.database.db
+    .select()
+    .from(serviceReports)
+    .where(and(eq(serviceReports.organizationId, organizationId), eq(serviceReports.jobId, jobId)))
+    .orderBy(desc(serviceReports.createdAt))
+    .limit(1);
+  if (!report) {
+    throw new AppError('not_ready', 'No service report yet: it is made after an accepted closeout', {
+      fields: [{ field: 'jobId', message: 'no accepted closeout rendered yet' }],
+    });
+  }
+  const bytes = await deps.storage.get(report.storageKey);
+  if (!bytes) throw new Error(`stored service report of ${jobId} is missing`);
+  return { report, bytes };
+};
+
+/**
+ * Renders, right away, the packets of a job's issued documents that have none yet: the prepare job calls it
+ * after its transaction commits, so a packet is ready without waiting for the render queue's next poll (the
+ * queued render stays as the safety net and finds the files there).
+ */
+export const renderPendingOfJob = async (deps: Deps, organizationId: string, jobId: string) => {
+  const { rows } = await deps.database.raw.query<{ id: string }>(
+    `SELECT i.id FROM invoices i
+      WHERE i.organization_id = $1 AND i.job_id = $2 AND i.number IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM invoice_files f
+                         WHERE f.organization_id = i.organization_id AND f.invoice_id = i.id AND f.kind = 'manifest')`,
+    [organizationId, jobId],
+  );
+  for (const r of rows) await renderPacket(deps, organizationId, r.id);
+  return rows.length;
+};

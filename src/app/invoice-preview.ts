@@ -1,0 +1,66 @@
+import { eq } from 'drizzle-orm';
+import type { PreviewBody } from '../contracts/invoices';
+import { AppError, type FieldProblem, notFound } from '../core/errors';
+import { calculate, type TaxTreatment } from '../core/invoice-calc';
+import { organizations, taxCodes } from '../db/schema';
+import { discountAllowances, treatmentOf } from './invoice-documents';
+import type { Deps } from './ports';
+
+/**
+ * Totals for any lines, saving nothing (`POST /invoice-previews`): the same calculator the invoices use,
+ * with the organization's tax codes by code. Unknown codes and everything EN 16931 would refuse are a
+ * 400 naming the field.
+ */
+export const previewInvoice = async (deps: Deps, organizationId: string, body: PreviewBody) => {
+  const db = deps.database.db;
+  const [org] = await db.select().from(organizations).where(eq(organizations.id, organizationId));
+  if (!org) throw notFound('organization');
+  const codes = new Map(
+    (await db.select().from(taxCodes).where(eq(taxCodes.organizationId, organizationId))).map((t) => [
+      t.code,
+      t,
+    ]),
+  );
+  const problems: FieldProblem[] = [];
+  const tax = (code: string, field: string): TaxTreatment => {
+    const row = codes.get(code);
+    if (!row) {
+      problems.push({ field, message: `no tax code ${code} in this organization` });
+      return { category: 'S', rate: '1' };
+    }
+    return treatmentOf(row);
+  };
+  const lines = body.lines.map((l, i) => ({
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    baseQuantity: l.baseQuantity,
+    currency: l.currency,
+    allowances: l.allowances,
+    charges: l.charges,
+    tax: tax(l.taxCode, `body.lines.${i}.taxCode`),
+  }));
+  const adjustments = (list: PreviewBody['allowances'], name: string) =>
+    (list ?? []).map((a, i) => ({ ...a, tax: tax(a.taxCode, `body.${name}.${i}.taxCode`) }));
+  const allowances = [
+    ...adjustments(body.allowances, 'allowances'),
+    ...discountAllowances(body.discountPercent ?? null, lines),
+  ];
+  const charges = adjustments(body.charges, 'charges');
+  if (problems.length > 0) throw badInput(problems);
+  const result = calculate({
+    currency: body.currency ?? org.currency,
+    scheme: org.taxScheme,
+    kind: body.kind,
+    lines,
+    allowances,
+    charges,
+    prepaid: body.prepaid,
+  });
+  if (!result.ok) throw badInput(result.problems);
+  return result.value;
+};
+
+const badInput = (problems: FieldProblem[]) =>
+  new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+    fields: problems,
+  });

@@ -1,0 +1,1071 @@
+import Decimal from 'decimal.js';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { AppError, notFound } from '../core/errors';
+import type { CalcLine, CalcLineInput } from '../core/invoice-calc';
+import {
+  type CreditReason,
+  type DocumentLine,
+  en16931Breaches,
+  type InvoiceDocument,
+  type RuleBreach,
+} from '../core/invoice-document';
+import {
+  type InvoiceAction,
+  type InvoiceStatus,
+  invoiceTransition,
+  isInvoiceStatus,
+} from '../core/invoice-lifecycle';
+import { type Actor, SYSTEM_ACTOR } from '../core/principal';
+import { businessDate } from '../core/time';
+import type { Tx } from '../db/client';
+import {
+  approvalRequests,
+  invoicedWork,
+  invoices,
+  jobs,
+  organizations,
+  payments,
+  series,
+} from '../db/schema';
+import { enqueuePushes } from './accounting';
+import { appendAudit } from './audit';
+import {
+  assemble,
+  type Built,
+  buildDepositInvoice,
+  buildJobInvoice,
+  commonOf,
+  documentOf,
+  type InvoiceRow,
+  lineTax,
+  loadJobContext,
+  type OrgRow,
+  profileOf,
+  sellerOf,
+} from './invoice-documents';
+import { changeJob, changeJobsBilling, type JobRow, jobNumber, lockJob } from './jobs';
+import type { Deps } from './ports';
+import { nextNumber } from './sequences';
+import { emitEvent, type WebhookEvent } from './webhooks';
+
+type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
+type Hold = { code: string; message: string };
+
+const PREFIX = { invoice: 'INV', deposit_invoice: 'INV', credit_note: 'CN' } as const;
+
+const lockInvoice = async (tx: Tx, organizationId: string, id: string): Promise<InvoiceRow> => {
+  const [row] = await tx.db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, id)))
+    .for('update');
+  if (!row) throw notFound('invoice');
+  return row;
+};
+
+const loadOrg = async (tx: Tx, organizationId: string): Promise<OrgRow> => {
+  const [org] = await tx.db.select().from(organizations).where(eq(organizations.id, organizationId));
+  if (!org) throw notFound('organization');
+  return org;
+};
+
+/**
+ * The one place an invoice's status changes: through the core table, with a guarded update on status and
+ * version, and its audit event in the same transaction.
+ */
+const changeInvoice = async (
+  tx: Tx,
+  deps: Ctx,
+  row: InvoiceRow,
+  action: InvoiceAction,
+  actor: Actor,
+  patch: Partial<typeof invoices.$inferInsert> = {},
+  extra: Record<string, unknown> = {},
+  reason: string | null = null,
+): Promise<InvoiceRow> => {
+  if (!isInvoiceStatus(row.status)) throw new Error(`corrupt invoice status ${row.status}`);
+  const t = invoiceTransition(row.status, action);
+  if (!t.ok) {
+    throw new AppError(
+      row.status === 'draft' || row.status === 'needs_review' ? 'invalid_transition' : 'immutable',
+      `${row.number ?? 'The draft'} is ${row.status}: it cannot ${action.replaceAll('_', ' ')}`,
+      { fields: [{ field: 'status', message: `is ${row.status}` }], extra: { allowedFromHere: t.allowed } },
+    );
+  }
+  const now = deps.clock.now();
+  const [updated] = await tx.db
+    .update(invoices)
+    .set({ ...patch, status: t.to, updatedAt: now, version: row.version + 1 })
+    .where(
+      and(
+        eq(invoices.organizationId, row.organizationId),
+        eq(invoices.id, row.id),
+        eq(invoices.status, row.status),
+        eq(invoices.version, row.version),
+      ),
+    )
+    .returning();
+  if (!updated) throw new AppError('conflict', 'The invoice changed while this request ran; retry');
+  await appendAudit(tx, deps, {
+    organizationId: row.organizationId,
+    aggregateType: 'invoice',
+    aggregateId: row.id,
+    action: `invoice.${action}`,
+    actor,
+    changes: { status: { before: row.status, after: t.to }, number: updated.number, ...extra },
+    reason,
+  });
+  const event = INVOICE_EVENTS[action];
+  if (event) {
+    await emitEvent(tx, deps, row.organizationId, event, {
+      invoiceId: row.id,
+      kind: row.kind,
+      number: updated.number,
+      status: updated.status,
+      jobId: row.jobId,
+      currency: row.currency,
+      payable: updated.payable,
+      amountPaid: updated.amountPaid,
+    });
+  }
+  return updated;
+};
+
+const INVOICE_EVENTS: Partial<Record<InvoiceAction, WebhookEvent>> = {
+  issue: 'invoice.issued',
+  send: 'invoice.sent',
+  pay_full: 'invoice.paid',
+  credit_full: 'invoice.credited',
+};
+
+const totalsColumns = (doc: InvoiceDocument) => ({
+  currency: doc.calc.currency,
+  taxExclusive: doc.calc.totals.taxExclusive,
+  taxTotal: doc.calc.totals.taxTotal,
+  taxInclusive: doc.calc.totals.taxInclusive,
+  prepaid: doc.calc.totals.prepaid,
+  payable: doc.calc.totals.payable,
+});
+
+/**
+ * Creates the draft for a billing key, or rebuilds it while it is still a draft. An issued document under
+ * the key is left alone: its work is billed.
+ */
+const upsertDraft = async (
+  tx: Tx,
+  deps: Ctx,
+  args: {
+    organizationId: string;
+    billingKey: string;
+    kind: InvoiceDocument['kind'];
+    jobId: string | null;
+    seriesId?: string | null;
+    correctsInvoiceId?: string | null;
+    creditReason?: CreditReason | null;
+    period?: { start: string; end: string } | null;
+    built: Built;
+    holds: Hold[];
+    actor: Actor;
+  },
+): Promise<InvoiceRow | null> => {
+  const [existing] = await tx.db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.organizationId, args.organizationId), eq(invoices.billingKey, args.billingKey)))
+    .for('update');
+  if (existing && existing.status !== 'draft' && existing.status !== 'needs_review') return null;
+  const now = deps.clock.now();
+  const holds = args.built.ok
+    ? args.holds
+    : [...args.holds, ...args.built.problems.map((p) => ({ code: p.rule, message: p.message }))];
+  const document = args.built.ok ? args.built.document : (existing?.document ?? {});
+  const columns = args.built.ok
+    ? totalsColumns(args.built.document)
+    : {
+        currency: existing?.currency ?? 'XXX',
+        taxExclusive: '0',
+        taxTotal: '0',
+        taxInclusive: '0',
+        prepaid: '0',
+        payable: '0',
+      };
+  if (existing) {
+    const [row] = await tx.db
+      .update(invoices)
+      .set({
+        document,
+        ...columns,
+        holdReasons: holds,
+        status: 'draft',
+        updatedAt: now,
+        version: existing.version + 1,
+      })
+      .where(and(eq(invoices.organizationId, existing.organizationId), eq(invoices.id, existing.id)))
+      .returning();
+    await appendAudit(tx, deps, {
+      organizationId: args.organizationId,
+      aggregateType: 'invoice',
+      aggregateId: existing.id,
+      action: 'invoice.draft_rebuilt',
+      actor: args.actor,
+      changes: {
+        payable: { before: existing.payable, after: columns.payable },
+        holds: holds.map((h) => h.code),
+      },
+    });
+    return row ?? null;
+  }
+  const id = deps.ids.uuid();
+  const [row] = await tx.db
+    .insert(invoices)
+    .values({
+      organizationId: args.organizationId,
+      id,
+      kind: args.kind,
+      status: 'draft',
+      billingKey: args.billingKey,
+      jobId: args.jobId,
+      seriesId: args.seriesId ?? null,
+      correctsInvoiceId: args.correctsInvoiceId ?? null,
+      creditReason: args.creditReason ?? null,
+      periodStart: args.period?.start ?? null,
+      periodEnd: args.period?.end ?? null,
+      document,
+      ...columns,
+      holdReasons: holds,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  await appendAudit(tx, deps, {
+    organizationId: args.organizationId,
+    aggregateType: 'invoice',
+    aggregateId: id,
+    action: 'invoice.drafted',
+    actor: args.actor,
+    first: true,
+    changes: {
+      kind: args.kind,
+      billingKey: args.billingKey,
+      jobId: args.jobId,
+      payable: columns.payable,
+      holds: holds.map((h) => h.code),
+    },
+  });
+  return row ?? null;
+};
+
+/** Jobs whose work an invoice bills: the job, or every visit line of a cycle invoice. */
+const billedJobIds = async (tx: Tx, row: InvoiceRow): Promise<string[]> => {
+  if (row.kind !== 'invoice') return [];
+  if (row.seriesId) {
+    const { rows } = await tx.raw.query<{ job_id: string }>(
+      `SELECT job_id FROM invoiced_work WHERE organization_id = $1 AND invoice_id = $2`,
+      [row.organizationId, row.id],
+    );
+    const fromDoc = (row.document as { cycleJobIds?: string[] }).cycleJobIds ?? [];
+    return rows.length > 0 ? rows.map((r) => r.job_id) : fromDoc;
+  }
+  return row.jobId ? [row.jobId] : [];
+};
+
+/**
+ * Issues a draft: our EN 16931 rules first (a breach sends the draft to needs_review with the rule IDs,
+ * and the job with it), then the number from the gapless per-organization sequence, in this transaction.
+ * The work is claimed in invoiced_work, so no second invoice can bill it; the packet renders from the queue.
+ */
+export const issueInvoice = async (tx: Tx, deps: Ctx, row: InvoiceRow, actor: Actor): Promise<InvoiceRow> => {
+  if (row.status !== 'draft') {
+    throw new AppError('invalid_transition', `The invoice is ${row.status}: only a draft is issued`, {
+      fields: [{ field: 'status', message: `is ${row.status}` }],
+    });
+  }
+  const blocking = row.holdReasons.filter(
+    (h) => !['auto_issue_off', 'po_missing', 'after_credit'].includes(h.code),
+  );
+  if (blocking.length > 0) {
+    throw new AppError(
+      'conflict',
+      `The draft cannot be issued: ${blocking.map((h) => h.message).join('; ')}`,
+      {
+        fields: blocking.map((h) => ({ field: h.code, message: h.message })),
+      },
+    );
+  }
+  const doc = documentOf(row);
+  const breaches = en16931Breaches(doc);
+  const jobIds = await billedJobIds(tx, row);
+  if (breaches.length > 0) {
+    const failed = await changeInvoice(
+      tx,
+      deps,
+      row,
+      'fail',
+      actor,
+      { holdReasons: breaches.map(toHold) },
+      { rules: breaches.map((b) => b.rule) },
+    );
+    for (const jobId of jobIds) await failJob(tx, deps, row.organizationId, jobId, breaches);
+    return failed;
+  }
+  const org = await loadOrg(tx, row.organizationId);
+  const now = deps.clock.now();
+  const issueDate = businessDate(now, org.timeZone);
+  const year = issueDate.slice(0, 4);
+  const seq = await nextNumber(tx, row.organizationId, `${PREFIX[row.kind]}:${year}`, 1);
+  const number = `${PREFIX[row.kind]}-${year}-${String(seq).padStart(5, '0')}`;
+  const due = new Date(`${issueDate}T00:00:00Z`);
+  due.setUTCDate(due.getUTCDate() + doc.paymentTermsDays);
+  const issued = await changeInvoice(
+    tx,
+    deps,
+    row,
+    'issue',
+    actor,
+    { number, issueDate, dueDate: due.toISOString().slice(0, 10), issuedAt: now, holdReasons: [] },
+    { payable: row.payable },
+  );
+  if (jobIds.length > 0) {
+    // The primary key (organization, job) refuses a second live invoice for the same work.
+    await tx.db.insert(invoicedWork).values(
+      jobIds.map((jobId) => ({
+        organizationId: row.organizationId,
+        jobId,
+        invoiceId: row.id,
+        createdAt: now,
+      })),
+    );
+    await changeJobsBilling(tx, deps, {
+      organizationId: row.organizationId,
+      jobIds,
+      actor,
+      action: 'job.invoiced',
+      billing: 'invoice',
+      patch: { invoicedAt: now },
+      extraChanges: { invoiceId: row.id, invoiceNumber: number },
+    });
+  }
+  await deps.queue.enqueue(
+    tx,
+    { name: 'invoice.render', data: { organizationId: row.organizationId, invoiceId: row.id } },
+    { key: row.id },
+  );
+  // The push to each connected accounting system is enqueued by the change that causes it.
+  await enqueuePushes(tx, deps, issued);
+  return issued;
+};
+
+const toHold = (b: RuleBreach): Hold => ({ code: b.rule, message: b.message });
+
+const failJob = async (tx: Tx, deps: Ctx, organizationId: string, jobId: string, breaches: RuleBreach[]) => {
+  const job = await lockJob(tx, organizationId, jobId);
+  if (job.billingStatus === 'needs_review') return;
+  await changeJob(tx, deps, {
+    organizationId,
+    jobId,
+    actor: SYSTEM_ACTOR,
+    locked: job,
+    action: 'job.invoice_failed',
+    billing: 'fail',
+    patch: { reviewFrom: job.billingStatus },
+    reason: breaches.map((b) => `${b.rule}: ${b.message}`).join('; '),
+    extraChanges: { rules: breaches.map((b) => b.rule) },
+  });
+};
+
+const holdsFor = (org: OrgRow, job: JobRow, customerPoRequired: boolean, generation: number): Hold[] => [
+  ...(org.invoiceAutoIssue
+    ? []
+    : [{ code: 'auto_issue_off', message: 'Auto-issue is off: issue from the billing queue' }]),
+  ...(customerPoRequired && !job.poNumber
+    ? [{ code: 'po_missing', message: 'The customer requires a PO number' }]
+    : []),
+  ...(generation > 0
+    ? [{ code: 'after_credit', message: 'Re-invoice after a credit note: check and issue' }]
+    : []),
+];
+
+/** Payments on the job's deposit invoices: the final invoice shows them as prepaid. */
+const depositPaid = async (tx: Tx, job: JobRow): Promise<string> => {
+  const { rows } = await tx.raw.query<{ paid: string | null }>(
+    `SELECT sum(amount_paid - amount_credited) AS paid FROM invoices
+      WHERE organization_id = $1 AND job_id = $2 AND kind = 'deposit_invoice' AND number IS NOT NULL`,
+    [job.organizationId, job.id],
+  );
+  return new Decimal(rows[0]?.paid ?? '0').toFixed();
+};
+
+/**
+ * Brings a job's invoices in line with the job (the `invoice.prepare` queue job; safe to run twice):
+ * a deposit invoice for a deposit job, the final draft at invoice_ready (issued at once when the
+ * organization auto-issues and nothing holds it), a credit note when a closed job's deposit was paid.
+ */
+export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: string) =>
+  deps.database.transaction(async (tx) => {
+    const job = await lockJob(tx, organizationId, jobId);
+    const ctx = await loadJobContext(tx, job);
+    const actor = SYSTEM_ACTOR;
+    const out: string[] = [];
+
+    if (job.depositRequired && job.depositAmount && !['canceled', 'no_show'].includes(job.status)) {
+      const draft = await upsertDraft(tx, deps, {
+        organizationId,
+        billingKey: `deposit:${job.id}`,
+        kind: 'deposit_invoice',
+        jobId: job.id,
+        built: buildDepositInvoice(job, ctx),
+        holds: ctx.org.invoiceAutoIssue
+          ? []
+          : [{ code: 'auto_issue_off', message: 'Auto-issue is off: issue from the billing queue' }],
+        actor,
+      });
+      if (draft && draft.holdReasons.length === 0) await issueInvoice(tx, deps, draft, actor);
+      if (draft) out.push(`deposit:${draft.status}`);
+    }
+
+    if (job.billingStatus === 'invoice_ready') {
+      const [cycle] = job.seriesId
+        ? await tx.db
+            .select({ billingRule: series.billingRule })
+            .from(series)
+            .where(and(eq(series.organizationId, organizationId), eq(series.id, job.seriesId)))
+        : [];
+      if (cycle?.billingRule === 'per_cycle') return [...out, 'per_cycle'];
+      const { rows } = await tx.raw.query<{ n: string }>(
+        `SELECT count(*) AS n FROM invoices WHERE organization_id = $1 AND job_id = $2 AND kind = 'invoice' AND status = 'credited'`,
+        [organizationId, job.id],
+      );
+      const generation = Number(rows[0]?.n ?? 0);
+      const built = await buildJobInvoice(tx, job, ctx, await depositPaid(tx, job), null);
+      const draft = await upsertDraft(tx, deps, {
+        organizationId,
+        billingKey: `job:${job.id}:${generation}`,
+        kind: 'invoice',
+        jobId: job.id,
+        built,
+        holds: holdsFor(ctx.org, job, ctx.customer.invoicePreferences.poRequired, generation),
+        actor,
+      });
+      if (draft && draft.holdReasons.length === 0) await issueInvoice(tx, deps, draft, actor);
+      else if (draft && !built.ok) await failJob(tx, deps, organizationId, job.id, built.problems);
+      if (draft) out.push(`invoice:${draft.status}`);
+    }
+
+    if (job.billingStatus === 'not_billable' && ['canceled', 'no_show'].includes(job.status)) {
+      const deposits = await tx.db
+        .select()
+        .from(invoices)
+        .where(
+          and(
+            eq(invoices.organizationId, organizationId),
+            eq(invoices.jobId, job.id),
+            eq(invoices.kind, 'deposit_invoice'),
+          ),
+        );
+      for (const d of deposits) {
+        const refundable = new Decimal(d.amountPaid).minus(d.amountCredited);
+        if (d.number && refundable.gt(0)) {
+          const credit = await creditInTx(
+            tx,
+            deps,
+            d,
+            {
+              reason: 'canceled_job',
+              memo: `Refund of the deposit: ${jobNumber(job.number)} was ${job.status.replace('_', '-')}`,
+            },
+            actor,
+          );
+          out.push(`refund:${credit.number}`);
+        } else if (d.status === 'draft') {
+          out.push('deposit:draft_left');
+        }
+      }
+    }
+    return out;
+  });
+
+// ---------------------------------------------------------------- office actions
+
+export const issueById = (deps: Deps, organizationId: string, id: string, actor: Actor) =>
+  deps.database.transaction(async (tx) => {
+    const row = await lockInvoice(tx, organizationId, id);
+    return issueInvoice(tx, deps, row, actor);
+  });
+
+/** Draft fields the office may set; everything else comes from the job. An issued document is immutable. */
+export const updateDraft = (
+  deps: Deps,
+  organizationId: string,
+  id: string,
+  patch: { memo?: string | null | undefined },
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const row = await lockInvoice(tx, organizationId, id);
+    if (row.status !== 'draft') {
+      throw new AppError(
+        'immutable',
+        `${row.number ?? 'The invoice'} is ${row.status}: correct it with a credit note`,
+        {
+          fields: [{ field: 'status', message: `is ${row.status}` }],
+        },
+      );
+    }
+    const doc = documentOf(row);
+    const memo = patch.memo === undefined ? doc.memo : patch.memo;
+    const [updated] = await tx.db
+      .update(invoices)
+      .set({ document: { ...doc, memo }, updatedAt: deps.clock.now(), version: row.version + 1 })
+      .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, id)))
+      .returning();
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'invoice',
+      aggregateId: id,
+      action: 'invoice.draft_edited',
+      actor,
+      changes: { memo: { before: doc.memo, after: memo } },
+    });
+    if (!updated) throw new Error('draft update returned nothing');
+    return updated;
+  });
+
+export const sendInvoice = (deps: Deps, organizationId: string, id: string, actor: Actor) =>
+  deps.database.transaction(async (tx) => {
+    const row = await lockInvoice(tx, organizationId, id);
+    const sent = await changeInvoice(tx, deps, row, 'send', actor, { sentAt: deps.clock.now() });
+    await deps.queue.enqueue(
+      tx,
+      { name: 'invoice.send', data: { organizationId, invoiceId: id } },
+      { key: `${id}:${sent.version}` },
+    );
+    return sent;
+  });
+
+export type PaymentInput = {
+  invoiceId: string;
+  amount: string;
+  receivedOn: string;
+  method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
+  reference?: string | null | undefined;
+};
+
+/**
+ * Records a full or partial payment; the invoice's status follows the outstanding amount. A paid deposit
+ * is written to the job and rebuilds its final draft, where it shows as prepaid.
+ */
+export const recordPayment = (deps: Deps, organizationId: string, input: PaymentInput, actor: Actor) =>
+  deps.database.transaction(async (tx) => {
+    const row = await lockInvoice(tx, organizationId, input.invoiceId);
+    // On a credit note the "payment" is the refund paid out to the customer: what is outstanding is refund due.
+    const outstanding = new Decimal(row.payable).minus(row.amountPaid).minus(row.amountCredited);
+    const amount = new Decimal(input.amount);
+    if (amount.gt(outstanding)) {
+      throw new AppError(
+        'validation_failed',
+        `The payment exceeds the ${outstanding.toFixed(2)} outstanding`,
+        {
+          fields: [{ field: 'body.amount', message: `at most ${outstanding.toFixed(2)}` }],
+        },
+      );
+    }
+    if (input.reference) {
+      const [dup] = await tx.db
+        .select({ id: payments.id })
+        .from(payments)
+        .where(
+          and(
+            eq(payments.organizationId, organizationId),
+            eq(payments.invoiceId, row.id),
+            eq(payments.reference, input.reference),
+          ),
+        );
+      if (dup)
+        throw new AppError('conflict', 'A payment with this reference is already recorded', {
+          fields: [{ field: 'body.reference', message: 'already recorded' }],
+        });
+    }
+    const now = deps.clock.now();
+    const id = deps.ids.uuid();
+    const paid = new Decimal(row.amountPaid).plus(amount);
+    const full = paid.plus(row.amountCredited).gte(row.payable);
+    await tx.db.insert(payments).values({
+      organizationId,
+      id,
+      invoiceId: row.id,
+      amount: amount.toFixed(),
+      receivedOn: input.receivedOn,
+      method: input.method,
+      reference: input.reference ?? null,
+      recordedByType: actor.type,
+      recordedById: actor.id,
+      createdAt: now,
+    });
+    const updated = await changeInvoice(
+      tx,
+      deps,
+      row,
+      full ? 'pay_full' : 'pay_part',
+      actor,
+      { amountPaid: paid.toFixed(), ...(full ? { paidAt: now } : {}) },
+      { paymentId: id, amount: amount.toFixed(), method: input.method },
+    );
+    if (row.kind === 'deposit_invoice' && row.jobId) {
+      const job = await lockJob(tx, organizationId, row.jobId);
+      await changeJob(tx, deps, {
+        organizationId,
+        jobId: job.id,
+        actor,
+        locked: job,
+        action: 'job.deposit_received',
+        patch: { depositReceived: new Decimal(job.depositReceived ?? '0').plus(amount).toFixed() },
+      });
+    } else if (full) {
+      for (const jobId of await billedJobIds(tx, row)) {
+        const job = await lockJob(tx, organizationId, jobId);
+        if (job.billingStatus !== 'invoiced') continue;
+        await changeJob(tx, deps, {
+          organizationId,
+          jobId,
+          actor,
+          locked: job,
+          action: 'job.paid',
+          billing: 'pay',
+          patch: { paidAt: now },
+        });
+      }
+    }
+    return { paymentId: id, invoice: updated };
+  });
+
+export type CreditInput = {
+  reason: CreditReason;
+  memo?: string | null | undefined;
+  /** Partial credit: positions of the original's lines and the quantity credited; absent = full credit. */
+  lines?: { position: number; quantity: string }[] | undefined;
+};
+
+const creditInTx = async (
+  tx: Tx,
+  deps: Ctx,
+  original: InvoiceRow,
+  input: CreditInput,
+  actor: Actor,
+): Promise<InvoiceRow> => {
+  if (
+    !original.number ||
+    !original.issueDate ||
+    original.kind === 'credit_note' ||
+    !['issued', 'sent', 'partially_paid', 'paid'].includes(original.status)
+  ) {
+    throw new AppError(
+      'invalid_transition',
+      `Only an issued invoice is credited; this one is ${original.status}`,
+      {
+        fields: [{ field: 'status', message: `is ${original.status}` }],
+      },
+    );
+  }
+  const doc = documentOf(original);
+  const remaining = new Decimal(original.taxInclusive).minus(original.amountCredited);
+  let lines: DocumentLine[] = doc.lines;
+  let full = !input.lines;
+  if (input.lines) {
+    const problems = input.lines.flatMap((l, i) => {
+      const line = doc.lines.find((d) => d.position === l.position);
+      if (!line) return [{ field: `body.lines.${i}.position`, message: 'no such line on the invoice' }];
+      if (new Decimal(l.quantity).abs().gt(new Decimal(line.quantity).abs()))
+        return [{ field: `body.lines.${i}.quantity`, message: `at most ${line.quantity}` }];
+      return [];
+    });
+    if (problems.length > 0)
+      throw new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+        fields: problems,
+      });
+    lines = input.lines.map((l) => ({
+      ...(doc.lines.find((d) => d.position === l.position) as DocumentLine),
+      quantity: l.quantity,
+    }));
+    full = false;
+  }
+  const calcLines: CalcLineInput[] = lines.map((l) => ({
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    baseQuantity: l.baseQuantity,
+    tax: l.tax,
+    allowances: full
+      ? l.allowances.map((a) => ({
+          amount: a.amount,
+          reason: a.reason,
+          reasonCode: a.reasonCode ?? undefined,
+        }))
+      : [],
+    charges: full
+      ? l.charges.map((c) => ({ amount: c.amount, reason: c.reason, reasonCode: c.reasonCode ?? undefined }))
+      : [],
+  }));
+  const ratioAllowances = full
+    ? doc.calc.allowances.map((a) => ({
+        amount: a.amount,
+        reason: a.reason,
+        reasonCode: a.reasonCode ?? undefined,
+        tax: a.tax,
+      }))
+    : [];
+  const charges = full
+    ? doc.calc.charges.map((c) => ({
+        amount: c.amount,
+        reason: c.reason,
+        reasonCode: c.reasonCode ?? undefined,
+        tax: c.tax,
+      }))
+    : [];
+  const { calc: _calc, lines: _lines, ...common } = doc;
+  const built = assemble(
+    { ...common, memo: input.memo ?? null },
+    'credit_note',
+    { currency: doc.calc.currency, lines: calcLines, allowances: ratioAllowances, charges },
+    lines.map((l, i) => ({
+      position: i + 1,
+      description: l.description,
+      sku: l.sku,
+      unitCode: l.unitCode,
+      kind: l.kind,
+      jobNumber: l.jobNumber,
+      serviceDate: l.serviceDate,
+    })),
+    {
+      preceding: { number: original.number, issueDate: original.issueDate },
+      creditReason: input.reason,
+      period: doc.period,
+    },
+  );
+  if (!built.ok) throw new AppError('validation_failed', built.problems.map((p) => p.message).join('; '));
+  const credited = new Decimal(built.document.calc.totals.taxInclusive);
+  if (credited.gt(remaining)) {
+    throw new AppError(
+      'validation_failed',
+      `The credit exceeds the ${remaining.toFixed(2)} not yet credited`,
+      {
+        fields: [
+          {
+            field: 'body.lines',
+            message: `credits ${credited.toFixed(2)}, at most ${remaining.toFixed(2)} remain`,
+          },
+        ],
+      },
+    );
+  }
+  const creditId = deps.ids.uuid();
+  const draft = await upsertDraft(tx, deps, {
+    organizationId: original.organizationId,
+    billingKey: `credit:${creditId}`,
+    kind: 'credit_note',
+    jobId: original.jobId,
+    seriesId: original.seriesId,
+    correctsInvoiceId: original.id,
+    creditReason: input.reason,
+    period: doc.period,
+    built,
+    holds: [],
+    actor,
+  });
+  if (!draft) throw new Error('credit note draft not created');
+  const issued = await issueInvoice(tx, deps, draft, actor);
+  const totalCredited = new Decimal(original.amountCredited).plus(credited);
+  const fullyCredited = totalCredited.gte(original.taxInclusive);
+  if (fullyCredited) {
+    await changeInvoice(
+      tx,
+      deps,
+      original,
+      'credit_full',
+      actor,
+      { amountCredited: totalCredited.toFixed() },
+      { creditNoteId: issued.id, creditNote: issued.number },
+      input.reason,
+    );
+    // The work is released: the job waits for its corrected invoice.
+    const released = await tx.db
+      .delete(invoicedWork)
+      .where(
+        and(
+          eq(invoicedWork.organizationId, original.organizationId),
+          eq(invoicedWork.invoiceId, original.id),
+        ),
+      )
+      .returning();
+    for (const w of released) {
+      await changeJob(tx, deps, {
+        organizationId: original.organizationId,
+        jobId: w.jobId,
+        actor,
+        action: 'job.invoice_credited',
+        billing: 'credit',
+        extraChanges: { creditNoteId: issued.id, creditNote: issued.number, reason: input.reason },
+      });
+    }
+  } else {
+    await tx.db
+      .update(invoices)
+      .set({
+        amountCredited: totalCredited.toFixed(),
+        updatedAt: deps.clock.now(),
+        version: sql`${invoices.version} + 1`,
+      })
+      .where(and(eq(invoices.organizationId, original.organizationId), eq(invoices.id, original.id)));
+    await appendAudit(tx, deps, {
+      organizationId: original.organizationId,
+      aggregateType: 'invoice',
+      aggregateId: original.id,
+      action: 'invoice.credited_partly',
+      actor,
+      changes: {
+        amountCredited: { before: original.amountCredited, after: totalCredited.toFixed() },
+        creditNote: issued.number,
+      },
+      reason: input.reason,
+    });
+  }
+  return issued;
+};
+
+/** A correction: a credit note (full or partial) referencing the invoice; a full one lets the job be invoiced anew. */
+export const createCreditNote = (
+  deps: Deps,
+  organizationId: string,
+  invoiceId: string,
+  input: CreditInput,
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const original = await lockInvoice(tx, organizationId, invoiceId);
+    return creditInTx(tx, deps, original, input, actor);
+  });
+
+/** Returns a needs_review draft to draft after the office fixed its cause; issue it again from there. */
+export const reprocessInvoice = (deps: Deps, organizationId: string, id: string, actor: Actor) =>
+  deps.database.transaction(async (tx) => {
+    const row = await lockInvoice(tx, organizationId, id);
+    // The cause is usually a seller setting (VAT ID, address): the document takes the current ones. A job's
+    // invoice is rebuilt in full by invoice.prepare once the job is invoice-ready again.
+    const org = await loadOrg(tx, organizationId);
+    const doc = documentOf(row);
+    const document = doc.calc ? { ...doc, seller: sellerOf(org), profile: profileOf(org, doc.buyer) } : doc;
+    const back = await changeInvoice(tx, deps, row, 'reprocess', actor, { holdReasons: [], document });
+    for (const jobId of row.jobId ? [row.jobId] : []) {
+      const job = await lockJob(tx, organizationId, jobId);
+      if (job.billingStatus === 'needs_review')
+        await changeJob(tx, deps, {
+          organizationId,
+          jobId,
+          actor,
+          locked: job,
+          action: 'job.reprocessed',
+          billing: 'reprocess',
+          patch: { reviewFrom: null },
+        });
+    }
+    return back;
+  });
+
+// ---------------------------------------------------------------- reads
+
+export const getInvoice = async (deps: Deps, organizationId: string, id: string) => {
+  const [row] = await deps.database.db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, id)));
+  return row;
+};
+
+export const paymentsOf = (deps: Deps, organizationId: string, invoiceId: string) =>
+  deps.database.db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.organizationId, organizationId), eq(payments.invoiceId, invoiceId)))
+    .orderBy(payments.createdAt);
+
+export const listInvoices = async (
+  deps: Deps,
+  organizationId: string,
+  f: {
+    status?: InvoiceStatus | undefined;
+    kind?: InvoiceRow['kind'] | undefined;
+    jobId?: string | undefined;
+    limit: number;
+    before?: { createdAt: Date; id: string } | undefined;
+  },
+) =>
+  deps.database.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, organizationId),
+        f.status ? eq(invoices.status, f.status) : undefined,
+        f.kind ? eq(invoices.kind, f.kind) : undefined,
+        f.jobId ? eq(invoices.jobId, f.jobId) : undefined,
+        f.before
+          ? sql`(${invoices.createdAt}, ${invoices.id}) < (${f.before.createdAt}, ${f.before.id})`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(invoices.createdAt), desc(invoices.id))
+    .limit(f.limit + 1);
+
+/** The approval decisions on a job, for the packet's approval log. */
+export const approvalLog = async (tx: Tx | Deps['database'], organizationId: string, jobIds: string[]) => {
+  if (jobIds.length === 0) return [];
+  return tx.db
+    .select()
+    .from(approvalRequests)
+    .where(and(eq(approvalRequests.organizationId, organizationId), inArray(approvalRequests.jobId, jobIds)))
+    .orderBy(approvalRequests.createdAt);
+};
+
+export { commonOf, documentOf, type InvoiceRow };
+
+/**
+ * One invoice per customer per billing cycle of a per-cycle series: every visit in the period that is
+ * invoice-ready, each line naming the visit's job number and date. Visits not complete when the cycle
+ * closes are listed as exceptions on the invoice (and stay open for the next cycle).
+ */
+export const invoiceCycle = (
+  deps: Deps,
+  organizationId: string,
+  seriesId: string,
+  period: { start: string; end: string },
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const [s] = await tx.db
+      .select()
+      .from(series)
+      .where(and(eq(series.organizationId, organizationId), eq(series.id, seriesId)))
+      .for('update');
+    if (!s) throw notFound('series');
+    if (s.billingRule !== 'per_cycle') {
+      throw new AppError('invalid_transition', 'This series is billed per visit, not per cycle', {
+        fields: [{ field: 'billingRule', message: `is ${s.billingRule}` }],
+      });
+    }
+    if (period.end < period.start)
+      throw new AppError('validation_failed', 'periodEnd is before periodStart', {
+        fields: [{ field: 'body.periodEnd', message: 'before periodStart' }],
+      });
+    const visits = await tx.db
+      .select()
+      .from(jobs)
+      .where(
+        and(
+          eq(jobs.organizationId, organizationId),
+          eq(jobs.seriesId, seriesId),
+          sql`${jobs.occurrenceDate} BETWEEN ${period.start} AND ${period.end}`,
+        ),
+      )
+      .orderBy(jobs.occurrenceDate)
+      .for('update');
+    const billed = visits.length
+      ? await tx.db
+          .select({ jobId: invoicedWork.jobId })
+          .from(invoicedWork)
+          .where(
+            and(
+              eq(invoicedWork.organizationId, organizationId),
+              inArray(
+                invoicedWork.jobId,
+                visits.map((v) => v.id),
+              ),
+            ),
+          )
+      : [];
+    const billedIds = new Set(billed.map((b) => b.jobId));
+    const ready = visits.filter((v) => v.billingStatus === 'invoice_ready' && !billedIds.has(v.id));
+    const exceptions = visits
+      .filter(
+        (v) =>
+          !['invoice_ready', 'invoiced', 'paid', 'not_billable'].includes(v.billingStatus) &&
+          !['canceled', 'no_show'].includes(v.status),
+      )
+      .map(
+        (v) =>
+          `${jobNumber(v.number)} ${v.occurrenceDate}: ${v.status}, ${v.billingStatus.replaceAll('_', ' ')}`,
+      );
+    const first = ready[0];
+    if (!first) {
+      throw new AppError('conflict', 'No visit of this cycle is ready to invoice', {
+        fields: [{ field: 'body.periodStart', message: 'no invoice-ready visits in the period' }],
+        extra: { exceptions },
+      });
+    }
+    const ctx = await loadJobContext(tx, first);
+    const calcLines: CalcLineInput[] = [];
+    const meta: Omit<DocumentLine, keyof CalcLine>[] = [];
+    // All the visits' lines in one query, in visit order.
+    const { rows: allLines } = await tx.raw.query<{
+      job_id: string;
+      description: string;
+      quantity: string;
+      unit_price: string;
+      unit_code: string;
+      sku: string | null;
+      tax_code_id: string | null;
+    }>(
+      `SELECT job_id, description, quantity, unit_price, unit_code, sku, tax_code_id FROM closeout_lines
+        WHERE organization_id = $1 AND job_id = ANY($2::uuid[]) AND billable ORDER BY job_id, position`,
+      [organizationId, ready.map((v) => v.id)],
+    );
+    for (const v of ready) {
+      const rows = allLines.filter((l) => l.job_id === v.id);
+      for (const r of rows) {
+        const tax = lineTax(ctx, v)(r.tax_code_id);
+        if (!tax) throw new AppError('conflict', 'The organization has no tax code');
+        calcLines.push({ quantity: r.quantity, unitPrice: r.unit_price, tax });
+        meta.push({
+          position: calcLines.length,
+          description: r.description,
+          sku: r.sku,
+          unitCode: r.unit_code,
+          kind: 'visit',
+          jobNumber: jobNumber(v.number),
+          serviceDate: v.occurrenceDate,
+        });
+      }
+    }
+    const common = commonOf(ctx, first, null);
+    const built = assemble(
+      {
+        ...common,
+        jobNumbers: ready.map((v) => jobNumber(v.number)),
+        serviceDate: null,
+        buyerReference: first.poNumber ?? `Cycle ${period.start}`,
+      },
+      'invoice',
+      { currency: ctx.org.currency, lines: calcLines },
+      meta,
+      { exceptions, period },
+    );
+    if (built.ok) built.document.cycleJobIds = ready.map((v) => v.id);
+    const { rows: gen } = await tx.raw.query<{ n: string }>(
+      `SELECT count(*) AS n FROM invoices
+        WHERE organization_id = $1 AND series_id = $2 AND period_start = $3 AND status NOT IN ('draft', 'needs_review')`,
+      [organizationId, seriesId, period.start],
+    );
+    const draft = await upsertDraft(tx, deps, {
+      organizationId,
+      billingKey: `cycle:${seriesId}:${period.start}:${Number(gen[0]?.n ?? 0)}`,
+      kind: 'invoice',
+      jobId: null,
+      seriesId,
+      period,
+      built,
+      holds: ctx.org.invoiceAutoIssue
+        ? []
+        : [{ code: 'auto_issue_off', message: 'Auto-issue is off: issue from the billing queue' }],
+      actor,
+    });
+    if (!draft) throw new Error('cycle draft not created');
+    if (!built.ok) throw new AppError('validation_failed', built.problems.map((p) => p.message).join('; '));
+    return draft.holdReasons.length === 0 ? issueInvoice(tx, deps, draft, actor) : draft;
+  });

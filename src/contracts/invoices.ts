@@ -1,0 +1,248 @@
+import { z } from 'zod';
+import { CREDIT_REASONS } from '../core/invoice-document';
+import { INVOICE_STATUSES } from '../core/invoice-lifecycle';
+import { Decimal, Instant } from './common';
+
+const Day = z.iso.date();
+/** Signed decimal quantities (credit notes may carry negative lines). */
+const Quantity = z.string().regex(/^-?\d{1,12}(\.\d{1,6})?$/, 'must be a decimal string like "1.5"');
+const Percent = z.string().regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percent like "10" or "8.875"');
+
+const Adjustment = z
+  .strictObject({
+    amount: Decimal.optional(),
+    percent: Percent.optional(),
+    reason: z.string().trim().min(1).max(200),
+    reasonCode: z.string().trim().max(10).optional(),
+  })
+  .refine((a) => (a.amount === undefined) !== (a.percent === undefined), {
+    message: 'give either an amount or a percent',
+    path: ['amount'],
+  });
+
+export const PreviewBody = z.strictObject({
+  kind: z.enum(['invoice', 'credit_note']).default('invoice'),
+  /** ISO 4217; the organization's currency when absent. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
+  lines: z
+    .array(
+      z.strictObject({
+        description: z.string().max(300).optional(),
+        quantity: Quantity,
+        unitPrice: Decimal,
+        baseQuantity: Quantity.optional(),
+        currency: z
+          .string()
+          .regex(/^[A-Z]{3}$/)
+          .optional(),
+        /** A tax code of the organization, by code (S-STD, Z, E, …). */
+        taxCode: z.string().min(1).max(40),
+        allowances: z.array(Adjustment).max(10).optional(),
+        charges: z.array(Adjustment).max(10).optional(),
+      }),
+    )
+    .min(1)
+    .max(500),
+  allowances: z
+    .array(Adjustment.and(z.object({ taxCode: z.string().min(1).max(40) })))
+    .max(20)
+    .optional(),
+  charges: z
+    .array(Adjustment.and(z.object({ taxCode: z.string().min(1).max(40) })))
+    .max(20)
+    .optional(),
+  discountPercent: Percent.optional(),
+  prepaid: Decimal.optional(),
+});
+export type PreviewBody = z.infer<typeof PreviewBody>;
+
+const TaxView = z.object({
+  category: z.string().nullable(),
+  rate: z.string(),
+  exemptionReasonCode: z.string().nullable().optional(),
+  exemptionReason: z.string().nullable().optional(),
+  jurisdiction: z.string().nullable().optional(),
+});
+const AdjustmentView = z.object({
+  amount: z.string(),
+  baseAmount: z.string().nullable(),
+  percent: z.string().nullable(),
+  reason: z.string(),
+  reasonCode: z.string().nullable(),
+});
+const DocAdjustmentView = AdjustmentView.extend({ chargeIndicator: z.boolean(), tax: TaxView });
+export const TotalsView = z
+  .object({
+    lineTotal: z.string(),
+    allowanceTotal: z.string(),
+    chargeTotal: z.string(),
+    taxExclusive: z.string(),
+    taxTotal: z.string(),
+    taxInclusive: z.string(),
+    prepaid: z.string(),
+    rounding: z.string(),
+    payable: z.string(),
+  })
+  .meta({ id: 'InvoiceTotals' });
+const SubtotalView = z.object({
+  category: z.string().nullable(),
+  rate: z.string(),
+  jurisdiction: z.string().nullable(),
+  exemptionReasonCode: z.string().nullable(),
+  exemptionReason: z.string().nullable(),
+  taxableAmount: z.string(),
+  taxAmount: z.string(),
+});
+const LineView = z.object({
+  position: z.number().int(),
+  description: z.string(),
+  sku: z.string().nullable(),
+  unitCode: z.string(),
+  kind: z.string(),
+  jobNumber: z.string().nullable(),
+  serviceDate: z.string().nullable(),
+  quantity: z.string(),
+  unitPrice: z.string(),
+  baseQuantity: z.string(),
+  allowances: z.array(AdjustmentView),
+  charges: z.array(AdjustmentView),
+  netAmount: z.string(),
+  tax: TaxView,
+});
+
+export const PreviewView = z
+  .object({
+    currency: z.string(),
+    decimals: z.number().int(),
+    lines: z.array(
+      LineView.omit({
+        position: true,
+        sku: true,
+        unitCode: true,
+        kind: true,
+        jobNumber: true,
+        serviceDate: true,
+        description: true,
+      }),
+    ),
+    allowances: z.array(DocAdjustmentView),
+    charges: z.array(DocAdjustmentView),
+    taxSubtotals: z.array(SubtotalView),
+    totals: TotalsView,
+  })
+  .meta({ id: 'InvoicePreview' });
+
+export const Invoice = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['invoice', 'deposit_invoice', 'credit_note']),
+    status: z.enum(INVOICE_STATUSES),
+    number: z.string().nullable(),
+    profile: z.enum(['peppol', 'en16931', 'us_sales_tax']).nullable(),
+    jobId: z.uuid().nullable(),
+    jobNumbers: z.array(z.string()),
+    seriesId: z.uuid().nullable(),
+    correctsInvoiceId: z.uuid().nullable(),
+    creditReason: z.string().nullable(),
+    buyer: z.string().nullable(),
+    currency: z.string(),
+    issueDate: Day.nullable(),
+    dueDate: Day.nullable(),
+    periodStart: Day.nullable(),
+    periodEnd: Day.nullable(),
+    poNumber: z.string().nullable(),
+    memo: z.string().nullable(),
+    lines: z.array(LineView),
+    allowances: z.array(DocAdjustmentView),
+    charges: z.array(DocAdjustmentView),
+    taxSubtotals: z.array(SubtotalView),
+    totals: TotalsView.nullable(),
+    amountPaid: z.string(),
+    amountCredited: z.string(),
+    outstanding: z.string(),
+    exceptions: z.array(z.string()),
+    holdReasons: z.array(z.object({ code: z.string(), message: z.string() })),
+    createdAt: Instant,
+    issuedAt: Instant.nullable(),
+    sentAt: Instant.nullable(),
+    paidAt: Instant.nullable(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'Invoice' });
+
+export const InvoiceListQuery = z.strictObject({
+  status: z.enum(INVOICE_STATUSES).optional(),
+  kind: z.enum(['invoice', 'deposit_invoice', 'credit_note']).optional(),
+  jobId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const UpdateDraftBody = z.strictObject({ memo: z.string().trim().max(2000).nullable().optional() });
+
+export const CreditNoteBody = z.strictObject({
+  reason: z.enum(CREDIT_REASONS),
+  memo: z.string().trim().max(2000).nullable().optional(),
+  /** Absent: credit the whole invoice. Present: credit these lines (by position) and quantities. */
+  lines: z
+    .array(z.strictObject({ position: z.number().int().min(1), quantity: Quantity }))
+    .min(1)
+    .max(500)
+    .optional(),
+});
+
+export const PaymentBody = z.strictObject({
+  invoiceId: z.uuid(),
+  amount: Decimal.refine((v) => Number(v) > 0, 'must be above 0'),
+  receivedOn: Day,
+  method: z.enum(['card', 'bank_transfer', 'cash', 'check', 'other']),
+  reference: z.string().trim().min(1).max(100).nullable().optional(),
+});
+
+export const Payment = z
+  .object({
+    id: z.uuid(),
+    invoiceId: z.uuid(),
+    amount: z.string(),
+    receivedOn: Day,
+    method: z.string(),
+    reference: z.string().nullable(),
+    createdAt: Instant,
+  })
+  .meta({ id: 'Payment' });
+
+export const BillingSettingsBody = z.strictObject({
+  invoiceAutoIssue: z.boolean().optional(),
+  brandColor: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'a color like #1f6feb')
+    .optional(),
+  iban: z
+    .string()
+    .regex(/^[A-Z]{2}\d{2}[A-Z0-9 ]{10,34}$/, 'an IBAN')
+    .nullable()
+    .optional(),
+  companyId: z.string().trim().max(60).nullable().optional(),
+  vatId: z.string().trim().max(40).nullable().optional(),
+  peppolEndpoint: z
+    .string()
+    .regex(/^\d{4}:[A-Za-z0-9.:-]{1,100}$/, 'scheme:identifier, e.g. 0088:5790000435951')
+    .nullable()
+    .optional(),
+  address: z
+    .strictObject({
+      line1: z.string().trim().min(1).max(200),
+      line2: z.string().trim().max(200).optional(),
+      city: z.string().trim().min(1).max(100),
+      region: z.string().trim().max(100).optional(),
+      postalCode: z.string().trim().min(1).max(20),
+      country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2'),
+    })
+    .optional(),
+  paymentTermsDays: z.number().int().min(0).max(365).optional(),
+});
+
+export const CycleInvoiceBody = z.strictObject({ periodStart: Day, periodEnd: Day });

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** GET /api/v1/metrics: hours for durations, decimal strings for money, shares as 0..1. */
+const Stat = z.object({ count: z.number().int(), median: z.number().nullable(), p90: z.number().nullable() });
+const Stages = { invoiceReady: Stat, issued: Stat, sent: Stat, paid: Stat };
+
+export const Metrics = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string(), timeZone: z.string(), days: z.number() }),
+    cycleTime: z.object({
+      jobs: z.number().int(),
+      ...Stages,
+      groupBy: z.string().nullable(),
+      groups: z.array(z.object({ key: z.string(), jobs: z.number().int(), ...Stages })),
+    }),
+    closeouts: z.object({
+      jobs: z.number().int(),
+      acceptedFirstTime: z.number().int(),
+      firstTimeRate: z.number().nullable(),
+      refusalsByMissingItem: z.array(z.object({ code: z.string(), count: z.number().int() })),
+    }),
+    approvals: z.object({
+      requested: z.number().int(),
+      jobsCompleted: z.number().int(),
+      jobsNeedingApproval: z.number().int(),
+      shareOfJobs: z.number().nullable(),
+      decided: z.number().int(),
+      medianHoursToDecision: z.number().nullable(),
+      overdue: z.number().int(),
+    }),
+    touches: z.object({
+      officeEdits: z.number().int(),
+      invoices: z.number().int(),
+      perInvoice: z.number().nullable(),
+    }),
+    disputes: z.object({
+      invoices: z.number().int(),
+      creditNotes: z.number().int(),
+      creditNoteRate: z.number().nullable(),
+      disputes: z.number().int(),
+      disputeRate: z.number().nullable(),
+      byReason: z.array(z.object({ reason: z.string(), count: z.number().int() })),
+    }),
+    dso: z.object({
+      days: z.number().nullable(),
+      receivables: z.string(),
+      creditSales: z.string(),
+      periodDays: z.number(),
+    }),
+    arAging: z.object({
+      asOf: z.string(),
+      total: z.string(),
+      current: z.string(),
+      days1to30: z.string(),
+      days31to60: z.string(),
+      days61to90: z.string(),
+      days90plus: z.string(),
+    }),
+    thisWeek: z.object({
+      weekStart: z.string().nullable(),
+      completedJobs: z.number().int(),
+      earned: z.string(),
+      invoiced: z.string(),
+      paid: z.string(),
+    }),
+    currency: z.string(),
+  })
+  .meta({ id: 'Metrics' });

@@ -1,0 +1,363 @@
+import Decimal from 'decimal.js';
+import type { FieldProblem } from './errors';
+import { amountDecimals, formatAmount, isCurrency, roundMoney } from './money';
+import { VAT_CATEGORIES, type VatCategory } from './tax';
+
+/**
+ * The invoice calculator (EN 16931 semantic model, BT/BG numbers in the comments). Pure: the same input
+ * gives the same totals in the preview, the stored invoice, the PDF and the UBL. Every amount is a
+ * decimal string with exactly the document's number of decimals.
+ */
+
+export type TaxTreatment = {
+  /** VAT category (UNCL5305 subset); null under US sales tax. */
+  category: VatCategory | null;
+  /** Percent, e.g. "23" or "8.875". */
+  rate: string;
+  exemptionReasonCode?: string | null | undefined;
+  exemptionReason?: string | null | undefined;
+  /** US sales tax: the jurisdiction whose rate applies. */
+  jurisdiction?: string | null | undefined;
+};
+
+export type LineAdjustment = {
+  /** A fixed amount, or a percent of the line's gross amount (quantity × net price). */
+  amount?: string | undefined;
+  percent?: string | undefined;
+  reason: string;
+  reasonCode?: string | undefined;
+};
+
+export type CalcLineInput = {
+  quantity: string;
+  unitPrice: string;
+  /** BT-149: the quantity the unit price is for (price per 100 screws). */
+  baseQuantity?: string | undefined;
+  currency?: string | undefined;
+  allowances?: LineAdjustment[] | undefined;
+  charges?: LineAdjustment[] | undefined;
+  tax: TaxTreatment;
+};
+
+export type DocumentAdjustmentInput = {
+  amount?: string | undefined;
+  /** Percent of baseAmount, or of the lines of this tax treatment when no baseAmount is given. */
+  percent?: string | undefined;
+  baseAmount?: string | undefined;
+  reason: string;
+  reasonCode?: string | undefined;
+  tax: TaxTreatment;
+};
+
+export type CalcInput = {
+  currency: string;
+  scheme: 'vat' | 'us_sales_tax';
+  kind: 'invoice' | 'deposit_invoice' | 'credit_note';
+  lines: CalcLineInput[];
+  allowances?: DocumentAdjustmentInput[] | undefined;
+  charges?: DocumentAdjustmentInput[] | undefined;
+  /** BT-113: amounts already paid (deposits), tax inclusive. */
+  prepaid?: string | undefined;
+  /** Cash rounding of the payable amount (e.g. "0.05" for CHF); none when absent. */
+  payableRoundingIncrement?: string | undefined;
+};
+
+export type CalcAdjustment = {
+  amount: string;
+  baseAmount: string | null;
+  percent: string | null;
+  reason: string;
+  reasonCode: string | null;
+};
+
+export type CalcLine = {
+  quantity: string;
+  unitPrice: string;
+  baseQuantity: string;
+  allowances: CalcAdjustment[];
+  charges: CalcAdjustment[];
+  /** BT-131: quantity × (price ÷ base quantity) − allowances + charges, rounded. */
+  netAmount: string;
+  tax: TaxTreatment;
+};
+
+export type CalcDocumentAdjustment = CalcAdjustment & { chargeIndicator: boolean; tax: TaxTreatment };
+
+export type TaxSubtotal = {
+  category: VatCategory | null;
+  rate: string;
+  jurisdiction: string | null;
+  exemptionReasonCode: string | null;
+  exemptionReason: string | null;
+  /** BT-116: the category's summed lines + charges − allowances. */
+  taxableAmount: string;
+  /** BT-117: the rate applied to the summed base, then rounded (BR-CO-17). */
+  taxAmount: string;
+};
+
+export type Totals = {
+  /** BT-106 (BR-CO-10) */
+  lineTotal: string;
+  /** BT-107 (BR-CO-11) */
+  allowanceTotal: string;
+  /** BT-108 (BR-CO-12) */
+  chargeTotal: string;
+  /** BT-109 (BR-CO-13) */
+  taxExclusive: string;
+  /** BT-110 (BR-CO-14) */
+  taxTotal: string;
+  /** BT-112 (BR-CO-15) */
+  taxInclusive: string;
+  /** BT-113 */
+  prepaid: string;
+  /** BT-114 */
+  rounding: string;
+  /** BT-115 (BR-CO-16) */
+  payable: string;
+};
+
+export type Calculation = {
+  currency: string;
+  decimals: number;
+  lines: CalcLine[];
+  allowances: CalcDocumentAdjustment[];
+  charges: CalcDocumentAdjustment[];
+  taxSubtotals: TaxSubtotal[];
+  totals: Totals;
+};
+
+export type CalcResult = { ok: true; value: Calculation } | { ok: false; problems: FieldProblem[] };
+
+const EXEMPT: readonly string[] = ['E', 'AE', 'K', 'G', 'O'];
+
+const isDecimal = (s: string | undefined): s is string => {
+  if (s === undefined) return false;
+  try {
+    return new Decimal(s).isFinite();
+  } catch {
+    return false;
+  }
+};
+
+const taxProblems = (scheme: CalcInput['scheme'], t: TaxTreatment, field: string): FieldProblem[] => {
+  const problems: FieldProblem[] = [];
+  if (!isDecimal(t.rate) || new Decimal(t.rate).isNeg()) {
+    return [{ field: `${field}.rate`, message: 'must be a decimal percent, zero or more' }];
+  }
+  if (scheme === 'us_sales_tax') return problems;
+  if (t.category === null || !VAT_CATEGORIES.includes(t.category)) {
+    return [{ field: `${field}.category`, message: `must be one of ${VAT_CATEGORIES.join(', ')}` }];
+  }
+  const rate = new Decimal(t.rate);
+  if (t.category === 'S' && rate.lte(0))
+    problems.push({ field: `${field}.rate`, message: 'BR-S-05: standard rate must be above 0' });
+  if (t.category !== 'S' && !rate.isZero())
+    problems.push({
+      field: `${field}.rate`,
+      message: `BR-${t.category}-05: category ${t.category} has rate 0`,
+    });
+  if (EXEMPT.includes(t.category) && !t.exemptionReason && !t.exemptionReasonCode)
+    problems.push({
+      field: `${field}.exemptionReason`,
+      message: `BR-${t.category}-10: category ${t.category} needs an exemption reason`,
+    });
+  return problems;
+};
+
+/** The group a line's tax is summed in: category and rate (VAT), jurisdiction and rate (US). */
+export const taxGroupKey = (t: TaxTreatment): string =>
+  `${t.category ?? ''}|${new Decimal(t.rate).toFixed()}|${t.jurisdiction ?? ''}`;
+
+const adjustmentAmount = (
+  a: LineAdjustment | DocumentAdjustmentInput,
+  base: Decimal,
+  decimals: number,
+): { amount: Decimal; baseAmount: Decimal | null } => {
+  if (a.amount !== undefined) return { amount: roundMoney(a.amount, decimals), baseAmount: null };
+  const b =
+    'baseAmount' in a && a.baseAmount !== undefined
+      ? roundMoney(a.baseAmount, decimals)
+      : roundMoney(base, decimals);
+  return { amount: roundMoney(b.times(a.percent ?? '0').div(100), decimals), baseAmount: b };
+};
+
+const adjustmentProblems = (a: LineAdjustment, field: string): FieldProblem[] => {
+  if ((a.amount === undefined) === (a.percent === undefined))
+    return [{ field, message: 'give either an amount or a percent' }];
+  const value = a.amount ?? a.percent;
+  if (!isDecimal(value) || new Decimal(value).isNeg())
+    return [
+      {
+        field: `${field}.${a.amount !== undefined ? 'amount' : 'percent'}`,
+        message: 'must be a decimal, zero or more',
+      },
+    ];
+  if (!a.reason.trim() && !a.reasonCode)
+    return [{ field: `${field}.reason`, message: 'BR-CO-21/23: give a reason' }];
+  return [];
+};
+
+/** Computes an invoice, deposit invoice or credit note; refuses input EN 16931 would reject, naming the field. */
+export const calculate = (input: CalcInput): CalcResult => {
+  const problems: FieldProblem[] = [];
+  if (!isCurrency(input.currency))
+    return { ok: false, problems: [{ field: 'body.currency', message: 'not an ISO 4217 currency code' }] };
+  const decimals = amountDecimals(input.currency, input.scheme === 'vat');
+  if (input.lines.length === 0) problems.push({ field: 'body.lines', message: 'BR-16: at least one line' });
+
+  const lines: CalcLine[] = [];
+  input.lines.forEach((l, i) => {
+    const field = `body.lines.${i}`;
+    if (l.currency !== undefined && l.currency !== input.currency)
+      problems.push({
+        field: `${field}.currency`,
+        message: `${l.currency} on a ${input.currency} invoice: one currency per invoice`,
+      });
+    if (!isDecimal(l.quantity)) {
+      problems.push({ field: `${field}.quantity`, message: 'must be a decimal' });
+      return;
+    }
+    if (new Decimal(l.quantity).isNeg() && input.kind !== 'credit_note')
+      problems.push({
+        field: `${field}.quantity`,
+        message: 'negative quantities are allowed only on credit notes',
+      });
+    if (!isDecimal(l.unitPrice) || new Decimal(l.unitPrice).isNeg()) {
+      problems.push({ field: `${field}.unitPrice`, message: 'BR-27: must be a decimal, zero or more' });
+      return;
+    }
+    const baseQuantity = l.baseQuantity ?? '1';
+    if (!isDecimal(baseQuantity) || new Decimal(baseQuantity).lte(0)) {
+      problems.push({ field: `${field}.baseQuantity`, message: 'must be above 0' });
+      return;
+    }
+    problems.push(...taxProblems(input.scheme, l.tax, `${field}.tax`));
+    const adjProblems = [
+      ...(l.allowances ?? []).flatMap((a, j) => adjustmentProblems(a, `${field}.allowances.${j}`)),
+      ...(l.charges ?? []).flatMap((c, j) => adjustmentProblems(c, `${field}.charges.${j}`)),
+    ];
+    problems.push(...adjProblems);
+    if (adjProblems.length > 0) return;
+    const gross = new Decimal(l.quantity).times(new Decimal(l.unitPrice).div(baseQuantity));
+    const adjust = (a: LineAdjustment): CalcAdjustment => {
+      const { amount, baseAmount } = adjustmentAmount(a, gross, decimals);
+      return {
+        amount: formatAmount(amount, decimals),
+        baseAmount: baseAmount && formatAmount(baseAmount, decimals),
+        percent: a.percent ?? null,
+        reason: a.reason,
+        reasonCode: a.reasonCode ?? null,
+      };
+    };
+    const allowances = (l.allowances ?? []).map(adjust);
+    const charges = (l.charges ?? []).map(adjust);
+    const net = roundMoney(gross, decimals)
+      .minus(allowances.reduce((s, a) => s.plus(a.amount), new Decimal(0)))
+      .plus(charges.reduce((s, c) => s.plus(c.amount), new Decimal(0)));
+    lines.push({
+      quantity: new Decimal(l.quantity).toFixed(),
+      unitPrice: new Decimal(l.unitPrice).toFixed(),
+      baseQuantity: new Decimal(baseQuantity).toFixed(),
+      allowances,
+      charges,
+      netAmount: formatAmount(net, decimals),
+      tax: l.tax,
+    });
+  });
+
+  const docAdjustments = (list: DocumentAdjustmentInput[] | undefined, chargeIndicator: boolean) =>
+    (list ?? []).flatMap((a, i): CalcDocumentAdjustment[] => {
+      const field = `body.${chargeIndicator ? 'charges' : 'allowances'}.${i}`;
+      const p = [...adjustmentProblems(a, field), ...taxProblems(input.scheme, a.tax, `${field}.tax`)];
+      if (a.baseAmount !== undefined && !isDecimal(a.baseAmount))
+        p.push({ field: `${field}.baseAmount`, message: 'must be a decimal' });
+      problems.push(...p);
+      if (p.length > 0) return [];
+      const base = lines
+        .filter((l) => taxGroupKey(l.tax) === taxGroupKey(a.tax))
+        .reduce((s, l) => s.plus(l.netAmount), new Decimal(0));
+      const { amount, baseAmount } = adjustmentAmount(a, base, decimals);
+      return [
+        {
+          chargeIndicator,
+          amount: formatAmount(amount, decimals),
+          baseAmount: baseAmount && formatAmount(baseAmount, decimals),
+          percent: a.percent ?? null,
+          reason: a.reason,
+          reasonCode: a.reasonCode ?? null,
+          tax: a.tax,
+        },
+      ];
+    });
+  const allowances = docAdjustments(input.allowances, false);
+  const charges = docAdjustments(input.charges, true);
+  if (input.prepaid !== undefined && !isDecimal(input.prepaid))
+    problems.push({ field: 'body.prepaid', message: 'must be a decimal' });
+  if (
+    input.payableRoundingIncrement !== undefined &&
+    (!isDecimal(input.payableRoundingIncrement) || new Decimal(input.payableRoundingIncrement).lte(0))
+  )
+    problems.push({ field: 'body.payableRoundingIncrement', message: 'must be above 0' });
+  if (problems.length > 0) return { ok: false, problems };
+
+  // VAT breakdown (BG-23): one subtotal per category and rate, tax computed on the summed base (BR-CO-17).
+  const groups = new Map<string, { tax: TaxTreatment; base: Decimal }>();
+  const add = (tax: TaxTreatment, amount: Decimal.Value) => {
+    const key = taxGroupKey(tax);
+    const g = groups.get(key) ?? { tax, base: new Decimal(0) };
+    g.base = g.base.plus(amount);
+    groups.set(key, g);
+  };
+  for (const l of lines) add(l.tax, l.netAmount);
+  for (const c of charges) add(c.tax, c.amount);
+  for (const a of allowances) add(a.tax, new Decimal(a.amount).neg());
+  const taxSubtotals: TaxSubtotal[] = [...groups.values()].map(({ tax, base }) => ({
+    category: tax.category,
+    rate: new Decimal(tax.rate).toFixed(),
+    jurisdiction: tax.jurisdiction ?? null,
+    exemptionReasonCode: tax.exemptionReasonCode ?? null,
+    exemptionReason: tax.exemptionReason ?? null,
+    taxableAmount: formatAmount(base, decimals),
+    taxAmount: formatAmount(roundMoney(base.times(tax.rate).div(100), decimals), decimals),
+  }));
+
+  const sum = (xs: string[]) => xs.reduce((s, x) => s.plus(x), new Decimal(0));
+  const lineTotal = sum(lines.map((l) => l.netAmount));
+  const allowanceTotal = sum(allowances.map((a) => a.amount));
+  const chargeTotal = sum(charges.map((c) => c.amount));
+  const taxExclusive = lineTotal.minus(allowanceTotal).plus(chargeTotal);
+  const taxTotal = sum(taxSubtotals.map((t) => t.taxAmount));
+  const taxInclusive = taxExclusive.plus(taxTotal);
+  const prepaid = roundMoney(input.prepaid ?? '0', decimals);
+  const due = taxInclusive.minus(prepaid);
+  const rounded = input.payableRoundingIncrement
+    ? due
+        .div(input.payableRoundingIncrement)
+        .toDecimalPlaces(0, Decimal.ROUND_HALF_UP)
+        .times(input.payableRoundingIncrement)
+    : due;
+  const rounding = roundMoney(rounded.minus(due), decimals);
+  const f = (d: Decimal) => formatAmount(d, decimals);
+  return {
+    ok: true,
+    value: {
+      currency: input.currency,
+      decimals,
+      lines,
+      allowances,
+      charges,
+      taxSubtotals,
+      totals: {
+        lineTotal: f(lineTotal),
+        allowanceTotal: f(allowanceTotal),
+        chargeTotal: f(chargeTotal),
+        taxExclusive: f(taxExclusive),
+        taxTotal: f(taxTotal),
+        taxInclusive: f(taxInclusive),
+        prepaid: f(prepaid),
+        rounding: f(rounding),
+        payable: f(due.plus(rounding)),
+      },
+    },
+  };
+};

@@ -1,0 +1,43 @@
+/**
+ * The invoice's state machine. A draft is rebuilt from its job until issued; issuing freezes the
+ * document and gives it its number. Payments and credit notes move it on; nothing moves it back.
+ */
+export const INVOICE_STATUSES = [
+  'draft',
+  'needs_review',
+  'issued',
+  'sent',
+  'partially_paid',
+  'paid',
+  'credited',
+] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+export type InvoiceAction = 'issue' | 'fail' | 'reprocess' | 'send' | 'pay_part' | 'pay_full' | 'credit_full';
+
+const TABLE: Record<InvoiceStatus, Partial<Record<InvoiceAction, InvoiceStatus>>> = {
+  draft: { issue: 'issued', fail: 'needs_review' },
+  // A document that broke an EN 16931 rule waits here, with the rule IDs, until the office reprocesses it.
+  needs_review: { reprocess: 'draft', fail: 'needs_review' },
+  issued: { send: 'sent', pay_part: 'partially_paid', pay_full: 'paid', credit_full: 'credited' },
+  sent: { send: 'sent', pay_part: 'partially_paid', pay_full: 'paid', credit_full: 'credited' },
+  partially_paid: {
+    send: 'partially_paid',
+    pay_part: 'partially_paid',
+    pay_full: 'paid',
+    credit_full: 'credited',
+  },
+  paid: { send: 'paid', credit_full: 'credited' },
+  credited: {},
+};
+
+export const isInvoiceStatus = (s: string): s is InvoiceStatus =>
+  (INVOICE_STATUSES as readonly string[]).includes(s);
+
+export const invoiceTransition = (
+  from: InvoiceStatus,
+  action: InvoiceAction,
+): { ok: true; to: InvoiceStatus } | { ok: false; allowed: string[] } => {
+  const to = TABLE[from][action];
+  return to ? { ok: true, to } : { ok: false, allowed: Object.keys(TABLE[from]) };
+};

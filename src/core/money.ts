@@ -1,0 +1,26 @@
+import currencyCodes from 'currency-codes';
+import Decimal from 'decimal.js';
+
+/** ISO 4217 minor units (JPY 0, EUR 2, BHD 3); undefined for a code ISO 4217 does not list. */
+export const isoMinorUnits = (currency: string): number | undefined => currencyCodes.code(currency)?.digits;
+
+export const isCurrency = (currency: string): boolean => isoMinorUnits(currency) !== undefined;
+
+/**
+ * EN 16931 allows at most two decimals on every amount (BR-DEC-*), so an e-invoice rounds to the
+ * currency's minor unit capped at two: JPY to 0, EUR to 2, BHD to 2 (whole tens of fils). US sales tax
+ * invoices are not EN 16931 documents and keep the full ISO minor unit.
+ */
+export const amountDecimals = (currency: string, en16931: boolean): number => {
+  const digits = isoMinorUnits(currency);
+  if (digits === undefined) throw new Error(`unknown currency ${currency}`);
+  return en16931 ? Math.min(digits, 2) : digits;
+};
+
+/** The one rounding function for money: half away from zero (the usual commercial rule EN 16931 examples use). */
+export const roundMoney = (value: Decimal.Value, decimals: number): Decimal =>
+  new Decimal(value).toDecimalPlaces(decimals, Decimal.ROUND_HALF_UP);
+
+/** An amount as the API, the UBL and the PDF print it: exactly `decimals` places, never exponent notation. */
+export const formatAmount = (value: Decimal.Value, decimals: number): string =>
+  new Decimal(value).toFixed(decimals, Decimal.ROUND_HALF_UP);

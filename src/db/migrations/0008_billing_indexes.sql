@@ -1,0 +1,2 @@
+CREATE INDEX "invoiced_work_invoice_idx" ON "invoiced_work" USING btree ("organization_id","invoice_id");--> statement-breakpoint
+CREATE INDEX "invoices_series_idx" ON "invoices" USING btree ("organization_id","series_id","period_start") WHERE "invoices"."series_id" IS NOT NULL;

@@ -1,0 +1,3 @@
+CREATE INDEX "invoices_issued_idx" ON "invoices" USING btree ("organization_id","issued_at") WHERE "invoices"."issued_at" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "audit_events_action_idx" ON "audit_events" USING btree ("organization_id","action","at");--> statement-breakpoint
+CREATE INDEX "jobs_completed_idx" ON "jobs" USING btree ("organization_id","completed_at") WHERE "jobs"."completed_at" IS NOT NULL;

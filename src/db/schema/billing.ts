@@ -1,0 +1,169 @@
+import { sql } from 'drizzle-orm';
+import {
+  date,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { instant, money } from './columns';
+import { jobs, orgId } from './operations';
+
+/**
+ * Invoices, deposit invoices and credit notes. A draft is rebuilt from the job until it is issued; from
+ * then on `document` (lines, adjustments, VAT breakdown, totals, parties) is immutable and the numeric
+ * columns mirror its totals for queries.
+ */
+export const invoices = pgTable(
+  'invoices',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    kind: text('kind', { enum: ['invoice', 'deposit_invoice', 'credit_note'] }).notNull(),
+    status: text('status').notNull(),
+    /** Assigned in the issuing transaction from a gapless per-organization sequence; never reused. */
+    number: text('number'),
+    /**
+     * What this document bills, unique per organization: `job:{id}` for a job's work, `deposit:{id}`,
+     * `cycle:{series}:{start}` for a billing cycle, `correction:{creditNoteId}` for a re-invoice,
+     * `credit:{id}` for a credit note. A second draft for the same work cannot exist.
+     */
+    billingKey: text('billing_key').notNull(),
+    jobId: uuid('job_id'),
+    seriesId: uuid('series_id'),
+    /** The invoice a credit note corrects (BT-25), or the credit note a re-invoice follows. */
+    correctsInvoiceId: uuid('corrects_invoice_id'),
+    creditReason: text('credit_reason'),
+    currency: text('currency').notNull(),
+    issueDate: date('issue_date', { mode: 'string' }),
+    dueDate: date('due_date', { mode: 'string' }),
+    periodStart: date('period_start', { mode: 'string' }),
+    periodEnd: date('period_end', { mode: 'string' }),
+    document: jsonb('document').notNull(),
+    taxExclusive: money('tax_exclusive').notNull(),
+    taxTotal: money('tax_total').notNull(),
+    taxInclusive: money('tax_inclusive').notNull(),
+    prepaid: money('prepaid').notNull(),
+    payable: money('payable').notNull(),
+    amountPaid: money('amount_paid').notNull().default('0'),
+    /** Sum of the credit notes issued against this invoice (tax inclusive). */
+    amountCredited: money('amount_credited').notNull().default('0'),
+    /** Why the draft waits for a person (auto-issue off, PO missing, a rule broken). */
+    holdReasons: jsonb('hold_reasons').$type<{ code: string; message: string }[]>().notNull().default([]),
+    createdAt: instant('created_at').notNull(),
+    issuedAt: instant('issued_at'),
+    sentAt: instant('sent_at'),
+    paidAt: instant('paid_at'),
+    updatedAt: instant('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('invoices_billing_key').on(t.organizationId, t.billingKey),
+    uniqueIndex('invoices_number_key').on(t.organizationId, t.number).where(sql`${t.number} IS NOT NULL`),
+    index('invoices_status_idx').on(t.organizationId, t.status, t.createdAt),
+    index('invoices_job_idx').on(t.organizationId, t.jobId),
+    index('invoices_issued_idx').on(t.organizationId, t.issuedAt).where(sql`${t.issuedAt} IS NOT NULL`),
+    index('invoices_series_idx')
+      .on(t.organizationId, t.seriesId, t.periodStart)
+      .where(sql`${t.seriesId} IS NOT NULL`),
+  ],
+);
+
+/**
+ * Which live invoice bills a job's work: one row per job. A full credit note releases the row so the
+ * corrected invoice can take it; nothing else can bill the same work twice.
+ */
+export const invoicedWork = pgTable(
+  'invoiced_work',
+  {
+    organizationId: orgId(),
+    jobId: uuid('job_id').notNull(),
+    invoiceId: uuid('invoice_id').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.jobId] }),
+    // A credit note releases an invoice's work, and a cycle invoice lists its visits, by invoice.
+    index('invoiced_work_invoice_idx').on(t.organizationId, t.invoiceId),
+    foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
+    foreignKey({
+      columns: [t.organizationId, t.invoiceId],
+      foreignColumns: [invoices.organizationId, invoices.id],
+    }),
+  ],
+);
+
+/** The packet's parts, stored by content hash: the PDF, the UBL and the manifest listing every part's SHA-256. */
+export const invoiceFiles = pgTable(
+  'invoice_files',
+  {
+    organizationId: orgId(),
+    invoiceId: uuid('invoice_id').notNull(),
+    kind: text('kind', { enum: ['pdf', 'ubl', 'manifest'] }).notNull(),
+    storageKey: text('storage_key').notNull(),
+    sha256: text('sha256').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    mimeType: text('mime_type').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.invoiceId, t.kind] }),
+    foreignKey({
+      columns: [t.organizationId, t.invoiceId],
+      foreignColumns: [invoices.organizationId, invoices.id],
+    }),
+  ],
+);
+
+/** A payment against an invoice; a deposit is a payment on a deposit invoice and is prepaid on the final one. */
+export const payments = pgTable(
+  'payments',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    invoiceId: uuid('invoice_id').notNull(),
+    amount: money('amount').notNull(),
+    receivedOn: date('received_on', { mode: 'string' }).notNull(),
+    method: text('method', { enum: ['card', 'bank_transfer', 'cash', 'check', 'other'] }).notNull(),
+    reference: text('reference'),
+    recordedByType: text('recorded_by_type').notNull(),
+    recordedById: text('recorded_by_id'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('payments_invoice_idx').on(t.organizationId, t.invoiceId),
+    // The same bank reference recorded twice on one invoice is a double entry, not a second payment.
+    uniqueIndex('payments_reference_key')
+      .on(t.organizationId, t.invoiceId, t.reference)
+      .where(sql`${t.reference} IS NOT NULL`),
+    foreignKey({
+      columns: [t.organizationId, t.invoiceId],
+      foreignColumns: [invoices.organizationId, invoices.id],
+    }),
+  ],
+);
+
+/** A job's work-completed report (PDF), made after each accepted closeout, billed or not. */
+export const serviceReports = pgTable(
+  'service_reports',
+  {
+    organizationId: orgId(),
+    jobId: uuid('job_id').notNull(),
+    submissionId: uuid('submission_id').notNull(),
+    storageKey: text('storage_key').notNull(),
+    sha256: text('sha256').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.jobId, t.submissionId] }),
+    foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
+  ],
+);

@@ -1,0 +1,135 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { instant } from './columns';
+import { orgId } from './operations';
+
+/**
+ * An organization's link to an accounting system. Tokens and client secrets are sealed (AES-256-GCM);
+ * the mappings say which item, account and tax type our SKUs and tax codes are over there.
+ */
+export const connectors = pgTable(
+  'connectors',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    provider: text('provider', { enum: ['xero', 'quickbooks'] }).notNull(),
+    status: text('status', { enum: ['active', 'disabled'] }).notNull(),
+    /** Xero tenant ID or QuickBooks realm (company) ID. */
+    tenantId: text('tenant_id').notNull(),
+    apiBaseUrl: text('api_base_url').notNull(),
+    tokenUrl: text('token_url').notNull(),
+    /** Sealed JSON: client ID and secret, access token, rotated refresh token, expiry. */
+    credentials: text('credentials').notNull(),
+    mappings: jsonb('mappings').notNull(),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('connectors_provider_key').on(t.organizationId, t.provider),
+  ],
+);
+
+/**
+ * One row per (invoice, connector): the exactly-once record. The idempotency key derives from the invoice
+ * and its revision and never changes; the external ID is written when the provider confirmed the invoice.
+ */
+export const accountingPushes = pgTable(
+  'accounting_pushes',
+  {
+    organizationId: orgId(),
+    invoiceId: uuid('invoice_id').notNull(),
+    connectorId: uuid('connector_id').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    status: text('status', { enum: ['pending', 'done', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    externalId: text('external_id'),
+    lastError: text('last_error'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+    doneAt: instant('done_at'),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.invoiceId, t.connectorId] })],
+);
+
+/** The needs-review lane: what failed, the provider's code, attempts, first and last seen, and its resolution. */
+export const integrationErrors = pgTable(
+  'integration_errors',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    kind: text('kind', { enum: ['accounting_push', 'webhook'] }).notNull(),
+    connectorId: uuid('connector_id'),
+    invoiceId: uuid('invoice_id'),
+    jobId: uuid('job_id'),
+    subject: text('subject').notNull(),
+    providerCode: text('provider_code'),
+    message: text('message').notNull(),
+    attempts: integer('attempts').notNull(),
+    firstSeenAt: instant('first_seen_at').notNull(),
+    lastSeenAt: instant('last_seen_at').notNull(),
+    status: text('status', { enum: ['open', 'resolved'] }).notNull(),
+    resolvedById: text('resolved_by_id'),
+    resolvedAt: instant('resolved_at'),
+    resolution: text('resolution'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('integration_errors_status_idx').on(t.organizationId, t.status, t.lastSeenAt),
+    // One open error per failing step: a repeat failure updates it (attempts, last seen).
+    uniqueIndex('integration_errors_open_key')
+      .on(t.organizationId, t.kind, t.subject)
+      .where(sql`${t.status} = 'open'`),
+  ],
+);
+
+export const webhookSubscriptions = pgTable(
+  'webhook_subscriptions',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    url: text('url').notNull(),
+    events: text('events').array().notNull(),
+    /** Sealed "whsec_…" signing secret (Standard Webhooks). */
+    secret: text('secret').notNull(),
+    active: boolean('active').notNull().default(true),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.id] })],
+);
+
+/** Every delivery of an event to a subscription, with its attempts: the per-subscription delivery log. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    subscriptionId: uuid('subscription_id').notNull(),
+    /** The webhook-id header: the same for every attempt, so receivers can drop duplicates. */
+    eventId: uuid('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    createdAt: instant('created_at').notNull(),
+    lastAttemptAt: instant('last_attempt_at'),
+    deliveredAt: instant('delivered_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('webhook_deliveries_subscription_idx').on(t.organizationId, t.subscriptionId, t.createdAt),
+  ],
+);

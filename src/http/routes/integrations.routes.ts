@@ -1,0 +1,421 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ConnectorMappings } from '../../adapters/accounting/types';
+import {
+  type ConnectorRow,
+  createConnector,
+  listConnectors,
+  pushesOf,
+  updateConnector,
+} from '../../app/accounting';
+import { invoicesCsv } from '../../app/exports';
+import {
+  getIntegrationError,
+  type IntegrationErrorRow,
+  listIntegrationErrors,
+  reprocessIntegrationError,
+} from '../../app/integration-errors';
+import { getInvoice } from '../../app/invoices';
+import type { Deps } from '../../app/ports';
+import {
+  createSubscription,
+  deactivateSubscription,
+  deliveriesOf,
+  listSubscriptions,
+  WEBHOOK_EVENTS,
+} from '../../app/webhooks';
+import { IdParams, Instant, Problem } from '../../contracts/common';
+import { notFound } from '../../core/errors';
+import { actorOf } from '../../core/principal';
+import { principalOf } from '../auth';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+const Connector = z
+  .object({
+    id: z.uuid(),
+    provider: z.enum(['xero', 'quickbooks']),
+    status: z.enum(['active', 'disabled']),
+    tenantId: z.string(),
+    apiBaseUrl: z.string(),
+    mappings: ConnectorMappings,
+    createdAt: Instant,
+    version: z.number().int(),
+  })
+  .meta({ id: 'Connector' });
+const connectorView = (c: ConnectorRow): z.infer<typeof Connector> => ({
+  id: c.id,
+  provider: c.provider,
+  status: c.status,
+  tenantId: c.tenantId,
+  apiBaseUrl: c.apiBaseUrl,
+  mappings: ConnectorMappings.parse(c.mappings),
+  createdAt: c.createdAt.toISOString(),
+  version: c.version,
+});
+
+const IntegrationError = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['accounting_push', 'webhook']),
+    connectorId: z.uuid().nullable(),
+    invoiceId: z.uuid().nullable(),
+    jobId: z.uuid().nullable(),
+    providerCode: z.string().nullable(),
+    message: z.string(),
+    attempts: z.number().int(),
+    firstSeenAt: Instant,
+    lastSeenAt: Instant,
+    status: z.enum(['open', 'resolved']),
+    resolvedBy: z.string().nullable(),
+    resolvedAt: Instant.nullable(),
+    resolution: z.string().nullable(),
+  })
+  .meta({ id: 'IntegrationError' });
+const errorView = (e: IntegrationErrorRow): z.infer<typeof IntegrationError> => ({
+  id: e.id,
+  kind: e.kind,
+  connectorId: e.connectorId,
+  invoiceId: e.invoiceId,
+  jobId: e.jobId,
+  providerCode: e.providerCode,
+  message: e.message,
+  attempts: e.attempts,
+  firstSeenAt: e.firstSeenAt.toISOString(),
+  lastSeenAt: e.lastSeenAt.toISOString(),
+  status: e.status,
+  resolvedBy: e.resolvedById,
+  resolvedAt: e.resolvedAt?.toISOString() ?? null,
+  resolution: e.resolution,
+});
+
+const Subscription = z
+  .object({
+    id: z.uuid(),
+    url: z.string(),
+    events: z.array(z.string()),
+    active: z.boolean(),
+    createdAt: Instant,
+  })
+  .meta({ id: 'WebhookSubscription' });
+
+export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/connectors',
+    {
+      config: { access: 'integrations.read' },
+      schema: {
+        tags: ['integrations'],
+        response: { 200: z.object({ items: z.array(Connector) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (await listConnectors(deps, principalOf(request).organizationId)).map(connectorView),
+    }),
+  );
+
+  app.post(
+    '/connectors',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['integrations'],
+        summary:
+          'Connect Xero or QuickBooks Online with an OAuth2 client and refresh token; tokens are stored encrypted and never shown again',
+        body: z.strictObject({
+          provider: z.enum(['xero', 'quickbooks']),
+          tenantId: z.string().trim().min(1).max(100),
+          clientId: z.string().min(1).max(200),
+          clientSecret: z.string().min(1).max(500),
+          refreshToken: z.string().min(1).max(4000),
+          accessToken: z.string().min(1).max(4000).optional(),
+          apiBaseUrl: z.url().optional(),
+          tokenUrl: z.url().optional(),
+          mappings: ConnectorMappings,
+        }),
+        response: { 201: Connector, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      return reply
+        .code(201)
+        .send(connectorView(await createConnector(deps, p.organizationId, request.body, actorOf(p))));
+    },
+  );
+
+  app.patch(
+    '/connectors/:id',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['integrations'],
+        summary: 'Change a connector’s item, account and tax mappings, or disable it',
+        params: IdParams,
+        body: z.strictObject({
+          status: z.enum(['active', 'disabled']).optional(),
+          mappings: ConnectorMappings.optional(),
+        }),
+        response: { 200: Connector, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return connectorView(
+        await updateConnector(deps, p.organizationId, request.params.id, request.body, actorOf(p)),
+      );
+    },
+  );
+
+  app.get(
+    '/invoices/:id/accounting',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['integrations'],
+        summary: 'Where the invoice stands in each accounting system: status, attempts, the provider’s ID',
+        params: IdParams,
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                connectorId: z.uuid(),
+                status: z.enum(['pending', 'done', 'failed']),
+                attempts: z.number().int(),
+                externalId: z.string().nullable(),
+                idempotencyKey: z.string(),
+                lastError: z.string().nullable(),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const org = principalOf(request).organizationId;
+      if (!(await getInvoice(deps, org, request.params.id))) throw notFound('invoice');
+      const rows = await pushesOf(deps, org, request.params.id);
+      return {
+        items: rows.map((r) => ({
+          connectorId: r.connectorId,
+          status: r.status,
+          attempts: r.attempts,
+          externalId: r.externalId,
+          idempotencyKey: r.idempotencyKey,
+          lastError: r.lastError,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/integration-errors',
+    {
+      config: { access: 'integrations.read' },
+      schema: {
+        tags: ['integrations'],
+        summary: 'The needs-review lane: failed pushes and webhooks, most recent first',
+        querystring: z.strictObject({
+          status: z.enum(['open', 'resolved']).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: { 200: z.object({ items: z.array(IntegrationError) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (
+        await listIntegrationErrors(
+          deps,
+          principalOf(request).organizationId,
+          request.query.status,
+          request.query.limit,
+        )
+      ).map(errorView),
+    }),
+  );
+
+  app.get(
+    '/integration-errors/:id',
+    {
+      config: { access: 'integrations.read' },
+      schema: { tags: ['integrations'], params: IdParams, response: { 200: IntegrationError, ...errors } },
+    },
+    async (request) => {
+      const row = await getIntegrationError(deps, principalOf(request).organizationId, request.params.id);
+      if (!row) throw notFound('integration error');
+      return errorView(row);
+    },
+  );
+
+  app.post(
+    '/integration-errors/:id/reprocess',
+    {
+      config: { access: 'integrations.manage' },
+      schema: {
+        tags: ['integrations'],
+        summary: 'Re-run the failed step with the same idempotency key, once its cause is fixed; audited',
+        params: IdParams,
+        body: z.strictObject({ note: z.string().trim().max(1000).optional() }),
+        response: { 200: IntegrationError, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return errorView(
+        await reprocessIntegrationError(
+          deps,
+          p.organizationId,
+          request.params.id,
+          actorOf(p),
+          request.body.note ?? null,
+        ),
+      );
+    },
+  );
+
+  app.get(
+    '/webhook-subscriptions',
+    {
+      config: { access: 'webhooks.manage' },
+      schema: {
+        tags: ['webhooks'],
+        response: { 200: z.object({ items: z.array(Subscription) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (await listSubscriptions(deps, principalOf(request).organizationId)).map((s) => ({
+        id: s.id,
+        url: s.url,
+        events: s.events,
+        active: s.active,
+        createdAt: s.createdAt.toISOString(),
+      })),
+    }),
+  );
+
+  app.post(
+    '/webhook-subscriptions',
+    {
+      config: { access: 'webhooks.manage' },
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'Subscribe a URL to events; deliveries are signed per Standard Webhooks. The signing secret is returned once',
+        body: z.strictObject({
+          url: z.url().refine((u) => /^https?:\/\//.test(u), 'http or https'),
+          events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
+        }),
+        response: { 201: Subscription.extend({ secret: z.string() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const { row, secret } = await createSubscription(deps, p.organizationId, request.body, actorOf(p));
+      return reply.code(201).send({
+        id: row.id,
+        url: row.url,
+        events: row.events,
+        active: row.active,
+        createdAt: row.createdAt.toISOString(),
+        secret,
+      });
+    },
+  );
+
+  app.delete(
+    '/webhook-subscriptions/:id',
+    {
+      config: { access: 'webhooks.manage' },
+      schema: { tags: ['webhooks'], params: IdParams, response: { 204: z.null(), ...errors } },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await deactivateSubscription(deps, p.organizationId, request.params.id, actorOf(p));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/webhook-subscriptions/:id/deliveries',
+    {
+      config: { access: 'webhooks.manage' },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'The subscription’s delivery log: every event, its attempts and the last answer',
+        params: IdParams,
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.uuid(),
+                eventId: z.uuid(),
+                eventType: z.string(),
+                status: z.enum(['pending', 'delivered', 'failed']),
+                attempts: z.number().int(),
+                lastStatusCode: z.number().int().nullable(),
+                lastError: z.string().nullable(),
+                createdAt: Instant,
+                lastAttemptAt: Instant.nullable(),
+                deliveredAt: Instant.nullable(),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const rows = await deliveriesOf(
+        deps,
+        principalOf(request).organizationId,
+        request.params.id,
+        request.query.limit,
+      );
+      return {
+        items: rows.map((d) => ({
+          id: d.id,
+          eventId: d.eventId,
+          eventType: d.eventType,
+          status: d.status,
+          attempts: d.attempts,
+          lastStatusCode: d.lastStatusCode,
+          lastError: d.lastError,
+          createdAt: d.createdAt.toISOString(),
+          lastAttemptAt: d.lastAttemptAt?.toISOString() ?? null,
+          deliveredAt: d.deliveredAt?.toISOString() ?? null,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/exports/invoices.csv',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['integrations'],
+        summary:
+          'Issued invoices and credit notes as CSV, one row per line, in the columns Xero’s or QuickBooks Online’s import expects',
+        querystring: z.strictObject({
+          format: z.enum(['xero', 'quickbooks']),
+          from: z.iso.date(),
+          to: z.iso.date(),
+        }),
+        response: { 200: z.string(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { format, from, to } = request.query;
+      const csv = await invoicesCsv(deps, principalOf(request).organizationId, format, from, to);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="closeout-invoices-${format}-${from}-${to}.csv"`)
+        .send(csv);
+    },
+  );
+};

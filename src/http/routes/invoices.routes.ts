@@ -1,0 +1,393 @@
+import Decimal from 'decimal.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { invoiceFile, latestServiceReport, packetZip } from '../../app/invoice-packet';
+import { previewInvoice } from '../../app/invoice-preview';
+import {
+  createCreditNote,
+  documentOf,
+  getInvoice,
+  type InvoiceRow,
+  invoiceCycle,
+  issueById,
+  listInvoices,
+  paymentsOf,
+  recordPayment,
+  reprocessInvoice,
+  sendInvoice,
+  updateDraft,
+} from '../../app/invoices';
+import { updateBillingSettings } from '../../app/organizations';
+import type { Deps } from '../../app/ports';
+import { Organization } from '../../contracts/auth';
+import { IdParams, Problem, pageOf } from '../../contracts/common';
+import {
+  BillingSettingsBody,
+  CreditNoteBody,
+  CycleInvoiceBody,
+  Invoice,
+  InvoiceListQuery,
+  Payment,
+  PaymentBody,
+  PreviewBody,
+  PreviewView,
+  UpdateDraftBody,
+} from '../../contracts/invoices';
+import { AppError, invalid, notFound } from '../../core/errors';
+import { decodeCursor, encodeCursor } from '../../core/pagination';
+import { actorOf } from '../../core/principal';
+import { principalOf } from '../auth';
+import { ensureJobVisible } from '../job-access';
+import { organizationView } from '../views';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+const fileErrors = { ...errors, 503: Problem };
+
+export const invoiceView = (r: InvoiceRow): z.infer<typeof Invoice> => {
+  const doc = documentOf(r);
+  const built = Boolean(doc.calc);
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status as z.infer<typeof Invoice>['status'],
+    number: r.number,
+    profile: built ? doc.profile : null,
+    jobId: r.jobId,
+    jobNumbers: doc.jobNumbers ?? [],
+    seriesId: r.seriesId,
+    correctsInvoiceId: r.correctsInvoiceId,
+    creditReason: r.creditReason,
+    buyer: doc.buyer?.name ?? null,
+    currency: r.currency,
+    issueDate: r.issueDate,
+    dueDate: r.dueDate,
+    periodStart: r.periodStart,
+    periodEnd: r.periodEnd,
+    poNumber: doc.poNumber ?? null,
+    memo: doc.memo ?? null,
+    lines: built ? doc.lines : [],
+    allowances: built ? doc.calc.allowances : [],
+    charges: built ? doc.calc.charges : [],
+    taxSubtotals: built ? doc.calc.taxSubtotals : [],
+    totals: built ? doc.calc.totals : null,
+    amountPaid: new Decimal(r.amountPaid).toFixed(built ? doc.calc.decimals : 2),
+    amountCredited: new Decimal(r.amountCredited).toFixed(built ? doc.calc.decimals : 2),
+    outstanding: new Decimal(r.payable)
+      .minus(r.amountPaid)
+      .minus(r.kind === 'credit_note' ? 0 : r.amountCredited)
+      .toFixed(built ? doc.calc.decimals : 2),
+    exceptions: doc.exceptions ?? [],
+    holdReasons: r.holdReasons,
+    createdAt: r.createdAt.toISOString(),
+    issuedAt: r.issuedAt?.toISOString() ?? null,
+    sentAt: r.sentAt?.toISOString() ?? null,
+    paidAt: r.paidAt?.toISOString() ?? null,
+    version: r.version,
+  };
+};
+
+const sendFile = (reply: FastifyReply, bytes: Buffer, type: string, name: string, sha256?: string) => {
+  reply.header('content-type', type).header('content-disposition', `attachment; filename="${name}"`);
+  if (sha256) reply.header('etag', `"${sha256}"`);
+  return reply.send(bytes);
+};
+
+export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+
+  const load = async (organizationId: string, id: string) => {
+    const row = await getInvoice(deps, organizationId, id);
+    if (!row) throw notFound('invoice');
+    return row;
+  };
+
+  app.post(
+    '/invoice-previews',
+    {
+      config: { access: 'invoices.preview' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'EN 16931 totals for any lines (VAT per category on the summed base, currency rounding); nothing is saved',
+        body: PreviewBody,
+        response: { 200: PreviewView, ...errors },
+      },
+    },
+    async (request) => previewInvoice(deps, principalOf(request).organizationId, request.body),
+  );
+
+  app.get(
+    '/invoices',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'Invoices, deposit invoices and credit notes, newest first; filter by status (the billing queue is status=draft)',
+        querystring: InvoiceListQuery,
+        response: { 200: pageOf(Invoice), ...errors },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      let before: { createdAt: Date; id: string } | undefined;
+      if (cursor !== undefined) {
+        const key = decodeCursor(cursor);
+        if (!key || typeof key[0] !== 'string' || typeof key[1] !== 'string')
+          throw invalid('query.cursor', 'not a cursor from this API');
+        before = { createdAt: new Date(key[0]), id: key[1] };
+      }
+      const rows = await listInvoices(deps, principalOf(request).organizationId, {
+        ...filter,
+        limit,
+        before,
+      });
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return {
+        items: items.map(invoiceView),
+        nextCursor:
+          rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/invoices/:id',
+    {
+      config: { access: 'invoices.read' },
+      schema: { tags: ['invoices'], params: IdParams, response: { 200: Invoice, ...errors } },
+    },
+    async (request) => invoiceView(await load(principalOf(request).organizationId, request.params.id)),
+  );
+
+  app.patch(
+    '/invoices/:id',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['invoices'],
+        summary: 'Edit a draft’s memo; an issued document is immutable (409): correct it with a credit note',
+        params: IdParams,
+        body: UpdateDraftBody,
+        response: { 200: Invoice, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return invoiceView(
+        await updateDraft(deps, p.organizationId, request.params.id, request.body, actorOf(p)),
+      );
+    },
+  );
+
+  for (const [action, summary, run] of [
+    [
+      'issue',
+      'Issue a draft: EN 16931 checks, then the next gapless number; the packet renders in the background',
+      issueById,
+    ],
+    ['send', 'Mark as sent and e-mail the PDF and UBL to the customer’s invoice recipients', sendInvoice],
+    ['reprocess', 'Return a needs_review document to draft once its cause is fixed', reprocessInvoice],
+  ] as const) {
+    app.post(
+      `/invoices/:id/${action}`,
+      {
+        config: { access: 'invoices.manage' },
+        schema: { tags: ['invoices'], summary, params: IdParams, response: { 200: Invoice, ...errors } },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        return invoiceView(await run(deps, p.organizationId, request.params.id, actorOf(p)));
+      },
+    );
+  }
+
+  app.post(
+    '/invoices/:id/credit-notes',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'Credit an issued invoice in full or in part, with a reason code; a full credit lets the job be invoiced again',
+        params: IdParams,
+        body: CreditNoteBody,
+        response: { 201: Invoice, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const credit = await createCreditNote(
+        deps,
+        p.organizationId,
+        request.params.id,
+        request.body,
+        actorOf(p),
+      );
+      return reply.code(201).send(invoiceView(credit));
+    },
+  );
+
+  for (const kind of ['pdf', 'ubl', 'manifest'] as const) {
+    app.get(
+      `/invoices/:id/${kind}`,
+      {
+        config: { access: 'invoices.read' },
+        schema: {
+          tags: ['invoices'],
+          summary: `The issued document’s ${kind === 'ubl' ? 'UBL 2.1 XML' : kind === 'pdf' ? 'PDF' : 'manifest (SHA-256 of every part)'}; 503 while it renders`,
+          params: IdParams,
+          response: fileErrors,
+        },
+      },
+      async (request, reply) => {
+        const org = principalOf(request).organizationId;
+        const row = await load(org, request.params.id);
+        const { file, bytes } = await invoiceFile(deps, org, row.id, kind);
+        const ext = kind === 'pdf' ? 'pdf' : kind === 'ubl' ? 'xml' : 'json';
+        return sendFile(
+          reply,
+          bytes,
+          file.mimeType,
+          `${row.number}${kind === 'manifest' ? '-manifest' : ''}.${ext}`,
+          file.sha256,
+        );
+      },
+    );
+  }
+
+  app.get(
+    '/invoices/:id/packet',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['invoices'],
+        summary: 'The whole packet as a ZIP: manifest, PDF, UBL, approval log and the original proof files',
+        params: IdParams,
+        response: fileErrors,
+      },
+    },
+    async (request, reply) => {
+      const org = principalOf(request).organizationId;
+      const row = await load(org, request.params.id);
+      return sendFile(reply, await packetZip(deps, org, row), 'application/zip', `${row.number}-packet.zip`);
+    },
+  );
+
+  app.get(
+    '/invoices/:id/payments',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['invoices'],
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(Payment) }), ...errors },
+      },
+    },
+    async (request) => {
+      const org = principalOf(request).organizationId;
+      await load(org, request.params.id);
+      const rows = await paymentsOf(deps, org, request.params.id);
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          invoiceId: r.invoiceId,
+          amount: new Decimal(r.amount).toFixed(2),
+          receivedOn: r.receivedOn,
+          method: r.method,
+          reference: r.reference,
+          createdAt: r.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/payments',
+    {
+      config: { access: 'payments.record' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'Record a full or partial payment; the invoice status follows, a paid deposit becomes prepaid on the final invoice',
+        body: PaymentBody,
+        response: { 201: z.object({ paymentId: z.uuid(), invoice: Invoice }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await load(p.organizationId, request.body.invoiceId).catch((e: unknown) => {
+        if (e instanceof AppError && e.code === 'not_found') throw notFound('invoice', 'body.invoiceId');
+        throw e;
+      });
+      const out = await recordPayment(deps, p.organizationId, request.body, actorOf(p));
+      return reply.code(201).send({ paymentId: out.paymentId, invoice: invoiceView(out.invoice) });
+    },
+  );
+
+  app.get(
+    '/jobs/:id/service-report',
+    {
+      config: { access: 'jobs.read' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'The work-completed report (PDF) of the job’s latest accepted closeout, billed or not',
+        params: IdParams,
+        response: fileErrors,
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await ensureJobVisible(deps, p, request.params.id);
+      const { report, bytes } = await latestServiceReport(deps, p.organizationId, request.params.id);
+      return sendFile(
+        reply,
+        bytes,
+        'application/pdf',
+        `service-report-${request.params.id}.pdf`,
+        report.sha256,
+      );
+    },
+  );
+
+  app.post(
+    '/series/:id/cycle-invoices',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'Invoice a per-cycle series for a period: one invoice covering its invoice-ready visits; unfinished visits are listed as exceptions',
+        params: IdParams,
+        body: CycleInvoiceBody,
+        response: { 201: Invoice, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const period = { start: request.body.periodStart, end: request.body.periodEnd };
+      const row = await invoiceCycle(deps, p.organizationId, request.params.id, period, actorOf(p));
+      return reply.code(201).send(invoiceView(row));
+    },
+  );
+
+  app.patch(
+    '/organization/billing',
+    {
+      config: { access: 'organization.manage' },
+      schema: {
+        tags: ['organization'],
+        summary:
+          'Invoicing settings: auto-issue, accent color, seller identifiers and address, IBAN, payment terms',
+        body: BillingSettingsBody,
+        response: { 200: Organization, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return organizationView(await updateBillingSettings(deps, p.organizationId, request.body, actorOf(p)));
+    },
+  );
+};

@@ -1,0 +1,221 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse } from 'csv-parse/sync';
+import Decimal from 'decimal.js';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverWebhook } from '../../src/app/webhook-delivery';
+import { MAX_DELIVERY_ATTEMPTS } from '../../src/app/webhooks';
+import { closeOut, drain, invoicesOfJob, newJob, plainJobType, setSeller } from '../invoices/helpers';
+import { as, createTestApp, type Session, type TestApp } from '../support/app';
+import { testDrivers } from '../support/databases';
+import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
+
+type Received = { headers: http.IncomingHttpHeaders; body: string };
+
+describe.each(testDrivers())('signed webhooks and CSV export on %s', (driver) => {
+  let t: TestApp;
+  let org: OrgFixture;
+  let owner: Session;
+  let billing: Session;
+  let dispatcher: Session;
+  let tech: Session;
+  let jobTypeId: string;
+  let receiver: http.Server;
+  let receiverUrl: string;
+  const received: Received[] = [];
+  const answers: number[] = [];
+  let alwaysFail = false;
+
+  beforeAll(async () => {
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(alwaysFail ? 500 : (answers.shift() ?? 204));
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    t = await createTestApp(driver);
+    // Receivers check webhook-timestamp against their own clock.
+    t.clock.set(new Date());
+    org = await makeOrganization(t.deps, 'hooks');
+    ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
+    await setSeller(t, owner);
+    jobTypeId = await plainJobType(t, owner);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await new Promise<void>((r) => receiver.close(() => r()));
+  });
+
+  const subscribe = async (events: string[]) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhook-subscriptions',
+      headers: as(owner, true),
+      payload: { url: receiverUrl, events },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { id: string; secret: string };
+  };
+  const deliveries = async (id: string) =>
+    (
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/webhook-subscriptions/${id}/deliveries`,
+        headers: as(owner),
+      })
+    ).json().items as {
+      id: string;
+      eventId: string;
+      eventType: string;
+      status: string;
+      attempts: number;
+      lastStatusCode: number;
+    }[];
+
+  it('signs every delivery per Standard Webhooks, verified by an independent implementation', async () => {
+    const sub = await subscribe(['job.completed', 'job.invoice_ready', 'invoice.issued']);
+    expect(sub.secret).toMatch(/^whsec_/);
+    received.length = 0;
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    const types = received.map((r) => JSON.parse(r.body).type).sort();
+    expect(types).toEqual(['invoice.issued', 'job.completed', 'job.invoice_ready']);
+    const verifier = new Webhook(sub.secret);
+    for (const r of received) {
+      const headers = {
+        'webhook-id': String(r.headers['webhook-id']),
+        'webhook-timestamp': String(r.headers['webhook-timestamp']),
+        'webhook-signature': String(r.headers['webhook-signature']),
+      };
+      expect(verifier.verify(r.body, headers)).toMatchObject({ data: expect.any(Object) });
+      // The verifier can fail: a changed body or another secret is refused.
+      expect(() => verifier.verify(r.body.replace('"type"', '"typ3"'), headers)).toThrow();
+      expect(() =>
+        new Webhook(`whsec_${Buffer.alloc(24, 7).toString('base64')}`).verify(r.body, headers),
+      ).toThrow();
+    }
+    const issued = received.find((r) => JSON.parse(r.body).type === 'invoice.issued');
+    expect(JSON.parse(issued?.body ?? '{}').data).toMatchObject({ kind: 'invoice', status: 'issued' });
+    expect((await deliveries(sub.id)).every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
+    await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/webhook-subscriptions/${sub.id}`,
+      headers: as(owner, true),
+    });
+  });
+
+  it('retries a failed delivery with backoff under the same webhook-id, and logs every attempt', async () => {
+    const sub = await subscribe(['invoice.paid']);
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    const [inv] = await invoicesOfJob(t, billing, j.id);
+    received.length = 0;
+    answers.push(500);
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments',
+      headers: as(billing, true),
+      payload: { invoiceId: inv?.id, amount: inv?.totals.payable, receivedOn: '2026-11-20', method: 'card' },
+    });
+    await drain(t);
+    const [first] = await deliveries(sub.id);
+    expect(first).toMatchObject({
+      eventType: 'invoice.paid',
+      status: 'pending',
+      attempts: 1,
+      lastStatusCode: 500,
+    });
+    const next = await t.database.raw.query<{ start_after: Date }>(
+      `SELECT start_after FROM pgboss.job WHERE name = 'webhook.deliver' AND state = 'created' AND data->>'deliveryId' = $1`,
+      [first?.id],
+    );
+    expect(next.rows[0]?.start_after.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    // The queue runs the next attempt when it is due.
+    await deliverWebhook(t.deps, org.organizationId, first?.id as string);
+    const [second] = await deliveries(sub.id);
+    expect(second).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(received.map((r) => r.headers['webhook-id'])).toEqual([first?.eventId, first?.eventId]);
+    await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/webhook-subscriptions/${sub.id}`,
+      headers: as(owner, true),
+    });
+  });
+
+  it('gives up after the last attempt and puts the delivery in the needs-review lane', async () => {
+    const sub = await subscribe(['job.completed']);
+    alwaysFail = true;
+    try {
+      const j = await newJob(t, org, dispatcher, jobTypeId);
+      await closeOut(t, org, tech, j.id);
+      await drain(t);
+      const [d] = await deliveries(sub.id);
+      for (let i = 1; i < MAX_DELIVERY_ATTEMPTS; i++)
+        await deliverWebhook(t.deps, org.organizationId, d?.id as string);
+      expect((await deliveries(sub.id))[0]).toMatchObject({
+        status: 'failed',
+        attempts: MAX_DELIVERY_ATTEMPTS,
+      });
+      const errors = (
+        await t.app.inject({
+          method: 'GET',
+          url: '/api/v1/integration-errors?status=open',
+          headers: as(billing),
+        })
+      ).json().items as { kind: string; message: string }[];
+      expect(errors.find((e) => e.kind === 'webhook')?.message).toContain(
+        `failed ${MAX_DELIVERY_ATTEMPTS} times`,
+      );
+    } finally {
+      alwaysFail = false;
+      await t.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/webhook-subscriptions/${sub.id}`,
+        headers: as(owner, true),
+      });
+    }
+  });
+
+  it('exports issued invoices as CSV for Xero and QuickBooks, adding up to the invoices', async () => {
+    const list = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/invoices?status=issued', headers: as(billing) })
+    ).json().items as { number: string; totals: { taxExclusive: string; taxTotal: string } }[];
+    const get = (format: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/v1/exports/invoices.csv?format=${format}&from=2026-01-01&to=2026-12-31`,
+        headers: as(billing),
+      });
+    const xero = await get('xero');
+    expect(xero.headers['content-type']).toContain('text/csv');
+    const rows = parse(xero.body, { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0] ?? {})).toEqual(
+      expect.arrayContaining(['*ContactName', '*InvoiceNumber', '*TaxType', '*AccountCode']),
+    );
+    for (const inv of list) {
+      const mine = rows.filter((r) => r['*InvoiceNumber'] === inv.number);
+      const net = mine.reduce(
+        (s, r) => s.plus(new Decimal(r['*Quantity'] ?? '0').times(r['*UnitAmount'] ?? '0')),
+        new Decimal(0),
+      );
+      const tax = mine.reduce((s, r) => s.plus(r.TaxAmount ?? '0'), new Decimal(0));
+      expect(net.toDecimalPlaces(2).toFixed(2), inv.number).toBe(inv.totals.taxExclusive);
+      expect(tax.toFixed(2), inv.number).toBe(inv.totals.taxTotal);
+    }
+    const qbo = parse((await get('quickbooks')).body, { columns: true }) as Record<string, string>[];
+    expect(Object.keys(qbo[0] ?? {})).toEqual(
+      expect.arrayContaining(['Invoice no', 'Customer', 'Item amount', 'Item tax code']),
+    );
+    expect(new Set(qbo.map((r) => r['Invoice no']))).toEqual(new Set(rows.map((r) => r['*InvoiceNumber'])));
+  });
+});

@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeOut, drain, invoicesOfJob, newJob, plainJobType, setSeller } from '../invoices/helpers';
+import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
+import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
+import { normalizedSpec, startPrism } from '../support/prism';
+
+/**
+ * The Xero connector against Xero's own published contract: a Prism mock server started from
+ * ../shared/xero/xero_accounting.yaml (normalized so Prism validates request bodies), so every request we
+ * send is checked against the spec. Prism answers with the spec's examples.
+ */
+const SPEC = path.resolve(__dirname, '../../../shared/xero/xero_accounting.yaml');
+const present = fs.existsSync(SPEC);
+if (!present) {
+  if (process.env.CI) throw new Error(`CI must run the Xero contract tests; ${SPEC} is missing`);
+  console.info(`Xero contract tests skipped: ${SPEC} is absent`);
+}
+
+describe.skipIf(!present)(
+  'the Xero connector against the published Xero Accounting API contract (Prism)',
+  () => {
+    let prism: Awaited<ReturnType<typeof startPrism>>;
+    let tokens: FakeAccounting;
+    let t: TestApp;
+    let org: OrgFixture;
+    let owner: Session;
+    let billing: Session;
+
+    beforeAll(async () => {
+      prism = await startPrism(await normalizedSpec(SPEC, ['/Contacts', '/Invoices', '/CreditNotes']));
+      tokens = await startFakeAccounting();
+      t = await createTestApp('pglite');
+      org = await makeOrganization(t.deps, 'contract');
+      owner = await signIn(t.app, org.users.owner.email, PASSWORD);
+      billing = await signIn(t.app, org.users.billing.email, PASSWORD);
+      await setSeller(t, owner);
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/customers/${org.customerId}`,
+        headers: as(owner, true),
+        payload: { email: 'ap@customer.test' },
+      });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/connectors',
+        headers: as(owner, true),
+        payload: {
+          provider: 'xero',
+          tenantId: '0f7bb38e-2ffb-4d53-85a5-2ec5a3d7b5f6',
+          clientId: 'client',
+          clientSecret: 'secret',
+          refreshToken: tokens.refreshToken,
+          apiBaseUrl: `${prism.url}/`,
+          // Prism mocks the Accounting API only; the token endpoint is the test's.
+          tokenUrl: `${tokens.url}/token`,
+          mappings: {
+            items: {},
+            defaultItem: 'SERVICE',
+            accountCode: '200',
+            taxTypes: { 'S:23': 'OUTPUT2' },
+          },
+        },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    }, 120_000);
+    afterAll(async () => {
+      await t?.close();
+      await tokens?.close();
+      await prism?.stop();
+    });
+
+    it('has a mock that rejects what the contract forbids (so its 2xx means something)', async () => {
+      const put = (headers: Record<string, string>, body: unknown) =>
+        fetch(`${prism.url}/Invoices`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer x', ...headers },
+          body: JSON.stringify(body),
+        });
+      const bad = await put(
+        { 'xero-tenant-id': 't' },
+        { Invoices: [{ Type: 'ACCREC', LineItems: 'not-an-array' }] },
+      );
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('sl-violations')).toContain('LineItems must be array');
+      const wrongType = await put(
+        { 'xero-tenant-id': 't' },
+        { Invoices: [{ Type: 'ACCREC', LineItems: [{ Quantity: 'two' }] }] },
+      );
+      expect(wrongType.status).toBe(400);
+      const noTenant = await put({}, { Invoices: [{ Type: 'ACCREC' }] });
+      expect(noTenant.status).toBeGreaterThanOrEqual(400);
+    });
+
+    it('pushes an issued invoice and a credit note with contract-valid requests', async () => {
+      const logStart = prism.log().length;
+      const dispatcher = await signIn(t.app, org.users.dispatcher.email, PASSWORD);
+      const tech = await signIn(t.app, org.users.technician.email, PASSWORD);
+      const jobTypeId = await plainJobType(t, owner);
+      const j = await newJob(t, org, dispatcher, jobTypeId, { discountPercent: '5' });
+      await closeOut(t, org, tech, j.id);
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      const status = async (id: string) =>
+        (
+          await t.app.inject({
+            method: 'GET',
+            url: `/api/v1/invoices/${id}/accounting`,
+            headers: as(billing),
+          })
+        ).json().items[0] as { status: string; externalId: string; lastError: string | null };
+      const pushed = await status(inv?.id as string);
+      expect(pushed, prism.log().slice(-3000)).toMatchObject({ status: 'done', lastError: null });
+      expect(pushed.externalId).toMatch(/^[0-9a-f-]{36}$/);
+
+      const credit = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/invoices/${inv?.id}/credit-notes`,
+        headers: as(billing, true),
+        payload: { reason: 'goodwill', lines: [{ position: 1, quantity: '0.5' }] },
+      });
+      expect(credit.statusCode, credit.body).toBe(201);
+      await drain(t);
+      expect(await status(credit.json().id), prism.log().slice(-3000)).toMatchObject({
+        status: 'done',
+        lastError: null,
+      });
+      // Prism logged no violation for anything we sent.
+      const ours = prism.log().slice(logStart);
+      expect(ours.match(/.*[Vv]iolation.*/g) ?? []).toEqual([]);
+      expect(ours).toMatch(/put \/Invoices/i);
+    });
+  },
+);

@@ -1,0 +1,388 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareJobInvoices } from '../../src/app/invoices';
+import type { Mailer } from '../../src/app/ports';
+import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
+import { testDrivers } from '../support/databases';
+import { makeOrganization, type OrgFixture, PASSWORD, requirements, sessionsOf } from '../support/factories';
+import { jpegWithExif, multipart, png } from '../support/files';
+import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, plainJobType, setSeller } from './helpers';
+
+type Sent = Parameters<Mailer['send']>[0];
+
+const hasPdftotext = spawnSync('pdftotext', ['-v'], { stdio: 'ignore' }).status === 0;
+const pdfText = (pdf: Buffer) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-'));
+  fs.writeFileSync(path.join(dir, 'd.pdf'), pdf);
+  return execFileSync('pdftotext', ['-layout', path.join(dir, 'd.pdf'), '-']).toString();
+};
+
+describe.each(testDrivers())('billing paths on %s', (driver) => {
+  let t: TestApp;
+  let org: OrgFixture;
+  let owner: Session;
+  let billing: Session;
+  let dispatcher: Session;
+  let tech: Session;
+  let jobTypeId: string;
+  const outbox: Sent[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp(driver, { mailer: { send: async (m) => void outbox.push(m) } });
+    org = await makeOrganization(t.deps, 'paths');
+    ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
+    await setSeller(t, owner);
+    jobTypeId = await plainJobType(t, owner);
+  });
+  afterAll(async () => t?.close());
+
+  const get = (url: string, who: Session = billing) => t.app.inject({ method: 'GET', url, headers: as(who) });
+  const post = (url: string, payload: object = {}, who: Session = billing) =>
+    t.app.inject({ method: 'POST', url, headers: as(who, true), payload });
+  const job = async (id: string) => (await get(`/api/v1/jobs/${id}`, dispatcher)).json();
+  const live = async (jobId: string) =>
+    (
+      await t.database.raw.query<{ invoice_id: string }>(
+        'SELECT invoice_id FROM invoiced_work WHERE organization_id = $1 AND job_id = $2',
+        [org.organizationId, jobId],
+      )
+    ).rows;
+
+  it('never invoices the same work twice, whichever path is tried', async () => {
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    const body = {
+      submissionId: randomUUID(),
+      workPerformed: { checklist: [], notes: 'done' },
+      labor: [{ technicianId: org.users.technician.id, hours: '1' }],
+      deviceTime: '2026-11-18T11:00:00.000Z',
+    };
+    // A replayed submission (a phone retrying) is the same closeout.
+    for (let i = 0; i < 2; i++) {
+      const res = await post(`/api/v1/jobs/${j.id}/closeouts`, body, tech);
+      expect(res.statusCode).toBe(201);
+    }
+    await drain(t);
+    // The queue job retried after a crash, or run twice.
+    await prepareJobInvoices(t.deps, org.organizationId, j.id);
+    await prepareJobInvoices(t.deps, org.organizationId, j.id);
+    await drain(t);
+    const invoices = await invoicesOfJob(t, billing, j.id);
+    expect(invoices).toHaveLength(1);
+    const [inv] = invoices as [InvoiceJson];
+    expect(inv.status).toBe('issued');
+    // Issuing again, a new closeout and an office correction after invoicing are refused.
+    expect((await post(`/api/v1/invoices/${inv.id}/issue`)).statusCode).toBe(409);
+    const again = await post(`/api/v1/jobs/${j.id}/closeouts`, { ...body, submissionId: randomUUID() }, tech);
+    expect(again.statusCode).toBe(409);
+    const office = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/jobs/${j.id}/closeout`,
+      headers: as(owner, true),
+      payload: { ...body, submissionId: randomUUID(), reason: 'add an hour' },
+    });
+    expect(office.statusCode).toBe(409);
+    // The database itself refuses a second live invoice for the job's work.
+    await expect(
+      t.database.raw.query(
+        'INSERT INTO invoiced_work (organization_id, job_id, invoice_id, created_at) VALUES ($1, $2, $3, now())',
+        [org.organizationId, j.id, inv.id],
+      ),
+    ).rejects.toThrow(/duplicate key|unique/);
+
+    // Add-on work is a revision with its own ID, invoiced for the delta only.
+    const rev = await post(
+      `/api/v1/jobs/${j.id}/revisions`,
+      {
+        scope: 'Fit a thermostatic valve',
+        windowStart: '2026-11-19T10:00:00.000Z',
+        windowEnd: '2026-11-19T11:00:00.000Z',
+        reason: 'Customer asked on site',
+      },
+      dispatcher,
+    );
+    expect(rev.statusCode, rev.body).toBe(201);
+    expect(rev.json()).toMatchObject({ revisionOf: j.id, customerId: org.customerId });
+    expect(rev.json().id).not.toBe(j.id);
+    await closeOut(t, org, tech, rev.json().id, {
+      labor: [{ technicianId: org.users.technician.id, hours: '0.5', billable: false }],
+      parts: [{ description: 'TRV', quantity: '1', unitPrice: '42.00' }],
+      adjustments: [],
+    });
+    await drain(t);
+    const [delta] = await invoicesOfJob(t, billing, rev.json().id);
+    expect(delta?.lines.map((l) => l.description)).toEqual(['TRV']);
+    expect(delta?.totals.lineTotal).toBe('42.00');
+    expect((await get(`/api/v1/invoices/${inv.id}`)).json().totals).toEqual(inv.totals);
+
+    // A full credit note releases the work; the corrected invoice is the only live one afterwards.
+    const credit = await post(`/api/v1/invoices/${inv.id}/credit-notes`, { reason: 'duplicate' });
+    expect(credit.statusCode, credit.body).toBe(201);
+    expect(credit.json()).toMatchObject({
+      kind: 'credit_note',
+      correctsInvoiceId: inv.id,
+      creditReason: 'duplicate',
+    });
+    expect(credit.json().number).toMatch(/^CN-2026-\d{5}$/);
+    expect((await get(`/api/v1/invoices/${inv.id}`)).json().status).toBe('credited');
+    expect((await post(`/api/v1/invoices/${inv.id}/credit-notes`, { reason: 'duplicate' })).statusCode).toBe(
+      409,
+    );
+    await drain(t);
+    const redraft = (await invoicesOfJob(t, billing, j.id)).find((i) => i.status === 'draft');
+    expect(redraft?.holdReasons.map((h) => h.code)).toEqual(['after_credit']);
+    expect(await live(j.id)).toEqual([]);
+    await post(`/api/v1/invoices/${redraft?.id}/issue`);
+    expect((await live(j.id)).map((r) => r.invoice_id)).toEqual([redraft?.id]);
+    expect((await job(j.id)).billingStatus).toBe('invoiced');
+  });
+
+  it('refuses a revision of a job that is not invoiced yet: its closeout is corrected instead', async () => {
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    const res = await post(
+      `/api/v1/jobs/${j.id}/revisions`,
+      {
+        scope: 'More',
+        windowStart: '2026-11-19T10:00:00.000Z',
+        windowEnd: '2026-11-19T11:00:00.000Z',
+        reason: 'x',
+      },
+      dispatcher,
+    );
+    expect(res.statusCode).toBe(409);
+    expect(problemOf(res).code).toBe('invalid_transition');
+  });
+
+  it('sends a document that breaks an EN 16931 rule to needs_review with the rule ID, then reprocesses it', async () => {
+    await setSeller(t, owner, { vatId: null });
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    const [inv] = await invoicesOfJob(t, billing, j.id);
+    expect(inv).toMatchObject({ status: 'needs_review', number: null });
+    expect(inv?.holdReasons.map((h) => h.code)).toContain('BR-S-02');
+    const stuck = await job(j.id);
+    expect(stuck).toMatchObject({ billingStatus: 'needs_review', exception: true });
+    await setSeller(t, owner);
+    const back = await post(`/api/v1/invoices/${inv?.id}/reprocess`);
+    expect(back.statusCode, back.body).toBe(200);
+    expect(back.json().status).toBe('draft');
+    expect((await job(j.id)).billingStatus).toBe('invoice_ready');
+    // Invoice-ready again, the job's invoice is rebuilt with the seller's VAT ID and issued by itself.
+    await drain(t);
+    const issued = (await get(`/api/v1/invoices/${inv?.id}`)).json();
+    expect(issued).toMatchObject({ status: 'issued', holdReasons: [] });
+    expect((await get(`/api/v1/invoices/${inv?.id}/ubl`)).body).toContain('IE6388047V');
+    expect((await job(j.id)).billingStatus).toBe('invoiced');
+  });
+
+  it('credits a paid deposit when the job is canceled', async () => {
+    const j = await newJob(t, org, dispatcher, jobTypeId, { depositRequired: true, depositAmount: '123.00' });
+    await drain(t);
+    const [dep] = await invoicesOfJob(t, billing, j.id);
+    expect(dep).toMatchObject({ kind: 'deposit_invoice', status: 'issued' });
+    expect(dep?.totals.payable).toBe('123.00');
+    await post('/api/v1/payments', {
+      invoiceId: dep?.id,
+      amount: '123.00',
+      receivedOn: '2026-11-18',
+      method: 'card',
+    });
+    expect((await job(j.id)).depositReceived).toBe('123.00');
+    const cancel = await post(
+      `/api/v1/jobs/${j.id}/cancel`,
+      { reason: 'Customer moved house', waiveFee: true },
+      dispatcher,
+    );
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    await drain(t);
+    const credit = (await invoicesOfJob(t, billing, j.id)).find((i) => i.kind === 'credit_note');
+    expect(credit).toMatchObject({ status: 'issued', creditReason: 'canceled_job' });
+    expect(credit?.totals.payable).toBe('123.00');
+    expect(credit?.outstanding).toBe('123.00');
+    await drain(t);
+    expect((await invoicesOfJob(t, billing, j.id)).filter((i) => i.kind === 'credit_note')).toHaveLength(1);
+    // The refund due is tracked on the credit note until it is paid out.
+    const refund = await post('/api/v1/payments', {
+      invoiceId: credit?.id,
+      amount: '123.00',
+      receivedOn: '2026-11-19',
+      method: 'bank_transfer',
+      reference: 'REFUND-1',
+    });
+    expect(refund.json().invoice).toMatchObject({ status: 'paid', outstanding: '0.00' });
+  });
+
+  it('carries photos by category, the signature, invoice custom fields and the logo into the packet', async () => {
+    const logo = multipart({}, { name: 'logo.png', type: 'image/png', bytes: await png(9) });
+    const up = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/organization/logo',
+      headers: { ...as(owner, true), ...logo.headers },
+      payload: logo.payload,
+    });
+    expect(up.statusCode, up.body).toBe(200);
+    const jt = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/job-types',
+      headers: as(owner, true),
+      payload: {
+        code: 'WITH-FIELDS',
+        name: 'With fields',
+        trade: 'hvac',
+        defaultDurationMinutes: 60,
+        billingMode: 'time_and_materials',
+        closeoutRequirements: requirements(),
+        approvalRules: [],
+        customFields: [
+          {
+            key: 'unit_model',
+            label: 'Unit model',
+            type: 'text',
+            required: false,
+            capture: 'booking',
+            printOnInvoice: true,
+          },
+          {
+            key: 'internal',
+            label: 'Internal note',
+            type: 'text',
+            required: false,
+            capture: 'booking',
+            printOnInvoice: false,
+          },
+        ],
+      },
+    });
+    expect(jt.statusCode, jt.body).toBe(201);
+    const j = await newJob(t, org, dispatcher, jt.json().id, {
+      customFields: { unit_model: 'Daikin FTXM35', internal: 'secret' },
+    });
+    const upload = async (category: string, bytes: Buffer, type: string) => {
+      const m = multipart({ category }, { name: `${category}.bin`, type, bytes });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/jobs/${j.id}/attachments`,
+        headers: { ...as(tech, true), ...m.headers },
+        payload: m.payload,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const before = await upload('before', await jpegWithExif(21), 'image/jpeg');
+    const after = await upload('after', await jpegWithExif(22), 'image/jpeg');
+    const sig = await upload('signature', await png(23), 'image/png');
+    await closeOut(t, org, tech, j.id, {
+      attachmentIds: [before, after],
+      signature: { attachmentId: sig, signerName: 'Aoife Byrne', signedAt: '2026-11-18T11:45:00.000Z' },
+    });
+    await drain(t);
+    const [inv] = await invoicesOfJob(t, billing, j.id);
+    const ubl = (await get(`/api/v1/invoices/${inv?.id}/ubl`)).body;
+    expect(ubl).toContain('Unit model: Daikin FTXM35');
+    expect(ubl).not.toContain('secret');
+    const zip = unzipSync(new Uint8Array((await get(`/api/v1/invoices/${inv?.id}/packet`)).rawPayload));
+    const names = Object.keys(zip);
+    expect(names.filter((n) => n.startsWith('proof/')).sort()).toEqual(
+      [`proof/after-${after}.jpg`, `proof/before-${before}.jpg`, `proof/signature-${sig}.png`].sort(),
+    );
+    const manifest = JSON.parse(Buffer.from(zip['manifest.json'] as Uint8Array).toString());
+    expect(manifest.parts.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining([`proof/after-${after}.jpg`, `proof/signature-${sig}.png`]),
+    );
+    // The PDF embeds the logo, two photo thumbnails and the signature; each PNG brings its alpha as a mask.
+    const pdf = Buffer.from(zip[`${inv?.number}.pdf`] as Uint8Array).toString('latin1');
+    expect(pdf.match(/\/Subtype \/Image/g)?.length).toBe(4 + 2);
+    expect(pdf.match(/\/SMask/g)?.length).toBe(2);
+  });
+
+  it.skipIf(!hasPdftotext)('prints the approval log: who decided, when and why', async () => {
+    const jt = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/job-types',
+      headers: as(owner, true),
+      payload: {
+        code: 'NEEDS-OK',
+        name: 'Needs approval',
+        trade: 'hvac',
+        defaultDurationMinutes: 60,
+        billingMode: 'time_and_materials',
+        closeoutRequirements: requirements(),
+        approvalRules: [
+          { code: 'invoice_total_above', threshold: '100', approverRole: 'approver', slaHours: 24 },
+        ],
+      },
+    });
+    const j = await newJob(t, org, dispatcher, jt.json().id);
+    const decision = await closeOut(t, org, tech, j.id);
+    expect(decision.job.billingStatus).toBe('needs_approval');
+    const approver = await signIn(t.app, org.users.approver.email, PASSWORD);
+    const ok = await post(
+      `/api/v1/approvals/${decision.approval.id}/decision`,
+      { decision: 'approve', comment: 'Agreed the price with the customer' },
+      approver,
+    );
+    expect(ok.statusCode, ok.body).toBe(200);
+    await drain(t);
+    const [inv] = await invoicesOfJob(t, billing, j.id);
+    const text = pdfText((await get(`/api/v1/invoices/${inv?.id}/pdf`)).rawPayload);
+    expect(text).toContain('Approval log');
+    expect(text).toContain(`approved by approver of ${org.slug}`);
+    expect(text).toContain('Agreed the price with the customer');
+    expect(text).toContain('invoice_total_above');
+  });
+
+  it('e-mails the PDF and the UBL when an invoice is sent', async () => {
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/customers/${org.customerId}`,
+      headers: as(owner, true),
+      payload: { email: 'accounts@customer.test' },
+    });
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    const [inv] = await invoicesOfJob(t, billing, j.id);
+    const sent = await post(`/api/v1/invoices/${inv?.id}/send`);
+    expect(sent.json().status).toBe('sent');
+    await drain(t);
+    const mail = outbox.find((m) => m.subject.includes(inv?.number ?? '?'));
+    expect(mail?.to).toEqual(['accounts@customer.test']);
+    expect(mail?.attachments?.map((a) => a.filename)).toEqual([`${inv?.number}.pdf`, `${inv?.number}.xml`]);
+  });
+
+  it('gives concurrent issues distinct, gapless numbers', async () => {
+    await setSeller(t, owner, { invoiceAutoIssue: false });
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const j = await newJob(t, org, dispatcher, jobTypeId);
+      await closeOut(t, org, tech, j.id);
+      ids.push(j.id);
+    }
+    await drain(t);
+    const drafts = await Promise.all(
+      ids.map(async (id) => (await invoicesOfJob(t, billing, id))[0] as InvoiceJson),
+    );
+    const before = await t.database.raw.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM invoices WHERE organization_id = $1 AND number LIKE 'INV-%'`,
+      [org.organizationId],
+    );
+    const results = await Promise.all(drafts.map((d) => post(`/api/v1/invoices/${d.id}/issue`)));
+    // Lock contention on PostgreSQL may refuse some with 409 (retry); none may take a number it then loses.
+    const issued = results.filter((r) => r.statusCode === 200).map((r) => r.json().number as string);
+    for (const r of results.filter((x) => x.statusCode !== 200)) expect(r.statusCode).toBe(409);
+    const { rows } = await t.database.raw.query<{ number: string }>(
+      `SELECT number FROM invoices WHERE organization_id = $1 AND number LIKE 'INV-%' ORDER BY number`,
+      [org.organizationId],
+    );
+    const seq = rows.map((r) => Number(r.number.slice(-5)));
+    expect(seq).toEqual(seq.map((_, i) => i + 1));
+    expect(rows.length).toBe((before.rows[0]?.n ?? 0) + issued.length);
+    expect(new Set(issued).size).toBe(issued.length);
+    await setSeller(t, owner, { invoiceAutoIssue: true });
+  });
+});
