@@ -232,7 +232,12 @@ export const decideApproval = (
     return { request: decided, job };
   });
 
-export const listApprovals = async (deps: Deps, principal: Principal, status: ApprovalRow['status']) => {
+/** The inbox (one status), or every request of one job whatever its status (the job record's log). */
+export const listApprovals = async (
+  deps: Deps,
+  principal: Principal,
+  filter: { status?: ApprovalRow['status'] | undefined; jobId?: string | undefined },
+) => {
   const rows = await deps.database.db
     .select({ request: approvalRequests, number: jobs.number })
     .from(approvalRequests)
@@ -241,7 +246,11 @@ export const listApprovals = async (deps: Deps, principal: Principal, status: Ap
       and(eq(jobs.organizationId, approvalRequests.organizationId), eq(jobs.id, approvalRequests.jobId)),
     )
     .where(
-      and(eq(approvalRequests.organizationId, principal.organizationId), eq(approvalRequests.status, status)),
+      and(
+        eq(approvalRequests.organizationId, principal.organizationId),
+        filter.status ? eq(approvalRequests.status, filter.status) : undefined,
+        filter.jobId ? eq(approvalRequests.jobId, filter.jobId) : undefined,
+      ),
     )
     .orderBy(asc(approvalRequests.dueAt), asc(approvalRequests.id))
     .limit(500);

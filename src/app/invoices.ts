@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors';
 import type { CalcLine, CalcLineInput } from '../core/invoice-calc';
 import {
@@ -893,6 +893,10 @@ export const listInvoices = async (
     status?: InvoiceStatus | undefined;
     kind?: InvoiceRow['kind'] | undefined;
     jobId?: string | undefined;
+    customerId?: string | undefined;
+    jobTypeId?: string | undefined;
+    createdFrom?: string | undefined;
+    createdTo?: string | undefined;
     limit: number;
     before?: { createdAt: Date; id: string } | undefined;
   },
@@ -906,6 +910,23 @@ export const listInvoices = async (
         f.status ? eq(invoices.status, f.status) : undefined,
         f.kind ? eq(invoices.kind, f.kind) : undefined,
         f.jobId ? eq(invoices.jobId, f.jobId) : undefined,
+        f.customerId || f.jobTypeId
+          ? inArray(
+              invoices.jobId,
+              deps.database.db
+                .select({ id: jobs.id })
+                .from(jobs)
+                .where(
+                  and(
+                    eq(jobs.organizationId, organizationId),
+                    f.customerId ? eq(jobs.customerId, f.customerId) : undefined,
+                    f.jobTypeId ? eq(jobs.jobTypeId, f.jobTypeId) : undefined,
+                  ),
+                ),
+            )
+          : undefined,
+        f.createdFrom ? gte(invoices.createdAt, new Date(f.createdFrom)) : undefined,
+        f.createdTo ? lt(invoices.createdAt, new Date(f.createdTo)) : undefined,
         f.before
           ? sql`(${invoices.createdAt}, ${invoices.id}) < (${f.before.createdAt}, ${f.before.id})`
           : undefined,

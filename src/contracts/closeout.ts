@@ -173,3 +173,56 @@ export const TimeEntryView = z
     endedAt: Instant.nullable(),
   })
   .meta({ id: 'TimeEntry' });
+
+/** The stored body of a submission, read back for display: whatever shape it had, only known fields. */
+export const StoredCloseout = CloseoutBody.partial().loose();
+
+export const CloseoutRecordView = z
+  .object({
+    current: z
+      .object({
+        submissionId: z.uuid(),
+        source: z.enum(['technician', 'office_edit']),
+        outcome: z.enum(['accepted', 'exception']),
+        submittedAt: Instant,
+        submittedBy: z.string().nullable(),
+        checklist: z.array(z.object({ item: z.string(), done: z.boolean() })),
+        notes: z.string(),
+        signature: z.object({ attachmentId: z.uuid(), signerName: z.string(), signedAt: Instant }).nullable(),
+        signatureException: z.object({ reasonCode: z.string(), text: z.string() }).nullable(),
+        deviceTime: Instant.nullable(),
+        gps: z.object({ latitude: z.number(), longitude: z.number(), accuracy: z.number() }).nullable(),
+        exceptionFlags: z.array(z.string()),
+        attachmentIds: z.array(z.uuid()),
+      })
+      .nullable(),
+    lines: z.array(
+      z.object({
+        position: z.number().int(),
+        kind: z.enum(['labor', 'part', 'adjustment']),
+        sku: z.string().nullable(),
+        description: z.string(),
+        quantity: Decimal,
+        unitCode: z.string(),
+        unitPrice: Decimal,
+        listPrice: Decimal.nullable(),
+        billable: z.boolean(),
+        serialNumbers: z.array(z.string()),
+      }),
+    ),
+    /** The latest submission as sent (in force or refused): what an office correction starts from. */
+    latestBody: z.record(z.string(), z.unknown()).nullable(),
+    /** What the latest refused submission lacked; empty once a submission is in force after it. */
+    missing: z.array(MissingItemSchema),
+    submissions: z.array(
+      z.object({
+        id: z.uuid(),
+        source: z.enum(['technician', 'office_edit']),
+        outcome: z.enum(['accepted', 'incomplete', 'exception']),
+        createdAt: Instant,
+        by: z.string().nullable(),
+        missingCount: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'CloseoutRecord' });

@@ -177,6 +177,11 @@ export const InvoiceListQuery = z.strictObject({
   status: z.enum(INVOICE_STATUSES).optional(),
   kind: z.enum(['invoice', 'deposit_invoice', 'credit_note']).optional(),
   jobId: z.uuid().optional(),
+  /** The billing queue's filters: the job's customer and type, and when the document was drafted. */
+  customerId: z.uuid().optional(),
+  jobTypeId: z.uuid().optional(),
+  createdFrom: Instant.optional(),
+  createdTo: Instant.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });

@@ -83,6 +83,8 @@ describe('the exception queue', () => {
     ['completed', 'invoice_ready', false],
     ['completed', 'invoiced', false],
     ['in_progress', 'not_ready', false],
+    // A refused closeout: the technician left without the proof, and the job still reads in progress.
+    ['in_progress', 'needs_info', true],
     ['scheduled', 'needs_review', true],
     ['no_show', 'invoice_ready', false],
   ] as const)('%s + %s is an exception: %s', (op, billing, expected) => {

@@ -130,19 +130,21 @@ export const isOperationalStatus = (s: string): s is OperationalStatus =>
 export const isBillingStatus = (s: string): s is BillingStatus =>
   (BILLING_STATUSES as readonly string[]).includes(s);
 
-/** Billing statuses that make a completed job an exception; needs_review is one at any stage. */
-export const EXCEPTION_BILLING_WHEN_COMPLETED: readonly BillingStatus[] = [
-  'not_ready',
-  'needs_info',
-  'needs_approval',
-];
+/** Billing statuses that make a completed job an exception (see EXCEPTION_BILLING_ANY_STAGE for the rest). */
+export const EXCEPTION_BILLING_WHEN_COMPLETED: readonly BillingStatus[] = ['not_ready', 'needs_approval'];
+
+/**
+ * Billing statuses that are exceptions at any stage: a failed invoice step, and a refused closeout (the
+ * technician tried to close out and left the site without the proof; the job still reads in progress).
+ */
+export const EXCEPTION_BILLING_ANY_STAGE: readonly BillingStatus[] = ['needs_review', 'needs_info'];
 
 /** Why a job sits in the exception queue, in words for the office. */
 export const exceptionReason = (op: OperationalStatus, billing: BillingStatus): string | null => {
   if (billing === 'needs_review') return 'An invoice or accounting step failed: review and reprocess';
+  if (billing === 'needs_info') return 'Closeout is missing required proof';
   if (op !== 'completed') return null;
   if (billing === 'not_ready') return 'Completed without a closeout';
-  if (billing === 'needs_info') return 'Closeout is missing required proof';
   if (billing === 'needs_approval') return 'Waiting for an approval';
   return null;
 };

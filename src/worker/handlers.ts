@@ -105,8 +105,13 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
     // The invoice path polls at pg-boss's fastest: a packet should be stored within a second of the closeout.
     // On the embedded database every poll waits for the one connection the API also needs: poll less there.
     const pollingIntervalSeconds = FAST_QUEUES.has(name) && deps.database.kind === 'postgres' ? 0.5 : 2;
-    await boss.work(name, { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
+    let workerId = '';
+    workerId = await boss.work(name, { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
       if (!job) return;
+      // pg-boss waits a full polling interval after every fetch, even one that found work: a backlog would
+      // drain at one job per interval. Waking the worker makes it fetch again at once until the queue is
+      // empty; only an empty fetch waits.
+      boss.notifyWorker(workerId);
       const out = await runOne(name, deps, job.data);
       if (!out.ok) {
         log.error({ queue: name, jobId: job.id, issues: out.issues }, 'queue payload rejected');

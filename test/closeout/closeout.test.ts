@@ -271,6 +271,63 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
     expect(timers[0].endedAt).not.toBeNull();
   });
 
+  it('shows the office the closeout record: the refusal’s missing list, then the closeout in force with its lines', async () => {
+    const j = await newJob();
+    const p = await proof(j.id);
+    const record = async () =>
+      (
+        await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${j.id}/closeout`, headers: as(dispatcher) })
+      ).json();
+    expect(await record()).toEqual({
+      current: null,
+      lines: [],
+      latestBody: null,
+      missing: [],
+      submissions: [],
+    });
+    await submit(j.id, closeout(j.id, p, { signature: undefined }));
+    const refused = await record();
+    expect(refused.current).toBeNull();
+    expect(refused.latestBody).toMatchObject({ parts: [{ sku: 'AC-12K', serialNumbers: ['SN-88213'] }] });
+    expect(refused.missing.map((m: { code: string }) => m.code)).toEqual(['signature']);
+    expect(refused.submissions).toMatchObject([
+      { outcome: 'incomplete', missingCount: 1, source: 'technician' },
+    ]);
+    const body = closeout(j.id, p, { exceptionFlags: ['overtime'] });
+    expect((await submit(j.id, body)).statusCode).toBe(201);
+    const accepted = await record();
+    expect(accepted.missing).toEqual([]);
+    expect(accepted.current).toMatchObject({
+      submissionId: body.submissionId,
+      outcome: 'exception',
+      submittedBy: 'technician of fix',
+      notes: 'Installed, charged, commissioned.',
+      signature: { attachmentId: p.signatureId, signerName: 'Mary Doyle' },
+      gps: { latitude: 53.3498, longitude: -6.2603, accuracy: 12 },
+      exceptionFlags: ['overtime'],
+      attachmentIds: p.photos,
+    });
+    expect(accepted.lines.map((l: { kind: string; sku: string | null }) => [l.kind, l.sku])).toEqual([
+      ['labor', null],
+      ['part', 'AC-12K'],
+      ['adjustment', null],
+    ]);
+    expect(accepted.lines[1].serialNumbers).toEqual(['SN-88213']);
+    expect(accepted.submissions.map((x: { outcome: string }) => x.outcome)).toEqual([
+      'incomplete',
+      'exception',
+    ]);
+    // The job's technician can read it; a technician not on the job cannot see the job at all.
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${j.id}/closeout`, headers: as(tech) }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${j.id}/closeout`, headers: as(tech2) }))
+        .statusCode,
+    ).toBe(404);
+  });
+
   it('replays the same submission without a second effect, and refuses the same ID with another body', async () => {
     const j = await newJob();
     const p = await proof(j.id);

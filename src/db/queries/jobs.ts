@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
-import { EXCEPTION_BILLING_WHEN_COMPLETED } from '../../core/job-lifecycle';
+import { EXCEPTION_BILLING_ANY_STAGE, EXCEPTION_BILLING_WHEN_COMPLETED } from '../../core/job-lifecycle';
 import type { Db } from '../client';
 import { customers, jobAssignments, jobs, jobTypes, sites, users } from '../schema';
 
@@ -46,7 +46,7 @@ export const findJobs = async (db: Db, f: JobFilter) => {
     f.to ? lt(jobs.windowStart, f.to) : undefined,
     f.exceptionsOnly
       ? or(
-          eq(jobs.billingStatus, 'needs_review'),
+          inArray(jobs.billingStatus, [...EXCEPTION_BILLING_ANY_STAGE]),
           and(
             eq(jobs.status, 'completed'),
             inArray(jobs.billingStatus, [...EXCEPTION_BILLING_WHEN_COMPLETED]),

@@ -76,15 +76,21 @@ export const approvalRoutes = (root: FastifyInstance, deps: Deps) => {
       config: { access: 'approvals.read' },
       schema: {
         tags: ['approvals'],
-        summary: 'Approval requests for the caller’s roles (owners see all), soonest due first',
+        summary:
+          'Approval requests for the caller’s roles (owners see all), soonest due first: pending by default, or every request of one job',
         querystring: z.strictObject({
-          status: z.enum(['pending', 'approved', 'rejected', 'superseded']).default('pending'),
+          status: z.enum(['pending', 'approved', 'rejected', 'superseded']).optional(),
+          jobId: z.uuid().optional(),
         }),
         response: { 200: z.object({ items: z.array(Approval) }), ...errors },
       },
     },
     async (request) => {
-      const rows = await listApprovals(deps, principalOf(request), request.query.status);
+      const { status, jobId } = request.query;
+      const rows = await listApprovals(deps, principalOf(request), {
+        status: status ?? (jobId ? undefined : 'pending'),
+        jobId,
+      });
       return { items: rows.map((r) => view(r.request, r.number)) };
     },
   );

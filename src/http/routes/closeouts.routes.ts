@@ -1,14 +1,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type CloseoutDecision, loadDraft, saveDraft, submitCloseout } from '../../app/closeouts';
+import {
+  type CloseoutDecision,
+  closeoutRecord,
+  loadDraft,
+  saveDraft,
+  submitCloseout,
+} from '../../app/closeouts';
 import type { Deps } from '../../app/ports';
 import { addTimeEntry, listTimeEntries, startTimer, stopTimer } from '../../app/time-entries';
 import {
   CloseoutBody,
   CloseoutDraftBody,
+  CloseoutRecordView,
   CloseoutResult,
+  MissingItemSchema,
   OfficeEditBody,
+  StoredCloseout,
   TimeEntryView,
 } from '../../contracts/closeout';
 import { IdParams, Instant, Problem } from '../../contracts/common';
@@ -85,6 +94,74 @@ export const closeoutRoutes = (root: FastifyInstance, deps: Deps) => {
         requestId: request.id,
       });
       return render(request, reply, decision);
+    },
+  );
+
+  app.get(
+    '/jobs/:id/closeout',
+    {
+      config: { access: 'jobs.read' },
+      schema: {
+        tags: ['closeout'],
+        summary:
+          'The closeout in force (lines, proof, signature, time and place, flags), what is still missing, and every submission',
+        params: IdParams,
+        response: { 200: CloseoutRecordView, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      const r = await closeoutRecord(deps, p.organizationId, request.params.id);
+      const nameOf = (id: string | null) => (id ? (r.names.get(id) ?? null) : null);
+      const body = r.inForce ? StoredCloseout.safeParse(r.inForce.body) : null;
+      const b = body?.success ? body.data : null;
+      const missingOf = (m: unknown) => z.array(MissingItemSchema).catch([]).parse(m);
+      return {
+        current: r.inForce
+          ? {
+              submissionId: r.inForce.id,
+              source: r.inForce.source,
+              outcome: r.inForce.outcome === 'exception' ? ('exception' as const) : ('accepted' as const),
+              submittedAt: r.inForce.createdAt.toISOString(),
+              submittedBy: nameOf(r.inForce.actorId),
+              checklist: b?.workPerformed?.checklist ?? [],
+              notes: b?.workPerformed?.notes ?? '',
+              signature: b?.signature ?? null,
+              signatureException: b?.signatureException ?? null,
+              deviceTime: b?.deviceTime ?? null,
+              gps: b?.gps ?? null,
+              exceptionFlags: b?.exceptionFlags ?? [],
+              attachmentIds: b?.attachmentIds ?? [],
+            }
+          : null,
+        lines: r.lines.map((l) => ({
+          position: l.position,
+          kind: l.kind,
+          sku: l.sku,
+          description: l.description,
+          quantity: l.quantity,
+          unitCode: l.unitCode,
+          unitPrice: l.unitPrice,
+          listPrice: l.listPrice,
+          billable: l.billable,
+          serialNumbers: l.serialNumbers,
+        })),
+        latestBody: z
+          .record(z.string(), z.unknown())
+          .nullable()
+          .catch(null)
+          .parse(r.last?.body ?? null),
+        missing: r.refusal ? missingOf(r.refusal.missing) : [],
+        submissions: r.submissions.map((s) => ({
+          id: s.id,
+          source: s.source,
+          outcome: s.outcome,
+          createdAt: s.createdAt.toISOString(),
+          by: nameOf(s.actorId),
+          missingCount: missingOf(s.missing).length,
+        })),
+      };
     },
   );
 

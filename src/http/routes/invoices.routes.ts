@@ -87,8 +87,10 @@ export const invoiceView = (r: InvoiceRow): z.infer<typeof Invoice> => {
   };
 };
 
+/** PDFs open in place (the office previews them inline); everything else downloads. */
 const sendFile = (reply: FastifyReply, bytes: Buffer, type: string, name: string, sha256?: string) => {
-  reply.header('content-type', type).header('content-disposition', `attachment; filename="${name}"`);
+  const disposition = type === 'application/pdf' ? 'inline' : 'attachment';
+  reply.header('content-type', type).header('content-disposition', `${disposition}; filename="${name}"`);
   if (sha256) reply.header('etag', `"${sha256}"`);
   return reply.send(bytes);
 };
