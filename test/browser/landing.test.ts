@@ -38,7 +38,7 @@ describe.runIf(hasChromium())('the landing page in Chromium', () => {
     await page.close();
   });
 
-  it('signs the demo owner in, shows the jobs around today, and signs out', async () => {
+  it('signs the demo owner in to the dispatch board, and signs out', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -47,16 +47,16 @@ describe.runIf(hasChromium())('the landing page in Chromium', () => {
     await page.getByLabel('E-mail').fill('owner@demo.closeout.test');
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Jobs around today' }).waitFor();
-    await page.locator('tbody tr').first().waitFor();
+    // The owner lands on the dispatch board: today's jobs, one row per technician.
+    await page.getByRole('heading', { name: 'Dispatch board' }).waitFor();
+    await page.locator('[data-tech="Ana Kowalska"] [data-job]').first().waitFor();
     expect(await page.textContent('header')).toContain('Brightwater Heating & Plumbing');
-    expect(await page.locator('tbody tr').count()).toBeGreaterThan(10);
-    expect(await page.textContent('tbody')).toContain('J-1001');
+    expect(await page.locator('[data-job]').count()).toBeGreaterThan(2);
     await page.screenshot({ path: screenshotPath('landing-owner'), fullPage: true });
 
     // Reloading keeps the session (HttpOnly cookie); signing out returns to the form.
     await page.reload();
-    await page.getByRole('heading', { name: 'Jobs around today' }).waitFor();
+    await page.getByRole('heading', { name: 'Dispatch board' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(errors.filter((e) => !e.includes('401'))).toEqual([]);

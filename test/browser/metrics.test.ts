@@ -34,7 +34,7 @@ describe.runIf(hasChromium())('the metrics dashboard in Chromium', () => {
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Jobs around today' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
     return page;
   };
 

@@ -1,24 +1,16 @@
+import { AppShell, Button, Group, Text } from '@mantine/core';
 import { type FormEvent, useEffect, useState } from 'react';
 import { addDays, businessDate, zonedToInstant } from '../../../src/core/time';
+import { ApprovalsPage } from './Approvals';
 import { ApiError, api, type JobT, loadMe, type MeT, signIn, signOut } from './api';
+import { BillingPage } from './Billing';
+import { BoardPage } from './Board';
+import { ExceptionsPage } from './Exceptions';
+import { JobPage } from './JobPage';
+import { LiveProvider, STATUS_LABEL, useLive, useRoute } from './lib';
 import { MetricsPage } from './Metrics';
-
-const STATUS_LABEL: Record<string, string> = {
-  scheduled: 'Scheduled',
-  dispatched: 'Dispatched',
-  in_progress: 'In progress',
-  completed: 'Completed',
-  canceled: 'Canceled',
-  no_show: 'No-show',
-  not_ready: 'Not ready',
-  needs_info: 'Needs info',
-  needs_approval: 'Needs approval',
-  invoice_ready: 'Invoice ready',
-  invoiced: 'Invoiced',
-  paid: 'Paid',
-  needs_review: 'Needs review',
-  not_billable: 'Not billable',
-};
+import { SettingsPage } from './Settings';
+import { TodayPage } from './Today';
 
 const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
   const [email, setEmail] = useState('');
@@ -75,7 +67,8 @@ const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
   );
 };
 
-const Week = ({ me }: { me: MeT }) => {
+/** Jobs from two days ago to four ahead: a technician's own, or everyone's. */
+const MyJobs = ({ me }: { me: MeT }) => {
   const [jobs, setJobs] = useState<JobT[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const tz = me.organization.timeZone;
@@ -101,6 +94,7 @@ const Week = ({ me }: { me: MeT }) => {
   const exceptions = jobs.filter((j) => j.status === 'completed' && j.billingStatus !== 'invoice_ready');
   return (
     <section>
+      <h1>Jobs around today</h1>
       <div className="tiles">
         <div className="tile">
           <span>{jobs.length}</span> jobs from two days ago to four ahead
@@ -150,59 +144,99 @@ const Week = ({ me }: { me: MeT }) => {
   );
 };
 
-const viewOf = () => (window.location.hash.startsWith('#/metrics') ? 'metrics' : 'jobs');
+type NavItem = { path: string; label: string; permission: string };
+
+/** Each role sees the screens its permissions open, nothing more. */
+const NAV: NavItem[] = [
+  { path: 'board', label: 'Board', permission: 'board.read' },
+  { path: 'today', label: 'End of day', permission: 'board.read' },
+  { path: 'exceptions', label: 'Exceptions', permission: 'board.read' },
+  { path: 'approvals', label: 'Approvals', permission: 'approvals.read' },
+  { path: 'billing', label: 'Billing', permission: 'invoices.manage' },
+  { path: 'metrics', label: 'Metrics', permission: 'metrics.read' },
+  { path: 'settings', label: 'Settings', permission: 'organization.manage' },
+];
+
+const Shell = ({ me, onSignOut }: { me: MeT; onSignOut: () => void }) => {
+  const route = useRoute();
+  const allowed = NAV.filter((n) => me.permissions.includes(n.permission));
+  const [head = allowed[0]?.path ?? 'jobs', id] = route;
+  const { last } = useLive();
+  const page = (() => {
+    if (head === 'jobs' && id) return <JobPage me={me} id={id} />;
+    if (!allowed.some((n) => n.path === head)) return <MyJobs me={me} />;
+    switch (head) {
+      case 'board':
+        return <BoardPage me={me} />;
+      case 'today':
+        return <TodayPage me={me} />;
+      case 'exceptions':
+        return <ExceptionsPage me={me} />;
+      case 'approvals':
+        return <ApprovalsPage me={me} focus={id} />;
+      case 'billing':
+        return <BillingPage me={me} />;
+      case 'metrics':
+        return (
+          <>
+            <h1>Cash-flow metrics</h1>
+            <MetricsPage me={me} />
+          </>
+        );
+      case 'settings':
+        return <SettingsPage me={me} />;
+      default:
+        return <MyJobs me={me} />;
+    }
+  })();
+  return (
+    <AppShell header={{ height: 56 }} padding="md">
+      <AppShell.Header className="topbar">
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <strong>Closeout</strong>
+            <Text size="sm" c="dimmed" visibleFrom="sm">
+              {me.organization.name}
+            </Text>
+          </Group>
+          <nav aria-label="Main" className="mainnav">
+            {allowed.map((n) => (
+              <a key={n.path} href={`#/${n.path}`} aria-current={head === n.path ? 'page' : undefined}>
+                {n.label}
+              </a>
+            ))}
+            {me.permissions.includes('api_keys.manage') && <a href="/api/docs">API docs</a>}
+          </nav>
+          <Group gap="xs" wrap="nowrap">
+            <Text size="sm" visibleFrom="md">
+              {me.user?.name} · {me.roles.join(', ')}
+            </Text>
+            <Button size="xs" variant="default" onClick={onSignOut}>
+              Sign out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Main>
+        <div className="live-region" aria-live="polite">
+          {last ? `Live: ${last.number ?? 'a job'} ${last.action.replaceAll('_', ' ')}` : ''}
+        </div>
+        {page}
+      </AppShell.Main>
+    </AppShell>
+  );
+};
 
 export const App = () => {
   const [me, setMe] = useState<MeT | null | undefined>(undefined);
-  const [view, setView] = useState(viewOf);
-  useEffect(() => {
-    const onHash = () => setView(viewOf());
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
   useEffect(() => {
     loadMe().then(setMe, () => setMe(null));
   }, []);
   if (me === undefined) return <p className="loading">Loading…</p>;
   if (me === null) return <Login onSignedIn={setMe} />;
   return (
-    <div className="shell">
-      <header>
-        <strong>Closeout</strong>
-        <span className="org">{me.organization.name}</span>
-        <nav>
-          {me.permissions.includes('jobs.read') && (
-            <a href="#/" aria-current={view === 'jobs' ? 'page' : undefined}>
-              Jobs
-            </a>
-          )}
-          {me.permissions.includes('metrics.read') && (
-            <a href="#/metrics" aria-current={view === 'metrics' ? 'page' : undefined}>
-              Metrics
-            </a>
-          )}
-          {me.permissions.includes('api_keys.manage') && <a href="/api/docs">API docs</a>}
-        </nav>
-        <span className="who">
-          {me.user?.name} · {me.roles.join(', ')}
-        </span>
-        <button type="button" onClick={() => signOut().then(() => setMe(null))}>
-          Sign out
-        </button>
-      </header>
-      <main>
-        {view === 'metrics' && me.permissions.includes('metrics.read') ? (
-          <>
-            <h1>Cash-flow metrics</h1>
-            <MetricsPage me={me} />
-          </>
-        ) : (
-          <>
-            <h1>Jobs around today</h1>
-            <Week me={me} />
-          </>
-        )}
-      </main>
-    </div>
+    <LiveProvider enabled={me.permissions.includes('events.read')}>
+      <Shell me={me} onSignOut={() => signOut().then(() => setMe(null))} />
+    </LiveProvider>
   );
 };

@@ -1,0 +1,377 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../src/app/seed-demo';
+import { businessDate, zonedToInstant } from '../../src/core/time';
+import { hasChromium, launch, screenshotPath } from '../support/browser';
+import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
+
+const TZ = 'Europe/Dublin';
+
+/** A signed-in API caller (cookie + CSRF), as the technician app or an integrator would be. */
+const caller = async (base: string, email: string) => {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`);
+  const me = (await res.json()) as { csrfToken: string; user: { id: string } };
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const call = async <T>(
+    method: string,
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> => {
+    const r = await fetch(`${base}/api/v1${url}`, {
+      method,
+      headers: {
+        cookie,
+        'x-csrf-token': me.csrfToken,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: r.status, body: (r.status === 204 ? null : await r.json()) as T };
+  };
+  return { call, userId: me.user.id };
+};
+
+type Api = Awaited<ReturnType<typeof caller>>;
+type Job = {
+  id: string;
+  number: string;
+  status: string;
+  billingStatus: string;
+  windowStart: string;
+  crew: { userId: string }[];
+};
+
+describe.runIf(hasChromium())('the office app in Chromium', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-office-web-'));
+  let server: Spawned;
+  let browser: Browser;
+  let base: string;
+  let owner: Api;
+  let ana: Api;
+  let ben: Api;
+  const today = businessDate(new Date(), TZ);
+  const ids: { customerId: string; siteId: string; quick: string; strict: string; discounted: string } = {
+    customerId: '',
+    siteId: '',
+    quick: '',
+    strict: '',
+    discounted: '',
+  };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = runCli(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
+    await waitForReady(base, server);
+    browser = await launch();
+    owner = await caller(base, 'owner@demo.closeout.test');
+    ana = await caller(base, 'ana@demo.closeout.test');
+    ben = await caller(base, 'ben@demo.closeout.test');
+    const customers = await owner.call<{ items: { id: string; name: string; sites: { id: string }[] }[] }>(
+      'GET',
+      '/customers?limit=200',
+    );
+    const mary = customers.body.items.find((c) => c.name === 'Mary Doyle');
+    ids.customerId = mary?.id ?? '';
+    ids.siteId = mary?.sites[0]?.id ?? '';
+    const taxCodes = await owner.call<{ items: { id: string }[] }>('GET', '/tax-codes');
+    expect(taxCodes.body.items.length).toBeGreaterThan(0);
+    // Job types made for the flows: one needing nothing but labor, one needing notes, one with a discount rule.
+    const jobType = async (code: string, notes: boolean, rules: object[]) => {
+      const r = await owner.call<{ id: string }>('POST', '/job-types', {
+        code,
+        name: `Browser ${code}`,
+        trade: 'plumbing',
+        defaultDurationMinutes: 60,
+        billingMode: 'time_and_materials',
+        closeoutRequirements: {
+          checklist: [],
+          photos: [],
+          signature: false,
+          serialNumbers: false,
+          partNumbers: false,
+          notes,
+        },
+        approvalRules: rules,
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.id;
+    };
+    ids.quick = await jobType('QUICK', false, []);
+    ids.strict = await jobType('NOTES', true, []);
+    ids.discounted = await jobType('DISC', false, [
+      { code: 'discount_above_percent', threshold: '10', approverRole: 'approver', slaHours: 24 },
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const open = async (email: string, hash = '', width = 1366): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width, height: 1000 } });
+    page.on('pageerror', (e) => {
+      throw e;
+    });
+    await page.goto(`${base}/`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+    if (hash) await page.evaluate((h) => (window.location.hash = h), hash);
+    return page;
+  };
+
+  /** A job booked today through the API for a technician, started, and closed out by them. */
+  const bookAndWork = async (
+    jobTypeId: string,
+    tech: Api,
+    hour: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<Job> => {
+    const start = zonedToInstant(today, hour, TZ);
+    const created = await owner.call<Job>('POST', '/jobs', {
+      customerId: ids.customerId,
+      siteId: ids.siteId,
+      jobTypeId,
+      scope: 'Browser flow',
+      windowStart: start.toISOString(),
+      windowEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+      crew: [tech.userId],
+      ...extra,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await tech.call('POST', `/jobs/${created.body.id}/start`)).status).toBe(200);
+    return created.body;
+  };
+  const closeout = (job: Job, tech: Api, notes = '') =>
+    tech.call<{ job: Job }>('POST', `/jobs/${job.id}/closeouts`, {
+      submissionId: crypto.randomUUID(),
+      workPerformed: { checklist: [], notes },
+      labor: [{ technicianId: tech.userId, hours: '1.5' }],
+      deviceTime: new Date().toISOString(),
+    });
+  const jobOf = async (id: string) => (await owner.call<Job>('GET', `/jobs/${id}`)).body;
+
+  it('creates and schedules a job on the board, in the day and the week view', async () => {
+    const page = await open('dispatch@demo.closeout.test');
+    await page.getByRole('heading', { name: 'Dispatch board' }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-board-day'), fullPage: true });
+
+    await page.getByRole('button', { name: 'New job' }).click();
+    const form = page.getByRole('form', { name: 'New job' });
+    await form.waitFor();
+    await form.getByLabel('Customer').click();
+    await page.getByRole('option', { name: 'Mary Doyle' }).click();
+    await form.getByLabel('Job type').click();
+    await page.getByRole('option', { name: 'Browser QUICK' }).click();
+    await form.getByLabel('Scope').fill('Replace the kitchen tap');
+    await form.getByLabel('Date').fill(today);
+    await form.getByLabel('Start').fill('07:00');
+    await form.getByLabel('Technician').click();
+    await page.getByRole('option', { name: 'Ana Kowalska' }).click();
+    await page.screenshot({ path: screenshotPath('office-new-job') });
+    await form.getByRole('button', { name: 'Create job' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'created for Mary Doyle' });
+    await notice.waitFor();
+    const number = (await notice.textContent())?.match(/J-\d+/)?.[0] ?? '';
+    expect(number).toMatch(/^J-\d+$/);
+    const card = page.locator(`[data-tech="Ana Kowalska"] [data-job="${number}"]`);
+    await card.waitFor();
+    expect(await card.textContent()).toContain('07:00–08:00');
+    expect(await card.textContent()).toMatch(/Scheduled.*Not ready/);
+
+    await page.getByText('Week', { exact: true }).click();
+    await page.locator(`[data-view="week"] [data-tech="Ana Kowalska"] [data-job="${number}"]`).waitFor();
+    await page.screenshot({ path: screenshotPath('office-board-week'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows a job the technician completes through the API within a second, without a reload', async () => {
+    const job = await bookAndWork(ids.quick, ana, '06:00');
+    const page = await open('dispatch@demo.closeout.test');
+    const card = page.locator(`[data-tech="Ana Kowalska"] [data-job="${job.number}"]`);
+    await card.waitFor();
+    expect(await card.textContent()).toContain('In progress');
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 1;
+    });
+    const res = await closeout(job, ana);
+    expect(res.status).toBe(201);
+    const sent = Date.now();
+    await expect
+      .poll(async () => card.textContent(), { interval: 50, timeout: 3_000 })
+      .toMatch(/Completed.*Invoice ready/);
+    expect(Date.now() - sent).toBeLessThan(1_000);
+    // The same page: nothing reloaded it.
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    await page.screenshot({ path: screenshotPath('office-live-update'), fullPage: true });
+    await page.close();
+  });
+
+  it('lists missing proof in the exception queue, asks the technician, and clears it with an office correction', async () => {
+    const job = await bookAndWork(ids.strict, ben, '08:00');
+    const refused = await closeout(job, ben, '');
+    expect(refused.status).toBe(422);
+    const page = await open('owner@demo.closeout.test', '#/exceptions');
+    const item = page.locator(`[data-exception="${job.number}"]`);
+    await item.waitFor();
+    await item.getByRole('list', { name: `Missing for ${job.number}` }).waitFor();
+    expect(await item.textContent()).toMatch(/notes/i);
+    await page.screenshot({ path: screenshotPath('office-exceptions'), fullPage: true });
+    await item.getByRole('button', { name: 'Request from technician' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Asked the crew of ${job.number}` })
+      .waitFor();
+    const notifications = await ben.call<{ items: { jobId: string; body: string }[] }>(
+      'GET',
+      '/notifications',
+    );
+    expect(notifications.body.items.find((n) => n.jobId === job.id)?.body).toMatch(/notes/i);
+
+    await item.getByRole('link', { name: job.number }).click();
+    await page.getByRole('heading', { name: new RegExp(`^${job.number}`) }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-job-needs-info'), fullPage: true });
+    await page.getByRole('region', { name: 'Closeout' }).getByText('Notes are required').waitFor();
+    await page.getByRole('button', { name: 'Correct closeout' }).click();
+    const correction = page.getByRole('form', { name: 'Closeout correction' });
+    await correction.getByLabel('Reason for the correction').fill('Technician phoned the notes in');
+    await correction.getByRole('button', { name: 'Save correction' }).click();
+    // Still no notes: refused like any closeout, with the missing list.
+    await correction.getByRole('alert').filter({ hasText: 'refused' }).waitFor();
+    await correction.getByLabel('Work notes').fill('Replaced the washer; no leak after 10 minutes.');
+    await correction.getByRole('button', { name: 'Save correction' }).click();
+    await page.getByRole('status').filter({ hasText: 'Correction saved' }).waitFor();
+    await expect.poll(async () => (await jobOf(job.id)).billingStatus).toBe('invoice_ready');
+    await page.getByRole('region', { name: 'Closeout' }).getByText('Corrected by the office').waitFor();
+    await page.screenshot({ path: screenshotPath('office-job-record'), fullPage: true });
+    await page.evaluate(() => (window.location.hash = '#/exceptions'));
+    await page.getByRole('heading', { name: 'Exception queue' }).waitFor();
+    await expect.poll(() => page.locator(`[data-exception="${job.number}"]`).count()).toBe(0);
+    await page.close();
+  });
+
+  it('approves a discount over the threshold from the inbox, showing the rule against its threshold', async () => {
+    const job = await bookAndWork(ids.discounted, ana, '09:00', { discountPercent: '15' });
+    const res = await closeout(job, ana);
+    expect(res.status).toBe(201);
+    expect(res.body.job.billingStatus).toBe('needs_approval');
+    const page = await open('approver@demo.closeout.test', '#/approvals');
+    const request = page.getByRole('article', { name: `Approval for ${job.number}` });
+    await request.waitFor();
+    const rules = request.getByRole('table', { name: 'Rules that fired' });
+    await expect.poll(() => rules.textContent()).toMatch(/Discount above threshold\s*15\s*10/);
+    await request.getByRole('table', { name: 'Closeout lines' }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-approvals'), fullPage: true });
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${job.number} approved` })
+      .waitFor();
+    expect((await jobOf(job.id)).billingStatus).toBe('invoice_ready');
+    await page.close();
+  });
+
+  it('issues and sends many invoices from the billing queue in one action, with progress', async () => {
+    const page = await open('owner@demo.closeout.test', '#/settings');
+    // Auto-issue off: drafts wait in the queue for the click.
+    const billing = page.getByRole('form', { name: 'Billing settings' });
+    await billing.waitFor();
+    const toggle = billing.getByRole('switch', { name: 'Issue standard invoices automatically' });
+    if (await toggle.isChecked()) await toggle.click({ force: true });
+    await billing.getByRole('button', { name: 'Save billing settings' }).click();
+    await billing.getByRole('status').filter({ hasText: 'saved' }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-settings'), fullPage: true });
+
+    const fresh = [];
+    for (const hour of ['11:00', '12:00', '13:00']) {
+      const job = await bookAndWork(ids.quick, ben, hour);
+      expect((await closeout(job, ben)).status).toBe(201);
+      fresh.push(job);
+    }
+    for (const job of fresh)
+      await expect
+        .poll(
+          async () =>
+            (
+              await owner.call<{ items: { status: string }[] }>('GET', `/invoices?jobId=${job.id}`)
+            ).body.items.map((i) => i.status),
+          { timeout: 15_000 },
+        )
+        .toEqual(['draft']);
+    await page.evaluate(() => (window.location.hash = '#/billing'));
+    await page.getByRole('heading', { name: 'Billing queue' }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-billing'), fullPage: true });
+    for (const job of fresh) {
+      await expect
+        .poll(async () => page.getByRole('checkbox', { name: `Select ${job.number}` }).count(), {
+          timeout: 15_000,
+        })
+        .toBe(1);
+      await page.getByRole('checkbox', { name: `Select ${job.number}` }).check();
+    }
+    await page.screenshot({ path: screenshotPath('office-billing-selected'), fullPage: true });
+    await page.getByRole('button', { name: /^Issue and send/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Done: 3 succeeded' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    await page.screenshot({ path: screenshotPath('office-billing-done'), fullPage: true });
+    for (const job of fresh) {
+      const invoices = await owner.call<{ items: { status: string; number: string | null }[] }>(
+        'GET',
+        `/invoices?jobId=${job.id}`,
+      );
+      expect(invoices.body.items.map((i) => i.status)).toEqual(['sent']);
+      expect(invoices.body.items[0]?.number).toMatch(/^INV-\d{4}-\d{5}$/);
+    }
+    await page.close();
+  });
+
+  it('shows end-of-day reconciliation, and a tablet-width board', async () => {
+    const page = await open('owner@demo.closeout.test', '#/today', 820);
+    await page.getByRole('heading', { name: 'End of day' }).waitFor();
+    await page.getByRole('table', { name: 'The day’s jobs' }).waitFor();
+    const summary = page.getByRole('status').first();
+    await expect.poll(() => summary.textContent()).toMatch(/All clear|still to clear/);
+    await page.screenshot({ path: screenshotPath('office-end-of-day'), fullPage: true });
+    await page.evaluate(() => (window.location.hash = '#/board'));
+    await page.getByRole('heading', { name: 'Dispatch board' }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-board-tablet'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows each role only its screens', async () => {
+    const navOf = async (email: string) => {
+      const page = await open(email);
+      const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+      await page.close();
+      return links;
+    };
+    expect(await navOf('dispatch@demo.closeout.test')).toEqual(['Board', 'End of day', 'Exceptions']);
+    expect(await navOf('approver@demo.closeout.test')).toEqual([
+      'Board',
+      'End of day',
+      'Exceptions',
+      'Approvals',
+    ]);
+    expect(await navOf('billing@demo.closeout.test')).toEqual([
+      'Board',
+      'End of day',
+      'Exceptions',
+      'Approvals',
+      'Billing',
+      'Metrics',
+    ]);
+    expect(await navOf('ana@demo.closeout.test')).toEqual([]);
+  });
+});
