@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { businessDate, zonedToInstant } from '../../src/core/time';
@@ -47,6 +47,18 @@ type Job = {
   billingStatus: string;
   windowStart: string;
   crew: { userId: string }[];
+};
+
+/** A pointer drag as a person makes it: press on the card, move a little to start the drag, travel, release. */
+const dragTo = async (page: Page, from: Locator, to: Locator) => {
+  const a = await from.boundingBox();
+  const b = await to.boundingBox();
+  if (!a || !b) throw new Error('drag: the card or the cell is not on screen');
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(a.x + a.width / 2 + 10, a.y + a.height / 2, { steps: 2 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 6 });
+  await page.mouse.up();
 };
 
 describe.runIf(hasChromium())('the office app in Chromium', () => {
@@ -194,6 +206,66 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     await page.getByText('Week', { exact: true }).click();
     await page.locator(`[data-view="week"] [data-tech="Ana Kowalska"] [data-job="${number}"]`).waitFor();
     await page.screenshot({ path: screenshotPath('office-board-week'), fullPage: true });
+    await page.close();
+  });
+
+  it('reschedules and reassigns by dragging a card, with a confirmation, and by keyboard with Move', async () => {
+    const job = (
+      await owner.call<Job>('POST', '/jobs', {
+        customerId: ids.customerId,
+        siteId: ids.siteId,
+        jobTypeId: ids.quick,
+        scope: 'Drag me',
+        windowStart: zonedToInstant(today, '07:15', TZ).toISOString(),
+        windowEnd: zonedToInstant(today, '08:15', TZ).toISOString(),
+        crew: [ana.userId],
+      })
+    ).body;
+    const page = await open('dispatch@demo.closeout.test');
+    const card = page.locator(`[data-tech="Ana Kowalska"] [data-job="${job.number}"]`);
+    await card.waitFor();
+    // Ben's row, the 10:00 cell: a pointer drag as a person makes it (press, move a little, travel, release).
+    const target = page.locator('[data-tech="Ben Okafor"] .board-cell').nth(10 - 6);
+    await dragTo(page, card, target);
+    const dialog = page.getByRole('dialog', { name: 'Move this job?' });
+    await dialog.waitFor();
+    expect(await dialog.locator('[data-move-target]').textContent()).toMatch(/To Ben Okafor, .* 10:15–11:15/);
+    await page.screenshot({ path: screenshotPath('office-board-drag-confirm') });
+    // Keeping it changes nothing.
+    await dialog.getByRole('button', { name: 'Keep it' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await jobOf(job.id)).windowStart).toBe(job.windowStart);
+
+    await dragTo(page, card, target);
+    await dialog.getByRole('button', { name: 'Confirm move' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${job.number} moved to Ben Okafor` })
+      .waitFor();
+    const moved = await jobOf(job.id);
+    expect(moved.windowStart).toBe(zonedToInstant(today, '10:15', TZ).toISOString());
+    expect(moved.crew.map((c) => c.userId)).toEqual([ben.userId]);
+    await page.locator(`[data-tech="Ben Okafor"] [data-job="${job.number}"]`).waitFor();
+    await page.screenshot({ path: screenshotPath('office-board-dragged'), fullPage: true });
+
+    // Without a pointer: focus the card's Move button, press Enter, choose the time, confirm.
+    const moveButton = page.getByRole('button', { name: `Move ${job.number}` });
+    await moveButton.focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await dialog.getByLabel('Start').fill('14:00');
+    await dialog.getByLabel('Reason').fill('Customer asked for the afternoon');
+    await dialog.getByRole('button', { name: 'Confirm move' }).focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    const again = await jobOf(job.id);
+    expect(again.windowStart).toBe(zonedToInstant(today, '14:00', TZ).toISOString());
+    expect(again.crew.map((c) => c.userId)).toEqual([ben.userId]);
+    const history = await owner.call<{ items: { type: string; payload: { reason?: string } }[] }>(
+      'GET',
+      `/jobs/${job.id}/timeline`,
+    );
+    expect(JSON.stringify(history.body)).toContain('Customer asked for the afternoon');
     await page.close();
   });
 

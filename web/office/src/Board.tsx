@@ -36,24 +36,18 @@ const HOURS = Array.from({ length: DAY_END - DAY_START }, (_, i) => DAY_START + 
 const UNASSIGNED = 'unassigned';
 const DRAG_TYPE = 'application/x-closeout-job';
 
-/** HH:MM of an instant on the organization's wall clock. */
-const localTime = (iso: string, timeZone: string): string =>
-  new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
-    new Date(iso),
-  );
-
 const dayLabel = (date: string, timeZone: string) =>
   new Intl.DateTimeFormat('en-IE', { timeZone, weekday: 'short', day: 'numeric', month: 'short' }).format(
     zonedToInstant(date, '12:00', timeZone),
   );
 
+/** A proposed move: where the job is going, prefilled by a drop or by the card's Move button, editable in the dialog. */
 type Move = {
   job: BoardJobT;
   fromTech: string;
   toTech: string;
-  toTechName: string;
-  windowStart: string;
-  windowEnd: string;
+  day: string;
+  time: string;
 };
 
 const JobCard = ({
@@ -61,35 +55,55 @@ const JobCard = ({
   tech,
   timeZone,
   style,
+  onMove,
+  onDragging,
 }: {
   job: BoardJobT;
   tech: string;
   timeZone: string;
   style?: React.CSSProperties;
+  /** Set when the caller may move jobs: the keyboard way to do what a drag does. */
+  onMove?: ((job: BoardJobT, tech: string) => void) | undefined;
+  onDragging: (active: boolean) => void;
 }) => {
   const closed = job.status === 'canceled' || job.status === 'no_show' || job.status === 'completed';
+  const movable = !closed && onMove !== undefined;
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: a pointer drag source; its number is the keyboard way in
+    // biome-ignore lint/a11y/noStaticElementInteractions: a pointer drag source; the Move button is the keyboard way
     <div
       className={`board-card${job.overlapsWith.length ? ' overlap' : ''}${job.exception ? ' exception' : ''}`}
       style={style}
       data-job={job.number}
-      draggable={!closed}
+      draggable={movable}
       onDragStart={(e) => {
         e.dataTransfer.setData(DRAG_TYPE, JSON.stringify({ id: job.id, tech }));
         e.dataTransfer.effectAllowed = 'move';
+        onDragging(true);
       }}
+      onDragEnd={() => onDragging(false)}
     >
-      <button
-        type="button"
-        className="board-card-open"
-        onPointerDown={(e) => e.stopPropagation()}
-        onClick={() => go(`jobs/${job.id}`)}
-      >
-        {job.number}
-      </button>
+      <span className="board-card-head">
+        <button
+          type="button"
+          className="board-card-open"
+          onPointerDown={(e) => e.stopPropagation()}
+          onClick={() => go(`jobs/${job.id}`)}
+        >
+          {job.number}
+        </button>
+        {movable && (
+          <button
+            type="button"
+            className="board-card-move"
+            aria-label={`Move ${job.number}`}
+            onClick={() => onMove(job, tech)}
+          >
+            Move…
+          </button>
+        )}
+      </span>
       <span className="board-card-time">
-        {localTime(job.windowStart, timeZone)}–{localTime(job.windowEnd, timeZone)}
+        {timeOnly(job.windowStart, timeZone)}–{timeOnly(job.windowEnd, timeZone)}
       </span>
       <span className="board-card-customer">{job.customerName}</span>
       <span className="board-card-type">{job.jobTypeName}</span>
@@ -359,52 +373,52 @@ export const BoardPage = ({ me }: { me: MeT }) => {
   );
   const [creating, setCreating] = useState(false);
   const [move, setMove] = useState<Move | null>(null);
+  const [dragging, setDragging] = useState(false);
   const [reason, setReason] = useState('Moved on the board');
   const [moveError, setMoveError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const dates = useMemo(() => Array.from({ length: days }, (_, i) => addDays(from, i)), [from, days]);
 
-  const onDropJob = (cell: string, payload: { id: string; tech: string }) => {
-    if (!canMove || !board.data) return;
-    const b = board.data;
-    const job = [...b.rows.flatMap((r) => r.jobs), ...b.unassigned].find((j) => j.id === payload.id);
-    if (!job) return;
-    const tech = payload.tech;
-    const [toTech, slot] = cell.split('|') as [string, string];
-    const duration = new Date(job.windowEnd).getTime() - new Date(job.windowStart).getTime();
-    const [hh, mm] = localTime(job.windowStart, tz).split(':');
-    // Day view: the hour of the cell, same minutes. Week view: the day of the cell, same time.
-    const start =
-      view === 'day'
-        ? zonedToInstant(from, `${slot.padStart(2, '0')}:${mm}`, tz)
-        : zonedToInstant(slot, `${hh}:${mm}`, tz);
-    const moved = start.getTime() !== new Date(job.windowStart).getTime();
-    if (!moved && toTech === tech) return;
-    const toTechName =
-      toTech === UNASSIGNED
-        ? 'Unassigned'
-        : (board.data.rows.find((r) => r.technician.id === toTech)?.technician.name ?? toTech);
+  const allJobs = (b: BoardT) => [...b.rows.flatMap((r) => r.jobs), ...b.unassigned];
+  const startMove = (job: BoardJobT, tech: string) => {
     setMoveError(null);
     setMove({
       job,
       fromTech: tech,
-      toTech,
-      toTechName,
-      windowStart: start.toISOString(),
-      windowEnd: new Date(start.getTime() + duration).toISOString(),
+      toTech: tech,
+      day: businessDate(new Date(job.windowStart), tz),
+      time: timeOnly(job.windowStart, tz),
     });
   };
+  const onDropJob = (cell: string, payload: { id: string; tech: string }) => {
+    setDragging(false);
+    const job = board.data && allJobs(board.data).find((j) => j.id === payload.id);
+    if (!canMove || !job) return;
+    const [toTech, slot] = cell.split('|') as [string, string];
+    const [hh, mm] = timeOnly(job.windowStart, tz).split(':');
+    // Day view: the hour of the cell, same minutes. Week view: the day of the cell, same time.
+    const day = view === 'day' ? from : slot;
+    const time = view === 'day' ? `${slot.padStart(2, '0')}:${mm}` : `${hh}:${mm}`;
+    const same = zonedToInstant(day, time, tz).getTime() === new Date(job.windowStart).getTime();
+    if (same && toTech === payload.tech) return;
+    setMoveError(null);
+    setMove({ job, fromTech: payload.tech, toTech, day, time });
+  };
+  const target = move && windowOf(move, tz);
+  const techName = (id: string) =>
+    id === UNASSIGNED
+      ? 'Unassigned'
+      : (board.data?.rows.find((r) => r.technician.id === id)?.technician.name ?? id);
 
   const confirmMove = async () => {
-    if (!move) return;
+    if (!move || !target) return;
     setBusy(true);
     setMoveError(null);
     try {
-      if (move.windowStart !== move.job.windowStart) {
+      if (target.windowStart !== new Date(move.job.windowStart).toISOString()) {
         await api('POST', `/api/v1/jobs/${move.job.id}/reschedule`, {
-          windowStart: move.windowStart,
-          windowEnd: move.windowEnd,
+          ...target,
           reason,
           expectedVersion: move.job.version,
         });
@@ -417,7 +431,7 @@ export const BoardPage = ({ me }: { me: MeT }) => {
         });
       }
       setNotice(
-        `${move.job.number} moved to ${move.toTechName}, ${dayLabel(businessDate(new Date(move.windowStart), tz), tz)} ${localTime(move.windowStart, tz)}`,
+        `${move.job.number} moved to ${techName(move.toTech)}, ${dayLabel(move.day, tz)} ${move.time}`,
       );
       setMove(null);
       board.reload();
@@ -473,7 +487,7 @@ export const BoardPage = ({ me }: { me: MeT }) => {
       <Loaded resource={board} what="the board">
         {(b) => (
           <>
-            <div className={`board board-${view}`} data-view={view}>
+            <div className={`board board-${view}${dragging ? ' board-dragging' : ''}`} data-view={view}>
               <div className="board-row board-head">
                 <div className="board-tech">Technician</div>
                 <div className="board-cells">
@@ -509,7 +523,7 @@ export const BoardPage = ({ me }: { me: MeT }) => {
                         />
                       ))}
                       {row.jobs.map((j) => {
-                        const [sh = 0, sm = 0] = localTime(j.windowStart, tz).split(':').map(Number);
+                        const [sh = 0, sm = 0] = timeOnly(j.windowStart, tz).split(':').map(Number);
                         const mins =
                           (new Date(j.windowEnd).getTime() - new Date(j.windowStart).getTime()) / 60_000;
                         const span = (DAY_END - DAY_START) * 60;
@@ -522,6 +536,8 @@ export const BoardPage = ({ me }: { me: MeT }) => {
                             tech={row.id}
                             timeZone={tz}
                             style={{ position: 'absolute', left: `${left}%`, width: `${width}%` }}
+                            onMove={canMove ? startMove : undefined}
+                            onDragging={setDragging}
                           />
                         );
                       })}
@@ -533,7 +549,14 @@ export const BoardPage = ({ me }: { me: MeT }) => {
                           {row.jobs
                             .filter((j) => businessDate(new Date(j.windowStart), tz) === d)
                             .map((j) => (
-                              <JobCard key={j.id} job={j} tech={row.id} timeZone={tz} />
+                              <JobCard
+                                key={j.id}
+                                job={j}
+                                tech={row.id}
+                                timeZone={tz}
+                                onMove={canMove ? startMove : undefined}
+                                onDragging={setDragging}
+                              />
                             ))}
                         </Cell>
                       ))}
@@ -558,14 +581,45 @@ export const BoardPage = ({ me }: { me: MeT }) => {
             </Text>
             <Paper withBorder p="sm">
               <Text size="sm">
-                From {dateLabelOf(move.job.windowStart, tz)} {localTime(move.job.windowStart, tz)}–
-                {localTime(move.job.windowEnd, tz)}
+                From {techName(move.fromTech)}, {dateLabelOf(move.job.windowStart, tz)}{' '}
+                {timeOnly(move.job.windowStart, tz)}–{timeOnly(move.job.windowEnd, tz)}
               </Text>
-              <Text size="sm" fw={600}>
-                To {move.toTechName}, {dateLabelOf(move.windowStart, tz)} {localTime(move.windowStart, tz)}–
-                {localTime(move.windowEnd, tz)}
-              </Text>
+              {target && (
+                <Text size="sm" fw={600} data-move-target>
+                  To {techName(move.toTech)}, {dayLabel(move.day, tz)} {move.time}–
+                  {timeOnly(target.windowEnd, tz)}
+                </Text>
+              )}
             </Paper>
+            <Select
+              label="Technician"
+              data={[
+                ...(board.data?.rows ?? []).map((r) => ({
+                  value: r.technician.id,
+                  label: r.technician.name,
+                })),
+                { value: UNASSIGNED, label: 'Unassigned' },
+              ]}
+              value={move.toTech}
+              allowDeselect={false}
+              onChange={(v) => v && setMove({ ...move, toTech: v })}
+            />
+            <Group grow>
+              <TextInput
+                type="date"
+                label="Date"
+                required
+                value={move.day}
+                onChange={(e) => e.target.value && setMove({ ...move, day: e.target.value })}
+              />
+              <TextInput
+                type="time"
+                label="Start"
+                required
+                value={move.time}
+                onChange={(e) => e.target.value && setMove({ ...move, time: e.target.value })}
+              />
+            </Group>
             <Textarea label="Reason" required value={reason} onChange={(e) => setReason(e.target.value)} />
             {moveError && (
               <Alert color="red" role="alert">
@@ -602,3 +656,11 @@ export const BoardPage = ({ me }: { me: MeT }) => {
 };
 
 const dateLabelOf = (iso: string, tz: string) => dayLabel(businessDate(new Date(iso), tz), tz);
+
+/** The window a move lands on: the chosen day and start on the organization's clock, the same length as before. */
+const windowOf = (move: Move, tz: string): { windowStart: string; windowEnd: string } | null => {
+  const start = zonedToInstant(move.day, move.time, tz);
+  if (Number.isNaN(start.getTime())) return null;
+  const length = new Date(move.job.windowEnd).getTime() - new Date(move.job.windowStart).getTime();
+  return { windowStart: start.toISOString(), windowEnd: new Date(start.getTime() + length).toISOString() };
+};

@@ -221,8 +221,11 @@ export const dateTime = (iso: string | null | undefined, timeZone: string): stri
       }).format(new Date(iso))
     : '–';
 
+/** HH:MM (24 h) of an instant on the organization's wall clock. */
 export const timeOnly = (iso: string, timeZone: string): string =>
-  new Intl.DateTimeFormat('en-IE', { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+    new Date(iso),
+  );
 
 /** Hash routes: #/board, #/jobs/<id>, #/billing … */
 const parseHash = (): string[] =>
