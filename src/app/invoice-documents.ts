@@ -7,8 +7,8 @@ import {
   type CalcLineInput,
   calculate,
   type DocumentAdjustmentInput,
+  discountAllowances,
   type TaxTreatment,
-  taxGroupKey,
 } from '../core/invoice-calc';
 import type { Address, DocumentLine, InvoiceDocument, Party } from '../core/invoice-document';
 import { isVatCategory } from '../core/tax';
@@ -88,7 +88,9 @@ export const treatmentOf = (t: TaxCodeRow): TaxTreatment => ({
 });
 
 /** A tax-exempt customer's lines are category E with the customer's reason. */
-const exemptFor = (customer: CustomerRow): TaxTreatment | null =>
+export const exemptFor = (
+  customer: Pick<CustomerRow, 'taxExempt' | 'taxExemptionReason'>,
+): TaxTreatment | null =>
   customer.taxExempt
     ? {
         category: 'E',
@@ -98,13 +100,13 @@ const exemptFor = (customer: CustomerRow): TaxTreatment | null =>
       }
     : null;
 
-export const orgTaxCodes = async (tx: Tx, organizationId: string) => {
+export const orgTaxCodes = async (tx: Pick<Tx, 'db'>, organizationId: string) => {
   const rows = await tx.db.select().from(taxCodes).where(eq(taxCodes.organizationId, organizationId));
   return new Map(rows.map((r) => [r.id, r]));
 };
 
 /** The organization's fallback tax code: standard rate under VAT, the first taxable code under US sales tax. */
-const defaultTaxCode = (codes: Map<string, TaxCodeRow>): TaxCodeRow | undefined =>
+export const defaultTaxCode = (codes: Map<string, TaxCodeRow>): TaxCodeRow | undefined =>
   [...codes.values()].find((t) => t.code === 'S-STD' || t.code === 'TAXABLE') ?? [...codes.values()][0];
 
 export type JobContext = {
@@ -310,21 +312,6 @@ export const buildJobInvoice = async (
 };
 
 /** The job's discount: one document allowance per tax group, a percent of that group's lines (BR-CO-21 reason). */
-export const discountAllowances = (
-  percent: string | null,
-  lines: CalcLineInput[],
-): DocumentAdjustmentInput[] => {
-  if (!percent || new Decimal(percent).isZero()) return [];
-  const groups = new Map<string, TaxTreatment>();
-  for (const l of lines) groups.set(taxGroupKey(l.tax), l.tax);
-  return [...groups.values()].map((tax) => ({
-    percent: new Decimal(percent).toFixed(),
-    reason: `Discount ${new Decimal(percent).toFixed()}%`,
-    reasonCode: '95',
-    tax,
-  }));
-};
-
 /** The deposit invoice: one line for the deposit amount at the job's tax code (an advance payment is taxed when invoiced). */
 export const buildDepositInvoice = (job: JobRow, ctx: JobContext): Built => {
   const exempt = exemptFor(ctx.customer);

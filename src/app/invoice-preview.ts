@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { PreviewBody } from '../contracts/invoices';
 import { AppError, type FieldProblem, notFound } from '../core/errors';
-import { calculate, type TaxTreatment } from '../core/invoice-calc';
+import { calculate, discountAllowances, type TaxTreatment } from '../core/invoice-calc';
 import { organizations, taxCodes } from '../db/schema';
-import { discountAllowances, treatmentOf } from './invoice-documents';
+import { treatmentOf } from './invoice-documents';
 import type { Deps } from './ports';
 
 /**

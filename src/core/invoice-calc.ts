@@ -361,3 +361,19 @@ export const calculate = (input: CalcInput): CalcResult => {
     },
   };
 };
+
+/** A job's discount as one document allowance per tax group (BG-20), so each VAT rate is discounted alike. */
+export const discountAllowances = (
+  percent: string | null,
+  lines: CalcLineInput[],
+): DocumentAdjustmentInput[] => {
+  if (!percent || new Decimal(percent).isZero()) return [];
+  const groups = new Map<string, TaxTreatment>();
+  for (const l of lines) groups.set(taxGroupKey(l.tax), l.tax);
+  return [...groups.values()].map((tax) => ({
+    percent: new Decimal(percent).toFixed(),
+    reason: `Discount ${new Decimal(percent).toFixed()}%`,
+    reasonCode: '95',
+    tax,
+  }));
+};

@@ -32,6 +32,7 @@ import { jobRoutes } from './routes/jobs.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { seriesRoutes } from './routes/series.routes';
 import { systemRoutes, type WorkerState } from './routes/system.routes';
+import { workOrderRoutes } from './routes/work-orders.routes';
 
 export type ServerOptions = {
   deps: Deps;
@@ -122,6 +123,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       invoiceRoutes(api, opts.deps);
       integrationRoutes(api, opts.deps);
       metricsRoutes(api, opts.deps);
+      workOrderRoutes(api, opts.deps);
       await attachmentRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);
     },

@@ -185,6 +185,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/jobs/:id/assign': { add: [], remove: [] },
       '/api/v1/jobs/:id/dispatch': {},
       '/api/v1/jobs/:id/start': {},
+      '/api/v1/jobs/:id/on-my-way': {},
       '/api/v1/jobs/:id/cancel': { reason: 'customer canceled' },
       '/api/v1/jobs/:id/no-show': { reason: 'nobody home' },
       '/api/v1/jobs/:id/comments': { body: 'hello' },
@@ -367,10 +368,13 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       b.siteId,
       'bravo',
     ];
+    // A person's own work orders: an API key has none, and is told so.
+    const peopleOnly = new Set(['/api/v1/my/work-orders']);
     for (const r of lists) {
       for (const caller of [as(sessions.owner), as({ apiKey: aOwnerKey })]) {
         const res = await call('GET', `${r.url}${queryFor[r.url] ?? ''}`, caller);
-        expect(res.statusCode, r.url).toBe(200);
+        const byKey = 'x-api-key' in caller || 'authorization' in caller;
+        expect(res.statusCode, r.url).toBe(byKey && peopleOnly.has(r.url) ? 403 : 200);
         for (const id of foreign) expect(res.body, `${r.url} leaks ${id}`).not.toContain(id);
       }
     }

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { CustomFieldDefs } from '../core/custom-fields';
+import { CloseoutRequirements } from '../core/job-type-templates';
+import { VAT_CATEGORIES } from '../core/tax';
+import { PostalAddress } from './catalog';
+import { Decimal, Instant } from './common';
+import { Job } from './jobs';
+
+export const TaxTreatmentView = z
+  .object({
+    category: z.enum(VAT_CATEGORIES).nullable(),
+    rate: z.string(),
+    exemptionReasonCode: z.string().nullable().optional(),
+    exemptionReason: z.string().nullable().optional(),
+    jurisdiction: z.string().nullable().optional(),
+  })
+  .meta({ id: 'TaxTreatment' });
+
+export const WorkOrdersQuery = z.strictObject({
+  /** Days after today to include (today and yesterday are always in). */
+  days: z.coerce.number().int().min(0).max(14).default(3),
+});
+
+/**
+ * Everything the technician app needs to work a job offline: the job, where it is, what its closeout
+ * must carry (the job type's requirements with the customer's overrides), and how its lines are taxed,
+ * so the phone runs the same rules and the same calculator the server runs.
+ */
+export const WorkOrder = z
+  .object({
+    job: Job,
+    site: z.object({ name: z.string(), address: PostalAddress, accessNotes: z.string().nullable() }),
+    jobType: z.object({
+      name: z.string(),
+      billingMode: z.enum(['fixed', 'time_and_materials', 'per_visit', 'per_cycle']),
+      requirements: CloseoutRequirements,
+      customFields: CustomFieldDefs,
+    }),
+    /** Tax of a line by its price-book tax code; lines without one take defaultTax. */
+    taxByCode: z.record(z.string(), TaxTreatmentView),
+    defaultTax: TaxTreatmentView.nullable(),
+  })
+  .meta({ id: 'WorkOrder' });
+
+export const WorkOrders = z
+  .object({
+    generatedAt: Instant,
+    organization: z.object({
+      name: z.string(),
+      currency: z.string(),
+      taxScheme: z.enum(['vat', 'us_sales_tax']),
+      timeZone: z.string(),
+    }),
+    technician: z.object({ id: z.uuid(), name: z.string(), hourlyRate: Decimal.nullable() }),
+    items: z.array(WorkOrder),
+    /** The active price book, for part search offline. */
+    priceBook: z.array(
+      z.object({
+        sku: z.string(),
+        name: z.string(),
+        kind: z.enum(['labor', 'part', 'fee']),
+        unitCode: z.string(),
+        unitPrice: Decimal,
+        taxCodeId: z.uuid(),
+      }),
+    ),
+  })
+  .meta({ id: 'WorkOrders' });
+export type WorkOrdersT = z.infer<typeof WorkOrders>;
+export type WorkOrderT = z.infer<typeof WorkOrder>;
