@@ -6,8 +6,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const out = path.join(root, 'dist', 'web', 'office', 'index.html');
-const sources = ['web', 'src/core', 'src/contracts', 'vite.config.ts', 'package-lock.json'];
+const outs = ['office', 'tech'].map((app) => path.join(root, 'dist', 'web', app, 'index.html'));
+const sources = [
+  'web',
+  'src/core',
+  'src/contracts',
+  'vite.config.ts',
+  'vite.tech.config.ts',
+  'package-lock.json',
+];
 
 const newest = (p) => {
   const full = path.join(root, p);
@@ -19,12 +26,12 @@ const newest = (p) => {
 
 if (
   process.argv.includes('--if-stale') &&
-  fs.existsSync(out) &&
-  fs.statSync(out).mtimeMs >= Math.max(...sources.map(newest))
+  outs.every((out) => fs.existsSync(out) && fs.statSync(out).mtimeMs >= Math.max(...sources.map(newest)))
 ) {
   process.exit(0);
 }
-process.stdout.write('Building the web app…\n');
+process.stdout.write('Building the web apps (office, technician)…\n');
 const { build } = await import('vite');
 await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
-process.stdout.write('Web app built.\n');
+await build({ configFile: path.join(root, 'vite.tech.config.ts'), logLevel: 'warn' });
+process.stdout.write('Web apps built.\n');

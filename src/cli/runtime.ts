@@ -19,6 +19,7 @@ import { startWorkers } from '../worker/handlers';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const webRoot = path.join(projectRoot, 'dist', 'web', 'office');
+export const techRoot = path.join(projectRoot, 'dist', 'web', 'tech');
 
 export type Runtime = {
   database: Database;
@@ -90,6 +91,7 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
         bodyLimitBytes: config.bodyLimitBytes,
         logLevel: config.logLevel,
         webRoot,
+        techRoot,
       });
     }
     const log = server?.log ?? pino({ level: config.logLevel });

@@ -42,6 +42,8 @@ export type ServerOptions = {
   logLevel: string;
   /** Built office web app (vite build output); when absent the landing page says how to build it. */
   webRoot?: string | undefined;
+  /** Built technician PWA, served at /tech/. */
+  techRoot?: string | undefined;
   trustProxy?: boolean;
 };
 
@@ -135,11 +137,26 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
   if (webRoot) {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   }
+  // The technician PWA: its own bundle, manifest and service worker, scoped to /tech/.
+  const techRoot =
+    opts.techRoot && fs.existsSync(path.join(opts.techRoot, 'index.html')) ? opts.techRoot : undefined;
+  if (techRoot) {
+    await app.register(fastifyStatic, {
+      root: techRoot,
+      prefix: '/tech/',
+      wildcard: false,
+      index: ['index.html'],
+      decorateReply: !webRoot,
+    });
+    app.get('/tech', { schema: { hide: true } }, (_request, reply) => reply.redirect('/tech/'));
+  }
   app.setNotFoundHandler((request, reply) => {
     const wantsPage =
       request.method === 'GET' &&
       !request.url.startsWith('/api/') &&
       request.headers.accept?.includes('text/html');
+    if (wantsPage && techRoot && request.url.startsWith('/tech/'))
+      return reply.type('text/html').sendFile('index.html', techRoot);
     if (wantsPage && webRoot) return reply.type('text/html').sendFile('index.html');
     if (wantsPage) {
       return reply

@@ -1,0 +1,350 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../src/app/seed-demo';
+import { businessDate, zonedToInstant } from '../../src/core/time';
+import { hasChromium, launch, screenshotPath } from '../support/browser';
+import { jpegWithExif } from '../support/files';
+import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
+
+const TZ = 'Europe/Dublin';
+const PHONE = { width: 390, height: 844 };
+
+/** A signed-in API caller (cookie + CSRF): the office, or the technician checking what reached the server. */
+const caller = async (base: string, email: string) => {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`);
+  const me = (await res.json()) as { csrfToken: string; user: { id: string } };
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const call = async <T>(
+    method: string,
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> => {
+    const r = await fetch(`${base}/api/v1${url}`, {
+      method,
+      headers: {
+        cookie,
+        'x-csrf-token': me.csrfToken,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: r.status, body: (r.status === 204 ? null : await r.json()) as T };
+  };
+  return { call, userId: me.user.id };
+};
+type Api = Awaited<ReturnType<typeof caller>>;
+type Job = { id: string; number: string; status: string; billingStatus: string; version: number };
+type Record_ = {
+  submissions: { id: string; outcome: string }[];
+  lines: { kind: string; quantity: string }[];
+  current: { attachments?: unknown[] } | null;
+};
+
+describe.runIf(hasChromium())('the technician app on a phone in Chromium', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-tech-web-'));
+  let server: Spawned;
+  let browser: Browser;
+  let base: string;
+  let owner: Api;
+  let ana: Api;
+  const today = businessDate(new Date(), TZ);
+  const ids = { customerId: '', siteId: '', strict: '', notes: '' };
+  let shot = 0;
+  const snap = (page: Page, name: string) =>
+    page.screenshot({
+      path: screenshotPath(`tech-${String(++shot).padStart(2, '0')}-${name}`),
+      fullPage: true,
+    });
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = runCli(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
+    await waitForReady(base, server);
+    browser = await launch();
+    owner = await caller(base, 'owner@demo.closeout.test');
+    ana = await caller(base, 'ana@demo.closeout.test');
+    const customers = await owner.call<{ items: { id: string; name: string; sites: { id: string }[] }[] }>(
+      'GET',
+      '/customers?limit=200',
+    );
+    const mary = customers.body.items.find((c) => c.name === 'Mary Doyle');
+    ids.customerId = mary?.id ?? '';
+    ids.siteId = mary?.sites[0]?.id ?? '';
+    const jobType = async (code: string, requirements: object) => {
+      const r = await owner.call<{ id: string }>('POST', '/job-types', {
+        code,
+        name: `Phone ${code}`,
+        trade: 'hvac',
+        defaultDurationMinutes: 60,
+        billingMode: 'time_and_materials',
+        closeoutRequirements: {
+          checklist: [],
+          photos: [],
+          signature: false,
+          serialNumbers: false,
+          partNumbers: false,
+          notes: false,
+          ...requirements,
+        },
+        approvalRules: [],
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.id;
+    };
+    // Everything a demanding job type asks for: a checklist, a before photo, a serial, a signature, notes.
+    ids.strict = await jobType('FULL', {
+      checklist: ['Replace the filter', 'Test the system'],
+      photos: [{ category: 'before', min: 1 }],
+      serialNumbers: true,
+      signature: true,
+      notes: true,
+    });
+    ids.notes = await jobType('NOTE', { notes: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const book = async (jobTypeId: string, hour: string): Promise<Job> => {
+    const start = zonedToInstant(today, hour, TZ);
+    const r = await owner.call<Job>('POST', '/jobs', {
+      customerId: ids.customerId,
+      siteId: ids.siteId,
+      jobTypeId,
+      scope: 'Phone flow',
+      windowStart: start.toISOString(),
+      windowEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+      crew: [ana.userId],
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body;
+  };
+  const record = async (jobId: string) => (await owner.call<Record_>('GET', `/jobs/${jobId}/closeout`)).body;
+  const jobOf = async (jobId: string) => (await owner.call<Job>('GET', `/jobs/${jobId}`)).body;
+
+  /** A phone with the app installed: signed in once, the service worker in control, the jobs cached. */
+  const phone = async (): Promise<{ context: BrowserContext; page: Page }> => {
+    const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => {
+      throw e;
+    });
+    await page.goto(`${base}/tech/`);
+    await page.getByLabel('E-mail').fill('ana@demo.closeout.test');
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'My jobs' }).waitFor();
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await expect
+      .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 10_000 })
+      .toBe(true);
+    return { context, page };
+  };
+  const openJob = async (page: Page, job: Job) => {
+    await page.locator(`[data-job="${job.number}"]`).click();
+    await page.getByRole('heading', { name: new RegExp(`^${job.number}`) }).waitFor();
+  };
+  const outboxItem = (page: Page, job: Job) =>
+    page.locator(`[data-outbox="${job.number}"][data-kind="closeout"]`);
+
+  it('closes out a job with no signal, survives a reload offline, and reaches the office exactly once', async () => {
+    const job = await book(ids.strict, '09:00');
+    const { context, page } = await phone();
+    await page.locator(`[data-job="${job.number}"]`).waitFor();
+    await snap(page, 'jobs');
+
+    await context.setOffline(true);
+    await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Offline' }).waitFor();
+    await openJob(page, job);
+    expect(await page.getByRole('region', { name: 'What this closeout needs' }).textContent()).toMatch(
+      /Replace the filter.*1 before photo.*Customer signature/,
+    );
+    await page.getByRole('button', { name: 'Start job' }).click();
+    await page.getByRole('button', { name: 'Stop timer' }).waitFor();
+    await snap(page, 'job-started-offline');
+    await page.getByRole('button', { name: 'Close out' }).click();
+    const ready = page.getByRole('status', { name: 'Readiness' });
+    expect(await ready.textContent()).toMatch(/Not ready.*Not done: Replace the filter.*Notes are required/);
+    await page.getByLabel('Replace the filter').check();
+    await page.getByLabel('Test the system').check();
+    await page.getByLabel(/^Notes/).fill('Filter was clogged; replaced and tested.');
+    await snap(page, 'wizard-work');
+
+    // The draft is on the phone: a reload with no signal brings the app and the draft back.
+    await page.reload();
+    await page.getByRole('status', { name: 'Readiness' }).waitFor();
+    expect(await page.getByLabel(/^Notes/).inputValue()).toBe('Filter was clogged; replaced and tested.');
+    expect(await page.getByLabel('Replace the filter').isChecked()).toBe(true);
+
+    await page.getByRole('button', { name: 'Labor' }).click();
+    await page.getByLabel('Hours').fill('1.5');
+    await page.getByRole('button', { name: 'Parts' }).click();
+    await page.getByLabel('Search the price book').fill('filter');
+    await page.getByRole('button', { name: /Air filter 16x25x1/ }).click();
+    await page.getByLabel('Serial number').fill('SN-778812');
+    await page.getByRole('button', { name: 'Photos' }).click();
+    await page
+      .getByLabel(/^before photos/)
+      .setInputFiles({ name: 'before.jpg', mimeType: 'image/jpeg', buffer: await jpegWithExif(3) });
+    await page.getByRole('img', { name: /^before/ }).waitFor();
+    await snap(page, 'wizard-photos');
+    await page.getByRole('button', { name: 'Signature' }).click();
+    await page.getByLabel("Signer's name").fill('Mary Doyle');
+    const pad = await page.getByLabel('Signature pad').boundingBox();
+    if (!pad) throw new Error('no signature pad');
+    await page.mouse.move(pad.x + 30, pad.y + 100);
+    await page.mouse.down();
+    for (const [dx, dy] of [
+      [80, 40],
+      [140, 120],
+      [220, 60],
+      [300, 110],
+    ] as const)
+      await page.mouse.move(pad.x + dx, pad.y + dy, { steps: 5 });
+    await page.mouse.up();
+    await snap(page, 'wizard-signature');
+    await page.getByRole('button', { name: 'Keep signature' }).click();
+    await page.getByText('Signed by Mary Doyle').waitFor();
+    await page.getByRole('button', { name: 'Review' }).click();
+    await expect.poll(() => ready.textContent()).toBe('Ready');
+    // The phone's total comes from the shared calculator; it is checked against the office's invoice below.
+    const phoneTotal = ((await page.locator('[data-total]').textContent()) ?? '').replace(/[^\d.]/g, '');
+    expect(Number(phoneTotal)).toBeGreaterThan(0);
+    await snap(page, 'wizard-review');
+    await page.getByRole('button', { name: 'Submit closeout' }).click();
+    await expect.poll(() => outboxItem(page, job).getAttribute('data-state')).toBe('saved');
+    expect(await outboxItem(page, job).textContent()).toContain('Saved on this phone');
+    await snap(page, 'outbox-saved-offline');
+
+    // Reloaded while still offline: the outbox is still there, nothing reached the server.
+    await page.reload();
+    await expect.poll(() => outboxItem(page, job).getAttribute('data-state')).toBe('saved');
+    expect((await record(job.id)).submissions).toHaveLength(0);
+
+    // The signal returns: the outbox sends by itself.
+    await context.setOffline(false);
+    await expect
+      .poll(() => outboxItem(page, job).getAttribute('data-state'), { timeout: 20_000 })
+      .toBe('submitted');
+    expect(await outboxItem(page, job).textContent()).toContain('Submitted to office');
+    await snap(page, 'outbox-submitted');
+    const first = await record(job.id);
+    expect(first.submissions).toHaveLength(1);
+    expect((await jobOf(job.id)).status).toBe('completed');
+    // Invoice-ready, and the demo organization issues at once: either is the closeout accepted.
+    expect((await jobOf(job.id)).billingStatus).toMatch(/^(invoice_ready|invoiced)$/);
+    expect(first.lines.map((l) => `${l.kind} ${Number(l.quantity)}`).sort()).toEqual(['labor 1.5', 'part 1']);
+    // The invoice the office drafts from it has the total the phone showed.
+    const invoiceTotal = async () =>
+      (
+        await owner.call<{ items: { totals: { taxInclusive: string } | null }[] }>(
+          'GET',
+          `/invoices?jobId=${job.id}`,
+        )
+      ).body.items[0]?.totals?.taxInclusive;
+    await expect.poll(invoiceTotal, { timeout: 20_000 }).toBe(phoneTotal);
+
+    // The phone lost the answer (crash, timeout): the same submission is sent again. Still one closeout.
+    const submissionId = first.submissions[0]?.id ?? '';
+    await page.evaluate(
+      (id) =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('closeout-tech');
+          open.onsuccess = () => {
+            const tx = open.result.transaction('outbox', 'readwrite');
+            const store = tx.objectStore('outbox');
+            const get = store.get(id);
+            get.onsuccess = () => store.put({ ...get.result, state: 'saved', nextAttemptAt: 0 });
+            tx.oncomplete = () => resolve();
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+      submissionId,
+    );
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await expect.poll(() => outboxItem(page, job).getAttribute('data-state')).toBe('submitted');
+    const again = await record(job.id);
+    expect(again.submissions).toHaveLength(1);
+    expect(again.lines).toHaveLength(first.lines.length);
+    await context.close();
+  });
+
+  it('shows the missing list when the office refuses a closeout, and sends the fixed one', async () => {
+    const job = await book(ids.notes, '11:00');
+    const { context, page } = await phone();
+    await openJob(page, job);
+    await page.getByRole('button', { name: 'Close out' }).click();
+    await page.getByRole('button', { name: 'Labor' }).click();
+    await page.getByLabel('Hours').fill('1');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: /Submit anyway/ }).click();
+    await expect.poll(() => outboxItem(page, job).getAttribute('data-state')).toBe('needs_attention');
+    const item = outboxItem(page, job);
+    expect(await item.getByRole('list', { name: `Missing for ${job.number}` }).textContent()).toContain(
+      'Notes are required',
+    );
+    expect(await item.textContent()).toContain('Needs attention');
+    await snap(page, 'outbox-refused');
+    expect((await jobOf(job.id)).billingStatus).toBe('needs_info');
+
+    await item.getByRole('button', { name: 'Fix and send again' }).click();
+    await page.getByRole('button', { name: 'Work' }).click();
+    await page.getByLabel(/^Notes/).fill('Bled the radiators');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Submit closeout' }).click();
+    await expect.poll(() => outboxItem(page, job).getAttribute('data-state')).toBe('submitted');
+    expect(await page.locator(`[data-outbox="${job.number}"][data-kind="closeout"]`).count()).toBe(1);
+    expect((await jobOf(job.id)).billingStatus).toMatch(/^(invoice_ready|invoiced)$/);
+    expect((await record(job.id)).submissions.map((s) => s.outcome)).toEqual(['incomplete', 'accepted']);
+    await context.close();
+  });
+
+  it('tells the technician at sync that the office canceled the job while they were offline', async () => {
+    const job = await book(ids.notes, '14:00');
+    const { context, page } = await phone();
+    await openJob(page, job);
+    await context.setOffline(true);
+    await page.getByRole('button', { name: 'Close out' }).click();
+    await page.getByLabel(/^Notes/).fill('Done before I heard');
+    await page.getByRole('button', { name: 'Labor' }).click();
+    await page.getByLabel('Hours').fill('0.5');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Submit closeout' }).click();
+    await expect.poll(() => outboxItem(page, job).getAttribute('data-state')).toBe('saved');
+
+    const canceled = await owner.call('POST', `/jobs/${job.id}/cancel`, {
+      reason: 'Customer called to cancel',
+    });
+    expect(canceled.status).toBe(200);
+    await context.setOffline(false);
+    await expect
+      .poll(() => outboxItem(page, job).getAttribute('data-state'), { timeout: 20_000 })
+      .toBe('needs_attention');
+    const notices = page.getByRole('region', { name: 'Changes from the office' });
+    await notices.waitFor();
+    expect(await notices.textContent()).toContain(
+      `The office canceled ${job.number}: Customer called to cancel`,
+    );
+    expect(await outboxItem(page, job).getByRole('alert').textContent()).toMatch(
+      /changed this job.*canceled/,
+    );
+    await snap(page, 'outbox-canceled-conflict');
+    expect((await record(job.id)).submissions).toHaveLength(0);
+    expect((await jobOf(job.id)).status).toBe('canceled');
+    await context.close();
+  });
+});

@@ -1,0 +1,475 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import SignaturePad from 'signature_pad';
+import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
+import type { PhotoCategory } from '../../../src/core/closeout-rules';
+import { bodyOf, isDecimal, missingFor, timerHours, totalsFor } from './closeout';
+import { type Draft, db, type Photo } from './db';
+import { useDraft } from './Jobs';
+import { compress, sha256Hex } from './media';
+import { go } from './nav';
+import { enqueue, syncOutbox } from './sync';
+
+const STEPS = ['Work', 'Labor', 'Parts', 'Photos', 'Signature', 'Review'] as const;
+type Step = (typeof STEPS)[number];
+const CATEGORIES: PhotoCategory[] = ['before', 'after', 'serial_plate', 'document', 'other'];
+const REASONS = [
+  ['customer_absent', 'Customer not there'],
+  ['customer_refused', 'Customer refused'],
+  ['remote_job', 'Remote job, nobody to sign'],
+  ['other', 'Other'],
+] as const;
+
+const money = (amount: string, currency: string) =>
+  new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(Number(amount));
+
+const usePhotos = (jobId: string, ids: string[]) => {
+  const [photos, setPhotos] = useState<Photo[]>([]);
+  const key = ids.join(',');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the draft's photo list changes
+  useEffect(() => {
+    void db.photos.where('jobId').equals(jobId).toArray().then(setPhotos);
+  }, [jobId, key]);
+  return photos;
+};
+
+const Thumb = ({ photo }: { photo: Photo }) => {
+  const [url, setUrl] = useState('');
+  useEffect(() => {
+    const u = URL.createObjectURL(photo.blob);
+    setUrl(u);
+    return () => URL.revokeObjectURL(u);
+  }, [photo.blob]);
+  return url ? (
+    <img
+      src={url}
+      alt={`${photo.category.replace('_', ' ')}, ${new Date(photo.takenAt).toLocaleTimeString()}`}
+      className="thumb"
+    />
+  ) : null;
+};
+
+const Signature = ({ draft, save }: { draft: Draft; save: (d: Draft) => Promise<void> }) => {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const pad = useRef<SignaturePad | null>(null);
+  const [name, setName] = useState(draft.signature?.signerName ?? '');
+  const [empty, setEmpty] = useState(true);
+  const [noSig, setNoSig] = useState(draft.signatureException !== null);
+  const [reason, setReason] = useState<(typeof REASONS)[number][0]>(
+    draft.signatureException?.reasonCode ?? 'customer_absent',
+  );
+  const [text, setText] = useState(draft.signatureException?.text ?? '');
+  useEffect(() => {
+    if (!canvas.current || noSig) return;
+    const c = canvas.current;
+    const ratio = Math.max(window.devicePixelRatio || 1, 1);
+    c.width = c.offsetWidth * ratio;
+    c.height = c.offsetHeight * ratio;
+    c.getContext('2d')?.scale(ratio, ratio);
+    const p = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)' });
+    p.addEventListener('endStroke', () => setEmpty(p.isEmpty()));
+    pad.current = p;
+    return () => p.off();
+  }, [noSig]);
+  const keep = async () => {
+    if (!pad.current || pad.current.isEmpty() || !name.trim()) return;
+    // Straight from the canvas: a data: URL fetch fails offline in some browsers.
+    const blob = await new Promise<Blob | null>((resolve) => canvas.current?.toBlob(resolve, 'image/png'));
+    if (!blob) return;
+    const photo: Photo = {
+      id: crypto.randomUUID(),
+      jobId: draft.jobId,
+      category: 'signature',
+      blob,
+      sha256: await sha256Hex(blob),
+      takenAt: new Date().toISOString(),
+    };
+    await db.photos.put(photo);
+    await save({
+      ...draft,
+      signature: { photoId: photo.id, signerName: name.trim(), signedAt: photo.takenAt },
+      signatureException: null,
+    });
+  };
+  if (draft.signature)
+    return (
+      <div>
+        <p className="banner ok">Signed by {draft.signature.signerName}.</p>
+        <button type="button" onClick={() => save({ ...draft, signature: null })}>
+          Sign again
+        </button>
+      </div>
+    );
+  return (
+    <div>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={noSig}
+          onChange={(e) => {
+            setNoSig(e.target.checked);
+            if (!e.target.checked) void save({ ...draft, signatureException: null });
+          }}
+        />
+        Couldn't get a signature
+      </label>
+      {noSig ? (
+        <>
+          <label>
+            Why
+            <select value={reason} onChange={(e) => setReason(e.target.value as typeof reason)}>
+              {REASONS.map(([v, l]) => (
+                <option key={v} value={v}>
+                  {l}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            What happened
+            <textarea value={text} onChange={(e) => setText(e.target.value)} />
+          </label>
+          <button
+            type="button"
+            disabled={text.trim().length < 3}
+            onClick={() =>
+              save({
+                ...draft,
+                signature: null,
+                signatureException: { reasonCode: reason, text: text.trim() },
+              })
+            }
+          >
+            Save the reason
+          </button>
+          {draft.signatureException && <p className="muted">Reason saved. The office will approve it.</p>}
+        </>
+      ) : (
+        <>
+          <label>
+            Signer's name
+            <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+          </label>
+          <canvas ref={canvas} className="pad" aria-label="Signature pad" />
+          <div className="row">
+            <button
+              type="button"
+              onClick={() => {
+                pad.current?.clear();
+                setEmpty(true);
+              }}
+            >
+              Clear
+            </button>
+            <button type="button" className="primary" disabled={empty || !name.trim()} onClick={keep}>
+              Keep signature
+            </button>
+          </div>
+        </>
+      )}
+    </div>
+  );
+};
+
+export const CloseoutWizard = ({ work, order }: { work: WorkOrdersT; order: WorkOrderT }) => {
+  const [draft, save] = useDraft(order.job.id);
+  const [step, setStep] = useState<Step>('Work');
+  const [query, setQuery] = useState('');
+  const [busy, setBusy] = useState(false);
+  const photos = usePhotos(order.job.id, draft?.photoIds ?? []);
+  const missing = useMemo(() => (draft ? missingFor(order, draft, photos) : []), [order, draft, photos]);
+  const totals = useMemo(() => (draft ? totalsFor(work, order, draft) : null), [work, order, draft]);
+  if (!draft) return <p className="loading">Loading…</p>;
+  const req = order.jobType.requirements;
+  const currency = work.organization.currency;
+
+  const addPhotos = async (category: PhotoCategory, files: FileList | null) => {
+    const added: string[] = [];
+    for (const file of Array.from(files ?? [])) {
+      const blob = await compress(file);
+      const photo: Photo = {
+        id: crypto.randomUUID(),
+        jobId: draft.jobId,
+        category,
+        blob,
+        sha256: await sha256Hex(blob),
+        takenAt: new Date().toISOString(),
+      };
+      await db.photos.put(photo);
+      added.push(photo.id);
+    }
+    await save({ ...draft, photoIds: [...draft.photoIds, ...added] });
+  };
+
+  const submit = async () => {
+    setBusy(true);
+    const gps = await new Promise<GeolocationCoordinates | null>((resolve) => {
+      if (!('geolocation' in navigator)) return resolve(null);
+      navigator.geolocation.getCurrentPosition(
+        (p) => resolve(p.coords),
+        () => resolve(null),
+        { timeout: 3000, maximumAge: 600_000 },
+      );
+    });
+    const submissionId = crypto.randomUUID();
+    // A resubmission replaces the refused one; the refused one stays in the server's history.
+    const refused = await db.outbox
+      .where('jobId')
+      .equals(draft.jobId)
+      .filter((o) => o.kind === 'closeout' && o.state === 'needs_attention')
+      .primaryKeys();
+    await db.outbox.bulkDelete(refused);
+    await enqueue({
+      id: submissionId,
+      kind: 'closeout',
+      jobId: draft.jobId,
+      jobNumber: order.job.number,
+      body: bodyOf(work, order, draft, submissionId, gps),
+      photoIds: draft.photoIds,
+      signature: draft.signature,
+    });
+    setBusy(false);
+    go('outbox');
+    void syncOutbox({ force: true });
+  };
+
+  const i = STEPS.indexOf(step);
+  const matches = query.trim()
+    ? work.priceBook
+        .filter(
+          (p) =>
+            p.kind !== 'labor' && `${p.sku} ${p.name}`.toLowerCase().includes(query.trim().toLowerCase()),
+        )
+        .slice(0, 8)
+    : [];
+
+  return (
+    <article aria-label={`Close out ${order.job.number}`}>
+      <button type="button" className="link" onClick={() => go(`job/${order.job.id}`)}>
+        ← {order.job.number}
+      </button>
+      <h1>Close out {order.job.number}</h1>
+      <div className={`ready ${missing.length ? 'no' : 'yes'}`} role="status" aria-label="Readiness">
+        <strong>{missing.length ? 'Not ready' : 'Ready'}</strong>
+        {missing.length > 0 && (
+          <ul aria-label="Still missing">
+            {missing.map((m) => (
+              <li key={`${m.field}${m.message}`}>{m.message}</li>
+            ))}
+          </ul>
+        )}
+      </div>
+      <nav className="steps" aria-label="Steps">
+        {STEPS.map((s) => (
+          <button
+            key={s}
+            type="button"
+            aria-current={s === step ? 'step' : undefined}
+            onClick={() => setStep(s)}
+          >
+            {s}
+          </button>
+        ))}
+      </nav>
+      <section aria-label={step} className="step">
+        {step === 'Work' && (
+          <>
+            {req.checklist.length === 0 && <p className="muted">No checklist for this job type.</p>}
+            {req.checklist.map((item) => (
+              <label key={item} className="check">
+                <input
+                  type="checkbox"
+                  checked={draft.checklistDone.includes(item)}
+                  onChange={(e) =>
+                    save({
+                      ...draft,
+                      checklistDone: e.target.checked
+                        ? [...draft.checklistDone, item]
+                        : draft.checklistDone.filter((c) => c !== item),
+                    })
+                  }
+                />
+                {item}
+              </label>
+            ))}
+            <label>
+              Notes{req.notes ? ' (required)' : ''}
+              <textarea
+                value={draft.notes}
+                onChange={(e) => save({ ...draft, notes: e.target.value })}
+                rows={4}
+              />
+            </label>
+          </>
+        )}
+        {step === 'Labor' && (
+          <>
+            <label>
+              Hours
+              <input
+                inputMode="decimal"
+                value={draft.laborHours}
+                onChange={(e) => save({ ...draft, laborHours: e.target.value })}
+                aria-invalid={draft.laborHours !== '' && !isDecimal(draft.laborHours)}
+              />
+            </label>
+            <p className="muted">
+              Timer: {timerHours(draft)} h{' '}
+              <button
+                type="button"
+                className="link"
+                onClick={() => save({ ...draft, laborHours: String(timerHours(draft)) })}
+              >
+                Use the timer
+              </button>
+            </p>
+          </>
+        )}
+        {step === 'Parts' && (
+          <>
+            <label>
+              Search the price book
+              <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
+            </label>
+            <ul className="matches" aria-label="Price book matches">
+              {matches.map((p) => (
+                <li key={p.sku}>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setQuery('');
+                      void save({
+                        ...draft,
+                        parts: [
+                          ...draft.parts,
+                          {
+                            key: crypto.randomUUID(),
+                            sku: p.sku,
+                            description: p.name,
+                            quantity: '1',
+                            unitPrice: p.unitPrice,
+                            serial: '',
+                          },
+                        ],
+                      });
+                    }}
+                  >
+                    {p.name} · {p.sku} · {money(p.unitPrice, currency)}
+                  </button>
+                </li>
+              ))}
+            </ul>
+            {draft.parts.map((p, n) => (
+              <fieldset key={p.key} className="part" aria-label={`Part ${n + 1}`}>
+                <legend>{p.description || `Part ${n + 1}`}</legend>
+                <label>
+                  Quantity
+                  <input
+                    inputMode="decimal"
+                    value={p.quantity}
+                    onChange={(e) =>
+                      save({
+                        ...draft,
+                        parts: draft.parts.map((x, k) => (k === n ? { ...x, quantity: e.target.value } : x)),
+                      })
+                    }
+                  />
+                </label>
+                <label>
+                  Serial number
+                  <input
+                    value={p.serial}
+                    onChange={(e) =>
+                      save({
+                        ...draft,
+                        parts: draft.parts.map((x, k) => (k === n ? { ...x, serial: e.target.value } : x)),
+                      })
+                    }
+                  />
+                </label>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => save({ ...draft, parts: draft.parts.filter((_, k) => k !== n) })}
+                >
+                  Remove
+                </button>
+              </fieldset>
+            ))}
+          </>
+        )}
+        {step === 'Photos' &&
+          CATEGORIES.map((c) => {
+            const min = req.photos.find((p) => p.category === c)?.min ?? 0;
+            const mine = photos.filter((p) => p.category === c && draft.photoIds.includes(p.id));
+            return (
+              <div key={c} className="photo-cat">
+                <label>
+                  {c.replace('_', ' ')} photos {min ? `(${mine.length} of ${min})` : `(${mine.length})`}
+                  <input
+                    type="file"
+                    accept="image/*"
+                    capture="environment"
+                    multiple
+                    onChange={(e) => void addPhotos(c, e.target.files)}
+                  />
+                </label>
+                <div className="thumbs">
+                  {mine.map((p) => (
+                    <Thumb key={p.id} photo={p} />
+                  ))}
+                </div>
+              </div>
+            );
+          })}
+        {step === 'Signature' && <Signature draft={draft} save={save} />}
+        {step === 'Review' && (
+          <>
+            <dl className="facts">
+              <dt>Checklist</dt>
+              <dd>
+                {draft.checklistDone.length} of {req.checklist.length} done
+              </dd>
+              <dt>Labor</dt>
+              <dd>{draft.laborHours || '0'} h</dd>
+              <dt>Parts</dt>
+              <dd>{draft.parts.length}</dd>
+              <dt>Photos</dt>
+              <dd>{draft.photoIds.length}</dd>
+              <dt>Signature</dt>
+              <dd>
+                {draft.signature
+                  ? draft.signature.signerName
+                  : draft.signatureException
+                    ? 'Reason given'
+                    : 'None'}
+              </dd>
+            </dl>
+            {totals && (
+              <dl className="totals" aria-label="Totals">
+                <dt>Net</dt>
+                <dd>{money(totals.totals.taxExclusive, currency)}</dd>
+                <dt>Tax</dt>
+                <dd>{money(totals.totals.taxTotal, currency)}</dd>
+                <dt>Total</dt>
+                <dd data-total>{money(totals.totals.taxInclusive, currency)}</dd>
+              </dl>
+            )}
+            <button type="button" className="primary wide" disabled={busy} onClick={submit}>
+              {missing.length ? 'Submit anyway (the office will see what is missing)' : 'Submit closeout'}
+            </button>
+          </>
+        )}
+      </section>
+      <div className="row between">
+        <button type="button" disabled={i === 0} onClick={() => setStep(STEPS[i - 1] ?? 'Work')}>
+          Back
+        </button>
+        {i < STEPS.length - 1 && (
+          <button type="button" className="primary" onClick={() => setStep(STEPS[i + 1] ?? 'Review')}>
+            Next
+          </button>
+        )}
+      </div>
+    </article>
+  );
+};

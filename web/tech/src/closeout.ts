@@ -1,0 +1,106 @@
+import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
+import { type MissingItem, missingItems, type PhotoCategory } from '../../../src/core/closeout-rules';
+import {
+  type CalcLineInput,
+  type Calculation,
+  calculate,
+  discountAllowances,
+} from '../../../src/core/invoice-calc';
+import type { Draft, OutboxItem, Photo } from './db';
+
+const DECIMAL = /^\d{1,10}(\.\d{1,4})?$/;
+export const isDecimal = (v: string) => DECIMAL.test(v.trim());
+
+/** What this closeout still lacks: the same function the server runs on submit. */
+export const missingFor = (w: WorkOrderT, d: Draft, photos: Photo[]): MissingItem[] => {
+  const counts: Partial<Record<PhotoCategory, number>> = {};
+  for (const p of photos) if (d.photoIds.includes(p.id)) counts[p.category] = (counts[p.category] ?? 0) + 1;
+  return missingItems(w.jobType.requirements, w.jobType.billingMode, {
+    checklistDone: d.checklistDone,
+    notes: d.notes,
+    photos: counts,
+    serialNumbers: d.parts.filter((p) => p.serial.trim()).length,
+    hasSignature: d.signature !== null,
+    hasSignatureException: d.signatureException !== null,
+    partLines: d.parts.map((p) => ({
+      sku: p.sku,
+      description: p.description,
+      quantity: isDecimal(p.quantity) ? p.quantity : null,
+      unitPrice: isDecimal(p.unitPrice) ? p.unitPrice : null,
+    })),
+    laborHours: isDecimal(d.laborHours) ? Number(d.laborHours) : 0,
+  });
+};
+
+/**
+ * The invoice totals of this closeout as the office will see them: the shared calculator, the line's tax
+ * as the server resolves it, the job's discount per tax group and any deposit received as prepaid.
+ */
+export const totalsFor = (work: WorkOrdersT, w: WorkOrderT, d: Draft): Calculation | null => {
+  const lines: CalcLineInput[] = [];
+  const rate = work.technician.hourlyRate;
+  const fallback = w.defaultTax;
+  if (isDecimal(d.laborHours) && Number(d.laborHours) > 0 && rate && fallback)
+    lines.push({ quantity: d.laborHours, unitPrice: rate, tax: fallback });
+  for (const p of d.parts) {
+    if (!isDecimal(p.quantity) || !isDecimal(p.unitPrice)) continue;
+    const item = p.sku ? work.priceBook.find((i) => i.sku === p.sku) : undefined;
+    const tax = (item && w.taxByCode[item.taxCodeId]) ?? fallback;
+    if (tax) lines.push({ quantity: p.quantity, unitPrice: p.unitPrice, tax });
+  }
+  if (lines.length === 0) return null;
+  const result = calculate({
+    currency: work.organization.currency,
+    scheme: work.organization.taxScheme,
+    kind: 'invoice',
+    lines,
+    allowances: discountAllowances(w.job.discountPercent, lines),
+    ...(w.job.depositReceived ? { prepaid: w.job.depositReceived } : {}),
+  });
+  return result.ok ? result.value : null;
+};
+
+/** The closeout as the API takes it, less the attachment IDs the sync fills in after uploading. */
+export const bodyOf = (
+  work: WorkOrdersT,
+  w: WorkOrderT,
+  d: Draft,
+  submissionId: string,
+  gps: GeolocationCoordinates | null,
+): NonNullable<OutboxItem['body']> => ({
+  submissionId,
+  jobVersion: w.job.version,
+  workPerformed: {
+    checklist: w.jobType.requirements.checklist.map((item) => ({
+      item,
+      done: d.checklistDone.includes(item),
+    })),
+    notes: d.notes,
+  },
+  labor:
+    isDecimal(d.laborHours) && Number(d.laborHours) > 0
+      ? [{ technicianId: work.technician.id, hours: d.laborHours.trim(), billable: true }]
+      : [],
+  parts: d.parts.map((p) => ({
+    ...(p.sku ? { sku: p.sku } : {}),
+    ...(p.description.trim() ? { description: p.description.trim() } : {}),
+    quantity: p.quantity.trim(),
+    ...(isDecimal(p.unitPrice) ? { unitPrice: p.unitPrice.trim() } : {}),
+    serialNumbers: p.serial.trim() ? [p.serial.trim()] : [],
+    billable: true,
+  })),
+  adjustments: [],
+  ...(d.signatureException ? { signatureException: d.signatureException } : {}),
+  deviceTime: new Date().toISOString(),
+  ...(gps
+    ? { gps: { latitude: gps.latitude, longitude: gps.longitude, accuracy: Math.min(100_000, gps.accuracy) } }
+    : {}),
+  exceptionFlags: [],
+  customFields: {},
+});
+
+/** Hours on the timer, to two decimals, for the labor line. */
+export const timerHours = (d: Draft, now = Date.now()): number => {
+  const running = d.timer.startedAt ? now - new Date(d.timer.startedAt).getTime() : 0;
+  return Math.round(((d.timer.elapsedMs + running) / 3_600_000) * 100) / 100;
+};
