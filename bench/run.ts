@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { secretBox } from '../src/adapters/crypto/secret-box';
@@ -213,6 +214,18 @@ END;
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1];
   if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
   return Number(tps);
+};
+
+/** Every script the technician PWA ships (app, service worker, workbox), gzipped at level 9 as a server would. */
+const techAppGzippedKb = async (): Promise<number> => {
+  await promisify(execFile)('node', ['scripts/build-web.mjs', '--if-stale']);
+  const dir = path.join('dist', 'web', 'tech');
+  const scripts = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
+  const bytes = scripts.reduce(
+    (n, f) => n + gzipSync(fs.readFileSync(path.join(dir, f)), { level: 9 }).length,
+    0,
+  );
+  return round(bytes / 1024, 1);
 };
 
 const rssMb = (pid: number | undefined) => {
@@ -440,14 +453,14 @@ const main = async () => {
       goal: '<= 300 MB',
       met: rss === null ? null : rss <= 300,
     });
+    const techKb = await techAppGzippedKb();
     record({
       id: 'B7',
-      name: 'technician app JS, gzipped',
-      value: null,
+      name: 'technician app JS, gzipped (all /tech scripts incl. service worker)',
+      value: techKb,
       unit: 'KB',
       goal: '<= 200 KB',
-      met: null,
-      note: 'needs the technician app (PWA issue)',
+      met: techKb <= 200,
     });
     // B8: the metrics over 100,000 jobs and 1,000,000 audit events (a month of completed work in them).
     const events = quick ? 200_000 : 1_000_000;

@@ -7,6 +7,8 @@ export const Role = z.enum(ROLES);
 export const LoginBody = z.strictObject({
   email: z.email().max(254),
   password: z.string().min(1).max(256),
+  /** A technician's phone that should stay signed in (30 days without use) rather than a shared office screen. */
+  device: z.boolean().optional(),
 });
 
 export const Organization = z

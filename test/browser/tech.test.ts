@@ -166,6 +166,20 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     const { context, page } = await phone();
     await page.locator(`[data-job="${job.number}"]`).waitFor();
     await snap(page, 'jobs');
+    // Installable: Chromium itself finds nothing missing (manifest, icons, service worker, scope). The one
+    // complaint it has is that a test browser context is incognito, which is the test's doing, not the app's.
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+      installabilityErrors: { errorId: string }[];
+    };
+    expect(installabilityErrors.map((e) => e.errorId).filter((e) => e !== 'in-incognito')).toEqual([]);
+    const manifest = (await (await fetch(`${base}/tech/manifest.webmanifest`)).json()) as {
+      start_url: string;
+      display: string;
+      icons: { sizes: string }[];
+    };
+    expect(manifest).toMatchObject({ start_url: '/tech/', display: 'standalone' });
+    expect(manifest.icons.map((i) => i.sizes)).toContain('512x512');
 
     await context.setOffline(true);
     await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Offline' }).waitFor();

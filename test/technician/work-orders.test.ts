@@ -5,7 +5,7 @@ import type { Role } from '../../src/core/roles';
 import { customers } from '../../src/db/schema';
 import { as, createTestApp, problemOf, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
-import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
+import { makeOrganization, type OrgFixture, PASSWORD, sessionsOf } from '../support/factories';
 
 describe.each(testDrivers())('the technician app’s work orders on %s', (driver) => {
   let t: TestApp;
@@ -63,6 +63,29 @@ describe.each(testDrivers())('the technician app’s work orders on %s', (driver
     });
     expect(bad.statusCode).toBe(400);
     expect(problemOf(bad).errors?.[0]?.field).toMatch(/days/);
+  });
+
+  it('keeps a phone signed in for weeks of inactivity, while a web session ends after hours', async () => {
+    const signIn = async (device: boolean) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: a.users.technician.email, password: PASSWORD, ...(device ? { device } : {}) },
+      });
+      expect(res.statusCode).toBe(200);
+      return { cookie: `${res.cookies[0]?.name}=${res.cookies[0]?.value}`, csrf: '' };
+    };
+    const phone = await signIn(true);
+    const web = await signIn(false);
+    t.clock.advance(13 * 3_600_000);
+    expect((await get(phone)).status).toBe(200);
+    expect((await get(web)).status).toBe(401);
+    t.clock.advance(29 * 24 * 3_600_000);
+    // Each use slides the phone's expiry: 29 more days after the last use still opens.
+    expect((await get(phone)).status).toBe(200);
+    t.clock.advance(31 * 24 * 3_600_000);
+    expect((await get(phone)).status).toBe(401);
+    t.clock.advance(-(13 * 3_600_000 + 60 * 24 * 3_600_000));
   });
 
   it('records "on my way": scheduled becomes dispatched, audited; another technician’s job is not found', async () => {

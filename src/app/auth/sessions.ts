@@ -19,13 +19,24 @@ export type LoginResult = {
 
 const rolesOf = (raw: string[]): Role[] => raw.filter(isRole);
 
+/** A technician's phone stays signed in this long without use; it is one person's device, not a shared screen. */
+export const DEVICE_SESSION_TTL_HOURS = 30 * 24;
+const ttlHours = (deps: Pick<Deps, 'sessionTtlHours'>, device: boolean) =>
+  device ? DEVICE_SESSION_TTL_HOURS : deps.sessionTtlHours;
+
 /**
  * Checks a password and opens a session. Failures are counted per e-mail and per address; past the
  * limit the caller is told when to retry, before any password is checked.
  */
 export const login = async (
   deps: Deps,
-  input: { email: string; password: string; ip: string; userAgent: string | null },
+  input: {
+    email: string;
+    password: string;
+    ip: string;
+    userAgent: string | null;
+    device?: boolean | undefined;
+  },
 ): Promise<LoginResult> => {
   const { database, clock } = deps;
   const email = input.email.trim().toLowerCase();
@@ -57,7 +68,8 @@ export const login = async (
 
   const token = randomToken();
   const csrfToken = randomToken();
-  const expiresAt = new Date(now.getTime() + deps.sessionTtlHours * 3_600_000);
+  const device = input.device ?? false;
+  const expiresAt = new Date(now.getTime() + ttlHours(deps, device) * 3_600_000);
   await database.transaction(async (tx) => {
     await tx.db.insert(loginAttempts).values({ email, ip: input.ip, succeeded: true, at: now });
     await tx.db.insert(sessions).values({
@@ -68,6 +80,7 @@ export const login = async (
       createdAt: now,
       lastSeenAt: now,
       expiresAt,
+      device,
       ip: input.ip,
       userAgent: input.userAgent,
     });
@@ -102,7 +115,10 @@ export const authenticateSession = async (deps: Deps, token: string): Promise<Pr
   if (now.getTime() - row.session.lastSeenAt.getTime() > 3_600_000) {
     await deps.database.db
       .update(sessions)
-      .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + deps.sessionTtlHours * 3_600_000) })
+      .set({
+        lastSeenAt: now,
+        expiresAt: new Date(now.getTime() + ttlHours(deps, row.session.device) * 3_600_000),
+      })
       .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt)));
   }
   return {

@@ -94,6 +94,8 @@ export const sessions = pgTable(
     lastSeenAt: instant('last_seen_at').notNull(),
     expiresAt: instant('expires_at').notNull(),
     revokedAt: instant('revoked_at'),
+    /** A technician's phone: stays signed in for DEVICE_SESSION_TTL_HOURS of inactivity instead of the web's hours. */
+    device: boolean('device').notNull().default(false),
     ip: text('ip'),
     userAgent: text('user_agent'),
   },

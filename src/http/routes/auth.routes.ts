@@ -46,6 +46,7 @@ export const authRoutes = (root: FastifyInstance, deps: Deps, opts: { cookieSecu
         password: request.body.password,
         ip: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
+        device: request.body.device,
       });
       reply.setCookie(SESSION_COOKIE, result.token, {
         httpOnly: true,

@@ -28,7 +28,7 @@ const Login = ({ onSignedIn }: { onSignedIn: (s: Session) => void }) => {
             const me = await call<{ user: { id: string; name: string; email: string }; csrfToken: string }>(
               'POST',
               '/auth/login',
-              { email, password },
+              { email, password, device: true },
             );
             const session: Session = {
               key: 'session',
