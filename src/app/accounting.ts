@@ -132,6 +132,33 @@ export const updateConnector = (
 export const listConnectors = (deps: Deps, organizationId: string) =>
   deps.database.db.select().from(connectors).where(eq(connectors.organizationId, organizationId));
 
+/**
+ * The settings' Test button: one harmless read with the stored credentials (Xero's organisation, QuickBooks'
+ * company info). A failure is an answer, not an error: what the provider said, and whether retrying may help.
+ */
+export const testConnector = async (deps: Deps & { http?: Http }, organizationId: string, id: string) => {
+  const [row] = await deps.database.db
+    .select()
+    .from(connectors)
+    .where(and(eq(connectors.organizationId, organizationId), eq(connectors.id, id)));
+  if (!row) throw notFound('connector');
+  const started = Date.now();
+  try {
+    const { name } = await connectorFor(deps, row).checkConnection();
+    return { ok: true, account: name, message: `Connected to ${name}`, durationMs: Date.now() - started };
+  } catch (err) {
+    if (!(err instanceof ConnectorError)) throw err;
+    return {
+      ok: false,
+      account: null,
+      message: err.message,
+      providerCode: err.providerCode,
+      retryable: err.retryable,
+      durationMs: Date.now() - started,
+    };
+  }
+};
+
 /** In the issuing transaction: one push per active connector, each enqueued with its own stable key. */
 export const enqueuePushes = async (tx: Tx, deps: Ctx, row: InvoiceRow): Promise<number> => {
   const active = await tx.db

@@ -5,6 +5,75 @@ import { recordIntegrationError } from './integration-errors';
 import type { Deps, Http } from './ports';
 import { backoffSeconds, MAX_DELIVERY_ATTEMPTS, signWebhook } from './webhooks';
 
+/** One signed POST (Standard Webhooks headers): the receiver's status, or why there was none. */
+const postSigned = async (
+  deps: Pick<Deps, 'clock'>,
+  http: Http,
+  m: { url: string; secret: string; eventId: string; payload: string },
+): Promise<{ status: number | null; error: string | null }> => {
+  const timestamp = Math.floor(deps.clock.now().getTime() / 1000);
+  try {
+    const res = await http(m.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': m.eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(m.secret, m.eventId, timestamp, m.payload),
+        'user-agent': 'Closeout-Webhooks/1',
+      },
+      body: m.payload,
+      signal: AbortSignal.timeout(10_000),
+      redirect: 'manual',
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    return { status: res.status, error: res.ok ? null : `HTTP ${res.status}` };
+  } catch (err) {
+    return { status: null, error: err instanceof Error ? err.message : String(err) };
+  }
+};
+
+/**
+ * The settings' Test button: a signed `ping` event sent now, outside the delivery log, so the receiver can
+ * check its signature verification. The answer says what the receiver said.
+ */
+export const pingSubscription = async (
+  deps: Deps & { http?: Http },
+  organizationId: string,
+  subscriptionId: string,
+) => {
+  const [sub] = await deps.database.db
+    .select()
+    .from(webhookSubscriptions)
+    .where(
+      and(
+        eq(webhookSubscriptions.organizationId, organizationId),
+        eq(webhookSubscriptions.id, subscriptionId),
+      ),
+    );
+  if (!sub) throw notFound('webhook subscription');
+  const eventId = `ping_${deps.ids.uuid()}`;
+  const payload = JSON.stringify({
+    type: 'ping',
+    timestamp: deps.clock.now().toISOString(),
+    data: { subscriptionId, organizationId },
+  });
+  const started = Date.now();
+  const { status, error } = await postSigned(deps, deps.http ?? fetch, {
+    url: sub.url,
+    secret: deps.secrets.open(sub.secret),
+    eventId,
+    payload,
+  });
+  return {
+    ok: error === null,
+    eventId,
+    statusCode: status,
+    message: error ?? `Delivered: HTTP ${status}`,
+    durationMs: Date.now() - started,
+  };
+};
+
 /**
  * Delivers one event (the `webhook.deliver` queue job). A 2xx is delivered; anything else is retried
  * with exponential backoff by enqueueing the next attempt, and given up after MAX_DELIVERY_ATTEMPTS with an
@@ -29,30 +98,12 @@ export const deliverWebhook = async (
     .where(and(eq(webhookDeliveries.organizationId, organizationId), eq(webhookDeliveries.id, deliveryId)));
   if (!row) throw notFound('webhook delivery');
   if (row.d.status !== 'pending' || !row.s.active) return { status: row.d.status, skipped: true };
-  const timestamp = Math.floor(deps.clock.now().getTime() / 1000);
-  const signature = signWebhook(deps.secrets.open(row.s.secret), row.d.eventId, timestamp, row.d.payload);
-  let status: number | null = null;
-  let error: string | null = null;
-  try {
-    const res = await http(row.s.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': row.d.eventId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signature,
-        'user-agent': 'Closeout-Webhooks/1',
-      },
-      body: row.d.payload,
-      signal: AbortSignal.timeout(10_000),
-      redirect: 'manual',
-    });
-    status = res.status;
-    await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) error = `HTTP ${res.status}`;
-  } catch (err) {
-    error = err instanceof Error ? err.message : String(err);
-  }
+  const { status, error } = await postSigned(deps, http, {
+    url: row.s.url,
+    secret: deps.secrets.open(row.s.secret),
+    eventId: row.d.eventId,
+    payload: row.d.payload,
+  });
   const attempts = row.d.attempts + 1;
   const now = deps.clock.now();
   return deps.database.transaction(async (tx) => {

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -353,6 +355,41 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       .waitFor();
     expect((await jobOf(job.id)).billingStatus).toBe('invoice_ready');
     await page.close();
+  });
+
+  it('subscribes a webhook from settings and tests it with a signed ping', async () => {
+    const pings: string[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        pings.push(body);
+        res.writeHead(204);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/closeout`;
+    try {
+      const page = await open('owner@demo.closeout.test', '#/settings');
+      await page.getByRole('tab', { name: 'Connectors and webhooks' }).click();
+      const form = page.getByRole('form', { name: 'New webhook subscription' });
+      await form.getByLabel('Endpoint URL').fill(url);
+      await form.getByRole('button', { name: 'Subscribe' }).click();
+      await page.getByText('Signing secret (shown once)').waitFor();
+      await page.getByRole('button', { name: `Send a test to ${url}` }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Test ping sent: the receiver answered HTTP 204' })
+        .waitFor();
+      expect(pings.map((p) => JSON.parse(p).type)).toEqual(['ping']);
+      await page.screenshot({ path: screenshotPath('office-settings-webhook-test'), fullPage: true });
+      await page.close();
+    } finally {
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   });
 
   it('issues and sends many invoices from the billing queue in one action, with progress', async () => {

@@ -186,6 +186,8 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/jobs/:id/dispatch': {},
       '/api/v1/jobs/:id/start': {},
       '/api/v1/jobs/:id/on-my-way': {},
+      '/api/v1/connectors/:id/test': {},
+      '/api/v1/webhook-subscriptions/:id/test': {},
       '/api/v1/jobs/:id/cancel': { reason: 'customer canceled' },
       '/api/v1/jobs/:id/no-show': { reason: 'nobody home' },
       '/api/v1/jobs/:id/comments': { body: 'hello' },

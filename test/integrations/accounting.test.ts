@@ -96,6 +96,42 @@ describe.each(testDrivers())('accounting pushes on %s', (driver) => {
   const job = async (id: string) =>
     (await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: as(dispatcher) })).json();
 
+  it('tests the connection with one harmless read, and reports a provider failure as an answer', async () => {
+    const test = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/connectors/${connectorId}/test`,
+        headers: as(owner, true),
+      });
+    const ok = await test();
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({
+      ok: true,
+      account: 'Fake Xero Org',
+      message: 'Connected to Fake Xero Org',
+    });
+    const read = fake.requests.find((r) => r.path === '/xero/Organisation');
+    expect(read?.method).toBe('GET');
+    expect(read?.headers['xero-tenant-id']).toBe('tenant-1');
+    fake.script('GET /xero/Organisation', {
+      status: 403,
+      body: { Title: 'Forbidden', Detail: 'AuthorizationUnsuccessful' },
+    });
+    const refused = await test();
+    expect(refused.statusCode).toBe(200);
+    expect(refused.json()).toMatchObject({ ok: false, retryable: false });
+    expect(refused.json().message).toMatch(/403|Forbidden|Authorization/);
+    // Nothing was written: no invoices, no contacts.
+    expect(fake.requests.filter((r) => r.method !== 'GET' && r.path !== '/token')).toHaveLength(0);
+    // Another role may not test (it would use the credentials).
+    const billingTries = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/connectors/${connectorId}/test`,
+      headers: as(billing, true),
+    });
+    expect(billingTries.statusCode).toBe(403);
+  });
+
   it('pushes an issued invoice once, with the contact matched by its stored ID, never by name', async () => {
     const { invoice } = await issued();
     const [push] = await pushes(invoice.id);
@@ -312,6 +348,15 @@ describe.each(testDrivers())('QuickBooks Online pushes on %s', (driver) => {
       },
     });
     expect(connector.statusCode, connector.body).toBe(201);
+    const tested = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/connectors/${connector.json().id}/test`,
+      headers: as(owner, true),
+    });
+    expect(tested.json()).toMatchObject({ ok: true, account: 'Fake QuickBooks Company' });
+    expect(
+      fake.requests.some((r) => r.path === '/qbo/v3/company/9130350000000001/companyinfo/9130350000000001'),
+    ).toBe(true);
 
     // Without an e-mail the preflight refuses before any call.
     const first = await newJob(t, org, dispatcher, jobTypeId);

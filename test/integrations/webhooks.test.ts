@@ -113,6 +113,37 @@ describe.each(testDrivers())('signed webhooks and CSV export on %s', (driver) =>
     });
   });
 
+  it('sends a signed ping from the Test button, outside the delivery log, and reports a failing receiver', async () => {
+    const sub = await subscribe(['job.completed']);
+    received.length = 0;
+    const ping = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/webhook-subscriptions/${sub.id}/test`,
+        headers: as(owner, true),
+      });
+    const ok = await ping();
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ ok: true, statusCode: 204, message: 'Delivered: HTTP 204' });
+    expect(received).toHaveLength(1);
+    const r = received[0];
+    const verified = new Webhook(sub.secret).verify(r?.body ?? '', {
+      'webhook-id': String(r?.headers['webhook-id']),
+      'webhook-timestamp': String(r?.headers['webhook-timestamp']),
+      'webhook-signature': String(r?.headers['webhook-signature']),
+    }) as { type: string };
+    expect(verified.type).toBe('ping');
+    expect(await deliveries(sub.id)).toHaveLength(0);
+    answers.push(500);
+    const failed = await ping();
+    expect(failed.json()).toMatchObject({ ok: false, statusCode: 500, message: 'HTTP 500' });
+    await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/webhook-subscriptions/${sub.id}`,
+      headers: as(owner, true),
+    });
+  });
+
   it('retries a failed delivery with backoff under the same webhook-id, and logs every attempt', async () => {
     const sub = await subscribe(['invoice.paid']);
     const j = await newJob(t, org, dispatcher, jobTypeId);

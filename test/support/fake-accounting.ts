@@ -128,6 +128,12 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         return send(200, payload);
       };
 
+      // The connection checks behind the settings' Test buttons.
+      if (route === 'GET /xero/Organisation')
+        return send(200, { Organisations: [{ Name: 'Fake Xero Org' }] });
+      if (route.startsWith('GET /qbo/companyinfo/'))
+        return send(200, { CompanyInfo: { CompanyName: 'Fake QuickBooks Company' } });
+
       // Xero
       if (route === 'PUT /xero/Contacts') {
         const c = (body as { Contacts: { Name: string }[] }).Contacts[0];

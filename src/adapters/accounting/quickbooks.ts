@@ -23,6 +23,9 @@ export const QUICKBOOKS = {
   maxRequestId: 50,
 };
 
+const CompanyInfoReply = z
+  .object({ CompanyInfo: z.object({ CompanyName: z.string().min(1) }).loose() })
+  .loose();
 const CustomerReply = z.object({ Customer: z.object({ Id: z.string().min(1) }).loose() }).loose();
 const InvoiceReply = z.object({ Invoice: z.object({ Id: z.string().min(1) }).loose() }).loose();
 const CreditMemoReply = z.object({ CreditMemo: z.object({ Id: z.string().min(1) }).loose() }).loose();
@@ -164,6 +167,10 @@ export const quickbooksConnector = (args: {
       }
       const reply = await client.call('POST', `${base}/invoice`, { query: query(idempotencyKey), body });
       return parse(InvoiceReply, reply, 'POST invoice').Invoice.Id;
+    },
+    async checkConnection() {
+      const reply = await client.call('GET', `${base}/companyinfo/${encodeURIComponent(args.realmId)}`, {});
+      return { name: parse(CompanyInfoReply, reply, 'GET /companyinfo').CompanyInfo.CompanyName };
     },
     async findInvoice(inv) {
       const entity = inv.kind === 'credit_note' ? 'CreditMemo' : 'Invoice';

@@ -81,6 +81,8 @@ export type AccountingConnector = {
   /** The provider's contact ID for our customer, created when the customer has none yet. */
   ensureContact(contact: AccountingInvoice['contact'], idempotencyKey: string): Promise<string>;
   pushInvoice(invoice: AccountingInvoice, contactId: string, idempotencyKey: string): Promise<string>;
+  /** One harmless read with the stored credentials (the settings' Test button): the organisation's name. */
+  checkConnection(): Promise<{ name: string }>;
   /** Finds an invoice by our number, to settle an attempt whose outcome is unknown. */
   findInvoice?(invoice: AccountingInvoice): Promise<string | null>;
 };

@@ -23,6 +23,9 @@ export const XERO = {
 const Contacts = z
   .object({ Contacts: z.array(z.object({ ContactID: z.string().min(1) }).loose()).min(1) })
   .loose();
+const Organisations = z
+  .object({ Organisations: z.array(z.object({ Name: z.string().min(1) }).loose()).min(1) })
+  .loose();
 const Invoices = z.object({ Invoices: z.array(z.object({ InvoiceID: z.string().min(1) }).loose()) }).loose();
 const CreditNotes = z
   .object({ CreditNotes: z.array(z.object({ CreditNoteID: z.string().min(1) }).loose()) })
@@ -171,6 +174,10 @@ export const xeroConnector = (args: {
       if (!id)
         throw new ConnectorError('Xero created no invoice', { retryable: false, providerCode: 'bad_reply' });
       return id;
+    },
+    async checkConnection() {
+      const reply = await client.call('GET', 'Organisation', {});
+      return { name: parse(Organisations, reply, 'GET /Organisation').Organisations[0]?.Name ?? '' };
     },
     async findInvoice(inv) {
       if (inv.kind === 'credit_note') {

@@ -7,6 +7,7 @@ import {
   createConnector,
   listConnectors,
   pushesOf,
+  testConnector,
   updateConnector,
 } from '../../app/accounting';
 import { invoicesCsv } from '../../app/exports';
@@ -18,6 +19,7 @@ import {
 } from '../../app/integration-errors';
 import { getInvoice } from '../../app/invoices';
 import type { Deps } from '../../app/ports';
+import { pingSubscription } from '../../app/webhook-delivery';
 import {
   createSubscription,
   deactivateSubscription,
@@ -337,6 +339,47 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
       await deactivateSubscription(deps, p.organizationId, request.params.id, actorOf(p));
       return reply.code(204).send(null);
     },
+  );
+
+  const TestResult = z.object({
+    ok: z.boolean(),
+    message: z.string(),
+    durationMs: z.number().int(),
+    account: z.string().nullable().optional(),
+    providerCode: z.string().nullable().optional(),
+    retryable: z.boolean().optional(),
+    statusCode: z.number().int().nullable().optional(),
+    eventId: z.string().optional(),
+  });
+
+  app.post(
+    '/connectors/:id/test',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['integrations'],
+        summary:
+          'Test the connection: one harmless read with the stored credentials (Xero organisation, QuickBooks company info). 200 either way; ok says whether it worked',
+        params: IdParams,
+        response: { 200: TestResult, ...errors },
+      },
+    },
+    async (request) => testConnector(deps, principalOf(request).organizationId, request.params.id),
+  );
+
+  app.post(
+    '/webhook-subscriptions/:id/test',
+    {
+      config: { access: 'webhooks.manage' },
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'Send a signed ping event to the subscription now (not logged as a delivery). 200 either way; ok says whether the receiver answered 2xx',
+        params: IdParams,
+        response: { 200: TestResult, ...errors },
+      },
+    },
+    async (request) => pingSubscription(deps, principalOf(request).organizationId, request.params.id),
   );
 
   app.get(

@@ -763,6 +763,9 @@ const Users = () => {
 type ConnectorT = { id: string; provider: string; status: string; tenantId: string; apiBaseUrl: string };
 type SubscriptionT = { id: string; url: string; events: string[]; active: boolean };
 
+/** What a Test button's call answers (connectors and webhooks alike). */
+type TestResultT = { ok: boolean; message: string; durationMs: number; statusCode?: number | null };
+
 const Integrations = () => {
   const data = useResource(
     async () => {
@@ -807,6 +810,21 @@ const Integrations = () => {
                       <Badge color={x.status === 'active' ? 'green' : 'gray'}>{x.status}</Badge>
                     </Table.Td>
                     <Table.Td>
+                      <Button
+                        size="xs"
+                        variant="default"
+                        mr="xs"
+                        aria-label={`Test ${x.provider === 'xero' ? 'Xero' : 'QuickBooks Online'}`}
+                        onClick={() =>
+                          void c.run(async () => {
+                            const r = await api<TestResultT>('POST', `/api/v1/connectors/${x.id}/test`);
+                            if (!r.ok) throw new Error(`Connection failed: ${r.message}`);
+                            return r.message;
+                          })
+                        }
+                      >
+                        Test connection
+                      </Button>
                       <Button
                         size="xs"
                         variant="light"
@@ -924,6 +942,24 @@ const Integrations = () => {
                     <Table.Td>{x.url}</Table.Td>
                     <Table.Td>{x.events.join(', ')}</Table.Td>
                     <Table.Td>
+                      <Button
+                        size="xs"
+                        variant="default"
+                        mr="xs"
+                        aria-label={`Send a test to ${x.url}`}
+                        onClick={() =>
+                          void w.run(async () => {
+                            const r = await api<TestResultT>(
+                              'POST',
+                              `/api/v1/webhook-subscriptions/${x.id}/test`,
+                            );
+                            if (!r.ok) throw new Error(`Test ping failed: ${r.message}`);
+                            return `Test ping sent: the receiver answered HTTP ${r.statusCode}`;
+                          })
+                        }
+                      >
+                        Send test
+                      </Button>
                       <Button
                         size="xs"
                         color="red"
