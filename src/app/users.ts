@@ -1,4 +1,5 @@
-import { AppError } from '../core/errors';
+import { and, eq } from 'drizzle-orm';
+import { AppError, notFound } from '../core/errors';
 import { passwordProblems } from '../core/password-policy';
 import { type Actor, SYSTEM_ACTOR } from '../core/principal';
 import type { Role } from '../core/roles';
@@ -72,4 +73,85 @@ export const createUser = (deps: Deps, organizationId: string, input: NewUser, a
       `user:${input.email.trim().toLowerCase()}`,
     ]);
     return insertUser(tx, deps, organizationId, input, actor);
+  });
+
+export type UserPatch = {
+  name?: string | undefined;
+  roles?: Role[] | undefined;
+  active?: boolean | undefined;
+  laborRole?: string | null | undefined;
+  hourlyRate?: string | null | undefined;
+};
+
+/**
+ * Changes a user's name, roles, labor rate or whether they may sign in. A deactivated user is refused at
+ * once on every session (sessions check `active`); their jobs, closeouts and audit trail stay. The
+ * organization always keeps one active owner, and nobody deactivates or demotes themselves by accident.
+ */
+export const updateUser = (
+  deps: Deps,
+  organizationId: string,
+  userId: string,
+  patch: UserPatch,
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    // One owner change at a time per organization, so two demotions cannot both pass the last-owner check.
+    await tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`owners:${organizationId}`]);
+    const [before] = await tx.db
+      .select()
+      .from(users)
+      .where(and(eq(users.organizationId, organizationId), eq(users.id, userId)))
+      .for('update');
+    if (!before) throw notFound('user');
+    const roles = patch.roles ? [...new Set(patch.roles)] : before.roles;
+    const active = patch.active ?? before.active;
+    if (actor.id === userId && (!active || (before.roles.includes('owner') && !roles.includes('owner'))))
+      throw new AppError(
+        'validation_failed',
+        'You cannot deactivate yourself or remove your own owner role',
+        {
+          fields: [
+            { field: patch.active === false ? 'body.active' : 'body.roles', message: 'not on yourself' },
+          ],
+        },
+      );
+    if (before.roles.includes('owner') && before.active && (!active || !roles.includes('owner'))) {
+      const { rows } = await tx.raw.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM users
+          WHERE organization_id = $1 AND active AND 'owner' = ANY(roles) AND id <> $2`,
+        [organizationId, userId],
+      );
+      if ((rows[0]?.n ?? 0) === 0)
+        throw new AppError('conflict', 'The organization must keep one active owner', {
+          fields: [
+            { field: patch.active === false ? 'body.active' : 'body.roles', message: 'last active owner' },
+          ],
+        });
+    }
+    const [after] = await tx.db
+      .update(users)
+      .set({
+        name: patch.name ?? before.name,
+        roles,
+        active,
+        laborRole: patch.laborRole === undefined ? before.laborRole : patch.laborRole,
+        hourlyRate: patch.hourlyRate === undefined ? before.hourlyRate : patch.hourlyRate,
+      })
+      .where(and(eq(users.organizationId, organizationId), eq(users.id, userId)))
+      .returning();
+    if (!after) throw notFound('user');
+    const changes: Record<string, { before: unknown; after: unknown }> = {};
+    for (const k of ['name', 'roles', 'active', 'laborRole', 'hourlyRate'] as const)
+      if (JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+        changes[k] = { before: before[k], after: after[k] };
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'user',
+      aggregateId: userId,
+      action: active === before.active ? 'user.updated' : active ? 'user.reactivated' : 'user.deactivated',
+      actor,
+      changes,
+    });
+    return after;
   });

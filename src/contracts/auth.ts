@@ -67,6 +67,19 @@ export const Me = z
   })
   .meta({ id: 'Me' });
 
+export const UpdateUserBody = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  roles: z.array(Role).min(1).max(5).optional(),
+  /** false: the user can no longer sign in (their sessions stop at once); their records stay. */
+  active: z.boolean().optional(),
+  laborRole: z.string().trim().min(1).max(100).nullable().optional(),
+  hourlyRate: z
+    .string()
+    .regex(/^\d{1,10}(\.\d{1,4})?$/, 'must be a decimal string like "85.00"')
+    .nullable()
+    .optional(),
+});
+
 export const CreateUserBody = z.strictObject({
   email: z.email().max(254),
   name: z.string().trim().min(1).max(200),

@@ -357,6 +357,41 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     await page.close();
   });
 
+  it('adds, edits and deactivates a user, and edits a customer, from settings', async () => {
+    const page = await open('owner@demo.closeout.test', '#/settings');
+    await page.getByRole('tab', { name: 'Users and roles' }).click();
+    const form = page.getByRole('form', { name: 'New user' });
+    await form.getByLabel('Full name').fill('Tara Quinn');
+    await form.getByLabel('User e-mail').fill('tara@demo.closeout.test');
+    await form.getByLabel('Initial password').fill('a-long-enough-passphrase-9');
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('status').filter({ hasText: 'Tara Quinn can sign in now' }).waitFor();
+    await page.getByRole('button', { name: 'Edit Tara Quinn' }).click();
+    const edit = page.getByRole('form', { name: 'Edit Tara Quinn' });
+    await edit.getByLabel('Hourly rate').fill('72.50');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Deactivate Tara Quinn' }).click();
+    await page.getByRole('status').filter({ hasText: 'Tara Quinn can no longer sign in' }).waitFor();
+    const users = await owner.call<{
+      items: { email: string; active: boolean; hourlyRate: string | null }[];
+    }>('GET', '/users?limit=200');
+    const tara = users.body.items.find((u) => u.email === 'tara@demo.closeout.test');
+    expect(tara).toMatchObject({ active: false });
+    expect(Number(tara?.hourlyRate)).toBe(72.5);
+    await page.screenshot({ path: screenshotPath('office-settings-users'), fullPage: true });
+
+    await page.getByRole('tab', { name: 'Customers' }).click();
+    await page.getByRole('button', { name: 'Edit Mary Doyle' }).click();
+    const customer = page.getByRole('region', { name: 'Edit Mary Doyle' });
+    await customer.getByLabel('Payment terms (days)').fill('21');
+    await customer.getByRole('button', { name: 'Save customer' }).click();
+    await customer.waitFor({ state: 'detached' });
+    const mary = await owner.call<{ paymentTermsDays: number | null }>('GET', `/customers/${ids.customerId}`);
+    expect(mary.body.paymentTermsDays).toBe(21);
+    await page.close();
+  });
+
   it('subscribes a webhook from settings and tests it with a signed ping', async () => {
     const pings: string[] = [];
     const receiver = http.createServer((req, res) => {

@@ -187,6 +187,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/jobs/:id/start': {},
       '/api/v1/jobs/:id/on-my-way': {},
       '/api/v1/connectors/:id/test': {},
+      '/api/v1/users/:id': { name: 'Renamed' },
       '/api/v1/webhook-subscriptions/:id/test': {},
       '/api/v1/jobs/:id/cancel': { reason: 'customer canceled' },
       '/api/v1/jobs/:id/no-show': { reason: 'nobody home' },

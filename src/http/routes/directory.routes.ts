@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../app/auth/api-keys';
 import type { Deps } from '../../app/ports';
-import { createUser } from '../../app/users';
+import { createUser, updateUser } from '../../app/users';
 import {
   ApiKey,
   CreateApiKeyBody,
   CreatedApiKey,
   CreateUserBody,
   Organization,
+  UpdateUserBody,
   User,
 } from '../../contracts/auth';
 import { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../../contracts/catalog';
@@ -110,6 +111,27 @@ export const directoryRoutes = (root: FastifyInstance, deps: Deps) => {
       const principal = principalOf(request);
       const user = await createUser(deps, principal.organizationId, request.body, actorOf(principal));
       return reply.code(201).send(userView(user));
+    },
+  );
+
+  app.patch(
+    '/users/:id',
+    {
+      config: { access: 'users.manage' },
+      schema: {
+        tags: ['users'],
+        summary:
+          'Change a user’s name, roles or labor rate, or deactivate them (sessions stop at once; records stay). The organization keeps one active owner',
+        params: IdParams,
+        body: UpdateUserBody,
+        response: { 200: User, 409: Problem, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      return userView(
+        await updateUser(deps, principal.organizationId, request.params.id, request.body, actorOf(principal)),
+      );
     },
   );
 

@@ -584,8 +584,105 @@ const PriceBook = ({ me }: { me: MeT }) => {
   );
 };
 
+/** Edit a customer's billing facts in place; the version guards against a colleague's change in between. */
+const CustomerForm = ({
+  customer,
+  onSaved,
+  onCancel,
+}: {
+  customer: CustomerT;
+  onSaved: () => void;
+  onCancel: () => void;
+}) => {
+  const [name, setName] = useState(customer.name);
+  const [email, setEmail] = useState(customer.email ?? '');
+  const [phone, setPhone] = useState(customer.phone ?? '');
+  const [terms, setTerms] = useState<number | string>(customer.paymentTermsDays ?? '');
+  const [taxId, setTaxId] = useState(customer.taxId ?? '');
+  const [peppol, setPeppol] = useState(customer.peppolEndpoint ?? '');
+  const [exempt, setExempt] = useState(customer.taxExempt);
+  const [exemptReason, setExemptReason] = useState('');
+  const [alwaysSigns, setAlwaysSigns] = useState(false);
+  const s = useSubmit();
+  return (
+    <Card withBorder component="section" aria-label={`Edit ${customer.name}`}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void s
+            .run(async () => {
+              await api('PATCH', `/api/v1/customers/${customer.id}`, {
+                name,
+                email: email.trim() || null,
+                phone: phone.trim() || null,
+                paymentTermsDays: terms === '' ? null : Number(terms),
+                taxId: taxId.trim() || null,
+                peppolEndpoint: peppol.trim() || null,
+                taxExempt: exempt,
+                ...(exempt ? { taxExemptionReason: exemptReason.trim() || null } : {}),
+                ...(alwaysSigns ? { closeoutOverrides: { signature: true } } : {}),
+                expectedVersion: customer.version,
+              });
+              return `${name} saved`;
+            })
+            .then((ok) => ok && onSaved());
+        }}
+      >
+        <Group align="flex-end">
+          <TextInput label="Name" required value={name} onChange={(e) => setName(e.target.value)} />
+          <TextInput
+            label="Invoice e-mail"
+            type="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+          <TextInput label="Phone" value={phone} onChange={(e) => setPhone(e.target.value)} />
+          <NumberInput
+            label="Payment terms (days)"
+            min={0}
+            max={365}
+            value={terms}
+            onChange={setTerms}
+            w={160}
+          />
+          <TextInput label="Tax ID" value={taxId} onChange={(e) => setTaxId(e.target.value)} />
+          <TextInput
+            label="Peppol endpoint"
+            placeholder="0088:7300010000001"
+            value={peppol}
+            onChange={(e) => setPeppol(e.target.value)}
+          />
+        </Group>
+        <Group mt="sm" align="flex-end">
+          <Switch label="Tax exempt" checked={exempt} onChange={(e) => setExempt(e.currentTarget.checked)} />
+          {exempt && (
+            <TextInput
+              label="Exemption reason"
+              value={exemptReason}
+              onChange={(e) => setExemptReason(e.target.value)}
+            />
+          )}
+          <Switch
+            label="Always needs a signature"
+            checked={alwaysSigns}
+            onChange={(e) => setAlwaysSigns(e.currentTarget.checked)}
+          />
+          <Button type="submit" loading={s.busy}>
+            Save customer
+          </Button>
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+        </Group>
+        {s.feedback}
+      </form>
+    </Card>
+  );
+};
+
 const Customers = ({ me }: { me: MeT }) => {
   const list = useResource(() => listAll<CustomerT>('/api/v1/customers'), [], false);
+  const [editing, setEditing] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [line1, setLine1] = useState('');
@@ -625,6 +722,7 @@ const Customers = ({ me }: { me: MeT }) => {
                 <Table.Th>Name</Table.Th>
                 <Table.Th>E-mail</Table.Th>
                 <Table.Th>Sites</Table.Th>
+                <Table.Th>Actions</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -633,12 +731,32 @@ const Customers = ({ me }: { me: MeT }) => {
                   <Table.Td>{c.name}</Table.Td>
                   <Table.Td>{c.email}</Table.Td>
                   <Table.Td>{c.sites.map((x) => x.name).join(', ')}</Table.Td>
+                  <Table.Td>
+                    <Button
+                      size="xs"
+                      variant="default"
+                      aria-label={`Edit ${c.name}`}
+                      onClick={() => setEditing(c.id)}
+                    >
+                      Edit
+                    </Button>
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
         )}
       </Loaded>
+      {editing && list.data?.find((c) => c.id === editing) && (
+        <CustomerForm
+          customer={list.data.find((c) => c.id === editing) as CustomerT}
+          onCancel={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            list.reload();
+          }}
+        />
+      )}
       <form
         aria-label="New customer"
         onSubmit={(e) => {
@@ -680,8 +798,67 @@ const Customers = ({ me }: { me: MeT }) => {
   );
 };
 
+const ROLE_NAMES = ['owner', 'dispatcher', 'technician', 'approver', 'billing'];
+
+/** Edit one user in place: name, roles, labor role and rate. */
+const UserForm = ({
+  user,
+  onSaved,
+  onCancel,
+}: {
+  user: UserT;
+  onSaved: () => void;
+  onCancel: () => void;
+}) => {
+  const [name, setName] = useState(user.name);
+  const [roles, setRoles] = useState<string[]>(user.roles);
+  const [laborRole, setLaborRole] = useState(user.laborRole ?? '');
+  const [rate, setRate] = useState(user.hourlyRate ? String(Number(user.hourlyRate).toFixed(2)) : '');
+  const s = useSubmit();
+  return (
+    <form
+      aria-label={`Edit ${user.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void s
+          .run(async () => {
+            await api('PATCH', `/api/v1/users/${user.id}`, {
+              name,
+              roles,
+              laborRole: laborRole.trim() || null,
+              hourlyRate: rate.trim() || null,
+            });
+            return `${name} saved`;
+          })
+          .then((ok) => ok && onSaved());
+      }}
+    >
+      <Group align="flex-end">
+        <TextInput label="Name" required value={name} onChange={(e) => setName(e.target.value)} />
+        <MultiSelect label="Roles" data={ROLE_NAMES} value={roles} onChange={setRoles} w={320} />
+        <TextInput label="Labor role" value={laborRole} onChange={(e) => setLaborRole(e.target.value)} />
+        <TextInput
+          label="Hourly rate"
+          inputMode="decimal"
+          value={rate}
+          onChange={(e) => setRate(e.target.value)}
+        />
+        <Button type="submit" loading={s.busy}>
+          Save
+        </Button>
+        <Button variant="default" onClick={onCancel}>
+          Cancel
+        </Button>
+      </Group>
+      {s.feedback}
+    </form>
+  );
+};
+
 const Users = () => {
   const list = useResource(() => listAll<UserT>('/api/v1/users'), [], false);
+  const [editing, setEditing] = useState<string | null>(null);
+  const act = useSubmit();
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -697,6 +874,8 @@ const Users = () => {
                 <Table.Th>Name</Table.Th>
                 <Table.Th>E-mail</Table.Th>
                 <Table.Th>Roles</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Actions</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -711,12 +890,55 @@ const Users = () => {
                       </Badge>
                     ))}
                   </Table.Td>
+                  <Table.Td>
+                    <Badge color={u.active ? 'green' : 'gray'}>{u.active ? 'active' : 'deactivated'}</Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap="xs" wrap="nowrap">
+                      <Button
+                        size="xs"
+                        variant="default"
+                        aria-label={`Edit ${u.name}`}
+                        onClick={() => setEditing(u.id)}
+                      >
+                        Edit
+                      </Button>
+                      <Button
+                        size="xs"
+                        variant="light"
+                        color={u.active ? 'red' : 'green'}
+                        aria-label={`${u.active ? 'Deactivate' : 'Reactivate'} ${u.name}`}
+                        onClick={() =>
+                          void act.run(async () => {
+                            await api('PATCH', `/api/v1/users/${u.id}`, { active: !u.active });
+                            list.reload();
+                            return u.active
+                              ? `${u.name} can no longer sign in; their jobs and records stay`
+                              : `${u.name} can sign in again`;
+                          })
+                        }
+                      >
+                        {u.active ? 'Deactivate' : 'Reactivate'}
+                      </Button>
+                    </Group>
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
         )}
       </Loaded>
+      {act.feedback}
+      {editing && list.data?.find((u) => u.id === editing) && (
+        <UserForm
+          user={list.data.find((u) => u.id === editing) as UserT}
+          onCancel={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            list.reload();
+          }}
+        />
+      )}
       <form
         aria-label="New user"
         onSubmit={(e) => {
@@ -724,6 +946,9 @@ const Users = () => {
           void s.run(async () => {
             await api('POST', '/api/v1/users', { name, email, password, roles });
             list.reload();
+            setName('');
+            setEmail('');
+            setPassword('');
             return `${name} can sign in now`;
           });
         }}
@@ -744,12 +969,7 @@ const Users = () => {
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
-          <MultiSelect
-            label="Roles"
-            data={['owner', 'dispatcher', 'technician', 'approver', 'billing']}
-            value={roles}
-            onChange={setRoles}
-          />
+          <MultiSelect label="Roles" data={ROLE_NAMES} value={roles} onChange={setRoles} />
           <Button type="submit" loading={s.busy}>
             Add user
           </Button>
