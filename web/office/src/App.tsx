@@ -1,5 +1,5 @@
-import { AppShell, Button, Group, Text } from '@mantine/core';
-import { type FormEvent, useEffect, useState } from 'react';
+import { AppShell, Button, Group, Loader, Text } from '@mantine/core';
+import { type FormEvent, lazy, Suspense, useEffect, useState } from 'react';
 import { addDays, businessDate, zonedToInstant } from '../../../src/core/time';
 import { ApprovalsPage } from './Approvals';
 import { ApiError, api, type JobT, loadMe, type MeT, signIn, signOut } from './api';
@@ -8,9 +8,11 @@ import { BoardPage } from './Board';
 import { ExceptionsPage } from './Exceptions';
 import { JobPage } from './JobPage';
 import { LiveProvider, STATUS_LABEL, useLive, useRoute } from './lib';
-import { MetricsPage } from './Metrics';
-import { SettingsPage } from './Settings';
 import { TodayPage } from './Today';
+
+// The charts (recharts) and the settings editors load when first opened: the board opens without them.
+const MetricsPage = lazy(() => import('./Metrics').then((m) => ({ default: m.MetricsPage })));
+const SettingsPage = lazy(() => import('./Settings').then((m) => ({ default: m.SettingsPage })));
 
 const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
   const [email, setEmail] = useState('');
@@ -180,11 +182,17 @@ const Shell = ({ me, onSignOut }: { me: MeT; onSignOut: () => void }) => {
         return (
           <>
             <h1>Cash-flow metrics</h1>
-            <MetricsPage me={me} />
+            <Suspense fallback={<Loader aria-label="Loading the metrics" />}>
+              <MetricsPage me={me} />
+            </Suspense>
           </>
         );
       case 'settings':
-        return <SettingsPage me={me} />;
+        return (
+          <Suspense fallback={<Loader aria-label="Loading the settings" />}>
+            <SettingsPage me={me} />
+          </Suspense>
+        );
       default:
         return <MyJobs me={me} />;
     }
