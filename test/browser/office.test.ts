@@ -7,41 +7,12 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { businessDate, zonedToInstant } from '../../src/core/time';
+import { type Api, caller } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
 import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
 
 const TZ = 'Europe/Dublin';
 
-/** A signed-in API caller (cookie + CSRF), as the technician app or an integrator would be. */
-const caller = async (base: string, email: string) => {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`);
-  const me = (await res.json()) as { csrfToken: string; user: { id: string } };
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const call = async <T>(
-    method: string,
-    url: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
-    const r = await fetch(`${base}/api/v1${url}`, {
-      method,
-      headers: {
-        cookie,
-        'x-csrf-token': me.csrfToken,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: r.status, body: (r.status === 204 ? null : await r.json()) as T };
-  };
-  return { call, userId: me.user.id };
-};
-
-type Api = Awaited<ReturnType<typeof caller>>;
 type Job = {
   id: string;
   number: string;
@@ -357,7 +328,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     await page.close();
   });
 
-  it('adds, edits and deactivates a user, and edits a customer, from settings', async () => {
+  it('adds, edits and deactivates a user, adds a job type with a custom field, and edits a customer, from settings', async () => {
     const page = await open('owner@demo.closeout.test', '#/settings');
     await page.getByRole('tab', { name: 'Users and roles' }).click();
     const form = page.getByRole('form', { name: 'New user' });
@@ -380,6 +351,39 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     expect(tara).toMatchObject({ active: false });
     expect(Number(tara?.hourlyRate)).toBe(72.5);
     await page.screenshot({ path: screenshotPath('office-settings-users'), fullPage: true });
+
+    // A job type with a closeout field that must be filled and goes on the invoice.
+    await page.getByRole('tab', { name: 'Job types' }).click();
+    await page.getByRole('button', { name: 'New job type' }).click();
+    const jt = page.getByRole('form', { name: 'New job type' });
+    await jt.getByLabel('Code').fill('GAS');
+    await jt.getByLabel('Name').fill('Gas safety check');
+    await jt.getByRole('button', { name: 'Add field' }).click();
+    await jt.getByLabel('Field 1 key').fill('meter_reading');
+    await jt.getByLabel('Field 1 label').fill('Meter reading');
+    await jt.getByLabel('Field 1 type').click();
+    await page.getByRole('option', { name: 'number' }).click();
+    await jt.getByLabel('Required').check();
+    await jt.getByLabel('On invoice').check();
+    await jt.getByRole('button', { name: 'Save job type' }).click();
+    await expect
+      .poll(async () => {
+        const types = await owner.call<{ items: { code: string; customFields: unknown }[] }>(
+          'GET',
+          '/job-types',
+        );
+        return types.body.items.find((x) => x.code === 'GAS')?.customFields;
+      })
+      .toEqual([
+        {
+          key: 'meter_reading',
+          label: 'Meter reading',
+          type: 'number',
+          required: true,
+          capture: 'closeout',
+          printOnInvoice: true,
+        },
+      ]);
 
     await page.getByRole('tab', { name: 'Customers' }).click();
     await page.getByRole('button', { name: 'Edit Mary Doyle' }).click();

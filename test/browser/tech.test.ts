@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { businessDate, zonedToInstant } from '../../src/core/time';
+import { type Api, caller } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
 import { jpegWithExif } from '../support/files';
 import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
@@ -12,35 +13,6 @@ import { freePort, runCli, type Spawned, waitForReady } from '../support/process
 const TZ = 'Europe/Dublin';
 const PHONE = { width: 390, height: 844 };
 
-/** A signed-in API caller (cookie + CSRF): the office, or the technician checking what reached the server. */
-const caller = async (base: string, email: string) => {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`);
-  const me = (await res.json()) as { csrfToken: string; user: { id: string } };
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const call = async <T>(
-    method: string,
-    url: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
-    const r = await fetch(`${base}/api/v1${url}`, {
-      method,
-      headers: {
-        cookie,
-        'x-csrf-token': me.csrfToken,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: r.status, body: (r.status === 204 ? null : await r.json()) as T };
-  };
-  return { call, userId: me.user.id };
-};
-type Api = Awaited<ReturnType<typeof caller>>;
 type Job = { id: string; number: string; status: string; billingStatus: string; version: number };
 type Record_ = {
   submissions: { id: string; outcome: string }[];

@@ -18,6 +18,7 @@ import {
   Title,
 } from '@mantine/core';
 import { type FormEvent, type ReactNode, useState } from 'react';
+import type { CustomFieldDef } from '../../../src/core/custom-fields';
 import { APPROVAL_RULE_CODES, PHOTO_CATEGORIES } from '../../../src/core/job-type-templates';
 import {
   ApiError,
@@ -142,6 +143,9 @@ type Requirements = {
   notes: boolean;
 };
 
+/** A custom field as the form edits it: choice options as one comma-separated text. */
+type FieldRow = Omit<CustomFieldDef, 'options'> & { optionsText: string };
+
 const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; onSaved: () => void }) => {
   const req = (initial?.closeoutRequirements ?? {
     checklist: [],
@@ -167,7 +171,15 @@ const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; onSaved: 
     notes: req.notes,
   });
   const [rules, setRules] = useState<Rule[]>((initial?.approvalRules as Rule[] | undefined) ?? []);
+  const [fields, setFields] = useState<FieldRow[]>(() =>
+    ((initial?.customFields as CustomFieldDef[] | undefined) ?? []).map((f) => ({
+      ...f,
+      optionsText: (f.options ?? []).join(', '),
+    })),
+  );
   const s = useSubmit();
+  const setField = (i: number, patch: Partial<FieldRow>) =>
+    setFields(fields.map((x, j) => (j === i ? { ...x, ...patch } : x)));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void s.run(async () => {
@@ -188,6 +200,17 @@ const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; onSaved: 
           ...flags,
         },
         approvalRules: rules.map((r) => ({ ...r, threshold: r.threshold || null })),
+        customFields: fields.map(({ optionsText, ...f }) => ({
+          ...f,
+          ...(f.type === 'choice'
+            ? {
+                options: optionsText
+                  .split(',')
+                  .map((o) => o.trim())
+                  .filter(Boolean),
+              }
+            : { options: undefined }),
+        })),
       };
       if (initial) await api('PUT', `/api/v1/job-types/${initial.id}`, body);
       else await api('POST', '/api/v1/job-types', body);
@@ -319,6 +342,83 @@ const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; onSaved: 
             }
           >
             Add rule
+          </Button>
+        </Group>
+        <Title order={4}>Custom fields</Title>
+        <Text size="sm" c="dimmed">
+          Billing facts this job type needs in fields, not notes: captured at booking or at closeout, printed
+          on the invoice if you choose.
+        </Text>
+        {fields.map((f, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: rows of a form are identified by position
+          <Group key={`field-${i}`} align="flex-end">
+            <TextInput
+              label={`Field ${i + 1} key`}
+              w={140}
+              value={f.key}
+              onChange={(e) => setField(i, { key: e.target.value })}
+            />
+            <TextInput
+              label={`Field ${i + 1} label`}
+              w={180}
+              value={f.label}
+              onChange={(e) => setField(i, { label: e.target.value })}
+            />
+            <Select
+              label={`Field ${i + 1} type`}
+              w={120}
+              data={['text', 'number', 'date', 'choice']}
+              value={f.type}
+              onChange={(v) => setField(i, { type: (v as FieldRow['type'] | null) ?? f.type })}
+            />
+            {f.type === 'choice' && (
+              <TextInput
+                label={`Field ${i + 1} options (comma separated)`}
+                value={f.optionsText}
+                onChange={(e) => setField(i, { optionsText: e.target.value })}
+              />
+            )}
+            <Select
+              label={`Field ${i + 1} captured at`}
+              w={130}
+              data={['booking', 'closeout']}
+              value={f.capture}
+              onChange={(v) => setField(i, { capture: (v as FieldRow['capture'] | null) ?? f.capture })}
+            />
+            <Checkbox
+              label="Required"
+              checked={f.required}
+              onChange={(e) => setField(i, { required: e.currentTarget.checked })}
+            />
+            <Checkbox
+              label="On invoice"
+              checked={f.printOnInvoice}
+              onChange={(e) => setField(i, { printOnInvoice: e.currentTarget.checked })}
+            />
+            <Button variant="subtle" color="red" onClick={() => setFields(fields.filter((_, j) => j !== i))}>
+              Remove field
+            </Button>
+          </Group>
+        ))}
+        <Group>
+          <Button
+            variant="light"
+            onClick={() =>
+              setFields([
+                ...fields,
+                {
+                  key: '',
+                  label: '',
+                  type: 'text',
+                  required: false,
+                  capture: 'closeout',
+                  printOnInvoice: false,
+                  optionsText: '',
+                },
+              ])
+            }
+          >
+            Add field
           </Button>
         </Group>
         {s.feedback}
