@@ -505,6 +505,75 @@ const JobTypes = () => {
   );
 };
 
+/** One price-book item: a new one, or an existing one to reprice, retag or retire. */
+const ItemForm = ({
+  initial,
+  taxCodes,
+  onDone,
+}: {
+  initial: CatalogItemT | null;
+  taxCodes: TaxCodeT[];
+  onDone: () => void;
+}) => {
+  const [sku, setSku] = useState(initial?.sku ?? '');
+  const [name, setName] = useState(initial?.name ?? '');
+  const [kind, setKind] = useState<string | null>(initial?.kind ?? 'part');
+  const [unitCode, setUnitCode] = useState(initial?.unitCode ?? 'C62');
+  const [price, setPrice] = useState(initial ? Number(initial.unitPrice).toFixed(2) : '');
+  const [taxCodeId, setTaxCodeId] = useState<string | null>(initial?.taxCodeId ?? null);
+  const [active, setActive] = useState(initial?.active ?? true);
+  const s = useSubmit();
+  return (
+    <form
+      aria-label={initial ? `Edit ${initial.sku}` : 'New price book item'}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void s.run(async () => {
+          const body = { sku, name, kind, unitCode, unitPrice: price, taxCodeId, active };
+          if (initial) await api('PUT', `/api/v1/catalog-items/${initial.id}`, body);
+          else await api('POST', '/api/v1/catalog-items', body);
+          onDone();
+          if (!initial) {
+            setSku('');
+            setName('');
+            setPrice('');
+          }
+          return initial ? `${sku} saved` : `${sku} added`;
+        });
+      }}
+    >
+      <Group align="flex-end">
+        <TextInput label="SKU" required value={sku} onChange={(e) => setSku(e.target.value)} />
+        <TextInput label="Item name" required value={name} onChange={(e) => setName(e.target.value)} />
+        <Select label="Kind" w={110} data={['labor', 'part', 'fee']} value={kind} onChange={setKind} />
+        <TextInput label="Unit code" w={90} value={unitCode} onChange={(e) => setUnitCode(e.target.value)} />
+        <TextInput
+          label="Unit price"
+          w={110}
+          required
+          inputMode="decimal"
+          value={price}
+          onChange={(e) => setPrice(e.target.value)}
+        />
+        <Select
+          label="Tax code"
+          w={150}
+          data={taxCodes.map((tc) => ({ value: tc.id, label: tc.code }))}
+          value={taxCodeId}
+          onChange={setTaxCodeId}
+        />
+        {initial && (
+          <Switch label="In use" checked={active} onChange={(e) => setActive(e.currentTarget.checked)} />
+        )}
+        <Button type="submit" loading={s.busy}>
+          {initial ? 'Save item' : 'Add item'}
+        </Button>
+      </Group>
+      {s.feedback}
+    </form>
+  );
+};
+
 const PriceBook = ({ me }: { me: MeT }) => {
   const data = useResource(
     async () => {
@@ -517,13 +586,7 @@ const PriceBook = ({ me }: { me: MeT }) => {
     [],
     false,
   );
-  const [sku, setSku] = useState('');
-  const [name, setName] = useState('');
-  const [kind, setKind] = useState<string | null>('part');
-  const [unitCode, setUnitCode] = useState('C62');
-  const [price, setPrice] = useState('');
-  const [taxCodeId, setTaxCodeId] = useState<string | null>(null);
-  const s = useSubmit();
+  const [editing, setEditing] = useState<string | null>(null);
   const [tcCode, setTcCode] = useState('');
   const [tcName, setTcName] = useState('');
   const [tcCategory, setTcCategory] = useState<string | null>('S');
@@ -544,6 +607,7 @@ const PriceBook = ({ me }: { me: MeT }) => {
                 <Table.Th>Unit</Table.Th>
                 <Table.Th ta="right">Price</Table.Th>
                 <Table.Th>Tax</Table.Th>
+                <Table.Th>Actions</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -555,59 +619,36 @@ const PriceBook = ({ me }: { me: MeT }) => {
                   <Table.Td>{i.unitCode}</Table.Td>
                   <Table.Td ta="right">{money(i.unitPrice, me.organization.currency)}</Table.Td>
                   <Table.Td>{d.taxCodes.find((tc) => tc.id === i.taxCodeId)?.code}</Table.Td>
+                  <Table.Td>
+                    {!i.active && (
+                      <Badge color="gray" mr="xs">
+                        retired
+                      </Badge>
+                    )}
+                    <Button
+                      size="xs"
+                      variant="default"
+                      aria-label={`Edit ${i.sku}`}
+                      onClick={() => setEditing(i.id)}
+                    >
+                      Edit
+                    </Button>
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
-          <form
-            aria-label="New price book item"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void s.run(async () => {
-                await api('POST', '/api/v1/catalog-items', {
-                  sku,
-                  name,
-                  kind,
-                  unitCode,
-                  unitPrice: price,
-                  taxCodeId,
-                });
+          {editing && d.items.find((x) => x.id === editing) && (
+            <ItemForm
+              initial={d.items.find((x) => x.id === editing) as CatalogItemT}
+              taxCodes={d.taxCodes}
+              onDone={() => {
+                setEditing(null);
                 data.reload();
-                return `${sku} added`;
-              });
-            }}
-          >
-            <Group align="flex-end">
-              <TextInput label="SKU" required value={sku} onChange={(e) => setSku(e.target.value)} />
-              <TextInput label="Item name" required value={name} onChange={(e) => setName(e.target.value)} />
-              <Select label="Kind" w={110} data={['labor', 'part', 'fee']} value={kind} onChange={setKind} />
-              <TextInput
-                label="Unit code"
-                w={90}
-                value={unitCode}
-                onChange={(e) => setUnitCode(e.target.value)}
-              />
-              <TextInput
-                label="Unit price"
-                w={110}
-                required
-                inputMode="decimal"
-                value={price}
-                onChange={(e) => setPrice(e.target.value)}
-              />
-              <Select
-                label="Tax code"
-                w={150}
-                data={d.taxCodes.map((tc) => ({ value: tc.id, label: tc.code }))}
-                value={taxCodeId}
-                onChange={setTaxCodeId}
-              />
-              <Button type="submit" loading={s.busy}>
-                Add item
-              </Button>
-            </Group>
-            {s.feedback}
-          </form>
+              }}
+            />
+          )}
+          <ItemForm initial={null} taxCodes={d.taxCodes} onDone={data.reload} />
           <Title order={3}>Tax codes</Title>
           <Table aria-label="Tax codes">
             <Table.Tbody>
