@@ -3,7 +3,7 @@ import { notFound } from '../core/errors';
 import { webhookDeliveries, webhookSubscriptions } from '../db/schema';
 import { recordIntegrationError } from './integration-errors';
 import type { Deps, Http } from './ports';
-import { backoffSeconds, MAX_DELIVERY_ATTEMPTS, signWebhook } from './webhooks';
+import { backoffSeconds, MAX_DELIVERY_ATTEMPTS, signWebhook, subscriptionOf } from './webhooks';
 
 /** One signed POST (Standard Webhooks headers): the receiver's status, or why there was none. */
 const postSigned = async (
@@ -42,16 +42,7 @@ export const pingSubscription = async (
   organizationId: string,
   subscriptionId: string,
 ) => {
-  const [sub] = await deps.database.db
-    .select()
-    .from(webhookSubscriptions)
-    .where(
-      and(
-        eq(webhookSubscriptions.organizationId, organizationId),
-        eq(webhookSubscriptions.id, subscriptionId),
-      ),
-    );
-  if (!sub) throw notFound('webhook subscription');
+  const sub = await subscriptionOf(deps, organizationId, subscriptionId);
   const eventId = `ping_${deps.ids.uuid()}`;
   const payload = JSON.stringify({
     type: 'ping',

@@ -150,14 +150,14 @@ export const listSubscriptions = (deps: Deps, organizationId: string) =>
     .where(eq(webhookSubscriptions.organizationId, organizationId))
     .orderBy(webhookSubscriptions.createdAt);
 
-export const deliveriesOf = async (
-  deps: Deps,
+/** One subscription of this organization, or 404. */
+export const subscriptionOf = async (
+  deps: Pick<Deps, 'database'>,
   organizationId: string,
   subscriptionId: string,
-  limit: number,
 ) => {
   const [sub] = await deps.database.db
-    .select({ id: webhookSubscriptions.id })
+    .select()
     .from(webhookSubscriptions)
     .where(
       and(
@@ -166,6 +166,16 @@ export const deliveriesOf = async (
       ),
     );
   if (!sub) throw notFound('webhook subscription');
+  return sub;
+};
+
+export const deliveriesOf = async (
+  deps: Deps,
+  organizationId: string,
+  subscriptionId: string,
+  limit: number,
+) => {
+  await subscriptionOf(deps, organizationId, subscriptionId);
   return deps.database.db
     .select()
     .from(webhookDeliveries)
