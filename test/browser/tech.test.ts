@@ -51,7 +51,7 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     const mary = customers.body.items.find((c) => c.name === 'Mary Doyle');
     ids.customerId = mary?.id ?? '';
     ids.siteId = mary?.sites[0]?.id ?? '';
-    const jobType = async (code: string, requirements: object) => {
+    const jobType = async (code: string, requirements: object, customFields: object[] = []) => {
       const r = await owner.call<{ id: string }>('POST', '/job-types', {
         code,
         name: `Phone ${code}`,
@@ -68,6 +68,7 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
           ...requirements,
         },
         approvalRules: [],
+        customFields,
       });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       return r.body.id;
@@ -80,7 +81,17 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
       signature: true,
       notes: true,
     });
-    ids.notes = await jobType('NOTE', { notes: true });
+    // Notes, and a reading the technician types at closeout that goes on the invoice.
+    ids.notes = await jobType('NOTE', { notes: true }, [
+      {
+        key: 'meter_reading',
+        label: 'Meter reading',
+        type: 'number',
+        required: true,
+        capture: 'closeout',
+        printOnInvoice: true,
+      },
+    ]);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -274,15 +285,19 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     const { context, page } = await phone();
     await openJob(page, job);
     await page.getByRole('button', { name: 'Close out' }).click();
+    // The phone knows the job type's own field is missing before the server says so.
+    expect(await page.getByRole('list', { name: 'Still missing' }).textContent()).toContain(
+      'Meter reading is required',
+    );
     await page.getByRole('button', { name: 'Labor' }).click();
     await page.getByLabel('Hours').fill('1');
     await page.getByRole('button', { name: 'Review' }).click();
     await page.getByRole('button', { name: /Submit anyway/ }).click();
     await expect.poll(() => outboxItem(page, job).getAttribute('data-state')).toBe('needs_attention');
     const item = outboxItem(page, job);
-    expect(await item.getByRole('list', { name: `Missing for ${job.number}` }).textContent()).toContain(
-      'Notes are required',
-    );
+    const refused = await item.getByRole('list', { name: `Missing for ${job.number}` }).textContent();
+    expect(refused).toContain('Notes are required');
+    expect(refused).toContain('Meter reading is required');
     expect(await item.textContent()).toContain('Needs attention');
     await snap(page, 'outbox-refused');
     expect((await jobOf(job.id)).billingStatus).toBe('needs_info');
@@ -290,12 +305,16 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     await item.getByRole('button', { name: 'Fix and send again' }).click();
     await page.getByRole('button', { name: 'Work' }).click();
     await page.getByLabel(/^Notes/).fill('Bled the radiators');
+    await page.getByLabel(/^Meter reading/).fill('48213.5');
     await page.getByRole('button', { name: 'Review' }).click();
     await page.getByRole('button', { name: 'Submit closeout' }).click();
     await expect.poll(() => outboxItem(page, job).getAttribute('data-state')).toBe('submitted');
     expect(await page.locator(`[data-outbox="${job.number}"][data-kind="closeout"]`).count()).toBe(1);
     expect((await jobOf(job.id)).billingStatus).toMatch(/^(invoice_ready|invoiced)$/);
     expect((await record(job.id)).submissions.map((s) => s.outcome)).toEqual(['incomplete', 'accepted']);
+    // Typed as a number on the phone, stored as a number on the job.
+    const stored = await owner.call<{ customFields: Record<string, unknown> }>('GET', `/jobs/${job.id}`);
+    expect(stored.body.customFields.meter_reading).toBe(48213.5);
     await context.close();
   });
 
@@ -306,6 +325,7 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     await context.setOffline(true);
     await page.getByRole('button', { name: 'Close out' }).click();
     await page.getByLabel(/^Notes/).fill('Done before I heard');
+    await page.getByLabel(/^Meter reading/).fill('1200');
     await page.getByRole('button', { name: 'Labor' }).click();
     await page.getByLabel('Hours').fill('0.5');
     await page.getByRole('button', { name: 'Review' }).click();

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import SignaturePad from 'signature_pad';
 import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
 import type { PhotoCategory } from '../../../src/core/closeout-rules';
-import { bodyOf, isDecimal, missingFor, timerHours, totalsFor } from './closeout';
+import { bodyOf, closeoutFields, isDecimal, missingFor, timerHours, totalsFor } from './closeout';
 import { type Draft, db, type Photo } from './db';
 import { useDraft } from './Jobs';
 import { compress, sha256Hex } from './media';
@@ -289,6 +289,34 @@ export const CloseoutWizard = ({ work, order }: { work: WorkOrdersT; order: Work
                   }
                 />
                 {item}
+              </label>
+            ))}
+            {closeoutFields(order).map((f) => (
+              <label key={f.key}>
+                {f.label}
+                {f.required ? ' (required)' : ''}
+                {f.type === 'choice' ? (
+                  <select
+                    value={draft.customFields?.[f.key] ?? ''}
+                    onChange={(e) =>
+                      save({ ...draft, customFields: { ...draft.customFields, [f.key]: e.target.value } })
+                    }
+                  >
+                    <option value="">Choose…</option>
+                    {(f.options ?? []).map((o) => (
+                      <option key={o}>{o}</option>
+                    ))}
+                  </select>
+                ) : (
+                  <input
+                    type={f.type === 'date' ? 'date' : 'text'}
+                    inputMode={f.type === 'number' ? 'decimal' : undefined}
+                    value={draft.customFields?.[f.key] ?? ''}
+                    onChange={(e) =>
+                      save({ ...draft, customFields: { ...draft.customFields, [f.key]: e.target.value } })
+                    }
+                  />
+                )}
               </label>
             ))}
             <label>

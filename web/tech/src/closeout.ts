@@ -12,6 +12,21 @@ const DECIMAL = /^\d{1,10}(\.\d{1,4})?$/;
 export const isDecimal = (v: string) => DECIMAL.test(v.trim());
 
 /** What this closeout still lacks: the same function the server runs on submit. */
+/** The job type's fields the technician fills at closeout. */
+export const closeoutFields = (w: WorkOrderT) =>
+  w.jobType.customFields.filter((f) => f.capture === 'closeout');
+
+/** Typed values as the API takes them: numbers as numbers, empty ones left out. */
+const customValues = (w: WorkOrderT, d: Draft): Record<string, string | number> => {
+  const out: Record<string, string | number> = {};
+  for (const f of closeoutFields(w)) {
+    const v = d.customFields?.[f.key]?.trim() ?? '';
+    if (!v) continue;
+    out[f.key] = f.type === 'number' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  }
+  return out;
+};
+
 export const missingFor = (w: WorkOrderT, d: Draft, photos: Photo[]): MissingItem[] => {
   const counts: Partial<Record<PhotoCategory, number>> = {};
   for (const p of photos) if (d.photoIds.includes(p.id)) counts[p.category] = (counts[p.category] ?? 0) + 1;
@@ -29,6 +44,9 @@ export const missingFor = (w: WorkOrderT, d: Draft, photos: Photo[]): MissingIte
       unitPrice: isDecimal(p.unitPrice) ? p.unitPrice : null,
     })),
     laborHours: isDecimal(d.laborHours) ? Number(d.laborHours) : 0,
+    missingCustomFields: closeoutFields(w)
+      .filter((f) => f.required && (w.job.customFields[f.key] ?? '') === '' && !(f.key in customValues(w, d)))
+      .map((f) => ({ key: f.key, label: f.label })),
   });
 };
 
@@ -96,7 +114,7 @@ export const bodyOf = (
     ? { gps: { latitude: gps.latitude, longitude: gps.longitude, accuracy: Math.min(100_000, gps.accuracy) } }
     : {}),
   exceptionFlags: [],
-  customFields: {},
+  customFields: customValues(w, d),
 });
 
 /** Hours on the timer, to two decimals, for the labor line. */

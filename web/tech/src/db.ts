@@ -50,6 +50,8 @@ export type Draft = {
     text: string;
   } | null;
   timer: { startedAt: string | null; elapsedMs: number };
+  /** The job type's closeout-stage custom fields, as typed (numbers are sent as numbers). */
+  customFields?: Record<string, string> | undefined;
   updatedAt: string;
 };
 
