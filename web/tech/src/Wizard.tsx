@@ -292,11 +292,12 @@ export const CloseoutWizard = ({ work, order }: { work: WorkOrdersT; order: Work
               </label>
             ))}
             {closeoutFields(order).map((f) => (
-              <label key={f.key}>
+              <label key={f.key} htmlFor={`field-${f.key}`}>
                 {f.label}
                 {f.required ? ' (required)' : ''}
                 {f.type === 'choice' ? (
                   <select
+                    id={`field-${f.key}`}
                     value={draft.customFields?.[f.key] ?? ''}
                     onChange={(e) =>
                       save({ ...draft, customFields: { ...draft.customFields, [f.key]: e.target.value } })
@@ -309,6 +310,7 @@ export const CloseoutWizard = ({ work, order }: { work: WorkOrdersT; order: Work
                   </select>
                 ) : (
                   <input
+                    id={`field-${f.key}`}
                     type={f.type === 'date' ? 'date' : 'text'}
                     inputMode={f.type === 'number' ? 'decimal' : undefined}
                     value={draft.customFields?.[f.key] ?? ''}
