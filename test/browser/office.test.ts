@@ -7,7 +7,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { businessDate, zonedToInstant } from '../../src/core/time';
-import { type Api, caller } from '../support/api-caller';
+import { type Api, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
 import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
 
@@ -62,39 +62,20 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     owner = await caller(base, 'owner@demo.closeout.test');
     ana = await caller(base, 'ana@demo.closeout.test');
     ben = await caller(base, 'ben@demo.closeout.test');
-    const customers = await owner.call<{ items: { id: string; name: string; sites: { id: string }[] }[] }>(
-      'GET',
-      '/customers?limit=200',
-    );
-    const mary = customers.body.items.find((c) => c.name === 'Mary Doyle');
-    ids.customerId = mary?.id ?? '';
-    ids.siteId = mary?.sites[0]?.id ?? '';
+    Object.assign(ids, await demoSite(owner, 'Mary Doyle'));
     const taxCodes = await owner.call<{ items: { id: string }[] }>('GET', '/tax-codes');
     expect(taxCodes.body.items.length).toBeGreaterThan(0);
     // Job types made for the flows: one needing nothing but labor, one needing notes, one with a discount rule.
-    const jobType = async (code: string, notes: boolean, rules: object[]) => {
-      const r = await owner.call<{ id: string }>('POST', '/job-types', {
-        code,
+    const plumbing = (code: string, notes: boolean, approvalRules: object[] = []) =>
+      jobTypeVia(owner, code, {
         name: `Browser ${code}`,
         trade: 'plumbing',
-        defaultDurationMinutes: 60,
-        billingMode: 'time_and_materials',
-        closeoutRequirements: {
-          checklist: [],
-          photos: [],
-          signature: false,
-          serialNumbers: false,
-          partNumbers: false,
-          notes,
-        },
-        approvalRules: rules,
+        requirements: { notes },
+        approvalRules,
       });
-      expect(r.status, JSON.stringify(r.body)).toBe(201);
-      return r.body.id;
-    };
-    ids.quick = await jobType('QUICK', false, []);
-    ids.strict = await jobType('NOTES', true, []);
-    ids.discounted = await jobType('DISC', false, [
+    ids.quick = await plumbing('QUICK', false);
+    ids.strict = await plumbing('NOTES', true);
+    ids.discounted = await plumbing('DISC', false, [
       { code: 'discount_above_percent', threshold: '10', approverRole: 'approver', slaHours: 24 },
     ]);
   }, 120_000);

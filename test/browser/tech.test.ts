@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { businessDate, zonedToInstant } from '../../src/core/time';
-import { type Api, caller } from '../support/api-caller';
+import { type Api, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
 import { jpegWithExif } from '../support/files';
 import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
@@ -44,35 +44,9 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     browser = await launch();
     owner = await caller(base, 'owner@demo.closeout.test');
     ana = await caller(base, 'ana@demo.closeout.test');
-    const customers = await owner.call<{ items: { id: string; name: string; sites: { id: string }[] }[] }>(
-      'GET',
-      '/customers?limit=200',
-    );
-    const mary = customers.body.items.find((c) => c.name === 'Mary Doyle');
-    ids.customerId = mary?.id ?? '';
-    ids.siteId = mary?.sites[0]?.id ?? '';
-    const jobType = async (code: string, requirements: object, customFields: object[] = []) => {
-      const r = await owner.call<{ id: string }>('POST', '/job-types', {
-        code,
-        name: `Phone ${code}`,
-        trade: 'hvac',
-        defaultDurationMinutes: 60,
-        billingMode: 'time_and_materials',
-        closeoutRequirements: {
-          checklist: [],
-          photos: [],
-          signature: false,
-          serialNumbers: false,
-          partNumbers: false,
-          notes: false,
-          ...requirements,
-        },
-        approvalRules: [],
-        customFields,
-      });
-      expect(r.status, JSON.stringify(r.body)).toBe(201);
-      return r.body.id;
-    };
+    Object.assign(ids, await demoSite(owner, 'Mary Doyle'));
+    const jobType = (code: string, requirements: object, customFields: object[] = []) =>
+      jobTypeVia(owner, code, { name: `Phone ${code}`, trade: 'hvac', requirements, customFields });
     // Everything a demanding job type asks for: a checklist, a before photo, a serial, a signature, notes.
     ids.strict = await jobType('FULL', {
       checklist: ['Replace the filter', 'Test the system'],

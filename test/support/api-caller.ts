@@ -32,3 +32,51 @@ export const caller = async (base: string, email: string, password = DEMO_PASSWO
   return { call, userId: me.user.id };
 };
 export type Api = Awaited<ReturnType<typeof caller>>;
+
+/** A demo customer's ID and first site, by name. */
+export const demoSite = async (owner: Api, customerName: string) => {
+  const customers = await owner.call<{ items: { id: string; name: string; sites: { id: string }[] }[] }>(
+    'GET',
+    '/customers?limit=200',
+  );
+  const c = customers.body.items.find((x) => x.name === customerName);
+  if (!c?.sites[0]) throw new Error(`no demo customer ${customerName} with a site`);
+  return { customerId: c.id, siteId: c.sites[0].id };
+};
+
+/**
+ * A time-and-materials job type made for one flow through the API: no proof required except what
+ * `requirements` adds, with the given approval rules and custom fields. Returns its ID.
+ */
+export const jobTypeVia = async (
+  owner: Api,
+  code: string,
+  opts: {
+    name: string;
+    trade: string;
+    requirements?: object;
+    approvalRules?: object[];
+    customFields?: object[];
+  },
+): Promise<string> => {
+  const r = await owner.call<{ id: string }>('POST', '/job-types', {
+    code,
+    name: opts.name,
+    trade: opts.trade,
+    defaultDurationMinutes: 60,
+    billingMode: 'time_and_materials',
+    closeoutRequirements: {
+      checklist: [],
+      photos: [],
+      signature: false,
+      serialNumbers: false,
+      partNumbers: false,
+      notes: false,
+      ...opts.requirements,
+    },
+    approvalRules: opts.approvalRules ?? [],
+    customFields: opts.customFields ?? [],
+  });
+  if (r.status !== 201) throw new Error(`job type ${code}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.id;
+};

@@ -13,6 +13,7 @@ import {
   updateJobFields,
 } from '../../app/jobs';
 import type { Deps } from '../../app/ports';
+import { onMyWay } from '../../app/work-orders';
 import { IdParams, Instant, Problem, pageOf } from '../../contracts/common';
 import {
   AssignBody,
@@ -226,6 +227,26 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
     async (request) => {
       const p = principalOf(request);
       await dispatchJob(deps, p.organizationId, request.params.id, actorOf(p));
+      return loadView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/on-my-way',
+    {
+      config: { access: 'jobs.work' },
+      schema: {
+        tags: ['technician'],
+        summary:
+          'The technician is travelling to the job: a scheduled job becomes dispatched; recorded in the audit',
+        params: IdParams,
+        response: { 200: Job, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      await onMyWay(deps, p.organizationId, request.params.id, actorOf(p));
       return loadView(p, request.params.id);
     },
   );

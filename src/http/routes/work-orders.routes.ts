@@ -1,15 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../../app/ports';
-import { onMyWay, workOrdersFor } from '../../app/work-orders';
-import { IdParams, Problem } from '../../contracts/common';
-import { Job } from '../../contracts/jobs';
+import { workOrdersFor } from '../../app/work-orders';
+import { Problem } from '../../contracts/common';
 import { WorkOrders, WorkOrdersQuery } from '../../contracts/work-orders';
-import { AppError, notFound } from '../../core/errors';
-import { actorOf, type Principal } from '../../core/principal';
-import { findJobs } from '../../db/queries/jobs';
+import { AppError } from '../../core/errors';
+import type { Principal } from '../../core/principal';
 import { principalOf } from '../auth';
-import { ensureJobVisible, visibleTo } from '../job-access';
 import { jobView } from '../views';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
@@ -19,7 +16,7 @@ const userOf = (p: Principal): string => {
   return p.userId;
 };
 
-/** The technician app's side of the API: its offline work orders and "on my way". */
+/** The technician app's offline work orders ("on my way" sits with the other job actions). */
 export const workOrderRoutes = (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
 
@@ -42,33 +39,6 @@ export const workOrderRoutes = (root: FastifyInstance, deps: Deps) => {
         ...w,
         items: w.items.map(({ row, ...rest }) => ({ job: jobView(row), ...rest })),
       };
-    },
-  );
-
-  app.post(
-    '/jobs/:id/on-my-way',
-    {
-      config: { access: 'jobs.work' },
-      schema: {
-        tags: ['technician'],
-        summary:
-          'The technician is travelling to the job: a scheduled job becomes dispatched; recorded in the audit',
-        params: IdParams,
-        response: { 200: Job, ...errors },
-      },
-    },
-    async (request) => {
-      const p = principalOf(request);
-      await ensureJobVisible(deps, p, request.params.id);
-      await onMyWay(deps, p.organizationId, request.params.id, actorOf(p));
-      const [row] = await findJobs(deps.database.db, {
-        organizationId: p.organizationId,
-        visibleTo: visibleTo(p),
-        id: request.params.id,
-        limit: 1,
-      });
-      if (!row) throw notFound('job');
-      return jobView(row);
     },
   );
 };

@@ -2,11 +2,10 @@ import { useEffect, useState } from 'react';
 import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
 import { timerHours } from './closeout';
 import { type Draft, db, emptyDraft, type OutboxItem } from './db';
+import { fmt } from './format';
 import { go } from './nav';
 import { enqueue, STATE_LABEL, syncOutbox } from './sync';
 
-export const fmt = (iso: string, timeZone: string, opts: Intl.DateTimeFormatOptions) =>
-  new Intl.DateTimeFormat('en-IE', { timeZone, hourCycle: 'h23', ...opts }).format(new Date(iso));
 const dayKey = (iso: string, timeZone: string) =>
   new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
     new Date(iso),

@@ -1,6 +1,6 @@
 import type { WorkOrdersT } from '../../../src/contracts/work-orders';
 import type { OutboxItem } from './db';
-import { fmt } from './Jobs';
+import { fmt } from './format';
 import { go } from './nav';
 import { STATE_LABEL } from './sync';
 

@@ -1,17 +1,16 @@
 import type { WorkOrdersT } from '../../../src/contracts/work-orders';
 import { call } from './api';
 import { db, getNotices, getSnapshot } from './db';
+import { fmt } from './format';
 
 const when = (iso: string, timeZone: string) =>
-  new Intl.DateTimeFormat('en-IE', {
-    timeZone,
+  fmt(iso, timeZone, {
     weekday: 'short',
     day: 'numeric',
     month: 'short',
     hour: '2-digit',
     minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(iso));
+  });
 
 /**
  * Fetches the technician's work orders and keeps them for offline use. Where this phone holds a draft or
