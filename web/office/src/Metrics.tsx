@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   Bar,
   BarChart,
@@ -96,10 +96,16 @@ export const MetricsPage = ({ me }: { me: MeT }) => {
     );
   }, [query, groupBy]);
 
+  // The list under a label is always that label's: the previous list goes at once, and an answer that
+  // arrives after another number was clicked is dropped.
+  const opened = useRef('');
   const open = (metric: string, label: string) => () => {
+    opened.current = metric;
+    setDrill(null);
     setDrillLabel(label);
-    api<Drill>('GET', `/api/v1/metrics/drilldown?${query}&metric=${metric}`).then(setDrill, (err: unknown) =>
-      setError(err instanceof ApiError ? err.problem.detail : 'Could not load the list'),
+    api<Drill>('GET', `/api/v1/metrics/drilldown?${query}&metric=${metric}`).then(
+      (d) => opened.current === metric && setDrill(d),
+      (err: unknown) => setError(err instanceof ApiError ? err.problem.detail : 'Could not load the list'),
     );
   };
 
