@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { retryAbandonedJobs } from '../adapters/queue/pg-boss';
+import { sweepStalledPushes } from '../app/accounting';
 import {
   type AuditBreak,
   organizationIdBySlug,
@@ -18,6 +20,13 @@ import { commandQueue, depsFor, openConfiguredDatabase, startRuntime } from './r
 const parseRole = (value: string): Role => {
   if (!isRole(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
   return value;
+};
+
+const parseSeconds = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 86_400)
+    throw new InvalidArgumentError('must be whole seconds, 0 to 86400');
+  return n;
 };
 
 const where = (config: Config) =>
@@ -202,6 +211,32 @@ audit
       for (const org of only ? [only] : await organizationIds(database)) {
         const { chains } = await writeCheckpoint(deps, org);
         process.stdout.write(`Checkpoint written for ${org}: ${chains} chains.\n`);
+      }
+    }),
+  );
+
+program
+  .command('recover')
+  .description(
+    'after workers died (a crash, a kill): retry now the background jobs they left running, and requeue accounting pushes they left pending',
+  )
+  .option(
+    '--older-than <seconds>',
+    'only work started longer ago than this (default 300, the time after which it is retried anyway)',
+    parseSeconds,
+    300,
+  )
+  .action((opts: { olderThan: number }) =>
+    withDatabase(async ({ database }, config) => {
+      const q = await commandQueue(database);
+      try {
+        const { retried } = await retryAbandonedJobs(q.boss, database, opts.olderThan);
+        const { requeued } = await sweepStalledPushes(depsFor(config, database, q.queue), opts.olderThan);
+        process.stdout.write(
+          `Retried ${retried} background job(s) left running; requeued ${requeued} accounting push(es) left pending.\n`,
+        );
+      } finally {
+        await q.stop();
       }
     }),
   );

@@ -136,5 +136,5 @@ export const commandQueue = async (database: Database) => {
     await boss.start();
     await ensureQueues(boss, QUEUE_NAMES);
   });
-  return { queue, stop: () => boss.stop({ graceful: true, wait: true }) };
+  return { boss, queue, stop: () => boss.stop({ graceful: true, wait: true }) };
 };

@@ -75,4 +75,21 @@ export const ensureQueues = async (boss: PgBoss, names: readonly QueueName[]): P
   }
 };
 
+/**
+ * Retries now the jobs a dead worker left active. pg-boss would expire them after `expireInSeconds` and retry
+ * them anyway; an operator who knows the workers died (after a crash, before restarting) need not wait.
+ * Only jobs active for longer than `olderThanSeconds` are touched, so a live worker's current job is left alone
+ * when the age is above the longest handler run. Handlers are idempotent, so a retry repeats nothing.
+ */
+export const retryAbandonedJobs = async (boss: PgBoss, database: Database, olderThanSeconds: number) => {
+  const { rows } = await database.raw.query<{ name: string; id: string }>(
+    `SELECT name, id FROM pgboss.job
+      WHERE state = 'active' AND started_on < now() - make_interval(secs => $1::int)`,
+    [olderThanSeconds],
+  );
+  for (const r of rows)
+    await boss.fail(r.name, r.id, { message: 'worker presumed dead; retried by closeout recover' });
+  return { retried: rows.length };
+};
+
 export type { QueueJob };
