@@ -7,7 +7,19 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['test/reliability/**/*.test.ts'],
+    include: [
+      'test/reliability/**/*.test.ts',
+      // R4, the authorization matrix: every OpenAPI operation × every role, anonymous, another organization's
+      // user and API key, each with exactly the status the permission table gives it.
+      'test/foundation/authorization.test.ts',
+      // R5, audit tampering: edited, deleted, reordered and truncated events are named by the verifier.
+      'test/job-record/audit.test.ts',
+      // Security basics: headers and cookie flags, CSRF, sign-in throttling, the password policy, storage
+      // keys that cannot leave their folder (the rest is in test/reliability/security.test.ts).
+      'test/foundation/auth.test.ts',
+      'test/foundation/system.test.ts',
+      'test/adapters/storage.test.ts',
+    ],
     pool: 'forks',
     testTimeout: 600_000,
     hookTimeout: 300_000,

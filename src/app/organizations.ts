@@ -203,6 +203,8 @@ export const updateBillingSettings = (
       .where(eq(organizations.id, organizationId))
       .for('update');
     if (!before) throw new AppError('not_found', 'organization not found');
+    // Nothing to change is not an error, and leaves no audit event.
+    if (Object.keys(patch).length === 0) return before;
     const [after] = await tx.db
       .update(organizations)
       .set(patch)

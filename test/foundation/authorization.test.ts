@@ -8,7 +8,7 @@ import { recordIntegrationError } from '../../src/app/integration-errors';
 import { prepareJobInvoices } from '../../src/app/invoices';
 import { lockJob } from '../../src/app/jobs';
 import { createSubscription } from '../../src/app/webhooks';
-import { can } from '../../src/core/permissions';
+import { type Access, can } from '../../src/core/permissions';
 import { ROLES, type Role } from '../../src/core/roles';
 import { registerAuth } from '../../src/http/auth';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
@@ -30,6 +30,23 @@ const CLOSEOUT_BODY = {
   submissionId: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c',
   workPerformed: { checklist: [], notes: 'x' },
   deviceTime: '2026-11-18T10:00:00.000Z',
+};
+/** Queries the lists need to answer 200. */
+const LIST_QUERIES: Record<string, string> = {
+  '/api/v1/board': '?date=2026-11-18&days=7',
+  '/api/v1/exports/invoices.csv': '?format=xero&from=2026-01-01&to=2026-12-31',
+  '/api/v1/metrics': '?from=2026-11-01&to=2026-11-30',
+  '/api/v1/metrics/export.csv': '?from=2026-11-01&to=2026-11-30',
+  '/api/v1/metrics/drilldown': '?from=2026-11-01&to=2026-11-30&metric=completed',
+};
+/** Collection writes that an empty body does not refuse, and what they answer instead. */
+const ALLOWED_COLLECTION_WRITES: Record<string, number | Partial<Record<Role, number>>> = {
+  // A calendar feed needs nothing but the caller, who must be a technician (anyone else is told so: 400).
+  'POST /api/v1/calendar-feeds': { technician: 201 },
+  // A patch that changes nothing is answered with the settings as they are.
+  'PATCH /api/v1/organization/billing': 200,
+  // The logo is an upload: JSON is the wrong kind of body.
+  'PUT /api/v1/organization/logo': 415,
 };
 /** Long-lived streams are tested in their own file. */
 const STREAMS = new Set(['/api/v1/events']);
@@ -243,11 +260,54 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
     return bodies[url];
   };
 
-  const protectedRoutes = () =>
-    t.app.routeAccess.filter((r) => r.access !== 'public' && r.url !== '/api/v1/auth/logout');
+  /**
+   * The status the permission table gives a role on a route, called with an ID that does not exist and a
+   * valid body: refused (403), or allowed and then answered by the route itself: a record it cannot find
+   * (404), a list (200), or a write on a collection sent an empty body (400; people-only routes refuse keys).
+   */
+  const allowedTo = (access: Access | 'missing', role: Role) =>
+    access === 'authenticated' || (access !== 'public' && access !== 'missing' && can([role], access));
+  const expectedStatus = (r: { method: string; url: string; access: Access | 'missing' }, role: Role) => {
+    if (!allowedTo(r.access, role)) return 403;
+    if (r.url.includes(':')) return 404;
+    if (r.method === 'GET') return 200;
+    const special = ALLOWED_COLLECTION_WRITES[`${r.method} ${r.url}`] ?? 400;
+    return typeof special === 'number' ? special : (special[role] ?? 400);
+  };
+
+  /**
+   * The matrix's rows: every operation of the OpenAPI document, with the permission-table entry of its route
+   * ('missing' when it has none, which the first test refuses).
+   */
+  const documented = async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    return Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => {
+          const method = m.toUpperCase();
+          const url = path.replace(/\{(\w+)\}/g, ':$1');
+          const entry = t.app.routeAccess.find((r) => r.method === method && r.url === url);
+          return { method, url, access: entry?.access ?? ('missing' as const) };
+        }),
+    );
+  };
+  const protectedRoutes = async () =>
+    (await documented()).filter((r) => r.access !== 'public' && r.url !== '/api/v1/auth/logout');
 
   it('has a permission-table entry for every API route, and refuses to register a route without one', async () => {
     expect(t.app.routeAccess.length).toBeGreaterThan(10);
+    // The OpenAPI document and the permission table list the same operations.
+    const ops = await documented();
+    expect(ops.filter((o) => o.access === 'missing')).toEqual([]);
+    const listed = new Set(ops.map((o) => `${o.method} ${o.url}`));
+    expect(
+      t.app.routeAccess
+        .filter((r) => r.url.startsWith('/api/v1/') && !listed.has(`${r.method} ${r.url}`))
+        .map((r) => `${r.method} ${r.url}`),
+    ).toEqual([]);
     const bare = Fastify();
     registerAuth(bare, t.deps);
     await expect(
@@ -258,7 +318,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   });
 
   it('refuses anonymous callers on every protected route', async () => {
-    for (const r of protectedRoutes()) {
+    for (const r of await protectedRoutes()) {
       const res = await call(
         r.method,
         r.url.replace(':id', RANDOM_ID).replace(':siteId', RANDOM_ID).replace(':connector', 'xero'),
@@ -269,23 +329,28 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   });
 
   it('gives each role exactly what the permission table gives it', async () => {
-    for (const r of protectedRoutes()) {
+    const wrong: string[] = [];
+    for (const r of await protectedRoutes()) {
       for (const role of ROLES) {
-        const allowed = r.access === 'authenticated' || (r.access !== 'public' && can([role], r.access));
+        const allowed = allowedTo(r.access, role);
         // An allowed stream never ends under inject; live.test.ts opens it for real.
         if (allowed && STREAMS.has(r.url)) continue;
         const url = r.url
           .replace(':id', RANDOM_ID)
           .replace(':siteId', RANDOM_ID)
           .replace(':connector', 'xero');
-        const res = await call(r.method, url, as(sessions[role], r.method !== 'GET'));
-        if (allowed)
-          expect([401, 403], `${role} ${r.method} ${r.url} -> ${res.statusCode}`).not.toContain(
-            res.statusCode,
+        const onRecord = r.url.includes(':');
+        const body = r.method === 'GET' ? {} : onRecord ? (validBody(r.url) ?? {}) : {};
+        const query = r.method === 'GET' && !onRecord ? (LIST_QUERIES[r.url] ?? '') : '';
+        const res = await call(r.method, `${url}${query}`, as(sessions[role], r.method !== 'GET'), body);
+        const expected = expectedStatus(r, role);
+        if (res.statusCode !== expected)
+          wrong.push(
+            `${role} ${r.method} ${r.url}: ${expected} expected, ${res.statusCode} ${res.body.slice(0, 120)}`,
           );
-        else expect(res.statusCode, `${role} ${r.method} ${r.url}`).toBe(403);
       }
     }
+    expect(wrong).toEqual([]);
   });
 
   it('answers 404 for every resource of another organization, to its users and its API keys', async () => {
@@ -355,13 +420,6 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
     const lists = t.app.routeAccess.filter(
       (r) => r.method === 'GET' && !r.url.includes(':') && r.access !== 'public' && !STREAMS.has(r.url),
     );
-    const queryFor: Record<string, string> = {
-      '/api/v1/board': '?date=2026-11-18&days=7',
-      '/api/v1/exports/invoices.csv': '?format=xero&from=2026-01-01&to=2026-12-31',
-      '/api/v1/metrics': '?from=2026-11-01&to=2026-11-30',
-      '/api/v1/metrics/export.csv': '?from=2026-11-01&to=2026-11-30',
-      '/api/v1/metrics/drilldown': '?from=2026-11-01&to=2026-11-30&metric=completed',
-    };
     const foreign = [
       b.organizationId,
       b.customerId,
@@ -375,7 +433,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
     const peopleOnly = new Set(['/api/v1/my/work-orders']);
     for (const r of lists) {
       for (const caller of [as(sessions.owner), as({ apiKey: aOwnerKey })]) {
-        const res = await call('GET', `${r.url}${queryFor[r.url] ?? ''}`, caller);
+        const res = await call('GET', `${r.url}${LIST_QUERIES[r.url] ?? ''}`, caller);
         const byKey = 'x-api-key' in caller || 'authorization' in caller;
         expect(res.statusCode, r.url).toBe(byKey && peopleOnly.has(r.url) ? 403 : 200);
         for (const id of foreign) expect(res.body, `${r.url} leaks ${id}`).not.toContain(id);
