@@ -1,13 +1,15 @@
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BenchFixture, insertJobs, prepareOrganization } from '../../bench/fixtures';
-import { createTestApp, type TestApp, TestClock } from '../support/app';
+import { createTestApp, type TestApp } from '../support/app';
 import { multipart, png } from '../support/files';
+import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
 
 /**
  * R6, load: simulated technicians, each signed in with a session of their own, run the whole field flow
- * over real HTTP for a fixed time: start the job, run the timer, upload two photos, close out with them.
+ * over real HTTP against `closeout start` in its own process, for a fixed time: start the job, run the timer, upload two photos, close out with them.
  * Zero errors and zero losses: every acknowledged step is in the database afterwards. p50 and p99 per step
  * are printed and written to test-results/reliability-load.json.
  * Full size (RELIABILITY_FULL=1): 200 technicians for 60 s; CI's bounded run: 50 for 15 s.
@@ -18,13 +20,6 @@ const SECONDS = FULL ? 60 : 15;
 const JOBS_EACH = FULL ? 40 : 20;
 const PASSWORD = 'load-test-password-1';
 
-/** The clock the server runs on here is the real one: timers measure real time. */
-class RealClock extends TestClock {
-  override now(): Date {
-    return new Date();
-  }
-}
-
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) : 0;
 
@@ -32,13 +27,25 @@ describe.runIf(process.env.TEST_DATABASE_URL)('R6 load on PostgreSQL', () => {
   let t: TestApp;
   let f: BenchFixture;
   let base: string;
+  let server: Spawned | undefined;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-load-'));
   const techs: { id: string; cookie: string; csrf: string; jobs: string[] }[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp('postgres', { clock: new RealClock(), attachmentMaxBytes: 1024 * 1024 });
+    t = await createTestApp('postgres');
     f = await prepareOrganization(t.deps);
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    // The product runs as it is deployed, `closeout start` (API and workers) in a process of its own, so the
+    // simulated phones here do not share its event loop.
+    const port = await freePort();
+    server = runCli(['start'], {
+      DATABASE_URL: t.url ?? '',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SEED_DEMO: 'false',
+    });
+    base = `http://127.0.0.1:${port}`;
+    await waitForReady(base, server);
     for (let i = 0; i < TECHNICIANS; i++) {
       const email = `load-${i}@demo.closeout.test`;
       const created = await fetch(`${base}/api/v1/users`, {
@@ -83,7 +90,12 @@ describe.runIf(process.env.TEST_DATABASE_URL)('R6 load on PostgreSQL', () => {
       [f.organizationId, techs.flatMap((x) => x.jobs), techs.flatMap((x) => x.jobs.map(() => x.id))],
     );
   }, 300_000);
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    await t?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it(`${TECHNICIANS} technicians run start, timer, 2 photos and closeout for ${SECONDS} s with no error and no loss`, async () => {
     const timings = new Map<string, number[]>();
@@ -190,18 +202,25 @@ describe.runIf(process.env.TEST_DATABASE_URL)('R6 load on PostgreSQL', () => {
     expect(errors).toEqual([]);
     expect(done.length).toBeGreaterThan(TECHNICIANS);
 
-    // No loss: every acknowledged closeout is accepted with its two photos, every job has its one timer entry.
+    // No loss: every acknowledged closeout is accepted, cites its two stored photos and holds its two lines,
+    // and every job has its one timer entry.
     const { rows } = await t.database.raw.query<{
       job_id: string;
       submission: string | null;
       photos: number;
+      lines: number;
       entries: number;
     }>(
       `SELECT x.job_id,
               (SELECT s.id::text FROM closeout_submissions s
                 WHERE s.organization_id = $1 AND s.job_id = x.job_id AND s.outcome = 'accepted') AS submission,
-              (SELECT count(*)::int FROM attachments a
-                WHERE a.organization_id = $1 AND a.job_id = x.job_id AND a.id = ANY($3::uuid[])) AS photos,
+              (SELECT count(*)::int FROM closeout_submissions s JOIN attachments a
+                   ON a.organization_id = s.organization_id AND a.job_id = s.job_id
+                  AND a.id::text IN (SELECT jsonb_array_elements_text(s.body -> 'attachmentIds'))
+                WHERE s.organization_id = $1 AND s.job_id = x.job_id AND s.outcome = 'accepted'
+                  AND a.id = ANY($3::uuid[])) AS photos,
+              (SELECT count(*)::int FROM closeout_lines l
+                WHERE l.organization_id = $1 AND l.job_id = x.job_id) AS lines,
               (SELECT count(*)::int FROM time_entries e
                 WHERE e.organization_id = $1 AND e.job_id = x.job_id AND e.ended_at IS NOT NULL) AS entries
          FROM unnest($2::uuid[]) AS x(job_id)`,
@@ -213,6 +232,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('R6 load on PostgreSQL', () => {
         job_id: d.jobId,
         submission: d.submissionId,
         photos: 2,
+        lines: 2,
         entries: 1,
       });
   }, 600_000);
