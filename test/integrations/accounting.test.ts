@@ -4,7 +4,7 @@ import { closeOut, drain, invoicesOfJob, newJob, plainJobType, setSeller } from 
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD, sessionsOf } from '../support/factories';
-import { type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
+import { connectFakeXero, type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
 
 const MAPPINGS = {
   items: { 'LAB-STD': 'LABOUR' },
@@ -37,23 +37,7 @@ describe.each(testDrivers())('accounting pushes on %s', (driver) => {
       headers: as(owner, true),
       payload: { email: 'ap@customer.test' },
     });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/connectors',
-      headers: as(owner, true),
-      payload: {
-        provider: 'xero',
-        tenantId: 'tenant-1',
-        clientId: 'client',
-        clientSecret: 'secret',
-        refreshToken: fake.refreshToken,
-        apiBaseUrl: `${fake.url}/xero/`,
-        tokenUrl: `${fake.url}/token`,
-        mappings: MAPPINGS,
-      },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    connectorId = res.json().id;
+    connectorId = await connectFakeXero(t.app, owner, fake, 'tenant-1', MAPPINGS);
   });
   afterAll(async () => {
     await t?.close();

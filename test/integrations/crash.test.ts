@@ -8,7 +8,7 @@ import { drainQueues } from '../../src/worker/handlers';
 import { closeOut, newJob, plainJobType, setSeller } from '../invoices/helpers';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
-import { type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
+import { connectFakeXero, type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
 
 /**
  * Exactly once under crashes: a real `closeout worker` process is SIGKILLed again and again while it pushes
@@ -37,22 +37,7 @@ describe.skipIf(!url)('pushes under repeated worker crashes (PostgreSQL)', () =>
     const tech = await signIn(t.app, org.users.technician.email, PASSWORD);
     await setSeller(t, owner);
     const jobTypeId = await plainJobType(t, owner);
-    const connector = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/connectors',
-      headers: as(owner, true),
-      payload: {
-        provider: 'xero',
-        tenantId: 'tenant-crash',
-        clientId: 'c',
-        clientSecret: 's',
-        refreshToken: fake.refreshToken,
-        apiBaseUrl: `${fake.url}/xero/`,
-        tokenUrl: `${fake.url}/token`,
-        mappings: { items: {}, accountCode: '200', taxTypes: { 'S:23': 'OUTPUT2' } },
-      },
-    });
-    expect(connector.statusCode, connector.body).toBe(201);
+    await connectFakeXero(t.app, owner, fake, 'tenant-crash');
     for (let i = 0; i < INVOICES; i++) {
       const j = await newJob(t, org, dispatcher, jobTypeId);
       await closeOut(t, org, tech, j.id);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newJob, plainJobType, setSeller } from '../invoices/helpers';
 import { as, createTestApp, type Session, signIn, type TestApp, TestClock } from '../support/app';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
-import { type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
+import { connectFakeXero, type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
 import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
 
 /**
@@ -50,22 +50,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('R2 crash injection on PostgreSQL'
     tech = await signIn(t.app, org.users.technician.email, PASSWORD);
     await setSeller(t, owner);
     const jobTypeId = await plainJobType(t, owner);
-    const connector = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/connectors',
-      headers: as(owner, true),
-      payload: {
-        provider: 'xero',
-        tenantId: 'tenant-r2',
-        clientId: 'c',
-        clientSecret: 's',
-        refreshToken: fake.refreshToken,
-        apiBaseUrl: `${fake.url}/xero/`,
-        tokenUrl: `${fake.url}/token`,
-        mappings: { items: {}, accountCode: '200', taxTypes: { 'S:23': 'OUTPUT2' } },
-      },
-    });
-    expect(connector.statusCode, connector.body).toBe(201);
+    await connectFakeXero(t.app, owner, fake, 'tenant-r2');
     for (let i = 0; i < JOBS; i++) jobIds.push((await newJob(t, org, dispatcher, jobTypeId)).id);
     // The provider answers a create slowly: the window in which a kill must not become a duplicate.
     fake.createDelayMs = 150;

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { as, type Session } from './app';
 
 /**
  * A local stand-in for Xero and QuickBooks Online, written for the tests: OAuth2 token refresh with rotating
@@ -218,4 +220,32 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         server.close(() => resolve());
       }),
   };
+};
+
+/** Connects an organization to the fake's Xero through the API (as its owner); answers the connector's ID. */
+export const connectFakeXero = async (
+  app: FastifyInstance,
+  owner: Session,
+  fake: FakeAccounting,
+  tenantId: string,
+  mappings: object = { items: {}, accountCode: '200', taxTypes: { 'S:23': 'OUTPUT2' } },
+): Promise<string> => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/connectors',
+    headers: as(owner, true),
+    payload: {
+      provider: 'xero',
+      tenantId,
+      clientId: 'client',
+      clientSecret: 'secret',
+      refreshToken: fake.refreshToken,
+      apiBaseUrl: `${fake.url}/xero/`,
+      tokenUrl: `${fake.url}/token`,
+      mappings,
+    },
+  });
+  if (res.statusCode !== 201)
+    throw new Error(`connecting the fake Xero failed: ${res.statusCode} ${res.body}`);
+  return (res.json() as { id: string }).id;
 };
