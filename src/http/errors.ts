@@ -121,7 +121,38 @@ export const sendProblem = (request: FastifyRequest, reply: FastifyReply, err: A
     });
 };
 
+/**
+ * Where a NUL character (U+0000) sits in a parsed input, as a field path, or undefined. PostgreSQL stores no
+ * NUL in text or jsonb, so such input would otherwise fail deep in a handler as a 500.
+ */
+export const nulAt = (value: unknown, at: string): string | undefined => {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = nulAt(v, `${at}.${i}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = k.includes('\u0000') ? at : nulAt(v, `${at}.${k}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+};
+
 export const registerErrorHandling = (app: FastifyInstance) => {
+  // Before any schema or handler sees the input: refuse NUL characters, naming the field.
+  app.addHook('preValidation', async (request) => {
+    const at =
+      nulAt(request.params, 'params') ?? nulAt(request.query, 'query') ?? nulAt(request.body, 'body');
+    if (at)
+      throw new AppError('validation_failed', `${at}: must not contain the NUL character`, {
+        fields: [{ field: at, message: 'must not contain the NUL character (U+0000)' }],
+      });
+  });
   app.setErrorHandler((err, request, reply) => {
     const appError = toAppError(err);
     if (appError) {

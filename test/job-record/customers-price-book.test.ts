@@ -90,6 +90,30 @@ describe.each(testDrivers())('customers and the price book on %s', (driver) => {
     },
   );
 
+  it('refuses a NUL character anywhere in the input with 400 naming the field, storing nothing', async () => {
+    const count = async () =>
+      (await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM customers')).rows[0]?.n;
+    const before = await count();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/customers',
+      headers: as(dispatcher, true),
+      payload: { name: 'Nul Ltd', phone: 'x\u0000y', contacts: [{ name: 'A', role: 'a\u0000' }] },
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(problemOf(res).errors).toEqual([
+      { field: 'body.phone', message: 'must not contain the NUL character (U+0000)' },
+    ]);
+    const query = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/customers?q=a%00b',
+      headers: as(dispatcher),
+    });
+    expect(query.statusCode, query.body).toBe(400);
+    expect(problemOf(query).errors[0]?.field).toBe('query.q');
+    expect(await count()).toBe(before);
+  });
+
   it('sets an external ID once and refuses to change it', async () => {
     const id = org.customerId;
     const put = (externalId: string) =>
