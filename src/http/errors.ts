@@ -125,7 +125,7 @@ export const sendProblem = (request: FastifyRequest, reply: FastifyReply, err: A
  * Where a NUL character (U+0000) sits in a parsed input, as a field path, or undefined. PostgreSQL stores no
  * NUL in text or jsonb, so such input would otherwise fail deep in a handler as a 500.
  */
-export const nulAt = (value: unknown, at: string): string | undefined => {
+const nulAt = (value: unknown, at: string): string | undefined => {
   if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
   if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) {
@@ -143,15 +143,21 @@ export const nulAt = (value: unknown, at: string): string | undefined => {
   return undefined;
 };
 
+/** Throws a 400 naming the field when the input holds a NUL character (multipart parts are checked by hand). */
+export const refuseNul = (value: unknown, at: string): void => {
+  const found = nulAt(value, at);
+  if (found)
+    throw new AppError('validation_failed', `${found}: must not contain the NUL character`, {
+      fields: [{ field: found, message: 'must not contain the NUL character (U+0000)' }],
+    });
+};
+
 export const registerErrorHandling = (app: FastifyInstance) => {
   // Before any schema or handler sees the input: refuse NUL characters, naming the field.
   app.addHook('preValidation', async (request) => {
-    const at =
-      nulAt(request.params, 'params') ?? nulAt(request.query, 'query') ?? nulAt(request.body, 'body');
-    if (at)
-      throw new AppError('validation_failed', `${at}: must not contain the NUL character`, {
-        fields: [{ field: at, message: 'must not contain the NUL character (U+0000)' }],
-      });
+    refuseNul(request.params, 'params');
+    refuseNul(request.query, 'query');
+    refuseNul(request.body, 'body');
   });
   app.setErrorHandler((err, request, reply) => {
     const appError = toAppError(err);

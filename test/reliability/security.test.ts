@@ -160,7 +160,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('secrets and uploads on PostgreSQL
     }
   });
 
-  it('refuses an upload over the limit with 413 naming the file, storing nothing', async () => {
+  it('refuses an upload over the limit with 413 naming the file, and a NUL in its name with 400, storing nothing', async () => {
     const count = async () =>
       (await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM attachments')).rows[0]?.n;
     const before = await count();
@@ -175,6 +175,20 @@ describe.runIf(process.env.TEST_DATABASE_URL)('secrets and uploads on PostgreSQL
     expect(res.statusCode, res.body).toBe(413);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json().errors[0].field).toBe('file');
+    expect(await count()).toBe(before);
+    // A NUL in the file's name (PostgreSQL stores no NUL) is refused naming it, not stored as a 500.
+    const nul = multipart(
+      { category: 'after' },
+      { name: 'a\u0000b.png', type: 'image/png', bytes: await png(11) },
+    );
+    const named = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/${org.jobId}/attachments`,
+      headers: { ...as(tech, true), ...nul.headers },
+      payload: nul.payload,
+    });
+    expect(named.statusCode, named.body).toBe(400);
+    expect(named.json().errors[0].field).toBe('file.filename');
     expect(await count()).toBe(before);
     // Under the limit the same route stores it, so the refusal above is the limit's doing.
     const small = multipart(

@@ -12,6 +12,7 @@ import { AppError, notFound } from '../../core/errors';
 import { PHOTO_CATEGORIES } from '../../core/job-type-templates';
 import { actorOf, type Principal } from '../../core/principal';
 import { principalOf } from '../auth';
+import { refuseNul } from '../errors';
 import { ensureJobVisible } from '../job-access';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 413: Problem, 415: Problem };
@@ -83,6 +84,7 @@ export const attachmentRoutes = async (root: FastifyInstance, deps: Deps) => {
             },
           );
         }
+        refuseNul(file.filename, 'file.filename');
         const bytes = await file.toBuffer();
         const { attachment, created } = await uploadAttachment(deps, {
           organizationId: p.organizationId,
