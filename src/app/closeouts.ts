@@ -544,9 +544,12 @@ export const submitCloseout = (
         extraChanges: { submissionId: body.submissionId, missing: missing.map((m) => m.code) },
       });
     } else {
-      await tx.db
-        .delete(closeoutLines)
-        .where(and(eq(closeoutLines.organizationId, organizationId), eq(closeoutLines.jobId, jobId)));
+      // Lines exist only once a closeout completed the job (completed is terminal), so a first closeout has
+      // none to replace and skips the round trip.
+      if (job.status === 'completed')
+        await tx.db
+          .delete(closeoutLines)
+          .where(and(eq(closeoutLines.organizationId, organizationId), eq(closeoutLines.jobId, jobId)));
       if (lines.length > 0) await tx.db.insert(closeoutLines).values(lines);
       const closed = await closeOpenTimers(tx, organizationId, jobId, now);
       const completing = notStarted || job.status === 'in_progress';
