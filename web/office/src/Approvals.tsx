@@ -1,5 +1,4 @@
 import {
-  Alert,
   Anchor,
   Badge,
   Button,
@@ -15,7 +14,7 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import { type ApprovalT, type AttachmentT, api, type CloseoutRecordT, type MeT } from './api';
-import { dateTime, Loaded, messageOf, money, StatusBadge, useResource } from './lib';
+import { dateTime, Feedback, Loaded, messageOf, money, StatusBadge, useResource } from './lib';
 
 const RULE_LABEL: Record<string, string> = {
   discount_above_percent: 'Discount above threshold',
@@ -224,11 +223,7 @@ export const ApprovalsPage = ({ me, focus }: { me: MeT; focus?: string | undefin
           ]}
         />
       </Group>
-      {notice && (
-        <Alert color="green" role="status" withCloseButton onClose={() => setNotice(null)}>
-          {notice}
-        </Alert>
-      )}
+      <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
       <Loaded
         resource={list}
         what="approvals"

@@ -28,7 +28,7 @@ import {
   type TaxCodeT,
   type UserT,
 } from './api';
-import { go, Loaded, messageOf, StatusBadge, timeOnly, useResource } from './lib';
+import { Feedback, go, Loaded, messageOf, StatusBadge, timeOnly, useResource } from './lib';
 
 const DAY_START = 6;
 const DAY_END = 20;
@@ -479,11 +479,7 @@ export const BoardPage = ({ me }: { me: MeT }) => {
           {canCreate && <Button onClick={() => setCreating(true)}>New job</Button>}
         </Group>
       </Group>
-      {notice && (
-        <Alert color="green" withCloseButton onClose={() => setNotice(null)} role="status">
-          {notice}
-        </Alert>
-      )}
+      <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
       <Loaded resource={board} what="the board">
         {(b) => (
           <>

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Card, Group, List, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, List, Stack, Text, Title } from '@mantine/core';
 import Decimal from 'decimal.js';
 import { useState } from 'react';
 import { businessDate } from '../../../src/core/time';
@@ -12,7 +12,7 @@ import {
   listAll,
   type MeT,
 } from './api';
-import { dateTime, go, Loaded, messageOf, money, StatusBadge, useResource } from './lib';
+import { dateTime, Feedback, go, Loaded, messageOf, money, StatusBadge, useResource } from './lib';
 
 type Group_ = { key: string; title: string; hint: string };
 
@@ -170,16 +170,7 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
           </Badge>
         )}
       </Group>
-      {notice && (
-        <Alert color="green" role="status" withCloseButton onClose={() => setNotice(null)}>
-          {notice}
-        </Alert>
-      )}
-      {error && (
-        <Alert color="red" role="alert">
-          {error}
-        </Alert>
-      )}
+      <Feedback notice={notice} error={error} onCloseNotice={() => setNotice(null)} />
       <Loaded resource={jobs} what="exceptions">
         {() => (
           <Stack>

@@ -29,7 +29,17 @@ import {
   type MeT,
   type TimelineEventT,
 } from './api';
-import { dateTime, go, Loaded, messageOf, money, STATUS_LABEL, StatusBadge, useResource } from './lib';
+import {
+  dateTime,
+  Feedback,
+  go,
+  Loaded,
+  messageOf,
+  money,
+  STATUS_LABEL,
+  StatusBadge,
+  useResource,
+} from './lib';
 
 type Push = {
   connectorId: string;
@@ -381,16 +391,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
               {j.exceptionReason}
             </Alert>
           )}
-          {notice && (
-            <Alert color="green" role="status" withCloseButton onClose={() => setNotice(null)}>
-              {notice}
-            </Alert>
-          )}
-          {error && (
-            <Alert color="red" role="alert">
-              {error}
-            </Alert>
-          )}
+          <Feedback notice={notice} error={error} onCloseNotice={() => setNotice(null)} />
           <SimpleGrid cols={{ base: 1, md: 2 }}>
             <Section title="Customer and site">
               <Text>{j.customerName}</Text>

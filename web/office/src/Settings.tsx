@@ -31,7 +31,7 @@ import {
   type TaxCodeT,
   type UserT,
 } from './api';
-import { Loaded, messageOf, money, useResource } from './lib';
+import { Feedback, Loaded, messageOf, money, useResource } from './lib';
 
 /** A form's submit state: busy, the server's refusal (naming the field), or a saved notice. */
 const useSubmit = () => {
@@ -52,20 +52,7 @@ const useSubmit = () => {
       setBusy(false);
     }
   };
-  const feedback: ReactNode = (
-    <>
-      {error && (
-        <Alert color="red" role="alert">
-          {error}
-        </Alert>
-      )}
-      {saved && (
-        <Alert color="green" role="status">
-          {saved}
-        </Alert>
-      )}
-    </>
-  );
+  const feedback: ReactNode = <Feedback notice={saved} error={error} />;
   return { busy, run, feedback, setError };
 };
 

@@ -22,6 +22,34 @@ export const messageOf = (err: unknown): string => {
   return 'Could not reach the server';
 };
 
+/** What an action said: its success (green, a status; closable when onCloseNotice is given) and its error (red, an alert). */
+export const Feedback = ({
+  notice,
+  error,
+  onCloseNotice,
+}: {
+  notice?: string | null;
+  error?: string | null;
+  onCloseNotice?: () => void;
+}) => (
+  <>
+    {notice && (
+      <Alert
+        color="green"
+        role="status"
+        {...(onCloseNotice ? { withCloseButton: true, onClose: onCloseNotice } : {})}
+      >
+        {notice}
+      </Alert>
+    )}
+    {error && (
+      <Alert color="red" role="alert">
+        {error}
+      </Alert>
+    )}
+  </>
+);
+
 export type Live = { tick: number; last: { id: string; action: string; number?: string } | null };
 const LiveContext = createContext<Live>({ tick: 0, last: null });
 
