@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
-import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
+import { type Spawned, startCloseout } from '../support/processes';
 
 describe.runIf(hasChromium())('the landing page in Chromium', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-web-'));
@@ -14,10 +14,7 @@ describe.runIf(hasChromium())('the landing page in Chromium', () => {
   let base: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = runCli(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
-    await waitForReady(base, server);
+    ({ base, server } = await startCloseout({ DATA_DIR: dataDir }));
     browser = await launch();
   });
   afterAll(async () => {

@@ -7,9 +7,9 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { businessDate, zonedToInstant } from '../../src/core/time';
-import { type Api, caller, demoSite, jobTypeVia } from '../support/api-caller';
+import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
-import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
+import { type Spawned, startCloseout } from '../support/processes';
 
 const TZ = 'Europe/Dublin';
 /** Accepted work: invoice-ready, or already issued where the demo organization auto-issues (a race either way). */
@@ -54,10 +54,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = runCli(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
-    await waitForReady(base, server);
+    ({ base, server } = await startCloseout({ DATA_DIR: dataDir }));
     browser = await launch();
     owner = await caller(base, 'owner@demo.closeout.test');
     ana = await caller(base, 'ana@demo.closeout.test');
@@ -107,20 +104,17 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     hour: string,
     extra: Record<string, unknown> = {},
   ): Promise<Job> => {
-    const start = zonedToInstant(today, hour, TZ);
-    const created = await owner.call<Job>('POST', '/jobs', {
-      customerId: ids.customerId,
-      siteId: ids.siteId,
+    const created = await bookVia<Job>(owner, ids, {
       jobTypeId,
+      day: today,
+      hour,
+      timeZone: TZ,
+      technicianId: tech.userId,
       scope: 'Browser flow',
-      windowStart: start.toISOString(),
-      windowEnd: new Date(start.getTime() + 3_600_000).toISOString(),
-      crew: [tech.userId],
-      ...extra,
+      extra,
     });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect((await tech.call('POST', `/jobs/${created.body.id}/start`)).status).toBe(200);
-    return created.body;
+    expect((await tech.call('POST', `/jobs/${created.id}/start`)).status).toBe(200);
+    return created;
   };
   const closeout = (job: Job, tech: Api, notes = '') =>
     tech.call<{ job: Job }>('POST', `/jobs/${job.id}/closeouts`, {

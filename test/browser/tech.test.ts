@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
-import { businessDate, zonedToInstant } from '../../src/core/time';
-import { type Api, caller, demoSite, jobTypeVia } from '../support/api-caller';
+import { businessDate } from '../../src/core/time';
+import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
 import { jpegWithExif } from '../support/files';
-import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
+import { type Spawned, startCloseout } from '../support/processes';
 
 const TZ = 'Europe/Dublin';
 const PHONE = { width: 390, height: 844 };
@@ -37,10 +37,7 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     });
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = runCli(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
-    await waitForReady(base, server);
+    ({ base, server } = await startCloseout({ DATA_DIR: dataDir }));
     browser = await launch();
     owner = await caller(base, 'owner@demo.closeout.test');
     ana = await caller(base, 'ana@demo.closeout.test');
@@ -74,20 +71,15 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const book = async (jobTypeId: string, hour: string): Promise<Job> => {
-    const start = zonedToInstant(today, hour, TZ);
-    const r = await owner.call<Job>('POST', '/jobs', {
-      customerId: ids.customerId,
-      siteId: ids.siteId,
+  const book = (jobTypeId: string, hour: string) =>
+    bookVia<Job>(owner, ids, {
       jobTypeId,
+      day: today,
+      hour,
+      timeZone: TZ,
+      technicianId: ana.userId,
       scope: 'Phone flow',
-      windowStart: start.toISOString(),
-      windowEnd: new Date(start.getTime() + 3_600_000).toISOString(),
-      crew: [ana.userId],
     });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    return r.body;
-  };
   const record = async (jobId: string) => (await owner.call<Record_>('GET', `/jobs/${jobId}/closeout`)).body;
   const jobOf = async (jobId: string) => (await owner.call<Job>('GET', `/jobs/${jobId}`)).body;
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BenchFixture, insertJobs, prepareOrganization } from '../../bench/fixtures';
 import { createTestApp, type TestApp } from '../support/app';
 import { multipart, png } from '../support/files';
-import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
+import { type Spawned, startCloseout } from '../support/processes';
 
 /**
  * R6, load: simulated technicians, each signed in with a session of their own, run the whole field flow
@@ -36,16 +36,11 @@ describe.runIf(process.env.TEST_DATABASE_URL)('R6 load on PostgreSQL', () => {
     f = await prepareOrganization(t.deps);
     // The product runs as it is deployed, `closeout start` (API and workers) in a process of its own, so the
     // simulated phones here do not share its event loop.
-    const port = await freePort();
-    server = runCli(['start'], {
+    ({ base, server } = await startCloseout({
       DATABASE_URL: t.url ?? '',
       DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
       SEED_DEMO: 'false',
-    });
-    base = `http://127.0.0.1:${port}`;
-    await waitForReady(base, server);
+    }));
     for (let i = 0; i < TECHNICIANS; i++) {
       const email = `load-${i}@demo.closeout.test`;
       const created = await fetch(`${base}/api/v1/users`, {

@@ -1,4 +1,5 @@
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
+import { zonedToInstant } from '../../src/core/time';
 
 /**
  * A signed-in API caller against a running server (session cookie + CSRF token), as the technician app, an
@@ -79,4 +80,33 @@ export const jobTypeVia = async (
   });
   if (r.status !== 201) throw new Error(`job type ${code}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.id;
+};
+
+/** A one-hour job booked through the API at `hour` on `day` (in `timeZone`) for one technician. */
+export const bookVia = async <J extends { id: string }>(
+  owner: Api,
+  at: { customerId: string; siteId: string },
+  opts: {
+    jobTypeId: string;
+    day: string;
+    hour: string;
+    timeZone: string;
+    technicianId: string;
+    scope: string;
+    extra?: Record<string, unknown>;
+  },
+): Promise<J> => {
+  const start = zonedToInstant(opts.day, opts.hour, opts.timeZone);
+  const r = await owner.call<J>('POST', '/jobs', {
+    customerId: at.customerId,
+    siteId: at.siteId,
+    jobTypeId: opts.jobTypeId,
+    scope: opts.scope,
+    windowStart: start.toISOString(),
+    windowEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+    crew: [opts.technicianId],
+    ...opts.extra,
+  });
+  if (r.status !== 201) throw new Error(`booking failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
 };

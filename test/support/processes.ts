@@ -63,3 +63,14 @@ export const waitForReady = async (baseUrl: string, proc: Spawned, timeoutMs = 9
   }
   throw new Error(`not ready after ${timeoutMs} ms: ${proc.stderr()}`);
 };
+
+/** `closeout start` on a free local port with the given environment, once it answers ready. */
+export const startCloseout = async (
+  env: Record<string, string>,
+): Promise<{ base: string; server: Spawned }> => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = runCli(['start'], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  await waitForReady(base, server);
+  return { base, server };
+};
