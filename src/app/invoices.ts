@@ -958,6 +958,8 @@ export const invoiceCycle = (
   seriesId: string,
   period: { start: string; end: string },
   actor: Actor,
+  /** Runs in the invoice's own transaction once it is made (a cycle run records its item there). */
+  onInvoiced?: (tx: Tx, invoice: InvoiceRow) => Promise<void>,
 ) =>
   deps.database.transaction(async (tx) => {
     const [s] = await tx.db
@@ -1088,5 +1090,7 @@ export const invoiceCycle = (
     });
     if (!draft) throw new Error('cycle draft not created');
     if (!built.ok) throw new AppError('validation_failed', built.problems.map((p) => p.message).join('; '));
-    return draft.holdReasons.length === 0 ? issueInvoice(tx, deps, draft, actor) : draft;
+    const invoice = draft.holdReasons.length === 0 ? await issueInvoice(tx, deps, draft, actor) : draft;
+    await onInvoiced?.(tx, invoice);
+    return invoice;
   });

@@ -251,3 +251,37 @@ export const BillingSettingsBody = z.strictObject({
 });
 
 export const CycleInvoiceBody = z.strictObject({ periodStart: Day, periodEnd: Day });
+
+/** A run that invoices every per-cycle series for a period; `done` of `total` is its progress. */
+export const CycleRun = z.object({
+  id: z.uuid(),
+  periodStart: Day,
+  periodEnd: Day,
+  status: z.enum(['queued', 'running', 'finished']),
+  /** Per-cycle series with visits in the period; null until the run starts. */
+  total: z.number().int().nullable(),
+  done: z.number().int(),
+  /** Cycle invoices issued. */
+  issued: z.number().int(),
+  /** Cycle invoices made as drafts that wait for a person (auto-issue off, PO missing). */
+  held: z.number().int(),
+  /** Series with no invoice-ready visit (all unfinished, or the cycle already invoiced). */
+  nothingReady: z.number().int(),
+  failed: z.number().int(),
+  createdAt: Instant,
+  startedAt: Instant.nullable(),
+  finishedAt: Instant.nullable(),
+});
+export const CycleRunDetail = CycleRun.extend({
+  /** The series the run did not issue an invoice for, and why (the first 200). */
+  problems: z.array(
+    z.object({
+      seriesId: z.uuid(),
+      customer: z.string(),
+      scope: z.string().nullable(),
+      outcome: z.enum(['held', 'nothing_ready', 'failed']),
+      invoiceId: z.uuid().nullable(),
+      message: z.string(),
+    }),
+  ),
+});

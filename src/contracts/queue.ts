@@ -26,6 +26,8 @@ export const queuePayloads = {
   'accounting.push': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid(), connectorId: z.uuid() }),
   /** Re-enqueues pushes left pending by a crashed worker. */
   'accounting.sweep': z.strictObject({ olderThanSeconds: z.number().int().min(0).max(86_400) }),
+  /** Invoices every per-cycle series of one organization for a period: one cycle run. */
+  'cycles.run': z.strictObject({ organizationId: z.uuid(), runId: z.uuid() }),
   /** Delivers one webhook event (one attempt; the next is enqueued with backoff). */
   'webhook.deliver': z.strictObject({ organizationId: z.uuid(), deliveryId: z.uuid() }),
   /** Archives attachments no accepted closeout references after this many days. */

@@ -5,6 +5,7 @@ import { pushToAccounting, sweepStalledPushes } from '../app/accounting';
 import { escalateOverdue } from '../app/approvals';
 import { purgeUnreferencedAttachments } from '../app/attachments';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';
+import { executeCycleRun } from '../app/cycle-runs';
 import { mailInvoice, renderPacket, renderPendingOfJob, renderServiceReport } from '../app/invoice-packet';
 import { prepareJobInvoices } from '../app/invoices';
 import { purgeExpired } from '../app/maintenance';
@@ -40,6 +41,7 @@ const handlers: Handlers = {
   'accounting.push': (deps, data) =>
     pushToAccounting(deps, data.organizationId, data.invoiceId, data.connectorId),
   'accounting.sweep': (deps, data) => sweepStalledPushes(deps, data.olderThanSeconds),
+  'cycles.run': (deps, data) => executeCycleRun(deps, data.organizationId, data.runId),
   'webhook.deliver': (deps, data) => deliverWebhook(deps, data.organizationId, data.deliveryId),
   'report.render': (deps, data) =>
     renderServiceReport(deps, data.organizationId, data.jobId, data.submissionId),

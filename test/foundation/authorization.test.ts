@@ -4,6 +4,7 @@ import { ConnectorMappings } from '../../src/adapters/accounting/types';
 import { createConnector } from '../../src/app/accounting';
 import { requestApproval } from '../../src/app/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
+import { startCycleRun } from '../../src/app/cycle-runs';
 import { recordIntegrationError } from '../../src/app/integration-errors';
 import { prepareJobInvoices } from '../../src/app/invoices';
 import { lockJob } from '../../src/app/jobs';
@@ -63,6 +64,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bConnectorId: string;
   let bSubscriptionId: string;
   let bErrorId: string;
+  let bCycleRunId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -164,6 +166,9 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         system,
       )
     ).row.id;
+    bCycleRunId = (
+      await startCycleRun(t.deps, b.organizationId, { start: '2026-11-01', end: '2026-11-30' }, system)
+    ).id;
     bErrorId = (
       await t.database.transaction((tx) =>
         recordIntegrationError(tx, t.deps, {
@@ -370,6 +375,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       connectors: bConnectorId,
       'webhook-subscriptions': bSubscriptionId,
       'integration-errors': bErrorId,
+      'cycle-runs': bCycleRunId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

@@ -167,3 +167,54 @@ export const serviceReports = pgTable(
     foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
   ],
 );
+
+/**
+ * A month-end (or any period's) run that invoices every per-cycle series of the organization at once, in
+ * the background. One run at a time per organization; its progress is the count of its items.
+ */
+export const cycleRuns = pgTable(
+  'cycle_runs',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    periodEnd: date('period_end', { mode: 'string' }).notNull(),
+    status: text('status', { enum: ['queued', 'running', 'finished'] }).notNull(),
+    /** Per-cycle series with visits in the period: known once the run starts. */
+    total: integer('total'),
+    requestedByType: text('requested_by_type').notNull(),
+    requestedById: text('requested_by_id'),
+    createdAt: instant('created_at').notNull(),
+    startedAt: instant('started_at'),
+    finishedAt: instant('finished_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('cycle_runs_one_active').on(t.organizationId).where(sql`${t.status} <> 'finished'`),
+    index('cycle_runs_created_idx').on(t.organizationId, t.createdAt),
+  ],
+);
+
+/**
+ * What a run did with one series. An invoiced item is written in the invoice's own transaction, so a run
+ * resumed after a crash skips exactly the series it already invoiced.
+ */
+export const cycleRunItems = pgTable(
+  'cycle_run_items',
+  {
+    organizationId: orgId(),
+    runId: uuid('run_id').notNull(),
+    seriesId: uuid('series_id').notNull(),
+    outcome: text('outcome', { enum: ['issued', 'held', 'nothing_ready', 'failed'] }).notNull(),
+    invoiceId: uuid('invoice_id'),
+    message: text('message'),
+    at: instant('at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.runId, t.seriesId] }),
+    foreignKey({
+      columns: [t.organizationId, t.runId],
+      foreignColumns: [cycleRuns.organizationId, cycleRuns.id],
+    }),
+  ],
+);

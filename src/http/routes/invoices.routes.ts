@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { cycleRunView, listCycleRuns, startCycleRun } from '../../app/cycle-runs';
 import { invoiceFile, latestServiceReport, packetZip } from '../../app/invoice-packet';
 import { previewInvoice } from '../../app/invoice-preview';
 import {
@@ -26,6 +27,8 @@ import {
   BillingSettingsBody,
   CreditNoteBody,
   CycleInvoiceBody,
+  CycleRun,
+  CycleRunDetail,
   Invoice,
   InvoiceListQuery,
   Payment,
@@ -373,6 +376,54 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
       const row = await invoiceCycle(deps, p.organizationId, request.params.id, period, actorOf(p));
       return reply.code(201).send(invoiceView(row));
     },
+  );
+
+  app.post(
+    '/cycle-runs',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'Invoice every per-cycle series for a period in the background (month-end); follow its progress at /cycle-runs/{id}',
+        body: CycleInvoiceBody,
+        response: { 202: CycleRunDetail, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const period = { start: request.body.periodStart, end: request.body.periodEnd };
+      const run = await startCycleRun(deps, p.organizationId, period, actorOf(p));
+      return reply.code(202).send(await cycleRunView(deps, p.organizationId, run.id));
+    },
+  );
+
+  app.get(
+    '/cycle-runs',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['invoices'],
+        summary: 'The latest cycle runs, newest first, with their progress',
+        response: { 200: z.object({ items: z.array(CycleRun) }), ...errors },
+      },
+    },
+    async (request) => ({ items: await listCycleRuns(deps, principalOf(request).organizationId) }),
+  );
+
+  app.get(
+    '/cycle-runs/:id',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'One cycle run: progress, counts, and the series it did not issue an invoice for, with the reason',
+        params: IdParams,
+        response: { 200: CycleRunDetail, ...errors },
+      },
+    },
+    async (request) => cycleRunView(deps, principalOf(request).organizationId, request.params.id),
   );
 
   app.patch(
