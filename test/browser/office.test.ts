@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
-import { businessDate, zonedToInstant } from '../../src/core/time';
+import { addDays, businessDate, zonedToInstant } from '../../src/core/time';
 import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
 import { type Spawned, startCloseout } from '../support/processes';
@@ -469,6 +469,67 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       expect(invoices.body.items.map((i) => i.status)).toEqual(['sent']);
       expect(invoices.body.items[0]?.number).toMatch(/^INV-\d{4}-\d{5}$/);
     }
+    await page.close();
+  });
+
+  it('invoices every per-cycle series of last month in one run, with progress and the series it could not bill', async () => {
+    expect((await owner.call('PATCH', '/organization/billing', { invoiceAutoIssue: true })).status).toBe(200);
+    // Two weekly contracts since the first of last month: one with two visits done, one with none.
+    const monthStart = `${addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7)}-01`;
+    const series = async (scope: string) => {
+      const res = await owner.call<{ id: string; visits: { id: string; occurrenceDate: string }[] }>(
+        'POST',
+        '/series',
+        {
+          customerId: ids.customerId,
+          siteId: ids.siteId,
+          jobTypeId: ids.quick,
+          rrule: 'FREQ=WEEKLY;BYDAY=WE',
+          startDate: monthStart,
+          startTime: '09:00',
+          durationMinutes: 60,
+          crew: [ana.userId],
+          scope,
+          billingRule: 'per_cycle',
+          billingCycle: 'monthly',
+          horizonDays: 30,
+        },
+      );
+      expect(res.status).toBe(201);
+      return res.body;
+    };
+    const worked = await series('Boiler round, block A');
+    const idle = await series('Gutter round, block B');
+    for (const visit of worked.visits.slice(0, 2)) {
+      const res = await ana.call('POST', `/jobs/${visit.id}/closeouts`, {
+        submissionId: crypto.randomUUID(),
+        workPerformed: { checklist: [], notes: '' },
+        labor: [{ technicianId: ana.userId, hours: '1' }],
+        deviceTime: new Date().toISOString(),
+      });
+      expect(res.status).toBe(201);
+    }
+
+    const page = await open('billing@demo.closeout.test', '#/billing');
+    const card = page.getByRole('region', { name: 'Cycle invoices' });
+    await card.waitFor();
+    expect(await card.getByLabel('Period start').inputValue()).toBe(monthStart);
+    await card.getByRole('button', { name: 'Invoice all cycles' }).click();
+    await card.getByText('finished', { exact: true }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => card.getByRole('status').textContent()).toMatch(/1 issued/);
+    expect(await card.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    const notIssued = card.getByRole('table', { name: 'Series not issued' });
+    await notIssued.getByRole('row', { name: /Gutter round, block B.*Nothing ready/ }).waitFor();
+    expect(await notIssued.getByRole('row', { name: /Boiler round/ }).count()).toBe(0);
+    await page.screenshot({ path: screenshotPath('office-cycle-run'), fullPage: true });
+
+    const invoices = await owner.call<{
+      items: { seriesId: string | null; status: string; number: string | null }[];
+    }>('GET', '/invoices?status=issued&limit=200');
+    expect(invoices.body.items.filter((i) => i.seriesId === worked.id).map((i) => i.status)).toEqual([
+      'issued',
+    ]);
+    expect(invoices.body.items.filter((i) => i.seriesId === idle.id)).toEqual([]);
     await page.close();
   });
 

@@ -17,6 +17,7 @@ import Decimal from 'decimal.js';
 import { useMemo, useState } from 'react';
 import { addDays, zonedToInstant } from '../../../src/core/time';
 import { api, type CustomerT, type InvoiceT, type JobTypeT, listAll, type MeT } from './api';
+import { CycleRuns } from './CycleRuns';
 import { Loaded, messageOf, money, StatusBadge, useResource } from './lib';
 
 type Outcome = { ok: boolean; message: string };
@@ -90,6 +91,7 @@ export const BillingPage = ({ me }: { me: MeT }) => {
   return (
     <Stack>
       <Title order={1}>Billing queue</Title>
+      <CycleRuns timeZone={tz} canRun={me.roles.some((r) => r === 'owner' || r === 'billing')} />
       <Group align="flex-end" wrap="wrap">
         <SegmentedControl
           aria-label="Lane"

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Me, User } from '../../../src/contracts/auth';
 import type { CatalogItem, Customer, JobType, TaxCode } from '../../../src/contracts/catalog';
 import type { AttachmentView, CloseoutRecordView, FiredRuleView } from '../../../src/contracts/closeout';
-import type { Invoice } from '../../../src/contracts/invoices';
+import type { CycleRunDetail, Invoice } from '../../../src/contracts/invoices';
 import type { Board, BoardJob, Job, TimelineEvent } from '../../../src/contracts/jobs';
 
 export type MeT = z.infer<typeof Me>;
@@ -69,6 +69,7 @@ export type TaxCodeT = z.infer<typeof TaxCode>;
 export type CatalogItemT = z.infer<typeof CatalogItem>;
 export type UserT = z.infer<typeof User>;
 export type InvoiceT = z.infer<typeof Invoice>;
+export type CycleRunT = z.infer<typeof CycleRunDetail>;
 export type CloseoutRecordT = z.infer<typeof CloseoutRecordView>;
 export type AttachmentT = z.infer<typeof AttachmentView>;
 export type TimelineEventT = z.infer<typeof TimelineEvent>;

@@ -1,0 +1,132 @@
+import { Badge, Button, Card, Group, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { addDays, businessDate } from '../../../src/core/time';
+import { api, type CycleRunT } from './api';
+import { Feedback, messageOf, useResource } from './lib';
+
+const OUTCOME_LABEL = {
+  held: 'Waiting in the billing queue',
+  nothing_ready: 'Nothing ready',
+  failed: 'Failed',
+};
+
+/** The month before the one `today` falls in: what a month-end run usually covers. */
+const lastMonth = (today: string) => {
+  const end = addDays(`${today.slice(0, 7)}-01`, -1);
+  return { start: `${end.slice(0, 7)}-01`, end };
+};
+
+/**
+ * Month-end: every per-cycle series invoiced for a period by one background run. Shows the latest run's
+ * progress while it works (polled each second) and, once done, the series it did not issue an invoice for.
+ */
+export const CycleRuns = ({ timeZone, canRun }: { timeZone: string; canRun: boolean }) => {
+  const period = lastMonth(businessDate(new Date(), timeZone));
+  const [start, setStart] = useState(period.start);
+  const [end, setEnd] = useState(period.end);
+  const [error, setError] = useState<string | null>(null);
+  const [poll, setPoll] = useState(0);
+  const runs = useResource(() => api<{ items: CycleRunT[] }>('GET', '/api/v1/cycle-runs'), [poll], false);
+  const latest = runs.data?.items[0];
+  const active = latest && latest.status !== 'finished';
+  const detail = useResource(
+    () => (latest ? api<CycleRunT>('GET', `/api/v1/cycle-runs/${latest.id}`) : Promise.resolve(null)),
+    [latest?.id, latest?.done, latest?.status],
+    false,
+  );
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setPoll((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+
+  const startRun = async () => {
+    setError(null);
+    try {
+      await api<CycleRunT>('POST', '/api/v1/cycle-runs', { periodStart: start, periodEnd: end });
+      setPoll((n) => n + 1);
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+
+  const shown = detail.data ?? null;
+  return (
+    <Card withBorder component="section" aria-label="Cycle invoices">
+      <Stack gap="sm">
+        <Title order={2} size="h4">
+          Cycle invoices
+        </Title>
+        <Text size="sm" c="dimmed">
+          One invoice per recurring contract billed per cycle, covering its finished visits in the period.
+          Unfinished visits are listed on the invoice; a cycle already invoiced is not billed again.
+        </Text>
+        {canRun && (
+          <Group align="flex-end">
+            <TextInput
+              type="date"
+              label="Period start"
+              value={start}
+              onChange={(e) => setStart(e.target.value)}
+            />
+            <TextInput type="date" label="Period end" value={end} onChange={(e) => setEnd(e.target.value)} />
+            <Button onClick={startRun} disabled={!!active}>
+              Invoice all cycles
+            </Button>
+          </Group>
+        )}
+        <Feedback error={error ?? runs.error} />
+        {shown && (
+          <Stack gap={4} aria-live="polite">
+            <Group gap="xs">
+              <Text size="sm" fw={500}>
+                {shown.periodStart} to {shown.periodEnd}
+              </Text>
+              <Badge variant="light" color={shown.status === 'finished' ? 'teal' : 'blue'}>
+                {shown.status}
+              </Badge>
+            </Group>
+            <Progress
+              value={shown.total ? (shown.done / shown.total) * 100 : shown.status === 'finished' ? 100 : 0}
+              animated={shown.status !== 'finished'}
+              aria-label={`Cycle run: ${shown.done} of ${shown.total ?? '?'}`}
+            />
+            <Text size="sm" role="status">
+              {shown.status === 'queued'
+                ? 'Queued: starts in a moment'
+                : `${shown.done} of ${shown.total ?? '?'} series · ${shown.issued} issued · ${shown.held} waiting in the billing queue · ${shown.nothingReady} with nothing ready · ${shown.failed} failed`}
+            </Text>
+            {shown.problems.length > 0 && (
+              <Table aria-label="Series not issued" striped>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Customer</Table.Th>
+                    <Table.Th>Series</Table.Th>
+                    <Table.Th>Outcome</Table.Th>
+                    <Table.Th>Why</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {shown.problems.map((p) => (
+                    <Table.Tr key={p.seriesId}>
+                      <Table.Td>{p.customer}</Table.Td>
+                      <Table.Td>{p.scope ?? '–'}</Table.Td>
+                      <Table.Td>
+                        <Text size="sm" c={p.outcome === 'failed' ? 'red' : 'dimmed'}>
+                          {OUTCOME_LABEL[p.outcome]}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm">{p.message}</Text>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            )}
+          </Stack>
+        )}
+      </Stack>
+    </Card>
+  );
+};
