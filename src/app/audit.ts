@@ -50,6 +50,8 @@ export const appendAudit = async (
   tx: Tx,
   deps: { clock: Clock; ids: Ids },
   input: AuditInput,
+  /** First events of other chains (created in this transaction), written in the same insert. */
+  alsoFirst: AuditInput[] = [],
 ): Promise<void> => {
   const [last] = input.first
     ? []
@@ -65,22 +67,26 @@ export const appendAudit = async (
         )
         .orderBy(desc(auditEvents.seq))
         .limit(1);
-  const prevHash = last?.hash ?? GENESIS_HASH;
   const at = deps.clock.now();
-  const event: AuditHashInput = {
-    id: deps.ids.uuid(),
-    organizationId: input.organizationId,
-    aggregateType: input.aggregateType,
-    aggregateId: input.aggregateId,
-    seq: (last?.seq ?? 0) + 1,
-    action: input.action,
-    actorType: input.actor.type,
-    actorId: input.actor.id,
-    at: at.toISOString(),
-    changes: canonicalJson(input.changes),
-    reason: input.reason ?? null,
+  const rowOf = (e: AuditInput, head: { seq: number; hash: string } | undefined) => {
+    const prevHash = head?.hash ?? GENESIS_HASH;
+    const event: AuditHashInput = {
+      id: deps.ids.uuid(),
+      organizationId: e.organizationId,
+      aggregateType: e.aggregateType,
+      aggregateId: e.aggregateId,
+      seq: (head?.seq ?? 0) + 1,
+      action: e.action,
+      actorType: e.actor.type,
+      actorId: e.actor.id,
+      at: at.toISOString(),
+      changes: canonicalJson(e.changes),
+      reason: e.reason ?? null,
+    };
+    return { ...event, at, prevHash, hash: auditHash(prevHash, event) };
   };
-  await tx.db.insert(auditEvents).values({ ...event, at, prevHash, hash: auditHash(prevHash, event) });
+  if (alsoFirst.some((e) => !e.first)) throw new Error('appendAudit: only first events ride along');
+  await tx.db.insert(auditEvents).values([rowOf(input, last), ...alsoFirst.map((e) => rowOf(e, undefined))]);
 };
 
 /**

@@ -38,7 +38,7 @@ import {
   users,
 } from '../db/schema';
 import { requestApproval } from './approvals';
-import { appendAudit } from './audit';
+import type { AuditInput } from './audit';
 import { sha256Hex } from './auth/secrets';
 import { changeJob, customFieldsOf, type JobRow, jobNumber, lockJob } from './jobs';
 import type { Deps } from './ports';
@@ -529,6 +529,17 @@ export const submitCloseout = (
     }
     const needsApproval = fired.length > 0;
 
+    // The submission's own first event, written with the job's in one insert.
+    const submitted: AuditInput = {
+      organizationId,
+      aggregateType: 'closeout',
+      aggregateId: body.submissionId,
+      first: true,
+      action: source === 'office_edit' ? 'closeout.office_edit' : 'closeout.submitted',
+      actor,
+      changes: { jobId, outcome, missing: missing.map((m) => `${m.code}:${m.field}`), lines: lines.length },
+      reason: args.reason ?? exceptionReason,
+    };
     // One change per submission: a job not yet started is started and completed in the same update.
     const notStarted = job.status === 'scheduled' || job.status === 'dispatched';
     let current: JobRow;
@@ -542,6 +553,7 @@ export const submitCloseout = (
         ...(notStarted ? { operational: 'start' as const, patch: { startedAt: now } } : {}),
         billing: 'closeout_incomplete',
         extraChanges: { submissionId: body.submissionId, missing: missing.map((m) => m.code) },
+        alsoAudit: submitted,
       });
     } else {
       // Lines exist only once a closeout completed the job (completed is terminal), so a first closeout has
@@ -577,6 +589,7 @@ export const submitCloseout = (
           ...(closed.length ? { timersClosed: closed.map((c) => c.id) } : {}),
           ...(source === 'office_edit' ? { backOfficeTouch: true } : {}),
         },
+        alsoAudit: submitted,
       });
     }
 
@@ -632,16 +645,6 @@ export const submitCloseout = (
           ),
         );
     }
-    await appendAudit(tx, deps, {
-      organizationId,
-      aggregateType: 'closeout',
-      aggregateId: body.submissionId,
-      first: true,
-      action: source === 'office_edit' ? 'closeout.office_edit' : 'closeout.submitted',
-      actor,
-      changes: { jobId, outcome, missing: missing.map((m) => `${m.code}:${m.field}`), lines: lines.length },
-      reason: args.reason ?? exceptionReason,
-    });
     return { decision, replayed: false };
   });
 };

@@ -274,7 +274,14 @@ const billedJobIds = async (tx: Tx, row: InvoiceRow): Promise<string[]> => {
  * and the job with it), then the number from the gapless per-organization sequence, in this transaction.
  * The work is claimed in invoiced_work, so no second invoice can bill it; the packet renders from the queue.
  */
-export const issueInvoice = async (tx: Tx, deps: Ctx, row: InvoiceRow, actor: Actor): Promise<InvoiceRow> => {
+export const issueInvoice = async (
+  tx: Tx,
+  deps: Ctx,
+  row: InvoiceRow,
+  actor: Actor,
+  /** What the caller already read in this transaction: the organization, and the jobs a new draft bills. */
+  known: { org?: OrgRow; jobIds?: string[] } = {},
+): Promise<InvoiceRow> => {
   if (row.status !== 'draft') {
     throw new AppError('invalid_transition', `The invoice is ${row.status}: only a draft is issued`, {
       fields: [{ field: 'status', message: `is ${row.status}` }],
@@ -294,7 +301,7 @@ export const issueInvoice = async (tx: Tx, deps: Ctx, row: InvoiceRow, actor: Ac
   }
   const doc = documentOf(row);
   const breaches = en16931Breaches(doc);
-  const jobIds = await billedJobIds(tx, row);
+  const jobIds = known.jobIds ?? (await billedJobIds(tx, row));
   if (breaches.length > 0) {
     const failed = await changeInvoice(
       tx,
@@ -308,7 +315,7 @@ export const issueInvoice = async (tx: Tx, deps: Ctx, row: InvoiceRow, actor: Ac
     for (const jobId of jobIds) await failJob(tx, deps, row.organizationId, jobId, breaches);
     return failed;
   }
-  const org = await loadOrg(tx, row.organizationId);
+  const org = known.org ?? (await loadOrg(tx, row.organizationId));
   const now = deps.clock.now();
   const issueDate = businessDate(now, org.timeZone);
   const year = issueDate.slice(0, 4);
@@ -419,7 +426,8 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
           : [{ code: 'auto_issue_off', message: 'Auto-issue is off: issue from the billing queue' }],
         actor,
       });
-      if (draft && draft.holdReasons.length === 0) await issueInvoice(tx, deps, draft, actor);
+      if (draft && draft.holdReasons.length === 0)
+        await issueInvoice(tx, deps, draft, actor, { org: ctx.org });
       if (draft) out.push(`deposit:${draft.status}`);
     }
 
@@ -446,7 +454,8 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
         holds: holdsFor(ctx.org, job, ctx.customer.invoicePreferences.poRequired, generation),
         actor,
       });
-      if (draft && draft.holdReasons.length === 0) await issueInvoice(tx, deps, draft, actor);
+      if (draft && draft.holdReasons.length === 0)
+        await issueInvoice(tx, deps, draft, actor, { org: ctx.org });
       else if (draft && !built.ok) await failJob(tx, deps, organizationId, job.id, built.problems);
       if (draft) out.push(`invoice:${draft.status}`);
     }
@@ -1090,7 +1099,11 @@ export const invoiceCycle = (
     });
     if (!draft) throw new Error('cycle draft not created');
     if (!built.ok) throw new AppError('validation_failed', built.problems.map((p) => p.message).join('; '));
-    const invoice = draft.holdReasons.length === 0 ? await issueInvoice(tx, deps, draft, actor) : draft;
+    // The draft was made in this transaction: nothing claims its visits yet but these.
+    const invoice =
+      draft.holdReasons.length === 0
+        ? await issueInvoice(tx, deps, draft, actor, { org: ctx.org, jobIds: ready.map((v) => v.id) })
+        : draft;
     await onInvoiced?.(tx, invoice);
     return invoice;
   });

@@ -15,7 +15,7 @@ import type { Tx } from '../db/client';
 import { MAX_JOB_WINDOW_DAYS } from '../db/queries/jobs';
 import { customers, jobAssignments, jobs, jobTypes, sites, taxCodes, users } from '../db/schema';
 import type { EstimateLine } from '../db/schema/operations';
-import { appendAudit, appendAuditMany } from './audit';
+import { type AuditInput, appendAudit, appendAuditMany } from './audit';
 import { EVENTS_CHANNEL, publish } from './notify';
 import type { Deps } from './ports';
 import { nextNumber } from './sequences';
@@ -162,6 +162,8 @@ export const changeJob = async (
     extraChanges?: Record<string, unknown>;
     /** When given, a job that moved on since the caller read it is a conflict. */
     expectedVersion?: number;
+    /** The first event of a record made with this change (a closeout submission), in the same insert. */
+    alsoAudit?: AuditInput;
   },
 ): Promise<JobRow> => {
   const job = args.locked ?? (await lockJob(tx, args.organizationId, args.jobId));
@@ -201,20 +203,25 @@ export const changeJob = async (
     .returning();
   if (!updated)
     throw new AppError('conflict', `${jobNumber(job.number)} changed while this request ran; retry`);
-  await appendAudit(tx, deps, {
-    organizationId: job.organizationId,
-    aggregateType: 'job',
-    aggregateId: job.id,
-    action: args.action,
-    actor: args.actor,
-    // The version lets a client that built on an older one ask what changed since (DESIGN §6).
-    changes: {
-      ...diff(job, updated),
-      version: { before: job.version, after: updated.version },
-      ...args.extraChanges,
+  await appendAudit(
+    tx,
+    deps,
+    {
+      organizationId: job.organizationId,
+      aggregateType: 'job',
+      aggregateId: job.id,
+      action: args.action,
+      actor: args.actor,
+      // The version lets a client that built on an older one ask what changed since (DESIGN §6).
+      changes: {
+        ...diff(job, updated),
+        version: { before: job.version, after: updated.version },
+        ...args.extraChanges,
+      },
+      reason: args.reason ?? null,
     },
-    reason: args.reason ?? null,
-  });
+    args.alsoAudit ? [args.alsoAudit] : [],
+  );
   // Subscribers hear of completions and of jobs becoming billable, in the same transaction.
   if (updated.status === 'completed' && job.status !== 'completed') {
     await emitEvent(tx, deps, job.organizationId, 'job.completed', eventData(updated));

@@ -11,7 +11,7 @@ import {
 import { drizzle as drizzlePg, NodePgDatabase, NodePgSession } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePglite, PgliteDatabase, PgliteSession } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import * as schema from './schema';
@@ -30,7 +30,25 @@ export type RawSql = {
   exec(text: string): Promise<void>;
 };
 
-export type Tx = { db: Db; raw: RawSql };
+export type Tx = {
+  db: Db;
+  raw: RawSql;
+  /**
+   * Runs work after the transaction's function and before COMMIT, in registration order (the queue sends
+   * every job a transaction enqueued in one statement). Absent on the pool handle, outside a transaction.
+   */
+  beforeCommit?: (work: () => Promise<void>) => void;
+};
+
+/** A transaction's handles plus the before-commit list its driver runs. */
+const withHooks = (db: Db, raw: RawSql) => {
+  const hooks: (() => Promise<void>)[] = [];
+  const tx: Tx = { db, raw, beforeCommit: (work) => hooks.push(work) };
+  const settle = async () => {
+    for (let i = 0; i < hooks.length; i++) await hooks[i]?.();
+  };
+  return { tx, settle };
+};
 
 export type Database = {
   kind: 'pglite' | 'postgres';
@@ -71,18 +89,19 @@ export const openPglite = async (dataDir?: string): Promise<Database> => {
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
   const db = drizzlePglite({ client, schema }) as unknown as Db;
+  const onTransaction = pgliteTransactionHandles();
   let closing = false;
   return {
     kind: 'pglite',
     db,
     raw: pgliteRaw(client),
     transaction: (fn) =>
-      client.transaction(async (ptx) =>
-        fn({
-          db: drizzlePglite({ client: ptx as unknown as PGlite, schema }) as unknown as Db,
-          raw: pgliteRaw(ptx),
-        }),
-      ),
+      client.transaction(async (ptx) => {
+        const { tx, settle } = withHooks(onTransaction(ptx), pgliteRaw(ptx));
+        const result = await fn(tx);
+        await settle();
+        return result;
+      }),
     async listen(channel, onPayload) {
       const unsub = await client.listen(channel, onPayload);
       return async () => unsub();
@@ -114,7 +133,7 @@ const clientRaw = (client: pg.Pool | pg.PoolClient | pg.Client): RawSql => ({
  * A Drizzle handle on one checked-out connection. drizzle() works the schema's relations out again on every
  * call (3-4% of a closeout's CPU when called per transaction); this works them out once and shares them.
  */
-const transactionHandles = () => {
+const sharedConfig = () => {
   const dialect = new PgDialect();
   const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
   const relational: RelationalSchemaConfig<TablesRelationalConfig> = {
@@ -122,10 +141,26 @@ const transactionHandles = () => {
     schema: tables.tables,
     tableNamesMap: tables.tableNamesMap,
   };
+  return { dialect, relational };
+};
+
+const transactionHandles = () => {
+  const { dialect, relational } = sharedConfig();
   return (client: pg.PoolClient) =>
     new NodePgDatabase<Record<string, unknown>>(
       dialect,
       new NodePgSession(client, dialect, relational),
+      relational,
+    ) as unknown as Db;
+};
+
+/** The same for PGlite's transactions. */
+const pgliteTransactionHandles = () => {
+  const { dialect, relational } = sharedConfig();
+  return (client: PGliteTransaction) =>
+    new PgliteDatabase<Record<string, unknown>>(
+      dialect,
+      new PgliteSession(client as unknown as PGlite, dialect, relational),
       relational,
     ) as unknown as Db;
 };
@@ -148,10 +183,9 @@ export const openPostgres = async (url: string, poolSize = 10): Promise<Database
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn({
-          db: onClient(client),
-          raw: clientRaw(client),
-        });
+        const { tx, settle } = withHooks(onClient(client), clientRaw(client));
+        const result = await fn(tx);
+        await settle();
         await client.query('COMMIT');
         return result;
       } catch (err) {

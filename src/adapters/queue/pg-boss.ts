@@ -2,7 +2,7 @@ import PgBoss from 'pg-boss';
 import { v5 as uuidv5 } from 'uuid';
 import type { Queue } from '../../app/ports';
 import type { QueueJob, QueueName } from '../../contracts/queue';
-import type { Database, RawSql } from '../../db/client';
+import type { Database, RawSql, Tx } from '../../db/client';
 
 /** Namespace for deterministic job ids: the same key always yields the same id, so a double enqueue is a no-op. */
 const JOB_ID_NAMESPACE = '5b0e7a38-2f8f-4c1e-9a55-0c1a6f3d7e21';
@@ -44,14 +44,29 @@ export const createQueueRuntime = (database: Database, options: { schedule: bool
     schedule: options.schedule,
     supervise: options.schedule,
   } as ConstructorParameters<typeof PgBoss>[0]);
+  // Jobs a transaction enqueues wait for its end and go in as one insert (a closeout enqueues two, an issued
+  // invoice two or three): one round trip, not one each. Same ids, so a double enqueue is still a no-op.
+  const pending = new WeakMap<Tx, PgBoss.JobInsert[]>();
   const queue: Queue = {
     async enqueue(tx, job, opts = {}) {
-      const sendOptions: PgBoss.SendOptions & { db: { executeSql: ExecuteSql } } = {
-        db: { executeSql: executorFor(tx.raw, database.kind) },
-      };
-      if (opts.key) sendOptions.id = uuidv5(`${job.name}:${opts.key}`, JOB_ID_NAMESPACE);
-      if (opts.startAfterSeconds) sendOptions.startAfter = opts.startAfterSeconds;
-      await boss.send(job.name, job.data as object, sendOptions);
+      const insert: PgBoss.JobInsert = { name: job.name, data: job.data as object };
+      if (opts.key) insert.id = uuidv5(`${job.name}:${opts.key}`, JOB_ID_NAMESPACE);
+      if (opts.startAfterSeconds) insert.startAfter = String(opts.startAfterSeconds);
+      const waiting = pending.get(tx);
+      if (waiting) {
+        waiting.push(insert);
+        return;
+      }
+      if (!tx.beforeCommit) {
+        await boss.insert([insert], { db: { executeSql: executorFor(tx.raw, database.kind) } });
+        return;
+      }
+      const jobs = [insert];
+      pending.set(tx, jobs);
+      tx.beforeCommit(async () => {
+        pending.delete(tx);
+        await boss.insert(jobs, { db: { executeSql: executorFor(tx.raw, database.kind) } });
+      });
     },
   };
   return { boss, queue };
