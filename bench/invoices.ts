@@ -180,7 +180,7 @@ export const cycleInvoicing = async (
   const run = await startCycleRun(
     deps,
     organizationId,
-    { start: '2026-10-01', end: '2026-10-31' },
+    { start: '2026-10-01', end: '2026-10-31', billingCycle: 'monthly' },
     SYSTEM_ACTOR,
   );
   const counts = await executeCycleRun(deps, organizationId, run.id);

@@ -1,6 +1,7 @@
 import { and, desc, eq, ne } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors';
-import type { Actor } from '../core/principal';
+import { type Actor, SYSTEM_ACTOR } from '../core/principal';
+import { addDays, businessDate, lastWholeCycle, zonedToInstant } from '../core/time';
 import type { Tx } from '../db/client';
 import { cycleRunItems, cycleRuns } from '../db/schema';
 import { appendAudit } from './audit';
@@ -9,7 +10,8 @@ import type { Deps } from './ports';
 
 export type CycleRunRow = typeof cycleRuns.$inferSelect;
 type Outcome = (typeof cycleRunItems.$inferInsert)['outcome'];
-type Period = { start: string; end: string };
+export type BillingCycle = CycleRunRow['billingCycle'];
+type Period = { start: string; end: string; billingCycle: BillingCycle };
 
 /** How many series a run invoices at once on PostgreSQL (PGlite runs one transaction at a time anyway). */
 export const CYCLE_RUN_CONCURRENCY = 4;
@@ -17,8 +19,8 @@ export const CYCLE_RUN_CONCURRENCY = 4;
 const PROBLEMS_SHOWN = 200;
 
 /**
- * Per-cycle series with at least one visit in the period (what a run covers), each with whether this run
- * already recorded it.
+ * The series a run covers: billed per cycle on the run's cycle, with at least one visit in the period;
+ * each with whether this run already recorded it.
  */
 const seriesInScope = async (tx: Tx, run: CycleRunRow) =>
   (
@@ -26,16 +28,16 @@ const seriesInScope = async (tx: Tx, run: CycleRunRow) =>
       `SELECT s.id, EXISTS (SELECT 1 FROM cycle_run_items i
                              WHERE i.organization_id = $1 AND i.run_id = $4 AND i.series_id = s.id) AS done
          FROM series s
-        WHERE s.organization_id = $1 AND s.billing_rule = 'per_cycle'
+        WHERE s.organization_id = $1 AND s.billing_rule = 'per_cycle' AND s.billing_cycle = $5
           AND EXISTS (SELECT 1 FROM jobs j WHERE j.organization_id = $1 AND j.series_id = s.id
                          AND j.occurrence_date BETWEEN $2::date AND $3::date)
         ORDER BY s.id`,
-      [run.organizationId, run.periodStart, run.periodEnd, run.id],
+      [run.organizationId, run.periodStart, run.periodEnd, run.id, run.billingCycle],
     )
   ).rows;
 
 /**
- * Asks for every per-cycle series of the organization to be invoiced for a period, in the background. One
+ * Asks for every series billed on a cycle (monthly, say) to be invoiced for a period, in the background. One
  * run at a time per organization: a second request while one is queued or running is a 409 naming it.
  */
 export const startCycleRun = (deps: Deps, organizationId: string, period: Period, actor: Actor) =>
@@ -67,6 +69,7 @@ export const startCycleRun = (deps: Deps, organizationId: string, period: Period
         id,
         periodStart: period.start,
         periodEnd: period.end,
+        billingCycle: period.billingCycle,
         status: 'queued',
         requestedByType: actor.type,
         requestedById: actor.id,
@@ -81,7 +84,7 @@ export const startCycleRun = (deps: Deps, organizationId: string, period: Period
       first: true,
       action: 'cycle_run.requested',
       actor,
-      changes: { periodStart: period.start, periodEnd: period.end },
+      changes: { billingCycle: period.billingCycle, periodStart: period.start, periodEnd: period.end },
     });
     await deps.queue.enqueue(tx, { name: 'cycles.run', data: { organizationId, runId: id } }, { key: id });
     return row;
@@ -222,6 +225,7 @@ const viewOf = (run: CycleRunRow, counts: Awaited<ReturnType<typeof outcomeCount
   id: run.id,
   periodStart: run.periodStart,
   periodEnd: run.periodEnd,
+  billingCycle: run.billingCycle,
   status: run.status,
   total: run.total,
   done: counts.issued + counts.held + counts.nothingReady + counts.failed,
@@ -279,4 +283,56 @@ export const listCycleRuns = async (deps: Deps, organizationId: string, limit = 
   return Promise.all(
     runs.map(async (r) => viewOf(r, await outcomeCounts(deps.database, organizationId, r.id))),
   );
+};
+
+/** A cycle's run starts at this local hour on the day after it ends, so late closeouts of its last day count. */
+export const CYCLE_RUN_HOUR = '06:00';
+/** A run missed (the workers were down) is still started this many days after the cycle ended. */
+const CATCH_UP_DAYS = 7;
+
+/**
+ * Starts the cycle runs that are due (the hourly `cycles.due` job): for every organization with series billed
+ * on a cycle, once that cycle is over in its time zone (from 06:00 on the Monday, the 1st, the first of the
+ * quarter), one run by the system for the cycle just ended. A period that already has a run is left alone;
+ * an organization with a run in progress is tried again next hour.
+ */
+export const startDueCycleRuns = async (deps: Deps) => {
+  const { rows } = await deps.database.raw.query<{
+    organization_id: string;
+    time_zone: string;
+    billing_cycle: BillingCycle;
+  }>(
+    `SELECT DISTINCT o.id AS organization_id, o.time_zone, s.billing_cycle
+       FROM organizations o JOIN series s ON s.organization_id = o.id
+      WHERE s.billing_rule = 'per_cycle' AND s.billing_cycle IS NOT NULL
+      ORDER BY 1, 3`,
+  );
+  const now = deps.clock.now();
+  const started: string[] = [];
+  for (const r of rows) {
+    const period = lastWholeCycle(r.billing_cycle, businessDate(now, r.time_zone));
+    const opens = zonedToInstant(addDays(period.end, 1), CYCLE_RUN_HOUR, r.time_zone);
+    if (
+      now < opens ||
+      now > zonedToInstant(addDays(period.end, 1 + CATCH_UP_DAYS), CYCLE_RUN_HOUR, r.time_zone)
+    )
+      continue;
+    const { rows: existing } = await deps.database.raw.query(
+      `SELECT 1 FROM cycle_runs WHERE organization_id = $1 AND billing_cycle = $2 AND period_start = $3 AND period_end = $4`,
+      [r.organization_id, r.billing_cycle, period.start, period.end],
+    );
+    if (existing.length > 0) continue;
+    try {
+      const run = await startCycleRun(
+        deps,
+        r.organization_id,
+        { ...period, billingCycle: r.billing_cycle },
+        SYSTEM_ACTOR,
+      );
+      started.push(run.id);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+    }
+  }
+  return { started: started.length };
 };

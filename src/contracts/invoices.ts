@@ -252,11 +252,20 @@ export const BillingSettingsBody = z.strictObject({
 
 export const CycleInvoiceBody = z.strictObject({ periodStart: Day, periodEnd: Day });
 
-/** A run that invoices every per-cycle series for a period; `done` of `total` is its progress. */
+const BillingCycle = z.enum(['weekly', 'monthly', 'quarterly']);
+export const CycleRunBody = z.strictObject({
+  /** The series the run covers: those billed on this cycle. */
+  billingCycle: BillingCycle.default('monthly'),
+  periodStart: Day,
+  periodEnd: Day,
+});
+
+/** A run that invoices every series billed on a cycle for a period; `done` of `total` is its progress. */
 export const CycleRun = z.object({
   id: z.uuid(),
   periodStart: Day,
   periodEnd: Day,
+  billingCycle: BillingCycle,
   status: z.enum(['queued', 'running', 'finished']),
   /** Per-cycle series with visits in the period; null until the run starts. */
   total: z.number().int().nullable(),

@@ -27,6 +27,8 @@ export const queuePayloads = {
   /** Re-enqueues pushes left pending by a crashed worker. */
   'accounting.sweep': z.strictObject({ olderThanSeconds: z.number().int().min(0).max(86_400) }),
   /** Invoices every per-cycle series of one organization for a period: one cycle run. */
+  /** Starts the cycle runs that are due (hourly): each organization's cycles that just ended. */
+  'cycles.due': z.strictObject({}),
   'cycles.run': z.strictObject({ organizationId: z.uuid(), runId: z.uuid() }),
   /** Delivers one webhook event (one attempt; the next is enqueued with backoff). */
   'webhook.deliver': z.strictObject({ organizationId: z.uuid(), deliveryId: z.uuid() }),

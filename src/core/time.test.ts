@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, businessDate, isValidTimeZone, mondayOf, zonedToInstant } from './time';
+import { addDays, businessDate, isValidTimeZone, lastWholeCycle, mondayOf, zonedToInstant } from './time';
 
 describe('time zones', () => {
   it.each([
@@ -37,5 +37,22 @@ describe('time zones', () => {
   it('knows a real zone from a made-up one', () => {
     expect(isValidTimeZone('Europe/Dublin')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('the last whole billing cycle', () => {
+  it.each([
+    ['monthly', '2026-11-21', '2026-10-01', '2026-10-31'],
+    ['monthly', '2026-03-01', '2026-02-01', '2026-02-28'],
+    ['monthly', '2028-03-15', '2028-02-01', '2028-02-29'],
+    ['monthly', '2027-01-01', '2026-12-01', '2026-12-31'],
+    ['quarterly', '2026-11-21', '2026-07-01', '2026-09-30'],
+    ['quarterly', '2026-10-01', '2026-07-01', '2026-09-30'],
+    ['quarterly', '2027-02-10', '2026-10-01', '2026-12-31'],
+    ['weekly', '2026-11-21', '2026-11-09', '2026-11-15'],
+    ['weekly', '2026-11-16', '2026-11-09', '2026-11-15'],
+    ['weekly', '2027-01-03', '2026-12-21', '2026-12-27'],
+  ] as const)('%s before %s is %s to %s', (cycle, date, start, end) => {
+    expect(lastWholeCycle(cycle, date)).toEqual({ start, end });
   });
 });

@@ -79,3 +79,23 @@ export const isValidTimeZone = (timeZone: string): boolean => {
 
 /** The later of two YYYY-MM-DD dates (ISO dates order as strings). */
 export const laterDate = (a: string, b: string): string => (a > b ? a : b);
+
+/**
+ * The last whole billing cycle before `date`: last week (Monday to Sunday), last month, or last calendar
+ * quarter. What a cycle run started on `date` covers.
+ */
+export const lastWholeCycle = (
+  cycle: 'weekly' | 'monthly' | 'quarterly',
+  date: string,
+): { start: string; end: string } => {
+  if (cycle === 'weekly') {
+    const monday = mondayOf(date);
+    return { start: addDays(monday, -7), end: addDays(monday, -1) };
+  }
+  const month = Number(date.slice(5, 7));
+  const firstMonth = cycle === 'quarterly' ? month - ((month - 1) % 3) : month;
+  const end = addDays(`${date.slice(0, 4)}-${String(firstMonth).padStart(2, '0')}-01`, -1);
+  const endMonth = Number(end.slice(5, 7));
+  const startMonth = cycle === 'quarterly' ? endMonth - 2 : endMonth;
+  return { start: `${end.slice(0, 4)}-${String(startMonth).padStart(2, '0')}-01`, end };
+};

@@ -5,7 +5,7 @@ import { pushToAccounting, sweepStalledPushes } from '../app/accounting';
 import { escalateOverdue } from '../app/approvals';
 import { purgeUnreferencedAttachments } from '../app/attachments';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';
-import { executeCycleRun } from '../app/cycle-runs';
+import { executeCycleRun, startDueCycleRuns } from '../app/cycle-runs';
 import { mailInvoice, renderPacket, renderPendingOfJob, renderServiceReport } from '../app/invoice-packet';
 import { prepareJobInvoices } from '../app/invoices';
 import { purgeExpired } from '../app/maintenance';
@@ -42,6 +42,7 @@ const handlers: Handlers = {
     pushToAccounting(deps, data.organizationId, data.invoiceId, data.connectorId),
   'accounting.sweep': (deps, data) => sweepStalledPushes(deps, data.olderThanSeconds),
   'cycles.run': (deps, data) => executeCycleRun(deps, data.organizationId, data.runId),
+  'cycles.due': (deps) => startDueCycleRuns(deps),
   'webhook.deliver': (deps, data) => deliverWebhook(deps, data.organizationId, data.deliveryId),
   'report.render': (deps, data) =>
     renderServiceReport(deps, data.organizationId, data.jobId, data.submissionId),
@@ -129,6 +130,7 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   await boss.schedule('audit.checkpoint', '*/15 * * * *', {});
   await boss.schedule('series.extend', '7 3 * * *', {});
   await boss.schedule('approvals.escalate', '*/5 * * * *', {});
+  await boss.schedule('cycles.due', '23 * * * *', {});
   await boss.schedule('accounting.sweep', '*/5 * * * *', { olderThanSeconds: 600 });
   await boss.schedule('attachments.retention', '37 3 * * *', { olderThanDays: deps.attachmentRetentionDays });
 };

@@ -167,7 +167,12 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       )
     ).row.id;
     bCycleRunId = (
-      await startCycleRun(t.deps, b.organizationId, { start: '2026-11-01', end: '2026-11-30' }, system)
+      await startCycleRun(
+        t.deps,
+        b.organizationId,
+        { start: '2026-11-01', end: '2026-11-30', billingCycle: 'monthly' },
+        system,
+      )
     ).id;
     bErrorId = (
       await t.database.transaction((tx) =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeCycleRun, startCycleRun } from '../../src/app/cycle-runs';
+import { executeCycleRun, startCycleRun, startDueCycleRuns } from '../../src/app/cycle-runs';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
@@ -27,12 +27,18 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
   let tech: Session;
   let jobTypeId: string;
   /** Three per-cycle series for three customers, and one billed per visit. */
-  const s: Record<'full' | 'partial' | 'idle' | 'perVisit', { id: string; customer: string }> = {} as never;
+  const s: Record<'full' | 'partial' | 'idle' | 'perVisit' | 'weekly', { id: string; customer: string }> =
+    {} as never;
 
   const call = (method: 'GET' | 'POST', url: string, who: Session, payload?: object) =>
     t.app.inject({ method, url, headers: as(who, method === 'POST'), ...(payload ? { payload } : {}) });
 
-  const newSeries = async (name: string, startDate: string, billingRule: string) => {
+  const newSeries = async (
+    name: string,
+    startDate: string,
+    billingRule: string,
+    billingCycle = 'monthly',
+  ) => {
     const c = await call('POST', '/api/v1/customers', dispatcher, {
       name,
       email: 'accounts@example.com',
@@ -57,7 +63,7 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
       crew: [org.users.technician.id],
       scope: `Weekly service for ${name}`,
       billingRule,
-      ...(billingRule === 'per_cycle' ? { billingCycle: 'monthly' } : {}),
+      ...(billingRule === 'per_cycle' ? { billingCycle } : {}),
       horizonDays: 40,
     });
     expect(res.statusCode, res.body).toBe(201);
@@ -86,6 +92,10 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
     const partial = await newSeries('Quay Dental', '2026-11-03', 'per_cycle');
     const idle = await newSeries('Mill Bakery', '2026-11-24', 'per_cycle');
     const perVisit = await newSeries('Dock Gym', '2026-11-03', 'per_visit');
+    // Billed weekly: a monthly run leaves it to the weekly one.
+    const weekly = await newSeries('Pier Cafe', '2026-11-03', 'per_cycle', 'weekly');
+    const firstWeekly = weekly.series.visits.find((x) => x.occurrenceDate === '2026-11-03');
+    await closeOut(t, org, tech, firstWeekly?.id as string, { parts: [], adjustments: [] });
     for (const v of full.series.visits.filter((x) => x.occurrenceDate <= '2026-11-17'))
       await closeOut(t, org, tech, v.id, { parts: [], adjustments: [] });
     const first = partial.series.visits.find((x) => x.occurrenceDate === '2026-11-03');
@@ -97,6 +107,7 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
     s.partial = { id: partial.series.id, customer: partial.name };
     s.idle = { id: idle.series.id, customer: idle.name };
     s.perVisit = { id: perVisit.series.id, customer: perVisit.name };
+    s.weekly = { id: weekly.series.id, customer: weekly.name };
   });
   afterAll(() => t?.close());
 
@@ -162,6 +173,7 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
     }
     expect(await invoicesOfSeries(s.idle.id)).toEqual([]);
     expect(await invoicesOfSeries(s.perVisit.id)).toEqual([]);
+    expect(await invoicesOfSeries(s.weekly.id)).toEqual([]);
 
     const list = (await call('GET', '/api/v1/cycle-runs', billing)).json().items as Run[];
     expect(list.map((r) => [r.id, r.status, r.issued])).toEqual([[runId, 'finished', 2]]);
@@ -179,6 +191,20 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
     expect((await invoicesOfSeries(s.full.id)).length).toBe(1);
   });
 
+  it('covers the series billed on its cycle only: a weekly run bills the weekly contract', async () => {
+    const res = await call('POST', '/api/v1/cycle-runs', billing, {
+      billingCycle: 'weekly',
+      periodStart: '2026-11-02',
+      periodEnd: '2026-11-08',
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json().billingCycle).toBe('weekly');
+    await drain(t);
+    const run = (await call('GET', `/api/v1/cycle-runs/${res.json().id}`, billing)).json() as Run;
+    expect(run).toMatchObject({ status: 'finished', total: 1, issued: 1 });
+    expect((await invoicesOfSeries(s.weekly.id)).map((i) => i.period_start)).toEqual(['2026-11-02']);
+  });
+
   it('resumed after a crash, skips the series it already recorded', async () => {
     // December: the full series' 1 December visit is done; the run "crashed" after recording it.
     const dec = (
@@ -194,7 +220,7 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
     const run = await startCycleRun(
       t.deps,
       org.organizationId,
-      { start: '2026-12-01', end: '2026-12-31' },
+      { start: '2026-12-01', end: '2026-12-31', billingCycle: 'monthly' },
       { type: 'system', id: null },
     );
     await t.database.raw.query(
@@ -223,6 +249,49 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
     expect(rows.map((r) => r.action)).toEqual(['cycle_run.requested', 'cycle_run.finished']);
     expect(rows.every((r) => r.actor_id === org.users.billing.id)).toBe(true);
     expect(JSON.parse(rows[1]?.changes ?? '{}')).toEqual({ issued: 2, held: 0, nothingReady: 1, failed: 0 });
+  });
+
+  it('starts the run of each cycle by itself once the cycle is over, from 06:00 local the day after, once', async () => {
+    const runsOf = async () =>
+      (
+        await t.database.raw.query<{
+          billing_cycle: string;
+          period_start: string;
+          requested_by_type: string;
+        }>(
+          `SELECT billing_cycle, period_start::text, requested_by_type FROM cycle_runs
+            WHERE organization_id = $1 ORDER BY created_at`,
+          [org.organizationId],
+        )
+      ).rows;
+    const before = (await runsOf()).length;
+    // Monday 30 November, 05:00 in Dublin: last week (23 to 29 November) is over, but its run waits for 06:00.
+    t.clock.set('2026-11-30T05:00:00Z');
+    expect(await startDueCycleRuns(t.deps)).toEqual({ started: 0 });
+    t.clock.set('2026-11-30T06:30:00Z');
+    expect(await startDueCycleRuns(t.deps)).toEqual({ started: 1 });
+    expect(await startDueCycleRuns(t.deps)).toEqual({ started: 0 });
+    await drain(t);
+    expect((await runsOf()).slice(before)).toEqual([
+      { billing_cycle: 'weekly', period_start: '2026-11-23', requested_by_type: 'system' },
+    ]);
+    // 1 February: January's monthly run first; the weekly one waits for the next hour (one run at a time).
+    t.clock.set('2027-02-01T07:00:00Z');
+    expect(await startDueCycleRuns(t.deps)).toEqual({ started: 1 });
+    await drain(t);
+    t.clock.set('2027-02-01T08:00:00Z');
+    expect(await startDueCycleRuns(t.deps)).toEqual({ started: 1 });
+    await drain(t);
+    expect((await runsOf()).slice(before + 1)).toEqual([
+      { billing_cycle: 'monthly', period_start: '2027-01-01', requested_by_type: 'system' },
+      { billing_cycle: 'weekly', period_start: '2027-01-25', requested_by_type: 'system' },
+    ]);
+    // 10 March: February ended more than a week ago (workers down?): no late monthly run behind the
+    // office's back; last week's run is due as usual.
+    t.clock.set('2027-03-10T07:00:00Z');
+    expect(await startDueCycleRuns(t.deps)).toEqual({ started: 1 });
+    await drain(t);
+    expect((await runsOf()).at(-1)).toMatchObject({ billing_cycle: 'weekly', period_start: '2027-03-01' });
   });
 
   it('keeps another organization out', async () => {

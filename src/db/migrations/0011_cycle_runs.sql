@@ -14,6 +14,7 @@ CREATE TABLE "cycle_runs" (
 	"id" uuid NOT NULL,
 	"period_start" date NOT NULL,
 	"period_end" date NOT NULL,
+	"billing_cycle" text NOT NULL,
 	"status" text NOT NULL,
 	"total" integer,
 	"requested_by_type" text NOT NULL,

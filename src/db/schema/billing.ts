@@ -179,6 +179,8 @@ export const cycleRuns = pgTable(
     id: uuid('id').notNull(),
     periodStart: date('period_start', { mode: 'string' }).notNull(),
     periodEnd: date('period_end', { mode: 'string' }).notNull(),
+    /** The series it covers: those billed on this cycle. */
+    billingCycle: text('billing_cycle', { enum: ['weekly', 'monthly', 'quarterly'] }).notNull(),
     status: text('status', { enum: ['queued', 'running', 'finished'] }).notNull(),
     /** Per-cycle series with visits in the period: known once the run starts. */
     total: integer('total'),

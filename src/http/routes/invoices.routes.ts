@@ -28,6 +28,7 @@ import {
   CreditNoteBody,
   CycleInvoiceBody,
   CycleRun,
+  CycleRunBody,
   CycleRunDetail,
   Invoice,
   InvoiceListQuery,
@@ -385,14 +386,18 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
       schema: {
         tags: ['invoices'],
         summary:
-          'Invoice every per-cycle series for a period in the background (month-end); follow its progress at /cycle-runs/{id}',
-        body: CycleInvoiceBody,
+          'Invoice every series billed on a cycle (monthly by default) for a period, in the background; follow its progress at /cycle-runs/{id}',
+        body: CycleRunBody,
         response: { 202: CycleRunDetail, ...errors },
       },
     },
     async (request, reply) => {
       const p = principalOf(request);
-      const period = { start: request.body.periodStart, end: request.body.periodEnd };
+      const period = {
+        start: request.body.periodStart,
+        end: request.body.periodEnd,
+        billingCycle: request.body.billingCycle,
+      };
       const run = await startCycleRun(deps, p.organizationId, period, actorOf(p));
       return reply.code(202).send(await cycleRunView(deps, p.organizationId, run.id));
     },

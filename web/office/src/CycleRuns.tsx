@@ -1,6 +1,18 @@
-import { Badge, Button, Card, Group, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Card,
+  Group,
+  Progress,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useEffect, useState } from 'react';
-import { addDays, businessDate } from '../../../src/core/time';
+import { businessDate, lastWholeCycle } from '../../../src/core/time';
 import { api, type CycleRunT } from './api';
 import { Feedback, messageOf, useResource } from './lib';
 
@@ -10,20 +22,23 @@ const OUTCOME_LABEL = {
   failed: 'Failed',
 };
 
-/** The month before the one `today` falls in: what a month-end run usually covers. */
-const lastMonth = (today: string) => {
-  const end = addDays(`${today.slice(0, 7)}-01`, -1);
-  return { start: `${end.slice(0, 7)}-01`, end };
-};
+type Cycle = CycleRunT['billingCycle'];
+const CYCLE_LABEL: Record<Cycle, string> = { weekly: 'Weekly', monthly: 'Monthly', quarterly: 'Quarterly' };
 
 /**
- * Month-end: every per-cycle series invoiced for a period by one background run. Shows the latest run's
+ * Cycle end: every series billed on a cycle invoiced for a period by one background run. Shows the latest run's
  * progress while it works (polled each second) and, once done, the series it did not issue an invoice for.
  */
 export const CycleRuns = ({ timeZone, canRun }: { timeZone: string; canRun: boolean }) => {
-  const period = lastMonth(businessDate(new Date(), timeZone));
-  const [start, setStart] = useState(period.start);
-  const [end, setEnd] = useState(period.end);
+  const today = businessDate(new Date(), timeZone);
+  const [cycle, setCycle] = useState<Cycle>('monthly');
+  const [start, setStart] = useState(lastWholeCycle('monthly', today).start);
+  const [end, setEnd] = useState(lastWholeCycle('monthly', today).end);
+  const chooseCycle = (next: Cycle) => {
+    setCycle(next);
+    setStart(lastWholeCycle(next, today).start);
+    setEnd(lastWholeCycle(next, today).end);
+  };
   const [error, setError] = useState<string | null>(null);
   const [poll, setPoll] = useState(0);
   const runs = useResource(() => api<{ items: CycleRunT[] }>('GET', '/api/v1/cycle-runs'), [poll], false);
@@ -43,7 +58,11 @@ export const CycleRuns = ({ timeZone, canRun }: { timeZone: string; canRun: bool
   const startRun = async () => {
     setError(null);
     try {
-      await api<CycleRunT>('POST', '/api/v1/cycle-runs', { periodStart: start, periodEnd: end });
+      await api<CycleRunT>('POST', '/api/v1/cycle-runs', {
+        billingCycle: cycle,
+        periodStart: start,
+        periodEnd: end,
+      });
       setPoll((n) => n + 1);
     } catch (err) {
       setError(messageOf(err));
@@ -63,6 +82,17 @@ export const CycleRuns = ({ timeZone, canRun }: { timeZone: string; canRun: bool
         </Text>
         {canRun && (
           <Group align="flex-end">
+            <Select
+              label="Contracts billed"
+              data={(['weekly', 'monthly', 'quarterly'] as const).map((c) => ({
+                value: c,
+                label: CYCLE_LABEL[c],
+              }))}
+              value={cycle}
+              allowDeselect={false}
+              onChange={(v) => v && chooseCycle(v as Cycle)}
+              w={160}
+            />
             <TextInput
               type="date"
               label="Period start"
@@ -80,7 +110,7 @@ export const CycleRuns = ({ timeZone, canRun }: { timeZone: string; canRun: bool
           <Stack gap={4} aria-live="polite">
             <Group gap="xs">
               <Text size="sm" fw={500}>
-                {shown.periodStart} to {shown.periodEnd}
+                {CYCLE_LABEL[shown.billingCycle]} contracts, {shown.periodStart} to {shown.periodEnd}
               </Text>
               <Badge variant="light" color={shown.status === 'finished' ? 'teal' : 'blue'}>
                 {shown.status}
