@@ -41,6 +41,48 @@ export type AuditHashInput = {
 export const auditHash = (prevHash: string, e: AuditHashInput): string =>
   createHash('sha256').update(prevHash).update(canonicalJson(e)).digest('hex');
 
+type Head = { seq: number; hash: string };
+
+/**
+ * The chain heads this transaction wrote, so a second event on the same aggregate in it (an invoice made and
+ * issued at once) needs no look-up. Sound under the locking rule below: nobody else appends meanwhile.
+ */
+const written = new WeakMap<Tx, Map<string, Head>>();
+const keyOf = (organizationId: string, aggregateType: string, aggregateId: string) =>
+  `${organizationId}:${aggregateType}:${aggregateId}`;
+
+/** The event's row: its seq and previous hash from the chain's head, and its own hash. */
+const chained = (deps: { ids: Ids }, at: Date, e: AuditInput, head: Head | undefined) => {
+  const prevHash = head?.hash ?? GENESIS_HASH;
+  const event: AuditHashInput = {
+    id: deps.ids.uuid(),
+    organizationId: e.organizationId,
+    aggregateType: e.aggregateType,
+    aggregateId: e.aggregateId,
+    seq: (head?.seq ?? 0) + 1,
+    action: e.action,
+    actorType: e.actor.type,
+    actorId: e.actor.id,
+    at: at.toISOString(),
+    changes: canonicalJson(e.changes),
+    reason: e.reason ?? null,
+  };
+  return { ...event, at, prevHash, hash: auditHash(prevHash, event) };
+};
+
+const insertChained = async (tx: Tx, rows: ReturnType<typeof chained>[]) => {
+  await tx.db.insert(auditEvents).values(rows);
+  // Only inside a transaction: the pool handle outlives it, and its heads would go stale.
+  if (!tx.beforeCommit) return;
+  let mine = written.get(tx);
+  if (!mine) {
+    mine = new Map();
+    written.set(tx, mine);
+  }
+  for (const r of rows)
+    mine.set(keyOf(r.organizationId, r.aggregateType, r.aggregateId), { seq: r.seq, hash: r.hash });
+};
+
 /**
  * Appends one event to its aggregate's chain, in the caller's transaction. Callers hold the aggregate's
  * row lock (guarded update) so seq cannot race; if two writers do race, the unique (aggregate, seq) key
@@ -53,40 +95,29 @@ export const appendAudit = async (
   /** First events of other chains (created in this transaction), written in the same insert. */
   alsoFirst: AuditInput[] = [],
 ): Promise<void> => {
+  if (alsoFirst.some((e) => !e.first)) throw new Error('appendAudit: only first events ride along');
+  const known = written.get(tx)?.get(keyOf(input.organizationId, input.aggregateType, input.aggregateId));
   const [last] = input.first
     ? []
-    : await tx.db
-        .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-        .from(auditEvents)
-        .where(
-          and(
-            eq(auditEvents.organizationId, input.organizationId),
-            eq(auditEvents.aggregateType, input.aggregateType),
-            eq(auditEvents.aggregateId, input.aggregateId),
-          ),
-        )
-        .orderBy(desc(auditEvents.seq))
-        .limit(1);
+    : known
+      ? [known]
+      : await tx.db
+          .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+          .from(auditEvents)
+          .where(
+            and(
+              eq(auditEvents.organizationId, input.organizationId),
+              eq(auditEvents.aggregateType, input.aggregateType),
+              eq(auditEvents.aggregateId, input.aggregateId),
+            ),
+          )
+          .orderBy(desc(auditEvents.seq))
+          .limit(1);
   const at = deps.clock.now();
-  const rowOf = (e: AuditInput, head: { seq: number; hash: string } | undefined) => {
-    const prevHash = head?.hash ?? GENESIS_HASH;
-    const event: AuditHashInput = {
-      id: deps.ids.uuid(),
-      organizationId: e.organizationId,
-      aggregateType: e.aggregateType,
-      aggregateId: e.aggregateId,
-      seq: (head?.seq ?? 0) + 1,
-      action: e.action,
-      actorType: e.actor.type,
-      actorId: e.actor.id,
-      at: at.toISOString(),
-      changes: canonicalJson(e.changes),
-      reason: e.reason ?? null,
-    };
-    return { ...event, at, prevHash, hash: auditHash(prevHash, event) };
-  };
-  if (alsoFirst.some((e) => !e.first)) throw new Error('appendAudit: only first events ride along');
-  await tx.db.insert(auditEvents).values([rowOf(input, last), ...alsoFirst.map((e) => rowOf(e, undefined))]);
+  await insertChained(tx, [
+    chained(deps, at, input, last),
+    ...alsoFirst.map((e) => chained(deps, at, e, undefined)),
+  ]);
 };
 
 /**
@@ -102,34 +133,30 @@ export const appendAuditMany = async (
   inputs: Omit<AuditInput, 'organizationId' | 'aggregateType' | 'first'>[],
 ): Promise<void> => {
   if (inputs.length === 0) return;
-  // One index probe per chain (its last seq). `aggregate_id = ANY(...)` with DISTINCT ON is not an index
-  // condition there: it read every event of the type in the organization (5 ms at 10,000 events, growing).
-  const { rows } = await tx.raw.query<{ aggregate_id: string; seq: number; hash: string }>(
-    `SELECT a.id AS aggregate_id, h.seq, h.hash FROM unnest($3::uuid[]) AS a(id)
-       CROSS JOIN LATERAL (SELECT seq, hash FROM audit_events e
-                            WHERE e.organization_id = $1 AND e.aggregate_type = $2 AND e.aggregate_id = a.id
-                            ORDER BY seq DESC LIMIT 1) h`,
-    [organizationId, aggregateType, inputs.map((i) => i.aggregateId)],
-  );
-  const heads = new Map(rows.map((r) => [r.aggregate_id, r]));
+  const mine = written.get(tx);
+  const heads = new Map<string, Head>();
+  for (const i of inputs) {
+    const h = mine?.get(keyOf(organizationId, aggregateType, i.aggregateId));
+    if (h) heads.set(i.aggregateId, h);
+  }
+  const unknown = inputs.map((i) => i.aggregateId).filter((id) => !heads.has(id));
+  if (unknown.length > 0) {
+    // One index probe per chain (its last seq). `aggregate_id = ANY(...)` with DISTINCT ON is not an index
+    // condition there: it read every event of the type in the organization (5 ms at 10,000 events, growing).
+    const { rows } = await tx.raw.query<{ aggregate_id: string; seq: number; hash: string }>(
+      `SELECT a.id AS aggregate_id, h.seq, h.hash FROM unnest($3::uuid[]) AS a(id)
+         CROSS JOIN LATERAL (SELECT seq, hash FROM audit_events e
+                              WHERE e.organization_id = $1 AND e.aggregate_type = $2 AND e.aggregate_id = a.id
+                              ORDER BY seq DESC LIMIT 1) h`,
+      [organizationId, aggregateType, unknown],
+    );
+    for (const r of rows) heads.set(r.aggregate_id, r);
+  }
   const at = deps.clock.now();
-  const values = inputs.map((input) => {
-    const last = heads.get(input.aggregateId);
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    const event: AuditHashInput = {
-      id: deps.ids.uuid(),
-      organizationId,
-      aggregateType,
-      aggregateId: input.aggregateId,
-      seq: (last?.seq ?? 0) + 1,
-      action: input.action,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      at: at.toISOString(),
-      changes: canonicalJson(input.changes),
-      reason: input.reason ?? null,
-    };
-    return { ...event, at, prevHash, hash: auditHash(prevHash, event) };
-  });
-  await tx.db.insert(auditEvents).values(values);
+  await insertChained(
+    tx,
+    inputs.map((input) =>
+      chained(deps, at, { ...input, organizationId, aggregateType }, heads.get(input.aggregateId)),
+    ),
+  );
 };
