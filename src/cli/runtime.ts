@@ -17,6 +17,7 @@ import { lockDataDir } from '../db/data-dir-lock';
 import { buildServer } from '../http/server';
 import { startWorkers } from '../worker/handlers';
 
+/** Two folders up both from this file and from the server bundle (dist/server). */
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const webRoot = path.join(projectRoot, 'dist', 'web', 'office');
 export const techRoot = path.join(projectRoot, 'dist', 'web', 'tech');

@@ -67,7 +67,8 @@ export type Database = {
   isClosed(): boolean;
 };
 
-export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+/** From the project root, two folders up both from this file and from the server bundle (dist/server). */
+export const migrationsFolder = fileURLToPath(new URL('../../src/db/migrations', import.meta.url));
 
 const MIGRATION_LOCK = 7_317_001; // pg_advisory_lock key: one migrator at a time across processes
 /** pg_advisory_lock key: pg-boss creates its schema on start; concurrent starters would race on CREATE SCHEMA. */

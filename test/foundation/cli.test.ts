@@ -1,11 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isFresh } from '../../scripts/stale.mjs';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
-import { openPglite } from '../../src/db/client';
+import { appliedMigrations, expectedMigrations, openPglite } from '../../src/db/client';
 import { createTestDatabase } from '../support/databases';
-import { freePort, runCli, type Spawned, waitForReady } from '../support/processes';
+import { freePort, ROOT, runCli, type Spawned, waitForReady } from '../support/processes';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-cli-'));
 const running: Spawned[] = [];
@@ -104,6 +106,27 @@ describe('the closeout command on the embedded database', () => {
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
   });
+});
+
+describe('the server bundle', () => {
+  it('is what `closeout` runs once built newer than the sources, and it finds its migrations', async () => {
+    const built = spawnSync(process.execPath, ['scripts/build-server.mjs'], { cwd: ROOT, encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    expect(isFresh([path.join(ROOT, 'dist', 'server', 'main.mjs')], ['src', 'package-lock.json'])).toBe(true);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-bundle-'));
+    try {
+      const migrate = runCli(['migrate'], { DATA_DIR: dir });
+      expect(await migrate.exited, migrate.stderr()).toBe(0);
+      const pglite = await openPglite(path.join(dir, 'pglite'));
+      try {
+        expect(await appliedMigrations(pglite)).toBe(expectedMigrations());
+      } finally {
+        await pglite.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)('the closeout command on PostgreSQL', () => {
