@@ -582,6 +582,8 @@ const main = async () => {
   }
 
   // B5: embedded mode. Start to ready (cold: a new data directory; warm: the same one again), then closeouts/s on PGlite.
+  // What `npm start` runs first: the server bundle, built when older than the sources.
+  await run('node', ['scripts/build-server.mjs', '--if-stale'], { cwd: ROOT });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-bench-pglite-'));
   try {
     const env = { DATA_DIR: dataDir };
