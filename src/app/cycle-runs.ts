@@ -211,17 +211,25 @@ export const executeCycleRun = async (
   });
 };
 
-const outcomeCounts = async (tx: Tx, organizationId: string, runId: string) => {
-  const { rows } = await tx.raw.query<{ outcome: Outcome; n: number }>(
-    `SELECT outcome, count(*)::int AS n FROM cycle_run_items
-      WHERE organization_id = $1 AND run_id = $2 GROUP BY outcome`,
-    [organizationId, runId],
+type Counts = { issued: number; held: number; nothingReady: number; failed: number };
+
+/** What each run did so far, for any number of runs in one query. */
+const countsByRun = async (tx: Tx, organizationId: string, runIds: string[]) => {
+  const { rows } = await tx.raw.query<{ run_id: string; outcome: Outcome; n: number }>(
+    `SELECT run_id, outcome, count(*)::int AS n FROM cycle_run_items
+      WHERE organization_id = $1 AND run_id = ANY($2::uuid[]) GROUP BY run_id, outcome`,
+    [organizationId, runIds],
   );
-  const n = (o: Outcome) => rows.find((r) => r.outcome === o)?.n ?? 0;
-  return { issued: n('issued'), held: n('held'), nothingReady: n('nothing_ready'), failed: n('failed') };
+  return (runId: string): Counts => {
+    const n = (o: Outcome) => rows.find((r) => r.run_id === runId && r.outcome === o)?.n ?? 0;
+    return { issued: n('issued'), held: n('held'), nothingReady: n('nothing_ready'), failed: n('failed') };
+  };
 };
 
-const viewOf = (run: CycleRunRow, counts: Awaited<ReturnType<typeof outcomeCounts>>) => ({
+const outcomeCounts = async (tx: Tx, organizationId: string, runId: string) =>
+  (await countsByRun(tx, organizationId, [runId]))(runId);
+
+const viewOf = (run: CycleRunRow, counts: Counts) => ({
   id: run.id,
   periodStart: run.periodStart,
   periodEnd: run.periodEnd,
@@ -280,9 +288,13 @@ export const listCycleRuns = async (deps: Deps, organizationId: string, limit = 
     .where(eq(cycleRuns.organizationId, organizationId))
     .orderBy(desc(cycleRuns.createdAt))
     .limit(limit);
-  return Promise.all(
-    runs.map(async (r) => viewOf(r, await outcomeCounts(deps.database, organizationId, r.id))),
+  // One count query for the page, not one per run: the office polls this each second while a run works.
+  const counts = await countsByRun(
+    deps.database,
+    organizationId,
+    runs.map((r) => r.id),
   );
+  return runs.map((r) => viewOf(r, counts(r.id)));
 };
 
 /** A cycle's run starts at this local hour on the day after it ends, so late closeouts of its last day count. */

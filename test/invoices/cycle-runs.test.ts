@@ -180,6 +180,7 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
   });
 
   it('bills nothing twice: a second run for the same month finds nothing ready', async () => {
+    t.clock.advance(60_000);
     const res = await call('POST', '/api/v1/cycle-runs', billing, {
       periodStart: '2026-11-01',
       periodEnd: '2026-11-30',
@@ -189,6 +190,12 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
     const run = (await call('GET', `/api/v1/cycle-runs/${res.json().id}`, billing)).json() as Run;
     expect(run).toMatchObject({ status: 'finished', total: 3, issued: 0, nothingReady: 3 });
     expect((await invoicesOfSeries(s.full.id)).length).toBe(1);
+    // The list counts each run on its own, newest first.
+    const list = (await call('GET', '/api/v1/cycle-runs', billing)).json().items as Run[];
+    expect(list.map((r) => [r.id, r.issued, r.nothingReady])).toEqual([
+      [run.id, 0, 3],
+      [runId, 2, 1],
+    ]);
   });
 
   it('covers the series billed on its cycle only: a weekly run bills the weekly contract', async () => {
