@@ -5,7 +5,7 @@ import { addDays, businessDate, lastWholeCycle, zonedToInstant } from '../core/t
 import type { Tx } from '../db/client';
 import { cycleRunItems, cycleRuns } from '../db/schema';
 import { appendAudit } from './audit';
-import { invoiceCycle } from './invoices';
+import { assertPeriod, invoiceCycle, isNothingReady } from './invoices';
 import type { Deps } from './ports';
 
 export type CycleRunRow = typeof cycleRuns.$inferSelect;
@@ -42,10 +42,7 @@ const seriesInScope = async (tx: Tx, run: CycleRunRow) =>
  */
 export const startCycleRun = (deps: Deps, organizationId: string, period: Period, actor: Actor) =>
   deps.database.transaction(async (tx) => {
-    if (period.end < period.start)
-      throw new AppError('validation_failed', 'periodEnd is before periodStart', {
-        fields: [{ field: 'body.periodEnd', message: 'before periodStart' }],
-      });
+    assertPeriod(period);
     // Two requests at once: the second waits here, then sees the first as active.
     await tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`cycle-run:${organizationId}`]);
     const [active] = await tx.db
@@ -137,8 +134,8 @@ const invoiceSeries = async (deps: Deps, run: CycleRunRow, actor: Actor, seriesI
     );
   } catch (err) {
     // Nothing ready is an answer, not a failure: every visit is unfinished, or the cycle was already invoiced.
-    const nothingReady = err instanceof AppError && err.code === 'conflict';
-    const exceptions = err instanceof AppError ? (err.extra.exceptions as string[] | undefined) : undefined;
+    const nothingReady = isNothingReady(err);
+    const exceptions = nothingReady ? (err.extra.exceptions as string[] | undefined) : undefined;
     const message = err instanceof Error ? err.message : String(err);
     await deps.database.transaction((tx) =>
       record(

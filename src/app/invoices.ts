@@ -956,6 +956,22 @@ export const approvalLog = async (tx: Tx | Deps['database'], organizationId: str
 
 export { commonOf, documentOf, type InvoiceRow };
 
+/** A billing period's end is not before its start (named as the request's `body.periodEnd`). */
+export const assertPeriod = (period: { start: string; end: string }) => {
+  if (period.end < period.start)
+    throw new AppError('validation_failed', 'periodEnd is before periodStart', {
+      fields: [{ field: 'body.periodEnd', message: 'before periodStart' }],
+    });
+};
+
+const NOTHING_READY = 'No visit of this cycle is ready to invoice';
+/**
+ * invoiceCycle's refusal when no visit of the period can be billed (all unfinished, or already invoiced):
+ * an answer, unlike its other conflicts (a missing tax code, a concurrent change).
+ */
+export const isNothingReady = (err: unknown): err is AppError =>
+  err instanceof AppError && err.code === 'conflict' && err.message === NOTHING_READY;
+
 /**
  * One invoice per customer per billing cycle of a per-cycle series: every visit in the period that is
  * invoice-ready, each line naming the visit's job number and date. Visits not complete when the cycle
@@ -982,10 +998,7 @@ export const invoiceCycle = (
         fields: [{ field: 'billingRule', message: `is ${s.billingRule}` }],
       });
     }
-    if (period.end < period.start)
-      throw new AppError('validation_failed', 'periodEnd is before periodStart', {
-        fields: [{ field: 'body.periodEnd', message: 'before periodStart' }],
-      });
+    assertPeriod(period);
     const visits = await tx.db
       .select()
       .from(jobs)
@@ -1026,7 +1039,7 @@ export const invoiceCycle = (
       );
     const first = ready[0];
     if (!first) {
-      throw new AppError('conflict', 'No visit of this cycle is ready to invoice', {
+      throw new AppError('conflict', NOTHING_READY, {
         fields: [{ field: 'body.periodStart', message: 'no invoice-ready visits in the period' }],
         extra: { exceptions },
       });
