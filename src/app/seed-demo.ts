@@ -191,11 +191,12 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     }
 
     // Two days back to four ahead: whatever the weekday, the demo has finished, running and upcoming work.
+    // Sundays are days off, except today: a demo opened on a Sunday still shows a working board.
     const today = businessDate(now, org.timeZone);
     let n = 0;
     for (let day = 0; day < 7; day++) {
       const date = addDays(today, day - 2);
-      if (isSunday(date)) continue;
+      if (isSunday(date) && date !== today) continue;
       for (const [t, tech] of technicians.entries()) {
         for (const [s, slot] of SLOTS.entries()) {
           if ((day + s + t) % 3 === 2) continue; // leave gaps so the board looks like a real week
