@@ -22,6 +22,7 @@ import {
 import { customFieldProblems } from '../core/custom-fields';
 import { AppError, type FieldProblem, notFound } from '../core/errors';
 import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
+import { MAX_AMOUNT } from '../core/money';
 import type { Actor } from '../core/principal';
 import { businessDate } from '../core/time';
 import type { Tx } from '../db/client';
@@ -148,7 +149,15 @@ const resolve = async (
   const now = deps.clock.now();
 
   const lines: Line[] = [];
-  const line = (l: Omit<Line, 'organizationId' | 'id' | 'jobId' | 'submissionId' | 'position'>) =>
+  const line = (
+    l: Omit<Line, 'organizationId' | 'id' | 'jobId' | 'submissionId' | 'position'>,
+    /** The field a line too large for an invoice is refused under. */
+    field: string,
+  ) => {
+    if (new Decimal(l.quantity).times(l.unitPrice).abs().gt(MAX_AMOUNT)) {
+      problems.push({ field, message: `the line comes to more than ${MAX_AMOUNT.toFixed(2)}` });
+      return;
+    }
     lines.push({
       ...l,
       organizationId: org,
@@ -157,6 +166,7 @@ const resolve = async (
       submissionId,
       position: lines.length + 1,
     });
+  };
 
   const perTechDay = new Map<string, Decimal>();
   body.labor.forEach((l, i) => {
@@ -198,20 +208,24 @@ const resolve = async (
       });
       return;
     }
-    line({
-      kind: 'labor',
-      catalogItemId: item?.id ?? null,
-      sku: item?.sku ?? null,
-      description: `${l.role ?? tech.laborRole ?? 'Labour'}: ${tech.name}`,
-      quantity: hours.toFixed(2),
-      unitCode: 'HUR',
-      unitPrice: new Decimal(rate).toFixed(4),
-      listPrice: item?.unitPrice ?? tech.hourlyRate ?? null,
-      taxCodeId: item?.taxCodeId ?? job.taxCodeId,
-      technicianId: tech.id,
-      billable: l.billable,
-      serialNumbers: [],
-    });
+    line(
+      {
+        kind: 'labor',
+        catalogItemId: item?.id ?? null,
+        sku: item?.sku ?? null,
+        description: `${l.role ?? tech.laborRole ?? 'Labour'}: ${tech.name}`,
+        // Typed hours keep their precision (0.3333 h): the preview and the invoice price the same quantity.
+        quantity: hours.toFixed(),
+        unitCode: 'HUR',
+        unitPrice: new Decimal(rate).toFixed(4),
+        listPrice: item?.unitPrice ?? tech.hourlyRate ?? null,
+        taxCodeId: item?.taxCodeId ?? job.taxCodeId,
+        technicianId: tech.id,
+        billable: l.billable,
+        serialNumbers: [],
+      },
+      `body.labor.${i}.hours`,
+    );
   });
 
   body.parts.forEach((p, i) => {
@@ -221,20 +235,23 @@ const resolve = async (
       return;
     }
     const unitPrice = p.unitPrice ?? item?.unitPrice;
-    line({
-      kind: 'part',
-      catalogItemId: item?.id ?? null,
-      sku: item?.sku ?? null,
-      description: p.description ?? item?.name ?? '',
-      quantity: p.quantity,
-      unitCode: item?.unitCode ?? 'C62',
-      unitPrice: unitPrice ?? '0',
-      listPrice: item?.unitPrice ?? null,
-      taxCodeId: item?.taxCodeId ?? job.taxCodeId,
-      technicianId: null,
-      billable: p.billable,
-      serialNumbers: p.serialNumbers,
-    });
+    line(
+      {
+        kind: 'part',
+        catalogItemId: item?.id ?? null,
+        sku: item?.sku ?? null,
+        description: p.description ?? item?.name ?? '',
+        quantity: p.quantity,
+        unitCode: item?.unitCode ?? 'C62',
+        unitPrice: unitPrice ?? '0',
+        listPrice: item?.unitPrice ?? null,
+        taxCodeId: item?.taxCodeId ?? job.taxCodeId,
+        technicianId: null,
+        billable: p.billable,
+        serialNumbers: p.serialNumbers,
+      },
+      `body.parts.${i}.quantity`,
+    );
   });
 
   body.adjustments.forEach((a, i) => {
@@ -247,20 +264,24 @@ const resolve = async (
       });
       return;
     }
-    line({
-      kind: 'adjustment',
-      catalogItemId: item?.id ?? null,
-      sku: item?.sku ?? null,
-      description: a.description ?? item?.name ?? (a.kind === 'trip_charge' ? 'Trip charge' : 'Disposal fee'),
-      quantity: '1',
-      unitCode: 'C62',
-      unitPrice: a.amount ?? item?.unitPrice ?? '0',
-      listPrice: item?.unitPrice ?? null,
-      taxCodeId: item?.taxCodeId ?? job.taxCodeId,
-      technicianId: null,
-      billable: true,
-      serialNumbers: [],
-    });
+    line(
+      {
+        kind: 'adjustment',
+        catalogItemId: item?.id ?? null,
+        sku: item?.sku ?? null,
+        description:
+          a.description ?? item?.name ?? (a.kind === 'trip_charge' ? 'Trip charge' : 'Disposal fee'),
+        quantity: '1',
+        unitCode: 'C62',
+        unitPrice: a.amount ?? item?.unitPrice ?? '0',
+        listPrice: item?.unitPrice ?? null,
+        taxCodeId: item?.taxCodeId ?? job.taxCodeId,
+        technicianId: null,
+        billable: true,
+        serialNumbers: [],
+      },
+      `body.adjustments.${i}.amount`,
+    );
   });
 
   // Attachments: each must belong to this job.
@@ -380,6 +401,7 @@ const resolve = async (
       z.array(ApprovalRule).parse(context.defaultRules),
     ),
     approvalFacts,
+    billingMode: jobType.billingMode,
   };
 };
 
@@ -505,13 +527,8 @@ export const submitCloseout = (
       );
     }
 
-    const { lines, missing, exceptionReason, customFields, approvalRules, approvalFacts } = await resolve(
-      tx,
-      deps,
-      job,
-      body,
-      body.submissionId,
-    );
+    const { lines, missing, exceptionReason, customFields, approvalRules, approvalFacts, billingMode } =
+      await resolve(tx, deps, job, body, body.submissionId);
     const outcome = outcomeOf(missing, exceptionReason !== null);
     const now = deps.clock.now();
     // Approval only for exceptions: the rules that fired, plus the technician's own stated exception.
@@ -564,6 +581,9 @@ export const submitCloseout = (
           .where(and(eq(closeoutLines.organizationId, organizationId), eq(closeoutLines.jobId, jobId)));
       if (lines.length > 0) await tx.db.insert(closeoutLines).values(lines);
       const closed = await closeOpenTimers(tx, organizationId, jobId, now);
+      // Nothing billable (maintenance under contract, a no-charge visit): decided here, not failed at BR-16
+      // later. The work-completed report still goes to the customer. A fixed-price job bills its price.
+      const nothingBillable = billingMode !== 'fixed' && !lines.some((l) => l.billable !== false);
       const completing = notStarted || job.status === 'in_progress';
       current = await changeJob(tx, deps, {
         organizationId,
@@ -574,12 +594,16 @@ export const submitCloseout = (
         ...(completing
           ? { operational: notStarted ? (['start', 'complete'] as const).slice() : 'complete' }
           : {}),
-        billing: needsApproval ? 'closeout_needs_approval' : 'closeout_valid',
+        billing: needsApproval
+          ? 'closeout_needs_approval'
+          : nothingBillable
+            ? 'close_not_billable'
+            : 'closeout_valid',
         patch: {
           customFields,
           ...(notStarted ? { startedAt: now } : {}),
           ...(completing ? { completedAt: now } : {}),
-          ...(needsApproval ? {} : { invoiceReadyAt: now }),
+          ...(needsApproval || nothingBillable ? {} : { invoiceReadyAt: now }),
         },
         reason: source === 'office_edit' ? (args.reason ?? null) : exceptionReason,
         extraChanges: {

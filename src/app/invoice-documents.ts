@@ -4,15 +4,15 @@ import type { CustomFieldDef } from '../core/custom-fields';
 import {
   type CalcInput,
   type CalcLine,
-  type CalcLineInput,
   calculate,
-  type DocumentAdjustmentInput,
-  discountAllowances,
+  netForGross,
   type TaxTreatment,
 } from '../core/invoice-calc';
 import type { Address, DocumentLine, InvoiceDocument, Party } from '../core/invoice-document';
+import { amountDecimals } from '../core/money';
 import { isVatCategory } from '../core/tax';
 import { businessDate } from '../core/time';
+import { priceVisits, type VisitLine } from '../core/visit-pricing';
 import type { Tx } from '../db/client';
 import {
   closeoutLines,
@@ -183,7 +183,9 @@ export const assemble = (
   const result = calculate({
     ...input,
     kind,
-    scheme: common.profile === 'us_sales_tax' ? 'us_sales_tax' : 'vat',
+    // A US sales-tax invoice and a payment request carry no VAT categories.
+    scheme:
+      common.profile === 'us_sales_tax' || common.profile === 'payment_request' ? 'us_sales_tax' : 'vat',
   });
   if (!result.ok)
     return {
@@ -224,11 +226,39 @@ export const lineTax = (ctx: JobContext, job: JobRow) => {
   };
 };
 
+/**
+ * What earlier deposit documents take off the final invoice. Advance invoices (EU VAT) were taxed when
+ * issued: each is deducted as a negative line, its net at its own VAT category and rate, so the VAT over
+ * both documents is the supply's. Payment requests bore no tax: what was paid on them is prepaid (BT-113).
+ */
+export type Advances = {
+  prepaid: string;
+  deductions: { number: string; issueDate: string; net: string; tax: TaxTreatment }[];
+};
+
+export const NO_ADVANCES: Advances = { prepaid: '0', deductions: [] };
+
+export const advancesOf = (deposits: InvoiceRow[]): Advances => {
+  let prepaid = new Decimal(0);
+  const deductions: Advances['deductions'] = [];
+  for (const d of deposits) {
+    if (d.kind !== 'deposit_invoice' || !d.number || !d.issueDate || d.status === 'credited') continue;
+    const doc = documentOf(d);
+    if (doc.profile === 'payment_request') {
+      prepaid = prepaid.plus(d.amountPaid).minus(d.amountCredited);
+      continue;
+    }
+    for (const l of doc.lines)
+      deductions.push({ number: d.number, issueDate: d.issueDate, net: l.netAmount, tax: l.tax });
+  }
+  return { prepaid: prepaid.toFixed(), deductions };
+};
+
 export const buildJobInvoice = async (
   tx: Tx,
   job: JobRow,
   ctx: JobContext,
-  prepaid: string,
+  advances: Advances,
   memo: string | null,
 ): Promise<Built> => {
   const taxFor = lineTax(ctx, job);
@@ -245,14 +275,33 @@ export const buildJobInvoice = async (
     .orderBy(asc(closeoutLines.position));
   const number = jobNumber(job.number);
   const serviceDate = commonOf(ctx, job, memo).serviceDate;
-  const lines: CalcLineInput[] = [];
-  const meta: Omit<DocumentLine, keyof CalcLine>[] = [];
-  const charges: DocumentAdjustmentInput[] = [];
   const noTax = () => ({
     ok: false as const,
     problems: [{ rule: 'tax_code', message: 'no tax code for a line and no default tax code' }],
   });
-  if (job.closingFee !== null && (job.status === 'canceled' || job.status === 'no_show')) {
+  const closed = job.closingFee !== null && (job.status === 'canceled' || job.status === 'no_show');
+  const visitLines: VisitLine[] = [];
+  for (const r of closed ? [] : rows) {
+    const tax = taxFor(r.taxCodeId);
+    if (!tax) return noTax();
+    visitLines.push({
+      kind: r.kind,
+      description: r.description + (r.serialNumbers.length ? ` (S/N ${r.serialNumbers.join(', ')})` : ''),
+      sku: r.sku,
+      unitCode: r.unitCode,
+      quantity: r.quantity,
+      unitPrice: r.unitPrice,
+      tax,
+    });
+  }
+  // The job's work, priced as every invoice prices work (priceVisits): a cycle invoice of the same visits
+  // comes to the same net.
+  const priced = priceVisits(
+    [{ jobNumber: number, serviceDate, discountPercent: job.discountPercent, lines: visitLines }],
+    amountDecimals(ctx.org.currency, ctx.org.taxScheme === 'vat'),
+  );
+  const { lines, meta, allowances, charges } = priced;
+  if (closed && job.closingFee !== null) {
     const tax = taxFor(job.taxCodeId);
     if (!tax) return noTax();
     lines.push({ quantity: '1', unitPrice: job.closingFee, tax });
@@ -265,30 +314,18 @@ export const buildJobInvoice = async (
       jobNumber: number,
       serviceDate,
     });
-  } else {
-    for (const r of rows) {
-      const tax = taxFor(r.taxCodeId);
-      if (!tax) return noTax();
-      // Trip charges and disposal fees are document-level charges (BG-21), not items.
-      if (r.kind === 'adjustment') {
-        charges.push({
-          amount: new Decimal(r.quantity).times(r.unitPrice).toFixed(),
-          reason: r.description,
-          tax,
-        });
-        continue;
-      }
-      lines.push({ quantity: r.quantity, unitPrice: r.unitPrice, tax });
-      meta.push({
-        position: lines.length,
-        description: r.description + (r.serialNumbers.length ? ` (S/N ${r.serialNumbers.join(', ')})` : ''),
-        sku: r.sku,
-        unitCode: r.unitCode,
-        kind: r.kind,
-        jobNumber: number,
-        serviceDate,
-      });
-    }
+  }
+  for (const a of advances.deductions) {
+    lines.push({ quantity: '-1', unitPrice: a.net, tax: a.tax, advance: true });
+    meta.push({
+      position: lines.length,
+      description: `Advance invoiced on ${a.number} (${a.issueDate})`,
+      sku: null,
+      unitCode: 'C62',
+      kind: 'deposit',
+      jobNumber: number,
+      serviceDate: null,
+    });
   }
   if (job.revisionOf) {
     const [parent] = await tx.db
@@ -303,35 +340,45 @@ export const buildJobInvoice = async (
     {
       currency: ctx.org.currency,
       lines,
-      allowances: discountAllowances(job.discountPercent, lines),
+      allowances,
       charges,
-      prepaid,
+      prepaid: advances.prepaid,
+      payableRoundingIncrement: ctx.org.payableRoundingIncrement ?? undefined,
     },
     meta,
   );
 };
 
-/** The job's discount: one document allowance per tax group, a percent of that group's lines (BR-CO-21 reason). */
-/** The deposit invoice: one line for the deposit amount at the job's tax code (an advance payment is taxed when invoiced). */
+/**
+ * The deposit document, for exactly the amount asked for. An advance invoice (EU VAT) bears VAT: one line
+ * whose net, taxed, is the deposit (netForGross). A payment request (US sales tax, or chosen) bears no tax
+ * and is not a tax invoice: the final invoice taxes the whole supply and deducts what was paid.
+ */
 export const buildDepositInvoice = (job: JobRow, ctx: JobContext): Built => {
   const exempt = exemptFor(ctx.customer);
   const code = job.taxCodeId ? ctx.codes.get(job.taxCodeId) : defaultTaxCode(ctx.codes);
-  const tax = exempt ?? (code ? treatmentOf(code) : null);
-  if (!tax || !job.depositAmount)
+  const taxed = exempt ?? (code ? treatmentOf(code) : null);
+  if (!taxed || !job.depositAmount)
     return { ok: false, problems: [{ rule: 'deposit', message: 'no deposit amount or tax code' }] };
   const common = commonOf(ctx, job, null);
-  // The deposit amount is what the customer pays: tax inclusive, so the net price is derived from it.
-  const net = new Decimal(job.depositAmount)
-    .div(new Decimal(tax.rate).div(100).plus(1))
-    .toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+  const request = ctx.org.depositModel === 'payment_request';
+  const tax: TaxTreatment = request ? { category: null, rate: '0', jurisdiction: null } : taxed;
+  const decimals = amountDecimals(ctx.org.currency, !request && ctx.org.taxScheme === 'vat');
+  const { net, rounding } = request
+    ? { net: job.depositAmount, rounding: '0' }
+    : netForGross(job.depositAmount, tax.rate, decimals);
   return assemble(
-    { ...common, serviceDate: null },
+    { ...common, serviceDate: null, ...(request ? { profile: 'payment_request' as const } : {}) },
     'deposit_invoice',
-    { currency: ctx.org.currency, lines: [{ quantity: '1', unitPrice: net.toFixed(), tax }] },
+    { currency: ctx.org.currency, lines: [{ quantity: '1', unitPrice: net, tax }], rounding },
     [
       {
         position: 1,
-        description: `Deposit for ${jobNumber(job.number)}: ${job.scope}`.slice(0, 300),
+        description:
+          `${request ? 'Deposit requested' : 'Deposit'} for ${jobNumber(job.number)}: ${job.scope}`.slice(
+            0,
+            300,
+          ),
         sku: null,
         unitCode: 'C62',
         kind: 'deposit',

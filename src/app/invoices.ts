@@ -1,10 +1,9 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { planCredit } from '../core/credit-plan';
 import { AppError, notFound } from '../core/errors';
-import type { CalcLine, CalcLineInput } from '../core/invoice-calc';
 import {
   type CreditReason,
-  type DocumentLine,
   en16931Breaches,
   type InvoiceDocument,
   type RuleBreach,
@@ -15,8 +14,10 @@ import {
   invoiceTransition,
   isInvoiceStatus,
 } from '../core/invoice-lifecycle';
+import { amountDecimals, sumDecimals as sum } from '../core/money';
 import { type Actor, SYSTEM_ACTOR } from '../core/principal';
 import { businessDate } from '../core/time';
+import { priceVisits, type Visit, type VisitLine } from '../core/visit-pricing';
 import type { Tx } from '../db/client';
 import {
   approvalRequests,
@@ -30,6 +31,7 @@ import {
 import { enqueuePushes } from './accounting';
 import { appendAudit } from './audit';
 import {
+  advancesOf,
   assemble,
   type Built,
   buildDepositInvoice,
@@ -392,15 +394,18 @@ const holdsFor = (org: OrgRow, job: JobRow, customerPoRequired: boolean, generat
     : []),
 ];
 
-/** Payments on the job's deposit invoices: the final invoice shows them as prepaid. */
-const depositPaid = async (tx: Tx, job: JobRow): Promise<string> => {
-  const { rows } = await tx.raw.query<{ paid: string | null }>(
-    `SELECT sum(amount_paid - amount_credited) AS paid FROM invoices
-      WHERE organization_id = $1 AND job_id = $2 AND kind = 'deposit_invoice' AND number IS NOT NULL`,
-    [job.organizationId, job.id],
-  );
-  return new Decimal(rows[0]?.paid ?? '0').toFixed();
-};
+/** The job's issued deposit documents: the final invoice deducts them (advancesOf). */
+const depositsOf = (tx: Tx, job: JobRow): Promise<InvoiceRow[]> =>
+  tx.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, job.organizationId),
+        eq(invoices.jobId, job.id),
+        eq(invoices.kind, 'deposit_invoice'),
+      ),
+    );
 
 /**
  * Brings a job's invoices in line with the job (the `invoice.prepare` queue job; safe to run twice):
@@ -431,6 +436,26 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
       if (draft) out.push(`deposit:${draft.status}`);
     }
 
+    // An approved closeout with no billable line (a warranty repair, work under contract) bills nothing: the
+    // job closes as not billable instead of failing BR-16 into review. A fixed-price job bills its price.
+    if (
+      job.billingStatus === 'invoice_ready' &&
+      job.closingFee === null &&
+      ctx.jobType.billingMode !== 'fixed' &&
+      (await billableLineCount(tx, organizationId, job.id)) === 0
+    ) {
+      await changeJob(tx, deps, {
+        organizationId,
+        jobId: job.id,
+        actor,
+        locked: job,
+        action: 'job.closed_not_billable',
+        billing: 'close_not_billable',
+        reason: 'No billable line: nothing to invoice',
+      });
+      return [...out, 'not_billable'];
+    }
+
     if (job.billingStatus === 'invoice_ready') {
       const [cycle] = job.seriesId
         ? await tx.db
@@ -444,7 +469,7 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
         [organizationId, job.id],
       );
       const generation = Number(rows[0]?.n ?? 0);
-      const built = await buildJobInvoice(tx, job, ctx, await depositPaid(tx, job), null);
+      const built = await buildJobInvoice(tx, job, ctx, advancesOf(await depositsOf(tx, job)), null);
       const draft = await upsertDraft(tx, deps, {
         organizationId,
         billingKey: `job:${job.id}:${generation}`,
@@ -492,6 +517,40 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
     }
     return out;
   });
+
+/** Discards the job's drafts that were never numbered (draft or needs_review): they go void, on record. */
+export const discardOpenDrafts = async (
+  tx: Tx,
+  deps: Ctx,
+  organizationId: string,
+  jobId: string,
+  actor: Actor,
+  reason: string,
+): Promise<InvoiceRow[]> => {
+  const open = await tx.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, organizationId),
+        eq(invoices.jobId, jobId),
+        inArray(invoices.status, ['draft', 'needs_review']),
+      ),
+    )
+    .for('update');
+  const out: InvoiceRow[] = [];
+  for (const row of open) out.push(await changeInvoice(tx, deps, row, 'discard', actor, {}, {}, reason));
+  return out;
+};
+
+/** Billable closeout lines of a job (none: nothing to invoice, the job is not billable). */
+const billableLineCount = async (tx: Tx, organizationId: string, jobId: string): Promise<number> => {
+  const { rows } = await tx.raw.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM closeout_lines WHERE organization_id = $1 AND job_id = $2 AND billable`,
+    [organizationId, jobId],
+  );
+  return rows[0]?.n ?? 0;
+};
 
 // ---------------------------------------------------------------- office actions
 
@@ -676,65 +735,31 @@ const creditInTx = async (
     );
   }
   const doc = documentOf(original);
-  const remaining = new Decimal(original.taxInclusive).minus(original.amountCredited);
-  let lines: DocumentLine[] = doc.lines;
-  let full = !input.lines;
-  if (input.lines) {
-    const problems = input.lines.flatMap((l, i) => {
-      const line = doc.lines.find((d) => d.position === l.position);
-      if (!line) return [{ field: `body.lines.${i}.position`, message: 'no such line on the invoice' }];
-      if (new Decimal(l.quantity).abs().gt(new Decimal(line.quantity).abs()))
-        return [{ field: `body.lines.${i}.quantity`, message: `at most ${line.quantity}` }];
-      return [];
+  const { rows: priorRows } = await tx.raw.query<{ document: InvoiceDocument; tax_exclusive: string }>(
+    `SELECT document, tax_exclusive FROM invoices
+      WHERE organization_id = $1 AND corrects_invoice_id = $2 AND number IS NOT NULL`,
+    [original.organizationId, original.id],
+  );
+  const plan = planCredit(
+    doc,
+    priorRows.flatMap((r) => (r.document.creditAllocation ? [r.document.creditAllocation] : [])),
+    input.lines,
+  );
+  if (!plan.ok)
+    throw new AppError('validation_failed', plan.problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+      fields: plan.problems,
     });
-    if (problems.length > 0)
-      throw new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
-        fields: problems,
-      });
-    lines = input.lines.map((l) => ({
-      ...(doc.lines.find((d) => d.position === l.position) as DocumentLine),
-      quantity: l.quantity,
-    }));
-    full = false;
-  }
-  const calcLines: CalcLineInput[] = lines.map((l) => ({
-    quantity: l.quantity,
-    unitPrice: l.unitPrice,
-    baseQuantity: l.baseQuantity,
-    tax: l.tax,
-    allowances: full
-      ? l.allowances.map((a) => ({
-          amount: a.amount,
-          reason: a.reason,
-          reasonCode: a.reasonCode ?? undefined,
-        }))
-      : [],
-    charges: full
-      ? l.charges.map((c) => ({ amount: c.amount, reason: c.reason, reasonCode: c.reasonCode ?? undefined }))
-      : [],
-  }));
-  const ratioAllowances = full
-    ? doc.calc.allowances.map((a) => ({
-        amount: a.amount,
-        reason: a.reason,
-        reasonCode: a.reasonCode ?? undefined,
-        tax: a.tax,
-      }))
-    : [];
-  const charges = full
-    ? doc.calc.charges.map((c) => ({
-        amount: c.amount,
-        reason: c.reason,
-        reasonCode: c.reasonCode ?? undefined,
-        tax: c.tax,
-      }))
-    : [];
   const { calc: _calc, lines: _lines, ...common } = doc;
   const built = assemble(
     { ...common, memo: input.memo ?? null },
     'credit_note',
-    { currency: doc.calc.currency, lines: calcLines, allowances: ratioAllowances, charges },
-    lines.map((l, i) => ({
+    {
+      currency: doc.calc.currency,
+      lines: plan.lines.map((l) => l.input),
+      allowances: plan.allowances,
+      charges: plan.charges,
+    },
+    plan.lines.map(({ source: l }, i) => ({
       position: i + 1,
       description: l.description,
       sku: l.sku,
@@ -750,21 +775,20 @@ const creditInTx = async (
     },
   );
   if (!built.ok) throw new AppError('validation_failed', built.problems.map((p) => p.message).join('; '));
-  const credited = new Decimal(built.document.calc.totals.taxInclusive);
-  if (credited.gt(remaining)) {
-    throw new AppError(
-      'validation_failed',
-      `The credit exceeds the ${remaining.toFixed(2)} not yet credited`,
-      {
-        fields: [
-          {
-            field: 'body.lines',
-            message: `credits ${credited.toFixed(2)}, at most ${remaining.toFixed(2)} remain`,
-          },
-        ],
-      },
-    );
+  built.document.creditAllocation = plan.allocation;
+  // By construction a credit takes back at most what is left of the invoice's net; checked all the same.
+  const netLeft = new Decimal(original.taxExclusive).minus(sum(priorRows.map((r) => r.tax_exclusive)));
+  if (new Decimal(built.document.calc.totals.taxExclusive).gt(netLeft)) {
+    throw new AppError('validation_failed', `The credit exceeds the ${netLeft.toFixed(2)} not yet credited`, {
+      fields: [
+        {
+          field: 'body.lines',
+          message: `credits ${built.document.calc.totals.taxExclusive} net, at most ${netLeft.toFixed(2)} remain`,
+        },
+      ],
+    });
   }
+  const credited = new Decimal(built.document.calc.totals.taxInclusive);
   const creditId = deps.ids.uuid();
   const draft = await upsertDraft(tx, deps, {
     organizationId: original.organizationId,
@@ -782,8 +806,7 @@ const creditInTx = async (
   if (!draft) throw new Error('credit note draft not created');
   const issued = await issueInvoice(tx, deps, draft, actor);
   const totalCredited = new Decimal(original.amountCredited).plus(credited);
-  const fullyCredited = totalCredited.gte(original.taxInclusive);
-  if (fullyCredited) {
+  if (plan.completes) {
     await changeInvoice(
       tx,
       deps,
@@ -1045,11 +1068,10 @@ export const invoiceCycle = (
       });
     }
     const ctx = await loadJobContext(tx, first);
-    const calcLines: CalcLineInput[] = [];
-    const meta: Omit<DocumentLine, keyof CalcLine>[] = [];
     // All the visits' lines in one query, in visit order.
     const { rows: allLines } = await tx.raw.query<{
       job_id: string;
+      kind: VisitLine['kind'];
       description: string;
       quantity: string;
       unit_price: string;
@@ -1057,27 +1079,36 @@ export const invoiceCycle = (
       sku: string | null;
       tax_code_id: string | null;
     }>(
-      `SELECT job_id, description, quantity, unit_price, unit_code, sku, tax_code_id FROM closeout_lines
+      `SELECT job_id, kind, description, quantity, unit_price, unit_code, sku, tax_code_id FROM closeout_lines
         WHERE organization_id = $1 AND job_id = ANY($2::uuid[]) AND billable ORDER BY job_id, position`,
       [organizationId, ready.map((v) => v.id)],
     );
-    for (const v of ready) {
-      const rows = allLines.filter((l) => l.job_id === v.id);
-      for (const r of rows) {
-        const tax = lineTax(ctx, v)(r.tax_code_id);
-        if (!tax) throw new AppError('conflict', 'The organization has no tax code');
-        calcLines.push({ quantity: r.quantity, unitPrice: r.unit_price, tax });
-        meta.push({
-          position: calcLines.length,
-          description: r.description,
-          sku: r.sku,
-          unitCode: r.unit_code,
-          kind: 'visit',
-          jobNumber: jobNumber(v.number),
-          serviceDate: v.occurrenceDate,
-        });
-      }
-    }
+    // Each visit priced as its own invoice would price it (priceVisits): per-visit and per-cycle billing of
+    // the same work come to the same net.
+    const priceable: Visit[] = ready.map((v) => {
+      const taxOf = lineTax(ctx, v);
+      return {
+        jobNumber: jobNumber(v.number),
+        serviceDate: v.occurrenceDate,
+        discountPercent: v.discountPercent,
+        lines: allLines
+          .filter((l) => l.job_id === v.id)
+          .map((r) => {
+            const tax = taxOf(r.tax_code_id);
+            if (!tax) throw new AppError('conflict', 'The organization has no tax code');
+            return {
+              kind: r.kind,
+              description: r.description,
+              sku: r.sku,
+              unitCode: r.unit_code,
+              quantity: r.quantity,
+              unitPrice: r.unit_price,
+              tax,
+            };
+          }),
+      };
+    });
+    const priced = priceVisits(priceable, amountDecimals(ctx.org.currency, ctx.org.taxScheme === 'vat'));
     const common = commonOf(ctx, first, null);
     const built = assemble(
       {
@@ -1087,8 +1118,14 @@ export const invoiceCycle = (
         buyerReference: first.poNumber ?? `Cycle ${period.start}`,
       },
       'invoice',
-      { currency: ctx.org.currency, lines: calcLines },
-      meta,
+      {
+        currency: ctx.org.currency,
+        lines: priced.lines,
+        allowances: priced.allowances,
+        charges: priced.charges,
+        payableRoundingIncrement: ctx.org.payableRoundingIncrement ?? undefined,
+      },
+      priced.meta,
       { exceptions, period },
     );
     if (built.ok) built.document.cycleJobIds = ready.map((v) => v.id);

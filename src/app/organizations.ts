@@ -92,6 +92,8 @@ export const insertOrganization = async (
       vatId: input.vatId ?? null,
       peppolEndpoint: input.peppolEndpoint ?? null,
       paymentTermsDays: input.paymentTermsDays ?? 30,
+      // An advance under US sales tax is a payment request; under VAT a tax invoice of its own.
+      depositModel: input.taxScheme === 'us_sales_tax' ? 'payment_request' : 'advance_invoice',
       address: input.address ?? null,
       companyId: input.companyId ?? null,
       iban: input.iban ?? null,
@@ -186,6 +188,8 @@ export type BillingSettings = Partial<
     | 'peppolEndpoint'
     | 'address'
     | 'paymentTermsDays'
+    | 'depositModel'
+    | 'payableRoundingIncrement'
   >
 >;
 

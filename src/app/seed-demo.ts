@@ -99,7 +99,7 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
       timeZone: 'Europe/Dublin',
       taxScheme: 'vat',
       vatId: 'IE9700053D',
-      peppolEndpoint: '0088:5391234567890',
+      peppolEndpoint: '0088:5391234567892',
       paymentTermsDays: 14,
       address: {
         line1: 'Unit 4, Docklands Business Park',

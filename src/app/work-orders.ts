@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { type CloseoutOverrides, effectiveRequirements } from '../core/closeout-rules';
 import { CustomFieldDefs } from '../core/custom-fields';
+import { decimalString } from '../core/decimal';
 import { notFound } from '../core/errors';
 import type { TaxTreatment } from '../core/invoice-calc';
 import { CloseoutRequirements } from '../core/job-type-templates';
@@ -137,7 +138,7 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
       name: i.name,
       kind: i.kind,
       unitCode: i.unitCode,
-      unitPrice: i.unitPrice,
+      unitPrice: decimalString(i.unitPrice),
       taxCodeId: i.taxCodeId,
     })),
   };

@@ -37,6 +37,8 @@ export const Organization = z
       })
       .nullable(),
     invoiceAutoIssue: z.boolean(),
+    depositModel: z.enum(['advance_invoice', 'payment_request']),
+    payableRoundingIncrement: z.string().nullable(),
     brandColor: z.string(),
     hasLogo: z.boolean(),
   })

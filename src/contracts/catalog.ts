@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CustomFieldDefs } from '../core/custom-fields';
 import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
-import { Decimal, Instant } from './common';
+import { Decimal, Instant, NonNegativeUnitPrice, PeppolEndpoint, UnitPrice } from './common';
 
 export const PostalAddress = z
   .object({
@@ -55,7 +55,7 @@ export const CatalogItem = z
     name: z.string(),
     kind: z.enum(['labor', 'part', 'fee']),
     unitCode: z.string(),
-    unitPrice: Decimal,
+    unitPrice: UnitPrice,
     taxCodeId: z.uuid(),
     glAccount: z.string().nullable(),
     active: z.boolean(),
@@ -129,11 +129,7 @@ export const CreateCustomerBody = z.strictObject({
   billingAddress: Address,
   taxId: z.string().trim().max(40).nullable().optional(),
   /** Peppol participant ID `scheme:id` (EAS code, e.g. 0088:7300010000001). */
-  peppolEndpoint: z
-    .string()
-    .regex(/^\d{4}:[A-Za-z0-9.:-]{1,100}$/, 'scheme:identifier, e.g. 0088:7300010000001')
-    .nullable()
-    .optional(),
+  peppolEndpoint: PeppolEndpoint.nullable().optional(),
   taxExempt: z.boolean().optional(),
   taxExemptionReason: z.string().trim().max(500).nullable().optional(),
   paymentTermsDays: z.number().int().min(0).max(365).nullable().optional(),
@@ -187,7 +183,7 @@ export const CatalogItemBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   kind: z.enum(['labor', 'part', 'fee']),
   unitCode: z.string().regex(/^[A-Z0-9]{2,3}$/, 'a UN/ECE Recommendation 20 code such as HUR, C62, MTR'),
-  unitPrice: Decimal,
+  unitPrice: NonNegativeUnitPrice,
   taxCodeId: z.uuid(),
   glAccount: z.string().trim().max(40).nullable().optional(),
   active: z.boolean().optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PHOTO_CATEGORIES } from '../core/job-type-templates';
-import { Decimal, Instant } from './common';
+import { Decimal, Instant, NonNegativeUnitPrice, UnitPrice } from './common';
 
 /** A positive decimal string (quantities, hours): zero and negatives are refused by the schema. */
 export const PositiveDecimal = Decimal.refine((v) => Number(v) > 0, 'must be greater than 0');
@@ -13,18 +13,24 @@ export const LaborLine = z.strictObject({
   hours: PositiveDecimal.refine((v) => Number(v) <= 24, 'at most 24 hours').optional(),
   /** Labor SKU from the price book (its rate applies unless rate is given). */
   sku: z.string().trim().min(1).max(64).optional(),
-  rate: NonNegativeDecimal.optional(),
+  rate: NonNegativeUnitPrice.optional(),
   billable: z.boolean().default(true),
   /** The business date the hours were worked; defaults to the job's date. */
   date: z.iso.date().optional(),
 });
 
+/** A part's quantity: a returned part or a trade-in is negative; zero bills nothing and is refused. */
+const PartQuantity = Decimal.refine(
+  (v) => !/^-?0+(\.0+)?$/.test(v),
+  'must not be 0 (a returned part is negative)',
+);
+
 export const PartLine = z.strictObject({
   sku: z.string().trim().min(1).max(64).optional(),
   description: z.string().trim().min(1).max(500).optional(),
-  quantity: PositiveDecimal,
+  quantity: PartQuantity,
   /** Defaults to the price book's price for the SKU; required for an ad-hoc part. */
-  unitPrice: NonNegativeDecimal.optional(),
+  unitPrice: NonNegativeUnitPrice.optional(),
   serialNumbers: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
   billable: z.boolean().default(true),
 });
@@ -204,8 +210,8 @@ export const CloseoutRecordView = z
         description: z.string(),
         quantity: Decimal,
         unitCode: z.string(),
-        unitPrice: Decimal,
-        listPrice: Decimal.nullable(),
+        unitPrice: UnitPrice,
+        listPrice: UnitPrice.nullable(),
         billable: z.boolean(),
         serialNumbers: z.array(z.string()),
       }),

@@ -1,4 +1,6 @@
+import DecimalJs from 'decimal.js';
 import { z } from 'zod';
+import { peppolEndpointProblem, vatIdProblem } from '../core/identifiers';
 
 export const Uuid = z.uuid();
 export const IdParams = z.strictObject({ id: z.uuid() });
@@ -28,5 +30,48 @@ export const Problem = z
 /** Decimal amounts travel as strings, never as JSON numbers. */
 export const Decimal = z.string().regex(/^-?\d{1,14}(\.\d{1,4})?$/, 'must be a decimal string like "12.50"');
 
+/** Unit prices keep up to six decimals (utility-style prices like "0.00101"); amounts are rounded from them. */
+export const UnitPrice = z
+  .string()
+  .regex(/^-?\d{1,14}(\.\d{1,6})?$/, 'must be a decimal string like "12.50", at most six decimals');
+
+/** A unit price or rate of zero or more. */
+export const NonNegativeUnitPrice = UnitPrice.refine(
+  (v) => !new DecimalJs(v).isNeg(),
+  'must not be negative',
+);
+
+/** A discount: a percent from 0 to 100 (a larger one would put a negative amount on the invoice). */
+export const DiscountPercent = z
+  .string()
+  .regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percent like "10" or "12.5"')
+  .refine((v) => new DecimalJs(v).lte(100), 'at most 100');
+
+/** An amount above zero (a deposit asked for: a negative or zero one bills nothing). */
+export const PositiveAmount = Decimal.refine((v) => new DecimalJs(v).gt(0), 'must be above 0');
+
+/** An amount of zero or more. */
+export const NonNegativeAmount = Decimal.refine((v) => !new DecimalJs(v).isNeg(), 'must not be negative');
+
 /** Instants travel as ISO 8601 strings in UTC. */
 export const Instant = z.iso.datetime();
+
+/** A Peppol participant ID `scheme:identifier`, its check digits verified as the Peppol rules do. */
+export const PeppolEndpoint = z
+  .string()
+  .trim()
+  .regex(/^\d{4}:[A-Za-z0-9.:-]{1,100}$/, 'scheme:identifier, e.g. 0088:5790000435951')
+  .superRefine((v, ctx) => {
+    const problem = peppolEndpointProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** A VAT identifier with its country prefix (BR-CO-09). */
+export const VatId = z
+  .string()
+  .trim()
+  .max(40)
+  .superRefine((v, ctx) => {
+    const problem = vatIdProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CREDIT_REASONS } from '../core/invoice-document';
 import { INVOICE_STATUSES } from '../core/invoice-lifecycle';
-import { Decimal, Instant } from './common';
+import { Decimal, DiscountPercent, Instant, NonNegativeUnitPrice, PeppolEndpoint, VatId } from './common';
 
 const Day = z.iso.date();
 /** Signed decimal quantities (credit notes may carry negative lines). */
@@ -32,7 +32,7 @@ export const PreviewBody = z.strictObject({
       z.strictObject({
         description: z.string().max(300).optional(),
         quantity: Quantity,
-        unitPrice: Decimal,
+        unitPrice: NonNegativeUnitPrice,
         baseQuantity: Quantity.optional(),
         currency: z
           .string()
@@ -54,7 +54,7 @@ export const PreviewBody = z.strictObject({
     .array(Adjustment.and(z.object({ taxCode: z.string().min(1).max(40) })))
     .max(20)
     .optional(),
-  discountPercent: Percent.optional(),
+  discountPercent: DiscountPercent.optional(),
   prepaid: Decimal.optional(),
 });
 export type PreviewBody = z.infer<typeof PreviewBody>;
@@ -141,7 +141,7 @@ export const Invoice = z
     kind: z.enum(['invoice', 'deposit_invoice', 'credit_note']),
     status: z.enum(INVOICE_STATUSES),
     number: z.string().nullable(),
-    profile: z.enum(['peppol', 'en16931', 'us_sales_tax']).nullable(),
+    profile: z.enum(['peppol', 'en16931', 'us_sales_tax', 'payment_request']).nullable(),
     jobId: z.uuid().nullable(),
     jobNumbers: z.array(z.string()),
     seriesId: z.uuid().nullable(),
@@ -221,6 +221,14 @@ export const Payment = z
 
 export const BillingSettingsBody = z.strictObject({
   invoiceAutoIssue: z.boolean().optional(),
+  depositModel: z.enum(['advance_invoice', 'payment_request']).optional(),
+  /** Cash rounding of the amount due (BT-114): 0.05 (CHF), 1 (SEK cash), or null for none. */
+  payableRoundingIncrement: z
+    .string()
+    .regex(/^\d{1,4}(\.\d{1,4})?$/, 'an increment like "0.05" or "1"')
+    .refine((v) => !/^0+(\.0+)?$/.test(v), 'must be above 0')
+    .nullable()
+    .optional(),
   brandColor: z
     .string()
     .regex(/^#[0-9a-fA-F]{6}$/, 'a color like #1f6feb')
@@ -231,12 +239,8 @@ export const BillingSettingsBody = z.strictObject({
     .nullable()
     .optional(),
   companyId: z.string().trim().max(60).nullable().optional(),
-  vatId: z.string().trim().max(40).nullable().optional(),
-  peppolEndpoint: z
-    .string()
-    .regex(/^\d{4}:[A-Za-z0-9.:-]{1,100}$/, 'scheme:identifier, e.g. 0088:5790000435951')
-    .nullable()
-    .optional(),
+  vatId: VatId.nullable().optional(),
+  peppolEndpoint: PeppolEndpoint.nullable().optional(),
   address: z
     .strictObject({
       line1: z.string().trim().min(1).max(200),

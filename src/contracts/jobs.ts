@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { BILLING_STATUSES, OPERATIONAL_STATUSES } from '../core/job-lifecycle';
-import { Decimal, Instant, PageQuery } from './common';
+import {
+  Decimal,
+  DiscountPercent,
+  Instant,
+  NonNegativeAmount,
+  NonNegativeUnitPrice,
+  PageQuery,
+  PositiveAmount,
+  UnitPrice,
+} from './common';
 
 export const Job = z
   .object({
@@ -30,7 +39,7 @@ export const Job = z
         sku: z.string().nullable(),
         description: z.string(),
         quantity: Decimal,
-        unitPrice: Decimal,
+        unitPrice: UnitPrice,
       }),
     ),
     customFields: z.record(z.string(), z.union([z.string(), z.number()])),
@@ -62,7 +71,7 @@ export const EstimateLine = z.strictObject({
   sku: z.string().max(64).nullable(),
   description: z.string().trim().min(1).max(500),
   quantity: Decimal,
-  unitPrice: Decimal,
+  unitPrice: NonNegativeUnitPrice,
 });
 
 export const CreateJobBody = z.strictObject({
@@ -75,8 +84,8 @@ export const CreateJobBody = z.strictObject({
   crew: z.array(z.uuid()).max(20).default([]),
   billingOwnerId: z.uuid().nullable().optional(),
   depositRequired: z.boolean().optional(),
-  depositAmount: Decimal.nullable().optional(),
-  discountPercent: Decimal.nullable().optional(),
+  depositAmount: PositiveAmount.nullable().optional(),
+  discountPercent: DiscountPercent.nullable().optional(),
   taxCodeId: z.uuid().nullable().optional(),
   poNumber: z.string().trim().max(100).nullable().optional(),
   estimateLines: z.array(EstimateLine).max(200).optional(),
@@ -89,9 +98,9 @@ export const UpdateJobBody = z.strictObject({
   scope: z.string().trim().min(1).max(4000).optional(),
   billingOwnerId: z.uuid().nullable().optional(),
   depositRequired: z.boolean().optional(),
-  depositAmount: Decimal.nullable().optional(),
-  depositReceived: Decimal.nullable().optional(),
-  discountPercent: Decimal.nullable().optional(),
+  depositAmount: PositiveAmount.nullable().optional(),
+  depositReceived: NonNegativeAmount.nullable().optional(),
+  discountPercent: DiscountPercent.nullable().optional(),
   taxCodeId: z.uuid().nullable().optional(),
   poNumber: z.string().trim().max(100).nullable().optional(),
   estimateLines: z.array(EstimateLine).max(200).optional(),
@@ -110,6 +119,9 @@ export const AssignBody = z.strictObject({
   remove: z.array(z.uuid()).max(20).default([]),
   reason: z.string().trim().min(1).max(1000).optional(),
 });
+
+/** Billing closes a job as not billable: why, in words the timeline shows. */
+export const NotBillableBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
 
 export const CloseBody = z.strictObject({
   reason: z.string().trim().min(1).max(1000),
@@ -205,7 +217,7 @@ export const CreateSeriesBody = z.strictObject({
   horizonDays: z.number().int().min(7).max(366).optional(),
   billingOwnerId: z.uuid().nullable().optional(),
   taxCodeId: z.uuid().nullable().optional(),
-  discountPercent: Decimal.nullable().optional(),
+  discountPercent: DiscountPercent.nullable().optional(),
   poNumber: z.string().trim().max(100).nullable().optional(),
 });
 

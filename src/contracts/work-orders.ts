@@ -3,7 +3,7 @@ import { CustomFieldDefs } from '../core/custom-fields';
 import { CloseoutRequirements } from '../core/job-type-templates';
 import { VAT_CATEGORIES } from '../core/tax';
 import { PostalAddress } from './catalog';
-import { Decimal, Instant } from './common';
+import { Decimal, Instant, UnitPrice } from './common';
 import { Job } from './jobs';
 
 export const TaxTreatmentView = z
@@ -60,7 +60,7 @@ export const WorkOrders = z
         name: z.string(),
         kind: z.enum(['labor', 'part', 'fee']),
         unitCode: z.string(),
-        unitPrice: Decimal,
+        unitPrice: UnitPrice,
         taxCodeId: z.uuid(),
       }),
     ),

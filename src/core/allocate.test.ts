@@ -9,6 +9,9 @@ describe('allocate', () => {
     ['100', ['50', '25', '25'], 0, ['50', '25', '25']],
     ['0.00', ['5', '5'], 2, ['0.00', '0.00']],
     ['4.50', ['0', '0'], 2, ['4.50', '0.00']],
+    // A discount row carries negative tax: 23 % of (54.00 − 9.19 + 45.99) = 20.88, split by signed net.
+    ['20.88', ['54.00', '-9.19', '45.99'], 2, ['12.42', '-2.11', '10.57']],
+    ['-2.30', ['-12', '2'], 2, ['-2.76', '0.46']],
   ])('%s over %j', (amount, weights, decimals, expected) => {
     const parts = allocate(amount, weights, decimals);
     expect(parts).toEqual(expected);

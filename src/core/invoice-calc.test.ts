@@ -159,9 +159,31 @@ describe('the invoice calculator', () => {
 
   it.each([
     [
-      'a negative quantity on an invoice',
+      'an invoice whose total is negative (that is a credit note)',
       { lines: [{ quantity: '-1', unitPrice: '10', tax: S23 }] },
+      ['body.lines'],
+    ],
+    [
+      'a negative line on a deposit invoice',
+      { kind: 'deposit_invoice', lines: [{ quantity: '-1', unitPrice: '10', tax: S23 }] },
       ['body.lines.0.quantity'],
+    ],
+    [
+      'a line larger than the database holds',
+      { lines: [{ quantity: '1000000', unitPrice: '999999999.99', tax: S23 }] },
+      ['body.lines.0.quantity'],
+    ],
+    [
+      'a document larger than the database holds',
+      {
+        lines: [1, 2].map(() => ({ quantity: '1000', unitPrice: '9999999999.99', tax: S23 })),
+      },
+      ['body.lines'],
+    ],
+    [
+      'an allowance of more than 100 percent',
+      { lines: [{ quantity: '1', unitPrice: '1', tax: S23, allowances: [{ percent: '150', reason: 'x' }] }] },
+      ['body.lines.0.allowances.0.percent'],
     ],
     [
       'a category E line without an exemption reason',
@@ -210,6 +232,38 @@ describe('the invoice calculator', () => {
     ],
   ])('refuses %s, naming the field', (_what, input, expected) => {
     expect(fields(calc(input as Pick<CalcInput, 'lines'>))).toEqual(expected);
+  });
+
+  it.each([
+    // quantity × price ÷ base quantity is exact before the one rounding: these were a cent short.
+    ['3', '1.01', '6', '0.51'],
+    ['21', '0.23', '6', '0.81'],
+    ['1', '0.00101', '1', '0.00'],
+    ['1000', '0.00101', '1', '1.01'],
+    ['-3', '1.01', '6', '-0.51'],
+  ])('%s × %s per %s = %s, rounded once', (quantity, unitPrice, baseQuantity, net) => {
+    const v = ok(
+      calc({
+        lines: [
+          { quantity, unitPrice, baseQuantity, tax: S23 },
+          { quantity: '1', unitPrice: '10', tax: S23 },
+        ],
+      }),
+    );
+    expect(v.lines[0]?.netAmount).toBe(net);
+  });
+
+  it('takes a returned part as a negative line on an invoice, VAT on the signed base', () => {
+    const v = ok(
+      calc({
+        lines: [
+          { quantity: '1', unitPrice: '189.99', tax: S23 },
+          { quantity: '-1', unitPrice: '40.00', tax: S23 },
+        ],
+      }),
+    );
+    expect(v.lines.map((l) => l.netAmount)).toEqual(['189.99', '-40.00']);
+    expect(v.totals).toMatchObject({ lineTotal: '149.99', taxTotal: '34.50', payable: '184.49' });
   });
 
   it('allows negative quantities on a credit note', () => {

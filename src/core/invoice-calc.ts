@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import type { FieldProblem } from './errors';
-import { amountDecimals, formatAmount, isCurrency, roundMoney } from './money';
+import { amountDecimals, formatAmount, isCurrency, MAX_AMOUNT, roundMoney } from './money';
 import { VAT_CATEGORIES, type VatCategory } from './tax';
 
 /**
@@ -37,6 +37,8 @@ export type CalcLineInput = {
   allowances?: LineAdjustment[] | undefined;
   charges?: LineAdjustment[] | undefined;
   tax: TaxTreatment;
+  /** An advance invoiced earlier, deducted here: not part of the base a document percent (a discount) applies to. */
+  advance?: boolean | undefined;
 };
 
 export type DocumentAdjustmentInput = {
@@ -60,6 +62,11 @@ export type CalcInput = {
   prepaid?: string | undefined;
   /** Cash rounding of the payable amount (e.g. "0.05" for CHF); none when absent. */
   payableRoundingIncrement?: string | undefined;
+  /**
+   * BT-114 given outright, at most one minor unit either way: a deposit asked for as a tax-inclusive amount
+   * that no net at the rate reaches to the cent (100.03 at 23 %) is the amount due all the same.
+   */
+  rounding?: string | undefined;
 };
 
 export type CalcAdjustment = {
@@ -181,7 +188,7 @@ const adjustmentAmount = (
   return { amount: roundMoney(b.times(a.percent ?? '0').div(100), decimals), baseAmount: b };
 };
 
-const adjustmentProblems = (a: LineAdjustment, field: string): FieldProblem[] => {
+const adjustmentProblems = (a: LineAdjustment, field: string, allowance: boolean): FieldProblem[] => {
   if ((a.amount === undefined) === (a.percent === undefined))
     return [{ field, message: 'give either an amount or a percent' }];
   const value = a.amount ?? a.percent;
@@ -192,6 +199,8 @@ const adjustmentProblems = (a: LineAdjustment, field: string): FieldProblem[] =>
         message: 'must be a decimal, zero or more',
       },
     ];
+  if (allowance && a.percent !== undefined && new Decimal(a.percent).gt(100))
+    return [{ field: `${field}.percent`, message: 'an allowance is at most 100 percent' }];
   if (!a.reason.trim() && !a.reasonCode)
     return [{ field: `${field}.reason`, message: 'BR-CO-21/23: give a reason' }];
   return [];
@@ -206,6 +215,7 @@ export const calculate = (input: CalcInput): CalcResult => {
   if (input.lines.length === 0) problems.push({ field: 'body.lines', message: 'BR-16: at least one line' });
 
   const lines: CalcLine[] = [];
+  const advances = new Set<CalcLine>();
   input.lines.forEach((l, i) => {
     const field = `body.lines.${i}`;
     if (l.currency !== undefined && l.currency !== input.currency)
@@ -217,11 +227,10 @@ export const calculate = (input: CalcInput): CalcResult => {
       problems.push({ field: `${field}.quantity`, message: 'must be a decimal' });
       return;
     }
-    if (new Decimal(l.quantity).isNeg() && input.kind !== 'credit_note')
-      problems.push({
-        field: `${field}.quantity`,
-        message: 'negative quantities are allowed only on credit notes',
-      });
+    // A returned part, a trade-in or a deducted advance is a negative line on an invoice (EN 16931 allows
+    // it); only a deposit invoice, which asks for one amount, takes none.
+    if (new Decimal(l.quantity).isNeg() && input.kind === 'deposit_invoice')
+      problems.push({ field: `${field}.quantity`, message: 'a deposit invoice has no negative lines' });
     if (!isDecimal(l.unitPrice) || new Decimal(l.unitPrice).isNeg()) {
       problems.push({ field: `${field}.unitPrice`, message: 'BR-27: must be a decimal, zero or more' });
       return;
@@ -233,12 +242,20 @@ export const calculate = (input: CalcInput): CalcResult => {
     }
     problems.push(...taxProblems(input.scheme, l.tax, `${field}.tax`));
     const adjProblems = [
-      ...(l.allowances ?? []).flatMap((a, j) => adjustmentProblems(a, `${field}.allowances.${j}`)),
-      ...(l.charges ?? []).flatMap((c, j) => adjustmentProblems(c, `${field}.charges.${j}`)),
+      ...(l.allowances ?? []).flatMap((a, j) => adjustmentProblems(a, `${field}.allowances.${j}`, true)),
+      ...(l.charges ?? []).flatMap((c, j) => adjustmentProblems(c, `${field}.charges.${j}`, false)),
     ];
     problems.push(...adjProblems);
     if (adjProblems.length > 0) return;
-    const gross = new Decimal(l.quantity).times(new Decimal(l.unitPrice).div(baseQuantity));
+    // quantity × price ÷ base quantity, multiplied first and rounded once (BT-149: 3 × 1.01 per 6 = 0.505 → 0.51).
+    const gross = new Decimal(l.quantity).times(l.unitPrice).div(baseQuantity);
+    if (gross.abs().gt(MAX_AMOUNT)) {
+      problems.push({
+        field: `${field}.quantity`,
+        message: `the line comes to more than ${MAX_AMOUNT.toFixed(2)}`,
+      });
+      return;
+    }
     const adjust = (a: LineAdjustment): CalcAdjustment => {
       const { amount, baseAmount } = adjustmentAmount(a, gross, decimals);
       return {
@@ -254,7 +271,7 @@ export const calculate = (input: CalcInput): CalcResult => {
     const net = roundMoney(gross, decimals)
       .minus(allowances.reduce((s, a) => s.plus(a.amount), new Decimal(0)))
       .plus(charges.reduce((s, c) => s.plus(c.amount), new Decimal(0)));
-    lines.push({
+    const line: CalcLine = {
       quantity: new Decimal(l.quantity).toFixed(),
       unitPrice: new Decimal(l.unitPrice).toFixed(),
       baseQuantity: new Decimal(baseQuantity).toFixed(),
@@ -262,19 +279,24 @@ export const calculate = (input: CalcInput): CalcResult => {
       charges,
       netAmount: formatAmount(net, decimals),
       tax: l.tax,
-    });
+    };
+    lines.push(line);
+    if (l.advance) advances.add(line);
   });
 
   const docAdjustments = (list: DocumentAdjustmentInput[] | undefined, chargeIndicator: boolean) =>
     (list ?? []).flatMap((a, i): CalcDocumentAdjustment[] => {
       const field = `body.${chargeIndicator ? 'charges' : 'allowances'}.${i}`;
-      const p = [...adjustmentProblems(a, field), ...taxProblems(input.scheme, a.tax, `${field}.tax`)];
+      const p = [
+        ...adjustmentProblems(a, field, !chargeIndicator),
+        ...taxProblems(input.scheme, a.tax, `${field}.tax`),
+      ];
       if (a.baseAmount !== undefined && !isDecimal(a.baseAmount))
         p.push({ field: `${field}.baseAmount`, message: 'must be a decimal' });
       problems.push(...p);
       if (p.length > 0) return [];
       const base = lines
-        .filter((l) => taxGroupKey(l.tax) === taxGroupKey(a.tax))
+        .filter((l) => !advances.has(l) && taxGroupKey(l.tax) === taxGroupKey(a.tax))
         .reduce((s, l) => s.plus(l.netAmount), new Decimal(0));
       const { amount, baseAmount } = adjustmentAmount(a, base, decimals);
       return [
@@ -298,6 +320,11 @@ export const calculate = (input: CalcInput): CalcResult => {
     (!isDecimal(input.payableRoundingIncrement) || new Decimal(input.payableRoundingIncrement).lte(0))
   )
     problems.push({ field: 'body.payableRoundingIncrement', message: 'must be above 0' });
+  if (
+    input.rounding !== undefined &&
+    (!isDecimal(input.rounding) || new Decimal(input.rounding).abs().gt(new Decimal(10).pow(-decimals)))
+  )
+    problems.push({ field: 'body.rounding', message: 'at most one minor unit either way' });
   if (problems.length > 0) return { ok: false, problems };
 
   // VAT breakdown (BG-23): one subtotal per category and rate, tax computed on the summed base (BR-CO-17).
@@ -336,7 +363,27 @@ export const calculate = (input: CalcInput): CalcResult => {
         .toDecimalPlaces(0, Decimal.ROUND_HALF_UP)
         .times(input.payableRoundingIncrement)
     : due;
-  const rounding = roundMoney(rounded.minus(due), decimals);
+  const rounding =
+    input.rounding !== undefined && !input.payableRoundingIncrement
+      ? roundMoney(input.rounding, decimals)
+      : roundMoney(rounded.minus(due), decimals);
+  const tooLarge = [lineTotal, allowanceTotal, chargeTotal, taxExclusive, taxInclusive].some((d) =>
+    d.abs().gt(MAX_AMOUNT),
+  );
+  if (tooLarge)
+    return {
+      ok: false,
+      problems: [
+        { field: 'body.lines', message: `the document comes to more than ${MAX_AMOUNT.toFixed(2)}` },
+      ],
+    };
+  if (input.kind !== 'credit_note' && taxInclusive.isNeg())
+    return {
+      ok: false,
+      problems: [
+        { field: 'body.lines', message: 'the total is negative: a refund or correction is a credit note' },
+      ],
+    };
   const f = (d: Decimal) => formatAmount(d, decimals);
   return {
     ok: true,
@@ -369,11 +416,35 @@ export const discountAllowances = (
 ): DocumentAdjustmentInput[] => {
   if (!percent || new Decimal(percent).isZero()) return [];
   const groups = new Map<string, TaxTreatment>();
-  for (const l of lines) groups.set(taxGroupKey(l.tax), l.tax);
+  for (const l of lines) if (!l.advance) groups.set(taxGroupKey(l.tax), l.tax);
   return [...groups.values()].map((tax) => ({
     percent: new Decimal(percent).toFixed(),
     reason: `Discount ${new Decimal(percent).toFixed()}%`,
     reasonCode: '95',
     tax,
   }));
+};
+
+/**
+ * The net that, taxed at the rate and rounded, comes to the gross asked for: a deposit of 100.00 at 23 %
+ * is 81.30 + 18.70. Where no net reaches the gross to the cent (100.03 at 23 %: 81.33 gives 100.04, 81.32
+ * gives 100.02), the nearest one and the minor unit left over as the rounding amount (BT-114), so the
+ * amount due is still the amount asked for.
+ */
+export const netForGross = (
+  gross: string,
+  ratePercent: string,
+  decimals: number,
+): { net: string; rounding: string } => {
+  const unit = new Decimal(10).pow(-decimals);
+  const rate = new Decimal(ratePercent).div(100);
+  const total = (n: Decimal) => n.plus(roundMoney(n.times(rate), decimals));
+  const guess = roundMoney(new Decimal(gross).div(rate.plus(1)), decimals);
+  for (const n of [guess, guess.minus(unit), guess.plus(unit)]) {
+    if (total(n).eq(gross)) return { net: formatAmount(n, decimals), rounding: formatAmount(0, decimals) };
+  }
+  return {
+    net: formatAmount(guess, decimals),
+    rounding: formatAmount(new Decimal(gross).minus(total(guess)), decimals),
+  };
 };

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { vatIdProblem } from './identifiers';
 import { type CalcLine, type Calculation, taxGroupKey } from './invoice-calc';
 import { roundMoney } from './money';
 
@@ -53,8 +54,11 @@ export type CreditReason = (typeof CREDIT_REASONS)[number];
 
 export type InvoiceDocument = {
   kind: 'invoice' | 'deposit_invoice' | 'credit_note';
-  /** peppol: both parties have Peppol IDs (BIS Billing 3.0); en16931: plain EN 16931; us_sales_tax: not an EN 16931 document. */
-  profile: 'peppol' | 'en16931' | 'us_sales_tax';
+  /**
+   * peppol: both parties have Peppol IDs (BIS Billing 3.0); en16931: plain EN 16931; us_sales_tax: not an
+   * EN 16931 document; payment_request: a deposit asked for without tax, not a tax invoice.
+   */
+  profile: 'peppol' | 'en16931' | 'us_sales_tax' | 'payment_request';
   seller: Party;
   buyer: Party;
   jobNumbers: string[];
@@ -78,10 +82,23 @@ export type InvoiceDocument = {
   /** Visits of a billing cycle not complete when it closed, listed for the office. */
   exceptions: string[];
   brand: { color: string };
+  /** Credit notes: what the note takes back from the invoice it corrects (lines, allowances, charges). */
+  creditAllocation?: CreditAllocation;
   /** Per-cycle invoices: the visits (job IDs) the document bills. */
   cycleJobIds?: string[];
   calc: Omit<Calculation, 'lines'>;
   lines: DocumentLine[];
+};
+
+/**
+ * What a credit note takes back from the invoice it corrects, so the next one knows what is left: the
+ * quantity of each original line (by position), and the amount of each document allowance and charge
+ * (by index in the original's lists).
+ */
+export type CreditAllocation = {
+  lines: { position: number; quantity: string }[];
+  allowances: string[];
+  charges: string[];
 };
 
 /** What issuing adds: the number and dates. */
@@ -97,7 +114,7 @@ const decimalsOf = (amount: string): number => amount.split('.')[1]?.length ?? 0
  * BR-DEC-*). The official validators check the same documents in the test suite.
  */
 export const en16931Breaches = (doc: InvoiceDocument): RuleBreach[] => {
-  if (doc.profile === 'us_sales_tax') return [];
+  if (doc.profile === 'us_sales_tax' || doc.profile === 'payment_request') return [];
   const out: RuleBreach[] = [];
   const breach = (rule: string, message: string) => out.push({ rule, message });
   const { totals, decimals } = doc.calc;
@@ -106,6 +123,13 @@ export const en16931Breaches = (doc: InvoiceDocument): RuleBreach[] => {
   if (!doc.seller.address.country) breach('BR-09', 'the seller address has no country');
   if (!doc.buyer.address.country) breach('BR-11', 'the buyer address has no country');
   if (doc.lines.length === 0) breach('BR-16', 'the document has no lines');
+  for (const [who, party] of [
+    ['seller', doc.seller],
+    ['buyer', doc.buyer],
+  ] as const) {
+    if (party.vatId && vatIdProblem(party.vatId))
+      breach('BR-CO-09', `the ${who}'s VAT identifier ${party.vatId} has no country prefix`);
+  }
   if (doc.kind === 'credit_note' && !doc.preceding)
     breach('BR-55', 'a credit note must reference the invoice it corrects');
 
@@ -127,7 +151,12 @@ export const en16931Breaches = (doc: InvoiceDocument): RuleBreach[] => {
     breach('BR-CO-15', 'tax-inclusive total is not tax-exclusive + VAT');
   if (!eq(totals.payable, new Decimal(totals.taxInclusive).minus(totals.prepaid).plus(totals.rounding)))
     breach('BR-CO-16', 'amount due is not total − prepaid + rounding');
-  if (new Decimal(totals.payable).gt(0) && !doc.paymentTermsDays && doc.kind !== 'credit_note')
+  // Zero days is a term (due on receipt), not a missing one: only an absent term breaks the rule.
+  if (
+    new Decimal(totals.payable).gt(0) &&
+    typeof doc.paymentTermsDays !== 'number' &&
+    doc.kind !== 'credit_note'
+  )
     breach('BR-CO-25', 'an amount is due but there are no payment terms or due date');
 
   for (const t of doc.calc.taxSubtotals) {

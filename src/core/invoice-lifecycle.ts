@@ -10,15 +10,25 @@ export const INVOICE_STATUSES = [
   'partially_paid',
   'paid',
   'credited',
+  'void',
 ] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-export type InvoiceAction = 'issue' | 'fail' | 'reprocess' | 'send' | 'pay_part' | 'pay_full' | 'credit_full';
+export type InvoiceAction =
+  | 'issue'
+  | 'fail'
+  | 'reprocess'
+  | 'send'
+  | 'pay_part'
+  | 'pay_full'
+  | 'credit_full'
+  | 'discard';
 
 const TABLE: Record<InvoiceStatus, Partial<Record<InvoiceAction, InvoiceStatus>>> = {
-  draft: { issue: 'issued', fail: 'needs_review' },
+  // A draft never numbered is discarded (void) when its job is closed as not billable; it stays on record.
+  draft: { issue: 'issued', fail: 'needs_review', discard: 'void' },
   // A document that broke an EN 16931 rule waits here, with the rule IDs, until the office reprocesses it.
-  needs_review: { reprocess: 'draft', fail: 'needs_review' },
+  needs_review: { reprocess: 'draft', fail: 'needs_review', discard: 'void' },
   issued: { send: 'sent', pay_part: 'partially_paid', pay_full: 'paid', credit_full: 'credited' },
   sent: { send: 'sent', pay_part: 'partially_paid', pay_full: 'paid', credit_full: 'credited' },
   partially_paid: {
@@ -29,6 +39,7 @@ const TABLE: Record<InvoiceStatus, Partial<Record<InvoiceAction, InvoiceStatus>>
   },
   paid: { send: 'paid', credit_full: 'credited' },
   credited: {},
+  void: {},
 };
 
 export const isInvoiceStatus = (s: string): s is InvoiceStatus =>

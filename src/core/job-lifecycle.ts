@@ -93,10 +93,13 @@ const BILLING: Record<BillingStatus, Partial<Record<BillingAction, BillingStatus
     closeout_incomplete: 'needs_info',
     closeout_needs_approval: 'needs_approval',
     closeout_valid: 'invoice_ready',
+    close_not_billable: 'not_billable',
   },
+  // An approved closeout with nothing billable (a warranty job) closes here; see also needs_review.
   invoice_ready: {
     invoice: 'invoiced',
     fail: 'needs_review',
+    close_not_billable: 'not_billable',
     closeout_incomplete: 'needs_info',
     closeout_needs_approval: 'needs_approval',
     closeout_valid: 'invoice_ready',
@@ -106,7 +109,14 @@ const BILLING: Record<BillingStatus, Partial<Record<BillingAction, BillingStatus
   paid: { credit: 'invoice_ready' },
   // Reprocess returns the job to invoice_ready; jobs.review_from keeps the step it failed in for the connectors.
   // A failed accounting push of an issued invoice resumes where it was (invoiced or paid) once reprocessed.
-  needs_review: { reprocess: 'invoice_ready', resume: 'invoiced', resume_paid: 'paid', fail: 'needs_review' },
+  // Billing may also close a job whose invoice cannot be made as not billable, with a reason.
+  needs_review: {
+    reprocess: 'invoice_ready',
+    resume: 'invoiced',
+    resume_paid: 'paid',
+    fail: 'needs_review',
+    close_not_billable: 'not_billable',
+  },
   not_billable: {},
 };
 

@@ -34,20 +34,25 @@ export const APPROVAL_RULE_CODES = [
   'invoice_total_above',
 ] as const;
 
-export const ApprovalRule = z.strictObject({
-  code: z.enum(APPROVAL_RULE_CODES),
-  /** Threshold as a decimal string where the rule has one (percent, hours or an amount). */
-  threshold: z
-    .string()
-    .regex(/^\d{1,12}(\.\d{1,4})?$/)
-    .nullable(),
-  approverRole: z.enum(['owner', 'approver', 'billing']),
-  slaHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 14),
-});
+export const ApprovalRule = z
+  .strictObject({
+    code: z.enum(APPROVAL_RULE_CODES),
+    /** Threshold as a decimal string where the rule has one (percent, hours or an amount). */
+    threshold: z
+      .string()
+      .regex(/^\d{1,12}(\.\d{1,4})?$/)
+      .nullable(),
+    approverRole: z.enum(['owner', 'approver', 'billing']),
+    slaHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 14),
+  })
+  .refine((r) => r.code !== 'discount_above_percent' || r.threshold === null || Number(r.threshold) <= 100, {
+    message: 'a discount threshold is a percent from 0 to 100',
+    path: ['threshold'],
+  });
 export type ApprovalRule = z.infer<typeof ApprovalRule>;
 
 export type JobTypeTemplate = {

@@ -42,6 +42,8 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   iban: o.iban,
   address: o.address,
   invoiceAutoIssue: o.invoiceAutoIssue,
+  depositModel: o.depositModel,
+  payableRoundingIncrement: nullableDecimal(o.payableRoundingIncrement),
   brandColor: o.brandColor,
   hasLogo: o.logoKey !== null,
 });

@@ -381,7 +381,12 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
     const cases: [Record<string, unknown>, string][] = [
       [{ parts: [{ sku: 'NOPE-1', quantity: '1' }] }, 'body.parts.0.sku'],
       [{ parts: [{ sku: 'AC-12K', quantity: '0', serialNumbers: ['x'] }] }, 'body.parts.0.quantity'],
-      [{ parts: [{ sku: 'AC-12K', quantity: '-2', serialNumbers: ['x'] }] }, 'body.parts.0.quantity'],
+      // A returned part is a negative quantity (allowed); a negative price is not.
+      [
+        { parts: [{ sku: 'AC-12K', quantity: '-2', unitPrice: '-5', serialNumbers: ['x'] }] },
+        'body.parts.0.unitPrice',
+      ],
+      [{ parts: [{ sku: 'AC-12K', quantity: '-0.00', serialNumbers: ['x'] }] }, 'body.parts.0.quantity'],
       [
         {
           labor: [

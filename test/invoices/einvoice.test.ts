@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Decimal from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
@@ -244,13 +245,15 @@ describe.skipIf(missing.length > 0)(
         taxId: 'NL123456789B01',
         billingAddress: { line1: 'Keizersgracht 1', city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' },
       });
+      // Due on receipt: 0-day terms are terms.
+      await api(a, 'PATCH', `/api/v1/customers/${nl.customerId}`, { paymentTermsDays: 0 }, a.owner);
       const reverse = await newJob(t, a.fx, a.dispatcher, a.jobTypeId, {
         ...nl,
         taxCodeId: await taxCodeId(a, 'AE'),
       });
       await closeOut(t, a.fx, a.tech, reverse.id);
 
-      // 4. A deposit invoice at booking, paid; the final invoice shows it as prepaid.
+      // 4. An advance invoice at booking (with VAT), paid; the final invoice deducts its net as a negative line.
       const deposit = await newJob(t, a.fx, a.dispatcher, a.jobTypeId, {
         depositRequired: true,
         depositAmount: '150.00',
@@ -284,6 +287,7 @@ describe.skipIf(missing.length > 0)(
             billingRule: 'per_cycle',
             billingCycle: 'monthly',
             horizonDays: 40,
+            discountPercent: '5',
           },
           a.dispatcher,
         )
@@ -302,7 +306,7 @@ describe.skipIf(missing.length > 0)(
         ['multi-vat-discount-charges', multi.id],
         ['exempt-customer', exemptJob.id],
         ['reverse-charge', reverse.id],
-        ['deposit-prepaid', deposit.id],
+        ['deposit-final', deposit.id],
       ] as const) {
         const invs = await invoicesOfJob(t, a.billing, id);
         for (const inv of invs.filter((i) => i.number))
@@ -354,6 +358,46 @@ describe.skipIf(missing.length > 0)(
         ).json(),
       );
 
+      // 9. A returned part (a negative line) on an invoice, and cash rounding of the amount due (BT-114, CHF 0.05).
+      const ch = await orgOf(
+        'swiss',
+        { currency: 'CHF', country: 'CH' },
+        {
+          vatId: 'CHE123456789MWST',
+          address: { line1: 'Bahnhofstrasse 1', city: 'Zürich', postalCode: '8001', country: 'CH' },
+          payableRoundingIncrement: '0.05',
+        },
+      );
+      const returned = await newJob(t, ch.fx, ch.dispatcher, ch.jobTypeId);
+      await closeOut(t, ch.fx, ch.tech, returned.id, {
+        parts: [
+          { description: 'Circulator pump', quantity: '1', unitPrice: '189.99' },
+          { description: 'Old pump taken back', quantity: '-1', unitPrice: '40.00' },
+        ],
+      });
+      await drain(t);
+      const [chInv] = await invoicesOfJob(t, ch.billing, returned.id);
+      await collect(ch, 'negative-line-cash-rounding', chInv as InvoiceJson);
+
+      // 10. A payment request (no tax) paid at booking; the final invoice taxes everything, deducts it as prepaid.
+      const r = await orgOf('request', {}, { depositModel: 'payment_request' });
+      const rj = await newJob(t, r.fx, r.dispatcher, r.jobTypeId, {
+        depositRequired: true,
+        depositAmount: '150.00',
+      });
+      await drain(t);
+      const [request] = await invoicesOfJob(t, r.billing, rj.id);
+      await api(r, 'POST', '/api/v1/payments', {
+        invoiceId: request?.id,
+        amount: '150.00',
+        receivedOn: '2026-11-18',
+        method: 'card',
+      });
+      await closeOut(t, r.fx, r.tech, rj.id);
+      await drain(t);
+      const requestFinal = (await invoicesOfJob(t, r.billing, rj.id)).find((i) => i.kind === 'invoice');
+      await collect(r, 'deposit-request-final', requestFinal as InvoiceJson);
+
       // 8. Currencies with other minor units: JPY (0) and BHD (3, two on an EN 16931 invoice).
       for (const [slug, currency, country, price] of [
         ['yen', 'JPY', 'JP', '12345'],
@@ -385,7 +429,9 @@ describe.skipIf(missing.length > 0)(
           'credit-note-full',
           'credit-note-partial',
           'deposit-invoice',
-          'deposit-prepaid',
+          'deposit-final',
+          'deposit-request-final',
+          'negative-line-cash-rounding',
           'exempt-customer',
           'jpy-invoice',
           'bhd-invoice',
@@ -404,8 +450,17 @@ describe.skipIf(missing.length > 0)(
       expect(byName['multi-vat-discount-charges']?.ubl).toContain(
         '<cbc:ChargeIndicator>true</cbc:ChargeIndicator>',
       );
-      expect(byName['deposit-prepaid']?.invoice.totals.prepaid).toBe('150.00');
+      // The advance is deducted as its net at its rate (-121.95 for 150.00 at 23 %), never as a prepayment.
+      const final = byName['deposit-final']?.invoice;
+      expect(final?.totals.prepaid).toBe('0.00');
+      expect(final?.lines.some((l) => l.netAmount === '-121.95')).toBe(true);
+      expect(byName['deposit-request-final']?.invoice.totals.prepaid).toBe('150.00');
+      const chf = byName['negative-line-cash-rounding']?.invoice;
+      expect(chf?.lines.map((l) => l.netAmount)).toContain('-40.00');
+      expect(new Decimal(chf?.totals.payable ?? 'NaN').mod('0.05').isZero()).toBe(true);
+      expect(byName['reverse-charge']?.ubl).toContain('Due on receipt');
       expect(byName['per-cycle']?.invoice.lines.length).toBe(3);
+      expect(byName['per-cycle']?.invoice.totals.allowanceTotal).not.toBe('0.00');
       expect(byName['per-cycle']?.invoice.exceptions.length).toBeGreaterThan(0);
       expect(byName['jpy-invoice']?.invoice.totals.payable).toMatch(/^\d+$/);
       expect(byName['bhd-invoice']?.invoice.totals.payable).toMatch(/^\d+\.\d{2}$/);

@@ -139,8 +139,18 @@ describe.each(testDrivers())('invoices on %s', (driver) => {
 
   it.each([
     [
-      'a negative quantity on an invoice',
+      'an invoice whose total is negative (a credit note is the document for that)',
       { lines: [{ quantity: '-1', unitPrice: '10', taxCode: 'S-STD' }] },
+      'body.lines',
+    ],
+    [
+      'a discount above 100 percent',
+      { discountPercent: '150', lines: [{ quantity: '1', unitPrice: '10', taxCode: 'S-STD' }] },
+      'body.discountPercent',
+    ],
+    [
+      'a line the database cannot hold',
+      { lines: [{ quantity: '999999999999', unitPrice: '99999999999999', taxCode: 'S-STD' }] },
       'body.lines.0.quantity',
     ],
     [

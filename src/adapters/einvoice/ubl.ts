@@ -112,8 +112,8 @@ export const renderUbl = (doc: InvoiceDocument, header: IssuedHeader): string =>
       'xmlns:cbc': NS.cbc,
     },
   );
-  // A US sales-tax invoice is plain UBL 2.1: it does not claim EN 16931 conformance.
-  if (doc.profile !== 'us_sales_tax')
+  // A US sales-tax invoice and a payment request are plain UBL 2.1: they do not claim EN 16931 conformance.
+  if (doc.profile !== 'us_sales_tax' && doc.profile !== 'payment_request')
     cbc(root, 'CustomizationID', peppol ? PEPPOL_CUSTOMIZATION : EN16931_CUSTOMIZATION);
   if (peppol) cbc(root, 'ProfileID', PEPPOL_PROFILE);
   cbc(root, 'ID', header.number);
@@ -154,8 +154,12 @@ export const renderUbl = (doc: InvoiceDocument, header: IssuedHeader): string =>
     cbc(means, 'PaymentID', header.number);
     cbc(cac(means, 'PayeeFinancialAccount'), 'ID', doc.iban.replaceAll(' ', ''));
   }
-  if (doc.paymentTermsDays > 0 && !credit) {
-    cbc(cac(root, 'PaymentTerms'), 'Note', `Payment within ${doc.paymentTermsDays} days of the invoice date`);
+  if (!credit) {
+    const note =
+      doc.paymentTermsDays > 0
+        ? `Payment within ${doc.paymentTermsDays} days of the invoice date`
+        : 'Due on receipt';
+    cbc(cac(root, 'PaymentTerms'), 'Note', note);
   }
   for (const a of doc.calc.allowances) allowanceCharge(root, false, a, currency, a.tax);
   for (const c of doc.calc.charges) allowanceCharge(root, true, c, currency, c.tax);

@@ -5,7 +5,14 @@ import type { Proof } from './proof';
 
 export { EMPTY_PROOF, type Proof } from './proof';
 
-const TITLE = { invoice: 'INVOICE', deposit_invoice: 'DEPOSIT INVOICE', credit_note: 'CREDIT NOTE' } as const;
+const TITLES = {
+  invoice: 'INVOICE',
+  deposit_invoice: 'DEPOSIT INVOICE',
+  credit_note: 'CREDIT NOTE',
+} as const;
+/** A payment request is not a tax invoice, and says so in its title. */
+const titleOf = (doc: InvoiceDocument) =>
+  doc.profile === 'payment_request' ? 'PAYMENT REQUEST' : TITLES[doc.kind];
 
 /** Amounts printed with grouping and the document's decimals: "EUR 1,234.50". */
 export const printAmount = (amount: string, currency: string): string => {
@@ -16,6 +23,15 @@ export const printAmount = (amount: string, currency: string): string => {
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${new Decimal(amount).isNeg() ? '-' : ''}${currency} ${grouped}${frac ? `.${frac}` : ''}`;
 };
+
+const DAY = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+/** A business date as a reader writes it: "18 November 2026", never "2026-11-18". */
+export const printDate = (day: string): string => DAY.format(new Date(`${day}T00:00:00Z`));
 
 /** Unit prices keep their own precision but show at least two decimals: 80 -> 80.00, 0.125 -> 0.125. */
 const priceText = (price: string): string => {
@@ -89,7 +105,7 @@ export const renderInvoicePdf = async (
     margin: 50,
     bufferPages: true,
     info: {
-      Title: `${TITLE[doc.kind]} ${header.number}`,
+      Title: `${titleOf(doc)} ${header.number}`,
       Author: doc.seller.name,
       CreationDate: header.issuedAt,
     },
@@ -126,18 +142,21 @@ export const renderInvoicePdf = async (
     .font('Helvetica-Bold')
     .fontSize(18)
     .fillColor(accent)
-    .text(TITLE[doc.kind], 330, 50, { width: 215, align: 'right' });
+    .text(titleOf(doc), 330, 50, { width: 215, align: 'right' });
   pdf.fillColor('black').font('Helvetica').fontSize(9);
   const meta = [
     `Number ${header.number}`,
-    `Issue date ${header.issueDate}`,
-    header.dueDate && doc.kind !== 'credit_note' ? `Due date ${header.dueDate}` : null,
+    `Issue date ${printDate(header.issueDate)}`,
+    header.dueDate && doc.kind !== 'credit_note' ? `Due date ${printDate(header.dueDate)}` : null,
     doc.jobNumbers.length > 0 ? `Job ${doc.jobNumbers.join(', ')}` : null,
-    doc.serviceDate ? `Service date ${doc.serviceDate}` : null,
-    doc.period ? `Billing period ${doc.period.start} to ${doc.period.end}` : null,
+    doc.serviceDate ? `Service date ${printDate(doc.serviceDate)}` : null,
+    doc.period ? `Billing period ${printDate(doc.period.start)} to ${printDate(doc.period.end)}` : null,
     doc.poNumber ? `PO number ${doc.poNumber}` : null,
-    doc.preceding ? `Corrects invoice ${doc.preceding.number} of ${doc.preceding.issueDate}` : null,
+    doc.preceding
+      ? `Corrects invoice ${doc.preceding.number} of ${printDate(doc.preceding.issueDate)}`
+      : null,
     doc.creditReason ? `Reason ${doc.creditReason.replaceAll('_', ' ')}` : null,
+    doc.profile === 'payment_request' ? 'Not a tax invoice: tax is charged on the final invoice' : null,
   ].filter((s): s is string => !!s);
   pdf.text(meta.join('\n'), 330, 80, { width: 215, align: 'right' });
 
@@ -196,7 +215,9 @@ export const renderInvoicePdf = async (
       ...l.charges.map((c) => `plus ${c.reason} ${printAmount(c.amount, cur)}`),
     ];
     const label = [
-      doc.jobNumbers.length > 1 && l.jobNumber ? `${l.jobNumber} (${l.serviceDate ?? ''})` : null,
+      doc.jobNumbers.length > 1 && l.jobNumber
+        ? `${l.jobNumber} (${l.serviceDate ? printDate(l.serviceDate) : ''})`
+        : null,
       l.description,
       l.sku ? `SKU ${l.sku}` : null,
       ...adjustments,
@@ -308,9 +329,11 @@ export const renderInvoicePdf = async (
   // Terms, payment, memo, custom fields.
   y += 14;
   const footer = [
-    doc.kind !== 'credit_note' && doc.paymentTermsDays > 0
-      ? `Payment terms: ${doc.paymentTermsDays} days${header.dueDate ? `, due ${header.dueDate}` : ''}.`
-      : null,
+    doc.kind === 'credit_note'
+      ? null
+      : doc.paymentTermsDays > 0
+        ? `Payment terms: ${doc.paymentTermsDays} days${header.dueDate ? `, due ${printDate(header.dueDate)}` : ''}.`
+        : 'Payment terms: due on receipt.',
     doc.iban ? `Pay by bank transfer to IBAN ${doc.iban}, reference ${header.number}.` : null,
     doc.memo ? `Memo: ${doc.memo}` : null,
     ...doc.customFields.map((f) => `${f.label}: ${f.value}`),

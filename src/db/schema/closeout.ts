@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { instant } from './columns';
+import { instant, unitPrice } from './columns';
 import { users } from './identity';
 import { jobs, orgId } from './operations';
 
@@ -113,9 +113,9 @@ export const closeoutLines = pgTable(
     description: text('description').notNull(),
     quantity: numeric('quantity', { precision: 18, scale: 4 }).notNull(),
     unitCode: text('unit_code').notNull(),
-    unitPrice: numeric('unit_price', { precision: 18, scale: 4 }).notNull(),
+    unitPrice: unitPrice('unit_price').notNull(),
     /** The price book's price when the line was made: a lower unit price is a manual override. */
-    listPrice: numeric('list_price', { precision: 18, scale: 4 }),
+    listPrice: unitPrice('list_price'),
     taxCodeId: uuid('tax_code_id'),
     technicianId: uuid('technician_id'),
     billable: boolean('billable').notNull(),

@@ -42,6 +42,16 @@ export const organizations = pgTable('organizations', {
   companyId: text('company_id'),
   /** Where customers pay by credit transfer (BT-84); printed and sent as payment means 58. */
   iban: text('iban'),
+  /**
+   * How a deposit is billed. advance_invoice (EU VAT): a tax invoice for the advance, deducted from the final
+   * invoice as a negative line at its VAT rate. payment_request (US sales tax, or chosen): a request with no
+   * tax, and the final invoice taxes everything and deducts what was paid as prepaid (BT-113).
+   */
+  depositModel: text('deposit_model', { enum: ['advance_invoice', 'payment_request'] })
+    .notNull()
+    .default('advance_invoice'),
+  /** Cash rounding of the amount due (BT-114), e.g. 0.05 for CHF; none when null. */
+  payableRoundingIncrement: numeric('payable_rounding_increment', { precision: 9, scale: 4 }),
   /** Standard jobs are issued as soon as they are invoice-ready; off, drafts wait in the billing queue. */
   invoiceAutoIssue: boolean('invoice_auto_issue').notNull().default(true),
   /** Branding on the PDFs: accent color (#rrggbb) and a PNG/JPEG logo in storage. */

@@ -13,7 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { instant, money } from './columns';
+import { instant, money, unitPrice } from './columns';
 import { organizations, users } from './identity';
 
 /** organization_id: first column of every tenant table's primary key. */
@@ -136,7 +136,7 @@ export const catalogItems = pgTable(
     kind: text('kind', { enum: ['labor', 'part', 'fee'] }).notNull(),
     /** UN/ECE Recommendation 20 unit code (HUR, C62, …). */
     unitCode: text('unit_code').notNull(),
-    unitPrice: money('unit_price').notNull(),
+    unitPrice: unitPrice('unit_price').notNull(),
     taxCodeId: uuid('tax_code_id').notNull(),
     glAccount: text('gl_account'),
     active: boolean('active').notNull().default(true),

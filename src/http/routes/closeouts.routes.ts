@@ -21,6 +21,7 @@ import {
   TimeEntryView,
 } from '../../contracts/closeout';
 import { IdParams, Instant, Problem } from '../../contracts/common';
+import { decimalString, nullableDecimal } from '../../core/decimal';
 import { AppError, notFound } from '../../core/errors';
 import { actorOf, type Principal } from '../../core/principal';
 import { principalOf } from '../auth';
@@ -142,8 +143,8 @@ export const closeoutRoutes = (root: FastifyInstance, deps: Deps) => {
           description: l.description,
           quantity: l.quantity,
           unitCode: l.unitCode,
-          unitPrice: l.unitPrice,
-          listPrice: l.listPrice,
+          unitPrice: decimalString(l.unitPrice),
+          listPrice: nullableDecimal(l.listPrice),
           billable: l.billable,
           serialNumbers: l.serialNumbers,
         })),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listComments, listNotifications, postComment } from '../../app/conversation';
+import { closeNotBillable } from '../../app/invoicing/close-not-billable';
 import {
   assignCrew,
   closeJob,
@@ -26,6 +27,7 @@ import {
   CreateRevisionBody,
   Job,
   JobListQuery,
+  NotBillableBody,
   RescheduleBody,
   TimelineEvent,
   UpdateJobBody,
@@ -288,6 +290,26 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
       },
     );
   }
+
+  app.post(
+    '/jobs/:id/close-not-billable',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'Close a job waiting for its invoice, or in review, as not billable with a reason; its unnumbered drafts go void',
+        params: IdParams,
+        body: NotBillableBody,
+        response: { 200: Job, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await closeNotBillable(deps, p.organizationId, request.params.id, request.body.reason, actorOf(p));
+      return loadView(p, request.params.id);
+    },
+  );
 
   app.get(
     '/jobs/:id/timeline',

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Card, Group, List, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, List, Stack, Text, TextInput, Title } from '@mantine/core';
 import Decimal from 'decimal.js';
 import { useState } from 'react';
 import { businessDate } from '../../../src/core/time';
@@ -81,6 +81,50 @@ const MissingItem = ({
         </Stack>
       )}
     </Loaded>
+  );
+};
+
+/** Billing closes a job in review as not billable (warranty, goodwill), with the reason the timeline keeps. */
+const NotBillableAction = ({ job, onDone }: { job: JobT; onDone: (msg: string) => void }) => {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const close = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('POST', `/api/v1/jobs/${job.id}/close-not-billable`, { reason });
+      onDone(`${job.number} closed as not billable`);
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!open)
+    return (
+      <Button size="xs" variant="default" onClick={() => setOpen(true)}>
+        Close as not billable
+      </Button>
+    );
+  return (
+    <Group align="flex-end" gap="xs">
+      <TextInput
+        size="xs"
+        label={`Why is ${job.number} not billable?`}
+        placeholder="Covered by the warranty"
+        value={reason}
+        onChange={(e) => setReason(e.currentTarget.value)}
+        error={error}
+      />
+      <Button size="xs" color="red" loading={busy} disabled={!reason.trim()} onClick={close}>
+        Close as not billable
+      </Button>
+      <Button size="xs" variant="subtle" onClick={() => setOpen(false)}>
+        Keep it
+      </Button>
+    </Group>
   );
 };
 
@@ -263,6 +307,15 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
                                   <Button size="xs" onClick={() => reprocess(failure)}>
                                     Reprocess
                                   </Button>
+                                )}
+                                {can('invoices.manage') && (
+                                  <NotBillableAction
+                                    job={j}
+                                    onDone={(msg) => {
+                                      setNotice(msg);
+                                      jobs.reload();
+                                    }}
+                                  />
                                 )}
                               </Group>
                             )}

@@ -187,6 +187,7 @@ export const STATUS_LABEL: Record<string, string> = {
   sent: 'Sent',
   partially_paid: 'Partly paid',
   credited: 'Credited',
+  void: 'Discarded',
   pending: 'Pending',
   approved: 'Approved',
   rejected: 'Rejected',

@@ -1,0 +1,203 @@
+import Decimal from 'decimal.js';
+import type { FieldProblem } from './errors';
+import {
+  type CalcLineInput,
+  type DocumentAdjustmentInput,
+  type LineAdjustment,
+  taxGroupKey,
+} from './invoice-calc';
+import type { CreditAllocation, DocumentLine, InvoiceDocument } from './invoice-document';
+import { roundMoney, sumDecimals } from './money';
+
+export type { CreditAllocation };
+
+export type CreditRequest = { position: number; quantity: string }[] | undefined;
+
+export type CreditPlan =
+  | {
+      ok: true;
+      /** The original lines credited, with their quantities and line-level adjustments, for the calculator. */
+      lines: { source: DocumentLine; input: CalcLineInput }[];
+      allowances: DocumentAdjustmentInput[];
+      charges: DocumentAdjustmentInput[];
+      allocation: CreditAllocation;
+      /** After this credit every line is credited in full: the invoice is credited. */
+      completes: boolean;
+    }
+  | { ok: false; problems: FieldProblem[] };
+
+const sum = sumDecimals;
+
+/**
+ * Plans a credit note, full or partial. A credited line is credited at what it was actually charged: its
+ * quantity at its price, its share of the line's own adjustments, and its share of the document
+ * allowances and charges of its VAT group (the job discount, a trip charge), in proportion to the net it
+ * takes back from the group. The credit that takes a group's last line back takes exactly what is left of
+ * each of the group's adjustments, so crediting every line, in any order and any number of notes, takes
+ * back exactly the invoice's net. (VAT is computed per document on its own base, BR-CO-17, so the VAT of
+ * several notes may differ from the invoice's by a cent per note.)
+ */
+export const planCredit = (
+  original: InvoiceDocument,
+  priors: CreditAllocation[],
+  request: CreditRequest,
+): CreditPlan => {
+  const decimals = original.calc.decimals;
+  const credited = new Map<number, Decimal>();
+  for (const p of priors)
+    for (const l of p.lines)
+      credited.set(l.position, (credited.get(l.position) ?? new Decimal(0)).plus(l.quantity));
+  const remainingOf = (l: DocumentLine) => new Decimal(l.quantity).minus(credited.get(l.position) ?? 0);
+
+  const problems: FieldProblem[] = [];
+  const wanted: { line: DocumentLine; quantity: Decimal }[] = [];
+  if (request === undefined) {
+    for (const l of original.lines) {
+      const rest = remainingOf(l);
+      if (!rest.isZero()) wanted.push({ line: l, quantity: rest });
+    }
+    if (wanted.length === 0) problems.push({ field: 'body', message: 'every line is credited already' });
+  } else {
+    const seen = new Set<number>();
+    request.forEach((r, i) => {
+      const line = original.lines.find((l) => l.position === r.position);
+      if (!line) {
+        problems.push({ field: `body.lines.${i}.position`, message: 'no such line on the invoice' });
+        return;
+      }
+      if (seen.has(r.position)) {
+        problems.push({ field: `body.lines.${i}.position`, message: 'the same line twice' });
+        return;
+      }
+      seen.add(r.position);
+      const q = new Decimal(r.quantity);
+      const invoiced = new Decimal(line.quantity);
+      const rest = remainingOf(line);
+      if (q.isZero() || q.isNeg() !== invoiced.isNeg()) {
+        problems.push({
+          field: `body.lines.${i}.quantity`,
+          message: invoiced.isNeg()
+            ? 'the line was invoiced negative: credit a negative quantity'
+            : 'must be above 0: a credit note takes back what was charged',
+        });
+        return;
+      }
+      if (q.abs().gt(rest.abs())) {
+        problems.push({
+          field: `body.lines.${i}.quantity`,
+          message: rest.isZero()
+            ? 'this line is credited in full already'
+            : `at most ${rest.toFixed()} remain to credit on this line`,
+        });
+        return;
+      }
+      wanted.push({ line, quantity: q });
+    });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const after = new Map(credited);
+  for (const w of wanted)
+    after.set(w.line.position, (after.get(w.line.position) ?? new Decimal(0)).plus(w.quantity));
+  const fullyCredited = (l: DocumentLine) => new Decimal(l.quantity).eq(after.get(l.position) ?? 0);
+  const completes = original.lines.every(fullyCredited);
+
+  // A line-level adjustment is credited in proportion to the quantity, its remainder with the line's last unit.
+  const lineShare = (
+    a: { amount: string; reason: string; reasonCode: string | null },
+    w: (typeof wanted)[number],
+  ) => {
+    const whole = new Decimal(w.line.quantity);
+    const done = credited.get(w.line.position) ?? new Decimal(0);
+    const amount = fullyCredited(w.line)
+      ? new Decimal(a.amount).minus(roundMoney(new Decimal(a.amount).times(done).div(whole), decimals))
+      : roundMoney(new Decimal(a.amount).times(w.quantity).div(whole), decimals);
+    return { amount: amount.toFixed(decimals), reason: a.reason, reasonCode: a.reasonCode ?? undefined };
+  };
+  const lines = wanted.map((w) => {
+    const adjust = (list: typeof w.line.allowances): LineAdjustment[] => list.map((a) => lineShare(a, w));
+    return {
+      source: w.line,
+      input: {
+        quantity: w.quantity.toFixed(),
+        unitPrice: w.line.unitPrice,
+        baseQuantity: w.line.baseQuantity,
+        tax: w.line.tax,
+        allowances: adjust(w.line.allowances),
+        charges: adjust(w.line.charges),
+      },
+    };
+  });
+
+  // The net this credit takes back from each VAT group, against the group's invoiced line net.
+  const groupNet = new Map<string, Decimal>();
+  const creditedNet = new Map<string, Decimal>();
+  for (const l of original.lines) {
+    const key = taxGroupKey(l.tax);
+    groupNet.set(key, (groupNet.get(key) ?? new Decimal(0)).plus(l.netAmount));
+  }
+  for (const l of lines) {
+    const gross = roundMoney(
+      new Decimal(l.input.quantity).times(l.input.unitPrice).div(l.input.baseQuantity ?? '1'),
+      decimals,
+    );
+    const net = gross
+      .minus(sum((l.input.allowances ?? []).map((a) => a.amount ?? '0')))
+      .plus(sum((l.input.charges ?? []).map((c) => c.amount ?? '0')));
+    const key = taxGroupKey(l.source.tax);
+    creditedNet.set(key, (creditedNet.get(key) ?? new Decimal(0)).plus(net));
+  }
+  const groupCompleted = (key: string) => {
+    const groupLines = original.lines.filter((l) => taxGroupKey(l.tax) === key);
+    // A group with no lines of its own (a charge at another rate) goes with the last line of the invoice.
+    if (groupLines.length === 0) return completes;
+    return creditedNet.has(key) && groupLines.every(fullyCredited);
+  };
+  const share = (
+    list: InvoiceDocument['calc']['allowances'],
+    prior: (p: CreditAllocation) => string[],
+  ): { amounts: string[]; inputs: DocumentAdjustmentInput[] } => {
+    const amounts = list.map((a, i) => {
+      const key = taxGroupKey(a.tax);
+      const before = sum(priors.map((p) => prior(p)[i] ?? '0'));
+      if (groupCompleted(key)) return new Decimal(a.amount).minus(before);
+      const whole = groupNet.get(key) ?? new Decimal(0);
+      const part = creditedNet.get(key) ?? new Decimal(0);
+      if (whole.isZero() || part.isZero()) return new Decimal(0);
+      const amount = roundMoney(new Decimal(a.amount).times(part).div(whole), decimals);
+      // Never past what is left of it.
+      const left = new Decimal(a.amount).minus(before);
+      return amount.abs().gt(left.abs()) ? left : amount;
+    });
+    return {
+      amounts: amounts.map((a) => a.toFixed(decimals)),
+      inputs: list.flatMap((a, i) => {
+        const amount = amounts[i] ?? new Decimal(0);
+        return amount.isZero()
+          ? []
+          : [
+              {
+                amount: amount.toFixed(decimals),
+                reason: a.reason,
+                reasonCode: a.reasonCode ?? undefined,
+                tax: a.tax,
+              },
+            ];
+      }),
+    };
+  };
+  const allowances = share(original.calc.allowances, (p) => p.allowances);
+  const charges = share(original.calc.charges, (p) => p.charges);
+  return {
+    ok: true,
+    lines,
+    allowances: allowances.inputs,
+    charges: charges.inputs,
+    allocation: {
+      lines: wanted.map((w) => ({ position: w.line.position, quantity: w.quantity.toFixed() })),
+      allowances: allowances.amounts,
+      charges: charges.amounts,
+    },
+    completes,
+  };
+};

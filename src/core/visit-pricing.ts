@@ -1,0 +1,84 @@
+import Decimal from 'decimal.js';
+import {
+  type CalcLine,
+  type CalcLineInput,
+  type DocumentAdjustmentInput,
+  discountAllowances,
+  type TaxTreatment,
+  taxGroupKey,
+} from './invoice-calc';
+import type { DocumentLine } from './invoice-document';
+import { roundMoney } from './money';
+
+/** A billable closeout line of one visit (a job), with its tax already decided. */
+export type VisitLine = {
+  kind: 'labor' | 'part' | 'adjustment';
+  description: string;
+  sku: string | null;
+  unitCode: string;
+  quantity: string;
+  unitPrice: string;
+  tax: TaxTreatment;
+};
+
+export type Visit = {
+  jobNumber: string;
+  serviceDate: string | null;
+  discountPercent: string | null;
+  lines: VisitLine[];
+};
+
+export type PricedVisits = {
+  lines: CalcLineInput[];
+  meta: Omit<DocumentLine, keyof CalcLine>[];
+  allowances: DocumentAdjustmentInput[];
+  charges: DocumentAdjustmentInput[];
+};
+
+/**
+ * The one way work is priced onto an invoice, whether it bills one job or a billing cycle's visits: each
+ * visit's items as lines; its trip charges and disposal fees as document charges (BG-21); its discount as
+ * an allowance per VAT group, a percent of that visit's own lines. A cycle invoice is then exactly the
+ * visits' invoices side by side, so billing the same work per visit or per cycle comes to the same net
+ * (the VAT, computed once per document on the summed base, BR-CO-17, may differ by a cent per visit).
+ */
+export const priceVisits = (visits: Visit[], decimals: number): PricedVisits => {
+  const cycle = visits.length > 1;
+  const out: PricedVisits = { lines: [], meta: [], allowances: [], charges: [] };
+  for (const v of visits) {
+    const suffix = cycle ? ` (${v.jobNumber})` : '';
+    const items: CalcLineInput[] = [];
+    for (const l of v.lines) {
+      if (l.kind === 'adjustment') {
+        out.charges.push({
+          amount: new Decimal(l.quantity).times(l.unitPrice).toFixed(),
+          reason: `${l.description}${suffix}`,
+          tax: l.tax,
+        });
+        continue;
+      }
+      const line: CalcLineInput = { quantity: l.quantity, unitPrice: l.unitPrice, tax: l.tax };
+      items.push(line);
+      out.lines.push(line);
+      out.meta.push({
+        position: out.lines.length,
+        description: l.description,
+        sku: l.sku,
+        unitCode: l.unitCode,
+        kind: cycle ? 'visit' : l.kind,
+        jobNumber: v.jobNumber,
+        serviceDate: v.serviceDate,
+      });
+    }
+    for (const a of discountAllowances(v.discountPercent, items)) {
+      const base = items
+        .filter((l) => taxGroupKey(l.tax) === taxGroupKey(a.tax))
+        .reduce(
+          (acc, l) => acc.plus(roundMoney(new Decimal(l.quantity).times(l.unitPrice), decimals)),
+          new Decimal(0),
+        );
+      out.allowances.push({ ...a, baseAmount: base.toFixed(), reason: `${a.reason}${suffix}` });
+    }
+  }
+  return out;
+};

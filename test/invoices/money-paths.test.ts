@@ -1,0 +1,575 @@
+import { parse } from 'csv-parse/sync';
+import Decimal from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, createTestApp, problemOf, type Session, type TestApp } from '../support/app';
+import { testDrivers } from '../support/databases';
+import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
+import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, plainJobType, setSeller } from './helpers';
+
+/**
+ * Money on every path around the calculator (issue #19): each test is one defect reproduced through the
+ * HTTP API, and fails on the code that had it.
+ */
+describe.each(testDrivers())('money on every path on %s', (driver) => {
+  let t: TestApp;
+  let org: OrgFixture;
+  let owner: Session;
+  let billing: Session;
+  let dispatcher: Session;
+  let tech: Session;
+  let jobTypeId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(driver);
+    org = await makeOrganization(t.deps, 'money');
+    ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
+    await setSeller(t, owner);
+    jobTypeId = await plainJobType(t, owner);
+  });
+  afterAll(async () => t?.close());
+
+  const get = (url: string, who: Session = billing) => t.app.inject({ method: 'GET', url, headers: as(who) });
+  const post = (url: string, payload: object = {}, who: Session = billing) =>
+    t.app.inject({ method: 'POST', url, headers: as(who, true), payload });
+  const invoice = async (id: string) => (await get(`/api/v1/invoices/${id}`)).json() as InvoiceJson;
+
+  /** A job billed for the given parts (no labour, no trip charge), invoiced and issued. */
+  const invoiced = async (
+    parts: { description: string; quantity: string; unitPrice: string }[],
+    job: Record<string, unknown> = {},
+  ) => {
+    const j = await newJob(t, org, dispatcher, jobTypeId, job);
+    // The hour on site is not billed: only the parts are.
+    const labor = [{ technicianId: org.users.technician.id, hours: '1', billable: false }];
+    await closeOut(t, org, tech, j.id, { labor, parts, adjustments: [] });
+    await drain(t);
+    const inv = (await invoicesOfJob(t, billing, j.id)).find((i) => i.kind === 'invoice');
+    expect(inv?.status).toBe('issued');
+    return { job: j, invoice: inv as InvoiceJson };
+  };
+  const twoLines = [
+    { description: 'Valve', quantity: '1', unitPrice: '100.00' },
+    { description: 'Pump', quantity: '1', unitPrice: '100.00' },
+  ];
+
+  describe('credit notes', () => {
+    it('credits a line at what it was charged: its share of the job discount, per VAT group', async () => {
+      const { invoice: inv } = await invoiced(twoLines, { discountPercent: '20' });
+      expect(inv.totals.taxInclusive).toBe('196.80');
+      const second = await post(`/api/v1/invoices/${inv.id}/credit-notes`, {
+        reason: 'price_dispute',
+        lines: [{ position: 2, quantity: '1' }],
+      });
+      expect(second.statusCode, second.body).toBe(201);
+      // 100.00 less its 20.00 of the discount, + 23 % = 98.40 (it was 123.00: the discount was ignored).
+      expect(second.json().totals).toMatchObject({
+        taxExclusive: '80.00',
+        taxTotal: '18.40',
+        payable: '98.40',
+      });
+      expect((await invoice(inv.id)).status).not.toBe('credited');
+      // Crediting the other line afterwards takes the rest, and the invoice is credited in full.
+      const first = await post(`/api/v1/invoices/${inv.id}/credit-notes`, {
+        reason: 'price_dispute',
+        lines: [{ position: 1, quantity: '1' }],
+      });
+      expect(first.statusCode, first.body).toBe(201);
+      expect(first.json().totals.payable).toBe('98.40');
+      const after = await invoice(inv.id);
+      expect(after).toMatchObject({ status: 'credited', amountCredited: '196.80', outstanding: '0.00' });
+      // Nothing is left to credit.
+      const again = await post(`/api/v1/invoices/${inv.id}/credit-notes`, { reason: 'duplicate' });
+      expect(again.statusCode).toBe(409);
+    });
+
+    it('splits a discount that does not divide evenly so the notes add up to the invoice', async () => {
+      const { invoice: inv } = await invoiced(
+        [
+          { description: 'A', quantity: '1', unitPrice: '33.33' },
+          { description: 'B', quantity: '1', unitPrice: '33.33' },
+          { description: 'C', quantity: '1', unitPrice: '33.34' },
+        ],
+        { discountPercent: '7.5' },
+      );
+      const notes: InvoiceJson[] = [];
+      for (const position of [3, 1, 2]) {
+        const res = await post(`/api/v1/invoices/${inv.id}/credit-notes`, {
+          reason: 'goodwill',
+          lines: [{ position, quantity: '1' }],
+        });
+        expect(res.statusCode, res.body).toBe(201);
+        notes.push(res.json());
+      }
+      const net = notes.reduce((s, n) => s.plus(n.totals.taxExclusive as string), new Decimal(0));
+      expect(net.toFixed(2)).toBe(inv.totals.taxExclusive);
+      expect((await invoice(inv.id)).status).toBe('credited');
+    });
+
+    it('refuses a negative or zero quantity, a repeated line, and more than is left, changing nothing', async () => {
+      const { invoice: inv } = await invoiced([{ description: 'Filter', quantity: '3', unitPrice: '20.00' }]);
+      for (const [lines, field] of [
+        [[{ position: 1, quantity: '-1' }], 'body.lines.0.quantity'],
+        [[{ position: 1, quantity: '0' }], 'body.lines.0.quantity'],
+        [[{ position: 1, quantity: '4' }], 'body.lines.0.quantity'],
+        [
+          [
+            { position: 1, quantity: '1' },
+            { position: 1, quantity: '1' },
+          ],
+          'body.lines.1.position',
+        ],
+        [[{ position: 9, quantity: '1' }], 'body.lines.0.position'],
+      ] as const) {
+        const res = await post(`/api/v1/invoices/${inv.id}/credit-notes`, { reason: 'goodwill', lines });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(problemOf(res).errors.map((e) => e.field)).toContain(field);
+      }
+      expect(await invoice(inv.id)).toMatchObject({ amountCredited: '0.00', outstanding: inv.outstanding });
+      // Two of three filters back, then a third is all that is left.
+      const two = await post(`/api/v1/invoices/${inv.id}/credit-notes`, {
+        reason: 'goodwill',
+        lines: [{ position: 1, quantity: '2' }],
+      });
+      expect(two.json().totals.payable).toBe('49.20');
+      const over = await post(`/api/v1/invoices/${inv.id}/credit-notes`, {
+        reason: 'goodwill',
+        lines: [{ position: 1, quantity: '2' }],
+      });
+      expect(over.statusCode).toBe(400);
+      expect(problemOf(over).errors[0]?.message).toMatch(/at most 1 remain/);
+      // A full credit now takes back what is left: one filter.
+      const rest = await post(`/api/v1/invoices/${inv.id}/credit-notes`, { reason: 'goodwill' });
+      expect(rest.statusCode, rest.body).toBe(201);
+      expect(rest.json().totals.payable).toBe('24.60');
+      expect((await invoice(inv.id)).status).toBe('credited');
+    });
+  });
+  describe('discounts', () => {
+    it.each([
+      ['150', 'body.discountPercent'],
+      ['-10', 'body.discountPercent'],
+    ])('refuses a %s %% discount at booking, naming the field, and books nothing', async (pct, field) => {
+      const before = (await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs'))
+        .rows[0];
+      const res = await post(
+        '/api/v1/jobs',
+        {
+          customerId: org.customerId,
+          siteId: org.siteId,
+          jobTypeId,
+          scope: 'x',
+          windowStart: '2026-11-18T10:00:00.000Z',
+          windowEnd: '2026-11-18T11:00:00.000Z',
+          discountPercent: pct,
+        },
+        dispatcher,
+      );
+      expect(res.statusCode).toBe(400);
+      expect(problemOf(res).errors.map((e) => e.field)).toContain(field);
+      const after = (await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs'))
+        .rows[0];
+      expect(after).toEqual(before);
+    });
+
+    it('refuses a discount above 100 % on a series, a job edit, and an approval rule', async () => {
+      const j = await newJob(t, org, dispatcher, jobTypeId);
+      const edit = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/jobs/${j.id}`,
+        headers: as(owner, true),
+        payload: { discountPercent: '100.5' },
+      });
+      expect(edit.statusCode).toBe(400);
+      expect(problemOf(edit).errors.map((e) => e.field)).toContain('body.discountPercent');
+      const series = await post(
+        '/api/v1/series',
+        {
+          customerId: org.customerId,
+          siteId: org.siteId,
+          jobTypeId,
+          rrule: 'FREQ=WEEKLY;BYDAY=TU',
+          startDate: '2026-11-03',
+          startTime: '09:00',
+          durationMinutes: 60,
+          scope: 'x',
+          billingRule: 'per_visit',
+          discountPercent: '101',
+        },
+        dispatcher,
+      );
+      expect(series.statusCode).toBe(400);
+      expect(problemOf(series).errors.map((e) => e.field)).toContain('body.discountPercent');
+      const rule = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/organization/approval-rules',
+        headers: as(owner, true),
+        payload: {
+          rules: [{ code: 'discount_above_percent', threshold: '120', approverRole: 'owner', slaHours: 24 }],
+        },
+      });
+      expect(rule.statusCode, rule.body).toBe(400);
+      expect(
+        problemOf(rule)
+          .errors.map((e) => e.field)
+          .join(),
+      ).toMatch(/threshold/);
+    });
+
+    it('bills a per-cycle series with its discount, to the same net as billing each visit', async () => {
+      const cycle = await seriesOf('per_cycle', '5');
+      const perVisit = await seriesOf('per_visit', '5');
+      const work = { parts: [{ description: 'Filter', quantity: '1', unitPrice: '33.33' }] };
+      for (const s of [cycle, perVisit])
+        for (const v of s.visits.filter((x) => x.occurrenceDate <= '2026-11-17'))
+          await closeOut(t, org, tech, v.id, work);
+      await drain(t);
+      const res = await post(`/api/v1/series/${cycle.id}/cycle-invoices`, {
+        periodStart: '2026-11-01',
+        periodEnd: '2026-11-30',
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      const cycleInvoice = res.json() as InvoiceJson & { allowances: { amount: string; reason: string }[] };
+      // One discount per visit: the same allowances the per-visit invoices carry.
+      expect(cycleInvoice.allowances.map((a) => a.reason)).toHaveLength(3);
+      let visitsNet = new Decimal(0);
+      let visitsCharges = new Decimal(0);
+      for (const v of perVisit.visits.filter((x) => x.occurrenceDate <= '2026-11-17')) {
+        const [inv] = await invoicesOfJob(t, billing, v.id);
+        visitsNet = visitsNet.plus(inv?.totals.taxExclusive ?? 'NaN');
+        visitsCharges = visitsCharges.plus(inv?.totals.chargeTotal ?? 'NaN');
+      }
+      expect(cycleInvoice.totals.taxExclusive).toBe(visitsNet.toFixed(2));
+      expect(cycleInvoice.totals.chargeTotal).toBe(visitsCharges.toFixed(2));
+      expect(new Decimal(cycleInvoice.totals.allowanceTotal as string).gt(0)).toBe(true);
+    });
+  });
+
+  const seriesOf = async (billingRule: 'per_cycle' | 'per_visit', discountPercent: string) => {
+    const res = await post(
+      '/api/v1/series',
+      {
+        customerId: org.customerId,
+        siteId: org.siteId,
+        jobTypeId,
+        rrule: 'FREQ=WEEKLY;BYDAY=TU',
+        startDate: '2026-11-03',
+        startTime: '09:00',
+        durationMinutes: 60,
+        crew: [org.users.technician.id],
+        scope: 'Weekly plant room check',
+        billingRule,
+        ...(billingRule === 'per_cycle' ? { billingCycle: 'monthly' } : {}),
+        horizonDays: 40,
+        discountPercent,
+      },
+      dispatcher,
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { id: string; visits: { id: string; occurrenceDate: string }[] };
+  };
+
+  describe('deposits', () => {
+    it.each([
+      ['-50.00', 'body.depositAmount'],
+      ['0.00', 'body.depositAmount'],
+    ])('refuses a deposit of %s at booking', async (amount, field) => {
+      const res = await post(
+        '/api/v1/jobs',
+        {
+          customerId: org.customerId,
+          siteId: org.siteId,
+          jobTypeId,
+          scope: 'x',
+          windowStart: '2026-11-18T10:00:00.000Z',
+          windowEnd: '2026-11-18T11:00:00.000Z',
+          depositRequired: true,
+          depositAmount: amount,
+        },
+        dispatcher,
+      );
+      expect(res.statusCode).toBe(400);
+      expect(problemOf(res).errors.map((e) => e.field)).toContain(field);
+    });
+
+    it.each(['100.03', '0.45', '100.00', '1234.57'])(
+      'asks for exactly %s on the advance invoice',
+      async (amount) => {
+        const j = await newJob(t, org, dispatcher, jobTypeId, {
+          depositRequired: true,
+          depositAmount: amount,
+        });
+        await drain(t);
+        const [dep] = await invoicesOfJob(t, billing, j.id);
+        expect(dep).toMatchObject({ kind: 'deposit_invoice', status: 'issued' });
+        expect(dep?.totals.payable).toBe(amount);
+        // The VAT is the net's at the rate, to the cent (BR-CO-17); any cent left over is BT-114 rounding.
+        const net = new Decimal(dep?.totals.taxExclusive ?? 'NaN');
+        expect(dep?.totals.taxTotal).toBe(
+          net.times('0.23').toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
+        );
+        expect(new Decimal(dep?.totals.rounding ?? 'NaN').abs().lte('0.01')).toBe(true);
+      },
+    );
+
+    it('states the VAT of the supply once across the advance invoice and the final invoice', async () => {
+      const { job: j, deposit, final } = await depositJob('500.00');
+      // The advance invoice bore VAT: 406.50 + 93.50.
+      expect(deposit.totals).toMatchObject({ taxExclusive: '406.50', taxTotal: '93.50', payable: '500.00' });
+      // The final invoice deducts the advance as a negative line at its rate, not as a tax-inclusive prepayment.
+      const advance = final.lines.find((l) => l.description.includes(deposit.number as string));
+      expect(advance?.netAmount).toBe('-406.50');
+      expect(final.totals.prepaid).toBe('0.00');
+      // The supply: 2 × 1,000.00 + 2.5 h … at 23 %, computed without the advance.
+      const supplyNet = new Decimal(final.totals.taxExclusive as string).plus('406.50');
+      const supplyVat = supplyNet.times('0.23').toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+      const stated = new Decimal(deposit.totals.taxTotal as string).plus(final.totals.taxTotal as string);
+      // Each document rounds its own VAT (BR-CO-17): the two may differ from the supply's by one cent at most.
+      expect(stated.minus(supplyVat).abs().lte('0.01')).toBe(true);
+      expect(
+        new Decimal(final.totals.payable as string).plus(deposit.totals.payable as string).toFixed(2),
+      ).toBe(supplyNet.plus(stated).toFixed(2));
+      expect(j.id).toBeTruthy();
+    });
+
+    it('under the payment-request model asks without tax and deducts what was paid as prepaid', async () => {
+      await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/organization/billing',
+        headers: as(owner, true),
+        payload: { depositModel: 'payment_request' },
+      });
+      try {
+        const { deposit, final } = await depositJob('500.00');
+        expect(deposit.totals).toMatchObject({ taxTotal: '0.00', payable: '500.00' });
+        expect((deposit as InvoiceJson & { profile: string }).profile).toBe('payment_request');
+        expect(final.lines.some((l) => l.description.includes('Advance'))).toBe(false);
+        expect(final.totals.prepaid).toBe('500.00');
+        // The final invoice taxes the whole supply: the only VAT stated.
+        const vat = new Decimal(final.totals.taxExclusive as string)
+          .times('0.23')
+          .toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+        expect(final.totals.taxTotal).toBe(vat.toFixed(2));
+        const pdf = await get(`/api/v1/invoices/${deposit.id}/pdf`);
+        expect(pdf.statusCode).toBe(200);
+      } finally {
+        await t.app.inject({
+          method: 'PATCH',
+          url: '/api/v1/organization/billing',
+          headers: as(owner, true),
+          payload: { depositModel: 'advance_invoice' },
+        });
+      }
+    });
+  });
+
+  /** A job with a deposit, paid, then closed out and invoiced. */
+  const depositJob = async (amount: string) => {
+    const j = await newJob(t, org, dispatcher, jobTypeId, { depositRequired: true, depositAmount: amount });
+    await drain(t);
+    const [deposit] = await invoicesOfJob(t, billing, j.id);
+    expect(deposit?.status).toBe('issued');
+    const paid = await post('/api/v1/payments', {
+      invoiceId: deposit?.id,
+      amount,
+      receivedOn: '2026-11-18',
+      method: 'card',
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    await closeOut(t, org, tech, j.id, {
+      parts: [{ description: 'Heat pump', quantity: '2', unitPrice: '1000.00' }],
+    });
+    await drain(t);
+    const all = await invoicesOfJob(t, billing, j.id);
+    const final = all.find((i) => i.kind === 'invoice');
+    expect(final?.status, JSON.stringify(final?.holdReasons)).toBe('issued');
+    return {
+      job: j,
+      deposit: (await invoice(deposit?.id as string)) as InvoiceJson,
+      final: final as InvoiceJson,
+    };
+  };
+
+  describe('terms and exports', () => {
+    it('issues an invoice due on receipt (0-day terms) instead of sending it to review', async () => {
+      const c = await post(
+        '/api/v1/customers',
+        {
+          name: 'Walk-in homeowner',
+          email: 'home@example.com',
+          paymentTermsDays: 0,
+          billingAddress: { line1: '3 Lane', city: 'Dublin', postalCode: 'D02 X1', country: 'IE' },
+          sites: [
+            {
+              name: 'Home',
+              address: { line1: '3 Lane', city: 'Dublin', postalCode: 'D02 X1', country: 'IE' },
+            },
+          ],
+          confirmDuplicate: true,
+        },
+        dispatcher,
+      );
+      expect(c.statusCode, c.body).toBe(201);
+      const j = await newJob(t, org, dispatcher, jobTypeId, {
+        customerId: c.json().id,
+        siteId: c.json().sites[0].id,
+      });
+      await closeOut(t, org, tech, j.id);
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      expect(inv?.status, JSON.stringify(inv?.holdReasons)).toBe('issued');
+      const full = (await get(`/api/v1/invoices/${inv?.id}`)).json();
+      expect(full.dueDate).toBe(full.issueDate);
+      expect((await get(`/api/v1/invoices/${inv?.id}/ubl`)).body).toContain('Due on receipt');
+    });
+
+    it('spreads VAT over CSV rows by signed amount: a discount row carries negative VAT', async () => {
+      const { invoice: inv } = await invoiced(
+        [
+          { description: 'Valve', quantity: '1', unitPrice: '54.00' },
+          { description: 'Pump', quantity: '1', unitPrice: '45.99' },
+        ],
+        { discountPercent: '9.19' },
+      );
+      const res = await get('/api/v1/exports/invoices.csv?format=quickbooks&from=2026-01-01&to=2026-12-31');
+      expect(res.statusCode).toBe(200);
+      const rows = (parse(res.body, { columns: true }) as Record<string, string>[]).filter(
+        (r) => r['Invoice no'] === inv.number,
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(3);
+      for (const r of rows) {
+        const amount = new Decimal(r['Item amount'] ?? 'NaN');
+        const tax = new Decimal(r['Item tax amount'] ?? 'NaN');
+        // Each row's tax has its amount's sign and is within a cent of 23 % of it.
+        expect(tax.minus(amount.times('0.23')).abs().lte('0.01'), JSON.stringify(r)).toBe(true);
+      }
+      const total = rows.reduce((s, r) => s.plus(r['Item tax amount'] ?? 'NaN'), new Decimal(0));
+      expect(total.toFixed(2)).toBe(inv.totals.taxTotal);
+    });
+  });
+  describe('jobs that bill nothing, or cannot be billed', () => {
+    it('closes a closeout with no billable line as not billable, with the report still made', async () => {
+      const j = await newJob(t, org, dispatcher, jobTypeId);
+      const res = await closeOut(t, org, tech, j.id, {
+        labor: [{ technicianId: org.users.technician.id, hours: '1', billable: false }],
+        parts: [{ description: 'Filter under contract', quantity: '1', unitPrice: '20.00', billable: false }],
+        adjustments: [],
+      });
+      expect(res.job).toMatchObject({ status: 'completed', billingStatus: 'not_billable' });
+      const out = await drain(t);
+      expect(out.some((o) => o.name === 'report.render' && o.ok)).toBe(true);
+      expect(await invoicesOfJob(t, billing, j.id)).toEqual([]);
+      // Not an exception: nothing waits on the office.
+      const exceptions = (await get('/api/v1/jobs?exceptions=true', owner)).json().items as { id: string }[];
+      expect(exceptions.map((e) => e.id)).not.toContain(j.id);
+    });
+
+    it('lets billing close a job stuck in review as not billable; its draft goes void, on record', async () => {
+      await setSeller(t, owner, { vatId: null });
+      const j = await newJob(t, org, dispatcher, jobTypeId);
+      await closeOut(t, org, tech, j.id);
+      await drain(t);
+      await setSeller(t, owner);
+      const [draft] = await invoicesOfJob(t, billing, j.id);
+      expect(draft?.status).toBe('needs_review');
+      const url = `/api/v1/jobs/${j.id}/close-not-billable`;
+      expect((await post(url, { reason: 'warranty' }, dispatcher)).statusCode).toBe(403);
+      const empty = await post(url, { reason: ' ' });
+      expect(empty.statusCode).toBe(400);
+      expect(problemOf(empty).errors.map((e) => e.field)).toContain('body.reason');
+      const res = await post(url, { reason: 'Covered by the manufacturer warranty' });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ billingStatus: 'not_billable' });
+      expect((await invoice(draft?.id as string)).status).toBe('void');
+      const timeline = (await get(`/api/v1/jobs/${j.id}/timeline`, owner)).json().items as {
+        action: string;
+        reason: string | null;
+      }[];
+      expect(timeline.at(-1)).toMatchObject({
+        action: 'job.closed_not_billable',
+        reason: 'Covered by the manufacturer warranty',
+      });
+      // Closed is closed: a second attempt is refused.
+      expect((await post(url, { reason: 'again' })).statusCode).toBe(409);
+    });
+
+    it('refuses at the closeout an amount the database cannot hold, instead of failing later', async () => {
+      const j = await newJob(t, org, dispatcher, jobTypeId);
+      const res = await post(
+        `/api/v1/jobs/${j.id}/closeouts`,
+        {
+          submissionId: crypto.randomUUID(),
+          workPerformed: { checklist: [], notes: 'done' },
+          labor: [{ technicianId: org.users.technician.id, hours: '1' }],
+          parts: [{ description: 'Gold', quantity: '1000000', unitPrice: '999999999.99' }],
+          deviceTime: '2026-11-18T11:00:00.000Z',
+        },
+        tech,
+      );
+      expect(res.statusCode, res.body).toBe(400);
+      expect(problemOf(res).errors.map((e) => e.field)).toContain('body.parts.0.quantity');
+      expect((await get(`/api/v1/jobs/${j.id}`, dispatcher)).json().billingStatus).toBe('not_ready');
+    });
+
+    it('bills typed hours as typed: the invoice and the preview agree', async () => {
+      const j = await newJob(t, org, dispatcher, jobTypeId);
+      await closeOut(t, org, tech, j.id, {
+        labor: [{ technicianId: org.users.technician.id, hours: '0.3333', rate: '90.00' }],
+        parts: [],
+        adjustments: [],
+      });
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      const preview = await post(
+        '/api/v1/invoice-previews',
+        { lines: [{ quantity: '0.3333', unitPrice: '90.00', taxCode: 'S-STD' }] },
+        tech,
+      );
+      expect(inv?.lines[0]?.quantity).toBe('0.3333');
+      expect(inv?.totals.lineTotal).toBe(preview.json().totals.lineTotal);
+      expect(inv?.totals.lineTotal).toBe('30.00');
+    });
+  });
+  describe('identifiers the official validators check', () => {
+    it.each([
+      [{ vatId: '6388047V' }, 'body.vatId'],
+      [{ peppolEndpoint: '0088:5391234567890' }, 'body.peppolEndpoint'],
+      [{ peppolEndpoint: '0208:0417497107' }, 'body.peppolEndpoint'],
+    ])('refuses %j for the seller, naming the field', async (payload, field) => {
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/organization/billing',
+        headers: as(owner, true),
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(problemOf(res).errors.map((e) => e.field)).toContain(field);
+    });
+
+    it("holds an invoice whose buyer's VAT ID has no country prefix (BR-CO-09) in review", async () => {
+      const c = await post(
+        '/api/v1/customers',
+        {
+          name: 'Prefixless Ltd',
+          email: 'ap@example.com',
+          taxId: '8256796U',
+          billingAddress: { line1: '1 Dock', city: 'Cork', postalCode: 'T12', country: 'IE' },
+          sites: [
+            { name: 'Dock', address: { line1: '1 Dock', city: 'Cork', postalCode: 'T12', country: 'IE' } },
+          ],
+          confirmDuplicate: true,
+        },
+        dispatcher,
+      );
+      expect(c.statusCode, c.body).toBe(201);
+      const j = await newJob(t, org, dispatcher, jobTypeId, {
+        customerId: c.json().id,
+        siteId: c.json().sites[0].id,
+      });
+      await closeOut(t, org, tech, j.id);
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      expect(inv?.status).toBe('needs_review');
+      expect(inv?.holdReasons.map((h) => h.code)).toContain('BR-CO-09');
+    });
+  });
+});

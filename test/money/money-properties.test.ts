@@ -1,0 +1,292 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type CreditAllocation, planCredit } from '../../src/core/credit-plan';
+import { type CalcInput, type Calculation, calculate, discountAllowances } from '../../src/core/invoice-calc';
+import type { InvoiceDocument } from '../../src/core/invoice-document';
+import { priceVisits, type Visit } from '../../src/core/visit-pricing';
+import { fmt, type OracleInput, oracle, parse } from './oracle';
+
+/**
+ * Properties of the money code against an independent oracle (./oracle.ts, exact rationals on BigInt):
+ * generated invoices with mixed VAT categories, discounts, charges, base quantities, negative lines,
+ * prepaid amounts and cash rounding agree to the cent; credits never take back more than was invoiced and
+ * crediting every line takes back exactly the invoice; per-visit and per-cycle billing come to one net.
+ */
+
+const RUNS = Number(process.env.MONEY_PROPERTY_RUNS ?? 300);
+
+const TAXES = [
+  { category: 'S', rate: '23' },
+  { category: 'S', rate: '13.5' },
+  { category: 'S', rate: '9' },
+  { category: 'Z', rate: '0' },
+  { category: 'E', rate: '0', exemptionReason: 'Exempt' },
+  { category: 'AE', rate: '0', exemptionReason: 'Reverse charge' },
+] as const;
+
+const decimal = (maxWhole: number, places: number, min = 0) =>
+  fc
+    .tuple(fc.integer({ min, max: maxWhole }), fc.integer({ min: 0, max: 10 ** places - 1 }))
+    .map(([w, f]) => (places ? `${w}.${String(f).padStart(places, '0')}` : String(w)));
+
+const tax = fc.constantFrom(...TAXES);
+const adjustment = fc.oneof(
+  decimal(20, 2).map((amount) => ({ amount })),
+  decimal(30, 2).map((percent) => ({ percent })),
+);
+/** Lines whose exact amount ends in half a cent: rounding them once, at the end, is the whole point. */
+const halfCent = fc.constantFrom(
+  { quantity: '3', unitPrice: '1.01', baseQuantity: '6' },
+  { quantity: '21', unitPrice: '0.23', baseQuantity: '6' },
+  { quantity: '7', unitPrice: '0.215', baseQuantity: '1' },
+  { quantity: '0.3333', unitPrice: '90', baseQuantity: '1' },
+  { quantity: '9', unitPrice: '1.005', baseQuantity: '2' },
+);
+const line = fc.oneof(
+  fc.tuple(halfCent, tax).map(([l, t]) => ({
+    ...l,
+    tax: t,
+    allowances: [] as { amount?: string; percent?: string }[],
+    charges: [] as { amount?: string; percent?: string }[],
+  })),
+  fc.record(
+    {
+      quantity: fc.oneof(decimal(50, 2, 1), decimal(9, 4), fc.integer({ min: -3, max: -1 }).map(String)),
+      unitPrice: fc.oneof(decimal(999, 2), decimal(5, 6)),
+      baseQuantity: fc.constantFrom('1', '6', '100', '0.5'),
+      tax,
+      allowances: fc.array(adjustment, { maxLength: 1 }),
+      charges: fc.array(adjustment, { maxLength: 1 }),
+    },
+    { requiredKeys: ['quantity', 'unitPrice', 'tax'] },
+  ),
+);
+const docAdjustment = fc.tuple(adjustment, tax).map(([a, t]) => ({ ...a, tax: t, reason: 'x' }));
+const invoiceInput = fc.record(
+  {
+    currency: fc.constantFrom('EUR', 'JPY'),
+    lines: fc.array(line, { minLength: 1, maxLength: 8 }),
+    allowances: fc.array(docAdjustment, { maxLength: 2 }),
+    charges: fc.array(docAdjustment, { maxLength: 2 }),
+    prepaid: decimal(50, 2),
+    payableRoundingIncrement: fc.constantFrom(undefined, '0.05', '1'),
+  },
+  { requiredKeys: ['currency', 'lines'] },
+);
+
+const withReasons = <T extends { allowances?: object[]; charges?: object[] }>(l: T) => ({
+  ...l,
+  allowances: (l.allowances ?? []).map((a) => ({ ...a, reason: 'x' })),
+  charges: (l.charges ?? []).map((c) => ({ ...c, reason: 'x' })),
+});
+
+describe('the invoice calculator against an independent oracle', () => {
+  it('agrees to the cent on every generated invoice it accepts', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(invoiceInput, (g) => {
+        const input: CalcInput = {
+          ...g,
+          scheme: 'vat',
+          kind: 'invoice',
+          lines: g.lines.map(withReasons),
+          payableRoundingIncrement: g.payableRoundingIncrement,
+        };
+        const r = calculate(input);
+        if (!r.ok) return; // refused: a negative total, or an allowance past its base; checked below
+        accepted++;
+        const o = oracle({ ...(input as unknown as OracleInput), decimals: r.value.decimals });
+        expect(r.value.lines.map((l) => l.netAmount)).toEqual(o.lines);
+        expect(r.value.totals).toEqual(o.totals);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(accepted).toBeGreaterThan(RUNS / 3);
+  });
+
+  it('refuses an invoice only for a negative total, naming the lines', () => {
+    fc.assert(
+      fc.property(invoiceInput, (g) => {
+        const input: CalcInput = { ...g, scheme: 'vat', kind: 'invoice', lines: g.lines.map(withReasons) };
+        const r = calculate(input);
+        if (r.ok) return;
+        const o = oracle({ ...(input as unknown as OracleInput), decimals: g.currency === 'JPY' ? 0 : 2 });
+        expect(r.problems.map((p) => p.field)).toEqual(['body.lines']);
+        expect(parse(o.totals.taxInclusive).n < 0n).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** An issued invoice's document, as far as a credit note reads it. */
+const documentOf = (calc: Calculation): InvoiceDocument =>
+  ({
+    kind: 'invoice',
+    calc,
+    lines: calc.lines.map((l, i) => ({
+      ...l,
+      position: i + 1,
+      description: `line ${i + 1}`,
+      sku: null,
+      unitCode: 'C62',
+      kind: 'part',
+      jobNumber: null,
+      serviceDate: null,
+    })),
+  }) as unknown as InvoiceDocument;
+
+const positiveInvoice = fc.record({
+  lines: fc.array(
+    fc.record({ quantity: fc.integer({ min: 1, max: 5 }).map(String), unitPrice: decimal(300, 2), tax }),
+    { minLength: 1, maxLength: 6 },
+  ),
+  discount: fc.constantFrom(null, '5', '7.5', '12.345', '20'),
+  charges: fc.array(docAdjustment, { maxLength: 2 }),
+  /** How each line's quantity is split over notes, and the order the pieces are credited in. */
+  seed: fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 30, maxLength: 30 }),
+});
+
+describe('credit notes', () => {
+  it('take back exactly the invoice when every line is credited, in any order and pieces, never more', () => {
+    fc.assert(
+      fc.property(positiveInvoice, ({ lines, discount, charges, seed }) => {
+        const input: CalcInput = {
+          currency: 'EUR',
+          scheme: 'vat',
+          kind: 'invoice',
+          lines,
+          allowances: discountAllowances(discount, lines),
+          charges,
+        };
+        const r = calculate(input);
+        if (!r.ok) return;
+        const doc = documentOf(r.value);
+        let s = 0;
+        const next = () => seed[s++ % seed.length] ?? 0;
+        // Pieces: each line's quantity split in one to three parts, shuffled.
+        const pieces = doc.lines.flatMap((l) => {
+          let left = Number(l.quantity);
+          const parts: { position: number; quantity: string }[] = [];
+          while (left > 0) {
+            const take = parts.length === 2 ? left : 1 + (next() % left);
+            parts.push({ position: l.position, quantity: String(take) });
+            left -= take;
+          }
+          return parts;
+        });
+        pieces.sort(() => (next() % 3) - 1);
+        const priors: CreditAllocation[] = [];
+        let net = parse('0');
+        let credited = 0n;
+        while (pieces.length > 0) {
+          const note: typeof pieces = [];
+          for (let i = 0; i < pieces.length && note.length < 1 + (next() % 3); ) {
+            const p = pieces[i] as (typeof pieces)[number];
+            if (note.some((n) => n.position === p.position)) i++;
+            else note.push(...pieces.splice(i, 1));
+          }
+          const plan = planCredit(doc, priors, note);
+          if (!plan.ok) throw new Error(JSON.stringify(plan.problems));
+          const c = calculate({
+            currency: 'EUR',
+            scheme: 'vat',
+            kind: 'credit_note',
+            lines: plan.lines.map((l) => l.input),
+            allowances: plan.allowances,
+            charges: plan.charges,
+          });
+          if (!c.ok) throw new Error(JSON.stringify(c.problems));
+          priors.push(plan.allocation);
+          const x = parse(c.value.totals.taxExclusive);
+          net = { n: net.n * x.d + x.n * net.d, d: net.d * x.d };
+          credited++;
+          // Never more than the invoice, at any point.
+          expect(
+            net.n * parse(r.value.totals.taxExclusive).d <= parse(r.value.totals.taxExclusive).n * net.d,
+          ).toBe(true);
+          expect(plan.completes).toBe(pieces.length === 0);
+        }
+        expect(fmt(net, 2)).toBe(r.value.totals.taxExclusive);
+        // Nothing is left: a further credit is refused.
+        expect(planCredit(doc, priors, undefined).ok).toBe(false);
+        expect(credited).toBeGreaterThan(0n);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('credit the whole invoice at once to its totals, VAT included', () => {
+    fc.assert(
+      fc.property(positiveInvoice, ({ lines, discount, charges }) => {
+        const r = calculate({
+          currency: 'EUR',
+          scheme: 'vat',
+          kind: 'invoice',
+          lines,
+          allowances: discountAllowances(discount, lines),
+          charges,
+        });
+        if (!r.ok) return;
+        const plan = planCredit(documentOf(r.value), [], undefined);
+        if (!plan.ok) throw new Error(JSON.stringify(plan.problems));
+        const c = calculate({
+          currency: 'EUR',
+          scheme: 'vat',
+          kind: 'credit_note',
+          lines: plan.lines.map((l) => l.input),
+          allowances: plan.allowances,
+          charges: plan.charges,
+        });
+        if (!c.ok) throw new Error(JSON.stringify(c.problems));
+        expect(c.value.totals).toEqual(r.value.totals);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('per-visit and per-cycle billing', () => {
+  const visit = fc.record({
+    discountPercent: fc.constantFrom(null, '5', '10', '12.5'),
+    lines: fc.array(
+      fc.record({
+        kind: fc.constantFrom('labor' as const, 'part' as const, 'adjustment' as const),
+        quantity: fc.oneof(decimal(3, 2, 1), fc.constant('1')),
+        unitPrice: decimal(200, 2),
+        tax,
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  });
+
+  it('come to the same net for the same work', () => {
+    fc.assert(
+      fc.property(fc.array(visit, { minLength: 1, maxLength: 5 }), (vs) => {
+        const visits: Visit[] = vs.map((v, i) => ({
+          jobNumber: `J-${1000 + i}`,
+          serviceDate: '2026-11-03',
+          discountPercent: v.discountPercent,
+          lines: v.lines.map((l) => ({ ...l, description: l.kind, sku: null, unitCode: 'C62' })),
+        }));
+        const each = visits.map((v) => {
+          const p = priceVisits([v], 2);
+          return calculate({ currency: 'EUR', scheme: 'vat', kind: 'invoice', ...p });
+        });
+        const cycle = calculate({
+          currency: 'EUR',
+          scheme: 'vat',
+          kind: 'invoice',
+          ...priceVisits(visits, 2),
+        });
+        if (!cycle.ok || each.some((e) => !e.ok)) return;
+        const sum = each.reduce((acc, e) => {
+          const x = parse(e.ok ? e.value.totals.taxExclusive : '0');
+          return { n: acc.n * x.d + x.n * acc.d, d: acc.d * x.d };
+        }, parse('0'));
+        expect(cycle.value.totals.taxExclusive).toBe(fmt(sum, 2));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
