@@ -213,15 +213,18 @@ export const assemble = (
  * discount as a document allowance per tax group, the paid deposit as prepaid (BT-113).
  */
 /**
- * The tax of a job's line: the customer's exemption first, then the line's own code (from the price
- * book), then the job's, then the organization's standard code.
+ * The tax of a job's line, most specific treatment of the supply first: the customer's exemption, then the
+ * job's own tax code when the office set one (reverse charge for a business abroad, a zero-rated export:
+ * a decision about this supply that overrides every item's default), then the line's code from the price
+ * book, then the organization's standard code.
  */
 export const lineTax = (ctx: JobContext, job: JobRow) => {
   const exempt = exemptFor(ctx.customer);
-  const fallback = job.taxCodeId ? ctx.codes.get(job.taxCodeId) : defaultTaxCode(ctx.codes);
+  const jobCode = job.taxCodeId ? ctx.codes.get(job.taxCodeId) : undefined;
+  const fallback = defaultTaxCode(ctx.codes);
   return (taxCodeId: string | null): TaxTreatment | null => {
     if (exempt) return exempt;
-    const code = (taxCodeId ? ctx.codes.get(taxCodeId) : undefined) ?? fallback;
+    const code = jobCode ?? (taxCodeId ? ctx.codes.get(taxCodeId) : undefined) ?? fallback;
     return code ? treatmentOf(code) : null;
   };
 };

@@ -101,9 +101,12 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
     if (!site || !type || !customer) return [];
     const exempt = exemptFor(customer);
     const fallback = r.job.taxCodeId ? codes.get(r.job.taxCodeId) : defaultTaxCode(codes);
-    // The same order as invoice lines: the customer's exemption, the line's code, the job's, the standard.
-    const taxByCode: Record<string, TaxTreatment> = exempt
-      ? Object.fromEntries(Object.keys(treatments).map((id) => [id, exempt]))
+    // The same order as invoice lines (lineTax): the customer's exemption, the job's own code, the line's,
+    // the standard.
+    const jobCode = r.job.taxCodeId ? codes.get(r.job.taxCodeId) : undefined;
+    const override = exempt ?? (jobCode ? treatmentOf(jobCode) : null);
+    const taxByCode: Record<string, TaxTreatment> = override
+      ? Object.fromEntries(Object.keys(treatments).map((id) => [id, override]))
       : treatments;
     return [
       {

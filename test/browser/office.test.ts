@@ -428,6 +428,27 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     await billing.getByRole('button', { name: 'Save billing settings' }).click();
     await billing.getByRole('status').filter({ hasText: 'saved' }).waitFor();
     await page.screenshot({ path: screenshotPath('office-settings'), fullPage: true });
+    // Deposits and cash rounding are settings in words, not codes; saved through the same form.
+    const choose = async (label: string, option: string) => {
+      await billing.getByLabel(label, { exact: true }).click();
+      await page.getByRole('option', { name: option }).click();
+    };
+    await choose('Deposits', 'Payment request without tax; the final invoice taxes everything (US sales tax)');
+    await choose('Cash rounding of the amount due', 'To 0.05 (Swiss francs)');
+    await billing.getByRole('button', { name: 'Save billing settings' }).click();
+    await expect
+      .poll(async () => (await owner.call<Record<string, unknown>>('GET', '/organization')).body, {
+        timeout: 10_000,
+      })
+      .toMatchObject({ depositModel: 'payment_request', payableRoundingIncrement: '0.05' });
+    await choose('Deposits', 'Advance invoice with VAT, deducted from the final invoice at its rate (EU VAT)');
+    await choose('Cash rounding of the amount due', 'None: to the cent');
+    await billing.getByRole('button', { name: 'Save billing settings' }).click();
+    await expect
+      .poll(async () => (await owner.call<Record<string, unknown>>('GET', '/organization')).body, {
+        timeout: 10_000,
+      })
+      .toMatchObject({ depositModel: 'advance_invoice', payableRoundingIncrement: null });
 
     const fresh = [];
     for (const hour of ['11:00', '12:00', '13:00']) {

@@ -572,4 +572,61 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       expect(inv?.holdReasons.map((h) => h.code)).toContain('BR-CO-09');
     });
   });
+  describe('tax treatment', () => {
+    it("puts a job's reverse charge over every price-book item's own rate", async () => {
+      const codes = (await get('/api/v1/tax-codes', owner)).json().items as { id: string; code: string }[];
+      const id = (code: string) => codes.find((c) => c.code === code)?.id as string;
+      const item = await post(
+        '/api/v1/catalog-items',
+        {
+          sku: 'RC-VALVE',
+          name: 'Valve',
+          kind: 'part',
+          unitCode: 'C62',
+          unitPrice: '50.00',
+          taxCodeId: id('S-RED'),
+        },
+        owner,
+      );
+      expect(item.statusCode, item.body).toBe(201);
+      const c = await post(
+        '/api/v1/customers',
+        {
+          name: 'Grachten BV',
+          email: 'ap@example.nl',
+          taxId: 'NL123456789B01',
+          billingAddress: {
+            line1: 'Keizersgracht 1',
+            city: 'Amsterdam',
+            postalCode: '1015 CJ',
+            country: 'NL',
+          },
+          sites: [
+            {
+              name: 'HQ',
+              address: { line1: 'Keizersgracht 1', city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' },
+            },
+          ],
+          confirmDuplicate: true,
+        },
+        dispatcher,
+      );
+      const j = await newJob(t, org, dispatcher, jobTypeId, {
+        customerId: c.json().id,
+        siteId: c.json().sites[0].id,
+        taxCodeId: id('AE'),
+      });
+      await closeOut(t, org, tech, j.id, { parts: [{ sku: 'RC-VALVE', quantity: '2' }] });
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      const full = (await get(`/api/v1/invoices/${inv?.id}`)).json() as {
+        status: string;
+        lines: { tax: { category: string } }[];
+        taxSubtotals: { category: string }[];
+      };
+      expect(full.status).toBe('issued');
+      expect(full.lines.map((l) => l.tax.category)).toEqual(full.lines.map(() => 'AE'));
+      expect(full.taxSubtotals.map((s) => s.category)).toEqual(['AE']);
+    });
+  });
 });

@@ -71,6 +71,8 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
   const [iban, setIban] = useState(org.iban ?? '');
   const [vatId, setVatId] = useState(org.vatId ?? '');
   const [peppol, setPeppol] = useState(org.peppolEndpoint ?? '');
+  const [depositModel, setDepositModel] = useState<string>(org.depositModel);
+  const [cashRounding, setCashRounding] = useState<string>(org.payableRoundingIncrement ?? 'none');
   const s = useSubmit();
   const year = new Date().getUTCFullYear();
   const submit = (e: FormEvent) => {
@@ -82,6 +84,8 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
         iban: iban || null,
         vatId: vatId || null,
         peppolEndpoint: peppol || null,
+        depositModel,
+        payableRoundingIncrement: cashRounding === 'none' ? null : cashRounding,
       });
       onSaved();
       return 'Billing settings saved';
@@ -100,7 +104,44 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
           Numbering: <strong>INV-{year}-00001</strong>, <strong>CN-{year}-00001</strong> for credit notes —
           gapless per organization and year, assigned when a document is issued and never reused.
         </Text>
-        <NumberInput label="Payment terms (days)" min={0} max={365} value={terms} onChange={setTerms} />
+        <NumberInput
+          label="Payment terms (days)"
+          description="0 means due on receipt"
+          min={0}
+          max={365}
+          value={terms}
+          onChange={setTerms}
+        />
+        <Select
+          label="Deposits"
+          description="How a deposit asked for at booking is billed, and taken off the final invoice"
+          data={[
+            {
+              value: 'advance_invoice',
+              label: 'Advance invoice with VAT, deducted from the final invoice at its rate (EU VAT)',
+            },
+            {
+              value: 'payment_request',
+              label: 'Payment request without tax; the final invoice taxes everything (US sales tax)',
+            },
+          ]}
+          value={depositModel}
+          onChange={(v) => v && setDepositModel(v)}
+          allowDeselect={false}
+        />
+        <Select
+          label="Cash rounding of the amount due"
+          description="Rounds what the customer pays, shown on the invoice as a rounding amount"
+          data={[
+            { value: 'none', label: 'None: to the cent' },
+            { value: '0.05', label: 'To 0.05 (Swiss francs)' },
+            { value: '0.10', label: 'To 0.10' },
+            { value: '1.00', label: 'To whole units (Swedish kronor in cash)' },
+          ]}
+          value={cashRounding}
+          onChange={(v) => v && setCashRounding(v)}
+          allowDeselect={false}
+        />
         <TextInput label="IBAN" value={iban} onChange={(e) => setIban(e.target.value)} />
         <TextInput label="VAT ID" value={vatId} onChange={(e) => setVatId(e.target.value)} />
         <TextInput
