@@ -433,7 +433,10 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       await billing.getByLabel(label, { exact: true }).click();
       await page.getByRole('option', { name: option }).click();
     };
-    await choose('Deposits', 'Payment request without tax; the final invoice taxes everything (US sales tax)');
+    await choose(
+      'Deposits',
+      'Payment request without tax; the final invoice taxes everything (US sales tax)',
+    );
     await choose('Cash rounding of the amount due', 'To 0.05 (Swiss francs)');
     await billing.getByRole('button', { name: 'Save billing settings' }).click();
     await expect
@@ -441,7 +444,10 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
         timeout: 10_000,
       })
       .toMatchObject({ depositModel: 'payment_request', payableRoundingIncrement: '0.05' });
-    await choose('Deposits', 'Advance invoice with VAT, deducted from the final invoice at its rate (EU VAT)');
+    await choose(
+      'Deposits',
+      'Advance invoice with VAT, deducted from the final invoice at its rate (EU VAT)',
+    );
     await choose('Cash rounding of the amount due', 'None: to the cent');
     await billing.getByRole('button', { name: 'Save billing settings' }).click();
     await expect
