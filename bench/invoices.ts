@@ -82,9 +82,12 @@ export const pdfThroughput = async (doc: InvoiceDocument, seconds: number) => {
     return n / ((performance.now() - t0) / 1000);
   };
   const pdfkit = await measure(() => renderInvoicePdf(doc, header, EMPTY_PROOF, null));
+  // The same invoice for a customer whose name is outside WinAnsi: DejaVu Sans embedded and subset.
+  const unicodeDoc = { ...doc, buyer: { ...doc.buyer, name: 'Ŝtefan Đorđević · Москва Сервис' } };
+  const pdfkitUnicode = await measure(() => renderInvoicePdf(unicodeDoc, header, EMPTY_PROOF, null));
   const ubl = await measure(async () => renderUbl(doc, header));
   const executablePath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-  if (!executablePath) return { pdfkit, ubl, chromium: null };
+  if (!executablePath) return { pdfkit, pdfkitUnicode, ubl, chromium: null };
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   try {
     const page = await browser.newPage();
@@ -93,7 +96,7 @@ export const pdfThroughput = async (doc: InvoiceDocument, seconds: number) => {
       await page.setContent(html);
       await page.pdf({ format: 'A4' });
     });
-    return { pdfkit, ubl, chromium: rate };
+    return { pdfkit, pdfkitUnicode, ubl, chromium: rate };
   } finally {
     await browser.close();
   }

@@ -1,3 +1,7 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import Decimal from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +9,13 @@ import { as, createTestApp, problemOf, type Session, type TestApp } from '../sup
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
 import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, plainJobType, setSeller } from './helpers';
+
+const hasPdftotext = spawnSync('pdftotext', ['-v'], { stdio: 'ignore' }).status === 0;
+const pdfText = (pdf: Buffer) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-'));
+  fs.writeFileSync(path.join(dir, 'd.pdf'), pdf);
+  return execFileSync('pdftotext', ['-layout', path.join(dir, 'd.pdf'), '-']).toString();
+};
 
 /**
  * Money on every path around the calculator (issue #19): each test is one defect reproduced through the
@@ -627,6 +638,45 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       expect(full.status).toBe('issued');
       expect(full.lines.map((l) => l.tax.category)).toEqual(full.lines.map(() => 'AE'));
       expect(full.taxSubtotals.map((s) => s.category)).toEqual(['AE']);
+    });
+  });
+  describe('documents in every script', () => {
+    it.skipIf(!hasPdftotext)('prints non-Latin customer and item names as written on the PDF', async () => {
+      const name = 'Ŝtefan Đorđević Ωμέγα Москва Сервис';
+      const c = await post(
+        '/api/v1/customers',
+        {
+          name,
+          email: 'info@example.rs',
+          billingAddress: { line1: 'Knez Mihailova 1', city: 'Beograd', postalCode: '11000', country: 'RS' },
+          sites: [
+            {
+              name: 'Kancelarija',
+              address: { line1: 'Knez Mihailova 1', city: 'Beograd', postalCode: '11000', country: 'RS' },
+            },
+          ],
+          confirmDuplicate: true,
+        },
+        dispatcher,
+      );
+      expect(c.statusCode, c.body).toBe(201);
+      const j = await newJob(t, org, dispatcher, jobTypeId, {
+        customerId: c.json().id,
+        siteId: c.json().sites[0].id,
+      });
+      await closeOut(t, org, tech, j.id, {
+        parts: [{ description: 'Насос циркуляционный', quantity: '1', unitPrice: '120.00' }],
+      });
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      const pdf = await get(`/api/v1/invoices/${inv?.id}/pdf`);
+      expect(pdf.statusCode).toBe(200);
+      const text = pdfText(pdf.rawPayload);
+      expect(text).toContain(name);
+      expect(text).toContain('Насос циркуляционный');
+      // Units and VAT categories in words, not codes.
+      expect(text).toMatch(/Standard/);
+      expect(text).not.toMatch(/\bC62\b/);
     });
   });
 });

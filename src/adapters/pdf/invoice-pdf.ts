@@ -1,9 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import Decimal from 'decimal.js';
+import { create, type Font } from 'fontkit';
 import PDFDocument from 'pdfkit';
 import type { Address, InvoiceDocument, IssuedHeader } from '../../core/invoice-document';
 import type { Proof } from './proof';
 
 export { EMPTY_PROOF, type Proof } from './proof';
+
+/**
+ * The PDF's fonts. The standard PDF font (Helvetica) covers WinAnsi only (Latin-1, €, curly quotes), so a
+ * customer named Ŝtefan Đorđević, Ωμέγα Ltd or Москва Сервис printed as garbage. A document with any
+ * character outside WinAnsi is set in DejaVu Sans (the dejavu-fonts-ttf package), embedded and subset by
+ * pdfkit to the glyphs it uses; every other document keeps Helvetica, which needs no embedding: an
+ * embedded, shaped TrueType font costs ~3x the render time (B3), and most invoices are WinAnsi.
+ */
+const WIN_ANSI_EXTRA = new Set([...'€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ']);
+/** Every character of the text is printable with a standard PDF font (WinAnsiEncoding). */
+export const isWinAnsi = (text: string): boolean => {
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (c === 0x0a || c === 0x09 || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff)) continue;
+    if (!WIN_ANSI_EXTRA.has(ch)) return false;
+  }
+  return true;
+};
+
+type Fonts = { regular: Font; bold: Font };
+/** DejaVu, parsed once per process and shared by every document (parsing per document cost 10x the render). */
+const unicodeFonts = (() => {
+  let cached: Fonts | null = null;
+  const load = (dir: string, file: string): Font => {
+    const font = create(readFileSync(`${dir}${file}`));
+    if (!('layout' in font)) throw new Error(`${file} is a font collection, not a font`);
+    return font;
+  };
+  return (): Fonts => {
+    if (!cached) {
+      const dir = createRequire(import.meta.url)
+        .resolve('dejavu-fonts-ttf/package.json')
+        .replace(/package\.json$/, 'ttf/');
+      cached = { regular: load(dir, 'DejaVuSans.ttf'), bold: load(dir, 'DejaVuSans-Bold.ttf') };
+    }
+    return cached;
+  };
+})();
+// The names the drawing code uses; a document that needs Unicode registers DejaVu under them (pdfkit looks
+// registered names up before its standard fonts), so the drawing code never knows which it got.
+const REGULAR = 'Helvetica';
+const BOLD = 'Helvetica-Bold';
+
+/** A document in the fonts its text needs; `texts` is everything it prints. */
+const newPdf = (options: PDFKit.PDFDocumentOptions, texts: unknown): PDFKit.PDFDocument => {
+  if (isWinAnsi(JSON.stringify(texts))) return new PDFDocument(options);
+  const f = unicodeFonts();
+  // pdfkit takes a fontkit font object as a source (PDFFontFactory.open); its types say Buffer | string.
+  const pdf = new PDFDocument({ ...options, font: f.regular as unknown as string });
+  pdf.registerFont(REGULAR, f.regular as unknown as Buffer);
+  pdf.registerFont(BOLD, f.bold as unknown as Buffer);
+  return pdf.font(REGULAR);
+};
+
+/** UN/ECE Rec 20 units as a reader writes them; a code with no common word prints as is. */
+const UNIT_WORDS: Record<string, string> = {
+  C62: 'pcs',
+  H87: 'pcs',
+  EA: 'each',
+  HUR: 'h',
+  MIN: 'min',
+  DAY: 'days',
+  MTR: 'm',
+  MTK: 'm²',
+  MTQ: 'm³',
+  KGM: 'kg',
+  LTR: 'l',
+  SET: 'set',
+  PR: 'pair',
+  KWH: 'kWh',
+};
+export const unitText = (code: string): string => UNIT_WORDS[code] ?? code;
+
+/** EN 16931 VAT categories in words, for the VAT column and breakdown. */
+const CATEGORY_WORDS: Record<string, string> = {
+  S: 'Standard',
+  Z: 'Zero rated',
+  E: 'Exempt',
+  AE: 'Reverse charge',
+  K: 'Intra-EU supply',
+  G: 'Export',
+  O: 'Outside the scope of VAT',
+  L: 'IGIC (Canary Islands)',
+  M: 'IPSI (Ceuta and Melilla)',
+  B: 'Split payment',
+};
+const categoryText = (category: string): string => CATEGORY_WORDS[category] ?? category;
 
 const TITLES = {
   invoice: 'INVOICE',
@@ -60,7 +150,7 @@ const numberPages = (pdf: PDFKit.PDFDocument, label: string) => {
     // Writing below the bottom margin would start a new page: lift the margin for the footer.
     pdf.page.margins.bottom = 0;
     pdf
-      .font('Helvetica')
+      .font(REGULAR)
       .fontSize(8)
       .fillColor('gray')
       .text(`${label} · Page ${i + 1} of ${range.count}`, PAGE.left, 805, {
@@ -78,7 +168,7 @@ const row = (
   cells: { text: string; x: number; width: number; align?: 'left' | 'right' }[],
   bold = false,
 ): number => {
-  pdf.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9);
+  pdf.font(bold ? BOLD : REGULAR).fontSize(9);
   const height = Math.max(...cells.map((c) => pdf.heightOfString(c.text, { width: c.width }))) + 4;
   let top = y;
   if (top + height > PAGE.bottom) {
@@ -100,16 +190,19 @@ export const renderInvoicePdf = async (
   proof: Proof,
   logo: Buffer | null,
 ): Promise<Buffer> => {
-  const pdf = new PDFDocument({
-    size: 'A4',
-    margin: 50,
-    bufferPages: true,
-    info: {
-      Title: `${titleOf(doc)} ${header.number}`,
-      Author: doc.seller.name,
-      CreationDate: header.issuedAt,
+  const pdf = newPdf(
+    {
+      size: 'A4',
+      margin: 50,
+      bufferPages: true,
+      info: {
+        Title: `${titleOf(doc)} ${header.number}`,
+        Author: doc.seller.name,
+        CreationDate: header.issuedAt,
+      },
     },
-  });
+    [doc, proof.signature?.signerName, proof.signatureException, proof.workPerformed, proof.approvals],
+  );
   const done = collect(pdf);
   const cur = doc.calc.currency;
   const accent = doc.brand.color;
@@ -119,12 +212,12 @@ export const renderInvoicePdf = async (
     try {
       pdf.image(logo, PAGE.left, 45, { fit: [140, 50] });
     } catch {
-      pdf.font('Helvetica-Bold').fontSize(16).fillColor(accent).text(doc.seller.name, PAGE.left, 50);
+      pdf.font(BOLD).fontSize(16).fillColor(accent).text(doc.seller.name, PAGE.left, 50);
     }
   } else {
-    pdf.font('Helvetica-Bold').fontSize(16).fillColor(accent).text(doc.seller.name, PAGE.left, 50);
+    pdf.font(BOLD).fontSize(16).fillColor(accent).text(doc.seller.name, PAGE.left, 50);
   }
-  pdf.fillColor('black').font('Helvetica').fontSize(8);
+  pdf.fillColor('black').font(REGULAR).fontSize(8);
   pdf.text(
     [
       doc.seller.legalName ?? doc.seller.name,
@@ -138,12 +231,8 @@ export const renderInvoicePdf = async (
     100,
     { width: 220 },
   );
-  pdf
-    .font('Helvetica-Bold')
-    .fontSize(18)
-    .fillColor(accent)
-    .text(titleOf(doc), 330, 50, { width: 215, align: 'right' });
-  pdf.fillColor('black').font('Helvetica').fontSize(9);
+  pdf.font(BOLD).fontSize(18).fillColor(accent).text(titleOf(doc), 330, 50, { width: 215, align: 'right' });
+  pdf.fillColor('black').font(REGULAR).fontSize(9);
   const meta = [
     `Number ${header.number}`,
     `Issue date ${printDate(header.issueDate)}`,
@@ -162,9 +251,9 @@ export const renderInvoicePdf = async (
 
   // Parties and the site.
   let y = 190;
-  pdf.font('Helvetica-Bold').fontSize(9).text('Bill to', PAGE.left, y);
+  pdf.font(BOLD).fontSize(9).text('Bill to', PAGE.left, y);
   pdf.text('Service site', 300, y);
-  pdf.font('Helvetica').fontSize(9);
+  pdf.font(REGULAR).fontSize(9);
   pdf.text(
     [
       doc.buyer.legalName ?? doc.buyer.name,
@@ -227,7 +316,7 @@ export const renderInvoicePdf = async (
     y = row(pdf, y, [
       { text: label, ...cols.desc },
       { text: l.quantity, ...cols.qty, align: 'right' },
-      { text: l.unitCode, ...cols.unit },
+      { text: unitText(l.unitCode), ...cols.unit },
       {
         text:
           l.baseQuantity === '1' ? priceText(l.unitPrice) : `${priceText(l.unitPrice)} / ${l.baseQuantity}`,
@@ -235,7 +324,8 @@ export const renderInvoicePdf = async (
         align: 'right',
       },
       {
-        text: l.tax.category ? `${l.tax.category} ${l.tax.rate}%` : `${l.tax.rate}%`,
+        // The rate only: the breakdown below names each category in words.
+        text: `${l.tax.rate}%`,
         ...cols.vat,
         align: 'right',
       },
@@ -254,7 +344,7 @@ export const renderInvoicePdf = async (
           width: 370,
         },
         {
-          text: a.tax.category ? `${a.tax.category} ${a.tax.rate}%` : `${a.tax.rate}%`,
+          text: `${a.tax.rate}%`,
           ...cols.vat,
           align: 'right',
         },
@@ -282,7 +372,7 @@ export const renderInvoicePdf = async (
   );
   for (const t of doc.calc.taxSubtotals) {
     const name = t.category
-      ? `${t.category}${t.exemptionReason || t.exemptionReasonCode ? `: ${t.exemptionReason ?? t.exemptionReasonCode}` : ''}`
+      ? `${categoryText(t.category)}${t.exemptionReason || t.exemptionReasonCode ? `: ${t.exemptionReason ?? t.exemptionReasonCode}` : ''}`
       : (t.jurisdiction ?? '');
     y = row(pdf, y, [
       { text: name, x: PAGE.left, width: 200 },
@@ -344,7 +434,7 @@ export const renderInvoicePdf = async (
       y = 50;
     }
     pdf
-      .font('Helvetica')
+      .font(REGULAR)
       .fontSize(9)
       .fillColor('black')
       .text(footer.join('\n'), PAGE.left, y, { width: PAGE.right - PAGE.left });
@@ -367,8 +457,8 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
     proof.workPerformed;
   if (hasProof) {
     pdf.addPage();
-    pdf.font('Helvetica-Bold').fontSize(14).fillColor(accent).text('Proof of work', PAGE.left, 50);
-    pdf.fillColor('black').font('Helvetica').fontSize(9);
+    pdf.font(BOLD).fontSize(14).fillColor(accent).text('Proof of work', PAGE.left, 50);
+    pdf.fillColor('black').font(REGULAR).fontSize(9);
     let y = 75;
     if (proof.completion) {
       const where =
@@ -398,7 +488,7 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
         y = 50;
       }
       pdf
-        .font('Helvetica-Bold')
+        .font(BOLD)
         .fontSize(10)
         .text(`Photos: ${category.replaceAll('_', ' ')} (${photos.length})`, PAGE.left, y);
       y += 14;
@@ -418,7 +508,7 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
           pdf.rect(x, y, 115, 115).stroke();
         }
         pdf
-          .font('Helvetica')
+          .font(REGULAR)
           .fontSize(7)
           .text(photo.capturedAt ?? '', x, y + 117, { width: 115 });
         x += 123;
@@ -430,7 +520,7 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
         pdf.addPage();
         y = 50;
       }
-      pdf.font('Helvetica-Bold').fontSize(10).text('Customer signature', PAGE.left, y);
+      pdf.font(BOLD).fontSize(10).text('Customer signature', PAGE.left, y);
       y += 14;
       if (proof.signature?.image) {
         try {
@@ -440,7 +530,7 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
         }
         y += 74;
       }
-      pdf.font('Helvetica').fontSize(9);
+      pdf.font(REGULAR).fontSize(9);
       pdf.text(
         proof.signature
           ? `Signed by ${proof.signature.signerName} at ${proof.signature.signedAt}`
@@ -452,7 +542,7 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
   }
   if (proof.approvals.length > 0) {
     pdf.addPage();
-    pdf.font('Helvetica-Bold').fontSize(14).fillColor(accent).text('Approval log', PAGE.left, 50);
+    pdf.font(BOLD).fontSize(14).fillColor(accent).text('Approval log', PAGE.left, 50);
     pdf.fillColor('black');
     let y = 75;
     for (const a of proof.approvals) {
@@ -478,16 +568,19 @@ export type ServiceReport = {
 
 /** The work-completed report: what was done, with what parts, and the proof, billed or not (warranty, plans). */
 export const renderServiceReportPdf = async (r: ServiceReport, proof: Proof): Promise<Buffer> => {
-  const pdf = new PDFDocument({
-    size: 'A4',
-    margin: 50,
-    bufferPages: true,
-    info: { Title: `Service report ${r.jobNumber}`, Author: r.seller.name, CreationDate: r.createdAt },
-  });
+  const pdf = newPdf(
+    {
+      size: 'A4',
+      margin: 50,
+      bufferPages: true,
+      info: { Title: `Service report ${r.jobNumber}`, Author: r.seller.name, CreationDate: r.createdAt },
+    },
+    [r, proof.signature?.signerName, proof.signatureException, proof.workPerformed, proof.approvals],
+  );
   const done = collect(pdf);
-  pdf.font('Helvetica-Bold').fontSize(16).fillColor(r.seller.color).text(r.seller.name, PAGE.left, 50);
+  pdf.font(BOLD).fontSize(16).fillColor(r.seller.color).text(r.seller.name, PAGE.left, 50);
   pdf.fontSize(18).text('SERVICE REPORT', 330, 50, { width: 215, align: 'right' });
-  pdf.fillColor('black').font('Helvetica').fontSize(9);
+  pdf.fillColor('black').font(REGULAR).fontSize(9);
   pdf.text(
     [
       `Job ${r.jobNumber}`,
@@ -500,8 +593,8 @@ export const renderServiceReportPdf = async (r: ServiceReport, proof: Proof): Pr
     90,
     { width: 300 },
   );
-  pdf.font('Helvetica-Bold').text('Scope', PAGE.left, pdf.y + 12);
-  pdf.font('Helvetica').text(r.scope, { width: PAGE.right - PAGE.left });
+  pdf.font(BOLD).text('Scope', PAGE.left, pdf.y + 12);
+  pdf.font(REGULAR).text(r.scope, { width: PAGE.right - PAGE.left });
   let y = pdf.y + 12;
   y = row(
     pdf,
@@ -521,7 +614,7 @@ export const renderServiceReportPdf = async (r: ServiceReport, proof: Proof): Pr
         width: 350,
       },
       { text: l.quantity, x: 410, width: 60, align: 'right' },
-      { text: l.unitCode, x: 480, width: 60 },
+      { text: unitText(l.unitCode), x: 480, width: 60 },
     ]);
   }
   renderProofPages(pdf, proof, r.seller.color);
