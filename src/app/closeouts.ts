@@ -4,9 +4,12 @@ import { z } from 'zod';
 import type { CloseoutBody } from '../contracts/closeout';
 import {
   type ApprovalFacts,
+  type ChargedLine,
+  duplicateChargeRule,
   effectiveApprovalRules,
   type FiredRule,
   firedRules,
+  repeatedLines,
 } from '../core/approval-rules';
 import { canonicalJson } from '../core/canonical-json';
 import {
@@ -405,6 +408,52 @@ const resolve = async (
   };
 };
 
+/** The billable lines of a revision that the original job already billed, with the original's number. */
+const repeatsOfOriginal = async (
+  tx: Tx,
+  organizationId: string,
+  originalId: string,
+  lines: Line[],
+): Promise<{ lines: ChargedLine[]; number: string } | null> => {
+  const billable = lines.filter((l) => l.billable !== false && l.kind !== 'adjustment');
+  if (billable.length === 0) return null;
+  const { rows } = await tx.raw.query<{
+    number: number;
+    kind: string;
+    sku: string | null;
+    description: string;
+    quantity: string;
+    unit_price: string;
+    serial_numbers: string[];
+  }>(
+    `SELECT j.number, l.kind, l.sku, l.description, l.quantity, l.unit_price, l.serial_numbers
+       FROM closeout_lines l JOIN jobs j ON j.organization_id = l.organization_id AND j.id = l.job_id
+      WHERE l.organization_id = $1 AND l.job_id = $2 AND l.billable`,
+    [organizationId, originalId],
+  );
+  const first = rows[0];
+  if (!first) return null;
+  const repeats = repeatedLines(
+    billable.map((l) => ({
+      kind: l.kind,
+      sku: l.sku ?? null,
+      description: l.description,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      serialNumbers: l.serialNumbers ?? [],
+    })),
+    rows.map((r) => ({
+      kind: r.kind,
+      sku: r.sku,
+      description: r.description,
+      quantity: r.quantity,
+      unitPrice: r.unit_price,
+      serialNumbers: r.serial_numbers,
+    })),
+  );
+  return repeats.length > 0 ? { lines: repeats, number: jobNumber(first.number) } : null;
+};
+
 const CLOSED_FOR_CLOSEOUT = new Set(['invoiced', 'paid', 'not_billable']);
 
 /** Changes that make a closeout built on an older version of the job suspect: the technician must look again. */
@@ -543,6 +592,11 @@ export const submitCloseout = (
         slaHours: 24,
         message: exceptionReason,
       });
+    }
+    // Add-on work that repeats what the original job billed would charge the customer twice: a person decides.
+    if (outcome !== 'incomplete' && job.revisionOf) {
+      const repeats = await repeatsOfOriginal(tx, organizationId, job.revisionOf, lines);
+      if (repeats) fired.push(duplicateChargeRule(repeats.lines, repeats.number));
     }
     const needsApproval = fired.length > 0;
 

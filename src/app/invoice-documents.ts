@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { CustomFieldDef } from '../core/custom-fields';
 import {
   type CalcInput,
@@ -15,6 +15,7 @@ import { businessDate } from '../core/time';
 import { priceVisits, type VisitLine } from '../core/visit-pricing';
 import type { Tx } from '../db/client';
 import {
+  catalogItems,
   closeoutLines,
   customers,
   type invoices,
@@ -284,7 +285,43 @@ export const buildJobInvoice = async (
   });
   const closed = job.closingFee !== null && (job.status === 'canceled' || job.status === 'no_show');
   const visitLines: VisitLine[] = [];
-  for (const r of closed ? [] : rows) {
+  // A fixed-price job bills the agreed price (its estimate; changes are revisions with their own invoices).
+  // The time and parts the closeout recorded stay on the job as cost evidence, not on the invoice.
+  const fixed = ctx.jobType.billingMode === 'fixed' && !closed;
+  if (fixed) {
+    if (job.estimateLines.length === 0)
+      return {
+        ok: false,
+        problems: [
+          {
+            rule: 'fixed_price',
+            message: 'a fixed-price job needs its agreed price: add the estimate lines',
+          },
+        ],
+      };
+    const skus = job.estimateLines.map((e) => e.sku).filter((x): x is string => !!x);
+    const items = skus.length
+      ? await tx.db
+          .select()
+          .from(catalogItems)
+          .where(and(eq(catalogItems.organizationId, job.organizationId), inArray(catalogItems.sku, skus)))
+      : [];
+    for (const e of job.estimateLines) {
+      const item = items.find((i) => i.sku === e.sku);
+      const tax = taxFor(item?.taxCodeId ?? null);
+      if (!tax) return noTax();
+      visitLines.push({
+        kind: item?.kind === 'labor' ? 'labor' : 'part',
+        description: e.description,
+        sku: e.sku,
+        unitCode: item?.unitCode ?? 'C62',
+        quantity: e.quantity,
+        unitPrice: e.unitPrice,
+        tax,
+      });
+    }
+  }
+  for (const r of closed || fixed ? [] : rows) {
     const tax = taxFor(r.taxCodeId);
     if (!tax) return noTax();
     visitLines.push({

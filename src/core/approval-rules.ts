@@ -21,7 +21,7 @@ export type ApprovalFacts = {
 
 export type FiredRule = {
   /** A configured rule, or the technician's own stated exception. */
-  code: ApprovalRule['code'] | 'stated_exception';
+  code: ApprovalRule['code'] | 'stated_exception' | 'possible_duplicate_charge';
   observed: string;
   threshold: string | null;
   approverRole: ApprovalRule['approverRole'];
@@ -135,3 +135,42 @@ export const effectiveApprovalRules = (
   jobType: readonly ApprovalRule[],
   defaults: readonly ApprovalRule[],
 ): ApprovalRule[] => [...jobType, ...defaults.filter((d) => !jobType.some((r) => r.code === d.code))];
+
+/** A billed line as the duplicate check compares it. */
+export type ChargedLine = {
+  kind: string;
+  sku: string | null;
+  description: string;
+  quantity: string;
+  unitPrice: string;
+  serialNumbers: string[];
+};
+
+/**
+ * Lines of a revision (add-on work) that repeat the original job's: the same serial number, or the same
+ * item (SKU, else description and price) in the same quantity. Billing them again would charge the
+ * customer twice for one piece of work, so the revision waits for a person instead of being invoiced.
+ */
+export const repeatedLines = (revision: ChargedLine[], original: ChargedLine[]): ChargedLine[] => {
+  const same = (a: ChargedLine, b: ChargedLine) =>
+    a.serialNumbers.some((s) => b.serialNumbers.includes(s)) ||
+    (a.kind === b.kind &&
+      D(a.quantity).eq(b.quantity) &&
+      (a.sku && b.sku
+        ? a.sku === b.sku
+        : a.description.trim().toLowerCase() === b.description.trim().toLowerCase() &&
+          D(a.unitPrice).eq(b.unitPrice)));
+  return revision.filter((r) => original.some((o) => same(r, o)));
+};
+
+/** The rule a possible double charge fires: billing decides, with the repeated lines named. */
+export const duplicateChargeRule = (repeats: ChargedLine[], originalNumber: string): FiredRule => ({
+  code: 'possible_duplicate_charge',
+  observed: `${repeats.length} line${repeats.length === 1 ? '' : 's'} already billed on ${originalNumber}`,
+  threshold: null,
+  approverRole: 'billing',
+  slaHours: 24,
+  message: `Possible double charge: ${repeats
+    .map((r) => `${r.description} × ${D(r.quantity).toFixed()}`)
+    .join(', ')} already billed on ${originalNumber}`,
+});

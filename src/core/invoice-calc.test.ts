@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { type CalcInput, type CalcResult, calculate, type TaxTreatment } from './invoice-calc';
 import { amountDecimals } from './money';
@@ -264,6 +265,21 @@ describe('the invoice calculator', () => {
     );
     expect(v.lines.map((l) => l.netAmount)).toEqual(['189.99', '-40.00']);
     expect(v.totals).toMatchObject({ lineTotal: '149.99', taxTotal: '34.50', payable: '184.49' });
+  });
+
+  it.each([
+    ['L', '7', true],
+    ['L', '0', true],
+    ['M', '4', true],
+    ['B', '22', true],
+    ['B', '0', false],
+    ['L', '-1', false],
+    ['Z', '5', false],
+  ])('takes category %s at %s %%: %s', (category, rate, accepted) => {
+    const tax = { category, rate } as TaxTreatment;
+    const r = calc({ lines: [{ quantity: '1', unitPrice: '100', tax }] });
+    expect(r.ok).toBe(accepted);
+    if (r.ok) expect(r.value.taxSubtotals[0]?.taxAmount).toBe(new Decimal(rate).toFixed(2));
   });
 
   it('allows negative quantities on a credit note', () => {

@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import type { FieldProblem } from './errors';
 import { amountDecimals, formatAmount, isCurrency, MAX_AMOUNT, roundMoney } from './money';
-import { VAT_CATEGORIES, type VatCategory } from './tax';
+import { EXEMPT_CATEGORIES, rateProblem, VAT_CATEGORIES, type VatCategory } from './tax';
 
 /**
  * The invoice calculator (EN 16931 semantic model, BT/BG numbers in the comments). Pure: the same input
@@ -135,8 +135,6 @@ export type Calculation = {
 
 export type CalcResult = { ok: true; value: Calculation } | { ok: false; problems: FieldProblem[] };
 
-const EXEMPT: readonly string[] = ['E', 'AE', 'K', 'G', 'O'];
-
 const isDecimal = (s: string | undefined): s is string => {
   if (s === undefined) return false;
   try {
@@ -155,15 +153,9 @@ const taxProblems = (scheme: CalcInput['scheme'], t: TaxTreatment, field: string
   if (t.category === null || !VAT_CATEGORIES.includes(t.category)) {
     return [{ field: `${field}.category`, message: `must be one of ${VAT_CATEGORIES.join(', ')}` }];
   }
-  const rate = new Decimal(t.rate);
-  if (t.category === 'S' && rate.lte(0))
-    problems.push({ field: `${field}.rate`, message: 'BR-S-05: standard rate must be above 0' });
-  if (t.category !== 'S' && !rate.isZero())
-    problems.push({
-      field: `${field}.rate`,
-      message: `BR-${t.category}-05: category ${t.category} has rate 0`,
-    });
-  if (EXEMPT.includes(t.category) && !t.exemptionReason && !t.exemptionReasonCode)
+  const bad = rateProblem(t.category, new Decimal(t.rate));
+  if (bad) problems.push({ field: `${field}.rate`, message: bad });
+  if (EXEMPT_CATEGORIES.includes(t.category) && !t.exemptionReason && !t.exemptionReasonCode)
     problems.push({
       field: `${field}.exemptionReason`,
       message: `BR-${t.category}-10: category ${t.category} needs an exemption reason`,

@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import { vatIdProblem } from './identifiers';
 import { type CalcLine, type Calculation, taxGroupKey } from './invoice-calc';
 import { roundMoney } from './money';
+import { EXEMPT_CATEGORIES } from './tax';
 
 /**
  * The invoice as one immutable document: the calculation plus the parties and the facts the PDF and the
@@ -172,7 +173,7 @@ export const en16931Breaches = (doc: InvoiceDocument): RuleBreach[] => {
     );
     if (!eq(t.taxableAmount, base))
       breach(`BR-${cat}-08`, `the ${cat} ${t.rate}% taxable amount is not the sum of its lines`);
-    if (['E', 'AE', 'K', 'G', 'O'].includes(cat) && !t.exemptionReason && !t.exemptionReasonCode)
+    if (EXEMPT_CATEGORIES.includes(cat) && !t.exemptionReason && !t.exemptionReasonCode)
       breach(`BR-${cat}-10`, `category ${cat} needs an exemption reason`);
     if (cat !== 'O' && !doc.seller.vatId)
       breach(`BR-${cat}-02`, `category ${cat} needs the seller's VAT identifier`);
@@ -182,6 +183,12 @@ export const en16931Breaches = (doc: InvoiceDocument): RuleBreach[] => {
       breach('BR-O-02', 'not subject to VAT: the seller VAT identifier must be absent');
   }
   const categories = new Set(doc.calc.taxSubtotals.map((t) => t.category));
+  if (categories.has('B')) {
+    const countries = [doc.seller.address.country, doc.buyer.address.country, doc.site?.address.country];
+    if (countries.some((c) => c && c !== 'IT'))
+      breach('BR-B-01', 'split payment (category B) is for domestic Italian invoices only');
+    if (categories.has('S')) breach('BR-B-02', 'split payment cannot be mixed with standard-rated lines');
+  }
   if (categories.has('O') && categories.size > 1)
     breach('BR-O-11', 'category O cannot be mixed with other categories');
   for (const l of doc.lines) {

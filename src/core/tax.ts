@@ -1,8 +1,31 @@
 import type { FieldProblem } from './errors';
 
-/** EN 16931 VAT category codes (UNCL5305 subset). */
-export const VAT_CATEGORIES = ['S', 'Z', 'E', 'AE', 'K', 'G', 'O'] as const;
+/**
+ * EN 16931 VAT category codes (UNCL5305 subset): standard, zero, exempt, reverse charge, intra-EU supply,
+ * export, not subject to VAT, IGIC (Canary Islands), IPSI (Ceuta and Melilla), Italian split payment.
+ */
+export const VAT_CATEGORIES = ['S', 'Z', 'E', 'AE', 'K', 'G', 'O', 'L', 'M', 'B'] as const;
 export type VatCategory = (typeof VAT_CATEGORIES)[number];
+
+/** Categories that are exemptions and need a reason (BR-E/AE/K/G/O-10). */
+export const EXEMPT_CATEGORIES: readonly string[] = ['E', 'AE', 'K', 'G', 'O'];
+
+/**
+ * The rate a category takes: above zero for standard and split payment (BR-S-05, BR-B), zero or more for the
+ * Canary Islands and Ceuta and Melilla taxes (BR-AF-05, BR-AG-05), exactly zero for the others.
+ */
+export const rateProblem = (
+  category: string,
+  rate: number | { isZero(): boolean; isNeg(): boolean },
+): string | null => {
+  const zero = typeof rate === 'number' ? rate === 0 : rate.isZero();
+  const negative = typeof rate === 'number' ? rate < 0 : rate.isNeg();
+  if (category === 'S' || category === 'B')
+    return zero || negative ? `BR-${category}-05: category ${category} takes a rate above 0` : null;
+  if (category === 'L' || category === 'M')
+    return negative ? `category ${category} takes a rate of 0 or more` : null;
+  return zero ? null : `BR-${category}-05: category ${category} has rate 0`;
+};
 
 export type TaxCodeInput = {
   category: string | null;
@@ -14,7 +37,7 @@ export type TaxCodeInput = {
 
 /**
  * The EN 16931 business rules a tax code must meet to produce a valid e-invoice: standard rate above zero
- * (BR-S-05), zero rate for every other category (BR-Z/E/AE/K/G/O-05), and an exemption reason where the
+ * (BR-S-05, split payment too), zero or more for IGIC and IPSI, zero for every other category, and a reason where the
  * category is an exemption (BR-E/AE/K/G/O-10). US sales tax uses a jurisdiction instead of a category.
  */
 export const taxCodeProblems = (
@@ -35,11 +58,9 @@ export const taxCodeProblems = (
     problems.push({ field: `${prefix}.category`, message: `must be one of ${VAT_CATEGORIES.join(', ')}` });
     return problems;
   }
-  if (t.category === 'S' && !(rate > 0))
-    problems.push({ field: `${prefix}.rate`, message: 'standard rate must be above 0' });
-  if (t.category !== 'S' && rate !== 0)
-    problems.push({ field: `${prefix}.rate`, message: `category ${t.category} has rate 0` });
-  const exempt = ['E', 'AE', 'K', 'G', 'O'].includes(t.category);
+  const bad = Number.isNaN(rate) ? 'must be a decimal percent' : rateProblem(t.category, rate);
+  if (bad) problems.push({ field: `${prefix}.rate`, message: bad });
+  const exempt = EXEMPT_CATEGORIES.includes(t.category);
   if (exempt && !t.exemptionReasonCode && !t.exemptionReason)
     problems.push({
       field: `${prefix}.exemptionReason`,

@@ -398,6 +398,31 @@ describe.skipIf(missing.length > 0)(
       const requestFinal = (await invoicesOfJob(t, r.billing, rj.id)).find((i) => i.kind === 'invoice');
       await collect(r, 'deposit-request-final', requestFinal as InvoiceJson);
 
+      // 11. The Canary Islands' IGIC (L), Ceuta and Melilla's IPSI (M), Italian split payment (B).
+      for (const [slug, country, code, category, rate, name] of [
+        ['canarias', 'ES', 'IGIC-7', 'L', '7', 'igic-invoice'],
+        ['melilla', 'ES', 'IPSI-4', 'M', '4', 'ipsi-invoice'],
+        ['roma', 'IT', 'SPLIT-22', 'B', '22', 'split-payment'],
+      ] as const) {
+        const address = { line1: 'Via Roma 1', city: 'Città', postalCode: '00100', country };
+        const o = await orgOf(slug, { country }, { vatId: `${country}12345678901`, address });
+        const tc = await api(o, 'POST', '/api/v1/tax-codes', { code, name: code, category, rate }, o.owner);
+        const local = await customer(o, {
+          taxId: `${country}98765432109`,
+          billingAddress: address,
+          sites: [{ name: 'Sede', address }],
+        });
+        const j = await newJob(t, o.fx, o.dispatcher, o.jobTypeId, {
+          ...local,
+          taxCodeId: tc.json().id,
+          discountPercent: '5',
+        });
+        await closeOut(t, o.fx, o.tech, j.id);
+        await drain(t);
+        const [inv] = await invoicesOfJob(t, o.billing, j.id);
+        await collect(o, name, inv as InvoiceJson);
+      }
+
       // 8. Currencies with other minor units: JPY (0) and BHD (3, two on an EN 16931 invoice).
       for (const [slug, currency, country, price] of [
         ['yen', 'JPY', 'JP', '12345'],
@@ -432,6 +457,9 @@ describe.skipIf(missing.length > 0)(
           'deposit-final',
           'deposit-request-final',
           'negative-line-cash-rounding',
+          'igic-invoice',
+          'ipsi-invoice',
+          'split-payment',
           'exempt-customer',
           'jpy-invoice',
           'bhd-invoice',
@@ -459,6 +487,12 @@ describe.skipIf(missing.length > 0)(
       expect(chf?.lines.map((l) => l.netAmount)).toContain('-40.00');
       expect(new Decimal(chf?.totals.payable ?? 'NaN').mod('0.05').isZero()).toBe(true);
       expect(byName['reverse-charge']?.ubl).toContain('Due on receipt');
+      for (const [name, category] of [
+        ['igic-invoice', 'L'],
+        ['ipsi-invoice', 'M'],
+        ['split-payment', 'B'],
+      ] as const)
+        expect(byName[name]?.ubl).toMatch(new RegExp(`<cbc:ID>${category}</cbc:ID>\\s*<cbc:Percent>`));
       expect(byName['per-cycle']?.invoice.lines.length).toBe(3);
       expect(byName['per-cycle']?.invoice.totals.allowanceTotal).not.toBe('0.00');
       expect(byName['per-cycle']?.invoice.exceptions.length).toBeGreaterThan(0);

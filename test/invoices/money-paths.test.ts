@@ -7,7 +7,7 @@ import Decimal from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createTestApp, problemOf, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
-import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
+import { makeOrganization, type OrgFixture, requirements, sessionsOf } from '../support/factories';
 import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, plainJobType, setSeller } from './helpers';
 
 const hasPdftotext = spawnSync('pdftotext', ['-v'], { stdio: 'ignore' }).status === 0;
@@ -677,6 +677,86 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       // Units and VAT categories in words, not codes.
       expect(text).toMatch(/Standard/);
       expect(text).not.toMatch(/\bC62\b/);
+    });
+  });
+  describe('fixed-price work', () => {
+    it('invoices the agreed price, keeping the recorded time and parts as evidence only', async () => {
+      const res = await post(
+        '/api/v1/job-types',
+        {
+          code: 'FIXED-INSTALL',
+          name: 'Boiler installation (fixed price)',
+          trade: 'plumbing',
+          defaultDurationMinutes: 480,
+          billingMode: 'fixed',
+          closeoutRequirements: requirements(),
+          approvalRules: [],
+        },
+        owner,
+      );
+      expect(res.statusCode, res.body).toBe(201);
+      const j = await newJob(t, org, dispatcher, res.json().id, {
+        estimateLines: [
+          { sku: null, description: 'Install a condensing boiler', quantity: '1', unitPrice: '4500.00' },
+        ],
+      });
+      await closeOut(t, org, tech, j.id, {
+        labor: [{ technicianId: org.users.technician.id, hours: '6.5' }],
+        parts: [{ description: 'Flue kit', quantity: '1', unitPrice: '189.99' }],
+        adjustments: [],
+      });
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      expect(inv?.status).toBe('issued');
+      expect(inv?.lines.map((l) => l.description)).toEqual(['Install a condensing boiler']);
+      expect(inv?.totals.taxExclusive).toBe('4500.00');
+      // The closeout's lines are still on the job's record.
+      const record = (await get(`/api/v1/jobs/${j.id}/closeout`, owner)).json() as { lines: unknown[] };
+      expect(record.lines.length).toBe(2);
+    });
+
+    it('holds a fixed-price job with no agreed price in review, saying so', async () => {
+      const types = (await get('/api/v1/job-types', owner)).json().items as { id: string; code: string }[];
+      const fixed = types.find((x) => x.code === 'FIXED-INSTALL')?.id as string;
+      const j = await newJob(t, org, dispatcher, fixed);
+      await closeOut(t, org, tech, j.id, { adjustments: [] });
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      expect(inv?.holdReasons.map((h) => h.code)).toContain('fixed_price');
+      expect((await get(`/api/v1/jobs/${j.id}`, dispatcher)).json().billingStatus).toBe('needs_review');
+    });
+  });
+  describe('add-on work', () => {
+    it('routes a revision that repeats the original lines to billing as a possible double charge', async () => {
+      const same = [{ description: 'Circulator pump', quantity: '1', unitPrice: '189.99' }];
+      const { job: j } = await invoiced(same);
+      const rev = await post(
+        `/api/v1/jobs/${j.id}/revisions`,
+        {
+          scope: 'Came back for the pump',
+          windowStart: '2026-11-19T10:00:00.000Z',
+          windowEnd: '2026-11-19T11:00:00.000Z',
+          reason: 'Customer called',
+        },
+        dispatcher,
+      );
+      expect(rev.statusCode, rev.body).toBe(201);
+      const labor = [{ technicianId: org.users.technician.id, hours: '1', billable: false }];
+      const res = await closeOut(t, org, tech, rev.json().id, { labor, parts: same, adjustments: [] });
+      expect(res.job.billingStatus).toBe('needs_approval');
+      expect(res.approval.rules.map((r: { code: string }) => r.code)).toEqual(['possible_duplicate_charge']);
+      expect(res.approval.rules[0].message).toMatch(/Circulator pump × 1 already billed on J-\d+/);
+      await drain(t);
+      expect(await invoicesOfJob(t, billing, rev.json().id)).toEqual([]);
+      // Billing confirms it is real new work: then it is invoiced.
+      const decided = await post(`/api/v1/approvals/${res.approval.id}/decision`, {
+        decision: 'approve',
+        comment: 'A second pump: the first failed under load',
+      });
+      expect(decided.statusCode, decided.body).toBe(200);
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, rev.json().id);
+      expect(inv?.status).toBe('issued');
     });
   });
 });

@@ -27,6 +27,8 @@ const RULE_LABEL: Record<string, string> = {
   price_below_price_book: 'Price below the price book',
   invoice_total_above: 'Invoice total above threshold',
   closeout_exception: 'Closeout exception',
+  stated_exception: 'Exception stated by the technician',
+  possible_duplicate_charge: 'Possible double charge',
 };
 
 /** The proof behind a request: the closeout's lines, signature, and photos. */
