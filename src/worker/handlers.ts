@@ -8,11 +8,13 @@ import { organizationIds, writeCheckpoint } from '../app/audit-verify';
 import { executeCycleRun, startDueCycleRuns } from '../app/cycle-runs';
 import { mailInvoice, renderPacket, renderPendingOfJob, renderServiceReport } from '../app/invoice-packet';
 import { prepareJobInvoices } from '../app/invoices';
+import { failJobInvoicing } from '../app/invoicing/fail-job-invoicing';
 import { purgeExpired } from '../app/maintenance';
 import type { Deps } from '../app/ports';
 import { extendAllSeries } from '../app/series';
 import { deliverWebhook } from '../app/webhook-delivery';
 import { QUEUE_NAMES, type QueueName, queuePayloads } from '../contracts/queue';
+import { isRetryable } from './classify';
 
 type Payload<K extends QueueName> = ReturnType<(typeof queuePayloads)[K]['parse']>;
 type Handler<K extends QueueName> = (deps: Deps, data: Payload<K>) => Promise<unknown>;
@@ -33,7 +35,16 @@ const handlers: Handlers = {
   },
   'attachments.retention': (deps, data) => purgeUnreferencedAttachments(deps, data.olderThanDays),
   'invoice.prepare': async (deps, data) => {
-    const prepared = await prepareJobInvoices(deps, data.organizationId, data.jobId);
+    let prepared: string[];
+    try {
+      prepared = await prepareJobInvoices(deps, data.organizationId, data.jobId);
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      // Retrying cannot fix it: the job goes to review now, with the reason, and the queue job is done.
+      const reason = `The invoice could not be made: ${err instanceof Error ? err.message : String(err)}`;
+      await failJobInvoicing(deps, data.organizationId, data.jobId, reason);
+      return { failed: reason };
+    }
     return { prepared, rendered: await renderPendingOfJob(deps, data.organizationId, data.jobId) };
   },
   'invoice.render': (deps, data) => renderPacket(deps, data.organizationId, data.invoiceId),

@@ -759,4 +759,40 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       expect(inv?.status).toBe('issued');
     });
   });
+  describe('an invoice that cannot be made', () => {
+    it('sends the job to review with the reason at once, instead of retrying in silence', async () => {
+      const c = await post(
+        '/api/v1/customers',
+        {
+          name: 'Broken Records Ltd',
+          email: 'ap@example.com',
+          billingAddress: { line1: '1 Quay', city: 'Cork', postalCode: 'T12', country: 'IE' },
+          sites: [
+            { name: 'Quay', address: { line1: '1 Quay', city: 'Cork', postalCode: 'T12', country: 'IE' } },
+          ],
+          confirmDuplicate: true,
+        },
+        dispatcher,
+      );
+      const j = await newJob(t, org, dispatcher, jobTypeId, {
+        customerId: c.json().id,
+        siteId: c.json().sites[0].id,
+      });
+      // Data no retry can fix (a customer's contacts that are not a list, as an old import could leave them).
+      await t.database.raw.query(`UPDATE customers SET contacts = '{}'::jsonb WHERE id = $1`, [c.json().id]);
+      await closeOut(t, org, tech, j.id);
+      const out = await drain(t);
+      const prepare = out.find((o) => o.name === 'invoice.prepare');
+      expect(prepare?.ok).toBe(true);
+      expect(JSON.stringify(prepare?.result)).toMatch(/could not be made/);
+      const job = (await get(`/api/v1/jobs/${j.id}`, dispatcher)).json();
+      expect(job).toMatchObject({ billingStatus: 'needs_review', exception: true });
+      const timeline = (await get(`/api/v1/jobs/${j.id}/timeline`, owner)).json().items as {
+        action: string;
+        reason: string | null;
+      }[];
+      expect(timeline.at(-1)?.action).toBe('job.invoice_failed');
+      expect(timeline.at(-1)?.reason).toMatch(/The invoice could not be made/);
+    });
+  });
 });
