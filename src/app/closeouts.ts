@@ -92,9 +92,28 @@ const resolve = async (
 ) => {
   const org = job.organizationId;
   const problems: FieldProblem[] = [];
+  // The organization's zone, the job type and the customer's overrides in one round trip.
+  const [context] = await tx.db
+    .select({
+      timeZone: organizations.timeZone,
+      defaultRules: organizations.defaultApprovalRules,
+      laborPricing: organizations.laborPricing,
+      jobType: jobTypes,
+      overrides: customers.closeoutOverrides,
+    })
+    .from(jobTypes)
+    .innerJoin(organizations, eq(organizations.id, jobTypes.organizationId))
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, jobTypes.organizationId), eq(customers.id, job.customerId)),
+    )
+    .where(and(eq(jobTypes.organizationId, org), eq(jobTypes.id, job.jobTypeId)));
+  if (!context) throw notFound('job type');
+  const jobTypeName = context.jobType.name;
   const skus = [
     ...body.parts.map((p) => p.sku),
     ...body.labor.map((l) => l.sku),
+    context.jobType.laborSku,
     ...body.adjustments.map((a) => a.sku ?? (a.kind === 'trip_charge' ? 'FEE-TRIP' : 'FEE-DISPOSAL')),
     ...job.estimateLines.map((e) => e.sku),
   ].filter((s): s is string => !!s);
@@ -132,22 +151,6 @@ const resolve = async (
           ),
         )
     : [];
-  // The organization's zone, the job type and the customer's overrides in one round trip.
-  const [context] = await tx.db
-    .select({
-      timeZone: organizations.timeZone,
-      defaultRules: organizations.defaultApprovalRules,
-      jobType: jobTypes,
-      overrides: customers.closeoutOverrides,
-    })
-    .from(jobTypes)
-    .innerJoin(organizations, eq(organizations.id, jobTypes.organizationId))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, jobTypes.organizationId), eq(customers.id, job.customerId)),
-    )
-    .where(and(eq(jobTypes.organizationId, org), eq(jobTypes.id, job.jobTypeId)));
-  if (!context) throw notFound('job type');
   const jobDate = businessDate(job.windowStart, context.timeZone);
   const now = deps.clock.now();
 
@@ -181,7 +184,11 @@ const resolve = async (
       });
       return;
     }
-    const item = l.sku ? bySku.get(l.sku) : undefined;
+    // Labour is priced and taxed from the price book: the line's own labour SKU, else the job type's labour
+    // item; the technician's personal rate only where the organization bills at technicians' rates, or
+    // where the price book has no labour item for this work.
+    const typeItem = context.jobType.laborSku ? bySku.get(context.jobType.laborSku) : undefined;
+    const item = l.sku ? bySku.get(l.sku) : typeItem?.kind === 'labor' ? typeItem : undefined;
     if (l.sku && item?.kind !== 'labor') {
       problems.push({
         field: `body.labor.${i}.sku`,
@@ -203,7 +210,9 @@ const resolve = async (
         field: `body.labor.${i}.hours`,
         message: `more than 24 hours on ${l.date ?? jobDate}`,
       });
-    const rate = l.rate ?? item?.unitPrice ?? tech.hourlyRate;
+    const byTechnician = context.laborPricing === 'technician_rate' && !l.sku;
+    const rate =
+      l.rate ?? (byTechnician ? (tech.hourlyRate ?? item?.unitPrice) : (item?.unitPrice ?? tech.hourlyRate));
     if (rate === null || rate === undefined) {
       problems.push({
         field: `body.labor.${i}.rate`,
@@ -216,7 +225,8 @@ const resolve = async (
         kind: 'labor',
         catalogItemId: item?.id ?? null,
         sku: item?.sku ?? null,
-        description: `${l.role ?? tech.laborRole ?? 'Labour'}: ${tech.name}`,
+        // Described by the work, not by the person's title: "Plumber labour: Leak repair".
+        description: l.role ?? `${item?.name ?? 'Labour'}: ${jobTypeName}`,
         // Typed hours keep their precision (0.3333 h): the preview and the invoice price the same quantity.
         quantity: hours.toFixed(),
         unitCode: 'HUR',

@@ -189,6 +189,7 @@ export type BillingSettings = Partial<
     | 'address'
     | 'paymentTermsDays'
     | 'depositModel'
+    | 'laborPricing'
     | 'payableRoundingIncrement'
   >
 >;

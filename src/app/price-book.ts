@@ -212,6 +212,7 @@ export type JobTypeBody = {
   customFields?: unknown[] | undefined;
   cancellationFee?: string | null | undefined;
   noShowFee?: string | null | undefined;
+  laborSku?: string | null | undefined;
 };
 
 /** Closeout requirements, approval rules and custom fields arrive already parsed by their core schemas. */
@@ -242,6 +243,30 @@ export const saveJobType = (
       'body.code',
       input.code,
     );
+    if (input.laborSku) {
+      const [item] = await tx.db
+        .select({ kind: catalogItems.kind })
+        .from(catalogItems)
+        .where(and(eq(catalogItems.organizationId, organizationId), eq(catalogItems.sku, input.laborSku)));
+      if (item?.kind !== 'labor')
+        throw new AppError('validation_failed', 'body.laborSku: not a labour item of the price book', {
+          fields: [
+            { field: 'body.laborSku', message: item ? 'not a labour item' : 'no such SKU in the price book' },
+          ],
+        });
+    }
+    if (input.laborSku) {
+      const [item] = await tx.db
+        .select({ kind: catalogItems.kind })
+        .from(catalogItems)
+        .where(and(eq(catalogItems.organizationId, organizationId), eq(catalogItems.sku, input.laborSku)));
+      if (item?.kind !== 'labor')
+        throw new AppError('validation_failed', 'body.laborSku: not a labour item of the price book', {
+          fields: [
+            { field: 'body.laborSku', message: item ? 'not a labour item' : 'no such SKU in the price book' },
+          ],
+        });
+    }
     const values = {
       code: input.code,
       name: input.name,
@@ -253,6 +278,7 @@ export const saveJobType = (
       customFields: input.customFields ?? [],
       cancellationFee: input.cancellationFee ?? null,
       noShowFee: input.noShowFee ?? null,
+      laborSku: input.laborSku ?? null,
     };
     if (id === null) {
       const newId = deps.ids.uuid();

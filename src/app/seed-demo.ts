@@ -1,10 +1,18 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Role } from '../core/roles';
 import { addDays, businessDate, mondayOf, zonedToInstant } from '../core/time';
 
 const isSunday = (date: string): boolean => mondayOf(date) === addDays(date, -6);
 
-import { catalogItems, customers, jobAssignments, jobs, organizations, sites } from '../db/schema';
+import {
+  catalogItems,
+  customers,
+  jobAssignments,
+  jobs,
+  jobTypes as jobTypesTable,
+  organizations,
+  sites,
+} from '../db/schema';
 import type { PostalAddress } from '../db/schema/operations';
 import { appendAudit } from './audit';
 import { insertOrganization } from './organizations';
@@ -150,6 +158,15 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
         item('FEE-TRIP', 'Trip charge', 'fee', 'C62', '45.00'),
         item('FEE-DISPOSAL', 'Disposal fee', 'fee', 'C62', '25.00'),
       ]);
+
+    // Labour is billed at the price book's labour item for the work: plumbers' rate for plumbing, the
+    // technicians' rate for the rest.
+    for (const jt of jobTypes) {
+      await tx.db
+        .update(jobTypesTable)
+        .set({ laborSku: jt.trade === 'plumbing' ? 'LAB-PLUMB' : 'LAB-TECH' })
+        .where(and(eq(jobTypesTable.organizationId, org.id), eq(jobTypesTable.id, jt.id)));
+    }
 
     const customerRows = [];
     for (const [i, c] of DEMO_CUSTOMERS.entries()) {

@@ -75,6 +75,7 @@ export const JobType = z
     cancellationFee: Decimal.nullable(),
     noShowFee: Decimal.nullable(),
     customFields: z.unknown(),
+    laborSku: z.string().nullable(),
     version: z.number().int(),
   })
   .meta({ id: 'JobType' });
@@ -204,4 +205,6 @@ export const JobTypeBody = z.strictObject({
   customFields: CustomFieldDefs.optional(),
   cancellationFee: Decimal.nullable().optional(),
   noShowFee: Decimal.nullable().optional(),
+  /** The price book's labour item (SKU) this work is billed at. */
+  laborSku: z.string().trim().min(1).max(64).nullable().optional(),
 });

@@ -222,6 +222,7 @@ export const Payment = z
 export const BillingSettingsBody = z.strictObject({
   invoiceAutoIssue: z.boolean().optional(),
   depositModel: z.enum(['advance_invoice', 'payment_request']).optional(),
+  laborPricing: z.enum(['price_book', 'technician_rate']).optional(),
   /** Cash rounding of the amount due (BT-114): 0.05 (CHF), 1 (SEK cash), or null for none. */
   payableRoundingIncrement: z
     .string()

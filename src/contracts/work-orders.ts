@@ -35,6 +35,8 @@ export const WorkOrder = z
       billingMode: z.enum(['fixed', 'time_and_materials', 'per_visit', 'per_cycle']),
       requirements: CloseoutRequirements,
       customFields: CustomFieldDefs,
+      /** The price book's labour item the work is billed at (organization.laborPricing decides). */
+      laborSku: z.string().nullable(),
     }),
     /** Tax of a line by its price-book tax code; lines without one take defaultTax. */
     taxByCode: z.record(z.string(), TaxTreatmentView),
@@ -50,6 +52,7 @@ export const WorkOrders = z
       currency: z.string(),
       taxScheme: z.enum(['vat', 'us_sales_tax']),
       timeZone: z.string(),
+      laborPricing: z.enum(['price_book', 'technician_rate']),
     }),
     technician: z.object({ id: z.uuid(), name: z.string(), hourlyRate: Decimal.nullable() }),
     items: z.array(WorkOrder),

@@ -43,6 +43,7 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   address: o.address,
   invoiceAutoIssue: o.invoiceAutoIssue,
   depositModel: o.depositModel,
+  laborPricing: o.laborPricing,
   payableRoundingIncrement: nullableDecimal(o.payableRoundingIncrement),
   brandColor: o.brandColor,
   hasLogo: o.logoKey !== null,
@@ -107,6 +108,7 @@ export const jobTypeView = (t: typeof jobTypes.$inferSelect): z.infer<typeof Job
   cancellationFee: nullableDecimal(t.cancellationFee),
   noShowFee: nullableDecimal(t.noShowFee),
   customFields: t.customFields,
+  laborSku: t.laborSku,
   version: t.version,
 });
 

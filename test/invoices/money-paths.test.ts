@@ -795,4 +795,75 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       expect(timeline.at(-1)?.reason).toMatch(/The invoice could not be made/);
     });
   });
+  describe('labour', () => {
+    it("prices and taxes labour from the job type's labour item, described by the work", async () => {
+      const codes = (await get('/api/v1/tax-codes', owner)).json().items as { id: string; code: string }[];
+      const reduced = codes.find((c) => c.code === 'S-RED')?.id;
+      const item = await post(
+        '/api/v1/catalog-items',
+        {
+          sku: 'LAB-PLUMB',
+          name: 'Plumber labour',
+          kind: 'labor',
+          unitCode: 'HUR',
+          unitPrice: '70.00',
+          taxCodeId: reduced,
+        },
+        owner,
+      );
+      expect(item.statusCode, item.body).toBe(201);
+      const body = {
+        code: 'LEAK',
+        name: 'Leak repair',
+        trade: 'plumbing',
+        defaultDurationMinutes: 60,
+        billingMode: 'time_and_materials',
+        closeoutRequirements: requirements(),
+        approvalRules: [],
+      };
+      const wrong = await post('/api/v1/job-types', { ...body, laborSku: 'NOPE' }, owner);
+      expect(wrong.statusCode).toBe(400);
+      expect(problemOf(wrong).errors.map((e) => e.field)).toContain('body.laborSku');
+      const type = await post('/api/v1/job-types', { ...body, laborSku: 'LAB-PLUMB' }, owner);
+      expect(type.statusCode, type.body).toBe(201);
+      expect(type.json().laborSku).toBe('LAB-PLUMB');
+      const bill = async () => {
+        const j = await newJob(t, org, dispatcher, type.json().id);
+        await closeOut(t, org, tech, j.id, {
+          labor: [{ technicianId: org.users.technician.id, hours: '2' }],
+          parts: [],
+          adjustments: [],
+        });
+        await drain(t);
+        const [inv] = await invoicesOfJob(t, billing, j.id);
+        return (await get(`/api/v1/invoices/${inv?.id}`)).json() as {
+          lines: { description: string; unitPrice: string; tax: { rate: string } }[];
+        };
+      };
+      // The technician's own rate is 80.00 and their title "HVAC technician": neither reaches the invoice.
+      const [line] = (await bill()).lines;
+      expect(line).toMatchObject({
+        description: 'Plumber labour: Leak repair',
+        unitPrice: '70',
+        tax: { rate: '13.5' },
+      });
+      // Where the organization bills by technician, their own rate applies.
+      await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/organization/billing',
+        headers: as(owner, true),
+        payload: { laborPricing: 'technician_rate' },
+      });
+      try {
+        expect((await bill()).lines[0]?.unitPrice).toBe('80');
+      } finally {
+        await t.app.inject({
+          method: 'PATCH',
+          url: '/api/v1/organization/billing',
+          headers: as(owner, true),
+          payload: { laborPricing: 'price_book' },
+        });
+      }
+    });
+  });
 });

@@ -50,6 +50,13 @@ export const organizations = pgTable('organizations', {
   depositModel: text('deposit_model', { enum: ['advance_invoice', 'payment_request'] })
     .notNull()
     .default('advance_invoice'),
+  /**
+   * Labour is billed at the job type's labour item in the price book (price_book), or at each technician's
+   * own rate (technician_rate), where the organization chooses it.
+   */
+  laborPricing: text('labor_pricing', { enum: ['price_book', 'technician_rate'] })
+    .notNull()
+    .default('price_book'),
   /** Cash rounding of the amount due (BT-114), e.g. 0.05 for CHF; none when null. */
   payableRoundingIncrement: numeric('payable_rounding_increment', { precision: 9, scale: 4 }),
   /** Standard jobs are issued as soon as they are invoice-ready; off, drafts wait in the billing queue. */

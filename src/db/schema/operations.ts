@@ -170,6 +170,8 @@ export const jobTypes = pgTable(
     cancellationFee: money('cancellation_fee'),
     noShowFee: money('no_show_fee'),
     customFields: jsonb('custom_fields').notNull().default([]),
+    /** The price book's labour item this work is billed at (its rate and tax code), by SKU. */
+    laborSku: text('labor_sku'),
     createdAt: instant('created_at').notNull(),
     version: integer('version').notNull().default(1),
   },

@@ -73,6 +73,7 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
   const [peppol, setPeppol] = useState(org.peppolEndpoint ?? '');
   const [depositModel, setDepositModel] = useState<string>(org.depositModel);
   const [cashRounding, setCashRounding] = useState<string>(org.payableRoundingIncrement ?? 'none');
+  const [laborPricing, setLaborPricing] = useState<string>(org.laborPricing);
   const s = useSubmit();
   const year = new Date().getUTCFullYear();
   const submit = (e: FormEvent) => {
@@ -85,6 +86,7 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
         vatId: vatId || null,
         peppolEndpoint: peppol || null,
         depositModel,
+        laborPricing,
         payableRoundingIncrement: cashRounding === 'none' ? null : cashRounding,
       });
       onSaved();
@@ -127,6 +129,17 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
           ]}
           value={depositModel}
           onChange={(v) => v && setDepositModel(v)}
+          allowDeselect={false}
+        />
+        <Select
+          label="Labour rates"
+          description="What an hour of work is billed at"
+          data={[
+            { value: 'price_book', label: "The job type's labour item in the price book" },
+            { value: 'technician_rate', label: "Each technician's own hourly rate" },
+          ]}
+          value={laborPricing}
+          onChange={(v) => v && setLaborPricing(v)}
           allowDeselect={false}
         />
         <Select
@@ -188,6 +201,14 @@ const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; onSaved: 
   const [trade, setTrade] = useState<string | null>(initial?.trade ?? 'hvac');
   const [duration, setDuration] = useState<number | string>(initial?.defaultDurationMinutes ?? 60);
   const [billingMode, setBillingMode] = useState<string | null>(initial?.billingMode ?? 'time_and_materials');
+  const [laborSku, setLaborSku] = useState<string | null>(initial?.laborSku ?? null);
+  const laborItems = useResource(
+    () =>
+      api<{ items: CatalogItemT[] }>('GET', '/api/v1/catalog-items').then((r) =>
+        r.items.filter((i) => i.kind === 'labor'),
+      ),
+    [],
+  );
   const [checklist, setChecklist] = useState(req.checklist.join('\n'));
   const [photos, setPhotos] = useState<Record<string, number>>(
     Object.fromEntries(req.photos.map((p) => [p.category, p.min])),
@@ -217,6 +238,7 @@ const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; onSaved: 
         trade,
         defaultDurationMinutes: Number(duration),
         billingMode,
+        laborSku,
         closeoutRequirements: {
           checklist: checklist
             .split('\n')
@@ -261,7 +283,14 @@ const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; onSaved: 
         <Group grow>
           <Select
             label="Trade"
-            data={['hvac', 'plumbing', 'electrical', 'cleaning', 'landscaping', 'pest_control']}
+            data={[
+              { value: 'hvac', label: 'Heating and cooling' },
+              { value: 'plumbing', label: 'Plumbing' },
+              { value: 'electrical', label: 'Electrical' },
+              { value: 'cleaning', label: 'Cleaning' },
+              { value: 'landscaping', label: 'Landscaping' },
+              { value: 'pest_control', label: 'Pest control' },
+            ]}
             value={trade}
             onChange={setTrade}
           />
@@ -274,11 +303,28 @@ const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; onSaved: 
           />
           <Select
             label="Billing mode"
-            data={['fixed', 'time_and_materials', 'per_visit', 'per_cycle']}
+            data={[
+              { value: 'time_and_materials', label: 'Time and materials' },
+              { value: 'fixed', label: 'Fixed price (the estimate)' },
+              { value: 'per_visit', label: 'Per visit' },
+              { value: 'per_cycle', label: 'Per billing cycle' },
+            ]}
             value={billingMode}
             onChange={setBillingMode}
           />
         </Group>
+        <Select
+          label="Labour billed at"
+          description="The price book's labour item: its rate and tax code price every hour of this work"
+          placeholder="Each technician's own rate"
+          clearable
+          data={(laborItems.data ?? []).map((i) => ({
+            value: i.sku,
+            label: `${i.name} (${i.unitPrice} per hour)`,
+          }))}
+          value={laborSku}
+          onChange={setLaborSku}
+        />
         <Title order={4}>Closeout requirements</Title>
         <Textarea
           label="Checklist (one item per line)"

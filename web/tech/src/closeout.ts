@@ -56,10 +56,17 @@ export const missingFor = (w: WorkOrderT, d: Draft, photos: Photo[]): MissingIte
  */
 export const totalsFor = (work: WorkOrdersT, w: WorkOrderT, d: Draft): Calculation | null => {
   const lines: CalcLineInput[] = [];
-  const rate = work.technician.hourlyRate;
   const fallback = w.defaultTax;
-  if (isDecimal(d.laborHours) && Number(d.laborHours) > 0 && rate && fallback)
-    lines.push({ quantity: d.laborHours, unitPrice: rate, tax: fallback });
+  // Labour as the server prices it: the job type's labour item, or the technician's rate where the
+  // organization bills by technician (or the price book has no labour item for this work).
+  const laborItem = w.jobType.laborSku ? work.priceBook.find((i) => i.sku === w.jobType.laborSku) : undefined;
+  const byTechnician = work.organization.laborPricing === 'technician_rate';
+  const rate = byTechnician
+    ? (work.technician.hourlyRate ?? laborItem?.unitPrice)
+    : (laborItem?.unitPrice ?? work.technician.hourlyRate);
+  const laborTax = (laborItem && w.taxByCode[laborItem.taxCodeId]) ?? fallback;
+  if (isDecimal(d.laborHours) && Number(d.laborHours) > 0 && rate && laborTax)
+    lines.push({ quantity: d.laborHours, unitPrice: rate, tax: laborTax });
   for (const p of d.parts) {
     if (!isDecimal(p.quantity) || !isDecimal(p.unitPrice)) continue;
     const item = p.sku ? work.priceBook.find((i) => i.sku === p.sku) : undefined;
