@@ -496,6 +496,29 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       expect(invoices.body.items.map((i) => i.status)).toEqual(['sent']);
       expect(invoices.body.items[0]?.number).toMatch(/^INV-\d{4}-\d{5}$/);
     }
+
+    // A credit note from the job page: half of the one labour line back, with a reason.
+    const credited = fresh[0] as Job;
+    await page.evaluate((id) => (window.location.hash = `#/jobs/${id}`), credited.id);
+    await page.getByRole('button', { name: 'Credit…' }).click();
+    const form = page.getByRole('group', { name: /^Credit INV-/ }).or(page.getByLabel(/^Credit INV-/));
+    await form.getByLabel('Why', { exact: true }).click();
+    await page.getByRole('option', { name: 'Time billed that was not worked' }).click();
+    await form
+      .getByRole('textbox', { name: /^Quantity to credit of / })
+      .first()
+      .fill('0.5');
+    await form.getByRole('button', { name: 'Credit the chosen lines' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Credit note CN-\d{4}-\d{5} issued/ })
+      .waitFor();
+    await page.screenshot({ path: screenshotPath('office-credit-note'), fullPage: true });
+    const after = await owner.call<{ items: { kind: string; totals: { payable: string } }[] }>(
+      'GET',
+      `/invoices?jobId=${credited.id}`,
+    );
+    expect(after.body.items.map((i) => i.kind).sort()).toEqual(['credit_note', 'invoice']);
     await page.close();
   });
 

@@ -8,6 +8,8 @@ import {
   Image,
   List,
   Modal,
+  NumberInput,
+  Select,
   SimpleGrid,
   Stack,
   Switch,
@@ -31,6 +33,7 @@ import {
 } from './api';
 import {
   dateTime,
+  dayText,
   Feedback,
   go,
   Loaded,
@@ -230,7 +233,126 @@ const CorrectionModal = ({
   );
 };
 
-const InvoiceCard = ({ invoice, canRead }: { invoice: InvoiceT; canRead: boolean }) => {
+const CREDIT_REASONS = [
+  { value: 'price_dispute', label: 'Price dispute' },
+  { value: 'missing_time', label: 'Time billed that was not worked' },
+  { value: 'wrong_tax', label: 'Wrong tax' },
+  { value: 'scope_misunderstanding', label: 'Scope misunderstanding' },
+  { value: 'duplicate', label: 'Billed twice' },
+  { value: 'goodwill', label: 'Goodwill' },
+];
+
+/**
+ * A credit note from the job page: every line that is left, or chosen lines and quantities. The server
+ * credits each line at what it was charged, its share of the discount included, and says why it refuses.
+ */
+const CreditForm = ({ invoice, onDone }: { invoice: InvoiceT; onDone: (msg: string) => void }) => {
+  const [reason, setReason] = useState<string | null>(null);
+  const [memo, setMemo] = useState('');
+  const [qty, setQty] = useState<Record<number, number | string>>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const chosen = invoice.lines
+    .map((l) => ({ position: l.position, quantity: String(qty[l.position] ?? '') }))
+    .filter((l) => l.quantity !== '' && Number(l.quantity) !== 0);
+  const submit = async (all: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const note = await api<InvoiceT>('POST', `/api/v1/invoices/${invoice.id}/credit-notes`, {
+        reason,
+        ...(memo.trim() ? { memo: memo.trim() } : {}),
+        ...(all ? {} : { lines: chosen }),
+      });
+      onDone(`Credit note ${note.number} issued for ${money(note.totals?.payable ?? null, note.currency)}`);
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Stack gap="xs" mt="xs" aria-label={`Credit ${invoice.number}`}>
+      <Select
+        label="Why"
+        data={CREDIT_REASONS}
+        value={reason}
+        onChange={setReason}
+        placeholder="Choose a reason"
+        allowDeselect={false}
+      />
+      <Table>
+        <Table.Tbody>
+          {invoice.lines.map((l) => (
+            <Table.Tr key={l.position}>
+              <Table.Td>{l.description}</Table.Td>
+              <Table.Td>
+                {l.quantity} × {money(l.unitPrice, invoice.currency)}
+              </Table.Td>
+              <Table.Td w={120}>
+                <NumberInput
+                  size="xs"
+                  aria-label={`Quantity to credit of ${l.description}`}
+                  min={0}
+                  max={Math.abs(Number(l.quantity))}
+                  value={qty[l.position] ?? ''}
+                  onChange={(v) => setQty({ ...qty, [l.position]: v })}
+                />
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <TextInput
+        label="Memo for the customer"
+        value={memo}
+        onChange={(e) => setMemo(e.currentTarget.value)}
+      />
+      {error && (
+        <Text c="red" size="sm" role="alert">
+          {error}
+        </Text>
+      )}
+      <Group>
+        <Button
+          size="xs"
+          loading={busy}
+          disabled={!reason || chosen.length === 0}
+          onClick={() => submit(false)}
+        >
+          Credit the chosen lines
+        </Button>
+        <Button
+          size="xs"
+          variant="light"
+          color="red"
+          loading={busy}
+          disabled={!reason}
+          onClick={() => submit(true)}
+        >
+          Credit everything left
+        </Button>
+      </Group>
+    </Stack>
+  );
+};
+
+const InvoiceCard = ({
+  invoice,
+  canRead,
+  canManage,
+  onChanged,
+}: {
+  invoice: InvoiceT;
+  canRead: boolean;
+  canManage: boolean;
+  onChanged: (msg: string) => void;
+}) => {
+  const [crediting, setCrediting] = useState(false);
+  const creditable =
+    canManage &&
+    invoice.kind !== 'credit_note' &&
+    ['issued', 'sent', 'partially_paid', 'paid'].includes(invoice.status);
   const pushes = useResource(
     () =>
       canRead && invoice.number
@@ -258,8 +380,8 @@ const InvoiceCard = ({ invoice, canRead }: { invoice: InvoiceT; canRead: boolean
       </Group>
       <Text size="sm" c="dimmed">
         Outstanding {money(invoice.outstanding, invoice.currency)}
-        {invoice.issueDate ? ` · issued ${invoice.issueDate}` : ''}
-        {invoice.dueDate ? ` · due ${invoice.dueDate}` : ''}
+        {invoice.issueDate ? ` · issued ${dayText(invoice.issueDate)}` : ''}
+        {invoice.dueDate ? ` · due ${dayText(invoice.dueDate)}` : ''}
       </Text>
       {invoice.holdReasons.length > 0 && (
         <Alert color="yellow" mt="xs" title="Waiting">
@@ -277,7 +399,21 @@ const InvoiceCard = ({ invoice, canRead }: { invoice: InvoiceT; canRead: boolean
           <Anchor size="sm" href={`/api/v1/invoices/${invoice.id}/ubl`} download>
             UBL download
           </Anchor>
+          {creditable && (
+            <Button size="xs" variant="default" onClick={() => setCrediting((c) => !c)}>
+              {crediting ? 'Keep as it is' : 'Credit…'}
+            </Button>
+          )}
         </Group>
+      )}
+      {crediting && (
+        <CreditForm
+          invoice={invoice}
+          onDone={(msg) => {
+            setCrediting(false);
+            onChanged(msg);
+          }}
+        />
       )}
       {preview && (
         <iframe
@@ -339,6 +475,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
         : Promise.resolve([] as ApprovalT[]),
     [id],
   );
+  const [invoiceNotice, setInvoiceNotice] = useState<string | null>(null);
   const invoices = useResource(
     () =>
       can('invoices.read')
@@ -657,6 +794,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
 
           {can('invoices.read') && (
             <Section title="Invoices">
+              <Feedback notice={invoiceNotice} error={null} onCloseNotice={() => setInvoiceNotice(null)} />
               <Loaded
                 resource={invoices}
                 what="invoices"
@@ -666,7 +804,16 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                 {(items) => (
                   <Stack>
                     {items.map((i) => (
-                      <InvoiceCard key={i.id} invoice={i} canRead={can('integrations.read')} />
+                      <InvoiceCard
+                        key={i.id}
+                        invoice={i}
+                        canRead={can('integrations.read')}
+                        canManage={can('invoices.manage')}
+                        onChanged={(msg) => {
+                          setInvoiceNotice(msg);
+                          invoices.reload();
+                        }}
+                      />
                     ))}
                   </Stack>
                 )}

@@ -250,6 +250,17 @@ export const dateTime = (iso: string | null | undefined, timeZone: string): stri
       }).format(new Date(iso))
     : '–';
 
+/** A business date (YYYY-MM-DD) as people write it: "18 Nov 2026". */
+export const dayText = (day: string | null | undefined): string =>
+  day
+    ? new Intl.DateTimeFormat('en-IE', {
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        timeZone: 'UTC',
+      }).format(new Date(`${day}T00:00:00Z`))
+    : '–';
+
 /** HH:MM (24 h) of an instant on the organization's wall clock. */
 export const timeOnly = (iso: string, timeZone: string): string =>
   new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
