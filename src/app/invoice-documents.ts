@@ -331,6 +331,7 @@ export const buildJobInvoice = async (
       unitCode: r.unitCode,
       quantity: r.quantity,
       unitPrice: r.unitPrice,
+      listPrice: r.listPrice,
       tax,
     });
   }

@@ -34,6 +34,7 @@ export const previewInvoice = async (deps: Deps, organizationId: string, body: P
     quantity: l.quantity,
     unitPrice: l.unitPrice,
     baseQuantity: l.baseQuantity,
+    grossPrice: l.grossPrice,
     currency: l.currency,
     allowances: l.allowances,
     charges: l.charges,
@@ -55,6 +56,13 @@ export const previewInvoice = async (deps: Deps, organizationId: string, body: P
     allowances,
     charges,
     prepaid: body.prepaid,
+    // The organization's cash rounding unless the request names one ("0" for none).
+    payableRoundingIncrement:
+      body.payableRoundingIncrement === undefined
+        ? (org.payableRoundingIncrement ?? undefined)
+        : /^0+(\.0+)?$/.test(body.payableRoundingIncrement)
+          ? undefined
+          : body.payableRoundingIncrement,
   });
   if (!result.ok) throw badInput(result.problems);
   return result.value;

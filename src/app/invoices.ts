@@ -1075,11 +1075,12 @@ export const invoiceCycle = (
       description: string;
       quantity: string;
       unit_price: string;
+      list_price: string | null;
       unit_code: string;
       sku: string | null;
       tax_code_id: string | null;
     }>(
-      `SELECT job_id, kind, description, quantity, unit_price, unit_code, sku, tax_code_id FROM closeout_lines
+      `SELECT job_id, kind, description, quantity, unit_price, list_price, unit_code, sku, tax_code_id FROM closeout_lines
         WHERE organization_id = $1 AND job_id = ANY($2::uuid[]) AND billable ORDER BY job_id, position`,
       [organizationId, ready.map((v) => v.id)],
     );
@@ -1103,6 +1104,7 @@ export const invoiceCycle = (
               unitCode: r.unit_code,
               quantity: r.quantity,
               unitPrice: r.unit_price,
+              listPrice: r.list_price,
               tax,
             };
           }),

@@ -30,6 +30,19 @@ export const Problem = z
 /** Decimal amounts travel as strings, never as JSON numbers. */
 export const Decimal = z.string().regex(/^-?\d{1,14}(\.\d{1,4})?$/, 'must be a decimal string like "12.50"');
 
+/**
+ * A decimal string as a number, or null when it is not one. zod runs a refinement even after the string's
+ * pattern failed, so a refinement must not throw on garbage (a 500 the fuzzer found).
+ */
+const decimalOf = (v: string): DecimalJs | null => {
+  try {
+    const d = new DecimalJs(v);
+    return d.isFinite() ? d : null;
+  } catch {
+    return null;
+  }
+};
+
 /** Unit prices keep up to six decimals (utility-style prices like "0.00101"); amounts are rounded from them. */
 export const UnitPrice = z
   .string()
@@ -37,7 +50,7 @@ export const UnitPrice = z
 
 /** A unit price or rate of zero or more. */
 export const NonNegativeUnitPrice = UnitPrice.refine(
-  (v) => !new DecimalJs(v).isNeg(),
+  (v) => !(decimalOf(v)?.isNeg() ?? false),
   'must not be negative',
 );
 
@@ -45,13 +58,16 @@ export const NonNegativeUnitPrice = UnitPrice.refine(
 export const DiscountPercent = z
   .string()
   .regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percent like "10" or "12.5"')
-  .refine((v) => new DecimalJs(v).lte(100), 'at most 100');
+  .refine((v) => decimalOf(v)?.lte(100) ?? true, 'at most 100');
 
 /** An amount above zero (a deposit asked for: a negative or zero one bills nothing). */
-export const PositiveAmount = Decimal.refine((v) => new DecimalJs(v).gt(0), 'must be above 0');
+export const PositiveAmount = Decimal.refine((v) => decimalOf(v)?.gt(0) ?? true, 'must be above 0');
 
 /** An amount of zero or more. */
-export const NonNegativeAmount = Decimal.refine((v) => !new DecimalJs(v).isNeg(), 'must not be negative');
+export const NonNegativeAmount = Decimal.refine(
+  (v) => !(decimalOf(v)?.isNeg() ?? false),
+  'must not be negative',
+);
 
 /** Instants travel as ISO 8601 strings in UTC. */
 export const Instant = z.iso.datetime();

@@ -33,6 +33,8 @@ export const PreviewBody = z.strictObject({
         description: z.string().max(300).optional(),
         quantity: Quantity,
         unitPrice: NonNegativeUnitPrice,
+        /** BT-148: the list price when unitPrice is below it (the difference is shown as BT-147). */
+        grossPrice: NonNegativeUnitPrice.optional(),
         baseQuantity: Quantity.optional(),
         currency: z
           .string()
@@ -56,6 +58,11 @@ export const PreviewBody = z.strictObject({
     .optional(),
   discountPercent: DiscountPercent.optional(),
   prepaid: Decimal.optional(),
+  /** Cash rounding of the amount due (BT-114), e.g. "0.05"; the organization's setting when absent, "0" for none. */
+  payableRoundingIncrement: z
+    .string()
+    .regex(/^\d{1,4}(\.\d{1,4})?$/, 'an increment like "0.05" or "1"')
+    .optional(),
 });
 export type PreviewBody = z.infer<typeof PreviewBody>;
 
@@ -107,6 +114,9 @@ const LineView = z.object({
   quantity: z.string(),
   unitPrice: z.string(),
   baseQuantity: z.string(),
+  /** BT-148 and BT-147: the list price and the discount from it, when the line was priced below it. */
+  grossPrice: z.string().nullable().optional(),
+  priceDiscount: z.string().nullable().optional(),
   allowances: z.array(AdjustmentView),
   charges: z.array(AdjustmentView),
   netAmount: z.string(),

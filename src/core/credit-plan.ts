@@ -122,6 +122,7 @@ export const planCredit = (
         quantity: w.quantity.toFixed(),
         unitPrice: w.line.unitPrice,
         baseQuantity: w.line.baseQuantity,
+        ...(w.line.grossPrice ? { grossPrice: w.line.grossPrice } : {}),
         tax: w.line.tax,
         allowances: adjust(w.line.allowances),
         charges: adjust(w.line.charges),

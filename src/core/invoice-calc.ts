@@ -33,6 +33,11 @@ export type CalcLineInput = {
   unitPrice: string;
   /** BT-149: the quantity the unit price is for (price per 100 screws). */
   baseQuantity?: string | undefined;
+  /**
+   * BT-148: the list (gross) price when the net price (unitPrice, BT-146) is below it; the difference is the
+   * price discount (BT-147). Shown on the document; the net price is what the line is priced at.
+   */
+  grossPrice?: string | undefined;
   currency?: string | undefined;
   allowances?: LineAdjustment[] | undefined;
   charges?: LineAdjustment[] | undefined;
@@ -81,6 +86,9 @@ export type CalcLine = {
   quantity: string;
   unitPrice: string;
   baseQuantity: string;
+  /** BT-148 and BT-147: the list price and the discount from it, when the net price is below it. */
+  grossPrice?: string | null;
+  priceDiscount?: string | null;
   allowances: CalcAdjustment[];
   charges: CalcAdjustment[];
   /** BT-131: quantity × (price ÷ base quantity) − allowances + charges, rounded. */
@@ -227,6 +235,16 @@ export const calculate = (input: CalcInput): CalcResult => {
       problems.push({ field: `${field}.unitPrice`, message: 'BR-27: must be a decimal, zero or more' });
       return;
     }
+    if (
+      l.grossPrice !== undefined &&
+      (!isDecimal(l.grossPrice) || new Decimal(l.grossPrice).lt(l.unitPrice))
+    ) {
+      problems.push({
+        field: `${field}.grossPrice`,
+        message: 'BR-28: a list price of zero or more, not below the net price',
+      });
+      return;
+    }
     const baseQuantity = l.baseQuantity ?? '1';
     if (!isDecimal(baseQuantity) || new Decimal(baseQuantity).lte(0)) {
       problems.push({ field: `${field}.baseQuantity`, message: 'must be above 0' });
@@ -263,10 +281,17 @@ export const calculate = (input: CalcInput): CalcResult => {
     const net = roundMoney(gross, decimals)
       .minus(allowances.reduce((s, a) => s.plus(a.amount), new Decimal(0)))
       .plus(charges.reduce((s, c) => s.plus(c.amount), new Decimal(0)));
+    const discounted = l.grossPrice !== undefined && new Decimal(l.grossPrice).gt(l.unitPrice);
     const line: CalcLine = {
       quantity: new Decimal(l.quantity).toFixed(),
       unitPrice: new Decimal(l.unitPrice).toFixed(),
       baseQuantity: new Decimal(baseQuantity).toFixed(),
+      ...(discounted
+        ? {
+            grossPrice: new Decimal(l.grossPrice as string).toFixed(),
+            priceDiscount: new Decimal(l.grossPrice as string).minus(l.unitPrice).toFixed(),
+          }
+        : {}),
       allowances,
       charges,
       netAmount: formatAmount(net, decimals),

@@ -18,6 +18,8 @@ export type VisitLine = {
   unitCode: string;
   quantity: string;
   unitPrice: string;
+  /** The price book's price, when the line was priced below it (shown as BT-148/BT-147). */
+  listPrice?: string | null | undefined;
   tax: TaxTreatment;
 };
 
@@ -57,7 +59,13 @@ export const priceVisits = (visits: Visit[], decimals: number): PricedVisits => 
         });
         continue;
       }
-      const line: CalcLineInput = { quantity: l.quantity, unitPrice: l.unitPrice, tax: l.tax };
+      const below = l.listPrice != null && new Decimal(l.listPrice).gt(l.unitPrice);
+      const line: CalcLineInput = {
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        tax: l.tax,
+        ...(below ? { grossPrice: new Decimal(l.listPrice as string).toFixed() } : {}),
+      };
       items.push(line);
       out.lines.push(line);
       out.meta.push({

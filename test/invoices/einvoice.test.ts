@@ -232,6 +232,13 @@ describe.skipIf(missing.length > 0)(
         ],
       });
 
+      // 1b. A part sold below its list price: the list price and the discount on the line (BT-148, BT-147).
+      const listed = await newJob(t, a.fx, a.dispatcher, a.jobTypeId);
+      await closeOut(t, a.fx, a.tech, listed.id, {
+        parts: [{ sku: 'PART-RED', quantity: '2', unitPrice: '45.00' }],
+        adjustments: [],
+      });
+
       // 2. An exempt customer: category E with the customer's exemption reason.
       const exempt = await customer(a, {
         taxExempt: true,
@@ -307,6 +314,7 @@ describe.skipIf(missing.length > 0)(
         ['exempt-customer', exemptJob.id],
         ['reverse-charge', reverse.id],
         ['deposit-final', deposit.id],
+        ['list-price-discount', listed.id],
       ] as const) {
         const invs = await invoicesOfJob(t, a.billing, id);
         for (const inv of invs.filter((i) => i.number))
@@ -457,6 +465,7 @@ describe.skipIf(missing.length > 0)(
           'deposit-final',
           'deposit-request-final',
           'negative-line-cash-rounding',
+          'list-price-discount',
           'igic-invoice',
           'ipsi-invoice',
           'split-payment',
@@ -487,6 +496,9 @@ describe.skipIf(missing.length > 0)(
       expect(chf?.lines.map((l) => l.netAmount)).toContain('-40.00');
       expect(new Decimal(chf?.totals.payable ?? 'NaN').mod('0.05').isZero()).toBe(true);
       expect(byName['reverse-charge']?.ubl).toContain('Due on receipt');
+      expect(byName['list-price-discount']?.ubl).toMatch(
+        /<cbc:PriceAmount currencyID="EUR">45<\/cbc:PriceAmount>\s*<cac:AllowanceCharge>\s*<cbc:ChargeIndicator>false<\/cbc:ChargeIndicator>\s*<cbc:Amount currencyID="EUR">4.95<\/cbc:Amount>\s*<cbc:BaseAmount currencyID="EUR">49.95<\/cbc:BaseAmount>/,
+      );
       for (const [name, category] of [
         ['igic-invoice', 'L'],
         ['ipsi-invoice', 'M'],

@@ -169,6 +169,38 @@ describe.each(testDrivers())('invoices on %s', (driver) => {
     expect(problemOf(res).errors.map((e) => e.field)).toContain(field);
   });
 
+  it('previews cash rounding of the amount due (BT-114) and negative lines', async () => {
+    const res = await post('/api/v1/invoice-previews', {
+      lines: [
+        { quantity: '1', unitPrice: '10.03', grossPrice: '12.00', taxCode: 'S-STD' },
+        { quantity: '-1', unitPrice: '1.00', taxCode: 'S-STD' },
+        { quantity: '3', unitPrice: '1.01', baseQuantity: '6', taxCode: 'S-STD' },
+        { quantity: '1000', unitPrice: '0.001015', taxCode: 'S-STD' },
+      ],
+      payableRoundingIncrement: '0.05',
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    // 10.03 − 1.00 + 0.51 + 1.02 = 10.56 net, 2.43 VAT, 12.99 → 13.00 due.
+    expect(res.json().lines.map((l: { netAmount: string }) => l.netAmount)).toEqual([
+      '10.03',
+      '-1.00',
+      '0.51',
+      '1.02',
+    ]);
+    expect(res.json().totals).toMatchObject({ taxInclusive: '12.99', rounding: '0.01', payable: '13.00' });
+    // The list price and the discount from it (BT-148/BT-147) are shown; the net price is billed.
+    expect(res.json().lines[0]).toMatchObject({
+      grossPrice: '12',
+      priceDiscount: '1.97',
+      netAmount: '10.03',
+    });
+    const below = await post('/api/v1/invoice-previews', {
+      lines: [{ quantity: '1', unitPrice: '10.03', grossPrice: '9.00', taxCode: 'S-STD' }],
+    });
+    expect(below.statusCode).toBe(400);
+    expect(problemOf(below).errors.map((e) => e.field)).toContain('body.lines.0.grossPrice');
+  });
+
   it('refuses a category E tax code without an exemption reason', async () => {
     const res = await post(
       '/api/v1/tax-codes',

@@ -159,6 +159,8 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
     it.each([
       ['150', 'body.discountPercent'],
       ['-10', 'body.discountPercent'],
+      // Not a number at all: a 400 too (the range check once threw on it, a 500 the fuzzer found).
+      ['<script>alert(1)</script>', 'body.discountPercent'],
     ])('refuses a %s %% discount at booking, naming the field, and books nothing', async (pct, field) => {
       const before = (await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs'))
         .rows[0];
@@ -283,6 +285,7 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
     it.each([
       ['-50.00', 'body.depositAmount'],
       ['0.00', 'body.depositAmount'],
+      ['fifty', 'body.depositAmount'],
     ])('refuses a deposit of %s at booking', async (amount, field) => {
       const res = await post(
         '/api/v1/jobs',

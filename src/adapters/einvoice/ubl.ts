@@ -219,6 +219,13 @@ export const renderUbl = (doc: InvoiceDocument, header: IssuedHeader): string =>
     const price = cac(line, 'Price');
     cbc(price, 'PriceAmount', l.unitPrice, money);
     if (l.baseQuantity !== '1') cbc(price, 'BaseQuantity', l.baseQuantity, { unitCode: l.unitCode });
+    // BT-147/BT-148: the list price and the discount from it (net = gross − discount).
+    if (l.grossPrice && l.priceDiscount) {
+      const discount = cac(price, 'AllowanceCharge');
+      cbc(discount, 'ChargeIndicator', 'false');
+      cbc(discount, 'Amount', l.priceDiscount, money);
+      cbc(discount, 'BaseAmount', l.grossPrice, money);
+    }
   }
   return root.end({ prettyPrint: true });
 };

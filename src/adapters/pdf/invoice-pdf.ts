@@ -309,6 +309,9 @@ export const renderInvoicePdf = async (
         : null,
       l.description,
       l.sku ? `SKU ${l.sku}` : null,
+      l.grossPrice && l.priceDiscount
+        ? `List price ${priceText(l.grossPrice)}, less ${priceText(l.priceDiscount)}`
+        : null,
       ...adjustments,
     ]
       .filter(Boolean)
