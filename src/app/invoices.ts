@@ -366,10 +366,17 @@ export const issueInvoice = async (
 
 const toHold = (b: RuleBreach): Hold => ({ code: b.rule, message: b.message });
 
-const failJob = async (tx: Tx, deps: Ctx, organizationId: string, jobId: string, breaches: RuleBreach[]) => {
+/** Sends a job whose invoice step failed to needs_review, remembering the step it failed in. */
+export const failJob = async (
+  tx: Tx,
+  deps: Ctx,
+  organizationId: string,
+  jobId: string,
+  breaches: RuleBreach[],
+) => {
   const job = await lockJob(tx, organizationId, jobId);
-  if (job.billingStatus === 'needs_review') return;
-  await changeJob(tx, deps, {
+  if (job.billingStatus !== 'invoice_ready' && job.billingStatus !== 'invoiced') return null;
+  return changeJob(tx, deps, {
     organizationId,
     jobId,
     actor: SYSTEM_ACTOR,
@@ -377,8 +384,11 @@ const failJob = async (tx: Tx, deps: Ctx, organizationId: string, jobId: string,
     action: 'job.invoice_failed',
     billing: 'fail',
     patch: { reviewFrom: job.billingStatus },
-    reason: breaches.map((b) => `${b.rule}: ${b.message}`).join('; '),
-    extraChanges: { rules: breaches.map((b) => b.rule) },
+    reason: breaches
+      .map((b) => (b.rule ? `${b.rule}: ${b.message}` : b.message))
+      .join('; ')
+      .slice(0, 1000),
+    extraChanges: { rules: breaches.map((b) => b.rule).filter(Boolean) },
   });
 };
 

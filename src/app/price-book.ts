@@ -255,18 +255,6 @@ export const saveJobType = (
           ],
         });
     }
-    if (input.laborSku) {
-      const [item] = await tx.db
-        .select({ kind: catalogItems.kind })
-        .from(catalogItems)
-        .where(and(eq(catalogItems.organizationId, organizationId), eq(catalogItems.sku, input.laborSku)));
-      if (item?.kind !== 'labor')
-        throw new AppError('validation_failed', 'body.laborSku: not a labour item of the price book', {
-          fields: [
-            { field: 'body.laborSku', message: item ? 'not a labour item' : 'no such SKU in the price book' },
-          ],
-        });
-    }
     const values = {
       code: input.code,
       name: input.name,

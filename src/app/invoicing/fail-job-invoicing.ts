@@ -1,5 +1,4 @@
-import { SYSTEM_ACTOR } from '../../core/principal';
-import { changeJob, lockJob } from '../jobs';
+import { failJob } from '../invoices';
 import type { Deps } from '../ports';
 
 /**
@@ -7,17 +6,6 @@ import type { Deps } from '../ports';
  * the reason on its timeline and in the exception queue, instead of retrying in silence.
  */
 export const failJobInvoicing = (deps: Deps, organizationId: string, jobId: string, reason: string) =>
-  deps.database.transaction(async (tx) => {
-    const job = await lockJob(tx, organizationId, jobId);
-    if (job.billingStatus !== 'invoice_ready' && job.billingStatus !== 'invoiced') return null;
-    return changeJob(tx, deps, {
-      organizationId,
-      jobId,
-      actor: SYSTEM_ACTOR,
-      locked: job,
-      action: 'job.invoice_failed',
-      billing: 'fail',
-      patch: { reviewFrom: job.billingStatus },
-      reason: reason.slice(0, 1000),
-    });
-  });
+  deps.database.transaction((tx) =>
+    failJob(tx, deps, organizationId, jobId, [{ rule: '', message: reason }]),
+  );
