@@ -644,6 +644,46 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
     });
   });
   describe('documents in every script', () => {
+    const cjkFont = [
+      '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
+      '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+    ].some((f) => fs.existsSync(f));
+    if (!cjkFont)
+      console.info('CJK PDF test skipped: no CJK font (Debian fonts-wqy-microhei) on this machine');
+
+    it.skipIf(!hasPdftotext || !cjkFont)('prints Chinese names on the PDF with a CJK font', async () => {
+      const name = '北京上海暖通工程 Ltd';
+      const c = await post(
+        '/api/v1/customers',
+        {
+          name,
+          email: 'info@example.cn',
+          billingAddress: { line1: '1 Dock Road', city: 'Dublin', postalCode: 'D01', country: 'IE' },
+          sites: [
+            {
+              name: '办公室',
+              address: { line1: '1 Dock Road', city: 'Dublin', postalCode: 'D01', country: 'IE' },
+            },
+          ],
+          confirmDuplicate: true,
+        },
+        dispatcher,
+      );
+      expect(c.statusCode, c.body).toBe(201);
+      const j = await newJob(t, org, dispatcher, jobTypeId, {
+        customerId: c.json().id,
+        siteId: c.json().sites[0].id,
+      });
+      await closeOut(t, org, tech, j.id, {
+        parts: [{ description: '循环泵 Ŝ', quantity: '1', unitPrice: '120.00' }],
+      });
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      const text = pdfText((await get(`/api/v1/invoices/${inv?.id}/pdf`)).rawPayload);
+      expect(text).toContain(name);
+      expect(text).toContain('循环泵 Ŝ');
+    });
+
     it.skipIf(!hasPdftotext)('prints non-Latin customer and item names as written on the PDF', async () => {
       const name = 'Ŝtefan Đorđević Ωμέγα Москва Сервис';
       const c = await post(

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Decimal from 'decimal.js';
 import { create, type Font } from 'fontkit';
@@ -27,24 +27,53 @@ export const isWinAnsi = (text: string): boolean => {
 };
 
 type Fonts = { regular: Font; bold: Font };
+const faceOf = (path: string): Font => {
+  const font = create(readFileSync(path));
+  // A collection (.ttc) holds several faces: the first is the regular one.
+  const face = 'fonts' in font ? font.fonts[0] : font;
+  if (!face || !('layout' in face)) throw new Error(`${path} has no usable font face`);
+  return face;
+};
 /** DejaVu, parsed once per process and shared by every document (parsing per document cost 10x the render). */
 const unicodeFonts = (() => {
   let cached: Fonts | null = null;
-  const load = (dir: string, file: string): Font => {
-    const font = create(readFileSync(`${dir}${file}`));
-    if (!('layout' in font)) throw new Error(`${file} is a font collection, not a font`);
-    return font;
-  };
   return (): Fonts => {
     if (!cached) {
       const dir = createRequire(import.meta.url)
         .resolve('dejavu-fonts-ttf/package.json')
         .replace(/package\.json$/, 'ttf/');
-      cached = { regular: load(dir, 'DejaVuSans.ttf'), bold: load(dir, 'DejaVuSans-Bold.ttf') };
+      cached = { regular: faceOf(`${dir}DejaVuSans.ttf`), bold: faceOf(`${dir}DejaVuSans-Bold.ttf`) };
     }
     return cached;
   };
 })();
+/**
+ * DejaVu has no Chinese, Japanese or Korean. A machine with one of these system fonts (Debian's
+ * fonts-wqy-microhei or fonts-noto-cjk) sets a document that needs them in it; without one, such
+ * characters print as empty boxes, and the README says which package to install.
+ */
+const CJK_FONT_FILES = [
+  '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
+  '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+];
+const cjkFonts = (() => {
+  let cached: Fonts | null | undefined;
+  return (): Fonts | null => {
+    if (cached === undefined) {
+      const path = CJK_FONT_FILES.find((f) => existsSync(f));
+      const face = path ? faceOf(path) : null;
+      cached = face ? { regular: face, bold: face } : null;
+    }
+    return cached;
+  };
+})();
+const covers = (font: Font, text: string): boolean => {
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (c > 0x20 && !font.hasGlyphForCodePoint(c)) return false;
+  }
+  return true;
+};
 // The names the drawing code uses; a document that needs Unicode registers DejaVu under them (pdfkit looks
 // registered names up before its standard fonts), so the drawing code never knows which it got.
 const REGULAR = 'Helvetica';
@@ -52,8 +81,11 @@ const BOLD = 'Helvetica-Bold';
 
 /** A document in the fonts its text needs; `texts` is everything it prints. */
 const newPdf = (options: PDFKit.PDFDocumentOptions, texts: unknown): PDFKit.PDFDocument => {
-  if (isWinAnsi(JSON.stringify(texts))) return new PDFDocument(options);
-  const f = unicodeFonts();
+  const text = JSON.stringify(texts);
+  if (isWinAnsi(text)) return new PDFDocument(options);
+  const dejavu = unicodeFonts();
+  const cjk = covers(dejavu.regular, text) ? null : cjkFonts();
+  const f = cjk && covers(cjk.regular, text) ? cjk : dejavu;
   // pdfkit takes a fontkit font object as a source (PDFFontFactory.open); its types say Buffer | string.
   const pdf = new PDFDocument({ ...options, font: f.regular as unknown as string });
   pdf.registerFont(REGULAR, f.regular as unknown as Buffer);
