@@ -240,7 +240,9 @@ describe.skipIf(missing.length > 0)(
       });
 
       // 2. An exempt customer: category E with the customer's exemption reason.
+      // Its name in several scripts: the UBL and the PDF carry it as written.
       const exempt = await customer(a, {
+        name: 'Ŝtefan Đorđević · Ωμέγα · Москва · 北京上海',
         taxExempt: true,
         taxExemptionReason: 'Exempt: charitable body (Section 47)',
       });
@@ -496,6 +498,7 @@ describe.skipIf(missing.length > 0)(
       expect(chf?.lines.map((l) => l.netAmount)).toContain('-40.00');
       expect(new Decimal(chf?.totals.payable ?? 'NaN').mod('0.05').isZero()).toBe(true);
       expect(byName['reverse-charge']?.ubl).toContain('Due on receipt');
+      expect(byName['exempt-customer']?.ubl).toContain('Ŝtefan Đorđević · Ωμέγα · Москва · 北京上海');
       expect(byName['list-price-discount']?.ubl).toMatch(
         /<cbc:PriceAmount currencyID="EUR">45<\/cbc:PriceAmount>\s*<cac:AllowanceCharge>\s*<cbc:ChargeIndicator>false<\/cbc:ChargeIndicator>\s*<cbc:Amount currencyID="EUR">4.95<\/cbc:Amount>\s*<cbc:BaseAmount currencyID="EUR">49.95<\/cbc:BaseAmount>/,
       );
