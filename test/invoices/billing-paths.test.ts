@@ -86,11 +86,12 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
       payload: { ...body, submissionId: randomUUID(), reason: 'add an hour' },
     });
     expect(office.statusCode).toBe(409);
-    // The database itself refuses a second live invoice for the job's work.
+    // The database itself refuses a second live invoice for the job's work: another invoice for the same job
+    // is a duplicate key (a key widened to include the invoice would let it in, and fail here).
     await expect(
       t.database.raw.query(
         'INSERT INTO invoiced_work (organization_id, job_id, invoice_id, created_at) VALUES ($1, $2, $3, now())',
-        [org.organizationId, j.id, inv.id],
+        [org.organizationId, j.id, randomUUID()],
       ),
     ).rejects.toThrow(/duplicate key|unique/);
 
