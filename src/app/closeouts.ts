@@ -24,6 +24,7 @@ import {
 } from '../core/closeout-rules';
 import { customFieldProblems } from '../core/custom-fields';
 import { AppError, type FieldProblem, notFound } from '../core/errors';
+import { grossOf } from '../core/invoice-calc';
 import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
 import { MAX_AMOUNT } from '../core/money';
 import type { Actor } from '../core/principal';
@@ -160,7 +161,7 @@ const resolve = async (
     /** The field a line too large for an invoice is refused under. */
     field: string,
   ) => {
-    if (new Decimal(l.quantity).times(l.unitPrice).abs().gt(MAX_AMOUNT)) {
+    if (grossOf(l.quantity, l.unitPrice).abs().gt(MAX_AMOUNT)) {
       problems.push({ field, message: `the line comes to more than ${MAX_AMOUNT.toFixed(2)}` });
       return;
     }
@@ -230,7 +231,7 @@ const resolve = async (
         // Typed hours keep their precision (0.3333 h): the preview and the invoice price the same quantity.
         quantity: hours.toFixed(),
         unitCode: 'HUR',
-        unitPrice: new Decimal(rate).toFixed(4),
+        unitPrice: new Decimal(rate).toFixed(),
         listPrice: item?.unitPrice ?? tech.hourlyRate ?? null,
         taxCodeId: item?.taxCodeId ?? job.taxCodeId,
         technicianId: tech.id,

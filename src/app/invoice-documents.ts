@@ -237,23 +237,20 @@ export const lineTax = (ctx: JobContext, job: JobRow) => {
  */
 export type Advances = {
   prepaid: string;
-  deductions: { number: string; issueDate: string; net: string; tax: TaxTreatment }[];
+  deductions: { number: string; net: string; tax: TaxTreatment }[];
 };
-
-export const NO_ADVANCES: Advances = { prepaid: '0', deductions: [] };
 
 export const advancesOf = (deposits: InvoiceRow[]): Advances => {
   let prepaid = new Decimal(0);
   const deductions: Advances['deductions'] = [];
   for (const d of deposits) {
-    if (d.kind !== 'deposit_invoice' || !d.number || !d.issueDate || d.status === 'credited') continue;
+    if (d.kind !== 'deposit_invoice' || !d.number || d.status === 'credited') continue;
     const doc = documentOf(d);
     if (doc.profile === 'payment_request') {
       prepaid = prepaid.plus(d.amountPaid).minus(d.amountCredited);
       continue;
     }
-    for (const l of doc.lines)
-      deductions.push({ number: d.number, issueDate: d.issueDate, net: l.netAmount, tax: l.tax });
+    for (const l of doc.lines) deductions.push({ number: d.number, net: l.netAmount, tax: l.tax });
   }
   return { prepaid: prepaid.toFixed(), deductions };
 };
@@ -337,10 +334,9 @@ export const buildJobInvoice = async (
   }
   // The job's work, priced as every invoice prices work (priceVisits): a cycle invoice of the same visits
   // comes to the same net.
-  const priced = priceVisits(
-    [{ jobNumber: number, serviceDate, discountPercent: job.discountPercent, lines: visitLines }],
-    amountDecimals(ctx.org.currency, ctx.org.taxScheme === 'vat'),
-  );
+  const priced = priceVisits([
+    { jobNumber: number, serviceDate, discountPercent: job.discountPercent, lines: visitLines },
+  ]);
   const { lines, meta, allowances, charges } = priced;
   if (closed && job.closingFee !== null) {
     const tax = taxFor(job.taxCodeId);
@@ -356,11 +352,12 @@ export const buildJobInvoice = async (
       serviceDate,
     });
   }
+  // Deducted advances come after the work: the discount, scoped to the work's lines, leaves them alone.
   for (const a of advances.deductions) {
-    lines.push({ quantity: '-1', unitPrice: a.net, tax: a.tax, advance: true });
+    lines.push({ quantity: '-1', unitPrice: a.net, tax: a.tax });
     meta.push({
       position: lines.length,
-      description: `Advance invoiced on ${a.number} (${a.issueDate})`,
+      description: `Advance invoiced on ${a.number}`,
       sku: null,
       unitCode: 'C62',
       kind: 'deposit',

@@ -14,7 +14,7 @@ import {
   invoiceTransition,
   isInvoiceStatus,
 } from '../core/invoice-lifecycle';
-import { amountDecimals, sumDecimals as sum } from '../core/money';
+import { sumDecimals as sum } from '../core/money';
 import { type Actor, SYSTEM_ACTOR } from '../core/principal';
 import { businessDate } from '../core/time';
 import { priceVisits, type Visit, type VisitLine } from '../core/visit-pricing';
@@ -1120,7 +1120,7 @@ export const invoiceCycle = (
           }),
       };
     });
-    const priced = priceVisits(priceable, amountDecimals(ctx.org.currency, ctx.org.taxScheme === 'vat'));
+    const priced = priceVisits(priceable);
     const common = commonOf(ctx, first, null);
     const built = assemble(
       {

@@ -3,6 +3,7 @@ import type { FieldProblem } from './errors';
 import {
   type CalcLineInput,
   type DocumentAdjustmentInput,
+  grossOf,
   type LineAdjustment,
   taxGroupKey,
 } from './invoice-calc';
@@ -138,10 +139,7 @@ export const planCredit = (
     groupNet.set(key, (groupNet.get(key) ?? new Decimal(0)).plus(l.netAmount));
   }
   for (const l of lines) {
-    const gross = roundMoney(
-      new Decimal(l.input.quantity).times(l.input.unitPrice).div(l.input.baseQuantity ?? '1'),
-      decimals,
-    );
+    const gross = roundMoney(grossOf(l.input.quantity, l.input.unitPrice, l.input.baseQuantity), decimals);
     const net = gross
       .minus(sum((l.input.allowances ?? []).map((a) => a.amount ?? '0')))
       .plus(sum((l.input.charges ?? []).map((c) => c.amount ?? '0')));

@@ -42,8 +42,6 @@ export type CalcLineInput = {
   allowances?: LineAdjustment[] | undefined;
   charges?: LineAdjustment[] | undefined;
   tax: TaxTreatment;
-  /** An advance invoiced earlier, deducted here: not part of the base a document percent (a discount) applies to. */
-  advance?: boolean | undefined;
 };
 
 export type DocumentAdjustmentInput = {
@@ -51,6 +49,11 @@ export type DocumentAdjustmentInput = {
   /** Percent of baseAmount, or of the lines of this tax treatment when no baseAmount is given. */
   percent?: string | undefined;
   baseAmount?: string | undefined;
+  /**
+   * The lines (indices into `lines`) a percent is of: one visit's lines on a cycle invoice, a job's own work
+   * and not the advance it deducts. All the lines of the tax treatment when absent.
+   */
+  lines?: number[] | undefined;
   reason: string;
   reasonCode?: string | undefined;
   tax: TaxTreatment;
@@ -215,7 +218,8 @@ export const calculate = (input: CalcInput): CalcResult => {
   if (input.lines.length === 0) problems.push({ field: 'body.lines', message: 'BR-16: at least one line' });
 
   const lines: CalcLine[] = [];
-  const advances = new Set<CalcLine>();
+  /** The calculated line of each input line, by its index (for adjustments scoped to some lines). */
+  const byInput = new Map<number, CalcLine>();
   input.lines.forEach((l, i) => {
     const field = `body.lines.${i}`;
     if (l.currency !== undefined && l.currency !== input.currency)
@@ -257,8 +261,7 @@ export const calculate = (input: CalcInput): CalcResult => {
     ];
     problems.push(...adjProblems);
     if (adjProblems.length > 0) return;
-    // quantity × price ÷ base quantity, multiplied first and rounded once (BT-149: 3 × 1.01 per 6 = 0.505 → 0.51).
-    const gross = new Decimal(l.quantity).times(l.unitPrice).div(baseQuantity);
+    const gross = grossOf(l.quantity, l.unitPrice, baseQuantity);
     if (gross.abs().gt(MAX_AMOUNT)) {
       problems.push({
         field: `${field}.quantity`,
@@ -298,7 +301,7 @@ export const calculate = (input: CalcInput): CalcResult => {
       tax: l.tax,
     };
     lines.push(line);
-    if (l.advance) advances.add(line);
+    byInput.set(i, line);
   });
 
   const docAdjustments = (list: DocumentAdjustmentInput[] | undefined, chargeIndicator: boolean) =>
@@ -312,8 +315,9 @@ export const calculate = (input: CalcInput): CalcResult => {
         p.push({ field: `${field}.baseAmount`, message: 'must be a decimal' });
       problems.push(...p);
       if (p.length > 0) return [];
-      const base = lines
-        .filter((l) => !advances.has(l) && taxGroupKey(l.tax) === taxGroupKey(a.tax))
+      const scope = a.lines ? a.lines.flatMap((j) => byInput.get(j) ?? []) : lines;
+      const base = scope
+        .filter((l) => taxGroupKey(l.tax) === taxGroupKey(a.tax))
         .reduce((s, l) => s.plus(l.netAmount), new Decimal(0));
       const { amount, baseAmount } = adjustmentAmount(a, base, decimals);
       return [
@@ -426,15 +430,28 @@ export const calculate = (input: CalcInput): CalcResult => {
   };
 };
 
-/** A job's discount as one document allowance per tax group (BG-20), so each VAT rate is discounted alike. */
+/**
+ * A line's gross amount, before its own allowances and charges, exact: quantity × price ÷ base quantity,
+ * multiplied first (BT-149: 3 × 1.01 per 6 = 0.505, which rounds to 0.51). Round it once, where it is used.
+ */
+export const grossOf = (quantity: Decimal.Value, unitPrice: Decimal.Value, baseQuantity: Decimal.Value = 1) =>
+  new Decimal(quantity).times(unitPrice).div(baseQuantity);
+
+/**
+ * A job's discount as one document allowance per tax group (BG-20), so each VAT rate is discounted alike:
+ * of the lines at `scope` (indices into the document's lines) when given, else of every line.
+ */
 export const discountAllowances = (
   percent: string | null,
   lines: CalcLineInput[],
+  scope?: number[],
 ): DocumentAdjustmentInput[] => {
   if (!percent || new Decimal(percent).isZero()) return [];
   const groups = new Map<string, TaxTreatment>();
-  for (const l of lines) if (!l.advance) groups.set(taxGroupKey(l.tax), l.tax);
+  for (const [i, l] of lines.entries())
+    if (!scope || scope.includes(i)) groups.set(taxGroupKey(l.tax), l.tax);
   return [...groups.values()].map((tax) => ({
+    ...(scope ? { lines: scope } : {}),
     percent: new Decimal(percent).toFixed(),
     reason: `Discount ${new Decimal(percent).toFixed()}%`,
     reasonCode: '95',

@@ -4,11 +4,10 @@ import {
   type CalcLineInput,
   type DocumentAdjustmentInput,
   discountAllowances,
+  grossOf,
   type TaxTreatment,
-  taxGroupKey,
 } from './invoice-calc';
 import type { DocumentLine } from './invoice-document';
-import { roundMoney } from './money';
 
 /** A billable closeout line of one visit (a job), with its tax already decided. */
 export type VisitLine = {
@@ -44,30 +43,28 @@ export type PricedVisits = {
  * visits' invoices side by side, so billing the same work per visit or per cycle comes to the same net
  * (the VAT, computed once per document on the summed base, BR-CO-17, may differ by a cent per visit).
  */
-export const priceVisits = (visits: Visit[], decimals: number): PricedVisits => {
+export const priceVisits = (visits: Visit[]): PricedVisits => {
   const cycle = visits.length > 1;
   const out: PricedVisits = { lines: [], meta: [], allowances: [], charges: [] };
   for (const v of visits) {
     const suffix = cycle ? ` (${v.jobNumber})` : '';
-    const items: CalcLineInput[] = [];
+    const first = out.lines.length;
     for (const l of v.lines) {
       if (l.kind === 'adjustment') {
         out.charges.push({
-          amount: new Decimal(l.quantity).times(l.unitPrice).toFixed(),
+          amount: grossOf(l.quantity, l.unitPrice).toFixed(),
           reason: `${l.description}${suffix}`,
           tax: l.tax,
         });
         continue;
       }
       const below = l.listPrice != null && new Decimal(l.listPrice).gt(l.unitPrice);
-      const line: CalcLineInput = {
+      out.lines.push({
         quantity: l.quantity,
         unitPrice: l.unitPrice,
         tax: l.tax,
         ...(below ? { grossPrice: new Decimal(l.listPrice as string).toFixed() } : {}),
-      };
-      items.push(line);
-      out.lines.push(line);
+      });
       out.meta.push({
         position: out.lines.length,
         description: l.description,
@@ -78,15 +75,10 @@ export const priceVisits = (visits: Visit[], decimals: number): PricedVisits => 
         serviceDate: v.serviceDate,
       });
     }
-    for (const a of discountAllowances(v.discountPercent, items)) {
-      const base = items
-        .filter((l) => taxGroupKey(l.tax) === taxGroupKey(a.tax))
-        .reduce(
-          (acc, l) => acc.plus(roundMoney(new Decimal(l.quantity).times(l.unitPrice), decimals)),
-          new Decimal(0),
-        );
-      out.allowances.push({ ...a, baseAmount: base.toFixed(), reason: `${a.reason}${suffix}` });
-    }
+    // The visit's discount is of its own lines: the calculator takes the percent of exactly those.
+    const own = out.lines.map((_, i) => i).slice(first);
+    for (const a of discountAllowances(v.discountPercent, out.lines, own))
+      out.allowances.push({ ...a, reason: `${a.reason}${suffix}` });
   }
   return out;
 };

@@ -270,14 +270,14 @@ describe('per-visit and per-cycle billing', () => {
           lines: v.lines.map((l) => ({ ...l, description: l.kind, sku: null, unitCode: 'C62' })),
         }));
         const each = visits.map((v) => {
-          const p = priceVisits([v], 2);
+          const p = priceVisits([v]);
           return calculate({ currency: 'EUR', scheme: 'vat', kind: 'invoice', ...p });
         });
         const cycle = calculate({
           currency: 'EUR',
           scheme: 'vat',
           kind: 'invoice',
-          ...priceVisits(visits, 2),
+          ...priceVisits(visits),
         });
         if (!cycle.ok || each.some((e) => !e.ok)) return;
         const sum = each.reduce((acc, e) => {
@@ -285,6 +285,36 @@ describe('per-visit and per-cycle billing', () => {
           return { n: acc.n * x.d + x.n * acc.d, d: acc.d * x.d };
         }, parse('0'));
         expect(cycle.value.totals.taxExclusive).toBe(fmt(sum, 2));
+        // Each visit's discount is of that visit's lines only: the oracle agrees on the whole cycle invoice.
+        const o = oracle({ ...(priceVisits(visits) as unknown as OracleInput), decimals: 2 });
+        expect(cycle.value.totals).toEqual(o.totals);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("deduct an advance after the work, outside the discount, to the oracle's cent", () => {
+    fc.assert(
+      fc.property(visit, decimal(300, 2, 1), tax, (v, net, advanceTax) => {
+        const priced = priceVisits([
+          {
+            jobNumber: 'J-1000',
+            serviceDate: '2026-11-03',
+            discountPercent: v.discountPercent,
+            lines: v.lines.map((l) => ({ ...l, description: l.kind, sku: null, unitCode: 'C62' })),
+          },
+        ]);
+        // As the final invoice deducts an advance invoice: its net, negative, at its own rate.
+        const input = {
+          ...priced,
+          lines: [...priced.lines, { quantity: '-1', unitPrice: net, tax: advanceTax }],
+        };
+        const r = calculate({ currency: 'EUR', scheme: 'vat', kind: 'invoice', ...input });
+        if (!r.ok) return;
+        expect(r.value.totals).toEqual(oracle({ ...(input as unknown as OracleInput), decimals: 2 }).totals);
+        // The discount is the work's alone: the same as on the invoice without the deduction.
+        const without = calculate({ currency: 'EUR', scheme: 'vat', kind: 'invoice', ...priced });
+        if (without.ok) expect(r.value.totals.allowanceTotal).toBe(without.value.totals.allowanceTotal);
       }),
       { numRuns: RUNS },
     );

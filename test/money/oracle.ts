@@ -50,7 +50,7 @@ export const fmt = (a: Q, places: number): string => {
 };
 
 export type OracleTax = { category: string; rate: string };
-export type OracleAdjustment = { amount?: string; percent?: string; baseAmount?: string };
+export type OracleAdjustment = { amount?: string; percent?: string; baseAmount?: string; lines?: number[] };
 export type OracleInput = {
   decimals: number;
   lines: {
@@ -60,7 +60,6 @@ export type OracleInput = {
     tax: OracleTax;
     allowances?: OracleAdjustment[];
     charges?: OracleAdjustment[];
-    advance?: boolean;
   }[];
   allowances?: (OracleAdjustment & { tax: OracleTax })[];
   charges?: (OracleAdjustment & { tax: OracleTax })[];
@@ -87,12 +86,15 @@ export const oracle = (input: OracleInput) => {
     let net = round(gross, dp);
     for (const a of l.allowances ?? []) net = sub(net, adj(a, gross));
     for (const c of l.charges ?? []) net = add(net, adj(c, gross));
-    return { net, tax: l.tax, advance: !!l.advance };
+    return { net, tax: l.tax };
   });
-  const groupBase = (t: OracleTax) =>
-    lines.filter((l) => !l.advance && key(l.tax) === key(t)).reduce((s, l) => add(s, l.net), ZERO);
-  const allowances = (input.allowances ?? []).map((a) => ({ amount: adj(a, groupBase(a.tax)), tax: a.tax }));
-  const charges = (input.charges ?? []).map((c) => ({ amount: adj(c, groupBase(c.tax)), tax: c.tax }));
+  // A document percent is of the lines of its tax group, or of the lines it names.
+  const groupBase = (a: OracleAdjustment & { tax: OracleTax }) =>
+    lines
+      .filter((l, i) => (!a.lines || a.lines.includes(i)) && key(l.tax) === key(a.tax))
+      .reduce((s, l) => add(s, l.net), ZERO);
+  const allowances = (input.allowances ?? []).map((a) => ({ amount: adj(a, groupBase(a)), tax: a.tax }));
+  const charges = (input.charges ?? []).map((c) => ({ amount: adj(c, groupBase(c)), tax: c.tax }));
   const groups = new Map<string, { rate: Q; base: Q }>();
   const put = (t: OracleTax, amount: Q) => {
     const g = groups.get(key(t)) ?? { rate: parse(t.rate), base: ZERO };
