@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { isZeroDecimal } from '../contracts/common';
 import type { PreviewBody } from '../contracts/invoices';
 import { AppError, type FieldProblem, notFound } from '../core/errors';
 import { calculate, discountAllowances, type TaxTreatment } from '../core/invoice-calc';
@@ -60,7 +61,7 @@ export const previewInvoice = async (deps: Deps, organizationId: string, body: P
     payableRoundingIncrement:
       body.payableRoundingIncrement === undefined
         ? (org.payableRoundingIncrement ?? undefined)
-        : /^0+(\.0+)?$/.test(body.payableRoundingIncrement)
+        : isZeroDecimal(body.payableRoundingIncrement)
           ? undefined
           : body.payableRoundingIncrement,
   });

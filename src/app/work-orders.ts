@@ -100,10 +100,10 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
     const customer = customerRows.find((c) => c.id === r.job.customerId);
     if (!site || !type || !customer) return [];
     const exempt = exemptFor(customer);
-    const fallback = r.job.taxCodeId ? codes.get(r.job.taxCodeId) : defaultTaxCode(codes);
     // The same order as invoice lines (lineTax): the customer's exemption, the job's own code, the line's,
     // the standard.
     const jobCode = r.job.taxCodeId ? codes.get(r.job.taxCodeId) : undefined;
+    const fallback = r.job.taxCodeId ? jobCode : defaultTaxCode(codes);
     const override = exempt ?? (jobCode ? treatmentOf(jobCode) : null);
     const taxByCode: Record<string, TaxTreatment> = override
       ? Object.fromEntries(Object.keys(treatments).map((id) => [id, override]))

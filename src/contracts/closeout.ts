@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PHOTO_CATEGORIES } from '../core/job-type-templates';
-import { Decimal, Instant, NonNegativeUnitPrice, UnitPrice } from './common';
+import { Decimal, Instant, isZeroDecimal, NonNegativeUnitPrice, UnitPrice } from './common';
 
 /** A positive decimal string (quantities, hours): zero and negatives are refused by the schema. */
 export const PositiveDecimal = Decimal.refine((v) => Number(v) > 0, 'must be greater than 0');
@@ -20,10 +20,7 @@ export const LaborLine = z.strictObject({
 });
 
 /** A part's quantity: a returned part or a trade-in is negative; zero bills nothing and is refused. */
-const PartQuantity = Decimal.refine(
-  (v) => !/^-?0+(\.0+)?$/.test(v),
-  'must not be 0 (a returned part is negative)',
-);
+const PartQuantity = Decimal.refine((v) => !isZeroDecimal(v), 'must not be 0 (a returned part is negative)');
 
 export const PartLine = z.strictObject({
   sku: z.string().trim().min(1).max(64).optional(),

@@ -43,6 +43,12 @@ const decimalOf = (v: string): DecimalJs | null => {
   }
 };
 
+/** True for a decimal string that is zero ("0", "-0.00"): a refinement safe on any string. */
+export const isZeroDecimal = (v: string): boolean => decimalOf(v)?.isZero() ?? false;
+
+/** Cash rounding of an amount due (BT-114): "0.05" (CHF), "1" (SEK cash). */
+export const RoundingIncrement = z.string().regex(/^\d{1,4}(\.\d{1,4})?$/, 'an increment like "0.05" or "1"');
+
 /** Unit prices keep up to six decimals (utility-style prices like "0.00101"); amounts are rounded from them. */
 export const UnitPrice = z
   .string()

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { CREDIT_REASONS } from '../core/invoice-document';
 import { INVOICE_STATUSES } from '../core/invoice-lifecycle';
-import { Decimal, DiscountPercent, Instant, NonNegativeUnitPrice, PeppolEndpoint, VatId } from './common';
+import {
+  Decimal,
+  DiscountPercent,
+  Instant,
+  isZeroDecimal,
+  NonNegativeUnitPrice,
+  PeppolEndpoint,
+  RoundingIncrement,
+  VatId,
+} from './common';
 
 const Day = z.iso.date();
 /** Signed decimal quantities (credit notes may carry negative lines). */
@@ -59,10 +68,7 @@ export const PreviewBody = z.strictObject({
   discountPercent: DiscountPercent.optional(),
   prepaid: Decimal.optional(),
   /** Cash rounding of the amount due (BT-114), e.g. "0.05"; the organization's setting when absent, "0" for none. */
-  payableRoundingIncrement: z
-    .string()
-    .regex(/^\d{1,4}(\.\d{1,4})?$/, 'an increment like "0.05" or "1"')
-    .optional(),
+  payableRoundingIncrement: RoundingIncrement.optional(),
 });
 export type PreviewBody = z.infer<typeof PreviewBody>;
 
@@ -234,10 +240,7 @@ export const BillingSettingsBody = z.strictObject({
   depositModel: z.enum(['advance_invoice', 'payment_request']).optional(),
   laborPricing: z.enum(['price_book', 'technician_rate']).optional(),
   /** Cash rounding of the amount due (BT-114): 0.05 (CHF), 1 (SEK cash), or null for none. */
-  payableRoundingIncrement: z
-    .string()
-    .regex(/^\d{1,4}(\.\d{1,4})?$/, 'an increment like "0.05" or "1"')
-    .refine((v) => !/^0+(\.0+)?$/.test(v), 'must be above 0')
+  payableRoundingIncrement: RoundingIncrement.refine((v) => !isZeroDecimal(v), 'must be above 0')
     .nullable()
     .optional(),
   brandColor: z

@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import type { FieldProblem } from './errors';
 
 /**
@@ -14,17 +15,21 @@ export const EXEMPT_CATEGORIES: readonly string[] = ['E', 'AE', 'K', 'G', 'O'];
  * The rate a category takes: above zero for standard and split payment (BR-S-05, BR-B), zero or more for the
  * Canary Islands and Ceuta and Melilla taxes (BR-AF-05, BR-AG-05), exactly zero for the others.
  */
-export const rateProblem = (
-  category: string,
-  rate: number | { isZero(): boolean; isNeg(): boolean },
-): string | null => {
-  const zero = typeof rate === 'number' ? rate === 0 : rate.isZero();
-  const negative = typeof rate === 'number' ? rate < 0 : rate.isNeg();
+export const rateProblem = (category: string, rate: Decimal): string | null => {
   if (category === 'S' || category === 'B')
-    return zero || negative ? `BR-${category}-05: category ${category} takes a rate above 0` : null;
+    return rate.gt(0) ? null : `BR-${category}-05: category ${category} takes a rate above 0`;
   if (category === 'L' || category === 'M')
-    return negative ? `category ${category} takes a rate of 0 or more` : null;
-  return zero ? null : `BR-${category}-05: category ${category} has rate 0`;
+    return rate.isNeg() ? `category ${category} takes a rate of 0 or more` : null;
+  return rate.isZero() ? null : `BR-${category}-05: category ${category} has rate 0`;
+};
+
+const decimalOrNull = (v: string): Decimal | null => {
+  try {
+    const d = new Decimal(v);
+    return d.isFinite() ? d : null;
+  } catch {
+    return null;
+  }
 };
 
 export type TaxCodeInput = {
@@ -46,7 +51,6 @@ export const taxCodeProblems = (
   prefix = 'body',
 ): FieldProblem[] => {
   const problems: FieldProblem[] = [];
-  const rate = Number(t.rate);
   if (scheme === 'us_sales_tax') {
     if (t.category !== null)
       problems.push({ field: `${prefix}.category`, message: 'US sales tax has no VAT category' });
@@ -58,7 +62,8 @@ export const taxCodeProblems = (
     problems.push({ field: `${prefix}.category`, message: `must be one of ${VAT_CATEGORIES.join(', ')}` });
     return problems;
   }
-  const bad = Number.isNaN(rate) ? 'must be a decimal percent' : rateProblem(t.category, rate);
+  const rate = decimalOrNull(t.rate);
+  const bad = rate ? rateProblem(t.category, rate) : 'must be a decimal percent';
   if (bad) problems.push({ field: `${prefix}.rate`, message: bad });
   const exempt = EXEMPT_CATEGORIES.includes(t.category);
   if (exempt && !t.exemptionReasonCode && !t.exemptionReason)

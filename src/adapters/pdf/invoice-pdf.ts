@@ -34,19 +34,21 @@ const faceOf = (path: string): Font => {
   if (!face || !('layout' in face)) throw new Error(`${path} has no usable font face`);
   return face;
 };
-/** DejaVu, parsed once per process and shared by every document (parsing per document cost 10x the render). */
-const unicodeFonts = (() => {
-  let cached: Fonts | null = null;
-  return (): Fonts => {
-    if (!cached) {
-      const dir = createRequire(import.meta.url)
-        .resolve('dejavu-fonts-ttf/package.json')
-        .replace(/package\.json$/, 'ttf/');
-      cached = { regular: faceOf(`${dir}DejaVuSans.ttf`), bold: faceOf(`${dir}DejaVuSans-Bold.ttf`) };
-    }
-    return cached;
+/** A value made on first use, then kept for the process (fonts are parsed once, not per document). */
+const once = <T>(make: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
   };
-})();
+};
+/** DejaVu, parsed once per process and shared by every document (parsing per document cost 10x the render). */
+const unicodeFonts = once((): Fonts => {
+  const dir = createRequire(import.meta.url)
+    .resolve('dejavu-fonts-ttf/package.json')
+    .replace(/package\.json$/, 'ttf/');
+  return { regular: faceOf(`${dir}DejaVuSans.ttf`), bold: faceOf(`${dir}DejaVuSans-Bold.ttf`) };
+});
 /**
  * DejaVu has no Chinese, Japanese or Korean. A machine with one of these system fonts (Debian's
  * fonts-wqy-microhei or fonts-noto-cjk) sets a document that needs them in it; without one, such
@@ -56,17 +58,11 @@ const CJK_FONT_FILES = [
   '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
   '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
 ];
-const cjkFonts = (() => {
-  let cached: Fonts | null | undefined;
-  return (): Fonts | null => {
-    if (cached === undefined) {
-      const path = CJK_FONT_FILES.find((f) => existsSync(f));
-      const face = path ? faceOf(path) : null;
-      cached = face ? { regular: face, bold: face } : null;
-    }
-    return cached;
-  };
-})();
+const cjkFonts = once((): Fonts | null => {
+  const path = CJK_FONT_FILES.find((f) => existsSync(f));
+  const face = path ? faceOf(path) : null;
+  return face ? { regular: face, bold: face } : null;
+});
 const covers = (font: Font, text: string): boolean => {
   for (const ch of text) {
     const c = ch.codePointAt(0) ?? 0;

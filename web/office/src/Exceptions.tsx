@@ -12,7 +12,7 @@ import {
   listAll,
   type MeT,
 } from './api';
-import { dateTime, Feedback, go, Loaded, messageOf, money, StatusBadge, useResource } from './lib';
+import { dateTime, Feedback, go, Loaded, messageOf, money, StatusBadge, useResource, useSubmit } from './lib';
 
 type Group_ = { key: string; title: string; hint: string };
 
@@ -88,20 +88,14 @@ const MissingItem = ({
 const NotBillableAction = ({ job, onDone }: { job: JobT; onDone: (msg: string) => void }) => {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const close = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const s = useSubmit();
+  const close = () =>
+    s.run(async () => {
       await api('POST', `/api/v1/jobs/${job.id}/close-not-billable`, { reason });
-      onDone(`${job.number} closed as not billable`);
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+      const msg = `${job.number} closed as not billable`;
+      onDone(msg);
+      return msg;
+    });
   if (!open)
     return (
       <Button size="xs" variant="default" onClick={() => setOpen(true)}>
@@ -116,9 +110,9 @@ const NotBillableAction = ({ job, onDone }: { job: JobT; onDone: (msg: string) =
         placeholder="Covered by the warranty"
         value={reason}
         onChange={(e) => setReason(e.currentTarget.value)}
-        error={error}
+        error={s.error}
       />
-      <Button size="xs" color="red" loading={busy} disabled={!reason.trim()} onClick={close}>
+      <Button size="xs" color="red" loading={s.busy} disabled={!reason.trim()} onClick={close}>
         Close as not billable
       </Button>
       <Button size="xs" variant="subtle" onClick={() => setOpen(false)}>

@@ -42,6 +42,7 @@ import {
   STATUS_LABEL,
   StatusBadge,
   useResource,
+  useSubmit,
 } from './lib';
 
 type Push = {
@@ -250,27 +251,21 @@ const CreditForm = ({ invoice, onDone }: { invoice: InvoiceT; onDone: (msg: stri
   const [reason, setReason] = useState<string | null>(null);
   const [memo, setMemo] = useState('');
   const [qty, setQty] = useState<Record<number, number | string>>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const s = useSubmit();
   const chosen = invoice.lines
     .map((l) => ({ position: l.position, quantity: String(qty[l.position] ?? '') }))
     .filter((l) => l.quantity !== '' && Number(l.quantity) !== 0);
-  const submit = async (all: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const submit = (all: boolean) =>
+    s.run(async () => {
       const note = await api<InvoiceT>('POST', `/api/v1/invoices/${invoice.id}/credit-notes`, {
         reason,
         ...(memo.trim() ? { memo: memo.trim() } : {}),
         ...(all ? {} : { lines: chosen }),
       });
-      onDone(`Credit note ${note.number} issued for ${money(note.totals?.payable ?? null, note.currency)}`);
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+      const msg = `Credit note ${note.number} issued for ${money(note.totals?.payable ?? null, note.currency)}`;
+      onDone(msg);
+      return msg;
+    });
   return (
     <Stack gap="xs" mt="xs" aria-label={`Credit ${invoice.number}`}>
       <Select
@@ -308,15 +303,15 @@ const CreditForm = ({ invoice, onDone }: { invoice: InvoiceT; onDone: (msg: stri
         value={memo}
         onChange={(e) => setMemo(e.currentTarget.value)}
       />
-      {error && (
+      {s.error && (
         <Text c="red" size="sm" role="alert">
-          {error}
+          {s.error}
         </Text>
       )}
       <Group>
         <Button
           size="xs"
-          loading={busy}
+          loading={s.busy}
           disabled={!reason || chosen.length === 0}
           onClick={() => submit(false)}
         >
@@ -326,7 +321,7 @@ const CreditForm = ({ invoice, onDone }: { invoice: InvoiceT; onDone: (msg: stri
           size="xs"
           variant="light"
           color="red"
-          loading={busy}
+          loading={s.busy}
           disabled={!reason}
           onClick={() => submit(true)}
         >

@@ -17,7 +17,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import type { CustomFieldDef } from '../../../src/core/custom-fields';
 import { APPROVAL_RULE_CODES, PHOTO_CATEGORIES } from '../../../src/core/job-type-templates';
 import {
@@ -31,30 +31,7 @@ import {
   type TaxCodeT,
   type UserT,
 } from './api';
-import { Feedback, Loaded, messageOf, money, useResource } from './lib';
-
-/** A form's submit state: busy, the server's refusal (naming the field), or a saved notice. */
-const useSubmit = () => {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
-  const run = async (fn: () => Promise<string>) => {
-    setBusy(true);
-    setError(null);
-    setSaved(null);
-    try {
-      setSaved(await fn());
-      return true;
-    } catch (err) {
-      setError(messageOf(err));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  const feedback: ReactNode = <Feedback notice={saved} error={error} />;
-  return { busy, run, feedback, setError };
-};
+import { Loaded, money, useResource, useSubmit } from './lib';
 
 const BillingSettings = ({ me }: { me: MeT }) => {
   const org = useResource(() => api<MeT['organization']>('GET', '/api/v1/organization'), [], false);

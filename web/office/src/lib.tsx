@@ -250,16 +250,15 @@ export const dateTime = (iso: string | null | undefined, timeZone: string): stri
       }).format(new Date(iso))
     : '–';
 
+const DAY = new Intl.DateTimeFormat('en-IE', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 /** A business date (YYYY-MM-DD) as people write it: "18 Nov 2026". */
 export const dayText = (day: string | null | undefined): string =>
-  day
-    ? new Intl.DateTimeFormat('en-IE', {
-        day: 'numeric',
-        month: 'short',
-        year: 'numeric',
-        timeZone: 'UTC',
-      }).format(new Date(`${day}T00:00:00Z`))
-    : '–';
+  day ? DAY.format(new Date(`${day}T00:00:00Z`)) : '–';
 
 /** HH:MM (24 h) of an instant on the organization's wall clock. */
 export const timeOnly = (iso: string, timeZone: string): string =>
@@ -283,4 +282,27 @@ export const useRoute = (): string[] => {
 
 export const go = (path: string) => {
   window.location.hash = `#/${path}`;
+};
+
+/** A form's submit state: busy, the server's refusal (naming the field), or a saved notice. */
+export const useSubmit = () => {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const run = async (fn: () => Promise<string>) => {
+    setBusy(true);
+    setError(null);
+    setSaved(null);
+    try {
+      setSaved(await fn());
+      return true;
+    } catch (err) {
+      setError(messageOf(err));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  const feedback: ReactNode = <Feedback notice={saved} error={error} />;
+  return { busy, run, feedback, error, setError };
 };
