@@ -21,6 +21,20 @@ const facts = (over: Partial<ApprovalFacts> = {}): ApprovalFacts => ({
   ...over,
 });
 const fires = (r: ApprovalRule, f: ApprovalFacts) => firedRules([r], f).length === 1;
+/** A billable line of the closeout (labour belongs to technician t). */
+const line = (
+  kind: 'labor' | 'part',
+  quantity: string,
+  unitPrice: string,
+  listPrice: string | null = null,
+) => ({
+  kind,
+  quantity,
+  unitPrice,
+  listPrice,
+  billable: true,
+  technicianId: kind === 'labor' ? 't' : null,
+});
 
 describe('approval rules fire at their threshold and above, not below', () => {
   it.each([
@@ -37,40 +51,13 @@ describe('approval rules fire at their threshold and above, not below', () => {
       '1',
       {
         laborHoursByTechDay: [],
-        lines: [
-          {
-            kind: 'labor',
-            quantity: '2.99',
-            unitPrice: '80',
-            listPrice: null,
-            billable: true,
-            technicianId: 't',
-          },
-        ],
+        lines: [line('labor', '2.99', '80')],
       },
       {
-        lines: [
-          {
-            kind: 'labor',
-            quantity: '3',
-            unitPrice: '80',
-            listPrice: null,
-            billable: true,
-            technicianId: 't',
-          },
-        ],
+        lines: [line('labor', '3', '80')],
       },
       {
-        lines: [
-          {
-            kind: 'labor',
-            quantity: '5',
-            unitPrice: '80',
-            listPrice: null,
-            billable: true,
-            technicianId: 't',
-          },
-        ],
+        lines: [line('labor', '5', '80')],
       },
     ],
     [
@@ -84,80 +71,26 @@ describe('approval rules fire at their threshold and above, not below', () => {
       'parts_over_estimate_percent',
       '20',
       {
-        lines: [
-          {
-            kind: 'part',
-            quantity: '1',
-            unitPrice: '119.99',
-            listPrice: null,
-            billable: true,
-            technicianId: null,
-          },
-        ],
+        lines: [line('part', '1', '119.99')],
       },
       {
-        lines: [
-          {
-            kind: 'part',
-            quantity: '1',
-            unitPrice: '120',
-            listPrice: null,
-            billable: true,
-            technicianId: null,
-          },
-        ],
+        lines: [line('part', '1', '120')],
       },
       {
-        lines: [
-          {
-            kind: 'part',
-            quantity: '1',
-            unitPrice: '200',
-            listPrice: null,
-            billable: true,
-            technicianId: null,
-          },
-        ],
+        lines: [line('part', '1', '200')],
       },
     ],
     [
       'invoice_total_above',
       '500',
       {
-        lines: [
-          {
-            kind: 'part',
-            quantity: '1',
-            unitPrice: '499.99',
-            listPrice: null,
-            billable: true,
-            technicianId: null,
-          },
-        ],
+        lines: [line('part', '1', '499.99')],
       },
       {
-        lines: [
-          {
-            kind: 'part',
-            quantity: '1',
-            unitPrice: '500',
-            listPrice: null,
-            billable: true,
-            technicianId: null,
-          },
-        ],
+        lines: [line('part', '1', '500')],
       },
       {
-        lines: [
-          {
-            kind: 'part',
-            quantity: '2',
-            unitPrice: '500',
-            listPrice: null,
-            billable: true,
-            technicianId: null,
-          },
-        ],
+        lines: [line('part', '2', '500')],
       },
     ],
   ] as const)('%s at %s', (code, threshold, below, at, above) => {
@@ -170,16 +103,7 @@ describe('approval rules fire at their threshold and above, not below', () => {
   it('prices below the price book, and missing signatures, fire on the fact itself', () => {
     expect(fires(rule('price_below_price_book', null), facts())).toBe(false);
     const cheap = facts({
-      lines: [
-        {
-          kind: 'part',
-          quantity: '1',
-          unitPrice: '99.99',
-          listPrice: '100',
-          billable: true,
-          technicianId: null,
-        },
-      ],
+      lines: [line('part', '1', '99.99', '100')],
     });
     expect(fires(rule('price_below_price_book', null), cheap)).toBe(true);
     expect(fires(rule('missing_signature', null), facts())).toBe(false);

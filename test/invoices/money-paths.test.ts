@@ -44,6 +44,27 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
     t.app.inject({ method: 'POST', url, headers: as(who, true), payload });
   const invoice = async (id: string) => (await get(`/api/v1/invoices/${id}`)).json() as InvoiceJson;
 
+  /** A customer with one site at its billing address, booked through the API. */
+  const customerVia = async (
+    name: string,
+    siteName: string,
+    address: { line1: string; city: string; postalCode: string; country: string },
+    extra: Record<string, unknown> = {},
+  ) => {
+    const res = await post(
+      '/api/v1/customers',
+      {
+        name,
+        billingAddress: address,
+        sites: [{ name: siteName, address }],
+        confirmDuplicate: true,
+        ...extra,
+      },
+      dispatcher,
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    return { customerId: res.json().id as string, siteId: res.json().sites[0].id as string };
+  };
   /** A job billed for the given parts (no labour, no trip charge), invoiced and issued. */
   const invoiced = async (
     parts: { description: string; quantity: string; unitPrice: string }[],
@@ -405,28 +426,13 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
 
   describe('terms and exports', () => {
     it('issues an invoice due on receipt (0-day terms) instead of sending it to review', async () => {
-      const c = await post(
-        '/api/v1/customers',
-        {
-          name: 'Walk-in homeowner',
-          email: 'home@example.com',
-          paymentTermsDays: 0,
-          billingAddress: { line1: '3 Lane', city: 'Dublin', postalCode: 'D02 X1', country: 'IE' },
-          sites: [
-            {
-              name: 'Home',
-              address: { line1: '3 Lane', city: 'Dublin', postalCode: 'D02 X1', country: 'IE' },
-            },
-          ],
-          confirmDuplicate: true,
-        },
-        dispatcher,
+      const c = await customerVia(
+        'Walk-in homeowner',
+        'Home',
+        { line1: '3 Lane', city: 'Dublin', postalCode: 'D02 X1', country: 'IE' },
+        { email: 'home@example.com', paymentTermsDays: 0 },
       );
-      expect(c.statusCode, c.body).toBe(201);
-      const j = await newJob(t, org, dispatcher, jobTypeId, {
-        customerId: c.json().id,
-        siteId: c.json().sites[0].id,
-      });
+      const j = await newJob(t, org, dispatcher, jobTypeId, { customerId: c.customerId, siteId: c.siteId });
       await closeOut(t, org, tech, j.id);
       await drain(t);
       const [inv] = await invoicesOfJob(t, billing, j.id);
@@ -560,25 +566,13 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
     });
 
     it("holds an invoice whose buyer's VAT ID has no country prefix (BR-CO-09) in review", async () => {
-      const c = await post(
-        '/api/v1/customers',
-        {
-          name: 'Prefixless Ltd',
-          email: 'ap@example.com',
-          taxId: '8256796U',
-          billingAddress: { line1: '1 Dock', city: 'Cork', postalCode: 'T12', country: 'IE' },
-          sites: [
-            { name: 'Dock', address: { line1: '1 Dock', city: 'Cork', postalCode: 'T12', country: 'IE' } },
-          ],
-          confirmDuplicate: true,
-        },
-        dispatcher,
+      const c = await customerVia(
+        'Prefixless Ltd',
+        'Dock',
+        { line1: '1 Dock', city: 'Cork', postalCode: 'T12', country: 'IE' },
+        { email: 'ap@example.com', taxId: '8256796U' },
       );
-      expect(c.statusCode, c.body).toBe(201);
-      const j = await newJob(t, org, dispatcher, jobTypeId, {
-        customerId: c.json().id,
-        siteId: c.json().sites[0].id,
-      });
+      const j = await newJob(t, org, dispatcher, jobTypeId, { customerId: c.customerId, siteId: c.siteId });
       await closeOut(t, org, tech, j.id);
       await drain(t);
       const [inv] = await invoicesOfJob(t, billing, j.id);
@@ -603,31 +597,15 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
         owner,
       );
       expect(item.statusCode, item.body).toBe(201);
-      const c = await post(
-        '/api/v1/customers',
-        {
-          name: 'Grachten BV',
-          email: 'ap@example.nl',
-          taxId: 'NL123456789B01',
-          billingAddress: {
-            line1: 'Keizersgracht 1',
-            city: 'Amsterdam',
-            postalCode: '1015 CJ',
-            country: 'NL',
-          },
-          sites: [
-            {
-              name: 'HQ',
-              address: { line1: 'Keizersgracht 1', city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' },
-            },
-          ],
-          confirmDuplicate: true,
-        },
-        dispatcher,
+      const c = await customerVia(
+        'Grachten BV',
+        'HQ',
+        { line1: 'Keizersgracht 1', city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' },
+        { email: 'ap@example.nl', taxId: 'NL123456789B01' },
       );
       const j = await newJob(t, org, dispatcher, jobTypeId, {
-        customerId: c.json().id,
-        siteId: c.json().sites[0].id,
+        customerId: c.customerId,
+        siteId: c.siteId,
         taxCodeId: id('AE'),
       });
       await closeOut(t, org, tech, j.id, { parts: [{ sku: 'RC-VALVE', quantity: '2' }] });
@@ -653,27 +631,13 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
 
     it.skipIf(!hasPdftotext || !cjkFont)('prints Chinese names on the PDF with a CJK font', async () => {
       const name = '北京上海暖通工程 Ltd';
-      const c = await post(
-        '/api/v1/customers',
-        {
-          name,
-          email: 'info@example.cn',
-          billingAddress: { line1: '1 Dock Road', city: 'Dublin', postalCode: 'D01', country: 'IE' },
-          sites: [
-            {
-              name: '办公室',
-              address: { line1: '1 Dock Road', city: 'Dublin', postalCode: 'D01', country: 'IE' },
-            },
-          ],
-          confirmDuplicate: true,
-        },
-        dispatcher,
+      const c = await customerVia(
+        name,
+        '办公室',
+        { line1: '1 Dock Road', city: 'Dublin', postalCode: 'D01', country: 'IE' },
+        { email: 'info@example.cn' },
       );
-      expect(c.statusCode, c.body).toBe(201);
-      const j = await newJob(t, org, dispatcher, jobTypeId, {
-        customerId: c.json().id,
-        siteId: c.json().sites[0].id,
-      });
+      const j = await newJob(t, org, dispatcher, jobTypeId, { customerId: c.customerId, siteId: c.siteId });
       await closeOut(t, org, tech, j.id, {
         parts: [{ description: '循环泵 Ŝ', quantity: '1', unitPrice: '120.00' }],
       });
@@ -686,27 +650,13 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
 
     it.skipIf(!hasPdftotext)('prints non-Latin customer and item names as written on the PDF', async () => {
       const name = 'Ŝtefan Đorđević Ωμέγα Москва Сервис';
-      const c = await post(
-        '/api/v1/customers',
-        {
-          name,
-          email: 'info@example.rs',
-          billingAddress: { line1: 'Knez Mihailova 1', city: 'Beograd', postalCode: '11000', country: 'RS' },
-          sites: [
-            {
-              name: 'Kancelarija',
-              address: { line1: 'Knez Mihailova 1', city: 'Beograd', postalCode: '11000', country: 'RS' },
-            },
-          ],
-          confirmDuplicate: true,
-        },
-        dispatcher,
+      const c = await customerVia(
+        name,
+        'Kancelarija',
+        { line1: 'Knez Mihailova 1', city: 'Beograd', postalCode: '11000', country: 'RS' },
+        { email: 'info@example.rs' },
       );
-      expect(c.statusCode, c.body).toBe(201);
-      const j = await newJob(t, org, dispatcher, jobTypeId, {
-        customerId: c.json().id,
-        siteId: c.json().sites[0].id,
-      });
+      const j = await newJob(t, org, dispatcher, jobTypeId, { customerId: c.customerId, siteId: c.siteId });
       await closeOut(t, org, tech, j.id, {
         parts: [{ description: 'Насос циркуляционный', quantity: '1', unitPrice: '120.00' }],
       });
@@ -804,25 +754,15 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
   });
   describe('an invoice that cannot be made', () => {
     it('sends the job to review with the reason at once, instead of retrying in silence', async () => {
-      const c = await post(
-        '/api/v1/customers',
-        {
-          name: 'Broken Records Ltd',
-          email: 'ap@example.com',
-          billingAddress: { line1: '1 Quay', city: 'Cork', postalCode: 'T12', country: 'IE' },
-          sites: [
-            { name: 'Quay', address: { line1: '1 Quay', city: 'Cork', postalCode: 'T12', country: 'IE' } },
-          ],
-          confirmDuplicate: true,
-        },
-        dispatcher,
+      const c = await customerVia(
+        'Broken Records Ltd',
+        'Quay',
+        { line1: '1 Quay', city: 'Cork', postalCode: 'T12', country: 'IE' },
+        { email: 'ap@example.com' },
       );
-      const j = await newJob(t, org, dispatcher, jobTypeId, {
-        customerId: c.json().id,
-        siteId: c.json().sites[0].id,
-      });
+      const j = await newJob(t, org, dispatcher, jobTypeId, { customerId: c.customerId, siteId: c.siteId });
       // Data no retry can fix (a customer's contacts that are not a list, as an old import could leave them).
-      await t.database.raw.query(`UPDATE customers SET contacts = '{}'::jsonb WHERE id = $1`, [c.json().id]);
+      await t.database.raw.query(`UPDATE customers SET contacts = '{}'::jsonb WHERE id = $1`, [c.customerId]);
       await closeOut(t, org, tech, j.id);
       const out = await drain(t);
       const prepare = out.find((o) => o.name === 'invoice.prepare');
