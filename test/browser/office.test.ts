@@ -419,7 +419,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
   });
 
   it('issues and sends many invoices from the billing queue in one action, with progress', async () => {
-    const page = await open('owner@demo.closeout.test', '#/settings');
+    let page = await open('owner@demo.closeout.test', '#/settings');
     // Auto-issue off: drafts wait in the queue for the click.
     const billing = page.getByRole('form', { name: 'Billing settings' });
     await billing.waitFor();
@@ -497,9 +497,11 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       expect(invoices.body.items[0]?.number).toMatch(/^INV-\d{4}-\d{5}$/);
     }
 
-    // A credit note from the job page: half of the one labour line back, with a reason.
+    await page.close();
+
+    // A credit note from the job page, on a desktop (1440 px): half of the one labour line back, with a reason.
     const credited = fresh[0] as Job;
-    await page.evaluate((id) => (window.location.hash = `#/jobs/${id}`), credited.id);
+    page = await open('owner@demo.closeout.test', `#/jobs/${credited.id}`, 1440);
     await page.getByRole('button', { name: 'Credit…' }).click();
     const form = page.getByRole('group', { name: /^Credit INV-/ }).or(page.getByLabel(/^Credit INV-/));
     await form.getByLabel('Why', { exact: true }).click();
@@ -520,6 +522,67 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     );
     expect(after.body.items.map((i) => i.kind).sort()).toEqual(['credit_note', 'invoice']);
     await page.close();
+
+    // On a phone (390 px): everything left on another invoice, from the same form.
+    const phone = await open('owner@demo.closeout.test', `#/jobs/${(fresh[1] as Job).id}`, 390);
+    await phone.getByRole('button', { name: 'Credit…' }).click();
+    const phoneForm = phone.getByLabel(/^Credit INV-/);
+    await phoneForm.getByLabel('Why', { exact: true }).click();
+    await phone.getByRole('option', { name: 'Goodwill' }).click();
+    await phone.screenshot({ path: screenshotPath('office-credit-note-phone'), fullPage: true });
+    await phoneForm.getByRole('button', { name: 'Credit everything left' }).click();
+    await phone
+      .getByRole('status')
+      .filter({ hasText: /Credit note CN-\d{4}-\d{5} issued/ })
+      .waitFor();
+    const credits = await owner.call<{ items: { status: string; kind: string }[] }>(
+      'GET',
+      `/invoices?jobId=${(fresh[1] as Job).id}`,
+    );
+    expect(credits.body.items.find((i) => i.kind === 'invoice')?.status).toBe('credited');
+    await phone.close();
+  });
+
+  it('closes a job stuck in review as not billable from the exception queue, on a phone and a desktop', async () => {
+    // A seller without a VAT ID breaks BR-S-02: the job's invoice lands in review.
+    const org = (await owner.call<{ vatId: string }>('GET', '/organization')).body;
+    expect(
+      (await owner.call('PATCH', '/organization/billing', { vatId: null, invoiceAutoIssue: true })).status,
+    ).toBe(200);
+    const stuck: Job[] = [];
+    try {
+      for (const hour of ['14:00', '15:00']) {
+        const job = await bookAndWork(ids.quick, ben, hour);
+        expect((await closeout(job, ben)).status).toBe(201);
+        stuck.push(job);
+      }
+      for (const job of stuck)
+        await expect
+          .poll(async () => (await jobOf(job.id)).billingStatus, { timeout: 15_000 })
+          .toBe('needs_review');
+    } finally {
+      await owner.call('PATCH', '/organization/billing', { vatId: org.vatId });
+    }
+    for (const [job, width, shot] of [
+      [stuck[0], 390, 'office-not-billable-phone'],
+      [stuck[1], 1440, 'office-not-billable'],
+    ] as const) {
+      const page = await open('billing@demo.closeout.test', '#/exceptions', width);
+      const item = page.locator(`[data-exception="${job?.number}"]`);
+      await item.getByRole('button', { name: 'Close as not billable' }).click();
+      await item
+        .getByLabel(`Why is ${job?.number} not billable?`)
+        .fill('Covered by the manufacturer warranty');
+      await page.screenshot({ path: screenshotPath(shot), fullPage: true });
+      await item.getByRole('button', { name: 'Close as not billable' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `${job?.number} closed as not billable` })
+        .waitFor();
+      await expect.poll(() => page.locator(`[data-exception="${job?.number}"]`).count()).toBe(0);
+      expect((await jobOf(job?.id as string)).billingStatus).toBe('not_billable');
+      await page.close();
+    }
   });
 
   it('invoices every per-cycle series of last month in one run, with progress and the series it could not bill', async () => {
