@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { allocate } from '../../src/core/allocate';
 import { type CreditAllocation, type CreditPlan, planCredit } from '../../src/core/credit-plan';
-import { type CalcInput, type Calculation, calculate, discountAllowances } from '../../src/core/invoice-calc';
+import {
+  type CalcInput,
+  type Calculation,
+  calculate,
+  discountAllowances,
+  netForGross,
+} from '../../src/core/invoice-calc';
 import type { InvoiceDocument } from '../../src/core/invoice-document';
 import { priceVisits, type Visit } from '../../src/core/visit-pricing';
 import { fmt, type OracleInput, oracle, parse } from './oracle';
@@ -313,6 +320,76 @@ describe('per-visit and per-cycle billing', () => {
         const without = calculate({ currency: 'EUR', scheme: 'vat', kind: 'invoice', ...priced });
         if (without.ok) expect(r.value.totals.allowanceTotal).toBe(without.value.totals.allowanceTotal);
       }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('deposits and exports', () => {
+  it('ask for exactly the deposit: net, its VAT at the rate, and at most a cent of rounding', () => {
+    fc.assert(
+      fc.property(
+        decimal(99999, 2, 0),
+        fc.constantFrom('23', '13.5', '9', '21', '7.7', '0'),
+        (amount, rate) => {
+          if (parse(amount).n === 0n) return;
+          const { net, rounding } = netForGross(amount, rate, 2);
+          const r = calculate({
+            currency: 'EUR',
+            scheme: 'vat',
+            kind: 'deposit_invoice',
+            lines: [
+              {
+                quantity: '1',
+                unitPrice: net,
+                tax: rate === '0' ? { category: 'Z', rate } : { category: 'S', rate },
+              },
+            ],
+            rounding,
+          });
+          if (!r.ok) throw new Error(JSON.stringify(r.problems));
+          expect(r.value.totals.payable).toBe(fmt(parse(amount), 2));
+          const o = oracle({
+            decimals: 2,
+            lines: [{ quantity: '1', unitPrice: net, tax: { category: 'S', rate } }],
+          });
+          expect(r.value.totals.taxTotal).toBe(o.totals.taxTotal);
+          expect(Math.abs(Number(rounding))).toBeLessThanOrEqual(0.01);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("spread a VAT total over signed rows: exact in sum, each part of its row's sign", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -50000, max: 50000 }), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('23', '13.5', '9'),
+        (cents, rate) => {
+          const weights = cents.map((c) => fmt(parse(String(c)), 0)).map((c) => (Number(c) / 100).toFixed(2));
+          const base = weights.reduce((acc, w) => {
+            const x = parse(w);
+            return { n: acc.n * x.d + x.n * acc.d, d: acc.d * x.d };
+          }, parse('0'));
+          if (base.n <= 0n) return;
+          const tax = oracle({
+            decimals: 2,
+            lines: [{ quantity: '1', unitPrice: fmt(base, 2), tax: { category: 'S', rate } }],
+          }).totals.taxTotal;
+          const parts = allocate(tax, weights, 2);
+          const total = parts.reduce((acc, p) => {
+            const x = parse(p);
+            return { n: acc.n * x.d + x.n * acc.d, d: acc.d * x.d };
+          }, parse('0'));
+          expect(fmt(total, 2)).toBe(tax);
+          parts.forEach((p, i) => {
+            const w = parse(weights[i] as string);
+            const x = parse(p);
+            if (x.n !== 0n && w.n !== 0n) expect(x.n < 0n).toBe(w.n < 0n);
+          });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
