@@ -250,6 +250,7 @@ export const toAccountingInvoice = (
     issueDate: row.issueDate ?? '',
     dueDate: row.dueDate,
     currency: row.currency,
+    exchangeRate: doc.exchange?.rate ?? null,
     reference: doc.jobNumbers.join(', ') || (row.number ?? ''),
     contact: { customerId: customer.id, name: customer.name, email: doc.buyer.email, externalId: external },
     lines: lines.map((l, i) => ({ ...l, taxAmount: taxAmounts.get(i) ?? new Decimal(0).toFixed(decimals) })),

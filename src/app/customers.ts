@@ -3,7 +3,7 @@ import { AppError, notFound } from '../core/errors';
 import type { Actor } from '../core/principal';
 import { normalizeAddressKey, normalizeName, normalizeTaxId } from '../core/tax';
 import type { Tx } from '../db/client';
-import { customers, sites } from '../db/schema';
+import { customers, organizations, sites } from '../db/schema';
 import {
   type CustomerContact,
   DEFAULT_INVOICE_PREFERENCES,
@@ -24,9 +24,20 @@ export type CustomerInput = {
   taxExempt?: boolean | undefined;
   taxExemptionReason?: string | null | undefined;
   paymentTermsDays?: number | null | undefined;
+  invoiceCurrency?: string | null | undefined;
   contacts?: CustomerContact[] | undefined;
   invoicePreferences?: InvoicePreferences | undefined;
   closeoutOverrides?: Record<string, unknown> | undefined;
+};
+
+/** The organization's own currency is stored as null: the customer follows the organization. */
+const invoiceCurrencyOf = async (tx: Tx, organizationId: string, currency: string | null | undefined) => {
+  if (!currency) return null;
+  const [org] = await tx.db
+    .select({ currency: organizations.currency })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  return org?.currency === currency ? null : currency;
 };
 
 export type DuplicateCandidate = {
@@ -112,6 +123,7 @@ export const createCustomer = (
       taxExempt: input.taxExempt ?? false,
       taxExemptionReason: input.taxExemptionReason ?? null,
       paymentTermsDays: input.paymentTermsDays ?? null,
+      invoiceCurrency: await invoiceCurrencyOf(tx, organizationId, input.invoiceCurrency),
       contacts: input.contacts ?? [],
       invoicePreferences: input.invoicePreferences ?? DEFAULT_INVOICE_PREFERENCES,
       closeoutOverrides: input.closeoutOverrides ?? {},
@@ -127,7 +139,13 @@ export const createCustomer = (
       aggregateId: id,
       action: 'customer.created',
       actor,
-      changes: { name: input.name, email: input.email ?? null, taxId: input.taxId ?? null, sites: siteIds },
+      changes: {
+        name: input.name,
+        email: input.email ?? null,
+        taxId: input.taxId ?? null,
+        invoiceCurrency: input.invoiceCurrency ?? null,
+        sites: siteIds,
+      },
       reason:
         candidates.length > 0
           ? `created despite possible duplicates: ${candidates.map((c) => c.id).join(', ')}`
@@ -244,7 +262,13 @@ export const updateCustomer = (
         fields: [{ field: 'body.expectedVersion', message: `current version is ${before.version}` }],
       });
     }
-    const set = { ...fields, ...(fields.name ? { normalizedName: normalizeName(fields.name) } : {}) };
+    const set = {
+      ...fields,
+      ...(fields.name ? { normalizedName: normalizeName(fields.name) } : {}),
+      ...(fields.invoiceCurrency !== undefined
+        ? { invoiceCurrency: await invoiceCurrencyOf(tx, organizationId, fields.invoiceCurrency) }
+        : {}),
+    };
     const [after] = await tx.db
       .update(customers)
       .set({ ...set, version: before.version + 1, updatedAt: deps.clock.now() })

@@ -5,13 +5,14 @@ import {
   type CalcInput,
   type CalcLine,
   calculate,
+  convertPrice,
   netForGross,
   type TaxTreatment,
 } from '../core/invoice-calc';
-import type { Address, DocumentLine, InvoiceDocument, Party } from '../core/invoice-document';
-import { amountDecimals } from '../core/money';
+import type { Address, DocumentLine, Exchange, InvoiceDocument, Party } from '../core/invoice-document';
+import { amountDecimals, formatAmount, roundMoney } from '../core/money';
 import { isVatCategory } from '../core/tax';
-import { businessDate } from '../core/time';
+import { businessDate, printDate } from '../core/time';
 import { priceVisits, type VisitLine } from '../core/visit-pricing';
 import type { Tx } from '../db/client';
 import {
@@ -27,6 +28,7 @@ import {
   taxCodes,
   users,
 } from '../db/schema';
+import { rateOn } from './exchange-rates';
 import { customFieldsOf, jobNumber } from './jobs';
 
 /**
@@ -177,16 +179,23 @@ export const commonOf = (ctx: JobContext, job: JobRow, memo: string | null): Com
 export const assemble = (
   common: Common,
   kind: InvoiceDocument['kind'],
-  input: Omit<CalcInput, 'kind' | 'scheme' | 'currency'> & { currency: string },
+  input: Omit<CalcInput, 'kind' | 'scheme' | 'currency' | 'taxCurrency'> & { currency: string },
   meta: Omit<DocumentLine, keyof CalcLine>[],
-  extra: Partial<Pick<InvoiceDocument, 'preceding' | 'creditReason' | 'exceptions' | 'period'>> = {},
+  extra: Partial<
+    Pick<InvoiceDocument, 'preceding' | 'creditReason' | 'exceptions' | 'period' | 'exchange'>
+  > = {},
 ): Built => {
+  // A US sales-tax invoice and a payment request carry no VAT categories.
+  const vat = common.profile !== 'us_sales_tax' && common.profile !== 'payment_request';
+  const exchange = extra.exchange ?? null;
   const result = calculate({
     ...input,
     kind,
-    // A US sales-tax invoice and a payment request carry no VAT categories.
-    scheme:
-      common.profile === 'us_sales_tax' || common.profile === 'payment_request' ? 'us_sales_tax' : 'vat',
+    scheme: vat ? 'vat' : 'us_sales_tax',
+    // EU VAT law wants the VAT of an invoice in another currency stated in the seller's too (BT-6, BT-111).
+    ...(vat && exchange
+      ? { taxCurrency: { code: exchange.currency, rate: exchange.rate, rateDate: exchange.rateDate } }
+      : {}),
   });
   if (!result.ok)
     return {
@@ -205,9 +214,60 @@ export const assemble = (
       creditReason: extra.creditReason ?? null,
       exceptions: extra.exceptions ?? [],
       period: extra.period ?? null,
+      ...(exchange ? { exchange } : {}),
     },
   };
 };
+
+/**
+ * The currency a job's documents are in: the customer's invoice currency, else the organization's. In
+ * another currency, the rate the office recorded for `day` (the day of supply) converts every price.
+ */
+export type DocumentMoney = { currency: string; exchange: Exchange | null };
+
+export const documentMoney = async (
+  tx: Pick<Tx, 'db'>,
+  ctx: Pick<JobContext, 'org' | 'customer'>,
+  day: string,
+): Promise<
+  { ok: true; money: DocumentMoney } | { ok: false; problems: { rule: string; message: string }[] }
+> => {
+  const currency = ctx.customer.invoiceCurrency ?? ctx.org.currency;
+  if (currency === ctx.org.currency) return { ok: true, money: { currency, exchange: null } };
+  const rate = await rateOn(tx, ctx.org.id, currency, day);
+  if (!rate)
+    return {
+      ok: false,
+      problems: [
+        {
+          rule: 'exchange_rate_missing',
+          message: `${ctx.customer.name} is invoiced in ${currency}: record the ${currency} rate valid on ${printDate(day)} under Billing, Exchange rates, then rebuild`,
+        },
+      ],
+    };
+  return {
+    ok: true,
+    money: {
+      currency,
+      exchange: {
+        currency: ctx.org.currency,
+        rate: new Decimal(rate.rate).toFixed(),
+        rateDate: rate.validFrom,
+        source: rate.source,
+      },
+    },
+  };
+};
+
+/** A unit price of the organization's in the document's currency (six decimals, like every unit price). */
+export const priceIn = (money: DocumentMoney, price: string): string =>
+  money.exchange ? convertPrice(price, money.exchange.rate) : price;
+
+/** An amount of the organization's (a deposit asked for) in the document's currency, rounded to its unit. */
+export const amountIn = (money: DocumentMoney, amount: string, decimals: number): string =>
+  money.exchange
+    ? formatAmount(roundMoney(new Decimal(amount).div(money.exchange.rate), decimals), decimals)
+    : amount;
 
 /**
  * The final invoice of a job: its billable closeout lines (or its cancellation / no-show fee), the job's
@@ -238,13 +298,17 @@ export const lineTax = (ctx: JobContext, job: JobRow) => {
 export type Advances = {
   prepaid: string;
   deductions: { number: string; net: string; tax: TaxTreatment }[];
+  /** The currencies the deposits were billed in: the final invoice must be in the same. */
+  currencies: string[];
 };
 
 export const advancesOf = (deposits: InvoiceRow[]): Advances => {
   let prepaid = new Decimal(0);
   const deductions: Advances['deductions'] = [];
+  const currencies = new Set<string>();
   for (const d of deposits) {
     if (d.kind !== 'deposit_invoice' || !d.number || d.status === 'credited') continue;
+    currencies.add(d.currency);
     const doc = documentOf(d);
     if (doc.profile === 'payment_request') {
       prepaid = prepaid.plus(d.amountPaid).minus(d.amountCredited);
@@ -252,7 +316,7 @@ export const advancesOf = (deposits: InvoiceRow[]): Advances => {
     }
     for (const l of doc.lines) deductions.push({ number: d.number, net: l.netAmount, tax: l.tax });
   }
-  return { prepaid: prepaid.toFixed(), deductions };
+  return { prepaid: prepaid.toFixed(), deductions, currencies: [...currencies] };
 };
 
 export const buildJobInvoice = async (
@@ -275,7 +339,21 @@ export const buildJobInvoice = async (
     )
     .orderBy(asc(closeoutLines.position));
   const number = jobNumber(job.number);
-  const serviceDate = commonOf(ctx, job, memo).serviceDate;
+  const serviceDate = commonOf(ctx, job, memo).serviceDate as string;
+  const priced$ = await documentMoney(tx, ctx, serviceDate);
+  if (!priced$.ok) return priced$;
+  const { money } = priced$;
+  const other = advances.currencies.find((c) => c !== money.currency);
+  if (other)
+    return {
+      ok: false,
+      problems: [
+        {
+          rule: 'currency',
+          message: `the deposit was billed in ${other} and this invoice would be in ${money.currency}: credit the deposit and bill it again, or set the customer's currency back`,
+        },
+      ],
+    };
   const noTax = () => ({
     ok: false as const,
     problems: [{ rule: 'tax_code', message: 'no tax code for a line and no default tax code' }],
@@ -313,7 +391,7 @@ export const buildJobInvoice = async (
         sku: e.sku,
         unitCode: item?.unitCode ?? 'C62',
         quantity: e.quantity,
-        unitPrice: e.unitPrice,
+        unitPrice: priceIn(money, e.unitPrice),
         tax,
       });
     }
@@ -327,8 +405,8 @@ export const buildJobInvoice = async (
       sku: r.sku,
       unitCode: r.unitCode,
       quantity: r.quantity,
-      unitPrice: r.unitPrice,
-      listPrice: r.listPrice,
+      unitPrice: priceIn(money, r.unitPrice),
+      listPrice: r.listPrice === null ? null : priceIn(money, r.listPrice),
       tax,
     });
   }
@@ -341,7 +419,7 @@ export const buildJobInvoice = async (
   if (closed && job.closingFee !== null) {
     const tax = taxFor(job.taxCodeId);
     if (!tax) return noTax();
-    lines.push({ quantity: '1', unitPrice: job.closingFee, tax });
+    lines.push({ quantity: '1', unitPrice: priceIn(money, job.closingFee), tax });
     meta.push({
       position: 1,
       description: job.status === 'no_show' ? 'No-show fee' : 'Cancellation fee',
@@ -376,23 +454,32 @@ export const buildJobInvoice = async (
     commonOf(ctx, job, memo),
     'invoice',
     {
-      currency: ctx.org.currency,
+      currency: money.currency,
       lines,
       allowances,
       charges,
       prepaid: advances.prepaid,
-      payableRoundingIncrement: ctx.org.payableRoundingIncrement ?? undefined,
+      payableRoundingIncrement: roundingFor(ctx.org, money),
     },
     meta,
+    { exchange: money.exchange },
   );
 };
+
+/** Cash rounding is the organization's habit in its own currency; a document in another is to the unit. */
+export const roundingFor = (org: OrgRow, money: DocumentMoney): string | undefined =>
+  money.currency === org.currency ? (org.payableRoundingIncrement ?? undefined) : undefined;
 
 /**
  * The deposit document, for exactly the amount asked for. An advance invoice (EU VAT) bears VAT: one line
  * whose net, taxed, is the deposit (netForGross). A payment request (US sales tax, or chosen) bears no tax
  * and is not a tax invoice: the final invoice taxes the whole supply and deducts what was paid.
  */
-export const buildDepositInvoice = (job: JobRow, ctx: JobContext): Built => {
+export const buildDepositInvoice = async (
+  tx: Pick<Tx, 'db'>,
+  job: JobRow,
+  ctx: JobContext,
+): Promise<Built> => {
   const exempt = exemptFor(ctx.customer);
   const code = job.taxCodeId ? ctx.codes.get(job.taxCodeId) : defaultTaxCode(ctx.codes);
   const taxed = exempt ?? (code ? treatmentOf(code) : null);
@@ -401,14 +488,17 @@ export const buildDepositInvoice = (job: JobRow, ctx: JobContext): Built => {
   const common = commonOf(ctx, job, null);
   const request = ctx.org.depositModel === 'payment_request';
   const tax: TaxTreatment = request ? { category: null, rate: '0', jurisdiction: null } : taxed;
-  const decimals = amountDecimals(ctx.org.currency, !request && ctx.org.taxScheme === 'vat');
-  const { net, rounding } = request
-    ? { net: job.depositAmount, rounding: '0' }
-    : netForGross(job.depositAmount, tax.rate, decimals);
+  // Asked for at booking: converted at the rate of the day the job was booked.
+  const priced = await documentMoney(tx, ctx, businessDate(job.createdAt, ctx.org.timeZone));
+  if (!priced.ok) return priced;
+  const { money } = priced;
+  const decimals = amountDecimals(money.currency, !request && ctx.org.taxScheme === 'vat');
+  const asked = amountIn(money, job.depositAmount, decimals);
+  const { net, rounding } = request ? { net: asked, rounding: '0' } : netForGross(asked, tax.rate, decimals);
   return assemble(
     { ...common, serviceDate: null, ...(request ? { profile: 'payment_request' as const } : {}) },
     'deposit_invoice',
-    { currency: ctx.org.currency, lines: [{ quantity: '1', unitPrice: net, tax }], rounding },
+    { currency: money.currency, lines: [{ quantity: '1', unitPrice: net, tax }], rounding },
     [
       {
         position: 1,
@@ -424,5 +514,6 @@ export const buildDepositInvoice = (job: JobRow, ctx: JobContext): Built => {
         serviceDate: null,
       },
     ],
+    { exchange: money.exchange },
   );
 };

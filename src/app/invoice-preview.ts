@@ -3,6 +3,7 @@ import { isZeroDecimal } from '../contracts/common';
 import type { PreviewBody } from '../contracts/invoices';
 import { AppError, type FieldProblem, notFound } from '../core/errors';
 import { calculate, discountAllowances, type TaxTreatment } from '../core/invoice-calc';
+import { businessDate } from '../core/time';
 import { organizations, taxCodes } from '../db/schema';
 import { treatmentOf } from './invoice-documents';
 import type { Deps } from './ports';
@@ -48,10 +49,25 @@ export const previewInvoice = async (deps: Deps, organizationId: string, body: P
     ...discountAllowances(body.discountPercent ?? null, lines),
   ];
   const charges = adjustments(body.charges, 'charges');
+  const currency = body.currency ?? org.currency;
+  if (body.exchangeRate !== undefined && currency === org.currency)
+    problems.push({
+      field: 'body.exchangeRate',
+      message: `only for a currency other than ${org.currency}`,
+    });
   if (problems.length > 0) throw badInput(problems);
   const result = calculate({
-    currency: body.currency ?? org.currency,
+    currency,
     scheme: org.taxScheme,
+    ...(body.exchangeRate !== undefined && org.taxScheme === 'vat'
+      ? {
+          taxCurrency: {
+            code: org.currency,
+            rate: body.exchangeRate,
+            rateDate: businessDate(deps.clock.now(), org.timeZone),
+          },
+        }
+      : {}),
     kind: body.kind,
     lines,
     allowances,

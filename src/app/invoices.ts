@@ -37,12 +37,16 @@ import {
   buildDepositInvoice,
   buildJobInvoice,
   commonOf,
+  documentMoney,
   documentOf,
   type InvoiceRow,
+  type JobContext,
   lineTax,
   loadJobContext,
   type OrgRow,
+  priceIn,
   profileOf,
+  roundingFor,
   sellerOf,
 } from './invoice-documents';
 import { changeJob, changeJobsBilling, type JobRow, jobNumber, lockJob } from './jobs';
@@ -142,6 +146,7 @@ const INVOICE_EVENTS: Partial<Record<InvoiceAction, WebhookEvent>> = {
 
 const totalsColumns = (doc: InvoiceDocument) => ({
   currency: doc.calc.currency,
+  exchangeRate: doc.exchange?.rate ?? '1',
   taxExclusive: doc.calc.totals.taxExclusive,
   taxTotal: doc.calc.totals.taxTotal,
   taxInclusive: doc.calc.totals.taxInclusive,
@@ -168,6 +173,11 @@ const upsertDraft = async (
     built: Built;
     holds: Hold[];
     actor: Actor;
+    /**
+     * What the office sees of a draft that could not be made (which job, which customer, in what currency),
+     * so the queue row says whose it is while its hold says why.
+     */
+    unbuilt?: { currency: string; jobNumbers: string[]; buyer: string };
   },
 ): Promise<InvoiceRow | null> => {
   const [existing] = await tx.db
@@ -180,11 +190,15 @@ const upsertDraft = async (
   const holds = args.built.ok
     ? args.holds
     : [...args.holds, ...args.built.problems.map((p) => ({ code: p.rule, message: p.message }))];
-  const document = args.built.ok ? args.built.document : (existing?.document ?? {});
+  const stub = args.unbuilt
+    ? { jobNumbers: args.unbuilt.jobNumbers, buyer: { name: args.unbuilt.buyer } }
+    : {};
+  const document = args.built.ok ? args.built.document : (existing?.document ?? stub);
   const columns = args.built.ok
     ? totalsColumns(args.built.document)
     : {
-        currency: existing?.currency ?? 'XXX',
+        currency: existing?.currency ?? args.unbuilt?.currency ?? 'XXX',
+        exchangeRate: existing?.exchangeRate ?? '1',
         taxExclusive: '0',
         taxTotal: '0',
         taxInclusive: '0',
@@ -405,6 +419,12 @@ const holdsFor = (org: OrgRow, job: JobRow, customerPoRequired: boolean, generat
 ];
 
 /** The job's issued deposit documents: the final invoice deducts them (advancesOf). */
+const unbuiltOf = (ctx: JobContext, job: JobRow) => ({
+  currency: ctx.customer.invoiceCurrency ?? ctx.org.currency,
+  jobNumbers: [jobNumber(job.number)],
+  buyer: ctx.customer.name,
+});
+
 const depositsOf = (tx: Tx, job: JobRow): Promise<InvoiceRow[]> =>
   tx.db
     .select()
@@ -435,7 +455,8 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
         billingKey: `deposit:${job.id}`,
         kind: 'deposit_invoice',
         jobId: job.id,
-        built: buildDepositInvoice(job, ctx),
+        built: await buildDepositInvoice(tx, job, ctx),
+        unbuilt: unbuiltOf(ctx, job),
         holds: ctx.org.invoiceAutoIssue
           ? []
           : [{ code: 'auto_issue_off', message: 'Auto-issue is off: issue from the billing queue' }],
@@ -486,6 +507,7 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
         kind: 'invoice',
         jobId: job.id,
         built,
+        unbuilt: unbuiltOf(ctx, job),
         holds: holdsFor(ctx.org, job, ctx.customer.invoicePreferences.poRequired, generation),
         actor,
       });
@@ -782,6 +804,8 @@ const creditInTx = async (
       preceding: { number: original.number, issueDate: original.issueDate },
       creditReason: input.reason,
       period: doc.period,
+      // Credited at the invoice's own rate, so the VAT stated in the organization's currency reverses exactly.
+      exchange: doc.exchange ?? null,
     },
   );
   if (!built.ok) throw new AppError('validation_failed', built.problems.map((p) => p.message).join('; '));
@@ -1078,6 +1102,13 @@ export const invoiceCycle = (
       });
     }
     const ctx = await loadJobContext(tx, first);
+    // The cycle's supply ends with its period: its prices convert at the rate valid then.
+    const priced$ = await documentMoney(tx, ctx, period.end);
+    if (!priced$.ok)
+      throw new AppError('conflict', priced$.problems.map((p) => p.message).join('; '), {
+        fields: [{ field: 'body.periodStart', message: priced$.problems[0]?.message ?? '' }],
+      });
+    const { money } = priced$;
     // All the visits' lines in one query, in visit order.
     const { rows: allLines } = await tx.raw.query<{
       job_id: string;
@@ -1113,8 +1144,8 @@ export const invoiceCycle = (
               sku: r.sku,
               unitCode: r.unit_code,
               quantity: r.quantity,
-              unitPrice: r.unit_price,
-              listPrice: r.list_price,
+              unitPrice: priceIn(money, r.unit_price),
+              listPrice: r.list_price === null ? null : priceIn(money, r.list_price),
               tax,
             };
           }),
@@ -1131,14 +1162,14 @@ export const invoiceCycle = (
       },
       'invoice',
       {
-        currency: ctx.org.currency,
+        currency: money.currency,
         lines: priced.lines,
         allowances: priced.allowances,
         charges: priced.charges,
-        payableRoundingIncrement: ctx.org.payableRoundingIncrement ?? undefined,
+        payableRoundingIncrement: roundingFor(ctx.org, money),
       },
       priced.meta,
-      { exceptions, period },
+      { exceptions, period, exchange: money.exchange },
     );
     if (built.ok) built.document.cycleJobIds = ready.map((v) => v.id);
     const { rows: gen } = await tx.raw.query<{ n: string }>(

@@ -149,8 +149,8 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
     `SELECT count(*) FILTER (WHERE i.kind <> 'credit_note')::int AS invoices,
             count(*) FILTER (WHERE i.kind = 'credit_note')::int AS credit_notes,
             count(*) FILTER (WHERE i.kind = 'credit_note' AND i.credit_reason IN ('price_dispute', 'scope_misunderstanding'))::int AS disputes,
-            coalesce(sum(i.tax_inclusive) FILTER (WHERE i.kind <> 'credit_note'), 0)::text AS sales,
-            coalesce(sum(i.tax_inclusive) FILTER (WHERE i.kind = 'credit_note'), 0)::text AS credits
+            round(coalesce(sum(i.tax_inclusive * i.exchange_rate) FILTER (WHERE i.kind <> 'credit_note'), 0), 2)::text AS sales,
+            round(coalesce(sum(i.tax_inclusive * i.exchange_rate) FILTER (WHERE i.kind = 'credit_note'), 0), 2)::text AS credits
        FROM invoices i LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
       WHERE i.organization_id = $1 AND i.issued_at IS NOT NULL AND ($5::uuid IS NULL OR j.job_type_id = $5)
         AND i.issued_at >= (($2::date)::timestamp AT TIME ZONE $3) AND i.issued_at < ((($4::date) + 1)::timestamp AT TIME ZONE $3)`,
@@ -176,26 +176,27 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
   );
 
   // Receivables at the end of the period: what issued invoices still owed then (payments and credits up to then).
+  // Every sum is in the organization's currency: a document in another counts at the rate recorded on it.
   const arSql = `
     WITH endpoint AS (SELECT ((($4::date) + 1)::timestamp AT TIME ZONE $3) AS t, ($4::date) AS d),
     open AS (
       SELECT i.id, i.due_date,
-             i.payable
+             (i.payable
                - coalesce((SELECT sum(p.amount) FROM payments p WHERE p.organization_id = i.organization_id AND p.invoice_id = i.id
                              AND p.received_on <= (SELECT d FROM endpoint)), 0)
                - coalesce((SELECT sum(c.tax_inclusive) FROM invoices c WHERE c.organization_id = i.organization_id
-                             AND c.corrects_invoice_id = i.id AND c.kind = 'credit_note' AND c.issued_at < (SELECT t FROM endpoint)), 0)
-               AS outstanding
+                             AND c.corrects_invoice_id = i.id AND c.kind = 'credit_note' AND c.issued_at < (SELECT t FROM endpoint)), 0))
+               * i.exchange_rate AS outstanding
         FROM invoices i LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
        WHERE i.organization_id = $1 AND i.kind <> 'credit_note' AND i.issued_at < (SELECT t FROM endpoint)
          AND ($5::uuid IS NULL OR j.job_type_id = $5) AND $2::date IS NOT NULL)
     SELECT
-      coalesce(sum(outstanding), 0)::text AS total,
-      coalesce(sum(outstanding) FILTER (WHERE due_date >= (SELECT d FROM endpoint)), 0)::text AS current,
-      coalesce(sum(outstanding) FILTER (WHERE (SELECT d FROM endpoint) - due_date BETWEEN 1 AND 30), 0)::text AS d1_30,
-      coalesce(sum(outstanding) FILTER (WHERE (SELECT d FROM endpoint) - due_date BETWEEN 31 AND 60), 0)::text AS d31_60,
-      coalesce(sum(outstanding) FILTER (WHERE (SELECT d FROM endpoint) - due_date BETWEEN 61 AND 90), 0)::text AS d61_90,
-      coalesce(sum(outstanding) FILTER (WHERE (SELECT d FROM endpoint) - due_date > 90), 0)::text AS d90_plus
+      round(coalesce(sum(outstanding), 0), 2)::text AS total,
+      round(coalesce(sum(outstanding) FILTER (WHERE due_date >= (SELECT d FROM endpoint)), 0), 2)::text AS current,
+      round(coalesce(sum(outstanding) FILTER (WHERE (SELECT d FROM endpoint) - due_date BETWEEN 1 AND 30), 0), 2)::text AS d1_30,
+      round(coalesce(sum(outstanding) FILTER (WHERE (SELECT d FROM endpoint) - due_date BETWEEN 31 AND 60), 0), 2)::text AS d31_60,
+      round(coalesce(sum(outstanding) FILTER (WHERE (SELECT d FROM endpoint) - due_date BETWEEN 61 AND 90), 0), 2)::text AS d61_90,
+      round(coalesce(sum(outstanding) FILTER (WHERE (SELECT d FROM endpoint) - due_date > 90), 0), 2)::text AS d90_plus
       FROM open WHERE outstanding <> 0`;
   const { rows: arRows } = await raw.query<Record<string, string>>(arSql, params);
 
@@ -215,9 +216,9 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
           JOIN jobs j ON j.organization_id = l.organization_id AND j.id = l.job_id
          WHERE l.organization_id = $1 AND l.billable AND j.completed_at >= ((SELECT d FROM w)::timestamp AT TIME ZONE $3)
            AND ($4::uuid IS NULL OR j.job_type_id = $4)) AS earned,
-       (SELECT coalesce(sum(i.tax_inclusive), 0)::text FROM invoices i WHERE i.organization_id = $1 AND i.kind <> 'credit_note'
+       (SELECT round(coalesce(sum(i.tax_inclusive * i.exchange_rate), 0), 2)::text FROM invoices i WHERE i.organization_id = $1 AND i.kind <> 'credit_note'
            AND i.issued_at >= ((SELECT d FROM w)::timestamp AT TIME ZONE $3)) AS invoiced,
-       (SELECT coalesce(sum(p.amount), 0)::text FROM payments p JOIN invoices i ON i.organization_id = p.organization_id AND i.id = p.invoice_id
+       (SELECT round(coalesce(sum(p.amount * i.exchange_rate), 0), 2)::text FROM payments p JOIN invoices i ON i.organization_id = p.organization_id AND i.id = p.invoice_id
          WHERE p.organization_id = $1 AND i.kind <> 'credit_note' AND p.received_on >= (SELECT d FROM w)) AS paid`,
     [organizationId, now, tz, q.jobTypeId ?? null],
   );

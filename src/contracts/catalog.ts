@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CustomFieldDefs } from '../core/custom-fields';
 import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
-import { Decimal, Instant, NonNegativeUnitPrice, PeppolEndpoint, UnitPrice } from './common';
+import { CurrencyCode, Decimal, Instant, NonNegativeUnitPrice, PeppolEndpoint, UnitPrice } from './common';
 
 export const PostalAddress = z
   .object({
@@ -29,6 +29,8 @@ export const Customer = z
     peppolEndpoint: z.string().nullable(),
     taxExempt: z.boolean(),
     paymentTermsDays: z.number().int().nullable(),
+    /** The currency the customer is invoiced in when not the organization's; null: the organization's. */
+    invoiceCurrency: z.string().nullable(),
     sites: z.array(Site),
     createdAt: Instant,
     version: z.number().int(),
@@ -134,6 +136,8 @@ export const CreateCustomerBody = z.strictObject({
   taxExempt: z.boolean().optional(),
   taxExemptionReason: z.string().trim().max(500).nullable().optional(),
   paymentTermsDays: z.number().int().min(0).max(365).nullable().optional(),
+  /** Invoice this customer in another currency (ISO 4217); null or the organization's: its own. */
+  invoiceCurrency: CurrencyCode.nullable().optional(),
   contacts: z.array(ContactInput).max(50).optional(),
   invoicePreferences: InvoicePreferencesInput.optional(),
   closeoutOverrides: CloseoutOverridesInput.optional(),

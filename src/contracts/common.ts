@@ -1,6 +1,7 @@
 import DecimalJs from 'decimal.js';
 import { z } from 'zod';
 import { peppolEndpointProblem, vatIdProblem } from '../core/identifiers';
+import { isCurrency } from '../core/money';
 
 export const Uuid = z.uuid();
 export const IdParams = z.strictObject({ id: z.uuid() });
@@ -74,6 +75,18 @@ export const NonNegativeAmount = Decimal.refine(
   (v) => !(decimalOf(v)?.isNeg() ?? false),
   'must not be negative',
 );
+
+/** An ISO 4217 currency code that ISO lists (GBP, EUR, JPY). */
+export const CurrencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'a three-letter ISO 4217 code like "GBP"')
+  .refine((v) => !/^[A-Z]{3}$/.test(v) || isCurrency(v), 'not an ISO 4217 currency code');
+
+/** An exchange rate: units of one currency per unit of another, above zero, up to ten decimals. */
+export const ExchangeRateValue = z
+  .string()
+  .regex(/^\d{1,9}(\.\d{1,10})?$/, 'a rate like "1.1712"')
+  .refine((v) => decimalOf(v)?.gt(0) ?? true, 'must be above 0');
 
 /** Instants travel as ISO 8601 strings in UTC. */
 export const Instant = z.iso.datetime();

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { CREDIT_REASONS } from '../core/invoice-document';
 import { INVOICE_STATUSES } from '../core/invoice-lifecycle';
 import {
+  CurrencyCode,
   Decimal,
   DiscountPercent,
+  ExchangeRateValue,
   Instant,
   isZeroDecimal,
   NonNegativeUnitPrice,
@@ -69,6 +71,11 @@ export const PreviewBody = z.strictObject({
   prepaid: Decimal.optional(),
   /** Cash rounding of the amount due (BT-114), e.g. "0.05"; the organization's setting when absent, "0" for none. */
   payableRoundingIncrement: RoundingIncrement.optional(),
+  /**
+   * With a `currency` other than the organization's (VAT organizations): units of the organization's
+   * currency per unit of `currency`, to state the VAT in the organization's currency too (BT-6, BT-111).
+   */
+  exchangeRate: ExchangeRateValue.optional(),
 });
 export type PreviewBody = z.infer<typeof PreviewBody>;
 
@@ -100,6 +107,10 @@ export const TotalsView = z
     payable: z.string(),
   })
   .meta({ id: 'InvoiceTotals' });
+/** BT-6 and BT-111: the VAT total in the organization's currency, and the rate it was converted at. */
+export const TaxCurrencyView = z
+  .object({ code: z.string(), rate: z.string(), rateDate: Day, taxTotal: z.string() })
+  .meta({ id: 'TaxCurrency' });
 const SubtotalView = z.object({
   category: z.string().nullable(),
   rate: z.string(),
@@ -148,6 +159,7 @@ export const PreviewView = z
     charges: z.array(DocAdjustmentView),
     taxSubtotals: z.array(SubtotalView),
     totals: TotalsView,
+    taxCurrency: TaxCurrencyView.nullable().optional(),
   })
   .meta({ id: 'InvoicePreview' });
 
@@ -176,6 +188,10 @@ export const Invoice = z
     charges: z.array(DocAdjustmentView),
     taxSubtotals: z.array(SubtotalView),
     totals: TotalsView.nullable(),
+    /** A document in a currency other than the organization's: the VAT in the organization's currency and the rate. */
+    taxCurrency: TaxCurrencyView.nullable(),
+    /** Units of the organization's currency per unit of `currency` (1 when they are the same). */
+    exchangeRate: z.string(),
     amountPaid: z.string(),
     amountCredited: z.string(),
     outstanding: z.string(),
@@ -312,3 +328,23 @@ export const CycleRunDetail = CycleRun.extend({
     }),
   ),
 });
+
+export const ExchangeRateBody = z.strictObject({
+  currency: CurrencyCode,
+  /** The first day the rate applies to; it applies until the next recorded day. */
+  validFrom: Day,
+  /** Units of the organization's currency per unit of `currency` (1 GBP = 1.1712 EUR: "1.1712"). */
+  rate: ExchangeRateValue,
+  /** Where the figure comes from, printed beside it on documents (e.g. "ECB reference rate"). */
+  source: z.string().trim().max(100).nullable().optional(),
+});
+
+export const ExchangeRate = z
+  .object({
+    currency: z.string(),
+    validFrom: Day,
+    rate: z.string(),
+    source: z.string().nullable(),
+    updatedAt: Instant,
+  })
+  .meta({ id: 'ExchangeRate' });

@@ -75,7 +75,18 @@ export type CalcInput = {
    * that no net at the rate reaches to the cent (100.03 at 23 %) is the amount due all the same.
    */
   rounding?: string | undefined;
+  /**
+   * BT-6: the VAT accounting currency, when the invoice is in another currency (an Irish business billing a
+   * UK customer in GBP states the VAT in EUR too). `rate` is how many units of it one unit of the invoice
+   * currency is worth on `rateDate`, as the office recorded it.
+   */
+  taxCurrency?: TaxCurrencyInput | undefined;
 };
+
+export type TaxCurrencyInput = { code: string; rate: string; rateDate: string };
+
+/** BT-6 and BT-111: the VAT total in the accounting currency, with the rate it was converted at. */
+export type TaxCurrency = TaxCurrencyInput & { taxTotal: string };
 
 export type CalcAdjustment = {
   amount: string;
@@ -142,6 +153,8 @@ export type Calculation = {
   charges: CalcDocumentAdjustment[];
   taxSubtotals: TaxSubtotal[];
   totals: Totals;
+  /** Absent on documents in the accounting currency (and on documents stored before it existed). */
+  taxCurrency?: TaxCurrency | null;
 };
 
 export type CalcResult = { ok: true; value: Calculation } | { ok: false; problems: FieldProblem[] };
@@ -346,6 +359,7 @@ export const calculate = (input: CalcInput): CalcResult => {
     (!isDecimal(input.rounding) || new Decimal(input.rounding).abs().gt(new Decimal(10).pow(-decimals)))
   )
     problems.push({ field: 'body.rounding', message: 'at most one minor unit either way' });
+  problems.push(...taxCurrencyProblems(input));
   if (problems.length > 0) return { ok: false, problems };
 
   // VAT breakdown (BG-23): one subtotal per category and rate, tax computed on the summed base (BR-CO-17).
@@ -406,11 +420,22 @@ export const calculate = (input: CalcInput): CalcResult => {
       ],
     };
   const f = (d: Decimal) => formatAmount(d, decimals);
+  const tc = input.taxCurrency;
+  // BT-111: the VAT total converted once and rounded to the accounting currency's unit (BR-53).
+  const taxCurrency: TaxCurrency | null = tc
+    ? {
+        code: tc.code,
+        rate: new Decimal(tc.rate).toFixed(),
+        rateDate: tc.rateDate,
+        taxTotal: formatAmount(taxTotal.times(tc.rate), amountDecimals(tc.code, input.scheme === 'vat')),
+      }
+    : null;
   return {
     ok: true,
     value: {
       currency: input.currency,
       decimals,
+      taxCurrency,
       lines,
       allowances,
       charges,
@@ -429,6 +454,32 @@ export const calculate = (input: CalcInput): CalcResult => {
     },
   };
 };
+
+const taxCurrencyProblems = (input: CalcInput): FieldProblem[] => {
+  const tc = input.taxCurrency;
+  if (!tc) return [];
+  if (!isCurrency(tc.code))
+    return [{ field: 'body.taxCurrency.code', message: 'not an ISO 4217 currency code' }];
+  if (tc.code === input.currency)
+    return [
+      {
+        field: 'body.taxCurrency.code',
+        message: 'PEPPOL-EN16931-R005: the VAT accounting currency differs from the invoice currency',
+      },
+    ];
+  if (!isDecimal(tc.rate) || new Decimal(tc.rate).lte(0))
+    return [{ field: 'body.taxCurrency.rate', message: 'an exchange rate above 0' }];
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(tc.rateDate))
+    return [{ field: 'body.taxCurrency.rateDate', message: 'a date, YYYY-MM-DD' }];
+  return [];
+};
+
+/**
+ * A price in the organization's currency, in the invoice's: divided by the rate (units of the
+ * organization's currency per unit of the invoice's), kept to six decimals like every unit price.
+ */
+export const convertPrice = (price: Decimal.Value, rate: Decimal.Value): string =>
+  new Decimal(price).div(rate).toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toFixed();
 
 /**
  * A line's gross amount, before its own allowances and charges, exact: quantity × price ÷ base quantity,

@@ -3,6 +3,7 @@ import { vatIdProblem } from './identifiers';
 import { type CalcLine, type Calculation, taxGroupKey } from './invoice-calc';
 import { roundMoney } from './money';
 import { EXEMPT_CATEGORIES } from './tax';
+import { printDate } from './time';
 
 /**
  * The invoice as one immutable document: the calculation plus the parties and the facts the PDF and the
@@ -87,8 +88,23 @@ export type InvoiceDocument = {
   creditAllocation?: CreditAllocation;
   /** Per-cycle invoices: the visits (job IDs) the document bills. */
   cycleJobIds?: string[];
+  /**
+   * A document in a currency other than the organization's: the rate its prices were converted at (units
+   * of the organization's currency per unit of the document's) and the day it was valid from. Absent or
+   * null when the document is in the organization's currency.
+   */
+  exchange?: Exchange | null;
   calc: Omit<Calculation, 'lines'>;
   lines: DocumentLine[];
+};
+
+export type Exchange = { currency: string; rate: string; rateDate: string; source: string | null };
+
+/** The rate a document in another currency was converted at, as its reader reads it (PDF and UBL note). */
+export const exchangeText = (doc: Pick<InvoiceDocument, 'exchange' | 'calc'>): string | null => {
+  const x = doc.exchange;
+  if (!x) return null;
+  return `Exchange rate: 1 ${doc.calc.currency} = ${x.rate} ${x.currency}, valid from ${printDate(x.rateDate)}${x.source ? ` (${x.source})` : ''}`;
 };
 
 /**

@@ -99,3 +99,12 @@ export const lastWholeCycle = (
   const startMonth = cycle === 'quarterly' ? endMonth - 2 : endMonth;
   return { start: `${end.slice(0, 4)}-${String(startMonth).padStart(2, '0')}-01`, end };
 };
+
+const DAY = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+/** A business date as a reader writes it: "18 November 2026", never "2026-11-18". */
+export const printDate = (day: string): string => DAY.format(new Date(`${day}T00:00:00Z`));

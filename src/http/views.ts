@@ -68,6 +68,7 @@ export const customerView = (
   peppolEndpoint: c.peppolEndpoint,
   taxExempt: c.taxExempt,
   paymentTermsDays: c.paymentTermsDays,
+  invoiceCurrency: c.invoiceCurrency,
   sites: c.sites.map((s) => ({ id: s.id, name: s.name, address: s.address, accessNotes: s.accessNotes })),
   createdAt: c.createdAt.toISOString(),
   version: c.version,

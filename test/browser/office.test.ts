@@ -585,6 +585,98 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     }
   });
 
+  it('bills a customer in their own currency: set on the customer, the rate recorded by billing, the held invoice tried again', async () => {
+    expect((await owner.call('PATCH', '/organization/billing', { invoiceAutoIssue: true })).status).toBe(200);
+    const address = { line1: '1 Castle Street', city: 'Belfast', postalCode: 'BT1 1GH', country: 'GB' };
+    const created = await owner.call<{ id: string; sites: { id: string }[] }>('POST', '/customers', {
+      name: 'Belfast Bakeries Ltd',
+      billingAddress: address,
+      sites: [{ name: 'Bakery', address }],
+      confirmDuplicate: true,
+    });
+    expect(created.status).toBe(201);
+    const uk = { customerId: created.body.id, siteId: created.body.sites[0]?.id as string };
+
+    // The owner sets the customer's invoice currency in settings.
+    const settings = await open('owner@demo.closeout.test', '#/settings');
+    await settings.getByRole('tab', { name: 'Customers' }).click();
+    await settings.getByRole('button', { name: 'Edit Belfast Bakeries Ltd' }).click();
+    const form = settings.getByRole('region', { name: 'Edit Belfast Bakeries Ltd' });
+    await form.getByLabel('Invoice currency').fill('GBP');
+    await settings.getByRole('option', { name: 'GBP · Pound Sterling' }).click();
+    await form.getByRole('button', { name: 'Save customer' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(
+      (await owner.call<{ invoiceCurrency: string }>('GET', `/customers/${uk.customerId}`)).body,
+    ).toMatchObject({
+      invoiceCurrency: 'GBP',
+    });
+    await settings.close();
+
+    // Its job's invoice waits in review: no GBP rate yet, and the exception says what to do.
+    const created2 = await bookVia<Job>(owner, uk, {
+      jobTypeId: ids.quick,
+      day: today,
+      hour: '16:00',
+      timeZone: TZ,
+      technicianId: ben.userId,
+      scope: 'Oven extractor service',
+    });
+    expect((await ben.call('POST', `/jobs/${created2.id}/start`)).status).toBe(200);
+    expect((await closeout(created2, ben)).status).toBe(201);
+    await expect
+      .poll(async () => (await jobOf(created2.id)).billingStatus, { timeout: 15_000 })
+      .toBe('needs_review');
+
+    for (const [width, shot] of [
+      [390, 'office-exchange-rates-phone'],
+      [1440, 'office-exchange-rates'],
+    ] as const) {
+      const page = await open('billing@demo.closeout.test', '#/exceptions', width);
+      const item = page.locator(`[data-exception="${created2.number}"]`);
+      await item.getByText('invoiced in GBP: record the GBP rate valid on').waitFor();
+      if (width === 390) {
+        await page.close();
+        continue;
+      }
+      // Billing records the rate on the billing page, then tries the invoice again.
+      await page.evaluate(() => (window.location.hash = '#/billing'));
+      const rates = page.getByRole('form', { name: 'Record an exchange rate' });
+      await rates.getByLabel(/^Currency/).fill('GBP');
+      await page.getByRole('option', { name: 'GBP · Pound Sterling' }).click();
+      await rates.getByLabel(/^Valid from/).fill(addDays(today, -7));
+      await rates.getByLabel(/^EUR per 1 GBP/).fill('1.1712');
+      await rates.getByLabel('Source').fill('ECB reference rate');
+      await rates.getByRole('button', { name: 'Record rate' }).click();
+      await page
+        .getByRole('table', { name: 'Recorded exchange rates' })
+        .getByText('1 GBP = 1.1712 EUR')
+        .waitFor();
+      await page.screenshot({ path: screenshotPath(shot), fullPage: true });
+      await page.evaluate(() => (window.location.hash = '#/exceptions'));
+      await page
+        .locator(`[data-exception="${created2.number}"]`)
+        .getByRole('button', { name: 'Try again' })
+        .click();
+      await expect
+        .poll(async () => (await jobOf(created2.id)).billingStatus, { timeout: 15_000 })
+        .toBe('invoiced');
+      await page.close();
+    }
+    // The phone shows the same rates list, readable at 390 px.
+    const phone = await open('billing@demo.closeout.test', '#/billing', 390);
+    await phone
+      .getByRole('table', { name: 'Recorded exchange rates' })
+      .getByText('1 GBP = 1.1712 EUR')
+      .waitFor();
+    await phone.screenshot({ path: screenshotPath('office-exchange-rates-phone'), fullPage: true });
+    await phone.close();
+    const invoices = await owner.call<{
+      items: { currency: string; taxCurrency: { code: string } | null }[];
+    }>('GET', `/invoices?jobId=${created2.id}`);
+    expect(invoices.body.items[0]).toMatchObject({ currency: 'GBP', taxCurrency: { code: 'EUR' } });
+  });
+
   it('invoices every per-cycle series of last month in one run, with progress and the series it could not bill', async () => {
     expect((await owner.call('PATCH', '/organization/billing', { invoiceAutoIssue: true })).status).toBe(200);
     // Two weekly contracts since the first of last month: one with two visits done, one with none.

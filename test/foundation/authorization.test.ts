@@ -219,6 +219,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/jobs/:id/cancel': { reason: 'customer canceled' },
       '/api/v1/jobs/:id/no-show': { reason: 'nobody home' },
       '/api/v1/jobs/:id/close-not-billable': { reason: 'warranty' },
+      '/api/v1/jobs/:id/rebuild-invoices': {},
       '/api/v1/jobs/:id/comments': { body: 'hello' },
       '/api/v1/jobs/:id/info-requests': { body: 'serial number?' },
       '/api/v1/api-keys/:id/revoke': {},

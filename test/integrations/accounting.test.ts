@@ -262,6 +262,61 @@ describe.each(testDrivers())('accounting pushes on %s', (driver) => {
     expect(problemOf(again).code).toBe('invalid_transition');
   });
 
+  it('pushes a GBP invoice with the rate on the document, once Xero has the currency set up', async () => {
+    const rate = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/exchange-rates',
+      headers: as(billing, true),
+      payload: { currency: 'GBP', validFrom: '2026-11-01', rate: '1.1712' },
+    });
+    expect(rate.statusCode, rate.body).toBe(204);
+    const address = { line1: '1 Castle Street', city: 'Belfast', postalCode: 'BT1 1GH', country: 'GB' };
+    const c = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/customers',
+      headers: as(billing, true),
+      payload: {
+        name: 'Belfast Boilers Ltd',
+        billingAddress: address,
+        sites: [{ name: 'Yard', address }],
+        invoiceCurrency: 'GBP',
+      },
+    });
+    expect(c.statusCode, c.body).toBe(201);
+    const j = await newJob(t, org, dispatcher, jobTypeId, {
+      customerId: c.json().id,
+      siteId: c.json().sites[0].id,
+    });
+    await closeOut(t, org, tech, j.id);
+    await drain(t, ['accounting.push']);
+    const [invoice] = await invoicesOfJob(t, billing, j.id);
+    expect(invoice?.number, JSON.stringify(invoice?.holdReasons)).toBeTruthy();
+    // Xero has no GBP yet: a validation error that names it, in review, nothing created.
+    const [err] = (await openErrors()).filter((e) => e.invoiceId === invoice?.id);
+    expect(err?.message).toContain('The currency GBP has not been set up');
+    expect(fake.creates.get(invoice?.number as string)).toBeUndefined();
+
+    fake.currencies.add('GBP');
+    const re = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/integration-errors/${err?.id}/reprocess`,
+      headers: as(billing, true),
+      payload: {},
+    });
+    expect(re.statusCode, re.body).toBeLessThan(300);
+    await drain(t);
+    expect(fake.creates.get(invoice?.number as string)).toBe(1);
+    const put = fake.requests.filter((r) => r.method === 'PUT' && r.path === '/xero/Invoices').at(-1);
+    const sent = ((put as { body: unknown }).body as { Invoices: Record<string, unknown>[] }).Invoices[0];
+    // Xero counts GBP per euro: 1 / 1.1712 to six decimals.
+    expect(sent).toMatchObject({ CurrencyCode: 'GBP', CurrencyRate: 0.853825 });
+    const items = sent?.LineItems as { LineAmount: number; TaxAmount: number }[];
+    const cents = (n: number) => Math.round(n * 100);
+    expect(items.reduce((s, l) => s + cents(l.LineAmount), 0)).toBe(
+      cents(Number(invoice?.totals.taxExclusive)),
+    );
+  });
+
   it('records a provider validation error with its code, and gives up on retries after the limit', async () => {
     fake.script('PUT /xero/Invoices', {
       status: 400,

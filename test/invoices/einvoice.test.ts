@@ -368,6 +368,38 @@ describe.skipIf(missing.length > 0)(
         ).json(),
       );
 
+      // 12. An Irish seller billing a UK buyer in GBP: prices converted at the rate the office recorded, the
+      // VAT stated in EUR too (BT-6, BT-111: one extra tax total without subtotals), and a partial credit note
+      // at the invoice's own rate.
+      const rate = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/exchange-rates',
+        headers: as(p.billing, true),
+        payload: { currency: 'GBP', validFrom: '2026-11-01', rate: '1.1712', source: 'ECB reference rate' },
+      });
+      expect(rate.statusCode, rate.body).toBe(204);
+      const uk = await customer(p, {
+        peppolEndpoint: '0088:5790000435968',
+        taxId: 'GB980780684',
+        invoiceCurrency: 'GBP',
+        billingAddress: { line1: '1 Castle Street', city: 'Belfast', postalCode: 'BT1 1GH', country: 'GB' },
+      });
+      const gj = await newJob(t, p.fx, p.dispatcher, p.jobTypeId, { ...uk, discountPercent: '5' });
+      await closeOut(t, p.fx, p.tech, gj.id);
+      await drain(t);
+      const [gInv] = await invoicesOfJob(t, p.billing, gj.id);
+      await collect(p, 'peppol-gbp-invoice', gInv as InvoiceJson);
+      await collect(
+        p,
+        'peppol-gbp-credit-note',
+        (
+          await api(p, 'POST', `/api/v1/invoices/${gInv?.id}/credit-notes`, {
+            reason: 'price_dispute',
+            lines: [{ position: 1, quantity: '1' }],
+          })
+        ).json(),
+      );
+
       // 9. A returned part (a negative line) on an invoice, and cash rounding of the amount due (BT-114, CHF 0.05).
       const ch = await orgOf(
         'swiss',
@@ -478,6 +510,8 @@ describe.skipIf(missing.length > 0)(
           'per-cycle',
           'peppol-credit-note',
           'peppol-invoice',
+          'peppol-gbp-invoice',
+          'peppol-gbp-credit-note',
           'reinvoice-after-credit',
           'reverse-charge',
         ].sort(),
@@ -515,6 +549,18 @@ describe.skipIf(missing.length > 0)(
       expect(byName['bhd-invoice']?.invoice.totals.payable).toMatch(/^\d+\.\d{2}$/);
       expect(byName['peppol-invoice']?.profile).toBe('peppol');
       expect(byName['credit-note-full']?.ubl).toContain('<CreditNote');
+      // In GBP, its VAT in EUR at the recorded rate, and the rate written on the document.
+      for (const name of ['peppol-gbp-invoice', 'peppol-gbp-credit-note']) {
+        const d = byName[name];
+        const vat = new Decimal(d?.invoice.totals.taxTotal ?? 'NaN');
+        expect(d?.ubl).toContain('<cbc:DocumentCurrencyCode>GBP</cbc:DocumentCurrencyCode>');
+        expect(d?.ubl).toContain('<cbc:TaxCurrencyCode>EUR</cbc:TaxCurrencyCode>');
+        expect(d?.ubl).toContain(
+          `<cbc:TaxAmount currencyID="EUR">${vat.times('1.1712').toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2)}</cbc:TaxAmount>`,
+        );
+        expect(d?.ubl).toContain('1 GBP = 1.1712 EUR, valid from 1 November 2026 (ECB reference rate)');
+        expect(d?.invoice.currency).toBe('GBP');
+      }
     });
 
     it('leaves every audit chain intact, including the visits a cycle invoice moved in bulk', async () => {
@@ -557,7 +603,7 @@ describe.skipIf(missing.length > 0)(
           path.join(dir, 'peppol'),
           path.join(SHARED, 'peppol-bis3-2026.5/xslt', x),
         );
-        expect(Object.keys(findings).length).toBe(2);
+        expect(Object.keys(findings).length).toBe(4);
         expect(
           Object.entries(findings).filter(([, f]) => f.length > 0),
           x,
@@ -580,6 +626,20 @@ describe.skipIf(missing.length > 0)(
         path.join(SHARED, 'cen-en16931-1.3.16/xslt/EN16931-UBL-validation.xslt'),
       );
       expect(findings['tampered.xml']?.map((f) => f.id)).toContain('BR-CO-16');
+      // Without its total in EUR, the GBP invoice's TaxCurrencyCode is a fatal BR-53.
+      const gbp = docs.find((x) => x.name === 'peppol-gbp-invoice') as Doc;
+      fs.writeFileSync(
+        path.join(bad, 'tampered.xml'),
+        gbp.ubl.replace(
+          /<cac:TaxTotal>\s*<cbc:TaxAmount currencyID="EUR">[^<]+<\/cbc:TaxAmount>\s*<\/cac:TaxTotal>/,
+          '',
+        ),
+      );
+      const missingEur = schematron(
+        bad,
+        path.join(SHARED, 'cen-en16931-1.3.16/xslt/EN16931-UBL-validation.xslt'),
+      );
+      expect(missingEur['tampered.xml']?.map((f) => f.id)).toContain('BR-53');
     });
 
     it('shows the same totals in the PDF, the UBL and the API, for every document', () => {

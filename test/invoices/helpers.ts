@@ -116,6 +116,9 @@ export const invoicesOfJob = async (t: TestApp, billing: Session, jobId: string)
 export type InvoiceJson = {
   id: string;
   kind: string;
+  currency: string;
+  exchangeRate: string;
+  taxCurrency: { code: string; rate: string; rateDate: string; taxTotal: string } | null;
   status: string;
   number: string | null;
   totals: Record<string, string>;

@@ -778,6 +778,183 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       expect(timeline.at(-1)?.reason).toMatch(/The invoice could not be made/);
     });
   });
+  describe('a customer invoiced in another currency', () => {
+    const putRate = (payload: Record<string, unknown>, who: Session = billing) =>
+      t.app.inject({ method: 'PUT', url: '/api/v1/exchange-rates', headers: as(who, true), payload });
+    const unbilledHour = () => [{ technicianId: org.users.technician.id, hours: '1', billable: false }];
+    const gbpCustomer = async (name: string) => {
+      const c = await customerVia(
+        name,
+        'Shop',
+        { line1: '1 Castle Street', city: 'Belfast', postalCode: 'BT1 1GH', country: 'GB' },
+        { invoiceCurrency: 'GBP', email: 'accounts@example.co.uk' },
+      );
+      return c;
+    };
+
+    it('refuses a rate or a currency that cannot be, naming the field, and keeps the own currency as none', async () => {
+      for (const [payload, field] of [
+        [{ currency: 'EUR', validFrom: '2026-11-01', rate: '1' }, 'body.currency'],
+        [{ currency: 'XYZ', validFrom: '2026-11-01', rate: '1.2' }, 'body.currency'],
+        [{ currency: 'GBP', validFrom: '2026-11-01', rate: '0' }, 'body.rate'],
+        [{ currency: 'GBP', validFrom: '2026-11-01', rate: '-1.2' }, 'body.rate'],
+        [{ currency: 'GBP', validFrom: '1 Nov', rate: '1.2' }, 'body.validFrom'],
+      ] as const) {
+        const res = await putRate(payload);
+        expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+        expect(problemOf(res).errors.map((e) => e.field)).toContain(field);
+      }
+      // A dispatcher records no rates: money facts are billing's.
+      expect(
+        (await putRate({ currency: 'GBP', validFrom: '2026-11-01', rate: '1.2' }, dispatcher)).statusCode,
+      ).toBe(403);
+      expect((await get('/api/v1/exchange-rates')).json().items).toEqual([]);
+      const bad = await post(
+        '/api/v1/customers',
+        {
+          name: 'Nowhere Ltd',
+          billingAddress: { line1: '1 A', city: 'B', postalCode: 'C', country: 'GB' },
+          invoiceCurrency: 'ABC',
+        },
+        dispatcher,
+      );
+      expect(bad.statusCode).toBe(400);
+      expect(problemOf(bad).errors.map((e) => e.field)).toContain('body.invoiceCurrency');
+      const own = await customerVia(
+        'Home Currency Ltd',
+        'Shop',
+        { line1: '2 Main St', city: 'Cork', postalCode: 'T12', country: 'IE' },
+        { invoiceCurrency: 'EUR' },
+      );
+      expect((await get(`/api/v1/customers/${own.customerId}`, owner)).json().invoiceCurrency).toBeNull();
+    });
+
+    it('holds the invoice in review until the rate is recorded, then bills in GBP at it with the VAT in EUR too', async () => {
+      const c = await gbpCustomer('Belfast Bakeries Ltd');
+      const j = await newJob(t, org, dispatcher, jobTypeId, { ...c, discountPercent: '10' });
+      await closeOut(t, org, tech, j.id, { labor: unbilledHour(), parts: twoLines, adjustments: [] });
+      await drain(t);
+      const [held] = await invoicesOfJob(t, billing, j.id);
+      expect(held?.number).toBeNull();
+      expect(held?.holdReasons.map((h) => h.code)).toContain('exchange_rate_missing');
+      const job = (await get(`/api/v1/jobs/${j.id}`, dispatcher)).json();
+      expect(job.billingStatus).toBe('needs_review');
+      const timeline = (await get(`/api/v1/jobs/${j.id}/timeline`, owner)).json().items as {
+        reason: string;
+      }[];
+      expect(timeline.at(-1)?.reason).toMatch(/invoiced in GBP: record the GBP rate valid on/);
+
+      // A rate from after the service date does not apply; one from before it does, and its later
+      // correction on the same day replaces it.
+      expect((await putRate({ currency: 'GBP', validFrom: '2026-12-31', rate: '2' })).statusCode).toBe(204);
+      expect((await putRate({ currency: 'GBP', validFrom: '2026-11-01', rate: '1.2' })).statusCode).toBe(204);
+      expect(
+        (await putRate({ currency: 'GBP', validFrom: '2026-11-01', rate: '1.1712', source: 'ECB' }))
+          .statusCode,
+      ).toBe(204);
+      const rates = (await get('/api/v1/exchange-rates')).json().items as {
+        validFrom: string;
+        rate: string;
+      }[];
+      expect(rates.map((r) => [r.validFrom, r.rate])).toEqual([
+        ['2026-12-31', '2'],
+        ['2026-11-01', '1.1712'],
+      ]);
+
+      expect((await post(`/api/v1/jobs/${j.id}/rebuild-invoices`)).statusCode).toBe(200);
+      await drain(t);
+      const inv = await invoice(held?.id as string);
+      expect(inv.status, JSON.stringify(inv.holdReasons)).toBe('issued');
+      expect(inv.currency).toBe('GBP');
+      expect(inv.exchangeRate).toBe('1.1712');
+      // 100.00 EUR at 1.1712 EUR per GBP, to six decimals: 85.382514; two lines, 10 % off, 23 % VAT.
+      const price = new Decimal('100').div('1.1712').toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
+      expect((inv.lines[0] as unknown as { unitPrice: string }).unitPrice).toBe(price.toFixed());
+      const net = price.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).times(2);
+      const discounted = net.minus(net.times('0.10').toDecimalPlaces(2, Decimal.ROUND_HALF_UP));
+      expect(inv.totals.taxExclusive).toBe(discounted.toFixed(2));
+      const vat = discounted.times('0.23').toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+      expect(inv.totals.taxTotal).toBe(vat.toFixed(2));
+      expect(inv.taxCurrency).toEqual({
+        code: 'EUR',
+        rate: '1.1712',
+        rateDate: '2026-11-01',
+        taxTotal: vat.times('1.1712').toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
+      });
+      if (hasPdftotext) {
+        const pdf = pdfText((await get(`/api/v1/invoices/${inv.id}/pdf`)).rawPayload);
+        expect(pdf).toMatch(new RegExp(`Tax total in EUR\\s+EUR ${inv.taxCurrency?.taxTotal}`));
+        expect(pdf).toContain('1 GBP = 1.1712 EUR, valid from 1 November 2026 (ECB)');
+        expect(pdf).toMatch(new RegExp(`Amount due\\s+GBP ${inv.totals.payable}`));
+      }
+
+      // A payment in GBP settles it; the credit note keeps the invoice's rate.
+      const credit = await post(`/api/v1/invoices/${inv.id}/credit-notes`, {
+        reason: 'price_dispute',
+        lines: [{ position: 2, quantity: '1' }],
+      });
+      expect(credit.statusCode, credit.body).toBe(201);
+      const cn = credit.json() as InvoiceJson;
+      expect(cn.currency).toBe('GBP');
+      expect(cn.taxCurrency?.rate).toBe('1.1712');
+      expect(cn.taxCurrency?.taxTotal).toBe(
+        new Decimal(cn.totals.taxTotal as string)
+          .times('1.1712')
+          .toDecimalPlaces(2, Decimal.ROUND_HALF_UP)
+          .toFixed(2),
+      );
+    });
+
+    it('counts a GBP invoice in the receivables in EUR, at the rate on the document', async () => {
+      const c = await gbpCustomer('Newry Nurseries Ltd');
+      // Receivables at the end of a period that covers everything this test issues.
+      const ar = async () =>
+        new Decimal(
+          (await get('/api/v1/metrics?from=2026-06-01&to=2027-05-31', owner)).json().arAging.total as string,
+        );
+      const before = await ar();
+      const j = await newJob(t, org, dispatcher, jobTypeId, c);
+      await closeOut(t, org, tech, j.id, { labor: unbilledHour(), parts: twoLines, adjustments: [] });
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      expect(inv?.status, JSON.stringify(inv?.holdReasons)).toBe('issued');
+      expect(inv?.currency).toBe('GBP');
+      // The GBP amount due counts at 1.1712 EUR per GBP, not as if it were euros.
+      const eur = new Decimal(inv?.totals.payable as string).times('1.1712');
+      expect((await ar()).minus(before).toFixed(2)).toBe(
+        eur.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
+      );
+    });
+
+    it('asks for the deposit in GBP and deducts the GBP advance from the GBP final invoice', async () => {
+      const c = await gbpCustomer('Lisburn Laundry Ltd');
+      const j = await newJob(t, org, dispatcher, jobTypeId, {
+        ...c,
+        depositRequired: true,
+        depositAmount: '500.00',
+      });
+      await drain(t);
+      const [deposit] = await invoicesOfJob(t, billing, j.id);
+      expect(deposit?.status, JSON.stringify(deposit?.holdReasons)).toBe('issued');
+      // 500.00 EUR asked at booking is 426.91 GBP at 1.1712, and that is what the document asks for.
+      expect(deposit?.currency).toBe('GBP');
+      expect(deposit?.totals.payable).toBe(
+        new Decimal(500).div('1.1712').toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
+      );
+      await closeOut(t, org, tech, j.id, {
+        labor: unbilledHour(),
+        parts: [{ description: 'Heat pump', quantity: '1', unitPrice: '2000.00' }],
+        adjustments: [],
+      });
+      await drain(t);
+      const final = (await invoicesOfJob(t, billing, j.id)).find((i) => i.kind === 'invoice');
+      expect(final?.status, JSON.stringify(final?.holdReasons)).toBe('issued');
+      expect(final?.currency).toBe('GBP');
+      const advance = final?.lines.find((l) => l.description.includes(deposit?.number as string));
+      expect(advance?.netAmount).toBe(`-${deposit?.totals.taxExclusive}`);
+    });
+  });
+
   describe('labour', () => {
     it("prices and taxes labour from the job type's labour item, described by the work", async () => {
       const codes = (await get('/api/v1/tax-codes', owner)).json().items as { id: string; code: string }[];

@@ -40,6 +40,11 @@ export type FakeAccounting = {
   refreshToken: string;
   /** Off: the fake forgets idempotency keys (as a provider does once its window passed). */
   honorIdempotency: boolean;
+  /**
+   * The currencies the organization at the provider has set up (its base first): Xero refuses an invoice in
+   * any other with a ValidationException, as the real one does.
+   */
+  currencies: Set<string>;
   close(): Promise<void>;
 };
 
@@ -54,6 +59,7 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
   let seq = 0;
   let accessToken = 'access-0';
   const state = { refreshToken: 'refresh-0', createDelayMs: 0, honorIdempotency: true };
+  const currencies = new Set(['EUR']);
 
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -146,7 +152,20 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         return send(200, payload);
       }
       if (route === 'PUT /xero/Invoices') {
-        const inv = (body as { Invoices: { InvoiceNumber: string }[] }).Invoices[0];
+        const inv = (body as { Invoices: { InvoiceNumber: string; CurrencyCode?: string }[] }).Invoices[0];
+        if (inv?.CurrencyCode && !currencies.has(inv.CurrencyCode))
+          return send(400, {
+            ErrorNumber: 10,
+            Type: 'ValidationException',
+            Message: 'A validation exception occurred',
+            Elements: [
+              {
+                ValidationErrors: [
+                  { Message: `The currency ${inv.CurrencyCode} has not been set up for this organisation` },
+                ],
+              },
+            ],
+          });
         return createInvoice(inv?.InvoiceNumber ?? '', (id) => ({
           Invoices: [{ InvoiceID: id, InvoiceNumber: inv?.InvoiceNumber }],
         }));
@@ -186,6 +205,7 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
     requests,
     creates,
     contacts,
+    currencies,
     script(route, ...responses) {
       scripts.set(route, [...(scripts.get(route) ?? []), ...responses]);
     },

@@ -157,6 +157,8 @@ export const quickbooksConnector = (args: {
         ...(inv.dueDate && inv.kind !== 'credit_note' ? { DueDate: inv.dueDate } : {}),
         CustomerRef: { value: contactId },
         CurrencyRef: { value: inv.currency },
+        // QuickBooks counts home-currency units per unit of the invoice's, as we do.
+        ...(inv.exchangeRate ? { ExchangeRate: Number(inv.exchangeRate) } : {}),
         PrivateNote: inv.reference,
         Line: lines(inv),
         ...(inv.contact.email ? { BillEmail: { Address: inv.contact.email } } : {}),

@@ -22,6 +22,11 @@ export type AccountingInvoice = {
   issueDate: string;
   dueDate: string | null;
   currency: string;
+  /**
+   * A document in a currency other than the organization's: units of the organization's currency per unit
+   * of `currency`, as recorded on the document; null when it is in the organization's currency.
+   */
+  exchangeRate: string | null;
   /** The job number(s): Reference in Xero, the memo in QuickBooks. */
   reference: string;
   contact: { customerId: string; name: string; email: string | null; externalId: string | null };

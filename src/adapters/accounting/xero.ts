@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { z } from 'zod';
 import type { Http } from '../../app/ports';
 import { type ClientOptions, type ErrorReader, gateFor, oauthClient } from './http';
@@ -12,6 +13,13 @@ import {
 } from './types';
 
 /** Xero: 60 calls a minute and 5 at once per tenant; Idempotency-Key at most 128 characters. */
+/**
+ * Xero states a rate as units of the invoice's currency per unit of the organization's base currency (its
+ * "1 EUR = 0.8538 GBP"), the inverse of ours, to six decimals as Xero keeps them.
+ */
+export const xeroRate = (rate: string): number =>
+  Number(new Decimal(1).div(rate).toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toFixed());
+
 export const XERO = {
   apiBaseUrl: 'https://api.xero.com/api.xro/2.0/',
   tokenUrl: 'https://identity.xero.com/connect/token',
@@ -147,6 +155,7 @@ export const xeroConnector = (args: {
         LineAmountTypes: 'Exclusive',
         Reference: inv.reference,
         CurrencyCode: inv.currency,
+        ...(inv.exchangeRate ? { CurrencyRate: xeroRate(inv.exchangeRate) } : {}),
         Status: 'AUTHORISED',
         LineItems: lineItems(inv),
       };

@@ -1,7 +1,13 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import type { CalcAdjustment, TaxTreatment } from '../../core/invoice-calc';
-import type { Address, InvoiceDocument, IssuedHeader, Party } from '../../core/invoice-document';
+import {
+  type Address,
+  exchangeText,
+  type InvoiceDocument,
+  type IssuedHeader,
+  type Party,
+} from '../../core/invoice-document';
 
 /**
  * UBL 2.1 Invoice / CreditNote, following Peppol BIS Billing 3.0 when both parties have Peppol IDs and
@@ -124,10 +130,15 @@ export const renderUbl = (doc: InvoiceDocument, header: IssuedHeader): string =>
     doc.memo,
     doc.creditReason ? `Reason: ${doc.creditReason.replaceAll('_', ' ')}` : null,
     ...doc.customFields.map((f) => `${f.label}: ${f.value}`),
+    // The rate it was converted at: UBL's TaxExchangeRate is not allowed in EN 16931 (UBL-CR-490).
+    exchangeText(doc),
   ].filter((n): n is string => !!n);
   // Peppol allows one note (PEPPOL-EN16931-R002): everything for the buyer goes in it.
   if (notes.length > 0) cbc(root, 'Note', notes.join('\n'));
   cbc(root, 'DocumentCurrencyCode', currency);
+  // BT-6: the VAT is stated in the seller's accounting currency too (BR-53 wants its total below).
+  const taxCurrency = doc.calc.taxCurrency ?? null;
+  if (taxCurrency) cbc(root, 'TaxCurrencyCode', taxCurrency.code);
   cbc(root, 'BuyerReference', doc.buyerReference);
   if (doc.period) {
     const period = cac(root, 'InvoicePeriod');
@@ -182,6 +193,10 @@ export const renderUbl = (doc: InvoiceDocument, header: IssuedHeader): string =>
       true,
     );
   }
+
+  // BT-111: one tax total without subtotals, in the accounting currency (PEPPOL-EN16931-R054).
+  if (taxCurrency)
+    cbc(cac(root, 'TaxTotal'), 'TaxAmount', taxCurrency.taxTotal, { currencyID: taxCurrency.code });
 
   const totals = doc.calc.totals;
   const lmt = cac(root, 'LegalMonetaryTotal');

@@ -3,7 +3,13 @@ import { createRequire } from 'node:module';
 import Decimal from 'decimal.js';
 import { create, type Font } from 'fontkit';
 import PDFDocument from 'pdfkit';
-import type { Address, InvoiceDocument, IssuedHeader } from '../../core/invoice-document';
+import {
+  type Address,
+  exchangeText,
+  type InvoiceDocument,
+  type IssuedHeader,
+} from '../../core/invoice-document';
+import { printDate } from '../../core/time';
 import type { Proof } from './proof';
 
 export { EMPTY_PROOF, type Proof } from './proof';
@@ -141,15 +147,6 @@ export const printAmount = (amount: string, currency: string): string => {
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${new Decimal(amount).isNeg() ? '-' : ''}${currency} ${grouped}${frac ? `.${frac}` : ''}`;
 };
-
-const DAY = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
-/** A business date as a reader writes it: "18 November 2026", never "2026-11-18". */
-export const printDate = (day: string): string => DAY.format(new Date(`${day}T00:00:00Z`));
 
 /** Unit prices keep their own precision but show at least two decimals: 80 -> 80.00, 0.125 -> 0.125. */
 const priceText = (price: string): string => {
@@ -435,6 +432,8 @@ export const renderInvoicePdf = async (
       : []),
     [doc.kind === 'credit_note' ? 'Amount credited' : 'Amount due', totals.payable, true],
   ];
+  // BT-111: the VAT in the seller's currency, as EU VAT law asks of an invoice in another currency.
+  const taxCurrency = doc.calc.taxCurrency ?? null;
   for (const [label, amount, bold] of totalRows) {
     y = row(
       pdf,
@@ -446,6 +445,11 @@ export const renderInvoicePdf = async (
       bold,
     );
   }
+  if (taxCurrency)
+    y = row(pdf, y, [
+      { text: `Tax total in ${taxCurrency.code}`, x: 320, width: 110 },
+      { text: printAmount(taxCurrency.taxTotal, taxCurrency.code), x: 435, width: 110, align: 'right' },
+    ]);
 
   // Terms, payment, memo, custom fields.
   y += 14;
@@ -458,6 +462,7 @@ export const renderInvoicePdf = async (
     doc.iban ? `Pay by bank transfer to IBAN ${doc.iban}, reference ${header.number}.` : null,
     doc.memo ? `Memo: ${doc.memo}` : null,
     ...doc.customFields.map((f) => `${f.label}: ${f.value}`),
+    exchangeText(doc),
   ].filter((s): s is string => !!s);
   if (footer.length > 0) {
     if (y + 60 > PAGE.bottom) {

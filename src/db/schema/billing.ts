@@ -5,6 +5,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -40,6 +41,11 @@ export const invoices = pgTable(
     correctsInvoiceId: uuid('corrects_invoice_id'),
     creditReason: text('credit_reason'),
     currency: text('currency').notNull(),
+    /**
+     * Units of the organization's currency per unit of `currency`, as recorded on the document (1 when they
+     * are the same): what turns the document's amounts into the organization's for reports.
+     */
+    exchangeRate: numeric('exchange_rate', { precision: 20, scale: 10 }).notNull().default('1'),
     issueDate: date('issue_date', { mode: 'string' }),
     dueDate: date('due_date', { mode: 'string' }),
     periodStart: date('period_start', { mode: 'string' }),
@@ -119,6 +125,28 @@ export const invoiceFiles = pgTable(
       foreignColumns: [invoices.organizationId, invoices.id],
     }),
   ],
+);
+
+/**
+ * Exchange rates the office records for the currencies its customers are invoiced in: units of the
+ * organization's currency per unit of `currency`, valid from a day until the next recorded one. A document
+ * takes the rate valid on the day it is made and keeps it.
+ */
+export const exchangeRates = pgTable(
+  'exchange_rates',
+  {
+    organizationId: orgId(),
+    currency: text('currency').notNull(),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    rate: numeric('rate', { precision: 20, scale: 10 }).notNull(),
+    /** Where the figure came from (the central bank's reference rate, the bank's statement). */
+    source: text('source'),
+    recordedByType: text('recorded_by_type').notNull(),
+    recordedById: text('recorded_by_id'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.currency, t.validFrom] })],
 );
 
 /** A payment against an invoice; a deposit is a payment on a deposit invoice and is prepaid on the final one. */

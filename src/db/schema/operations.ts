@@ -66,6 +66,8 @@ export const customers = pgTable(
     taxExempt: boolean('tax_exempt').notNull().default(false),
     taxExemptionReason: text('tax_exemption_reason'),
     paymentTermsDays: integer('payment_terms_days'),
+    /** ISO 4217 code the customer is invoiced in when not the organization's; null: the organization's. */
+    invoiceCurrency: text('invoice_currency'),
     contacts: jsonb('contacts').$type<CustomerContact[]>().notNull().default([]),
     invoicePreferences: jsonb('invoice_preferences')
       .$type<InvoicePreferences>()

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { cycleRunView, listCycleRuns, startCycleRun } from '../../app/cycle-runs';
+import { listExchangeRates, recordExchangeRate } from '../../app/exchange-rates';
 import { invoiceFile, latestServiceReport, packetZip } from '../../app/invoice-packet';
 import { previewInvoice } from '../../app/invoice-preview';
 import {
@@ -30,6 +31,8 @@ import {
   CycleRun,
   CycleRunBody,
   CycleRunDetail,
+  ExchangeRate,
+  ExchangeRateBody,
   Invoice,
   InvoiceListQuery,
   Payment,
@@ -75,6 +78,8 @@ export const invoiceView = (r: InvoiceRow): z.infer<typeof Invoice> => {
     charges: built ? doc.calc.charges : [],
     taxSubtotals: built ? doc.calc.taxSubtotals : [],
     totals: built ? doc.calc.totals : null,
+    taxCurrency: built ? (doc.calc.taxCurrency ?? null) : null,
+    exchangeRate: new Decimal(r.exchangeRate).toFixed(),
     amountPaid: new Decimal(r.amountPaid).toFixed(built ? doc.calc.decimals : 2),
     amountCredited: new Decimal(r.amountCredited).toFixed(built ? doc.calc.decimals : 2),
     outstanding: new Decimal(r.payable)
@@ -429,6 +434,47 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
       },
     },
     async (request) => cycleRunView(deps, principalOf(request).organizationId, request.params.id),
+  );
+
+  app.get(
+    '/exchange-rates',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['organization'],
+        summary:
+          'The exchange rates recorded for the currencies customers are invoiced in, newest first per currency',
+        response: { 200: z.object({ items: z.array(ExchangeRate) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (await listExchangeRates(deps.database, principalOf(request).organizationId)).map((r) => ({
+        currency: r.currency,
+        validFrom: r.validFrom,
+        rate: new Decimal(r.rate).toFixed(),
+        source: r.source,
+        updatedAt: r.updatedAt.toISOString(),
+      })),
+    }),
+  );
+
+  app.put(
+    '/exchange-rates',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['organization'],
+        summary:
+          'Record the rate of a currency from a day (the same currency and day again corrects it); documents made later use it, documents already made keep theirs',
+        body: ExchangeRateBody,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await recordExchangeRate(deps, p.organizationId, request.body, actorOf(p));
+      return reply.code(204).send(null);
+    },
   );
 
   app.patch(

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listComments, listNotifications, postComment } from '../../app/conversation';
 import { closeNotBillable } from '../../app/invoicing/close-not-billable';
+import { rebuildJobInvoices } from '../../app/invoicing/rebuild-invoices';
 import {
   assignCrew,
   closeJob,
@@ -307,6 +308,25 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
     async (request) => {
       const p = principalOf(request);
       await closeNotBillable(deps, p.organizationId, request.params.id, request.body.reason, actorOf(p));
+      return loadView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/rebuild-invoices',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          "Make the job's unissued documents again once the cause of a hold or a failure is fixed (a rate recorded, a price added); a job in review returns to invoice-ready",
+        params: IdParams,
+        response: { 200: Job, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await rebuildJobInvoices(deps, p.organizationId, request.params.id, actorOf(p));
       return loadView(p, request.params.id);
     },
   );

@@ -18,9 +18,13 @@ import { useMemo, useState } from 'react';
 import { addDays, zonedToInstant } from '../../../src/core/time';
 import { api, type CustomerT, type InvoiceT, type JobTypeT, listAll, type MeT } from './api';
 import { CycleRuns } from './CycleRuns';
+import { ExchangeRates } from './ExchangeRates';
 import { Loaded, messageOf, money, StatusBadge, useResource } from './lib';
 
 type Outcome = { ok: boolean; message: string };
+
+/** Holds a person passes by issuing (auto-issue off, a PO to add): the others block until the cause is fixed. */
+const PASSABLE = ['auto_issue_off', 'po_missing', 'after_credit'];
 
 export const BillingPage = ({ me }: { me: MeT }) => {
   const tz = me.organization.timeZone;
@@ -58,8 +62,26 @@ export const BillingPage = ({ me }: { me: MeT }) => {
 
   const items = list.data ?? [];
   const visibleSelected = useMemo(() => items.filter((i) => selected.has(i.id)), [items, selected]);
-  const total = (xs: InvoiceT[]) =>
-    xs.reduce((sum, i) => sum.plus(i.totals?.payable ?? '0'), new Decimal(0)).toFixed();
+  // Documents in several currencies add up per currency, never into one figure.
+  const total = (xs: InvoiceT[]) => {
+    const by = new Map<string, Decimal>();
+    for (const i of xs)
+      by.set(i.currency, (by.get(i.currency) ?? new Decimal(0)).plus(i.totals?.payable ?? '0'));
+    if (by.size === 0) return money('0', me.organization.currency);
+    return [...by.entries()].map(([c, d]) => money(d.toFixed(), c)).join(' + ');
+  };
+  const [rebuilt, setRebuilt] = useState<Record<string, Outcome>>({});
+  // A draft held by something billing has since fixed (a rate recorded, a price added) is made again.
+  const rebuild = async (i: InvoiceT) => {
+    try {
+      await api('POST', `/api/v1/jobs/${i.jobId}/rebuild-invoices`);
+      setRebuilt({ ...rebuilt, [i.id]: { ok: true, message: 'Rebuilding from the job…' } });
+      setTimeout(list.reload, 1500);
+    } catch (err) {
+      setRebuilt({ ...rebuilt, [i.id]: { ok: false, message: messageOf(err) } });
+    }
+  };
+  const canManage = me.roles.some((r) => r === 'owner' || r === 'billing');
 
   const run = async (steps: ('issue' | 'send')[], label: string) => {
     const batch = visibleSelected;
@@ -91,7 +113,8 @@ export const BillingPage = ({ me }: { me: MeT }) => {
   return (
     <Stack>
       <Title order={1}>Billing queue</Title>
-      <CycleRuns timeZone={tz} canRun={me.roles.some((r) => r === 'owner' || r === 'billing')} />
+      <CycleRuns timeZone={tz} canRun={canManage} />
+      <ExchangeRates currency={me.organization.currency} timeZone={tz} canRecord={canManage} />
       <Group align="flex-end" wrap="wrap">
         <SegmentedControl
           aria-label="Lane"
@@ -149,8 +172,7 @@ export const BillingPage = ({ me }: { me: MeT }) => {
           </Button>
         )}
         <Text size="sm" c="dimmed">
-          Selected total {money(total(visibleSelected), me.organization.currency)} · {items.length} in this
-          lane, {money(total(items), me.organization.currency)}
+          Selected total {total(visibleSelected)} · {items.length} in this lane, {total(items)}
         </Text>
       </Group>
       {running && (
@@ -233,9 +255,21 @@ export const BillingPage = ({ me }: { me: MeT }) => {
                           {outcome.message}
                         </Text>
                       ) : (
-                        <Text size="sm" c="dimmed">
-                          {i.holdReasons.map((h) => h.message).join('; ') || '–'}
-                        </Text>
+                        <Group gap="xs" wrap="nowrap">
+                          <Text size="sm" c="dimmed">
+                            {i.holdReasons.map((h) => h.message).join('; ') || '–'}
+                          </Text>
+                          {canManage && i.jobId && i.holdReasons.some((h) => !PASSABLE.includes(h.code)) && (
+                            <Button size="compact-xs" variant="light" onClick={() => rebuild(i)}>
+                              Rebuild
+                            </Button>
+                          )}
+                          {rebuilt[i.id] && (
+                            <Text size="sm" c={rebuilt[i.id]?.ok ? 'teal' : 'red'}>
+                              {rebuilt[i.id]?.message}
+                            </Text>
+                          )}
+                        </Group>
                       )}
                     </Table.Td>
                   </Table.Tr>

@@ -153,15 +153,29 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
         : Promise.resolve([] as InvoiceT[]),
     [],
   );
-  const cycles = useResource(
+  // Unissued documents: cycle invoices listing visits not done, and the holds that keep a job's invoice
+  // from being made or issued (the reason a job in review shows).
+  const unissued = useResource(
     () =>
       can('invoices.read')
-        ? api<{ items: InvoiceT[] }>('GET', '/api/v1/invoices?status=draft&limit=200').then((r) =>
-            r.items.filter((i) => i.exceptions.length > 0),
-          )
+        ? Promise.all(
+            ['draft', 'needs_review'].map((status) =>
+              api<{ items: InvoiceT[] }>('GET', `/api/v1/invoices?status=${status}&limit=200`),
+            ),
+          ).then((rs) => rs.flatMap((r) => r.items))
         : Promise.resolve([] as InvoiceT[]),
     [],
   );
+  const cycles = {
+    ...unissued,
+    data: unissued.data?.filter((i) => i.status === 'draft' && i.exceptions.length > 0),
+  };
+  const holdsOf = (jobId: string) =>
+    (unissued.data ?? [])
+      .filter((i) => i.jobId === jobId)
+      .flatMap((i) => i.holdReasons)
+      .map((h) => h.message)
+      .join('; ');
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -172,6 +186,18 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
       setNotice('Reprocessing: the job returns to the queue when it succeeds');
       failures.reload();
       jobs.reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  // The invoice could not be made (a rate missing, a price to add): once fixed, made again from the job.
+  const rebuild = async (jobId: string) => {
+    setError(null);
+    try {
+      await api('POST', `/api/v1/jobs/${jobId}/rebuild-invoices`);
+      setNotice('Making the invoice again: the job leaves this list when it is issued');
+      jobs.reload();
+      unissued.reload();
     } catch (err) {
       setError(messageOf(err));
     }
@@ -295,11 +321,16 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
                                 <Text size="sm" c="red">
                                   {failure
                                     ? `${failure.providerCode ? `${failure.providerCode}: ` : ''}${failure.message}`
-                                    : j.exceptionReason}
+                                    : holdsOf(j.id) || j.exceptionReason}
                                 </Text>
                                 {failure && can('integrations.manage') && (
                                   <Button size="xs" onClick={() => reprocess(failure)}>
                                     Reprocess
+                                  </Button>
+                                )}
+                                {!failure && can('invoices.manage') && (
+                                  <Button size="xs" onClick={() => rebuild(j.id)}>
+                                    Try again
                                   </Button>
                                 )}
                                 {can('invoices.manage') && (

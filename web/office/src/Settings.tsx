@@ -31,7 +31,7 @@ import {
   type TaxCodeT,
   type UserT,
 } from './api';
-import { Loaded, money, useResource, useSubmit } from './lib';
+import { CURRENCY_OPTIONS, Loaded, money, useResource, useSubmit } from './lib';
 
 const BillingSettings = ({ me }: { me: MeT }) => {
   const org = useResource(() => api<MeT['organization']>('GET', '/api/v1/organization'), [], false);
@@ -779,10 +779,12 @@ const PriceBook = ({ me }: { me: MeT }) => {
 /** Edit a customer's billing facts in place; the version guards against a colleague's change in between. */
 const CustomerForm = ({
   customer,
+  orgCurrency,
   onSaved,
   onCancel,
 }: {
   customer: CustomerT;
+  orgCurrency: string;
   onSaved: () => void;
   onCancel: () => void;
 }) => {
@@ -794,6 +796,9 @@ const CustomerForm = ({
   const [peppol, setPeppol] = useState(customer.peppolEndpoint ?? '');
   const [exempt, setExempt] = useState(customer.taxExempt);
   const [exemptReason, setExemptReason] = useState('');
+  const [invoiceCurrency, setInvoiceCurrency] = useState<string | null>(
+    customer.invoiceCurrency ?? orgCurrency,
+  );
   const [alwaysSigns, setAlwaysSigns] = useState(false);
   const s = useSubmit();
   return (
@@ -811,6 +816,7 @@ const CustomerForm = ({
                 taxId: taxId.trim() || null,
                 peppolEndpoint: peppol.trim() || null,
                 taxExempt: exempt,
+                invoiceCurrency: invoiceCurrency === orgCurrency ? null : invoiceCurrency,
                 ...(exempt ? { taxExemptionReason: exemptReason.trim() || null } : {}),
                 ...(alwaysSigns ? { closeoutOverrides: { signature: true } } : {}),
                 expectedVersion: customer.version,
@@ -843,6 +849,16 @@ const CustomerForm = ({
             placeholder="0088:7300010000001"
             value={peppol}
             onChange={(e) => setPeppol(e.target.value)}
+          />
+          <Select
+            label="Invoice currency"
+            description={`Other than ${orgCurrency}: prices converted at the recorded rate`}
+            searchable
+            allowDeselect={false}
+            data={CURRENCY_OPTIONS}
+            value={invoiceCurrency}
+            onChange={setInvoiceCurrency}
+            w={220}
           />
         </Group>
         <Group mt="sm" align="flex-end">
@@ -942,6 +958,7 @@ const Customers = ({ me }: { me: MeT }) => {
       {editing && list.data?.find((c) => c.id === editing) && (
         <CustomerForm
           customer={list.data.find((c) => c.id === editing) as CustomerT}
+          orgCurrency={me.organization.currency}
           onCancel={() => setEditing(null)}
           onSaved={() => {
             setEditing(null);

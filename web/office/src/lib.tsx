@@ -1,4 +1,5 @@
 import { Alert, Badge, Button, Center, Group, Loader, Stack, Text } from '@mantine/core';
+import currencyCodes from 'currency-codes';
 import {
   createContext,
   type DependencyList,
@@ -233,6 +234,12 @@ export const StatusBadge = ({ status, kind }: { status: string; kind?: string })
 );
 
 /** Decimal strings formatted for people without turning them into floats for arithmetic. */
+/** Every ISO 4217 currency a customer can be invoiced in, by code and name ("GBP · Pound Sterling"). */
+export const CURRENCY_OPTIONS = currencyCodes
+  .codes()
+  .filter((c) => c !== 'XXX' && c !== 'XTS' && !c.startsWith('XB'))
+  .map((c) => ({ value: c, label: `${c} · ${currencyCodes.code(c)?.currency ?? ''}` }));
+
 export const money = (amount: string | null | undefined, currency: string): string => {
   if (amount === null || amount === undefined) return '–';
   return new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(amount as unknown as number);
