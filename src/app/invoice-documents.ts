@@ -311,7 +311,8 @@ export const advancesOf = (deposits: InvoiceRow[]): Advances => {
     currencies.add(d.currency);
     const doc = documentOf(d);
     if (doc.profile === 'payment_request') {
-      prepaid = prepaid.plus(d.amountPaid).minus(d.amountCredited);
+      // What was paid and kept: a refund (credit) takes from it, a withdrawn unpaid remainder does not.
+      prepaid = prepaid.plus(Decimal.min(d.amountPaid, new Decimal(d.payable).minus(d.amountCredited)));
       continue;
     }
     for (const l of doc.lines) deductions.push({ number: d.number, net: l.netAmount, tax: l.tax });

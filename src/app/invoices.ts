@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import { planCredit } from '../core/credit-plan';
+import { planCredit, planRemainderCredit } from '../core/credit-plan';
 import { AppError, notFound } from '../core/errors';
 import {
   type CreditReason,
@@ -375,7 +375,63 @@ export const issueInvoice = async (
   );
   // The push to each connected accounting system is enqueued by the change that causes it.
   await enqueuePushes(tx, deps, issued);
+  // The final invoice asks for the whole supply less what was paid on a payment request: what is still
+  // unpaid on the request is withdrawn, so the customer is not asked for it twice.
+  if (row.kind === 'invoice')
+    for (const jobId of jobIds)
+      await withdrawUnpaidRequests(tx, deps, row.organizationId, jobId, number, actor);
   return issued;
+};
+
+const withdrawUnpaidRequests = async (
+  tx: Tx,
+  deps: Ctx,
+  organizationId: string,
+  jobId: string,
+  invoiceNumber: string,
+  actor: Actor,
+) => {
+  const requests = await tx.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, organizationId),
+        eq(invoices.jobId, jobId),
+        eq(invoices.kind, 'deposit_invoice'),
+        inArray(invoices.status, ['issued', 'sent', 'partially_paid']),
+      ),
+    )
+    .for('update');
+  for (const r of requests) {
+    const unpaid = new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited);
+    if (documentOf(r).profile !== 'payment_request' || unpaid.lte(0)) continue;
+    await creditInTx(
+      tx,
+      deps,
+      r,
+      {
+        reason: 'replaced_by_invoice',
+        memo: `Replaced by invoice ${invoiceNumber}, which asks for the whole amount less what was paid here`,
+        withdraw: unpaid.toFixed(),
+      },
+      actor,
+    );
+    // Part paid and the rest withdrawn: the request is settled.
+    const after = await lockInvoice(tx, organizationId, r.id);
+    if (after.status === 'partially_paid')
+      await changeInvoice(
+        tx,
+        deps,
+        after,
+        'pay_full',
+        actor,
+        { paidAt: deps.clock.now() },
+        {
+          withdrawn: unpaid.toFixed(),
+        },
+      );
+  }
 };
 
 const toHold = (b: RuleBreach): Hold => ({ code: b.rule, message: b.message });
@@ -743,6 +799,8 @@ export type CreditInput = {
   memo?: string | null | undefined;
   /** Partial credit: positions of the original's lines and the quantity credited; absent = full credit. */
   lines?: { position: number; quantity: string }[] | undefined;
+  /** Internal: withdraw this amount of a payment request (what is left unpaid on it). */
+  withdraw?: string | undefined;
 };
 
 const creditInTx = async (
@@ -772,11 +830,14 @@ const creditInTx = async (
       WHERE organization_id = $1 AND corrects_invoice_id = $2 AND number IS NOT NULL`,
     [original.organizationId, original.id],
   );
-  const plan = planCredit(
-    doc,
-    priorRows.flatMap((r) => (r.document.creditAllocation ? [r.document.creditAllocation] : [])),
-    input.lines,
-  );
+  const plan =
+    input.withdraw !== undefined
+      ? planRemainderCredit(doc, input.withdraw, new Decimal(original.amountPaid).isZero())
+      : planCredit(
+          doc,
+          priorRows.flatMap((r) => (r.document.creditAllocation ? [r.document.creditAllocation] : [])),
+          input.lines,
+        );
   if (!plan.ok)
     throw new AppError('validation_failed', plan.problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
       fields: plan.problems,

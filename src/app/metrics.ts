@@ -24,6 +24,12 @@ type Stage = (typeof STAGES)[number];
 const hours = (v: unknown): number | null =>
   v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100;
 
+/**
+ * Payment requests (deposits asked for without tax) and their withdrawals are not sales: the final invoice
+ * bills the supply. Counting them would count the deposit twice.
+ */
+const NOT_A_REQUEST = `coalesce(i.document ->> 'profile', '') <> 'payment_request'`;
+
 export const computeMetrics = async (deps: Deps, organizationId: string, q: MetricsQuery) => {
   const [org] = await deps.database.db
     .select()
@@ -153,6 +159,7 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
             round(coalesce(sum(i.tax_inclusive * i.exchange_rate) FILTER (WHERE i.kind = 'credit_note'), 0), 2)::text AS credits
        FROM invoices i LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
       WHERE i.organization_id = $1 AND i.issued_at IS NOT NULL AND ($5::uuid IS NULL OR j.job_type_id = $5)
+        AND ${NOT_A_REQUEST}
         AND i.issued_at >= (($2::date)::timestamp AT TIME ZONE $3) AND i.issued_at < ((($4::date) + 1)::timestamp AT TIME ZONE $3)`,
     params,
   );
@@ -216,7 +223,7 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
           JOIN jobs j ON j.organization_id = l.organization_id AND j.id = l.job_id
          WHERE l.organization_id = $1 AND l.billable AND j.completed_at >= ((SELECT d FROM w)::timestamp AT TIME ZONE $3)
            AND ($4::uuid IS NULL OR j.job_type_id = $4)) AS earned,
-       (SELECT round(coalesce(sum(i.tax_inclusive * i.exchange_rate), 0), 2)::text FROM invoices i WHERE i.organization_id = $1 AND i.kind <> 'credit_note'
+       (SELECT round(coalesce(sum(i.tax_inclusive * i.exchange_rate), 0), 2)::text FROM invoices i WHERE i.organization_id = $1 AND i.kind <> 'credit_note' AND ${NOT_A_REQUEST}
            AND i.issued_at >= ((SELECT d FROM w)::timestamp AT TIME ZONE $3)) AS invoiced,
        (SELECT round(coalesce(sum(p.amount * i.exchange_rate), 0), 2)::text FROM payments p JOIN invoices i ON i.organization_id = p.organization_id AND i.id = p.invoice_id
          WHERE p.organization_id = $1 AND i.kind <> 'credit_note' AND p.received_on >= (SELECT d FROM w)) AS paid`,

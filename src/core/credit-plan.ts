@@ -200,3 +200,33 @@ export const planCredit = (
     completes,
   };
 };
+
+/**
+ * Withdraws what is left unpaid of a payment request (one untaxed line) when the final invoice asks for the
+ * whole supply: a credit of exactly `amount`, after which the request asks for nothing more. The request's
+ * line counts as credited in full, so no later credit takes anything from it.
+ */
+export const planRemainderCredit = (
+  original: InvoiceDocument,
+  amount: string,
+  paidNothing: boolean,
+): CreditPlan => {
+  const [line] = original.lines;
+  if (original.profile !== 'payment_request' || !line || original.lines.length !== 1)
+    return {
+      ok: false,
+      problems: [{ field: 'body', message: 'only a payment request is withdrawn by amount' }],
+    };
+  return {
+    ok: true,
+    lines: [{ source: line, input: { quantity: '1', unitPrice: amount, tax: line.tax } }],
+    allowances: [],
+    charges: [],
+    allocation: {
+      lines: [{ position: line.position, quantity: line.quantity }],
+      allowances: [],
+      charges: [],
+    },
+    completes: paidNothing,
+  };
+};

@@ -51,6 +51,8 @@ export const CREDIT_REASONS = [
   'duplicate',
   'goodwill',
   'canceled_job',
+  /** What was not paid on a payment request, withdrawn when the final invoice asks for it. */
+  'replaced_by_invoice',
 ] as const;
 export type CreditReason = (typeof CREDIT_REASONS)[number];
 

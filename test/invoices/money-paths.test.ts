@@ -397,6 +397,81 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
     });
   });
 
+  describe('a payment request not paid in full by the final invoice', () => {
+    it.each([
+      ['200.00', 'paid'],
+      ['0', 'credited'],
+    ])('withdraws what is unpaid on it (%s paid), so nothing is asked for twice', async (paid, settled) => {
+      await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/organization/billing',
+        headers: as(owner, true),
+        payload: { depositModel: 'payment_request' },
+      });
+      try {
+        const metrics = async () =>
+          (await get('/api/v1/metrics?from=2026-06-01&to=2027-05-31', owner)).json() as {
+            dso: { creditSales: string };
+            disputes: { creditNotes: number };
+          };
+        const before = await metrics();
+        const j = await newJob(t, org, dispatcher, jobTypeId, {
+          depositRequired: true,
+          depositAmount: '500.00',
+        });
+        await drain(t);
+        const [request] = await invoicesOfJob(t, billing, j.id);
+        expect(request?.status).toBe('issued');
+        if (paid !== '0') {
+          const res = await post('/api/v1/payments', {
+            invoiceId: request?.id,
+            amount: paid,
+            receivedOn: '2026-11-18',
+            method: 'card',
+          });
+          expect(res.statusCode, res.body).toBe(201);
+        }
+        await closeOut(t, org, tech, j.id, {
+          labor: [{ technicianId: org.users.technician.id, hours: '1', billable: false }],
+          parts: [{ description: 'Heat pump', quantity: '1', unitPrice: '1000.00' }],
+          adjustments: [],
+        });
+        await drain(t);
+        const all = await invoicesOfJob(t, billing, j.id);
+        const final = all.find((i) => i.kind === 'invoice') as InvoiceJson;
+        expect(final.status).toBe('issued');
+        // 1,000.00 + 23 % = 1,230.00, less what was paid on the request.
+        expect(final.totals.prepaid).toBe(new Decimal(paid).toFixed(2));
+        expect(final.totals.payable).toBe(new Decimal('1230.00').minus(paid).toFixed(2));
+        const after = await invoice(request?.id as string);
+        expect(after.status).toBe(settled);
+        expect(after.outstanding).toBe('0.00');
+        const withdrawal = all.find((i) => i.kind === 'credit_note') as InvoiceJson & {
+          creditReason: string;
+        };
+        expect(withdrawal).toMatchObject({ creditReason: 'replaced_by_invoice' });
+        expect(withdrawal.totals.payable).toBe(new Decimal('500.00').minus(paid).toFixed(2));
+        expect(withdrawal.totals.taxTotal).toBe('0.00');
+        // What the customer owes across the job's documents is the supply less what they paid, once.
+        const owed = (await invoicesOfJob(t, billing, j.id))
+          .filter((i) => i.kind !== 'credit_note')
+          .reduce((sum, i) => sum.plus(i.outstanding), new Decimal(0));
+        expect(owed.toFixed(2)).toBe(new Decimal('1230.00').minus(paid).toFixed(2));
+        // The sale is the final invoice's: the request and its withdrawal are neither sales nor corrections.
+        const after2 = await metrics();
+        expect(new Decimal(after2.dso.creditSales).minus(before.dso.creditSales).toFixed(2)).toBe('1230.00');
+        expect(after2.disputes.creditNotes).toBe(before.disputes.creditNotes);
+      } finally {
+        await t.app.inject({
+          method: 'PATCH',
+          url: '/api/v1/organization/billing',
+          headers: as(owner, true),
+          payload: { depositModel: 'advance_invoice' },
+        });
+      }
+    });
+  });
+
   /** A job with a deposit, paid, then closed out and invoiced. */
   const depositJob = async (amount: string) => {
     const j = await newJob(t, org, dispatcher, jobTypeId, { depositRequired: true, depositAmount: amount });
