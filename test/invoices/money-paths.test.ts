@@ -5,6 +5,9 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import Decimal from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkOrdersT, WorkOrderT } from '../../src/contracts/work-orders';
+import { totalsFor } from '../../web/tech/src/closeout';
+import type { Draft } from '../../web/tech/src/db';
 import { as, createTestApp, problemOf, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, requirements, sessionsOf } from '../support/factories';
@@ -781,6 +784,66 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       // The closeout's lines are still on the job's record.
       const record = (await get(`/api/v1/jobs/${j.id}/closeout`, owner)).json() as { lines: unknown[] };
       expect(record.lines.length).toBe(2);
+    });
+
+    it('shows on the phone what the documents ask for: the agreed price, less the deposit paid', async () => {
+      const types = (await get('/api/v1/job-types', owner)).json().items as { id: string; code: string }[];
+      const fixed = types.find((x) => x.code === 'FIXED-INSTALL')?.id as string;
+      const j = await newJob(t, org, dispatcher, fixed, {
+        discountPercent: '5',
+        depositRequired: true,
+        depositAmount: '1000.00',
+        estimateLines: [
+          { sku: null, description: 'Install a condensing boiler', quantity: '1', unitPrice: '4500.00' },
+          { sku: null, description: 'Commissioning', quantity: '2', unitPrice: '120.50' },
+        ],
+      });
+      await drain(t);
+      const [deposit] = await invoicesOfJob(t, billing, j.id);
+      const paid = await post('/api/v1/payments', {
+        invoiceId: deposit?.id,
+        amount: '1000.00',
+        receivedOn: '2026-11-18',
+        method: 'card',
+      });
+      expect(paid.statusCode, paid.body).toBe(201);
+      // The phone's view of the job, worked with time and parts that a fixed price does not bill.
+      const work = (await get('/api/v1/my/work-orders', tech)).json() as WorkOrdersT;
+      const order = work.items.find((w) => w.job.id === j.id) as WorkOrderT;
+      const draft: Draft = {
+        jobId: j.id,
+        checklistDone: [],
+        notes: 'Boiler installed',
+        laborHours: '6.5',
+        parts: [{ key: 'k', description: 'Flue kit', quantity: '1', unitPrice: '189.99', serial: '' }],
+        photoIds: [],
+        signature: null,
+        signatureException: null,
+        timer: { startedAt: null, elapsedMs: 0 },
+        updatedAt: new Date().toISOString(),
+      };
+      const phone = totalsFor(work, order, draft);
+      await closeOut(t, org, tech, j.id, {
+        labor: [{ technicianId: org.users.technician.id, hours: '6.5' }],
+        parts: [{ description: 'Flue kit', quantity: '1', unitPrice: '189.99' }],
+        adjustments: [],
+      });
+      await drain(t);
+      const docs = await invoicesOfJob(t, billing, j.id);
+      const final = docs.find((i) => i.kind === 'invoice') as InvoiceJson;
+      expect(final.status).toBe('issued');
+      // The supply: the agreed price less 5 %, at 23 % (the final invoice plus the advance it deducts).
+      const advance = await invoice(deposit?.id as string);
+      expect(phone?.totals.taxInclusive).toBe(
+        new Decimal(final.totals.taxInclusive as string)
+          .plus(advance.totals.taxInclusive as string)
+          .toFixed(2),
+      );
+      // Still to pay on the phone = what the job's documents still ask for.
+      const owed = docs
+        .filter((i) => i.kind !== 'credit_note')
+        .reduce((sum, i) => sum.plus(i.outstanding), new Decimal(0));
+      expect(phone?.totals.payable).toBe(owed.toFixed(2));
     });
 
     it('holds a fixed-price job with no agreed price in review, saying so', async () => {

@@ -482,7 +482,21 @@ export const CloseoutWizard = ({ work, order }: { work: WorkOrdersT; order: Work
                 <dd>{money(totals.totals.taxTotal, currency)}</dd>
                 <dt>Total</dt>
                 <dd data-total>{money(totals.totals.taxInclusive, currency)}</dd>
+                {Number(totals.totals.prepaid) !== 0 && (
+                  <>
+                    <dt>Deposit paid</dt>
+                    <dd>{money(totals.totals.prepaid, currency)}</dd>
+                    <dt>Still to pay</dt>
+                    <dd data-due>{money(totals.totals.payable, currency)}</dd>
+                  </>
+                )}
               </dl>
+            )}
+            {totals && order.jobType.billingMode === 'fixed' && (
+              <p className="muted" data-fixed-price>
+                Fixed price: the agreed price is billed. The time and parts you record are kept as the job's
+                record, not added to the bill.
+              </p>
             )}
             <button type="button" className="primary wide" disabled={busy} onClick={submit}>
               {missing.length ? 'Submit anyway (the office will see what is missing)' : 'Submit closeout'}

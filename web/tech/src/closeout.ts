@@ -57,6 +57,18 @@ export const missingFor = (w: WorkOrderT, d: Draft, photos: Photo[]): MissingIte
 export const totalsFor = (work: WorkOrdersT, w: WorkOrderT, d: Draft): Calculation | null => {
   const lines: CalcLineInput[] = [];
   const fallback = w.defaultTax;
+  const taxOfSku = (sku: string | null | undefined) => {
+    const item = sku ? work.priceBook.find((i) => i.sku === sku) : undefined;
+    return (item && w.taxByCode[item.taxCodeId]) ?? fallback;
+  };
+  // A fixed-price job is billed at its agreed price (the estimate), whatever time and parts are recorded.
+  if (w.jobType.billingMode === 'fixed') {
+    for (const e of w.job.estimateLines) {
+      const tax = taxOfSku(e.sku);
+      if (tax) lines.push({ quantity: e.quantity, unitPrice: e.unitPrice, tax });
+    }
+    return totalsOf(work, w, lines);
+  }
   // Labour as the server prices it: the job type's labour item, or the technician's rate where the
   // organization bills by technician (or the price book has no labour item for this work).
   const laborItem = w.jobType.laborSku ? work.priceBook.find((i) => i.sku === w.jobType.laborSku) : undefined;
@@ -69,10 +81,17 @@ export const totalsFor = (work: WorkOrdersT, w: WorkOrderT, d: Draft): Calculati
     lines.push({ quantity: d.laborHours, unitPrice: rate, tax: laborTax });
   for (const p of d.parts) {
     if (!isDecimal(p.quantity) || !isDecimal(p.unitPrice)) continue;
-    const item = p.sku ? work.priceBook.find((i) => i.sku === p.sku) : undefined;
-    const tax = (item && w.taxByCode[item.taxCodeId]) ?? fallback;
+    const tax = taxOfSku(p.sku);
     if (tax) lines.push({ quantity: p.quantity, unitPrice: p.unitPrice, tax });
   }
+  return totalsOf(work, w, lines);
+};
+
+/**
+ * The supply's totals, with the deposit the customer paid as prepaid: what is still to pay over all the
+ * job's documents, whichever way the organization bills deposits.
+ */
+const totalsOf = (work: WorkOrdersT, w: WorkOrderT, lines: CalcLineInput[]): Calculation | null => {
   if (lines.length === 0) return null;
   const result = calculate({
     currency: work.organization.currency,
