@@ -115,8 +115,26 @@ export const planCredit = (
       : roundMoney(new Decimal(a.amount).times(w.quantity).div(whole), decimals);
     return { amount: amount.toFixed(decimals), reason: a.reason, reasonCode: a.reasonCode ?? undefined };
   };
+  // Each note rounds its own share of a line (3 × 0.335 = 1.01 is credited 0.34 at a time): the note that
+  // takes the line's last quantity takes exactly what is left of its rounded gross, the difference shown as
+  // a rounding adjustment on the line.
+  const roundedGross = (q: Decimal.Value, l: DocumentLine) =>
+    roundMoney(grossOf(q, l.unitPrice, l.baseQuantity), decimals);
+  const roundingOf = (w: (typeof wanted)[number]): Decimal => {
+    if (!fullyCredited(w.line)) return new Decimal(0);
+    const before = priors.flatMap((p) => p.lines.filter((x) => x.position === w.line.position));
+    const left = roundedGross(w.line.quantity, w.line).minus(
+      sum(before.map((x) => roundedGross(x.quantity, w.line))),
+    );
+    return left.minus(roundedGross(w.quantity, w.line));
+  };
+  const ROUNDING = 'Rounding of the earlier credits of this line';
   const lines = wanted.map((w) => {
-    const adjust = (list: typeof w.line.allowances): LineAdjustment[] => list.map((a) => lineShare(a, w));
+    const rounding = roundingOf(w);
+    const adjust = (list: typeof w.line.allowances, extra: boolean): LineAdjustment[] => [
+      ...list.map((a) => lineShare(a, w)),
+      ...(extra ? [{ amount: rounding.abs().toFixed(decimals), reason: ROUNDING }] : []),
+    ];
     return {
       source: w.line,
       input: {
@@ -125,8 +143,8 @@ export const planCredit = (
         baseQuantity: w.line.baseQuantity,
         ...(w.line.grossPrice ? { grossPrice: w.line.grossPrice } : {}),
         tax: w.line.tax,
-        allowances: adjust(w.line.allowances),
-        charges: adjust(w.line.charges),
+        allowances: adjust(w.line.allowances, rounding.isNeg()),
+        charges: adjust(w.line.charges, rounding.gt(0)),
       },
     };
   });

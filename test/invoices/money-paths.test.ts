@@ -140,6 +140,29 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       expect((await invoice(inv.id)).status).toBe('credited');
     });
 
+    it.each([
+      ['0.335', '1', 3],
+      ['0.0125', '2', 4],
+    ])(
+      'credits a line of %s a unit in parts of %s: the last part takes exactly what is left, to the cent',
+      async (price, part, parts) => {
+        const quantity = String(Number(part) * parts);
+        const { invoice: inv } = await invoiced([{ description: 'Washers', quantity, unitPrice: price }]);
+        const notes: InvoiceJson[] = [];
+        for (let i = 0; i < parts; i++) {
+          const res = await post(`/api/v1/invoices/${inv.id}/credit-notes`, {
+            reason: 'goodwill',
+            lines: [{ position: 1, quantity: part }],
+          });
+          expect(res.statusCode, res.body).toBe(201);
+          notes.push(res.json());
+        }
+        const net = notes.reduce((s, n) => s.plus(n.totals.taxExclusive as string), new Decimal(0));
+        expect(net.toFixed(2)).toBe(inv.totals.taxExclusive);
+        expect((await invoice(inv.id)).status).toBe('credited');
+      },
+    );
+
     it('refuses a negative or zero quantity, a repeated line, and more than is left, changing nothing', async () => {
       const { invoice: inv } = await invoiced([{ description: 'Filter', quantity: '3', unitPrice: '20.00' }]);
       for (const [lines, field] of [
