@@ -111,6 +111,32 @@ describe('the invoice calculator against an independent oracle', () => {
     expect(accepted).toBeGreaterThan(RUNS / 3);
   });
 
+  it('states the VAT in the accounting currency at the rate, rounded once (BT-111)', () => {
+    fc.assert(
+      fc.property(invoiceInput, decimal(200, 6, 0), (g, rate) => {
+        if (/^0\.0+$/.test(rate)) return;
+        const code = g.currency === 'GBP' ? 'EUR' : 'GBP';
+        const r = calculate({
+          ...g,
+          scheme: 'vat',
+          kind: 'invoice',
+          lines: g.lines.map(withReasons),
+          taxCurrency: { code, rate, rateDate: '2026-11-01' },
+        });
+        if (!r.ok) return;
+        const vat = parse(r.value.totals.taxTotal);
+        const x = parse(rate);
+        expect(r.value.taxCurrency).toMatchObject({
+          code,
+          rateDate: '2026-11-01',
+          taxTotal: fmt({ n: vat.n * x.n, d: vat.d * x.d }, 2),
+        });
+        expect(parse(r.value.taxCurrency?.rate ?? 'NaN')).toEqual(x);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('refuses an invoice only for a negative total, naming the lines', () => {
     fc.assert(
       fc.property(invoiceInput, (g) => {
