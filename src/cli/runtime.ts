@@ -50,7 +50,9 @@ export const depsFor = (config: Config, database: Database, queue: Queue): Deps 
 
 /** Opens the database (taking the data-dir lock on PGlite) and applies migrations. */
 export const openConfiguredDatabase = async (config: Config) => {
-  const lock = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
+  const lock = config.databaseUrl
+    ? undefined
+    : await lockDataDir(config.dataDir, (message) => process.stdout.write(`${message}\n`));
   try {
     const database = await openDatabase({
       databaseUrl: config.databaseUrl,

@@ -93,8 +93,12 @@ describe('the closeout command on the embedded database', () => {
     const key = /co_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43}/.exec(keys.stdout())?.[0];
     expect(key).toBeDefined();
 
-    // A lock left by a dead process does not block the next start.
-    fs.writeFileSync(path.join(dataDir, 'closeout.lock'), '2147483646\n');
+    // A lock left by a process that stopped without releasing it (killed, or a container restarted with the
+    // same PID) does not block the next start once it is stale; its holder file says PID 1, like ours could.
+    fs.mkdirSync(path.join(dataDir, 'closeout.lock'));
+    fs.writeFileSync(path.join(dataDir, 'closeout.lock-holder'), 'PID 1');
+    const longAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(path.join(dataDir, 'closeout.lock'), longAgo, longAgo);
     const port2 = await freePort();
     const again = await start(port2);
     expect(again.stdout()).not.toContain('just created');

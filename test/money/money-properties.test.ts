@@ -115,7 +115,7 @@ describe('the invoice calculator against an independent oracle', () => {
     fc.assert(
       fc.property(invoiceInput, decimal(200, 6, 0), (g, rate) => {
         if (/^0\.0+$/.test(rate)) return;
-        const code = g.currency === 'GBP' ? 'EUR' : 'GBP';
+        const code = 'GBP';
         const r = calculate({
           ...g,
           scheme: 'vat',
