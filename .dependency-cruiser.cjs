@@ -27,6 +27,14 @@ module.exports = {
       to: { path: '^src/(http|worker|cli)' },
     },
     {
+      name: 'app-owns-its-ports',
+      comment:
+        'The application names what it needs (app/ports.ts, app/*/port.ts, app/documents-port.ts); adapters implement it and the transports wire them in. app never imports an adapter.',
+      severity: 'error',
+      from: { path: '^src/app' },
+      to: { path: '^src/adapters' },
+    },
+    {
       name: 'db-below-app',
       severity: 'error',
       from: { path: '^src/db' },

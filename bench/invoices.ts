@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
 import { renderUbl } from '../src/adapters/einvoice/ubl';
-import { EMPTY_PROOF, printAmount, renderInvoicePdf } from '../src/adapters/pdf/invoice-pdf';
+import { printAmount, renderInvoicePdf } from '../src/adapters/pdf/invoice-pdf';
 import { executeCycleRun, startCycleRun } from '../src/app/cycle-runs';
+import { EMPTY_PROOF } from '../src/app/documents-port';
 import type { Deps } from '../src/app/ports';
 import type { InvoiceDocument } from '../src/core/invoice-document';
 import { SYSTEM_ACTOR } from '../src/core/principal';

@@ -2,6 +2,7 @@
  * npm run bench [-- --quick]: Closeout against this machine's ceiling. Needs BENCH_DATABASE_URL (a PostgreSQL
  * database the suite may create databases next to). Prints a table and writes bench/results/<timestamp>.json.
  */
+
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,7 +12,9 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { ACCOUNTING_PROVIDERS } from '../src/adapters/accounting/providers';
 import { secretBox } from '../src/adapters/crypto/secret-box';
+import { loadRenderers } from '../src/adapters/documents';
 import { localStorage } from '../src/adapters/storage/storage';
 import { CYCLE_RUN_CONCURRENCY } from '../src/app/cycle-runs';
 import { computeMetrics } from '../src/app/metrics';
@@ -76,6 +79,8 @@ const depsOf = (database: Database): Deps => ({
   storage: localStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-bench-files-'))),
   mailer: { send: async () => undefined },
   secrets: secretBox(randomBytes(32)),
+  accounting: ACCOUNTING_PROVIDERS,
+  renderers: loadRenderers,
   sessionTtlHours: 12,
   attachmentMaxBytes: 20 * 1024 * 1024,
   attachmentRetentionDays: 90,

@@ -1,9 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
 import Decimal from 'decimal.js';
 import { and, asc, between, eq, isNotNull } from 'drizzle-orm';
-import { ConnectorMappings, taxKey } from '../adapters/accounting/types';
+import { ConnectorMappings, taxKey } from '../contracts/connectors';
 import { connectors, customers, invoices } from '../db/schema';
-import { invoiceCustomerId, toAccountingInvoice } from './accounting';
+import { invoiceCustomerId, toAccountingInvoice } from './accounting/push';
 import { documentOf } from './invoice-documents';
 import type { Deps } from './ports';
 

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import { EMPTY_PROOF, type Proof } from '../adapters/pdf/proof';
 import type { CloseoutBody } from '../contracts/closeout';
 import { AppError, notFound } from '../core/errors';
 import type { Address, IssuedHeader } from '../core/invoice-document';
@@ -18,19 +17,10 @@ import {
   serviceReports,
   users,
 } from '../db/schema';
+import { EMPTY_PROOF, type Proof } from './documents-port';
 import { loadJobContext } from './invoice-documents';
 import { approvalLog, documentOf, type InvoiceRow } from './invoices';
 import type { Deps } from './ports';
-
-/** The renderers load on first use: a process that never renders (an API-only server) starts faster. */
-const renderers = async () => {
-  const [pdf, ubl, zip] = await Promise.all([
-    import('../adapters/pdf/invoice-pdf'),
-    import('../adapters/einvoice/ubl'),
-    import('fflate'),
-  ]);
-  return { ...pdf, ...ubl, zipSync: zip.zipSync };
-};
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -179,9 +169,9 @@ export const renderPacket = async (deps: Deps, organizationId: string, invoiceId
     row.kind === 'invoice'
       ? await proofOf(deps, organizationId, row.jobId)
       : { proof: EMPTY_PROOF, files: [] };
-  const { renderUbl, renderInvoicePdf } = await renderers();
-  const ubl = Buffer.from(renderUbl(doc, header), 'utf8');
-  const pdf = await renderInvoicePdf(doc, header, proof, logo);
+  const render = await deps.renderers();
+  const ubl = Buffer.from(render.ubl(doc, header), 'utf8');
+  const pdf = await render.invoicePdf(doc, header, proof, logo);
   const approvals = Buffer.from(JSON.stringify(proof.approvals, null, 2), 'utf8');
   const proofParts: ManifestPart[] = [];
   for (const f of files) {
@@ -306,7 +296,8 @@ export const packetZip = async (deps: Deps, organizationId: string, row: Invoice
     if (bytes) entries[f.name] = bytes;
   }
   // A fixed mtime keeps the archive's bytes stable for the same packet.
-  const { zipSync } = await renderers();
+  // fflate loads on first use, like the renderers.
+  const { zipSync } = await import('fflate');
   return Buffer.from(zipSync(entries, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') }));
 };
 
@@ -376,8 +367,7 @@ export const renderServiceReport = async (
     .where(and(eq(closeoutLines.organizationId, organizationId), eq(closeoutLines.jobId, jobId)))
     .orderBy(closeoutLines.position);
   const { proof } = await proofOf(deps, organizationId, jobId);
-  const { renderServiceReportPdf } = await renderers();
-  const pdf = await renderServiceReportPdf(
+  const pdf = await (await deps.renderers()).serviceReportPdf(
     {
       seller: { name: row.org.name, color: row.org.brandColor },
       customer: row.customer.name,

@@ -28,7 +28,7 @@ import {
   payments,
   series,
 } from '../db/schema';
-import { enqueuePushes } from './accounting';
+import { enqueuePushes } from './accounting/push';
 import { appendAudit } from './audit';
 import {
   advancesOf,

@@ -1,5 +1,7 @@
 import type { QueueJob } from '../contracts/queue';
 import type { Database, Tx } from '../db/client';
+import type { AccountingProviders } from './accounting/port';
+import type { DocumentRenderers } from './documents-port';
 
 export type Clock = { now(): Date };
 export type Ids = { uuid(): string };
@@ -35,6 +37,10 @@ export type Http = typeof fetch;
 
 export type Deps = {
   database: Database;
+  /** The accounting systems connectors push to (src/adapters/accounting/providers.ts). */
+  accounting: AccountingProviders;
+  /** Renders the PDF and UBL of documents (src/adapters/documents.ts); loaded on first use. */
+  renderers: () => Promise<DocumentRenderers>;
   clock: Clock;
   ids: Ids;
   queue: Queue;

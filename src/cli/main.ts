@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { retryAbandonedJobs } from '../adapters/queue/pg-boss';
-import { sweepStalledPushes } from '../app/accounting';
+import { sweepStalledPushes } from '../app/accounting/push';
 import {
   type AuditBreak,
   organizationIdBySlug,

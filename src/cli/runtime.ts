@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { pino } from 'pino';
+import { ACCOUNTING_PROVIDERS } from '../adapters/accounting/providers';
 import { loadSecretKey, secretBox } from '../adapters/crypto/secret-box';
+import { loadRenderers } from '../adapters/documents';
 import { logMailer, smtpMailer } from '../adapters/email/mailer';
 import { createQueueRuntime, ensureQueues } from '../adapters/queue/pg-boss';
 import { storageFor } from '../adapters/storage/storage';
@@ -43,6 +45,8 @@ export const depsFor = (config: Config, database: Database, queue: Queue): Deps 
     ? smtpMailer(config.smtpUrl, config.mailFrom)
     : logMailer(pino({ level: config.logLevel })),
   secrets: secretBox(loadSecretKey(config.secretKey, config.dataDir)),
+  accounting: ACCOUNTING_PROVIDERS,
+  renderers: loadRenderers,
   sessionTtlHours: config.sessionTtlHours,
   attachmentMaxBytes: config.attachmentMaxBytes,
   attachmentRetentionDays: config.attachmentRetentionDays,

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { ensureQueues } from '../adapters/queue/pg-boss';
-import { pushToAccounting, sweepStalledPushes } from '../app/accounting';
+import { pushToAccounting, sweepStalledPushes } from '../app/accounting/push';
 import { escalateOverdue } from '../app/approvals';
 import { purgeUnreferencedAttachments } from '../app/attachments';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';

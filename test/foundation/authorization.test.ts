@@ -1,7 +1,6 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorMappings } from '../../src/adapters/accounting/types';
-import { createConnector } from '../../src/app/accounting';
+import { createConnector } from '../../src/app/accounting/push';
 import { requestApproval } from '../../src/app/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
 import { startCycleRun } from '../../src/app/cycle-runs';
@@ -9,6 +8,7 @@ import { recordIntegrationError } from '../../src/app/integration-errors';
 import { prepareJobInvoices } from '../../src/app/invoices';
 import { lockJob } from '../../src/app/jobs';
 import { createSubscription } from '../../src/app/webhooks';
+import { ConnectorMappings } from '../../src/contracts/connectors';
 import { type Access, can } from '../../src/core/permissions';
 import { ROLES, type Role } from '../../src/core/roles';
 import { registerAuth } from '../../src/http/auth';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_PUSH_ATTEMPTS, pushToAccounting } from '../../src/app/accounting';
+import { MAX_PUSH_ATTEMPTS, pushToAccounting } from '../../src/app/accounting/push';
 import { closeOut, drain, invoicesOfJob, newJob, plainJobType, setSeller } from '../invoices/helpers';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepStalledPushes } from '../../src/app/accounting';
+import { sweepStalledPushes } from '../../src/app/accounting/push';
 import { QUEUE_NAMES } from '../../src/contracts/queue';
 import { drainQueues } from '../../src/worker/handlers';
 import { closeOut, newJob, plainJobType, setSeller } from '../invoices/helpers';

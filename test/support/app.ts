@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type PgBoss from 'pg-boss';
+import { ACCOUNTING_PROVIDERS } from '../../src/adapters/accounting/providers';
 import { secretBox } from '../../src/adapters/crypto/secret-box';
+import { loadRenderers } from '../../src/adapters/documents';
 import { createQueueRuntime, ensureQueues } from '../../src/adapters/queue/pg-boss';
 import { localStorage } from '../../src/adapters/storage/storage';
 import type { Clock, Deps, Mailer, Storage } from '../../src/app/ports';
@@ -71,6 +73,8 @@ export const createTestApp = async (
     storage: opts.storage ?? localStorage(storageRoot),
     mailer: opts.mailer ?? { send: async () => undefined },
     secrets: secretBox(opts.secretKey ? Buffer.from(opts.secretKey, 'base64') : randomBytes(32)),
+    accounting: ACCOUNTING_PROVIDERS,
+    renderers: loadRenderers,
     ...(opts.accountingTimeoutMs ? { accountingTimeoutMs: opts.accountingTimeoutMs } : {}),
     sessionTtlHours: opts.sessionTtlHours ?? 12,
     attachmentMaxBytes: opts.attachmentMaxBytes ?? 2 * 1024 * 1024,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { ConnectorError } from '../../app/accounting/port';
 import type { Http } from '../../app/ports';
-import { ConnectorError, type Credentials } from './types';
+import type { Credentials } from '../../contracts/connectors';
 
 /**
  * A per-tenant gate: at most `concurrent` calls in flight and `perMinute` started in any 60 s window, in

@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import type { Http } from '../../app/ports';
-import { type ClientOptions, type ErrorReader, gateFor, oauthClient } from './http';
 import {
   type AccountingConnector,
   type AccountingInvoice,
   ConnectorError,
-  type ConnectorMappings,
-  type Credentials,
   type Problem,
-  taxKey,
-} from './types';
+} from '../../app/accounting/port';
+import type { Http } from '../../app/ports';
+import { type ConnectorMappings, type Credentials, taxKey } from '../../contracts/connectors';
+import { type ClientOptions, type ErrorReader, gateFor, oauthClient } from './http';
 
 /** QuickBooks Online: 500 requests a minute and 10 at once per company; DocNumber at most 21 characters. */
 export const QUICKBOOKS = {

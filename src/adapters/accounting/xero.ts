@@ -1,25 +1,16 @@
 import Decimal from 'decimal.js';
 import { z } from 'zod';
-import type { Http } from '../../app/ports';
-import { type ClientOptions, type ErrorReader, gateFor, oauthClient } from './http';
 import {
   type AccountingConnector,
   type AccountingInvoice,
   ConnectorError,
-  type ConnectorMappings,
-  type Credentials,
   type Problem,
-  taxKey,
-} from './types';
+} from '../../app/accounting/port';
+import type { Http } from '../../app/ports';
+import { type ConnectorMappings, type Credentials, taxKey } from '../../contracts/connectors';
+import { type ClientOptions, type ErrorReader, gateFor, oauthClient } from './http';
 
 /** Xero: 60 calls a minute and 5 at once per tenant; Idempotency-Key at most 128 characters. */
-/**
- * Xero states a rate as units of the invoice's currency per unit of the organization's base currency (its
- * "1 EUR = 0.8538 GBP"), the inverse of ours, to six decimals as Xero keeps them.
- */
-export const xeroRate = (rate: string): number =>
-  Number(new Decimal(1).div(rate).toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toFixed());
-
 export const XERO = {
   apiBaseUrl: 'https://api.xero.com/api.xro/2.0/',
   tokenUrl: 'https://identity.xero.com/connect/token',
@@ -27,6 +18,13 @@ export const XERO = {
   perMinute: 60,
   maxIdempotencyKey: 128,
 };
+
+/**
+ * Xero states a rate as units of the invoice's currency per unit of the organization's base currency (its
+ * "1 EUR = 0.8538 GBP"), the inverse of ours, to six decimals as Xero keeps them.
+ */
+export const xeroRate = (rate: string): number =>
+  Number(new Decimal(1).div(rate).toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toFixed());
 
 const Contacts = z
   .object({ Contacts: z.array(z.object({ ContactID: z.string().min(1) }).loose()).min(1) })

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import Decimal from 'decimal.js';
 import { create, type Font } from 'fontkit';
 import PDFDocument from 'pdfkit';
+import type { Proof, ServiceReport } from '../../app/documents-port';
 import {
   type Address,
   exchangeText,
@@ -10,9 +11,6 @@ import {
   type IssuedHeader,
 } from '../../core/invoice-document';
 import { printDate } from '../../core/time';
-import type { Proof } from './proof';
-
-export { EMPTY_PROOF, type Proof } from './proof';
 
 /**
  * The PDF's fonts. The standard PDF font (Helvetica) covers WinAnsi only (Latin-1, €, curly quotes), so a
@@ -589,17 +587,6 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
       ]);
     }
   }
-};
-
-export type ServiceReport = {
-  seller: { name: string; color: string };
-  customer: string;
-  jobNumber: string;
-  scope: string;
-  site: { name: string; address: Address };
-  technicians: string[];
-  lines: { description: string; quantity: string; unitCode: string; serialNumbers: string[] }[];
-  createdAt: Date;
 };
 
 /** The work-completed report: what was done, with what parts, and the proof, billed or not (warranty, plans). */

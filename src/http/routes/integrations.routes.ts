@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ConnectorMappings } from '../../adapters/accounting/types';
 import {
   type ConnectorRow,
   createConnector,
@@ -9,7 +8,7 @@ import {
   pushesOf,
   testConnector,
   updateConnector,
-} from '../../app/accounting';
+} from '../../app/accounting/push';
 import { invoicesCsv } from '../../app/exports';
 import {
   getIntegrationError,
@@ -28,6 +27,7 @@ import {
   WEBHOOK_EVENTS,
 } from '../../app/webhooks';
 import { IdParams, Instant, Problem } from '../../contracts/common';
+import { ConnectorMappings } from '../../contracts/connectors';
 import { notFound } from '../../core/errors';
 import { actorOf } from '../../core/principal';
 import { principalOf } from '../auth';

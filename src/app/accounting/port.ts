@@ -1,5 +1,10 @@
-import { z } from 'zod';
+import type { ConnectorMappings, Credentials } from '../../contracts/connectors';
 import type { TaxTreatment } from '../../core/invoice-calc';
+
+/**
+ * The accounting port: what the application asks of an accounting system (Xero, QuickBooks Online), owned
+ * here and implemented in src/adapters/accounting. The application never imports an adapter.
+ */
 
 /** What a connector needs of an issued invoice: our document, flattened into amounts and references. */
 export type AccountingLine = {
@@ -34,21 +39,6 @@ export type AccountingInvoice = {
   taxTotal: string;
   total: string;
 };
-
-/** How our price book and tax codes map onto the provider's items, accounts and tax types. */
-export const ConnectorMappings = z.strictObject({
-  /** Our SKU -> the provider's item code (Xero ItemCode) or item ID (QuickBooks ItemRef). */
-  items: z.record(z.string(), z.string().min(1)).default({}),
-  /** Item used for lines without a SKU or without a mapping of their own. */
-  defaultItem: z.string().min(1).optional(),
-  /** Revenue account code (Xero AccountCode). */
-  accountCode: z.string().min(1).optional(),
-  /** "S:23", "Z:0", "E:0" … -> the provider's tax type (Xero TaxType) or tax code (QuickBooks TaxCodeRef). */
-  taxTypes: z.record(z.string(), z.string().min(1)).default({}),
-});
-export type ConnectorMappings = z.infer<typeof ConnectorMappings>;
-
-export const taxKey = (t: TaxTreatment) => `${t.category ?? t.jurisdiction ?? 'TAX'}:${t.rate}`;
 
 export type Problem = { field: string; message: string };
 
@@ -92,13 +82,24 @@ export type AccountingConnector = {
   findInvoice?(invoice: AccountingInvoice): Promise<string | null>;
 };
 
-/** Sealed connector credentials (OAuth2 client and tokens). */
-export const Credentials = z.object({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  accessToken: z.string().nullable(),
-  refreshToken: z.string().min(1),
-  /** Epoch milliseconds when the access token expires. */
-  expiresAt: z.number().int(),
-});
-export type Credentials = z.infer<typeof Credentials>;
+/** What a provider's connector is built from: our stored connector row, its credentials and mappings. */
+export type ConnectArgs = {
+  http: typeof fetch;
+  /** Xero's tenant, QuickBooks' realm. */
+  tenantId: string;
+  apiBaseUrl: string;
+  tokenUrl: string;
+  credentials: Credentials;
+  /** Called with the new credentials as soon as a refresh rotated them: they must be stored at once. */
+  onRotate: (c: Credentials) => Promise<void>;
+  mappings: ConnectorMappings;
+  timeoutMs?: number | undefined;
+};
+
+export type AccountingProvider = {
+  /** The provider's production endpoints, used when a connector names none. */
+  defaults: { apiBaseUrl: string; tokenUrl: string };
+  connect(args: ConnectArgs): AccountingConnector;
+};
+
+export type AccountingProviders = Record<AccountingConnector['provider'], AccountingProvider>;

@@ -1,26 +1,23 @@
 import Decimal from 'decimal.js';
 import { and, eq, sql } from 'drizzle-orm';
-import { QUICKBOOKS, quickbooksConnector } from '../adapters/accounting/quickbooks';
+import { ConnectorMappings, Credentials } from '../../contracts/connectors';
+import { allocate } from '../../core/allocate';
+import { AppError, notFound } from '../../core/errors';
+import { taxGroupKey } from '../../core/invoice-calc';
+import type { Actor } from '../../core/principal';
+import { SYSTEM_ACTOR } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { accountingPushes, connectors, customers, invoices } from '../../db/schema';
+import { appendAudit } from '../audit';
+import { recordIntegrationError } from '../integration-errors';
+import { documentOf, type InvoiceRow } from '../invoice-documents';
+import type { Deps, Http } from '../ports';
 import {
   type AccountingConnector,
   type AccountingInvoice,
   type AccountingLine,
   ConnectorError,
-  ConnectorMappings,
-  Credentials,
-} from '../adapters/accounting/types';
-import { XERO, xeroConnector } from '../adapters/accounting/xero';
-import { allocate } from '../core/allocate';
-import { AppError, notFound } from '../core/errors';
-import { taxGroupKey } from '../core/invoice-calc';
-import type { Actor } from '../core/principal';
-import { SYSTEM_ACTOR } from '../core/principal';
-import type { Tx } from '../db/client';
-import { accountingPushes, connectors, customers, invoices } from '../db/schema';
-import { appendAudit } from './audit';
-import { recordIntegrationError } from './integration-errors';
-import { documentOf, type InvoiceRow } from './invoice-documents';
-import type { Deps, Http } from './ports';
+} from './port';
 
 export type ConnectorRow = typeof connectors.$inferSelect;
 type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
@@ -47,7 +44,7 @@ export type NewConnector = {
 
 export const createConnector = (deps: Deps, organizationId: string, input: NewConnector, actor: Actor) =>
   deps.database.transaction(async (tx) => {
-    const defaults = input.provider === 'xero' ? XERO : QUICKBOOKS;
+    const { defaults } = deps.accounting[input.provider];
     const now = deps.clock.now();
     const id = deps.ids.uuid();
     const credentials: Credentials = {
@@ -278,9 +275,10 @@ const connectorFor = (deps: Deps & { http?: Http }, c: ConnectorRow): Accounting
     onRotate,
     mappings,
   };
-  return c.provider === 'xero'
-    ? xeroConnector({ ...common, tenantId: c.tenantId })
-    : quickbooksConnector({ ...common, realmId: c.tenantId });
+  return deps.accounting[c.provider as AccountingConnector['provider']].connect({
+    ...common,
+    tenantId: c.tenantId,
+  });
 };
 
 /**

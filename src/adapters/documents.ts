@@ -1,0 +1,14 @@
+import type { DocumentRenderers } from '../app/documents-port';
+
+/**
+ * The renderers behind the documents port, loaded on first use: a process that never renders (an API-only
+ * server) starts without pdfkit and its fonts.
+ */
+export const loadRenderers = async (): Promise<DocumentRenderers> => {
+  const [pdf, ubl] = await Promise.all([import('./pdf/invoice-pdf'), import('./einvoice/ubl')]);
+  return {
+    invoicePdf: pdf.renderInvoicePdf,
+    serviceReportPdf: pdf.renderServiceReportPdf,
+    ubl: ubl.renderUbl,
+  };
+};

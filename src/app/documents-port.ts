@@ -1,0 +1,50 @@
+import type { Address, InvoiceDocument, IssuedHeader } from '../core/invoice-document';
+
+/**
+ * The documents port: the PDF and UBL renderers the application asks for (src/adapters/documents.ts
+ * implements it with pdfkit and xmlbuilder2). The application never imports an adapter.
+ */
+
+/** What the proof pages show: photos by category, the signature, time and place, and the approval log. */
+export type Proof = {
+  photos: { category: string; image: Buffer; capturedAt: string | null }[];
+  signature: { image: Buffer | null; signerName: string; signedAt: string } | null;
+  signatureException: string | null;
+  completion: { at: string | null; latitude: number | null; longitude: number | null } | null;
+  workPerformed: { checklist: string[]; notes: string } | null;
+  approvals: { at: string; by: string; decision: string; comment: string | null; rules: string[] }[];
+};
+
+export const EMPTY_PROOF: Proof = {
+  photos: [],
+  signature: null,
+  signatureException: null,
+  completion: null,
+  workPerformed: null,
+  approvals: [],
+};
+
+/** The work-completed report of a job, billed or not. */
+export type ServiceReport = {
+  seller: { name: string; color: string };
+  customer: string;
+  jobNumber: string;
+  scope: string;
+  site: { name: string; address: Address };
+  technicians: string[];
+  lines: { description: string; quantity: string; unitCode: string; serialNumbers: string[] }[];
+  createdAt: Date;
+};
+
+export type DocumentRenderers = {
+  /** The invoice or credit note PDF, with the proof pages after it. */
+  invoicePdf(
+    doc: InvoiceDocument,
+    header: IssuedHeader & { issuedAt: Date },
+    proof: Proof,
+    logo: Buffer | null,
+  ): Promise<Buffer>;
+  serviceReportPdf(report: ServiceReport, proof: Proof): Promise<Buffer>;
+  /** The EN 16931 / Peppol BIS 3 UBL of an issued document. */
+  ubl(doc: InvoiceDocument, header: IssuedHeader): string;
+};

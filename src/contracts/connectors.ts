@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import type { TaxTreatment } from '../core/invoice-calc';
+
+/** How our price book and tax codes map onto an accounting provider's items, accounts and tax types. */
+export const ConnectorMappings = z.strictObject({
+  /** Our SKU -> the provider's item code (Xero ItemCode) or item ID (QuickBooks ItemRef). */
+  items: z.record(z.string(), z.string().min(1)).default({}),
+  /** Item used for lines without a SKU or without a mapping of their own. */
+  defaultItem: z.string().min(1).optional(),
+  /** Revenue account code (Xero AccountCode). */
+  accountCode: z.string().min(1).optional(),
+  /** "S:23", "Z:0", "E:0" … -> the provider's tax type (Xero TaxType) or tax code (QuickBooks TaxCodeRef). */
+  taxTypes: z.record(z.string(), z.string().min(1)).default({}),
+});
+export type ConnectorMappings = z.infer<typeof ConnectorMappings>;
+
+export const taxKey = (t: TaxTreatment) => `${t.category ?? t.jurisdiction ?? 'TAX'}:${t.rate}`;
+
+/** Sealed connector credentials (OAuth2 client and tokens). */
+export const Credentials = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  accessToken: z.string().nullable(),
+  refreshToken: z.string().min(1),
+  /** Epoch milliseconds when the access token expires. */
+  expiresAt: z.number().int(),
+});
+export type Credentials = z.infer<typeof Credentials>;
