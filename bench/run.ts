@@ -16,7 +16,7 @@ import { ACCOUNTING_PROVIDERS } from '../src/adapters/accounting/providers';
 import { secretBox } from '../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../src/adapters/documents';
 import { localStorage } from '../src/adapters/storage/storage';
-import { CYCLE_RUN_CONCURRENCY } from '../src/app/cycle-runs';
+import { CYCLE_RUN_CONCURRENCY } from '../src/app/invoicing/cycle-runs';
 import { computeMetrics } from '../src/app/metrics';
 import type { Deps } from '../src/app/ports';
 import { systemClock, systemIds } from '../src/app/system';

@@ -4,7 +4,7 @@ import { and, asc, between, eq, isNotNull } from 'drizzle-orm';
 import { ConnectorMappings, taxKey } from '../contracts/connectors';
 import { connectors, customers, invoices } from '../db/schema';
 import { invoiceCustomerId, toAccountingInvoice } from './accounting/push';
-import { documentOf } from './invoice-documents';
+import { documentOf } from './invoicing/invoice-documents';
 import type { Deps } from './ports';
 
 const XERO_COLUMNS = [

@@ -9,7 +9,7 @@ import type { Actor } from '../core/principal';
 import { addDays, businessDate, zonedToInstant } from '../core/time';
 import { findJobs } from '../db/queries/jobs';
 import { catalogItems, customers, jobTypes, organizations, sites, users } from '../db/schema';
-import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from './invoice-documents';
+import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from './invoicing/invoice-documents';
 import { changeJob, lockJob } from './jobs';
 import type { Deps } from './ports';
 

@@ -5,10 +5,15 @@ import { pushToAccounting, sweepStalledPushes } from '../app/accounting/push';
 import { escalateOverdue } from '../app/approvals';
 import { purgeUnreferencedAttachments } from '../app/attachments';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';
-import { executeCycleRun, startDueCycleRuns } from '../app/cycle-runs';
-import { mailInvoice, renderPacket, renderPendingOfJob, renderServiceReport } from '../app/invoice-packet';
-import { prepareJobInvoices } from '../app/invoices';
+import { executeCycleRun, startDueCycleRuns } from '../app/invoicing/cycle-runs';
 import { failJobInvoicing } from '../app/invoicing/fail-job-invoicing';
+import {
+  mailInvoice,
+  renderPacket,
+  renderPendingOfJob,
+  renderServiceReport,
+} from '../app/invoicing/invoice-packet';
+import { prepareJobInvoices } from '../app/invoicing/prepare-job-invoices';
 import { purgeExpired } from '../app/maintenance';
 import type { Deps } from '../app/ports';
 import { extendAllSeries } from '../app/series';

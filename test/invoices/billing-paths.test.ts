@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareJobInvoices } from '../../src/app/invoices';
+import { prepareJobInvoices } from '../../src/app/invoicing/prepare-job-invoices';
 import type { Mailer } from '../../src/app/ports';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';

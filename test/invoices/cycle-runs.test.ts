@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeCycleRun, startCycleRun, startDueCycleRuns } from '../../src/app/cycle-runs';
+import { executeCycleRun, startCycleRun, startDueCycleRuns } from '../../src/app/invoicing/cycle-runs';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';

@@ -10,7 +10,7 @@ import type { Tx } from '../../db/client';
 import { accountingPushes, connectors, customers, invoices } from '../../db/schema';
 import { appendAudit } from '../audit';
 import { recordIntegrationError } from '../integration-errors';
-import { documentOf, type InvoiceRow } from '../invoice-documents';
+import { documentOf, type InvoiceRow } from '../invoicing/invoice-documents';
 import type { Deps, Http } from '../ports';
 import {
   type AccountingConnector,

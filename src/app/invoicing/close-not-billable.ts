@@ -1,8 +1,8 @@
 import { AppError } from '../../core/errors';
 import type { Actor } from '../../core/principal';
-import { discardOpenDrafts } from '../invoices';
 import { changeJob, jobNumber, lockJob } from '../jobs';
 import type { Deps } from '../ports';
+import { discardOpenDrafts } from './invoice-store';
 
 /**
  * Billing closes a job whose invoice cannot or should not be made (work under warranty found after the

@@ -1,5 +1,35 @@
-import { failJob } from '../invoices';
+import type { RuleBreach } from '../../core/invoice-document';
+import { SYSTEM_ACTOR } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { changeJob, lockJob } from '../jobs';
 import type { Deps } from '../ports';
+import type { Ctx } from './invoice-store';
+
+/** Sends a job whose invoice step failed to needs_review, remembering the step it failed in. */
+export const failJob = async (
+  tx: Tx,
+  deps: Ctx,
+  organizationId: string,
+  jobId: string,
+  breaches: RuleBreach[],
+) => {
+  const job = await lockJob(tx, organizationId, jobId);
+  if (job.billingStatus !== 'invoice_ready' && job.billingStatus !== 'invoiced') return null;
+  return changeJob(tx, deps, {
+    organizationId,
+    jobId,
+    actor: SYSTEM_ACTOR,
+    locked: job,
+    action: 'job.invoice_failed',
+    billing: 'fail',
+    patch: { reviewFrom: job.billingStatus },
+    reason: breaches
+      .map((b) => (b.rule ? `${b.rule}: ${b.message}` : b.message))
+      .join('; ')
+      .slice(0, 1000),
+    extraChanges: { rules: breaches.map((b) => b.rule).filter(Boolean) },
+  });
+};
 
 /**
  * A job whose invoice could not be made for a reason retrying cannot fix goes to needs_review at once, with

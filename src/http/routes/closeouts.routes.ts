@@ -1,13 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  type CloseoutDecision,
-  closeoutRecord,
-  loadDraft,
-  saveDraft,
-  submitCloseout,
-} from '../../app/closeouts';
+import { closeoutRecord } from '../../app/closeout/closeout-record';
+import { loadDraft, saveDraft } from '../../app/closeout/drafts';
+import { type CloseoutDecision, submitCloseout } from '../../app/closeout/submit-closeout';
 import type { Deps } from '../../app/ports';
 import { addTimeEntry, listTimeEntries, startTimer, stopTimer } from '../../app/time-entries';
 import {

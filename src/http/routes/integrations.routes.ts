@@ -16,7 +16,7 @@ import {
   listIntegrationErrors,
   reprocessIntegrationError,
 } from '../../app/integration-errors';
-import { getInvoice } from '../../app/invoices';
+import { getInvoice } from '../../app/invoicing/invoice-queries';
 import type { Deps } from '../../app/ports';
 import { pingSubscription } from '../../app/webhook-delivery';
 import {

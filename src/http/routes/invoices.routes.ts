@@ -2,24 +2,16 @@ import Decimal from 'decimal.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cycleRunView, listCycleRuns, startCycleRun } from '../../app/cycle-runs';
-import { listExchangeRates, recordExchangeRate } from '../../app/exchange-rates';
-import { invoiceFile, latestServiceReport, packetZip } from '../../app/invoice-packet';
-import { previewInvoice } from '../../app/invoice-preview';
-import {
-  createCreditNote,
-  documentOf,
-  getInvoice,
-  type InvoiceRow,
-  invoiceCycle,
-  issueById,
-  listInvoices,
-  paymentsOf,
-  recordPayment,
-  reprocessInvoice,
-  sendInvoice,
-  updateDraft,
-} from '../../app/invoices';
+import { createCreditNote } from '../../app/invoicing/credit-notes';
+import { cycleRunView, listCycleRuns, startCycleRun } from '../../app/invoicing/cycle-runs';
+import { listExchangeRates, recordExchangeRate } from '../../app/invoicing/exchange-rates';
+import { invoiceCycle } from '../../app/invoicing/invoice-cycle';
+import { documentOf, type InvoiceRow } from '../../app/invoicing/invoice-documents';
+import { invoiceFile, latestServiceReport, packetZip } from '../../app/invoicing/invoice-packet';
+import { previewInvoice } from '../../app/invoicing/invoice-preview';
+import { getInvoice, listInvoices, paymentsOf } from '../../app/invoicing/invoice-queries';
+import { issueById, reprocessInvoice, sendInvoice, updateDraft } from '../../app/invoicing/office-actions';
+import { recordPayment } from '../../app/invoicing/record-payment';
 import { updateBillingSettings } from '../../app/organizations';
 import type { Deps } from '../../app/ports';
 import { Organization } from '../../contracts/auth';

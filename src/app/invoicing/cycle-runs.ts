@@ -1,12 +1,12 @@
 import { and, desc, eq, ne } from 'drizzle-orm';
-import { AppError, notFound } from '../core/errors';
-import { type Actor, SYSTEM_ACTOR } from '../core/principal';
-import { addDays, businessDate, lastWholeCycle, zonedToInstant } from '../core/time';
-import type { Tx } from '../db/client';
-import { cycleRunItems, cycleRuns } from '../db/schema';
-import { appendAudit } from './audit';
-import { assertPeriod, invoiceCycle, isNothingReady } from './invoices';
-import type { Deps } from './ports';
+import { AppError, notFound } from '../../core/errors';
+import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
+import { addDays, businessDate, lastWholeCycle, zonedToInstant } from '../../core/time';
+import type { Tx } from '../../db/client';
+import { cycleRunItems, cycleRuns } from '../../db/schema';
+import { appendAudit } from '../audit';
+import type { Deps } from '../ports';
+import { assertPeriod, invoiceCycle, isNothingReady } from './invoice-cycle';
 
 export type CycleRunRow = typeof cycleRuns.$inferSelect;
 type Outcome = (typeof cycleRunItems.$inferInsert)['outcome'];

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { CustomFieldDef } from '../core/custom-fields';
+import type { CustomFieldDef } from '../../core/custom-fields';
 import {
   type CalcInput,
   type CalcLine,
@@ -8,13 +8,13 @@ import {
   convertPrice,
   netForGross,
   type TaxTreatment,
-} from '../core/invoice-calc';
-import type { Address, DocumentLine, Exchange, InvoiceDocument, Party } from '../core/invoice-document';
-import { amountDecimals, formatAmount, roundMoney } from '../core/money';
-import { isVatCategory } from '../core/tax';
-import { businessDate, printDate } from '../core/time';
-import { priceVisits, type VisitLine } from '../core/visit-pricing';
-import type { Tx } from '../db/client';
+} from '../../core/invoice-calc';
+import type { Address, DocumentLine, Exchange, InvoiceDocument, Party } from '../../core/invoice-document';
+import { amountDecimals, formatAmount, roundMoney } from '../../core/money';
+import { isVatCategory } from '../../core/tax';
+import { businessDate, printDate } from '../../core/time';
+import { priceVisits, type VisitLine } from '../../core/visit-pricing';
+import type { Tx } from '../../db/client';
 import {
   catalogItems,
   closeoutLines,
@@ -27,9 +27,9 @@ import {
   sites,
   taxCodes,
   users,
-} from '../db/schema';
+} from '../../db/schema';
+import { customFieldsOf, jobNumber } from '../jobs';
 import { rateOn } from './exchange-rates';
-import { customFieldsOf, jobNumber } from './jobs';
 
 /**
  * Builds invoice documents from the records they bill: a job's accepted closeout, its deposit, a billing

@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { isZeroDecimal } from '../contracts/common';
-import type { PreviewBody } from '../contracts/invoices';
-import { AppError, type FieldProblem, notFound } from '../core/errors';
-import { calculate, discountAllowances, type TaxTreatment } from '../core/invoice-calc';
-import { businessDate } from '../core/time';
-import { organizations, taxCodes } from '../db/schema';
+import { isZeroDecimal } from '../../contracts/common';
+import type { PreviewBody } from '../../contracts/invoices';
+import { AppError, type FieldProblem, notFound } from '../../core/errors';
+import { calculate, discountAllowances, type TaxTreatment } from '../../core/invoice-calc';
+import { businessDate } from '../../core/time';
+import { organizations, taxCodes } from '../../db/schema';
+import type { Deps } from '../ports';
 import { treatmentOf } from './invoice-documents';
-import type { Deps } from './ports';
 
 /**
  * Totals for any lines, saving nothing (`POST /invoice-previews`): the same calculator the invoices use,

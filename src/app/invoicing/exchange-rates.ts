@@ -1,12 +1,12 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq, lte } from 'drizzle-orm';
-import { AppError, notFound } from '../core/errors';
-import { isCurrency } from '../core/money';
-import type { Actor } from '../core/principal';
-import type { Tx } from '../db/client';
-import { exchangeRates, organizations } from '../db/schema';
-import { appendAudit } from './audit';
-import type { Deps } from './ports';
+import { AppError, notFound } from '../../core/errors';
+import { isCurrency } from '../../core/money';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { exchangeRates, organizations } from '../../db/schema';
+import { appendAudit } from '../audit';
+import type { Deps } from '../ports';
 
 /**
  * The exchange rates an organization records for the currencies it invoices in: units of its own currency

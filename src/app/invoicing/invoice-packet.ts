@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { CloseoutBody } from '../contracts/closeout';
-import { AppError, notFound } from '../core/errors';
-import type { Address, IssuedHeader } from '../core/invoice-document';
-import type { Database } from '../db/client';
+import type { CloseoutBody } from '../../contracts/closeout';
+import { AppError, notFound } from '../../core/errors';
+import type { Address, IssuedHeader } from '../../core/invoice-document';
+import type { Database } from '../../db/client';
 import {
   attachments,
   closeoutLines,
@@ -16,11 +16,11 @@ import {
   organizations,
   serviceReports,
   users,
-} from '../db/schema';
-import { EMPTY_PROOF, type Proof } from './documents-port';
-import { loadJobContext } from './invoice-documents';
-import { approvalLog, documentOf, type InvoiceRow } from './invoices';
-import type { Deps } from './ports';
+} from '../../db/schema';
+import { EMPTY_PROOF, type Proof } from '../documents-port';
+import type { Deps } from '../ports';
+import { documentOf, type InvoiceRow, loadJobContext } from './invoice-documents';
+import { approvalLog } from './invoice-queries';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -1,0 +1,191 @@
+import Decimal from 'decimal.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { planCredit, planRemainderCredit } from '../../core/credit-plan';
+import { AppError } from '../../core/errors';
+import type { CreditReason, InvoiceDocument } from '../../core/invoice-document';
+import { sumDecimals as sum } from '../../core/money';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { invoicedWork, invoices } from '../../db/schema';
+import { appendAudit } from '../audit';
+import { changeJob } from '../jobs';
+import type { Deps } from '../ports';
+import { assemble, documentOf, type InvoiceRow } from './invoice-documents';
+import { type Ctx, changeInvoice, lockInvoice, upsertDraft } from './invoice-store';
+import { issueDocument } from './issue-document';
+
+export type CreditInput = {
+  reason: CreditReason;
+  memo?: string | null | undefined;
+  /** Partial credit: positions of the original's lines and the quantity credited; absent = full credit. */
+  lines?: { position: number; quantity: string }[] | undefined;
+  /** Internal: withdraw this amount of a payment request (what is left unpaid on it). */
+  withdraw?: string | undefined;
+};
+
+export const creditInTx = async (
+  tx: Tx,
+  deps: Ctx,
+  original: InvoiceRow,
+  input: CreditInput,
+  actor: Actor,
+): Promise<InvoiceRow> => {
+  if (
+    !original.number ||
+    !original.issueDate ||
+    original.kind === 'credit_note' ||
+    !['issued', 'sent', 'partially_paid', 'paid'].includes(original.status)
+  ) {
+    throw new AppError(
+      'invalid_transition',
+      `Only an issued invoice is credited; this one is ${original.status}`,
+      {
+        fields: [{ field: 'status', message: `is ${original.status}` }],
+      },
+    );
+  }
+  const doc = documentOf(original);
+  const { rows: priorRows } = await tx.raw.query<{ document: InvoiceDocument; tax_exclusive: string }>(
+    `SELECT document, tax_exclusive FROM invoices
+      WHERE organization_id = $1 AND corrects_invoice_id = $2 AND number IS NOT NULL`,
+    [original.organizationId, original.id],
+  );
+  const plan =
+    input.withdraw !== undefined
+      ? planRemainderCredit(doc, input.withdraw, new Decimal(original.amountPaid).isZero())
+      : planCredit(
+          doc,
+          priorRows.flatMap((r) => (r.document.creditAllocation ? [r.document.creditAllocation] : [])),
+          input.lines,
+        );
+  if (!plan.ok)
+    throw new AppError('validation_failed', plan.problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+      fields: plan.problems,
+    });
+  const { calc: _calc, lines: _lines, ...common } = doc;
+  const built = assemble(
+    { ...common, memo: input.memo ?? null },
+    'credit_note',
+    {
+      currency: doc.calc.currency,
+      lines: plan.lines.map((l) => l.input),
+      allowances: plan.allowances,
+      charges: plan.charges,
+    },
+    plan.lines.map(({ source: l }, i) => ({
+      position: i + 1,
+      description: l.description,
+      sku: l.sku,
+      unitCode: l.unitCode,
+      kind: l.kind,
+      jobNumber: l.jobNumber,
+      serviceDate: l.serviceDate,
+    })),
+    {
+      preceding: { number: original.number, issueDate: original.issueDate },
+      creditReason: input.reason,
+      period: doc.period,
+      // Credited at the invoice's own rate, so the VAT stated in the organization's currency reverses exactly.
+      exchange: doc.exchange ?? null,
+    },
+  );
+  if (!built.ok) throw new AppError('validation_failed', built.problems.map((p) => p.message).join('; '));
+  built.document.creditAllocation = plan.allocation;
+  // By construction a credit takes back at most what is left of the invoice's net; checked all the same.
+  const netLeft = new Decimal(original.taxExclusive).minus(sum(priorRows.map((r) => r.tax_exclusive)));
+  if (new Decimal(built.document.calc.totals.taxExclusive).gt(netLeft)) {
+    throw new AppError('validation_failed', `The credit exceeds the ${netLeft.toFixed(2)} not yet credited`, {
+      fields: [
+        {
+          field: 'body.lines',
+          message: `credits ${built.document.calc.totals.taxExclusive} net, at most ${netLeft.toFixed(2)} remain`,
+        },
+      ],
+    });
+  }
+  const credited = new Decimal(built.document.calc.totals.taxInclusive);
+  const creditId = deps.ids.uuid();
+  const draft = await upsertDraft(tx, deps, {
+    organizationId: original.organizationId,
+    billingKey: `credit:${creditId}`,
+    kind: 'credit_note',
+    jobId: original.jobId,
+    seriesId: original.seriesId,
+    correctsInvoiceId: original.id,
+    creditReason: input.reason,
+    period: doc.period,
+    built,
+    holds: [],
+    actor,
+  });
+  if (!draft) throw new Error('credit note draft not created');
+  const issued = await issueDocument(tx, deps, draft, actor);
+  const totalCredited = new Decimal(original.amountCredited).plus(credited);
+  if (plan.completes) {
+    await changeInvoice(
+      tx,
+      deps,
+      original,
+      'credit_full',
+      actor,
+      { amountCredited: totalCredited.toFixed() },
+      { creditNoteId: issued.id, creditNote: issued.number },
+      input.reason,
+    );
+    // The work is released: the job waits for its corrected invoice.
+    const released = await tx.db
+      .delete(invoicedWork)
+      .where(
+        and(
+          eq(invoicedWork.organizationId, original.organizationId),
+          eq(invoicedWork.invoiceId, original.id),
+        ),
+      )
+      .returning();
+    for (const w of released) {
+      await changeJob(tx, deps, {
+        organizationId: original.organizationId,
+        jobId: w.jobId,
+        actor,
+        action: 'job.invoice_credited',
+        billing: 'credit',
+        extraChanges: { creditNoteId: issued.id, creditNote: issued.number, reason: input.reason },
+      });
+    }
+  } else {
+    await tx.db
+      .update(invoices)
+      .set({
+        amountCredited: totalCredited.toFixed(),
+        updatedAt: deps.clock.now(),
+        version: sql`${invoices.version} + 1`,
+      })
+      .where(and(eq(invoices.organizationId, original.organizationId), eq(invoices.id, original.id)));
+    await appendAudit(tx, deps, {
+      organizationId: original.organizationId,
+      aggregateType: 'invoice',
+      aggregateId: original.id,
+      action: 'invoice.credited_partly',
+      actor,
+      changes: {
+        amountCredited: { before: original.amountCredited, after: totalCredited.toFixed() },
+        creditNote: issued.number,
+      },
+      reason: input.reason,
+    });
+  }
+  return issued;
+};
+
+/** A correction: a credit note (full or partial) referencing the invoice; a full one lets the job be invoiced anew. */
+export const createCreditNote = (
+  deps: Deps,
+  organizationId: string,
+  invoiceId: string,
+  input: CreditInput,
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const original = await lockInvoice(tx, organizationId, invoiceId);
+    return creditInTx(tx, deps, original, input, actor);
+  });

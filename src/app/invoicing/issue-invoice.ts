@@ -1,0 +1,79 @@
+import Decimal from 'decimal.js';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { invoices } from '../../db/schema';
+import { creditInTx } from './credit-notes';
+import { documentOf, type InvoiceRow, type OrgRow } from './invoice-documents';
+import { type Ctx, changeInvoice, lockInvoice } from './invoice-store';
+import { billedJobIds, issueDocument } from './issue-document';
+
+/**
+ * Issues a draft (issueDocument) and, for a final invoice, withdraws what is still unpaid on the job's
+ * payment requests: the final invoice asks for the whole supply less what was paid on them, so the customer
+ * is not asked for it twice.
+ */
+export const issueInvoice = async (
+  tx: Tx,
+  deps: Ctx,
+  row: InvoiceRow,
+  actor: Actor,
+  known: { org?: OrgRow; jobIds?: string[] } = {},
+): Promise<InvoiceRow> => {
+  const issued = await issueDocument(tx, deps, row, actor, known);
+  if (row.kind === 'invoice' && issued.number && issued.status !== 'needs_review')
+    for (const jobId of known.jobIds ?? (await billedJobIds(tx, row)))
+      await withdrawUnpaidRequests(tx, deps, row.organizationId, jobId, issued.number, actor);
+  return issued;
+};
+
+const withdrawUnpaidRequests = async (
+  tx: Tx,
+  deps: Ctx,
+  organizationId: string,
+  jobId: string,
+  invoiceNumber: string,
+  actor: Actor,
+) => {
+  const requests = await tx.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, organizationId),
+        eq(invoices.jobId, jobId),
+        eq(invoices.kind, 'deposit_invoice'),
+        inArray(invoices.status, ['issued', 'sent', 'partially_paid']),
+      ),
+    )
+    .for('update');
+  for (const r of requests) {
+    const unpaid = new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited);
+    if (documentOf(r).profile !== 'payment_request' || unpaid.lte(0)) continue;
+    await creditInTx(
+      tx,
+      deps,
+      r,
+      {
+        reason: 'replaced_by_invoice',
+        memo: `Replaced by invoice ${invoiceNumber}, which asks for the whole amount less what was paid here`,
+        withdraw: unpaid.toFixed(),
+      },
+      actor,
+    );
+    // Part paid and the rest withdrawn: the request is settled.
+    const after = await lockInvoice(tx, organizationId, r.id);
+    if (after.status === 'partially_paid')
+      await changeInvoice(
+        tx,
+        deps,
+        after,
+        'pay_full',
+        actor,
+        { paidAt: deps.clock.now() },
+        {
+          withdrawn: unpaid.toFixed(),
+        },
+      );
+  }
+};

@@ -1,0 +1,173 @@
+import Decimal from 'decimal.js';
+import { and, eq } from 'drizzle-orm';
+import { SYSTEM_ACTOR } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { invoices, series } from '../../db/schema';
+import { changeJob, type JobRow, jobNumber, lockJob } from '../jobs';
+import type { Deps } from '../ports';
+import { creditInTx } from './credit-notes';
+import { failJob } from './fail-job-invoicing';
+import {
+  advancesOf,
+  buildDepositInvoice,
+  buildJobInvoice,
+  type InvoiceRow,
+  type JobContext,
+  loadJobContext,
+  type OrgRow,
+} from './invoice-documents';
+import { type Hold, upsertDraft } from './invoice-store';
+import { issueInvoice } from './issue-invoice';
+
+const holdsFor = (org: OrgRow, job: JobRow, customerPoRequired: boolean, generation: number): Hold[] => [
+  ...(org.invoiceAutoIssue
+    ? []
+    : [{ code: 'auto_issue_off', message: 'Auto-issue is off: issue from the billing queue' }]),
+  ...(customerPoRequired && !job.poNumber
+    ? [{ code: 'po_missing', message: 'The customer requires a PO number' }]
+    : []),
+  ...(generation > 0
+    ? [{ code: 'after_credit', message: 'Re-invoice after a credit note: check and issue' }]
+    : []),
+];
+
+/** The job's issued deposit documents: the final invoice deducts them (advancesOf). */
+const unbuiltOf = (ctx: JobContext, job: JobRow) => ({
+  currency: ctx.customer.invoiceCurrency ?? ctx.org.currency,
+  jobNumbers: [jobNumber(job.number)],
+  buyer: ctx.customer.name,
+});
+
+const depositsOf = (tx: Tx, job: JobRow): Promise<InvoiceRow[]> =>
+  tx.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, job.organizationId),
+        eq(invoices.jobId, job.id),
+        eq(invoices.kind, 'deposit_invoice'),
+      ),
+    );
+
+/**
+ * Brings a job's invoices in line with the job (the `invoice.prepare` queue job; safe to run twice):
+ * a deposit invoice for a deposit job, the final draft at invoice_ready (issued at once when the
+ * organization auto-issues and nothing holds it), a credit note when a closed job's deposit was paid.
+ */
+export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: string) =>
+  deps.database.transaction(async (tx) => {
+    const job = await lockJob(tx, organizationId, jobId);
+    const ctx = await loadJobContext(tx, job);
+    const actor = SYSTEM_ACTOR;
+    const out: string[] = [];
+
+    if (job.depositRequired && job.depositAmount && !['canceled', 'no_show'].includes(job.status)) {
+      const draft = await upsertDraft(tx, deps, {
+        organizationId,
+        billingKey: `deposit:${job.id}`,
+        kind: 'deposit_invoice',
+        jobId: job.id,
+        built: await buildDepositInvoice(tx, job, ctx),
+        unbuilt: unbuiltOf(ctx, job),
+        holds: ctx.org.invoiceAutoIssue
+          ? []
+          : [{ code: 'auto_issue_off', message: 'Auto-issue is off: issue from the billing queue' }],
+        actor,
+      });
+      if (draft && draft.holdReasons.length === 0)
+        await issueInvoice(tx, deps, draft, actor, { org: ctx.org });
+      if (draft) out.push(`deposit:${draft.status}`);
+    }
+
+    // An approved closeout with no billable line (a warranty repair, work under contract) bills nothing: the
+    // job closes as not billable instead of failing BR-16 into review. A fixed-price job bills its price.
+    if (
+      job.billingStatus === 'invoice_ready' &&
+      job.closingFee === null &&
+      ctx.jobType.billingMode !== 'fixed' &&
+      (await billableLineCount(tx, organizationId, job.id)) === 0
+    ) {
+      await changeJob(tx, deps, {
+        organizationId,
+        jobId: job.id,
+        actor,
+        locked: job,
+        action: 'job.closed_not_billable',
+        billing: 'close_not_billable',
+        reason: 'No billable line: nothing to invoice',
+      });
+      return [...out, 'not_billable'];
+    }
+
+    if (job.billingStatus === 'invoice_ready') {
+      const [cycle] = job.seriesId
+        ? await tx.db
+            .select({ billingRule: series.billingRule })
+            .from(series)
+            .where(and(eq(series.organizationId, organizationId), eq(series.id, job.seriesId)))
+        : [];
+      if (cycle?.billingRule === 'per_cycle') return [...out, 'per_cycle'];
+      const { rows } = await tx.raw.query<{ n: string }>(
+        `SELECT count(*) AS n FROM invoices WHERE organization_id = $1 AND job_id = $2 AND kind = 'invoice' AND status = 'credited'`,
+        [organizationId, job.id],
+      );
+      const generation = Number(rows[0]?.n ?? 0);
+      const built = await buildJobInvoice(tx, job, ctx, advancesOf(await depositsOf(tx, job)), null);
+      const draft = await upsertDraft(tx, deps, {
+        organizationId,
+        billingKey: `job:${job.id}:${generation}`,
+        kind: 'invoice',
+        jobId: job.id,
+        built,
+        unbuilt: unbuiltOf(ctx, job),
+        holds: holdsFor(ctx.org, job, ctx.customer.invoicePreferences.poRequired, generation),
+        actor,
+      });
+      if (draft && draft.holdReasons.length === 0)
+        await issueInvoice(tx, deps, draft, actor, { org: ctx.org });
+      else if (draft && !built.ok) await failJob(tx, deps, organizationId, job.id, built.problems);
+      if (draft) out.push(`invoice:${draft.status}`);
+    }
+
+    if (job.billingStatus === 'not_billable' && ['canceled', 'no_show'].includes(job.status)) {
+      const deposits = await tx.db
+        .select()
+        .from(invoices)
+        .where(
+          and(
+            eq(invoices.organizationId, organizationId),
+            eq(invoices.jobId, job.id),
+            eq(invoices.kind, 'deposit_invoice'),
+          ),
+        );
+      for (const d of deposits) {
+        const refundable = new Decimal(d.amountPaid).minus(d.amountCredited);
+        if (d.number && refundable.gt(0)) {
+          const credit = await creditInTx(
+            tx,
+            deps,
+            d,
+            {
+              reason: 'canceled_job',
+              memo: `Refund of the deposit: ${jobNumber(job.number)} was ${job.status.replace('_', '-')}`,
+            },
+            actor,
+          );
+          out.push(`refund:${credit.number}`);
+        } else if (d.status === 'draft') {
+          out.push('deposit:draft_left');
+        }
+      }
+    }
+    return out;
+  });
+
+/** Billable closeout lines of a job (none: nothing to invoice, the job is not billable). */
+const billableLineCount = async (tx: Tx, organizationId: string, jobId: string): Promise<number> => {
+  const { rows } = await tx.raw.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM closeout_lines WHERE organization_id = $1 AND job_id = $2 AND billable`,
+    [organizationId, jobId],
+  );
+  return rows[0]?.n ?? 0;
+};

@@ -1,0 +1,105 @@
+import Decimal from 'decimal.js';
+import { and, eq } from 'drizzle-orm';
+import { AppError } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import { payments } from '../../db/schema';
+import { changeJob, lockJob } from '../jobs';
+import type { Deps } from '../ports';
+import { changeInvoice, lockInvoice } from './invoice-store';
+import { billedJobIds } from './issue-document';
+
+export type PaymentInput = {
+  invoiceId: string;
+  amount: string;
+  receivedOn: string;
+  method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
+  reference?: string | null | undefined;
+};
+
+/**
+ * Records a full or partial payment; the invoice's status follows the outstanding amount. A paid deposit
+ * is written to the job and rebuilds its final draft, where it shows as prepaid.
+ */
+export const recordPayment = (deps: Deps, organizationId: string, input: PaymentInput, actor: Actor) =>
+  deps.database.transaction(async (tx) => {
+    const row = await lockInvoice(tx, organizationId, input.invoiceId);
+    // On a credit note the "payment" is the refund paid out to the customer: what is outstanding is refund due.
+    const outstanding = new Decimal(row.payable).minus(row.amountPaid).minus(row.amountCredited);
+    const amount = new Decimal(input.amount);
+    if (amount.gt(outstanding)) {
+      throw new AppError(
+        'validation_failed',
+        `The payment exceeds the ${outstanding.toFixed(2)} outstanding`,
+        {
+          fields: [{ field: 'body.amount', message: `at most ${outstanding.toFixed(2)}` }],
+        },
+      );
+    }
+    if (input.reference) {
+      const [dup] = await tx.db
+        .select({ id: payments.id })
+        .from(payments)
+        .where(
+          and(
+            eq(payments.organizationId, organizationId),
+            eq(payments.invoiceId, row.id),
+            eq(payments.reference, input.reference),
+          ),
+        );
+      if (dup)
+        throw new AppError('conflict', 'A payment with this reference is already recorded', {
+          fields: [{ field: 'body.reference', message: 'already recorded' }],
+        });
+    }
+    const now = deps.clock.now();
+    const id = deps.ids.uuid();
+    const paid = new Decimal(row.amountPaid).plus(amount);
+    const full = paid.plus(row.amountCredited).gte(row.payable);
+    await tx.db.insert(payments).values({
+      organizationId,
+      id,
+      invoiceId: row.id,
+      amount: amount.toFixed(),
+      receivedOn: input.receivedOn,
+      method: input.method,
+      reference: input.reference ?? null,
+      recordedByType: actor.type,
+      recordedById: actor.id,
+      createdAt: now,
+    });
+    const updated = await changeInvoice(
+      tx,
+      deps,
+      row,
+      full ? 'pay_full' : 'pay_part',
+      actor,
+      { amountPaid: paid.toFixed(), ...(full ? { paidAt: now } : {}) },
+      { paymentId: id, amount: amount.toFixed(), method: input.method },
+    );
+    if (row.kind === 'deposit_invoice' && row.jobId) {
+      const job = await lockJob(tx, organizationId, row.jobId);
+      await changeJob(tx, deps, {
+        organizationId,
+        jobId: job.id,
+        actor,
+        locked: job,
+        action: 'job.deposit_received',
+        patch: { depositReceived: new Decimal(job.depositReceived ?? '0').plus(amount).toFixed() },
+      });
+    } else if (full) {
+      for (const jobId of await billedJobIds(tx, row)) {
+        const job = await lockJob(tx, organizationId, jobId);
+        if (job.billingStatus !== 'invoiced') continue;
+        await changeJob(tx, deps, {
+          organizationId,
+          jobId,
+          actor,
+          locked: job,
+          action: 'job.paid',
+          billing: 'pay',
+          patch: { paidAt: now },
+        });
+      }
+    }
+    return { paymentId: id, invoice: updated };
+  });
