@@ -12,9 +12,9 @@ import { createCreditNote } from './invoicing/credit-notes';
 import { sendInvoice } from './invoicing/office-actions';
 import { prepareJobInvoices } from './invoicing/prepare-job-invoices';
 import { recordPayment } from './invoicing/record-payment';
-import { createJob } from './jobs';
 import type { Deps } from './ports';
 import { saveJobType } from './price-book';
+import { createJob } from './scheduling/create-job';
 
 /**
  * Six weeks of past work for the demo, made through the same use cases the API runs, each at its own moment

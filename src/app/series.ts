@@ -6,8 +6,10 @@ import { addDays, businessDate, isValidTimeZone, laterDate } from '../core/time'
 import type { Tx } from '../db/client';
 import { jobAssignments, jobs, series } from '../db/schema';
 import { appendAudit } from './audit';
-import { changeJob, checkJobRefs, insertJob, type NewJob } from './jobs';
+import { changeJob } from './jobs';
 import type { Deps } from './ports';
+import { insertJob, type NewJob } from './scheduling/create-job';
+import { checkJobRefs } from './scheduling/job-refs';
 
 export type SeriesRow = typeof series.$inferSelect;
 

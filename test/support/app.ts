@@ -97,7 +97,8 @@ export const createTestApp = async (
     url,
     async close() {
       await app.close();
-      await boss.stop({ graceful: false, wait: true });
+      // Graceful: a handler still running settles its job before the database closes under it.
+      await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
       await dispose();
       fs.rmSync(storageRoot, { recursive: true, force: true });
     },

@@ -4,17 +4,16 @@ import { z } from 'zod';
 import { listComments, listNotifications, postComment } from '../../app/conversation';
 import { closeNotBillable } from '../../app/invoicing/close-not-billable';
 import { rebuildJobInvoices } from '../../app/invoicing/rebuild-invoices';
+import type { Deps } from '../../app/ports';
+import { createJob, createRevision } from '../../app/scheduling/create-job';
 import {
   assignCrew,
   closeJob,
-  createJob,
-  createRevision,
   dispatchJob,
   rescheduleJob,
   startJob,
-  updateJobFields,
-} from '../../app/jobs';
-import type { Deps } from '../../app/ports';
+} from '../../app/scheduling/schedule-job';
+import { updateJobFields } from '../../app/scheduling/update-job';
 import { onMyWay } from '../../app/work-orders';
 import { IdParams, Instant, Problem, pageOf } from '../../contracts/common';
 import {

@@ -1,0 +1,55 @@
+import { AppError, invalid } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import { changeJob, type JobFieldPatch, jobNumber, lockJob } from '../jobs';
+import type { Deps } from '../ports';
+import { checkCustomFields, checkJobRefs } from './job-refs';
+
+export const updateJobFields = (
+  deps: Deps,
+  organizationId: string,
+  jobId: string,
+  input: JobFieldPatch & { expectedVersion?: number | undefined; reason?: string | undefined },
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const { expectedVersion, reason, ...patch } = input;
+    const job = await lockJob(tx, organizationId, jobId);
+    if (
+      job.status === 'canceled' ||
+      job.status === 'no_show' ||
+      job.billingStatus === 'invoiced' ||
+      job.billingStatus === 'paid'
+    ) {
+      throw new AppError(
+        'invalid_transition',
+        `${jobNumber(job.number)} is closed for edits (${job.status}, ${job.billingStatus})`,
+        {
+          fields: [{ field: 'status', message: `is ${job.status}` }],
+        },
+      );
+    }
+    const { jobType } = await checkJobRefs(
+      tx,
+      organizationId,
+      {
+        customerId: job.customerId,
+        siteId: job.siteId,
+        jobTypeId: job.jobTypeId,
+        crew: [],
+        billingOwnerId: patch.billingOwnerId,
+        taxCodeId: patch.taxCodeId,
+      },
+      'body',
+    );
+    if (patch.customFields) checkCustomFields(jobType, patch.customFields, 'booking');
+    if (patch.windowStart || patch.windowEnd) throw invalid('body.windowStart', 'use the reschedule action');
+    return changeJob(tx, deps, {
+      organizationId,
+      jobId,
+      actor,
+      action: 'job.updated',
+      patch,
+      reason: reason ?? null,
+      ...(expectedVersion === undefined ? {} : { expectedVersion }),
+    });
+  });
