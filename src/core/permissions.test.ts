@@ -49,8 +49,7 @@ describe('the permission table', () => {
   // The reviewed table, written out by hand: a wrong entry in PERMISSIONS (users.manage or connectors.manage
   // given to another role) fails here, which the authorization walk, deriving its expectations from the table
   // itself, cannot catch. Change both together, on purpose. Columns: owner dispatcher technician approver
-  // billing. Known and left for #27: jobs.update lets a dispatcher change billing facts (deposit, discount,
-  // tax code); the principle is that a dispatcher never does.
+  // billing. A dispatcher changes no billing fact (jobs.billing, the price book) and no policy (job types).
   const GOLDEN = `
     organization.read    x x x x x
     organization.manage  x . . . .
@@ -60,12 +59,13 @@ describe('the permission table', () => {
     customers.read       x x . x x
     customers.manage     x x . . x
     price_book.read      x x x x x
-    price_book.manage    x x . . x
-    job_types.manage     x x . . .
+    price_book.manage    x . . . x
+    job_types.manage     x . . . .
     jobs.read            x x x x x
     jobs.create          x x . . .
     jobs.schedule        x x . . .
     jobs.update          x x . . x
+    jobs.billing         x . . . x
     jobs.work            x x x . .
     jobs.attach          x x x . x
     jobs.comment         x x x x x

@@ -14,14 +14,21 @@ export const PERMISSIONS = {
   'customers.read': ['owner', 'dispatcher', 'approver', 'billing'],
   'customers.manage': ['owner', 'dispatcher', 'billing'],
   'price_book.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
-  'price_book.manage': ['owner', 'dispatcher', 'billing'],
-  'job_types.manage': ['owner', 'dispatcher'],
+  /** Prices and tax codes are billing facts: billing and the owner keep them, never a dispatcher. */
+  'price_book.manage': ['owner', 'billing'],
+  /** Job types carry the closeout requirements and approval rules: the owner's policy. */
+  'job_types.manage': ['owner'],
   'jobs.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
   'jobs.create': ['owner', 'dispatcher'],
   /** Reschedule, assign, dispatch, cancel, no-show. */
   'jobs.schedule': ['owner', 'dispatcher'],
-  /** Office corrections of billing facts (deposit, discount, tax code, PO, estimate, custom fields). */
+  /** Office corrections of a job (scope, custom fields) and of its closeout. */
   'jobs.update': ['owner', 'dispatcher', 'billing'],
+  /**
+   * Changing a job's billing facts after booking: deposit, discount, tax code, PO, billing owner and the
+   * agreed price (estimate). A dispatcher schedules; it never changes what the customer is billed.
+   */
+  'jobs.billing': ['owner', 'billing'],
   /** Technicians on their own jobs only; the route checks the assignment. */
   'jobs.work': ['owner', 'dispatcher', 'technician'],
   /** Upload proof of work to a job (technicians to their own jobs). */

@@ -203,7 +203,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   /** A valid body for each write on a record, so that only the record's organization decides the answer. */
   const validBody = (url: string): object | undefined => {
     const bodies: Record<string, object> = {
-      '/api/v1/jobs/:id': { poNumber: 'PO-1' },
+      '/api/v1/jobs/:id': { scope: 'Scope corrected' },
       '/api/v1/jobs/:id/reschedule': {
         windowStart: '2026-12-01T09:00:00.000Z',
         windowEnd: '2026-12-01T10:00:00.000Z',

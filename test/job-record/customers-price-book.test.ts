@@ -240,10 +240,10 @@ describe.each(testDrivers())('customers and the price book on %s', (driver) => {
       payload: { ...item, unitPrice: '26.50' },
     });
     expect(put.json().unitPrice).toBe('26.50');
-    // The dispatcher keeps the price book too (the done-means); the approver may not.
+    // Prices are billing facts: neither the dispatcher nor the approver keeps the price book.
     const approver = await signIn(t.app, org.users.approver.email, PASSWORD);
     expect((await post('/api/v1/catalog-items', { ...item, sku: 'PRT-TRV-22' }, dispatcher)).statusCode).toBe(
-      201,
+      403,
     );
     expect((await post('/api/v1/catalog-items', { ...item, sku: 'PRT-TRV-28' }, approver)).statusCode).toBe(
       403,

@@ -225,6 +225,63 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
     expect(edit?.changes.discountPercent).toEqual({ before: '5.0000', after: '10.0000' });
   });
 
+  it('lets a dispatcher correct the scope but no billing fact, naming each field it refused', async () => {
+    const job = (await book()).json();
+    const patch = (payload: object, who: Session) =>
+      t.app.inject({ method: 'PATCH', url: `/api/v1/jobs/${job.id}`, headers: as(who, true), payload });
+    const refused = await patch(
+      {
+        discountPercent: '20',
+        taxCodeId: null,
+        depositRequired: true,
+        depositAmount: '50.00',
+        poNumber: 'PO-9',
+      },
+      dispatcher,
+    );
+    expect(refused.statusCode).toBe(403);
+    expect(
+      problemOf(refused)
+        .errors.map((e) => e.field)
+        .sort(),
+    ).toEqual([
+      'body.depositAmount',
+      'body.depositRequired',
+      'body.discountPercent',
+      'body.poNumber',
+      'body.taxCodeId',
+    ]);
+    // Nothing changed.
+    const after = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${job.id}`, headers: as(billing) })
+    ).json();
+    expect(after).toMatchObject({
+      discountPercent: job.discountPercent,
+      poNumber: job.poNumber,
+      version: job.version,
+    });
+    expect((await patch({ scope: 'Replace the pump and the valve' }, dispatcher)).statusCode).toBe(200);
+    expect((await patch({ poNumber: 'PO-9' }, billing)).statusCode).toBe(200);
+    // The price book and the job types are not the dispatcher's either.
+    const items = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/catalog-items', headers: as(dispatcher) })
+    ).json().items as { id: string }[];
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/catalog-items/${items[0]?.id}`,
+      headers: as(dispatcher, true),
+      payload: {},
+    });
+    expect(put.statusCode).toBe(403);
+    const type = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/job-types',
+      headers: as(dispatcher, true),
+      payload: {},
+    });
+    expect(type.statusCode).toBe(403);
+  });
+
   it('keeps a conversation on the job and notifies the crew of information requests', async () => {
     const job = (await book()).json();
     const asked = await post(

@@ -33,9 +33,10 @@ import {
   UpdateJobBody,
 } from '../../contracts/jobs';
 import { overlapsByJob } from '../../core/board';
-import { invalid, notFound } from '../../core/errors';
+import { AppError, invalid, notFound } from '../../core/errors';
 import { type BillingStatus, isBillingException, type OperationalStatus } from '../../core/job-lifecycle';
 import { decodeCursor, pageOf as toPage } from '../../core/pagination';
+import { can } from '../../core/permissions';
 import { actorOf, type Principal } from '../../core/principal';
 import { addDays, zonedToInstant } from '../../core/time';
 import { boardJobs, technicians } from '../../db/queries/board';
@@ -45,6 +46,18 @@ import { timelineOf, userNames } from '../../db/queries/timeline';
 import { principalOf } from '../auth';
 import { ensureJobVisible, visibleTo } from '../job-access';
 import { jobView } from '../views';
+
+/** The fields of a job that decide what the customer is billed: changed by billing and the owner only. */
+const BILLING_FACTS = [
+  'depositRequired',
+  'depositAmount',
+  'depositReceived',
+  'discountPercent',
+  'taxCodeId',
+  'poNumber',
+  'billingOwnerId',
+  'estimateLines',
+] as const;
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const writeErrors = { ...errors, 409: Problem };
@@ -168,7 +181,8 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
       config: { access: 'jobs.update' },
       schema: {
         tags: ['jobs'],
-        summary: 'Office correction of billing facts; validated, audited, and refused once invoiced',
+        summary:
+          'Office correction of a job: scope and custom fields (office roles), billing facts such as deposit, discount, tax code, PO, billing owner and estimate (billing and owner); validated, audited, and refused once invoiced',
         params: IdParams,
         body: UpdateJobBody,
         response: { 200: Job, ...writeErrors },
@@ -176,6 +190,12 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
     },
     async (request) => {
       const p = principalOf(request);
+      // Billing facts are billing's: a dispatcher's correction may touch the scope and custom fields only.
+      const billingFacts = BILLING_FACTS.filter((k) => request.body[k] !== undefined);
+      if (billingFacts.length > 0 && !can(p.roles, 'jobs.billing'))
+        throw new AppError('forbidden', 'Only billing or the owner changes what the customer is billed', {
+          fields: billingFacts.map((k) => ({ field: `body.${k}`, message: 'a billing fact: ask billing' })),
+        });
       await updateJobFields(deps, p.organizationId, request.params.id, request.body, actorOf(p));
       return loadView(p, request.params.id);
     },
