@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import Decimal from 'decimal.js';
 import { and, asc, between, eq, isNotNull } from 'drizzle-orm';
 import { ConnectorMappings, taxKey } from '../contracts/connectors';
+import { csvText as t } from '../core/csv';
 import { connectors, customers, invoices } from '../db/schema';
 import { invoiceCustomerId, toAccountingInvoice } from './accounting/push';
 import { documentOf } from './invoicing/invoice-documents';
@@ -47,7 +48,8 @@ const QUICKBOOKS_COLUMNS = [
 ];
 
 /**
- * Issued invoices and credit notes of a period as CSV, one row per line (charges and the discount as lines
+ * Issued invoices and credit notes of a period as CSV, one row per line; every text cell neutralized
+ * against formula injection (csvText), number cells as they are (charges and the discount as lines
  * of their own, VAT spread over the lines so each document's tax adds up to ours). Items, accounts and tax
  * types come from the organization's connector mappings for that provider when there is one. A credit note's
  * lines carry negative quantities.
@@ -96,39 +98,39 @@ export const invoicesCsv = async (
       records.push(
         format === 'xero'
           ? [
-              customer.name,
-              acc.contact.email ?? '',
-              address.line1,
-              address.line2 ?? '',
-              address.city,
-              address.region ?? '',
-              address.postalCode,
-              address.country,
+              t(customer.name),
+              t(acc.contact.email ?? ''),
+              t(address.line1),
+              t(address.line2 ?? ''),
+              t(address.city),
+              t(address.region ?? ''),
+              t(address.postalCode),
+              t(address.country),
               acc.number,
-              acc.reference,
+              t(acc.reference),
               acc.issueDate,
               acc.dueDate ?? acc.issueDate,
-              item,
-              l.description,
+              t(item),
+              t(l.description),
               qty,
               l.unitPrice,
-              m.accountCode ?? '',
-              tax,
+              t(m.accountCode ?? ''),
+              t(tax),
               new Decimal(l.taxAmount).times(sign).toFixed(),
               acc.currency,
             ]
           : [
               acc.number,
-              customer.name,
+              t(customer.name),
               acc.issueDate,
               acc.dueDate ?? acc.issueDate,
-              acc.reference,
-              item,
-              l.description,
+              t(acc.reference),
+              t(item),
+              t(l.description),
               qty,
               l.unitPrice,
               new Decimal(l.amount).times(sign).toFixed(),
-              tax,
+              t(tax),
               new Decimal(l.taxAmount).times(sign).toFixed(),
               acc.currency,
             ],

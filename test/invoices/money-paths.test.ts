@@ -566,6 +566,40 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       const total = rows.reduce((s, r) => s.plus(r['Item tax amount'] ?? 'NaN'), new Decimal(0));
       expect(total.toFixed(2)).toBe(inv.totals.taxTotal);
     });
+
+    it('writes a typed formula as text in every export, while credit amounts stay negative numbers', async () => {
+      const c = await customerVia('@SUM(A1:A9) Ltd', '+Yard', {
+        line1: '=cmd|calc!A0',
+        city: 'Cork',
+        postalCode: 'T12',
+        country: 'IE',
+      });
+      const { invoice: inv } = await invoiced(
+        [{ description: '=HYPERLINK("http://evil.test","Click")', quantity: '1', unitPrice: '40.00' }],
+        c,
+      );
+      const credit = await post(`/api/v1/invoices/${inv.id}/credit-notes`, { reason: 'goodwill' });
+      expect(credit.statusCode, credit.body).toBe(201);
+      for (const format of ['xero', 'quickbooks']) {
+        const res = await get(`/api/v1/exports/invoices.csv?format=${format}&from=2026-01-01&to=2026-12-31`);
+        const rows = parse(res.body, { columns: true }) as Record<string, string>[];
+        const mine = rows.filter((r) =>
+          [inv.number, credit.json().number].includes(r['*InvoiceNumber'] ?? r['Invoice no']),
+        );
+        expect(mine.length).toBe(2);
+        for (const r of mine) {
+          // No cell a spreadsheet would run: text starting with = + - @ is written with a leading apostrophe.
+          for (const [column, value] of Object.entries(r)) {
+            const numeric = /quantity|amount|rate/i.test(column);
+            if (!numeric) expect(value, `${format} ${column}`).not.toMatch(/^[=+\-@]/);
+          }
+          expect(r['*Description'] ?? r['Item description']).toBe('\'=HYPERLINK("http://evil.test","Click")');
+          expect(r['*ContactName'] ?? r.Customer).toBe("'@SUM(A1:A9) Ltd");
+        }
+        const creditRow = mine.find((r) => (r['*InvoiceNumber'] ?? r['Invoice no']) === credit.json().number);
+        expect(creditRow?.['*Quantity'] ?? creditRow?.['Item quantity']).toBe('-1');
+      }
+    });
   });
   describe('jobs that bill nothing, or cannot be billed', () => {
     it('closes a closeout with no billable line as not billable, with the report still made', async () => {

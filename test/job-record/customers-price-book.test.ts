@@ -114,6 +114,23 @@ describe.each(testDrivers())('customers and the price book on %s', (driver) => {
     expect(await count()).toBe(before);
   });
 
+  it('answers a body nested thousands of levels deep with 400 naming the body, even before sign-in', async () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    for (const [url, headers] of [
+      ['/api/v1/auth/login', { 'content-type': 'application/json' }],
+      ['/api/v1/customers', { ...as(dispatcher, true), 'content-type': 'application/json' }],
+    ] as const) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers,
+        payload: `{"email":"a@b.c","password":"x","name":${deep}}`,
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(problemOf(res).errors[0]?.field).toBe('body');
+    }
+  });
+
   it('sets an external ID once and refuses to change it', async () => {
     const id = org.customerId;
     const put = (externalId: string) =>
