@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PHOTO_CATEGORIES } from '../core/job-type-templates';
-import { Decimal, Instant, isZeroDecimal, NonNegativeUnitPrice, UnitPrice } from './common';
+import { Day, Decimal, Instant, isZeroDecimal, NonNegativeUnitPrice, UnitPrice } from './common';
 
 /** A positive decimal string (quantities, hours): zero and negatives are refused by the schema. */
 export const PositiveDecimal = Decimal.refine((v) => Number(v) > 0, 'must be greater than 0');
@@ -16,7 +16,7 @@ export const LaborLine = z.strictObject({
   rate: NonNegativeUnitPrice.optional(),
   billable: z.boolean().default(true),
   /** The business date the hours were worked; defaults to the job's date. */
-  date: z.iso.date().optional(),
+  date: Day.optional(),
 });
 
 /** A part's quantity: a returned part or a trade-in is negative; zero bills nothing and is refused. */

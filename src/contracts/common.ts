@@ -88,8 +88,19 @@ export const ExchangeRateValue = z
   .regex(/^\d{1,9}(\.\d{1,10})?$/, 'a rate like "1.1712"')
   .refine((v) => decimalOf(v)?.gt(0) ?? true, 'must be above 0');
 
+const inYears = (v: string): boolean => {
+  const year = Number(v.slice(0, 4));
+  return !Number.isFinite(year) || (year >= 1900 && year <= 2199);
+};
+
 /** Instants travel as ISO 8601 strings in UTC. */
-export const Instant = z.iso.datetime();
+export const Instant = z.iso.datetime().refine((v) => inYears(v), 'a time between the years 1900 and 2199');
+
+/**
+ * A calendar date, YYYY-MM-DD, between 1900 and 2199: far enough for any record, near enough that the
+ * date arithmetic and the database never meet year 0 or 10000 (9999-12-31 answered 500 on the board).
+ */
+export const Day = z.iso.date().refine((v) => inYears(v), 'a date between the years 1900 and 2199');
 
 /** A Peppol participant ID `scheme:identifier`, its check digits verified as the Peppol rules do. */
 export const PeppolEndpoint = z

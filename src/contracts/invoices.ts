@@ -3,6 +3,7 @@ import { CREDIT_REASONS } from '../core/invoice-document';
 import { INVOICE_STATUSES } from '../core/invoice-lifecycle';
 import {
   CurrencyCode,
+  Day,
   Decimal,
   DiscountPercent,
   ExchangeRateValue,
@@ -14,7 +15,6 @@ import {
   VatId,
 } from './common';
 
-const Day = z.iso.date();
 /** Signed decimal quantities (credit notes may carry negative lines). */
 const Quantity = z.string().regex(/^-?\d{1,12}(\.\d{1,6})?$/, 'must be a decimal string like "1.5"');
 const Percent = z.string().regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percent like "10" or "8.875"');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BILLING_STATUSES, OPERATIONAL_STATUSES } from '../core/job-lifecycle';
 import {
+  Day,
   Decimal,
   DiscountPercent,
   Instant,
@@ -160,7 +161,7 @@ export const Comment = z
 export const CommentBody = z.strictObject({ body: z.string().trim().min(1).max(4000) });
 
 export const BoardQuery = z.strictObject({
-  date: z.iso.date(),
+  date: Day,
   days: z.coerce.number().int().min(1).max(7).default(1),
   technicianId: z.uuid().optional(),
 });
@@ -192,7 +193,7 @@ export const Board = z
   })
   .meta({ id: 'Board' });
 
-const LocalDate = z.iso.date();
+const LocalDate = Day;
 const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour');
 
 export const CreateSeriesBody = z.strictObject({

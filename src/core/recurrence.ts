@@ -27,6 +27,10 @@ export const parseRrule = (
   try {
     const options = RRule.parseString(text);
     if (options.freq === undefined) return { ok: false, error: 'FREQ is required' };
+    // Field service recurs by the day at most: an hourly, minutely or secondly rule would expand to
+    // thousands of visits (SECONDLY took over a minute to refuse nothing).
+    if (![RRule.DAILY, RRule.WEEKLY, RRule.MONTHLY, RRule.YEARLY].includes(options.freq))
+      return { ok: false, error: 'FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY' };
     return { ok: true, options };
   } catch (err) {
     return { ok: false, error: (err as Error).message };

@@ -125,7 +125,7 @@ export const sendProblem = (request: FastifyRequest, reply: FastifyReply, err: A
  * Where a NUL character (U+0000) sits in a parsed input, as a field path, or undefined. PostgreSQL stores no
  * NUL in text or jsonb, so such input would otherwise fail deep in a handler as a 500.
  */
-const nulAt = (value: unknown, at: string): string | undefined => {
+const nulAt = (value: unknown, at: string): { at: string; message: string } | undefined => {
   // Iterative, and bounded in depth: a body nested thousands of levels deep must not overflow the stack
   // (it answered 500 on every JSON route), and no contract of ours nests anywhere near MAX_DEPTH.
   const stack: { value: unknown; at: string; depth: number }[] = [{ value, at, depth: 0 }];
@@ -133,7 +133,8 @@ const nulAt = (value: unknown, at: string): string | undefined => {
     const item = stack.pop() as (typeof stack)[number];
     const v = item.value;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return item.at;
+      if (v.includes('\u0000')) return { at: item.at, message: NUL };
+      if (LONE_SURROGATE.test(v)) return { at: item.at, message: SURROGATE };
       continue;
     }
     if (!v || typeof v !== 'object') continue;
@@ -141,12 +142,21 @@ const nulAt = (value: unknown, at: string): string | undefined => {
     const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, x] = entries[i] as readonly [string, unknown];
-      if (k.includes('\u0000')) return item.at;
+      if (k.includes('\u0000')) return { at: item.at, message: NUL };
+      if (LONE_SURROGATE.test(k)) return { at: item.at, message: SURROGATE };
       stack.push({ value: x, at: `${item.at}.${k}`, depth: item.depth + 1 });
     }
   }
   return undefined;
 };
+
+/**
+ * Half of a UTF-16 surrogate pair without its other half: not text (PostgreSQL refuses to store it, which
+ * answered 500). Refused with the NUL character.
+ */
+const NUL = 'must not contain the NUL character (U+0000)';
+const SURROGATE = 'must be valid Unicode text (it holds half of a surrogate pair)';
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Deeper than any contract nests: refused before a schema or a handler walks it. */
 const MAX_DEPTH = 32;
@@ -159,8 +169,8 @@ const tooDeep = (at: string) =>
 export const refuseNul = (value: unknown, at: string): void => {
   const found = nulAt(value, at);
   if (found)
-    throw new AppError('validation_failed', `${found}: must not contain the NUL character`, {
-      fields: [{ field: found, message: 'must not contain the NUL character (U+0000)' }],
+    throw new AppError('validation_failed', `${found.at}: ${found.message}`, {
+      fields: [{ field: found.at, message: found.message }],
     });
 };
 

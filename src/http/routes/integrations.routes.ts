@@ -26,7 +26,7 @@ import {
   listSubscriptions,
   WEBHOOK_EVENTS,
 } from '../../app/webhooks';
-import { IdParams, Instant, Problem } from '../../contracts/common';
+import { Day, IdParams, Instant, Problem } from '../../contracts/common';
 import { ConnectorMappings } from '../../contracts/connectors';
 import { notFound } from '../../core/errors';
 import { actorOf } from '../../core/principal';
@@ -446,8 +446,8 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
           'Issued invoices and credit notes as CSV, one row per line, in the columns Xero’s or QuickBooks Online’s import expects',
         querystring: z.strictObject({
           format: z.enum(['xero', 'quickbooks']),
-          from: z.iso.date(),
-          to: z.iso.date(),
+          from: Day,
+          to: Day,
         }),
         response: { 200: z.string(), ...errors },
       },

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { computeMetrics, DRILLDOWNS, drilldown, metricsCsvRows } from '../../app/metrics';
 import type { Deps } from '../../app/ports';
-import { Problem } from '../../contracts/common';
+import { Day, Problem } from '../../contracts/common';
 import { Metrics } from '../../contracts/metrics';
 import { invalid } from '../../core/errors';
 import { principalOf } from '../auth';
@@ -12,8 +12,8 @@ import { principalOf } from '../auth';
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 
 const Query = z.strictObject({
-  from: z.iso.date(),
-  to: z.iso.date(),
+  from: Day,
+  to: Day,
   groupBy: z.enum(['job_type', 'technician', 'week']).optional(),
   jobTypeId: z.uuid().optional(),
 });
