@@ -1,5 +1,5 @@
 import { AppShell, Button, Group, Loader, Text } from '@mantine/core';
-import { type FormEvent, lazy, Suspense, useEffect, useState } from 'react';
+import { type FormEvent, lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { addDays, businessDate, zonedToInstant } from '../../../src/core/time';
 import { ApprovalsPage } from './Approvals';
 import { ApiError, api, type JobT, loadMe, type MeT, signIn, signOut } from './api';
@@ -164,6 +164,13 @@ const Shell = ({ me, onSignOut }: { me: MeT; onSignOut: () => void }) => {
   const allowed = NAV.filter((n) => me.permissions.includes(n.permission));
   const [head = allowed[0]?.path ?? 'jobs', id] = route;
   const { last } = useLive();
+  // On a phone the navigation scrolls sideways: keep the current page's link in view.
+  const navRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    navRef.current
+      ?.querySelector(`a[href="#/${head}"]`)
+      ?.scrollIntoView({ inline: 'center', block: 'nearest' });
+  }, [head]);
   const page = (() => {
     if (head === 'jobs' && id) return <JobPage me={me} id={id} />;
     if (!allowed.some((n) => n.path === head)) return <MyJobs me={me} />;
@@ -207,7 +214,7 @@ const Shell = ({ me, onSignOut }: { me: MeT; onSignOut: () => void }) => {
               {me.organization.name}
             </Text>
           </Group>
-          <nav aria-label="Main" className="mainnav">
+          <nav aria-label="Main" className="mainnav" ref={navRef}>
             {allowed.map((n) => (
               <a key={n.path} href={`#/${n.path}`} aria-current={head === n.path ? 'page' : undefined}>
                 {n.label}
