@@ -15,6 +15,7 @@ import pg from 'pg';
 import { ACCOUNTING_PROVIDERS } from '../src/adapters/accounting/providers';
 import { secretBox } from '../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../src/adapters/documents';
+import { outbound } from '../src/adapters/http/outbound';
 import { localStorage } from '../src/adapters/storage/storage';
 import { CYCLE_RUN_CONCURRENCY } from '../src/app/invoicing/cycle-runs';
 import { computeMetrics } from '../src/app/metrics';
@@ -79,6 +80,7 @@ const depsOf = (database: Database): Deps => ({
   storage: localStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-bench-files-'))),
   mailer: { send: async () => undefined },
   secrets: secretBox(randomBytes(32)),
+  outbound: outbound({ allowPrivate: true }),
   accounting: ACCOUNTING_PROVIDERS,
   renderers: loadRenderers,
   sessionTtlHours: 12,

@@ -26,6 +26,11 @@ const envSchema = z
       .max(24 * 90)
       .default(24 * 30),
     SEED_DEMO: boolish.default(true),
+    /**
+     * Let webhooks and accounting connectors call private and loopback addresses over http (a self-hosted
+     * instance calling its own network). Off: https to public hosts only, checked on save and on connect.
+     */
+    ALLOW_PRIVATE_TARGETS: boolish.default(false),
     BODY_LIMIT_BYTES: z.coerce
       .number()
       .int()
@@ -75,6 +80,7 @@ export type Config = {
   cookieSecure: boolean;
   sessionTtlHours: number;
   seedDemo: boolean;
+  allowPrivateTargets: boolean;
   bodyLimitBytes: number;
   attachmentMaxBytes: number;
   attachmentRetentionDays: number;
@@ -116,6 +122,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     cookieSecure: e.COOKIE_SECURE ?? e.PUBLIC_URL?.startsWith('https://') ?? false,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     seedDemo: e.SEED_DEMO,
+    allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     attachmentRetentionDays: e.ATTACHMENT_RETENTION_DAYS,

@@ -35,8 +35,16 @@ export type SecretBox = { seal(plain: string): string; open(sealed: string): str
 /** Outbound HTTP (accounting APIs, webhooks): fetch, replaceable so a test can point it at a fake. */
 export type Http = typeof fetch;
 
+/**
+ * Calls to URLs people typed (webhooks, accounting endpoints): a fetch that refuses private and reserved
+ * targets at every connection, and the same judgement of a URL when it is saved (a problem, or null).
+ */
+export type Outbound = { fetch: Http; targetProblem(url: string): Promise<string | null> };
+
 export type Deps = {
   database: Database;
+  /** Outbound calls to typed URLs (src/adapters/http/outbound.ts). */
+  outbound: Outbound;
   /** The accounting systems connectors push to (src/adapters/accounting/providers.ts). */
   accounting: AccountingProviders;
   /** Renders the PDF and UBL of documents (src/adapters/documents.ts); loaded on first use. */

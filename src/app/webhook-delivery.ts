@@ -50,7 +50,7 @@ export const pingSubscription = async (
     data: { subscriptionId, organizationId },
   });
   const started = Date.now();
-  const { status, error } = await postSigned(deps, deps.http ?? fetch, {
+  const { status, error } = await postSigned(deps, deps.http ?? deps.outbound.fetch, {
     url: sub.url,
     secret: deps.secrets.open(sub.secret),
     eventId,
@@ -75,7 +75,7 @@ export const deliverWebhook = async (
   organizationId: string,
   deliveryId: string,
 ) => {
-  const http = deps.http ?? fetch;
+  const http = deps.http ?? deps.outbound.fetch;
   const [row] = await deps.database.db
     .select({ d: webhookDeliveries, s: webhookSubscriptions })
     .from(webhookDeliveries)

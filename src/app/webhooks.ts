@@ -5,6 +5,7 @@ import type { Actor } from '../core/principal';
 import type { Tx } from '../db/client';
 import { webhookDeliveries, webhookSubscriptions } from '../db/schema';
 import { appendAudit } from './audit';
+import { refusePrivateTargets } from './outbound-targets';
 import type { Deps } from './ports';
 
 /** Events a subscription may ask for. */
@@ -88,13 +89,14 @@ export const signWebhook = (secret: string, id: string, timestamp: number, body:
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 };
 
-export const createSubscription = (
+export const createSubscription = async (
   deps: Deps,
   organizationId: string,
   input: { url: string; events: WebhookEvent[] },
   actor: Actor,
-) =>
-  deps.database.transaction(async (tx) => {
+) => {
+  await refusePrivateTargets(deps, { 'body.url': input.url });
+  return deps.database.transaction(async (tx) => {
     const id = deps.ids.uuid();
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
     withoutSubscriptions.delete(organizationId);
@@ -123,6 +125,7 @@ export const createSubscription = (
     // The secret is shown once, at creation.
     return { row, secret };
   });
+};
 
 export const deactivateSubscription = (deps: Deps, organizationId: string, id: string, actor: Actor) =>
   deps.database.transaction(async (tx) => {

@@ -7,6 +7,7 @@ import { ACCOUNTING_PROVIDERS } from '../adapters/accounting/providers';
 import { loadSecretKey, secretBox } from '../adapters/crypto/secret-box';
 import { loadRenderers } from '../adapters/documents';
 import { logMailer, smtpMailer } from '../adapters/email/mailer';
+import { outbound } from '../adapters/http/outbound';
 import { createQueueRuntime, ensureQueues } from '../adapters/queue/pg-boss';
 import { storageFor } from '../adapters/storage/storage';
 import type { Deps, Queue } from '../app/ports';
@@ -45,6 +46,7 @@ export const depsFor = (config: Config, database: Database, queue: Queue): Deps 
     ? smtpMailer(config.smtpUrl, config.mailFrom)
     : logMailer(pino({ level: config.logLevel })),
   secrets: secretBox(loadSecretKey(config.secretKey, config.dataDir)),
+  outbound: outbound({ allowPrivate: config.allowPrivateTargets }),
   accounting: ACCOUNTING_PROVIDERS,
   renderers: loadRenderers,
   sessionTtlHours: config.sessionTtlHours,

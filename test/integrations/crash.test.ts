@@ -72,6 +72,8 @@ describe.skipIf(!url)('pushes under repeated worker crashes (PostgreSQL)', () =>
         SECRET_KEY: secretKey,
         LOG_LEVEL: 'warn',
         SEED_DEMO: 'false',
+        // The accounting fake listens on loopback.
+        ALLOW_PRIVATE_TARGETS: 'true',
       },
       stdio: 'ignore',
     });

@@ -7,6 +7,7 @@ import type PgBoss from 'pg-boss';
 import { ACCOUNTING_PROVIDERS } from '../../src/adapters/accounting/providers';
 import { secretBox } from '../../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../../src/adapters/documents';
+import { outbound } from '../../src/adapters/http/outbound';
 import { createQueueRuntime, ensureQueues } from '../../src/adapters/queue/pg-boss';
 import { localStorage } from '../../src/adapters/storage/storage';
 import type { Clock, Deps, Mailer, Storage } from '../../src/app/ports';
@@ -57,6 +58,8 @@ export const createTestApp = async (
     accountingTimeoutMs?: number;
     /** Tests that move the clock over days keep their sessions. */
     sessionTtlHours?: number;
+    /** The loopback fakes need private targets; the SSRF test turns them off. */
+    allowPrivateTargets?: boolean;
   } = {},
 ): Promise<TestApp> => {
   const { database, dispose, url } = await createTestDatabase(driver);
@@ -73,6 +76,7 @@ export const createTestApp = async (
     storage: opts.storage ?? localStorage(storageRoot),
     mailer: opts.mailer ?? { send: async () => undefined },
     secrets: secretBox(opts.secretKey ? Buffer.from(opts.secretKey, 'base64') : randomBytes(32)),
+    outbound: outbound({ allowPrivate: opts.allowPrivateTargets ?? true }),
     accounting: ACCOUNTING_PROVIDERS,
     renderers: loadRenderers,
     ...(opts.accountingTimeoutMs ? { accountingTimeoutMs: opts.accountingTimeoutMs } : {}),

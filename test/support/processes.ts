@@ -33,6 +33,8 @@ export const runCli = (args: string[], env: Record<string, string>): Spawned => 
       HOME: process.env.HOME ?? '/tmp',
       TZ: 'UTC',
       LOG_LEVEL: 'warn',
+      // Test processes talk to loopback fakes (accounting, webhook listeners): private targets allowed.
+      ALLOW_PRIVATE_TARGETS: 'true',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

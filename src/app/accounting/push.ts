@@ -11,6 +11,7 @@ import { accountingPushes, connectors, customers, invoices } from '../../db/sche
 import { appendAudit } from '../audit';
 import { recordIntegrationError } from '../integration-errors';
 import { documentOf, type InvoiceRow } from '../invoicing/invoice-documents';
+import { refusePrivateTargets } from '../outbound-targets';
 import type { Deps, Http } from '../ports';
 import {
   type AccountingConnector,
@@ -42,8 +43,15 @@ export type NewConnector = {
   mappings: ConnectorMappings;
 };
 
-export const createConnector = (deps: Deps, organizationId: string, input: NewConnector, actor: Actor) =>
-  deps.database.transaction(async (tx) => {
+export const createConnector = async (
+  deps: Deps,
+  organizationId: string,
+  input: NewConnector,
+  actor: Actor,
+) => {
+  // Endpoints typed by the owner must be public: a private one would make the server call its own network.
+  await refusePrivateTargets(deps, { 'body.apiBaseUrl': input.apiBaseUrl, 'body.tokenUrl': input.tokenUrl });
+  return deps.database.transaction(async (tx) => {
     const { defaults } = deps.accounting[input.provider];
     const now = deps.clock.now();
     const id = deps.ids.uuid();
@@ -91,6 +99,7 @@ export const createConnector = (deps: Deps, organizationId: string, input: NewCo
     if (!row) throw new Error('connector insert returned nothing');
     return row;
   });
+};
 
 export const updateConnector = (
   deps: Deps,
@@ -268,7 +277,7 @@ const connectorFor = (deps: Deps & { http?: Http }, c: ConnectorRow): Accounting
   };
   const common = {
     timeoutMs: deps.accountingTimeoutMs,
-    http: deps.http ?? fetch,
+    http: deps.http ?? deps.outbound.fetch,
     apiBaseUrl: c.apiBaseUrl,
     tokenUrl: c.tokenUrl,
     credentials,
