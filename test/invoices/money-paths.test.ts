@@ -46,6 +46,22 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
   const post = (url: string, payload: object = {}, who: Session = billing) =>
     t.app.inject({ method: 'POST', url, headers: as(who, true), payload });
   const invoice = async (id: string) => (await get(`/api/v1/invoices/${id}`)).json() as InvoiceJson;
+  /** Runs a test with the organization billing deposits as payment requests, then back to advance invoices. */
+  const underPaymentRequests = async (fn: () => Promise<void>) => {
+    const model = (depositModel: string) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/organization/billing',
+        headers: as(owner, true),
+        payload: { depositModel },
+      });
+    await model('payment_request');
+    try {
+      await fn();
+    } finally {
+      await model('advance_invoice');
+    }
+  };
 
   /** A customer with one site at its billing address, booked through the API. */
   const customerVia = async (
@@ -393,13 +409,7 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
     });
 
     it('under the payment-request model asks without tax and deducts what was paid as prepaid', async () => {
-      await t.app.inject({
-        method: 'PATCH',
-        url: '/api/v1/organization/billing',
-        headers: as(owner, true),
-        payload: { depositModel: 'payment_request' },
-      });
-      try {
+      await underPaymentRequests(async () => {
         const { deposit, final } = await depositJob('500.00');
         expect(deposit.totals).toMatchObject({ taxTotal: '0.00', payable: '500.00' });
         expect((deposit as InvoiceJson & { profile: string }).profile).toBe('payment_request');
@@ -412,14 +422,7 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
         expect(final.totals.taxTotal).toBe(vat.toFixed(2));
         const pdf = await get(`/api/v1/invoices/${deposit.id}/pdf`);
         expect(pdf.statusCode).toBe(200);
-      } finally {
-        await t.app.inject({
-          method: 'PATCH',
-          url: '/api/v1/organization/billing',
-          headers: as(owner, true),
-          payload: { depositModel: 'advance_invoice' },
-        });
-      }
+      });
     });
   });
 
@@ -428,13 +431,7 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       ['200.00', 'paid'],
       ['0', 'credited'],
     ])('withdraws what is unpaid on it (%s paid), so nothing is asked for twice', async (paid, settled) => {
-      await t.app.inject({
-        method: 'PATCH',
-        url: '/api/v1/organization/billing',
-        headers: as(owner, true),
-        payload: { depositModel: 'payment_request' },
-      });
-      try {
+      await underPaymentRequests(async () => {
         const metrics = async () =>
           (await get('/api/v1/metrics?from=2026-06-01&to=2027-05-31', owner)).json() as {
             dso: { creditSales: string };
@@ -487,14 +484,7 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
         const after2 = await metrics();
         expect(new Decimal(after2.dso.creditSales).minus(before.dso.creditSales).toFixed(2)).toBe('1230.00');
         expect(after2.disputes.creditNotes).toBe(before.disputes.creditNotes);
-      } finally {
-        await t.app.inject({
-          method: 'PATCH',
-          url: '/api/v1/organization/billing',
-          headers: as(owner, true),
-          payload: { depositModel: 'advance_invoice' },
-        });
-      }
+      });
     });
   });
 
