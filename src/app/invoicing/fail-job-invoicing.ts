@@ -1,7 +1,8 @@
 import type { RuleBreach } from '../../core/invoice-document';
+import type { Actor } from '../../core/principal';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
-import { changeJob, lockJob } from '../jobs';
+import { changeJob, type JobRow, lockJob } from '../jobs';
 import type { Deps } from '../ports';
 import type { Ctx } from './invoice-store';
 
@@ -39,3 +40,23 @@ export const failJobInvoicing = (deps: Deps, organizationId: string, jobId: stri
   deps.database.transaction((tx) =>
     failJob(tx, deps, organizationId, jobId, [{ rule: '', message: reason }]),
   );
+
+/** Returns a job in review to invoice-ready (its transition enqueues invoice.prepare), on record. */
+export const returnFromReview = (
+  tx: Tx,
+  deps: Ctx,
+  organizationId: string,
+  job: JobRow,
+  actor: Actor,
+  reason: string | null = null,
+) =>
+  changeJob(tx, deps, {
+    organizationId,
+    jobId: job.id,
+    actor,
+    locked: job,
+    action: 'job.reprocessed',
+    billing: 'reprocess',
+    patch: { reviewFrom: null },
+    reason,
+  });

@@ -3,8 +3,9 @@ import { AppError } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { invoices } from '../../db/schema';
 import { appendAudit } from '../audit';
-import { changeJob, lockJob } from '../jobs';
+import { lockJob } from '../jobs';
 import type { Deps } from '../ports';
+import { returnFromReview } from './fail-job-invoicing';
 import { documentOf, profileOf, sellerOf } from './invoice-documents';
 import { changeInvoice, loadOrg, lockInvoice } from './invoice-store';
 import { issueInvoice } from './issue-invoice';
@@ -78,16 +79,7 @@ export const reprocessInvoice = (deps: Deps, organizationId: string, id: string,
     const back = await changeInvoice(tx, deps, row, 'reprocess', actor, { holdReasons: [], document });
     for (const jobId of row.jobId ? [row.jobId] : []) {
       const job = await lockJob(tx, organizationId, jobId);
-      if (job.billingStatus === 'needs_review')
-        await changeJob(tx, deps, {
-          organizationId,
-          jobId,
-          actor,
-          locked: job,
-          action: 'job.reprocessed',
-          billing: 'reprocess',
-          patch: { reviewFrom: null },
-        });
+      if (job.billingStatus === 'needs_review') await returnFromReview(tx, deps, organizationId, job, actor);
     }
     return back;
   });

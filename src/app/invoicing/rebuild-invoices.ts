@@ -1,8 +1,9 @@
 import { AppError } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { appendAudit } from '../audit';
-import { changeJob, jobNumber, lockJob } from '../jobs';
+import { jobNumber, lockJob } from '../jobs';
 import type { Deps } from '../ports';
+import { returnFromReview } from './fail-job-invoicing';
 
 /**
  * After billing fixed what stopped a job's documents being made (an exchange rate recorded, the agreed
@@ -21,16 +22,14 @@ export const rebuildJobInvoices = (deps: Deps, organizationId: string, jobId: st
       );
     if (job.billingStatus === 'needs_review') {
       // The job's own transition enqueues invoice.prepare once it is invoice-ready again.
-      return changeJob(tx, deps, {
+      return returnFromReview(
+        tx,
+        deps,
         organizationId,
-        jobId,
+        job,
         actor,
-        locked: job,
-        action: 'job.reprocessed',
-        billing: 'reprocess',
-        patch: { reviewFrom: null },
-        reason: 'Invoice rebuilt after the cause was fixed',
-      });
+        'Invoice rebuilt after the cause was fixed',
+      );
     }
     const { rows } = await tx.raw.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM invoices
