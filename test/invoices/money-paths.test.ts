@@ -1014,6 +1014,19 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
       expect((await get(`/api/v1/customers/${own.customerId}`, owner)).json().invoiceCurrency).toBeNull();
     });
 
+    it('previews a GBP document with its VAT in EUR, and refuses a rate for the own currency', async () => {
+      const preview = (payload: object) => post('/api/v1/invoice-previews', payload);
+      const lines = [{ quantity: '2', unitPrice: '85.38', taxCode: 'S-STD' }];
+      const gbp = await preview({ currency: 'GBP', exchangeRate: '1.1712', lines });
+      expect(gbp.statusCode, gbp.body).toBe(200);
+      // 170.76 at 23 % = 39.27 VAT; in EUR 39.27 × 1.1712 = 45.99.
+      expect(gbp.json().totals.taxTotal).toBe('39.27');
+      expect(gbp.json().taxCurrency).toMatchObject({ code: 'EUR', rate: '1.1712', taxTotal: '45.99' });
+      const own = await preview({ currency: 'EUR', exchangeRate: '1.1712', lines });
+      expect(own.statusCode).toBe(400);
+      expect(problemOf(own).errors.map((e) => e.field)).toContain('body.exchangeRate');
+    });
+
     it('holds the invoice in review until the rate is recorded, then bills in GBP at it with the VAT in EUR too', async () => {
       const c = await gbpCustomer('Belfast Bakeries Ltd');
       const j = await newJob(t, org, dispatcher, jobTypeId, { ...c, discountPercent: '10' });
