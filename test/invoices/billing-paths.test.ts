@@ -274,11 +274,12 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
       expect(res.statusCode, res.body).toBe(201);
       return res.json().id as string;
     };
-    const before = await upload('before', await jpegWithExif(21), 'image/jpeg');
+    // Taken after-first and sent after-first: the proof pages still show the work before, then after.
     const after = await upload('after', await jpegWithExif(22), 'image/jpeg');
+    const before = await upload('before', await jpegWithExif(21), 'image/jpeg');
     const sig = await upload('signature', await png(23), 'image/png');
     await closeOut(t, org, tech, j.id, {
-      attachmentIds: [before, after],
+      attachmentIds: [after, before],
       signature: { attachmentId: sig, signerName: 'Aoife Byrne', signedAt: '2026-11-18T11:45:00.000Z' },
     });
     await drain(t);
@@ -299,6 +300,11 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     const pdf = Buffer.from(zip[`${inv?.number}.pdf`] as Uint8Array).toString('latin1');
     expect(pdf.match(/\/Subtype \/Image/g)?.length).toBe(4 + 2);
     expect(pdf.match(/\/SMask/g)?.length).toBe(2);
+    if (hasPdftotext) {
+      const text = pdfText(Buffer.from(zip[`${inv?.number}.pdf`] as Uint8Array));
+      expect(text.indexOf('Before the work (1)')).toBeGreaterThan(-1);
+      expect(text.indexOf('Before the work (1)')).toBeLessThan(text.indexOf('After the work (1)'));
+    }
   });
 
   it.skipIf(!hasPdftotext)('prints the approval log: who decided, when and why', async () => {

@@ -125,6 +125,15 @@ const CATEGORY_WORDS: Record<string, string> = {
   M: 'IPSI (Ceuta and Melilla)',
   B: 'Split payment',
 };
+/** Proof photo categories as a reader names them. */
+const PHOTO_HEADINGS: Record<string, string> = {
+  before: 'Before the work',
+  after: 'After the work',
+  serial_plate: 'Serial plates',
+  document: 'Documents',
+  other: 'Other photos',
+};
+
 const categoryText = (category: string): string => CATEGORY_WORDS[category] ?? category;
 
 const TITLES = {
@@ -524,7 +533,7 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
       pdf
         .font(BOLD)
         .fontSize(10)
-        .text(`Photos: ${category.replaceAll('_', ' ')} (${photos.length})`, PAGE.left, y);
+        .text(`${PHOTO_HEADINGS[category] ?? 'Other photos'} (${photos.length})`, PAGE.left, y);
       y += 14;
       let x = PAGE.left;
       for (const photo of photos) {

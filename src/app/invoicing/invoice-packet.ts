@@ -4,6 +4,7 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { CloseoutBody } from '../../contracts/closeout';
 import { AppError, notFound } from '../../core/errors';
 import type { Address, IssuedHeader } from '../../core/invoice-document';
+import { PHOTO_CATEGORIES } from '../../core/job-type-templates';
 import type { Database } from '../../db/client';
 import {
   attachments,
@@ -77,7 +78,17 @@ export const proofOf = async (
     : [];
   const photos: Proof['photos'] = [];
   const files: { name: string; key: string; mimeType: string }[] = [];
-  for (const a of rows.filter((r) => r.category !== 'signature' && body?.attachmentIds.includes(r.id))) {
+  // Before the work, then after it, then the rest, each in the order taken: the order a reader expects.
+  const rank = (c: string) => PHOTO_CATEGORIES.indexOf(c as (typeof PHOTO_CATEGORIES)[number]);
+  const shown = rows
+    .filter((r) => r.category !== 'signature' && body?.attachmentIds.includes(r.id))
+    .sort(
+      (x, y) =>
+        rank(x.category) - rank(y.category) ||
+        (x.capturedAt?.getTime() ?? 0) - (y.capturedAt?.getTime() ?? 0) ||
+        x.id.localeCompare(y.id),
+    );
+  for (const a of shown) {
     const thumb = a.thumbnailKey ? await deps.storage.get(a.thumbnailKey) : null;
     if (thumb)
       photos.push({ category: a.category, image: thumb, capturedAt: a.capturedAt?.toISOString() ?? null });
