@@ -52,3 +52,9 @@ export const invoiceTransition = (
   const to = TABLE[from][action];
   return to ? { ok: true, to } : { ok: false, allowed: Object.keys(TABLE[from]) };
 };
+
+/**
+ * Holds on a draft that a person passes by issuing it (auto-issue off, a PO still to add, the re-invoice
+ * after a credit); any other hold blocks issuing until its cause is fixed and the draft is rebuilt.
+ */
+export const PASSABLE_HOLDS: readonly string[] = ['auto_issue_off', 'po_missing', 'after_credit'];

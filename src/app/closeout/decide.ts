@@ -36,10 +36,9 @@ export type DecideInput = {
  */
 export const decide = (d: DecideInput) => {
   const { job, body, jobType, bySku, lines, perTechDay, photos, values, missingCustomFields } = d;
-  const context = { overrides: d.overrides, defaultRules: d.defaultRules };
   const requirements = effectiveRequirements(
     CloseoutRequirements.parse(jobType.closeoutRequirements),
-    context.overrides as CloseoutOverrides,
+    d.overrides as CloseoutOverrides,
   );
   const facts: CloseoutFacts = {
     checklistDone: body.workPerformed.checklist.filter((c) => c.done).map((c) => c.item),
@@ -108,7 +107,7 @@ export const decide = (d: DecideInput) => {
     customFields: values,
     approvalRules: effectiveApprovalRules(
       z.array(ApprovalRule).parse(jobType.approvalRules),
-      z.array(ApprovalRule).parse(context.defaultRules),
+      z.array(ApprovalRule).parse(d.defaultRules),
     ),
     approvalFacts,
     billingMode: jobType.billingMode,

@@ -42,8 +42,6 @@ export const priceLines = (c: PricingContext) => {
   const { job, body, submissionId, bySku, techs, entries, jobDate, now } = c;
   const org = job.organizationId;
   const jobTypeName = c.jobType.name;
-  const context = { jobType: c.jobType, laborPricing: c.laborPricing };
-  const deps = { ids: c.ids };
   const problems: FieldProblem[] = [];
   const lines: Line[] = [];
   const line = (
@@ -58,7 +56,7 @@ export const priceLines = (c: PricingContext) => {
     lines.push({
       ...l,
       organizationId: org,
-      id: deps.ids.uuid(),
+      id: c.ids.uuid(),
       jobId: job.id,
       submissionId,
       position: lines.length + 1,
@@ -78,7 +76,7 @@ export const priceLines = (c: PricingContext) => {
     // Labour is priced and taxed from the price book: the line's own labour SKU, else the job type's labour
     // item; the technician's personal rate only where the organization bills at technicians' rates, or
     // where the price book has no labour item for this work.
-    const typeItem = context.jobType.laborSku ? bySku.get(context.jobType.laborSku) : undefined;
+    const typeItem = c.jobType.laborSku ? bySku.get(c.jobType.laborSku) : undefined;
     const item = l.sku ? bySku.get(l.sku) : typeItem?.kind === 'labor' ? typeItem : undefined;
     if (l.sku && item?.kind !== 'labor') {
       problems.push({
@@ -101,7 +99,7 @@ export const priceLines = (c: PricingContext) => {
         field: `body.labor.${i}.hours`,
         message: `more than 24 hours on ${l.date ?? jobDate}`,
       });
-    const byTechnician = context.laborPricing === 'technician_rate' && !l.sku;
+    const byTechnician = c.laborPricing === 'technician_rate' && !l.sku;
     const rate =
       l.rate ?? (byTechnician ? (tech.hourlyRate ?? item?.unitPrice) : (item?.unitPrice ?? tech.hourlyRate));
     if (rate === null || rate === undefined) {

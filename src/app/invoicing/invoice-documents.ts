@@ -10,7 +10,7 @@ import {
   type TaxTreatment,
 } from '../../core/invoice-calc';
 import type { Address, DocumentLine, Exchange, InvoiceDocument, Party } from '../../core/invoice-document';
-import { amountDecimals, formatAmount, roundMoney } from '../../core/money';
+import { amountDecimals, formatAmount } from '../../core/money';
 import { isVatCategory } from '../../core/tax';
 import { businessDate, printDate } from '../../core/time';
 import { priceVisits, type VisitLine } from '../../core/visit-pricing';
@@ -265,9 +265,7 @@ export const priceIn = (money: DocumentMoney, price: string): string =>
 
 /** An amount of the organization's (a deposit asked for) in the document's currency, rounded to its unit. */
 export const amountIn = (money: DocumentMoney, amount: string, decimals: number): string =>
-  money.exchange
-    ? formatAmount(roundMoney(new Decimal(amount).div(money.exchange.rate), decimals), decimals)
-    : amount;
+  money.exchange ? formatAmount(new Decimal(amount).div(money.exchange.rate), decimals) : amount;
 
 /**
  * The final invoice of a job: its billable closeout lines (or its cancellation / no-show fee), the job's

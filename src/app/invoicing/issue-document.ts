@@ -1,5 +1,6 @@
 import { AppError } from '../../core/errors';
 import { en16931Breaches } from '../../core/invoice-document';
+import { PASSABLE_HOLDS } from '../../core/invoice-lifecycle';
 import type { Actor } from '../../core/principal';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
@@ -43,9 +44,7 @@ export const issueDocument = async (
       fields: [{ field: 'status', message: `is ${row.status}` }],
     });
   }
-  const blocking = row.holdReasons.filter(
-    (h) => !['auto_issue_off', 'po_missing', 'after_credit'].includes(h.code),
-  );
+  const blocking = row.holdReasons.filter((h) => !PASSABLE_HOLDS.includes(h.code));
   if (blocking.length > 0) {
     throw new AppError(
       'conflict',

@@ -131,17 +131,7 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
     }
 
     if (job.billingStatus === 'not_billable' && ['canceled', 'no_show'].includes(job.status)) {
-      const deposits = await tx.db
-        .select()
-        .from(invoices)
-        .where(
-          and(
-            eq(invoices.organizationId, organizationId),
-            eq(invoices.jobId, job.id),
-            eq(invoices.kind, 'deposit_invoice'),
-          ),
-        );
-      for (const d of deposits) {
+      for (const d of await depositsOf(tx, job)) {
         const refundable = new Decimal(d.amountPaid).minus(d.amountCredited);
         if (d.number && refundable.gt(0)) {
           const credit = await creditInTx(

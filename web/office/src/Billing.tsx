@@ -15,6 +15,7 @@ import {
 } from '@mantine/core';
 import Decimal from 'decimal.js';
 import { useMemo, useState } from 'react';
+import { PASSABLE_HOLDS } from '../../../src/core/invoice-lifecycle';
 import { addDays, zonedToInstant } from '../../../src/core/time';
 import { api, type CustomerT, type InvoiceT, type JobTypeT, listAll, type MeT } from './api';
 import { CycleRuns } from './CycleRuns';
@@ -22,9 +23,6 @@ import { ExchangeRates } from './ExchangeRates';
 import { Loaded, messageOf, money, StatusBadge, useResource } from './lib';
 
 type Outcome = { ok: boolean; message: string };
-
-/** Holds a person passes by issuing (auto-issue off, a PO to add): the others block until the cause is fixed. */
-const PASSABLE = ['auto_issue_off', 'po_missing', 'after_credit'];
 
 export const BillingPage = ({ me }: { me: MeT }) => {
   const tz = me.organization.timeZone;
@@ -259,11 +257,13 @@ export const BillingPage = ({ me }: { me: MeT }) => {
                           <Text size="sm" c="dimmed">
                             {i.holdReasons.map((h) => h.message).join('; ') || '–'}
                           </Text>
-                          {canManage && i.jobId && i.holdReasons.some((h) => !PASSABLE.includes(h.code)) && (
-                            <Button size="compact-xs" variant="light" onClick={() => rebuild(i)}>
-                              Rebuild
-                            </Button>
-                          )}
+                          {canManage &&
+                            i.jobId &&
+                            i.holdReasons.some((h) => !PASSABLE_HOLDS.includes(h.code)) && (
+                              <Button size="compact-xs" variant="light" onClick={() => rebuild(i)}>
+                                Rebuild
+                              </Button>
+                            )}
                           {rebuilt[i.id] && (
                             <Text size="sm" c={rebuilt[i.id]?.ok ? 'teal' : 'red'}>
                               {rebuilt[i.id]?.message}
