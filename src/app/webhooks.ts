@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
+import { WEBHOOK_EVENTS, type WebhookEvent } from '../contracts/integrations';
 import { AppError, notFound } from '../core/errors';
 import type { Actor } from '../core/principal';
 import type { Tx } from '../db/client';
@@ -9,17 +10,7 @@ import { refusePrivateTargets } from './outbound-targets';
 import type { Deps } from './ports';
 
 /** Events a subscription may ask for. */
-export const WEBHOOK_EVENTS = [
-  'job.completed',
-  'job.invoice_ready',
-  'approval.requested',
-  'invoice.issued',
-  'invoice.sent',
-  'invoice.paid',
-  'invoice.credited',
-  'integration.failed',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export { WEBHOOK_EVENTS, type WebhookEvent };
 
 /** Attempts before a delivery is given up (with exponential backoff, about 17 hours in all). */
 export const MAX_DELIVERY_ATTEMPTS = 10;

@@ -4,31 +4,11 @@ import { z } from 'zod';
 import { type ApprovalRow, decideApproval, getApproval, listApprovals } from '../../app/approvals';
 import { setDefaultApprovalRules } from '../../app/organizations';
 import type { Deps } from '../../app/ports';
-import { FiredRuleView } from '../../contracts/closeout';
-import { IdParams, Instant, Problem } from '../../contracts/common';
+import { Approval, ApprovalDecision, ApprovalQuery, DefaultApprovalRules } from '../../contracts/approvals';
+import { IdParams, Problem } from '../../contracts/common';
 import { ApprovalRule } from '../../core/job-type-templates';
 import { actorOf } from '../../core/principal';
 import { principalOf } from '../auth';
-
-const Approval = z
-  .object({
-    id: z.uuid(),
-    jobId: z.uuid(),
-    jobNumber: z.string().nullable(),
-    submissionId: z.uuid(),
-    rules: z.array(FiredRuleView),
-    approverRole: z.string(),
-    status: z.enum(['pending', 'approved', 'rejected', 'superseded']),
-    requestedBy: z.string().nullable(),
-    createdAt: Instant,
-    dueAt: Instant,
-    overdue: z.boolean(),
-    escalatedAt: Instant.nullable(),
-    decidedBy: z.string().nullable(),
-    decidedAt: Instant.nullable(),
-    comment: z.string().nullable(),
-  })
-  .meta({ id: 'Approval' });
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
@@ -60,7 +40,7 @@ export const approvalRoutes = (root: FastifyInstance, deps: Deps) => {
         tags: ['approvals'],
         summary:
           'The organization’s default approval rules; a job type’s own rule of the same code takes precedence',
-        body: z.strictObject({ rules: z.array(ApprovalRule).max(20) }),
+        body: DefaultApprovalRules,
         response: { 200: z.object({ rules: z.array(ApprovalRule) }), ...errors },
       },
     },
@@ -78,10 +58,7 @@ export const approvalRoutes = (root: FastifyInstance, deps: Deps) => {
         tags: ['approvals'],
         summary:
           'Approval requests for the caller’s roles (owners see all), soonest due first: pending by default, or every request of one job',
-        querystring: z.strictObject({
-          status: z.enum(['pending', 'approved', 'rejected', 'superseded']).optional(),
-          jobId: z.uuid().optional(),
-        }),
+        querystring: ApprovalQuery,
         response: { 200: z.object({ items: z.array(Approval) }), ...errors },
       },
     },
@@ -114,10 +91,7 @@ export const approvalRoutes = (root: FastifyInstance, deps: Deps) => {
         summary:
           'Approve (job becomes invoice-ready) or reject with a comment (job needs info; the crew is told). Final.',
         params: IdParams,
-        body: z.strictObject({
-          decision: z.enum(['approve', 'reject']),
-          comment: z.string().trim().max(2000).optional(),
-        }),
+        body: ApprovalDecision,
         response: { 200: Approval, ...errors },
       },
     },

@@ -24,28 +24,31 @@ import {
   deactivateSubscription,
   deliveriesOf,
   listSubscriptions,
-  WEBHOOK_EVENTS,
 } from '../../app/webhooks';
-import { Day, IdParams, Instant, Problem } from '../../contracts/common';
+import { IdParams, Problem } from '../../contracts/common';
 import { ConnectorMappings } from '../../contracts/connectors';
+import {
+  AccountingPushes,
+  Connector,
+  ConnectorPatch,
+  DeliveriesQuery,
+  IntegrationError,
+  IntegrationErrorQuery,
+  InvoicesCsvQuery,
+  NewConnector,
+  NewSubscription,
+  ReprocessNote,
+  Subscription,
+  SubscriptionCreated,
+  TestResult,
+  WebhookDeliveries,
+} from '../../contracts/integrations';
 import { notFound } from '../../core/errors';
 import { actorOf } from '../../core/principal';
 import { principalOf } from '../auth';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
-const Connector = z
-  .object({
-    id: z.uuid(),
-    provider: z.enum(['xero', 'quickbooks']),
-    status: z.enum(['active', 'disabled']),
-    tenantId: z.string(),
-    apiBaseUrl: z.string(),
-    mappings: ConnectorMappings,
-    createdAt: Instant,
-    version: z.number().int(),
-  })
-  .meta({ id: 'Connector' });
 const connectorView = (c: ConnectorRow): z.infer<typeof Connector> => ({
   id: c.id,
   provider: c.provider,
@@ -57,24 +60,6 @@ const connectorView = (c: ConnectorRow): z.infer<typeof Connector> => ({
   version: c.version,
 });
 
-const IntegrationError = z
-  .object({
-    id: z.uuid(),
-    kind: z.enum(['accounting_push', 'webhook']),
-    connectorId: z.uuid().nullable(),
-    invoiceId: z.uuid().nullable(),
-    jobId: z.uuid().nullable(),
-    providerCode: z.string().nullable(),
-    message: z.string(),
-    attempts: z.number().int(),
-    firstSeenAt: Instant,
-    lastSeenAt: Instant,
-    status: z.enum(['open', 'resolved']),
-    resolvedBy: z.string().nullable(),
-    resolvedAt: Instant.nullable(),
-    resolution: z.string().nullable(),
-  })
-  .meta({ id: 'IntegrationError' });
 const errorView = (e: IntegrationErrorRow): z.infer<typeof IntegrationError> => ({
   id: e.id,
   kind: e.kind,
@@ -91,16 +76,6 @@ const errorView = (e: IntegrationErrorRow): z.infer<typeof IntegrationError> => 
   resolvedAt: e.resolvedAt?.toISOString() ?? null,
   resolution: e.resolution,
 });
-
-const Subscription = z
-  .object({
-    id: z.uuid(),
-    url: z.string(),
-    events: z.array(z.string()),
-    active: z.boolean(),
-    createdAt: Instant,
-  })
-  .meta({ id: 'WebhookSubscription' });
 
 export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -127,17 +102,7 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
         tags: ['integrations'],
         summary:
           'Connect Xero or QuickBooks Online with an OAuth2 client and refresh token; tokens are stored encrypted and never shown again',
-        body: z.strictObject({
-          provider: z.enum(['xero', 'quickbooks']),
-          tenantId: z.string().trim().min(1).max(100),
-          clientId: z.string().min(1).max(200),
-          clientSecret: z.string().min(1).max(500),
-          refreshToken: z.string().min(1).max(4000),
-          accessToken: z.string().min(1).max(4000).optional(),
-          apiBaseUrl: z.url().optional(),
-          tokenUrl: z.url().optional(),
-          mappings: ConnectorMappings,
-        }),
+        body: NewConnector,
         response: { 201: Connector, ...errors },
       },
     },
@@ -157,10 +122,7 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
         tags: ['integrations'],
         summary: 'Change a connector’s item, account and tax mappings, or disable it',
         params: IdParams,
-        body: z.strictObject({
-          status: z.enum(['active', 'disabled']).optional(),
-          mappings: ConnectorMappings.optional(),
-        }),
+        body: ConnectorPatch,
         response: { 200: Connector, ...errors },
       },
     },
@@ -181,18 +143,7 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
         summary: 'Where the invoice stands in each accounting system: status, attempts, the provider’s ID',
         params: IdParams,
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                connectorId: z.uuid(),
-                status: z.enum(['pending', 'done', 'failed']),
-                attempts: z.number().int(),
-                externalId: z.string().nullable(),
-                idempotencyKey: z.string(),
-                lastError: z.string().nullable(),
-              }),
-            ),
-          }),
+          200: AccountingPushes,
           ...errors,
         },
       },
@@ -221,10 +172,7 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
       schema: {
         tags: ['integrations'],
         summary: 'The needs-review lane: failed pushes and webhooks, most recent first',
-        querystring: z.strictObject({
-          status: z.enum(['open', 'resolved']).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-        }),
+        querystring: IntegrationErrorQuery,
         response: { 200: z.object({ items: z.array(IntegrationError) }), ...errors },
       },
     },
@@ -261,7 +209,7 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
         tags: ['integrations'],
         summary: 'Re-run the failed step with the same idempotency key, once its cause is fixed; audited',
         params: IdParams,
-        body: z.strictObject({ note: z.string().trim().max(1000).optional() }),
+        body: ReprocessNote,
         response: { 200: IntegrationError, ...errors },
       },
     },
@@ -307,11 +255,8 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
         tags: ['webhooks'],
         summary:
           'Subscribe a URL to events; deliveries are signed per Standard Webhooks. The signing secret is returned once',
-        body: z.strictObject({
-          url: z.url().refine((u) => /^https?:\/\//.test(u), 'http or https'),
-          events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
-        }),
-        response: { 201: Subscription.extend({ secret: z.string() }), ...errors },
+        body: NewSubscription,
+        response: { 201: SubscriptionCreated, ...errors },
       },
     },
     async (request, reply) => {
@@ -340,17 +285,6 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
       return reply.code(204).send(null);
     },
   );
-
-  const TestResult = z.object({
-    ok: z.boolean(),
-    message: z.string(),
-    durationMs: z.number().int(),
-    account: z.string().nullable().optional(),
-    providerCode: z.string().nullable().optional(),
-    retryable: z.boolean().optional(),
-    statusCode: z.number().int().nullable().optional(),
-    eventId: z.string().optional(),
-  });
 
   app.post(
     '/connectors/:id/test',
@@ -390,24 +324,9 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
         tags: ['webhooks'],
         summary: 'The subscription’s delivery log: every event, its attempts and the last answer',
         params: IdParams,
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        querystring: DeliveriesQuery,
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                id: z.uuid(),
-                eventId: z.uuid(),
-                eventType: z.string(),
-                status: z.enum(['pending', 'delivered', 'failed']),
-                attempts: z.number().int(),
-                lastStatusCode: z.number().int().nullable(),
-                lastError: z.string().nullable(),
-                createdAt: Instant,
-                lastAttemptAt: Instant.nullable(),
-                deliveredAt: Instant.nullable(),
-              }),
-            ),
-          }),
+          200: WebhookDeliveries,
           ...errors,
         },
       },
@@ -444,11 +363,7 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
         tags: ['integrations'],
         summary:
           'Issued invoices and credit notes as CSV, one row per line, in the columns Xero’s or QuickBooks Online’s import expects',
-        querystring: z.strictObject({
-          format: z.enum(['xero', 'quickbooks']),
-          from: Day,
-          to: Day,
-        }),
+        querystring: InvoicesCsvQuery,
         response: { 200: z.string(), ...errors },
       },
     },

@@ -2,7 +2,7 @@ import '@mantine/core/styles.css';
 import { createTheme, MantineProvider } from '@mantine/core';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App';
+import { App } from './app/app';
 import './styles.css';
 
 /** Mantine's defaults meet WCAG AA contrast; the primary shade is darkened one step for text on white. */

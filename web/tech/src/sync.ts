@@ -112,7 +112,7 @@ export const syncOutbox = (opts: { force?: boolean } = {}): Promise<number> => {
           break;
         }
         if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
-          const p = err.problem;
+          const p = err.problem as ProblemT;
           // The job already moved on (started twice, on my way after starting): nothing left to tell.
           if (item.kind !== 'closeout' && (p.code === 'invalid_transition' || err.status === 409)) {
             await update(item.id, { state: 'submitted', reason: undefined });

@@ -1,6 +1,5 @@
 import {
   Alert,
-  Anchor,
   Button,
   Checkbox,
   Group,
@@ -15,12 +14,17 @@ import {
 } from '@mantine/core';
 import Decimal from 'decimal.js';
 import { useMemo, useState } from 'react';
-import { PASSABLE_HOLDS } from '../../../src/core/invoice-lifecycle';
-import { addDays, zonedToInstant } from '../../../src/core/time';
-import { api, type CustomerT, type InvoiceT, type JobTypeT, listAll, type MeT } from './api';
-import { CycleRuns } from './CycleRuns';
-import { ExchangeRates } from './ExchangeRates';
-import { Loaded, messageOf, money, StatusBadge, useResource } from './lib';
+import { PASSABLE_HOLDS } from '../../../../../src/core/invoice-lifecycle';
+import { addDays, zonedToInstant } from '../../../../../src/core/time';
+import { api, type CustomerT, type InvoiceT, type JobTypeT, listAll, type MeT } from '../../shared/api';
+import { messageOf } from '../../shared/feedback';
+import { money } from '../../shared/format';
+import { AppLink } from '../../shared/links';
+import { Loaded } from '../../shared/loaded';
+import { useApi } from '../../shared/query';
+import { StatusBadge } from '../../shared/status';
+import { CycleRuns } from './cycle-runs';
+import { ExchangeRates } from './exchange-rates';
 
 type Outcome = { ok: boolean; message: string };
 
@@ -31,28 +35,22 @@ export const BillingPage = ({ me }: { me: MeT }) => {
   const [jobTypeId, setJobTypeId] = useState<string | null>(null);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const filters = useResource(
-    async () => {
-      const [customers, jobTypes] = await Promise.all([
-        listAll<CustomerT>('/api/v1/customers'),
-        api<{ items: JobTypeT[] }>('GET', '/api/v1/job-types'),
-      ]);
-      return { customers, jobTypes: jobTypes.items };
-    },
-    [],
-    false,
-  );
+  const filters = useApi(['customers', 'billing-filters'], async () => {
+    const [customers, jobTypes] = await Promise.all([
+      listAll<CustomerT>('/api/v1/customers'),
+      api<{ items: JobTypeT[] }>('GET', '/api/v1/job-types'),
+    ]);
+    return { customers, jobTypes: jobTypes.items };
+  });
   const query = new URLSearchParams({ status: lane, limit: '200' });
   if (customerId) query.set('customerId', customerId);
   if (jobTypeId) query.set('jobTypeId', jobTypeId);
   if (from) query.set('createdFrom', zonedToInstant(from, '00:00', tz).toISOString());
   if (to) query.set('createdTo', zonedToInstant(addDays(to, 1), '00:00', tz).toISOString());
-  const list = useResource(
-    () =>
-      api<{ items: InvoiceT[] }>('GET', `/api/v1/invoices?${query.toString()}`).then((r) =>
-        r.items.filter((i) => i.kind !== 'credit_note'),
-      ),
-    [query.toString()],
+  const list = useApi(['invoices', 'billing', query.toString()], () =>
+    api<{ items: InvoiceT[] }>('GET', `/api/v1/invoices?${query.toString()}`).then((r) =>
+      r.items.filter((i) => i.kind !== 'credit_note'),
+    ),
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [running, setRunning] = useState<{ done: number; total: number; label: string } | null>(null);
@@ -234,7 +232,9 @@ export const BillingPage = ({ me }: { me: MeT }) => {
                     </Table.Td>
                     <Table.Td>
                       {i.jobId ? (
-                        <Anchor href={`#/jobs/${i.jobId}`}>{i.jobNumbers.join(', ')}</Anchor>
+                        <AppLink to="/jobs/$jobId" params={{ jobId: i.jobId }}>
+                          {i.jobNumbers.join(', ')}
+                        </AppLink>
                       ) : (
                         i.jobNumbers.join(', ')
                       )}

@@ -1,10 +1,13 @@
 import { Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { z } from 'zod';
-import type { ExchangeRate } from '../../../src/contracts/invoices';
-import { businessDate } from '../../../src/core/time';
-import { api } from './api';
-import { CURRENCY_OPTIONS, dayText, Loaded, useResource, useSubmit } from './lib';
+import type { ExchangeRate } from '../../../../../src/contracts/invoices';
+import { businessDate } from '../../../../../src/core/time';
+import { api } from '../../shared/api';
+import { useSubmit } from '../../shared/feedback';
+import { CURRENCY_OPTIONS, dayText } from '../../shared/format';
+import { Loaded } from '../../shared/loaded';
+import { useApi } from '../../shared/query';
 
 type RateT = z.infer<typeof ExchangeRate>;
 
@@ -21,7 +24,7 @@ export const ExchangeRates = ({
   timeZone: string;
   canRecord: boolean;
 }) => {
-  const rates = useResource(() => api<{ items: RateT[] }>('GET', '/api/v1/exchange-rates'), [], false);
+  const rates = useApi(['exchange-rates'], () => api<{ items: RateT[] }>('GET', '/api/v1/exchange-rates'));
   const [code, setCode] = useState<string | null>(null);
   const [validFrom, setValidFrom] = useState(businessDate(new Date(), timeZone));
   const [rate, setRate] = useState('');

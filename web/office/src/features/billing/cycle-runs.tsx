@@ -11,10 +11,11 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useEffect, useState } from 'react';
-import { businessDate, lastWholeCycle } from '../../../src/core/time';
-import { api, type CycleRunT } from './api';
-import { Feedback, messageOf, useResource } from './lib';
+import { useState } from 'react';
+import { businessDate, lastWholeCycle } from '../../../../../src/core/time';
+import { api, type CycleRunT } from '../../shared/api';
+import { Feedback, messageOf } from '../../shared/feedback';
+import { useApi } from '../../shared/query';
 
 const OUTCOME_LABEL = {
   held: 'Waiting in the billing queue',
@@ -40,20 +41,15 @@ export const CycleRuns = ({ timeZone, canRun }: { timeZone: string; canRun: bool
     setEnd(lastWholeCycle(next, today).end);
   };
   const [error, setError] = useState<string | null>(null);
-  const [poll, setPoll] = useState(0);
-  const runs = useResource(() => api<{ items: CycleRunT[] }>('GET', '/api/v1/cycle-runs'), [poll], false);
+  // While the latest run works, its progress is polled each second; a finished run is not asked again.
+  const runs = useApi(['cycle-runs'], () => api<{ items: CycleRunT[] }>('GET', '/api/v1/cycle-runs'), {
+    refetchInterval: (data) => (data?.items[0] && data.items[0].status !== 'finished' ? 1000 : false),
+  });
   const latest = runs.data?.items[0];
   const active = latest && latest.status !== 'finished';
-  const detail = useResource(
-    () => (latest ? api<CycleRunT>('GET', `/api/v1/cycle-runs/${latest.id}`) : Promise.resolve(null)),
-    [latest?.id, latest?.done, latest?.status],
-    false,
+  const detail = useApi(['cycle-runs', 'detail', latest?.id, latest?.done, latest?.status], () =>
+    latest ? api<CycleRunT>('GET', `/api/v1/cycle-runs/${latest.id}`) : Promise.resolve(null),
   );
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setPoll((n) => n + 1), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
 
   const startRun = async () => {
     setError(null);
@@ -63,7 +59,7 @@ export const CycleRuns = ({ timeZone, canRun }: { timeZone: string; canRun: bool
         periodStart: start,
         periodEnd: end,
       });
-      setPoll((n) => n + 1);
+      runs.reload();
     } catch (err) {
       setError(messageOf(err));
     }

@@ -12,9 +12,9 @@ import {
   YAxis,
 } from 'recharts';
 import type { z } from 'zod';
-import type { Metrics as MetricsSchema } from '../../../src/contracts/metrics';
-import { addDays, businessDate } from '../../../src/core/time';
-import { ApiError, api, type MeT } from './api';
+import type { Metrics as MetricsSchema } from '../../../../../src/contracts/metrics';
+import { addDays, businessDate } from '../../../../../src/core/time';
+import { ApiError, api, type MeT } from '../../shared/api';
 
 type MetricsT = z.infer<typeof MetricsSchema>;
 type Drill = { metric: string; kind: 'jobs' | 'invoices'; items: { id: string; number: string }[] };
@@ -92,7 +92,7 @@ export const MetricsPage = ({ me }: { me: MeT }) => {
     setError(null);
     setDrill(null);
     api<MetricsT>('GET', `/api/v1/metrics?${query}&groupBy=${groupBy}`).then(setData, (err: unknown) =>
-      setError(err instanceof ApiError ? err.problem.detail : 'Could not load the metrics'),
+      setError(err instanceof ApiError ? err.message : 'Could not load the metrics'),
     );
   }, [query, groupBy]);
 
@@ -105,7 +105,7 @@ export const MetricsPage = ({ me }: { me: MeT }) => {
     setDrillLabel(label);
     api<Drill>('GET', `/api/v1/metrics/drilldown?${query}&metric=${metric}`).then(
       (d) => opened.current === metric && setDrill(d),
-      (err: unknown) => setError(err instanceof ApiError ? err.problem.detail : 'Could not load the list'),
+      (err: unknown) => setError(err instanceof ApiError ? err.message : 'Could not load the list'),
     );
   };
 

@@ -3,24 +3,19 @@ import {
   Anchor,
   Badge,
   Button,
-  Card,
   Group,
   Image,
   List,
-  Modal,
-  NumberInput,
-  Select,
   SimpleGrid,
   Stack,
-  Switch,
   Table,
   Text,
-  Textarea,
   TextInput,
   Timeline,
   Title,
 } from '@mantine/core';
-import { type FormEvent, useState } from 'react';
+import { useNavigate } from '@tanstack/react-router';
+import { useState } from 'react';
 import {
   type ApprovalT,
   type AttachmentT,
@@ -30,416 +25,16 @@ import {
   type JobT,
   type MeT,
   type TimelineEventT,
-} from './api';
-import {
-  dateTime,
-  dayText,
-  Feedback,
-  go,
-  Loaded,
-  messageOf,
-  money,
-  STATUS_LABEL,
-  StatusBadge,
-  useResource,
-  useSubmit,
-} from './lib';
-
-type Push = {
-  connectorId: string;
-  status: string;
-  attempts: number;
-  externalId: string | null;
-  lastError: string | null;
-};
-
-const CATEGORY_LABEL: Record<string, string> = {
-  before: 'Before',
-  after: 'After',
-  serial_plate: 'Serial plate',
-  signature: 'Signature',
-  document: 'Documents',
-  other: 'Other',
-};
-
-const byCategory = (items: AttachmentT[]): Map<string, AttachmentT[]> => {
-  const groups = new Map<string, AttachmentT[]>();
-  for (const a of items) groups.set(a.category, [...(groups.get(a.category) ?? []), a]);
-  return groups;
-};
-
-const Section = ({ title, children }: { title: string; children: React.ReactNode }) => (
-  <Card withBorder component="section" aria-label={title}>
-    <Title order={2} size="h4" mb="sm">
-      {title}
-    </Title>
-    {children}
-  </Card>
-);
-
-/** Office correction: the latest submission as a starting point, validated by the server like any closeout. */
-const CorrectionModal = ({
-  job,
-  record,
-  opened,
-  onClose,
-  onDone,
-}: {
-  job: JobT;
-  record: CloseoutRecordT;
-  opened: boolean;
-  onClose: () => void;
-  onDone: () => void;
-}) => {
-  const base = (record.latestBody ?? {}) as {
-    workPerformed?: { checklist?: { item: string; done: boolean }[]; notes?: string };
-    parts?: {
-      sku?: string;
-      description?: string;
-      quantity: string;
-      unitPrice?: string;
-      serialNumbers?: string[];
-    }[];
-    labor?: { technicianId: string; hours?: string }[];
-    [k: string]: unknown;
-  };
-  const [notes, setNotes] = useState(base.workPerformed?.notes ?? '');
-  const [checklist, setChecklist] = useState(base.workPerformed?.checklist ?? []);
-  const [parts, setParts] = useState(base.parts ?? []);
-  const [labor, setLabor] = useState(base.labor ?? []);
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [missing, setMissing] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setMissing([]);
-    const { submissionId: _s, jobVersion: _v, reason: _r, ...rest } = base as Record<string, unknown>;
-    try {
-      await api('PUT', `/api/v1/jobs/${job.id}/closeout`, {
-        ...rest,
-        submissionId: crypto.randomUUID(),
-        workPerformed: { checklist, notes },
-        parts,
-        labor,
-        deviceTime: (rest.deviceTime as string | undefined) ?? new Date().toISOString(),
-        reason,
-      });
-      onDone();
-    } catch (err) {
-      const problem = (err as { problem?: { missing?: { message: string }[] } }).problem;
-      if (problem?.missing) setMissing(problem.missing.map((m) => m.message));
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Modal opened={opened} onClose={onClose} title={`Correct the closeout of ${job.number}`} size="xl">
-      <form onSubmit={submit} aria-label="Closeout correction">
-        <Stack>
-          {checklist.length > 0 && (
-            <Stack gap={4}>
-              <Text fw={600}>Checklist</Text>
-              {checklist.map((c, i) => (
-                <Switch
-                  key={c.item}
-                  label={c.item}
-                  checked={c.done}
-                  onChange={(e) => {
-                    const done = e.currentTarget.checked;
-                    setChecklist(checklist.map((x, j) => (j === i ? { ...x, done } : x)));
-                  }}
-                />
-              ))}
-            </Stack>
-          )}
-          {labor.map((l, i) => (
-            <TextInput
-              // biome-ignore lint/suspicious/noArrayIndexKey: rows of a form are identified by position
-              key={`${l.technicianId}-${i}`}
-              label={`Labor hours, line ${i + 1}`}
-              value={l.hours ?? ''}
-              inputMode="decimal"
-              onChange={(e) => {
-                const hours = e.target.value;
-                setLabor(labor.map((x, j) => (j === i ? { ...x, hours } : x)));
-              }}
-            />
-          ))}
-          {parts.map((p, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: rows of a form are identified by position
-            <Group key={`${p.sku ?? p.description}-${i}`} grow align="flex-end">
-              <TextInput label={`Part ${i + 1}`} value={p.sku ?? p.description ?? ''} readOnly />
-              <TextInput
-                label={`Quantity, part ${i + 1}`}
-                value={p.quantity}
-                inputMode="decimal"
-                onChange={(e) => {
-                  const quantity = e.target.value;
-                  setParts(parts.map((x, j) => (j === i ? { ...x, quantity } : x)));
-                }}
-              />
-              <TextInput
-                label={`Serial numbers, part ${i + 1}`}
-                value={(p.serialNumbers ?? []).join(', ')}
-                onChange={(e) => {
-                  const serialNumbers = e.target.value
-                    .split(',')
-                    .map((s) => s.trim())
-                    .filter(Boolean);
-                  setParts(parts.map((x, j) => (j === i ? { ...x, serialNumbers } : x)));
-                }}
-              />
-            </Group>
-          ))}
-          <Textarea
-            label="Work notes"
-            value={notes}
-            onChange={(e) => setNotes(e.target.value)}
-            autosize
-            minRows={2}
-          />
-          <Textarea
-            label="Reason for the correction"
-            required
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-          />
-          {error && (
-            <Alert color="red" role="alert" title="The correction was refused">
-              <Text size="sm">{error}</Text>
-              {missing.length > 0 && (
-                <List size="sm">
-                  {missing.map((m) => (
-                    <List.Item key={m}>{m}</List.Item>
-                  ))}
-                </List>
-              )}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy} disabled={!reason.trim()}>
-              Save correction
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
-  );
-};
-
-const CREDIT_REASONS = [
-  { value: 'price_dispute', label: 'Price dispute' },
-  { value: 'missing_time', label: 'Time billed that was not worked' },
-  { value: 'wrong_tax', label: 'Wrong tax' },
-  { value: 'scope_misunderstanding', label: 'Scope misunderstanding' },
-  { value: 'duplicate', label: 'Billed twice' },
-  { value: 'goodwill', label: 'Goodwill' },
-];
-
-/**
- * A credit note from the job page: every line that is left, or chosen lines and quantities. The server
- * credits each line at what it was charged, its share of the discount included, and says why it refuses.
- */
-const CreditForm = ({ invoice, onDone }: { invoice: InvoiceT; onDone: (msg: string) => void }) => {
-  const [reason, setReason] = useState<string | null>(null);
-  const [memo, setMemo] = useState('');
-  const [qty, setQty] = useState<Record<number, number | string>>({});
-  const s = useSubmit();
-  const chosen = invoice.lines
-    .map((l) => ({ position: l.position, quantity: String(qty[l.position] ?? '') }))
-    .filter((l) => l.quantity !== '' && Number(l.quantity) !== 0);
-  const submit = (all: boolean) =>
-    s.run(async () => {
-      const note = await api<InvoiceT>('POST', `/api/v1/invoices/${invoice.id}/credit-notes`, {
-        reason,
-        ...(memo.trim() ? { memo: memo.trim() } : {}),
-        ...(all ? {} : { lines: chosen }),
-      });
-      const msg = `Credit note ${note.number} issued for ${money(note.totals?.payable ?? null, note.currency)}`;
-      onDone(msg);
-      return msg;
-    });
-  return (
-    <Stack gap="xs" mt="xs" aria-label={`Credit ${invoice.number}`}>
-      <Select
-        label="Why"
-        data={CREDIT_REASONS}
-        value={reason}
-        onChange={setReason}
-        placeholder="Choose a reason"
-        allowDeselect={false}
-      />
-      <Table>
-        <Table.Tbody>
-          {invoice.lines.map((l) => (
-            <Table.Tr key={l.position}>
-              <Table.Td>{l.description}</Table.Td>
-              <Table.Td>
-                {l.quantity} × {money(l.unitPrice, invoice.currency)}
-              </Table.Td>
-              <Table.Td w={120}>
-                <NumberInput
-                  size="xs"
-                  aria-label={`Quantity to credit of ${l.description}`}
-                  min={0}
-                  max={Math.abs(Number(l.quantity))}
-                  value={qty[l.position] ?? ''}
-                  onChange={(v) => setQty({ ...qty, [l.position]: v })}
-                />
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-      <TextInput
-        label="Memo for the customer"
-        value={memo}
-        onChange={(e) => setMemo(e.currentTarget.value)}
-      />
-      {s.error && (
-        <Text c="red" size="sm" role="alert">
-          {s.error}
-        </Text>
-      )}
-      <Group>
-        <Button
-          size="xs"
-          loading={s.busy}
-          disabled={!reason || chosen.length === 0}
-          onClick={() => submit(false)}
-        >
-          Credit the chosen lines
-        </Button>
-        <Button
-          size="xs"
-          variant="light"
-          color="red"
-          loading={s.busy}
-          disabled={!reason}
-          onClick={() => submit(true)}
-        >
-          Credit everything left
-        </Button>
-      </Group>
-    </Stack>
-  );
-};
-
-const InvoiceCard = ({
-  invoice,
-  canRead,
-  canManage,
-  onChanged,
-}: {
-  invoice: InvoiceT;
-  canRead: boolean;
-  canManage: boolean;
-  onChanged: (msg: string) => void;
-}) => {
-  const [crediting, setCrediting] = useState(false);
-  const creditable =
-    canManage &&
-    invoice.kind !== 'credit_note' &&
-    ['issued', 'sent', 'partially_paid', 'paid'].includes(invoice.status);
-  const pushes = useResource(
-    () =>
-      canRead && invoice.number
-        ? api<{ items: Push[] }>('GET', `/api/v1/invoices/${invoice.id}/accounting`).then((r) => r.items)
-        : Promise.resolve([] as Push[]),
-    [invoice.id, invoice.version],
-  );
-  const [preview, setPreview] = useState(false);
-  const kind =
-    invoice.kind === 'credit_note'
-      ? 'Credit note'
-      : invoice.kind === 'deposit_invoice'
-        ? 'Deposit invoice'
-        : 'Invoice';
-  return (
-    <Card withBorder p="sm" aria-label={`${kind} ${invoice.number ?? 'draft'}`}>
-      <Group justify="space-between">
-        <Group gap="xs">
-          <Text fw={600}>
-            {kind} {invoice.number ?? '(draft)'}
-          </Text>
-          <StatusBadge status={invoice.status} kind="Invoice" />
-        </Group>
-        <Text fw={600}>{money(invoice.totals?.payable ?? null, invoice.currency)}</Text>
-      </Group>
-      <Text size="sm" c="dimmed">
-        Outstanding {money(invoice.outstanding, invoice.currency)}
-        {invoice.issueDate ? ` · issued ${dayText(invoice.issueDate)}` : ''}
-        {invoice.dueDate ? ` · due ${dayText(invoice.dueDate)}` : ''}
-      </Text>
-      {invoice.holdReasons.length > 0 && (
-        <Alert color="yellow" mt="xs" title="Waiting">
-          {invoice.holdReasons.map((h) => h.message).join('; ')}
-        </Alert>
-      )}
-      {invoice.number && (
-        <Group mt="xs" gap="xs">
-          <Button size="xs" variant="light" onClick={() => setPreview((p) => !p)}>
-            {preview ? 'Hide PDF' : 'Preview PDF'}
-          </Button>
-          <Anchor size="sm" href={`/api/v1/invoices/${invoice.id}/pdf`} target="_blank">
-            PDF
-          </Anchor>
-          <Anchor size="sm" href={`/api/v1/invoices/${invoice.id}/ubl`} download>
-            UBL download
-          </Anchor>
-          {creditable && (
-            <Button size="xs" variant="default" onClick={() => setCrediting((c) => !c)}>
-              {crediting ? 'Keep as it is' : 'Credit…'}
-            </Button>
-          )}
-        </Group>
-      )}
-      {crediting && (
-        <CreditForm
-          invoice={invoice}
-          onDone={(msg) => {
-            setCrediting(false);
-            onChanged(msg);
-          }}
-        />
-      )}
-      {preview && (
-        <iframe
-          title={`PDF of ${invoice.number}`}
-          src={`/api/v1/invoices/${invoice.id}/pdf`}
-          className="pdf-preview"
-        />
-      )}
-      {canRead && invoice.number && (
-        <Loaded
-          resource={pushes}
-          what="the accounting sync state"
-          isEmpty={(p) => p.length === 0}
-          empty="Not pushed to an accounting system (no connector)."
-        >
-          {(items) => (
-            <Stack gap={2} mt="xs" aria-label="Accounting sync">
-              {items.map((p) => (
-                <Text size="sm" key={p.connectorId}>
-                  Accounting: <StatusBadge status={p.status} /> {p.externalId ? `ID ${p.externalId}` : ''}{' '}
-                  {p.attempts > 1 ? `after ${p.attempts} attempts` : ''}{' '}
-                  {p.lastError ? `— ${p.lastError}` : ''}
-                </Text>
-              ))}
-            </Stack>
-          )}
-        </Loaded>
-      )}
-    </Card>
-  );
-};
+} from '../../shared/api';
+import { Feedback, messageOf } from '../../shared/feedback';
+import { dateTime, money } from '../../shared/format';
+import { AppLink } from '../../shared/links';
+import { Loaded } from '../../shared/loaded';
+import { useApi } from '../../shared/query';
+import { STATUS_LABEL, StatusBadge } from '../../shared/status';
+import { CorrectionModal } from './correction-modal';
+import { InvoiceCard } from './invoice-card';
+import { byCategory, CATEGORY_LABEL, Section } from './job-sections';
 
 const describe = (e: TimelineEventT): string => {
   const c = e.changes as Record<string, unknown>;
@@ -451,32 +46,29 @@ const describe = (e: TimelineEventT): string => {
 };
 
 export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
+  const navigate = useNavigate();
   const tz = me.organization.timeZone;
   const can = (a: string) => me.permissions.includes(a);
-  const job = useResource(() => api<JobT>('GET', `/api/v1/jobs/${id}`), [id]);
-  const record = useResource(() => api<CloseoutRecordT>('GET', `/api/v1/jobs/${id}/closeout`), [id]);
-  const files = useResource(
-    () => api<{ items: AttachmentT[] }>('GET', `/api/v1/jobs/${id}/attachments`).then((r) => r.items),
-    [id],
+  const job = useApi(['jobs', id], () => api<JobT>('GET', `/api/v1/jobs/${id}`));
+  const record = useApi(['jobs', id, 'closeout'], () =>
+    api<CloseoutRecordT>('GET', `/api/v1/jobs/${id}/closeout`),
   );
-  const timeline = useResource(
-    () => api<{ items: TimelineEventT[] }>('GET', `/api/v1/jobs/${id}/timeline`).then((r) => r.items),
-    [id],
+  const files = useApi(['jobs', id, 'attachments'], () =>
+    api<{ items: AttachmentT[] }>('GET', `/api/v1/jobs/${id}/attachments`).then((r) => r.items),
   );
-  const approvals = useResource(
-    () =>
-      can('approvals.read')
-        ? api<{ items: ApprovalT[] }>('GET', `/api/v1/approvals?jobId=${id}`).then((r) => r.items)
-        : Promise.resolve([] as ApprovalT[]),
-    [id],
+  const timeline = useApi(['jobs', id, 'timeline'], () =>
+    api<{ items: TimelineEventT[] }>('GET', `/api/v1/jobs/${id}/timeline`).then((r) => r.items),
+  );
+  const approvals = useApi(['approvals', 'job', id], () =>
+    can('approvals.read')
+      ? api<{ items: ApprovalT[] }>('GET', `/api/v1/approvals?jobId=${id}`).then((r) => r.items)
+      : Promise.resolve([] as ApprovalT[]),
   );
   const [invoiceNotice, setInvoiceNotice] = useState<string | null>(null);
-  const invoices = useResource(
-    () =>
-      can('invoices.read')
-        ? api<{ items: InvoiceT[] }>('GET', `/api/v1/invoices?jobId=${id}`).then((r) => r.items)
-        : Promise.resolve([] as InvoiceT[]),
-    [id],
+  const invoices = useApi(['invoices', 'job', id], () =>
+    can('invoices.read')
+      ? api<{ items: InvoiceT[] }>('GET', `/api/v1/invoices?jobId=${id}`).then((r) => r.items)
+      : Promise.resolve([] as InvoiceT[]),
   );
   const [correcting, setCorrecting] = useState(false);
   const [requestText, setRequestText] = useState('');
@@ -503,9 +95,9 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
         <Stack>
           <Group justify="space-between" align="flex-start">
             <div>
-              <Anchor href="#/board" size="sm">
+              <AppLink to="/board" size="sm">
                 ← Board
-              </Anchor>
+              </AppLink>
               <Title order={1}>
                 {j.number} · {j.customerName}
               </Title>
@@ -833,7 +425,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
             </Loaded>
           </Section>
           <Group>
-            <Button variant="subtle" onClick={() => go('board')}>
+            <Button variant="subtle" onClick={() => navigate({ to: '/board' })}>
               Back to the board
             </Button>
             <Text size="xs" c="dimmed">

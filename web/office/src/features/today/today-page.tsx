@@ -1,8 +1,12 @@
-import { Alert, Anchor, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
-import { addDays, businessDate, zonedToInstant } from '../../../src/core/time';
-import { type JobT, listAll, type MeT, type UserT } from './api';
-import { Loaded, StatusBadge, timeOnly, useResource } from './lib';
+import { addDays, businessDate, zonedToInstant } from '../../../../../src/core/time';
+import { type JobT, listAll, type MeT, type UserT } from '../../shared/api';
+import { timeOnly } from '../../shared/format';
+import { AppLink } from '../../shared/links';
+import { Loaded } from '../../shared/loaded';
+import { useApi } from '../../shared/query';
+import { StatusBadge } from '../../shared/status';
 
 /** Billing statuses that need nothing more from the office today. */
 const CLEAR_BILLING = new Set(['invoice_ready', 'invoiced', 'paid', 'not_billable']);
@@ -19,17 +23,13 @@ const toClear = (j: JobT): string | null => {
 export const TodayPage = ({ me }: { me: MeT }) => {
   const tz = me.organization.timeZone;
   const [date, setDate] = useState(() => businessDate(new Date(), tz));
-  const jobs = useResource(
-    () =>
-      listAll<JobT>(
-        `/api/v1/jobs?from=${zonedToInstant(date, '00:00', tz).toISOString()}&to=${zonedToInstant(addDays(date, 1), '00:00', tz).toISOString()}`,
-      ),
-    [date],
+  const jobs = useApi(['jobs', 'day', date], () =>
+    listAll<JobT>(
+      `/api/v1/jobs?from=${zonedToInstant(date, '00:00', tz).toISOString()}&to=${zonedToInstant(addDays(date, 1), '00:00', tz).toISOString()}`,
+    ),
   );
-  const users = useResource(
-    () => (me.permissions.includes('users.read') ? listAll<UserT>('/api/v1/users') : Promise.resolve([])),
-    [],
-    false,
+  const users = useApi(['users', 'all'], () =>
+    me.permissions.includes('users.read') ? listAll<UserT>('/api/v1/users') : Promise.resolve([]),
   );
   const nameOf = (id: string | null) =>
     id ? (users.data?.find((u) => u.id === id)?.name ?? 'Someone') : 'Unowned';
@@ -63,8 +63,10 @@ export const TodayPage = ({ me }: { me: MeT }) => {
                   <Stack gap={2}>
                     {open.map((j) => (
                       <Text size="sm" key={j.id}>
-                        <Anchor href={`#/jobs/${j.id}`}>{j.number}</Anchor> {j.customerName}: {toClear(j)} ·
-                        billing owner {nameOf(j.billingOwnerId)}
+                        <AppLink to="/jobs/$jobId" params={{ jobId: j.id }}>
+                          {j.number}
+                        </AppLink>{' '}
+                        {j.customerName}: {toClear(j)} · billing owner {nameOf(j.billingOwnerId)}
                       </Text>
                     ))}
                   </Stack>
@@ -86,7 +88,9 @@ export const TodayPage = ({ me }: { me: MeT }) => {
                   {xs.map((j) => (
                     <Table.Tr key={j.id}>
                       <Table.Td>
-                        <Anchor href={`#/jobs/${j.id}`}>{j.number}</Anchor>
+                        <AppLink to="/jobs/$jobId" params={{ jobId: j.id }}>
+                          {j.number}
+                        </AppLink>
                       </Table.Td>
                       <Table.Td>{timeOnly(j.windowStart, tz)}</Table.Td>
                       <Table.Td>{j.customerName}</Table.Td>

@@ -1,18 +1,24 @@
-import { Anchor, Badge, Button, Card, Group, List, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, List, Stack, Text, Title } from '@mantine/core';
+import { useNavigate } from '@tanstack/react-router';
 import Decimal from 'decimal.js';
 import { useState } from 'react';
-import { businessDate } from '../../../src/core/time';
+import { businessDate } from '../../../../../src/core/time';
 import {
   type ApprovalT,
   api,
-  type CloseoutRecordT,
   type IntegrationErrorT,
   type InvoiceT,
   type JobT,
   listAll,
   type MeT,
-} from './api';
-import { dateTime, Feedback, go, Loaded, messageOf, money, StatusBadge, useResource, useSubmit } from './lib';
+} from '../../shared/api';
+import { Feedback, messageOf } from '../../shared/feedback';
+import { dateTime, money } from '../../shared/format';
+import { AppLink } from '../../shared/links';
+import { Loaded } from '../../shared/loaded';
+import { useApi } from '../../shared/query';
+import { StatusBadge } from '../../shared/status';
+import { MissingItem, NotBillableAction } from './missing-item';
 
 type Group_ = { key: string; title: string; hint: string };
 
@@ -27,144 +33,40 @@ const GROUPS: Group_[] = [
   { key: 'needs_review', title: 'Invoice or accounting step failed', hint: 'Fix the cause, then reprocess.' },
 ];
 
-/** One missing-proof item: the list from the latest refusal, and the one action that clears it. */
-const MissingItem = ({
-  job,
-  canRequest,
-  onDone,
-}: {
-  job: JobT;
-  canRequest: boolean;
-  onDone: (msg: string) => void;
-}) => {
-  const record = useResource(() => api<CloseoutRecordT>('GET', `/api/v1/jobs/${job.id}/closeout`), [job.id]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const request = async (missing: string[]) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const body = missing.length
-        ? `Please complete the closeout of ${job.number}: ${missing.join('; ')}`
-        : `Please submit the closeout of ${job.number}`;
-      await api('POST', `/api/v1/jobs/${job.id}/info-requests`, { body });
-      onDone(`Asked the crew of ${job.number} for the missing items`);
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Loaded resource={record} what="the missing list">
-      {(r) => (
-        <Stack gap={4}>
-          {r.missing.length > 0 && (
-            <List size="sm" aria-label={`Missing for ${job.number}`}>
-              {r.missing.map((m) => (
-                <List.Item key={`${m.field}-${m.message}`}>{m.message}</List.Item>
-              ))}
-            </List>
-          )}
-          {error && (
-            <Text c="red" size="sm" role="alert">
-              {error}
-            </Text>
-          )}
-          {canRequest && (
-            <Group>
-              <Button size="xs" loading={busy} onClick={() => request(r.missing.map((m) => m.message))}>
-                Request from technician
-              </Button>
-            </Group>
-          )}
-        </Stack>
-      )}
-    </Loaded>
-  );
-};
-
-/** Billing closes a job in review as not billable (warranty, goodwill), with the reason the timeline keeps. */
-const NotBillableAction = ({ job, onDone }: { job: JobT; onDone: (msg: string) => void }) => {
-  const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const s = useSubmit();
-  const close = () =>
-    s.run(async () => {
-      await api('POST', `/api/v1/jobs/${job.id}/close-not-billable`, { reason });
-      const msg = `${job.number} closed as not billable`;
-      onDone(msg);
-      return msg;
-    });
-  if (!open)
-    return (
-      <Button size="xs" variant="default" onClick={() => setOpen(true)}>
-        Close as not billable
-      </Button>
-    );
-  return (
-    <Group align="flex-end" gap="xs">
-      <TextInput
-        size="xs"
-        label={`Why is ${job.number} not billable?`}
-        placeholder="Covered by the warranty"
-        value={reason}
-        onChange={(e) => setReason(e.currentTarget.value)}
-        error={s.error}
-      />
-      <Button size="xs" color="red" loading={s.busy} disabled={!reason.trim()} onClick={close}>
-        Close as not billable
-      </Button>
-      <Button size="xs" variant="subtle" onClick={() => setOpen(false)}>
-        Keep it
-      </Button>
-    </Group>
-  );
-};
-
 export const ExceptionsPage = ({ me }: { me: MeT }) => {
+  const navigate = useNavigate();
   const tz = me.organization.timeZone;
   const can = (a: string) => me.permissions.includes(a);
-  const jobs = useResource(() => listAll<JobT>('/api/v1/jobs?exceptions=true'), []);
-  const approvals = useResource(
-    () =>
-      can('approvals.read')
-        ? api<{ items: ApprovalT[] }>('GET', '/api/v1/approvals').then((r) => r.items)
-        : Promise.resolve([] as ApprovalT[]),
-    [],
+  const jobs = useApi(['jobs', 'exceptions'], () => listAll<JobT>('/api/v1/jobs?exceptions=true'));
+  const approvals = useApi(['approvals', 'pending'], () =>
+    can('approvals.read')
+      ? api<{ items: ApprovalT[] }>('GET', '/api/v1/approvals').then((r) => r.items)
+      : Promise.resolve([] as ApprovalT[]),
   );
-  const failures = useResource(
-    () =>
-      can('integrations.read')
-        ? api<{ items: IntegrationErrorT[] }>('GET', '/api/v1/integration-errors?status=open').then(
-            (r) => r.items,
-          )
-        : Promise.resolve([] as IntegrationErrorT[]),
-    [],
+  const failures = useApi(['integration-errors', 'open'], () =>
+    can('integrations.read')
+      ? api<{ items: IntegrationErrorT[] }>('GET', '/api/v1/integration-errors?status=open').then(
+          (r) => r.items,
+        )
+      : Promise.resolve([] as IntegrationErrorT[]),
   );
-  const refunds = useResource(
-    () =>
-      can('invoices.read')
-        ? listAll<InvoiceT>('/api/v1/invoices?kind=credit_note').then((xs) =>
-            xs.filter(
-              (c) => c.number && !new Decimal(c.outstanding).isZero() && c.memo?.startsWith('Refund'),
-            ),
-          )
-        : Promise.resolve([] as InvoiceT[]),
-    [],
+  const refunds = useApi(['invoices', 'refunds'], () =>
+    can('invoices.read')
+      ? listAll<InvoiceT>('/api/v1/invoices?kind=credit_note').then((xs) =>
+          xs.filter((c) => c.number && !new Decimal(c.outstanding).isZero() && c.memo?.startsWith('Refund')),
+        )
+      : Promise.resolve([] as InvoiceT[]),
   );
   // Unissued documents: cycle invoices listing visits not done, and the holds that keep a job's invoice
   // from being made or issued (the reason a job in review shows).
-  const unissued = useResource(
-    () =>
-      can('invoices.read')
-        ? Promise.all(
-            ['draft', 'needs_review'].map((status) =>
-              api<{ items: InvoiceT[] }>('GET', `/api/v1/invoices?status=${status}&limit=200`),
-            ),
-          ).then((rs) => rs.flatMap((r) => r.items))
-        : Promise.resolve([] as InvoiceT[]),
-    [],
+  const unissued = useApi(['invoices', 'unissued'], () =>
+    can('invoices.read')
+      ? Promise.all(
+          ['draft', 'needs_review'].map((status) =>
+            api<{ items: InvoiceT[] }>('GET', `/api/v1/invoices?status=${status}&limit=200`),
+          ),
+        ).then((rs) => rs.flatMap((r) => r.items))
+      : Promise.resolve([] as InvoiceT[]),
   );
   const cycles = {
     ...unissued,
@@ -274,9 +176,9 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
                           >
                             <Group justify="space-between">
                               <Group gap="xs">
-                                <Anchor href={`#/jobs/${j.id}`} fw={600}>
+                                <AppLink to="/jobs/$jobId" params={{ jobId: j.id }} fw={600}>
                                   {j.number}
-                                </Anchor>
+                                </AppLink>
                                 <Text>{j.customerName}</Text>
                                 <Text size="sm" c="dimmed">
                                   {j.jobTypeName} · {dateTime(j.completedAt ?? j.windowStart, tz)}
@@ -304,7 +206,15 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
                                       {dateTime(approval.dueAt, tz)}
                                     </Text>
                                     {can('approvals.decide') && (
-                                      <Button size="xs" onClick={() => go(`approvals/${approval.id}`)}>
+                                      <Button
+                                        size="xs"
+                                        onClick={() =>
+                                          navigate({
+                                            to: '/approvals/$approvalId',
+                                            params: { approvalId: approval.id },
+                                          })
+                                        }
+                                      >
                                         Decide
                                       </Button>
                                     )}

@@ -1,10 +1,8 @@
 import {
-  Anchor,
   Badge,
   Button,
   Card,
   Group,
-  Image,
   SegmentedControl,
   Stack,
   Table,
@@ -13,96 +11,14 @@ import {
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
-import { type ApprovalT, type AttachmentT, api, type CloseoutRecordT, type MeT } from './api';
-import { dateTime, Feedback, Loaded, messageOf, money, StatusBadge, useResource } from './lib';
-
-const RULE_LABEL: Record<string, string> = {
-  discount_above_percent: 'Discount above threshold',
-  labor_hours_over_estimate: 'Labor over the estimate',
-  overtime_hours_above: 'Overtime',
-  parts_over_estimate_percent: 'Parts outside the estimate',
-  total_over_estimate_percent: 'Total over the estimate',
-  missing_signature: 'Missing signature',
-  warranty_or_no_charge: 'Warranty or no charge',
-  price_below_price_book: 'Price below the price book',
-  invoice_total_above: 'Invoice total above threshold',
-  closeout_exception: 'Closeout exception',
-  stated_exception: 'Exception stated by the technician',
-  possible_duplicate_charge: 'Possible double charge',
-};
-
-/** The proof behind a request: the closeout's lines, signature, and photos. */
-const Proof = ({ jobId, me }: { jobId: string; me: MeT }) => {
-  const tz = me.organization.timeZone;
-  const record = useResource(() => api<CloseoutRecordT>('GET', `/api/v1/jobs/${jobId}/closeout`), [jobId]);
-  const files = useResource(
-    () => api<{ items: AttachmentT[] }>('GET', `/api/v1/jobs/${jobId}/attachments`).then((r) => r.items),
-    [jobId],
-  );
-  return (
-    <Stack gap="xs">
-      <Loaded resource={record} what="the proof">
-        {(r) =>
-          r.current ? (
-            <>
-              <Table withTableBorder aria-label="Closeout lines">
-                <Table.Tbody>
-                  {r.lines.map((l) => (
-                    <Table.Tr key={l.position}>
-                      <Table.Td>{l.description}</Table.Td>
-                      <Table.Td>{Number(l.quantity).toString()}</Table.Td>
-                      <Table.Td>
-                        {money(l.unitPrice, me.organization.currency)}
-                        {l.listPrice && l.listPrice !== l.unitPrice
-                          ? ` (list ${money(l.listPrice, me.organization.currency)})`
-                          : ''}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-              <Text size="sm">
-                {r.current.signature
-                  ? `Signed by ${r.current.signature.signerName}`
-                  : r.current.signatureException
-                    ? `No signature: ${r.current.signatureException.reasonCode.replaceAll('_', ' ')} — “${r.current.signatureException.text}”`
-                    : 'No signature'}
-                {r.current.notes ? ` · Notes: ${r.current.notes}` : ''}
-              </Text>
-              <Text size="xs" c="dimmed">
-                Submitted by {r.current.submittedBy ?? 'the API'}, {dateTime(r.current.submittedAt, tz)}
-              </Text>
-            </>
-          ) : (
-            <Text size="sm" c="dimmed">
-              No closeout in force.
-            </Text>
-          )
-        }
-      </Loaded>
-      <Loaded resource={files} what="photos" isEmpty={(f) => f.length === 0} empty="No photos.">
-        {(items) => (
-          <div className="photo-grid">
-            {items
-              .filter((a) => a.hasThumbnail)
-              .slice(0, 8)
-              .map((a) => (
-                <Image
-                  key={a.id}
-                  src={`/api/v1/attachments/${a.id}/thumbnail`}
-                  alt={`${a.category.replaceAll('_', ' ')} photo`}
-                  w={96}
-                  h={72}
-                  radius="sm"
-                  fit="cover"
-                />
-              ))}
-          </div>
-        )}
-      </Loaded>
-    </Stack>
-  );
-};
+import { type ApprovalT, api, type MeT } from '../../shared/api';
+import { Feedback, messageOf } from '../../shared/feedback';
+import { dateTime } from '../../shared/format';
+import { AppLink } from '../../shared/links';
+import { Loaded } from '../../shared/loaded';
+import { useApi } from '../../shared/query';
+import { StatusBadge } from '../../shared/status';
+import { Proof, RULE_LABEL } from './proof';
 
 const Request = ({ a, me, onDecided }: { a: ApprovalT; me: MeT; onDecided: (msg: string) => void }) => {
   const tz = me.organization.timeZone;
@@ -129,9 +45,9 @@ const Request = ({ a, me, onDecided }: { a: ApprovalT; me: MeT; onDecided: (msg:
     <Card withBorder component="article" aria-label={`Approval for ${a.jobNumber}`}>
       <Group justify="space-between">
         <Group gap="xs">
-          <Anchor href={`#/jobs/${a.jobId}`} fw={600}>
+          <AppLink to="/jobs/$jobId" params={{ jobId: a.jobId }} fw={600}>
             {a.jobNumber}
-          </Anchor>
+          </AppLink>
           <StatusBadge status={a.status} kind="Approval" />
           {a.overdue && <Badge color="red">Overdue</Badge>}
           {a.escalatedAt && <Badge color="grape">Escalated to the owner</Badge>}
@@ -205,9 +121,8 @@ const Request = ({ a, me, onDecided }: { a: ApprovalT; me: MeT; onDecided: (msg:
 
 export const ApprovalsPage = ({ me, focus }: { me: MeT; focus?: string | undefined }) => {
   const [status, setStatus] = useState<'pending' | 'approved' | 'rejected'>('pending');
-  const list = useResource(
-    () => api<{ items: ApprovalT[] }>('GET', `/api/v1/approvals?status=${status}`).then((r) => r.items),
-    [status],
+  const list = useApi(['approvals', status], () =>
+    api<{ items: ApprovalT[] }>('GET', `/api/v1/approvals?status=${status}`).then((r) => r.items),
   );
   const [notice, setNotice] = useState<string | null>(null);
   return (

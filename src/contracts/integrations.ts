@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { Day, Instant } from './common';
+import { ConnectorMappings } from './connectors';
+
+/** Events a webhook subscription can ask for. */
+export const WEBHOOK_EVENTS = [
+  'job.completed',
+  'job.invoice_ready',
+  'approval.requested',
+  'invoice.issued',
+  'invoice.sent',
+  'invoice.paid',
+  'invoice.credited',
+  'integration.failed',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export const Connector = z
+  .object({
+    id: z.uuid(),
+    provider: z.enum(['xero', 'quickbooks']),
+    status: z.enum(['active', 'disabled']),
+    tenantId: z.string(),
+    apiBaseUrl: z.string(),
+    mappings: ConnectorMappings,
+    createdAt: Instant,
+    version: z.number().int(),
+  })
+  .meta({ id: 'Connector' });
+export type Connector = z.infer<typeof Connector>;
+
+export const NewConnector = z.strictObject({
+  provider: z.enum(['xero', 'quickbooks']),
+  tenantId: z.string().trim().min(1).max(100),
+  clientId: z.string().min(1).max(200),
+  clientSecret: z.string().min(1).max(500),
+  refreshToken: z.string().min(1).max(4000),
+  accessToken: z.string().min(1).max(4000).optional(),
+  apiBaseUrl: z.url().optional(),
+  tokenUrl: z.url().optional(),
+  mappings: ConnectorMappings,
+});
+
+export const ConnectorPatch = z.strictObject({
+  status: z.enum(['active', 'disabled']).optional(),
+  mappings: ConnectorMappings.optional(),
+});
+
+export const IntegrationError = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['accounting_push', 'webhook']),
+    connectorId: z.uuid().nullable(),
+    invoiceId: z.uuid().nullable(),
+    jobId: z.uuid().nullable(),
+    providerCode: z.string().nullable(),
+    message: z.string(),
+    attempts: z.number().int(),
+    firstSeenAt: Instant,
+    lastSeenAt: Instant,
+    status: z.enum(['open', 'resolved']),
+    resolvedBy: z.string().nullable(),
+    resolvedAt: Instant.nullable(),
+    resolution: z.string().nullable(),
+  })
+  .meta({ id: 'IntegrationError' });
+export type IntegrationError = z.infer<typeof IntegrationError>;
+
+export const IntegrationErrorQuery = z.strictObject({
+  status: z.enum(['open', 'resolved']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const ReprocessNote = z.strictObject({ note: z.string().trim().max(1000).optional() });
+
+/** Where an invoice stands in each accounting system. */
+export const AccountingPushes = z.object({
+  items: z.array(
+    z.object({
+      connectorId: z.uuid(),
+      status: z.enum(['pending', 'done', 'failed']),
+      attempts: z.number().int(),
+      externalId: z.string().nullable(),
+      idempotencyKey: z.string(),
+      lastError: z.string().nullable(),
+    }),
+  ),
+});
+
+export const Subscription = z
+  .object({
+    id: z.uuid(),
+    url: z.string(),
+    events: z.array(z.string()),
+    active: z.boolean(),
+    createdAt: Instant,
+  })
+  .meta({ id: 'WebhookSubscription' });
+export type Subscription = z.infer<typeof Subscription>;
+
+export const SubscriptionCreated = Subscription.extend({ secret: z.string() });
+
+export const NewSubscription = z.strictObject({
+  url: z.url().refine((u) => /^https?:\/\//.test(u), 'http or https'),
+  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
+});
+
+/** A connector or subscription test: ok says whether it worked, either way with a 200. */
+export const TestResult = z.object({
+  ok: z.boolean(),
+  message: z.string(),
+  durationMs: z.number().int(),
+  account: z.string().nullable().optional(),
+  providerCode: z.string().nullable().optional(),
+  retryable: z.boolean().optional(),
+  statusCode: z.number().int().nullable().optional(),
+  eventId: z.string().optional(),
+});
+export type TestResult = z.infer<typeof TestResult>;
+
+export const DeliveriesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** A subscription's delivery log. */
+export const WebhookDeliveries = z.object({
+  items: z.array(
+    z.object({
+      id: z.uuid(),
+      eventId: z.uuid(),
+      eventType: z.string(),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      attempts: z.number().int(),
+      lastStatusCode: z.number().int().nullable(),
+      lastError: z.string().nullable(),
+      createdAt: Instant,
+      lastAttemptAt: Instant.nullable(),
+      deliveredAt: Instant.nullable(),
+    }),
+  ),
+});
+
+export const InvoicesCsvQuery = z.strictObject({
+  format: z.enum(['xero', 'quickbooks']),
+  from: Day,
+  to: Day,
+});

@@ -1,0 +1,10 @@
+/** Each role sees the screens its permissions open, nothing more. */
+export const NAV = [
+  { to: '/board', label: 'Board', permission: 'board.read' },
+  { to: '/today', label: 'End of day', permission: 'board.read' },
+  { to: '/exceptions', label: 'Exceptions', permission: 'board.read' },
+  { to: '/approvals', label: 'Approvals', permission: 'approvals.read' },
+  { to: '/billing', label: 'Billing', permission: 'invoices.manage' },
+  { to: '/metrics', label: 'Metrics', permission: 'metrics.read' },
+  { to: '/settings', label: 'Settings', permission: 'organization.manage' },
+] as const;

@@ -1,0 +1,160 @@
+import { Loader } from '@mantine/core';
+import {
+  createHashHistory,
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  redirect,
+} from '@tanstack/react-router';
+import { lazy, Suspense } from 'react';
+import { ApprovalsPage } from '../features/approvals/approvals-page';
+import { BillingPage } from '../features/billing/billing-page';
+import { BoardPage } from '../features/board/board-page';
+import { ExceptionsPage } from '../features/exceptions/exceptions-page';
+import { JobPage } from '../features/jobs/job-page';
+import { TodayPage } from '../features/today/today-page';
+import type { MeT } from '../shared/api';
+import { useMe } from '../shared/me';
+import { MyJobs } from './my-jobs';
+import { NAV } from './nav';
+import { Shell } from './shell';
+
+// The charts (recharts) and the settings editors load when first opened: the board opens without them.
+const MetricsPage = lazy(() =>
+  import('../features/metrics/metrics-page').then((m) => ({ default: m.MetricsPage })),
+);
+const SettingsPage = lazy(() =>
+  import('../features/settings/settings-page').then((m) => ({ default: m.SettingsPage })),
+);
+
+export type RouterContext = { me: MeT };
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Shell,
+  notFoundComponent: () => <MyJobs me={useMe()} />,
+});
+
+/** A screen needs its permission; without it the person lands on their own jobs, as the navigation shows. */
+const requires =
+  (permission: string) =>
+  ({ context }: { context: RouterContext }) => {
+    if (!context.me.permissions.includes(permission)) throw redirect({ to: '/jobs' });
+  };
+
+const indexRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/',
+  beforeLoad: ({ context }) => {
+    const first = NAV.find((n) => context.me.permissions.includes(n.permission));
+    throw redirect({ to: first?.to ?? '/jobs' });
+  },
+});
+
+const myJobsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/jobs',
+  component: () => <MyJobs me={useMe()} />,
+});
+
+const jobRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/jobs/$jobId',
+  component: function JobRoute() {
+    const { jobId } = jobRoute.useParams();
+    return <JobPage me={useMe()} id={jobId} />;
+  },
+});
+
+const boardRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/board',
+  beforeLoad: requires('board.read'),
+  component: () => <BoardPage me={useMe()} />,
+});
+
+const todayRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/today',
+  beforeLoad: requires('board.read'),
+  component: () => <TodayPage me={useMe()} />,
+});
+
+const exceptionsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/exceptions',
+  beforeLoad: requires('board.read'),
+  component: () => <ExceptionsPage me={useMe()} />,
+});
+
+const approvalsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/approvals',
+  beforeLoad: requires('approvals.read'),
+  component: () => <ApprovalsPage me={useMe()} />,
+});
+
+const approvalRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/approvals/$approvalId',
+  beforeLoad: requires('approvals.read'),
+  component: function ApprovalRoute() {
+    const { approvalId } = approvalRoute.useParams();
+    return <ApprovalsPage me={useMe()} focus={approvalId} />;
+  },
+});
+
+const billingRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/billing',
+  beforeLoad: requires('invoices.manage'),
+  component: () => <BillingPage me={useMe()} />,
+});
+
+const metricsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/metrics',
+  beforeLoad: requires('metrics.read'),
+  component: () => (
+    <>
+      <h1>Cash-flow metrics</h1>
+      <Suspense fallback={<Loader aria-label="Loading the metrics" />}>
+        <MetricsPage me={useMe()} />
+      </Suspense>
+    </>
+  ),
+});
+
+const settingsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/settings',
+  beforeLoad: requires('organization.manage'),
+  component: () => (
+    <Suspense fallback={<Loader aria-label="Loading the settings" />}>
+      <SettingsPage me={useMe()} />
+    </Suspense>
+  ),
+});
+
+const routeTree = rootRoute.addChildren([
+  indexRoute,
+  myJobsRoute,
+  jobRoute,
+  boardRoute,
+  todayRoute,
+  exceptionsRoute,
+  approvalsRoute,
+  approvalRoute,
+  billingRoute,
+  metricsRoute,
+  settingsRoute,
+]);
+
+/** Hash history: the server serves one page, and #/jobs/<id> links survive a reload and a bookmark. */
+export const createAppRouter = (me: MeT) =>
+  createRouter({ routeTree, history: createHashHistory(), context: { me }, defaultPreload: false });
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
+}

@@ -1,0 +1,116 @@
+import { Alert, Anchor, Button, Card, Group, Stack, Text } from '@mantine/core';
+import { useState } from 'react';
+import { api, type InvoiceT } from '../../shared/api';
+import { dayText, money } from '../../shared/format';
+import { Loaded } from '../../shared/loaded';
+import { useApi } from '../../shared/query';
+import { StatusBadge } from '../../shared/status';
+import { CreditForm } from './credit-form';
+import type { Push } from './job-sections';
+
+export const InvoiceCard = ({
+  invoice,
+  canRead,
+  canManage,
+  onChanged,
+}: {
+  invoice: InvoiceT;
+  canRead: boolean;
+  canManage: boolean;
+  onChanged: (msg: string) => void;
+}) => {
+  const [crediting, setCrediting] = useState(false);
+  const creditable =
+    canManage &&
+    invoice.kind !== 'credit_note' &&
+    ['issued', 'sent', 'partially_paid', 'paid'].includes(invoice.status);
+  const pushes = useApi(['invoices', invoice.id, 'accounting', invoice.version], () =>
+    canRead && invoice.number
+      ? api<{ items: Push[] }>('GET', `/api/v1/invoices/${invoice.id}/accounting`).then((r) => r.items)
+      : Promise.resolve([] as Push[]),
+  );
+  const [preview, setPreview] = useState(false);
+  const kind =
+    invoice.kind === 'credit_note'
+      ? 'Credit note'
+      : invoice.kind === 'deposit_invoice'
+        ? 'Deposit invoice'
+        : 'Invoice';
+  return (
+    <Card withBorder p="sm" aria-label={`${kind} ${invoice.number ?? 'draft'}`}>
+      <Group justify="space-between">
+        <Group gap="xs">
+          <Text fw={600}>
+            {kind} {invoice.number ?? '(draft)'}
+          </Text>
+          <StatusBadge status={invoice.status} kind="Invoice" />
+        </Group>
+        <Text fw={600}>{money(invoice.totals?.payable ?? null, invoice.currency)}</Text>
+      </Group>
+      <Text size="sm" c="dimmed">
+        Outstanding {money(invoice.outstanding, invoice.currency)}
+        {invoice.issueDate ? ` · issued ${dayText(invoice.issueDate)}` : ''}
+        {invoice.dueDate ? ` · due ${dayText(invoice.dueDate)}` : ''}
+      </Text>
+      {invoice.holdReasons.length > 0 && (
+        <Alert color="yellow" mt="xs" title="Waiting">
+          {invoice.holdReasons.map((h) => h.message).join('; ')}
+        </Alert>
+      )}
+      {invoice.number && (
+        <Group mt="xs" gap="xs">
+          <Button size="xs" variant="light" onClick={() => setPreview((p) => !p)}>
+            {preview ? 'Hide PDF' : 'Preview PDF'}
+          </Button>
+          <Anchor size="sm" href={`/api/v1/invoices/${invoice.id}/pdf`} target="_blank">
+            PDF
+          </Anchor>
+          <Anchor size="sm" href={`/api/v1/invoices/${invoice.id}/ubl`} download>
+            UBL download
+          </Anchor>
+          {creditable && (
+            <Button size="xs" variant="default" onClick={() => setCrediting((c) => !c)}>
+              {crediting ? 'Keep as it is' : 'Credit…'}
+            </Button>
+          )}
+        </Group>
+      )}
+      {crediting && (
+        <CreditForm
+          invoice={invoice}
+          onDone={(msg) => {
+            setCrediting(false);
+            onChanged(msg);
+          }}
+        />
+      )}
+      {preview && (
+        <iframe
+          title={`PDF of ${invoice.number}`}
+          src={`/api/v1/invoices/${invoice.id}/pdf`}
+          className="pdf-preview"
+        />
+      )}
+      {canRead && invoice.number && (
+        <Loaded
+          resource={pushes}
+          what="the accounting sync state"
+          isEmpty={(p) => p.length === 0}
+          empty="Not pushed to an accounting system (no connector)."
+        >
+          {(items) => (
+            <Stack gap={2} mt="xs" aria-label="Accounting sync">
+              {items.map((p) => (
+                <Text size="sm" key={p.connectorId}>
+                  Accounting: <StatusBadge status={p.status} /> {p.externalId ? `ID ${p.externalId}` : ''}{' '}
+                  {p.attempts > 1 ? `after ${p.attempts} attempts` : ''}{' '}
+                  {p.lastError ? `— ${p.lastError}` : ''}
+                </Text>
+              ))}
+            </Stack>
+          )}
+        </Loaded>
+      )}
+    </Card>
+  );
+};

@@ -1,0 +1,42 @@
+import { Stack, Tabs, Title } from '@mantine/core';
+import type { MeT } from '../../shared/api';
+import { Customers } from '../customers/customers-table';
+import { BillingSettings } from './billing-settings';
+import { Integrations } from './integrations';
+import { JobTypes } from './job-types';
+import { PriceBook } from './price-book';
+import { Users } from './users';
+
+export const SettingsPage = ({ me }: { me: MeT }) => (
+  <Stack>
+    <Title order={1}>Settings</Title>
+    <Tabs defaultValue="billing" keepMounted={false}>
+      <Tabs.List>
+        <Tabs.Tab value="billing">Billing and numbering</Tabs.Tab>
+        <Tabs.Tab value="job-types">Job types</Tabs.Tab>
+        <Tabs.Tab value="price-book">Price book and tax</Tabs.Tab>
+        <Tabs.Tab value="customers">Customers</Tabs.Tab>
+        <Tabs.Tab value="users">Users and roles</Tabs.Tab>
+        <Tabs.Tab value="integrations">Connectors and webhooks</Tabs.Tab>
+      </Tabs.List>
+      <Tabs.Panel value="billing" pt="md">
+        <BillingSettings me={me} />
+      </Tabs.Panel>
+      <Tabs.Panel value="job-types" pt="md">
+        <JobTypes />
+      </Tabs.Panel>
+      <Tabs.Panel value="price-book" pt="md">
+        <PriceBook me={me} />
+      </Tabs.Panel>
+      <Tabs.Panel value="customers" pt="md">
+        <Customers me={me} />
+      </Tabs.Panel>
+      <Tabs.Panel value="users" pt="md">
+        <Users />
+      </Tabs.Panel>
+      <Tabs.Panel value="integrations" pt="md">
+        <Integrations />
+      </Tabs.Panel>
+    </Tabs>
+  </Stack>
+);
