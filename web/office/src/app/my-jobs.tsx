@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { addDays, businessDate, zonedToInstant } from '../../../../src/core/time';
 import { ApiError, api, type JobT, type MeT } from '../shared/api';
-import { STATUS_LABEL } from '../shared/status';
+import { statusText } from '../shared/status';
 
 /** Jobs from two days ago to four ahead: a technician's own, or everyone's. */
 export const MyJobs = ({ me }: { me: MeT }) => {
@@ -67,10 +67,10 @@ export const MyJobs = ({ me }: { me: MeT }) => {
               </td>
               <td>{j.crew.map((c) => c.name).join(', ')}</td>
               <td>
-                <span className={`pill ${j.status}`}>{STATUS_LABEL[j.status]}</span>
+                <span className={`pill ${j.status}`}>{statusText('work', j.status)}</span>
               </td>
               <td>
-                <span className={`pill ${j.billingStatus}`}>{STATUS_LABEL[j.billingStatus]}</span>
+                <span className={`pill ${j.billingStatus}`}>{statusText('billing', j.billingStatus)}</span>
               </td>
             </tr>
           ))}

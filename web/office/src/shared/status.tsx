@@ -1,66 +1,85 @@
 import { Badge } from '@mantine/core';
+import type { z } from 'zod';
+import type { ApprovalStatus } from '../../../../src/contracts/approvals';
+import type { AccountingPushes } from '../../../../src/contracts/integrations';
+import type { InvoiceStatus } from '../../../../src/core/invoice-lifecycle';
+import type { BillingStatus, OperationalStatus } from '../../../../src/core/job-lifecycle';
 
-export const STATUS_LABEL: Record<string, string> = {
-  scheduled: 'Scheduled',
-  dispatched: 'Dispatched',
-  in_progress: 'In progress',
-  completed: 'Completed',
-  canceled: 'Canceled',
-  no_show: 'No-show',
-  not_ready: 'Not ready',
-  needs_info: 'Needs info',
-  needs_approval: 'Needs approval',
-  invoice_ready: 'Invoice ready',
-  invoiced: 'Invoiced',
-  paid: 'Paid',
-  needs_review: 'Needs review',
-  not_billable: 'Not billable',
-  draft: 'Draft',
-  issued: 'Issued',
-  sent: 'Sent',
-  partially_paid: 'Partly paid',
-  credited: 'Credited',
-  void: 'Discarded',
-  pending: 'Pending',
-  approved: 'Approved',
-  rejected: 'Rejected',
-  superseded: 'Superseded',
+type PushStatus = z.infer<typeof AccountingPushes>['items'][number]['status'];
+type Look = readonly [text: string, color: string];
+
+/**
+ * Words and colours for every status, keyed by the core's own status types: a status added to a state
+ * machine does not compile here until it has a label, so no raw enum ever reaches a screen.
+ */
+const LOOKS = {
+  work: {
+    scheduled: ['Scheduled', 'gray'],
+    dispatched: ['Dispatched', 'blue'],
+    in_progress: ['In progress', 'indigo'],
+    completed: ['Completed', 'teal'],
+    canceled: ['Canceled', 'dark'],
+    no_show: ['No-show', 'dark'],
+  } satisfies Record<OperationalStatus, Look>,
+  billing: {
+    not_ready: ['Not ready', 'gray'],
+    needs_info: ['Needs info', 'orange'],
+    needs_approval: ['Needs approval', 'yellow'],
+    invoice_ready: ['Invoice ready', 'green'],
+    invoiced: ['Invoiced', 'cyan'],
+    paid: ['Paid', 'teal'],
+    needs_review: ['Needs review', 'red'],
+    not_billable: ['Not billable', 'gray'],
+  } satisfies Record<BillingStatus, Look>,
+  invoice: {
+    draft: ['Draft', 'gray'],
+    needs_review: ['Needs review', 'red'],
+    issued: ['Issued', 'blue'],
+    sent: ['Sent', 'cyan'],
+    partially_paid: ['Partly paid', 'yellow'],
+    paid: ['Paid', 'teal'],
+    credited: ['Credited', 'grape'],
+    void: ['Discarded', 'gray'],
+  } satisfies Record<InvoiceStatus, Look>,
+  approval: {
+    pending: ['Pending', 'yellow'],
+    approved: ['Approved', 'green'],
+    rejected: ['Rejected', 'red'],
+    superseded: ['Superseded', 'gray'],
+  } satisfies Record<ApprovalStatus, Look>,
+  push: {
+    pending: ['Waiting to send', 'yellow'],
+    done: ['Recorded', 'green'],
+    failed: ['Failed', 'red'],
+  } satisfies Record<PushStatus, Look>,
+} as const;
+
+type Looks = typeof LOOKS;
+export type StatusKind = keyof Looks;
+const KIND_LABEL: Record<StatusKind, string> = {
+  work: 'Work',
+  billing: 'Billing',
+  invoice: 'Invoice',
+  approval: 'Approval',
+  push: 'Accounting',
 };
 
-const STATUS_COLOR: Record<string, string> = {
-  scheduled: 'gray',
-  dispatched: 'blue',
-  in_progress: 'indigo',
-  completed: 'teal',
-  canceled: 'dark',
-  no_show: 'dark',
-  not_ready: 'gray',
-  needs_info: 'orange',
-  needs_approval: 'yellow',
-  invoice_ready: 'green',
-  invoiced: 'cyan',
-  paid: 'teal',
-  needs_review: 'red',
-  not_billable: 'gray',
-  draft: 'gray',
-  issued: 'blue',
-  sent: 'cyan',
-  partially_paid: 'yellow',
-  credited: 'grape',
-  pending: 'yellow',
-  approved: 'green',
-  rejected: 'red',
-};
+/** A status in words: statusText('work', 'in_progress') is "In progress". */
+export const statusText = <K extends StatusKind>(kind: K, status: keyof Looks[K]): string =>
+  (LOOKS[kind][status] as Look)[0];
 
 /** A status as a badge; the colour repeats the words, it never replaces them. */
-export const StatusBadge = ({ status, kind }: { status: string; kind?: string }) => (
-  <Badge
-    color={STATUS_COLOR[status] ?? 'gray'}
-    variant="light"
-    radius="sm"
-    data-status={status}
-    aria-label={kind ? `${kind}: ${STATUS_LABEL[status] ?? status}` : undefined}
-  >
-    {STATUS_LABEL[status] ?? status}
-  </Badge>
-);
+export const StatusBadge = <K extends StatusKind>({ kind, status }: { kind: K; status: keyof Looks[K] }) => {
+  const [text, color] = LOOKS[kind][status] as Look;
+  return (
+    <Badge
+      color={color}
+      variant="light"
+      radius="sm"
+      data-status={String(status)}
+      aria-label={`${KIND_LABEL[kind]}: ${text}`}
+    >
+      {text}
+    </Badge>
+  );
+};

@@ -48,7 +48,7 @@ const Request = ({ a, me, onDecided }: { a: ApprovalT; me: MeT; onDecided: (msg:
           <AppLink to="/jobs/$jobId" params={{ jobId: a.jobId }} fw={600}>
             {a.jobNumber}
           </AppLink>
-          <StatusBadge status={a.status} kind="Approval" />
+          <StatusBadge kind="approval" status={a.status} />
           {a.overdue && <Badge color="red">Overdue</Badge>}
           {a.escalatedAt && <Badge color="grape">Escalated to the owner</Badge>}
         </Group>

@@ -244,7 +244,7 @@ export const BillingPage = ({ me }: { me: MeT }) => {
                       {i.kind === 'deposit_invoice' ? 'Deposit invoice' : 'Invoice'} {i.number ?? ''}
                     </Table.Td>
                     <Table.Td>
-                      <StatusBadge status={i.status} kind="Invoice" />
+                      <StatusBadge kind="invoice" status={i.status} />
                     </Table.Td>
                     <Table.Td ta="right">{money(i.totals?.payable ?? null, i.currency)}</Table.Td>
                     <Table.Td>

@@ -64,8 +64,8 @@ export const JobCard = ({
       <span className="board-card-customer">{job.customerName}</span>
       <span className="board-card-type">{job.jobTypeName}</span>
       <span className="board-card-status">
-        <StatusBadge status={job.status} kind="Work" />
-        <StatusBadge status={job.billingStatus} kind="Billing" />
+        <StatusBadge kind="work" status={job.status} />
+        <StatusBadge kind="billing" status={job.billingStatus} />
       </span>
       {job.overlapsWith.length > 0 && <span className="board-card-warn">Overlaps</span>}
     </div>

@@ -185,8 +185,8 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
                                 </Text>
                               </Group>
                               <Group gap="xs">
-                                <StatusBadge status={j.status} kind="Work" />
-                                <StatusBadge status={j.billingStatus} kind="Billing" />
+                                <StatusBadge kind="work" status={j.status} />
+                                <StatusBadge kind="billing" status={j.billingStatus} />
                               </Group>
                             </Group>
                             {(g.key === 'needs_info' || g.key === 'not_ready') && (

@@ -43,7 +43,7 @@ export const InvoiceCard = ({
           <Text fw={600}>
             {kind} {invoice.number ?? '(draft)'}
           </Text>
-          <StatusBadge status={invoice.status} kind="Invoice" />
+          <StatusBadge kind="invoice" status={invoice.status} />
         </Group>
         <Text fw={600}>{money(invoice.totals?.payable ?? null, invoice.currency)}</Text>
       </Group>
@@ -102,7 +102,7 @@ export const InvoiceCard = ({
             <Stack gap={2} mt="xs" aria-label="Accounting sync">
               {items.map((p) => (
                 <Text size="sm" key={p.connectorId}>
-                  Accounting: <StatusBadge status={p.status} /> {p.externalId ? `ID ${p.externalId}` : ''}{' '}
+                  Accounting: <StatusBadge kind="push" status={p.status} />{' '}
                   {p.attempts > 1 ? `after ${p.attempts} attempts` : ''}{' '}
                   {p.lastError ? `— ${p.lastError}` : ''}
                 </Text>

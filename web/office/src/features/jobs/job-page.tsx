@@ -31,7 +31,7 @@ import { dateTime, money } from '../../shared/format';
 import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
-import { STATUS_LABEL, StatusBadge } from '../../shared/status';
+import { StatusBadge, statusText } from '../../shared/status';
 import { CorrectionModal } from './correction-modal';
 import { InvoiceCard } from './invoice-card';
 import { byCategory, CATEGORY_LABEL, Section } from './job-sections';
@@ -106,8 +106,8 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
               </Text>
             </div>
             <Group>
-              <StatusBadge status={j.status} kind="Work" />
-              <StatusBadge status={j.billingStatus} kind="Billing" />
+              <StatusBadge kind="work" status={j.status} />
+              <StatusBadge kind="billing" status={j.billingStatus} />
             </Group>
           </Group>
           {j.exceptionReason && (
@@ -184,7 +184,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                     {items.map((a) => (
                       <div key={a.id}>
                         <Group gap="xs">
-                          <StatusBadge status={a.status} kind="Approval" />
+                          <StatusBadge kind="approval" status={a.status} />
                           {a.overdue && <Badge color="red">Overdue</Badge>}
                         </Group>
                         {a.rules.map((r) => (
@@ -429,7 +429,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
               Back to the board
             </Button>
             <Text size="xs" c="dimmed">
-              {STATUS_LABEL[j.status]} · version {j.version}
+              {statusText('work', j.status)} · version {j.version}
             </Text>
           </Group>
         </Stack>

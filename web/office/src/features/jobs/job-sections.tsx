@@ -1,13 +1,10 @@
 import { Card, Title } from '@mantine/core';
+import type { z } from 'zod';
+import type { AccountingPushes } from '../../../../../src/contracts/integrations';
 import type { AttachmentT } from '../../shared/api';
 
-export type Push = {
-  connectorId: string;
-  status: string;
-  attempts: number;
-  externalId: string | null;
-  lastError: string | null;
-};
+/** Where an invoice stands at one accounting connector, as the API's contract says. */
+export type Push = z.infer<typeof AccountingPushes>['items'][number];
 
 export const CATEGORY_LABEL: Record<string, string> = {
   before: 'Before',

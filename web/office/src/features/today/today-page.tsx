@@ -96,10 +96,10 @@ export const TodayPage = ({ me }: { me: MeT }) => {
                       <Table.Td>{j.customerName}</Table.Td>
                       <Table.Td>{j.crew.map((c) => c.name).join(', ') || '–'}</Table.Td>
                       <Table.Td>
-                        <StatusBadge status={j.status} kind="Work" />
+                        <StatusBadge kind="work" status={j.status} />
                       </Table.Td>
                       <Table.Td>
-                        <StatusBadge status={j.billingStatus} kind="Billing" />
+                        <StatusBadge kind="billing" status={j.billingStatus} />
                       </Table.Td>
                       <Table.Td>{nameOf(j.billingOwnerId)}</Table.Td>
                     </Table.Tr>
