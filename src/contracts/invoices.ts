@@ -173,6 +173,8 @@ export const Invoice = z
     jobId: z.uuid().nullable(),
     jobNumbers: z.array(z.string()),
     seriesId: z.uuid().nullable(),
+    /** Whose document it is (the job's, the series' or the corrected invoice's customer). */
+    customerId: z.uuid().nullable(),
     correctsInvoiceId: z.uuid().nullable(),
     creditReason: z.string().nullable(),
     buyer: z.string().nullable(),
@@ -214,6 +216,11 @@ export const InvoiceListQuery = z.strictObject({
   jobTypeId: z.uuid().optional(),
   createdFrom: Instant.optional(),
   createdTo: Instant.optional(),
+  /** Receivables: only what customers still owe; `overdue=true` only what is past its due date today. */
+  open: z.enum(['true', 'false']).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  /** Part of an invoice number or of the customer's name. */
+  q: z.string().trim().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });
@@ -348,3 +355,42 @@ export const ExchangeRate = z
     updatedAt: Instant,
   })
   .meta({ id: 'ExchangeRate' });
+
+export const AGING_BUCKET_KEYS = [
+  'current',
+  'days_1_30',
+  'days_31_60',
+  'days_61_90',
+  'days_over_90',
+] as const;
+
+/** What customers owe, per currency, aged past the due date; and who owes the most. */
+export const Receivables = z
+  .object({
+    asOf: Day,
+    currencies: z.array(
+      z.object({
+        currency: z.string(),
+        outstanding: z.string(),
+        overdue: z.string(),
+        count: z.number().int(),
+        buckets: z.array(
+          z.object({ bucket: z.enum(AGING_BUCKET_KEYS), amount: z.string(), count: z.number().int() }),
+        ),
+      }),
+    ),
+    debtors: z.array(
+      z.object({
+        customerId: z.uuid(),
+        name: z.string(),
+        currency: z.string(),
+        count: z.number().int(),
+        outstanding: z.string(),
+        overdue: z.string(),
+        oldestDue: Day.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'Receivables' });
+
+export const ReceivablesQuery = z.strictObject({ customerId: z.uuid().optional() });

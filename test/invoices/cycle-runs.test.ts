@@ -72,8 +72,13 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
 
   const invoicesOfSeries = async (seriesId: string) =>
     (
-      await t.database.raw.query<{ number: string | null; period_start: string; status: string }>(
-        `SELECT number, period_start::text, status FROM invoices WHERE organization_id = $1 AND series_id = $2`,
+      await t.database.raw.query<{
+        number: string | null;
+        period_start: string;
+        status: string;
+        customer_id: string | null;
+      }>(
+        `SELECT number, period_start::text, status, customer_id FROM invoices WHERE organization_id = $1 AND series_id = $2`,
         [org.organizationId, seriesId],
       )
     ).rows;
@@ -170,6 +175,11 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
       const invoices = await invoicesOfSeries(s[key].id);
       expect(invoices).toEqual([expect.objectContaining({ period_start: '2026-11-01', status: 'issued' })]);
       expect(invoices[0]?.number).toMatch(/^INV-/);
+      // A cycle invoice has no job: it is the series' customer's, and in that customer's receivables.
+      const series = (await call('GET', `/api/v1/series/${s[key].id}`, billing)).json();
+      expect(invoices[0]?.customer_id).toBe(series.customerId);
+      const owed = (await call('GET', `/api/v1/receivables?customerId=${series.customerId}`, billing)).json();
+      expect(owed.currencies[0]?.count).toBe(1);
     }
     expect(await invoicesOfSeries(s.idle.id)).toEqual([]);
     expect(await invoicesOfSeries(s.perVisit.id)).toEqual([]);

@@ -126,6 +126,9 @@ export type InvoiceJson = {
   holdReasons: { code: string }[];
   outstanding: string;
   amountCredited: string;
+  issueDate: string | null;
+  dueDate: string | null;
+  customerId: string | null;
   jobNumbers: string[];
   exceptions: string[];
   version: number;

@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, exists, gte, ilike, inArray, lt, or, sql } from 'drizzle-orm';
 import type { InvoiceStatus } from '../../core/invoice-lifecycle';
-import type { Tx } from '../../db/client';
-import { approvalRequests, invoices, jobs, payments } from '../../db/schema';
+import type { Db, Tx } from '../../db/client';
+import { openReceivable, overdueOn } from '../../db/queries/receivables';
+import { approvalRequests, customers, invoices, jobs, payments } from '../../db/schema';
 import type { Deps } from '../ports';
 import type { InvoiceRow } from './invoice-documents';
 
@@ -31,6 +32,11 @@ export const listInvoices = async (
     jobTypeId?: string | undefined;
     createdFrom?: string | undefined;
     createdTo?: string | undefined;
+    /** Only what customers still owe (issued, not settled); with `overdueOn`, only what is past due that day. */
+    open?: boolean | undefined;
+    overdueOn?: string | undefined;
+    /** An invoice number or the customer's name, in part. */
+    q?: string | undefined;
     limit: number;
     before?: { createdAt: Date; id: string } | undefined;
   },
@@ -44,21 +50,19 @@ export const listInvoices = async (
         f.status ? eq(invoices.status, f.status) : undefined,
         f.kind ? eq(invoices.kind, f.kind) : undefined,
         f.jobId ? eq(invoices.jobId, f.jobId) : undefined,
-        f.customerId || f.jobTypeId
+        f.customerId ? eq(invoices.customerId, f.customerId) : undefined,
+        f.jobTypeId
           ? inArray(
               invoices.jobId,
               deps.database.db
                 .select({ id: jobs.id })
                 .from(jobs)
-                .where(
-                  and(
-                    eq(jobs.organizationId, organizationId),
-                    f.customerId ? eq(jobs.customerId, f.customerId) : undefined,
-                    f.jobTypeId ? eq(jobs.jobTypeId, f.jobTypeId) : undefined,
-                  ),
-                ),
+                .where(and(eq(jobs.organizationId, organizationId), eq(jobs.jobTypeId, f.jobTypeId))),
             )
           : undefined,
+        f.open ? openReceivable : undefined,
+        f.overdueOn ? overdueOn(f.overdueOn) : undefined,
+        f.q ? matching(deps.database.db, organizationId, f.q) : undefined,
         f.createdFrom ? gte(invoices.createdAt, new Date(f.createdFrom)) : undefined,
         f.createdTo ? lt(invoices.createdAt, new Date(f.createdTo)) : undefined,
         f.before
@@ -68,6 +72,26 @@ export const listInvoices = async (
     )
     .orderBy(desc(invoices.createdAt), desc(invoices.id))
     .limit(f.limit + 1);
+
+/** Number or customer name contains the text (case-insensitive; LIKE's wildcards in it are literal). */
+const matching = (db: Db, organizationId: string, q: string) => {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return or(
+    ilike(invoices.number, pattern),
+    exists(
+      db
+        .select({ one: sql`1` })
+        .from(customers)
+        .where(
+          and(
+            eq(customers.organizationId, organizationId),
+            eq(customers.id, invoices.customerId),
+            ilike(customers.name, pattern),
+          ),
+        ),
+    ),
+  );
+};
 
 /** The approval decisions on a job, for the packet's approval log. */
 export const approvalLog = async (tx: Tx | Deps['database'], organizationId: string, jobIds: string[]) => {

@@ -4,6 +4,7 @@ import type { CreditReason, InvoiceDocument, RuleBreach } from '../../core/invoi
 import { type InvoiceAction, invoiceTransition, isInvoiceStatus } from '../../core/invoice-lifecycle';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
+import { customerOfDraft } from '../../db/queries/receivables';
 import { invoices, organizations } from '../../db/schema';
 import { appendAudit } from '../audit';
 import type { Deps } from '../ports';
@@ -192,6 +193,7 @@ export const upsertDraft = async (
     return row ?? null;
   }
   const id = deps.ids.uuid();
+  const customerId = await customerOfDraft(tx.db, args.organizationId, args);
   const [row] = await tx.db
     .insert(invoices)
     .values({
@@ -202,6 +204,7 @@ export const upsertDraft = async (
       billingKey: args.billingKey,
       jobId: args.jobId,
       seriesId: args.seriesId ?? null,
+      customerId,
       correctsInvoiceId: args.correctsInvoiceId ?? null,
       creditReason: args.creditReason ?? null,
       periodStart: args.period?.start ?? null,

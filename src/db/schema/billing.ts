@@ -37,6 +37,11 @@ export const invoices = pgTable(
     billingKey: text('billing_key').notNull(),
     jobId: uuid('job_id'),
     seriesId: uuid('series_id'),
+    /**
+     * Whose document it is: the job's, the series' or (a credit note) the corrected invoice's customer,
+     * set when drafted. What a customer's balance, statement and receivables are summed by.
+     */
+    customerId: uuid('customer_id'),
     /** The invoice a credit note corrects (BT-25), or the credit note a re-invoice follows. */
     correctsInvoiceId: uuid('corrects_invoice_id'),
     creditReason: text('credit_reason'),
@@ -74,6 +79,7 @@ export const invoices = pgTable(
     uniqueIndex('invoices_number_key').on(t.organizationId, t.number).where(sql`${t.number} IS NOT NULL`),
     index('invoices_status_idx').on(t.organizationId, t.status, t.createdAt),
     index('invoices_job_idx').on(t.organizationId, t.jobId),
+    index('invoices_customer_idx').on(t.organizationId, t.customerId, t.createdAt),
     index('invoices_issued_idx').on(t.organizationId, t.issuedAt).where(sql`${t.issuedAt} IS NOT NULL`),
     index('invoices_series_idx')
       .on(t.organizationId, t.seriesId, t.periodStart)

@@ -11,6 +11,7 @@ import { invoiceFile, latestServiceReport, packetZip } from '../../app/invoicing
 import { previewInvoice } from '../../app/invoicing/invoice-preview';
 import { getInvoice, listInvoices, paymentsOf } from '../../app/invoicing/invoice-queries';
 import { issueById, reprocessInvoice, sendInvoice, updateDraft } from '../../app/invoicing/office-actions';
+import { receivables, todayOf } from '../../app/invoicing/receivables';
 import { recordPayment } from '../../app/invoicing/record-payment';
 import { updateBillingSettings } from '../../app/organizations';
 import type { Deps } from '../../app/ports';
@@ -31,6 +32,8 @@ import {
   PaymentBody,
   PreviewBody,
   PreviewView,
+  Receivables,
+  ReceivablesQuery,
   UpdateDraftBody,
 } from '../../contracts/invoices';
 import { AppError, invalid, notFound } from '../../core/errors';
@@ -55,6 +58,7 @@ export const invoiceView = (r: InvoiceRow): z.infer<typeof Invoice> => {
     jobId: r.jobId,
     jobNumbers: doc.jobNumbers ?? [],
     seriesId: r.seriesId,
+    customerId: r.customerId,
     correctsInvoiceId: r.correctsInvoiceId,
     creditReason: r.creditReason,
     buyer: doc.buyer?.name ?? null,
@@ -141,8 +145,12 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
           throw invalid('query.cursor', 'not a cursor from this API');
         before = { createdAt: new Date(key[0]), id: key[1] };
       }
-      const rows = await listInvoices(deps, principalOf(request).organizationId, {
-        ...filter,
+      const org = principalOf(request).organizationId;
+      const { open, overdue, ...rest } = filter;
+      const rows = await listInvoices(deps, org, {
+        ...rest,
+        open: open === 'true' || overdue === 'true',
+        overdueOn: overdue === 'true' ? await todayOf(deps, org) : undefined,
         limit,
         before,
       });
@@ -154,6 +162,22 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
           rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
       };
     },
+  );
+
+  app.get(
+    '/receivables',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'What customers owe, per currency: outstanding, overdue, aged in 30-day buckets past the due date, and the ten largest debtors; for one customer with customerId',
+        querystring: ReceivablesQuery,
+        response: { 200: Receivables, ...errors },
+      },
+    },
+    async (request) =>
+      receivables(deps, principalOf(request).organizationId, { customerId: request.query.customerId }),
   );
 
   app.get(
