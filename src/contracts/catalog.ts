@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { CustomFieldDefs } from '../core/custom-fields';
 import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
-import { CurrencyCode, Decimal, Instant, NonNegativeUnitPrice, PeppolEndpoint, UnitPrice } from './common';
+import {
+  CurrencyCode,
+  Decimal,
+  Instant,
+  NonNegativeUnitPrice,
+  PageQuery,
+  PeppolEndpoint,
+  UnitPrice,
+} from './common';
 
 export const PostalAddress = z
   .object({
@@ -212,3 +220,5 @@ export const JobTypeBody = z.strictObject({
   /** The price book's labour item (SKU) this work is billed at. */
   laborSku: z.string().trim().min(1).max(64).nullable().optional(),
 });
+
+export const CustomerListQuery = PageQuery.extend({ q: z.string().trim().min(1).max(100).optional() });

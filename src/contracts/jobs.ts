@@ -62,6 +62,8 @@ export const JobListQuery = PageQuery.extend({
   from: Instant.optional(),
   to: Instant.optional(),
   technicianId: z.uuid().optional(),
+  /** One customer's jobs (the customer page). */
+  customerId: z.uuid().optional(),
   /** The exception queue: completed but not invoice-ready, or needing review. */
   exceptions: z.enum(['true', 'false']).optional(),
 });

@@ -372,9 +372,10 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
         },
       ]);
 
-    await page.getByRole('tab', { name: 'Customers' }).click();
-    await page.getByRole('button', { name: 'Edit Mary Doyle' }).click();
-    const customer = page.getByRole('region', { name: 'Edit Mary Doyle' });
+    // Customers have their own page now: the editor opens from it.
+    await page.evaluate((id) => (window.location.hash = `#/customers/${id}`), ids.customerId);
+    await page.getByRole('button', { name: 'Edit customer' }).click();
+    const customer = page.getByRole('form', { name: 'Edit Mary Doyle' });
     await customer.getByLabel('Payment terms (days)').fill('21');
     await customer.getByRole('button', { name: 'Save customer' }).click();
     await customer.waitFor({ state: 'detached' });
@@ -598,10 +599,9 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     const uk = { customerId: created.body.id, siteId: created.body.sites[0]?.id as string };
 
     // The owner sets the customer's invoice currency in settings.
-    const settings = await open('owner@demo.closeout.test', '#/settings');
-    await settings.getByRole('tab', { name: 'Customers' }).click();
-    await settings.getByRole('button', { name: 'Edit Belfast Bakeries Ltd' }).click();
-    const form = settings.getByRole('region', { name: 'Edit Belfast Bakeries Ltd' });
+    const settings = await open('owner@demo.closeout.test', `#/customers/${uk.customerId}`);
+    await settings.getByRole('button', { name: 'Edit customer' }).click();
+    const form = settings.getByRole('form', { name: 'Edit Belfast Bakeries Ltd' });
     await form.getByLabel('Invoice currency').fill('GBP');
     await settings.getByRole('option', { name: 'GBP · Pound Sterling' }).click();
     await form.getByRole('button', { name: 'Save customer' }).click();
@@ -758,19 +758,28 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       await page.close();
       return links;
     };
-    expect(await navOf('dispatch@demo.closeout.test')).toEqual(['Board', 'End of day', 'Exceptions']);
+    expect(await navOf('dispatch@demo.closeout.test')).toEqual([
+      'Board',
+      'End of day',
+      'Exceptions',
+      'Customers',
+    ]);
     expect(await navOf('approver@demo.closeout.test')).toEqual([
       'Board',
       'End of day',
       'Exceptions',
       'Approvals',
+      'Customers',
+      'Invoices',
     ]);
     expect(await navOf('billing@demo.closeout.test')).toEqual([
       'Board',
       'End of day',
       'Exceptions',
       'Approvals',
+      'Customers',
       'Billing',
+      'Invoices',
       'Metrics',
     ]);
     expect(await navOf('ana@demo.closeout.test')).toEqual([]);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { catalogItems, customers, jobTypes, organizations, sites, taxCodes, users } from '../schema';
 
@@ -29,21 +29,32 @@ export const getUser = async (db: Db, organizationId: string, id: string) => {
   return row;
 };
 
+/** Customers by name (then id, for a stable cursor); `q` finds a name, e-mail or phone number in part. */
 export const listCustomers = async (
   db: Db,
   organizationId: string,
-  page: { limit: number; afterId?: string | undefined },
+  page: { limit: number; after?: { name: string; id: string } | undefined; q?: string | undefined },
 ) => {
+  const pattern = page.q ? `%${page.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const rows = await db
     .select()
     .from(customers)
     .where(
       and(
         eq(customers.organizationId, organizationId),
-        page.afterId ? gt(customers.id, page.afterId) : undefined,
+        page.after
+          ? sql`(${customers.name}, ${customers.id}) > (${page.after.name}, ${page.after.id})`
+          : undefined,
+        pattern
+          ? or(
+              ilike(customers.name, pattern),
+              ilike(customers.email, pattern),
+              ilike(customers.phone, pattern),
+            )
+          : undefined,
       ),
     )
-    .orderBy(asc(customers.id))
+    .orderBy(asc(customers.name), asc(customers.id))
     .limit(page.limit + 1);
   return withSites(db, organizationId, rows);
 };

@@ -22,6 +22,7 @@ export type JobFilter = {
   /** When set, only jobs this user is assigned to (technicians see nothing else). */
   visibleTo?: string | undefined;
   technicianId?: string | undefined;
+  customerId?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
   id?: string | undefined;
@@ -41,6 +42,7 @@ export const findJobs = async (db: Db, f: JobFilter) => {
     f.id ? eq(jobs.id, f.id) : undefined,
     f.visibleTo ? assignedTo(f.organizationId, f.visibleTo) : undefined,
     f.technicianId ? assignedTo(f.organizationId, f.technicianId) : undefined,
+    f.customerId ? eq(jobs.customerId, f.customerId) : undefined,
     f.from ? gte(jobs.windowEnd, f.from) : undefined,
     f.from ? gte(jobs.windowStart, new Date(f.from.getTime() - MAX_JOB_WINDOW_DAYS * 86_400_000)) : undefined,
     f.to ? lt(jobs.windowStart, f.to) : undefined,

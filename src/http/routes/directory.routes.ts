@@ -12,7 +12,14 @@ import {
   UpdateUserBody,
   User,
 } from '../../contracts/auth';
-import { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../../contracts/catalog';
+import {
+  CatalogItem,
+  Customer,
+  CustomerDetail,
+  CustomerListQuery,
+  JobType,
+  TaxCode,
+} from '../../contracts/catalog';
 import { IdParams, PageQuery, Problem, pageOf } from '../../contracts/common';
 import { invalid, notFound } from '../../core/errors';
 import { decodeCursor, pageOf as toPage } from '../../core/pagination';
@@ -183,15 +190,24 @@ export const directoryRoutes = (root: FastifyInstance, deps: Deps) => {
     '/customers',
     {
       config: { access: 'customers.read' },
-      schema: { tags: ['customers'], querystring: PageQuery, response: { 200: pageOf(Customer), ...errors } },
+      schema: {
+        tags: ['customers'],
+        summary: 'Customers by name; q finds a name, e-mail or phone number in part',
+        querystring: CustomerListQuery,
+        response: { 200: pageOf(Customer), ...errors },
+      },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
-      const rows = await listCustomers(db, principalOf(request).organizationId, {
-        limit,
-        afterId: afterIdOf(cursor),
-      });
-      const page = toPage(rows, limit, (c) => [c.id]);
+      const { limit, cursor, q } = request.query;
+      let after: { name: string; id: string } | undefined;
+      if (cursor !== undefined) {
+        const key = decodeCursor(cursor);
+        if (!key || typeof key[0] !== 'string' || typeof key[1] !== 'string')
+          throw invalid('query.cursor', 'not a cursor from this API');
+        after = { name: key[0], id: key[1] };
+      }
+      const rows = await listCustomers(db, principalOf(request).organizationId, { limit, after, q });
+      const page = toPage(rows, limit, (c) => [c.name, c.id]);
       return { items: page.items.map(customerView), nextCursor: page.nextCursor };
     },
   );

@@ -104,6 +104,7 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
         organizationId: p.organizationId,
         visibleTo: visibleTo(p),
         technicianId: q.technicianId,
+        customerId: q.customerId,
         from: q.from ? new Date(q.from) : undefined,
         to: q.to ? new Date(q.to) : undefined,
         after,

@@ -4,7 +4,9 @@ export const NAV = [
   { to: '/today', label: 'End of day', permission: 'board.read' },
   { to: '/exceptions', label: 'Exceptions', permission: 'board.read' },
   { to: '/approvals', label: 'Approvals', permission: 'approvals.read' },
+  { to: '/customers', label: 'Customers', permission: 'customers.read' },
   { to: '/billing', label: 'Billing', permission: 'invoices.manage' },
+  { to: '/invoices', label: 'Invoices', permission: 'invoices.read' },
   { to: '/metrics', label: 'Metrics', permission: 'metrics.read' },
   { to: '/settings', label: 'Settings', permission: 'organization.manage' },
 ] as const;

@@ -10,6 +10,8 @@ import { lazy, Suspense } from 'react';
 import { ApprovalsPage } from '../features/approvals/approvals-page';
 import { BillingPage } from '../features/billing/billing-page';
 import { BoardPage } from '../features/board/board-page';
+import { CustomerPage } from '../features/customers/customer-page';
+import { CustomersPage } from '../features/customers/customers-page';
 import { ExceptionsPage } from '../features/exceptions/exceptions-page';
 import { JobPage } from '../features/jobs/job-page';
 import { TodayPage } from '../features/today/today-page';
@@ -22,6 +24,10 @@ import { Shell } from './shell';
 // The charts (recharts) and the settings editors load when first opened: the board opens without them.
 const MetricsPage = lazy(() =>
   import('../features/metrics/metrics-page').then((m) => ({ default: m.MetricsPage })),
+);
+// The invoices screen draws its aging chart with recharts, loaded with it.
+const InvoicesPage = lazy(() =>
+  import('../features/invoices/invoices-page').then((m) => ({ default: m.InvoicesPage })),
 );
 const SettingsPage = lazy(() =>
   import('../features/settings/settings-page').then((m) => ({ default: m.SettingsPage })),
@@ -110,6 +116,34 @@ const billingRoute = createRoute({
   component: () => <BillingPage me={useMe()} />,
 });
 
+const customersRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/customers',
+  beforeLoad: requires('customers.read'),
+  component: CustomersPage,
+});
+
+const customerRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/customers/$customerId',
+  beforeLoad: requires('customers.read'),
+  component: function CustomerRoute() {
+    const { customerId } = customerRoute.useParams();
+    return <CustomerPage key={customerId} id={customerId} />;
+  },
+});
+
+const invoicesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/invoices',
+  beforeLoad: requires('invoices.read'),
+  component: () => (
+    <Suspense fallback={<Loader aria-label="Loading the invoices" />}>
+      <InvoicesPage />
+    </Suspense>
+  ),
+});
+
 const metricsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/metrics',
@@ -145,6 +179,9 @@ const routeTree = rootRoute.addChildren([
   approvalsRoute,
   approvalRoute,
   billingRoute,
+  customersRoute,
+  customerRoute,
+  invoicesRoute,
   metricsRoute,
   settingsRoute,
 ]);

@@ -1,7 +1,13 @@
 import type { z } from 'zod';
 import type { Approval } from '../../../../src/contracts/approvals';
 import type { Me, User } from '../../../../src/contracts/auth';
-import type { CatalogItem, Customer, JobType, TaxCode } from '../../../../src/contracts/catalog';
+import type {
+  CatalogItem,
+  Customer,
+  CustomerDetail,
+  JobType,
+  TaxCode,
+} from '../../../../src/contracts/catalog';
 import type { AttachmentView, CloseoutRecordView, FiredRuleView } from '../../../../src/contracts/closeout';
 import type { IntegrationError } from '../../../../src/contracts/integrations';
 import type { CycleRunDetail, Invoice } from '../../../../src/contracts/invoices';
@@ -43,6 +49,7 @@ export const signOut = async (): Promise<void> => {
 export type BoardT = z.infer<typeof Board>;
 export type BoardJobT = z.infer<typeof BoardJob>;
 export type CustomerT = z.infer<typeof Customer>;
+export type CustomerDetailT = z.infer<typeof CustomerDetail>;
 export type JobTypeT = z.infer<typeof JobType>;
 export type TaxCodeT = z.infer<typeof TaxCode>;
 export type CatalogItemT = z.infer<typeof CatalogItem>;

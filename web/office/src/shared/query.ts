@@ -2,10 +2,12 @@ import {
   keepPreviousData,
   QueryClient,
   type QueryKey,
+  useInfiniteQuery,
   useQuery,
   useQueryClient,
 } from '@tanstack/react-query';
 import { useCallback } from 'react';
+import { api, type Page } from './api';
 import { messageOf } from './feedback';
 
 /**
@@ -101,4 +103,28 @@ export const useInvalidate = () => {
     },
     [client],
   );
+};
+
+/** A cursor-paginated list, a page at a time: the rows so far, and a way to load the next page. */
+export const useApiPages = <T>(key: ApiKey, url: string, pageSize = 50) => {
+  const q = useInfiniteQuery({
+    queryKey: key as unknown as QueryKey,
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) =>
+      api<Page<T>>(
+        'GET',
+        `${url}${url.includes('?') ? '&' : '?'}limit=${pageSize}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`,
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? null,
+    placeholderData: keepPreviousData,
+  });
+  return {
+    rows: q.data?.pages.flatMap((p) => p.items),
+    error: q.error ? messageOf(q.error) : null,
+    loading: q.isFetching,
+    hasMore: q.hasNextPage,
+    loadMore: () => void q.fetchNextPage(),
+    loadingMore: q.isFetchingNextPage,
+    reload: () => void q.refetch(),
+  };
 };

@@ -1,6 +1,5 @@
 import { Stack, Tabs, Title } from '@mantine/core';
 import type { MeT } from '../../shared/api';
-import { Customers } from '../customers/customers-table';
 import { BillingSettings } from './billing-settings';
 import { Integrations } from './integrations';
 import { JobTypes } from './job-types';
@@ -15,7 +14,6 @@ export const SettingsPage = ({ me }: { me: MeT }) => (
         <Tabs.Tab value="billing">Billing and numbering</Tabs.Tab>
         <Tabs.Tab value="job-types">Job types</Tabs.Tab>
         <Tabs.Tab value="price-book">Price book and tax</Tabs.Tab>
-        <Tabs.Tab value="customers">Customers</Tabs.Tab>
         <Tabs.Tab value="users">Users and roles</Tabs.Tab>
         <Tabs.Tab value="integrations">Connectors and webhooks</Tabs.Tab>
       </Tabs.List>
@@ -27,9 +25,6 @@ export const SettingsPage = ({ me }: { me: MeT }) => (
       </Tabs.Panel>
       <Tabs.Panel value="price-book" pt="md">
         <PriceBook me={me} />
-      </Tabs.Panel>
-      <Tabs.Panel value="customers" pt="md">
-        <Customers me={me} />
       </Tabs.Panel>
       <Tabs.Panel value="users" pt="md">
         <Users />

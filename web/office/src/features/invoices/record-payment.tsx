@@ -1,0 +1,102 @@
+import { Button, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { PaymentBody } from '../../../../../src/contracts/invoices';
+import { businessDate } from '../../../../../src/core/time';
+import { api, type InvoiceT } from '../../shared/api';
+import { EditModal } from '../../shared/edit-modal';
+import { orNull, useContractForm } from '../../shared/form';
+import { money } from '../../shared/format';
+import { useMe } from '../../shared/me';
+import { useInvalidate } from '../../shared/query';
+
+const METHODS = [
+  { value: 'bank_transfer', label: 'Bank transfer' },
+  { value: 'card', label: 'Card' },
+  { value: 'cash', label: 'Cash' },
+  { value: 'check', label: 'Cheque' },
+  { value: 'other', label: 'Other' },
+];
+
+type Values = { amount: string; receivedOn: string; method: string; reference: string };
+
+/**
+ * Record money received against an invoice: the whole outstanding amount by default, or part of it. The
+ * server refuses more than is owed; the invoice's status, the job's and the books follow.
+ */
+export const RecordPayment = ({
+  invoice,
+  opened,
+  onClose,
+  onDone,
+}: {
+  invoice: InvoiceT;
+  opened: boolean;
+  onClose: () => void;
+  onDone: (message: string) => void;
+}) => {
+  const me = useMe();
+  const invalidate = useInvalidate();
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: PaymentBody,
+    initialValues: {
+      amount: invoice.outstanding,
+      receivedOn: businessDate(new Date(), me.organization.timeZone),
+      method: 'bank_transfer',
+      reference: '',
+    } satisfies Values,
+    toBody: (v: Values) => ({
+      invoiceId: invoice.id,
+      amount: v.amount.trim().replace(',', '.'),
+      receivedOn: v.receivedOn,
+      method: v.method as 'bank_transfer',
+      reference: orNull(v.reference),
+    }),
+  });
+  return (
+    <EditModal
+      opened={opened}
+      onClose={onClose}
+      title={`Record a payment on ${invoice.number ?? 'the invoice'}`}
+      size="md"
+    >
+      <form
+        noValidate
+        aria-label="Record a payment"
+        onSubmit={submit(async (body) => {
+          await api('POST', '/api/v1/payments', body);
+          invalidate('invoices', 'jobs', 'metrics');
+          onDone(`${money(body.amount, invoice.currency)} recorded on ${invoice.number ?? 'the invoice'}`);
+          onClose();
+        })}
+      >
+        <Stack>
+          <Text size="sm">
+            {invoice.buyer ?? 'The customer'} owes {money(invoice.outstanding, invoice.currency)} of{' '}
+            {money(invoice.totals?.payable, invoice.currency)}.
+          </Text>
+          <TextInput
+            label={`Amount received (${invoice.currency})`}
+            inputMode="decimal"
+            required
+            {...form.getInputProps('amount')}
+          />
+          <TextInput label="Received on" type="date" required {...form.getInputProps('receivedOn')} />
+          <Select label="Method" data={METHODS} allowDeselect={false} {...form.getInputProps('method')} />
+          <TextInput
+            label="Reference"
+            description="The bank's reference or the cheque number, to match the statement"
+            {...form.getInputProps('reference')}
+          />
+          {errorAlert}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={busy}>
+              Record payment
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </EditModal>
+  );
+};

@@ -1,0 +1,107 @@
+import { Alert } from '@mantine/core';
+import { type FormErrors, type UseFormReturnType, useForm } from '@mantine/form';
+import { useState } from 'react';
+import type { z } from 'zod';
+import { ApiError } from './api';
+import { messageOf } from './feedback';
+
+/**
+ * A schema's complaint in words a person uses. The contract's own messages (written for people: "must be
+ * above 0", "ISO 3166-1 alpha-2, e.g. IE") pass through; zod's generic ones are replaced.
+ */
+const humanMessage = (i: z.core.$ZodIssue): string => {
+  switch (i.code) {
+    case 'too_small':
+      if (i.origin === 'string' && Number(i.minimum) <= 1) return 'Required';
+      if (i.origin === 'string') return `At least ${i.minimum} characters`;
+      if (i.origin === 'array') return Number(i.minimum) <= 1 ? 'Add at least one' : `At least ${i.minimum}`;
+      return `At least ${i.minimum}`;
+    case 'too_big':
+      if (i.origin === 'string') return `At most ${i.maximum} characters`;
+      return `At most ${i.maximum}`;
+    case 'invalid_format':
+      if (i.format === 'email') return 'Not an e-mail address';
+      if (i.format === 'url') return 'Not a web address';
+      return i.message.startsWith('Invalid') ? 'Not in the expected form' : i.message;
+    case 'invalid_type':
+      return i.input === undefined || i.input === null ? 'Required' : 'Not a valid value';
+    case 'invalid_value':
+      return 'Choose one of the options';
+    default:
+      return i.message;
+  }
+};
+
+/** zod issues as Mantine field errors: `billingAddress.city` → "Required". */
+const errorsOf = (issues: z.core.$ZodIssue[]): FormErrors => {
+  const out: FormErrors = {};
+  for (const i of issues) {
+    const path = i.path.map(String).join('.');
+    out[path || '_form'] ??= humanMessage(i);
+  }
+  return out;
+};
+
+/** A server refusal's fields ("body.billingAddress.city") as the form's own paths. */
+const serverErrorsOf = (err: ApiError): FormErrors => {
+  const out: FormErrors = {};
+  for (const f of err.problem.errors ?? []) out[f.field.replace(/^body\./, '')] = f.message;
+  return out;
+};
+
+/**
+ * A form validated by the same `src/contracts` schema the server parses: the values become the request
+ * body through `toBody` (blank text to null, numbers from inputs), the body is checked against the schema
+ * on the way out, and a refusal from the server lands on the fields it names. The browser and the server
+ * validate alike, so a person sees the same words either way. Forms using it set `noValidate`: the schema,
+ * not the browser's bubbles, says what is missing, next to each field.
+ */
+export const useContractForm = <V extends Record<string, unknown>, S extends z.ZodType>({
+  schema,
+  initialValues,
+  toBody,
+}: {
+  schema: S;
+  initialValues: V;
+  toBody: (values: V) => z.input<S>;
+}) => {
+  const form: UseFormReturnType<V> = useForm<V>({
+    mode: 'controlled',
+    initialValues,
+    validate: (values) => {
+      const parsed = schema.safeParse(toBody(values));
+      return parsed.success ? {} : errorsOf(parsed.error.issues);
+    },
+  });
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  /** The submit handler: validates, sends the parsed body, maps a refusal back onto the fields. */
+  const submit = (send: (body: z.output<S>) => Promise<void>) =>
+    form.onSubmit(async (values) => {
+      setFormError(null);
+      const parsed = schema.safeParse(toBody(values));
+      if (!parsed.success) {
+        form.setErrors(errorsOf(parsed.error.issues));
+        return;
+      }
+      setBusy(true);
+      try {
+        await send(parsed.data);
+      } catch (err) {
+        if (err instanceof ApiError && (err.problem.errors ?? []).length > 0)
+          form.setErrors(serverErrorsOf(err));
+        setFormError(messageOf(err));
+      } finally {
+        setBusy(false);
+      }
+    });
+  const errorAlert = formError ? (
+    <Alert color="red" role="alert">
+      {formError}
+    </Alert>
+  ) : null;
+  return { form, submit, busy, formError, setFormError, errorAlert };
+};
+
+/** Blank text is "not given": null for the API. */
+export const orNull = (s: string): string | null => (s.trim() === '' ? null : s.trim());
