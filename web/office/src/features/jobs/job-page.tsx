@@ -31,19 +31,13 @@ import { dateTime, money } from '../../shared/format';
 import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
-import { StatusBadge, statusText } from '../../shared/status';
+import { StatusBadge } from '../../shared/status';
+import { Conversation } from './conversation';
 import { CorrectionModal } from './correction-modal';
 import { InvoiceCard } from './invoice-card';
+import { JobActions } from './job-actions';
 import { byCategory, CATEGORY_LABEL, Section } from './job-sections';
-
-const describe = (e: TimelineEventT): string => {
-  const c = e.changes as Record<string, unknown>;
-  const parts = Object.entries(c)
-    .filter(([, v]) => v !== null && typeof v !== 'object')
-    .slice(0, 4)
-    .map(([k, v]) => `${k}: ${String(v)}`);
-  return parts.join(' · ');
-};
+import { actionWords, actorWords } from './timeline-words';
 
 export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
   const navigate = useNavigate();
@@ -99,7 +93,14 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                 ← Board
               </AppLink>
               <Title order={1}>
-                {j.number} · {j.customerName}
+                {j.number} ·{' '}
+                {can('customers.read') ? (
+                  <AppLink to="/customers/$customerId" params={{ customerId: j.customerId }} inherit>
+                    {j.customerName}
+                  </AppLink>
+                ) : (
+                  j.customerName
+                )}
               </Title>
               <Text c="dimmed">
                 {j.jobTypeName} at {j.siteName}
@@ -110,6 +111,11 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
               <StatusBadge kind="billing" status={j.billingStatus} />
             </Group>
           </Group>
+          <JobActions
+            job={j}
+            onDone={setNotice}
+            onRevision={(jobId) => void navigate({ to: '/jobs/$jobId', params: { jobId } })}
+          />
           {j.exceptionReason && (
             <Alert color="orange" title="Needs the office">
               {j.exceptionReason}
@@ -138,7 +144,8 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                     <List size="sm" mt="xs" aria-label="Reschedule history">
                       {moves.map((e) => (
                         <List.Item key={e.seq}>
-                          {dateTime(e.at, tz)} by {e.actor.name ?? e.actor.type}: {e.reason ?? describe(e)}
+                          {dateTime(e.at, tz)} by {actorWords(e)}
+                          {e.reason ? `: ${e.reason}` : ''}
                         </List.Item>
                       ))}
                     </List>
@@ -408,16 +415,20 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
             </Section>
           )}
 
-          <Section title="Audit timeline">
+          <Section title="Conversation with the crew">
+            <Conversation jobId={j.id} />
+          </Section>
+
+          <Section title="History">
             <Loaded resource={timeline} what="the timeline" isEmpty={(t) => t.length === 0}>
               {(items) => (
                 <Timeline bulletSize={12} lineWidth={2}>
                   {[...items].reverse().map((e) => (
-                    <Timeline.Item key={e.seq} title={e.action.replaceAll('_', ' ')}>
+                    <Timeline.Item key={e.seq} title={actionWords(e.action)}>
                       <Text size="xs" c="dimmed">
-                        {dateTime(e.at, tz)} · {e.actor.name ?? e.actor.type}
+                        {dateTime(e.at, tz)} · {actorWords(e)}
                       </Text>
-                      {(e.reason || describe(e)) && <Text size="sm">{e.reason ?? describe(e)}</Text>}
+                      {e.reason && <Text size="sm">{e.reason}</Text>}
                     </Timeline.Item>
                   ))}
                 </Timeline>
@@ -428,9 +439,6 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
             <Button variant="subtle" onClick={() => navigate({ to: '/board' })}>
               Back to the board
             </Button>
-            <Text size="xs" c="dimmed">
-              {statusText('work', j.status)} · version {j.version}
-            </Text>
           </Group>
         </Stack>
       )}

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
-import { type Api, caller } from '../support/api-caller';
+import { addDays, businessDate } from '../../src/core/time';
+import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
 import { type Spawned, startCloseout } from '../support/processes';
 
@@ -21,7 +22,7 @@ type Customer = {
 const RAW =
   /\b(partially_paid|bank_transfer|invoice_ready|needs_review|deposit_invoice|credit_note|days_1_30)\b/;
 
-describe.runIf(hasChromium())('customers and invoices in the office app', () => {
+describe.runIf(hasChromium())('customers, invoices and job actions in the office app', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-customers-web-'));
   let server: Spawned;
   let browser: Browser;
@@ -173,5 +174,115 @@ describe.runIf(hasChromium())('customers and invoices in the office app', () => 
       .getByRole('cell', { name: /Partly paid/ })
       .waitFor();
     await page.close();
+  });
+
+  it('works a job from its page: dispatch, edit, move, ask the crew, cancel with a reason, history in words', async () => {
+    const TZ = 'Europe/Dublin';
+    const ana = await caller(base, 'ana@demo.closeout.test');
+    const jobTypeId = await jobTypeVia(owner, 'PAGE', { name: 'Page actions', trade: 'plumbing' });
+    const at = await demoSite(owner, 'Mary Doyle');
+    const tomorrow = addDays(businessDate(new Date(), TZ), 1);
+    const job = await bookVia<{ id: string; number: string; version: number }>(owner, at, {
+      jobTypeId,
+      day: tomorrow,
+      hour: '10:00',
+      timeZone: TZ,
+      technicianId: ana.userId,
+      scope: 'Service the boiler',
+    });
+    const page = await open('dispatch@demo.closeout.test', `#/jobs/${job.id}`);
+    const actions = page.getByRole('toolbar', { name: 'Job actions' });
+    await actions.getByRole('button', { name: 'Dispatch' }).click();
+    await page.getByRole('status').filter({ hasText: 'dispatched' }).waitFor();
+    const read = async () =>
+      (
+        await owner.call<{
+          status: string;
+          scope: string;
+          windowStart: string;
+          discountPercent: string | null;
+        }>('GET', `/jobs/${job.id}`)
+      ).body;
+    expect((await read()).status).toBe('dispatched');
+
+    // A dispatcher edits the scope; the billing facts are not theirs to change and are not offered.
+    await actions.getByRole('button', { name: 'Edit job' }).click();
+    const edit = page.getByRole('form', { name: `Edit ${job.number}` });
+    expect(await edit.getByLabel('Discount (%)').count()).toBe(0);
+    await edit.getByLabel('Scope of work').fill('Service the boiler and bleed the radiators');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    expect((await read()).scope).toBe('Service the boiler and bleed the radiators');
+
+    // Moved to the afternoon, with the reason on record.
+    await actions.getByRole('button', { name: 'Reschedule' }).click();
+    const move = page.getByRole('form', { name: `Reschedule ${job.number}` });
+    await move.getByLabel('From').fill('14:00');
+    await move.getByLabel('To').fill('15:30');
+    await move.getByRole('button', { name: 'Move the visit' }).click();
+    await expect.poll(() => move.getByText('Required').count()).toBe(1);
+    await move.getByRole('textbox', { name: 'Reason' }).fill('Customer asked for the afternoon');
+    await move.getByRole('button', { name: 'Move the visit' }).click();
+    await move.waitFor({ state: 'detached' });
+    const moved = await read();
+    expect(
+      new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit' }).format(
+        new Date(moved.windowStart),
+      ),
+    ).toBe('14:00');
+
+    // Ask the technician: it reaches Ana's notifications.
+    await page.getByLabel('Message').fill('Is the pressure valve on the van?');
+    await page.getByRole('button', { name: 'Ask the technician' }).click();
+    await page.getByRole('status').filter({ hasText: 'on their phones' }).waitFor();
+    await page
+      .getByRole('log', { name: 'Conversation' })
+      .getByText('Is the pressure valve on the van?')
+      .waitFor();
+    const inbox = await ana.call<{ items: { body?: string; message?: string }[] }>('GET', '/notifications');
+    expect(JSON.stringify(inbox.body)).toContain('Is the pressure valve on the van?');
+
+    // Cancel asks why first; the job stays on record, closed, with the reason.
+    await actions.getByRole('button', { name: 'Cancel job' }).click();
+    const confirm = page.getByRole('dialog', { name: `Cancel ${job.number}?` });
+    expect(await confirm.getByRole('button', { name: 'Cancel the job' }).isDisabled()).toBe(true);
+    await confirm.getByLabel('Reason').fill('Customer sold the house');
+    await confirm.getByRole('button', { name: 'Cancel the job' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await page.getByRole('status').filter({ hasText: 'canceled' }).waitFor();
+    expect((await read()).status).toBe('canceled');
+    expect(await actions.getByRole('button', { name: 'Cancel job' }).count()).toBe(0);
+
+    // The history speaks plainly: no machine names.
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByText('Moved to another time').waitFor();
+    await history.getByText('Customer sold the house').waitFor();
+    expect(await history.textContent()).not.toMatch(/job\.|_/);
+    await page.screenshot({ path: screenshotPath('office-job-actions'), fullPage: true });
+    await page.close();
+
+    // Billing sets the discount on another job from the same editor.
+    const second = await bookVia<{ id: string; number: string }>(owner, at, {
+      jobTypeId,
+      day: tomorrow,
+      hour: '16:00',
+      timeZone: TZ,
+      technicianId: ana.userId,
+      scope: 'Check the thermostat',
+    });
+    const billingPage = await open('billing@demo.closeout.test', `#/jobs/${second.id}`, 390);
+    await billingPage.getByRole('button', { name: 'Edit job' }).click();
+    const billingEdit = billingPage.getByRole('form', { name: `Edit ${second.number}` });
+    await billingEdit.getByLabel('Discount (%)').fill('150');
+    await billingEdit.getByRole('button', { name: 'Save changes' }).click();
+    await billingEdit.getByText('at most 100').waitFor();
+    await billingEdit.getByLabel('Discount (%)').fill('12.5');
+    await billingEdit.getByRole('button', { name: 'Save changes' }).click();
+    await billingEdit.waitFor({ state: 'detached' });
+    expect(
+      (await owner.call<{ discountPercent: string }>('GET', `/jobs/${second.id}`)).body.discountPercent,
+    ).toMatch(/^12\.5/);
+    await billingPage.screenshot({ path: screenshotPath('office-job-phone'), fullPage: true });
+    await billingPage.close();
   });
 });
