@@ -258,7 +258,7 @@ export const updateCustomer = (
     const { expectedVersion, ...fields } = patch;
     const before = await lockCustomer(tx, organizationId, id);
     if (expectedVersion !== undefined && expectedVersion !== before.version) {
-      throw new AppError('conflict', `The customer changed since version ${expectedVersion}`, {
+      throw new AppError('changed_since', `The customer changed since version ${expectedVersion}`, {
         fields: [{ field: 'body.expectedVersion', message: `current version is ${before.version}` }],
       });
     }

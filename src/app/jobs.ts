@@ -122,8 +122,10 @@ const refuse = (
   allowed: string[],
 ): AppError => {
   const current = which === 'status' ? job.status : job.billingStatus;
+  // A canceled or no-show job is closed: nothing more happens to it, which a client shows differently.
+  const closed = job.status === 'canceled' || job.status === 'no_show';
   return new AppError(
-    'invalid_transition',
+    closed ? 'job_closed' : 'invalid_transition',
     `${jobNumber(job.number)} is ${current}: it cannot ${action.replaceAll('_', ' ')}`,
     {
       fields: [{ field: which, message: `is ${current}` }],
@@ -166,10 +168,14 @@ export const changeJob = async (
 ): Promise<JobRow> => {
   const job = args.locked ?? (await lockJob(tx, args.organizationId, args.jobId));
   if (args.expectedVersion !== undefined && args.expectedVersion !== job.version) {
-    throw new AppError('conflict', `${jobNumber(job.number)} changed since version ${args.expectedVersion}`, {
-      fields: [{ field: 'body.expectedVersion', message: `current version is ${job.version}` }],
-      extra: { jobVersion: job.version },
-    });
+    throw new AppError(
+      'changed_since',
+      `${jobNumber(job.number)} changed since version ${args.expectedVersion}`,
+      {
+        fields: [{ field: 'body.expectedVersion', message: `current version is ${job.version}` }],
+        extra: { jobVersion: job.version },
+      },
+    );
   }
   if (!isOperationalStatus(job.status) || !isBillingStatus(job.billingStatus))
     throw new Error('corrupt job status');

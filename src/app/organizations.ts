@@ -73,7 +73,7 @@ export const insertOrganization = async (
     .from(organizations)
     .where(eq(organizations.slug, input.slug));
   if (existing.length > 0) {
-    throw new AppError('conflict', 'An organization with this slug exists', {
+    throw new AppError('already_in_use', 'An organization with this slug exists', {
       fields: [{ field: 'slug', message: 'already in use' }],
     });
   }

@@ -18,7 +18,7 @@ const refuse = (problems: FieldProblem[]) => {
 /** A unique code or SKU already in use is a 409 naming the field, not a database error. */
 const ensureFree = async (taken: boolean, field: string, value: string) => {
   if (taken)
-    throw new AppError('conflict', `${value} is already in use`, {
+    throw new AppError('already_in_use', `${value} is already in use`, {
       fields: [{ field, message: 'already in use' }],
     });
 };

@@ -35,7 +35,7 @@ export const insertUser = async (
   const email = input.email.trim().toLowerCase();
   const { rows } = await tx.raw.query('SELECT 1 FROM users WHERE lower(email) = $1', [email]);
   if (rows.length > 0) {
-    throw new AppError('conflict', 'A user with this e-mail already exists', {
+    throw new AppError('already_in_use', 'A user with this e-mail already exists', {
       fields: [{ field: 'body.email', message: 'already in use' }],
     });
   }

@@ -1,5 +1,6 @@
 import DecimalJs from 'decimal.js';
 import { z } from 'zod';
+import { APP_ERROR_CODES } from '../core/errors';
 import { peppolEndpointProblem, vatIdProblem } from '../core/identifiers';
 import { isCurrency } from '../core/money';
 
@@ -22,7 +23,8 @@ export const Problem = z
     status: z.number().int(),
     detail: z.string(),
     instance: z.string(),
-    code: z.string(),
+    /** What happened, for clients to branch on (never on the wording); `internal` is a fault on our side. */
+    code: z.enum([...APP_ERROR_CODES, 'internal']),
     requestId: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })),
   })

@@ -1,23 +1,37 @@
-/** Every failure the API can report. Adding a code without an HTTP status fails to compile (see http/errors). */
-export type AppErrorCode =
-  | 'validation_failed'
-  | 'unauthenticated'
-  | 'session_expired'
-  | 'invalid_credentials'
-  | 'api_key_revoked'
-  | 'csrf_failed'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'possible_duplicate'
-  | 'immutable'
-  | 'invalid_transition'
-  | 'idempotency_conflict'
-  | 'closeout_incomplete'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'not_ready';
+/**
+ * Every failure the API can report. Adding a code without an HTTP status fails to compile (see http/errors).
+ * Domain codes say what happened so clients branch on the code, never on the message: `changed_since` (reload
+ * and try again), `job_closed` (canceled or no-show: nothing more happens to it), `already_invoiced` (correct
+ * with a credit note), `already_in_use` (a unique value taken). `conflict` is a race inside the request: retry.
+ */
+export const APP_ERROR_CODES = [
+  'validation_failed',
+  'unauthenticated',
+  'session_expired',
+  'invalid_credentials',
+  'api_key_revoked',
+  'csrf_failed',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'already_in_use',
+  'changed_since',
+  'job_closed',
+  'already_invoiced',
+  'credit_exceeds_invoice',
+  'payment_exceeds_outstanding',
+  'nothing_to_invoice',
+  'possible_duplicate',
+  'immutable',
+  'invalid_transition',
+  'idempotency_conflict',
+  'closeout_incomplete',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'not_ready',
+] as const;
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
 export type FieldProblem = { field: string; message: string };
 

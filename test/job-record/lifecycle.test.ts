@@ -126,7 +126,7 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
     expect(moved?.actor.name).toBe('dispatcher of ops');
   });
 
-  it('refuses an illegal transition with 409 naming the current status', async () => {
+  it('refuses any change to a closed job with 409 job_closed naming the current status', async () => {
     const job = (await book()).json();
     await post(`/api/v1/jobs/${job.id}/cancel`, { reason: 'duplicate booking', waiveFee: true });
     for (const [url, body] of [
@@ -140,7 +140,7 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
       const res = await post(url, body);
       expect(res.statusCode, url).toBe(409);
       const p = problemOf(res);
-      expect(p.code).toBe('invalid_transition');
+      expect(p.code).toBe('job_closed');
       expect(p.errors[0]).toEqual({ field: 'status', message: 'is canceled' });
     }
   });

@@ -67,7 +67,7 @@ export const createConnector = async (
       .from(connectors)
       .where(and(eq(connectors.organizationId, organizationId), eq(connectors.provider, input.provider)));
     if (existing) {
-      throw new AppError('conflict', `A ${input.provider} connector exists; update it instead`, {
+      throw new AppError('already_in_use', `A ${input.provider} connector exists; update it instead`, {
         fields: [{ field: 'body.provider', message: 'already connected' }],
       });
     }

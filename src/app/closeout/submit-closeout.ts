@@ -102,7 +102,7 @@ const assertNoScheduleChangeSince = async (tx: Tx, job: JobRow, jobVersion: numb
   );
   if (rows.length === 0) return;
   throw new AppError(
-    'conflict',
+    'changed_since',
     `${jobNumber(job.number)} was ${rows.map((r) => r.action.replace('job.', '').replace('_', ' ')).join(' and ')} since version ${jobVersion}`,
     {
       fields: [{ field: 'body.jobVersion', message: `the job is at version ${job.version}` }],
@@ -129,8 +129,8 @@ const assertNoScheduleChangeSince = async (tx: Tx, job: JobRow, jobVersion: numb
 export const assertTakesCloseout = (job: JobRow) => {
   if (job.status === 'canceled' || job.status === 'no_show') {
     throw new AppError(
-      'invalid_transition',
-      `${jobNumber(job.number)} is ${job.status}: it takes no closeout`,
+      'job_closed',
+      `${jobNumber(job.number)} is ${job.status === 'canceled' ? 'canceled' : 'closed as a no-show'}: it takes no closeout`,
       {
         fields: [{ field: 'status', message: `is ${job.status}` }],
       },
@@ -138,8 +138,10 @@ export const assertTakesCloseout = (job: JobRow) => {
   }
   if (CLOSED_FOR_CLOSEOUT.has(job.billingStatus)) {
     throw new AppError(
-      'invalid_transition',
-      `${jobNumber(job.number)} is ${job.billingStatus}: correct it with a credit note`,
+      job.billingStatus === 'not_billable' ? 'job_closed' : 'already_invoiced',
+      job.billingStatus === 'not_billable'
+        ? `${jobNumber(job.number)} was closed as not billable: it takes no closeout`
+        : `${jobNumber(job.number)} is already invoiced: correct it with a credit note`,
       {
         fields: [{ field: 'billingStatus', message: `is ${job.billingStatus}` }],
       },

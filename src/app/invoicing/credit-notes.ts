@@ -94,14 +94,18 @@ export const creditInTx = async (
   // By construction a credit takes back at most what is left of the invoice's net; checked all the same.
   const netLeft = new Decimal(original.taxExclusive).minus(sum(priorRows.map((r) => r.tax_exclusive)));
   if (new Decimal(built.document.calc.totals.taxExclusive).gt(netLeft)) {
-    throw new AppError('validation_failed', `The credit exceeds the ${netLeft.toFixed(2)} not yet credited`, {
-      fields: [
-        {
-          field: 'body.lines',
-          message: `credits ${built.document.calc.totals.taxExclusive} net, at most ${netLeft.toFixed(2)} remain`,
-        },
-      ],
-    });
+    throw new AppError(
+      'credit_exceeds_invoice',
+      `The credit exceeds the ${netLeft.toFixed(2)} not yet credited`,
+      {
+        fields: [
+          {
+            field: 'body.lines',
+            message: `credits ${built.document.calc.totals.taxExclusive} net, at most ${netLeft.toFixed(2)} remain`,
+          },
+        ],
+      },
+    );
   }
   const credited = new Decimal(built.document.calc.totals.taxInclusive);
   const creditId = deps.ids.uuid();

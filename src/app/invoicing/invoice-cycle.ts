@@ -33,7 +33,7 @@ const NOTHING_READY = 'No visit of this cycle is ready to invoice';
  * an answer, unlike its other conflicts (a missing tax code, a concurrent change).
  */
 export const isNothingReady = (err: unknown): err is AppError =>
-  err instanceof AppError && err.code === 'conflict' && err.message === NOTHING_READY;
+  err instanceof AppError && err.code === 'nothing_to_invoice';
 
 /**
  * One invoice per customer per billing cycle of a per-cycle series: every visit in the period that is
@@ -102,7 +102,7 @@ export const invoiceCycle = (
       );
     const first = ready[0];
     if (!first) {
-      throw new AppError('conflict', NOTHING_READY, {
+      throw new AppError('nothing_to_invoice', NOTHING_READY, {
         fields: [{ field: 'body.periodStart', message: 'no invoice-ready visits in the period' }],
         extra: { exceptions },
       });

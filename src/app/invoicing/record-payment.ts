@@ -28,7 +28,7 @@ export const recordPayment = (deps: Deps, organizationId: string, input: Payment
     const amount = new Decimal(input.amount);
     if (amount.gt(outstanding)) {
       throw new AppError(
-        'validation_failed',
+        'payment_exceeds_outstanding',
         `The payment exceeds the ${outstanding.toFixed(2)} outstanding`,
         {
           fields: [{ field: 'body.amount', message: `at most ${outstanding.toFixed(2)}` }],
@@ -47,7 +47,7 @@ export const recordPayment = (deps: Deps, organizationId: string, input: Payment
           ),
         );
       if (dup)
-        throw new AppError('conflict', 'A payment with this reference is already recorded', {
+        throw new AppError('already_in_use', 'A payment with this reference is already recorded', {
           fields: [{ field: 'body.reference', message: 'already recorded' }],
         });
     }

@@ -20,9 +20,12 @@ export const updateJobFields = (
       job.billingStatus === 'invoiced' ||
       job.billingStatus === 'paid'
     ) {
+      const closed = job.status === 'canceled' || job.status === 'no_show';
       throw new AppError(
-        'invalid_transition',
-        `${jobNumber(job.number)} is closed for edits (${job.status}, ${job.billingStatus})`,
+        closed ? 'job_closed' : 'already_invoiced',
+        closed
+          ? `${jobNumber(job.number)} is ${job.status === 'canceled' ? 'canceled' : 'closed as a no-show'}: it is not edited`
+          : `${jobNumber(job.number)} is invoiced: change the work with add-on work or a credit note`,
         {
           fields: [{ field: 'status', message: `is ${job.status}` }],
         },

@@ -1,10 +1,8 @@
-import { ApiError, call, NetworkError } from './api';
-import { type Conflict, db, type OutboxItem, type Photo } from './db';
-import type { ProblemT } from './types';
+import { call } from './api';
+import { db, type OutboxItem, type Photo } from './db';
+import { afterFailure } from './outbox-rules';
 
-/** Backoff after a network error or a server fault: 2 s, 4 s, 8 s … at most 5 minutes. */
-export const backoffMs = (attempts: number): number =>
-  Math.min(300_000, 2_000 * 2 ** Math.max(0, attempts - 1));
+export { backoffMs } from './outbox-rules';
 
 const listeners = new Set<() => void>();
 /** Screens subscribe to re-read the outbox after each step of a sync. */
@@ -43,13 +41,6 @@ const uploadPhoto = async (jobId: string, photo: Photo): Promise<string> => {
   await db.photos.update(photo.id, { serverId: res.id });
   return res.id;
 };
-
-/** The office changed the job while the phone was away: say what, in words. */
-const conflictOf = (p: ProblemT): Conflict => ({
-  message: p.detail ?? p.title ?? 'The office changed this job',
-  windowStart: p.job?.windowStart,
-  status: p.job?.status,
-});
 
 const send = async (item: OutboxItem): Promise<Partial<OutboxItem>> => {
   if (item.kind === 'on_my_way' || item.kind === 'start') {
@@ -107,40 +98,9 @@ export const syncOutbox = (opts: { force?: boolean } = {}): Promise<number> => {
         await update(item.id, await send(item));
         sent += 1;
       } catch (err) {
-        if (err instanceof ApiError && err.status === 401) {
-          await update(item.id, { state: 'saved', reason: 'Sign in again to send this' });
-          break;
-        }
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
-          const p = err.problem as ProblemT;
-          // The job already moved on (started twice, on my way after starting): nothing left to tell.
-          if (item.kind !== 'closeout' && (p.code === 'invalid_transition' || err.status === 409)) {
-            await update(item.id, { state: 'submitted', reason: undefined });
-            continue;
-          }
-          await update(item.id, {
-            state: 'needs_attention',
-            reason: p.detail ?? p.title ?? `Refused (${err.status})`,
-            missing: p.missing,
-            conflict:
-              err.status === 409 || p.code === 'invalid_transition' || err.status === 404
-                ? conflictOf(p)
-                : undefined,
-          });
-          continue;
-        }
-        // Offline or a server fault: keep it on the phone and try again later.
-        const attempts = item.attempts + 1;
-        await update(item.id, {
-          state: 'saved',
-          attempts,
-          nextAttemptAt: Date.now() + backoffMs(attempts),
-          reason:
-            err instanceof NetworkError
-              ? 'No connection; will send when there is one'
-              : 'The server had a problem; will retry',
-        });
-        if (err instanceof NetworkError) break;
+        const { patch, stop } = afterFailure(item, err, Date.now());
+        await update(item.id, patch);
+        if (stop) break;
       }
     }
     return sent;
