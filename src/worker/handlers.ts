@@ -16,7 +16,7 @@ import {
 import { prepareJobInvoices } from '../app/invoicing/prepare-job-invoices';
 import { purgeExpired } from '../app/maintenance';
 import type { Deps } from '../app/ports';
-import { extendAllSeries } from '../app/series';
+import { extendAllSeries } from '../app/series/extend-series';
 import { deliverWebhook } from '../app/webhook-delivery';
 import { QUEUE_NAMES, type QueueName, queuePayloads } from '../contracts/queue';
 import { isRetryable } from './classify';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extendAllSeries } from '../../src/app/series';
+import { extendAllSeries } from '../../src/app/series/extend-series';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp, TestClock } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
@@ -129,7 +129,7 @@ describe.each(testDrivers())('recurring series on %s', (driver) => {
       })
     ).json();
     expect(wednesday).toMatchObject({ status: 'canceled', billingStatus: 'not_billable', seriesId: s.id });
-    expect(wednesday.closedReason).toMatch(/series split/);
+    expect(wednesday.closedReason).toMatch(/new schedule: Customer wants Mondays only/);
     const old = (
       await t.app.inject({ method: 'GET', url: `/api/v1/series/${s.id}`, headers: as(dispatcher) })
     ).json();
@@ -139,6 +139,128 @@ describe.each(testDrivers())('recurring series on %s', (driver) => {
         .filter((v: { occurrenceDate: string }) => v.occurrenceDate < '2026-11-02')
         .every((v: { status: string }) => v.status === 'scheduled'),
     ).toBe(true);
+  });
+
+  it('pauses with a reason, resumes as a new part from a later date, and ends; each a logged step', async () => {
+    const s = (
+      await create({
+        startDate: '2026-10-06',
+        rrule: 'FREQ=WEEKLY;BYDAY=TU',
+        billingRule: 'per_visit',
+        billingCycle: null,
+      })
+    ).json();
+    const post = (path: string, payload: Record<string, unknown>, session = dispatcher) =>
+      t.app.inject({ method: 'POST', url: `/api/v1/series/${path}`, headers: as(session, true), payload });
+    const get = async (id: string) =>
+      (await t.app.inject({ method: 'GET', url: `/api/v1/series/${id}`, headers: as(dispatcher) })).json();
+    const technician = await signIn(t.app, org.users.technician.email, PASSWORD);
+    expect(
+      (await post(`${s.id}/pause`, { fromDate: '2026-10-20', reason: 'x' }, technician)).statusCode,
+    ).toBe(403);
+    const past = await post(`${s.id}/pause`, { fromDate: '2026-09-30', reason: 'Away' });
+    expect(past.statusCode).toBe(400);
+    expect(problemOf(past).errors.map((e) => e.field)).toEqual(['body.fromDate']);
+
+    const paused = await post(`${s.id}/pause`, {
+      fromDate: '2026-10-20',
+      reason: 'Customer away until November',
+    });
+    expect(paused.statusCode).toBe(200);
+    const p = paused.json();
+    expect(p.series).toMatchObject({
+      status: 'paused',
+      statusReason: 'Customer away until November',
+      endDate: '2026-10-19',
+    });
+    const from20 = s.visits.filter((v: { occurrenceDate: string }) => v.occurrenceDate >= '2026-10-20');
+    expect(p.canceled).toBe(from20.length);
+    expect(from20.length).toBeGreaterThan(3);
+    for (const v of p.series.visits)
+      expect(v.status).toBe(v.occurrenceDate < '2026-10-20' ? 'scheduled' : 'canceled');
+    const closed = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${from20[0].id}`, headers: as(dispatcher) })
+    ).json();
+    expect(closed).toMatchObject({
+      billingStatus: 'not_billable',
+      closedReason: 'Recurring service paused: Customer away until November',
+    });
+    expect((await post(`${s.id}/pause`, { fromDate: '2026-10-27', reason: 'again' })).json().code).toBe(
+      'invalid_transition',
+    );
+
+    expect((await post(`${s.id}/resume`, { fromDate: '2026-10-13' })).statusCode).toBe(400);
+    const resumed = await post(`${s.id}/resume`, { fromDate: '2026-11-09' });
+    expect(resumed.statusCode).toBe(201);
+    const r = resumed.json();
+    expect(r.series).toMatchObject({
+      status: 'active',
+      splitFrom: s.id,
+      rrule: 'FREQ=WEEKLY;BYDAY=TU',
+      startTime: '09:00',
+    });
+    expect(r.series.visits[0].occurrenceDate).toBe('2026-11-10'); // the first Tuesday on or after the 9th
+    expect(r.created).toBe(r.series.visits.length);
+    expect(r.series.chain.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+      [s.id, 'continued'],
+      [r.series.id, 'active'],
+    ]);
+    expect((await get(s.id)).chain).toEqual(r.series.chain);
+    // The paused part is history now: changes go to the part that continues it.
+    expect((await post(`${s.id}/resume`, { fromDate: '2026-11-17' })).statusCode).toBe(409);
+    expect((await post(`${s.id}/end`, { fromDate: '2026-11-17', reason: 'x' })).statusCode).toBe(409);
+
+    const list = async (query: string) =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/series?customerId=${org.customerId}${query}`,
+          headers: as(dispatcher),
+        })
+      )
+        .json()
+        .items.map((i: { id: string }) => i.id);
+    expect(await list('')).toContain(r.series.id);
+    expect(await list('')).not.toContain(s.id);
+    expect(await list('&status=continued')).toContain(s.id);
+
+    const ended = await post(`${r.series.id}/end`, {
+      fromDate: '2026-11-24',
+      reason: 'Contract not renewed',
+    });
+    expect(ended.statusCode).toBe(200);
+    expect(ended.json().series).toMatchObject({
+      status: 'ended',
+      endDate: '2026-11-23',
+      statusReason: 'Contract not renewed',
+    });
+    expect(
+      ended
+        .json()
+        .series.visits.filter((v: { status: string }) => v.status === 'scheduled')
+        .map((v: { occurrenceDate: string }) => v.occurrenceDate),
+    ).toEqual(['2026-11-10', '2026-11-17']);
+    const summary = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/series?status=ended`, headers: as(dispatcher) })
+    )
+      .json()
+      .items.find((i: { id: string }) => i.id === r.series.id);
+    expect(summary).toMatchObject({
+      customer: { id: org.customerId },
+      status: 'ended',
+      statusReason: 'Contract not renewed',
+      nextVisit: null,
+    });
+
+    const actions = async (id: string) =>
+      (
+        await t.database.raw.query<{ action: string }>(
+          "SELECT action FROM audit_events WHERE aggregate_type = 'series' AND aggregate_id = $1 ORDER BY seq",
+          [id],
+        )
+      ).rows.map((a) => a.action);
+    expect(await actions(s.id)).toEqual(['series.created', 'series.paused', 'series.resumed']);
+    expect(await actions(r.series.id)).toEqual(['series.split_from', 'series.ended']);
   });
 
   it('extends every series to its horizon as time passes, once', async () => {

@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { SERIES_STATUSES } from '../../core/series-lifecycle';
 import { instant, money, unitPrice } from './columns';
 import { organizations, users } from './identity';
 
@@ -335,10 +336,17 @@ export const series = pgTable(
     horizonDays: integer('horizon_days').notNull(),
     generatedUntil: date('generated_until', { mode: 'string' }),
     splitFrom: uuid('split_from'),
+    /** core/series-lifecycle: only an active part makes visits; a continued part has a successor. */
+    status: text('status', { enum: SERIES_STATUSES }).notNull().default('active'),
+    /** Why it was paused or ended, in the person's words. */
+    statusReason: text('status_reason'),
     createdAt: instant('created_at').notNull(),
     version: integer('version').notNull().default(1),
   },
-  (t) => [primaryKey({ columns: [t.organizationId, t.id] })],
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('series_customer_idx').on(t.organizationId, t.customerId),
+  ],
 );
 
 /** Secret-URL calendar feeds, one per technician; only the token's hash is stored. */

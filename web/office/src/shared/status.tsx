@@ -4,6 +4,7 @@ import type { ApprovalStatus } from '../../../../src/contracts/approvals';
 import type { AccountingPushes } from '../../../../src/contracts/integrations';
 import type { InvoiceStatus } from '../../../../src/core/invoice-lifecycle';
 import type { BillingStatus, OperationalStatus } from '../../../../src/core/job-lifecycle';
+import type { SeriesStatus } from '../../../../src/core/series-lifecycle';
 
 type PushStatus = z.infer<typeof AccountingPushes>['items'][number]['status'];
 type Look = readonly [text: string, color: string];
@@ -52,6 +53,12 @@ const LOOKS = {
     done: ['Recorded', 'green'],
     failed: ['Failed', 'red'],
   } satisfies Record<PushStatus, Look>,
+  series: {
+    active: ['Running', 'green'],
+    paused: ['Paused', 'yellow'],
+    ended: ['Ended', 'gray'],
+    continued: ['Changed later', 'gray'],
+  } satisfies Record<SeriesStatus, Look>,
 } as const;
 
 type Looks = typeof LOOKS;
@@ -62,6 +69,7 @@ const KIND_LABEL: Record<StatusKind, string> = {
   invoice: 'Invoice',
   approval: 'Approval',
   push: 'Accounting',
+  series: 'Recurring service',
 };
 
 /** A status in words: statusText('work', 'in_progress') is "In progress". */
