@@ -12,6 +12,7 @@ import {
   jobTypes as jobTypesTable,
   organizations,
   sites,
+  users,
 } from '../db/schema';
 import type { PostalAddress } from '../db/schema/operations';
 import { appendAudit } from './audit';
@@ -19,6 +20,7 @@ import { insertOrganization } from './organizations';
 import type { Deps } from './ports';
 import { seedDemoHistory } from './seed-history';
 import { nextNumber } from './sequences';
+import { createSeries } from './series/create-series';
 import { insertUser } from './users';
 
 export const DEMO_SLUG = 'demo';
@@ -278,6 +280,72 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     .select({ id: organizations.id })
     .from(organizations)
     .where(eq(organizations.slug, DEMO_SLUG));
-  if (demo) await seedDemoHistory(deps, demo.id);
+  if (demo) {
+    await seedDemoHistory(deps, demo.id);
+    await seedDemoSeries(deps, demo.id);
+  }
   return true;
+};
+
+/**
+ * Two service contracts, so the recurring screens show real work: the café's twice-weekly clean, invoiced
+ * once a month, and the school's monthly plant check on the first Tuesday, invoiced per visit. Both start
+ * tomorrow: their visits are on the board from then on.
+ */
+const seedDemoSeries = async (deps: Deps, organizationId: string) => {
+  const db = deps.database.db;
+  const [org] = await db.select().from(organizations).where(eq(organizations.id, organizationId));
+  const types = await db.select().from(jobTypesTable).where(eq(jobTypesTable.organizationId, organizationId));
+  const all = await db.select().from(customers).where(eq(customers.organizationId, organizationId));
+  const siteRows = await db.select().from(sites).where(eq(sites.organizationId, organizationId));
+  const ben = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.organizationId, organizationId), eq(users.name, 'Ben Okafor')));
+  if (!org) return;
+  const start = addDays(businessDate(deps.clock.now(), org.timeZone), 1);
+  const contracts = [
+    {
+      customer: 'Quayside Coffee Ltd',
+      type: 'CLEAN',
+      rrule: 'FREQ=WEEKLY;BYDAY=MO,TH',
+      startTime: '07:00',
+      scope: 'Kitchen extraction and front-of-house deep clean before opening',
+      billingRule: 'per_cycle' as const,
+      billingCycle: 'monthly' as const,
+    },
+    {
+      customer: 'Greenfield Primary School',
+      type: 'MAINT',
+      rrule: 'FREQ=MONTHLY;BYDAY=1TU',
+      startTime: '09:00',
+      scope: 'Monthly boiler-room and air-handling check under the maintenance contract',
+      billingRule: 'per_visit' as const,
+      billingCycle: null,
+    },
+  ];
+  for (const c of contracts) {
+    const customer = all.find((x) => x.name === c.customer);
+    const site = siteRows.find((x) => x.customerId === customer?.id);
+    const jobType = types.find((t) => t.code === c.type);
+    if (!customer || !site || !jobType) continue;
+    await createSeries(
+      deps,
+      organizationId,
+      org.timeZone,
+      {
+        customerId: customer.id,
+        siteId: site.id,
+        jobTypeId: jobType.id,
+        rrule: c.rrule,
+        startDate: start,
+        startTime: c.startTime,
+        crew: ben.map((b) => b.id),
+        scope: c.scope,
+        billingRule: c.billingRule,
+        billingCycle: c.billingCycle,
+      },
+      { type: 'system', id: null },
+    );
+  }
 };

@@ -1,7 +1,9 @@
-import rrulePkg from 'rrule';
+import * as rrulePkg from 'rrule';
 import { zonedToInstant } from './time';
 
-const { RRule } = rrulePkg;
+// Node loads rrule's CommonJS build (everything under `default`); a bundler its ES module (named exports).
+// The office app previews visits with this same code in the browser.
+const { RRule } = (rrulePkg as { default?: typeof rrulePkg }).default ?? rrulePkg;
 
 /**
  * Occurrences of a recurring service. The rule is evaluated on the wall clock (floating time), and each

@@ -285,4 +285,125 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
     await billingPage.screenshot({ path: screenshotPath('office-job-phone'), fullPage: true });
     await billingPage.close();
   });
+
+  it('books a weekly service, changes "this and following", pauses and resumes it, all by clicking', async () => {
+    const TZ = 'Europe/Dublin';
+    const today = businessDate(new Date(), TZ);
+    // The Monday after next: every visit of the test is in the future whatever day it runs.
+    const monday = addDays(today, 7 + ((8 - new Date(`${today}T00:00:00Z`).getUTCDay()) % 7 || 7));
+    const page = await open('dispatch@demo.closeout.test', '#/series');
+    await page.getByRole('heading', { name: 'Recurring services' }).waitFor();
+    await page.getByRole('button', { name: 'New recurring service' }).click();
+    const form = page.getByRole('form', { name: 'New recurring service' });
+    await form.getByLabel('Customer').click();
+    await page.getByRole('option', { name: 'Liffey Dental Clinic' }).click();
+    await form.getByLabel('Job type').click();
+    await page.getByRole('option', { name: 'Maintenance visit' }).click();
+    await form.getByLabel('Work at each visit').fill('Check the compressor and the water lines');
+    await form.getByLabel('First visit on or after').fill(monday);
+    await form.getByLabel('Arrival time').fill('08:30');
+    // The schedule starts on the first visit's weekday; Wednesday is added with a click.
+    await form.getByRole('radio', { name: 'Weekly' }).check({ force: true });
+    await form.getByRole('group', { name: 'On these days' }).getByText('Mon').waitFor();
+    await form.getByRole('group', { name: 'On these days' }).getByText('Wed').click();
+    await expect
+      .poll(() => form.getByTestId('first-visits').textContent())
+      .toMatch(/^First visits: Mon,.* Wed,.* Mon,.* Wed,/);
+    await page.screenshot({ path: screenshotPath('office-series-new') });
+    await form.getByRole('button', { name: 'Create recurring service' }).click();
+    await page.getByRole('heading', { name: 'Liffey Dental Clinic: Maintenance visit' }).waitFor();
+    await page
+      .getByText(/Every week on Monday and Wednesday at 08:30/)
+      .first()
+      .waitFor();
+
+    type Summary = { id: string; rrule: string; status: string; customer: { name: string } };
+    const listed = async () =>
+      (
+        await owner.call<{ items: Summary[] }>(
+          'GET',
+          '/series?status=active,paused,ended,continued&limit=200',
+        )
+      ).body.items.filter((s) => s.customer.name === 'Liffey Dental Clinic');
+    const [created] = await listed();
+    expect(created).toMatchObject({ rrule: 'FREQ=WEEKLY;BYDAY=MO,WE', status: 'active' });
+
+    // From the Monday a week later: Mondays only, at 10:00.
+    await page.getByRole('button', { name: 'Change this and following…' }).click();
+    const change = page.getByRole('form', { name: 'Change this and following visits' });
+    await change.locator('input[type=date]').fill(addDays(monday, 7));
+    await change.getByRole('group', { name: 'On these days' }).getByText('Wed').click();
+    await change.getByLabel('Arrival time').fill('10:00');
+    await change.getByRole('button', { name: 'Change from this date' }).click();
+    await change.getByText('Required').waitFor(); // the reason is asked for before anything changes
+    expect((await listed()).map((s) => s.status)).toEqual(['active']);
+    await change.getByLabel('Why the change').fill('The clinic asked for Mondays only, later in the morning');
+    await change.getByRole('button', { name: 'Change from this date' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /visit moved|visits moved/ })
+      .waitFor();
+    await page
+      .getByText(/Every week on Monday at 10:00/)
+      .first()
+      .waitFor();
+    const plan = page.getByRole('region', { name: 'Plan history' });
+    await expect.poll(() => plan.locator('.mantine-Timeline-item').count()).toBe(2);
+    const parts = await listed();
+    expect(parts.map((p) => [p.rrule, p.status]).sort()).toEqual([
+      ['FREQ=WEEKLY;BYDAY=MO,WE', 'continued'],
+      ['FREQ=WEEKLY;BYDAY=MO', 'active'],
+    ]);
+    const current = parts.find((p) => p.status === 'active') as Summary;
+    const detail = (
+      await owner.call<{ visits: { occurrenceDate: string; windowStart: string; status: string }[] }>(
+        'GET',
+        `/series/${current.id}`,
+      )
+    ).body;
+    for (const v of detail.visits) {
+      expect(new Date(`${v.occurrenceDate}T00:00:00Z`).getUTCDay()).toBe(1);
+      expect(
+        new Intl.DateTimeFormat('en-GB', { timeZone: TZ, timeStyle: 'short' }).format(
+          new Date(v.windowStart),
+        ),
+      ).toBe('10:00');
+    }
+
+    // A pause needs a reason; resuming continues as a new part.
+    await page.getByRole('button', { name: 'Pause…' }).click();
+    const pause = page.getByRole('form', { name: 'Pause the recurring service' });
+    await pause.getByLabel('No visits from').fill(addDays(monday, 14));
+    await pause.getByLabel('Reason').fill('Clinic closed for refurbishment');
+    await pause.getByRole('button', { name: 'Pause the service' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Paused from/ })
+      .waitFor();
+    await page.getByText(/Reason: Clinic closed for refurbishment/).waitFor();
+    await page.getByRole('button', { name: 'Resume…' }).click();
+    const resume = page.getByRole('form', { name: 'Resume the recurring service' });
+    await resume.getByLabel('Visits again from').fill(addDays(monday, 35));
+    await resume.getByRole('button', { name: 'Resume the service' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Resumed/ })
+      .waitFor();
+    await expect.poll(() => plan.locator('.mantine-Timeline-item').count()).toBe(3);
+    expect((await listed()).map((s) => s.status).sort()).toEqual(['active', 'continued', 'continued']);
+    expect(await page.locator('body').textContent()).not.toMatch(/FREQ=|per_visit|per_cycle|\bcontinued\b/);
+    await page.screenshot({ path: screenshotPath('office-series-1366'), fullPage: true });
+    await page.close();
+
+    for (const width of [1366, 390]) {
+      const list = await open('dispatch@demo.closeout.test', '#/series', width);
+      await list.getByRole('link', { name: 'Liffey Dental Clinic' }).first().waitFor();
+      expect(await list.locator('body').textContent()).not.toMatch(/FREQ=|per_visit|per_cycle/);
+      await list.screenshot({ path: screenshotPath(`office-series-list-${width}`), fullPage: true });
+      await list.evaluate((id) => (window.location.hash = `#/series/${id}`), current.id);
+      await list.getByRole('region', { name: 'Plan history' }).waitFor();
+      await list.screenshot({ path: screenshotPath(`office-series-page-${width}`), fullPage: true });
+      await list.close();
+    }
+  });
 });

@@ -763,6 +763,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       'End of day',
       'Exceptions',
       'Customers',
+      'Recurring',
     ]);
     expect(await navOf('approver@demo.closeout.test')).toEqual([
       'Board',
@@ -770,6 +771,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       'Exceptions',
       'Approvals',
       'Customers',
+      'Recurring',
       'Invoices',
     ]);
     expect(await navOf('billing@demo.closeout.test')).toEqual([
@@ -778,6 +780,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       'Exceptions',
       'Approvals',
       'Customers',
+      'Recurring',
       'Billing',
       'Invoices',
       'Metrics',

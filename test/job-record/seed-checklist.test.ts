@@ -49,6 +49,23 @@ describe.each(testDrivers())('the seed checklist on the demo organization (%s)',
     expect((await get(`/api/v1/jobs/${job.id}/timeline`)).json().items[0].action).toBe('job.created');
   });
 
+  it('recurring contracts are on record, each visit its own job from tomorrow on, billed per visit or per month', async () => {
+    const list = (await get('/api/v1/series')).json().items;
+    expect(
+      list.map((s: { customer: { name: string }; rrule: string; billingRule: string }) => [
+        s.customer.name,
+        s.rrule,
+        s.billingRule,
+      ]),
+    ).toEqual([
+      ['Greenfield Primary School', 'FREQ=MONTHLY;BYDAY=1TU', 'per_visit'],
+      ['Quayside Coffee Ltd', 'FREQ=WEEKLY;BYDAY=MO,TH', 'per_cycle'],
+    ]);
+    const cafe = (await get(`/api/v1/series/${list[1].id}`)).json();
+    expect(cafe.visits[0]).toMatchObject({ occurrenceDate: '2026-11-19', status: 'scheduled' });
+    expect(cafe.visits.length).toBeGreaterThan(20); // twice a week for the 90-day horizon
+  });
+
   it('every job has one clear operational and one clear billing status', () => {
     const op = new Set(jobs.map((j) => j.status));
     expect([...op].every((s) => ['scheduled', 'dispatched', 'in_progress', 'completed'].includes(s))).toBe(

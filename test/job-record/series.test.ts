@@ -206,6 +206,10 @@ describe.each(testDrivers())('recurring series on %s', (driver) => {
       [r.series.id, 'active'],
     ]);
     expect((await get(s.id)).chain).toEqual(r.series.chain);
+    expect(r.series.chain.map((c: { visits: number }) => c.visits)).toEqual([
+      s.visits.length,
+      r.series.visits.length,
+    ]);
     // The paused part is history now: changes go to the part that continues it.
     expect((await post(`${s.id}/resume`, { fromDate: '2026-11-17' })).statusCode).toBe(409);
     expect((await post(`${s.id}/end`, { fromDate: '2026-11-17', reason: 'x' })).statusCode).toBe(409);

@@ -72,8 +72,10 @@ export const chainOf = async (db: Db, organizationId: string, id: string) => {
       endDate: series.endDate,
       status: series.status,
       statusReason: series.statusReason,
+      // Qualified by hand: in a one-table select Drizzle writes the outer columns unqualified, and inside
+      // the subquery they would name the jobs table's own columns.
       visits:
-        sql<number>`(SELECT count(*) FROM ${jobs} WHERE ${jobs.organizationId} = ${series.organizationId} AND ${jobs.seriesId} = ${series.id})`.mapWith(
+        sql<number>`(SELECT count(*) FROM jobs v WHERE v.organization_id = "series"."organization_id" AND v.series_id = "series"."id")`.mapWith(
           Number,
         ),
     })

@@ -29,6 +29,13 @@ const MetricsPage = lazy(() =>
 const InvoicesPage = lazy(() =>
   import('../features/invoices/invoices-page').then((m) => ({ default: m.InvoicesPage })),
 );
+// Recurring services preview their visits with the core's RRULE engine, loaded with them.
+const SeriesListPage = lazy(() =>
+  import('../features/series/series-list-page').then((m) => ({ default: m.SeriesListPage })),
+);
+const SeriesPage = lazy(() =>
+  import('../features/series/series-page').then((m) => ({ default: m.SeriesPage })),
+);
 const SettingsPage = lazy(() =>
   import('../features/settings/settings-page').then((m) => ({ default: m.SettingsPage })),
 );
@@ -133,6 +140,31 @@ const customerRoute = createRoute({
   },
 });
 
+const seriesListRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/series',
+  beforeLoad: requires('series.read'),
+  component: () => (
+    <Suspense fallback={<Loader aria-label="Loading the recurring services" />}>
+      <SeriesListPage />
+    </Suspense>
+  ),
+});
+
+const seriesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/series/$seriesId',
+  beforeLoad: requires('series.read'),
+  component: function SeriesRoute() {
+    const { seriesId } = seriesRoute.useParams();
+    return (
+      <Suspense fallback={<Loader aria-label="Loading the recurring service" />}>
+        <SeriesPage id={seriesId} />
+      </Suspense>
+    );
+  },
+});
+
 const invoicesRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/invoices',
@@ -181,6 +213,8 @@ const routeTree = rootRoute.addChildren([
   billingRoute,
   customersRoute,
   customerRoute,
+  seriesListRoute,
+  seriesRoute,
   invoicesRoute,
   metricsRoute,
   settingsRoute,

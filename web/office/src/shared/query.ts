@@ -24,6 +24,7 @@ export type ResourceName =
   | 'exchange-rates'
   | 'metrics'
   | 'customers'
+  | 'series'
   | 'users'
   | 'catalog'
   | 'organization'
@@ -39,6 +40,7 @@ export const JOB_SCOPED: readonly ResourceName[] = [
   'approvals',
   'integration-errors',
   'metrics',
+  'series',
 ];
 
 export const createQueryClient = () =>

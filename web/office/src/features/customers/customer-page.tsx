@@ -1,6 +1,6 @@
 import { Anchor, Button, Card, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import type { z } from 'zod';
 import type { Receivables } from '../../../../../src/contracts/invoices';
 import { addDays, businessDate, zonedToInstant } from '../../../../../src/core/time';
@@ -17,6 +17,11 @@ import { StatusBadge } from '../../shared/status';
 import { RecordPayment } from '../invoices/record-payment';
 import { CustomerForm } from './customer-form';
 import { SiteForm } from './site-form';
+
+// Recurring services bring the RRULE engine for their preview: loaded when the section shows.
+const CustomerSeries = lazy(() =>
+  import('../series/customer-series').then((m) => ({ default: m.CustomerSeries })),
+);
 
 type Site = CustomerDetailT['sites'][number];
 const addressLine = (a: Site['address']) =>
@@ -183,6 +188,12 @@ export const CustomerPage = ({ id }: { id: string }) => {
               ]}
             />
           </Card>
+
+          {can('series.read') && (
+            <Suspense fallback={null}>
+              <CustomerSeries customerId={c.id} />
+            </Suspense>
+          )}
 
           {can('invoices.read') && (
             <Card withBorder component="section" aria-label="Invoices">
