@@ -315,7 +315,7 @@ export const escalateOverdue = async (deps: Deps) => {
         r.organizationId,
         'owner',
         r.jobId,
-        `${job ? jobNumber(job.number) : 'A job'}: approval overdue since ${r.dueAt.toISOString()}`,
+        `${job ? jobNumber(job.number) : 'A job'}: no decision on its approval in the time allowed, so it now comes to you`,
         `approval-escalated:${r.id}`,
       );
       await publish(tx, {

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { AppError } from '../core/errors';
 import type { Actor } from '../core/principal';
 import type { Tx } from '../db/client';
-import { jobAssignments, jobComments, notifications } from '../db/schema';
+import { jobAssignments, jobComments, notifications, users } from '../db/schema';
 import { appendAudit } from './audit';
 import { jobNumber, lockJob } from './jobs';
 import { publish } from './notify';
@@ -11,22 +12,38 @@ import type { Deps } from './ports';
  * A comment on a job is part of its record: stored, chained into the job's audit trail and published live.
  * An information request from the office also notifies every assigned technician.
  */
+export type CommentInput = { body: string; kind: 'comment' | 'info_request'; id?: string | undefined };
+
 /** postComment inside a caller's transaction (e.g. a rejected approval speaking to the crew). */
 export const postCommentInTx = async (
   tx: Tx,
   deps: Pick<Deps, 'clock' | 'ids'>,
   organizationId: string,
   jobId: string,
-  input: { body: string; kind: 'comment' | 'info_request' },
+  input: CommentInput,
   actor: Actor,
 ) => {
   const job = await lockJob(tx, organizationId, jobId);
   const now = deps.clock.now();
+  if (input.id) {
+    // A message sent again (the phone's outbox retrying after a lost answer) is recorded once.
+    const [same] = await tx.db
+      .select()
+      .from(jobComments)
+      .where(and(eq(jobComments.organizationId, organizationId), eq(jobComments.id, input.id)));
+    if (same) {
+      if (same.jobId !== jobId || same.body !== input.body || same.kind !== input.kind)
+        throw new AppError('idempotency_conflict', 'This message ID was already used for another message', {
+          fields: [{ field: 'body.id', message: 'already used for another message' }],
+        });
+      return { comment: same, notified: [] as string[] };
+    }
+  }
   const [comment] = await tx.db
     .insert(jobComments)
     .values({
       organizationId,
-      id: deps.ids.uuid(),
+      id: input.id ?? deps.ids.uuid(),
       jobId,
       authorType: actor.type,
       authorId: actor.id,
@@ -57,6 +74,8 @@ export const postCommentInTx = async (
       );
     }
   }
+  if (input.kind === 'comment')
+    notified = await notifyAskers(tx, deps, organizationId, job, input.body, actor);
   await appendAudit(tx, deps, {
     organizationId,
     aggregateType: 'job',
@@ -75,11 +94,56 @@ export const postCommentInTx = async (
   return { comment, notified };
 };
 
+/**
+ * A reply on a job where someone asked for information reaches the people who asked, in their notification
+ * centre: the office hears back from the crew without watching every job.
+ */
+const notifyAskers = async (
+  tx: Tx,
+  deps: Pick<Deps, 'clock' | 'ids'>,
+  organizationId: string,
+  job: { id: string; number: number },
+  body: string,
+  actor: Actor,
+): Promise<string[]> => {
+  if (actor.type !== 'user' || !actor.id) return [];
+  const actorId = actor.id;
+  const askers = await tx.db
+    .selectDistinct({ userId: jobComments.authorId })
+    .from(jobComments)
+    .where(
+      and(
+        eq(jobComments.organizationId, organizationId),
+        eq(jobComments.jobId, job.id),
+        eq(jobComments.kind, 'info_request'),
+        eq(jobComments.authorType, 'user'),
+      ),
+    );
+  const to = askers.map((a) => a.userId).filter((u): u is string => u !== null && u !== actorId);
+  if (to.length === 0) return [];
+  const [author] = await tx.db
+    .select({ name: users.name })
+    .from(users)
+    .where(and(eq(users.organizationId, organizationId), eq(users.id, actorId)));
+  await tx.db.insert(notifications).values(
+    to.map((userId) => ({
+      organizationId,
+      id: deps.ids.uuid(),
+      userId,
+      kind: 'info_reply',
+      jobId: job.id,
+      body: `${jobNumber(job.number)}: ${author?.name ?? 'The crew'} replied: ${body}`.slice(0, 1000),
+      createdAt: deps.clock.now(),
+    })),
+  );
+  return to;
+};
+
 export const postComment = (
   deps: Deps,
   organizationId: string,
   jobId: string,
-  input: { body: string; kind: 'comment' | 'info_request' },
+  input: CommentInput,
   actor: Actor,
 ) => deps.database.transaction((tx) => postCommentInTx(tx, deps, organizationId, jobId, input, actor));
 
@@ -89,6 +153,21 @@ export const listComments = (deps: Deps, organizationId: string, jobId: string) 
     .from(jobComments)
     .where(and(eq(jobComments.organizationId, organizationId), eq(jobComments.jobId, jobId)))
     .orderBy(asc(jobComments.createdAt), asc(jobComments.id));
+
+/** How many of the caller's notifications are unread: the number on the office's bell. */
+export const unreadNotifications = async (deps: Deps, organizationId: string, userId: string) => {
+  const [row] = await deps.database.db
+    .select({ n: sql<number>`count(*)`.mapWith(Number) })
+    .from(notifications)
+    .where(
+      and(
+        eq(notifications.organizationId, organizationId),
+        eq(notifications.userId, userId),
+        isNull(notifications.readAt),
+      ),
+    );
+  return row?.n ?? 0;
+};
 
 /** The caller's notifications, newest first; reading them marks them read. */
 export const listNotifications = (deps: Deps, organizationId: string, userId: string, limit: number) =>

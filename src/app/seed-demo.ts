@@ -344,6 +344,9 @@ const seedDemoSeries = async (deps: Deps, organizationId: string) => {
         scope: c.scope,
         billingRule: c.billingRule,
         billingCycle: c.billingCycle,
+        // Four weeks of visits: the daily extension books the rest as time passes. Each generated visit
+        // costs a job insert with its audit chain; the full 90-day horizon added 14 s to a first start.
+        horizonDays: 28,
       },
       { type: 'system', id: null },
     );

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { type CloseoutOverrides, effectiveRequirements } from '../core/closeout-rules';
 import { CustomFieldDefs } from '../core/custom-fields';
 import { decimalString } from '../core/decimal';
@@ -8,7 +8,7 @@ import { CloseoutRequirements } from '../core/job-type-templates';
 import type { Actor } from '../core/principal';
 import { addDays, businessDate, zonedToInstant } from '../core/time';
 import { findJobs } from '../db/queries/jobs';
-import { catalogItems, customers, jobTypes, organizations, sites, users } from '../db/schema';
+import { catalogItems, customers, jobComments, jobTypes, organizations, sites, users } from '../db/schema';
 import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from './invoicing/invoice-documents';
 import { changeJob, lockJob } from './jobs';
 import type { Deps } from './ports';
@@ -38,7 +38,7 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
   });
   const jobsOf = rows.slice(0, MAX_WORK_ORDERS);
   const ids = (pick: (r: (typeof jobsOf)[number]) => string) => [...new Set(jobsOf.map(pick))];
-  const [siteRows, typeRows, customerRows, codes, items] = await Promise.all([
+  const [siteRows, typeRows, customerRows, codes, items, comments] = await Promise.all([
     jobsOf.length
       ? db
           .select()
@@ -92,6 +92,38 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
       .from(catalogItems)
       .where(and(eq(catalogItems.organizationId, organizationId), eq(catalogItems.active, true)))
       .orderBy(asc(catalogItems.name)),
+    // The job's conversation travels with the work order, so the office's questions are on the phone
+    // after a refresh and readable offline.
+    jobsOf.length
+      ? db
+          .select({
+            id: jobComments.id,
+            jobId: jobComments.jobId,
+            kind: jobComments.kind,
+            body: jobComments.body,
+            authorId: jobComments.authorId,
+            authorName: users.name,
+            createdAt: jobComments.createdAt,
+          })
+          .from(jobComments)
+          .leftJoin(
+            users,
+            and(
+              eq(users.organizationId, jobComments.organizationId),
+              sql`${users.id}::text = ${jobComments.authorId}`,
+            ),
+          )
+          .where(
+            and(
+              eq(jobComments.organizationId, organizationId),
+              inArray(
+                jobComments.jobId,
+                ids((r) => r.job.id),
+              ),
+            ),
+          )
+          .orderBy(asc(jobComments.createdAt), asc(jobComments.id))
+      : [],
   ]);
   const treatments = Object.fromEntries([...codes.values()].map((c) => [c.id, treatmentOf(c)]));
   const items_ = jobsOf.flatMap((r) => {
@@ -124,6 +156,16 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
         },
         taxByCode,
         defaultTax: exempt ?? (fallback ? treatmentOf(fallback) : null),
+        messages: comments
+          .filter((c) => c.jobId === r.job.id)
+          .map((c) => ({
+            id: c.id,
+            kind: c.kind,
+            author: c.authorId === userId ? 'You' : (c.authorName ?? 'The office'),
+            fromMe: c.authorId === userId,
+            body: c.body,
+            createdAt: c.createdAt.toISOString(),
+          })),
       },
     ];
   });

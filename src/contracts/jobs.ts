@@ -160,7 +160,11 @@ export const Comment = z
   })
   .meta({ id: 'Comment' });
 
-export const CommentBody = z.strictObject({ body: z.string().trim().min(1).max(4000) });
+export const CommentBody = z.strictObject({
+  body: z.string().trim().min(1).max(4000),
+  /** Chosen by the client (the phone's outbox): sending the same message again records it once. */
+  id: z.uuid().optional(),
+});
 
 export const BoardQuery = z.strictObject({
   date: Day,

@@ -41,6 +41,17 @@ export const WorkOrder = z
     /** Tax of a line by its price-book tax code; lines without one take defaultTax. */
     taxByCode: z.record(z.string(), TaxTreatmentView),
     defaultTax: TaxTreatmentView.nullable(),
+    /** The job's conversation: the office's questions and comments, and the crew's replies, oldest first. */
+    messages: z.array(
+      z.object({
+        id: z.uuid(),
+        kind: z.enum(['comment', 'info_request']),
+        author: z.string(),
+        fromMe: z.boolean(),
+        body: z.string(),
+        createdAt: Instant,
+      }),
+    ),
   })
   .meta({ id: 'WorkOrder' });
 

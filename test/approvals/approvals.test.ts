@@ -303,7 +303,10 @@ describe.each(testDrivers())('exception-only approvals on %s', (driver) => {
       await t.app.inject({ method: 'GET', url: '/api/v1/notifications', headers: as(fresh) })
     ).json().items;
     expect(
-      inbox.some((n: { kind: string; body: string }) => n.kind === 'approval' && /overdue/.test(n.body)),
+      inbox.some(
+        (n: { kind: string; body: string }) =>
+          n.kind === 'approval' && /no decision on its approval in the time allowed/.test(n.body),
+      ),
     ).toBe(true);
     const queue = (
       await t.app.inject({ method: 'GET', url: '/api/v1/jobs?exceptions=true', headers: as(fresh) })

@@ -319,4 +319,61 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     expect((await jobOf(job.id)).status).toBe('canceled');
     await context.close();
   });
+
+  it('carries the office’s question to the phone and the technician’s answer back to the office’s bell', async () => {
+    const job = await book(ids.notes, '16:00');
+    const office = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    office.on('pageerror', (e) => {
+      throw e;
+    });
+    await office.goto(`${base}/`);
+    await office.getByLabel('E-mail').fill('owner@demo.closeout.test');
+    await office.getByLabel('Password').fill(DEMO_PASSWORD);
+    await office.getByRole('button', { name: 'Sign in' }).click();
+    await office.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+    await office.evaluate((id) => (window.location.hash = `#/jobs/${id}`), job.id);
+    await office.getByLabel('Message').fill('Which filter size did you fit?');
+    await office.getByRole('button', { name: 'Ask the technician' }).click();
+    await office.getByRole('status').filter({ hasText: 'it is on their phones' }).waitFor();
+
+    const { context, page } = await phone();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const card = page.locator(`[data-job="${job.number}"]`);
+    await card.getByText('The office asked a question').waitFor();
+    await openJob(page, job);
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'The office asks: Which filter size did you fit?' })
+      .waitFor();
+    await page.getByLabel('Your answer').fill('A 16x25x1, the last one in the van');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const mine = page.locator('.messages li.mine').filter({ hasText: 'A 16x25x1' });
+    await mine.getByText(/Submitted to office/).waitFor();
+    await snap(page, 'messages');
+    expect(
+      (
+        await owner.call<{ items: { kind: string; body: string }[] }>('GET', `/jobs/${job.id}/comments`)
+      ).body.items.map((c) => [c.kind, c.body]),
+    ).toEqual([
+      ['info_request', 'Which filter size did you fit?'],
+      ['comment', 'A 16x25x1, the last one in the van'],
+    ]);
+
+    // The office hears back without reloading: the conversation and the bell.
+    await office
+      .getByRole('log', { name: 'Conversation' })
+      .getByText('A 16x25x1, the last one in the van')
+      .waitFor();
+    const bell = office.getByRole('button', { name: /^Notifications, \d+ unread$/ });
+    await bell.waitFor({ timeout: 15_000 });
+    await bell.click();
+    const centre = office.getByRole('region', { name: 'Notifications' });
+    await centre.getByText(/replied: A 16x25x1, the last one in the van/).waitFor();
+    await centre.getByText('Reply from the crew', { exact: false }).first().waitFor();
+    await office.screenshot({ path: screenshotPath('office-notifications') });
+    await office.keyboard.press('Escape');
+    await expect.poll(() => office.getByRole('button', { name: 'Notifications' }).count()).toBe(1);
+    await office.close();
+    await context.close();
+  });
 });

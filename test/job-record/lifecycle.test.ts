@@ -291,12 +291,43 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
     );
     expect(asked.statusCode).toBe(201);
     expect(asked.json().notified).toEqual([org.users.technician.id]);
+    t.clock.advance(60_000); // the reply comes a minute later
+    const replyId = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a99';
     const reply = await post(
       `/api/v1/jobs/${job.id}/comments`,
-      { body: 'Serial GX-2231, photo attached' },
+      { id: replyId, body: 'Serial GX-2231, photo attached' },
       tech,
     );
     expect(reply.statusCode).toBe(201);
+    // The phone's outbox sends it again after a lost answer: recorded and announced once.
+    const again = await post(
+      `/api/v1/jobs/${job.id}/comments`,
+      { id: replyId, body: 'Serial GX-2231, photo attached' },
+      tech,
+    );
+    expect(again.json()).toEqual({ id: replyId, notified: [] });
+    const reused = await post(
+      `/api/v1/jobs/${job.id}/comments`,
+      { id: replyId, body: 'Something else' },
+      tech,
+    );
+    expect(reused.statusCode).toBe(409);
+    expect(reused.json().code).toBe('idempotency_conflict');
+    // The work order on the phone carries the conversation.
+    const work = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/my/work-orders?days=14', headers: as(tech) })
+    ).json();
+    const order = work.items.find((i: { job: { id: string } }) => i.job.id === job.id);
+    expect(
+      order.messages.map((m: { kind: string; author: string; fromMe: boolean }) => [
+        m.kind,
+        m.author,
+        m.fromMe,
+      ]),
+    ).toEqual([
+      ['info_request', 'billing of ops', false],
+      ['comment', 'You', true],
+    ]);
     const comments = (
       await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${job.id}/comments`, headers: as(tech) })
     ).json().items;
@@ -304,13 +335,36 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
       ['info_request', 'Please add the boiler serial number'],
       ['comment', 'Serial GX-2231, photo attached'],
     ]);
-    const { rows } = await t.database.raw.query<{ user_id: string; body: string }>(
-      'SELECT user_id, body FROM notifications WHERE job_id = $1',
+    // The reply reaches the person who asked, in their notification centre.
+    expect(reply.json().notified).toEqual([org.users.billing.id]);
+    const { rows } = await t.database.raw.query<{ user_id: string; kind: string; body: string }>(
+      'SELECT user_id, kind, body FROM notifications WHERE job_id = $1 ORDER BY kind',
       [job.id],
     );
     expect(rows).toEqual([
-      { user_id: org.users.technician.id, body: `${job.number}: Please add the boiler serial number` },
+      {
+        user_id: org.users.billing.id,
+        kind: 'info_reply',
+        body: `${job.number}: technician of ops replied: Serial GX-2231, photo attached`,
+      },
+      {
+        user_id: org.users.technician.id,
+        kind: 'info_request',
+        body: `${job.number}: Please add the boiler serial number`,
+      },
     ]);
+    const count = async () =>
+      (
+        await t.app.inject({ method: 'GET', url: '/api/v1/notifications/unread-count', headers: as(billing) })
+      ).json().count;
+    expect(await count()).toBe(1);
+    const seen = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/notifications', headers: as(billing) })
+    ).json().items;
+    expect(seen.map((n: { kind: string; read: boolean }) => [n.kind, n.read])).toEqual([
+      ['info_reply', false],
+    ]);
+    expect(await count()).toBe(0);
     expect((await timeline(job.id)).map((e) => e.action)).toEqual([
       'job.created',
       'job.info_requested',

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listComments, listNotifications, postComment } from '../../app/conversation';
+import { listComments, listNotifications, postComment, unreadNotifications } from '../../app/conversation';
 import { closeNotBillable } from '../../app/invoicing/close-not-billable';
 import { rebuildJobInvoices } from '../../app/invoicing/rebuild-invoices';
 import type { Deps } from '../../app/ports';
@@ -429,7 +429,7 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
               : 'Ask the assigned technicians for missing information (posts and notifies them)',
           params: IdParams,
           body: CommentBody,
-          response: { 201: z.object({ id: z.uuid(), notified: z.array(z.uuid()) }), ...errors },
+          response: { 201: z.object({ id: z.uuid(), notified: z.array(z.uuid()) }), ...writeErrors },
         },
       },
       async (request, reply) => {
@@ -439,13 +439,30 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
           deps,
           p.organizationId,
           request.params.id,
-          { body: request.body.body, kind },
+          { body: request.body.body, kind, id: request.body.id },
           actorOf(p),
         );
         return reply.code(201).send({ id: comment.id, notified });
       },
     );
   }
+
+  app.get(
+    '/notifications/unread-count',
+    {
+      config: { access: 'notifications.read' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'How many of my notifications are unread (reading the list marks them read)',
+        response: { 200: z.object({ count: z.number().int() }), ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      if (p.kind !== 'user') return { count: 0 };
+      return { count: await unreadNotifications(deps, p.organizationId, p.userId) };
+    },
+  );
 
   app.get(
     '/notifications',

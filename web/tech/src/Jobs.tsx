@@ -3,6 +3,7 @@ import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders
 import { timerHours } from './closeout';
 import { type Draft, db, emptyDraft, type OutboxItem } from './db';
 import { fmt } from './format';
+import { Messages, openQuestion } from './Messages';
 import { go } from './nav';
 import { enqueue, STATE_LABEL, syncOutbox } from './sync';
 
@@ -86,6 +87,10 @@ export const JobsList = ({
                     </span>
                     <span className={`pill ${w.job.status}`}>{STATUS[w.job.status] ?? w.job.status}</span>
                     {sent && <span className={`pill ${sent.state}`}>{STATE_LABEL[sent.state]}</span>}
+                    {openQuestion(
+                      w.messages,
+                      outbox.filter((o) => o.kind === 'message' && o.jobId === w.job.id),
+                    ) && <span className="pill needs_attention">The office asked a question</span>}
                   </button>
                 </li>
               );
@@ -288,6 +293,7 @@ export const JobPage = ({
           </>
         )
       )}
+      <Messages work={work} order={order} outbox={outbox} />
     </article>
   );
 };

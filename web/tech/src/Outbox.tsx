@@ -8,6 +8,7 @@ const KIND: Record<OutboxItem['kind'], string> = {
   closeout: 'Closeout',
   on_my_way: 'On my way',
   start: 'Job started',
+  message: 'Message to the office',
 };
 
 export const Outbox = ({

@@ -64,7 +64,7 @@ export type Conflict = { message: string; windowStart?: string | undefined; stat
 /** One thing to tell the server, kept until it has been told. Closeouts are keyed by their submissionId. */
 export type OutboxItem = {
   id: string;
-  kind: 'closeout' | 'on_my_way' | 'start';
+  kind: 'closeout' | 'on_my_way' | 'start' | 'message';
   jobId: string;
   jobNumber: string;
   createdAt: string;
@@ -74,6 +74,8 @@ export type OutboxItem = {
   /** Closeouts: the body without its attachment references, which are filled in after the uploads. */
   body?: Omit<CloseoutBody, 'attachmentIds' | 'signature'> | undefined;
   photoIds?: string[] | undefined;
+  /** Messages: the text for the job's conversation; the item's id is the message's id (sent once). */
+  text?: string | undefined;
   signature?: { photoId: string; signerName: string; signedAt: string } | null | undefined;
   reason?: string | undefined;
   missing?: Missing[] | undefined;

@@ -47,6 +47,11 @@ const send = async (item: OutboxItem): Promise<Partial<OutboxItem>> => {
     await call('POST', `/jobs/${item.jobId}/${item.kind === 'start' ? 'start' : 'on-my-way'}`);
     return { state: 'submitted' };
   }
+  if (item.kind === 'message') {
+    // The item's id is the message's: a retry after a lost answer is recorded once by the server.
+    await call('POST', `/jobs/${item.jobId}/comments`, { id: item.id, body: item.text ?? '' });
+    return { state: 'submitted' };
+  }
   if (!item.body) return { state: 'needs_attention', reason: 'Nothing to send' };
   // Photos first, each idempotent by its content; then the closeout that references them.
   const photos = (await db.photos.bulkGet(item.photoIds ?? [])).filter((p): p is Photo => p !== undefined);

@@ -1,9 +1,10 @@
-import { AppShell, Button, Group, Text } from '@mantine/core';
+import { Anchor, AppShell, Button, Group, Text } from '@mantine/core';
 import { Link, Outlet, useRouterState } from '@tanstack/react-router';
 import { useEffect, useRef } from 'react';
 import { useLive } from '../shared/live';
 import { useMe } from '../shared/me';
 import { NAV } from './nav';
+import { NotificationCentre } from './notifications';
 import { useSignOut } from './session';
 
 export const Shell = () => {
@@ -36,9 +37,15 @@ export const Shell = () => {
                 {n.label}
               </Link>
             ))}
-            {me.permissions.includes('api_keys.manage') && <a href="/api/docs">API docs</a>}
           </nav>
           <Group gap="xs" wrap="nowrap">
+            {me.permissions.includes('notifications.read') && <NotificationCentre />}
+            {me.permissions.includes('api_keys.manage') && (
+              // For integrators, not a daily screen: beside the account, out of the main navigation.
+              <Anchor href="/api/docs" size="sm" visibleFrom="xl">
+                API docs
+              </Anchor>
+            )}
             <Text size="sm" visibleFrom="md">
               {me.user?.name} · {me.roles.join(', ')}
             </Text>

@@ -25,6 +25,7 @@ export type ResourceName =
   | 'metrics'
   | 'customers'
   | 'series'
+  | 'notifications'
   | 'users'
   | 'catalog'
   | 'organization'
@@ -41,6 +42,7 @@ export const JOB_SCOPED: readonly ResourceName[] = [
   'integration-errors',
   'metrics',
   'series',
+  'notifications',
 ];
 
 export const createQueryClient = () =>
