@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
 import { renderUbl } from '../src/adapters/einvoice/ubl';
-import { printAmount, renderInvoicePdf } from '../src/adapters/pdf/invoice-pdf';
+import { renderInvoicePdf } from '../src/adapters/pdf/invoice-pdf';
 import { EMPTY_PROOF } from '../src/app/documents-port';
 import { executeCycleRun, startCycleRun } from '../src/app/invoicing/cycle-runs';
 import type { Deps } from '../src/app/ports';
 import type { InvoiceDocument } from '../src/core/invoice-document';
+import { printAmount } from '../src/core/money';
 import { SYSTEM_ACTOR } from '../src/core/principal';
 import type { Database } from '../src/db/client';
 import { closeoutBody } from './fixtures';

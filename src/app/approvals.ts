@@ -14,18 +14,21 @@ import { emitEvent } from './webhooks';
 
 export type ApprovalRow = typeof approvalRequests.$inferSelect;
 
-/** In-app notifications to everyone holding the role, and one e-mail to them through the queue. */
+/**
+ * In-app notifications to everyone holding the role, and one e-mail to them through the queue (none when
+ * `emailKey` is null: the bell is enough for news that asks nothing of them).
+ */
 export const notifyRole = async (
   tx: Tx,
   deps: Pick<Deps, 'clock' | 'ids' | 'queue'>,
   organizationId: string,
   role: Role,
-  jobId: string,
+  jobId: string | null,
   body: string,
-  emailKey: string,
-  options: { kind?: string; action?: string } = {},
+  emailKey: string | null,
+  options: { kind?: string; action?: string; invoiceId?: string | null; except?: string | null } = {},
 ) => {
-  const people = await tx.db
+  const holders = await tx.db
     .select({ id: users.id, email: users.email })
     .from(users)
     .where(
@@ -35,6 +38,8 @@ export const notifyRole = async (
         sql`${role} = ANY(${users.roles})`,
       ),
     );
+  // The person who did the thing needs no news of it.
+  const people = holders.filter((p) => p.id !== options.except);
   if (people.length === 0) return [];
   await tx.db.insert(notifications).values(
     people.map((p) => ({
@@ -43,10 +48,12 @@ export const notifyRole = async (
       userId: p.id,
       kind: options.kind ?? 'approval',
       jobId,
+      invoiceId: options.invoiceId ?? null,
       body,
       createdAt: deps.clock.now(),
     })),
   );
+  if (emailKey === null) return people.map((p) => p.id);
   await deps.queue.enqueue(
     tx,
     {

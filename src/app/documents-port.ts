@@ -13,6 +13,8 @@ export type Proof = {
   completion: { at: string | null; latitude: number | null; longitude: number | null } | null;
   workPerformed: { checklist: string[]; notes: string } | null;
   approvals: { at: string; by: string; decision: string; comment: string | null; rules: string[] }[];
+  /** The organization's zone: every time on a customer's document is printed in it. */
+  timeZone: string;
 };
 
 export const EMPTY_PROOF: Proof = {
@@ -22,6 +24,7 @@ export const EMPTY_PROOF: Proof = {
   completion: null,
   workPerformed: null,
   approvals: [],
+  timeZone: 'UTC',
 };
 
 /** The work-completed report of a job, billed or not. */

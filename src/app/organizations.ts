@@ -192,7 +192,10 @@ export type BillingSettings = Partial<
     | 'laborPricing'
     | 'payableRoundingIncrement'
   >
->;
+> & {
+  /** The invoice e-mail's subject and body; null goes back to Closeout's default. */
+  invoiceEmail?: { subject: string; body: string } | null | undefined;
+};
 
 /** The organization's invoicing settings (auto-issue, branding, seller identifiers), audited. */
 export const updateBillingSettings = (
@@ -210,15 +213,28 @@ export const updateBillingSettings = (
     if (!before) throw new AppError('not_found', 'organization not found');
     // Nothing to change is not an error, and leaves no audit event.
     if (Object.keys(patch).length === 0) return before;
+    const { invoiceEmail, ...columns } = patch;
     const [after] = await tx.db
       .update(organizations)
-      .set(patch)
+      .set({
+        ...columns,
+        ...(invoiceEmail === undefined
+          ? {}
+          : {
+              invoiceEmailSubject: invoiceEmail?.subject ?? null,
+              invoiceEmailBody: invoiceEmail?.body ?? null,
+            }),
+      })
       .where(eq(organizations.id, organizationId))
       .returning();
     if (!after) throw new Error('organization update returned nothing');
     const changes: Record<string, unknown> = {};
-    for (const key of Object.keys(patch) as (keyof BillingSettings)[]) {
+    for (const key of Object.keys(columns) as (keyof typeof columns)[]) {
       if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+        changes[key] = { before: before[key], after: after[key] };
+    }
+    for (const key of ['invoiceEmailSubject', 'invoiceEmailBody'] as const) {
+      if (invoiceEmail !== undefined && before[key] !== after[key])
         changes[key] = { before: before[key], after: after[key] };
     }
     await appendAudit(tx, deps, {

@@ -42,6 +42,8 @@ export const Organization = z
     payableRoundingIncrement: z.string().nullable(),
     brandColor: z.string(),
     hasLogo: z.boolean(),
+    /** The invoice e-mail the customers get (the default when the organization wrote none). */
+    invoiceEmail: z.object({ subject: z.string(), body: z.string(), custom: z.boolean() }),
   })
   .meta({ id: 'Organization' });
 

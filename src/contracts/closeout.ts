@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIGNATURE_EXCEPTION_REASONS, SIGNATURE_EXCEPTION_WORDS } from '../core/closeout-rules';
 import { PHOTO_CATEGORIES } from '../core/job-type-templates';
 import { Day, Decimal, Instant, isZeroDecimal, NonNegativeUnitPrice, UnitPrice } from './common';
 
@@ -39,12 +40,7 @@ export const Adjustment = z.strictObject({
   amount: NonNegativeDecimal.optional(),
 });
 
-export const SIGNATURE_EXCEPTION_REASONS = [
-  'customer_refused',
-  'customer_absent',
-  'remote_job',
-  'other',
-] as const;
+export { SIGNATURE_EXCEPTION_REASONS, SIGNATURE_EXCEPTION_WORDS };
 export const EXCEPTION_FLAGS = [
   'overtime',
   'parts_outside_estimate',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CREDIT_REASONS } from '../core/invoice-document';
 import { INVOICE_STATUSES } from '../core/invoice-lifecycle';
+import { INVOICE_EMAIL_FIELDS, unknownPlaceholders } from '../core/message-template';
 import {
   CurrencyCode,
   Day,
@@ -213,6 +214,8 @@ export const InvoiceListQuery = z.strictObject({
   jobId: z.uuid().optional(),
   /** The billing queue's filters: the job's customer and type, and when the document was drafted. */
   customerId: z.uuid().optional(),
+  /** The credit notes that correct this invoice. */
+  correctsInvoiceId: z.uuid().optional(),
   jobTypeId: z.uuid().optional(),
   createdFrom: Instant.optional(),
   createdTo: Instant.optional(),
@@ -258,6 +261,25 @@ export const Payment = z
   })
   .meta({ id: 'Payment' });
 
+const EmailTemplateText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((text, ctx) => {
+      const unknown = unknownPlaceholders(text);
+      if (unknown.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `has ${unknown.map((u) => `{{${u}}}`).join(', ')}, which Closeout cannot fill; use ${Object.keys(
+            INVOICE_EMAIL_FIELDS,
+          )
+            .map((f) => `{{${f}}}`)
+            .join(', ')}`,
+        });
+    });
+
 export const BillingSettingsBody = z.strictObject({
   invoiceAutoIssue: z.boolean().optional(),
   depositModel: z.enum(['advance_invoice', 'payment_request']).optional(),
@@ -289,6 +311,11 @@ export const BillingSettingsBody = z.strictObject({
     })
     .optional(),
   paymentTermsDays: z.number().int().min(0).max(365).optional(),
+  /** The invoice e-mail, with placeholders such as {{customer}} and {{amountLine}}; null: the default. */
+  invoiceEmail: z
+    .strictObject({ subject: EmailTemplateText(200), body: EmailTemplateText(5000) })
+    .nullable()
+    .optional(),
 });
 
 export const CycleInvoiceBody = z.strictObject({ periodStart: Day, periodEnd: Day });

@@ -1,5 +1,19 @@
 import type { CloseoutRequirements, PHOTO_CATEGORIES } from './job-type-templates';
 
+export const SIGNATURE_EXCEPTION_REASONS = [
+  'customer_refused',
+  'customer_absent',
+  'remote_job',
+  'other',
+] as const;
+/** Why there is no signature, as the technician picks it and the customer reads it on the invoice. */
+export const SIGNATURE_EXCEPTION_WORDS: Record<(typeof SIGNATURE_EXCEPTION_REASONS)[number], string> = {
+  customer_absent: 'Customer not there',
+  customer_refused: 'Customer refused',
+  remote_job: 'Remote job, nobody to sign',
+  other: 'Other',
+};
+
 export type PhotoCategory = (typeof PHOTO_CATEGORIES)[number];
 
 /** What a closeout must still supply, one entry per gap, precise enough to show the technician. */

@@ -36,3 +36,13 @@ export const formatAmount = (value: Decimal.Value, decimals: number): string =>
 /** The exact sum of decimal strings. */
 export const sumDecimals = (xs: Decimal.Value[]): Decimal =>
   xs.reduce<Decimal>((s, x) => s.plus(x), new Decimal(0));
+
+/** An amount as a reader reads it: the currency code, thousands grouped, the document's decimals ("EUR 1,234.50"). */
+export const printAmount = (amount: string, currency: string): string => {
+  const [whole = '0', frac] = new Decimal(amount)
+    .abs()
+    .toFixed(amount.split('.')[1]?.length ?? 0)
+    .split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${new Decimal(amount).isNeg() ? '-' : ''}${currency} ${grouped}${frac ? `.${frac}` : ''}`;
+};

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, businessDate, isValidTimeZone, lastWholeCycle, mondayOf, zonedToInstant } from './time';
+import {
+  addDays,
+  businessDate,
+  isValidTimeZone,
+  lastWholeCycle,
+  mondayOf,
+  printDateTime,
+  zonedToInstant,
+} from './time';
 
 describe('time zones', () => {
   it.each([
@@ -54,5 +62,17 @@ describe('the last whole billing cycle', () => {
     ['weekly', '2027-01-03', '2026-12-21', '2026-12-27'],
   ] as const)('%s before %s is %s to %s', (cycle, date, start, end) => {
     expect(lastWholeCycle(cycle, date)).toEqual({ start, end });
+  });
+});
+
+describe('printDateTime', () => {
+  it.each([
+    ['2026-12-03T14:30:00Z', 'Europe/Dublin', '3 December 2026, 14:30'],
+    ['2026-07-15T08:05:00Z', 'Europe/Dublin', '15 July 2026, 09:05'],
+    ['2026-12-03T23:30:00Z', 'Europe/Warsaw', '4 December 2026, 00:30'],
+    ['2026-12-03T14:30:00Z', 'America/New_York', '3 December 2026, 09:30'],
+    ['not a time', 'UTC', 'time not recorded'],
+  ])('%s in %s reads %s', (at, zone, words) => {
+    expect(printDateTime(at, zone)).toBe(words);
   });
 });

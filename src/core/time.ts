@@ -108,3 +108,20 @@ const DAY = new Intl.DateTimeFormat('en-GB', {
 });
 /** A business date as a reader writes it: "18 November 2026", never "2026-11-18". */
 export const printDate = (day: string): string => DAY.format(new Date(`${day}T00:00:00Z`));
+
+/** An instant as a reader writes it in the organization's zone: "3 December 2026, 14:30". */
+export const printDateTime = (instant: Date | string, timeZone: string): string => {
+  const at = typeof instant === 'string' ? new Date(instant) : instant;
+  if (Number.isNaN(at.getTime())) return 'time not recorded';
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone,
+  }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')}`;
+};

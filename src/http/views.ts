@@ -10,8 +10,10 @@ import {
   isBillingException,
   type OperationalStatus,
 } from '../core/job-lifecycle';
+import { DEFAULT_INVOICE_EMAIL } from '../core/message-template';
 import { isRole } from '../core/roles';
 import type { findJobs } from '../db/queries/jobs';
+import type { timelineOf } from '../db/queries/timeline';
 import type { catalogItems, customers, jobTypes, organizations, sites, taxCodes, users } from '../db/schema';
 
 /** Shapes database rows into API objects: ISO instants, decimal strings, no secrets. */
@@ -47,6 +49,10 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   payableRoundingIncrement: nullableDecimal(o.payableRoundingIncrement),
   brandColor: o.brandColor,
   hasLogo: o.logoKey !== null,
+  invoiceEmail:
+    o.invoiceEmailSubject && o.invoiceEmailBody
+      ? { subject: o.invoiceEmailSubject, body: o.invoiceEmailBody, custom: true }
+      : { ...DEFAULT_INVOICE_EMAIL, custom: false },
 });
 
 export const apiKeyView = (k: ApiKeyView): z.infer<typeof ApiKey> => ({
@@ -160,4 +166,14 @@ export const customerDetailView = (
   invoicePreferences: c.invoicePreferences,
   closeoutOverrides: c.closeoutOverrides,
   externalIds: c.externalIds,
+});
+
+/** One audit event of a record's history, as the timeline endpoints return it. */
+export const timelineEventView = (e: Awaited<ReturnType<typeof timelineOf>>[number]) => ({
+  seq: e.seq,
+  at: e.at.toISOString(),
+  action: e.action,
+  actor: { type: e.actorType, id: e.actorId, name: e.actorName },
+  changes: JSON.parse(e.changes) as Record<string, unknown>,
+  reason: e.reason,
 });

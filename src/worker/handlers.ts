@@ -7,12 +7,8 @@ import { purgeUnreferencedAttachments } from '../app/attachments';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';
 import { executeCycleRun, startDueCycleRuns } from '../app/invoicing/cycle-runs';
 import { failJobInvoicing } from '../app/invoicing/fail-job-invoicing';
-import {
-  mailInvoice,
-  renderPacket,
-  renderPendingOfJob,
-  renderServiceReport,
-} from '../app/invoicing/invoice-packet';
+import { mailInvoice } from '../app/invoicing/invoice-email';
+import { renderPacket, renderPendingOfJob, renderServiceReport } from '../app/invoicing/invoice-packet';
 import { prepareJobInvoices } from '../app/invoicing/prepare-job-invoices';
 import { purgeExpired } from '../app/maintenance';
 import type { Deps } from '../app/ports';

@@ -176,6 +176,143 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
     await page.close();
   });
 
+  it('opens an invoice: pays the rest there, sends it again, credits a line, and the owner hears of the money', async () => {
+    const billing = await caller(base, 'billing@demo.closeout.test');
+    const open0 = (
+      await billing.call<{ items: (Invoice & { kind: string })[] }>('GET', '/invoices?open=true&limit=200')
+    ).body.items;
+    const target = open0.find(
+      (i) => i.kind === 'invoice' && ['issued', 'sent'].includes(i.status) && Number(i.outstanding) > 20,
+    ) as Invoice;
+    expect(target).toBeDefined();
+
+    let page = await open('billing@demo.closeout.test', '#/invoices');
+    await page.getByLabel('Search').fill(target.number);
+    await page.getByRole('link', { name: target.number, exact: true }).click();
+    await page.getByRole('heading', { name: target.number, level: 1 }).waitFor();
+    await page.getByRole('table', { name: 'Lines' }).waitFor();
+    await page.getByRole('list', { name: 'What happened' }).waitFor();
+    expect(await page.locator('body').textContent()).not.toMatch(RAW);
+    await page.screenshot({ path: screenshotPath('office-invoice-1440'), fullPage: true });
+
+    // The rest of what is owed, from the invoice itself: it becomes paid, the payment and the history say so.
+    await page.getByRole('button', { name: 'Record payment' }).click();
+    const dialog = page.getByRole('form', { name: 'Record a payment' });
+    await dialog.getByLabel('Reference').fill('AIB 90210');
+    await dialog.getByRole('button', { name: 'Record payment' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `recorded on ${target.number}` })
+      .waitFor();
+    await page.getByText('Paid', { exact: true }).first().waitFor();
+    await page.getByRole('list', { name: 'Payments received' }).getByText('reference AIB 90210').waitFor();
+    await page
+      .getByRole('list', { name: 'What happened' })
+      .getByText(/^Paid in full: .+ by bank transfer$/)
+      .waitFor();
+    expect((await billing.call<Invoice>('GET', `/invoices/${target.id}`)).body.status).toBe('paid');
+
+    // Send it again: the worker e-mails it, and the history names who got it (or why nobody did).
+    await page.getByRole('button', { name: /^(Send again|Send to the customer)$/ }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${target.number} is being e-mailed` })
+      .waitFor();
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.getByRole('list', { name: 'What happened' }).waitFor();
+          return page
+            .getByRole('list', { name: 'What happened' })
+            .getByText(/^(E-mailed to |Not e-mailed: )/)
+            .count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThan(0);
+
+    // Half of the first line back, with a reason, from the invoice page; the credit note opens from its list.
+    await page.getByRole('button', { name: 'Credit…' }).click();
+    const credit = page.getByLabel(`Credit ${target.number}`).last();
+    await credit.getByLabel('Why', { exact: true }).click();
+    await page.getByRole('option', { name: 'Price dispute' }).click();
+    await credit
+      .getByRole('textbox', { name: /^Quantity to credit of / })
+      .first()
+      .fill('0.5');
+    await credit.getByRole('button', { name: 'Credit the chosen lines' }).click();
+    const issued = page.getByRole('status').filter({ hasText: /Credit note CN-\d{4}-\d{5} issued/ });
+    await issued.waitFor();
+    const cn = (await issued.textContent())?.match(/CN-\d{4}-\d{5}/)?.[0] ?? '?';
+    const notes = page.getByRole('list', { name: 'Credit notes' });
+    await notes.getByRole('link', { name: cn, exact: true }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-invoice-credited'), fullPage: true });
+    await notes.getByRole('link', { name: cn, exact: true }).click();
+    await page.getByRole('heading', { name: cn, level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'the original invoice' }).waitFor();
+    expect(await page.locator('body').textContent()).not.toMatch(RAW);
+    await page.close();
+
+    // On a phone the page stacks and stays readable.
+    page = await open('billing@demo.closeout.test', `#/invoices/${target.id}`, 390);
+    await page.getByRole('heading', { name: target.number, level: 1 }).waitFor();
+    await page.getByRole('list', { name: 'What happened' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: screenshotPath('office-invoice-390'), fullPage: true });
+    await page.close();
+
+    // The owner did not record it, and hears of it on the bell; the notification opens the invoice.
+    page = await open('owner@demo.closeout.test', '#/board');
+    await page.getByRole('button', { name: /^Notifications/ }).click();
+    const news = page.getByRole('button', {
+      name: new RegExp(`Payment received: .+ on ${target.number}, now paid in full`),
+    });
+    await news.first().click();
+    await page.getByRole('heading', { name: target.number, level: 1 }).waitFor();
+    await page.close();
+  });
+
+  it('lets the owner write the invoice e-mail, refusing a blank it cannot fill, with a live preview', async () => {
+    const page = await open('owner@demo.closeout.test', '#/settings');
+    await page.getByRole('tab', { name: 'Customer messages' }).click();
+    const form = page.getByRole('form', { name: 'Invoice e-mail' });
+    const preview = page.getByRole('region', { name: 'Preview of the invoice e-mail' });
+    await preview.getByText(/^Hello Aoife Byrne,/).waitFor();
+    const message = form.getByRole('textbox', { name: 'Message', exact: true });
+    await message.fill(
+      'Dear {{customer}},\n{{amountLine}}\nTotal {{grandTotal}}\n{{howToPay}}\nThanks, {{organization}}',
+    );
+    await preview.getByText(/^Dear Aoife Byrne,/).waitFor();
+    await form.getByRole('button', { name: 'Save the invoice e-mail' }).click();
+    await form.getByText(/\{\{grandTotal\}\}, which Closeout cannot fill/).waitFor();
+    const unchanged = await owner.call<{ invoiceEmail: { custom: boolean } }>('GET', '/organization');
+    expect(unchanged.body.invoiceEmail.custom).toBe(false);
+    await message.fill('Dear {{customer}},\n{{amountLine}}\n{{howToPay}}\nThanks, {{organization}}');
+    await form.getByRole('button', { name: 'Save the invoice e-mail' }).click();
+    await page.getByRole('status').filter({ hasText: 'The invoice e-mail is saved' }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-invoice-email'), fullPage: true });
+    const saved = await owner.call<{ invoiceEmail: { custom: boolean; body: string } }>(
+      'GET',
+      '/organization',
+    );
+    expect(saved.body.invoiceEmail).toMatchObject({
+      custom: true,
+      body: expect.stringMatching(/^Dear \{\{customer\}\}/),
+    });
+    // Back to Closeout's wording, so the rest of the demo reads as shipped.
+    await form.getByRole('button', { name: 'Start again from Closeout’s wording' }).click();
+    await form.getByRole('button', { name: 'Save the invoice e-mail' }).click();
+    await expect
+      .poll(
+        async () =>
+          (await owner.call<{ invoiceEmail: { body: string } }>('GET', '/organization')).body.invoiceEmail
+            .body,
+      )
+      .toMatch(/^Hello \{\{customer\}\},/);
+    await page.close();
+  });
+
   it('works a job from its page: dispatch, edit, move, ask the crew, cancel with a reason, history in words', async () => {
     const TZ = 'Europe/Dublin';
     const ana = await caller(base, 'ana@demo.closeout.test');

@@ -286,6 +286,20 @@ describe.each(testDrivers())('invoices on %s', (driver) => {
     expect((await job(j.id)).billingStatus).toBe('paid');
     const list = (await get(`/api/v1/invoices/${inv?.id}/payments`)).json().items;
     expect(list.map((p: { amount: string }) => p.amount)).toEqual(['100.00', rest]);
+    // The owner hears of money coming in (on the bell, linked to the invoice); who recorded it does not.
+    const news = (await get('/api/v1/notifications', owner)).json().items as {
+      kind: string;
+      invoiceId: string | null;
+      body: string;
+    }[];
+    const paid = news.filter((n) => n.kind === 'payment' && n.invoiceId === inv?.id).map((n) => n.body);
+    expect(paid).toHaveLength(2);
+    expect(paid[0]).toMatch(
+      new RegExp(`^Payment received: EUR [\\d,.]+ from .+ on ${inv?.number}, now paid in full\\.$`),
+    );
+    expect(paid[1]).toMatch(/^Payment received: EUR 100\.00 from .+, EUR [\d,.]+ still to pay\.$/);
+    const mine = (await get('/api/v1/notifications')).json().items as { kind: string }[];
+    expect(mine.filter((n) => n.kind === 'payment')).toEqual([]);
   });
 
   it('keeps invoice numbers gapless across invoices; credit notes have their own sequence', async () => {

@@ -10,7 +10,9 @@ import {
   type InvoiceDocument,
   type IssuedHeader,
 } from '../../core/invoice-document';
-import { printDate } from '../../core/time';
+import { printAmount } from '../../core/money';
+import { printDate, printDateTime } from '../../core/time';
+import { unitText } from '../../core/units';
 
 /**
  * The PDF's fonts. The standard PDF font (Helvetica) covers WinAnsi only (Latin-1, €, curly quotes), so a
@@ -93,25 +95,6 @@ const newPdf = (options: PDFKit.PDFDocumentOptions, texts: unknown): PDFKit.PDFD
   return pdf.font(REGULAR);
 };
 
-/** UN/ECE Rec 20 units as a reader writes them; a code with no common word prints as is. */
-const UNIT_WORDS: Record<string, string> = {
-  C62: 'pcs',
-  H87: 'pcs',
-  EA: 'each',
-  HUR: 'h',
-  MIN: 'min',
-  DAY: 'days',
-  MTR: 'm',
-  MTK: 'm²',
-  MTQ: 'm³',
-  KGM: 'kg',
-  LTR: 'l',
-  SET: 'set',
-  PR: 'pair',
-  KWH: 'kWh',
-};
-export const unitText = (code: string): string => UNIT_WORDS[code] ?? code;
-
 /** EN 16931 VAT categories in words, for the VAT column and breakdown. */
 const CATEGORY_WORDS: Record<string, string> = {
   S: 'Standard',
@@ -144,16 +127,6 @@ const TITLES = {
 /** A payment request is not a tax invoice, and says so in its title. */
 const titleOf = (doc: InvoiceDocument) =>
   doc.profile === 'payment_request' ? 'PAYMENT REQUEST' : TITLES[doc.kind];
-
-/** Amounts printed with grouping and the document's decimals: "EUR 1,234.50". */
-export const printAmount = (amount: string, currency: string): string => {
-  const [whole = '0', frac] = new Decimal(amount)
-    .abs()
-    .toFixed(amount.split('.')[1]?.length ?? 0)
-    .split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${new Decimal(amount).isNeg() ? '-' : ''}${currency} ${grouped}${frac ? `.${frac}` : ''}`;
-};
 
 /** Unit prices keep their own precision but show at least two decimals: 80 -> 80.00, 0.125 -> 0.125. */
 const priceText = (price: string): string => {
@@ -214,7 +187,7 @@ const row = (
 /**
  * The invoice PDF (pdfkit, standard fonts, no browser): seller and buyer, job, service date and site,
  * technicians, lines, VAT breakdown, totals, deposit, terms and due date, memo, page numbers; then the
- * proof pages and the approval log. CreationDate is the issue time, so a re-render gives the same bytes.
+ * proof pages (the approval log stays in the internal packet). CreationDate is the issue time, so a re-render gives the same bytes.
  */
 export const renderInvoicePdf = async (
   doc: InvoiceDocument,
@@ -490,7 +463,7 @@ export const renderInvoicePdf = async (
   return done;
 };
 
-/** Proof of work: photos by category, the signature with signer and time, time and place, approvals. */
+/** Proof of work: photos by category, the signature with signer and time, time and place, in the organization's zone. */
 export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: string) => {
   const hasProof =
     proof.photos.length > 0 ||
@@ -508,12 +481,16 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
         proof.completion.latitude !== null && proof.completion.longitude !== null
           ? ` at ${proof.completion.latitude.toFixed(5)}, ${proof.completion.longitude.toFixed(5)}`
           : '';
-      pdf.text(`Completed ${proof.completion.at ?? 'time not recorded'}${where}`, PAGE.left, y);
+      pdf.text(
+        `Completed ${proof.completion.at ? printDateTime(proof.completion.at, proof.timeZone) : 'at a time not recorded'}${where}`,
+        PAGE.left,
+        y,
+      );
       y += 16;
     }
     if (proof.workPerformed) {
       const text = [
-        ...proof.workPerformed.checklist.map((c) => `[x] ${c}`),
+        ...proof.workPerformed.checklist.map((c) => `Done: ${c}`),
         proof.workPerformed.notes ? `Notes: ${proof.workPerformed.notes}` : null,
       ]
         .filter(Boolean)
@@ -553,7 +530,9 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
         pdf
           .font(REGULAR)
           .fontSize(7)
-          .text(photo.capturedAt ?? '', x, y + 117, { width: 115 });
+          .text(photo.capturedAt ? printDateTime(photo.capturedAt, proof.timeZone) : '', x, y + 117, {
+            width: 115,
+          });
         x += 123;
       }
       y += 135;
@@ -576,26 +555,14 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
       pdf.font(REGULAR).fontSize(9);
       pdf.text(
         proof.signature
-          ? `Signed by ${proof.signature.signerName} at ${proof.signature.signedAt}`
+          ? `Signed by ${proof.signature.signerName} on ${printDateTime(proof.signature.signedAt, proof.timeZone)}`
           : `No signature: ${proof.signatureException ?? ''}`,
         PAGE.left,
         y,
       );
     }
   }
-  if (proof.approvals.length > 0) {
-    pdf.addPage();
-    pdf.font(BOLD).fontSize(14).fillColor(accent).text('Approval log', PAGE.left, 50);
-    pdf.fillColor('black');
-    let y = 75;
-    for (const a of proof.approvals) {
-      y = row(pdf, y, [
-        { text: a.at, x: PAGE.left, width: 120 },
-        { text: `${a.decision} by ${a.by}`, x: 175, width: 140 },
-        { text: [a.rules.join(', '), a.comment].filter(Boolean).join('\n'), x: 320, width: 225 },
-      ]);
-    }
-  }
+  // The approval log is internal: it travels in the packet (approval-log.json), never on the customer's PDF.
 };
 
 /** The work-completed report: what was done, with what parts, and the proof, billed or not (warranty, plans). */

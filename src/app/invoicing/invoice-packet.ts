@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { CloseoutBody } from '../../contracts/closeout';
+import { SIGNATURE_EXCEPTION_WORDS } from '../../core/closeout-rules';
 import { AppError, notFound } from '../../core/errors';
 import type { Address, IssuedHeader } from '../../core/invoice-document';
 import { PHOTO_CATEGORIES } from '../../core/job-type-templates';
@@ -63,8 +64,9 @@ export const proofOf = async (
     .orderBy(desc(closeoutSubmissions.createdAt))
     .limit(1);
   const [job] = await db
-    .select({ completedAt: jobs.completedAt })
+    .select({ completedAt: jobs.completedAt, timeZone: organizations.timeZone })
     .from(jobs)
+    .innerJoin(organizations, eq(organizations.id, jobs.organizationId))
     .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
   const body = submission?.body as CloseoutBody | undefined;
   const ids = body
@@ -129,7 +131,9 @@ export const proofOf = async (
         }
       : null,
     signatureException: body?.signatureException
-      ? `${body.signatureException.reasonCode}: ${body.signatureException.text}`
+      ? [SIGNATURE_EXCEPTION_WORDS[body.signatureException.reasonCode], body.signatureException.text]
+          .filter(Boolean)
+          .join(': ')
       : null,
     completion: body
       ? {
@@ -151,6 +155,7 @@ export const proofOf = async (
       comment: a.comment,
       rules: (a.rules as { code: string }[]).map((r) => r.code),
     })),
+    timeZone: job?.timeZone ?? 'UTC',
   };
   return { proof, files };
 };
@@ -310,42 +315,6 @@ export const packetZip = async (deps: Deps, organizationId: string, row: Invoice
   // fflate loads on first use, like the renderers.
   const { zipSync } = await import('fflate');
   return Buffer.from(zipSync(entries, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') }));
-};
-
-/** E-mails the PDF and the UBL to the customer's invoice recipients (the `invoice.send` queue job). */
-export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId: string) => {
-  const [row] = await deps.database.db
-    .select({ invoice: invoices, customer: customers })
-    .from(invoices)
-    .innerJoin(jobs, and(eq(jobs.organizationId, invoices.organizationId), eq(jobs.id, invoices.jobId)))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
-    )
-    .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, invoiceId)));
-  if (!row) throw notFound('invoice');
-  const to = [
-    ...new Set(
-      [
-        ...row.customer.contacts.filter((c) => c.invoiceRecipient).map((c) => c.email),
-        row.customer.email,
-      ].filter((e): e is string => !!e),
-    ),
-  ];
-  if (to.length === 0) return { sent: 0, reason: 'the customer has no invoice e-mail' };
-  const pdf = await invoiceFile(deps, organizationId, invoiceId, 'pdf');
-  const ubl = await invoiceFile(deps, organizationId, invoiceId, 'ubl');
-  const doc = documentOf(row.invoice);
-  await deps.mailer.send({
-    to,
-    subject: `${doc.seller.name}: ${row.invoice.kind === 'credit_note' ? 'credit note' : 'invoice'} ${row.invoice.number}`,
-    text: `Please find ${row.invoice.number} attached: ${doc.calc.currency} ${doc.calc.totals.payable}${row.invoice.dueDate ? `, due ${row.invoice.dueDate}` : ''}.`,
-    attachments: [
-      { filename: `${row.invoice.number}.pdf`, content: pdf.bytes, contentType: 'application/pdf' },
-      { filename: `${row.invoice.number}.xml`, content: ubl.bytes, contentType: 'application/xml' },
-    ],
-  });
-  return { sent: to.length };
 };
 
 export type { Database };

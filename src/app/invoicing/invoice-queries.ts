@@ -29,6 +29,8 @@ export const listInvoices = async (
     kind?: InvoiceRow['kind'] | undefined;
     jobId?: string | undefined;
     customerId?: string | undefined;
+    /** The credit notes of one invoice. */
+    correctsInvoiceId?: string | undefined;
     jobTypeId?: string | undefined;
     createdFrom?: string | undefined;
     createdTo?: string | undefined;
@@ -51,6 +53,7 @@ export const listInvoices = async (
         f.kind ? eq(invoices.kind, f.kind) : undefined,
         f.jobId ? eq(invoices.jobId, f.jobId) : undefined,
         f.customerId ? eq(invoices.customerId, f.customerId) : undefined,
+        f.correctsInvoiceId ? eq(invoices.correctsInvoiceId, f.correctsInvoiceId) : undefined,
         f.jobTypeId
           ? inArray(
               invoices.jobId,

@@ -1,10 +1,13 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError } from '../../core/errors';
+import { printAmount } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import { payments } from '../../db/schema';
+import { notifyRole } from '../approvals';
 import { changeJob, lockJob } from '../jobs';
 import type { Deps } from '../ports';
+import { documentOf } from './invoice-documents';
 import { changeInvoice, lockInvoice } from './invoice-store';
 import { billedJobIds } from './issue-document';
 
@@ -100,6 +103,20 @@ export const recordPayment = (deps: Deps, organizationId: string, input: Payment
           patch: { paidAt: now },
         });
       }
+    }
+    if (row.kind !== 'credit_note' && row.number) {
+      const doc = documentOf(row);
+      const money = printAmount(amount.toFixed(2), row.currency);
+      await notifyRole(
+        tx,
+        deps,
+        organizationId,
+        'owner',
+        row.jobId,
+        `Payment received: ${money} from ${doc.buyer.name} on ${row.number}${full ? ', now paid in full' : `, ${printAmount(outstanding.minus(amount).toFixed(2), row.currency)} still to pay`}.`,
+        null,
+        { kind: 'payment', invoiceId: row.id, except: actor.type === 'user' ? actor.id : null },
+      );
     }
     return { paymentId: id, invoice: updated };
   });

@@ -64,6 +64,9 @@ export const organizations = pgTable('organizations', {
   /** Branding on the PDFs: accent color (#rrggbb) and a PNG/JPEG logo in storage. */
   brandColor: text('brand_color').notNull().default('#1f6feb'),
   logoKey: text('logo_key'),
+  /** The invoice e-mail the organization wrote (placeholders like {{number}}); null: Closeout's default. */
+  invoiceEmailSubject: text('invoice_email_subject'),
+  invoiceEmailBody: text('invoice_email_body'),
   createdAt: instant('created_at').notNull(),
 });
 

@@ -302,6 +302,8 @@ export const notifications = pgTable(
       .references(() => users.id),
     kind: text('kind').notNull(),
     jobId: uuid('job_id'),
+    /** The invoice it is about (a payment received, an e-mail that could not go), when there is one. */
+    invoiceId: uuid('invoice_id'),
     body: text('body').notNull(),
     createdAt: instant('created_at').notNull(),
     readAt: instant('read_at'),

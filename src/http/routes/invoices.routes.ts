@@ -36,12 +36,14 @@ import {
   ReceivablesQuery,
   UpdateDraftBody,
 } from '../../contracts/invoices';
+import { TimelineEvent } from '../../contracts/jobs';
 import { AppError, invalid, notFound } from '../../core/errors';
 import { decodeCursor, encodeCursor } from '../../core/pagination';
 import { actorOf } from '../../core/principal';
+import { timelineOf } from '../../db/queries/timeline';
 import { principalOf } from '../auth';
 import { ensureJobVisible } from '../job-access';
-import { organizationView } from '../views';
+import { organizationView, timelineEventView } from '../views';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 const fileErrors = { ...errors, 503: Problem };
@@ -300,6 +302,26 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
       const org = principalOf(request).organizationId;
       const row = await load(org, request.params.id);
       return sendFile(reply, await packetZip(deps, org, row), 'application/zip', `${row.number}-packet.zip`);
+    },
+  );
+
+  app.get(
+    '/invoices/:id/timeline',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'Everything that happened to the document, from its audit chain: issued, e-mailed, paid, credited',
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(TimelineEvent) }), ...errors },
+      },
+    },
+    async (request) => {
+      const org = principalOf(request).organizationId;
+      await load(org, request.params.id);
+      const events = await timelineOf(deps.database.db, org, 'invoice', request.params.id);
+      return { items: events.map(timelineEventView) };
     },
   );
 

@@ -45,7 +45,7 @@ import { findJobs } from '../../db/queries/jobs';
 import { timelineOf, userNames } from '../../db/queries/timeline';
 import { principalOf } from '../auth';
 import { ensureJobVisible, visibleTo } from '../job-access';
-import { jobView } from '../views';
+import { jobView, timelineEventView } from '../views';
 
 /** The fields of a job that decide what the customer is billed: changed by billing and the owner only. */
 const BILLING_FACTS = [
@@ -366,16 +366,7 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
       const p = principalOf(request);
       await ensureVisible(p, request.params.id);
       const events = await timelineOf(db, p.organizationId, 'job', request.params.id);
-      return {
-        items: events.map((e) => ({
-          seq: e.seq,
-          at: e.at.toISOString(),
-          action: e.action,
-          actor: { type: e.actorType, id: e.actorId, name: e.actorName },
-          changes: JSON.parse(e.changes) as Record<string, unknown>,
-          reason: e.reason,
-        })),
-      };
+      return { items: events.map(timelineEventView) };
     },
   );
 
@@ -480,6 +471,8 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
                 id: z.uuid(),
                 kind: z.string(),
                 jobId: z.uuid().nullable(),
+                /** The invoice it is about (a payment received, an e-mail that could not go). */
+                invoiceId: z.uuid().nullable(),
                 body: z.string(),
                 createdAt: Instant,
                 read: z.boolean(),
@@ -499,6 +492,7 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
           id: r.id,
           kind: r.kind,
           jobId: r.jobId,
+          invoiceId: r.invoiceId,
           body: r.body,
           createdAt: r.createdAt.toISOString(),
           read: r.readAt !== null,

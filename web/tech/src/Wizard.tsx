@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import SignaturePad from 'signature_pad';
 import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
-import type { PhotoCategory } from '../../../src/core/closeout-rules';
+import { type PhotoCategory, SIGNATURE_EXCEPTION_WORDS } from '../../../src/core/closeout-rules';
 import { bodyOf, closeoutFields, isDecimal, missingFor, timerHours, totalsFor } from './closeout';
 import { type Draft, db, type Photo } from './db';
 import { useDraft } from './Jobs';
@@ -12,12 +12,10 @@ import { enqueue, syncOutbox } from './sync';
 const STEPS = ['Work', 'Labor', 'Parts', 'Photos', 'Signature', 'Review'] as const;
 type Step = (typeof STEPS)[number];
 const CATEGORIES: PhotoCategory[] = ['before', 'after', 'serial_plate', 'document', 'other'];
-const REASONS = [
-  ['customer_absent', 'Customer not there'],
-  ['customer_refused', 'Customer refused'],
-  ['remote_job', 'Remote job, nobody to sign'],
-  ['other', 'Other'],
-] as const;
+const REASONS = Object.entries(SIGNATURE_EXCEPTION_WORDS) as [
+  keyof typeof SIGNATURE_EXCEPTION_WORDS,
+  string,
+][];
 
 const money = (amount: string, currency: string) =>
   new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(Number(amount));

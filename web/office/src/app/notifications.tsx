@@ -9,6 +9,7 @@ type Notification = {
   id: string;
   kind: string;
   jobId: string | null;
+  invoiceId: string | null;
   body: string;
   createdAt: string;
   read: boolean;
@@ -21,6 +22,8 @@ const KIND_WORDS: Record<string, string> = {
   info_reply: 'Reply from the crew',
   integration_error: 'Accounting or sending problem',
   approval_decided: 'Approval decided',
+  payment: 'Payment received',
+  invoice_email: 'Invoice not e-mailed',
 };
 
 const RELATIVE = new Intl.RelativeTimeFormat('en-IE', { numeric: 'auto' });
@@ -79,6 +82,7 @@ export const NotificationCentre = () => {
   const go = (n: Notification) => {
     setOpened(false);
     if (n.kind === 'approval') void navigate({ to: '/approvals' });
+    else if (n.invoiceId) void navigate({ to: '/invoices/$invoiceId', params: { invoiceId: n.invoiceId } });
     else if (n.jobId) void navigate({ to: '/jobs/$jobId', params: { jobId: n.jobId } });
   };
   return (
@@ -120,7 +124,8 @@ export const NotificationCentre = () => {
             {(items) =>
               !items || items.length === 0 ? (
                 <Text size="sm" c="dimmed" p="sm">
-                  Nothing new. Approvals, the crew's replies and accounting problems show here.
+                  Nothing new. Approvals, the crew's replies, payments received and accounting problems show
+                  here.
                 </Text>
               ) : (
                 <ScrollArea.Autosize mah={420}>

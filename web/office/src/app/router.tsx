@@ -30,6 +30,9 @@ const InvoicesPage = lazy(() =>
   import('../features/invoices/invoices-page').then((m) => ({ default: m.InvoicesPage })),
 );
 // Recurring services preview their visits with the core's RRULE engine, loaded with them.
+const InvoicePage = lazy(() =>
+  import('../features/invoices/invoice-page').then((m) => ({ default: m.InvoicePage })),
+);
 const SeriesListPage = lazy(() =>
   import('../features/series/series-list-page').then((m) => ({ default: m.SeriesListPage })),
 );
@@ -176,6 +179,20 @@ const invoicesRoute = createRoute({
   ),
 });
 
+const invoiceRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/invoices/$invoiceId',
+  beforeLoad: requires('invoices.read'),
+  component: function InvoiceRoute() {
+    const { invoiceId } = invoiceRoute.useParams();
+    return (
+      <Suspense fallback={<Loader aria-label="Loading the invoice" />}>
+        <InvoicePage key={invoiceId} id={invoiceId} />
+      </Suspense>
+    );
+  },
+});
+
 const metricsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/metrics',
@@ -216,6 +233,7 @@ const routeTree = rootRoute.addChildren([
   seriesListRoute,
   seriesRoute,
   invoicesRoute,
+  invoiceRoute,
   metricsRoute,
   settingsRoute,
 ]);

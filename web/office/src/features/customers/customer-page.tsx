@@ -208,7 +208,14 @@ export const CustomerPage = ({ id }: { id: string }) => {
                   phone={phone}
                   empty="No invoices yet."
                   columns={[
-                    { header: 'Invoice', cell: (i) => i.number ?? 'Draft' },
+                    {
+                      header: 'Invoice',
+                      cell: (i) => (
+                        <AppLink to="/invoices/$invoiceId" params={{ invoiceId: i.id }}>
+                          {i.number ?? 'Draft'}
+                        </AppLink>
+                      ),
+                    },
                     { header: 'Issued', cell: (i) => dayText(i.issueDate) },
                     { header: 'Due', wide: true, cell: (i) => dayText(i.dueDate) },
                     { header: 'Total', numeric: true, cell: (i) => money(i.totals?.payable, i.currency) },

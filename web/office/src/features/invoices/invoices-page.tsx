@@ -25,6 +25,7 @@ import { useCan } from '../../shared/me';
 import { useApi, useApiPages } from '../../shared/query';
 import { type Column, ResourceTable } from '../../shared/resource-table';
 import { StatusBadge } from '../../shared/status';
+import { lateness } from './invoice-words';
 import { RecordPayment } from './record-payment';
 
 const AgingChart = lazy(() => import('./aging-chart'));
@@ -39,15 +40,6 @@ const VIEWS = [
   { value: 'all', label: 'All', query: '' },
 ] as const;
 type View = (typeof VIEWS)[number]['value'];
-
-const DAY_MS = 86_400_000;
-/** "12 days late" from a due date and the business date it is measured on. */
-export const lateness = (due: string | null, asOf: string): string | null => {
-  if (!due) return null;
-  const days = Math.round((Date.parse(`${asOf}T00:00:00Z`) - Date.parse(`${due}T00:00:00Z`)) / DAY_MS);
-  if (days <= 0) return null;
-  return days === 1 ? '1 day late' : `${days} days late`;
-};
 
 const payable = (i: InvoiceT) =>
   i.kind !== 'credit_note' &&
@@ -145,9 +137,9 @@ export const InvoicesPage = () => {
       header: 'Invoice',
       cell: (i) => (
         <Stack gap={0}>
-          <Text fw={600} size="sm">
+          <AppLink fw={600} size="sm" to="/invoices/$invoiceId" params={{ invoiceId: i.id }}>
             {i.number ?? 'Not numbered yet'}
-          </Text>
+          </AppLink>
           {i.kind !== 'invoice' && (
             <Text size="xs" c="dimmed">
               {i.kind === 'credit_note' ? 'Credit note' : 'Deposit'}

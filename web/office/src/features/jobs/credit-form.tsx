@@ -4,7 +4,7 @@ import { api, type InvoiceT } from '../../shared/api';
 import { useSubmit } from '../../shared/feedback';
 import { money } from '../../shared/format';
 
-const CREDIT_REASONS = [
+export const CREDIT_REASONS = [
   { value: 'price_dispute', label: 'Price dispute' },
   { value: 'missing_time', label: 'Time billed that was not worked' },
   { value: 'wrong_tax', label: 'Wrong tax' },

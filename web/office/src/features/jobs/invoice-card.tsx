@@ -2,6 +2,7 @@ import { Alert, Anchor, Button, Card, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { api, type InvoiceT } from '../../shared/api';
 import { dayText, money } from '../../shared/format';
+import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
@@ -40,9 +41,9 @@ export const InvoiceCard = ({
     <Card withBorder p="sm" aria-label={`${kind} ${invoice.number ?? 'draft'}`}>
       <Group justify="space-between">
         <Group gap="xs">
-          <Text fw={600}>
+          <AppLink fw={600} to="/invoices/$invoiceId" params={{ invoiceId: invoice.id }}>
             {kind} {invoice.number ?? '(draft)'}
-          </Text>
+          </AppLink>
           <StatusBadge kind="invoice" status={invoice.status} />
         </Group>
         <Text fw={600}>{money(invoice.totals?.payable ?? null, invoice.currency)}</Text>

@@ -2,6 +2,7 @@ import { Stack, Tabs, Title } from '@mantine/core';
 import type { MeT } from '../../shared/api';
 import { BillingSettings } from './billing-settings';
 import { Integrations } from './integrations';
+import { InvoiceEmailSettings } from './invoice-email-settings';
 import { JobTypes } from './job-types';
 import { PriceBook } from './price-book';
 import { Users } from './users';
@@ -12,6 +13,7 @@ export const SettingsPage = ({ me }: { me: MeT }) => (
     <Tabs defaultValue="billing" keepMounted={false}>
       <Tabs.List>
         <Tabs.Tab value="billing">Billing and numbering</Tabs.Tab>
+        <Tabs.Tab value="messages">Customer messages</Tabs.Tab>
         <Tabs.Tab value="job-types">Job types</Tabs.Tab>
         <Tabs.Tab value="price-book">Price book and tax</Tabs.Tab>
         <Tabs.Tab value="users">Users and roles</Tabs.Tab>
@@ -19,6 +21,9 @@ export const SettingsPage = ({ me }: { me: MeT }) => (
       </Tabs.List>
       <Tabs.Panel value="billing" pt="md">
         <BillingSettings me={me} />
+      </Tabs.Panel>
+      <Tabs.Panel value="messages" pt="md">
+        <InvoiceEmailSettings />
       </Tabs.Panel>
       <Tabs.Panel value="job-types" pt="md">
         <JobTypes />

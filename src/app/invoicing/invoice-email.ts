@@ -1,0 +1,104 @@
+import { and, eq } from 'drizzle-orm';
+import { notFound } from '../../core/errors';
+import { invoiceEmail, invoiceEmailValues } from '../../core/invoice-email';
+import { SYSTEM_ACTOR } from '../../core/principal';
+import { customers, invoices, jobs, organizations } from '../../db/schema';
+import { notifyRole } from '../approvals';
+import { appendAudit } from '../audit';
+import type { Deps } from '../ports';
+import { documentOf } from './invoice-documents';
+import { invoiceFile } from './invoice-packet';
+
+/**
+ * E-mails an issued document to the customer's invoice recipients (the `invoice.send` queue job): the
+ * organization's message, the PDF, and the UBL only to customers who take e-invoices (a Peppol ID or that
+ * preference). Each delivery is written to the invoice's history; a customer with no invoice address is
+ * not skipped in silence: billing is told, and the history says why nothing went.
+ */
+export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId: string) => {
+  const db = deps.database.db;
+  const [row] = await db
+    .select({ invoice: invoices, org: organizations })
+    .from(invoices)
+    .innerJoin(organizations, eq(organizations.id, invoices.organizationId))
+    .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, invoiceId)));
+  if (!row?.invoice.number) throw notFound('invoice');
+  // The document's customer: its own column, or (older rows) the job's.
+  const customerId =
+    row.invoice.customerId ??
+    (row.invoice.jobId
+      ? (
+          await db
+            .select({ id: jobs.customerId })
+            .from(jobs)
+            .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, row.invoice.jobId)))
+        )[0]?.id
+      : undefined);
+  const [customer] = customerId
+    ? await db
+        .select()
+        .from(customers)
+        .where(and(eq(customers.organizationId, organizationId), eq(customers.id, customerId)))
+    : [];
+  if (!customer) throw notFound('customer');
+  const number = row.invoice.number;
+  const recipients = customer.contacts.filter((c) => c.invoiceRecipient && c.email);
+  const to = [
+    ...new Set([...recipients.map((c) => c.email as string), customer.email].filter((e) => !!e)),
+  ] as string[];
+
+  if (to.length === 0) {
+    await deps.database.transaction(async (tx) => {
+      await appendAudit(tx, deps, {
+        organizationId,
+        aggregateType: 'invoice',
+        aggregateId: invoiceId,
+        action: 'invoice.not_emailed',
+        actor: SYSTEM_ACTOR,
+        changes: {},
+        reason: `${customer.name} has no invoice e-mail address`,
+      });
+      await notifyRole(
+        tx,
+        deps,
+        organizationId,
+        'billing',
+        row.invoice.jobId,
+        `${number} could not be e-mailed: ${customer.name} has no invoice e-mail address. Add one on the customer's page, then send it again.`,
+        null,
+        { kind: 'invoice_email', invoiceId },
+      );
+    });
+    return { sent: 0, reason: 'the customer has no invoice e-mail' };
+  }
+
+  const doc = documentOf(row.invoice);
+  const eInvoice = customer.peppolEndpoint !== null || customer.invoicePreferences.channel === 'peppol';
+  const pdf = await invoiceFile(deps, organizationId, invoiceId, 'pdf');
+  const ubl = eInvoice ? await invoiceFile(deps, organizationId, invoiceId, 'ubl') : null;
+  const template =
+    row.org.invoiceEmailSubject && row.org.invoiceEmailBody
+      ? { subject: row.org.invoiceEmailSubject, body: row.org.invoiceEmailBody }
+      : null;
+  const message = invoiceEmail(
+    template,
+    invoiceEmailValues(doc, { number, dueDate: row.invoice.dueDate }, recipients[0]?.name || customer.name),
+  );
+  const attachments = [
+    { filename: `${number}.pdf`, content: pdf.bytes, contentType: 'application/pdf' },
+    ...(ubl ? [{ filename: `${number}.xml`, content: ubl.bytes, contentType: 'application/xml' }] : []),
+  ];
+  await deps.mailer.send({ to, subject: message.subject, text: message.text, attachments });
+  // After the mail server took it: a crash between the two sends it again on retry, and says so twice.
+  await deps.database.transaction((tx) =>
+    appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'invoice',
+      aggregateId: invoiceId,
+      action: 'invoice.emailed',
+      actor: SYSTEM_ACTOR,
+      changes: { to, attachments: attachments.map((a) => a.filename), subject: message.subject },
+    }),
+  );
+  return { sent: to.length };
+};

@@ -1,0 +1,80 @@
+import type { TimelineEventT } from '../../shared/api';
+import { money } from '../../shared/format';
+
+export const METHOD_WORDS: Record<string, string> = {
+  bank_transfer: 'Bank transfer',
+  card: 'Card',
+  cash: 'Cash',
+  check: 'Cheque',
+  other: 'Other',
+};
+
+export const KIND_WORDS = {
+  invoice: 'Invoice',
+  deposit_invoice: 'Deposit invoice',
+  credit_note: 'Credit note',
+} as const;
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+/**
+ * One event of an invoice's history in words: "E-mailed to accounts@quayside.ie (PDF)". The audit chain's
+ * action names and change records are for machines; this is what the office reads.
+ */
+export const invoiceEventWords = (e: TimelineEventT, currency: string): string => {
+  const c = e.changes;
+  switch (e.action) {
+    case 'invoice.drafted':
+      return 'Drafted from the job';
+    case 'invoice.draft_rebuilt':
+      return 'Draft made again from the job';
+    case 'invoice.draft_edited':
+      return 'Memo changed';
+    case 'invoice.issue':
+      return `Issued as ${str(c.number) ?? 'a numbered document'}`;
+    case 'invoice.fail':
+      return 'Held for review: it broke an e-invoice rule';
+    case 'invoice.reprocess':
+      return 'Returned to draft after the cause was fixed';
+    case 'invoice.send':
+      return 'Sent to the customer';
+    case 'invoice.emailed': {
+      const files = strings(c.attachments).map((f) => (f.endsWith('.pdf') ? 'PDF' : 'e-invoice'));
+      return `E-mailed to ${strings(c.to).join(', ')}${files.length ? ` (${files.join(' and ')})` : ''}`;
+    }
+    case 'invoice.not_emailed':
+      return `Not e-mailed: ${e.reason ?? 'no address'}`;
+    case 'invoice.pay_part':
+    case 'invoice.pay_full': {
+      const amount = str(c.amount);
+      const method = METHOD_WORDS[str(c.method) ?? ''] ?? '';
+      return `${e.action === 'invoice.pay_full' ? 'Paid in full' : 'Part payment'}${
+        amount ? `: ${money(amount, currency)}` : ''
+      }${method ? ` by ${method.toLowerCase()}` : ''}`;
+    }
+    case 'invoice.credit_full':
+      return `Credited in full${str(c.creditNote) ? ` by ${str(c.creditNote)}` : ''}`;
+    case 'invoice.credited_partly':
+      return `Credited in part${str(c.creditNote) ? ` by ${str(c.creditNote)}` : ''}`;
+    case 'invoice.discard':
+      return 'Discarded: the job was closed as not billable';
+    case 'invoice.pushed':
+      return 'Recorded in the accounting system';
+    default: {
+      const tail = e.action.split('.').pop() ?? e.action;
+      const words = tail.replaceAll('_', ' ');
+      return words.charAt(0).toUpperCase() + words.slice(1);
+    }
+  }
+};
+
+const DAY_MS = 86_400_000;
+/** "12 days late" from a due date and the business date it is measured on. */
+export const lateness = (due: string | null, asOf: string): string | null => {
+  if (!due) return null;
+  const days = Math.round((Date.parse(`${asOf}T00:00:00Z`) - Date.parse(`${due}T00:00:00Z`)) / DAY_MS);
+  if (days <= 0) return null;
+  return days === 1 ? '1 day late' : `${days} days late`;
+};

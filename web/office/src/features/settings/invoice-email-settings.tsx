@@ -1,0 +1,148 @@
+import {
+  Button,
+  Card,
+  Code,
+  Group,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useState } from 'react';
+import { BillingSettingsBody } from '../../../../../src/contracts/invoices';
+import {
+  DEFAULT_INVOICE_EMAIL,
+  fillTemplate,
+  INVOICE_EMAIL_FIELDS,
+  type InvoiceEmailValues,
+} from '../../../../../src/core/message-template';
+import { printAmount } from '../../../../../src/core/money';
+import { addDays, businessDate, printDate } from '../../../../../src/core/time';
+import { api, type MeT } from '../../shared/api';
+import { Feedback } from '../../shared/feedback';
+import { useContractForm } from '../../shared/form';
+import { Loaded } from '../../shared/loaded';
+import { useApi, useInvalidate } from '../../shared/query';
+
+type Org = MeT['organization'];
+type Values = { invoiceEmail: { subject: string; body: string } };
+
+/** What the preview fills in: an invoice of this organization as a customer would receive it. */
+const sampleOf = (org: Org): InvoiceEmailValues => {
+  const year = new Date().getUTCFullYear();
+  const number = `INV-${year}-00042`;
+  const due = printDate(addDays(businessDate(new Date(), org.timeZone), org.paymentTermsDays));
+  const amount = printAmount('1234.50', org.currency);
+  return {
+    customer: 'Aoife Byrne',
+    organization: org.name,
+    document: 'invoice',
+    number,
+    for: 'job J-00017 at 12 Quay Street on 18 November',
+    amount,
+    amountLine:
+      org.paymentTermsDays > 0
+        ? `Amount due: ${amount} by ${due}.`
+        : `Amount due: ${amount}, payable on receipt.`,
+    due,
+    howToPay: org.iban ? `Pay by bank transfer to IBAN ${org.iban}, quoting ${number} as the reference.` : '',
+  };
+};
+
+const EmailForm = ({ org }: { org: Org }) => {
+  const invalidate = useInvalidate();
+  const [notice, setNotice] = useState<string | null>(null);
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: BillingSettingsBody,
+    initialValues: {
+      invoiceEmail: { subject: org.invoiceEmail.subject, body: org.invoiceEmail.body },
+    } as Values,
+    toBody: (v: Values) => ({ invoiceEmail: v.invoiceEmail }),
+  });
+  const sample = sampleOf(org);
+  const save = async (body: unknown) => {
+    await api('PATCH', '/api/v1/organization/billing', body);
+    invalidate('organization');
+    setNotice('The invoice e-mail is saved: every invoice sent from now on uses it.');
+  };
+  const { subject, body } = form.getValues().invoiceEmail;
+  return (
+    <SimpleGrid cols={{ base: 1, lg: 2 }}>
+      <form noValidate aria-label="Invoice e-mail" onSubmit={submit(save)}>
+        <Stack>
+          <Text size="sm">
+            Sent with every invoice and credit note. Words in double braces are filled from the document. The
+            PDF is attached; customers who take e-invoices (a Peppol ID, or that preference) also get the UBL
+            file.
+          </Text>
+          <TextInput label="Subject" required {...form.getInputProps('invoiceEmail.subject')} />
+          <Textarea
+            label="Message"
+            required
+            autosize
+            minRows={10}
+            {...form.getInputProps('invoiceEmail.body')}
+          />
+          {errorAlert}
+          <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
+          <Group>
+            <Button type="submit" loading={busy}>
+              Save the invoice e-mail
+            </Button>
+            <Button
+              variant="default"
+              onClick={() =>
+                form.setValues({
+                  invoiceEmail: { subject: DEFAULT_INVOICE_EMAIL.subject, body: DEFAULT_INVOICE_EMAIL.body },
+                })
+              }
+            >
+              Start again from Closeout’s wording
+            </Button>
+          </Group>
+          <Table aria-label="What you can fill in">
+            <Table.Tbody>
+              {Object.entries(INVOICE_EMAIL_FIELDS).map(([field, meaning]) => (
+                <Table.Tr key={field}>
+                  <Table.Td>
+                    <Code>{`{{${field}}}`}</Code>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{meaning}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Stack>
+      </form>
+      <Card withBorder component="section" aria-label="Preview of the invoice e-mail">
+        <Title order={2} size="h5" mb="xs">
+          What the customer reads
+        </Title>
+        <Text size="sm" fw={600}>
+          {fillTemplate(subject, sample)}
+        </Text>
+        <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} mt="xs">
+          {fillTemplate(body, sample)}
+        </Text>
+        <Text size="xs" c="dimmed" mt="sm">
+          Attached: {sample.number}.pdf
+        </Text>
+      </Card>
+    </SimpleGrid>
+  );
+};
+
+/** Settings → Customer messages: the invoice e-mail, written by the organization, with a live preview. */
+export const InvoiceEmailSettings = () => {
+  const org = useApi(['organization'], () => api<Org>('GET', '/api/v1/organization'));
+  return (
+    <Loaded resource={org} what="the organization">
+      {(o) => <EmailForm key={`${o.invoiceEmail.subject}|${o.invoiceEmail.body}`} org={o} />}
+    </Loaded>
+  );
+};
