@@ -15,8 +15,18 @@ const sources = [
 ];
 
 if (process.argv.includes('--if-stale') && isFresh(outs, sources)) process.exit(0);
-process.stdout.write('Building the web apps (office, technician)…\n');
+// Progress a person can follow on a first start: each app with how long it took, no bundler chatter.
+const started = Date.now();
+process.stdout.write('Building the web apps (once; later starts reuse them)\n');
 const { build } = await import('vite');
-await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
-await build({ configFile: path.join(root, 'vite.tech.config.ts'), logLevel: 'warn' });
-process.stdout.write('Web apps built.\n');
+const apps = [
+  ['office app', 'vite.config.ts'],
+  ['technician app', 'vite.tech.config.ts'],
+];
+for (const [i, [name, config]] of apps.entries()) {
+  const t0 = Date.now();
+  process.stdout.write(`  [${i + 1}/${apps.length}] ${name}…`);
+  await build({ configFile: path.join(root, config), logLevel: 'error' });
+  process.stdout.write(` done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+process.stdout.write(`Web apps built in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);

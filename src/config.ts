@@ -16,6 +16,8 @@ const envSchema = z
       .optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** json: one JSON line per event; pretty: lines a person reads; auto: pretty on a terminal, JSON otherwise. */
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
     PUBLIC_URL: z.url().optional(),
     /** Set behind HTTPS: session cookies then carry Secure. Defaults to true when PUBLIC_URL is https. */
     COOKIE_SECURE: boolish.optional(),
@@ -76,6 +78,7 @@ export type Config = {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
   publicUrl: string | undefined;
   cookieSecure: boolean;
   sessionTtlHours: number;
@@ -103,7 +106,10 @@ export type Config = {
 export class ConfigError extends Error {}
 
 /** Parses the environment once at boot. An invalid value stops the process with the variable's name. */
-export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
+export const loadConfig = (
+  env: Record<string, string | undefined> = process.env,
+  terminal: boolean = process.stdout.isTTY === true,
+): Config => {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
@@ -118,6 +124,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT === 'auto' ? (terminal ? 'pretty' : 'json') : e.LOG_FORMAT,
     publicUrl: e.PUBLIC_URL,
     cookieSecure: e.COOKIE_SECURE ?? e.PUBLIC_URL?.startsWith('https://') ?? false,
     sessionTtlHours: e.SESSION_TTL_HOURS,

@@ -15,7 +15,7 @@ import { type Config, ConfigError, loadConfig } from '../config';
 import { AppError } from '../core/errors';
 import { isRole, ROLES, type Role } from '../core/roles';
 import { DataDirLockedError } from '../db/data-dir-lock';
-import { commandQueue, depsFor, openConfiguredDatabase, startRuntime } from './runtime';
+import { commandQueue, depsFor, mailDirOf, openConfiguredDatabase, startRuntime } from './runtime';
 
 const parseRole = (value: string): Role => {
   if (!isRole(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
@@ -69,6 +69,11 @@ const serve = async (mode: 'all' | 'api' | 'worker') => {
       `  Ready:     ${runtime.url}/readyz`,
     );
   }
+  lines.push(
+    config.smtpUrl
+      ? '  E-mail:    through SMTP_URL'
+      : `  E-mail:    nothing is sent without SMTP_URL; each message is kept in ${mailDirOf(config)} (.eml)`,
+  );
   if (config.seedDemo) {
     lines.push(
       '',

@@ -2,12 +2,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type PgBoss from 'pg-boss';
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { ACCOUNTING_PROVIDERS } from '../adapters/accounting/providers';
 import { loadSecretKey, secretBox } from '../adapters/crypto/secret-box';
 import { loadRenderers } from '../adapters/documents';
-import { logMailer, smtpMailer } from '../adapters/email/mailer';
+import { folderMailer, smtpMailer } from '../adapters/email/mailer';
 import { outbound } from '../adapters/http/outbound';
+import { createLogger } from '../adapters/log';
 import { createQueueRuntime, ensureQueues } from '../adapters/queue/pg-boss';
 import { storageFor } from '../adapters/storage/storage';
 import type { Deps, Queue } from '../app/ports';
@@ -35,8 +36,16 @@ export type Runtime = {
   stop(): Promise<void>;
 };
 
+/** Where e-mails are kept when no SMTP server is configured. */
+export const mailDirOf = (config: Config) => path.join(config.dataDir, 'mail');
+
 /** The use cases' dependencies for this configuration. */
-export const depsFor = (config: Config, database: Database, queue: Queue): Deps => ({
+export const depsFor = (
+  config: Config,
+  database: Database,
+  queue: Queue,
+  log: Logger = createLogger(config.logLevel, config.logFormat),
+): Deps => ({
   database,
   clock: systemClock,
   ids: systemIds,
@@ -44,7 +53,7 @@ export const depsFor = (config: Config, database: Database, queue: Queue): Deps 
   storage: storageFor(config.storage),
   mailer: config.smtpUrl
     ? smtpMailer(config.smtpUrl, config.mailFrom)
-    : logMailer(pino({ level: config.logLevel })),
+    : folderMailer(mailDirOf(config), config.mailFrom, log),
   secrets: secretBox(loadSecretKey(config.secretKey, config.dataDir)),
   outbound: outbound({ allowPrivate: config.allowPrivateTargets }),
   accounting: ACCOUNTING_PROVIDERS,
@@ -82,7 +91,8 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
   const runWorkers = mode !== 'api';
   const { boss, queue } = createQueueRuntime(database, { schedule: runWorkers });
   let workersRunning = false;
-  const deps = depsFor(config, database, queue);
+  const log = createLogger(config.logLevel, config.logFormat);
+  const deps = depsFor(config, database, queue, log);
   let server: FastifyInstance | undefined;
   try {
     boss.on('error', (err) => server?.log.error({ err }, 'queue error'));
@@ -99,11 +109,13 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
         cookieSecure: config.cookieSecure,
         bodyLimitBytes: config.bodyLimitBytes,
         logLevel: config.logLevel,
+        logger: log,
+        // On a terminal a person reads the log: problems, not a line per request.
+        requestLogging: config.logFormat === 'json',
         webRoot,
         techRoot,
       });
     }
-    const log = server?.log ?? pino({ level: config.logLevel });
     if (runWorkers) {
       await startWorkers(boss, deps, log);
       workersRunning = true;

@@ -6,7 +6,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -40,6 +40,10 @@ export type ServerOptions = {
   cookieSecure: boolean;
   bodyLimitBytes: number;
   logLevel: string;
+  /** The process's logger (JSON or pretty); without it Fastify makes a JSON one at logLevel. */
+  logger?: FastifyBaseLogger | undefined;
+  /** A log line per request (the default); off when a person reads the log on a terminal. */
+  requestLogging?: boolean;
   /** Built office web app (vite build output); when absent the landing page says how to build it. */
   webRoot?: string | undefined;
   /** Built technician PWA, served at /tech/. */
@@ -51,7 +55,14 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance> => {
   const app = Fastify({
-    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel },
+    ...(opts.logLevel === 'silent'
+      ? { logger: false }
+      : opts.logger
+        ? { loggerInstance: opts.logger }
+        : { logger: { level: opts.logLevel } }),
+    ...(opts.requestLogging === false
+      ? { logController: new LogController({ disableRequestLogging: true }) }
+      : {}),
     bodyLimit: opts.bodyLimitBytes,
     trustProxy: opts.trustProxy ?? false,
     requestIdHeader: false,

@@ -133,7 +133,7 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
         await boss.fail(name, job.id, { error: 'invalid payload', issues: out.issues });
         return;
       }
-      log.info({ queue: name, jobId: job.id, result: out.result }, 'queue job done');
+      log.debug({ queue: name, jobId: job.id, result: out.result }, 'queue job done');
       return out.result;
     });
   };

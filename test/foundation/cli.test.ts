@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isFresh } from '../../scripts/stale.mjs';
 import { DEMO_PASSWORD } from '../../src/app/seed-demo';
+import { loadConfig } from '../../src/config';
 import { appliedMigrations, expectedMigrations, openPglite } from '../../src/db/client';
 import { createTestDatabase } from '../support/databases';
 import { freePort, ROOT, runCli, type Spawned, waitForReady } from '../support/processes';
@@ -23,6 +24,16 @@ const start = async (port: number) => {
   return server;
 };
 
+describe('the log format', () => {
+  it('is for people on a terminal and JSON for machines, unless LOG_FORMAT says otherwise', () => {
+    expect(loadConfig({}, true).logFormat).toBe('pretty');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, false).logFormat).toBe('pretty');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' }, false)).toThrow(/LOG_FORMAT/);
+  });
+});
+
 describe('the closeout command on the embedded database', () => {
   it('stops at boot on invalid configuration, naming the variable', async () => {
     const p = runCli(['start'], { DATA_DIR: dataDir, PORT: 'eighty' });
@@ -37,6 +48,20 @@ describe('the closeout command on the embedded database', () => {
     const server = await start(port);
     expect(server.stdout()).toContain('owner@demo.closeout.test');
     expect(server.stdout()).toContain(DEMO_PASSWORD);
+    // Without SMTP_URL nothing goes out: each message is kept whole, attachments and all, where the banner says.
+    const mailDir = path.join(dataDir, 'mail');
+    expect(server.stdout()).toContain(`kept in ${mailDir}`);
+    const kept = () =>
+      fs.existsSync(mailDir) ? fs.readdirSync(mailDir).filter((f) => f.endsWith('.eml')) : [];
+    const invoiceMail = () => kept().find((f) => /invoice-INV-\d{4}-\d{5}\.eml$/.test(f));
+    await expect.poll(invoiceMail, { timeout: 60_000 }).toBeDefined();
+    // Headers unfolded: a long subject wraps onto the next line.
+    const eml = fs
+      .readFileSync(path.join(mailDir, invoiceMail() as string), 'utf8')
+      .replace(/\r?\n[ \t]+/g, ' ');
+    expect(eml).toMatch(/^Subject: .+: invoice INV-\d{4}-\d{5}$/m);
+    expect(eml).toContain('Content-Type: application/pdf');
+    expect(eml).toMatch(/Hello .+,/);
 
     const login = await fetch(`${base}/api/v1/auth/login`, {
       method: 'POST',

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import nodemailer from 'nodemailer';
 import type { Mailer } from '../../app/ports';
@@ -18,15 +20,38 @@ export const smtpMailer = (url: string, from: string): Mailer => {
   };
 };
 
-/** Without SMTP_URL, e-mails are written to the log, so nothing is lost silently in a demo. */
-export const logMailer = (log: Pick<FastifyBaseLogger, 'info'>): Mailer => ({
-  async send(m) {
-    const { attachments, ...rest } = m;
-    log.info(
-      {
-        email: { ...rest, attachments: attachments?.map((a) => `${a.filename} (${a.content.length} bytes)`) },
-      },
-      `e-mail (no SMTP_URL configured): ${m.subject}`,
-    );
-  },
-});
+/** The file name of a kept e-mail: when it was written, then its subject in plain letters. */
+const fileNameOf = (at: Date, subject: string, n: number) =>
+  `${at.toISOString().replace(/[:.]/g, '-')}-${n}-${
+    subject
+      .normalize('NFKD')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'message'
+  }.eml`;
+
+/**
+ * Without SMTP_URL, every e-mail is kept whole (text and attachments) as an .eml file in a folder any mail
+ * program opens, so a demo or a trial shows exactly what a customer would get, and nothing goes out. The log
+ * has one short line per message at debug level, not the message.
+ */
+export const folderMailer = (dir: string, from: string, log: Pick<FastifyBaseLogger, 'debug'>): Mailer => {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let n = 0;
+  return {
+    async send(m) {
+      const info = await transport.sendMail({
+        from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        ...(m.attachments ? { attachments: m.attachments } : {}),
+      });
+      await mkdir(dir, { recursive: true });
+      n += 1;
+      const file = path.join(dir, fileNameOf(new Date(), m.subject, n));
+      await writeFile(file, info.message as Buffer);
+      log.debug({ to: m.to, file }, `e-mail kept (no SMTP_URL): ${m.subject}`);
+    },
+  };
+};
