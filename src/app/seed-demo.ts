@@ -19,6 +19,7 @@ import { appendAudit } from './audit';
 import { insertOrganization } from './organizations';
 import type { Deps } from './ports';
 import { seedDemoHistory } from './seed-history';
+import { seedDemoWeek } from './seed-week';
 import { nextNumber } from './sequences';
 import { createSeries } from './series/create-series';
 import { insertUser } from './users';
@@ -213,6 +214,9 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     // Sundays are days off, except today: a demo opened on a Sunday still shows a working board.
     const today = businessDate(now, org.timeZone);
     let n = 0;
+    // Installs are sold at an agreed price (the estimate); the first finished one was booked without it, so
+    // its invoice waits in the needs-review lane saying so, as a forgotten price would in real life.
+    let unpriced = false;
     for (let day = 0; day < 7; day++) {
       const date = addDays(today, day - 2);
       if (isSunday(date) && date !== today) continue;
@@ -234,6 +238,9 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
               : date === today
                 ? 'dispatched'
                 : 'scheduled';
+          const install = jobType.code === 'HVAC-INSTALL';
+          const priced = install && !(past && !unpriced);
+          if (install && past && !unpriced) unpriced = true;
           const id = deps.ids.uuid();
           const number = await nextNumber(tx, org.id, 'job', 1001);
           await tx.db.insert(jobs).values({
@@ -250,6 +257,16 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
             // Completed jobs wait for their closeout: the exception queue shows them until it arrives.
             billingStatus: past ? 'needs_info' : 'not_ready',
             billingOwnerId: billingOwner?.id ?? null,
+            estimateLines: priced
+              ? [
+                  {
+                    sku: null,
+                    description: 'Supply and install a 3.5 kW wall-mounted split air-conditioning unit',
+                    quantity: '1',
+                    unitPrice: '2450.00',
+                  },
+                ]
+              : [],
             depositRequired: jobType.code === 'HVAC-INSTALL',
             depositAmount: jobType.code === 'HVAC-INSTALL' ? '500.00' : null,
             discountPercent: n % 5 === 0 ? '5' : null,
@@ -282,6 +299,7 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     .where(eq(organizations.slug, DEMO_SLUG));
   if (demo) {
     await seedDemoHistory(deps, demo.id);
+    await seedDemoWeek(deps, demo.id);
     await seedDemoSeries(deps, demo.id);
   }
   return true;

@@ -20,7 +20,7 @@ type Customer = {
 
 /** Words a person should never read on a screen: the API's enums. */
 const RAW =
-  /\b(partially_paid|bank_transfer|invoice_ready|needs_review|deposit_invoice|credit_note|days_1_30)\b/;
+  /\b(partially_paid|bank_transfer|invoice_ready|needs_review|deposit_invoice|credit_note|days_1_30|time_and_materials|labor)\b/;
 
 describe.runIf(hasChromium())('customers, invoices and job actions in the office app', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-customers-web-'));
@@ -194,6 +194,12 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
     await page.getByRole('list', { name: 'What happened' }).waitFor();
     expect(await page.locator('body').textContent()).not.toMatch(RAW);
     await page.screenshot({ path: screenshotPath('office-invoice-1440'), fullPage: true });
+    // Its job, one click away, reads in words too: the closeout's lines, the history.
+    await page.getByRole('link', { name: /^Job J-\d+$/ }).click();
+    await page.getByRole('region', { name: 'Closeout' }).getByRole('table').waitFor();
+    expect(await page.locator('body').textContent()).not.toMatch(RAW);
+    await page.goBack();
+    await page.getByRole('heading', { name: target.number, level: 1 }).waitFor();
 
     // The rest of what is owed, from the invoice itself: it becomes paid, the payment and the history say so.
     await page.getByRole('button', { name: 'Record payment' }).click();

@@ -115,7 +115,14 @@ describe.each(testDrivers())('the seed checklist on the demo organization (%s)',
     const queue: JobT[] = (await get('/api/v1/jobs?exceptions=true&limit=200')).json().items;
     expect(queue.length).toBeGreaterThan(0);
     expect(queue.every((j) => j.exception && j.status === 'completed')).toBe(true);
-    expect(queue[0]?.exceptionReason).toBe('Closeout is missing required proof');
+    // Each lane says why: proof missing, an approval waiting, an invoice to review.
+    expect(new Set(queue.map((j) => j.exceptionReason))).toEqual(
+      new Set([
+        'Closeout is missing required proof',
+        'Waiting for an approval',
+        'An invoice or accounting step failed: review and reprocess',
+      ]),
+    );
     expect(
       jobs
         .filter((j) => j.exception)
@@ -127,6 +134,31 @@ describe.each(testDrivers())('the seed checklist on the demo organization (%s)',
       .flatMap((r: { jobs: { exception: boolean }[] }) => r.jobs)
       .filter((j: { exception: boolean }) => j.exception);
     expect(flagged.length).toBe(queue.length);
+  });
+
+  it('the current week tells a true story: most finished jobs invoiced, some paid, one in each exception lane', async () => {
+    // Finished since Monday (the seeded week), not the six weeks of history behind it.
+    const week = (
+      await get('/api/v1/jobs?limit=200&from=2026-11-16T00:00:00Z&to=2026-11-18T10:45:00Z')
+    ).json().items as JobT[];
+    const finished = week.filter((j) => j.status === 'completed');
+    expect(finished.length).toBeGreaterThan(4);
+    const by = (s: string) => finished.filter((j) => j.billingStatus === s);
+    expect(by('invoiced').length + by('paid').length).toBeGreaterThan(finished.length / 2);
+    expect(by('paid').length).toBeGreaterThan(0);
+    expect(by('needs_approval')).toHaveLength(1);
+    // A refused closeout names what is missing; the latest job still waits for the phone.
+    const waiting = by('needs_info');
+    expect(waiting).toHaveLength(2);
+    const refused = (
+      await Promise.all(waiting.map(async (j) => (await get(`/api/v1/jobs/${j.id}/closeout`)).json()))
+    ).filter((c) => c?.missing?.length > 0);
+    expect(refused).toHaveLength(1);
+    expect(refused[0].missing.map((m: { code: string }) => m.code)).toContain('photos');
+    const owner = await signIn(t.app, 'owner@demo.closeout.test', DEMO_PASSWORD);
+    const metrics = (await get('/api/v1/metrics?from=2026-10-01&to=2026-11-18', owner)).json();
+    expect(Number(metrics.thisWeek.earned)).toBeGreaterThan(0);
+    expect(Number(metrics.thisWeek.invoiced)).toBeGreaterThan(0);
   });
 
   it('cancellations and no-shows are closed records that stay, never disappearing rows', async () => {

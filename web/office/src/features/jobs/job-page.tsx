@@ -39,6 +39,9 @@ import { JobActions } from './job-actions';
 import { byCategory, CATEGORY_LABEL, Section } from './job-sections';
 import { actionWords, actorWords } from './timeline-words';
 
+/** A closeout line's kind as the office says it. */
+const LINE_KIND_WORDS: Record<string, string> = { labor: 'Labour', part: 'Part', adjustment: 'Charge' };
+
 export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
   const navigate = useNavigate();
   const tz = me.organization.timeZone;
@@ -269,7 +272,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                         <Table.Tbody>
                           {r.lines.map((l) => (
                             <Table.Tr key={l.position}>
-                              <Table.Td>{l.kind}</Table.Td>
+                              <Table.Td>{LINE_KIND_WORDS[l.kind] ?? 'Other'}</Table.Td>
                               <Table.Td>
                                 {l.description}
                                 {l.sku ? ` (${l.sku})` : ''}
