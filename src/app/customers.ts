@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors';
 import type { Actor } from '../core/principal';
 import { normalizeAddressKey, normalizeName, normalizeTaxId } from '../core/tax';
@@ -65,6 +65,7 @@ export const findDuplicateCandidates = async (
     .where(
       and(
         eq(customers.organizationId, organizationId),
+        isNull(customers.mergedIntoId),
         sql`(lower(${customers.email}) = ${input.email?.toLowerCase() ?? null}
           OR upper(regexp_replace(${customers.taxId}, '[\\s.-]', '', 'g')) = ${input.taxId ? normalizeTaxId(input.taxId) : null}
           OR ${customers.normalizedName} = ${normalizeName(input.name)})`,

@@ -40,10 +40,17 @@ export const Customer = z
     /** The currency the customer is invoiced in when not the organization's; null: the organization's. */
     invoiceCurrency: z.string().nullable(),
     sites: z.array(Site),
+    /** A duplicate merged into another customer: the one that was kept. Merged customers leave the list. */
+    mergedIntoId: z.uuid().nullable(),
     createdAt: Instant,
     version: z.number().int(),
   })
   .meta({ id: 'Customer' });
+
+export const MergeCustomerBody = z.strictObject({
+  /** The duplicate whose jobs, sites, services, invoices and contacts move into this customer. */
+  duplicateId: z.uuid(),
+});
 
 export const TaxCode = z
   .object({

@@ -30,6 +30,8 @@ export const APP_ERROR_CODES = [
   'unsupported_media_type',
   'rate_limited',
   'not_ready',
+  'customer_merged',
+  'merge_conflict',
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 

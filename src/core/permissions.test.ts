@@ -58,6 +58,7 @@ describe('the permission table', () => {
     api_keys.manage      x . . . .
     customers.read       x x . x x
     customers.manage     x x . . x
+    customers.merge      x . . . x
     price_book.read      x x x x x
     price_book.manage    x . . . x
     job_types.manage     x . . . .

@@ -13,6 +13,8 @@ export const PERMISSIONS = {
   'api_keys.manage': ['owner'],
   'customers.read': ['owner', 'dispatcher', 'approver', 'billing'],
   'customers.manage': ['owner', 'dispatcher', 'billing'],
+  /** Merging duplicates moves invoices and billing links: billing and the owner, never a dispatcher. */
+  'customers.merge': ['owner', 'billing'],
   'price_book.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
   /** Prices and tax codes are billing facts: billing and the owner keep them, never a dispatcher. */
   'price_book.manage': ['owner', 'billing'],

@@ -29,6 +29,8 @@ export const STATUS_OF: Record<AppErrorCode, number> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   not_ready: 503,
+  customer_merged: 409,
+  merge_conflict: 409,
 };
 
 const TITLE_OF: Record<AppErrorCode, string> = {
@@ -57,6 +59,8 @@ const TITLE_OF: Record<AppErrorCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   rate_limited: 'Too many requests',
   not_ready: 'Not ready',
+  customer_merged: 'Already merged into another customer',
+  merge_conflict: 'These records cannot be merged as they are',
 };
 
 export const PROBLEM_BASE = 'https://closeout.dev/problems/';

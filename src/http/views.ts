@@ -76,6 +76,7 @@ export const customerView = (
   paymentTermsDays: c.paymentTermsDays,
   invoiceCurrency: c.invoiceCurrency,
   sites: c.sites.map((s) => ({ id: s.id, name: s.name, address: s.address, accessNotes: s.accessNotes })),
+  mergedIntoId: c.mergedIntoId,
   createdAt: c.createdAt.toISOString(),
   version: c.version,
 });

@@ -279,6 +279,64 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
     await page.close();
   });
 
+  it('lets billing merge a duplicate customer from the customer page: its job moves, the duplicate stays on record', async () => {
+    const address = { line1: '7 Strand Road', city: 'Bray', postalCode: 'A98 K2P4', country: 'IE' };
+    const make = async (name: string, email: string | null) =>
+      (
+        await owner.call<Customer>('POST', '/customers', {
+          name,
+          email,
+          billingAddress: address,
+          confirmDuplicate: true,
+          sites: [{ name: 'Café', address }],
+        })
+      ).body;
+    const keep = await make('Harbour Lights Café', null);
+    const dup = await make('Harbour Lights Cafe Bray', 'hello@harbourlights.example');
+    const types = await owner.call<{ items: { id: string; code: string }[] }>('GET', '/job-types');
+    const clean = types.body.items.find((x) => x.code === 'CLEAN') as { id: string };
+    const start = new Date(Date.now() + 2 * 86_400_000);
+    const job = await owner.call<{ id: string; number: string }>('POST', '/jobs', {
+      customerId: dup.id,
+      siteId: dup.sites[0]?.id,
+      jobTypeId: clean.id,
+      scope: 'Window clean before the reopening',
+      windowStart: start.toISOString(),
+      windowEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+    });
+    expect(job.status).toBe(201);
+
+    const page = await open('billing@demo.closeout.test', `#/customers/${keep.id}`);
+    await page.getByRole('heading', { name: 'Harbour Lights Café', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Merge a duplicate…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Merge a duplicate into Harbour Lights Café' });
+    await dialog.getByLabel('The duplicate', { exact: true }).fill('Harbour Lights Cafe');
+    await page.getByRole('option', { name: /^Harbour Lights Cafe Bray/ }).click();
+    await dialog.getByRole('list', { name: 'What moves' }).getByText('1 job', { exact: true }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-customer-merge') });
+    await dialog.getByRole('button', { name: 'Merge', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Harbour Lights Cafe Bray is merged into Harbour Lights Café' })
+      .waitFor();
+    // The kept customer now has both sites and the e-mail; the job is theirs; the duplicate left the list.
+    await page.getByRole('table', { name: 'Sites' }).getByRole('row').nth(2).waitFor();
+    await page.getByText('hello@harbourlights.example').first().waitFor();
+    const moved = await owner.call<{ customerId: string }>('GET', `/jobs/${job.body.id}`);
+    expect(moved.body.customerId).toBe(keep.id);
+    const listed = await owner.call<{ items: { id: string }[] }>('GET', '/customers?q=Harbour%20Lights');
+    expect(listed.body.items.map((c) => c.id)).toEqual([keep.id]);
+    await page.evaluate((id) => (window.location.hash = `#/customers/${id}`), dup.id);
+    await page.getByText('Merged into another customer').waitFor();
+    await page.close();
+
+    // A dispatcher is not offered the merge: it moves invoices and billing links.
+    const dispatcher = await open('dispatch@demo.closeout.test', `#/customers/${keep.id}`);
+    await dispatcher.getByRole('heading', { name: 'Harbour Lights Café', level: 1 }).waitFor();
+    expect(await dispatcher.getByRole('button', { name: 'Merge a duplicate…' }).count()).toBe(0);
+    await dispatcher.close();
+  });
+
   it('lets the owner write the invoice e-mail, refusing a blank it cannot fill, with a live preview', async () => {
     const page = await open('owner@demo.closeout.test', '#/settings');
     await page.getByRole('tab', { name: 'Customer messages' }).click();

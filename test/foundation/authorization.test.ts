@@ -224,6 +224,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/jobs/:id/info-requests': { body: 'serial number?' },
       '/api/v1/api-keys/:id/revoke': {},
       '/api/v1/customers/:id': { phone: '+353 1 555 0100' },
+      '/api/v1/customers/:id/merge': { duplicateId: b.customerId },
       '/api/v1/customers/:id/sites/:siteId': { accessNotes: 'Key with the neighbour' },
       '/api/v1/customers/:id/external-ids/:connector': { externalId: 'XERO-123' },
       '/api/v1/customers/:id/sites': {

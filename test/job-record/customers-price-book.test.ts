@@ -189,6 +189,121 @@ describe.each(testDrivers())('customers and the price book on %s', (driver) => {
     ]);
   });
 
+  it('merges a duplicate: its site, jobs and contacts move over, it stays on record, and billing decides', async () => {
+    const make = async (name: string, extra: object) =>
+      (
+        await post(
+          '/api/v1/customers',
+          {
+            name,
+            billingAddress: address,
+            confirmDuplicate: true,
+            sites: [{ name: 'Shop', address }],
+            ...extra,
+          },
+          dispatcher,
+        )
+      ).json();
+    const keep = await make('Tessellate Bakery', {
+      contacts: [
+        { name: 'Nuala', email: 'nuala@bakery.test', phone: null, role: null, invoiceRecipient: true },
+      ],
+    });
+    const dup = await make('Tessellate Bakery (old)', {
+      email: 'orders@bakery.test',
+      contacts: [
+        { name: 'Nuala', email: 'nuala@bakery.test', phone: null, role: null, invoiceRecipient: true },
+        { name: 'Ciarán', email: null, phone: '+353 21 555 0101', role: 'Owner', invoiceRecipient: false },
+      ],
+    });
+    const start = new Date(Date.now() + 86_400_000);
+    const job = await post(
+      '/api/v1/jobs',
+      {
+        customerId: dup.id,
+        siteId: dup.sites[0].id,
+        jobTypeId: org.jobTypeId,
+        scope: 'Oven extraction check',
+        windowStart: start.toISOString(),
+        windowEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+      },
+      dispatcher,
+    );
+    expect(job.statusCode, job.body).toBe(201);
+
+    // A dispatcher books; merging moves invoices and billing links, so it is billing's (or the owner's) call.
+    expect(
+      (await post(`/api/v1/customers/${keep.id}/merge`, { duplicateId: dup.id }, dispatcher)).statusCode,
+    ).toBe(403);
+    const itself = await post(`/api/v1/customers/${keep.id}/merge`, { duplicateId: keep.id }, billing);
+    expect(itself.statusCode).toBe(400);
+    expect(problemOf(itself).errors[0]?.field).toBe('body.duplicateId');
+
+    const merged = await post(`/api/v1/customers/${keep.id}/merge`, { duplicateId: dup.id }, billing);
+    expect(merged.statusCode, merged.body).toBe(200);
+    const kept = merged.json();
+    expect(kept.sites.map((x: { id: string }) => x.id).sort()).toEqual(
+      [keep.sites[0].id, dup.sites[0].id].sort(),
+    );
+    expect(kept.contacts.map((c: { name: string }) => c.name)).toEqual(['Nuala', 'Ciarán']);
+    expect(kept.email).toBe('orders@bakery.test');
+    const movedJob = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/jobs/${job.json().id}`,
+      headers: as(billing),
+    });
+    expect(movedJob.json().customerId).toBe(keep.id);
+    // The duplicate stays on record, pointing at the kept customer, and leaves the list and the duplicate check.
+    const old = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/customers/${dup.id}`,
+      headers: as(billing),
+    });
+    expect(old.json().mergedIntoId).toBe(keep.id);
+    const list = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/customers?q=Tessellate',
+      headers: as(billing),
+    });
+    const listed = list.json().items.map((c: { id: string }) => c.id);
+    expect(listed).toContain(keep.id);
+    expect(listed).not.toContain(dup.id);
+    const again = await post(`/api/v1/customers/${keep.id}/merge`, { duplicateId: dup.id }, billing);
+    expect(again.statusCode).toBe(409);
+    expect(problemOf(again).code).toBe('customer_merged');
+    const { rows } = await t.database.raw.query<{ action: string; aggregate_id: string }>(
+      `SELECT action, aggregate_id FROM audit_events WHERE aggregate_type = 'customer' AND action LIKE 'customer.merged%' AND aggregate_id IN ($1, $2) ORDER BY action`,
+      [keep.id, dup.id],
+    );
+    expect(rows).toEqual([
+      { action: 'customer.merged_in', aggregate_id: keep.id },
+      { action: 'customer.merged_into', aggregate_id: dup.id },
+    ]);
+
+    // Two links to the same accounting system are two contacts there: refused, nothing moves.
+    const third = await make('Tessellate Bakery Ltd', {});
+    for (const [id, ext] of [
+      [keep.id, 'xero-keep'],
+      [third.id, 'xero-third'],
+    ])
+      await t.app.inject({
+        method: 'PUT',
+        url: `/api/v1/customers/${id}/external-ids/xero`,
+        headers: as(billing, true),
+        payload: { externalId: ext },
+      });
+    const clash = await post(`/api/v1/customers/${keep.id}/merge`, { duplicateId: third.id }, billing);
+    expect(clash.statusCode).toBe(409);
+    expect(problemOf(clash).code).toBe('merge_conflict');
+    const untouched = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/customers/${third.id}`,
+      headers: as(billing),
+    });
+    expect(untouched.json()).toMatchObject({ mergedIntoId: null });
+    expect(untouched.json().sites).toHaveLength(1);
+  });
+
   it('keeps tax codes inside the EN 16931 rules', async () => {
     const zero = await post(
       '/api/v1/tax-codes',

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { catalogItems, customers, jobTypes, organizations, sites, taxCodes, users } from '../schema';
 
@@ -42,6 +42,7 @@ export const listCustomers = async (
     .where(
       and(
         eq(customers.organizationId, organizationId),
+        isNull(customers.mergedIntoId),
         page.after
           ? sql`(${customers.name}, ${customers.id}) > (${page.after.name}, ${page.after.id})`
           : undefined,

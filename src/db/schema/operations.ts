@@ -78,6 +78,9 @@ export const customers = pgTable(
     closeoutOverrides: jsonb('closeout_overrides').$type<Record<string, unknown>>().notNull().default({}),
     /** Connector -> the customer's ID in that system; immutable once set. */
     externalIds: jsonb('external_ids').$type<Record<string, string>>().notNull().default({}),
+    /** A duplicate merged into another customer stays on record, pointing at the one that was kept. */
+    mergedIntoId: uuid('merged_into_id'),
+    mergedAt: instant('merged_at'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
     version: integer('version').notNull().default(1),

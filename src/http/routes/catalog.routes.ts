@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { mergeCustomers } from '../../app/customer-merge';
 import { addSite, createCustomer, setExternalId, updateCustomer, updateSite } from '../../app/customers';
 import type { Deps } from '../../app/ports';
 import { saveCatalogItem, saveJobType, saveTaxCode } from '../../app/price-book';
@@ -12,6 +13,7 @@ import {
   ExternalIdParams,
   JobType,
   JobTypeBody,
+  MergeCustomerBody,
   SiteInput,
   SiteParams,
   TaxCode,
@@ -70,6 +72,26 @@ export const catalogRoutes = (root: FastifyInstance, deps: Deps) => {
     async (request) => {
       const p = principalOf(request);
       await updateCustomer(deps, p.organizationId, request.params.id, request.body, actorOf(p));
+      return customerDetail(p.organizationId, request.params.id);
+    },
+  );
+
+  app.post(
+    '/customers/:id/merge',
+    {
+      config: { access: 'customers.merge' },
+      schema: {
+        tags: ['customers'],
+        summary:
+          'Merge a duplicate into this customer: its sites, jobs, recurring services, invoices, contacts and accounting links move here; the duplicate stays on record, merged',
+        params: IdParams,
+        body: MergeCustomerBody,
+        response: { 200: CustomerDetail, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await mergeCustomers(deps, p.organizationId, request.params.id, request.body.duplicateId, actorOf(p));
       return customerDetail(p.organizationId, request.params.id);
     },
   );

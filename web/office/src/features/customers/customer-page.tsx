@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { lazy, Suspense, useState } from 'react';
 import type { z } from 'zod';
@@ -16,6 +16,7 @@ import { ResourceTable } from '../../shared/resource-table';
 import { StatusBadge } from '../../shared/status';
 import { RecordPayment } from '../invoices/record-payment';
 import { CustomerForm } from './customer-form';
+import { MergeCustomer } from './merge-customer';
 import { SiteForm } from './site-form';
 
 // Recurring services bring the RRULE engine for their preview: loaded when the section shows.
@@ -67,6 +68,7 @@ export const CustomerPage = ({ id }: { id: string }) => {
   const invalidate = useInvalidate();
   const tz = me.organization.timeZone;
   const [editing, setEditing] = useState(false);
+  const [merging, setMerging] = useState(false);
   const [site, setSite] = useState<Site | 'new' | null>(null);
   const [paying, setPaying] = useState<InvoiceT | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -96,9 +98,26 @@ export const CustomerPage = ({ id }: { id: string }) => {
               </AppLink>
               <Title order={1}>{c.name}</Title>
             </Stack>
-            {manage && <Button onClick={() => setEditing(true)}>Edit customer</Button>}
+            <Group>
+              {can('customers.merge') && !c.mergedIntoId && (
+                <Button variant="default" onClick={() => setMerging(true)}>
+                  Merge a duplicate…
+                </Button>
+              )}
+              {manage && !c.mergedIntoId && <Button onClick={() => setEditing(true)}>Edit customer</Button>}
+            </Group>
           </Group>
           <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
+          {c.mergedIntoId && (
+            <Alert color="gray" title="Merged into another customer">
+              This record was a duplicate: its jobs, sites and invoices are now with{' '}
+              <AppLink to="/customers/$customerId" params={{ customerId: c.mergedIntoId }}>
+                the customer it was merged into
+              </AppLink>
+              .
+            </Alert>
+          )}
+          {merging && <MergeCustomer customer={c} opened onClose={() => setMerging(false)} onDone={saved} />}
           <SimpleGrid cols={{ base: 1, md: can('invoices.read') ? 3 : 2 }}>
             <Card withBorder component="section" aria-label="Contact">
               <Title order={2} size="h5">
