@@ -268,6 +268,20 @@ describe.each(testDrivers())('customers and the price book on %s', (driver) => {
     const listed = list.json().items.map((c: { id: string }) => c.id);
     expect(listed).toContain(keep.id);
     expect(listed).not.toContain(dup.id);
+    const onMerged = await post(
+      '/api/v1/jobs',
+      {
+        customerId: dup.id,
+        siteId: dup.sites[0].id,
+        jobTypeId: org.jobTypeId,
+        scope: 'Booked on the old record',
+        windowStart: start.toISOString(),
+        windowEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+      },
+      dispatcher,
+    );
+    expect(onMerged.statusCode).toBe(400);
+    expect(problemOf(onMerged).errors[0]).toMatchObject({ field: 'body.customerId' });
     const again = await post(`/api/v1/customers/${keep.id}/merge`, { duplicateId: dup.id }, billing);
     expect(again.statusCode).toBe(409);
     expect(problemOf(again).code).toBe('customer_merged');

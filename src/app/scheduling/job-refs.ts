@@ -24,10 +24,15 @@ export type JobRefs = {
 export const checkJobRefs = async (tx: Tx, organizationId: string, refs: JobRefs, prefix = 'body') => {
   const problems: FieldProblem[] = [];
   const [customer] = await tx.db
-    .select({ id: customers.id })
+    .select({ id: customers.id, mergedIntoId: customers.mergedIntoId })
     .from(customers)
     .where(and(eq(customers.organizationId, organizationId), eq(customers.id, refs.customerId)));
   if (!customer) problems.push({ field: `${prefix}.customerId`, message: 'no such customer' });
+  else if (customer.mergedIntoId)
+    problems.push({
+      field: `${prefix}.customerId`,
+      message: 'was merged into another customer: book the work for that one',
+    });
   const [site] = await tx.db
     .select({ customerId: sites.customerId })
     .from(sites)
