@@ -1,10 +1,8 @@
 import {
   Alert,
-  Anchor,
   Badge,
   Button,
   Group,
-  Image,
   List,
   SimpleGrid,
   Stack,
@@ -32,15 +30,13 @@ import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
+import { CloseoutSummary, JobPhotos } from './closeout-summary';
 import { Conversation } from './conversation';
 import { CorrectionModal } from './correction-modal';
 import { InvoiceCard } from './invoice-card';
 import { JobActions } from './job-actions';
-import { byCategory, CATEGORY_LABEL, Section } from './job-sections';
+import { Section } from './job-sections';
 import { actionWords, actorWords } from './timeline-words';
-
-/** A closeout line's kind as the office says it. */
-const LINE_KIND_WORDS: Record<string, string> = { labor: 'Labour', part: 'Part', adjustment: 'Charge' };
 
 export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
   const navigate = useNavigate();
@@ -246,71 +242,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                     </Alert>
                   )}
                   {r.current ? (
-                    <>
-                      <Group gap="xs">
-                        <Text size="sm">
-                          {r.current.source === 'office_edit' ? 'Corrected by the office' : 'Submitted'} by{' '}
-                          {r.current.submittedBy ?? 'the API'} on {dateTime(r.current.submittedAt, tz)}
-                        </Text>
-                        {r.current.outcome === 'exception' && <Badge color="orange">By exception</Badge>}
-                        {r.current.exceptionFlags.map((f) => (
-                          <Badge key={f} color="yellow" variant="outline">
-                            {f.replaceAll('_', ' ')}
-                          </Badge>
-                        ))}
-                      </Group>
-                      <Table striped aria-label="Closeout lines">
-                        <Table.Thead>
-                          <Table.Tr>
-                            <Table.Th>Kind</Table.Th>
-                            <Table.Th>Description</Table.Th>
-                            <Table.Th>Qty</Table.Th>
-                            <Table.Th>Unit price</Table.Th>
-                            <Table.Th>Serials</Table.Th>
-                          </Table.Tr>
-                        </Table.Thead>
-                        <Table.Tbody>
-                          {r.lines.map((l) => (
-                            <Table.Tr key={l.position}>
-                              <Table.Td>{LINE_KIND_WORDS[l.kind] ?? 'Other'}</Table.Td>
-                              <Table.Td>
-                                {l.description}
-                                {l.sku ? ` (${l.sku})` : ''}
-                                {!l.billable && ' · not billed'}
-                              </Table.Td>
-                              <Table.Td>{Number(l.quantity).toString()}</Table.Td>
-                              <Table.Td>{money(l.unitPrice, me.organization.currency)}</Table.Td>
-                              <Table.Td>{l.serialNumbers.join(', ')}</Table.Td>
-                            </Table.Tr>
-                          ))}
-                        </Table.Tbody>
-                      </Table>
-                      {r.current.notes && <Text size="sm">Notes: {r.current.notes}</Text>}
-                      <Text size="sm">
-                        Signed:{' '}
-                        {r.current.signature
-                          ? `${r.current.signature.signerName}, ${dateTime(r.current.signature.signedAt, tz)}`
-                          : r.current.signatureException
-                            ? `no — ${r.current.signatureException.reasonCode.replaceAll('_', ' ')}: ${r.current.signatureException.text}`
-                            : 'no'}
-                      </Text>
-                      <Text size="sm">
-                        Time and place: {dateTime(r.current.deviceTime, tz)}
-                        {r.current.gps && (
-                          <>
-                            {' · '}
-                            <Anchor
-                              href={`https://www.openstreetmap.org/?mlat=${r.current.gps.latitude}&mlon=${r.current.gps.longitude}#map=17/${r.current.gps.latitude}/${r.current.gps.longitude}`}
-                              target="_blank"
-                              rel="noreferrer"
-                            >
-                              {r.current.gps.latitude.toFixed(5)}, {r.current.gps.longitude.toFixed(5)} (±
-                              {Math.round(r.current.gps.accuracy)} m)
-                            </Anchor>
-                          </>
-                        )}
-                      </Text>
-                    </>
+                    <CloseoutSummary record={r} current={r.current} me={me} />
                   ) : (
                     r.missing.length === 0 && (
                       <Text c="dimmed" data-empty>
@@ -343,50 +275,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                 </Stack>
               )}
             </Loaded>
-            <Title order={3} size="h5" mt="md">
-              Photos
-            </Title>
-            <Loaded
-              resource={files}
-              what="photos"
-              isEmpty={(f) => f.length === 0}
-              empty="No photos uploaded."
-            >
-              {(items) => (
-                <Stack>
-                  {[...byCategory(items)].map(([category, list]) => (
-                    <section key={category} aria-label={`Photos: ${CATEGORY_LABEL[category] ?? category}`}>
-                      <Text size="sm" fw={600}>
-                        {CATEGORY_LABEL[category] ?? category} ({list.length})
-                      </Text>
-                      <div className="photo-grid">
-                        {list.map((a) => (
-                          <a
-                            key={a.id}
-                            href={`/api/v1/attachments/${a.id}/content`}
-                            target="_blank"
-                            rel="noreferrer"
-                          >
-                            {a.hasThumbnail ? (
-                              <Image
-                                src={`/api/v1/attachments/${a.id}/thumbnail`}
-                                alt={`${CATEGORY_LABEL[a.category] ?? a.category} photo${a.capturedAt ? `, ${dateTime(a.capturedAt, tz)}` : ''}`}
-                                w={120}
-                                h={90}
-                                fit="cover"
-                                radius="sm"
-                              />
-                            ) : (
-                              <span className="file-chip">{a.mimeType}</span>
-                            )}
-                          </a>
-                        ))}
-                      </div>
-                    </section>
-                  ))}
-                </Stack>
-              )}
-            </Loaded>
+            <JobPhotos files={files} timeZone={tz} />
           </Section>
 
           {can('invoices.read') && (
