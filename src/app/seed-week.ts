@@ -5,16 +5,7 @@ import type { PhotoCategory } from '../core/closeout-rules';
 import type { CloseoutRequirements } from '../core/job-type-templates';
 import type { Actor } from '../core/principal';
 import { businessDate } from '../core/time';
-import {
-  closeoutSubmissions,
-  customers,
-  invoices,
-  jobAssignments,
-  jobs,
-  jobTypes,
-  organizations,
-  users,
-} from '../db/schema';
+import { customers, invoices, jobAssignments, jobs, jobTypes, organizations, users } from '../db/schema';
 import { uploadAttachment } from './attachments';
 import { submitCloseout } from './closeout/submit-closeout';
 import { sendInvoice } from './invoicing/office-actions';
@@ -112,23 +103,18 @@ export const seedDemoWeek = async (deps: Deps, organizationId: string) => {
     )
     .orderBy(asc(jobs.windowEnd));
   if (rows.length === 0) return 0;
-  const done = await db
-    .select({ jobId: closeoutSubmissions.jobId })
-    .from(closeoutSubmissions)
+  const crew = await db
+    .select({ jobId: jobAssignments.jobId, userId: jobAssignments.userId })
+    .from(jobAssignments)
     .where(
       and(
-        eq(closeoutSubmissions.organizationId, organizationId),
+        eq(jobAssignments.organizationId, organizationId),
         inArray(
-          closeoutSubmissions.jobId,
+          jobAssignments.jobId,
           rows.map((r) => r.job.id),
         ),
       ),
     );
-  const todo = rows.filter((r) => !done.some((d) => d.jobId === r.job.id));
-  const crew = await db
-    .select({ jobId: jobAssignments.jobId, userId: jobAssignments.userId })
-    .from(jobAssignments)
-    .where(eq(jobAssignments.organizationId, organizationId));
   const people = await db.select().from(users).where(eq(users.organizationId, organizationId));
   const billing = people.find((p) => p.roles.includes('billing'));
   const owner = people.find((p) => p.roles.includes('owner'));
@@ -137,7 +123,7 @@ export const seedDemoWeek = async (deps: Deps, organizationId: string) => {
 
   // The newest job waits for the phone; the next is refused for a photo; the one before asks for approval.
   const roleOf = (i: number): Role => {
-    const fromEnd = todo.length - 1 - i;
+    const fromEnd = rows.length - 1 - i;
     return fromEnd === 0
       ? 'not_synced'
       : fromEnd === 1
@@ -147,7 +133,7 @@ export const seedDemoWeek = async (deps: Deps, organizationId: string) => {
           : 'complete';
   };
   let made = 0;
-  for (const [i, { job, type, customer }] of todo.entries()) {
+  for (const [i, { job, type, customer }] of rows.entries()) {
     const role = roleOf(i);
     if (role === 'not_synced') continue;
     const techId = crew.find((c) => c.jobId === job.id)?.userId;

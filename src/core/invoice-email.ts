@@ -71,14 +71,20 @@ export const invoiceEmailValues = (
   };
 };
 
-/** The subject and text of the invoice e-mail, from the organization's template or the default. */
+/** The organization's invoice e-mail: the one it wrote (both parts stored), else Closeout's default. */
+export const invoiceEmailTemplateOf = (org: {
+  invoiceEmailSubject: string | null;
+  invoiceEmailBody: string | null;
+}): { subject: string; body: string; custom: boolean } =>
+  org.invoiceEmailSubject && org.invoiceEmailBody
+    ? { subject: org.invoiceEmailSubject, body: org.invoiceEmailBody, custom: true }
+    : { ...DEFAULT_INVOICE_EMAIL, custom: false };
+
+/** The subject and text of the invoice e-mail, from its template. */
 export const invoiceEmail = (
-  template: { subject: string; body: string } | null,
+  template: { subject: string; body: string },
   values: InvoiceEmailValues,
-): { subject: string; text: string } => {
-  const t = template ?? DEFAULT_INVOICE_EMAIL;
-  return {
-    subject: fillTemplate(t.subject, values).replace(/\s+/g, ' ').trim().slice(0, 300),
-    text: fillTemplate(t.body, values),
-  };
-};
+): { subject: string; text: string } => ({
+  subject: fillTemplate(template.subject, values).replace(/\s+/g, ' ').trim().slice(0, 300),
+  text: fillTemplate(template.body, values),
+});

@@ -4,13 +4,13 @@ import type { ApiKey, Organization, User } from '../contracts/auth';
 import type { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../contracts/catalog';
 import type { Job } from '../contracts/jobs';
 import { decimalString, nullableDecimal } from '../core/decimal';
+import { invoiceEmailTemplateOf } from '../core/invoice-email';
 import {
   type BillingStatus,
   exceptionReason,
   isBillingException,
   type OperationalStatus,
 } from '../core/job-lifecycle';
-import { DEFAULT_INVOICE_EMAIL } from '../core/message-template';
 import { isRole } from '../core/roles';
 import type { findJobs } from '../db/queries/jobs';
 import type { timelineOf } from '../db/queries/timeline';
@@ -49,10 +49,7 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   payableRoundingIncrement: nullableDecimal(o.payableRoundingIncrement),
   brandColor: o.brandColor,
   hasLogo: o.logoKey !== null,
-  invoiceEmail:
-    o.invoiceEmailSubject && o.invoiceEmailBody
-      ? { subject: o.invoiceEmailSubject, body: o.invoiceEmailBody, custom: true }
-      : { ...DEFAULT_INVOICE_EMAIL, custom: false },
+  invoiceEmail: invoiceEmailTemplateOf(o),
 });
 
 export const apiKeyView = (k: ApiKeyView): z.infer<typeof ApiKey> => ({

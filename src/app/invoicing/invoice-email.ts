@@ -1,8 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../core/errors';
-import { invoiceEmail, invoiceEmailValues } from '../../core/invoice-email';
+import { invoiceEmail, invoiceEmailTemplateOf, invoiceEmailValues } from '../../core/invoice-email';
 import { SYSTEM_ACTOR } from '../../core/principal';
-import { customers, invoices, jobs, organizations } from '../../db/schema';
+import { customerOfDraft } from '../../db/queries/receivables';
+import { customers, invoices, organizations } from '../../db/schema';
 import { notifyRole } from '../approvals';
 import { appendAudit } from '../audit';
 import type { Deps } from '../ports';
@@ -23,17 +24,8 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
     .innerJoin(organizations, eq(organizations.id, invoices.organizationId))
     .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, invoiceId)));
   if (!row?.invoice.number) throw notFound('invoice');
-  // The document's customer: its own column, or (older rows) the job's.
-  const customerId =
-    row.invoice.customerId ??
-    (row.invoice.jobId
-      ? (
-          await db
-            .select({ id: jobs.customerId })
-            .from(jobs)
-            .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, row.invoice.jobId)))
-        )[0]?.id
-      : undefined);
+  // The document's customer: its own column, else the job's, the series' or the corrected invoice's.
+  const customerId = row.invoice.customerId ?? (await customerOfDraft(db, organizationId, row.invoice));
   const [customer] = customerId
     ? await db
         .select()
@@ -76,12 +68,8 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
   const eInvoice = customer.peppolEndpoint !== null || customer.invoicePreferences.channel === 'peppol';
   const pdf = await invoiceFile(deps, organizationId, invoiceId, 'pdf');
   const ubl = eInvoice ? await invoiceFile(deps, organizationId, invoiceId, 'ubl') : null;
-  const template =
-    row.org.invoiceEmailSubject && row.org.invoiceEmailBody
-      ? { subject: row.org.invoiceEmailSubject, body: row.org.invoiceEmailBody }
-      : null;
   const message = invoiceEmail(
-    template,
+    invoiceEmailTemplateOf(row.org),
     invoiceEmailValues(doc, { number, dueDate: row.invoice.dueDate }, recipients[0]?.name || customer.name),
   );
   const attachments = [

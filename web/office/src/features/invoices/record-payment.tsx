@@ -7,14 +7,9 @@ import { orNull, useContractForm } from '../../shared/form';
 import { money } from '../../shared/format';
 import { useMe } from '../../shared/me';
 import { useInvalidate } from '../../shared/query';
+import { METHOD_WORDS } from './invoice-words';
 
-const METHODS = [
-  { value: 'bank_transfer', label: 'Bank transfer' },
-  { value: 'card', label: 'Card' },
-  { value: 'cash', label: 'Cash' },
-  { value: 'check', label: 'Cheque' },
-  { value: 'other', label: 'Other' },
-];
+const METHODS = Object.entries(METHOD_WORDS).map(([value, label]) => ({ value, label }));
 
 type Values = { amount: string; receivedOn: string; method: string; reference: string };
 

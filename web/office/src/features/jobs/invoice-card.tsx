@@ -6,6 +6,7 @@ import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
+import { KIND_WORDS } from '../invoices/invoice-words';
 import { CreditForm } from './credit-form';
 import type { Push } from './job-sections';
 
@@ -31,12 +32,7 @@ export const InvoiceCard = ({
       : Promise.resolve([] as Push[]),
   );
   const [preview, setPreview] = useState(false);
-  const kind =
-    invoice.kind === 'credit_note'
-      ? 'Credit note'
-      : invoice.kind === 'deposit_invoice'
-        ? 'Deposit invoice'
-        : 'Invoice';
+  const kind = KIND_WORDS[invoice.kind];
   return (
     <Card withBorder p="sm" aria-label={`${kind} ${invoice.number ?? 'draft'}`}>
       <Group justify="space-between">
