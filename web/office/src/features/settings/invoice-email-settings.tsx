@@ -52,9 +52,8 @@ const sampleOf = (org: Org): InvoiceEmailValues => {
   };
 };
 
-const EmailForm = ({ org }: { org: Org }) => {
+const EmailForm = ({ org, onSaved }: { org: Org; onSaved: (message: string) => void }) => {
   const invalidate = useInvalidate();
-  const [notice, setNotice] = useState<string | null>(null);
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: BillingSettingsBody,
     initialValues: {
@@ -66,7 +65,7 @@ const EmailForm = ({ org }: { org: Org }) => {
   const save = async (body: unknown) => {
     await api('PATCH', '/api/v1/organization/billing', body);
     invalidate('organization');
-    setNotice('The invoice e-mail is saved: every invoice sent from now on uses it.');
+    onSaved('The invoice e-mail is saved: every invoice sent from now on uses it.');
   };
   const { subject, body } = form.getValues().invoiceEmail;
   return (
@@ -87,7 +86,6 @@ const EmailForm = ({ org }: { org: Org }) => {
             {...form.getInputProps('invoiceEmail.body')}
           />
           {errorAlert}
-          <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
           <Group>
             <Button type="submit" loading={busy}>
               Save the invoice e-mail
@@ -140,9 +138,16 @@ const EmailForm = ({ org }: { org: Org }) => {
 /** Settings → Customer messages: the invoice e-mail, written by the organization, with a live preview. */
 export const InvoiceEmailSettings = () => {
   const org = useApi(['organization'], () => api<Org>('GET', '/api/v1/organization'));
+  // The notice lives above the form: the form starts afresh from what was saved, the confirmation stays.
+  const [notice, setNotice] = useState<string | null>(null);
   return (
-    <Loaded resource={org} what="the organization">
-      {(o) => <EmailForm key={`${o.invoiceEmail.subject}|${o.invoiceEmail.body}`} org={o} />}
-    </Loaded>
+    <Stack>
+      <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
+      <Loaded resource={org} what="the organization">
+        {(o) => (
+          <EmailForm key={`${o.invoiceEmail.subject}|${o.invoiceEmail.body}`} org={o} onSaved={setNotice} />
+        )}
+      </Loaded>
+    </Stack>
   );
 };
