@@ -4,7 +4,7 @@ import { and, asc, between, eq, isNotNull } from 'drizzle-orm';
 import { ConnectorMappings, taxKey } from '../contracts/connectors';
 import { csvText as t } from '../core/csv';
 import { connectors, customers, invoices } from '../db/schema';
-import { invoiceCustomerId, toAccountingInvoice } from './accounting/push';
+import { invoiceCustomerId, toAccountingInvoice } from './accounting/entries';
 import { documentOf } from './invoicing/invoice-documents';
 import type { Deps } from './ports';
 

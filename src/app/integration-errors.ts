@@ -1,8 +1,10 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors';
+import { type BillingStatus, billingTransition } from '../core/job-lifecycle';
 import { type Actor, SYSTEM_ACTOR } from '../core/principal';
 import type { Tx } from '../db/client';
 import { accountingPushes, integrationErrors, webhookDeliveries } from '../db/schema';
+import { pushRefOfSubject } from './accounting/push-ref';
 import { notifyRole } from './approvals';
 import { appendAudit } from './audit';
 import { changeJob, jobNumber, lockJob } from './jobs';
@@ -23,6 +25,11 @@ export type NewIntegrationError = {
   connectorId: string | null;
   invoiceId: string | null;
   jobId: string | null;
+  /**
+   * Whether the job waits in needs_review for it (a document that never reached the books): false for a
+   * payment or a credit's application, where the job's own documents are fine and only the entry is missing.
+   */
+  holdsJob?: boolean;
 };
 
 /**
@@ -69,7 +76,21 @@ export const recordIntegrationError = async (
   const id = deps.ids.uuid();
   const [row] = await tx.db
     .insert(integrationErrors)
-    .values({ ...input, id, firstSeenAt: now, lastSeenAt: now, status: 'open' })
+    .values({
+      organizationId: input.organizationId,
+      kind: input.kind,
+      subject: input.subject,
+      message: input.message,
+      providerCode: input.providerCode,
+      attempts: input.attempts,
+      connectorId: input.connectorId,
+      invoiceId: input.invoiceId,
+      jobId: input.jobId,
+      id,
+      firstSeenAt: now,
+      lastSeenAt: now,
+      status: 'open',
+    })
     .returning();
   if (!row) throw new Error('integration error insert returned nothing');
   await appendAudit(tx, deps, {
@@ -91,7 +112,9 @@ export const recordIntegrationError = async (
   if (input.jobId) {
     const job = await lockJob(tx, input.organizationId, input.jobId);
     number = jobNumber(job.number);
-    if (job.billingStatus !== 'needs_review') {
+    const holds =
+      input.holdsJob !== false && billingTransition(job.billingStatus as BillingStatus, 'fail').ok;
+    if (holds && job.billingStatus !== 'needs_review') {
       await changeJob(tx, deps, {
         organizationId: input.organizationId,
         jobId: input.jobId,
@@ -191,24 +214,31 @@ export const reprocessIntegrationError = (
         });
       }
     }
-    if (err.kind === 'accounting_push' && err.invoiceId && err.connectorId) {
+    const push = err.kind === 'accounting_push' ? pushRefOfSubject(err.subject) : null;
+    if (push && err.invoiceId) {
+      // A fresh start: the full budget of attempts again, no lease, the same idempotency key.
+      const thisPush = and(
+        eq(accountingPushes.organizationId, organizationId),
+        eq(accountingPushes.connectorId, push.connectorId),
+        eq(accountingPushes.entity, push.entity),
+        eq(accountingPushes.subjectId, push.subjectId),
+      );
       await tx.db
         .update(accountingPushes)
-        .set({ status: 'pending', updatedAt: now })
-        .where(
-          and(
-            eq(accountingPushes.organizationId, organizationId),
-            eq(accountingPushes.invoiceId, err.invoiceId),
-            eq(accountingPushes.connectorId, err.connectorId),
-          ),
-        );
+        .set({ status: 'pending', attempts: 0, leaseOwner: null, leaseUntil: null, updatedAt: now })
+        .where(thisPush);
       await deps.queue.enqueue(
         tx,
         {
           name: 'accounting.push',
-          data: { organizationId, invoiceId: err.invoiceId, connectorId: err.connectorId },
+          data: {
+            organizationId,
+            invoiceId: err.invoiceId,
+            connectorId: push.connectorId,
+            ...(push.entity === 'document' ? {} : { entity: push.entity, subjectId: push.subjectId }),
+          },
         },
-        { key: `${err.invoiceId}:${err.connectorId}:reprocess:${id}` },
+        { key: `${push.subjectId}:${push.connectorId}:reprocess:${id}` },
       );
     }
     if (err.kind === 'webhook') {

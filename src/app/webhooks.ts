@@ -14,7 +14,8 @@ export { WEBHOOK_EVENTS, type WebhookEvent };
 
 /** Attempts before a delivery is given up (with exponential backoff, about 17 hours in all). */
 export const MAX_DELIVERY_ATTEMPTS = 10;
-export const backoffSeconds = (attempts: number) => Math.min(2 ** attempts * 30, 6 * 3600);
+/** Seconds before the next attempt after `attempts` failed ones: 30 s, then doubling, at most 6 hours. */
+export const backoffSeconds = (attempts: number) => Math.min(2 ** Math.max(0, attempts - 1) * 30, 6 * 3600);
 
 type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
 

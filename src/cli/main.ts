@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { retryAbandonedJobs } from '../adapters/queue/pg-boss';
-import { sweepStalledPushes } from '../app/accounting/push';
+import { sweepStalledPushes } from '../app/accounting/push-queue';
 import {
   type AuditBreak,
   organizationIdBySlug,

@@ -11,6 +11,14 @@ export const ConnectorMappings = z.strictObject({
   accountCode: z.string().min(1).optional(),
   /** "S:23", "Z:0", "E:0" … -> the provider's tax type (Xero TaxType) or tax code (QuickBooks TaxCodeRef). */
   taxTypes: z.record(z.string(), z.string().min(1)).default({}),
+  /**
+   * Where money received is booked, per payment method ("card", "bank_transfer", "cash", "check", "other"),
+   * with "default" for the rest: Xero's bank account code; QuickBooks' DepositToAccountRef (optional there:
+   * without it QuickBooks books to Undeposited Funds).
+   */
+  paymentAccounts: z
+    .partialRecord(z.enum(['card', 'bank_transfer', 'cash', 'check', 'other', 'default']), z.string().min(1))
+    .default({}),
 });
 export type ConnectorMappings = z.infer<typeof ConnectorMappings>;
 

@@ -11,6 +11,7 @@ export const WEBHOOK_EVENTS = [
   'invoice.sent',
   'invoice.paid',
   'invoice.credited',
+  'payment.recorded',
   'integration.failed',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -78,6 +79,10 @@ export const AccountingPushes = z.object({
   items: z.array(
     z.object({
       connectorId: z.uuid(),
+      /** What was written: the document itself, a payment or refund on it, or (a credit note) its allocation. */
+      entity: z.enum(['document', 'payment', 'allocation']),
+      /** The document's, the payment's or the credit note's ID. */
+      subjectId: z.uuid(),
       status: z.enum(['pending', 'done', 'failed']),
       attempts: z.number().int(),
       externalId: z.string().nullable(),

@@ -22,8 +22,17 @@ export const queuePayloads = {
   'invoice.send': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
   /** Renders the work-completed report of an accepted closeout. */
   'report.render': z.strictObject({ organizationId: z.uuid(), jobId: z.uuid(), submissionId: z.uuid() }),
-  /** Pushes an issued document to one accounting connector, exactly once. */
-  'accounting.push': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid(), connectorId: z.uuid() }),
+  /**
+   * Writes one thing to one accounting connector, exactly once: an issued document (the default), a payment
+   * on it, or a credit note's allocation (subjectId: the payment's or the credit note's ID).
+   */
+  'accounting.push': z.strictObject({
+    organizationId: z.uuid(),
+    invoiceId: z.uuid(),
+    connectorId: z.uuid(),
+    entity: z.enum(['document', 'payment', 'allocation']).optional(),
+    subjectId: z.uuid().optional(),
+  }),
   /** Re-enqueues pushes left pending by a crashed worker. */
   'accounting.sweep': z.strictObject({ olderThanSeconds: z.number().int().min(0).max(86_400) }),
   /** Invoices every per-cycle series of one organization for a period: one cycle run. */

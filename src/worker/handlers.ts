@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { ensureQueues } from '../adapters/queue/pg-boss';
-import { pushToAccounting, sweepStalledPushes } from '../app/accounting/push';
+import { pushToAccounting } from '../app/accounting/push';
+import { sweepStalledPushes } from '../app/accounting/push-queue';
 import { escalateOverdue } from '../app/approvals';
 import { purgeUnreferencedAttachments } from '../app/attachments';
 import { organizationIds, writeCheckpoint } from '../app/audit-verify';
@@ -51,7 +52,13 @@ const handlers: Handlers = {
   'invoice.render': (deps, data) => renderPacket(deps, data.organizationId, data.invoiceId),
   'invoice.send': (deps, data) => mailInvoice(deps, data.organizationId, data.invoiceId),
   'accounting.push': (deps, data) =>
-    pushToAccounting(deps, data.organizationId, data.invoiceId, data.connectorId),
+    pushToAccounting(deps, {
+      organizationId: data.organizationId,
+      connectorId: data.connectorId,
+      invoiceId: data.invoiceId,
+      entity: data.entity ?? 'document',
+      subjectId: data.subjectId ?? data.invoiceId,
+    }),
   'accounting.sweep': (deps, data) => sweepStalledPushes(deps, data.olderThanSeconds),
   'cycles.run': (deps, data) => executeCycleRun(deps, data.organizationId, data.runId),
   'cycles.due': (deps) => startDueCycleRuns(deps),

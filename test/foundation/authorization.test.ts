@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnector } from '../../src/app/accounting/push';
+import { createConnector } from '../../src/app/accounting/connectors';
 import { requestApproval } from '../../src/app/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
 import { recordIntegrationError } from '../../src/app/integration-errors';

@@ -77,6 +77,13 @@ describe.each(testDrivers())('accounting pushes on %s', (driver) => {
         headers: as(billing),
       })
     ).json().items as { id: string; message: string; providerCode: string; invoiceId: string }[];
+  const docPush = (invoiceId: string) => ({
+    organizationId: org.organizationId,
+    connectorId,
+    entity: 'document' as const,
+    subjectId: invoiceId,
+    invoiceId,
+  });
   const job = async (id: string) =>
     (await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: as(dispatcher) })).json();
 
@@ -175,7 +182,7 @@ describe.each(testDrivers())('accounting pushes on %s', (driver) => {
     fake.script('PUT /xero/Invoices', { status: 502, afterCreate: true });
     const { invoice } = await issued();
     expect((await pushes(invoice.id))[0]).toMatchObject({ status: 'pending', attempts: 1 });
-    const second = await pushToAccounting(t.deps, org.organizationId, invoice.id, connectorId);
+    const second = await pushToAccounting(t.deps, docPush(invoice.id));
     expect(second).toMatchObject({ status: 'done', foundExisting: true });
     expect(fake.requests.some((r) => r.method === 'GET' && r.path === '/xero/Invoices')).toBe(true);
     expect(fake.creates.get(invoice.number as string)).toBe(1);
@@ -186,7 +193,7 @@ describe.each(testDrivers())('accounting pushes on %s', (driver) => {
     const { invoice } = await issued();
     expect((await pushes(invoice.id))[0]?.status).toBe('pending');
     await new Promise((r) => setTimeout(r, 1200));
-    await pushToAccounting(t.deps, org.organizationId, invoice.id, connectorId);
+    await pushToAccounting(t.deps, docPush(invoice.id));
     expect((await pushes(invoice.id))[0]?.status).toBe('done');
     expect(fake.creates.get(invoice.number as string)).toBe(1);
   });
@@ -207,11 +214,11 @@ describe.each(testDrivers())('accounting pushes on %s', (driver) => {
 
   it('pushes once however often the job is delivered', async () => {
     const { invoice } = await issued();
-    for (let i = 0; i < 3; i++) await pushToAccounting(t.deps, org.organizationId, invoice.id, connectorId);
+    for (let i = 0; i < 3; i++) await pushToAccounting(t.deps, docPush(invoice.id));
     await t.database.raw.query(`UPDATE accounting_pushes SET status = 'pending' WHERE invoice_id = $1`, [
       invoice.id,
     ]);
-    await pushToAccounting(t.deps, org.organizationId, invoice.id, connectorId);
+    await pushToAccounting(t.deps, docPush(invoice.id));
     expect(fake.creates.get(invoice.number as string)).toBe(1);
   });
 
@@ -335,11 +342,9 @@ describe.each(testDrivers())('accounting pushes on %s', (driver) => {
       const second = await issued();
       // The first attempt ran in the drain; the queue retries until the limit.
       for (let i = 2; i < MAX_PUSH_ATTEMPTS; i++) {
-        await expect(
-          pushToAccounting(t.deps, org.organizationId, second.invoice.id, connectorId),
-        ).rejects.toThrow(/503/);
+        await expect(pushToAccounting(t.deps, docPush(second.invoice.id))).rejects.toThrow(/503/);
       }
-      const last = await pushToAccounting(t.deps, org.organizationId, second.invoice.id, connectorId);
+      const last = await pushToAccounting(t.deps, docPush(second.invoice.id));
       expect(last).toMatchObject({ status: 'failed' });
       const [gaveUp] = (await openErrors()).filter((e) => e.invoiceId === second.invoice.id);
       expect(gaveUp?.message).toMatch(new RegExp(`gave up after ${MAX_PUSH_ATTEMPTS} attempts`));

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepStalledPushes } from '../../src/app/accounting/push';
+import { sweepStalledPushes } from '../../src/app/accounting/push-queue';
 import { QUEUE_NAMES } from '../../src/contracts/queue';
 import { drainQueues } from '../../src/worker/handlers';
 import { closeOut, newJob, plainJobType, setSeller } from '../invoices/helpers';
@@ -96,6 +96,19 @@ describe.skipIf(!url)('pushes under repeated worker crashes (PostgreSQL)', () =>
     }
     expect(killsMidCreate).toBeGreaterThan(0);
 
+    // The killed workers held leases on the pushes they were calling for: a second run waits them out (a
+    // minute). Here the minute passes at once; the sweep must still refuse pushes whose lease lives.
+    const { rows: counts } = await t.database.raw.query<{ held: number; free: number }>(
+      `SELECT count(*) FILTER (WHERE lease_until > now())::int AS held,
+              count(*) FILTER (WHERE lease_until IS NULL OR lease_until <= now())::int AS free
+         FROM accounting_pushes WHERE organization_id = $1 AND status = 'pending'`,
+      [org.organizationId],
+    );
+    expect((await sweepStalledPushes(t.deps, 0)).requeued).toBe(counts[0]?.free);
+    await t.database.raw.query(
+      `UPDATE accounting_pushes SET lease_until = now() - interval '1 second' WHERE organization_id = $1 AND lease_until IS NOT NULL`,
+      [org.organizationId],
+    );
     // The stalled pushes' queue jobs belonged to dead workers: the sweep requeues them, and a worker finishes.
     fake.createDelayMs = 0;
     await sweepStalledPushes(t.deps, 0);

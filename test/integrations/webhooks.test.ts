@@ -170,12 +170,58 @@ describe.each(testDrivers())('signed webhooks and CSV export on %s', (driver) =>
       `SELECT start_after FROM pgboss.job WHERE name = 'webhook.deliver' AND state = 'created' AND data->>'deliveryId' = $1`,
       [first?.id],
     );
-    expect(next.rows[0]?.start_after.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    // The first retry comes 30 s later (then 60, 120 …), as the README says.
+    const wait = (next.rows[0]?.start_after.getTime() ?? 0) - Date.now();
+    expect(wait).toBeGreaterThan(25_000);
+    expect(wait).toBeLessThanOrEqual(30_000);
     // The queue runs the next attempt when it is due.
     await deliverWebhook(t.deps, org.organizationId, first?.id as string);
     const [second] = await deliveries(sub.id);
     expect(second).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(received.map((r) => r.headers['webhook-id'])).toEqual([first?.eventId, first?.eventId]);
+    await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/webhook-subscriptions/${sub.id}`,
+      headers: as(owner, true),
+    });
+  });
+
+  it('tells of every payment and refund, and of partial credits as well as full ones', async () => {
+    const sub = await subscribe(['payment.recorded', 'invoice.credited']);
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    const [inv] = await invoicesOfJob(t, billing, j.id);
+    received.length = 0;
+    const post = (url: string, payload: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url, headers: as(billing, true), payload });
+    const paid = await post('/api/v1/payments', {
+      invoiceId: inv?.id,
+      amount: '10.00',
+      receivedOn: '2026-11-20',
+      method: 'bank_transfer',
+      reference: 'BANK-1',
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    const credited = await post(`/api/v1/invoices/${inv?.id}/credit-notes`, {
+      reason: 'price_dispute',
+      lines: [{ position: 1, quantity: '1' }],
+    });
+    expect(credited.statusCode, credited.body).toBe(201);
+    await drain(t);
+    const bodies = received.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+    expect(bodies.find((b) => b.type === 'payment.recorded')?.data).toMatchObject({
+      kind: 'payment',
+      invoiceId: inv?.id,
+      amount: '10',
+      method: 'bank_transfer',
+      reference: 'BANK-1',
+    });
+    expect(bodies.find((b) => b.type === 'invoice.credited')?.data).toMatchObject({
+      invoiceId: inv?.id,
+      creditNote: credited.json().number,
+      full: false,
+    });
     await t.app.inject({
       method: 'DELETE',
       url: `/api/v1/webhook-subscriptions/${sub.id}`,
@@ -220,7 +266,7 @@ describe.each(testDrivers())('signed webhooks and CSV export on %s', (driver) =>
   it('exports issued invoices as CSV for Xero and QuickBooks, adding up to the invoices', async () => {
     const list = (
       await t.app.inject({ method: 'GET', url: '/api/v1/invoices?status=issued', headers: as(billing) })
-    ).json().items as { number: string; totals: { taxExclusive: string; taxTotal: string } }[];
+    ).json().items as { number: string; kind: string; totals: { taxExclusive: string; taxTotal: string } }[];
     const get = (format: string) =>
       t.app.inject({
         method: 'GET',
@@ -240,8 +286,14 @@ describe.each(testDrivers())('signed webhooks and CSV export on %s', (driver) =>
         new Decimal(0),
       );
       const tax = mine.reduce((s, r) => s.plus(r.TaxAmount ?? '0'), new Decimal(0));
-      expect(net.toDecimalPlaces(2).toFixed(2), inv.number).toBe(inv.totals.taxExclusive);
-      expect(tax.toFixed(2), inv.number).toBe(inv.totals.taxTotal);
+      // A credit note's rows carry negative quantities and tax: they take back what the invoice booked.
+      const sign = inv.kind === 'credit_note' ? -1 : 1;
+      expect(net.toDecimalPlaces(2).toFixed(2), inv.number).toBe(
+        new Decimal(inv.totals.taxExclusive as string).times(sign).toFixed(2),
+      );
+      expect(tax.toFixed(2), inv.number).toBe(
+        new Decimal(inv.totals.taxTotal as string).times(sign).toFixed(2),
+      );
     }
     const qbo = parse((await get('quickbooks')).body, { columns: true }) as Record<string, string>[];
     expect(Object.keys(qbo[0] ?? {})).toEqual(

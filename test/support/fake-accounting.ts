@@ -1,12 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Decimal from 'decimal.js';
 import type { FastifyInstance } from 'fastify';
 import { as, type Session } from './app';
 
 /**
  * A local stand-in for Xero and QuickBooks Online, written for the tests: OAuth2 token refresh with rotating
- * refresh tokens, contacts/customers and invoices, idempotency keys (Xero's header, QuickBooks' requestid)
- * enforced, every request recorded, and scripted failures (429 with Retry-After, 5xx, slow answers, 401).
+ * refresh tokens (a spent refresh token is refused with invalid_grant), contacts/customers, invoices, credit
+ * notes, payments and credit allocations that keep balances and refuse what the real ones refuse (paying or
+ * applying more than is due), look-ups, idempotency keys (Xero's header, QuickBooks' requestid) enforced,
+ * every request recorded, and scripted failures (429 with Retry-After, 5xx, slow answers, 401).
  */
 export type Recorded = {
   method: string;
@@ -23,12 +26,50 @@ export type Scripted = {
   afterCreate?: boolean;
 };
 
+/** A document the fake holds: ours once pushed, or a foreign one planted by a test. */
+export type FakeDocument = {
+  id: string;
+  number: string;
+  /** Xero's types; QuickBooks' invoices and credit memos map onto ACCREC and ACCRECCREDIT. */
+  type: 'ACCREC' | 'ACCRECCREDIT' | 'ACCPAY';
+  contactId: string;
+  reference: string;
+  total: Decimal;
+  taxTotal: Decimal;
+  /** What is still owed on an invoice, or still unused on a credit note. */
+  open: Decimal;
+};
+export type FakePayment = {
+  id: string;
+  documentId: string;
+  amount: Decimal;
+  reference: string;
+  account: string;
+  memo: string;
+};
+export type FakeAllocation = {
+  id: string;
+  creditNoteId: string;
+  invoiceId: string;
+  amount: Decimal;
+  memo: string;
+};
+
 export type FakeAccounting = {
   url: string;
+  docs: Map<string, FakeDocument>;
+  payments: FakePayment[];
+  allocations: FakeAllocation[];
+  /** A document of someone else's with our number (a bill, a manual invoice): a look-up must not take it. */
+  plant(doc: Omit<FakeDocument, 'id' | 'open' | 'taxTotal'>): FakeDocument;
+  /** Per contact: what the provider's ledger says is receivable (open invoices less unused credit). */
+  receivable(contactId: string): Decimal;
+  /** How many times the token endpoint was asked, and refused. */
+  tokenGrants: { ok: number; refused: number };
   requests: Recorded[];
   /** Invoices by our number: how many times each was created (must end at 1). */
   creates: Map<string, number>;
-  contacts: Map<string, { id: string; name: string }>;
+  contacts: Map<string, { id: string; name: string; number: string }>;
   /** Queue failures for a route key such as "PUT /xero/Invoices" or "POST /qbo/invoice". */
   script(route: string, ...responses: Scripted[]): void;
   /** Answer every request of a route with this until cleared. */
@@ -51,8 +92,31 @@ export type FakeAccounting = {
 export const startFakeAccounting = async (): Promise<FakeAccounting> => {
   const requests: Recorded[] = [];
   const creates = new Map<string, number>();
-  const contacts = new Map<string, { id: string; name: string }>();
-  const invoices = new Map<string, { id: string; number: string }>();
+  const contacts = new Map<string, { id: string; name: string; number: string }>();
+  const docs = new Map<string, FakeDocument>();
+  const payments: FakePayment[] = [];
+  const allocations: FakeAllocation[] = [];
+  const tokenGrants = { ok: 0, refused: 0 };
+  const byNumber = (number: string, type?: FakeDocument['type']) =>
+    [...docs.values()].filter((d) => d.number === number && (!type || d.type === type));
+  const xeroRefusal = (message: string) => ({
+    ErrorNumber: 10,
+    Type: 'ValidationException',
+    Message: 'A validation exception occurred',
+    Elements: [{ ValidationErrors: [{ Message: message }] }],
+  });
+  const qboFault = (code: string, message: string) => ({
+    Fault: { Error: [{ code, Message: message, Detail: message }], type: 'ValidationFault' },
+  });
+  const guidIn = (where: string | undefined) => /guid\("([^"]+)"\)/.exec(where ?? '')?.[1] ?? '';
+  const quotedIn = (where: string | undefined) => /=="([^"]*)"/.exec(where ?? '')?.[1] ?? '';
+  const xeroDoc = (d: FakeDocument) => ({
+    Type: d.type,
+    Contact: { ContactID: d.contactId },
+    Total: Number(d.total),
+    Reference: d.reference,
+    Status: 'AUTHORISED',
+  });
   const replays = new Map<string, { status: number; body: unknown }>();
   const scripts = new Map<string, Scripted[]>();
   const constant = new Map<string, Scripted>();
@@ -85,8 +149,10 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       if (url.pathname === '/token') {
         const form = new URLSearchParams(raw);
         if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== state.refreshToken) {
+          tokenGrants.refused++;
           return send(400, { error: 'invalid_grant' });
         }
+        tokenGrants.ok++;
         seq++;
         accessToken = `access-${seq}`;
         state.refreshToken = `refresh-${seq}`;
@@ -122,11 +188,14 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       const remember = (status: number, payload: unknown) => {
         if (replayKey) replays.set(replayKey, { status, body: payload });
       };
-      const createInvoice = async (number: string, reply: (id: string) => unknown) => {
-        const id = `inv-${invoices.size + 1}`;
-        invoices.set(number, { id, number });
-        creates.set(number, (creates.get(number) ?? 0) + 1);
-        const payload = reply(id);
+      const createDoc = async (
+        d: Omit<FakeDocument, 'id' | 'open'>,
+        reply: (id: string, total: number) => unknown,
+      ) => {
+        const id = `inv-${docs.size + 1}`;
+        docs.set(id, { ...d, id, open: d.total });
+        creates.set(d.number, (creates.get(d.number) ?? 0) + 1);
+        const payload = reply(id, Number(d.total));
         remember(200, payload);
         if (state.createDelayMs) await new Promise((r) => setTimeout(r, state.createDelayMs));
         if (scripted?.afterCreate) {
@@ -134,6 +203,25 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
           return send(scripted.status, scripted.body ?? { Message: 'scripted after create' });
         }
         return send(200, payload);
+      };
+      const sumXero = (lines: { LineAmount?: number; TaxAmount?: number }[] | undefined) => {
+        const net = (lines ?? []).reduce((t, l) => t.plus(l.LineAmount ?? 0), new Decimal(0));
+        const tax = (lines ?? []).reduce((t, l) => t.plus(l.TaxAmount ?? 0), new Decimal(0));
+        return { total: net.plus(tax), taxTotal: tax };
+      };
+      /** Pays or applies `amount` against documents, refusing what is not open: as the providers do. */
+      const settle = (moves: { id: string; amount: Decimal }[]) => {
+        for (const m of moves) {
+          const d = docs.get(m.id);
+          if (!d) return `document ${m.id} does not exist`;
+          if (m.amount.gt(d.open))
+            return `amount ${m.amount} exceeds the ${d.open} outstanding on ${d.number}`;
+        }
+        for (const m of moves) {
+          const d = docs.get(m.id) as FakeDocument;
+          d.open = d.open.minus(m.amount);
+        }
+        return null;
       };
 
       // The connection checks behind the settings' Test buttons.
@@ -143,57 +231,279 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         return send(200, { CompanyInfo: { CompanyName: 'Fake QuickBooks Company' } });
 
       // Xero
+      if (route === 'GET /xero/Contacts') {
+        const number = quotedIn(query.where);
+        return send(200, {
+          Contacts: [...contacts.values()]
+            .filter((c) => c.number === number)
+            .map((c) => ({ ContactID: c.id, Name: c.name, ContactNumber: c.number })),
+        });
+      }
       if (route === 'PUT /xero/Contacts') {
-        const c = (body as { Contacts: { Name: string }[] }).Contacts[0];
+        const c = (body as { Contacts: { Name: string; ContactNumber?: string }[] }).Contacts[0];
         const id = `contact-${contacts.size + 1}`;
-        contacts.set(id, { id, name: c?.Name ?? '' });
+        contacts.set(id, { id, name: c?.Name ?? '', number: c?.ContactNumber ?? '' });
         const payload = { Contacts: [{ ContactID: id, Name: c?.Name }] };
+        remember(200, payload);
+        // Made, but the answer is lost.
+        if (scripted?.afterCreate)
+          return send(scripted.status, scripted.body ?? { Message: 'scripted after create' });
+        return send(200, payload);
+      }
+      type XeroDocBody = {
+        InvoiceNumber?: string;
+        CreditNoteNumber?: string;
+        CurrencyCode?: string;
+        Contact: { ContactID: string };
+        Reference?: string;
+        LineItems?: { LineAmount?: number; TaxAmount?: number }[];
+      };
+      if (route === 'PUT /xero/Invoices') {
+        const inv = (body as { Invoices: XeroDocBody[] }).Invoices[0];
+        if (inv?.CurrencyCode && !currencies.has(inv.CurrencyCode))
+          return send(
+            400,
+            xeroRefusal(`The currency ${inv.CurrencyCode} has not been set up for this organisation`),
+          );
+        const number = inv?.InvoiceNumber ?? '';
+        return createDoc(
+          {
+            number,
+            type: 'ACCREC',
+            contactId: inv?.Contact.ContactID ?? '',
+            reference: inv?.Reference ?? '',
+            ...sumXero(inv?.LineItems),
+          },
+          (id, total) => ({ Invoices: [{ InvoiceID: id, InvoiceNumber: number, Total: total }] }),
+        );
+      }
+      if (route === 'PUT /xero/CreditNotes') {
+        const cn = (body as { CreditNotes: XeroDocBody[] }).CreditNotes[0];
+        const number = cn?.CreditNoteNumber ?? '';
+        return createDoc(
+          {
+            number,
+            type: 'ACCRECCREDIT',
+            contactId: cn?.Contact.ContactID ?? '',
+            reference: cn?.Reference ?? '',
+            ...sumXero(cn?.LineItems),
+          },
+          (id, total) => ({ CreditNotes: [{ CreditNoteID: id, Total: total }] }),
+        );
+      }
+      if (route === 'GET /xero/Invoices') {
+        const found = byNumber(query.InvoiceNumbers ?? '').filter((d) => d.type !== 'ACCRECCREDIT');
+        return send(200, {
+          Invoices: found.map((d) => ({ InvoiceID: d.id, InvoiceNumber: d.number, ...xeroDoc(d) })),
+        });
+      }
+      if (route === 'GET /xero/CreditNotes') {
+        const found = byNumber(quotedIn(query.where), 'ACCRECCREDIT');
+        return send(200, {
+          CreditNotes: found.map((d) => ({ CreditNoteID: d.id, CreditNoteNumber: d.number, ...xeroDoc(d) })),
+        });
+      }
+      const creditNote = /^GET \/xero\/CreditNotes\/([^/]+)$/.exec(route);
+      if (creditNote) {
+        const d = docs.get(decodeURIComponent(creditNote[1] ?? ''));
+        if (!d) return send(404, { Message: 'The resource you are looking for cannot be found' });
+        return send(200, {
+          CreditNotes: [
+            {
+              CreditNoteID: d.id,
+              ...xeroDoc(d),
+              Allocations: allocations
+                .filter((a) => a.creditNoteId === d.id)
+                .map((a) => ({
+                  AllocationID: a.id,
+                  Amount: Number(a.amount),
+                  Invoice: { InvoiceID: a.invoiceId },
+                })),
+            },
+          ],
+        });
+      }
+      const allocate = /^PUT \/xero\/CreditNotes\/([^/]+)\/Allocations$/.exec(route);
+      if (allocate) {
+        const creditNoteId = decodeURIComponent(allocate[1] ?? '');
+        const a = (body as { Allocations: { Amount: number; Invoice: { InvoiceID: string } }[] })
+          .Allocations[0];
+        const amount = new Decimal(a?.Amount ?? 0);
+        const refused = settle([
+          { id: creditNoteId, amount },
+          { id: a?.Invoice.InvoiceID ?? '', amount },
+        ]);
+        if (refused) return send(400, xeroRefusal(refused));
+        const id = `alloc-${allocations.length + 1}`;
+        allocations.push({ id, creditNoteId, invoiceId: a?.Invoice.InvoiceID ?? '', amount, memo: '' });
+        const payload = { Allocations: [{ AllocationID: id, Amount: a?.Amount }] };
         remember(200, payload);
         return send(200, payload);
       }
-      if (route === 'PUT /xero/Invoices') {
-        const inv = (body as { Invoices: { InvoiceNumber: string; CurrencyCode?: string }[] }).Invoices[0];
-        if (inv?.CurrencyCode && !currencies.has(inv.CurrencyCode))
-          return send(400, {
-            ErrorNumber: 10,
-            Type: 'ValidationException',
-            Message: 'A validation exception occurred',
-            Elements: [
-              {
-                ValidationErrors: [
-                  { Message: `The currency ${inv.CurrencyCode} has not been set up for this organisation` },
-                ],
-              },
-            ],
-          });
-        return createInvoice(inv?.InvoiceNumber ?? '', (id) => ({
-          Invoices: [{ InvoiceID: id, InvoiceNumber: inv?.InvoiceNumber }],
-        }));
+      if (route === 'PUT /xero/Payments') {
+        const p = (
+          body as {
+            Payments: {
+              Invoice?: { InvoiceID: string };
+              CreditNote?: { CreditNoteID: string };
+              Account: { Code: string };
+              Amount: number;
+              Reference?: string;
+            }[];
+          }
+        ).Payments[0];
+        const documentId = p?.Invoice?.InvoiceID ?? p?.CreditNote?.CreditNoteID ?? '';
+        const amount = new Decimal(p?.Amount ?? 0);
+        const refused = settle([{ id: documentId, amount }]);
+        if (refused) return send(400, xeroRefusal(refused));
+        const id = `pay-${payments.length + 1}`;
+        payments.push({
+          id,
+          documentId,
+          amount,
+          reference: p?.Reference ?? '',
+          account: p?.Account.Code ?? '',
+          memo: '',
+        });
+        const payload = { Payments: [{ PaymentID: id, Amount: p?.Amount, Status: 'AUTHORISED' }] };
+        remember(200, payload);
+        return send(200, payload);
       }
-      if (route === 'PUT /xero/CreditNotes') {
-        const cn = (body as { CreditNotes: { CreditNoteNumber: string }[] }).CreditNotes[0];
-        return createInvoice(cn?.CreditNoteNumber ?? '', (id) => ({ CreditNotes: [{ CreditNoteID: id }] }));
-      }
-      if (route === 'GET /xero/Invoices') {
-        const found = invoices.get(query.InvoiceNumbers ?? '');
-        return send(200, { Invoices: found ? [{ InvoiceID: found.id, InvoiceNumber: found.number }] : [] });
+      if (route === 'GET /xero/Payments') {
+        const documentId = guidIn(query.where);
+        return send(200, {
+          Payments: payments
+            .filter((x) => x.documentId === documentId)
+            .map((x) => ({
+              PaymentID: x.id,
+              Amount: Number(x.amount),
+              Reference: x.reference,
+              Status: 'AUTHORISED',
+            })),
+        });
       }
       // QuickBooks Online
       if (route === 'POST /qbo/customer') {
         const id = `${contacts.size + 1}`;
-        contacts.set(id, { id, name: (body as { DisplayName: string }).DisplayName });
+        const name = (body as { DisplayName: string }).DisplayName;
+        if ([...contacts.values()].some((c) => c.name === name))
+          return send(
+            400,
+            qboFault('6240', `Duplicate Name Exists Error: The name supplied already exists. : ${name}`),
+          );
+        contacts.set(id, { id, name, number: '' });
         const payload = { Customer: { Id: id } };
         remember(200, payload);
         return send(200, payload);
       }
-      if (route === 'POST /qbo/invoice') {
-        const number = (body as { DocNumber: string }).DocNumber;
-        return createInvoice(number, (id) => ({ Invoice: { Id: id, DocNumber: number } }));
+      type QboDocBody = {
+        TxnTaxDetail?: { TotalTax?: number };
+        DocNumber: string;
+        CustomerRef: { value: string };
+        PrivateNote?: string;
+        Line: { Amount: number }[];
+      };
+      const qboTotal = (b: QboDocBody) => {
+        // Without our stated tax the fake computes none, as a company without that tax code would.
+        const net = b.Line.reduce((t, l) => t.plus(l.Amount), new Decimal(0));
+        const tax = new Decimal(b.TxnTaxDetail?.TotalTax ?? 0);
+        return { total: net.plus(tax), taxTotal: tax };
+      };
+      if (route === 'POST /qbo/invoice' || route === 'POST /qbo/creditmemo') {
+        const b = body as QboDocBody;
+        const credit = route === 'POST /qbo/creditmemo';
+        return createDoc(
+          {
+            number: b.DocNumber,
+            type: credit ? 'ACCRECCREDIT' : 'ACCREC',
+            contactId: b.CustomerRef.value,
+            reference: b.PrivateNote ?? '',
+            ...qboTotal(b),
+          },
+          (id, total) =>
+            credit
+              ? { CreditMemo: { Id: id, DocNumber: b.DocNumber, TotalAmt: total } }
+              : { Invoice: { Id: id, DocNumber: b.DocNumber, TotalAmt: total } },
+        );
+      }
+      if (route === 'POST /qbo/payment') {
+        const b = body as {
+          CustomerRef: { value: string };
+          TotalAmt: number;
+          PrivateNote?: string;
+          PaymentRefNum?: string;
+          Line: { Amount: number; LinkedTxn: { TxnId: string; TxnType: string }[] }[];
+        };
+        const moves = b.Line.flatMap((l) =>
+          l.LinkedTxn.map((t) => ({ id: t.TxnId, amount: new Decimal(l.Amount), type: t.TxnType })),
+        );
+        const refused = settle(moves);
+        if (refused) return send(400, qboFault('6000', refused));
+        const id = `${payments.length + allocations.length + 1}`;
+        const memo = b.PrivateNote ?? '';
+        const credit = moves.find((m) => m.type === 'CreditMemo');
+        const invoice = moves.find((m) => m.type === 'Invoice');
+        if (credit && invoice)
+          allocations.push({
+            id,
+            creditNoteId: credit.id,
+            invoiceId: invoice.id,
+            amount: credit.amount,
+            memo,
+          });
+        else
+          payments.push({
+            id,
+            documentId: invoice?.id ?? '',
+            amount: new Decimal(b.TotalAmt),
+            reference: b.PaymentRefNum ?? '',
+            account: '',
+            memo,
+          });
+        const payload = {
+          Payment: { Id: id, CustomerRef: b.CustomerRef, TotalAmt: b.TotalAmt, PrivateNote: memo },
+        };
+        remember(200, payload);
+        return send(200, payload);
       }
       if (route === 'GET /qbo/query') {
-        const number = /DocNumber = '([^']+)'/.exec(query.query ?? '')?.[1] ?? '';
-        const found = invoices.get(number);
-        return send(200, { QueryResponse: found ? { Invoice: [{ Id: found.id }] } : {} });
+        const q = query.query ?? '';
+        const value = /= '((?:[^'\\]|\\.)*)'/.exec(q)?.[1]?.replaceAll("\\'", "'") ?? '';
+        if (/from Customer/.test(q))
+          return send(200, {
+            QueryResponse: {
+              Customer: [...contacts.values()].filter((c) => c.name === value).map((c) => ({ Id: c.id })),
+            },
+          });
+        if (/from Payment/.test(q)) {
+          const rows = [
+            ...payments.map((x) => ({
+              Id: x.id,
+              TotalAmt: Number(x.amount),
+              PrivateNote: x.memo,
+              contact: docs.get(x.documentId)?.contactId,
+            })),
+            ...allocations.map((x) => ({
+              Id: x.id,
+              TotalAmt: 0,
+              PrivateNote: x.memo,
+              contact: docs.get(x.invoiceId)?.contactId,
+            })),
+          ].filter((x) => x.contact === value);
+          return send(200, {
+            QueryResponse: {
+              Payment: rows.map(({ contact, ...x }) => ({ ...x, CustomerRef: { value: contact } })),
+            },
+          });
+        }
+        const entity = /from (Invoice|CreditMemo)/.exec(q)?.[1];
+        const found = byNumber(value, entity === 'CreditMemo' ? 'ACCRECCREDIT' : 'ACCREC').map((d) => ({
+          Id: d.id,
+          DocNumber: d.number,
+          CustomerRef: { value: d.contactId },
+          TotalAmt: Number(d.total),
+        }));
+        return send(200, { QueryResponse: found.length ? { [entity ?? 'Invoice']: found } : {} });
       }
       return send(404, { Message: `no route ${route}` });
     });
@@ -206,6 +516,25 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
     creates,
     contacts,
     currencies,
+    docs,
+    payments,
+    allocations,
+    tokenGrants,
+    plant(doc) {
+      const id = `foreign-${docs.size + 1}`;
+      const d = { ...doc, id, open: doc.total, taxTotal: new Decimal(0) };
+      docs.set(id, d);
+      return d;
+    },
+    receivable(contactId) {
+      // Open invoices less credit not yet used (a refund paid out used it).
+      return [...docs.values()]
+        .filter((d) => d.contactId === contactId)
+        .reduce(
+          (t, d) => (d.type === 'ACCREC' ? t.plus(d.open) : d.type === 'ACCRECCREDIT' ? t.minus(d.open) : t),
+          new Decimal(0),
+        );
+    },
     script(route, ...responses) {
       scripts.set(route, [...(scripts.get(route) ?? []), ...responses]);
     },
@@ -242,30 +571,47 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
   };
 };
 
-/** Connects an organization to the fake's Xero through the API (as its owner); answers the connector's ID. */
-export const connectFakeXero = async (
+/** Connects an organization to the fake's provider through the API (as its owner); answers the connector's ID. */
+const connectFake = async (
+  provider: 'xero' | 'quickbooks',
   app: FastifyInstance,
   owner: Session,
   fake: FakeAccounting,
   tenantId: string,
-  mappings: object = { items: {}, accountCode: '200', taxTypes: { 'S:23': 'OUTPUT2' } },
+  mappings: object,
 ): Promise<string> => {
   const res = await app.inject({
     method: 'POST',
     url: '/api/v1/connectors',
     headers: as(owner, true),
     payload: {
-      provider: 'xero',
+      provider,
       tenantId,
       clientId: 'client',
       clientSecret: 'secret',
       refreshToken: fake.refreshToken,
-      apiBaseUrl: `${fake.url}/xero/`,
+      apiBaseUrl: `${fake.url}/${provider === 'xero' ? 'xero' : 'qbo'}/`,
       tokenUrl: `${fake.url}/token`,
       mappings,
     },
   });
   if (res.statusCode !== 201)
-    throw new Error(`connecting the fake Xero failed: ${res.statusCode} ${res.body}`);
+    throw new Error(`connecting the fake ${provider} failed: ${res.statusCode} ${res.body}`);
   return (res.json() as { id: string }).id;
 };
+
+export const connectFakeXero = (
+  app: FastifyInstance,
+  owner: Session,
+  fake: FakeAccounting,
+  tenantId: string,
+  mappings: object = { items: {}, accountCode: '200', taxTypes: { 'S:23': 'OUTPUT2' } },
+) => connectFake('xero', app, owner, fake, tenantId, mappings);
+
+export const connectFakeQuickBooks = (
+  app: FastifyInstance,
+  owner: Session,
+  fake: FakeAccounting,
+  realmId: string,
+  mappings: object,
+) => connectFake('quickbooks', app, owner, fake, realmId, mappings);

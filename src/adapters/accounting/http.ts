@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConnectorError } from '../../app/accounting/port';
+import { ConnectorError, type RefreshGuard } from '../../app/accounting/port';
 import type { Http } from '../../app/ports';
 import type { Credentials } from '../../contracts/connectors';
 
@@ -65,8 +65,8 @@ export type ClientOptions = {
   baseUrl: string;
   tokenUrl: string;
   credentials: Credentials;
-  /** Called with the new credentials as soon as a refresh rotated them: they must be stored at once. */
-  onRotate: (c: Credentials) => Promise<void>;
+  /** Serializes refreshes per connector and stores the rotated tokens at once (the old refresh token dies). */
+  refreshGuard: RefreshGuard;
   gate: RateGate;
   timeoutMs?: number;
   /** Longest Retry-After the client waits in-line before giving the job back to the queue. */
@@ -85,18 +85,19 @@ export const oauthClient = (opts: ClientOptions, readError: ErrorReader) => {
   let creds = opts.credentials;
   const timeoutMs = opts.timeoutMs ?? 15_000;
 
-  const refresh = async () => {
+  /** One refresh-token grant with the given credentials: the new ones (the refresh token rotated or kept). */
+  const grant = async (current: Credentials): Promise<Credentials> => {
     const res = await opts
       .http(opts.tokenUrl, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(`${current.clientId}:${current.clientSecret}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
         },
         body: new URLSearchParams({
           grant_type: 'refresh_token',
-          refresh_token: creds.refreshToken,
+          refresh_token: current.refreshToken,
         }).toString(),
         signal: AbortSignal.timeout(timeoutMs),
       })
@@ -114,19 +115,22 @@ export const oauthClient = (opts: ClientOptions, readError: ErrorReader) => {
         providerCode: res.status === 400 ? 'invalid_grant' : `http_${res.status}`,
       });
     }
-    const reply = TokenReply.safeParse(JSON.parse(text));
+    const reply = TokenReply.safeParse(safeJson(text));
     if (!reply.success)
       throw new ConnectorError('token reply has no access token', {
         retryable: false,
         providerCode: 'bad_token_reply',
       });
-    creds = {
-      ...creds,
+    return {
+      ...current,
       accessToken: reply.data.access_token,
-      refreshToken: reply.data.refresh_token ?? creds.refreshToken,
+      refreshToken: reply.data.refresh_token ?? current.refreshToken,
       expiresAt: Date.now() + reply.data.expires_in * 1000,
     };
-    await opts.onRotate(creds);
+  };
+  // Another run may have rotated the token meanwhile: the guard hands back its fresh credentials instead.
+  const refresh = async () => {
+    creds = await opts.refreshGuard(creds, grant);
   };
 
   const call = async (

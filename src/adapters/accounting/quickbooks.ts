@@ -1,13 +1,15 @@
+import Decimal from 'decimal.js';
 import { z } from 'zod';
 import {
   type AccountingConnector,
   type AccountingInvoice,
   ConnectorError,
   type Problem,
+  type RefreshGuard,
 } from '../../app/accounting/port';
 import type { Http } from '../../app/ports';
 import { type ConnectorMappings, type Credentials, taxKey } from '../../contracts/connectors';
-import { type ClientOptions, type ErrorReader, gateFor, oauthClient } from './http';
+import { type ErrorReader, gateFor, oauthClient } from './http';
 
 /** QuickBooks Online: 500 requests a minute and 10 at once per company; DocNumber at most 21 characters. */
 export const QUICKBOOKS = {
@@ -25,14 +27,26 @@ const CompanyInfoReply = z
   .object({ CompanyInfo: z.object({ CompanyName: z.string().min(1) }).loose() })
   .loose();
 const CustomerReply = z.object({ Customer: z.object({ Id: z.string().min(1) }).loose() }).loose();
-const InvoiceReply = z.object({ Invoice: z.object({ Id: z.string().min(1) }).loose() }).loose();
-const CreditMemoReply = z.object({ CreditMemo: z.object({ Id: z.string().min(1) }).loose() }).loose();
+const Made = z.object({ Id: z.string().min(1), TotalAmt: z.number().optional() }).loose();
+const InvoiceReply = z.object({ Invoice: Made }).loose();
+const CreditMemoReply = z.object({ CreditMemo: Made }).loose();
+const PaymentReply = z.object({ Payment: z.object({ Id: z.string().min(1) }).loose() }).loose();
+const Txn = z
+  .object({
+    Id: z.string(),
+    CustomerRef: z.object({ value: z.string() }).loose().optional(),
+    TotalAmt: z.number().optional(),
+    PrivateNote: z.string().optional(),
+  })
+  .loose();
 const QueryReply = z
   .object({
     QueryResponse: z
       .object({
-        Invoice: z.array(z.object({ Id: z.string() }).loose()).optional(),
-        CreditMemo: z.array(z.object({ Id: z.string() }).loose()).optional(),
+        Invoice: z.array(Txn).optional(),
+        CreditMemo: z.array(Txn).optional(),
+        Payment: z.array(Txn).optional(),
+        Customer: z.array(z.object({ Id: z.string() }).loose()).optional(),
       })
       .loose(),
   })
@@ -73,7 +87,7 @@ export const quickbooksConnector = (args: {
   apiBaseUrl: string;
   tokenUrl: string;
   credentials: Credentials;
-  onRotate: ClientOptions['onRotate'];
+  refreshGuard: RefreshGuard;
   mappings: ConnectorMappings;
   timeoutMs?: number | undefined;
 }): AccountingConnector => {
@@ -83,7 +97,7 @@ export const quickbooksConnector = (args: {
       baseUrl: args.apiBaseUrl,
       tokenUrl: args.tokenUrl,
       credentials: args.credentials,
-      onRotate: args.onRotate,
+      refreshGuard: args.refreshGuard,
       ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}),
       gate: gateFor(`quickbooks:${args.realmId}`, QUICKBOOKS.concurrent, QUICKBOOKS.perMinute),
     },
@@ -95,6 +109,14 @@ export const quickbooksConnector = (args: {
     minorversion: QUICKBOOKS.minorVersion,
     ...(requestId ? { requestid: requestId.slice(0, QUICKBOOKS.maxRequestId) } : {}),
   });
+  const ask = async (q: string) =>
+    parse(QueryReply, await client.call('GET', `${base}/query`, { query: { ...query(), query: q } }), 'query')
+      .QueryResponse;
+  const quoted = (v: string) => `'${v.replaceAll("'", "\\'")}'`;
+  const displayName = (c: AccountingInvoice['contact']) =>
+    `${c.name.replaceAll(':', ' ')} [${c.customerId.slice(0, 8)}]`;
+  /** Our ID in the memo QuickBooks keeps private: how a payment or an application is found again. */
+  const memoOf = (what: string, id: string) => `Closeout ${what} ${id}`;
   const itemRef = (sku: string | null) => (sku ? (m.items[sku] ?? m.defaultItem) : m.defaultItem);
 
   const lines = (inv: AccountingInvoice) =>
@@ -136,12 +158,18 @@ export const quickbooksConnector = (args: {
         });
       return problems;
     },
-    async ensureContact(contact, idempotencyKey) {
+    async ensureContact(contact, idempotencyKey, lookFirst) {
       if (contact.externalId) return contact.externalId;
+      if (lookFirst) {
+        const found = (
+          await ask(`select Id from Customer where DisplayName = ${quoted(displayName(contact))}`)
+        ).Customer?.[0]?.Id;
+        if (found) return found;
+      }
       const reply = await client.call('POST', `${base}/customer`, {
         query: query(idempotencyKey),
         body: {
-          DisplayName: `${contact.name} [${contact.customerId.slice(0, 8)}]`,
+          DisplayName: displayName(contact),
           CompanyName: contact.name,
           ...(contact.email ? { PrimaryEmailAddr: { Address: contact.email } } : {}),
         },
@@ -159,29 +187,94 @@ export const quickbooksConnector = (args: {
         ...(inv.exchangeRate ? { ExchangeRate: Number(inv.exchangeRate) } : {}),
         PrivateNote: inv.reference,
         Line: lines(inv),
+        // Our tax, stated: QuickBooks must neither recompute it nor read our net amounts as gross.
+        GlobalTaxCalculation: 'TaxExcluded',
+        TxnTaxDetail: { TotalTax: num(inv.taxTotal) },
         ...(inv.contact.email ? { BillEmail: { Address: inv.contact.email } } : {}),
       };
       if (inv.kind === 'credit_note') {
         const reply = await client.call('POST', `${base}/creditmemo`, { query: query(idempotencyKey), body });
-        return parse(CreditMemoReply, reply, 'POST creditmemo').CreditMemo.Id;
+        const made = parse(CreditMemoReply, reply, 'POST creditmemo').CreditMemo;
+        return { id: made.Id, total: made.TotalAmt === undefined ? null : String(made.TotalAmt) };
       }
       const reply = await client.call('POST', `${base}/invoice`, { query: query(idempotencyKey), body });
-      return parse(InvoiceReply, reply, 'POST invoice').Invoice.Id;
+      const made = parse(InvoiceReply, reply, 'POST invoice').Invoice;
+      return { id: made.Id, total: made.TotalAmt === undefined ? null : String(made.TotalAmt) };
     },
     async checkConnection() {
       const reply = await client.call('GET', `${base}/companyinfo/${encodeURIComponent(args.realmId)}`, {});
       return { name: parse(CompanyInfoReply, reply, 'GET /companyinfo').CompanyInfo.CompanyName };
     },
-    async findInvoice(inv) {
+    async findInvoice(inv, contactId) {
       const entity = inv.kind === 'credit_note' ? 'CreditMemo' : 'Invoice';
-      const reply = await client.call('GET', `${base}/query`, {
-        query: {
-          ...query(),
-          query: `select Id from ${entity} where DocNumber = '${inv.number.replaceAll("'", "\\'")}'`,
+      const r = await ask(`select * from ${entity} where DocNumber = ${quoted(inv.number)}`);
+      const hits = (entity === 'Invoice' ? r.Invoice : r.CreditMemo) ?? [];
+      if (hits.length === 0) return null;
+      const ours = hits.find(
+        (h) =>
+          h.CustomerRef?.value === contactId &&
+          (h.TotalAmt === undefined || new Decimal(h.TotalAmt).eq(inv.total)),
+      );
+      if (ours) return ours.Id;
+      throw new ConnectorError(
+        `QuickBooks already holds a ${entity} numbered ${inv.number} for ${hits[0]?.CustomerRef?.value === contactId ? `a total of ${hits[0]?.TotalAmt}` : 'another customer'}: rename or void it in QuickBooks, then reprocess`,
+        { retryable: false, providerCode: 'number_conflict' },
+      );
+    },
+    paymentPreflight(p) {
+      if (p.on === 'invoice') return [];
+      return [
+        {
+          field: 'payment',
+          message:
+            'QuickBooks takes a refund of a credit memo as a refund receipt entered in QuickBooks: record it there, then mark this resolved',
+        },
+      ];
+    },
+    async pushPayment(p, idempotencyKey) {
+      const account = m.paymentAccounts[p.method] ?? m.paymentAccounts.default;
+      const reply = await client.call('POST', `${base}/payment`, {
+        query: query(idempotencyKey),
+        body: {
+          CustomerRef: { value: p.contactExternalId },
+          TotalAmt: num(p.amount),
+          TxnDate: p.date,
+          CurrencyRef: { value: p.currency },
+          ...(p.reference ? { PaymentRefNum: p.reference.slice(0, 21) } : {}),
+          ...(account ? { DepositToAccountRef: { value: account } } : {}),
+          PrivateNote: memoOf('payment', p.id),
+          Line: [{ Amount: num(p.amount), LinkedTxn: [{ TxnId: p.documentExternalId, TxnType: 'Invoice' }] }],
         },
       });
-      const r = parse(QueryReply, reply, 'query').QueryResponse;
-      return (entity === 'Invoice' ? r.Invoice : r.CreditMemo)?.[0]?.Id ?? null;
+      return parse(PaymentReply, reply, 'POST payment').Payment.Id;
+    },
+    async findPayment(p) {
+      const memo = memoOf('payment', p.id);
+      const r = await ask(`select * from Payment where CustomerRef = ${quoted(p.contactExternalId)}`);
+      return r.Payment?.find((x) => x.PrivateNote === memo)?.Id ?? null;
+    },
+    async pushAllocation(a, idempotencyKey) {
+      // QuickBooks applies a credit memo to an invoice with a payment of nothing that links both.
+      const reply = await client.call('POST', `${base}/payment`, {
+        query: query(idempotencyKey),
+        body: {
+          CustomerRef: { value: a.contactExternalId },
+          TotalAmt: 0,
+          TxnDate: a.date,
+          CurrencyRef: { value: a.currency },
+          PrivateNote: memoOf('credit applied', a.id),
+          Line: [
+            { Amount: num(a.amount), LinkedTxn: [{ TxnId: a.invoiceExternalId, TxnType: 'Invoice' }] },
+            { Amount: num(a.amount), LinkedTxn: [{ TxnId: a.creditNoteExternalId, TxnType: 'CreditMemo' }] },
+          ],
+        },
+      });
+      return parse(PaymentReply, reply, 'POST payment').Payment.Id;
+    },
+    async findAllocation(a) {
+      const memo = memoOf('credit applied', a.id);
+      const r = await ask(`select * from Payment where CustomerRef = ${quoted(a.contactExternalId)}`);
+      return r.Payment?.find((x) => x.PrivateNote === memo)?.Id ?? null;
     },
   };
 };

@@ -5,10 +5,11 @@ import {
   type AccountingInvoice,
   ConnectorError,
   type Problem,
+  type RefreshGuard,
 } from '../../app/accounting/port';
 import type { Http } from '../../app/ports';
 import { type ConnectorMappings, type Credentials, taxKey } from '../../contracts/connectors';
-import { type ClientOptions, type ErrorReader, gateFor, oauthClient } from './http';
+import { type ErrorReader, gateFor, oauthClient } from './http';
 
 /** Xero: 60 calls a minute and 5 at once per tenant; Idempotency-Key at most 128 characters. */
 export const XERO = {
@@ -29,12 +30,62 @@ export const xeroRate = (rate: string): number =>
 const Contacts = z
   .object({ Contacts: z.array(z.object({ ContactID: z.string().min(1) }).loose()).min(1) })
   .loose();
+const ContactList = z
+  .object({ Contacts: z.array(z.object({ ContactID: z.string().min(1) }).loose()).default([]) })
+  .loose();
 const Organisations = z
   .object({ Organisations: z.array(z.object({ Name: z.string().min(1) }).loose()).min(1) })
   .loose();
-const Invoices = z.object({ Invoices: z.array(z.object({ InvoiceID: z.string().min(1) }).loose()) }).loose();
+/** What a looked-up document must show to be ours: its type, contact, total and our reference. */
+const Found = {
+  Type: z.string().optional(),
+  Contact: z.object({ ContactID: z.string().optional() }).loose().optional(),
+  Total: z.number().optional(),
+  Reference: z.string().optional(),
+  Status: z.string().optional(),
+};
+const Invoices = z
+  .object({ Invoices: z.array(z.object({ InvoiceID: z.string().min(1), ...Found }).loose()) })
+  .loose();
 const CreditNotes = z
-  .object({ CreditNotes: z.array(z.object({ CreditNoteID: z.string().min(1) }).loose()) })
+  .object({
+    CreditNotes: z.array(
+      z
+        .object({
+          CreditNoteID: z.string().min(1),
+          ...Found,
+          Allocations: z
+            .array(
+              z
+                .object({
+                  AllocationID: z.string().optional(),
+                  Amount: z.number(),
+                  Invoice: z.object({ InvoiceID: z.string() }).loose(),
+                })
+                .loose(),
+            )
+            .optional(),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+const Payments = z
+  .object({
+    Payments: z.array(
+      z
+        .object({
+          PaymentID: z.string().min(1),
+          Amount: z.number().optional(),
+          Reference: z.string().optional(),
+          Status: z.string().optional(),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+const Allocations = z
+  .object({ Allocations: z.array(z.object({ AllocationID: z.string().optional() }).loose()).min(1) })
   .loose();
 
 /** Xero answers validation failures with Elements[].ValidationErrors[].Message. */
@@ -76,7 +127,7 @@ export const xeroConnector = (args: {
   apiBaseUrl: string;
   tokenUrl: string;
   credentials: Credentials;
-  onRotate: ClientOptions['onRotate'];
+  refreshGuard: RefreshGuard;
   mappings: ConnectorMappings;
   timeoutMs?: number | undefined;
 }): AccountingConnector => {
@@ -86,7 +137,7 @@ export const xeroConnector = (args: {
       baseUrl: args.apiBaseUrl,
       tokenUrl: args.tokenUrl,
       credentials: args.credentials,
-      onRotate: args.onRotate,
+      refreshGuard: args.refreshGuard,
       ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}),
       gate: gateFor(`xero:${args.tenantId}`, XERO.concurrent, XERO.perMinute),
       extraHeaders: { 'xero-tenant-id': args.tenantId },
@@ -129,8 +180,16 @@ export const xeroConnector = (args: {
         problems.push({ field: 'contact.name', message: 'Xero contacts need a name' });
       return problems;
     },
-    async ensureContact(contact, idempotencyKey) {
+    async ensureContact(contact, idempotencyKey, lookFirst) {
       if (contact.externalId) return contact.externalId;
+      if (lookFirst) {
+        // A create whose answer was lost may have made the contact: ours carries our customer ID.
+        const found = await client.call('GET', 'Contacts', {
+          query: { where: `ContactNumber=="${contact.customerId}"` },
+        });
+        const id = parse(ContactList, found, 'GET /Contacts').Contacts[0]?.ContactID;
+        if (id) return id;
+      }
       const reply = await client.call('PUT', 'Contacts', {
         headers: { 'Idempotency-Key': key(idempotencyKey) },
         // ContactNumber carries our customer ID: the contact is ours by ID, never by name.
@@ -162,7 +221,13 @@ export const xeroConnector = (args: {
           headers: { 'Idempotency-Key': key(idempotencyKey) },
           body: { CreditNotes: [{ ...common, Type: 'ACCRECCREDIT', CreditNoteNumber: inv.number }] },
         });
-        return parse(CreditNotes, reply, 'PUT /CreditNotes').CreditNotes[0]?.CreditNoteID as string;
+        const made = parse(CreditNotes, reply, 'PUT /CreditNotes').CreditNotes[0];
+        if (!made)
+          throw new ConnectorError('Xero created no credit note', {
+            retryable: false,
+            providerCode: 'bad_reply',
+          });
+        return { id: made.CreditNoteID, total: made.Total === undefined ? null : String(made.Total) };
       }
       const reply = await client.call('PUT', 'Invoices', {
         headers: { 'Idempotency-Key': key(idempotencyKey) },
@@ -177,24 +242,123 @@ export const xeroConnector = (args: {
           ],
         },
       });
-      const id = parse(Invoices, reply, 'PUT /Invoices').Invoices[0]?.InvoiceID;
-      if (!id)
+      const made = parse(Invoices, reply, 'PUT /Invoices').Invoices[0];
+      if (!made)
         throw new ConnectorError('Xero created no invoice', { retryable: false, providerCode: 'bad_reply' });
-      return id;
+      return { id: made.InvoiceID, total: made.Total === undefined ? null : String(made.Total) };
     },
     async checkConnection() {
       const reply = await client.call('GET', 'Organisation', {});
       return { name: parse(Organisations, reply, 'GET /Organisation').Organisations[0]?.Name ?? '' };
     },
-    async findInvoice(inv) {
-      if (inv.kind === 'credit_note') {
-        const reply = await client.call('GET', 'CreditNotes', {
-          query: { where: `CreditNoteNumber=="${inv.number}"` },
-        });
-        return parse(CreditNotes, reply, 'GET /CreditNotes').CreditNotes[0]?.CreditNoteID ?? null;
-      }
-      const reply = await client.call('GET', 'Invoices', { query: { InvoiceNumbers: inv.number } });
-      return parse(Invoices, reply, 'GET /Invoices').Invoices[0]?.InvoiceID ?? null;
+    async findInvoice(inv, contactId) {
+      const credit = inv.kind === 'credit_note';
+      const hits = credit
+        ? parse(
+            CreditNotes,
+            await client.call('GET', 'CreditNotes', {
+              query: { where: `CreditNoteNumber=="${inv.number.replaceAll('"', '')}"` },
+            }),
+            'GET /CreditNotes',
+          ).CreditNotes.map((c) => ({ ...c, id: c.CreditNoteID }))
+        : parse(
+            Invoices,
+            await client.call('GET', 'Invoices', { query: { InvoiceNumbers: inv.number } }),
+            'GET /Invoices',
+          ).Invoices.map((i) => ({ ...i, id: i.InvoiceID }));
+      const live = hits.filter((h) => h.Status !== 'DELETED' && h.Status !== 'VOIDED');
+      if (live.length === 0) return null;
+      const type = credit ? 'ACCRECCREDIT' : 'ACCREC';
+      const ours = live.find(
+        (h) =>
+          (h.Type === undefined || h.Type === type) &&
+          h.Contact?.ContactID === contactId &&
+          (h.Total === undefined || new Decimal(h.Total).eq(inv.total)) &&
+          (h.Reference === undefined || h.Reference === inv.reference),
+      );
+      if (ours) return ours.id;
+      const other = live[0];
+      throw new ConnectorError(
+        `Xero already holds a document numbered ${inv.number} that is not this one (${[
+          other?.Type && other.Type !== type ? `a ${other.Type}` : null,
+          other?.Contact?.ContactID !== contactId ? 'another contact' : null,
+          other?.Total !== undefined && !new Decimal(other.Total).eq(inv.total)
+            ? `total ${other.Total}`
+            : null,
+        ]
+          .filter(Boolean)
+          .join(', ')}): rename or void it in Xero, then reprocess`,
+        { retryable: false, providerCode: 'number_conflict' },
+      );
+    },
+    paymentPreflight(p) {
+      if (m.paymentAccounts[p.method] ?? m.paymentAccounts.default) return [];
+      return [
+        {
+          field: `mappings.paymentAccounts.${p.method}`,
+          message: `Xero needs the bank account that ${p.method.replace('_', ' ')} payments go to`,
+        },
+      ];
+    },
+    async pushPayment(p, idempotencyKey) {
+      const reply = await client.call('PUT', 'Payments', {
+        headers: { 'Idempotency-Key': key(idempotencyKey) },
+        body: {
+          Payments: [
+            {
+              // A refund is a payment on the credit note: Xero books it out of the bank account.
+              ...(p.on === 'credit_note'
+                ? { CreditNote: { CreditNoteID: p.documentExternalId } }
+                : { Invoice: { InvoiceID: p.documentExternalId } }),
+              Account: { Code: m.paymentAccounts[p.method] ?? m.paymentAccounts.default },
+              Date: p.date,
+              Amount: Number(p.amount),
+              ...(p.reference ? { Reference: p.reference } : {}),
+            },
+          ],
+        },
+      });
+      const id = parse(Payments, reply, 'PUT /Payments').Payments[0]?.PaymentID;
+      if (!id)
+        throw new ConnectorError('Xero recorded no payment', { retryable: false, providerCode: 'bad_reply' });
+      return id;
+    },
+    async findPayment(p, known) {
+      const reply = await client.call('GET', 'Payments', {
+        query: { where: `Invoice.InvoiceID==guid("${p.documentExternalId}")` },
+      });
+      const hit = parse(Payments, reply, 'GET /Payments').Payments.find(
+        (x) =>
+          x.Status !== 'DELETED' &&
+          !known.includes(x.PaymentID) &&
+          x.Amount !== undefined &&
+          new Decimal(x.Amount).eq(p.amount) &&
+          (x.Reference ?? '') === (p.reference ?? ''),
+      );
+      return hit?.PaymentID ?? null;
+    },
+    async pushAllocation(a, idempotencyKey) {
+      const reply = await client.call(
+        'PUT',
+        `CreditNotes/${encodeURIComponent(a.creditNoteExternalId)}/Allocations`,
+        {
+          headers: { 'Idempotency-Key': key(idempotencyKey) },
+          body: {
+            Allocations: [
+              { Amount: Number(a.amount), Date: a.date, Invoice: { InvoiceID: a.invoiceExternalId } },
+            ],
+          },
+        },
+      );
+      const made = parse(Allocations, reply, 'PUT /CreditNotes/{id}/Allocations').Allocations[0];
+      return made?.AllocationID ?? `${a.creditNoteExternalId}:${a.invoiceExternalId}`;
+    },
+    async findAllocation(a) {
+      const reply = await client.call('GET', `CreditNotes/${encodeURIComponent(a.creditNoteExternalId)}`, {});
+      const found = parse(CreditNotes, reply, 'GET /CreditNotes/{id}').CreditNotes[0]?.Allocations?.find(
+        (x) => x.Invoice.InvoiceID === a.invoiceExternalId && new Decimal(x.Amount).eq(a.amount),
+      );
+      return found ? (found.AllocationID ?? `${a.creditNoteExternalId}:${a.invoiceExternalId}`) : null;
     },
   };
 };

@@ -40,6 +40,38 @@ export type AccountingInvoice = {
   total: string;
 };
 
+/**
+ * Money that moved on a document, as a provider books it: a payment received on an invoice, or a refund paid
+ * out on a credit note. The document is the one our push created there (its provider ID).
+ */
+export type AccountingPayment = {
+  id: string;
+  on: 'invoice' | 'credit_note';
+  documentExternalId: string;
+  documentNumber: string;
+  contactExternalId: string;
+  date: string;
+  amount: string;
+  currency: string;
+  method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
+  /** The bank's or card processor's reference, as the office recorded it. */
+  reference: string | null;
+};
+
+/** A credit note applied to the invoice it corrects, for the part that invoice still owed when it was issued. */
+export type AccountingAllocation = {
+  /** Our credit note's ID: what the provider's record is found by after an unknown outcome. */
+  id: string;
+  creditNoteExternalId: string;
+  creditNoteNumber: string;
+  invoiceExternalId: string;
+  invoiceNumber: string;
+  contactExternalId: string;
+  date: string;
+  amount: string;
+  currency: string;
+};
+
 export type Problem = { field: string; message: string };
 
 /** A provider's failure: retryable (rate limit, 5xx, timeout) or not (validation, auth), with its code. */
@@ -73,14 +105,48 @@ export type AccountingConnector = {
   provider: 'xero' | 'quickbooks';
   /** The provider's rules checked before any call: the problems, or none. */
   preflight(invoice: AccountingInvoice): Problem[];
-  /** The provider's contact ID for our customer, created when the customer has none yet. */
-  ensureContact(contact: AccountingInvoice['contact'], idempotencyKey: string): Promise<string>;
-  pushInvoice(invoice: AccountingInvoice, contactId: string, idempotencyKey: string): Promise<string>;
+  /**
+   * The provider's contact ID for our customer, created when the customer has none yet. After an attempt
+   * whose outcome is unknown (`lookFirst`), the contact is looked up by our customer ID before creating it.
+   */
+  ensureContact(
+    contact: AccountingInvoice['contact'],
+    idempotencyKey: string,
+    lookFirst: boolean,
+  ): Promise<string>;
+  /** Creates the document; answers its provider ID and the total the provider computed, when it says. */
+  pushInvoice(
+    invoice: AccountingInvoice,
+    contactId: string,
+    idempotencyKey: string,
+  ): Promise<{ id: string; total: string | null }>;
   /** One harmless read with the stored credentials (the settings' Test button): the organisation's name. */
   checkConnection(): Promise<{ name: string }>;
-  /** Finds an invoice by our number, to settle an attempt whose outcome is unknown. */
-  findInvoice?(invoice: AccountingInvoice): Promise<string | null>;
+  /**
+   * Finds our document by its number, to settle an attempt whose outcome is unknown. A document with our
+   * number that is not ours (a bill, another contact, another total) is a conflict, thrown, never taken.
+   */
+  findInvoice(invoice: AccountingInvoice, contactId: string): Promise<string | null>;
+  paymentPreflight(payment: AccountingPayment): Problem[];
+  pushPayment(payment: AccountingPayment, idempotencyKey: string): Promise<string>;
+  /**
+   * Finds our payment after an unknown outcome: one on the document with its amount, date and reference that
+   * is none of `known` (the provider IDs of our payments already confirmed).
+   */
+  findPayment(payment: AccountingPayment, known: string[]): Promise<string | null>;
+  pushAllocation(allocation: AccountingAllocation, idempotencyKey: string): Promise<string>;
+  findAllocation(allocation: AccountingAllocation): Promise<string | null>;
 };
+
+/**
+ * Serializes token refreshes per connector across processes: with rotating refresh tokens only one refresh
+ * may use a given token. Called with the credentials the client holds and how to refresh; answers the
+ * credentials to use (another run's fresh ones, or the result of refreshing the stored ones), stored.
+ */
+export type RefreshGuard = (
+  stale: Credentials,
+  refresh: (current: Credentials) => Promise<Credentials>,
+) => Promise<Credentials>;
 
 /** What a provider's connector is built from: our stored connector row, its credentials and mappings. */
 export type ConnectArgs = {
@@ -90,8 +156,7 @@ export type ConnectArgs = {
   apiBaseUrl: string;
   tokenUrl: string;
   credentials: Credentials;
-  /** Called with the new credentials as soon as a refresh rotated them: they must be stored at once. */
-  onRotate: (c: Credentials) => Promise<void>;
+  refreshGuard: RefreshGuard;
   mappings: ConnectorMappings;
   timeoutMs?: number | undefined;
 };

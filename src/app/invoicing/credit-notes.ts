@@ -7,9 +7,11 @@ import { sumDecimals as sum } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { invoicedWork, invoices } from '../../db/schema';
+import { enqueueAllocationPushes } from '../accounting/push-queue';
 import { appendAudit } from '../audit';
 import { changeJob } from '../jobs';
 import type { Deps } from '../ports';
+import { emitEvent } from '../webhooks';
 import { assemble, documentOf, type InvoiceRow } from './invoice-documents';
 import { type Ctx, changeInvoice, lockInvoice, upsertDraft } from './invoice-store';
 import { issueDocument } from './issue-document';
@@ -123,7 +125,29 @@ export const creditInTx = async (
     actor,
   });
   if (!draft) throw new Error('credit note draft not created');
-  const issued = await issueDocument(tx, deps, draft, actor);
+  let issued = await issueDocument(tx, deps, draft, actor);
+  // What the credit settles of what the invoice still owed; the rest is the customer's (a refund due). The
+  // credit note records it as credited, so only the rest can be refunded, and the accounting systems apply
+  // exactly this much to the invoice.
+  const owedBefore = Decimal.max(
+    0,
+    new Decimal(original.payable).minus(original.amountPaid).minus(original.amountCredited),
+  );
+  const applied = Decimal.min(credited, owedBefore);
+  if (applied.gt(0)) {
+    const [withApplied] = await tx.db
+      .update(invoices)
+      .set({ amountCredited: applied.toFixed(), updatedAt: deps.clock.now() })
+      .where(and(eq(invoices.organizationId, issued.organizationId), eq(invoices.id, issued.id)))
+      .returning();
+    if (withApplied) issued = withApplied;
+    await enqueueAllocationPushes(tx, deps, {
+      organizationId: original.organizationId,
+      creditNoteId: issued.id,
+      invoiceId: original.id,
+      amount: applied.toFixed(),
+    });
+  }
   const totalCredited = new Decimal(original.amountCredited).plus(credited);
   if (plan.completes) {
     await changeInvoice(
@@ -133,7 +157,7 @@ export const creditInTx = async (
       'credit_full',
       actor,
       { amountCredited: totalCredited.toFixed() },
-      { creditNoteId: issued.id, creditNote: issued.number },
+      { creditNoteId: issued.id, creditNote: issued.number, appliedToBalance: applied.toFixed() },
       input.reason,
     );
     // The work is released: the job waits for its corrected invoice.
@@ -174,8 +198,24 @@ export const creditInTx = async (
       changes: {
         amountCredited: { before: original.amountCredited, after: totalCredited.toFixed() },
         creditNote: issued.number,
+        appliedToBalance: applied.toFixed(),
       },
       reason: input.reason,
+    });
+    // A partial credit is a credit too: receivers hear of every one, not only the full ones.
+    await emitEvent(tx, deps, original.organizationId, 'invoice.credited', {
+      invoiceId: original.id,
+      kind: original.kind,
+      number: original.number,
+      status: original.status,
+      jobId: original.jobId,
+      currency: original.currency,
+      payable: original.payable,
+      amountPaid: original.amountPaid,
+      amountCredited: totalCredited.toFixed(),
+      creditNoteId: issued.id,
+      creditNote: issued.number,
+      full: false,
     });
   }
   return issued;

@@ -5,7 +5,7 @@ import type { Actor } from '../../core/principal';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { invoicedWork } from '../../db/schema';
-import { enqueuePushes } from '../accounting/push';
+import { enqueuePushes } from '../accounting/push-queue';
 import { changeJobsBilling } from '../jobs';
 import { nextNumber } from '../sequences';
 import { failJob } from './fail-job-invoicing';

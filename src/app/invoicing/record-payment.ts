@@ -4,9 +4,11 @@ import { AppError } from '../../core/errors';
 import { printAmount } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import { payments } from '../../db/schema';
+import { enqueuePaymentPushes } from '../accounting/push-queue';
 import { notifyRole } from '../approvals';
 import { changeJob, lockJob } from '../jobs';
 import type { Deps } from '../ports';
+import { emitEvent } from '../webhooks';
 import { documentOf } from './invoice-documents';
 import { changeInvoice, lockInvoice } from './invoice-store';
 import { billedJobIds } from './issue-document';
@@ -69,6 +71,20 @@ export const recordPayment = (deps: Deps, organizationId: string, input: Payment
       recordedByType: actor.type,
       recordedById: actor.id,
       createdAt: now,
+    });
+    await enqueuePaymentPushes(tx, deps, { organizationId, invoiceId: row.id, paymentId: id });
+    await emitEvent(tx, deps, organizationId, 'payment.recorded', {
+      paymentId: id,
+      kind: row.kind === 'credit_note' ? 'refund' : 'payment',
+      invoiceId: row.id,
+      number: row.number,
+      jobId: row.jobId,
+      currency: row.currency,
+      amount: amount.toFixed(),
+      method: input.method,
+      receivedOn: input.receivedOn,
+      reference: input.reference ?? null,
+      outstandingAfter: outstanding.minus(amount).toFixed(),
     });
     const updated = await changeInvoice(
       tx,

@@ -10,7 +10,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { instant } from './columns';
+import { instant, money } from './columns';
 import { orgId } from './operations';
 
 /**
@@ -42,25 +42,42 @@ export const connectors = pgTable(
 );
 
 /**
- * One row per (invoice, connector): the exactly-once record. The idempotency key derives from the invoice
- * and its revision and never changes; the external ID is written when the provider confirmed the invoice.
+ * The exactly-once record of one thing written to one connector: an issued document, a payment or refund on
+ * one, or a credit note's allocation to the invoice it corrects. The idempotency key derives from the subject
+ * and never changes; the external ID is written when the provider confirmed it. A run holds a lease while it
+ * calls the provider, so a second run of the same push (a queue expiry, the sweep, a second worker) waits.
  */
 export const accountingPushes = pgTable(
   'accounting_pushes',
   {
     organizationId: orgId(),
-    invoiceId: uuid('invoice_id').notNull(),
     connectorId: uuid('connector_id').notNull(),
+    entity: text('entity', { enum: ['document', 'payment', 'allocation'] })
+      .notNull()
+      .default('document'),
+    /** The document's, the payment's, or (an allocation) the credit note's ID. */
+    subjectId: uuid('subject_id').notNull(),
+    /** The document the subject belongs to: the document itself, the paid one, or the allocated credit note. */
+    invoiceId: uuid('invoice_id').notNull(),
     idempotencyKey: text('idempotency_key').notNull(),
     status: text('status', { enum: ['pending', 'done', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
+    /** An allocation's amount, fixed when the credit note was issued. */
+    amount: money('amount'),
     externalId: text('external_id'),
     lastError: text('last_error'),
+    /** Who is calling the provider for this push now, and until when (renewed while the call lasts). */
+    leaseOwner: text('lease_owner'),
+    leaseUntil: instant('lease_until'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
     doneAt: instant('done_at'),
   },
-  (t) => [primaryKey({ columns: [t.organizationId, t.invoiceId, t.connectorId] })],
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.connectorId, t.entity, t.subjectId] }),
+    index('accounting_pushes_invoice_idx').on(t.organizationId, t.invoiceId),
+    index('accounting_pushes_pending_idx').on(t.status, t.updatedAt).where(sql`${t.status} = 'pending'`),
+  ],
 );
 
 /** The needs-review lane: what failed, the provider's code, attempts, first and last seen, and its resolution. */

@@ -5,10 +5,10 @@ import {
   type ConnectorRow,
   createConnector,
   listConnectors,
-  pushesOf,
   testConnector,
   updateConnector,
-} from '../../app/accounting/push';
+} from '../../app/accounting/connectors';
+import { pushesOf } from '../../app/accounting/push';
 import { invoicesCsv } from '../../app/exports';
 import {
   getIntegrationError,
@@ -155,6 +155,8 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
       return {
         items: rows.map((r) => ({
           connectorId: r.connectorId,
+          entity: r.entity,
+          subjectId: r.subjectId,
           status: r.status,
           attempts: r.attempts,
           externalId: r.externalId,

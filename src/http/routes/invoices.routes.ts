@@ -82,7 +82,7 @@ export const invoiceView = (r: InvoiceRow): z.infer<typeof Invoice> => {
     amountCredited: new Decimal(r.amountCredited).toFixed(built ? doc.calc.decimals : 2),
     outstanding: new Decimal(r.payable)
       .minus(r.amountPaid)
-      .minus(r.kind === 'credit_note' ? 0 : r.amountCredited)
+      .minus(r.amountCredited)
       .toFixed(built ? doc.calc.decimals : 2),
     exceptions: doc.exceptions ?? [],
     holdReasons: r.holdReasons,

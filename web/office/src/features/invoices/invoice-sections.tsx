@@ -6,9 +6,8 @@ import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useMe } from '../../shared/me';
 import { useApi } from '../../shared/query';
-import { StatusBadge } from '../../shared/status';
 import { CREDIT_REASONS } from '../jobs/credit-form';
-import type { Push } from '../jobs/job-sections';
+import { AccountingSync } from './accounting-sync';
 import { invoiceEventWords, METHOD_WORDS } from './invoice-words';
 
 /** The parts of the invoice page: the document, payments, credit notes, the books and the history. */
@@ -178,31 +177,7 @@ export const Credits = ({ invoice }: { invoice: InvoiceT }) => {
   );
 };
 
-export const Accounting = ({ invoice }: { invoice: InvoiceT }) => {
-  const pushes = useApi(['invoices', invoice.id, 'accounting', invoice.version], () =>
-    api<{ items: Push[] }>('GET', `/api/v1/invoices/${invoice.id}/accounting`).then((r) => r.items),
-  );
-  return (
-    <Loaded
-      resource={pushes}
-      what="the accounting sync"
-      isEmpty={(p) => p.length === 0}
-      empty={<Text c="dimmed">No accounting system is connected.</Text>}
-    >
-      {(items) => (
-        <Stack gap={4}>
-          {items.map((p) => (
-            <Text size="sm" key={p.connectorId}>
-              <StatusBadge kind="push" status={p.status} />{' '}
-              {p.attempts > 1 ? `after ${p.attempts} attempts` : ''}
-              {p.lastError ? ` — ${p.lastError}` : ''}
-            </Text>
-          ))}
-        </Stack>
-      )}
-    </Loaded>
-  );
-};
+export const Accounting = ({ invoice }: { invoice: InvoiceT }) => <AccountingSync invoice={invoice} />;
 
 export const History = ({ invoice }: { invoice: InvoiceT }) => {
   const tz = useMe().organization.timeZone;

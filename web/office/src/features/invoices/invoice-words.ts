@@ -61,7 +61,13 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string): string =
     case 'invoice.discard':
       return 'Discarded: the job was closed as not billable';
     case 'invoice.pushed':
-      return 'Recorded in the accounting system';
+      return `Recorded in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
+    case 'invoice.payment_pushed': {
+      const amount = str(c.amount);
+      return `${amount ? `Payment of ${money(amount, currency)}` : 'Payment'} recorded in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
+    }
+    case 'invoice.credit_applied_pushed':
+      return `Credit applied to ${str(c.invoice) ?? 'the invoice'} in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     default: {
       const tail = e.action.split('.').pop() ?? e.action;
       const words = tail.replaceAll('_', ' ');
@@ -69,6 +75,8 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string): string =
     }
   }
 };
+
+const PROVIDERS: Record<string, string> = { xero: 'Xero', quickbooks: 'QuickBooks' };
 
 const DAY_MS = 86_400_000;
 /** "12 days late" from a due date and the business date it is measured on. */

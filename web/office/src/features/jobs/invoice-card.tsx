@@ -1,14 +1,12 @@
 import { Alert, Anchor, Button, Card, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
-import { api, type InvoiceT } from '../../shared/api';
+import type { InvoiceT } from '../../shared/api';
 import { dayText, money } from '../../shared/format';
 import { AppLink } from '../../shared/links';
-import { Loaded } from '../../shared/loaded';
-import { useApi } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
+import { AccountingSync } from '../invoices/accounting-sync';
 import { KIND_WORDS } from '../invoices/invoice-words';
 import { CreditForm } from './credit-form';
-import type { Push } from './job-sections';
 
 export const InvoiceCard = ({
   invoice,
@@ -26,11 +24,6 @@ export const InvoiceCard = ({
     canManage &&
     invoice.kind !== 'credit_note' &&
     ['issued', 'sent', 'partially_paid', 'paid'].includes(invoice.status);
-  const pushes = useApi(['invoices', invoice.id, 'accounting', invoice.version], () =>
-    canRead && invoice.number
-      ? api<{ items: Push[] }>('GET', `/api/v1/invoices/${invoice.id}/accounting`).then((r) => r.items)
-      : Promise.resolve([] as Push[]),
-  );
   const [preview, setPreview] = useState(false);
   const kind = KIND_WORDS[invoice.kind];
   return (
@@ -89,24 +82,9 @@ export const InvoiceCard = ({
         />
       )}
       {canRead && invoice.number && (
-        <Loaded
-          resource={pushes}
-          what="the accounting sync state"
-          isEmpty={(p) => p.length === 0}
-          empty="Not pushed to an accounting system (no connector)."
-        >
-          {(items) => (
-            <Stack gap={2} mt="xs" aria-label="Accounting sync">
-              {items.map((p) => (
-                <Text size="sm" key={p.connectorId}>
-                  Accounting: <StatusBadge kind="push" status={p.status} />{' '}
-                  {p.attempts > 1 ? `after ${p.attempts} attempts` : ''}{' '}
-                  {p.lastError ? `— ${p.lastError}` : ''}
-                </Text>
-              ))}
-            </Stack>
-          )}
-        </Loaded>
+        <Stack mt="xs">
+          <AccountingSync invoice={invoice} />
+        </Stack>
       )}
     </Card>
   );

@@ -23,6 +23,19 @@ type SubscriptionT = { id: string; url: string; events: string[]; active: boolea
 /** What a Test button's call answers (connectors and webhooks alike). */
 type TestResultT = { ok: boolean; message: string; durationMs: number; statusCode?: number | null };
 
+/** What each webhook event means, with the name a developer subscribes to. */
+const EVENT_OPTIONS = [
+  { value: 'job.completed', label: 'A job is completed (job.completed)' },
+  { value: 'job.invoice_ready', label: 'A job is ready to invoice (job.invoice_ready)' },
+  { value: 'approval.requested', label: 'An approval is asked for (approval.requested)' },
+  { value: 'invoice.issued', label: 'An invoice or credit note is issued (invoice.issued)' },
+  { value: 'invoice.sent', label: 'An invoice is sent (invoice.sent)' },
+  { value: 'invoice.paid', label: 'An invoice is paid in full (invoice.paid)' },
+  { value: 'invoice.credited', label: 'An invoice is credited, in full or in part (invoice.credited)' },
+  { value: 'payment.recorded', label: 'A payment or refund is recorded (payment.recorded)' },
+  { value: 'integration.failed', label: 'An accounting push or webhook failed (integration.failed)' },
+];
+
 export const Integrations = () => {
   const data = useApi(['integrations'], async () => {
     const [connectors, subs] = await Promise.all([
@@ -256,22 +269,7 @@ export const Integrations = () => {
                 onChange={(e) => setUrl(e.target.value)}
                 w={320}
               />
-              <MultiSelect
-                label="Events"
-                data={[
-                  'job.completed',
-                  'job.invoice_ready',
-                  'approval.requested',
-                  'invoice.issued',
-                  'invoice.sent',
-                  'invoice.paid',
-                  'invoice.credited',
-                  'integration.failed',
-                ]}
-                value={events}
-                onChange={setEvents}
-                w={360}
-              />
+              <MultiSelect label="Events" data={EVENT_OPTIONS} value={events} onChange={setEvents} w={360} />
               <Button type="submit" loading={w.busy}>
                 Subscribe
               </Button>

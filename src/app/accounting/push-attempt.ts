@@ -1,0 +1,159 @@
+import Decimal from 'decimal.js';
+import { and, eq } from 'drizzle-orm';
+import { notFound } from '../../core/errors';
+import type { accountingPushes, customers } from '../../db/schema';
+import { invoices, payments } from '../../db/schema';
+import type { InvoiceRow } from '../invoicing/invoice-documents';
+import type { Deps } from '../ports';
+import type { ConnectorRow } from './connectors';
+import { storeExternalId, toAccountingInvoice } from './entries';
+import { type AccountingConnector, ConnectorError } from './port';
+import { PROVIDER_NAMES, type PushRef } from './push-ref';
+
+/** One attempt at what a push writes (a document, a payment, an allocation), given its documents' state there. */
+
+type PushRow = typeof accountingPushes.$inferSelect;
+
+export type Loaded = {
+  connector: ConnectorRow;
+  api: AccountingConnector;
+  invoice: InvoiceRow;
+  customer: typeof customers.$inferSelect;
+};
+
+/** The provider IDs of documents already pushed through this connector, by our document ID. */
+const pushedDocuments = async (deps: Deps, ref: PushRef, ids: string[]) => {
+  const { rows } = await deps.database.raw.query<{ subject_id: string; external_id: string | null }>(
+    `SELECT subject_id, external_id FROM accounting_pushes
+      WHERE organization_id = $1 AND connector_id = $2 AND entity = 'document' AND subject_id = ANY($3::uuid[])
+        AND status = 'done'`,
+    [ref.organizationId, ref.connectorId, ids],
+  );
+  return new Map(rows.flatMap((r) => (r.external_id ? [[r.subject_id, r.external_id] as const] : [])));
+};
+
+/** Thrown when a payment or allocation waits for its documents to reach the provider first. */
+export class Waiting extends Error {}
+
+/** One attempt at what the push writes; answers the provider's ID of it and what to audit. */
+export const attempt = async (
+  deps: Deps,
+  ref: PushRef,
+  push: PushRow,
+  l: Loaded,
+): Promise<{
+  externalId: string;
+  foundExisting: boolean;
+  audit: Record<string, unknown>;
+  mismatch?: string | null;
+}> => {
+  const provider = l.connector.provider;
+  const providerName = PROVIDER_NAMES[provider] ?? provider;
+  const retry = push.attempts > 1;
+  if (ref.entity === 'document') {
+    const inv = toAccountingInvoice(l.invoice, l.customer, provider);
+    const problems = l.api.preflight(inv);
+    if (problems.length > 0)
+      throw new ConnectorError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+        retryable: false,
+        providerCode: 'preflight',
+      });
+    const contactId = await l.api.ensureContact(inv.contact, `closeout-contact-${l.customer.id}`, retry);
+    if (!inv.contact.externalId)
+      await storeExternalId(deps, ref.organizationId, l.customer.id, provider, contactId);
+    // A previous attempt may have reached the provider: look before creating again.
+    const found = retry ? await l.api.findInvoice(inv, contactId) : null;
+    if (found) return { externalId: found, foundExisting: true, audit: {} };
+    const made = await l.api.pushInvoice(inv, contactId, push.idempotencyKey);
+    // The document exists there now, once; a total the provider computed differently is an error to fix
+    // at the provider (its tax setup), in the needs-review lane, never silently.
+    const mismatch =
+      made.total !== null && !new Decimal(made.total).eq(inv.total)
+        ? `${providerName} computed a total of ${made.total} where ${inv.number} says ${inv.total}: check the tax mapping, then correct the document there`
+        : null;
+    return {
+      externalId: made.id,
+      foundExisting: false,
+      audit: mismatch ? { totalMismatch: made.total } : {},
+      mismatch,
+    };
+  }
+  const contact = l.customer.externalIds[provider];
+  if (ref.entity === 'payment') {
+    const [p] = await deps.database.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.organizationId, ref.organizationId), eq(payments.id, ref.subjectId)));
+    if (!p) throw notFound('payment');
+    const doc = (await pushedDocuments(deps, ref, [ref.invoiceId])).get(ref.invoiceId);
+    if (!doc || !contact) throw new Waiting(`waits for ${l.invoice.number} to reach ${providerName}`);
+    const payment = {
+      id: p.id,
+      on: l.invoice.kind === 'credit_note' ? ('credit_note' as const) : ('invoice' as const),
+      documentExternalId: doc,
+      documentNumber: l.invoice.number ?? '',
+      contactExternalId: contact,
+      date: p.receivedOn,
+      amount: p.amount,
+      currency: l.invoice.currency,
+      method: p.method,
+      reference: p.reference,
+    };
+    const problems = l.api.paymentPreflight(payment);
+    if (problems.length > 0)
+      throw new ConnectorError(problems.map((x) => `${x.field}: ${x.message}`).join('; '), {
+        retryable: false,
+        providerCode: 'preflight',
+      });
+    let found: string | null = null;
+    if (retry) {
+      const { rows } = await deps.database.raw.query<{ external_id: string }>(
+        `SELECT external_id FROM accounting_pushes WHERE organization_id = $1 AND connector_id = $2
+            AND entity = 'payment' AND invoice_id = $3 AND status = 'done' AND external_id IS NOT NULL`,
+        [ref.organizationId, ref.connectorId, ref.invoiceId],
+      );
+      found = await l.api.findPayment(
+        payment,
+        rows.map((r) => r.external_id),
+      );
+    }
+    const externalId = found ?? (await l.api.pushPayment(payment, push.idempotencyKey));
+    return {
+      externalId,
+      foundExisting: found !== null,
+      audit: { paymentId: p.id, amount: p.amount, method: p.method },
+    };
+  }
+  // An allocation: the credit note (this push's invoice) applied to the invoice it corrects.
+  const correctsId = l.invoice.correctsInvoiceId;
+  if (!correctsId || !push.amount) throw new Error(`allocation ${ref.subjectId} has no invoice or amount`);
+  const docs = await pushedDocuments(deps, ref, [ref.subjectId, correctsId]);
+  const [corrected] = await deps.database.db
+    .select({ number: invoices.number })
+    .from(invoices)
+    .where(and(eq(invoices.organizationId, ref.organizationId), eq(invoices.id, correctsId)));
+  const creditExt = docs.get(ref.subjectId);
+  const invoiceExt = docs.get(correctsId);
+  if (!creditExt || !invoiceExt || !contact)
+    throw new Waiting(
+      `waits for ${l.invoice.number} and ${corrected?.number ?? 'its invoice'} to reach ${providerName}`,
+    );
+  const allocation = {
+    id: ref.subjectId,
+    creditNoteExternalId: creditExt,
+    creditNoteNumber: l.invoice.number ?? '',
+    invoiceExternalId: invoiceExt,
+    invoiceNumber: corrected?.number ?? '',
+    contactExternalId: contact,
+    date: l.invoice.issueDate ?? '',
+    amount: push.amount,
+    currency: l.invoice.currency,
+  };
+  const found = retry ? await l.api.findAllocation(allocation) : null;
+  const externalId = found ?? (await l.api.pushAllocation(allocation, push.idempotencyKey));
+  return {
+    externalId,
+    foundExisting: found !== null,
+    audit: { amount: push.amount, creditNote: l.invoice.number, invoice: corrected?.number ?? null },
+  };
+};

@@ -1,0 +1,191 @@
+import { and, eq } from 'drizzle-orm';
+import type { Tx } from '../../db/client';
+import { accountingPushes, connectors } from '../../db/schema';
+import type { InvoiceRow } from '../invoicing/invoice-documents';
+import type { Deps } from '../ports';
+import { idempotencyKeyOf, type PushEntity, type PushRef } from './push-ref';
+
+/**
+ * What goes to the accounting systems, and when: each issued document, each payment or refund on one, and
+ * each credit note's application to its invoice, written as a push row and a queue job in the transaction
+ * that made it; what waited for its documents once they are there; and what a dead worker left behind.
+ */
+
+type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
+
+export const enqueuePush = (tx: Tx, deps: Ctx, ref: PushRef, key: string) =>
+  deps.queue.enqueue(
+    tx,
+    {
+      name: 'accounting.push',
+      data: {
+        organizationId: ref.organizationId,
+        invoiceId: ref.invoiceId,
+        connectorId: ref.connectorId,
+        ...(ref.entity === 'document' ? {} : { entity: ref.entity, subjectId: ref.subjectId }),
+      },
+    },
+    { key },
+  );
+
+const insertPush = async (tx: Tx, deps: Ctx, ref: PushRef, amount: string | null = null) => {
+  const now = deps.clock.now();
+  await tx.db
+    .insert(accountingPushes)
+    .values({
+      organizationId: ref.organizationId,
+      connectorId: ref.connectorId,
+      entity: ref.entity,
+      subjectId: ref.subjectId,
+      invoiceId: ref.invoiceId,
+      idempotencyKey: idempotencyKeyOf(ref.subjectId, ref.entity),
+      status: 'pending',
+      amount,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing();
+  await enqueuePush(
+    tx,
+    deps,
+    ref,
+    ref.entity === 'document'
+      ? `${ref.subjectId}:${ref.connectorId}`
+      : `${ref.entity}:${ref.subjectId}:${ref.connectorId}`,
+  );
+};
+
+/** In the issuing transaction: one push per active connector, each enqueued with its own stable key. */
+export const enqueuePushes = async (tx: Tx, deps: Ctx, row: InvoiceRow): Promise<number> => {
+  const active = await tx.db
+    .select({ id: connectors.id })
+    .from(connectors)
+    .where(and(eq(connectors.organizationId, row.organizationId), eq(connectors.status, 'active')));
+  for (const c of active) {
+    await insertPush(tx, deps, {
+      organizationId: row.organizationId,
+      connectorId: c.id,
+      entity: 'document',
+      subjectId: row.id,
+      invoiceId: row.id,
+    });
+  }
+  return active.length;
+};
+
+/**
+ * The connectors that hold (or will hold) every one of these documents: a payment or allocation goes only
+ * where its documents went; a connector added later never got them.
+ */
+const connectorsHolding = async (tx: Tx, organizationId: string, documentIds: string[]) => {
+  const { rows } = await tx.raw.query<{ connector_id: string }>(
+    `SELECT p.connector_id FROM accounting_pushes p JOIN connectors c
+        ON c.organization_id = p.organization_id AND c.id = p.connector_id AND c.status = 'active'
+      WHERE p.organization_id = $1 AND p.entity = 'document' AND p.subject_id = ANY($2::uuid[])
+      GROUP BY p.connector_id HAVING count(*) = $3`,
+    [organizationId, documentIds, documentIds.length],
+  );
+  return rows.map((r) => r.connector_id);
+};
+
+/** In the paying transaction: the payment (or refund) goes to every connector that has its document. */
+export const enqueuePaymentPushes = async (
+  tx: Tx,
+  deps: Ctx,
+  p: { organizationId: string; invoiceId: string; paymentId: string },
+) => {
+  for (const connectorId of await connectorsHolding(tx, p.organizationId, [p.invoiceId]))
+    await insertPush(tx, deps, {
+      organizationId: p.organizationId,
+      connectorId,
+      entity: 'payment',
+      subjectId: p.paymentId,
+      invoiceId: p.invoiceId,
+    });
+};
+
+/**
+ * In the crediting transaction: the credit note is applied at the provider to the invoice it corrects, for
+ * what that invoice still owed (the rest of the credit is the customer's, refunded or kept).
+ */
+export const enqueueAllocationPushes = async (
+  tx: Tx,
+  deps: Ctx,
+  a: { organizationId: string; creditNoteId: string; invoiceId: string; amount: string },
+) => {
+  for (const connectorId of await connectorsHolding(tx, a.organizationId, [a.creditNoteId, a.invoiceId]))
+    await insertPush(
+      tx,
+      deps,
+      {
+        organizationId: a.organizationId,
+        connectorId,
+        entity: 'allocation',
+        subjectId: a.creditNoteId,
+        invoiceId: a.creditNoteId,
+      },
+      a.amount,
+    );
+};
+
+/** A document is at the provider: its payments and allocations that waited for it go now. */
+export const releaseWaiting = async (tx: Tx, deps: Ctx, ref: PushRef) => {
+  const { rows } = await tx.raw.query<{ entity: PushEntity; subject_id: string; invoice_id: string }>(
+    `SELECT entity, subject_id, invoice_id FROM accounting_pushes
+      WHERE organization_id = $1 AND connector_id = $2 AND status = 'pending' AND entity <> 'document'
+        AND (invoice_id = $3 OR invoice_id IN (
+          SELECT id FROM invoices WHERE organization_id = $1 AND corrects_invoice_id = $3))`,
+    [ref.organizationId, ref.connectorId, ref.subjectId],
+  );
+  for (const r of rows)
+    await enqueuePush(
+      tx,
+      deps,
+      {
+        organizationId: ref.organizationId,
+        connectorId: ref.connectorId,
+        entity: r.entity,
+        subjectId: r.subject_id,
+        invoiceId: r.invoice_id,
+      },
+      `${r.entity}:${r.subject_id}:${ref.connectorId}:after:${ref.subjectId}`,
+    );
+};
+
+/**
+ * The safety net for crashes: a push still pending long after its last attempt, whose lease has run out
+ * (its worker died mid-call, its queue job expired), is enqueued again. The push itself looks up what it may
+ * have created first, so this cannot create a duplicate.
+ */
+export const sweepStalledPushes = async (deps: Deps, olderThanSeconds: number) => {
+  const { rows } = await deps.database.raw.query<{
+    organization_id: string;
+    connector_id: string;
+    entity: PushEntity;
+    subject_id: string;
+    invoice_id: string;
+    attempts: number;
+  }>(
+    `SELECT organization_id, connector_id, entity, subject_id, invoice_id, attempts FROM accounting_pushes
+      WHERE status = 'pending' AND updated_at < now() - make_interval(secs => $1)
+        AND (lease_until IS NULL OR lease_until < now())`,
+    [olderThanSeconds],
+  );
+  for (const r of rows) {
+    await deps.database.transaction((tx) =>
+      enqueuePush(
+        tx,
+        deps,
+        {
+          organizationId: r.organization_id,
+          connectorId: r.connector_id,
+          entity: r.entity,
+          subjectId: r.subject_id,
+          invoiceId: r.invoice_id,
+        },
+        `${r.entity}:${r.subject_id}:${r.connector_id}:sweep:${r.attempts}`,
+      ),
+    );
+  }
+  return { requeued: rows.length };
+};

@@ -1,0 +1,498 @@
+import Decimal from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_PUSH_ATTEMPTS, pushToAccounting } from '../../src/app/accounting/push';
+import { QUEUE_NAMES } from '../../src/contracts/queue';
+import { drainQueues } from '../../src/worker/handlers';
+import {
+  closeOut,
+  drain,
+  type InvoiceJson,
+  invoicesOfJob,
+  newJob,
+  plainJobType,
+  setSeller,
+} from '../invoices/helpers';
+import { as, createTestApp, type Session, type TestApp } from '../support/app';
+import { testDrivers } from '../support/databases';
+import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
+import {
+  connectFakeQuickBooks,
+  connectFakeXero,
+  type FakeAccounting,
+  startFakeAccounting,
+} from '../support/fake-accounting';
+
+/**
+ * The books match: after a month of mixed activity (invoices, a deposit, partial and full payments, partial
+ * and full credits, a refund) the provider's receivable, revenue and VAT for the customer equal Closeout's
+ * to the cent, every payment and allocation exists there exactly once, and the race windows (a second run of
+ * the same push, a foreign document with our number, a lost contact answer, concurrent token refreshes) never
+ * duplicate or skip.
+ */
+const MAPPINGS = {
+  items: {},
+  defaultItem: 'SERVICE',
+  accountCode: '200',
+  taxTypes: { 'S:23': 'OUTPUT2', 'S:13.5': 'RROUTPUT', 'Z:0': 'ZERORATEDOUTPUT' },
+  paymentAccounts: { card: '090', bank_transfer: '091', default: '092' },
+};
+
+const money = (s: string | number) => new Decimal(s).toFixed(2);
+
+describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
+  for (const provider of ['xero', 'quickbooks'] as const) {
+    describe(provider, () => {
+      let t: TestApp;
+      let fake: FakeAccounting;
+      let org: OrgFixture;
+      let owner: Session;
+      let billing: Session;
+      let dispatcher: Session;
+      let tech: Session;
+      let jobTypeId: string;
+      let connectorId: string;
+
+      beforeAll(async () => {
+        fake = await startFakeAccounting();
+        t = await createTestApp(driver, { accountingTimeoutMs: 400 });
+        org = await makeOrganization(t.deps, `ledger-${provider}`);
+        ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
+        await setSeller(t, owner);
+        jobTypeId = await plainJobType(t, owner);
+        await t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/customers/${org.customerId}`,
+          headers: as(owner, true),
+          payload: { email: 'ap@customer.test' },
+        });
+        connectorId =
+          provider === 'xero'
+            ? await connectFakeXero(t.app, owner, fake, 'tenant-ledger', MAPPINGS)
+            : await connectFakeQuickBooks(t.app, owner, fake, 'realm-ledger', {
+                ...MAPPINGS,
+                taxTypes: { 'S:23': '7', 'S:13.5': '8', 'Z:0': '9' },
+              });
+      });
+      afterAll(async () => {
+        await t?.close();
+        await fake?.close();
+      });
+
+      const post = (url: string, payload: Record<string, unknown>) =>
+        t.app.inject({ method: 'POST', url, headers: as(billing, true), payload });
+      const invoiceOf = async (id: string) =>
+        (
+          await t.app.inject({ method: 'GET', url: `/api/v1/invoices/${id}`, headers: as(billing) })
+        ).json() as InvoiceJson & {
+          outstanding: string;
+          amountCredited: string;
+        };
+      const issuedJob = async (
+        extra: Record<string, unknown> = {},
+        closeout: Record<string, unknown> = {},
+      ) => {
+        const j = await newJob(t, org, dispatcher, jobTypeId, extra);
+        await closeOut(t, org, tech, j.id, closeout);
+        await drain(t);
+        const docs = await invoicesOfJob(t, billing, j.id);
+        const inv = docs.find((d) => d.kind === 'invoice');
+        expect(inv?.status, JSON.stringify(inv?.holdReasons)).toBe('issued');
+        return inv as InvoiceJson;
+      };
+      const pay = async (invoiceId: string, amount: string, method = 'card', reference?: string) => {
+        const res = await post('/api/v1/payments', {
+          invoiceId,
+          amount,
+          receivedOn: '2026-11-20',
+          method,
+          ...(reference ? { reference } : {}),
+        });
+        expect(res.statusCode, res.body).toBe(201);
+      };
+      const credit = async (invoiceId: string, lines?: { position: number; quantity: string }[]) => {
+        const res = await post(`/api/v1/invoices/${invoiceId}/credit-notes`, {
+          reason: 'price_dispute',
+          ...(lines ? { lines } : {}),
+        });
+        expect(res.statusCode, res.body).toBe(201);
+        return res.json() as InvoiceJson;
+      };
+      const openErrors = async () =>
+        (
+          await t.app.inject({
+            method: 'GET',
+            url: '/api/v1/integration-errors?status=open',
+            headers: as(billing),
+          })
+        ).json().items as { id: string; message: string; providerCode: string; invoiceId: string }[];
+
+      /** Closeout's side: what the customer owes (open documents less unused credit), revenue and VAT. */
+      const ours = async () => {
+        const res = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/invoices?customerId=${org.customerId}&limit=200`,
+          headers: as(billing),
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        const docs = await Promise.all(
+          (res.json().items as { id: string; number: string | null }[])
+            .filter((d) => d.number)
+            .map((d) => invoiceOf(d.id)),
+        );
+        let receivable = new Decimal(0);
+        let revenue = new Decimal(0);
+        let vat = new Decimal(0);
+        for (const d of docs) {
+          const sign = d.kind === 'credit_note' ? -1 : 1;
+          receivable =
+            d.kind === 'credit_note'
+              ? receivable.minus(d.outstanding)
+              : receivable.plus(Decimal.max(0, d.outstanding));
+          revenue = revenue.plus(new Decimal(d.totals.taxExclusive as string).times(sign));
+          vat = vat.plus(new Decimal(d.totals.taxTotal as string).times(sign));
+        }
+        return {
+          receivable: money(receivable.toString()),
+          revenue: money(revenue.toString()),
+          vat: money(vat.toString()),
+          docs,
+        };
+      };
+      /** The provider's side, from what it holds for the customer's contact. */
+      const theirs = () => {
+        const mine = [...fake.docs.values()].filter((d) => !d.id.startsWith('foreign'));
+        const contactId = mine[0]?.contactId ?? '';
+        let revenue = new Decimal(0);
+        let vat = new Decimal(0);
+        for (const d of mine) {
+          const sign = d.type === 'ACCRECCREDIT' ? -1 : 1;
+          revenue = revenue.plus(d.total.minus(d.taxTotal).times(sign));
+          vat = vat.plus(d.taxTotal.times(sign));
+        }
+        return {
+          receivable: money(fake.receivable(contactId).toString()),
+          revenue: money(revenue.toString()),
+          vat: money(vat.toString()),
+        };
+      };
+
+      it('agrees with Closeout on receivable, revenue and VAT after a month of invoices, payments, credits and a refund', async () => {
+        // 1. Paid in full by card.
+        const a = await issuedJob();
+        await pay(a.id, a.totals.payable as string, 'card', 'STRIPE-1');
+        // 2. Part paid by bank transfer, then one line credited (less than is still owed).
+        const b = await issuedJob(
+          {},
+          {
+            parts: [
+              { description: 'Valve', quantity: '1', unitPrice: '40.00' },
+              { description: 'Pump', quantity: '1', unitPrice: '300.00' },
+            ],
+          },
+        );
+        await pay(b.id, '100.00', 'bank_transfer', 'BANK-77');
+        const cnB = await credit(b.id, [
+          { position: b.lines.findIndex((l) => l.description === 'Valve') + 1, quantity: '1' },
+        ]);
+        // 3. Mostly paid, then credited in full: more credit than is owed, the rest refunded.
+        const c = await issuedJob();
+        const cPaid = new Decimal(c.totals.payable as string).minus('50.00').toFixed(2);
+        await pay(c.id, cPaid, 'cash');
+        const cnC = await credit(c.id);
+        const cnCNow = await invoiceOf(cnC.id);
+        expect(cnCNow.amountCredited).toBe('50.00');
+        expect(cnCNow.outstanding).toBe(cPaid);
+        // 4. A deposit paid ahead, then the final invoice part paid.
+        const dJob = await newJob(t, org, dispatcher, jobTypeId, {
+          depositRequired: true,
+          depositAmount: '100.00',
+        });
+        await drain(t);
+        const [deposit] = await invoicesOfJob(t, billing, dJob.id);
+        await pay(deposit?.id as string, '100.00', 'card');
+        await closeOut(t, org, tech, dJob.id);
+        await drain(t);
+        const dFinal = (await invoicesOfJob(t, billing, dJob.id)).find((i) => i.kind === 'invoice');
+        expect(dFinal?.status).toBe('issued');
+        await pay(dFinal?.id as string, '20.00', 'check');
+        // 5. Unpaid and left open.
+        await issuedJob();
+        await drain(t);
+
+        const refund = (await invoiceOf(cnC.id)).outstanding;
+        if (provider === 'xero') {
+          await pay(cnC.id, refund, 'bank_transfer');
+          await drain(t);
+          // A refund cannot exceed what the credit left to the customer.
+          const tooMuch = await post('/api/v1/payments', {
+            invoiceId: cnC.id,
+            amount: '0.01',
+            receivedOn: '2026-11-21',
+            method: 'cash',
+          });
+          expect(tooMuch.statusCode).toBe(400);
+          expect(tooMuch.json().code).toBe('payment_exceeds_outstanding');
+        }
+
+        expect(await openErrors()).toEqual([]);
+        const o = await ours();
+        const p = theirs();
+        expect(p.receivable).toBe(o.receivable);
+        expect(p.revenue).toBe(o.revenue);
+        expect(p.vat).toBe(o.vat);
+        // Every payment once, on its document, at the method's account.
+        const paymentsMade = provider === 'xero' ? 6 : 5;
+        expect(fake.payments).toHaveLength(paymentsMade);
+        if (provider === 'xero') {
+          expect(fake.payments.find((x) => x.reference === 'STRIPE-1')?.account).toBe('090');
+          expect(fake.payments.find((x) => x.reference === 'BANK-77')?.account).toBe('091');
+          expect(fake.payments.filter((x) => x.account === '092')).toHaveLength(2);
+        }
+        // One allocation per credit note, for what the invoice still owed.
+        expect(fake.allocations.map((x) => money(x.amount.toString())).sort()).toEqual(
+          [money(cnB.totals.payable as string), '50.00'].sort(),
+        );
+        // Every document once.
+        expect([...fake.creates.values()].every((n) => n === 1)).toBe(true);
+        // The pushes are all done, each with its own key.
+        const { rows } = await t.database.raw.query<{ entity: string; status: string; n: number }>(
+          `SELECT entity, status, count(*)::int AS n FROM accounting_pushes WHERE organization_id = $1
+            GROUP BY entity, status ORDER BY entity`,
+          [org.organizationId],
+        );
+        expect(rows.every((r) => r.status === 'done')).toBe(true);
+        expect(rows.find((r) => r.entity === 'payment')?.n).toBe(paymentsMade);
+        expect(rows.find((r) => r.entity === 'allocation')?.n).toBe(2);
+      });
+
+      it('holds a payment until its invoice is at the provider, then sends it once', async () => {
+        const route = provider === 'xero' ? 'PUT /xero/Invoices' : 'POST /qbo/invoice';
+        fake.always(route, {
+          status: 400,
+          body:
+            provider === 'xero'
+              ? { Type: 'ValidationException', Message: 'Account archived' }
+              : { Fault: { Error: [{ code: '6000', Message: 'Account archived' }] } },
+        });
+        let inv: InvoiceJson;
+        try {
+          const j = await newJob(t, org, dispatcher, jobTypeId);
+          await closeOut(t, org, tech, j.id);
+          await drain(t, ['accounting.push']);
+          inv = (await invoicesOfJob(t, billing, j.id))[0] as InvoiceJson;
+          await pay(inv.id, '10.00', 'card');
+          await drain(t);
+          const pushes = (
+            await t.app.inject({
+              method: 'GET',
+              url: `/api/v1/invoices/${inv.id}/accounting`,
+              headers: as(billing),
+            })
+          ).json().items as { entity: string; status: string; lastError: string | null }[];
+          expect(pushes.find((p) => p.entity === 'document')?.status).toBe('failed');
+          expect(pushes.find((p) => p.entity === 'payment')).toMatchObject({ status: 'pending' });
+          expect(pushes.find((p) => p.entity === 'payment')?.lastError).toContain(`waits for ${inv.number}`);
+        } finally {
+          fake.always(route, null);
+        }
+        const before = fake.payments.length;
+        const [err] = (await openErrors()).filter((e) => e.invoiceId === inv.id);
+        const res = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/integration-errors/${err?.id}/reprocess`,
+          headers: as(billing, true),
+          payload: { note: 'account restored' },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        await drain(t);
+        expect(fake.payments.length).toBe(before + 1);
+        expect(fake.payments.at(-1)?.amount.toFixed(2)).toBe('10.00');
+      });
+
+      it('never takes a foreign document with our number for ours, and says so in the needs-review lane', async () => {
+        const j = await newJob(t, org, dispatcher, jobTypeId);
+        await closeOut(t, org, tech, j.id);
+        // The invoice is issued but its push is held back: first a lost answer, then the look-up.
+        fake.honorIdempotency = false;
+        const route = provider === 'xero' ? 'PUT /xero/Invoices' : 'POST /qbo/invoice';
+        fake.script(route, { status: 503 });
+        try {
+          await drain(t, ['accounting.push']);
+          const inv = (await invoicesOfJob(t, billing, j.id))[0] as InvoiceJson;
+          // Someone keyed a supplier bill with the same number into the books meanwhile.
+          fake.plant({
+            number: inv.number as string,
+            type: provider === 'xero' ? 'ACCPAY' : 'ACCREC',
+            contactId: 'someone-else',
+            reference: '',
+            total: new Decimal('12.00'),
+          });
+          const out = await pushToAccounting(t.deps, {
+            organizationId: org.organizationId,
+            connectorId,
+            entity: 'document',
+            subjectId: inv.id,
+            invoiceId: inv.id,
+          });
+          expect(out).toMatchObject({ status: 'failed' });
+          const [err] = (await openErrors()).filter((e) => e.invoiceId === inv.id);
+          expect(err?.providerCode).toBe('number_conflict');
+          expect(err?.message).toContain(inv.number as string);
+          expect(fake.creates.get(inv.number as string) ?? 0).toBe(0);
+        } finally {
+          fake.honorIdempotency = true;
+        }
+      });
+    });
+  }
+});
+
+describe.each(testDrivers())('race windows at the provider on %s', (driver) => {
+  let t: TestApp;
+  let fake: FakeAccounting;
+  let org: OrgFixture;
+  let billing: Session;
+  let dispatcher: Session;
+  let tech: Session;
+  let jobTypeId: string;
+  let connectorId: string;
+
+  beforeAll(async () => {
+    fake = await startFakeAccounting();
+    t = await createTestApp(driver, { accountingTimeoutMs: 2_000 });
+    org = await makeOrganization(t.deps, 'races');
+    let owner: Session;
+    ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
+    await setSeller(t, owner);
+    jobTypeId = await plainJobType(t, owner);
+    connectorId = await connectFakeXero(t.app, owner, fake, 'tenant-races', MAPPINGS);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  /** An issued invoice whose push has not run yet. */
+  const issuedUnpushed = async () => {
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drainQueues(
+      t.boss,
+      t.deps,
+      QUEUE_NAMES.filter((n) => n !== 'accounting.push'),
+    );
+    const inv = (await invoicesOfJob(t, billing, j.id))[0] as InvoiceJson;
+    expect(inv.number).toBeTruthy();
+    return inv;
+  };
+  const ref = (invoiceId: string) => ({
+    organizationId: org.organizationId,
+    connectorId,
+    entity: 'document' as const,
+    subjectId: invoiceId,
+    invoiceId,
+  });
+
+  it('lets one run call the provider while a second run of the same push waits (a lease)', async () => {
+    fake.honorIdempotency = false;
+    try {
+      const inv = await issuedUnpushed();
+      // The provider is slow before it creates: without the lease the second run looks, finds nothing, creates.
+      fake.script('PUT /xero/Invoices', { status: 200, delayMs: 600 });
+      const first = pushToAccounting(t.deps, ref(inv.id));
+      await new Promise((r) => setTimeout(r, 150));
+      const second = await pushToAccounting(t.deps, ref(inv.id));
+      expect(second).toMatchObject({ status: 'busy' });
+      expect(await first).toMatchObject({ status: 'done' });
+      expect(fake.creates.get(inv.number as string)).toBe(1);
+      // Once the first run let go, a late third run sees the push done and calls nobody.
+      const calls = fake.requests.length;
+      expect(await pushToAccounting(t.deps, ref(inv.id))).toMatchObject({ status: 'done' });
+      expect(fake.requests.length).toBe(calls);
+    } finally {
+      fake.honorIdempotency = true;
+    }
+  });
+
+  it('looks up a contact whose create answer was lost instead of creating it twice', async () => {
+    const other = await makeOrganization(t.deps, 'races-contact');
+    const s = await sessionsOf(t.app, other);
+    await setSeller(t, s.owner);
+    const jt = await plainJobType(t, s.owner);
+    // A provider of its own: the fake keeps one refresh token, as one connection does.
+    const own = await startFakeAccounting();
+    const cid = await connectFakeXero(t.app, s.owner, own, 'tenant-races-2', MAPPINGS);
+    own.honorIdempotency = false;
+    own.script('PUT /xero/Contacts', { status: 503, afterCreate: true });
+    try {
+      const j = await newJob(t, other, s.dispatcher, jt);
+      await closeOut(t, other, s.technician, j.id);
+      await drain(t, ['accounting.push']);
+      const inv = (await invoicesOfJob(t, s.billing, j.id))[0] as InvoiceJson;
+      const out = await pushToAccounting(t.deps, {
+        organizationId: other.organizationId,
+        connectorId: cid,
+        entity: 'document',
+        subjectId: inv.id,
+        invoiceId: inv.id,
+      });
+      expect(out).toMatchObject({ status: 'done' });
+      expect([...own.contacts.values()].filter((c) => c.number === other.customerId)).toHaveLength(1);
+      expect(own.requests.some((r) => r.method === 'GET' && r.path === '/xero/Contacts')).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('serializes token refreshes: two pushes that find the token expired refresh it once, neither refused', async () => {
+    const a = await issuedUnpushed();
+    const b = await issuedUnpushed();
+    fake.expireToken();
+    const grants = { ...fake.tokenGrants };
+    const [x, y] = await Promise.all([
+      pushToAccounting(t.deps, ref(a.id)),
+      pushToAccounting(t.deps, ref(b.id)),
+    ]);
+    expect(x).toMatchObject({ status: 'done' });
+    expect(y).toMatchObject({ status: 'done' });
+    expect(fake.tokenGrants.refused).toBe(grants.refused);
+    expect(fake.tokenGrants.ok).toBe(grants.ok + 1);
+  });
+
+  it('gives a reprocessed push its full budget of attempts again, and records how many it took', async () => {
+    const inv = await issuedUnpushed();
+    fake.always('PUT /xero/Invoices', { status: 503 });
+    try {
+      for (let i = 1; i < MAX_PUSH_ATTEMPTS; i++)
+        await expect(pushToAccounting(t.deps, ref(inv.id))).rejects.toThrow(/503/);
+      expect(await pushToAccounting(t.deps, ref(inv.id))).toMatchObject({ status: 'failed' });
+    } finally {
+      fake.always('PUT /xero/Invoices', null);
+    }
+    const errors = (
+      await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/integration-errors?status=open',
+        headers: as(billing),
+      })
+    ).json().items as { id: string; invoiceId: string; attempts: number }[];
+    const err = errors.find((e) => e.invoiceId === inv.id);
+    expect(err?.attempts).toBe(MAX_PUSH_ATTEMPTS);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/integration-errors/${err?.id}/reprocess`,
+      headers: as(billing, true),
+      payload: { note: 'Xero is back' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    // One more 503 after reprocessing is retried, not fatal.
+    fake.script('PUT /xero/Invoices', { status: 503 });
+    await drain(t, ['accounting.push']);
+    expect(await pushToAccounting(t.deps, ref(inv.id))).toMatchObject({ status: 'done' });
+    const { rows } = await t.database.raw.query<{ attempts: number; status: string }>(
+      `SELECT attempts, status FROM accounting_pushes WHERE organization_id = $1 AND subject_id = $2`,
+      [org.organizationId, inv.id],
+    );
+    expect(rows[0]).toMatchObject({ status: 'done', attempts: 2 });
+  });
+});
