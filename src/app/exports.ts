@@ -90,15 +90,30 @@ export const invoicesCsv = async (
   for (const { invoice, customer } of rows) {
     const acc = toAccountingInvoice(invoice, customer, format);
     const sign = invoice.kind === 'credit_note' ? -1 : 1;
-    const address = documentOf(invoice).buyer.address;
+    const doc = documentOf(invoice);
+    const address = doc.buyer.address;
+    // The name on the issued document, not the customer's name today.
+    const buyer = doc.buyer.name;
+    const decimals = doc.calc.decimals;
+    // Amounts to the currency's minor unit, every row alike; a unit price keeps its extra decimals.
+    const amount = (v: Decimal.Value) => new Decimal(v).times(sign).toFixed(decimals);
+    const price = (v: string) => new Decimal(v).toFixed(Math.max(decimals, new Decimal(v).decimalPlaces()));
     for (const l of acc.lines) {
       const qty = new Decimal(l.quantity).times(sign).toFixed();
-      const item = l.sku ? (m.items[l.sku] ?? m.defaultItem ?? l.sku) : (m.defaultItem ?? '');
+      const deposit = l.account === 'deposit';
+      const item = deposit
+        ? format === 'quickbooks'
+          ? (m.depositAccount ?? '')
+          : ''
+        : l.sku
+          ? (m.items[l.sku] ?? m.defaultItem ?? l.sku)
+          : (m.defaultItem ?? '');
+      const account = deposit ? (m.depositAccount ?? '') : (m.accountCode ?? '');
       const tax = m.taxTypes[taxKey(l.tax)] ?? taxKey(l.tax);
       records.push(
         format === 'xero'
           ? [
-              t(customer.name),
+              t(buyer),
               t(acc.contact.email ?? ''),
               t(address.line1),
               t(address.line2 ?? ''),
@@ -113,25 +128,25 @@ export const invoicesCsv = async (
               t(item),
               t(l.description),
               qty,
-              l.unitPrice,
-              t(m.accountCode ?? ''),
+              price(l.unitPrice),
+              t(account),
               t(tax),
-              new Decimal(l.taxAmount).times(sign).toFixed(),
+              amount(l.taxAmount),
               acc.currency,
             ]
           : [
               acc.number,
-              t(customer.name),
+              t(buyer),
               acc.issueDate,
               acc.dueDate ?? acc.issueDate,
               t(acc.reference),
               t(item),
               t(l.description),
               qty,
-              l.unitPrice,
-              new Decimal(l.amount).times(sign).toFixed(),
+              price(l.unitPrice),
+              amount(l.amount),
               t(tax),
-              new Decimal(l.taxAmount).times(sign).toFixed(),
+              amount(l.taxAmount),
               acc.currency,
             ],
       );

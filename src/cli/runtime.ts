@@ -107,6 +107,7 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
         deps,
         workers: { mode: runWorkers ? 'in_process' : 'external', running: () => workersRunning },
         cookieSecure: config.cookieSecure,
+        publicUrl: config.publicUrl,
         bodyLimitBytes: config.bodyLimitBytes,
         logLevel: config.logLevel,
         logger: log,

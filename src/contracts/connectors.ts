@@ -12,6 +12,14 @@ export const ConnectorMappings = z.strictObject({
   /** "S:23", "Z:0", "E:0" … -> the provider's tax type (Xero TaxType) or tax code (QuickBooks TaxCodeRef). */
   taxTypes: z.record(z.string(), z.string().min(1)).default({}),
   /**
+   * Where deposits asked for by payment request are held until the final invoice (a liability such as
+   * "Customer deposits"): Xero's account code, QuickBooks' item booked to it. Only needed when the
+   * organization asks for deposits by payment request.
+   */
+  depositAccount: z.string().min(1).optional(),
+  /** QuickBooks: the account discounts are booked to (a DiscountLineDetail); without it, a negative line. */
+  discountAccount: z.string().min(1).optional(),
+  /**
    * Where money received is booked, per payment method ("card", "bank_transfer", "cash", "check", "other"),
    * with "default" for the rest: Xero's bank account code; QuickBooks' DepositToAccountRef (optional there:
    * without it QuickBooks books to Undeposited Funds).

@@ -24,6 +24,8 @@ export const Connector = z
     tenantId: z.string(),
     apiBaseUrl: z.string(),
     mappings: ConnectorMappings,
+    /** False once disconnected (its tokens revoked): re-authorize to push again. */
+    authorized: z.boolean(),
     createdAt: Instant,
     version: z.number().int(),
   })
@@ -41,6 +43,48 @@ export const NewConnector = z.strictObject({
   tokenUrl: z.url().optional(),
   mappings: ConnectorMappings,
 });
+
+/** "Connect with Xero / QuickBooks": the app's OAuth client, and optionally the connector to re-authorize. */
+export const OAuthStart = z.strictObject({
+  provider: z.enum(['xero', 'quickbooks']),
+  /** The app registered with the provider; re-authorizing a connector may leave them out to reuse its own. */
+  clientId: z.string().trim().min(1).max(200).optional(),
+  clientSecret: z.string().min(1).max(500).optional(),
+  connectorId: z.uuid().optional(),
+  /** A gateway standing in for the provider (or a test's loopback server); the provider's own by default. */
+  endpoints: z
+    .strictObject({
+      authorizeUrl: z.url().optional(),
+      tokenUrl: z.url().optional(),
+      apiBaseUrl: z.url().optional(),
+      revokeUrl: z.url().optional(),
+      connectionsUrl: z.url().optional(),
+    })
+    .optional(),
+});
+
+/** The provider's redirect back (RFC 6749 §4.1.2); QuickBooks adds the company it granted. */
+export const OAuthCallbackQuery = z.object({
+  state: z.string().min(1).max(200),
+  code: z.string().min(1).max(4000).optional(),
+  realmId: z.string().min(1).max(100).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(1000).optional(),
+});
+
+export const OAuthAttempt = z
+  .object({
+    id: z.uuid(),
+    provider: z.enum(['xero', 'quickbooks']),
+    status: z.enum(['started', 'choose_tenant', 'connected', 'failed']),
+    tenants: z.array(z.object({ id: z.string(), name: z.string() })),
+    connectorId: z.uuid().nullable(),
+    /** Why it failed, in words. */
+    message: z.string().nullable(),
+  })
+  .meta({ id: 'OAuthAttempt' });
+
+export const OAuthFinish = z.strictObject({ tenantId: z.string().min(1).max(100) });
 
 export const ConnectorPatch = z.strictObject({
   status: z.enum(['active', 'disabled']).optional(),

@@ -110,7 +110,9 @@ const BILLING: Record<BillingStatus, Partial<Record<BillingAction, BillingStatus
   // Reprocess returns the job to invoice_ready; jobs.review_from keeps the step it failed in for the connectors.
   // A failed accounting push of an issued invoice resumes where it was (invoiced or paid) once reprocessed.
   // Billing may also close a job whose invoice cannot be made as not billable, with a reason.
+  // Billing may credit an invoice whatever its push state: a full credit releases the work here too.
   needs_review: {
+    credit: 'invoice_ready',
     reprocess: 'invoice_ready',
     resume: 'invoiced',
     resume_paid: 'paid',

@@ -30,6 +30,7 @@ import { integrationRoutes } from './routes/integrations.routes';
 import { invoiceRoutes } from './routes/invoices.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { metricsRoutes } from './routes/metrics.routes';
+import { oauthRoutes } from './routes/oauth.routes';
 import { seriesRoutes } from './routes/series.routes';
 import { systemRoutes, type WorkerState } from './routes/system.routes';
 import { workOrderRoutes } from './routes/work-orders.routes';
@@ -38,6 +39,8 @@ export type ServerOptions = {
   deps: Deps;
   workers: WorkerState;
   cookieSecure: boolean;
+  /** This server's address as the public sees it (PUBLIC_URL): OAuth redirects come back here. */
+  publicUrl?: string | undefined;
   bodyLimitBytes: number;
   logLevel: string;
   /** The process's logger (JSON or pretty); without it Fastify makes a JSON one at logLevel. */
@@ -135,6 +138,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       approvalRoutes(api, opts.deps);
       invoiceRoutes(api, opts.deps);
       integrationRoutes(api, opts.deps);
+      oauthRoutes(api, { ...opts.deps, publicUrl: opts.publicUrl });
       metricsRoutes(api, opts.deps);
       workOrderRoutes(api, opts.deps);
       await attachmentRoutes(api, opts.deps);

@@ -9,6 +9,7 @@ import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { addDays, businessDate, zonedToInstant } from '../../src/core/time';
 import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
+import { startFakeAccounting } from '../support/fake-accounting';
 import { type Spawned, startCloseout } from '../support/processes';
 
 const TZ = 'Europe/Dublin';
@@ -416,6 +417,91 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       await page.close();
     } finally {
       await new Promise<void>((r) => receiver.close(() => r()));
+    }
+  });
+
+  it("maps a connector: tax types, where each payment method's money goes, and where deposits are held", async () => {
+    // A disabled connector: nothing is pushed from the demo, its mappings are still the owner's to set.
+    const made = await owner.call<{ id: string }>('POST', '/connectors', {
+      provider: 'xero',
+      tenantId: 'demo-tenant',
+      clientId: 'client',
+      clientSecret: 'secret',
+      refreshToken: 'refresh',
+      mappings: { items: {}, taxTypes: {} },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    await owner.call('PATCH', `/connectors/${made.body.id}`, { status: 'disabled' });
+    for (const [width, shot] of [
+      [1440, 'office-connector-mappings'],
+      [390, 'office-connector-mappings-phone'],
+    ] as const) {
+      const page = await open('owner@demo.closeout.test', '#/settings', width);
+      await page.getByRole('tab', { name: 'Connectors and webhooks' }).click();
+      await page.getByRole('cell', { name: 'Disabled' }).waitFor();
+      await page.getByRole('button', { name: 'Mappings of Xero' }).click();
+      const form = page.getByRole('form', { name: 'Xero mappings' });
+      await form.getByLabel('Revenue account code').fill('200');
+      await form
+        .getByLabel(/^Standard/)
+        .first()
+        .fill('OUTPUT2');
+      await form.getByLabel('Card payments').fill('090');
+      await form.getByLabel('Any other method').fill('092');
+      await form.getByLabel('Customer deposits account code').fill('835');
+      await page.screenshot({ path: screenshotPath(shot), fullPage: true });
+      await form.getByRole('button', { name: 'Save mappings' }).click();
+      await page.getByRole('status').filter({ hasText: 'Xero mappings saved' }).waitFor();
+      await page.close();
+    }
+    const after = await owner.call<{ items: { id: string; mappings: Record<string, unknown> }[] }>(
+      'GET',
+      '/connectors',
+    );
+    const mappings = after.body.items.find((c) => c.id === made.body.id)?.mappings;
+    expect(mappings).toMatchObject({
+      accountCode: '200',
+      depositAccount: '835',
+      paymentAccounts: { card: '090', default: '092' },
+    });
+    expect(Object.values(mappings?.taxTypes as Record<string, string>)).toContain('OUTPUT2');
+  });
+
+  it('connects QuickBooks by signing in there, then disconnects it, all by clicking', async () => {
+    const fake = await startFakeAccounting();
+    fake.oauth.realmId = '4620816365';
+    try {
+      const page = await open('owner@demo.closeout.test', '#/settings?tab=integrations', 1440);
+      page.on('dialog', (d) => void d.accept());
+      const form = page.getByRole('form', { name: 'Connect an accounting system' });
+      await form.getByLabel('Accounting system').click();
+      await page.getByRole('option', { name: 'QuickBooks Online' }).click();
+      await form.getByLabel('App client ID').fill('demo-app');
+      await form.getByLabel('App client secret').fill('demo-secret');
+      await form.getByRole('button', { name: /Advanced/ }).click();
+      await form.getByLabel('Sign-in (authorize) address').fill(`${fake.url}/authorize`);
+      await form.getByLabel('Token address').fill(`${fake.url}/token`);
+      await form.getByLabel('API address').fill(`${fake.url}/qbo/`);
+      await form.getByLabel('Revocation address').fill(`${fake.url}/revoke`);
+      await form.getByRole('button', { name: 'Connect with QuickBooks Online' }).click();
+      // Off to the provider's sign-in and back to Settings, connected.
+      await page.getByText('Connected to QuickBooks Online').waitFor({ timeout: 15_000 });
+      await page.getByRole('cell', { name: '4620816365' }).waitFor();
+      await page.screenshot({ path: screenshotPath('office-connector-oauth-connected'), fullPage: true });
+      await page.getByRole('button', { name: 'Disconnect QuickBooks Online' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Disconnected: QuickBooks Online revoked the access' })
+        .waitFor();
+      await page.getByText('Disconnected', { exact: true }).waitFor();
+      expect(fake.oauth.revoked).toHaveLength(1);
+      await page.close();
+      const phone = await open('owner@demo.closeout.test', '#/settings?tab=integrations', 390);
+      await phone.getByRole('button', { name: 'Re-authorize QuickBooks Online' }).waitFor();
+      await phone.screenshot({ path: screenshotPath('office-connectors-phone'), fullPage: true });
+      await phone.close();
+    } finally {
+      await fake.close();
     }
   });
 

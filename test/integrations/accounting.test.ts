@@ -402,15 +402,18 @@ describe.each(testDrivers())('QuickBooks Online pushes on %s', (driver) => {
       fake.requests.some((r) => r.path === '/qbo/v3/company/9130350000000001/companyinfo/9130350000000001'),
     ).toBe(true);
 
-    // Without an e-mail the preflight refuses before any call.
+    // QuickBooks does not need an e-mail: an invoice for a customer without one goes, without BillEmail.
     const first = await newJob(t, org, dispatcher, jobTypeId);
     await closeOut(t, org, tech, first.id);
-    await drain(t, ['accounting.push']);
+    await drain(t);
     const errors = (
       await t.app.inject({ method: 'GET', url: '/api/v1/integration-errors', headers: as(billing) })
     ).json().items;
-    expect(errors[0].message).toContain('contact.email: QuickBooks invoices are e-mailed');
-    expect(fake.requests.filter((r) => r.path.includes('/invoice'))).toHaveLength(0);
+    expect(errors).toEqual([]);
+    const bare = fake.requests.find((r) => r.method === 'POST' && r.path.endsWith('/invoice'));
+    expect(bare).toBeDefined();
+    expect((bare?.body ?? {}) as Record<string, unknown>).not.toHaveProperty('BillEmail');
+    fake.requests.length = 0;
 
     await t.app.inject({
       method: 'PATCH',
@@ -437,6 +440,12 @@ describe.each(testDrivers())('QuickBooks Online pushes on %s', (driver) => {
       }[];
     };
     expect(body.DocNumber).toBe(inv?.number);
+    // The e-mail added to the customer since is used; our tax is stated, not recomputed.
+    expect(post?.body).toMatchObject({
+      BillEmail: { Address: 'ap@customer.test' },
+      GlobalTaxCalculation: 'TaxExcluded',
+      TxnTaxDetail: { TotalTax: Number(inv?.totals.taxTotal) },
+    });
     expect(body.CustomerRef.value).toBe([...fake.contacts.keys()][0]);
     expect(
       body.Line.every(

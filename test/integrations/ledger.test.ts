@@ -35,7 +35,10 @@ const MAPPINGS = {
   accountCode: '200',
   taxTypes: { 'S:23': 'OUTPUT2', 'S:13.5': 'RROUTPUT', 'Z:0': 'ZERORATEDOUTPUT' },
   paymentAccounts: { card: '090', bank_transfer: '091', default: '092' },
+  depositAccount: '835',
 };
+/** A payment request bears no tax: its lines (and the final invoice's line taking it back) map here. */
+const NO_TAX = 'TAX:0';
 
 const money = (s: string | number) => new Decimal(s).toFixed(2);
 
@@ -67,10 +70,14 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         });
         connectorId =
           provider === 'xero'
-            ? await connectFakeXero(t.app, owner, fake, 'tenant-ledger', MAPPINGS)
+            ? await connectFakeXero(t.app, owner, fake, 'tenant-ledger', {
+                ...MAPPINGS,
+                taxTypes: { ...MAPPINGS.taxTypes, [NO_TAX]: 'NONE' },
+              })
             : await connectFakeQuickBooks(t.app, owner, fake, 'realm-ledger', {
                 ...MAPPINGS,
-                taxTypes: { 'S:23': '7', 'S:13.5': '8', 'Z:0': '9' },
+                taxTypes: { 'S:23': '7', 'S:13.5': '8', 'Z:0': '9', [NO_TAX]: '10' },
+                discountAccount: '60',
               });
       });
       afterAll(async () => {
@@ -148,6 +155,8 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
             d.kind === 'credit_note'
               ? receivable.minus(d.outstanding)
               : receivable.plus(Decimal.max(0, d.outstanding));
+          // A payment request is no sale: what is paid on it is deducted from the final invoice.
+          if (d.profile === 'payment_request') continue;
           revenue = revenue.plus(new Decimal(d.totals.taxExclusive as string).times(sign));
           vat = vat.plus(new Decimal(d.totals.taxTotal as string).times(sign));
         }
@@ -164,15 +173,20 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         const contactId = mine[0]?.contactId ?? '';
         let revenue = new Decimal(0);
         let vat = new Decimal(0);
+        let deposits = new Decimal(0);
         for (const d of mine) {
           const sign = d.type === 'ACCRECCREDIT' ? -1 : 1;
-          revenue = revenue.plus(d.total.minus(d.taxTotal).times(sign));
+          for (const [account, net] of Object.entries(d.byAccount)) {
+            if (account === MAPPINGS.depositAccount) deposits = deposits.plus(net.times(sign));
+            else revenue = revenue.plus(net.times(sign));
+          }
           vat = vat.plus(d.taxTotal.times(sign));
         }
         return {
           receivable: money(fake.receivable(contactId).toString()),
           revenue: money(revenue.toString()),
           vat: money(vat.toString()),
+          deposits: money(deposits.toString()),
         };
       };
 
@@ -218,6 +232,36 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         // 5. Unpaid and left open.
         await issuedJob();
         await drain(t);
+        // 6. A discounted job, paid (QuickBooks books the discount to its discount account).
+        const disc = await issuedJob({ discountPercent: '5' });
+        expect(Number(disc.totals.allowanceTotal)).toBeGreaterThan(0);
+        await pay(disc.id, disc.totals.payable as string, 'card');
+        // 7. A deposit asked for by payment request (no tax, no sale), paid, then the final invoice.
+        const model = (depositModel: string) =>
+          t.app.inject({
+            method: 'PATCH',
+            url: '/api/v1/organization/billing',
+            headers: as(owner, true),
+            payload: { depositModel },
+          });
+        expect((await model('payment_request')).statusCode).toBe(200);
+        try {
+          const rJob = await newJob(t, org, dispatcher, jobTypeId, {
+            depositRequired: true,
+            depositAmount: '150.00',
+          });
+          await drain(t);
+          const [request] = await invoicesOfJob(t, billing, rJob.id);
+          expect(request?.profile).toBe('payment_request');
+          await pay(request?.id as string, '150.00', 'card');
+          await closeOut(t, org, tech, rJob.id);
+          await drain(t);
+          const rFinal = (await invoicesOfJob(t, billing, rJob.id)).find((i) => i.kind === 'invoice');
+          expect(rFinal?.status).toBe('issued');
+          expect(rFinal?.totals.prepaid).toBe('150.00');
+        } finally {
+          await model('advance_invoice');
+        }
 
         const refund = (await invoiceOf(cnC.id)).outstanding;
         if (provider === 'xero') {
@@ -240,8 +284,10 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         expect(p.receivable).toBe(o.receivable);
         expect(p.revenue).toBe(o.revenue);
         expect(p.vat).toBe(o.vat);
+        // What was paid on the payment request left the deposits held when the final invoice took it back.
+        expect(p.deposits).toBe('0.00');
         // Every payment once, on its document, at the method's account.
-        const paymentsMade = provider === 'xero' ? 6 : 5;
+        const paymentsMade = provider === 'xero' ? 8 : 7;
         expect(fake.payments).toHaveLength(paymentsMade);
         if (provider === 'xero') {
           expect(fake.payments.find((x) => x.reference === 'STRIPE-1')?.account).toBe('090');
@@ -307,6 +353,81 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         await drain(t);
         expect(fake.payments.length).toBe(before + 1);
         expect(fake.payments.at(-1)?.amount.toFixed(2)).toBe('10.00');
+      });
+
+      it('lets billing credit an invoice whose push failed; the credit is applied once the invoice gets there', async () => {
+        const route = provider === 'xero' ? 'PUT /xero/Invoices' : 'POST /qbo/invoice';
+        fake.always(route, {
+          status: 400,
+          body:
+            provider === 'xero'
+              ? { Type: 'ValidationException', Message: 'Contact archived' }
+              : { Fault: { Error: [{ code: '6000', Message: 'Contact archived' }] } },
+        });
+        let inv: InvoiceJson;
+        let jobId: string;
+        try {
+          const j = await newJob(t, org, dispatcher, jobTypeId);
+          jobId = j.id;
+          await closeOut(t, org, tech, j.id);
+          await drain(t, ['accounting.push']);
+          inv = (await invoicesOfJob(t, billing, j.id))[0] as InvoiceJson;
+          const stuck = (
+            await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${j.id}`, headers: as(billing) })
+          ).json();
+          expect(stuck.billingStatus).toBe('needs_review');
+          const cn = await credit(inv.id);
+          expect(cn.number).toBeTruthy();
+          const released = (
+            await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${j.id}`, headers: as(billing) })
+          ).json();
+          expect(released.billingStatus).not.toBe('needs_review');
+          await drain(t, ['accounting.push']);
+        } finally {
+          fake.always(route, null);
+        }
+        const allocations = fake.allocations.length;
+        const [err] = (await openErrors()).filter((e) => e.invoiceId === inv.id);
+        const res = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/integration-errors/${err?.id}/reprocess`,
+          headers: as(billing, true),
+          payload: { note: 'contact restored' },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        await drain(t);
+        expect(fake.allocations.length).toBe(allocations + 1);
+        expect(fake.allocations.at(-1)?.amount.toFixed(2)).toBe(inv.totals.payable);
+        expect(jobId).toBeTruthy();
+      });
+
+      it('keeps two customers of the same name apart: the second contact gets a name of its own', async () => {
+        const twin = async () => {
+          const address = { line1: '1 Quay: Unit 4', city: 'Dublin', postalCode: 'D02 X1', country: 'IE' };
+          const res = await post('/api/v1/customers', {
+            name: 'Same Name: Plumbing',
+            billingAddress: address,
+            sites: [{ name: 'Yard', address }],
+            confirmDuplicate: true,
+          });
+          expect(res.statusCode, res.body).toBe(201);
+          const c = res.json() as { id: string; sites: { id: string }[] };
+          const inv = await issuedJob({ customerId: c.id, siteId: c.sites[0]?.id });
+          expect(await openErrors()).toEqual([]);
+          return { customerId: c.id, inv };
+        };
+        const first = await twin();
+        const second = await twin();
+        const names = [...fake.contacts.values()].map((c) => c.name).filter((n) => n.startsWith('Same Name'));
+        expect(names).toHaveLength(2);
+        expect(new Set(names).size).toBe(2);
+        // QuickBooks forbids colons in names.
+        if (provider === 'quickbooks') expect(names.every((n) => !n.includes(':'))).toBe(true);
+        expect(names).toContain(
+          `${provider === 'quickbooks' ? 'Same Name Plumbing' : 'Same Name: Plumbing'} [${second.customerId.replaceAll('-', '').slice(-6)}]`,
+        );
+        expect(fake.creates.get(first.inv.number as string)).toBe(1);
+        expect(fake.creates.get(second.inv.number as string)).toBe(1);
       });
 
       it('never takes a foreign document with our number for ours, and says so in the needs-review lane', async () => {
@@ -401,8 +522,7 @@ describe.each(testDrivers())('race windows at the provider on %s', (driver) => {
       fake.script('PUT /xero/Invoices', { status: 200, delayMs: 600 });
       const first = pushToAccounting(t.deps, ref(inv.id));
       await new Promise((r) => setTimeout(r, 150));
-      const second = await pushToAccounting(t.deps, ref(inv.id));
-      expect(second).toMatchObject({ status: 'busy' });
+      await expect(pushToAccounting(t.deps, ref(inv.id))).rejects.toThrow(/another run is pushing this now/);
       expect(await first).toMatchObject({ status: 'done' });
       expect(fake.creates.get(inv.number as string)).toBe(1);
       // Once the first run let go, a late third run sees the push done and calls nobody.

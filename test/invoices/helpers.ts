@@ -116,6 +116,7 @@ export const invoicesOfJob = async (t: TestApp, billing: Session, jobId: string)
 export type InvoiceJson = {
   id: string;
   kind: string;
+  profile?: string | null;
   currency: string;
   exchangeRate: string;
   taxCurrency: { code: string; rate: string; rateDate: string; taxTotal: string } | null;

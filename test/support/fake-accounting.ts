@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Decimal from 'decimal.js';
@@ -36,6 +37,8 @@ export type FakeDocument = {
   reference: string;
   total: Decimal;
   taxTotal: Decimal;
+  /** Net booked per account (Xero's AccountCode, QuickBooks' ItemRef): where revenue and deposits went. */
+  byAccount: Record<string, Decimal>;
   /** What is still owed on an invoice, or still unused on a credit note. */
   open: Decimal;
 };
@@ -61,11 +64,21 @@ export type FakeAccounting = {
   payments: FakePayment[];
   allocations: FakeAllocation[];
   /** A document of someone else's with our number (a bill, a manual invoice): a look-up must not take it. */
-  plant(doc: Omit<FakeDocument, 'id' | 'open' | 'taxTotal'>): FakeDocument;
+  plant(doc: Omit<FakeDocument, 'id' | 'open' | 'taxTotal' | 'byAccount'>): FakeDocument;
   /** Per contact: what the provider's ledger says is receivable (open invoices less unused credit). */
   receivable(contactId: string): Decimal;
   /** How many times the token endpoint was asked, and refused. */
   tokenGrants: { ok: number; refused: number };
+  /**
+   * The authorization server: the organisations a grant reaches (Xero's /connections), the company a
+   * QuickBooks redirect names, whether the user says no, and the refresh tokens revoked.
+   */
+  oauth: {
+    tenants: { id: string; name: string }[];
+    realmId: string | null;
+    deny: boolean;
+    revoked: string[];
+  };
   requests: Recorded[];
   /** Invoices by our number: how many times each was created (must end at 1). */
   creates: Map<string, number>;
@@ -97,6 +110,13 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
   const payments: FakePayment[] = [];
   const allocations: FakeAllocation[] = [];
   const tokenGrants = { ok: 0, refused: 0 };
+  const codes = new Map<string, { redirectUri: string; clientId: string; challenge: string | null }>();
+  const oauth: FakeAccounting['oauth'] = {
+    tenants: [{ id: 'tenant-oauth', name: 'Fake Xero Org' }],
+    realmId: null,
+    deny: false,
+    revoked: [],
+  };
   const byNumber = (number: string, type?: FakeDocument['type']) =>
     [...docs.values()].filter((d) => d.number === number && (!type || d.type === type));
   const xeroRefusal = (message: string) => ({
@@ -146,6 +166,68 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       };
       const route = `${req.method} ${url.pathname.replace(/\/v3\/company\/[^/]+/, '')}`;
 
+      // The authorization server: the user "consents" at once and is sent back with a code.
+      if (url.pathname === '/authorize') {
+        const redirect = new URL(query.redirect_uri ?? '');
+        if (oauth.deny) {
+          redirect.searchParams.set('error', 'access_denied');
+        } else {
+          const code = `code-${++seq}`;
+          codes.set(code, {
+            redirectUri: query.redirect_uri ?? '',
+            clientId: query.client_id ?? '',
+            challenge: query.code_challenge ?? null,
+          });
+          redirect.searchParams.set('code', code);
+          if (oauth.realmId) redirect.searchParams.set('realmId', oauth.realmId);
+        }
+        redirect.searchParams.set('state', query.state ?? '');
+        res.writeHead(302, { location: redirect.toString() });
+        return res.end();
+      }
+      if (url.pathname === '/revoke') {
+        const token = new URLSearchParams(raw).get('token') ?? '';
+        oauth.revoked.push(token);
+        if (token === state.refreshToken) state.refreshToken = `dead-${++seq}`;
+        return send(200, {});
+      }
+      if (url.pathname === '/connections') {
+        if (req.headers.authorization !== `Bearer ${accessToken}`)
+          return send(401, { Title: 'Unauthorized' });
+        return send(
+          200,
+          oauth.tenants.map((t) => ({
+            id: `conn-${t.id}`,
+            tenantId: t.id,
+            tenantName: t.name,
+            tenantType: 'ORGANISATION',
+          })),
+        );
+      }
+      if (url.pathname === '/token' && new URLSearchParams(raw).get('grant_type') === 'authorization_code') {
+        const form = new URLSearchParams(raw);
+        const issued = codes.get(form.get('code') ?? '');
+        codes.delete(form.get('code') ?? '');
+        const verifier = form.get('code_verifier');
+        const proved =
+          !issued?.challenge ||
+          (verifier !== null &&
+            createHash('sha256').update(verifier).digest('base64url') === issued.challenge);
+        if (!issued || issued.redirectUri !== form.get('redirect_uri') || !proved) {
+          tokenGrants.refused++;
+          return send(400, { error: 'invalid_grant' });
+        }
+        tokenGrants.ok++;
+        seq++;
+        accessToken = `access-${seq}`;
+        state.refreshToken = `refresh-${seq}`;
+        return send(200, {
+          access_token: accessToken,
+          refresh_token: state.refreshToken,
+          expires_in: 1800,
+          token_type: 'Bearer',
+        });
+      }
       if (url.pathname === '/token') {
         const form = new URLSearchParams(raw);
         if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== state.refreshToken) {
@@ -204,10 +286,23 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         }
         return send(200, payload);
       };
-      const sumXero = (lines: { LineAmount?: number; TaxAmount?: number }[] | undefined) => {
+      const perAccount = (lines: { account: string; net: number }[]) => {
+        const out: Record<string, Decimal> = {};
+        for (const l of lines) out[l.account] = (out[l.account] ?? new Decimal(0)).plus(l.net);
+        return out;
+      };
+      const sumXero = (
+        lines: { LineAmount?: number; TaxAmount?: number; AccountCode?: string }[] | undefined,
+      ) => {
         const net = (lines ?? []).reduce((t, l) => t.plus(l.LineAmount ?? 0), new Decimal(0));
         const tax = (lines ?? []).reduce((t, l) => t.plus(l.TaxAmount ?? 0), new Decimal(0));
-        return { total: net.plus(tax), taxTotal: tax };
+        return {
+          total: net.plus(tax),
+          taxTotal: tax,
+          byAccount: perAccount(
+            (lines ?? []).map((l) => ({ account: l.AccountCode ?? '', net: l.LineAmount ?? 0 })),
+          ),
+        };
       };
       /** Pays or applies `amount` against documents, refusing what is not open: as the providers do. */
       const settle = (moves: { id: string; amount: Decimal }[]) => {
@@ -241,6 +336,13 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       }
       if (route === 'PUT /xero/Contacts') {
         const c = (body as { Contacts: { Name: string; ContactNumber?: string }[] }).Contacts[0];
+        if ([...contacts.values()].some((x) => x.name === c?.Name))
+          return send(
+            400,
+            xeroRefusal(
+              `The contact name ${c?.Name} is already assigned to another contact. The contact name must be unique across all active contacts.`,
+            ),
+          );
         const id = `contact-${contacts.size + 1}`;
         contacts.set(id, { id, name: c?.Name ?? '', number: c?.ContactNumber ?? '' });
         const payload = { Contacts: [{ ContactID: id, Name: c?.Name }] };
@@ -385,13 +487,13 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       // QuickBooks Online
       if (route === 'POST /qbo/customer') {
         const id = `${contacts.size + 1}`;
-        const name = (body as { DisplayName: string }).DisplayName;
+        const { DisplayName: name, Notes: notes } = body as { DisplayName: string; Notes?: string };
         if ([...contacts.values()].some((c) => c.name === name))
           return send(
             400,
             qboFault('6240', `Duplicate Name Exists Error: The name supplied already exists. : ${name}`),
           );
-        contacts.set(id, { id, name, number: '' });
+        contacts.set(id, { id, name, number: notes ?? '' });
         const payload = { Customer: { Id: id } };
         remember(200, payload);
         return send(200, payload);
@@ -401,13 +503,24 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         DocNumber: string;
         CustomerRef: { value: string };
         PrivateNote?: string;
-        Line: { Amount: number }[];
+        Line: {
+          Amount: number;
+          DetailType?: string;
+          SalesItemLineDetail?: { ItemRef?: { value: string } };
+          DiscountLineDetail?: { DiscountAccountRef: { value: string } };
+        }[];
       };
       const qboTotal = (b: QboDocBody) => {
         // Without our stated tax the fake computes none, as a company without that tax code would.
-        const net = b.Line.reduce((t, l) => t.plus(l.Amount), new Decimal(0));
+        // A discount line states a positive amount that the document takes off.
+        const signed = b.Line.map((l) => ({
+          account:
+            l.SalesItemLineDetail?.ItemRef?.value ?? l.DiscountLineDetail?.DiscountAccountRef.value ?? '',
+          net: l.DetailType === 'DiscountLineDetail' ? -l.Amount : l.Amount,
+        }));
+        const net = signed.reduce((t, l) => t.plus(l.net), new Decimal(0));
         const tax = new Decimal(b.TxnTaxDetail?.TotalTax ?? 0);
-        return { total: net.plus(tax), taxTotal: tax };
+        return { total: net.plus(tax), taxTotal: tax, byAccount: perAccount(signed) };
       };
       if (route === 'POST /qbo/invoice' || route === 'POST /qbo/creditmemo') {
         const b = body as QboDocBody;
@@ -472,7 +585,9 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         if (/from Customer/.test(q))
           return send(200, {
             QueryResponse: {
-              Customer: [...contacts.values()].filter((c) => c.name === value).map((c) => ({ Id: c.id })),
+              Customer: [...contacts.values()]
+                .filter((c) => c.name === value)
+                .map((c) => ({ Id: c.id, Notes: c.number })),
             },
           });
         if (/from Payment/.test(q)) {
@@ -520,9 +635,10 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
     payments,
     allocations,
     tokenGrants,
+    oauth,
     plant(doc) {
       const id = `foreign-${docs.size + 1}`;
-      const d = { ...doc, id, open: doc.total, taxTotal: new Decimal(0) };
+      const d = { ...doc, id, open: doc.total, taxTotal: new Decimal(0), byAccount: {} };
       docs.set(id, d);
       return d;
     },

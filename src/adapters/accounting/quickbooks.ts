@@ -10,6 +10,7 @@ import {
 import type { Http } from '../../app/ports';
 import { type ConnectorMappings, type Credentials, taxKey } from '../../contracts/connectors';
 import { type ErrorReader, gateFor, oauthClient } from './http';
+import { disambiguated } from './names';
 
 /** QuickBooks Online: 500 requests a minute and 10 at once per company; DocNumber at most 21 characters. */
 export const QUICKBOOKS = {
@@ -46,7 +47,7 @@ const QueryReply = z
         Invoice: z.array(Txn).optional(),
         CreditMemo: z.array(Txn).optional(),
         Payment: z.array(Txn).optional(),
-        Customer: z.array(z.object({ Id: z.string() }).loose()).optional(),
+        Customer: z.array(z.object({ Id: z.string(), Notes: z.string().optional() }).loose()).optional(),
       })
       .loose(),
   })
@@ -113,25 +114,37 @@ export const quickbooksConnector = (args: {
     parse(QueryReply, await client.call('GET', `${base}/query`, { query: { ...query(), query: q } }), 'query')
       .QueryResponse;
   const quoted = (v: string) => `'${v.replaceAll("'", "\\'")}'`;
-  const displayName = (c: AccountingInvoice['contact']) =>
-    `${c.name.replaceAll(':', ' ')} [${c.customerId.slice(0, 8)}]`;
+  // QuickBooks forbids colons in names, and DisplayName is unique: ours, tagged on a clash.
+  const plainName = (c: AccountingInvoice['contact']) =>
+    c.name.replaceAll(':', ' ').replace(/\s+/g, ' ').trim();
   /** Our ID in the memo QuickBooks keeps private: how a payment or an application is found again. */
   const memoOf = (what: string, id: string) => `Closeout ${what} ${id}`;
   const itemRef = (sku: string | null) => (sku ? (m.items[sku] ?? m.defaultItem) : m.defaultItem);
 
   const lines = (inv: AccountingInvoice) =>
-    inv.lines.map((l, i) => ({
-      LineNum: i + 1,
-      Description: l.description,
-      Amount: num(l.amount),
-      DetailType: 'SalesItemLineDetail',
-      SalesItemLineDetail: {
-        ItemRef: { value: itemRef(l.sku) },
-        Qty: num(l.kind === 'allowance' ? '1' : l.quantity),
-        UnitPrice: num(l.kind === 'allowance' ? l.amount : l.unitPrice),
-        TaxCodeRef: { value: m.taxTypes[taxKey(l.tax)] },
-      },
-    }));
+    inv.lines.map((l, i) =>
+      // A discount is QuickBooks' own discount line, booked to the organization's discount account.
+      l.kind === 'allowance' && m.discountAccount
+        ? {
+            LineNum: i + 1,
+            Description: l.description,
+            Amount: num(new Decimal(l.amount).neg().toFixed()),
+            DetailType: 'DiscountLineDetail',
+            DiscountLineDetail: { PercentBased: false, DiscountAccountRef: { value: m.discountAccount } },
+          }
+        : {
+            LineNum: i + 1,
+            Description: l.description,
+            Amount: num(l.amount),
+            DetailType: 'SalesItemLineDetail',
+            SalesItemLineDetail: {
+              ItemRef: { value: l.account === 'deposit' ? m.depositAccount : itemRef(l.sku) },
+              Qty: num(l.kind === 'allowance' ? '1' : l.quantity),
+              UnitPrice: num(l.kind === 'allowance' ? l.amount : l.unitPrice),
+              TaxCodeRef: { value: m.taxTypes[taxKey(l.tax)] },
+            },
+          },
+    );
 
   return {
     provider: 'quickbooks',
@@ -142,8 +155,14 @@ export const quickbooksConnector = (args: {
           field: 'number',
           message: `QuickBooks DocNumber is at most ${QUICKBOOKS.maxDocNumber} characters (${inv.number.length})`,
         });
+      if (inv.lines.some((l) => l.account === 'deposit') && !m.depositAccount)
+        problems.push({
+          field: 'mappings.depositAccount',
+          message:
+            'QuickBooks needs the item deposits are held in (booked to a liability such as Customer deposits)',
+        });
       inv.lines.forEach((l, i) => {
-        if (!itemRef(l.sku))
+        if (l.account === 'revenue' && !itemRef(l.sku))
           problems.push({
             field: `lines.${i}.sku`,
             message: `no QuickBooks item for ${l.sku ?? 'lines without a SKU'}: map it or set a default item`,
@@ -151,30 +170,40 @@ export const quickbooksConnector = (args: {
       });
       for (const k of [...new Set(inv.lines.map((l) => taxKey(l.tax)).filter((k) => !m.taxTypes[k]))])
         problems.push({ field: `mappings.taxTypes.${k}`, message: `no QuickBooks tax code for ${k}` });
-      if (!inv.contact.email)
-        problems.push({
-          field: 'contact.email',
-          message: 'QuickBooks invoices are e-mailed: the customer needs an e-mail address',
-        });
       return problems;
     },
     async ensureContact(contact, idempotencyKey, lookFirst) {
       if (contact.externalId) return contact.externalId;
+      const names = [plainName(contact), disambiguated({ ...contact, name: plainName(contact) })];
       if (lookFirst) {
-        const found = (
-          await ask(`select Id from Customer where DisplayName = ${quoted(displayName(contact))}`)
-        ).Customer?.[0]?.Id;
-        if (found) return found;
+        // Ours is the one whose memo carries our customer ID, under either name.
+        for (const n of names) {
+          const found = (await ask(`select * from Customer where DisplayName = ${quoted(n)}`)).Customer?.find(
+            (c) => c.Notes === memoOf('customer', contact.customerId),
+          )?.Id;
+          if (found) return found;
+        }
       }
-      const reply = await client.call('POST', `${base}/customer`, {
-        query: query(idempotencyKey),
-        body: {
-          DisplayName: displayName(contact),
-          CompanyName: contact.name,
-          ...(contact.email ? { PrimaryEmailAddr: { Address: contact.email } } : {}),
-        },
-      });
-      return parse(CustomerReply, reply, 'POST customer').Customer.Id;
+      const create = async (name: string, k: string) =>
+        parse(
+          CustomerReply,
+          await client.call('POST', `${base}/customer`, {
+            query: query(k),
+            body: {
+              DisplayName: name,
+              CompanyName: contact.name,
+              Notes: memoOf('customer', contact.customerId),
+              ...(contact.email ? { PrimaryEmailAddr: { Address: contact.email } } : {}),
+            },
+          }),
+          'POST customer',
+        ).Customer.Id;
+      try {
+        return await create(names[0] as string, idempotencyKey);
+      } catch (err) {
+        if (!(err instanceof ConnectorError) || err.providerCode !== '6240') throw err;
+        return create(names[1] as string, `${idempotencyKey}-named`);
+      }
     },
     async pushInvoice(inv, contactId, idempotencyKey) {
       const body = {

@@ -10,6 +10,7 @@ import {
 import type { Http } from '../../app/ports';
 import { type ConnectorMappings, type Credentials, taxKey } from '../../contracts/connectors';
 import { type ErrorReader, gateFor, oauthClient } from './http';
+import { disambiguated } from './names';
 
 /** Xero: 60 calls a minute and 5 at once per tenant; Idempotency-Key at most 128 characters. */
 export const XERO = {
@@ -19,6 +20,9 @@ export const XERO = {
   perMinute: 60,
   maxIdempotencyKey: 128,
 };
+
+/** Our unit prices keep up to four decimals: without `unitdp=4` Xero rounds them to two. */
+const UNIT_DECIMALS = { unitdp: '4' };
 
 /**
  * Xero states a rate as units of the invoice's currency per unit of the organization's base currency (its
@@ -155,8 +159,8 @@ export const xeroConnector = (args: {
       UnitAmount: Number(l.unitPrice),
       LineAmount: Number(l.amount),
       TaxAmount: Number(l.taxAmount),
-      ...(itemCode(l.sku) ? { ItemCode: itemCode(l.sku) } : {}),
-      AccountCode: m.accountCode,
+      ...(l.account === 'revenue' && itemCode(l.sku) ? { ItemCode: itemCode(l.sku) } : {}),
+      AccountCode: l.account === 'deposit' ? m.depositAccount : m.accountCode,
       TaxType: m.taxTypes[taxKey(l.tax)],
     }));
 
@@ -168,6 +172,11 @@ export const xeroConnector = (args: {
         problems.push({
           field: 'mappings.accountCode',
           message: 'Xero needs a revenue AccountCode for every line',
+        });
+      if (inv.lines.some((l) => l.account === 'deposit') && !m.depositAccount)
+        problems.push({
+          field: 'mappings.depositAccount',
+          message: 'Xero needs the account deposits are held in (a liability such as Customer deposits)',
         });
       const missingTax = [...new Set(inv.lines.map((l) => taxKey(l.tax)).filter((k) => !m.taxTypes[k]))];
       for (const k of missingTax)
@@ -190,20 +199,32 @@ export const xeroConnector = (args: {
         const id = parse(ContactList, found, 'GET /Contacts').Contacts[0]?.ContactID;
         if (id) return id;
       }
-      const reply = await client.call('PUT', 'Contacts', {
-        headers: { 'Idempotency-Key': key(idempotencyKey) },
-        // ContactNumber carries our customer ID: the contact is ours by ID, never by name.
-        body: {
-          Contacts: [
-            {
-              Name: contact.name,
-              ContactNumber: contact.customerId,
-              ...(contact.email ? { EmailAddress: contact.email } : {}),
+      const create = async (name: string, k: string) =>
+        parse(
+          Contacts,
+          await client.call('PUT', 'Contacts', {
+            headers: { 'Idempotency-Key': key(k) },
+            // ContactNumber carries our customer ID: the contact is ours by ID, never by name.
+            body: {
+              Contacts: [
+                {
+                  Name: name,
+                  ContactNumber: contact.customerId,
+                  ...(contact.email ? { EmailAddress: contact.email } : {}),
+                },
+              ],
             },
-          ],
-        },
-      });
-      return parse(Contacts, reply, 'PUT /Contacts').Contacts[0]?.ContactID as string;
+          }),
+          'PUT /Contacts',
+        ).Contacts[0]?.ContactID as string;
+      try {
+        return await create(contact.name, idempotencyKey);
+      } catch (err) {
+        // Xero's contact names are unique: a second customer of the same name gets our reference too.
+        if (!(err instanceof ConnectorError) || !/already assigned to another contact/i.test(err.message))
+          throw err;
+        return create(disambiguated(contact), `${idempotencyKey}-named`);
+      }
     },
     async pushInvoice(inv, contactId, idempotencyKey) {
       const common = {
@@ -218,6 +239,7 @@ export const xeroConnector = (args: {
       };
       if (inv.kind === 'credit_note') {
         const reply = await client.call('PUT', 'CreditNotes', {
+          query: UNIT_DECIMALS,
           headers: { 'Idempotency-Key': key(idempotencyKey) },
           body: { CreditNotes: [{ ...common, Type: 'ACCRECCREDIT', CreditNoteNumber: inv.number }] },
         });
@@ -230,6 +252,7 @@ export const xeroConnector = (args: {
         return { id: made.CreditNoteID, total: made.Total === undefined ? null : String(made.Total) };
       }
       const reply = await client.call('PUT', 'Invoices', {
+        query: UNIT_DECIMALS,
         headers: { 'Idempotency-Key': key(idempotencyKey) },
         body: {
           Invoices: [

@@ -17,7 +17,9 @@ export const toAccountingInvoice = (
 ): AccountingInvoice => {
   const doc = documentOf(row);
   const decimals = doc.calc.decimals;
-  const lines: Omit<AccountingLine, 'taxAmount'>[] = [
+  // A payment request (and a credit note withdrawing or refunding one) is no sale: it is held as a deposit.
+  const account = doc.profile === 'payment_request' ? ('deposit' as const) : ('revenue' as const);
+  const lines: Omit<AccountingLine, 'taxAmount' | 'account'>[] = [
     ...doc.lines.map((l) => ({
       description: l.description,
       quantity: l.quantity,
@@ -59,6 +61,26 @@ export const toAccountingInvoice = (
     });
   }
   const external = customer.externalIds[provider] ?? null;
+  const booked: AccountingLine[] = lines.map((l, i) => ({
+    ...l,
+    account,
+    taxAmount: taxAmounts.get(i) ?? new Decimal(0).toFixed(decimals),
+  }));
+  // What was paid on payment requests (BT-113) leaves the deposits held: the provider's invoice then owes
+  // what ours does, its revenue is the whole supply, and the deposit account is back to nothing.
+  const prepaid = new Decimal(doc.calc.totals.prepaid);
+  if (prepaid.gt(0))
+    booked.push({
+      description: 'Deposit already paid',
+      quantity: '1',
+      unitPrice: prepaid.neg().toFixed(decimals),
+      amount: prepaid.neg().toFixed(decimals),
+      sku: null,
+      tax: { category: null, rate: '0', jurisdiction: null },
+      kind: 'deposit',
+      account: 'deposit',
+      taxAmount: new Decimal(0).toFixed(decimals),
+    });
   return {
     id: row.id,
     kind: row.kind,
@@ -68,10 +90,16 @@ export const toAccountingInvoice = (
     currency: row.currency,
     exchangeRate: doc.exchange?.rate ?? null,
     reference: doc.jobNumbers.join(', ') || (row.number ?? ''),
-    contact: { customerId: customer.id, name: customer.name, email: doc.buyer.email, externalId: external },
-    lines: lines.map((l, i) => ({ ...l, taxAmount: taxAmounts.get(i) ?? new Decimal(0).toFixed(decimals) })),
+    // The customer as they are now (an address added since is used on reprocess), not the document's copy.
+    contact: {
+      customerId: customer.id,
+      name: customer.name,
+      email: customer.email ?? doc.buyer.email,
+      externalId: external,
+    },
+    lines: booked,
     taxTotal: doc.calc.totals.taxTotal,
-    total: doc.calc.totals.taxInclusive,
+    total: new Decimal(doc.calc.totals.taxInclusive).minus(prepaid).toFixed(decimals),
   };
 };
 

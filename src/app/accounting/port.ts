@@ -17,7 +17,12 @@ export type AccountingLine = {
   taxAmount: string;
   sku: string | null;
   tax: TaxTreatment;
-  kind: 'item' | 'charge' | 'allowance';
+  kind: 'item' | 'charge' | 'allowance' | 'deposit';
+  /**
+   * Where the line is booked: sales revenue, or the customer deposits the organization holds (a liability):
+   * a payment request's amount, and the final invoice's line taking back what was paid on it.
+   */
+  account: 'revenue' | 'deposit';
 };
 
 export type AccountingInvoice = {
@@ -37,6 +42,7 @@ export type AccountingInvoice = {
   contact: { customerId: string; name: string; email: string | null; externalId: string | null };
   lines: AccountingLine[];
   taxTotal: string;
+  /** What the provider's document totals: tax inclusive, less deposits paid on payment requests. */
   total: string;
 };
 
@@ -161,9 +167,52 @@ export type ConnectArgs = {
   timeoutMs?: number | undefined;
 };
 
+/** Where a provider's OAuth 2.0 authorization-code flow happens. */
+export type OAuthEndpoints = {
+  authorizeUrl: string;
+  tokenUrl: string;
+  apiBaseUrl: string;
+  /** RFC 7009 token revocation. */
+  revokeUrl: string;
+  /** Xero: the organisations a token reaches. */
+  connectionsUrl?: string | undefined;
+};
+
+export type OAuthClient = { clientId: string; clientSecret: string };
+
 export type AccountingProvider = {
   /** The provider's production endpoints, used when a connector names none. */
   defaults: { apiBaseUrl: string; tokenUrl: string };
+  oauth: {
+    defaults: OAuthEndpoints;
+    scopes: string[];
+    /** Whether the provider takes a PKCE code challenge (RFC 7636). */
+    pkce: boolean;
+    /** The authorization code for tokens (the PKCE verifier when there was a challenge). */
+    exchangeCode(args: {
+      http: typeof fetch;
+      endpoints: OAuthEndpoints;
+      client: OAuthClient;
+      code: string;
+      redirectUri: string;
+      codeVerifier: string | null;
+    }): Promise<Credentials>;
+    /** The organisations (Xero tenants, the QuickBooks company) the tokens reach, to pick one. */
+    tenants(args: {
+      http: typeof fetch;
+      endpoints: OAuthEndpoints;
+      accessToken: string;
+      /** QuickBooks names its company in the redirect. */
+      realmId: string | null;
+    }): Promise<{ id: string; name: string }[]>;
+    /** Revokes a refresh token (disconnecting); a failure is reported, the local disconnect still holds. */
+    revoke(args: {
+      http: typeof fetch;
+      endpoints: OAuthEndpoints;
+      client: OAuthClient;
+      token: string;
+    }): Promise<void>;
+  };
   connect(args: ConnectArgs): AccountingConnector;
 };
 

@@ -17,7 +17,7 @@ type PushRow = typeof accountingPushes.$inferSelect;
 /** Attempts (each with pg-boss's backoff between them) before a retryable failure goes to needs_review. */
 export const MAX_PUSH_ATTEMPTS = 6;
 /** How long a run holds a push while calling the provider; renewed every third of it while the run lives. */
-export const LEASE_SECONDS = 60;
+export const LEASE_SECONDS = 30;
 /**
  * A run gives up (retryably) after this long, well inside the queue's 300 s expiry: the queue never hands
  * the same push to a second run because the first one looked dead.
@@ -95,8 +95,14 @@ export const pushToAccounting = async (deps: Deps & { http?: Http }, ref: PushRe
       .returning();
     return { kind: 'claimed' as const, push: counted ?? push.row };
   });
-  if (claim.kind !== 'claimed')
-    return { status: claim.kind === 'busy' ? 'busy' : claim.push.status, externalId: claim.push.externalId };
+  // Another run is calling the provider for this push: this one gives the job back to the queue, whose
+  // retry (with backoff) finds it done, or claims it once a dead run's lease ran out.
+  if (claim.kind === 'busy')
+    throw new ConnectorError('another run is pushing this now; retried later', {
+      retryable: true,
+      providerCode: 'busy',
+    });
+  if (claim.kind !== 'claimed') return { status: claim.push.status, externalId: claim.push.externalId };
   const push = claim.push;
   const mine = and(thisPush, eq(accountingPushes.leaseOwner, runId));
   const renew = setInterval(

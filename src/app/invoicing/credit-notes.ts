@@ -177,6 +177,7 @@ export const creditInTx = async (
         actor,
         action: 'job.invoice_credited',
         billing: 'credit',
+        patch: { reviewFrom: null },
         extraChanges: { creditNoteId: issued.id, creditNote: issued.number, reason: input.reason },
       });
     }

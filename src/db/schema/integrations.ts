@@ -150,3 +150,35 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_subscription_idx').on(t.organizationId, t.subscriptionId, t.createdAt),
   ],
 );
+
+/**
+ * One "Connect with Xero / QuickBooks" in progress: the OAuth 2.0 authorization-code flow's state (only its
+ * hash is kept), the PKCE verifier and the client sealed, bound to the session that started it, for ten
+ * minutes. After the provider's answer it holds the sealed tokens while the owner picks the organisation.
+ */
+export const oauthAttempts = pgTable(
+  'oauth_attempts',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    provider: text('provider', { enum: ['xero', 'quickbooks'] }).notNull(),
+    userId: uuid('user_id').notNull(),
+    sessionTokenHash: text('session_token_hash').notNull(),
+    stateHash: text('state_hash').notNull(),
+    /** Sealed JSON: client ID and secret, PKCE verifier, and the tokens once exchanged. */
+    secrets: text('secrets').notNull(),
+    /** The endpoints used (the provider's, or those the owner named for a self-hosted gateway). */
+    endpoints: jsonb('endpoints').$type<Record<string, string | undefined>>().notNull(),
+    /** Re-authorizing this connector, or null for a new one. */
+    connectorId: uuid('connector_id'),
+    status: text('status', { enum: ['started', 'choose_tenant', 'connected', 'failed'] }).notNull(),
+    tenants: jsonb('tenants').$type<{ id: string; name: string }[]>().notNull().default([]),
+    message: text('message'),
+    expiresAt: instant('expires_at').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('oauth_attempts_state_key').on(t.organizationId, t.stateHash),
+  ],
+);

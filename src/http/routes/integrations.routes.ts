@@ -8,6 +8,7 @@ import {
   testConnector,
   updateConnector,
 } from '../../app/accounting/connectors';
+import { REVOKED } from '../../app/accounting/oauth-connect';
 import { pushesOf } from '../../app/accounting/push';
 import { invoicesCsv } from '../../app/exports';
 import {
@@ -26,7 +27,7 @@ import {
   listSubscriptions,
 } from '../../app/webhooks';
 import { IdParams, Problem } from '../../contracts/common';
-import { ConnectorMappings } from '../../contracts/connectors';
+import { ConnectorMappings, Credentials } from '../../contracts/connectors';
 import {
   AccountingPushes,
   Connector,
@@ -49,13 +50,14 @@ import { principalOf } from '../auth';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
-const connectorView = (c: ConnectorRow): z.infer<typeof Connector> => ({
+export const connectorView = (deps: Deps, c: ConnectorRow): z.infer<typeof Connector> => ({
   id: c.id,
   provider: c.provider,
   status: c.status,
   tenantId: c.tenantId,
   apiBaseUrl: c.apiBaseUrl,
   mappings: ConnectorMappings.parse(c.mappings),
+  authorized: Credentials.parse(JSON.parse(deps.secrets.open(c.credentials))).refreshToken !== REVOKED,
   createdAt: c.createdAt.toISOString(),
   version: c.version,
 });
@@ -90,7 +92,9 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
       },
     },
     async (request) => ({
-      items: (await listConnectors(deps, principalOf(request).organizationId)).map(connectorView),
+      items: (await listConnectors(deps, principalOf(request).organizationId)).map((c) =>
+        connectorView(deps, c),
+      ),
     }),
   );
 
@@ -110,7 +114,7 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
       const p = principalOf(request);
       return reply
         .code(201)
-        .send(connectorView(await createConnector(deps, p.organizationId, request.body, actorOf(p))));
+        .send(connectorView(deps, await createConnector(deps, p.organizationId, request.body, actorOf(p))));
     },
   );
 
@@ -129,6 +133,7 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
     async (request) => {
       const p = principalOf(request);
       return connectorView(
+        deps,
         await updateConnector(deps, p.organizationId, request.params.id, request.body, actorOf(p)),
       );
     },

@@ -4,7 +4,6 @@ import {
   Button,
   Group,
   MultiSelect,
-  Select,
   Stack,
   Table,
   Text,
@@ -16,8 +15,15 @@ import { api } from '../../shared/api';
 import { useSubmit } from '../../shared/feedback';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
+import { ConnectAccounting, goAuthorize, OAuthOutcome } from './connect-accounting';
+import { ConnectorMappingsForm, type ConnectorT, PROVIDER_WORDS } from './connector-mappings';
 
-type ConnectorT = { id: string; provider: string; status: string; tenantId: string; apiBaseUrl: string };
+/** Back from the provider's sign-in: Settings' address says how it went. */
+const returnedFromProvider = () => {
+  const q = new URLSearchParams(window.location.hash.split('?')[1] ?? '');
+  return { attemptId: q.get('oauth'), error: q.get('oauthError') };
+};
+
 type SubscriptionT = { id: string; url: string; events: string[]; active: boolean };
 
 /** What a Test button's call answers (connectors and webhooks alike). */
@@ -44,14 +50,10 @@ export const Integrations = () => {
     ]);
     return { connectors: connectors.items, subs: subs.items };
   });
-  const [provider, setProvider] = useState<string | null>('xero');
-  const [tenantId, setTenantId] = useState('');
-  const [clientId, setClientId] = useState('');
-  const [clientSecret, setClientSecret] = useState('');
-  const [refreshToken, setRefreshToken] = useState('');
-  const [defaultItem, setDefaultItem] = useState('');
-  const [accountCode, setAccountCode] = useState('');
+  const [mapping, setMapping] = useState<string | null>(null);
+  const saved = useSubmit();
   const c = useSubmit();
+  const back = returnedFromProvider();
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>(['invoice.issued']);
   const w = useSubmit();
@@ -61,190 +63,185 @@ export const Integrations = () => {
       {(d) => (
         <Stack>
           <Title order={3}>Accounting connectors</Title>
+          {back.attemptId && <OAuthOutcome attemptId={back.attemptId} onDone={() => data.reload()} />}
+          {back.error && (
+            <Alert color="red" role="alert" title="Not connected">
+              {back.error}
+            </Alert>
+          )}
           {d.connectors.length === 0 ? (
             <Text c="dimmed" data-empty>
               No accounting system connected: invoices are still exported as CSV.
             </Text>
           ) : (
-            <Table aria-label="Connectors">
-              <Table.Tbody>
-                {d.connectors.map((x) => (
-                  <Table.Tr key={x.id}>
-                    <Table.Td>{x.provider === 'xero' ? 'Xero' : 'QuickBooks Online'}</Table.Td>
-                    <Table.Td>{x.tenantId}</Table.Td>
-                    <Table.Td>
-                      <Badge color={x.status === 'active' ? 'green' : 'gray'}>{x.status}</Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      <Button
-                        size="xs"
-                        variant="default"
-                        mr="xs"
-                        aria-label={`Test ${x.provider === 'xero' ? 'Xero' : 'QuickBooks Online'}`}
-                        onClick={() =>
-                          void c.run(async () => {
-                            const r = await api<TestResultT>('POST', `/api/v1/connectors/${x.id}/test`);
-                            if (!r.ok) throw new Error(`Connection failed: ${r.message}`);
-                            return r.message;
-                          })
-                        }
-                      >
-                        Test connection
-                      </Button>
-                      <Button
-                        size="xs"
-                        variant="light"
-                        onClick={() =>
-                          void c.run(async () => {
-                            await api('PATCH', `/api/v1/connectors/${x.id}`, {
-                              status: x.status === 'active' ? 'disabled' : 'active',
-                            });
-                            data.reload();
-                            return `Connector ${x.status === 'active' ? 'disabled' : 'enabled'}`;
-                          })
-                        }
-                      >
-                        {x.status === 'active' ? 'Disable' : 'Enable'}
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <Table.ScrollContainer minWidth={720}>
+              <Table aria-label="Connectors">
+                <Table.Tbody>
+                  {d.connectors.map((x) => (
+                    <Table.Tr key={x.id}>
+                      <Table.Td>{PROVIDER_WORDS[x.provider]}</Table.Td>
+                      <Table.Td>{x.tenantId}</Table.Td>
+                      <Table.Td>
+                        <Badge color={!x.authorized ? 'red' : x.status === 'active' ? 'green' : 'gray'}>
+                          {!x.authorized ? 'Disconnected' : x.status === 'active' ? 'Active' : 'Disabled'}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td>
+                        <Button
+                          size="xs"
+                          variant="default"
+                          mr="xs"
+                          aria-label={`Test ${PROVIDER_WORDS[x.provider]}`}
+                          onClick={() =>
+                            void c.run(async () => {
+                              const r = await api<TestResultT>('POST', `/api/v1/connectors/${x.id}/test`);
+                              if (!r.ok) throw new Error(`Connection failed: ${r.message}`);
+                              return r.message;
+                            })
+                          }
+                        >
+                          Test connection
+                        </Button>
+                        <Button
+                          size="xs"
+                          variant="light"
+                          onClick={() =>
+                            void c.run(async () => {
+                              await api('PATCH', `/api/v1/connectors/${x.id}`, {
+                                status: x.status === 'active' ? 'disabled' : 'active',
+                              });
+                              data.reload();
+                              return `Connector ${x.status === 'active' ? 'disabled' : 'enabled'}`;
+                            })
+                          }
+                        >
+                          {x.status === 'active' ? 'Disable' : 'Enable'}
+                        </Button>
+                        <Button
+                          size="xs"
+                          variant="default"
+                          ml="xs"
+                          aria-label={`Mappings of ${PROVIDER_WORDS[x.provider]}`}
+                          onClick={() => setMapping(mapping === x.id ? null : x.id)}
+                        >
+                          {mapping === x.id ? 'Close mappings' : 'Mappings'}
+                        </Button>
+                        <Button
+                          size="xs"
+                          variant="default"
+                          ml="xs"
+                          aria-label={`Re-authorize ${PROVIDER_WORDS[x.provider]}`}
+                          onClick={() =>
+                            void c.run(() => goAuthorize({ provider: x.provider, connectorId: x.id }))
+                          }
+                        >
+                          Re-authorize
+                        </Button>
+                        {x.authorized && (
+                          <Button
+                            size="xs"
+                            color="red"
+                            variant="light"
+                            ml="xs"
+                            aria-label={`Disconnect ${PROVIDER_WORDS[x.provider]}`}
+                            onClick={() =>
+                              void c.run(async () => {
+                                if (
+                                  !window.confirm(
+                                    `Disconnect ${PROVIDER_WORDS[x.provider]}? Nothing more is pushed until it is re-authorized.`,
+                                  )
+                                )
+                                  return 'Still connected';
+                                const r = await api<{ revokeProblem: string | null }>(
+                                  'POST',
+                                  `/api/v1/connectors/${x.id}/disconnect`,
+                                );
+                                data.reload();
+                                return r.revokeProblem
+                                  ? `Disconnected here; ${PROVIDER_WORDS[x.provider]} did not confirm the revocation (${r.revokeProblem})`
+                                  : `Disconnected: ${PROVIDER_WORDS[x.provider]} revoked the access`;
+                              })
+                            }
+                          >
+                            Disconnect
+                          </Button>
+                        )}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
           )}
-          <form
-            aria-label="Connect an accounting system"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void c.run(async () => {
-                await api('POST', '/api/v1/connectors', {
-                  provider,
-                  tenantId,
-                  clientId,
-                  clientSecret,
-                  refreshToken,
-                  mappings: {
-                    items: {},
-                    taxTypes: {},
-                    ...(defaultItem ? { defaultItem } : {}),
-                    ...(accountCode ? { accountCode } : {}),
-                  },
-                });
-                data.reload();
-                return 'Connected: tokens are stored encrypted and never shown again';
-              });
-            }}
-          >
-            <Stack maw={640}>
-              <Group grow>
-                <Select
-                  label="Provider"
-                  data={[
-                    { value: 'xero', label: 'Xero' },
-                    { value: 'quickbooks', label: 'QuickBooks Online' },
-                  ]}
-                  value={provider}
-                  onChange={setProvider}
-                />
-                <TextInput
-                  label={provider === 'xero' ? 'Xero tenant ID' : 'QuickBooks company (realm) ID'}
-                  required
-                  value={tenantId}
-                  onChange={(e) => setTenantId(e.target.value)}
-                />
-              </Group>
-              <Group grow>
-                <TextInput
-                  label="OAuth client ID"
-                  required
-                  value={clientId}
-                  onChange={(e) => setClientId(e.target.value)}
-                />
-                <TextInput
-                  label="OAuth client secret"
-                  type="password"
-                  required
-                  value={clientSecret}
-                  onChange={(e) => setClientSecret(e.target.value)}
-                />
-              </Group>
-              <TextInput
-                label="Refresh token"
-                type="password"
-                required
-                value={refreshToken}
-                onChange={(e) => setRefreshToken(e.target.value)}
+          {d.connectors
+            .filter((x) => x.id === mapping)
+            .map((x) => (
+              <ConnectorMappingsForm
+                key={x.id}
+                connector={x}
+                onSaved={(message) => {
+                  setMapping(null);
+                  data.reload();
+                  void saved.run(async () => message);
+                }}
               />
-              <Group grow>
-                <TextInput
-                  label="Default item code"
-                  value={defaultItem}
-                  onChange={(e) => setDefaultItem(e.target.value)}
-                />
-                <TextInput
-                  label="Revenue account code"
-                  value={accountCode}
-                  onChange={(e) => setAccountCode(e.target.value)}
-                />
-              </Group>
-              {c.feedback}
-              <Group>
-                <Button type="submit" loading={c.busy}>
-                  Connect
-                </Button>
-              </Group>
-            </Stack>
-          </form>
+            ))}
+          {saved.feedback}
+          {c.feedback}
+          <Title order={4}>{d.connectors.length ? 'Connect another' : 'Connect'}</Title>
+          <ConnectAccounting />
           <Title order={3}>Webhooks</Title>
           {d.subs.length === 0 ? (
             <Text c="dimmed" data-empty>
               No webhook subscriptions.
             </Text>
           ) : (
-            <Table aria-label="Webhook subscriptions">
-              <Table.Tbody>
-                {d.subs.map((x) => (
-                  <Table.Tr key={x.id}>
-                    <Table.Td>{x.url}</Table.Td>
-                    <Table.Td>{x.events.join(', ')}</Table.Td>
-                    <Table.Td>
-                      <Button
-                        size="xs"
-                        variant="default"
-                        mr="xs"
-                        aria-label={`Send a test to ${x.url}`}
-                        onClick={() =>
-                          void w.run(async () => {
-                            const r = await api<TestResultT>(
-                              'POST',
-                              `/api/v1/webhook-subscriptions/${x.id}/test`,
-                            );
-                            if (!r.ok) throw new Error(`Test ping failed: ${r.message}`);
-                            return `Test ping sent: the receiver answered HTTP ${r.statusCode}`;
-                          })
-                        }
-                      >
-                        Send test
-                      </Button>
-                      <Button
-                        size="xs"
-                        color="red"
-                        variant="light"
-                        onClick={() =>
-                          void w.run(async () => {
-                            await api('DELETE', `/api/v1/webhook-subscriptions/${x.id}`);
-                            data.reload();
-                            return 'Subscription removed';
-                          })
-                        }
-                      >
-                        Remove
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <Table.ScrollContainer minWidth={720}>
+              <Table aria-label="Webhook subscriptions">
+                <Table.Tbody>
+                  {d.subs.map((x) => (
+                    <Table.Tr key={x.id}>
+                      <Table.Td>{x.url}</Table.Td>
+                      <Table.Td>{x.events.join(', ')}</Table.Td>
+                      <Table.Td>
+                        <Button
+                          size="xs"
+                          variant="default"
+                          mr="xs"
+                          aria-label={`Send a test to ${x.url}`}
+                          onClick={() =>
+                            void w.run(async () => {
+                              const r = await api<TestResultT>(
+                                'POST',
+                                `/api/v1/webhook-subscriptions/${x.id}/test`,
+                              );
+                              if (!r.ok) throw new Error(`Test ping failed: ${r.message}`);
+                              return `Test ping sent: the receiver answered HTTP ${r.statusCode}`;
+                            })
+                          }
+                        >
+                          Send test
+                        </Button>
+                        <Button
+                          size="xs"
+                          color="red"
+                          variant="light"
+                          onClick={() =>
+                            void w.run(async () => {
+                              await api('DELETE', `/api/v1/webhook-subscriptions/${x.id}`);
+                              data.reload();
+                              return 'Subscription removed';
+                            })
+                          }
+                        >
+                          Remove
+                        </Button>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
           )}
           <form
             aria-label="New webhook subscription"

@@ -10,7 +10,10 @@ import { Users } from './users';
 export const SettingsPage = ({ me }: { me: MeT }) => (
   <Stack>
     <Title order={1}>Settings</Title>
-    <Tabs defaultValue="billing" keepMounted={false}>
+    <Tabs
+      defaultValue={new URLSearchParams(window.location.hash.split('?')[1] ?? '').get('tab') ?? 'billing'}
+      keepMounted={false}
+    >
       <Tabs.List>
         <Tabs.Tab value="billing">Billing and numbering</Tabs.Tab>
         <Tabs.Tab value="messages">Customer messages</Tabs.Tab>
