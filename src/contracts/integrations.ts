@@ -86,6 +86,25 @@ export const OAuthAttempt = z
 
 export const OAuthFinish = z.strictObject({ tenantId: z.string().min(1).max(100) });
 
+/** Push what was issued before the connector existed: everything since a day; a dry run by default. */
+export const BackfillBody = z.strictObject({ since: Day, dryRun: z.boolean().default(true) });
+export const BackfillResult = z
+  .object({
+    since: Day,
+    /** The documents that go (or would go), oldest first. */
+    documents: z.array(
+      z.object({
+        id: z.uuid(),
+        number: z.string(),
+        kind: z.enum(['invoice', 'deposit_invoice', 'credit_note']),
+        issueDate: Day,
+      }),
+    ),
+    payments: z.number().int(),
+    allocations: z.number().int(),
+  })
+  .meta({ id: 'Backfill' });
+
 export const ConnectorPatch = z.strictObject({
   status: z.enum(['active', 'disabled']).optional(),
   mappings: ConnectorMappings.optional(),

@@ -488,6 +488,17 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       await page.getByText('Connected to QuickBooks Online').waitFor({ timeout: 15_000 });
       await page.getByRole('cell', { name: '4620816365' }).waitFor();
       await page.screenshot({ path: screenshotPath('office-connector-oauth-connected'), fullPage: true });
+      // What was issued before the connection: previewed (the demo's history), not pushed here.
+      await page.getByRole('button', { name: 'Push earlier documents to QuickBooks Online' }).click();
+      const earlier = page.getByRole('form', { name: 'Push earlier documents to QuickBooks Online' });
+      await earlier.getByLabel('Issued since').fill('2026-01-01');
+      await earlier.getByRole('button', { name: 'Preview' }).click();
+      await earlier
+        .getByRole('status')
+        .filter({ hasText: /documents?, .* would go to QuickBooks Online/ })
+        .waitFor();
+      await earlier.getByRole('button', { name: 'Push them to QuickBooks Online' }).waitFor();
+      await page.screenshot({ path: screenshotPath('office-connector-backfill-preview'), fullPage: true });
       await page.getByRole('button', { name: 'Disconnect QuickBooks Online' }).click();
       await page
         .getByRole('status')

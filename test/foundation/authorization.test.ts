@@ -221,6 +221,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/jobs/:id/on-my-way': {},
       '/api/v1/connectors/:id/test': {},
       '/api/v1/connectors/:id/disconnect': {},
+      '/api/v1/connectors/:id/backfill': { since: '2026-01-01' },
       '/api/v1/connectors/oauth/:id/finish': { tenantId: 'tenant-x' },
       '/api/v1/users/:id': { name: 'Renamed' },
       '/api/v1/webhook-subscriptions/:id/test': {},

@@ -616,3 +616,78 @@ describe.each(testDrivers())('race windows at the provider on %s', (driver) => {
     expect(rows[0]).toMatchObject({ status: 'done', attempts: 2 });
   });
 });
+
+describe('pushing what was issued before the connector existed', () => {
+  let t: TestApp;
+  let fake: FakeAccounting;
+
+  beforeAll(async () => {
+    fake = await startFakeAccounting();
+    t = await createTestApp('pglite');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  it('previews, then pushes every document since a day with its payments and credits, once', async () => {
+    const org = await makeOrganization(t.deps, 'backfill');
+    const s = await sessionsOf(t.app, org);
+    await setSeller(t, s.owner);
+    const jobTypeId = await plainJobType(t, s.owner);
+    const post = (url: string, payload: Record<string, unknown>, who: Session = s.billing) =>
+      t.app.inject({ method: 'POST', url, headers: as(who, true), payload });
+    const issue = async () => {
+      const j = await newJob(t, org, s.dispatcher, jobTypeId);
+      await closeOut(t, org, s.technician, j.id);
+      await drain(t);
+      return (await invoicesOfJob(t, s.billing, j.id))[0] as InvoiceJson;
+    };
+    const a = await issue();
+    expect(
+      (
+        await post('/api/v1/payments', {
+          invoiceId: a.id,
+          amount: '20.00',
+          receivedOn: '2026-11-19',
+          method: 'card',
+        })
+      ).statusCode,
+    ).toBe(201);
+    const b = await issue();
+    expect(
+      (
+        await post(`/api/v1/invoices/${b.id}/credit-notes`, {
+          reason: 'goodwill',
+          lines: [{ position: 1, quantity: '1' }],
+        })
+      ).statusCode,
+    ).toBe(201);
+    const connectorId = await connectFakeXero(t.app, s.owner, fake, 'tenant-backfill', MAPPINGS);
+    const backfill = (dryRun: boolean) =>
+      post(`/api/v1/connectors/${connectorId}/backfill`, { since: '2026-01-01', dryRun }, s.owner);
+
+    const preview = await backfill(true);
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect(preview.json()).toMatchObject({ payments: 1, allocations: 1 });
+    expect(
+      preview
+        .json()
+        .documents.map((d: { kind: string }) => d.kind)
+        .sort(),
+    ).toEqual(['credit_note', 'invoice', 'invoice']);
+    await drain(t);
+    expect(fake.creates.size).toBe(0);
+
+    expect((await backfill(false)).statusCode).toBe(200);
+    await drain(t);
+    expect([...fake.creates.values()]).toEqual([1, 1, 1]);
+    expect(fake.payments).toHaveLength(1);
+    expect(fake.allocations).toHaveLength(1);
+    // Nothing is left to push: a second run finds nothing, and billing may not start one.
+    expect((await backfill(true)).json()).toMatchObject({ documents: [], payments: 0, allocations: 0 });
+    expect(
+      (await post(`/api/v1/connectors/${connectorId}/backfill`, { since: '2026-01-01' })).statusCode,
+    ).toBe(403);
+  });
+});

@@ -30,7 +30,15 @@ describe.skipIf(!present)(
     let billing: Session;
 
     beforeAll(async () => {
-      prism = await startPrism(await normalizedSpec(SPEC, ['/Contacts', '/Invoices', '/CreditNotes']));
+      prism = await startPrism(
+        await normalizedSpec(SPEC, [
+          '/Contacts',
+          '/Invoices',
+          '/CreditNotes',
+          '/Payments',
+          '/CreditNotes/{CreditNoteID}/Allocations',
+        ]),
+      );
       tokens = await startFakeAccounting();
       t = await createTestApp('pglite');
       org = await makeOrganization(t.deps, 'contract');
@@ -61,6 +69,7 @@ describe.skipIf(!present)(
             defaultItem: 'SERVICE',
             accountCode: '200',
             taxTypes: { 'S:23': 'OUTPUT2' },
+            paymentAccounts: { default: '090' },
           },
         },
       });
@@ -127,10 +136,51 @@ describe.skipIf(!present)(
         status: 'done',
         lastError: null,
       });
+      // The credit is applied to the invoice it corrects (an Allocation), and a payment is recorded on it.
+      const applied = (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/invoices/${credit.json().id}/accounting`,
+          headers: as(billing),
+        })
+      ).json().items as { entity: string; status: string; lastError: string | null }[];
+      expect(
+        applied.find((x) => x.entity === 'allocation'),
+        prism.log().slice(-3000),
+      ).toMatchObject({
+        status: 'done',
+        lastError: null,
+      });
+      const paid = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments',
+        headers: as(billing, true),
+        payload: {
+          invoiceId: inv?.id,
+          amount: '10.00',
+          receivedOn: '2026-11-20',
+          method: 'card',
+          reference: 'CARD-1',
+        },
+      });
+      expect(paid.statusCode, paid.body).toBe(201);
+      await drain(t);
+      const payment = (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/invoices/${inv?.id}/accounting`,
+          headers: as(billing),
+        })
+      )
+        .json()
+        .items.find((x: { entity: string }) => x.entity === 'payment');
+      expect(payment, prism.log().slice(-3000)).toMatchObject({ status: 'done', lastError: null });
       // Prism logged no violation for anything we sent.
       const ours = prism.log().slice(logStart);
       expect(ours.match(/.*[Vv]iolation.*/g) ?? []).toEqual([]);
       expect(ours).toMatch(/put \/Invoices/i);
+      expect(ours).toMatch(/put \/Payments/i);
+      expect(ours).toMatch(/put \/CreditNotes\/[^/ ]+\/Allocations/i);
     });
   },
 );

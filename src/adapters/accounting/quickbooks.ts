@@ -110,6 +110,14 @@ export const quickbooksConnector = (args: {
     minorversion: QUICKBOOKS.minorVersion,
     ...(requestId ? { requestid: requestId.slice(0, QUICKBOOKS.maxRequestId) } : {}),
   });
+  /** The taxed lines' tax keys: a US invoice has one sales tax (its jurisdiction's code or group). */
+  const salesTaxKeys = (inv: AccountingInvoice) => [
+    ...new Set(inv.lines.filter((l) => new Decimal(l.tax.rate).gt(0)).map((l) => taxKey(l.tax))),
+  ];
+  const salesTaxCode = (inv: AccountingInvoice) => {
+    const [only] = inv.salesTax ? salesTaxKeys(inv) : [];
+    return only ? m.taxTypes[only] : undefined;
+  };
   const ask = async (q: string) =>
     parse(QueryReply, await client.call('GET', `${base}/query`, { query: { ...query(), query: q } }), 'query')
       .QueryResponse;
@@ -141,7 +149,14 @@ export const quickbooksConnector = (args: {
               ItemRef: { value: l.account === 'deposit' ? m.depositAccount : itemRef(l.sku) },
               Qty: num(l.kind === 'allowance' ? '1' : l.quantity),
               UnitPrice: num(l.kind === 'allowance' ? l.amount : l.unitPrice),
-              TaxCodeRef: { value: m.taxTypes[taxKey(l.tax)] },
+              // A US company takes TAX or NON per line and the rate from the invoice's one sales tax.
+              TaxCodeRef: {
+                value: inv.salesTax
+                  ? new Decimal(l.tax.rate).gt(0)
+                    ? 'TAX'
+                    : 'NON'
+                  : m.taxTypes[taxKey(l.tax)],
+              },
             },
           },
     );
@@ -168,8 +183,21 @@ export const quickbooksConnector = (args: {
             message: `no QuickBooks item for ${l.sku ?? 'lines without a SKU'}: map it or set a default item`,
           });
       });
-      for (const k of [...new Set(inv.lines.map((l) => taxKey(l.tax)).filter((k) => !m.taxTypes[k]))])
-        problems.push({ field: `mappings.taxTypes.${k}`, message: `no QuickBooks tax code for ${k}` });
+      if (inv.salesTax) {
+        const keys = salesTaxKeys(inv);
+        if (keys.length > 1)
+          problems.push({
+            field: 'lines',
+            message: `QuickBooks takes one sales tax per invoice; this one has ${keys.join(', ')}`,
+          });
+        for (const k of keys.filter((k) => !m.taxTypes[k]))
+          problems.push({
+            field: `mappings.taxTypes.${k}`,
+            message: `no QuickBooks sales tax code for ${k}`,
+          });
+      } else
+        for (const k of [...new Set(inv.lines.map((l) => taxKey(l.tax)).filter((k) => !m.taxTypes[k]))])
+          problems.push({ field: `mappings.taxTypes.${k}`, message: `no QuickBooks tax code for ${k}` });
       return problems;
     },
     async ensureContact(contact, idempotencyKey, lookFirst) {
@@ -218,7 +246,10 @@ export const quickbooksConnector = (args: {
         Line: lines(inv),
         // Our tax, stated: QuickBooks must neither recompute it nor read our net amounts as gross.
         GlobalTaxCalculation: 'TaxExcluded',
-        TxnTaxDetail: { TotalTax: num(inv.taxTotal) },
+        TxnTaxDetail: {
+          ...(salesTaxCode(inv) ? { TxnTaxCodeRef: { value: salesTaxCode(inv) } } : {}),
+          TotalTax: num(inv.taxTotal),
+        },
         ...(inv.contact.email ? { BillEmail: { Address: inv.contact.email } } : {}),
       };
       if (inv.kind === 'credit_note') {

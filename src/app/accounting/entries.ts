@@ -98,6 +98,7 @@ export const toAccountingInvoice = (
       externalId: external,
     },
     lines: booked,
+    salesTax: doc.profile === 'us_sales_tax',
     taxTotal: doc.calc.totals.taxTotal,
     total: new Decimal(doc.calc.totals.taxInclusive).minus(prepaid).toFixed(decimals),
   };

@@ -41,6 +41,8 @@ export type AccountingInvoice = {
   reference: string;
   contact: { customerId: string; name: string; email: string | null; externalId: string | null };
   lines: AccountingLine[];
+  /** US sales tax (our `us_sales_tax` profile): taxed or not per line, one tax for the whole invoice. */
+  salesTax: boolean;
   taxTotal: string;
   /** What the provider's document totals: tax inclusive, less deposits paid on payment requests. */
   total: string;

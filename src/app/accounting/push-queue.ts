@@ -1,6 +1,8 @@
 import { and, eq } from 'drizzle-orm';
+import { AppError, notFound } from '../../core/errors';
 import type { Tx } from '../../db/client';
 import { accountingPushes, connectors } from '../../db/schema';
+import { appendAudit } from '../audit';
 import type { InvoiceRow } from '../invoicing/invoice-documents';
 import type { Deps } from '../ports';
 import { idempotencyKeyOf, type PushEntity, type PushRef } from './push-ref';
@@ -189,3 +191,98 @@ export const sweepStalledPushes = async (deps: Deps, olderThanSeconds: number) =
   }
   return { requeued: rows.length };
 };
+
+export type Backfill = {
+  since: string;
+  documents: { id: string; number: string; kind: string; issueDate: string }[];
+  payments: number;
+  allocations: number;
+};
+
+/**
+ * Documents issued before a connector existed (or while it was disabled) go to it on request: everything
+ * issued since a day, with their payments and credit applications. The dry run answers what would go;
+ * the real one enqueues it in one transaction, audited. Whatever already has a push is left alone.
+ */
+export const backfillPushes = (
+  deps: Deps,
+  organizationId: string,
+  connectorId: string,
+  since: string,
+  dryRun: boolean,
+  actor: { type: 'user' | 'api_key' | 'system'; id: string | null },
+): Promise<Backfill> =>
+  deps.database.transaction(async (tx) => {
+    const [c] = await tx.db
+      .select({ status: connectors.status })
+      .from(connectors)
+      .where(and(eq(connectors.organizationId, organizationId), eq(connectors.id, connectorId)))
+      .for('update');
+    if (!c) throw notFound('connector');
+    if (c.status !== 'active')
+      throw new AppError('invalid_transition', 'Enable the connector before pushing earlier documents', {
+        fields: [{ field: 'status', message: `is ${c.status}` }],
+      });
+    const missing = `NOT EXISTS (SELECT 1 FROM accounting_pushes p WHERE p.organization_id = $1
+        AND p.connector_id = $2 AND p.entity = $4 AND p.subject_id = %s)`;
+    const { rows: docs } = await tx.raw.query<{
+      id: string;
+      number: string;
+      kind: string;
+      issue_date: string;
+      corrects_invoice_id: string | null;
+      amount_credited: string;
+    }>(
+      `SELECT id, number, kind, issue_date::text, corrects_invoice_id, amount_credited::text FROM invoices i
+        WHERE organization_id = $1 AND number IS NOT NULL AND issue_date >= $3::date
+          AND ${missing.replace('%s', 'i.id')}
+        ORDER BY issue_date, number`,
+      [organizationId, connectorId, since, 'document'],
+    );
+    const { rows: pays } = await tx.raw.query<{ id: string; invoice_id: string }>(
+      `SELECT y.id, y.invoice_id FROM payments y JOIN invoices i
+          ON i.organization_id = y.organization_id AND i.id = y.invoice_id
+        WHERE y.organization_id = $1 AND i.issue_date >= $3::date AND ${missing.replace('%s', 'y.id')}
+        ORDER BY y.received_on, y.created_at`,
+      [organizationId, connectorId, since, 'payment'],
+    );
+    // A credit is applied only where its invoice is (or goes now): otherwise it would wait for ever.
+    const { rows: held } = await tx.raw.query<{ subject_id: string }>(
+      `SELECT subject_id FROM accounting_pushes WHERE organization_id = $1 AND connector_id = $2 AND entity = 'document'`,
+      [organizationId, connectorId],
+    );
+    const there = new Set([...held.map((h) => h.subject_id), ...docs.map((d) => d.id)]);
+    const credits = docs.filter(
+      (d) =>
+        d.kind === 'credit_note' &&
+        d.corrects_invoice_id !== null &&
+        there.has(d.corrects_invoice_id) &&
+        Number(d.amount_credited) > 0,
+    );
+    if (!dryRun) {
+      const ref = (entity: PushRef['entity'], subjectId: string, invoiceId: string): PushRef => ({
+        organizationId,
+        connectorId,
+        entity,
+        subjectId,
+        invoiceId,
+      });
+      for (const d of docs) await insertPush(tx, deps, ref('document', d.id, d.id));
+      for (const p of pays) await insertPush(tx, deps, ref('payment', p.id, p.invoice_id));
+      for (const d of credits) await insertPush(tx, deps, ref('allocation', d.id, d.id), d.amount_credited);
+      await appendAudit(tx, deps, {
+        organizationId,
+        aggregateType: 'connector',
+        aggregateId: connectorId,
+        action: 'connector.backfilled',
+        actor,
+        changes: { since, documents: docs.length, payments: pays.length, allocations: credits.length },
+      });
+    }
+    return {
+      since,
+      documents: docs.map((d) => ({ id: d.id, number: d.number, kind: d.kind, issueDate: d.issue_date })),
+      payments: pays.length,
+      allocations: credits.length,
+    };
+  });

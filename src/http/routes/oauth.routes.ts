@@ -9,9 +9,12 @@ import {
   getOAuthAttempt,
   startOAuth,
 } from '../../app/accounting/oauth-connect';
+import { backfillPushes } from '../../app/accounting/push-queue';
 import type { Deps } from '../../app/ports';
 import { IdParams, Problem } from '../../contracts/common';
 import {
+  BackfillBody,
+  BackfillResult,
   Connector,
   OAuthAttempt,
   OAuthCallbackQuery,
@@ -121,6 +124,39 @@ export const oauthRoutes = (root: FastifyInstance, deps: Deps & { publicUrl?: st
       const p = principalOf(request);
       const id = await finishOAuth(deps, p, request.params.id, request.body.tenantId);
       return connectorOf(p.organizationId, id);
+    },
+  );
+
+  app.post(
+    '/connectors/:id/backfill',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['integrations'],
+        summary:
+          'Push the documents issued since a day that never reached this connector, with their payments and credits; dry run by default',
+        params: IdParams,
+        body: BackfillBody,
+        response: { 200: BackfillResult, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const out = await backfillPushes(
+        deps,
+        p.organizationId,
+        request.params.id,
+        request.body.since,
+        request.body.dryRun,
+        actorOf(p),
+      );
+      return {
+        ...out,
+        documents: out.documents.map((d) => ({
+          ...d,
+          kind: d.kind as 'invoice' | 'deposit_invoice' | 'credit_note',
+        })),
+      };
     },
   );
 

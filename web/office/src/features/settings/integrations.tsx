@@ -15,6 +15,7 @@ import { api } from '../../shared/api';
 import { useSubmit } from '../../shared/feedback';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
+import { BackfillForm } from './backfill-form';
 import { ConnectAccounting, goAuthorize, OAuthOutcome } from './connect-accounting';
 import { ConnectorMappingsForm, type ConnectorT, PROVIDER_WORDS } from './connector-mappings';
 
@@ -51,6 +52,7 @@ export const Integrations = () => {
     return { connectors: connectors.items, subs: subs.items };
   });
   const [mapping, setMapping] = useState<string | null>(null);
+  const [backfill, setBackfill] = useState<string | null>(null);
   const saved = useSubmit();
   const c = useSubmit();
   const back = returnedFromProvider();
@@ -126,6 +128,17 @@ export const Integrations = () => {
                         >
                           {mapping === x.id ? 'Close mappings' : 'Mappings'}
                         </Button>
+                        {x.status === 'active' && x.authorized && (
+                          <Button
+                            size="xs"
+                            variant="default"
+                            ml="xs"
+                            aria-label={`Push earlier documents to ${PROVIDER_WORDS[x.provider]}`}
+                            onClick={() => setBackfill(backfill === x.id ? null : x.id)}
+                          >
+                            Earlier documents
+                          </Button>
+                        )}
                         <Button
                           size="xs"
                           variant="default"
@@ -185,6 +198,11 @@ export const Integrations = () => {
                   void saved.run(async () => message);
                 }}
               />
+            ))}
+          {d.connectors
+            .filter((x) => x.id === backfill)
+            .map((x) => (
+              <BackfillForm key={x.id} connector={x} onDone={() => data.reload()} />
             ))}
           {saved.feedback}
           {c.feedback}
