@@ -30,7 +30,7 @@ export const queuePayloads = {
     organizationId: z.uuid(),
     invoiceId: z.uuid(),
     connectorId: z.uuid(),
-    entity: z.enum(['document', 'payment', 'allocation']).optional(),
+    entity: z.enum(['document', 'payment', 'allocation', 'attachment']).optional(),
     subjectId: z.uuid().optional(),
   }),
   /** Re-enqueues pushes left pending by a crashed worker. */

@@ -148,8 +148,18 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
 
     const page = await open('billing@demo.closeout.test', '#/invoices');
     await page.getByLabel('Search').fill(target.number);
-    await page.getByRole('button', { name: `Record a payment on ${target.number}` }).click();
     const dialog = page.getByRole('form', { name: 'Record a payment' });
+    // The list re-renders as the search settles: a click on a row being replaced is tried again.
+    for (let tries = 0; tries < 3; tries++) {
+      await page.getByRole('button', { name: `Record a payment on ${target.number}` }).click();
+      if (
+        await dialog.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+    }
     // More than is owed: the server refuses and says so on the amount.
     await dialog.getByLabel(/Amount received/).fill((Number(target.outstanding) + 50).toFixed(2));
     await dialog.getByRole('button', { name: 'Record payment' }).click();

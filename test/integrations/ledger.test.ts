@@ -298,8 +298,16 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         expect(fake.allocations.map((x) => money(x.amount.toString())).sort()).toEqual(
           [money(cnB.totals.payable as string), '50.00'].sort(),
         );
-        // Every document once.
+        // Every document once, with its PDF attached once.
         expect([...fake.creates.values()].every((n) => n === 1)).toBe(true);
+        const mine = [...fake.docs.values()].filter((d) => !d.id.startsWith('foreign'));
+        for (const d of mine) {
+          const files = fake.attachments.filter((a) => a.documentId === d.id);
+          expect(
+            files.map((a) => [a.fileName, a.pdf, a.replaced]),
+            d.number,
+          ).toEqual([[`${d.number}.pdf`, true, 0]]);
+        }
         // The pushes are all done, each with its own key.
         const { rows } = await t.database.raw.query<{ entity: string; status: string; n: number }>(
           `SELECT entity, status, count(*)::int AS n FROM accounting_pushes WHERE organization_id = $1
@@ -309,6 +317,7 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         expect(rows.every((r) => r.status === 'done')).toBe(true);
         expect(rows.find((r) => r.entity === 'payment')?.n).toBe(paymentsMade);
         expect(rows.find((r) => r.entity === 'allocation')?.n).toBe(2);
+        expect(rows.find((r) => r.entity === 'attachment')?.n).toBe(mine.length);
       });
 
       it('holds a payment until its invoice is at the provider, then sends it once', async () => {

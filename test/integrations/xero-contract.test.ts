@@ -37,6 +37,8 @@ describe.skipIf(!present)(
           '/CreditNotes',
           '/Payments',
           '/CreditNotes/{CreditNoteID}/Allocations',
+          // Not the attachment paths: the spec types their octet-stream body `format: byte`, which Prism reads
+          // as base64 text, while Xero (and its own SDK, xero-node) send and take the file's raw bytes.
         ]),
       );
       tokens = await startFakeAccounting();
@@ -177,7 +179,16 @@ describe.skipIf(!present)(
       expect(payment, prism.log().slice(-3000)).toMatchObject({ status: 'done', lastError: null });
       // Prism logged no violation for anything we sent.
       const ours = prism.log().slice(logStart);
-      expect(ours.match(/.*[Vv]iolation.*/g) ?? []).toEqual([]);
+      // (Attachment uploads excepted: the spec types their raw body as base64 text, see above.)
+      let request = '';
+      const violations: string[] = [];
+      for (const line of ours.split('\n')) {
+        if (/\[HTTP SERVER\]/.test(line)) request = line;
+        else if (/violation/i.test(line) && !/attachments/i.test(request))
+          violations.push(`${request}\n${line}`);
+      }
+      expect(violations).toEqual([]);
+      expect(ours).toMatch(/post \/Invoices\/[^/ ]+\/Attachments\/[^ ]+\.pdf/i);
       expect(ours).toMatch(/put \/Invoices/i);
       expect(ours).toMatch(/put \/Payments/i);
       expect(ours).toMatch(/put \/CreditNotes\/[^/ ]+\/Allocations/i);

@@ -63,6 +63,8 @@ export type FakeAccounting = {
   docs: Map<string, FakeDocument>;
   payments: FakePayment[];
   allocations: FakeAllocation[];
+  /** Files attached to documents: whether they were PDFs, and how often one was sent again (replaced). */
+  attachments: { id: string; documentId: string; fileName: string; pdf: boolean; replaced: number }[];
   /** A document of someone else's with our number (a bill, a manual invoice): a look-up must not take it. */
   plant(doc: Omit<FakeDocument, 'id' | 'open' | 'taxTotal' | 'byAccount'>): FakeDocument;
   /** Per contact: what the provider's ledger says is receivable (open invoices less unused credit). */
@@ -109,6 +111,7 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
   const docs = new Map<string, FakeDocument>();
   const payments: FakePayment[] = [];
   const allocations: FakeAllocation[] = [];
+  const attachments: FakeAccounting['attachments'] = [];
   const tokenGrants = { ok: 0, refused: 0 };
   const codes = new Map<string, { redirectUri: string; clientId: string; challenge: string | null }>();
   const oauth: FakeAccounting['oauth'] = {
@@ -442,6 +445,53 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         remember(200, payload);
         return send(200, payload);
       }
+      const attach = /^(POST|GET) \/xero\/(Invoices|CreditNotes)\/([^/]+)\/Attachments(?:\/([^/]+))?$/.exec(
+        route,
+      );
+      if (attach) {
+        const documentId = decodeURIComponent(attach[3] ?? '');
+        if (!docs.has(documentId))
+          return send(404, { Message: 'The resource you are looking for cannot be found' });
+        if (attach[1] === 'GET')
+          return send(200, {
+            Attachments: attachments
+              .filter((a) => a.documentId === documentId)
+              .map((a) => ({ AttachmentID: a.id, FileName: a.fileName })),
+          });
+        const fileName = decodeURIComponent(attach[4] ?? '');
+        // Xero's POST by name creates or replaces.
+        const same = attachments.find((a) => a.documentId === documentId && a.fileName === fileName);
+        const a = same ?? {
+          id: `att-${attachments.length + 1}`,
+          documentId,
+          fileName,
+          pdf: false,
+          replaced: 0,
+        };
+        a.pdf = String(raw).startsWith('%PDF');
+        if (same) same.replaced++;
+        else attachments.push(a);
+        return send(200, { Attachments: [{ AttachmentID: a.id, FileName: fileName }] });
+      }
+      if (route === 'POST /qbo/upload') {
+        const meta = /\{"AttachableRef".*?"ContentType":"application\/pdf"\}/s.exec(String(raw))?.[0];
+        const parsed = meta
+          ? (JSON.parse(meta) as { AttachableRef: { EntityRef: { value: string } }[]; FileName: string })
+          : null;
+        const documentId = parsed?.AttachableRef[0]?.EntityRef.value ?? '';
+        if (!docs.has(documentId)) return send(400, qboFault('2500', 'Invalid Reference Id'));
+        const a = {
+          id: `${9000 + attachments.length}`,
+          documentId,
+          fileName: parsed?.FileName ?? '',
+          pdf: String(raw).includes('%PDF'),
+          replaced: 0,
+        };
+        attachments.push(a);
+        const payload = { AttachableResponse: [{ Attachable: { Id: a.id, FileName: a.fileName } }] };
+        remember(200, payload);
+        return send(200, payload);
+      }
       if (route === 'PUT /xero/Payments') {
         const p = (
           body as {
@@ -582,6 +632,14 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       if (route === 'GET /qbo/query') {
         const q = query.query ?? '';
         const value = /= '((?:[^'\\]|\\.)*)'/.exec(q)?.[1]?.replaceAll("\\'", "'") ?? '';
+        if (/from Attachable/.test(q))
+          return send(200, {
+            QueryResponse: {
+              Attachable: attachments
+                .filter((a) => a.documentId === value)
+                .map((a) => ({ Id: a.id, FileName: a.fileName })),
+            },
+          });
         if (/from Customer/.test(q))
           return send(200, {
             QueryResponse: {
@@ -634,6 +692,7 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
     docs,
     payments,
     allocations,
+    attachments,
     tokenGrants,
     oauth,
     plant(doc) {

@@ -136,7 +136,13 @@ export const oauthClient = (opts: ClientOptions, readError: ErrorReader) => {
   const call = async (
     method: 'GET' | 'POST' | 'PUT',
     path: string,
-    init: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> } = {},
+    init: {
+      query?: Record<string, string>;
+      body?: unknown;
+      /** A body sent as it is (a file's bytes, a multipart form) instead of JSON. */
+      raw?: { body: Uint8Array<ArrayBuffer> | FormData; contentType?: string };
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<unknown> => {
     const url = new URL(
       path.replace(/^\//, ''),
@@ -157,10 +163,15 @@ export const oauthClient = (opts: ClientOptions, readError: ErrorReader) => {
               authorization: `Bearer ${creds.accessToken}`,
               accept: 'application/json',
               ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+              ...(init.raw?.contentType ? { 'content-type': init.raw.contentType } : {}),
               ...opts.extraHeaders,
               ...init.headers,
             },
-            ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+            ...(init.raw
+              ? { body: init.raw.body }
+              : init.body === undefined
+                ? {}
+                : { body: JSON.stringify(init.body) }),
             signal: AbortSignal.timeout(timeoutMs),
           }),
         )

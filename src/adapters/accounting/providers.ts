@@ -21,6 +21,7 @@ export const ACCOUNTING_PROVIDERS: AccountingProviders = {
         'accounting.transactions',
         'accounting.contacts',
         'accounting.settings.read',
+        'accounting.attachments',
       ],
       pkce: true,
       exchangeCode,

@@ -31,6 +31,13 @@ const CustomerReply = z.object({ Customer: z.object({ Id: z.string().min(1) }).l
 const Made = z.object({ Id: z.string().min(1), TotalAmt: z.number().optional() }).loose();
 const InvoiceReply = z.object({ Invoice: Made }).loose();
 const CreditMemoReply = z.object({ CreditMemo: Made }).loose();
+const UploadReply = z
+  .object({
+    AttachableResponse: z.array(
+      z.object({ Attachable: z.object({ Id: z.string().min(1) }).loose() }).loose(),
+    ),
+  })
+  .loose();
 const PaymentReply = z.object({ Payment: z.object({ Id: z.string().min(1) }).loose() }).loose();
 const Txn = z
   .object({
@@ -48,6 +55,7 @@ const QueryReply = z
         CreditMemo: z.array(Txn).optional(),
         Payment: z.array(Txn).optional(),
         Customer: z.array(z.object({ Id: z.string(), Notes: z.string().optional() }).loose()).optional(),
+        Attachable: z.array(z.object({ Id: z.string(), FileName: z.string().optional() }).loose()).optional(),
       })
       .loose(),
   })
@@ -330,6 +338,53 @@ export const quickbooksConnector = (args: {
         },
       });
       return parse(PaymentReply, reply, 'POST payment').Payment.Id;
+    },
+    async attach(a, idempotencyKey) {
+      // QuickBooks' upload: a multipart form of the Attachable (linked to the document) and the file.
+      const form = new FormData();
+      form.append(
+        'file_metadata_01',
+        new Blob(
+          [
+            JSON.stringify({
+              AttachableRef: [
+                {
+                  EntityRef: {
+                    type: a.on === 'credit_note' ? 'CreditMemo' : 'Invoice',
+                    value: a.documentExternalId,
+                  },
+                },
+              ],
+              FileName: a.fileName,
+              ContentType: 'application/pdf',
+            }),
+          ],
+          { type: 'application/json' },
+        ),
+        'attachment.json',
+      );
+      form.append(
+        'file_content_01',
+        new Blob([new Uint8Array(a.bytes)], { type: 'application/pdf' }),
+        a.fileName,
+      );
+      const reply = await client.call('POST', `${base}/upload`, {
+        query: query(idempotencyKey),
+        raw: { body: form },
+      });
+      const made = parse(UploadReply, reply, 'POST upload').AttachableResponse[0]?.Attachable;
+      if (!made)
+        throw new ConnectorError('QuickBooks attached nothing', {
+          retryable: false,
+          providerCode: 'bad_reply',
+        });
+      return made.Id;
+    },
+    async findAttachment(a) {
+      const r = await ask(
+        `select * from Attachable where AttachableRef.EntityRef.value = ${quoted(a.documentExternalId)}`,
+      );
+      return r.Attachable?.find((x) => x.FileName === a.fileName)?.Id ?? null;
     },
     async findAllocation(a) {
       const memo = memoOf('credit applied', a.id);

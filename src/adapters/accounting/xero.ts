@@ -88,6 +88,13 @@ const Payments = z
     ),
   })
   .loose();
+const AttachmentList = z
+  .object({
+    Attachments: z
+      .array(z.object({ AttachmentID: z.string().min(1), FileName: z.string().optional() }).loose())
+      .default([]),
+  })
+  .loose();
 const Allocations = z
   .object({ Allocations: z.array(z.object({ AllocationID: z.string().optional() }).loose()).min(1) })
   .loose();
@@ -375,6 +382,32 @@ export const xeroConnector = (args: {
       );
       const made = parse(Allocations, reply, 'PUT /CreditNotes/{id}/Allocations').Allocations[0];
       return made?.AllocationID ?? `${a.creditNoteExternalId}:${a.invoiceExternalId}`;
+    },
+    async attach(a, idempotencyKey) {
+      // POST by file name creates or replaces: the same name again is the same attachment.
+      const reply = await client.call(
+        'POST',
+        `${a.on === 'credit_note' ? 'CreditNotes' : 'Invoices'}/${encodeURIComponent(a.documentExternalId)}/Attachments/${encodeURIComponent(a.fileName)}`,
+        {
+          headers: { 'Idempotency-Key': key(idempotencyKey) },
+          raw: { body: new Uint8Array(a.bytes), contentType: 'application/octet-stream' },
+        },
+      );
+      const made = parse(AttachmentList, reply, 'POST /Attachments').Attachments[0];
+      if (!made)
+        throw new ConnectorError('Xero attached nothing', { retryable: false, providerCode: 'bad_reply' });
+      return made.AttachmentID;
+    },
+    async findAttachment(a) {
+      const reply = await client.call(
+        'GET',
+        `${a.on === 'credit_note' ? 'CreditNotes' : 'Invoices'}/${encodeURIComponent(a.documentExternalId)}/Attachments`,
+        {},
+      );
+      return (
+        parse(AttachmentList, reply, 'GET /Attachments').Attachments.find((x) => x.FileName === a.fileName)
+          ?.AttachmentID ?? null
+      );
     },
     async findAllocation(a) {
       const reply = await client.call('GET', `CreditNotes/${encodeURIComponent(a.creditNoteExternalId)}`, {});

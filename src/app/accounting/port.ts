@@ -80,6 +80,14 @@ export type AccountingAllocation = {
   currency: string;
 };
 
+/** Our PDF, attached to the document at the provider so the accountant sees the proof where they work. */
+export type AccountingAttachment = {
+  on: 'invoice' | 'credit_note';
+  documentExternalId: string;
+  fileName: string;
+  bytes: Buffer;
+};
+
 export type Problem = { field: string; message: string };
 
 /** A provider's failure: retryable (rate limit, 5xx, timeout) or not (validation, auth), with its code. */
@@ -143,6 +151,9 @@ export type AccountingConnector = {
    */
   findPayment(payment: AccountingPayment, known: string[]): Promise<string | null>;
   pushAllocation(allocation: AccountingAllocation, idempotencyKey: string): Promise<string>;
+  /** Attaches a file to a document; the same name again is the same attachment. */
+  attach(attachment: AccountingAttachment, idempotencyKey: string): Promise<string>;
+  findAttachment(attachment: AccountingAttachment): Promise<string | null>;
   findAllocation(allocation: AccountingAllocation): Promise<string | null>;
 };
 

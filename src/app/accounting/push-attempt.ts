@@ -1,9 +1,10 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
-import { notFound } from '../../core/errors';
+import { AppError, notFound } from '../../core/errors';
 import type { accountingPushes, customers } from '../../db/schema';
 import { invoices, payments } from '../../db/schema';
 import type { InvoiceRow } from '../invoicing/invoice-documents';
+import { invoiceFile } from '../invoicing/invoice-packet';
 import type { Deps } from '../ports';
 import type { ConnectorRow } from './connectors';
 import { storeExternalId, toAccountingInvoice } from './entries';
@@ -122,6 +123,26 @@ export const attempt = async (
       externalId,
       foundExisting: found !== null,
       audit: { paymentId: p.id, amount: p.amount, method: p.method },
+    };
+  }
+  if (ref.entity === 'attachment') {
+    const doc = (await pushedDocuments(deps, ref, [ref.invoiceId])).get(ref.invoiceId);
+    if (!doc) throw new Waiting(`waits for ${l.invoice.number} to reach ${providerName}`);
+    const pdf = await invoiceFile(deps, ref.organizationId, ref.invoiceId, 'pdf').catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'not_ready') throw new Waiting('waits for its PDF');
+      throw err;
+    });
+    const attachment = {
+      on: l.invoice.kind === 'credit_note' ? ('credit_note' as const) : ('invoice' as const),
+      documentExternalId: doc,
+      fileName: `${l.invoice.number ?? 'document'}.pdf`,
+      bytes: pdf.bytes,
+    };
+    const found = retry ? await l.api.findAttachment(attachment) : null;
+    return {
+      externalId: found ?? (await l.api.attach(attachment, push.idempotencyKey)),
+      foundExisting: found !== null,
+      audit: { fileName: attachment.fileName, sha256: pdf.file.sha256 },
     };
   }
   // An allocation: the credit note (this push's invoice) applied to the invoice it corrects.

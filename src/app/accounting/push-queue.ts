@@ -106,6 +106,19 @@ export const enqueuePaymentPushes = async (
     });
 };
 
+/** Once a document's PDF exists: it is attached to the document wherever the document goes. */
+export const enqueueAttachmentPushes = (deps: Deps, organizationId: string, invoiceId: string) =>
+  deps.database.transaction(async (tx) => {
+    for (const connectorId of await connectorsHolding(tx, organizationId, [invoiceId]))
+      await insertPush(tx, deps, {
+        organizationId,
+        connectorId,
+        entity: 'attachment',
+        subjectId: invoiceId,
+        invoiceId,
+      });
+  });
+
 /**
  * In the crediting transaction: the credit note is applied at the provider to the invoice it corrects, for
  * what that invoice still owed (the rest of the credit is the customer's, refunded or kept).

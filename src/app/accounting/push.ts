@@ -30,6 +30,7 @@ const AUDIT_ACTION: Record<PushEntity, string> = {
   document: 'invoice.pushed',
   payment: 'invoice.payment_pushed',
   allocation: 'invoice.credit_applied_pushed',
+  attachment: 'invoice.pdf_attached',
 };
 
 const withDeadline = <T>(work: Promise<T>, ms: number): Promise<T> => {
@@ -239,10 +240,15 @@ export const pushToAccounting = async (deps: Deps & { http?: Http }, ref: PushRe
   }
 };
 
+/** A document's pushes: the document itself first, then its attachment, payments and application, oldest first. */
 export const pushesOf = (deps: Deps, organizationId: string, invoiceId: string) =>
   deps.database.db
     .select()
     .from(accountingPushes)
     .where(
       and(eq(accountingPushes.organizationId, organizationId), eq(accountingPushes.invoiceId, invoiceId)),
+    )
+    .orderBy(
+      sql`CASE ${accountingPushes.entity} WHEN 'document' THEN 0 WHEN 'attachment' THEN 1 WHEN 'payment' THEN 2 ELSE 3 END`,
+      accountingPushes.createdAt,
     );

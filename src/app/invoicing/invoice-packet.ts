@@ -19,6 +19,7 @@ import {
   serviceReports,
   users,
 } from '../../db/schema';
+import { enqueueAttachmentPushes } from '../accounting/push-queue';
 import { EMPTY_PROOF, type Proof } from '../documents-port';
 import type { Deps } from '../ports';
 import { documentOf, type InvoiceRow, loadJobContext } from './invoice-documents';
@@ -260,6 +261,8 @@ export const renderPacket = async (deps: Deps, organizationId: string, invoiceId
       })
       .onConflictDoNothing();
   }
+  // The accountant sees the proof where they work: the PDF goes to the document at each provider.
+  await enqueueAttachmentPushes(deps, organizationId, invoiceId);
   return { number: header.number, parts: manifest.parts.length };
 };
 

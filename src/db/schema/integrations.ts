@@ -52,10 +52,10 @@ export const accountingPushes = pgTable(
   {
     organizationId: orgId(),
     connectorId: uuid('connector_id').notNull(),
-    entity: text('entity', { enum: ['document', 'payment', 'allocation'] })
+    entity: text('entity', { enum: ['document', 'payment', 'allocation', 'attachment'] })
       .notNull()
       .default('document'),
-    /** The document's, the payment's, or (an allocation) the credit note's ID. */
+    /** The document's, the payment's, or (an allocation) the credit note's ID; an attachment's is its document's. */
     subjectId: uuid('subject_id').notNull(),
     /** The document the subject belongs to: the document itself, the paid one, or the allocated credit note. */
     invoiceId: uuid('invoice_id').notNull(),

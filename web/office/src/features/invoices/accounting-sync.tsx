@@ -13,9 +13,11 @@ const whatOf = (p: Push, kind: InvoiceT['kind']) =>
       : 'Payment'
     : p.entity === 'allocation'
       ? 'Credit applied to the invoice'
-      : kind === 'credit_note'
-        ? 'Credit note'
-        : 'Invoice';
+      : p.entity === 'attachment'
+        ? 'PDF attached'
+        : kind === 'credit_note'
+          ? 'Credit note'
+          : 'Invoice';
 
 /**
  * A document's state in the accounting systems: the document itself, each payment or refund on it, and (a

@@ -66,6 +66,8 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string): string =
       const amount = str(c.amount);
       return `${amount ? `Payment of ${money(amount, currency)}` : 'Payment'} recorded in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     }
+    case 'invoice.pdf_attached':
+      return `PDF attached in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     case 'invoice.credit_applied_pushed':
       return `Credit applied to ${str(c.invoice) ?? 'the invoice'} in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     default: {
