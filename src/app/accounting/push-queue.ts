@@ -236,8 +236,6 @@ export const backfillPushes = (
       throw new AppError('invalid_transition', 'Enable the connector before pushing earlier documents', {
         fields: [{ field: 'status', message: `is ${c.status}` }],
       });
-    const missing = `NOT EXISTS (SELECT 1 FROM accounting_pushes p WHERE p.organization_id = $1
-        AND p.connector_id = $2 AND p.entity = $4 AND p.subject_id = %s)`;
     const { rows: docs } = await tx.raw.query<{
       id: string;
       number: string;
@@ -248,14 +246,17 @@ export const backfillPushes = (
     }>(
       `SELECT id, number, kind, issue_date::text, corrects_invoice_id, amount_credited::text FROM invoices i
         WHERE organization_id = $1 AND number IS NOT NULL AND issue_date >= $3::date
-          AND ${missing.replace('%s', 'i.id')}
+          AND NOT EXISTS (SELECT 1 FROM accounting_pushes p WHERE p.organization_id = $1
+            AND p.connector_id = $2 AND p.entity = $4 AND p.subject_id = i.id)
         ORDER BY issue_date, number`,
       [organizationId, connectorId, since, 'document'],
     );
     const { rows: pays } = await tx.raw.query<{ id: string; invoice_id: string }>(
       `SELECT y.id, y.invoice_id FROM payments y JOIN invoices i
           ON i.organization_id = y.organization_id AND i.id = y.invoice_id
-        WHERE y.organization_id = $1 AND i.issue_date >= $3::date AND ${missing.replace('%s', 'y.id')}
+        WHERE y.organization_id = $1 AND i.issue_date >= $3::date
+          AND NOT EXISTS (SELECT 1 FROM accounting_pushes p WHERE p.organization_id = $1
+            AND p.connector_id = $2 AND p.entity = $4 AND p.subject_id = y.id)
         ORDER BY y.received_on, y.created_at`,
       [organizationId, connectorId, since, 'payment'],
     );
