@@ -30,6 +30,9 @@ export const ConnectorMappings = z.strictObject({
 });
 export type ConnectorMappings = z.infer<typeof ConnectorMappings>;
 
+/** Each accounting system's name as people know it, for messages and screens. */
+export const PROVIDER_NAMES: Record<string, string> = { xero: 'Xero', quickbooks: 'QuickBooks' };
+
 export const taxKey = (t: TaxTreatment) => `${t.category ?? t.jurisdiction ?? 'TAX'}:${t.rate}`;
 
 /** Sealed connector credentials (OAuth2 client and tokens). */

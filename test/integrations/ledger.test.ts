@@ -11,6 +11,7 @@ import {
   newJob,
   plainJobType,
   setSeller,
+  underPaymentRequests,
 } from '../invoices/helpers';
 import { as, createTestApp, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
@@ -237,15 +238,7 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         expect(Number(disc.totals.allowanceTotal)).toBeGreaterThan(0);
         await pay(disc.id, disc.totals.payable as string, 'card');
         // 7. A deposit asked for by payment request (no tax, no sale), paid, then the final invoice.
-        const model = (depositModel: string) =>
-          t.app.inject({
-            method: 'PATCH',
-            url: '/api/v1/organization/billing',
-            headers: as(owner, true),
-            payload: { depositModel },
-          });
-        expect((await model('payment_request')).statusCode).toBe(200);
-        try {
+        await underPaymentRequests(t, owner, async () => {
           const rJob = await newJob(t, org, dispatcher, jobTypeId, {
             depositRequired: true,
             depositAmount: '150.00',
@@ -259,9 +252,7 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
           const rFinal = (await invoicesOfJob(t, billing, rJob.id)).find((i) => i.kind === 'invoice');
           expect(rFinal?.status).toBe('issued');
           expect(rFinal?.totals.prepaid).toBe('150.00');
-        } finally {
-          await model('advance_invoice');
-        }
+        });
 
         const refund = (await invoiceOf(cnC.id)).outstanding;
         if (provider === 'xero') {

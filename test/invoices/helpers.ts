@@ -95,6 +95,28 @@ export const closeOut = async (
   return res.json();
 };
 
+/**
+ * Runs `fn` with the organization asking for deposits by payment request (no tax), then back to advance
+ * invoices, whatever `fn` does.
+ */
+export const underPaymentRequests = async (t: TestApp, owner: Session, fn: () => Promise<void>) => {
+  const model = async (depositModel: string) => {
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/organization/billing',
+      headers: as(owner, true),
+      payload: { depositModel },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  };
+  await model('payment_request');
+  try {
+    await fn();
+  } finally {
+    await model('advance_invoice');
+  }
+};
+
 /** Runs everything queued (drafts, issuing, packets, e-mail) and fails the test on a handler error. */
 export const drain = async (t: TestApp, mayFail: string[] = []) => {
   const out = await drainQueues(t.boss, t.deps);

@@ -11,7 +11,16 @@ import type { Draft } from '../../web/tech/src/db';
 import { as, createTestApp, problemOf, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, requirements, sessionsOf } from '../support/factories';
-import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, plainJobType, setSeller } from './helpers';
+import {
+  closeOut,
+  drain,
+  type InvoiceJson,
+  invoicesOfJob,
+  newJob,
+  plainJobType,
+  setSeller,
+  underPaymentRequests as underPaymentRequestsOf,
+} from './helpers';
 
 const hasPdftotext = spawnSync('pdftotext', ['-v'], { stdio: 'ignore' }).status === 0;
 const pdfText = (pdf: Buffer) => {
@@ -46,22 +55,7 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
   const post = (url: string, payload: object = {}, who: Session = billing) =>
     t.app.inject({ method: 'POST', url, headers: as(who, true), payload });
   const invoice = async (id: string) => (await get(`/api/v1/invoices/${id}`)).json() as InvoiceJson;
-  /** Runs a test with the organization billing deposits as payment requests, then back to advance invoices. */
-  const underPaymentRequests = async (fn: () => Promise<void>) => {
-    const model = (depositModel: string) =>
-      t.app.inject({
-        method: 'PATCH',
-        url: '/api/v1/organization/billing',
-        headers: as(owner, true),
-        payload: { depositModel },
-      });
-    await model('payment_request');
-    try {
-      await fn();
-    } finally {
-      await model('advance_invoice');
-    }
-  };
+  const underPaymentRequests = (fn: () => Promise<void>) => underPaymentRequestsOf(t, owner, fn);
 
   /** A customer with one site at its billing address, booked through the API. */
   const customerVia = async (

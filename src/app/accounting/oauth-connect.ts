@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { Credentials } from '../../contracts/connectors';
+import { Credentials, PROVIDER_NAMES } from '../../contracts/connectors';
 import { AppError, notFound } from '../../core/errors';
 import type { Actor, Principal } from '../../core/principal';
 import { connectors, oauthAttempts } from '../../db/schema';
@@ -10,7 +10,6 @@ import { refusePrivateTargets } from '../outbound-targets';
 import type { Deps, Http } from '../ports';
 import { createConnector } from './connectors';
 import { ConnectorError, type OAuthEndpoints } from './port';
-import { PROVIDER_NAMES } from './push-ref';
 
 /**
  * "Connect with Xero / QuickBooks" by clicking: the OAuth 2.0 authorization-code flow. The state is random,

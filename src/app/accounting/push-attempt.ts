@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
+import { PROVIDER_NAMES } from '../../contracts/connectors';
 import { AppError, notFound } from '../../core/errors';
 import type { accountingPushes, customers } from '../../db/schema';
 import { invoices, payments } from '../../db/schema';
@@ -9,7 +10,7 @@ import type { Deps } from '../ports';
 import type { ConnectorRow } from './connectors';
 import { storeExternalId, toAccountingInvoice } from './entries';
 import { type AccountingConnector, ConnectorError } from './port';
-import { PROVIDER_NAMES, type PushRef } from './push-ref';
+import type { PushRef } from './push-ref';
 
 /** One attempt at what a push writes (a document, a payment, an allocation), given its documents' state there. */
 

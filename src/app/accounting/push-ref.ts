@@ -35,6 +35,3 @@ export const pushRefOfSubject = (subject: string): Omit<PushRef, 'organizationId
     return { entity: parts[1], subjectId: parts[2] ?? '', connectorId: parts[3] ?? '' };
   return null;
 };
-
-/** The provider's name as people know it, for messages. */
-export const PROVIDER_NAMES: Record<string, string> = { xero: 'Xero', quickbooks: 'QuickBooks' };

@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { PROVIDER_NAMES } from '../../contracts/connectors';
 import { notFound } from '../../core/errors';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { accountingPushes, connectors, customers, invoices } from '../../db/schema';
@@ -10,7 +11,7 @@ import { invoiceCustomerId } from './entries';
 import { ConnectorError } from './port';
 import { attempt, type Loaded, Waiting } from './push-attempt';
 import { releaseWaiting } from './push-queue';
-import { errorSubjectOf, PROVIDER_NAMES, type PushEntity, type PushRef } from './push-ref';
+import { errorSubjectOf, type PushEntity, type PushRef } from './push-ref';
 
 type PushRow = typeof accountingPushes.$inferSelect;
 

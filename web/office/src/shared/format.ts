@@ -39,3 +39,6 @@ export const timeOnly = (iso: string, timeZone: string): string =>
   new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
     new Date(iso),
   );
+
+/** "1 document", "3 documents". */
+export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

@@ -4,9 +4,8 @@ import { useState } from 'react';
 import { api, type CustomerDetailT, type CustomerT, type JobT, listAll, type Page } from '../../shared/api';
 import { EditModal } from '../../shared/edit-modal';
 import { useSubmit } from '../../shared/feedback';
+import { plural } from '../../shared/format';
 import { useApi, useInvalidate } from '../../shared/query';
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** What moving the duplicate brings with it, counted before anyone confirms. */
 const WhatMoves = ({ duplicate }: { duplicate: CustomerT }) => {

@@ -1,3 +1,4 @@
+import { PROVIDER_NAMES } from '../../../../../src/contracts/connectors';
 import type { TimelineEventT } from '../../shared/api';
 import { money } from '../../shared/format';
 
@@ -61,15 +62,15 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string): string =
     case 'invoice.discard':
       return 'Discarded: the job was closed as not billable';
     case 'invoice.pushed':
-      return `Recorded in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
+      return `Recorded in ${PROVIDER_NAMES[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     case 'invoice.payment_pushed': {
       const amount = str(c.amount);
-      return `${amount ? `Payment of ${money(amount, currency)}` : 'Payment'} recorded in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
+      return `${amount ? `Payment of ${money(amount, currency)}` : 'Payment'} recorded in ${PROVIDER_NAMES[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     }
     case 'invoice.pdf_attached':
-      return `PDF attached in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
+      return `PDF attached in ${PROVIDER_NAMES[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     case 'invoice.credit_applied_pushed':
-      return `Credit applied to ${str(c.invoice) ?? 'the invoice'} in ${PROVIDERS[str(c.provider) ?? ''] ?? 'the accounting system'}`;
+      return `Credit applied to ${str(c.invoice) ?? 'the invoice'} in ${PROVIDER_NAMES[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     default: {
       const tail = e.action.split('.').pop() ?? e.action;
       const words = tail.replaceAll('_', ' ');
@@ -77,8 +78,6 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string): string =
     }
   }
 };
-
-const PROVIDERS: Record<string, string> = { xero: 'Xero', quickbooks: 'QuickBooks' };
 
 const DAY_MS = 86_400_000;
 /** "12 days late" from a due date and the business date it is measured on. */

@@ -14,7 +14,7 @@ import { defaultSchedule, type Schedule, scheduleOf, toRrule } from '../../../..
 import { addDays, businessDate } from '../../../../../src/core/time';
 import { api, type UserT } from '../../shared/api';
 import { useContractForm } from '../../shared/form';
-import { dayText } from '../../shared/format';
+import { dayText, plural } from '../../shared/format';
 import { useMe } from '../../shared/me';
 import type { SeriesT } from './new-series';
 import { followStart, ScheduleFields } from './schedule-fields';
@@ -28,8 +28,6 @@ export const firstChangeableDay = (s: SeriesT, today: string): string => {
   );
   return next?.occurrenceDate ?? addDays(today, 1);
 };
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * "This and following": from a date on, the service runs on a new schedule, time, crew or scope. Visits not

@@ -4,11 +4,10 @@ import type { z } from 'zod';
 import type { BackfillResult } from '../../../../../src/contracts/integrations';
 import { api } from '../../shared/api';
 import { useSubmit } from '../../shared/feedback';
-import { dayText } from '../../shared/format';
+import { dayText, plural } from '../../shared/format';
 import { type ConnectorT, PROVIDER_WORDS } from './connector-mappings';
 
 type BackfillT = z.infer<typeof BackfillResult>;
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** Documents issued before the connector existed: previewed first, then pushed on one click. */
 export const BackfillForm = ({ connector, onDone }: { connector: ConnectorT; onDone: () => void }) => {
