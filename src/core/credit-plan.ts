@@ -168,7 +168,13 @@ export const planCredit = (
     const groupLines = original.lines.filter((l) => taxGroupKey(l.tax) === key);
     // A group with no lines of its own (a charge at another rate) goes with the last line of the invoice.
     if (groupLines.length === 0) return completes;
-    return creditedNet.has(key) && groupLines.every(fullyCredited);
+    // Lines worth nothing carry no share of an adjustment: once every line of value is credited, the group's
+    // adjustments are taken back in full (else their rounded-down shares leave the credits a cent over the
+    // invoice's net until a zero-priced line is credited too).
+    return (
+      creditedNet.has(key) &&
+      groupLines.filter((l) => !new Decimal(l.netAmount).isZero()).every(fullyCredited)
+    );
   };
   const share = (
     list: InvoiceDocument['calc']['allowances'],
