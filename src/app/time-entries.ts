@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import { AppError, invalid, notFound } from '../core/errors';
 import type { Actor } from '../core/principal';
 import type { Tx } from '../db/client';
-import { jobs, timeEntries } from '../db/schema';
+import { jobs, timeEntries, users } from '../db/schema';
 import { appendAudit } from './audit';
 import type { Deps } from './ports';
 
@@ -100,6 +100,13 @@ export const addTimeEntry = (
     if (input.endedAt <= input.startedAt) throw invalid('body.endedAt', 'must be after startedAt');
     if (input.endedAt.getTime() - input.startedAt.getTime() > 24 * 3_600_000)
       throw invalid('body.endedAt', 'an entry is at most 24 hours');
+    // Whose time it is must be someone of this organization (an unknown ID was a database error, another
+    // organization's user a foreign reference).
+    const [person] = await tx.db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.organizationId, organizationId), eq(users.id, input.userId)));
+    if (!person) throw invalid('body.userId', 'no such user in this organization');
     await lockUser(tx, organizationId, input.userId);
     const clash = await overlapping(tx, organizationId, input.userId, input.startedAt, input.endedAt);
     if (clash) {

@@ -533,6 +533,17 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
     });
     expect(overlap.statusCode).toBe(409);
     expect(problemOf(overlap).errors[0]?.field).toBe('body.startedAt');
+    // Time of someone who is not of this organization (an unknown ID, another organization's user) is refused.
+    const stranger = await makeOrganization(t.deps, 'fix-stranger');
+    for (const userId of [stranger.users.technician.id, '01a23fde-d1f0-722f-8149-f385749c4345']) {
+      const foreign = await manual({
+        userId,
+        startedAt: '2029-12-31T23:59:59.974Z',
+        endedAt: '2029-12-31T23:59:59.990Z',
+      });
+      expect(foreign.statusCode, foreign.body).toBe(400);
+      expect(problemOf(foreign).errors[0]?.field).toBe('body.userId');
+    }
     // Labor without typed hours takes the timer's 1.5 hours.
     const p = await proof(a.id);
     const res = await submit(a.id, closeout(a.id, p, { labor: [{ technicianId: org.users.technician.id }] }));
