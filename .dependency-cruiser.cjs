@@ -46,6 +46,14 @@ module.exports = {
       from: { path: '^web/' },
       to: { path: '^src/', pathNot: '^src/(core|contracts)/' },
     },
+    {
+      name: 'jobs-know-no-followers',
+      comment:
+        'A job changes in app/jobs.ts and its followers (webhooks, invoicing) hear of it through deps.reactions (app/reactions.ts): the jobs module imports none of them.',
+      severity: 'error',
+      from: { path: '^src/app/(jobs|scheduling/)' },
+      to: { path: '^src/app/(invoicing|accounting|webhooks|reactions)' },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

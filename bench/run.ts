@@ -20,6 +20,7 @@ import { localStorage } from '../src/adapters/storage/storage';
 import { CYCLE_RUN_CONCURRENCY } from '../src/app/invoicing/cycle-runs';
 import { computeMetrics } from '../src/app/metrics';
 import type { Deps } from '../src/app/ports';
+import { REACTIONS } from '../src/app/reactions';
 import { systemClock, systemIds } from '../src/app/system';
 import { commandQueue } from '../src/cli/runtime';
 import type { InvoiceDocument } from '../src/core/invoice-document';
@@ -77,6 +78,7 @@ const depsOf = (database: Database): Deps => ({
   clock: systemClock,
   ids: systemIds,
   queue: noQueue,
+  reactions: REACTIONS,
   storage: localStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-bench-files-'))),
   mailer: { send: async () => undefined },
   secrets: secretBox(randomBytes(32)),

@@ -11,7 +11,7 @@ import { changeJob, jobNumber, lockJob } from './jobs';
 import type { Deps } from './ports';
 import { emitEvent } from './webhooks';
 
-type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
+type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue' | 'reactions'>;
 export type IntegrationErrorRow = typeof integrationErrors.$inferSelect;
 
 export type NewIntegrationError = {

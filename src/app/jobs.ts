@@ -17,7 +17,6 @@ import { jobs, type jobTypes } from '../db/schema';
 import { type AuditInput, appendAudit, appendAuditMany } from './audit';
 import { EVENTS_CHANNEL, publish } from './notify';
 import type { Deps } from './ports';
-import { emitEvent } from './webhooks';
 
 export type JobRow = typeof jobs.$inferSelect;
 export const JOB_NUMBER_START = 1001;
@@ -31,7 +30,7 @@ export const checkWindow = (start: Date, end: Date) => {
 };
 export const jobNumber = (n: number): string => `J-${n}`;
 
-export type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
+export type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue' | 'reactions'>;
 
 /** Which fields an office edit may change directly; statuses change only through transitions. */
 type PatchableJob = Pick<
@@ -94,16 +93,6 @@ const diff = (before: JobRow, after: JobRow): Record<string, { before: unknown; 
   }
   return changes;
 };
-
-const eventData = (j: JobRow) => ({
-  jobId: j.id,
-  number: jobNumber(j.number),
-  customerId: j.customerId,
-  status: j.status,
-  billingStatus: j.billingStatus,
-  completedAt: j.completedAt?.toISOString() ?? null,
-  version: j.version,
-});
 
 export const lockJob = async (tx: Tx, organizationId: string, jobId: string): Promise<JobRow> => {
   const [row] = await tx.db
@@ -226,26 +215,9 @@ export const changeJob = async (
     },
     args.alsoAudit ? [args.alsoAudit] : [],
   );
-  // Subscribers hear of completions and of jobs becoming billable, in the same transaction.
-  if (updated.status === 'completed' && job.status !== 'completed') {
-    await emitEvent(tx, deps, job.organizationId, 'job.completed', eventData(updated));
-  }
-  if (updated.billingStatus === 'invoice_ready' && job.billingStatus !== 'invoice_ready') {
-    await emitEvent(tx, deps, job.organizationId, 'job.invoice_ready', eventData(updated));
-  }
-  // The job's invoices follow it (outbox): a draft at invoice_ready, a refund when a deposit job closes.
-  const closedWithDeposit =
-    updated.depositRequired &&
-    updated.status !== job.status &&
-    ['canceled', 'no_show'].includes(updated.status);
-  const depositAdded = updated.depositRequired && !job.depositRequired;
-  if (updated.billingStatus === 'invoice_ready' || closedWithDeposit || depositAdded) {
-    await deps.queue.enqueue(
-      tx,
-      { name: 'invoice.prepare', data: { organizationId: job.organizationId, jobId: job.id } },
-      { key: `${job.id}:${updated.version}` },
-    );
-  }
+  // What follows the change (webhooks, the invoices' outbox) happens in this transaction too.
+  for (const react of deps.reactions.jobChanged)
+    await react(tx, deps, { before: job, after: updated, action: args.action });
   await publish(tx, {
     organizationId: job.organizationId,
     type: 'job.changed',
@@ -326,6 +298,11 @@ export const changeJobsBilling = async (
       };
     }),
   );
+  for (const u of updated) {
+    const b = before.get(u.id) as JobRow;
+    for (const react of deps.reactions.jobChanged)
+      await react(tx, deps, { before: b, after: u, action: args.action });
+  }
   await tx.raw.query('SELECT pg_notify($1, e) FROM unnest($2::text[]) AS e', [
     EVENTS_CHANNEL,
     updated.map((u) =>

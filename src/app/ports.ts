@@ -1,5 +1,6 @@
 import type { QueueJob } from '../contracts/queue';
 import type { Database, Tx } from '../db/client';
+import type { jobs } from '../db/schema';
 import type { AccountingProviders } from './accounting/port';
 import type { DocumentRenderers } from './documents-port';
 
@@ -41,6 +42,19 @@ export type Http = typeof fetch;
  */
 export type Outbound = { fetch: Http; targetProblem(url: string): Promise<string | null> };
 
+/** A job's change as its one writer made it: the row before and after, and the audited action. */
+export type JobChange = { before: typeof jobs.$inferSelect; after: typeof jobs.$inferSelect; action: string };
+/**
+ * What follows a job's change in the same transaction (its webhooks, the invoices' outbox). The jobs module
+ * calls these without knowing them; app/reactions.ts lists them.
+ */
+export type JobSubscriber = (
+  tx: Tx,
+  deps: Pick<Deps, 'clock' | 'ids' | 'queue'>,
+  change: JobChange,
+) => Promise<void>;
+export type Reactions = { jobChanged: readonly JobSubscriber[] };
+
 export type Deps = {
   database: Database;
   /** Outbound calls to typed URLs (src/adapters/http/outbound.ts). */
@@ -52,6 +66,8 @@ export type Deps = {
   clock: Clock;
   ids: Ids;
   queue: Queue;
+  /** Subscribers of aggregate changes (app/reactions.ts). */
+  reactions: Reactions;
   storage: Storage;
   mailer: Mailer;
   secrets: SecretBox;

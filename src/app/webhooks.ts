@@ -1,13 +1,15 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../contracts/integrations';
 import { AppError, notFound } from '../core/errors';
 import type { Actor } from '../core/principal';
 import type { Tx } from '../db/client';
 import { webhookDeliveries, webhookSubscriptions } from '../db/schema';
 import { appendAudit } from './audit';
+import { jobNumber } from './jobs';
 import { refusePrivateTargets } from './outbound-targets';
-import type { Deps } from './ports';
+import type { Deps, JobSubscriber } from './ports';
 
 /** Events a subscription may ask for. */
 export { WEBHOOK_EVENTS, type WebhookEvent };
@@ -75,11 +77,26 @@ export const emitEvent = async (
   }
 };
 
-/** Standard Webhooks signature: v1,base64(HMAC-SHA256(secret, "{id}.{timestamp}.{body}")). */
-export const signWebhook = (secret: string, id: string, timestamp: number, body: string): string => {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+/** Subscribers hear of completions and of jobs becoming billable, in the transaction that made them. */
+export const emitJobEvents: JobSubscriber = async (tx, deps, { before, after }) => {
+  const data = () => ({
+    jobId: after.id,
+    number: jobNumber(after.number),
+    customerId: after.customerId,
+    status: after.status,
+    billingStatus: after.billingStatus,
+    completedAt: after.completedAt?.toISOString() ?? null,
+    version: after.version,
+  });
+  if (after.status === 'completed' && before.status !== 'completed')
+    await emitEvent(tx, deps, after.organizationId, 'job.completed', data());
+  if (after.billingStatus === 'invoice_ready' && before.billingStatus !== 'invoice_ready')
+    await emitEvent(tx, deps, after.organizationId, 'job.invoice_ready', data());
 };
+
+/** Standard Webhooks signature (`v1,` and the HMAC of "{id}.{timestamp}.{body}"), by the standard's own library. */
+export const signWebhook = (secret: string, id: string, timestamp: number, body: string): string =>
+  new Webhook(secret).sign(id, new Date(timestamp * 1000), body);
 
 export const createSubscription = async (
   deps: Deps,

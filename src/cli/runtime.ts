@@ -12,6 +12,7 @@ import { createLogger } from '../adapters/log';
 import { createQueueRuntime, ensureQueues } from '../adapters/queue/pg-boss';
 import { storageFor } from '../adapters/storage/storage';
 import type { Deps, Queue } from '../app/ports';
+import { REACTIONS } from '../app/reactions';
 import { seedDemo } from '../app/seed-demo';
 import { systemClock, systemIds } from '../app/system';
 import type { Config } from '../config';
@@ -50,6 +51,7 @@ export const depsFor = (
   clock: systemClock,
   ids: systemIds,
   queue,
+  reactions: REACTIONS,
   storage: storageFor(config.storage),
   mailer: config.smtpUrl
     ? smtpMailer(config.smtpUrl, config.mailFrom)

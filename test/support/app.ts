@@ -11,6 +11,7 @@ import { outbound } from '../../src/adapters/http/outbound';
 import { createQueueRuntime, ensureQueues } from '../../src/adapters/queue/pg-boss';
 import { localStorage } from '../../src/adapters/storage/storage';
 import type { Clock, Deps, Mailer, Storage } from '../../src/app/ports';
+import { REACTIONS } from '../../src/app/reactions';
 import { systemIds } from '../../src/app/system';
 import { QUEUE_NAMES } from '../../src/contracts/queue';
 import type { Database } from '../../src/db/client';
@@ -73,6 +74,7 @@ export const createTestApp = async (
     clock,
     ids: systemIds,
     queue,
+    reactions: REACTIONS,
     storage: opts.storage ?? localStorage(storageRoot),
     mailer: opts.mailer ?? { send: async () => undefined },
     secrets: secretBox(opts.secretKey ? Buffer.from(opts.secretKey, 'base64') : randomBytes(32)),

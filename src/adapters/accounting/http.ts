@@ -7,6 +7,11 @@ import type { Credentials } from '../../contracts/connectors';
  * A per-tenant gate: at most `concurrent` calls in flight and `perMinute` started in any 60 s window, in
  * this process. (Several worker processes each keep their own window; the provider's 429 and Retry-After
  * catch the rest.)
+ *
+ * Why not bottleneck: its per-minute limit is a reservoir refilled on a fixed 60 s timer, so two full
+ * windows can meet at the refill and send twice the provider's minute limit within seconds (Xero answers
+ * that with 429 and a minute's lock-out); the sliding window below never does. The rest of bottleneck
+ * (clustering over Redis, priorities) is not needed in-process. Unit-tested in http.test.ts.
  */
 export class RateGate {
   private active = 0;

@@ -15,7 +15,7 @@ import type { Built, InvoiceRow, OrgRow } from './invoice-documents';
  * The invoice aggregate: every change to an invoice goes through changeInvoice (the state machine, the
  * audit event and the webhook in the caller's transaction); drafts are created and rebuilt by upsertDraft.
  */
-export type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
+export type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue' | 'reactions'>;
 export type Hold = { code: string; message: string };
 
 export const PREFIX = { invoice: 'INV', deposit_invoice: 'INV', credit_note: 'CN' } as const;

@@ -43,7 +43,7 @@ export type NewSeries = SeriesTemplate & {
 };
 
 const DEFAULT_HORIZON_DAYS = 90;
-export type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue'>;
+export type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue' | 'reactions'>;
 
 export const checkRule = (
   rrule: string,

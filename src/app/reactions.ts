@@ -1,0 +1,11 @@
+import { followJobWithInvoices } from './invoicing/job-reactions';
+import type { Reactions } from './ports';
+import { emitJobEvents } from './webhooks';
+
+/**
+ * Who hears of what, in one list: the composition roots (cli/runtime, the tests' app) hand it to every use
+ * case as `deps.reactions`, so an aggregate's module calls its subscribers without importing them.
+ */
+export const REACTIONS: Reactions = {
+  jobChanged: [emitJobEvents, followJobWithInvoices],
+};
