@@ -18,7 +18,7 @@ import { loadRenderers } from '../src/adapters/documents';
 import { outbound } from '../src/adapters/http/outbound';
 import { localStorage } from '../src/adapters/storage/storage';
 import { CYCLE_RUN_CONCURRENCY } from '../src/app/invoicing/cycle-runs';
-import { computeMetrics } from '../src/app/metrics';
+import { computeMetrics } from '../src/app/metrics/compute-metrics';
 import type { Deps } from '../src/app/ports';
 import { REACTIONS } from '../src/app/reactions';
 import { systemClock, systemIds } from '../src/app/system';

@@ -1,0 +1,159 @@
+import Decimal from 'decimal.js';
+import { eq } from 'drizzle-orm';
+import { notFound } from '../../core/errors';
+import {
+  approvalsRequested,
+  completedJobs,
+  creditReasons,
+  cycleTimeRows,
+  firstSubmissions,
+  GROUP_KEYS,
+  issuedInPeriod,
+  type MetricPeriod,
+  officeTouches,
+  receivablesAging,
+  refusalsByItem,
+  STAGES,
+  type Stage,
+  stageKey,
+  thisWeek,
+} from '../../db/queries/metrics';
+import { organizations } from '../../db/schema';
+import type { Deps } from '../ports';
+
+/**
+ * Cash-flow metrics from the milestone timestamps, the invoices and the audit trail. A period is
+ * [from, to] in the organization's time zone (whole days). Durations are hours; money is decimal strings.
+ * Every figure says which jobs or invoices it counts, so the office can open them (drilldown).
+ */
+
+export type MetricsQuery = {
+  from: string;
+  to: string;
+  groupBy?: 'job_type' | 'technician' | 'week' | undefined;
+  jobTypeId?: string | undefined;
+};
+
+type Stat = { count: number; median: number | null; p90: number | null };
+
+const hours = (v: unknown): number | null =>
+  v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100;
+
+const toStats = (r: Record<string, unknown> | undefined) =>
+  Object.fromEntries(
+    STAGES.map((s): [Stage, Stat] => [
+      s,
+      {
+        count: Number(r?.[`${stageKey(s)}_n`] ?? 0),
+        median: hours(r?.[`${stageKey(s)}_p50`]),
+        p90: hours(r?.[`${stageKey(s)}_p90`]),
+      },
+    ]),
+  ) as Record<Stage, Stat>;
+
+/** The period as the queries take it, in the organization's zone. */
+export const metricPeriod = async (deps: Deps, organizationId: string, q: MetricsQuery) => {
+  const [org] = await deps.database.db
+    .select({ timeZone: organizations.timeZone, currency: organizations.currency })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  if (!org) throw notFound('organization');
+  const period: MetricPeriod = {
+    organizationId,
+    from: q.from,
+    to: q.to,
+    timeZone: org.timeZone,
+    jobTypeId: q.jobTypeId ?? null,
+    now: deps.clock.now(),
+  };
+  return { period, currency: org.currency };
+};
+
+export const computeMetrics = async (deps: Deps, organizationId: string, q: MetricsQuery) => {
+  const { period: p, currency } = await metricPeriod(deps, organizationId, q);
+  const raw = deps.database.raw;
+  const [overall] = await cycleTimeRows(raw, p, GROUP_KEYS.all);
+  const groups = q.groupBy
+    ? (await cycleTimeRows(raw, p, GROUP_KEYS[q.groupBy])).map((r) => ({
+        key: (r.key as string | null) ?? 'none',
+        jobs: Number(r.jobs),
+        ...toStats(r),
+      }))
+    : [];
+  const closeouts = await firstSubmissions(raw, p);
+  const refusals = await refusalsByItem(raw, p);
+  const approvals = await approvalsRequested(raw, p);
+  const completed = await completedJobs(raw, p);
+  const inv = await issuedInPeriod(raw, p);
+  const reasonRows = await creditReasons(raw, p);
+  const touches = (await officeTouches(raw, p))?.touches ?? 0;
+  const ar = await receivablesAging(raw, p);
+  const week = await thisWeek(raw, p);
+
+  const invoices = inv?.invoices ?? 0;
+  const periodDays = (Date.parse(`${q.to}T00:00:00Z`) - Date.parse(`${q.from}T00:00:00Z`)) / 86_400_000 + 1;
+  const creditSales = new Decimal(inv?.sales ?? 0).minus(inv?.credits ?? 0);
+  const receivables = new Decimal(ar?.total ?? 0);
+  const money = (v: Decimal.Value) => new Decimal(v).toFixed(2);
+  const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
+  return {
+    period: { from: q.from, to: q.to, timeZone: p.timeZone, days: periodDays },
+    cycleTime: { jobs: Number(overall?.jobs ?? 0), ...toStats(overall), groupBy: q.groupBy ?? null, groups },
+    closeouts: {
+      jobs: closeouts?.jobs ?? 0,
+      acceptedFirstTime: closeouts?.first_ok ?? 0,
+      firstTimeRate: ratio(closeouts?.first_ok ?? 0, closeouts?.jobs ?? 0),
+      refusalsByMissingItem: refusals.map((r) => ({ code: r.code, count: r.n })),
+    },
+    approvals: {
+      requested: approvals?.requested ?? 0,
+      jobsCompleted: completed?.n ?? 0,
+      jobsNeedingApproval: completed?.needed ?? 0,
+      shareOfJobs: ratio(completed?.needed ?? 0, completed?.n ?? 0),
+      decided: approvals?.decided ?? 0,
+      medianHoursToDecision: hours(approvals?.p50),
+      overdue: approvals?.overdue ?? 0,
+    },
+    touches: {
+      officeEdits: touches,
+      invoices,
+      perInvoice: ratio(touches, invoices),
+    },
+    disputes: {
+      invoices,
+      creditNotes: inv?.credit_notes ?? 0,
+      creditNoteRate: ratio(inv?.credit_notes ?? 0, invoices),
+      disputes: inv?.disputes ?? 0,
+      disputeRate: ratio(inv?.disputes ?? 0, invoices),
+      byReason: reasonRows.map((r) => ({ reason: r.reason, count: r.n })),
+    },
+    dso: {
+      /** DSO = accounts receivable at period end ÷ credit sales in the period × days in the period. */
+      days: creditSales.isZero()
+        ? null
+        : receivables.div(creditSales).times(periodDays).toDecimalPlaces(1).toNumber(),
+      receivables: money(receivables),
+      creditSales: money(creditSales),
+      periodDays,
+    },
+    arAging: {
+      asOf: q.to,
+      total: money(ar?.total ?? 0),
+      current: money(ar?.current ?? 0),
+      days1to30: money(ar?.d1_30 ?? 0),
+      days31to60: money(ar?.d31_60 ?? 0),
+      days61to90: money(ar?.d61_90 ?? 0),
+      days90plus: money(ar?.d90_plus ?? 0),
+    },
+    thisWeek: {
+      weekStart: week?.week_start ?? null,
+      completedJobs: week?.completed ?? 0,
+      earned: money(week?.earned ?? 0),
+      invoiced: money(week?.invoiced ?? 0),
+      paid: money(week?.paid ?? 0),
+    },
+    currency,
+  };
+};
+
+export type Metrics = Awaited<ReturnType<typeof computeMetrics>>;
