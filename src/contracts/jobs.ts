@@ -160,6 +160,20 @@ export const Comment = z
   })
   .meta({ id: 'Comment' });
 
+/** One of my notifications (e.g. the office asking for missing information, a payment received). */
+export const Notification = z
+  .object({
+    id: z.uuid(),
+    kind: z.string(),
+    jobId: z.uuid().nullable(),
+    /** The invoice it is about (a payment received, an e-mail that could not go). */
+    invoiceId: z.uuid().nullable(),
+    body: z.string(),
+    createdAt: Instant,
+    read: z.boolean(),
+  })
+  .meta({ id: 'Notification' });
+
 export const CommentBody = z.strictObject({
   body: z.string().trim().min(1).max(4000),
   /** Chosen by the client (the phone's outbox): sending the same message again records it once. */

@@ -1,99 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import Decimal from 'decimal.js';
-import { create, type Font } from 'fontkit';
-import PDFDocument from 'pdfkit';
-import type { Proof, ServiceReport } from '../../app/documents-port';
-import {
-  type Address,
-  exchangeText,
-  type InvoiceDocument,
-  type IssuedHeader,
-} from '../../core/invoice-document';
+import type { Proof } from '../../app/documents-port';
+import { exchangeText, type InvoiceDocument, type IssuedHeader } from '../../core/invoice-document';
 import { printAmount } from '../../core/money';
-import { printDate, printDateTime } from '../../core/time';
+import { printDate } from '../../core/time';
 import { unitText } from '../../core/units';
 
-/**
- * The PDF's fonts. The standard PDF font (Helvetica) covers WinAnsi only (Latin-1, €, curly quotes), so a
- * customer named Ŝtefan Đorđević, Ωμέγα Ltd or Москва Сервис printed as garbage. A document with any
- * character outside WinAnsi is set in DejaVu Sans (the dejavu-fonts-ttf package), embedded and subset by
- * pdfkit to the glyphs it uses; every other document keeps Helvetica, which needs no embedding: an
- * embedded, shaped TrueType font costs ~3x the render time (B3), and most invoices are WinAnsi.
- */
-const WIN_ANSI_EXTRA = new Set([...'€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ']);
-/** Every character of the text is printable with a standard PDF font (WinAnsiEncoding). */
-export const isWinAnsi = (text: string): boolean => {
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (c === 0x0a || c === 0x09 || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff)) continue;
-    if (!WIN_ANSI_EXTRA.has(ch)) return false;
-  }
-  return true;
-};
+import { addressLines, BOLD, collect, newPdf, numberPages, PAGE, priceText, REGULAR, row } from './pdf-kit';
+import { renderProofPages } from './service-report-pdf';
 
-type Fonts = { regular: Font; bold: Font };
-const faceOf = (path: string): Font => {
-  const font = create(readFileSync(path));
-  // A collection (.ttc) holds several faces: the first is the regular one.
-  const face = 'fonts' in font ? font.fonts[0] : font;
-  if (!face || !('layout' in face)) throw new Error(`${path} has no usable font face`);
-  return face;
-};
-/** A value made on first use, then kept for the process (fonts are parsed once, not per document). */
-const once = <T>(make: () => T): (() => T) => {
-  let made: { value: T } | undefined;
-  return () => {
-    made ??= { value: make() };
-    return made.value;
-  };
-};
-/** DejaVu, parsed once per process and shared by every document (parsing per document cost 10x the render). */
-const unicodeFonts = once((): Fonts => {
-  const dir = createRequire(import.meta.url)
-    .resolve('dejavu-fonts-ttf/package.json')
-    .replace(/package\.json$/, 'ttf/');
-  return { regular: faceOf(`${dir}DejaVuSans.ttf`), bold: faceOf(`${dir}DejaVuSans-Bold.ttf`) };
-});
-/**
- * DejaVu has no Chinese, Japanese or Korean. A machine with one of these system fonts (Debian's
- * fonts-wqy-microhei or fonts-noto-cjk) sets a document that needs them in it; without one, such
- * characters print as empty boxes, and the README says which package to install.
- */
-const CJK_FONT_FILES = [
-  '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
-  '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
-];
-const cjkFonts = once((): Fonts | null => {
-  const path = CJK_FONT_FILES.find((f) => existsSync(f));
-  const face = path ? faceOf(path) : null;
-  return face ? { regular: face, bold: face } : null;
-});
-const covers = (font: Font, text: string): boolean => {
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (c > 0x20 && !font.hasGlyphForCodePoint(c)) return false;
-  }
-  return true;
-};
-// The names the drawing code uses; a document that needs Unicode registers DejaVu under them (pdfkit looks
-// registered names up before its standard fonts), so the drawing code never knows which it got.
-const REGULAR = 'Helvetica';
-const BOLD = 'Helvetica-Bold';
-
-/** A document in the fonts its text needs; `texts` is everything it prints. */
-const newPdf = (options: PDFKit.PDFDocumentOptions, texts: unknown): PDFKit.PDFDocument => {
-  const text = JSON.stringify(texts);
-  if (isWinAnsi(text)) return new PDFDocument(options);
-  const dejavu = unicodeFonts();
-  const cjk = covers(dejavu.regular, text) ? null : cjkFonts();
-  const f = cjk && covers(cjk.regular, text) ? cjk : dejavu;
-  // pdfkit takes a fontkit font object as a source (PDFFontFactory.open); its types say Buffer | string.
-  const pdf = new PDFDocument({ ...options, font: f.regular as unknown as string });
-  pdf.registerFont(REGULAR, f.regular as unknown as Buffer);
-  pdf.registerFont(BOLD, f.bold as unknown as Buffer);
-  return pdf.font(REGULAR);
-};
+export { renderServiceReportPdf } from './service-report-pdf';
 
 /** EN 16931 VAT categories in words, for the VAT column and breakdown. */
 const CATEGORY_WORDS: Record<string, string> = {
@@ -108,14 +22,6 @@ const CATEGORY_WORDS: Record<string, string> = {
   M: 'IPSI (Ceuta and Melilla)',
   B: 'Split payment',
 };
-/** Proof photo categories as a reader names them. */
-const PHOTO_HEADINGS: Record<string, string> = {
-  before: 'Before the work',
-  after: 'After the work',
-  serial_plate: 'Serial plates',
-  document: 'Documents',
-  other: 'Other photos',
-};
 
 const categoryText = (category: string): string => CATEGORY_WORDS[category] ?? category;
 
@@ -127,62 +33,6 @@ const TITLES = {
 /** A payment request is not a tax invoice, and says so in its title. */
 const titleOf = (doc: InvoiceDocument) =>
   doc.profile === 'payment_request' ? 'PAYMENT REQUEST' : TITLES[doc.kind];
-
-/** Unit prices keep their own precision but show at least two decimals: 80 -> 80.00, 0.125 -> 0.125. */
-const priceText = (price: string): string => {
-  const d = new Decimal(price);
-  return d.toFixed(Math.max(2, d.decimalPlaces()));
-};
-
-const addressLines = (a: Address): string[] =>
-  [a.line1, a.line2, `${a.postalCode} ${a.city}`.trim(), a.region, a.country].filter((s): s is string => !!s);
-
-const collect = (doc: PDFKit.PDFDocument): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-const PAGE = { left: 50, right: 545, bottom: 780 };
-
-/** "INV-2026-00042 · Page 2 of 3" at the foot of every page (the document buffers its pages for this). */
-const numberPages = (pdf: PDFKit.PDFDocument, label: string) => {
-  const range = pdf.bufferedPageRange();
-  for (let i = range.start; i < range.start + range.count; i++) {
-    pdf.switchToPage(i);
-    // Writing below the bottom margin would start a new page: lift the margin for the footer.
-    pdf.page.margins.bottom = 0;
-    pdf
-      .font(REGULAR)
-      .fontSize(8)
-      .fillColor('gray')
-      .text(`${label} · Page ${i + 1} of ${range.count}`, PAGE.left, 805, {
-        width: PAGE.right - PAGE.left,
-        align: 'center',
-        lineBreak: false,
-      });
-  }
-};
-
-/** Draws a table row; returns the y below it, starting a new page when the row would not fit. */
-const row = (
-  pdf: PDFKit.PDFDocument,
-  y: number,
-  cells: { text: string; x: number; width: number; align?: 'left' | 'right' }[],
-  bold = false,
-): number => {
-  pdf.font(bold ? BOLD : REGULAR).fontSize(9);
-  const height = Math.max(...cells.map((c) => pdf.heightOfString(c.text, { width: c.width }))) + 4;
-  let top = y;
-  if (top + height > PAGE.bottom) {
-    pdf.addPage();
-    top = 50;
-  }
-  for (const c of cells) pdf.text(c.text, c.x, top, { width: c.width, align: c.align ?? 'left' });
-  return top + height;
-};
 
 /**
  * The invoice PDF (pdfkit, standard fonts, no browser): seller and buyer, job, service date and site,
@@ -459,165 +309,6 @@ export const renderInvoicePdf = async (
   renderProofPages(pdf, proof, accent);
 
   numberPages(pdf, header.number);
-  pdf.end();
-  return done;
-};
-
-/** Proof of work: photos by category, the signature with signer and time, time and place, in the organization's zone. */
-export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: string) => {
-  const hasProof =
-    proof.photos.length > 0 ||
-    proof.signature ||
-    proof.signatureException ||
-    proof.completion ||
-    proof.workPerformed;
-  if (hasProof) {
-    pdf.addPage();
-    pdf.font(BOLD).fontSize(14).fillColor(accent).text('Proof of work', PAGE.left, 50);
-    pdf.fillColor('black').font(REGULAR).fontSize(9);
-    let y = 75;
-    if (proof.completion) {
-      const where =
-        proof.completion.latitude !== null && proof.completion.longitude !== null
-          ? ` at ${proof.completion.latitude.toFixed(5)}, ${proof.completion.longitude.toFixed(5)}`
-          : '';
-      pdf.text(
-        `Completed ${proof.completion.at ? printDateTime(proof.completion.at, proof.timeZone) : 'at a time not recorded'}${where}`,
-        PAGE.left,
-        y,
-      );
-      y += 16;
-    }
-    if (proof.workPerformed) {
-      const text = [
-        ...proof.workPerformed.checklist.map((c) => `Done: ${c}`),
-        proof.workPerformed.notes ? `Notes: ${proof.workPerformed.notes}` : null,
-      ]
-        .filter(Boolean)
-        .join('\n');
-      if (text) {
-        pdf.text(text, PAGE.left, y, { width: PAGE.right - PAGE.left });
-        y = pdf.y + 10;
-      }
-    }
-    const byCategory = new Map<string, Proof['photos']>();
-    for (const p of proof.photos) byCategory.set(p.category, [...(byCategory.get(p.category) ?? []), p]);
-    for (const [category, photos] of byCategory) {
-      if (y + 150 > PAGE.bottom) {
-        pdf.addPage();
-        y = 50;
-      }
-      pdf
-        .font(BOLD)
-        .fontSize(10)
-        .text(`${PHOTO_HEADINGS[category] ?? 'Other photos'} (${photos.length})`, PAGE.left, y);
-      y += 14;
-      let x = PAGE.left;
-      for (const photo of photos) {
-        if (x + 120 > PAGE.right) {
-          x = PAGE.left;
-          y += 135;
-        }
-        if (y + 130 > PAGE.bottom) {
-          pdf.addPage();
-          y = 50;
-        }
-        try {
-          pdf.image(photo.image, x, y, { fit: [115, 115] });
-        } catch {
-          pdf.rect(x, y, 115, 115).stroke();
-        }
-        pdf
-          .font(REGULAR)
-          .fontSize(7)
-          .text(photo.capturedAt ? printDateTime(photo.capturedAt, proof.timeZone) : '', x, y + 117, {
-            width: 115,
-          });
-        x += 123;
-      }
-      y += 135;
-    }
-    if (proof.signature || proof.signatureException) {
-      if (y + 120 > PAGE.bottom) {
-        pdf.addPage();
-        y = 50;
-      }
-      pdf.font(BOLD).fontSize(10).text('Customer signature', PAGE.left, y);
-      y += 14;
-      if (proof.signature?.image) {
-        try {
-          pdf.image(proof.signature.image, PAGE.left, y, { fit: [200, 70] });
-        } catch {
-          pdf.rect(PAGE.left, y, 200, 70).stroke();
-        }
-        y += 74;
-      }
-      pdf.font(REGULAR).fontSize(9);
-      pdf.text(
-        proof.signature
-          ? `Signed by ${proof.signature.signerName} on ${printDateTime(proof.signature.signedAt, proof.timeZone)}`
-          : `No signature: ${proof.signatureException ?? ''}`,
-        PAGE.left,
-        y,
-      );
-    }
-  }
-  // The approval log is internal: it travels in the packet (approval-log.json), never on the customer's PDF.
-};
-
-/** The work-completed report: what was done, with what parts, and the proof, billed or not (warranty, plans). */
-export const renderServiceReportPdf = async (r: ServiceReport, proof: Proof): Promise<Buffer> => {
-  const pdf = newPdf(
-    {
-      size: 'A4',
-      margin: 50,
-      bufferPages: true,
-      info: { Title: `Service report ${r.jobNumber}`, Author: r.seller.name, CreationDate: r.createdAt },
-    },
-    [r, proof.signature?.signerName, proof.signatureException, proof.workPerformed, proof.approvals],
-  );
-  const done = collect(pdf);
-  pdf.font(BOLD).fontSize(16).fillColor(r.seller.color).text(r.seller.name, PAGE.left, 50);
-  pdf.fontSize(18).text('SERVICE REPORT', 330, 50, { width: 215, align: 'right' });
-  pdf.fillColor('black').font(REGULAR).fontSize(9);
-  pdf.text(
-    [
-      `Job ${r.jobNumber}`,
-      `Customer ${r.customer}`,
-      `Site ${r.site.name}`,
-      ...addressLines(r.site.address),
-      `Technicians: ${r.technicians.join(', ') || '-'}`,
-    ].join('\n'),
-    PAGE.left,
-    90,
-    { width: 300 },
-  );
-  pdf.font(BOLD).text('Scope', PAGE.left, pdf.y + 12);
-  pdf.font(REGULAR).text(r.scope, { width: PAGE.right - PAGE.left });
-  let y = pdf.y + 12;
-  y = row(
-    pdf,
-    y,
-    [
-      { text: 'Work and parts', x: PAGE.left, width: 350 },
-      { text: 'Qty', x: 410, width: 60, align: 'right' },
-      { text: 'Unit', x: 480, width: 60 },
-    ],
-    true,
-  );
-  for (const l of r.lines) {
-    y = row(pdf, y, [
-      {
-        text: l.description + (l.serialNumbers.length ? `\nS/N ${l.serialNumbers.join(', ')}` : ''),
-        x: PAGE.left,
-        width: 350,
-      },
-      { text: l.quantity, x: 410, width: 60, align: 'right' },
-      { text: unitText(l.unitCode), x: 480, width: 60 },
-    ]);
-  }
-  renderProofPages(pdf, proof, r.seller.color);
-  numberPages(pdf, r.jobNumber);
   pdf.end();
   return done;
 };

@@ -6,6 +6,7 @@ import { AppError, notFound } from '../../core/errors';
 import type { Actor, Principal } from '../../core/principal';
 import { connectors, oauthAttempts } from '../../db/schema';
 import { appendAudit } from '../audit';
+import { sha256Hex } from '../auth/secrets';
 import { refusePrivateTargets } from '../outbound-targets';
 import type { Deps, Http } from '../ports';
 import { createConnector } from './connectors';
@@ -20,7 +21,6 @@ import { ConnectorError, type OAuthEndpoints } from './port';
 
 const ATTEMPT_MINUTES = 10;
 const b64url = (b: Buffer) => b.toString('base64url');
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const AttemptSecrets = z.object({
   clientId: z.string().min(1),
@@ -118,7 +118,7 @@ export const startOAuth = async (
       provider: input.provider,
       userId: user.userId,
       sessionTokenHash: user.sessionTokenHash,
-      stateHash: sha256(state),
+      stateHash: sha256Hex(state),
       secrets: deps.secrets.seal(JSON.stringify(secrets)),
       endpoints,
       connectorId: input.connectorId ?? null,
@@ -238,7 +238,7 @@ export const completeOAuth = async (
     .where(
       and(
         eq(oauthAttempts.organizationId, user.organizationId),
-        eq(oauthAttempts.stateHash, sha256(input.state)),
+        eq(oauthAttempts.stateHash, sha256Hex(input.state)),
       ),
     );
   // Another session's (or a forged) state is not this user's to complete.

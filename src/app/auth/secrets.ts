@@ -41,7 +41,8 @@ export const DUMMY_PASSWORD_HASH =
 
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
 
-export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');
+export const sha256Hex = (value: string | Uint8Array): string =>
+  createHash('sha256').update(value).digest('hex');
 
 export const safeEqual = (a: string, b: string): boolean => {
   const ab = Buffer.from(a);

@@ -1,31 +1,25 @@
-import { createHash } from 'node:crypto';
-import Decimal from 'decimal.js';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { CloseoutBody } from '../../contracts/closeout';
 import { SIGNATURE_EXCEPTION_WORDS } from '../../core/closeout-rules';
 import { AppError, notFound } from '../../core/errors';
-import type { Address, IssuedHeader } from '../../core/invoice-document';
+import type { IssuedHeader } from '../../core/invoice-document';
 import { PHOTO_CATEGORIES } from '../../core/job-type-templates';
 import type { Database } from '../../db/client';
 import {
   attachments,
-  closeoutLines,
   closeoutSubmissions,
-  customers,
   invoiceFiles,
   invoices,
   jobs,
   organizations,
-  serviceReports,
   users,
 } from '../../db/schema';
 import { enqueueAttachmentPushes } from '../accounting/push-queue';
+import { sha256Hex } from '../auth/secrets';
 import { EMPTY_PROOF, type Proof } from '../documents-port';
 import type { Deps } from '../ports';
-import { documentOf, type InvoiceRow, loadJobContext } from './invoice-documents';
+import { documentOf, type InvoiceRow } from './invoice-documents';
 import { approvalLog } from './invoice-queries';
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export type ManifestPart = {
   name: string;
@@ -197,7 +191,7 @@ export const renderPacket = async (deps: Deps, organizationId: string, invoiceId
       proofParts.push({
         name: f.name,
         kind: 'proof',
-        sha256: sha256(bytes),
+        sha256: sha256Hex(bytes),
         sizeBytes: bytes.length,
         mimeType: f.mimeType,
       });
@@ -215,21 +209,21 @@ export const renderPacket = async (deps: Deps, organizationId: string, invoiceId
       {
         name: `${header.number}.pdf`,
         kind: 'pdf',
-        sha256: sha256(pdf),
+        sha256: sha256Hex(pdf),
         sizeBytes: pdf.length,
         mimeType: 'application/pdf',
       },
       {
         name: `${header.number}.xml`,
         kind: 'ubl',
-        sha256: sha256(ubl),
+        sha256: sha256Hex(ubl),
         sizeBytes: ubl.length,
         mimeType: 'application/xml',
       },
       {
         name: 'approval-log.json',
         kind: 'approval_log',
-        sha256: sha256(approvals),
+        sha256: sha256Hex(approvals),
         sizeBytes: approvals.length,
         mimeType: 'application/json',
       },
@@ -244,7 +238,7 @@ export const renderPacket = async (deps: Deps, organizationId: string, invoiceId
     { kind: 'manifest' as const, bytes: manifestBytes, mimeType: 'application/json' },
   ];
   for (const p of parts) {
-    const hash = sha256(p.bytes);
+    const hash = sha256Hex(p.bytes);
     const key = `invoices/${organizationId}/${invoiceId}/${p.kind}-${hash}`;
     if (!(await deps.storage.exists(key))) await deps.storage.put(key, p.bytes, p.mimeType);
     await deps.database.db
@@ -321,92 +315,6 @@ export const packetZip = async (deps: Deps, organizationId: string, row: Invoice
 };
 
 export type { Database };
-
-/**
- * Renders the work-completed report of an accepted closeout (the `report.render` queue job), stored by
- * content hash; the customer can have it even when nothing is billed.
- */
-export const renderServiceReport = async (
-  deps: Deps,
-  organizationId: string,
-  jobId: string,
-  submissionId: string,
-) => {
-  const db = deps.database.db;
-  const [row] = await db
-    .select({ job: jobs, org: organizations, customer: customers })
-    .from(jobs)
-    .innerJoin(organizations, eq(organizations.id, jobs.organizationId))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
-    )
-    .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
-  if (!row) throw notFound('job');
-  const ctx = await deps.database.transaction((tx) => loadJobContext(tx, row.job));
-  const lines = await db
-    .select()
-    .from(closeoutLines)
-    .where(and(eq(closeoutLines.organizationId, organizationId), eq(closeoutLines.jobId, jobId)))
-    .orderBy(closeoutLines.position);
-  const { proof } = await proofOf(deps, organizationId, jobId);
-  const pdf = await (await deps.renderers()).serviceReportPdf(
-    {
-      seller: { name: row.org.name, color: row.org.brandColor },
-      customer: row.customer.name,
-      jobNumber: `J-${row.job.number}`,
-      scope: row.job.scope,
-      site: { name: ctx.site.name, address: ctx.site.address as Address },
-      technicians: ctx.technicians,
-      lines: lines.map((l) => ({
-        description: l.description,
-        quantity: new Decimal(l.quantity).toFixed(),
-        unitCode: l.unitCode,
-        serialNumbers: l.serialNumbers,
-      })),
-      createdAt: row.job.completedAt ?? deps.clock.now(),
-    },
-    proof,
-  );
-  const hash = sha256(pdf);
-  const key = `reports/${organizationId}/${jobId}/${hash}`;
-  if (!(await deps.storage.exists(key))) await deps.storage.put(key, pdf, 'application/pdf');
-  await db
-    .insert(serviceReports)
-    .values({
-      organizationId,
-      jobId,
-      submissionId,
-      storageKey: key,
-      sha256: hash,
-      sizeBytes: pdf.length,
-      createdAt: deps.clock.now(),
-    })
-    .onConflictDoNothing();
-  return { jobId, sizeBytes: pdf.length };
-};
-
-/** The latest service report of a job. */
-export const latestServiceReport = async (
-  deps: Pick<Deps, 'database' | 'storage'>,
-  organizationId: string,
-  jobId: string,
-) => {
-  const [report] = await deps.database.db
-    .select()
-    .from(serviceReports)
-    .where(and(eq(serviceReports.organizationId, organizationId), eq(serviceReports.jobId, jobId)))
-    .orderBy(desc(serviceReports.createdAt))
-    .limit(1);
-  if (!report) {
-    throw new AppError('not_ready', 'No service report yet: it is made after an accepted closeout', {
-      fields: [{ field: 'jobId', message: 'no accepted closeout rendered yet' }],
-    });
-  }
-  const bytes = await deps.storage.get(report.storageKey);
-  if (!bytes) throw new Error(`stored service report of ${jobId} is missing`);
-  return { report, bytes };
-};
 
 /**
  * Renders, right away, the packets of a job's issued documents that have none yet: the prepare job calls it

@@ -5,17 +5,10 @@ import type { Tx } from '../../db/client';
 import { invoices, series } from '../../db/schema';
 import { changeJob, type JobRow, jobNumber, lockJob } from '../jobs';
 import type { Deps } from '../ports';
+import { advancesOf, buildDepositInvoice, buildJobInvoice } from './build-job-documents';
 import { creditInTx } from './credit-notes';
 import { failJob } from './fail-job-invoicing';
-import {
-  advancesOf,
-  buildDepositInvoice,
-  buildJobInvoice,
-  type InvoiceRow,
-  type JobContext,
-  loadJobContext,
-  type OrgRow,
-} from './invoice-documents';
+import { type InvoiceRow, type JobContext, loadJobContext, type OrgRow } from './invoice-documents';
 import { type Hold, upsertDraft } from './invoice-store';
 import { issueInvoice } from './issue-invoice';
 

@@ -3,29 +3,18 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createCreditNote } from '../../app/invoicing/credit-notes';
-import { cycleRunView, listCycleRuns, startCycleRun } from '../../app/invoicing/cycle-runs';
-import { listExchangeRates, recordExchangeRate } from '../../app/invoicing/exchange-rates';
-import { invoiceCycle } from '../../app/invoicing/invoice-cycle';
 import { documentOf, type InvoiceRow } from '../../app/invoicing/invoice-documents';
-import { invoiceFile, latestServiceReport, packetZip } from '../../app/invoicing/invoice-packet';
+import { invoiceFile, packetZip } from '../../app/invoicing/invoice-packet';
 import { previewInvoice } from '../../app/invoicing/invoice-preview';
 import { getInvoice, listInvoices, paymentsOf } from '../../app/invoicing/invoice-queries';
 import { issueById, reprocessInvoice, sendInvoice, updateDraft } from '../../app/invoicing/office-actions';
 import { receivables, todayOf } from '../../app/invoicing/receivables';
 import { recordPayment } from '../../app/invoicing/record-payment';
-import { updateBillingSettings } from '../../app/organizations';
+import { latestServiceReport } from '../../app/invoicing/service-report';
 import type { Deps } from '../../app/ports';
-import { Organization } from '../../contracts/auth';
 import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {
-  BillingSettingsBody,
   CreditNoteBody,
-  CycleInvoiceBody,
-  CycleRun,
-  CycleRunBody,
-  CycleRunDetail,
-  ExchangeRate,
-  ExchangeRateBody,
   Invoice,
   InvoiceListQuery,
   Payment,
@@ -43,7 +32,7 @@ import { actorOf } from '../../core/principal';
 import { timelineOf } from '../../db/queries/timeline';
 import { principalOf } from '../auth';
 import { ensureJobVisible } from '../job-access';
-import { organizationView, timelineEventView } from '../views';
+import { timelineEventView } from '../views';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 const fileErrors = { ...errors, 503: Problem };
@@ -398,138 +387,6 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
         `service-report-${request.params.id}.pdf`,
         report.sha256,
       );
-    },
-  );
-
-  app.post(
-    '/series/:id/cycle-invoices',
-    {
-      config: { access: 'invoices.manage' },
-      schema: {
-        tags: ['invoices'],
-        summary:
-          'Invoice a per-cycle series for a period: one invoice covering its invoice-ready visits; unfinished visits are listed as exceptions',
-        params: IdParams,
-        body: CycleInvoiceBody,
-        response: { 201: Invoice, ...errors },
-      },
-    },
-    async (request, reply) => {
-      const p = principalOf(request);
-      const period = { start: request.body.periodStart, end: request.body.periodEnd };
-      const row = await invoiceCycle(deps, p.organizationId, request.params.id, period, actorOf(p));
-      return reply.code(201).send(invoiceView(row));
-    },
-  );
-
-  app.post(
-    '/cycle-runs',
-    {
-      config: { access: 'invoices.manage' },
-      schema: {
-        tags: ['invoices'],
-        summary:
-          'Invoice every series billed on a cycle (monthly by default) for a period, in the background; follow its progress at /cycle-runs/{id}',
-        body: CycleRunBody,
-        response: { 202: CycleRunDetail, ...errors },
-      },
-    },
-    async (request, reply) => {
-      const p = principalOf(request);
-      const period = {
-        start: request.body.periodStart,
-        end: request.body.periodEnd,
-        billingCycle: request.body.billingCycle,
-      };
-      const run = await startCycleRun(deps, p.organizationId, period, actorOf(p));
-      return reply.code(202).send(await cycleRunView(deps, p.organizationId, run.id));
-    },
-  );
-
-  app.get(
-    '/cycle-runs',
-    {
-      config: { access: 'invoices.read' },
-      schema: {
-        tags: ['invoices'],
-        summary: 'The latest cycle runs, newest first, with their progress',
-        response: { 200: z.object({ items: z.array(CycleRun) }), ...errors },
-      },
-    },
-    async (request) => ({ items: await listCycleRuns(deps, principalOf(request).organizationId) }),
-  );
-
-  app.get(
-    '/cycle-runs/:id',
-    {
-      config: { access: 'invoices.read' },
-      schema: {
-        tags: ['invoices'],
-        summary:
-          'One cycle run: progress, counts, and the series it did not issue an invoice for, with the reason',
-        params: IdParams,
-        response: { 200: CycleRunDetail, ...errors },
-      },
-    },
-    async (request) => cycleRunView(deps, principalOf(request).organizationId, request.params.id),
-  );
-
-  app.get(
-    '/exchange-rates',
-    {
-      config: { access: 'invoices.read' },
-      schema: {
-        tags: ['organization'],
-        summary:
-          'The exchange rates recorded for the currencies customers are invoiced in, newest first per currency',
-        response: { 200: z.object({ items: z.array(ExchangeRate) }), ...errors },
-      },
-    },
-    async (request) => ({
-      items: (await listExchangeRates(deps.database, principalOf(request).organizationId)).map((r) => ({
-        currency: r.currency,
-        validFrom: r.validFrom,
-        rate: new Decimal(r.rate).toFixed(),
-        source: r.source,
-        updatedAt: r.updatedAt.toISOString(),
-      })),
-    }),
-  );
-
-  app.put(
-    '/exchange-rates',
-    {
-      config: { access: 'invoices.manage' },
-      schema: {
-        tags: ['organization'],
-        summary:
-          'Record the rate of a currency from a day (the same currency and day again corrects it); documents made later use it, documents already made keep theirs',
-        body: ExchangeRateBody,
-        response: { 204: z.null(), ...errors },
-      },
-    },
-    async (request, reply) => {
-      const p = principalOf(request);
-      await recordExchangeRate(deps, p.organizationId, request.body, actorOf(p));
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.patch(
-    '/organization/billing',
-    {
-      config: { access: 'organization.manage' },
-      schema: {
-        tags: ['organization'],
-        summary:
-          'Invoicing settings: auto-issue, accent color, seller identifiers and address, IBAN, payment terms',
-        body: BillingSettingsBody,
-        response: { 200: Organization, ...errors },
-      },
-    },
-    async (request) => {
-      const p = principalOf(request);
-      return organizationView(await updateBillingSettings(deps, p.organizationId, request.body, actorOf(p)));
     },
   );
 };

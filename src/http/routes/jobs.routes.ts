@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { listComments, listNotifications, postComment, unreadNotifications } from '../../app/conversation';
 import { closeNotBillable } from '../../app/invoicing/close-not-billable';
 import { rebuildJobInvoices } from '../../app/invoicing/rebuild-invoices';
 import type { Deps } from '../../app/ports';
@@ -15,37 +13,26 @@ import {
 } from '../../app/scheduling/schedule-job';
 import { updateJobFields } from '../../app/scheduling/update-job';
 import { onMyWay } from '../../app/work-orders';
-import { IdParams, Instant, Problem, pageOf } from '../../contracts/common';
+import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {
   AssignBody,
-  Board,
-  BoardQuery,
   CloseBody,
-  Comment,
-  CommentBody,
   CreateJobBody,
   CreateRevisionBody,
   Job,
   JobListQuery,
   NotBillableBody,
   RescheduleBody,
-  TimelineEvent,
   UpdateJobBody,
 } from '../../contracts/jobs';
-import { overlapsByJob } from '../../core/board';
 import { AppError, invalid, notFound } from '../../core/errors';
-import { type BillingStatus, isBillingException, type OperationalStatus } from '../../core/job-lifecycle';
 import { decodeCursor, pageOf as toPage } from '../../core/pagination';
 import { can } from '../../core/permissions';
 import { actorOf, type Principal } from '../../core/principal';
-import { addDays, zonedToInstant } from '../../core/time';
-import { boardJobs, technicians } from '../../db/queries/board';
-import { getOrganization } from '../../db/queries/directory';
 import { findJobs } from '../../db/queries/jobs';
-import { timelineOf, userNames } from '../../db/queries/timeline';
 import { principalOf } from '../auth';
 import { ensureJobVisible, visibleTo } from '../job-access';
-import { jobView, timelineEventView } from '../views';
+import { jobView } from '../views';
 
 /** The fields of a job that decide what the customer is billed: changed by billing and the owner only. */
 const BILLING_FACTS = [
@@ -348,218 +335,6 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
       const p = principalOf(request);
       await rebuildJobInvoices(deps, p.organizationId, request.params.id, actorOf(p));
       return loadView(p, request.params.id);
-    },
-  );
-
-  app.get(
-    '/jobs/:id/timeline',
-    {
-      config: { access: 'jobs.read' },
-      schema: {
-        tags: ['jobs'],
-        summary: 'Every change to the job, from its audit chain',
-        params: IdParams,
-        response: { 200: z.object({ items: z.array(TimelineEvent) }), ...errors },
-      },
-    },
-    async (request) => {
-      const p = principalOf(request);
-      await ensureVisible(p, request.params.id);
-      const events = await timelineOf(db, p.organizationId, 'job', request.params.id);
-      return { items: events.map(timelineEventView) };
-    },
-  );
-
-  app.get(
-    '/jobs/:id/comments',
-    {
-      config: { access: 'jobs.read' },
-      schema: {
-        tags: ['jobs'],
-        params: IdParams,
-        response: { 200: z.object({ items: z.array(Comment) }), ...errors },
-      },
-    },
-    async (request) => {
-      const p = principalOf(request);
-      await ensureVisible(p, request.params.id);
-      const rows = await listComments(deps, p.organizationId, request.params.id);
-      const names = await userNames(
-        db,
-        rows.filter((r) => r.authorType === 'user' && r.authorId).map((r) => r.authorId as string),
-      );
-      return {
-        items: rows.map((r) => ({
-          id: r.id,
-          kind: r.kind,
-          body: r.body,
-          author: {
-            type: r.authorType,
-            id: r.authorId,
-            name: r.authorId ? (names.get(r.authorId) ?? null) : null,
-          },
-          createdAt: r.createdAt.toISOString(),
-        })),
-      };
-    },
-  );
-
-  for (const [path, kind, access] of [
-    ['comments', 'comment', 'jobs.comment'],
-    ['info-requests', 'info_request', 'jobs.request_info'],
-  ] as const) {
-    app.post(
-      `/jobs/:id/${path}`,
-      {
-        config: { access },
-        schema: {
-          tags: ['jobs'],
-          summary:
-            kind === 'comment'
-              ? 'Post to the job’s conversation'
-              : 'Ask the assigned technicians for missing information (posts and notifies them)',
-          params: IdParams,
-          body: CommentBody,
-          response: { 201: z.object({ id: z.uuid(), notified: z.array(z.uuid()) }), ...writeErrors },
-        },
-      },
-      async (request, reply) => {
-        const p = principalOf(request);
-        await ensureVisible(p, request.params.id);
-        const { comment, notified } = await postComment(
-          deps,
-          p.organizationId,
-          request.params.id,
-          { body: request.body.body, kind, id: request.body.id },
-          actorOf(p),
-        );
-        return reply.code(201).send({ id: comment.id, notified });
-      },
-    );
-  }
-
-  app.get(
-    '/notifications/unread-count',
-    {
-      config: { access: 'notifications.read' },
-      schema: {
-        tags: ['jobs'],
-        summary: 'How many of my notifications are unread (reading the list marks them read)',
-        response: { 200: z.object({ count: z.number().int() }), ...errors },
-      },
-    },
-    async (request) => {
-      const p = principalOf(request);
-      if (p.kind !== 'user') return { count: 0 };
-      return { count: await unreadNotifications(deps, p.organizationId, p.userId) };
-    },
-  );
-
-  app.get(
-    '/notifications',
-    {
-      config: { access: 'notifications.read' },
-      schema: {
-        tags: ['jobs'],
-        summary:
-          'My notifications (e.g. the office asking for missing information), newest first; marks them read',
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-        response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                id: z.uuid(),
-                kind: z.string(),
-                jobId: z.uuid().nullable(),
-                /** The invoice it is about (a payment received, an e-mail that could not go). */
-                invoiceId: z.uuid().nullable(),
-                body: z.string(),
-                createdAt: Instant,
-                read: z.boolean(),
-              }),
-            ),
-          }),
-          ...errors,
-        },
-      },
-    },
-    async (request) => {
-      const p = principalOf(request);
-      if (p.kind !== 'user') return { items: [] };
-      const rows = await listNotifications(deps, p.organizationId, p.userId, request.query.limit);
-      return {
-        items: rows.map((r) => ({
-          id: r.id,
-          kind: r.kind,
-          jobId: r.jobId,
-          invoiceId: r.invoiceId,
-          body: r.body,
-          createdAt: r.createdAt.toISOString(),
-          read: r.readAt !== null,
-        })),
-      };
-    },
-  );
-
-  app.get(
-    '/board',
-    {
-      config: { access: 'board.read' },
-      schema: {
-        tags: ['jobs'],
-        summary: 'The dispatch board: a day or a week per technician, both statuses, overlaps flagged',
-        querystring: BoardQuery,
-        response: { 200: Board, ...errors },
-      },
-    },
-    async (request) => {
-      const p = principalOf(request);
-      const org = await getOrganization(db, p.organizationId);
-      if (!org) throw notFound('organization');
-      const q = request.query;
-      const from = zonedToInstant(q.date, '00:00', org.timeZone);
-      const to = zonedToInstant(addDays(q.date, q.days), '00:00', org.timeZone);
-      const { rows, crew } = await boardJobs(db, p.organizationId, from, to);
-      const techs = (await technicians(db, p.organizationId)).filter(
-        (t) => t.roles.includes('technician') && t.active && (!q.technicianId || t.id === q.technicianId),
-      );
-      const view = (r: (typeof rows)[number], overlaps: string[]) => ({
-        id: r.id,
-        number: `J-${r.number}`,
-        customerName: r.customerName,
-        siteName: r.siteName,
-        jobTypeName: r.jobTypeName,
-        windowStart: r.windowStart.toISOString(),
-        windowEnd: r.windowEnd.toISOString(),
-        status: r.status as OperationalStatus,
-        billingStatus: r.billingStatus as BillingStatus,
-        exception: isBillingException(r.status as OperationalStatus, r.billingStatus as BillingStatus),
-        overlapsWith: overlaps,
-        version: r.version,
-      });
-      const assigned = new Set(crew.map((c) => c.jobId));
-      return {
-        from: from.toISOString(),
-        to: to.toISOString(),
-        timeZone: org.timeZone,
-        rows: techs.map((t) => {
-          const ids = new Set(crew.filter((c) => c.userId === t.id).map((c) => c.jobId));
-          const mine = rows.filter((r) => ids.has(r.id));
-          const overlaps = overlapsByJob(
-            mine.map((r) => ({
-              id: r.id,
-              start: r.windowStart,
-              end: r.windowEnd,
-              live: r.status !== 'canceled' && r.status !== 'no_show',
-            })),
-          );
-          return {
-            technician: { id: t.id, name: t.name },
-            jobs: mine.map((r) => view(r, overlaps.get(r.id) ?? [])),
-          };
-        }),
-        unassigned: rows.filter((r) => !assigned.has(r.id)).map((r) => view(r, [])),
-      };
     },
   );
 };

@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jobNumber } from '../../app/jobs';
+import type { Deps } from '../../app/ports';
+import { Problem } from '../../contracts/common';
+import { Board, BoardQuery } from '../../contracts/jobs';
+import { overlapsByJob } from '../../core/board';
+import { notFound } from '../../core/errors';
+import { type BillingStatus, isBillingException, type OperationalStatus } from '../../core/job-lifecycle';
+import { addDays, zonedToInstant } from '../../core/time';
+import { boardJobs, technicians } from '../../db/queries/board';
+import { getOrganization } from '../../db/queries/directory';
+import { principalOf } from '../auth';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
+
+export const boardRoutes = (root: FastifyInstance, deps: Deps) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const db = deps.database.db;
+
+  app.get(
+    '/board',
+    {
+      config: { access: 'board.read' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'The dispatch board: a day or a week per technician, both statuses, overlaps flagged',
+        querystring: BoardQuery,
+        response: { 200: Board, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const org = await getOrganization(db, p.organizationId);
+      if (!org) throw notFound('organization');
+      const q = request.query;
+      const from = zonedToInstant(q.date, '00:00', org.timeZone);
+      const to = zonedToInstant(addDays(q.date, q.days), '00:00', org.timeZone);
+      const { rows, crew } = await boardJobs(db, p.organizationId, from, to);
+      const techs = (await technicians(db, p.organizationId)).filter(
+        (t) => t.roles.includes('technician') && t.active && (!q.technicianId || t.id === q.technicianId),
+      );
+      const view = (r: (typeof rows)[number], overlaps: string[]) => ({
+        id: r.id,
+        number: jobNumber(r.number),
+        customerName: r.customerName,
+        siteName: r.siteName,
+        jobTypeName: r.jobTypeName,
+        windowStart: r.windowStart.toISOString(),
+        windowEnd: r.windowEnd.toISOString(),
+        status: r.status as OperationalStatus,
+        billingStatus: r.billingStatus as BillingStatus,
+        exception: isBillingException(r.status as OperationalStatus, r.billingStatus as BillingStatus),
+        overlapsWith: overlaps,
+        version: r.version,
+      });
+      const assigned = new Set(crew.map((c) => c.jobId));
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        timeZone: org.timeZone,
+        rows: techs.map((t) => {
+          const ids = new Set(crew.filter((c) => c.userId === t.id).map((c) => c.jobId));
+          const mine = rows.filter((r) => ids.has(r.id));
+          const overlaps = overlapsByJob(
+            mine.map((r) => ({
+              id: r.id,
+              start: r.windowStart,
+              end: r.windowEnd,
+              live: r.status !== 'canceled' && r.status !== 'no_show',
+            })),
+          );
+          return {
+            technician: { id: t.id, name: t.name },
+            jobs: mine.map((r) => view(r, overlaps.get(r.id) ?? [])),
+          };
+        }),
+        unassigned: rows.filter((r) => !assigned.has(r.id)).map((r) => view(r, [])),
+      };
+    },
+  );
+};
