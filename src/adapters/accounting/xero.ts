@@ -1,5 +1,4 @@
 import Decimal from 'decimal.js';
-import { z } from 'zod';
 import {
   type AccountingConnector,
   type AccountingInvoice,
@@ -9,8 +8,20 @@ import {
 } from '../../app/accounting/port';
 import type { Http } from '../../app/ports';
 import { type ConnectorMappings, type Credentials, taxKey } from '../../contracts/connectors';
-import { type ErrorReader, gateFor, oauthClient } from './http';
+import { gateFor, oauthClient } from './http';
 import { disambiguated } from './names';
+import {
+  Allocations,
+  AttachmentList,
+  ContactList,
+  Contacts,
+  CreditNotes,
+  Invoices,
+  Organisations,
+  Payments,
+  parse,
+  readError,
+} from './xero-replies';
 
 /** Xero: 60 calls a minute and 5 at once per tenant; Idempotency-Key at most 128 characters. */
 export const XERO = {
@@ -30,107 +41,6 @@ const UNIT_DECIMALS = { unitdp: '4' };
  */
 export const xeroRate = (rate: string): number =>
   Number(new Decimal(1).div(rate).toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toFixed());
-
-const Contacts = z
-  .object({ Contacts: z.array(z.object({ ContactID: z.string().min(1) }).loose()).min(1) })
-  .loose();
-const ContactList = z
-  .object({ Contacts: z.array(z.object({ ContactID: z.string().min(1) }).loose()).default([]) })
-  .loose();
-const Organisations = z
-  .object({ Organisations: z.array(z.object({ Name: z.string().min(1) }).loose()).min(1) })
-  .loose();
-/** What a looked-up document must show to be ours: its type, contact, total and our reference. */
-const Found = {
-  Type: z.string().optional(),
-  Contact: z.object({ ContactID: z.string().optional() }).loose().optional(),
-  Total: z.number().optional(),
-  Reference: z.string().optional(),
-  Status: z.string().optional(),
-};
-const Invoices = z
-  .object({ Invoices: z.array(z.object({ InvoiceID: z.string().min(1), ...Found }).loose()) })
-  .loose();
-const CreditNotes = z
-  .object({
-    CreditNotes: z.array(
-      z
-        .object({
-          CreditNoteID: z.string().min(1),
-          ...Found,
-          Allocations: z
-            .array(
-              z
-                .object({
-                  AllocationID: z.string().optional(),
-                  Amount: z.number(),
-                  Invoice: z.object({ InvoiceID: z.string() }).loose(),
-                })
-                .loose(),
-            )
-            .optional(),
-        })
-        .loose(),
-    ),
-  })
-  .loose();
-const Payments = z
-  .object({
-    Payments: z.array(
-      z
-        .object({
-          PaymentID: z.string().min(1),
-          Amount: z.number().optional(),
-          Reference: z.string().optional(),
-          Status: z.string().optional(),
-        })
-        .loose(),
-    ),
-  })
-  .loose();
-const AttachmentList = z
-  .object({
-    Attachments: z
-      .array(z.object({ AttachmentID: z.string().min(1), FileName: z.string().optional() }).loose())
-      .default([]),
-  })
-  .loose();
-const Allocations = z
-  .object({ Allocations: z.array(z.object({ AllocationID: z.string().optional() }).loose()).min(1) })
-  .loose();
-
-/** Xero answers validation failures with Elements[].ValidationErrors[].Message. */
-const readError: ErrorReader = (status, body) => {
-  const b = body as {
-    Type?: string;
-    Message?: string;
-    Detail?: string;
-    Title?: string;
-    Elements?: { ValidationErrors?: { Message?: string }[] }[];
-  } | null;
-  const validation = b?.Elements?.flatMap((e) => e.ValidationErrors ?? [])
-    .map((v) => v.Message)
-    .filter(Boolean);
-  return {
-    code: b?.Type ?? (status === 400 ? 'ValidationException' : null),
-    message: validation?.length
-      ? validation.join('; ')
-      : (b?.Message ??
-        b?.Detail ??
-        b?.Title ??
-        (typeof body === 'string' ? body.slice(0, 300) : `HTTP ${status}`)),
-  };
-};
-
-const parse = <T>(schema: z.ZodType<T>, body: unknown, what: string): T => {
-  const r = schema.safeParse(body);
-  if (!r.success)
-    throw new ConnectorError(`Xero's reply to ${what} is not what its API documents`, {
-      retryable: false,
-      providerCode: 'bad_reply',
-    });
-  return r.data;
-};
 
 export const xeroConnector = (args: {
   http: Http;

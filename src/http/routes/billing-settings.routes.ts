@@ -6,8 +6,8 @@ import { listExchangeRates, recordExchangeRate } from '../../app/invoicing/excha
 import { updateBillingSettings } from '../../app/organizations';
 import type { Deps } from '../../app/ports';
 import { Organization } from '../../contracts/auth';
+import { BillingSettingsBody, ExchangeRate, ExchangeRateBody } from '../../contracts/billing';
 import { Problem } from '../../contracts/common';
-import { BillingSettingsBody, ExchangeRate, ExchangeRateBody } from '../../contracts/invoices';
 import { actorOf } from '../../core/principal';
 import { principalOf } from '../auth';
 import { organizationView } from '../views';

@@ -8,7 +8,7 @@ import {
   testConnector,
   updateConnector,
 } from '../../app/accounting/connectors';
-import { REVOKED } from '../../app/accounting/oauth-connect';
+import { REVOKED } from '../../app/accounting/disconnect-connector';
 import { pushesOf } from '../../app/accounting/push';
 import { invoicesCsv } from '../../app/exports';
 import {

@@ -2,13 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listConnectors } from '../../app/accounting/connectors';
-import {
-  completeOAuth,
-  disconnectConnector,
-  finishOAuth,
-  getOAuthAttempt,
-  startOAuth,
-} from '../../app/accounting/oauth-connect';
+import { disconnectConnector } from '../../app/accounting/disconnect-connector';
+import { completeOAuth, finishOAuth, getOAuthAttempt, startOAuth } from '../../app/accounting/oauth-connect';
 import { backfillPushes } from '../../app/accounting/push-queue';
 import type { Deps } from '../../app/ports';
 import { IdParams, Problem } from '../../contracts/common';

@@ -1,172 +1,21 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import SignaturePad from 'signature_pad';
+import { useMemo, useState } from 'react';
 import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
-import { type PhotoCategory, SIGNATURE_EXCEPTION_WORDS } from '../../../src/core/closeout-rules';
+import type { PhotoCategory } from '../../../src/core/closeout-rules';
 import { bodyOf, closeoutFields, isDecimal, missingFor, timerHours, totalsFor } from './closeout';
-import { type Draft, db, type Photo } from './db';
+import { db, type Photo } from './db';
 import { useDraft } from './Jobs';
 import { compress, sha256Hex } from './media';
 import { go } from './nav';
+import { Thumb, usePhotos } from './Photos';
+import { Signature } from './Signature';
 import { enqueue, syncOutbox } from './sync';
 
 const STEPS = ['Work', 'Labor', 'Parts', 'Photos', 'Signature', 'Review'] as const;
 type Step = (typeof STEPS)[number];
 const CATEGORIES: PhotoCategory[] = ['before', 'after', 'serial_plate', 'document', 'other'];
-const REASONS = Object.entries(SIGNATURE_EXCEPTION_WORDS) as [
-  keyof typeof SIGNATURE_EXCEPTION_WORDS,
-  string,
-][];
 
 const money = (amount: string, currency: string) =>
   new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(Number(amount));
-
-const usePhotos = (jobId: string, ids: string[]) => {
-  const [photos, setPhotos] = useState<Photo[]>([]);
-  const key = ids.join(',');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the draft's photo list changes
-  useEffect(() => {
-    void db.photos.where('jobId').equals(jobId).toArray().then(setPhotos);
-  }, [jobId, key]);
-  return photos;
-};
-
-const Thumb = ({ photo }: { photo: Photo }) => {
-  const [url, setUrl] = useState('');
-  useEffect(() => {
-    const u = URL.createObjectURL(photo.blob);
-    setUrl(u);
-    return () => URL.revokeObjectURL(u);
-  }, [photo.blob]);
-  return url ? (
-    <img
-      src={url}
-      alt={`${photo.category.replace('_', ' ')}, ${new Date(photo.takenAt).toLocaleTimeString()}`}
-      className="thumb"
-    />
-  ) : null;
-};
-
-const Signature = ({ draft, save }: { draft: Draft; save: (d: Draft) => Promise<void> }) => {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const pad = useRef<SignaturePad | null>(null);
-  const [name, setName] = useState(draft.signature?.signerName ?? '');
-  const [empty, setEmpty] = useState(true);
-  const [noSig, setNoSig] = useState(draft.signatureException !== null);
-  const [reason, setReason] = useState<(typeof REASONS)[number][0]>(
-    draft.signatureException?.reasonCode ?? 'customer_absent',
-  );
-  const [text, setText] = useState(draft.signatureException?.text ?? '');
-  useEffect(() => {
-    if (!canvas.current || noSig) return;
-    const c = canvas.current;
-    const ratio = Math.max(window.devicePixelRatio || 1, 1);
-    c.width = c.offsetWidth * ratio;
-    c.height = c.offsetHeight * ratio;
-    c.getContext('2d')?.scale(ratio, ratio);
-    const p = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)' });
-    p.addEventListener('endStroke', () => setEmpty(p.isEmpty()));
-    pad.current = p;
-    return () => p.off();
-  }, [noSig]);
-  const keep = async () => {
-    if (!pad.current || pad.current.isEmpty() || !name.trim()) return;
-    // Straight from the canvas: a data: URL fetch fails offline in some browsers.
-    const blob = await new Promise<Blob | null>((resolve) => canvas.current?.toBlob(resolve, 'image/png'));
-    if (!blob) return;
-    const photo: Photo = {
-      id: crypto.randomUUID(),
-      jobId: draft.jobId,
-      category: 'signature',
-      blob,
-      sha256: await sha256Hex(blob),
-      takenAt: new Date().toISOString(),
-    };
-    await db.photos.put(photo);
-    await save({
-      ...draft,
-      signature: { photoId: photo.id, signerName: name.trim(), signedAt: photo.takenAt },
-      signatureException: null,
-    });
-  };
-  if (draft.signature)
-    return (
-      <div>
-        <p className="banner ok">Signed by {draft.signature.signerName}.</p>
-        <button type="button" onClick={() => save({ ...draft, signature: null })}>
-          Sign again
-        </button>
-      </div>
-    );
-  return (
-    <div>
-      <label className="check">
-        <input
-          type="checkbox"
-          checked={noSig}
-          onChange={(e) => {
-            setNoSig(e.target.checked);
-            if (!e.target.checked) void save({ ...draft, signatureException: null });
-          }}
-        />
-        Couldn't get a signature
-      </label>
-      {noSig ? (
-        <>
-          <label>
-            Why
-            <select value={reason} onChange={(e) => setReason(e.target.value as typeof reason)}>
-              {REASONS.map(([v, l]) => (
-                <option key={v} value={v}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            What happened
-            <textarea value={text} onChange={(e) => setText(e.target.value)} />
-          </label>
-          <button
-            type="button"
-            disabled={text.trim().length < 3}
-            onClick={() =>
-              save({
-                ...draft,
-                signature: null,
-                signatureException: { reasonCode: reason, text: text.trim() },
-              })
-            }
-          >
-            Save the reason
-          </button>
-          {draft.signatureException && <p className="muted">Reason saved. The office will approve it.</p>}
-        </>
-      ) : (
-        <>
-          <label>
-            Signer's name
-            <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
-          </label>
-          <canvas ref={canvas} className="pad" aria-label="Signature pad" />
-          <div className="row">
-            <button
-              type="button"
-              onClick={() => {
-                pad.current?.clear();
-                setEmpty(true);
-              }}
-            >
-              Clear
-            </button>
-            <button type="button" className="primary" disabled={empty || !name.trim()} onClick={keep}>
-              Keep signature
-            </button>
-          </div>
-        </>
-      )}
-    </div>
-  );
-};
 
 export const CloseoutWizard = ({ work, order }: { work: WorkOrdersT; order: WorkOrderT }) => {
   const [draft, save] = useDraft(order.job.id);

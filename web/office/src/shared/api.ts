@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Approval } from '../../../../src/contracts/approvals';
 import type { Me, User } from '../../../../src/contracts/auth';
+import type { CycleRunDetail } from '../../../../src/contracts/billing';
 import type {
   CatalogItem,
   Customer,
@@ -10,7 +11,7 @@ import type {
 } from '../../../../src/contracts/catalog';
 import type { AttachmentView, CloseoutRecordView, FiredRuleView } from '../../../../src/contracts/closeout';
 import type { IntegrationError } from '../../../../src/contracts/integrations';
-import type { CycleRunDetail, Invoice } from '../../../../src/contracts/invoices';
+import type { Invoice } from '../../../../src/contracts/invoices';
 import type { Board, BoardJob, Job, TimelineEvent } from '../../../../src/contracts/jobs';
 import { ApiError, createApiClient } from '../../../shared/api-client';
 

@@ -1,7 +1,7 @@
 import { Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { z } from 'zod';
-import type { ExchangeRate } from '../../../../../src/contracts/invoices';
+import type { ExchangeRate } from '../../../../../src/contracts/billing';
 import { businessDate } from '../../../../../src/core/time';
 import { api } from '../../shared/api';
 import { useSubmit } from '../../shared/feedback';

@@ -12,7 +12,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
-import { BillingSettingsBody } from '../../../../../src/contracts/invoices';
+import { BillingSettingsBody } from '../../../../../src/contracts/billing';
 import {
   DEFAULT_INVOICE_EMAIL,
   fillTemplate,

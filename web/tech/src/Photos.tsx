@@ -1,0 +1,30 @@
+import { useEffect, useState } from 'react';
+import { db, type Photo } from './db';
+
+/** The job's photos kept on this phone, read again when the draft's photo list changes. */
+export const usePhotos = (jobId: string, ids: string[]) => {
+  const [photos, setPhotos] = useState<Photo[]>([]);
+  const key = ids.join(',');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the draft's photo list changes
+  useEffect(() => {
+    void db.photos.where('jobId').equals(jobId).toArray().then(setPhotos);
+  }, [jobId, key]);
+  return photos;
+};
+
+/** A photo from the phone's store, described for a screen reader by its category and time. */
+export const Thumb = ({ photo }: { photo: Photo }) => {
+  const [url, setUrl] = useState('');
+  useEffect(() => {
+    const u = URL.createObjectURL(photo.blob);
+    setUrl(u);
+    return () => URL.revokeObjectURL(u);
+  }, [photo.blob]);
+  return url ? (
+    <img
+      src={url}
+      alt={`${photo.category.replace('_', ' ')}, ${new Date(photo.takenAt).toLocaleTimeString()}`}
+      className="thumb"
+    />
+  ) : null;
+};
