@@ -7,6 +7,21 @@ import type { FieldProblem } from './errors';
  */
 export const VAT_CATEGORIES = ['S', 'Z', 'E', 'AE', 'K', 'G', 'O', 'L', 'M', 'B'] as const;
 export type VatCategory = (typeof VAT_CATEGORIES)[number];
+/** EN 16931 VAT categories in words, for documents and screens. */
+export const VAT_CATEGORY_WORDS: Record<VatCategory, string> = {
+  S: 'Standard',
+  Z: 'Zero rated',
+  E: 'Exempt',
+  AE: 'Reverse charge',
+  K: 'Intra-EU supply',
+  G: 'Export',
+  O: 'Outside the scope of VAT',
+  L: 'IGIC (Canary Islands)',
+  M: 'IPSI (Ceuta and Melilla)',
+  B: 'Split payment',
+};
+export const vatCategoryText = (category: string): string =>
+  VAT_CATEGORY_WORDS[category as VatCategory] ?? category;
 
 /** Categories that are exemptions and need a reason (BR-E/AE/K/G/O-10). */
 export const EXEMPT_CATEGORIES: readonly string[] = ['E', 'AE', 'K', 'G', 'O'];

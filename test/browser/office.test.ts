@@ -134,6 +134,10 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     await page.getByRole('button', { name: 'New job' }).click();
     const form = page.getByRole('form', { name: 'New job' });
     await form.waitFor();
+    // The booking contract checks the form before anything is sent: each missing field says so beside it.
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await form.getByText('Required').first().waitFor();
+    expect(await form.getByText('Required').count()).toBeGreaterThanOrEqual(4);
     await form.getByLabel('Customer').click();
     await page.getByRole('option', { name: 'Mary Doyle' }).click();
     await form.getByLabel('Job type').click();
@@ -339,6 +343,19 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     await item.waitFor({ state: 'detached' });
     const items = await owner.call<{ items: { sku: string; unitPrice: string }[] }>('GET', '/catalog-items');
     expect(Number(items.body.items.find((x) => x.sku === 'PRT-PIPE-15')?.unitPrice)).toBe(6.8);
+    // A new item is checked by the price book's own contract before it is sent: a price that is not a
+    // number and a missing tax code are named beside their fields, and nothing is added.
+    const fresh = page.getByRole('form', { name: 'New price book item' });
+    await fresh.getByLabel('SKU').fill('PRT-TEST-1');
+    await fresh.getByLabel('Item name').fill('Test fitting');
+    await fresh.getByLabel('Unit price').fill('six');
+    await fresh.getByRole('button', { name: 'Add item' }).click();
+    await fresh.getByText('Required').waitFor();
+    expect(await fresh.locator('.mantine-InputWrapper-error').count()).toBe(2);
+    expect(
+      (await owner.call<{ items: { sku: string }[] }>('GET', '/catalog-items')).body.items.map((x) => x.sku),
+    ).not.toContain('PRT-TEST-1');
+    await page.screenshot({ path: screenshotPath('office-settings-price-book'), fullPage: true });
 
     // A job type with a closeout field that must be filled and goes on the invoice.
     await page.getByRole('tab', { name: 'Job types' }).click();

@@ -1,6 +1,7 @@
 import type { Proof } from '../../app/documents-port';
 import { exchangeText, type InvoiceDocument, type IssuedHeader } from '../../core/invoice-document';
 import { printAmount } from '../../core/money';
+import { vatCategoryText } from '../../core/tax';
 import { printDate } from '../../core/time';
 import { unitText } from '../../core/units';
 
@@ -8,22 +9,6 @@ import { addressLines, BOLD, collect, newPdf, numberPages, PAGE, priceText, REGU
 import { renderProofPages } from './service-report-pdf';
 
 export { renderServiceReportPdf } from './service-report-pdf';
-
-/** EN 16931 VAT categories in words, for the VAT column and breakdown. */
-const CATEGORY_WORDS: Record<string, string> = {
-  S: 'Standard',
-  Z: 'Zero rated',
-  E: 'Exempt',
-  AE: 'Reverse charge',
-  K: 'Intra-EU supply',
-  G: 'Export',
-  O: 'Outside the scope of VAT',
-  L: 'IGIC (Canary Islands)',
-  M: 'IPSI (Ceuta and Melilla)',
-  B: 'Split payment',
-};
-
-const categoryText = (category: string): string => CATEGORY_WORDS[category] ?? category;
 
 const TITLES = {
   invoice: 'INVOICE',
@@ -230,7 +215,7 @@ export const renderInvoicePdf = async (
   );
   for (const t of doc.calc.taxSubtotals) {
     const name = t.category
-      ? `${categoryText(t.category)}${t.exemptionReason || t.exemptionReasonCode ? `: ${t.exemptionReason ?? t.exemptionReasonCode}` : ''}`
+      ? `${vatCategoryText(t.category)}${t.exemptionReason || t.exemptionReasonCode ? `: ${t.exemptionReason ?? t.exemptionReasonCode}` : ''}`
       : (t.jurisdiction ?? '');
     y = row(pdf, y, [
       { text: name, x: PAGE.left, width: 200 },

@@ -32,20 +32,26 @@ const humanMessage = (i: z.core.$ZodIssue): string => {
   }
 };
 
+/** Where a body field's complaint shows when the form asks for it differently (windowStart → the date). */
+type FieldMap = Record<string, string>;
+
 /** zod issues as Mantine field errors: `billingAddress.city` → "Required". */
-const errorsOf = (issues: z.core.$ZodIssue[]): FormErrors => {
+const errorsOf = (issues: z.core.$ZodIssue[], fields: FieldMap): FormErrors => {
   const out: FormErrors = {};
   for (const i of issues) {
     const path = i.path.map(String).join('.');
-    out[path || '_form'] ??= humanMessage(i);
+    out[fields[path] ?? (path || '_form')] ??= humanMessage(i);
   }
   return out;
 };
 
 /** A server refusal's fields ("body.billingAddress.city") as the form's own paths. */
-const serverErrorsOf = (err: ApiError): FormErrors => {
+const serverErrorsOf = (err: ApiError, fields: FieldMap): FormErrors => {
   const out: FormErrors = {};
-  for (const f of err.problem.errors ?? []) out[f.field.replace(/^body\./, '')] = f.message;
+  for (const f of err.problem.errors ?? []) {
+    const path = f.field.replace(/^body\./, '');
+    out[fields[path] ?? path] = f.message;
+  }
   return out;
 };
 
@@ -60,17 +66,20 @@ export const useContractForm = <V extends Record<string, unknown>, S extends z.Z
   schema,
   initialValues,
   toBody,
+  fields = {},
 }: {
   schema: S;
   initialValues: V;
   toBody: (values: V) => z.input<S>;
+  /** Body paths shown on another field of the form. */
+  fields?: FieldMap;
 }) => {
   const form: UseFormReturnType<V> = useForm<V>({
     mode: 'controlled',
     initialValues,
     validate: (values) => {
       const parsed = schema.safeParse(toBody(values));
-      return parsed.success ? {} : errorsOf(parsed.error.issues);
+      return parsed.success ? {} : errorsOf(parsed.error.issues, fields);
     },
   });
   const [formError, setFormError] = useState<string | null>(null);
@@ -81,7 +90,7 @@ export const useContractForm = <V extends Record<string, unknown>, S extends z.Z
       setFormError(null);
       const parsed = schema.safeParse(toBody(values));
       if (!parsed.success) {
-        form.setErrors(errorsOf(parsed.error.issues));
+        form.setErrors(errorsOf(parsed.error.issues, fields));
         return;
       }
       setBusy(true);
@@ -89,7 +98,7 @@ export const useContractForm = <V extends Record<string, unknown>, S extends z.Z
         await send(parsed.data);
       } catch (err) {
         if (err instanceof ApiError && (err.problem.errors ?? []).length > 0)
-          form.setErrors(serverErrorsOf(err));
+          form.setErrors(serverErrorsOf(err, fields));
         setFormError(messageOf(err));
       } finally {
         setBusy(false);

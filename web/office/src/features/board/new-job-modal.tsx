@@ -1,5 +1,4 @@
 import {
-  Alert,
   Button,
   Group,
   Modal,
@@ -11,7 +10,8 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { type FormEvent, useState } from 'react';
+import type { z } from 'zod';
+import { CreateJobBody } from '../../../../../src/contracts/jobs';
 import { zonedToInstant } from '../../../../../src/core/time';
 import {
   api,
@@ -23,10 +23,35 @@ import {
   type TaxCodeT,
   type UserT,
 } from '../../shared/api';
-import { messageOf } from '../../shared/feedback';
+import { orNull, useContractForm } from '../../shared/form';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 
+type Values = {
+  customerId: string | null;
+  siteId: string | null;
+  jobTypeId: string | null;
+  technicianId: string | null;
+  scope: string;
+  day: string;
+  start: string;
+  hours: number | string;
+  depositRequired: boolean;
+  depositAmount: string;
+  discountPercent: string;
+  poNumber: string;
+};
+
+/** The service window from a day, a start time and hours, in the organization's zone; null when unreadable. */
+const windowOf = (v: Values, tz: string): { start: string; end: string } | null => {
+  const hours = Number(v.hours);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v.day) || !/^\d{2}:\d{2}$/.test(v.start) || !(hours > 0)) return null;
+  const start = zonedToInstant(v.day, v.start, tz);
+  if (Number.isNaN(start.getTime())) return null;
+  return { start: start.toISOString(), end: new Date(start.getTime() + hours * 3_600_000).toISOString() };
+};
+
+/** Book a job: who, where, what, when and who goes; billing facts when the booking already knows them. */
 export const NewJobModal = ({
   me,
   opened,
@@ -51,72 +76,71 @@ export const NewJobModal = ({
     ]);
     return { customers, jobTypes: jobTypes.items, users, taxCodes: taxCodes.items };
   });
-  const [customerId, setCustomerId] = useState<string | null>(null);
-  const [siteId, setSiteId] = useState<string | null>(null);
-  const [jobTypeId, setJobTypeId] = useState<string | null>(null);
-  const [technicianId, setTechnicianId] = useState<string | null>(null);
-  const [scope, setScope] = useState('');
-  const [day, setDay] = useState(date);
-  const [start, setStart] = useState('09:00');
-  const [hours, setHours] = useState<number | string>(2);
-  const [depositRequired, setDepositRequired] = useState(false);
-  const [depositAmount, setDepositAmount] = useState('');
-  const [discountPercent, setDiscountPercent] = useState('');
-  const [poNumber, setPoNumber] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: CreateJobBody,
+    initialValues: {
+      customerId: null,
+      siteId: null,
+      jobTypeId: null,
+      technicianId: null,
+      scope: '',
+      day: date,
+      start: '09:00',
+      hours: 2,
+      depositRequired: false,
+      depositAmount: '',
+      discountPercent: '',
+      poNumber: '',
+    } satisfies Values as Values,
+    toBody: (v: Values) => {
+      const window = windowOf(v, tz);
+      return {
+        customerId: v.customerId ?? undefined,
+        siteId: v.siteId ?? undefined,
+        jobTypeId: v.jobTypeId ?? undefined,
+        scope: v.scope,
+        windowStart: window?.start,
+        windowEnd: window?.end,
+        crew: v.technicianId ? [v.technicianId] : [],
+        ...(v.depositRequired
+          ? { depositRequired: true, depositAmount: orNull(v.depositAmount.replace(',', '.')) }
+          : {}),
+        ...(v.discountPercent.trim() ? { discountPercent: v.discountPercent.trim().replace(',', '.') } : {}),
+        ...(v.poNumber.trim() ? { poNumber: v.poNumber.trim() } : {}),
+      } as z.input<typeof CreateJobBody>;
+    },
+    // The window is asked for as a day, a start and hours.
+    fields: { windowStart: 'day', windowEnd: 'hours' },
+  });
   const data = refs.data;
-  const customer = data?.customers.find((c) => c.id === customerId);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    if (!customerId || !siteId || !jobTypeId) {
-      setError('Choose a customer, a site and a job type');
-      return;
-    }
-    const windowStart = zonedToInstant(day, start, tz);
-    const windowEnd = new Date(windowStart.getTime() + Number(hours) * 3_600_000);
-    setBusy(true);
-    try {
-      const job = await api<JobT>('POST', '/api/v1/jobs', {
-        customerId,
-        siteId,
-        jobTypeId,
-        scope,
-        windowStart: windowStart.toISOString(),
-        windowEnd: windowEnd.toISOString(),
-        crew: technicianId ? [technicianId] : [],
-        ...(depositRequired ? { depositRequired: true, depositAmount: depositAmount || null } : {}),
-        ...(discountPercent ? { discountPercent } : {}),
-        ...(poNumber ? { poNumber } : {}),
-      });
-      onCreated(job);
-      setScope('');
-      setPoNumber('');
-      setDiscountPercent('');
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const customer = data?.customers.find((c) => c.id === form.values.customerId);
   return (
     <Modal opened={opened} onClose={onClose} title="New job" size="lg">
       <Loaded resource={refs} what="customers and job types">
         {(d) =>
           d && (
-            <form onSubmit={submit} aria-label="New job">
+            <form
+              noValidate
+              aria-label="New job"
+              onSubmit={submit(async (body) => {
+                const job = await api<JobT>('POST', '/api/v1/jobs', body);
+                onCreated(job);
+                form.setValues({ scope: '', poNumber: '', discountPercent: '' });
+              })}
+            >
               <Stack gap="sm">
                 <Select
                   label="Customer"
                   searchable
                   required
                   data={d.customers.map((c) => ({ value: c.id, label: c.name }))}
-                  value={customerId}
+                  {...form.getInputProps('customerId')}
                   onChange={(v) => {
-                    setCustomerId(v);
                     const c = d.customers.find((x) => x.id === v);
-                    setSiteId(c?.sites.length === 1 ? (c.sites[0]?.id ?? null) : null);
+                    form.setValues({
+                      customerId: v,
+                      siteId: c?.sites.length === 1 ? (c.sites[0]?.id ?? null) : null,
+                    });
                   }}
                 />
                 <Select
@@ -127,43 +151,31 @@ export const NewJobModal = ({
                     value: s.id,
                     label: `${s.name}, ${s.address.line1}, ${s.address.city}`,
                   }))}
-                  value={siteId}
-                  onChange={setSiteId}
+                  {...form.getInputProps('siteId')}
                 />
                 <Select
                   label="Job type"
                   required
                   data={d.jobTypes.map((t) => ({ value: t.id, label: t.name }))}
-                  value={jobTypeId}
+                  {...form.getInputProps('jobTypeId')}
                   onChange={(v) => {
-                    setJobTypeId(v);
                     const t = d.jobTypes.find((x) => x.id === v);
-                    if (t) setHours(Math.round((t.defaultDurationMinutes / 60) * 4) / 4);
+                    form.setValues({
+                      jobTypeId: v,
+                      ...(t ? { hours: Math.round((t.defaultDurationMinutes / 60) * 4) / 4 } : {}),
+                    });
                   }}
                 />
-                <Textarea label="Scope" required value={scope} onChange={(e) => setScope(e.target.value)} />
+                <Textarea label="Scope" required {...form.getInputProps('scope')} />
                 <Group grow>
-                  <TextInput
-                    type="date"
-                    label="Date"
-                    required
-                    value={day}
-                    onChange={(e) => setDay(e.target.value)}
-                  />
-                  <TextInput
-                    type="time"
-                    label="Start"
-                    required
-                    value={start}
-                    onChange={(e) => setStart(e.target.value)}
-                  />
+                  <TextInput type="date" label="Date" required {...form.getInputProps('day')} />
+                  <TextInput type="time" label="Start" required {...form.getInputProps('start')} />
                   <NumberInput
                     label="Hours"
                     min={0.25}
                     max={24}
                     step={0.25}
-                    value={hours}
-                    onChange={setHours}
+                    {...form.getInputProps('hours')}
                   />
                 </Group>
                 <Select
@@ -173,42 +185,30 @@ export const NewJobModal = ({
                   data={d.users
                     .filter((u) => u.active && u.roles.includes('technician'))
                     .map((u) => ({ value: u.id, label: u.name }))}
-                  value={technicianId}
-                  onChange={setTechnicianId}
+                  {...form.getInputProps('technicianId')}
                 />
                 <Title order={5}>Billing facts</Title>
                 <Group grow align="flex-end">
                   <Switch
                     label="Deposit required"
-                    checked={depositRequired}
-                    onChange={(e) => setDepositRequired(e.currentTarget.checked)}
+                    {...form.getInputProps('depositRequired', { type: 'checkbox' })}
                   />
                   <TextInput
                     label={`Deposit (${me.organization.currency})`}
-                    disabled={!depositRequired}
-                    value={depositAmount}
-                    onChange={(e) => setDepositAmount(e.target.value)}
+                    disabled={!form.values.depositRequired}
+                    {...form.getInputProps('depositAmount')}
                     inputMode="decimal"
                   />
                 </Group>
                 <Group grow>
                   <TextInput
                     label="Discount %"
-                    value={discountPercent}
-                    onChange={(e) => setDiscountPercent(e.target.value)}
+                    {...form.getInputProps('discountPercent')}
                     inputMode="decimal"
                   />
-                  <TextInput
-                    label="PO number"
-                    value={poNumber}
-                    onChange={(e) => setPoNumber(e.target.value)}
-                  />
+                  <TextInput label="PO number" {...form.getInputProps('poNumber')} />
                 </Group>
-                {error && (
-                  <Alert color="red" role="alert">
-                    {error}
-                  </Alert>
-                )}
+                {errorAlert}
                 <Group justify="flex-end">
                   <Button variant="default" onClick={onClose}>
                     Cancel

@@ -1,10 +1,31 @@
 import { Badge, Button, Group, Select, Stack, Switch, Table, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
+import type { z } from 'zod';
+import { CatalogItemBody, TaxCodeBody } from '../../../../../src/contracts/catalog';
+import { VAT_CATEGORIES, VAT_CATEGORY_WORDS, vatCategoryText } from '../../../../../src/core/tax';
+import { UNIT_WORDS, unitText } from '../../../../../src/core/units';
 import { api, type CatalogItemT, type MeT, type TaxCodeT } from '../../shared/api';
-import { useSubmit } from '../../shared/feedback';
+import { Feedback } from '../../shared/feedback';
+import { orNull, useContractForm } from '../../shared/form';
 import { money } from '../../shared/format';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
+
+const KIND_WORDS: Record<CatalogItemT['kind'], string> = { labor: 'Labour', part: 'Part', fee: 'Charge' };
+const KINDS = Object.entries(KIND_WORDS).map(([value, label]) => ({ value, label }));
+const UNITS = Object.entries(UNIT_WORDS).map(([value, words]) => ({ value, label: `${words} (${value})` }));
+const CATEGORIES = VAT_CATEGORIES.map((c) => ({ value: c, label: VAT_CATEGORY_WORDS[c] }));
+const decimal = (s: string) => s.trim().replace(',', '.');
+
+type ItemValues = {
+  sku: string;
+  name: string;
+  kind: string;
+  unitCode: string;
+  unitPrice: string;
+  taxCodeId: string | null;
+  active: boolean;
+};
 
 /** One price-book item: a new one, or an existing one to reprice, retag or retire. */
 const ItemForm = ({
@@ -16,61 +37,135 @@ const ItemForm = ({
   taxCodes: TaxCodeT[];
   onDone: () => void;
 }) => {
-  const [sku, setSku] = useState(initial?.sku ?? '');
-  const [name, setName] = useState(initial?.name ?? '');
-  const [kind, setKind] = useState<string | null>(initial?.kind ?? 'part');
-  const [unitCode, setUnitCode] = useState(initial?.unitCode ?? 'C62');
-  const [price, setPrice] = useState(initial ? Number(initial.unitPrice).toFixed(2) : '');
-  const [taxCodeId, setTaxCodeId] = useState<string | null>(initial?.taxCodeId ?? null);
-  const [active, setActive] = useState(initial?.active ?? true);
-  const s = useSubmit();
+  const [saved, setSaved] = useState<string | null>(null);
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: CatalogItemBody,
+    initialValues: {
+      sku: initial?.sku ?? '',
+      name: initial?.name ?? '',
+      kind: initial?.kind ?? 'part',
+      unitCode: initial?.unitCode ?? 'C62',
+      unitPrice: initial ? Number(initial.unitPrice).toFixed(2) : '',
+      taxCodeId: initial?.taxCodeId ?? null,
+      active: initial?.active ?? true,
+    } satisfies ItemValues as ItemValues,
+    toBody: (v: ItemValues) =>
+      ({
+        sku: v.sku,
+        name: v.name,
+        kind: v.kind as CatalogItemT['kind'],
+        unitCode: v.unitCode,
+        unitPrice: decimal(v.unitPrice),
+        taxCodeId: v.taxCodeId ?? undefined,
+        active: v.active,
+      }) as z.input<typeof CatalogItemBody>,
+  });
   return (
     <form
+      noValidate
       aria-label={initial ? `Edit ${initial.sku}` : 'New price book item'}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void s.run(async () => {
-          const body = { sku, name, kind, unitCode, unitPrice: price, taxCodeId, active };
-          if (initial) await api('PUT', `/api/v1/catalog-items/${initial.id}`, body);
-          else await api('POST', '/api/v1/catalog-items', body);
-          onDone();
-          if (!initial) {
-            setSku('');
-            setName('');
-            setPrice('');
-          }
-          return initial ? `${sku} saved` : `${sku} added`;
-        });
-      }}
+      onSubmit={submit(async (body) => {
+        setSaved(null);
+        if (initial) await api('PUT', `/api/v1/catalog-items/${initial.id}`, body);
+        else await api('POST', '/api/v1/catalog-items', body);
+        onDone();
+        if (!initial) form.setValues({ sku: '', name: '', unitPrice: '' });
+        setSaved(initial ? `${body.sku} saved` : `${body.sku} added`);
+      })}
     >
-      <Group align="flex-end">
-        <TextInput label="SKU" required value={sku} onChange={(e) => setSku(e.target.value)} />
-        <TextInput label="Item name" required value={name} onChange={(e) => setName(e.target.value)} />
-        <Select label="Kind" w={110} data={['labor', 'part', 'fee']} value={kind} onChange={setKind} />
-        <TextInput label="Unit code" w={90} value={unitCode} onChange={(e) => setUnitCode(e.target.value)} />
+      <Group align="flex-start">
+        <TextInput label="SKU" required {...form.getInputProps('sku')} />
+        <TextInput label="Item name" required {...form.getInputProps('name')} />
+        <Select label="Kind" w={120} data={KINDS} allowDeselect={false} {...form.getInputProps('kind')} />
+        <Select
+          label="Unit"
+          w={130}
+          data={
+            UNITS.some((u) => u.value === form.values.unitCode)
+              ? UNITS
+              : [...UNITS, { value: form.values.unitCode, label: form.values.unitCode }]
+          }
+          searchable
+          allowDeselect={false}
+          {...form.getInputProps('unitCode')}
+        />
         <TextInput
           label="Unit price"
           w={110}
           required
           inputMode="decimal"
-          value={price}
-          onChange={(e) => setPrice(e.target.value)}
+          {...form.getInputProps('unitPrice')}
         />
         <Select
           label="Tax code"
           w={150}
-          data={taxCodes.map((tc) => ({ value: tc.id, label: tc.code }))}
-          value={taxCodeId}
-          onChange={setTaxCodeId}
+          required
+          data={taxCodes.map((tc) => ({ value: tc.id, label: tc.name }))}
+          {...form.getInputProps('taxCodeId')}
         />
-        {initial && (
-          <Switch label="In use" checked={active} onChange={(e) => setActive(e.currentTarget.checked)} />
-        )}
-        <Button type="submit" loading={s.busy}>
+        {initial && <Switch label="In use" mt={30} {...form.getInputProps('active', { type: 'checkbox' })} />}
+        <Button type="submit" mt={24} loading={busy}>
           {initial ? 'Save item' : 'Add item'}
         </Button>
       </Group>
-      {s.feedback}
+      <Feedback notice={saved} error={null} />
+      {errorAlert}
+    </form>
+  );
+};
+
+type TaxValues = {
+  code: string;
+  name: string;
+  category: string | null;
+  rate: string;
+  exemptionReason: string;
+};
+
+/** A new tax code: a VAT category and rate, with the reason an exemption or reverse charge needs. */
+const TaxCodeForm = ({ onDone }: { onDone: () => void }) => {
+  const [saved, setSaved] = useState<string | null>(null);
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: TaxCodeBody,
+    initialValues: {
+      code: '',
+      name: '',
+      category: 'S',
+      rate: '',
+      exemptionReason: '',
+    } satisfies TaxValues as TaxValues,
+    toBody: (v: TaxValues) => ({
+      code: v.code,
+      name: v.name,
+      category: v.category,
+      rate: decimal(v.rate),
+      exemptionReason: orNull(v.exemptionReason),
+    }),
+  });
+  return (
+    <form
+      noValidate
+      aria-label="New tax code"
+      onSubmit={submit(async (body) => {
+        setSaved(null);
+        await api('POST', '/api/v1/tax-codes', body);
+        onDone();
+        form.reset();
+        setSaved(`${body.code} added`);
+      })}
+    >
+      <Group align="flex-start">
+        <TextInput label="Tax code" required {...form.getInputProps('code')} />
+        <TextInput label="Tax name" required {...form.getInputProps('name')} />
+        <Select label="VAT category" w={190} data={CATEGORIES} {...form.getInputProps('category')} />
+        <TextInput label="Rate %" w={90} required inputMode="decimal" {...form.getInputProps('rate')} />
+        <TextInput label="Exemption reason" {...form.getInputProps('exemptionReason')} />
+        <Button type="submit" mt={24} loading={busy}>
+          Add tax code
+        </Button>
+      </Group>
+      <Feedback notice={saved} error={null} />
+      {errorAlert}
     </form>
   );
 };
@@ -84,12 +179,6 @@ export const PriceBook = ({ me }: { me: MeT }) => {
     return { taxCodes: taxCodes.items, items: items.items };
   });
   const [editing, setEditing] = useState<string | null>(null);
-  const [tcCode, setTcCode] = useState('');
-  const [tcName, setTcName] = useState('');
-  const [tcCategory, setTcCategory] = useState<string | null>('S');
-  const [tcRate, setTcRate] = useState('');
-  const [tcReason, setTcReason] = useState('');
-  const t = useSubmit();
   return (
     <Loaded resource={data} what="the price book">
       {(d) => (
@@ -112,14 +201,14 @@ export const PriceBook = ({ me }: { me: MeT }) => {
                 <Table.Tr key={i.id}>
                   <Table.Td>{i.sku}</Table.Td>
                   <Table.Td>{i.name}</Table.Td>
-                  <Table.Td>{i.kind}</Table.Td>
-                  <Table.Td>{i.unitCode}</Table.Td>
+                  <Table.Td>{KIND_WORDS[i.kind]}</Table.Td>
+                  <Table.Td>{unitText(i.unitCode)}</Table.Td>
                   <Table.Td ta="right">{money(i.unitPrice, me.organization.currency)}</Table.Td>
-                  <Table.Td>{d.taxCodes.find((tc) => tc.id === i.taxCodeId)?.code}</Table.Td>
+                  <Table.Td>{d.taxCodes.find((tc) => tc.id === i.taxCodeId)?.name}</Table.Td>
                   <Table.Td>
                     {!i.active && (
                       <Badge color="gray" mr="xs">
-                        retired
+                        Retired
                       </Badge>
                     )}
                     <Button
@@ -154,68 +243,14 @@ export const PriceBook = ({ me }: { me: MeT }) => {
                   <Table.Td>{tc.code}</Table.Td>
                   <Table.Td>{tc.name}</Table.Td>
                   <Table.Td>
-                    {tc.category ?? tc.jurisdiction} {tc.rate} %
+                    {tc.category ? vatCategoryText(tc.category) : tc.jurisdiction} {Number(tc.rate)} %
                   </Table.Td>
                   <Table.Td>{tc.exemptionReason}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
-          <form
-            aria-label="New tax code"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void t.run(async () => {
-                await api('POST', '/api/v1/tax-codes', {
-                  code: tcCode,
-                  name: tcName,
-                  category: tcCategory,
-                  rate: tcRate,
-                  ...(tcReason ? { exemptionReason: tcReason } : {}),
-                });
-                data.reload();
-                return `${tcCode} added`;
-              });
-            }}
-          >
-            <Group align="flex-end">
-              <TextInput
-                label="Tax code"
-                required
-                value={tcCode}
-                onChange={(e) => setTcCode(e.target.value)}
-              />
-              <TextInput
-                label="Tax name"
-                required
-                value={tcName}
-                onChange={(e) => setTcName(e.target.value)}
-              />
-              <Select
-                label="VAT category"
-                w={120}
-                data={['S', 'Z', 'E', 'AE', 'K', 'G', 'O']}
-                value={tcCategory}
-                onChange={setTcCategory}
-              />
-              <TextInput
-                label="Rate %"
-                w={90}
-                required
-                value={tcRate}
-                onChange={(e) => setTcRate(e.target.value)}
-              />
-              <TextInput
-                label="Exemption reason"
-                value={tcReason}
-                onChange={(e) => setTcReason(e.target.value)}
-              />
-              <Button type="submit" loading={t.busy}>
-                Add tax code
-              </Button>
-            </Group>
-            {t.feedback}
-          </form>
+          <TaxCodeForm onDone={data.reload} />
         </Stack>
       )}
     </Loaded>
