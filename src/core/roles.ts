@@ -7,3 +7,12 @@ export const OFFICE_ROLES: readonly Role[] = ['owner', 'dispatcher', 'approver',
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
 export const seesAllJobs = (roles: readonly Role[]): boolean => roles.some((r) => OFFICE_ROLES.includes(r));
+
+/** A role as the office names it. */
+export const ROLE_WORDS: Record<Role, string> = {
+  owner: 'Owner',
+  dispatcher: 'Dispatcher',
+  technician: 'Technician',
+  approver: 'Approver',
+  billing: 'Billing',
+};

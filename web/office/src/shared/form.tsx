@@ -35,13 +35,20 @@ const humanMessage = (i: z.core.$ZodIssue): string => {
 /** Where a body field's complaint shows when the form asks for it differently (windowStart → the date). */
 type FieldMap = Record<string, string>;
 
+/** The form's path for a body path: mapped as a whole or by its longest mapped prefix (`a.b.3` → `x.3`). */
+const formPath = (path: string, fields: FieldMap): string => {
+  const parts = path.split('.');
+  for (let n = parts.length; n > 0; n--) {
+    const mapped = fields[parts.slice(0, n).join('.')];
+    if (mapped !== undefined) return [mapped, ...parts.slice(n)].join('.');
+  }
+  return path || '_form';
+};
+
 /** zod issues as Mantine field errors: `billingAddress.city` → "Required". */
 const errorsOf = (issues: z.core.$ZodIssue[], fields: FieldMap): FormErrors => {
   const out: FormErrors = {};
-  for (const i of issues) {
-    const path = i.path.map(String).join('.');
-    out[fields[path] ?? (path || '_form')] ??= humanMessage(i);
-  }
+  for (const i of issues) out[formPath(i.path.map(String).join('.'), fields)] ??= humanMessage(i);
   return out;
 };
 
@@ -49,8 +56,7 @@ const errorsOf = (issues: z.core.$ZodIssue[], fields: FieldMap): FormErrors => {
 const serverErrorsOf = (err: ApiError, fields: FieldMap): FormErrors => {
   const out: FormErrors = {};
   for (const f of err.problem.errors ?? []) {
-    const path = f.field.replace(/^body\./, '');
-    out[fields[path] ?? path] = f.message;
+    out[formPath(f.field.replace(/^body\./, ''), fields)] = f.message;
   }
   return out;
 };

@@ -1,15 +1,17 @@
 import { Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { z } from 'zod';
-import type { ExchangeRate } from '../../../../../src/contracts/billing';
+import { type ExchangeRate, ExchangeRateBody } from '../../../../../src/contracts/billing';
 import { businessDate } from '../../../../../src/core/time';
 import { api } from '../../shared/api';
-import { useSubmit } from '../../shared/feedback';
+import { Feedback } from '../../shared/feedback';
+import { orNull, useContractForm } from '../../shared/form';
 import { CURRENCY_OPTIONS, dayText } from '../../shared/format';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 
 type RateT = z.infer<typeof ExchangeRate>;
+type Values = { currency: string | null; validFrom: string; rate: string; source: string };
 
 /**
  * The rates billing records for the currencies customers are invoiced in. A document takes the rate valid
@@ -25,24 +27,25 @@ export const ExchangeRates = ({
   canRecord: boolean;
 }) => {
   const rates = useApi(['exchange-rates'], () => api<{ items: RateT[] }>('GET', '/api/v1/exchange-rates'));
-  const [code, setCode] = useState<string | null>(null);
-  const [validFrom, setValidFrom] = useState(businessDate(new Date(), timeZone));
-  const [rate, setRate] = useState('');
-  const [source, setSource] = useState('');
-  const s = useSubmit();
+  const [saved, setSaved] = useState<string | null>(null);
   const options = CURRENCY_OPTIONS.filter((o) => o.value !== currency);
-  const record = () =>
-    s.run(async () => {
-      await api('PUT', '/api/v1/exchange-rates', {
-        currency: code,
-        validFrom,
-        rate: rate.trim(),
-        source: source.trim() || null,
-      });
-      rates.reload();
-      setRate('');
-      return `1 ${code} = ${rate.trim()} ${currency} recorded from ${dayText(validFrom)}`;
-    });
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: ExchangeRateBody,
+    initialValues: {
+      currency: null,
+      validFrom: businessDate(new Date(), timeZone),
+      rate: '',
+      source: '',
+    } satisfies Values as Values,
+    toBody: (v: Values) =>
+      ({
+        currency: v.currency ?? undefined,
+        validFrom: v.validFrom,
+        rate: v.rate.trim().replace(',', '.'),
+        source: orNull(v.source),
+      }) as z.input<typeof ExchangeRateBody>,
+  });
+  const code = form.values.currency;
   return (
     <Card withBorder component="section" aria-label="Exchange rates">
       <Stack gap="sm">
@@ -87,51 +90,45 @@ export const ExchangeRates = ({
         </Loaded>
         {canRecord && (
           <form
+            noValidate
             aria-label="Record an exchange rate"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void record();
-            }}
+            onSubmit={submit(async (body) => {
+              setSaved(null);
+              await api('PUT', '/api/v1/exchange-rates', body);
+              rates.reload();
+              form.setValues({ rate: '' });
+              setSaved(
+                `1 ${body.currency} = ${body.rate} ${currency} recorded from ${dayText(body.validFrom)}`,
+              );
+            })}
           >
-            <Group align="flex-end" wrap="wrap">
+            <Group align="flex-start" wrap="wrap">
               <Select
                 label="Currency"
                 searchable
                 required
                 data={options}
-                value={code}
-                onChange={setCode}
+                {...form.getInputProps('currency')}
                 w={220}
               />
-              <TextInput
-                type="date"
-                label="Valid from"
-                required
-                value={validFrom}
-                onChange={(e) => setValidFrom(e.target.value)}
-              />
+              <TextInput type="date" label="Valid from" required {...form.getInputProps('validFrom')} />
               <TextInput
                 label={`${currency} per 1 ${code ?? 'unit'}`}
                 placeholder="1.1712"
                 required
                 inputMode="decimal"
-                value={rate}
-                onChange={(e) => setRate(e.target.value)}
+                {...form.getInputProps('rate')}
                 w={160}
               />
-              <TextInput
-                label="Source"
-                placeholder="ECB reference rate"
-                value={source}
-                onChange={(e) => setSource(e.target.value)}
-              />
-              <Button type="submit" loading={s.busy} disabled={!code}>
+              <TextInput label="Source" placeholder="ECB reference rate" {...form.getInputProps('source')} />
+              <Button type="submit" mt={24} loading={busy}>
                 Record rate
               </Button>
             </Group>
           </form>
         )}
-        {s.feedback}
+        <Feedback notice={saved} error={null} />
+        {errorAlert}
       </Stack>
     </Card>
   );

@@ -1,7 +1,10 @@
 import { Button, Group, NumberInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
+import type { z } from 'zod';
+import { BillingSettingsBody } from '../../../../../src/contracts/billing';
 import { api, type MeT } from '../../shared/api';
-import { useSubmit } from '../../shared/feedback';
+import { Feedback } from '../../shared/feedback';
+import { orNull, useContractForm } from '../../shared/form';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 
@@ -14,42 +17,61 @@ export const BillingSettings = ({ me }: { me: MeT }) => {
   );
 };
 
+type Values = {
+  invoiceAutoIssue: boolean;
+  paymentTermsDays: number | string;
+  iban: string;
+  vatId: string;
+  peppolEndpoint: string;
+  depositModel: string;
+  laborPricing: string;
+  cashRounding: string;
+};
+
 const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSaved: () => void }) => {
-  const [autoIssue, setAutoIssue] = useState(org.invoiceAutoIssue);
-  const [terms, setTerms] = useState<number | string>(org.paymentTermsDays);
-  const [iban, setIban] = useState(org.iban ?? '');
-  const [vatId, setVatId] = useState(org.vatId ?? '');
-  const [peppol, setPeppol] = useState(org.peppolEndpoint ?? '');
-  const [depositModel, setDepositModel] = useState<string>(org.depositModel);
-  const [cashRounding, setCashRounding] = useState<string>(org.payableRoundingIncrement ?? 'none');
-  const [laborPricing, setLaborPricing] = useState<string>(org.laborPricing);
-  const s = useSubmit();
+  const [saved, setSaved] = useState<string | null>(null);
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: BillingSettingsBody,
+    initialValues: {
+      invoiceAutoIssue: org.invoiceAutoIssue,
+      paymentTermsDays: org.paymentTermsDays,
+      iban: org.iban ?? '',
+      vatId: org.vatId ?? '',
+      peppolEndpoint: org.peppolEndpoint ?? '',
+      depositModel: org.depositModel,
+      laborPricing: org.laborPricing,
+      cashRounding: org.payableRoundingIncrement ?? 'none',
+    } satisfies Values as Values,
+    toBody: (v: Values) =>
+      ({
+        invoiceAutoIssue: v.invoiceAutoIssue,
+        paymentTermsDays: v.paymentTermsDays === '' ? undefined : Number(v.paymentTermsDays),
+        iban: orNull(v.iban.replace(/\s+/g, ' ').toUpperCase()),
+        vatId: orNull(v.vatId),
+        peppolEndpoint: orNull(v.peppolEndpoint),
+        depositModel: v.depositModel,
+        laborPricing: v.laborPricing,
+        payableRoundingIncrement: v.cashRounding === 'none' ? null : v.cashRounding,
+      }) as z.input<typeof BillingSettingsBody>,
+    fields: { payableRoundingIncrement: 'cashRounding' },
+  });
   const year = new Date().getUTCFullYear();
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void s.run(async () => {
-      await api('PATCH', '/api/v1/organization/billing', {
-        invoiceAutoIssue: autoIssue,
-        paymentTermsDays: Number(terms),
-        iban: iban || null,
-        vatId: vatId || null,
-        peppolEndpoint: peppol || null,
-        depositModel,
-        laborPricing,
-        payableRoundingIncrement: cashRounding === 'none' ? null : cashRounding,
-      });
-      onSaved();
-      return 'Billing settings saved';
-    });
-  };
   return (
-    <form onSubmit={submit} aria-label="Billing settings">
+    <form
+      noValidate
+      aria-label="Billing settings"
+      onSubmit={submit(async (body) => {
+        setSaved(null);
+        await api('PATCH', '/api/v1/organization/billing', body);
+        onSaved();
+        setSaved('Billing settings saved');
+      })}
+    >
       <Stack maw={560}>
         <Switch
           label="Issue standard invoices automatically"
           description="Off: every draft waits in the billing queue for one click. A customer who requires a PO without one always waits."
-          checked={autoIssue}
-          onChange={(e) => setAutoIssue(e.currentTarget.checked)}
+          {...form.getInputProps('invoiceAutoIssue', { type: 'checkbox' })}
         />
         <Text size="sm">
           Numbering: <strong>INV-{year}-00001</strong>, <strong>CN-{year}-00001</strong> for credit notes —
@@ -60,8 +82,7 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
           description="0 means due on receipt"
           min={0}
           max={365}
-          value={terms}
-          onChange={setTerms}
+          {...form.getInputProps('paymentTermsDays')}
         />
         <Select
           label="Deposits"
@@ -76,8 +97,7 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
               label: 'Payment request without tax; the final invoice taxes everything (US sales tax)',
             },
           ]}
-          value={depositModel}
-          onChange={(v) => v && setDepositModel(v)}
+          {...form.getInputProps('depositModel')}
           allowDeselect={false}
         />
         <Select
@@ -87,8 +107,7 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
             { value: 'price_book', label: "The job type's labour item in the price book" },
             { value: 'technician_rate', label: "Each technician's own hourly rate" },
           ]}
-          value={laborPricing}
-          onChange={(v) => v && setLaborPricing(v)}
+          {...form.getInputProps('laborPricing')}
           allowDeselect={false}
         />
         <Select
@@ -100,21 +119,20 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
             { value: '0.10', label: 'To 0.10' },
             { value: '1.00', label: 'To whole units (Swedish kronor in cash)' },
           ]}
-          value={cashRounding}
-          onChange={(v) => v && setCashRounding(v)}
+          {...form.getInputProps('cashRounding')}
           allowDeselect={false}
         />
-        <TextInput label="IBAN" value={iban} onChange={(e) => setIban(e.target.value)} />
-        <TextInput label="VAT ID" value={vatId} onChange={(e) => setVatId(e.target.value)} />
+        <TextInput label="IBAN" {...form.getInputProps('iban')} />
+        <TextInput label="VAT ID" {...form.getInputProps('vatId')} />
         <TextInput
           label="Peppol endpoint"
           description="scheme:identifier, e.g. 0088:7300010000001"
-          value={peppol}
-          onChange={(e) => setPeppol(e.target.value)}
+          {...form.getInputProps('peppolEndpoint')}
         />
-        {s.feedback}
+        <Feedback notice={saved} error={null} />
+        {errorAlert}
         <Group>
-          <Button type="submit" loading={s.busy}>
+          <Button type="submit" loading={busy}>
             Save billing settings
           </Button>
         </Group>

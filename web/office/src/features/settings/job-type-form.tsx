@@ -10,12 +10,18 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
+import type { z } from 'zod';
+import { JobTypeBody } from '../../../../../src/contracts/catalog';
 import type { CustomFieldDef } from '../../../../../src/core/custom-fields';
 import { APPROVAL_RULE_CODES, PHOTO_CATEGORIES } from '../../../../../src/core/job-type-templates';
+import { ROLE_WORDS } from '../../../../../src/core/roles';
 import { api, type CatalogItemT, type JobTypeT } from '../../shared/api';
-import { useSubmit } from '../../shared/feedback';
+import { Feedback } from '../../shared/feedback';
+import { useContractForm } from '../../shared/form';
 import { useApi } from '../../shared/query';
+import { RULE_LABEL } from '../approvals/proof';
+import { CATEGORY_LABEL } from '../jobs/job-sections';
 
 export type Rule = { code: string; threshold: string | null; approverRole: string; slaHours: number };
 export type Requirements = {
@@ -30,6 +36,70 @@ export type Requirements = {
 /** A custom field as the form edits it: choice options as one comma-separated text. */
 type FieldRow = Omit<CustomFieldDef, 'options'> & { optionsText: string };
 
+type Values = {
+  code: string;
+  name: string;
+  trade: string;
+  defaultDurationMinutes: number | string;
+  billingMode: string;
+  laborSku: string | null;
+  checklist: string;
+  photos: Record<string, number | string>;
+  signature: boolean;
+  serialNumbers: boolean;
+  partNumbers: boolean;
+  notes: boolean;
+  approvalRules: Rule[];
+  customFields: FieldRow[];
+};
+const FLAGS = {
+  signature: 'Signature',
+  serialNumbers: 'Serial numbers',
+  partNumbers: 'Part numbers',
+  notes: 'Notes',
+};
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+const toBody = (v: Values) =>
+  ({
+    code: v.code.trim().toUpperCase(),
+    name: v.name,
+    trade: v.trade,
+    defaultDurationMinutes: v.defaultDurationMinutes === '' ? undefined : Number(v.defaultDurationMinutes),
+    billingMode: v.billingMode,
+    laborSku: v.laborSku,
+    closeoutRequirements: {
+      checklist: lines(v.checklist),
+      photos: Object.entries(v.photos)
+        .filter(([, min]) => Number(min) > 0)
+        .map(([category, min]) => ({ category, min: Number(min) })),
+      signature: v.signature,
+      serialNumbers: v.serialNumbers,
+      partNumbers: v.partNumbers,
+      notes: v.notes,
+    },
+    approvalRules: v.approvalRules.map((r) => ({
+      ...r,
+      threshold: r.threshold?.trim() ? r.threshold.trim().replace(',', '.') : null,
+    })),
+    customFields: v.customFields.map(({ optionsText, ...f }) => ({
+      ...f,
+      ...(f.type === 'choice'
+        ? {
+            options: optionsText
+              .split(',')
+              .map((o) => o.trim())
+              .filter(Boolean),
+          }
+        : { options: undefined }),
+    })),
+  }) as z.input<typeof JobTypeBody>;
+
+/** A job type: what the work is, how long it takes, how it is billed, what proof closes it, what needs approval. */
 export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; onSaved: () => void }) => {
   const req = (initial?.closeoutRequirements ?? {
     checklist: [],
@@ -39,87 +109,57 @@ export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; on
     partNumbers: false,
     notes: true,
   }) as Requirements;
-  const [code, setCode] = useState(initial?.code ?? '');
-  const [name, setName] = useState(initial?.name ?? '');
-  const [trade, setTrade] = useState<string | null>(initial?.trade ?? 'hvac');
-  const [duration, setDuration] = useState<number | string>(initial?.defaultDurationMinutes ?? 60);
-  const [billingMode, setBillingMode] = useState<string | null>(initial?.billingMode ?? 'time_and_materials');
-  const [laborSku, setLaborSku] = useState<string | null>(initial?.laborSku ?? null);
   const laborItems = useApi(['catalog', 'labor-items'], () =>
     api<{ items: CatalogItemT[] }>('GET', '/api/v1/catalog-items').then((r) =>
       r.items.filter((i) => i.kind === 'labor'),
     ),
   );
-  const [checklist, setChecklist] = useState(req.checklist.join('\n'));
-  const [photos, setPhotos] = useState<Record<string, number>>(
-    Object.fromEntries(req.photos.map((p) => [p.category, p.min])),
-  );
-  const [flags, setFlags] = useState({
-    signature: req.signature,
-    serialNumbers: req.serialNumbers,
-    partNumbers: req.partNumbers,
-    notes: req.notes,
+  const [saved, setSaved] = useState<string | null>(null);
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: JobTypeBody,
+    initialValues: {
+      code: initial?.code ?? '',
+      name: initial?.name ?? '',
+      trade: initial?.trade ?? 'hvac',
+      defaultDurationMinutes: initial?.defaultDurationMinutes ?? 60,
+      billingMode: initial?.billingMode ?? 'time_and_materials',
+      laborSku: initial?.laborSku ?? null,
+      checklist: req.checklist.join('\n'),
+      photos: Object.fromEntries(req.photos.map((p) => [p.category, p.min])),
+      signature: req.signature,
+      serialNumbers: req.serialNumbers,
+      partNumbers: req.partNumbers,
+      notes: req.notes,
+      approvalRules: (initial?.approvalRules as Rule[] | undefined) ?? [],
+      customFields: ((initial?.customFields as CustomFieldDef[] | undefined) ?? []).map((f) => ({
+        ...f,
+        optionsText: (f.options ?? []).join(', '),
+      })),
+    } satisfies Values as Values,
+    toBody,
+    fields: {
+      'closeoutRequirements.checklist': 'checklist',
+      'closeoutRequirements.photos': 'photos',
+    },
   });
-  const [rules, setRules] = useState<Rule[]>((initial?.approvalRules as Rule[] | undefined) ?? []);
-  const [fields, setFields] = useState<FieldRow[]>(() =>
-    ((initial?.customFields as CustomFieldDef[] | undefined) ?? []).map((f) => ({
-      ...f,
-      optionsText: (f.options ?? []).join(', '),
-    })),
-  );
-  const s = useSubmit();
-  const setField = (i: number, patch: Partial<FieldRow>) =>
-    setFields(fields.map((x, j) => (j === i ? { ...x, ...patch } : x)));
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void s.run(async () => {
-      const body = {
-        code,
-        name,
-        trade,
-        defaultDurationMinutes: Number(duration),
-        billingMode,
-        laborSku,
-        closeoutRequirements: {
-          checklist: checklist
-            .split('\n')
-            .map((l) => l.trim())
-            .filter(Boolean),
-          photos: Object.entries(photos)
-            .filter(([, min]) => min > 0)
-            .map(([category, min]) => ({ category, min })),
-          ...flags,
-        },
-        approvalRules: rules.map((r) => ({ ...r, threshold: r.threshold || null })),
-        customFields: fields.map(({ optionsText, ...f }) => ({
-          ...f,
-          ...(f.type === 'choice'
-            ? {
-                options: optionsText
-                  .split(',')
-                  .map((o) => o.trim())
-                  .filter(Boolean),
-              }
-            : { options: undefined }),
-        })),
-      };
-      if (initial) await api('PUT', `/api/v1/job-types/${initial.id}`, body);
-      else await api('POST', '/api/v1/job-types', body);
-      onSaved();
-      return `Job type ${name} saved`;
-    });
-  };
+  const rules = form.values.approvalRules;
+  const fields = form.values.customFields;
   return (
-    <form onSubmit={submit} aria-label={initial ? `Edit ${initial.name}` : 'New job type'}>
+    <form
+      noValidate
+      aria-label={initial ? `Edit ${initial.name}` : 'New job type'}
+      onSubmit={submit(async (body) => {
+        setSaved(null);
+        if (initial) await api('PUT', `/api/v1/job-types/${initial.id}`, body);
+        else await api('POST', '/api/v1/job-types', body);
+        onSaved();
+        setSaved(`Job type ${body.name} saved`);
+      })}
+    >
       <Stack>
         <Group grow>
-          <TextInput
-            label="Code"
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value.toUpperCase())}
-          />
-          <TextInput label="Name" required value={name} onChange={(e) => setName(e.target.value)} />
+          <TextInput label="Code" required {...form.getInputProps('code')} />
+          <TextInput label="Name" required {...form.getInputProps('name')} />
         </Group>
         <Group grow>
           <Select
@@ -132,15 +172,14 @@ export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; on
               { value: 'landscaping', label: 'Landscaping' },
               { value: 'pest_control', label: 'Pest control' },
             ]}
-            value={trade}
-            onChange={setTrade}
+            allowDeselect={false}
+            {...form.getInputProps('trade')}
           />
           <NumberInput
             label="Default duration (minutes)"
             min={5}
             max={1440}
-            value={duration}
-            onChange={setDuration}
+            {...form.getInputProps('defaultDurationMinutes')}
           />
           <Select
             label="Billing mode"
@@ -150,8 +189,8 @@ export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; on
               { value: 'per_visit', label: 'Per visit' },
               { value: 'per_cycle', label: 'Per billing cycle' },
             ]}
-            value={billingMode}
-            onChange={setBillingMode}
+            allowDeselect={false}
+            {...form.getInputProps('billingMode')}
           />
         </Group>
         <Select
@@ -163,45 +202,31 @@ export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; on
             value: i.sku,
             label: `${i.name} (${i.unitPrice} per hour)`,
           }))}
-          value={laborSku}
-          onChange={setLaborSku}
+          {...form.getInputProps('laborSku')}
         />
         <Title order={4}>Closeout requirements</Title>
         <Textarea
           label="Checklist (one item per line)"
           autosize
           minRows={3}
-          value={checklist}
-          onChange={(e) => setChecklist(e.target.value)}
+          {...form.getInputProps('checklist')}
         />
         <Group>
           {PHOTO_CATEGORIES.filter((c) => c !== 'signature').map((c) => (
             <NumberInput
               key={c}
-              label={`Photos: ${c.replaceAll('_', ' ')}`}
+              label={`Photos: ${(CATEGORY_LABEL[c] ?? c).toLowerCase()}`}
               min={0}
               max={20}
               w={150}
-              value={photos[c] ?? 0}
-              onChange={(v) => setPhotos({ ...photos, [c]: Number(v) || 0 })}
+              {...form.getInputProps(`photos.${c}`)}
+              value={form.values.photos[c] ?? 0}
             />
           ))}
         </Group>
         <Group>
-          {(Object.keys(flags) as (keyof typeof flags)[]).map((k) => (
-            <Checkbox
-              key={k}
-              label={
-                {
-                  signature: 'Signature',
-                  serialNumbers: 'Serial numbers',
-                  partNumbers: 'Part numbers',
-                  notes: 'Notes',
-                }[k]
-              }
-              checked={flags[k]}
-              onChange={(e) => setFlags({ ...flags, [k]: e.currentTarget.checked })}
-            />
+          {(Object.keys(FLAGS) as (keyof typeof FLAGS)[]).map((k) => (
+            <Checkbox key={k} label={FLAGS[k]} {...form.getInputProps(k, { type: 'checkbox' })} />
           ))}
         </Group>
         <Title order={4}>Approval rules</Title>
@@ -210,38 +235,33 @@ export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; on
           <Group key={`${r.code}-${i}`} align="flex-end">
             <Select
               label={`Rule ${i + 1}`}
-              data={APPROVAL_RULE_CODES.map((c) => ({ value: c, label: c.replaceAll('_', ' ') }))}
-              value={r.code}
-              onChange={(v) => setRules(rules.map((x, j) => (j === i ? { ...x, code: v ?? x.code } : x)))}
+              data={APPROVAL_RULE_CODES.map((c) => ({ value: c, label: RULE_LABEL[c] ?? c }))}
+              allowDeselect={false}
+              {...form.getInputProps(`approvalRules.${i}.code`)}
             />
             <TextInput
               label={`Threshold, rule ${i + 1}`}
               w={130}
+              {...form.getInputProps(`approvalRules.${i}.threshold`)}
               value={r.threshold ?? ''}
-              onChange={(e) => {
-                const threshold = e.target.value;
-                setRules(rules.map((x, j) => (j === i ? { ...x, threshold } : x)));
-              }}
             />
             <Select
               label={`Approver, rule ${i + 1}`}
               w={140}
-              data={['approver', 'owner', 'billing']}
-              value={r.approverRole}
-              onChange={(v) =>
-                setRules(rules.map((x, j) => (j === i ? { ...x, approverRole: v ?? x.approverRole } : x)))
-              }
+              data={(['approver', 'owner', 'billing'] as const).map((r) => ({
+                value: r,
+                label: ROLE_WORDS[r],
+              }))}
+              allowDeselect={false}
+              {...form.getInputProps(`approvalRules.${i}.approverRole`)}
             />
             <NumberInput
               label={`SLA hours, rule ${i + 1}`}
               w={130}
               min={1}
-              value={r.slaHours}
-              onChange={(v) =>
-                setRules(rules.map((x, j) => (j === i ? { ...x, slaHours: Number(v) || 1 } : x)))
-              }
+              {...form.getInputProps(`approvalRules.${i}.slaHours`)}
             />
-            <Button variant="subtle" color="red" onClick={() => setRules(rules.filter((_, j) => j !== i))}>
+            <Button variant="subtle" color="red" onClick={() => form.removeListItem('approvalRules', i)}>
               Remove
             </Button>
           </Group>
@@ -250,10 +270,12 @@ export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; on
           <Button
             variant="light"
             onClick={() =>
-              setRules([
-                ...rules,
-                { code: 'discount_above_percent', threshold: '10', approverRole: 'approver', slaHours: 24 },
-              ])
+              form.insertListItem('approvalRules', {
+                code: 'discount_above_percent',
+                threshold: '10',
+                approverRole: 'approver',
+                slaHours: 24,
+              })
             }
           >
             Add rule
@@ -270,47 +292,51 @@ export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; on
             <TextInput
               label={`Field ${i + 1} key`}
               w={140}
-              value={f.key}
-              onChange={(e) => setField(i, { key: e.target.value })}
+              {...form.getInputProps(`customFields.${i}.key`)}
             />
             <TextInput
               label={`Field ${i + 1} label`}
               w={180}
-              value={f.label}
-              onChange={(e) => setField(i, { label: e.target.value })}
+              {...form.getInputProps(`customFields.${i}.label`)}
             />
             <Select
               label={`Field ${i + 1} type`}
               w={120}
-              data={['text', 'number', 'date', 'choice']}
-              value={f.type}
-              onChange={(v) => setField(i, { type: (v as FieldRow['type'] | null) ?? f.type })}
+              data={[
+                { value: 'text', label: 'Text' },
+                { value: 'number', label: 'Number' },
+                { value: 'date', label: 'Date' },
+                { value: 'choice', label: 'Choice' },
+              ]}
+              allowDeselect={false}
+              {...form.getInputProps(`customFields.${i}.type`)}
             />
             {f.type === 'choice' && (
               <TextInput
                 label={`Field ${i + 1} options (comma separated)`}
-                value={f.optionsText}
-                onChange={(e) => setField(i, { optionsText: e.target.value })}
+                {...form.getInputProps(`customFields.${i}.optionsText`)}
+                error={form.errors[`customFields.${i}.options`]}
               />
             )}
             <Select
               label={`Field ${i + 1} captured at`}
               w={130}
-              data={['booking', 'closeout']}
-              value={f.capture}
-              onChange={(v) => setField(i, { capture: (v as FieldRow['capture'] | null) ?? f.capture })}
+              data={[
+                { value: 'booking', label: 'Booking' },
+                { value: 'closeout', label: 'Closeout' },
+              ]}
+              allowDeselect={false}
+              {...form.getInputProps(`customFields.${i}.capture`)}
             />
             <Checkbox
               label="Required"
-              checked={f.required}
-              onChange={(e) => setField(i, { required: e.currentTarget.checked })}
+              {...form.getInputProps(`customFields.${i}.required`, { type: 'checkbox' })}
             />
             <Checkbox
               label="On invoice"
-              checked={f.printOnInvoice}
-              onChange={(e) => setField(i, { printOnInvoice: e.currentTarget.checked })}
+              {...form.getInputProps(`customFields.${i}.printOnInvoice`, { type: 'checkbox' })}
             />
-            <Button variant="subtle" color="red" onClick={() => setFields(fields.filter((_, j) => j !== i))}>
+            <Button variant="subtle" color="red" onClick={() => form.removeListItem('customFields', i)}>
               Remove field
             </Button>
           </Group>
@@ -319,26 +345,24 @@ export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; on
           <Button
             variant="light"
             onClick={() =>
-              setFields([
-                ...fields,
-                {
-                  key: '',
-                  label: '',
-                  type: 'text',
-                  required: false,
-                  capture: 'closeout',
-                  printOnInvoice: false,
-                  optionsText: '',
-                },
-              ])
+              form.insertListItem('customFields', {
+                key: '',
+                label: '',
+                type: 'text',
+                required: false,
+                capture: 'closeout',
+                printOnInvoice: false,
+                optionsText: '',
+              })
             }
           >
             Add field
           </Button>
         </Group>
-        {s.feedback}
+        <Feedback notice={saved} error={null} />
+        {errorAlert}
         <Group>
-          <Button type="submit" loading={s.busy}>
+          <Button type="submit" loading={busy}>
             Save job type
           </Button>
         </Group>

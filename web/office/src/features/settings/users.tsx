@@ -1,13 +1,20 @@
 import { Badge, Button, Group, MultiSelect, Stack, Table, TextInput } from '@mantine/core';
 import { useState } from 'react';
+import type { z } from 'zod';
+import { CreateUserBody, UpdateUserBody } from '../../../../../src/contracts/auth';
+import { ROLE_WORDS, ROLES } from '../../../../../src/core/roles';
 import { api, listAll, type UserT } from '../../shared/api';
-import { useSubmit } from '../../shared/feedback';
+import { Feedback, useSubmit } from '../../shared/feedback';
+import { orNull, useContractForm } from '../../shared/form';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 
-const ROLE_NAMES = ['owner', 'dispatcher', 'technician', 'approver', 'billing'];
+const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: ROLE_WORDS[r] }));
+const rateText = (s: string) => orNull(s.replace(',', '.'));
 
-/** Edit one user in place: name, roles, labor role and rate. */
+type EditValues = { name: string; roles: string[]; laborRole: string; hourlyRate: string };
+
+/** Edit one user in place: name, roles, labour role and rate. */
 const UserForm = ({
   user,
   onSaved,
@@ -17,47 +24,85 @@ const UserForm = ({
   onSaved: () => void;
   onCancel: () => void;
 }) => {
-  const [name, setName] = useState(user.name);
-  const [roles, setRoles] = useState<string[]>(user.roles);
-  const [laborRole, setLaborRole] = useState(user.laborRole ?? '');
-  const [rate, setRate] = useState(user.hourlyRate ? String(Number(user.hourlyRate).toFixed(2)) : '');
-  const s = useSubmit();
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: UpdateUserBody,
+    initialValues: {
+      name: user.name,
+      roles: user.roles,
+      laborRole: user.laborRole ?? '',
+      hourlyRate: user.hourlyRate ? Number(user.hourlyRate).toFixed(2) : '',
+    } satisfies EditValues as EditValues,
+    toBody: (v: EditValues) =>
+      ({
+        name: v.name,
+        roles: v.roles,
+        laborRole: orNull(v.laborRole),
+        hourlyRate: rateText(v.hourlyRate),
+      }) as z.input<typeof UpdateUserBody>,
+  });
   return (
     <form
+      noValidate
       aria-label={`Edit ${user.name}`}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void s
-          .run(async () => {
-            await api('PATCH', `/api/v1/users/${user.id}`, {
-              name,
-              roles,
-              laborRole: laborRole.trim() || null,
-              hourlyRate: rate.trim() || null,
-            });
-            return `${name} saved`;
-          })
-          .then((ok) => ok && onSaved());
-      }}
+      onSubmit={submit(async (body) => {
+        await api('PATCH', `/api/v1/users/${user.id}`, body);
+        onSaved();
+      })}
     >
-      <Group align="flex-end">
-        <TextInput label="Name" required value={name} onChange={(e) => setName(e.target.value)} />
-        <MultiSelect label="Roles" data={ROLE_NAMES} value={roles} onChange={setRoles} w={320} />
-        <TextInput label="Labor role" value={laborRole} onChange={(e) => setLaborRole(e.target.value)} />
-        <TextInput
-          label="Hourly rate"
-          inputMode="decimal"
-          value={rate}
-          onChange={(e) => setRate(e.target.value)}
-        />
-        <Button type="submit" loading={s.busy}>
+      <Group align="flex-start">
+        <TextInput label="Name" required {...form.getInputProps('name')} />
+        <MultiSelect label="Roles" data={ROLE_OPTIONS} w={320} {...form.getInputProps('roles')} />
+        <TextInput label="Labour role" {...form.getInputProps('laborRole')} />
+        <TextInput label="Hourly rate" inputMode="decimal" {...form.getInputProps('hourlyRate')} />
+        <Button type="submit" mt={24} loading={busy}>
           Save
         </Button>
-        <Button variant="default" onClick={onCancel}>
+        <Button variant="default" mt={24} onClick={onCancel}>
           Cancel
         </Button>
       </Group>
-      {s.feedback}
+      {errorAlert}
+    </form>
+  );
+};
+
+type NewValues = { name: string; email: string; password: string; roles: string[] };
+
+/** A new member of staff who signs in with the password given here. */
+const NewUserForm = ({ onAdded }: { onAdded: (message: string) => void }) => {
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: CreateUserBody,
+    initialValues: {
+      name: '',
+      email: '',
+      password: '',
+      roles: ['technician'],
+    } satisfies NewValues as NewValues,
+    toBody: (v: NewValues) =>
+      ({ name: v.name, email: v.email.trim(), password: v.password, roles: v.roles }) as z.input<
+        typeof CreateUserBody
+      >,
+  });
+  return (
+    <form
+      noValidate
+      aria-label="New user"
+      onSubmit={submit(async (body) => {
+        await api('POST', '/api/v1/users', body);
+        form.reset();
+        onAdded(`${body.name} can sign in now`);
+      })}
+    >
+      <Group align="flex-start">
+        <TextInput label="Full name" required {...form.getInputProps('name')} />
+        <TextInput label="User e-mail" type="email" required {...form.getInputProps('email')} />
+        <TextInput label="Initial password" type="password" required {...form.getInputProps('password')} />
+        <MultiSelect label="Roles" data={ROLE_OPTIONS} {...form.getInputProps('roles')} />
+        <Button type="submit" mt={24} loading={busy}>
+          Add user
+        </Button>
+      </Group>
+      {errorAlert}
     </form>
   );
 };
@@ -66,11 +111,7 @@ export const Users = () => {
   const list = useApi(['users', 'all'], () => listAll<UserT>('/api/v1/users'));
   const [editing, setEditing] = useState<string | null>(null);
   const act = useSubmit();
-  const [name, setName] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [roles, setRoles] = useState<string[]>(['technician']);
-  const s = useSubmit();
+  const [added, setAdded] = useState<string | null>(null);
   return (
     <Stack>
       <Loaded resource={list} what="users">
@@ -93,12 +134,12 @@ export const Users = () => {
                   <Table.Td>
                     {u.roles.map((r) => (
                       <Badge key={r} mr={4} variant="light">
-                        {r}
+                        {ROLE_WORDS[r]}
                       </Badge>
                     ))}
                   </Table.Td>
                   <Table.Td>
-                    <Badge color={u.active ? 'green' : 'gray'}>{u.active ? 'active' : 'deactivated'}</Badge>
+                    <Badge color={u.active ? 'green' : 'gray'}>{u.active ? 'Active' : 'Deactivated'}</Badge>
                   </Table.Td>
                   <Table.Td>
                     <Group gap="xs" wrap="nowrap">
@@ -146,43 +187,13 @@ export const Users = () => {
           }}
         />
       )}
-      <form
-        aria-label="New user"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void s.run(async () => {
-            await api('POST', '/api/v1/users', { name, email, password, roles });
-            list.reload();
-            setName('');
-            setEmail('');
-            setPassword('');
-            return `${name} can sign in now`;
-          });
+      <NewUserForm
+        onAdded={(message) => {
+          setAdded(message);
+          list.reload();
         }}
-      >
-        <Group align="flex-end">
-          <TextInput label="Full name" required value={name} onChange={(e) => setName(e.target.value)} />
-          <TextInput
-            label="User e-mail"
-            type="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-          <TextInput
-            label="Initial password"
-            type="password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <MultiSelect label="Roles" data={ROLE_NAMES} value={roles} onChange={setRoles} />
-          <Button type="submit" loading={s.busy}>
-            Add user
-          </Button>
-        </Group>
-      </form>
-      {s.feedback}
+      />
+      <Feedback notice={added} error={null} />
     </Stack>
   );
 };
