@@ -546,6 +546,13 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     if (await toggle.isChecked()) await toggle.click({ force: true });
     await billing.getByRole('button', { name: 'Save billing settings' }).click();
     await billing.getByRole('status').filter({ hasText: 'saved' }).waitFor();
+    // The settings contract is checked before sending: a malformed IBAN is named beside its field.
+    const iban = billing.getByLabel('IBAN');
+    const ibanBefore = await iban.inputValue();
+    await iban.fill('not an iban');
+    await billing.getByRole('button', { name: 'Save billing settings' }).click();
+    await billing.getByText('an IBAN', { exact: true }).waitFor();
+    await iban.fill(ibanBefore);
     await page.screenshot({ path: screenshotPath('office-settings'), fullPage: true });
     // Deposits and cash rounding are settings in words, not codes; saved through the same form.
     const choose = async (label: string, option: string) => {
