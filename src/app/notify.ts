@@ -1,17 +1,9 @@
+import type { LiveEvent } from '../contracts/live';
 import type { Tx } from '../db/client';
 
 export const EVENTS_CHANNEL = 'closeout_events';
 
-export type LiveEvent = {
-  organizationId: string;
-  type: 'job.changed' | 'job.comment';
-  id: string;
-  number?: string;
-  status?: string;
-  billingStatus?: string;
-  version?: number;
-  action: string;
-};
+export type { LiveEvent };
 
 /** NOTIFY is transactional: listeners in every process hear it only if, and when, the change commits. */
 export const publish = async (tx: Tx, event: LiveEvent): Promise<void> => {

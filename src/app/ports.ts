@@ -27,6 +27,8 @@ export type Mailer = {
     subject: string;
     text: string;
     attachments?: MailAttachment[];
+    /** Whose message it is, as the recipient's mail program shows it (the business); the address stays ours. */
+    fromName?: string;
   }): Promise<void>;
 };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalRule } from '../core/job-type-templates';
 import { ROLES } from '../core/roles';
 import { Instant } from './common';
 
@@ -42,6 +43,8 @@ export const Organization = z
     payableRoundingIncrement: z.string().nullable(),
     brandColor: z.string(),
     hasLogo: z.boolean(),
+    /** Rules every job type follows unless it has its own rule of the same kind. */
+    defaultApprovalRules: z.array(ApprovalRule),
     /** The invoice e-mail the customers get (the default when the organization wrote none). */
     invoiceEmail: z.object({ subject: z.string(), body: z.string(), custom: z.boolean() }),
   })

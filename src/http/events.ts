@@ -1,20 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { EVENTS_CHANNEL } from '../app/notify';
 import type { Deps } from '../app/ports';
+import { LiveEvent } from '../contracts/live';
 import { principalOf } from './auth';
-
-const LiveEvent = z.object({
-  organizationId: z.uuid(),
-  type: z.enum(['job.changed', 'job.comment']),
-  id: z.uuid(),
-  action: z.string(),
-  number: z.string().optional(),
-  status: z.string().optional(),
-  billingStatus: z.string().optional(),
-  version: z.number().int().optional(),
-});
 
 type Client = { organizationId: string; res: ServerResponse };
 
@@ -61,7 +51,7 @@ export const registerEvents = async (root: FastifyInstance, deps: Deps) => {
       schema: {
         tags: ['live'],
         summary:
-          'Server-Sent Events: job.changed and job.comment for the caller’s organization, live across processes',
+          'Server-Sent Events: job.changed, job.comment and invoice.changed for the caller’s organization, live across processes',
         produces: ['text/event-stream'],
       },
     },

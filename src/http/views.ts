@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ApiKeyView } from '../app/auth/api-keys';
 import type { ApiKey, Organization, User } from '../contracts/auth';
 import type { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../contracts/catalog';
@@ -11,6 +11,7 @@ import {
   isBillingException,
   type OperationalStatus,
 } from '../core/job-lifecycle';
+import { ApprovalRule } from '../core/job-type-templates';
 import { isRole } from '../core/roles';
 import type { findJobs } from '../db/queries/jobs';
 import type { timelineOf } from '../db/queries/timeline';
@@ -49,6 +50,7 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   payableRoundingIncrement: nullableDecimal(o.payableRoundingIncrement),
   brandColor: o.brandColor,
   hasLogo: o.logoKey !== null,
+  defaultApprovalRules: z.array(ApprovalRule).parse(o.defaultApprovalRules),
   invoiceEmail: invoiceEmailTemplateOf(o),
 });
 

@@ -92,4 +92,17 @@ describe.each(testDrivers())('approval e-mail through a real SMTP listener on %s
     expect(mail?.from).toBe('closeout@test.invalid');
     expect(mail?.raw).toMatch(/Subject: J-\d+ needs approval: Total 480/);
   });
+
+  it("sends a business's message under the business's name, from the configured address", async () => {
+    await t.deps.mailer.send({
+      to: ['customer@example.test'],
+      subject: 'Invoice INV-2026-00001',
+      text: 'Hello',
+      fromName: 'Brightwater Heating & Plumbing',
+    });
+    await expect.poll(() => inbox.find((m) => m.raw.includes('INV-2026-00001'))).toBeTruthy();
+    const mail = inbox.find((m) => m.raw.includes('INV-2026-00001'));
+    expect(mail?.from).toBe('closeout@test.invalid');
+    expect(mail?.raw).toMatch(/^From: "Brightwater Heating & Plumbing" <closeout@test\.invalid>$/m);
+  });
 });

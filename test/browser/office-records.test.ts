@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { addDays, businessDate } from '../../src/core/time';
 import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
-import { hasChromium, launch, screenshotPath } from '../support/browser';
+import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
 import { type Spawned, startCloseout } from '../support/processes';
 
 type Invoice = { id: string; number: string; outstanding: string; currency: string; status: string };
@@ -41,19 +40,7 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const open = async (email: string, hash: string, width = 1366): Promise<Page> => {
-    const page = await browser.newPage({ viewport: { width, height: 1000 } });
-    page.on('pageerror', (e) => {
-      throw e;
-    });
-    await page.goto(`${base}/`);
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
-    await page.evaluate((h) => (window.location.hash = h), hash);
-    return page;
-  };
+  const open = (email: string, hash: string, width = 1366) => signedIn(browser, base, email, hash, width);
 
   it('lets a dispatcher add a caller with phone and contact, find them, and add and change a site', async () => {
     const page = await open('dispatch@demo.closeout.test', '#/customers');

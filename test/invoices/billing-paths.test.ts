@@ -379,6 +379,8 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     await drain(t);
     const mail = outbox.find((m) => m.subject.includes(inv?.number ?? '?'));
     expect(mail?.to).toEqual(['accounts@customer.test']);
+    // From the business, by name: the customer's mail program shows who sent it.
+    expect(mail?.fromName).toBe(`${org.slug} Services`);
     // A customer who takes no e-invoices gets the PDF only, in a message meant for a person.
     expect(mail?.attachments?.map((a) => a.filename)).toEqual([`${inv?.number}.pdf`]);
     expect(mail?.text).toMatch(/^Hello /);

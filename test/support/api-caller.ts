@@ -30,7 +30,9 @@ export const caller = async (base: string, email: string, password = DEMO_PASSWO
     });
     return { status: r.status, body: (r.status === 204 ? null : await r.json()) as T };
   };
-  return { call, userId: me.user.id };
+  /** A file the server sends (CSV, PDF, iCalendar) as this user: the raw response. */
+  const file = (url: string) => fetch(new URL(url, base), { headers: { cookie } });
+  return { call, file, userId: me.user.id };
 };
 export type Api = Awaited<ReturnType<typeof caller>>;
 

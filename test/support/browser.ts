@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../src/app/seed-demo';
 import { ROOT } from './processes';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,4 +36,25 @@ export const launch = (): Promise<Browser> =>
 export const screenshotPath = (name: string): string => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   return path.join(SCREENSHOTS, `${name}.png`);
+};
+
+/** A page signed in to the office app as a demo user, on the screen `hash` names; a page error fails the test. */
+export const signedIn = async (
+  browser: Browser,
+  base: string,
+  email: string,
+  hash = '',
+  width = 1366,
+): Promise<Page> => {
+  const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 1000 } });
+  page.on('pageerror', (e) => {
+    throw e;
+  });
+  await page.goto(`${base}/`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+  if (hash) await page.evaluate((h) => (window.location.hash = h), hash);
+  return page;
 };

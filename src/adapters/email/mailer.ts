@@ -4,13 +4,23 @@ import type { FastifyBaseLogger } from 'fastify';
 import nodemailer from 'nodemailer';
 import type { Mailer } from '../../app/ports';
 
+/**
+ * The sender: the configured address, under the business's name when the message is the business's (an
+ * invoice to its customer), so the customer sees "Brightwater Heating & Plumbing", not the software.
+ */
+const senderOf = (from: string, name: string | undefined) => {
+  if (!name) return from;
+  const address = /<([^>]+)>/.exec(from)?.[1] ?? from.trim();
+  return { name, address };
+};
+
 /** E-mail through an SMTP server named by a URL (smtp://user:pass@host:port, smtps:// for TLS). */
 export const smtpMailer = (url: string, from: string): Mailer => {
   const transport = nodemailer.createTransport(url);
   return {
     async send(m) {
       await transport.sendMail({
-        from,
+        from: senderOf(from, m.fromName),
         to: m.to,
         subject: m.subject,
         text: m.text,
@@ -41,7 +51,7 @@ export const folderMailer = (dir: string, from: string, log: Pick<FastifyBaseLog
   return {
     async send(m) {
       const info = await transport.sendMail({
-        from,
+        from: senderOf(from, m.fromName),
         to: m.to,
         subject: m.subject,
         text: m.text,

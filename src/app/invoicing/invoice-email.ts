@@ -76,7 +76,13 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
     { filename: `${number}.pdf`, content: pdf.bytes, contentType: 'application/pdf' },
     ...(ubl ? [{ filename: `${number}.xml`, content: ubl.bytes, contentType: 'application/xml' }] : []),
   ];
-  await deps.mailer.send({ to, subject: message.subject, text: message.text, attachments });
+  await deps.mailer.send({
+    to,
+    subject: message.subject,
+    text: message.text,
+    attachments,
+    fromName: row.org.name,
+  });
   // After the mail server took it: a crash between the two sends it again on retry, and says so twice.
   await deps.database.transaction((tx) =>
     appendAudit(tx, deps, {

@@ -7,6 +7,7 @@ import type { Tx } from '../../db/client';
 import { customerOfDraft } from '../../db/queries/receivables';
 import { invoices, organizations } from '../../db/schema';
 import { appendAudit } from '../audit';
+import { publish } from '../notify';
 import type { Deps } from '../ports';
 import { emitEvent, type WebhookEvent } from '../webhooks';
 import type { Built, InvoiceRow, OrgRow } from './invoice-documents';
@@ -81,6 +82,16 @@ export const changeInvoice = async (
     actor,
     changes: { status: { before: row.status, after: t.to }, number: updated.number, ...extra },
     reason,
+  });
+  // The office's screens showing this document (its page, the lists, the receivables) refresh live.
+  await publish(tx, {
+    organizationId: row.organizationId,
+    type: 'invoice.changed',
+    id: row.id,
+    ...(updated.number ? { number: updated.number } : {}),
+    status: updated.status,
+    version: updated.version,
+    action: `invoice.${action}`,
   });
   const event = INVOICE_EVENTS[action];
   if (event) {

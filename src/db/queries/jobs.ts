@@ -118,6 +118,15 @@ export const isAssigned = async (
   return rows.length > 0;
 };
 
+/** A job's number (1042 for J-1042), or null when it is not the organization's. */
+export const jobNumberOf = async (db: Db, organizationId: string, jobId: string): Promise<number | null> => {
+  const [row] = await db
+    .select({ number: jobs.number })
+    .from(jobs)
+    .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
+  return row?.number ?? null;
+};
+
 export const jobExists = async (db: Db, organizationId: string, jobId: string): Promise<boolean> => {
   const rows = await db
     .select({ id: jobs.id })

@@ -1,28 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { verifyAudit } from '../../app/audit-verify';
 import type { Deps } from '../../app/ports';
+import { AuditVerification } from '../../contracts/audit';
 import { Problem } from '../../contracts/common';
 import { principalOf } from '../auth';
-
-const AuditVerification = z
-  .object({
-    ok: z.boolean(),
-    events: z.number().int(),
-    chains: z.number().int().optional(),
-    checkpoints: z.number().int().optional(),
-    broken: z
-      .object({
-        aggregateType: z.string(),
-        aggregateId: z.string(),
-        seq: z.number().int(),
-        eventId: z.string().nullable(),
-        reason: z.string(),
-      })
-      .optional(),
-  })
-  .meta({ id: 'AuditVerification' });
 
 export const auditRoutes = (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();

@@ -11,6 +11,7 @@ import { issueById, reprocessInvoice, sendInvoice, updateDraft } from '../../app
 import { receivables, todayOf } from '../../app/invoicing/receivables';
 import { recordPayment } from '../../app/invoicing/record-payment';
 import { latestServiceReport } from '../../app/invoicing/service-report';
+import { jobNumber } from '../../app/jobs';
 import type { Deps } from '../../app/ports';
 import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {
@@ -29,6 +30,7 @@ import { TimelineEvent } from '../../contracts/jobs';
 import { AppError, invalid, notFound } from '../../core/errors';
 import { decodeCursor, encodeCursor } from '../../core/pagination';
 import { actorOf } from '../../core/principal';
+import { jobNumberOf } from '../../db/queries/jobs';
 import { timelineOf } from '../../db/queries/timeline';
 import { principalOf } from '../auth';
 import { ensureJobVisible } from '../job-access';
@@ -380,13 +382,10 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
       const p = principalOf(request);
       await ensureJobVisible(deps, p, request.params.id);
       const { report, bytes } = await latestServiceReport(deps, p.organizationId, request.params.id);
-      return sendFile(
-        reply,
-        bytes,
-        'application/pdf',
-        `service-report-${request.params.id}.pdf`,
-        report.sha256,
-      );
+      const number = await jobNumberOf(deps.database.db, p.organizationId, request.params.id);
+      // The file name is what the customer sees when it is forwarded: the job's number, not its ID.
+      const name = `work-report-${number === null ? 'job' : jobNumber(number)}.pdf`;
+      return sendFile(reply, bytes, 'application/pdf', name, report.sha256);
     },
   );
 };

@@ -39,6 +39,7 @@ export const LiveProvider = ({ enabled, children }: { enabled: boolean; children
     };
     source.addEventListener('job.changed', onChange as EventListener);
     source.addEventListener('job.comment', onChange as EventListener);
+    source.addEventListener('invoice.changed', onChange as EventListener);
     return () => {
       if (timer) clearTimeout(timer);
       source.close();

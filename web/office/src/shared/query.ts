@@ -29,7 +29,8 @@ export type ResourceName =
   | 'users'
   | 'catalog'
   | 'organization'
-  | 'integrations';
+  | 'integrations'
+  | 'api-keys';
 
 export type ApiKey = readonly [ResourceName, ...unknown[]];
 

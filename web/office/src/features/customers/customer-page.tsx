@@ -15,6 +15,7 @@ import { useApi, useApiPages, useInvalidate } from '../../shared/query';
 import { ResourceTable } from '../../shared/resource-table';
 import { StatusBadge } from '../../shared/status';
 import { RecordPayment } from '../invoices/record-payment';
+import { AccountingLinks } from './accounting-links';
 import { CustomerForm } from './customer-form';
 import { MergeCustomer } from './merge-customer';
 import { SiteForm } from './site-form';
@@ -169,6 +170,9 @@ export const CustomerPage = ({ id }: { id: string }) => {
             )}
           </SimpleGrid>
 
+          {can('invoices.read') && (
+            <AccountingLinks customer={c} canLink={manage && !c.mergedIntoId} onLinked={saved} />
+          )}
           <Card withBorder component="section" aria-label="Sites">
             <Group justify="space-between">
               <Title order={2} size="h4">

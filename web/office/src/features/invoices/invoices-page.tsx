@@ -25,6 +25,7 @@ import { useCan } from '../../shared/me';
 import { useApi, useApiPages } from '../../shared/query';
 import { type Column, ResourceTable } from '../../shared/resource-table';
 import { StatusBadge } from '../../shared/status';
+import { ExportInvoices } from './export-invoices';
 import { lateness } from './invoice-words';
 import { RecordPayment } from './record-payment';
 
@@ -219,7 +220,10 @@ export const InvoicesPage = () => {
 
   return (
     <Stack>
-      <Title order={1}>Invoices</Title>
+      <Group justify="space-between">
+        <Title order={1}>Invoices</Title>
+        {can('invoices.read') && <ExportInvoices />}
+      </Group>
       <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
       <Loaded resource={summary} what="what customers owe">
         {(data) => <Summary data={data} phone={phone} />}

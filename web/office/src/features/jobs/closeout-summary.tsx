@@ -20,10 +20,12 @@ const FLAG_WORDS: Record<string, string> = {
 
 /** The closeout in force: who sent it and when, its lines, notes, signature, time and place. */
 export const CloseoutSummary = ({
+  jobId,
   record: r,
   current,
   me,
 }: {
+  jobId: string;
   record: CloseoutRecordT;
   current: NonNullable<CloseoutRecordT['current']>;
   me: MeT;
@@ -37,6 +39,9 @@ export const CloseoutSummary = ({
           {current.submittedBy ?? 'the API'} on {dateTime(current.submittedAt, tz)}
         </Text>
         {current.outcome === 'exception' && <Badge color="orange">By exception</Badge>}
+        <Anchor size="sm" href={`/api/v1/jobs/${jobId}/service-report`} target="_blank">
+          Work-completed report (PDF)
+        </Anchor>
         {current.exceptionFlags.map((f) => (
           <Badge key={f} color="yellow" variant="outline">
             {FLAG_WORDS[f] ?? 'Flagged'}

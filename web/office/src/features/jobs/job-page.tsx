@@ -242,7 +242,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                     </Alert>
                   )}
                   {r.current ? (
-                    <CloseoutSummary record={r} current={r.current} me={me} />
+                    <CloseoutSummary jobId={id} record={r} current={r.current} me={me} />
                   ) : (
                     r.missing.length === 0 && (
                       <Text c="dimmed" data-empty>

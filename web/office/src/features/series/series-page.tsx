@@ -13,6 +13,7 @@ import { useCan, useMe } from '../../shared/me';
 import { useApi, useInvalidate } from '../../shared/query';
 import { ResourceTable } from '../../shared/resource-table';
 import { StatusBadge } from '../../shared/status';
+import { InvoicePeriod } from './invoice-period';
 import type { SeriesT } from './new-series';
 import { ChangeFollowing, ResumeSeries, StopSeries } from './series-changes';
 
@@ -44,6 +45,7 @@ export const SeriesPage = ({ id }: { id: string }) => {
   const invalidate = useInvalidate();
   const [dialog, setDialog] = useState<Dialog>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [invoicing, setInvoicing] = useState(false);
   const series = useApi(['series', id], () => api<SeriesT>('GET', `/api/v1/series/${id}`));
   const customerId = series.data?.customerId;
   const refs = useApi(
@@ -112,9 +114,14 @@ export const SeriesPage = ({ id }: { id: string }) => {
                   <StatusBadge kind="series" status={s.status} />
                 </Group>
               </Stack>
-              {manage && (
+              {(manage || can('invoices.manage')) && (
                 <Group gap="xs">
-                  {s.status === 'active' && (
+                  {can('invoices.manage') && s.billingRule === 'per_cycle' && (
+                    <Button variant="default" onClick={() => setInvoicing(true)}>
+                      Invoice a period…
+                    </Button>
+                  )}
+                  {manage && s.status === 'active' && (
                     <>
                       <Button onClick={() => setDialog('change')}>Change this and following…</Button>
                       <Button variant="default" onClick={() => setDialog('pause')}>
@@ -122,8 +129,10 @@ export const SeriesPage = ({ id }: { id: string }) => {
                       </Button>
                     </>
                   )}
-                  {s.status === 'paused' && <Button onClick={() => setDialog('resume')}>Resume…</Button>}
-                  {(s.status === 'active' || s.status === 'paused') && (
+                  {manage && s.status === 'paused' && (
+                    <Button onClick={() => setDialog('resume')}>Resume…</Button>
+                  )}
+                  {manage && (s.status === 'active' || s.status === 'paused') && (
                     <Button variant="default" color="red" onClick={() => setDialog('end')}>
                       End…
                     </Button>
@@ -132,6 +141,9 @@ export const SeriesPage = ({ id }: { id: string }) => {
               )}
             </Group>
             <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
+            {invoicing && (
+              <InvoicePeriod seriesId={s.id} onClose={() => setInvoicing(false)} onDone={setNotice} />
+            )}
             {s.status === 'continued' && last && last.id !== s.id && (
               <Alert color="blue" title="This is an earlier part of the service">
                 This plan ran until {dayText(s.endDate)}; the service was changed after that.{' '}

@@ -7,12 +7,18 @@ import { Feedback } from '../../shared/feedback';
 import { orNull, useContractForm } from '../../shared/form';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
+import { Branding } from './branding';
 
 export const BillingSettings = ({ me }: { me: MeT }) => {
   const org = useApi(['organization'], () => api<MeT['organization']>('GET', '/api/v1/organization'));
   return (
     <Loaded resource={org} what="the organization">
-      {(o) => <BillingForm me={me} org={o} onSaved={org.reload} />}
+      {(o) => (
+        <Stack>
+          <BillingForm me={me} org={o} onSaved={org.reload} />
+          <Branding org={o} />
+        </Stack>
+      )}
     </Loaded>
   );
 };

@@ -18,6 +18,7 @@ import { useApi } from '../../shared/query';
 import { BackfillForm } from './backfill-form';
 import { ConnectAccounting, goAuthorize, OAuthOutcome } from './connect-accounting';
 import { ConnectorMappingsForm, type ConnectorT, PROVIDER_WORDS } from './connector-mappings';
+import { WebhookDeliveryLog } from './webhook-deliveries';
 
 /** Back from the provider's sign-in: Settings' address says how it went. */
 const returnedFromProvider = () => {
@@ -53,6 +54,7 @@ export const Integrations = () => {
   });
   const [mapping, setMapping] = useState<string | null>(null);
   const [backfill, setBackfill] = useState<string | null>(null);
+  const [log, setLog] = useState<SubscriptionT | null>(null);
   const saved = useSubmit();
   const c = useSubmit();
   const back = returnedFromProvider();
@@ -226,6 +228,15 @@ export const Integrations = () => {
                           size="xs"
                           variant="default"
                           mr="xs"
+                          aria-label={`Deliveries to ${x.url}`}
+                          onClick={() => setLog(x)}
+                        >
+                          Deliveries
+                        </Button>
+                        <Button
+                          size="xs"
+                          variant="default"
+                          mr="xs"
                           aria-label={`Send a test to ${x.url}`}
                           onClick={() =>
                             void w.run(async () => {
@@ -261,6 +272,7 @@ export const Integrations = () => {
               </Table>
             </Table.ScrollContainer>
           )}
+          {log && <WebhookDeliveryLog subscription={log} onClose={() => setLog(null)} />}
           <form
             aria-label="New webhook subscription"
             onSubmit={(e) => {

@@ -14,16 +14,16 @@ import { useState } from 'react';
 import type { z } from 'zod';
 import { JobTypeBody } from '../../../../../src/contracts/catalog';
 import type { CustomFieldDef } from '../../../../../src/core/custom-fields';
-import { APPROVAL_RULE_CODES, PHOTO_CATEGORIES } from '../../../../../src/core/job-type-templates';
-import { ROLE_WORDS } from '../../../../../src/core/roles';
+import { PHOTO_CATEGORIES } from '../../../../../src/core/job-type-templates';
 import { api, type CatalogItemT, type JobTypeT } from '../../shared/api';
 import { Feedback } from '../../shared/feedback';
 import { useContractForm } from '../../shared/form';
 import { useApi } from '../../shared/query';
-import { RULE_LABEL } from '../approvals/proof';
 import { CATEGORY_LABEL } from '../jobs/job-sections';
+import { ApprovalRuleRows, type Rule } from './approval-rule-rows';
 
-export type Rule = { code: string; threshold: string | null; approverRole: string; slaHours: number };
+export type { Rule };
+
 export type Requirements = {
   checklist: string[];
   photos: { category: string; min: number }[];
@@ -230,57 +230,12 @@ export const JobTypeForm = ({ initial, onSaved }: { initial: JobTypeT | null; on
           ))}
         </Group>
         <Title order={4}>Approval rules</Title>
-        {rules.map((r, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: rows of a form are identified by position
-          <Group key={`${r.code}-${i}`} align="flex-end">
-            <Select
-              label={`Rule ${i + 1}`}
-              data={APPROVAL_RULE_CODES.map((c) => ({ value: c, label: RULE_LABEL[c] ?? c }))}
-              allowDeselect={false}
-              {...form.getInputProps(`approvalRules.${i}.code`)}
-            />
-            <TextInput
-              label={`Threshold, rule ${i + 1}`}
-              w={130}
-              {...form.getInputProps(`approvalRules.${i}.threshold`)}
-              value={r.threshold ?? ''}
-            />
-            <Select
-              label={`Approver, rule ${i + 1}`}
-              w={140}
-              data={(['approver', 'owner', 'billing'] as const).map((r) => ({
-                value: r,
-                label: ROLE_WORDS[r],
-              }))}
-              allowDeselect={false}
-              {...form.getInputProps(`approvalRules.${i}.approverRole`)}
-            />
-            <NumberInput
-              label={`SLA hours, rule ${i + 1}`}
-              w={130}
-              min={1}
-              {...form.getInputProps(`approvalRules.${i}.slaHours`)}
-            />
-            <Button variant="subtle" color="red" onClick={() => form.removeListItem('approvalRules', i)}>
-              Remove
-            </Button>
-          </Group>
-        ))}
-        <Group>
-          <Button
-            variant="light"
-            onClick={() =>
-              form.insertListItem('approvalRules', {
-                code: 'discount_above_percent',
-                threshold: '10',
-                approverRole: 'approver',
-                slaHours: 24,
-              })
-            }
-          >
-            Add rule
-          </Button>
-        </Group>
+        <ApprovalRuleRows
+          rules={rules}
+          inputProps={(i, field) => form.getInputProps(`approvalRules.${i}.${field}`)}
+          onAdd={(rule) => form.insertListItem('approvalRules', rule)}
+          onRemove={(i) => form.removeListItem('approvalRules', i)}
+        />
         <Title order={4}>Custom fields</Title>
         <Text size="sm" c="dimmed">
           Billing facts this job type needs in fields, not notes: captured at booking or at closeout, printed

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api, type JobTypeT } from '../../shared/api';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
+import { DefaultApprovalRules } from './default-approval-rules';
 import { JobTypeForm, type Requirements, type Rule } from './job-type-form';
 
 export const JobTypes = () => {
@@ -54,6 +55,7 @@ export const JobTypes = () => {
           </Table>
         )}
       </Loaded>
+      <DefaultApprovalRules />
       {editing === null ? (
         <Group>
           <Button onClick={() => setEditing('new')}>New job type</Button>

@@ -122,17 +122,17 @@ type TaxValues = {
   exemptionReason: string;
 };
 
-/** A new tax code: a VAT category and rate, with the reason an exemption or reverse charge needs. */
-const TaxCodeForm = ({ onDone }: { onDone: () => void }) => {
+/** A tax code, new or to correct: a VAT category and rate, with the reason an exemption or reverse charge needs. */
+const TaxCodeForm = ({ initial, onDone }: { initial?: TaxCodeT; onDone: () => void }) => {
   const [saved, setSaved] = useState<string | null>(null);
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: TaxCodeBody,
     initialValues: {
-      code: '',
-      name: '',
-      category: 'S',
-      rate: '',
-      exemptionReason: '',
+      code: initial?.code ?? '',
+      name: initial?.name ?? '',
+      category: initial ? initial.category : 'S',
+      rate: initial ? String(Number(initial.rate)) : '',
+      exemptionReason: initial?.exemptionReason ?? '',
     } satisfies TaxValues as TaxValues,
     toBody: (v: TaxValues) => ({
       code: v.code,
@@ -145,13 +145,14 @@ const TaxCodeForm = ({ onDone }: { onDone: () => void }) => {
   return (
     <form
       noValidate
-      aria-label="New tax code"
+      aria-label={initial ? `Edit ${initial.code}` : 'New tax code'}
       onSubmit={submit(async (body) => {
         setSaved(null);
-        await api('POST', '/api/v1/tax-codes', body);
+        if (initial) await api('PUT', `/api/v1/tax-codes/${initial.id}`, body);
+        else await api('POST', '/api/v1/tax-codes', body);
         onDone();
-        form.reset();
-        setSaved(`${body.code} added`);
+        if (!initial) form.reset();
+        setSaved(initial ? `${body.code} saved: documents made from now on use it` : `${body.code} added`);
       })}
     >
       <Group align="flex-start">
@@ -161,7 +162,7 @@ const TaxCodeForm = ({ onDone }: { onDone: () => void }) => {
         <TextInput label="Rate %" w={90} required inputMode="decimal" {...form.getInputProps('rate')} />
         <TextInput label="Exemption reason" {...form.getInputProps('exemptionReason')} />
         <Button type="submit" mt={24} loading={busy}>
-          Add tax code
+          {initial ? 'Save tax code' : 'Add tax code'}
         </Button>
       </Group>
       <Feedback notice={saved} error={null} />
@@ -179,6 +180,7 @@ export const PriceBook = ({ me }: { me: MeT }) => {
     return { taxCodes: taxCodes.items, items: items.items };
   });
   const [editing, setEditing] = useState<string | null>(null);
+  const [editingTax, setEditingTax] = useState<string | null>(null);
   return (
     <Loaded resource={data} what="the price book">
       {(d) => (
@@ -246,10 +248,30 @@ export const PriceBook = ({ me }: { me: MeT }) => {
                     {tc.category ? vatCategoryText(tc.category) : tc.jurisdiction} {Number(tc.rate)} %
                   </Table.Td>
                   <Table.Td>{tc.exemptionReason}</Table.Td>
+                  <Table.Td>
+                    <Button
+                      size="xs"
+                      variant="default"
+                      aria-label={`Edit ${tc.code}`}
+                      onClick={() => setEditingTax(tc.id)}
+                    >
+                      Edit
+                    </Button>
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
+          {editingTax && d.taxCodes.some((x) => x.id === editingTax) && (
+            <TaxCodeForm
+              key={editingTax}
+              initial={d.taxCodes.find((x) => x.id === editingTax) as TaxCodeT}
+              onDone={() => {
+                setEditingTax(null);
+                data.reload();
+              }}
+            />
+          )}
           <TaxCodeForm onDone={data.reload} />
         </Stack>
       )}

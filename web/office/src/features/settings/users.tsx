@@ -1,4 +1,16 @@
-import { Badge, Button, Group, MultiSelect, Stack, Table, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Code,
+  CopyButton,
+  Group,
+  MultiSelect,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { useState } from 'react';
 import type { z } from 'zod';
 import { CreateUserBody, UpdateUserBody } from '../../../../../src/contracts/auth';
@@ -112,6 +124,7 @@ export const Users = () => {
   const [editing, setEditing] = useState<string | null>(null);
   const act = useSubmit();
   const [added, setAdded] = useState<string | null>(null);
+  const [feed, setFeed] = useState<{ name: string; url: string } | null>(null);
   return (
     <Stack>
       <Loaded resource={list} what="users">
@@ -151,6 +164,27 @@ export const Users = () => {
                       >
                         Edit
                       </Button>
+                      {u.active && u.roles.includes('technician') && (
+                        <Button
+                          size="xs"
+                          variant="default"
+                          aria-label={`Calendar link for ${u.name}`}
+                          onClick={() =>
+                            void act.run(async () => {
+                              const out = await api<{ url: string }>('POST', '/api/v1/calendar-feeds', {
+                                userId: u.id,
+                              });
+                              setFeed({
+                                name: u.name,
+                                url: new URL(out.url, window.location.origin).toString(),
+                              });
+                              return `A new calendar link for ${u.name} is made; the old one stops working`;
+                            })
+                          }
+                        >
+                          Calendar link
+                        </Button>
+                      )}
                       <Button
                         size="xs"
                         variant="light"
@@ -177,6 +211,24 @@ export const Users = () => {
         )}
       </Loaded>
       {act.feedback}
+      {feed && (
+        <Alert color="blue" title={`${feed.name}'s calendar`} withCloseButton onClose={() => setFeed(null)}>
+          <Text size="sm">
+            Add this address as a subscribed calendar on their phone (Google Calendar: "From URL"; Apple: "Add
+            subscribed calendar"). It shows their jobs and is shown only now.
+          </Text>
+          <Group gap="xs" mt={4}>
+            <Code data-feed>{feed.url}</Code>
+            <CopyButton value={feed.url}>
+              {({ copied, copy }) => (
+                <Button size="xs" variant="light" onClick={copy}>
+                  {copied ? 'Copied' : 'Copy'}
+                </Button>
+              )}
+            </CopyButton>
+          </Group>
+        </Alert>
+      )}
       {editing && list.data?.find((u) => u.id === editing) && (
         <UserForm
           user={list.data.find((u) => u.id === editing) as UserT}
