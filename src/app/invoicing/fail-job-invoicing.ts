@@ -24,8 +24,9 @@ export const failJob = async (
     action: 'job.invoice_failed',
     billing: 'fail',
     patch: { reviewFrom: job.billingStatus },
+    // People read the reason; the rules' codes stay in the change for programs.
     reason: breaches
-      .map((b) => (b.rule ? `${b.rule}: ${b.message}` : b.message))
+      .map((b) => b.message)
       .join('; ')
       .slice(0, 1000),
     extraChanges: { rules: breaches.map((b) => b.rule).filter(Boolean) },

@@ -192,91 +192,93 @@ export const BillingPage = ({ me }: { me: MeT }) => {
         empty={lane === 'draft' ? 'Nothing waiting to be issued.' : 'Every issued invoice has been sent.'}
       >
         {(xs) => (
-          <Table striped highlightOnHover aria-label="Billing queue">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>
-                  <Checkbox
-                    aria-label="Select all"
-                    checked={xs.length > 0 && xs.every((i) => selected.has(i.id))}
-                    indeterminate={visibleSelected.length > 0 && visibleSelected.length < xs.length}
-                    onChange={(e) =>
-                      setSelected(e.currentTarget.checked ? new Set(xs.map((i) => i.id)) : new Set())
-                    }
-                  />
-                </Table.Th>
-                <Table.Th>Job</Table.Th>
-                <Table.Th>Customer</Table.Th>
-                <Table.Th>Document</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th ta="right">Total</Table.Th>
-                <Table.Th>Waiting for</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {xs.map((i) => {
-                const outcome = outcomes[i.id];
-                return (
-                  <Table.Tr key={i.id} data-invoice={i.id}>
-                    <Table.Td>
-                      <Checkbox
-                        aria-label={`Select ${i.jobNumbers.join(', ') || i.id}`}
-                        checked={selected.has(i.id)}
-                        onChange={(e) => {
-                          const next = new Set(selected);
-                          if (e.currentTarget.checked) next.add(i.id);
-                          else next.delete(i.id);
-                          setSelected(next);
-                        }}
-                      />
-                    </Table.Td>
-                    <Table.Td>
-                      {i.jobId ? (
-                        <AppLink to="/jobs/$jobId" params={{ jobId: i.jobId }}>
-                          {i.jobNumbers.join(', ')}
-                        </AppLink>
-                      ) : (
-                        i.jobNumbers.join(', ')
-                      )}
-                    </Table.Td>
-                    <Table.Td>{i.buyer}</Table.Td>
-                    <Table.Td>
-                      {i.kind === 'deposit_invoice' ? 'Deposit invoice' : 'Invoice'} {i.number ?? ''}
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge kind="invoice" status={i.status} />
-                    </Table.Td>
-                    <Table.Td ta="right">{money(i.totals?.payable ?? null, i.currency)}</Table.Td>
-                    <Table.Td>
-                      {outcome ? (
-                        <Text size="sm" c={outcome.ok ? 'teal' : 'red'}>
-                          {outcome.message}
-                        </Text>
-                      ) : (
-                        <Group gap="xs" wrap="nowrap">
-                          <Text size="sm" c="dimmed">
-                            {i.holdReasons.map((h) => h.message).join('; ') || '–'}
+          <Table.ScrollContainer minWidth={760}>
+            <Table striped highlightOnHover aria-label="Billing queue">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>
+                    <Checkbox
+                      aria-label="Select all"
+                      checked={xs.length > 0 && xs.every((i) => selected.has(i.id))}
+                      indeterminate={visibleSelected.length > 0 && visibleSelected.length < xs.length}
+                      onChange={(e) =>
+                        setSelected(e.currentTarget.checked ? new Set(xs.map((i) => i.id)) : new Set())
+                      }
+                    />
+                  </Table.Th>
+                  <Table.Th>Job</Table.Th>
+                  <Table.Th>Customer</Table.Th>
+                  <Table.Th>Document</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th ta="right">Total</Table.Th>
+                  <Table.Th>Waiting for</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {xs.map((i) => {
+                  const outcome = outcomes[i.id];
+                  return (
+                    <Table.Tr key={i.id} data-invoice={i.id}>
+                      <Table.Td>
+                        <Checkbox
+                          aria-label={`Select ${i.jobNumbers.join(', ') || i.id}`}
+                          checked={selected.has(i.id)}
+                          onChange={(e) => {
+                            const next = new Set(selected);
+                            if (e.currentTarget.checked) next.add(i.id);
+                            else next.delete(i.id);
+                            setSelected(next);
+                          }}
+                        />
+                      </Table.Td>
+                      <Table.Td>
+                        {i.jobId ? (
+                          <AppLink to="/jobs/$jobId" params={{ jobId: i.jobId }}>
+                            {i.jobNumbers.join(', ')}
+                          </AppLink>
+                        ) : (
+                          i.jobNumbers.join(', ')
+                        )}
+                      </Table.Td>
+                      <Table.Td>{i.buyer}</Table.Td>
+                      <Table.Td>
+                        {i.kind === 'deposit_invoice' ? 'Deposit invoice' : 'Invoice'} {i.number ?? ''}
+                      </Table.Td>
+                      <Table.Td>
+                        <StatusBadge kind="invoice" status={i.status} />
+                      </Table.Td>
+                      <Table.Td ta="right">{money(i.totals?.payable ?? null, i.currency)}</Table.Td>
+                      <Table.Td>
+                        {outcome ? (
+                          <Text size="sm" c={outcome.ok ? 'teal' : 'red'}>
+                            {outcome.message}
                           </Text>
-                          {canManage &&
-                            i.jobId &&
-                            i.holdReasons.some((h) => !PASSABLE_HOLDS.includes(h.code)) && (
-                              <Button size="compact-xs" variant="light" onClick={() => rebuild(i)}>
-                                Rebuild
-                              </Button>
-                            )}
-                          {rebuilt[i.id] && (
-                            <Text size="sm" c={rebuilt[i.id]?.ok ? 'teal' : 'red'}>
-                              {rebuilt[i.id]?.message}
+                        ) : (
+                          <Group gap="xs" wrap="nowrap">
+                            <Text size="sm" c="dimmed">
+                              {i.holdReasons.map((h) => h.message).join('; ') || '–'}
                             </Text>
-                          )}
-                        </Group>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
+                            {canManage &&
+                              i.jobId &&
+                              i.holdReasons.some((h) => !PASSABLE_HOLDS.includes(h.code)) && (
+                                <Button size="compact-xs" variant="light" onClick={() => rebuild(i)}>
+                                  Rebuild
+                                </Button>
+                              )}
+                            {rebuilt[i.id] && (
+                              <Text size="sm" c={rebuilt[i.id]?.ok ? 'teal' : 'red'}>
+                                {rebuilt[i.id]?.message}
+                              </Text>
+                            )}
+                          </Group>
+                        )}
+                      </Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
         )}
       </Loaded>
       {failed > 0 && (

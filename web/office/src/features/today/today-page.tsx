@@ -72,40 +72,42 @@ export const TodayPage = ({ me }: { me: MeT }) => {
                   </Stack>
                 </Alert>
               )}
-              <Table striped aria-label="The day’s jobs">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Job</Table.Th>
-                    <Table.Th>Time</Table.Th>
-                    <Table.Th>Customer</Table.Th>
-                    <Table.Th>Crew</Table.Th>
-                    <Table.Th>Work</Table.Th>
-                    <Table.Th>Billing</Table.Th>
-                    <Table.Th>Billing owner</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {xs.map((j) => (
-                    <Table.Tr key={j.id}>
-                      <Table.Td>
-                        <AppLink to="/jobs/$jobId" params={{ jobId: j.id }}>
-                          {j.number}
-                        </AppLink>
-                      </Table.Td>
-                      <Table.Td>{timeOnly(j.windowStart, tz)}</Table.Td>
-                      <Table.Td>{j.customerName}</Table.Td>
-                      <Table.Td>{j.crew.map((c) => c.name).join(', ') || '–'}</Table.Td>
-                      <Table.Td>
-                        <StatusBadge kind="work" status={j.status} />
-                      </Table.Td>
-                      <Table.Td>
-                        <StatusBadge kind="billing" status={j.billingStatus} />
-                      </Table.Td>
-                      <Table.Td>{nameOf(j.billingOwnerId)}</Table.Td>
+              <Table.ScrollContainer minWidth={760}>
+                <Table striped aria-label="The day’s jobs">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Job</Table.Th>
+                      <Table.Th>Time</Table.Th>
+                      <Table.Th>Customer</Table.Th>
+                      <Table.Th>Crew</Table.Th>
+                      <Table.Th>Work</Table.Th>
+                      <Table.Th>Billing</Table.Th>
+                      <Table.Th>Billing owner</Table.Th>
                     </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {xs.map((j) => (
+                      <Table.Tr key={j.id}>
+                        <Table.Td>
+                          <AppLink to="/jobs/$jobId" params={{ jobId: j.id }}>
+                            {j.number}
+                          </AppLink>
+                        </Table.Td>
+                        <Table.Td>{timeOnly(j.windowStart, tz)}</Table.Td>
+                        <Table.Td>{j.customerName}</Table.Td>
+                        <Table.Td>{j.crew.map((c) => c.name).join(', ') || '–'}</Table.Td>
+                        <Table.Td>
+                          <StatusBadge kind="work" status={j.status} />
+                        </Table.Td>
+                        <Table.Td>
+                          <StatusBadge kind="billing" status={j.billingStatus} />
+                        </Table.Td>
+                        <Table.Td>{nameOf(j.billingOwnerId)}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
             </Stack>
           );
         }}
