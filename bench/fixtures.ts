@@ -1,7 +1,7 @@
 import { createApiKeyForSlug } from '../src/app/auth/api-keys';
+import { saveJobType } from '../src/app/catalog/price-book';
+import { DEMO_SLUG, seedDemo } from '../src/app/demo/seed-demo';
 import type { Deps } from '../src/app/ports';
-import { saveJobType } from '../src/app/price-book';
-import { DEMO_SLUG, seedDemo } from '../src/app/seed-demo';
 import type { Database } from '../src/db/client';
 
 export type BenchFixture = {

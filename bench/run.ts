@@ -21,7 +21,7 @@ import { CYCLE_RUN_CONCURRENCY } from '../src/app/invoicing/cycle-runs';
 import { computeMetrics } from '../src/app/metrics/compute-metrics';
 import type { Deps } from '../src/app/ports';
 import { REACTIONS } from '../src/app/reactions';
-import { systemClock, systemIds } from '../src/app/system';
+import { systemClock, systemIds } from '../src/app/system/system';
 import { commandQueue } from '../src/cli/runtime';
 import type { InvoiceDocument } from '../src/core/invoice-document';
 import { type Database, openPglite, openPostgres } from '../src/db/client';

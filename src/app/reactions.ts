@@ -1,6 +1,6 @@
+import { emitJobEvents } from './integrations/webhooks';
 import { followJobWithInvoices } from './invoicing/job-reactions';
 import type { Reactions } from './ports';
-import { emitJobEvents } from './webhooks';
 
 /**
  * Who hears of what, in one list: the composition roots (cli/runtime, the tests' app) hand it to every use

@@ -7,10 +7,10 @@ import {
   organizationIds,
   verifyAudit,
   writeCheckpoint,
-} from '../app/audit-verify';
+} from '../app/audit/audit-verify';
 import { createApiKeyForSlug } from '../app/auth/api-keys';
-import { DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, seedDemo } from '../app/seed-demo';
-import { systemClock, systemIds } from '../app/system';
+import { DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, seedDemo } from '../app/demo/seed-demo';
+import { systemClock, systemIds } from '../app/system/system';
 import { type Config, ConfigError, loadConfig } from '../config';
 import { AppError } from '../core/errors';
 import { isRole, ROLES, type Role } from '../core/roles';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escalateOverdue } from '../../src/app/approvals';
-import { insertUser } from '../../src/app/users';
+import { escalateOverdue } from '../../src/app/approvals/approvals';
+import { insertUser } from '../../src/app/directory/users';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD, requirements } from '../support/factories';

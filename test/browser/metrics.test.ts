@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/app/seed-demo';
+import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { hasChromium, launch, screenshotPath } from '../support/browser';
 import { type Spawned, startCloseout } from '../support/processes';
 

@@ -614,7 +614,7 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
       await upload(j.id, 'other', { name: 'stray.jpg', type: 'image/jpeg', bytes: await jpegWithExif(99) })
     ).json().id;
     expect((await submit(j.id, closeout(j.id, p))).statusCode).toBe(201);
-    const { purgeUnreferencedAttachments } = await import('../../src/app/attachments');
+    const { purgeUnreferencedAttachments } = await import('../../src/app/closeout/attachments');
     expect((await purgeUnreferencedAttachments(t.deps, 30)).archived).toBe(0); // nothing is old enough yet
     t.clock.advance(31 * 86_400_000);
     const result = await purgeUnreferencedAttachments(t.deps, 30);

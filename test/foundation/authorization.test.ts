@@ -1,13 +1,13 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnector } from '../../src/app/accounting/connectors';
-import { requestApproval } from '../../src/app/approvals';
+import { requestApproval } from '../../src/app/approvals/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
-import { recordIntegrationError } from '../../src/app/integration-errors';
+import { recordIntegrationError } from '../../src/app/integrations/integration-errors';
+import { createSubscription } from '../../src/app/integrations/webhooks';
 import { startCycleRun } from '../../src/app/invoicing/cycle-runs';
 import { prepareJobInvoices } from '../../src/app/invoicing/prepare-job-invoices';
-import { lockJob } from '../../src/app/jobs';
-import { createSubscription } from '../../src/app/webhooks';
+import { lockJob } from '../../src/app/jobs/job-store';
 import { ConnectorMappings } from '../../src/contracts/connectors';
 import { type Access, can } from '../../src/core/permissions';
 import { ROLES, type Role } from '../../src/core/roles';

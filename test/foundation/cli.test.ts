@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isFresh } from '../../scripts/stale.mjs';
-import { DEMO_PASSWORD } from '../../src/app/seed-demo';
+import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { loadConfig } from '../../src/config';
 import { appliedMigrations, expectedMigrations, openPglite } from '../../src/db/client';
 import { createTestDatabase } from '../support/databases';

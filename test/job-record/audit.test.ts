@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { verifyAudit, writeCheckpoint } from '../../src/app/audit-verify';
+import { verifyAudit, writeCheckpoint } from '../../src/app/audit/audit-verify';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';

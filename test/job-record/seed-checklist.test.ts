@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, seedDemo } from '../../src/app/seed-demo';
+import { DEMO_PASSWORD, seedDemo } from '../../src/app/demo/seed-demo';
 import { as, createTestApp, type Session, signIn, type TestApp, TestClock } from '../support/app';
 import { testDrivers } from '../support/databases';
 

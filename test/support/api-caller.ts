@@ -1,4 +1,4 @@
-import { DEMO_PASSWORD } from '../../src/app/seed-demo';
+import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { zonedToInstant } from '../../src/core/time';
 
 /**

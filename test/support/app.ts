@@ -12,7 +12,7 @@ import { createQueueRuntime, ensureQueues } from '../../src/adapters/queue/pg-bo
 import { localStorage } from '../../src/adapters/storage/storage';
 import type { Clock, Deps, Mailer, Storage } from '../../src/app/ports';
 import { REACTIONS } from '../../src/app/reactions';
-import { systemIds } from '../../src/app/system';
+import { systemIds } from '../../src/app/system/system';
 import { QUEUE_NAMES } from '../../src/contracts/queue';
 import type { Database } from '../../src/db/client';
 import { buildServer } from '../../src/http/server';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { insertOrganization } from '../../src/app/organizations';
+import { insertOrganization } from '../../src/app/directory/organizations';
+import { insertUser } from '../../src/app/directory/users';
 import type { Deps } from '../../src/app/ports';
-import { nextNumber } from '../../src/app/sequences';
-import { insertUser } from '../../src/app/users';
+import { nextNumber } from '../../src/app/system/sequences';
 import { ROLES, type Role } from '../../src/core/roles';
 import { catalogItems, customers, jobAssignments, jobs, sites } from '../../src/db/schema';
 import { type Session, signIn } from './app';

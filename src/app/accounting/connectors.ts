@@ -3,8 +3,8 @@ import { ConnectorMappings, Credentials } from '../../contracts/connectors';
 import { AppError, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { connectors } from '../../db/schema';
-import { appendAudit } from '../audit';
-import { refusePrivateTargets } from '../outbound-targets';
+import { appendAudit } from '../audit/audit';
+import { refusePrivateTargets } from '../integrations/outbound-targets';
 import type { Deps, Http } from '../ports';
 import { type AccountingConnector, ConnectorError, type RefreshGuard } from './port';
 

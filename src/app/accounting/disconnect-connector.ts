@@ -3,7 +3,7 @@ import { Credentials } from '../../contracts/connectors';
 import { notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { connectors } from '../../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit } from '../audit/audit';
 import type { Deps, Http } from '../ports';
 import type { OAuthEndpoints } from './port';
 

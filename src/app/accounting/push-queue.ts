@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import type { Tx } from '../../db/client';
 import { accountingPushes, connectors } from '../../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit } from '../audit/audit';
 import type { InvoiceRow } from '../invoicing/invoice-documents';
 import type { Deps } from '../ports';
 import { idempotencyKeyOf, type PushEntity, type PushRef } from './push-ref';

@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../core/errors';
 import { actorOf, type Principal } from '../../core/principal';
 import { isRole, type Role } from '../../core/roles';
 import { apiKeys, organizations } from '../../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 import { randomToken, safeEqual, sha256Hex } from './secrets';
 

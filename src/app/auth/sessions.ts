@@ -3,7 +3,7 @@ import { AppError } from '../../core/errors';
 import type { Principal } from '../../core/principal';
 import { isRole, type Role } from '../../core/roles';
 import { loginAttempts, organizations, sessions, users } from '../../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from './secrets';
 

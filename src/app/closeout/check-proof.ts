@@ -5,7 +5,7 @@ import { customFieldProblems } from '../../core/custom-fields';
 import type { FieldProblem } from '../../core/errors';
 import type { Tx } from '../../db/client';
 import { attachments, type jobTypes } from '../../db/schema';
-import { customFieldsOf, type JobRow } from '../jobs';
+import { customFieldsOf, type JobRow } from '../jobs/job-store';
 
 /**
  * The closeout's proof as the rules read it: every attachment must be this job's (the signature a

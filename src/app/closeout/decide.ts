@@ -11,7 +11,7 @@ import {
 } from '../../core/closeout-rules';
 import { ApprovalRule, CloseoutRequirements } from '../../core/job-type-templates';
 import type { catalogItems, jobTypes } from '../../db/schema';
-import type { JobRow } from '../jobs';
+import type { JobRow } from '../jobs/job-store';
 import type { Line } from './price-lines';
 
 /** What deciding a closeout reads: the job, its type and rules, and what resolving found. */

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { closeoutDrafts } from '../../db/schema';
-import { lockJob } from '../jobs';
+import { lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { assertTakesCloseout } from './submit-closeout';
 

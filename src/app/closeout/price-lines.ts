@@ -4,7 +4,7 @@ import type { FieldProblem } from '../../core/errors';
 import { grossOf } from '../../core/invoice-calc';
 import { MAX_AMOUNT } from '../../core/money';
 import type { catalogItems, closeoutLines, jobTypes, timeEntries } from '../../db/schema';
-import type { JobRow } from '../jobs';
+import type { JobRow } from '../jobs/job-store';
 import type { Deps } from '../ports';
 
 export type Line = typeof closeoutLines.$inferInsert;

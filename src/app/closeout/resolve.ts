@@ -4,7 +4,7 @@ import { AppError, type FieldProblem, notFound } from '../../core/errors';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { catalogItems, customers, jobTypes, organizations, timeEntries, users } from '../../db/schema';
-import type { JobRow } from '../jobs';
+import type { JobRow } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { checkProof } from './check-proof';
 import { decide } from './decide';

@@ -13,14 +13,14 @@ import { AppError } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { closeoutDrafts, closeoutLines, closeoutSubmissions } from '../../db/schema';
-import { requestApproval } from '../approvals';
-import type { AuditInput } from '../audit';
+import { requestApproval } from '../approvals/approvals';
+import type { AuditInput } from '../audit/audit';
 import { sha256Hex } from '../auth/secrets';
-import { changeJob, type JobRow, jobNumber, lockJob } from '../jobs';
+import { changeJob, type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
-import { closeOpenTimers } from '../time-entries';
 import type { Line } from './price-lines';
 import { resolve } from './resolve';
+import { closeOpenTimers } from './time-entries';
 
 export type Source = 'technician' | 'office_edit';
 

@@ -6,7 +6,7 @@ import { businessDate } from '../../core/time';
 import { priceVisits, type VisitLine } from '../../core/visit-pricing';
 import type { Tx } from '../../db/client';
 import { catalogItems, closeoutLines, jobs } from '../../db/schema';
-import { type JobRow, jobNumber } from '../jobs';
+import { type JobRow, jobNumber } from '../jobs/job-store';
 
 import {
   amountIn,

@@ -1,6 +1,6 @@
 import { AppError } from '../../core/errors';
 import type { Actor } from '../../core/principal';
-import { changeJob, jobNumber, lockJob } from '../jobs';
+import { changeJob, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { discardOpenDrafts } from './invoice-store';
 

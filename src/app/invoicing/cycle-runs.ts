@@ -4,7 +4,7 @@ import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import { addDays, businessDate, lastWholeCycle, zonedToInstant } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { cycleRunItems, cycleRuns } from '../../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 import { assertPeriod, invoiceCycle, isNothingReady } from './invoice-cycle';
 

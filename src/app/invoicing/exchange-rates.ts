@@ -5,7 +5,7 @@ import { isCurrency } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { exchangeRates, organizations } from '../../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 
 /**

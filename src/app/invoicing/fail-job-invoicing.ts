@@ -2,7 +2,7 @@ import type { RuleBreach } from '../../core/invoice-document';
 import type { Actor } from '../../core/principal';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
-import { changeJob, type JobRow, lockJob } from '../jobs';
+import { changeJob, type JobRow, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import type { Ctx } from './invoice-store';
 

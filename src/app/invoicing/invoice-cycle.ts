@@ -4,7 +4,7 @@ import type { Actor } from '../../core/principal';
 import { priceVisits, type Visit, type VisitLine } from '../../core/visit-pricing';
 import type { Tx } from '../../db/client';
 import { invoicedWork, jobs, series } from '../../db/schema';
-import { jobNumber } from '../jobs';
+import { jobNumber } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import {
   assemble,

@@ -24,7 +24,7 @@ import {
   taxCodes,
   users,
 } from '../../db/schema';
-import { customFieldsOf, jobNumber } from '../jobs';
+import { customFieldsOf, jobNumber } from '../jobs/job-store';
 import { rateOn } from './exchange-rates';
 
 /**

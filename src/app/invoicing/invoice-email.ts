@@ -4,8 +4,8 @@ import { invoiceEmail, invoiceEmailTemplateOf, invoiceEmailValues } from '../../
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { customerOfDraft } from '../../db/queries/receivables';
 import { customers, invoices, organizations } from '../../db/schema';
-import { notifyRole } from '../approvals';
-import { appendAudit } from '../audit';
+import { notifyRole } from '../approvals/approvals';
+import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 import { documentOf } from './invoice-documents';
 import { invoiceFile } from './invoice-packet';

@@ -6,10 +6,10 @@ import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { customerOfDraft } from '../../db/queries/receivables';
 import { invoices, organizations } from '../../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit } from '../audit/audit';
+import { emitEvent, type WebhookEvent } from '../integrations/webhooks';
 import { publish } from '../notify';
 import type { Deps } from '../ports';
-import { emitEvent, type WebhookEvent } from '../webhooks';
 import type { Built, InvoiceRow, OrgRow } from './invoice-documents';
 
 /**

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { invoices, series } from '../../db/schema';
-import { changeJob, type JobRow, jobNumber, lockJob } from '../jobs';
+import { changeJob, type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { advancesOf, buildDepositInvoice, buildJobInvoice } from './build-job-documents';
 import { creditInTx } from './credit-notes';

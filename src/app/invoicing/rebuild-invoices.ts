@@ -1,7 +1,7 @@
 import { AppError } from '../../core/errors';
 import type { Actor } from '../../core/principal';
-import { appendAudit } from '../audit';
-import { jobNumber, lockJob } from '../jobs';
+import { appendAudit } from '../audit/audit';
+import { jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { returnFromReview } from './fail-job-invoicing';
 

@@ -1,5 +1,5 @@
 import { drilldownRows, INVOICE_DRILLDOWNS, JOB_DRILLDOWNS } from '../../db/queries/metrics';
-import { jobNumber } from '../jobs';
+import { jobNumber } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { type MetricsQuery, metricPeriod } from './compute-metrics';
 

@@ -5,11 +5,11 @@ import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { jobAssignments, jobs } from '../../db/schema';
 import type { EstimateLine } from '../../db/schema/operations';
-import { appendAudit } from '../audit';
-import { type Ctx, checkWindow, JOB_NUMBER_START, type JobRow, jobNumber, lockJob } from '../jobs';
+import { appendAudit } from '../audit/audit';
+import { type Ctx, checkWindow, JOB_NUMBER_START, type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import { publish } from '../notify';
 import type { Deps } from '../ports';
-import { nextNumber } from '../sequences';
+import { nextNumber } from '../system/sequences';
 import { checkCustomFields, checkJobRefs, type JobRefs } from './job-refs';
 
 export type NewJob = JobRefs & {

@@ -3,7 +3,7 @@ import { type CustomFieldValues, customFieldProblems } from '../../core/custom-f
 import { AppError, type FieldProblem } from '../../core/errors';
 import type { Tx } from '../../db/client';
 import { customers, jobTypes, sites, taxCodes, users } from '../../db/schema';
-import { customFieldsOf } from '../jobs';
+import { customFieldsOf } from '../jobs/job-store';
 
 /** A job's references checked inside the organization: customer, site, job type, crew, tax code, custom fields. */
 const problem = (problems: FieldProblem[]): AppError =>

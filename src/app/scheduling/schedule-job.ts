@@ -2,7 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { jobAssignments, jobTypes } from '../../db/schema';
-import { changeJob, checkWindow, lockJob } from '../jobs';
+import { changeJob, checkWindow, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { checkJobRefs } from './job-refs';
 

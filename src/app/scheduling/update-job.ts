@@ -1,6 +1,6 @@
 import { AppError, invalid } from '../../core/errors';
 import type { Actor } from '../../core/principal';
-import { changeJob, type JobFieldPatch, jobNumber, lockJob } from '../jobs';
+import { changeJob, type JobFieldPatch, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { checkCustomFields, checkJobRefs } from './job-refs';
 

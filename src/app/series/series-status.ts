@@ -5,7 +5,7 @@ import type { SeriesAction } from '../../core/series-lifecycle';
 import { addDays, businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { series } from '../../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 import {
   type Ctx,

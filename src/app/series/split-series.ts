@@ -4,8 +4,8 @@ import type { Actor } from '../../core/principal';
 import { occurrencesBetween } from '../../core/recurrence';
 import { addDays, laterDate } from '../../core/time';
 import { jobAssignments, series } from '../../db/schema';
-import { appendAudit } from '../audit';
-import { changeJob } from '../jobs';
+import { appendAudit } from '../audit/audit';
+import { changeJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import {
   checkRule,

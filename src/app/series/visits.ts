@@ -11,8 +11,8 @@ import {
 import { addDays, businessDate, isValidTimeZone, laterDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { jobs, series } from '../../db/schema';
-import { appendAudit } from '../audit';
-import { changeJob } from '../jobs';
+import { appendAudit } from '../audit/audit';
+import { changeJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { insertJob, type NewJob } from '../scheduling/create-job';
 import { checkJobRefs } from '../scheduling/job-refs';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type ApprovalRow, decideApproval, getApproval, listApprovals } from '../../app/approvals';
-import { setDefaultApprovalRules } from '../../app/organizations';
+import { type ApprovalRow, decideApproval, getApproval, listApprovals } from '../../app/approvals/approvals';
+import { setDefaultApprovalRules } from '../../app/directory/organizations';
 import type { Deps } from '../../app/ports';
 import { Approval, ApprovalDecision, ApprovalQuery, DefaultApprovalRules } from '../../contracts/approvals';
 import { IdParams, Problem } from '../../contracts/common';

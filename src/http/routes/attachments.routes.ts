@@ -3,8 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { fileTypeFromBuffer } from 'file-type';
 import { z } from 'zod';
-import { type AttachmentRow, getAttachment, listAttachments, uploadAttachment } from '../../app/attachments';
-import { setLogo } from '../../app/organizations';
+import {
+  type AttachmentRow,
+  getAttachment,
+  listAttachments,
+  uploadAttachment,
+} from '../../app/closeout/attachments';
+import { setLogo } from '../../app/directory/organizations';
 import type { Deps } from '../../app/ports';
 import { AttachmentView } from '../../contracts/closeout';
 import { IdParams, Problem } from '../../contracts/common';

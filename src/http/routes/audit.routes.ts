@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { verifyAudit } from '../../app/audit-verify';
+import { verifyAudit } from '../../app/audit/audit-verify';
 import type { Deps } from '../../app/ports';
 import { AuditVerification } from '../../contracts/audit';
 import { Problem } from '../../contracts/common';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { jobNumber } from '../../app/jobs';
+import { jobNumber } from '../../app/jobs/job-store';
 import type { Deps } from '../../app/ports';
 import { Problem } from '../../contracts/common';
 import { Board, BoardQuery } from '../../contracts/jobs';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { calendarFeed, rotateCalendarFeed } from '../../app/calendar';
 import type { Deps } from '../../app/ports';
+import { calendarFeed, rotateCalendarFeed } from '../../app/scheduling/calendar';
 import { Problem } from '../../contracts/common';
 import { AppError } from '../../core/errors';
 import { actorOf } from '../../core/principal';

@@ -1,9 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { mergeCustomers } from '../../app/customer-merge';
-import { addSite, createCustomer, setExternalId, updateCustomer, updateSite } from '../../app/customers';
+import { saveCatalogItem, saveJobType, saveTaxCode } from '../../app/catalog/price-book';
+import { mergeCustomers } from '../../app/customers/customer-merge';
+import {
+  addSite,
+  createCustomer,
+  setExternalId,
+  updateCustomer,
+  updateSite,
+} from '../../app/customers/customers';
 import type { Deps } from '../../app/ports';
-import { saveCatalogItem, saveJobType, saveTaxCode } from '../../app/price-book';
 import {
   CatalogItem,
   CatalogItemBody,

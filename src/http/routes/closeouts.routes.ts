@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { closeoutRecord } from '../../app/closeout/closeout-record';
 import { loadDraft, saveDraft } from '../../app/closeout/drafts';
 import { type CloseoutDecision, submitCloseout } from '../../app/closeout/submit-closeout';
+import { addTimeEntry, listTimeEntries, startTimer, stopTimer } from '../../app/closeout/time-entries';
 import type { Deps } from '../../app/ports';
-import { addTimeEntry, listTimeEntries, startTimer, stopTimer } from '../../app/time-entries';
 import {
   CloseoutBody,
   CloseoutDraftBody,

@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listComments, listNotifications, postComment, unreadNotifications } from '../../app/conversation';
+import {
+  listComments,
+  listNotifications,
+  postComment,
+  unreadNotifications,
+} from '../../app/jobs/conversation';
 import type { Deps } from '../../app/ports';
 import { IdParams, Problem } from '../../contracts/common';
 import { Comment, CommentBody, Notification, TimelineEvent } from '../../contracts/jobs';

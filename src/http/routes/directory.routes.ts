@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../app/auth/api-keys';
+import { createUser, updateUser } from '../../app/directory/users';
 import type { Deps } from '../../app/ports';
-import { createUser, updateUser } from '../../app/users';
 import {
   ApiKey,
   CreateApiKeyBody,

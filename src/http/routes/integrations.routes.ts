@@ -9,23 +9,23 @@ import {
   updateConnector,
 } from '../../app/accounting/connectors';
 import { REVOKED } from '../../app/accounting/disconnect-connector';
+import { invoicesCsv } from '../../app/accounting/exports';
 import { pushesOf } from '../../app/accounting/push';
-import { invoicesCsv } from '../../app/exports';
 import {
   getIntegrationError,
   type IntegrationErrorRow,
   listIntegrationErrors,
   reprocessIntegrationError,
-} from '../../app/integration-errors';
-import { getInvoice } from '../../app/invoicing/invoice-queries';
-import type { Deps } from '../../app/ports';
-import { pingSubscription } from '../../app/webhook-delivery';
+} from '../../app/integrations/integration-errors';
+import { pingSubscription } from '../../app/integrations/webhook-delivery';
 import {
   createSubscription,
   deactivateSubscription,
   deliveriesOf,
   listSubscriptions,
-} from '../../app/webhooks';
+} from '../../app/integrations/webhooks';
+import { getInvoice } from '../../app/invoicing/invoice-queries';
+import type { Deps } from '../../app/ports';
 import { IdParams, Problem } from '../../contracts/common';
 import { ConnectorMappings, Credentials } from '../../contracts/connectors';
 import {

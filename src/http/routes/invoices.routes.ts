@@ -11,7 +11,7 @@ import { issueById, reprocessInvoice, sendInvoice, updateDraft } from '../../app
 import { receivables, todayOf } from '../../app/invoicing/receivables';
 import { recordPayment } from '../../app/invoicing/record-payment';
 import { latestServiceReport } from '../../app/invoicing/service-report';
-import { jobNumber } from '../../app/jobs';
+import { jobNumber } from '../../app/jobs/job-store';
 import type { Deps } from '../../app/ports';
 import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {

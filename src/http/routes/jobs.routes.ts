@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { onMyWay } from '../../app/closeout/work-orders';
 import { closeNotBillable } from '../../app/invoicing/close-not-billable';
 import { rebuildJobInvoices } from '../../app/invoicing/rebuild-invoices';
 import type { Deps } from '../../app/ports';
@@ -12,7 +13,6 @@ import {
   startJob,
 } from '../../app/scheduling/schedule-job';
 import { updateJobFields } from '../../app/scheduling/update-job';
-import { onMyWay } from '../../app/work-orders';
 import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {
   AssignBody,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { workOrdersFor } from '../../app/closeout/work-orders';
 import type { Deps } from '../../app/ports';
-import { workOrdersFor } from '../../app/work-orders';
 import { Problem } from '../../contracts/common';
 import { WorkOrders, WorkOrdersQuery } from '../../contracts/work-orders';
 import { AppError } from '../../core/errors';

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Clock, Ids } from './ports';
+import type { Clock, Ids } from '../ports';
 
 export const systemClock: Clock = { now: () => new Date() };
 /** UUIDv7: time-ordered, so primary-key indexes stay compact and ids sort by creation. */

@@ -1,8 +1,8 @@
 import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import ical, { ICalEventStatus } from 'ical-generator';
-import { AppError, notFound } from '../core/errors';
-import type { Actor } from '../core/principal';
-import { customerOfJob, jobTypeOfJob, siteOfJob } from '../db/queries/jobs';
+import { AppError, notFound } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import { customerOfJob, jobTypeOfJob, siteOfJob } from '../../db/queries/jobs';
 import {
   calendarFeeds,
   customers,
@@ -12,10 +12,10 @@ import {
   organizations,
   sites,
   users,
-} from '../db/schema';
-import { appendAudit } from './audit';
-import { randomToken, sha256Hex } from './auth/secrets';
-import type { Deps } from './ports';
+} from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import { randomToken, sha256Hex } from '../auth/secrets';
+import type { Deps } from '../ports';
 
 /** Creates (or rotates) a technician's secret calendar URL token. The old URL stops working at once. */
 export const rotateCalendarFeed = (deps: Deps, organizationId: string, userId: string, actor: Actor) =>

@@ -1,16 +1,16 @@
 import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
-import type { FiredRule } from '../core/approval-rules';
-import { AppError, notFound } from '../core/errors';
-import { type Actor, actorOf, type Principal } from '../core/principal';
-import type { Role } from '../core/roles';
-import type { Tx } from '../db/client';
-import { approvalRequests, jobs, notifications, users } from '../db/schema';
-import { appendAudit } from './audit';
-import { postCommentInTx } from './conversation';
-import { changeJob, type JobRow, jobNumber } from './jobs';
-import { publish } from './notify';
-import type { Deps } from './ports';
-import { emitEvent } from './webhooks';
+import type { FiredRule } from '../../core/approval-rules';
+import { AppError, notFound } from '../../core/errors';
+import { type Actor, actorOf, type Principal } from '../../core/principal';
+import type { Role } from '../../core/roles';
+import type { Tx } from '../../db/client';
+import { approvalRequests, jobs, notifications, users } from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import { emitEvent } from '../integrations/webhooks';
+import { postCommentInTx } from '../jobs/conversation';
+import { changeJob, type JobRow, jobNumber } from '../jobs/job-store';
+import { publish } from '../notify';
+import type { Deps } from '../ports';
 
 export type ApprovalRow = typeof approvalRequests.$inferSelect;
 

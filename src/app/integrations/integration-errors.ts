@@ -1,14 +1,14 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { AppError, notFound } from '../core/errors';
-import { type BillingStatus, billingTransition } from '../core/job-lifecycle';
-import { type Actor, SYSTEM_ACTOR } from '../core/principal';
-import type { Tx } from '../db/client';
-import { accountingPushes, integrationErrors, webhookDeliveries } from '../db/schema';
-import { pushRefOfSubject } from './accounting/push-ref';
-import { notifyRole } from './approvals';
-import { appendAudit } from './audit';
-import { changeJob, jobNumber, lockJob } from './jobs';
-import type { Deps } from './ports';
+import { AppError, notFound } from '../../core/errors';
+import { type BillingStatus, billingTransition } from '../../core/job-lifecycle';
+import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { accountingPushes, integrationErrors, webhookDeliveries } from '../../db/schema/index';
+import { pushRefOfSubject } from '../accounting/push-ref';
+import { notifyRole } from '../approvals/approvals';
+import { appendAudit } from '../audit/audit';
+import { changeJob, jobNumber, lockJob } from '../jobs/job-store';
+import type { Deps } from '../ports';
 import { emitEvent } from './webhooks';
 
 type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue' | 'reactions'>;

@@ -1,17 +1,17 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { AppError, notFound } from '../core/errors';
-import type { Actor } from '../core/principal';
-import { normalizeAddressKey, normalizeName, normalizeTaxId } from '../core/tax';
-import type { Tx } from '../db/client';
-import { customers, organizations, sites } from '../db/schema';
+import { AppError, notFound } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import { normalizeAddressKey, normalizeName, normalizeTaxId } from '../../core/tax';
+import type { Tx } from '../../db/client';
+import { customers, organizations, sites } from '../../db/schema/index';
 import {
   type CustomerContact,
   DEFAULT_INVOICE_PREFERENCES,
   type InvoicePreferences,
   type PostalAddress,
-} from '../db/schema/operations';
-import { appendAudit } from './audit';
-import type { Deps } from './ports';
+} from '../../db/schema/operations';
+import { appendAudit } from '../audit/audit';
+import type { Deps } from '../ports';
 
 export type SiteInput = { name: string; address: PostalAddress; accessNotes?: string | null | undefined };
 export type CustomerInput = {

@@ -1,17 +1,25 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { type CloseoutOverrides, effectiveRequirements } from '../core/closeout-rules';
-import { CustomFieldDefs } from '../core/custom-fields';
-import { decimalString } from '../core/decimal';
-import { notFound } from '../core/errors';
-import type { TaxTreatment } from '../core/invoice-calc';
-import { CloseoutRequirements } from '../core/job-type-templates';
-import type { Actor } from '../core/principal';
-import { addDays, businessDate, zonedToInstant } from '../core/time';
-import { findJobs } from '../db/queries/jobs';
-import { catalogItems, customers, jobComments, jobTypes, organizations, sites, users } from '../db/schema';
-import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from './invoicing/invoice-documents';
-import { changeJob, lockJob } from './jobs';
-import type { Deps } from './ports';
+import { type CloseoutOverrides, effectiveRequirements } from '../../core/closeout-rules';
+import { CustomFieldDefs } from '../../core/custom-fields';
+import { decimalString } from '../../core/decimal';
+import { notFound } from '../../core/errors';
+import type { TaxTreatment } from '../../core/invoice-calc';
+import { CloseoutRequirements } from '../../core/job-type-templates';
+import type { Actor } from '../../core/principal';
+import { addDays, businessDate, zonedToInstant } from '../../core/time';
+import { findJobs } from '../../db/queries/jobs';
+import {
+  catalogItems,
+  customers,
+  jobComments,
+  jobTypes,
+  organizations,
+  sites,
+  users,
+} from '../../db/schema/index';
+import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from '../invoicing/invoice-documents';
+import { changeJob, lockJob } from '../jobs/job-store';
+import type { Deps } from '../ports';
 
 /** How many of a technician's jobs the phone keeps: far more than a week's work. */
 const MAX_WORK_ORDERS = 200;

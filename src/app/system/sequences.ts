@@ -1,4 +1,4 @@
-import type { Tx } from '../db/client';
+import type { Tx } from '../../db/client';
 
 /**
  * Takes the next number of a per-organization sequence inside the caller's transaction. The row lock

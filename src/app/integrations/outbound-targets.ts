@@ -1,5 +1,5 @@
-import { AppError } from '../core/errors';
-import type { Deps } from './ports';
+import { AppError } from '../../core/errors';
+import type { Deps } from '../ports';
 
 /** 400 naming each typed URL that points at a private or reserved target (Deps.outbound decides). */
 export const refusePrivateTargets = async (

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import type { Role } from '../core/roles';
-import { addDays, businessDate, mondayOf, zonedToInstant } from '../core/time';
+import type { Role } from '../../core/roles';
+import { addDays, businessDate, mondayOf, zonedToInstant } from '../../core/time';
 
 const isSunday = (date: string): boolean => mondayOf(date) === addDays(date, -6);
 
@@ -13,16 +13,16 @@ import {
   organizations,
   sites,
   users,
-} from '../db/schema';
-import type { PostalAddress } from '../db/schema/operations';
-import { appendAudit } from './audit';
-import { insertOrganization } from './organizations';
-import type { Deps } from './ports';
+} from '../../db/schema/index';
+import type { PostalAddress } from '../../db/schema/operations';
+import { appendAudit } from '../audit/audit';
+import { insertOrganization } from '../directory/organizations';
+import { insertUser } from '../directory/users';
+import type { Deps } from '../ports';
+import { createSeries } from '../series/create-series';
+import { nextNumber } from '../system/sequences';
 import { seedDemoHistory } from './seed-history';
 import { seedDemoWeek } from './seed-week';
-import { nextNumber } from './sequences';
-import { createSeries } from './series/create-series';
-import { insertUser } from './users';
 
 export const DEMO_SLUG = 'demo';
 export const DEMO_PASSWORD = 'closeout-demo-2026';

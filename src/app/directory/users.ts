@@ -1,13 +1,13 @@
 import { and, eq } from 'drizzle-orm';
-import { AppError, notFound } from '../core/errors';
-import { passwordProblems } from '../core/password-policy';
-import { type Actor, SYSTEM_ACTOR } from '../core/principal';
-import type { Role } from '../core/roles';
-import type { Tx } from '../db/client';
-import { users } from '../db/schema';
-import { appendAudit } from './audit';
-import { hashPassword } from './auth/secrets';
-import type { Deps } from './ports';
+import { AppError, notFound } from '../../core/errors';
+import { passwordProblems } from '../../core/password-policy';
+import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
+import type { Role } from '../../core/roles';
+import type { Tx } from '../../db/client';
+import { users } from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import { hashPassword } from '../auth/secrets';
+import type { Deps } from '../ports';
 
 export type NewUser = {
   email: string;

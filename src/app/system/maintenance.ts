@@ -1,6 +1,6 @@
 import { and, isNotNull, lt, or } from 'drizzle-orm';
-import { loginAttempts, sessions } from '../db/schema';
-import type { Deps } from './ports';
+import { loginAttempts, sessions } from '../../db/schema/index';
+import type { Deps } from '../ports';
 
 /** Deletes sessions that ended long ago and sign-in attempts past the throttling window. */
 export const purgeExpired = async (deps: Deps, olderThanDays: number) => {

@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
-import { AppError, type FieldProblem, notFound } from '../core/errors';
-import type { Actor } from '../core/principal';
-import { type TaxCodeInput, taxCodeProblems } from '../core/tax';
-import type { Tx } from '../db/client';
-import { catalogItems, jobTypes, organizations, taxCodes } from '../db/schema';
-import { appendAudit } from './audit';
-import type { Deps } from './ports';
+import { AppError, type FieldProblem, notFound } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import { type TaxCodeInput, taxCodeProblems } from '../../core/tax';
+import type { Tx } from '../../db/client';
+import { catalogItems, jobTypes, organizations, taxCodes } from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import type { Deps } from '../ports';
 
 const refuse = (problems: FieldProblem[]) => {
   if (problems.length > 0) {

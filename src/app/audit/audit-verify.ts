@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, or } from 'drizzle-orm';
-import { canonicalJson } from '../core/canonical-json';
-import type { Database } from '../db/client';
-import { auditCheckpoints, auditEvents, organizations } from '../db/schema';
+import { canonicalJson } from '../../core/canonical-json';
+import type { Database } from '../../db/client';
+import { auditCheckpoints, auditEvents, organizations } from '../../db/schema/index';
+import type { Deps } from '../ports';
 import { auditHash, GENESIS_HASH } from './audit';
-import type { Deps } from './ports';
 
 export type AuditBreak = {
   organizationId: string;

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { CustomFieldDefs } from '../core/custom-fields';
-import { AppError, invalid, notFound } from '../core/errors';
+import { CustomFieldDefs } from '../../core/custom-fields';
+import { AppError, invalid, notFound } from '../../core/errors';
 import {
   type BillingAction,
   type BillingStatus,
@@ -9,14 +9,14 @@ import {
   isOperationalStatus,
   type OperationalAction,
   operationalTransition,
-} from '../core/job-lifecycle';
-import type { Actor } from '../core/principal';
-import type { Tx } from '../db/client';
-import { MAX_JOB_WINDOW_DAYS } from '../db/queries/jobs';
-import { jobs, type jobTypes } from '../db/schema';
-import { type AuditInput, appendAudit, appendAuditMany } from './audit';
-import { EVENTS_CHANNEL, publish } from './notify';
-import type { Deps } from './ports';
+} from '../../core/job-lifecycle';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { MAX_JOB_WINDOW_DAYS } from '../../db/queries/jobs';
+import { jobs, type jobTypes } from '../../db/schema/index';
+import { type AuditInput, appendAudit, appendAuditMany } from '../audit/audit';
+import { EVENTS_CHANNEL, publish } from '../notify';
+import type { Deps } from '../ports';
 
 export type JobRow = typeof jobs.$inferSelect;
 export const JOB_NUMBER_START = 1001;

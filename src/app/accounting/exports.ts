@@ -1,12 +1,12 @@
 import { stringify } from 'csv-stringify/sync';
 import Decimal from 'decimal.js';
 import { and, asc, between, eq, isNotNull } from 'drizzle-orm';
-import { ConnectorMappings, taxKey } from '../contracts/connectors';
-import { csvText as t } from '../core/csv';
-import { connectors, customers, invoices } from '../db/schema';
-import { invoiceCustomerId, toAccountingInvoice } from './accounting/entries';
-import { documentOf } from './invoicing/invoice-documents';
-import type { Deps } from './ports';
+import { ConnectorMappings, taxKey } from '../../contracts/connectors';
+import { csvText as t } from '../../core/csv';
+import { connectors, customers, invoices } from '../../db/schema/index';
+import { documentOf } from '../invoicing/invoice-documents';
+import type { Deps } from '../ports';
+import { invoiceCustomerId, toAccountingInvoice } from './entries';
 
 const XERO_COLUMNS = [
   '*ContactName',

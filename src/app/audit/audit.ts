@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
-import { canonicalJson } from '../core/canonical-json';
-import type { Actor } from '../core/principal';
-import type { Tx } from '../db/client';
-import { auditEvents } from '../db/schema';
-import type { Clock, Ids } from './ports';
+import { canonicalJson } from '../../core/canonical-json';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { auditEvents } from '../../db/schema/index';
+import type { Clock, Ids } from '../ports';
 
 export const GENESIS_HASH = '0'.repeat(64);
 

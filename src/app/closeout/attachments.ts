@@ -3,13 +3,13 @@ import { and, asc, eq } from 'drizzle-orm';
 import exifr from 'exifr';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
-import type { PhotoCategory } from '../core/closeout-rules';
-import { AppError, notFound } from '../core/errors';
-import type { Actor } from '../core/principal';
-import { attachments } from '../db/schema';
-import { appendAudit } from './audit';
-import { lockJob } from './jobs';
-import type { Deps } from './ports';
+import type { PhotoCategory } from '../../core/closeout-rules';
+import { AppError, notFound } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import { attachments } from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import { lockJob } from '../jobs/job-store';
+import type { Deps } from '../ports';
 
 /** What we accept as proof of work, by the content's magic bytes (never by name or declared type). */
 export const ALLOWED_TYPES = new Set([

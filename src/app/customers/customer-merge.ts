@@ -1,10 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { AppError, invalid, notFound } from '../core/errors';
-import type { Actor } from '../core/principal';
-import type { Tx } from '../db/client';
-import { customers, invoices, jobs, series, sites } from '../db/schema';
-import { appendAudit } from './audit';
-import type { Deps } from './ports';
+import { AppError, invalid, notFound } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { customers, invoices, jobs, series, sites } from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import type { Deps } from '../ports';
 
 const lock = async (tx: Tx, organizationId: string, id: string, field: string) => {
   const [row] = await tx.db

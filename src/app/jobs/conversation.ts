@@ -1,12 +1,12 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { AppError } from '../core/errors';
-import type { Actor } from '../core/principal';
-import type { Tx } from '../db/client';
-import { jobAssignments, jobComments, notifications, users } from '../db/schema';
-import { appendAudit } from './audit';
-import { jobNumber, lockJob } from './jobs';
-import { publish } from './notify';
-import type { Deps } from './ports';
+import { AppError } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { jobAssignments, jobComments, notifications, users } from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import { publish } from '../notify';
+import type { Deps } from '../ports';
+import { jobNumber, lockJob } from './job-store';
 
 /**
  * A comment on a job is part of its record: stored, chained into the job's audit trail and published live.

@@ -1,18 +1,26 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import sharp from 'sharp';
-import { CloseoutBody } from '../contracts/closeout';
-import type { PhotoCategory } from '../core/closeout-rules';
-import type { CloseoutRequirements } from '../core/job-type-templates';
-import type { Actor } from '../core/principal';
-import { businessDate } from '../core/time';
-import { customers, invoices, jobAssignments, jobs, jobTypes, organizations, users } from '../db/schema';
-import { uploadAttachment } from './attachments';
-import { submitCloseout } from './closeout/submit-closeout';
-import { sendInvoice } from './invoicing/office-actions';
-import { prepareJobInvoices } from './invoicing/prepare-job-invoices';
-import { recordPayment } from './invoicing/record-payment';
-import type { Deps } from './ports';
-import { updateJobFields } from './scheduling/update-job';
+import { CloseoutBody } from '../../contracts/closeout';
+import type { PhotoCategory } from '../../core/closeout-rules';
+import type { CloseoutRequirements } from '../../core/job-type-templates';
+import type { Actor } from '../../core/principal';
+import { businessDate } from '../../core/time';
+import {
+  customers,
+  invoices,
+  jobAssignments,
+  jobs,
+  jobTypes,
+  organizations,
+  users,
+} from '../../db/schema/index';
+import { uploadAttachment } from '../closeout/attachments';
+import { submitCloseout } from '../closeout/submit-closeout';
+import { sendInvoice } from '../invoicing/office-actions';
+import { prepareJobInvoices } from '../invoicing/prepare-job-invoices';
+import { recordPayment } from '../invoicing/record-payment';
+import type { Deps } from '../ports';
+import { updateJobFields } from '../scheduling/update-job';
 
 /** What the crew did on each kind of job, in the words a technician types. */
 const WORK: Record<string, { notes: string; parts: { sku: string; quantity: string; serial?: boolean }[] }> =

@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
-import { AppError, invalid, notFound } from '../core/errors';
-import type { Actor } from '../core/principal';
-import type { Tx } from '../db/client';
-import { jobs, timeEntries, users } from '../db/schema';
-import { appendAudit } from './audit';
-import type { Deps } from './ports';
+import { AppError, invalid, notFound } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { jobs, timeEntries, users } from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import type { Deps } from '../ports';
 
 const lockUser = (tx: Tx, organizationId: string, userId: string) =>
   tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`timer:${organizationId}:${userId}`]);

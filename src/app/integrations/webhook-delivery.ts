@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
-import { notFound } from '../core/errors';
-import { webhookDeliveries, webhookSubscriptions } from '../db/schema';
+import { notFound } from '../../core/errors';
+import { webhookDeliveries, webhookSubscriptions } from '../../db/schema/index';
+import type { Deps, Http } from '../ports';
 import { recordIntegrationError } from './integration-errors';
-import type { Deps, Http } from './ports';
 import { backoffSeconds, MAX_DELIVERY_ATTEMPTS, signWebhook, subscriptionOf } from './webhooks';
 
 /** One signed POST (Standard Webhooks headers): the receiver's status, or why there was none. */

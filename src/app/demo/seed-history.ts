@@ -1,20 +1,20 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
-import { CloseoutBody } from '../contracts/closeout';
-import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
-import type { Actor, Principal } from '../core/principal';
-import type { Role } from '../core/roles';
-import { addDays, businessDate, zonedToInstant } from '../core/time';
-import { customers, invoices, organizations, sites, users } from '../db/schema';
-import { decideApproval } from './approvals';
-import { submitCloseout } from './closeout/submit-closeout';
-import { createCreditNote } from './invoicing/credit-notes';
-import { sendInvoice } from './invoicing/office-actions';
-import { prepareJobInvoices } from './invoicing/prepare-job-invoices';
-import { recordPayment } from './invoicing/record-payment';
-import type { Deps } from './ports';
-import { saveJobType } from './price-book';
-import { createJob } from './scheduling/create-job';
+import { CloseoutBody } from '../../contracts/closeout';
+import { ApprovalRule, CloseoutRequirements } from '../../core/job-type-templates';
+import type { Actor, Principal } from '../../core/principal';
+import type { Role } from '../../core/roles';
+import { addDays, businessDate, zonedToInstant } from '../../core/time';
+import { customers, invoices, organizations, sites, users } from '../../db/schema/index';
+import { decideApproval } from '../approvals/approvals';
+import { saveJobType } from '../catalog/price-book';
+import { submitCloseout } from '../closeout/submit-closeout';
+import { createCreditNote } from '../invoicing/credit-notes';
+import { sendInvoice } from '../invoicing/office-actions';
+import { prepareJobInvoices } from '../invoicing/prepare-job-invoices';
+import { recordPayment } from '../invoicing/record-payment';
+import type { Deps } from '../ports';
+import { createJob } from '../scheduling/create-job';
 
 /**
  * Six weeks of past work for the demo, made through the same use cases the API runs, each at its own moment

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { AppError } from '../core/errors';
-import { type ApprovalRule, STARTER_JOB_TYPES } from '../core/job-type-templates';
-import { type Actor, SYSTEM_ACTOR } from '../core/principal';
-import type { Tx } from '../db/client';
-import { jobTypes, organizations, taxCodes } from '../db/schema';
-import { appendAudit } from './audit';
-import type { Deps } from './ports';
+import { AppError } from '../../core/errors';
+import { type ApprovalRule, STARTER_JOB_TYPES } from '../../core/job-type-templates';
+import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { jobTypes, organizations, taxCodes } from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import type { Deps } from '../ports';
 
 export type NewOrganization = {
   slug: string;

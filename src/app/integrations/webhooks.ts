@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
-import { WEBHOOK_EVENTS, type WebhookEvent } from '../contracts/integrations';
-import { AppError, notFound } from '../core/errors';
-import type { Actor } from '../core/principal';
-import type { Tx } from '../db/client';
-import { webhookDeliveries, webhookSubscriptions } from '../db/schema';
-import { appendAudit } from './audit';
-import { jobNumber } from './jobs';
+import { WEBHOOK_EVENTS, type WebhookEvent } from '../../contracts/integrations';
+import { AppError, notFound } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { webhookDeliveries, webhookSubscriptions } from '../../db/schema/index';
+import { appendAudit } from '../audit/audit';
+import { jobNumber } from '../jobs/job-store';
+import type { Deps, JobSubscriber } from '../ports';
 import { refusePrivateTargets } from './outbound-targets';
-import type { Deps, JobSubscriber } from './ports';
 
 /** Events a subscription may ask for. */
 export { WEBHOOK_EVENTS, type WebhookEvent };
