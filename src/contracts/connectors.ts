@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TaxTreatment } from '../core/invoice-calc';
+import { vatCategoryText } from '../core/tax';
 
 /** How our price book and tax codes map onto an accounting provider's items, accounts and tax types. */
 export const ConnectorMappings = z.strictObject({
@@ -34,6 +35,12 @@ export type ConnectorMappings = z.infer<typeof ConnectorMappings>;
 export const PROVIDER_NAMES: Record<string, string> = { xero: 'Xero', quickbooks: 'QuickBooks' };
 
 export const taxKey = (t: TaxTreatment) => `${t.category ?? t.jurisdiction ?? 'TAX'}:${t.rate}`;
+/** A tax key as a person reads it: "S:13.5" → "Standard 13.5 %", "NY:4" → "NY 4 %". */
+export const taxKeyText = (key: string): string => {
+  const at = key.lastIndexOf(':');
+  const [group, rate] = at < 0 ? [key, ''] : [key.slice(0, at), key.slice(at + 1)];
+  return `${vatCategoryText(group)}${rate ? ` ${Number(rate)} %` : ''}`;
+};
 
 /** Sealed connector credentials (OAuth2 client and tokens). */
 export const Credentials = z.object({

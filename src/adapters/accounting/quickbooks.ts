@@ -8,7 +8,7 @@ import {
   type RefreshGuard,
 } from '../../app/accounting/port';
 import type { Http } from '../../app/ports';
-import { type ConnectorMappings, type Credentials, taxKey } from '../../contracts/connectors';
+import { type ConnectorMappings, type Credentials, taxKey, taxKeyText } from '../../contracts/connectors';
 import { type ErrorReader, gateFor, oauthClient } from './http';
 import { disambiguated } from './names';
 
@@ -196,16 +196,19 @@ export const quickbooksConnector = (args: {
         if (keys.length > 1)
           problems.push({
             field: 'lines',
-            message: `QuickBooks takes one sales tax per invoice; this one has ${keys.join(', ')}`,
+            message: `QuickBooks takes one sales tax per invoice; this one has ${keys.map(taxKeyText).join(', ')}`,
           });
         for (const k of keys.filter((k) => !m.taxTypes[k]))
           problems.push({
             field: `mappings.taxTypes.${k}`,
-            message: `no QuickBooks sales tax code for ${k}`,
+            message: `${taxKeyText(k)} has no QuickBooks sales tax code: choose one in the connector's mappings`,
           });
       } else
         for (const k of [...new Set(inv.lines.map((l) => taxKey(l.tax)).filter((k) => !m.taxTypes[k]))])
-          problems.push({ field: `mappings.taxTypes.${k}`, message: `no QuickBooks tax code for ${k}` });
+          problems.push({
+            field: `mappings.taxTypes.${k}`,
+            message: `${taxKeyText(k)} has no QuickBooks tax code: choose one in the connector's mappings`,
+          });
       return problems;
     },
     async ensureContact(contact, idempotencyKey, lookFirst) {

@@ -7,7 +7,7 @@ import {
   type RefreshGuard,
 } from '../../app/accounting/port';
 import type { Http } from '../../app/ports';
-import { type ConnectorMappings, type Credentials, taxKey } from '../../contracts/connectors';
+import { type ConnectorMappings, type Credentials, taxKey, taxKeyText } from '../../contracts/connectors';
 import { gateFor, oauthClient } from './http';
 import { disambiguated } from './names';
 import {
@@ -88,16 +88,20 @@ export const xeroConnector = (args: {
       if (!m.accountCode)
         problems.push({
           field: 'mappings.accountCode',
-          message: 'Xero needs a revenue AccountCode for every line',
+          message: "Xero needs the revenue account sales go to: choose it in the connector's mappings",
         });
       if (inv.lines.some((l) => l.account === 'deposit') && !m.depositAccount)
         problems.push({
           field: 'mappings.depositAccount',
-          message: 'Xero needs the account deposits are held in (a liability such as Customer deposits)',
+          message:
+            "Xero needs the account deposits are held in (a liability such as Customer deposits): choose it in the connector's mappings",
         });
       const missingTax = [...new Set(inv.lines.map((l) => taxKey(l.tax)).filter((k) => !m.taxTypes[k]))];
       for (const k of missingTax)
-        problems.push({ field: `mappings.taxTypes.${k}`, message: `no Xero TaxType for ${k}` });
+        problems.push({
+          field: `mappings.taxTypes.${k}`,
+          message: `${taxKeyText(k)} has no Xero tax type: choose one in the connector's mappings`,
+        });
       if (inv.number.length > 255)
         problems.push({ field: 'number', message: 'Xero InvoiceNumber is at most 255 characters' });
       if (inv.reference.length > 255)

@@ -56,7 +56,8 @@ export const attempt = async (
     const inv = toAccountingInvoice(l.invoice, l.customer, provider);
     const problems = l.api.preflight(inv);
     if (problems.length > 0)
-      throw new ConnectorError(problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+      // People read it in the review lane: the messages say what to fix; the fields are for programs.
+      throw new ConnectorError(problems.map((p) => p.message).join('; '), {
         retryable: false,
         providerCode: 'preflight',
       });
@@ -103,7 +104,7 @@ export const attempt = async (
     };
     const problems = l.api.paymentPreflight(payment);
     if (problems.length > 0)
-      throw new ConnectorError(problems.map((x) => `${x.field}: ${x.message}`).join('; '), {
+      throw new ConnectorError(problems.map((x) => x.message).join('; '), {
         retryable: false,
         providerCode: 'preflight',
       });
