@@ -5,6 +5,7 @@ import {
   isValidTimeZone,
   lastWholeCycle,
   mondayOf,
+  monthBefore,
   printDateTime,
   zonedToInstant,
 } from './time';
@@ -74,5 +75,12 @@ describe('printDateTime', () => {
     ['not a time', 'UTC', 'time not recorded'],
   ])('%s in %s reads %s', (at, zone, words) => {
     expect(printDateTime(at, zone)).toBe(words);
+  });
+});
+
+describe('the month before', () => {
+  it('is the whole calendar month, across a year and a leap February', () => {
+    expect(monthBefore('2026-01-15')).toEqual({ from: '2025-12-01', to: '2025-12-31' });
+    expect(monthBefore('2028-03-01')).toEqual({ from: '2028-02-01', to: '2028-02-29' });
   });
 });

@@ -125,3 +125,9 @@ export const printDateTime = (instant: Date | string, timeZone: string): string 
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')}`;
 };
+
+/** The calendar month before the one `day` (YYYY-MM-DD) is in: its first and last day. */
+export const monthBefore = (day: string): { from: string; to: string } => {
+  const last = addDays(`${day.slice(0, 8)}01`, -1);
+  return { from: `${last.slice(0, 8)}01`, to: last };
+};

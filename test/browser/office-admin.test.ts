@@ -136,8 +136,10 @@ describe.runIf(hasChromium())('the owner runs the admin side from the browser', 
     await page.evaluate((id) => (window.location.hash = `#/jobs/${id}`), withJob.jobId);
     const report = page.getByRole('link', { name: 'Work-completed report (PDF)' });
     await report.waitFor();
-    const pdf = await owner.file((await report.getAttribute('href')) ?? '');
-    expect(pdf.status).toBe(200);
+    const href2 = (await report.getAttribute('href')) ?? '';
+    // The report renders in the background after the closeout (the demo's right after the first start).
+    await expect.poll(async () => (await owner.file(href2)).status, { timeout: 60_000 }).toBe(200);
+    const pdf = await owner.file(href2);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(pdf.headers.get('content-disposition')).toMatch(/work-report-J-\d+\.pdf/);
 

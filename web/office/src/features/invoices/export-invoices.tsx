@@ -1,15 +1,7 @@
 import { Anchor, Button, Group, Popover, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import { businessDate } from '../../../../../src/core/time';
+import { businessDate, monthBefore } from '../../../../../src/core/time';
 import { useMe } from '../../shared/me';
-
-/** First and last day of last month, in the organization's zone: what an accountant usually asks for. */
-const lastMonth = (timeZone: string) => {
-  const [y, m] = businessDate(new Date(), timeZone).split('-').map(Number) as [number, number];
-  const first = new Date(Date.UTC(y, m - 2, 1));
-  const last = new Date(Date.UTC(y, m - 1, 0));
-  return { from: first.toISOString().slice(0, 10), to: last.toISOString().slice(0, 10) };
-};
 
 /**
  * The documents issued in a period as the CSV a Xero or QuickBooks import takes, for an accountant who
@@ -17,7 +9,7 @@ const lastMonth = (timeZone: string) => {
  */
 export const ExportInvoices = () => {
   const me = useMe();
-  const [range, setRange] = useState(() => lastMonth(me.organization.timeZone));
+  const [range, setRange] = useState(() => monthBefore(businessDate(new Date(), me.organization.timeZone)));
   const [format, setFormat] = useState<'xero' | 'quickbooks'>('xero');
   const ok =
     /^\d{4}-\d{2}-\d{2}$/.test(range.from) && /^\d{4}-\d{2}-\d{2}$/.test(range.to) && range.from <= range.to;

@@ -13,7 +13,7 @@ import {
 } from 'recharts';
 import type { z } from 'zod';
 import type { Metrics as MetricsSchema } from '../../../../../src/contracts/metrics';
-import { addDays, businessDate } from '../../../../../src/core/time';
+import { addDays, businessDate, monthBefore } from '../../../../../src/core/time';
 import { ApiError, api, type MeT } from '../../shared/api';
 
 type MetricsT = z.infer<typeof MetricsSchema>;
@@ -22,13 +22,6 @@ type JobType = { id: string; code: string; name: string };
 
 const STAGE_LABEL = { invoiceReady: 'Invoice-ready', issued: 'Issued', sent: 'Sent', paid: 'Paid' } as const;
 const STAGES = Object.keys(STAGE_LABEL) as (keyof typeof STAGE_LABEL)[];
-
-const monthStart = (d: string) => `${d.slice(0, 8)}01`;
-const previousMonth = (d: string) => {
-  const first = monthStart(d);
-  const lastOfPrev = addDays(first, -1);
-  return { from: monthStart(lastOfPrev), to: lastOfPrev };
-};
 
 const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 1000) / 10} %`);
 const hrs = (v: number | null) => (v === null ? '–' : v >= 48 ? `${Math.round(v / 2.4) / 10} d` : `${v} h`);
@@ -111,8 +104,8 @@ export const MetricsPage = ({ me }: { me: MeT }) => {
 
   const presets: [string, { from: string; to: string }][] = [
     ['Last 30 days', { from: addDays(today, -29), to: today }],
-    ['This month', { from: monthStart(today), to: today }],
-    ['Last month', previousMonth(today)],
+    ['This month', { from: `${today.slice(0, 8)}01`, to: today }],
+    ['Last month', monthBefore(today)],
     ['Last 90 days', { from: addDays(today, -89), to: today }],
   ];
 

@@ -1,7 +1,7 @@
 import { Button, Group, Stack, Text, TextInput } from '@mantine/core';
 import type { z } from 'zod';
 import { CycleInvoiceBody } from '../../../../../src/contracts/billing';
-import { businessDate } from '../../../../../src/core/time';
+import { businessDate, monthBefore } from '../../../../../src/core/time';
 import { api, type InvoiceT } from '../../shared/api';
 import { EditModal } from '../../shared/edit-modal';
 import { useContractForm } from '../../shared/form';
@@ -9,15 +9,6 @@ import { useMe } from '../../shared/me';
 import { useInvalidate } from '../../shared/query';
 
 type Values = { periodStart: string; periodEnd: string };
-
-/** Last month's first and last day in the organization's zone. */
-const lastMonth = (timeZone: string): Values => {
-  const [y, m] = businessDate(new Date(), timeZone).split('-').map(Number) as [number, number];
-  return {
-    periodStart: new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 10),
-    periodEnd: new Date(Date.UTC(y, m - 1, 0)).toISOString().slice(0, 10),
-  };
-};
 
 /**
  * One cycle invoice for this service now, outside the monthly run: its invoice-ready visits in the period on
@@ -36,7 +27,9 @@ export const InvoicePeriod = ({
   const invalidate = useInvalidate();
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: CycleInvoiceBody,
-    initialValues: lastMonth(me.organization.timeZone),
+    initialValues: ((m) => ({ periodStart: m.from, periodEnd: m.to }))(
+      monthBefore(businessDate(new Date(), me.organization.timeZone)),
+    ) as Values,
     toBody: (v: Values) => v as z.input<typeof CycleInvoiceBody>,
   });
   return (
