@@ -218,7 +218,11 @@ describe.runIf(hasChromium())('the owner runs the admin side from the browser', 
       .toBe('true');
     await rules.getByLabel(`Threshold, rule ${n}`).fill('12.5');
     await rules.getByRole('button', { name: 'Save the rules' }).click();
-    await rules.getByRole('status').filter({ hasText: 'Approval rules saved' }).waitFor();
+    await page
+      .getByRole('region', { name: 'Approval rules for every job type' })
+      .getByRole('status')
+      .filter({ hasText: 'Approval rules saved' })
+      .waitFor();
     const after = await owner.call<{ defaultApprovalRules: { code: string; threshold: string }[] }>(
       'GET',
       '/organization',

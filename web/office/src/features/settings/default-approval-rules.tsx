@@ -10,9 +10,8 @@ import { ApprovalRuleRows, type Rule } from './approval-rule-rows';
 
 type Values = { rules: Rule[] };
 
-const RulesForm = ({ initial }: { initial: Rule[] }) => {
+const RulesForm = ({ initial, onSaved }: { initial: Rule[]; onSaved: (message: string | null) => void }) => {
   const invalidate = useInvalidate();
-  const [saved, setSaved] = useState<string | null>(null);
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: RulesBody,
     initialValues: { rules: initial } as Values,
@@ -29,10 +28,11 @@ const RulesForm = ({ initial }: { initial: Rule[] }) => {
       noValidate
       aria-label="Rules for every job type"
       onSubmit={submit(async (body) => {
-        setSaved(null);
+        onSaved(null);
         await api('PUT', '/api/v1/organization/approval-rules', body);
+        // The notice lives outside this form: the saved rules come back and start the form afresh.
+        onSaved('Approval rules saved: closeouts from now on follow them');
         invalidate('organization');
-        setSaved('Approval rules saved: closeouts from now on follow them');
       })}
     >
       <Stack gap="xs">
@@ -42,7 +42,6 @@ const RulesForm = ({ initial }: { initial: Rule[] }) => {
           onAdd={(rule) => form.insertListItem('rules', rule)}
           onRemove={(i) => form.removeListItem('rules', i)}
         />
-        <Feedback notice={saved} error={null} />
         {errorAlert}
         <div>
           <Button type="submit" loading={busy}>
@@ -60,6 +59,7 @@ const RulesForm = ({ initial }: { initial: Rule[] }) => {
  */
 export const DefaultApprovalRules = () => {
   const org = useApi(['organization'], () => api<MeT['organization']>('GET', '/api/v1/organization'));
+  const [saved, setSaved] = useState<string | null>(null);
   return (
     <Card withBorder component="section" aria-label="Approval rules for every job type">
       <Stack gap="xs">
@@ -70,8 +70,10 @@ export const DefaultApprovalRules = () => {
           A closeout waits for a decision only when one of these exceptions happens. A job type's own rule of
           the same kind replaces the one here.
         </Text>
+        <Feedback notice={saved} error={null} />
         {org.data && (
           <RulesForm
+            onSaved={setSaved}
             key={JSON.stringify(org.data.defaultApprovalRules)}
             initial={org.data.defaultApprovalRules}
           />

@@ -11,6 +11,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
+import { WEBHOOK_EVENTS, type WebhookEvent } from '../../../../../src/contracts/integrations';
 import { api } from '../../shared/api';
 import { useSubmit } from '../../shared/feedback';
 import { Loaded } from '../../shared/loaded';
@@ -31,18 +32,20 @@ type SubscriptionT = { id: string; url: string; events: string[]; active: boolea
 /** What a Test button's call answers (connectors and webhooks alike). */
 type TestResultT = { ok: boolean; message: string; durationMs: number; statusCode?: number | null };
 
-/** What each webhook event means, with the name a developer subscribes to. */
-const EVENT_OPTIONS = [
-  { value: 'job.completed', label: 'A job is completed (job.completed)' },
-  { value: 'job.invoice_ready', label: 'A job is ready to invoice (job.invoice_ready)' },
-  { value: 'approval.requested', label: 'An approval is asked for (approval.requested)' },
-  { value: 'invoice.issued', label: 'An invoice or credit note is issued (invoice.issued)' },
-  { value: 'invoice.sent', label: 'An invoice is sent (invoice.sent)' },
-  { value: 'invoice.paid', label: 'An invoice is paid in full (invoice.paid)' },
-  { value: 'invoice.credited', label: 'An invoice is credited, in full or in part (invoice.credited)' },
-  { value: 'payment.recorded', label: 'A payment or refund is recorded (payment.recorded)' },
-  { value: 'integration.failed', label: 'An accounting push or webhook failed (integration.failed)' },
-];
+/** What each webhook event means; a new event does not compile until it has its words here. */
+const EVENT_WORDS: Record<WebhookEvent, string> = {
+  'job.completed': 'A job is completed',
+  'job.invoice_ready': 'A job is ready to invoice',
+  'approval.requested': 'An approval is asked for',
+  'invoice.issued': 'An invoice or credit note is issued',
+  'invoice.sent': 'An invoice is sent',
+  'invoice.paid': 'An invoice is paid in full',
+  'invoice.credited': 'An invoice is credited, in full or in part',
+  'payment.recorded': 'A payment or refund is recorded',
+  'integration.failed': 'An accounting push or webhook failed',
+};
+/** The contract's events in its order, each with its words and the name a developer subscribes to. */
+const EVENT_OPTIONS = WEBHOOK_EVENTS.map((e) => ({ value: e, label: `${EVENT_WORDS[e]} (${e})` }));
 
 export const Integrations = () => {
   const data = useApi(['integrations'], async () => {
