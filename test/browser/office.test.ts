@@ -5,10 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { addDays, businessDate, zonedToInstant } from '../../src/core/time';
 import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
-import { hasChromium, launch, screenshotPath } from '../support/browser';
+import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
 import { startFakeAccounting } from '../support/fake-accounting';
 import { type Spawned, startCloseout } from '../support/processes';
 
@@ -84,19 +83,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const open = async (email: string, hash = '', width = 1366): Promise<Page> => {
-    const page = await browser.newPage({ viewport: { width, height: 1000 } });
-    page.on('pageerror', (e) => {
-      throw e;
-    });
-    await page.goto(`${base}/`);
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
-    if (hash) await page.evaluate((h) => (window.location.hash = h), hash);
-    return page;
-  };
+  const open = (email: string, hash = '', width = 1366) => signedIn(browser, base, email, hash, width);
 
   /** A job booked today through the API for a technician, started, and closed out by them. */
   const bookAndWork = async (
