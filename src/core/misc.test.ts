@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json';
 import { decimalString } from './decimal';
+import { formatAmount, printAmount } from './money';
 import { decodeCursor, encodeCursor, pageOf } from './pagination';
 import { passwordProblems } from './password-policy';
 
@@ -22,6 +23,24 @@ describe('decimal strings', () => {
     ['13.5000', 0, '13.5'],
   ])('%s shows as %s with min scale %i', (stored, scale, shown) => {
     expect(decimalString(stored, scale as number)).toBe(shown);
+  });
+});
+
+describe('amounts', () => {
+  it.each([
+    ['-0.0000001', 2, '0.00'],
+    ['-0.004', 2, '0.00'],
+    ['-0.005', 2, '-0.01'],
+    ['0.005', 2, '0.01'],
+    ['-0', 0, '0'],
+    ['1234.5', 2, '1234.50'],
+  ])('%s rounds to %s places as %s, never a negative zero', (value, decimals, shown) => {
+    expect(formatAmount(value, decimals as number)).toBe(shown);
+  });
+
+  it('prints a zero without a minus sign', () => {
+    expect(printAmount('-0.00', 'EUR')).toBe('EUR 0.00');
+    expect(printAmount('-1234.50', 'EUR')).toBe('-EUR 1,234.50');
   });
 });
 

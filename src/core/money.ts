@@ -29,9 +29,14 @@ export const amountDecimals = (currency: string, en16931: boolean): number => {
 export const roundMoney = (value: Decimal.Value, decimals: number): Decimal =>
   new Decimal(value).toDecimalPlaces(decimals, Decimal.ROUND_HALF_UP);
 
-/** An amount as the API, the UBL and the PDF print it: exactly `decimals` places, never exponent notation. */
-export const formatAmount = (value: Decimal.Value, decimals: number): string =>
-  new Decimal(value).toFixed(decimals, Decimal.ROUND_HALF_UP);
+/**
+ * An amount as the API, the UBL and the PDF print it: exactly `decimals` places, never exponent notation,
+ * and never a negative zero ("-0.00" is not a valid xsd:decimal amount a reader or validator accepts as zero).
+ */
+export const formatAmount = (value: Decimal.Value, decimals: number): string => {
+  const rounded = new Decimal(value).toDecimalPlaces(decimals, Decimal.ROUND_HALF_UP);
+  return (rounded.isZero() ? rounded.abs() : rounded).toFixed(decimals);
+};
 
 /** The exact sum of decimal strings. */
 export const sumDecimals = (xs: Decimal.Value[]): Decimal =>
@@ -44,5 +49,6 @@ export const printAmount = (amount: string, currency: string): string => {
     .toFixed(amount.split('.')[1]?.length ?? 0)
     .split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${new Decimal(amount).isNeg() ? '-' : ''}${currency} ${grouped}${frac ? `.${frac}` : ''}`;
+  const negative = new Decimal(amount).isNeg() && !new Decimal(amount).isZero();
+  return `${negative ? '-' : ''}${currency} ${grouped}${frac ? `.${frac}` : ''}`;
 };

@@ -111,6 +111,10 @@ describe('the invoice calculator against an independent oracle', () => {
     expect(accepted).toBeGreaterThan(RUNS / 3);
   });
 
+  const NEGATIVE_ZERO_VAT = JSON.parse(
+    '{"currency":"EUR","lines":[{"quantity":"0.0097","unitPrice":"954.00","baseQuantity":"0.5","tax":{"category":"Z","rate":"0"}},{"quantity":"9","unitPrice":"1.005","baseQuantity":"2","tax":{"category":"S","rate":"23"},"allowances":[],"charges":[]},{"quantity":"7","unitPrice":"0.215","baseQuantity":"1","tax":{"category":"S","rate":"23"},"allowances":[],"charges":[]},{"quantity":"-1","unitPrice":"186.00","baseQuantity":"6","tax":{"category":"S","rate":"9"}},{"quantity":"3","unitPrice":"1.01","baseQuantity":"6","tax":{"category":"S","rate":"9"},"allowances":[],"charges":[]}],"allowances":[{"amount":"12.01","tax":{"category":"S","rate":"9"},"reason":"x"}],"charges":[{"amount":"17.97","tax":{"category":"S","rate":"13.5"},"reason":"x"}]}',
+  );
+
   it('states the VAT in the accounting currency at the rate, rounded once (BT-111)', () => {
     fc.assert(
       fc.property(invoiceInput, decimal(200, 6, 0), (g, rate) => {
@@ -133,7 +137,8 @@ describe('the invoice calculator against an independent oracle', () => {
         });
         expect(parse(r.value.taxCurrency?.rate ?? 'NaN')).toEqual(x);
       }),
-      { numRuns: RUNS },
+      // CI found this one: a VAT total of -0.02 at a rate of 0.000001 printed "-0.00".
+      { numRuns: RUNS, examples: [[NEGATIVE_ZERO_VAT, '0.000001']] },
     );
   });
 
