@@ -88,6 +88,7 @@ const depsOf = (database: Database): Deps => ({
   sessionTtlHours: 12,
   attachmentMaxBytes: 20 * 1024 * 1024,
   attachmentRetentionDays: 90,
+  publicUrl: 'http://localhost:3000',
 });
 
 const freePort = async () => {

@@ -79,4 +79,6 @@ export type Deps = {
   attachmentMaxBytes: number;
   /** Days an attachment no accepted closeout references is kept before it is archived. */
   attachmentRetentionDays: number;
+  /** This installation's address as customers reach it (PUBLIC_URL): links in e-mails point here. */
+  publicUrl: string;
 };

@@ -63,6 +63,7 @@ export const depsFor = (
   sessionTtlHours: config.sessionTtlHours,
   attachmentMaxBytes: config.attachmentMaxBytes,
   attachmentRetentionDays: config.attachmentRetentionDays,
+  publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
 });
 
 /** Opens the database (taking the data-dir lock on PGlite) and applies migrations. */

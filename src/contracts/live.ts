@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** What the live stream tells: a job changed, a job's conversation moved, an invoice changed (paid, sent …). */
-export const LIVE_EVENT_TYPES = ['job.changed', 'job.comment', 'invoice.changed'] as const;
+/** What the live stream tells: a job changed, a job's conversation moved, an invoice changed (paid, sent …), a quote changed. */
+export const LIVE_EVENT_TYPES = ['job.changed', 'job.comment', 'invoice.changed', 'quote.changed'] as const;
 
 /** One frame of the live stream (/api/v1/events): what changed and how. Organization-scoped by the server. */
 export const LiveEventFrame = z.object({

@@ -20,6 +20,13 @@ export const queuePayloads = {
   'invoice.render': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
   /** E-mails an issued document's PDF and UBL to the customer's invoice recipients. */
   'invoice.send': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
+  /** E-mails a sent quote version's link to the customer. */
+  'quote.send': z.strictObject({
+    organizationId: z.uuid(),
+    quoteId: z.uuid(),
+    version: z.number().int().min(1),
+    to: z.email(),
+  }),
   /** Renders the work-completed report of an accepted closeout. */
   'report.render': z.strictObject({ organizationId: z.uuid(), jobId: z.uuid(), submissionId: z.uuid() }),
   /**

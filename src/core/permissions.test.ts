@@ -71,6 +71,8 @@ describe('the permission table', () => {
     jobs.attach          x x x . x
     jobs.comment         x x x x x
     jobs.request_info    x x . x x
+    quotes.read          x x . x x
+    quotes.manage        x . . . x
     board.read           x x . x x
     series.read          x x . x x
     series.manage        x x . . .

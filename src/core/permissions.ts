@@ -37,6 +37,10 @@ export const PERMISSIONS = {
   'jobs.attach': ['owner', 'dispatcher', 'technician', 'billing'],
   'jobs.comment': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
   'jobs.request_info': ['owner', 'dispatcher', 'approver', 'billing'],
+  /** Quotes: the office reads them; a dispatcher books the accepted ones. */
+  'quotes.read': ['owner', 'dispatcher', 'approver', 'billing'],
+  /** Drafting, sending, revising and withdrawing offers sets prices: billing and the owner. */
+  'quotes.manage': ['owner', 'billing'],
   'board.read': ['owner', 'dispatcher', 'approver', 'billing'],
   'series.read': ['owner', 'dispatcher', 'approver', 'billing'],
   'series.manage': ['owner', 'dispatcher'],

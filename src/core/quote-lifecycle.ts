@@ -65,3 +65,36 @@ export const isOpenForAnswer = (status: QuoteStatus, validUntil: string, today: 
 
 /** A quote number as printed: Q-2026-00042. */
 export const quoteNumber = (year: number, n: number): string => `Q-${year}-${String(n).padStart(5, '0')}`;
+
+/**
+ * The status a reader sees: a version still waiting for an answer after its validity day is expired, even
+ * before anything has written so (acceptance checks the same rule, so the two never disagree).
+ */
+export const effectiveQuoteStatus = (status: QuoteStatus, validUntil: string, today: string): QuoteStatus =>
+  (status === 'sent' || status === 'viewed') && today > validUntil ? 'expired' : status;
+
+/** Why a customer can no longer answer this version, in words; null while they can. */
+export const closedBecause = (
+  status: QuoteStatus,
+  validUntil: string,
+  today: string,
+  printDay: (day: string) => string,
+): string | null => {
+  switch (effectiveQuoteStatus(status, validUntil, today)) {
+    case 'sent':
+    case 'viewed':
+      return null;
+    case 'draft':
+      return 'This quote is not ready yet.';
+    case 'accepted':
+      return 'You accepted this quote. Thank you.';
+    case 'declined':
+      return 'You declined this quote.';
+    case 'expired':
+      return `This quote was valid until ${printDay(validUntil)}. Ask us for a new one.`;
+    case 'superseded':
+      return 'This quote has been replaced by a newer version. Use the link in our latest e-mail.';
+    case 'withdrawn':
+      return 'This quote was withdrawn. Contact us if you still want the work done.';
+  }
+};

@@ -14,8 +14,12 @@ export type QuoteLine = CalcLineInput & {
   /** Stable within the quote (a UUID): what a choice names. */
   id: string;
   description: string;
+  /** The price book item it came from. */
+  sku?: string | null | undefined;
+  /** The tax code the line's treatment came from. */
+  taxCodeId?: string | null | undefined;
   /** An alternative: the group it belongs to and its option within it ("tier", "better"). */
-  option?: { group: string; key: string } | undefined;
+  option?: { group: string; key: string } | null | undefined;
   /** An add-on the customer may tick; not included unless chosen. */
   optional?: boolean | undefined;
 };
@@ -92,7 +96,7 @@ export const priceQuote = (
   const chosen = chosenLines(lines, choice);
   if (chosen.length === 0) return { ok: false, problems: [{ field: 'lines', message: 'nothing is chosen' }] };
   const calcLines: CalcLineInput[] = chosen.map(
-    ({ id: _id, description: _d, option: _o, optional: _p, ...l }) => l,
+    ({ id: _id, description: _d, sku: _s, taxCodeId: _t, option: _o, optional: _p, ...l }) => l,
   );
   const result = calculate({
     currency: terms.currency,

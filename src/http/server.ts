@@ -35,6 +35,7 @@ import { invoiceRoutes } from './routes/invoices.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { oauthRoutes } from './routes/oauth.routes';
+import { quoteRoutes } from './routes/quotes.routes';
 import { seriesRoutes } from './routes/series.routes';
 import { systemRoutes, type WorkerState } from './routes/system.routes';
 import { workOrderRoutes } from './routes/work-orders.routes';
@@ -146,9 +147,10 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       cycleRunRoutes(api, opts.deps);
       billingSettingsRoutes(api, opts.deps);
       integrationRoutes(api, opts.deps);
-      oauthRoutes(api, { ...opts.deps, publicUrl: opts.publicUrl });
+      oauthRoutes(api, opts.deps, opts.publicUrl);
       metricsRoutes(api, opts.deps);
       workOrderRoutes(api, opts.deps);
+      await quoteRoutes(api, opts.deps);
       await attachmentRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);
     },

@@ -14,6 +14,7 @@ import { renderPacket, renderPendingOfJob } from '../app/invoicing/invoice-packe
 import { prepareJobInvoices } from '../app/invoicing/prepare-job-invoices';
 import { renderServiceReport } from '../app/invoicing/service-report';
 import type { Deps } from '../app/ports';
+import { mailQuote } from '../app/quotes/send-quote';
 import { extendAllSeries } from '../app/series/extend-series';
 import { purgeExpired } from '../app/system/maintenance';
 import { QUEUE_NAMES, type QueueName, queuePayloads } from '../contracts/queue';
@@ -52,6 +53,7 @@ const handlers: Handlers = {
   },
   'invoice.render': (deps, data) => renderPacket(deps, data.organizationId, data.invoiceId),
   'invoice.send': (deps, data) => mailInvoice(deps, data.organizationId, data.invoiceId),
+  'quote.send': (deps, data) => mailQuote(deps, data),
   'accounting.push': (deps, data) =>
     pushToAccounting(deps, {
       organizationId: data.organizationId,

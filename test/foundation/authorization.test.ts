@@ -8,6 +8,7 @@ import { createSubscription } from '../../src/app/integrations/webhooks';
 import { startCycleRun } from '../../src/app/invoicing/cycle-runs';
 import { prepareJobInvoices } from '../../src/app/invoicing/prepare-job-invoices';
 import { lockJob } from '../../src/app/jobs/job-store';
+import { createQuote } from '../../src/app/quotes/draft-quote';
 import { ConnectorMappings } from '../../src/contracts/connectors';
 import { type Access, can } from '../../src/core/permissions';
 import { ROLES, type Role } from '../../src/core/roles';
@@ -71,6 +72,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bSubscriptionId: string;
   let bErrorId: string;
   let bCycleRunId: string;
+  let bQuoteId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -180,6 +182,21 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         system,
       )
     ).id;
+    bQuoteId = (
+      await createQuote(
+        t.deps,
+        b.organizationId,
+        {
+          customerId: b.customerId,
+          siteId: b.siteId,
+          jobTypeId: b.jobTypeId,
+          title: 'Quote of B',
+          lines: [{ sku: 'LAB-STD', quantity: '1' }],
+          validUntil: '2026-12-31',
+        },
+        system,
+      )
+    ).quote.id;
     bErrorId = (
       await t.database.transaction((tx) =>
         recordIntegrationError(tx, t.deps, {
@@ -226,6 +243,15 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/users/:id': { name: 'Renamed' },
       '/api/v1/webhook-subscriptions/:id/test': {},
       '/api/v1/jobs/:id/cancel': { reason: 'customer canceled' },
+      '/api/v1/quotes/:id': {
+        expectedVersion: 1,
+        title: 'Quote',
+        lines: [{ sku: 'LAB-STD', quantity: '1' }],
+        validUntil: '2026-12-31',
+      },
+      '/api/v1/quotes/:id/withdraw': { reason: 'customer went elsewhere' },
+      '/api/v1/quotes/:id/send': {},
+      '/api/v1/quotes/:id/revise': {},
       '/api/v1/jobs/:id/no-show': { reason: 'nobody home' },
       '/api/v1/jobs/:id/close-not-billable': { reason: 'warranty' },
       '/api/v1/jobs/:id/rebuild-invoices': {},
@@ -396,6 +422,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'webhook-subscriptions': bSubscriptionId,
       'integration-errors': bErrorId,
       'cycle-runs': bCycleRunId,
+      quotes: bQuoteId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

@@ -85,6 +85,7 @@ export const createTestApp = async (
     sessionTtlHours: opts.sessionTtlHours ?? 12,
     attachmentMaxBytes: opts.attachmentMaxBytes ?? 2 * 1024 * 1024,
     attachmentRetentionDays: 30,
+    publicUrl: 'http://closeout.test',
   };
   const app = await buildServer({
     deps,

@@ -3,3 +3,4 @@ export * from './closeout';
 export * from './identity';
 export * from './integrations';
 export * from './operations';
+export * from './quotes';

@@ -27,11 +27,11 @@ const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Pr
  * Connecting an accounting system by clicking (OAuth 2.0 authorization code): start, the provider's
  * redirect back, the organisation pick, and disconnecting.
  */
-export const oauthRoutes = (root: FastifyInstance, deps: Deps & { publicUrl?: string | undefined }) => {
+export const oauthRoutes = (root: FastifyInstance, deps: Deps, publicUrl: string | undefined) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   /** Where the provider sends the browser back: this server, as the public sees it. */
   const redirectUriOf = (request: FastifyRequest) =>
-    `${deps.publicUrl ?? `${request.protocol}://${request.host}`}/api/v1/connectors/oauth/callback`;
+    `${publicUrl ?? `${request.protocol}://${request.host}`}/api/v1/connectors/oauth/callback`;
   const connectorOf = async (organizationId: string, id: string) => {
     const c = (await listConnectors(deps, organizationId)).find((x) => x.id === id);
     if (!c) throw notFound('connector');

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useEffect, useState } from 'react';
-import { LiveEventFrame } from '../../../../src/contracts/live';
+import { LIVE_EVENT_TYPES, LiveEventFrame } from '../../../../src/contracts/live';
 import { JOB_SCOPED } from './query';
 
 export type Live = { last: LiveEventFrame | null };
@@ -37,9 +37,7 @@ export const LiveProvider = ({ enabled, children }: { enabled: boolean; children
       setLive({ last: frame });
       timer ??= setTimeout(flush, BATCH_MS);
     };
-    source.addEventListener('job.changed', onChange as EventListener);
-    source.addEventListener('job.comment', onChange as EventListener);
-    source.addEventListener('invoice.changed', onChange as EventListener);
+    for (const type of LIVE_EVENT_TYPES) source.addEventListener(type, onChange as EventListener);
     return () => {
       if (timer) clearTimeout(timer);
       source.close();

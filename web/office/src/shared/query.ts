@@ -30,7 +30,8 @@ export type ResourceName =
   | 'catalog'
   | 'organization'
   | 'integrations'
-  | 'api-keys';
+  | 'api-keys'
+  | 'quotes';
 
 export type ApiKey = readonly [ResourceName, ...unknown[]];
 
@@ -44,6 +45,7 @@ export const JOB_SCOPED: readonly ResourceName[] = [
   'metrics',
   'series',
   'notifications',
+  'quotes',
 ];
 
 export const createQueryClient = () =>

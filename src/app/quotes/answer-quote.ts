@@ -1,0 +1,290 @@
+import { and, eq } from 'drizzle-orm';
+import { AppError } from '../../core/errors';
+import { printAmount } from '../../core/money';
+import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
+import { closedBecause } from '../../core/quote-lifecycle';
+import { priceQuote, type QuoteChoice } from '../../core/quote-pricing';
+import { businessDate, printDate, printDateTime } from '../../core/time';
+import type { Tx } from '../../db/client';
+import { customers, jobs, organizations, quotes, quoteVersions, sites } from '../../db/schema';
+import { notifyRole } from '../approvals/approvals';
+import { appendAudit } from '../audit/audit';
+import { sha256Hex } from '../auth/secrets';
+import { jobNumber } from '../jobs/job-store';
+import type { Deps } from '../ports';
+import { insertJob } from '../scheduling/create-job';
+import { changeQuoteVersion, lockQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
+import { versionView } from './quote-view';
+
+/** Who answered, as the request tells it: kept with the signature. */
+export type Answerer = { ip: string; userAgent: string };
+
+const CUSTOMER: Actor = SYSTEM_ACTOR;
+
+const expiredLink = () =>
+  new AppError('not_found', 'This link has expired or is not a quote link. Ask us for a new one.');
+
+/** The version a link names, with its quote, organization, customer and site; an expired link is not found. */
+const byToken = async (db: Pick<Tx, 'db'>['db'], token: string, now: Date) => {
+  const [row] = await db
+    .select({ version: quoteVersions, quote: quotes, org: organizations, customer: customers, site: sites })
+    .from(quoteVersions)
+    .innerJoin(
+      quotes,
+      and(eq(quotes.organizationId, quoteVersions.organizationId), eq(quotes.id, quoteVersions.quoteId)),
+    )
+    .innerJoin(organizations, eq(organizations.id, quotes.organizationId))
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, quotes.organizationId), eq(customers.id, quotes.customerId)),
+    )
+    .innerJoin(sites, and(eq(sites.organizationId, quotes.organizationId), eq(sites.id, quotes.siteId)))
+    .where(eq(quoteVersions.linkHash, sha256Hex(token)));
+  if (!row?.version.linkExpiresAt || row.version.linkExpiresAt < now) throw expiredLink();
+  return row;
+};
+
+type Found = Awaited<ReturnType<typeof byToken>>;
+
+const addressOf = (a: Found['site']['address']) =>
+  [a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(' '), a.country].filter(Boolean).join(', ');
+
+/** What the customer's page shows. Never the office's internal notes or record IDs. */
+export const publicViewOf = (row: Found, today: string, jobNo: string | null) => {
+  const v = row.version;
+  const closed = closedBecause(statusOf(v), v.validUntil, today, printDate);
+  return {
+    number: row.quote.number,
+    title: row.quote.title,
+    organization: {
+      name: row.org.name,
+      brandColor: row.org.brandColor,
+      hasLogo: row.org.logoKey !== null,
+    },
+    customerName: row.customer.name,
+    siteAddress: addressOf(row.site.address),
+    scheme: row.org.taxScheme,
+    timeZone: row.org.timeZone,
+    ...versionView(v, today),
+    open: closed === null,
+    closedBecause: closed,
+    jobNumber: jobNo,
+  };
+};
+
+const jobNumberOf = async (tx: Pick<Tx, 'db'>, quote: QuoteRow) => {
+  if (!quote.jobId) return null;
+  const [job] = await tx.db
+    .select({ number: jobs.number })
+    .from(jobs)
+    .where(and(eq(jobs.organizationId, quote.organizationId), eq(jobs.id, quote.jobId)));
+  return job ? jobNumber(job.number) : null;
+};
+
+/**
+ * The customer opens the link: the first opening of a sent version marks it viewed (the office sees it on
+ * the pipeline); later openings change nothing.
+ */
+export const openQuoteLink = (deps: Deps, token: string, who: Answerer) =>
+  deps.database.transaction(async (tx) => {
+    let row = await byToken(tx.db, token, deps.clock.now());
+    const today = businessDate(deps.clock.now(), row.org.timeZone);
+    if (statusOf(row.version) === 'sent' && today <= row.version.validUntil) {
+      const { quote, version } = await lockQuote(tx, row.quote.organizationId, row.quote.id);
+      if (version.version === row.version.version && statusOf(version) === 'sent') {
+        const viewed = await changeQuoteVersion(tx, deps, {
+          quote,
+          version,
+          action: 'view',
+          actor: CUSTOMER,
+          patch: { viewedAt: deps.clock.now() },
+          changes: { ip: who.ip, userAgent: who.userAgent },
+        });
+        row = { ...row, version: viewed };
+      }
+    }
+    return publicViewOf(row, today, await jobNumberOf(tx, row.quote));
+  });
+
+/** Locks the quote a link names and checks the customer is answering its current, open version. */
+const lockOpenVersion = async (tx: Tx, deps: Deps, token: string, seenVersion: number) => {
+  const found = await byToken(tx.db, token, deps.clock.now());
+  const { quote, version } = await lockQuote(tx, found.quote.organizationId, found.quote.id);
+  const today = businessDate(deps.clock.now(), found.org.timeZone);
+  const current = { ...found, quote, version };
+  if (version.version !== found.version.version || version.version !== seenVersion) {
+    throw new AppError(
+      'changed_since',
+      'This quote has been replaced by a newer version. Use the link in our latest e-mail.',
+      { fields: [{ field: 'body.version', message: 'is not the current version' }] },
+    );
+  }
+  const closed = closedBecause(statusOf(version), version.validUntil, today, printDate);
+  if (closed)
+    throw new AppError('invalid_transition', closed, { fields: [{ field: 'status', message: closed }] });
+  return { ...current, today };
+};
+
+/**
+ * The customer accepts the version they saw, with their options, typed name and drawn signature. The price is
+ * worked out again here from the frozen lines (the page's total is never trusted), the signature is stored,
+ * and the job is booked in the offered visit with the accepted lines as its estimate, the discount, the PO
+ * and the deposit; the quote and the job name each other. Accepting twice is refused with what happened.
+ */
+export const acceptQuote = async (
+  deps: Deps,
+  token: string,
+  body: { version: number; choice: QuoteChoice; signerName: string; signature: string },
+  who: Answerer,
+) => {
+  const png = Buffer.from(body.signature.slice(body.signature.indexOf(',') + 1), 'base64');
+  if (png.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a' || png.length < 100)
+    throw new AppError('validation_failed', 'The signature is not a drawing', {
+      fields: [{ field: 'body.signature', message: 'draw your signature' }],
+    });
+  return deps.database.transaction(async (tx) => {
+    const { quote, version, org, today } = await lockOpenVersion(tx, deps, token, body.version);
+    const priced = priceQuote(
+      version.lines,
+      {
+        currency: version.currency,
+        scheme: org.taxScheme,
+        discountPercent: version.discountPercent,
+        deposit: version.deposit,
+      },
+      body.choice,
+    );
+    if (!priced.ok)
+      throw new AppError('validation_failed', priced.problems.map((p) => p.message).join('; '), {
+        fields: priced.problems.map((p) => ({ ...p, field: `body.${p.field}` })),
+      });
+    const imageKey = `${quote.organizationId}/quotes/${quote.id}/v${version.version}-signature.png`;
+    await deps.storage.put(imageKey, png, 'image/png');
+    const now = deps.clock.now();
+    const job =
+      version.visitStart && version.visitEnd ? await bookJob(tx, deps, quote, version, priced) : null;
+    const accepted = await changeQuoteVersion(tx, deps, {
+      quote,
+      version,
+      action: 'accept',
+      actor: CUSTOMER,
+      patch: {
+        choice: body.choice,
+        acceptedTotal: priced.calc.totals.payable,
+        depositDue: priced.depositDue,
+        signature: { name: body.signerName, imageKey, ip: who.ip, userAgent: who.userAgent },
+        answeredAt: now,
+      },
+      changes: {
+        choice: body.choice,
+        total: priced.calc.totals.payable,
+        signerName: body.signerName,
+        ip: who.ip,
+        userAgent: who.userAgent,
+        jobId: job?.id ?? null,
+      },
+    });
+    if (job)
+      await tx.db
+        .update(quotes)
+        .set({ jobId: job.id })
+        .where(and(eq(quotes.organizationId, quote.organizationId), eq(quotes.id, quote.id)));
+    const total = printAmount(priced.calc.totals.payable, version.currency);
+    await notifyRole(
+      tx,
+      deps,
+      quote.organizationId,
+      'dispatcher',
+      job?.id ?? null,
+      job
+        ? `${body.signerName} accepted ${quote.number} (${total}): ${jobNumber(job.number)} is booked for ${printDateTime(job.windowStart, org.timeZone)}.`
+        : `${body.signerName} accepted ${quote.number} (${total}): book the visit.`,
+      null,
+      { kind: 'quote_accepted' },
+    );
+    const view = publicViewOf(
+      { ...(await byToken(tx.db, token, now)), version: accepted },
+      today,
+      job ? jobNumber(job.number) : null,
+    );
+    return { view, jobId: job?.id ?? null };
+  });
+};
+
+const bookJob = async (
+  tx: Tx,
+  deps: Deps,
+  quote: QuoteRow,
+  version: QuoteVersionRow,
+  priced: Extract<ReturnType<typeof priceQuote>, { ok: true }>,
+) => {
+  const job = await insertJob(
+    tx,
+    deps,
+    quote.organizationId,
+    {
+      customerId: quote.customerId,
+      siteId: quote.siteId,
+      jobTypeId: quote.jobTypeId,
+      crew: [],
+      scope: `${quote.title} (quote ${quote.number})`,
+      windowStart: version.visitStart as Date,
+      windowEnd: version.visitEnd as Date,
+      discountPercent: version.discountPercent,
+      poNumber: version.poNumber,
+      depositRequired: priced.depositDue !== null,
+      depositAmount: priced.depositDue,
+      estimateLines: priced.lines.map((l) => ({
+        sku: l.sku ?? null,
+        description: l.description,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+      })),
+    },
+    SYSTEM_ACTOR,
+  );
+  await appendAudit(tx, deps, {
+    organizationId: quote.organizationId,
+    aggregateType: 'job',
+    aggregateId: job.id,
+    action: 'job.from_quote',
+    actor: SYSTEM_ACTOR,
+    changes: { quoteId: quote.id, quoteNumber: quote.number, version: version.version },
+  });
+  return job;
+};
+
+/** The customer declines, with their reason; the office is told and may revise. */
+export const declineQuote = (
+  deps: Deps,
+  token: string,
+  body: { version: number; reason: string },
+  who: Answerer,
+) =>
+  deps.database.transaction(async (tx) => {
+    const { quote, version, today } = await lockOpenVersion(tx, deps, token, body.version);
+    const declined = await changeQuoteVersion(tx, deps, {
+      quote,
+      version,
+      action: 'decline',
+      actor: CUSTOMER,
+      reason: body.reason,
+      patch: { declineReason: body.reason, answeredAt: deps.clock.now() },
+      changes: { ip: who.ip, userAgent: who.userAgent },
+    });
+    await notifyRole(
+      tx,
+      deps,
+      quote.organizationId,
+      'billing',
+      null,
+      `${quote.number} was declined: “${body.reason}”. Revise it to send a new offer.`,
+      null,
+      { kind: 'quote_declined' },
+    );
+    return publicViewOf(
+      { ...(await byToken(tx.db, token, deps.clock.now())), version: declined },
+      today,
+      null,
+    );
+  });

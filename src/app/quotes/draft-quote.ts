@@ -1,0 +1,252 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { CreateQuoteBody, QuoteLineInput, UpdateQuoteBody } from '../../contracts/quotes';
+import { decimalString } from '../../core/decimal';
+import { AppError, type FieldProblem, notFound } from '../../core/errors';
+import { grossOf } from '../../core/invoice-calc';
+import { MAX_AMOUNT } from '../../core/money';
+import type { Actor } from '../../core/principal';
+import { quoteNumber } from '../../core/quote-lifecycle';
+import { defaultChoice, priceQuote, type QuoteLine } from '../../core/quote-pricing';
+import { businessDate } from '../../core/time';
+import type { Tx } from '../../db/client';
+import { catalogItems, customers, organizations, quotes, quoteVersions } from '../../db/schema';
+import { appendAudit } from '../audit/audit';
+import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from '../invoicing/invoice-documents';
+import type { Deps } from '../ports';
+import { checkJobRefs } from '../scheduling/job-refs';
+import { nextNumber } from '../system/sequences';
+import { lockQuote, publishQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
+
+type DraftFields = Omit<UpdateQuoteBody, 'expectedVersion'>;
+
+const refused = (problems: FieldProblem[]) =>
+  new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+    fields: problems,
+  });
+
+/**
+ * A draft's lines as the quote keeps them: price-book lines take the item's name, price and tax code unless
+ * the office typed its own; every line carries the tax treatment it will be priced at (a tax-exempt customer's
+ * lines are exempt), so the version prices the same for the customer's page and for the job, whatever the
+ * price book does later. Unknown SKUs and tax codes are refused naming the line.
+ */
+const resolveLines = async (
+  tx: Tx,
+  organizationId: string,
+  customerId: string,
+  input: QuoteLineInput[],
+  ids: Deps['ids'],
+): Promise<QuoteLine[]> => {
+  const skus = [...new Set(input.flatMap((l) => (l.sku ? [l.sku] : [])))];
+  const items = new Map(
+    (skus.length === 0
+      ? []
+      : await tx.db
+          .select()
+          .from(catalogItems)
+          .where(and(eq(catalogItems.organizationId, organizationId), inArray(catalogItems.sku, skus)))
+    ).map((i) => [i.sku, i]),
+  );
+  const codes = await orgTaxCodes(tx, organizationId);
+  const [customer] = await tx.db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.organizationId, organizationId), eq(customers.id, customerId)));
+  if (!customer) throw notFound('customer');
+  const exempt = exemptFor(customer);
+  const fallback = defaultTaxCode(codes);
+  const problems: FieldProblem[] = [];
+  const seen = new Set<string>();
+  const lines = input.map((l, i): QuoteLine | null => {
+    const at = `body.lines.${i}`;
+    const item = l.sku ? items.get(l.sku) : undefined;
+    if (l.sku && !item) problems.push({ field: `${at}.sku`, message: `no price book item ${l.sku}` });
+    const description = l.description ?? item?.name;
+    if (!description && !(l.sku && !item))
+      problems.push({ field: `${at}.description`, message: 'describe the work or pick an item' });
+    const unitPrice = l.unitPrice ?? (item ? decimalString(item.unitPrice) : undefined);
+    if (unitPrice === undefined && !(l.sku && !item))
+      problems.push({ field: `${at}.unitPrice`, message: 'give a price' });
+    const codeId = l.taxCodeId ?? item?.taxCodeId ?? fallback?.id ?? null;
+    const code = codeId ? codes.get(codeId) : undefined;
+    if (!code) problems.push({ field: `${at}.taxCodeId`, message: 'no such tax code in this organization' });
+    if (l.option && l.optional)
+      problems.push({
+        field: `${at}.optional`,
+        message: 'a line is an option of a group or an add-on, not both',
+      });
+    if (unitPrice !== undefined && grossOf(l.quantity, unitPrice).gt(MAX_AMOUNT))
+      problems.push({
+        field: `${at}.quantity`,
+        message: `the line comes to more than ${MAX_AMOUNT.toFixed(2)}`,
+      });
+    const id = l.id && !seen.has(l.id) ? l.id : ids.uuid();
+    seen.add(id);
+    if (!description || unitPrice === undefined || !code) return null;
+    return {
+      id,
+      sku: item?.sku ?? null,
+      description,
+      quantity: l.quantity,
+      unitPrice,
+      taxCodeId: code.id,
+      tax: exempt ?? treatmentOf(code),
+      option: l.option ?? null,
+      optional: !l.option && (l.optional ?? false),
+    };
+  });
+  if (problems.length > 0) throw refused(problems);
+  return lines.filter((l): l is QuoteLine => l !== null);
+};
+
+/** The draft's content checked and priced for its default choice; what the version row stores. */
+const draftContent = async (
+  tx: Tx,
+  deps: Pick<Deps, 'clock' | 'ids'>,
+  organizationId: string,
+  customerId: string,
+  body: DraftFields,
+) => {
+  const [org] = await tx.db.select().from(organizations).where(eq(organizations.id, organizationId));
+  if (!org) throw notFound('organization');
+  const problems: FieldProblem[] = [];
+  const today = businessDate(deps.clock.now(), org.timeZone);
+  if (body.validUntil < today) problems.push({ field: 'body.validUntil', message: 'is in the past' });
+  const visitStart = body.visitStart ? new Date(body.visitStart) : null;
+  const visitEnd = body.visitEnd ? new Date(body.visitEnd) : null;
+  if (!visitStart !== !visitEnd)
+    problems.push({ field: 'body.visitEnd', message: 'give the visit’s start and end, or neither' });
+  else if (visitStart && visitEnd && visitEnd <= visitStart)
+    problems.push({ field: 'body.visitEnd', message: 'must be after the visit’s start' });
+  if (problems.length > 0) throw refused(problems);
+  const lines = await resolveLines(tx, organizationId, customerId, body.lines, deps.ids);
+  const terms = {
+    currency: org.currency,
+    scheme: org.taxScheme,
+    discountPercent: body.discountPercent ?? null,
+    deposit: body.deposit ?? null,
+  };
+  const priced = priceQuote(lines, terms, defaultChoice(lines));
+  if (!priced.ok) throw refused(priced.problems.map((p) => ({ ...p, field: `body.${p.field}` })));
+  return {
+    currency: org.currency,
+    lines,
+    discountPercent: body.discountPercent ?? null,
+    deposit: body.deposit ?? null,
+    depositBeforeWork: (body.depositBeforeWork ?? false) && !!body.deposit,
+    validUntil: body.validUntil,
+    visitStart,
+    visitEnd,
+    message: body.message ?? null,
+    terms: body.terms ?? null,
+    internalNotes: body.internalNotes ?? null,
+    poNumber: body.poNumber ?? null,
+    total: priced.calc.totals.payable,
+  };
+};
+
+/** A new quote, numbered Q-{year}-{n} from its own sequence per year, as a draft (version 1). */
+export const createQuote = (deps: Deps, organizationId: string, body: CreateQuoteBody, actor: Actor) =>
+  deps.database.transaction(async (tx): Promise<{ quote: QuoteRow; version: QuoteVersionRow }> => {
+    await checkJobRefs(tx, organizationId, { ...body, crew: [] });
+    const content = await draftContent(tx, deps, organizationId, body.customerId, body);
+    const [org] = await tx.db.select().from(organizations).where(eq(organizations.id, organizationId));
+    const year = Number(businessDate(deps.clock.now(), org?.timeZone ?? 'UTC').slice(0, 4));
+    const n = await nextNumber(tx, organizationId, `quote:${year}`, 1);
+    const now = deps.clock.now();
+    const id = deps.ids.uuid();
+    const [quote] = await tx.db
+      .insert(quotes)
+      .values({
+        organizationId,
+        id,
+        number: quoteNumber(year, n),
+        customerId: body.customerId,
+        siteId: body.siteId,
+        jobTypeId: body.jobTypeId,
+        title: body.title,
+        currentVersion: 1,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    const [version] = await tx.db
+      .insert(quoteVersions)
+      .values({
+        organizationId,
+        quoteId: id,
+        version: 1,
+        status: 'draft',
+        ...content,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    if (!quote || !version) throw new Error('quote insert returned nothing');
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'quote',
+      aggregateId: id,
+      action: 'quote.created',
+      actor,
+      first: true,
+      changes: { number: quote.number, customerId: body.customerId, total: content.total },
+    });
+    await publishQuote(tx, quote, version);
+    return { quote, version };
+  });
+
+/**
+ * Replaces a draft's content. Only a draft is edited in place; a sent quote is revised into a new version.
+ * `expectedVersion` must be the draft's version, so an edit made against an older one is refused.
+ */
+export const updateQuoteDraft = (
+  deps: Deps,
+  organizationId: string,
+  quoteId: string,
+  body: UpdateQuoteBody,
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const { quote, version } = await lockQuote(tx, organizationId, quoteId);
+    if (body.expectedVersion !== version.version)
+      throw new AppError('conflict', `${quote.number} is at version ${version.version} now: reload it`, {
+        fields: [{ field: 'body.expectedVersion', message: `is ${version.version}` }],
+      });
+    if (statusOf(version) !== 'draft')
+      throw new AppError(
+        'invalid_transition',
+        `${quote.number} version ${version.version} was sent: revise it to change the offer`,
+        { fields: [{ field: 'status', message: `is ${version.status}` }] },
+      );
+    const { expectedVersion: _v, ...fields } = body;
+    const content = await draftContent(tx, deps, organizationId, quote.customerId, fields);
+    const now = deps.clock.now();
+    const [updated] = await tx.db
+      .update(quoteVersions)
+      .set({ ...content, updatedAt: now })
+      .where(
+        and(
+          eq(quoteVersions.organizationId, organizationId),
+          eq(quoteVersions.quoteId, quoteId),
+          eq(quoteVersions.version, version.version),
+        ),
+      )
+      .returning();
+    const [q] = await tx.db
+      .update(quotes)
+      .set({ title: body.title, updatedAt: now })
+      .where(and(eq(quotes.organizationId, organizationId), eq(quotes.id, quoteId)))
+      .returning();
+    if (!updated || !q) throw new Error('quote update returned nothing');
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'quote',
+      aggregateId: quoteId,
+      action: 'quote.draft_updated',
+      actor,
+      changes: { version: version.version, total: content.total, lines: content.lines.length },
+    });
+    await publishQuote(tx, q, updated);
+    return { quote: q, version: updated };
+  });

@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import { QUOTE_STATUSES } from '../core/quote-lifecycle';
+import {
+  Day,
+  Decimal,
+  DiscountPercent,
+  Instant,
+  NonNegativeUnitPrice,
+  PageQuery,
+  PositiveAmount,
+  UnitPrice,
+} from './common';
+import { TaxTreatmentView } from './work-orders';
+
+/** A group of alternatives and the option a line is in it ("tier" / "better"): short, for the customer too. */
+const OptionName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[^.]+$/, 'no full stops');
+
+export const QuoteLineInput = z.strictObject({
+  /** Kept across edits so a customer's choice names the same line; a new line gets one. */
+  id: z.uuid().optional(),
+  /** From the price book: description, price and tax come from the item unless given here. */
+  sku: z.string().trim().min(1).max(64).nullable().optional(),
+  description: z.string().trim().min(1).max(500).optional(),
+  quantity: Decimal.refine((v) => !v.startsWith('-'), 'must not be negative'),
+  unitPrice: NonNegativeUnitPrice.optional(),
+  /** The tax code; the price book item's, else the organization's default. */
+  taxCodeId: z.uuid().nullable().optional(),
+  option: z.strictObject({ group: OptionName, key: OptionName }).nullable().optional(),
+  optional: z.boolean().optional(),
+});
+export type QuoteLineInput = z.infer<typeof QuoteLineInput>;
+
+export const QuoteDepositInput = z.union([
+  z.strictObject({ amount: PositiveAmount }),
+  z.strictObject({ percent: DiscountPercent.refine((v) => Number(v) > 0, 'must be above 0') }),
+]);
+
+const draftFields = {
+  title: z.string().trim().min(1).max(200),
+  lines: z.array(QuoteLineInput).min(1).max(200),
+  discountPercent: DiscountPercent.nullable().optional(),
+  deposit: QuoteDepositInput.nullable().optional(),
+  depositBeforeWork: z.boolean().optional(),
+  validUntil: Day,
+  visitStart: Instant.nullable().optional(),
+  visitEnd: Instant.nullable().optional(),
+  message: z.string().trim().max(4000).nullable().optional(),
+  terms: z.string().trim().max(8000).nullable().optional(),
+  internalNotes: z.string().trim().max(4000).nullable().optional(),
+  poNumber: z.string().trim().max(100).nullable().optional(),
+};
+
+export const CreateQuoteBody = z.strictObject({
+  customerId: z.uuid(),
+  siteId: z.uuid(),
+  jobTypeId: z.uuid(),
+  ...draftFields,
+});
+export type CreateQuoteBody = z.infer<typeof CreateQuoteBody>;
+
+/** A draft's content, replaced whole; `expectedVersion` is the quote version being edited. */
+export const UpdateQuoteBody = z.strictObject({ expectedVersion: z.number().int().min(1), ...draftFields });
+export type UpdateQuoteBody = z.infer<typeof UpdateQuoteBody>;
+
+export const SendQuoteBody = z.strictObject({
+  /** Another address than the customer's quote contact. */
+  to: z.email().max(254).optional(),
+});
+
+export const QuoteReasonBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
+
+export const QuoteChoiceBody = z.strictObject({
+  options: z.record(z.string().max(40), z.string().max(40)).default({}),
+  addOns: z.array(z.uuid()).max(200).default([]),
+});
+
+export const AcceptQuoteBody = z.strictObject({
+  /** The version the customer saw: accepting a version that was replaced since is refused. */
+  version: z.number().int().min(1),
+  choice: QuoteChoiceBody,
+  signerName: z.string().trim().min(2).max(200),
+  /** The drawn signature: a PNG data URL. */
+  signature: z
+    .string()
+    .max(400_000)
+    .regex(/^data:image\/png;base64,[A-Za-z0-9+/=]+$/, 'a PNG image of the signature'),
+});
+
+export const DeclineQuoteBody = z.strictObject({
+  version: z.number().int().min(1),
+  reason: z.string().trim().min(1).max(1000),
+});
+
+export const QuoteLine = z.object({
+  id: z.uuid(),
+  sku: z.string().nullable(),
+  description: z.string(),
+  quantity: z.string(),
+  unitPrice: UnitPrice,
+  taxCodeId: z.uuid().nullable(),
+  tax: TaxTreatmentView,
+  option: z.object({ group: z.string(), key: z.string() }).nullable(),
+  optional: z.boolean(),
+});
+
+const Answer = z.object({
+  choice: z.object({ options: z.record(z.string(), z.string()), addOns: z.array(z.string()) }).nullable(),
+  acceptedTotal: Decimal.nullable(),
+  depositDue: Decimal.nullable(),
+  signerName: z.string().nullable(),
+  declineReason: z.string().nullable(),
+  answeredAt: Instant.nullable(),
+});
+
+const versionFields = {
+  version: z.number().int(),
+  status: z.enum(QUOTE_STATUSES),
+  currency: z.string(),
+  lines: z.array(QuoteLine),
+  discountPercent: Decimal.nullable(),
+  deposit: z.union([z.object({ amount: z.string() }), z.object({ percent: z.string() })]).nullable(),
+  depositBeforeWork: z.boolean(),
+  validUntil: Day,
+  visitStart: Instant.nullable(),
+  visitEnd: Instant.nullable(),
+  message: z.string().nullable(),
+  terms: z.string().nullable(),
+  poNumber: z.string().nullable(),
+  /** Payable for the first option of each group and no add-ons. */
+  total: Decimal,
+  ...Answer.shape,
+};
+
+export const Quote = z
+  .object({
+    id: z.uuid(),
+    number: z.string(),
+    title: z.string(),
+    customerId: z.uuid(),
+    customerName: z.string(),
+    siteId: z.uuid(),
+    siteLabel: z.string(),
+    jobTypeId: z.uuid(),
+    ...versionFields,
+    internalNotes: z.string().nullable(),
+    sentTo: z.string().nullable(),
+    sentAt: Instant.nullable(),
+    viewedAt: Instant.nullable(),
+    jobId: z.uuid().nullable(),
+    jobNumber: z.string().nullable(),
+    versions: z.array(
+      z.object({ version: z.number().int(), status: z.enum(QUOTE_STATUSES), total: Decimal }),
+    ),
+    createdAt: Instant,
+    updatedAt: Instant,
+  })
+  .meta({ id: 'Quote' });
+export type Quote = z.infer<typeof Quote>;
+
+export const QuoteSummary = z
+  .object({
+    id: z.uuid(),
+    number: z.string(),
+    title: z.string(),
+    customerId: z.uuid(),
+    customerName: z.string(),
+    version: z.number().int(),
+    status: z.enum(QUOTE_STATUSES),
+    currency: z.string(),
+    total: Decimal,
+    acceptedTotal: Decimal.nullable(),
+    validUntil: Day,
+    sentAt: Instant.nullable(),
+    answeredAt: Instant.nullable(),
+    jobId: z.uuid().nullable(),
+    createdAt: Instant,
+  })
+  .meta({ id: 'QuoteSummary' });
+
+export const QuoteListQuery = PageQuery.extend({
+  status: z.enum(QUOTE_STATUSES).optional(),
+  customerId: z.uuid().optional(),
+});
+
+/** What the customer's link shows: no internal notes, no IDs of the office's records. */
+export const PublicQuote = z
+  .object({
+    number: z.string(),
+    title: z.string(),
+    organization: z.object({ name: z.string(), brandColor: z.string(), hasLogo: z.boolean() }),
+    customerName: z.string(),
+    siteAddress: z.string(),
+    scheme: z.enum(['vat', 'us_sales_tax']),
+    timeZone: z.string(),
+    ...versionFields,
+    /** Whether the customer can still accept or decline this version, and why not when not. */
+    open: z.boolean(),
+    closedBecause: z.string().nullable(),
+    jobNumber: z.string().nullable(),
+  })
+  .meta({ id: 'PublicQuote' });
+export type PublicQuote = z.infer<typeof PublicQuote>;
+
+export const QuoteTokenParams = z.strictObject({
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a quote link'),
+});

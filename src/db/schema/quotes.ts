@@ -1,0 +1,124 @@
+import {
+  boolean,
+  date,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { QuoteChoice, QuoteLine } from '../../core/quote-pricing';
+import { instant, money } from './columns';
+import { customers, jobs, jobTypes, orgId, sites } from './operations';
+
+/**
+ * A quote (#22): the offer a customer answers. Its content lives in versions; the quote row holds what all
+ * versions share (number, customer, site, the work's type) and, once a version is accepted, the job it
+ * became. `current_version` is the version the office works on and the customer's link shows.
+ */
+export const quotes = pgTable(
+  'quotes',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    /** From the per-organization sequence `quote:{year}`; printed Q-2026-00042. */
+    number: text('number').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    siteId: uuid('site_id').notNull(),
+    jobTypeId: uuid('job_type_id').notNull(),
+    title: text('title').notNull(),
+    currentVersion: integer('current_version').notNull().default(1),
+    /** The job the accepted version became. */
+    jobId: uuid('job_id'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('quotes_number_key').on(t.organizationId, t.number),
+    index('quotes_customer_idx').on(t.organizationId, t.customerId),
+    foreignKey({
+      columns: [t.organizationId, t.customerId],
+      foreignColumns: [customers.organizationId, customers.id],
+    }),
+    foreignKey({ columns: [t.organizationId, t.siteId], foreignColumns: [sites.organizationId, sites.id] }),
+    foreignKey({
+      columns: [t.organizationId, t.jobTypeId],
+      foreignColumns: [jobTypes.organizationId, jobTypes.id],
+    }),
+    foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
+  ],
+);
+
+export type QuoteDeposit = { amount: string } | { percent: string };
+export type QuoteSignature = {
+  name: string;
+  /** The drawn signature's PNG in storage. */
+  imageKey: string;
+  ip: string;
+  userAgent: string;
+};
+
+/**
+ * One version of a quote. A draft is edited in place; from `sent` on its lines and terms are frozen, and a
+ * change is the next version (this one `superseded`). Lines carry their tax treatment as it was when the
+ * version was drafted, so the price a customer accepted never moves with the price book.
+ */
+export const quoteVersions = pgTable(
+  'quote_versions',
+  {
+    organizationId: orgId(),
+    quoteId: uuid('quote_id').notNull(),
+    version: integer('version').notNull(),
+    status: text('status').notNull(),
+    currency: text('currency').notNull(),
+    lines: jsonb('lines').$type<QuoteLine[]>().notNull(),
+    discountPercent: numeric('discount_percent', { precision: 7, scale: 4 }),
+    deposit: jsonb('deposit').$type<QuoteDeposit>(),
+    /** The deposit must be paid before the job is dispatched. */
+    depositBeforeWork: boolean('deposit_before_work').notNull().default(false),
+    validUntil: date('valid_until', { mode: 'string' }).notNull(),
+    /** The visit offered: the accepted quote's job is booked in this window. */
+    visitStart: instant('visit_start'),
+    visitEnd: instant('visit_end'),
+    /** To the customer, above the lines. */
+    message: text('message'),
+    /** To the customer, below the lines. */
+    terms: text('terms'),
+    /** The office's own; never shown to the customer. */
+    internalNotes: text('internal_notes'),
+    poNumber: text('po_number'),
+    /** Payable for the default choice (first option of each group, no add-ons), for lists and the pipeline. */
+    total: money('total').notNull(),
+    /** The customer's answer. */
+    choice: jsonb('choice').$type<QuoteChoice>(),
+    acceptedTotal: money('accepted_total'),
+    depositDue: money('deposit_due'),
+    signature: jsonb('signature').$type<QuoteSignature>(),
+    declineReason: text('decline_reason'),
+    /** SHA-256 of the customer's link token; the token itself is only in the e-mail. */
+    linkHash: text('link_hash'),
+    /** The token sealed with the instance's secret key, so the office can copy the link again. */
+    linkSealed: text('link_sealed'),
+    linkExpiresAt: instant('link_expires_at'),
+    sentTo: text('sent_to'),
+    sentAt: instant('sent_at'),
+    viewedAt: instant('viewed_at'),
+    answeredAt: instant('answered_at'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.quoteId, t.version] }),
+    uniqueIndex('quote_versions_link_key').on(t.linkHash),
+    foreignKey({
+      columns: [t.organizationId, t.quoteId],
+      foreignColumns: [quotes.organizationId, quotes.id],
+    }),
+  ],
+);

@@ -1,0 +1,320 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Deps } from '../../app/ports';
+import { acceptQuote, declineQuote, openQuoteLink } from '../../app/quotes/answer-quote';
+import { createQuote, updateQuoteDraft } from '../../app/quotes/draft-quote';
+import { type QuoteRow, statusOf, versionsOf } from '../../app/quotes/quote-store';
+import { versionView } from '../../app/quotes/quote-view';
+import { quoteLinkOf, reviseQuote, sendQuote, withdrawQuote } from '../../app/quotes/send-quote';
+import { IdParams, Problem, pageOf } from '../../contracts/common';
+import {
+  AcceptQuoteBody,
+  CreateQuoteBody,
+  DeclineQuoteBody,
+  PublicQuote,
+  Quote,
+  QuoteListQuery,
+  QuoteReasonBody,
+  QuoteSummary,
+  QuoteTokenParams,
+  SendQuoteBody,
+  UpdateQuoteBody,
+} from '../../contracts/quotes';
+import { decimalString, nullableDecimal } from '../../core/decimal';
+import { invalid, notFound } from '../../core/errors';
+import { decodeCursor, pageOf as toPage } from '../../core/pagination';
+import { actorOf } from '../../core/principal';
+import { effectiveQuoteStatus } from '../../core/quote-lifecycle';
+import { businessDate } from '../../core/time';
+import { getOrganization } from '../../db/queries/directory';
+import { listQuotes, quoteWithNames } from '../../db/queries/quotes';
+import { principalOf } from '../auth';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+const answererOf = (request: FastifyRequest) => ({
+  ip: request.ip,
+  userAgent: String(request.headers['user-agent'] ?? '').slice(0, 500),
+});
+
+export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+
+  const todayOf = async (organizationId: string) => {
+    const org = await getOrganization(deps.database.db, organizationId);
+    return businessDate(deps.clock.now(), org?.timeZone ?? 'UTC');
+  };
+
+  const view = async (organizationId: string, quoteId: string): Promise<z.infer<typeof Quote>> => {
+    const row = await quoteWithNames(deps.database.db, organizationId, quoteId);
+    if (!row) throw notFound('quote');
+    const versions = await versionsOf(deps.database, organizationId, quoteId);
+    const current = versions.find((v) => v.version === row.quote.currentVersion);
+    if (!current) throw notFound('quote');
+    const today = await todayOf(organizationId);
+    const q: QuoteRow = row.quote;
+    return {
+      id: q.id,
+      number: q.number,
+      title: q.title,
+      customerId: q.customerId,
+      customerName: row.customerName,
+      siteId: q.siteId,
+      siteLabel: [row.siteName, row.siteAddress.line1, row.siteAddress.city].filter(Boolean).join(', '),
+      jobTypeId: q.jobTypeId,
+      ...versionView(current, today),
+      internalNotes: current.internalNotes,
+      sentTo: current.sentTo,
+      sentAt: current.sentAt?.toISOString() ?? null,
+      viewedAt: current.viewedAt?.toISOString() ?? null,
+      jobId: q.jobId,
+      jobNumber: row.jobNumber === null ? null : `J-${row.jobNumber}`,
+      versions: versions.map((v) => ({
+        version: v.version,
+        status: effectiveQuoteStatus(statusOf(v), v.validUntil, today),
+        total: decimalString(v.total),
+      })),
+      createdAt: q.createdAt.toISOString(),
+      updatedAt: q.updatedAt.toISOString(),
+    };
+  };
+
+  app.get(
+    '/quotes',
+    {
+      config: { access: 'quotes.read' },
+      schema: {
+        tags: ['quotes'],
+        summary: 'Quotes, newest first, with the status and total of their current version',
+        querystring: QuoteListQuery,
+        response: { 200: pageOf(QuoteSummary), ...errors },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status, customerId } = request.query;
+      let after: [string, string] | null = null;
+      if (cursor !== undefined) {
+        const key = decodeCursor(cursor);
+        if (!key || typeof key[0] !== 'string' || typeof key[1] !== 'string')
+          throw invalid('query.cursor', 'not a cursor from this API');
+        after = [key[0], key[1]];
+      }
+      const organizationId = principalOf(request).organizationId;
+      const rows = await listQuotes(
+        deps.database.db,
+        organizationId,
+        { status, customerId, after },
+        limit + 1,
+      );
+      const today = await todayOf(organizationId);
+      const page = toPage(rows, limit, (r) => [r.quote.createdAt.toISOString(), r.quote.id]);
+      return {
+        items: page.items.map((r) => ({
+          id: r.quote.id,
+          number: r.quote.number,
+          title: r.quote.title,
+          customerId: r.quote.customerId,
+          customerName: r.customerName,
+          version: r.version.version,
+          status: effectiveQuoteStatus(statusOf(r.version), r.version.validUntil, today),
+          currency: r.version.currency,
+          total: decimalString(r.version.total),
+          acceptedTotal: nullableDecimal(r.version.acceptedTotal),
+          validUntil: r.version.validUntil,
+          sentAt: r.version.sentAt?.toISOString() ?? null,
+          answeredAt: r.version.answeredAt?.toISOString() ?? null,
+          jobId: r.quote.jobId,
+          createdAt: r.quote.createdAt.toISOString(),
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
+
+  app.post(
+    '/quotes',
+    {
+      config: { access: 'quotes.manage' },
+      schema: {
+        tags: ['quotes'],
+        summary:
+          'A new quote as a draft: lines from the price book or typed, options, add-ons, deposit, validity',
+        body: CreateQuoteBody,
+        response: { 201: Quote, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const { quote } = await createQuote(deps, p.organizationId, request.body, actorOf(p));
+      return reply.code(201).send(await view(p.organizationId, quote.id));
+    },
+  );
+
+  app.get(
+    '/quotes/:id',
+    {
+      config: { access: 'quotes.read' },
+      schema: {
+        tags: ['quotes'],
+        summary: 'A quote: its current version, the customer’s answer, its versions and its job',
+        params: IdParams,
+        response: { 200: Quote, ...errors },
+      },
+    },
+    async (request) => view(principalOf(request).organizationId, request.params.id),
+  );
+
+  app.put(
+    '/quotes/:id',
+    {
+      config: { access: 'quotes.manage' },
+      schema: {
+        tags: ['quotes'],
+        summary: 'Replaces a draft’s content (a sent quote is revised instead)',
+        params: IdParams,
+        body: UpdateQuoteBody,
+        response: { 200: Quote, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await updateQuoteDraft(deps, p.organizationId, request.params.id, request.body, actorOf(p));
+      return view(p.organizationId, request.params.id);
+    },
+  );
+
+  app.post(
+    '/quotes/:id/send',
+    {
+      config: { access: 'quotes.manage' },
+      schema: {
+        tags: ['quotes'],
+        summary: 'Sends the current version by e-mail with the customer’s link (again, when already sent)',
+        params: IdParams,
+        body: SendQuoteBody,
+        response: { 200: Quote.extend({ link: z.string() }), ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const { link } = await sendQuote(deps, p.organizationId, request.params.id, request.body, actorOf(p));
+      return { ...(await view(p.organizationId, request.params.id)), link };
+    },
+  );
+
+  app.get(
+    '/quotes/:id/link',
+    {
+      config: { access: 'quotes.manage' },
+      schema: {
+        tags: ['quotes'],
+        summary: 'The customer’s link of the current version, to send another way (null before sending)',
+        params: IdParams,
+        response: { 200: z.object({ link: z.string().nullable() }), ...errors },
+      },
+    },
+    async (request) => ({
+      link: await quoteLinkOf(deps, principalOf(request).organizationId, request.params.id),
+    }),
+  );
+
+  app.post(
+    '/quotes/:id/revise',
+    {
+      config: { access: 'quotes.manage' },
+      schema: {
+        tags: ['quotes'],
+        summary:
+          'A new draft version of a sent, declined or expired quote; the old version can no longer be accepted',
+        params: IdParams,
+        response: { 200: Quote, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await reviseQuote(deps, p.organizationId, request.params.id, actorOf(p));
+      return view(p.organizationId, request.params.id);
+    },
+  );
+
+  app.post(
+    '/quotes/:id/withdraw',
+    {
+      config: { access: 'quotes.manage' },
+      schema: {
+        tags: ['quotes'],
+        summary: 'Takes an offer back, with the reason',
+        params: IdParams,
+        body: QuoteReasonBody,
+        response: { 200: Quote, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await withdrawQuote(deps, p.organizationId, request.params.id, request.body.reason, actorOf(p));
+      return view(p.organizationId, request.params.id);
+    },
+  );
+
+  // The customer's link: no account, so every answer is limited per address to slow down guessing.
+  await app.register(async (pub) => {
+    await pub.register(rateLimit, {
+      max: 60,
+      timeWindow: '1 minute',
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        type: 'about:blank',
+        title: 'Too many requests',
+        status: 429,
+        detail: `Too many requests from this address: try again in ${Math.ceil(context.ttl / 1000)} seconds`,
+        code: 'rate_limited',
+        errors: [],
+      }),
+    });
+    const p = pub.withTypeProvider<ZodTypeProvider>();
+    p.get(
+      '/public/quotes/:token',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['quotes'],
+          summary: 'The customer’s page of a quote, by the link’s token; the first opening marks it viewed',
+          params: QuoteTokenParams,
+          response: { 200: PublicQuote, ...errors },
+        },
+      },
+      async (request) => openQuoteLink(deps, request.params.token, answererOf(request)),
+    );
+    p.post(
+      '/public/quotes/:token/accept',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['quotes'],
+          summary: 'The customer accepts the version they saw, with their options, name and signature',
+          params: QuoteTokenParams,
+          body: AcceptQuoteBody,
+          response: { 200: PublicQuote, ...errors },
+        },
+      },
+      async (request) =>
+        (await acceptQuote(deps, request.params.token, request.body, answererOf(request))).view,
+    );
+    p.post(
+      '/public/quotes/:token/decline',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['quotes'],
+          summary: 'The customer declines the version they saw, with a reason',
+          params: QuoteTokenParams,
+          body: DeclineQuoteBody,
+          response: { 200: PublicQuote, ...errors },
+        },
+      },
+      async (request) => declineQuote(deps, request.params.token, request.body, answererOf(request)),
+    );
+  });
+};

@@ -1,0 +1,348 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Mailer } from '../../src/app/ports';
+import { startWorkers } from '../../src/worker/handlers';
+import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
+import { testDrivers } from '../support/databases';
+import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { png } from '../support/files';
+
+type Mail = Parameters<Mailer['send']>[0];
+
+const BOILER_GOOD = '0193a1b2-c3d4-7e5f-8a9b-000000000001';
+const BOILER_BETTER = '0193a1b2-c3d4-7e5f-8a9b-000000000002';
+const THERMOSTAT = '0193a1b2-c3d4-7e5f-8a9b-000000000003';
+
+/** Labour 2 × 80, a standard (1,000) or high-efficiency (1,500) boiler, a thermostat (200) to tick; 10 % off; 23 % VAT. */
+const draft = (org: OrgFixture, extra: object = {}) => ({
+  customerId: org.customerId,
+  siteId: org.siteId,
+  jobTypeId: org.jobTypeId,
+  title: 'Boiler replacement',
+  lines: [
+    { sku: 'LAB-STD', quantity: '2' },
+    {
+      id: BOILER_GOOD,
+      description: 'Standard boiler',
+      quantity: '1',
+      unitPrice: '1000.00',
+      option: { group: 'Boiler', key: 'Standard' },
+    },
+    {
+      id: BOILER_BETTER,
+      description: 'High-efficiency boiler',
+      quantity: '1',
+      unitPrice: '1500.00',
+      option: { group: 'Boiler', key: 'High efficiency' },
+    },
+    { id: THERMOSTAT, description: 'Smart thermostat', quantity: '1', unitPrice: '200.00', optional: true },
+  ],
+  discountPercent: '10',
+  deposit: { percent: '25' },
+  validUntil: '2026-12-18',
+  visitStart: '2026-12-08T09:00:00.000Z',
+  visitEnd: '2026-12-08T13:00:00.000Z',
+  message: 'Thank you for having us over.',
+  terms: 'Payment within 14 days of completion.',
+  internalNotes: 'Customer haggles: hold the discount at 10.',
+  ...extra,
+});
+
+describe.each(testDrivers())('quotes from draft to the customer’s signature on %s', (driver) => {
+  let t: TestApp;
+  let org: OrgFixture;
+  let owner: Session;
+  let dispatcher: Session;
+  const inbox: Mail[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp(driver, {
+      mailer: {
+        send: async (m) => {
+          inbox.push(m);
+        },
+      },
+    });
+    org = await makeOrganization(t.deps, 'quotes');
+    owner = await signIn(t.app, org.users.owner.email, PASSWORD);
+    dispatcher = await signIn(t.app, org.users.dispatcher.email, PASSWORD);
+    await t.database.raw.query('UPDATE customers SET email = $1 WHERE id = $2', [
+      'homeowner@example.com',
+      org.customerId,
+    ]);
+    await startWorkers(t.boss, t.deps, t.app.log);
+  });
+  afterAll(() => t?.close());
+
+  const create = async (extra: object = {}) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/quotes',
+      headers: as(owner, true),
+      payload: draft(org, extra),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json();
+  };
+  const send = async (id: string) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/quotes/${id}/send`,
+      headers: as(owner, true),
+      payload: {},
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const link: string = res.json().link;
+    return link.slice(link.lastIndexOf('/') + 1);
+  };
+  const signature = async () => `data:image/png;base64,${(await png(2)).toString('base64')}`;
+  const accept = async (token: string, body: object) =>
+    t.app.inject({ method: 'POST', url: `/api/v1/public/quotes/${token}/accept`, payload: body });
+
+  it('drafts a quote priced for its first option, numbered from its own sequence', async () => {
+    const q = await create();
+    expect(q.number).toMatch(/^Q-2026-\d{5}$/);
+    expect(q.status).toBe('draft');
+    // 160 + 1,000 = 1,160, less 10 % = 1,044, plus 23 % VAT = 1,284.12.
+    expect(q.total).toBe('1284.12');
+    expect(q.lines[0]).toMatchObject({ sku: 'LAB-STD', description: 'Labour', unitPrice: '80.00' });
+    expect(q.lines[0].tax).toMatchObject({ category: 'S', rate: '23' });
+    const second = await create();
+    expect(Number(second.number.slice(-5))).toBe(Number(q.number.slice(-5)) + 1);
+  });
+
+  it('refuses bad lines naming them, and a dispatcher setting prices', async () => {
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/quotes',
+      headers: as(owner, true),
+      payload: draft(org, {
+        lines: [
+          { sku: 'NOPE', quantity: '1' },
+          {
+            description: 'Both',
+            quantity: '1',
+            unitPrice: '1',
+            option: { group: 'A', key: 'x' },
+            optional: true,
+          },
+        ],
+      }),
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(problemOf(bad).errors.map((e) => e.field)).toEqual(['body.lines.0.sku', 'body.lines.1.optional']);
+    const before = await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM quotes');
+    const denied = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/quotes',
+      headers: as(dispatcher, true),
+      payload: draft(org),
+    });
+    expect(denied.statusCode).toBe(403);
+    const after = await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM quotes');
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+  });
+
+  it('sends the link by e-mail; the customer sees it without internal notes, picks, signs, and the job is booked', async () => {
+    const q = await create();
+    const token = await send(q.id);
+    const mail = await vi.waitFor(
+      () => {
+        const m = inbox.find((x) => x.subject.includes(q.number));
+        if (!m) throw new Error('no e-mail yet');
+        return m;
+      },
+      { timeout: 10_000 },
+    );
+    expect(mail.to).toEqual(['homeowner@example.com']);
+    expect(mail.text).toContain(`/portal/#/quote/${token}`);
+    expect(mail.text).toContain('EUR 1,284.12');
+
+    const page = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` });
+    expect(page.statusCode, page.body).toBe(200);
+    const shown = page.json();
+    expect(shown).toMatchObject({ number: q.number, status: 'viewed', open: true, total: '1284.12' });
+    expect(page.body).not.toContain('haggles');
+    expect(page.body).not.toContain(org.customerId);
+    const office = await t.app.inject({ method: 'GET', url: `/api/v1/quotes/${q.id}`, headers: as(owner) });
+    expect(office.json()).toMatchObject({
+      status: 'viewed',
+      internalNotes: expect.stringContaining('haggles'),
+    });
+
+    // The page's choice is checked: a group's option must exist, an add-on must be one.
+    const wrong = await accept(token, {
+      version: 1,
+      choice: { options: { Boiler: 'Gold' }, addOns: [] },
+      signerName: 'Pat Murphy',
+      signature: await signature(),
+    });
+    expect(wrong.statusCode).toBe(400);
+    expect(problemOf(wrong).errors[0]?.field).toBe('body.choice.options.Boiler');
+
+    const ok = await accept(token, {
+      version: 1,
+      choice: { options: { Boiler: 'High efficiency' }, addOns: [THERMOSTAT] },
+      signerName: 'Pat Murphy',
+      signature: await signature(),
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    // 160 + 1,500 + 200 = 1,860, less 10 % = 1,674, plus 23 % = 2,059.02; a quarter of it due now: 514.76.
+    expect(ok.json()).toMatchObject({
+      status: 'accepted',
+      open: false,
+      acceptedTotal: '2059.02',
+      depositDue: '514.76',
+      signerName: 'Pat Murphy',
+      jobNumber: expect.stringMatching(/^J-\d+$/),
+    });
+
+    const after = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/quotes/${q.id}`, headers: as(owner) })
+    ).json();
+    expect(after.jobId).toBeTruthy();
+    const job = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${after.jobId}`, headers: as(owner) })
+    ).json();
+    expect(job).toMatchObject({
+      windowStart: '2026-12-08T09:00:00.000Z',
+      discountPercent: '10',
+      depositRequired: true,
+      depositAmount: '514.76',
+    });
+    expect(job.estimateLines.map((l: { description: string }) => l.description)).toEqual([
+      'Labour',
+      'High-efficiency boiler',
+      'Smart thermostat',
+    ]);
+    const audit = await t.database.raw.query<{
+      action: string;
+      changes: { signerName?: string; ip?: string };
+    }>(`SELECT action, changes::jsonb AS changes FROM audit_events WHERE aggregate_id = $1 ORDER BY seq`, [
+      q.id,
+    ]);
+    const accepted = audit.rows.find((r) => r.action === 'quote.accepted');
+    expect(accepted?.changes).toMatchObject({ signerName: 'Pat Murphy', ip: expect.any(String) });
+
+    // Accepting again changes nothing and says why.
+    const again = await accept(token, {
+      version: 1,
+      choice: { options: { Boiler: 'Standard' }, addOns: [] },
+      signerName: 'Pat Murphy',
+      signature: await signature(),
+    });
+    expect(again.statusCode).toBe(409);
+    expect(problemOf(again).detail).toContain('You accepted this quote');
+    const jobs = await t.database.raw.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM jobs WHERE scope LIKE $1',
+      [`%${q.number}%`],
+    );
+    expect(jobs.rows[0]?.n).toBe(1);
+  });
+
+  it('revises a sent quote into a new version; the old link can no longer be accepted', async () => {
+    const q = await create();
+    const oldToken = await send(q.id);
+    const revised = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/quotes/${q.id}/revise`,
+      headers: as(owner, true),
+    });
+    expect(revised.statusCode, revised.body).toBe(200);
+    expect(revised.json()).toMatchObject({ version: 2, status: 'draft' });
+    expect(revised.json().versions.map((v: { status: string }) => v.status)).toEqual(['superseded', 'draft']);
+    const edit = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/quotes/${q.id}`,
+      headers: as(owner, true),
+      payload: (({ customerId: _c, siteId: _s, jobTypeId: _j, ...d }) => ({ ...d, expectedVersion: 2 }))(
+        draft(org, { discountPercent: '15' }),
+      ),
+    });
+    expect(edit.statusCode, edit.body).toBe(200);
+    // 1,160 less 15 % = 986, plus 23 % = 1,212.78.
+    expect(edit.json().total).toBe('1212.78');
+    const stale = await accept(oldToken, {
+      version: 1,
+      choice: { options: { Boiler: 'Standard' }, addOns: [] },
+      signerName: 'Pat Murphy',
+      signature: await signature(),
+    });
+    expect(stale.statusCode).toBe(409);
+    expect(problemOf(stale).detail).toContain('replaced by a newer version');
+    const newToken = await send(q.id);
+    expect(newToken).not.toBe(oldToken);
+    const page = (await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${newToken}` })).json();
+    expect(page).toMatchObject({ version: 2, total: '1212.78', discountPercent: '15' });
+  });
+
+  it('lets the customer decline with a reason, and tells the office', async () => {
+    const q = await create();
+    const token = await send(q.id);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/public/quotes/${token}/decline`,
+      payload: { version: 1, reason: 'Too expensive for us this year' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: 'declined',
+      open: false,
+      declineReason: 'Too expensive for us this year',
+    });
+    const notes = await t.database.raw.query<{ body: string }>(
+      'SELECT body FROM notifications WHERE organization_id = $1 AND kind = $2',
+      [org.organizationId, 'quote_declined'],
+    );
+    expect(notes.rows.some((n) => n.body.includes(q.number) && n.body.includes('Too expensive'))).toBe(true);
+  });
+
+  it('lets one of a concurrent acceptance and revision win, never both', async () => {
+    const q = await create();
+    const token = await send(q.id);
+    const [accepted, revised] = await Promise.all([
+      accept(token, {
+        version: 1,
+        choice: { options: { Boiler: 'Standard' }, addOns: [] },
+        signerName: 'Pat Murphy',
+        signature: await signature(),
+      }),
+      t.app.inject({ method: 'POST', url: `/api/v1/quotes/${q.id}/revise`, headers: as(owner, true) }),
+    ]);
+    expect([accepted.statusCode, revised.statusCode].sort()).toEqual([200, 409]);
+    const versions = await t.database.raw.query<{ status: string }>(
+      'SELECT status FROM quote_versions WHERE quote_id = $1 ORDER BY version',
+      [q.id],
+    );
+    expect(versions.rows.map((v) => v.status)).toEqual(
+      accepted.statusCode === 200 ? ['accepted'] : ['superseded', 'draft'],
+    );
+  });
+
+  it('shows an expired quote as expired and refuses to accept it', async () => {
+    const q = await create({ validUntil: '2026-11-20' });
+    const token = await send(q.id);
+    t.clock.set('2026-11-21T10:00:00Z');
+    try {
+      const page = (await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` })).json();
+      expect(page).toMatchObject({ status: 'expired', open: false });
+      expect(page.closedBecause).toContain('valid until 20 November 2026');
+      const late = await accept(token, {
+        version: 1,
+        choice: { options: { Boiler: 'Standard' }, addOns: [] },
+        signerName: 'Pat Murphy',
+        signature: await signature(),
+      });
+      expect(late.statusCode).toBe(409);
+    } finally {
+      t.clock.set('2026-11-18T09:00:00Z');
+    }
+  });
+
+  it('answers a link that is not one with a clear refusal', async () => {
+    const malformed = await t.app.inject({ method: 'GET', url: '/api/v1/public/quotes/not-a-token' });
+    expect(malformed.statusCode).toBe(400);
+    const unknown = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${'A'.repeat(43)}` });
+    expect(unknown.statusCode).toBe(404);
+    expect(problemOf(unknown).detail).toContain('expired or is not a quote link');
+  });
+});
