@@ -4,13 +4,14 @@
 import path from 'node:path';
 import { isFresh, root } from './stale.mjs';
 
-const outs = ['office', 'tech'].map((app) => path.join(root, 'dist', 'web', app, 'index.html'));
+const outs = ['office', 'tech', 'portal'].map((app) => path.join(root, 'dist', 'web', app, 'index.html'));
 const sources = [
   'web',
   'src/core',
   'src/contracts',
   'vite.config.ts',
   'vite.tech.config.ts',
+  'vite.portal.config.ts',
   'package-lock.json',
 ];
 
@@ -22,6 +23,7 @@ const { build } = await import('vite');
 const apps = [
   ['office app', 'vite.config.ts'],
   ['technician app', 'vite.tech.config.ts'],
+  ['customer pages', 'vite.portal.config.ts'],
 ];
 for (const [i, [name, config]] of apps.entries()) {
   const t0 = Date.now();

@@ -26,6 +26,7 @@ import { startWorkers } from '../worker/handlers';
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const webRoot = path.join(projectRoot, 'dist', 'web', 'office');
 export const techRoot = path.join(projectRoot, 'dist', 'web', 'tech');
+export const portalRoot = path.join(projectRoot, 'dist', 'web', 'portal');
 
 export type Runtime = {
   database: Database;
@@ -118,6 +119,7 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
         requestLogging: config.logFormat === 'json',
         webRoot,
         techRoot,
+        portalRoot,
       });
     }
     if (runWorkers) {

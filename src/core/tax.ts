@@ -115,3 +115,18 @@ export const normalizeAddressKey = (a: { line1: string; postalCode: string }): s
 
 export const isVatCategory = (c: string): c is VatCategory =>
   (VAT_CATEGORIES as readonly string[]).includes(c);
+
+/** A tax code's treatment as the calculator takes it: the server's invoices and the office's live totals alike. */
+export const treatmentOfCode = (t: {
+  category: string | null;
+  rate: string;
+  exemptionReasonCode: string | null;
+  exemptionReason: string | null;
+  jurisdiction: string | null;
+}) => ({
+  category: t.category !== null && isVatCategory(t.category) ? t.category : null,
+  rate: new Decimal(t.rate).toFixed(),
+  exemptionReasonCode: t.exemptionReasonCode,
+  exemptionReason: t.exemptionReason,
+  jurisdiction: t.jurisdiction,
+});

@@ -56,6 +56,8 @@ export type ServerOptions = {
   webRoot?: string | undefined;
   /** Built technician PWA, served at /tech/. */
   techRoot?: string | undefined;
+  /** Built customer pages (a quote by its link), served at /portal/. */
+  portalRoot?: string | undefined;
   trustProxy?: boolean;
 };
 
@@ -174,6 +176,19 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       decorateReply: !webRoot,
     });
     app.get('/tech', { schema: { hide: true } }, (_request, reply) => reply.redirect('/tech/'));
+  }
+  // The customer's pages: no session, no service worker; the link's token stays in the URL's hash.
+  const portalRoot =
+    opts.portalRoot && fs.existsSync(path.join(opts.portalRoot, 'index.html')) ? opts.portalRoot : undefined;
+  if (portalRoot) {
+    await app.register(fastifyStatic, {
+      root: portalRoot,
+      prefix: '/portal/',
+      wildcard: false,
+      index: ['index.html'],
+      decorateReply: false,
+    });
+    app.get('/portal', { schema: { hide: true } }, (_request, reply) => reply.redirect('/portal/'));
   }
   app.setNotFoundHandler((request, reply) => {
     const wantsPage =

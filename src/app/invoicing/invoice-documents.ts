@@ -10,7 +10,7 @@ import {
 } from '../../core/invoice-calc';
 import type { Address, DocumentLine, Exchange, InvoiceDocument, Party } from '../../core/invoice-document';
 import { formatAmount } from '../../core/money';
-import { isVatCategory } from '../../core/tax';
+import { treatmentOfCode } from '../../core/tax';
 import { businessDate, printDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import {
@@ -78,13 +78,7 @@ export const profileOf = (org: OrgRow, buyer: Party): InvoiceDocument['profile']
       ? 'peppol'
       : 'en16931';
 
-export const treatmentOf = (t: TaxCodeRow): TaxTreatment => ({
-  category: t.category !== null && isVatCategory(t.category) ? t.category : null,
-  rate: new Decimal(t.rate).toFixed(),
-  exemptionReasonCode: t.exemptionReasonCode,
-  exemptionReason: t.exemptionReason,
-  jurisdiction: t.jurisdiction,
-});
+export const treatmentOf = (t: TaxCodeRow): TaxTreatment => treatmentOfCode(t);
 
 /** A tax-exempt customer's lines are category E with the customer's reason. */
 export const exemptFor = (

@@ -47,7 +47,7 @@ const byToken = async (db: Pick<Tx, 'db'>['db'], token: string, now: Date) => {
 type Found = Awaited<ReturnType<typeof byToken>>;
 
 const addressOf = (a: Found['site']['address']) =>
-  [a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(' '), a.country].filter(Boolean).join(', ');
+  [a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(' ')].filter(Boolean).join(', ');
 
 /** What the customer's page shows. Never the office's internal notes or record IDs. */
 export const publicViewOf = (row: Found, today: string, jobNo: string | null) => {

@@ -5,6 +5,7 @@ export const NAV = [
   { to: '/exceptions', label: 'Exceptions', permission: 'board.read' },
   { to: '/approvals', label: 'Approvals', permission: 'approvals.read' },
   { to: '/customers', label: 'Customers', permission: 'customers.read' },
+  { to: '/quotes', label: 'Quotes', permission: 'quotes.read' },
   { to: '/series', label: 'Recurring', permission: 'series.read' },
   { to: '/billing', label: 'Billing', permission: 'invoices.manage' },
   { to: '/invoices', label: 'Invoices', permission: 'invoices.read' },

@@ -1,4 +1,4 @@
-import { Loader } from '@mantine/core';
+import { Loader, Title } from '@mantine/core';
 import {
   createHashHistory,
   createRootRouteWithContext,
@@ -38,6 +38,14 @@ const SeriesListPage = lazy(() =>
 );
 const SeriesPage = lazy(() =>
   import('../features/series/series-page').then((m) => ({ default: m.SeriesPage })),
+);
+// Quotes price with the core calculator in the browser, loaded with them.
+const QuotesPage = lazy(() =>
+  import('../features/quotes/quotes-page').then((m) => ({ default: m.QuotesPage })),
+);
+const QuotePage = lazy(() => import('../features/quotes/quote-page').then((m) => ({ default: m.QuotePage })));
+const QuoteEditor = lazy(() =>
+  import('../features/quotes/quote-editor').then((m) => ({ default: m.QuoteEditor })),
 );
 const SettingsPage = lazy(() =>
   import('../features/settings/settings-page').then((m) => ({ default: m.SettingsPage })),
@@ -168,6 +176,45 @@ const seriesRoute = createRoute({
   },
 });
 
+const quotesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/quotes',
+  beforeLoad: requires('quotes.read'),
+  component: () => (
+    <Suspense fallback={<Loader aria-label="Loading the quotes" />}>
+      <QuotesPage />
+    </Suspense>
+  ),
+});
+
+const newQuoteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/quotes/new',
+  beforeLoad: requires('quotes.manage'),
+  component: () => (
+    <Suspense fallback={<Loader aria-label="Loading the quote editor" />}>
+      <Title order={1} mb="md">
+        New quote
+      </Title>
+      <QuoteEditor quote={null} />
+    </Suspense>
+  ),
+});
+
+const quoteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/quotes/$quoteId',
+  beforeLoad: requires('quotes.read'),
+  component: function QuoteRoute() {
+    const { quoteId } = quoteRoute.useParams();
+    return (
+      <Suspense fallback={<Loader aria-label="Loading the quote" />}>
+        <QuotePage key={quoteId} id={quoteId} />
+      </Suspense>
+    );
+  },
+});
+
 const invoicesRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/invoices',
@@ -232,6 +279,9 @@ const routeTree = rootRoute.addChildren([
   customerRoute,
   seriesListRoute,
   seriesRoute,
+  quotesRoute,
+  newQuoteRoute,
+  quoteRoute,
   invoicesRoute,
   invoiceRoute,
   metricsRoute,

@@ -4,6 +4,7 @@ import type { ApprovalStatus } from '../../../../src/contracts/approvals';
 import type { AccountingPushes } from '../../../../src/contracts/integrations';
 import type { InvoiceStatus } from '../../../../src/core/invoice-lifecycle';
 import type { BillingStatus, OperationalStatus } from '../../../../src/core/job-lifecycle';
+import type { QuoteStatus } from '../../../../src/core/quote-lifecycle';
 import type { SeriesStatus } from '../../../../src/core/series-lifecycle';
 
 type PushStatus = z.infer<typeof AccountingPushes>['items'][number]['status'];
@@ -59,6 +60,16 @@ const LOOKS = {
     ended: ['Ended', 'gray'],
     continued: ['Changed later', 'gray'],
   } satisfies Record<SeriesStatus, Look>,
+  quote: {
+    draft: ['Draft', 'gray'],
+    sent: ['Sent', 'blue'],
+    viewed: ['Seen by the customer', 'cyan'],
+    accepted: ['Accepted', 'green'],
+    declined: ['Declined', 'red'],
+    expired: ['Expired', 'orange'],
+    superseded: ['Replaced by a revision', 'gray'],
+    withdrawn: ['Withdrawn', 'dark'],
+  } satisfies Record<QuoteStatus, Look>,
 } as const;
 
 type Looks = typeof LOOKS;
@@ -70,6 +81,7 @@ const KIND_LABEL: Record<StatusKind, string> = {
   approval: 'Approval',
   push: 'Accounting',
   series: 'Recurring service',
+  quote: 'Quote',
 };
 
 /** A status in words: statusText('work', 'in_progress') is "In progress". */

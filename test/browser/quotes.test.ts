@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, caller } from '../support/api-caller';
+import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
+import { type Spawned, startCloseout } from '../support/processes';
+
+/**
+ * A quote from the office to the customer's phone and back: billing drafts it with two options and an
+ * extra, sends it; the customer opens the link on a phone, picks, signs and accepts; the job is booked with
+ * the accepted lines.
+ */
+describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-quotes-web-'));
+  let server: Spawned;
+  let browser: Browser;
+  let base: string;
+  let owner: Api;
+
+  beforeAll(async () => {
+    ({ base, server } = await startCloseout({ DATA_DIR: dataDir }));
+    browser = await launch();
+    owner = await caller(base, 'owner@demo.closeout.test');
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('drafts, sends, and the customer signs it; the job carries the accepted lines', async () => {
+    const office = await signedIn(browser, base, 'billing@demo.closeout.test', '#/quotes');
+    await office.getByRole('button', { name: 'New quote' }).click();
+    const form = office.getByRole('form', { name: 'New quote' });
+    await form.waitFor();
+    // The contract names what is missing before anything is sent.
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    await form.getByText('Required').first().waitFor();
+
+    await form.getByLabel(/^Customer/).click();
+    await office.getByRole('option', { name: 'Mary Doyle' }).click();
+    await form.getByLabel(/^Kind of work/).click();
+    await office.getByRole('option').first().click();
+    await form.getByLabel('Title the customer sees').fill('Replace the boiler');
+    const line = (n: number) => form.getByRole('group', { name: `Line ${n}` });
+    await line(1).getByLabel('Description', { exact: true }).fill('Labour, two fitters for a day');
+    await line(1).getByLabel('Quantity', { exact: true }).fill('16');
+    await line(1)
+      .getByLabel(/Unit price/)
+      .fill('60');
+    await form.getByRole('button', { name: 'Add a line' }).click();
+    await line(2).getByLabel('Description', { exact: true }).fill('Combi boiler 24 kW');
+    await line(2)
+      .getByLabel(/Unit price/)
+      .fill('1200');
+    await line(2).getByLabel('Kind', { exact: true }).click();
+    await office.getByRole('option', { name: 'Option of a group' }).click();
+    await line(2).getByLabel('Group (e.g. System)').fill('Boiler');
+    await line(2).getByLabel('Option name (e.g. Better)').fill('Standard');
+    await form.getByRole('button', { name: 'Add a line' }).click();
+    await line(3)
+      .getByLabel('Description', { exact: true })
+      .fill('Condensing boiler 30 kW, 10-year warranty');
+    await line(3)
+      .getByLabel(/Unit price/)
+      .fill('1900');
+    await line(3).getByLabel('Kind', { exact: true }).click();
+    await office.getByRole('option', { name: 'Option of a group' }).click();
+    await line(3).getByLabel('Group (e.g. System)').fill('Boiler');
+    await line(3).getByLabel('Option name (e.g. Better)').fill('Premium');
+    await form.getByRole('button', { name: 'Add a line' }).click();
+    await line(4).getByLabel('Description', { exact: true }).fill('Smart thermostat');
+    await line(4)
+      .getByLabel(/Unit price/)
+      .fill('150');
+    await line(4).getByLabel('Kind', { exact: true }).click();
+    await office.getByRole('option', { name: 'Extra to tick' }).click();
+    // 16 × 60 + 1,200 = 2,160 at the demo's standard 23 %: 2,656.80, worked out as the office types.
+    await expect.poll(() => office.getByTestId('editor-total').textContent()).toContain('2,656.80');
+    await form.getByText('Percent', { exact: true }).click();
+    await form.getByLabel('Deposit (%)').fill('20');
+    await form.getByLabel('Day', { exact: true }).fill('2027-01-12');
+    await office.screenshot({ path: screenshotPath('office-quote-editor'), fullPage: true });
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+
+    await office.getByRole('button', { name: 'Send to the customer' }).waitFor();
+    expect(await office.getByTestId('quote-total').textContent()).toContain('2,656.80');
+    await office.getByRole('button', { name: 'Send to the customer' }).click();
+    await office.getByText(/is on its way to mary\.doyle@example\.com/).waitFor();
+    const link = (await office.getByTestId('customer-link').textContent()) ?? '';
+    expect(link).toMatch(/\/portal\/#\/quote\/[A-Za-z0-9_-]{43}$/);
+    await office.screenshot({ path: screenshotPath('office-quote-sent'), fullPage: true });
+
+    // The customer, on a phone, with no account.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, hasTouch: true });
+    phone.on('pageerror', (e) => {
+      throw e;
+    });
+    await phone.goto(`${base}${new URL(link).pathname}${new URL(link).hash}`);
+    await phone.getByRole('heading', { name: 'Replace the boiler' }).waitFor();
+    expect(await phone.getByTestId('quote-total').textContent()).toContain('2,656.80');
+    await phone.getByRole('radio', { name: /Premium/ }).check();
+    await phone.getByRole('checkbox', { name: /Smart thermostat/ }).check();
+    // 960 + 1,900 + 150 = 3,010 at 23 %: 3,702.30; a fifth due on acceptance: 740.46.
+    await expect.poll(() => phone.getByTestId('quote-total').textContent()).toContain('3,702.30');
+    expect(await phone.getByTestId('deposit-due').textContent()).toContain('740.46');
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.getByLabel('Your full name').fill('Mary Doyle');
+    const pad = phone.locator('canvas.signature');
+    await pad.scrollIntoViewIfNeeded();
+    const box = await pad.boundingBox();
+    if (!box) throw new Error('no signature pad');
+    await phone.mouse.move(box.x + 30, box.y + 100);
+    await phone.mouse.down();
+    await phone.mouse.move(box.x + 120, box.y + 40, { steps: 8 });
+    await phone.mouse.move(box.x + 220, box.y + 120, { steps: 8 });
+    await phone.mouse.up();
+    await phone.screenshot({ path: screenshotPath('portal-quote-phone'), fullPage: true });
+    await phone.getByRole('button', { name: /Accept for/ }).click();
+    await phone.getByText('You accepted this quote. Thank you.').waitFor();
+    const booked = (await phone.getByRole('status').textContent()) ?? '';
+    expect(booked).toMatch(/your visit is booked as J-\d+/);
+    await phone.screenshot({ path: screenshotPath('portal-quote-accepted'), fullPage: true });
+
+    // The office sees it accepted, with the job; the job carries the chosen lines and the deposit.
+    await office.getByText('Accepted', { exact: true }).first().waitFor();
+    const jobNumber = /J-\d+/.exec(booked)?.[0] ?? '';
+    await office.getByRole('link', { name: `Open ${jobNumber}` }).click();
+    await office.getByText(jobNumber).first().waitFor();
+    const quotes = await owner.call<{ items: { jobId: string | null; number: string }[] }>('GET', '/quotes');
+    const jobId = quotes.body.items.find((q) => q.jobId)?.jobId ?? '';
+    const job = await owner.call<{
+      estimateLines: { description: string }[];
+      depositAmount: string;
+      windowStart: string;
+    }>('GET', `/jobs/${jobId}`);
+    expect(job.body.estimateLines.map((l) => l.description)).toEqual([
+      'Labour, two fitters for a day',
+      'Condensing boiler 30 kW, 10-year warranty',
+      'Smart thermostat',
+    ]);
+    expect(job.body.depositAmount).toBe('740.46');
+    await office.screenshot({ path: screenshotPath('office-quote-job'), fullPage: true });
+
+    // Opening the link again shows the answer, not a form.
+    await phone.reload();
+    await phone.getByText('You accepted this quote. Thank you.').waitFor();
+    expect(await phone.getByRole('button', { name: /Accept for/ }).count()).toBe(0);
+  }, 180_000);
+});

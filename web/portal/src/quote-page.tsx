@@ -1,0 +1,151 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { PublicQuote } from '../../../src/contracts/quotes';
+import { defaultChoice, priceQuote, type QuoteChoice, type QuoteLine } from '../../../src/core/quote-pricing';
+import { printDate, printDateTime } from '../../../src/core/time';
+import { ApiError, createApiClient } from '../../shared/api-client';
+import { AnswerForms } from './answer-forms';
+import { QuoteLines, QuoteTotals } from './quote-lines';
+
+const api = createApiClient('/api/v1');
+
+const visitText = (q: PublicQuote) => {
+  if (!q.visitStart || !q.visitEnd) return null;
+  const end = printDateTime(q.visitEnd, q.timeZone);
+  return `${printDateTime(q.visitStart, q.timeZone)} to ${end.slice(end.lastIndexOf(' ') + 1)}`;
+};
+
+/**
+ * A quote as the customer sees it from the e-mail's link, on a phone first: the offer as a document, the
+ * options to pick with the total following each pick (the same calculator the server prices with), and
+ * accepting with a signature or declining with a reason.
+ */
+export const QuotePage = ({ token }: { token: string }) => {
+  const [quote, setQuote] = useState<PublicQuote | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [choice, setChoice] = useState<QuoteChoice>({ options: {}, addOns: [] });
+
+  useEffect(() => {
+    api
+      .call<PublicQuote>('GET', `/public/quotes/${token}`)
+      .then((q) => {
+        setQuote(q);
+        setChoice(q.choice ?? defaultChoice(q.lines as QuoteLine[]));
+      })
+      .catch((err: unknown) =>
+        setFailure(
+          err instanceof ApiError
+            ? (err.problem.detail ?? 'This link does not work.')
+            : 'We could not reach the server. Check your connection and try again.',
+        ),
+      );
+  }, [token]);
+
+  const price = useMemo(
+    () =>
+      quote
+        ? priceQuote(
+            quote.lines as QuoteLine[],
+            {
+              currency: quote.currency,
+              scheme: quote.scheme,
+              discountPercent: quote.discountPercent,
+              deposit: quote.deposit,
+            },
+            choice,
+          )
+        : null,
+    [quote, choice],
+  );
+
+  if (failure)
+    return (
+      <main className="page">
+        <section className="card" role="alert">
+          <h1>This link does not open a quote</h1>
+          <p>{failure}</p>
+        </section>
+      </main>
+    );
+  if (!quote || !price)
+    return (
+      <main className="page">
+        <p aria-busy="true">Loading your quote…</p>
+      </main>
+    );
+
+  const visit = visitText(quote);
+  return (
+    <main className="page" style={{ ['--brand' as string]: quote.organization.brandColor }}>
+      <header className="brand">
+        <span className="org">{quote.organization.name}</span>
+        <span className="number">Quote {quote.number}</span>
+      </header>
+      <section className="card">
+        <h1>{quote.title}</h1>
+        <p className="muted">
+          For {quote.customerName}, {quote.siteAddress}
+        </p>
+        {quote.message && <p className="message">{quote.message}</p>}
+        <dl className="facts">
+          <dt>Valid until</dt>
+          <dd>{printDate(quote.validUntil)}</dd>
+          {visit && (
+            <>
+              <dt>Visit offered</dt>
+              <dd>{visit}</dd>
+            </>
+          )}
+          {quote.poNumber && (
+            <>
+              <dt>Your reference</dt>
+              <dd>{quote.poNumber}</dd>
+            </>
+          )}
+        </dl>
+      </section>
+      {quote.closedBecause && (
+        <section className={`card notice ${quote.status === 'accepted' ? 'good' : ''}`} role="status">
+          <p>{quote.closedBecause}</p>
+          {quote.status === 'accepted' && quote.answeredAt && (
+            <p>
+              Signed by {quote.signerName} on {printDateTime(quote.answeredAt, quote.timeZone)}
+              {quote.jobNumber ? `; your visit is booked as ${quote.jobNumber}.` : '.'}
+            </p>
+          )}
+          {quote.status === 'declined' && quote.declineReason && <p>Your reason: {quote.declineReason}</p>}
+        </section>
+      )}
+      <QuoteLines quote={quote} choice={choice} onChoice={setChoice} locked={!quote.open} />
+      <QuoteTotals quote={quote} price={price} />
+      {quote.terms && (
+        <section className="card">
+          <h2>Terms</h2>
+          <p className="terms">{quote.terms}</p>
+        </section>
+      )}
+      {quote.open && price.ok && (
+        <AnswerForms
+          quote={quote}
+          payable={price.calc.totals.payable}
+          onAccept={(body) =>
+            api
+              .call<PublicQuote>('POST', `/public/quotes/${token}/accept`, {
+                ...body,
+                version: quote.version,
+                choice,
+              })
+              .then(setQuote)
+          }
+          onDecline={(reason) =>
+            api
+              .call<PublicQuote>('POST', `/public/quotes/${token}/decline`, {
+                version: quote.version,
+                reason,
+              })
+              .then(setQuote)
+          }
+        />
+      )}
+    </main>
+  );
+};
