@@ -51,7 +51,7 @@ export const registerEvents = async (root: FastifyInstance, deps: Deps) => {
       schema: {
         tags: ['live'],
         summary:
-          'Server-Sent Events: job.changed, job.comment and invoice.changed for the caller’s organization, live across processes',
+          'Server-Sent Events: job.changed, job.comment, invoice.changed and quote.changed for the caller’s organization, live across processes',
         produces: ['text/event-stream'],
       },
     },

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Loader, SegmentedControl, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Loader, SegmentedControl, Select, Stack, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
@@ -41,7 +41,17 @@ export const QuotesPage = () => {
           <Button onClick={() => void navigate({ to: '/quotes/new' })}>New quote</Button>
         )}
       </Group>
-      <SegmentedControl aria-label="Show" data={FILTERS} value={filter} onChange={setFilter} maw={640} />
+      {phone ? (
+        <Select
+          label="Show"
+          data={FILTERS}
+          value={filter}
+          allowDeselect={false}
+          onChange={(v) => setFilter(v ?? 'all')}
+        />
+      ) : (
+        <SegmentedControl aria-label="Show" data={FILTERS} value={filter} onChange={setFilter} maw={640} />
+      )}
       {list.error && !list.rows && (
         <Alert color="red" role="alert" title="Could not load the quotes">
           {list.error}
