@@ -878,6 +878,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       'End of day',
       'Exceptions',
       'Customers',
+      'Quotes',
       'Recurring',
     ]);
     expect(await navOf('approver@demo.closeout.test')).toEqual([
@@ -886,6 +887,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       'Exceptions',
       'Approvals',
       'Customers',
+      'Quotes',
       'Recurring',
       'Invoices',
     ]);
@@ -895,6 +897,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       'Exceptions',
       'Approvals',
       'Customers',
+      'Quotes',
       'Recurring',
       'Billing',
       'Invoices',
