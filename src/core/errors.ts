@@ -60,3 +60,9 @@ export const notFound = (entity: string, field = 'id'): AppError =>
 
 export const invalid = (field: string, message: string): AppError =>
   new AppError('validation_failed', `${field}: ${message}`, { fields: [{ field, message }] });
+
+/** A refusal naming every field that was wrong at once, so a form shows them all in one round trip. */
+export const invalidAll = (problems: FieldProblem[]): AppError =>
+  new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+    fields: problems,
+  });

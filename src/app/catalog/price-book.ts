@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { AppError, type FieldProblem, notFound } from '../../core/errors';
+import { AppError, type FieldProblem, invalidAll, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { type TaxCodeInput, taxCodeProblems } from '../../core/tax';
 import type { Tx } from '../../db/client';
@@ -9,9 +9,7 @@ import type { Deps } from '../ports';
 
 const refuse = (problems: FieldProblem[]) => {
   if (problems.length > 0) {
-    throw new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
-      fields: problems,
-    });
+    throw invalidAll(problems);
   }
 };
 

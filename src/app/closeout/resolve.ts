@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CloseoutBody } from '../../contracts/closeout';
-import { AppError, type FieldProblem, notFound } from '../../core/errors';
+import { type FieldProblem, invalidAll, notFound } from '../../core/errors';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { catalogItems, customers, jobTypes, organizations, timeEntries, users } from '../../db/schema';
@@ -9,11 +9,6 @@ import type { Deps } from '../ports';
 import { checkProof } from './check-proof';
 import { decide } from './decide';
 import { priceLines } from './price-lines';
-
-export const badInput = (problems: FieldProblem[]) =>
-  new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
-    fields: problems,
-  });
 
 /**
  * Turns a closeout into priced lines and the facts the completeness rules read. Every reference must
@@ -105,7 +100,7 @@ export const resolve = async (
   });
   const proof = await checkProof(tx, job, context.jobType, body);
   problems.push(...priced.problems, ...proof.problems);
-  if (problems.length > 0) throw badInput(problems);
+  if (problems.length > 0) throw invalidAll(problems);
   return decide({
     job,
     body,

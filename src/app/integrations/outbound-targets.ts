@@ -1,4 +1,4 @@
-import { AppError } from '../../core/errors';
+import { invalidAll } from '../../core/errors';
 import type { Deps } from '../ports';
 
 /** 400 naming each typed URL that points at a private or reserved target (Deps.outbound decides). */
@@ -12,8 +12,5 @@ export const refusePrivateTargets = async (
     const problem = await deps.outbound.targetProblem(url);
     if (problem) problems.push({ field, message: problem });
   }
-  if (problems.length > 0)
-    throw new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
-      fields: problems,
-    });
+  if (problems.length > 0) throw invalidAll(problems);
 };

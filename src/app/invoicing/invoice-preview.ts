@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { isZeroDecimal } from '../../contracts/common';
 import type { PreviewBody } from '../../contracts/invoices';
-import { AppError, type FieldProblem, notFound } from '../../core/errors';
+import { type FieldProblem, invalidAll, notFound } from '../../core/errors';
 import { calculate, discountAllowances, type TaxTreatment } from '../../core/invoice-calc';
 import { businessDate } from '../../core/time';
 import { organizations, taxCodes } from '../../db/schema';
@@ -55,7 +55,7 @@ export const previewInvoice = async (deps: Deps, organizationId: string, body: P
       field: 'body.exchangeRate',
       message: `only for a currency other than ${org.currency}`,
     });
-  if (problems.length > 0) throw badInput(problems);
+  if (problems.length > 0) throw invalidAll(problems);
   const result = calculate({
     currency,
     scheme: org.taxScheme,
@@ -81,11 +81,6 @@ export const previewInvoice = async (deps: Deps, organizationId: string, body: P
           ? undefined
           : body.payableRoundingIncrement,
   });
-  if (!result.ok) throw badInput(result.problems);
+  if (!result.ok) throw invalidAll(result.problems);
   return result.value;
 };
-
-const badInput = (problems: FieldProblem[]) =>
-  new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
-    fields: problems,
-  });

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CreateQuoteBody, QuoteLineInput, UpdateQuoteBody } from '../../contracts/quotes';
 import { decimalString } from '../../core/decimal';
-import { AppError, type FieldProblem, notFound } from '../../core/errors';
+import { AppError, type FieldProblem, invalidAll, notFound } from '../../core/errors';
 import { grossOf } from '../../core/invoice-calc';
 import { MAX_AMOUNT } from '../../core/money';
 import type { Actor } from '../../core/principal';
@@ -18,11 +18,6 @@ import { nextNumber } from '../system/sequences';
 import { lockQuote, publishQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
 
 type DraftFields = Omit<UpdateQuoteBody, 'expectedVersion'>;
-
-const refused = (problems: FieldProblem[]) =>
-  new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
-    fields: problems,
-  });
 
 /**
  * A draft's lines as the quote keeps them: price-book lines take the item's name, price and tax code unless
@@ -95,7 +90,7 @@ const resolveLines = async (
       optional: !l.option && (l.optional ?? false),
     };
   });
-  if (problems.length > 0) throw refused(problems);
+  if (problems.length > 0) throw invalidAll(problems);
   return lines.filter((l): l is QuoteLine => l !== null);
 };
 
@@ -118,7 +113,7 @@ const draftContent = async (
     problems.push({ field: 'body.visitEnd', message: 'give the visit’s start and end, or neither' });
   else if (visitStart && visitEnd && visitEnd <= visitStart)
     problems.push({ field: 'body.visitEnd', message: 'must be after the visit’s start' });
-  if (problems.length > 0) throw refused(problems);
+  if (problems.length > 0) throw invalidAll(problems);
   const lines = await resolveLines(tx, organizationId, customerId, body.lines, deps.ids);
   const terms = {
     currency: org.currency,
@@ -127,7 +122,7 @@ const draftContent = async (
     deposit: body.deposit ?? null,
   };
   const priced = priceQuote(lines, terms, defaultChoice(lines));
-  if (!priced.ok) throw refused(priced.problems.map((p) => ({ ...p, field: `body.${p.field}` })));
+  if (!priced.ok) throw invalidAll(priced.problems.map((p) => ({ ...p, field: `body.${p.field}` })));
   return {
     currency: org.currency,
     lines,

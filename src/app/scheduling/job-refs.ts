@@ -1,15 +1,11 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { type CustomFieldValues, customFieldProblems } from '../../core/custom-fields';
-import { AppError, type FieldProblem } from '../../core/errors';
+import { type FieldProblem, invalidAll } from '../../core/errors';
 import type { Tx } from '../../db/client';
 import { customers, jobTypes, sites, taxCodes, users } from '../../db/schema';
 import { customFieldsOf } from '../jobs/job-store';
 
 /** A job's references checked inside the organization: customer, site, job type, crew, tax code, custom fields. */
-const problem = (problems: FieldProblem[]): AppError =>
-  new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
-    fields: problems,
-  });
 
 export type JobRefs = {
   customerId: string;
@@ -71,7 +67,7 @@ export const checkJobRefs = async (tx: Tx, organizationId: string, refs: JobRefs
       .where(and(eq(taxCodes.organizationId, organizationId), eq(taxCodes.id, refs.taxCodeId)));
     if (!tc) problems.push({ field: `${prefix}.taxCodeId`, message: 'no such tax code' });
   }
-  if (problems.length > 0) throw problem(problems);
+  if (problems.length > 0) throw invalidAll(problems);
   if (!jobType) throw new Error('unreachable');
   return { jobType };
 };
@@ -82,5 +78,5 @@ export const checkCustomFields = (
   stage: 'booking' | 'closeout',
 ) => {
   const problems = customFieldProblems(customFieldsOf(jobType), values, stage);
-  if (problems.length > 0) throw problem(problems);
+  if (problems.length > 0) throw invalidAll(problems);
 };
