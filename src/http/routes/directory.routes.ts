@@ -22,7 +22,7 @@ import {
 } from '../../contracts/catalog';
 import { IdParams, PageQuery, Problem, pageOf } from '../../contracts/common';
 import { invalid, notFound } from '../../core/errors';
-import { decodeCursor, pageOf as toPage } from '../../core/pagination';
+import { decodeCursor, pairCursor, pageOf as toPage } from '../../core/pagination';
 import { actorOf } from '../../core/principal';
 import {
   getCustomer,
@@ -199,13 +199,8 @@ export const directoryRoutes = (root: FastifyInstance, deps: Deps) => {
     },
     async (request) => {
       const { limit, cursor, q } = request.query;
-      let after: { name: string; id: string } | undefined;
-      if (cursor !== undefined) {
-        const key = decodeCursor(cursor);
-        if (!key || typeof key[0] !== 'string' || typeof key[1] !== 'string')
-          throw invalid('query.cursor', 'not a cursor from this API');
-        after = { name: key[0], id: key[1] };
-      }
+      const key = pairCursor(cursor);
+      const after = key ? { name: key[0], id: key[1] } : undefined;
       const rows = await listCustomers(db, principalOf(request).organizationId, { limit, after, q });
       const page = toPage(rows, limit, (c) => [c.name, c.id]);
       return { items: page.items.map(customerView), nextCursor: page.nextCursor };

@@ -27,8 +27,8 @@ import {
   UpdateDraftBody,
 } from '../../contracts/invoices';
 import { TimelineEvent } from '../../contracts/jobs';
-import { AppError, invalid, notFound } from '../../core/errors';
-import { decodeCursor, encodeCursor } from '../../core/pagination';
+import { AppError, notFound } from '../../core/errors';
+import { encodeCursor, pairCursor } from '../../core/pagination';
 import { actorOf } from '../../core/principal';
 import { jobNumberOf } from '../../db/queries/jobs';
 import { timelineOf } from '../../db/queries/timeline';
@@ -131,13 +131,8 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
     },
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
-      let before: { createdAt: Date; id: string } | undefined;
-      if (cursor !== undefined) {
-        const key = decodeCursor(cursor);
-        if (!key || typeof key[0] !== 'string' || typeof key[1] !== 'string')
-          throw invalid('query.cursor', 'not a cursor from this API');
-        before = { createdAt: new Date(key[0]), id: key[1] };
-      }
+      const key = pairCursor(cursor);
+      const before = key ? { createdAt: new Date(key[0]), id: key[1] } : undefined;
       const org = principalOf(request).organizationId;
       const { open, overdue, ...rest } = filter;
       const rows = await listInvoices(deps, org, {

@@ -26,7 +26,7 @@ import {
   UpdateJobBody,
 } from '../../contracts/jobs';
 import { AppError, invalid, notFound } from '../../core/errors';
-import { decodeCursor, pageOf as toPage } from '../../core/pagination';
+import { pairCursor, pageOf as toPage } from '../../core/pagination';
 import { can } from '../../core/permissions';
 import { actorOf, type Principal } from '../../core/principal';
 import { findJobs } from '../../db/queries/jobs';
@@ -79,13 +79,8 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
     async (request) => {
       const p = principalOf(request);
       const q = request.query;
-      let after: { windowStart: Date; id: string } | undefined;
-      if (q.cursor) {
-        const [start, id] = decodeCursor(q.cursor) ?? [];
-        if (typeof start !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(start)))
-          throw invalid('query.cursor', 'not a cursor from this API');
-        after = { windowStart: new Date(start), id };
-      }
+      const key = pairCursor(q.cursor || undefined, (start) => !Number.isNaN(Date.parse(start)));
+      const after = key ? { windowStart: new Date(key[0]), id: key[1] } : undefined;
       if (q.from && q.to && q.to <= q.from) throw invalid('query.to', 'must be after from');
       const rows = await findJobs(db, {
         organizationId: p.organizationId,

@@ -23,8 +23,8 @@ import {
   UpdateQuoteBody,
 } from '../../contracts/quotes';
 import { decimalString, nullableDecimal } from '../../core/decimal';
-import { invalid, notFound } from '../../core/errors';
-import { decodeCursor, pageOf as toPage } from '../../core/pagination';
+import { notFound } from '../../core/errors';
+import { pairCursor, pageOf as toPage } from '../../core/pagination';
 import { actorOf } from '../../core/principal';
 import { effectiveQuoteStatus } from '../../core/quote-lifecycle';
 import { businessDate } from '../../core/time';
@@ -94,13 +94,7 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
     },
     async (request) => {
       const { limit, cursor, status, customerId } = request.query;
-      let after: [string, string] | null = null;
-      if (cursor !== undefined) {
-        const key = decodeCursor(cursor);
-        if (!key || typeof key[0] !== 'string' || typeof key[1] !== 'string')
-          throw invalid('query.cursor', 'not a cursor from this API');
-        after = [key[0], key[1]];
-      }
+      const after = pairCursor(cursor);
       const organizationId = principalOf(request).organizationId;
       const rows = await listQuotes(
         deps.database.db,

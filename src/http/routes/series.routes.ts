@@ -16,8 +16,8 @@ import {
   SplitSeriesBody,
   StopSeriesBody,
 } from '../../contracts/series';
-import { invalid, notFound } from '../../core/errors';
-import { decodeCursor, pageOf as toPage } from '../../core/pagination';
+import { notFound } from '../../core/errors';
+import { pairCursor, pageOf as toPage } from '../../core/pagination';
 import { actorOf } from '../../core/principal';
 import { isSeriesStatus, type SeriesStatus } from '../../core/series-lifecycle';
 import { getOrganization } from '../../db/queries/directory';
@@ -77,13 +77,7 @@ export const seriesRoutes = (root: FastifyInstance, deps: Deps) => {
     },
     async (request) => {
       const { limit, cursor, customerId, status } = request.query;
-      let after: [string, string] | null = null;
-      if (cursor !== undefined) {
-        const key = decodeCursor(cursor);
-        if (!key || typeof key[0] !== 'string' || typeof key[1] !== 'string')
-          throw invalid('query.cursor', 'not a cursor from this API');
-        after = [key[0], key[1]];
-      }
+      const after = pairCursor(cursor);
       const rows = await listSeries(
         deps.database.db,
         principalOf(request).organizationId,
