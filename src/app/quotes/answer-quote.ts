@@ -6,7 +6,8 @@ import { closedBecause } from '../../core/quote-lifecycle';
 import { priceQuote, type QuoteChoice } from '../../core/quote-pricing';
 import { businessDate, printDate, printDateTime } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { customers, jobs, organizations, quotes, quoteVersions, sites } from '../../db/schema';
+import { jobNumberOf } from '../../db/queries/jobs';
+import { customers, organizations, quotes, quoteVersions, sites } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
 import { sha256Hex } from '../auth/secrets';
@@ -72,15 +73,6 @@ export const publicViewOf = (row: Found, today: string, jobNo: string | null) =>
   };
 };
 
-const jobNumberOf = async (tx: Pick<Tx, 'db'>, quote: QuoteRow) => {
-  if (!quote.jobId) return null;
-  const [job] = await tx.db
-    .select({ number: jobs.number })
-    .from(jobs)
-    .where(and(eq(jobs.organizationId, quote.organizationId), eq(jobs.id, quote.jobId)));
-  return job ? jobNumber(job.number) : null;
-};
-
 /**
  * The customer opens the link: the first opening of a sent version marks it viewed (the office sees it on
  * the pipeline); later openings change nothing.
@@ -103,7 +95,10 @@ export const openQuoteLink = (deps: Deps, token: string, who: Answerer) =>
         row = { ...row, version: viewed };
       }
     }
-    return publicViewOf(row, today, await jobNumberOf(tx, row.quote));
+    const jobNo = row.quote.jobId
+      ? await jobNumberOf(tx.db, row.quote.organizationId, row.quote.jobId)
+      : null;
+    return publicViewOf(row, today, jobNo === null ? null : jobNumber(jobNo));
   });
 
 /** Locks the quote a link names and checks the customer is answering its current, open version. */
@@ -143,7 +138,8 @@ export const acceptQuote = async (
       fields: [{ field: 'body.signature', message: 'draw your signature' }],
     });
   return deps.database.transaction(async (tx) => {
-    const { quote, version, org, today } = await lockOpenVersion(tx, deps, token, body.version);
+    const found = await lockOpenVersion(tx, deps, token, body.version);
+    const { quote, version, org, today } = found;
     const priced = priceQuote(
       version.lines,
       {
@@ -202,11 +198,7 @@ export const acceptQuote = async (
       null,
       { kind: 'quote_accepted' },
     );
-    const view = publicViewOf(
-      { ...(await byToken(tx.db, token, now)), version: accepted },
-      today,
-      job ? jobNumber(job.number) : null,
-    );
+    const view = publicViewOf({ ...found, version: accepted }, today, job ? jobNumber(job.number) : null);
     return { view, jobId: job?.id ?? null };
   });
 };
@@ -262,7 +254,8 @@ export const declineQuote = (
   who: Answerer,
 ) =>
   deps.database.transaction(async (tx) => {
-    const { quote, version, today } = await lockOpenVersion(tx, deps, token, body.version);
+    const found = await lockOpenVersion(tx, deps, token, body.version);
+    const { quote, version, today } = found;
     const declined = await changeQuoteVersion(tx, deps, {
       quote,
       version,
@@ -282,9 +275,5 @@ export const declineQuote = (
       null,
       { kind: 'quote_declined' },
     );
-    return publicViewOf(
-      { ...(await byToken(tx.db, token, deps.clock.now())), version: declined },
-      today,
-      null,
-    );
+    return publicViewOf({ ...found, version: declined }, today, null);
   });

@@ -9,7 +9,8 @@ import { quoteNumber } from '../../core/quote-lifecycle';
 import { defaultChoice, priceQuote, type QuoteLine } from '../../core/quote-pricing';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { catalogItems, customers, organizations, quotes, quoteVersions } from '../../db/schema';
+import { getOrganization } from '../../db/queries/directory';
+import { catalogItems, customers, type organizations, quotes, quoteVersions } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from '../invoicing/invoice-documents';
 import type { Deps } from '../ports';
@@ -94,16 +95,23 @@ const resolveLines = async (
   return lines.filter((l): l is QuoteLine => l !== null);
 };
 
+type OrgRow = typeof organizations.$inferSelect;
+
+const organizationOf = async (tx: Tx, organizationId: string): Promise<OrgRow> => {
+  const org = await getOrganization(tx.db, organizationId);
+  if (!org) throw notFound('organization');
+  return org;
+};
+
 /** The draft's content checked and priced for its default choice; what the version row stores. */
 const draftContent = async (
   tx: Tx,
   deps: Pick<Deps, 'clock' | 'ids'>,
-  organizationId: string,
+  org: OrgRow,
   customerId: string,
   body: DraftFields,
 ) => {
-  const [org] = await tx.db.select().from(organizations).where(eq(organizations.id, organizationId));
-  if (!org) throw notFound('organization');
+  const organizationId = org.id;
   const problems: FieldProblem[] = [];
   const today = businessDate(deps.clock.now(), org.timeZone);
   if (body.validUntil < today) problems.push({ field: 'body.validUntil', message: 'is in the past' });
@@ -144,9 +152,9 @@ const draftContent = async (
 export const createQuote = (deps: Deps, organizationId: string, body: CreateQuoteBody, actor: Actor) =>
   deps.database.transaction(async (tx): Promise<{ quote: QuoteRow; version: QuoteVersionRow }> => {
     await checkJobRefs(tx, organizationId, { ...body, crew: [] });
-    const content = await draftContent(tx, deps, organizationId, body.customerId, body);
-    const [org] = await tx.db.select().from(organizations).where(eq(organizations.id, organizationId));
-    const year = Number(businessDate(deps.clock.now(), org?.timeZone ?? 'UTC').slice(0, 4));
+    const org = await organizationOf(tx, organizationId);
+    const content = await draftContent(tx, deps, org, body.customerId, body);
+    const year = Number(businessDate(deps.clock.now(), org.timeZone).slice(0, 4));
     const n = await nextNumber(tx, organizationId, `quote:${year}`, 1);
     const now = deps.clock.now();
     const id = deps.ids.uuid();
@@ -215,7 +223,13 @@ export const updateQuoteDraft = (
         { fields: [{ field: 'status', message: `is ${version.status}` }] },
       );
     const { expectedVersion: _v, ...fields } = body;
-    const content = await draftContent(tx, deps, organizationId, quote.customerId, fields);
+    const content = await draftContent(
+      tx,
+      deps,
+      await organizationOf(tx, organizationId),
+      quote.customerId,
+      fields,
+    );
     const now = deps.clock.now();
     const [updated] = await tx.db
       .update(quoteVersions)

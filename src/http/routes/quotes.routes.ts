@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { jobNumber } from '../../app/jobs/job-store';
 import type { Deps } from '../../app/ports';
 import { acceptQuote, declineQuote, openQuoteLink } from '../../app/quotes/answer-quote';
 import { createQuote, updateQuoteDraft } from '../../app/quotes/draft-quote';
@@ -70,7 +71,7 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
       sentAt: current.sentAt?.toISOString() ?? null,
       viewedAt: current.viewedAt?.toISOString() ?? null,
       jobId: q.jobId,
-      jobNumber: row.jobNumber === null ? null : `J-${row.jobNumber}`,
+      jobNumber: row.jobNumber === null ? null : jobNumber(row.jobNumber),
       versions: versions.map((v) => ({
         version: v.version,
         status: effectiveQuoteStatus(statusOf(v), v.validUntil, today),
