@@ -130,3 +130,7 @@ export const treatmentOfCode = (t: {
   exemptionReason: t.exemptionReason,
   jurisdiction: t.jurisdiction,
 });
+
+/** The fallback tax code: standard rate under VAT, the first taxable code under US sales tax, else the first. */
+export const defaultTaxCodeOf = <T extends { code: string }>(codes: readonly T[]): T | undefined =>
+  codes.find((t) => t.code === 'S-STD' || t.code === 'TAXABLE') ?? codes[0];

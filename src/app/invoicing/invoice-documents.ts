@@ -10,7 +10,7 @@ import {
 } from '../../core/invoice-calc';
 import type { Address, DocumentLine, Exchange, InvoiceDocument, Party } from '../../core/invoice-document';
 import { formatAmount } from '../../core/money';
-import { treatmentOfCode } from '../../core/tax';
+import { defaultTaxCodeOf, treatmentOfCode } from '../../core/tax';
 import { businessDate, printDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import {
@@ -100,7 +100,7 @@ export const orgTaxCodes = async (tx: Pick<Tx, 'db'>, organizationId: string) =>
 
 /** The organization's fallback tax code: standard rate under VAT, the first taxable code under US sales tax. */
 export const defaultTaxCode = (codes: Map<string, TaxCodeRow>): TaxCodeRow | undefined =>
-  [...codes.values()].find((t) => t.code === 'S-STD' || t.code === 'TAXABLE') ?? [...codes.values()][0];
+  defaultTaxCodeOf([...codes.values()]);
 
 export type JobContext = {
   org: OrgRow;

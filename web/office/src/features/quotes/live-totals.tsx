@@ -1,6 +1,6 @@
 import { Alert, Group, Paper, Stack, Text } from '@mantine/core';
 import { defaultChoice, priceQuote, type QuoteLine } from '../../../../../src/core/quote-pricing';
-import { treatmentOfCode } from '../../../../../src/core/tax';
+import { defaultTaxCodeOf, treatmentOfCode } from '../../../../../src/core/tax';
 import type { CatalogItemT, CustomerT, JobTypeT, TaxCodeT } from '../../shared/api';
 import { money } from '../../shared/format';
 import { useMe } from '../../shared/me';
@@ -40,7 +40,7 @@ export const LiveTotals = ({
 }) => {
   const me = useMe();
   const currency = me.organization.currency;
-  const fallback = refs.taxCodes.find((t) => t.code === 'S-STD' || t.code === 'TAXABLE') ?? refs.taxCodes[0];
+  const fallback = defaultTaxCodeOf(refs.taxCodes);
   const lines: QuoteLine[] = values.lines.flatMap((l) => {
     const code = refs.taxCodes.find((t) => t.id === l.taxCodeId) ?? fallback;
     if (!code || !/^\d+(\.\d+)?$/.test(l.unitPrice.trim()) || !/^\d+(\.\d+)?$/.test(l.quantity.trim()))
