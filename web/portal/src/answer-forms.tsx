@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import SignaturePad from 'signature_pad';
 import type { PublicQuote } from '../../../src/contracts/quotes';
-import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
 import { ApiError } from '../../shared/api-client';
+import { money } from './format';
 
 const messageOf = (err: unknown) =>
   err instanceof ApiError
@@ -58,10 +58,7 @@ export const AnswerForms = ({
     }
   };
 
-  const total = printAmount(
-    formatAmount(payable, amountDecimals(quote.currency, quote.scheme === 'vat')),
-    quote.currency,
-  );
+  const total = money(quote, payable);
 
   if (declining)
     return (

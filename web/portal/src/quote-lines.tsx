@@ -1,12 +1,9 @@
 import type { PublicQuote } from '../../../src/contracts/quotes';
 import { grossOf } from '../../../src/core/invoice-calc';
-import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
 import { optionGroups, type QuoteChoice, type QuotePrice } from '../../../src/core/quote-pricing';
+import { money } from './format';
 
 type Line = PublicQuote['lines'][number];
-
-const money = (q: PublicQuote, amount: string) =>
-  printAmount(formatAmount(amount, amountDecimals(q.currency, q.scheme === 'vat')), q.currency);
 
 const lineAmount = (q: PublicQuote, l: Line) => money(q, grossOf(l.quantity, l.unitPrice).toFixed());
 
