@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, caller } from '../support/api-caller';
+import { type Api, caller, demoSite } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
 import { type Spawned, startCloseout } from '../support/processes';
 
@@ -37,6 +37,36 @@ describe.runIf(hasChromium())('every office screen, on a desktop and a phone', (
     const invoice = await first<{ id: string }>('/invoices?status=partially_paid&limit=1').then(
       async (i) => i ?? (await first<{ id: string }>('/invoices?open=true&limit=1')),
     );
+    // A sent quote with options and an extra: the demo has none yet.
+    const jobType = await first<{ id: string }>('/job-types');
+    const quote = await owner.call<{ id: string }>('POST', '/quotes', {
+      ...(await demoSite(owner, 'Mary Doyle')),
+      jobTypeId: jobType.id,
+      title: 'Replace the boiler',
+      lines: [
+        { description: 'Labour, two fitters for a day', quantity: '16', unitPrice: '60' },
+        {
+          description: 'Combi boiler 24 kW',
+          quantity: '1',
+          unitPrice: '1200',
+          option: { group: 'Boiler', key: 'Standard' },
+        },
+        {
+          description: 'Condensing boiler 30 kW',
+          quantity: '1',
+          unitPrice: '1900',
+          option: { group: 'Boiler', key: 'Premium' },
+        },
+        { description: 'Smart thermostat', quantity: '1', unitPrice: '150', optional: true },
+      ],
+      deposit: { percent: '20' },
+      validUntil: '2099-12-31',
+      visitStart: '2099-01-12T09:00:00.000Z',
+      visitEnd: '2099-01-12T11:00:00.000Z',
+      internalNotes: 'Asked twice about the warranty.',
+    });
+    if (quote.status !== 201) throw new Error(`quote: ${quote.status} ${JSON.stringify(quote.body)}`);
+    await owner.call('POST', `/quotes/${quote.body.id}/send`, {});
     screens.push(
       { name: 'board', hash: '#/board', ready: 'Dispatch board' },
       { name: 'end-of-day', hash: '#/today', ready: 'End of day' },
@@ -51,6 +81,9 @@ describe.runIf(hasChromium())('every office screen, on a desktop and a phone', (
       { name: 'series', hash: `#/series/${series.id}`, ready: ':' },
       { name: 'job', hash: `#/jobs/${job.id}`, ready: 'J-' },
       { name: 'metrics', hash: '#/metrics', ready: 'Metrics' },
+      { name: 'quotes', hash: '#/quotes', ready: 'Quotes' },
+      { name: 'quote', hash: `#/quotes/${quote.body.id}`, ready: 'Q-' },
+      { name: 'quote-new', hash: '#/quotes/new', ready: 'New quote' },
       ...['billing', 'messages', 'job-types', 'price-book', 'users', 'integrations', 'security'].map(
         (tab) => ({
           name: `settings-${tab}`,
