@@ -24,6 +24,26 @@ export const BILLING_STATUSES = [
 ] as const;
 export type BillingStatus = (typeof BILLING_STATUSES)[number];
 
+/** Each status as the office says it; the screens' badges and the server's messages both read these. */
+export const WORK_STATUS_WORDS: Record<OperationalStatus, string> = {
+  scheduled: 'Scheduled',
+  dispatched: 'Dispatched',
+  in_progress: 'In progress',
+  completed: 'Completed',
+  canceled: 'Canceled',
+  no_show: 'No-show',
+};
+export const BILLING_STATUS_WORDS: Record<BillingStatus, string> = {
+  not_ready: 'Not ready',
+  needs_info: 'Needs info',
+  needs_approval: 'Needs approval',
+  invoice_ready: 'Invoice ready',
+  invoiced: 'Invoiced',
+  paid: 'Paid',
+  needs_review: 'Needs review',
+  not_billable: 'Not billable',
+};
+
 export type OperationalAction =
   | 'dispatch'
   | 'start'

@@ -5,12 +5,7 @@ import type { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '..
 import type { Job } from '../contracts/jobs';
 import { decimalString, nullableDecimal } from '../core/decimal';
 import { invoiceEmailTemplateOf } from '../core/invoice-email';
-import {
-  type BillingStatus,
-  exceptionReason,
-  isBillingException,
-  type OperationalStatus,
-} from '../core/job-lifecycle';
+import { exceptionReason, isBillingException } from '../core/job-lifecycle';
 import { ApprovalRule } from '../core/job-type-templates';
 import { isRole } from '../core/roles';
 import type { findJobs } from '../db/queries/jobs';
@@ -150,8 +145,8 @@ export const jobView = (r: JobRow): z.infer<typeof Job> => ({
   seriesId: r.job.seriesId,
   occurrenceDate: r.job.occurrenceDate,
   revisionOf: r.job.revisionOf,
-  exception: isBillingException(r.job.status as OperationalStatus, r.job.billingStatus as BillingStatus),
-  exceptionReason: exceptionReason(r.job.status as OperationalStatus, r.job.billingStatus as BillingStatus),
+  exception: isBillingException(r.job.status, r.job.billingStatus),
+  exceptionReason: exceptionReason(r.job.status, r.job.billingStatus),
   startedAt: r.job.startedAt?.toISOString() ?? null,
   completedAt: r.job.completedAt?.toISOString() ?? null,
   version: r.job.version,

@@ -112,6 +112,28 @@ describe.runIf(hasChromium())('every office screen, on a desktop and a phone', (
       .toBe(0);
   };
 
+  it('fits the owner’s whole navigation on a laptop, and lets a phone scroll it from the first link', async () => {
+    for (const width of [1280, 1366]) {
+      const page = await signedIn(browser, base, 'owner@demo.closeout.test', '', width);
+      await page.setViewportSize({ width, height: 800 });
+      await page.evaluate(() => (window.location.hash = '#/billing'));
+      await settled(page, 'Billing');
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      const { scroll, client } = await nav.evaluate((n) => ({ scroll: n.scrollWidth, client: n.clientWidth }));
+      expect(scroll, `navigation at ${width} px`).toBeLessThanOrEqual(client);
+      await page.close();
+    }
+    const phone = await signedIn(browser, base, 'owner@demo.closeout.test', '', 390);
+    await phone.setViewportSize({ width: 390, height: 844 });
+    const nav = phone.getByRole('navigation', { name: 'Main' });
+    await nav.evaluate((n) => {
+      n.scrollLeft = 0;
+    });
+    const first = await nav.getByRole('link').first().boundingBox();
+    const box = await nav.boundingBox();
+    expect(first && box && first.x >= box.x - 1).toBe(true);
+  });
+
   for (const [size, width] of [
     ['desktop', 1440],
     ['phone', 390],

@@ -169,6 +169,9 @@ describe.each(testDrivers())('month-end cycle runs on %s', (driver) => {
       expect.objectContaining({ seriesId: s.idle.id, customer: s.idle.customer, outcome: 'nothing_ready' }),
     ]);
     expect(run.problems[0]?.message).toMatch(/No visit of this cycle is ready/);
+    // Each waiting visit in the office's words: its date as people write it, its statuses as the badges say.
+    expect(run.problems[0]?.message).toMatch(/J-\d+ on \d{1,2} November 2026: scheduled, not ready/);
+    expect(run.problems[0]?.message).not.toMatch(/\d{4}-\d{2}-\d{2}|_/);
 
     // One issued invoice per series that had ready visits; the unfinished visits are listed on it.
     for (const key of ['full', 'partial'] as const) {

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
-import { type BillingStatus, billingTransition } from '../../core/job-lifecycle';
+import { billingTransition } from '../../core/job-lifecycle';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { accountingPushes, integrationErrors, webhookDeliveries } from '../../db/schema/index';
@@ -112,8 +112,7 @@ export const recordIntegrationError = async (
   if (input.jobId) {
     const job = await lockJob(tx, input.organizationId, input.jobId);
     number = jobNumber(job.number);
-    const holds =
-      input.holdsJob !== false && billingTransition(job.billingStatus as BillingStatus, 'fail').ok;
+    const holds = input.holdsJob !== false && billingTransition(job.billingStatus, 'fail').ok;
     if (holds && job.billingStatus !== 'needs_review') {
       await changeJob(tx, deps, {
         organizationId: input.organizationId,

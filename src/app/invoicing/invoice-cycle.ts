@@ -1,6 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
+import { BILLING_STATUS_WORDS, WORK_STATUS_WORDS } from '../../core/job-lifecycle';
 import type { Actor } from '../../core/principal';
+import { printDate } from '../../core/time';
 import { priceVisits, type Visit, type VisitLine } from '../../core/visit-pricing';
 import type { Tx } from '../../db/client';
 import { invoicedWork, jobs, series } from '../../db/schema';
@@ -98,7 +100,7 @@ export const invoiceCycle = (
       )
       .map(
         (v) =>
-          `${jobNumber(v.number)} ${v.occurrenceDate}: ${v.status}, ${v.billingStatus.replaceAll('_', ' ')}`,
+          `${jobNumber(v.number)}${v.occurrenceDate ? ` on ${printDate(v.occurrenceDate)}` : ''}: ${WORK_STATUS_WORDS[v.status].toLowerCase()}, ${BILLING_STATUS_WORDS[v.billingStatus].toLowerCase()}`,
       );
     const first = ready[0];
     if (!first) {

@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { BillingStatus, OperationalStatus } from '../../core/job-lifecycle';
 import { SERIES_STATUSES } from '../../core/series-lifecycle';
 import { instant, money, unitPrice } from './columns';
 import { organizations, users } from './identity';
@@ -201,8 +202,8 @@ export const jobs = pgTable(
     scope: text('scope').notNull(),
     windowStart: instant('window_start').notNull(),
     windowEnd: instant('window_end').notNull(),
-    status: text('status').notNull(),
-    billingStatus: text('billing_status').notNull(),
+    status: text('status').$type<OperationalStatus>().notNull(),
+    billingStatus: text('billing_status').$type<BillingStatus>().notNull(),
     billingOwnerId: uuid('billing_owner_id').references(() => users.id),
     depositRequired: boolean('deposit_required').notNull().default(false),
     depositAmount: money('deposit_amount'),

@@ -6,7 +6,7 @@ import { Problem } from '../../contracts/common';
 import { Board, BoardQuery } from '../../contracts/jobs';
 import { overlapsByJob } from '../../core/board';
 import { notFound } from '../../core/errors';
-import { type BillingStatus, isBillingException, type OperationalStatus } from '../../core/job-lifecycle';
+import { isBillingException } from '../../core/job-lifecycle';
 import { addDays, zonedToInstant } from '../../core/time';
 import { boardJobs, technicians } from '../../db/queries/board';
 import { getOrganization } from '../../db/queries/directory';
@@ -48,9 +48,9 @@ export const boardRoutes = (root: FastifyInstance, deps: Deps) => {
         jobTypeName: r.jobTypeName,
         windowStart: r.windowStart.toISOString(),
         windowEnd: r.windowEnd.toISOString(),
-        status: r.status as OperationalStatus,
-        billingStatus: r.billingStatus as BillingStatus,
-        exception: isBillingException(r.status as OperationalStatus, r.billingStatus as BillingStatus),
+        status: r.status,
+        billingStatus: r.billingStatus,
+        exception: isBillingException(r.status, r.billingStatus),
         overlapsWith: overlaps,
         version: r.version,
       });

@@ -1,6 +1,7 @@
 import { Anchor, AppShell, Button, Group, Text } from '@mantine/core';
 import { Link, Outlet, useRouterState } from '@tanstack/react-router';
 import { useEffect, useRef } from 'react';
+import { ROLE_WORDS } from '../../../../src/core/roles';
 import { useLive } from '../shared/live';
 import { useMe } from '../shared/me';
 import { NAV } from './nav';
@@ -27,7 +28,7 @@ export const Shell = () => {
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <strong>Closeout</strong>
-            <Text size="sm" c="dimmed" visibleFrom="sm">
+            <Text size="sm" c="dimmed" visibleFrom="xl">
               {me.organization.name}
             </Text>
           </Group>
@@ -46,8 +47,8 @@ export const Shell = () => {
                 API docs
               </Anchor>
             )}
-            <Text size="sm" visibleFrom="md">
-              {me.user?.name} · {me.roles.join(', ')}
+            <Text size="sm" visibleFrom="xl">
+              {me.user?.name} · {me.roles.map((r) => ROLE_WORDS[r]).join(', ')}
             </Text>
             <Button size="xs" variant="default" onClick={signOut}>
               Sign out

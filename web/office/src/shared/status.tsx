@@ -3,7 +3,12 @@ import type { z } from 'zod';
 import type { ApprovalStatus } from '../../../../src/contracts/approvals';
 import type { AccountingPushes } from '../../../../src/contracts/integrations';
 import type { InvoiceStatus } from '../../../../src/core/invoice-lifecycle';
-import type { BillingStatus, OperationalStatus } from '../../../../src/core/job-lifecycle';
+import {
+  BILLING_STATUS_WORDS,
+  type BillingStatus,
+  type OperationalStatus,
+  WORK_STATUS_WORDS,
+} from '../../../../src/core/job-lifecycle';
 import type { QuoteStatus } from '../../../../src/core/quote-lifecycle';
 import type { SeriesStatus } from '../../../../src/core/series-lifecycle';
 
@@ -16,22 +21,22 @@ type Look = readonly [text: string, color: string];
  */
 const LOOKS = {
   work: {
-    scheduled: ['Scheduled', 'gray'],
-    dispatched: ['Dispatched', 'blue'],
-    in_progress: ['In progress', 'indigo'],
-    completed: ['Completed', 'teal'],
-    canceled: ['Canceled', 'dark'],
-    no_show: ['No-show', 'dark'],
+    scheduled: [WORK_STATUS_WORDS.scheduled, 'gray'],
+    dispatched: [WORK_STATUS_WORDS.dispatched, 'blue'],
+    in_progress: [WORK_STATUS_WORDS.in_progress, 'indigo'],
+    completed: [WORK_STATUS_WORDS.completed, 'teal'],
+    canceled: [WORK_STATUS_WORDS.canceled, 'dark'],
+    no_show: [WORK_STATUS_WORDS.no_show, 'dark'],
   } satisfies Record<OperationalStatus, Look>,
   billing: {
-    not_ready: ['Not ready', 'gray'],
-    needs_info: ['Needs info', 'orange'],
-    needs_approval: ['Needs approval', 'yellow'],
-    invoice_ready: ['Invoice ready', 'green'],
-    invoiced: ['Invoiced', 'cyan'],
-    paid: ['Paid', 'teal'],
-    needs_review: ['Needs review', 'red'],
-    not_billable: ['Not billable', 'gray'],
+    not_ready: [BILLING_STATUS_WORDS.not_ready, 'gray'],
+    needs_info: [BILLING_STATUS_WORDS.needs_info, 'orange'],
+    needs_approval: [BILLING_STATUS_WORDS.needs_approval, 'yellow'],
+    invoice_ready: [BILLING_STATUS_WORDS.invoice_ready, 'green'],
+    invoiced: [BILLING_STATUS_WORDS.invoiced, 'cyan'],
+    paid: [BILLING_STATUS_WORDS.paid, 'teal'],
+    needs_review: [BILLING_STATUS_WORDS.needs_review, 'red'],
+    not_billable: [BILLING_STATUS_WORDS.not_billable, 'gray'],
   } satisfies Record<BillingStatus, Look>,
   invoice: {
     draft: ['Draft', 'gray'],

@@ -12,7 +12,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
-import { businessDate, lastWholeCycle } from '../../../../../src/core/time';
+import { businessDate, lastWholeCycle, printDate } from '../../../../../src/core/time';
 import { api, type CycleRunT } from '../../shared/api';
 import { Feedback, messageOf } from '../../shared/feedback';
 import { useApi } from '../../shared/query';
@@ -24,6 +24,11 @@ const OUTCOME_LABEL = {
 };
 
 type Cycle = CycleRunT['billingCycle'];
+const RUN_STATUS_LABEL: Record<CycleRunT['status'], string> = {
+  queued: 'Queued',
+  running: 'Working',
+  finished: 'Finished',
+};
 const CYCLE_LABEL: Record<Cycle, string> = { weekly: 'Weekly', monthly: 'Monthly', quarterly: 'Quarterly' };
 
 /**
@@ -41,24 +46,30 @@ export const CycleRuns = ({ timeZone, canRun }: { timeZone: string; canRun: bool
     setEnd(lastWholeCycle(next, today).end);
   };
   const [error, setError] = useState<string | null>(null);
-  // While the latest run works, its progress is polled each second; a finished run is not asked again.
+  // The run this person started is the one followed; until then, the latest (perhaps the hourly automatic one).
+  const [started, setStarted] = useState<string | null>(null);
   const runs = useApi(['cycle-runs'], () => api<{ items: CycleRunT[] }>('GET', '/api/v1/cycle-runs'), {
     refetchInterval: (data) => (data?.items[0] && data.items[0].status !== 'finished' ? 1000 : false),
   });
   const latest = runs.data?.items[0];
   const active = latest && latest.status !== 'finished';
-  const detail = useApi(['cycle-runs', 'detail', latest?.id, latest?.done, latest?.status], () =>
-    latest ? api<CycleRunT>('GET', `/api/v1/cycle-runs/${latest.id}`) : Promise.resolve(null),
+  const followed = started ?? latest?.id ?? null;
+  // While the followed run works, its progress is polled each second; a finished run is not asked again.
+  const detail = useApi(
+    ['cycle-runs', 'detail', followed],
+    () => (followed ? api<CycleRunT>('GET', `/api/v1/cycle-runs/${followed}`) : Promise.resolve(null)),
+    { refetchInterval: (data) => (data && data.status !== 'finished' ? 1000 : false) },
   );
 
   const startRun = async () => {
     setError(null);
     try {
-      await api<CycleRunT>('POST', '/api/v1/cycle-runs', {
+      const run = await api<CycleRunT>('POST', '/api/v1/cycle-runs', {
         billingCycle: cycle,
         periodStart: start,
         periodEnd: end,
       });
+      setStarted(run.id);
       runs.reload();
     } catch (err) {
       setError(messageOf(err));
@@ -106,10 +117,11 @@ export const CycleRuns = ({ timeZone, canRun }: { timeZone: string; canRun: bool
           <Stack gap={4} aria-live="polite">
             <Group gap="xs">
               <Text size="sm" fw={500}>
-                {CYCLE_LABEL[shown.billingCycle]} contracts, {shown.periodStart} to {shown.periodEnd}
+                {CYCLE_LABEL[shown.billingCycle]} contracts, {printDate(shown.periodStart)} to{' '}
+                {printDate(shown.periodEnd)}
               </Text>
               <Badge variant="light" color={shown.status === 'finished' ? 'teal' : 'blue'}>
-                {shown.status}
+                {RUN_STATUS_LABEL[shown.status]}
               </Badge>
             </Group>
             <Progress
