@@ -119,7 +119,10 @@ describe.runIf(hasChromium())('every office screen, on a desktop and a phone', (
       await page.evaluate(() => (window.location.hash = '#/billing'));
       await settled(page, 'Billing');
       const nav = page.getByRole('navigation', { name: 'Main' });
-      const { scroll, client } = await nav.evaluate((n) => ({ scroll: n.scrollWidth, client: n.clientWidth }));
+      const { scroll, client } = await nav.evaluate((n) => ({
+        scroll: n.scrollWidth,
+        client: n.clientWidth,
+      }));
       expect(scroll, `navigation at ${width} px`).toBeLessThanOrEqual(client);
       await page.close();
     }
