@@ -28,6 +28,7 @@ import { type Database, openPglite, openPostgres } from '../src/db/client';
 import { boardJobs } from '../src/db/queries/board';
 import { closeoutBody, insertJobs, prepareOrganization, scheduledJobIds } from './fixtures';
 import { cycleInvoicing, packetLatency, pdfThroughput } from './invoices';
+import { agreementLatency } from './quotes';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -509,6 +510,25 @@ const main = async () => {
       met: quick ? null : cycle.seconds <= 10,
       note: `one cycle run, ${CYCLE_RUN_CONCURRENCY} series at a time`,
     });
+
+    // B9: the agreement path: a quote accepted, a change order drafted and signed.
+    const agreement = await agreementLatency(deps, fixture, quick ? 20 : 100);
+    for (const [what, times, goal] of [
+      ['quote accepted (priced again, signature stored, job booked)', agreement.accept, 100],
+      ['change order drafted (scope priced before and after)', agreement.draft, 100],
+      ['change order signed in person (priced again, open ones repriced)', agreement.sign, 100],
+    ] as const) {
+      const p95 = round(percentile([...times], 95), 1);
+      record({
+        id: 'B9',
+        name: `${what}, p95`,
+        value: p95,
+        unit: 'ms',
+        goal: `<= ${goal} ms`,
+        met: p95 <= goal,
+        note: `median ${round(median([...times]), 1)} ms over ${times.length}`,
+      });
+    }
 
     // B6: the one-day board with 100,000 jobs in the database.
     const total = Number(

@@ -123,3 +123,9 @@ export const VatId = z
     const problem = vatIdProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
+
+/** A drawn signature: a PNG data URL (a quote's acceptance, a change order's approval). */
+export const SignatureImage = z
+  .string()
+  .max(400_000)
+  .regex(/^data:image\/png;base64,[A-Za-z0-9+/=]+$/, 'a PNG image of the signature');

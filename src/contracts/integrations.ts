@@ -13,6 +13,10 @@ export const WEBHOOK_EVENTS = [
   'invoice.credited',
   'payment.recorded',
   'integration.failed',
+  'quote.sent',
+  'quote.accepted',
+  'quote.declined',
+  'change_order.approved',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

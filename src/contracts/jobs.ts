@@ -41,6 +41,7 @@ export const Job = z
         description: z.string(),
         quantity: Decimal,
         unitPrice: UnitPrice,
+        taxCodeId: z.uuid().nullable().optional(),
       }),
     ),
     customFields: z.record(z.string(), z.union([z.string(), z.number()])),
@@ -75,6 +76,8 @@ export const EstimateLine = z.strictObject({
   description: z.string().trim().min(1).max(500),
   quantity: Decimal,
   unitPrice: NonNegativeUnitPrice,
+  /** The line's own tax code; else the price book item's, else the organization's default. */
+  taxCodeId: z.uuid().nullable().optional(),
 });
 
 export const CreateJobBody = z.strictObject({

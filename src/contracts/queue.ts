@@ -27,6 +27,8 @@ export const queuePayloads = {
     version: z.number().int().min(1),
     to: z.email(),
   }),
+  /** E-mails a change order's approval link to the customer. */
+  'change_order.send': z.strictObject({ organizationId: z.uuid(), changeOrderId: z.uuid(), to: z.email() }),
   /** Renders the work-completed report of an accepted closeout. */
   'report.render': z.strictObject({ organizationId: z.uuid(), jobId: z.uuid(), submissionId: z.uuid() }),
   /**

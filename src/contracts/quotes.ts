@@ -8,6 +8,7 @@ import {
   NonNegativeUnitPrice,
   PageQuery,
   PositiveAmount,
+  SignatureImage,
   UnitPrice,
 } from './common';
 import { TaxTreatmentView } from './work-orders';
@@ -84,11 +85,8 @@ export const AcceptQuoteBody = z.strictObject({
   version: z.number().int().min(1),
   choice: QuoteChoiceBody,
   signerName: z.string().trim().min(2).max(200),
-  /** The drawn signature: a PNG data URL. */
-  signature: z
-    .string()
-    .max(400_000)
-    .regex(/^data:image\/png;base64,[A-Za-z0-9+/=]+$/, 'a PNG image of the signature'),
+  /** The drawn signature. */
+  signature: SignatureImage,
 });
 
 export const DeclineQuoteBody = z.strictObject({

@@ -3,6 +3,7 @@ import { CustomFieldDefs } from '../core/custom-fields';
 import { CloseoutRequirements } from '../core/job-type-templates';
 import { VAT_CATEGORIES } from '../core/tax';
 import { PostalAddress } from './catalog';
+import { ChangeOrder } from './change-orders';
 import { Decimal, Instant, UnitPrice } from './common';
 import { Job } from './jobs';
 
@@ -41,6 +42,8 @@ export const WorkOrder = z
     /** Tax of a line by its price-book tax code; lines without one take defaultTax. */
     taxByCode: z.record(z.string(), TaxTreatmentView),
     defaultTax: TaxTreatmentView.nullable(),
+    /** The job's change orders: the approved ones are part of the agreed price, the open ones await the customer. */
+    changeOrders: z.array(ChangeOrder),
     /** The job's conversation: the office's questions and comments, and the crew's replies, oldest first. */
     messages: z.array(
       z.object({

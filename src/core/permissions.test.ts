@@ -25,6 +25,7 @@ describe('the permission table', () => {
   it('lists what a role may do', () => {
     expect(actionsFor(['technician']).sort()).toEqual([
       'calendar.feed',
+      'change_orders.manage',
       'invoices.preview',
       'jobs.attach',
       'jobs.comment',
@@ -73,6 +74,7 @@ describe('the permission table', () => {
     jobs.request_info    x x . x x
     quotes.read          x x . x x
     quotes.manage        x . . . x
+    change_orders.manage x . x . x
     board.read           x x . x x
     series.read          x x . x x
     series.manage        x x . . .

@@ -41,6 +41,11 @@ export const PERMISSIONS = {
   'quotes.read': ['owner', 'dispatcher', 'approver', 'billing'],
   /** Drafting, sending, revising and withdrawing offers sets prices: billing and the owner. */
   'quotes.manage': ['owner', 'billing'],
+  /**
+   * Change orders set prices but bind only once the customer signs: billing and the owner, and technicians
+   * on their own jobs (drafted on site, signed on their phone). Not a dispatcher: it is a billing fact.
+   */
+  'change_orders.manage': ['owner', 'billing', 'technician'],
   'board.read': ['owner', 'dispatcher', 'approver', 'billing'],
   'series.read': ['owner', 'dispatcher', 'approver', 'billing'],
   'series.manage': ['owner', 'dispatcher'],

@@ -26,6 +26,7 @@ import { billingSettingsRoutes } from './routes/billing-settings.routes';
 import { boardRoutes } from './routes/board.routes';
 import { calendarRoutes } from './routes/calendar.routes';
 import { catalogRoutes } from './routes/catalog.routes';
+import { changeOrderRoutes } from './routes/change-orders.routes';
 import { closeoutRoutes } from './routes/closeouts.routes';
 import { conversationRoutes } from './routes/conversation.routes';
 import { cycleRunRoutes } from './routes/cycle-runs.routes';
@@ -153,6 +154,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       metricsRoutes(api, opts.deps);
       workOrderRoutes(api, opts.deps);
       await quoteRoutes(api, opts.deps);
+      await changeOrderRoutes(api, opts.deps);
       await attachmentRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);
     },

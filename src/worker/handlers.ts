@@ -5,6 +5,7 @@ import { pushToAccounting } from '../app/accounting/push';
 import { sweepStalledPushes } from '../app/accounting/push-queue';
 import { escalateOverdue } from '../app/approvals/approvals';
 import { organizationIds, writeCheckpoint } from '../app/audit/audit-verify';
+import { mailChangeOrder } from '../app/change-orders/answer-change-order';
 import { purgeUnreferencedAttachments } from '../app/closeout/attachments';
 import { deliverWebhook } from '../app/integrations/webhook-delivery';
 import { executeCycleRun, startDueCycleRuns } from '../app/invoicing/cycle-runs';
@@ -54,6 +55,7 @@ const handlers: Handlers = {
   'invoice.render': (deps, data) => renderPacket(deps, data.organizationId, data.invoiceId),
   'invoice.send': (deps, data) => mailInvoice(deps, data.organizationId, data.invoiceId),
   'quote.send': (deps, data) => mailQuote(deps, data),
+  'change_order.send': (deps, data) => mailChangeOrder(deps, data),
   'accounting.push': (deps, data) =>
     pushToAccounting(deps, {
       organizationId: data.organizationId,

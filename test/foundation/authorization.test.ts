@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnector } from '../../src/app/accounting/connectors';
 import { requestApproval } from '../../src/app/approvals/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
+import { createChangeOrder } from '../../src/app/change-orders/change-orders';
 import { recordIntegrationError } from '../../src/app/integrations/integration-errors';
 import { createSubscription } from '../../src/app/integrations/webhooks';
 import { startCycleRun } from '../../src/app/invoicing/cycle-runs';
@@ -73,6 +74,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bErrorId: string;
   let bCycleRunId: string;
   let bQuoteId: string;
+  let bChangeOrderId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -197,6 +199,15 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         system,
       )
     ).quote.id;
+    bChangeOrderId = (
+      await createChangeOrder(
+        t.deps,
+        b.organizationId,
+        b.jobId,
+        { reason: 'Extra work of B', lines: [{ change: 'add', sku: 'LAB-STD', quantity: '1' }] },
+        system,
+      )
+    ).order.id;
     bErrorId = (
       await t.database.transaction((tx) =>
         recordIntegrationError(tx, t.deps, {
@@ -252,6 +263,17 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/quotes/:id/withdraw': { reason: 'customer went elsewhere' },
       '/api/v1/quotes/:id/send': {},
       '/api/v1/quotes/:id/revise': {},
+      '/api/v1/jobs/:id/change-orders': {
+        reason: 'A second radiator',
+        lines: [{ change: 'add', sku: 'LAB-STD', quantity: '1' }],
+      },
+      '/api/v1/change-orders/:id/approve': {
+        signerName: 'Pat Customer',
+        signature: 'data:image/png;base64,iVBORw0KGgo=',
+      },
+      '/api/v1/change-orders/:id/decline': { reason: 'too dear' },
+      '/api/v1/change-orders/:id/send': {},
+      '/api/v1/change-orders/:id/withdraw': { reason: 'not needed after all' },
       '/api/v1/jobs/:id/no-show': { reason: 'nobody home' },
       '/api/v1/jobs/:id/close-not-billable': { reason: 'warranty' },
       '/api/v1/jobs/:id/rebuild-invoices': {},
@@ -423,6 +445,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'integration-errors': bErrorId,
       'cycle-runs': bCycleRunId,
       quotes: bQuoteId,
+      'change-orders': bChangeOrderId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

@@ -48,7 +48,7 @@ export const demoSite = async (owner: Api, customerName: string) => {
 };
 
 /**
- * A time-and-materials job type made for one flow through the API: no proof required except what
+ * A job type (time and materials unless said) made for one flow through the API: no proof required except what
  * `requirements` adds, with the given approval rules and custom fields. Returns its ID.
  */
 export const jobTypeVia = async (
@@ -60,6 +60,7 @@ export const jobTypeVia = async (
     requirements?: object;
     approvalRules?: object[];
     customFields?: object[];
+    billingMode?: 'fixed' | 'time_and_materials';
   },
 ): Promise<string> => {
   const r = await owner.call<{ id: string }>('POST', '/job-types', {
@@ -67,7 +68,7 @@ export const jobTypeVia = async (
     name: opts.name,
     trade: opts.trade,
     defaultDurationMinutes: 60,
-    billingMode: 'time_and_materials',
+    billingMode: opts.billingMode ?? 'time_and_materials',
     closeoutRequirements: {
       checklist: [],
       photos: [],

@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import { z } from 'zod';
 import type { CloseoutBody } from '../../contracts/closeout';
 import { type ApprovalFacts, effectiveApprovalRules } from '../../core/approval-rules';
+import type { ScopeLine } from '../../core/change-orders';
 import {
   type CloseoutFacts,
   type CloseoutOverrides,
@@ -17,6 +18,8 @@ import type { Line } from './price-lines';
 /** What deciding a closeout reads: the job, its type and rules, and what resolving found. */
 export type DecideInput = {
   job: JobRow;
+  /** The agreed scope the estimate rules compare with: the estimate and the approved change orders. */
+  agreed: ScopeLine[];
   body: CloseoutBody;
   jobType: typeof jobTypes.$inferSelect;
   overrides: Record<string, unknown>;
@@ -64,9 +67,9 @@ export const decide = (d: DecideInput) => {
     body.exceptionFlags.length > 0 ? `Flagged: ${body.exceptionFlags.join(', ').replaceAll('_', ' ')}` : null,
   ].filter((r): r is string => r !== null);
   const estimate =
-    job.estimateLines.length === 0
+    d.agreed.length === 0
       ? null
-      : job.estimateLines.reduce(
+      : d.agreed.reduce(
           (acc, e) => {
             const amount = new Decimal(e.quantity).times(e.unitPrice);
             const isLabor = e.sku ? bySku.get(e.sku)?.kind === 'labor' : false;

@@ -1,9 +1,11 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CloseoutBody } from '../../contracts/closeout';
+import { agreedScope } from '../../core/change-orders';
 import { type FieldProblem, invalidAll, notFound } from '../../core/errors';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { catalogItems, customers, jobTypes, organizations, timeEntries, users } from '../../db/schema';
+import { approvedChangeOrders } from '../invoicing/scope-pricing';
 import type { JobRow } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { checkProof } from './check-proof';
@@ -41,12 +43,14 @@ export const resolve = async (
     )
     .where(and(eq(jobTypes.organizationId, org), eq(jobTypes.id, job.jobTypeId)));
   if (!context) throw notFound('job type');
+  // The scope agreed with the customer: the estimate and every change order they approved.
+  const agreed = agreedScope(job.estimateLines, await approvedChangeOrders(tx, org, job.id));
   const skus = [
     ...body.parts.map((p) => p.sku),
     ...body.labor.map((l) => l.sku),
     context.jobType.laborSku,
     ...body.adjustments.map((a) => a.sku ?? (a.kind === 'trip_charge' ? 'FEE-TRIP' : 'FEE-DISPOSAL')),
-    ...job.estimateLines.map((e) => e.sku),
+    ...agreed.map((e) => e.sku),
   ].filter((s): s is string => !!s);
   const items = skus.length
     ? await tx.db
@@ -103,6 +107,7 @@ export const resolve = async (
   if (problems.length > 0) throw invalidAll(problems);
   return decide({
     job,
+    agreed,
     body,
     jobType: context.jobType,
     overrides: context.overrides as Record<string, unknown>,

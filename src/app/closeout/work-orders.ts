@@ -10,6 +10,7 @@ import { addDays, businessDate, zonedToInstant } from '../../core/time';
 import { findJobs } from '../../db/queries/jobs';
 import {
   catalogItems,
+  changeOrders,
   customers,
   jobComments,
   jobTypes,
@@ -17,8 +18,9 @@ import {
   sites,
   users,
 } from '../../db/schema/index';
+import { changeOrderView } from '../change-orders/change-order-store';
 import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from '../invoicing/invoice-documents';
-import { changeJob, lockJob } from '../jobs/job-store';
+import { changeJob, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 
 /** How many of a technician's jobs the phone keeps: far more than a week's work. */
@@ -46,7 +48,7 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
   });
   const jobsOf = rows.slice(0, MAX_WORK_ORDERS);
   const ids = (pick: (r: (typeof jobsOf)[number]) => string) => [...new Set(jobsOf.map(pick))];
-  const [siteRows, typeRows, customerRows, codes, items, comments] = await Promise.all([
+  const [siteRows, typeRows, customerRows, codes, items, comments, orders] = await Promise.all([
     jobsOf.length
       ? db
           .select()
@@ -132,6 +134,21 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
           )
           .orderBy(asc(jobComments.createdAt), asc(jobComments.id))
       : [],
+    jobsOf.length
+      ? db
+          .select()
+          .from(changeOrders)
+          .where(
+            and(
+              eq(changeOrders.organizationId, organizationId),
+              inArray(
+                changeOrders.jobId,
+                ids((r) => r.job.id),
+              ),
+            ),
+          )
+          .orderBy(asc(changeOrders.seq))
+      : [],
   ]);
   const treatments = Object.fromEntries([...codes.values()].map((c) => [c.id, treatmentOf(c)]));
   const items_ = jobsOf.flatMap((r) => {
@@ -164,6 +181,9 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
         },
         taxByCode,
         defaultTax: exempt ?? (fallback ? treatmentOf(fallback) : null),
+        changeOrders: orders
+          .filter((o) => o.jobId === r.job.id)
+          .map((o) => changeOrderView(o, jobNumber(r.job.number))),
         messages: comments
           .filter((c) => c.jobId === r.job.id)
           .map((c) => ({

@@ -1,11 +1,11 @@
 import Decimal from 'decimal.js';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { netForGross, type TaxTreatment } from '../../core/invoice-calc';
 import { amountDecimals } from '../../core/money';
 import { businessDate } from '../../core/time';
 import { priceVisits, type VisitLine } from '../../core/visit-pricing';
 import type { Tx } from '../../db/client';
-import { catalogItems, closeoutLines, jobs } from '../../db/schema';
+import { closeoutLines, jobs, quotes } from '../../db/schema';
 import { type JobRow, jobNumber } from '../jobs/job-store';
 
 import {
@@ -24,6 +24,26 @@ import {
   roundingFor,
   treatmentOf,
 } from './invoice-documents';
+import { approvedChangeOrders, scopeParts, scopeVisitLines } from './scope-pricing';
+
+/**
+ * What the invoice says of the agreement it bills: the quote the job came from, and each approved change
+ * order with its reason, so the customer can match the invoice to what they signed.
+ */
+const agreementNotes = async (
+  tx: Tx,
+  job: JobRow,
+  approved: readonly { seq: number; reason: string }[],
+): Promise<string[]> => {
+  const [quote] = await tx.db
+    .select({ number: quotes.number })
+    .from(quotes)
+    .where(and(eq(quotes.organizationId, job.organizationId), eq(quotes.jobId, job.id)));
+  return [
+    ...(quote ? [`As quoted in ${quote.number}.`] : []),
+    ...approved.map((c) => `Change order ${c.seq}, approved by you: ${c.reason}`),
+  ];
+};
 
 /**
  * What earlier deposit documents take off the final invoice. Advance invoices (EU VAT) were taxed when
@@ -100,11 +120,12 @@ export const buildJobInvoice = async (
   });
   const closed = job.closingFee !== null && (job.status === 'canceled' || job.status === 'no_show');
   const visitLines: VisitLine[] = [];
-  // A fixed-price job bills the agreed price (its estimate; changes are revisions with their own invoices).
-  // The time and parts the closeout recorded stay on the job as cost evidence, not on the invoice.
+  // A fixed-price job bills the agreed price: its estimate, then each change order the customer approved,
+  // under its own heading. The time and parts the closeout recorded stay on the job as cost evidence.
   const fixed = ctx.jobType.billingMode === 'fixed' && !closed;
+  const approved = await approvedChangeOrders(tx, job.organizationId, job.id);
   if (fixed) {
-    if (job.estimateLines.length === 0)
+    if (job.estimateLines.length === 0 && approved.length === 0)
       return {
         ok: false,
         problems: [
@@ -114,27 +135,9 @@ export const buildJobInvoice = async (
           },
         ],
       };
-    const skus = job.estimateLines.map((e) => e.sku).filter((x): x is string => !!x);
-    const items = skus.length
-      ? await tx.db
-          .select()
-          .from(catalogItems)
-          .where(and(eq(catalogItems.organizationId, job.organizationId), inArray(catalogItems.sku, skus)))
-      : [];
-    for (const e of job.estimateLines) {
-      const item = items.find((i) => i.sku === e.sku);
-      const tax = taxFor(item?.taxCodeId ?? null);
-      if (!tax) return noTax();
-      visitLines.push({
-        kind: item?.kind === 'labor' ? 'labor' : 'part',
-        description: e.description,
-        sku: e.sku,
-        unitCode: item?.unitCode ?? 'C62',
-        quantity: e.quantity,
-        unitPrice: priceIn(money, e.unitPrice),
-        tax,
-      });
-    }
+    const scope = await scopeVisitLines(tx, job, ctx, money, scopeParts(job, approved));
+    if (!scope.ok) return scope;
+    visitLines.push(...scope.lines);
   }
   for (const r of closed || fixed ? [] : rows) {
     const tax = taxFor(r.taxCodeId);
@@ -183,6 +186,7 @@ export const buildJobInvoice = async (
       serviceDate: null,
     });
   }
+  memo = [memo, ...(await agreementNotes(tx, job, approved))].filter(Boolean).join('\n') || null;
   if (job.revisionOf) {
     const [parent] = await tx.db
       .select({ number: jobs.number })

@@ -16,6 +16,7 @@ import type { Deps } from '../ports';
 import { insertJob } from '../scheduling/create-job';
 import { changeQuoteVersion, lockQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
 import { versionView } from './quote-view';
+import { signaturePng } from './signature';
 
 /** Who answered, as the request tells it: kept with the signature. */
 export type Answerer = { ip: string; userAgent: string };
@@ -132,11 +133,7 @@ export const acceptQuote = async (
   body: { version: number; choice: QuoteChoice; signerName: string; signature: string },
   who: Answerer,
 ) => {
-  const png = Buffer.from(body.signature.slice(body.signature.indexOf(',') + 1), 'base64');
-  if (png.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a' || png.length < 100)
-    throw new AppError('validation_failed', 'The signature is not a drawing', {
-      fields: [{ field: 'body.signature', message: 'draw your signature' }],
-    });
+  const png = signaturePng(body.signature);
   return deps.database.transaction(async (tx) => {
     const found = await lockOpenVersion(tx, deps, token, body.version);
     const { quote, version, org, today } = found;
@@ -159,8 +156,13 @@ export const acceptQuote = async (
     const now = deps.clock.now();
     const job =
       version.visitStart && version.visitEnd ? await bookJob(tx, deps, quote, version, priced) : null;
+    if (job)
+      await tx.db
+        .update(quotes)
+        .set({ jobId: job.id })
+        .where(and(eq(quotes.organizationId, quote.organizationId), eq(quotes.id, quote.id)));
     const accepted = await changeQuoteVersion(tx, deps, {
-      quote,
+      quote: { ...quote, jobId: job?.id ?? quote.jobId },
       version,
       action: 'accept',
       actor: CUSTOMER,
@@ -180,11 +182,6 @@ export const acceptQuote = async (
         jobId: job?.id ?? null,
       },
     });
-    if (job)
-      await tx.db
-        .update(quotes)
-        .set({ jobId: job.id })
-        .where(and(eq(quotes.organizationId, quote.organizationId), eq(quotes.id, quote.id)));
     const total = printAmount(priced.calc.totals.payable, version.currency);
     await notifyRole(
       tx,
@@ -231,6 +228,7 @@ const bookJob = async (
         description: l.description,
         quantity: l.quantity,
         unitPrice: l.unitPrice,
+        taxCodeId: l.taxCodeId ?? null,
       })),
     },
     SYSTEM_ACTOR,

@@ -1,4 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { WebhookEvent } from '../../contracts/integrations';
+import { decimalString } from '../../core/decimal';
 import { AppError, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import {
@@ -10,6 +12,7 @@ import {
 import type { Tx } from '../../db/client';
 import { quotes, quoteVersions } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
+import { emitEvent } from '../integrations/webhooks';
 import { publish } from '../notify';
 import type { Deps } from '../ports';
 
@@ -66,7 +69,7 @@ type VersionPatch = Partial<
  */
 export const changeQuoteVersion = async (
   tx: Tx,
-  deps: Pick<Deps, 'clock' | 'ids'>,
+  deps: Pick<Deps, 'clock' | 'ids' | 'queue'>,
   input: {
     quote: QuoteRow;
     version: QuoteVersionRow;
@@ -113,7 +116,25 @@ export const changeQuoteVersion = async (
     reason: input.reason ?? null,
   });
   await publishQuote(tx, quote, updated);
+  const hook = HOOKS[input.action];
+  // Sending again (a reminder) is not news to a subscriber; the first sending is.
+  if (hook && !(input.action === 'send' && from !== 'draft'))
+    await emitEvent(tx, deps, quote.organizationId, hook, {
+      quoteId: quote.id,
+      number: quote.number,
+      version: version.version,
+      status: updated.status,
+      currency: updated.currency,
+      total: decimalString(updated.acceptedTotal ?? updated.total),
+      jobId: quote.jobId,
+    });
   return updated;
+};
+
+const HOOKS: Partial<Record<QuoteAction, WebhookEvent>> = {
+  send: 'quote.sent',
+  accept: 'quote.accepted',
+  decline: 'quote.declined',
 };
 
 export const publishQuote = (tx: Tx, quote: QuoteRow, version: QuoteVersionRow) =>

@@ -14,6 +14,8 @@ export type JobRefs = {
   crew: string[];
   billingOwnerId?: string | null | undefined;
   taxCodeId?: string | null | undefined;
+  /** The agreed price's lines: a line's own tax code must be the organization's too. */
+  estimateLines?: readonly { taxCodeId?: string | null | undefined }[] | undefined;
 };
 
 /** Every referenced record must exist in the caller's organization; each miss names its field. */
@@ -66,6 +68,23 @@ export const checkJobRefs = async (tx: Tx, organizationId: string, refs: JobRefs
       .from(taxCodes)
       .where(and(eq(taxCodes.organizationId, organizationId), eq(taxCodes.id, refs.taxCodeId)));
     if (!tc) problems.push({ field: `${prefix}.taxCodeId`, message: 'no such tax code' });
+  }
+  const lineCodes = [
+    ...new Set((refs.estimateLines ?? []).flatMap((l) => (l.taxCodeId ? [l.taxCodeId] : []))),
+  ];
+  if (lineCodes.length > 0) {
+    const known = new Set(
+      (
+        await tx.db
+          .select({ id: taxCodes.id })
+          .from(taxCodes)
+          .where(and(eq(taxCodes.organizationId, organizationId), inArray(taxCodes.id, lineCodes)))
+      ).map((t) => t.id),
+    );
+    (refs.estimateLines ?? []).forEach((l, i) => {
+      if (l.taxCodeId && !known.has(l.taxCodeId))
+        problems.push({ field: `${prefix}.estimateLines.${i}.taxCodeId`, message: 'no such tax code' });
+    });
   }
   if (problems.length > 0) throw invalidAll(problems);
   if (!jobType) throw new Error('unreachable');

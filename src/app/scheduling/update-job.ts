@@ -41,6 +41,7 @@ export const updateJobFields = (
         crew: [],
         billingOwnerId: patch.billingOwnerId,
         taxCodeId: patch.taxCodeId,
+        estimateLines: patch.estimateLines,
       },
       'body',
     );

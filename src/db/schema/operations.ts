@@ -188,7 +188,14 @@ export const jobTypes = pgTable(
   ],
 );
 
-export type EstimateLine = { sku: string | null; description: string; quantity: string; unitPrice: string };
+export type EstimateLine = {
+  sku: string | null;
+  description: string;
+  quantity: string;
+  unitPrice: string;
+  /** The line's own tax code (a quote's line taxed apart from its item); else the item's, else the default. */
+  taxCodeId?: string | null | undefined;
+};
 
 export const jobs = pgTable(
   'jobs',

@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { ChangeOrderLine, ChangeOrderStatus } from '../../core/change-orders';
 import type { QuoteChoice, QuoteLine } from '../../core/quote-pricing';
 import { instant, money } from './columns';
 import { customers, jobs, jobTypes, orgId, sites } from './operations';
@@ -120,5 +121,51 @@ export const quoteVersions = pgTable(
       columns: [t.organizationId, t.quoteId],
       foreignColumns: [quotes.organizationId, quotes.id],
     }),
+  ],
+);
+
+export type ChangeOrderApproval = QuoteSignature & {
+  /** Signed on the technician's phone (who handed it over), or through the link. */
+  inPerson: boolean;
+  userId: string | null;
+};
+
+/**
+ * A change order (#22): an amendment to a job's agreed scope, numbered per job (1, 2, …). Drafted on site
+ * or in the office; approved by the customer (signature in person, or by link like a quote); then frozen.
+ * Only approved ones reach the invoice. `before_total` and `after_total` are the job's agreed price
+ * (payable, tax included, the job's discount applied) without and with it, as the customer saw them.
+ */
+export const changeOrders = pgTable(
+  'change_orders',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    jobId: uuid('job_id').notNull(),
+    seq: integer('seq').notNull(),
+    status: text('status').$type<ChangeOrderStatus>().notNull(),
+    reason: text('reason').notNull(),
+    lines: jsonb('lines').$type<ChangeOrderLine[]>().notNull(),
+    currency: text('currency').notNull(),
+    beforeTotal: money('before_total').notNull(),
+    afterTotal: money('after_total').notNull(),
+    createdBy: uuid('created_by'),
+    approval: jsonb('approval').$type<ChangeOrderApproval>(),
+    declineReason: text('decline_reason'),
+    linkHash: text('link_hash'),
+    linkSealed: text('link_sealed'),
+    linkExpiresAt: instant('link_expires_at'),
+    sentTo: text('sent_to'),
+    sentAt: instant('sent_at'),
+    viewedAt: instant('viewed_at'),
+    answeredAt: instant('answered_at'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('change_orders_job_seq_key').on(t.organizationId, t.jobId, t.seq),
+    uniqueIndex('change_orders_link_key').on(t.linkHash),
+    foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
   ],
 );

@@ -1,5 +1,4 @@
-import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobNumber } from '../../app/jobs/job-store';
@@ -32,13 +31,9 @@ import { businessDate } from '../../core/time';
 import { getOrganization } from '../../db/queries/directory';
 import { listQuotes, quoteWithNames } from '../../db/queries/quotes';
 import { principalOf } from '../auth';
+import { answererOf, publicLinkRoutes } from '../public-limit';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
-
-const answererOf = (request: FastifyRequest) => ({
-  ip: request.ip,
-  userAgent: String(request.headers['user-agent'] ?? '').slice(0, 500),
-});
 
 export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -253,21 +248,8 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
     },
   );
 
-  // The customer's link: no account, so every answer is limited per address to slow down guessing.
-  await app.register(async (pub) => {
-    await pub.register(rateLimit, {
-      max: 60,
-      timeWindow: '1 minute',
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        type: 'about:blank',
-        title: 'Too many requests',
-        status: 429,
-        detail: `Too many requests from this address: try again in ${Math.ceil(context.ttl / 1000)} seconds`,
-        code: 'rate_limited',
-        errors: [],
-      }),
-    });
+  // The customer's link: no account, so every answer is limited per address.
+  await publicLinkRoutes(app, (pub) => {
     const p = pub.withTypeProvider<ZodTypeProvider>();
     p.get(
       '/public/quotes/:token',

@@ -1,50 +1,40 @@
-import { useEffect, useRef, useState } from 'react';
-import SignaturePad from 'signature_pad';
-import type { PublicQuote } from '../../../src/contracts/quotes';
+import { useState } from 'react';
 import { ApiError } from '../../shared/api-client';
-import { money } from './format';
+import { useSignaturePad } from '../../shared/signature-pad';
 
 const messageOf = (err: unknown) =>
   err instanceof ApiError
     ? (err.problem.detail ?? 'That did not work.')
     : 'We could not reach the server. Check your connection and try again.';
 
+/** What the customer signs and the buttons' words: a quote's acceptance, a change order's approval. */
+export type Wording = {
+  title: string;
+  consent: string;
+  accept: string;
+  declineTitle: string;
+  decline: string;
+};
+
 /**
  * Accept (typed name and a drawn signature) or decline (a reason). Each sends once and shows the server's
  * refusal in words; the page then shows the answer as the server recorded it.
  */
 export const AnswerForms = ({
-  quote,
-  payable,
+  words,
   onAccept,
   onDecline,
 }: {
-  quote: PublicQuote;
-  payable: string;
+  words: Wording;
   onAccept: (body: { signerName: string; signature: string }) => Promise<void>;
   onDecline: (reason: string) => Promise<void>;
 }) => {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const pad = useRef<SignaturePad | null>(null);
   const [name, setName] = useState('');
-  const [signed, setSigned] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [declining, setDeclining] = useState(false);
   const [reason, setReason] = useState('');
-
-  useEffect(() => {
-    const c = canvas.current;
-    if (!c || declining) return;
-    const ratio = Math.max(window.devicePixelRatio || 1, 1);
-    c.width = c.offsetWidth * ratio;
-    c.height = c.offsetHeight * ratio;
-    c.getContext('2d')?.scale(ratio, ratio);
-    const p = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)' });
-    p.addEventListener('endStroke', () => setSigned(!p.isEmpty()));
-    pad.current = p;
-    return () => p.off();
-  }, [declining]);
+  const { canvas, signed, clear, dataUrl } = useSignaturePad(!declining);
 
   const run = async (action: () => Promise<void>) => {
     setBusy(true);
@@ -58,12 +48,10 @@ export const AnswerForms = ({
     }
   };
 
-  const total = money(quote, payable);
-
   if (declining)
     return (
       <section className="card">
-        <h2>Decline this quote</h2>
+        <h2>{words.declineTitle}</h2>
         <label className="field">
           Tell us why, so we can do better
           <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={3} maxLength={1000} />
@@ -83,7 +71,7 @@ export const AnswerForms = ({
             disabled={busy || reason.trim().length === 0}
             onClick={() => run(() => onDecline(reason.trim()))}
           >
-            Decline the quote
+            {words.decline}
           </button>
         </div>
       </section>
@@ -91,10 +79,8 @@ export const AnswerForms = ({
 
   return (
     <section className="card">
-      <h2>Accept and sign</h2>
-      <p className="muted">
-        By signing you accept quote {quote.number} for {total} on the terms above.
-      </p>
+      <h2>{words.title}</h2>
+      <p className="muted">{words.consent}</p>
       <label className="field">
         Your full name
         <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={200} />
@@ -102,14 +88,7 @@ export const AnswerForms = ({
       <div className="field">
         <span id="signature-label">Sign here</span>
         <canvas ref={canvas} className="signature" aria-labelledby="signature-label" />
-        <button
-          type="button"
-          className="link"
-          onClick={() => {
-            pad.current?.clear();
-            setSigned(false);
-          }}
-        >
+        <button type="button" className="link" onClick={clear}>
           Clear the signature
         </button>
       </div>
@@ -128,13 +107,13 @@ export const AnswerForms = ({
           disabled={busy || !signed || name.trim().length < 2}
           onClick={() =>
             run(async () => {
-              const signature = pad.current?.toDataURL('image/png');
+              const signature = dataUrl();
               if (!signature) return;
               await onAccept({ signerName: name.trim(), signature });
             })
           }
         >
-          {busy ? 'Sending…' : `Accept for ${total}`}
+          {busy ? 'Sending…' : words.accept}
         </button>
       </div>
     </section>

@@ -1,8 +1,15 @@
 import { useEffect, useState } from 'react';
+import { ChangePage } from './change-page';
 import { QuotePage } from './quote-page';
 
-/** The token in `#/quote/<token>`: the hash never reaches a server log or a Referer header. */
-const tokenOf = (hash: string): string | null => /^#\/quote\/([A-Za-z0-9_-]{43})$/.exec(hash)?.[1] ?? null;
+/**
+ * What the link opens, `#/quote/<token>` or `#/change/<token>`: the token sits in the hash, which never
+ * reaches a server log or a Referer header.
+ */
+const linkOf = (hash: string): { kind: 'quote' | 'change'; token: string } | null => {
+  const m = /^#\/(quote|change)\/([A-Za-z0-9_-]{43})$/.exec(hash);
+  return m ? { kind: m[1] as 'quote' | 'change', token: m[2] as string } : null;
+};
 
 export const PortalApp = () => {
   const [hash, setHash] = useState(window.location.hash);
@@ -11,8 +18,8 @@ export const PortalApp = () => {
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
-  const token = tokenOf(hash);
-  if (!token)
+  const link = linkOf(hash);
+  if (!link)
     return (
       <main className="page">
         <section className="card">
@@ -21,5 +28,5 @@ export const PortalApp = () => {
         </section>
       </main>
     );
-  return <QuotePage token={token} />;
+  return link.kind === 'quote' ? <QuotePage token={link.token} /> : <ChangePage token={link.token} />;
 };

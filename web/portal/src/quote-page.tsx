@@ -4,6 +4,7 @@ import { defaultChoice, priceQuote, type QuoteChoice, type QuoteLine } from '../
 import { printDate, printDateTime } from '../../../src/core/time';
 import { ApiError, createApiClient } from '../../shared/api-client';
 import { AnswerForms } from './answer-forms';
+import { money } from './format';
 import { QuoteLines, QuoteTotals } from './quote-lines';
 
 const api = createApiClient('/api/v1');
@@ -125,8 +126,13 @@ export const QuotePage = ({ token }: { token: string }) => {
       )}
       {quote.open && price.ok && (
         <AnswerForms
-          quote={quote}
-          payable={price.calc.totals.payable}
+          words={{
+            title: 'Accept and sign',
+            consent: `By signing you accept quote ${quote.number} for ${money(quote, price.calc.totals.payable)} on the terms above.`,
+            accept: `Accept for ${money(quote, price.calc.totals.payable)}`,
+            declineTitle: 'Decline this quote',
+            decline: 'Decline the quote',
+          }}
           onAccept={(body) =>
             api
               .call<PublicQuote>('POST', `/public/quotes/${token}/accept`, {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { WorkOrdersT } from '../../../src/contracts/work-orders';
 import { ApiError, call, NetworkError, setCsrf } from './api';
+import { ChangeOrderScreen, NewChangeOrder } from './ChangeOrders';
 import { db, getNotices, getSession, getSnapshot, type Notices, type OutboxItem, type Session } from './db';
 import { JobPage, JobsList } from './Jobs';
 import { go, useRoute } from './nav';
@@ -216,7 +217,18 @@ export const App = () => {
         ) : screen === 'outbox' ? (
           <Outbox items={outbox} work={work} onSync={() => syncNow(true)} />
         ) : screen === 'job' && order ? (
-          <JobPage work={work} order={order} outbox={outbox.filter((o) => o.jobId === order.job.id)} />
+          <JobPage
+            work={work}
+            order={order}
+            outbox={outbox.filter((o) => o.jobId === order.job.id)}
+            online={online}
+          />
+        ) : screen === 'change' && order ? (
+          route[2] ? (
+            <ChangeOrderScreen order={order} changeOrderId={route[2]} onSaved={() => syncNow(true)} />
+          ) : (
+            <NewChangeOrder work={work} order={order} onSaved={() => syncNow(true)} />
+          )
         ) : screen === 'closeout' && order ? (
           <CloseoutWizard work={work} order={order} />
         ) : screen && screen !== '' && !order ? (

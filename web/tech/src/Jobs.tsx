@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
+import { ChangeOrderList } from './ChangeOrders';
 import { timerHours } from './closeout';
 import { type Draft, db, emptyDraft, type OutboxItem } from './db';
 import { fmt } from './format';
@@ -161,10 +162,12 @@ export const JobPage = ({
   work,
   order,
   outbox,
+  online,
 }: {
   work: WorkOrdersT;
   order: WorkOrderT;
   outbox: OutboxItem[];
+  online: boolean;
 }) => {
   const tz = work.organization.timeZone;
   const j = order.job;
@@ -293,6 +296,7 @@ export const JobPage = ({
           </>
         )
       )}
+      <ChangeOrderList order={order} online={online} />
       <Messages work={work} order={order} outbox={outbox} />
     </article>
   );

@@ -3,6 +3,7 @@ import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders
 import type { PhotoCategory } from '../../../src/core/closeout-rules';
 import { bodyOf, closeoutFields, isDecimal, missingFor, timerHours, totalsFor } from './closeout';
 import { db, type Photo } from './db';
+import { money } from './format';
 import { useDraft } from './Jobs';
 import { compress, sha256Hex } from './media';
 import { go } from './nav';
@@ -13,9 +14,6 @@ import { enqueue, syncOutbox } from './sync';
 const STEPS = ['Work', 'Labor', 'Parts', 'Photos', 'Signature', 'Review'] as const;
 type Step = (typeof STEPS)[number];
 const CATEGORIES: PhotoCategory[] = ['before', 'after', 'serial_plate', 'document', 'other'];
-
-const money = (amount: string, currency: string) =>
-  new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(Number(amount));
 
 export const CloseoutWizard = ({ work, order }: { work: WorkOrdersT; order: WorkOrderT }) => {
   const [draft, save] = useDraft(order.job.id);

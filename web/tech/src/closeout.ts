@@ -1,4 +1,5 @@
 import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
+import { agreedScope } from '../../../src/core/change-orders';
 import { type MissingItem, missingItems, type PhotoCategory } from '../../../src/core/closeout-rules';
 import {
   type CalcLineInput,
@@ -61,10 +62,12 @@ export const totalsFor = (work: WorkOrdersT, w: WorkOrderT, d: Draft): Calculati
     const item = sku ? work.priceBook.find((i) => i.sku === sku) : undefined;
     return (item && w.taxByCode[item.taxCodeId]) ?? fallback;
   };
-  // A fixed-price job is billed at its agreed price (the estimate), whatever time and parts are recorded.
+  // A fixed-price job is billed at its agreed price (the estimate and the change orders the customer
+  // approved), whatever time and parts are recorded.
   if (w.jobType.billingMode === 'fixed') {
-    for (const e of w.job.estimateLines) {
-      const tax = taxOfSku(e.sku);
+    const approved = w.changeOrders.filter((c) => c.status === 'approved');
+    for (const e of agreedScope(w.job.estimateLines, approved)) {
+      const tax = (e.taxCodeId ? w.taxByCode[e.taxCodeId] : undefined) ?? taxOfSku(e.sku);
       if (tax) lines.push({ quantity: e.quantity, unitPrice: e.unitPrice, tax });
     }
     return totalsOf(work, w, lines);

@@ -2,6 +2,7 @@ import { Badge } from '@mantine/core';
 import type { z } from 'zod';
 import type { ApprovalStatus } from '../../../../src/contracts/approvals';
 import type { AccountingPushes } from '../../../../src/contracts/integrations';
+import type { ChangeOrderStatus } from '../../../../src/core/change-orders';
 import type { InvoiceStatus } from '../../../../src/core/invoice-lifecycle';
 import {
   BILLING_STATUS_WORDS,
@@ -75,6 +76,14 @@ const LOOKS = {
     superseded: ['Replaced by a revision', 'gray'],
     withdrawn: ['Withdrawn', 'dark'],
   } satisfies Record<QuoteStatus, Look>,
+  change_order: {
+    draft: ['Waiting for a signature', 'gray'],
+    sent: ['Sent', 'blue'],
+    viewed: ['Seen by the customer', 'cyan'],
+    approved: ['Approved', 'green'],
+    declined: ['Declined', 'red'],
+    withdrawn: ['Withdrawn', 'dark'],
+  } satisfies Record<ChangeOrderStatus, Look>,
 } as const;
 
 type Looks = typeof LOOKS;
@@ -87,6 +96,7 @@ const KIND_LABEL: Record<StatusKind, string> = {
   push: 'Accounting',
   series: 'Recurring service',
   quote: 'Quote',
+  change_order: 'Change order',
 };
 
 /** A status in words: statusText('work', 'in_progress') is "In progress". */

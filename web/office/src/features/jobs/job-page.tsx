@@ -30,6 +30,7 @@ import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
+import { AgreedScope } from './change-orders';
 import { CloseoutSummary, JobPhotos } from './closeout-summary';
 import { Conversation } from './conversation';
 import { CorrectionModal } from './correction-modal';
@@ -213,6 +214,9 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
               </Loaded>
             </Section>
           </SimpleGrid>
+          <Section title="Agreed price and changes">
+            <AgreedScope job={j} me={me} onDone={setNotice} />
+          </Section>
 
           <Section title="Closeout">
             <Loaded resource={record} what="the closeout">

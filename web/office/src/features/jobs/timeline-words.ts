@@ -26,6 +26,13 @@ const ACTION_WORDS: Record<string, string> = {
   'job.paid': 'Paid',
   'job.deposit_received': 'Deposit received',
   'job.revision_added': 'Add-on work booked',
+  'job.from_quote': 'Booked from an accepted quote',
+  'change_order.created': 'Change order drafted',
+  'change_order.sent': 'Change order sent to the customer',
+  'change_order.viewed': 'Change order seen by the customer',
+  'change_order.approved': 'Change order approved by the customer',
+  'change_order.declined': 'Change order declined by the customer',
+  'change_order.withdrawn': 'Change order withdrawn',
   'approval.requested': 'Approval requested',
   'approval.escalated': 'Approval escalated',
 };
@@ -39,7 +46,16 @@ export const actionWords = (action: string): string => {
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
+/** What only the customer does, through their link: no account, so the record's actor is the system. */
+const BY_CUSTOMER = new Set(['change_order.viewed', 'change_order.approved', 'change_order.declined']);
+
 /** Who did it, in words. */
 export const actorWords = (e: TimelineEventT): string =>
   e.actor.name ??
-  (e.actor.type === 'system' ? 'Closeout' : e.actor.type === 'api_key' ? 'An integration' : 'Someone');
+  (e.actor.type === 'system'
+    ? BY_CUSTOMER.has(e.action)
+      ? 'The customer, online'
+      : 'Closeout'
+    : e.actor.type === 'api_key'
+      ? 'An integration'
+      : 'Someone');

@@ -43,6 +43,10 @@ const EVENT_WORDS: Record<WebhookEvent, string> = {
   'invoice.credited': 'An invoice is credited, in full or in part',
   'payment.recorded': 'A payment or refund is recorded',
   'integration.failed': 'An accounting push or webhook failed',
+  'quote.sent': 'A quote is sent to the customer',
+  'quote.accepted': 'A customer accepts a quote',
+  'quote.declined': 'A customer declines a quote',
+  'change_order.approved': 'A customer approves a change order',
 };
 /** The contract's events in its order, each with its words and the name a developer subscribes to. */
 const EVENT_OPTIONS = WEBHOOK_EVENTS.map((e) => ({ value: e, label: `${EVENT_WORDS[e]} (${e})` }));

@@ -1,0 +1,187 @@
+import { and, eq } from 'drizzle-orm';
+import type { PublicChangeOrder } from '../../contracts/change-orders';
+import { changeOrderName, isOpenChangeOrder } from '../../core/change-orders';
+import { decimalString } from '../../core/decimal';
+import { AppError } from '../../core/errors';
+import { printAmount } from '../../core/money';
+import { SYSTEM_ACTOR } from '../../core/principal';
+import { printDateTime } from '../../core/time';
+import type { Tx } from '../../db/client';
+import { changeOrders, customers, jobs, organizations, sites } from '../../db/schema';
+import { sha256Hex } from '../auth/secrets';
+import { jobNumber, lockJob } from '../jobs/job-store';
+import type { Deps } from '../ports';
+import type { Answerer } from '../quotes/answer-quote';
+import { answerFields, type ChangeOrderRow, changeChangeOrder, lockChangeOrder } from './change-order-store';
+import { approveChangeOrder, changeOrderLink, declineChangeOrder } from './change-orders';
+
+const CUSTOMER = SYSTEM_ACTOR;
+
+const expiredLink = () =>
+  new AppError('not_found', 'This link has expired or is not a change order link. Ask us for a new one.');
+
+/** The change order a link names, with its job, organization, customer and site; an expired link is not found. */
+const byToken = async (db: Pick<Tx, 'db'>['db'], token: string, now: Date) => {
+  const [row] = await db
+    .select({ order: changeOrders, job: jobs, org: organizations, customer: customers, site: sites })
+    .from(changeOrders)
+    .innerJoin(
+      jobs,
+      and(eq(jobs.organizationId, changeOrders.organizationId), eq(jobs.id, changeOrders.jobId)),
+    )
+    .innerJoin(organizations, eq(organizations.id, changeOrders.organizationId))
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
+    )
+    .innerJoin(sites, and(eq(sites.organizationId, jobs.organizationId), eq(sites.id, jobs.siteId)))
+    .where(eq(changeOrders.linkHash, sha256Hex(token)));
+  if (!row?.order.linkExpiresAt || row.order.linkExpiresAt < now) throw expiredLink();
+  return row;
+};
+
+type Found = Awaited<ReturnType<typeof byToken>>;
+
+/** Why the customer can no longer answer, in their words; null while they can. */
+const closedBecause = (order: ChangeOrderRow, timeZone: string): string | null => {
+  const when = order.answeredAt ? ` on ${printDateTime(order.answeredAt, timeZone)}` : '';
+  switch (order.status) {
+    case 'approved':
+      return `You approved this change${when}.`;
+    case 'declined':
+      return `You declined this change${when}.`;
+    case 'withdrawn':
+      return 'We withdrew this change: nothing changes on your job.';
+    default:
+      return null;
+  }
+};
+
+/** What the customer's page shows: no IDs of the office's records. */
+const publicView = (row: Found, order: ChangeOrderRow): PublicChangeOrder => ({
+  ...answerFields(order, jobNumber(row.job.number)),
+  jobNumber: jobNumber(row.job.number),
+  organization: { name: row.org.name, brandColor: row.org.brandColor },
+  customerName: row.customer.name,
+  siteAddress: [
+    row.site.address.line1,
+    [row.site.address.postalCode, row.site.address.city].filter(Boolean).join(' '),
+  ]
+    .filter(Boolean)
+    .join(', '),
+  scheme: row.org.taxScheme,
+  timeZone: row.org.timeZone,
+  open: isOpenChangeOrder(order.status),
+  closedBecause: closedBecause(order, row.org.timeZone),
+});
+
+/** The customer opens the link: the first opening marks the change order viewed. */
+export const openChangeOrderLink = (deps: Deps, token: string, who: Answerer) =>
+  deps.database.transaction(async (tx) => {
+    const row = await byToken(tx.db, token, deps.clock.now());
+    if (row.order.status !== 'sent') return publicView(row, row.order);
+    const job = await lockJob(tx, row.order.organizationId, row.order.jobId);
+    const order = await lockChangeOrder(tx, row.order.organizationId, row.order.id);
+    if (order.status !== 'sent') return publicView(row, order);
+    const viewed = await changeChangeOrder(tx, deps, {
+      job,
+      order,
+      action: 'view',
+      actor: CUSTOMER,
+      patch: { viewedAt: deps.clock.now() },
+      changes: { ip: who.ip, userAgent: who.userAgent },
+    });
+    return publicView(row, viewed);
+  });
+
+/** Locks the job and the change order a link names, and checks the customer can still answer. */
+const lockOpen = async (tx: Tx, deps: Deps, token: string) => {
+  const row = await byToken(tx.db, token, deps.clock.now());
+  const job = await lockJob(tx, row.order.organizationId, row.order.jobId);
+  const order = await lockChangeOrder(tx, row.order.organizationId, row.order.id);
+  const closed = closedBecause(order, row.org.timeZone);
+  if (closed)
+    throw new AppError('invalid_transition', closed, { fields: [{ field: 'status', message: closed }] });
+  return { row: { ...row, job }, job, order };
+};
+
+/** The customer approves by the link, with their name and drawn signature. */
+export const approveByLink = (
+  deps: Deps,
+  token: string,
+  body: { signerName: string; signature: string; afterTotal?: string | undefined },
+  who: Answerer,
+) =>
+  deps.database.transaction(async (tx) => {
+    const { row, job, order } = await lockOpen(tx, deps, token);
+    const approved = await approveChangeOrder(
+      tx,
+      deps,
+      job,
+      order,
+      {
+        name: body.signerName,
+        signature: body.signature,
+        ...who,
+        inPerson: false,
+        userId: null,
+        seenAfterTotal: body.afterTotal,
+      },
+      CUSTOMER,
+    );
+    return publicView(row, approved);
+  });
+
+/** The customer declines by the link, with a reason; the office is told. */
+export const declineByLink = (deps: Deps, token: string, body: { reason: string }, who: Answerer) =>
+  deps.database.transaction(async (tx) => {
+    const { row, job, order } = await lockOpen(tx, deps, token);
+    const declined = await declineChangeOrder(tx, deps, job, order, body.reason, CUSTOMER, who);
+    return publicView(row, declined);
+  });
+
+/** The `change_order.send` queue job: the e-mail with the link, in the organization's name. */
+export const mailChangeOrder = async (
+  deps: Deps,
+  data: { organizationId: string; changeOrderId: string; to: string },
+) => {
+  const db = deps.database.db;
+  const [row] = await db
+    .select({ order: changeOrders, job: jobs, org: organizations, customer: customers })
+    .from(changeOrders)
+    .innerJoin(
+      jobs,
+      and(eq(jobs.organizationId, changeOrders.organizationId), eq(jobs.id, changeOrders.jobId)),
+    )
+    .innerJoin(organizations, eq(organizations.id, changeOrders.organizationId))
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
+    )
+    .where(
+      and(eq(changeOrders.organizationId, data.organizationId), eq(changeOrders.id, data.changeOrderId)),
+    );
+  // Answered or withdrawn before the e-mail went: its link would only say so.
+  if (!row || !isOpenChangeOrder(row.order.status) || !row.order.linkSealed) return { sent: 0 };
+  const link = changeOrderLink(deps, deps.secrets.open(row.order.linkSealed));
+  const name = changeOrderName(jobNumber(row.job.number), row.order.seq);
+  const contact = row.customer.contacts.find((c) => c.email === data.to)?.name || row.customer.name;
+  const text = [
+    `Hello ${contact},`,
+    '',
+    `${row.org.name} proposes a change to the work on ${jobNumber(row.job.number)}: ${row.order.reason}`,
+    `The agreed price would go from ${printAmount(decimalString(row.order.beforeTotal), row.order.currency)} to ${printAmount(decimalString(row.order.afterTotal), row.order.currency)}.`,
+    '',
+    'See the change and approve or decline it online (no account needed):',
+    link,
+    '',
+    row.org.name,
+  ].join('\n');
+  await deps.mailer.send({
+    to: [data.to],
+    subject: `Approve a change: ${name}, ${row.org.name}`,
+    text,
+    fromName: row.org.name,
+  });
+  return { sent: 1 };
+};

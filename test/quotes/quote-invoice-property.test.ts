@@ -1,0 +1,187 @@
+import Decimal from 'decimal.js';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeOut, drain, invoicesOfJob, setSeller } from '../invoices/helpers';
+import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
+import { testDrivers } from '../support/databases';
+import { makeOrganization, type OrgFixture, PASSWORD, requirements } from '../support/factories';
+import { png } from '../support/files';
+
+const RUNS = Number(process.env.QUOTE_PROPERTY_RUNS ?? 12);
+
+const decimal = (maxWhole: number, places: number, min = 0) =>
+  fc
+    .tuple(fc.integer({ min, max: maxWhole }), fc.integer({ min: 0, max: 10 ** places - 1 }))
+    .map(([w, f]) => (places ? `${w}.${String(f).padStart(places, '0')}` : String(w)));
+
+type Line = { description: string; quantity: string; unitPrice: string; tax: 'S-STD' | 'S-RED' | 'Z' };
+const line = fc.record({
+  description: fc.constantFrom('Boiler', 'Radiator', 'Valve', 'Flue kit', 'Labour', 'Pump'),
+  quantity: fc.oneof(
+    decimal(9, 0, 1),
+    decimal(12, 2, 0).filter((q) => Number(q) > 0),
+  ),
+  unitPrice: fc.oneof(decimal(2500, 2), decimal(40, 4)),
+  tax: fc.constantFrom('S-STD' as const, 'S-RED' as const, 'Z' as const),
+});
+/** A change: lines to add, and which of the scope's lines (by index, wrapped) to take off. */
+const change = fc.record({
+  adds: fc.array(line, { maxLength: 2 }),
+  removes: fc.array(fc.nat(), { maxLength: 2 }),
+});
+
+/**
+ * The promise of #22, end to end through the API: for any accepted quote (lines at mixed VAT rates, a
+ * discount) and any approved change orders (work added, work taken off), the fixed-price job's invoice
+ * comes to exactly what the customer last signed for, to the cent.
+ */
+describe.each(testDrivers().slice(0, 1))('a quote plus its change orders is the invoice, on %s', (driver) => {
+  let t: TestApp;
+  let org: OrgFixture;
+  let owner: Session;
+  let tech: Session;
+  let billing: Session;
+  let fixedType: string;
+  let codes: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await createTestApp(driver);
+    org = await makeOrganization(t.deps, 'property');
+    owner = await signIn(t.app, org.users.owner.email, PASSWORD);
+    tech = await signIn(t.app, org.users.technician.email, PASSWORD);
+    billing = await signIn(t.app, org.users.billing.email, PASSWORD);
+    await setSeller(t, owner);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/job-types',
+      headers: as(owner, true),
+      payload: {
+        code: 'FIXED-PROP',
+        name: 'Fixed price',
+        trade: 'plumbing',
+        defaultDurationMinutes: 60,
+        billingMode: 'fixed',
+        closeoutRequirements: requirements(),
+        approvalRules: [],
+      },
+    });
+    fixedType = res.json().id;
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/tax-codes', headers: as(owner) });
+    codes = Object.fromEntries(
+      (list.json().items as { id: string; code: string }[]).map((c) => [c.code, c.id]),
+    );
+  });
+  afterAll(() => t?.close());
+
+  const post = async (url: string, who: Session | null, payload: object) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url,
+      ...(who ? { headers: as(who, true) } : {}),
+      payload,
+    });
+    expect([200, 201], `${url}: ${res.body}`).toContain(res.statusCode);
+    return res.json();
+  };
+
+  it('bills exactly the last price the customer signed for', async () => {
+    const signature = `data:image/png;base64,${(await png(5)).toString('base64')}`;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { minLength: 1, maxLength: 4 }),
+        fc.option(decimal(25, 2), { nil: null }),
+        fc.array(change, { maxLength: 3 }),
+        async (lines: Line[], discount, changes) => {
+          const start = new Date(t.clock.now().getTime() + 3_600_000);
+          const quote = await post('/api/v1/quotes', billing, {
+            customerId: org.customerId,
+            siteId: org.siteId,
+            jobTypeId: fixedType,
+            title: 'Property',
+            lines: lines.map((l) => ({
+              description: l.description,
+              quantity: l.quantity,
+              unitPrice: l.unitPrice,
+              taxCodeId: codes[l.tax],
+            })),
+            discountPercent: discount,
+            validUntil: '2027-06-30',
+            visitStart: start.toISOString(),
+            visitEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+          });
+          const { link } = await post(`/api/v1/quotes/${quote.id}/send`, billing, {
+            to: 'customer@example.com',
+          });
+          const accepted = await post(
+            `/api/v1/public/quotes/${link.slice(link.lastIndexOf('/') + 1)}/accept`,
+            null,
+            {
+              version: 1,
+              choice: { options: {}, addOns: [] },
+              signerName: 'Pat Murphy',
+              signature,
+            },
+          );
+          let signedFor: string = accepted.acceptedTotal;
+          const jobId: string = (
+            await t.app.inject({ method: 'GET', url: `/api/v1/quotes/${quote.id}`, headers: as(owner) })
+          ).json().jobId;
+          await post(`/api/v1/jobs/${jobId}/assign`, owner, { add: [org.users.technician.id] });
+          // The scope as the customer agreed it so far, to pick removals from.
+          let scope = lines.map((l) => ({ ...l }));
+          for (const c of changes) {
+            const removes = [...new Set(c.removes.map((i) => i % scope.length))].map((i) => scope[i] as Line);
+            const body = [
+              ...c.adds.map((l) => ({
+                change: 'add',
+                description: `${l.description} (extra)`,
+                quantity: l.quantity,
+                unitPrice: l.unitPrice,
+              })),
+              ...removes.map((l) => ({
+                change: 'remove',
+                description: l.description,
+                quantity: l.quantity,
+                unitPrice: l.unitPrice,
+              })),
+            ];
+            if (body.length === 0) continue;
+            const res = await t.app.inject({
+              method: 'POST',
+              url: `/api/v1/jobs/${jobId}/change-orders`,
+              headers: as(tech, true),
+              payload: { reason: 'The work changed on site', lines: body },
+            });
+            // Taking off lines that together leave a negative total is refused; that change is skipped.
+            if (res.statusCode !== 201) {
+              expect(res.statusCode, res.body).toBe(409);
+              continue;
+            }
+            const co = res.json();
+            const approved = await post(`/api/v1/change-orders/${co.id}/approve`, tech, {
+              signerName: 'Pat Murphy',
+              signature,
+              afterTotal: co.afterTotal,
+            });
+            expect(approved.status).toBe('approved');
+            signedFor = approved.afterTotal;
+            scope = [
+              ...scope.filter((l) => !removes.includes(l)),
+              ...c.adds.map((l) => ({ ...l, description: `${l.description} (extra)` })),
+            ];
+            if (scope.length === 0) break;
+          }
+          await closeOut(t, org, tech, jobId, { parts: [], adjustments: [] });
+          await drain(t);
+          const [invoice] = (await invoicesOfJob(t, billing, jobId)).filter((i) => i.kind === 'invoice');
+          if (new Decimal(signedFor).isZero()) return;
+          expect(invoice?.status, JSON.stringify(invoice?.holdReasons)).toBe('issued');
+          expect(new Decimal(invoice?.totals.payable ?? 'NaN').toFixed(2)).toBe(
+            new Decimal(signedFor).toFixed(2),
+          );
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 240_000);
+});

@@ -1,0 +1,418 @@
+import { useEffect, useState } from 'react';
+import type { ChangeOrderView } from '../../../src/contracts/change-orders';
+import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
+import { agreedScope, type ScopeLine } from '../../../src/core/change-orders';
+import { grossOf } from '../../../src/core/invoice-calc';
+import { ApiError } from '../../shared/api-client';
+import { useSignaturePad } from '../../shared/signature-pad';
+import { call } from './api';
+import { isDecimal } from './closeout';
+import { money } from './format';
+import { go } from './nav';
+
+const STATUS_WORDS: Record<ChangeOrderView['status'], string> = {
+  draft: 'Waiting for the customer’s signature',
+  sent: 'Sent to the customer',
+  viewed: 'Seen by the customer',
+  approved: 'Approved',
+  declined: 'Declined',
+  withdrawn: 'Withdrawn',
+};
+
+const messageOf = (err: unknown) =>
+  err instanceof ApiError
+    ? [err.problem.detail, ...(err.problem.errors ?? []).map((e) => e.message)].filter(Boolean).join(': ')
+    : 'No connection: a change needs the office’s prices now. Try again when you are online.';
+
+const signedAmount = (c: ChangeOrderView) =>
+  `${c.difference.startsWith('-') ? '−' : '+'}${money(c.difference.replace(/^-/, ''), c.currency)}`;
+
+/** On the job page: the job's changes to the agreed work, and proposing one. */
+export const ChangeOrderList = ({ order, online }: { order: WorkOrderT; online: boolean }) => {
+  const j = order.job;
+  const closed = j.status === 'canceled' || j.status === 'no_show';
+  return (
+    <section aria-label="Changes to the agreed work">
+      <h2>Changes to the agreed work</h2>
+      {order.changeOrders.length === 0 && (
+        <p className="muted">
+          Found more to do, or less? Propose a change: the customer signs it here, and only what they sign is
+          billed.
+        </p>
+      )}
+      <ul className="changes">
+        {order.changeOrders.map((c) => (
+          <li key={c.id}>
+            <button type="button" className="job-card" onClick={() => go(`change/${j.id}/${c.id}`)}>
+              <span className="job-head">
+                <strong>Change {c.seq}</strong>
+                <span>{signedAmount(c)}</span>
+              </span>
+              <span>{c.reason}</span>
+              <span className={`pill ${c.status === 'approved' ? 'completed' : 'saved'}`}>
+                {STATUS_WORDS[c.status]}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {!closed && (
+        <button type="button" className="wide" disabled={!online} onClick={() => go(`change/${j.id}`)}>
+          Propose a change
+        </button>
+      )}
+      {!online && !closed && (
+        <p className="muted">Changes need a connection: prices are checked by the office.</p>
+      )}
+    </section>
+  );
+};
+
+type Row = {
+  key: string;
+  change: 'add' | 'remove';
+  sku: string | null;
+  description: string;
+  quantity: string;
+  unitPrice: string;
+};
+
+/**
+ * Proposing a change on site: why, and the lines added (from the price book or typed) or taken off the
+ * agreed work. The office prices it at once (before and after, tax included); then the customer signs.
+ */
+export const NewChangeOrder = ({
+  work,
+  order,
+  onSaved,
+}: {
+  work: WorkOrdersT;
+  order: WorkOrderT;
+  onSaved: () => Promise<void>;
+}) => {
+  const j = order.job;
+  const currency = work.organization.currency;
+  const [reason, setReason] = useState('');
+  const [rows, setRows] = useState<Row[]>([]);
+  const [query, setQuery] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const agreed: ScopeLine[] = agreedScope(
+    j.estimateLines,
+    order.changeOrders.filter((c) => c.status === 'approved'),
+  ).filter((l) => !l.quantity.startsWith('-'));
+  const matches = query.trim()
+    ? work.priceBook
+        .filter((p) => `${p.name} ${p.sku}`.toLowerCase().includes(query.trim().toLowerCase()))
+        .slice(0, 6)
+    : [];
+  const add = (r: Omit<Row, 'key'>) => setRows([...rows, { ...r, key: crypto.randomUUID() }]);
+  const update = (key: string, patch: Partial<Row>) =>
+    setRows(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+  const valid =
+    reason.trim().length >= 3 &&
+    rows.length > 0 &&
+    rows.every(
+      (r) =>
+        r.description.trim() && isDecimal(r.quantity) && Number(r.quantity) > 0 && isDecimal(r.unitPrice),
+    );
+
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await call<ChangeOrderView>('POST', `/jobs/${j.id}/change-orders`, {
+        reason: reason.trim(),
+        lines: rows.map(({ key: _k, ...r }) => ({ ...r, description: r.description.trim() })),
+      });
+      await onSaved();
+      go(`change/${j.id}/${created.id}`);
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article aria-label={`Propose a change to ${j.number}`}>
+      <button type="button" className="link" onClick={() => go(`job/${j.id}`)}>
+        ← {j.number}
+      </button>
+      <h1>Propose a change</h1>
+      <label>
+        Why the work changes (the customer reads this)
+        <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={3} maxLength={1000} />
+      </label>
+      <h2>Add work</h2>
+      <label>
+        Search the price book
+        <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Radiator, valve…" />
+      </label>
+      <ul className="matches">
+        {matches.map((p) => (
+          <li key={p.sku}>
+            <button
+              type="button"
+              onClick={() => {
+                setQuery('');
+                add({
+                  change: 'add',
+                  sku: p.sku,
+                  description: p.name,
+                  quantity: '1',
+                  unitPrice: p.unitPrice,
+                });
+              }}
+            >
+              {p.name} · {money(p.unitPrice, currency)}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <button
+        type="button"
+        onClick={() => add({ change: 'add', sku: null, description: '', quantity: '1', unitPrice: '' })}
+      >
+        Add other work
+      </button>
+      {agreed.length > 0 && (
+        <>
+          <h2>Take off agreed work</h2>
+          <ul className="matches">
+            {agreed.map((l) => (
+              <li key={`${l.sku}${l.description}${l.unitPrice}`}>
+                <button
+                  type="button"
+                  onClick={() =>
+                    add({
+                      change: 'remove',
+                      sku: l.sku,
+                      description: l.description,
+                      quantity: l.quantity,
+                      unitPrice: l.unitPrice,
+                    })
+                  }
+                >
+                  Take off: {l.quantity === '1' ? '' : `${l.quantity} × `}
+                  {l.description}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {rows.map((r, n) => (
+        <fieldset key={r.key} className="part" aria-label={`Change line ${n + 1}`}>
+          <legend>{r.change === 'add' ? 'Added' : 'Taken off'}</legend>
+          <label>
+            Description
+            <input
+              value={r.description}
+              readOnly={r.change === 'remove'}
+              onChange={(e) => update(r.key, { description: e.target.value })}
+            />
+          </label>
+          <div className="pair">
+            <label>
+              Quantity
+              <input
+                inputMode="decimal"
+                value={r.quantity}
+                onChange={(e) => update(r.key, { quantity: e.target.value })}
+              />
+            </label>
+            <label>
+              Unit price
+              <input
+                inputMode="decimal"
+                value={r.unitPrice}
+                readOnly={r.change === 'remove'}
+                onChange={(e) => update(r.key, { unitPrice: e.target.value })}
+              />
+            </label>
+          </div>
+          {isDecimal(r.quantity) && isDecimal(r.unitPrice) && (
+            <p className="muted">
+              {r.change === 'add' ? '+' : '−'}
+              {money(grossOf(r.quantity, r.unitPrice).toFixed(), currency)} before tax
+            </p>
+          )}
+          <button type="button" className="link" onClick={() => setRows(rows.filter((x) => x.key !== r.key))}>
+            Remove this line
+          </button>
+        </fieldset>
+      ))}
+      {error && (
+        <p className="banner error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="button" className="primary wide" disabled={!valid || busy} onClick={submit}>
+        {busy ? 'Pricing…' : 'Price the change'}
+      </button>
+    </article>
+  );
+};
+
+/**
+ * One change: what it adds and takes off, the agreed price before and after, and the customer's answer:
+ * signed on this phone, declined with their reason, or sent to them by e-mail to decide later.
+ */
+export const ChangeOrderScreen = ({
+  order,
+  changeOrderId,
+  onSaved,
+}: {
+  order: WorkOrderT;
+  changeOrderId: string;
+  onSaved: () => Promise<void>;
+}) => {
+  const j = order.job;
+  const [change, setChange] = useState<ChangeOrderView | null>(
+    order.changeOrders.find((c) => c.id === changeOrderId) ?? null,
+  );
+  const [name, setName] = useState('');
+  const [declining, setDeclining] = useState(false);
+  const [declineReason, setDeclineReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const pad = useSignaturePad(!declining);
+
+  useEffect(() => {
+    // The latest figures: another change approved since may have moved this one's price.
+    call<ChangeOrderView>('GET', `/change-orders/${changeOrderId}`)
+      .then(setChange)
+      .catch(() => undefined);
+  }, [changeOrderId]);
+
+  if (!change) return <p className="loading">Loading the change…</p>;
+  const open = change.status === 'draft' || change.status === 'sent' || change.status === 'viewed';
+  const act = async (path: string, body: object, done: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const next = await call<ChangeOrderView>('POST', `/change-orders/${change.id}/${path}`, body);
+      setChange(next);
+      setNotice(done);
+      await onSaved();
+    } catch (err) {
+      setError(messageOf(err));
+      // A refusal because the price moved carries the new figures: show them.
+      await call<ChangeOrderView>('GET', `/change-orders/${change.id}`).then(setChange, () => undefined);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article aria-label={`${j.number} change ${change.seq}`}>
+      <button type="button" className="link" onClick={() => go(`job/${j.id}`)}>
+        ← {j.number}
+      </button>
+      <h1>
+        Change {change.seq} to {j.number}
+      </h1>
+      <p className={`pill ${change.status === 'approved' ? 'completed' : 'saved'}`}>
+        {STATUS_WORDS[change.status]}
+      </p>
+      <p>{change.reason}</p>
+      <ul className="needs" aria-label="What changes">
+        {change.lines.map((l) => (
+          <li key={`${l.change}${l.description}${l.unitPrice}`}>
+            {l.change === 'add' ? 'Add' : 'Take off'}: {l.quantity === '1' ? '' : `${l.quantity} × `}
+            {l.description}, {money(grossOf(l.quantity, l.unitPrice).toFixed(), change.currency)}
+          </li>
+        ))}
+      </ul>
+      <dl className="totals" aria-label="Agreed price">
+        <dt>Agreed price until now</dt>
+        <dd>{money(change.beforeTotal, change.currency)}</dd>
+        <dt>This change</dt>
+        <dd>{signedAmount(change)}</dd>
+        <dt>With this change</dt>
+        <dd data-total>{money(change.afterTotal, change.currency)}</dd>
+      </dl>
+      <p className="muted">Totals include tax and any discount agreed, as the invoice will bill them.</p>
+      {notice && <p className="banner ok">{notice}</p>}
+      {change.status === 'approved' && change.signerName && (
+        <p className="banner ok">
+          Signed by {change.signerName}
+          {change.signedInPerson ? ' on this phone' : ' online'}.
+        </p>
+      )}
+      {change.status === 'declined' && <p className="banner warn">Declined: {change.declineReason}</p>}
+      {error && (
+        <p className="banner error" role="alert">
+          {error}
+        </p>
+      )}
+      {open &&
+        (declining ? (
+          <section aria-label="The customer declines">
+            <label>
+              The customer's reason
+              <textarea value={declineReason} onChange={(e) => setDeclineReason(e.target.value)} rows={2} />
+            </label>
+            <div className="actions">
+              <button type="button" onClick={() => setDeclining(false)} disabled={busy}>
+                Back
+              </button>
+              <button
+                type="button"
+                disabled={busy || declineReason.trim().length === 0}
+                onClick={() =>
+                  act('decline', { reason: declineReason.trim() }, 'Declined: nothing changes on the job.')
+                }
+              >
+                Record the refusal
+              </button>
+            </div>
+          </section>
+        ) : (
+          <section aria-label="The customer signs">
+            <h2>Hand the phone to the customer</h2>
+            <label>
+              Customer's name
+              <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+            </label>
+            <canvas ref={pad.canvas} className="pad" aria-label="Signature pad" />
+            <div className="row">
+              <button type="button" onClick={pad.clear}>
+                Clear
+              </button>
+              <button
+                type="button"
+                className="primary"
+                disabled={busy || !pad.signed || name.trim().length < 2}
+                onClick={() => {
+                  const signature = pad.dataUrl();
+                  if (signature)
+                    void act(
+                      'approve',
+                      { signerName: name.trim(), signature, afterTotal: change.afterTotal },
+                      'Approved: the change is part of the agreed price.',
+                    );
+                }}
+              >
+                Approve for {money(change.afterTotal, change.currency)}
+              </button>
+            </div>
+            <div className="actions">
+              <button type="button" onClick={() => setDeclining(true)} disabled={busy}>
+                Customer declines…
+              </button>
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => act('send', {}, 'Sent: the customer can approve it from the e-mail.')}
+              >
+                {change.status === 'draft' ? 'E-mail it to the customer' : 'E-mail it again'}
+              </button>
+            </div>
+          </section>
+        ))}
+    </article>
+  );
+};
