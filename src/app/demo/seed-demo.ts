@@ -22,6 +22,7 @@ import type { Deps } from '../ports';
 import { createSeries } from '../series/create-series';
 import { nextNumber } from '../system/sequences';
 import { seedDemoHistory } from './seed-history';
+import { seedDemoQuotes } from './seed-quotes';
 import { seedDemoWeek } from './seed-week';
 
 export const DEMO_SLUG = 'demo';
@@ -301,6 +302,7 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     await seedDemoHistory(deps, demo.id);
     await seedDemoWeek(deps, demo.id);
     await seedDemoSeries(deps, demo.id);
+    await seedDemoQuotes(deps, demo.id);
   }
   return true;
 };

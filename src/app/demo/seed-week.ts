@@ -63,7 +63,7 @@ const photo = (seed: number) =>
     .toBuffer();
 
 /** A signature drawn with a finger: a scribble on transparent ground. */
-const signature = (seed: number) =>
+export const demoSignature = (seed: number) =>
   sharp(
     Buffer.from(
       `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="140"><path d="M20 ${90 - (seed % 20)} C 60 20, 90 130, 130 70 S 200 ${30 + (seed % 30)}, 240 90 S 320 110, 380 50" fill="none" stroke="#1b2a4a" stroke-width="4" stroke-linecap="round"/></svg>`,
@@ -188,7 +188,7 @@ export const seedDemoWeek = async (deps: Deps, organizationId: string) => {
             organizationId,
             jobId: job.id,
             category: 'signature',
-            bytes: await signature(i),
+            bytes: await demoSignature(i),
             declaredType: 'image/png',
             originalName: 'signature.png',
             actor: { type: 'user', id: techId },

@@ -126,7 +126,14 @@ const NewChangeOrder = ({ job, onDone }: { job: JobT; onDone: (message: string) 
             value={null}
             onChange={(v) => {
               const l = v === null ? undefined : agreed[Number(v)];
-              if (l) add({ change: 'remove', ...l });
+              if (l)
+                add({
+                  change: 'remove',
+                  sku: l.sku,
+                  description: l.description,
+                  quantity: l.quantity,
+                  unitPrice: l.unitPrice,
+                });
             }}
           />
         )}
