@@ -207,3 +207,10 @@ export type PublicQuote = z.infer<typeof PublicQuote>;
 export const QuoteTokenParams = z.strictObject({
   token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a quote link'),
 });
+
+/** Booking the visit of an accepted quote that offered none. */
+export const BookQuoteBody = z.strictObject({
+  windowStart: Instant,
+  windowEnd: Instant,
+  crew: z.array(z.uuid()).max(20).default([]),
+});

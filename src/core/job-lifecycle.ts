@@ -1,3 +1,5 @@
+import Decimal from 'decimal.js';
+
 /**
  * The job's two state machines (DESIGN §3). Operational status says where the work is; billing status
  * says whether it can be billed. Every change goes through these tables; nothing else writes a status.
@@ -43,6 +45,22 @@ export const BILLING_STATUS_WORDS: Record<BillingStatus, string> = {
   needs_review: 'Needs review',
   not_billable: 'Not billable',
 };
+
+/**
+ * Whether a job waits for its deposit before the crew goes: the quote said so and less than the deposit
+ * has been received. Dispatching and starting are refused until then; a closeout of work already done is
+ * never refused for it (the proof is kept, the office settles the deposit).
+ */
+export const waitsForDeposit = (job: {
+  depositBeforeWork: boolean;
+  depositRequired: boolean;
+  depositAmount: string | null;
+  depositReceived: string | null;
+}): boolean =>
+  job.depositBeforeWork &&
+  job.depositRequired &&
+  job.depositAmount !== null &&
+  new Decimal(job.depositReceived ?? '0').lt(job.depositAmount);
 
 export type OperationalAction =
   | 'dispatch'

@@ -133,6 +133,7 @@ export const jobView = (r: JobRow): z.infer<typeof Job> => ({
   billingOwnerId: r.job.billingOwnerId,
   crew: r.crew,
   depositRequired: r.job.depositRequired,
+  depositBeforeWork: r.job.depositBeforeWork,
   depositAmount: nullableDecimal(r.job.depositAmount),
   discountPercent: nullableDecimal(r.job.discountPercent, 0),
   taxCodeId: r.job.taxCodeId,

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, caller } from '../support/api-caller';
+import { type Api, caller, demoSite } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
+import { png } from '../support/files';
 import { type Spawned, startCloseout } from '../support/processes';
 
 /**
@@ -150,4 +151,55 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     await phone.getByText('You accepted this quote. Thank you.').waitFor();
     expect(await phone.getByRole('button', { name: /Accept for/ }).count()).toBe(0);
   }, 180_000);
+
+  it('books the visit of a quote accepted without one, from the quote page', async () => {
+    const site = await demoSite(owner, 'Liffey Dental Clinic');
+    const types = await owner.call<{ items: { id: string; code: string }[] }>('GET', '/job-types');
+    const created = await owner.call<{ id: string; number: string }>('POST', '/quotes', {
+      ...site,
+      jobTypeId: types.body.items.find((t) => t.code === 'REPAIR')?.id,
+      title: 'Descale the steriliser water supply',
+      lines: [{ description: 'Descaling, two hours', quantity: '2', unitPrice: '85.00' }],
+      validUntil: '2027-01-31',
+    });
+    expect(created.status).toBe(201);
+    const sent = await owner.call<{ link: string }>('POST', `/quotes/${created.body.id}/send`, {});
+    const token = sent.body.link.slice(sent.body.link.lastIndexOf('/') + 1);
+    const accepted = await fetch(`${base}/api/v1/public/quotes/${token}/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        version: 1,
+        choice: { options: {}, addOns: [] },
+        signerName: 'Dr Aisling Byrne',
+        signature: `data:image/png;base64,${(await png(6)).toString('base64')}`,
+      }),
+    });
+    expect(accepted.status).toBe(200);
+
+    const office = await signedIn(
+      browser,
+      base,
+      'dispatch@demo.closeout.test',
+      `#/quotes/${created.body.id}`,
+    );
+    const form = office.getByRole('form', { name: 'Book the visit' });
+    await form.getByLabel('Day').fill('2027-01-14');
+    await form.getByLabel('From').fill('10:00');
+    await form.getByLabel('To').fill('12:00');
+    await form.getByLabel('Crew').click();
+    await office.getByRole('option', { name: 'Ben Okafor' }).click();
+    await office.keyboard.press('Escape');
+    await form.getByRole('button', { name: 'Book the visit' }).click();
+    const open = office.getByRole('link', { name: /^Open J-\d+$/ });
+    await open.waitFor();
+    await office.screenshot({ path: screenshotPath('office-quote-booked'), fullPage: true });
+    const q = await owner.call<{ jobId: string }>('GET', `/quotes/${created.body.id}`);
+    const job = await owner.call<{ estimateLines: { description: string }[]; crew: { name: string }[] }>(
+      'GET',
+      `/jobs/${q.body.jobId}`,
+    );
+    expect(job.body.estimateLines.map((l) => l.description)).toEqual(['Descaling, two hours']);
+    expect(job.body.crew.map((c) => c.name)).toEqual(['Ben Okafor']);
+  }, 120_000);
 });

@@ -263,6 +263,10 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/quotes/:id/withdraw': { reason: 'customer went elsewhere' },
       '/api/v1/quotes/:id/send': {},
       '/api/v1/quotes/:id/revise': {},
+      '/api/v1/quotes/:id/book': {
+        windowStart: '2026-12-10T09:00:00.000Z',
+        windowEnd: '2026-12-10T11:00:00.000Z',
+      },
       '/api/v1/jobs/:id/change-orders': {
         reason: 'A second radiator',
         lines: [{ change: 'add', sku: 'LAB-STD', quantity: '1' }],

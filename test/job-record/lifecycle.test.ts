@@ -180,6 +180,32 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
     );
   });
 
+  it('holds the crew back until a deposit due before work is received', async () => {
+    const job = (await book({ depositBeforeWork: true })).json();
+    expect(job).toMatchObject({ depositRequired: true, depositBeforeWork: true });
+    const early = await post(`/api/v1/jobs/${job.id}/dispatch`, {});
+    expect(early.statusCode).toBe(409);
+    expect(problemOf(early).detail).toContain('waits for its deposit');
+    const start = await post(`/api/v1/jobs/${job.id}/start`, {}, tech);
+    expect(start.statusCode).toBe(409);
+    // A dispatcher cannot waive it: it is a billing fact.
+    const waive = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${job.id}`,
+      headers: as(dispatcher, true),
+      payload: { depositBeforeWork: false },
+    });
+    expect(waive.statusCode).toBe(403);
+    const paid = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${job.id}`,
+      headers: as(billing, true),
+      payload: { depositReceived: '150.00' },
+    });
+    expect(paid.statusCode, paid.body).toBe(200);
+    expect((await post(`/api/v1/jobs/${job.id}/dispatch`, {})).statusCode).toBe(200);
+  });
+
   it('lets technicians start only their own jobs, and keeps the crew change in the record', async () => {
     const job = (await book({ crew: [org.otherTechnician.id] })).json();
     expect((await post(`/api/v1/jobs/${job.id}/start`, {}, tech)).statusCode).toBe(404);

@@ -345,4 +345,52 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     expect(unknown.statusCode).toBe(404);
     expect(problemOf(unknown).detail).toContain('expired or is not a quote link');
   });
+
+  it('books the job of a quote accepted without a visit, with the accepted lines, once', async () => {
+    const q = await create({ visitStart: null, visitEnd: null, depositBeforeWork: true });
+    const token = await send(q.id);
+    const book = (who: Session) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/quotes/${q.id}/book`,
+        headers: as(who, true),
+        payload: {
+          windowStart: '2026-12-09T09:00:00.000Z',
+          windowEnd: '2026-12-09T13:00:00.000Z',
+          crew: [org.users.technician.id],
+        },
+      });
+    // Nothing to book before the customer accepts.
+    const early = await book(dispatcher);
+    expect(early.statusCode).toBe(409);
+    const ok = await accept(token, {
+      version: 1,
+      choice: { options: { Boiler: 'Standard' }, addOns: [THERMOSTAT] },
+      signerName: 'Pat Murphy',
+      signature: await signature(),
+    });
+    expect(ok.json().jobNumber).toBeNull();
+    const booked = await book(dispatcher);
+    expect(booked.statusCode, booked.body).toBe(200);
+    const jobId = booked.json().jobId as string;
+    const job = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: as(owner) })
+    ).json();
+    expect(job).toMatchObject({
+      windowStart: '2026-12-09T09:00:00.000Z',
+      discountPercent: '10',
+      crew: [expect.objectContaining({ userId: org.users.technician.id })],
+      // The quote asked for the deposit before work: the job holds its crew back until it is paid.
+      depositRequired: true,
+      depositBeforeWork: true,
+    });
+    expect(job.estimateLines.map((l: { description: string }) => l.description)).toEqual([
+      'Labour',
+      'Standard boiler',
+      'Smart thermostat',
+    ]);
+    const twice = await book(dispatcher);
+    expect(twice.statusCode).toBe(409);
+    expect(problemOf(twice).detail).toContain(`already booked as ${job.number}`);
+  });
 });

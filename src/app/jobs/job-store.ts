@@ -9,6 +9,7 @@ import {
   isOperationalStatus,
   type OperationalAction,
   operationalTransition,
+  waitsForDeposit,
 } from '../../core/job-lifecycle';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
@@ -40,6 +41,7 @@ type PatchableJob = Pick<
   | 'windowEnd'
   | 'billingOwnerId'
   | 'depositRequired'
+  | 'depositBeforeWork'
   | 'depositAmount'
   | 'depositReceived'
   | 'discountPercent'
@@ -69,6 +71,7 @@ const AUDITED_FIELDS = [
   'windowEnd',
   'billingOwnerId',
   'depositRequired',
+  'depositBeforeWork',
   'depositAmount',
   'depositReceived',
   'discountPercent',
@@ -170,7 +173,14 @@ export const changeJob = async (
     throw new Error('corrupt job status');
   let status = job.status;
   let billingStatus = job.billingStatus;
-  for (const action of [args.operational ?? []].flat()) {
+  const actions = [args.operational ?? []].flat();
+  if (actions.length === 1 && (actions[0] === 'dispatch' || actions[0] === 'start') && waitsForDeposit(job))
+    throw new AppError(
+      'invalid_transition',
+      `${jobNumber(job.number)} waits for its deposit before work starts (the customer agreed to pay it first): record the payment, then dispatch`,
+      { fields: [{ field: 'depositReceived', message: 'the deposit is not received yet' }] },
+    );
+  for (const action of actions) {
     const t = operationalTransition(status, action);
     if (!t.ok) throw refuse({ ...job, status }, action, 'status', t.allowed);
     status = t.to;

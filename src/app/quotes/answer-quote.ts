@@ -155,7 +155,17 @@ export const acceptQuote = async (
     await deps.storage.put(imageKey, png, 'image/png');
     const now = deps.clock.now();
     const job =
-      version.visitStart && version.visitEnd ? await bookJob(tx, deps, quote, version, priced) : null;
+      version.visitStart && version.visitEnd
+        ? await bookJob(
+            tx,
+            deps,
+            quote,
+            version,
+            priced,
+            { windowStart: version.visitStart, windowEnd: version.visitEnd, crew: [] },
+            SYSTEM_ACTOR,
+          )
+        : null;
     if (job)
       await tx.db
         .update(quotes)
@@ -206,6 +216,8 @@ const bookJob = async (
   quote: QuoteRow,
   version: QuoteVersionRow,
   priced: Extract<ReturnType<typeof priceQuote>, { ok: true }>,
+  visit: { windowStart: Date; windowEnd: Date; crew: string[] },
+  actor: Actor,
 ) => {
   const job = await insertJob(
     tx,
@@ -215,13 +227,14 @@ const bookJob = async (
       customerId: quote.customerId,
       siteId: quote.siteId,
       jobTypeId: quote.jobTypeId,
-      crew: [],
+      crew: visit.crew,
       scope: `${quote.title} (quote ${quote.number})`,
-      windowStart: version.visitStart as Date,
-      windowEnd: version.visitEnd as Date,
+      windowStart: visit.windowStart,
+      windowEnd: visit.windowEnd,
       discountPercent: version.discountPercent,
       poNumber: version.poNumber,
       depositRequired: priced.depositDue !== null,
+      depositBeforeWork: priced.depositDue !== null && version.depositBeforeWork,
       depositAmount: priced.depositDue,
       estimateLines: priced.lines.map((l) => ({
         sku: l.sku ?? null,
@@ -231,14 +244,14 @@ const bookJob = async (
         taxCodeId: l.taxCodeId ?? null,
       })),
     },
-    SYSTEM_ACTOR,
+    actor,
   );
   await appendAudit(tx, deps, {
     organizationId: quote.organizationId,
     aggregateType: 'job',
     aggregateId: job.id,
     action: 'job.from_quote',
-    actor: SYSTEM_ACTOR,
+    actor,
     changes: { quoteId: quote.id, quoteNumber: quote.number, version: version.version },
   });
   return job;
@@ -274,4 +287,65 @@ export const declineQuote = (
       { kind: 'quote_declined' },
     );
     return publicViewOf({ ...found, version: declined }, today, null);
+  });
+
+/**
+ * An accepted quote that offered no visit is booked by the office when the customer agrees a day: the job
+ * carries the accepted lines, discount, tax codes, PO and deposit exactly as if the visit had been offered,
+ * and the quote and the job name each other. Booking twice is refused with the job it already is.
+ */
+export const bookAcceptedQuote = (
+  deps: Deps,
+  organizationId: string,
+  quoteId: string,
+  visit: { windowStart: Date; windowEnd: Date; crew: string[] },
+  actor: Actor,
+) =>
+  deps.database.transaction(async (tx) => {
+    const { quote, version } = await lockQuote(tx, organizationId, quoteId);
+    if (statusOf(version) !== 'accepted' || !version.choice)
+      throw new AppError(
+        'invalid_transition',
+        `${quote.number} is not accepted: there is nothing to book yet`,
+        {
+          fields: [{ field: 'status', message: `is ${statusOf(version)}` }],
+        },
+      );
+    if (quote.jobId) {
+      const no = await jobNumberOf(tx.db, organizationId, quote.jobId);
+      throw new AppError(
+        'conflict',
+        `${quote.number} is already booked as ${no === null ? 'a job' : jobNumber(no)}`,
+        {
+          fields: [{ field: 'jobId', message: 'already booked' }],
+        },
+      );
+    }
+    const [org] = await tx.db.select().from(organizations).where(eq(organizations.id, organizationId));
+    if (!org) throw new Error('quote without organization');
+    const priced = priceQuote(
+      version.lines,
+      {
+        currency: version.currency,
+        scheme: org.taxScheme,
+        discountPercent: version.discountPercent,
+        deposit: version.deposit,
+      },
+      version.choice,
+    );
+    if (!priced.ok) throw new AppError('conflict', priced.problems.map((p) => p.message).join('; '));
+    const job = await bookJob(tx, deps, quote, version, priced, visit, actor);
+    await tx.db
+      .update(quotes)
+      .set({ jobId: job.id, updatedAt: deps.clock.now() })
+      .where(and(eq(quotes.organizationId, organizationId), eq(quotes.id, quoteId)));
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'quote',
+      aggregateId: quoteId,
+      action: 'quote.booked',
+      actor,
+      changes: { jobId: job.id, windowStart: visit.windowStart.toISOString() },
+    });
+    return job;
   });

@@ -17,6 +17,7 @@ export type NewJob = JobRefs & {
   windowStart: Date;
   windowEnd: Date;
   depositRequired?: boolean | undefined;
+  depositBeforeWork?: boolean | undefined;
   depositAmount?: string | null | undefined;
   discountPercent?: string | null | undefined;
   poNumber?: string | null | undefined;
@@ -58,6 +59,7 @@ export const insertJob = async (
       billingStatus: 'not_ready',
       billingOwnerId: input.billingOwnerId ?? null,
       depositRequired: input.depositRequired ?? false,
+      depositBeforeWork: (input.depositRequired ?? false) && (input.depositBeforeWork ?? false),
       depositAmount: input.depositAmount ?? null,
       discountPercent: input.discountPercent ?? null,
       taxCodeId: input.taxCodeId ?? null,

@@ -213,6 +213,8 @@ export const jobs = pgTable(
     billingStatus: text('billing_status').$type<BillingStatus>().notNull(),
     billingOwnerId: uuid('billing_owner_id').references(() => users.id),
     depositRequired: boolean('deposit_required').notNull().default(false),
+    /** The deposit must be received before the crew is dispatched or the work started (a quote's term). */
+    depositBeforeWork: boolean('deposit_before_work').notNull().default(false),
     depositAmount: money('deposit_amount'),
     depositReceived: money('deposit_received'),
     discountPercent: numeric('discount_percent', { precision: 7, scale: 4 }),

@@ -37,6 +37,7 @@ import { jobView } from '../views';
 /** The fields of a job that decide what the customer is billed: changed by billing and the owner only. */
 const BILLING_FACTS = [
   'depositRequired',
+  'depositBeforeWork',
   'depositAmount',
   'depositReceived',
   'discountPercent',

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobNumber } from '../../app/jobs/job-store';
 import type { Deps } from '../../app/ports';
-import { acceptQuote, declineQuote, openQuoteLink } from '../../app/quotes/answer-quote';
+import { acceptQuote, bookAcceptedQuote, declineQuote, openQuoteLink } from '../../app/quotes/answer-quote';
 import { createQuote, updateQuoteDraft } from '../../app/quotes/draft-quote';
 import { type QuoteRow, statusOf, versionsOf } from '../../app/quotes/quote-store';
 import { versionView } from '../../app/quotes/quote-view';
@@ -11,6 +11,7 @@ import { quoteLinkOf, reviseQuote, sendQuote, withdrawQuote } from '../../app/qu
 import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {
   AcceptQuoteBody,
+  BookQuoteBody,
   CreateQuoteBody,
   DeclineQuoteBody,
   PublicQuote,
@@ -225,6 +226,36 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
     async (request) => {
       const p = principalOf(request);
       await reviseQuote(deps, p.organizationId, request.params.id, actorOf(p));
+      return view(p.organizationId, request.params.id);
+    },
+  );
+
+  app.post(
+    '/quotes/:id/book',
+    {
+      config: { access: 'jobs.create' },
+      schema: {
+        tags: ['quotes'],
+        summary:
+          'Books the job of an accepted quote that offered no visit: the accepted lines, discount, PO and deposit',
+        params: IdParams,
+        body: BookQuoteBody,
+        response: { 200: Quote, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await bookAcceptedQuote(
+        deps,
+        p.organizationId,
+        request.params.id,
+        {
+          windowStart: new Date(request.body.windowStart),
+          windowEnd: new Date(request.body.windowEnd),
+          crew: request.body.crew,
+        },
+        actorOf(p),
+      );
       return view(p.organizationId, request.params.id);
     },
   );

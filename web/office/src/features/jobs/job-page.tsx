@@ -164,7 +164,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                     <Table.Th>Deposit</Table.Th>
                     <Table.Td>
                       {j.depositRequired
-                        ? `${money(j.depositAmount, me.organization.currency)} required, ${money(j.depositReceived ?? '0', me.organization.currency)} received`
+                        ? `${money(j.depositAmount, me.organization.currency)} required${j.depositBeforeWork ? ' before work starts' : ''}, ${money(j.depositReceived ?? '0', me.organization.currency)} received`
                         : 'None'}
                     </Table.Td>
                   </Table.Tr>

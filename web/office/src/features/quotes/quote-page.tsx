@@ -11,6 +11,7 @@ import { Loaded } from '../../shared/loaded';
 import { useCan, useMe } from '../../shared/me';
 import { useApi, useInvalidate } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
+import { BookVisit } from './book-visit';
 import { QuoteEditor } from './quote-editor';
 
 const kindText = (l: Quote['lines'][number]) =>
@@ -93,8 +94,9 @@ const QuoteView = ({ q }: { q: Quote }) => {
               Open {q.jobNumber}
             </AppLink>
           ) : (
-            'No visit was offered: book the job from the board.'
+            'No visit was offered: book it on the day agreed with the customer.'
           )}
+          {!q.jobId && can('jobs.create') && <BookVisit q={q} />}
         </Alert>
       )}
       {q.status === 'declined' && (

@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "deposit_before_work" boolean DEFAULT false NOT NULL;
