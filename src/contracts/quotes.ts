@@ -214,3 +214,39 @@ export const BookQuoteBody = z.strictObject({
   windowEnd: Instant,
   crew: z.array(z.uuid()).max(20).default([]),
 });
+
+export const QuotePipelineQuery = z.strictObject({
+  /** Quotes made in this many days up to today. */
+  days: z.coerce.number().int().min(7).max(730).default(90),
+  /** An offer sent this many days ago with no answer is listed to follow up. */
+  followUpDays: z.coerce.number().int().min(1).max(60).default(3),
+});
+
+export const QuotePipeline = z
+  .object({
+    from: Day,
+    stages: z.array(
+      z.object({
+        status: z.enum(['draft', 'sent', 'viewed', 'accepted', 'declined', 'expired']),
+        count: z.number().int(),
+        values: z.array(z.object({ currency: z.string(), amount: Decimal })),
+      }),
+    ),
+    /** Accepted over accepted, declined and expired (0 to 1); null before any was decided. */
+    conversionRate: Decimal.nullable(),
+    medianDaysToAccept: Decimal.nullable(),
+    followUp: z.array(
+      z.object({
+        id: z.uuid(),
+        number: z.string(),
+        title: z.string(),
+        customerName: z.string(),
+        status: z.enum(QUOTE_STATUSES),
+        currency: z.string(),
+        total: Decimal,
+        sentAt: Instant,
+        viewedAt: Instant.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'QuotePipeline' });

@@ -201,5 +201,13 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     );
     expect(job.body.estimateLines.map((l) => l.description)).toEqual(['Descaling, two hours']);
     expect(job.body.crew.map((c) => c.name)).toEqual(['Ben Okafor']);
+
+    // The pipeline over the demo's quotes and these: value by stage as a chart, and what was won.
+    await office.evaluate(() => (window.location.hash = '#/quotes'));
+    const pipeline = office.getByRole('region', { name: 'Pipeline' });
+    await pipeline.getByRole('figure', { name: 'Quoted value in EUR by stage' }).waitFor();
+    await pipeline.locator('.recharts-bar-rectangle').first().waitFor();
+    expect(await pipeline.textContent()).toMatch(/Won of those decided\d+ %/);
+    await office.screenshot({ path: screenshotPath('office-quotes-pipeline'), fullPage: true });
   }, 120_000);
 });

@@ -393,4 +393,54 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     expect(twice.statusCode).toBe(409);
     expect(problemOf(twice).detail).toContain(`already booked as ${job.number}`);
   });
+
+  it('sums the pipeline by stage from the same quotes the list shows, and names the offers to chase', async () => {
+    const list = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/quotes?limit=100', headers: as(dispatcher) })
+    ).json().items as { id: string; status: string; total: string; acceptedTotal: string | null }[];
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/quotes/pipeline',
+      headers: as(dispatcher),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const p = res.json() as {
+      stages: { status: string; count: number; values: { amount: string }[] }[];
+      conversionRate: string | null;
+      followUp: { id: string }[];
+    };
+    for (const stage of p.stages) {
+      const mine = list.filter((q) => q.status === stage.status);
+      expect(stage.count, stage.status).toBe(mine.length);
+      const sum = mine.reduce((s, q) => s + Number(q.acceptedTotal ?? q.total) * 100, 0);
+      expect(Math.round(Number(stage.values[0]?.amount ?? 0) * 100), stage.status).toBe(Math.round(sum));
+    }
+    const count = (s: string) => list.filter((q) => q.status === s).length;
+    const decided = count('accepted') + count('declined') + count('expired');
+    expect(Number(p.conversionRate)).toBeCloseTo(count('accepted') / decided, 4);
+    // Today nothing waits three days.
+    expect(p.followUp).toEqual([]);
+    // Sent a week earlier, every unanswered offer waits past three days.
+    await t.database.raw.query(
+      `UPDATE quote_versions SET sent_at = sent_at - interval '7 days' WHERE organization_id = $1`,
+      [org.organizationId],
+    );
+    const res7 = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/quotes/pipeline?followUpDays=3',
+      headers: as(owner),
+    });
+    expect(res7.statusCode, res7.body).toBe(200);
+    const later = res7.json() as typeof p;
+    expect(later.followUp.map((f) => f.id).sort()).toEqual(
+      list
+        .filter((q) => q.status === 'sent' || q.status === 'viewed')
+        .map((q) => q.id)
+        .sort(),
+    );
+    const tech = await signIn(t.app, org.users.technician.email, PASSWORD);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/quotes/pipeline', headers: as(tech) })).statusCode,
+    ).toBe(403);
+  });
 });

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { customers, jobs, quotes, quoteVersions, sites } from '../schema';
 
@@ -59,3 +59,16 @@ export const quoteWithNames = async (db: Db, organizationId: string, quoteId: st
     .where(and(eq(quotes.organizationId, organizationId), eq(quotes.id, quoteId)));
   return row ?? null;
 };
+
+/** The quotes made since a moment, with their current version and customer's name: the pipeline's input. */
+export const quotesSince = (db: Db, organizationId: string, since: Date) =>
+  db
+    .select({ quote: quotes, version: quoteVersions, customerName: customers.name })
+    .from(quotes)
+    .innerJoin(quoteVersions, currentVersion)
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, quotes.organizationId), eq(customers.id, quotes.customerId)),
+    )
+    .where(and(eq(quotes.organizationId, organizationId), gte(quotes.createdAt, since)))
+    .orderBy(desc(quotes.createdAt));

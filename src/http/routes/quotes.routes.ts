@@ -17,6 +17,8 @@ import {
   PublicQuote,
   Quote,
   QuoteListQuery,
+  QuotePipeline,
+  QuotePipelineQuery,
   QuoteReasonBody,
   QuoteSummary,
   QuoteTokenParams,
@@ -28,9 +30,10 @@ import { notFound } from '../../core/errors';
 import { pairCursor, pageOf as toPage } from '../../core/pagination';
 import { actorOf } from '../../core/principal';
 import { effectiveQuoteStatus } from '../../core/quote-lifecycle';
-import { businessDate } from '../../core/time';
+import { quotePipeline } from '../../core/quote-pipeline';
+import { addDays, businessDate } from '../../core/time';
 import { getOrganization } from '../../db/queries/directory';
-import { listQuotes, quoteWithNames } from '../../db/queries/quotes';
+import { listQuotes, quotesSince, quoteWithNames } from '../../db/queries/quotes';
 import { principalOf } from '../auth';
 import { answererOf, publicLinkRoutes } from '../public-limit';
 
@@ -120,6 +123,63 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
           createdAt: r.quote.createdAt.toISOString(),
         })),
         nextCursor: page.nextCursor,
+      };
+    },
+  );
+
+  app.get(
+    '/quotes/pipeline',
+    {
+      config: { access: 'quotes.read' },
+      schema: {
+        tags: ['quotes'],
+        summary:
+          'The pipeline of the quotes made in the last `days`: count and value per stage, conversion, time to acceptance, and the offers to follow up',
+        querystring: QuotePipelineQuery,
+        response: { 200: QuotePipeline, ...errors },
+      },
+    },
+    async (request) => {
+      const organizationId = principalOf(request).organizationId;
+      const today = await todayOf(organizationId);
+      const from = addDays(today, -request.query.days);
+      const rows = await quotesSince(deps.database.db, organizationId, new Date(`${from}T00:00:00Z`));
+      const status = (r: (typeof rows)[number]) =>
+        effectiveQuoteStatus(statusOf(r.version), r.version.validUntil, today);
+      const p = quotePipeline(
+        rows.map((r) => ({
+          id: r.quote.id,
+          status: status(r),
+          currency: r.version.currency,
+          value: decimalString(r.version.acceptedTotal ?? r.version.total),
+          sentAt: r.version.sentAt,
+          viewedAt: r.version.viewedAt,
+          answeredAt: r.version.answeredAt,
+        })),
+        deps.clock.now(),
+        request.query.followUpDays,
+      );
+      return {
+        from,
+        ...p,
+        followUp: p.followUp.flatMap((id) => {
+          const r = rows.find((x) => x.quote.id === id);
+          return r?.version.sentAt
+            ? [
+                {
+                  id,
+                  number: r.quote.number,
+                  title: r.quote.title,
+                  customerName: r.customerName,
+                  status: status(r),
+                  currency: r.version.currency,
+                  total: decimalString(r.version.total),
+                  sentAt: r.version.sentAt.toISOString(),
+                  viewedAt: r.version.viewedAt?.toISOString() ?? null,
+                },
+              ]
+            : [];
+        }),
       };
     },
   );

@@ -10,6 +10,7 @@ import { useCan, useMe } from '../../shared/me';
 import { useApiPages } from '../../shared/query';
 import { ResourceTable } from '../../shared/resource-table';
 import { StatusBadge } from '../../shared/status';
+import { Pipeline } from './pipeline';
 
 type Row = z.infer<typeof QuoteSummary>;
 
@@ -41,6 +42,7 @@ export const QuotesPage = () => {
           <Button onClick={() => void navigate({ to: '/quotes/new' })}>New quote</Button>
         )}
       </Group>
+      <Pipeline />
       {phone ? (
         <Select
           label="Show"
