@@ -5,10 +5,15 @@ import type { DocumentRenderers } from '../app/documents-port';
  * server) starts without pdfkit and its fonts.
  */
 export const loadRenderers = async (): Promise<DocumentRenderers> => {
-  const [pdf, ubl] = await Promise.all([import('./pdf/invoice-pdf'), import('./einvoice/ubl')]);
+  const [pdf, quote, ubl] = await Promise.all([
+    import('./pdf/invoice-pdf'),
+    import('./pdf/quote-pdf'),
+    import('./einvoice/ubl'),
+  ]);
   return {
     invoicePdf: pdf.renderInvoicePdf,
     serviceReportPdf: pdf.renderServiceReportPdf,
+    signedQuotePdf: quote.renderSignedQuotePdf,
     ubl: ubl.renderUbl,
   };
 };

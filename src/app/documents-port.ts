@@ -39,6 +39,31 @@ export type ServiceReport = {
   createdAt: Date;
 };
 
+/** An accepted quote as signed: the chosen lines, the totals, the terms and the signature block. */
+export type SignedQuote = {
+  seller: { name: string; color: string };
+  number: string;
+  version: number;
+  title: string;
+  customer: string;
+  site: string;
+  currency: string;
+  lines: { description: string; quantity: string; unitPrice: string; taxRate: string; net: string }[];
+  totals: { net: string; tax: string; payable: string; deposit: string | null };
+  terms: string | null;
+  message: string | null;
+  validUntil: string;
+  signature: {
+    image: Buffer | null;
+    name: string;
+    signedAt: string;
+    ip: string;
+    userAgent: string;
+  };
+  timeZone: string;
+  createdAt: Date;
+};
+
 export type DocumentRenderers = {
   /** The invoice or credit note PDF, with the proof pages after it. */
   invoicePdf(
@@ -48,6 +73,8 @@ export type DocumentRenderers = {
     logo: Buffer | null,
   ): Promise<Buffer>;
   serviceReportPdf(report: ServiceReport, proof: Proof): Promise<Buffer>;
+  /** The accepted version of a quote with the customer's signature block: what they agreed to. */
+  signedQuotePdf(quote: SignedQuote): Promise<Buffer>;
   /** The EN 16931 / Peppol BIS 3 UBL of an issued document. */
   ubl(doc: InvoiceDocument, header: IssuedHeader): string;
 };

@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Mailer } from '../../src/app/ports';
 import { startWorkers } from '../../src/worker/handlers';
@@ -7,6 +8,9 @@ import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factorie
 import { png } from '../support/files';
 
 type Mail = Parameters<Mailer['send']>[0];
+
+const hasPdftotext = spawnSync('pdftotext', ['-v']).status === 0;
+const pdfText = (pdf: Buffer) => execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf }).toString();
 
 const BOILER_GOOD = '0193a1b2-c3d4-7e5f-8a9b-000000000001';
 const BOILER_BETTER = '0193a1b2-c3d4-7e5f-8a9b-000000000002';
@@ -223,6 +227,27 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     const accepted = audit.rows.find((r) => r.action === 'quote.accepted');
     expect(accepted?.changes).toMatchObject({ signerName: 'Pat Murphy', ip: expect.any(String) });
 
+    // The signed copy: the accepted lines, the total and the signature block, for the office and the customer.
+    const signed = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/quotes/${q.id}/signed.pdf`,
+      headers: as(dispatcher),
+    });
+    expect(signed.statusCode).toBe(200);
+    expect(signed.headers['content-type']).toBe('application/pdf');
+    expect(signed.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const theirs = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}/signed.pdf` });
+    expect(theirs.statusCode).toBe(200);
+    if (hasPdftotext) {
+      const text = pdfText(signed.rawPayload);
+      expect(text).toContain('Signed by Pat Murphy');
+      expect(text).toContain('EUR 2,059.02');
+      expect(text).toContain('High-efficiency boiler');
+      expect(text).not.toContain('Standard boiler');
+      expect(text).not.toContain('haggles');
+    } else
+      console.info('pdftotext (Debian poppler-utils) is missing: the signed PDF’s text is not read back');
+
     // Accepting again changes nothing and says why.
     const again = await accept(token, {
       version: 1,
@@ -363,6 +388,12 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     // Nothing to book before the customer accepts.
     const early = await book(dispatcher);
     expect(early.statusCode).toBe(409);
+    const unsigned = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/quotes/${q.id}/signed.pdf`,
+      headers: as(owner),
+    });
+    expect(unsigned.statusCode).toBe(409);
     const ok = await accept(token, {
       version: 1,
       choice: { options: { Boiler: 'Standard' }, addOns: [THERMOSTAT] },

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobNumber } from '../../app/jobs/job-store';
@@ -8,6 +8,7 @@ import { createQuote, updateQuoteDraft } from '../../app/quotes/draft-quote';
 import { type QuoteRow, statusOf, versionsOf } from '../../app/quotes/quote-store';
 import { versionView } from '../../app/quotes/quote-view';
 import { quoteLinkOf, reviseQuote, sendQuote, withdrawQuote } from '../../app/quotes/send-quote';
+import { signedQuotePdf } from '../../app/quotes/signed-quote';
 import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {
   AcceptQuoteBody,
@@ -38,6 +39,13 @@ import { principalOf } from '../auth';
 import { answererOf, publicLinkRoutes } from '../public-limit';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+/** A signed copy opens in place; its file name is the quote's number, as a customer would forward it. */
+const sendPdf = (reply: FastifyReply, pdf: Buffer, name: string) =>
+  reply
+    .header('content-type', 'application/pdf')
+    .header('content-disposition', `inline; filename="${name}"`)
+    .send(pdf);
 
 export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -320,6 +328,27 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
     },
   );
 
+  app.get(
+    '/quotes/:id/signed.pdf',
+    {
+      config: { access: 'quotes.read' },
+      schema: {
+        tags: ['quotes'],
+        summary: 'The accepted version as a PDF with the customer’s signature block (409 before acceptance)',
+        params: IdParams,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const { number, pdf } = await signedQuotePdf(deps, {
+        organizationId: p.organizationId,
+        quoteId: request.params.id,
+      });
+      return sendPdf(reply, pdf, `${number}-signed.pdf`);
+    },
+  );
+
   app.post(
     '/quotes/:id/withdraw',
     {
@@ -354,6 +383,22 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
         },
       },
       async (request) => openQuoteLink(deps, request.params.token, answererOf(request)),
+    );
+    p.get(
+      '/public/quotes/:token/signed.pdf',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['quotes'],
+          summary: 'The customer’s signed copy of the quote they accepted, by the link’s token',
+          params: QuoteTokenParams,
+          response: errors,
+        },
+      },
+      async (request, reply) => {
+        const { number, pdf } = await signedQuotePdf(deps, { token: request.params.token });
+        return sendPdf(reply, pdf, `${number}-signed.pdf`);
+      },
     );
     p.post(
       '/public/quotes/:token/accept',

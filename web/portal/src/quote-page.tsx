@@ -113,6 +113,13 @@ export const QuotePage = ({ token }: { token: string }) => {
               {quote.jobNumber ? `; your visit is booked as ${quote.jobNumber}.` : '.'}
             </p>
           )}
+          {quote.status === 'accepted' && (
+            <p>
+              <a href={`/api/v1/public/quotes/${token}/signed.pdf`} target="_blank" rel="noreferrer">
+                Download your signed copy (PDF)
+              </a>
+            </p>
+          )}
           {quote.status === 'declined' && quote.declineReason && <p>Your reason: {quote.declineReason}</p>}
         </section>
       )}

@@ -1,4 +1,16 @@
-import { Alert, Button, Card, CopyButton, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Card,
+  CopyButton,
+  Group,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useState } from 'react';
 import type { Quote } from '../../../../../src/contracts/quotes';
 import { grossOf } from '../../../../../src/core/invoice-calc';
@@ -96,6 +108,10 @@ const QuoteView = ({ q }: { q: Quote }) => {
           ) : (
             'No visit was offered: book it on the day agreed with the customer.'
           )}
+          {' · '}
+          <Anchor href={`/api/v1/quotes/${q.id}/signed.pdf`} target="_blank">
+            Signed copy (PDF)
+          </Anchor>
           {!q.jobId && can('jobs.create') && <BookVisit q={q} />}
         </Alert>
       )}
