@@ -122,7 +122,9 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     await phone.screenshot({ path: screenshotPath('portal-quote-phone'), fullPage: true });
     await phone.getByRole('button', { name: /Accept for/ }).click();
     await phone.getByText('You accepted this quote. Thank you.').waitFor();
-    const copy = await phone.getByRole('link', { name: 'Download your signed copy (PDF)' }).getAttribute('href');
+    const copy = await phone
+      .getByRole('link', { name: 'Download your signed copy (PDF)' })
+      .getAttribute('href');
     const signedPdf = await fetch(`${base}${copy}`);
     expect(signedPdf.headers.get('content-type')).toBe('application/pdf');
     const booked = (await phone.getByRole('status').textContent()) ?? '';

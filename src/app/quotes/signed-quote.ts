@@ -7,9 +7,13 @@ import type { Deps } from '../ports';
 import { statusOf } from './quote-store';
 
 const notSigned = () =>
-  new AppError('invalid_transition', 'This quote is not signed yet: the signed copy exists once it is accepted', {
-    fields: [{ field: 'status', message: 'not accepted' }],
-  });
+  new AppError(
+    'invalid_transition',
+    'This quote is not signed yet: the signed copy exists once it is accepted',
+    {
+      fields: [{ field: 'status', message: 'not accepted' }],
+    },
+  );
 
 /**
  * The signed PDF of an accepted quote: the version the customer accepted, rendered from its frozen lines
