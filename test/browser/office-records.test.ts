@@ -484,6 +484,72 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
     await billingPage.close();
   });
 
+  it('invoices a period of a contract billed per cycle from its page, leaving unfinished visits for the next', async () => {
+    const TZ = 'Europe/Dublin';
+    const today = businessDate(new Date(), TZ);
+    // The month before last: whole, in the past, and never taken by the hourly automatic run.
+    const lastMonth = `${addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7)}-01`;
+    const monthStart = `${addDays(lastMonth, -1).slice(0, 7)}-01`;
+    const monthEnd = addDays(lastMonth, -1);
+    const site = await demoSite(owner, 'Greenfield Primary School');
+    const type = await jobTypeVia(owner, 'PERIOD', { name: 'Plant check', trade: 'hvac' });
+    const ana = await caller(base, 'ana@demo.closeout.test');
+    const created = await owner.call<{ id: string; visits: { id: string; occurrenceDate: string }[] }>(
+      'POST',
+      '/series',
+      {
+        ...site,
+        jobTypeId: type,
+        rrule: 'FREQ=WEEKLY;BYDAY=TU',
+        startDate: monthStart,
+        startTime: '09:00',
+        durationMinutes: 60,
+        crew: [ana.userId],
+        scope: 'Weekly plant check, invoiced by the month',
+        billingRule: 'per_cycle',
+        billingCycle: 'monthly',
+        horizonDays: 30,
+      },
+    );
+    expect(created.status).toBe(201);
+    const visits = created.body.visits.filter((v) => v.occurrenceDate <= monthEnd);
+    for (const v of visits.slice(0, 2)) {
+      const done = await ana.call('POST', `/jobs/${v.id}/closeouts`, {
+        submissionId: crypto.randomUUID(),
+        workPerformed: { checklist: [], notes: 'Plant checked' },
+        labor: [{ technicianId: ana.userId, hours: '1' }],
+        deviceTime: new Date().toISOString(),
+      });
+      expect(done.status).toBe(201);
+    }
+
+    const page = await open('billing@demo.closeout.test', `#/series/${created.body.id}`);
+    await page.getByRole('button', { name: 'Invoice a period…' }).click();
+    const form = page.getByRole('form', { name: 'Invoice a period' });
+    await form.getByLabel('First day').fill(monthStart);
+    await form.getByLabel('Last day').fill(monthEnd);
+    await page.screenshot({ path: screenshotPath('office-series-invoice-period') });
+    await form.getByRole('button', { name: 'Invoice the period' }).click();
+    await page
+      .getByText(/INV-\d{4}-\d{5} issued for the visits of the period|waits in the billing queue/)
+      .waitFor();
+    const invoices = await owner.call<{
+      items: { seriesId: string | null; exceptions: string[]; lines: unknown[] }[];
+    }>('GET', '/invoices?limit=200');
+    const mine = invoices.body.items.filter((i) => i.seriesId === created.body.id);
+    expect(mine).toHaveLength(1);
+    // The two finished visits are billed; the others of the month are named as not finished.
+    expect(mine[0]?.lines.length).toBe(2);
+    expect(mine[0]?.exceptions.length).toBe(visits.length - 2);
+    // Asking again for the same period bills nothing twice, and says so.
+    await page.getByRole('button', { name: 'Invoice a period…' }).click();
+    await form.getByLabel('First day').fill(monthStart);
+    await form.getByLabel('Last day').fill(monthEnd);
+    await form.getByRole('button', { name: 'Invoice the period' }).click();
+    await form.getByRole('alert').waitFor();
+    expect(await form.getByRole('alert').textContent()).not.toMatch(/[a-z]+_[a-z]+/);
+  });
+
   it('books a weekly service, changes "this and following", pauses and resumes it, all by clicking', async () => {
     const TZ = 'Europe/Dublin';
     const today = businessDate(new Date(), TZ);
