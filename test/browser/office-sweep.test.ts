@@ -37,7 +37,9 @@ describe.runIf(hasChromium())('every office screen, on a desktop and a phone', (
     const invoice = await first<{ id: string }>('/invoices?status=partially_paid&limit=1').then(
       async (i) => i ?? (await first<{ id: string }>('/invoices?open=true&limit=1')),
     );
-    // A sent quote with options and an extra: the demo has none yet.
+    // The demo's accepted quote became a job with change orders (one signed on site, one waiting online).
+    const accepted = await first<{ jobId: string | null }>('/quotes?status=accepted&limit=1');
+    // A sent quote with options and an extra, sent with a deposit and internal notes.
     const jobType = await first<{ id: string }>('/job-types');
     const quote = await owner.call<{ id: string }>('POST', '/quotes', {
       ...(await demoSite(owner, 'Mary Doyle')),
@@ -80,6 +82,7 @@ describe.runIf(hasChromium())('every office screen, on a desktop and a phone', (
       { name: 'series-list', hash: '#/series', ready: 'Recurring services' },
       { name: 'series', hash: `#/series/${series.id}`, ready: ':' },
       { name: 'job', hash: `#/jobs/${job.id}`, ready: 'J-' },
+      { name: 'job-changes', hash: `#/jobs/${accepted.jobId}`, ready: 'J-' },
       { name: 'metrics', hash: '#/metrics', ready: 'Metrics' },
       { name: 'quotes', hash: '#/quotes', ready: 'Quotes' },
       { name: 'quote', hash: `#/quotes/${quote.body.id}`, ready: 'Q-' },
