@@ -38,6 +38,7 @@ export const Organization = z
       })
       .nullable(),
     invoiceAutoIssue: z.boolean(),
+    quoteFollowUpDays: z.number().int().nullable(),
     depositModel: z.enum(['advance_invoice', 'payment_request']),
     laborPricing: z.enum(['price_book', 'technician_rate']),
     payableRoundingIncrement: z.string().nullable(),

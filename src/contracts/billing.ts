@@ -63,6 +63,8 @@ export const BillingSettingsBody = z.strictObject({
     })
     .optional(),
   paymentTermsDays: z.number().int().min(0).max(365).optional(),
+  /** Remind billing of a sent quote with no answer after this many days; null turns reminders off. */
+  quoteFollowUpDays: z.number().int().min(1).max(60).nullable().optional(),
   /** The invoice e-mail, with placeholders such as {{customer}} and {{amountLine}}; null: the default. */
   invoiceEmail: z
     .strictObject({ subject: EmailTemplateText(200), body: EmailTemplateText(5000) })

@@ -27,6 +27,8 @@ export const queuePayloads = {
     version: z.number().int().min(1),
     to: z.email(),
   }),
+  /** Reminds billing of sent quotes with no answer after the organization's follow-up days (daily). */
+  'quotes.follow_up': z.strictObject({}),
   /** E-mails a change order's approval link to the customer. */
   'change_order.send': z.strictObject({ organizationId: z.uuid(), changeOrderId: z.uuid(), to: z.email() }),
   /** Renders the work-completed report of an accepted closeout. */

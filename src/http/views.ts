@@ -40,6 +40,7 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   iban: o.iban,
   address: o.address,
   invoiceAutoIssue: o.invoiceAutoIssue,
+  quoteFollowUpDays: o.quoteFollowUpDays,
   depositModel: o.depositModel,
   laborPricing: o.laborPricing,
   payableRoundingIncrement: nullableDecimal(o.payableRoundingIncrement),

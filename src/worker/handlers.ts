@@ -15,6 +15,7 @@ import { renderPacket, renderPendingOfJob } from '../app/invoicing/invoice-packe
 import { prepareJobInvoices } from '../app/invoicing/prepare-job-invoices';
 import { renderServiceReport } from '../app/invoicing/service-report';
 import type { Deps } from '../app/ports';
+import { remindUnansweredQuotes } from '../app/quotes/follow-up';
 import { mailQuote } from '../app/quotes/send-quote';
 import { extendAllSeries } from '../app/series/extend-series';
 import { purgeExpired } from '../app/system/maintenance';
@@ -56,6 +57,7 @@ const handlers: Handlers = {
   'invoice.send': (deps, data) => mailInvoice(deps, data.organizationId, data.invoiceId),
   'quote.send': (deps, data) => mailQuote(deps, data),
   'change_order.send': (deps, data) => mailChangeOrder(deps, data),
+  'quotes.follow_up': (deps) => remindUnansweredQuotes(deps),
   'accounting.push': (deps, data) =>
     pushToAccounting(deps, {
       organizationId: data.organizationId,
@@ -155,6 +157,7 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   await boss.schedule('series.extend', '7 3 * * *', {});
   await boss.schedule('approvals.escalate', '*/5 * * * *', {});
   await boss.schedule('cycles.due', '23 * * * *', {});
+  await boss.schedule('quotes.follow_up', '10 7 * * *', {});
   await boss.schedule('accounting.sweep', '*/5 * * * *', { olderThanSeconds: 600 });
   await boss.schedule('attachments.retention', '37 3 * * *', { olderThanDays: deps.attachmentRetentionDays });
 };

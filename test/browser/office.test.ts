@@ -551,12 +551,17 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       'Payment request without tax; the final invoice taxes everything (US sales tax)',
     );
     await choose('Cash rounding of the amount due', 'To 0.05 (Swiss francs)');
+    await billing.getByLabel('Remind about unanswered quotes after (days)').fill('5');
     await billing.getByRole('button', { name: 'Save billing settings' }).click();
     await expect
       .poll(async () => (await owner.call<Record<string, unknown>>('GET', '/organization')).body, {
         timeout: 10_000,
       })
-      .toMatchObject({ depositModel: 'payment_request', payableRoundingIncrement: '0.05' });
+      .toMatchObject({
+        depositModel: 'payment_request',
+        payableRoundingIncrement: '0.05',
+        quoteFollowUpDays: 5,
+      });
     await choose(
       'Deposits',
       'Advance invoice with VAT, deducted from the final invoice at its rate (EU VAT)',

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Mailer } from '../../src/app/ports';
+import { remindUnansweredQuotes } from '../../src/app/quotes/follow-up';
 import { startWorkers } from '../../src/worker/handlers';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
@@ -473,5 +474,45 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     expect(
       (await t.app.inject({ method: 'GET', url: '/api/v1/quotes/pipeline', headers: as(tech) })).statusCode,
     ).toBe(403);
+  });
+
+  it('reminds billing once of a sent quote left unanswered past the organization’s follow-up days', async () => {
+    const set = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/organization/billing',
+      headers: as(owner, true),
+      payload: { quoteFollowUpDays: 2 },
+    });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().quoteFollowUpDays).toBe(2);
+    const q = await create({ validUntil: '2026-12-31' });
+    await send(q.id);
+    const reminders = async () =>
+      (
+        await t.database.raw.query<{ body: string }>(
+          'SELECT body FROM notifications WHERE organization_id = $1 AND kind = $2',
+          [org.organizationId, 'quote_follow_up'],
+        )
+      ).rows.filter((n) => n.body.includes(q.number));
+    await remindUnansweredQuotes(t.deps);
+    expect(await reminders()).toEqual([]);
+    t.clock.set('2026-11-21T10:00:00Z');
+    try {
+      await remindUnansweredQuotes(t.deps);
+      await remindUnansweredQuotes(t.deps);
+      const mine = await reminders();
+      // One reminder per billing user, once, in words: who, how long, what to do.
+      expect(mine.length).toBeGreaterThan(0);
+      expect(new Set(mine.map((m) => m.body)).size).toBe(1);
+      expect(mine[0]?.body).toMatch(/went to Customer of quotes 3 days ago; they have not opened it/);
+      expect(mine[0]?.body).toContain('valid until 31 December 2026');
+      const billingUsers = await t.database.raw.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM users WHERE organization_id = $1 AND 'billing' = ANY(roles)`,
+        [org.organizationId],
+      );
+      expect(mine.length).toBe(billingUsers.rows[0]?.n);
+    } finally {
+      t.clock.set('2026-11-18T09:00:00Z');
+    }
   });
 });

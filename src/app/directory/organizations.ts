@@ -188,6 +188,7 @@ export type BillingSettings = Partial<
     | 'peppolEndpoint'
     | 'address'
     | 'paymentTermsDays'
+    | 'quoteFollowUpDays'
     | 'depositModel'
     | 'laborPricing'
     | 'payableRoundingIncrement'

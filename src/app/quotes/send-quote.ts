@@ -55,6 +55,8 @@ export const sendQuote = (
       patch: {
         sentTo: to,
         sentAt: now,
+        // Sent again: the reminder counts from this sending.
+        followUpAt: null,
         linkHash: sha256Hex(token),
         linkSealed: existing ? version.linkSealed : deps.secrets.seal(token),
         linkExpiresAt: new Date(`${addDays(version.validUntil, LINK_GRACE_DAYS)}T23:59:59Z`),
@@ -193,6 +195,7 @@ export const reviseQuote = (deps: Deps, organizationId: string, quoteId: string,
         sentAt: null,
         viewedAt: null,
         answeredAt: null,
+        followUpAt: null,
         createdAt: now,
         updatedAt: now,
       })

@@ -27,6 +27,8 @@ export const organizations = pgTable('organizations', {
   vatId: text('vat_id'),
   peppolEndpoint: text('peppol_endpoint'),
   paymentTermsDays: integer('payment_terms_days').notNull().default(30),
+  /** Billing is reminded of a sent quote with no answer after this many days; null: no reminders. */
+  quoteFollowUpDays: integer('quote_follow_up_days').default(3),
   /** Approval rules for every job type; a job type's own rule with the same code takes precedence. */
   defaultApprovalRules: jsonb('default_approval_rules').notNull().default([]),
   /** Seller postal address (BG-5) printed on invoices and in the UBL. */

@@ -111,6 +111,8 @@ export const quoteVersions = pgTable(
     sentAt: instant('sent_at'),
     viewedAt: instant('viewed_at'),
     answeredAt: instant('answered_at'),
+    /** When billing was reminded that this sent version has no answer (once per version). */
+    followUpAt: instant('follow_up_at'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
   },

@@ -26,6 +26,7 @@ export const BillingSettings = ({ me }: { me: MeT }) => {
 type Values = {
   invoiceAutoIssue: boolean;
   paymentTermsDays: number | string;
+  quoteFollowUpDays: number | string;
   iban: string;
   vatId: string;
   peppolEndpoint: string;
@@ -41,6 +42,7 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
     initialValues: {
       invoiceAutoIssue: org.invoiceAutoIssue,
       paymentTermsDays: org.paymentTermsDays,
+      quoteFollowUpDays: org.quoteFollowUpDays ?? '',
       iban: org.iban ?? '',
       vatId: org.vatId ?? '',
       peppolEndpoint: org.peppolEndpoint ?? '',
@@ -52,6 +54,7 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
       ({
         invoiceAutoIssue: v.invoiceAutoIssue,
         paymentTermsDays: v.paymentTermsDays === '' ? undefined : Number(v.paymentTermsDays),
+        quoteFollowUpDays: v.quoteFollowUpDays === '' ? null : Number(v.quoteFollowUpDays),
         iban: orNull(v.iban.replace(/\s+/g, ' ').toUpperCase()),
         vatId: orNull(v.vatId),
         peppolEndpoint: orNull(v.peppolEndpoint),
@@ -89,6 +92,13 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
           min={0}
           max={365}
           {...form.getInputProps('paymentTermsDays')}
+        />
+        <NumberInput
+          label="Remind about unanswered quotes after (days)"
+          description="Billing is told once, each morning's check, about a sent quote with no answer. Empty: no reminders."
+          min={1}
+          max={60}
+          {...form.getInputProps('quoteFollowUpDays')}
         />
         <Select
           label="Deposits"
