@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../core/errors';
 
 /**
  * Routes a customer reaches by a link, without an account: registered in their own scope, limited per
@@ -10,15 +11,13 @@ export const publicLinkRoutes = (root: FastifyInstance, register: (scope: Fastif
     await pub.register(rateLimit, {
       max: 60,
       timeWindow: '1 minute',
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        type: 'about:blank',
-        title: 'Too many requests',
-        status: 429,
-        detail: `Too many requests from this address: try again in ${Math.ceil(context.ttl / 1000)} seconds`,
-        code: 'rate_limited',
-        errors: [],
-      }),
+      // Thrown as the application's own error, so the one error handler writes the problem document (with
+      // its instance and request ID) like every other refusal.
+      errorResponseBuilder: (_request, context) =>
+        new AppError(
+          'rate_limited',
+          `Too many requests from this address: try again in ${Math.ceil(context.ttl / 1000)} seconds`,
+        ),
     });
     register(pub);
   });

@@ -351,4 +351,14 @@ describe.each(testDrivers())('change orders from the site to the invoice on %s',
     // Time and materials bills what was recorded (2.5 h at 80 and the vessel); the change order is named.
     expect(new Decimal(invoice?.totals.taxExclusive ?? '0').toFixed(2)).toBe('600.00');
   });
+
+  it('slows down guessing at links: past 60 answers a minute from one address, a 429 problem in words', async () => {
+    let last = await call('GET', `/api/v1/public/change-orders/${'B'.repeat(43)}`);
+    for (let i = 0; i < 70 && last.statusCode !== 429; i++)
+      last = await call('GET', `/api/v1/public/change-orders/${'B'.repeat(43)}`);
+    expect(last.statusCode).toBe(429);
+    expect(last.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(problemOf(last)).toMatchObject({ code: 'rate_limited', status: 429 });
+    expect(problemOf(last).detail).toMatch(/try again in \d+ seconds/);
+  });
 });
