@@ -7,7 +7,8 @@ import { printAmount } from '../../core/money';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { printDateTime } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { changeOrders, customers, jobs, organizations, sites } from '../../db/schema';
+import { changeOrdersWithParties } from '../../db/queries/change-orders';
+import { changeOrders } from '../../db/schema';
 import { sha256Hex } from '../auth/secrets';
 import { jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
@@ -22,20 +23,7 @@ const expiredLink = () =>
 
 /** The change order a link names, with its job, organization, customer and site; an expired link is not found. */
 const byToken = async (db: Pick<Tx, 'db'>['db'], token: string, now: Date) => {
-  const [row] = await db
-    .select({ order: changeOrders, job: jobs, org: organizations, customer: customers, site: sites })
-    .from(changeOrders)
-    .innerJoin(
-      jobs,
-      and(eq(jobs.organizationId, changeOrders.organizationId), eq(jobs.id, changeOrders.jobId)),
-    )
-    .innerJoin(organizations, eq(organizations.id, changeOrders.organizationId))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
-    )
-    .innerJoin(sites, and(eq(sites.organizationId, jobs.organizationId), eq(sites.id, jobs.siteId)))
-    .where(eq(changeOrders.linkHash, sha256Hex(token)));
+  const [row] = await changeOrdersWithParties(db, eq(changeOrders.linkHash, sha256Hex(token)));
   if (!row?.order.linkExpiresAt || row.order.linkExpiresAt < now) throw expiredLink();
   return row;
 };
@@ -146,21 +134,10 @@ export const mailChangeOrder = async (
   data: { organizationId: string; changeOrderId: string; to: string },
 ) => {
   const db = deps.database.db;
-  const [row] = await db
-    .select({ order: changeOrders, job: jobs, org: organizations, customer: customers })
-    .from(changeOrders)
-    .innerJoin(
-      jobs,
-      and(eq(jobs.organizationId, changeOrders.organizationId), eq(jobs.id, changeOrders.jobId)),
-    )
-    .innerJoin(organizations, eq(organizations.id, changeOrders.organizationId))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, jobs.organizationId), eq(customers.id, jobs.customerId)),
-    )
-    .where(
-      and(eq(changeOrders.organizationId, data.organizationId), eq(changeOrders.id, data.changeOrderId)),
-    );
+  const [row] = await changeOrdersWithParties(
+    db,
+    and(eq(changeOrders.organizationId, data.organizationId), eq(changeOrders.id, data.changeOrderId)),
+  );
   // Answered or withdrawn before the e-mail went: its link would only say so.
   if (!row || !isOpenChangeOrder(row.order.status) || !row.order.linkSealed) return { sent: 0 };
   const link = changeOrderLink(deps, deps.secrets.open(row.order.linkSealed));

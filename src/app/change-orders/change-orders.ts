@@ -17,13 +17,15 @@ import { MAX_AMOUNT, printAmount } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import { addDays, businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { catalogItems, changeOrders, customers } from '../../db/schema';
+import { itemsBySku } from '../../db/queries/directory';
+import { changeOrders, customers } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { randomToken, sha256Hex } from '../auth/secrets';
 import { loadJobContext } from '../invoicing/invoice-documents';
 import { approvedChangeOrders, priceScope, type ScopePart, scopeParts } from '../invoicing/scope-pricing';
 import { type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
+import { recipientOf } from '../quotes/send-quote';
 import { signaturePng } from '../quotes/signature';
 import {
   type ChangeOrderRow,
@@ -63,15 +65,10 @@ const resolveLines = async (
   organizationId: string,
   input: ChangeOrderLineInput[],
 ): Promise<ChangeOrderLine[]> => {
-  const skus = [...new Set(input.flatMap((l) => (l.sku ? [l.sku] : [])))];
-  const items = new Map(
-    (skus.length === 0
-      ? []
-      : await tx.db
-          .select()
-          .from(catalogItems)
-          .where(and(eq(catalogItems.organizationId, organizationId), inArray(catalogItems.sku, skus)))
-    ).map((i) => [i.sku, i]),
+  const items = await itemsBySku(
+    tx.db,
+    organizationId,
+    input.map((l) => l.sku),
   );
   const problems: FieldProblem[] = [];
   const lines = input.map((l, i): ChangeOrderLine | null => {
@@ -380,10 +377,6 @@ export const withdrawChangeOrder = (
     const withdrawn = await changeChangeOrder(tx, deps, { job, order, action: 'withdraw', actor, reason });
     return { job, order: withdrawn };
   });
-
-/** Where a change order goes: the address given, else the customer's invoice contact, else the customer's. */
-const recipientOf = (customer: typeof customers.$inferSelect): string | null =>
-  customer.contacts.find((c) => c.invoiceRecipient && c.email)?.email ?? customer.email ?? null;
 
 /**
  * Sends the change order to the customer by e-mail with a link (again, with the same link, when sent

@@ -7,7 +7,8 @@ import { priceQuote, type QuoteChoice } from '../../core/quote-pricing';
 import { businessDate, printDate, printDateTime } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { jobNumberOf } from '../../db/queries/jobs';
-import { customers, organizations, quotes, quoteVersions, sites } from '../../db/schema';
+import { versionsWithParties } from '../../db/queries/quotes';
+import { organizations, quotes, quoteVersions } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
 import { sha256Hex } from '../auth/secrets';
@@ -28,20 +29,7 @@ const expiredLink = () =>
 
 /** The version a link names, with its quote, organization, customer and site; an expired link is not found. */
 const byToken = async (db: Pick<Tx, 'db'>['db'], token: string, now: Date) => {
-  const [row] = await db
-    .select({ version: quoteVersions, quote: quotes, org: organizations, customer: customers, site: sites })
-    .from(quoteVersions)
-    .innerJoin(
-      quotes,
-      and(eq(quotes.organizationId, quoteVersions.organizationId), eq(quotes.id, quoteVersions.quoteId)),
-    )
-    .innerJoin(organizations, eq(organizations.id, quotes.organizationId))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, quotes.organizationId), eq(customers.id, quotes.customerId)),
-    )
-    .innerJoin(sites, and(eq(sites.organizationId, quotes.organizationId), eq(sites.id, quotes.siteId)))
-    .where(eq(quoteVersions.linkHash, sha256Hex(token)));
+  const [row] = await versionsWithParties(db, eq(quoteVersions.linkHash, sha256Hex(token)));
   if (!row?.version.linkExpiresAt || row.version.linkExpiresAt < now) throw expiredLink();
   return row;
 };

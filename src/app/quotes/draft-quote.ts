@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { CreateQuoteBody, QuoteLineInput, UpdateQuoteBody } from '../../contracts/quotes';
 import { decimalString } from '../../core/decimal';
 import { AppError, type FieldProblem, invalidAll, notFound } from '../../core/errors';
@@ -9,8 +9,8 @@ import { quoteNumber } from '../../core/quote-lifecycle';
 import { defaultChoice, priceQuote, type QuoteLine } from '../../core/quote-pricing';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { getOrganization } from '../../db/queries/directory';
-import { catalogItems, customers, type organizations, quotes, quoteVersions } from '../../db/schema';
+import { getOrganization, itemsBySku } from '../../db/queries/directory';
+import { customers, type organizations, quotes, quoteVersions } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from '../invoicing/invoice-documents';
 import type { Deps } from '../ports';
@@ -33,15 +33,10 @@ const resolveLines = async (
   input: QuoteLineInput[],
   ids: Deps['ids'],
 ): Promise<QuoteLine[]> => {
-  const skus = [...new Set(input.flatMap((l) => (l.sku ? [l.sku] : [])))];
-  const items = new Map(
-    (skus.length === 0
-      ? []
-      : await tx.db
-          .select()
-          .from(catalogItems)
-          .where(and(eq(catalogItems.organizationId, organizationId), inArray(catalogItems.sku, skus)))
-    ).map((i) => [i.sku, i]),
+  const items = await itemsBySku(
+    tx.db,
+    organizationId,
+    input.map((l) => l.sku),
   );
   const codes = await orgTaxCodes(tx, organizationId);
   const [customer] = await tx.db

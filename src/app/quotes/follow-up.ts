@@ -2,7 +2,8 @@ import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { decimalString } from '../../core/decimal';
 import { printAmount } from '../../core/money';
 import { printDate } from '../../core/time';
-import { customers, organizations, quotes, quoteVersions } from '../../db/schema';
+import { versionsWithParties } from '../../db/queries/quotes';
+import { organizations, quotes, quoteVersions } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import type { Deps } from '../ports';
 
@@ -13,31 +14,17 @@ import type { Deps } from '../ports';
  */
 export const remindUnansweredQuotes = async (deps: Deps) => {
   const now = deps.clock.now();
-  const rows = await deps.database.db
-    .select({ quote: quotes, version: quoteVersions, org: organizations, customerName: customers.name })
-    .from(quoteVersions)
-    .innerJoin(
-      quotes,
-      and(
-        eq(quotes.organizationId, quoteVersions.organizationId),
-        eq(quotes.id, quoteVersions.quoteId),
-        eq(quotes.currentVersion, quoteVersions.version),
-      ),
-    )
-    .innerJoin(organizations, eq(organizations.id, quotes.organizationId))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, quotes.organizationId), eq(customers.id, quotes.customerId)),
-    )
-    .where(
-      and(
-        inArray(quoteVersions.status, ['sent', 'viewed']),
-        isNull(quoteVersions.followUpAt),
-        isNotNull(organizations.quoteFollowUpDays),
-        sql`${quoteVersions.sentAt} < ${now}::timestamptz - make_interval(days => ${organizations.quoteFollowUpDays})`,
-        sql`${quoteVersions.validUntil} >= (${now}::timestamptz AT TIME ZONE ${organizations.timeZone})::date`,
-      ),
-    );
+  const rows = await versionsWithParties(
+    deps.database.db,
+    and(
+      eq(quotes.currentVersion, quoteVersions.version),
+      inArray(quoteVersions.status, ['sent', 'viewed']),
+      isNull(quoteVersions.followUpAt),
+      isNotNull(organizations.quoteFollowUpDays),
+      sql`${quoteVersions.sentAt} < ${now}::timestamptz - make_interval(days => ${organizations.quoteFollowUpDays})`,
+      sql`${quoteVersions.validUntil} >= (${now}::timestamptz AT TIME ZONE ${organizations.timeZone})::date`,
+    ),
+  );
   let reminded = 0;
   for (const r of rows) {
     const done = await deps.database.transaction(async (tx) => {
@@ -63,7 +50,7 @@ export const remindUnansweredQuotes = async (deps: Deps) => {
         r.quote.organizationId,
         'billing',
         null,
-        `${r.quote.number} (${r.quote.title}, ${printAmount(decimalString(r.version.total), r.version.currency)}) went to ${r.customerName} ${days} days ago; they ${seen}. It is valid until ${printDate(r.version.validUntil)}: call them, or send it again.`,
+        `${r.quote.number} (${r.quote.title}, ${printAmount(decimalString(r.version.total), r.version.currency)}) went to ${r.customer.name} ${days} days ago; they ${seen}. It is valid until ${printDate(r.version.validUntil)}: call them, or send it again.`,
         null,
         { kind: 'quote_follow_up' },
       );

@@ -3,7 +3,8 @@ import { AppError, notFound } from '../../core/errors';
 import { printAmount } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import { addDays, printDate } from '../../core/time';
-import { customers, organizations, quotes, quoteVersions } from '../../db/schema';
+import { versionsWithParties } from '../../db/queries/quotes';
+import { customers, quotes, quoteVersions } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { randomToken, sha256Hex } from '../auth/secrets';
 import type { Deps } from '../ports';
@@ -15,8 +16,8 @@ const LINK_GRACE_DAYS = 60;
 export const quoteLink = (deps: Pick<Deps, 'publicUrl'>, token: string) =>
   `${deps.publicUrl.replace(/\/$/, '')}/portal/#/quote/${token}`;
 
-/** Where a quote goes: the address given, else the customer's quote or invoice contact, else the customer's. */
-const recipientOf = (customer: typeof customers.$inferSelect): string | null =>
+/** Where a quote or a change order goes: the customer's invoice contact's address, else the customer's. */
+export const recipientOf = (customer: typeof customers.$inferSelect): string | null =>
   customer.contacts.find((c) => c.invoiceRecipient && c.email)?.email ?? customer.email ?? null;
 
 /**
@@ -95,25 +96,14 @@ export const mailQuote = async (
   data: { organizationId: string; quoteId: string; version: number; to: string },
 ) => {
   const db = deps.database.db;
-  const [row] = await db
-    .select({ quote: quotes, version: quoteVersions, org: organizations, customer: customers })
-    .from(quoteVersions)
-    .innerJoin(
-      quotes,
-      and(eq(quotes.organizationId, quoteVersions.organizationId), eq(quotes.id, quoteVersions.quoteId)),
-    )
-    .innerJoin(organizations, eq(organizations.id, quotes.organizationId))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, quotes.organizationId), eq(customers.id, quotes.customerId)),
-    )
-    .where(
-      and(
-        eq(quoteVersions.organizationId, data.organizationId),
-        eq(quoteVersions.quoteId, data.quoteId),
-        eq(quoteVersions.version, data.version),
-      ),
-    );
+  const [row] = await versionsWithParties(
+    db,
+    and(
+      eq(quoteVersions.organizationId, data.organizationId),
+      eq(quoteVersions.quoteId, data.quoteId),
+      eq(quoteVersions.version, data.version),
+    ),
+  );
   if (!row) throw notFound('quote');
   const status = statusOf(row.version);
   // A version replaced or withdrawn before the e-mail went is not sent: its link would only say so.

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { priceQuote } from '../../core/quote-pricing';
-import { customers, organizations, quotes, quoteVersions, sites } from '../../db/schema';
+import { versionsWithParties } from '../../db/queries/quotes';
+import { quoteVersions } from '../../db/schema';
 import { sha256Hex } from '../auth/secrets';
 import type { Deps } from '../ports';
 import { statusOf } from './quote-store';
@@ -25,29 +26,16 @@ export const signedQuotePdf = async (
   by: { organizationId: string; quoteId: string } | { token: string },
 ): Promise<{ number: string; pdf: Buffer }> => {
   const db = deps.database.db;
-  const [row] = await db
-    .select({ quote: quotes, version: quoteVersions, org: organizations, customer: customers, site: sites })
-    .from(quoteVersions)
-    .innerJoin(
-      quotes,
-      and(eq(quotes.organizationId, quoteVersions.organizationId), eq(quotes.id, quoteVersions.quoteId)),
-    )
-    .innerJoin(organizations, eq(organizations.id, quotes.organizationId))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, quotes.organizationId), eq(customers.id, quotes.customerId)),
-    )
-    .innerJoin(sites, and(eq(sites.organizationId, quotes.organizationId), eq(sites.id, quotes.siteId)))
-    .where(
-      'token' in by
-        ? eq(quoteVersions.linkHash, sha256Hex(by.token))
-        : and(
-            eq(quoteVersions.organizationId, by.organizationId),
-            eq(quoteVersions.quoteId, by.quoteId),
-            eq(quoteVersions.status, 'accepted'),
-          ),
-    );
-  if (!row) throw 'token' in by ? notFound('quote') : notSigned();
+  const rows = await versionsWithParties(
+    db,
+    'token' in by
+      ? eq(quoteVersions.linkHash, sha256Hex(by.token))
+      : and(eq(quoteVersions.organizationId, by.organizationId), eq(quoteVersions.quoteId, by.quoteId)),
+  );
+  // Another organization's quote, or none, is not found; one of ours not accepted yet is not signed.
+  if (rows.length === 0) throw notFound('quote');
+  const row = rows.find((r) => statusOf(r.version) === 'accepted');
+  if (!row) throw notSigned();
   const v = row.version;
   if (statusOf(v) !== 'accepted' || !v.choice || !v.signature || !v.answeredAt) throw notSigned();
   const priced = priceQuote(

@@ -99,3 +99,18 @@ export const listCatalogItems = (db: Db, organizationId: string) =>
 
 export const listJobTypes = (db: Db, organizationId: string) =>
   db.select().from(jobTypes).where(eq(jobTypes.organizationId, organizationId)).orderBy(asc(jobTypes.code));
+
+/** The price book items of these SKUs, by SKU (an SKU not there is simply absent from the map). */
+export const itemsBySku = async (
+  db: Db,
+  organizationId: string,
+  skus: readonly (string | null | undefined)[],
+) => {
+  const wanted = [...new Set(skus.filter((s): s is string => !!s))];
+  if (wanted.length === 0) return new Map<string, typeof catalogItems.$inferSelect>();
+  const rows = await db
+    .select()
+    .from(catalogItems)
+    .where(and(eq(catalogItems.organizationId, organizationId), inArray(catalogItems.sku, wanted)));
+  return new Map(rows.map((i) => [i.sku, i]));
+};

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, lt, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
-import { customers, jobs, quotes, quoteVersions, sites } from '../schema';
+import { customers, jobs, organizations, quotes, quoteVersions, sites } from '../schema';
 
 const currentVersion = and(
   eq(quoteVersions.organizationId, quotes.organizationId),
@@ -72,3 +72,23 @@ export const quotesSince = (db: Db, organizationId: string, since: Date) =>
     )
     .where(and(eq(quotes.organizationId, organizationId), gte(quotes.createdAt, since)))
     .orderBy(desc(quotes.createdAt));
+
+/**
+ * Quote versions with their quote, organization, customer and site: what the customer's page, the e-mail,
+ * the signed copy and the follow-up reminder print. `where` picks the versions.
+ */
+export const versionsWithParties = (db: Db, where: SQL | undefined) =>
+  db
+    .select({ version: quoteVersions, quote: quotes, org: organizations, customer: customers, site: sites })
+    .from(quoteVersions)
+    .innerJoin(
+      quotes,
+      and(eq(quotes.organizationId, quoteVersions.organizationId), eq(quotes.id, quoteVersions.quoteId)),
+    )
+    .innerJoin(organizations, eq(organizations.id, quotes.organizationId))
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, quotes.organizationId), eq(customers.id, quotes.customerId)),
+    )
+    .innerJoin(sites, and(eq(sites.organizationId, quotes.organizationId), eq(sites.id, quotes.siteId)))
+    .where(where);
