@@ -113,6 +113,12 @@ describe.runIf(hasChromium())('change orders signed on site and online', () => {
     await phone.getByLabel('Password').fill(DEMO_PASSWORD);
     await phone.getByRole('button', { name: 'Sign in' }).click();
     await phone.locator(`[data-job="${job.number}"]`).click();
+    // The phone shows what was sold, so the technician knows the agreed work before proposing a change.
+    const agreed = phone.getByRole('list', { name: 'Agreed work' });
+    expect(await agreed.getByRole('listitem').allTextContents()).toEqual([
+      'Condensing boiler 30 kW, fitted',
+      'Smart thermostat',
+    ]);
     await phone.getByRole('button', { name: 'Propose a change' }).click();
     await phone.getByLabel(/Why the work changes/).fill('The back bedroom has no radiator: add one');
     await phone.getByRole('button', { name: 'Add other work' }).click();
@@ -132,6 +138,12 @@ describe.runIf(hasChromium())('change orders signed on site and online', () => {
     await phone.getByText('Signed by Mary Doyle on this phone.').waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: screenshotPath('tech-change-order-signed'), fullPage: true });
+    // Back on the job, the signed change is part of the agreed work.
+    await phone.getByRole('button', { name: `← ${job.number}` }).click();
+    await expect
+      .poll(() => phone.getByRole('list', { name: 'Agreed work' }).getByRole('listitem').allTextContents())
+      .toEqual(['Condensing boiler 30 kW, fitted', 'Smart thermostat', 'Second radiator, fitted']);
+    await phone.screenshot({ path: screenshotPath('tech-job-agreed-work'), fullPage: true });
 
     // In the office: billing sees it, and drafts a second change to send by e-mail.
     const office = await signedIn(browser, base, 'billing@demo.closeout.test', `#/jobs/${jobId}`);

@@ -31,9 +31,24 @@ const signedAmount = (c: ChangeOrderView) =>
 export const ChangeOrderList = ({ order, online }: { order: WorkOrderT; online: boolean }) => {
   const j = order.job;
   const closed = j.status === 'canceled' || j.status === 'no_show';
+  const agreed = agreedScope(
+    j.estimateLines,
+    order.changeOrders.filter((c) => c.status === 'approved'),
+  );
   return (
-    <section aria-label="Changes to the agreed work">
-      <h2>Changes to the agreed work</h2>
+    <section aria-label="Agreed work and changes">
+      <h2>Agreed work and changes</h2>
+      {agreed.length > 0 && (
+        <ul className="needs" aria-label="Agreed work">
+          {agreed.map((l, i) => (
+            <li key={`${i}${l.description}`}>
+              {l.quantity.startsWith('-') ? 'Taken off: ' : ''}
+              {l.quantity.replace(/^-/, '') === '1' ? '' : `${l.quantity.replace(/^-/, '')} × `}
+              {l.description}
+            </li>
+          ))}
+        </ul>
+      )}
       {order.changeOrders.length === 0 && (
         <p className="muted">
           Found more to do, or less? Propose a change: the customer signs it here, and only what they sign is
