@@ -27,6 +27,17 @@ const messageOf = (err: unknown) =>
 const signedAmount = (c: ChangeOrderView) =>
   `${c.difference.startsWith('-') ? '−' : '+'}${money(c.difference.replace(/^-/, ''), c.currency)}`;
 
+/** Stable keys for lines that may repeat (the same item taken off by one change and added by another). */
+const keyed = (lines: readonly ScopeLine[]) => {
+  const seen = new Map<string, number>();
+  return lines.map((line) => {
+    const base = `${line.sku ?? ''}|${line.description}|${line.unitPrice}|${line.quantity}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return { key: `${base}#${n}`, line };
+  });
+};
+
 /** On the job page: the job's changes to the agreed work, and proposing one. */
 export const ChangeOrderList = ({ order, online }: { order: WorkOrderT; online: boolean }) => {
   const j = order.job;
@@ -40,8 +51,8 @@ export const ChangeOrderList = ({ order, online }: { order: WorkOrderT; online: 
       <h2>Agreed work and changes</h2>
       {agreed.length > 0 && (
         <ul className="needs" aria-label="Agreed work">
-          {agreed.map((l, i) => (
-            <li key={`${i}${l.description}`}>
+          {keyed(agreed).map(({ key, line: l }) => (
+            <li key={key}>
               {l.quantity.startsWith('-') ? 'Taken off: ' : ''}
               {l.quantity.replace(/^-/, '') === '1' ? '' : `${l.quantity.replace(/^-/, '')} × `}
               {l.description}
