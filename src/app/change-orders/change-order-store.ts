@@ -35,14 +35,18 @@ export const lockChangeOrder = async (
   return row;
 };
 
-/** The change order's job, for callers that know only the change order: read without a lock. */
-export const jobIdOfChangeOrder = async (tx: Pick<Tx, 'db'>, organizationId: string, id: string) => {
+/** A change order read without a lock: to show it, or to find its job before locking both. */
+export const changeOrderOf = async (
+  tx: Pick<Tx, 'db'>,
+  organizationId: string,
+  id: string,
+): Promise<ChangeOrderRow> => {
   const [row] = await tx.db
-    .select({ jobId: changeOrders.jobId })
+    .select()
     .from(changeOrders)
     .where(and(eq(changeOrders.organizationId, organizationId), eq(changeOrders.id, id)));
   if (!row) throw notFound('change order');
-  return row.jobId;
+  return row;
 };
 
 const PAST: Record<ChangeOrderAction, string> = {

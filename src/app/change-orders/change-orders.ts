@@ -12,8 +12,7 @@ import {
 } from '../../core/change-orders';
 import { decimalString } from '../../core/decimal';
 import { AppError, type FieldProblem, invalidAll } from '../../core/errors';
-import { grossOf } from '../../core/invoice-calc';
-import { MAX_AMOUNT, printAmount } from '../../core/money';
+import { printAmount } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import { addDays, businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
@@ -21,6 +20,7 @@ import { itemsBySku } from '../../db/queries/directory';
 import { changeOrders, customers } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { randomToken, sha256Hex } from '../auth/secrets';
+import { checkLineAmount, fromPriceBook } from '../catalog/price-book-lines';
 import { loadJobContext } from '../invoicing/invoice-documents';
 import { approvedChangeOrders, priceScope, type ScopePart, scopeParts } from '../invoicing/scope-pricing';
 import { type JobRow, jobNumber, lockJob } from '../jobs/job-store';
@@ -30,7 +30,7 @@ import { signaturePng } from '../quotes/signature';
 import {
   type ChangeOrderRow,
   changeChangeOrder,
-  jobIdOfChangeOrder,
+  changeOrderOf,
   lockChangeOrder,
   recordChangeOrder,
 } from './change-order-store';
@@ -73,19 +73,8 @@ const resolveLines = async (
   const problems: FieldProblem[] = [];
   const lines = input.map((l, i): ChangeOrderLine | null => {
     const at = `body.lines.${i}`;
-    const item = l.sku ? items.get(l.sku) : undefined;
-    if (l.sku && !item) problems.push({ field: `${at}.sku`, message: `no price book item ${l.sku}` });
-    const description = l.description ?? item?.name;
-    if (!description && !(l.sku && !item))
-      problems.push({ field: `${at}.description`, message: 'describe the work or pick an item' });
-    const unitPrice = l.unitPrice ?? (item ? decimalString(item.unitPrice) : undefined);
-    if (unitPrice === undefined && !(l.sku && !item))
-      problems.push({ field: `${at}.unitPrice`, message: 'give a price' });
-    if (unitPrice !== undefined && grossOf(l.quantity, unitPrice).gt(MAX_AMOUNT))
-      problems.push({
-        field: `${at}.quantity`,
-        message: `the line comes to more than ${MAX_AMOUNT.toFixed(2)}`,
-      });
+    const { item, description, unitPrice } = fromPriceBook(l, items, at, problems);
+    checkLineAmount(l.quantity, unitPrice, at, problems);
     if (!description || unitPrice === undefined) return null;
     return { change: l.change, sku: item?.sku ?? null, description, quantity: l.quantity, unitPrice };
   });
@@ -93,19 +82,49 @@ const resolveLines = async (
   return lines.filter((l): l is ChangeOrderLine => l !== null);
 };
 
-/** The agreed price before and after a change, priced as the job's invoice would be. */
-const beforeAndAfter = async (tx: Tx, job: JobRow, lines: readonly ChangeOrderLine[], seq: number) => {
+/**
+ * The job's agreed scope as it stands (the estimate and the approved changes), read once per request: its
+ * lines, the parts its price is made of, and that price, worked out on first need and kept.
+ */
+const currentScope = async (tx: Tx, job: JobRow) => {
   const approved = await approvedChangeOrders(tx, job.organizationId, job.id);
   const ctx = await loadJobContext(tx, job);
-  const before: ScopePart[] = scopeParts(job, approved);
-  const after: ScopePart[] = [...before, { heading: `Change order ${seq}`, lines: signedLines(lines) }];
-  const [b, a] = [await priceScope(tx, job, ctx, before), await priceScope(tx, job, ctx, after)];
-  const failed = !b.ok ? b : !a.ok ? a : null;
-  if (failed || !b.ok || !a.ok)
-    throw new AppError('conflict', failed?.problems.map((p) => p.message).join('; ') ?? 'cannot be priced', {
-      fields: [{ field: 'body.lines', message: failed?.problems[0]?.message ?? 'cannot be priced' }],
-    });
-  return { approved, currency: a.currency, beforeTotal: b.payable, afterTotal: a.payable };
+  const parts: ScopePart[] = scopeParts(job, approved);
+  let before: ReturnType<typeof priceScope> | null = null;
+  return {
+    agreed: agreedScope(job.estimateLines, approved),
+    parts,
+    ctx,
+    priceBefore: () => {
+      before ??= priceScope(tx, job, ctx, parts);
+      return before;
+    },
+  };
+};
+type Scope = Awaited<ReturnType<typeof currentScope>>;
+
+/** A scope the invoice could not price (no exchange rate, no tax code, a negative total): a 409 saying why. */
+const unpriced = (p: { problems: { message: string }[] }) =>
+  new AppError('conflict', p.problems.map((x) => x.message).join('; '), {
+    fields: [{ field: 'body.lines', message: p.problems[0]?.message ?? 'cannot be priced' }],
+  });
+
+/** The agreed price before and after a change, priced as the job's invoice would be. */
+const priceChange = async (
+  tx: Tx,
+  job: JobRow,
+  scope: Scope,
+  lines: readonly ChangeOrderLine[],
+  seq: number,
+) => {
+  const before = await scope.priceBefore();
+  if (!before.ok) throw unpriced(before);
+  const after = await priceScope(tx, job, scope.ctx, [
+    ...scope.parts,
+    { heading: `Change order ${seq}`, lines: signedLines(lines) },
+  ]);
+  if (!after.ok) throw unpriced(after);
+  return { currency: after.currency, beforeTotal: before.payable, afterTotal: after.payable };
 };
 
 /**
@@ -123,17 +142,14 @@ export const createChangeOrder = (
   deps.database.transaction(async (tx) => {
     const job = await lockJob(tx, organizationId, jobId);
     assertAmendable(job);
-    const approvedNow = await approvedChangeOrders(tx, organizationId, jobId);
-    const lines = withScopeTax(
-      agreedScope(job.estimateLines, approvedNow),
-      await resolveLines(tx, organizationId, body.lines),
-    );
+    const scope = await currentScope(tx, job);
+    const lines = withScopeTax(scope.agreed, await resolveLines(tx, organizationId, body.lines));
     const [last] = await tx.db
       .select({ seq: sql<number>`coalesce(max(${changeOrders.seq}), 0)::int` })
       .from(changeOrders)
       .where(and(eq(changeOrders.organizationId, organizationId), eq(changeOrders.jobId, jobId)));
     const seq = (last?.seq ?? 0) + 1;
-    const over = overRemovals(agreedScope(job.estimateLines, approvedNow), lines);
+    const over = overRemovals(scope.agreed, lines);
     if (over.length > 0)
       throw invalidAll(
         over.map((i) => ({
@@ -141,7 +157,7 @@ export const createChangeOrder = (
           message: 'takes off more than the agreed scope has of this item',
         })),
       );
-    const priced = await beforeAndAfter(tx, job, lines, seq);
+    const priced = await priceChange(tx, job, scope, lines, seq);
     const now = deps.clock.now();
     const [order] = await tx.db
       .insert(changeOrders)
@@ -171,7 +187,7 @@ export const createChangeOrder = (
 
 /** Locks the job, then the change order (the order every path takes), and checks they belong together. */
 export const lockBoth = async (tx: Tx, organizationId: string, id: string) => {
-  const jobId = await jobIdOfChangeOrder(tx, organizationId, id);
+  const { jobId } = await changeOrderOf(tx, organizationId, id);
   const job = await lockJob(tx, organizationId, jobId);
   const order = await lockChangeOrder(tx, organizationId, id);
   return { job, order };
@@ -204,10 +220,11 @@ const repriceOpen = async (tx: Tx, job: JobRow, exceptId: string) => {
         inArray(changeOrders.status, ['draft', 'sent', 'viewed']),
       ),
     );
+  const scope = await currentScope(tx, job);
   for (const o of open) {
     if (o.id === exceptId) continue;
     // One that can no longer be priced (it takes off what another change removed) keeps its figures.
-    const priced = await beforeAndAfter(tx, job, o.lines, o.seq).catch(() => null);
+    const priced = await priceChange(tx, job, scope, o.lines, o.seq).catch(() => null);
     if (!priced) continue;
     await tx.db
       .update(changeOrders)
@@ -238,18 +255,14 @@ export const approveChangeOrder = async (
       { fields: [{ field: 'status', message: `is ${order.status}` }] },
     );
   const png = signaturePng(signer.signature);
-  if (
-    overRemovals(
-      agreedScope(job.estimateLines, await approvedChangeOrders(tx, job.organizationId, job.id)),
-      order.lines,
-    ).length > 0
-  )
+  const scope = await currentScope(tx, job);
+  if (overRemovals(scope.agreed, order.lines).length > 0)
     throw new AppError(
       'conflict',
       `${changeOrderName(jobNumber(job.number), order.seq)} takes off work another approved change already took off: withdraw it and draft it again`,
       { fields: [{ field: 'lines', message: 'takes off more than the agreed scope now has' }] },
     );
-  const priced = await beforeAndAfter(tx, job, order.lines, order.seq);
+  const priced = await priceChange(tx, job, scope, order.lines, order.seq);
   if (signer.seenAfterTotal !== undefined && !new Decimal(signer.seenAfterTotal).eq(priced.afterTotal))
     throw new AppError(
       'changed_since',

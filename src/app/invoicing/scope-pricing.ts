@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { type ChangeOrderLine, type ScopeLine, signedLines } from '../../core/change-orders';
 import { priceVisits, type VisitLine } from '../../core/visit-pricing';
 import type { Tx } from '../../db/client';
-import { catalogItems, changeOrders } from '../../db/schema';
+import { itemsBySku } from '../../db/queries/directory';
+import { changeOrders } from '../../db/schema';
 import { type JobRow, jobNumber } from '../jobs/job-store';
 import {
   assemble,
@@ -61,17 +62,15 @@ export const scopeVisitLines = async (
   parts: readonly ScopePart[],
 ): Promise<{ ok: true; lines: VisitLine[] } | Problems> => {
   const taxFor = lineTax(ctx, job);
-  const skus = [...new Set(parts.flatMap((p) => p.lines.flatMap((l) => (l.sku ? [l.sku] : []))))];
-  const items = skus.length
-    ? await tx.db
-        .select()
-        .from(catalogItems)
-        .where(and(eq(catalogItems.organizationId, job.organizationId), inArray(catalogItems.sku, skus)))
-    : [];
+  const items = await itemsBySku(
+    tx.db,
+    job.organizationId,
+    parts.flatMap((p) => p.lines.map((l) => l.sku)),
+  );
   const lines: VisitLine[] = [];
   for (const part of parts)
     for (const e of part.lines) {
-      const item = items.find((i) => i.sku === e.sku);
+      const item = e.sku ? items.get(e.sku) : undefined;
       const tax = taxFor(e.taxCodeId ?? item?.taxCodeId ?? null);
       if (!tax) return noTax();
       lines.push({

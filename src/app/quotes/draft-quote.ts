@@ -1,9 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { CreateQuoteBody, QuoteLineInput, UpdateQuoteBody } from '../../contracts/quotes';
-import { decimalString } from '../../core/decimal';
 import { AppError, type FieldProblem, invalidAll, notFound } from '../../core/errors';
-import { grossOf } from '../../core/invoice-calc';
-import { MAX_AMOUNT } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import { quoteNumber } from '../../core/quote-lifecycle';
 import { defaultChoice, priceQuote, type QuoteLine } from '../../core/quote-pricing';
@@ -12,6 +9,7 @@ import type { Tx } from '../../db/client';
 import { getOrganization, itemsBySku } from '../../db/queries/directory';
 import { customers, type organizations, quotes, quoteVersions } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
+import { checkLineAmount, fromPriceBook } from '../catalog/price-book-lines';
 import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from '../invoicing/invoice-documents';
 import type { Deps } from '../ports';
 import { checkJobRefs } from '../scheduling/job-refs';
@@ -50,14 +48,7 @@ const resolveLines = async (
   const seen = new Set<string>();
   const lines = input.map((l, i): QuoteLine | null => {
     const at = `body.lines.${i}`;
-    const item = l.sku ? items.get(l.sku) : undefined;
-    if (l.sku && !item) problems.push({ field: `${at}.sku`, message: `no price book item ${l.sku}` });
-    const description = l.description ?? item?.name;
-    if (!description && !(l.sku && !item))
-      problems.push({ field: `${at}.description`, message: 'describe the work or pick an item' });
-    const unitPrice = l.unitPrice ?? (item ? decimalString(item.unitPrice) : undefined);
-    if (unitPrice === undefined && !(l.sku && !item))
-      problems.push({ field: `${at}.unitPrice`, message: 'give a price' });
+    const { item, description, unitPrice } = fromPriceBook(l, items, at, problems);
     const codeId = l.taxCodeId ?? item?.taxCodeId ?? fallback?.id ?? null;
     const code = codeId ? codes.get(codeId) : undefined;
     if (!code) problems.push({ field: `${at}.taxCodeId`, message: 'no such tax code in this organization' });
@@ -66,11 +57,7 @@ const resolveLines = async (
         field: `${at}.optional`,
         message: 'a line is an option of a group or an add-on, not both',
       });
-    if (unitPrice !== undefined && grossOf(l.quantity, unitPrice).gt(MAX_AMOUNT))
-      problems.push({
-        field: `${at}.quantity`,
-        message: `the line comes to more than ${MAX_AMOUNT.toFixed(2)}`,
-      });
+    checkLineAmount(l.quantity, unitPrice, at, problems);
     const id = l.id && !seen.has(l.id) ? l.id : ids.uuid();
     seen.add(id);
     if (!description || unitPrice === undefined || !code) return null;

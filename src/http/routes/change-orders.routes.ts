@@ -6,11 +6,7 @@ import {
   declineByLink,
   openChangeOrderLink,
 } from '../../app/change-orders/answer-change-order';
-import {
-  changeOrdersOf,
-  changeOrderView,
-  jobIdOfChangeOrder,
-} from '../../app/change-orders/change-order-store';
+import { changeOrderOf, changeOrdersOf, changeOrderView } from '../../app/change-orders/change-order-store';
 import {
   approveInPerson,
   changeOrderLink,
@@ -50,19 +46,11 @@ const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Pr
 export const changeOrderRoutes = async (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
 
-  /** The change order's job, if the caller may see it; 404 for another organization's or job's. */
+  /** The change order, if the caller may see its job; 404 for another organization's or job's. */
   const visibleOrder = async (p: Principal, id: string) => {
-    const jobId = await jobIdOfChangeOrder(deps.database, p.organizationId, id);
-    await ensureJobVisible(deps, p, jobId, 'locked-later');
-    return jobId;
-  };
-
-  const viewOf = async (organizationId: string, id: string) => {
-    const jobId = await jobIdOfChangeOrder(deps.database, organizationId, id);
-    const number = await jobNumberOf(deps.database.db, organizationId, jobId);
-    const row = (await changeOrdersOf(deps.database, organizationId, jobId)).find((c) => c.id === id);
-    if (!row || number === null) throw notFound('change order');
-    return changeOrderView(row, jobNumber(number));
+    const order = await changeOrderOf(deps.database, p.organizationId, id);
+    await ensureJobVisible(deps, p, order.jobId, 'locked-later');
+    return order;
   };
 
   app.get(
@@ -125,8 +113,10 @@ export const changeOrderRoutes = async (root: FastifyInstance, deps: Deps) => {
     },
     async (request) => {
       const p = principalOf(request);
-      await visibleOrder(p, request.params.id);
-      return viewOf(p.organizationId, request.params.id);
+      const order = await visibleOrder(p, request.params.id);
+      const number = await jobNumberOf(deps.database.db, p.organizationId, order.jobId);
+      if (number === null) throw notFound('change order');
+      return changeOrderView(order, jobNumber(number));
     },
   );
 
@@ -227,11 +217,10 @@ export const changeOrderRoutes = async (root: FastifyInstance, deps: Deps) => {
     },
     async (request) => {
       const p = principalOf(request);
-      const jobId = await visibleOrder(p, request.params.id);
-      const row = (await changeOrdersOf(deps.database, p.organizationId, jobId)).find(
-        (c) => c.id === request.params.id,
-      );
-      return { link: row?.linkSealed ? changeOrderLink(deps, deps.secrets.open(row.linkSealed)) : null };
+      const order = await visibleOrder(p, request.params.id);
+      return {
+        link: order.linkSealed ? changeOrderLink(deps, deps.secrets.open(order.linkSealed)) : null,
+      };
     },
   );
 
