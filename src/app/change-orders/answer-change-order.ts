@@ -13,6 +13,7 @@ import { sha256Hex } from '../auth/secrets';
 import { jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import type { Answerer } from '../quotes/answer-quote';
+import { addressText } from '../quotes/quote-view';
 import { answerFields, type ChangeOrderRow, changeChangeOrder, lockChangeOrder } from './change-order-store';
 import { approveChangeOrder, changeOrderLink, declineChangeOrder } from './change-orders';
 
@@ -51,12 +52,7 @@ const publicView = (row: Found, order: ChangeOrderRow): PublicChangeOrder => ({
   jobNumber: jobNumber(row.job.number),
   organization: { name: row.org.name, brandColor: row.org.brandColor },
   customerName: row.customer.name,
-  siteAddress: [
-    row.site.address.line1,
-    [row.site.address.postalCode, row.site.address.city].filter(Boolean).join(' '),
-  ]
-    .filter(Boolean)
-    .join(', '),
+  siteAddress: addressText(row.site.address),
   scheme: row.org.taxScheme,
   timeZone: row.org.timeZone,
   open: isOpenChangeOrder(order.status),

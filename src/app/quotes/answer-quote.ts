@@ -16,7 +16,7 @@ import { jobNumber } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { insertJob } from '../scheduling/create-job';
 import { changeQuoteVersion, lockQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
-import { versionView } from './quote-view';
+import { addressText, versionView } from './quote-view';
 import { signaturePng } from './signature';
 
 /** Who answered, as the request tells it: kept with the signature. */
@@ -36,9 +36,6 @@ const byToken = async (db: Pick<Tx, 'db'>['db'], token: string, now: Date) => {
 
 type Found = Awaited<ReturnType<typeof byToken>>;
 
-const addressOf = (a: Found['site']['address']) =>
-  [a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(' ')].filter(Boolean).join(', ');
-
 /** What the customer's page shows. Never the office's internal notes or record IDs. */
 export const publicViewOf = (row: Found, today: string, jobNo: string | null) => {
   const v = row.version;
@@ -52,7 +49,7 @@ export const publicViewOf = (row: Found, today: string, jobNo: string | null) =>
       hasLogo: row.org.logoKey !== null,
     },
     customerName: row.customer.name,
-    siteAddress: addressOf(row.site.address),
+    siteAddress: addressText(row.site.address),
     scheme: row.org.taxScheme,
     timeZone: row.org.timeZone,
     ...versionView(v, today),

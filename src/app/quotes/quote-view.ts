@@ -1,6 +1,11 @@
 import { decimalString, nullableDecimal } from '../../core/decimal';
 import { effectiveQuoteStatus } from '../../core/quote-lifecycle';
+import type { PostalAddress } from '../../db/schema/operations';
 import { type QuoteVersionRow, statusOf } from './quote-store';
+
+/** A site's address on one line as the customer's page and the signed copy print it: "24 Church Street, D03 X2Y2 Dublin". */
+export const addressText = (a: PostalAddress) =>
+  [a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(' ')].filter(Boolean).join(', ');
 
 /**
  * A version's fields as the API shows them, the same for the office and the customer's page: stored NUMERICs

@@ -6,6 +6,7 @@ import { quoteVersions } from '../../db/schema';
 import { sha256Hex } from '../auth/secrets';
 import type { Deps } from '../ports';
 import { statusOf } from './quote-store';
+import { addressText } from './quote-view';
 
 const notSigned = () =>
   new AppError(
@@ -49,16 +50,13 @@ export const signedQuotePdf = async (
     v.choice,
   );
   if (!priced.ok) throw new Error(`accepted quote ${row.quote.number} no longer prices`);
-  const a = row.site.address;
   const pdf = await (await deps.renderers()).signedQuotePdf({
     seller: { name: row.org.name, color: row.org.brandColor },
     number: row.quote.number,
     version: v.version,
     title: row.quote.title,
     customer: row.customer.name,
-    site: [row.site.name, a.line1, [a.postalCode, a.city].filter(Boolean).join(' ')]
-      .filter(Boolean)
-      .join(', '),
+    site: `${row.site.name}, ${addressText(row.site.address)}`,
     currency: v.currency,
     lines: priced.lines.map((l, i) => ({
       description: l.description,

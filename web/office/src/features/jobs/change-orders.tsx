@@ -34,17 +34,22 @@ const signed = (c: ChangeOrderView) =>
   `${c.difference.startsWith('-') ? '−' : '+'}${money(c.difference.replace(/^-/, ''), c.currency)}`;
 
 /** A new change order from the office: why, the lines added or taken off the agreed scope. */
-const NewChangeOrder = ({ job, onDone }: { job: JobT; onDone: (message: string) => void }) => {
+const NewChangeOrder = ({
+  job,
+  orders,
+  onDone,
+}: {
+  job: JobT;
+  orders: readonly ChangeOrderView[];
+  onDone: (message: string) => void;
+}) => {
   const [reason, setReason] = useState('');
   const [rows, setRows] = useState<Row[]>([]);
   const invalidate = useInvalidate();
   const s = useSubmit();
-  const approved = useApi(['jobs', job.id, 'change-orders'], () =>
-    api<{ items: ChangeOrderView[] }>('GET', `/api/v1/jobs/${job.id}/change-orders`).then((r) => r.items),
-  );
   const agreed = agreedScope(
     job.estimateLines,
-    (approved.data ?? []).filter((c) => c.status === 'approved'),
+    orders.filter((c) => c.status === 'approved'),
   ).filter((l) => !l.quantity.startsWith('-'));
   const update = (key: string, patch: Partial<Row>) =>
     setRows(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
@@ -317,6 +322,7 @@ export const AgreedScope = ({ job, me, onDone }: { job: JobT; me: MeT; onDone: (
         (drafting ? (
           <NewChangeOrder
             job={job}
+            orders={orders.data ?? []}
             onDone={(m) => {
               setDrafting(false);
               onDone(m);
