@@ -1,4 +1,5 @@
-import { approveInPerson, createChangeOrder } from '../src/app/change-orders/change-orders';
+import { approveInPerson } from '../src/app/change-orders/approve-change-order';
+import { createChangeOrder } from '../src/app/change-orders/create-change-order';
 import type { Deps } from '../src/app/ports';
 import { acceptQuote } from '../src/app/quotes/answer-quote';
 import { createQuote } from '../src/app/quotes/draft-quote';

@@ -36,6 +36,7 @@ import { invoiceRoutes } from './routes/invoices.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { oauthRoutes } from './routes/oauth.routes';
+import { publicQuoteRoutes } from './routes/public-quotes.routes';
 import { quoteRoutes } from './routes/quotes.routes';
 import { seriesRoutes } from './routes/series.routes';
 import { systemRoutes, type WorkerState } from './routes/system.routes';
@@ -154,6 +155,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       metricsRoutes(api, opts.deps);
       workOrderRoutes(api, opts.deps);
       await quoteRoutes(api, opts.deps);
+      await publicQuoteRoutes(api, opts.deps);
       await changeOrderRoutes(api, opts.deps);
       await attachmentRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnector } from '../../src/app/accounting/connectors';
 import { requestApproval } from '../../src/app/approvals/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
-import { createChangeOrder } from '../../src/app/change-orders/change-orders';
+import { createChangeOrder } from '../../src/app/change-orders/create-change-order';
 import { recordIntegrationError } from '../../src/app/integrations/integration-errors';
 import { createSubscription } from '../../src/app/integrations/webhooks';
 import { startCycleRun } from '../../src/app/invoicing/cycle-runs';

@@ -14,8 +14,10 @@ import { jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import type { Answerer } from '../quotes/answer-quote';
 import { addressText } from '../quotes/quote-view';
+import { approveChangeOrder } from './approve-change-order';
+import { changeOrderLink } from './change-order-scope';
 import { answerFields, type ChangeOrderRow, changeChangeOrder, lockChangeOrder } from './change-order-store';
-import { approveChangeOrder, changeOrderLink, declineChangeOrder } from './change-orders';
+import { declineChangeOrder } from './close-change-order';
 
 const CUSTOMER = SYSTEM_ACTOR;
 

@@ -6,16 +6,12 @@ import {
   declineByLink,
   openChangeOrderLink,
 } from '../../app/change-orders/answer-change-order';
+import { approveInPerson } from '../../app/change-orders/approve-change-order';
+import { changeOrderLink, lockBoth } from '../../app/change-orders/change-order-scope';
 import { changeOrderOf, changeOrdersOf, changeOrderView } from '../../app/change-orders/change-order-store';
-import {
-  approveInPerson,
-  changeOrderLink,
-  createChangeOrder,
-  declineChangeOrder,
-  lockBoth,
-  sendChangeOrder,
-  withdrawChangeOrder,
-} from '../../app/change-orders/change-orders';
+import { declineChangeOrder, withdrawChangeOrder } from '../../app/change-orders/close-change-order';
+import { createChangeOrder } from '../../app/change-orders/create-change-order';
+import { sendChangeOrder } from '../../app/change-orders/send-change-order';
 import { jobNumber } from '../../app/jobs/job-store';
 import type { Deps } from '../../app/ports';
 import {

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createCreditNote } from '../../app/invoicing/credit-notes';
@@ -33,6 +33,7 @@ import { actorOf } from '../../core/principal';
 import { jobNumberOf } from '../../db/queries/jobs';
 import { timelineOf } from '../../db/queries/timeline';
 import { principalOf } from '../auth';
+import { sendFile } from '../files';
 import { ensureJobVisible } from '../job-access';
 import { timelineEventView } from '../views';
 
@@ -83,14 +84,6 @@ export const invoiceView = (r: InvoiceRow): z.infer<typeof Invoice> => {
     paidAt: r.paidAt?.toISOString() ?? null,
     version: r.version,
   };
-};
-
-/** PDFs open in place (the office previews them inline); everything else downloads. */
-const sendFile = (reply: FastifyReply, bytes: Buffer, type: string, name: string, sha256?: string) => {
-  const disposition = type === 'application/pdf' ? 'inline' : 'attachment';
-  reply.header('content-type', type).header('content-disposition', `${disposition}; filename="${name}"`);
-  if (sha256) reply.header('etag', `"${sha256}"`);
-  return reply.send(bytes);
 };
 
 export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {

@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobNumber } from '../../app/jobs/job-store';
 import type { Deps } from '../../app/ports';
-import { acceptQuote, bookAcceptedQuote, declineQuote, openQuoteLink } from '../../app/quotes/answer-quote';
+import { bookAcceptedQuote } from '../../app/quotes/answer-quote';
 import { createQuote, updateQuoteDraft } from '../../app/quotes/draft-quote';
 import { type QuoteRow, statusOf, versionsOf } from '../../app/quotes/quote-store';
 import { versionView } from '../../app/quotes/quote-view';
@@ -11,18 +11,14 @@ import { quoteLinkOf, reviseQuote, sendQuote, withdrawQuote } from '../../app/qu
 import { signedQuotePdf } from '../../app/quotes/signed-quote';
 import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {
-  AcceptQuoteBody,
   BookQuoteBody,
   CreateQuoteBody,
-  DeclineQuoteBody,
-  PublicQuote,
   Quote,
   QuoteListQuery,
   QuotePipeline,
   QuotePipelineQuery,
   QuoteReasonBody,
   QuoteSummary,
-  QuoteTokenParams,
   SendQuoteBody,
   UpdateQuoteBody,
 } from '../../contracts/quotes';
@@ -36,16 +32,9 @@ import { addDays, businessDate } from '../../core/time';
 import { getOrganization } from '../../db/queries/directory';
 import { listQuotes, quotesSince, quoteWithNames } from '../../db/queries/quotes';
 import { principalOf } from '../auth';
-import { answererOf, publicLinkRoutes } from '../public-limit';
+import { sendFile } from '../files';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
-
-/** A signed copy opens in place; its file name is the quote's number, as a customer would forward it. */
-const sendPdf = (reply: FastifyReply, pdf: Buffer, name: string) =>
-  reply
-    .header('content-type', 'application/pdf')
-    .header('content-disposition', `inline; filename="${name}"`)
-    .send(pdf);
 
 export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -345,7 +334,7 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
         organizationId: p.organizationId,
         quoteId: request.params.id,
       });
-      return sendPdf(reply, pdf, `${number}-signed.pdf`);
+      return sendFile(reply, pdf, 'application/pdf', `${number}-signed.pdf`);
     },
   );
 
@@ -367,67 +356,4 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
       return view(p.organizationId, request.params.id);
     },
   );
-
-  // The customer's link: no account, so every answer is limited per address.
-  await publicLinkRoutes(app, (pub) => {
-    const p = pub.withTypeProvider<ZodTypeProvider>();
-    p.get(
-      '/public/quotes/:token',
-      {
-        config: { access: 'public' },
-        schema: {
-          tags: ['quotes'],
-          summary: 'The customer’s page of a quote, by the link’s token; the first opening marks it viewed',
-          params: QuoteTokenParams,
-          response: { 200: PublicQuote, ...errors, 429: Problem },
-        },
-      },
-      async (request) => openQuoteLink(deps, request.params.token, answererOf(request)),
-    );
-    p.get(
-      '/public/quotes/:token/signed.pdf',
-      {
-        config: { access: 'public' },
-        schema: {
-          tags: ['quotes'],
-          summary: 'The customer’s signed copy of the quote they accepted, by the link’s token',
-          params: QuoteTokenParams,
-          response: { ...errors, 429: Problem },
-        },
-      },
-      async (request, reply) => {
-        const { number, pdf } = await signedQuotePdf(deps, { token: request.params.token });
-        return sendPdf(reply, pdf, `${number}-signed.pdf`);
-      },
-    );
-    p.post(
-      '/public/quotes/:token/accept',
-      {
-        config: { access: 'public' },
-        schema: {
-          tags: ['quotes'],
-          summary: 'The customer accepts the version they saw, with their options, name and signature',
-          params: QuoteTokenParams,
-          body: AcceptQuoteBody,
-          response: { 200: PublicQuote, ...errors, 429: Problem },
-        },
-      },
-      async (request) =>
-        (await acceptQuote(deps, request.params.token, request.body, answererOf(request))).view,
-    );
-    p.post(
-      '/public/quotes/:token/decline',
-      {
-        config: { access: 'public' },
-        schema: {
-          tags: ['quotes'],
-          summary: 'The customer declines the version they saw, with a reason',
-          params: QuoteTokenParams,
-          body: DeclineQuoteBody,
-          response: { 200: PublicQuote, ...errors, 429: Problem },
-        },
-      },
-      async (request) => declineQuote(deps, request.params.token, request.body, answererOf(request)),
-    );
-  });
 };

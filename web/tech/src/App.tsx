@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { WorkOrdersT } from '../../../src/contracts/work-orders';
 import { ApiError, call, NetworkError, setCsrf } from './api';
-import { ChangeOrderScreen, NewChangeOrder } from './ChangeOrders';
+import { ChangeOrderScreen } from './ChangeOrders';
 import { db, getNotices, getSession, getSnapshot, type Notices, type OutboxItem, type Session } from './db';
 import { JobPage, JobsList } from './Jobs';
+import { NewChangeOrder } from './NewChangeOrder';
 import { go, useRoute } from './nav';
 import { Outbox } from './Outbox';
 import { onOutboxChange, syncOutbox } from './sync';

@@ -1,0 +1,85 @@
+import { agreedScope, type ChangeOrderLine, signedLines } from '../../core/change-orders';
+import { AppError } from '../../core/errors';
+import type { Tx } from '../../db/client';
+import { loadJobContext } from '../invoicing/invoice-documents';
+import { approvedChangeOrders, priceScope, type ScopePart, scopeParts } from '../invoicing/scope-pricing';
+import { type JobRow, jobNumber, lockJob } from '../jobs/job-store';
+import type { Deps } from '../ports';
+import { changeOrderOf, lockChangeOrder } from './change-order-store';
+
+/** A change order's link answers this long after it was sent. */
+export const LINK_DAYS = 30;
+
+export const changeOrderLink = (deps: Pick<Deps, 'publicUrl'>, token: string) =>
+  `${deps.publicUrl.replace(/\/$/, '')}/portal/#/change/${token}`;
+
+/**
+ * Whether the job's agreed scope can still change: not once it is invoiced (further work is a revision
+ * with its own invoice) and not on a closed job.
+ */
+export const assertAmendable = (job: JobRow) => {
+  const no = jobNumber(job.number);
+  if (['invoiced', 'paid', 'not_billable'].includes(job.billingStatus))
+    throw new AppError(
+      'already_invoiced',
+      `${no} is already invoiced: bill further work as additional work on it (a revision)`,
+      { fields: [{ field: 'jobId', message: `is ${job.billingStatus.replace('_', ' ')}` }] },
+    );
+  if (job.status === 'canceled' || job.status === 'no_show')
+    throw new AppError('job_closed', `${no} is closed; its scope cannot change`, {
+      fields: [{ field: 'jobId', message: `is ${job.status.replace('_', '-')}` }],
+    });
+};
+
+/**
+ * The job's agreed scope as it stands (the estimate and the approved changes), read once per request: its
+ * lines, the parts its price is made of, and that price, worked out on first need and kept.
+ */
+export const currentScope = async (tx: Tx, job: JobRow) => {
+  const approved = await approvedChangeOrders(tx, job.organizationId, job.id);
+  const ctx = await loadJobContext(tx, job);
+  const parts: ScopePart[] = scopeParts(job, approved);
+  let before: ReturnType<typeof priceScope> | null = null;
+  return {
+    agreed: agreedScope(job.estimateLines, approved),
+    parts,
+    ctx,
+    priceBefore: () => {
+      before ??= priceScope(tx, job, ctx, parts);
+      return before;
+    },
+  };
+};
+export type Scope = Awaited<ReturnType<typeof currentScope>>;
+
+/** A scope the invoice could not price (no exchange rate, no tax code, a negative total): a 409 saying why. */
+const unpriced = (p: { problems: { message: string }[] }) =>
+  new AppError('conflict', p.problems.map((x) => x.message).join('; '), {
+    fields: [{ field: 'body.lines', message: p.problems[0]?.message ?? 'cannot be priced' }],
+  });
+
+/** The agreed price before and after a change, priced as the job's invoice would be. */
+export const priceChange = async (
+  tx: Tx,
+  job: JobRow,
+  scope: Scope,
+  lines: readonly ChangeOrderLine[],
+  seq: number,
+) => {
+  const before = await scope.priceBefore();
+  if (!before.ok) throw unpriced(before);
+  const after = await priceScope(tx, job, scope.ctx, [
+    ...scope.parts,
+    { heading: `Change order ${seq}`, lines: signedLines(lines) },
+  ]);
+  if (!after.ok) throw unpriced(after);
+  return { currency: after.currency, beforeTotal: before.payable, afterTotal: after.payable };
+};
+
+/** Locks the job, then the change order (the order every path takes), and checks they belong together. */
+export const lockBoth = async (tx: Tx, organizationId: string, id: string) => {
+  const { jobId } = await changeOrderOf(tx, organizationId, id);
+  const job = await lockJob(tx, organizationId, jobId);
+  const order = await lockChangeOrder(tx, organizationId, id);
+  return { job, order };
+};
