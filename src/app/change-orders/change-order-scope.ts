@@ -1,5 +1,6 @@
 import { agreedScope, type ChangeOrderLine, signedLines } from '../../core/change-orders';
 import { AppError } from '../../core/errors';
+import { BILLING_STATUS_WORDS, WORK_STATUS_WORDS } from '../../core/job-lifecycle';
 import type { Tx } from '../../db/client';
 import { loadJobContext } from '../invoicing/invoice-documents';
 import { approvedChangeOrders, priceScope, type ScopePart, scopeParts } from '../invoicing/scope-pricing';
@@ -23,11 +24,13 @@ export const assertAmendable = (job: JobRow) => {
     throw new AppError(
       'already_invoiced',
       `${no} is already invoiced: bill further work as additional work on it (a revision)`,
-      { fields: [{ field: 'jobId', message: `is ${job.billingStatus.replace('_', ' ')}` }] },
+      {
+        fields: [{ field: 'jobId', message: `is ${BILLING_STATUS_WORDS[job.billingStatus].toLowerCase()}` }],
+      },
     );
   if (job.status === 'canceled' || job.status === 'no_show')
     throw new AppError('job_closed', `${no} is closed; its scope cannot change`, {
-      fields: [{ field: 'jobId', message: `is ${job.status.replace('_', '-')}` }],
+      fields: [{ field: 'jobId', message: `is ${WORK_STATUS_WORDS[job.status].toLowerCase()}` }],
     });
 };
 

@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
+import { WORK_STATUS_WORDS } from '../../core/job-lifecycle';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { invoices, series } from '../../db/schema';
@@ -133,7 +134,7 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
             d,
             {
               reason: 'canceled_job',
-              memo: `Refund of the deposit: ${jobNumber(job.number)} was ${job.status.replace('_', '-')}`,
+              memo: `Refund of the deposit: ${jobNumber(job.number)} was ${WORK_STATUS_WORDS[job.status].toLowerCase()}`,
             },
             actor,
           );
