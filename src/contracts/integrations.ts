@@ -130,6 +130,8 @@ export const IntegrationError = z
     resolvedBy: z.string().nullable(),
     resolvedAt: Instant.nullable(),
     resolution: z.string().nullable(),
+    /** Why reprocessing cannot run now (the accounting system is disconnected), in words; null when it can. */
+    reprocessBlockedBy: z.string().nullable(),
   })
   .meta({ id: 'IntegrationError' });
 export type IntegrationError = z.infer<typeof IntegrationError>;

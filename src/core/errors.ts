@@ -2,7 +2,8 @@
  * Every failure the API can report. Adding a code without an HTTP status fails to compile (see http/errors).
  * Domain codes say what happened so clients branch on the code, never on the message: `changed_since` (reload
  * and try again), `job_closed` (canceled or no-show: nothing more happens to it), `already_invoiced` (correct
- * with a credit note), `already_in_use` (a unique value taken). `conflict` is a race inside the request: retry.
+ * with a credit note), `already_in_use` (a unique value taken),
+ * `connector_disconnected` (connect the accounting system again first). `conflict` is a race inside the request: retry.
  */
 export const APP_ERROR_CODES = [
   'validation_failed',
@@ -32,6 +33,7 @@ export const APP_ERROR_CODES = [
   'not_ready',
   'customer_merged',
   'merge_conflict',
+  'connector_disconnected',
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 

@@ -31,6 +31,7 @@ export const STATUS_OF: Record<AppErrorCode, number> = {
   not_ready: 503,
   customer_merged: 409,
   merge_conflict: 409,
+  connector_disconnected: 409,
 };
 
 const TITLE_OF: Record<AppErrorCode, string> = {
@@ -61,6 +62,7 @@ const TITLE_OF: Record<AppErrorCode, string> = {
   not_ready: 'Not ready',
   customer_merged: 'Already merged into another customer',
   merge_conflict: 'These records cannot be merged as they are',
+  connector_disconnected: 'The accounting system is disconnected',
 };
 
 export const PROBLEM_BASE = 'https://closeout.dev/problems/';

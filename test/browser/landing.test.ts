@@ -54,7 +54,8 @@ describe.runIf(hasChromium())('the landing page in Chromium', () => {
     // Reloading keeps the session (HttpOnly cookie); signing out returns to the form.
     await page.reload();
     await page.getByRole('heading', { name: 'Dispatch board' }).waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: /^Account/ }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
     await page.close();

@@ -116,7 +116,7 @@ describe.runIf(hasChromium())('every office screen, on a desktop and a phone', (
   };
 
   it('fits the owner’s whole navigation on a laptop, and lets a phone scroll it from the first link', async () => {
-    for (const width of [1280, 1366]) {
+    for (const width of [1280, 1366, 1440, 1920]) {
       const page = await signedIn(browser, base, 'owner@demo.closeout.test', '', width);
       await page.setViewportSize({ width, height: 800 });
       await page.evaluate(() => (window.location.hash = '#/billing'));

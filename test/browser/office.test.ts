@@ -429,31 +429,22 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
   });
 
   it("maps a connector: tax types, where each payment method's money goes, and where deposits are held", async () => {
-    // A disabled connector: nothing is pushed from the demo, its mappings are still the owner's to set.
-    const made = await owner.call<{ id: string }>('POST', '/connectors', {
-      provider: 'xero',
-      tenantId: 'demo-tenant',
-      clientId: 'client',
-      clientSecret: 'secret',
-      refreshToken: 'refresh',
-      mappings: { items: {}, taxTypes: {} },
-    });
-    expect(made.status, JSON.stringify(made.body)).toBe(201);
-    await owner.call('PATCH', `/connectors/${made.body.id}`, { status: 'disabled' });
+    // The demo's Xero, disconnected with the reduced VAT rate unmapped (the push that stopped on it waits in
+    // the review lane): its mappings are still the owner's to finish.
+    const list = await owner.call<{ items: { id: string; provider: string }[] }>('GET', '/connectors');
+    const made = { body: list.body.items.find((c) => c.provider === 'xero') ?? { id: '' } };
+    expect(made.body.id).not.toBe('');
     for (const [width, shot] of [
       [1440, 'office-connector-mappings'],
       [390, 'office-connector-mappings-phone'],
     ] as const) {
       const page = await open('owner@demo.closeout.test', '#/settings', width);
       await page.getByRole('tab', { name: 'Connectors and webhooks' }).click();
-      await page.getByRole('cell', { name: 'Disabled' }).waitFor();
+      await page.getByRole('cell', { name: 'Disconnected' }).waitFor();
       await page.getByRole('button', { name: 'Mappings of Xero' }).click();
       const form = page.getByRole('form', { name: 'Xero mappings' });
       await form.getByLabel('Revenue account code').fill('200');
-      await form
-        .getByLabel(/^Standard/)
-        .first()
-        .fill('OUTPUT2');
+      await form.getByLabel(/^Reduced rate/).fill('OUTPUT');
       await form.getByLabel('Card payments').fill('090');
       await form.getByLabel('Any other method').fill('092');
       await form.getByLabel('Customer deposits account code').fill('835');
@@ -472,7 +463,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       depositAccount: '835',
       paymentAccounts: { card: '090', default: '092' },
     });
-    expect(Object.values(mappings?.taxTypes as Record<string, string>)).toContain('OUTPUT2');
+    expect(mappings?.taxTypes).toEqual({ 'S:23': 'OUTPUT2', 'S:13.5': 'OUTPUT' });
   });
 
   it('connects QuickBooks by signing in there, then disconnects it, all by clicking', async () => {
@@ -512,7 +503,10 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
         .getByRole('status')
         .filter({ hasText: 'Disconnected: QuickBooks Online revoked the access' })
         .waitFor();
-      await page.getByText('Disconnected', { exact: true }).waitFor();
+      await page
+        .getByRole('row', { name: /QuickBooks/ })
+        .getByText('Disconnected', { exact: true })
+        .waitFor();
       expect(fake.oauth.revoked).toHaveLength(1);
       await page.close();
       const phone = await open('owner@demo.closeout.test', '#/settings?tab=integrations', 390);

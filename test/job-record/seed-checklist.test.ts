@@ -161,6 +161,43 @@ describe.each(testDrivers())('the seed checklist on the demo organization (%s)',
     expect(Number(metrics.thisWeek.invoiced)).toBeGreaterThan(0);
   });
 
+  it('an accounting push stopped by a missing mapping waits in the review lane, told by the real push', async () => {
+    const owner = await signIn(t.app, 'owner@demo.closeout.test', DEMO_PASSWORD);
+    const lane = (await get('/api/v1/integration-errors?status=open', owner)).json().items;
+    const xero = lane.filter((e: { kind: string }) => e.kind === 'accounting_push');
+    expect(xero).toHaveLength(1);
+    const [err] = xero;
+    // The reduced rate on the labour lines has no Xero tax type; the standard rate has one.
+    expect(err.message).toMatch(/^Xero: INV-[\d-]+: Standard 13\.5 % has no Xero tax type/);
+    expect(err.message).not.toContain('23 %');
+    expect(err.reprocessBlockedBy).toBe('Xero is disconnected: connect it again in Settings, then reprocess');
+    const job = jobs.find((j) => j.id === err.jobId);
+    expect((await get(`/api/v1/jobs/${err.jobId}`, owner)).json().billingStatus).toBe('needs_review');
+    expect(job?.exceptionReason).toBe('An invoice or accounting step failed: review and reprocess');
+    const connectors = (await get('/api/v1/connectors', owner)).json().items;
+    expect(connectors.map((c: { provider: string; status: string }) => [c.provider, c.status])).toEqual([
+      ['xero', 'disabled'],
+    ]);
+    // Reprocessing would only fail again: refused, and nothing changes.
+    const refused = await post(`/api/v1/integration-errors/${err.id}/reprocess`, {}, owner);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('connector_disconnected');
+    expect((await get(`/api/v1/integration-errors/${err.id}`, owner)).json().status).toBe('open');
+    expect((await get(`/api/v1/jobs/${err.jobId}`, owner)).json().billingStatus).toBe('needs_review');
+    // Nor can it be switched back on without signing in to Xero again.
+    const enable = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/connectors/${err.connectorId}`,
+      headers: as(owner, true),
+      payload: { status: 'active' },
+    });
+    expect(enable.statusCode).toBe(409);
+    expect(enable.json().errors).toEqual([
+      { field: 'body.status', message: 'needs a re-authorization first' },
+    ]);
+    expect((await get('/api/v1/connectors', owner)).json().items[0].status).toBe('disabled');
+  });
+
   it('cancellations and no-shows are closed records that stay, never disappearing rows', async () => {
     const [a, b] = jobs.filter((j) => j.status === 'scheduled').slice(-2);
     await post(`/api/v1/jobs/${a?.id}/cancel`, { reason: 'Customer sold the house' });

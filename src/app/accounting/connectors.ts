@@ -1,11 +1,12 @@
 import { and, eq } from 'drizzle-orm';
-import { ConnectorMappings, Credentials } from '../../contracts/connectors';
+import { ConnectorMappings, Credentials, PROVIDER_NAMES } from '../../contracts/connectors';
 import { AppError, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { connectors } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { refusePrivateTargets } from '../integrations/outbound-targets';
 import type { Deps, Http } from '../ports';
+import { REVOKED } from './disconnect-connector';
 import { type AccountingConnector, ConnectorError, type RefreshGuard } from './port';
 
 /** An organization's links to accounting systems: connecting, mapping, testing, and the client a push uses. */
@@ -96,6 +97,16 @@ export const updateConnector = (
       .where(and(eq(connectors.organizationId, organizationId), eq(connectors.id, id)))
       .for('update');
     if (!before) throw notFound('connector');
+    // A disconnected connector holds no working token: enabling it would only fail every push.
+    if (
+      patch.status === 'active' &&
+      Credentials.parse(JSON.parse(deps.secrets.open(before.credentials))).refreshToken === REVOKED
+    )
+      throw new AppError(
+        'connector_disconnected',
+        `${PROVIDER_NAMES[before.provider] ?? before.provider} is disconnected: re-authorize it to connect it again`,
+        { fields: [{ field: 'body.status', message: 'needs a re-authorization first' }] },
+      );
     const [after] = await tx.db
       .update(connectors)
       .set({ ...patch, updatedAt: deps.clock.now(), version: before.version + 1 })

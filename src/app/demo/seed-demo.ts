@@ -21,6 +21,7 @@ import { insertUser } from '../directory/users';
 import type { Deps } from '../ports';
 import { createSeries } from '../series/create-series';
 import { nextNumber } from '../system/sequences';
+import { seedDemoAccounting } from './seed-accounting';
 import { seedDemoHistory } from './seed-history';
 import { seedDemoQuotes } from './seed-quotes';
 import { seedDemoWeek } from './seed-week';
@@ -303,6 +304,7 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     await seedDemoWeek(deps, demo.id);
     await seedDemoSeries(deps, demo.id);
     await seedDemoQuotes(deps, demo.id);
+    await seedDemoAccounting(deps, demo.id);
   }
   return true;
 };

@@ -1,9 +1,10 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { PROVIDER_NAMES } from '../../contracts/connectors';
 import { AppError, notFound } from '../../core/errors';
 import { billingTransition } from '../../core/job-lifecycle';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
-import { accountingPushes, integrationErrors, webhookDeliveries } from '../../db/schema/index';
+import { accountingPushes, connectors, integrationErrors, webhookDeliveries } from '../../db/schema/index';
 import { pushRefOfSubject } from '../accounting/push-ref';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
@@ -13,6 +14,39 @@ import { emitEvent } from './webhooks';
 
 type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue' | 'reactions'>;
 export type IntegrationErrorRow = typeof integrationErrors.$inferSelect;
+type ConnectorState = { provider: string; status: 'active' | 'disabled' } | null;
+/** A needs-review record with the state of the connector its step writes to (none for a webhook). */
+export type IntegrationErrorEntry = IntegrationErrorRow & { connector: ConnectorState };
+
+/**
+ * Why the failed step cannot run again now, in words, or null when it can: a push to an accounting system
+ * that was disconnected would only fail again, so it waits for the connection to come back.
+ */
+export const reprocessBlock = (e: { kind: IntegrationErrorRow['kind']; connector: ConnectorState }) =>
+  e.kind === 'accounting_push' && e.connector?.status === 'disabled'
+    ? `${PROVIDER_NAMES[e.connector.provider] ?? e.connector.provider} is disconnected: connect it again in Settings, then reprocess`
+    : null;
+
+const entries = (tx: Pick<Tx, 'db'>) =>
+  tx.db
+    .select({ error: integrationErrors, provider: connectors.provider, connectorStatus: connectors.status })
+    .from(integrationErrors)
+    .leftJoin(
+      connectors,
+      and(
+        eq(connectors.organizationId, integrationErrors.organizationId),
+        eq(connectors.id, integrationErrors.connectorId),
+      ),
+    );
+
+const entryOf = (r: {
+  error: IntegrationErrorRow;
+  provider: string | null;
+  connectorStatus: 'active' | 'disabled' | null;
+}): IntegrationErrorEntry => ({
+  ...r.error,
+  connector: r.provider && r.connectorStatus ? { provider: r.provider, status: r.connectorStatus } : null,
+});
 
 export type NewIntegrationError = {
   organizationId: string;
@@ -173,6 +207,14 @@ export const reprocessIntegrationError = (
       .where(and(eq(integrationErrors.organizationId, organizationId), eq(integrationErrors.id, id)))
       .for('update');
     if (!err) throw notFound('integration error');
+    const [state] = await entries(tx).where(
+      and(eq(integrationErrors.organizationId, organizationId), eq(integrationErrors.id, id)),
+    );
+    const blocked = state ? reprocessBlock(entryOf(state)) : null;
+    if (blocked && err.status === 'open')
+      throw new AppError('connector_disconnected', blocked, {
+        fields: [{ field: 'connectorId', message: 'is disconnected' }],
+      });
     if (err.status !== 'open') {
       throw new AppError('invalid_transition', 'This error is already resolved', {
         fields: [{ field: 'status', message: `is ${err.status}` }],
@@ -254,31 +296,34 @@ export const reprocessIntegrationError = (
         { key: `${deliveryId}:reprocess:${id}` },
       );
     }
-    return resolved ?? err;
+    return { ...(resolved ?? err), connector: state ? entryOf(state).connector : null };
   });
 
-export const listIntegrationErrors = (
+export const listIntegrationErrors = async (
   deps: Deps,
   organizationId: string,
   status: IntegrationErrorRow['status'] | undefined,
   limit: number,
-) =>
-  deps.database.db
-    .select()
-    .from(integrationErrors)
-    .where(
-      and(
-        eq(integrationErrors.organizationId, organizationId),
-        status ? eq(integrationErrors.status, status) : undefined,
-      ),
-    )
-    .orderBy(desc(integrationErrors.lastSeenAt))
-    .limit(limit);
+): Promise<IntegrationErrorEntry[]> =>
+  (
+    await entries(deps.database)
+      .where(
+        and(
+          eq(integrationErrors.organizationId, organizationId),
+          status ? eq(integrationErrors.status, status) : undefined,
+        ),
+      )
+      .orderBy(desc(integrationErrors.lastSeenAt))
+      .limit(limit)
+  ).map(entryOf);
 
-export const getIntegrationError = async (deps: Deps, organizationId: string, id: string) => {
-  const [row] = await deps.database.db
-    .select()
-    .from(integrationErrors)
-    .where(and(eq(integrationErrors.organizationId, organizationId), eq(integrationErrors.id, id)));
-  return row;
+export const getIntegrationError = async (
+  deps: Deps,
+  organizationId: string,
+  id: string,
+): Promise<IntegrationErrorEntry | undefined> => {
+  const [row] = await entries(deps.database).where(
+    and(eq(integrationErrors.organizationId, organizationId), eq(integrationErrors.id, id)),
+  );
+  return row ? entryOf(row) : undefined;
 };

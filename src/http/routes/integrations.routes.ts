@@ -13,8 +13,9 @@ import { invoicesCsv } from '../../app/accounting/exports';
 import { pushesOf } from '../../app/accounting/push';
 import {
   getIntegrationError,
-  type IntegrationErrorRow,
+  type IntegrationErrorEntry,
   listIntegrationErrors,
+  reprocessBlock,
   reprocessIntegrationError,
 } from '../../app/integrations/integration-errors';
 import { pingSubscription } from '../../app/integrations/webhook-delivery';
@@ -62,7 +63,7 @@ export const connectorView = (deps: Deps, c: ConnectorRow): z.infer<typeof Conne
   version: c.version,
 });
 
-const errorView = (e: IntegrationErrorRow): z.infer<typeof IntegrationError> => ({
+const errorView = (e: IntegrationErrorEntry): z.infer<typeof IntegrationError> => ({
   id: e.id,
   kind: e.kind,
   connectorId: e.connectorId,
@@ -77,6 +78,7 @@ const errorView = (e: IntegrationErrorRow): z.infer<typeof IntegrationError> => 
   resolvedBy: e.resolvedById,
   resolvedAt: e.resolvedAt?.toISOString() ?? null,
   resolution: e.resolution,
+  reprocessBlockedBy: e.status === 'open' ? reprocessBlock(e) : null,
 });
 
 export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {

@@ -1,4 +1,4 @@
-import { Anchor, AppShell, Button, Group, Text } from '@mantine/core';
+import { AppShell, Avatar, Button, Group, Menu, Text } from '@mantine/core';
 import { Link, Outlet, useRouterState } from '@tanstack/react-router';
 import { useEffect, useRef } from 'react';
 import { ROLE_WORDS } from '../../../../src/core/roles';
@@ -7,6 +7,15 @@ import { useMe } from '../shared/me';
 import { NAV } from './nav';
 import { NotificationCentre } from './notifications';
 import { useSignOut } from './session';
+
+/** "Orla Byrne" → "OB": the account button's face. */
+const initialsOf = (name: string) =>
+  name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]?.toUpperCase())
+    .join('');
 
 export const Shell = () => {
   const me = useMe();
@@ -41,18 +50,36 @@ export const Shell = () => {
           </nav>
           <Group gap="xs" wrap="nowrap">
             {me.permissions.includes('notifications.read') && <NotificationCentre />}
-            {me.permissions.includes('api_keys.manage') && (
-              // For integrators, not a daily screen: beside the account, out of the main navigation.
-              <Anchor href="/api/docs" size="sm" visibleFrom="xl">
-                API docs
-              </Anchor>
-            )}
-            <Text size="sm" visibleFrom="xl">
-              {me.user?.name} · {me.roles.map((r) => ROLE_WORDS[r]).join(', ')}
-            </Text>
-            <Button size="xs" variant="default" onClick={signOut}>
-              Sign out
-            </Button>
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <Button
+                  size="xs"
+                  variant="default"
+                  aria-label={`Account: ${me.user?.name ?? 'signed in'}`}
+                  leftSection={
+                    <Avatar size={20} radius="xl" color="blue">
+                      {initialsOf(me.user?.name ?? '')}
+                    </Avatar>
+                  }
+                >
+                  Account
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>
+                  {me.user?.name} · {me.roles.map((r) => ROLE_WORDS[r]).join(', ')}
+                  <br />
+                  {me.organization.name}
+                </Menu.Label>
+                {me.permissions.includes('api_keys.manage') && (
+                  // For integrators, not a daily screen: beside the account, out of the main navigation.
+                  <Menu.Item component="a" href="/api/docs">
+                    API docs
+                  </Menu.Item>
+                )}
+                <Menu.Item onClick={signOut}>Sign out</Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
           </Group>
         </Group>
       </AppShell.Header>

@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Group, List, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, List, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useNavigate } from '@tanstack/react-router';
 import Decimal from 'decimal.js';
 import { useState } from 'react';
@@ -229,14 +229,27 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
                             {g.key === 'needs_review' && (
                               <Group mt="xs">
                                 <Text size="sm" c="red">
-                                  {failure
-                                    ? `${failure.providerCode ? `${failure.providerCode}: ` : ''}${failure.message}`
-                                    : holdsOf(j.id) || j.exceptionReason}
+                                  {failure ? failure.message : holdsOf(j.id) || j.exceptionReason}
                                 </Text>
+                                {failure?.reprocessBlockedBy && (
+                                  <Text size="sm">{failure.reprocessBlockedBy}.</Text>
+                                )}
                                 {failure && can('integrations.manage') && (
-                                  <Button size="xs" onClick={() => reprocess(failure)}>
-                                    Reprocess
-                                  </Button>
+                                  <Tooltip
+                                    label={failure.reprocessBlockedBy ?? ''}
+                                    disabled={!failure.reprocessBlockedBy}
+                                  >
+                                    <Button
+                                      size="xs"
+                                      // data-disabled, not disabled: a disabled button shows no tooltip.
+                                      data-disabled={failure.reprocessBlockedBy !== null}
+                                      onClick={() => {
+                                        if (!failure.reprocessBlockedBy) void reprocess(failure);
+                                      }}
+                                    >
+                                      Reprocess
+                                    </Button>
+                                  </Tooltip>
                                 )}
                                 {!failure && can('invoices.manage') && (
                                   <Button size="xs" onClick={() => rebuild(j.id)}>

@@ -133,8 +133,14 @@ export const ConnectorMappingsForm = ({
                   key={r.key}
                   label={r.label}
                   description={xero ? 'Xero tax type, e.g. OUTPUT2' : 'QuickBooks tax code ID'}
-                  {...form.getInputProps(`taxTypes.${r.key}`)}
+                  // Not a form path: a key such as "S:13.5" holds a dot, which a path would take apart.
                   value={form.getValues().taxTypes[r.key] ?? ''}
+                  onChange={(e) =>
+                    form.setFieldValue('taxTypes', {
+                      ...form.getValues().taxTypes,
+                      [r.key]: e.currentTarget.value,
+                    })
+                  }
                 />
               ))}
             </SimpleGrid>

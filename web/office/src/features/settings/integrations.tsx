@@ -98,36 +98,41 @@ export const Integrations = () => {
                         </Badge>
                       </Table.Td>
                       <Table.Td>
-                        <Button
-                          size="xs"
-                          variant="default"
-                          mr="xs"
-                          aria-label={`Test ${PROVIDER_WORDS[x.provider]}`}
-                          onClick={() =>
-                            void c.run(async () => {
-                              const r = await api<TestResultT>('POST', `/api/v1/connectors/${x.id}/test`);
-                              if (!r.ok) throw new Error(`Connection failed: ${r.message}`);
-                              return r.message;
-                            })
-                          }
-                        >
-                          Test connection
-                        </Button>
-                        <Button
-                          size="xs"
-                          variant="light"
-                          onClick={() =>
-                            void c.run(async () => {
-                              await api('PATCH', `/api/v1/connectors/${x.id}`, {
-                                status: x.status === 'active' ? 'disabled' : 'active',
-                              });
-                              data.reload();
-                              return `Connector ${x.status === 'active' ? 'disabled' : 'enabled'}`;
-                            })
-                          }
-                        >
-                          {x.status === 'active' ? 'Disable' : 'Enable'}
-                        </Button>
+                        {/* Disconnected: no token to test or push with; re-authorizing brings it back. */}
+                        {x.authorized && (
+                          <>
+                            <Button
+                              size="xs"
+                              variant="default"
+                              mr="xs"
+                              aria-label={`Test ${PROVIDER_WORDS[x.provider]}`}
+                              onClick={() =>
+                                void c.run(async () => {
+                                  const r = await api<TestResultT>('POST', `/api/v1/connectors/${x.id}/test`);
+                                  if (!r.ok) throw new Error(`Connection failed: ${r.message}`);
+                                  return r.message;
+                                })
+                              }
+                            >
+                              Test connection
+                            </Button>
+                            <Button
+                              size="xs"
+                              variant="light"
+                              onClick={() =>
+                                void c.run(async () => {
+                                  await api('PATCH', `/api/v1/connectors/${x.id}`, {
+                                    status: x.status === 'active' ? 'disabled' : 'active',
+                                  });
+                                  data.reload();
+                                  return `Connector ${x.status === 'active' ? 'disabled' : 'enabled'}`;
+                                })
+                              }
+                            >
+                              {x.status === 'active' ? 'Disable' : 'Enable'}
+                            </Button>
+                          </>
+                        )}
                         <Button
                           size="xs"
                           variant="default"
