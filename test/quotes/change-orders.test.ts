@@ -139,6 +139,24 @@ describe.each(testDrivers())('change orders from the site to the invoice on %s',
     const again = await signInPerson(co.id);
     expect(again.statusCode).toBe(409);
 
+    // The signed price is never rewritten in place: a further change is a change order of its own.
+    const rewrite = await call('PATCH', `/api/v1/jobs/${job.id}`, billing, {
+      estimateLines: [{ sku: null, description: 'Install a boiler', quantity: '1', unitPrice: '1.00' }],
+    });
+    expect(rewrite.statusCode).toBe(409);
+    expect(problemOf(rewrite)).toMatchObject({
+      code: 'immutable',
+      errors: [{ field: 'body.estimateLines', message: 'was agreed with the customer' }],
+    });
+    const kept = (await call('GET', `/api/v1/jobs/${job.id}`, billing)).json();
+    expect(kept.estimateLines.map((l: { unitPrice: string }) => l.unitPrice)).toEqual(['4500.00', '80.00']);
+    // One agreed by phone, with nothing signed, stays the office's to correct (audited).
+    const phoned = await fixedJob();
+    const corrected = await call('PATCH', `/api/v1/jobs/${phoned.id}`, billing, {
+      estimateLines: [{ sku: null, description: 'Install a boiler', quantity: '1', unitPrice: '4400.00' }],
+    });
+    expect(corrected.statusCode, corrected.body).toBe(200);
+
     const history = await t.database.raw.query<{ action: string; changes: { seq?: number; ip?: string } }>(
       `SELECT action, changes::jsonb AS changes FROM audit_events WHERE aggregate_id = $1 AND action LIKE 'change_order.%' ORDER BY seq`,
       [job.id],

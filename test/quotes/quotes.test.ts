@@ -424,6 +424,17 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     const twice = await book(dispatcher);
     expect(twice.statusCode).toBe(409);
     expect(problemOf(twice).detail).toContain(`already booked as ${job.number}`);
+    // The accepted price is the customer's: the office cannot rewrite it on the job.
+    const rewrite = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${jobId}`,
+      headers: as(owner, true),
+      payload: { estimateLines: [{ sku: null, description: 'Labour', quantity: '1', unitPrice: '1.00' }] },
+    });
+    expect(rewrite.statusCode).toBe(409);
+    expect(problemOf(rewrite).detail).toMatch(
+      /the customer accepted it in Q-[\d-]+\. Change it with a change order/,
+    );
   });
 
   it('sums the pipeline by stage from the same quotes the list shows, and names the offers to chase', async () => {

@@ -2,8 +2,9 @@ import { agreedScope, type ChangeOrderLine, signedLines } from '../../core/chang
 import { AppError } from '../../core/errors';
 import { BILLING_STATUS_WORDS, WORK_STATUS_WORDS } from '../../core/job-lifecycle';
 import type { Tx } from '../../db/client';
+import { approvedChangeOrders } from '../../db/queries/change-orders';
 import { loadJobContext } from '../invoicing/invoice-documents';
-import { approvedChangeOrders, priceScope, type ScopePart, scopeParts } from '../invoicing/scope-pricing';
+import { priceScope, type ScopePart, scopeParts } from '../invoicing/scope-pricing';
 import { type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { changeOrderOf, lockChangeOrder } from './change-order-store';
@@ -39,7 +40,7 @@ export const assertAmendable = (job: JobRow) => {
  * lines, the parts its price is made of, and that price, worked out on first need and kept.
  */
 export const currentScope = async (tx: Tx, job: JobRow) => {
-  const approved = await approvedChangeOrders(tx, job.organizationId, job.id);
+  const approved = await approvedChangeOrders(tx.db, job.organizationId, job.id);
   const ctx = await loadJobContext(tx, job);
   const parts: ScopePart[] = scopeParts(job, approved);
   let before: ReturnType<typeof priceScope> | null = null;

@@ -4,8 +4,8 @@ import { agreedScope } from '../../core/change-orders';
 import { type FieldProblem, invalidAll, notFound } from '../../core/errors';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
+import { approvedChangeOrders } from '../../db/queries/change-orders';
 import { catalogItems, customers, jobTypes, organizations, timeEntries, users } from '../../db/schema';
-import { approvedChangeOrders } from '../invoicing/scope-pricing';
 import type { JobRow } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { checkProof } from './check-proof';
@@ -44,7 +44,7 @@ export const resolve = async (
     .where(and(eq(jobTypes.organizationId, org), eq(jobTypes.id, job.jobTypeId)));
   if (!context) throw notFound('job type');
   // The scope agreed with the customer: the estimate and every change order they approved.
-  const agreed = agreedScope(job.estimateLines, await approvedChangeOrders(tx, org, job.id));
+  const agreed = agreedScope(job.estimateLines, await approvedChangeOrders(tx.db, org, job.id));
   const skus = [
     ...body.parts.map((p) => p.sku),
     ...body.labor.map((l) => l.sku),

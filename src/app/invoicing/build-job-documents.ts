@@ -5,6 +5,7 @@ import { amountDecimals } from '../../core/money';
 import { businessDate } from '../../core/time';
 import { priceVisits, type VisitLine } from '../../core/visit-pricing';
 import type { Tx } from '../../db/client';
+import { approvedChangeOrders } from '../../db/queries/change-orders';
 import { closeoutLines, jobs, quotes } from '../../db/schema';
 import { type JobRow, jobNumber } from '../jobs/job-store';
 
@@ -24,7 +25,7 @@ import {
   roundingFor,
   treatmentOf,
 } from './invoice-documents';
-import { approvedChangeOrders, scopeParts, scopeVisitLines } from './scope-pricing';
+import { scopeParts, scopeVisitLines } from './scope-pricing';
 
 /**
  * What the invoice says of the agreement it bills: the quote the job came from, and each approved change
@@ -123,7 +124,7 @@ export const buildJobInvoice = async (
   // A fixed-price job bills the agreed price: its estimate, then each change order the customer approved,
   // under its own heading. The time and parts the closeout recorded stay on the job as cost evidence.
   const fixed = ctx.jobType.billingMode === 'fixed' && !closed;
-  const approved = await approvedChangeOrders(tx, job.organizationId, job.id);
+  const approved = await approvedChangeOrders(tx.db, job.organizationId, job.id);
   if (fixed) {
     if (job.estimateLines.length === 0 && approved.length === 0)
       return {

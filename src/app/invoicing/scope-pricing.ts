@@ -1,9 +1,7 @@
-import { and, asc, eq } from 'drizzle-orm';
 import { type ChangeOrderLine, type ScopeLine, signedLines } from '../../core/change-orders';
 import { priceVisits, type VisitLine } from '../../core/visit-pricing';
 import type { Tx } from '../../db/client';
 import { itemsBySku } from '../../db/queries/directory';
-import { changeOrders } from '../../db/schema';
 import { type JobRow, jobNumber } from '../jobs/job-store';
 import {
   assemble,
@@ -25,20 +23,6 @@ const noTax = (): Problems => ({
   ok: false,
   problems: [{ rule: 'tax_code', message: 'no tax code for a line and no default tax code' }],
 });
-
-/** The job's approved change orders, in their order: what its agreed scope adds after the estimate. */
-export const approvedChangeOrders = (tx: Pick<Tx, 'db'>, organizationId: string, jobId: string) =>
-  tx.db
-    .select({ seq: changeOrders.seq, lines: changeOrders.lines, reason: changeOrders.reason })
-    .from(changeOrders)
-    .where(
-      and(
-        eq(changeOrders.organizationId, organizationId),
-        eq(changeOrders.jobId, jobId),
-        eq(changeOrders.status, 'approved'),
-      ),
-    )
-    .orderBy(asc(changeOrders.seq));
 
 /** The scope's parts: the estimate, then each approved change order under "Change order n". */
 export const scopeParts = (

@@ -1,8 +1,33 @@
+import { and, eq } from 'drizzle-orm';
 import { AppError, invalid } from '../../core/errors';
 import type { Actor } from '../../core/principal';
-import { changeJob, type JobFieldPatch, jobNumber, lockJob } from '../jobs/job-store';
+import type { Tx } from '../../db/client';
+import { approvedChangeOrders } from '../../db/queries/change-orders';
+import { quotes } from '../../db/schema';
+import { changeJob, type JobFieldPatch, type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { checkCustomFields, checkJobRefs } from './job-refs';
+
+/**
+ * A price the customer signed (the accepted quote the job was booked from, or an approved change order) is
+ * never rewritten in place: it changes by a change order with its own number and signature. An estimate the
+ * office agreed by phone stays editable until the job is invoiced, each edit audited.
+ */
+const assertPriceNotSigned = async (tx: Tx, job: JobRow) => {
+  const [quote] = await tx.db
+    .select({ number: quotes.number })
+    .from(quotes)
+    .where(and(eq(quotes.organizationId, job.organizationId), eq(quotes.jobId, job.id)))
+    .limit(1);
+  const approved = quote ? [] : await approvedChangeOrders(tx.db, job.organizationId, job.id);
+  if (!quote && approved.length === 0) return;
+  const what = quote ? `the customer accepted it in ${quote.number}` : 'the customer signed a change to it';
+  throw new AppError(
+    'immutable',
+    `${jobNumber(job.number)}'s agreed price cannot be rewritten: ${what}. Change it with a change order.`,
+    { fields: [{ field: 'body.estimateLines', message: 'was agreed with the customer' }] },
+  );
+};
 
 export const updateJobFields = (
   deps: Deps,
@@ -31,6 +56,7 @@ export const updateJobFields = (
         },
       );
     }
+    if (patch.estimateLines !== undefined) await assertPriceNotSigned(tx, job);
     const { jobType } = await checkJobRefs(
       tx,
       organizationId,

@@ -1,4 +1,4 @@
-import { and, eq, type SQL } from 'drizzle-orm';
+import { and, asc, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { changeOrders, customers, jobs, organizations, sites } from '../schema';
 
@@ -18,3 +18,17 @@ export const changeOrdersWithParties = (db: Db, where: SQL | undefined) =>
     )
     .innerJoin(sites, and(eq(sites.organizationId, jobs.organizationId), eq(sites.id, jobs.siteId)))
     .where(where);
+
+/** The job's approved change orders, in their order: what its agreed scope adds after the estimate. */
+export const approvedChangeOrders = (db: Db, organizationId: string, jobId: string) =>
+  db
+    .select({ seq: changeOrders.seq, lines: changeOrders.lines, reason: changeOrders.reason })
+    .from(changeOrders)
+    .where(
+      and(
+        eq(changeOrders.organizationId, organizationId),
+        eq(changeOrders.jobId, jobId),
+        eq(changeOrders.status, 'approved'),
+      ),
+    )
+    .orderBy(asc(changeOrders.seq));
