@@ -71,7 +71,7 @@ describe.each(testDrivers())('change orders from the site to the invoice on %s',
   });
   afterAll(() => t?.close());
 
-  const call = (method: 'GET' | 'POST', url: string, who?: Session, payload?: object) =>
+  const call = (method: 'GET' | 'POST' | 'PATCH', url: string, who?: Session, payload?: object) =>
     t.app.inject({
       method,
       url,
