@@ -32,6 +32,8 @@ export const Job = z
     depositRequired: z.boolean(),
     /** The crew is not dispatched, nor the work started, before the deposit is received. */
     depositBeforeWork: z.boolean(),
+    /** The accepted quote the job was booked from: its price is the customer's, changed only by change orders. */
+    quoteNumber: z.string().nullable(),
     depositAmount: Decimal.nullable(),
     discountPercent: Decimal.nullable(),
     taxCodeId: z.uuid().nullable(),

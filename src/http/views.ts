@@ -135,6 +135,7 @@ export const jobView = (r: JobRow): z.infer<typeof Job> => ({
   crew: r.crew,
   depositRequired: r.job.depositRequired,
   depositBeforeWork: r.job.depositBeforeWork,
+  quoteNumber: r.quoteNumber,
   depositAmount: nullableDecimal(r.job.depositAmount),
   discountPercent: nullableDecimal(r.job.discountPercent, 0),
   taxCodeId: r.job.taxCodeId,

@@ -225,4 +225,70 @@ describe.runIf(hasChromium())('change orders signed on site and online', () => {
       .waitFor();
     await office.screenshot({ path: screenshotPath('office-change-orders-invoiced'), fullPage: true });
   }, 180_000);
+
+  it('lets billing set the agreed price a fixed-price job was missing, priced as typed, and the invoice follows', async () => {
+    type Job = {
+      id: string;
+      number: string;
+      billingStatus: string;
+      estimateLines: unknown[];
+      quoteNumber: string | null;
+      discountPercent: string | null;
+    };
+    // The demo's installation that was booked without its price: its invoice could not be made.
+    const all = await owner.call<{ items: Job[] }>('GET', '/jobs?exceptions=true&limit=200');
+    const job = all.body.items.find(
+      (j) => j.billingStatus === 'needs_review' && j.estimateLines.length === 0,
+    );
+    if (!job) throw new Error('the demo has no fixed-price job without its price');
+    const billing = await caller(base, 'billing@demo.closeout.test');
+    for (const [width, shot] of [
+      [390, 'office-agreed-price-phone'],
+      [1440, 'office-agreed-price'],
+    ] as const) {
+      const page = await signedIn(browser, base, 'billing@demo.closeout.test', `#/jobs/${job.id}`, width);
+      await page.getByRole('button', { name: 'Set the agreed price' }).click();
+      const form = page.getByRole('form', { name: 'Agreed price' });
+      await form.getByRole('button', { name: 'Add a line' }).click();
+      await form
+        .getByLabel('Line 1', { exact: true })
+        .fill('Supply and install a 3.5 kW split air-conditioning unit');
+      await form.getByLabel('Unit price').fill('2450');
+      // The totals are the server's calculator's, for the same lines and the job's discount.
+      const expected = await billing.call<{ totals: { payable: string } }>('POST', '/invoice-previews', {
+        lines: [{ quantity: '1', unitPrice: '2450', taxCode: 'S-RED' }],
+        ...(job.discountPercent ? { discountPercent: job.discountPercent } : {}),
+      });
+      const payable = new Decimal(expected.body.totals.payable);
+      const shown = payable.toNumber().toLocaleString('en-IE', { minimumFractionDigits: 2 });
+      const totals = page.getByLabel('Totals of the agreed price');
+      await totals.getByText(new RegExp(`^Agreed price \\D*${shown.replace('.', '\\.')}$`)).waitFor();
+      expect(await totals.textContent()).toContain('VAT 13.5 %');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      await page.screenshot({ path: screenshotPath(shot), fullPage: true });
+      if (width === 390) {
+        await form.getByRole('button', { name: 'Cancel' }).click();
+        await page.close();
+        continue;
+      }
+      await form.getByLabel(/Why it changes/).fill('Price agreed with the customer by phone');
+      await form.getByRole('button', { name: 'Save the agreed price' }).click();
+      await page.getByText(`${job.number}'s agreed price is saved`).first().waitFor();
+      // Then the exception clears from its lane: made again, the invoice bills that price.
+      await page.evaluate(() => (window.location.hash = '#/exceptions'));
+      const card = page.locator('.mantine-Card-root', { hasText: job.number }).last();
+      await card.getByRole('button', { name: 'Try again' }).click();
+      await expect
+        .poll(async () => (await billing.call<Job>('GET', `/jobs/${job.id}`)).body.billingStatus, {
+          timeout: 20_000,
+        })
+        .toMatch(/^(invoice_ready|invoiced)$/);
+      await page.close();
+    }
+    const history = await owner.call<{ items: { action: string; reason: string | null }[] }>(
+      'GET',
+      `/jobs/${job.id}/timeline`,
+    );
+    expect(history.body.items.some((e) => e.reason === 'Price agreed with the customer by phone')).toBe(true);
+  });
 });

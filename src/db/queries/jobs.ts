@@ -68,6 +68,7 @@ export const findJobs = async (db: Db, f: JobFilter) => {
       customerName: customers.name,
       siteName: sites.name,
       jobTypeName: jobTypes.name,
+      quoteNumber: sql<string | null>`(SELECT q.number FROM quotes q WHERE q.organization_id = ${jobs.organizationId} AND q.job_id = ${jobs.id} LIMIT 1)`,
     })
     .from(jobs)
     .innerJoin(customers, customerOfJob)

@@ -43,6 +43,8 @@ export const quotes = pgTable(
     primaryKey({ columns: [t.organizationId, t.id] }),
     uniqueIndex('quotes_number_key').on(t.organizationId, t.number),
     index('quotes_customer_idx').on(t.organizationId, t.customerId),
+    // A job's accepted quote, looked up with every job view.
+    index('quotes_job_idx').on(t.organizationId, t.jobId),
     foreignKey({
       columns: [t.organizationId, t.customerId],
       foreignColumns: [customers.organizationId, customers.id],

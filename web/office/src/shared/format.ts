@@ -42,3 +42,13 @@ export const timeOnly = (iso: string, timeZone: string): string =>
 
 /** "1 document", "3 documents". */
 export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** A tax subtotal as a customer's document names it: "VAT 23 %", "VAT 0 %", "No VAT", "Sales tax 8.875 %". */
+export const taxWords = (salesTax: boolean, category: string | null, rate: string) =>
+  salesTax
+    ? `Sales tax ${Number(rate)} %`
+    : category === 'S' || category === null
+      ? `VAT ${Number(rate)} %`
+      : category === 'Z'
+        ? 'VAT 0 %'
+        : 'No VAT';

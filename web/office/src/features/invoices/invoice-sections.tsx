@@ -1,7 +1,7 @@
 import { Group, List, Stack, Table, Text } from '@mantine/core';
 import { unitText } from '../../../../../src/core/units';
 import { api, type InvoiceT, type Page, type TimelineEventT } from '../../shared/api';
-import { dateTime, dayText, money } from '../../shared/format';
+import { dateTime, dayText, money, taxWords } from '../../shared/format';
 import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useMe } from '../../shared/me';
@@ -19,15 +19,6 @@ type PaymentT = {
   method: string;
   reference: string | null;
 };
-
-const taxWords = (invoice: InvoiceT, category: string | null, rate: string) =>
-  invoice.profile === 'us_sales_tax'
-    ? `Sales tax ${Number(rate)} %`
-    : category === 'S' || category === null
-      ? `VAT ${Number(rate)} %`
-      : category === 'Z'
-        ? 'VAT 0 %'
-        : 'No VAT';
 
 /** The document itself: lines, tax and totals, as the customer's PDF shows them; on a phone, a line a row. */
 export const Lines = ({ invoice, phone }: { invoice: InvoiceT; phone: boolean }) => {
@@ -100,8 +91,8 @@ export const Lines = ({ invoice, phone }: { invoice: InvoiceT; phone: boolean })
           <Text size="sm">Net {money(invoice.totals.taxExclusive, cur)}</Text>
           {invoice.taxSubtotals.map((t) => (
             <Text size="sm" key={`${t.category}-${t.rate}-${t.jurisdiction}`}>
-              {taxWords(invoice, t.category, t.rate)} on {money(t.taxableAmount, cur)}:{' '}
-              {money(t.taxAmount, cur)}
+              {taxWords(invoice.profile === 'us_sales_tax', t.category, t.rate)} on{' '}
+              {money(t.taxableAmount, cur)}: {money(t.taxAmount, cur)}
             </Text>
           ))}
           {Number(invoice.totals.prepaid) !== 0 && (

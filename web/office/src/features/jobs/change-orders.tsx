@@ -20,6 +20,7 @@ import { dateTime, money } from '../../shared/format';
 import { Loaded } from '../../shared/loaded';
 import { useApi, useInvalidate } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
+import { AgreedPriceEditor } from './agreed-price-editor';
 
 type Row = {
   key: string;
@@ -276,13 +277,31 @@ export const AgreedScope = ({ job, me, onDone }: { job: JobT; me: MeT; onDone: (
   const orders = useApi(['jobs', job.id, 'change-orders'], () =>
     api<{ items: ChangeOrderView[] }>('GET', `/api/v1/jobs/${job.id}/change-orders`).then((r) => r.items),
   );
-  const amendable =
-    me.permissions.includes('change_orders.manage') &&
+  const [editing, setEditing] = useState(false);
+  const open =
     !['invoiced', 'paid', 'not_billable'].includes(job.billingStatus) &&
     job.status !== 'canceled' &&
     job.status !== 'no_show';
+  const amendable = me.permissions.includes('change_orders.manage') && open;
+  // Once the customer signed (a quote, a change), the price moves only by change orders.
+  const signed = job.quoteNumber !== null || (orders.data ?? []).some((c) => c.status === 'approved');
+  const priceEditable =
+    me.permissions.includes('jobs.billing') && open && !signed && orders.data !== undefined;
+  if (editing)
+    return (
+      <AgreedPriceEditor
+        job={job}
+        me={me}
+        onCancel={() => setEditing(false)}
+        onDone={(m) => {
+          setEditing(false);
+          onDone(m);
+        }}
+      />
+    );
   return (
     <Stack gap="sm">
+      {job.quoteNumber && <Text size="sm">The customer accepted this price in quote {job.quoteNumber}.</Text>}
       {job.estimateLines.length === 0 ? (
         <Text size="sm" c="dimmed">
           No agreed price: the work is billed as recorded.
@@ -335,6 +354,13 @@ export const AgreedScope = ({ job, me, onDone }: { job: JobT; me: MeT; onDone: (
             </Button>
           </Group>
         ))}
+      {priceEditable && !drafting && (
+        <Group>
+          <Button variant="default" onClick={() => setEditing(true)}>
+            {job.estimateLines.length === 0 ? 'Set the agreed price' : 'Edit the agreed price'}
+          </Button>
+        </Group>
+      )}
     </Stack>
   );
 };

@@ -1,0 +1,1 @@
+CREATE INDEX "quotes_job_idx" ON "quotes" USING btree ("organization_id","job_id");
