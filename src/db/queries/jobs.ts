@@ -36,6 +36,11 @@ const assignedTo = (organizationId: string, userId: string): SQL =>
   sql`exists (select 1 from ${jobAssignments} ja where ja.organization_id = ${organizationId}
         and ja.job_id = ${jobs.id} and ja.user_id = ${userId})`;
 
+/** The accepted quote a job was booked from (quotes_job_idx), read with the job. */
+const quoteNumberOf = sql<string | null>`(
+  SELECT q.number FROM quotes q WHERE q.organization_id = ${jobs.organizationId} AND q.job_id = ${jobs.id} LIMIT 1
+)`;
+
 export const findJobs = async (db: Db, f: JobFilter) => {
   const conditions: (SQL | undefined)[] = [
     eq(jobs.organizationId, f.organizationId),
@@ -68,7 +73,7 @@ export const findJobs = async (db: Db, f: JobFilter) => {
       customerName: customers.name,
       siteName: sites.name,
       jobTypeName: jobTypes.name,
-      quoteNumber: sql<string | null>`(SELECT q.number FROM quotes q WHERE q.organization_id = ${jobs.organizationId} AND q.job_id = ${jobs.id} LIMIT 1)`,
+      quoteNumber: quoteNumberOf,
     })
     .from(jobs)
     .innerJoin(customers, customerOfJob)
