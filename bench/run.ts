@@ -16,6 +16,7 @@ import { ACCOUNTING_PROVIDERS } from '../src/adapters/accounting/providers';
 import { secretBox } from '../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../src/adapters/documents';
 import { outbound } from '../src/adapters/http/outbound';
+import { PAYMENT_PROVIDERS } from '../src/adapters/payments/stripe';
 import { localStorage } from '../src/adapters/storage/storage';
 import { CYCLE_RUN_CONCURRENCY } from '../src/app/invoicing/cycle-runs';
 import { computeMetrics } from '../src/app/metrics/compute-metrics';
@@ -85,6 +86,7 @@ const depsOf = (database: Database): Deps => ({
   secrets: secretBox(randomBytes(32)),
   outbound: outbound({ allowPrivate: true }),
   accounting: ACCOUNTING_PROVIDERS,
+  payments: PAYMENT_PROVIDERS,
   renderers: loadRenderers,
   sessionTtlHours: 12,
   attachmentMaxBytes: 20 * 1024 * 1024,

@@ -3,6 +3,7 @@ import type { Database, Tx } from '../db/client';
 import type { jobs } from '../db/schema';
 import type { AccountingProviders } from './accounting/port';
 import type { DocumentRenderers } from './documents-port';
+import type { PaymentProviders } from './payments/port';
 
 export type Clock = { now(): Date };
 export type Ids = { uuid(): string };
@@ -63,6 +64,8 @@ export type Deps = {
   outbound: Outbound;
   /** The accounting systems connectors push to (src/adapters/accounting/providers.ts). */
   accounting: AccountingProviders;
+  /** The online payment providers organizations connect (src/adapters/payments/stripe.ts). */
+  payments: PaymentProviders;
   /** Renders the PDF and UBL of documents (src/adapters/documents.ts); loaded on first use. */
   renderers: () => Promise<DocumentRenderers>;
   clock: Clock;

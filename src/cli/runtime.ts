@@ -9,6 +9,7 @@ import { loadRenderers } from '../adapters/documents';
 import { folderMailer, smtpMailer } from '../adapters/email/mailer';
 import { outbound } from '../adapters/http/outbound';
 import { createLogger } from '../adapters/log';
+import { PAYMENT_PROVIDERS } from '../adapters/payments/stripe';
 import { createQueueRuntime, ensureQueues } from '../adapters/queue/pg-boss';
 import { storageFor } from '../adapters/storage/storage';
 import { seedDemo } from '../app/demo/seed-demo';
@@ -60,6 +61,7 @@ export const depsFor = (
   secrets: secretBox(loadSecretKey(config.secretKey, config.dataDir)),
   outbound: outbound({ allowPrivate: config.allowPrivateTargets }),
   accounting: ACCOUNTING_PROVIDERS,
+  payments: PAYMENT_PROVIDERS,
   renderers: loadRenderers,
   sessionTtlHours: config.sessionTtlHours,
   attachmentMaxBytes: config.attachmentMaxBytes,

@@ -36,6 +36,7 @@ import { invoiceRoutes } from './routes/invoices.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { oauthRoutes } from './routes/oauth.routes';
+import { paymentRoutes } from './routes/payments.routes';
 import { publicQuoteRoutes } from './routes/public-quotes.routes';
 import { quoteRoutes } from './routes/quotes.routes';
 import { seriesRoutes } from './routes/series.routes';
@@ -157,6 +158,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       await quoteRoutes(api, opts.deps);
       await publicQuoteRoutes(api, opts.deps);
       await changeOrderRoutes(api, opts.deps);
+      await paymentRoutes(api, opts.deps);
       await attachmentRoutes(api, opts.deps);
       await registerEvents(api, opts.deps);
     },

@@ -9,6 +9,7 @@ import { createSubscription } from '../../src/app/integrations/webhooks';
 import { startCycleRun } from '../../src/app/invoicing/cycle-runs';
 import { prepareJobInvoices } from '../../src/app/invoicing/prepare-job-invoices';
 import { lockJob } from '../../src/app/jobs/job-store';
+import { connectPayments } from '../../src/app/payments/payment-connections';
 import { createQuote } from '../../src/app/quotes/draft-quote';
 import { ConnectorMappings } from '../../src/contracts/connectors';
 import { type Access, can } from '../../src/core/permissions';
@@ -75,6 +76,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bCycleRunId: string;
   let bQuoteId: string;
   let bChangeOrderId: string;
+  let bPaymentConnectionId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -223,6 +225,19 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         }),
       )
     ).id;
+    bPaymentConnectionId = (
+      await connectPayments(
+        t.deps,
+        b.organizationId,
+        {
+          provider: 'stripe',
+          secretKey: 'sk_test_ofbbbbbbbb',
+          webhookSecret: 'whsec_ofbbbbbbbb',
+          methods: ['card'],
+        },
+        system,
+      )
+    ).id;
     bInvoiceId = (
       await t.database.raw.query<{ id: string }>('SELECT id FROM invoices WHERE organization_id = $1', [
         b.organizationId,
@@ -286,6 +301,9 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/api-keys/:id/revoke': {},
       '/api/v1/customers/:id': { phone: '+353 1 555 0100' },
       '/api/v1/customers/:id/merge': { duplicateId: b.customerId },
+      '/api/v1/customers/:id/portal-link': {},
+      '/api/v1/customers/:id/portal-link/revoke': {},
+      '/api/v1/payment-connections/:id/disconnect': {},
       '/api/v1/customers/:id/sites/:siteId': { accessNotes: 'Key with the neighbour' },
       '/api/v1/customers/:id/external-ids/:connector': { externalId: 'XERO-123' },
       '/api/v1/customers/:id/sites': {
@@ -450,13 +468,15 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'cycle-runs': bCycleRunId,
       quotes: bQuoteId,
       'change-orders': bChangeOrderId,
+      'payment-connections': bPaymentConnectionId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,
       customers: a.customerId,
       jobs: a.jobId,
     };
-    const withId = t.app.routeAccess.filter((r) => r.url.includes(':id'));
+    // The customer's routes open by an unguessable token, not an ID (test/payments checks them apart).
+    const withId = t.app.routeAccess.filter((r) => r.url.includes(':id') && r.access !== 'public');
     for (const r of withId) {
       const resource = r.url.split('/')[3] ?? '';
       const id = bIds[resource];

@@ -8,6 +8,7 @@ import { ACCOUNTING_PROVIDERS } from '../../src/adapters/accounting/providers';
 import { secretBox } from '../../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../../src/adapters/documents';
 import { outbound } from '../../src/adapters/http/outbound';
+import { PAYMENT_PROVIDERS } from '../../src/adapters/payments/stripe';
 import { createQueueRuntime, ensureQueues } from '../../src/adapters/queue/pg-boss';
 import { localStorage } from '../../src/adapters/storage/storage';
 import type { Clock, Deps, Mailer, Storage } from '../../src/app/ports';
@@ -80,6 +81,7 @@ export const createTestApp = async (
     secrets: secretBox(opts.secretKey ? Buffer.from(opts.secretKey, 'base64') : randomBytes(32)),
     outbound: outbound({ allowPrivate: opts.allowPrivateTargets ?? true }),
     accounting: ACCOUNTING_PROVIDERS,
+    payments: PAYMENT_PROVIDERS,
     renderers: loadRenderers,
     ...(opts.accountingTimeoutMs ? { accountingTimeoutMs: opts.accountingTimeoutMs } : {}),
     sessionTtlHours: opts.sessionTtlHours ?? 12,

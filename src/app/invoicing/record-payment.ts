@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { AppError } from '../../core/errors';
 import { printAmount } from '../../core/money';
 import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
 import { payments } from '../../db/schema';
 import { enqueuePaymentPushes } from '../accounting/push-queue';
 import { notifyRole } from '../approvals/approvals';
@@ -26,113 +27,122 @@ export type PaymentInput = {
  * is written to the job and rebuilds its final draft, where it shows as prepaid.
  */
 export const recordPayment = (deps: Deps, organizationId: string, input: PaymentInput, actor: Actor) =>
-  deps.database.transaction(async (tx) => {
-    const row = await lockInvoice(tx, organizationId, input.invoiceId);
-    // On a credit note the "payment" is the refund paid out to the customer: what is outstanding is refund due.
-    const outstanding = new Decimal(row.payable).minus(row.amountPaid).minus(row.amountCredited);
-    const amount = new Decimal(input.amount);
-    if (amount.gt(outstanding)) {
-      throw new AppError(
-        'payment_exceeds_outstanding',
-        `The payment exceeds the ${outstanding.toFixed(2)} outstanding`,
-        {
-          fields: [{ field: 'body.amount', message: `at most ${outstanding.toFixed(2)}` }],
-        },
-      );
-    }
-    if (input.reference) {
-      const [dup] = await tx.db
-        .select({ id: payments.id })
-        .from(payments)
-        .where(
-          and(
-            eq(payments.organizationId, organizationId),
-            eq(payments.invoiceId, row.id),
-            eq(payments.reference, input.reference),
-          ),
-        );
-      if (dup)
-        throw new AppError('already_in_use', 'A payment with this reference is already recorded', {
-          fields: [{ field: 'body.reference', message: 'already recorded' }],
-        });
-    }
-    const now = deps.clock.now();
-    const id = deps.ids.uuid();
-    const paid = new Decimal(row.amountPaid).plus(amount);
-    const full = paid.plus(row.amountCredited).gte(row.payable);
-    await tx.db.insert(payments).values({
-      organizationId,
-      id,
-      invoiceId: row.id,
-      amount: amount.toFixed(),
-      receivedOn: input.receivedOn,
-      method: input.method,
-      reference: input.reference ?? null,
-      recordedByType: actor.type,
-      recordedById: actor.id,
-      createdAt: now,
-    });
-    await enqueuePaymentPushes(tx, deps, { organizationId, invoiceId: row.id, paymentId: id });
-    await emitEvent(tx, deps, organizationId, 'payment.recorded', {
-      paymentId: id,
-      kind: row.kind === 'credit_note' ? 'refund' : 'payment',
-      invoiceId: row.id,
-      number: row.number,
-      jobId: row.jobId,
-      currency: row.currency,
-      amount: amount.toFixed(),
-      method: input.method,
-      receivedOn: input.receivedOn,
-      reference: input.reference ?? null,
-      outstandingAfter: outstanding.minus(amount).toFixed(),
-    });
-    const updated = await changeInvoice(
-      tx,
-      deps,
-      row,
-      full ? 'pay_full' : 'pay_part',
-      actor,
-      { amountPaid: paid.toFixed(), ...(full ? { paidAt: now } : {}) },
-      { paymentId: id, amount: amount.toFixed(), method: input.method },
+  deps.database.transaction((tx) => recordPaymentIn(tx, deps, organizationId, input, actor));
+
+/** The same in the caller's transaction (a provider's event records its payment and its own receipt at once). */
+export const recordPaymentIn = async (
+  tx: Tx,
+  deps: Deps,
+  organizationId: string,
+  input: PaymentInput,
+  actor: Actor,
+) => {
+  const row = await lockInvoice(tx, organizationId, input.invoiceId);
+  // On a credit note the "payment" is the refund paid out to the customer: what is outstanding is refund due.
+  const outstanding = new Decimal(row.payable).minus(row.amountPaid).minus(row.amountCredited);
+  const amount = new Decimal(input.amount);
+  if (amount.gt(outstanding)) {
+    throw new AppError(
+      'payment_exceeds_outstanding',
+      `The payment exceeds the ${outstanding.toFixed(2)} outstanding`,
+      {
+        fields: [{ field: 'body.amount', message: `at most ${outstanding.toFixed(2)}` }],
+      },
     );
-    if (row.kind === 'deposit_invoice' && row.jobId) {
-      const job = await lockJob(tx, organizationId, row.jobId);
+  }
+  if (input.reference) {
+    const [dup] = await tx.db
+      .select({ id: payments.id })
+      .from(payments)
+      .where(
+        and(
+          eq(payments.organizationId, organizationId),
+          eq(payments.invoiceId, row.id),
+          eq(payments.reference, input.reference),
+        ),
+      );
+    if (dup)
+      throw new AppError('already_in_use', 'A payment with this reference is already recorded', {
+        fields: [{ field: 'body.reference', message: 'already recorded' }],
+      });
+  }
+  const now = deps.clock.now();
+  const id = deps.ids.uuid();
+  const paid = new Decimal(row.amountPaid).plus(amount);
+  const full = paid.plus(row.amountCredited).gte(row.payable);
+  await tx.db.insert(payments).values({
+    organizationId,
+    id,
+    invoiceId: row.id,
+    amount: amount.toFixed(),
+    receivedOn: input.receivedOn,
+    method: input.method,
+    reference: input.reference ?? null,
+    recordedByType: actor.type,
+    recordedById: actor.id,
+    createdAt: now,
+  });
+  await enqueuePaymentPushes(tx, deps, { organizationId, invoiceId: row.id, paymentId: id });
+  await emitEvent(tx, deps, organizationId, 'payment.recorded', {
+    paymentId: id,
+    kind: row.kind === 'credit_note' ? 'refund' : 'payment',
+    invoiceId: row.id,
+    number: row.number,
+    jobId: row.jobId,
+    currency: row.currency,
+    amount: amount.toFixed(),
+    method: input.method,
+    receivedOn: input.receivedOn,
+    reference: input.reference ?? null,
+    outstandingAfter: outstanding.minus(amount).toFixed(),
+  });
+  const updated = await changeInvoice(
+    tx,
+    deps,
+    row,
+    full ? 'pay_full' : 'pay_part',
+    actor,
+    { amountPaid: paid.toFixed(), ...(full ? { paidAt: now } : {}) },
+    { paymentId: id, amount: amount.toFixed(), method: input.method },
+  );
+  if (row.kind === 'deposit_invoice' && row.jobId) {
+    const job = await lockJob(tx, organizationId, row.jobId);
+    await changeJob(tx, deps, {
+      organizationId,
+      jobId: job.id,
+      actor,
+      locked: job,
+      action: 'job.deposit_received',
+      patch: { depositReceived: new Decimal(job.depositReceived ?? '0').plus(amount).toFixed() },
+    });
+  } else if (full) {
+    for (const jobId of await billedJobIds(tx, row)) {
+      const job = await lockJob(tx, organizationId, jobId);
+      if (job.billingStatus !== 'invoiced') continue;
       await changeJob(tx, deps, {
         organizationId,
-        jobId: job.id,
+        jobId,
         actor,
         locked: job,
-        action: 'job.deposit_received',
-        patch: { depositReceived: new Decimal(job.depositReceived ?? '0').plus(amount).toFixed() },
+        action: 'job.paid',
+        billing: 'pay',
+        patch: { paidAt: now },
       });
-    } else if (full) {
-      for (const jobId of await billedJobIds(tx, row)) {
-        const job = await lockJob(tx, organizationId, jobId);
-        if (job.billingStatus !== 'invoiced') continue;
-        await changeJob(tx, deps, {
-          organizationId,
-          jobId,
-          actor,
-          locked: job,
-          action: 'job.paid',
-          billing: 'pay',
-          patch: { paidAt: now },
-        });
-      }
     }
-    if (row.kind !== 'credit_note' && row.number) {
-      const doc = documentOf(row);
-      const money = printAmount(amount.toFixed(2), row.currency);
-      await notifyRole(
-        tx,
-        deps,
-        organizationId,
-        'owner',
-        row.jobId,
-        `Payment received: ${money} from ${doc.buyer.name} on ${row.number}${full ? ', now paid in full' : `, ${printAmount(outstanding.minus(amount).toFixed(2), row.currency)} still to pay`}.`,
-        null,
-        { kind: 'payment', invoiceId: row.id, except: actor.type === 'user' ? actor.id : null },
-      );
-    }
-    return { paymentId: id, invoice: updated };
-  });
+  }
+  if (row.kind !== 'credit_note' && row.number) {
+    const doc = documentOf(row);
+    const money = printAmount(amount.toFixed(2), row.currency);
+    await notifyRole(
+      tx,
+      deps,
+      organizationId,
+      'owner',
+      row.jobId,
+      `Payment received: ${money} from ${doc.buyer.name} on ${row.number}${full ? ', now paid in full' : `, ${printAmount(outstanding.minus(amount).toFixed(2), row.currency)} still to pay`}.`,
+      null,
+      { kind: 'payment', invoiceId: row.id, except: actor.type === 'user' ? actor.id : null },
+    );
+  }
+  return { paymentId: id, invoice: updated };
+};

@@ -3,4 +3,5 @@ export * from './closeout';
 export * from './identity';
 export * from './integrations';
 export * from './operations';
+export * from './payments';
 export * from './quotes';

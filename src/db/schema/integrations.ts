@@ -86,7 +86,7 @@ export const integrationErrors = pgTable(
   {
     organizationId: orgId(),
     id: uuid('id').notNull(),
-    kind: text('kind', { enum: ['accounting_push', 'webhook'] }).notNull(),
+    kind: text('kind', { enum: ['accounting_push', 'webhook', 'online_payment'] }).notNull(),
     connectorId: uuid('connector_id'),
     invoiceId: uuid('invoice_id'),
     jobId: uuid('job_id'),

@@ -1,0 +1,78 @@
+/**
+ * The payment port (#23): what the application asks of an online payment provider (Stripe first), owned here
+ * and implemented in src/adapters/payments. Money crosses it in the currency's minor units, as providers
+ * count it; the application converts with the currency's decimals.
+ */
+
+/** A hosted checkout for one document's amount: the customer pays on the provider's page, never on ours. */
+export type CheckoutRequest = {
+  amountMinor: number;
+  currency: string;
+  /** What the customer's statement and the provider's page say, e.g. "INV-2026-00042 · Brightwater". */
+  description: string;
+  customerEmail: string | null;
+  successUrl: string;
+  cancelUrl: string;
+  /** Carried back on every event of this checkout: how an event finds its document. */
+  metadata: Record<string, string>;
+  /** The same key makes the same checkout: a retried request never opens a second one. */
+  idempotencyKey: string;
+  /** Payment methods the organization offers: "card", "sepa_debit", "us_bank_account". */
+  methods: string[];
+};
+
+export type Checkout = { id: string; url: string; expiresAt: Date | null };
+
+/**
+ * An event the provider sent, verified and reduced to what the application acts on. Events come more than
+ * once and out of order: each carries its provider ID for deduplication, and every kind is safe to apply
+ * again or after a later one.
+ */
+export type PaymentEvent =
+  | {
+      kind: 'checkout_paid';
+      eventId: string;
+      checkoutId: string;
+      /** The provider's ID of the money movement (a PaymentIntent): the payment's reference. */
+      paymentRef: string;
+      amountMinor: number;
+      currency: string;
+      metadata: Record<string, string>;
+      paidAt: Date;
+    }
+  | { kind: 'checkout_expired'; eventId: string; checkoutId: string; metadata: Record<string, string> }
+  | {
+      kind: 'payment_failed';
+      eventId: string;
+      checkoutId: string | null;
+      reason: string;
+      metadata: Record<string, string>;
+    }
+  | { kind: 'ignored'; eventId: string; type: string };
+
+/** Thrown when an event's signature does not verify: the request is refused and nothing changes. */
+export class PaymentSignatureError extends Error {}
+
+/** One organization's account at a provider, ready to use. */
+export type PaymentGateway = {
+  createCheckout(request: CheckoutRequest): Promise<Checkout>;
+  /** Verifies the signature over the exact bytes received and reads the event; throws PaymentSignatureError. */
+  readEvent(rawBody: Buffer, signature: string | undefined): PaymentEvent;
+};
+
+export type PaymentAccount = {
+  secretKey: string;
+  webhookSecret: string;
+  /** A stand-in for the provider's API (a gateway, or a test's loopback fake); the provider's own when null. */
+  apiBaseUrl: string | null;
+};
+
+export type PaymentProvider = {
+  /** The provider's name as people know it. */
+  name: string;
+  /** The header its events are signed in. */
+  signatureHeader: string;
+  gateway(account: PaymentAccount, http: typeof fetch, timeoutMs: number): PaymentGateway;
+};
+
+export type PaymentProviders = { stripe: PaymentProvider };

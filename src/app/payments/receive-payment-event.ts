@@ -1,0 +1,200 @@
+import { and, eq } from 'drizzle-orm';
+import { AppError, notFound } from '../../core/errors';
+import { printAmount } from '../../core/money';
+import { SYSTEM_ACTOR } from '../../core/principal';
+import { businessDate } from '../../core/time';
+import type { Tx } from '../../db/client';
+import {
+  invoices,
+  organizations,
+  paymentCheckouts,
+  paymentConnections,
+  paymentEvents,
+} from '../../db/schema';
+import { notifyRole } from '../approvals/approvals';
+import { recordIntegrationError } from '../integrations/integration-errors';
+import { recordPaymentIn } from '../invoicing/record-payment';
+import type { Deps } from '../ports';
+import { gatewayOf } from './payment-connections';
+import { type PaymentEvent, PaymentSignatureError } from './port';
+import { fromMinor } from './start-checkout';
+
+type Checkout = typeof paymentCheckouts.$inferSelect;
+
+const checkoutOf = async (tx: Tx, organizationId: string, connectionId: string, providerId: string) => {
+  const [row] = await tx.db
+    .select()
+    .from(paymentCheckouts)
+    .where(
+      and(
+        eq(paymentCheckouts.organizationId, organizationId),
+        eq(paymentCheckouts.connectionId, connectionId),
+        eq(paymentCheckouts.providerCheckoutId, providerId),
+      ),
+    )
+    .for('update');
+  return row ?? null;
+};
+
+const settle = (tx: Tx, c: Checkout, patch: Partial<Checkout>, now: Date) =>
+  tx.db
+    .update(paymentCheckouts)
+    .set({ ...patch, updatedAt: now })
+    .where(and(eq(paymentCheckouts.organizationId, c.organizationId), eq(paymentCheckouts.id, c.id)));
+
+/**
+ * Money arrived at the provider: recorded on its document once (the provider's payment ID is the payment's
+ * reference, unique per document), in the same transaction as the event's receipt. Money that no longer fits
+ * (the document was paid another way meanwhile) goes to the needs-review lane to refund or apply, never lost.
+ */
+const applyPaid = async (
+  tx: Tx,
+  deps: Deps,
+  checkout: Checkout,
+  e: Extract<PaymentEvent, { kind: 'checkout_paid' }>,
+) => {
+  const now = deps.clock.now();
+  if (checkout.status === 'paid') return 'already recorded';
+  const [org] = await tx.db
+    .select({ timeZone: organizations.timeZone })
+    .from(organizations)
+    .where(eq(organizations.id, checkout.organizationId));
+  const [doc] = await tx.db
+    .select({ number: invoices.number, jobId: invoices.jobId })
+    .from(invoices)
+    .where(and(eq(invoices.organizationId, checkout.organizationId), eq(invoices.id, checkout.invoiceId)));
+  const amount = fromMinor(e.amountMinor, e.currency);
+  const money = printAmount(amount, e.currency);
+  try {
+    if (e.currency !== checkout.currency)
+      throw new AppError(
+        'validation_failed',
+        `was paid in ${e.currency}, the document is in ${checkout.currency}`,
+      );
+    const { paymentId } = await recordPaymentIn(
+      tx,
+      deps,
+      checkout.organizationId,
+      {
+        invoiceId: checkout.invoiceId,
+        amount,
+        receivedOn: businessDate(e.paidAt, org?.timeZone ?? 'UTC'),
+        method: 'card',
+        reference: e.paymentRef,
+      },
+      SYSTEM_ACTOR,
+    );
+    await settle(tx, checkout, { status: 'paid', paymentId }, now);
+    return `recorded ${money} on ${doc?.number ?? 'the document'}`;
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    if (err.code === 'already_in_use') {
+      await settle(tx, checkout, { status: 'paid' }, now);
+      return 'already recorded';
+    }
+    const reason = `${money} paid online for ${doc?.number ?? 'a document'} could not be applied: ${err.message}. Refund it at the provider or apply it by hand.`;
+    await settle(tx, checkout, { status: 'failed', failure: reason }, now);
+    await recordIntegrationError(tx, deps, {
+      organizationId: checkout.organizationId,
+      kind: 'online_payment',
+      subject: `online-payment:${e.paymentRef}`,
+      message: reason,
+      providerCode: null,
+      attempts: 1,
+      connectorId: null,
+      invoiceId: checkout.invoiceId,
+      jobId: doc?.jobId ?? null,
+      holdsJob: false,
+    });
+    return `needs review: ${reason}`;
+  }
+};
+
+/**
+ * An event from the organization's payment provider. Its signature is checked over the exact bytes received
+ * (a bad one is refused and changes nothing); each event is acted on once, whatever the redeliveries; an
+ * event for a checkout we did not open is acknowledged and ignored; a late "expired" never undoes a payment.
+ */
+export const receivePaymentEvent = async (
+  deps: Deps,
+  organizationId: string,
+  connectionId: string,
+  rawBody: Buffer,
+  signature: string | undefined,
+) => {
+  const [connection] = await deps.database.db
+    .select()
+    .from(paymentConnections)
+    .where(
+      and(eq(paymentConnections.organizationId, organizationId), eq(paymentConnections.id, connectionId)),
+    );
+  if (!connection) throw notFound('payment connection');
+  let event: PaymentEvent;
+  try {
+    event = gatewayOf(deps, connection).readEvent(rawBody, signature);
+  } catch (err) {
+    if (err instanceof PaymentSignatureError)
+      throw new AppError('validation_failed', 'The event’s signature does not verify', {
+        fields: [{ field: 'stripe-signature', message: 'does not verify' }],
+      });
+    throw err;
+  }
+  return deps.database.transaction(async (tx) => {
+    const now = deps.clock.now();
+    const [fresh] = await tx.db
+      .insert(paymentEvents)
+      .values({
+        organizationId,
+        connectionId,
+        eventId: event.eventId,
+        kind: event.kind,
+        outcome: 'received',
+        receivedAt: now,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!fresh) return { eventId: event.eventId, outcome: 'duplicate' };
+    const checkout =
+      event.kind === 'ignored' || event.checkoutId === null
+        ? null
+        : await checkoutOf(tx, organizationId, connectionId, event.checkoutId);
+    let outcome: string;
+    if (event.kind === 'ignored') outcome = `ignored: ${event.type}`;
+    else if (!checkout) outcome = 'ignored: not a checkout of ours';
+    else if (event.kind === 'checkout_paid') outcome = await applyPaid(tx, deps, checkout, event);
+    else if (event.kind === 'checkout_expired') {
+      if (checkout.status === 'open') await settle(tx, checkout, { status: 'expired' }, now);
+      outcome = checkout.status === 'open' ? 'expired' : `ignored: already ${checkout.status}`;
+    } else {
+      if (checkout.status === 'open') {
+        await settle(tx, checkout, { status: 'failed', failure: event.reason }, now);
+        const [doc] = await tx.db
+          .select({ number: invoices.number, jobId: invoices.jobId })
+          .from(invoices)
+          .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, checkout.invoiceId)));
+        await notifyRole(
+          tx,
+          deps,
+          organizationId,
+          'billing',
+          doc?.jobId ?? null,
+          `An online payment of ${printAmount(checkout.amount, checkout.currency)} for ${doc?.number ?? 'a document'} failed: ${event.reason}. It is still to pay.`,
+          null,
+          { kind: 'payment_failed', invoiceId: checkout.invoiceId },
+        );
+      }
+      outcome = `failed: ${event.reason}`;
+    }
+    await tx.db
+      .update(paymentEvents)
+      .set({ outcome })
+      .where(
+        and(
+          eq(paymentEvents.organizationId, organizationId),
+          eq(paymentEvents.connectionId, connectionId),
+          eq(paymentEvents.eventId, event.eventId),
+        ),
+      );
+    return { eventId: event.eventId, outcome };
+  });
+};

@@ -1,0 +1,95 @@
+import Decimal from 'decimal.js';
+import { and, desc, eq, gt } from 'drizzle-orm';
+import { AppError } from '../../core/errors';
+import { amountDecimals } from '../../core/money';
+import { customers, organizations, paymentCheckouts } from '../../db/schema';
+import { portalUrl } from '../portal/portal-links';
+import { outstandingOf, portalDocument } from '../portal/portal-view';
+import type { Deps } from '../ports';
+import { recipientOf } from '../quotes/send-quote';
+import { activePaymentConnection, gatewayOf } from './payment-connections';
+
+/** Minor units as providers count money: 123.45 EUR is 12345; a zero-decimal currency is itself. */
+export const toMinor = (amount: Decimal.Value, currency: string) =>
+  new Decimal(amount).times(new Decimal(10).pow(amountDecimals(currency, true))).toNumber();
+export const fromMinor = (minor: number, currency: string) => {
+  const decimals = amountDecimals(currency, true);
+  return new Decimal(minor).div(new Decimal(10).pow(decimals)).toFixed(decimals);
+};
+
+/**
+ * "Pay now" on the portal: a hosted checkout at the organization's provider for what is outstanding on the
+ * document. A checkout still open for the same amount is reused, so a second tap does not open a second
+ * one. The payment is recorded when the provider's signed event arrives, never from the customer's return.
+ */
+export const startCheckout = async (deps: Deps, token: string, invoiceId: string) => {
+  const now = deps.clock.now();
+  const { who, invoice } = await portalDocument(deps.database, token, invoiceId, now);
+  const connection = await activePaymentConnection(deps.database, who.organizationId);
+  const outstanding = outstandingOf(invoice);
+  if (!connection)
+    throw new AppError(
+      'invalid_transition',
+      'Online payment is not offered: pay by the transfer details on the invoice',
+      {
+        fields: [{ field: 'id', message: 'no online payment' }],
+      },
+    );
+  if (invoice.kind === 'credit_note' || !outstanding.gt(0))
+    throw new AppError('invalid_transition', `${invoice.number} has nothing left to pay`, {
+      fields: [{ field: 'id', message: 'nothing to pay' }],
+    });
+  const amount = outstanding.toFixed(amountDecimals(invoice.currency, true));
+  const [open] = await deps.database.db
+    .select()
+    .from(paymentCheckouts)
+    .where(
+      and(
+        eq(paymentCheckouts.organizationId, who.organizationId),
+        eq(paymentCheckouts.invoiceId, invoice.id),
+        eq(paymentCheckouts.connectionId, connection.id),
+        eq(paymentCheckouts.status, 'open'),
+        eq(paymentCheckouts.amount, amount),
+        gt(paymentCheckouts.expiresAt, new Date(now.getTime() + 5 * 60_000)),
+      ),
+    )
+    .orderBy(desc(paymentCheckouts.createdAt))
+    .limit(1);
+  if (open) return { url: open.url };
+  const [org] = await deps.database.db
+    .select({ name: organizations.name })
+    .from(organizations)
+    .where(eq(organizations.id, who.organizationId));
+  const [customer] = await deps.database.db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.organizationId, who.organizationId), eq(customers.id, who.customerId)));
+  const id = deps.ids.uuid();
+  const back = portalUrl(deps, token);
+  const checkout = await gatewayOf(deps, connection).createCheckout({
+    amountMinor: toMinor(amount, invoice.currency),
+    currency: invoice.currency,
+    description: `${invoice.number} · ${org?.name ?? ''}`.trim(),
+    customerEmail: customer ? recipientOf(customer) : null,
+    successUrl: `${back}?paid=${invoice.id}`,
+    cancelUrl: back,
+    metadata: { organizationId: who.organizationId, invoiceId: invoice.id, checkoutId: id },
+    idempotencyKey: `closeout-checkout-${id}`,
+    methods: connection.methods,
+  });
+  await deps.database.db.insert(paymentCheckouts).values({
+    organizationId: who.organizationId,
+    id,
+    connectionId: connection.id,
+    invoiceId: invoice.id,
+    providerCheckoutId: checkout.id,
+    url: checkout.url,
+    amount,
+    currency: invoice.currency,
+    status: 'open',
+    expiresAt: checkout.expiresAt ?? new Date(now.getTime() + 24 * 3_600_000),
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { url: checkout.url };
+};

@@ -1,0 +1,113 @@
+import Decimal from 'decimal.js';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { PortalView } from '../../contracts/portal';
+import { notFound } from '../../core/errors';
+import { amountDecimals } from '../../core/money';
+import { businessDate } from '../../core/time';
+import type { Tx } from '../../db/client';
+import { customers, invoices, jobs, organizations, paymentCheckouts } from '../../db/schema';
+import { invoiceFile } from '../invoicing/invoice-packet';
+import { activePaymentConnection } from '../payments/payment-connections';
+import type { Deps } from '../ports';
+import { openPortalLink } from './portal-links';
+
+/** What a customer may see of their documents: issued ones, never drafts or documents held for review. */
+export const VISIBLE_STATUSES = ['issued', 'sent', 'partially_paid', 'paid', 'credited'] as const;
+
+export const outstandingOf = (
+  r: Pick<typeof invoices.$inferSelect, 'payable' | 'amountPaid' | 'amountCredited'>,
+) => new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited);
+
+/** One of the customer's documents, by a portal token: another customer's is not found. */
+export const portalDocument = async (tx: Pick<Tx, 'db'>, token: string, invoiceId: string, now: Date) => {
+  const who = await openPortalLink(tx, token, now);
+  const [row] = await tx.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, who.organizationId),
+        eq(invoices.id, invoiceId),
+        eq(invoices.customerId, who.customerId),
+        inArray(invoices.status, [...VISIBLE_STATUSES]),
+      ),
+    );
+  if (!row) throw notFound('invoice');
+  return { who, invoice: row };
+};
+
+/**
+ * The customer's page: who it is from, what is open to pay (oldest first), and what was paid or credited.
+ * Amounts as decimal strings in the document's currency; nothing internal (no notes, no record states).
+ */
+export const portalView = async (deps: Deps, token: string): Promise<PortalView> => {
+  const db = deps.database.db;
+  const now = deps.clock.now();
+  const who = await openPortalLink(deps.database, token, now);
+  const [org] = await db.select().from(organizations).where(eq(organizations.id, who.organizationId));
+  const [customer] = await db
+    .select({ name: customers.name })
+    .from(customers)
+    .where(and(eq(customers.organizationId, who.organizationId), eq(customers.id, who.customerId)));
+  if (!org || !customer) throw notFound('customer');
+  const docs = await db
+    .select({ invoice: invoices, jobNumber: jobs.number })
+    .from(invoices)
+    .leftJoin(jobs, and(eq(jobs.organizationId, invoices.organizationId), eq(jobs.id, invoices.jobId)))
+    .where(
+      and(
+        eq(invoices.organizationId, who.organizationId),
+        eq(invoices.customerId, who.customerId),
+        inArray(invoices.status, [...VISIBLE_STATUSES]),
+      ),
+    )
+    .orderBy(desc(invoices.issueDate), desc(invoices.createdAt))
+    .limit(200);
+  const online = await activePaymentConnection(deps.database, who.organizationId);
+  const pending = await db
+    .select({ invoiceId: paymentCheckouts.invoiceId })
+    .from(paymentCheckouts)
+    .where(
+      and(
+        eq(paymentCheckouts.organizationId, who.organizationId),
+        eq(paymentCheckouts.status, 'open'),
+        inArray(
+          paymentCheckouts.invoiceId,
+          docs.map((d) => d.invoice.id),
+        ),
+      ),
+    );
+  const today = businessDate(now, org.timeZone);
+  const view = docs.map(({ invoice: r, jobNumber }) => {
+    const decimals = amountDecimals(r.currency, true);
+    const outstanding = outstandingOf(r);
+    return {
+      id: r.id,
+      number: r.number ?? '',
+      kind: r.kind,
+      issueDate: r.issueDate,
+      dueDate: r.dueDate,
+      currency: r.currency,
+      total: new Decimal(r.payable).toFixed(decimals),
+      outstanding: outstanding.toFixed(decimals),
+      overdue: r.kind !== 'credit_note' && outstanding.gt(0) && r.dueDate !== null && r.dueDate < today,
+      paidAt: r.paidAt?.toISOString() ?? null,
+      jobNumber: jobNumber === null ? null : `J-${jobNumber}`,
+      payOnline: online !== null && r.kind !== 'credit_note' && outstanding.gt(0),
+      paymentPending: pending.some((p) => p.invoiceId === r.id),
+    };
+  });
+  return {
+    organization: { name: org.name, brandColor: org.brandColor },
+    customerName: customer.name,
+    open: view.filter((d) => d.kind !== 'credit_note' && new Decimal(d.outstanding).gt(0)).reverse(),
+    settled: view.filter((d) => d.kind === 'credit_note' || !new Decimal(d.outstanding).gt(0)),
+  };
+};
+
+/** The document's PDF as the customer received it. */
+export const portalPdf = async (deps: Deps, token: string, invoiceId: string) => {
+  const { who, invoice } = await portalDocument(deps.database, token, invoiceId, deps.clock.now());
+  const { bytes, file } = await invoiceFile(deps, who.organizationId, invoice.id, 'pdf');
+  return { bytes, sha256: file.sha256, name: `${invoice.number}.pdf` };
+};

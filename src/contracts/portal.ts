@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { Decimal, Instant } from './common';
+
+/** A portal link's token: what the e-mail's link carries after #/account/. */
+export const PortalTokenParams = z.strictObject({ token: z.string().min(20).max(200) });
+export const PortalDocumentParams = PortalTokenParams.extend({ id: z.uuid() });
+
+export const PortalDocument = z
+  .object({
+    id: z.uuid(),
+    number: z.string(),
+    kind: z.enum(['invoice', 'deposit_invoice', 'credit_note']),
+    issueDate: z.string().nullable(),
+    dueDate: z.string().nullable(),
+    currency: z.string(),
+    total: Decimal,
+    outstanding: Decimal,
+    overdue: z.boolean(),
+    paidAt: Instant.nullable(),
+    jobNumber: z.string().nullable(),
+    /** The organization takes payments online and something is left to pay. */
+    payOnline: z.boolean(),
+    /** A payment was started and its result has not arrived from the provider yet. */
+    paymentPending: z.boolean(),
+  })
+  .meta({ id: 'PortalDocument' });
+
+/** The customer's page: what is open to pay, oldest first, and what was paid or credited. */
+export const PortalView = z
+  .object({
+    organization: z.object({ name: z.string(), brandColor: z.string() }),
+    customerName: z.string(),
+    open: z.array(PortalDocument),
+    settled: z.array(PortalDocument),
+  })
+  .meta({ id: 'PortalView' });
+export type PortalView = z.infer<typeof PortalView>;
+
+export const CheckoutView = z.object({ url: z.url() }).meta({ id: 'Checkout' });
+
+export const PAYMENT_METHODS = ['card', 'sepa_debit', 'us_bank_account'] as const;
+
+export const ConnectPaymentsBody = z.strictObject({
+  provider: z.literal('stripe'),
+  secretKey: z
+    .string()
+    .trim()
+    .regex(
+      /^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$/,
+      'a Stripe secret or restricted key (sk_live_…, rk_live_…)',
+    ),
+  webhookSecret: z
+    .string()
+    .trim()
+    .regex(/^whsec_[A-Za-z0-9+/=]{8,}$/, 'the signing secret of the Stripe webhook (whsec_…)'),
+  apiBaseUrl: z.url().max(500).optional(),
+  methods: z.array(z.enum(PAYMENT_METHODS)).min(1).max(3).default(['card']),
+});
+
+export const PaymentConnection = z
+  .object({
+    id: z.uuid(),
+    provider: z.literal('stripe'),
+    status: z.enum(['active', 'disabled']),
+    keyHint: z.string(),
+    methods: z.array(z.string()),
+    apiBaseUrl: z.string().nullable(),
+    /** The address to register in the provider's dashboard for its events. */
+    eventsUrl: z.string(),
+    createdAt: Instant,
+    version: z.number().int(),
+  })
+  .meta({ id: 'PaymentConnection' });
+
+export const PortalLinkView = z.object({ url: z.string() }).meta({ id: 'PortalLink' });

@@ -1,0 +1,123 @@
+import { sql } from 'drizzle-orm';
+import {
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { invoices, payments } from './billing';
+import { instant, money } from './columns';
+import { customers, orgId } from './operations';
+
+/**
+ * An organization's account at an online payment provider (#23): its API key and the secret its events are
+ * signed with, sealed like the accounting tokens; the methods the organization offers its customers.
+ */
+export const paymentConnections = pgTable(
+  'payment_connections',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    provider: text('provider', { enum: ['stripe'] }).notNull(),
+    status: text('status', { enum: ['active', 'disabled'] }).notNull(),
+    /** Sealed JSON: { secretKey, webhookSecret }. */
+    credentials: text('credentials').notNull(),
+    /** A stand-in for the provider's API (a gateway, a test's fake); the provider's own when null. */
+    apiBaseUrl: text('api_base_url'),
+    /** The key's last four characters, to tell accounts apart on screen without showing the key. */
+    keyHint: text('key_hint').notNull(),
+    methods: jsonb('methods').$type<string[]>().notNull(),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('payment_connections_provider_key').on(t.organizationId, t.provider),
+  ],
+);
+
+/**
+ * One hosted checkout opened for one document's outstanding amount. The payment it brings is recorded from
+ * the provider's signed event, never from the customer's return to our page.
+ */
+export const paymentCheckouts = pgTable(
+  'payment_checkouts',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    connectionId: uuid('connection_id').notNull(),
+    invoiceId: uuid('invoice_id').notNull(),
+    /** The provider's ID of the checkout (a Checkout Session). */
+    providerCheckoutId: text('provider_checkout_id').notNull(),
+    url: text('url').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    status: text('status', { enum: ['open', 'paid', 'expired', 'failed'] }).notNull(),
+    paymentId: uuid('payment_id'),
+    failure: text('failure'),
+    expiresAt: instant('expires_at'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('payment_checkouts_provider_key').on(t.organizationId, t.connectionId, t.providerCheckoutId),
+    index('payment_checkouts_invoice_idx').on(t.organizationId, t.invoiceId),
+    foreignKey({
+      columns: [t.organizationId, t.invoiceId],
+      foreignColumns: [invoices.organizationId, invoices.id],
+    }),
+    foreignKey({
+      columns: [t.organizationId, t.paymentId],
+      foreignColumns: [payments.organizationId, payments.id],
+    }),
+  ],
+);
+
+/** Every provider event received, once: a redelivery finds its row and changes nothing. */
+export const paymentEvents = pgTable(
+  'payment_events',
+  {
+    organizationId: orgId(),
+    connectionId: uuid('connection_id').notNull(),
+    eventId: text('event_id').notNull(),
+    kind: text('kind').notNull(),
+    /** What it did: "recorded payment …", "already recorded", "ignored: …", or the needs-review reason. */
+    outcome: text('outcome').notNull(),
+    receivedAt: instant('received_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.connectionId, t.eventId] })],
+);
+
+/**
+ * A customer's portal link: no password, unguessable (only its hash is looked up), expiring, and revocable
+ * by the office. The sealed token lets the next e-mail carry the same link while it is valid.
+ */
+export const portalLinks = pgTable(
+  'portal_links',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    tokenSealed: text('token_sealed').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    revokedAt: instant('revoked_at'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('portal_links_token_key').on(t.tokenHash),
+    index('portal_links_customer_idx').on(t.organizationId, t.customerId).where(sql`${t.revokedAt} IS NULL`),
+    foreignKey({
+      columns: [t.organizationId, t.customerId],
+      foreignColumns: [customers.organizationId, customers.id],
+    }),
+  ],
+);

@@ -1,0 +1,228 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  connectPayments,
+  disconnectPayments,
+  listPaymentConnections,
+  type PaymentConnectionRow,
+  paymentEventsUrl,
+} from '../../app/payments/payment-connections';
+import { receivePaymentEvent } from '../../app/payments/receive-payment-event';
+import { startCheckout } from '../../app/payments/start-checkout';
+import { portalLinkFor, revokePortalLinks } from '../../app/portal/portal-links';
+import { portalPdf, portalView } from '../../app/portal/portal-view';
+import type { Deps } from '../../app/ports';
+import { IdParams, Problem } from '../../contracts/common';
+import {
+  CheckoutView,
+  ConnectPaymentsBody,
+  PaymentConnection,
+  PortalDocumentParams,
+  PortalLinkView,
+  PortalTokenParams,
+  PortalView,
+} from '../../contracts/portal';
+import { notFound } from '../../core/errors';
+import { actorOf } from '../../core/principal';
+import { getCustomer } from '../../db/queries/directory';
+import { principalOf } from '../auth';
+import { sendFile } from '../files';
+import { publicLinkRoutes } from '../public-limit';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+const connectionView = (deps: Deps, c: PaymentConnectionRow): z.infer<typeof PaymentConnection> => ({
+  id: c.id,
+  provider: c.provider,
+  status: c.status,
+  keyHint: c.keyHint,
+  methods: c.methods,
+  apiBaseUrl: c.apiBaseUrl,
+  eventsUrl: paymentEventsUrl(deps, c),
+  createdAt: c.createdAt.toISOString(),
+  version: c.version,
+});
+
+const EventParams = z.strictObject({ organizationId: z.uuid(), connectionId: z.uuid() });
+
+export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/payment-connections',
+    {
+      config: { access: 'integrations.read' },
+      schema: {
+        tags: ['payments'],
+        summary: 'The organization’s online payment accounts (keys never shown: their last four characters)',
+        response: { 200: z.object({ items: z.array(PaymentConnection) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (await listPaymentConnections(deps, principalOf(request).organizationId)).map((c) =>
+        connectionView(deps, c),
+      ),
+    }),
+  );
+
+  app.post(
+    '/payment-connections',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['payments'],
+        summary: 'Connect (or replace the keys of) the organization’s Stripe account; audited',
+        body: ConnectPaymentsBody,
+        response: { 200: PaymentConnection, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return connectionView(deps, await connectPayments(deps, p.organizationId, request.body, actorOf(p)));
+    },
+  );
+
+  app.post(
+    '/payment-connections/:id/disconnect',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['payments'],
+        summary: 'Stop taking payments online; events of payments already made still land',
+        params: IdParams,
+        body: z.strictObject({}).optional(),
+        response: { 200: PaymentConnection, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return connectionView(
+        deps,
+        await disconnectPayments(deps, p.organizationId, request.params.id, actorOf(p)),
+      );
+    },
+  );
+
+  app.post(
+    '/customers/:id/portal-link',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'The customer’s portal link (the one they hold while valid), to give them by phone or message',
+        params: IdParams,
+        body: z.strictObject({}).optional(),
+        response: { 200: PortalLinkView, ...errors },
+      },
+    },
+    async (request) => {
+      const org = principalOf(request).organizationId;
+      if (!(await getCustomer(deps.database.db, org, request.params.id))) throw notFound('customer');
+      return {
+        url: await deps.database.transaction((tx) => portalLinkFor(tx, deps, org, request.params.id)),
+      };
+    },
+  );
+
+  app.post(
+    '/customers/:id/portal-link/revoke',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['payments'],
+        summary: 'Withdraw every portal link the customer holds; the next e-mail carries a new one',
+        params: IdParams,
+        body: z.strictObject({}).optional(),
+        response: { 200: z.object({ revoked: z.number().int() }), ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      if (!(await getCustomer(deps.database.db, p.organizationId, request.params.id)))
+        throw notFound('customer');
+      return { revoked: await revokePortalLinks(deps, p.organizationId, request.params.id, actorOf(p)) };
+    },
+  );
+
+  // The provider's events: signed over the exact bytes, so the body is kept as it came.
+  await app.register(async (raw) => {
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1_000_000 }, (_request, body, done) =>
+      done(null, body),
+    );
+    raw.withTypeProvider<ZodTypeProvider>().post(
+      '/public/payment-events/:organizationId/:connectionId',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary:
+            'Where the payment provider sends its signed events; each acted on once whatever the redeliveries',
+          params: EventParams,
+          response: { 200: z.object({ eventId: z.string(), outcome: z.string() }), ...errors },
+        },
+      },
+      async (request) => {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const signature = request.headers['stripe-signature'];
+        return receivePaymentEvent(
+          deps,
+          request.params.organizationId,
+          request.params.connectionId,
+          body,
+          typeof signature === 'string' ? signature : undefined,
+        );
+      },
+    );
+  });
+
+  // The customer's portal: no account, so every request is limited per address.
+  await publicLinkRoutes(app, (pub) => {
+    const p = pub.withTypeProvider<ZodTypeProvider>();
+    p.get(
+      '/public/portal/:token',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary: 'The customer’s portal by its link: documents open to pay and those settled',
+          params: PortalTokenParams,
+          response: { 200: PortalView, ...errors, 429: Problem },
+        },
+      },
+      async (request) => portalView(deps, request.params.token),
+    );
+    p.get(
+      '/public/portal/:token/documents/:id/pdf',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary: 'One of the customer’s documents as a PDF',
+          params: PortalDocumentParams,
+          response: { ...errors, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        const { bytes, sha256, name } = await portalPdf(deps, request.params.token, request.params.id);
+        return sendFile(reply, bytes, 'application/pdf', name, sha256);
+      },
+    );
+    p.post(
+      '/public/portal/:token/documents/:id/checkout',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary: 'Pay now: a hosted checkout at the provider for what is outstanding; the page to go to',
+          params: PortalDocumentParams,
+          body: z.strictObject({}).optional(),
+          response: { 200: CheckoutView, ...errors, 429: Problem },
+        },
+      },
+      async (request) => startCheckout(deps, request.params.token, request.params.id),
+    );
+  });
+};

@@ -1,0 +1,266 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+
+/**
+ * A local stand-in for the parts of Stripe Closeout uses, written for the tests: Checkout Sessions created
+ * with idempotency keys (the same key answers the same session; a different body under a used key is
+ * refused as Stripe refuses it), a hosted payment page where test cards succeed or are declined (declines
+ * stay on the page, as in Checkout, and send nothing), and events signed with Stripe's scheme by the
+ * official library's own helper, so the real verification runs. Scripted: redelivery (also concurrent),
+ * out-of-order events, expiry, events for sessions it never opened, bank debits that fail.
+ */
+export type FakeSession = {
+  id: string;
+  object: 'checkout.session';
+  status: 'open' | 'complete' | 'expired';
+  payment_status: 'paid' | 'unpaid';
+  amount_total: number;
+  currency: string;
+  metadata: Record<string, string>;
+  payment_intent: string | null;
+  url: string;
+  success_url: string;
+  cancel_url: string;
+  customer_email: string | null;
+  allowed_payment_method_types: string[];
+  expires_at: number;
+  created: number;
+};
+
+export type FakeEvent = { id: string; type: string; body: string };
+
+export type FakeStripe = {
+  url: string;
+  secretKey: string;
+  webhookSecret: string;
+  /** Where events go: the organization's events URL, set by the test once the account is connected. */
+  endpoint: string | null;
+  /** How an event reaches the endpoint: over HTTP by default; an in-process test app may take it directly. */
+  send: (
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+  ) => Promise<{ status: number; body: string }>;
+  sessions: Map<string, FakeSession>;
+  events: FakeEvent[];
+  /** Every answer the endpoint gave to a delivery, in order. */
+  deliveries: { eventId: string; status: number; body: string }[];
+  requests: { method: string; path: string; idempotencyKey: string | undefined }[];
+  /** Pays a session as the hosted page does (without the browser): the event is sent. */
+  pay(sessionId: string): Promise<FakeEvent>;
+  /** Lets a session lapse: checkout.session.expired is sent. */
+  expire(sessionId: string): Promise<FakeEvent>;
+  /** Builds an event without sending it (to send later, again, or out of order). */
+  event(type: string, object: object): FakeEvent;
+  deliver(event: FakeEvent): Promise<{ status: number; body: string }>;
+  close(): Promise<void>;
+};
+
+const token = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
+
+/** Stripe's form encoding (a[b][0][c]=v) back into an object. */
+const parseForm = (body: string): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const path = key.replace(/\]/g, '').split('[');
+    let at: Record<string, unknown> = out;
+    path.forEach((p, i) => {
+      if (i === path.length - 1) {
+        at[p] = value;
+        return;
+      }
+      // Arrays arrive as a[0], a[1]: kept as objects keyed by index, which is all the fake reads.
+      if (at[p] === undefined) at[p] = {};
+      at = at[p] as Record<string, unknown>;
+    });
+  }
+  return out;
+};
+
+const readBody = (req: http.IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let data = '';
+    req.on('data', (c) => {
+      data += c;
+    });
+    req.on('end', () => resolve(data));
+  });
+
+const page = (
+  s: FakeSession,
+  message = '',
+) => `<!doctype html><html><head><meta name="viewport" content="width=device-width">
+<title>Pay · Fake Stripe Checkout</title></head><body style="font-family:sans-serif;max-width:420px;margin:24px auto;padding:0 12px">
+<h1>Pay ${(s.amount_total / 100).toFixed(2)} ${s.currency.toUpperCase()}</h1>
+<p>${s.metadata.invoiceId ? 'Invoice payment' : ''}</p>
+${message ? `<p role="alert">${message}</p>` : ''}
+<form method="post" action="/pay/${s.id}">
+<label>Card number <input name="card" inputmode="numeric" autocomplete="cc-number"></label>
+<button type="submit">Pay</button></form>
+<p><a href="${s.cancel_url}">Back</a></p></body></html>`;
+
+export const startFakeStripe = async (): Promise<FakeStripe> => {
+  const stripe = new Stripe('sk_test_fake');
+  const sessions = new Map<string, FakeSession>();
+  const byKey = new Map<string, { body: string; id: string }>();
+  const events: FakeEvent[] = [];
+  const deliveries: FakeStripe['deliveries'] = [];
+  const requests: FakeStripe['requests'] = [];
+  const webhookSecret = `whsec_${randomBytes(16)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')}`;
+
+  const event = (type: string, object: object): FakeEvent => {
+    const e = {
+      id: token('evt'),
+      object: 'event',
+      api_version: '2026-11-18.endive',
+      created: Math.floor(Date.now() / 1000),
+      type,
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object: structuredClone(object) },
+    };
+    const made = { id: e.id, type, body: JSON.stringify(e) };
+    events.push(made);
+    return made;
+  };
+
+  const fake: FakeStripe = {
+    url: '',
+    secretKey: 'sk_test_closeoutfake01',
+    webhookSecret,
+    endpoint: null,
+    async send(url, headers, body) {
+      const res = await fetch(url, { method: 'POST', headers, body });
+      return { status: res.status, body: await res.text() };
+    },
+    sessions,
+    events,
+    deliveries,
+    requests,
+    event,
+    async deliver(e) {
+      if (!fake.endpoint) throw new Error('no events endpoint set on the fake');
+      const signature = stripe.webhooks.generateTestHeaderString({ payload: e.body, secret: webhookSecret });
+      const answer = await fake.send(
+        fake.endpoint,
+        { 'content-type': 'application/json', 'stripe-signature': signature },
+        e.body,
+      );
+      deliveries.push({ eventId: e.id, ...answer });
+      return answer;
+    },
+    async pay(id) {
+      const s = sessions.get(id);
+      if (!s) throw new Error(`no session ${id}`);
+      s.status = 'complete';
+      s.payment_status = 'paid';
+      s.payment_intent ??= token('pi');
+      const e = event('checkout.session.completed', s);
+      await fake.deliver(e);
+      return e;
+    },
+    async expire(id) {
+      const s = sessions.get(id);
+      if (!s) throw new Error(`no session ${id}`);
+      s.status = 'expired';
+      const e = event('checkout.session.expired', s);
+      await fake.deliver(e);
+      return e;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', fake.url);
+    const body = await readBody(req);
+    const key = req.headers['idempotency-key'];
+    requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      idempotencyKey: typeof key === 'string' ? key : undefined,
+    });
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    if (req.method === 'POST' && url.pathname === '/v1/checkout/sessions') {
+      if (req.headers.authorization !== `Bearer ${fake.secretKey}`)
+        return json(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
+      if (typeof key === 'string' && byKey.has(key)) {
+        const seen = byKey.get(key);
+        if (seen?.body !== body)
+          return json(400, {
+            error: {
+              type: 'idempotency_error',
+              message: 'Keys for idempotent requests can only be used with the same parameters',
+            },
+          });
+        return json(200, sessions.get(seen.id));
+      }
+      const p = parseForm(body) as {
+        line_items: Record<string, { price_data: { currency: string; unit_amount: string } }>;
+        metadata?: Record<string, string>;
+        success_url: string;
+        cancel_url: string;
+        customer_email?: string;
+        allowed_payment_method_types?: Record<string, string>;
+      };
+      const line = p.line_items['0'];
+      if (!line)
+        return json(400, { error: { type: 'invalid_request_error', message: 'line_items required' } });
+      const id = token('cs_test');
+      const now = Math.floor(Date.now() / 1000);
+      const s: FakeSession = {
+        id,
+        object: 'checkout.session',
+        status: 'open',
+        payment_status: 'unpaid',
+        amount_total: Number(line.price_data.unit_amount),
+        currency: line.price_data.currency,
+        metadata: p.metadata ?? {},
+        payment_intent: null,
+        url: `${fake.url}/pay/${id}`,
+        success_url: p.success_url,
+        cancel_url: p.cancel_url,
+        customer_email: p.customer_email ?? null,
+        allowed_payment_method_types: Object.values(p.allowed_payment_method_types ?? {}),
+        expires_at: now + 24 * 3600,
+        created: now,
+      };
+      sessions.set(id, s);
+      if (typeof key === 'string') byKey.set(key, { body, id });
+      return json(200, s);
+    }
+    const pay = url.pathname.match(/^\/pay\/([\w]+)$/);
+    const s = pay?.[1] ? sessions.get(pay[1]) : undefined;
+    if (pay && !s) {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      return res.end('<p>This payment page does not exist.</p>');
+    }
+    if (s && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(s.status === 'open' ? page(s) : '<p>This checkout is no longer open.</p>');
+    }
+    if (s && req.method === 'POST') {
+      const card = (new URLSearchParams(body).get('card') ?? '').replace(/\s/g, '');
+      if (card === '4000000000000002') {
+        res.writeHead(402, { 'content-type': 'text/html' });
+        return res.end(page(s, 'Your card was declined. Try another card.'));
+      }
+      await fake.pay(s.id);
+      res.writeHead(303, { location: s.success_url });
+      return res.end();
+    }
+    json(404, {
+      error: { type: 'invalid_request_error', message: `Unrecognized request URL (${url.pathname})` },
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return fake;
+};
