@@ -35,9 +35,16 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
   let tech: Session;
   let jobTypeId: string;
   let stripe: FakeStripe;
+  const inbox: { to: string[]; subject: string; text: string }[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp(driver);
+    t = await createTestApp(driver, {
+      mailer: {
+        send: async (m) => {
+          inbox.push(m);
+        },
+      },
+    });
     stripe = await startFakeStripe();
     // Events reach the in-process app as the provider's POST would.
     stripe.send = async (url, headers, body) => {
@@ -125,7 +132,22 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
 
   it('takes a card payment from the portal once, recorded from the signed event, whatever the redeliveries', async () => {
     const inv = await issued();
-    const token = await portalOf();
+    // The invoice e-mail carries the customer's page, where Pay now waits.
+    await t.database.raw.query('UPDATE customers SET email = $1 WHERE id = $2', [
+      'payer@example.com',
+      org.customerId,
+    ]);
+    const send = await call('POST', `/api/v1/invoices/${inv.id}/send`, billing, {});
+    expect(send.statusCode, send.body).toBe(200);
+    await drain(t);
+    const mail = inbox.find((m) => m.subject.includes(inv.number ?? '-'));
+    const line = mail?.text.split('\n').find((l) => l.startsWith('Pay online'));
+    expect(line).toMatch(
+      /^Pay online, or see all your invoices with us: http:\/\/closeout\.test\/portal\/#\/account\/[\w-]{43}$/,
+    );
+    const token = tokenOf(line ?? '');
+    // The office's copy of the link is the same one while it has time to run.
+    expect(await portalOf()).toBe(token);
     const portal = (await call('GET', `/api/v1/public/portal/${token}`)).json() as Portal;
     const doc = portal.open.find((d) => d.id === inv.id);
     expect(doc).toMatchObject({ number: inv.number, outstanding: inv.outstanding, payOnline: true });

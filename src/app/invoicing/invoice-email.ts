@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../core/errors';
 import { invoiceEmail, invoiceEmailTemplateOf, invoiceEmailValues } from '../../core/invoice-email';
@@ -6,6 +7,8 @@ import { customerOfDraft } from '../../db/queries/receivables';
 import { customers, invoices, organizations } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
+import { activePaymentConnection } from '../payments/payment-connections';
+import { portalLinkFor } from '../portal/portal-links';
 import type { Deps } from '../ports';
 import { documentOf } from './invoice-documents';
 import { invoiceFile } from './invoice-packet';
@@ -72,6 +75,18 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
     invoiceEmailTemplateOf(row.org),
     invoiceEmailValues(doc, { number, dueDate: row.invoice.dueDate }, recipients[0]?.name || customer.name),
   );
+  // The customer's page with every document of theirs and, where the business takes payments online, Pay now.
+  const online = await activePaymentConnection(deps.database, organizationId);
+  const portal = await deps.database.transaction((tx) =>
+    portalLinkFor(tx, deps, organizationId, customer.id),
+  );
+  const owed = new Decimal(row.invoice.payable)
+    .minus(row.invoice.amountPaid)
+    .minus(row.invoice.amountCredited);
+  const portalLine =
+    online && row.invoice.kind !== 'credit_note' && owed.gt(0)
+      ? `Pay online, or see all your invoices with us: ${portal}`
+      : `See all your invoices with us: ${portal}`;
   const attachments = [
     { filename: `${number}.pdf`, content: pdf.bytes, contentType: 'application/pdf' },
     ...(ubl ? [{ filename: `${number}.xml`, content: ubl.bytes, contentType: 'application/xml' }] : []),
@@ -79,7 +94,7 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
   await deps.mailer.send({
     to,
     subject: message.subject,
-    text: message.text,
+    text: `${message.text.trimEnd()}\n\n${portalLine}\n`,
     attachments,
     fromName: row.org.name,
   });

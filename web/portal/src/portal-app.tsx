@@ -1,14 +1,20 @@
 import { useEffect, useState } from 'react';
+import { AccountPage } from './account-page';
 import { ChangePage } from './change-page';
 import { QuotePage } from './quote-page';
 
 /**
- * What the link opens, `#/quote/<token>` or `#/change/<token>`: the token sits in the hash, which never
+ * What the link opens, `#/quote/<token>`, `#/change/<token>` or `#/account/<token>` (back from paying:
+ * `?paid=<document>`): the token sits in the hash, which never
  * reaches a server log or a Referer header.
  */
-const linkOf = (hash: string): { kind: 'quote' | 'change'; token: string } | null => {
-  const m = /^#\/(quote|change)\/([A-Za-z0-9_-]{43})$/.exec(hash);
-  return m ? { kind: m[1] as 'quote' | 'change', token: m[2] as string } : null;
+const linkOf = (
+  hash: string,
+): { kind: 'quote' | 'change' | 'account'; token: string; paid: string | null } | null => {
+  const m = /^#\/(quote|change|account)\/([A-Za-z0-9_-]{43})(?:\?paid=([0-9a-f-]{36}))?$/.exec(hash);
+  return m
+    ? { kind: m[1] as 'quote' | 'change' | 'account', token: m[2] as string, paid: m[3] ?? null }
+    : null;
 };
 
 export const PortalApp = () => {
@@ -28,5 +34,6 @@ export const PortalApp = () => {
         </section>
       </main>
     );
+  if (link.kind === 'account') return <AccountPage token={link.token} paidId={link.paid} />;
   return link.kind === 'quote' ? <QuotePage token={link.token} /> : <ChangePage token={link.token} />;
 };

@@ -1,0 +1,180 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { PortalView } from '../../../src/contracts/portal';
+import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
+import { printDate } from '../../../src/core/time';
+import { ApiError, createApiClient } from '../../shared/api-client';
+
+const api = createApiClient('/api/v1');
+type Doc = PortalView['open'][number];
+
+const amount = (d: Doc, value: string) =>
+  printAmount(formatAmount(value, amountDecimals(d.currency, true)), d.currency);
+const KIND: Record<Doc['kind'], string> = {
+  invoice: 'Invoice',
+  deposit_invoice: 'Deposit invoice',
+  credit_note: 'Credit note',
+};
+const problemOf = (err: unknown) =>
+  err instanceof ApiError
+    ? (err.problem.detail ?? 'That did not work.')
+    : 'We could not reach the server. Check your connection and try again.';
+
+/** One document: what it is for, what is due and by when, its PDF, and paying it online where offered. */
+const DocumentCard = ({ token, d, returned }: { token: string; d: Doc; returned: boolean }) => {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const open = d.kind !== 'credit_note' && Number(d.outstanding) > 0;
+  const pay = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { url } = await api.call<{ url: string }>(
+        'POST',
+        `/public/portal/${token}/documents/${d.id}/checkout`,
+        {},
+      );
+      // The provider's own page takes the card or bank details: they never pass through ours.
+      window.location.assign(url);
+    } catch (err) {
+      setError(problemOf(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <article className="card" aria-label={`${KIND[d.kind]} ${d.number}`}>
+      <header className="doc-head">
+        <h2>
+          {KIND[d.kind]} {d.number}
+        </h2>
+        {open && d.overdue && <span className="badge late">Overdue</span>}
+        {!open && d.kind !== 'credit_note' && <span className="badge paid">Paid</span>}
+      </header>
+      <dl className="facts">
+        {d.jobNumber && (
+          <>
+            <dt>For the work</dt>
+            <dd>{d.jobNumber}</dd>
+          </>
+        )}
+        {d.issueDate && (
+          <>
+            <dt>Issued</dt>
+            <dd>{printDate(d.issueDate)}</dd>
+          </>
+        )}
+        {open && d.dueDate && (
+          <>
+            <dt>Due</dt>
+            <dd>{printDate(d.dueDate)}</dd>
+          </>
+        )}
+        <dt>{d.kind === 'credit_note' ? 'Credited' : 'Total'}</dt>
+        <dd>{amount(d, d.total)}</dd>
+        {open && (
+          <>
+            <dt>Left to pay</dt>
+            <dd className="amount">{amount(d, d.outstanding)}</dd>
+          </>
+        )}
+      </dl>
+      {open && returned && d.paymentPending && (
+        <p className="notice" role="status">
+          Thank you: your payment is being confirmed. This page shows it as paid as soon as it arrives.
+        </p>
+      )}
+      <div className="actions">
+        <a href={`/api/v1/public/portal/${token}/documents/${d.id}/pdf`} target="_blank" rel="noreferrer">
+          Download the PDF
+        </a>
+        {open && d.payOnline && (
+          <button type="button" className="primary" onClick={pay} disabled={busy}>
+            {busy ? 'Opening the payment page…' : `Pay ${amount(d, d.outstanding)} now`}
+          </button>
+        )}
+      </div>
+      {open && !d.payOnline && <p className="muted">Pay by bank transfer with the details on the PDF.</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </article>
+  );
+};
+
+/**
+ * The customer's own page, from the link in any of our e-mails, on a phone first: what is open to pay,
+ * oldest first, each with its PDF and "Pay now" where the business takes payments online; then what was
+ * paid or credited. Back from paying, it follows the payment until the provider's confirmation arrives.
+ */
+export const AccountPage = ({ token, paidId }: { token: string; paidId: string | null }) => {
+  const [view, setView] = useState<PortalView | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const load = useCallback(
+    () =>
+      api
+        .call<PortalView>('GET', `/public/portal/${token}`)
+        .then(setView)
+        .catch((err: unknown) => setFailure(problemOf(err))),
+    [token],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+  // Back from the provider: the money is confirmed by its event, a moment later. Look again until then.
+  const waiting = paidId !== null && view?.open.some((d) => d.id === paidId) === true;
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = window.setInterval(() => void load(), 2000);
+    return () => window.clearInterval(timer);
+  }, [waiting, load]);
+
+  if (failure)
+    return (
+      <main className="page">
+        <section className="card" role="alert">
+          <h1>This link does not open your account</h1>
+          <p>{failure}</p>
+        </section>
+      </main>
+    );
+  if (!view)
+    return (
+      <main className="page">
+        <p aria-busy="true">Loading your invoices…</p>
+      </main>
+    );
+  const justPaid = paidId !== null && view.settled.find((d) => d.id === paidId);
+  return (
+    <main className="page" style={{ ['--brand' as string]: view.organization.brandColor }}>
+      <header className="brand">
+        <span className="org">{view.organization.name}</span>
+        <span className="number">{view.customerName}</span>
+      </header>
+      {justPaid && (
+        <section className="card notice good" role="status">
+          <p>
+            Thank you: {KIND[justPaid.kind].toLowerCase()} {justPaid.number} is paid.
+          </p>
+        </section>
+      )}
+      <h1>{view.open.length === 0 ? 'Nothing to pay' : 'To pay'}</h1>
+      {view.open.length === 0 && (
+        <section className="card">
+          <p>You have no open invoices with us. Thank you.</p>
+        </section>
+      )}
+      {view.open.map((d) => (
+        <DocumentCard key={d.id} token={token} d={d} returned={paidId === d.id} />
+      ))}
+      {view.settled.length > 0 && (
+        <>
+          <h1>Paid and credited</h1>
+          {view.settled.map((d) => (
+            <DocumentCard key={d.id} token={token} d={d} returned={false} />
+          ))}
+        </>
+      )}
+    </main>
+  );
+};
