@@ -19,6 +19,7 @@ import { useApi } from '../../shared/query';
 import { BackfillForm } from './backfill-form';
 import { ConnectAccounting, goAuthorize, OAuthOutcome } from './connect-accounting';
 import { ConnectorMappingsForm, type ConnectorT, PROVIDER_WORDS } from './connector-mappings';
+import { OnlinePayments } from './online-payments';
 import { WebhookDeliveryLog } from './webhook-deliveries';
 
 /** Back from the provider's sign-in: Settings' address says how it went. */
@@ -222,6 +223,7 @@ export const Integrations = () => {
           {c.feedback}
           <Title order={4}>{d.connectors.length ? 'Connect another' : 'Connect'}</Title>
           <ConnectAccounting />
+          <OnlinePayments />
           <Title order={3}>Webhooks</Title>
           {d.subs.length === 0 ? (
             <Text c="dimmed" data-empty>
