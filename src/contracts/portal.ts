@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DISPUTE_REASONS, DISPUTE_RESOLUTIONS } from '../core/disputes';
 import { Decimal, Instant } from './common';
 
 /** A portal link's token: what the e-mail's link carries after #/account/. */
@@ -22,6 +23,10 @@ export const PortalDocument = z
     payOnline: z.boolean(),
     /** A payment was started and its result has not arrived from the provider yet. */
     paymentPending: z.boolean(),
+    /** The customer's latest "Something's wrong" about it, in words, and the answer once settled. */
+    dispute: z
+      .object({ reason: z.string(), comment: z.string(), open: z.boolean(), reply: z.string().nullable() })
+      .nullable(),
   })
   .meta({ id: 'PortalDocument' });
 
@@ -73,3 +78,32 @@ export const PaymentConnection = z
   .meta({ id: 'PaymentConnection' });
 
 export const PortalLinkView = z.object({ url: z.string() }).meta({ id: 'PortalLink' });
+
+export const DisputeBody = z.strictObject({
+  reason: z.enum(DISPUTE_REASONS),
+  comment: z.string().trim().min(3, 'say in a few words what is wrong').max(2000),
+});
+
+export const Dispute = z
+  .object({
+    id: z.uuid(),
+    invoiceId: z.uuid(),
+    number: z.string().nullable(),
+    customerName: z.string(),
+    jobId: z.uuid().nullable(),
+    reason: z.enum(DISPUTE_REASONS),
+    comment: z.string(),
+    status: z.enum(['open', 'resolved']),
+    resolution: z.enum(DISPUTE_RESOLUTIONS).nullable(),
+    reply: z.string().nullable(),
+    createdAt: Instant,
+    resolvedAt: Instant.nullable(),
+  })
+  .meta({ id: 'Dispute' });
+
+export const DisputeQuery = z.strictObject({ status: z.enum(['open', 'resolved']).optional() });
+
+export const ResolveDisputeBody = z.strictObject({
+  resolution: z.enum(DISPUTE_RESOLUTIONS),
+  reply: z.string().trim().min(3, 'tell the customer what was done').max(4000),
+});

@@ -104,4 +104,74 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     );
     expect(payments.body.items.filter((p) => p.method === 'card')).toHaveLength(1);
   });
+
+  it('takes a customer’s “something’s wrong” from their phone to the office, and the answer back', async () => {
+    const open = await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=100');
+    const disputed = await billing.call<{ items: { invoiceId: string }[] }>('GET', '/disputes?status=open');
+    const inv = open.body.items.find(
+      (i) => i.kind === 'invoice' && !disputed.body.items.some((d) => d.invoiceId === i.id),
+    );
+    if (!inv) throw new Error('the demo has no open invoice left to dispute');
+    // The customer lost the e-mail and calls: billing gives them the link from their page in the office.
+    const desk = await signedIn(
+      browser,
+      base,
+      'billing@demo.closeout.test',
+      `#/customers/${inv.customerId}`,
+      1440,
+    );
+    const section = desk.getByRole('region', { name: "Customer's page" });
+    await section.getByRole('button', { name: 'Show the link to their page' }).click();
+    const url = (await section.locator('code').textContent()) ?? '';
+    expect(url).toMatch(/\/portal\/#\/account\/[\w-]{43}$/);
+    await desk.close();
+    const link = { body: { url } };
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+    });
+    await phone.goto(link.body.url);
+    const card = phone.getByRole('article', { name: `Invoice ${inv.number}` });
+    await card.getByRole('button', { name: 'Something’s wrong with this invoice?' }).click();
+    const form = card.getByRole('form', { name: `What is wrong with ${inv.number}` });
+    await form.getByLabel('I did not agree to this work').check();
+    await form.getByLabel('Tell us more').fill('The second radiator was never discussed with us.');
+    await phone.screenshot({ path: screenshotPath('portal-dispute-phone'), fullPage: true });
+    await form.getByRole('button', { name: 'Send it to us' }).click();
+    await card
+      .getByText('We have your message (“The second radiator was never discussed with us.”)')
+      .waitFor();
+    await phone.close();
+
+    const office = await signedIn(browser, base, 'billing@demo.closeout.test', '#/exceptions', 1440);
+    const lane = office.getByRole('region', { name: 'Disputed by the customer' });
+    const item = lane.locator('.mantine-Card-root', { hasText: inv.number });
+    await item
+      .getByText('I did not agree to this work: “The second radiator was never discussed with us.”')
+      .waitFor();
+    await item.getByRole('button', { name: 'Settle…' }).click();
+    const settle = item.getByRole('form', { name: `Settle the dispute about ${inv.number}` });
+    await settle.getByLabel('How it was settled').click();
+    await office.getByRole('option', { name: 'Answered' }).click();
+    await settle
+      .getByLabel(/What to tell the customer/)
+      .fill('The radiator was on the signed change order; we sent you a copy.');
+    await office.screenshot({ path: screenshotPath('office-disputes-lane'), fullPage: true });
+    await settle.getByRole('button', { name: 'Settle and send the answer' }).click();
+    await office.getByText(`The dispute about ${inv.number} is settled`).first().waitFor();
+    await office.close();
+
+    const back = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+    });
+    await back.goto(link.body.url);
+    await back
+      .getByRole('article', { name: `Invoice ${inv.number}` })
+      .getByText('Our answer: The radiator was on the signed change order; we sent you a copy.')
+      .waitFor();
+    await back.close();
+  });
 });

@@ -77,6 +77,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bQuoteId: string;
   let bChangeOrderId: string;
   let bPaymentConnectionId: string;
+  let bDisputeId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -243,6 +244,12 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         b.organizationId,
       ])
     ).rows[0]?.id as string;
+    bDisputeId = t.deps.ids.uuid();
+    await t.database.raw.query(
+      `INSERT INTO disputes (organization_id, id, invoice_id, customer_id, reason, comment, status, created_at)
+       VALUES ($1, $2, $3, $4, 'wrong_amount', 'B disputes', 'open', now())`,
+      [b.organizationId, bDisputeId, bInvoiceId, b.customerId],
+    );
   });
   afterAll(() => t?.close());
 
@@ -304,6 +311,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/customers/:id/portal-link': {},
       '/api/v1/customers/:id/portal-link/revoke': {},
       '/api/v1/payment-connections/:id/disconnect': {},
+      '/api/v1/disputes/:id/resolve': { resolution: 'reply', reply: 'We checked the hours again.' },
       '/api/v1/customers/:id/sites/:siteId': { accessNotes: 'Key with the neighbour' },
       '/api/v1/customers/:id/external-ids/:connector': { externalId: 'XERO-123' },
       '/api/v1/customers/:id/sites': {
@@ -469,6 +477,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       quotes: bQuoteId,
       'change-orders': bChangeOrderId,
       'payment-connections': bPaymentConnectionId,
+      disputes: bDisputeId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

@@ -198,6 +198,22 @@ describe.each(testDrivers())('the seed checklist on the demo organization (%s)',
     expect((await get('/api/v1/connectors', owner)).json().items[0].status).toBe('disabled');
   });
 
+  it('a customer disputes an invoice through their own page, and the dispute waits for billing', async () => {
+    const billing = await signIn(t.app, 'billing@demo.closeout.test', DEMO_PASSWORD);
+    const open = (await get('/api/v1/disputes?status=open', billing)).json().items;
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({
+      reason: 'wrong_amount',
+      status: 'open',
+      number: expect.stringMatching(/^INV-/),
+    });
+    const history = await t.database.raw.query<{ action: string }>(
+      'SELECT action FROM audit_events WHERE aggregate_id = $1 ORDER BY seq',
+      [open[0].invoiceId],
+    );
+    expect(history.rows.map((r) => r.action)).toContain('invoice.disputed');
+  });
+
   it('cancellations and no-shows are closed records that stay, never disappearing rows', async () => {
     const [a, b] = jobs.filter((j) => j.status === 'scheduled').slice(-2);
     await post(`/api/v1/jobs/${a?.id}/cancel`, { reason: 'Customer sold the house' });

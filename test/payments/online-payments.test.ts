@@ -315,4 +315,77 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     expect(fresh).not.toBe(token);
     expect((await call('GET', `/api/v1/public/portal/${fresh}`)).statusCode).toBe(200);
   });
+
+  it('takes the customer’s “something’s wrong” to billing at once, and their answer back by e-mail', async () => {
+    const inv = await issued();
+    const token = await portalOf();
+    const url = `/api/v1/public/portal/${token}/documents/${inv.id}/dispute`;
+    const bad = await call('POST', url, undefined, { reason: 'too_expensive', comment: 'x' });
+    expect(bad.statusCode).toBe(400);
+    expect(
+      bad
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['body.comment', 'body.reason']);
+    const said = await call('POST', url, undefined, {
+      reason: 'wrong_amount',
+      comment: 'We were charged for three hours; the technician was here for two.',
+    });
+    expect(said.statusCode, said.body).toBe(200);
+    const doc = (said.json() as { open: { id: string; dispute: unknown }[] }).open.find(
+      (d) => d.id === inv.id,
+    );
+    expect(doc?.dispute).toEqual({
+      reason: 'The amount is wrong',
+      comment: 'We were charged for three hours; the technician was here for two.',
+      open: true,
+      reply: null,
+    });
+    expect((await call('POST', url, undefined, { reason: 'other', comment: 'And again' })).statusCode).toBe(
+      409,
+    );
+    const notes = await t.database.raw.query<{ body: string }>(
+      "SELECT body FROM notifications WHERE organization_id = $1 AND kind = 'dispute'",
+      [org.organizationId],
+    );
+    expect(
+      notes.rows.some((n) => n.body.startsWith(`The customer disputes ${inv.number}: the amount is wrong.`)),
+    ).toBe(true);
+    const lane = (await call('GET', '/api/v1/disputes?status=open', billing)).json().items as {
+      id: string;
+      invoiceId: string;
+    }[];
+    const dispute = lane.find((d) => d.invoiceId === inv.id);
+    expect(dispute).toBeDefined();
+    // A dispatcher does not settle billing matters.
+    const denied = await call('POST', `/api/v1/disputes/${dispute?.id}/resolve`, dispatcher, {
+      resolution: 'reply',
+      reply: 'Checked.',
+    });
+    expect(denied.statusCode).toBe(403);
+    const settled = await call('POST', `/api/v1/disputes/${dispute?.id}/resolve`, billing, {
+      resolution: 'credit_note',
+      reply: 'You are right: we credited one hour, the credit note is on your page.',
+    });
+    expect(settled.statusCode, settled.body).toBe(200);
+    expect(settled.json()).toMatchObject({ status: 'resolved', resolution: 'credit_note' });
+    const answer = inbox.find((m) => m.subject === `About ${inv.number}: credited`);
+    expect(answer?.text).toContain('You are right: we credited one hour');
+    const portal = (await call('GET', `/api/v1/public/portal/${token}`)).json() as {
+      open: { id: string; dispute: { open: boolean; reply: string | null } | null }[];
+    };
+    expect(portal.open.find((d) => d.id === inv.id)?.dispute).toMatchObject({
+      open: false,
+      reply: 'You are right: we credited one hour, the credit note is on your page.',
+    });
+    expect(
+      (
+        await call('POST', `/api/v1/disputes/${dispute?.id}/resolve`, billing, {
+          resolution: 'reply',
+          reply: 'Again',
+        })
+      ).statusCode,
+    ).toBe(409);
+  });
 });

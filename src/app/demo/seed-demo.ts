@@ -23,6 +23,7 @@ import { createSeries } from '../series/create-series';
 import { nextNumber } from '../system/sequences';
 import { seedDemoAccounting } from './seed-accounting';
 import { seedDemoHistory } from './seed-history';
+import { seedDemoPortal } from './seed-portal';
 import { seedDemoQuotes } from './seed-quotes';
 import { seedDemoWeek } from './seed-week';
 
@@ -305,6 +306,7 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     await seedDemoSeries(deps, demo.id);
     await seedDemoQuotes(deps, demo.id);
     await seedDemoAccounting(deps, demo.id);
+    await seedDemoPortal(deps, demo.id);
   }
   return true;
 };

@@ -1,11 +1,12 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { PortalView } from '../../contracts/portal';
+import { DISPUTE_REASON_WORDS } from '../../core/disputes';
 import { notFound } from '../../core/errors';
 import { amountDecimals } from '../../core/money';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { customers, invoices, jobs, organizations, paymentCheckouts } from '../../db/schema';
+import { customers, disputes, invoices, jobs, organizations, paymentCheckouts } from '../../db/schema';
 import { invoiceFile } from '../invoicing/invoice-packet';
 import { activePaymentConnection } from '../payments/payment-connections';
 import type { Deps } from '../ports';
@@ -77,6 +78,11 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
         ),
       ),
     );
+  const said = await db
+    .select()
+    .from(disputes)
+    .where(and(eq(disputes.organizationId, who.organizationId), eq(disputes.customerId, who.customerId)))
+    .orderBy(desc(disputes.createdAt));
   const today = businessDate(now, org.timeZone);
   const view = docs.map(({ invoice: r, jobNumber }) => {
     const decimals = amountDecimals(r.currency, true);
@@ -95,6 +101,15 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
       jobNumber: jobNumber === null ? null : `J-${jobNumber}`,
       payOnline: online !== null && r.kind !== 'credit_note' && outstanding.gt(0),
       paymentPending: pending.some((p) => p.invoiceId === r.id),
+      dispute: ((d) =>
+        d
+          ? {
+              reason: DISPUTE_REASON_WORDS[d.reason],
+              comment: d.comment,
+              open: d.status === 'open',
+              reply: d.reply,
+            }
+          : null)(said.find((d) => d.invoiceId === r.id)),
     };
   });
   return {

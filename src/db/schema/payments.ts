@@ -10,6 +10,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { DisputeReason, DisputeResolution } from '../../core/disputes';
 import { invoices, payments } from './billing';
 import { instant, money } from './columns';
 import { customers, orgId } from './operations';
@@ -115,6 +116,42 @@ export const portalLinks = pgTable(
     primaryKey({ columns: [t.organizationId, t.id] }),
     uniqueIndex('portal_links_token_key').on(t.tokenHash),
     index('portal_links_customer_idx').on(t.organizationId, t.customerId).where(sql`${t.revokedAt} IS NULL`),
+    foreignKey({
+      columns: [t.organizationId, t.customerId],
+      foreignColumns: [customers.organizationId, customers.id],
+    }),
+  ],
+);
+
+/**
+ * A customer's "Something's wrong" about one document, from the portal: what and why, until the office
+ * settles it with a credit note, a corrected invoice or an answer. One open dispute per document.
+ */
+export const disputes = pgTable(
+  'disputes',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    invoiceId: uuid('invoice_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    jobId: uuid('job_id'),
+    reason: text('reason').$type<DisputeReason>().notNull(),
+    comment: text('comment').notNull(),
+    status: text('status', { enum: ['open', 'resolved'] }).notNull(),
+    resolution: text('resolution').$type<DisputeResolution>(),
+    reply: text('reply'),
+    resolvedById: uuid('resolved_by_id'),
+    createdAt: instant('created_at').notNull(),
+    resolvedAt: instant('resolved_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('disputes_open_key').on(t.organizationId, t.invoiceId).where(sql`${t.status} = 'open'`),
+    index('disputes_status_idx').on(t.organizationId, t.status, t.createdAt),
+    foreignKey({
+      columns: [t.organizationId, t.invoiceId],
+      foreignColumns: [invoices.organizationId, invoices.id],
+    }),
     foreignKey({
       columns: [t.organizationId, t.customerId],
       foreignColumns: [customers.organizationId, customers.id],

@@ -10,6 +10,7 @@ import {
 } from '../../app/payments/payment-connections';
 import { receivePaymentEvent } from '../../app/payments/receive-payment-event';
 import { startCheckout } from '../../app/payments/start-checkout';
+import { listDisputes, raiseDispute, resolveDispute } from '../../app/portal/disputes';
 import { portalLinkFor, revokePortalLinks } from '../../app/portal/portal-links';
 import { portalPdf, portalView } from '../../app/portal/portal-view';
 import type { Deps } from '../../app/ports';
@@ -17,18 +18,22 @@ import { IdParams, Problem } from '../../contracts/common';
 import {
   CheckoutView,
   ConnectPaymentsBody,
+  Dispute,
+  DisputeBody,
+  DisputeQuery,
   PaymentConnection,
   PortalDocumentParams,
   PortalLinkView,
   PortalTokenParams,
   PortalView,
+  ResolveDisputeBody,
 } from '../../contracts/portal';
 import { notFound } from '../../core/errors';
 import { actorOf } from '../../core/principal';
 import { getCustomer } from '../../db/queries/directory';
 import { principalOf } from '../auth';
 import { sendFile } from '../files';
-import { publicLinkRoutes } from '../public-limit';
+import { answererOf, publicLinkRoutes } from '../public-limit';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
@@ -42,6 +47,21 @@ const connectionView = (deps: Deps, c: PaymentConnectionRow): z.infer<typeof Pay
   eventsUrl: paymentEventsUrl(deps, c),
   createdAt: c.createdAt.toISOString(),
   version: c.version,
+});
+
+const disputeView = (r: Awaited<ReturnType<typeof listDisputes>>[number]): z.infer<typeof Dispute> => ({
+  id: r.dispute.id,
+  invoiceId: r.dispute.invoiceId,
+  number: r.number,
+  customerName: r.customerName,
+  jobId: r.dispute.jobId,
+  reason: r.dispute.reason,
+  comment: r.dispute.comment,
+  status: r.dispute.status,
+  resolution: r.dispute.resolution,
+  reply: r.dispute.reply,
+  createdAt: r.dispute.createdAt.toISOString(),
+  resolvedAt: r.dispute.resolvedAt?.toISOString() ?? null,
 });
 
 const EventParams = z.strictObject({ organizationId: z.uuid(), connectionId: z.uuid() });
@@ -146,6 +166,47 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
     },
   );
 
+  app.get(
+    '/disputes',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'What customers said is wrong with their documents, newest first (the exception queue’s lane)',
+        querystring: DisputeQuery,
+        response: { 200: z.object({ items: z.array(Dispute) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (
+        await listDisputes(deps, principalOf(request).organizationId, { status: request.query.status })
+      ).map(disputeView),
+    }),
+  );
+
+  app.post(
+    '/disputes/:id/resolve',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Settle a dispute (credited, invoice corrected, or answered) with what to tell the customer, who gets it by e-mail',
+        params: IdParams,
+        body: ResolveDisputeBody,
+        response: { 200: Dispute, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const row = await resolveDispute(deps, p.organizationId, request.params.id, request.body, actorOf(p));
+      const [view] = await listDisputes(deps, p.organizationId, { id: row.id });
+      if (!view) throw notFound('dispute');
+      return disputeView(view);
+    },
+  );
+
   // The provider's events: signed over the exact bytes, so the body is kept as it came.
   await app.register(async (raw) => {
     raw.removeAllContentTypeParsers();
@@ -223,6 +284,24 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
         },
       },
       async (request) => startCheckout(deps, request.params.token, request.params.id),
+    );
+    p.post(
+      '/public/portal/:token/documents/:id/dispute',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary:
+            'Something’s wrong: the customer says what is wrong with the document; it reaches billing at once',
+          params: PortalDocumentParams,
+          body: DisputeBody,
+          response: { 200: PortalView, ...errors, 429: Problem },
+        },
+      },
+      async (request) => {
+        await raiseDispute(deps, request.params.token, request.params.id, request.body, answererOf(request));
+        return portalView(deps, request.params.token);
+      },
     );
   });
 };

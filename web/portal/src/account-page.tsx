@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { PortalView } from '../../../src/contracts/portal';
+import { DISPUTE_REASON_WORDS, DISPUTE_REASONS, type DisputeReason } from '../../../src/core/disputes';
 import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
 import { printDate } from '../../../src/core/time';
 import { ApiError, createApiClient } from '../../shared/api-client';
@@ -19,8 +20,90 @@ const problemOf = (err: unknown) =>
     ? (err.problem.detail ?? 'That did not work.')
     : 'We could not reach the server. Check your connection and try again.';
 
+/** "Something's wrong?": what is wrong with the document, in the customer's words; it reaches the office at once. */
+const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (view: PortalView) => void }) => {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState<DisputeReason | null>(null);
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (!open)
+    return (
+      <button type="button" className="link" onClick={() => setOpen(true)}>
+        Something’s wrong with this {d.kind === 'credit_note' ? 'credit note' : 'invoice'}?
+      </button>
+    );
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onSaid(
+        await api.call<PortalView>('POST', `/public/portal/${token}/documents/${d.id}/dispute`, {
+          reason,
+          comment,
+        }),
+      );
+    } catch (err) {
+      setError(problemOf(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="dispute"
+      aria-label={`What is wrong with ${d.number}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      <fieldset>
+        <legend>What is wrong?</legend>
+        {DISPUTE_REASONS.map((r) => (
+          <label key={r} className="choice">
+            <input
+              type="radio"
+              name={`reason-${d.id}`}
+              checked={reason === r}
+              onChange={() => setReason(r)}
+            />
+            {DISPUTE_REASON_WORDS[r]}
+          </label>
+        ))}
+      </fieldset>
+      <label className="field">
+        Tell us more
+        <textarea rows={3} value={comment} onChange={(e) => setComment(e.target.value)} />
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy || !reason || comment.trim().length < 3}>
+          Send it to us
+        </button>
+      </div>
+    </form>
+  );
+};
+
 /** One document: what it is for, what is due and by when, its PDF, and paying it online where offered. */
-const DocumentCard = ({ token, d, returned }: { token: string; d: Doc; returned: boolean }) => {
+const DocumentCard = ({
+  token,
+  d,
+  returned,
+  onChange,
+}: {
+  token: string;
+  d: Doc;
+  returned: boolean;
+  onChange: (view: PortalView) => void;
+}) => {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const open = d.kind !== 'credit_note' && Number(d.outstanding) > 0;
@@ -93,6 +176,17 @@ const DocumentCard = ({ token, d, returned }: { token: string; d: Doc; returned:
         )}
       </div>
       {open && !d.payOnline && <p className="muted">Pay by bank transfer with the details on the PDF.</p>}
+      {d.dispute?.open && (
+        <p className="notice" role="status">
+          We have your message (“{d.dispute.comment}”) and will answer it soon.
+        </p>
+      )}
+      {d.dispute && !d.dispute.open && d.dispute.reply && (
+        <p className="notice good" role="status">
+          Our answer: {d.dispute.reply}
+        </p>
+      )}
+      {!d.dispute?.open && <DisputeForm token={token} d={d} onSaid={onChange} />}
       {error && (
         <p className="error" role="alert">
           {error}
@@ -165,13 +259,13 @@ export const AccountPage = ({ token, paidId }: { token: string; paidId: string |
         </section>
       )}
       {view.open.map((d) => (
-        <DocumentCard key={d.id} token={token} d={d} returned={paidId === d.id} />
+        <DocumentCard key={d.id} token={token} d={d} returned={paidId === d.id} onChange={setView} />
       ))}
       {view.settled.length > 0 && (
         <>
           <h1>Paid and credited</h1>
           {view.settled.map((d) => (
-            <DocumentCard key={d.id} token={token} d={d} returned={false} />
+            <DocumentCard key={d.id} token={token} d={d} returned={false} onChange={setView} />
           ))}
         </>
       )}

@@ -18,6 +18,7 @@ import { RecordPayment } from '../invoices/record-payment';
 import { AccountingLinks } from './accounting-links';
 import { CustomerForm } from './customer-form';
 import { MergeCustomer } from './merge-customer';
+import { PortalLinkCard } from './portal-link';
 import { SiteForm } from './site-form';
 
 // Recurring services bring the RRULE engine for their preview: loaded when the section shows.
@@ -173,6 +174,7 @@ export const CustomerPage = ({ id }: { id: string }) => {
           {can('invoices.read') && (
             <AccountingLinks customer={c} canLink={manage && !c.mergedIntoId} onLinked={saved} />
           )}
+          {can('invoices.manage') && !c.mergedIntoId && <PortalLinkCard customerId={c.id} name={c.name} />}
           <Card withBorder component="section" aria-label="Sites">
             <Group justify="space-between">
               <Title order={2} size="h4">

@@ -18,6 +18,7 @@ import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
+import { DisputesLane, useOpenDisputes } from './disputes-lane';
 import { MissingItem, NotBillableAction } from './missing-item';
 
 type Group_ = { key: string; title: string; hint: string };
@@ -124,7 +125,12 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
   const byStatus = (status: string) => (jobs.data ?? []).filter((j) => j.billingStatus === status);
   const pendingFor = (jobId: string) => (approvals.data ?? []).find((a) => a.jobId === jobId);
 
-  const total = (jobs.data?.length ?? 0) + (refunds.data?.length ?? 0) + (cycles.data?.length ?? 0);
+  const disputes = useOpenDisputes(can('invoices.read'));
+  const total =
+    (jobs.data?.length ?? 0) +
+    (refunds.data?.length ?? 0) +
+    (cycles.data?.length ?? 0) +
+    (disputes.data?.length ?? 0);
 
   return (
     <Stack>
@@ -275,6 +281,7 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
                 </Card>
               );
             })}
+            {can('invoices.read') && <DisputesLane me={me} onDone={setNotice} />}
             {can('invoices.read') && (
               <Card withBorder component="section" aria-label="Canceled with a deposit">
                 <Title order={2} size="h4">
