@@ -1,5 +1,4 @@
 import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
-import { SYSTEM_ACTOR } from '../../core/principal';
 import { invoices, users } from '../../db/schema';
 import { createConnector } from '../accounting/connectors';
 import { disconnectConnector, REVOKED } from '../accounting/disconnect-connector';
@@ -62,5 +61,5 @@ export const seedDemoAccounting = async (deps: Deps, organizationId: string) => 
     subjectId: invoice.id,
     invoiceId: invoice.id,
   });
-  await disconnectConnector(deps, organizationId, connectorId, actor ?? SYSTEM_ACTOR);
+  await disconnectConnector(deps, organizationId, connectorId, actor);
 };

@@ -13,7 +13,7 @@ import { emitEvent } from '../integrations/webhooks';
 import { changeJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { assemble, documentOf, type InvoiceRow } from './invoice-documents';
-import { type Ctx, changeInvoice, lockInvoice, upsertDraft } from './invoice-store';
+import { type Ctx, changeInvoice, lockInvoice, outstandingOf, upsertDraft } from './invoice-store';
 import { issueDocument } from './issue-document';
 
 export type CreditInput = {
@@ -129,10 +129,7 @@ export const creditInTx = async (
   // What the credit settles of what the invoice still owed; the rest is the customer's (a refund due). The
   // credit note records it as credited, so only the rest can be refunded, and the accounting systems apply
   // exactly this much to the invoice.
-  const owedBefore = Decimal.max(
-    0,
-    new Decimal(original.payable).minus(original.amountPaid).minus(original.amountCredited),
-  );
+  const owedBefore = Decimal.max(0, outstandingOf(original));
   const applied = Decimal.min(credited, owedBefore);
   if (applied.gt(0)) {
     const [withApplied] = await tx.db

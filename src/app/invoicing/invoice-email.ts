@@ -1,4 +1,3 @@
-import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../core/errors';
 import { invoiceEmail, invoiceEmailTemplateOf, invoiceEmailValues } from '../../core/invoice-email';
@@ -12,6 +11,7 @@ import { portalLinkFor } from '../portal/portal-links';
 import type { Deps } from '../ports';
 import { documentOf } from './invoice-documents';
 import { invoiceFile } from './invoice-packet';
+import { outstandingOf } from './invoice-store';
 
 /**
  * E-mails an issued document to the customer's invoice recipients (the `invoice.send` queue job): the
@@ -80,9 +80,7 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
   const portal = await deps.database.transaction((tx) =>
     portalLinkFor(tx, deps, organizationId, customer.id),
   );
-  const owed = new Decimal(row.invoice.payable)
-    .minus(row.invoice.amountPaid)
-    .minus(row.invoice.amountCredited);
+  const owed = outstandingOf(row.invoice);
   const portalLine =
     online && row.invoice.kind !== 'credit_note' && owed.gt(0)
       ? `Pay online, or see all your invoices with us: ${portal}`

@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import type { CreditReason, InvoiceDocument, RuleBreach } from '../../core/invoice-document';
@@ -18,6 +19,10 @@ import type { Built, InvoiceRow, OrgRow } from './invoice-documents';
  */
 export type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue' | 'reactions'>;
 export type Hold = { code: string; message: string };
+
+/** What is still owed on a document (on a credit note, the refund still due): payable less paid and credited. */
+export const outstandingOf = (r: Pick<InvoiceRow, 'payable' | 'amountPaid' | 'amountCredited'>) =>
+  new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited);
 
 export const PREFIX = { invoice: 'INV', deposit_invoice: 'INV', credit_note: 'CN' } as const;
 

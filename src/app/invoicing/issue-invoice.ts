@@ -1,11 +1,10 @@
-import Decimal from 'decimal.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { invoices } from '../../db/schema';
 import { creditInTx } from './credit-notes';
 import { documentOf, type InvoiceRow, type OrgRow } from './invoice-documents';
-import { type Ctx, changeInvoice, lockInvoice } from './invoice-store';
+import { type Ctx, changeInvoice, lockInvoice, outstandingOf } from './invoice-store';
 import { billedJobIds, issueDocument } from './issue-document';
 
 /**
@@ -48,7 +47,7 @@ const withdrawUnpaidRequests = async (
     )
     .for('update');
   for (const r of requests) {
-    const unpaid = new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited);
+    const unpaid = outstandingOf(r);
     if (documentOf(r).profile !== 'payment_request' || unpaid.lte(0)) continue;
     await creditInTx(
       tx,

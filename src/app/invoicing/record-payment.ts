@@ -11,7 +11,7 @@ import { emitEvent } from '../integrations/webhooks';
 import { changeJob, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { documentOf } from './invoice-documents';
-import { changeInvoice, lockInvoice } from './invoice-store';
+import { changeInvoice, lockInvoice, outstandingOf } from './invoice-store';
 import { billedJobIds } from './issue-document';
 
 export type PaymentInput = {
@@ -39,7 +39,7 @@ export const recordPaymentIn = async (
 ) => {
   const row = await lockInvoice(tx, organizationId, input.invoiceId);
   // On a credit note the "payment" is the refund paid out to the customer: what is outstanding is refund due.
-  const outstanding = new Decimal(row.payable).minus(row.amountPaid).minus(row.amountCredited);
+  const outstanding = outstandingOf(row);
   const amount = new Decimal(input.amount);
   if (amount.gt(outstanding)) {
     throw new AppError(

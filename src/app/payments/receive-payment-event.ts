@@ -36,6 +36,16 @@ const checkoutOf = async (tx: Tx, organizationId: string, connectionId: string, 
   return row ?? null;
 };
 
+/** The document a checkout pays: its number and job, for what people read. */
+const docOf = async (tx: Tx, c: Checkout) => {
+  const [doc] = await tx.db
+    .select({ number: invoices.number, jobId: invoices.jobId })
+    .from(invoices)
+    .where(and(eq(invoices.organizationId, c.organizationId), eq(invoices.id, c.invoiceId)));
+  return doc;
+};
+type Doc = Awaited<ReturnType<typeof docOf>>;
+
 const settle = (tx: Tx, c: Checkout, patch: Partial<Checkout>, now: Date) =>
   tx.db
     .update(paymentCheckouts)
@@ -52,6 +62,7 @@ const applyPaid = async (
   deps: Deps,
   checkout: Checkout,
   e: Extract<PaymentEvent, { kind: 'checkout_paid' }>,
+  doc: Doc,
 ) => {
   const now = deps.clock.now();
   if (checkout.status === 'paid') return 'already recorded';
@@ -59,10 +70,6 @@ const applyPaid = async (
     .select({ timeZone: organizations.timeZone })
     .from(organizations)
     .where(eq(organizations.id, checkout.organizationId));
-  const [doc] = await tx.db
-    .select({ number: invoices.number, jobId: invoices.jobId })
-    .from(invoices)
-    .where(and(eq(invoices.organizationId, checkout.organizationId), eq(invoices.id, checkout.invoiceId)));
   const amount = fromMinor(e.amountMinor, e.currency);
   const money = printAmount(amount, e.currency);
   try {
@@ -161,17 +168,15 @@ export const receivePaymentEvent = async (
     let outcome: string;
     if (event.kind === 'ignored') outcome = `ignored: ${event.type}`;
     else if (!checkout) outcome = 'ignored: not a checkout of ours';
-    else if (event.kind === 'checkout_paid') outcome = await applyPaid(tx, deps, checkout, event);
+    else if (event.kind === 'checkout_paid')
+      outcome = await applyPaid(tx, deps, checkout, event, await docOf(tx, checkout));
     else if (event.kind === 'checkout_expired') {
       if (checkout.status === 'open') await settle(tx, checkout, { status: 'expired' }, now);
       outcome = checkout.status === 'open' ? 'expired' : `ignored: already ${checkout.status}`;
     } else {
       if (checkout.status === 'open') {
         await settle(tx, checkout, { status: 'failed', failure: event.reason }, now);
-        const [doc] = await tx.db
-          .select({ number: invoices.number, jobId: invoices.jobId })
-          .from(invoices)
-          .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, checkout.invoiceId)));
+        const doc = await docOf(tx, checkout);
         await notifyRole(
           tx,
           deps,

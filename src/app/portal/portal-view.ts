@@ -8,16 +8,13 @@ import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { customers, disputes, invoices, jobs, organizations, paymentCheckouts } from '../../db/schema';
 import { invoiceFile } from '../invoicing/invoice-packet';
+import { outstandingOf } from '../invoicing/invoice-store';
 import { activePaymentConnection } from '../payments/payment-connections';
 import type { Deps } from '../ports';
 import { openPortalLink } from './portal-links';
 
 /** What a customer may see of their documents: issued ones, never drafts or documents held for review. */
 export const VISIBLE_STATUSES = ['issued', 'sent', 'partially_paid', 'paid', 'credited'] as const;
-
-export const outstandingOf = (
-  r: Pick<typeof invoices.$inferSelect, 'payable' | 'amountPaid' | 'amountCredited'>,
-) => new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited);
 
 /** One of the customer's documents, by a portal token: another customer's is not found. */
 export const portalDocument = async (tx: Pick<Tx, 'db'>, token: string, invoiceId: string, now: Date) => {
