@@ -107,3 +107,32 @@ export const ResolveDisputeBody = z.strictObject({
   resolution: z.enum(DISPUTE_RESOLUTIONS),
   reply: z.string().trim().min(3, 'tell the customer what was done').max(4000),
 });
+
+/** Send part or all of what a credit note owes back to the card the customer paid with. */
+export const OnlineRefundBody = z.strictObject({
+  amount: z
+    .string()
+    .regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be an amount like "42.50"')
+    .refine((v) => Number(v) > 0, 'must be above 0'),
+});
+
+export const OnlineRefund = z
+  .object({
+    id: z.uuid(),
+    amount: Decimal,
+    currency: z.string(),
+    /** requested: waiting for the provider; pending: the provider is sending it; then succeeded or failed. */
+    status: z.enum(['requested', 'pending', 'succeeded', 'failed']),
+    failure: z.string().nullable(),
+    createdAt: Instant,
+    updatedAt: Instant,
+  })
+  .meta({ id: 'OnlineRefund' });
+
+export const OnlineRefunds = z
+  .object({
+    /** What can still go back to a card for this credit note now (0 when it was not paid online). */
+    refundable: Decimal,
+    items: z.array(OnlineRefund),
+  })
+  .meta({ id: 'OnlineRefunds' });

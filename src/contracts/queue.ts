@@ -44,6 +44,8 @@ export const queuePayloads = {
     entity: z.enum(['document', 'payment', 'allocation', 'attachment']).optional(),
     subjectId: z.uuid().optional(),
   }),
+  /** Asks the payment provider for one refund to a card, exactly once (the refund's ID is the key). */
+  'payments.refund': z.strictObject({ organizationId: z.uuid(), refundId: z.uuid() }),
   /** Re-enqueues pushes left pending by a crashed worker. */
   'accounting.sweep': z.strictObject({ olderThanSeconds: z.number().int().min(0).max(86_400) }),
   /** Invoices every per-cycle series of one organization for a period: one cycle run. */

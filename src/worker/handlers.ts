@@ -14,6 +14,7 @@ import { mailInvoice } from '../app/invoicing/invoice-email';
 import { renderPacket, renderPendingOfJob } from '../app/invoicing/invoice-packet';
 import { prepareJobInvoices } from '../app/invoicing/prepare-job-invoices';
 import { renderServiceReport } from '../app/invoicing/service-report';
+import { runOnlineRefund } from '../app/payments/online-refunds';
 import type { Deps } from '../app/ports';
 import { remindUnansweredQuotes } from '../app/quotes/follow-up';
 import { mailQuote } from '../app/quotes/send-quote';
@@ -66,6 +67,7 @@ const handlers: Handlers = {
       entity: data.entity ?? 'document',
       subjectId: data.subjectId ?? data.invoiceId,
     }),
+  'payments.refund': (deps, data) => runOnlineRefund(deps, data.organizationId, data.refundId),
   'accounting.sweep': (deps, data) => sweepStalledPushes(deps, data.olderThanSeconds),
   'cycles.run': (deps, data) => executeCycleRun(deps, data.organizationId, data.runId),
   'cycles.due': (deps) => startDueCycleRuns(deps),

@@ -28,6 +28,8 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
   let base: string;
   let billing: Api;
   let stripe: FakeStripe;
+  /** The invoice the customer paid online in the first test. */
+  let paid: Invoice | null = null;
 
   beforeAll(async () => {
     ({ base, server } = await startCloseout({ DATA_DIR: dataDir }));
@@ -103,6 +105,50 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
       `/invoices/${inv.id}/payments`,
     );
     expect(payments.body.items.filter((p) => p.method === 'card')).toHaveLength(1);
+    paid = inv;
+  });
+
+  it('sends a credit note back to the card the customer paid with, from the office, shown once Stripe confirms', async () => {
+    if (!paid) throw new Error('the payment test did not run');
+    const cn = await billing.call<Invoice>('POST', `/invoices/${paid.id}/credit-notes`, {
+      reason: 'price_dispute',
+    });
+    expect(cn.status).toBe(201);
+    const page = await signedIn(
+      browser,
+      base,
+      'billing@demo.closeout.test',
+      `#/invoices/${cn.body.id}`,
+      1440,
+    );
+    await page.getByRole('heading', { name: cn.body.number }).waitFor();
+    await page.getByRole('button', { name: 'Refund to card' }).click();
+    const form = page.getByRole('form', { name: 'Refund to the card' });
+    // More than the credit note owes is refused on the field, before anything reaches Stripe.
+    await form.getByLabel(/Amount to refund/).fill('999999');
+    await form.getByRole('button', { name: 'Refund to card' }).click();
+    await form.getByText(/^at most /).waitFor();
+    expect(stripe.refunds.size).toBe(0);
+    await form.getByLabel(/Amount to refund/).fill(cn.body.outstanding);
+    await form.getByRole('button', { name: 'Refund to card' }).click();
+    await page.getByText(/is being sent back to the customer’s card/).waitFor();
+    // The worker asks Stripe; the list follows by itself, and the amounts with it.
+    await page
+      .getByRole('list', { name: 'Refunds to card' })
+      .getByText('back on the card')
+      .waitFor({ timeout: 30_000 });
+    await page.getByText(/^Still to refund €0\.00$/).waitFor({ timeout: 10_000 });
+    await page
+      .getByRole('list', { name: 'What happened' })
+      .getByText(/^Refunded in full: /)
+      .waitFor();
+    expect(stripe.refunds.size).toBe(1);
+    expect(await page.getByRole('button', { name: 'Refund to card' }).count()).toBe(0);
+    await page.screenshot({ path: screenshotPath('office-refund-to-card'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: screenshotPath('office-refund-to-card-phone'), fullPage: true });
+    await page.close();
   });
 
   it('takes a customer’s “something’s wrong” from their phone to the office, and the answer back', async () => {

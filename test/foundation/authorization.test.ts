@@ -358,6 +358,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/invoices/:id/send': {},
       '/api/v1/invoices/:id/reprocess': {},
       '/api/v1/invoices/:id/credit-notes': { reason: 'goodwill' },
+      '/api/v1/invoices/:id/online-refunds': { amount: '1.00' },
       '/api/v1/series/:id/cycle-invoices': { periodStart: '2026-12-01', periodEnd: '2026-12-31' },
     };
     return bodies[url];

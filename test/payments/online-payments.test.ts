@@ -86,7 +86,7 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
   const payments = async (invoiceId: string) =>
     (
       await t.database.raw.query<{ amount: string; reference: string; method: string }>(
-        'SELECT amount::text, reference, method FROM payments WHERE invoice_id = $1',
+        'SELECT round(amount, 2)::text AS amount, reference, method FROM payments WHERE invoice_id = $1 ORDER BY created_at',
         [invoiceId],
       )
     ).rows;
@@ -209,6 +209,155 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
       {},
     );
     expect(none.statusCode).toBe(409);
+  });
+
+  /** An issued invoice the customer paid online, through the portal and Stripe's signed event. */
+  const paidOnline = async () => {
+    const inv = await issued();
+    const token = await portalOf();
+    const open = await call(
+      'POST',
+      `/api/v1/public/portal/${token}/documents/${inv.id}/checkout`,
+      undefined,
+      {},
+    );
+    expect(open.statusCode, open.body).toBe(200);
+    const session = [...stripe.sessions.values()].find((s) => s.metadata.invoiceId === inv.id);
+    await stripe.pay(session?.id ?? '');
+    expect((await call('GET', `/api/v1/invoices/${inv.id}`, billing)).json().status).toBe('paid');
+    return { inv, paymentIntent: stripe.sessions.get(session?.id ?? '')?.payment_intent ?? '' };
+  };
+  const creditInFull = async (invoiceId: string) => {
+    const res = await call('POST', `/api/v1/invoices/${invoiceId}/credit-notes`, billing, {
+      reason: 'price_dispute',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as InvoiceJson;
+  };
+  type Refunds = {
+    refundable: string;
+    items: { id: string; amount: string; status: string; failure: string | null }[];
+  };
+  const refundsOf = async (creditNoteId: string) =>
+    (await call('GET', `/api/v1/invoices/${creditNoteId}/online-refunds`, billing)).json() as Refunds;
+  const refund = (creditNoteId: string, amount: string, who: Session = billing) =>
+    call('POST', `/api/v1/invoices/${creditNoteId}/online-refunds`, who, { amount });
+  /** Runs the refund queue; jobs that failed are made due again and run once more. */
+  const drainRefunds = async () => {
+    const first = await drain(t, ['payments.refund']);
+    await t.database.raw.query(
+      "UPDATE pgboss.job SET start_after = now() WHERE name = 'payments.refund' AND state = 'retry'",
+    );
+    await drain(t);
+    await stripe.idle();
+    return first.filter((o) => o.name === 'payments.refund');
+  };
+
+  it('sends a credit note’s refund back to the card once, recorded only when Stripe confirms it', async () => {
+    const { inv, paymentIntent } = await paidOnline();
+    const total = inv.totals.payable ?? '';
+    const cn = await creditInFull(inv.id);
+    expect(cn.outstanding).toBe(total);
+    expect((await refundsOf(cn.id)).refundable).toBe(total);
+    // A dispatcher does not move money; more than the credit note owes is refused, naming the field.
+    expect((await refund(cn.id, '1.00', dispatcher)).statusCode).toBe(403);
+    const tooMuch = await refund(cn.id, new Decimal(total).plus('0.01').toFixed(2));
+    expect(tooMuch.statusCode).toBe(400);
+    expect(tooMuch.json().errors[0]).toMatchObject({ field: 'body.amount', message: `at most ${total}` });
+    // The invoice itself is not refunded to a card: only what a credit note owes.
+    expect((await refund(inv.id, '1.00')).statusCode).toBe(409);
+
+    const part = await refund(cn.id, '10.00');
+    expect(part.statusCode, part.body).toBe(202);
+    expect(part.json().items).toMatchObject([{ amount: '10.00', status: 'requested' }]);
+    // Asked for and not settled counts: a second click for the whole credit is refused.
+    const rest = new Decimal(total).minus(10).toFixed(2);
+    expect(part.json().refundable).toBe(rest);
+    expect((await refund(cn.id, total)).statusCode).toBe(400);
+    // Stripe is down for the first attempt (the library's own retries included): the queue tries again later
+    // with the same key, and Stripe makes one refund.
+    stripe.refundOutage = { count: 3, lost: false };
+    const attempts = await drainRefunds();
+    expect(attempts.map((a) => a.ok)).toEqual([false]);
+    const made = [...stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({ amount: 1000, status: 'succeeded' });
+    expect(made[0]?.metadata.closeoutRefundId).toBe(part.json().items[0].id);
+    const keys = stripe.requests.filter((r) => r.path === '/v1/refunds').map((r) => r.idempotencyKey);
+    expect(new Set(keys)).toEqual(new Set([`closeout-refund-${part.json().items[0].id}`]));
+    // Recorded once on the credit note, by the answer or by refund.created, whichever came first.
+    const recorded = await payments(cn.id);
+    expect(recorded).toEqual([{ amount: '10.00', reference: made[0]?.id, method: 'card' }]);
+    for (const e of stripe.events.filter((x) => x.type.startsWith('refund.'))) await stripe.deliver(e);
+    expect(await payments(cn.id)).toHaveLength(1);
+    expect((await call('GET', `/api/v1/invoices/${cn.id}`, billing)).json().outstanding).toBe(rest);
+
+    // A bank that takes its time: nothing is recorded until Stripe says it went through.
+    stripe.refundMode = 'pending';
+    // And an answer lost on the way back: the library asks again with the same key, and finds the same refund.
+    stripe.refundOutage = { count: 1, lost: true };
+    expect((await refund(cn.id, rest)).statusCode).toBe(202);
+    await drainRefunds();
+    const second = [...stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+    expect(second).toHaveLength(2);
+    const pending = await refundsOf(cn.id);
+    expect(pending.items.map((i) => i.status)).toEqual(['succeeded', 'pending']);
+    expect(pending.refundable).toBe('0.00');
+    expect(await payments(cn.id)).toHaveLength(1);
+    const settled = await stripe.settleRefund(second[1]?.id ?? '', 'succeeded');
+    await stripe.deliver(settled);
+    expect((await payments(cn.id)).map((p) => p.amount).sort()).toEqual(['10.00', rest].sort());
+    const done = (await call('GET', `/api/v1/invoices/${cn.id}`, billing)).json();
+    expect(done).toMatchObject({ outstanding: '0.00', status: 'paid' });
+    expect((await refundsOf(cn.id)).refundable).toBe('0.00');
+    stripe.refundMode = 'succeeded';
+  });
+
+  it('leaves the credit owing and tells billing when a refund fails or Stripe refuses it', async () => {
+    const { inv, paymentIntent } = await paidOnline();
+    const total = inv.totals.payable ?? '';
+    const cn = await creditInFull(inv.id);
+    stripe.refundMode = 'pending';
+    expect((await refund(cn.id, '5.00')).statusCode).toBe(202);
+    await drainRefunds();
+    const pending = [...stripe.refunds.values()].find((r) => r.payment_intent === paymentIntent);
+    await stripe.settleRefund(pending?.id ?? '', 'failed');
+    stripe.refundMode = 'succeeded';
+    const after = await refundsOf(cn.id);
+    expect(after.items[0]).toMatchObject({
+      status: 'failed',
+      failure: 'the card has expired or was cancelled',
+    });
+    expect(after.refundable).toBe(total);
+    expect(await payments(cn.id)).toEqual([]);
+    const lane = (await call('GET', '/api/v1/integration-errors?status=open', billing)).json().items as {
+      kind: string;
+      invoiceId: string;
+      message: string;
+    }[];
+    expect(lane.find((e) => e.invoiceId === cn.id)?.message).toBe(
+      `The refund of EUR 5.00 to the customer’s card for ${cn.number} failed: the card has expired or was cancelled. ${cn.number} still owes it: refund another way and record it, or try again.`,
+    );
+    // Someone refunded it in Stripe's dashboard meanwhile: Stripe refuses ours, and billing is told why.
+    stripe.refunds.set('re_dashboard', {
+      id: 're_dashboard',
+      object: 'refund',
+      amount: new Decimal(total).times(100).toNumber(),
+      currency: 'eur',
+      payment_intent: paymentIntent,
+      status: 'succeeded',
+      failure_reason: null,
+      metadata: {},
+      created: 1,
+    });
+    expect((await refund(cn.id, total)).statusCode).toBe(202);
+    await drainRefunds();
+    const refused = await refundsOf(cn.id);
+    expect(refused.items[1]?.status).toBe('failed');
+    expect(refused.items[1]?.failure).toMatch(
+      /^Stripe refused it \(Refund amount .* is greater than unrefunded amount/,
+    );
+    expect(await payments(cn.id)).toEqual([]);
   });
 
   it('refuses an event whose signature does not verify, and acknowledges one for a checkout it never opened', async () => {

@@ -31,6 +31,18 @@ export type FakeSession = {
 
 export type FakeEvent = { id: string; type: string; body: string };
 
+export type FakeRefund = {
+  id: string;
+  object: 'refund';
+  amount: number;
+  currency: string;
+  payment_intent: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  failure_reason: string | null;
+  metadata: Record<string, string>;
+  created: number;
+};
+
 export type FakeStripe = {
   url: string;
   secretKey: string;
@@ -48,6 +60,15 @@ export type FakeStripe = {
   /** Every answer the endpoint gave to a delivery, in order. */
   deliveries: { eventId: string; status: number; body: string }[];
   requests: { method: string; path: string; idempotencyKey: string | undefined }[];
+  refunds: Map<string, FakeRefund>;
+  /** How new refunds come out: at once (as card refunds usually do) or pending until settled. */
+  refundMode: 'succeeded' | 'pending';
+  /** Answers the next refund requests with a 500 before (or, when lost, after) making the refund. */
+  refundOutage: { count: number; lost: boolean };
+  /** Resolves when every event the fake sent on its own has had its answer. */
+  idle(): Promise<void>;
+  /** Settles a pending refund as the bank does, and sends refund.updated or refund.failed. */
+  settleRefund(id: string, outcome: 'succeeded' | 'failed'): Promise<FakeEvent>;
   /** Pays a session as the hosted page does (without the browser): the event is sent. */
   pay(sessionId: string): Promise<FakeEvent>;
   /** Lets a session lapse: checkout.session.expired is sent. */
@@ -108,6 +129,7 @@ export const startFakeStripe = async (): Promise<FakeStripe> => {
   const events: FakeEvent[] = [];
   const deliveries: FakeStripe['deliveries'] = [];
   const requests: FakeStripe['requests'] = [];
+  const inFlight = new Set<Promise<unknown>>();
   const webhookSecret = `whsec_${randomBytes(16)
     .toString('base64')
     .replace(/[^A-Za-z0-9]/g, '')}`;
@@ -142,6 +164,21 @@ export const startFakeStripe = async (): Promise<FakeStripe> => {
     events,
     deliveries,
     requests,
+    refunds: new Map(),
+    async idle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+    refundMode: 'succeeded',
+    refundOutage: { count: 0, lost: false },
+    async settleRefund(id, outcome) {
+      const r = fake.refunds.get(id);
+      if (!r) throw new Error(`no refund ${id}`);
+      r.status = outcome;
+      if (outcome === 'failed') r.failure_reason = 'expired_or_canceled_card';
+      const e = event(outcome === 'failed' ? 'refund.failed' : 'refund.updated', r);
+      await fake.deliver(e);
+      return e;
+    },
     event,
     async deliver(e) {
       if (!fake.endpoint) throw new Error('no events endpoint set on the fake');
@@ -235,6 +272,78 @@ export const startFakeStripe = async (): Promise<FakeStripe> => {
       sessions.set(id, s);
       if (typeof key === 'string') byKey.set(key, { body, id });
       return json(200, s);
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/refunds') {
+      if (req.headers.authorization !== `Bearer ${fake.secretKey}`)
+        return json(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
+      const outage = fake.refundOutage;
+      if (outage.count > 0 && !outage.lost) {
+        outage.count--;
+        return json(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+      }
+      if (typeof key === 'string' && byKey.has(key)) {
+        const seen = byKey.get(key);
+        if (seen?.body !== body)
+          return json(400, {
+            error: {
+              type: 'idempotency_error',
+              message: 'Keys for idempotent requests can only be used with the same parameters',
+            },
+          });
+        return json(200, fake.refunds.get(seen.id));
+      }
+      const p = parseForm(body) as {
+        payment_intent?: string;
+        amount?: string;
+        metadata?: Record<string, string>;
+      };
+      const paid = [...sessions.values()].find(
+        (x) => x.payment_intent && x.payment_intent === p.payment_intent,
+      );
+      if (!paid)
+        return json(400, {
+          error: {
+            type: 'invalid_request_error',
+            code: 'resource_missing',
+            message: `No such payment_intent: '${p.payment_intent}'`,
+          },
+        });
+      const taken = [...fake.refunds.values()]
+        .filter(
+          (r) => r.payment_intent === paid.payment_intent && r.status !== 'failed' && r.status !== 'canceled',
+        )
+        .reduce((a, r) => a + r.amount, 0);
+      const amount = Number(p.amount ?? paid.amount_total - taken);
+      if (amount + taken > paid.amount_total)
+        return json(400, {
+          error: {
+            type: 'invalid_request_error',
+            code: 'charge_exceeds_source_limit',
+            message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${paid.amount_total - taken})`,
+          },
+        });
+      const r: FakeRefund = {
+        id: token('re'),
+        object: 'refund',
+        amount,
+        currency: paid.currency,
+        payment_intent: paid.payment_intent ?? '',
+        status: fake.refundMode,
+        failure_reason: null,
+        metadata: p.metadata ?? {},
+        created: Math.floor(Date.now() / 1000),
+      };
+      fake.refunds.set(r.id, r);
+      if (typeof key === 'string') byKey.set(key, { body, id: r.id });
+      // Stripe sends refund.created for every refund, whatever its answer reached.
+      const sent = fake.deliver(event('refund.created', r)).catch(() => undefined);
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
+      if (outage.count > 0 && outage.lost) {
+        outage.count--;
+        return json(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+      }
+      return json(200, r);
     }
     const pay = url.pathname.match(/^\/pay\/([\w]+)$/);
     const s = pay?.[1] ? sessions.get(pay[1]) : undefined;

@@ -5,7 +5,9 @@ import {
   type PaymentEvent,
   type PaymentGateway,
   type PaymentProvider,
+  PaymentRefused,
   PaymentSignatureError,
+  type RefundState,
 } from '../../app/payments/port';
 import type { Http } from '../../app/ports';
 
@@ -19,6 +21,47 @@ const Session = z.object({
   metadata: z.record(z.string(), z.string()).nullable(),
   created: z.number().int(),
 });
+
+/** The parts of a Refund the application acts on. */
+const Refund = z.object({
+  id: z.string().min(1),
+  amount: z.number().int().nonnegative(),
+  currency: z.string().min(3),
+  status: z.string().nullable(),
+  failure_reason: z.string().nullable().optional(),
+  metadata: z.record(z.string(), z.string()).nullable(),
+});
+
+/** Stripe's failure reasons, in the words the office reads. */
+const FAILURE_WORDS: Record<string, string> = {
+  lost_or_stolen_card: 'the card was reported lost or stolen',
+  expired_or_canceled_card: 'the card has expired or was cancelled',
+  charge_for_pending_refund_disputed: 'the customer disputed the payment with their bank',
+  insufficient_funds: 'the Stripe balance was too low to send it',
+  declined: 'the customer’s bank declined it',
+  merchant_request: 'it was cancelled at Stripe',
+};
+
+const refundState = (r: z.infer<typeof Refund>): RefundState => {
+  if (r.status === 'succeeded') return { id: r.id, status: 'succeeded', failure: null };
+  if (r.status === 'failed' || r.status === 'canceled')
+    return {
+      id: r.id,
+      status: 'failed',
+      failure:
+        (r.failure_reason && FAILURE_WORDS[r.failure_reason]) ??
+        (r.status === 'canceled' ? 'it was cancelled at Stripe' : 'Stripe could not send it'),
+    };
+  return { id: r.id, status: 'pending', failure: null };
+};
+
+/** Errors that say the request itself is wrong or not allowed: retrying cannot help. */
+const refused = (err: unknown) =>
+  err instanceof Stripe.errors.StripeInvalidRequestError ||
+  err instanceof Stripe.errors.StripeCardError ||
+  err instanceof Stripe.errors.StripePermissionError ||
+  err instanceof Stripe.errors.StripeAuthenticationError ||
+  err instanceof Stripe.errors.StripeIdempotencyError;
 
 const idOf = (x: string | { id: string } | null) => (x === null ? null : typeof x === 'string' ? x : x.id);
 
@@ -73,6 +116,19 @@ const stripeGateway = (account: PaymentAccount, http: Http, timeoutMs: number): 
       };
     },
 
+    async createRefund(r) {
+      try {
+        const refund = await stripe.refunds.create(
+          { payment_intent: r.paymentRef, amount: r.amountMinor, metadata: r.metadata },
+          { idempotencyKey: r.idempotencyKey },
+        );
+        return refundState(Refund.parse(refund));
+      } catch (err) {
+        if (refused(err)) throw new PaymentRefused(err instanceof Error ? err.message : 'refused');
+        throw err;
+      }
+    },
+
     readEvent(rawBody, signature): PaymentEvent {
       let event: Stripe.Event;
       try {
@@ -112,6 +168,17 @@ const stripeGateway = (account: PaymentAccount, http: Http, timeoutMs: number): 
           currency: s.currency.toUpperCase(),
           metadata,
           paidAt: new Date(event.created * 1000),
+        };
+      }
+      if (type === 'refund.created' || type === 'refund.updated' || type === 'refund.failed') {
+        const r = Refund.parse(event.data.object);
+        return {
+          kind: 'refund_changed',
+          eventId: event.id,
+          refund: refundState(r),
+          amountMinor: r.amount,
+          currency: r.currency.toUpperCase(),
+          metadata: r.metadata ?? {},
         };
       }
       return { kind: 'ignored', eventId: event.id, type };

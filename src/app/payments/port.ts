@@ -23,6 +23,27 @@ export type CheckoutRequest = {
 
 export type Checkout = { id: string; url: string; expiresAt: Date | null };
 
+/** Money back to the customer against one payment the provider took (its PaymentIntent for Stripe). */
+export type RefundRequest = {
+  paymentRef: string;
+  amountMinor: number;
+  /** Carried back on the refund's events: how an event finds the refund we asked for. */
+  metadata: Record<string, string>;
+  /** The same key makes the same refund: a retried request never refunds twice. */
+  idempotencyKey: string;
+};
+
+/** Where a refund stands at the provider: card refunds usually succeed at once, bank ones later. */
+export type RefundState = {
+  id: string;
+  status: 'succeeded' | 'pending' | 'failed';
+  /** Why it failed, in words, when it did. */
+  failure: string | null;
+};
+
+/** The provider refused the request itself (more than is left to refund, a payment it does not know): permanent. */
+export class PaymentRefused extends Error {}
+
 /**
  * An event the provider sent, verified and reduced to what the application acts on. Events come more than
  * once and out of order: each carries its provider ID for deduplication, and every kind is safe to apply
@@ -48,6 +69,14 @@ export type PaymentEvent =
       reason: string;
       metadata: Record<string, string>;
     }
+  | {
+      kind: 'refund_changed';
+      eventId: string;
+      refund: RefundState;
+      amountMinor: number;
+      currency: string;
+      metadata: Record<string, string>;
+    }
   | { kind: 'ignored'; eventId: string; type: string };
 
 /** Thrown when an event's signature does not verify: the request is refused and nothing changes. */
@@ -56,6 +85,8 @@ export class PaymentSignatureError extends Error {}
 /** One organization's account at a provider, ready to use. */
 export type PaymentGateway = {
   createCheckout(request: CheckoutRequest): Promise<Checkout>;
+  /** Throws PaymentRefused when the provider refuses it outright; anything else thrown may be retried. */
+  createRefund(request: RefundRequest): Promise<RefundState>;
   /** Verifies the signature over the exact bytes received and reads the event; throws PaymentSignatureError. */
   readEvent(rawBody: Buffer, signature: string | undefined): PaymentEvent;
 };

@@ -15,6 +15,7 @@ import { notifyRole } from '../approvals/approvals';
 import { recordIntegrationError } from '../integrations/integration-errors';
 import { recordPaymentIn } from '../invoicing/record-payment';
 import type { Deps } from '../ports';
+import { refundOfEvent, settleRefund } from './online-refunds';
 import { gatewayOf } from './payment-connections';
 import { type PaymentEvent, PaymentSignatureError } from './port';
 import { fromMinor } from './start-checkout';
@@ -117,6 +118,25 @@ const applyPaid = async (
   }
 };
 
+/** What an event did, kept beside its receipt. */
+const noteOutcome = (
+  tx: Tx,
+  organizationId: string,
+  connectionId: string,
+  eventId: string,
+  outcome: string,
+) =>
+  tx.db
+    .update(paymentEvents)
+    .set({ outcome })
+    .where(
+      and(
+        eq(paymentEvents.organizationId, organizationId),
+        eq(paymentEvents.connectionId, connectionId),
+        eq(paymentEvents.eventId, eventId),
+      ),
+    );
+
 /**
  * An event from the organization's payment provider. Its signature is checked over the exact bytes received
  * (a bad one is refused and changes nothing); each event is acted on once, whatever the redeliveries; an
@@ -161,6 +181,14 @@ export const receivePaymentEvent = async (
       .onConflictDoNothing()
       .returning();
     if (!fresh) return { eventId: event.eventId, outcome: 'duplicate' };
+    if (event.kind === 'refund_changed') {
+      const refund = await refundOfEvent(tx, organizationId, connectionId, event.refund.id, event.metadata);
+      const outcome = refund
+        ? await settleRefund(tx, deps, refund, event.refund)
+        : 'ignored: not a refund asked for in Closeout';
+      await noteOutcome(tx, organizationId, connectionId, event.eventId, outcome);
+      return { eventId: event.eventId, outcome };
+    }
     const checkout =
       event.kind === 'ignored' || event.checkoutId === null
         ? null
@@ -190,16 +218,7 @@ export const receivePaymentEvent = async (
       }
       outcome = `failed: ${event.reason}`;
     }
-    await tx.db
-      .update(paymentEvents)
-      .set({ outcome })
-      .where(
-        and(
-          eq(paymentEvents.organizationId, organizationId),
-          eq(paymentEvents.connectionId, connectionId),
-          eq(paymentEvents.eventId, event.eventId),
-        ),
-      );
+    await noteOutcome(tx, organizationId, connectionId, event.eventId, outcome);
     return { eventId: event.eventId, outcome };
   });
 };

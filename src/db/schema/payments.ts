@@ -158,3 +158,52 @@ export const disputes = pgTable(
     }),
   ],
 );
+
+/**
+ * Money sent back to a customer's card through the provider (#23): what a credit note owes them, refunded
+ * against the online payment it came from. Asked for in the office, made by the queue with the row's ID as
+ * the provider's idempotency key, and recorded on the credit note (a refund paid out) only when the provider
+ * says it succeeded, by its answer or its event, whichever comes first, once.
+ */
+export const paymentRefunds = pgTable(
+  'payment_refunds',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    connectionId: uuid('connection_id').notNull(),
+    /** The credit note whose refund this pays out. */
+    creditNoteId: uuid('credit_note_id').notNull(),
+    /** The online payment (on the credited invoice) the money goes back against. */
+    paymentId: uuid('payment_id').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    status: text('status', { enum: ['requested', 'pending', 'succeeded', 'failed'] }).notNull(),
+    providerRefundId: text('provider_refund_id'),
+    failure: text('failure'),
+    /** The refund recorded on the credit note once it succeeded. */
+    refundPaymentId: uuid('refund_payment_id'),
+    requestedById: uuid('requested_by_id'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('payment_refunds_provider_key')
+      .on(t.organizationId, t.connectionId, t.providerRefundId)
+      .where(sql`${t.providerRefundId} IS NOT NULL`),
+    index('payment_refunds_credit_note_idx').on(t.organizationId, t.creditNoteId),
+    index('payment_refunds_payment_idx').on(t.organizationId, t.paymentId),
+    foreignKey({
+      columns: [t.organizationId, t.creditNoteId],
+      foreignColumns: [invoices.organizationId, invoices.id],
+    }),
+    foreignKey({
+      columns: [t.organizationId, t.paymentId],
+      foreignColumns: [payments.organizationId, payments.id],
+    }),
+    foreignKey({
+      columns: [t.organizationId, t.refundPaymentId],
+      foreignColumns: [payments.organizationId, payments.id],
+    }),
+  ],
+);

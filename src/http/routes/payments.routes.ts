@@ -1,6 +1,8 @@
+import Decimal from 'decimal.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { listOnlineRefunds, requestOnlineRefund } from '../../app/payments/online-refunds';
 import {
   connectPayments,
   disconnectPayments,
@@ -21,6 +23,8 @@ import {
   Dispute,
   DisputeBody,
   DisputeQuery,
+  OnlineRefundBody,
+  OnlineRefunds,
   PaymentConnection,
   PortalDocumentParams,
   PortalLinkView,
@@ -64,6 +68,19 @@ const disputeView = (r: Awaited<ReturnType<typeof listDisputes>>[number]): z.inf
   resolvedAt: r.dispute.resolvedAt?.toISOString() ?? null,
 });
 
+const refundsView = (r: Awaited<ReturnType<typeof listOnlineRefunds>>): z.infer<typeof OnlineRefunds> => ({
+  refundable: r.refundable,
+  items: r.items.map((x) => ({
+    id: x.id,
+    amount: new Decimal(x.amount).toFixed(2),
+    currency: x.currency,
+    status: x.status,
+    failure: x.failure,
+    createdAt: x.createdAt.toISOString(),
+    updatedAt: x.updatedAt.toISOString(),
+  })),
+});
+
 const EventParams = z.strictObject({ organizationId: z.uuid(), connectionId: z.uuid() });
 
 export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
@@ -84,6 +101,48 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
         connectionView(deps, c),
       ),
     }),
+  );
+
+  app.get(
+    '/invoices/:id/online-refunds',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'A credit note’s refunds to the card the customer paid with, and what may still go back that way',
+        params: IdParams,
+        response: { 200: OnlineRefunds, ...errors },
+      },
+    },
+    async (request) =>
+      refundsView(await listOnlineRefunds(deps, principalOf(request).organizationId, request.params.id)),
+  );
+
+  app.post(
+    '/invoices/:id/online-refunds',
+    {
+      config: { access: 'payments.record' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Refund part or all of a credit note to the card it was paid with, through the provider; recorded when the provider confirms',
+        params: IdParams,
+        body: OnlineRefundBody,
+        response: { 202: OnlineRefunds, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const made = await requestOnlineRefund(
+        deps,
+        p.organizationId,
+        request.params.id,
+        request.body.amount,
+        actorOf(p),
+      );
+      return reply.code(202).send(refundsView(made));
+    },
   );
 
   app.post(

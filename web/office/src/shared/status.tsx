@@ -49,6 +49,17 @@ const LOOKS = {
     credited: ['Credited', 'grape'],
     void: ['Discarded', 'gray'],
   } satisfies Record<InvoiceStatus, Look>,
+  // A credit note's "payment" is the refund paid out to the customer.
+  credit_note: {
+    draft: ['Draft', 'gray'],
+    needs_review: ['Needs review', 'red'],
+    issued: ['Issued', 'blue'],
+    sent: ['Sent', 'cyan'],
+    partially_paid: ['Partly refunded', 'yellow'],
+    paid: ['Refunded', 'teal'],
+    credited: ['Credited', 'grape'],
+    void: ['Discarded', 'gray'],
+  } satisfies Record<InvoiceStatus, Look>,
   approval: {
     pending: ['Pending', 'yellow'],
     approved: ['Approved', 'green'],
@@ -92,6 +103,7 @@ const KIND_LABEL: Record<StatusKind, string> = {
   work: 'Work',
   billing: 'Billing',
   invoice: 'Invoice',
+  credit_note: 'Credit note',
   approval: 'Approval',
   push: 'Accounting',
   series: 'Recurring service',

@@ -12,6 +12,7 @@ import { useApi, useInvalidate } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
 import { CreditForm } from '../jobs/credit-form';
 import { Section } from '../jobs/job-sections';
+import { CardRefunds, RefundToCardButton } from './card-refunds';
 import { Accounting, Credits, History, Lines, Payments } from './invoice-sections';
 import { KIND_WORDS, lateness } from './invoice-words';
 import { RecordPayment } from './record-payment';
@@ -42,6 +43,9 @@ export const InvoicePage = ({ id }: { id: string }) => {
         const kind = KIND_WORDS[i.kind];
         const owed = i.kind !== 'credit_note' && Number(i.outstanding) > 0 && SENDABLE.includes(i.status);
         const late = owed ? lateness(i.dueDate, today) : null;
+        // A credit note owes the customer money back once what it credits had been paid.
+        const refundDue =
+          i.kind === 'credit_note' && !!i.number && Number(i.outstanding) > 0 && SENDABLE.includes(i.status);
         const done = (msg: string) => {
           setNotice(msg);
           invalidate('invoices', 'jobs', 'metrics', 'customers');
@@ -80,7 +84,7 @@ export const InvoicePage = ({ id }: { id: string }) => {
                 </Text>
               </div>
               <Group>
-                <StatusBadge kind="invoice" status={i.status} />
+                <StatusBadge kind={i.kind === 'credit_note' ? 'credit_note' : 'invoice'} status={i.status} />
                 {late && (
                   <Badge color="red" variant="light">
                     {late}
@@ -92,6 +96,12 @@ export const InvoicePage = ({ id }: { id: string }) => {
             <Group gap="xs" aria-label="Actions">
               {owed && can('payments.record') && (
                 <Button onClick={() => setPaying(true)}>Record payment</Button>
+              )}
+              {refundDue && can('payments.record') && <RefundToCardButton invoice={i} onDone={done} />}
+              {refundDue && can('payments.record') && (
+                <Button variant="default" onClick={() => setPaying(true)}>
+                  Record a refund
+                </Button>
               )}
               {i.number && SENDABLE.includes(i.status) && can('invoices.manage') && (
                 <Button
@@ -169,6 +179,14 @@ export const InvoicePage = ({ id }: { id: string }) => {
                   {Number(i.amountCredited) > 0 && (
                     <Text size="sm">Credited {money(i.amountCredited, i.currency)}</Text>
                   )}
+                  {i.kind === 'credit_note' && i.number && (
+                    <>
+                      <Text size="sm">Refunded {money(i.amountPaid, i.currency)}</Text>
+                      <Text size="sm" fw={600}>
+                        Still to refund {money(refundDue ? i.outstanding : '0', i.currency)}
+                      </Text>
+                    </>
+                  )}
                   {i.kind !== 'credit_note' && (
                     <Text size="sm" fw={600} c={late ? 'red.8' : 'inherit'}>
                       Still owed {owed ? money(i.outstanding, i.currency) : money('0', i.currency)}
@@ -183,7 +201,12 @@ export const InvoicePage = ({ id }: { id: string }) => {
                   <Text size="sm">
                     {i.sentAt ? `Sent ${dateTime(i.sentAt, me.organization.timeZone)}` : 'Not sent yet'}
                   </Text>
-                  {i.paidAt && <Text size="sm">Paid {dateTime(i.paidAt, me.organization.timeZone)}</Text>}
+                  {i.paidAt && (
+                    <Text size="sm">
+                      {i.kind === 'credit_note' ? 'Refunded' : 'Paid'}{' '}
+                      {dateTime(i.paidAt, me.organization.timeZone)}
+                    </Text>
+                  )}
                 </Stack>
               </Section>
               <Section title="Reference">
@@ -214,6 +237,14 @@ export const InvoicePage = ({ id }: { id: string }) => {
               {i.number && i.kind !== 'credit_note' && (
                 <Section title="Payments">
                   <Payments invoice={i} />
+                </Section>
+              )}
+              {i.number && i.kind === 'credit_note' && (
+                <Section title="Refunds">
+                  <Stack gap="xs">
+                    <Payments invoice={i} />
+                    <CardRefunds invoice={i} />
+                  </Stack>
                 </Section>
               )}
               {i.number && i.kind !== 'credit_note' && (

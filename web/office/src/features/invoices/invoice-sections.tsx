@@ -182,7 +182,7 @@ export const History = ({ invoice }: { invoice: InvoiceT }) => {
           {[...items].reverse().map((e) => (
             <List.Item key={e.seq}>
               <Text size="sm" span fw={500}>
-                {invoiceEventWords(e, invoice.currency)}
+                {invoiceEventWords(e, invoice.currency, invoice.kind === 'credit_note')}
               </Text>
               <Text size="xs" c="dimmed">
                 {dateTime(e.at, tz)} · {e.actor.name ?? (e.actor.type === 'system' ? 'Closeout' : 'Someone')}

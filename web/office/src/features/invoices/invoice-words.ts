@@ -24,7 +24,7 @@ const strings = (v: unknown): string[] =>
  * One event of an invoice's history in words: "E-mailed to accounts@quayside.ie (PDF)". The audit chain's
  * action names and change records are for machines; this is what the office reads.
  */
-export const invoiceEventWords = (e: TimelineEventT, currency: string): string => {
+export const invoiceEventWords = (e: TimelineEventT, currency: string, creditNote = false): string => {
   const c = e.changes;
   switch (e.action) {
     case 'invoice.drafted':
@@ -51,9 +51,21 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string): string =
     case 'invoice.pay_full': {
       const amount = str(c.amount);
       const method = METHOD_WORDS[str(c.method) ?? ''] ?? '';
-      return `${e.action === 'invoice.pay_full' ? 'Paid in full' : 'Part payment'}${
+      const full = e.action === 'invoice.pay_full';
+      const what = creditNote
+        ? full
+          ? 'Refunded in full'
+          : 'Part refunded'
+        : full
+          ? 'Paid in full'
+          : 'Part payment';
+      return `${what}${
         amount ? `: ${money(amount, currency)}` : ''
       }${method ? ` by ${method.toLowerCase()}` : ''}`;
+    }
+    case 'invoice.refund_requested': {
+      const amount = str(c.amount);
+      return `Refund${amount ? ` of ${money(amount, currency)}` : ''} to the customer’s card asked of Stripe`;
     }
     case 'invoice.credit_full':
       return `Credited in full${str(c.creditNote) ? ` by ${str(c.creditNote)}` : ''}`;

@@ -29,6 +29,7 @@ export const RecordPayment = ({
   onDone: (message: string) => void;
 }) => {
   const me = useMe();
+  const refund = invoice.kind === 'credit_note';
   const invalidate = useInvalidate();
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: PaymentBody,
@@ -50,31 +51,43 @@ export const RecordPayment = ({
     <EditModal
       opened={opened}
       onClose={onClose}
-      title={`Record a payment on ${invoice.number ?? 'the invoice'}`}
+      title={
+        refund
+          ? `Record a refund on ${invoice.number ?? 'the credit note'}`
+          : `Record a payment on ${invoice.number ?? 'the invoice'}`
+      }
       size="md"
     >
       <form
         noValidate
-        aria-label="Record a payment"
+        aria-label={refund ? 'Record a refund' : 'Record a payment'}
         onSubmit={submit(async (body) => {
           await api('POST', '/api/v1/payments', body);
           invalidate('invoices', 'jobs', 'metrics');
-          onDone(`${money(body.amount, invoice.currency)} recorded on ${invoice.number ?? 'the invoice'}`);
+          onDone(
+            `${money(body.amount, invoice.currency)} ${refund ? 'refund ' : ''}recorded on ${invoice.number ?? 'the invoice'}`,
+          );
           onClose();
         })}
       >
         <Stack>
           <Text size="sm">
-            {invoice.buyer ?? 'The customer'} owes {money(invoice.outstanding, invoice.currency)} of{' '}
-            {money(invoice.totals?.payable, invoice.currency)}.
+            {refund
+              ? `${invoice.buyer ?? 'The customer'} is owed ${money(invoice.outstanding, invoice.currency)} back. Record here a refund paid outside Closeout (a transfer, cash, a cheque).`
+              : `${invoice.buyer ?? 'The customer'} owes ${money(invoice.outstanding, invoice.currency)} of ${money(invoice.totals?.payable, invoice.currency)}.`}
           </Text>
           <TextInput
-            label={`Amount received (${invoice.currency})`}
+            label={`${refund ? 'Amount paid back' : 'Amount received'} (${invoice.currency})`}
             inputMode="decimal"
             required
             {...form.getInputProps('amount')}
           />
-          <TextInput label="Received on" type="date" required {...form.getInputProps('receivedOn')} />
+          <TextInput
+            label={refund ? 'Paid back on' : 'Received on'}
+            type="date"
+            required
+            {...form.getInputProps('receivedOn')}
+          />
           <Select label="Method" data={METHODS} allowDeselect={false} {...form.getInputProps('method')} />
           <TextInput
             label="Reference"
@@ -87,7 +100,7 @@ export const RecordPayment = ({
               Cancel
             </Button>
             <Button type="submit" loading={busy}>
-              Record payment
+              {refund ? 'Record refund' : 'Record payment'}
             </Button>
           </Group>
         </Stack>
