@@ -12,6 +12,7 @@ export const WEBHOOK_EVENTS = [
   'invoice.paid',
   'invoice.credited',
   'payment.recorded',
+  'payment.reversed',
   'integration.failed',
   'quote.sent',
   'quote.accepted',
@@ -149,7 +150,7 @@ export const AccountingPushes = z.object({
     z.object({
       connectorId: z.uuid(),
       /** What was written: the document itself, a payment or refund on it, or (a credit note) its allocation. */
-      entity: z.enum(['document', 'payment', 'allocation', 'attachment']),
+      entity: z.enum(['document', 'payment', 'allocation', 'attachment', 'reversal']),
       /** The document's, the payment's or the credit note's ID. */
       subjectId: z.uuid(),
       status: z.enum(['pending', 'done', 'failed']),

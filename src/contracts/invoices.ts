@@ -252,6 +252,8 @@ export const Payment = z
     receivedOn: Day,
     method: z.string(),
     reference: z.string().nullable(),
+    /** The day the customer's bank took it back (a chargeback): no longer counted. */
+    reversedOn: Day.nullable(),
     createdAt: Instant,
   })
   .meta({ id: 'Payment' });

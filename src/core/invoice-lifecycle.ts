@@ -1,6 +1,7 @@
 /**
  * The invoice's state machine. A draft is rebuilt from its job until issued; issuing freezes the
- * document and gives it its number. Payments and credit notes move it on; nothing moves it back.
+ * document and gives it its number. Payments and credit notes move it on; only money taken back by the
+ * customer's bank (a chargeback) moves a paid document back to owing.
  */
 export const INVOICE_STATUSES = [
   'draft',
@@ -21,6 +22,8 @@ export type InvoiceAction =
   | 'send'
   | 'pay_part'
   | 'pay_full'
+  | 'unpay_part'
+  | 'unpay_full'
   | 'credit_full'
   | 'discard';
 
@@ -36,8 +39,11 @@ const TABLE: Record<InvoiceStatus, Partial<Record<InvoiceAction, InvoiceStatus>>
     pay_part: 'partially_paid',
     pay_full: 'paid',
     credit_full: 'credited',
+    unpay_part: 'partially_paid',
+    unpay_full: 'sent',
   },
-  paid: { send: 'paid', credit_full: 'credited' },
+  // A payment reversed leaves it part paid, or owed in full (the customer has it: they had paid it).
+  paid: { send: 'paid', credit_full: 'credited', unpay_part: 'partially_paid', unpay_full: 'sent' },
   credited: {},
   void: {},
 };

@@ -80,6 +80,7 @@ export type BillingAction =
   | 'close_with_fee'
   | 'invoice'
   | 'pay'
+  | 'unpay'
   | 'credit'
   | 'fail'
   | 'reprocess'
@@ -144,7 +145,8 @@ const BILLING: Record<BillingStatus, Partial<Record<BillingAction, BillingStatus
   },
   // A full credit note releases the work: the job waits for its corrected invoice.
   invoiced: { pay: 'paid', fail: 'needs_review', credit: 'invoice_ready' },
-  paid: { credit: 'invoice_ready' },
+  // A customer's bank took a card payment back (a chargeback): the job is owed again.
+  paid: { credit: 'invoice_ready', unpay: 'invoiced' },
   // Reprocess returns the job to invoice_ready; jobs.review_from keeps the step it failed in for the connectors.
   // A failed accounting push of an issued invoice resumes where it was (invoiced or paid) once reprocessed.
   // Billing may also close a job whose invoice cannot be made as not billable, with a reason.

@@ -220,4 +220,60 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
       .waitFor();
     await back.close();
   });
+
+  it('shows a chargeback to billing at once: the invoice owed again, in the lane with what to do', async () => {
+    const open = await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=100');
+    const disputed = await billing.call<{ items: { invoiceId: string }[] }>('GET', '/disputes?status=open');
+    const inv = open.body.items.find(
+      (i) => i.kind === 'invoice' && !disputed.body.items.some((d) => d.invoiceId === i.id),
+    );
+    if (!inv) throw new Error('the demo has no open invoice left to pay');
+    // Paid online (the hosted page's work done without a browser this time)…
+    const link = await billing.call<{ url: string }>('POST', `/customers/${inv.customerId}/portal-link`, {});
+    const token = link.body.url.slice(link.body.url.lastIndexOf('/') + 1);
+    const started = await fetch(`${base}/api/v1/public/portal/${token}/documents/${inv.id}/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(started.status).toBe(200);
+    const session = [...stripe.sessions.values()].find((x) => x.metadata.invoiceId === inv.id);
+    await stripe.pay(session?.id ?? '');
+    expect((await billing.call<Invoice>('GET', `/invoices/${inv.id}`)).body.status).toBe('paid');
+    // …then the customer's bank takes it back.
+    await stripe.dispute(session?.payment_intent ?? '', { reason: 'fraudulent' });
+    const owed = await billing.call<Invoice>('GET', `/invoices/${inv.id}`);
+    expect(owed.body).toMatchObject({ status: 'sent', outstanding: inv.outstanding });
+
+    const office = await signedIn(browser, base, 'billing@demo.closeout.test', '#/exceptions', 1440);
+    const lane = office.getByRole('region', { name: 'Payments and books to check' });
+    const item = lane.locator('.mantine-Card-root', { hasText: inv.number });
+    await item
+      .getByText(
+        new RegExp(
+          `^The customer’s bank took back .* paid by card on ${inv.number}: the cardholder says they did not make the payment\\.`,
+        ),
+      )
+      .waitFor();
+    await office.screenshot({ path: screenshotPath('office-chargeback-lane'), fullPage: true });
+    await item.getByRole('link', { name: 'Open the document' }).click();
+    await office.getByText('taken back by the customer’s bank on', { exact: false }).waitFor();
+    await office
+      .getByRole('list', { name: 'What happened' })
+      .getByText(/taken back by the customer’s bank \(a chargeback\): owed again$/)
+      .waitFor();
+    await office.setViewportSize({ width: 390, height: 844 });
+    expect(await office.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await office.screenshot({ path: screenshotPath('office-chargeback-invoice-phone'), fullPage: true });
+    await office.goBack();
+    const again = office
+      .getByRole('region', { name: 'Payments and books to check' })
+      .locator('.mantine-Card-root', {
+        hasText: inv.number,
+      });
+    await again.getByRole('button', { name: 'Mark as handled' }).click();
+    await office.getByText('Marked as handled').waitFor();
+    expect(await again.count()).toBe(0);
+    await office.close();
+  });
 });

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reversePaymentIn } from '../../src/app/invoicing/reverse-payment';
+import { SYSTEM_ACTOR } from '../../src/core/principal';
 import { closeOut, drain, invoicesOfJob, newJob, plainJobType, setSeller } from '../invoices/helpers';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
@@ -36,6 +38,7 @@ describe.skipIf(!present)(
           '/Invoices',
           '/CreditNotes',
           '/Payments',
+          '/Payments/{PaymentID}',
           '/CreditNotes/{CreditNoteID}/Allocations',
           // Not the attachment paths: the spec types their octet-stream body `format: byte`, which Prism reads
           // as base64 text, while Xero (and its own SDK, xero-node) send and take the file's raw bytes.
@@ -177,6 +180,27 @@ describe.skipIf(!present)(
         .json()
         .items.find((x: { entity: string }) => x.entity === 'payment');
       expect(payment, prism.log().slice(-3000)).toMatchObject({ status: 'done', lastError: null });
+      // The customer's bank takes that payment back (a chargeback): it is deleted at Xero.
+      await t.deps.database.transaction((tx) =>
+        reversePaymentIn(
+          tx,
+          t.deps,
+          org.organizationId,
+          { paymentId: payment.subjectId, amount: '10.00', on: '2026-11-25', reference: 'dp_contract' },
+          SYSTEM_ACTOR,
+        ),
+      );
+      await drain(t);
+      const removed = (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/invoices/${inv?.id}/accounting`,
+          headers: as(billing),
+        })
+      )
+        .json()
+        .items.find((x: { entity: string }) => x.entity === 'reversal');
+      expect(removed, prism.log().slice(-3000)).toMatchObject({ status: 'done', lastError: null });
       // Prism logged no violation for anything we sent.
       const ours = prism.log().slice(logStart);
       // (Attachment uploads excepted: the spec types their raw body as base64 text, see above.)
@@ -192,6 +216,7 @@ describe.skipIf(!present)(
       expect(ours).toMatch(/put \/Invoices/i);
       expect(ours).toMatch(/put \/Payments/i);
       expect(ours).toMatch(/put \/CreditNotes\/[^/ ]+\/Allocations/i);
+      expect(ours).toMatch(/post \/Payments\/[^/ ]+/i);
     });
   },
 );

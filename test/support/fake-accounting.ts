@@ -49,6 +49,8 @@ export type FakePayment = {
   reference: string;
   account: string;
   memo: string;
+  /** Removed (Xero: Status DELETED; QuickBooks: deleted): what it paid is open again. */
+  deleted?: boolean;
 };
 export type FakeAllocation = {
   id: string;
@@ -521,6 +523,33 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         remember(200, payload);
         return send(200, payload);
       }
+      /** Removes a payment as the providers do: what it paid is owed again. */
+      const removePayment = (x: FakePayment) => {
+        x.deleted = true;
+        const d = docs.get(x.documentId);
+        if (d) d.open = d.open.plus(x.amount);
+      };
+      const lostAfter = () =>
+        scripted?.afterCreate
+          ? send(scripted.status, scripted.body ?? { Message: 'scripted after create' })
+          : null;
+      const xeroPayment = /^(GET|POST) \/xero\/Payments\/([^/]+)$/.exec(route);
+      if (xeroPayment) {
+        const x = payments.find((y) => y.id === xeroPayment[2]);
+        if (!x) return send(404, { Title: 'Not Found', Status: 404 });
+        const view = () => ({
+          Payments: [
+            { PaymentID: x.id, Amount: Number(x.amount), Status: x.deleted ? 'DELETED' : 'AUTHORISED' },
+          ],
+        });
+        if (xeroPayment[1] === 'GET') return send(200, view());
+        if ((body as { Status?: string }).Status !== 'DELETED')
+          return send(400, xeroRefusal('Only Status DELETED is accepted'));
+        if (x.deleted) return send(400, xeroRefusal('This payment has already been deleted'));
+        removePayment(x);
+        remember(200, view());
+        return lostAfter() ?? send(200, view());
+      }
       if (route === 'GET /xero/Payments') {
         const documentId = guidIn(query.where);
         return send(200, {
@@ -530,7 +559,7 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
               PaymentID: x.id,
               Amount: Number(x.amount),
               Reference: x.reference,
-              Status: 'AUTHORISED',
+              Status: x.deleted ? 'DELETED' : 'AUTHORISED',
             })),
         });
       }
@@ -588,6 +617,22 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
               ? { CreditMemo: { Id: id, DocNumber: b.DocNumber, TotalAmt: total } }
               : { Invoice: { Id: id, DocNumber: b.DocNumber, TotalAmt: total } },
         );
+      }
+      const qboPayment = /^GET \/qbo\/payment\/([^/]+)$/.exec(route);
+      if (qboPayment) {
+        const x = payments.find((y) => y.id === qboPayment[1] && !y.deleted);
+        if (!x) return send(400, qboFault('610', 'Object Not Found'));
+        return send(200, { Payment: { Id: x.id, SyncToken: '0', TotalAmt: Number(x.amount) } });
+      }
+      if (route === 'POST /qbo/payment' && query.operation === 'delete') {
+        const b = body as { Id: string; SyncToken: string };
+        const x = payments.find((y) => y.id === b.Id && !y.deleted);
+        if (!x) return send(400, qboFault('610', 'Object Not Found'));
+        if (b.SyncToken !== '0') return send(400, qboFault('5010', 'Stale Object Error'));
+        removePayment(x);
+        const payload = { Payment: { Id: x.id, status: 'Deleted' } };
+        remember(200, payload);
+        return lostAfter() ?? send(200, payload);
       }
       if (route === 'POST /qbo/payment') {
         const b = body as {
@@ -650,12 +695,14 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
           });
         if (/from Payment/.test(q)) {
           const rows = [
-            ...payments.map((x) => ({
-              Id: x.id,
-              TotalAmt: Number(x.amount),
-              PrivateNote: x.memo,
-              contact: docs.get(x.documentId)?.contactId,
-            })),
+            ...payments
+              .filter((x) => !x.deleted)
+              .map((x) => ({
+                Id: x.id,
+                TotalAmt: Number(x.amount),
+                PrivateNote: x.memo,
+                contact: docs.get(x.documentId)?.contactId,
+              })),
             ...allocations.map((x) => ({
               Id: x.id,
               TotalAmt: 0,

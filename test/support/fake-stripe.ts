@@ -65,6 +65,16 @@ export type FakeStripe = {
   refundMode: 'succeeded' | 'pending';
   /** Answers the next refund requests with a 500 before (or, when lost, after) making the refund. */
   refundOutage: { count: number; lost: boolean };
+  /**
+   * The cardholder's bank disputes a payment: a chargeback (the money is taken back at once) or an inquiry
+   * (status warning_needs_response); the event is built and, unless `send` is false, delivered.
+   */
+  dispute(
+    paymentIntent: string,
+    o?: { amount?: number; reason?: string; inquiry?: boolean; send?: boolean },
+  ): Promise<{ id: string; event: FakeEvent }>;
+  /** Decides a dispute: charge.dispute.closed with won or lost. */
+  closeDispute(id: string, status: 'won' | 'lost', send?: boolean): Promise<FakeEvent>;
   /** Resolves when every event the fake sent on its own has had its answer. */
   idle(): Promise<void>;
   /** Settles a pending refund as the bank does, and sends refund.updated or refund.failed. */
@@ -130,6 +140,7 @@ export const startFakeStripe = async (): Promise<FakeStripe> => {
   const deliveries: FakeStripe['deliveries'] = [];
   const requests: FakeStripe['requests'] = [];
   const inFlight = new Set<Promise<unknown>>();
+  const disputes = new Map<string, { status: string } & Record<string, unknown>>();
   const webhookSecret = `whsec_${randomBytes(16)
     .toString('base64')
     .replace(/[^A-Za-z0-9]/g, '')}`;
@@ -165,6 +176,34 @@ export const startFakeStripe = async (): Promise<FakeStripe> => {
     deliveries,
     requests,
     refunds: new Map(),
+    async dispute(paymentIntent, o = {}) {
+      const paid = [...sessions.values()].find((x) => x.payment_intent === paymentIntent);
+      if (!paid) throw new Error(`no payment ${paymentIntent}`);
+      const d = {
+        id: token('dp'),
+        object: 'dispute',
+        amount: o.amount ?? paid.amount_total,
+        currency: paid.currency,
+        charge: token('ch'),
+        payment_intent: paymentIntent,
+        reason: o.reason ?? 'fraudulent',
+        status: o.inquiry ? 'warning_needs_response' : 'needs_response',
+        evidence_details: { due_by: Math.floor(Date.now() / 1000) + 7 * 86_400 },
+        created: Math.floor(Date.now() / 1000),
+      };
+      disputes.set(d.id, d);
+      const e = event('charge.dispute.created', d);
+      if (o.send !== false) await fake.deliver(e);
+      return { id: d.id, event: e };
+    },
+    async closeDispute(id, status, send = true) {
+      const d = disputes.get(id);
+      if (!d) throw new Error(`no dispute ${id}`);
+      d.status = status;
+      const e = event('charge.dispute.closed', d);
+      if (send) await fake.deliver(e);
+      return e;
+    },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },

@@ -39,6 +39,11 @@ const UploadReply = z
   })
   .loose();
 const PaymentReply = z.object({ Payment: z.object({ Id: z.string().min(1) }).loose() }).loose();
+const PaymentWithToken = z
+  .object({ Payment: z.object({ Id: z.string().min(1), SyncToken: z.string().min(1) }).loose() })
+  .loose();
+/** QuickBooks answers a deleted (or never made) object with fault 610, "Object Not Found". */
+const gone = (err: unknown) => err instanceof ConnectorError && err.providerCode === '610';
 const Txn = z
   .object({
     Id: z.string(),
@@ -323,6 +328,30 @@ export const quickbooksConnector = (args: {
       const memo = memoOf('payment', p.id);
       const r = await ask(`select * from Payment where CustomerRef = ${quoted(p.contactExternalId)}`);
       return r.Payment?.find((x) => x.PrivateNote === memo)?.Id ?? null;
+    },
+    async removePayment(r, idempotencyKey) {
+      // QuickBooks deletes by ID and the current SyncToken; the invoice it paid is open again.
+      const current = await client
+        .call('GET', `${base}/payment/${encodeURIComponent(r.externalId)}`, { query: query() })
+        .catch((err: unknown) => {
+          if (gone(err)) return null;
+          throw err;
+        });
+      if (current === null) return;
+      const { SyncToken } = parse(PaymentWithToken, current, 'GET payment').Payment;
+      await client.call('POST', `${base}/payment`, {
+        query: { ...query(idempotencyKey), operation: 'delete' },
+        body: { Id: r.externalId, SyncToken },
+      });
+    },
+    async paymentRemoved(r) {
+      try {
+        await client.call('GET', `${base}/payment/${encodeURIComponent(r.externalId)}`, { query: query() });
+        return false;
+      } catch (err) {
+        if (gone(err)) return true;
+        throw err;
+      }
     },
     async pushAllocation(a, idempotencyKey) {
       // QuickBooks applies a credit memo to an invoice with a payment of nothing that links both.

@@ -281,6 +281,26 @@ export const xeroConnector = (args: {
       );
       return hit?.PaymentID ?? null;
     },
+    async removePayment(r, idempotencyKey) {
+      // Xero's way to take a payment back: the payment itself is marked deleted; the invoice owes again.
+      const reply = await client.call('POST', `Payments/${encodeURIComponent(r.externalId)}`, {
+        headers: { 'Idempotency-Key': key(idempotencyKey) },
+        body: { Status: 'DELETED' },
+      });
+      const status = parse(Payments, reply, 'POST /Payments/{id}').Payments[0]?.Status;
+      if (status !== 'DELETED')
+        throw new ConnectorError(
+          `Xero kept the payment of ${r.amount} on ${r.documentNumber} (${status ?? 'no status'})`,
+          {
+            retryable: false,
+            providerCode: 'bad_reply',
+          },
+        );
+    },
+    async paymentRemoved(r) {
+      const reply = await client.call('GET', `Payments/${encodeURIComponent(r.externalId)}`);
+      return parse(Payments, reply, 'GET /Payments/{id}').Payments[0]?.Status === 'DELETED';
+    },
     async pushAllocation(a, idempotencyKey) {
       const reply = await client.call(
         'PUT',

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { z } from 'zod';
 import {
+  type Chargeback,
   type PaymentAccount,
   type PaymentEvent,
   type PaymentGateway,
@@ -31,6 +32,46 @@ const Refund = z.object({
   failure_reason: z.string().nullable().optional(),
   metadata: z.record(z.string(), z.string()).nullable(),
 });
+
+/** The parts of a Dispute (a chargeback) the application acts on. */
+const Dispute = z.object({
+  id: z.string().min(1),
+  amount: z.number().int().nonnegative(),
+  currency: z.string().min(3),
+  status: z.string(),
+  reason: z.string().nullable().optional(),
+  payment_intent: z.union([z.string(), z.object({ id: z.string() })]).nullable(),
+  evidence_details: z
+    .object({ due_by: z.number().int().nullable().optional() })
+    .loose()
+    .nullable()
+    .optional(),
+});
+
+/** A dispute's status as a stage: Stripe's inquiries are "warning_…" and move no money. */
+const STAGE: Record<string, Chargeback['stage']> = {
+  warning_needs_response: 'inquiry',
+  warning_under_review: 'inquiry',
+  // An inquiry closed without becoming a chargeback: nothing was ever taken back.
+  warning_closed: 'won',
+  needs_response: 'open',
+  under_review: 'open',
+  won: 'won',
+  lost: 'lost',
+  prevented: 'won',
+};
+
+/** Card networks' dispute reasons, in the words the office reads. */
+const DISPUTE_WORDS: Record<string, string> = {
+  fraudulent: 'says they did not make the payment',
+  duplicate: 'says they were charged twice',
+  product_not_received: 'says the work was not done',
+  product_unacceptable: 'says the work was not acceptable',
+  credit_not_processed: 'says a promised refund or credit never came',
+  unrecognized: 'does not recognise the payment',
+  subscription_canceled: 'says they had cancelled',
+  general: 'gave no specific reason',
+};
 
 /** Stripe's failure reasons, in the words the office reads. */
 const FAILURE_WORDS: Record<string, string> = {
@@ -179,6 +220,31 @@ const stripeGateway = (account: PaymentAccount, http: Http, timeoutMs: number): 
           amountMinor: r.amount,
           currency: r.currency.toUpperCase(),
           metadata: r.metadata ?? {},
+        };
+      }
+      if (
+        type === 'charge.dispute.created' ||
+        type === 'charge.dispute.updated' ||
+        type === 'charge.dispute.closed'
+      ) {
+        const d = Dispute.parse(event.data.object);
+        const stage = STAGE[d.status];
+        const paymentRef = idOf(d.payment_intent);
+        if (!stage || !paymentRef)
+          return { kind: 'ignored', eventId: event.id, type: `${type} (${d.status})` };
+        const dueBy = d.evidence_details?.due_by;
+        return {
+          kind: 'chargeback',
+          eventId: event.id,
+          chargeback: {
+            id: d.id,
+            paymentRef,
+            amountMinor: d.amount,
+            currency: d.currency.toUpperCase(),
+            stage,
+            reason: `the cardholder ${(d.reason && DISPUTE_WORDS[d.reason]) ?? DISPUTE_WORDS.general}`,
+            respondBy: dueBy ? new Date(dueBy * 1000) : null,
+          },
         };
       }
       return { kind: 'ignored', eventId: event.id, type };

@@ -66,6 +66,9 @@ export type AccountingPayment = {
   reference: string | null;
 };
 
+/** A payment pushed earlier (its provider ID) that is to be removed. */
+export type AccountingRemoval = { externalId: string; documentNumber: string; amount: string };
+
 /** A credit note applied to the invoice it corrects, for the part that invoice still owed when it was issued. */
 export type AccountingAllocation = {
   /** Our credit note's ID: what the provider's record is found by after an unknown outcome. */
@@ -150,6 +153,13 @@ export type AccountingConnector = {
    * is none of `known` (the provider IDs of our payments already confirmed).
    */
   findPayment(payment: AccountingPayment, known: string[]): Promise<string | null>;
+  /**
+   * Removes a payment we pushed that the customer's bank took back (a chargeback): Xero and QuickBooks both
+   * delete it, which reopens what it paid. Removing one already gone is not an error.
+   */
+  removePayment(payment: AccountingRemoval, idempotencyKey: string): Promise<void>;
+  /** Whether a pushed payment is gone at the provider (to settle a removal whose outcome is unknown). */
+  paymentRemoved(payment: AccountingRemoval): Promise<boolean>;
   pushAllocation(allocation: AccountingAllocation, idempotencyKey: string): Promise<string>;
   /** Attaches a file to a document; the same name again is the same attachment. */
   attach(attachment: AccountingAttachment, idempotencyKey: string): Promise<string>;

@@ -2,8 +2,8 @@ import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { PROVIDER_NAMES } from '../../contracts/connectors';
 import { AppError, notFound } from '../../core/errors';
-import type { accountingPushes, customers } from '../../db/schema';
-import { invoices, payments } from '../../db/schema';
+import type { customers } from '../../db/schema';
+import { accountingPushes, invoices, payments } from '../../db/schema';
 import type { InvoiceRow } from '../invoicing/invoice-documents';
 import { invoiceFile } from '../invoicing/invoice-packet';
 import type { Deps } from '../ports';
@@ -90,6 +90,16 @@ export const attempt = async (
     if (!p) throw notFound('payment');
     const doc = (await pushedDocuments(deps, ref, [ref.invoiceId])).get(ref.invoiceId);
     if (!doc || !contact) throw new Waiting(`waits for ${l.invoice.number} to reach ${providerName}`);
+    // A payment the bank took back frees what it paid only once it is removed there: later payments wait.
+    const { rows: reversing } = await deps.database.raw.query(
+      `SELECT 1 FROM accounting_pushes WHERE organization_id = $1 AND connector_id = $2 AND entity = 'reversal'
+          AND invoice_id = $3 AND status = 'pending' AND subject_id <> $4`,
+      [ref.organizationId, ref.connectorId, ref.invoiceId, ref.subjectId],
+    );
+    if (reversing.length > 0)
+      throw new Waiting(
+        `waits for the payment taken back on ${l.invoice.number} to be removed in ${providerName}`,
+      );
     const payment = {
       id: p.id,
       on: l.invoice.kind === 'credit_note' ? ('credit_note' as const) : ('invoice' as const),
@@ -126,6 +136,35 @@ export const attempt = async (
       foundExisting: found !== null,
       audit: { paymentId: p.id, amount: p.amount, method: p.method },
     };
+  }
+  if (ref.entity === 'reversal') {
+    // The payment's own push holds its provider ID: the removal waits for it to be there.
+    const [paid] = await deps.database.db
+      .select({ externalId: accountingPushes.externalId, status: accountingPushes.status })
+      .from(accountingPushes)
+      .where(
+        and(
+          eq(accountingPushes.organizationId, ref.organizationId),
+          eq(accountingPushes.connectorId, ref.connectorId),
+          eq(accountingPushes.entity, 'payment'),
+          eq(accountingPushes.subjectId, ref.subjectId),
+        ),
+      );
+    const [p] = await deps.database.db
+      .select({ amount: payments.amount })
+      .from(payments)
+      .where(and(eq(payments.organizationId, ref.organizationId), eq(payments.id, ref.subjectId)));
+    if (!p) throw notFound('payment');
+    if (paid?.status !== 'done' || !paid.externalId)
+      throw new Waiting(`waits for the payment on ${l.invoice.number} to reach ${providerName}`);
+    const removal = {
+      externalId: paid.externalId,
+      documentNumber: l.invoice.number ?? '',
+      amount: new Decimal(p.amount).toFixed(2),
+    };
+    const gone = retry ? await l.api.paymentRemoved(removal) : false;
+    if (!gone) await l.api.removePayment(removal, push.idempotencyKey);
+    return { externalId: paid.externalId, foundExisting: gone, audit: { amount: removal.amount } };
   }
   if (ref.entity === 'attachment') {
     const doc = (await pushedDocuments(deps, ref, [ref.invoiceId])).get(ref.invoiceId);

@@ -106,6 +106,30 @@ export const enqueuePaymentPushes = async (
     });
 };
 
+/**
+ * In the reversing transaction (a chargeback): the payment is removed wherever it was pushed (or is still
+ * waiting to be), once it is there.
+ */
+export const enqueueReversalPushes = async (
+  tx: Tx,
+  deps: Ctx,
+  p: { organizationId: string; invoiceId: string; paymentId: string },
+) => {
+  const { rows } = await tx.raw.query<{ connector_id: string }>(
+    `SELECT connector_id FROM accounting_pushes
+      WHERE organization_id = $1 AND entity = 'payment' AND subject_id = $2 AND status <> 'failed'`,
+    [p.organizationId, p.paymentId],
+  );
+  for (const r of rows)
+    await insertPush(tx, deps, {
+      organizationId: p.organizationId,
+      connectorId: r.connector_id,
+      entity: 'reversal',
+      subjectId: p.paymentId,
+      invoiceId: p.invoiceId,
+    });
+};
+
 /** Once a document's PDF exists: it is attached to the document wherever the document goes. */
 export const enqueueAttachmentPushes = (deps: Deps, organizationId: string, invoiceId: string) =>
   deps.database.transaction(async (tx) => {
@@ -164,6 +188,38 @@ export const releaseWaiting = async (tx: Tx, deps: Ctx, ref: PushRef) => {
         invoiceId: r.invoice_id,
       },
       `${r.entity}:${r.subject_id}:${ref.connectorId}:after:${ref.subjectId}`,
+    );
+};
+
+/** A payment now at the provider: its removal (a chargeback that came first) can go now. */
+export const releaseReversal = async (tx: Tx, deps: Ctx, ref: PushRef) => {
+  const { rows } = await tx.raw.query<{ invoice_id: string }>(
+    `SELECT invoice_id FROM accounting_pushes WHERE organization_id = $1 AND connector_id = $2
+        AND entity = 'reversal' AND subject_id = $3 AND status = 'pending'`,
+    [ref.organizationId, ref.connectorId, ref.subjectId],
+  );
+  for (const r of rows)
+    await enqueuePush(
+      tx,
+      deps,
+      { ...ref, entity: 'reversal', invoiceId: r.invoice_id },
+      `reversal:${ref.subjectId}:${ref.connectorId}:after:payment`,
+    );
+};
+
+/** A payment taken back is removed at the provider: payments on the same document that waited go now. */
+export const releaseAfterReversal = async (tx: Tx, deps: Ctx, ref: PushRef) => {
+  const { rows } = await tx.raw.query<{ subject_id: string }>(
+    `SELECT subject_id FROM accounting_pushes WHERE organization_id = $1 AND connector_id = $2
+        AND entity = 'payment' AND invoice_id = $3 AND status = 'pending'`,
+    [ref.organizationId, ref.connectorId, ref.invoiceId],
+  );
+  for (const r of rows)
+    await enqueuePush(
+      tx,
+      deps,
+      { ...ref, entity: 'payment', subjectId: r.subject_id },
+      `payment:${r.subject_id}:${ref.connectorId}:after:reversal:${ref.subjectId}`,
     );
 };
 
@@ -254,7 +310,7 @@ export const backfillPushes = (
     const { rows: pays } = await tx.raw.query<{ id: string; invoice_id: string }>(
       `SELECT y.id, y.invoice_id FROM payments y JOIN invoices i
           ON i.organization_id = y.organization_id AND i.id = y.invoice_id
-        WHERE y.organization_id = $1 AND i.issue_date >= $3::date
+        WHERE y.organization_id = $1 AND i.issue_date >= $3::date AND y.reversed_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM accounting_pushes p WHERE p.organization_id = $1
             AND p.connector_id = $2 AND p.entity = $4 AND p.subject_id = y.id)
         ORDER BY y.received_on, y.created_at`,

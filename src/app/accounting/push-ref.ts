@@ -30,7 +30,10 @@ export const pushRefOfSubject = (subject: string): Omit<PushRef, 'organizationId
     return { entity: 'document', subjectId: parts[1] ?? '', connectorId: parts[2] ?? '' };
   if (
     parts.length === 4 &&
-    (parts[1] === 'payment' || parts[1] === 'allocation' || parts[1] === 'attachment')
+    (parts[1] === 'payment' ||
+      parts[1] === 'allocation' ||
+      parts[1] === 'attachment' ||
+      parts[1] === 'reversal')
   )
     return { entity: parts[1], subjectId: parts[2] ?? '', connectorId: parts[3] ?? '' };
   return null;

@@ -10,7 +10,7 @@ import { connectorFor } from './connectors';
 import { invoiceCustomerId } from './entries';
 import { ConnectorError } from './port';
 import { attempt, type Loaded, Waiting } from './push-attempt';
-import { releaseWaiting } from './push-queue';
+import { releaseAfterReversal, releaseReversal, releaseWaiting } from './push-queue';
 import { errorSubjectOf, type PushEntity, type PushRef } from './push-ref';
 
 type PushRow = typeof accountingPushes.$inferSelect;
@@ -32,6 +32,7 @@ const AUDIT_ACTION: Record<PushEntity, string> = {
   payment: 'invoice.payment_pushed',
   allocation: 'invoice.credit_applied_pushed',
   attachment: 'invoice.pdf_attached',
+  reversal: 'invoice.payment_removed_pushed',
 };
 
 const withDeadline = <T>(work: Promise<T>, ms: number): Promise<T> => {
@@ -201,6 +202,8 @@ export const pushToAccounting = async (deps: Deps & { http?: Http }, ref: PushRe
           },
         });
         if (ref.entity === 'document') await releaseWaiting(tx, deps, ref);
+        if (ref.entity === 'payment') await releaseReversal(tx, deps, ref);
+        if (ref.entity === 'reversal') await releaseAfterReversal(tx, deps, ref);
         if (done.mismatch)
           await recordIntegrationError(tx, deps, {
             organizationId: ref.organizationId,
@@ -250,6 +253,6 @@ export const pushesOf = (deps: Deps, organizationId: string, invoiceId: string) 
       and(eq(accountingPushes.organizationId, organizationId), eq(accountingPushes.invoiceId, invoiceId)),
     )
     .orderBy(
-      sql`CASE ${accountingPushes.entity} WHEN 'document' THEN 0 WHEN 'attachment' THEN 1 WHEN 'payment' THEN 2 ELSE 3 END`,
+      sql`CASE ${accountingPushes.entity} WHEN 'document' THEN 0 WHEN 'attachment' THEN 1 WHEN 'payment' THEN 2 WHEN 'reversal' THEN 4 ELSE 3 END`,
       accountingPushes.createdAt,
     );

@@ -193,6 +193,39 @@ export const recordIntegrationError = async (
  * Re-runs the failed step with the same idempotency key: the record is resolved (audited: who, when), the
  * job leaves needs_review for the step it failed in, and the step is enqueued again.
  */
+/** Settles an open error whose cause went away by itself (a chargeback won): resolved by Closeout, audited. */
+export const settleIntegrationError = async (
+  tx: Tx,
+  deps: Ctx,
+  organizationId: string,
+  kind: IntegrationErrorRow['kind'],
+  subject: string,
+  resolution: string,
+) => {
+  const [done] = await tx.db
+    .update(integrationErrors)
+    .set({ status: 'resolved', resolvedById: SYSTEM_ACTOR.id, resolvedAt: deps.clock.now(), resolution })
+    .where(
+      and(
+        eq(integrationErrors.organizationId, organizationId),
+        eq(integrationErrors.kind, kind),
+        eq(integrationErrors.subject, subject),
+        eq(integrationErrors.status, 'open'),
+      ),
+    )
+    .returning();
+  if (done)
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'integration_error',
+      aggregateId: done.id,
+      action: 'integration.settled',
+      actor: SYSTEM_ACTOR,
+      changes: { status: { before: 'open', after: 'resolved' } },
+      reason: resolution,
+    });
+};
+
 export const reprocessIntegrationError = (
   deps: Deps,
   organizationId: string,

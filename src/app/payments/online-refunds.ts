@@ -40,6 +40,7 @@ const cardPaymentsOf = async (tx: Db, organizationId: string, invoiceId: string)
        FROM payment_checkouts c
        JOIN payments p ON p.organization_id = c.organization_id AND p.id = c.payment_id
       WHERE c.organization_id = $1 AND c.invoice_id = $2 AND c.status = 'paid' AND p.reference IS NOT NULL
+        AND p.reversed_at IS NULL
       ORDER BY p.created_at, p.id`,
     [organizationId, invoiceId],
   );

@@ -77,7 +77,25 @@ export type PaymentEvent =
       currency: string;
       metadata: Record<string, string>;
     }
+  | { kind: 'chargeback'; eventId: string; chargeback: Chargeback }
   | { kind: 'ignored'; eventId: string; type: string };
+
+/**
+ * A customer's bank disputing a payment, at one stage: an inquiry (no money moved yet), open (the money was
+ * taken back while it is decided), won (it comes back) or lost (it stays gone).
+ */
+export type Chargeback = {
+  id: string;
+  /** The payment disputed: the provider's ID of it, as recorded for the payment (a PaymentIntent). */
+  paymentRef: string;
+  amountMinor: number;
+  currency: string;
+  stage: 'inquiry' | 'open' | 'won' | 'lost';
+  /** The bank's reason, in words. */
+  reason: string;
+  /** When the answer (the proof) must reach the provider. */
+  respondBy: Date | null;
+};
 
 /** Thrown when an event's signature does not verify: the request is refused and nothing changes. */
 export class PaymentSignatureError extends Error {}

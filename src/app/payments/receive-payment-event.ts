@@ -15,6 +15,7 @@ import { notifyRole } from '../approvals/approvals';
 import { recordIntegrationError } from '../integrations/integration-errors';
 import { recordPaymentIn } from '../invoicing/record-payment';
 import type { Deps } from '../ports';
+import { receiveChargeback } from './chargebacks';
 import { refundOfEvent, settleRefund } from './online-refunds';
 import { gatewayOf } from './payment-connections';
 import { type PaymentEvent, PaymentSignatureError } from './port';
@@ -181,6 +182,11 @@ export const receivePaymentEvent = async (
       .onConflictDoNothing()
       .returning();
     if (!fresh) return { eventId: event.eventId, outcome: 'duplicate' };
+    if (event.kind === 'chargeback') {
+      const outcome = await receiveChargeback(tx, deps, organizationId, connectionId, event.chargeback);
+      await noteOutcome(tx, organizationId, connectionId, event.eventId, outcome);
+      return { eventId: event.eventId, outcome };
+    }
     if (event.kind === 'refund_changed') {
       const refund = await refundOfEvent(tx, organizationId, connectionId, event.refund.id, event.metadata);
       const outcome = refund

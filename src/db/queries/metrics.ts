@@ -205,7 +205,7 @@ export const officeTouches = async (raw: RawSql, p: MetricPeriod) =>
  */
 const owedAtEnd = (p: MetricPeriod) => sql`(i.payable
   - coalesce((SELECT sum(p.amount) FROM payments p WHERE p.organization_id = i.organization_id AND p.invoice_id = i.id
-                AND p.received_on <= ${p.to}::date), 0)
+                AND p.received_on <= ${p.to}::date AND (p.reversed_on IS NULL OR p.reversed_on > ${p.to}::date)), 0)
   - coalesce((SELECT sum(c.tax_inclusive) FROM invoices c WHERE c.organization_id = i.organization_id
                 AND c.corrects_invoice_id = i.id AND c.kind = 'credit_note' AND c.issued_at < ${periodEnd(p)}), 0))`;
 const RECEIVABLE = (
@@ -255,7 +255,7 @@ export const thisWeek = async (raw: RawSql, p: MetricPeriod) =>
            AND i.issued_at >= ${weekStart(p)}) AS invoiced,
        (SELECT round(coalesce(sum(p.amount * i.exchange_rate), 0), 2)::text
           FROM payments p JOIN invoices i ON i.organization_id = p.organization_id AND i.id = p.invoice_id
-         WHERE p.organization_id = ${p.organizationId} AND i.kind <> 'credit_note'
+         WHERE p.organization_id = ${p.organizationId} AND i.kind <> 'credit_note' AND p.reversed_at IS NULL
            AND p.received_on >= date_trunc('week', ${p.now}::timestamptz AT TIME ZONE ${p.timeZone})::date) AS paid`,
     )
   )[0];
@@ -306,7 +306,7 @@ export const INVOICE_DRILLDOWNS = {
       JOIN invoices i ON i.organization_id = p.organization_id AND i.id = p.invoice_id
       LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
      WHERE p.organization_id = ${p.organizationId} AND i.kind <> 'credit_note' AND ${ofJobType(p)}
-       AND p.received_on >= date_trunc('week', ${p.now}::timestamptz AT TIME ZONE ${p.timeZone})::date`,
+       AND p.reversed_at IS NULL AND p.received_on >= date_trunc('week', ${p.now}::timestamptz AT TIME ZONE ${p.timeZone})::date`,
   receivables: (p: MetricPeriod) => invoicesWhere(sql`${RECEIVABLE(p)} AND ${owedAtEnd(p)} <> 0`),
 } as const;
 

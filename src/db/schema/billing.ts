@@ -166,6 +166,13 @@ export const payments = pgTable(
     receivedOn: date('received_on', { mode: 'string' }).notNull(),
     method: text('method', { enum: ['card', 'bank_transfer', 'cash', 'check', 'other'] }).notNull(),
     reference: text('reference'),
+    /**
+     * Money the customer's bank took back (a chargeback): the payment stays on record, no longer counted, and
+     * is removed at the accounting provider; what was kept of it is a new payment.
+     */
+    reversedAt: instant('reversed_at'),
+    reversedOn: date('reversed_on', { mode: 'string' }),
+    reversalReference: text('reversal_reference'),
     recordedByType: text('recorded_by_type').notNull(),
     recordedById: text('recorded_by_id'),
     createdAt: instant('created_at').notNull(),

@@ -52,7 +52,8 @@ export const accountingPushes = pgTable(
   {
     organizationId: orgId(),
     connectorId: uuid('connector_id').notNull(),
-    entity: text('entity', { enum: ['document', 'payment', 'allocation', 'attachment'] })
+    /** A reversal removes a pushed payment (subject: the payment) that the customer's bank took back. */
+    entity: text('entity', { enum: ['document', 'payment', 'allocation', 'attachment', 'reversal'] })
       .notNull()
       .default('document'),
     /** The document's, the payment's, or (an allocation) the credit note's ID; an attachment's is its document's. */

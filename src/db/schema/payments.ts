@@ -207,3 +207,44 @@ export const paymentRefunds = pgTable(
     }),
   ],
 );
+
+/**
+ * A customer's bank disputing a payment taken online (a chargeback), as the provider reports it. While it is
+ * open the money is gone: the payment is reversed and the document is owed again; won, it comes back as a
+ * new payment; lost, it stays owed. An inquiry moves no money and only asks for an answer.
+ */
+export const paymentChargebacks = pgTable(
+  'payment_chargebacks',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    connectionId: uuid('connection_id').notNull(),
+    providerDisputeId: text('provider_dispute_id').notNull(),
+    invoiceId: uuid('invoice_id').notNull(),
+    /** The payment the bank took back. */
+    paymentId: uuid('payment_id').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    /** The bank's reason, in words. */
+    reason: text('reason').notNull(),
+    status: text('status', { enum: ['inquiry', 'open', 'won', 'lost'] }).notNull(),
+    respondBy: instant('respond_by'),
+    /** The money back once won, recorded as a new payment. */
+    reinstatedPaymentId: uuid('reinstated_payment_id'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('payment_chargebacks_provider_key').on(t.organizationId, t.connectionId, t.providerDisputeId),
+    index('payment_chargebacks_invoice_idx').on(t.organizationId, t.invoiceId),
+    foreignKey({
+      columns: [t.organizationId, t.invoiceId],
+      foreignColumns: [invoices.organizationId, invoices.id],
+    }),
+    foreignKey({
+      columns: [t.organizationId, t.paymentId],
+      foreignColumns: [payments.organizationId, payments.id],
+    }),
+  ],
+);

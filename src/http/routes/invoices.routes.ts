@@ -326,6 +326,7 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
           receivedOn: r.receivedOn,
           method: r.method,
           reference: r.reference,
+          reversedOn: r.reversedOn,
           createdAt: r.createdAt.toISOString(),
         })),
       };

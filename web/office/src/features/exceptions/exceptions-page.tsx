@@ -20,6 +20,7 @@ import { useApi } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
 import { DisputesLane, useOpenDisputes } from './disputes-lane';
 import { MissingItem, NotBillableAction } from './missing-item';
+import { MoneyLane } from './money-lane';
 
 type Group_ = { key: string; title: string; hint: string };
 
@@ -126,7 +127,16 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
   const pendingFor = (jobId: string) => (approvals.data ?? []).find((a) => a.jobId === jobId);
 
   const disputes = useOpenDisputes(can('invoices.read'));
+  // Failures shown on a job in review above; the rest (payments, refunds, chargebacks) have their own lane.
+  const shownWithJobs = new Set(
+    byStatus('needs_review').flatMap((j) => {
+      const first = (failures.data ?? []).find((f) => f.jobId === j.id);
+      return first ? [first.id] : [];
+    }),
+  );
+  const unattached = (failures.data ?? []).filter((f) => !shownWithJobs.has(f.id)).length;
   const total =
+    unattached +
     (jobs.data?.length ?? 0) +
     (refunds.data?.length ?? 0) +
     (cycles.data?.length ?? 0) +
@@ -282,6 +292,9 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
               );
             })}
             {can('invoices.read') && <DisputesLane me={me} onDone={setNotice} />}
+            {can('integrations.read') && (
+              <MoneyLane me={me} failures={failures} shownWithJobs={shownWithJobs} onDone={setNotice} />
+            )}
             {can('invoices.read') && (
               <Card withBorder component="section" aria-label="Canceled with a deposit">
                 <Title order={2} size="h4">

@@ -15,9 +15,11 @@ const whatOf = (p: Push, kind: InvoiceT['kind']) =>
       ? 'Credit applied to the invoice'
       : p.entity === 'attachment'
         ? 'PDF attached'
-        : kind === 'credit_note'
-          ? 'Credit note'
-          : 'Invoice';
+        : p.entity === 'reversal'
+          ? 'Payment taken back by the bank, removed'
+          : kind === 'credit_note'
+            ? 'Credit note'
+            : 'Invoice';
 
 /**
  * A document's state in the accounting systems: the document itself, each payment or refund on it, and (a

@@ -1,4 +1,6 @@
 import { Group, List, Stack, Table, Text } from '@mantine/core';
+import type { z } from 'zod';
+import type { Payment } from '../../../../../src/contracts/invoices';
 import { unitText } from '../../../../../src/core/units';
 import { api, type InvoiceT, type Page, type TimelineEventT } from '../../shared/api';
 import { dateTime, dayText, money, taxWords } from '../../shared/format';
@@ -12,13 +14,7 @@ import { invoiceEventWords, METHOD_WORDS } from './invoice-words';
 
 /** The parts of the invoice page: the document, payments, credit notes, the books and the history. */
 
-type PaymentT = {
-  id: string;
-  amount: string;
-  receivedOn: string;
-  method: string;
-  reference: string | null;
-};
+type PaymentT = z.infer<typeof Payment>;
 
 /** The document itself: lines, tax and totals, as the customer's PDF shows them; on a phone, a line a row. */
 export const Lines = ({ invoice, phone }: { invoice: InvoiceT; phone: boolean }) => {
@@ -124,9 +120,19 @@ export const Payments = ({ invoice }: { invoice: InvoiceT }) => {
         <List aria-label="Payments received" spacing={4}>
           {items.map((p) => (
             <List.Item key={p.id}>
-              <strong>{money(p.amount, invoice.currency)}</strong> on {dayText(p.receivedOn)} by{' '}
-              {(METHOD_WORDS[p.method] ?? 'other means').toLowerCase()}
+              {p.reversedOn ? (
+                <s>{money(p.amount, invoice.currency)}</s>
+              ) : (
+                <strong>{money(p.amount, invoice.currency)}</strong>
+              )}{' '}
+              on {dayText(p.receivedOn)} by {(METHOD_WORDS[p.method] ?? 'other means').toLowerCase()}
               {p.reference ? `, reference ${p.reference}` : ''}
+              {p.reversedOn ? (
+                <Text span c="red.8" size="sm">
+                  {' '}
+                  — taken back by the customer’s bank on {dayText(p.reversedOn)}
+                </Text>
+              ) : null}
             </List.Item>
           ))}
         </List>

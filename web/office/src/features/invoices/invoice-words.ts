@@ -63,6 +63,13 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string, creditNot
         amount ? `: ${money(amount, currency)}` : ''
       }${method ? ` by ${method.toLowerCase()}` : ''}`;
     }
+    case 'invoice.unpay_part':
+    case 'invoice.unpay_full': {
+      const amount = str(c.amount);
+      return `${amount ? money(amount, currency) : 'A card payment'} taken back by the customer’s bank (a chargeback): owed again`;
+    }
+    case 'invoice.payment_removed_pushed':
+      return `Payment taken back removed in ${PROVIDER_NAMES[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     case 'invoice.refund_requested': {
       const amount = str(c.amount);
       return `Refund${amount ? ` of ${money(amount, currency)}` : ''} to the customer’s card asked of Stripe`;

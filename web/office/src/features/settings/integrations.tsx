@@ -43,6 +43,7 @@ const EVENT_WORDS: Record<WebhookEvent, string> = {
   'invoice.paid': 'An invoice is paid in full',
   'invoice.credited': 'An invoice is credited, in full or in part',
   'payment.recorded': 'A payment or refund is recorded',
+  'payment.reversed': 'A customer’s bank takes a card payment back',
   'integration.failed': 'An accounting push or webhook failed',
   'quote.sent': 'A quote is sent to the customer',
   'quote.accepted': 'A customer accepts a quote',

@@ -1,0 +1,132 @@
+import Decimal from 'decimal.js';
+import { and, eq } from 'drizzle-orm';
+import { AppError, notFound } from '../../core/errors';
+import type { Actor } from '../../core/principal';
+import type { Tx } from '../../db/client';
+import { payments } from '../../db/schema';
+import { enqueuePaymentPushes, enqueueReversalPushes } from '../accounting/push-queue';
+import { emitEvent } from '../integrations/webhooks';
+import { changeJob, lockJob } from '../jobs/job-store';
+import type { Deps } from '../ports';
+import { changeInvoice, lockInvoice, outstandingOf } from './invoice-store';
+import { billedJobIds } from './issue-document';
+
+export type Reversal = {
+  paymentId: string;
+  /** What the bank took back: all of the payment, or part of it. */
+  amount: string;
+  /** The business day it happened. */
+  on: string;
+  /** The provider's ID of the chargeback. */
+  reference: string;
+};
+
+/**
+ * Money the customer's bank took back from a payment (a chargeback). The payment stays on record, marked
+ * reversed and no longer counted, and is removed at the accounting provider; a part the bank left is a new
+ * payment, pushed as one. The document is owed again (its status moves back), and so is its job.
+ */
+export const reversePaymentIn = async (
+  tx: Tx,
+  deps: Deps,
+  organizationId: string,
+  input: Reversal,
+  actor: Actor,
+) => {
+  const [peek] = await tx.db
+    .select({ invoiceId: payments.invoiceId })
+    .from(payments)
+    .where(and(eq(payments.organizationId, organizationId), eq(payments.id, input.paymentId)));
+  if (!peek) throw notFound('payment');
+  const row = await lockInvoice(tx, organizationId, peek.invoiceId);
+  const [p] = await tx.db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.organizationId, organizationId), eq(payments.id, input.paymentId)))
+    .for('update');
+  if (!p) throw notFound('payment');
+  if (p.reversedAt)
+    throw new AppError('invalid_transition', 'This payment was already taken back', {
+      fields: [{ field: 'paymentId', message: 'already reversed' }],
+    });
+  const amount = new Decimal(input.amount);
+  const original = new Decimal(p.amount);
+  if (amount.lte(0) || amount.gt(original))
+    throw new AppError('validation_failed', `A reversal is between 0 and the ${original.toFixed(2)} paid`, {
+      fields: [{ field: 'amount', message: `at most ${original.toFixed(2)}` }],
+    });
+  const now = deps.clock.now();
+  await tx.db
+    .update(payments)
+    .set({ reversedAt: now, reversedOn: input.on, reversalReference: input.reference })
+    .where(and(eq(payments.organizationId, organizationId), eq(payments.id, p.id)));
+  await enqueueReversalPushes(tx, deps, { organizationId, invoiceId: row.id, paymentId: p.id });
+  // What the bank left of the payment: a payment of its own, so each provider holds exactly what stands.
+  const kept = original.minus(amount);
+  let keptId: string | null = null;
+  if (kept.gt(0)) {
+    keptId = deps.ids.uuid();
+    await tx.db.insert(payments).values({
+      organizationId,
+      id: keptId,
+      invoiceId: row.id,
+      amount: kept.toFixed(),
+      receivedOn: p.receivedOn,
+      method: p.method,
+      reference: `${p.reference ?? 'payment'} (part kept)`,
+      recordedByType: actor.type,
+      recordedById: actor.id,
+      createdAt: now,
+    });
+    await enqueuePaymentPushes(tx, deps, { organizationId, invoiceId: row.id, paymentId: keptId });
+  }
+  const paid = Decimal.max(0, new Decimal(row.amountPaid).minus(amount));
+  const updated = await changeInvoice(
+    tx,
+    deps,
+    row,
+    paid.gt(0) ? 'unpay_part' : 'unpay_full',
+    actor,
+    { amountPaid: paid.toFixed(), paidAt: null },
+    { paymentId: p.id, amount: amount.toFixed(2), reference: input.reference },
+  );
+  await emitEvent(tx, deps, organizationId, 'payment.reversed', {
+    paymentId: p.id,
+    invoiceId: row.id,
+    number: row.number,
+    jobId: row.jobId,
+    currency: row.currency,
+    amount: amount.toFixed(2),
+    reference: input.reference,
+    reversedOn: input.on,
+    outstandingAfter: outstandingOf(updated).toFixed(2),
+  });
+  if (row.kind === 'deposit_invoice' && row.jobId) {
+    const job = await lockJob(tx, organizationId, row.jobId);
+    await changeJob(tx, deps, {
+      organizationId,
+      jobId: job.id,
+      actor,
+      locked: job,
+      action: 'job.deposit_reversed',
+      patch: {
+        depositReceived: Decimal.max(0, new Decimal(job.depositReceived ?? '0').minus(amount)).toFixed(),
+      },
+    });
+  } else {
+    for (const jobId of await billedJobIds(tx, row)) {
+      const job = await lockJob(tx, organizationId, jobId);
+      if (job.billingStatus !== 'paid') continue;
+      await changeJob(tx, deps, {
+        organizationId,
+        jobId,
+        actor,
+        locked: job,
+        action: 'job.payment_reversed',
+        billing: 'unpay',
+        patch: { paidAt: null },
+      });
+    }
+  }
+  return { invoice: updated, keptPaymentId: keptId };
+};

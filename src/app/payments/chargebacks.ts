@@ -1,0 +1,224 @@
+import Decimal from 'decimal.js';
+import { and, eq } from 'drizzle-orm';
+import { AppError } from '../../core/errors';
+import { printAmount } from '../../core/money';
+import { SYSTEM_ACTOR } from '../../core/principal';
+import { businessDate, printDate } from '../../core/time';
+import type { Tx } from '../../db/client';
+import { organizations, paymentChargebacks } from '../../db/schema';
+import { notifyRole } from '../approvals/approvals';
+import { recordIntegrationError, settleIntegrationError } from '../integrations/integration-errors';
+import { recordPaymentIn } from '../invoicing/record-payment';
+import { reversePaymentIn } from '../invoicing/reverse-payment';
+import type { Deps } from '../ports';
+import type { Chargeback } from './port';
+import { fromMinor } from './start-checkout';
+
+type Row = typeof paymentChargebacks.$inferSelect;
+
+/** How far a chargeback has gone: a stage never moves back, whatever order the events arrive in. */
+const RANK: Record<Row['status'], number> = { inquiry: 0, open: 1, won: 2, lost: 2 };
+
+/** The online payment the bank disputes: one taken through this connection, by the provider's reference. */
+const paymentOf = async (tx: Tx, organizationId: string, connectionId: string, paymentRef: string) => {
+  const { rows } = await tx.raw.query<{
+    id: string;
+    invoice_id: string;
+    amount: string;
+    number: string | null;
+    job_id: string | null;
+    currency: string;
+  }>(
+    `SELECT p.id, p.invoice_id, p.amount::text, i.number, i.job_id, i.currency
+       FROM payments p
+       JOIN payment_checkouts c ON c.organization_id = p.organization_id AND c.payment_id = p.id
+       JOIN invoices i ON i.organization_id = p.organization_id AND i.id = p.invoice_id
+      WHERE p.organization_id = $1 AND c.connection_id = $2 AND p.reference = $3
+      LIMIT 1`,
+    [organizationId, connectionId, paymentRef],
+  );
+  return rows[0] ?? null;
+};
+
+const subjectOf = (row: Pick<Row, 'id'>) => `chargeback:${row.id}`;
+
+/**
+ * A chargeback's news from the provider, at any stage and in any order, acted on once per stage reached:
+ * - open (or lost without our having seen it open): the money is gone, so the payment is reversed, the
+ *   document is owed again, and billing is told what the bank said and by when to answer;
+ * - won after open: the money is back, recorded as a new payment;
+ * - an inquiry moves no money: billing is asked to answer it.
+ * Every step is on the document's history and in the needs-review lane until it is settled.
+ */
+export const receiveChargeback = async (
+  tx: Tx,
+  deps: Deps,
+  organizationId: string,
+  connectionId: string,
+  cb: Chargeback,
+): Promise<string> => {
+  const now = deps.clock.now();
+  const paid = await paymentOf(tx, organizationId, connectionId, cb.paymentRef);
+  if (!paid) return 'ignored: not a payment taken through Closeout';
+  const amount = fromMinor(cb.amountMinor, cb.currency);
+  const money = printAmount(amount, cb.currency);
+  const number = paid.number ?? 'the invoice';
+  const [inserted] = await tx.db
+    .insert(paymentChargebacks)
+    .values({
+      organizationId,
+      id: deps.ids.uuid(),
+      connectionId,
+      providerDisputeId: cb.id,
+      invoiceId: paid.invoice_id,
+      paymentId: paid.id,
+      amount,
+      currency: cb.currency,
+      reason: cb.reason,
+      // Inserted at its first stage; the update below moves it to the one this event reports.
+      status: 'inquiry',
+      respondBy: cb.respondBy,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ id: paymentChargebacks.id });
+  const [row] = await tx.db
+    .select()
+    .from(paymentChargebacks)
+    .where(
+      and(
+        eq(paymentChargebacks.organizationId, organizationId),
+        eq(paymentChargebacks.connectionId, connectionId),
+        eq(paymentChargebacks.providerDisputeId, cb.id),
+      ),
+    )
+    .for('update');
+  if (!row) throw new Error('chargeback row vanished');
+  const fresh = inserted !== undefined;
+  if (!fresh && RANK[cb.stage] <= RANK[row.status]) return `already ${row.status}`;
+  const [org] = await tx.db
+    .select({ timeZone: organizations.timeZone })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  const today = businessDate(now, org?.timeZone ?? 'UTC');
+  const by = cb.respondBy ? ` by ${printDate(businessDate(cb.respondBy, org?.timeZone ?? 'UTC'))}` : '';
+  const moneyWasTaken = row.status === 'open' || row.status === 'lost';
+  const set = (patch: Partial<Row>) =>
+    tx.db
+      .update(paymentChargebacks)
+      .set({ ...patch, updatedAt: now, respondBy: cb.respondBy ?? row.respondBy })
+      .where(and(eq(paymentChargebacks.organizationId, organizationId), eq(paymentChargebacks.id, row.id)));
+  const tell = async (message: string, lane: boolean) => {
+    if (lane)
+      await recordIntegrationError(tx, deps, {
+        organizationId,
+        kind: 'online_payment',
+        subject: subjectOf(row),
+        message,
+        providerCode: null,
+        attempts: 1,
+        connectorId: null,
+        invoiceId: paid.invoice_id,
+        jobId: paid.job_id,
+        holdsJob: false,
+      });
+    for (const role of ['billing', 'owner'] as const)
+      await notifyRole(tx, deps, organizationId, role, paid.job_id, message, null, {
+        kind: 'chargeback',
+        invoiceId: paid.invoice_id,
+      });
+  };
+
+  if (cb.stage === 'inquiry') {
+    await set({ status: 'inquiry' });
+    await tell(
+      `The customer’s bank asks about ${money} paid by card on ${number}: ${cb.reason}. No money has moved yet. Answer at Stripe${by} with the proof of the work, or it may become a chargeback.`,
+      true,
+    );
+    return 'inquiry';
+  }
+  if ((cb.stage === 'open' || cb.stage === 'lost') && !moneyWasTaken) {
+    try {
+      await reversePaymentIn(
+        tx,
+        deps,
+        organizationId,
+        { paymentId: paid.id, amount, on: today, reference: cb.id },
+        SYSTEM_ACTOR,
+      );
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      await set({ status: cb.stage });
+      await tell(
+        `The customer’s bank took back ${money} paid by card on ${number} (${cb.reason}), but it could not be taken off the books: ${err.message}. Correct it by hand.`,
+        true,
+      );
+      return `needs review: ${err.message}`;
+    }
+    await set({ status: cb.stage });
+    await tell(
+      cb.stage === 'open'
+        ? `The customer’s bank took back ${money} paid by card on ${number}: ${cb.reason}. ${number} is owed again. Send Stripe the proof of the work (the signed report, the photos)${by}, or settle it with the customer.`
+        : `The customer’s bank took back ${money} paid by card on ${number} for good: ${cb.reason}. ${number} is owed again.`,
+      true,
+    );
+    return `reversed ${money} on ${number}`;
+  }
+  if (cb.stage === 'won' && moneyWasTaken) {
+    try {
+      const { paymentId } = await recordPaymentIn(
+        tx,
+        deps,
+        organizationId,
+        {
+          invoiceId: paid.invoice_id,
+          amount: new Decimal(amount).toFixed(),
+          receivedOn: today,
+          method: 'card',
+          reference: `${cb.id} (won)`,
+        },
+        SYSTEM_ACTOR,
+      );
+      await set({ status: 'won', reinstatedPaymentId: paymentId });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      await set({ status: 'won' });
+      await tell(
+        `The chargeback of ${money} on ${number} was decided for you and Stripe paid it back, but it could not be recorded: ${err.message}. Record it by hand or refund it.`,
+        true,
+      );
+      return `needs review: ${err.message}`;
+    }
+    await settleIntegrationError(
+      tx,
+      deps,
+      organizationId,
+      'online_payment',
+      subjectOf(row),
+      'chargeback won',
+    );
+    await tell(
+      `The chargeback of ${money} on ${number} was decided for you: the money is back and recorded.`,
+      false,
+    );
+    return `won: ${money} recorded again on ${number}`;
+  }
+  // Won before any money moved (an inquiry closed), or lost after the money was already taken back.
+  await set({ status: cb.stage });
+  if (cb.stage === 'won')
+    await settleIntegrationError(
+      tx,
+      deps,
+      organizationId,
+      'online_payment',
+      subjectOf(row),
+      'inquiry closed',
+    );
+  else
+    await tell(
+      `The chargeback of ${money} on ${number} was decided for the customer: the money stays with them and ${number} is owed. Settle it with the customer, or credit it.`,
+      true,
+    );
+  return cb.stage;
+};
