@@ -218,6 +218,16 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
       .getByRole('article', { name: `Invoice ${inv.number}` })
       .getByText('Our answer: The radiator was on the signed change order; we sent you a copy.')
       .waitFor();
+    // The office withdraws the link (a forwarded e-mail): the page says so and offers a new one by e-mail,
+    // to the address on file, in words that reveal nothing about who holds an account.
+    expect((await billing.call('POST', `/customers/${inv.customerId}/portal-link/revoke`, {})).status).toBe(
+      200,
+    );
+    await back.reload();
+    await back.getByRole('heading', { name: 'This link does not open your account' }).waitFor();
+    await back.getByRole('button', { name: 'E-mail me a new link' }).click();
+    await back.getByText('If we have an e-mail address for you, a new link is on its way.').waitFor();
+    await back.screenshot({ path: screenshotPath('portal-new-link-phone'), fullPage: true });
     await back.close();
   });
 

@@ -195,6 +195,18 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     expect(new Decimal(rows[0]?.amount ?? 0).eq(inv.outstanding)).toBe(true);
     const after = (await call('GET', `/api/v1/invoices/${inv.id}`, billing)).json();
     expect(after).toMatchObject({ status: 'paid', outstanding: '0.00' });
+    // The customer's receipt, once, with their page.
+    await drain(t);
+    const receipts = inbox.filter(
+      (m) => m.subject.startsWith('Receipt:') && m.subject.endsWith(inv.number ?? '-'),
+    );
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]?.to).toEqual(['payer@example.com']);
+    expect(receipts[0]?.text).toMatch(
+      new RegExp(
+        `^Dear .+,\\n\\nThank you: we received EUR [\\d,.]+ by card for ${inv.number} on \\d{1,2} \\w+ \\d{4}\\. Nothing is left to pay on it\\.\\n\\nYour invoices, payments and receipts: http://closeout\\.test/portal/#/account/`,
+      ),
+    );
     // A late "expired" never undoes a payment.
     await stripe.expire(sessionId);
     expect((await call('GET', `/api/v1/invoices/${inv.id}`, billing)).json().status).toBe('paid');
@@ -288,6 +300,8 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     // Recorded once on the credit note, by the answer or by refund.created, whichever came first.
     const recorded = await payments(cn.id);
     expect(recorded).toEqual([{ amount: '10.00', reference: made[0]?.id, method: 'card' }]);
+    await drain(t);
+    expect(inbox.filter((m) => m.subject === `Refund of EUR 10.00 for ${cn.number}`)).toHaveLength(1);
     for (const e of stripe.events.filter((x) => x.type.startsWith('refund.'))) await stripe.deliver(e);
     expect(await payments(cn.id)).toHaveLength(1);
     expect((await call('GET', `/api/v1/invoices/${cn.id}`, billing)).json().outstanding).toBe(rest);
@@ -358,6 +372,37 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
       /^Stripe refused it \(Refund amount .* is greater than unrefunded amount/,
     );
     expect(await payments(cn.id)).toEqual([]);
+  });
+
+  it('e-mails a new link from an expired one to the address on file, saying the same whoever asks', async () => {
+    const token = await portalOf();
+    const now = t.deps.clock.now().getTime();
+    await t.database.raw.query(
+      'UPDATE portal_links SET expires_at = $2, created_at = $3 WHERE organization_id = $1',
+      [org.organizationId, new Date(now - 86_400_000), new Date(now - 91 * 86_400_000)],
+    );
+    const gone = await call('GET', `/api/v1/public/portal/${token}`);
+    expect(gone.statusCode).toBe(404);
+    const renew = (tok: string) => call('POST', `/api/v1/public/portal/${tok}/renew`, undefined, {});
+    const before = inbox.length;
+    const asked = await renew(token);
+    expect(asked.statusCode, asked.body).toBe(202);
+    const said = asked.json().message;
+    expect(said).toBe('If we have an e-mail address for you, a new link is on its way.');
+    await drain(t);
+    const mails = inbox.slice(before).filter((m) => m.subject.startsWith('Your new link'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.to).toEqual(['payer@example.com']);
+    const fresh = /#\/account\/([\w-]{43})/.exec(mails[0]?.text ?? '')?.[1] ?? '';
+    expect(fresh).not.toBe(token);
+    expect((await call('GET', `/api/v1/public/portal/${fresh}`)).statusCode).toBe(200);
+    // Asked again at once, with a made-up token, or with a withdrawn link: the same answer, and no e-mail.
+    expect((await renew(token)).json().message).toBe(said);
+    expect((await renew('x'.repeat(43))).json().message).toBe(said);
+    await call('POST', `/api/v1/customers/${org.customerId}/portal-link/revoke`, billing, {});
+    expect((await renew(fresh)).json().message).toBe(said);
+    await drain(t);
+    expect(inbox.slice(before).filter((m) => m.subject.startsWith('Your new link'))).toHaveLength(1);
   });
 
   it('refuses an event whose signature does not verify, and acknowledges one for a checkout it never opened', async () => {

@@ -16,6 +16,7 @@ import { recordPaymentIn } from '../invoicing/record-payment';
 import type { Deps } from '../ports';
 import { gatewayOf } from './payment-connections';
 import { PaymentRefused, type RefundState } from './port';
+import { queueReceipt } from './receipts';
 import { toMinor } from './start-checkout';
 
 type RefundRow = typeof paymentRefunds.$inferSelect;
@@ -270,6 +271,13 @@ export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: Re
       SYSTEM_ACTOR,
     );
     await setRefund(tx, row, { status: 'succeeded', refundPaymentId: paymentId, failure: null, ...ids }, now);
+    await queueReceipt(tx, deps, {
+      organizationId: row.organizationId,
+      invoiceId: row.creditNoteId,
+      amount: row.amount,
+      on: businessDate(now, org?.timeZone ?? 'UTC'),
+      kind: 'refund',
+    });
     return `recorded the refund of ${money}`;
   } catch (err) {
     if (!(err instanceof AppError)) throw err;

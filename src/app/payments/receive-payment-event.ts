@@ -19,6 +19,7 @@ import { receiveChargeback } from './chargebacks';
 import { refundOfEvent, settleRefund } from './online-refunds';
 import { gatewayOf } from './payment-connections';
 import { type PaymentEvent, PaymentSignatureError } from './port';
+import { queueReceipt } from './receipts';
 import { fromMinor } from './start-checkout';
 
 type Checkout = typeof paymentCheckouts.$inferSelect;
@@ -94,6 +95,13 @@ const applyPaid = async (
       SYSTEM_ACTOR,
     );
     await settle(tx, checkout, { status: 'paid', paymentId }, now);
+    await queueReceipt(tx, deps, {
+      organizationId: checkout.organizationId,
+      invoiceId: checkout.invoiceId,
+      amount,
+      on: businessDate(e.paidAt, org?.timeZone ?? 'UTC'),
+      kind: 'payment',
+    });
     return `recorded ${money} on ${doc?.number ?? 'the document'}`;
   } catch (err) {
     if (!(err instanceof AppError)) throw err;

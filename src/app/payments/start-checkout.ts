@@ -10,13 +10,20 @@ import type { Deps } from '../ports';
 import { recipientOf } from '../quotes/send-quote';
 import { activePaymentConnection, gatewayOf } from './payment-connections';
 
-/** Minor units as providers count money: 123.45 EUR is 12345; a zero-decimal currency is itself. */
-export const toMinor = (amount: Decimal.Value, currency: string) =>
-  new Decimal(amount).times(new Decimal(10).pow(amountDecimals(currency, true))).toNumber();
-export const fromMinor = (minor: number, currency: string) => {
-  const decimals = amountDecimals(currency, true);
-  return new Decimal(minor).div(new Decimal(10).pow(decimals)).toFixed(decimals);
+/**
+ * Minor units as providers count money, by ISO 4217's own exponent (not EN 16931's cap of two): 123.45 EUR
+ * is 12345, 1500 JPY is 1500, 1.25 KWD is 1250 (Stripe counts three-decimal currencies in thousandths).
+ */
+export const toMinor = (amount: Decimal.Value, currency: string) => {
+  const minor = new Decimal(amount).times(new Decimal(10).pow(amountDecimals(currency, false)));
+  if (!minor.isInteger()) throw new Error(`${amount} ${currency} has more decimals than the currency`);
+  return minor.toNumber();
 };
+/** Back from minor units to the document's amount (two decimals at most, as every document counts). */
+export const fromMinor = (minor: number, currency: string) =>
+  new Decimal(minor)
+    .div(new Decimal(10).pow(amountDecimals(currency, false)))
+    .toFixed(amountDecimals(currency, true));
 
 /**
  * "Pay now" on the portal: a hosted checkout at the organization's provider for what is outstanding on the

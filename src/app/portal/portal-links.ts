@@ -1,11 +1,12 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { AppError } from '../../core/errors';
-import type { Actor } from '../../core/principal';
+import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
-import { portalLinks } from '../../db/schema';
+import { customers, organizations, portalLinks } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { randomToken, sha256Hex } from '../auth/secrets';
 import type { Deps } from '../ports';
+import { recipientOf } from '../quotes/send-quote';
 
 /** A portal link answers this long after it was made. */
 const LINK_DAYS = 90;
@@ -92,4 +93,58 @@ export const revokePortalLinks = (deps: Deps, organizationId: string, customerId
       changes: { revoked: revoked.length },
     });
     return revoked.length;
+  });
+
+/** At most one new-link e-mail per customer in this long, whoever asks. */
+const RENEW_GAP_MS = 10 * 60_000;
+
+/**
+ * "E-mail me a new link", from an expired link: a fresh link goes to the address we hold for the customer,
+ * never to one typed on the page, so the answer is the same whoever asks and reveals nothing. A withdrawn link
+ * gets nothing (the office withdrew it on purpose); a link still valid needs nothing.
+ */
+export const renewPortalLink = (deps: Deps, token: string) =>
+  deps.database.transaction(async (tx) => {
+    const now = deps.clock.now();
+    const [link] = await tx.db
+      .select()
+      .from(portalLinks)
+      .where(eq(portalLinks.tokenHash, sha256Hex(token)));
+    if (!link || link.revokedAt || link.expiresAt >= now) return;
+    const [recent] = await tx.db
+      .select({ id: portalLinks.id })
+      .from(portalLinks)
+      .where(
+        and(
+          eq(portalLinks.organizationId, link.organizationId),
+          eq(portalLinks.customerId, link.customerId),
+          gt(portalLinks.createdAt, new Date(now.getTime() - RENEW_GAP_MS)),
+        ),
+      )
+      .limit(1);
+    if (recent) return;
+    const [who] = await tx.db
+      .select({ customer: customers, org: organizations.name })
+      .from(customers)
+      .innerJoin(organizations, eq(organizations.id, customers.organizationId))
+      .where(and(eq(customers.organizationId, link.organizationId), eq(customers.id, link.customerId)));
+    const to = who ? recipientOf(who.customer) : null;
+    if (!who || !to) return;
+    const url = await portalLinkFor(tx, deps, link.organizationId, link.customerId);
+    await deps.queue.enqueue(tx, {
+      name: 'email.send',
+      data: {
+        to: [to],
+        subject: `Your new link to your invoices with ${who.org}`,
+        text: `Dear ${who.customer.name},\n\nHere is a new link to your invoices, payments and receipts with ${who.org}. It works for 90 days:\n\n${url}\n\nIf you did not ask for it, you can ignore this e-mail.\n\n${who.org}\n`,
+      },
+    });
+    await appendAudit(tx, deps, {
+      organizationId: link.organizationId,
+      aggregateType: 'customer',
+      aggregateId: link.customerId,
+      action: 'customer.portal_link_renewed',
+      actor: SYSTEM_ACTOR,
+      changes: { to },
+    });
   });

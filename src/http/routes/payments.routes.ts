@@ -13,7 +13,7 @@ import {
 import { receivePaymentEvent } from '../../app/payments/receive-payment-event';
 import { startCheckout } from '../../app/payments/start-checkout';
 import { listDisputes, raiseDispute, resolveDispute } from '../../app/portal/disputes';
-import { portalLinkFor, revokePortalLinks } from '../../app/portal/portal-links';
+import { portalLinkFor, renewPortalLink, revokePortalLinks } from '../../app/portal/portal-links';
 import { portalPdf, portalView } from '../../app/portal/portal-view';
 import type { Deps } from '../../app/ports';
 import { IdParams, Problem } from '../../contracts/common';
@@ -313,6 +313,26 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
         },
       },
       async (request) => portalView(deps, request.params.token),
+    );
+    p.post(
+      '/public/portal/:token/renew',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary:
+            'E-mail me a new link: from an expired link, a fresh one goes to the address on file (the same answer whoever asks)',
+          params: PortalTokenParams,
+          body: z.strictObject({}).optional(),
+          response: { 202: z.object({ message: z.string() }), ...errors, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        await renewPortalLink(deps, request.params.token);
+        return reply
+          .code(202)
+          .send({ message: 'If we have an e-mail address for you, a new link is on its way.' });
+      },
     );
     p.get(
       '/public/portal/:token/documents/:id/pdf',

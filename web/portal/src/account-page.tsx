@@ -196,6 +196,30 @@ const DocumentCard = ({
   );
 };
 
+/** On an expired link: a new one by e-mail, to the address the business holds (nothing to type). */
+const NewLink = ({ token }: { token: string }) => {
+  const [said, setSaid] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (said) return <p role="status">{said}</p>;
+  return (
+    <button
+      type="button"
+      className="primary"
+      disabled={busy}
+      onClick={() => {
+        setBusy(true);
+        api
+          .call<{ message: string }>('POST', `/public/portal/${token}/renew`, {})
+          .then((r) => setSaid(r.message))
+          .catch((err: unknown) => setSaid(problemOf(err)))
+          .finally(() => setBusy(false));
+      }}
+    >
+      E-mail me a new link
+    </button>
+  );
+};
+
 /**
  * The customer's own page, from the link in any of our e-mails, on a phone first: what is open to pay,
  * oldest first, each with its PDF and "Pay now" where the business takes payments online; then what was
@@ -229,6 +253,7 @@ export const AccountPage = ({ token, paidId }: { token: string; paidId: string |
         <section className="card" role="alert">
           <h1>This link does not open your account</h1>
           <p>{failure}</p>
+          <NewLink token={token} />
         </section>
       </main>
     );
