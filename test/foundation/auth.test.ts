@@ -57,7 +57,7 @@ describe.each(testDrivers())('accounts and sessions on %s', (driver) => {
 
   it('throttles sign-in after repeated failures, even with the right password, and says when to retry', async () => {
     const email = org.users.approver.email;
-    for (let i = 0; i < THROTTLE.perEmail; i++) {
+    for (let i = 0; i < THROTTLE.perAccountAndAddress; i++) {
       const r = await t.app.inject({
         method: 'POST',
         url: '/api/v1/auth/login',
@@ -80,6 +80,53 @@ describe.each(testDrivers())('accounts and sessions on %s', (driver) => {
       payload: { email, password: PASSWORD },
     });
     expect(later.statusCode).toBe(200);
+  });
+
+  const login = (email: string, password: string, ip: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email, password },
+      remoteAddress: ip,
+    });
+
+  it('gives fifty concurrent guesses at one account the five tries one address has, not fifty', async () => {
+    const email = org.users.dispatcher.email;
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => login(email, `guess-${i}`, '10.9.0.1')),
+    );
+    const codes = answers.map((a) => a.statusCode);
+    expect(codes.filter((c) => c === 401)).toHaveLength(THROTTLE.perAccountAndAddress);
+    expect(codes.filter((c) => c === 429)).toHaveLength(50 - THROTTLE.perAccountAndAddress);
+    // Eighty at once from one address at different accounts: the address's thirty, no more.
+    const spray = await Promise.all(
+      Array.from({ length: 80 }, (_, i) => login(`nobody-${i}@example.test`, 'guess', '10.9.0.2')),
+    );
+    expect(spray.filter((a) => a.statusCode === 401)).toHaveLength(THROTTLE.perAddress);
+    t.clock.advance((THROTTLE.windowMinutes + 1) * 60_000);
+  });
+
+  it('never locks the real user out from guesses made elsewhere: it slows them by a minute at most', async () => {
+    const email = org.users.technician.email;
+    for (let i = 0; i < THROTTLE.perAccountAndAddress; i++)
+      expect((await login(email, `wrong-${i}`, '10.8.0.1')).statusCode).toBe(401);
+    expect((await login(email, PASSWORD, '10.8.0.1')).statusCode).toBe(429);
+    // The real user, from their own address: in.
+    expect((await login(email, PASSWORD, '10.8.0.99')).statusCode).toBe(200);
+    // Guesses spread over addresses pass the account's free failures: everyone waits, briefly.
+    for (const ip of ['10.8.0.2', '10.8.0.3', '10.8.0.4'])
+      for (let i = 0; i < 4; i++) {
+        t.clock.advance(THROTTLE.accountMaxDelaySeconds * 1000 + 1000);
+        await login(email, `wrong-${ip}-${i}`, ip);
+      }
+    const slowed = await login(email, PASSWORD, '10.8.0.99');
+    expect(slowed.statusCode).toBe(429);
+    const wait = Number(slowed.headers['retry-after']);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(THROTTLE.accountMaxDelaySeconds);
+    t.clock.advance(wait * 1000);
+    expect((await login(email, PASSWORD, '10.8.0.99')).statusCode).toBe(200);
+    t.clock.advance((THROTTLE.windowMinutes + 1) * 60_000);
   });
 
   it.each([

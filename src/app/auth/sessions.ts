@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../../core/errors';
 import type { Principal } from '../../core/principal';
 import { isRole, type Role } from '../../core/roles';
@@ -7,7 +7,69 @@ import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from './secrets';
 
-export const THROTTLE = { windowMinutes: 15, perEmail: 5, perIp: 30 } as const;
+/**
+ * Sign-in throttling (ASVS 2.2.1), checked and recorded atomically:
+ * - per address: at most `perAddress` failures in the window (the attacker's own address);
+ * - per account from one address: at most `perAccountAndAddress` failures in the window;
+ * - per account from everywhere: past `accountFreeFailures`, each attempt waits a delay that doubles per
+ *   failure up to `accountMaxDelaySeconds`. Failures from elsewhere can slow the real user by a minute at
+ *   most, never lock them out.
+ */
+export const THROTTLE = {
+  windowMinutes: 15,
+  perAddress: 30,
+  perAccountAndAddress: 5,
+  accountFreeFailures: 10,
+  accountMaxDelaySeconds: 60,
+} as const;
+
+const tooMany = (retryAfterSeconds: number) =>
+  new AppError('rate_limited', 'Too many failed sign-ins; try again later', {
+    extra: { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) },
+  });
+
+/**
+ * Claims one sign-in attempt, or refuses it. Under transaction-scoped advisory locks on the account and the
+ * address (always in that order), the failures are counted and the attempt is written as a failure before the
+ * password is checked: concurrent guesses see each other, so fifty at once get five tries, not fifty.
+ */
+const claimAttempt = (deps: Deps, email: string, ip: string, now: Date) =>
+  deps.database.transaction(async (tx) => {
+    await tx.raw.query("SELECT pg_advisory_xact_lock(hashtext('login:account:' || $1))", [email]);
+    await tx.raw.query("SELECT pg_advisory_xact_lock(hashtext('login:address:' || $1))", [ip]);
+    const since = new Date(now.getTime() - THROTTLE.windowMinutes * 60_000);
+    const { rows } = await tx.raw.query<{
+      by_ip: number;
+      by_pair: number;
+      by_account: number;
+      last: Date | null;
+    }>(
+      `SELECT count(*) FILTER (WHERE ip = $2)::int AS by_ip,
+              count(*) FILTER (WHERE ip = $2 AND email = $1)::int AS by_pair,
+              count(*) FILTER (WHERE email = $1)::int AS by_account,
+              max(at) FILTER (WHERE email = $1) AS last
+         FROM login_attempts
+        WHERE NOT succeeded AND at > $3 AND (email = $1 OR ip = $2)`,
+      [email, ip, since],
+    );
+    const c = rows[0] ?? { by_ip: 0, by_pair: 0, by_account: 0, last: null };
+    const window = THROTTLE.windowMinutes * 60;
+    if (c.by_ip >= THROTTLE.perAddress || c.by_pair >= THROTTLE.perAccountAndAddress) throw tooMany(window);
+    if (c.by_account >= THROTTLE.accountFreeFailures && c.last) {
+      const delay = Math.min(
+        THROTTLE.accountMaxDelaySeconds,
+        2 ** (c.by_account - THROTTLE.accountFreeFailures),
+      );
+      const wait = new Date(c.last).getTime() + delay * 1000 - now.getTime();
+      if (wait > 0) throw tooMany(wait / 1000);
+    }
+    const [row] = await tx.db
+      .insert(loginAttempts)
+      .values({ email, ip, succeeded: false, at: now })
+      .returning({ id: loginAttempts.id });
+    if (!row) throw new Error('login attempt insert returned nothing');
+    return row.id;
+  });
 
 export type LoginResult = {
   token: string;
@@ -25,8 +87,8 @@ const ttlHours = (deps: Pick<Deps, 'sessionTtlHours'>, device: boolean) =>
   device ? DEVICE_SESSION_TTL_HOURS : deps.sessionTtlHours;
 
 /**
- * Checks a password and opens a session. Failures are counted per e-mail and per address; past the
- * limit the caller is told when to retry, before any password is checked.
+ * Checks a password and opens a session. The attempt is claimed first (see THROTTLE); past a limit the
+ * caller is told when to retry, before any password is checked.
  */
 export const login = async (
   deps: Deps,
@@ -41,26 +103,12 @@ export const login = async (
   const { database, clock } = deps;
   const email = input.email.trim().toLowerCase();
   const now = clock.now();
-  const since = new Date(now.getTime() - THROTTLE.windowMinutes * 60_000);
-  const failures = (where: ReturnType<typeof eq>) =>
-    database.db
-      .select({ n: count() })
-      .from(loginAttempts)
-      .where(and(where, eq(loginAttempts.succeeded, false), gt(loginAttempts.at, since)));
-  const [[byEmail], [byIp]] = await Promise.all([
-    failures(eq(loginAttempts.email, email)),
-    failures(eq(loginAttempts.ip, input.ip)),
-  ]);
-  if ((byEmail?.n ?? 0) >= THROTTLE.perEmail || (byIp?.n ?? 0) >= THROTTLE.perIp) {
-    throw new AppError('rate_limited', 'Too many failed sign-ins; try again later', {
-      extra: { retryAfterSeconds: THROTTLE.windowMinutes * 60 },
-    });
-  }
+  const attemptId = await claimAttempt(deps, email, input.ip, now);
 
   const [user] = await database.db.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1);
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !ok || !user.active) {
-    await database.db.insert(loginAttempts).values({ email, ip: input.ip, succeeded: false, at: now });
+    // The attempt is already on record as a failure.
     throw new AppError('invalid_credentials', 'E-mail or password is wrong', {
       fields: [{ field: 'body.password', message: 'e-mail or password is wrong' }],
     });
@@ -71,7 +119,7 @@ export const login = async (
   const device = input.device ?? false;
   const expiresAt = new Date(now.getTime() + ttlHours(deps, device) * 3_600_000);
   await database.transaction(async (tx) => {
-    await tx.db.insert(loginAttempts).values({ email, ip: input.ip, succeeded: true, at: now });
+    await tx.db.update(loginAttempts).set({ succeeded: true }).where(eq(loginAttempts.id, attemptId));
     await tx.db.insert(sessions).values({
       tokenHash: sha256Hex(token),
       userId: user.id,
