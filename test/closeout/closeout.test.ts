@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
-import { jpegWithExif, multipart, pdf, png } from '../support/files';
+import {
+  jpegHtmlPolyglot,
+  jpegWithExif,
+  multipart,
+  pdf,
+  pdfWithJavaScript,
+  png,
+  pngBomb,
+} from '../support/files';
 
 const CHECKLIST = ['Unit installed and levelled', 'Refrigerant charge checked', 'Thermostat commissioned'];
 
@@ -14,6 +23,7 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
   let tech2: Session;
   let dispatcher: Session;
   let billing: Session;
+  let owner: Session;
 
   beforeAll(async () => {
     t = await createTestApp(driver, { attachmentMaxBytes: 400_000 });
@@ -22,6 +32,7 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
     tech2 = await signIn(t.app, org.otherTechnician.email, PASSWORD);
     dispatcher = await signIn(t.app, org.users.dispatcher.email, PASSWORD);
     billing = await signIn(t.app, org.users.billing.email, PASSWORD);
+    owner = await signIn(t.app, org.users.owner.email, PASSWORD);
     await t.app.inject({
       method: 'POST',
       url: '/api/v1/catalog-items',
@@ -141,7 +152,13 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
       headers: as(tech),
     });
     expect(content.statusCode).toBe(200);
-    expect(content.rawPayload.equals(bytes)).toBe(true);
+    // Stored re-encoded: the same picture, none of the original's metadata (EXIF was read before).
+    const served = await sharp(content.rawPayload).metadata();
+    expect(served).toMatchObject({ format: 'jpeg', width: 640, height: 480 });
+    expect(served.exif).toBeUndefined();
+    expect(content.headers['content-disposition']).toBe('inline');
+    expect(content.headers['x-content-type-options']).toBe('nosniff');
+    expect(content.headers['content-security-policy']).toMatch(/^sandbox;/);
     const thumb = await t.app.inject({
       method: 'GET',
       url: `/api/v1/attachments/${first.json().id}/thumbnail`,
@@ -158,6 +175,65 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
     expect(
       (await upload(j.id, 'before', { name: 'x.jpg', type: 'image/jpeg', bytes }, tech2)).statusCode,
     ).toBe(404);
+  });
+
+  it('stores only the pixels of an image that hides a web page, and serves PDFs as downloads that run nothing', async () => {
+    const j = await newJob();
+    const up = await upload(j.id, 'after', {
+      name: 'site.jpg',
+      type: 'image/jpeg',
+      bytes: await jpegHtmlPolyglot(),
+    });
+    expect(up.statusCode, up.body).toBe(201);
+    const stored = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/attachments/${up.json().id}/content`,
+      headers: as(tech),
+    });
+    expect(stored.rawPayload.includes('<script')).toBe(false);
+    expect((await sharp(stored.rawPayload).metadata()).format).toBe('jpeg');
+    const doc = await upload(j.id, 'other', { name: 'manual.pdf', type: 'application/pdf', bytes: pdf() });
+    expect(doc.statusCode, doc.body).toBe(201);
+    const served = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/attachments/${doc.json().id}/content`,
+      headers: as(tech),
+    });
+    expect(served.headers['content-disposition']).toBe('attachment; filename="document.pdf"');
+    expect(served.headers['content-security-policy']).toMatch(/^sandbox;/);
+  });
+
+  it.each([
+    ['an image bomb (20,000 × 20,000 pixels)', 'after', { name: 'big.png', type: 'image/png' }, 413, 'file'],
+    ['a PDF that runs JavaScript', 'other', { name: 'a.pdf', type: 'application/pdf' }, 415, 'file'],
+    [
+      'a PDF with JavaScript in a compressed object stream',
+      'other',
+      { name: 'b.pdf', type: 'application/pdf' },
+      415,
+      'file',
+    ],
+  ])('refuses %s before storing anything', async (label, category, file, status, field) => {
+    const bytes = label.startsWith('an image bomb')
+      ? await pngBomb()
+      : pdfWithJavaScript(label.includes('compressed'));
+    const j = await newJob();
+    const before = await count('attachments');
+    const res = await upload(j.id, category, { ...file, bytes });
+    expect(res.statusCode, res.body).toBe(status);
+    expect(problemOf(res).errors[0]?.field).toBe(field);
+    expect(await count('attachments')).toBe(before);
+    if (label.startsWith('an image bomb')) {
+      // Nor as the logo that goes into every PDF.
+      const logo = multipart({}, { name: 'logo.png', type: 'image/png', bytes });
+      const res2 = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/organization/logo',
+        headers: { ...as(owner, true), ...logo.headers },
+        payload: logo.payload,
+      });
+      expect(res2.statusCode).toBe(413);
+    }
   });
 
   it.each([

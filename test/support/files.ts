@@ -1,3 +1,4 @@
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 /** A real JPEG with EXIF capture time and GPS (Dublin), made on the spot. */
@@ -59,4 +60,43 @@ export const multipart = (
     payload: Buffer.concat(parts),
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
   };
+};
+
+/**
+ * A decompression bomb: a real small PNG whose header says 20,000 × 20,000 pixels (400 megapixels), its
+ * header checksum right, so a reader trusts it until it tries to decode.
+ */
+export const pngBomb = async () => {
+  const bytes = Buffer.from(await png(1));
+  // IHDR's data (width, height) starts at byte 16; its CRC covers the chunk type and data (bytes 12 to 29).
+  bytes.writeUInt32BE(20_000, 16);
+  bytes.writeUInt32BE(20_000, 20);
+  bytes.writeUInt32BE(crc32(bytes.subarray(12, 29)), 29);
+  return bytes;
+};
+
+/** A JPEG that is also an HTML page: markup and script hidden in a comment segment (COM, 0xFFFE). */
+export const jpegHtmlPolyglot = async () => {
+  const jpeg = await jpegWithExif(11);
+  const html = Buffer.from('<html><body><script>document.title="pwned"</script></body></html>');
+  const com = Buffer.alloc(4);
+  com.writeUInt16BE(0xfffe, 0);
+  com.writeUInt16BE(html.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), com, html, jpeg.subarray(2)]);
+};
+
+/** A PDF that runs JavaScript when opened, in plain sight or inside a compressed object stream. */
+export const pdfWithJavaScript = (hidden: boolean) => {
+  if (!hidden)
+    return Buffer.from(
+      '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+    );
+  const objects = deflateSync(Buffer.from('3 0 <</S/J#61vaScript/JS(app.alert(1))>>'));
+  return Buffer.concat([
+    Buffer.from(
+      `%PDF-1.5\n1 0 obj<</Type/Catalog/Pages 2 0 R/OpenAction 3 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n4 0 obj<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length ${objects.length}>>stream\n`,
+    ),
+    objects,
+    Buffer.from('\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n'),
+  ]);
 };

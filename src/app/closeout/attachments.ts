@@ -8,6 +8,7 @@ import { AppError, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { attachments } from '../../db/schema/index';
 import { appendAudit } from '../audit/audit';
+import { assertPassivePdf, MAX_IMAGE_PIXELS, reencodeImage } from '../files/safe-files';
 import { lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 
@@ -53,7 +54,7 @@ const readExif = async (bytes: Buffer, mime: string) => {
 const thumbnail = async (bytes: Buffer, mime: string): Promise<Buffer | null> => {
   if (!mime.startsWith('image/')) return null;
   try {
-    return await sharp(bytes)
+    return await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
       .rotate()
       .resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside', withoutEnlargement: true })
       .jpeg({ quality: 75 })
@@ -106,14 +107,15 @@ export const uploadAttachment = async (
       },
     );
   }
-  const sha256 = createHash('sha256').update(input.bytes).digest('hex');
+  // When and where it was taken is read from the original; what is stored is only its pixels, encoded again.
+  if (sniffed.mime === 'application/pdf') assertPassivePdf(input.bytes);
+  const exif = await readExif(input.bytes, sniffed.mime);
+  const stored = await reencodeImage(input.bytes, sniffed.mime);
+  const sha256 = createHash('sha256').update(stored).digest('hex');
   const storageKey = `${input.organizationId}/${sha256}`;
-  const [exif, thumb] = await Promise.all([
-    readExif(input.bytes, sniffed.mime),
-    thumbnail(input.bytes, sniffed.mime),
-  ]);
+  const thumb = await thumbnail(stored, sniffed.mime);
   // Bytes first, then the row: a crash in between leaves an unreferenced object, never a row without bytes.
-  if (!(await deps.storage.exists(storageKey))) await deps.storage.put(storageKey, input.bytes, sniffed.mime);
+  if (!(await deps.storage.exists(storageKey))) await deps.storage.put(storageKey, stored, sniffed.mime);
   const thumbnailKey = thumb ? `${storageKey}-thumb` : null;
   if (thumb && thumbnailKey && !(await deps.storage.exists(thumbnailKey)))
     await deps.storage.put(thumbnailKey, thumb, 'image/jpeg');
@@ -141,7 +143,7 @@ export const uploadAttachment = async (
         category: input.category,
         sha256,
         mimeType: sniffed.mime,
-        sizeBytes: input.bytes.length,
+        sizeBytes: stored.length,
         storageKey,
         thumbnailKey,
         originalName: input.originalName?.slice(0, 255) ?? null,

@@ -6,6 +6,7 @@ import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { jobTypes, organizations, taxCodes } from '../../db/schema/index';
 import { appendAudit } from '../audit/audit';
+import { LOGO_MAX_PX, reencodeImage } from '../files/safe-files';
 import type { Deps } from '../ports';
 
 export type NewOrganization = {
@@ -249,9 +250,19 @@ export const updateBillingSettings = (
     return after;
   });
 
-/** Stores the logo printed on the PDFs (PNG or JPEG, sniffed by the caller). */
-export const setLogo = (deps: Deps, organizationId: string, bytes: Buffer, mimeType: string, actor: Actor) =>
-  deps.database.transaction(async (tx) => {
+/**
+ * Stores the logo printed on the PDFs (PNG or JPEG, sniffed by the caller): measured before decoding, then
+ * encoded again at most LOGO_MAX_PX on its longer side, so every PDF carries a small, clean image.
+ */
+export const setLogo = async (
+  deps: Deps,
+  organizationId: string,
+  original: Buffer,
+  mimeType: string,
+  actor: Actor,
+) => {
+  const bytes = await reencodeImage(original, mimeType, LOGO_MAX_PX);
+  return deps.database.transaction(async (tx) => {
     const hash = createHash('sha256').update(bytes).digest('hex');
     const key = `logos/${organizationId}/${hash}`;
     if (!(await deps.storage.exists(key))) await deps.storage.put(key, bytes, mimeType);
@@ -266,3 +277,4 @@ export const setLogo = (deps: Deps, organizationId: string, bytes: Buffer, mimeT
     });
     return { sha256: hash };
   });
+};

@@ -10,6 +10,7 @@ import {
   uploadAttachment,
 } from '../../app/closeout/attachments';
 import { setLogo } from '../../app/directory/organizations';
+import { REENCODED } from '../../app/files/safe-files';
 import type { Deps } from '../../app/ports';
 import { AttachmentView } from '../../contracts/closeout';
 import { IdParams, Problem } from '../../contracts/common';
@@ -174,14 +175,19 @@ export const attachmentRoutes = async (root: FastifyInstance, deps: Deps) => {
           if (!key) throw notFound('thumbnail');
           const bytes = await deps.storage.get(key);
           if (!bytes) throw notFound('attachment content');
+          // Only images we encoded ourselves are shown in the page; anything else (a PDF, a HEIC) is a download,
+          // never sniffed as something else, and sandboxed so nothing in it runs with the app's origin.
+          const inline = variant === 'thumbnail' || REENCODED.has(a.mimeType);
           return reply
             .type(variant === 'content' ? a.mimeType : 'image/jpeg')
             .header('cache-control', 'private, max-age=3600')
+            .header('x-content-type-options', 'nosniff')
+            .header('content-security-policy', "sandbox; default-src 'none'; img-src 'self'")
             .header(
               'content-disposition',
-              variant === 'content' && a.mimeType === 'application/pdf'
-                ? 'inline; filename="document.pdf"'
-                : 'inline',
+              inline
+                ? 'inline'
+                : `attachment; filename="${a.mimeType === 'application/pdf' ? 'document.pdf' : `photo.${a.mimeType.split('/')[1] ?? 'bin'}`}"`,
             )
             .header('etag', `"${a.sha256}${variant === 'thumbnail' ? '-t' : ''}"`)
             .send(bytes);
