@@ -34,7 +34,12 @@ export type Mailer = {
 };
 
 /** Encrypts secrets stored in the database (connector tokens, webhook secrets). */
-export type SecretBox = { seal(plain: string): string; open(sealed: string): string };
+export type SecretBox = {
+  seal(plain: string): string;
+  open(sealed: string): string;
+  /** An HMAC-SHA256 (hex) under a key derived from the secret key: signs what the database must not forge. */
+  mac(text: string): string;
+};
 
 /** Outbound HTTP (accounting APIs, webhooks): fetch, replaceable so a test can point it at a fake. */
 export type Http = typeof fetch;

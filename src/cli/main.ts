@@ -1,8 +1,13 @@
+import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import { loadSecretKey, secretBox } from '../adapters/crypto/secret-box';
 import { retryAbandonedJobs } from '../adapters/queue/pg-boss';
 import { sweepStalledPushes } from '../app/accounting/push-queue';
 import {
+  AuditAnchorSchema,
   type AuditBreak,
+  auditAnchors,
   organizationIdBySlug,
   organizationIds,
   verifyAudit,
@@ -186,13 +191,22 @@ const orgOption = async (database: Parameters<typeof organizationIdBySlug>[0], s
   if (!id) throw new InvalidArgumentError(`no organization with slug ${slug}`);
   return id;
 };
+const secretsOf = (config: Config) => secretBox(loadSecretKey(config.secretKey, config.dataDir));
 audit
   .command('verify')
   .description('walk every hash chain and checkpoint; name the first broken or missing event')
   .option('--org <slug>', 'only this organization')
-  .action((opts: { org?: string }) =>
-    withDatabase(async ({ database }) => {
-      const result = await verifyAudit(database, await orgOption(database, opts.org));
+  .option('--anchor <file>', 'signed heads exported earlier with `audit anchor`: each must still be there')
+  .action((opts: { org?: string; anchor?: string }) =>
+    withDatabase(async ({ database }, config) => {
+      const anchors = opts.anchor
+        ? z.array(AuditAnchorSchema).parse(JSON.parse(fs.readFileSync(opts.anchor, 'utf8')))
+        : [];
+      const result = await verifyAudit(
+        { database, secrets: secretsOf(config) },
+        await orgOption(database, opts.org),
+        anchors,
+      );
       if (result.ok) {
         process.stdout.write(
           `Audit trail intact: ${result.events} events in ${result.chains} chains, ${result.checkpoints} checkpoints, ${result.organizations} organization(s).\n`,
@@ -210,13 +224,29 @@ audit
   .description('record the head of every chain now (the workers do this every 15 minutes)')
   .option('--org <slug>', 'only this organization')
   .action((opts: { org?: string }) =>
-    withDatabase(async ({ database }) => {
+    withDatabase(async ({ database }, config) => {
       const only = await orgOption(database, opts.org);
-      const deps = { database, clock: systemClock, ids: systemIds };
+      const deps = { database, clock: systemClock, ids: systemIds, secrets: secretsOf(config) };
       for (const org of only ? [only] : await organizationIds(database)) {
-        const { chains } = await writeCheckpoint(deps, org);
-        process.stdout.write(`Checkpoint written for ${org}: ${chains} chains.\n`);
+        const { chains, written } = await writeCheckpoint(deps, org);
+        process.stdout.write(
+          written
+            ? `Checkpoint written for ${org}: ${chains} chains.\n`
+            : `Nothing new for ${org} since its last checkpoint.\n`,
+        );
       }
+    }),
+  );
+audit
+  .command('anchor')
+  .description(
+    'print the latest signed checkpoint of each organization as JSON: keep it outside the database, then `audit verify --anchor <file>` proves nothing was cut since',
+  )
+  .option('--org <slug>', 'only this organization')
+  .action((opts: { org?: string }) =>
+    withDatabase(async ({ database }) => {
+      const anchors = await auditAnchors(database, await orgOption(database, opts.org));
+      process.stdout.write(`${JSON.stringify(anchors, null, 2)}\n`);
     }),
   );
 

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretBox } from '../../app/ports';
@@ -9,7 +9,12 @@ import type { SecretBox } from '../../app/ports';
  */
 export const secretBox = (key: Buffer): SecretBox => {
   if (key.length !== 32) throw new Error('the secret key must be 32 bytes');
+  // A separate key for signing, so a signature never says anything about the encryption key.
+  const macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'closeout audit signing', 32));
   return {
+    mac(text) {
+      return createHmac('sha256', macKey).update(text).digest('hex');
+    },
     seal(plain) {
       const nonce = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, nonce);

@@ -197,6 +197,8 @@ export const auditEvents = pgTable(
     uniqueIndex('audit_events_chain_key').on(t.organizationId, t.aggregateType, t.aggregateId, t.seq),
     // Metrics count actions (office edits) in a period.
     index('audit_events_action_idx').on(t.organizationId, t.action, t.at),
+    // The checkpoint every minute reads only what was written since the last one.
+    index('audit_events_at_idx').on(t.organizationId, t.at),
   ],
 );
 
@@ -213,9 +215,17 @@ export const auditCheckpoints = pgTable(
     heads: text('heads').notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /** 1, 2, 3… per organization: a checkpoint deleted from the middle leaves a gap. Null before keying. */
+    seq: integer('seq'),
+    /**
+     * HMAC-SHA256 of the checkpoint under a key derived from SECRET_KEY, which the database does not hold:
+     * whoever rewrites the events and recomputes every hash cannot sign checkpoints to match.
+     */
+    mac: text('mac'),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
     index('audit_checkpoints_at_idx').on(t.organizationId, t.at),
+    uniqueIndex('audit_checkpoints_seq_key').on(t.organizationId, t.seq),
   ],
 );

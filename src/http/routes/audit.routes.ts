@@ -20,7 +20,7 @@ export const auditRoutes = (root: FastifyInstance, deps: Deps) => {
       },
     },
     async (request) => {
-      const result = await verifyAudit(deps.database, principalOf(request).organizationId);
+      const result = await verifyAudit(deps, principalOf(request).organizationId);
       if (result.ok)
         return { ok: true, events: result.events, chains: result.chains, checkpoints: result.checkpoints };
       const { organizationId: _org, ...broken } = result.broken;
