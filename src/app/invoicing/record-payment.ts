@@ -10,6 +10,7 @@ import { notifyRole } from '../approvals/approvals';
 import { emitEvent } from '../integrations/webhooks';
 import { changeJob, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
+import type { InvoiceRow } from './invoice-documents';
 import { documentOf } from './invoice-documents';
 import { changeInvoice, lockInvoice, outstandingOf } from './invoice-store';
 import { billedJobIds } from './issue-document';
@@ -20,6 +21,50 @@ export type PaymentInput = {
   receivedOn: string;
   method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
   reference?: string | null | undefined;
+};
+
+/**
+ * What money on a document means for its jobs: a deposit paid adds to the job's deposit received (taken back,
+ * comes off it); an invoice paid in full marks its invoiced jobs paid, and a payment taken back (a chargeback)
+ * marks its paid jobs owed again.
+ */
+export const followMoneyToJobs = async (
+  tx: Tx,
+  deps: Deps,
+  row: InvoiceRow,
+  actor: Actor,
+  m: { delta: Decimal; settle: 'pay' | 'unpay' | null },
+) => {
+  const organizationId = row.organizationId;
+  if (row.kind === 'deposit_invoice' && row.jobId) {
+    const job = await lockJob(tx, organizationId, row.jobId);
+    await changeJob(tx, deps, {
+      organizationId,
+      jobId: job.id,
+      actor,
+      locked: job,
+      action: m.delta.isNeg() ? 'job.deposit_reversed' : 'job.deposit_received',
+      patch: {
+        depositReceived: Decimal.max(0, new Decimal(job.depositReceived ?? '0').plus(m.delta)).toFixed(),
+      },
+    });
+    return;
+  }
+  if (!m.settle) return;
+  const pay = m.settle === 'pay';
+  for (const jobId of await billedJobIds(tx, row)) {
+    const job = await lockJob(tx, organizationId, jobId);
+    if (job.billingStatus !== (pay ? 'invoiced' : 'paid')) continue;
+    await changeJob(tx, deps, {
+      organizationId,
+      jobId,
+      actor,
+      locked: job,
+      action: pay ? 'job.paid' : 'job.payment_reversed',
+      billing: m.settle,
+      patch: { paidAt: pay ? deps.clock.now() : null },
+    });
+  }
 };
 
 /**
@@ -105,31 +150,7 @@ export const recordPaymentIn = async (
     { amountPaid: paid.toFixed(), ...(full ? { paidAt: now } : {}) },
     { paymentId: id, amount: amount.toFixed(), method: input.method },
   );
-  if (row.kind === 'deposit_invoice' && row.jobId) {
-    const job = await lockJob(tx, organizationId, row.jobId);
-    await changeJob(tx, deps, {
-      organizationId,
-      jobId: job.id,
-      actor,
-      locked: job,
-      action: 'job.deposit_received',
-      patch: { depositReceived: new Decimal(job.depositReceived ?? '0').plus(amount).toFixed() },
-    });
-  } else if (full) {
-    for (const jobId of await billedJobIds(tx, row)) {
-      const job = await lockJob(tx, organizationId, jobId);
-      if (job.billingStatus !== 'invoiced') continue;
-      await changeJob(tx, deps, {
-        organizationId,
-        jobId,
-        actor,
-        locked: job,
-        action: 'job.paid',
-        billing: 'pay',
-        patch: { paidAt: now },
-      });
-    }
-  }
+  await followMoneyToJobs(tx, deps, row, actor, { delta: amount, settle: full ? 'pay' : null });
   if (row.kind !== 'credit_note' && row.number) {
     const doc = documentOf(row);
     const money = printAmount(amount.toFixed(2), row.currency);

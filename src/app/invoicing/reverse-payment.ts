@@ -6,10 +6,9 @@ import type { Tx } from '../../db/client';
 import { payments } from '../../db/schema';
 import { enqueuePaymentPushes, enqueueReversalPushes } from '../accounting/push-queue';
 import { emitEvent } from '../integrations/webhooks';
-import { changeJob, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { changeInvoice, lockInvoice, outstandingOf } from './invoice-store';
-import { billedJobIds } from './issue-document';
+import { followMoneyToJobs } from './record-payment';
 
 export type Reversal = {
   paymentId: string;
@@ -101,32 +100,6 @@ export const reversePaymentIn = async (
     reversedOn: input.on,
     outstandingAfter: outstandingOf(updated).toFixed(2),
   });
-  if (row.kind === 'deposit_invoice' && row.jobId) {
-    const job = await lockJob(tx, organizationId, row.jobId);
-    await changeJob(tx, deps, {
-      organizationId,
-      jobId: job.id,
-      actor,
-      locked: job,
-      action: 'job.deposit_reversed',
-      patch: {
-        depositReceived: Decimal.max(0, new Decimal(job.depositReceived ?? '0').minus(amount)).toFixed(),
-      },
-    });
-  } else {
-    for (const jobId of await billedJobIds(tx, row)) {
-      const job = await lockJob(tx, organizationId, jobId);
-      if (job.billingStatus !== 'paid') continue;
-      await changeJob(tx, deps, {
-        organizationId,
-        jobId,
-        actor,
-        locked: job,
-        action: 'job.payment_reversed',
-        billing: 'unpay',
-        patch: { paidAt: null },
-      });
-    }
-  }
+  await followMoneyToJobs(tx, deps, row, actor, { delta: amount.neg(), settle: 'unpay' });
   return { invoice: updated, keptPaymentId: keptId };
 };

@@ -130,6 +130,10 @@ export const receiveChargeback = async (
       });
   };
 
+  /** The case leaves the needs-review lane by itself. */
+  const settled = (why: string) =>
+    settleIntegrationError(tx, deps, organizationId, 'online_payment', subjectOf(row), why);
+
   if (cb.stage === 'inquiry') {
     await set({ status: 'inquiry' });
     await tell(
@@ -190,14 +194,7 @@ export const receiveChargeback = async (
       );
       return `needs review: ${err.message}`;
     }
-    await settleIntegrationError(
-      tx,
-      deps,
-      organizationId,
-      'online_payment',
-      subjectOf(row),
-      'chargeback won',
-    );
+    await settled('chargeback won');
     await tell(
       `The chargeback of ${money} on ${number} was decided for you: the money is back and recorded.`,
       false,
@@ -206,15 +203,7 @@ export const receiveChargeback = async (
   }
   // Won before any money moved (an inquiry closed), or lost after the money was already taken back.
   await set({ status: cb.stage });
-  if (cb.stage === 'won')
-    await settleIntegrationError(
-      tx,
-      deps,
-      organizationId,
-      'online_payment',
-      subjectOf(row),
-      'inquiry closed',
-    );
+  if (cb.stage === 'won') await settled('inquiry closed');
   else
     await tell(
       `The chargeback of ${money} on ${number} was decided for the customer: the money stays with them and ${number} is owed. Settle it with the customer, or credit it.`,
