@@ -21,12 +21,13 @@ const envSchema = z
     PUBLIC_URL: z.url().optional(),
     /** Set behind HTTPS: session cookies then carry Secure. Defaults to true when PUBLIC_URL is https. */
     COOKIE_SECURE: boolish.optional(),
+    /** How long an office session lasts without use (a technician's device session: 30 days). */
     SESSION_TTL_HOURS: z.coerce
       .number()
       .int()
       .min(1)
       .max(24 * 90)
-      .default(24 * 30),
+      .default(12),
     SEED_DEMO: boolish.default(true),
     /**
      * Let webhooks and accounting connectors call private and loopback addresses over http (a self-hosted

@@ -59,8 +59,9 @@ export const registerAuth = (app: FastifyInstance, deps: Deps) => {
     if (!access || access === 'public') return;
     const authorization = request.headers.authorization;
     if (authorization) {
-      const [scheme, key] = authorization.split(' ');
-      if (scheme?.toLowerCase() !== 'bearer' || !key) {
+      // Exactly "Bearer <key>" (RFC 6750): anything after the key is refused, not ignored.
+      const [scheme, key, ...rest] = authorization.split(' ');
+      if (scheme?.toLowerCase() !== 'bearer' || !key || rest.length > 0) {
         throw new AppError('unauthenticated', 'Use "Authorization: Bearer <API key>"', {
           fields: [{ field: 'header.authorization', message: 'expected a Bearer API key' }],
         });

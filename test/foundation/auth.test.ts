@@ -242,6 +242,13 @@ describe.each(testDrivers())('accounts and sessions on %s', (driver) => {
 
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: as({ apiKey: key }) });
     expect(me.statusCode).toBe(200);
+    // Exactly "Bearer <key>": the same key with anything after it is refused, not read past.
+    const padded = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${key} extra` },
+    });
+    expect(padded.statusCode).toBe(401);
     expect(me.json()).toMatchObject({
       principal: 'api_key',
       roles: ['billing'],

@@ -32,6 +32,10 @@ describe('the log format', () => {
     expect(loadConfig({ LOG_FORMAT: 'pretty' }, false).logFormat).toBe('pretty');
     expect(() => loadConfig({ LOG_FORMAT: 'xml' }, false)).toThrow(/LOG_FORMAT/);
   });
+  it('keeps an office session 12 hours without use unless SESSION_TTL_HOURS says otherwise', () => {
+    expect(loadConfig({}, false).sessionTtlHours).toBe(12);
+    expect(loadConfig({ SESSION_TTL_HOURS: '48' }, false).sessionTtlHours).toBe(48);
+  });
 });
 
 describe('the closeout command on the embedded database', () => {
