@@ -29,6 +29,7 @@ import { type Database, openPglite, openPostgres } from '../src/db/client';
 import { boardJobs } from '../src/db/queries/board';
 import { closeoutBody, insertJobs, prepareOrganization, scheduledJobIds } from './fixtures';
 import { cycleInvoicing, packetLatency, pdfThroughput } from './invoices';
+import { paymentEventLatency } from './payments';
 import { agreementLatency } from './quotes';
 
 const run = promisify(execFile);
@@ -529,6 +530,24 @@ const main = async () => {
         goal: `<= ${goal} ms`,
         met: p95 <= goal,
         note: `median ${round(median([...times]), 1)} ms over ${times.length}`,
+      });
+    }
+
+    // B10: payments arriving from Stripe's signed events, and their redeliveries.
+    const money = await paymentEventLatency(deps, fixture.organizationId, quick ? 50 : 300);
+    for (const [what, times, goal] of [
+      ['payment event recorded (verified, paid, pushed, receipt queued)', money.first, 50],
+      ['the same event delivered again (changes nothing)', money.again, 10],
+    ] as const) {
+      const p95 = round(percentile([...times], 95), 1);
+      record({
+        id: 'B10',
+        name: `${what}, p95`,
+        value: p95,
+        unit: 'ms',
+        goal: `<= ${goal} ms`,
+        met: p95 <= goal,
+        note: `median ${round(median([...times]), 1)} ms over ${times.length}, one at a time`,
       });
     }
 
