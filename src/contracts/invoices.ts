@@ -296,3 +296,34 @@ export const Receivables = z
   .meta({ id: 'Receivables' });
 
 export const ReceivablesQuery = z.strictObject({ customerId: z.uuid().optional() });
+
+/** The payments and refunds list: newest first, for a period of business days and one way of paying. */
+export const PaymentListQuery = z.strictObject({
+  from: Day.optional(),
+  to: Day.optional(),
+  method: z.enum(['card', 'bank_transfer', 'cash', 'check', 'other']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const PaymentEntry = z
+  .object({
+    id: z.uuid(),
+    invoiceId: z.uuid(),
+    number: z.string().nullable(),
+    /** Money in on an invoice, or money back out on a credit note. */
+    kind: z.enum(['payment', 'refund']),
+    customerId: z.uuid().nullable(),
+    customerName: z.string().nullable(),
+    amount: z.string(),
+    currency: z.string(),
+    receivedOn: Day,
+    method: z.enum(['card', 'bank_transfer', 'cash', 'check', 'other']),
+    reference: z.string().nullable(),
+    /** Taken through the online payment provider (a checkout, or a refund to the card). */
+    online: z.boolean(),
+    /** The day the customer's bank took it back, when it did. */
+    reversedOn: Day.nullable(),
+    createdAt: Instant,
+  })
+  .meta({ id: 'PaymentEntry' });

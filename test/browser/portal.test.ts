@@ -284,6 +284,19 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     await again.getByRole('button', { name: 'Mark as handled' }).click();
     await office.getByText('Marked as handled').waitFor();
     expect(await again.count()).toBe(0);
+    // The money, as billing matches it against the bank: payments and refunds, online ones marked.
+    await office.setViewportSize({ width: 1440, height: 1000 });
+    await office.goto(`${base}/#/invoices`);
+    await office.locator('label', { hasText: /^Payments$/ }).click();
+    const table = office.getByRole('table', { name: 'Payments and refunds' });
+    const row = table.getByRole('row').filter({ hasText: inv.number });
+    await row.getByText(/^Taken back /).waitFor();
+    await row.getByText('Online').waitFor();
+    await table.getByRole('row').filter({ hasText: 'Refund' }).first().waitFor();
+    await office.screenshot({ path: screenshotPath('office-payments-list'), fullPage: true });
+    await office.setViewportSize({ width: 390, height: 844 });
+    expect(await office.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await office.screenshot({ path: screenshotPath('office-payments-list-phone'), fullPage: true });
     await office.close();
   });
 });

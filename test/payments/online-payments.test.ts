@@ -477,6 +477,45 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     );
   });
 
+  it('lists every payment and refund for the office, online ones marked, filtered and in pages', async () => {
+    type Entry = {
+      kind: string;
+      online: boolean;
+      method: string;
+      amount: string;
+      number: string;
+      customerName: string;
+    };
+    const all = (await call('GET', '/api/v1/payments?limit=200', billing)).json() as { items: Entry[] };
+    expect(all.items.some((p) => p.kind === 'payment' && p.online && p.method === 'card')).toBe(true);
+    expect(all.items.some((p) => p.kind === 'refund' && p.online && p.number.startsWith('CN-'))).toBe(true);
+    expect(all.items.some((p) => p.kind === 'payment' && !p.online && p.method === 'bank_transfer')).toBe(
+      true,
+    );
+    expect(all.items.every((p) => p.customerName)).toBe(true);
+    const byTransfer = (await call('GET', '/api/v1/payments?method=bank_transfer', billing)).json() as {
+      items: Entry[];
+    };
+    expect(byTransfer.items.length).toBeGreaterThan(0);
+    expect(byTransfer.items.every((p) => p.method === 'bank_transfer')).toBe(true);
+    // In pages of one, the same rows in the same order.
+    const seen: Entry[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (
+        await call('GET', `/api/v1/payments?limit=1${cursor ? `&cursor=${cursor}` : ''}`, billing)
+      ).json() as { items: Entry[]; nextCursor: string | null };
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.items);
+    expect((await call('GET', '/api/v1/payments', tech)).statusCode).toBe(403);
+    expect((await call('GET', '/api/v1/payments?from=2026-13-01', billing)).statusCode).toBe(400);
+    // Another organization's money is not listed.
+    const theirs = (await call('GET', '/api/v1/payments', (await sessionsOf(t.app, other)).billing)).json();
+    expect(theirs.items).toEqual([]);
+  });
+
   it('never shows one customer another’s documents, and a withdrawn or foreign link opens nothing', async () => {
     const inv = await issued();
     const token = await portalOf();

@@ -105,3 +105,63 @@ export const approvalLog = async (tx: Tx | Deps['database'], organizationId: str
     .where(and(eq(approvalRequests.organizationId, organizationId), inArray(approvalRequests.jobId, jobIds)))
     .orderBy(approvalRequests.createdAt);
 };
+
+/**
+ * Every payment and refund of the organization, newest first: its document and customer, whether it came
+ * through the online provider, and whether the customer's bank took it back.
+ */
+export const listPayments = async (
+  deps: Deps,
+  organizationId: string,
+  f: {
+    from?: string | undefined;
+    to?: string | undefined;
+    method?: string | undefined;
+    limit: number;
+    before?: { createdAt: Date; id: string } | undefined;
+  },
+) => {
+  const { rows } = await deps.database.raw.query<{
+    id: string;
+    invoice_id: string;
+    number: string | null;
+    doc_kind: string;
+    customer_id: string | null;
+    customer_name: string | null;
+    amount: string;
+    currency: string;
+    received_on: string;
+    method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
+    reference: string | null;
+    online: boolean;
+    reversed_on: string | null;
+    created_at: Date;
+  }>(
+    `SELECT p.id, p.invoice_id, i.number, i.kind AS doc_kind, i.customer_id, c.name AS customer_name,
+            round(p.amount, 2)::text AS amount, i.currency, p.received_on::text AS received_on, p.method,
+            p.reference, p.reversed_on::text AS reversed_on, p.created_at,
+            (EXISTS (SELECT 1 FROM payment_checkouts k WHERE k.organization_id = p.organization_id AND k.payment_id = p.id)
+             OR EXISTS (SELECT 1 FROM payment_refunds r WHERE r.organization_id = p.organization_id
+                          AND r.refund_payment_id = p.id)) AS online
+       FROM payments p
+       JOIN invoices i ON i.organization_id = p.organization_id AND i.id = p.invoice_id
+       LEFT JOIN customers c ON c.organization_id = i.organization_id AND c.id = i.customer_id
+      WHERE p.organization_id = $1
+        AND ($2::date IS NULL OR p.received_on >= $2::date)
+        AND ($3::date IS NULL OR p.received_on <= $3::date)
+        AND ($4::text IS NULL OR p.method = $4)
+        AND ($5::timestamptz IS NULL OR (p.created_at, p.id) < ($5::timestamptz, $6::uuid))
+      ORDER BY p.created_at DESC, p.id DESC
+      LIMIT $7`,
+    [
+      organizationId,
+      f.from ?? null,
+      f.to ?? null,
+      f.method ?? null,
+      f.before?.createdAt ?? null,
+      f.before?.id ?? null,
+      f.limit + 1,
+    ],
+  );
+  return rows;
+};

@@ -6,7 +6,7 @@ import { createCreditNote } from '../../app/invoicing/credit-notes';
 import { documentOf, type InvoiceRow } from '../../app/invoicing/invoice-documents';
 import { invoiceFile, packetZip } from '../../app/invoicing/invoice-packet';
 import { previewInvoice } from '../../app/invoicing/invoice-preview';
-import { getInvoice, listInvoices, paymentsOf } from '../../app/invoicing/invoice-queries';
+import { getInvoice, listInvoices, listPayments, paymentsOf } from '../../app/invoicing/invoice-queries';
 import { issueById, reprocessInvoice, sendInvoice, updateDraft } from '../../app/invoicing/office-actions';
 import { receivables, todayOf } from '../../app/invoicing/receivables';
 import { recordPayment } from '../../app/invoicing/record-payment';
@@ -20,6 +20,8 @@ import {
   InvoiceListQuery,
   Payment,
   PaymentBody,
+  PaymentEntry,
+  PaymentListQuery,
   PreviewBody,
   PreviewView,
   Receivables,
@@ -141,6 +143,53 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
         items: items.map(invoiceView),
         nextCursor:
           rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/payments',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'Every payment and refund, newest first, with its document and customer, whether it came online and whether the bank took it back',
+        querystring: PaymentListQuery,
+        response: { 200: pageOf(PaymentEntry), ...errors },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      const key = pairCursor(cursor, (first) => !Number.isNaN(Date.parse(first)));
+      const rows = await listPayments(deps, principalOf(request).organizationId, {
+        ...filter,
+        limit,
+        before: key ? { createdAt: new Date(key[0]), id: key[1] } : undefined,
+      });
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return {
+        items: items.map((r) => ({
+          id: r.id,
+          invoiceId: r.invoice_id,
+          number: r.number,
+          kind: r.doc_kind === 'credit_note' ? ('refund' as const) : ('payment' as const),
+          customerId: r.customer_id,
+          customerName: r.customer_name,
+          amount: r.amount,
+          currency: r.currency,
+          receivedOn: r.received_on,
+          method: r.method,
+          reference: r.reference,
+          online: r.online,
+          reversedOn: r.reversed_on,
+          createdAt: new Date(r.created_at).toISOString(),
+        })),
+        nextCursor:
+          rows.length > limit && last
+            ? encodeCursor([new Date(last.created_at).toISOString(), last.id])
+            : null,
       };
     },
   );

@@ -27,6 +27,7 @@ import { type Column, ResourceTable } from '../../shared/resource-table';
 import { StatusBadge } from '../../shared/status';
 import { ExportInvoices } from './export-invoices';
 import { lateness } from './invoice-words';
+import { PaymentsList } from './payments-list';
 import { RecordPayment } from './record-payment';
 
 const AgingChart = lazy(() => import('./aging-chart'));
@@ -39,6 +40,7 @@ const VIEWS = [
   { value: 'paid', label: 'Paid', query: 'status=paid' },
   { value: 'credit', label: 'Credit notes', query: 'kind=credit_note' },
   { value: 'all', label: 'All', query: '' },
+  { value: 'payments', label: 'Payments', query: '' },
 ] as const;
 type View = (typeof VIEWS)[number]['value'];
 
@@ -235,21 +237,26 @@ export const InvoicesPage = () => {
           onChange={(v) => setView(v as View)}
           data={VIEWS.map((v) => ({ value: v.value, label: v.label }))}
         />
-        <TextInput
-          label="Search"
-          placeholder="Invoice number or customer"
-          value={search}
-          onChange={(e) => setSearch(e.currentTarget.value)}
-          w={phone ? '100%' : 280}
-        />
+        {view !== 'payments' && (
+          <TextInput
+            label="Search"
+            placeholder="Invoice number or customer"
+            value={search}
+            onChange={(e) => setSearch(e.currentTarget.value)}
+            w={phone ? '100%' : 280}
+          />
+        )}
       </Group>
-      {list.error && !list.rows && (
+      {view === 'payments' && <PaymentsList phone={phone} />}
+      {view !== 'payments' && list.error && !list.rows && (
         <Alert color="red" role="alert" title="Could not load the invoices">
           {list.error}
         </Alert>
       )}
-      {!list.rows && !list.error && <Loader size="sm" aria-label="Loading the invoices" />}
-      {list.rows && (
+      {view !== 'payments' && !list.rows && !list.error && (
+        <Loader size="sm" aria-label="Loading the invoices" />
+      )}
+      {view !== 'payments' && list.rows && (
         <ResourceTable
           label="Invoices"
           rows={list.rows}
@@ -267,7 +274,7 @@ export const InvoicesPage = () => {
           }
         />
       )}
-      {list.hasMore && (
+      {view !== 'payments' && list.hasMore && (
         <Group justify="center">
           <Button variant="default" onClick={list.loadMore} loading={list.loadingMore}>
             Show more
