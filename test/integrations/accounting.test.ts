@@ -325,6 +325,27 @@ describe.each(testDrivers())('accounting pushes on %s', (driver) => {
     expect(items.reduce((s, l) => s + cents(l.LineAmount), 0)).toBe(
       cents(Number(invoice?.totals.taxExclusive)),
     );
+    // Its payment goes at the document's rate too: Xero books no exchange difference Closeout does not.
+    const mapped = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/connectors/${connectorId}`,
+      headers: as(owner, true),
+      payload: { mappings: { ...MAPPINGS, paymentAccounts: { default: '090' } } },
+    });
+    expect(mapped.statusCode, mapped.body).toBe(200);
+    const paid = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments',
+      headers: as(billing, true),
+      payload: { invoiceId: invoice?.id, amount: '10.00', receivedOn: '2026-11-25', method: 'bank_transfer' },
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    await drain(t);
+    const payment = fake.requests.filter((r) => r.method === 'PUT' && r.path === '/xero/Payments').at(-1);
+    expect(((payment as { body: unknown }).body as { Payments: unknown[] }).Payments[0]).toMatchObject({
+      Amount: 10,
+      CurrencyRate: 0.853825,
+    });
   });
 
   it('records a provider validation error with its code, and gives up on retries after the limit', async () => {

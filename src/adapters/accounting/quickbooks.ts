@@ -316,6 +316,7 @@ export const quickbooksConnector = (args: {
           TotalAmt: num(p.amount),
           TxnDate: p.date,
           CurrencyRef: { value: p.currency },
+          ...(p.exchangeRate ? { ExchangeRate: Number(p.exchangeRate) } : {}),
           ...(p.reference ? { PaymentRefNum: p.reference.slice(0, 21) } : {}),
           ...(account ? { DepositToAccountRef: { value: account } } : {}),
           PrivateNote: memoOf('payment', p.id),

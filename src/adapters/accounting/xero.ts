@@ -257,6 +257,7 @@ export const xeroConnector = (args: {
               Account: { Code: m.paymentAccounts[p.method] ?? m.paymentAccounts.default },
               Date: p.date,
               Amount: Number(p.amount),
+              ...(p.exchangeRate ? { CurrencyRate: xeroRate(p.exchangeRate) } : {}),
               ...(p.reference ? { Reference: p.reference } : {}),
             },
           ],

@@ -64,6 +64,11 @@ export type AccountingPayment = {
   method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
   /** The bank's or card processor's reference, as the office recorded it. */
   reference: string | null;
+  /**
+   * A document in a foreign currency: the rate the payment is booked at (the document's, as Closeout counts
+   * it), so the provider books no exchange difference Closeout does not; null in the organization's currency.
+   */
+  exchangeRate: string | null;
 };
 
 /** A payment pushed earlier (its provider ID) that is to be removed. */

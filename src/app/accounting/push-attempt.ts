@@ -4,7 +4,7 @@ import { PROVIDER_NAMES } from '../../contracts/connectors';
 import { AppError, notFound } from '../../core/errors';
 import type { customers } from '../../db/schema';
 import { accountingPushes, invoices, payments } from '../../db/schema';
-import type { InvoiceRow } from '../invoicing/invoice-documents';
+import { documentOf, type InvoiceRow } from '../invoicing/invoice-documents';
 import { invoiceFile } from '../invoicing/invoice-packet';
 import type { Deps } from '../ports';
 import type { ConnectorRow } from './connectors';
@@ -111,6 +111,7 @@ export const attempt = async (
       currency: l.invoice.currency,
       method: p.method,
       reference: p.reference,
+      exchangeRate: documentOf(l.invoice).exchange?.rate ?? null,
     };
     const problems = l.api.paymentPreflight(payment);
     if (problems.length > 0)
