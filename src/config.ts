@@ -56,6 +56,17 @@ const envSchema = z
       .string()
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
       .optional(),
+    /**
+     * While rotating SECRET_KEY: the old key(s), comma-separated base64. Values they sealed still open and
+     * their signatures still verify until `closeout secrets rotate` has sealed everything again.
+     */
+    SECRET_KEY_PREVIOUS: z
+      .string()
+      .refine(
+        (v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32),
+        'must be 32-byte base64 keys, comma-separated',
+      )
+      .optional(),
     STORAGE: z.enum(['local', 's3']).default('local'),
     S3_BUCKET: z.string().min(3).optional(),
     S3_REGION: z.string().min(1).default('us-east-1'),
@@ -91,6 +102,8 @@ export type Config = {
   smtpUrl: string | undefined;
   mailFrom: string;
   secretKey: string | undefined;
+  /** Keys being rotated out, base64. */
+  previousSecretKeys: string[];
   storage:
     | { kind: 'local'; root: string }
     | {
@@ -137,6 +150,10 @@ export const loadConfig = (
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     secretKey: e.SECRET_KEY,
+    previousSecretKeys: (e.SECRET_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
     storage:
       e.STORAGE === 's3'
         ? {

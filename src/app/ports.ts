@@ -39,6 +39,10 @@ export type SecretBox = {
   open(sealed: string): string;
   /** An HMAC-SHA256 (hex) under a key derived from the secret key: signs what the database must not forge. */
   mac(text: string): string;
+  /** Whether a signature was made by the current key (or, unless currentOnly, a previous one still configured). */
+  verifyMac(text: string, mac: string, currentOnly?: boolean): boolean;
+  /** Whether a sealed value opens with the current key (false: a previous key sealed it). */
+  isCurrent(sealed: string): boolean;
 };
 
 /** Outbound HTTP (accounting APIs, webhooks): fetch, replaceable so a test can point it at a fake. */

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { loadSecretKey, secretBox } from '../adapters/crypto/secret-box';
 import { retryAbandonedJobs } from '../adapters/queue/pg-boss';
 import { sweepStalledPushes } from '../app/accounting/push-queue';
 import {
@@ -15,12 +14,13 @@ import {
 } from '../app/audit/audit-verify';
 import { createApiKeyForSlug } from '../app/auth/api-keys';
 import { DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, seedDemo } from '../app/demo/seed-demo';
+import { rotateSealedSecrets } from '../app/system/rotate-secrets';
 import { systemClock, systemIds } from '../app/system/system';
 import { type Config, ConfigError, loadConfig } from '../config';
 import { AppError } from '../core/errors';
 import { isRole, ROLES, type Role } from '../core/roles';
 import { DataDirLockedError } from '../db/data-dir-lock';
-import { commandQueue, depsFor, mailDirOf, openConfiguredDatabase, startRuntime } from './runtime';
+import { commandQueue, depsFor, mailDirOf, openConfiguredDatabase, secretsOf, startRuntime } from './runtime';
 
 const parseRole = (value: string): Role => {
   if (!isRole(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
@@ -191,7 +191,6 @@ const orgOption = async (database: Parameters<typeof organizationIdBySlug>[0], s
   if (!id) throw new InvalidArgumentError(`no organization with slug ${slug}`);
   return id;
 };
-const secretsOf = (config: Config) => secretBox(loadSecretKey(config.secretKey, config.dataDir));
 audit
   .command('verify')
   .description('walk every hash chain and checkpoint; name the first broken or missing event')
@@ -247,6 +246,30 @@ audit
     withDatabase(async ({ database }) => {
       const anchors = await auditAnchors(database, await orgOption(database, opts.org));
       process.stdout.write(`${JSON.stringify(anchors, null, 2)}\n`);
+    }),
+  );
+
+program
+  .command('secrets')
+  .description('the secret key that seals tokens and signs the audit checkpoints')
+  .command('rotate')
+  .description(
+    'after deploying a new SECRET_KEY with the old one in SECRET_KEY_PREVIOUS: seal again under the new key everything the old one sealed, then drop SECRET_KEY_PREVIOUS',
+  )
+  .action(() =>
+    withDatabase(async ({ database }, config) => {
+      const resealed = await rotateSealedSecrets({ database, secrets: secretsOf(config) });
+      const total = Object.values(resealed).reduce((a, b) => a + b, 0);
+      process.stdout.write(
+        `${total} sealed value(s) moved to the current key${
+          total
+            ? `: ${Object.entries(resealed)
+                .filter(([, n]) => n > 0)
+                .map(([where, n]) => `${where} ${n}`)
+                .join(', ')}`
+            : ''
+        }.\n`,
+      );
     }),
   );
 

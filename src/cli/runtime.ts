@@ -5,6 +5,14 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { ACCOUNTING_PROVIDERS } from '../adapters/accounting/providers';
 import { loadSecretKey, secretBox } from '../adapters/crypto/secret-box';
+
+/** The secret box of this configuration: the current key, and the previous ones while a rotation runs. */
+export const secretsOf = (config: Config) =>
+  secretBox(
+    loadSecretKey(config.secretKey, config.dataDir),
+    config.previousSecretKeys.map((k) => Buffer.from(k, 'base64')),
+  );
+
 import { loadRenderers } from '../adapters/documents';
 import { folderMailer, smtpMailer } from '../adapters/email/mailer';
 import { outbound } from '../adapters/http/outbound';
@@ -58,7 +66,7 @@ export const depsFor = (
   mailer: config.smtpUrl
     ? smtpMailer(config.smtpUrl, config.mailFrom)
     : folderMailer(mailDirOf(config), config.mailFrom, log),
-  secrets: secretBox(loadSecretKey(config.secretKey, config.dataDir)),
+  secrets: secretsOf(config),
   outbound: outbound({ allowPrivate: config.allowPrivateTargets }),
   accounting: ACCOUNTING_PROVIDERS,
   payments: PAYMENT_PROVIDERS,

@@ -99,6 +99,34 @@ export const writeCheckpoint = async (
     return { chains: changed.length, written: true };
   });
 
+/**
+ * During a key rotation: signs again with the current key every checkpoint a previous key signed, so the
+ * trail still verifies once the previous key is dropped. A checkpoint no configured key signed is left alone
+ * for `audit verify` to name.
+ */
+export const resignCheckpoints = async (deps: Pick<Deps, 'database' | 'secrets'>) => {
+  const { rows } = await deps.database.raw.query<{
+    organization_id: string;
+    id: string;
+    seq: number;
+    hash: string;
+    mac: string;
+  }>(
+    'SELECT organization_id, id, seq, hash, mac FROM audit_checkpoints WHERE mac IS NOT NULL AND seq IS NOT NULL',
+  );
+  let n = 0;
+  for (const r of rows) {
+    const text = signed(r.organization_id, r.seq, r.hash);
+    if (deps.secrets.verifyMac(text, r.mac, true) || !deps.secrets.verifyMac(text, r.mac)) continue;
+    await deps.database.raw.query(
+      'UPDATE audit_checkpoints SET mac = $3 WHERE organization_id = $1 AND id = $2 AND mac = $4',
+      [r.organization_id, r.id, deps.secrets.mac(text), r.mac],
+    );
+    n++;
+  }
+  return n;
+};
+
 /** A checkpoint's signed head, to keep outside the database: `audit verify --anchor` checks it is still there. */
 export const AuditAnchorSchema = z.strictObject({
   organizationId: z.uuid(),
@@ -188,7 +216,7 @@ export const verifyAudit = async (
         return checkpointBroken(cp.id, cp.seq ?? 0, 'the checkpoint itself was altered');
       if (cp.mac !== null) {
         keyed = true;
-        if (cp.seq === null || deps.secrets.mac(signed(org, cp.seq, cp.hash)) !== cp.mac)
+        if (cp.seq === null || !deps.secrets.verifyMac(signed(org, cp.seq, cp.hash), cp.mac))
           return checkpointBroken(
             cp.id,
             cp.seq ?? 0,
