@@ -40,7 +40,7 @@ describe.each(testDrivers())('managing users on %s', (driver) => {
     });
   });
 
-  it('deactivates a user: their session stops at once, their records stay; reactivation restores sign-in', async () => {
+  it('deactivates a user: their sessions end at once, their records stay; reactivation lets them sign in anew', async () => {
     expect((await me(s.technician)).statusCode).toBe(200);
     const off = await patch(a.users.technician.id, { active: false });
     expect(off.statusCode, off.body).toBe(200);
@@ -49,6 +49,9 @@ describe.each(testDrivers())('managing users on %s', (driver) => {
     const job = await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${a.jobId}`, headers: as(s.owner) });
     expect(job.json().crew.map((c: { userId: string }) => c.userId)).toContain(a.users.technician.id);
     expect((await patch(a.users.technician.id, { active: true })).statusCode).toBe(200);
+    // Back, but not through the sessions they had: those ended with the removal.
+    expect((await me(s.technician)).statusCode).toBe(401);
+    expect((await me((await sessionsOf(t.app, a)).technician)).statusCode).toBe(200);
   });
 
   it('keeps one active owner and refuses to let the owner lock themselves out', async () => {
@@ -59,9 +62,29 @@ describe.each(testDrivers())('managing users on %s', (driver) => {
     expect((await patch(a.users.billing.id, { roles: ['billing', 'owner'] })).statusCode).toBe(200);
     const demoteSelf = await patch(a.users.owner.id, { roles: ['billing'] });
     expect(demoteSelf.statusCode).toBe(400);
-    // The second owner (billing) deactivates the first: allowed, one active owner remains.
+    // The first owner made an API key for the accounting sync.
+    const made = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      payload: { name: 'accounting sync', role: 'billing' },
+      headers: as(s.owner, true),
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const key = made.json().key as string;
+    const withKey = () => t.app.inject({ method: 'GET', url: '/api/v1/me', headers: as({ apiKey: key }) });
+    expect((await withKey()).statusCode).toBe(200);
+    // The second owner (billing) deactivates the first: allowed, one active owner remains, and the key the
+    // first one made ends with them.
     billingOwner = (await sessionsOf(t.app, a)).billing;
     expect((await patch(a.users.owner.id, { active: false }, billingOwner)).statusCode).toBe(200);
+    expect((await withKey()).statusCode).toBe(401);
+    const audit = await t.database.raw.query<{ changes: string }>(
+      `SELECT changes FROM audit_events WHERE aggregate_id = $1 AND action = 'user.deactivated'`,
+      [a.users.owner.id],
+    );
+    const revoked = JSON.parse(audit.rows[0]?.changes ?? '{}').revoked;
+    expect(revoked.apiKeys).toBe(1);
+    expect(revoked.sessions).toBeGreaterThanOrEqual(1);
     // …but not the last one standing.
     const last = await patch(a.users.billing.id, { roles: ['billing'] }, billingOwner);
     expect(last.statusCode).toBe(400);

@@ -1,10 +1,10 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { passwordProblems } from '../../core/password-policy';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Role } from '../../core/roles';
 import type { Tx } from '../../db/client';
-import { users } from '../../db/schema/index';
+import { apiKeys, sessions, users } from '../../db/schema/index';
 import { appendAudit } from '../audit/audit';
 import { hashPassword } from '../auth/secrets';
 import type { Deps } from '../ports';
@@ -145,13 +145,36 @@ export const updateUser = (
     for (const k of ['name', 'roles', 'active', 'laborRole', 'hourlyRate'] as const)
       if (JSON.stringify(before[k]) !== JSON.stringify(after[k]))
         changes[k] = { before: before[k], after: after[k] };
+    // Removed from the organization: every session (office and phone) and every API key they made ends now,
+    // so bringing them back later does not bring those back.
+    let revoked = { sessions: 0, apiKeys: 0 };
+    if (before.active && !active) {
+      const now = deps.clock.now();
+      const s = await tx.db
+        .update(sessions)
+        .set({ revokedAt: now })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+        .returning({ id: sessions.tokenHash });
+      const k = await tx.db
+        .update(apiKeys)
+        .set({ revokedAt: now })
+        .where(
+          and(
+            eq(apiKeys.organizationId, organizationId),
+            eq(apiKeys.createdBy, userId),
+            isNull(apiKeys.revokedAt),
+          ),
+        )
+        .returning({ id: apiKeys.id });
+      revoked = { sessions: s.length, apiKeys: k.length };
+    }
     await appendAudit(tx, deps, {
       organizationId,
       aggregateType: 'user',
       aggregateId: userId,
       action: active === before.active ? 'user.updated' : active ? 'user.reactivated' : 'user.deactivated',
       actor,
-      changes,
+      changes: before.active && !active ? { ...changes, revoked } : changes,
     });
     return after;
   });
