@@ -63,6 +63,14 @@ describe.each(adapters)('storage contract: %s', (_name, make) => {
     await storage.delete(key); // deleting twice is fine
   });
 
+  it('takes the same object written many times at once (two uploads of one picture), whole', async () => {
+    const storage = make();
+    const key = `org-1/${'cd'.repeat(32)}`;
+    const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7) % 251));
+    await Promise.all(Array.from({ length: 20 }, () => storage.put(key, bytes, 'image/png')));
+    expect((await storage.get(key))?.equals(bytes)).toBe(true);
+  });
+
   it.each(['../escape', 'org/../../etc/passwd', '/absolute', 'a//b', 'org/./x', 'org/x y', ''])(
     'refuses the key %j',
     async (key) => {

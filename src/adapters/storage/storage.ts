@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -33,8 +34,10 @@ export const localStorage = (root: string): Storage => {
     async put(key, body) {
       const file = fileOf(key);
       await fs.mkdir(path.dirname(file), { recursive: true });
-      // Write then rename, so a crash never leaves a half-written object under its final name.
-      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      // Write then rename, so a crash never leaves a half-written object under its final name. The temporary
+      // name is unique per write: two uploads of the same content at once (re-encoded photos often are)
+      // each rename their own complete copy.
+      const tmp = `${file}.${randomUUID()}.tmp`;
       await fs.writeFile(tmp, body);
       await fs.rename(tmp, file);
     },
