@@ -372,6 +372,11 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
       /^Stripe refused it \(Refund amount .* is greater than unrefunded amount/,
     );
     expect(await payments(cn.id)).toEqual([]);
+    // Refused again: each refusal is its own record, in the lane, and nothing is recorded.
+    expect((await refund(cn.id, total)).statusCode).toBe(202);
+    const second = await drainRefunds();
+    expect(second.every((r) => r.ok)).toBe(true);
+    expect((await refundsOf(cn.id)).items.map((x) => x.status)).toEqual(['failed', 'failed', 'failed']);
   });
 
   it('e-mails a new link from an expired one to the address on file, saying the same whoever asks', async () => {

@@ -234,7 +234,8 @@ const numberOf = async (tx: Tx, row: RefundRow) =>
 export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: RefundState) => {
   const now = deps.clock.now();
   const money = printAmount(new Decimal(row.amount).toFixed(2), row.currency);
-  const ids = row.providerRefundId ? {} : { providerRefundId: state.id };
+  // A refusal has no provider ID: nothing to keep (and an empty one would clash with the next refusal's).
+  const ids = row.providerRefundId || !state.id ? {} : { providerRefundId: state.id };
   if (state.status === 'pending') {
     if (row.status === 'requested') await setRefund(tx, row, { status: 'pending', ...ids }, now);
     return row.status === 'requested' ? 'pending' : `already ${row.status}`;
