@@ -364,6 +364,17 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
       metadata: {},
       created: 1,
     });
+    // Stripe tells us of that refund: the books do not know it, so it goes to review with what to do.
+    const outside = await stripe.deliver(
+      stripe.event('refund.created', stripe.refunds.get('re_dashboard') ?? {}),
+    );
+    expect(JSON.parse(outside.body).outcome).toBe(`needs review: refunded outside Closeout on ${inv.number}`);
+    const told = (await call('GET', '/api/v1/integration-errors?status=open', billing)).json().items as {
+      message: string;
+    }[];
+    expect(told.some((e) => e.message.includes(`was refunded in Stripe’s dashboard for ${inv.number}`))).toBe(
+      true,
+    );
     expect((await refund(cn.id, total)).statusCode).toBe(202);
     await drainRefunds();
     const refused = await refundsOf(cn.id);

@@ -31,6 +31,10 @@ const Refund = z.object({
   status: z.string().nullable(),
   failure_reason: z.string().nullable().optional(),
   metadata: z.record(z.string(), z.string()).nullable(),
+  payment_intent: z
+    .union([z.string(), z.object({ id: z.string() })])
+    .nullable()
+    .optional(),
 });
 
 /** The parts of a Dispute (a chargeback) the application acts on. */
@@ -220,6 +224,7 @@ const stripeGateway = (account: PaymentAccount, http: Http, timeoutMs: number): 
           amountMinor: r.amount,
           currency: r.currency.toUpperCase(),
           metadata: r.metadata ?? {},
+          paymentRef: idOf(r.payment_intent ?? null),
         };
       }
       if (

@@ -19,8 +19,13 @@ type Row = typeof paymentChargebacks.$inferSelect;
 /** How far a chargeback has gone: a stage never moves back, whatever order the events arrive in. */
 const RANK: Record<Row['status'], number> = { inquiry: 0, open: 1, won: 2, lost: 2 };
 
-/** The online payment the bank disputes: one taken through this connection, by the provider's reference. */
-const paymentOf = async (tx: Tx, organizationId: string, connectionId: string, paymentRef: string) => {
+/** An online payment taken through this connection, by the provider's reference (a PaymentIntent). */
+export const onlinePaymentOf = async (
+  tx: Tx,
+  organizationId: string,
+  connectionId: string,
+  paymentRef: string,
+) => {
   const { rows } = await tx.raw.query<{
     id: string;
     invoice_id: string;
@@ -58,7 +63,7 @@ export const receiveChargeback = async (
   cb: Chargeback,
 ): Promise<string> => {
   const now = deps.clock.now();
-  const paid = await paymentOf(tx, organizationId, connectionId, cb.paymentRef);
+  const paid = await onlinePaymentOf(tx, organizationId, connectionId, cb.paymentRef);
   if (!paid) return 'ignored: not a payment taken through Closeout';
   const amount = fromMinor(cb.amountMinor, cb.currency);
   const money = printAmount(amount, cb.currency);

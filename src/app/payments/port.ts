@@ -76,6 +76,8 @@ export type PaymentEvent =
       amountMinor: number;
       currency: string;
       metadata: Record<string, string>;
+      /** The payment refunded (its PaymentIntent), to recognise a refund made outside Closeout. */
+      paymentRef: string | null;
     }
   | { kind: 'chargeback'; eventId: string; chargeback: Chargeback }
   | { kind: 'ignored'; eventId: string; type: string };

@@ -15,7 +15,7 @@ import { notifyRole } from '../approvals/approvals';
 import { recordIntegrationError } from '../integrations/integration-errors';
 import { recordPaymentIn } from '../invoicing/record-payment';
 import type { Deps } from '../ports';
-import { receiveChargeback } from './chargebacks';
+import { onlinePaymentOf, receiveChargeback } from './chargebacks';
 import { refundOfEvent, settleRefund } from './online-refunds';
 import { gatewayOf } from './payment-connections';
 import { type PaymentEvent, PaymentSignatureError } from './port';
@@ -127,6 +127,37 @@ const applyPaid = async (
   }
 };
 
+/**
+ * A refund made at the provider without Closeout (in Stripe's dashboard) for a payment Closeout took: the
+ * money left, but the books do not know. It goes to the lane with what to do; nothing is recorded by guess.
+ */
+const refundMadeElsewhere = async (
+  tx: Tx,
+  deps: Deps,
+  organizationId: string,
+  connectionId: string,
+  e: Extract<PaymentEvent, { kind: 'refund_changed' }>,
+) => {
+  if (e.refund.status !== 'succeeded' || !e.paymentRef) return 'ignored: not a refund asked for in Closeout';
+  const paid = await onlinePaymentOf(tx, organizationId, connectionId, e.paymentRef);
+  if (!paid) return 'ignored: not a payment taken through Closeout';
+  const money = printAmount(fromMinor(e.amountMinor, e.currency), e.currency);
+  const number = paid.number ?? 'an invoice';
+  await recordIntegrationError(tx, deps, {
+    organizationId,
+    kind: 'online_payment',
+    subject: `outside-refund:${e.refund.id}`,
+    message: `${money} was refunded in Stripe’s dashboard for ${number}, outside Closeout: credit ${number} for it and record the refund on the credit note, so the books match.`,
+    providerCode: null,
+    attempts: 1,
+    connectorId: null,
+    invoiceId: paid.invoice_id,
+    jobId: paid.job_id,
+    holdsJob: false,
+  });
+  return `needs review: refunded outside Closeout on ${number}`;
+};
+
 /** What an event did, kept beside its receipt. */
 const noteOutcome = (
   tx: Tx,
@@ -199,7 +230,7 @@ export const receivePaymentEvent = async (
       const refund = await refundOfEvent(tx, organizationId, connectionId, event.refund.id, event.metadata);
       const outcome = refund
         ? await settleRefund(tx, deps, refund, event.refund)
-        : 'ignored: not a refund asked for in Closeout';
+        : await refundMadeElsewhere(tx, deps, organizationId, connectionId, event);
       await noteOutcome(tx, organizationId, connectionId, event.eventId, outcome);
       return { eventId: event.eventId, outcome };
     }
