@@ -5,13 +5,15 @@ import { printAmount } from '../../core/money';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { businessDate, printDate } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { organizations, paymentChargebacks } from '../../db/schema';
+import { paymentChargebacks } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
-import { recordIntegrationError, settleIntegrationError } from '../integrations/integration-errors';
+import { settleIntegrationError } from '../integrations/integration-errors';
+import { loadOrg } from '../invoicing/invoice-store';
 import { recordPaymentIn } from '../invoicing/record-payment';
 import { reversePaymentIn } from '../invoicing/reverse-payment';
 import type { Deps } from '../ports';
 import type { Chargeback } from './port';
+import { reviewOnlinePayment } from './review';
 import { fromMinor } from './start-checkout';
 
 type Row = typeof paymentChargebacks.$inferSelect;
@@ -102,12 +104,9 @@ export const receiveChargeback = async (
   if (!row) throw new Error('chargeback row vanished');
   const fresh = inserted !== undefined;
   if (!fresh && RANK[cb.stage] <= RANK[row.status]) return `already ${row.status}`;
-  const [org] = await tx.db
-    .select({ timeZone: organizations.timeZone })
-    .from(organizations)
-    .where(eq(organizations.id, organizationId));
-  const today = businessDate(now, org?.timeZone ?? 'UTC');
-  const by = cb.respondBy ? ` by ${printDate(businessDate(cb.respondBy, org?.timeZone ?? 'UTC'))}` : '';
+  const { timeZone } = await loadOrg(tx, organizationId);
+  const today = businessDate(now, timeZone);
+  const by = cb.respondBy ? ` by ${printDate(businessDate(cb.respondBy, timeZone))}` : '';
   const moneyWasTaken = row.status === 'open' || row.status === 'lost';
   const set = (patch: Partial<Row>) =>
     tx.db
@@ -116,17 +115,12 @@ export const receiveChargeback = async (
       .where(and(eq(paymentChargebacks.organizationId, organizationId), eq(paymentChargebacks.id, row.id)));
   const tell = async (message: string, lane: boolean) => {
     if (lane)
-      await recordIntegrationError(tx, deps, {
+      await reviewOnlinePayment(tx, deps, {
         organizationId,
-        kind: 'online_payment',
         subject: subjectOf(row),
         message,
-        providerCode: null,
-        attempts: 1,
-        connectorId: null,
         invoiceId: paid.invoice_id,
         jobId: paid.job_id,
-        holdsJob: false,
       });
     for (const role of ['billing', 'owner'] as const)
       await notifyRole(tx, deps, organizationId, role, paid.job_id, message, null, {

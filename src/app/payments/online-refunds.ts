@@ -6,17 +6,17 @@ import type { Actor } from '../../core/principal';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { invoices, organizations, paymentConnections, paymentRefunds, payments } from '../../db/schema';
+import { invoices, paymentConnections, paymentRefunds, payments } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
-import { recordIntegrationError } from '../integrations/integration-errors';
 import type { InvoiceRow } from '../invoicing/invoice-documents';
-import { lockInvoice, outstandingOf } from '../invoicing/invoice-store';
+import { loadOrg, lockInvoice, outstandingOf } from '../invoicing/invoice-store';
 import { recordPaymentIn } from '../invoicing/record-payment';
 import type { Deps } from '../ports';
 import { gatewayOf } from './payment-connections';
 import { PaymentRefused, type RefundState } from './port';
 import { queueReceipt } from './receipts';
+import { reviewOnlinePayment } from './review';
 import { toMinor } from './start-checkout';
 
 type RefundRow = typeof paymentRefunds.$inferSelect;
@@ -192,39 +192,28 @@ const setRefund = (tx: Tx, row: RefundRow, patch: Partial<RefundRow>, now: Date)
     .set({ ...patch, updatedAt: now })
     .where(and(eq(paymentRefunds.organizationId, row.organizationId), eq(paymentRefunds.id, row.id)));
 
-/** A refund that could not be made or recorded goes to billing and the needs-review lane, in words. */
-const toReview = async (tx: Tx, deps: Deps, row: RefundRow, message: string) => {
-  const [doc] = await tx.raw
-    .query<{ job_id: string | null }>('SELECT job_id FROM invoices WHERE organization_id = $1 AND id = $2', [
-      row.organizationId,
-      row.creditNoteId,
-    ])
-    .then((r) => r.rows);
-  await recordIntegrationError(tx, deps, {
+/**
+ * A refund that could not be made or recorded goes to billing and the needs-review lane, in words that name
+ * its credit note (read once, with its job).
+ */
+const toReview = async (tx: Tx, deps: Deps, row: RefundRow, message: (number: string) => string) => {
+  const [doc] = await tx.db
+    .select({ number: invoices.number, jobId: invoices.jobId })
+    .from(invoices)
+    .where(and(eq(invoices.organizationId, row.organizationId), eq(invoices.id, row.creditNoteId)));
+  const said = message(doc?.number ?? 'the credit note');
+  await reviewOnlinePayment(tx, deps, {
     organizationId: row.organizationId,
-    kind: 'online_payment',
     subject: `online-refund:${row.id}`,
-    message,
-    providerCode: null,
-    attempts: 1,
-    connectorId: null,
+    message: said,
     invoiceId: row.creditNoteId,
-    jobId: doc?.job_id ?? null,
-    holdsJob: false,
+    jobId: doc?.jobId ?? null,
   });
-  await notifyRole(tx, deps, row.organizationId, 'billing', doc?.job_id ?? null, message, null, {
+  await notifyRole(tx, deps, row.organizationId, 'billing', doc?.jobId ?? null, said, null, {
     kind: 'refund_failed',
     invoiceId: row.creditNoteId,
   });
 };
-
-const numberOf = async (tx: Tx, row: RefundRow) =>
-  (
-    await tx.raw.query<{ number: string | null }>(
-      'SELECT number FROM invoices WHERE organization_id = $1 AND id = $2',
-      [row.organizationId, row.creditNoteId],
-    )
-  ).rows[0]?.number ?? 'the credit note';
 
 /**
  * Where the provider says a refund stands, from its answer or its event, in any order and any number of
@@ -242,21 +231,17 @@ export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: Re
   }
   if (state.status === 'failed') {
     if (row.status === 'failed') return 'already failed';
-    const number = await numberOf(tx, row);
-    const message =
-      row.status === 'succeeded'
+    const afterSuccess = row.status === 'succeeded';
+    if (!afterSuccess) await setRefund(tx, row, { status: 'failed', failure: state.failure, ...ids }, now);
+    await toReview(tx, deps, row, (number) =>
+      afterSuccess
         ? `Stripe now says the refund of ${money} for ${number} failed (${state.failure}) after it had gone through: the money is back in the Stripe balance. Refund the customer another way and record it.`
-        : `The refund of ${money} to the customer’s card for ${number} failed: ${state.failure}. ${number} still owes it: refund another way and record it, or try again.`;
-    if (row.status !== 'succeeded')
-      await setRefund(tx, row, { status: 'failed', failure: state.failure, ...ids }, now);
-    await toReview(tx, deps, row, message);
+        : `The refund of ${money} to the customer’s card for ${number} failed: ${state.failure}. ${number} still owes it: refund another way and record it, or try again.`,
+    );
     return `failed: ${state.failure}`;
   }
   if (row.status === 'succeeded') return 'already recorded';
-  const [org] = await tx.db
-    .select({ timeZone: organizations.timeZone })
-    .from(organizations)
-    .where(eq(organizations.id, row.organizationId));
+  const today = businessDate(now, (await loadOrg(tx, row.organizationId)).timeZone);
   try {
     const { paymentId } = await recordPaymentIn(
       tx,
@@ -265,7 +250,7 @@ export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: Re
       {
         invoiceId: row.creditNoteId,
         amount: row.amount,
-        receivedOn: businessDate(now, org?.timeZone ?? 'UTC'),
+        receivedOn: today,
         method: 'card',
         reference: state.id,
       },
@@ -276,7 +261,7 @@ export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: Re
       organizationId: row.organizationId,
       invoiceId: row.creditNoteId,
       amount: row.amount,
-      on: businessDate(now, org?.timeZone ?? 'UTC'),
+      on: today,
       kind: 'refund',
     });
     return `recorded the refund of ${money}`;
@@ -284,12 +269,12 @@ export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: Re
     if (!(err instanceof AppError)) throw err;
     await setRefund(tx, row, { status: 'succeeded', failure: err.message, ...ids }, now);
     if (err.code === 'already_in_use') return 'already recorded';
-    const number = await numberOf(tx, row);
     await toReview(
       tx,
       deps,
       row,
-      `${money} went back to the customer’s card for ${number} but could not be recorded there: ${err.message}. Record it by hand so the books match.`,
+      (number) =>
+        `${money} went back to the customer’s card for ${number} but could not be recorded there: ${err.message}. Record it by hand so the books match.`,
     );
     return `needs review: ${err.message}`;
   }

@@ -4,15 +4,9 @@ import { printAmount } from '../../core/money';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
-import {
-  invoices,
-  organizations,
-  paymentCheckouts,
-  paymentConnections,
-  paymentEvents,
-} from '../../db/schema';
+import { invoices, paymentCheckouts, paymentConnections, paymentEvents } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
-import { recordIntegrationError } from '../integrations/integration-errors';
+import { loadOrg } from '../invoicing/invoice-store';
 import { recordPaymentIn } from '../invoicing/record-payment';
 import type { Deps } from '../ports';
 import { onlinePaymentOf, receiveChargeback } from './chargebacks';
@@ -20,6 +14,7 @@ import { refundOfEvent, settleRefund } from './online-refunds';
 import { gatewayOf } from './payment-connections';
 import { type PaymentEvent, PaymentSignatureError } from './port';
 import { queueReceipt } from './receipts';
+import { reviewOnlinePayment } from './review';
 import { fromMinor } from './start-checkout';
 
 type Checkout = typeof paymentCheckouts.$inferSelect;
@@ -69,10 +64,8 @@ const applyPaid = async (
 ) => {
   const now = deps.clock.now();
   if (checkout.status === 'paid') return 'already recorded';
-  const [org] = await tx.db
-    .select({ timeZone: organizations.timeZone })
-    .from(organizations)
-    .where(eq(organizations.id, checkout.organizationId));
+  // The business day the money arrived, in the organization's time zone: the payment's and the receipt's.
+  const paidOn = businessDate(e.paidAt, (await loadOrg(tx, checkout.organizationId)).timeZone);
   const amount = fromMinor(e.amountMinor, e.currency);
   const money = printAmount(amount, e.currency);
   try {
@@ -88,7 +81,7 @@ const applyPaid = async (
       {
         invoiceId: checkout.invoiceId,
         amount,
-        receivedOn: businessDate(e.paidAt, org?.timeZone ?? 'UTC'),
+        receivedOn: paidOn,
         method: 'card',
         reference: e.paymentRef,
       },
@@ -99,7 +92,7 @@ const applyPaid = async (
       organizationId: checkout.organizationId,
       invoiceId: checkout.invoiceId,
       amount,
-      on: businessDate(e.paidAt, org?.timeZone ?? 'UTC'),
+      on: paidOn,
       kind: 'payment',
     });
     return `recorded ${money} on ${doc?.number ?? 'the document'}`;
@@ -111,17 +104,12 @@ const applyPaid = async (
     }
     const reason = `${money} paid online for ${doc?.number ?? 'a document'} could not be applied: ${err.message}. Refund it at the provider or apply it by hand.`;
     await settle(tx, checkout, { status: 'failed', failure: reason }, now);
-    await recordIntegrationError(tx, deps, {
+    await reviewOnlinePayment(tx, deps, {
       organizationId: checkout.organizationId,
-      kind: 'online_payment',
       subject: `online-payment:${e.paymentRef}`,
       message: reason,
-      providerCode: null,
-      attempts: 1,
-      connectorId: null,
       invoiceId: checkout.invoiceId,
       jobId: doc?.jobId ?? null,
-      holdsJob: false,
     });
     return `needs review: ${reason}`;
   }
@@ -143,17 +131,12 @@ const refundMadeElsewhere = async (
   if (!paid) return 'ignored: not a payment taken through Closeout';
   const money = printAmount(fromMinor(e.amountMinor, e.currency), e.currency);
   const number = paid.number ?? 'an invoice';
-  await recordIntegrationError(tx, deps, {
+  await reviewOnlinePayment(tx, deps, {
     organizationId,
-    kind: 'online_payment',
     subject: `outside-refund:${e.refund.id}`,
     message: `${money} was refunded in Stripe’s dashboard for ${number}, outside Closeout: credit ${number} for it and record the refund on the credit note, so the books match.`,
-    providerCode: null,
-    attempts: 1,
-    connectorId: null,
     invoiceId: paid.invoice_id,
     jobId: paid.job_id,
-    holdsJob: false,
   });
   return `needs review: refunded outside Closeout on ${number}`;
 };
