@@ -57,13 +57,14 @@ export const writeCheckpoint = async (
       seq: number;
       hash: string;
     }>(
-      `SELECT DISTINCT ON (c.aggregate_type, c.aggregate_id) c.aggregate_type, c.aggregate_id, h.seq, h.hash
-         FROM audit_events c
+      // The chains written to in the window, then each one's head (one index probe per chain).
+      `SELECT c.aggregate_type, c.aggregate_id, h.seq, h.hash
+         FROM (SELECT DISTINCT aggregate_type, aggregate_id FROM audit_events
+                WHERE organization_id = $1 AND at >= $2) c
          CROSS JOIN LATERAL (SELECT seq, hash FROM audit_events e
-                              WHERE e.organization_id = c.organization_id AND e.aggregate_type = c.aggregate_type
+                              WHERE e.organization_id = $1 AND e.aggregate_type = c.aggregate_type
                                 AND e.aggregate_id = c.aggregate_id
                               ORDER BY seq DESC LIMIT 1) h
-        WHERE c.organization_id = $1 AND c.at >= $2
         ORDER BY c.aggregate_type, c.aggregate_id`,
       [organizationId, since],
     );
