@@ -39,6 +39,8 @@ export const Organization = z
       .nullable(),
     invoiceAutoIssue: z.boolean(),
     quoteFollowUpDays: z.number().int().nullable(),
+    remindersEnabled: z.boolean(),
+    reminderHour: z.number().int(),
     depositModel: z.enum(['advance_invoice', 'payment_request']),
     laborPricing: z.enum(['price_book', 'technician_rate']),
     payableRoundingIncrement: z.string().nullable(),

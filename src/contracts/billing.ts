@@ -13,19 +13,23 @@ import {
 
 /** How an organization invoices: its billing settings, cycle runs and exchange rates. */
 
-const EmailTemplateText = (max: number) =>
+/** A message template: trimmed, bounded, and only placeholders Closeout can fill. */
+export const EmailTemplateText = (
+  max: number,
+  fields: Readonly<Record<string, string>> = INVOICE_EMAIL_FIELDS,
+) =>
   z
     .string()
     .trim()
     .min(1)
     .max(max)
     .superRefine((text, ctx) => {
-      const unknown = unknownPlaceholders(text);
+      const unknown = unknownPlaceholders(text, fields);
       if (unknown.length > 0)
         ctx.addIssue({
           code: 'custom',
           message: `has ${unknown.map((u) => `{{${u}}}`).join(', ')}, which Closeout cannot fill; use ${Object.keys(
-            INVOICE_EMAIL_FIELDS,
+            fields,
           )
             .map((f) => `{{${f}}}`)
             .join(', ')}`,
@@ -65,6 +69,10 @@ export const BillingSettingsBody = z.strictObject({
   paymentTermsDays: z.number().int().min(0).max(365).optional(),
   /** Remind billing of a sent quote with no answer after this many days; null turns reminders off. */
   quoteFollowUpDays: z.number().int().min(1).max(60).nullable().optional(),
+  /** Follow up overdue invoices by the reminder schedules. */
+  remindersEnabled: z.boolean().optional(),
+  /** The local hour from which the day's reminders go out (0–23, the organization's time zone). */
+  reminderHour: z.number().int().min(0).max(23).optional(),
   /** The invoice e-mail, with placeholders such as {{customer}} and {{amountLine}}; null: the default. */
   invoiceEmail: z
     .strictObject({ subject: EmailTemplateText(200), body: EmailTemplateText(5000) })

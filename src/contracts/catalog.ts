@@ -42,6 +42,13 @@ export const Customer = z
     sites: z.array(Site),
     /** A duplicate merged into another customer: the one that was kept. Merged customers leave the list. */
     mergedIntoId: z.uuid().nullable(),
+    /** Payment reminders: their schedule (null: the default), never, or paused until a date and why. */
+    reminders: z.object({
+      scheduleId: z.uuid().nullable(),
+      excluded: z.boolean(),
+      pausedUntil: z.string().nullable(),
+      pauseReason: z.string().nullable(),
+    }),
     createdAt: Instant,
     version: z.number().int(),
   })

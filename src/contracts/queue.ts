@@ -29,6 +29,10 @@ export const queuePayloads = {
   }),
   /** Reminds billing of sent quotes with no answer after the organization's follow-up days (daily). */
   'quotes.follow_up': z.strictObject({}),
+  /** Queues the payment reminders due now (hourly): each organization's, once its local sending hour has come. */
+  'reminders.run': z.strictObject({ organizationId: z.uuid().optional() }),
+  /** Sends one queued payment reminder, checked again first (paid, disputed, paused: stopped with why). */
+  'reminders.send': z.strictObject({ organizationId: z.uuid(), reminderId: z.uuid() }),
   /** E-mails a change order's approval link to the customer. */
   'change_order.send': z.strictObject({ organizationId: z.uuid(), changeOrderId: z.uuid(), to: z.email() }),
   /** Renders the work-completed report of an accepted closeout. */

@@ -39,11 +39,14 @@ export const DEFAULT_INVOICE_EMAIL = {
 const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
 
 /** The placeholders a template uses that do not exist, each once, in order of appearance. */
-export const unknownPlaceholders = (template: string): string[] => {
+export const unknownPlaceholders = (
+  template: string,
+  fields: Readonly<Record<string, string>> = INVOICE_EMAIL_FIELDS,
+): string[] => {
   const unknown = new Set<string>();
   for (const m of template.matchAll(PLACEHOLDER)) {
     const name = m[1] ?? '';
-    if (!Object.hasOwn(INVOICE_EMAIL_FIELDS, name)) unknown.add(name);
+    if (!Object.hasOwn(fields, name)) unknown.add(name);
   }
   return [...unknown];
 };
@@ -52,12 +55,12 @@ export const unknownPlaceholders = (template: string): string[] => {
  * Fills a template. A placeholder that stands alone on its line and comes out empty takes its line with it,
  * so a credit note's empty {{howToPay}} leaves no blank gap.
  */
-export const fillTemplate = (template: string, values: InvoiceEmailValues): string =>
+export const fillTemplate = (template: string, values: Readonly<Record<string, string>>): string =>
   template
     .split('\n')
     .flatMap((line) => {
       const filled = line.replace(PLACEHOLDER, (whole, name: string) =>
-        Object.hasOwn(values, name) ? values[name as InvoiceEmailField] : whole,
+        Object.hasOwn(values, name) ? (values[name] ?? whole) : whole,
       );
       const onlyPlaceholders = line.replace(PLACEHOLDER, '').trim() === '' && line.includes('{{');
       return onlyPlaceholders && filled.trim() === '' ? [] : [filled];

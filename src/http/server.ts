@@ -28,6 +28,7 @@ import { calendarRoutes } from './routes/calendar.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { changeOrderRoutes } from './routes/change-orders.routes';
 import { closeoutRoutes } from './routes/closeouts.routes';
+import { collectionsRoutes } from './routes/collections.routes';
 import { conversationRoutes } from './routes/conversation.routes';
 import { cycleRunRoutes } from './routes/cycle-runs.routes';
 import { directoryRoutes } from './routes/directory.routes';
@@ -151,6 +152,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       invoiceRoutes(api, opts.deps);
       cycleRunRoutes(api, opts.deps);
       billingSettingsRoutes(api, opts.deps);
+      collectionsRoutes(api, opts.deps);
       integrationRoutes(api, opts.deps);
       oauthRoutes(api, opts.deps, opts.publicUrl);
       metricsRoutes(api, opts.deps);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiKeyView } from '../app/auth/api-keys';
+import { customerRemindersOf } from '../app/collections/customer-reminders';
 import type { ApiKey, Organization, User } from '../contracts/auth';
 import type { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../contracts/catalog';
 import type { Job } from '../contracts/jobs';
@@ -41,6 +42,8 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   address: o.address,
   invoiceAutoIssue: o.invoiceAutoIssue,
   quoteFollowUpDays: o.quoteFollowUpDays,
+  remindersEnabled: o.remindersEnabled,
+  reminderHour: o.reminderHour,
   depositModel: o.depositModel,
   laborPricing: o.laborPricing,
   payableRoundingIncrement: nullableDecimal(o.payableRoundingIncrement),
@@ -72,6 +75,7 @@ export const customerView = (
   invoiceCurrency: c.invoiceCurrency,
   sites: c.sites.map((s) => ({ id: s.id, name: s.name, address: s.address, accessNotes: s.accessNotes })),
   mergedIntoId: c.mergedIntoId,
+  reminders: customerRemindersOf(c),
   createdAt: c.createdAt.toISOString(),
   version: c.version,
 });

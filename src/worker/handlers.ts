@@ -7,6 +7,8 @@ import { escalateOverdue } from '../app/approvals/approvals';
 import { organizationIds, writeCheckpoint } from '../app/audit/audit-verify';
 import { mailChangeOrder } from '../app/change-orders/answer-change-order';
 import { purgeUnreferencedAttachments } from '../app/closeout/attachments';
+import { runReminders } from '../app/collections/run-reminders';
+import { sendReminder } from '../app/collections/send-reminder';
 import { deliverWebhook } from '../app/integrations/webhook-delivery';
 import { executeCycleRun, startDueCycleRuns } from '../app/invoicing/cycle-runs';
 import { failJobInvoicing } from '../app/invoicing/fail-job-invoicing';
@@ -59,6 +61,8 @@ const handlers: Handlers = {
   'quote.send': (deps, data) => mailQuote(deps, data),
   'change_order.send': (deps, data) => mailChangeOrder(deps, data),
   'quotes.follow_up': (deps) => remindUnansweredQuotes(deps),
+  'reminders.run': (deps, data) => runReminders(deps, data.organizationId),
+  'reminders.send': (deps, data) => sendReminder(deps, data.organizationId, data.reminderId),
   'accounting.push': (deps, data) =>
     pushToAccounting(deps, {
       organizationId: data.organizationId,
@@ -161,6 +165,8 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   await boss.schedule('approvals.escalate', '*/5 * * * *', {});
   await boss.schedule('cycles.due', '23 * * * *', {});
   await boss.schedule('quotes.follow_up', '10 7 * * *', {});
+  // Hourly: each organization's reminders go in the first run after its local sending hour (any time zone).
+  await boss.schedule('reminders.run', '41 * * * *', {});
   await boss.schedule('accounting.sweep', '*/5 * * * *', { olderThanSeconds: 600 });
   await boss.schedule('attachments.retention', '37 3 * * *', { olderThanDays: deps.attachmentRetentionDays });
 };

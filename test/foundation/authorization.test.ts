@@ -78,6 +78,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bChangeOrderId: string;
   let bPaymentConnectionId: string;
   let bDisputeId: string;
+  let bScheduleId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -250,6 +251,12 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
        VALUES ($1, $2, $3, $4, 'wrong_amount', 'B disputes', 'open', now())`,
       [b.organizationId, bDisputeId, bInvoiceId, b.customerId],
     );
+    bScheduleId = (
+      await t.database.raw.query<{ id: string }>(
+        'SELECT id FROM reminder_schedules WHERE organization_id = $1 AND is_default',
+        [b.organizationId],
+      )
+    ).rows[0]?.id as string;
   });
   afterAll(() => t?.close());
 
@@ -359,6 +366,17 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/invoices/:id/reprocess': {},
       '/api/v1/invoices/:id/credit-notes': { reason: 'goodwill' },
       '/api/v1/invoices/:id/online-refunds': { amount: '1.00' },
+      '/api/v1/invoices/:id/reminders': {},
+      '/api/v1/customers/:id/reminders': {
+        scheduleId: null,
+        excluded: false,
+        pausedUntil: null,
+        pauseReason: null,
+      },
+      '/api/v1/reminder-schedules/:id': {
+        name: 'Renamed',
+        steps: [{ days: 7, tone: 'firm', subject: null, body: null }],
+      },
       '/api/v1/series/:id/cycle-invoices': { periodStart: '2026-12-01', periodEnd: '2026-12-31' },
     };
     return bodies[url];
@@ -479,6 +497,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'change-orders': bChangeOrderId,
       'payment-connections': bPaymentConnectionId,
       disputes: bDisputeId,
+      'reminder-schedules': bScheduleId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

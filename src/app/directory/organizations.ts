@@ -3,8 +3,9 @@ import { eq } from 'drizzle-orm';
 import { AppError } from '../../core/errors';
 import { type ApprovalRule, STARTER_JOB_TYPES } from '../../core/job-type-templates';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
+import { DEFAULT_REMINDER_STEPS } from '../../core/reminders';
 import type { Tx } from '../../db/client';
-import { jobTypes, organizations, taxCodes } from '../../db/schema/index';
+import { jobTypes, organizations, reminderSchedules, taxCodes } from '../../db/schema/index';
 import { appendAudit } from '../audit/audit';
 import { LOGO_MAX_PX, reencodeImage } from '../files/safe-files';
 import type { Deps } from '../ports';
@@ -102,6 +103,15 @@ export const insertOrganization = async (
     })
     .returning();
   if (!org) throw new Error('organization insert returned nothing');
+  await tx.db.insert(reminderSchedules).values({
+    organizationId: org.id,
+    id: deps.ids.uuid(),
+    name: 'Standard',
+    steps: DEFAULT_REMINDER_STEPS,
+    isDefault: true,
+    createdAt: now,
+    updatedAt: now,
+  });
   const starterTax = input.taxScheme === 'vat' ? VAT_STARTER : US_STARTER;
   const taxRows = await tx.db
     .insert(taxCodes)
@@ -190,6 +200,8 @@ export type BillingSettings = Partial<
     | 'address'
     | 'paymentTermsDays'
     | 'quoteFollowUpDays'
+    | 'remindersEnabled'
+    | 'reminderHour'
     | 'depositModel'
     | 'laborPricing'
     | 'payableRoundingIncrement'

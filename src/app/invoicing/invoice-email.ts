@@ -14,6 +14,24 @@ import { invoiceFile } from './invoice-packet';
 import { outstandingOf } from './invoice-store';
 
 /**
+ * Who reads a customer's invoices and reminders: the contacts marked as invoice recipients and the customer's
+ * own address, once each; greeted by the first such contact's name, else the customer's.
+ */
+export const invoiceRecipientsOf = (customer: typeof customers.$inferSelect) => {
+  const recipients = customer.contacts.filter((c) => c.invoiceRecipient && c.email);
+  const to = [
+    ...new Set([...recipients.map((c) => c.email as string), customer.email].filter((e) => !!e)),
+  ] as string[];
+  return { to, greet: recipients[0]?.name || customer.name };
+};
+
+/** The line that takes the customer to their page: to pay, where the business takes payments online and something is owed. */
+export const portalLineOf = (url: string, payOnline: boolean) =>
+  payOnline
+    ? `Pay online, or see all your invoices with us: ${url}`
+    : `See all your invoices with us: ${url}`;
+
+/**
  * E-mails an issued document to the customer's invoice recipients (the `invoice.send` queue job): the
  * organization's message, the PDF, and the UBL only to customers who take e-invoices (a Peppol ID or that
  * preference). Each delivery is written to the invoice's history; a customer with no invoice address is
@@ -37,10 +55,7 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
     : [];
   if (!customer) throw notFound('customer');
   const number = row.invoice.number;
-  const recipients = customer.contacts.filter((c) => c.invoiceRecipient && c.email);
-  const to = [
-    ...new Set([...recipients.map((c) => c.email as string), customer.email].filter((e) => !!e)),
-  ] as string[];
+  const { to, greet } = invoiceRecipientsOf(customer);
 
   if (to.length === 0) {
     await deps.database.transaction(async (tx) => {
@@ -73,7 +88,7 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
   const ubl = eInvoice ? await invoiceFile(deps, organizationId, invoiceId, 'ubl') : null;
   const message = invoiceEmail(
     invoiceEmailTemplateOf(row.org),
-    invoiceEmailValues(doc, { number, dueDate: row.invoice.dueDate }, recipients[0]?.name || customer.name),
+    invoiceEmailValues(doc, { number, dueDate: row.invoice.dueDate }, greet),
   );
   // The customer's page with every document of theirs and, where the business takes payments online, Pay now.
   const online = await activePaymentConnection(deps.database, organizationId);
@@ -81,10 +96,7 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
     portalLinkFor(tx, deps, organizationId, customer.id),
   );
   const owed = outstandingOf(row.invoice);
-  const portalLine =
-    online && row.invoice.kind !== 'credit_note' && owed.gt(0)
-      ? `Pay online, or see all your invoices with us: ${portal}`
-      : `See all your invoices with us: ${portal}`;
+  const portalLine = portalLineOf(portal, !!online && row.invoice.kind !== 'credit_note' && owed.gt(0));
   const attachments = [
     { filename: `${number}.pdf`, content: pdf.bytes, contentType: 'application/pdf' },
     ...(ubl ? [{ filename: `${number}.xml`, content: ubl.bytes, contentType: 'application/xml' }] : []),

@@ -69,6 +69,10 @@ export const organizations = pgTable('organizations', {
   /** The invoice e-mail the organization wrote (placeholders like {{number}}); null: Closeout's default. */
   invoiceEmailSubject: text('invoice_email_subject'),
   invoiceEmailBody: text('invoice_email_body'),
+  /** Overdue invoices are followed up by the reminder schedules (#24); off until the organization turns it on. */
+  remindersEnabled: boolean('reminders_enabled').notNull().default(false),
+  /** The local hour (organization's time zone) from which the day's reminders go out. */
+  reminderHour: integer('reminder_hour').notNull().default(9),
   createdAt: instant('created_at').notNull(),
 });
 

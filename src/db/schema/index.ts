@@ -1,5 +1,6 @@
 export * from './billing';
 export * from './closeout';
+export * from './collections';
 export * from './identity';
 export * from './integrations';
 export * from './operations';

@@ -82,6 +82,13 @@ export const customers = pgTable(
     /** A duplicate merged into another customer stays on record, pointing at the one that was kept. */
     mergedIntoId: uuid('merged_into_id'),
     mergedAt: instant('merged_at'),
+    /** Payment reminders (#24): another schedule than the default (null: the default). */
+    reminderScheduleId: uuid('reminder_schedule_id'),
+    /** Never remind this customer (a key account the owner calls in person). */
+    remindersExcluded: boolean('reminders_excluded').notNull().default(false),
+    /** No reminder until after this business date: a promise to pay, with why. */
+    remindersPausedUntil: date('reminders_paused_until', { mode: 'string' }),
+    remindersPauseReason: text('reminders_pause_reason'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
     version: integer('version').notNull().default(1),

@@ -1,0 +1,272 @@
+import { and, desc, eq } from 'drizzle-orm';
+import { AppError, notFound } from '../../core/errors';
+import { fillTemplate } from '../../core/message-template';
+import { amountDecimals, printAmount } from '../../core/money';
+import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
+import {
+  type ReminderTone,
+  type ReminderValues,
+  reminderHold,
+  TONE_WORDS,
+  whenWords,
+  wordingOf,
+} from '../../core/reminders';
+import { businessDate, printDate } from '../../core/time';
+import type { Tx } from '../../db/client';
+import { disputedSql } from '../../db/queries/reminders';
+import { customers, invoiceReminders, invoices, organizations } from '../../db/schema';
+import { notifyRole } from '../approvals/approvals';
+import { appendAudit } from '../audit/audit';
+import { documentOf } from '../invoicing/invoice-documents';
+import { invoiceRecipientsOf, portalLineOf } from '../invoicing/invoice-email';
+import { lockInvoice, outstandingOf } from '../invoicing/invoice-store';
+import { activePaymentConnection } from '../payments/payment-connections';
+import { portalLinkFor } from '../portal/portal-links';
+import type { Deps } from '../ports';
+import { schedulesOf } from './reminder-schedules';
+
+type ReminderRow = typeof invoiceReminders.$inferSelect;
+
+/**
+ * An invoice with its customer and organization, read for a reminder decision, and why (in words) no reminder
+ * may go now. The one reading the run's send, the office's "send now" and the invoice page share.
+ */
+export const reminderStandingOf = async (
+  tx: Pick<Tx, 'db'>,
+  organizationId: string,
+  invoiceId: string,
+  now: Date,
+  byHand: boolean,
+) => {
+  const [row] = await tx.db
+    .select({ invoice: invoices, customer: customers, org: organizations, disputed: disputedSql })
+    .from(invoices)
+    .innerJoin(organizations, eq(organizations.id, invoices.organizationId))
+    .innerJoin(
+      customers,
+      and(eq(customers.organizationId, invoices.organizationId), eq(customers.id, invoices.customerId)),
+    )
+    .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, invoiceId)));
+  if (!row?.invoice.number) throw notFound('invoice');
+  const { invoice, customer, org } = row;
+  const today = businessDate(now, org.timeZone);
+  const owed =
+    invoice.kind !== 'credit_note' &&
+    ['issued', 'sent', 'partially_paid'].includes(invoice.status) &&
+    outstandingOf(invoice).gt(0);
+  const held = reminderHold({
+    byHand,
+    enabled: org.remindersEnabled,
+    status: invoice.status,
+    owed,
+    disputed: row.disputed === true,
+    excluded: customer.remindersExcluded,
+    pausedUntil: customer.remindersPausedUntil,
+    pauseReason: customer.remindersPauseReason,
+    hasDueDate: invoice.dueDate !== null,
+    today,
+  });
+  return { invoice, customer, org, today, held };
+};
+
+type Standing = Awaited<ReturnType<typeof reminderStandingOf>>;
+
+/** The reminder's words, filled from the invoice as it stands now (what is still owed, how late it is). */
+const composeReminder = async (
+  tx: Tx,
+  deps: Deps,
+  s: Standing,
+  reminder: ReminderRow,
+): Promise<{ subject: string; text: string; to: string[] }> => {
+  const { invoice, customer, org, today } = s;
+  const number = invoice.number ?? '';
+  const schedules = await schedulesOf(tx.db, [org.id]);
+  const step = schedules(org.id, customer.reminderScheduleId)?.steps.find(
+    (x) => x.days === reminder.stepDays,
+  );
+  const wording = wordingOf(step ?? { days: 0, tone: reminder.tone, subject: null, body: null });
+  const { to, greet } = invoiceRecipientsOf(customer);
+  const owed = outstandingOf(invoice).toFixed(amountDecimals(invoice.currency, true));
+  const amount = printAmount(owed, invoice.currency);
+  const iban = documentOf(invoice).iban;
+  const online = await activePaymentConnection(tx, org.id);
+  const portal = await portalLinkFor(tx, deps, org.id, customer.id);
+  const values: ReminderValues = {
+    customer: greet,
+    organization: org.name,
+    number,
+    amount,
+    due: invoice.dueDate ? printDate(invoice.dueDate) : 'on receipt',
+    when: invoice.dueDate ? whenWords(invoice.dueDate, today) : 'due',
+    howToPay: iban ? `Pay by bank transfer to IBAN ${iban}, quoting ${number} as the reference.` : '',
+    payLink: portalLineOf(portal, !!online),
+  };
+  return {
+    subject: fillTemplate(wording.subject, values).replace(/\s+/g, ' ').trim().slice(0, 300),
+    text: fillTemplate(wording.body, values),
+    to,
+  };
+};
+
+const stop = async (tx: Tx, deps: Deps, r: ReminderRow, because: string) => {
+  await tx.db
+    .update(invoiceReminders)
+    .set({ status: 'stopped', stoppedBecause: because })
+    .where(and(eq(invoiceReminders.organizationId, r.organizationId), eq(invoiceReminders.id, r.id)));
+  await appendAudit(tx, deps, {
+    organizationId: r.organizationId,
+    aggregateType: 'invoice',
+    aggregateId: r.invoiceId,
+    action: 'invoice.reminder_stopped',
+    actor: SYSTEM_ACTOR,
+    changes: { tone: r.tone, stepDays: r.stepDays },
+    reason: because,
+  });
+};
+
+const markSent = async (tx: Tx, deps: Deps, r: ReminderRow, to: string[], subject: string) => {
+  const done = await tx.db
+    .update(invoiceReminders)
+    .set({ status: 'sent', recipients: to, subject, sentAt: deps.clock.now() })
+    .where(
+      and(
+        eq(invoiceReminders.organizationId, r.organizationId),
+        eq(invoiceReminders.id, r.id),
+        eq(invoiceReminders.status, 'queued'),
+      ),
+    )
+    .returning({ id: invoiceReminders.id });
+  if (done.length === 0) return;
+  await appendAudit(tx, deps, {
+    organizationId: r.organizationId,
+    aggregateType: 'invoice',
+    aggregateId: r.invoiceId,
+    action: 'invoice.reminder_sent',
+    actor: SYSTEM_ACTOR,
+    changes: { tone: r.tone, stepDays: r.stepDays, to, subject },
+  });
+};
+
+/**
+ * The `reminders.send` job: one queued reminder, checked again at the last moment, so a payment, a dispute or
+ * a pause that came after it was queued stops it (and says why on the invoice). A collection step tells
+ * billing instead of the customer. The e-mail goes after the check and is marked sent after the mail server
+ * took it: a crash between the two sends it again on retry, as the invoice e-mail does.
+ */
+export const sendReminder = async (deps: Deps, organizationId: string, reminderId: string) => {
+  const mail = await deps.database.transaction(async (tx) => {
+    const [r] = await tx.db
+      .select()
+      .from(invoiceReminders)
+      .where(and(eq(invoiceReminders.organizationId, organizationId), eq(invoiceReminders.id, reminderId)))
+      .for('update');
+    if (r?.status !== 'queued') return null;
+    const s = await reminderStandingOf(
+      tx,
+      organizationId,
+      r.invoiceId,
+      deps.clock.now(),
+      r.stepDays === null,
+    );
+    if (s.held) {
+      await stop(tx, deps, r, s.held);
+      return null;
+    }
+    const message = await composeReminder(tx, deps, s, r);
+    if (r.tone === 'collections') {
+      await notifyRole(tx, deps, organizationId, 'billing', s.invoice.jobId, message.text, null, {
+        kind: 'collections',
+        invoiceId: r.invoiceId,
+      });
+      await markSent(tx, deps, r, [], message.subject);
+      return null;
+    }
+    if (message.to.length === 0) {
+      const because = `${s.customer.name} has no invoice e-mail address`;
+      await stop(tx, deps, r, because);
+      await notifyRole(
+        tx,
+        deps,
+        organizationId,
+        'billing',
+        s.invoice.jobId,
+        `A reminder of ${s.invoice.number} could not go: ${because}. Add one on the customer's page.`,
+        null,
+        { kind: 'invoice_email', invoiceId: r.invoiceId },
+      );
+      return null;
+    }
+    return { r, ...message, fromName: s.org.name };
+  });
+  if (!mail) return { sent: false };
+  await deps.mailer.send({ to: mail.to, subject: mail.subject, text: mail.text, fromName: mail.fromName });
+  await deps.database.transaction((tx) => markSent(tx, deps, mail.r, mail.to, mail.subject));
+  return { sent: true };
+};
+
+/** A reminder by hand at most this often per invoice. */
+const BY_HAND_GAP_MS = 20 * 3_600_000;
+
+/**
+ * "Send a reminder now" from the invoice page: firm once it is overdue, friendly before. It skips the
+ * organization's switch and the customer's pause (the office chose to write), never a payment or a dispute,
+ * and not twice within a day.
+ */
+export const remindNow = (deps: Deps, organizationId: string, invoiceId: string, actor: Actor) =>
+  deps.database.transaction(async (tx) => {
+    // The invoice's lock orders a second click after the first, and after any payment being recorded.
+    await lockInvoice(tx, organizationId, invoiceId);
+    const now = deps.clock.now();
+    const s = await reminderStandingOf(tx, organizationId, invoiceId, now, true);
+    if (s.held)
+      throw new AppError('invalid_transition', `No reminder for ${s.invoice.number}: ${s.held}`, {
+        fields: [{ field: 'id', message: s.held }],
+      });
+    const [last] = await tx.db
+      .select()
+      .from(invoiceReminders)
+      .where(
+        and(eq(invoiceReminders.organizationId, organizationId), eq(invoiceReminders.invoiceId, invoiceId)),
+      )
+      .orderBy(desc(invoiceReminders.createdAt))
+      .limit(1);
+    if (last && last.status !== 'stopped' && now.getTime() - last.createdAt.getTime() < BY_HAND_GAP_MS)
+      throw new AppError(
+        'conflict',
+        `A reminder of ${s.invoice.number} went ${last.status === 'queued' ? 'out just now' : 'less than a day ago'}: give them a day`,
+        {
+          fields: [{ field: 'id', message: 'reminded less than a day ago' }],
+        },
+      );
+    const tone: ReminderTone = s.invoice.dueDate && s.invoice.dueDate < s.today ? 'firm' : 'friendly';
+    const [row] = await tx.db
+      .insert(invoiceReminders)
+      .values({
+        organizationId,
+        id: deps.ids.uuid(),
+        invoiceId,
+        customerId: s.customer.id,
+        stepDays: null,
+        tone,
+        dueOn: s.today,
+        status: 'queued',
+        requestedById: actor.type === 'user' ? actor.id : null,
+        createdAt: now,
+      })
+      .returning();
+    if (!row) throw new Error('reminder insert returned nothing');
+    await deps.queue.enqueue(
+      tx,
+      { name: 'reminders.send', data: { organizationId, reminderId: row.id } },
+      { key: `reminder:${row.id}` },
+    );
+    await appendAudit(tx, deps, {
+      organizationId,
+      aggregateType: 'invoice',
+      aggregateId: invoiceId,
+      action: 'invoice.reminder_requested',
+      actor,
+      changes: { tone },
+    });
+    return { reminder: row, words: TONE_WORDS[tone] };
+  });

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { MAX_REMINDER_STEPS, REMINDER_FIELDS, REMINDER_TONES, scheduleProblems } from '../core/reminders';
+import { EmailTemplateText } from './billing';
+import { Day, Instant } from './common';
+
+/** Collections (#24): payment reminder schedules, a customer's reminder standing, an invoice's reminders. */
+
+export const ReminderTone = z.enum(REMINDER_TONES);
+
+export const ReminderStep = z.strictObject({
+  /** Days from the due date: −3 is three days before it, 7 a week after. */
+  days: z.number().int().min(-60).max(365),
+  tone: ReminderTone,
+  /** The e-mail's subject and text with placeholders such as {{amount}} and {{payLink}}; null: the tone's. */
+  subject: EmailTemplateText(200, REMINDER_FIELDS).nullable(),
+  body: EmailTemplateText(5000, REMINDER_FIELDS).nullable(),
+});
+
+export const ReminderScheduleBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(80),
+    steps: z.array(ReminderStep).min(1).max(MAX_REMINDER_STEPS),
+  })
+  .superRefine((body, ctx) => {
+    // Two steps on one day: the shape is fine, the schedule is not.
+    for (const p of scheduleProblems(body.steps).filter((x) => x.field.endsWith('.days')))
+      ctx.addIssue({
+        code: 'custom',
+        path: p.field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+        message: p.message,
+      });
+  });
+
+export const ReminderSchedule = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    isDefault: z.boolean(),
+    steps: z.array(ReminderStep),
+    /** Customers put on this schedule by name (the default's count excludes those on none). */
+    customers: z.number().int(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'ReminderSchedule' });
+
+/** A customer's standing for reminders: which schedule, none at all, or a pause until a date (a promise to pay). */
+export const CustomerReminders = z
+  .object({
+    scheduleId: z.uuid().nullable(),
+    excluded: z.boolean(),
+    pausedUntil: Day.nullable(),
+    pauseReason: z.string().nullable(),
+  })
+  .meta({ id: 'CustomerReminders' });
+
+export const CustomerRemindersBody = z
+  .strictObject({
+    /** null: the organization's default schedule. */
+    scheduleId: z.uuid().nullable(),
+    excluded: z.boolean(),
+    pausedUntil: Day.nullable(),
+    /** Why (e.g. "promised to pay on the 20th"); required with a pause. */
+    pauseReason: z.string().trim().max(300).nullable(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.pausedUntil && !b.pauseReason)
+      ctx.addIssue({ code: 'custom', path: ['pauseReason'], message: 'say why reminders are paused' });
+  });
+
+export const InvoiceReminder = z
+  .object({
+    id: z.uuid(),
+    /** The step's days from the due date; null when sent by hand. */
+    stepDays: z.number().int().nullable(),
+    tone: ReminderTone,
+    dueOn: Day,
+    status: z.enum(['queued', 'sent', 'stopped']),
+    stoppedBecause: z.string().nullable(),
+    recipients: z.array(z.string()),
+    subject: z.string().nullable(),
+    byHand: z.boolean(),
+    createdAt: Instant,
+    sentAt: Instant.nullable(),
+  })
+  .meta({ id: 'InvoiceReminder' });
+
+export const InvoiceReminders = z.object({
+  items: z.array(InvoiceReminder),
+  /** The next step of the customer's schedule and its date; null when none is ahead. */
+  next: z.object({ on: Day, tone: ReminderTone, stepDays: z.number().int() }).nullable(),
+  /** Why this invoice gets no reminders now, in words; null when it does. */
+  heldBecause: z.string().nullable(),
+  scheduleName: z.string().nullable(),
+});
+
+export const SendReminderBody = z.strictObject({});

@@ -1,0 +1,224 @@
+/**
+ * Payment reminders (dunning): a schedule of steps relative to an invoice's due date, each with a tone and the
+ * words the customer reads. Pure: which step is due on a business date, which comes next, and whether a
+ * schedule an organization wrote is sound. Sending, stopping and "exactly once" live in app/collections.
+ */
+import type { FieldProblem } from './errors';
+import { unknownPlaceholders } from './message-template';
+import { addDays, printDate } from './time';
+
+export const REMINDER_TONES = ['friendly', 'firm', 'final', 'collections'] as const;
+export type ReminderTone = (typeof REMINDER_TONES)[number];
+
+/**
+ * One step: `days` from the due date (−3 is three days before it, 7 a week after). A `collections` step writes
+ * to no customer: it tells billing the invoice is ready to hand over. subject/body null: the tone's wording.
+ */
+export type ReminderStep = { days: number; tone: ReminderTone; subject: string | null; body: string | null };
+
+export const REMINDER_FIELDS = {
+  customer: 'The customer’s name, or the contact’s who receives invoices',
+  organization: 'Your business name',
+  number: 'The invoice number, e.g. INV-2026-00042',
+  amount: 'What is still owed, with its currency',
+  due: 'The due date in words, e.g. 17 December 2026',
+  when: '“due in 3 days”, “due today” or “14 days overdue”',
+  howToPay: 'How to pay by bank transfer, and the reference to quote',
+  payLink: 'The link to their page: paying online (where you take it) and every invoice',
+} as const;
+export type ReminderValues = Record<keyof typeof REMINDER_FIELDS, string>;
+
+const SIGN_OFF = ['', '{{organization}}'];
+export const DEFAULT_REMINDER_WORDING: Record<ReminderTone, { subject: string; body: string }> = {
+  friendly: {
+    subject: '{{organization}}: a reminder about invoice {{number}}',
+    body: [
+      'Hello {{customer}},',
+      '',
+      'A friendly reminder that invoice {{number}} for {{amount}} is {{when}}, on {{due}}.',
+      '',
+      '{{howToPay}}',
+      '{{payLink}}',
+      '',
+      'If you have already paid, thank you, and please ignore this message.',
+      ...SIGN_OFF,
+    ].join('\n'),
+  },
+  firm: {
+    subject: '{{organization}}: invoice {{number}} is overdue',
+    body: [
+      'Hello {{customer}},',
+      '',
+      'Invoice {{number}} was due on {{due}} and is now {{when}}. {{amount}} is still to pay.',
+      '',
+      '{{howToPay}}',
+      '{{payLink}}',
+      '',
+      'If something on the invoice is wrong, tell us on that page and we will put it right. If you paid in the last few days, thank you: our messages crossed.',
+      ...SIGN_OFF,
+    ].join('\n'),
+  },
+  final: {
+    subject: 'Final reminder: invoice {{number}} from {{organization}}',
+    body: [
+      'Hello {{customer}},',
+      '',
+      'Invoice {{number}} was due on {{due}} and is now {{when}}. We have written before and {{amount}} is still unpaid.',
+      '',
+      'Please pay within 7 days, or call us if there is a problem we should know about. After that we will have to take further steps to recover it.',
+      '',
+      '{{howToPay}}',
+      '{{payLink}}',
+      ...SIGN_OFF,
+    ].join('\n'),
+  },
+  collections: {
+    subject: '{{number}} is {{when}}: ready to hand over for collection',
+    body: '{{number}} ({{customer}}, {{amount}} owed) is {{when}} and every reminder has gone. Call them, agree a date, or hand it over for collection.',
+  },
+};
+
+export const DEFAULT_REMINDER_STEPS: ReminderStep[] = [
+  { days: -3, tone: 'friendly', subject: null, body: null },
+  { days: 7, tone: 'firm', subject: null, body: null },
+  { days: 21, tone: 'final', subject: null, body: null },
+  { days: 45, tone: 'collections', subject: null, body: null },
+];
+
+export const wordingOf = (step: ReminderStep) => ({
+  subject: step.subject ?? DEFAULT_REMINDER_WORDING[step.tone].subject,
+  body: step.body ?? DEFAULT_REMINDER_WORDING[step.tone].body,
+});
+
+/** The business date a step falls on for a due date. */
+export const stepDate = (dueDate: string, step: Pick<ReminderStep, 'days'>) => addDays(dueDate, step.days);
+
+type Standing = {
+  dueDate: string;
+  /** A step on the day of issue (or before it) never goes: the invoice itself just did. */
+  issueDate: string;
+  /** The business date today, in the organization's time zone. */
+  today: string;
+  /** The `days` of every step already sent (or stopped) for this invoice. */
+  used: readonly number[];
+};
+
+const byDays = (steps: readonly ReminderStep[]) => [...steps].sort((a, b) => a.days - b.days);
+const latestUsed = (used: readonly number[]) => (used.length ? Math.max(...used) : Number.NEGATIVE_INFINITY);
+
+/**
+ * The step to send today, or null. Only the latest step whose day has come: an invoice found 30 days overdue
+ * gets the 21-day letter, not the friendly one and then the firm one. Never a step at or before one already
+ * used, so a schedule never goes back to a softer tone and never repeats.
+ */
+export const reminderDue = (steps: readonly ReminderStep[], s: Standing): ReminderStep | null => {
+  const come = byDays(steps).filter(
+    (st) => stepDate(s.dueDate, st) <= s.today && stepDate(s.dueDate, st) > s.issueDate,
+  );
+  const last = come[come.length - 1];
+  if (!last || last.days <= latestUsed(s.used)) return null;
+  return last;
+};
+
+/** The next step and its date: today's if one is due and not yet sent, else the first one still ahead. */
+export const nextReminder = (
+  steps: readonly ReminderStep[],
+  s: Standing,
+): { step: ReminderStep; on: string } | null => {
+  const now = reminderDue(steps, s);
+  if (now) return { step: now, on: s.today };
+  const after = latestUsed(s.used);
+  const ahead = byDays(steps).find(
+    (st) => st.days > after && stepDate(s.dueDate, st) > s.today && stepDate(s.dueDate, st) > s.issueDate,
+  );
+  return ahead ? { step: ahead, on: stepDate(s.dueDate, ahead) } : null;
+};
+
+/** "due in 3 days", "due today", "1 day overdue", "14 days overdue". */
+export const whenWords = (dueDate: string, today: string): string => {
+  const days = Math.round(
+    (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${dueDate}T00:00:00Z`)) / 86_400_000,
+  );
+  if (days === 0) return 'due today';
+  if (days < 0) return days === -1 ? 'due tomorrow' : `due in ${-days} days`;
+  return days === 1 ? '1 day overdue' : `${days} days overdue`;
+};
+
+/** A step in the office's words: "3 days before the due date: friendly". */
+export const TONE_WORDS: Record<ReminderTone, string> = {
+  friendly: 'Friendly reminder',
+  firm: 'Firm reminder',
+  final: 'Final reminder',
+  collections: 'Hand over for collection (tells billing, not the customer)',
+};
+export const stepWords = (days: number): string =>
+  days === 0
+    ? 'On the due date'
+    : days < 0
+      ? `${-days} ${days === -1 ? 'day' : 'days'} before the due date`
+      : `${days} ${days === 1 ? 'day' : 'days'} after the due date`;
+
+export const MAX_REMINDER_STEPS = 8;
+
+/** What is wrong with a schedule, field by field (`steps.2.days`), so a form can show it all at once. */
+export const scheduleProblems = (steps: readonly ReminderStep[], at = 'steps'): FieldProblem[] => {
+  const problems: FieldProblem[] = [];
+  if (steps.length === 0) problems.push({ field: at, message: 'a schedule needs at least one step' });
+  if (steps.length > MAX_REMINDER_STEPS)
+    problems.push({ field: at, message: `at most ${MAX_REMINDER_STEPS} steps` });
+  const seen = new Set<number>();
+  steps.forEach((st, i) => {
+    if (seen.has(st.days))
+      problems.push({
+        field: `${at}.${i}.days`,
+        message: `two steps on the same day (${stepWords(st.days)})`,
+      });
+    seen.add(st.days);
+    for (const part of ['subject', 'body'] as const) {
+      const text = st[part];
+      if (text === null) continue;
+      if (text.trim() === '') problems.push({ field: `${at}.${i}.${part}`, message: 'must not be empty' });
+      const unknown = unknownPlaceholders(text, REMINDER_FIELDS);
+      if (unknown.length)
+        problems.push({
+          field: `${at}.${i}.${part}`,
+          message: `unknown ${unknown.length > 1 ? 'placeholders' : 'placeholder'} ${unknown.map((u) => `{{${u}}}`).join(', ')}`,
+        });
+    }
+  });
+  return problems;
+};
+
+/** Where an invoice stands for reminders, at the moment one would go. */
+export type ReminderStanding = {
+  /** Sent by hand from the office: the organization's switch, the customer's exclusion and pause do not apply. */
+  byHand: boolean;
+  enabled: boolean;
+  status: string;
+  /** Open and owing: issued, sent or part paid, with something still to pay. */
+  owed: boolean;
+  disputed: boolean;
+  excluded: boolean;
+  pausedUntil: string | null;
+  pauseReason: string | null;
+  hasDueDate: boolean;
+  today: string;
+};
+
+/** Why no reminder goes now, in the office's words; null when one may. Paid and disputed stop even a reminder by hand. */
+export const reminderHold = (s: ReminderStanding): string | null => {
+  if (!s.owed)
+    return s.status === 'paid'
+      ? 'It is paid'
+      : s.status === 'credited'
+        ? 'It was credited in full'
+        : 'Nothing is owed on it';
+  if (s.disputed) return 'The customer disputes it: settle the dispute first';
+  if (s.byHand) return null;
+  if (!s.enabled) return 'Payment reminders are turned off for your business';
+  if (s.excluded) return 'This customer is never sent reminders';
+  if (s.pausedUntil && s.pausedUntil >= s.today)
+    return `Paused until ${printDate(s.pausedUntil)}${s.pauseReason ? `: ${s.pauseReason}` : ''}`;
+  if (!s.hasDueDate) return 'It has no due date';
+  return null;
+};
