@@ -149,7 +149,7 @@ export const TONE_WORDS: Record<ReminderTone, string> = {
   friendly: 'Friendly reminder',
   firm: 'Firm reminder',
   final: 'Final reminder',
-  collections: 'Hand over for collection (tells billing, not the customer)',
+  collections: 'Hand over for collection (tells billing only)',
 };
 export const stepWords = (days: number): string =>
   days === 0

@@ -214,6 +214,30 @@ describe.each(testDrivers())('the seed checklist on the demo organization (%s)',
     expect(history.rows.map((r) => r.action)).toContain('invoice.disputed');
   });
 
+  it('overdue invoices were followed up by the real reminder runs, and a promise to pay pauses one customer', async () => {
+    const billing = await signIn(t.app, 'billing@demo.closeout.test', DEMO_PASSWORD);
+    const sent = await t.database.raw.query<{
+      invoice_id: string;
+      tone: string;
+      status: string;
+      sent_at: Date;
+    }>(
+      "SELECT invoice_id, tone, status, sent_at FROM invoice_reminders WHERE status = 'sent' ORDER BY sent_at",
+    );
+    expect(sent.rows.length).toBeGreaterThan(0);
+    // Each went in the past, at the hour the organization sends from, and never twice for one step.
+    for (const r of sent.rows) expect(r.sent_at.getTime()).toBeLessThanOrEqual(t.clock.now().getTime());
+    const one = sent.rows[0];
+    const view = (await get(`/api/v1/invoices/${one?.invoice_id}/reminders`, billing)).json();
+    expect(view.items.length).toBeGreaterThan(0);
+    const paused = (await get('/api/v1/customers?limit=200', billing))
+      .json()
+      .items.filter((c: { reminders: { pausedUntil: string | null } }) => c.reminders.pausedUntil);
+    expect(paused).toHaveLength(1);
+    expect(paused[0].reminders.pauseReason).toMatch(/^Promised/);
+    expect((await get('/api/v1/organization', billing)).json().remindersEnabled).toBe(true);
+  });
+
   it('cancellations and no-shows are closed records that stay, never disappearing rows', async () => {
     const [a, b] = jobs.filter((j) => j.status === 'scheduled').slice(-2);
     await post(`/api/v1/jobs/${a?.id}/cancel`, { reason: 'Customer sold the house' });

@@ -26,6 +26,7 @@ import type { Deps } from '../ports';
 import { schedulesOf } from './reminder-schedules';
 
 type ReminderRow = typeof invoiceReminders.$inferSelect;
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 /**
  * An invoice with its customer and organization, read for a reminder decision, and why (in words) no reminder
@@ -219,9 +220,7 @@ export const remindNow = (deps: Deps, organizationId: string, invoiceId: string,
     const now = deps.clock.now();
     const s = await reminderStandingOf(tx, organizationId, invoiceId, now, true);
     if (s.held)
-      throw new AppError('invalid_transition', `No reminder for ${s.invoice.number}: ${s.held}`, {
-        fields: [{ field: 'id', message: s.held }],
-      });
+      throw new AppError('invalid_transition', `No reminder for ${s.invoice.number}: ${lowerFirst(s.held)}`);
     const [last] = await tx.db
       .select()
       .from(invoiceReminders)
@@ -234,9 +233,6 @@ export const remindNow = (deps: Deps, organizationId: string, invoiceId: string,
       throw new AppError(
         'conflict',
         `A reminder of ${s.invoice.number} went ${last.status === 'queued' ? 'out just now' : 'less than a day ago'}: give them a day`,
-        {
-          fields: [{ field: 'id', message: 'reminded less than a day ago' }],
-        },
       );
     const tone: ReminderTone = s.invoice.dueDate && s.invoice.dueDate < s.today ? 'firm' : 'friendly';
     const [row] = await tx.db

@@ -25,6 +25,7 @@ import { seedDemoAccounting } from './seed-accounting';
 import { seedDemoHistory } from './seed-history';
 import { seedDemoPortal } from './seed-portal';
 import { seedDemoQuotes } from './seed-quotes';
+import { seedDemoReminders } from './seed-reminders';
 import { seedDemoWeek } from './seed-week';
 
 export const DEMO_SLUG = 'demo';
@@ -306,6 +307,7 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     await seedDemoSeries(deps, demo.id);
     await seedDemoQuotes(deps, demo.id);
     await seedDemoAccounting(deps, demo.id);
+    await seedDemoReminders(deps, demo.id);
     await seedDemoPortal(deps, demo.id);
   }
   return true;

@@ -17,6 +17,7 @@ import { StatusBadge } from '../../shared/status';
 import { RecordPayment } from '../invoices/record-payment';
 import { AccountingLinks } from './accounting-links';
 import { CustomerForm } from './customer-form';
+import { CustomerRemindersCard } from './customer-reminders';
 import { MergeCustomer } from './merge-customer';
 import { PortalLinkCard } from './portal-link';
 import { SiteForm } from './site-form';
@@ -173,6 +174,14 @@ export const CustomerPage = ({ id }: { id: string }) => {
 
           {can('invoices.read') && (
             <AccountingLinks customer={c} canLink={manage && !c.mergedIntoId} onLinked={saved} />
+          )}
+          {can('invoices.read') && !c.mergedIntoId && (
+            <CustomerRemindersCard
+              key={c.version}
+              customer={c}
+              canEdit={can('invoices.manage')}
+              onSaved={saved}
+            />
           )}
           {can('invoices.manage') && !c.mergedIntoId && <PortalLinkCard customerId={c.id} name={c.name} />}
           <Card withBorder component="section" aria-label="Sites">

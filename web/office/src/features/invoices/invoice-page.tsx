@@ -13,6 +13,7 @@ import { StatusBadge } from '../../shared/status';
 import { CreditForm } from '../jobs/credit-form';
 import { Section } from '../jobs/job-sections';
 import { CardRefunds, RefundToCardButton } from './card-refunds';
+import { InvoiceReminders } from './invoice-reminders';
 import { Accounting, Credits, History, Lines, Payments } from './invoice-sections';
 import { KIND_WORDS, lateness } from './invoice-words';
 import { RecordPayment } from './record-payment';
@@ -245,6 +246,11 @@ export const InvoicePage = ({ id }: { id: string }) => {
                     <Payments invoice={i} />
                     <CardRefunds invoice={i} />
                   </Stack>
+                </Section>
+              )}
+              {i.number && i.kind !== 'credit_note' && (
+                <Section title="Reminders">
+                  <InvoiceReminders invoice={i} onDone={done} />
                 </Section>
               )}
               {i.number && i.kind !== 'credit_note' && (

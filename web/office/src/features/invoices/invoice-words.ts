@@ -1,4 +1,5 @@
 import { PROVIDER_NAMES } from '../../../../../src/contracts/connectors';
+import { type ReminderTone, TONE_WORDS } from '../../../../../src/core/reminders';
 import type { TimelineEventT } from '../../shared/api';
 import { money } from '../../shared/format';
 
@@ -45,6 +46,17 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string, creditNot
       const files = strings(c.attachments).map((f) => (f.endsWith('.pdf') ? 'PDF' : 'e-invoice'));
       return `E-mailed to ${strings(c.to).join(', ')}${files.length ? ` (${files.join(' and ')})` : ''}`;
     }
+    case 'invoice.reminder_sent': {
+      const to = strings(c.to);
+      const tone = TONE_WORDS[str(c.tone) as ReminderTone] ?? 'Reminder';
+      return c.tone === 'collections'
+        ? 'Every reminder has gone: billing was told to hand it over for collection'
+        : `${tone} e-mailed to ${to.join(', ')}`;
+    }
+    case 'invoice.reminder_requested':
+      return 'Reminder asked for by hand';
+    case 'invoice.reminder_stopped':
+      return `Reminder not sent: ${(e.reason ?? 'stopped').replace(/^./, (x) => x.toLowerCase())}`;
     case 'invoice.not_emailed':
       return `Not e-mailed: ${e.reason ?? 'no address'}`;
     case 'invoice.pay_part':

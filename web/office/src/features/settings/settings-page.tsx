@@ -6,6 +6,7 @@ import { Integrations } from './integrations';
 import { InvoiceEmailSettings } from './invoice-email-settings';
 import { JobTypes } from './job-types';
 import { PriceBook } from './price-book';
+import { ReminderSettings } from './reminder-settings';
 import { Security } from './security';
 import { Users } from './users';
 
@@ -21,6 +22,7 @@ export const SettingsPage = ({ me }: { me: MeT }) => {
         <Tabs.List>
           <Tabs.Tab value="billing">Billing and numbering</Tabs.Tab>
           <Tabs.Tab value="messages">Customer messages</Tabs.Tab>
+          <Tabs.Tab value="reminders">Payment reminders</Tabs.Tab>
           <Tabs.Tab value="job-types">Job types</Tabs.Tab>
           <Tabs.Tab value="price-book">Price book and tax</Tabs.Tab>
           <Tabs.Tab value="users">Users and roles</Tabs.Tab>
@@ -32,6 +34,9 @@ export const SettingsPage = ({ me }: { me: MeT }) => {
         </Tabs.Panel>
         <Tabs.Panel value="messages" pt="md">
           <InvoiceEmailSettings />
+        </Tabs.Panel>
+        <Tabs.Panel value="reminders" pt="md">
+          <ReminderSettings />
         </Tabs.Panel>
         <Tabs.Panel value="job-types" pt="md">
           <JobTypes />
