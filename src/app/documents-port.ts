@@ -1,4 +1,5 @@
 import type { Address, InvoiceDocument, IssuedHeader } from '../core/invoice-document';
+import type { Statement } from '../core/statement';
 
 /**
  * The documents port: the PDF and UBL renderers the application asks for (src/adapters/documents.ts
@@ -64,7 +65,19 @@ export type SignedQuote = {
   createdAt: Date;
 };
 
+/** A customer's statement of account, ready to print: the seller, the customer, and the statement itself. */
+export type StatementPrint = {
+  seller: { name: string; color: string; address: string[]; iban: string | null };
+  customer: { name: string; address: string[] };
+  currency: string;
+  statement: Statement;
+  /** The business date it was made on. */
+  madeOn: string;
+};
+
 export type DocumentRenderers = {
+  /** A customer's statement of account (open items, activity, aging). */
+  statementPdf(print: StatementPrint, logo: Buffer | null): Promise<Buffer>;
   /** The invoice or credit note PDF, with the proof pages after it. */
   invoicePdf(
     doc: InvoiceDocument,

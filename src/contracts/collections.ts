@@ -94,3 +94,64 @@ export const InvoiceReminders = z.object({
 });
 
 export const SendReminderBody = z.strictObject({});
+
+export const StatementQuery = z.strictObject({
+  /** The period's first day; default: the first of the month three months before its end. */
+  from: Day.optional(),
+  /** The period's last day; default: today in the organization's time zone. */
+  to: Day.optional(),
+  /** Default: the customer's invoicing currency. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
+    .optional(),
+});
+
+export const StatementSendBody = StatementQuery;
+
+const Amount = z.string();
+export const StatementView = z
+  .object({
+    customerName: z.string(),
+    currency: z.string(),
+    from: Day,
+    to: Day,
+    opening: Amount,
+    closing: Amount,
+    overdue: Amount,
+    /** Credits the customer holds (zero or negative). */
+    credits: Amount,
+    lines: z.array(
+      z.object({
+        date: Day,
+        kind: z.enum(['invoice', 'credit_note', 'payment', 'payment_reversed', 'refund']),
+        number: z.string(),
+        reference: z.string().nullable(),
+        amount: Amount,
+        balance: Amount,
+      }),
+    ),
+    open: z.array(
+      z.object({
+        number: z.string(),
+        issueDate: z.string(),
+        dueDate: Day.nullable(),
+        amount: Amount,
+        daysOverdue: z.number().int(),
+        band: z.enum(['current', 'days_1_30', 'days_31_60', 'days_61_90', 'days_over_90']),
+      }),
+    ),
+    aging: z.array(
+      z.object({
+        band: z.enum(['current', 'days_1_30', 'days_31_60', 'days_61_90', 'days_over_90']),
+        amount: Amount,
+      }),
+    ),
+    monthly: z.boolean(),
+  })
+  .meta({ id: 'Statement' });
+
+export const StatementPreferencesBody = z.strictObject({
+  /** Last month's statement by e-mail on the first of each month. */
+  monthly: z.boolean(),
+});

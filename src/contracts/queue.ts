@@ -33,6 +33,19 @@ export const queuePayloads = {
   'reminders.run': z.strictObject({ organizationId: z.uuid().optional() }),
   /** Sends one queued payment reminder, checked again first (paid, disputed, paused: stopped with why). */
   'reminders.send': z.strictObject({ organizationId: z.uuid(), reminderId: z.uuid() }),
+  /** E-mails a customer's statement of account for a period (the customer's currency when none is named). */
+  'statement.send': z.strictObject({
+    organizationId: z.uuid(),
+    customerId: z.uuid(),
+    from: z.iso.date(),
+    to: z.iso.date(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .optional(),
+  }),
+  /** Queues last month's statement for customers who asked for one, on the first of the month in their organization's time zone (daily). */
+  'statements.monthly': z.strictObject({}),
   /** E-mails a change order's approval link to the customer. */
   'change_order.send': z.strictObject({ organizationId: z.uuid(), changeOrderId: z.uuid(), to: z.email() }),
   /** Renders the work-completed report of an accepted closeout. */

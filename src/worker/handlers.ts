@@ -9,6 +9,7 @@ import { mailChangeOrder } from '../app/change-orders/answer-change-order';
 import { purgeUnreferencedAttachments } from '../app/closeout/attachments';
 import { runReminders } from '../app/collections/run-reminders';
 import { sendReminder } from '../app/collections/send-reminder';
+import { mailStatement, queueMonthlyStatements } from '../app/collections/statements';
 import { deliverWebhook } from '../app/integrations/webhook-delivery';
 import { executeCycleRun, startDueCycleRuns } from '../app/invoicing/cycle-runs';
 import { failJobInvoicing } from '../app/invoicing/fail-job-invoicing';
@@ -63,6 +64,8 @@ const handlers: Handlers = {
   'quotes.follow_up': (deps) => remindUnansweredQuotes(deps),
   'reminders.run': (deps, data) => runReminders(deps, data.organizationId),
   'reminders.send': (deps, data) => sendReminder(deps, data.organizationId, data.reminderId),
+  'statement.send': (deps, data) => mailStatement(deps, data),
+  'statements.monthly': (deps) => queueMonthlyStatements(deps),
   'accounting.push': (deps, data) =>
     pushToAccounting(deps, {
       organizationId: data.organizationId,
@@ -167,6 +170,8 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   await boss.schedule('quotes.follow_up', '10 7 * * *', {});
   // Hourly: each organization's reminders go in the first run after its local sending hour (any time zone).
   await boss.schedule('reminders.run', '41 * * * *', {});
+  // Hourly too: "the first of the month" begins at a different hour in each time zone; the key makes it once.
+  await boss.schedule('statements.monthly', '47 * * * *', {});
   await boss.schedule('accounting.sweep', '*/5 * * * *', { olderThanSeconds: 600 });
   await boss.schedule('attachments.retention', '37 3 * * *', { olderThanDays: deps.attachmentRetentionDays });
 };

@@ -140,4 +140,46 @@ describe.runIf(hasChromium())('payment reminders in Chromium', () => {
     await page.screenshot({ path: screenshotPath('office-invoice-reminders-phone'), fullPage: true });
     await page.close();
   });
+
+  it('shows a customer’s statement of account with its aging, e-mails it, and sets the monthly one', async () => {
+    const open = await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=100');
+    const inv = open.body.items.find((i) => i.kind === 'invoice');
+    if (!inv) throw new Error('the demo has no open invoice');
+    const page = await signedIn(
+      browser,
+      base,
+      'billing@demo.closeout.test',
+      `#/customers/${inv.customerId}`,
+      1440,
+    );
+    const card = page.getByRole('region', { name: 'Statement of account' });
+    await card.getByText(/^Balance on /).waitFor();
+    await card.getByRole('table', { name: 'Activity' }).getByText(`Invoice ${inv.number}`).first().waitFor();
+    await card.getByRole('figure', { name: /Owed in EUR by age/ }).waitFor();
+    await card.getByRole('button', { name: 'E-mail it to them' }).click();
+    await card.getByText(/^The statement is being e-mailed to .+@/).waitFor();
+    await card.getByLabel('E-mail last month’s statement on the first of each month').click({ force: true });
+    await card.getByText('They will get a statement by e-mail on the first of each month.').waitFor();
+    const s = await billing.call<{ monthly: boolean; closing: string; open: { amount: string }[] }>(
+      'GET',
+      `/customers/${inv.customerId}/statement`,
+    );
+    expect(s.body.monthly).toBe(true);
+    await page.screenshot({ path: screenshotPath('office-customer-statement'), fullPage: true });
+    const pdf = await billing.file(`/api/v1/customers/${inv.customerId}/statement/pdf`);
+    expect(pdf.status).toBe(200);
+    fs.writeFileSync(
+      screenshotPath('customer-statement').replace(/\.png$/, '.pdf'),
+      Buffer.from(await pdf.arrayBuffer()),
+    );
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page
+      .getByRole('region', { name: 'Statement of account' })
+      .getByText(/^Balance on /)
+      .waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: screenshotPath('office-customer-statement-phone'), fullPage: true });
+    await page.close();
+  });
 });

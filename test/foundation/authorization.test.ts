@@ -367,6 +367,8 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/invoices/:id/credit-notes': { reason: 'goodwill' },
       '/api/v1/invoices/:id/online-refunds': { amount: '1.00' },
       '/api/v1/invoices/:id/reminders': {},
+      '/api/v1/customers/:id/statement/send': {},
+      '/api/v1/customers/:id/statement-preferences': { monthly: false },
       '/api/v1/customers/:id/reminders': {
         scheduleId: null,
         excluded: false,

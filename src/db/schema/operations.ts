@@ -89,6 +89,8 @@ export const customers = pgTable(
     /** No reminder until after this business date: a promise to pay, with why. */
     remindersPausedUntil: date('reminders_paused_until', { mode: 'string' }),
     remindersPauseReason: text('reminders_pause_reason'),
+    /** A statement of account by e-mail on the first of each month (open items, last month's activity). */
+    statementMonthly: boolean('statement_monthly').notNull().default(false),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
     version: integer('version').notNull().default(1),

@@ -10,6 +10,12 @@ import {
   updateSchedule,
 } from '../../app/collections/reminder-schedules';
 import { remindNow } from '../../app/collections/send-reminder';
+import {
+  requestStatement,
+  setStatementPreferences,
+  statementOf,
+  statementPdf,
+} from '../../app/collections/statements';
 import type { Deps } from '../../app/ports';
 import {
   CustomerReminders,
@@ -19,11 +25,16 @@ import {
   ReminderSchedule,
   ReminderScheduleBody,
   SendReminderBody,
+  StatementPreferencesBody,
+  StatementQuery,
+  StatementSendBody,
+  StatementView,
 } from '../../contracts/collections';
 import { IdParams, Problem } from '../../contracts/common';
 import { actorOf } from '../../core/principal';
 import type { invoiceReminders } from '../../db/schema';
 import { principalOf } from '../auth';
+import { sendFile } from '../files';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
@@ -192,6 +203,103 @@ export const collectionsRoutes = (root: FastifyInstance, deps: Deps) => {
       const p = principalOf(request);
       const r = await remindNow(deps, p.organizationId, request.params.id, actorOf(p));
       return reply.code(202).send(reminderView(r.reminder));
+    },
+  );
+
+  app.get(
+    '/customers/:id/statement',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['collections'],
+        summary:
+          'A customer’s statement of account: balance brought forward, the period’s activity with running balance, open items aged',
+        params: IdParams,
+        querystring: StatementQuery,
+        response: { 200: StatementView, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const s = await statementOf(
+        deps.database.db,
+        deps.database.raw,
+        p.organizationId,
+        request.params.id,
+        request.query,
+        deps.clock.now(),
+      );
+      return {
+        ...s.statement,
+        customerName: s.customer.name,
+        currency: s.currency,
+        monthly: s.customer.statementMonthly,
+      };
+    },
+  );
+
+  app.get(
+    '/customers/:id/statement/pdf',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['collections'],
+        summary: 'The statement of account as a PDF, branded like the invoices',
+        params: IdParams,
+        querystring: StatementQuery,
+        response: { ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const { pdf, filename } = await statementPdf(deps, p.organizationId, request.params.id, request.query);
+      return sendFile(reply, pdf, 'application/pdf', filename);
+    },
+  );
+
+  app.post(
+    '/customers/:id/statement/send',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['collections'],
+        summary: 'E-mail the statement to the customer’s invoice recipients, with the link to their page',
+        params: IdParams,
+        body: StatementSendBody,
+        response: {
+          202: z.object({ from: z.string(), to: z.string(), recipients: z.array(z.string()) }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const out = await requestStatement(deps, p.organizationId, request.params.id, request.body, actorOf(p));
+      return reply.code(202).send(out);
+    },
+  );
+
+  app.put(
+    '/customers/:id/statement-preferences',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['collections'],
+        summary: 'Whether the customer gets last month’s statement by e-mail on the first of each month',
+        params: IdParams,
+        body: StatementPreferencesBody,
+        response: { 200: StatementPreferencesBody, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return setStatementPreferences(
+        deps,
+        p.organizationId,
+        request.params.id,
+        request.body.monthly,
+        actorOf(p),
+      );
     },
   );
 };

@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { portalStatementPdf } from '../../app/collections/statements';
 import { listOnlineRefunds, requestOnlineRefund } from '../../app/payments/online-refunds';
 import {
   connectPayments,
@@ -348,6 +349,22 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
       async (request, reply) => {
         const { bytes, sha256, name } = await portalPdf(deps, request.params.token, request.params.id);
         return sendFile(reply, bytes, 'application/pdf', name, sha256);
+      },
+    );
+    p.get(
+      '/public/portal/:token/statement/pdf',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary: 'The customer’s statement of account for the last three months, as a PDF',
+          params: PortalTokenParams,
+          response: { ...errors, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        const { pdf, filename } = await portalStatementPdf(deps, request.params.token);
+        return sendFile(reply, pdf, 'application/pdf', filename);
       },
     );
     p.post(

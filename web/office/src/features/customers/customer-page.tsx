@@ -18,6 +18,7 @@ import { RecordPayment } from '../invoices/record-payment';
 import { AccountingLinks } from './accounting-links';
 import { CustomerForm } from './customer-form';
 import { CustomerRemindersCard } from './customer-reminders';
+import { CustomerStatement } from './customer-statement';
 import { MergeCustomer } from './merge-customer';
 import { PortalLinkCard } from './portal-link';
 import { SiteForm } from './site-form';
@@ -182,6 +183,9 @@ export const CustomerPage = ({ id }: { id: string }) => {
               canEdit={can('invoices.manage')}
               onSaved={saved}
             />
+          )}
+          {can('invoices.read') && !c.mergedIntoId && (
+            <CustomerStatement customerId={c.id} canSend={can('invoices.manage')} phone={phone} />
           )}
           {can('invoices.manage') && !c.mergedIntoId && <PortalLinkCard customerId={c.id} name={c.name} />}
           <Card withBorder component="section" aria-label="Sites">

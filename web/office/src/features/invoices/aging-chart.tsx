@@ -22,7 +22,11 @@ const SHORT: Record<Currency['buckets'][number]['bucket'], string> = {
 };
 
 /** What is owed in one currency, by how late it is: the bars people compare at a glance. */
-const AgingChart = ({ c }: { c: Currency }) => (
+const AgingChart = ({
+  c,
+}: {
+  c: { currency: string; buckets: Pick<Currency['buckets'][number], 'bucket' | 'amount'>[] };
+}) => (
   <figure aria-label={`Owed in ${c.currency} by age`}>
     <ResponsiveContainer width="100%" height={200}>
       <BarChart

@@ -1,0 +1,1 @@
+ALTER TABLE "customers" ADD COLUMN "statement_monthly" boolean DEFAULT false NOT NULL;
