@@ -85,6 +85,11 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     await card.waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: screenshotPath('portal-account-phone'), fullPage: true });
+    // Their statement of account, from the same page.
+    const statement = await phone.getByRole('link', { name: 'your statement (PDF)' }).getAttribute('href');
+    const pdf = await fetch(new URL(statement ?? '', base));
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
     await card.getByRole('button', { name: /^Pay .* now$/ }).click();
     // Stripe's page takes the card: a decline stays there and records nothing.
     await phone.getByLabel('Card number').fill('4000 0000 0000 0002');

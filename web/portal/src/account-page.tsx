@@ -294,6 +294,15 @@ export const AccountPage = ({ token, paidId }: { token: string; paidId: string |
           ))}
         </>
       )}
+      <section className="card" aria-label="Your statement">
+        <p>
+          Everything between us over the last three months, what is open and how late:{' '}
+          <a href={`/api/v1/public/portal/${token}/statement/pdf`} target="_blank" rel="noreferrer">
+            your statement (PDF)
+          </a>
+          .
+        </p>
+      </section>
     </main>
   );
 };
