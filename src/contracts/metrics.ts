@@ -56,6 +56,27 @@ export const Metrics = z
       days61to90: z.string(),
       days90plus: z.string(),
     }),
+    /** Collections: paid on time or how late, the reminders it took, CEI (0..1), who pays latest, DSO by month. */
+    collections: z.object({
+      invoicesPaid: z.number().int(),
+      paidOnTime: z.number().int(),
+      onTimeShare: z.number().nullable(),
+      averageDaysLate: z.number().nullable(),
+      remindersSent: z.number().int(),
+      remindersPerPaidInvoice: z.number().nullable(),
+      effectiveness: z.number().nullable(),
+      openingReceivables: z.string(),
+      lateCustomers: z.array(
+        z.object({
+          customerId: z.string(),
+          name: z.string(),
+          invoicesPaid: z.number().int(),
+          averageDaysLate: z.number(),
+          worstDaysLate: z.number().int(),
+        }),
+      ),
+      dsoTrend: z.array(z.object({ month: z.string(), days: z.number().nullable() })),
+    }),
     thisWeek: z.object({
       weekStart: z.string().nullable(),
       completedJobs: z.number().int(),

@@ -46,7 +46,7 @@ describe.runIf(hasChromium())('the metrics dashboard in Chromium', () => {
     await completed.waitFor();
     expect(Number((await completed.getAttribute('aria-label'))?.match(/: (\d+)/)?.[1])).toBeGreaterThan(20);
     // Four charts drawn as SVG by the chart library.
-    await expect.poll(() => page.locator('.recharts-surface').count()).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => page.locator('.recharts-surface').count()).toBeGreaterThanOrEqual(5);
     expect(await page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
     for (const label of [
       'Median, completed → sent',
@@ -54,6 +54,10 @@ describe.runIf(hasChromium())('the metrics dashboard in Chromium', () => {
       'Credit-note rate',
       'DSO (days)',
       'Paid this week',
+      'Paid on time',
+      'Collection effectiveness',
+      'Reminders per invoice paid',
+      'Days sales outstanding, month by month',
     ]) {
       expect(await page.getByText(label, { exact: true }).count(), label).toBe(1);
     }

@@ -351,4 +351,73 @@ describe.each(testDrivers())('cash-flow metrics on %s', (driver) => {
     ).toBe('4');
     expect(rows.find((r) => r.section === 'dso' && r.measure === 'periodDays')?.value).toBe('30');
   });
+
+  it('measures collections: paid on time or how late, the reminders it took, CEI and DSO by month', async () => {
+    const nov = await metrics('from=2026-11-01&to=2026-11-30');
+    // J1, paid on 6 November against a due date in December: on time. Nothing was owed on 31 October.
+    expect(nov.collections).toMatchObject({
+      invoicesPaid: 1,
+      paidOnTime: 1,
+      onTimeShare: 1,
+      averageDaysLate: 0,
+      remindersSent: 0,
+      remindersPerPaidInvoice: 0,
+      effectiveness: 1,
+      openingReceivables: '0.00',
+      lateCustomers: [],
+    });
+    // J2 (due 3 December) gets a reminder on 10 January and is paid on 20 January: 48 days late.
+    const clock = t.clock;
+    clock.set('2027-01-10T10:00:00Z');
+    const call = (url: string, payload: object) =>
+      t.app.inject({ method: 'POST', url, headers: as(billing, true), payload });
+    await t.database.raw.query('UPDATE customers SET email = $1 WHERE id = $2', [
+      'pay@metrics.test',
+      org.customerId,
+    ]);
+    const reminded = await call(`/api/v1/invoices/${inv.J2?.id}/reminders`, {});
+    expect(reminded.statusCode, reminded.body).toBe(202);
+    await drain(t);
+    clock.set('2027-01-20T10:00:00Z');
+    const paid = await call('/api/v1/payments', {
+      invoiceId: inv.J2?.id,
+      amount: inv.J2?.totals.payable,
+      receivedOn: '2027-01-20',
+      method: 'bank_transfer',
+      reference: 'LATE-J2',
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    const jan = await metrics('from=2027-01-01&to=2027-01-31');
+    const owed = new Decimal(total('J5', 'J2', 'J3'));
+    expect(jan.collections).toMatchObject({
+      invoicesPaid: 1,
+      paidOnTime: 0,
+      onTimeShare: 0,
+      averageDaysLate: 48,
+      remindersSent: 1,
+      remindersPerPaidInvoice: 1,
+      openingReceivables: owed.toFixed(2),
+      // Of what was owed at the start (nothing sold, nothing not yet due at the end), J2 came in.
+      effectiveness: new Decimal(total('J2')).div(owed).toDecimalPlaces(4).toNumber(),
+      lateCustomers: [
+        {
+          customerId: org.customerId,
+          name: 'Customer of metrics',
+          invoicesPaid: 1,
+          averageDaysLate: 48,
+          worstDaysLate: 48,
+        },
+      ],
+    });
+    expect(jan.collections.dsoTrend.map((d: { month: string }) => d.month)).toEqual([
+      '2026-08',
+      '2026-09',
+      '2026-10',
+      '2026-11',
+      '2026-12',
+      '2027-01',
+    ]);
+    expect(jan.collections.dsoTrend[3].days).toBe(nov.dso.days);
+    expect(jan.collections.dsoTrend[4].days).toBeNull(); // nothing sold in December
+  });
 });

@@ -1,14 +1,17 @@
 import Decimal from 'decimal.js';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../../core/errors';
+import { addDays } from '../../core/time';
 import {
   approvalsRequested,
+  collectionsInPeriod,
   completedJobs,
   creditReasons,
   cycleTimeRows,
   firstSubmissions,
   GROUP_KEYS,
   issuedInPeriod,
+  lateCustomers,
   type MetricPeriod,
   officeTouches,
   receivablesAging,
@@ -69,6 +72,35 @@ export const metricPeriod = async (deps: Deps, organizationId: string, q: Metric
   return { period, currency: org.currency };
 };
 
+const cei = (opening: Decimal, sales: Decimal, closing: Decimal, closingCurrent: Decimal) => {
+  const could = opening.plus(sales).minus(closingCurrent);
+  return could.lte(0) ? null : opening.plus(sales).minus(closing).div(could).toDecimalPlaces(4).toNumber();
+};
+
+/** DSO month by month, the six months to the period's end: receivables at each month's end over its credit sales. */
+const dsoTrend = async (raw: Deps['database']['raw'], p: MetricPeriod) => {
+  const out: { month: string; days: number | null }[] = [];
+  for (let k = 5; k >= 0; k--) {
+    const d = new Date(`${p.to.slice(0, 7)}-01T00:00:00Z`);
+    d.setUTCMonth(d.getUTCMonth() - k);
+    const from = d.toISOString().slice(0, 10);
+    d.setUTCMonth(d.getUTCMonth() + 1);
+    const end = addDays(d.toISOString().slice(0, 10), -1);
+    const to = end < p.to ? end : p.to;
+    const month = { ...p, from, to };
+    const [ar, sold] = [await receivablesAging(raw, month), await issuedInPeriod(raw, month)];
+    const sales = new Decimal(sold?.sales ?? 0).minus(sold?.credits ?? 0);
+    const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+    out.push({
+      month: from.slice(0, 7),
+      days: sales.lte(0)
+        ? null
+        : new Decimal(ar?.total ?? 0).div(sales).times(days).toDecimalPlaces(1).toNumber(),
+    });
+  }
+  return out;
+};
+
 export const computeMetrics = async (deps: Deps, organizationId: string, q: MetricsQuery) => {
   const { period: p, currency } = await metricPeriod(deps, organizationId, q);
   const raw = deps.database.raw;
@@ -89,6 +121,10 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
   const touches = (await officeTouches(raw, p))?.touches ?? 0;
   const ar = await receivablesAging(raw, p);
   const week = await thisWeek(raw, p);
+  const collected = await collectionsInPeriod(raw, p);
+  const late = await lateCustomers(raw, p, 5);
+  const opening = await receivablesAging(raw, { ...p, to: addDays(q.from, -1) });
+  const trend = await dsoTrend(raw, p);
 
   const invoices = inv?.invoices ?? 0;
   const periodDays = (Date.parse(`${q.to}T00:00:00Z`) - Date.parse(`${q.from}T00:00:00Z`)) / 86_400_000 + 1;
@@ -144,6 +180,33 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
       days31to60: money(ar?.d31_60 ?? 0),
       days61to90: money(ar?.d61_90 ?? 0),
       days90plus: money(ar?.d90_plus ?? 0),
+    },
+    collections: {
+      invoicesPaid: collected?.paid ?? 0,
+      paidOnTime: collected?.on_time ?? 0,
+      onTimeShare: ratio(collected?.on_time ?? 0, collected?.paid ?? 0),
+      averageDaysLate: collected?.avg_late == null ? null : Number(collected.avg_late),
+      remindersSent: collected?.reminders_sent ?? 0,
+      remindersPerPaidInvoice: ratio(collected?.reminders_on_paid ?? 0, collected?.paid ?? 0),
+      /**
+       * Collection effectiveness (CEI): what was collected of what could have been, (receivables at the start
+       * + credit sales − receivables at the end) ÷ (receivables at the start + credit sales − the end's not yet due).
+       */
+      effectiveness: cei(
+        new Decimal(opening?.total ?? 0),
+        creditSales,
+        receivables,
+        new Decimal(ar?.current ?? 0),
+      ),
+      openingReceivables: money(opening?.total ?? 0),
+      lateCustomers: late.map((r) => ({
+        customerId: r.customer_id,
+        name: r.name,
+        invoicesPaid: r.paid,
+        averageDaysLate: Number(r.avg_late),
+        worstDaysLate: r.worst,
+      })),
+      dsoTrend: trend,
     },
     thisWeek: {
       weekStart: week?.week_start ?? null,

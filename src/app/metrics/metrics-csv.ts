@@ -33,10 +33,22 @@ export const metricsCsvRows = (m: Metrics): string[][] => {
     dso: m.dso,
     ar_aging: m.arAging,
     this_week: m.thisWeek,
+    collections: {
+      invoicesPaid: m.collections.invoicesPaid,
+      paidOnTime: m.collections.paidOnTime,
+      onTimeShare: m.collections.onTimeShare,
+      averageDaysLate: m.collections.averageDaysLate,
+      remindersSent: m.collections.remindersSent,
+      remindersPerPaidInvoice: m.collections.remindersPerPaidInvoice,
+      effectiveness: m.collections.effectiveness,
+    },
   })) {
     for (const [k, v] of Object.entries(values)) add(section, k, v);
   }
   for (const r of m.closeouts.refusalsByMissingItem) add('closeouts', 'refusals', r.count, r.code);
   for (const r of m.disputes.byReason) add('disputes', 'credit_notes', r.count, r.reason);
+  for (const d of m.collections.dsoTrend) add('collections', 'dso_days', d.days, d.month);
+  for (const c of m.collections.lateCustomers)
+    add('collections', 'average_days_late', c.averageDaysLate, c.name);
   return rows;
 };

@@ -313,3 +313,48 @@ export const INVOICE_DRILLDOWNS = {
 /** The list behind one figure, by number, at most 1,000. */
 export const drilldownRows = (raw: RawSql, query: SQL) =>
   rowsOf<{ id: string; number: string | number }>(raw, sql`${query} ORDER BY 2 LIMIT 1000`);
+
+/** Invoices paid in full in the period, with the business day they were paid on (the organization's zone). */
+const paidIn = (p: MetricPeriod) => sql`
+  SELECT i.id, i.customer_id, i.due_date, (i.paid_at AT TIME ZONE ${p.timeZone})::date AS paid_on
+    FROM invoices i LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
+   WHERE i.organization_id = ${p.organizationId} AND i.kind <> 'credit_note' AND i.status = 'paid'
+     AND ${within(p, sql`i.paid_at`)} AND ${ofJobType(p)}`;
+
+/** Collections in the period: invoices paid, on time or how late, and the reminders it took. */
+export const collectionsInPeriod = async (raw: RawSql, p: MetricPeriod) =>
+  (
+    await rowsOf<{
+      paid: number;
+      on_time: number;
+      avg_late: string | null;
+      reminders_on_paid: number;
+      reminders_sent: number;
+    }>(
+      raw,
+      sql`WITH paid AS (${paidIn(p)})
+      SELECT (SELECT count(*) FROM paid)::int AS paid,
+             (SELECT count(*) FROM paid WHERE due_date IS NULL OR paid_on <= due_date)::int AS on_time,
+             (SELECT round(avg(GREATEST(0, paid_on - due_date)), 1) FROM paid WHERE due_date IS NOT NULL)::text AS avg_late,
+             (SELECT count(*) FROM invoice_reminders r WHERE r.organization_id = ${p.organizationId}
+                 AND r.status = 'sent' AND r.tone <> 'collections' AND r.invoice_id IN (SELECT id FROM paid))::int AS reminders_on_paid,
+             (SELECT count(*) FROM invoice_reminders r WHERE r.organization_id = ${p.organizationId}
+                 AND r.status = 'sent' AND r.tone <> 'collections' AND ${within(p, sql`r.sent_at`)})::int AS reminders_sent`,
+    )
+  )[0];
+
+/** The customers who paid latest in the period: average and worst days past due, most late first. */
+export const lateCustomers = (raw: RawSql, p: MetricPeriod, limit: number) =>
+  rowsOf<{ customer_id: string; name: string; paid: number; avg_late: string; worst: number }>(
+    raw,
+    sql`WITH paid AS (${paidIn(p)})
+    SELECT c.id::text AS customer_id, c.name, count(*)::int AS paid,
+           round(avg(GREATEST(0, paid.paid_on - paid.due_date)), 1)::text AS avg_late,
+           max(GREATEST(0, paid.paid_on - paid.due_date))::int AS worst
+      FROM paid JOIN customers c ON c.organization_id = ${p.organizationId} AND c.id = paid.customer_id
+     WHERE paid.due_date IS NOT NULL
+     GROUP BY c.id, c.name
+    HAVING max(paid.paid_on - paid.due_date) > 0
+     ORDER BY avg(GREATEST(0, paid.paid_on - paid.due_date)) DESC, c.name
+     LIMIT ${limit}`,
+  );

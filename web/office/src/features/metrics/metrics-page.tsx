@@ -15,6 +15,8 @@ import type { z } from 'zod';
 import type { Metrics as MetricsSchema } from '../../../../../src/contracts/metrics';
 import { addDays, businessDate, monthBefore } from '../../../../../src/core/time';
 import { ApiError, api, type MeT } from '../../shared/api';
+import { CollectionsMetrics } from './collections-metrics';
+import { pct, Tile } from './metric-tile';
 
 type MetricsT = z.infer<typeof MetricsSchema>;
 type Drill = { metric: string; kind: 'jobs' | 'invoices'; items: { id: string; number: string }[] };
@@ -23,43 +25,7 @@ type JobType = { id: string; code: string; name: string };
 const STAGE_LABEL = { invoiceReady: 'Invoice-ready', issued: 'Issued', sent: 'Sent', paid: 'Paid' } as const;
 const STAGES = Object.keys(STAGE_LABEL) as (keyof typeof STAGE_LABEL)[];
 
-const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 1000) / 10} %`);
 const hrs = (v: number | null) => (v === null ? '–' : v >= 48 ? `${Math.round(v / 2.4) / 10} d` : `${v} h`);
-
-/** A number the office can open: the jobs or invoices behind it appear below. */
-const Tile = ({
-  label,
-  value,
-  hint,
-  onOpen,
-  warn,
-}: {
-  label: string;
-  value: string;
-  hint?: string;
-  onOpen?: () => void;
-  warn?: boolean;
-}) => {
-  const body = (
-    <>
-      <span className="value">{value}</span>
-      <span className="label">{label}</span>
-      {hint && <small>{hint}</small>}
-    </>
-  );
-  return onOpen ? (
-    <button
-      type="button"
-      className={`tile metric ${warn ? 'warn' : ''}`}
-      onClick={onOpen}
-      aria-label={`${label}: ${value}. Show the list`}
-    >
-      {body}
-    </button>
-  ) : (
-    <div className={`tile metric ${warn ? 'warn' : ''}`}>{body}</div>
-  );
-};
 
 export const MetricsPage = ({ me }: { me: MeT }) => {
   const tz = me.organization.timeZone;
@@ -359,6 +325,7 @@ export const MetricsPage = ({ me }: { me: MeT }) => {
               )}
             </figure>
           </div>
+          <CollectionsMetrics data={data} />
         </>
       )}
 
