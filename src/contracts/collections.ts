@@ -155,3 +155,37 @@ export const StatementPreferencesBody = z.strictObject({
   /** Last month's statement by e-mail on the first of each month. */
   monthly: z.boolean(),
 });
+
+const ForecastItemView = z.object({
+  kind: z.enum(['invoice', 'work', 'quote']),
+  id: z.uuid(),
+  label: z.string(),
+  amount: z.string(),
+  expectedOn: Day,
+  probability: z.number(),
+});
+
+/** The next 13 weeks of cash: expected with an 80 % band, the items behind each week, and how good past weeks were. */
+export const CashForecast = z
+  .object({
+    currency: z.string(),
+    today: Day,
+    weeks: z.array(
+      z.object({
+        weekStart: Day,
+        expected: z.string(),
+        low: z.string(),
+        high: z.string(),
+        items: z.array(ForecastItemView),
+      }),
+    ),
+    assumptions: z.object({
+      averageDaysLate: z.number(),
+      completionRate: z.number(),
+      quoteProbability: z.number(),
+    }),
+    accuracy: z.array(
+      z.object({ weekStart: Day, forecast: z.string(), actual: z.string(), accuracy: z.number().nullable() }),
+    ),
+  })
+  .meta({ id: 'CashForecast' });

@@ -46,6 +46,8 @@ export const queuePayloads = {
   }),
   /** Queues last month's statement for customers who asked for one, on the first of the month in their organization's time zone (daily). */
   'statements.monthly': z.strictObject({}),
+  /** Keeps each organization's cash forecast as made at the start of the week, to compare with what came in (hourly, once a week each). */
+  'forecast.record': z.strictObject({ organizationId: z.uuid().optional() }),
   /** E-mails a change order's approval link to the customer. */
   'change_order.send': z.strictObject({ organizationId: z.uuid(), changeOrderId: z.uuid(), to: z.email() }),
   /** Renders the work-completed report of an accepted closeout. */

@@ -7,6 +7,7 @@ import { escalateOverdue } from '../app/approvals/approvals';
 import { organizationIds, writeCheckpoint } from '../app/audit/audit-verify';
 import { mailChangeOrder } from '../app/change-orders/answer-change-order';
 import { purgeUnreferencedAttachments } from '../app/closeout/attachments';
+import { recordForecasts } from '../app/collections/cash-forecast';
 import { runReminders } from '../app/collections/run-reminders';
 import { sendReminder } from '../app/collections/send-reminder';
 import { mailStatement, queueMonthlyStatements } from '../app/collections/statements';
@@ -66,6 +67,7 @@ const handlers: Handlers = {
   'reminders.send': (deps, data) => sendReminder(deps, data.organizationId, data.reminderId),
   'statement.send': (deps, data) => mailStatement(deps, data),
   'statements.monthly': (deps) => queueMonthlyStatements(deps),
+  'forecast.record': (deps, data) => recordForecasts(deps, data.organizationId),
   'accounting.push': (deps, data) =>
     pushToAccounting(deps, {
       organizationId: data.organizationId,
@@ -172,6 +174,7 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   await boss.schedule('reminders.run', '41 * * * *', {});
   // Hourly too: "the first of the month" begins at a different hour in each time zone; the key makes it once.
   await boss.schedule('statements.monthly', '47 * * * *', {});
+  await boss.schedule('forecast.record', '53 * * * *', {});
   await boss.schedule('accounting.sweep', '*/5 * * * *', { olderThanSeconds: 600 });
   await boss.schedule('attachments.retention', '37 3 * * *', { olderThanDays: deps.attachmentRetentionDays });
 };

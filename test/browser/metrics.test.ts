@@ -74,6 +74,18 @@ describe.runIf(hasChromium())('the metrics dashboard in Chromium', () => {
     expect(await credits.textContent()).toMatch(/CN-\d{4}-\d{5}/);
     await page.screenshot({ path: screenshotPath('metrics-drilldown'), fullPage: true });
 
+    // The cash to come: a week opens the invoices and work behind it.
+    const forecast = page.getByRole('region', { name: 'Cash forecast' });
+    await forecast.getByRole('heading', { name: 'Cash to come, next 13 weeks' }).waitFor();
+    const weeks = forecast.getByRole('button', { name: /^Week of / });
+    expect(await weeks.count()).toBe(13);
+    const busy = forecast.getByRole('button', { name: /^Week of .*: (?!€0\.00)/ }).first();
+    await busy.click();
+    const behind = forecast.getByRole('table', { name: 'What the week is made of' });
+    await behind.waitFor();
+    expect(await behind.textContent()).toMatch(/INV-\d{4}-\d{5}|J-\d{4}/);
+    await forecast.screenshot({ path: screenshotPath('metrics-cash-forecast') });
+
     // A job-type filter narrows every number.
     await page.getByRole('combobox', { name: /^Job type/ }).selectOption({ label: 'Call-out repair' });
     await expect

@@ -14,7 +14,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { ReminderStep, ReminderTone } from '../../core/reminders';
 import { invoices } from './billing';
-import { instant } from './columns';
+import { instant, money } from './columns';
 import { customers, orgId } from './operations';
 
 /**
@@ -81,4 +81,23 @@ export const invoiceReminders = pgTable(
       foreignColumns: [customers.organizationId, customers.id],
     }),
   ],
+);
+
+/**
+ * The cash forecast as it was made at the start of each week (one row per week ahead), kept so that each week
+ * can later be compared with the money that actually came in.
+ */
+export const cashForecastWeeks = pgTable(
+  'cash_forecast_weeks',
+  {
+    organizationId: orgId(),
+    /** The Monday (organization's time zone) the forecast was made. */
+    madeOn: date('made_on', { mode: 'string' }).notNull(),
+    weekStart: date('week_start', { mode: 'string' }).notNull(),
+    expected: money('expected').notNull(),
+    low: money('low').notNull(),
+    high: money('high').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.madeOn, t.weekStart] })],
 );

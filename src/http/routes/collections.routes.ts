@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { cashForecast } from '../../app/collections/cash-forecast';
 import { customerRemindersOf, setCustomerReminders } from '../../app/collections/customer-reminders';
 import { invoiceRemindersView } from '../../app/collections/invoice-reminders';
 import {
@@ -18,6 +19,7 @@ import {
 } from '../../app/collections/statements';
 import type { Deps } from '../../app/ports';
 import {
+  CashForecast,
   CustomerReminders,
   CustomerRemindersBody,
   InvoiceReminder,
@@ -66,6 +68,20 @@ const reminderView = (r: typeof invoiceReminders.$inferSelect): z.infer<typeof I
 /** Collections (#24): payment reminder schedules, a customer's reminder standing, an invoice's reminders. */
 export const collectionsRoutes = (root: FastifyInstance, deps: Deps) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/cash-forecast',
+    {
+      config: { access: 'metrics.read' },
+      schema: {
+        tags: ['collections'],
+        summary:
+          'The next 13 weeks of cash: open invoices by when each customer usually pays, unbilled and scheduled work, accepted quotes; expected with an 80 % band, and past weeks against what came in',
+        response: { 200: CashForecast, ...errors },
+      },
+    },
+    async (request) => cashForecast(deps, principalOf(request).organizationId),
+  );
 
   app.get(
     '/reminder-schedules',

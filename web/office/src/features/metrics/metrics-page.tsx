@@ -15,6 +15,7 @@ import type { z } from 'zod';
 import type { Metrics as MetricsSchema } from '../../../../../src/contracts/metrics';
 import { addDays, businessDate, monthBefore } from '../../../../../src/core/time';
 import { ApiError, api, type MeT } from '../../shared/api';
+import { CashForecast } from './cash-forecast';
 import { CollectionsMetrics } from './collections-metrics';
 import { pct, Tile } from './metric-tile';
 
@@ -326,6 +327,7 @@ export const MetricsPage = ({ me }: { me: MeT }) => {
             </figure>
           </div>
           <CollectionsMetrics data={data} />
+          <CashForecast />
         </>
       )}
 
