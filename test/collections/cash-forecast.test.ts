@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import Decimal from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordForecasts } from '../../src/app/collections/cash-forecast';
@@ -116,6 +117,17 @@ describe.each(testDrivers())('the cash forecast on %s', (driver) => {
       expect(new Decimal(w.low).lte(w.expected) && new Decimal(w.expected).lte(w.high)).toBe(true);
     }
     expect((await call('GET', '/api/v1/cash-forecast', dispatcher)).statusCode).toBe(403);
+    const csv = await call('GET', '/api/v1/cash-forecast/export.csv', owner);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const rows = parse(csv.body, { columns: true }) as Record<string, string>[];
+    expect(rows.filter((r) => r.kind === 'week')).toHaveLength(13);
+    expect(
+      rows.find((r) => r.kind === 'invoice' && r.what === `${c.number}, Customer of forecast`),
+    ).toMatchObject({
+      week_start: '2026-12-07',
+      expected_on: '2026-12-10',
+      probability: '0.97',
+    });
     expect((await forecast(billing)).weeks).toHaveLength(13);
   });
 

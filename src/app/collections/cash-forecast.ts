@@ -6,6 +6,7 @@ import {
   forecastWeeks,
   invoiceProbability,
 } from '../../core/cash-forecast';
+import { csvText } from '../../core/csv';
 import { notFound } from '../../core/errors';
 import { amountDecimals } from '../../core/money';
 import { daysBetween } from '../../core/statement';
@@ -170,3 +171,32 @@ export const recordForecasts = async (deps: Deps, organizationId?: string) => {
   }
   return { recorded };
 };
+
+/** The forecast for a spreadsheet: one row per item behind a week, plus the week's totals; text cells guarded. */
+export const cashForecastCsvRows = (f: Awaited<ReturnType<typeof cashForecast>>): string[][] => [
+  [
+    'week_start',
+    'kind',
+    'what',
+    'expected_on',
+    'amount',
+    'probability',
+    'week_expected',
+    'week_low',
+    'week_high',
+  ],
+  ...f.weeks.flatMap((w) => [
+    [w.weekStart, 'week', '', '', '', '', w.expected, w.low, w.high],
+    ...w.items.map((i) => [
+      w.weekStart,
+      i.kind,
+      csvText(i.label),
+      i.expectedOn,
+      i.amount,
+      String(i.probability),
+      '',
+      '',
+      '',
+    ]),
+  ]),
+];

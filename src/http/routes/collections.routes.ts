@@ -1,7 +1,8 @@
+import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cashForecast } from '../../app/collections/cash-forecast';
+import { cashForecast, cashForecastCsvRows } from '../../app/collections/cash-forecast';
 import { customerRemindersOf, setCustomerReminders } from '../../app/collections/customer-reminders';
 import { invoiceRemindersView } from '../../app/collections/invoice-reminders';
 import {
@@ -81,6 +82,25 @@ export const collectionsRoutes = (root: FastifyInstance, deps: Deps) => {
       },
     },
     async (request) => cashForecast(deps, principalOf(request).organizationId),
+  );
+
+  app.get(
+    '/cash-forecast/export.csv',
+    {
+      config: { access: 'metrics.read' },
+      schema: {
+        tags: ['collections'],
+        summary: 'The cash forecast as CSV: each week’s totals and the items behind it',
+        response: { 200: z.string(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const f = await cashForecast(deps, principalOf(request).organizationId);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="closeout-cash-forecast-${f.today}.csv"`)
+        .send(stringify(cashForecastCsvRows(f)));
+    },
   );
 
   app.get(
