@@ -10,7 +10,7 @@ import { csvText } from '../../core/csv';
 import { notFound } from '../../core/errors';
 import { amountDecimals } from '../../core/money';
 import { daysBetween } from '../../core/statement';
-import { addDays, businessDate, mondayOf } from '../../core/time';
+import { addDays, businessDate, laterDate, mondayOf } from '../../core/time';
 import {
   acceptedUnbooked,
   cashByWeek,
@@ -68,7 +68,7 @@ export const cashForecast = async (deps: Deps, organizationId: string) => {
   for (const w of await unbilledWork(raw, q)) {
     if (w.value === null) continue;
     // Invoiced the day after the work (as auto-issue does), then paid on the customer's terms and habit.
-    const invoiced = addDays(w.done ? today : w.day < today ? today : w.day, 1);
+    const invoiced = addDays(w.done ? today : laterDate(w.day, today), 1);
     items.push({
       kind: 'work',
       id: w.id,
@@ -79,7 +79,7 @@ export const cashForecast = async (deps: Deps, organizationId: string) => {
     });
   }
   for (const qu of await acceptedUnbooked(raw, q)) {
-    const booked = addDays(qu.accepted_on < today ? today : qu.accepted_on, QUOTE_BOOKING_DAYS);
+    const booked = addDays(laterDate(qu.accepted_on, today), QUOTE_BOOKING_DAYS);
     items.push({
       kind: 'quote',
       id: qu.id,

@@ -15,6 +15,7 @@ import { invoiceRecipientsOf, portalLineOf } from '../invoicing/invoice-email';
 import { activePaymentConnection } from '../payments/payment-connections';
 import { openPortalLink, portalLinkFor } from '../portal/portal-links';
 import type { Deps } from '../ports';
+import { changeCollectionsFacts } from './customer-reminders';
 
 export type StatementPeriod = {
   from?: string | undefined;
@@ -259,24 +260,11 @@ export const setStatementPreferences = (
   actor: Actor,
 ) =>
   deps.database.transaction(async (tx) => {
-    const [before] = await tx.db
-      .select()
-      .from(customers)
-      .where(and(eq(customers.organizationId, organizationId), eq(customers.id, customerId)))
-      .for('update');
-    if (!before) throw notFound('customer');
-    if (before.statementMonthly === monthly) return { monthly };
-    await tx.db
-      .update(customers)
-      .set({ statementMonthly: monthly, updatedAt: deps.clock.now(), version: before.version + 1 })
-      .where(and(eq(customers.organizationId, organizationId), eq(customers.id, customerId)));
-    await appendAudit(tx, deps, {
-      organizationId,
-      aggregateType: 'customer',
-      aggregateId: customerId,
-      action: 'customer.statement_preferences_changed',
-      actor,
-      changes: { statementMonthly: { before: before.statementMonthly, after: monthly } },
-    });
-    return { monthly };
+    const after = await changeCollectionsFacts(
+      tx,
+      deps,
+      { organizationId, customerId, action: 'customer.statement_preferences_changed', actor },
+      { statementMonthly: monthly },
+    );
+    return { monthly: after.statementMonthly };
   });
