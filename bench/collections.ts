@@ -1,5 +1,7 @@
+import { cashForecast } from '../src/app/collections/cash-forecast';
 import { runReminders } from '../src/app/collections/run-reminders';
 import { sendReminder } from '../src/app/collections/send-reminder';
+import { statementOf } from '../src/app/collections/statements';
 import type { Deps } from '../src/app/ports';
 
 /**
@@ -48,4 +50,29 @@ export const reminderRun = async (deps: Deps, organizationId: string, sendAtMost
     if (!out.sent) throw new Error('a reminder did not go');
   }
   return { owed: Number(rows[0]?.owed ?? 0), queued, runMs, againMs, sends };
+};
+
+/**
+ * B11: what the owner and billing open: a statement of account for the customers with the most documents
+ * (JSON, as the customer page reads it), and the 13-week cash forecast over the whole organization.
+ */
+export const collectionReads = async (deps: Deps, organizationId: string, rounds: number) => {
+  const { rows } = await deps.database.raw.query<{ customer_id: string }>(
+    `SELECT customer_id FROM invoices WHERE organization_id = $1 AND customer_id IS NOT NULL
+      GROUP BY customer_id ORDER BY count(*) DESC LIMIT 10`,
+    [organizationId],
+  );
+  const statements: number[] = [];
+  const forecasts: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const c = rows[i % rows.length]?.customer_id;
+    if (!c) break;
+    const s0 = performance.now();
+    await statementOf(deps.database.db, deps.database.raw, organizationId, c, {}, deps.clock.now());
+    statements.push(performance.now() - s0);
+    const f0 = performance.now();
+    await cashForecast(deps, organizationId);
+    forecasts.push(performance.now() - f0);
+  }
+  return { statements, forecasts };
 };
