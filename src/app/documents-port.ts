@@ -67,8 +67,8 @@ export type SignedQuote = {
 
 /** A customer's statement of account, ready to print: the seller, the customer, and the statement itself. */
 export type StatementPrint = {
-  seller: { name: string; color: string; address: string[]; iban: string | null };
-  customer: { name: string; address: string[] };
+  seller: { name: string; color: string; address: Address | null; iban: string | null };
+  customer: { name: string; address: Address };
   currency: string;
   statement: Statement;
   /** The business date it was made on. */

@@ -4,6 +4,10 @@ import { DEFAULT_INVOICE_EMAIL, fillTemplate, type InvoiceEmailValues } from './
 import { printAmount } from './money';
 import { printDate } from './time';
 
+/** How to pay by credit transfer, in the customer's words: the IBAN and the reference to quote. */
+export const transferWords = (iban: string, number: string) =>
+  `Pay by bank transfer to IBAN ${iban}, quoting ${number} as the reference.`;
+
 /** What a customer reads the document as. */
 export const documentWords = (doc: Pick<InvoiceDocument, 'kind' | 'profile'>): string =>
   doc.kind === 'credit_note'
@@ -64,10 +68,7 @@ export const invoiceEmailValues = (
           ? `Amount due: ${amount} by ${due}.`
           : `Amount due: ${amount}, payable on receipt.`,
     due,
-    howToPay:
-      nothingToPay || !doc.iban
-        ? ''
-        : `Pay by bank transfer to IBAN ${doc.iban}, quoting ${header.number} as the reference.`,
+    howToPay: nothingToPay || !doc.iban ? '' : transferWords(doc.iban, header.number),
   };
 };
 

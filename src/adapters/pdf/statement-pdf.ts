@@ -3,7 +3,7 @@ import type { StatementPrint } from '../../app/documents-port';
 import { printAmount } from '../../core/money';
 import { AGE_WORDS, ENTRY_WORDS } from '../../core/statement';
 import { printDate } from '../../core/time';
-import { BOLD, collect, newPdf, numberPages, PAGE, REGULAR, row } from './pdf-kit';
+import { addressLines, BOLD, collect, newPdf, numberPages, PAGE, REGULAR, row } from './pdf-kit';
 
 /**
  * The statement of account: who and for which period, what is owed now and how late, then every movement in
@@ -45,9 +45,18 @@ export const renderStatementPdf = async (p: StatementPrint, logo: Buffer | null)
     74,
     { width: 245, align: 'right' },
   );
-  pdf.fontSize(8).text([p.seller.name, ...p.seller.address].join('\n'), PAGE.left, 100, { width: 240 });
+  pdf
+    .fontSize(8)
+    .text(
+      [p.seller.name, ...(p.seller.address ? addressLines(p.seller.address) : [])].join('\n'),
+      PAGE.left,
+      100,
+      {
+        width: 240,
+      },
+    );
   pdf.font(BOLD).fontSize(10).text(p.customer.name, 300, 110, { width: 245 });
-  pdf.font(REGULAR).fontSize(9).text(p.customer.address.join('\n'), 300, pdf.y, { width: 245 });
+  pdf.font(REGULAR).fontSize(9).text(addressLines(p.customer.address).join('\n'), 300, pdf.y, { width: 245 });
 
   // What is owed now, and how late: the figure the customer looks for first.
   let y = Math.max(pdf.y, 160) + 16;

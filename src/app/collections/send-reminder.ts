@@ -1,5 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
+import { transferWords } from '../../core/invoice-email';
 import { fillTemplate } from '../../core/message-template';
 import { amountDecimals, printAmount } from '../../core/money';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
@@ -99,7 +100,7 @@ const composeReminder = async (
     amount,
     due: invoice.dueDate ? printDate(invoice.dueDate) : 'on receipt',
     when: invoice.dueDate ? whenWords(invoice.dueDate, today) : 'due',
-    howToPay: iban ? `Pay by bank transfer to IBAN ${iban}, quoting ${number} as the reference.` : '',
+    howToPay: iban ? transferWords(iban, number) : '',
     payLink: portalLineOf(portal, !!online),
   };
   return {

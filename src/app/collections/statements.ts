@@ -23,11 +23,6 @@ export type StatementPeriod = {
   currency?: string | undefined;
 };
 
-const addressOf = (
-  a: { line1: string; line2?: string | undefined; city: string; postalCode: string; country: string } | null,
-) =>
-  a ? [a.line1, a.line2, `${a.postalCode} ${a.city}`.trim(), a.country].filter((x): x is string => !!x) : [];
-
 /** The first and last day of the month before a business date. */
 export const lastMonth = (today: string) => {
   const first = `${today.slice(0, 7)}-01`;
@@ -36,12 +31,11 @@ export const lastMonth = (today: string) => {
 };
 
 /**
- * A customer's statement in one currency (theirs by default) for a period, by default the last three months
- * to today in the organization's time zone. Read-only: nothing changes, nothing is audited.
+ * Whose statement, for which period and in which currency: the customer's by default, the last three months
+ * to today in the organization's time zone. A period that starts after it ends is refused.
  */
-export const statementOf = async (
+const statementFrame = async (
   db: Db,
-  raw: Deps['database']['raw'],
   organizationId: string,
   customerId: string,
   period: StatementPeriod,
@@ -61,32 +55,45 @@ export const statementOf = async (
       fields: [{ field: 'from', message: 'must be on or before the end of the period' }],
     });
   const currency = period.currency ?? row.customer.invoiceCurrency ?? row.org.currency;
-  const p = { organizationId, customerId, currency, to };
+  return { customer: row.customer, org: row.org, from, to, currency, today };
+};
+
+/** A customer's statement for a period (see statementFrame). Read-only: nothing changes, nothing is audited. */
+export const statementOf = async (
+  db: Db,
+  raw: Deps['database']['raw'],
+  organizationId: string,
+  customerId: string,
+  period: StatementPeriod,
+  now: Date,
+) => {
+  const f = await statementFrame(db, organizationId, customerId, period, now);
+  const p = { organizationId, customerId, currency: f.currency, to: f.to };
   const [entries, documents] = await Promise.all([statementEntries(raw, p), statementDocuments(raw, p)]);
   const statement = buildStatement({
-    from,
-    to,
-    decimals: amountDecimals(currency, true),
+    from: f.from,
+    to: f.to,
+    decimals: amountDecimals(f.currency, true),
     entries,
     documents,
   });
-  return { statement, customer: row.customer, org: row.org, currency, today };
+  return { statement, customer: f.customer, org: f.org, currency: f.currency, today: f.today };
 };
 
 type Loaded = Awaited<ReturnType<typeof statementOf>>;
 
-const printOf = (s: Loaded): StatementPrint => ({
-  seller: {
-    name: s.org.name,
-    color: s.org.brandColor,
-    address: addressOf(s.org.address),
-    iban: s.org.iban,
-  },
-  customer: { name: s.customer.name, address: addressOf(s.customer.billingAddress) },
-  currency: s.currency,
-  statement: s.statement,
-  madeOn: s.today,
-});
+/** The statement as the customer reads it: a PDF branded like the invoices, with the organization's logo. */
+const printStatement = async (deps: Deps, s: Loaded) => {
+  const print: StatementPrint = {
+    seller: { name: s.org.name, color: s.org.brandColor, address: s.org.address, iban: s.org.iban },
+    customer: { name: s.customer.name, address: s.customer.billingAddress },
+    currency: s.currency,
+    statement: s.statement,
+    madeOn: s.today,
+  };
+  const logo = s.org.logoKey ? await deps.storage.get(s.org.logoKey) : null;
+  return (await deps.renderers()).statementPdf(print, logo);
+};
 
 /** The statement as a PDF, branded like the invoices. */
 export const statementPdf = async (
@@ -103,8 +110,7 @@ export const statementPdf = async (
     period,
     deps.clock.now(),
   );
-  const logo = s.org.logoKey ? await deps.storage.get(s.org.logoKey) : null;
-  const pdf = await (await deps.renderers()).statementPdf(printOf(s), logo);
+  const pdf = await printStatement(deps, s);
   return { pdf, filename: `statement-${s.statement.from}-to-${s.statement.to}.pdf` };
 };
 
@@ -123,8 +129,10 @@ export const requestStatement = (
   actor: Actor,
 ) =>
   deps.database.transaction(async (tx) => {
-    const s = await statementOf(tx.db, tx.raw, organizationId, customerId, period, deps.clock.now());
-    if (invoiceRecipientsOf(s.customer).to.length === 0)
+    // Only who and which period: the job reads the statement itself when it sends it.
+    const s = await statementFrame(tx.db, organizationId, customerId, period, deps.clock.now());
+    const recipients = invoiceRecipientsOf(s.customer).to;
+    if (recipients.length === 0)
       throw new AppError(
         'invalid_transition',
         `${s.customer.name} has no invoice e-mail address: add one first`,
@@ -135,8 +143,8 @@ export const requestStatement = (
     const data = {
       organizationId,
       customerId,
-      from: s.statement.from,
-      to: s.statement.to,
+      from: s.from,
+      to: s.to,
       currency: s.currency,
     };
     await deps.queue.enqueue(
@@ -154,7 +162,7 @@ export const requestStatement = (
       actor,
       changes: { from: data.from, to: data.to, currency: data.currency },
     });
-    return { from: data.from, to: data.to, recipients: invoiceRecipientsOf(s.customer).to };
+    return { from: data.from, to: data.to, recipients };
   });
 
 /** The `statement.send` job: the statement PDF to the customer's invoice recipients, with the link to their page. */
@@ -178,8 +186,7 @@ export const mailStatement = async (
   );
   const { to, greet } = invoiceRecipientsOf(s.customer);
   if (to.length === 0) return { sent: 0 };
-  const logo = s.org.logoKey ? await deps.storage.get(s.org.logoKey) : null;
-  const pdf = await (await deps.renderers()).statementPdf(printOf(s), logo);
+  const pdf = await printStatement(deps, s);
   const online = await activePaymentConnection(deps.database, data.organizationId);
   const portal = await deps.database.transaction((tx) =>
     portalLinkFor(tx, deps, data.organizationId, data.customerId),

@@ -13,6 +13,7 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import { BillingSettingsBody } from '../../../../../src/contracts/billing';
+import { transferWords } from '../../../../../src/core/invoice-email';
 import {
   DEFAULT_INVOICE_EMAIL,
   fillTemplate,
@@ -48,7 +49,7 @@ const sampleOf = (org: Org): InvoiceEmailValues => {
         ? `Amount due: ${amount} by ${due}.`
         : `Amount due: ${amount}, payable on receipt.`,
     due,
-    howToPay: org.iban ? `Pay by bank transfer to IBAN ${org.iban}, quoting ${number} as the reference.` : '',
+    howToPay: org.iban ? transferWords(org.iban, number) : '',
   };
 };
 

@@ -19,6 +19,7 @@ import { useState } from 'react';
 import type { z } from 'zod';
 import { BillingSettingsBody } from '../../../../../src/contracts/billing';
 import { type ReminderSchedule, ReminderScheduleBody } from '../../../../../src/contracts/collections';
+import { transferWords } from '../../../../../src/core/invoice-email';
 import { fillTemplate } from '../../../../../src/core/message-template';
 import { printAmount } from '../../../../../src/core/money';
 import {
@@ -92,7 +93,7 @@ const sampleOf = (org: Org, days: number): ReminderValues => {
     amount: printAmount('1234.50', org.currency),
     due: printDate(due),
     when: whenWords(due, today),
-    howToPay: org.iban ? `Pay by bank transfer to IBAN ${org.iban}, quoting ${number} as the reference.` : '',
+    howToPay: org.iban ? transferWords(org.iban, number) : '',
     payLink: 'Pay online, or see all your invoices with us: https://…/portal',
   };
 };
