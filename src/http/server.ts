@@ -22,6 +22,7 @@ import { approvalRoutes } from './routes/approvals.routes';
 import { attachmentRoutes } from './routes/attachments.routes';
 import { auditRoutes } from './routes/audit.routes';
 import { authRoutes } from './routes/auth.routes';
+import { bankRoutes } from './routes/bank.routes';
 import { billingSettingsRoutes } from './routes/billing-settings.routes';
 import { boardRoutes } from './routes/board.routes';
 import { calendarRoutes } from './routes/calendar.routes';
@@ -153,6 +154,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       cycleRunRoutes(api, opts.deps);
       billingSettingsRoutes(api, opts.deps);
       collectionsRoutes(api, opts.deps);
+      bankRoutes(api, opts.deps);
       integrationRoutes(api, opts.deps);
       oauthRoutes(api, opts.deps, opts.publicUrl);
       metricsRoutes(api, opts.deps);

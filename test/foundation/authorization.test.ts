@@ -4,6 +4,7 @@ import { createConnector } from '../../src/app/accounting/connectors';
 import { requestApproval } from '../../src/app/approvals/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
 import { createChangeOrder } from '../../src/app/change-orders/create-change-order';
+import { importBankFile } from '../../src/app/collections/bank-import';
 import { recordIntegrationError } from '../../src/app/integrations/integration-errors';
 import { createSubscription } from '../../src/app/integrations/webhooks';
 import { startCycleRun } from '../../src/app/invoicing/cycle-runs';
@@ -57,6 +58,8 @@ const ALLOWED_COLLECTION_WRITES: Record<string, number | Partial<Record<Role, nu
   'PATCH /api/v1/organization/billing': 200,
   // The logo is an upload: JSON is the wrong kind of body.
   'PUT /api/v1/organization/logo': 415,
+  // Matching the review queue again takes no body: an empty queue is matched at once.
+  'POST /api/v1/bank/match': 200,
 };
 /** Long-lived streams are tested in their own file. */
 const STREAMS = new Set(['/api/v1/events']);
@@ -79,6 +82,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bPaymentConnectionId: string;
   let bDisputeId: string;
   let bScheduleId: string;
+  let bBankEntryId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -257,6 +261,37 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         [b.organizationId],
       )
     ).rows[0]?.id as string;
+    await importBankFile(
+      t.deps,
+      b.organizationId,
+      {
+        fileName: 'b.csv',
+        content: 'Date,Amount,Text\n2026-12-01,12.00,B pays',
+        mapping: {
+          delimiter: ',',
+          skipLines: 0,
+          hasHeader: true,
+          date: 0,
+          dateFormat: 'YYYY-MM-DD',
+          amount: 1,
+          credit: null,
+          debit: null,
+          decimalMark: '.',
+          text: [2],
+          name: null,
+          iban: null,
+          reference: null,
+          currency: 'EUR',
+          account: 'B main',
+        },
+      },
+      system,
+    );
+    bBankEntryId = (
+      await t.database.raw.query<{ id: string }>('SELECT id FROM bank_entries WHERE organization_id = $1', [
+        b.organizationId,
+      ])
+    ).rows[0]?.id as string;
   });
   afterAll(() => t?.close());
 
@@ -380,6 +415,9 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         steps: [{ days: 7, tone: 'firm', subject: null, body: null }],
       },
       '/api/v1/series/:id/cycle-invoices': { periodStart: '2026-12-01', periodEnd: '2026-12-31' },
+      '/api/v1/bank/entries/:id/apply': { suggestion: 0, version: 1 },
+      '/api/v1/bank/entries/:id/undo': { reason: 'Wrong payer', version: 1 },
+      '/api/v1/bank/entries/:id/ignore': { reason: 'Own transfer', version: 1 },
     };
     return bodies[url];
   };
@@ -500,6 +538,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'payment-connections': bPaymentConnectionId,
       disputes: bDisputeId,
       'reminder-schedules': bScheduleId,
+      bank: bBankEntryId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

@@ -12,6 +12,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { CsvMapping } from '../../contracts/bank';
+import type { Proposal } from '../../core/bank-matching';
 import type { ReminderStep, ReminderTone } from '../../core/reminders';
 import { invoices } from './billing';
 import { instant, money } from './columns';
@@ -100,4 +102,128 @@ export const cashForecastWeeks = pgTable(
     createdAt: instant('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.organizationId, t.madeOn, t.weekStart] })],
+);
+
+/**
+ * A bank file imported (#24): a CAMT.053 statement, a CAMT.054 notification, or a CSV export. One per account and
+ * the bank's statement ID (a CSV's is the digest of its content), so the same file imported twice adds nothing.
+ */
+export const bankStatements = pgTable(
+  'bank_statements',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    format: text('format', { enum: ['camt053', 'camt054', 'csv'] }).notNull(),
+    reference: text('reference').notNull(),
+    account: text('account').notNull(),
+    currency: text('currency'),
+    fromDate: date('from_date', { mode: 'string' }),
+    toDate: date('to_date', { mode: 'string' }),
+    opening: money('opening'),
+    closing: money('closing'),
+    fileName: text('file_name').notNull(),
+    entryCount: integer('entry_count').notNull(),
+    /** Entries the file held that an earlier file already brought (a CAMT.054 before its CAMT.053). */
+    duplicateCount: integer('duplicate_count').notNull().default(0),
+    importedById: uuid('imported_by_id'),
+    importedAt: instant('imported_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('bank_statements_reference_key').on(t.organizationId, t.account, t.reference),
+  ],
+);
+
+/**
+ * One transaction on the bank account. Credits are matched to open invoices: applied (all of it paid invoices),
+ * credit (part or all of it is the customer's credit, to apply later), to review (the office decides, helped by
+ * the suggestions), ignored (not a customer's payment, with why), or outgoing (money out, not ours to apply).
+ */
+export const bankEntries = pgTable(
+  'bank_entries',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    statementId: uuid('statement_id').notNull(),
+    account: text('account').notNull(),
+    ref: text('ref').notNull(),
+    bookedOn: date('booked_on', { mode: 'string' }).notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    counterpartyName: text('counterparty_name'),
+    counterpartyIban: text('counterparty_iban'),
+    remittance: text('remittance').notNull().default(''),
+    structuredRef: text('structured_ref'),
+    endToEndId: text('end_to_end_id'),
+    charges: money('charges'),
+    status: text('status', { enum: ['review', 'applied', 'credit', 'ignored', 'outgoing'] }).notNull(),
+    customerId: uuid('customer_id'),
+    /** What of the amount (plus charges taken in) has gone to invoices; the rest, once a customer is known, is credit. */
+    applied: money('applied').notNull().default('0'),
+    suggestions: jsonb('suggestions').$type<Proposal[]>().notNull().default([]),
+    ignoredBecause: text('ignored_because'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('bank_entries_ref_key').on(t.organizationId, t.account, t.ref),
+    index('bank_entries_status_idx').on(t.organizationId, t.status, t.bookedOn),
+    index('bank_entries_payer_idx')
+      .on(t.organizationId, t.counterpartyIban)
+      .where(sql`${t.customerId} IS NOT NULL`),
+    foreignKey({
+      columns: [t.organizationId, t.statementId],
+      foreignColumns: [bankStatements.organizationId, bankStatements.id],
+    }),
+  ],
+);
+
+/** A part of a bank entry applied to an invoice, as the payment it recorded; undone, it stays on record. */
+export const bankApplications = pgTable(
+  'bank_applications',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    entryId: uuid('entry_id').notNull(),
+    invoiceId: uuid('invoice_id').notNull(),
+    paymentId: uuid('payment_id').notNull(),
+    amount: money('amount').notNull(),
+    basis: text('basis', { enum: ['reference', 'payer_and_amount', 'payer', 'amount', 'office'] }).notNull(),
+    appliedByType: text('applied_by_type').notNull(),
+    appliedById: text('applied_by_id'),
+    appliedAt: instant('applied_at').notNull(),
+    undoneAt: instant('undone_at'),
+    undoneById: text('undone_by_id'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('bank_applications_entry_idx').on(t.organizationId, t.entryId),
+    foreignKey({
+      columns: [t.organizationId, t.entryId],
+      foreignColumns: [bankEntries.organizationId, bankEntries.id],
+    }),
+    foreignKey({
+      columns: [t.organizationId, t.invoiceId],
+      foreignColumns: [invoices.organizationId, invoices.id],
+    }),
+  ],
+);
+
+/** How one bank's CSV export reads: which column holds what, the date format and the decimal mark. */
+export const bankCsvMappings = pgTable(
+  'bank_csv_mappings',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    name: text('name').notNull(),
+    mapping: jsonb('mapping').$type<CsvMapping>().notNull(),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('bank_csv_mappings_name_key').on(t.organizationId, t.name),
+  ],
 );
