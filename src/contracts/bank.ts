@@ -133,6 +133,8 @@ export const BankEntry = z
         number: z.string().nullable(),
         amount: Decimal,
         basis: z.enum(MATCH_BASES),
+        /** Applied by the matching itself (a sure match), not by a person. */
+        automatic: z.boolean(),
         appliedAt: Instant,
         undoneAt: Instant.nullable(),
       }),

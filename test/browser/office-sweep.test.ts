@@ -76,6 +76,7 @@ describe.runIf(hasChromium())('every office screen, on a desktop and a phone', (
       { name: 'approvals', hash: '#/approvals', ready: 'Approvals' },
       { name: 'billing', hash: '#/billing', ready: 'Billing' },
       { name: 'invoices', hash: '#/invoices', ready: 'Invoices' },
+      { name: 'bank', hash: '#/bank', ready: 'Bank' },
       { name: 'invoice', hash: `#/invoices/${invoice.id}`, ready: 'INV-' },
       { name: 'customers', hash: '#/customers', ready: 'Customers' },
       { name: 'customer', hash: `#/customers/${customer.id}`, ready: 'Mary Doyle' },

@@ -238,6 +238,34 @@ describe.each(testDrivers())('the seed checklist on the demo organization (%s)',
     expect((await get('/api/v1/organization', billing)).json().remindersEnabled).toBe(true);
   });
 
+  it('yesterday’s bank statement paid two invoices by itself and left one payment and one transfer for billing', async () => {
+    const billing = await signIn(t.app, 'billing@demo.closeout.test', DEMO_PASSWORD);
+    type Entry = {
+      counterpartyName: string;
+      status: string;
+      suggestions: { basis: string; allocations: { invoiceId: string }[] }[];
+      applications: { invoiceId: string; basis: string; automatic: boolean }[];
+    };
+    const all = (await get('/api/v1/bank/entries?status=all', billing)).json().items as Entry[];
+    const applied = all.filter((e) => e.status === 'applied');
+    expect(applied.map((e) => e.applications[0]?.basis).sort()).toEqual(['payer_and_amount', 'reference']);
+    expect(applied.every((e) => e.applications.every((a) => a.automatic))).toBe(true);
+    for (const e of applied) {
+      const inv = (await get(`/api/v1/invoices/${e.applications[0]?.invoiceId}`, billing)).json();
+      expect(inv.status).toBe('paid');
+    }
+    const review = all.filter((e) => e.status === 'review');
+    expect(review.map((e) => [e.counterpartyName, e.suggestions.map((s) => s.basis)])).toEqual(
+      expect.arrayContaining([
+        ['P. Brennan', ['amount']],
+        ['Brightwater savings', []],
+      ]),
+    );
+    expect(all.filter((e) => e.status === 'outgoing')).toHaveLength(1);
+    const [statement] = (await get('/api/v1/bank/statements', billing)).json().items;
+    expect(statement).toMatchObject({ format: 'camt053', entryCount: 5, applied: 2, toReview: 2 });
+  });
+
   it('cancellations and no-shows are closed records that stay, never disappearing rows', async () => {
     const [a, b] = jobs.filter((j) => j.status === 'scheduled').slice(-2);
     await post(`/api/v1/jobs/${a?.id}/cancel`, { reason: 'Customer sold the house' });

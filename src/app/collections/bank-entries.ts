@@ -119,6 +119,7 @@ export const listBankEntries = async (
         number: doc(a.invoiceId)?.number ?? null,
         amount: new Decimal(a.amount).toFixed(2),
         basis: a.basis,
+        automatic: a.appliedByType === 'system',
         appliedAt: a.appliedAt.toISOString(),
         undoneAt: a.undoneAt?.toISOString() ?? null,
       })),

@@ -22,6 +22,7 @@ import type { Deps } from '../ports';
 import { createSeries } from '../series/create-series';
 import { nextNumber } from '../system/sequences';
 import { seedDemoAccounting } from './seed-accounting';
+import { seedDemoBank } from './seed-bank';
 import { seedDemoHistory } from './seed-history';
 import { seedDemoPortal } from './seed-portal';
 import { seedDemoQuotes } from './seed-quotes';
@@ -309,6 +310,7 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     await seedDemoAccounting(deps, demo.id);
     await seedDemoReminders(deps, demo.id);
     await seedDemoPortal(deps, demo.id);
+    await seedDemoBank(deps, demo.id);
   }
   return true;
 };

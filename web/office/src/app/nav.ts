@@ -9,6 +9,7 @@ export const NAV = [
   { to: '/series', label: 'Recurring', permission: 'series.read' },
   { to: '/billing', label: 'Billing', permission: 'invoices.manage' },
   { to: '/invoices', label: 'Invoices', permission: 'invoices.read' },
+  { to: '/bank', label: 'Bank', permission: 'payments.record' },
   { to: '/metrics', label: 'Metrics', permission: 'metrics.read' },
   { to: '/settings', label: 'Settings', permission: 'organization.manage' },
 ] as const;

@@ -8,6 +8,7 @@ import {
 } from '@tanstack/react-router';
 import { lazy, Suspense } from 'react';
 import { ApprovalsPage } from '../features/approvals/approvals-page';
+import { BankPage } from '../features/bank/bank-page';
 import { BillingPage } from '../features/billing/billing-page';
 import { BoardPage } from '../features/board/board-page';
 import { CustomerPage } from '../features/customers/customer-page';
@@ -132,6 +133,13 @@ const billingRoute = createRoute({
   path: '/billing',
   beforeLoad: requires('invoices.manage'),
   component: () => <BillingPage me={useMe()} />,
+});
+
+const bankRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/bank',
+  beforeLoad: requires('payments.record'),
+  component: () => <BankPage me={useMe()} />,
 });
 
 const customersRoute = createRoute({
@@ -275,6 +283,7 @@ const routeTree = rootRoute.addChildren([
   approvalsRoute,
   approvalRoute,
   billingRoute,
+  bankRoute,
   customersRoute,
   customerRoute,
   seriesListRoute,

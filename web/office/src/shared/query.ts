@@ -31,7 +31,8 @@ export type ResourceName =
   | 'organization'
   | 'integrations'
   | 'api-keys'
-  | 'quotes';
+  | 'quotes'
+  | 'bank';
 
 export type ApiKey = readonly [ResourceName, ...unknown[]];
 
