@@ -74,6 +74,8 @@ export const BankStatement = z
     duplicateCount: z.number().int(),
     applied: z.number().int(),
     toReview: z.number().int(),
+    /** Credits the background matching has not reached yet (a large file); 0 once it is done. */
+    unmatched: z.number().int(),
     importedAt: Instant,
   })
   .meta({ id: 'BankStatement' });
@@ -85,6 +87,8 @@ export const BankImportResult = z.object({
   duplicates: z.number().int(),
   applied: z.number().int(),
   toReview: z.number().int(),
+  /** Credits being matched in the background (a large file): the statements show how far it got. */
+  matching: z.number().int(),
 });
 
 export const MATCH_BASES = ['reference', 'payer_and_amount', 'payer', 'amount', 'office'] as const;

@@ -33,6 +33,8 @@ export const queuePayloads = {
   'reminders.run': z.strictObject({ organizationId: z.uuid().optional() }),
   /** Sends one queued payment reminder, checked again first (paid, disputed, paused: stopped with why). */
   'reminders.send': z.strictObject({ organizationId: z.uuid(), reminderId: z.uuid() }),
+  /** Matches a large bank statement's credits to open invoices, in the background (small ones are matched at once). */
+  'bank.match': z.strictObject({ organizationId: z.uuid(), statementId: z.uuid() }),
   /** E-mails a customer's statement of account for a period (the customer's currency when none is named). */
   'statement.send': z.strictObject({
     organizationId: z.uuid(),

@@ -7,6 +7,7 @@ import { escalateOverdue } from '../app/approvals/approvals';
 import { organizationIds, writeCheckpoint } from '../app/audit/audit-verify';
 import { mailChangeOrder } from '../app/change-orders/answer-change-order';
 import { purgeUnreferencedAttachments } from '../app/closeout/attachments';
+import { matchStatement } from '../app/collections/bank-matching';
 import { recordForecasts } from '../app/collections/cash-forecast';
 import { runReminders } from '../app/collections/run-reminders';
 import { sendReminder } from '../app/collections/send-reminder';
@@ -64,6 +65,7 @@ const handlers: Handlers = {
   'change_order.send': (deps, data) => mailChangeOrder(deps, data),
   'quotes.follow_up': (deps) => remindUnansweredQuotes(deps),
   'reminders.run': (deps, data) => runReminders(deps, data.organizationId),
+  'bank.match': (deps, data) => matchStatement(deps, data.organizationId, data.statementId),
   'reminders.send': (deps, data) => sendReminder(deps, data.organizationId, data.reminderId),
   'statement.send': (deps, data) => mailStatement(deps, data),
   'statements.monthly': (deps) => queueMonthlyStatements(deps),

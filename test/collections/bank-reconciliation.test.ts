@@ -283,6 +283,20 @@ describe.each(testDrivers())('bank reconciliation on %s', (driver) => {
     expect(same.json()).toMatchObject({ added: 0, duplicates: 2 });
   });
 
+  it('stores a file sent twice at once only once', async () => {
+    const csv = 'Date,Amount,Text\n2026-12-04,7.00,coffee fund\n2026-12-04,-3.00,milk';
+    const mapping = (await call('POST', '/api/v1/bank/csv-preview', billing, { content: csv })).json().guess;
+    const both = await Promise.all(
+      [1, 2].map(() => importFile('twice.csv', csv, { mapping: { ...mapping, account: 'Petty' } })),
+    );
+    expect(both.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(both.map((r) => r.json().added).sort()).toEqual([0, 2]);
+    const stored = await t.database.raw.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM bank_entries WHERE account = 'Petty'",
+    );
+    expect(stored.rows[0]?.n).toBe(2);
+  });
+
   it('refuses a malformed file with where and why, and changes nothing', async () => {
     const before = (await entries()).length;
     const broken = v02().replace('<Ntry>', '<Ntry><Amt>');
@@ -293,6 +307,13 @@ describe.each(testDrivers())('bank reconciliation on %s', (driver) => {
     expect(a.json().errors[0].message).toMatch(/^line \d+, column \d+/);
     const noAmount = await importFile('x.xml', v02().replace(/<Amt Ccy="EUR">312.40<\/Amt>/, ''));
     expect(noAmount.json().errors[0].message).toContain('statement 1, entry 3, Amt');
+    const notAmount = await importFile('y.xml', v02().replace('>312.40<', '>3I2.40<'));
+    expect(notAmount.json().errors[0].message).toContain('entry 3, Amt, #text: an amount like 120.50');
+    const notDate = await importFile(
+      'z.xml',
+      v02().replace(/<BookgDt><Dt>2026-12-01/, '<BookgDt><Dt>01.12.2026'),
+    );
+    expect(notDate.json().errors[0].message).toContain('entry 1, BookgDt, Dt: a date like 2026-12-01');
     const csvMapping = {
       delimiter: ',',
       skipLines: 0,
@@ -352,6 +373,22 @@ describe.each(testDrivers())('bank reconciliation on %s', (driver) => {
     // A dispatcher sees no bank; a technician neither.
     expect((await call('GET', '/api/v1/bank/entries', dispatcher)).statusCode).toBe(403);
     expect((await call('POST', '/api/v1/bank/match', tech)).statusCode).toBe(403);
+  });
+
+  it('matches a large file in the background, the statement showing how far it got', async () => {
+    const b = await invoice(inv.b?.id as string);
+    const lines = Array.from({ length: 59 }, (_, i) => `2026-12-05,${(i + 1) * 0.01 + 1000},gift ${i}`);
+    lines.push(`2026-12-05,${b.outstanding},settling ${b.number}`);
+    const csv = ['Date,Amount,Text', ...lines].join('\n');
+    const mapping = (await call('POST', '/api/v1/bank/csv-preview', billing, { content: csv })).json().guess;
+    const r = await importFile('year.csv', csv, { mapping: { ...mapping, account: 'Savings' } });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ added: 60, applied: 0, matching: 60, toReview: 0 });
+    expect(r.json().statements[0]).toMatchObject({ unmatched: 60, toReview: 60 });
+    await drain(t);
+    const [after] = (await call('GET', '/api/v1/bank/statements', billing)).json().items;
+    expect(after).toMatchObject({ fileName: 'year.csv', unmatched: 0, applied: 1, toReview: 59 });
+    expect((await invoice(b.id)).status).toBe('paid');
   });
 
   it('applying and undoing any set of matches returns every balance to where it was', async () => {

@@ -168,6 +168,7 @@ export const listBankStatements = async (
       duplicateCount: r.duplicateCount,
       applied: c?.applied ?? 0,
       toReview: c?.toReview ?? 0,
+      unmatched: c?.unmatched ?? 0,
       importedAt: r.importedAt.toISOString(),
     };
   });

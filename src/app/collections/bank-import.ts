@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { CsvMapping } from '../../contracts/bank';
 import type { BankFile } from '../../core/bank-matching';
@@ -9,6 +10,9 @@ import type { Deps } from '../ports';
 import { looksLikeCamt, parseCamt } from './bank-files/camt';
 import { parseCsvStatement, previewCsv } from './bank-files/csv-statement';
 import { matchBankEntries } from './bank-matching';
+
+/** Credits a file may hold to be matched while the office waits for the answer; more go to the queue. */
+export const MATCH_AT_ONCE = 50;
 
 export type BankImportInput = {
   fileName: string;
@@ -70,56 +74,53 @@ export const importBankFile = async (
     const statementIds: string[] = [];
     const added: string[] = [];
     let duplicates = 0;
+    let background = 0;
     for (const f of files) {
-      const [seen] = await tx.db
-        .select({ id: bankStatements.id })
-        .from(bankStatements)
-        .where(
-          and(
-            eq(bankStatements.organizationId, organizationId),
-            eq(bankStatements.account, f.account),
-            eq(bankStatements.reference, f.reference),
-          ),
-        );
-      if (seen) {
-        statementIds.push(seen.id);
+      // ON CONFLICT: the same file imported twice at once waits for the other and then adds nothing.
+      const statementId = deps.ids.uuid();
+      const [made] = await tx.db
+        .insert(bankStatements)
+        .values({
+          organizationId,
+          id: statementId,
+          format: f.format,
+          reference: f.reference,
+          account: f.account,
+          currency: f.currency,
+          fromDate: f.from,
+          toDate: f.to,
+          opening: f.opening,
+          closing: f.closing,
+          fileName: input.fileName,
+          entryCount: f.entries.length,
+          importedById: actor.type === 'user' ? actor.id : null,
+          importedAt: now,
+        })
+        .onConflictDoNothing()
+        .returning({ id: bankStatements.id });
+      if (!made) {
+        const [seen] = await tx.db
+          .select({ id: bankStatements.id })
+          .from(bankStatements)
+          .where(
+            and(
+              eq(bankStatements.organizationId, organizationId),
+              eq(bankStatements.account, f.account),
+              eq(bankStatements.reference, f.reference),
+            ),
+          );
+        if (seen) statementIds.push(seen.id);
         duplicates += f.entries.length;
         continue;
       }
-      const statementId = deps.ids.uuid();
-      await tx.db.insert(bankStatements).values({
-        organizationId,
-        id: statementId,
-        format: f.format,
-        reference: f.reference,
-        account: f.account,
-        currency: f.currency,
-        fromDate: f.from,
-        toDate: f.to,
-        opening: f.opening,
-        closing: f.closing,
-        fileName: input.fileName,
-        entryCount: f.entries.length,
-        importedById: actor.type === 'user' ? actor.id : null,
-        importedAt: now,
-      });
-      const rows = f.entries.map((e) => ({
+      const rows = f.entries.map(({ reversal, ...fields }) => ({
         organizationId,
         id: deps.ids.uuid(),
         statementId,
         account: f.account,
-        ref: e.ref,
-        bookedOn: e.bookedOn,
-        amount: e.amount,
-        currency: e.currency,
-        counterpartyName: e.counterpartyName,
-        counterpartyIban: e.counterpartyIban,
-        remittance: e.remittance,
-        structuredRef: e.structuredRef,
-        endToEndId: e.endToEndId,
-        charges: e.charges,
+        ...fields,
         // A returned payment is money going back, as a debit is: nothing to apply.
-        status: Number(e.amount) > 0 && !e.reversal ? ('review' as const) : ('outgoing' as const),
+        status: new Decimal(fields.amount).gt(0) && !reversal ? ('review' as const) : ('outgoing' as const),
         createdAt: now,
         updatedAt: now,
       }));
@@ -142,6 +143,16 @@ export const importBankFile = async (
           .where(and(eq(bankStatements.organizationId, organizationId), eq(bankStatements.id, statementId)));
       added.push(...inserted.map((r) => r.id));
       statementIds.push(statementId);
+      // A large file is matched in the background, the statement showing how far it got; a day's file at once.
+      const credits = rows.filter((r) => r.status === 'review').length;
+      if (credits > MATCH_AT_ONCE) {
+        background += credits;
+        await deps.queue.enqueue(
+          tx,
+          { name: 'bank.match', data: { organizationId, statementId } },
+          { key: `bank-match:${statementId}` },
+        );
+      }
       await appendAudit(tx, deps, {
         organizationId,
         aggregateType: 'bank_statement',
@@ -160,9 +171,12 @@ export const importBankFile = async (
         },
       });
     }
-    return { statementIds, added, duplicates };
+    return { statementIds, added, duplicates, background };
   });
-  const matched = await matchBankEntries(deps, organizationId, outcome.added);
+  const matched =
+    outcome.background > 0
+      ? { applied: 0, toReview: 0 }
+      : await matchBankEntries(deps, organizationId, outcome.added);
   return { ...outcome, ...matched };
 };
 

@@ -60,7 +60,9 @@ const changeEntry = async (
   row: EntryRow,
   action: string,
   actor: Actor,
-  patch: Partial<Pick<EntryRow, 'status' | 'customerId' | 'applied' | 'suggestions' | 'ignoredBecause'>>,
+  patch: Partial<
+    Pick<EntryRow, 'status' | 'customerId' | 'applied' | 'suggestions' | 'ignoredBecause' | 'matchedAt'>
+  >,
   changes: Record<string, unknown>,
   reason: string | null = null,
 ) => {
@@ -192,7 +194,12 @@ const applyIn = async (
     entry,
     'bank_entry.applied',
     actor,
-    { applied: applied.toFixed(2), customerId: payer, status: statusAfter(entry, applied, payer) },
+    {
+      applied: applied.toFixed(2),
+      customerId: payer,
+      status: statusAfter(entry, applied, payer),
+      matchedAt: deps.clock.now(),
+    },
     {
       basis,
       customerId: payer,
@@ -267,11 +274,35 @@ export const matchBankEntries = async (deps: Deps, organizationId: string, entry
       if (locked.status !== 'review') return;
       await tx.db
         .update(bankEntries)
-        .set({ suggestions: proposals.map((p) => ({ ...p, sure: false })), updatedAt: deps.clock.now() })
+        .set({
+          suggestions: proposals.map((p) => ({ ...p, sure: false })),
+          matchedAt: deps.clock.now(),
+          updatedAt: deps.clock.now(),
+        })
         .where(and(eq(bankEntries.organizationId, organizationId), eq(bankEntries.id, row.id)));
     });
   }
   return { applied, toReview: rows.length - applied };
+};
+
+/** The `bank.match` job: the credits of one statement the matching has not reached yet. */
+export const matchStatement = async (deps: Deps, organizationId: string, statementId: string) => {
+  const rows = await deps.database.db
+    .select({ id: bankEntries.id })
+    .from(bankEntries)
+    .where(
+      and(
+        eq(bankEntries.organizationId, organizationId),
+        eq(bankEntries.statementId, statementId),
+        eq(bankEntries.status, 'review'),
+        isNull(bankEntries.matchedAt),
+      ),
+    );
+  return matchBankEntries(
+    deps,
+    organizationId,
+    rows.map((r) => r.id),
+  );
 };
 
 export type ApplyChoice =

@@ -42,12 +42,13 @@ export const learnedPayers = (raw: RawSql, organizationId: string) =>
 
 /** Each statement with how many of its entries are settled and how many wait for the office. */
 export const statementCounts = (raw: RawSql, organizationId: string, ids: string[]) =>
-  rowsOf<{ statementId: string; applied: number; toReview: number }>(
+  rowsOf<{ statementId: string; applied: number; toReview: number; unmatched: number }>(
     raw,
     sql`
     SELECT statement_id::text AS "statementId",
            COUNT(*) FILTER (WHERE status IN ('applied', 'credit'))::int AS applied,
-           COUNT(*) FILTER (WHERE status = 'review')::int AS "toReview"
+           COUNT(*) FILTER (WHERE status = 'review')::int AS "toReview",
+           COUNT(*) FILTER (WHERE status = 'review' AND matched_at IS NULL)::int AS unmatched
       FROM bank_entries
      WHERE organization_id = ${organizationId}
        AND statement_id::text IN (${sql.join(

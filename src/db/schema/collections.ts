@@ -162,6 +162,8 @@ export const bankEntries = pgTable(
     applied: money('applied').notNull().default('0'),
     suggestions: jsonb('suggestions').$type<Proposal[]>().notNull().default([]),
     ignoredBecause: text('ignored_because'),
+    /** When matching last looked at it; null: a credit still waiting for the matching job. */
+    matchedAt: instant('matched_at'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
     version: integer('version').notNull().default(1),

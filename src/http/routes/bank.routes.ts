@@ -60,7 +60,8 @@ export const bankRoutes = (root: FastifyInstance, deps: Deps) => {
         added: r.added.length,
         duplicates: r.duplicates,
         applied: r.applied,
-        toReview: statements.reduce((s, x) => s + x.toReview, 0),
+        toReview: statements.reduce((s, x) => s + x.toReview - x.unmatched, 0),
+        matching: r.background,
       };
     },
   );

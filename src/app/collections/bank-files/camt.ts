@@ -13,9 +13,13 @@ import { invalid } from '../../../core/errors';
 
 const text = z.union([z.string(), z.number().transform(String)]);
 const many = <T extends z.ZodType>(t: T) => z.array(t).optional().default([]);
-const Amount = z.object({ '#text': text, '@Ccy': z.string().length(3) });
+const Amount = z.object({
+  '#text': text.pipe(z.string().regex(/^\d{1,14}(\.\d{1,5})?$/, 'an amount like 120.50')),
+  '@Ccy': z.string().regex(/^[A-Z]{3}$/, 'a currency code like EUR'),
+});
+const day = text.pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'a date like 2026-12-01'));
 const DateChoice = z
-  .object({ Dt: text.optional(), DtTm: text.optional() })
+  .object({ Dt: day.optional(), DtTm: day.optional() })
   .refine((d) => d.Dt || d.DtTm, 'a date (Dt or DtTm)')
   .transform((d) => (d.Dt ?? d.DtTm ?? '').slice(0, 10));
 const Party = z
@@ -68,7 +72,7 @@ const Balance = z.object({
 });
 const Report = z.object({
   Id: text,
-  FrToDt: z.object({ FrDtTm: text, ToDtTm: text }).optional(),
+  FrToDt: z.object({ FrDtTm: day, ToDtTm: day }).optional(),
   CreDtTm: text.optional(),
   Acct: z.object({
     Id: z.object({ IBAN: text.optional(), Othr: z.object({ Id: text }).optional() }),

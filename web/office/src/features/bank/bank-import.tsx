@@ -41,6 +41,7 @@ export const resultWords = (r: Result) => {
     `${plural(r.added, 'new entry', 'new entries')}`,
     r.applied > 0 ? `${plural(r.applied, 'payment', 'payments')} applied to invoices` : null,
     r.toReview > 0 ? `${r.toReview} to review` : null,
+    r.matching > 0 ? `${plural(r.matching, 'payment', 'payments')} being matched (see the file below)` : null,
     r.duplicates > 0 ? `${plural(r.duplicates, 'entry was', 'entries were')} already imported` : null,
   ].filter(Boolean);
   return `${parts.join(', ')}.`;

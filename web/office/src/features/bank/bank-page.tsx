@@ -1,4 +1,15 @@
-import { Badge, Button, Card, Group, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Card,
+  Group,
+  Progress,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { useState } from 'react';
 import { api, type MeT } from '../../shared/api';
@@ -25,11 +36,17 @@ export const BankPage = ({ me }: { me: MeT }) => {
   const tz = me.organization.timeZone;
   const [status, setStatus] = useState<BankStatus>('review');
   const invalidate = useInvalidate();
-  const entries = useApi(['bank', 'entries', status], () =>
-    api<{ items: BankEntryT[] }>('GET', `/api/v1/bank/entries?status=${status}`).then((r) => r.items),
+  const statements = useApi(
+    ['bank', 'statements'],
+    () => api<{ items: BankStatementT[] }>('GET', '/api/v1/bank/statements').then((r) => r.items),
+    // While a large file is matched in the background, its progress is polled each second.
+    { refetchInterval: (items) => (items?.some((s) => s.unmatched > 0) ? 1000 : false) },
   );
-  const statements = useApi(['bank', 'statements'], () =>
-    api<{ items: BankStatementT[] }>('GET', '/api/v1/bank/statements').then((r) => r.items),
+  const matchingNow = (statements.data ?? []).some((s) => s.unmatched > 0);
+  const entries = useApi(
+    ['bank', 'entries', status],
+    () => api<{ items: BankEntryT[] }>('GET', `/api/v1/bank/entries?status=${status}`).then((r) => r.items),
+    { refetchInterval: matchingNow ? 2000 : false },
   );
   const phone = useMediaQuery('(max-width: 48em)');
   const [matching, setMatching] = useState(false);
@@ -37,7 +54,7 @@ export const BankPage = ({ me }: { me: MeT }) => {
   const [error, setError] = useState<string | null>(null);
   const canAct = me.permissions.includes('payments.record');
   const changed = () => invalidate('bank', 'invoices', 'metrics', 'customers');
-  const toReview = (statements.data ?? []).reduce((s, x) => s + x.toReview, 0);
+  const toReview = (statements.data ?? []).reduce((s, x) => s + x.toReview - x.unmatched, 0);
 
   return (
     <Stack>
@@ -154,7 +171,10 @@ export const BankPage = ({ me }: { me: MeT }) => {
                               <Badge color="teal" variant="light">{`${s.applied} applied`}</Badge>
                             )}
                             {s.toReview > 0 && (
-                              <Badge color="orange" variant="light">{`${s.toReview} to review`}</Badge>
+                              <Badge
+                                color="orange"
+                                variant="light"
+                              >{`${s.toReview - s.unmatched} to review`}</Badge>
                             )}
                             {s.duplicateCount > 0 && (
                               <Badge color="gray" variant="light">{`${s.duplicateCount} seen before`}</Badge>

@@ -1,0 +1,1 @@
+ALTER TABLE "bank_entries" ADD COLUMN "matched_at" timestamp with time zone;
