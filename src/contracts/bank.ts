@@ -150,6 +150,8 @@ export const BankEntry = z
 export const BankEntriesQuery = z.strictObject({
   status: z.enum(['review', 'applied', 'credit', 'ignored', 'outgoing', 'all']).default('review'),
   statementId: z.uuid().optional(),
+  /** One customer's entries (their credit not yet applied, with `status=credit`). */
+  customerId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

@@ -120,6 +120,20 @@ describe.runIf(hasChromium())('bank reconciliation in Chromium', () => {
     expect(after).not.toContain(two.id);
     expect(after.length).toBe(before.length - 2);
 
+    // The demo customer who rounded up holds the rest as credit: on their page, with the way to apply it.
+    const credit = await billing.call<{ items: { customer: { id: string }; credit: string }[] }>(
+      'GET',
+      '/bank/entries?status=credit',
+    );
+    const holder = credit.body.items[0];
+    if (!holder) throw new Error('the demo has no customer credit');
+    await page.goto(`${base}/#/customers/${holder.customer.id}`);
+    const card = page.getByRole('region', { name: 'Credit on account' });
+    await card.getByText(/paid and not yet applied to an invoice/).waitFor();
+    await card.getByRole('button', { name: 'Apply the credit…' }).waitFor();
+    await card.screenshot({ path: screenshotPath('office-customer-credit') });
+
+    await page.goto(`${base}/#/bank`);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await page

@@ -25,6 +25,7 @@ export const listBankEntries = async (
         eq(bankEntries.organizationId, organizationId),
         ...(q.status === 'all' ? [] : [eq(bankEntries.status, q.status)]),
         ...(q.statementId ? [eq(bankEntries.statementId, q.statementId)] : []),
+        ...(q.customerId ? [eq(bankEntries.customerId, q.customerId)] : []),
         ...(only ? [inArray(bankEntries.id, only)] : []),
       ),
     )

@@ -37,8 +37,8 @@ ${entries
 </Document>`;
 
 /**
- * Yesterday's bank statement, imported the way the office would: one customer quoted the invoice number (applied
- * by itself), one paid exactly what they owed under their own name (applied too), one payer nobody knows sent an
+ * Yesterday's bank statement, imported the way the office would: one customer quoted the invoice number and
+ * rounded the amount up (applied by itself, the rest kept as their credit), one paid exactly what they owed under their own name (applied too), one payer nobody knows sent an
  * amount that fits an invoice (waiting for a click), the owner moved money in from savings (to set aside), and
  * a supplier was paid (money out).
  */
@@ -69,7 +69,8 @@ export const seedDemoBank = async (deps: Deps, organizationId: string) => {
   const day = addDays(businessDate(deps.clock.now(), org.timeZone), -1);
   const content = camt053(day, org.iban ?? 'IE29AIBK93115212345678', [
     {
-      amount: money(quoted.outstanding),
+      // Rounded up to the next ten: the rest is kept as the customer's credit for their next invoice.
+      amount: new Decimal(quoted.outstanding).div(10).floor().plus(1).times(10).toFixed(2),
       name: nameOf(quoted.customerId).toUpperCase(),
       iban: 'IE64IRCE92050112345678',
       text: `Invoice ${quoted.number} thank you`,

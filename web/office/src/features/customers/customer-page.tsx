@@ -16,6 +16,7 @@ import { ResourceTable } from '../../shared/resource-table';
 import { StatusBadge } from '../../shared/status';
 import { RecordPayment } from '../invoices/record-payment';
 import { AccountingLinks } from './accounting-links';
+import { CustomerCredit } from './customer-credit';
 import { CustomerForm } from './customer-form';
 import { CustomerRemindersCard } from './customer-reminders';
 import { CustomerStatement } from './customer-statement';
@@ -183,6 +184,9 @@ export const CustomerPage = ({ id }: { id: string }) => {
               canEdit={can('invoices.manage')}
               onSaved={saved}
             />
+          )}
+          {can('invoices.read') && (
+            <CustomerCredit customerId={c.id} timeZone={tz} canApply={can('payments.record')} />
           )}
           {can('invoices.read') && !c.mergedIntoId && (
             <CustomerStatement customerId={c.id} canSend={can('invoices.manage')} phone={phone} />
