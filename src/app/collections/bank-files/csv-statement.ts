@@ -153,7 +153,8 @@ export const previewCsv = (content: string, currency: string) => {
   const header = rows[0] ?? [];
   const col = (k: keyof typeof HEADER_WORDS, not: number[] = []) => {
     const i = header.findIndex((h, j) => HEADER_WORDS[k].test(h) && !not.includes(j));
-    return i >= 0 ? i : null;
+    // A mapping names at most 100 columns; a header wider than that is read no further.
+    return i >= 0 && i < 100 ? i : null;
   };
   const sample = rows[1] ?? [];
   const dateCol = col('date') ?? 0;
