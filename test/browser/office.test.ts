@@ -908,6 +908,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       'Recurring',
       'Billing',
       'Invoices',
+      'Bank',
       'Metrics',
     ]);
     expect(await navOf('ana@demo.closeout.test')).toEqual([]);
