@@ -9,6 +9,7 @@ import {
   printRf,
   rfReference,
 } from './bank-matching';
+import { transferWords } from './invoice-email';
 
 const item = (
   n: number,
@@ -85,6 +86,13 @@ describe('matching a bank credit to open invoices', () => {
       NOBODY,
     );
     expect(p).toMatchObject({ basis: 'reference', sure: true, customerId: 'c-carol' });
+  });
+  it('matches the creditor reference the invoice, its e-mail and its reminders print, copied with its spaces', () => {
+    const printed = transferWords('IE29AIBK93115212345678', 'INV-2026-00002');
+    const rf = /creditor reference (RF[\d A-Z]+?) as/.exec(printed)?.[1] ?? '';
+    expect(isRfReference(rf)).toBe(true);
+    const [p] = matchEntry(entry({ remittance: `${rf} thank you`, amount: '80.00' }), OPEN, NOBODY);
+    expect(p).toMatchObject({ basis: 'reference', sure: true, allocations: [{ invoiceId: 'inv-2' }] });
   });
   it('splits one payment over the invoices it quotes, oldest first, and keeps an overpayment as credit', () => {
     const [p] = matchEntry(

@@ -189,7 +189,12 @@ export const matchEntry = (entry: ParsedEntry, open: OpenItem[], known: KnownPay
   const gross = amount.plus(charges);
   const text = [entry.structuredRef ?? '', entry.remittance, entry.endToEndId ?? ''].join(' ');
   const rfs = new Set(
-    (text.toUpperCase().match(/RF\s?\d{2}(?:\s?[A-Z0-9]){1,21}/g) ?? []).filter(isRfReference).map(alnum),
+    (text.toUpperCase().match(/RF\s?\d{2}(?:\s?[A-Z0-9]){1,21}/g) ?? []).flatMap((m) => {
+      // The pattern also takes the words after it ("RF18 5390 0754 7034 THANKS"): the longest valid start is it.
+      const run = alnum(m);
+      for (let n = run.length; n >= 5; n--) if (isRfReference(run.slice(0, n))) return [run.slice(0, n)];
+      return [];
+    }),
   );
   const quoted = items.filter((i) => rfs.has(rfReference(i.number)) || quotes(text, i.number));
   const payer = payerOf(entry, items, known);

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { printRf, rfReference } from './bank-matching';
 import type { InvoiceDocument } from './invoice-document';
 import { DEFAULT_INVOICE_EMAIL, fillTemplate, type InvoiceEmailValues } from './message-template';
 import { printAmount } from './money';
@@ -6,7 +7,7 @@ import { printDate } from './time';
 
 /** How to pay by credit transfer, in the customer's words: the IBAN and the reference to quote. */
 export const transferWords = (iban: string, number: string) =>
-  `Pay by bank transfer to IBAN ${iban}, quoting ${number} as the reference.`;
+  `Pay by bank transfer to IBAN ${iban}, quoting ${number} or the creditor reference ${printRf(rfReference(number))} as the reference.`;
 
 /** What a customer reads the document as. */
 export const documentWords = (doc: Pick<InvoiceDocument, 'kind' | 'profile'>): string =>

@@ -1,5 +1,6 @@
 import type { Proof } from '../../app/documents-port';
 import { exchangeText, type InvoiceDocument, type IssuedHeader } from '../../core/invoice-document';
+import { transferWords } from '../../core/invoice-email';
 import { printAmount } from '../../core/money';
 import { vatCategoryText } from '../../core/tax';
 import { printDate } from '../../core/time';
@@ -274,7 +275,7 @@ export const renderInvoicePdf = async (
       : doc.paymentTermsDays > 0
         ? `Payment terms: ${doc.paymentTermsDays} days${header.dueDate ? `, due ${printDate(header.dueDate)}` : ''}.`
         : 'Payment terms: due on receipt.',
-    doc.iban ? `Pay by bank transfer to IBAN ${doc.iban}, reference ${header.number}.` : null,
+    doc.iban && doc.kind !== 'credit_note' ? transferWords(doc.iban, header.number) : null,
     doc.memo ? `Memo: ${doc.memo}` : null,
     ...doc.customFields.map((f) => `${f.label}: ${f.value}`),
     exchangeText(doc),
