@@ -120,6 +120,34 @@ describe.runIf(hasChromium())('bank reconciliation in Chromium', () => {
     expect(after).not.toContain(two.id);
     expect(after.length).toBe(before.length - 2);
 
+    // The owner's transfer from savings is no customer's payment: set aside, with why.
+    await queue.getByText(/^To review/).click();
+    const savings = queue.locator('[aria-label="Bank entry Brightwater savings"]');
+    await savings.getByRole('button', { name: 'Not a customer payment' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Not a customer payment' });
+    await dialog.getByLabel('Reason').fill('Owner moved money in for payroll');
+    await dialog.getByRole('button', { name: 'Set aside' }).click();
+    await savings.waitFor({ state: 'detached' });
+    await queue.getByText('Set aside', { exact: true }).click();
+    await queue.getByText('Set aside: Owner moved money in for payroll').waitFor();
+
+    // The payer nobody knows: billing chooses the invoice by hand, pays part, and keeps the rest as credit.
+    await queue.getByText(/^To review/).click();
+    const brennan = queue.locator('[aria-label="Bank entry P. Brennan"]');
+    await brennan.getByRole('button', { name: 'Choose invoices…' }).click();
+    const choose = page.getByRole('dialog');
+    const target = unique.find((i) => i !== one && i !== two) ?? eur.find((i) => i !== one && i !== two);
+    if (!target) throw new Error('no third open invoice');
+    await choose.getByLabel('Invoice', { exact: true }).first().click();
+    await page.getByRole('option', { name: new RegExp(`^${target.number} `) }).click();
+    await choose.getByLabel('Amount', { exact: true }).first().fill('10.00');
+    await choose.getByLabel(/^Keep the remaining/).click();
+    await page.getByRole('option').first().click();
+    await choose.getByRole('button', { name: 'Apply' }).click();
+    await brennan.waitFor({ state: 'detached' });
+    const part = await billing.call<Invoice>('GET', `/invoices/${target.id}`);
+    expect(part.body.outstanding).toBe((Number(target.outstanding) - 10).toFixed(2));
+
     // The demo customer who rounded up holds the rest as credit: on their page, with the way to apply it.
     const credit = await billing.call<{ items: { customer: { id: string }; credit: string }[] }>(
       'GET',
