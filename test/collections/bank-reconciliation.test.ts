@@ -177,6 +177,16 @@ describe.each(testDrivers())('bank reconciliation on %s', (driver) => {
     const payments = await call('GET', `/api/v1/invoices/${inv.a?.id}/payments`, billing);
     expect(payments.json().items[0]).toMatchObject({ method: 'bank_transfer', reference: '202612010011-1' });
 
+    // One notice for the file, not one per payment.
+    const notes = (await call('GET', '/api/v1/notifications?limit=50', owner)).json().items as {
+      kind: string;
+      body: string;
+    }[];
+    expect(notes.filter((n) => n.kind === 'bank').map((n) => n.body)).toEqual([
+      'Bank: 3 payments applied to invoices.',
+    ]);
+    expect(notes.filter((n) => n.kind === 'payment')).toEqual([]);
+
     const again = await importFile('statement-2026-12-01 (1).xml', v02());
     expect(again.statusCode, again.body).toBe(200);
     expect(again.json()).toMatchObject({ added: 0, duplicates: 4, applied: 0 });

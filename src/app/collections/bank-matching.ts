@@ -15,6 +15,7 @@ import { SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { learnedPayers, openItemsFor } from '../../db/queries/bank';
 import { bankApplications, bankEntries, customers, invoices, payments } from '../../db/schema';
+import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
 import { todayOf } from '../invoicing/receivables';
 import { recordPaymentIn } from '../invoicing/record-payment';
@@ -170,6 +171,7 @@ const applyIn = async (
         receivedOn: entry.bookedOn,
         method: 'bank_transfer',
         reference,
+        quiet: actor.type === 'system',
       },
       actor,
     );
@@ -282,7 +284,21 @@ export const matchBankEntries = async (deps: Deps, organizationId: string, entry
         .where(and(eq(bankEntries.organizationId, organizationId), eq(bankEntries.id, row.id)));
     });
   }
-  return { applied, toReview: rows.length - applied };
+  const toReview = rows.length - applied;
+  // One notice per file for the people who work the queue, not one per payment (the office asking to match
+  // again sees the answer on the page).
+  if (entryIds === 'all') return { applied, toReview };
+  const words = [
+    applied > 0 ? `${applied} ${applied === 1 ? 'payment' : 'payments'} applied to invoices` : null,
+    toReview > 0 ? `${toReview} to review` : null,
+  ].filter(Boolean);
+  await deps.database.transaction(async (tx) => {
+    for (const role of ['billing', 'owner'] as const)
+      await notifyRole(tx, deps, organizationId, role, null, `Bank: ${words.join(', ')}.`, null, {
+        kind: 'bank',
+      });
+  });
+  return { applied, toReview };
 };
 
 /** The `bank.match` job: the credits of one statement the matching has not reached yet. */

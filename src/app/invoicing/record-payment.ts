@@ -21,6 +21,8 @@ export type PaymentInput = {
   receivedOn: string;
   method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
   reference?: string | null | undefined;
+  /** Internal: no "payment received" notice (the bank matching sends one summary per file instead). */
+  quiet?: boolean | undefined;
 };
 
 /**
@@ -151,7 +153,7 @@ export const recordPaymentIn = async (
     { paymentId: id, amount: amount.toFixed(), method: input.method },
   );
   await followMoneyToJobs(tx, deps, row, actor, { delta: amount, settle: full ? 'pay' : null });
-  if (row.kind !== 'credit_note' && row.number) {
+  if (row.kind !== 'credit_note' && row.number && !input.quiet) {
     const doc = documentOf(row);
     const money = printAmount(amount.toFixed(2), row.currency);
     await notifyRole(

@@ -23,6 +23,7 @@ const KIND_WORDS: Record<string, string> = {
   integration_error: 'Accounting or sending problem',
   approval_decided: 'Approval decided',
   payment: 'Payment received',
+  bank: 'Bank statement',
   invoice_email: 'Invoice not e-mailed',
 };
 
@@ -82,6 +83,7 @@ export const NotificationCentre = () => {
   const go = (n: Notification) => {
     setOpened(false);
     if (n.kind === 'approval') void navigate({ to: '/approvals' });
+    else if (n.kind === 'bank') void navigate({ to: '/bank' });
     else if (n.invoiceId) void navigate({ to: '/invoices/$invoiceId', params: { invoiceId: n.invoiceId } });
     else if (n.jobId) void navigate({ to: '/jobs/$jobId', params: { jobId: n.jobId } });
   };
