@@ -372,6 +372,13 @@ describe.each(testDrivers())('bank reconciliation on %s', (driver) => {
     );
     expect(audit.rows.map((x) => x.action)).toEqual(['bank_entry.applied', 'bank_entry.undone']);
     expect(audit.rows[1]?.reason).toBe('Paid for the neighbour');
+    // The invoice's history says the payment was unmatched, not taken back by the bank.
+    const unpaid = await t.database.raw.query<{ changes: string }>(
+      `SELECT changes::text AS changes FROM audit_events
+        WHERE aggregate_type = 'invoice' AND aggregate_id = $1 AND action LIKE 'invoice.unpay%'`,
+      [inv.b?.id],
+    );
+    expect(unpaid.rows.map((r) => JSON.parse(r.changes).cause)).toEqual(['bank_unmatched']);
 
     const after = await entryNamed('BELL & SONS');
     const aside = await call('POST', `/api/v1/bank/entries/${bell.id}/ignore`, billing, {

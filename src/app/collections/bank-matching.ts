@@ -401,7 +401,8 @@ export const undoBankEntry = async (
             paymentId: a.paymentId,
             amount: new Decimal(a.amount).toFixed(2),
             on: today,
-            reference: `Undone: ${input.reason}`,
+            reference: input.reason,
+            cause: 'bank_unmatched',
           },
           actor,
         );

@@ -16,8 +16,10 @@ export type Reversal = {
   amount: string;
   /** The business day it happened. */
   on: string;
-  /** The provider's ID of the chargeback. */
+  /** The provider's ID of the chargeback, or why a bank match was undone. */
   reference: string;
+  /** A chargeback (the default), or a bank payment unmatched from this invoice by the office. */
+  cause?: 'chargeback' | 'bank_unmatched' | undefined;
 };
 
 /**
@@ -87,7 +89,12 @@ export const reversePaymentIn = async (
     paid.gt(0) ? 'unpay_part' : 'unpay_full',
     actor,
     { amountPaid: paid.toFixed(), paidAt: null },
-    { paymentId: p.id, amount: amount.toFixed(2), reference: input.reference },
+    {
+      paymentId: p.id,
+      amount: amount.toFixed(2),
+      reference: input.reference,
+      cause: input.cause ?? 'chargeback',
+    },
   );
   await emitEvent(tx, deps, organizationId, 'payment.reversed', {
     paymentId: p.id,

@@ -78,6 +78,8 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string, creditNot
     case 'invoice.unpay_part':
     case 'invoice.unpay_full': {
       const amount = str(c.amount);
+      if (str(c.cause) === 'bank_unmatched')
+        return `${amount ? money(amount, currency) : 'A bank payment'} unmatched: it was not for this invoice (${str(c.reference) ?? 'no reason given'}): owed again`;
       return `${amount ? money(amount, currency) : 'A card payment'} taken back by the customer’s bank (a chargeback): owed again`;
     }
     case 'invoice.payment_removed_pushed':
