@@ -97,11 +97,17 @@ export const BankEntryCard = ({
                   {BASIS_WORDS[s.basis]}
                 </Text>
               </Stack>
-              {canAct && (
-                <Button size="xs" loading={busy === i} onClick={() => accept(i)}>
-                  Accept
-                </Button>
-              )}
+              {canAct &&
+                (s.allocations.some((a) => new Decimal(a.outstanding).lt(a.amount)) ? (
+                  // Paid or credited since the suggestion was made: matching again brings it up to date.
+                  <Text size="xs" c="dimmed">
+                    Paid since: match again
+                  </Text>
+                ) : (
+                  <Button size="xs" loading={busy === i} onClick={() => accept(i)}>
+                    Accept
+                  </Button>
+                ))}
             </Group>
           ))}
         {entry.status === 'review' && entry.suggestions.length === 0 && (
@@ -127,7 +133,7 @@ export const BankEntryCard = ({
           </Text>
         )}
         {entry.status === 'credit' && (
-          <Badge color="teal" variant="light">
+          <Badge color="teal" variant="light" tt="none">
             {money(entry.credit, cur)} credit of {entry.customer?.name}
           </Badge>
         )}
