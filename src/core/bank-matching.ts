@@ -37,6 +37,9 @@ export type BankFile = {
   entries: ParsedEntry[];
 };
 
+/** Whether a bank file is ISO 20022 XML rather than a CSV export (the server and the import screen agree). */
+export const looksLikeCamt = (content: string) => /^\s*(<\?xml|<Document)/.test(content);
+
 export type OpenItem = {
   invoiceId: string;
   number: string;

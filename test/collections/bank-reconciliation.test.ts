@@ -477,4 +477,36 @@ describe.each(testDrivers())('bank reconciliation on %s', (driver) => {
     // Not a property of nothing: most runs applied something before undoing it.
     expect(applications).toBeGreaterThan(3);
   }, 120_000);
+
+  it('matches every statement of a file, the large one in the background and the small one at once', async () => {
+    const stmt = (id: string, n: number, offset: number) => `<Stmt><Id>${id}</Id>
+      <Acct><Id><IBAN>IE29AIBK93115212345678</IBAN></Id></Acct>
+      ${Array.from(
+        { length: n },
+        (
+          _,
+          i,
+        ) => `<Ntry><Amt Ccy="EUR">${(2000 + offset + i / 100).toFixed(2)}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-12-06</Dt></BookgDt><AcctSvcrRef>${id}-${i}</AcctSvcrRef></Ntry>`,
+      ).join('')}</Stmt>`;
+    const xml = `<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+      <GrpHdr><MsgId>TWO</MsgId><CreDtTm>2026-12-06T20:00:00</CreDtTm></GrpHdr>
+      ${stmt('BIG-1', 51, 0)}${stmt('SMALL-1', 2, 100)}</BkToCstmrStmt></Document>`;
+    const r = await importFile('two-statements.xml', xml);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ added: 53, matching: 51 });
+    const before = r.json().statements as { reference: string; unmatched: number }[];
+    expect(before.map((x) => [x.reference, x.unmatched]).sort()).toEqual([
+      ['BIG-1', 51],
+      ['SMALL-1', 0],
+    ]);
+    await drain(t);
+    const after = (await call('GET', '/api/v1/bank/statements', billing)).json().items as {
+      reference: string;
+      unmatched: number;
+    }[];
+    expect(after.filter((x) => ['BIG-1', 'SMALL-1'].includes(x.reference)).map((x) => x.unmatched)).toEqual([
+      0, 0,
+    ]);
+  });
 });

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { BankEntriesQuery, BankEntry, BankStatement } from '../../contracts/bank';
 import { statementCounts } from '../../db/queries/bank';
 import { bankApplications, bankEntries, bankStatements, customers, invoices } from '../../db/schema';
+import { outstandingOf } from '../invoicing/invoice-store';
 import type { Deps } from '../ports';
 import { leftOf } from './bank-matching';
 
@@ -104,9 +105,7 @@ export const listBankEntries = async (
                 invoiceId: a.invoiceId,
                 number: d?.number ?? null,
                 amount: a.amount,
-                outstanding: d
-                  ? new Decimal(d.payable).minus(d.amountPaid).minus(d.amountCredited).toFixed(2)
-                  : '0.00',
+                outstanding: d ? outstandingOf(d).toFixed(2) : '0.00',
                 dueDate: d?.dueDate ?? null,
               };
             }),

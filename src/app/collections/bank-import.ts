@@ -1,13 +1,13 @@
 import Decimal from 'decimal.js';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { CsvMapping } from '../../contracts/bank';
-import type { BankFile } from '../../core/bank-matching';
+import { type BankFile, looksLikeCamt } from '../../core/bank-matching';
 import { invalid, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { bankCsvMappings, bankEntries, bankStatements, organizations } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
-import { looksLikeCamt, parseCamt } from './bank-files/camt';
+import { parseCamt } from './bank-files/camt';
 import { parseCsvStatement, previewCsv } from './bank-files/csv-statement';
 import { matchBankEntries } from './bank-matching';
 
@@ -75,6 +75,7 @@ export const importBankFile = async (
     const added: string[] = [];
     let duplicates = 0;
     let background = 0;
+    const inline: string[] = [];
     for (const f of files) {
       // ON CONFLICT: the same file imported twice at once waits for the other and then adds nothing.
       const statementId = deps.ids.uuid();
@@ -143,16 +144,17 @@ export const importBankFile = async (
           .where(and(eq(bankStatements.organizationId, organizationId), eq(bankStatements.id, statementId)));
       added.push(...inserted.map((r) => r.id));
       statementIds.push(statementId);
-      // A large file is matched in the background, the statement showing how far it got; a day's file at once.
-      const credits = rows.filter((r) => r.status === 'review').length;
-      if (credits > MATCH_AT_ONCE) {
-        background += credits;
+      // A large statement is matched in the background, showing how far it got; a day's statement at once.
+      const fresh = new Set(inserted.map((r) => r.id));
+      const credits = rows.filter((r) => r.status === 'review' && fresh.has(r.id)).map((r) => r.id);
+      if (credits.length > MATCH_AT_ONCE) {
+        background += credits.length;
         await deps.queue.enqueue(
           tx,
           { name: 'bank.match', data: { organizationId, statementId } },
           { key: `bank-match:${statementId}` },
         );
-      }
+      } else inline.push(...credits);
       await appendAudit(tx, deps, {
         organizationId,
         aggregateType: 'bank_statement',
@@ -171,12 +173,10 @@ export const importBankFile = async (
         },
       });
     }
-    return { statementIds, added, duplicates, background };
+    return { statementIds, added, duplicates, background, inline };
   });
-  const matched =
-    outcome.background > 0
-      ? { applied: 0, toReview: 0 }
-      : await matchBankEntries(deps, organizationId, outcome.added);
+  // Each statement of a file is matched one way or the other, never neither.
+  const matched = await matchBankEntries(deps, organizationId, outcome.inline);
   return { ...outcome, ...matched };
 };
 
@@ -187,22 +187,6 @@ export const csvMappingsOf = (deps: Deps, organizationId: string) =>
     .from(bankCsvMappings)
     .where(eq(bankCsvMappings.organizationId, organizationId))
     .orderBy(bankCsvMappings.name);
-
-/** Entries of the given statements still waiting, for the import's reply. */
-export const stillToReview = async (deps: Deps, organizationId: string, statementIds: string[]) => {
-  if (statementIds.length === 0) return 0;
-  const [r] = await deps.database.db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(bankEntries)
-    .where(
-      and(
-        eq(bankEntries.organizationId, organizationId),
-        inArray(bankEntries.statementId, statementIds),
-        eq(bankEntries.status, 'review'),
-      ),
-    );
-  return r?.n ?? 0;
-};
 
 /** A CSV's first lines and a guess at its mapping, in the organization's currency unless the file says otherwise. */
 export const csvPreviewFor = async (deps: Deps, organizationId: string, content: string) => {

@@ -99,9 +99,6 @@ const parser = new XMLParser({
   isArray: (name) => ARRAYS.has(name),
 });
 
-/** Whether a file looks like ISO 20022 XML rather than a CSV export. */
-export const looksLikeCamt = (content: string) => /^\s*(<\?xml|<Document)/.test(content);
-
 const signed = (amount: { '#text': string }, ind: 'CRDT' | 'DBIT') => {
   const v = new Decimal(amount['#text']);
   return (ind === 'DBIT' ? v.neg() : v).toFixed(2);

@@ -23,6 +23,7 @@ import {
   DATE_FORMATS,
   type SavedCsvMapping,
 } from '../../../../../src/contracts/bank';
+import { looksLikeCamt } from '../../../../../src/core/bank-matching';
 import { api } from '../../shared/api';
 import { Feedback, messageOf } from '../../shared/feedback';
 import { plural } from '../../shared/format';
@@ -32,8 +33,6 @@ type Result = z.infer<typeof BankImportResult>;
 type Mapping = z.infer<typeof CsvMapping>;
 type Preview = z.infer<typeof CsvPreview>;
 type Saved = z.infer<typeof SavedCsvMapping>;
-
-const isXml = (text: string) => /^\s*(<\?xml|<Document)/.test(text);
 
 /** What an import did, in a sentence. */
 export const resultWords = (r: Result) => {
@@ -98,7 +97,7 @@ export const BankImport = ({ onImported }: { onImported: (r: Result) => void }) 
     if (!f) return reset();
     const text = await f.text();
     setContent(text);
-    if (isXml(text)) return send(text, f.name, {});
+    if (looksLikeCamt(text)) return send(text, f.name, {});
     try {
       const p = await api<Preview>('POST', '/api/v1/bank/csv-preview', { content: text });
       setPreview(p);
