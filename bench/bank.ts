@@ -1,8 +1,9 @@
 import Decimal from 'decimal.js';
 import { importBankFile, MATCH_AT_ONCE } from '../src/app/collections/bank-import';
 import { matchStatement } from '../src/app/collections/bank-matching';
+import { requestWriteOff } from '../src/app/collections/write-offs';
 import type { Deps } from '../src/app/ports';
-import { SYSTEM_ACTOR } from '../src/core/principal';
+import { type Principal, SYSTEM_ACTOR } from '../src/core/principal';
 import { openItemsFor } from '../src/db/queries/bank';
 
 /**
@@ -52,4 +53,44 @@ ${entries}
   const againMs = performance.now() - t1;
   if (again.added.length !== 0) throw new Error(`the same file again added ${again.added.length}`);
   return { size, bytes: content.length, ...matched, storeMs, matchMs, againMs };
+};
+
+/**
+ * B13: balances written off one at a time, as the owner does from the invoice page (applied at once): the
+ * invoice settled, its jobs, the audit on two chains, the webhook and the accounting pushes, per write-off.
+ */
+export const writeOffs = async (deps: Deps, organizationId: string, asked: number) => {
+  const { rows } = await deps.database.raw.query<{ id: string; currency: string }>(
+    `SELECT u.id, o.currency FROM users u JOIN organizations o ON o.id = u.organization_id
+      WHERE u.organization_id = $1 AND 'owner' = ANY(u.roles) LIMIT 1`,
+    [organizationId],
+  );
+  const owner = rows[0];
+  if (!owner) throw new Error('no owner to write off with');
+  const principal: Principal = {
+    kind: 'user',
+    userId: owner.id,
+    organizationId,
+    roles: ['owner'],
+    sessionTokenHash: '',
+    csrfToken: '',
+  };
+  const open = (await openItemsFor(deps.database.raw, organizationId, [owner.currency])).slice(0, asked);
+  const times: number[] = [];
+  for (const o of open) {
+    const { rows: v } = await deps.database.raw.query<{ version: number }>(
+      'SELECT version FROM invoices WHERE organization_id = $1 AND id = $2',
+      [organizationId, o.invoiceId],
+    );
+    const t0 = performance.now();
+    const r = await requestWriteOff(deps, principal, o.invoiceId, {
+      amount: o.outstanding,
+      reason: 'uncollectible',
+      note: 'Bench: customer gone',
+      version: v[0]?.version ?? 0,
+    });
+    times.push(performance.now() - t0);
+    if (r.writeOff.status !== 'applied') throw new Error(`write-off ${r.writeOff.status}`);
+  }
+  return times;
 };

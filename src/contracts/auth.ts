@@ -41,6 +41,8 @@ export const Organization = z
     quoteFollowUpDays: z.number().int().nullable(),
     remindersEnabled: z.boolean(),
     reminderHour: z.number().int(),
+    /** Billing writes off up to this much itself; above it the owner approves. Null: the owner approves every one. */
+    writeOffApprovalAbove: z.string().nullable(),
     depositModel: z.enum(['advance_invoice', 'payment_request']),
     laborPricing: z.enum(['price_book', 'technician_rate']),
     payableRoundingIncrement: z.string().nullable(),

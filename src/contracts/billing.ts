@@ -6,6 +6,7 @@ import {
   ExchangeRateValue,
   Instant,
   isZeroDecimal,
+  NonNegativeAmount,
   PeppolEndpoint,
   RoundingIncrement,
   VatId,
@@ -73,6 +74,8 @@ export const BillingSettingsBody = z.strictObject({
   remindersEnabled: z.boolean().optional(),
   /** The local hour from which the day's reminders go out (0–23, the organization's time zone). */
   reminderHour: z.number().int().min(0).max(23).optional(),
+  /** Billing writes off balances up to this (the organization's currency) itself; null: the owner approves all. */
+  writeOffApprovalAbove: NonNegativeAmount.nullable().optional(),
   /** The invoice e-mail, with placeholders such as {{customer}} and {{amountLine}}; null: the default. */
   invoiceEmail: z
     .strictObject({ subject: EmailTemplateText(200), body: EmailTemplateText(5000) })

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_REMINDER_STEPS, REMINDER_FIELDS, REMINDER_TONES, scheduleProblems } from '../core/reminders';
 import { EmailTemplateText } from './billing';
-import { Day, Instant } from './common';
+import { Day, Instant, PositiveAmount } from './common';
 
 /** Collections (#24): payment reminder schedules, a customer's reminder standing, an invoice's reminders. */
 
@@ -14,14 +14,39 @@ export const ReminderStep = z.strictObject({
   /** The e-mail's subject and text with placeholders such as {{amount}} and {{payLink}}; null: the tone's. */
   subject: EmailTemplateText(200, REMINDER_FIELDS).nullable(),
   body: EmailTemplateText(5000, REMINDER_FIELDS).nullable(),
+  /** A late fee charged when this step goes (after the due date), as its own invoice within the schedule's cap. */
+  lateFee: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('fixed'), amount: PositiveAmount }),
+      z.strictObject({
+        kind: z.literal('percent'),
+        rate: PositiveAmount.refine((v) => Number(v) <= 25, 'at most 25 %'),
+      }),
+    ])
+    .nullable()
+    .optional(),
 });
 
 export const ReminderScheduleBody = z
   .strictObject({
     name: z.string().trim().min(1).max(80),
     steps: z.array(ReminderStep).min(1).max(MAX_REMINDER_STEPS),
+    /** The most late fees the schedule charges on one invoice, all steps together (the invoice's currency). */
+    lateFeeCap: PositiveAmount.nullable().optional(),
   })
   .superRefine((body, ctx) => {
+    if (body.steps.some((s) => s.lateFee) && !body.lateFeeCap)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lateFeeCap'],
+        message: 'set the most late fees may add up to on one invoice',
+      });
+    for (const p of scheduleProblems(body.steps).filter((x) => x.field.endsWith('.lateFee')))
+      ctx.addIssue({
+        code: 'custom',
+        path: p.field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+        message: p.message,
+      });
     // Two steps on one day: the shape is fine, the schedule is not.
     for (const p of scheduleProblems(body.steps).filter((x) => x.field.endsWith('.days')))
       ctx.addIssue({
@@ -37,6 +62,7 @@ export const ReminderSchedule = z
     name: z.string(),
     isDefault: z.boolean(),
     steps: z.array(ReminderStep),
+    lateFeeCap: z.string().nullable(),
     /** Customers put on this schedule by name (the default's count excludes those on none). */
     customers: z.number().int(),
     version: z.number().int(),
@@ -124,7 +150,7 @@ export const StatementView = z
     lines: z.array(
       z.object({
         date: Day,
-        kind: z.enum(['invoice', 'credit_note', 'payment', 'payment_reversed', 'refund']),
+        kind: z.enum(['invoice', 'credit_note', 'payment', 'payment_reversed', 'refund', 'written_off']),
         number: z.string(),
         reference: z.string().nullable(),
         amount: Amount,

@@ -23,10 +23,14 @@ export const ConnectorMappings = z.strictObject({
   /**
    * Where money received is booked, per payment method ("card", "bank_transfer", "cash", "check", "other"),
    * with "default" for the rest: Xero's bank account code; QuickBooks' DepositToAccountRef (optional there:
-   * without it QuickBooks books to Undeposited Funds).
+   * without it QuickBooks books to Undeposited Funds). "write_off" is where written-off balances go (Xero: an
+   * expense account such as Bad Debts with payments enabled); it never falls back to "default".
    */
   paymentAccounts: z
-    .partialRecord(z.enum(['card', 'bank_transfer', 'cash', 'check', 'other', 'default']), z.string().min(1))
+    .partialRecord(
+      z.enum(['card', 'bank_transfer', 'cash', 'check', 'other', 'write_off', 'default']),
+      z.string().min(1),
+    )
     .default({}),
 });
 export type ConnectorMappings = z.infer<typeof ConnectorMappings>;

@@ -192,6 +192,7 @@ export const Invoice = z
     exchangeRate: z.string(),
     amountPaid: z.string(),
     amountCredited: z.string(),
+    amountWrittenOff: z.string(),
     outstanding: z.string(),
     exceptions: z.array(z.string()),
     holdReasons: z.array(z.object({ code: z.string(), message: z.string() })),

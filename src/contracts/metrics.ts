@@ -76,6 +76,13 @@ export const Metrics = z
         }),
       ),
       dsoTrend: z.array(z.object({ month: z.string(), days: z.number().nullable() })),
+      /** Balances given up in the period (org currency), their share of credit sales, and requests waiting now. */
+      writeOffs: z.object({
+        count: z.number().int(),
+        amount: z.string(),
+        shareOfSales: z.number().nullable(),
+        pending: z.number().int(),
+      }),
     }),
     thisWeek: z.object({
       weekStart: z.string().nullable(),

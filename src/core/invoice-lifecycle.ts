@@ -11,6 +11,7 @@ export const INVOICE_STATUSES = [
   'partially_paid',
   'paid',
   'credited',
+  'written_off',
   'void',
 ] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
@@ -25,6 +26,7 @@ export type InvoiceAction =
   | 'unpay_part'
   | 'unpay_full'
   | 'credit_full'
+  | 'write_off'
   | 'discard';
 
 const TABLE: Record<InvoiceStatus, Partial<Record<InvoiceAction, InvoiceStatus>>> = {
@@ -32,9 +34,22 @@ const TABLE: Record<InvoiceStatus, Partial<Record<InvoiceAction, InvoiceStatus>>
   draft: { issue: 'issued', fail: 'needs_review', discard: 'void' },
   // A document that broke an EN 16931 rule waits here, with the rule IDs, until the office reprocesses it.
   needs_review: { reprocess: 'draft', fail: 'needs_review', discard: 'void' },
-  issued: { send: 'sent', pay_part: 'partially_paid', pay_full: 'paid', credit_full: 'credited' },
-  sent: { send: 'sent', pay_part: 'partially_paid', pay_full: 'paid', credit_full: 'credited' },
+  issued: {
+    send: 'sent',
+    pay_part: 'partially_paid',
+    pay_full: 'paid',
+    credit_full: 'credited',
+    write_off: 'written_off',
+  },
+  sent: {
+    send: 'sent',
+    pay_part: 'partially_paid',
+    pay_full: 'paid',
+    credit_full: 'credited',
+    write_off: 'written_off',
+  },
   partially_paid: {
+    write_off: 'written_off',
     send: 'partially_paid',
     pay_part: 'partially_paid',
     pay_full: 'paid',
@@ -45,6 +60,8 @@ const TABLE: Record<InvoiceStatus, Partial<Record<InvoiceAction, InvoiceStatus>>
   // A payment reversed leaves it part paid, or owed in full (the customer has it: they had paid it).
   paid: { send: 'paid', credit_full: 'credited', unpay_part: 'partially_paid', unpay_full: 'sent' },
   credited: {},
+  // The rest given up (a write-off): settled without cash; final, like a credited document.
+  written_off: {},
   void: {},
 };
 

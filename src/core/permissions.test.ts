@@ -88,6 +88,8 @@ describe('the permission table', () => {
     invoices.read        x . . x x
     invoices.manage      x . . . x
     payments.record      x . . . x
+    write_offs.request   x . . . x
+    write_offs.approve   x . . . .
     integrations.read    x . . . x
     integrations.manage  x . . . x
     connectors.manage    x . . . .

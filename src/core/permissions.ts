@@ -62,6 +62,9 @@ export const PERMISSIONS = {
   /** Issue, send, edit drafts, credit notes, reprocess. */
   'invoices.manage': ['owner', 'billing'],
   'payments.record': ['owner', 'billing'],
+  /** Writing off a balance: billing up to the organization's limit; above it the request waits for the owner. */
+  'write_offs.request': ['owner', 'billing'],
+  'write_offs.approve': ['owner'],
   /** The needs-review lane and where each invoice stands in accounting. */
   'integrations.read': ['owner', 'billing'],
   /** Reprocess a failed push or webhook. */

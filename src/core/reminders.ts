@@ -3,8 +3,10 @@
  * words the customer reads. Pure: which step is due on a business date, which comes next, and whether a
  * schedule an organization wrote is sound. Sending, stopping and "exactly once" live in app/collections.
  */
+import Decimal from 'decimal.js';
 import type { FieldProblem } from './errors';
 import { unknownPlaceholders } from './message-template';
+import { printAmount } from './money';
 import { addDays, printDate } from './time';
 
 export const REMINDER_TONES = ['friendly', 'firm', 'final', 'collections'] as const;
@@ -14,7 +16,42 @@ export type ReminderTone = (typeof REMINDER_TONES)[number];
  * One step: `days` from the due date (−3 is three days before it, 7 a week after). A `collections` step writes
  * to no customer: it tells billing the invoice is ready to hand over. subject/body null: the tone's wording.
  */
-export type ReminderStep = { days: number; tone: ReminderTone; subject: string | null; body: string | null };
+export type ReminderStep = {
+  days: number;
+  tone: ReminderTone;
+  subject: string | null;
+  body: string | null;
+  /** A late fee charged when this step goes: its own invoice, within the schedule's cap. */
+  lateFee?: LateFee | null | undefined;
+};
+
+/** A fixed amount (in the invoice's currency) or a percentage of what is still owed, charged at one step. */
+export type LateFee = { kind: 'fixed'; amount: string } | { kind: 'percent'; rate: string };
+
+/**
+ * The late fee a step charges on an invoice: its amount (a percentage of what is owed, rounded to the
+ * currency), never more than what the cap leaves after the fees already charged on that invoice; null when
+ * nothing is left to charge.
+ */
+export const lateFeeAmount = (
+  fee: LateFee,
+  owed: Decimal.Value,
+  charged: Decimal.Value,
+  cap: Decimal.Value,
+  decimals: number,
+): Decimal | null => {
+  const asked =
+    fee.kind === 'fixed'
+      ? new Decimal(fee.amount)
+      : new Decimal(owed).times(fee.rate).div(100).toDecimalPlaces(decimals, Decimal.ROUND_HALF_UP);
+  const room = new Decimal(cap).minus(charged);
+  const amount = Decimal.min(asked, room).toDecimalPlaces(decimals, Decimal.ROUND_DOWN);
+  return amount.gt(0) ? amount : null;
+};
+
+/** "€5.00" or "2 % of what is owed", for the schedule editor and the timeline. */
+export const lateFeeWords = (fee: LateFee, currency: string) =>
+  fee.kind === 'fixed' ? printAmount(fee.amount, currency) : `${fee.rate} % of what is owed`;
 
 export const REMINDER_FIELDS = {
   customer: 'The customer’s name, or the contact’s who receives invoices',
@@ -174,6 +211,16 @@ export const scheduleProblems = (steps: readonly ReminderStep[], at = 'steps'): 
         message: `two steps on the same day (${stepWords(st.days)})`,
       });
     seen.add(st.days);
+    if (st.lateFee && st.days <= 0)
+      problems.push({
+        field: `${at}.${i}.lateFee`,
+        message: 'a late fee is charged only after the due date',
+      });
+    if (st.lateFee && st.tone === 'collections')
+      problems.push({
+        field: `${at}.${i}.lateFee`,
+        message: 'a hand-over step writes to no customer: it charges no fee',
+      });
     for (const part of ['subject', 'body'] as const) {
       const text = st[part];
       if (text === null) continue;
@@ -212,7 +259,9 @@ export const reminderHold = (s: ReminderStanding): string | null => {
       ? 'It is paid'
       : s.status === 'credited'
         ? 'It was credited in full'
-        : 'Nothing is owed on it';
+        : s.status === 'written_off'
+          ? 'The rest was written off'
+          : 'Nothing is owed on it';
   if (s.disputed) return 'The customer disputes it: settle the dispute first';
   if (s.byHand) return null;
   if (!s.enabled) return 'Payment reminders are turned off for your business';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildStatement, type StatementEntry } from './statement';
 
-const KINDS = ['invoice', 'credit_note', 'payment', 'payment_reversed', 'refund'] as const;
+const KINDS = ['invoice', 'credit_note', 'payment', 'payment_reversed', 'refund', 'written_off'] as const;
 
 describe('a statement of account', () => {
   it('carries the balance brought forward plus every movement, and its open items sum to that balance, whatever the movements and the period', () => {

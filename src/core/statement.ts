@@ -6,7 +6,13 @@
  */
 import Decimal from 'decimal.js';
 
-export type StatementEntryKind = 'invoice' | 'credit_note' | 'payment' | 'payment_reversed' | 'refund';
+export type StatementEntryKind =
+  | 'invoice'
+  | 'credit_note'
+  | 'payment'
+  | 'payment_reversed'
+  | 'refund'
+  | 'written_off';
 
 /** One movement: what the customer owes goes up (positive) or down (negative). `group` is the invoice it belongs to. */
 export type StatementEntry = {
@@ -51,6 +57,7 @@ const ORDER: Record<StatementEntryKind, number> = {
   payment: 2,
   refund: 3,
   payment_reversed: 4,
+  written_off: 5,
 };
 
 export type Statement = ReturnType<typeof buildStatement>;
@@ -121,4 +128,6 @@ export const ENTRY_WORDS: Record<StatementEntryKind, string> = {
   payment: 'Payment received',
   refund: 'Refund paid to you',
   payment_reversed: 'Payment taken back by your bank',
+  // The customer's document says what happened to their balance, never the internal reason.
+  written_off: 'Balance adjusted',
 };

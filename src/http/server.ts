@@ -44,6 +44,7 @@ import { quoteRoutes } from './routes/quotes.routes';
 import { seriesRoutes } from './routes/series.routes';
 import { systemRoutes, type WorkerState } from './routes/system.routes';
 import { workOrderRoutes } from './routes/work-orders.routes';
+import { writeOffRoutes } from './routes/write-offs.routes';
 
 export type ServerOptions = {
   deps: Deps;
@@ -155,6 +156,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       billingSettingsRoutes(api, opts.deps);
       collectionsRoutes(api, opts.deps);
       bankRoutes(api, opts.deps);
+      writeOffRoutes(api, opts.deps);
       integrationRoutes(api, opts.deps);
       oauthRoutes(api, opts.deps, opts.publicUrl);
       metricsRoutes(api, opts.deps);

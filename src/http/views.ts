@@ -44,6 +44,7 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   quoteFollowUpDays: o.quoteFollowUpDays,
   remindersEnabled: o.remindersEnabled,
   reminderHour: o.reminderHour,
+  writeOffApprovalAbove: nullableDecimal(o.writeOffApprovalAbove),
   depositModel: o.depositModel,
   laborPricing: o.laborPricing,
   payableRoundingIncrement: nullableDecimal(o.payableRoundingIncrement),

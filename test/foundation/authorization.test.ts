@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnector } from '../../src/app/accounting/connectors';
@@ -83,6 +84,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bDisputeId: string;
   let bScheduleId: string;
   let bBankEntryId: string;
+  let bWriteOffId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -292,6 +294,14 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         b.organizationId,
       ])
     ).rows[0]?.id as string;
+    // A write-off waiting for B's owner, on B's invoice.
+    bWriteOffId = randomUUID();
+    await t.database.raw.query(
+      `INSERT INTO write_offs (organization_id, id, invoice_id, amount, currency, reason, note, status,
+         requested_by_type, requested_by_id, created_at)
+       VALUES ($1, $2, $3, 1, 'EUR', 'small_balance', 'B only', 'pending', 'user', $4, now())`,
+      [b.organizationId, bWriteOffId, bInvoiceId, b.users.owner.id],
+    );
   });
   afterAll(() => t?.close());
 
@@ -418,6 +428,13 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/bank/entries/:id/apply': { suggestion: 0, version: 1 },
       '/api/v1/bank/entries/:id/undo': { reason: 'Wrong payer', version: 1 },
       '/api/v1/bank/entries/:id/ignore': { reason: 'Own transfer', version: 1 },
+      '/api/v1/invoices/:id/write-offs': {
+        amount: '1.00',
+        reason: 'small_balance',
+        note: 'Rounded down',
+        version: 1,
+      },
+      '/api/v1/write-offs/:id/decision': { decision: 'approve' },
     };
     return bodies[url];
   };
@@ -539,6 +556,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       disputes: bDisputeId,
       'reminder-schedules': bScheduleId,
       bank: bBankEntryId,
+      'write-offs': bWriteOffId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

@@ -277,6 +277,22 @@ describe.each(testDrivers())('the seed checklist on the demo organization (%s)',
     expect(statement).toMatchObject({ format: 'camt053', entryCount: 5, applied: 2, toReview: 2 });
   });
 
+  it('billing wrote off a customer’s 50 cents short at once, and an uncollectible invoice waits for the owner', async () => {
+    const billing = await signIn(t.app, 'billing@demo.closeout.test', DEMO_PASSWORD);
+    type W = { status: string; amount: string; reason: string; invoiceId: string; requestedBy: string };
+    const all = (await get('/api/v1/write-offs', billing)).json().items as W[];
+    const small = all.find((w) => w.reason === 'small_balance');
+    expect(small).toMatchObject({ status: 'applied', amount: '0.50' });
+    const settled = (await get(`/api/v1/invoices/${small?.invoiceId}`, billing)).json();
+    expect(settled).toMatchObject({ status: 'written_off', outstanding: '0.00', amountWrittenOff: '0.50' });
+    const waiting = all.find((w) => w.reason === 'uncollectible');
+    expect(waiting?.status).toBe('pending');
+    expect(Number(waiting?.amount)).toBeGreaterThan(25);
+    const owed = (await get(`/api/v1/invoices/${waiting?.invoiceId}`, billing)).json();
+    expect(owed.outstanding).toBe(waiting?.amount);
+    expect(['sent', 'partially_paid']).toContain(owed.status);
+  });
+
   it('cancellations and no-shows are closed records that stay, never disappearing rows', async () => {
     const [a, b] = jobs.filter((j) => j.status === 'scheduled').slice(-2);
     await post(`/api/v1/jobs/${a?.id}/cancel`, { reason: 'Customer sold the house' });

@@ -103,6 +103,11 @@ export type FakeAccounting = {
    * any other with a ValidationException, as the real one does.
    */
   currencies: Set<string>;
+  /**
+   * Xero: the accounts a payment may be booked to (bank accounts, and others with "Enable payments to this
+   * account" ticked); null accepts any. A payment to another is refused with Xero's ValidationException.
+   */
+  payableAccounts: Set<string> | null;
   close(): Promise<void>;
 };
 
@@ -149,6 +154,7 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
   let accessToken = 'access-0';
   const state = { refreshToken: 'refresh-0', createDelayMs: 0, honorIdempotency: true };
   const currencies = new Set(['EUR']);
+  let payableAccounts: Set<string> | null = null;
 
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -508,6 +514,13 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         ).Payments[0];
         const documentId = p?.Invoice?.InvoiceID ?? p?.CreditNote?.CreditNoteID ?? '';
         const amount = new Decimal(p?.Amount ?? 0);
+        if (payableAccounts && !payableAccounts.has(p?.Account.Code ?? ''))
+          return send(
+            400,
+            xeroRefusal(
+              "Payments can only be made to BANK accounts or accounts that have 'Enable payments to this account' ticked",
+            ),
+          );
         const refused = settle([{ id: documentId, amount }]);
         if (refused) return send(400, xeroRefusal(refused));
         const id = `pay-${payments.length + 1}`;
@@ -736,6 +749,12 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
     creates,
     contacts,
     currencies,
+    get payableAccounts() {
+      return payableAccounts;
+    },
+    set payableAccounts(v: Set<string> | null) {
+      payableAccounts = v;
+    },
     docs,
     payments,
     allocations,

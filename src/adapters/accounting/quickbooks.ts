@@ -298,6 +298,14 @@ export const quickbooksConnector = (args: {
       );
     },
     paymentPreflight(p) {
+      if (p.method === 'write_off')
+        return [
+          {
+            field: 'payment',
+            message:
+              'QuickBooks books a write-off as a credit memo to your bad-debt item, entered in QuickBooks: apply one there for this balance, then mark this resolved',
+          },
+        ];
       if (p.on === 'invoice') return [];
       return [
         {

@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import {
   type AccountingConnector,
   type AccountingInvoice,
+  type AccountingPayment,
   ConnectorError,
   type Problem,
   type RefreshGuard,
@@ -66,6 +67,11 @@ export const xeroConnector = (args: {
     readError,
   );
   const m = args.mappings;
+  /** The account money of this kind is booked to; a write-off only ever to its own account. */
+  const accountOf = (method: AccountingPayment['method']) =>
+    method === 'write_off'
+      ? m.paymentAccounts.write_off
+      : (m.paymentAccounts[method] ?? m.paymentAccounts.default);
   const itemCode = (sku: string | null) => (sku ? (m.items[sku] ?? m.defaultItem) : m.defaultItem);
   const key = (k: string) => k.slice(0, XERO.maxIdempotencyKey);
 
@@ -236,11 +242,14 @@ export const xeroConnector = (args: {
       );
     },
     paymentPreflight(p) {
-      if (m.paymentAccounts[p.method] ?? m.paymentAccounts.default) return [];
+      if (accountOf(p.method)) return [];
       return [
         {
           field: `mappings.paymentAccounts.${p.method}`,
-          message: `Xero needs the bank account that ${p.method.replace('_', ' ')} payments go to`,
+          message:
+            p.method === 'write_off'
+              ? 'Xero needs the account written-off balances go to (e.g. Bad Debts, with payments enabled)'
+              : `Xero needs the bank account that ${p.method.replace('_', ' ')} payments go to`,
         },
       ];
     },
@@ -254,7 +263,7 @@ export const xeroConnector = (args: {
               ...(p.on === 'credit_note'
                 ? { CreditNote: { CreditNoteID: p.documentExternalId } }
                 : { Invoice: { InvoiceID: p.documentExternalId } }),
-              Account: { Code: m.paymentAccounts[p.method] ?? m.paymentAccounts.default },
+              Account: { Code: accountOf(p.method) },
               Date: p.date,
               Amount: Number(p.amount),
               ...(p.exchangeRate ? { CurrencyRate: xeroRate(p.exchangeRate) } : {}),

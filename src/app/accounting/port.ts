@@ -61,7 +61,8 @@ export type AccountingPayment = {
   date: string;
   amount: string;
   currency: string;
-  method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
+  /** How the money came; a write-off is no money: the balance booked against the write-off account. */
+  method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other' | 'write_off';
   /** The bank's or card processor's reference, as the office recorded it. */
   reference: string | null;
   /**

@@ -3,13 +3,13 @@ import { and, eq } from 'drizzle-orm';
 import { PROVIDER_NAMES } from '../../contracts/connectors';
 import { AppError, notFound } from '../../core/errors';
 import type { customers } from '../../db/schema';
-import { accountingPushes, invoices, payments } from '../../db/schema';
+import { accountingPushes, invoices, payments, writeOffs } from '../../db/schema';
 import { documentOf, type InvoiceRow } from '../invoicing/invoice-documents';
 import { invoiceFile } from '../invoicing/invoice-packet';
 import type { Deps } from '../ports';
 import type { ConnectorRow } from './connectors';
 import { storeExternalId, toAccountingInvoice } from './entries';
-import { type AccountingConnector, ConnectorError } from './port';
+import { type AccountingConnector, type AccountingPayment, ConnectorError } from './port';
 import type { PushRef } from './push-ref';
 
 /** One attempt at what a push writes (a document, a payment, an allocation), given its documents' state there. */
@@ -32,6 +32,33 @@ const pushedDocuments = async (deps: Deps, ref: PushRef, ids: string[]) => {
     [ref.organizationId, ref.connectorId, ids],
   );
   return new Map(rows.flatMap((r) => (r.external_id ? [[r.subject_id, r.external_id] as const] : [])));
+};
+
+/** What a payment or write-off push books: the money (or the balance given up) on its document. */
+const moneyOf = async (
+  deps: Deps,
+  ref: PushRef,
+): Promise<Pick<AccountingPayment, 'id' | 'amount' | 'method' | 'reference'> & { receivedOn: string }> => {
+  if (ref.entity === 'write_off') {
+    const [w] = await deps.database.db
+      .select()
+      .from(writeOffs)
+      .where(and(eq(writeOffs.organizationId, ref.organizationId), eq(writeOffs.id, ref.subjectId)));
+    if (!w?.appliedOn) throw notFound('write-off');
+    return {
+      id: w.id,
+      amount: w.amount,
+      method: 'write_off',
+      reference: 'Write-off',
+      receivedOn: w.appliedOn,
+    };
+  }
+  const [p] = await deps.database.db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.organizationId, ref.organizationId), eq(payments.id, ref.subjectId)));
+  if (!p) throw notFound('payment');
+  return p;
 };
 
 /** Thrown when a payment or allocation waits for its documents to reach the provider first. */
@@ -82,12 +109,8 @@ export const attempt = async (
     };
   }
   const contact = l.customer.externalIds[provider];
-  if (ref.entity === 'payment') {
-    const [p] = await deps.database.db
-      .select()
-      .from(payments)
-      .where(and(eq(payments.organizationId, ref.organizationId), eq(payments.id, ref.subjectId)));
-    if (!p) throw notFound('payment');
+  if (ref.entity === 'payment' || ref.entity === 'write_off') {
+    const p = await moneyOf(deps, ref);
     const doc = (await pushedDocuments(deps, ref, [ref.invoiceId])).get(ref.invoiceId);
     if (!doc || !contact) throw new Waiting(`waits for ${l.invoice.number} to reach ${providerName}`);
     // A payment the bank took back frees what it paid only once it is removed there: later payments wait.
@@ -100,7 +123,7 @@ export const attempt = async (
       throw new Waiting(
         `waits for the payment taken back on ${l.invoice.number} to be removed in ${providerName}`,
       );
-    const payment = {
+    const payment: AccountingPayment = {
       id: p.id,
       on: l.invoice.kind === 'credit_note' ? ('credit_note' as const) : ('invoice' as const),
       documentExternalId: doc,
@@ -123,7 +146,8 @@ export const attempt = async (
     if (retry) {
       const { rows } = await deps.database.raw.query<{ external_id: string }>(
         `SELECT external_id FROM accounting_pushes WHERE organization_id = $1 AND connector_id = $2
-            AND entity = 'payment' AND invoice_id = $3 AND status = 'done' AND external_id IS NOT NULL`,
+            AND entity IN ('payment', 'write_off') AND invoice_id = $3 AND status = 'done'
+            AND external_id IS NOT NULL`,
         [ref.organizationId, ref.connectorId, ref.invoiceId],
       );
       found = await l.api.findPayment(

@@ -106,6 +106,27 @@ export const enqueuePaymentPushes = async (
     });
 };
 
+/** In the transaction that applies a write-off: booked wherever its invoice is, against the write-off account. */
+export const enqueueWriteOffPushes = async (
+  tx: Tx,
+  deps: Ctx,
+  w: { organizationId: string; invoiceId: string; writeOffId: string; amount: string },
+) => {
+  for (const connectorId of await connectorsHolding(tx, w.organizationId, [w.invoiceId]))
+    await insertPush(
+      tx,
+      deps,
+      {
+        organizationId: w.organizationId,
+        connectorId,
+        entity: 'write_off',
+        subjectId: w.writeOffId,
+        invoiceId: w.invoiceId,
+      },
+      w.amount,
+    );
+};
+
 /**
  * In the reversing transaction (a chargeback): the payment is removed wherever it was pushed (or is still
  * waiting to be), once it is there.

@@ -33,7 +33,8 @@ export const pushRefOfSubject = (subject: string): Omit<PushRef, 'organizationId
     (parts[1] === 'payment' ||
       parts[1] === 'allocation' ||
       parts[1] === 'attachment' ||
-      parts[1] === 'reversal')
+      parts[1] === 'reversal' ||
+      parts[1] === 'write_off')
   )
     return { entity: parts[1], subjectId: parts[2] ?? '', connectorId: parts[3] ?? '' };
   return null;

@@ -33,6 +33,7 @@ const AUDIT_ACTION: Record<PushEntity, string> = {
   allocation: 'invoice.credit_applied_pushed',
   attachment: 'invoice.pdf_attached',
   reversal: 'invoice.payment_removed_pushed',
+  write_off: 'invoice.write_off_pushed',
 };
 
 const withDeadline = <T>(work: Promise<T>, ms: number): Promise<T> => {

@@ -54,6 +54,7 @@ export const listBankEntries = async (
           payable: invoices.payable,
           amountPaid: invoices.amountPaid,
           amountCredited: invoices.amountCredited,
+          amountWrittenOff: invoices.amountWrittenOff,
         })
         .from(invoices)
         .where(and(eq(invoices.organizationId, organizationId), inArray(invoices.id, invoiceIds)))

@@ -7,7 +7,7 @@ import { customers, reminderSchedules } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 
-export type ScheduleInput = { name: string; steps: ReminderStep[] };
+export type ScheduleInput = { name: string; steps: ReminderStep[]; lateFeeCap?: string | null | undefined };
 export type ScheduleRow = typeof reminderSchedules.$inferSelect;
 
 /** Every schedule of the organization, the default first, with how many customers are put on each by name. */
@@ -79,6 +79,7 @@ export const createSchedule = (deps: Deps, organizationId: string, input: Schedu
         id: deps.ids.uuid(),
         name: input.name,
         steps: input.steps,
+        lateFeeCap: input.lateFeeCap ?? null,
         isDefault: false,
         createdAt: now,
         updatedAt: now,
@@ -91,7 +92,7 @@ export const createSchedule = (deps: Deps, organizationId: string, input: Schedu
       aggregateId: row.id,
       action: 'reminder_schedule.created',
       actor,
-      changes: { name: row.name, steps: row.steps },
+      changes: { name: row.name, steps: row.steps, lateFeeCap: row.lateFeeCap },
     });
     return { ...row, customers: 0 };
   });
@@ -112,6 +113,7 @@ export const updateSchedule = (
       .set({
         name: input.name,
         steps: input.steps,
+        lateFeeCap: input.lateFeeCap ?? null,
         updatedAt: deps.clock.now(),
         version: before.version + 1,
       })
@@ -127,6 +129,7 @@ export const updateSchedule = (
       changes: {
         name: { before: before.name, after: row.name },
         steps: { before: before.steps, after: row.steps },
+        lateFeeCap: { before: before.lateFeeCap, after: row.lateFeeCap },
       },
     });
     const [{ n } = { n: 0 }] = await tx.db

@@ -5,6 +5,7 @@ import { fillTemplate } from '../../core/message-template';
 import { amountDecimals, printAmount } from '../../core/money';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import {
+  type ReminderStep,
   type ReminderTone,
   type ReminderValues,
   reminderHold,
@@ -18,12 +19,13 @@ import { disputedSql } from '../../db/queries/reminders';
 import { customers, invoiceReminders, invoices, organizations } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
-import { documentOf } from '../invoicing/invoice-documents';
+import { documentOf, type InvoiceRow } from '../invoicing/invoice-documents';
 import { invoiceRecipientsOf, portalLineOf } from '../invoicing/invoice-email';
 import { lockInvoice, outstandingOf } from '../invoicing/invoice-store';
 import { activePaymentConnection } from '../payments/payment-connections';
 import { portalLinkFor } from '../portal/portal-links';
 import type { Deps } from '../ports';
+import { chargeLateFee } from './late-fees';
 import { schedulesOf } from './reminder-schedules';
 
 type ReminderRow = typeof invoiceReminders.$inferSelect;
@@ -79,13 +81,11 @@ const composeReminder = async (
   deps: Deps,
   s: Standing,
   reminder: ReminderRow,
+  step: ReminderStep | undefined,
+  fee: InvoiceRow | null,
 ): Promise<{ subject: string; text: string; to: string[] }> => {
   const { invoice, customer, org, today } = s;
   const number = invoice.number ?? '';
-  const schedules = await schedulesOf(tx.db, [org.id]);
-  const step = schedules(org.id, customer.reminderScheduleId)?.steps.find(
-    (x) => x.days === reminder.stepDays,
-  );
   const wording = wordingOf(step ?? { days: 0, tone: reminder.tone, subject: null, body: null });
   const { to, greet } = invoiceRecipientsOf(customer);
   const owed = outstandingOf(invoice).toFixed(amountDecimals(invoice.currency, true));
@@ -103,9 +103,12 @@ const composeReminder = async (
     howToPay: iban ? transferWords(iban, number) : '',
     payLink: portalLineOf(portal, !!online),
   };
+  const feeLine = fee
+    ? `\n\nAs this invoice is ${values.when}, a late payment fee of ${printAmount(fee.payable, fee.currency)} is added: invoice ${fee.number}, sent to you with this message.`
+    : '';
   return {
     subject: fillTemplate(wording.subject, values).replace(/\s+/g, ' ').trim().slice(0, 300),
-    text: fillTemplate(wording.body, values),
+    text: `${fillTemplate(wording.body, values)}${feeLine}`,
     to,
   };
 };
@@ -174,7 +177,23 @@ export const sendReminder = async (deps: Deps, organizationId: string, reminderI
       await stop(tx, deps, r, s.held);
       return null;
     }
-    const message = await composeReminder(tx, deps, s, r);
+    const schedule = (await schedulesOf(tx.db, [organizationId]))(
+      organizationId,
+      s.customer.reminderScheduleId,
+    );
+    const step = schedule?.steps.find((x) => x.days === r.stepDays);
+    // A step that charges a late fee issues it now, once, within the schedule's cap.
+    const fee =
+      step?.lateFee && schedule?.lateFeeCap && r.tone !== 'collections' && r.stepDays !== null
+        ? await chargeLateFee(
+            tx,
+            deps,
+            s,
+            { days: r.stepDays, fee: step.lateFee, cap: schedule.lateFeeCap },
+            outstandingOf(s.invoice).toFixed(amountDecimals(s.invoice.currency, true)),
+          )
+        : null;
+    const message = await composeReminder(tx, deps, s, r, step, fee);
     if (r.tone === 'collections') {
       await notifyRole(tx, deps, organizationId, 'billing', s.invoice.jobId, message.text, null, {
         kind: 'collections',

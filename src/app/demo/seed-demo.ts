@@ -28,6 +28,7 @@ import { seedDemoPortal } from './seed-portal';
 import { seedDemoQuotes } from './seed-quotes';
 import { seedDemoReminders } from './seed-reminders';
 import { seedDemoWeek } from './seed-week';
+import { seedDemoWriteOffs } from './seed-write-offs';
 
 export const DEMO_SLUG = 'demo';
 export const DEMO_PASSWORD = 'closeout-demo-2026';
@@ -310,6 +311,7 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     await seedDemoAccounting(deps, demo.id);
     await seedDemoReminders(deps, demo.id);
     await seedDemoPortal(deps, demo.id);
+    await seedDemoWriteOffs(deps, demo.id);
     await seedDemoBank(deps, demo.id);
   }
   return true;

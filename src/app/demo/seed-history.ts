@@ -10,6 +10,7 @@ import { decideApproval } from '../approvals/approvals';
 import { saveJobType } from '../catalog/price-book';
 import { submitCloseout } from '../closeout/submit-closeout';
 import { createCreditNote } from '../invoicing/credit-notes';
+import { outstandingOf } from '../invoicing/invoice-store';
 import { sendInvoice } from '../invoicing/office-actions';
 import { prepareJobInvoices } from '../invoicing/prepare-job-invoices';
 import { recordPayment } from '../invoicing/record-payment';
@@ -216,9 +217,7 @@ export const seedDemoHistory = async (deps: Deps, organizationId: string): Promi
           .select()
           .from(invoices)
           .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, inv.id)));
-        const outstanding = fresh
-          ? new Decimal(fresh.payable).minus(fresh.amountPaid).minus(fresh.amountCredited).toFixed(2)
-          : '0';
+        const outstanding = fresh ? outstandingOf(fresh).toFixed(2) : '0';
         if (new Decimal(outstanding).gt(0)) {
           await recordPayment(
             past,

@@ -202,6 +202,7 @@ export type BillingSettings = Partial<
     | 'quoteFollowUpDays'
     | 'remindersEnabled'
     | 'reminderHour'
+    | 'writeOffApprovalAbove'
     | 'depositModel'
     | 'laborPricing'
     | 'payableRoundingIncrement'

@@ -20,9 +20,13 @@ import type { Built, InvoiceRow, OrgRow } from './invoice-documents';
 export type Ctx = Pick<Deps, 'clock' | 'ids' | 'queue' | 'reactions'>;
 export type Hold = { code: string; message: string };
 
-/** What is still owed on a document (on a credit note, the refund still due): payable less paid and credited. */
-export const outstandingOf = (r: Pick<InvoiceRow, 'payable' | 'amountPaid' | 'amountCredited'>) =>
-  new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited);
+/**
+ * What is still owed on a document (on a credit note, the refund still due): payable less paid, credited and
+ * written off.
+ */
+export const outstandingOf = (
+  r: Pick<InvoiceRow, 'payable' | 'amountPaid' | 'amountCredited' | 'amountWrittenOff'>,
+) => new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited).minus(r.amountWrittenOff);
 
 export const PREFIX = { invoice: 'INV', deposit_invoice: 'INV', credit_note: 'CN' } as const;
 
@@ -145,6 +149,8 @@ export const upsertDraft = async (
     jobId: string | null;
     seriesId?: string | null;
     correctsInvoiceId?: string | null;
+    /** Whose document it is, for one billing neither a job nor a series (a late fee). */
+    customerId?: string | null;
     creditReason?: CreditReason | null;
     period?: { start: string; end: string } | null;
     built: Built;
@@ -209,7 +215,7 @@ export const upsertDraft = async (
     return row ?? null;
   }
   const id = deps.ids.uuid();
-  const customerId = await customerOfDraft(tx.db, args.organizationId, args);
+  const customerId = args.customerId ?? (await customerOfDraft(tx.db, args.organizationId, args));
   const [row] = await tx.db
     .insert(invoices)
     .values({

@@ -116,7 +116,7 @@ export const recordPaymentIn = async (
   const now = deps.clock.now();
   const id = deps.ids.uuid();
   const paid = new Decimal(row.amountPaid).plus(amount);
-  const full = paid.plus(row.amountCredited).gte(row.payable);
+  const full = paid.plus(row.amountCredited).plus(row.amountWrittenOff).gte(row.payable);
   await tx.db.insert(payments).values({
     organizationId,
     id,

@@ -20,6 +20,7 @@ import {
   type Stage,
   stageKey,
   thisWeek,
+  writeOffsInPeriod,
 } from '../../db/queries/metrics';
 import { organizations } from '../../db/schema';
 import type { Deps } from '../ports';
@@ -123,6 +124,7 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
   const week = await thisWeek(raw, p);
   const collected = await collectionsInPeriod(raw, p);
   const late = await lateCustomers(raw, p, 5);
+  const written = await writeOffsInPeriod(raw, p);
   const opening = await receivablesAging(raw, { ...p, to: addDays(q.from, -1) });
   const trend = await dsoTrend(raw, p);
 
@@ -207,6 +209,14 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
         worstDaysLate: r.worst,
       })),
       dsoTrend: trend,
+      writeOffs: {
+        count: written?.count ?? 0,
+        amount: money(written?.amount ?? 0),
+        shareOfSales: creditSales.lte(0)
+          ? null
+          : new Decimal(written?.amount ?? 0).div(creditSales).toDecimalPlaces(4).toNumber(),
+        pending: written?.pending ?? 0,
+      },
     },
     thisWeek: {
       weekStart: week?.week_start ?? null,

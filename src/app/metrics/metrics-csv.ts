@@ -41,6 +41,9 @@ export const metricsCsvRows = (m: Metrics): string[][] => {
       remindersSent: m.collections.remindersSent,
       remindersPerPaidInvoice: m.collections.remindersPerPaidInvoice,
       effectiveness: m.collections.effectiveness,
+      writeOffs: m.collections.writeOffs.count,
+      writtenOff: m.collections.writeOffs.amount,
+      writtenOffShareOfSales: m.collections.writeOffs.shareOfSales,
     },
   })) {
     for (const [k, v] of Object.entries(values)) add(section, k, v);

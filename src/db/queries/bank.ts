@@ -11,13 +11,13 @@ export const openItemsFor = (raw: RawSql, organizationId: string, currencies: st
         raw,
         sql`
     SELECT i.id::text AS "invoiceId", i.number, i.customer_id::text AS "customerId", c.name AS "customerName",
-           i.currency, (i.payable - i.amount_paid - i.amount_credited)::text AS outstanding,
+           i.currency, (i.payable - i.amount_paid - i.amount_credited - i.amount_written_off)::text AS outstanding,
            i.due_date::text AS "dueDate"
       FROM invoices i
       JOIN customers c ON c.organization_id = i.organization_id AND c.id = i.customer_id
      WHERE i.organization_id = ${organizationId}
        AND i.kind IN ('invoice', 'deposit_invoice') AND i.status IN ('issued', 'sent', 'partially_paid')
-       AND i.number IS NOT NULL AND i.payable - i.amount_paid - i.amount_credited > 0
+       AND i.number IS NOT NULL AND i.payable - i.amount_paid - i.amount_credited - i.amount_written_off > 0
        AND i.currency IN (${sql.join(
          currencies.map((c) => sql`${c}`),
          sql`, `,

@@ -33,12 +33,12 @@ export const openInvoices = (raw: RawSql, q: Q) =>
   }>(
     raw,
     sql`SELECT i.id::text, i.number, i.customer_id::text, c.name AS customer, i.due_date::text,
-               round((i.payable - i.amount_paid - i.amount_credited) * i.exchange_rate, 2)::text AS owed
+               round((i.payable - i.amount_paid - i.amount_credited - i.amount_written_off) * i.exchange_rate, 2)::text AS owed
           FROM invoices i
           JOIN customers c ON c.organization_id = i.organization_id AND c.id = i.customer_id
          WHERE i.organization_id = ${q.organizationId} AND i.kind <> 'credit_note'
            AND i.status IN ('issued', 'sent', 'partially_paid') AND i.number IS NOT NULL
-           AND i.payable - i.amount_paid - i.amount_credited > 0`,
+           AND i.payable - i.amount_paid - i.amount_credited - i.amount_written_off > 0`,
   );
 
 /**

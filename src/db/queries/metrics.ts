@@ -201,13 +201,15 @@ export const officeTouches = async (raw: RawSql, p: MetricPeriod) =>
 
 /**
  * What an issued invoice (aliased `i`) still owed at the end of the period: payments received up to its
- * last day and credit notes issued before its end.
+ * last day, credit notes issued before its end and write-offs applied by its last day.
  */
 const owedAtEnd = (p: MetricPeriod) => sql`(i.payable
   - coalesce((SELECT sum(p.amount) FROM payments p WHERE p.organization_id = i.organization_id AND p.invoice_id = i.id
                 AND p.received_on <= ${p.to}::date AND (p.reversed_on IS NULL OR p.reversed_on > ${p.to}::date)), 0)
   - coalesce((SELECT sum(c.tax_inclusive) FROM invoices c WHERE c.organization_id = i.organization_id
-                AND c.corrects_invoice_id = i.id AND c.kind = 'credit_note' AND c.issued_at < ${periodEnd(p)}), 0))`;
+                AND c.corrects_invoice_id = i.id AND c.kind = 'credit_note' AND c.issued_at < ${periodEnd(p)}), 0)
+  - coalesce((SELECT sum(w.amount) FROM write_offs w WHERE w.organization_id = i.organization_id
+                AND w.invoice_id = i.id AND w.status = 'applied' AND w.applied_on <= ${p.to}::date), 0))`;
 const RECEIVABLE = (
   p: MetricPeriod,
 ) => sql`i.organization_id = ${p.organizationId} AND i.kind <> 'credit_note'
@@ -340,6 +342,21 @@ export const collectionsInPeriod = async (raw: RawSql, p: MetricPeriod) =>
                  AND r.status = 'sent' AND r.tone <> 'collections' AND r.invoice_id IN (SELECT id FROM paid))::int AS reminders_on_paid,
              (SELECT count(*) FROM invoice_reminders r WHERE r.organization_id = ${p.organizationId}
                  AND r.status = 'sent' AND r.tone <> 'collections' AND ${within(p, sql`r.sent_at`)})::int AS reminders_sent`,
+    )
+  )[0];
+
+/** Balances written off in the period (applied), in the organization's currency, and how many waited for the owner. */
+export const writeOffsInPeriod = async (raw: RawSql, p: MetricPeriod) =>
+  (
+    await rowsOf<{ count: number; amount: string; pending: number }>(
+      raw,
+      sql`SELECT count(*) FILTER (WHERE w.status = 'applied' AND w.applied_on BETWEEN ${p.from}::date AND ${p.to}::date)::int AS count,
+             round(coalesce(sum(w.amount * i.exchange_rate) FILTER (WHERE w.status = 'applied'
+               AND w.applied_on BETWEEN ${p.from}::date AND ${p.to}::date), 0), 2)::text AS amount,
+             count(*) FILTER (WHERE w.status = 'pending')::int AS pending
+        FROM write_offs w JOIN invoices i ON i.organization_id = w.organization_id AND i.id = w.invoice_id
+        LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
+       WHERE w.organization_id = ${p.organizationId} AND ${ofJobType(p)}`,
     )
   )[0];
 

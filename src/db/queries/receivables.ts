@@ -3,7 +3,7 @@ import type { Db } from '../client';
 import { customers, invoices, jobs, series } from '../schema';
 
 /** What is still owed on a document: payable less payments and credit notes. */
-export const outstandingOf = sql<string>`(${invoices.payable} - ${invoices.amountPaid} - ${invoices.amountCredited})`;
+export const outstandingOf = sql<string>`(${invoices.payable} - ${invoices.amountPaid} - ${invoices.amountCredited} - ${invoices.amountWrittenOff})`;
 
 /** A receivable: an invoice or payment request the customer was sent and has not settled. */
 export const openReceivable: SQL = and(

@@ -39,7 +39,11 @@ export const statementEntries = (
     SELECT p.reversed_on::text, 'payment_reversed', d.number, d.grp::text,
            (CASE WHEN d.kind = 'credit_note' THEN -p.amount ELSE p.amount END)::text, p.reversal_reference
       FROM payments p JOIN docs d ON p.organization_id = ${p.organizationId} AND p.invoice_id = d.id
-     WHERE p.reversed_on IS NOT NULL AND p.reversed_on <= ${p.to}::date`,
+     WHERE p.reversed_on IS NOT NULL AND p.reversed_on <= ${p.to}::date
+    UNION ALL
+    SELECT w.applied_on::text, 'written_off', d.number, d.grp::text, (-w.amount)::text, NULL
+      FROM write_offs w JOIN docs d ON w.organization_id = ${p.organizationId} AND w.invoice_id = d.id
+     WHERE w.status = 'applied' AND w.applied_on <= ${p.to}::date`,
   );
 
 /** The invoices the groups stand for (not credit notes): number and dates for the open items. */

@@ -64,6 +64,8 @@ export const invoices = pgTable(
     amountPaid: money('amount_paid').notNull().default('0'),
     /** Sum of the credit notes issued against this invoice (tax inclusive). */
     amountCredited: money('amount_credited').notNull().default('0'),
+    /** What the organization gave up collecting (write-offs applied): no cash, no credit note to the customer. */
+    amountWrittenOff: money('amount_written_off').notNull().default('0'),
     /** Why the draft waits for a person (auto-issue off, PO missing, a rule broken). */
     holdReasons: jsonb('hold_reasons').$type<{ code: string; message: string }[]>().notNull().default([]),
     createdAt: instant('created_at').notNull(),
@@ -184,6 +186,48 @@ export const payments = pgTable(
     uniqueIndex('payments_reference_key')
       .on(t.organizationId, t.invoiceId, t.reference)
       .where(sql`${t.reference} IS NOT NULL`),
+    foreignKey({
+      columns: [t.organizationId, t.invoiceId],
+      foreignColumns: [invoices.organizationId, invoices.id],
+    }),
+  ],
+);
+
+/**
+ * A balance the organization gives up collecting (#24): the rest of one invoice, with its reason. Billing
+ * applies one up to the organization's limit at once; above it the request waits for the owner. Applied, it
+ * settles the invoice without cash (never counted as paid) and is booked at the accounting provider against
+ * the account mapped for write-offs. One request at a time per invoice; a decided one is never changed.
+ */
+export const writeOffs = pgTable(
+  'write_offs',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    invoiceId: uuid('invoice_id').notNull(),
+    customerId: uuid('customer_id'),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason', { enum: ['small_balance', 'uncollectible', 'goodwill', 'other'] }).notNull(),
+    note: text('note').notNull(),
+    status: text('status', { enum: ['pending', 'applied', 'rejected', 'withdrawn'] }).notNull(),
+    /** Who asked: a person (told of the decision) or an API key. */
+    requestedByType: text('requested_by_type', { enum: ['user', 'api_key'] }).notNull(),
+    requestedById: uuid('requested_by_id').notNull(),
+    decidedById: uuid('decided_by_id'),
+    decisionNote: text('decision_note'),
+    /** The business date it settles the invoice on (the organization's today when applied). */
+    appliedOn: date('applied_on', { mode: 'string' }),
+    createdAt: instant('created_at').notNull(),
+    decidedAt: instant('decided_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('write_offs_pending_key')
+      .on(t.organizationId, t.invoiceId)
+      .where(sql`${t.status} = 'pending'`),
+    index('write_offs_status_idx').on(t.organizationId, t.status, t.createdAt),
+    index('write_offs_invoice_idx').on(t.organizationId, t.invoiceId),
     foreignKey({
       columns: [t.organizationId, t.invoiceId],
       foreignColumns: [invoices.organizationId, invoices.id],

@@ -31,6 +31,8 @@ export const reminderSchedules = pgTable(
     name: text('name').notNull(),
     steps: jsonb('steps').$type<ReminderStep[]>().notNull(),
     isDefault: boolean('is_default').notNull().default(false),
+    /** The most late fees its steps charge on one invoice, together; null when no step charges one. */
+    lateFeeCap: money('late_fee_cap'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
     version: integer('version').notNull().default(1),

@@ -73,6 +73,11 @@ export const organizations = pgTable('organizations', {
   remindersEnabled: boolean('reminders_enabled').notNull().default(false),
   /** The local hour (organization's time zone) from which the day's reminders go out. */
   reminderHour: integer('reminder_hour').notNull().default(9),
+  /**
+   * A write-off of more than this (in the organization's currency) waits for the owner's approval; billing
+   * writes off smaller balances itself. Null: every write-off needs the owner.
+   */
+  writeOffApprovalAbove: numeric('write_off_approval_above', { precision: 18, scale: 4 }).default('25'),
   createdAt: instant('created_at').notNull(),
 });
 

@@ -53,7 +53,9 @@ export const accountingPushes = pgTable(
     organizationId: orgId(),
     connectorId: uuid('connector_id').notNull(),
     /** A reversal removes a pushed payment (subject: the payment) that the customer's bank took back. */
-    entity: text('entity', { enum: ['document', 'payment', 'allocation', 'attachment', 'reversal'] })
+    entity: text('entity', {
+      enum: ['document', 'payment', 'allocation', 'attachment', 'reversal', 'write_off'],
+    })
       .notNull()
       .default('document'),
     /** The document's, the payment's, or (an allocation) the credit note's ID; an attachment's is its document's. */

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import Decimal from 'decimal.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -48,6 +49,7 @@ const scheduleView = (
   name: s.name,
   isDefault: s.isDefault,
   steps: s.steps,
+  lateFeeCap: s.lateFeeCap === null ? null : new Decimal(s.lateFeeCap).toFixed(2),
   customers: s.customers,
   version: s.version,
 });

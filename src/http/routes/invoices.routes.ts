@@ -7,6 +7,7 @@ import { documentOf, type InvoiceRow } from '../../app/invoicing/invoice-documen
 import { invoiceFile, packetZip } from '../../app/invoicing/invoice-packet';
 import { previewInvoice } from '../../app/invoicing/invoice-preview';
 import { getInvoice, listInvoices, listPayments, paymentsOf } from '../../app/invoicing/invoice-queries';
+import { outstandingOf } from '../../app/invoicing/invoice-store';
 import { issueById, reprocessInvoice, sendInvoice, updateDraft } from '../../app/invoicing/office-actions';
 import { receivables, todayOf } from '../../app/invoicing/receivables';
 import { recordPayment } from '../../app/invoicing/record-payment';
@@ -74,10 +75,8 @@ export const invoiceView = (r: InvoiceRow): z.infer<typeof Invoice> => {
     exchangeRate: new Decimal(r.exchangeRate).toFixed(),
     amountPaid: new Decimal(r.amountPaid).toFixed(built ? doc.calc.decimals : 2),
     amountCredited: new Decimal(r.amountCredited).toFixed(built ? doc.calc.decimals : 2),
-    outstanding: new Decimal(r.payable)
-      .minus(r.amountPaid)
-      .minus(r.amountCredited)
-      .toFixed(built ? doc.calc.decimals : 2),
+    amountWrittenOff: new Decimal(r.amountWrittenOff).toFixed(built ? doc.calc.decimals : 2),
+    outstanding: outstandingOf(r).toFixed(built ? doc.calc.decimals : 2),
     exceptions: doc.exceptions ?? [],
     holdReasons: r.holdReasons,
     createdAt: r.createdAt.toISOString(),

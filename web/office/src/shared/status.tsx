@@ -47,6 +47,7 @@ const LOOKS = {
     partially_paid: ['Partly paid', 'yellow'],
     paid: ['Paid', 'teal'],
     credited: ['Credited', 'grape'],
+    written_off: ['Written off', 'orange'],
     void: ['Discarded', 'gray'],
   } satisfies Record<InvoiceStatus, Look>,
   // A credit note's "payment" is the refund paid out to the customer.
@@ -58,6 +59,7 @@ const LOOKS = {
     partially_paid: ['Partly refunded', 'yellow'],
     paid: ['Refunded', 'teal'],
     credited: ['Credited', 'grape'],
+    written_off: ['Written off', 'orange'],
     void: ['Discarded', 'gray'],
   } satisfies Record<InvoiceStatus, Look>,
   approval: {

@@ -18,6 +18,7 @@ import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
+import { PendingWriteOffs } from '../invoices/write-offs';
 import { Proof, RULE_LABEL } from './proof';
 
 const Request = ({ a, me, onDecided }: { a: ApprovalT; me: MeT; onDecided: (msg: string) => void }) => {
@@ -141,6 +142,17 @@ export const ApprovalsPage = ({ me, focus }: { me: MeT; focus?: string | undefin
         />
       </Group>
       <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
+      {status === 'pending' && me.permissions.includes('write_offs.approve') && (
+        <Stack gap="xs">
+          <Title order={2} size="h4">
+            Write-offs
+          </Title>
+          <PendingWriteOffs me={me} onDone={setNotice} />
+          <Title order={2} size="h4">
+            Jobs
+          </Title>
+        </Stack>
+      )}
       <Loaded
         resource={list}
         what="approvals"

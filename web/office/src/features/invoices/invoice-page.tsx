@@ -17,9 +17,11 @@ import { InvoiceReminders } from './invoice-reminders';
 import { Accounting, Credits, History, Lines, Payments } from './invoice-sections';
 import { KIND_WORDS, lateness } from './invoice-words';
 import { RecordPayment } from './record-payment';
+import { InvoiceWriteOffs, WriteOffModal } from './write-offs';
 
 const SENDABLE = ['issued', 'sent', 'partially_paid', 'paid'];
 const CREDITABLE = ['issued', 'sent', 'partially_paid', 'paid'];
+const WRITABLE = ['issued', 'sent', 'partially_paid'];
 
 /**
  * One invoice or credit note: the document, what was paid and credited, where it was sent, the books, and
@@ -33,6 +35,7 @@ export const InvoicePage = ({ id }: { id: string }) => {
   const [notice, setNotice] = useState<string | null>(null);
   const [paying, setPaying] = useState(false);
   const [crediting, setCrediting] = useState(false);
+  const [writingOff, setWritingOff] = useState(false);
   const [pdf, setPdf] = useState(false);
   const send = useSubmit();
   const invoice = useApi(['invoices', id], () => api<InvoiceT>('GET', `/api/v1/invoices/${id}`));
@@ -128,6 +131,11 @@ export const InvoicePage = ({ id }: { id: string }) => {
                   {crediting ? 'Keep as it is' : 'Credit…'}
                 </Button>
               )}
+              {i.kind === 'invoice' && owed && WRITABLE.includes(i.status) && can('write_offs.request') && (
+                <Button variant="default" color="orange" onClick={() => setWritingOff(true)}>
+                  Write off…
+                </Button>
+              )}
               {i.number && (
                 <>
                   <Button variant="light" onClick={() => setPdf((p) => !p)}>
@@ -179,6 +187,9 @@ export const InvoicePage = ({ id }: { id: string }) => {
                   {i.kind !== 'credit_note' && <Text size="sm">Paid {money(i.amountPaid, i.currency)}</Text>}
                   {Number(i.amountCredited) > 0 && (
                     <Text size="sm">Credited {money(i.amountCredited, i.currency)}</Text>
+                  )}
+                  {Number(i.amountWrittenOff) > 0 && (
+                    <Text size="sm">Written off {money(i.amountWrittenOff, i.currency)}</Text>
                   )}
                   {i.kind === 'credit_note' && i.number && (
                     <>
@@ -258,6 +269,11 @@ export const InvoicePage = ({ id }: { id: string }) => {
                   <Credits invoice={i} />
                 </Section>
               )}
+              {i.number && i.kind === 'invoice' && can('write_offs.request') && (
+                <Section title="Write-offs">
+                  <InvoiceWriteOffs invoice={i} timeZone={me.organization.timeZone} onDone={done} />
+                </Section>
+              )}
               {i.number && (
                 <Section title="Accounting">
                   <Accounting invoice={i} />
@@ -267,6 +283,14 @@ export const InvoicePage = ({ id }: { id: string }) => {
                 <History invoice={i} />
               </Section>
             </SimpleGrid>
+            {writingOff && (
+              <WriteOffModal
+                invoice={i}
+                org={me.organization}
+                onClose={() => setWritingOff(false)}
+                onDone={done}
+              />
+            )}
             {paying && <RecordPayment invoice={i} opened onClose={() => setPaying(false)} onDone={done} />}
           </Stack>
         );

@@ -92,6 +92,12 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string, creditNot
       return `Credited in full${str(c.creditNote) ? ` by ${str(c.creditNote)}` : ''}`;
     case 'invoice.credited_partly':
       return `Credited in part${str(c.creditNote) ? ` by ${str(c.creditNote)}` : ''}`;
+    case 'invoice.write_off': {
+      const amount = str(c.amount);
+      return `${amount ? money(amount, currency) : 'The rest'} written off${e.reason ? `: ${e.reason}` : ''}`;
+    }
+    case 'invoice.write_off_pushed':
+      return `Write-off booked in ${PROVIDER_NAMES[str(c.provider) ?? ''] ?? 'the accounting system'}`;
     case 'invoice.discard':
       return 'Discarded: the job was closed as not billable';
     case 'invoice.pushed':

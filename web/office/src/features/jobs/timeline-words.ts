@@ -24,6 +24,7 @@ const ACTION_WORDS: Record<string, string> = {
   'job.integration_failed': 'Accounting push failed',
   'job.reprocessed': 'Tried again',
   'job.paid': 'Paid',
+  'job.written_off': 'Settled: the rest of its invoice written off',
   'job.deposit_received': 'Deposit received',
   'job.revision_added': 'Add-on work booked',
   'job.from_quote': 'Booked from an accepted quote',

@@ -1,6 +1,7 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { z } from 'zod';
 import type { Metrics } from '../../../../../src/contracts/metrics';
+import { money } from '../../shared/format';
 import { pct, Tile } from './metric-tile';
 
 /** The metrics page's collections: paid on time, CEI, reminders per invoice paid, DSO by month, who pays latest. */
@@ -30,6 +31,15 @@ export const CollectionsMetrics = ({ data }: { data: z.infer<typeof Metrics> }) 
             : String(data.collections.remindersPerPaidInvoice)
         }
         hint={`${data.collections.remindersSent} reminders sent in the period`}
+      />
+      <Tile
+        label="Written off"
+        value={money(data.collections.writeOffs.amount, data.currency)}
+        hint={`${data.collections.writeOffs.count} ${data.collections.writeOffs.count === 1 ? 'balance' : 'balances'} given up in the period${
+          data.collections.writeOffs.shareOfSales === null
+            ? ''
+            : ` · ${pct(data.collections.writeOffs.shareOfSales)} of sales`
+        }${data.collections.writeOffs.pending > 0 ? ` · ${data.collections.writeOffs.pending} waiting for approval` : ''}`}
       />
     </div>
     <div className="charts">

@@ -33,6 +33,7 @@ type Values = {
   depositModel: string;
   laborPricing: string;
   cashRounding: string;
+  writeOffLimit: string;
 };
 
 const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSaved: () => void }) => {
@@ -49,6 +50,7 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
       depositModel: org.depositModel,
       laborPricing: org.laborPricing,
       cashRounding: org.payableRoundingIncrement ?? 'none',
+      writeOffLimit: org.writeOffApprovalAbove ?? '',
     } satisfies Values as Values,
     toBody: (v: Values) =>
       ({
@@ -61,8 +63,9 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
         depositModel: v.depositModel,
         laborPricing: v.laborPricing,
         payableRoundingIncrement: v.cashRounding === 'none' ? null : v.cashRounding,
+        writeOffApprovalAbove: orNull(v.writeOffLimit.replace(',', '.')),
       }) as z.input<typeof BillingSettingsBody>,
-    fields: { payableRoundingIncrement: 'cashRounding' },
+    fields: { payableRoundingIncrement: 'cashRounding', writeOffApprovalAbove: 'writeOffLimit' },
   });
   const year = new Date().getUTCFullYear();
   return (
@@ -99,6 +102,12 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
           min={1}
           max={60}
           {...form.getInputProps('quoteFollowUpDays')}
+        />
+        <TextInput
+          label={`Billing writes off balances up to (${org.currency})`}
+          description="A larger write-off waits for the owner's approval. Empty: the owner approves every write-off."
+          inputMode="decimal"
+          {...form.getInputProps('writeOffLimit')}
         />
         <Select
           label="Deposits"

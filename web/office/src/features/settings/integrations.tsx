@@ -42,6 +42,7 @@ const EVENT_WORDS: Record<WebhookEvent, string> = {
   'invoice.sent': 'An invoice is sent',
   'invoice.paid': 'An invoice is paid in full',
   'invoice.credited': 'An invoice is credited, in full or in part',
+  'invoice.written_off': 'What was left on an invoice is written off',
   'payment.recorded': 'A payment or refund is recorded',
   'payment.reversed': 'A customer’s bank takes a card payment back',
   'integration.failed': 'An accounting push or webhook failed',

@@ -1,0 +1,1 @@
+ALTER TABLE "reminder_schedules" ADD COLUMN "late_fee_cap" numeric(18, 4);
