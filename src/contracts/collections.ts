@@ -117,6 +117,10 @@ export const InvoiceReminders = z.object({
   /** Why this invoice gets no reminders now, in words; null when it does. */
   heldBecause: z.string().nullable(),
   scheduleName: z.string().nullable(),
+  /** The late fees its steps charged, each an invoice of its own. */
+  lateFees: z.array(
+    z.object({ id: z.uuid(), number: z.string().nullable(), amount: z.string(), status: z.string() }),
+  ),
 });
 
 export const SendReminderBody = z.strictObject({});

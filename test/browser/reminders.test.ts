@@ -79,6 +79,33 @@ describe.runIf(hasChromium())('payment reminders in Chromium', () => {
     await page.close();
   });
 
+  it('charges a late fee at a step, previewed, only with a cap on what the fees add up to', async () => {
+    const page = await signedIn(browser, base, 'owner@demo.closeout.test', '#/settings?tab=reminders', 1440);
+    const schedule = page.getByRole('region', { name: 'Schedule Standard' });
+    const firm = schedule.getByLabel('Step 2');
+    await firm.getByLabel('Late fee').click();
+    await page.getByRole('option', { name: 'Late fee: a fixed amount' }).click();
+    await firm.getByLabel(/^Amount/).fill('7.50');
+    await firm.getByRole('button', { name: 'Wording…' }).click();
+    const preview = page.getByRole('region', { name: 'Preview of the reminder' });
+    await preview.getByText(/a late payment fee of €7\.50 is added/).waitFor();
+    // No cap: refused next to the field, nothing saved.
+    await schedule.getByRole('button', { name: 'Save “Standard”' }).click();
+    await schedule.getByText('set the most late fees may add up to on one invoice').waitFor();
+    await schedule.getByLabel(/^Late fees on one invoice, at most/).fill('20');
+    await page.screenshot({ path: screenshotPath('office-reminder-late-fee'), fullPage: true });
+    await schedule.getByRole('button', { name: 'Save “Standard”' }).click();
+    await page.getByText('“Standard” is saved: the next reminders follow it.').waitFor();
+    const saved = await billing.call<{
+      items: { lateFeeCap: string | null; steps: { lateFee?: { kind: string; amount?: string } | null }[] }[];
+    }>('GET', '/reminder-schedules');
+    expect(saved.body.items[0]?.lateFeeCap).toBe('20.00');
+    expect(saved.body.items[0]?.steps[1]?.lateFee).toEqual({ kind: 'fixed', amount: '7.50' });
+    // A step before the due date offers no fee at all.
+    expect(await schedule.getByLabel('Step 1').getByLabel('Late fee').count()).toBe(0);
+    await page.close();
+  });
+
   it('shows an invoice’s reminders, sends one by hand once a day, and pauses a customer who promised to pay', async () => {
     const open = await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=100');
     let reminded: Invoice | undefined;

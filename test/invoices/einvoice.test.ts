@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Decimal from 'decimal.js';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chargeLateFee } from '../../src/app/collections/late-fees';
+import { invoices, organizations } from '../../src/db/schema';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
 import {
@@ -482,6 +485,28 @@ describe.skipIf(missing.length > 0)(
       }
       await drain(t);
 
+      // 13. A late fee charged by a reminder step: its own invoice, one line outside the scope of VAT (exempt
+      // with the reason), referring to the overdue invoice (BG-3), the buyer as on it.
+      const overdueDoc = docs.find((d) => d.name === 'list-price-discount')?.invoice as InvoiceJson;
+      const fee = await t.deps.database.transaction(async (tx) => {
+        const [row] = await tx.db.select().from(invoices).where(eq(invoices.id, overdueDoc.id));
+        const [org] = await tx.db
+          .select()
+          .from(organizations)
+          .where(eq(organizations.id, a.fx.organizationId));
+        if (!row || !org) throw new Error('no overdue invoice');
+        return chargeLateFee(
+          tx,
+          t.deps,
+          { invoice: row, org, today: '2027-01-20' },
+          { days: 14, fee: { kind: 'percent', rate: '2.5' }, cap: '40' },
+          overdueDoc.totals.payable ?? '0',
+        );
+      });
+      if (!fee) throw new Error('no late fee charged');
+      await collect(a, 'late-fee', (await api(a, 'GET', `/api/v1/invoices/${fee.id}`)).json());
+      await drain(t);
+
       for (const d of docs) {
         const sub = path.join(dir, d.profile);
         fs.mkdirSync(sub, { recursive: true });
@@ -506,6 +531,7 @@ describe.skipIf(missing.length > 0)(
           'exempt-customer',
           'jpy-invoice',
           'bhd-invoice',
+          'late-fee',
           'multi-vat-discount-charges',
           'per-cycle',
           'peppol-credit-note',
@@ -532,6 +558,16 @@ describe.skipIf(missing.length > 0)(
       expect(chf?.lines.map((l) => l.netAmount)).toContain('-40.00');
       expect(new Decimal(chf?.totals.payable ?? 'NaN').mod('0.05').isZero()).toBe(true);
       expect(byName['reverse-charge']?.ubl).toContain('Due on receipt');
+      // The late fee: 2.5 % of what the overdue invoice owed, exempt with the reason, referring to it.
+      const overdue = byName['list-price-discount']?.invoice;
+      const fee = byName['late-fee'];
+      expect(fee?.invoice.totals.payable).toBe(
+        new Decimal(overdue?.totals.payable ?? 'NaN').times('0.025').toDecimalPlaces(2).toFixed(2),
+      );
+      expect(fee?.ubl).toMatch(
+        new RegExp(`<cac:InvoiceDocumentReference>\\s*<cbc:ID>${overdue?.number}</cbc:ID>`),
+      );
+      expect(fee?.ubl).toMatch(/<cbc:TaxExemptionReason>Late payment compensation/);
       expect(byName['exempt-customer']?.ubl).toContain('Ŝtefan Đorđević · Ωμέγα · Москва · 北京上海');
       expect(byName['list-price-discount']?.ubl).toMatch(
         /<cbc:PriceAmount currencyID="EUR">45<\/cbc:PriceAmount>\s*<cac:AllowanceCharge>\s*<cbc:ChargeIndicator>false<\/cbc:ChargeIndicator>\s*<cbc:Amount currencyID="EUR">4.95<\/cbc:Amount>\s*<cbc:BaseAmount currencyID="EUR">49.95<\/cbc:BaseAmount>/,

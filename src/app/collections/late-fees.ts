@@ -64,6 +64,8 @@ export const chargeLateFee = async (
   actor: Actor = SYSTEM_ACTOR,
 ): Promise<InvoiceRow | null> => {
   const { invoice, org, today } = s;
+  // No fee on a fee: a late fee's own invoice is reminded of, never charged for.
+  if (invoice.billingKey.startsWith('late_fee:')) return null;
   const key = lateFeeKey(invoice.id, step.days);
   const [made] = await tx.db
     .select()

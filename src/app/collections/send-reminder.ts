@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { and, desc, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { transferWords } from '../../core/invoice-email';
@@ -104,7 +105,7 @@ const composeReminder = async (
     payLink: portalLineOf(portal, !!online),
   };
   const feeLine = fee
-    ? `\n\nAs this invoice is ${values.when}, a late payment fee of ${printAmount(fee.payable, fee.currency)} is added: invoice ${fee.number}, sent to you with this message.`
+    ? `\n\nAs this invoice is ${values.when}, a late payment fee of ${printAmount(new Decimal(fee.payable).toFixed(amountDecimals(fee.currency, true)), fee.currency)} is added: invoice ${fee.number}, sent to you with this message.`
     : '';
   return {
     subject: fillTemplate(wording.subject, values).replace(/\s+/g, ' ').trim().slice(0, 300),

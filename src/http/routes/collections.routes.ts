@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { cashForecast, cashForecastCsvRows } from '../../app/collections/cash-forecast';
 import { customerRemindersOf, setCustomerReminders } from '../../app/collections/customer-reminders';
 import { invoiceRemindersView } from '../../app/collections/invoice-reminders';
+import { lateFeesOf } from '../../app/collections/late-fees';
 import {
   createSchedule,
   deleteSchedule,
@@ -220,7 +221,21 @@ export const collectionsRoutes = (root: FastifyInstance, deps: Deps) => {
         request.params.id,
         deps.clock.now(),
       );
-      return { ...v, items: v.items.map(reminderView) };
+      const fees = await lateFeesOf(
+        { db: deps.database.db },
+        principalOf(request).organizationId,
+        request.params.id,
+      );
+      return {
+        ...v,
+        items: v.items.map(reminderView),
+        lateFees: fees.map((f) => ({
+          id: f.id,
+          number: f.number,
+          amount: new Decimal(f.payable).toFixed(2),
+          status: f.status,
+        })),
+      };
     },
   );
 

@@ -4,7 +4,8 @@ import type { InvoiceReminders as InvoiceRemindersView } from '../../../../../sr
 import { TONE_WORDS } from '../../../../../src/core/reminders';
 import { api, type InvoiceT } from '../../shared/api';
 import { useSubmit } from '../../shared/feedback';
-import { dateTime, dayText } from '../../shared/format';
+import { dateTime, dayText, money } from '../../shared/format';
+import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useCan, useMe } from '../../shared/me';
 import { useApi, useInvalidate } from '../../shared/query';
@@ -50,6 +51,14 @@ export const InvoiceReminders = ({ invoice, onDone }: { invoice: InvoiceT; onDon
           {v.items.map((r) => (
             <Text key={r.id} size="sm" c={r.status === 'stopped' ? 'dimmed' : 'inherit'}>
               {itemWords(r, me.organization.timeZone)}
+            </Text>
+          ))}
+          {v.lateFees.map((f) => (
+            <Text key={f.id} size="sm">
+              Late fee {money(f.amount, invoice.currency)} charged as{' '}
+              <AppLink to="/invoices/$invoiceId" params={{ invoiceId: f.id }}>
+                {f.number}
+              </AppLink>
             </Text>
           ))}
           {v.heldBecause ? (

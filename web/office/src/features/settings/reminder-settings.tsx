@@ -15,6 +15,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import Decimal from 'decimal.js';
 import { useState } from 'react';
 import type { z } from 'zod';
 import { BillingSettingsBody } from '../../../../../src/contracts/billing';
@@ -38,15 +39,29 @@ import { addDays, businessDate, printDate } from '../../../../../src/core/time';
 import { api, type MeT } from '../../shared/api';
 import { Feedback, useSubmit } from '../../shared/feedback';
 import { useContractForm } from '../../shared/form';
-import { plural } from '../../shared/format';
+import { money, plural } from '../../shared/format';
 import { Loaded } from '../../shared/loaded';
 import { useApi, useInvalidate } from '../../shared/query';
 
 type Org = MeT['organization'];
 type ScheduleT = z.infer<typeof ReminderSchedule>;
 type Side = 'before' | 'on' | 'after';
-type StepValues = { count: number | string; side: Side; tone: ReminderTone; subject: string; body: string };
-type Values = { name: string; steps: StepValues[] };
+type FeeKind = 'none' | 'fixed' | 'percent';
+type StepValues = {
+  count: number | string;
+  side: Side;
+  tone: ReminderTone;
+  subject: string;
+  body: string;
+  feeKind: FeeKind;
+  fee: string;
+};
+type Values = { name: string; steps: StepValues[]; lateFeeCap: string };
+const FEE_KINDS = [
+  { value: 'none', label: 'No late fee' },
+  { value: 'fixed', label: 'Late fee: a fixed amount' },
+  { value: 'percent', label: 'Late fee: % of what is owed' },
+];
 
 const HOURS = Array.from({ length: 24 }, (_, h) => ({
   value: String(h),
@@ -65,6 +80,8 @@ const stepValues = (s: ReminderStep): StepValues => ({
   tone: s.tone,
   subject: s.subject ?? DEFAULT_REMINDER_WORDING[s.tone].subject,
   body: s.body ?? DEFAULT_REMINDER_WORDING[s.tone].body,
+  feeKind: s.lateFee?.kind ?? 'none',
+  fee: s.lateFee ? (s.lateFee.kind === 'fixed' ? s.lateFee.amount : s.lateFee.rate) : '',
 });
 const daysOf = (v: StepValues) => {
   const n = Number(v.count) || 0;
@@ -78,6 +95,12 @@ const stepOf = (v: StepValues): ReminderStep => {
     tone: v.tone,
     subject: v.subject.trim() === d.subject ? null : v.subject,
     body: v.body.trim() === d.body ? null : v.body,
+    lateFee:
+      v.feeKind === 'fixed'
+        ? { kind: 'fixed', amount: v.fee.trim().replace(',', '.') }
+        : v.feeKind === 'percent'
+          ? { kind: 'percent', rate: v.fee.trim().replace(',', '.') }
+          : null,
   };
 };
 
@@ -104,7 +127,9 @@ const StepRow = ({
   onRemove,
   open,
   onOpen,
+  currency,
 }: {
+  currency: string;
   index: number;
   form: ReturnType<typeof useContractForm<Values, typeof ReminderScheduleBody>>['form'];
   onRemove: () => void;
@@ -152,6 +177,29 @@ const StepRow = ({
               form.setFieldValue(`steps.${index}.body`, DEFAULT_REMINDER_WORDING[t].body);
           }}
         />
+        {v.side === 'after' && v.tone !== 'collections' && (
+          <>
+            <Select
+              label="Late fee"
+              data={FEE_KINDS}
+              allowDeselect={false}
+              w={{ base: '100%', sm: 250 }}
+              {...form.getInputProps(`steps.${index}.feeKind`)}
+              error={form.errors[`steps.${index}.lateFee`]}
+            />
+            {v.feeKind !== 'none' && (
+              <TextInput
+                label={v.feeKind === 'fixed' ? `Amount (${currency})` : 'Percent'}
+                w={110}
+                inputMode="decimal"
+                {...form.getInputProps(`steps.${index}.fee`)}
+                error={
+                  form.errors[`steps.${index}.lateFee.amount`] ?? form.errors[`steps.${index}.lateFee.rate`]
+                }
+              />
+            )}
+          </>
+        )}
         <Button variant="subtle" size="xs" onClick={onOpen}>
           {open ? 'Hide the wording' : 'Wording…'}
         </Button>
@@ -183,8 +231,19 @@ const ScheduleForm = ({
   const remove = useSubmit();
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: ReminderScheduleBody,
-    initialValues: { name: schedule.name, steps: schedule.steps.map(stepValues) } as Values,
-    toBody: (v: Values) => ({ name: v.name, steps: v.steps.map(stepOf) }),
+    initialValues: {
+      name: schedule.name,
+      steps: schedule.steps.map(stepValues),
+      lateFeeCap: schedule.lateFeeCap ?? '',
+    } as Values,
+    toBody: (v: Values) => ({
+      name: v.name,
+      // A step moved before the due date or made a hand-over charges nothing.
+      steps: v.steps.map((s) =>
+        stepOf(s.side === 'after' && s.tone !== 'collections' ? s : { ...s, feeKind: 'none' }),
+      ),
+      lateFeeCap: v.lateFeeCap.trim() === '' ? null : v.lateFeeCap.trim().replace(',', '.'),
+    }),
   });
   const values = form.getValues();
   const shown = values.steps[open ?? -1];
@@ -220,6 +279,7 @@ const ScheduleForm = ({
                   // biome-ignore lint/suspicious/noArrayIndexKey: see above
                   key={i}
                   index={i}
+                  currency={org.currency}
                   form={form}
                   open={open === i}
                   onOpen={() => setOpen(open === i ? null : i)}
@@ -234,6 +294,13 @@ const ScheduleForm = ({
                   {form.errors.steps}
                 </Text>
               )}
+              <TextInput
+                label={`Late fees on one invoice, at most (${org.currency})`}
+                description="All the steps' fees together; each fee is its own invoice, e-mailed with the reminder. Empty: no late fees."
+                maw={360}
+                inputMode="decimal"
+                {...form.getInputProps('lateFeeCap')}
+              />
             </Stack>
             {shown && (
               <Card withBorder component="section" aria-label="Preview of the reminder" bg="gray.0">
@@ -247,6 +314,20 @@ const ScheduleForm = ({
                 <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} mt="xs">
                   {fillTemplate(shown.body, sampleOf(org, daysOf(shown)))}
                 </Text>
+                {shown.feeKind !== 'none' && shown.side === 'after' && shown.tone !== 'collections' && (
+                  <Text size="sm" mt="xs">
+                    As this invoice is {sampleOf(org, daysOf(shown)).when}, a late payment fee of{' '}
+                    {shown.feeKind === 'fixed'
+                      ? money(/^\d+(\.\d+)?$/.test(shown.fee) ? shown.fee : '0', org.currency)
+                      : money(
+                          /^\d+(\.\d+)?$/.test(shown.fee)
+                            ? new Decimal('1234.50').times(shown.fee).div(100).toFixed(2)
+                            : '0',
+                          org.currency,
+                        )}{' '}
+                    is added: invoice INV-…, sent to you with this message.
+                  </Text>
+                )}
                 <Text size="xs" c="dimmed" mt="sm">
                   You can fill in{' '}
                   {Object.keys(REMINDER_FIELDS).map((f) => (
