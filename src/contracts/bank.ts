@@ -86,6 +86,8 @@ export const BankImportResult = z.object({
   added: z.number().int(),
   duplicates: z.number().int(),
   applied: z.number().int(),
+  /** Credits that are a payment provider's payouts, reconciled with them. */
+  payouts: z.number().int(),
   toReview: z.number().int(),
   /** Credits being matched in the background (a large file): the statements show how far it got. */
   matching: z.number().int(),
@@ -109,7 +111,7 @@ export const BankSuggestion = z.object({
   charges: Decimal,
 });
 
-export const BankEntryStatus = z.enum(['review', 'applied', 'credit', 'ignored', 'outgoing']);
+export const BankEntryStatus = z.enum(['review', 'applied', 'credit', 'ignored', 'outgoing', 'payout']);
 
 export const BankEntry = z
   .object({
@@ -143,12 +145,31 @@ export const BankEntry = z
         undoneAt: Instant.nullable(),
       }),
     ),
+    /** The provider's payout this credit is: the online payments it settles and the fees kept. */
+    payout: z
+      .object({
+        id: z.uuid(),
+        provider: z.string(),
+        arrivalDate: Day,
+        gross: Decimal,
+        fees: Decimal,
+        items: z.array(
+          z.object({
+            kind: z.enum(['charge', 'refund', 'adjustment', 'other']),
+            invoiceId: z.uuid().nullable(),
+            number: z.string().nullable(),
+            gross: Decimal,
+            fee: Decimal,
+          }),
+        ),
+      })
+      .nullable(),
     version: z.number().int(),
   })
   .meta({ id: 'BankEntry' });
 
 export const BankEntriesQuery = z.strictObject({
-  status: z.enum(['review', 'applied', 'credit', 'ignored', 'outgoing', 'all']).default('review'),
+  status: z.enum(['review', 'applied', 'credit', 'ignored', 'outgoing', 'payout', 'all']).default('review'),
   statementId: z.uuid().optional(),
   /** One customer's entries (their credit not yet applied, with `status=credit`). */
   customerId: z.uuid().optional(),

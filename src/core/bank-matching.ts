@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { addDays } from './time';
 
 /**
  * Cash application (#24): which open invoices a bank credit pays. First by a reference the customer quoted
@@ -254,3 +255,12 @@ export const matchEntry = (entry: ParsedEntry, open: OpenItem[], known: KnownPay
   for (const it of same.slice(0, 3)) out.push(proposal([it], 'amount', false, it.customerId));
   return out;
 };
+
+/** The days around a payout's arrival date its bank credit may be booked on (banks book a day or two late). */
+export const PAYOUT_WINDOW = { before: 2, after: 5 } as const;
+
+/** The booking days a credit of a payout arriving on `day` may have. */
+export const payoutDays = (day: string) => ({
+  from: addDays(day, -PAYOUT_WINDOW.before),
+  to: addDays(day, PAYOUT_WINDOW.after),
+});

@@ -75,6 +75,14 @@ export type FakeStripe = {
   ): Promise<{ id: string; event: FakeEvent }>;
   /** Decides a dispute: charge.dispute.closed with won or lost. */
   closeDispute(id: string, status: 'won' | 'lost', send?: boolean): Promise<FakeEvent>;
+  /**
+   * Pays out the balance to the bank as Stripe does: every payment not paid out yet, less its fee (1.4 % +
+   * 25 cents) and less the refunds that succeeded; its balance transactions are listed by payout (paged, the
+   * source expandable to find the PaymentIntent), and payout.paid is sent unless `send` is false.
+   */
+  payout(o?: { send?: boolean; arrival?: Date }): Promise<{ id: string; amount: number; event: FakeEvent }>;
+  /** Balance transactions per page (Stripe's limit is the caller's; this caps it to exercise paging). */
+  pageSize: number;
   /** Resolves when every event the fake sent on its own has had its answer. */
   idle(): Promise<void>;
   /** Settles a pending refund as the bank does, and sends refund.updated or refund.failed. */
@@ -141,6 +149,19 @@ export const startFakeStripe = async (): Promise<FakeStripe> => {
   const requests: FakeStripe['requests'] = [];
   const inFlight = new Set<Promise<unknown>>();
   const disputes = new Map<string, { status: string } & Record<string, unknown>>();
+  type Txn = {
+    id: string;
+    object: 'balance_transaction';
+    type: string;
+    amount: number;
+    fee: number;
+    net: number;
+    currency: string;
+    payout: string;
+    source: { id: string; object: string; payment_intent: string | null };
+  };
+  const txns: Txn[] = [];
+  const paidOut = new Set<string>();
   const webhookSecret = `whsec_${randomBytes(16)
     .toString('base64')
     .replace(/[^A-Za-z0-9]/g, '')}`;
@@ -204,6 +225,69 @@ export const startFakeStripe = async (): Promise<FakeStripe> => {
       if (send) await fake.deliver(e);
       return e;
     },
+    pageSize: 100,
+    async payout(o = {}) {
+      const id = token('po');
+      const mine: Txn[] = [];
+      for (const s of sessions.values()) {
+        if (s.payment_status !== 'paid' || !s.payment_intent || paidOut.has(s.payment_intent)) continue;
+        paidOut.add(s.payment_intent);
+        const fee = Math.round(s.amount_total * 0.014) + 25;
+        mine.push({
+          id: token('txn'),
+          object: 'balance_transaction',
+          type: 'charge',
+          amount: s.amount_total,
+          fee,
+          net: s.amount_total - fee,
+          currency: s.currency,
+          payout: id,
+          source: { id: token('ch'), object: 'charge', payment_intent: s.payment_intent },
+        });
+      }
+      for (const r of fake.refunds.values()) {
+        if (r.status !== 'succeeded' || paidOut.has(r.id)) continue;
+        paidOut.add(r.id);
+        mine.push({
+          id: token('txn'),
+          object: 'balance_transaction',
+          type: 'refund',
+          amount: -r.amount,
+          fee: 0,
+          net: -r.amount,
+          currency: r.currency,
+          payout: id,
+          source: { id: r.id, object: 'refund', payment_intent: r.payment_intent },
+        });
+      }
+      const amount = mine.reduce((s, t) => s + t.net, 0);
+      const currency = mine[0]?.currency ?? 'eur';
+      mine.push({
+        id: token('txn'),
+        object: 'balance_transaction',
+        type: 'payout',
+        amount: -amount,
+        fee: 0,
+        net: -amount,
+        currency,
+        payout: id,
+        source: { id, object: 'payout', payment_intent: null },
+      });
+      txns.push(...mine);
+      const p = {
+        id,
+        object: 'payout',
+        amount,
+        currency,
+        arrival_date: Math.floor((o.arrival ?? new Date()).getTime() / 1000),
+        status: 'paid',
+        automatic: true,
+        statement_descriptor: null,
+      };
+      const e = event('payout.paid', p);
+      if (o.send !== false) await fake.deliver(e);
+      return { id, amount, event: e };
+    },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
@@ -264,6 +348,26 @@ export const startFakeStripe = async (): Promise<FakeStripe> => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(value));
     };
+    if (req.method === 'GET' && url.pathname === '/v1/balance_transactions') {
+      if (req.headers.authorization !== `Bearer ${fake.secretKey}`)
+        return json(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
+      const payout = url.searchParams.get('payout');
+      const limit = Math.min(Number(url.searchParams.get('limit') ?? 10), fake.pageSize);
+      const after = url.searchParams.get('starting_after');
+      // The library sends expand[0]=…; expand[]=… is the same list.
+      const expand = [...url.searchParams.entries()].some(
+        ([k, v]) => /^expand\[\d*\]$/.test(k) && v === 'data.source',
+      );
+      const all = txns.filter((t) => !payout || t.payout === payout);
+      const start = after ? all.findIndex((t) => t.id === after) + 1 : 0;
+      const page = all.slice(start, start + limit);
+      return json(200, {
+        object: 'list',
+        url: '/v1/balance_transactions',
+        has_more: start + limit < all.length,
+        data: page.map((t) => (expand ? t : { ...t, source: t.source.id })),
+      });
+    }
     if (req.method === 'POST' && url.pathname === '/v1/checkout/sessions') {
       if (req.headers.authorization !== `Bearer ${fake.secretKey}`)
         return json(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });

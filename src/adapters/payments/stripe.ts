@@ -8,6 +8,7 @@ import {
   type PaymentProvider,
   PaymentRefused,
   PaymentSignatureError,
+  type PayoutLine,
   type RefundState,
 } from '../../app/payments/port';
 import type { Http } from '../../app/ports';
@@ -51,6 +52,45 @@ const Dispute = z.object({
     .nullable()
     .optional(),
 });
+
+/** The parts of a Payout the application acts on. */
+const PayoutObject = z.object({
+  id: z.string().min(1),
+  amount: z.number().int(),
+  currency: z.string().min(3),
+  arrival_date: z.number().int(),
+  status: z.string(),
+});
+
+/** The parts of a balance transaction (one movement of a payout), its source expanded to find the payment. */
+const BalanceTransaction = z.object({
+  type: z.string(),
+  amount: z.number().int(),
+  fee: z.number().int(),
+  net: z.number().int(),
+  source: z
+    .union([
+      z.string(),
+      z
+        .object({
+          id: z.string(),
+          payment_intent: z
+            .union([z.string(), z.object({ id: z.string() })])
+            .nullable()
+            .optional(),
+        })
+        .loose(),
+    ])
+    .nullable(),
+});
+
+const LINE_TYPE: Record<string, PayoutLine['type']> = {
+  charge: 'charge',
+  payment: 'charge',
+  refund: 'refund',
+  payment_refund: 'refund',
+  adjustment: 'adjustment',
+};
 
 /** A dispute's status as a stage: Stripe's inquiries are "warning_…" and move no money. */
 const STAGE: Record<string, Chargeback['stage']> = {
@@ -174,6 +214,29 @@ const stripeGateway = (account: PaymentAccount, http: Http, timeoutMs: number): 
       }
     },
 
+    async payoutLines(payoutId) {
+      const lines: PayoutLine[] = [];
+      // Every page: a busy account's payout settles hundreds of payments.
+      for await (const raw of stripe.balanceTransactions.list({
+        payout: payoutId,
+        limit: 100,
+        expand: ['data.source'],
+      })) {
+        const t = BalanceTransaction.parse(raw);
+        if (t.type === 'payout') continue;
+        const source = t.source;
+        const ref = source && typeof source === 'object' ? idOf(source.payment_intent ?? null) : null;
+        lines.push({
+          type: LINE_TYPE[t.type] ?? 'other',
+          paymentRef: ref,
+          grossMinor: t.amount,
+          feeMinor: t.fee,
+          netMinor: t.net,
+        });
+      }
+      return lines;
+    },
+
     readEvent(rawBody, signature): PaymentEvent {
       let event: Stripe.Event;
       try {
@@ -249,6 +312,19 @@ const stripeGateway = (account: PaymentAccount, http: Http, timeoutMs: number): 
             stage,
             reason: `the cardholder ${(d.reason && DISPUTE_WORDS[d.reason]) ?? DISPUTE_WORDS.general}`,
             respondBy: dueBy ? new Date(dueBy * 1000) : null,
+          },
+        };
+      }
+      if (type === 'payout.paid') {
+        const p = PayoutObject.parse(event.data.object);
+        return {
+          kind: 'payout_paid',
+          eventId: event.id,
+          payout: {
+            id: p.id,
+            amountMinor: p.amount,
+            currency: p.currency.toUpperCase(),
+            arrivalDate: new Date(p.arrival_date * 1000),
           },
         };
       }

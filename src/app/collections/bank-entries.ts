@@ -3,7 +3,14 @@ import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { BankEntriesQuery, BankEntry, BankStatement } from '../../contracts/bank';
 import { statementCounts } from '../../db/queries/bank';
-import { bankApplications, bankEntries, bankStatements, customers, invoices } from '../../db/schema';
+import {
+  bankApplications,
+  bankEntries,
+  bankStatements,
+  customers,
+  invoices,
+  paymentPayouts,
+} from '../../db/schema';
 import { outstandingOf } from '../invoicing/invoice-store';
 import type { Deps } from '../ports';
 import { leftOf } from './bank-matching';
@@ -39,8 +46,16 @@ export const listBankEntries = async (
     .from(bankApplications)
     .where(and(eq(bankApplications.organizationId, organizationId), inArray(bankApplications.entryId, ids)))
     .orderBy(asc(bankApplications.appliedAt));
+  const payoutIds = rows.flatMap((r) => (r.payoutId ? [r.payoutId] : []));
+  const payouts = payoutIds.length
+    ? await db
+        .select()
+        .from(paymentPayouts)
+        .where(and(eq(paymentPayouts.organizationId, organizationId), inArray(paymentPayouts.id, payoutIds)))
+    : [];
   const invoiceIds = [
     ...new Set([
+      ...payouts.flatMap((p) => p.items.flatMap((i) => (i.invoiceId ? [i.invoiceId] : []))),
       ...apps.map((a) => a.invoiceId),
       ...rows.flatMap((r) => r.suggestions.flatMap((s) => s.allocations.map((a) => a.invoiceId))),
     ]),
@@ -124,6 +139,25 @@ export const listBankEntries = async (
         appliedAt: a.appliedAt.toISOString(),
         undoneAt: a.undoneAt?.toISOString() ?? null,
       })),
+    payout: (() => {
+      const p = payouts.find((x) => x.id === r.payoutId);
+      return p
+        ? {
+            id: p.id,
+            provider: 'Stripe',
+            arrivalDate: p.arrivalDate,
+            gross: new Decimal(p.gross).toFixed(2),
+            fees: new Decimal(p.fees).toFixed(2),
+            items: p.items.map((i) => ({
+              kind: i.type,
+              invoiceId: i.invoiceId,
+              number: i.invoiceId ? (doc(i.invoiceId)?.number ?? null) : null,
+              gross: new Decimal(i.gross).toFixed(2),
+              fee: new Decimal(i.fee).toFixed(2),
+            })),
+          }
+        : null;
+    })(),
     version: r.version,
   }));
 };

@@ -1,20 +1,30 @@
 import Decimal from 'decimal.js';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, between, eq, inArray, isNull, sql } from 'drizzle-orm';
 import {
   ibanKey,
   type KnownPayers,
   matchEntry,
   nameKey,
   type OpenItem,
+  PAYOUT_WINDOW,
   type ParsedEntry,
   type Proposal,
+  payoutDays,
 } from '../../core/bank-matching';
 import { AppError, invalid, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { SYSTEM_ACTOR } from '../../core/principal';
+import { addDays } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { learnedPayers, openItemsFor } from '../../db/queries/bank';
-import { bankApplications, bankEntries, customers, invoices, payments } from '../../db/schema';
+import {
+  bankApplications,
+  bankEntries,
+  customers,
+  invoices,
+  paymentPayouts,
+  payments,
+} from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
 import { todayOf } from '../invoicing/receivables';
@@ -62,7 +72,10 @@ const changeEntry = async (
   action: string,
   actor: Actor,
   patch: Partial<
-    Pick<EntryRow, 'status' | 'customerId' | 'applied' | 'suggestions' | 'ignoredBecause' | 'matchedAt'>
+    Pick<
+      EntryRow,
+      'status' | 'customerId' | 'applied' | 'suggestions' | 'ignoredBecause' | 'matchedAt' | 'payoutId'
+    >
   >,
   changes: Record<string, unknown>,
   reason: string | null = null,
@@ -84,6 +97,73 @@ const changeEntry = async (
   });
   return after;
 };
+
+/** Whether a credit says it is this payout: the provider's name or the payout's ID anywhere in what the bank shows. */
+export type PayoutRow = typeof paymentPayouts.$inferSelect;
+
+const saysPayout = (e: EntryRow, providerPayoutId: string) => {
+  const text = [e.counterpartyName, e.remittance, e.structuredRef, e.endToEndId]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
+  return text.includes('stripe') || text.includes(providerPayoutId.toLowerCase());
+};
+
+/** The credit a new payout is, among those still to review: same amount and currency, booked near its arrival, saying so. */
+export const payoutEntryFor = async (tx: Tx, organizationId: string, p: PayoutRow) => {
+  const days = payoutDays(p.arrivalDate);
+  const rows = await tx.db
+    .select()
+    .from(bankEntries)
+    .where(
+      and(
+        eq(bankEntries.organizationId, organizationId),
+        eq(bankEntries.status, 'review'),
+        eq(bankEntries.currency, p.currency),
+        eq(bankEntries.amount, p.amount),
+        eq(bankEntries.applied, '0'),
+        between(bankEntries.bookedOn, days.from, days.to),
+      ),
+    )
+    .orderBy(bankEntries.bookedOn)
+    .for('update');
+  return rows.find((e) => saysPayout(e, p.providerPayoutId)) ?? null;
+};
+
+/** The payout a credit is, among those not reconciled yet. */
+const payoutOfEntry = async (tx: Tx, organizationId: string, e: EntryRow) => {
+  const rows = await tx.db
+    .select()
+    .from(paymentPayouts)
+    .where(
+      and(
+        eq(paymentPayouts.organizationId, organizationId),
+        eq(paymentPayouts.currency, e.currency),
+        eq(paymentPayouts.amount, e.amount),
+        between(
+          paymentPayouts.arrivalDate,
+          addDays(e.bookedOn, -PAYOUT_WINDOW.after),
+          addDays(e.bookedOn, PAYOUT_WINDOW.before),
+        ),
+        sql`NOT EXISTS (SELECT 1 FROM bank_entries b WHERE b.organization_id = ${paymentPayouts.organizationId}
+              AND b.payout_id = ${paymentPayouts.id})`,
+      ),
+    )
+    .orderBy(paymentPayouts.arrivalDate);
+  return rows.find((p) => saysPayout(e, p.providerPayoutId)) ?? null;
+};
+
+/** The credit is the payout: reconciled, no invoice paid again (its payments were recorded when made online). */
+export const linkPayoutIn = (tx: Tx, deps: Deps, e: EntryRow, p: PayoutRow, actor: Actor) =>
+  changeEntry(
+    tx,
+    deps,
+    e,
+    'bank_entry.payout_reconciled',
+    actor,
+    { status: 'payout', payoutId: p.id, suggestions: [], matchedAt: deps.clock.now() },
+    { payoutId: p.id, providerPayoutId: p.providerPayoutId, amount: p.amount, fees: p.fees },
+  );
 
 /** What of an entry is not on an invoice yet. */
 export const leftOf = (e: Pick<EntryRow, 'amount' | 'applied'>) =>
@@ -231,7 +311,7 @@ const knownPayersOf = async (deps: Deps, organizationId: string): Promise<KnownP
  * order, and what each applies comes off the open items the next one sees.
  */
 export const matchBankEntries = async (deps: Deps, organizationId: string, entryIds: string[] | 'all') => {
-  if (entryIds !== 'all' && entryIds.length === 0) return { applied: 0, toReview: 0 };
+  if (entryIds !== 'all' && entryIds.length === 0) return { applied: 0, payouts: 0, toReview: 0 };
   const rows = await deps.database.db
     .select()
     .from(bankEntries)
@@ -243,14 +323,28 @@ export const matchBankEntries = async (deps: Deps, organizationId: string, entry
       ),
     )
     .orderBy(bankEntries.bookedOn, bankEntries.ref);
-  if (rows.length === 0) return { applied: 0, toReview: 0 };
+  if (rows.length === 0) return { applied: 0, payouts: 0, toReview: 0 };
   let open: OpenItem[] = await openItemsFor(deps.database.raw, organizationId, [
     ...new Set(rows.map((r) => r.currency)),
   ]);
   const known = await knownPayersOf(deps, organizationId);
   let applied = 0;
+  let payouts = 0;
   for (const row of rows) {
     if (new Decimal(row.applied).gt(0)) continue;
+    // A payout of the online payments first: it is no customer's payment.
+    const payout = await deps.database.transaction(async (tx) => {
+      const p = await payoutOfEntry(tx, organizationId, row);
+      if (!p) return false;
+      const locked = await lockEntry(tx, organizationId, row.id);
+      if (locked.status !== 'review' || new Decimal(locked.applied).gt(0)) return false;
+      await linkPayoutIn(tx, deps, locked, p, SYSTEM_ACTOR);
+      return true;
+    });
+    if (payout) {
+      payouts++;
+      continue;
+    }
     const proposals = matchEntry(parsedOf(row), open, known);
     const best = proposals[0];
     if (best?.sure) {
@@ -284,12 +378,13 @@ export const matchBankEntries = async (deps: Deps, organizationId: string, entry
         .where(and(eq(bankEntries.organizationId, organizationId), eq(bankEntries.id, row.id)));
     });
   }
-  const toReview = rows.length - applied;
+  const toReview = rows.length - applied - payouts;
   // One notice per file for the people who work the queue, not one per payment (the office asking to match
   // again sees the answer on the page).
-  if (entryIds === 'all') return { applied, toReview };
+  if (entryIds === 'all') return { applied, payouts, toReview };
   const words = [
     applied > 0 ? `${applied} ${applied === 1 ? 'payment' : 'payments'} applied to invoices` : null,
+    payouts > 0 ? `${payouts} ${payouts === 1 ? 'payout' : 'payouts'} of online payments reconciled` : null,
     toReview > 0 ? `${toReview} to review` : null,
   ].filter(Boolean);
   await deps.database.transaction(async (tx) => {
@@ -298,7 +393,7 @@ export const matchBankEntries = async (deps: Deps, organizationId: string, entry
         kind: 'bank',
       });
   });
-  return { applied, toReview };
+  return { applied, payouts, toReview };
 };
 
 /** The `bank.match` job: the credits of one statement the matching has not reached yet. */
@@ -415,10 +510,14 @@ export const undoBankEntry = async (
       tx,
       deps,
       row,
-      row.status === 'ignored' ? 'bank_entry.restored' : 'bank_entry.undone',
+      row.status === 'ignored'
+        ? 'bank_entry.restored'
+        : row.status === 'payout'
+          ? 'bank_entry.payout_unlinked'
+          : 'bank_entry.undone',
       actor,
-      { status: 'review', applied: '0', customerId: null, ignoredBecause: null },
-      { undone: apps.map((a) => ({ paymentId: a.paymentId, amount: a.amount })) },
+      { status: 'review', applied: '0', customerId: null, ignoredBecause: null, payoutId: null },
+      { undone: apps.map((a) => ({ paymentId: a.paymentId, amount: a.amount })), payoutId: row.payoutId },
       input.reason,
     );
   });

@@ -80,6 +80,7 @@ export type PaymentEvent =
       paymentRef: string | null;
     }
   | { kind: 'chargeback'; eventId: string; chargeback: Chargeback }
+  | { kind: 'payout_paid'; eventId: string; payout: Payout }
   | { kind: 'ignored'; eventId: string; type: string };
 
 /**
@@ -99,6 +100,19 @@ export type Chargeback = {
   respondBy: Date | null;
 };
 
+/** Money the provider sent to the organization's bank: what arrived, in which currency, on which day. */
+export type Payout = { id: string; amountMinor: number; currency: string; arrivalDate: Date };
+
+/** One money movement a payout settles: a payment, a refund, an adjustment, with the provider's fee. */
+export type PayoutLine = {
+  type: 'charge' | 'refund' | 'adjustment' | 'other';
+  /** The payment it belongs to (a PaymentIntent for Stripe), when there is one. */
+  paymentRef: string | null;
+  grossMinor: number;
+  feeMinor: number;
+  netMinor: number;
+};
+
 /** Thrown when an event's signature does not verify: the request is refused and nothing changes. */
 export class PaymentSignatureError extends Error {}
 
@@ -109,6 +123,8 @@ export type PaymentGateway = {
   createRefund(request: RefundRequest): Promise<RefundState>;
   /** Verifies the signature over the exact bytes received and reads the event; throws PaymentSignatureError. */
   readEvent(rawBody: Buffer, signature: string | undefined): PaymentEvent;
+  /** What a payout settles, every page of it; the payout's own movement is left out. */
+  payoutLines(payoutId: string): Promise<PayoutLine[]>;
 };
 
 export type PaymentAccount = {

@@ -12,6 +12,7 @@ import type { Deps } from '../ports';
 import { onlinePaymentOf, receiveChargeback } from './chargebacks';
 import { refundOfEvent, settleRefund } from './online-refunds';
 import { gatewayOf } from './payment-connections';
+import { receivePayoutIn } from './payouts';
 import { type PaymentEvent, PaymentSignatureError } from './port';
 import { queueReceipt } from './receipts';
 import { reviewOnlinePayment } from './review';
@@ -180,8 +181,9 @@ export const receivePaymentEvent = async (
     );
   if (!connection) throw notFound('payment connection');
   let event: PaymentEvent;
+  const gateway = gatewayOf(deps, connection);
   try {
-    event = gatewayOf(deps, connection).readEvent(rawBody, signature);
+    event = gateway.readEvent(rawBody, signature);
   } catch (err) {
     if (err instanceof PaymentSignatureError)
       throw new AppError('validation_failed', 'The event’s signature does not verify', {
@@ -189,6 +191,9 @@ export const receivePaymentEvent = async (
       });
     throw err;
   }
+  // A payout's lines are asked of the provider before the transaction (no call held open in it); a failure
+  // leaves the event unrecorded, so the provider's redelivery tries again.
+  const payoutLines = event.kind === 'payout_paid' ? await gateway.payoutLines(event.payout.id) : [];
   return deps.database.transaction(async (tx) => {
     const now = deps.clock.now();
     const [fresh] = await tx.db
@@ -206,6 +211,18 @@ export const receivePaymentEvent = async (
     if (!fresh) return { eventId: event.eventId, outcome: 'duplicate' };
     if (event.kind === 'chargeback') {
       const outcome = await receiveChargeback(tx, deps, organizationId, connectionId, event.chargeback);
+      await noteOutcome(tx, organizationId, connectionId, event.eventId, outcome);
+      return { eventId: event.eventId, outcome };
+    }
+    if (event.kind === 'payout_paid') {
+      const outcome = await receivePayoutIn(
+        tx,
+        deps,
+        organizationId,
+        connectionId,
+        event.payout,
+        payoutLines,
+      );
       await noteOutcome(tx, organizationId, connectionId, event.eventId, outcome);
       return { eventId: event.eventId, outcome };
     }

@@ -46,7 +46,7 @@ export const statementCounts = (raw: RawSql, organizationId: string, ids: string
     raw,
     sql`
     SELECT statement_id::text AS "statementId",
-           COUNT(*) FILTER (WHERE status IN ('applied', 'credit'))::int AS applied,
+           COUNT(*) FILTER (WHERE status IN ('applied', 'credit', 'payout'))::int AS applied,
            COUNT(*) FILTER (WHERE status = 'review')::int AS "toReview",
            COUNT(*) FILTER (WHERE status = 'review' AND matched_at IS NULL)::int AS unmatched
       FROM bank_entries

@@ -158,8 +158,12 @@ export const bankEntries = pgTable(
     structuredRef: text('structured_ref'),
     endToEndId: text('end_to_end_id'),
     charges: money('charges'),
-    status: text('status', { enum: ['review', 'applied', 'credit', 'ignored', 'outgoing'] }).notNull(),
+    status: text('status', {
+      enum: ['review', 'applied', 'credit', 'ignored', 'outgoing', 'payout'],
+    }).notNull(),
     customerId: uuid('customer_id'),
+    /** A payout of an online payment provider this credit is (its payments were recorded when paid online). */
+    payoutId: uuid('payout_id'),
     /** What of the amount (plus charges taken in) has gone to invoices; the rest, once a customer is known, is credit. */
     applied: money('applied').notNull().default('0'),
     suggestions: jsonb('suggestions').$type<Proposal[]>().notNull().default([]),
@@ -173,6 +177,9 @@ export const bankEntries = pgTable(
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
     uniqueIndex('bank_entries_ref_key').on(t.organizationId, t.account, t.ref),
+    uniqueIndex('bank_entries_payout_key')
+      .on(t.organizationId, t.payoutId)
+      .where(sql`${t.payoutId} IS NOT NULL`),
     index('bank_entries_status_idx').on(t.organizationId, t.status, t.bookedOn),
     index('bank_entries_payer_idx')
       .on(t.organizationId, t.counterpartyIban)

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  date,
   foreignKey,
   index,
   integer,
@@ -246,5 +247,46 @@ export const paymentChargebacks = pgTable(
       columns: [t.organizationId, t.paymentId],
       foreignColumns: [payments.organizationId, payments.id],
     }),
+  ],
+);
+
+/** One line of a payout: a payment (or refund) the provider settled, what it charged for it, and what was left. */
+export type PayoutItem = {
+  type: 'charge' | 'refund' | 'adjustment' | 'other';
+  /** The provider's ID of the money movement (the payment's reference), when it is one. */
+  paymentRef: string | null;
+  /** Our payment and its document, when the movement is one of ours. */
+  paymentId: string | null;
+  invoiceId: string | null;
+  gross: string;
+  fee: string;
+  net: string;
+};
+
+/**
+ * Money the provider sent to the organization's bank account (#24): the online payments (less refunds) it
+ * settles and the fees it kept, as the provider reported them when it paid out. Reconciled with the bank
+ * entry that brought it; the payments themselves were recorded when the customers paid.
+ */
+export const paymentPayouts = pgTable(
+  'payment_payouts',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    connectionId: uuid('connection_id').notNull(),
+    providerPayoutId: text('provider_payout_id').notNull(),
+    /** What reached the bank: gross less refunds and fees. */
+    amount: money('amount').notNull(),
+    gross: money('gross').notNull(),
+    fees: money('fees').notNull(),
+    currency: text('currency').notNull(),
+    arrivalDate: date('arrival_date', { mode: 'string' }).notNull(),
+    items: jsonb('items').$type<PayoutItem[]>().notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('payment_payouts_provider_key').on(t.organizationId, t.connectionId, t.providerPayoutId),
+    index('payment_payouts_arrival_idx').on(t.organizationId, t.currency, t.arrivalDate),
   ],
 );

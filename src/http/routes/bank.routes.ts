@@ -60,6 +60,7 @@ export const bankRoutes = (root: FastifyInstance, deps: Deps) => {
         added: r.added.length,
         duplicates: r.duplicates,
         applied: r.applied,
+        payouts: r.payouts,
         toReview: statements.reduce((s, x) => s + x.toReview - x.unmatched, 0),
         matching: r.background,
       };

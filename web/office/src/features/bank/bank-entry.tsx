@@ -138,6 +138,34 @@ export const BankEntryCard = ({
           </Badge>
         )}
         {entry.status === 'ignored' && <Text size="sm">Set aside: {entry.ignoredBecause}</Text>}
+        {entry.payout && (
+          <Stack gap={2} aria-label="Payout">
+            <Text size="sm">
+              {entry.payout.provider} payout of {dayText(entry.payout.arrivalDate)}:{' '}
+              {money(entry.payout.gross, cur)} of online payments, less {money(entry.payout.fees, cur)}{' '}
+              {entry.payout.provider} fees. Its payments were recorded when the customers paid.
+            </Text>
+            <Text size="xs" c="dimmed">
+              {entry.payout.items.map((i, j) => (
+                // The payout's lines have no ID of their own and never change order.
+                // biome-ignore lint/suspicious/noArrayIndexKey: see above
+                <span key={j}>
+                  {j > 0 ? ' · ' : ''}
+                  {i.kind === 'refund' ? 'Refund on ' : ''}
+                  {i.invoiceId ? (
+                    <AppLink to="/invoices/$invoiceId" params={{ invoiceId: i.invoiceId }}>
+                      {i.number}
+                    </AppLink>
+                  ) : (
+                    'a payment made outside Closeout'
+                  )}{' '}
+                  {money(i.gross, cur)}
+                  {new Decimal(i.fee).gt(0) ? ` (fee ${money(i.fee, cur)})` : ''}
+                </span>
+              ))}
+            </Text>
+          </Stack>
+        )}
         {canAct && entry.status !== 'outgoing' && (
           <Group gap="xs">
             {(entry.status === 'review' || entry.status === 'credit') && (

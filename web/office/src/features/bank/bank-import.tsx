@@ -39,6 +39,7 @@ export const resultWords = (r: Result) => {
   const parts = [
     `${plural(r.added, 'new entry', 'new entries')}`,
     r.applied > 0 ? `${plural(r.applied, 'payment', 'payments')} applied to invoices` : null,
+    r.payouts > 0 ? `${plural(r.payouts, 'Stripe payout', 'Stripe payouts')} reconciled` : null,
     r.toReview > 0 ? `${r.toReview} to review` : null,
     r.matching > 0 ? `${plural(r.matching, 'payment', 'payments')} being matched (see the file below)` : null,
     r.duplicates > 0 ? `${plural(r.duplicates, 'entry was', 'entries were')} already imported` : null,

@@ -28,6 +28,7 @@ export const STATUS_TABS: { value: BankStatus; label: string }[] = [
   { value: 'review', label: 'To review' },
   { value: 'applied', label: 'Applied' },
   { value: 'credit', label: 'Customer credit' },
+  { value: 'payout', label: 'Payouts' },
   { value: 'ignored', label: 'Set aside' },
   { value: 'outgoing', label: 'Money out' },
 ];
