@@ -301,6 +301,25 @@ describe.each(testDrivers())('write-offs on %s', (driver) => {
     expect(all.items.map((w) => w.status).sort()).toEqual(['applied', 'withdrawn']);
   });
 
+  it('withdraws a request still waiting once the invoice is paid in full another way', async () => {
+    const { inv } = await partPaid('70.00');
+    const asked = (
+      await writeOff(inv, billing, { reason: 'uncollectible', note: 'No answer' })
+    ).json() as Result;
+    expect(asked.writeOff.status).toBe('pending');
+    const pay = await call('POST', '/api/v1/payments', billing, {
+      invoiceId: inv.id,
+      amount: '70.00',
+      receivedOn: today(),
+      method: 'cash',
+    });
+    expect(pay.statusCode, pay.body).toBe(201);
+    const [w] = (await get<{ items: WriteOffJson[] }>(`/api/v1/write-offs?invoiceId=${inv.id}`)).items;
+    expect(w).toMatchObject({ status: 'withdrawn', decisionNote: 'Paid in full meanwhile' });
+    const waiting = await get<{ items: WriteOffJson[] }>('/api/v1/write-offs?status=pending', owner);
+    expect(waiting.items.map((x) => x.id)).not.toContain(asked.writeOff.id);
+  });
+
   it('says in the needs-review lane when the provider cannot book it', async () => {
     // QuickBooks takes a write-off as a credit memo entered there: the lane says so instead of a silent gap.
     const qbo = await startFakeAccounting();

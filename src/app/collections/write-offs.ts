@@ -3,7 +3,7 @@ import { and, desc, eq, inArray, lt, or } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { printAmount } from '../../core/money';
 import { can } from '../../core/permissions';
-import { type Actor, actorOf, type Principal } from '../../core/principal';
+import { type Actor, actorOf, type Principal, SYSTEM_ACTOR } from '../../core/principal';
 import { WRITE_OFF_REASON_WORDS, type WriteOffReason, writeOffNeedsApproval } from '../../core/write-offs';
 import type { Tx } from '../../db/client';
 import { customers, invoices, notifications, organizations, writeOffs } from '../../db/schema';
@@ -135,6 +135,32 @@ const applyIn = async (
 };
 
 const WRITABLE = ['issued', 'sent', 'partially_paid'];
+
+/**
+ * In the transaction that settled an invoice another way (paid or credited in full): a write-off still waiting
+ * for the owner has nothing left to give up, so it is withdrawn, with why, and no longer waits on Approvals.
+ */
+export const withdrawPendingWriteOffsIn = async (
+  tx: Tx,
+  deps: Pick<Deps, 'clock' | 'ids' | 'queue'>,
+  organizationId: string,
+  invoiceId: string,
+  because: string,
+) => {
+  const waiting = await tx.db
+    .select()
+    .from(writeOffs)
+    .where(
+      and(
+        eq(writeOffs.organizationId, organizationId),
+        eq(writeOffs.invoiceId, invoiceId),
+        eq(writeOffs.status, 'pending'),
+      ),
+    )
+    .for('update');
+  for (const w of waiting)
+    await changeWriteOff(tx, deps, w, 'withdrawn', SYSTEM_ACTOR, { decisionNote: because }, because);
+};
 
 /**
  * Billing (or the owner) writes off what is left on an invoice. The amount is the caller's reading of the

@@ -7,6 +7,7 @@ import type { Tx } from '../../db/client';
 import { payments } from '../../db/schema';
 import { enqueuePaymentPushes } from '../accounting/push-queue';
 import { notifyRole } from '../approvals/approvals';
+import { withdrawPendingWriteOffsIn } from '../collections/write-offs';
 import { emitEvent } from '../integrations/webhooks';
 import { changeJob, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
@@ -153,6 +154,8 @@ export const recordPaymentIn = async (
     { paymentId: id, amount: amount.toFixed(), method: input.method },
   );
   await followMoneyToJobs(tx, deps, row, actor, { delta: amount, settle: full ? 'pay' : null });
+  if (full && row.kind === 'invoice')
+    await withdrawPendingWriteOffsIn(tx, deps, organizationId, row.id, 'Paid in full meanwhile');
   if (row.kind !== 'credit_note' && row.number && !input.quiet) {
     const doc = documentOf(row);
     const money = printAmount(amount.toFixed(2), row.currency);
