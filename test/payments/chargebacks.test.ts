@@ -19,6 +19,7 @@ import {
   startFakeAccounting,
 } from '../support/fake-accounting';
 import { type FakeStripe, startFakeStripe } from '../support/fake-stripe';
+import { connectFakeStripe, payThroughPortal } from '../support/online-payments';
 
 const MAPPINGS = {
   items: {},
@@ -54,15 +55,6 @@ describe.each(testDrivers())('chargebacks on %s', (driver) => {
         books = await startFakeAccounting();
         t = await createTestApp(driver, { accountingTimeoutMs: 400 });
         stripe = await startFakeStripe();
-        stripe.send = async (url, headers, body) => {
-          const res = await t.app.inject({
-            method: 'POST',
-            url: new URL(url).pathname,
-            headers,
-            payload: body,
-          });
-          return { status: res.statusCode, body: res.body };
-        };
         org = await makeOrganization(t.deps, `chargebacks-${provider}`);
         ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
         await setSeller(t, owner, { paymentTermsDays: 14 });
@@ -79,19 +71,7 @@ describe.each(testDrivers())('chargebacks on %s', (driver) => {
             ...MAPPINGS,
             taxTypes: { 'S:23': '7', 'S:13.5': '8', 'Z:0': '9' },
           });
-        const made = await t.app.inject({
-          method: 'POST',
-          url: '/api/v1/payment-connections',
-          headers: as(owner, true),
-          payload: {
-            provider: 'stripe',
-            secretKey: stripe.secretKey,
-            webhookSecret: stripe.webhookSecret,
-            apiBaseUrl: stripe.url,
-          },
-        });
-        expect(made.statusCode, made.body).toBe(200);
-        stripe.endpoint = made.json().eventsUrl;
+        await connectFakeStripe(t.app, owner, stripe);
       });
       afterAll(async () => {
         await stripe?.close();
@@ -116,28 +96,14 @@ describe.each(testDrivers())('chargebacks on %s', (driver) => {
         await drain(t);
         const [inv] = await invoicesOfJob(t, billing, j.id);
         if (!inv) throw new Error('no invoice');
-        const link = await t.app.inject({
-          method: 'POST',
-          url: `/api/v1/customers/${org.customerId}/portal-link`,
-          headers: as(billing, true),
-          payload: {},
-        });
-        const token = link.json().url.split('/').at(-1);
-        const open = await t.app.inject({
-          method: 'POST',
-          url: `/api/v1/public/portal/${token}/documents/${inv.id}/checkout`,
-          payload: {},
-        });
-        expect(open.statusCode, open.body).toBe(200);
-        const session = [...stripe.sessions.values()].find((s) => s.metadata.invoiceId === inv.id);
-        await stripe.pay(session?.id ?? '');
+        const paymentIntent = await payThroughPortal(t.app, stripe, billing, org.customerId, inv.id);
         await drainAll();
         const paid = await get<InvoiceJson>(`/api/v1/invoices/${inv.id}`);
         expect(paid.status).toBe('paid');
         return {
           inv: paid,
           jobId: j.id,
-          paymentIntent: stripe.sessions.get(session?.id ?? '')?.payment_intent ?? '',
+          paymentIntent,
         };
       };
       const paymentsOf = async (id: string) =>

@@ -13,6 +13,7 @@ import { as, createTestApp, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
 import { type FakeStripe, startFakeStripe } from '../support/fake-stripe';
+import { connectFakeStripe, payThroughPortal } from '../support/online-payments';
 
 type Entry = {
   id: string;
@@ -65,10 +66,6 @@ describe.each(testDrivers())('payouts on %s', (driver) => {
   beforeAll(async () => {
     t = await createTestApp(driver);
     stripe = await startFakeStripe();
-    stripe.send = async (url, headers, body) => {
-      const res = await t.app.inject({ method: 'POST', url: new URL(url).pathname, headers, payload: body });
-      return { status: res.statusCode, body: res.body };
-    };
     org = await makeOrganization(t.deps, 'payouts');
     ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
     await setSeller(t, owner, { paymentTermsDays: 14 });
@@ -79,19 +76,7 @@ describe.each(testDrivers())('payouts on %s', (driver) => {
       headers: as(owner, true),
       payload: { email: 'ap@customer.test' },
     });
-    const made = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/payment-connections',
-      headers: as(owner, true),
-      payload: {
-        provider: 'stripe',
-        secretKey: stripe.secretKey,
-        webhookSecret: stripe.webhookSecret,
-        apiBaseUrl: stripe.url,
-      },
-    });
-    expect(made.statusCode, made.body).toBe(200);
-    stripe.endpoint = made.json().eventsUrl;
+    await connectFakeStripe(t.app, owner, stripe);
     // One balance transaction per page: the payout's lines come from several pages.
     stripe.pageSize = 1;
   });
@@ -108,16 +93,7 @@ describe.each(testDrivers())('payouts on %s', (driver) => {
     await drain(t);
     const [inv] = await invoicesOfJob(t, billing, j.id);
     if (!inv) throw new Error('no invoice');
-    const link = await call('POST', `/api/v1/customers/${org.customerId}/portal-link`, {});
-    const token = link.json().url.split('/').at(-1);
-    const open = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/public/portal/${token}/documents/${inv.id}/checkout`,
-      payload: {},
-    });
-    expect(open.statusCode, open.body).toBe(200);
-    const session = [...stripe.sessions.values()].find((s) => s.metadata.invoiceId === inv.id);
-    await stripe.pay(session?.id ?? '');
+    await payThroughPortal(t.app, stripe, billing, org.customerId, inv.id);
     await drain(t);
     return inv as InvoiceJson;
   };
