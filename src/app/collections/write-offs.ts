@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { and, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, desc, eq, lt, or } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { printAmount } from '../../core/money';
 import { can } from '../../core/permissions';
@@ -394,13 +394,3 @@ export const listWriteOffs = async (
     dueDate: r.dueDate,
   }));
 };
-
-/** The write-offs of these invoices, for their pages. */
-export const writeOffsOf = (deps: Deps, organizationId: string, invoiceIds: string[]) =>
-  invoiceIds.length === 0
-    ? Promise.resolve([])
-    : deps.database.db
-        .select()
-        .from(writeOffs)
-        .where(and(eq(writeOffs.organizationId, organizationId), inArray(writeOffs.invoiceId, invoiceIds)))
-        .orderBy(desc(writeOffs.createdAt));

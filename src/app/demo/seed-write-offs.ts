@@ -1,4 +1,3 @@
-import Decimal from 'decimal.js';
 import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Principal } from '../../core/principal';
 import { businessDate } from '../../core/time';
@@ -75,7 +74,7 @@ export const seedDemoWriteOffs = async (deps: Deps, organizationId: string) => {
     note: 'Paid 50 cents short: their bank took its fee from the transfer',
     version: after.version,
   });
-  if (new Decimal(outstandingOf(oldest)).lte(0)) return;
+  if (outstandingOf(oldest).lte(0)) return;
   await requestWriteOff(deps, billing, oldest.id, {
     amount: outstandingOf(oldest).toFixed(),
     reason: 'uncollectible',
