@@ -10,6 +10,8 @@ export const LoginBody = z.strictObject({
   password: z.string().min(1).max(256),
   /** A technician's phone that should stay signed in (30 days without use) rather than a shared office screen. */
   device: z.boolean().optional(),
+  /** The six-digit code from the authenticator app, or a recovery code, once the answer asked for it. */
+  code: z.string().trim().min(1).max(32).optional(),
 });
 
 export const Organization = z
@@ -48,6 +50,8 @@ export const Organization = z
     payableRoundingIncrement: z.string().nullable(),
     brandColor: z.string(),
     hasLogo: z.boolean(),
+    /** Owners and billing must sign in with a second factor. */
+    twoFactorRequired: z.boolean(),
     /** Rules every job type follows unless it has its own rule of the same kind. */
     defaultApprovalRules: z.array(ApprovalRule),
     /** The invoice e-mail the customers get (the default when the organization wrote none). */
@@ -65,6 +69,8 @@ export const User = z
     hourlyRate: z.string().nullable(),
     active: z.boolean(),
     createdAt: Instant,
+    /** Signs in with a code from an authenticator app as well as the password. */
+    secondFactor: z.boolean(),
   })
   .meta({ id: 'User' });
 
@@ -77,6 +83,8 @@ export const Me = z
     permissions: z.array(z.string()),
     /** Send back as X-CSRF-Token on every cookie-authenticated write. */
     csrfToken: z.string().nullable(),
+    /** The organization requires a second factor of this person and they have none: only /me routes are open. */
+    secondFactorSetupNeeded: z.boolean(),
   })
   .meta({ id: 'Me' });
 
@@ -127,3 +135,68 @@ export const CreatedApiKey = z.object({
   /** Shown once. Only its hash is stored. */
   key: z.string(),
 });
+
+export const ChangePasswordBody = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: z.string().min(1).max(256),
+});
+
+export const PasswordResetRequestBody = z.strictObject({ email: z.email().max(254) });
+
+export const PasswordResetCompleteBody = z.strictObject({
+  token: z.string().min(16).max(128),
+  password: z.string().min(1).max(256),
+});
+
+export const PasswordBody = z.strictObject({ password: z.string().min(1).max(256) });
+export const CodeBody = z.strictObject({ code: z.string().trim().min(1).max(32) });
+
+export const SecondFactorStatus = z
+  .object({
+    enabled: z.boolean(),
+    enabledAt: Instant.nullable(),
+    recoveryCodesLeft: z.number().int(),
+    /** The organization requires it for this person's role: it cannot be turned off. */
+    required: z.boolean(),
+  })
+  .meta({ id: 'SecondFactorStatus' });
+
+export const SecondFactorSetup = z
+  .object({
+    /** The secret in groups of four, for typing into an app that cannot scan. */
+    secret: z.string(),
+    uri: z.string(),
+    /** The otpauth URI as a QR code (an SVG data URL) to scan. */
+    qrCode: z.string(),
+  })
+  .meta({ id: 'SecondFactorSetup' });
+
+export const RecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) }).meta({ id: 'RecoveryCodes' });
+
+export const MySession = z
+  .object({
+    id: z.uuid(),
+    /** The session making this request. */
+    current: z.boolean(),
+    /** A technician's phone (stays signed in longer). */
+    device: z.boolean(),
+    deviceWords: z.string(),
+    ip: z.string().nullable(),
+    createdAt: Instant,
+    lastSeenAt: Instant,
+  })
+  .meta({ id: 'MySession' });
+
+export const SignIn = z
+  .object({
+    id: z.string(),
+    at: Instant,
+    userId: z.uuid(),
+    name: z.string(),
+    ip: z.string(),
+    deviceWords: z.string(),
+    outcome: z.enum(['signed_in', 'wrong_password', 'code_needed', 'wrong_code']),
+  })
+  .meta({ id: 'SignIn' });
+
+export const SecuritySettingsBody = z.strictObject({ twoFactorRequired: z.boolean() });

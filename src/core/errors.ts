@@ -3,7 +3,9 @@
  * Domain codes say what happened so clients branch on the code, never on the message: `changed_since` (reload
  * and try again), `job_closed` (canceled or no-show: nothing more happens to it), `already_invoiced` (correct
  * with a credit note), `already_in_use` (a unique value taken),
- * `connector_disconnected` (connect the accounting system again first). `conflict` is a race inside the request: retry.
+ * `connector_disconnected` (connect the accounting system again first), `second_factor_required` (send the code from
+ * the authenticator app, or a recovery code, with the password), `second_factor_setup_required` (the organization
+ * requires a second factor: set one up under /me/two-factor first). `conflict` is a race inside the request: retry.
  */
 export const APP_ERROR_CODES = [
   'validation_failed',
@@ -34,6 +36,8 @@ export const APP_ERROR_CODES = [
   'customer_merged',
   'merge_conflict',
   'connector_disconnected',
+  'second_factor_required',
+  'second_factor_setup_required',
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 

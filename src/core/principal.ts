@@ -9,6 +9,8 @@ export type Principal =
       roles: Role[];
       sessionTokenHash: string;
       csrfToken: string;
+      /** The organization requires a second factor of this person and they have none yet: only setting one up is open. */
+      secondFactorSetupNeeded?: boolean;
     }
   | { kind: 'api_key'; apiKeyId: string; organizationId: string; roles: Role[] };
 

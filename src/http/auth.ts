@@ -87,6 +87,17 @@ export const registerAuth = (app: FastifyInstance, deps: Deps) => {
         }
       }
     }
+    // Routes every signed-in person has (who am I, sign out, their own account) stay open so they can set it up.
+    if (
+      access !== 'authenticated' &&
+      request.principal.kind === 'user' &&
+      request.principal.secondFactorSetupNeeded
+    ) {
+      throw new AppError(
+        'second_factor_setup_required',
+        'Your organization requires a second factor: set one up under your account first',
+      );
+    }
     if (access !== 'authenticated' && !can(request.principal.roles, access)) {
       throw new AppError('forbidden', `Your role may not ${access.replace('.', ' ')}`, {
         extra: { action: access },

@@ -32,6 +32,8 @@ export const STATUS_OF: Record<AppErrorCode, number> = {
   customer_merged: 409,
   merge_conflict: 409,
   connector_disconnected: 409,
+  second_factor_required: 401,
+  second_factor_setup_required: 403,
 };
 
 const TITLE_OF: Record<AppErrorCode, string> = {
@@ -63,6 +65,8 @@ const TITLE_OF: Record<AppErrorCode, string> = {
   customer_merged: 'Already merged into another customer',
   merge_conflict: 'These records cannot be merged as they are',
   connector_disconnected: 'The accounting system is disconnected',
+  second_factor_required: 'A second factor is needed',
+  second_factor_setup_required: 'Set up a second factor first',
 };
 
 export const PROBLEM_BASE = 'https://closeout.dev/problems/';

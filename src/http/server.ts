@@ -18,6 +18,7 @@ import { AppError } from '../core/errors';
 import { registerAuth } from './auth';
 import { registerErrorHandling, sendProblem } from './errors';
 import { registerEvents } from './events';
+import { accountRoutes } from './routes/account.routes';
 import { approvalRoutes } from './routes/approvals.routes';
 import { attachmentRoutes } from './routes/attachments.routes';
 import { auditRoutes } from './routes/audit.routes';
@@ -141,6 +142,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
   await app.register(
     async (api) => {
       authRoutes(api, opts.deps, { cookieSecure: opts.cookieSecure });
+      await accountRoutes(api, opts.deps);
       directoryRoutes(api, opts.deps);
       catalogRoutes(api, opts.deps);
       jobRoutes(api, opts.deps);

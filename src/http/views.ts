@@ -23,6 +23,7 @@ export const userView = (u: typeof users.$inferSelect): z.infer<typeof User> => 
   hourlyRate: nullableDecimal(u.hourlyRate),
   active: u.active,
   createdAt: u.createdAt.toISOString(),
+  secondFactor: u.totpEnabledAt !== null,
 });
 
 export const organizationView = (o: typeof organizations.$inferSelect): z.infer<typeof Organization> => ({
@@ -50,6 +51,7 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   payableRoundingIncrement: nullableDecimal(o.payableRoundingIncrement),
   brandColor: o.brandColor,
   hasLogo: o.logoKey !== null,
+  twoFactorRequired: o.twoFactorRequired,
   defaultApprovalRules: z.array(ApprovalRule).parse(o.defaultApprovalRules),
   invoiceEmail: invoiceEmailTemplateOf(o),
 });

@@ -61,6 +61,9 @@ const ALLOWED_COLLECTION_WRITES: Record<string, number | Partial<Record<Role, nu
   'PUT /api/v1/organization/logo': 415,
   // Matching the review queue again takes no body: an empty queue is matched at once.
   'POST /api/v1/bank/match': 200,
+  // Signing out one's other sessions and starting an authenticator setup need nothing but the caller.
+  'POST /api/v1/me/sessions/sign-out-others': 200,
+  'POST /api/v1/me/two-factor/setup': 200,
 };
 /** Long-lived streams are tested in their own file. */
 const STREAMS = new Set(['/api/v1/events']);
@@ -85,6 +88,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bScheduleId: string;
   let bBankEntryId: string;
   let bWriteOffId: string;
+  let bSessionId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -110,6 +114,12 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
     ).key;
     for (const role of ROLES) sessions[role] = await signIn(t.app, a.users[role].email, PASSWORD);
     const bDispatcher = await signIn(t.app, b.users.dispatcher.email, PASSWORD);
+    bSessionId =
+      (
+        await t.database.raw.query<{ id: string }>('SELECT id FROM sessions WHERE user_id = $1 LIMIT 1', [
+          b.users.dispatcher.id,
+        ])
+      ).rows[0]?.id ?? '';
     const bSeries = await t.app.inject({
       method: 'POST',
       url: '/api/v1/series',
@@ -326,6 +336,8 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/connectors/:id/backfill': { since: '2026-01-01' },
       '/api/v1/connectors/oauth/:id/finish': { tenantId: 'tenant-x' },
       '/api/v1/users/:id': { name: 'Renamed' },
+      '/api/v1/users/:id/two-factor': {},
+      '/api/v1/me/sessions/:id': {},
       '/api/v1/webhook-subscriptions/:id/test': {},
       '/api/v1/jobs/:id/cancel': { reason: 'customer canceled' },
       '/api/v1/quotes/:id': {
@@ -557,6 +569,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'reminder-schedules': bScheduleId,
       bank: bBankEntryId,
       'write-offs': bWriteOffId,
+      me: bSessionId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,
@@ -577,7 +590,9 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
           .replace(':siteId', b.siteId)
           .replace(':connector', 'xero');
         const res = await call(r.method, url, caller, body);
-        expect(res.statusCode, `${r.method} ${r.url}`).toBe(404);
+        // A person's own account (/me/...) is no API key's: refused before any record is looked at.
+        const peopleOnly = r.url.startsWith('/api/v1/me/') && 'authorization' in caller;
+        expect(res.statusCode, `${r.method} ${r.url}`).toBe(peopleOnly ? 403 : 404);
       }
       // The same read on the caller's own organization is found, so the 404 above is the tenancy check.
       const own = ownIds[resource];
@@ -618,7 +633,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'bravo',
     ];
     // A person's own work orders: an API key has none, and is told so.
-    const peopleOnly = new Set(['/api/v1/my/work-orders']);
+    const peopleOnly = new Set(['/api/v1/my/work-orders', '/api/v1/me/sessions', '/api/v1/me/two-factor']);
     for (const r of lists) {
       for (const caller of [as(sessions.owner), as({ apiKey: aOwnerKey })]) {
         const res = await call('GET', `${r.url}${LIST_QUERIES[r.url] ?? ''}`, caller);

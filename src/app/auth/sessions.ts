@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import { mustUseSecondFactor, type SignInOutcome } from '../../core/account-security';
 import { AppError } from '../../core/errors';
 import type { Principal } from '../../core/principal';
 import { isRole, type Role } from '../../core/roles';
@@ -6,6 +7,7 @@ import { loginAttempts, organizations, sessions, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from './secrets';
+import { acceptSecondFactor } from './two-factor';
 
 /**
  * Sign-in throttling (ASVS 2.2.1), checked and recorded atomically:
@@ -33,7 +35,7 @@ const tooMany = (retryAfterSeconds: number) =>
  * address (always in that order), the failures are counted and the attempt is written as a failure before the
  * password is checked: concurrent guesses see each other, so fifty at once get five tries, not fifty.
  */
-const claimAttempt = (deps: Deps, email: string, ip: string, now: Date) =>
+const claimAttempt = (deps: Deps, email: string, ip: string, userAgent: string | null, now: Date) =>
   deps.database.transaction(async (tx) => {
     await tx.raw.query("SELECT pg_advisory_xact_lock(hashtext('login:account:' || $1))", [email]);
     await tx.raw.query("SELECT pg_advisory_xact_lock(hashtext('login:address:' || $1))", [ip]);
@@ -65,7 +67,7 @@ const claimAttempt = (deps: Deps, email: string, ip: string, now: Date) =>
     }
     const [row] = await tx.db
       .insert(loginAttempts)
-      .values({ email, ip, succeeded: false, at: now })
+      .values({ email, ip, succeeded: false, at: now, userAgent, outcome: 'wrong_password' })
       .returning({ id: loginAttempts.id });
     if (!row) throw new Error('login attempt insert returned nothing');
     return row.id;
@@ -98,12 +100,20 @@ export const login = async (
     ip: string;
     userAgent: string | null;
     device?: boolean | undefined;
+    /** The code from the authenticator app, or a recovery code, for a person with a second factor. */
+    code?: string | undefined;
   },
 ): Promise<LoginResult> => {
   const { database, clock } = deps;
   const email = input.email.trim().toLowerCase();
   const now = clock.now();
-  const attemptId = await claimAttempt(deps, email, input.ip, now);
+  const userAgent = input.userAgent?.slice(0, 500) ?? null;
+  const attemptId = await claimAttempt(deps, email, input.ip, userAgent, now);
+  const settle = (outcome: SignInOutcome) =>
+    database.db
+      .update(loginAttempts)
+      .set({ outcome, succeeded: outcome !== 'wrong_password' && outcome !== 'wrong_code' })
+      .where(eq(loginAttempts.id, attemptId));
 
   const [user] = await database.db.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1);
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
@@ -113,13 +123,34 @@ export const login = async (
       fields: [{ field: 'body.password', message: 'e-mail or password is wrong' }],
     });
   }
+  // The password was right: asking for the code is not a failed guess, a wrong code is.
+  let secondFactor: 'app' | 'recovery_code' | null = null;
+  if (user.totpEnabledAt) {
+    if (!input.code?.trim()) {
+      await settle('code_needed');
+      throw new AppError('second_factor_required', 'Enter the code from your authenticator app', {
+        fields: [{ field: 'body.code', message: 'required' }],
+      });
+    }
+    const code = input.code;
+    secondFactor = await database.transaction((tx) => acceptSecondFactor(tx, deps, user.id, code));
+    if (!secondFactor) {
+      await settle('wrong_code');
+      throw new AppError('invalid_credentials', 'That code is wrong or was already used', {
+        fields: [{ field: 'body.code', message: 'wrong or already used' }],
+      });
+    }
+  }
 
   const token = randomToken();
   const csrfToken = randomToken();
   const device = input.device ?? false;
   const expiresAt = new Date(now.getTime() + ttlHours(deps, device) * 3_600_000);
   await database.transaction(async (tx) => {
-    await tx.db.update(loginAttempts).set({ succeeded: true }).where(eq(loginAttempts.id, attemptId));
+    await tx.db
+      .update(loginAttempts)
+      .set({ succeeded: true, outcome: 'signed_in' })
+      .where(eq(loginAttempts.id, attemptId));
     await tx.db.insert(sessions).values({
       tokenHash: sha256Hex(token),
       userId: user.id,
@@ -130,7 +161,7 @@ export const login = async (
       expiresAt,
       device,
       ip: input.ip,
-      userAgent: input.userAgent,
+      userAgent,
     });
     await appendAudit(tx, deps, {
       organizationId: user.organizationId,
@@ -138,7 +169,7 @@ export const login = async (
       aggregateId: user.id,
       action: 'user.signed_in',
       actor: { type: 'user', id: user.id },
-      changes: { ip: input.ip },
+      changes: secondFactor ? { ip: input.ip, secondFactor } : { ip: input.ip },
     });
   });
   return { token, csrfToken, expiresAt, userId: user.id, organizationId: user.organizationId };
@@ -149,7 +180,13 @@ export const authenticateSession = async (deps: Deps, token: string): Promise<Pr
   const now = deps.clock.now();
   const tokenHash = sha256Hex(token);
   const [row] = await deps.database.db
-    .select({ session: sessions, roles: users.roles, active: users.active })
+    .select({
+      session: sessions,
+      roles: users.roles,
+      active: users.active,
+      hasSecondFactor: sql<boolean>`${users.totpEnabledAt} IS NOT NULL`,
+      orgRequires: organizations.twoFactorRequired,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(organizations, eq(organizations.id, sessions.organizationId))
@@ -169,13 +206,15 @@ export const authenticateSession = async (deps: Deps, token: string): Promise<Pr
       })
       .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt)));
   }
+  const roles = rolesOf(row.roles);
   return {
     kind: 'user',
     userId: row.session.userId,
     organizationId: row.session.organizationId,
-    roles: rolesOf(row.roles),
+    roles,
     sessionTokenHash: tokenHash,
     csrfToken: row.session.csrfToken,
+    secondFactorSetupNeeded: !row.hasSecondFactor && mustUseSecondFactor(roles, row.orgRequires),
   };
 };
 

@@ -42,6 +42,16 @@ export const SEALED_COLUMNS = [
     select: 'SELECT DISTINCT link_sealed AS value FROM change_orders WHERE link_sealed IS NOT NULL',
     update: 'UPDATE change_orders SET link_sealed = $2 WHERE link_sealed = $1 RETURNING 1',
   },
+  {
+    where: 'users.totp_secret',
+    select: 'SELECT DISTINCT totp_secret AS value FROM users WHERE totp_secret IS NOT NULL',
+    update: 'UPDATE users SET totp_secret = $2 WHERE totp_secret = $1 RETURNING 1',
+  },
+  {
+    where: 'users.totp_pending_secret',
+    select: 'SELECT DISTINCT totp_pending_secret AS value FROM users WHERE totp_pending_secret IS NOT NULL',
+    update: 'UPDATE users SET totp_pending_secret = $2 WHERE totp_pending_secret = $1 RETURNING 1',
+  },
 ] as const;
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -78,6 +79,8 @@ export const organizations = pgTable('organizations', {
    * writes off smaller balances itself. Null: every write-off needs the owner.
    */
   writeOffApprovalAbove: numeric('write_off_approval_above', { precision: 18, scale: 4 }).default('25'),
+  /** Owners and billing must sign in with a second factor (they set one up before anything else). */
+  twoFactorRequired: boolean('two_factor_required').notNull().default(false),
   createdAt: instant('created_at').notNull(),
 });
 
@@ -102,6 +105,14 @@ export const users = pgTable(
     active: boolean('active').notNull().default(true),
     createdAt: instant('created_at').notNull(),
     version: integer('version').notNull().default(1),
+    passwordChangedAt: instant('password_changed_at'),
+    /** The TOTP secret (RFC 6238), sealed with the secret box; set once the person confirmed a first code. */
+    totpSecret: text('totp_secret'),
+    /** A secret being set up, sealed, until the person confirms a code from it. */
+    totpPendingSecret: text('totp_pending_secret'),
+    totpEnabledAt: instant('totp_enabled_at'),
+    /** The last 30-second step a code was accepted for: a code is good once (RFC 6238 §5.2). */
+    totpLastStep: bigint('totp_last_step', { mode: 'number' }),
   },
   (t) => [
     uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
@@ -114,6 +125,8 @@ export const sessions = pgTable(
   {
     /** SHA-256 of the cookie value; the value itself is never stored. */
     tokenHash: text('token_hash').primaryKey(),
+    /** How a person names this session to end it (the token hash never leaves the server). */
+    id: uuid('id').notNull().defaultRandom().unique(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id),
@@ -161,8 +174,48 @@ export const loginAttempts = pgTable(
     ip: text('ip').notNull(),
     succeeded: boolean('succeeded').notNull(),
     at: instant('at').notNull(),
+    userAgent: text('user_agent'),
+    /** signed_in, wrong_password, code_needed, wrong_code; null while the attempt is in flight (counted as failed). */
+    outcome: text('outcome'),
   },
   (t) => [index('login_attempts_email_idx').on(t.email, t.at), index('login_attempts_ip_idx').on(t.ip, t.at)],
+);
+
+/** Single-use codes for signing in without the authenticator app; only their hashes are kept. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    codeHash: text('code_hash').notNull(),
+    createdAt: instant('created_at').notNull(),
+    usedAt: instant('used_at'),
+  },
+  (t) => [index('recovery_codes_user_idx').on(t.userId)],
+);
+
+/**
+ * "Forgot password" requests. A row is written for every request, known e-mail or not, so the limits per
+ * address count alike and the answer reveals nothing; only a known, active user's row has a token.
+ */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: uuid('id').primaryKey(),
+    email: text('email').notNull(),
+    userId: uuid('user_id').references(() => users.id),
+    tokenHash: text('token_hash').unique(),
+    ip: text('ip').notNull(),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    usedAt: instant('used_at'),
+  },
+  (t) => [
+    index('password_resets_email_idx').on(t.email, t.createdAt),
+    index('password_resets_ip_idx').on(t.ip, t.createdAt),
+  ],
 );
 
 /** Gapless per-organization counters (job numbers, invoice numbers): taken under a row lock in the caller's transaction. */

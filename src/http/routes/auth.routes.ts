@@ -26,6 +26,7 @@ export const authRoutes = (root: FastifyInstance, deps: Deps, opts: { cookieSecu
       roles: principal.roles,
       permissions: actionsFor(principal.roles),
       csrfToken: principal.kind === 'user' ? principal.csrfToken : null,
+      secondFactorSetupNeeded: principal.kind === 'user' && principal.secondFactorSetupNeeded === true,
     };
   };
 
@@ -35,7 +36,8 @@ export const authRoutes = (root: FastifyInstance, deps: Deps, opts: { cookieSecu
       config: { access: 'public' },
       schema: {
         tags: ['auth'],
-        summary: 'Sign in with e-mail and password; sets the session cookie',
+        summary:
+          'Sign in with e-mail and password (and the authenticator code when the answer is second_factor_required); sets the session cookie',
         body: LoginBody,
         response: { 200: Me, 400: Problem, 401: Problem, 429: Problem },
       },
@@ -47,6 +49,7 @@ export const authRoutes = (root: FastifyInstance, deps: Deps, opts: { cookieSecu
         ip: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
         device: request.body.device,
+        code: request.body.code,
       });
       reply.setCookie(SESSION_COOKIE, result.token, {
         httpOnly: true,

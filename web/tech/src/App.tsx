@@ -14,6 +14,8 @@ import { dismissNotice, refreshWork } from './work';
 const Login = ({ onSignedIn }: { onSignedIn: (s: Session) => void }) => {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  // A person with two-step sign-in is asked for the code from their authenticator app on a second step.
+  const [code, setCode] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   return (
@@ -30,7 +32,7 @@ const Login = ({ onSignedIn }: { onSignedIn: (s: Session) => void }) => {
             const me = await call<{ user: { id: string; name: string; email: string }; csrfToken: string }>(
               'POST',
               '/auth/login',
-              { email, password, device: true },
+              code ? { email, password, device: true, code } : { email, password, device: true },
             );
             const session: Session = {
               key: 'session',
@@ -43,6 +45,10 @@ const Login = ({ onSignedIn }: { onSignedIn: (s: Session) => void }) => {
             setCsrf(me.csrfToken);
             onSignedIn(session);
           } catch (err) {
+            if (err instanceof ApiError && err.code === 'second_factor_required') {
+              setCode('');
+              return;
+            }
             setError(
               err instanceof NetworkError
                 ? 'No connection: signing in needs one, once.'
@@ -73,6 +79,17 @@ const Login = ({ onSignedIn }: { onSignedIn: (s: Session) => void }) => {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
+        {code !== null && (
+          <label>
+            Code from your authenticator app (or a recovery code)
+            <input
+              autoComplete="one-time-code"
+              required
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
+          </label>
+        )}
         {error && (
           <p className="error" role="alert">
             {error}

@@ -1,37 +1,99 @@
+import { Button, Card, Container, Stack, Text, Title } from '@mantine/core';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { useEffect, useMemo, useState } from 'react';
+import { RecoveryCodesList, SecondFactorSetupSteps } from '../features/account/two-factor';
 import { loadMe, type MeT, signOut } from '../shared/api';
 import { LiveProvider } from '../shared/live';
 import { MeContext } from '../shared/me';
 import { createQueryClient } from '../shared/query';
-import { Login } from './login';
+import { Login, ResetPassword } from './login';
 import { createAppRouter } from './router';
 import { SignOutContext } from './session';
 
+/**
+ * The organization requires two-step sign-in of this person and they have none yet: setting it up is the
+ * only thing open (the server refuses everything else), then the recovery codes, then the app.
+ */
+const RequiredSecondFactor = ({ onDone, onSignOut }: { onDone: () => void; onSignOut: () => void }) => {
+  const [codes, setCodes] = useState<string[] | null>(null);
+  return (
+    <Container size="sm" py="xl">
+      <Card withBorder component="main" aria-label="Set up two-step sign-in">
+        <Stack>
+          <Title order={1} size="h3">
+            Set up two-step sign-in
+          </Title>
+          <Text>
+            Your organization asks owners and billing staff to sign in with a code from their phone as well as
+            their password. It takes a minute.
+          </Text>
+          {codes ? (
+            <>
+              <RecoveryCodesList codes={codes} />
+              <Button onClick={onDone}>I have kept my codes: continue</Button>
+            </>
+          ) : (
+            <SecondFactorSetupSteps onEnabled={setCodes} />
+          )}
+          <Button variant="subtle" onClick={onSignOut}>
+            Sign out
+          </Button>
+        </Stack>
+      </Card>
+    </Container>
+  );
+};
+
 /** The signed-in app: one query cache and one router per session, so nothing of one person leaks to the next. */
-const SignedIn = ({ me, onSignOut }: { me: MeT; onSignOut: () => void }) => {
+const SignedIn = ({ me, onSignOut, onReload }: { me: MeT; onSignOut: () => void; onReload: () => void }) => {
   const queryClient = useMemo(() => createQueryClient(), []);
   const router = useMemo(() => createAppRouter(me), [me]);
   return (
     <QueryClientProvider client={queryClient}>
       <MeContext.Provider value={me}>
         <SignOutContext.Provider value={onSignOut}>
-          <LiveProvider enabled={me.permissions.includes('events.read')}>
-            <RouterProvider router={router} />
-          </LiveProvider>
+          {me.secondFactorSetupNeeded ? (
+            <RequiredSecondFactor onDone={onReload} onSignOut={onSignOut} />
+          ) : (
+            <LiveProvider enabled={me.permissions.includes('events.read')}>
+              <RouterProvider router={router} />
+            </LiveProvider>
+          )}
         </SignOutContext.Provider>
       </MeContext.Provider>
     </QueryClientProvider>
   );
 };
 
+/** The token of a "choose a new password" link (#/reset-password?token=…), when that is what was opened. */
+const resetTokenOf = (hash: string) =>
+  hash.startsWith('#/reset-password') ? new URLSearchParams(hash.split('?')[1] ?? '').get('token') : null;
+
 export const App = () => {
   const [me, setMe] = useState<MeT | null | undefined>(undefined);
+  const [resetToken, setResetToken] = useState(() => resetTokenOf(window.location.hash));
   useEffect(() => {
     loadMe().then(setMe, () => setMe(null));
   }, []);
+  if (resetToken)
+    return (
+      <ResetPassword
+        token={resetToken}
+        onDone={() => {
+          window.location.hash = '#/';
+          setResetToken(null);
+          setMe(null);
+        }}
+      />
+    );
   if (me === undefined) return <p className="loading">Loading…</p>;
   if (me === null) return <Login onSignedIn={setMe} />;
-  return <SignedIn me={me} onSignOut={() => signOut().then(() => setMe(null))} />;
+  return (
+    <SignedIn
+      me={me}
+      onSignOut={() => signOut().then(() => setMe(null))}
+      onReload={() => loadMe().then(setMe, () => setMe(null))}
+    />
+  );
 };

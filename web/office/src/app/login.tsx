@@ -1,27 +1,113 @@
-import { type FormEvent, useState } from 'react';
-import { ApiError, type MeT, signIn } from '../shared/api';
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { passwordProblems } from '../../../../src/core/password-policy';
+import { ApiError, api, type MeT, signIn } from '../shared/api';
 
-export const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
+/** The signed-out pages: a card with the product's name, the page's form, and links between them. */
+const Card = ({ children }: { children: ReactNode }) => (
+  <main className="login">
+    <h1>Closeout</h1>
+    <p className="tagline">From “job done” to “invoice sent” the same day.</p>
+    {children}
+  </main>
+);
+
+const useBusy = () => {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const run = async (fn: () => Promise<void>) => {
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(await signIn(email, password));
+      await fn();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not reach the server');
     } finally {
       setBusy(false);
     }
   };
+  return { error, busy, run, setError };
+};
+
+const ErrorLine = ({ error }: { error: string | null }) =>
+  error ? (
+    <p role="alert" className="error">
+      {error}
+    </p>
+  ) : null;
+
+/**
+ * Sign in: e-mail and password, then, for a person with two-step sign-in, the code from their app (or a
+ * recovery code) on a second step. The password stays in this page's memory between the two.
+ */
+export const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [step, setStep] = useState<'password' | 'code' | 'forgot'>('password');
+  const { error, busy, run, setError } = useBusy();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    return run(async () => {
+      try {
+        onSignedIn(await signIn(email, password, step === 'code' ? code : undefined));
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'second_factor_required') {
+          setStep('code');
+          return;
+        }
+        throw err;
+      }
+    });
+  };
+  if (step === 'forgot')
+    return (
+      <ForgotPassword
+        email={email}
+        onBack={() => {
+          setError(null);
+          setStep('password');
+        }}
+      />
+    );
+  if (step === 'code')
+    return (
+      <Card>
+        <form onSubmit={submit} aria-label="Two-step sign-in">
+          <p>Open your authenticator app and enter the six-digit code for Closeout.</p>
+          <label>
+            Code
+            <input
+              autoComplete="one-time-code"
+              inputMode="text"
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              required
+              maxLength={32}
+            />
+          </label>
+          <p className="hint">No phone? Enter one of your recovery codes instead.</p>
+          <ErrorLine error={error} />
+          <button type="submit" disabled={busy}>
+            {busy ? 'Checking…' : 'Sign in'}
+          </button>
+        </form>
+        <p>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setCode('');
+              setError(null);
+              setStep('password');
+            }}
+          >
+            Back
+          </button>
+        </p>
+      </Card>
+    );
   return (
-    <main className="login">
-      <h1>Closeout</h1>
-      <p className="tagline">From “job done” to “invoice sent” the same day.</p>
+    <Card>
       <form onSubmit={submit} aria-label="Sign in">
         <label>
           E-mail
@@ -43,15 +129,135 @@ export const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
             required
           />
         </label>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorLine error={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-    </main>
+      <p>
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => {
+            setError(null);
+            setStep('forgot');
+          }}
+        >
+          Forgot your password?
+        </button>
+      </p>
+    </Card>
+  );
+};
+
+/** "Forgot password": the same answer whether or not the address has an account. */
+const ForgotPassword = ({ email: initial, onBack }: { email: string; onBack: () => void }) => {
+  const [email, setEmail] = useState(initial);
+  const [sent, setSent] = useState<string | null>(null);
+  const { error, busy, run } = useBusy();
+  return (
+    <Card>
+      <form
+        aria-label="Forgot password"
+        onSubmit={(e) => {
+          e.preventDefault();
+          return run(async () => {
+            const res = await api<{ message: string }>('POST', '/api/v1/auth/password-reset', { email });
+            setSent(res.message);
+          });
+        }}
+      >
+        <p>Enter the e-mail address you sign in with. We will send you a link to choose a new password.</p>
+        <label>
+          E-mail
+          <input
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+          />
+        </label>
+        {sent && <p role="status">{sent}</p>}
+        <ErrorLine error={error} />
+        <button type="submit" disabled={busy || sent !== null}>
+          {busy ? 'Sending…' : 'Send the link'}
+        </button>
+      </form>
+      <p>
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => {
+            onBack();
+          }}
+        >
+          Back to sign in
+        </button>
+      </p>
+    </Card>
+  );
+};
+
+/** The page the reset e-mail's link opens: choose a new password, checked by the same policy as the server's. */
+export const ResetPassword = ({ token, onDone }: { token: string; onDone: () => void }) => {
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [done, setDone] = useState(false);
+  const { error, busy, run, setError } = useBusy();
+  const problems = password ? passwordProblems(password) : [];
+  if (done)
+    return (
+      <Card>
+        <p role="status">Your password is changed, and every place you were signed in has been signed out.</p>
+        <button type="button" onClick={onDone}>
+          Sign in
+        </button>
+      </Card>
+    );
+  return (
+    <Card>
+      <form
+        aria-label="Choose a new password"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (password !== repeat) {
+            setError('The two passwords are not the same');
+            return;
+          }
+          return run(async () => {
+            await api('POST', '/api/v1/auth/password-reset/complete', { token, password });
+            setDone(true);
+          });
+        }}
+      >
+        <p>Choose a new password: at least 12 characters.</p>
+        <label>
+          New password
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </label>
+        {problems.length > 0 && <p className="hint">The password {problems.join(', ')}.</p>}
+        <label>
+          The same again
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={repeat}
+            onChange={(e) => setRepeat(e.target.value)}
+            required
+          />
+        </label>
+        <ErrorLine error={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Save the new password'}
+        </button>
+      </form>
+    </Card>
   );
 };

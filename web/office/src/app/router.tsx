@@ -7,6 +7,7 @@ import {
   redirect,
 } from '@tanstack/react-router';
 import { lazy, Suspense } from 'react';
+import { AccountPage } from '../features/account/account-page';
 import { ApprovalsPage } from '../features/approvals/approvals-page';
 import { BankPage } from '../features/bank/bank-page';
 import { BillingPage } from '../features/billing/billing-page';
@@ -88,6 +89,12 @@ const jobRoute = createRoute({
     const { jobId } = jobRoute.useParams();
     return <JobPage me={useMe()} id={jobId} />;
   },
+});
+
+const accountRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/account',
+  component: AccountPage,
 });
 
 const boardRoute = createRoute({
@@ -277,6 +284,7 @@ const routeTree = rootRoute.addChildren([
   indexRoute,
   myJobsRoute,
   jobRoute,
+  accountRoute,
   boardRoute,
   todayRoute,
   exceptionsRoute,

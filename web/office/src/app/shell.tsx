@@ -71,6 +71,9 @@ export const Shell = () => {
                   <br />
                   {me.organization.name}
                 </Menu.Label>
+                <Menu.Item component={Link} to="/account">
+                  Your account
+                </Menu.Item>
                 {me.permissions.includes('api_keys.manage') && (
                   // For integrators, not a daily screen: beside the account, out of the main navigation.
                   <Menu.Item component="a" href="/api/docs">

@@ -36,8 +36,12 @@ export const loadMe = async (): Promise<MeT | null> => {
   }
 };
 
-export const signIn = async (email: string, password: string): Promise<MeT> => {
-  const me = await api<MeT>('POST', '/api/v1/auth/login', { email, password });
+export const signIn = async (email: string, password: string, code?: string): Promise<MeT> => {
+  const me = await api<MeT>(
+    'POST',
+    '/api/v1/auth/login',
+    code ? { email, password, code } : { email, password },
+  );
   client.setCsrf(me.csrfToken);
   return me;
 };

@@ -32,7 +32,8 @@ export type ResourceName =
   | 'integrations'
   | 'api-keys'
   | 'quotes'
-  | 'bank';
+  | 'bank'
+  | 'account';
 
 export type ApiKey = readonly [ResourceName, ...unknown[]];
 

@@ -26,6 +26,7 @@ import { dateTime, plural } from '../../shared/format';
 import { Loaded } from '../../shared/loaded';
 import { useMe } from '../../shared/me';
 import { useApi } from '../../shared/query';
+import { SecondFactorRule, SignInHistory } from './sign-ins';
 
 type ApiKeyT = z.infer<typeof ApiKey>;
 type VerificationT = z.infer<typeof AuditVerification>;
@@ -256,9 +257,11 @@ const AuditCheck = () => {
   );
 };
 
-/** The owner's tab: keys for programs, and proof that the records are intact. */
+/** The owner's tab: who must use two-step sign-in, who signed in, keys for programs, and proof that the records are intact. */
 export const Security = () => (
   <Stack>
+    <SecondFactorRule />
+    <SignInHistory />
     <ApiKeys />
     <AuditCheck />
   </Stack>

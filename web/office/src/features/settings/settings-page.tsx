@@ -27,7 +27,7 @@ export const SettingsPage = ({ me }: { me: MeT }) => {
           <Tabs.Tab value="price-book">Price book and tax</Tabs.Tab>
           <Tabs.Tab value="users">Users and roles</Tabs.Tab>
           <Tabs.Tab value="integrations">Connectors and webhooks</Tabs.Tab>
-          {can('api_keys.manage') && <Tabs.Tab value="security">Keys and audit</Tabs.Tab>}
+          {can('api_keys.manage') && <Tabs.Tab value="security">Security</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="billing" pt="md">
           <BillingSettings me={me} />

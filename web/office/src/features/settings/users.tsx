@@ -136,6 +136,7 @@ export const Users = () => {
                 <Table.Th>E-mail</Table.Th>
                 <Table.Th>Roles</Table.Th>
                 <Table.Th>Status</Table.Th>
+                <Table.Th>Two-step sign-in</Table.Th>
                 <Table.Th>Actions</Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -153,6 +154,11 @@ export const Users = () => {
                   </Table.Td>
                   <Table.Td>
                     <Badge color={u.active ? 'green' : 'gray'}>{u.active ? 'Active' : 'Deactivated'}</Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={u.secondFactor ? 'green' : 'gray'}>
+                      {u.secondFactor ? 'On' : 'Off'}
+                    </Badge>
                   </Table.Td>
                   <Table.Td>
                     <Group gap="xs" wrap="nowrap">
@@ -183,6 +189,22 @@ export const Users = () => {
                           }
                         >
                           Calendar link
+                        </Button>
+                      )}
+                      {u.secondFactor && (
+                        <Button
+                          size="xs"
+                          variant="default"
+                          aria-label={`Turn off two-step sign-in for ${u.name}`}
+                          onClick={() =>
+                            void act.run(async () => {
+                              await api('DELETE', `/api/v1/users/${u.id}/two-factor`);
+                              list.reload();
+                              return `Two-step sign-in is off for ${u.name}; they can set it up again with a new phone`;
+                            })
+                          }
+                        >
+                          Reset two-step
                         </Button>
                       )}
                       <Button
