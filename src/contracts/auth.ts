@@ -200,3 +200,40 @@ export const SignIn = z
   .meta({ id: 'SignIn' });
 
 export const SecuritySettingsBody = z.strictObject({ twoFactorRequired: z.boolean() });
+
+export const InviteUserBody = z.strictObject({
+  email: z.email().max(254),
+  name: z.string().trim().min(1).max(200),
+  roles: z.array(Role).min(1).max(5),
+  laborRole: z.string().trim().min(1).max(100).optional(),
+  hourlyRate: z
+    .string()
+    .regex(/^\d{1,10}(\.\d{1,4})?$/, 'must be a decimal string like "85.00"')
+    .optional(),
+});
+
+export const Invitation = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    roles: z.array(Role),
+    /** pending (the link works), expired (send it again), accepted, withdrawn. */
+    status: z.enum(['pending', 'expired', 'accepted', 'withdrawn']),
+    sentAt: Instant,
+    expiresAt: Instant,
+  })
+  .meta({ id: 'Invitation' });
+
+/** What the invitation page shows before accepting. */
+export const InvitationPreview = z
+  .object({ organizationName: z.string(), email: z.string(), name: z.string(), roles: z.array(Role) })
+  .meta({ id: 'InvitationPreview' });
+
+export const AcceptInvitationBody = z.strictObject({
+  password: z.string().min(1).max(256),
+  /** The name as the person wants it shown, if the invitation spelled it wrong. */
+  name: z.string().trim().min(1).max(200).optional(),
+});
+
+export const InvitationTokenParams = z.strictObject({ token: z.string().min(16).max(128) });

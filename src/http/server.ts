@@ -35,6 +35,7 @@ import { conversationRoutes } from './routes/conversation.routes';
 import { cycleRunRoutes } from './routes/cycle-runs.routes';
 import { directoryRoutes } from './routes/directory.routes';
 import { integrationRoutes } from './routes/integrations.routes';
+import { invitationRoutes } from './routes/invitations.routes';
 import { invoiceRoutes } from './routes/invoices.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { metricsRoutes } from './routes/metrics.routes';
@@ -143,6 +144,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
     async (api) => {
       authRoutes(api, opts.deps, { cookieSecure: opts.cookieSecure });
       await accountRoutes(api, opts.deps);
+      await invitationRoutes(api, opts.deps);
       directoryRoutes(api, opts.deps);
       catalogRoutes(api, opts.deps);
       jobRoutes(api, opts.deps);

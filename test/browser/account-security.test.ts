@@ -99,6 +99,42 @@ describe.runIf(hasChromium())('account security in Chromium', () => {
     await page.close();
   });
 
+  it('has the owner invite a technician, who joins from the e-mailed link with a password of their own', async () => {
+    const page = await signedIn(browser, base, 'owner@demo.closeout.test', '#/settings', 1440);
+    await page.getByRole('tab', { name: 'Users and roles' }).click();
+    const invite = page.getByRole('form', { name: 'Invite someone' });
+    await invite.getByLabel('Full name').fill('Tadhg New');
+    await invite.getByLabel('Their e-mail').fill('tadhg@demo.closeout.test');
+    await invite.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByText('An invitation is on its way to tadhg@demo.closeout.test.').waitFor();
+    const open = page.getByRole('region', { name: 'Invite your team' });
+    await open.getByText('Waiting for them').waitFor();
+    await page.screenshot({ path: screenshotPath('office-invitations-1440'), fullPage: true });
+
+    const mail = await newestMail(mailDir, /invites you to Closeout/);
+    expect(mail).toMatch(
+      /Orla Byrne invites you to join Brightwater Heating & Plumbing on Closeout as technician/,
+    );
+    const link = /(http:\/\/\S+#\/accept-invitation\?token=\S+)/.exec(mail)?.[1];
+    if (!link) throw new Error('no link in the invitation');
+    const phone = await signInPage(browser, base, 390);
+    await phone.goto(link);
+    const join = phone.getByRole('form', { name: 'Join your team' });
+    await join.getByText(/invites you to Closeout as technician/).waitFor();
+    expect(await join.getByLabel('Your name').inputValue()).toBe('Tadhg New');
+    await join.getByLabel('Choose a password').fill(NEW_PASSWORD);
+    await phone.screenshot({ path: screenshotPath('office-accept-invitation-390'), fullPage: true });
+    await join.getByRole('button', { name: 'Join and sign in' }).click();
+    await phone.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+    await phone.close();
+    // Joined: no longer open; listed among the users.
+    await page.reload();
+    await page.getByRole('tab', { name: 'Users and roles' }).click();
+    await page.getByRole('table', { name: 'Users' }).getByText('tadhg@demo.closeout.test').waitFor();
+    expect(await page.getByText('Waiting for them').count()).toBe(0);
+    await page.close();
+  });
+
   it('turns on two-step sign-in for the owner, who then requires it of billing; billing sets it up first', async () => {
     const other: Api = await caller(base, 'owner@demo.closeout.test');
     const page = await signedIn(browser, base, 'owner@demo.closeout.test', '#/account', 1440);

@@ -89,6 +89,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bBankEntryId: string;
   let bWriteOffId: string;
   let bSessionId: string;
+  let bInvitationId: string;
   let aOwnerKey: string;
   const sessions = {} as Record<Role, Session>;
 
@@ -305,6 +306,12 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       ])
     ).rows[0]?.id as string;
     // A write-off waiting for B's owner, on B's invoice.
+    bInvitationId = randomUUID();
+    await t.database.raw.query(
+      `INSERT INTO invitations (organization_id, id, email, name, roles, token_hash, created_at, sent_at, expires_at)
+       VALUES ($1, $2, 'invited@bravo.test', 'B only', '{technician}', $3, now(), now(), now() + interval '7 days')`,
+      [b.organizationId, bInvitationId, `hash-${bInvitationId}`],
+    );
     bWriteOffId = randomUUID();
     await t.database.raw.query(
       `INSERT INTO write_offs (organization_id, id, invoice_id, amount, currency, reason, note, status,
@@ -338,6 +345,8 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/users/:id': { name: 'Renamed' },
       '/api/v1/users/:id/two-factor': {},
       '/api/v1/me/sessions/:id': {},
+      '/api/v1/invitations/:id/resend': {},
+      '/api/v1/invitations/:id/withdraw': {},
       '/api/v1/webhook-subscriptions/:id/test': {},
       '/api/v1/jobs/:id/cancel': { reason: 'customer canceled' },
       '/api/v1/quotes/:id': {
@@ -570,6 +579,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       bank: bBankEntryId,
       'write-offs': bWriteOffId,
       me: bSessionId,
+      invitations: bInvitationId,
     };
     const ownIds: Record<string, string> = {
       users: a.users.owner.id,

@@ -218,6 +218,40 @@ export const passwordResets = pgTable(
   ],
 );
 
+/**
+ * A member of staff asked to join by e-mail: they choose their own password from the link, so nobody
+ * else ever knows it. Pending until accepted, withdrawn, or past its time; sending it again replaces the link.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    id: uuid('id').notNull(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    roles: text('roles').array().notNull(),
+    laborRole: text('labor_role'),
+    hourlyRate: numeric('hourly_rate', { precision: 18, scale: 4 }),
+    tokenHash: text('token_hash').notNull().unique(),
+    invitedBy: uuid('invited_by'),
+    createdAt: instant('created_at').notNull(),
+    sentAt: instant('sent_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    acceptedAt: instant('accepted_at'),
+    userId: uuid('user_id').references(() => users.id),
+    withdrawnAt: instant('withdrawn_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    // One open invitation per address per organization: sending again reuses it.
+    uniqueIndex('invitations_open_email_key')
+      .on(t.organizationId, sql`lower(${t.email})`)
+      .where(sql`${t.acceptedAt} IS NULL AND ${t.withdrawnAt} IS NULL`),
+  ],
+);
+
 /** Gapless per-organization counters (job numbers, invoice numbers): taken under a row lock in the caller's transaction. */
 export const orgSequences = pgTable(
   'org_sequences',

@@ -7,7 +7,7 @@ import { loadMe, type MeT, signOut } from '../shared/api';
 import { LiveProvider } from '../shared/live';
 import { MeContext } from '../shared/me';
 import { createQueryClient } from '../shared/query';
-import { Login, ResetPassword } from './login';
+import { AcceptInvitation, Login, ResetPassword } from './login';
 import { createAppRouter } from './router';
 import { SignOutContext } from './session';
 
@@ -66,13 +66,16 @@ const SignedIn = ({ me, onSignOut, onReload }: { me: MeT; onSignOut: () => void;
   );
 };
 
-/** The token of a "choose a new password" link (#/reset-password?token=…), when that is what was opened. */
-const resetTokenOf = (hash: string) =>
-  hash.startsWith('#/reset-password') ? new URLSearchParams(hash.split('?')[1] ?? '').get('token') : null;
+/** The token of a link from an e-mail (#/reset-password?token=…, #/accept-invitation?token=…), when that was opened. */
+const linkTokenOf = (hash: string, page: string) =>
+  hash.startsWith(`#/${page}`) ? new URLSearchParams(hash.split('?')[1] ?? '').get('token') : null;
 
 export const App = () => {
   const [me, setMe] = useState<MeT | null | undefined>(undefined);
-  const [resetToken, setResetToken] = useState(() => resetTokenOf(window.location.hash));
+  const [resetToken, setResetToken] = useState(() => linkTokenOf(window.location.hash, 'reset-password'));
+  const [inviteToken, setInviteToken] = useState(() =>
+    linkTokenOf(window.location.hash, 'accept-invitation'),
+  );
   useEffect(() => {
     loadMe().then(setMe, () => setMe(null));
   }, []);
@@ -84,6 +87,17 @@ export const App = () => {
           window.location.hash = '#/';
           setResetToken(null);
           setMe(null);
+        }}
+      />
+    );
+  if (inviteToken)
+    return (
+      <AcceptInvitation
+        token={inviteToken}
+        onJoined={(joined) => {
+          window.location.hash = '#/';
+          setInviteToken(null);
+          setMe(joined);
         }}
       />
     );

@@ -1,5 +1,6 @@
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { passwordProblems } from '../../../../src/core/password-policy';
+import { ROLE_WORDS } from '../../../../src/core/roles';
 import { ApiError, api, type MeT, signIn } from '../shared/api';
 
 /** The signed-out pages: a card with the product's name, the page's form, and links between them. */
@@ -256,6 +257,86 @@ export const ResetPassword = ({ token, onDone }: { token: string; onDone: () => 
         <ErrorLine error={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Saving…' : 'Save the new password'}
+        </button>
+      </form>
+    </Card>
+  );
+};
+
+type InvitationPreviewT = { organizationName: string; email: string; name: string; roles: string[] };
+
+/** The page an invitation e-mail's link opens: who invites them, then their name and their own password. */
+export const AcceptInvitation = ({ token, onJoined }: { token: string; onJoined: (me: MeT) => void }) => {
+  const [invitation, setInvitation] = useState<InvitationPreviewT | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const { error, busy, run } = useBusy();
+  useEffect(() => {
+    api<InvitationPreviewT>('GET', `/api/v1/public/invitations/${encodeURIComponent(token)}`).then(
+      (i) => {
+        setInvitation(i);
+        setName(i.name);
+      },
+      (err) => setLoadError(err instanceof ApiError ? err.message : 'Could not reach the server'),
+    );
+  }, [token]);
+  const problems = password && invitation ? passwordProblems(password, invitation.email) : [];
+  if (loadError)
+    return (
+      <Card>
+        <p role="alert" className="error">
+          {loadError}. Ask whoever invited you to send it again.
+        </p>
+      </Card>
+    );
+  if (!invitation)
+    return (
+      <Card>
+        <p>Loading your invitation…</p>
+      </Card>
+    );
+  return (
+    <Card>
+      <form
+        aria-label="Join your team"
+        onSubmit={(e) => {
+          e.preventDefault();
+          return run(async () => {
+            await api('POST', `/api/v1/public/invitations/${encodeURIComponent(token)}/accept`, {
+              password,
+              name,
+            });
+            onJoined(await signIn(invitation.email, password));
+          });
+        }}
+      >
+        <p>
+          <strong>{invitation.organizationName}</strong> invites you to Closeout as{' '}
+          {invitation.roles
+            .map((r) => ROLE_WORDS[r as keyof typeof ROLE_WORDS] ?? r)
+            .join(' and ')
+            .toLowerCase()}
+          . You will sign in as {invitation.email}.
+        </p>
+        <label>
+          Your name
+          <input autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} required />
+        </label>
+        <label>
+          Choose a password
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </label>
+        {problems.length > 0 && <p className="hint">The password {problems.join(', ')}.</p>}
+        <ErrorLine error={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Joining…' : 'Join and sign in'}
         </button>
       </form>
     </Card>

@@ -20,6 +20,7 @@ import { Feedback, useSubmit } from '../../shared/feedback';
 import { orNull, useContractForm } from '../../shared/form';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
+import { Invitations } from './invitations';
 
 const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: ROLE_WORDS[r] }));
 const rateText = (s: string) => orNull(s.replace(',', '.'));
@@ -80,7 +81,7 @@ const UserForm = ({
 
 type NewValues = { name: string; email: string; password: string; roles: string[] };
 
-/** A new member of staff who signs in with the password given here. */
+/** A new member of staff who signs in with the password given here (an invitation lets them choose it). */
 const NewUserForm = ({ onAdded }: { onAdded: (message: string) => void }) => {
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: CreateUserBody,
@@ -127,6 +128,7 @@ export const Users = () => {
   const [feed, setFeed] = useState<{ name: string; url: string } | null>(null);
   return (
     <Stack>
+      <Invitations />
       <Loaded resource={list} what="users">
         {(xs) => (
           <Table aria-label="Users">
@@ -261,6 +263,9 @@ export const Users = () => {
           }}
         />
       )}
+      <Text size="sm" fw={600}>
+        Or add someone now, with a first password you give them
+      </Text>
       <NewUserForm
         onAdded={(message) => {
           setAdded(message);
