@@ -37,6 +37,13 @@ describe.each(testDrivers())('secret key rotation on %s', (driver) => {
       payload: {},
     });
     expect(link.statusCode, link.body).toBe(200);
+    // A person's authenticator secret being set up.
+    const setup = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/two-factor/setup',
+      headers: as(owner, true),
+    });
+    expect(setup.statusCode, setup.body).toBe(200);
     await writeCheckpoint(t.deps, org.organizationId);
   });
   afterAll(() => t?.close());
@@ -63,6 +70,7 @@ describe.each(testDrivers())('secret key rotation on %s', (driver) => {
     const moved = await rotateSealedSecrets(during);
     expect(moved['payment_connections.credentials']).toBe(1);
     expect(moved['portal_links.token_sealed']).toBeGreaterThanOrEqual(1);
+    expect(moved['users.totp_pending_secret']).toBe(1);
     expect(moved['audit_checkpoints.mac']).toBeGreaterThanOrEqual(1);
     // After it, the new key alone opens and verifies all of it; a second run has nothing to do.
     const after = await sealedValues();

@@ -3,6 +3,7 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { jpegHtmlPolyglot, jpegWithExif, multipart, pdfWithJavaScript, png, pngBomb } from '../support/files';
 
 /**
  * R3, fuzzing: thousands of hostile requests at every write endpoint the OpenAPI document lists, both
@@ -259,4 +260,120 @@ describe.runIf(process.env.TEST_DATABASE_URL)('R3 fuzzing every write endpoint o
     );
     expect(total).toBeGreaterThanOrEqual(RUNS);
   }, 900_000);
+
+  /** What a refusal must be: problem+json with its status, and nothing written. */
+  const expectRefusal = async (
+    res: Awaited<ReturnType<TestApp['app']['inject']>>,
+    what: string,
+    before: string,
+  ) => {
+    expect(res.statusCode, what).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode, what).toBeLessThan(500);
+    expect(res.headers['content-type'], what).toMatch(/^application\/problem\+json/);
+    expect(await counts(), `rows changed by a refused ${what}`).toBe(before);
+  };
+
+  it('refuses a body nested 5,000 levels deep at every JSON write with 400 naming the body, changing nothing', async () => {
+    const deep = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+    const deepArray = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+    const before = await counts();
+    for (const op of operations.filter((o) => o.body)) {
+      const url = op.path
+        .replace(/\{siteId\}/, org.siteId)
+        .replace(/\{connector\}/, 'xero')
+        .replace(/\{[A-Za-z]+\}/g, org.jobId);
+      for (const payload of [deep, deepArray]) {
+        const res = await t.app.inject({
+          method: op.method.toUpperCase() as 'POST',
+          url,
+          headers: { ...as(owner, true), 'content-type': 'application/json' },
+          payload,
+        });
+        const what = `${op.method.toUpperCase()} ${op.path} nested`;
+        // A route that answers 404 for the made-up record, or 413 for the size, has refused it too.
+        await expectRefusal(res, what, before);
+        if (res.statusCode === 400)
+          expect((res.json() as { errors: { field: string }[] }).errors[0]?.field, what).toMatch(/^body/);
+      }
+    }
+  }, 300_000);
+
+  it('refuses hostile uploads at both upload endpoints, and serves what it keeps without active content', async () => {
+    const files = [
+      { name: 'bomb.png', type: 'image/png', bytes: await pngBomb() },
+      { name: 'open-action.pdf', type: 'application/pdf', bytes: pdfWithJavaScript(false) },
+      { name: 'hidden.pdf', type: 'application/pdf', bytes: pdfWithJavaScript(true) },
+      { name: 'page.html', type: 'image/jpeg', bytes: Buffer.from('<html><script>alert(1)</script></html>') },
+      { name: 'empty.png', type: 'image/png', bytes: Buffer.alloc(0) },
+      { name: 'cut.png', type: 'image/png', bytes: (await png(3)).subarray(0, 40) },
+      {
+        name: 'random.bin',
+        type: 'application/octet-stream',
+        bytes: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
+      },
+    ];
+    const targets = [
+      {
+        method: 'POST' as const,
+        url: `/api/v1/jobs/${org.jobId}/attachments`,
+        fields: { category: 'before' },
+      },
+      { method: 'PUT' as const, url: '/api/v1/organization/logo', fields: {} },
+    ];
+    for (const target of targets) {
+      for (const file of files) {
+        const before = await counts();
+        const body = multipart(target.fields, file);
+        const res = await t.app.inject({
+          method: target.method,
+          url: target.url,
+          headers: { ...as(owner, true), ...body.headers },
+          payload: body.payload,
+        });
+        await expectRefusal(
+          res,
+          `${target.url} ${file.name} -> ${res.statusCode} ${res.body.slice(0, 200)}`,
+          before,
+        );
+      }
+      // Bad multipart: no file, a field of the wrong name, a category that does not exist.
+      for (const body of [
+        multipart(target.fields, null),
+        multipart(
+          { category: 'selfie' },
+          { name: 'a.jpg', type: 'image/jpeg', bytes: await jpegWithExif(2) },
+        ),
+      ]) {
+        if (target.method === 'PUT' && body.payload.includes('selfie')) continue;
+        const before = await counts();
+        const res = await t.app.inject({
+          method: target.method,
+          url: target.url,
+          headers: { ...as(owner, true), ...body.headers },
+          payload: body.payload,
+        });
+        await expectRefusal(res, `${target.url} malformed multipart`, before);
+      }
+    }
+    // The polyglot is a real JPEG: kept, but only its pixels (the script in its comment is gone).
+    const poly = multipart(
+      { category: 'before' },
+      { name: 'poly.jpg', type: 'image/jpeg', bytes: await jpegHtmlPolyglot() },
+    );
+    const kept = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/${org.jobId}/attachments`,
+      headers: { ...as(owner, true), ...poly.headers },
+      payload: poly.payload,
+    });
+    expect(kept.statusCode).toBe(201);
+    const served = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/attachments/${(kept.json() as { id: string }).id}/content`,
+      headers: as(owner),
+    });
+    expect(served.statusCode).toBe(200);
+    expect(served.rawPayload.includes(Buffer.from('<script'))).toBe(false);
+    expect(served.headers['x-content-type-options']).toBe('nosniff');
+  }, 120_000);
 });
