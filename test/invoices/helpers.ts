@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { drainQueues } from '../../src/worker/handlers';
-import { as, type Session, type TestApp } from '../support/app';
-import { type OrgFixture, requirements } from '../support/factories';
+import { as, type Session, signIn, type TestApp } from '../support/app';
+import { type OrgFixture, PASSWORD, requirements } from '../support/factories';
 
 export const SELLER = {
   vatId: 'IE6388047V',
@@ -43,6 +43,32 @@ export const plainJobType = async (t: TestApp, owner: Session, code = 'PLAIN') =
   return res.json().id as string;
 };
 
+/** Billing facts a booking may carry: only billing and the owner set them (a dispatcher is refused). */
+const BILLING_FACT_KEYS = [
+  'billingOwnerId',
+  'depositRequired',
+  'depositAmount',
+  'discountPercent',
+  'taxCodeId',
+  'poNumber',
+  'estimateLines',
+];
+const owners = new WeakMap<TestApp, Map<string, Session>>();
+/** The organization's owner, signed in once per test app. */
+export const ownerOf = async (t: TestApp, org: OrgFixture): Promise<Session> => {
+  const byOrg = owners.get(t) ?? new Map<string, Session>();
+  owners.set(t, byOrg);
+  const known = byOrg.get(org.organizationId);
+  if (known) return known;
+  const session = await signIn(t.app, org.users.owner.email, PASSWORD);
+  byOrg.set(org.organizationId, session);
+  return session;
+};
+
+/**
+ * Books a job as the dispatcher; one that carries billing facts (a deposit, a discount, a PO …) is booked by
+ * the owner, as a dispatcher may not set them.
+ */
 export const newJob = async (
   t: TestApp,
   org: OrgFixture,
@@ -50,10 +76,13 @@ export const newJob = async (
   jobTypeId: string,
   extra: Record<string, unknown> = {},
 ) => {
+  const billed = BILLING_FACT_KEYS.some(
+    (k) => extra[k] !== undefined && extra[k] !== null && extra[k] !== false,
+  );
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/jobs',
-    headers: as(dispatcher, true),
+    headers: as(billed ? await ownerOf(t, org) : dispatcher, true),
     payload: {
       customerId: org.customerId,
       siteId: org.siteId,

@@ -10,6 +10,7 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
   let dispatcher: Session;
   let tech: Session;
   let billing: Session;
+  let owner: Session;
   let jobTypes: { id: string; code: string; noShowFee: string | null; cancellationFee: string | null }[];
 
   beforeAll(async () => {
@@ -19,6 +20,7 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
     dispatcher = await signIn(t.app, org.users.dispatcher.email, PASSWORD);
     tech = await signIn(t.app, org.users.technician.email, PASSWORD);
     billing = await signIn(t.app, org.users.billing.email, PASSWORD);
+    owner = await signIn(t.app, org.users.owner.email, PASSWORD);
     jobTypes = (
       await t.app.inject({ method: 'GET', url: '/api/v1/job-types', headers: as(dispatcher) })
     ).json().items;
@@ -26,7 +28,8 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
   afterAll(() => t?.close());
 
   const typeId = (code: string) => jobTypes.find((j) => j.code === code)?.id ?? '';
-  const book = (overrides: Record<string, unknown> = {}, who = dispatcher) =>
+  // The default booking carries billing facts, so the owner books it (a dispatcher may not set them).
+  const book = (overrides: Record<string, unknown> = {}, who: Session = owner) =>
     t.app.inject({
       method: 'POST',
       url: '/api/v1/jobs',
@@ -79,6 +82,40 @@ describe.each(testDrivers())('the one job record on %s', (driver) => {
     expect((await book({ customerId: other.customerId })).statusCode).toBe(400);
     const third = (await book()).json();
     expect(Number(third.number.slice(2))).toBe(Number(second.number.slice(2)) + 1);
+  });
+
+  it('lets a dispatcher book without billing facts, refusing each one they try to set, writing nothing', async () => {
+    const count = async () =>
+      (await t.database.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs')).rows[0]?.n;
+    const before = await count();
+    const refused = await book({}, dispatcher);
+    expect(refused.statusCode).toBe(403);
+    expect(
+      problemOf(refused)
+        .errors.map((e) => e.field)
+        .sort(),
+    ).toEqual(
+      [
+        'body.billingOwnerId',
+        'body.depositAmount',
+        'body.depositRequired',
+        'body.discountPercent',
+        'body.poNumber',
+      ].sort(),
+    );
+    expect(await count()).toBe(before);
+    const plain = await book(
+      {
+        billingOwnerId: null,
+        depositRequired: false,
+        depositAmount: null,
+        discountPercent: null,
+        poNumber: '',
+      },
+      dispatcher,
+    );
+    expect(plain.statusCode, plain.body).toBe(201);
+    expect(plain.json()).toMatchObject({ depositRequired: false, discountPercent: null });
   });
 
   it.each([

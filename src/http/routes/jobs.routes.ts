@@ -47,6 +47,27 @@ const BILLING_FACTS = [
   'estimateLines',
 ] as const;
 
+/**
+ * Billing facts are billing's and the owner's: a dispatcher books and corrects the scope, the window and the
+ * custom fields only, at booking as afterwards (403 naming each field). At booking, a value that sets nothing
+ * (no deposit, no discount, an empty PO, no estimate) is not a billing fact.
+ */
+const refuseBillingFacts = (
+  p: Principal,
+  body: Partial<Record<(typeof BILLING_FACTS)[number], unknown>>,
+  booking: boolean,
+) => {
+  if (can(p.roles, 'jobs.billing')) return;
+  const setsNothing = (v: unknown) =>
+    v === undefined ||
+    (booking && (v === null || v === false || v === '' || (Array.isArray(v) && v.length === 0)));
+  const facts = BILLING_FACTS.filter((k) => !setsNothing(body[k]));
+  if (facts.length > 0)
+    throw new AppError('forbidden', 'Only billing or the owner sets what the customer is billed', {
+      fields: facts.map((k) => ({ field: `body.${k}`, message: 'a billing fact: ask billing' })),
+    });
+};
+
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const writeErrors = { ...errors, 409: Problem };
 
@@ -122,6 +143,7 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
     async (request, reply) => {
       const p = principalOf(request);
       const b = request.body;
+      refuseBillingFacts(p, b, true);
       const job = await createJob(
         deps,
         p.organizationId,
@@ -174,12 +196,7 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
     },
     async (request) => {
       const p = principalOf(request);
-      // Billing facts are billing's: a dispatcher's correction may touch the scope and custom fields only.
-      const billingFacts = BILLING_FACTS.filter((k) => request.body[k] !== undefined);
-      if (billingFacts.length > 0 && !can(p.roles, 'jobs.billing'))
-        throw new AppError('forbidden', 'Only billing or the owner changes what the customer is billed', {
-          fields: billingFacts.map((k) => ({ field: `body.${k}`, message: 'a billing fact: ask billing' })),
-        });
+      refuseBillingFacts(p, request.body, false);
       await updateJobFields(deps, p.organizationId, request.params.id, request.body, actorOf(p));
       return loadView(p, request.params.id);
     },

@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
+import { type FormEvent, type InputHTMLAttributes, type ReactNode, useEffect, useState } from 'react';
 import { passwordProblems } from '../../../../src/core/password-policy';
 import { ROLE_WORDS } from '../../../../src/core/roles';
 import { ApiError, api, type MeT, signIn } from '../shared/api';
@@ -28,6 +28,21 @@ const useBusy = () => {
   };
   return { error, busy, run, setError };
 };
+
+/** A labelled input of the signed-out pages (plain HTML, styled by .login). */
+const Field = ({
+  label,
+  onChange,
+  ...input
+}: { label: string; value: string; onChange: (value: string) => void } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'value' | 'onChange'
+>) => (
+  <label>
+    {label}
+    <input {...input} onChange={(e) => onChange(e.target.value)} />
+  </label>
+);
 
 const ErrorLine = ({ error }: { error: string | null }) =>
   error ? (
@@ -75,17 +90,15 @@ export const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
       <Card>
         <form onSubmit={submit} aria-label="Two-step sign-in">
           <p>Open your authenticator app and enter the six-digit code for Closeout.</p>
-          <label>
-            Code
-            <input
-              autoComplete="one-time-code"
-              inputMode="text"
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-              required
-              maxLength={32}
-            />
-          </label>
+          <Field
+            label="Code"
+            autoComplete="one-time-code"
+            inputMode="text"
+            value={code}
+            onChange={setCode}
+            required
+            maxLength={32}
+          />
           <p className="hint">No phone? Enter one of your recovery codes instead.</p>
           <ErrorLine error={error} />
           <button type="submit" disabled={busy}>
@@ -110,26 +123,22 @@ export const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
   return (
     <Card>
       <form onSubmit={submit} aria-label="Sign in">
-        <label>
-          E-mail
-          <input
-            type="email"
-            autoComplete="username"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            required
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
+        <Field
+          label="E-mail"
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={setEmail}
+          required
+        />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+          required
+        />
         <ErrorLine error={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
@@ -169,16 +178,14 @@ const ForgotPassword = ({ email: initial, onBack }: { email: string; onBack: () 
         }}
       >
         <p>Enter the e-mail address you sign in with. We will send you a link to choose a new password.</p>
-        <label>
-          E-mail
-          <input
-            type="email"
-            autoComplete="username"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            required
-          />
-        </label>
+        <Field
+          label="E-mail"
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={setEmail}
+          required
+        />
         {sent && <p role="status">{sent}</p>}
         <ErrorLine error={error} />
         <button type="submit" disabled={busy || sent !== null}>
@@ -233,27 +240,23 @@ export const ResetPassword = ({ token, onDone }: { token: string; onDone: () => 
         }}
       >
         <p>Choose a new password: at least 12 characters.</p>
-        <label>
-          New password
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
+        <Field
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+          required
+        />
         {problems.length > 0 && <p className="hint">The password {problems.join(', ')}.</p>}
-        <label>
-          The same again
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={repeat}
-            onChange={(e) => setRepeat(e.target.value)}
-            required
-          />
-        </label>
+        <Field
+          label="The same again"
+          type="password"
+          autoComplete="new-password"
+          value={repeat}
+          onChange={setRepeat}
+          required
+        />
         <ErrorLine error={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Saving…' : 'Save the new password'}
@@ -323,16 +326,14 @@ export const AcceptInvitation = ({ token, onJoined }: { token: string; onJoined:
           Your name
           <input autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} required />
         </label>
-        <label>
-          Choose a password
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
+        <Field
+          label="Choose a password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+          required
+        />
         {problems.length > 0 && <p className="hint">The password {problems.join(', ')}.</p>}
         <ErrorLine error={error} />
         <button type="submit" disabled={busy}>

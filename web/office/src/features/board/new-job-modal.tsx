@@ -6,6 +6,7 @@ import {
   Select,
   Stack,
   Switch,
+  Text,
   Textarea,
   TextInput,
   Title,
@@ -66,6 +67,7 @@ export const NewJobModal = ({
   onCreated: (job: JobT) => void;
 }) => {
   const tz = me.organization.timeZone;
+  const billsFacts = me.permissions.includes('jobs.billing');
   const refs = useApi(['customers', 'booking-refs', opened], async () => {
     if (!opened) return null;
     const [customers, jobTypes, users, taxCodes] = await Promise.all([
@@ -187,27 +189,36 @@ export const NewJobModal = ({
                     .map((u) => ({ value: u.id, label: u.name }))}
                   {...form.getInputProps('technicianId')}
                 />
-                <Title order={5}>Billing facts</Title>
-                <Group grow align="flex-end">
-                  <Switch
-                    label="Deposit required"
-                    {...form.getInputProps('depositRequired', { type: 'checkbox' })}
-                  />
-                  <TextInput
-                    label={`Deposit (${me.organization.currency})`}
-                    disabled={!form.values.depositRequired}
-                    {...form.getInputProps('depositAmount')}
-                    inputMode="decimal"
-                  />
-                </Group>
-                <Group grow>
-                  <TextInput
-                    label="Discount %"
-                    {...form.getInputProps('discountPercent')}
-                    inputMode="decimal"
-                  />
-                  <TextInput label="PO number" {...form.getInputProps('poNumber')} />
-                </Group>
+                {/* Billing facts are billing's and the owner's: a dispatcher books without them. */}
+                {billsFacts ? (
+                  <>
+                    <Title order={5}>Billing facts</Title>
+                    <Group grow align="flex-end">
+                      <Switch
+                        label="Deposit required"
+                        {...form.getInputProps('depositRequired', { type: 'checkbox' })}
+                      />
+                      <TextInput
+                        label={`Deposit (${me.organization.currency})`}
+                        disabled={!form.values.depositRequired}
+                        {...form.getInputProps('depositAmount')}
+                        inputMode="decimal"
+                      />
+                    </Group>
+                    <Group grow>
+                      <TextInput
+                        label="Discount %"
+                        {...form.getInputProps('discountPercent')}
+                        inputMode="decimal"
+                      />
+                      <TextInput label="PO number" {...form.getInputProps('poNumber')} />
+                    </Group>
+                  </>
+                ) : (
+                  <Text size="sm" c="dimmed">
+                    Deposit, discount and PO number are set by billing or the owner, on the job's page.
+                  </Text>
+                )}
                 {errorAlert}
                 <Group justify="flex-end">
                   <Button variant="default" onClick={onClose}>
