@@ -84,6 +84,20 @@ export const EstimateLine = z.strictObject({
   taxCodeId: z.uuid().nullable().optional(),
 });
 
+/** The fields of a job that decide what the customer is billed: changed by billing and the owner only. */
+export const BILLING_FACTS = [
+  'depositRequired',
+  'depositBeforeWork',
+  'depositAmount',
+  'depositReceived',
+  'discountPercent',
+  'taxCodeId',
+  'poNumber',
+  'billingOwnerId',
+  'estimateLines',
+] as const;
+export type BillingFact = (typeof BILLING_FACTS)[number];
+
 export const CreateJobBody = z.strictObject({
   customerId: z.uuid(),
   siteId: z.uuid(),

@@ -1,3 +1,5 @@
+import { AppError } from './errors';
+
 /** Returns the reasons a password is refused; empty when it is acceptable. Pure, so the web app shows the same. */
 export const passwordProblems = (password: string, email?: string): string[] => {
   const problems: string[] = [];
@@ -7,4 +9,13 @@ export const passwordProblems = (password: string, email?: string): string[] => 
     problems.push('must not contain the e-mail name');
   if (new Set(password).size < 5) problems.push('must use at least 5 different characters');
   return problems;
+};
+
+/** Refuses a password the policy does not accept, naming the field once per reason. */
+export const checkPasswordPolicy = (password: string, email: string, field: string): void => {
+  const problems = passwordProblems(password, email);
+  if (problems.length > 0)
+    throw new AppError('validation_failed', `password ${problems.join('; ')}`, {
+      fields: problems.map((message) => ({ field, message })),
+    });
 };

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { type Api, caller } from '../support/api-caller';
-import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
+import { hasChromium, launch, officePage, screenshotPath, signedIn } from '../support/browser';
 import { type Spawned, startCloseout } from '../support/processes';
 
 const NEW_PASSWORD = 'river-stone-lantern-7';
@@ -23,15 +23,6 @@ const newestMail = async (dir: string, subject: RegExp): Promise<string> => {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`no e-mail matching ${subject}`);
-};
-
-const signInPage = async (browser: Browser, base: string, width: number): Promise<Page> => {
-  const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 1000 } });
-  page.on('pageerror', (e) => {
-    throw e;
-  });
-  await page.goto(`${base}/`);
-  return page;
 };
 
 /**
@@ -58,7 +49,7 @@ describe.runIf(hasChromium())('account security in Chromium', () => {
   });
 
   it('lets a dispatcher who forgot the password choose a new one from the e-mailed link, on a phone', async () => {
-    const page = await signInPage(browser, base, 390);
+    const page = await officePage(browser, base, 390);
     await page.getByLabel('E-mail').fill('dispatch@demo.closeout.test');
     await page.getByRole('button', { name: 'Forgot your password?' }).click();
     const form = page.getByRole('form', { name: 'Forgot password' });
@@ -117,7 +108,7 @@ describe.runIf(hasChromium())('account security in Chromium', () => {
     );
     const link = /(http:\/\/\S+#\/accept-invitation\?token=\S+)/.exec(mail)?.[1];
     if (!link) throw new Error('no link in the invitation');
-    const phone = await signInPage(browser, base, 390);
+    const phone = await officePage(browser, base, 390);
     await phone.goto(link);
     const join = phone.getByRole('form', { name: 'Join your team' });
     await join.getByText(/invites you to Closeout as technician/).waitFor();
@@ -193,7 +184,7 @@ describe.runIf(hasChromium())('account security in Chromium', () => {
     await page.close();
 
     // Billing, without a second factor: only the setup is open, on a phone.
-    const billing = await signInPage(browser, base, 390);
+    const billing = await officePage(browser, base, 390);
     await billing.getByLabel('E-mail').fill('billing@demo.closeout.test');
     await billing.getByLabel('Password').fill(DEMO_PASSWORD);
     await billing.getByRole('button', { name: 'Sign in' }).click();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { BILLING_FACTS } from '../../src/contracts/jobs';
 import { drainQueues } from '../../src/worker/handlers';
 import { as, type Session, signIn, type TestApp } from '../support/app';
 import { type OrgFixture, PASSWORD, requirements } from '../support/factories';
@@ -43,16 +44,6 @@ export const plainJobType = async (t: TestApp, owner: Session, code = 'PLAIN') =
   return res.json().id as string;
 };
 
-/** Billing facts a booking may carry: only billing and the owner set them (a dispatcher is refused). */
-const BILLING_FACT_KEYS = [
-  'billingOwnerId',
-  'depositRequired',
-  'depositAmount',
-  'discountPercent',
-  'taxCodeId',
-  'poNumber',
-  'estimateLines',
-];
 const owners = new WeakMap<TestApp, Map<string, Session>>();
 /** The organization's owner, signed in once per test app. */
 export const ownerOf = async (t: TestApp, org: OrgFixture): Promise<Session> => {
@@ -76,9 +67,7 @@ export const newJob = async (
   jobTypeId: string,
   extra: Record<string, unknown> = {},
 ) => {
-  const billed = BILLING_FACT_KEYS.some(
-    (k) => extra[k] !== undefined && extra[k] !== null && extra[k] !== false,
-  );
+  const billed = BILLING_FACTS.some((k) => extra[k] !== undefined && extra[k] !== null && extra[k] !== false);
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/jobs',

@@ -39,6 +39,16 @@ export const screenshotPath = (name: string): string => {
 };
 
 /** A page signed in to the office app as a demo user, on the screen `hash` names; a page error fails the test. */
+/** The office app's first page at a width (a phone below 600 px), signed out; a page error fails the test. */
+export const officePage = async (browser: Browser, base: string, width = 1366): Promise<Page> => {
+  const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 1000 } });
+  page.on('pageerror', (e) => {
+    throw e;
+  });
+  await page.goto(`${base}/`);
+  return page;
+};
+
 export const signedIn = async (
   browser: Browser,
   base: string,
@@ -46,11 +56,7 @@ export const signedIn = async (
   hash = '',
   width = 1366,
 ): Promise<Page> => {
-  const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 1000 } });
-  page.on('pageerror', (e) => {
-    throw e;
-  });
-  await page.goto(`${base}/`);
+  const page = await officePage(browser, base, width);
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();

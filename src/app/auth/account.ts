@@ -1,26 +1,21 @@
 import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { deviceWords, type SignInOutcome } from '../../core/account-security';
 import { AppError, notFound } from '../../core/errors';
-import { passwordProblems } from '../../core/password-policy';
+import { checkPasswordPolicy } from '../../core/password-policy';
 import type { Principal } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { loginAttempts, organizations, passwordResets, sessions, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
+import { checkPassword, lockedUser, personOf, type UserRow } from './person';
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from './secrets';
 
-const personOf = (principal: Principal) => {
-  if (principal.kind !== 'user')
-    throw new AppError('forbidden', 'This is for a signed-in person, not an API key');
-  return principal;
-};
-
-const policyChecked = (password: string, email: string, field: string) => {
-  const problems = passwordProblems(password, email);
-  if (problems.length > 0)
-    throw new AppError('validation_failed', `password ${problems.join('; ')}`, {
-      fields: problems.map((message) => ({ field, message })),
-    });
+/** Stores a new password (already checked against the policy) and when it changed. */
+const storeNewPassword = async (tx: Tx, user: UserRow, password: string, now: Date) => {
+  await tx.db
+    .update(users)
+    .set({ passwordHash: await hashPassword(password), passwordChangedAt: now })
+    .where(eq(users.id, user.id));
 };
 
 /** Ends a person's sessions, all of them or all but the one they are using; returns how many ended. */
@@ -51,26 +46,15 @@ export const changePassword = (
 ) =>
   deps.database.transaction(async (tx) => {
     const p = personOf(principal);
-    const [user] = await tx.db
-      .select()
-      .from(users)
-      .where(and(eq(users.organizationId, p.organizationId), eq(users.id, p.userId)))
-      .for('update');
-    if (!user) throw notFound('user');
-    if (!(await verifyPassword(input.currentPassword, user.passwordHash)))
-      throw new AppError('invalid_credentials', 'The current password is wrong', {
-        fields: [{ field: 'body.currentPassword', message: 'wrong password' }],
-      });
-    policyChecked(input.newPassword, user.email, 'body.newPassword');
+    const user = await lockedUser(tx, p.organizationId, p.userId);
+    await checkPassword(user, input.currentPassword, 'body.currentPassword', 'The current password is wrong');
+    checkPasswordPolicy(input.newPassword, user.email, 'body.newPassword');
     if (await verifyPassword(input.newPassword, user.passwordHash))
       throw new AppError('validation_failed', 'The new password is the one you have', {
         fields: [{ field: 'body.newPassword', message: 'same as the current password' }],
       });
     const now = deps.clock.now();
-    await tx.db
-      .update(users)
-      .set({ passwordHash: await hashPassword(input.newPassword), passwordChangedAt: now })
-      .where(eq(users.id, user.id));
+    await storeNewPassword(tx, user, input.newPassword, now);
     const ended = await endSessions(tx, user.id, now, p.sessionTokenHash);
     await appendAudit(tx, deps, {
       organizationId: user.organizationId,
@@ -185,11 +169,8 @@ export const completePasswordReset = (deps: Deps, input: { token: string; passwo
     if (!reset?.userId || reset.usedAt || reset.expiresAt <= now) throw linkRefused();
     const [user] = await tx.db.select().from(users).where(eq(users.id, reset.userId)).for('update');
     if (!user?.active) throw linkRefused();
-    policyChecked(input.password, user.email, 'body.password');
-    await tx.db
-      .update(users)
-      .set({ passwordHash: await hashPassword(input.password), passwordChangedAt: now })
-      .where(eq(users.id, user.id));
+    checkPasswordPolicy(input.password, user.email, 'body.password');
+    await storeNewPassword(tx, user, input.password, now);
     await tx.db
       .update(passwordResets)
       .set({ usedAt: now })

@@ -10,13 +10,14 @@ import {
   totpCodeOf,
 } from '../../core/account-security';
 import { AppError, notFound } from '../../core/errors';
-import type { Principal } from '../../core/principal';
+import type { Actor, Principal } from '../../core/principal';
 import { isRole } from '../../core/roles';
 import type { Tx } from '../../db/client';
 import { organizations, recoveryCodes, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
-import { sha256Hex, verifyPassword } from './secrets';
+import { checkPassword, lockedUser, personOf, type UserRow } from './person';
+import { sha256Hex } from './secrets';
 
 /** RFC 6238 with the parameters every authenticator app reads: SHA-1, six digits, 30 seconds. */
 const PERIOD_SECONDS = 30;
@@ -45,31 +46,14 @@ export const totpStepOf = (secretBase32: string, typed: string, now: Date): numb
   return delta === null ? null : Math.floor(now.getTime() / 1000 / PERIOD_SECONDS) + delta;
 };
 
-type UserRow = typeof users.$inferSelect;
-
-const userPrincipal = (principal: Principal) => {
-  if (principal.kind !== 'user')
-    throw new AppError('forbidden', 'A second factor belongs to a person, not an API key');
-  return principal;
+/** The signed-in person's own user row, locked. */
+const myLockedUser = (tx: Tx, principal: Principal) => {
+  const p = personOf(principal);
+  return lockedUser(tx, p.organizationId, p.userId);
 };
 
-const lockedUser = async (tx: Tx, principal: Principal): Promise<UserRow> => {
-  const p = userPrincipal(principal);
-  const [user] = await tx.db
-    .select()
-    .from(users)
-    .where(and(eq(users.organizationId, p.organizationId), eq(users.id, p.userId)))
-    .for('update');
-  if (!user) throw notFound('user');
-  return user;
-};
-
-const passwordChecked = async (user: UserRow, password: string) => {
-  if (!(await verifyPassword(password, user.passwordHash)))
-    throw new AppError('invalid_credentials', 'The password is wrong', {
-      fields: [{ field: 'body.password', message: 'wrong password' }],
-    });
-};
+const passwordChecked = (user: UserRow, password: string) =>
+  checkPassword(user, password, 'body.password', 'The password is wrong');
 
 /** Whether the organization makes this person use a second factor (owners and billing, when it says so). */
 const requiredFor = async (tx: Tx, user: UserRow) => {
@@ -97,7 +81,7 @@ const replaceRecoveryCodes = async (tx: Tx, deps: Pick<Deps, 'clock' | 'ids'>, u
 
 export const secondFactorStatus = (deps: Deps, principal: Principal) =>
   deps.database.transaction(async (tx) => {
-    const p = userPrincipal(principal);
+    const p = personOf(principal);
     const [user] = await tx.db
       .select()
       .from(users)
@@ -121,7 +105,7 @@ export const secondFactorStatus = (deps: Deps, principal: Principal) =>
  */
 export const startSecondFactorSetup = (deps: Deps, principal: Principal) =>
   deps.database.transaction(async (tx) => {
-    const user = await lockedUser(tx, principal);
+    const user = await myLockedUser(tx, principal);
     if (user.totpEnabledAt)
       throw new AppError('conflict', 'A second factor is already set up; turn it off first to change it', {
         fields: [{ field: 'body', message: 'already set up' }],
@@ -147,7 +131,7 @@ export const startSecondFactorSetup = (deps: Deps, principal: Principal) =>
 /** Confirms the pending secret with a code from the app; from now on signing in asks for a code. */
 export const confirmSecondFactor = (deps: Deps, principal: Principal, code: string) =>
   deps.database.transaction(async (tx) => {
-    const user = await lockedUser(tx, principal);
+    const user = await myLockedUser(tx, principal);
     if (user.totpEnabledAt) throw new AppError('conflict', 'A second factor is already set up');
     if (!user.totpPendingSecret)
       throw new AppError('conflict', 'Start the setup first', {
@@ -183,7 +167,7 @@ export const confirmSecondFactor = (deps: Deps, principal: Principal, code: stri
 /** Turns the second factor off with the password; refused where the organization requires one for this role. */
 export const disableSecondFactor = (deps: Deps, principal: Principal, password: string) =>
   deps.database.transaction(async (tx) => {
-    const user = await lockedUser(tx, principal);
+    const user = await myLockedUser(tx, principal);
     await passwordChecked(user, password);
     if (!user.totpEnabledAt) return;
     if (await requiredFor(tx, user))
@@ -194,29 +178,14 @@ export const disableSecondFactor = (deps: Deps, principal: Principal, password: 
   });
 
 /** An owner turns off a member's second factor (a lost phone); the member sets it up again at next sign-in. */
-export const resetMemberSecondFactor = (
-  deps: Deps,
-  organizationId: string,
-  userId: string,
-  actor: { type: 'user' | 'api_key'; id: string },
-) =>
+export const resetMemberSecondFactor = (deps: Deps, organizationId: string, userId: string, actor: Actor) =>
   deps.database.transaction(async (tx) => {
-    const [user] = await tx.db
-      .select()
-      .from(users)
-      .where(and(eq(users.organizationId, organizationId), eq(users.id, userId)))
-      .for('update');
-    if (!user) throw notFound('user');
+    const user = await lockedUser(tx, organizationId, userId);
     if (!user.totpEnabledAt) return;
     await clearSecondFactor(tx, deps, user, actor);
   });
 
-const clearSecondFactor = async (
-  tx: Tx,
-  deps: Pick<Deps, 'clock' | 'ids'>,
-  user: UserRow,
-  actor: { type: 'user' | 'api_key'; id: string },
-) => {
+const clearSecondFactor = async (tx: Tx, deps: Pick<Deps, 'clock' | 'ids'>, user: UserRow, actor: Actor) => {
   await tx.db
     .update(users)
     .set({ totpSecret: null, totpPendingSecret: null, totpEnabledAt: null, totpLastStep: null })
@@ -235,7 +204,7 @@ const clearSecondFactor = async (
 /** New recovery codes with the password (the old ones stop working): for when they were used up or lost. */
 export const renewRecoveryCodes = (deps: Deps, principal: Principal, password: string) =>
   deps.database.transaction(async (tx) => {
-    const user = await lockedUser(tx, principal);
+    const user = await myLockedUser(tx, principal);
     await passwordChecked(user, password);
     if (!user.totpEnabledAt)
       throw new AppError('conflict', 'Set up a second factor first', {

@@ -7,7 +7,7 @@ import { invitations, organizations, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { randomToken, sha256Hex } from '../auth/secrets';
 import type { Deps } from '../ports';
-import { insertUser } from './users';
+import { insertUser, lockEmail, refuseTakenEmail } from './users';
 
 /** How long an invitation's link works; sending it again starts the time over. */
 export const INVITATION_VALID_DAYS = 7;
@@ -75,12 +75,8 @@ const inviterName = async (tx: Tx, actor: Actor) => {
 export const inviteUser = (deps: Deps, organizationId: string, input: InvitationInput, actor: Actor) =>
   deps.database.transaction(async (tx) => {
     const email = input.email.trim().toLowerCase();
-    await tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`user:${email}`]);
-    const { rows } = await tx.raw.query('SELECT 1 FROM users WHERE lower(email) = $1', [email]);
-    if (rows.length > 0)
-      throw new AppError('already_in_use', 'Someone with this e-mail already has an account', {
-        fields: [{ field: 'body.email', message: 'already has an account' }],
-      });
+    await lockEmail(tx, email);
+    await refuseTakenEmail(tx, email);
     const roles = [...new Set(input.roles)];
     const [open] = await tx.db
       .select()
@@ -246,7 +242,7 @@ export const acceptInvitation = (
   deps.database.transaction(async (tx) => {
     const now = deps.clock.now();
     const { invitation } = await byToken(tx, token, now, true);
-    await tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`user:${invitation.email}`]);
+    await lockEmail(tx, invitation.email);
     const actor: Actor = { type: 'system', id: null };
     const user = await insertUser(
       tx,

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
-import { passwordProblems } from '../../core/password-policy';
+import { checkPasswordPolicy } from '../../core/password-policy';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Role } from '../../core/roles';
 import type { Tx } from '../../db/client';
@@ -18,6 +18,19 @@ export type NewUser = {
   hourlyRate?: string | undefined;
 };
 
+/** Serializes whatever makes an account for one e-mail (lowercased), so two at once cannot both pass the check. */
+export const lockEmail = (tx: Tx, email: string) =>
+  tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`user:${email}`]);
+
+/** Refuses an e-mail (lowercased) that already has an account, naming the field. */
+export const refuseTakenEmail = async (tx: Tx, email: string) => {
+  const { rows } = await tx.raw.query('SELECT 1 FROM users WHERE lower(email) = $1', [email]);
+  if (rows.length > 0)
+    throw new AppError('already_in_use', 'A user with this e-mail already exists', {
+      fields: [{ field: 'body.email', message: 'already in use' }],
+    });
+};
+
 /** Inserts a user in the caller's transaction, after the password policy and the e-mail uniqueness check. */
 export const insertUser = async (
   tx: Tx,
@@ -26,19 +39,9 @@ export const insertUser = async (
   input: NewUser,
   actor: Actor = SYSTEM_ACTOR,
 ) => {
-  const problems = passwordProblems(input.password, input.email);
-  if (problems.length > 0) {
-    throw new AppError('validation_failed', `password ${problems.join('; ')}`, {
-      fields: problems.map((message) => ({ field: 'body.password', message })),
-    });
-  }
+  checkPasswordPolicy(input.password, input.email, 'body.password');
   const email = input.email.trim().toLowerCase();
-  const { rows } = await tx.raw.query('SELECT 1 FROM users WHERE lower(email) = $1', [email]);
-  if (rows.length > 0) {
-    throw new AppError('already_in_use', 'A user with this e-mail already exists', {
-      fields: [{ field: 'body.email', message: 'already in use' }],
-    });
-  }
+  await refuseTakenEmail(tx, email);
   const roles = [...new Set(input.roles)];
   const [user] = await tx.db
     .insert(users)
@@ -69,9 +72,7 @@ export const insertUser = async (
 export const createUser = (deps: Deps, organizationId: string, input: NewUser, actor: Actor) =>
   deps.database.transaction(async (tx) => {
     // Serialize creations per e-mail so two concurrent requests cannot both pass the uniqueness check.
-    await tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-      `user:${input.email.trim().toLowerCase()}`,
-    ]);
+    await lockEmail(tx, input.email.trim().toLowerCase());
     return insertUser(tx, deps, organizationId, input, actor);
   });
 

@@ -33,26 +33,23 @@ import {
   SecuritySettingsBody,
   SignIn,
 } from '../../contracts/auth';
-import { IdParams, Problem } from '../../contracts/common';
+import { IdParams, PageQuery, Problem, pageOf } from '../../contracts/common';
 import { invalid } from '../../core/errors';
+import { pairCursor, pageOf as toPage } from '../../core/pagination';
+import { actorOf } from '../../core/principal';
 import { principalOf } from '../auth';
 import { publicLinkRoutes } from '../public-limit';
 import { organizationView } from '../views';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
-const SignInPageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(100).optional(),
-});
+const SignInPageQuery = PageQuery.extend({ cursor: z.string().max(100).optional() });
 
-/** "at|id" of the last row shown: the next page starts after it. */
+/** The page's start: after the last row shown, by (time, attempt number), from the list's opaque cursor. */
 const signInCursor = (cursor: string | undefined) => {
-  if (!cursor) return undefined;
-  const [at, id] = cursor.split('|');
-  const when = at ? new Date(at) : null;
-  if (!when || Number.isNaN(when.getTime()) || !id || !/^\d{1,18}$/.test(id))
-    throw invalid('query.cursor', 'not a cursor from this list');
-  return { at: when, id: Number(id) };
+  const key = pairCursor(cursor, (at) => !Number.isNaN(new Date(at).getTime()));
+  if (!key) return undefined;
+  if (!/^\d{1,18}$/.test(key[1])) throw invalid('query.cursor', 'not a cursor from this API');
+  return { at: new Date(key[0]), id: Number(key[1]) };
 };
 
 /**
@@ -215,12 +212,7 @@ export const accountRoutes = async (root: FastifyInstance, deps: Deps) => {
     },
     async (request, reply) => {
       const p = principalOf(request);
-      await resetMemberSecondFactor(
-        deps,
-        p.organizationId,
-        request.params.id,
-        p.kind === 'user' ? { type: 'user', id: p.userId } : { type: 'api_key', id: p.apiKeyId },
-      );
+      await resetMemberSecondFactor(deps, p.organizationId, request.params.id, actorOf(p));
       return reply.code(204).send(null);
     },
   );
@@ -234,7 +226,7 @@ export const accountRoutes = async (root: FastifyInstance, deps: Deps) => {
         summary:
           'Sign-ins to the organization’s accounts, newest first: who, when, from where, and the outcome',
         querystring: SignInPageQuery,
-        response: { 200: z.object({ items: z.array(SignIn), nextCursor: z.string().nullable() }), ...errors },
+        response: { 200: pageOf(SignIn), ...errors },
       },
     },
     async (request) => {
@@ -243,10 +235,9 @@ export const accountRoutes = async (root: FastifyInstance, deps: Deps) => {
         limit,
         before: signInCursor(cursor),
       });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
+      const page = toPage(rows, limit, (r) => [r.at.toISOString(), String(r.id)]);
       return {
-        items: page.map((r) => ({
+        items: page.items.map((r) => ({
           id: String(r.id),
           at: r.at.toISOString(),
           userId: r.userId,
@@ -255,7 +246,7 @@ export const accountRoutes = async (root: FastifyInstance, deps: Deps) => {
           deviceWords: r.deviceWords,
           outcome: r.outcome,
         })),
-        nextCursor: rows.length > limit && last ? `${last.at.toISOString()}|${last.id}` : null,
+        nextCursor: page.nextCursor,
       };
     },
   );

@@ -16,6 +16,8 @@ import { updateJobFields } from '../../app/scheduling/update-job';
 import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {
   AssignBody,
+  BILLING_FACTS,
+  type BillingFact,
   CloseBody,
   CreateJobBody,
   CreateRevisionBody,
@@ -34,29 +36,12 @@ import { principalOf } from '../auth';
 import { ensureJobVisible, visibleTo } from '../job-access';
 import { jobView } from '../views';
 
-/** The fields of a job that decide what the customer is billed: changed by billing and the owner only. */
-const BILLING_FACTS = [
-  'depositRequired',
-  'depositBeforeWork',
-  'depositAmount',
-  'depositReceived',
-  'discountPercent',
-  'taxCodeId',
-  'poNumber',
-  'billingOwnerId',
-  'estimateLines',
-] as const;
-
 /**
  * Billing facts are billing's and the owner's: a dispatcher books and corrects the scope, the window and the
  * custom fields only, at booking as afterwards (403 naming each field). At booking, a value that sets nothing
  * (no deposit, no discount, an empty PO, no estimate) is not a billing fact.
  */
-const refuseBillingFacts = (
-  p: Principal,
-  body: Partial<Record<(typeof BILLING_FACTS)[number], unknown>>,
-  booking: boolean,
-) => {
+const refuseBillingFacts = (p: Principal, body: Partial<Record<BillingFact, unknown>>, booking: boolean) => {
   if (can(p.roles, 'jobs.billing')) return;
   const setsNothing = (v: unknown) =>
     v === undefined ||

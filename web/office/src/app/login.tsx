@@ -1,4 +1,6 @@
 import { type FormEvent, type InputHTMLAttributes, type ReactNode, useEffect, useState } from 'react';
+import type { z } from 'zod';
+import type { InvitationPreview } from '../../../../src/contracts/auth';
 import { passwordProblems } from '../../../../src/core/password-policy';
 import { ROLE_WORDS } from '../../../../src/core/roles';
 import { ApiError, api, type MeT, signIn } from '../shared/api';
@@ -44,12 +46,59 @@ const Field = ({
   </label>
 );
 
-const ErrorLine = ({ error }: { error: string | null }) =>
-  error ? (
-    <p role="alert" className="error">
-      {error}
-    </p>
-  ) : null;
+/** The end of every signed-out form: what went wrong, if anything, and the button that says it is busy. */
+const SubmitRow = ({
+  error,
+  busy,
+  label,
+  busyLabel,
+  disabled = false,
+}: {
+  error: string | null;
+  busy: boolean;
+  label: string;
+  busyLabel: string;
+  disabled?: boolean;
+}) => (
+  <>
+    {error && (
+      <p role="alert" className="error">
+        {error}
+      </p>
+    )}
+    <button type="submit" disabled={busy || disabled}>
+      {busy ? busyLabel : label}
+    </button>
+  </>
+);
+
+/** A new password, checked as it is typed by the same policy the server applies. */
+const NewPasswordField = ({
+  label,
+  value,
+  onChange,
+  email,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  email?: string;
+}) => {
+  const problems = value ? passwordProblems(value, email) : [];
+  return (
+    <>
+      <Field
+        label={label}
+        type="password"
+        autoComplete="new-password"
+        value={value}
+        onChange={onChange}
+        required
+      />
+      {problems.length > 0 && <p className="hint">The password {problems.join(', ')}.</p>}
+    </>
+  );
+};
 
 /**
  * Sign in: e-mail and password, then, for a person with two-step sign-in, the code from their app (or a
@@ -100,10 +149,7 @@ export const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
             maxLength={32}
           />
           <p className="hint">No phone? Enter one of your recovery codes instead.</p>
-          <ErrorLine error={error} />
-          <button type="submit" disabled={busy}>
-            {busy ? 'Checking…' : 'Sign in'}
-          </button>
+          <SubmitRow error={error} busy={busy} label="Sign in" busyLabel="Checking…" />
         </form>
         <p>
           <button
@@ -139,10 +185,7 @@ export const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
           onChange={setPassword}
           required
         />
-        <ErrorLine error={error} />
-        <button type="submit" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <SubmitRow error={error} busy={busy} label="Sign in" busyLabel="Signing in…" />
       </form>
       <p>
         <button
@@ -187,10 +230,13 @@ const ForgotPassword = ({ email: initial, onBack }: { email: string; onBack: () 
           required
         />
         {sent && <p role="status">{sent}</p>}
-        <ErrorLine error={error} />
-        <button type="submit" disabled={busy || sent !== null}>
-          {busy ? 'Sending…' : 'Send the link'}
-        </button>
+        <SubmitRow
+          error={error}
+          busy={busy}
+          label="Send the link"
+          busyLabel="Sending…"
+          disabled={sent !== null}
+        />
       </form>
       <p>
         <button
@@ -213,7 +259,6 @@ export const ResetPassword = ({ token, onDone }: { token: string; onDone: () => 
   const [repeat, setRepeat] = useState('');
   const [done, setDone] = useState(false);
   const { error, busy, run, setError } = useBusy();
-  const problems = password ? passwordProblems(password) : [];
   if (done)
     return (
       <Card>
@@ -240,15 +285,7 @@ export const ResetPassword = ({ token, onDone }: { token: string; onDone: () => 
         }}
       >
         <p>Choose a new password: at least 12 characters.</p>
-        <Field
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onChange={setPassword}
-          required
-        />
-        {problems.length > 0 && <p className="hint">The password {problems.join(', ')}.</p>}
+        <NewPasswordField label="New password" value={password} onChange={setPassword} />
         <Field
           label="The same again"
           type="password"
@@ -257,16 +294,13 @@ export const ResetPassword = ({ token, onDone }: { token: string; onDone: () => 
           onChange={setRepeat}
           required
         />
-        <ErrorLine error={error} />
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save the new password'}
-        </button>
+        <SubmitRow error={error} busy={busy} label="Save the new password" busyLabel="Saving…" />
       </form>
     </Card>
   );
 };
 
-type InvitationPreviewT = { organizationName: string; email: string; name: string; roles: string[] };
+type InvitationPreviewT = z.infer<typeof InvitationPreview>;
 
 /** The page an invitation e-mail's link opens: who invites them, then their name and their own password. */
 export const AcceptInvitation = ({ token, onJoined }: { token: string; onJoined: (me: MeT) => void }) => {
@@ -284,7 +318,6 @@ export const AcceptInvitation = ({ token, onJoined }: { token: string; onJoined:
       (err) => setLoadError(err instanceof ApiError ? err.message : 'Could not reach the server'),
     );
   }, [token]);
-  const problems = password && invitation ? passwordProblems(password, invitation.email) : [];
   if (loadError)
     return (
       <Card>
@@ -317,28 +350,19 @@ export const AcceptInvitation = ({ token, onJoined }: { token: string; onJoined:
         <p>
           <strong>{invitation.organizationName}</strong> invites you to Closeout as{' '}
           {invitation.roles
-            .map((r) => ROLE_WORDS[r as keyof typeof ROLE_WORDS] ?? r)
+            .map((r) => ROLE_WORDS[r])
             .join(' and ')
             .toLowerCase()}
           . You will sign in as {invitation.email}.
         </p>
-        <label>
-          Your name
-          <input autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} required />
-        </label>
-        <Field
+        <Field label="Your name" autoComplete="name" value={name} onChange={setName} required />
+        <NewPasswordField
           label="Choose a password"
-          type="password"
-          autoComplete="new-password"
           value={password}
           onChange={setPassword}
-          required
+          email={invitation.email}
         />
-        {problems.length > 0 && <p className="hint">The password {problems.join(', ')}.</p>}
-        <ErrorLine error={error} />
-        <button type="submit" disabled={busy}>
-          {busy ? 'Joining…' : 'Join and sign in'}
-        </button>
+        <SubmitRow error={error} busy={busy} label="Join and sign in" busyLabel="Joining…" />
       </form>
     </Card>
   );
