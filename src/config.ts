@@ -29,6 +29,8 @@ const envSchema = z
       .max(24 * 90)
       .default(12),
     SEED_DEMO: boolish.default(true),
+    /** open: anyone may sign up an organization; operator: only `closeout organizations invite` opens one. */
+    SIGNUP: z.enum(['open', 'operator']).default('open'),
     /**
      * Let webhooks and accounting connectors call private and loopback addresses over http (a self-hosted
      * instance calling its own network). Off: https to public hosts only, checked on save and on connect.
@@ -95,6 +97,7 @@ export type Config = {
   cookieSecure: boolean;
   sessionTtlHours: number;
   seedDemo: boolean;
+  signup: 'open' | 'operator';
   allowPrivateTargets: boolean;
   bodyLimitBytes: number;
   attachmentMaxBytes: number;
@@ -143,6 +146,7 @@ export const loadConfig = (
     cookieSecure: e.COOKIE_SECURE ?? e.PUBLIC_URL?.startsWith('https://') ?? false,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     seedDemo: e.SEED_DEMO,
+    signup: e.SIGNUP,
     allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,

@@ -93,4 +93,9 @@ export type Deps = {
   attachmentRetentionDays: number;
   /** This installation's address as customers reach it (PUBLIC_URL): links in e-mails point here. */
   publicUrl: string;
+  /**
+   * Who may open an organization (SIGNUP): anyone with an e-mail address (open, the default), or only the
+   * operator of the installation with `closeout organizations invite` (operator).
+   */
+  signup?: 'open' | 'operator';
 };

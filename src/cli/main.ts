@@ -14,9 +14,11 @@ import {
 } from '../app/audit/audit-verify';
 import { createApiKeyForSlug } from '../app/auth/api-keys';
 import { DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, seedDemo } from '../app/demo/seed-demo';
+import { requestSignup, SIGNUP } from '../app/directory/signup';
 import { rotateSealedSecrets } from '../app/system/rotate-secrets';
 import { systemClock, systemIds } from '../app/system/system';
 import { type Config, ConfigError, loadConfig } from '../config';
+import { SignupBody } from '../contracts/auth';
 import { AppError } from '../core/errors';
 import { isRole, ROLES, type Role } from '../core/roles';
 import { DataDirLockedError } from '../db/data-dir-lock';
@@ -158,6 +160,41 @@ program
         created
           ? `Seeded the demo organization "${DEMO_SLUG}".\n`
           : `The demo organization "${DEMO_SLUG}" already exists.\n`,
+      );
+    }),
+  );
+
+program
+  .command('organizations')
+  .description('organizations of this installation')
+  .command('invite')
+  .description(
+    'e-mail someone the link to open an organization and become its owner (the only way in when SIGNUP=operator)',
+  )
+  .requiredOption('--business <name>', 'the business name')
+  .requiredOption('--country <code>', 'ISO country code: decides currency, time zone and tax rates')
+  .requiredOption('--name <name>', 'the owner’s name')
+  .requiredOption('--email <address>', 'the owner’s e-mail address')
+  .action((opts: { business: string; country: string; name: string; email: string }) =>
+    withDatabase(async ({ database }, config) => {
+      const body = SignupBody.safeParse({
+        businessName: opts.business,
+        country: opts.country,
+        name: opts.name,
+        email: opts.email,
+      });
+      if (!body.success)
+        throw new InvalidArgumentError(
+          body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        );
+      const q = await commandQueue(database);
+      try {
+        await requestSignup(depsFor(config, database, q.queue), { ...body.data, ip: null });
+      } finally {
+        await q.stop();
+      }
+      process.stdout.write(
+        `The link to open ${body.data.businessName} is queued for ${body.data.email}; it goes out when Closeout's workers run, and works for ${SIGNUP.validHours} hours.\n`,
       );
     }),
   );

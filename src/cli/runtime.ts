@@ -75,6 +75,7 @@ export const depsFor = (
   attachmentMaxBytes: config.attachmentMaxBytes,
   attachmentRetentionDays: config.attachmentRetentionDays,
   publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+  signup: config.signup,
 });
 
 /** Opens the database (taking the data-dir lock on PGlite) and applies migrations. */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { ApprovalRule } from '../core/job-type-templates';
+import { countryOf } from '../core/countries';
+import { ApprovalRule, TRADES } from '../core/job-type-templates';
 import { ROLES } from '../core/roles';
+import { SETUP_STEPS } from '../core/setup';
 import { Instant } from './common';
 
 export const Role = z.enum(ROLES);
@@ -237,3 +239,59 @@ export const AcceptInvitationBody = z.strictObject({
 });
 
 export const InvitationTokenParams = z.strictObject({ token: z.string().min(16).max(128) });
+
+/** Opening an organization: the owner's address is proved by a link before anything is created. */
+export const SignupBody = z.strictObject({
+  businessName: z.string().trim().min(1).max(200),
+  /** ISO 3166-1 alpha-2: decides the currency, time zone and starter tax rates (GET /public/countries). */
+  country: z
+    .string()
+    .trim()
+    .length(2)
+    .transform((c) => c.toUpperCase())
+    .refine((c) => countryOf(c) !== undefined, 'not a country Closeout has tax rates for'),
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(254),
+});
+
+export const SignupPreview = z.object({
+  email: z.string(),
+  name: z.string(),
+  businessName: z.string(),
+  country: z.string(),
+});
+
+export const CompleteSignupBody = AcceptInvitationBody;
+
+export const Country = z.object({
+  code: z.string(),
+  name: z.string(),
+  currency: z.string(),
+  timeZone: z.string(),
+  taxScheme: z.enum(['vat', 'us_sales_tax']),
+  /** Percent, decimal strings: the standard rate and the reduced ones; none under US sales tax. */
+  vatRates: z.array(z.string()),
+});
+
+export const SetupStep = z.enum(SETUP_STEPS);
+export const SetupChecklist = z.object({
+  steps: z.array(z.object({ step: SetupStep, status: z.enum(['done', 'skipped', 'todo']) })),
+  complete: z.boolean(),
+});
+export const SetupStepBody = z.strictObject({ step: SetupStep, status: z.enum(['done', 'skipped']) });
+export const InstallTradesBody = z.strictObject({ trades: z.array(z.enum(TRADES)).min(1).max(6) });
+export const InstalledTrades = z.object({ jobTypes: z.number().int(), priceBookItems: z.number().int() });
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+export const BusinessDetailsBody = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  legalName: z.string().trim().min(1).max(200).optional(),
+  timeZone: z.string().max(64).refine(isTimeZone, 'not an IANA time zone, e.g. Europe/Dublin').optional(),
+});

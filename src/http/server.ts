@@ -44,6 +44,7 @@ import { paymentRoutes } from './routes/payments.routes';
 import { publicQuoteRoutes } from './routes/public-quotes.routes';
 import { quoteRoutes } from './routes/quotes.routes';
 import { seriesRoutes } from './routes/series.routes';
+import { signupRoutes } from './routes/signup.routes';
 import { systemRoutes, type WorkerState } from './routes/system.routes';
 import { workOrderRoutes } from './routes/work-orders.routes';
 import { writeOffRoutes } from './routes/write-offs.routes';
@@ -145,6 +146,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       authRoutes(api, opts.deps, { cookieSecure: opts.cookieSecure });
       await accountRoutes(api, opts.deps);
       await invitationRoutes(api, opts.deps);
+      await signupRoutes(api, opts.deps);
       directoryRoutes(api, opts.deps);
       catalogRoutes(api, opts.deps);
       jobRoutes(api, opts.deps);

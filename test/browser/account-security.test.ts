@@ -6,24 +6,10 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { type Api, caller } from '../support/api-caller';
-import { hasChromium, launch, officePage, screenshotPath, signedIn } from '../support/browser';
+import { hasChromium, launch, newestMail, officePage, screenshotPath, signedIn } from '../support/browser';
 import { type Spawned, startCloseout } from '../support/processes';
 
 const NEW_PASSWORD = 'river-stone-lantern-7';
-
-/** The text of the newest kept e-mail whose subject matches, its quoted-printable soft breaks undone. */
-const newestMail = async (dir: string, subject: RegExp): Promise<string> => {
-  for (let i = 0; i < 100; i++) {
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort().reverse() : [];
-    for (const f of files) {
-      const raw = fs.readFileSync(path.join(dir, f), 'utf8');
-      const text = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-      if (subject.test(text)) return text;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no e-mail matching ${subject}`);
-};
 
 /**
  * Account protections in the office (#27): "forgot password" by e-mail, two-step sign-in with an

@@ -444,7 +444,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       await page.getByRole('button', { name: 'Mappings of Xero' }).click();
       const form = page.getByRole('form', { name: 'Xero mappings' });
       await form.getByLabel('Revenue account code').fill('200');
-      await form.getByLabel(/^Reduced rate/).fill('OUTPUT');
+      await form.getByLabel(/^Reduced rate 13.5/).fill('OUTPUT');
       await form.getByLabel('Card payments').fill('090');
       await form.getByLabel('Any other method').fill('092');
       await form.getByLabel('Customer deposits account code').fill('835');

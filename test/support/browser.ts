@@ -38,7 +38,6 @@ export const screenshotPath = (name: string): string => {
   return path.join(SCREENSHOTS, `${name}.png`);
 };
 
-/** A page signed in to the office app as a demo user, on the screen `hash` names; a page error fails the test. */
 /** The office app's first page at a width (a phone below 600 px), signed out; a page error fails the test. */
 export const officePage = async (browser: Browser, base: string, width = 1366): Promise<Page> => {
   const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 1000 } });
@@ -49,6 +48,7 @@ export const officePage = async (browser: Browser, base: string, width = 1366): 
   return page;
 };
 
+/** A page signed in to the office app as a demo user, on the screen `hash` names; a page error fails the test. */
 export const signedIn = async (
   browser: Browser,
   base: string,
@@ -63,4 +63,18 @@ export const signedIn = async (
   await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
   if (hash) await page.evaluate((h) => (window.location.hash = h), hash);
   return page;
+};
+
+/** The text of the newest kept e-mail whose subject matches, its quoted-printable soft breaks undone. */
+export const newestMail = async (dir: string, subject: RegExp): Promise<string> => {
+  for (let i = 0; i < 100; i++) {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort().reverse() : [];
+    for (const f of files) {
+      const raw = fs.readFileSync(path.join(dir, f), 'utf8');
+      const text = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+      if (subject.test(text)) return text;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no e-mail matching ${subject}`);
 };

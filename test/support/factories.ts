@@ -41,6 +41,7 @@ export const makeOrganization = async (
       currency: opts.currency ?? 'EUR',
       timeZone: 'Europe/Dublin',
       taxScheme: 'vat',
+      trades: ['hvac', 'plumbing', 'cleaning'],
     });
     const users = {} as Record<Role, { id: string; email: string }>;
     for (const role of ROLES) {

@@ -4,6 +4,7 @@ import { addDays, businessDate, mondayOf, zonedToInstant } from '../../core/time
 
 const isSunday = (date: string): boolean => mondayOf(date) === addDays(date, -6);
 
+import { SETUP_STEPS } from '../../core/setup';
 import {
   catalogItems,
   customers,
@@ -126,7 +127,17 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
       },
       companyId: '612345',
       iban: 'IE29 AIBK 9311 5212 3456 78',
+      trades: ['hvac', 'plumbing', 'cleaning'],
     });
+    // Brightwater set itself up long ago: its wizard is behind it.
+    await tx.db
+      .update(organizations)
+      .set({
+        setupSteps: Object.fromEntries(
+          SETUP_STEPS.map((step) => [step, { status: 'done' as const, at: now.toISOString() }]),
+        ),
+      })
+      .where(eq(organizations.id, org.id));
     const people = [];
     for (const u of DEMO_USERS)
       people.push(await insertUser(tx, deps, org.id, { ...u, password: DEMO_PASSWORD }));

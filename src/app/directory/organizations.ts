@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { AppError } from '../../core/errors';
-import { type ApprovalRule, STARTER_JOB_TYPES } from '../../core/job-type-templates';
+import { countryOf, starterTaxCodes } from '../../core/countries';
+import { AppError, invalid } from '../../core/errors';
+import { type ApprovalRule, STARTER_JOB_TYPES, type Trade } from '../../core/job-type-templates';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import { DEFAULT_REMINDER_STEPS } from '../../core/reminders';
 import type { Tx } from '../../db/client';
@@ -24,45 +25,50 @@ export type NewOrganization = {
   address?: (typeof organizations.$inferInsert)['address'];
   companyId?: string | null;
   iban?: string | null;
+  /** The trades whose starter job types are installed now; more can be installed later (installTrades). */
+  trades?: readonly Trade[];
 };
 
-type StarterTaxCode = {
-  code: string;
-  name: string;
-  category: string | null;
-  rate: string;
-  exemptionReasonCode?: string;
-  exemptionReason?: string;
-  jurisdiction?: string;
+/** The starter job types of these trades that the organization does not have yet (by code), with their rules. */
+export const insertStarterJobTypes = async (
+  tx: Tx,
+  deps: Pick<Deps, 'clock' | 'ids'>,
+  organizationId: string,
+  trades: readonly Trade[],
+  laborSkus: Partial<Record<Trade, string>> = {},
+) => {
+  const have = new Set(
+    (
+      await tx.db
+        .select({ code: jobTypes.code })
+        .from(jobTypes)
+        .where(eq(jobTypes.organizationId, organizationId))
+    ).map((r) => r.code),
+  );
+  const wanted = STARTER_JOB_TYPES.filter((t) => trades.includes(t.trade) && !have.has(t.code));
+  if (wanted.length === 0) return [];
+  const now = deps.clock.now();
+  return tx.db
+    .insert(jobTypes)
+    .values(
+      wanted.map((t) => ({
+        organizationId,
+        id: deps.ids.uuid(),
+        code: t.code,
+        name: t.name,
+        trade: t.trade,
+        defaultDurationMinutes: t.defaultDurationMinutes,
+        billingMode: t.billingMode,
+        closeoutRequirements: t.closeoutRequirements,
+        approvalRules: t.approvalRules,
+        cancellationFee: t.cancellationFee,
+        noShowFee: t.noShowFee,
+        laborSku: laborSkus[t.trade] ?? null,
+        createdAt: now,
+      })),
+    )
+    .returning();
 };
-
-/** Tax codes offered to a new VAT organization: the EN 16931 categories a field-service firm meets. */
-const VAT_STARTER: StarterTaxCode[] = [
-  { code: 'S-STD', name: 'Standard rate', category: 'S', rate: '23' },
-  { code: 'S-RED', name: 'Reduced rate', category: 'S', rate: '13.5' },
-  { code: 'Z', name: 'Zero rated', category: 'Z', rate: '0' },
-  {
-    code: 'E',
-    name: 'Exempt',
-    category: 'E',
-    rate: '0',
-    exemptionReasonCode: 'VATEX-EU-132',
-    exemptionReason: 'Exempt based on article 132 of Council Directive 2006/112/EC',
-  },
-  {
-    code: 'AE',
-    name: 'Reverse charge',
-    category: 'AE',
-    rate: '0',
-    exemptionReasonCode: 'VATEX-EU-AE',
-    exemptionReason: 'Reverse charge',
-  },
-];
-
-const US_STARTER: StarterTaxCode[] = [
-  { code: 'TAXABLE', name: 'Sales tax', category: null, rate: '0', jurisdiction: 'default' },
-  { code: 'NONTAX', name: 'Not taxable', category: null, rate: '0', jurisdiction: 'default' },
-];
 
 /** Creates an organization with starter tax codes and job types, in the caller's transaction. */
 export const insertOrganization = async (
@@ -112,11 +118,12 @@ export const insertOrganization = async (
     createdAt: now,
     updatedAt: now,
   });
-  const starterTax = input.taxScheme === 'vat' ? VAT_STARTER : US_STARTER;
+  const country = countryOf(input.country);
+  if (!country) throw invalid('body.country', 'not a country Closeout has tax rates for');
   const taxRows = await tx.db
     .insert(taxCodes)
     .values(
-      starterTax.map((t) => ({
+      starterTaxCodes(country).map((t) => ({
         organizationId: org.id,
         id: deps.ids.uuid(),
         code: t.code,
@@ -130,25 +137,7 @@ export const insertOrganization = async (
       })),
     )
     .returning();
-  const typeRows = await tx.db
-    .insert(jobTypes)
-    .values(
-      STARTER_JOB_TYPES.map((t) => ({
-        organizationId: org.id,
-        id: deps.ids.uuid(),
-        code: t.code,
-        name: t.name,
-        trade: t.trade,
-        defaultDurationMinutes: t.defaultDurationMinutes,
-        billingMode: t.billingMode,
-        closeoutRequirements: t.closeoutRequirements,
-        approvalRules: t.approvalRules,
-        cancellationFee: t.cancellationFee,
-        noShowFee: t.noShowFee,
-        createdAt: now,
-      })),
-    )
-    .returning();
+  const typeRows = await insertStarterJobTypes(tx, deps, org.id, input.trades ?? []);
   await appendAudit(tx, deps, {
     organizationId: org.id,
     aggregateType: 'organization',

@@ -81,6 +81,14 @@ export const organizations = pgTable('organizations', {
   writeOffApprovalAbove: numeric('write_off_approval_above', { precision: 18, scale: 4 }).default('25'),
   /** Owners and billing must sign in with a second factor (they set one up before anything else). */
   twoFactorRequired: boolean('two_factor_required').notNull().default(false),
+  /**
+   * The setup wizard's steps the owner finished or skipped, with when: {"trade": {"status": "done", "at": …}}.
+   * What the data shows (a logo, a connector, an invitation) counts as done without it.
+   */
+  setupSteps: jsonb('setup_steps')
+    .$type<Record<string, { status: 'done' | 'skipped'; at: string }>>()
+    .notNull()
+    .default({}),
   createdAt: instant('created_at').notNull(),
 });
 
@@ -250,6 +258,29 @@ export const invitations = pgTable(
       .on(t.organizationId, sql`lower(${t.email})`)
       .where(sql`${t.acceptedAt} IS NULL AND ${t.withdrawnAt} IS NULL`),
   ],
+);
+
+/**
+ * Someone asked to open an organization: nothing exists until they prove the e-mail address by the link,
+ * where they choose the password. Read before any organization is known, like the identity tables.
+ */
+export const signups = pgTable(
+  'signups',
+  {
+    id: uuid('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    businessName: text('business_name').notNull(),
+    country: text('country').notNull(),
+    /** Null when no link was sent (the address already has an account: that person is told instead). */
+    tokenHash: text('token_hash').unique(),
+    ip: text('ip').notNull(),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    completedAt: instant('completed_at'),
+    organizationId: uuid('organization_id').references(() => organizations.id),
+  },
+  (t) => [index('signups_ip_idx').on(t.ip, t.createdAt), index('signups_email_idx').on(t.email, t.createdAt)],
 );
 
 /** Gapless per-organization counters (job numbers, invoice numbers): taken under a row lock in the caller's transaction. */

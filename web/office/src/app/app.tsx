@@ -10,6 +10,7 @@ import { createQueryClient } from '../shared/query';
 import { AcceptInvitation, Login, ResetPassword } from './login';
 import { createAppRouter } from './router';
 import { SignOutContext } from './session';
+import { FinishSignUp, SignUp } from './sign-up';
 
 /**
  * The organization requires two-step sign-in of this person and they have none yet: setting it up is the
@@ -76,9 +77,23 @@ export const App = () => {
   const [inviteToken, setInviteToken] = useState(() =>
     linkTokenOf(window.location.hash, 'accept-invitation'),
   );
+  const [signupToken, setSignupToken] = useState(() => linkTokenOf(window.location.hash, 'finish-sign-up'));
+  const [signingUp, setSigningUp] = useState(() => window.location.hash.startsWith('#/sign-up'));
   useEffect(() => {
     loadMe().then(setMe, () => setMe(null));
   }, []);
+  if (signupToken)
+    return (
+      <FinishSignUp
+        token={signupToken}
+        onOpened={(owner) => {
+          // A new organization starts in the setup wizard.
+          window.location.hash = '#/setup';
+          setSignupToken(null);
+          setMe(owner);
+        }}
+      />
+    );
   if (resetToken)
     return (
       <ResetPassword
@@ -102,7 +117,17 @@ export const App = () => {
       />
     );
   if (me === undefined) return <p className="loading">Loading…</p>;
-  if (me === null) return <Login onSignedIn={setMe} />;
+  if (me === null)
+    return signingUp ? (
+      <SignUp
+        onBack={() => {
+          window.location.hash = '#/';
+          setSigningUp(false);
+        }}
+      />
+    ) : (
+      <Login onSignedIn={setMe} onSignUp={() => setSigningUp(true)} />
+    );
   return (
     <SignedIn
       me={me}

@@ -6,7 +6,7 @@ import { ROLE_WORDS } from '../../../../src/core/roles';
 import { ApiError, api, type MeT, signIn } from '../shared/api';
 
 /** The signed-out pages: a card with the product's name, the page's form, and links between them. */
-const Card = ({ children }: { children: ReactNode }) => (
+export const Card = ({ children }: { children: ReactNode }) => (
   <main className="login">
     <h1>Closeout</h1>
     <p className="tagline">From “job done” to “invoice sent” the same day.</p>
@@ -14,7 +14,7 @@ const Card = ({ children }: { children: ReactNode }) => (
   </main>
 );
 
-const useBusy = () => {
+export const useBusy = () => {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const run = async (fn: () => Promise<void>) => {
@@ -32,7 +32,7 @@ const useBusy = () => {
 };
 
 /** A labelled input of the signed-out pages (plain HTML, styled by .login). */
-const Field = ({
+export const Field = ({
   label,
   onChange,
   ...input
@@ -47,7 +47,7 @@ const Field = ({
 );
 
 /** The end of every signed-out form: what went wrong, if anything, and the button that says it is busy. */
-const SubmitRow = ({
+export const SubmitRow = ({
   error,
   busy,
   label,
@@ -73,7 +73,7 @@ const SubmitRow = ({
 );
 
 /** A new password, checked as it is typed by the same policy the server applies. */
-const NewPasswordField = ({
+export const NewPasswordField = ({
   label,
   value,
   onChange,
@@ -104,7 +104,7 @@ const NewPasswordField = ({
  * Sign in: e-mail and password, then, for a person with two-step sign-in, the code from their app (or a
  * recovery code) on a second step. The password stays in this page's memory between the two.
  */
-export const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
+export const Login = ({ onSignedIn, onSignUp }: { onSignedIn: (me: MeT) => void; onSignUp: () => void }) => {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
@@ -197,6 +197,12 @@ export const Login = ({ onSignedIn }: { onSignedIn: (me: MeT) => void }) => {
           }}
         >
           Forgot your password?
+        </button>
+      </p>
+      <p>
+        New to Closeout?{' '}
+        <button type="button" className="link-button" onClick={onSignUp}>
+          Open your business
         </button>
       </p>
     </Card>

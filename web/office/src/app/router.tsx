@@ -16,6 +16,7 @@ import { CustomerPage } from '../features/customers/customer-page';
 import { CustomersPage } from '../features/customers/customers-page';
 import { ExceptionsPage } from '../features/exceptions/exceptions-page';
 import { JobPage } from '../features/jobs/job-page';
+import { SetupPage } from '../features/setup/setup-page';
 import { TodayPage } from '../features/today/today-page';
 import type { MeT } from '../shared/api';
 import { useMe } from '../shared/me';
@@ -280,7 +281,15 @@ const settingsRoute = createRoute({
   ),
 });
 
+const setupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/setup',
+  beforeLoad: requires('organization.manage'),
+  component: SetupPage,
+});
+
 const routeTree = rootRoute.addChildren([
+  setupRoute,
   indexRoute,
   myJobsRoute,
   jobRoute,

@@ -19,6 +19,7 @@ import { Feedback, messageOf } from '../../shared/feedback';
 import { timeOnly } from '../../shared/format';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
+import { SetupChecklistCard } from '../setup/setup-page';
 import {
   DAY_END,
   DAY_START,
@@ -121,6 +122,7 @@ export const BoardPage = ({ me }: { me: MeT }) => {
 
   return (
     <Stack>
+      {me.permissions.includes('organization.manage') && <SetupChecklistCard />}
       <Group justify="space-between" wrap="wrap">
         <Title order={1}>Dispatch board</Title>
         <Group>

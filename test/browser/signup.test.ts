@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caller } from '../support/api-caller';
+import { hasChromium, launch, newestMail, officePage, screenshotPath } from '../support/browser';
+import { type Spawned, startCloseout } from '../support/processes';
+
+const PASSWORD = 'liffey-valve-copper-26';
+
+/**
+ * A business moves in by itself (#25): it signs up, proves its address by the e-mailed link, chooses its
+ * password, and the setup wizard takes it through its details, Ireland's VAT rates and the plumbing trade;
+ * what it skips stays on the home page's checklist.
+ */
+describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-signup-web-'));
+  const mailDir = path.join(dataDir, 'mail');
+  let server: Spawned;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    ({ base, server } = await startCloseout({ DATA_DIR: dataDir }));
+    browser = await launch();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('signs up a plumbing business in Ireland and runs the wizard, skipping what can wait', async () => {
+    const phone = await officePage(browser, base, 390);
+    await phone.getByRole('button', { name: 'Open your business' }).click();
+    const form = phone.getByRole('form', { name: 'Open your business' });
+    await form.getByLabel('Business name').fill('Liffey Plumbing');
+    await form.getByLabel('Country').selectOption('IE');
+    await form.getByText(/Invoices in EUR, VAT at 23 %, 13.5 %, 9 %/).waitFor();
+    await form.getByLabel('Your name').fill('Siobhán Byrne');
+    await form.getByLabel('E-mail').fill('siobhan@liffey-plumbing.test');
+    await phone.screenshot({ path: screenshotPath('office-sign-up-390'), fullPage: true });
+    await form.getByRole('button', { name: 'Send me the link' }).click();
+    await phone.getByText(/An e-mail with a link to open Liffey Plumbing is on its way/).waitFor();
+    await phone.close();
+
+    const mail = await newestMail(mailDir, /Open Liffey Plumbing on Closeout/);
+    const link = /(http:\/\/\S+#\/finish-sign-up\?token=\S+)/.exec(mail)?.[1];
+    if (!link) throw new Error(`no link in the e-mail: ${mail.slice(0, 400)}`);
+    const page = await officePage(browser, base, 1440);
+    await page.goto(link);
+    const finish = page.getByRole('form', { name: 'Choose your password' });
+    await finish.getByText(/Choose a password to open Liffey Plumbing/).waitFor();
+    await finish.getByLabel('Choose a password').fill(PASSWORD);
+    await finish.getByRole('button', { name: 'Open my business' }).click();
+
+    await page.getByRole('heading', { name: 'Set up Liffey Plumbing' }).waitFor();
+    const business = page.getByRole('form', { name: 'Business details' });
+    await business.getByLabel('Legal name').fill('Liffey Plumbing Ltd');
+    await business.getByLabel('Address', { exact: true }).fill('12 Quay Street');
+    await business.getByLabel('Town or city').fill('Dublin');
+    await business.getByLabel('Postcode').fill('D02 X285');
+    await business.getByLabel('VAT number').fill('6388047V');
+    await business.getByRole('button', { name: 'Save and continue' }).click();
+    // The same check as the server's: the country prefix is missing.
+    await business.getByText(/must start with the country prefix/).waitFor();
+    await business.getByLabel('VAT number').fill('IE6388047V');
+    await page.screenshot({ path: screenshotPath('office-setup-business'), fullPage: true });
+    await business.getByRole('button', { name: 'Save and continue' }).click();
+
+    const rates = page.getByRole('table', { name: 'Tax rates' });
+    await rates.getByRole('cell', { name: 'Standard rate 23 %' }).waitFor();
+    await page.getByRole('button', { name: 'The rates are right' }).click();
+
+    await page.getByRole('checkbox', { name: 'Plumbing' }).check();
+    await page.screenshot({ path: screenshotPath('office-setup-trade'), fullPage: true });
+    await page.getByRole('button', { name: 'Add job types and prices' }).click();
+
+    const invoicing = page.getByRole('form', { name: 'Invoicing and payment' });
+    await invoicing.getByLabel('Payment terms (days)').fill('14');
+    await invoicing.getByLabel('IBAN').fill('IE29 AIBK 9311 5212 3456 78');
+    await invoicing.getByRole('button', { name: 'Save and continue' }).click();
+
+    // Logo, team and accounting can wait.
+    for (const section of ['Branding', 'Invite your team']) {
+      await page.getByRole('region', { name: section }).waitFor();
+      await page.getByRole('button', { name: 'Skip for now' }).click();
+    }
+    await page.getByRole('button', { name: 'I have connected it' }).waitFor();
+    await page.getByRole('button', { name: 'Skip for now' }).click();
+    await page.getByText(/What you skipped stays on the home page/).waitFor();
+    await page.getByRole('link', { name: 'Go to the board' }).click();
+
+    const checklist = page.getByRole('region', { name: 'Finish setting up' });
+    await checklist.getByText('3 steps left').waitFor();
+    await checklist.getByText('Your trade: done').waitFor();
+    await checklist.getByText('Logo and colour: skipped').waitFor();
+    await page.screenshot({ path: screenshotPath('office-setup-checklist'), fullPage: true });
+
+    // What the wizard saved is the organization's, through the API too.
+    const owner = await caller(base, 'siobhan@liffey-plumbing.test', PASSWORD);
+    const org = (await owner.call<Record<string, unknown>>('GET', '/organization')).body;
+    expect(org).toMatchObject({
+      name: 'Liffey Plumbing',
+      legalName: 'Liffey Plumbing Ltd',
+      currency: 'EUR',
+      vatId: 'IE6388047V',
+      iban: 'IE29 AIBK 9311 5212 3456 78',
+      paymentTermsDays: 14,
+      address: { line1: '12 Quay Street', city: 'Dublin', postalCode: 'D02 X285', country: 'IE' },
+    });
+    const types = (await owner.call<{ items: { code: string }[] }>('GET', '/job-types')).body.items;
+    expect(types.map((t) => t.code)).toEqual(['PLUMB']);
+
+    // On a phone the wizard stacks its steps; back in it, the first open step is shown.
+    const small = await officePage(browser, base, 390);
+    await small.getByLabel('E-mail').fill('siobhan@liffey-plumbing.test');
+    await small.getByLabel('Password').fill(PASSWORD);
+    await small.getByRole('button', { name: 'Sign in' }).click();
+    await small
+      .getByRole('region', { name: 'Finish setting up' })
+      .getByRole('link', { name: 'Continue setting up' })
+      .click();
+    await small.getByRole('region', { name: 'Branding' }).waitFor();
+    await small.screenshot({ path: screenshotPath('office-setup-390'), fullPage: true });
+    await small.close();
+    await page.close();
+  });
+});
