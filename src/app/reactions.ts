@@ -1,5 +1,6 @@
 import { emitJobEvents } from './integrations/webhooks';
 import { followJobWithInvoices } from './invoicing/job-reactions';
+import { messageJobChange } from './messages/customer-messages';
 import type { Reactions } from './ports';
 
 /**
@@ -7,5 +8,5 @@ import type { Reactions } from './ports';
  * case as `deps.reactions`, so an aggregate's module calls its subscribers without importing them.
  */
 export const REACTIONS: Reactions = {
-  jobChanged: [emitJobEvents, followJobWithInvoices],
+  jobChanged: [emitJobEvents, followJobWithInvoices, messageJobChange],
 };

@@ -3,6 +3,7 @@ import { countryOf } from '../core/countries';
 import { ApprovalRule, TRADES } from '../core/job-type-templates';
 import { ROLES } from '../core/roles';
 import { SETUP_STEPS } from '../core/setup';
+import { isValidTimeZone } from '../core/time';
 import { Instant } from './common';
 
 export const Role = z.enum(ROLES);
@@ -282,16 +283,12 @@ export const SetupStepBody = z.strictObject({ step: SetupStep, status: z.enum(['
 export const InstallTradesBody = z.strictObject({ trades: z.array(z.enum(TRADES)).min(1).max(6) });
 export const InstalledTrades = z.object({ jobTypes: z.number().int(), priceBookItems: z.number().int() });
 
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 export const BusinessDetailsBody = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   legalName: z.string().trim().min(1).max(200).optional(),
-  timeZone: z.string().max(64).refine(isTimeZone, 'not an IANA time zone, e.g. Europe/Dublin').optional(),
+  timeZone: z
+    .string()
+    .max(64)
+    .refine(isValidTimeZone, 'not an IANA time zone, e.g. Europe/Dublin')
+    .optional(),
 });

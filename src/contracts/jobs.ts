@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { MESSAGE_FIELDS, MESSAGE_KINDS, type MessageKind } from '../core/customer-messages';
 import { BILLING_STATUSES, OPERATIONAL_STATUSES } from '../core/job-lifecycle';
+import { unknownPlaceholders } from '../core/message-template';
 import {
   Day,
   Decimal,
@@ -242,4 +244,66 @@ export const CreateRevisionBody = z.strictObject({
   windowEnd: Instant,
   crew: z.array(z.uuid()).max(20).optional(),
   reason: z.string().trim().min(1).max(1000),
+});
+
+/** "On my way" from the technician's phone: the estimate, and when it was tapped (the phone may sync later). */
+export const OnMyWayBody = z.strictObject({
+  etaMinutes: z.number().int().min(1).max(600).optional(),
+  tappedAt: Instant.optional(),
+});
+
+export const CustomerMessage = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(MESSAGE_KINDS),
+    channel: z.enum(['email']),
+    recipient: z.string().nullable(),
+    subject: z.string(),
+    body: z.string(),
+    status: z.enum(['queued', 'sending', 'sent', 'skipped', 'failed', 'unknown']),
+    reason: z.string().nullable(),
+    createdAt: Instant,
+    sentAt: Instant.nullable(),
+  })
+  .meta({ id: 'CustomerMessage' });
+
+const MessageTemplateBody = z.strictObject({
+  enabled: z.boolean(),
+  subject: z.string().trim().min(1).max(300).optional(),
+  body: z.string().trim().min(1).max(5000).optional(),
+});
+
+/** Each kind on or off, in the organization's own words (placeholders only) or the default. */
+export const CustomerMessageSettingsBody = z
+  .strictObject(
+    Object.fromEntries(MESSAGE_KINDS.map((k) => [k, MessageTemplateBody.optional()])) as Record<
+      MessageKind,
+      z.ZodOptional<typeof MessageTemplateBody>
+    >,
+  )
+  .superRefine((v, ctx) => {
+    for (const kind of MESSAGE_KINDS)
+      for (const field of ['subject', 'body'] as const) {
+        const unknown = unknownPlaceholders(v[kind]?.[field] ?? '', MESSAGE_FIELDS);
+        if (unknown.length > 0)
+          ctx.addIssue({
+            code: 'custom',
+            path: [kind, field],
+            message: `no such placeholder: ${unknown.map((u) => `{{${u}}}`).join(', ')}`,
+          });
+      }
+  });
+
+export const CustomerMessageSettings = z.object({
+  items: z.array(
+    z.object({
+      kind: z.enum(MESSAGE_KINDS),
+      enabled: z.boolean(),
+      subject: z.string(),
+      body: z.string(),
+      /** Whether the words are the organization's own (false: Closeout's default). */
+      custom: z.boolean(),
+    }),
+  ),
+  fields: z.record(z.string(), z.string()),
 });

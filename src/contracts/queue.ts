@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MESSAGE_KINDS } from '../core/customer-messages';
 
 /** Every background job: its queue name and payload schema. Workers parse payloads with these before acting. */
 export const queuePayloads = {
@@ -75,6 +76,17 @@ export const queuePayloads = {
   'cycles.run': z.strictObject({ organizationId: z.uuid(), runId: z.uuid() }),
   /** Delivers one webhook event (one attempt; the next is enqueued with backoff). */
   'webhook.deliver': z.strictObject({ organizationId: z.uuid(), deliveryId: z.uuid() }),
+  /** Writes one message to a customer about a visit (once, by its key) and sends it at most once. */
+  'customer_message.send': z.strictObject({
+    organizationId: z.uuid(),
+    jobId: z.uuid(),
+    kind: z.enum(MESSAGE_KINDS),
+    key: z.string().min(1).max(200),
+    etaMinutes: z.number().int().min(1).max(600).optional(),
+    tappedAt: z.iso.datetime().optional(),
+  }),
+  /** Queues tomorrow's visit reminders (hourly): each organization's once its local reminder hour has come. */
+  'visit_reminders.run': z.strictObject({}),
   /** Archives attachments no accepted closeout references after this many days. */
   'attachments.retention': z.strictObject({ olderThanDays: z.number().int().min(1).max(3650) }),
 } as const;

@@ -38,6 +38,7 @@ import { integrationRoutes } from './routes/integrations.routes';
 import { invitationRoutes } from './routes/invitations.routes';
 import { invoiceRoutes } from './routes/invoices.routes';
 import { jobRoutes } from './routes/jobs.routes';
+import { messageRoutes } from './routes/messages.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { oauthRoutes } from './routes/oauth.routes';
 import { paymentRoutes } from './routes/payments.routes';
@@ -147,6 +148,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       await accountRoutes(api, opts.deps);
       await invitationRoutes(api, opts.deps);
       await signupRoutes(api, opts.deps);
+      messageRoutes(api, opts.deps);
       directoryRoutes(api, opts.deps);
       catalogRoutes(api, opts.deps);
       jobRoutes(api, opts.deps);

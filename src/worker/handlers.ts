@@ -19,6 +19,7 @@ import { mailInvoice } from '../app/invoicing/invoice-email';
 import { renderPacket, renderPendingOfJob } from '../app/invoicing/invoice-packet';
 import { prepareJobInvoices } from '../app/invoicing/prepare-job-invoices';
 import { renderServiceReport } from '../app/invoicing/service-report';
+import { runVisitReminders, sendCustomerMessage } from '../app/messages/customer-messages';
 import { runOnlineRefund } from '../app/payments/online-refunds';
 import type { Deps } from '../app/ports';
 import { remindUnansweredQuotes } from '../app/quotes/follow-up';
@@ -45,6 +46,8 @@ const handlers: Handlers = {
     await deps.mailer.send(data);
     return { sent: data.to.length };
   },
+  'customer_message.send': (deps, data) => sendCustomerMessage(deps, data),
+  'visit_reminders.run': (deps) => runVisitReminders(deps),
   'attachments.retention': (deps, data) => purgeUnreferencedAttachments(deps, data.olderThanDays),
   'invoice.prepare': async (deps, data) => {
     let prepared: string[];
@@ -177,6 +180,8 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
   // Hourly too: "the first of the month" begins at a different hour in each time zone; the key makes it once.
   await boss.schedule('statements.monthly', '47 * * * *', {});
   await boss.schedule('forecast.record', '53 * * * *', {});
+  // Hourly: tomorrow's visits are reminded once each organization's local reminder hour has come.
+  await boss.schedule('visit_reminders.run', '23 * * * *', {});
   await boss.schedule('accounting.sweep', '*/5 * * * *', { olderThanSeconds: 600 });
   await boss.schedule('attachments.retention', '37 3 * * *', { olderThanDays: deps.attachmentRetentionDays });
 };

@@ -235,8 +235,8 @@ describe.runIf(hasChromium())('the owner runs the admin side from the browser', 
     await page.screenshot({ path: screenshotPath('office-settings-approval-rules'), fullPage: true });
 
     await page.getByRole('tab', { name: 'Price book and tax' }).click();
-    await page.getByRole('button', { name: 'Edit S-RED' }).click();
-    const tax = page.getByRole('form', { name: 'Edit S-RED' });
+    await page.getByRole('button', { name: 'Edit S-RED', exact: true }).click();
+    const tax = page.getByRole('form', { name: 'Edit S-RED', exact: true });
     await tax.getByLabel('Tax name').fill('Reduced rate (13.5 %)');
     await tax.getByRole('button', { name: 'Save tax code' }).click();
     await expect

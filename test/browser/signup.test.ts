@@ -99,6 +99,28 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
     await checklist.getByText('Logo and colour: skipped').waitFor();
     await page.screenshot({ path: screenshotPath('office-setup-checklist'), fullPage: true });
 
+    // The messages customers get about their visits: the owner turns one off and rewrites another.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Customer messages' }).click();
+    await page.getByRole('button', { name: /^Cancellation/ }).click();
+    const cancel = page.getByRole('form', { name: 'Cancellation' });
+    await cancel.getByLabel('Send this message').uncheck();
+    await cancel.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Cancellation saved: messages from now on use it').waitFor();
+    await page.getByRole('button', { name: /^On my way/ }).click();
+    const onWay = page.getByRole('form', { name: 'On my way' });
+    await onWay.getByLabel('Subject').fill('{{technician}} is coming {{when}}');
+    await onWay.getByRole('button', { name: 'Save', exact: true }).click();
+    await onWay.getByText('no such placeholder: {{when}}').waitFor();
+    await onWay.getByLabel('Subject').fill('{{technician}} from Liffey Plumbing is coming');
+    await page
+      .getByRole('region', { name: 'Preview of on my way' })
+      .getByText('Ana from Liffey Plumbing is coming')
+      .waitFor();
+    await page.screenshot({ path: screenshotPath('office-settings-customer-messages'), fullPage: true });
+    await onWay.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('On my way saved: messages from now on use it').waitFor();
+
     // What the wizard saved is the organization's, through the API too.
     const owner = await caller(base, 'siobhan@liffey-plumbing.test', PASSWORD);
     const org = (await owner.call<Record<string, unknown>>('GET', '/organization')).body;
@@ -112,6 +134,16 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
       address: { line1: '12 Quay Street', city: 'Dublin', postalCode: 'D02 X285', country: 'IE' },
     });
     const types = (await owner.call<{ items: { code: string }[] }>('GET', '/job-types')).body.items;
+    const words = (
+      await owner.call<{ items: { kind: string; enabled: boolean; subject: string }[] }>(
+        'GET',
+        '/organization/customer-messages',
+      )
+    ).body.items;
+    expect(words.find((w) => w.kind === 'canceled')?.enabled).toBe(false);
+    expect(words.find((w) => w.kind === 'on_my_way')?.subject).toBe(
+      '{{technician}} from Liffey Plumbing is coming',
+    );
     expect(types.map((t) => t.code)).toEqual(['PLUMB']);
 
     // On a phone the wizard stacks its steps; back in it, the first open step is shown.

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { businessDate } from '../../src/core/time';
 import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
-import { hasChromium, launch, screenshotPath } from '../support/browser';
+import { hasChromium, launch, newestMail, screenshotPath } from '../support/browser';
 import { jpegWithExif } from '../support/files';
 import { type Spawned, startCloseout } from '../support/processes';
 
@@ -318,6 +318,38 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     expect((await record(job.id)).submissions).toHaveLength(0);
     expect((await jobOf(job.id)).status).toBe('canceled');
     await context.close();
+  });
+
+  it('tells the customer the technician is on the way, with the window the technician chose', async () => {
+    const job = await book(ids.notes, '17:00');
+    const { context, page } = await phone();
+    await openJob(page, job);
+    await page.getByLabel('Arriving in').selectOption('15');
+    await snap(page, 'on-my-way');
+    await page.getByRole('button', { name: 'On my way' }).click();
+    await page.getByRole('button', { name: 'On my way ✓' }).waitFor();
+    type Message = { kind: string; status: string; body: string; recipient: string | null };
+    const messages = async () =>
+      (await owner.call<{ items: Message[] }>('GET', `/jobs/${job.id}/customer-messages`)).body.items;
+    await expect
+      .poll(async () => (await messages()).find((m) => m.kind === 'on_my_way')?.status, { timeout: 20_000 })
+      .toBe('sent');
+    const onWay = (await messages()).find((m) => m.kind === 'on_my_way');
+    expect(onWay?.body).toMatch(/expects to arrive between \d\d:\d\d and \d\d:\d\d\./);
+    // The demo keeps every e-mail it would send.
+    const mail = await newestMail(path.join(dataDir, 'mail'), /is on the way/);
+    expect(mail).toContain(`To: ${onWay?.recipient}`);
+    await context.close();
+
+    const office = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await office.goto(`${base}/#/jobs/${job.id}`);
+    await office.getByLabel('E-mail').fill('dispatch@demo.closeout.test');
+    await office.getByLabel('Password').fill(DEMO_PASSWORD);
+    await office.getByRole('button', { name: 'Sign in' }).click();
+    const card = office.getByRole('region', { name: 'Messages to the customer' });
+    await card.getByRole('article', { name: 'On my way' }).getByText('Sent').waitFor();
+    await office.screenshot({ path: screenshotPath('office-job-customer-messages'), fullPage: true });
+    await office.close();
   });
 
   it('carries the office’s question to the phone and the technician’s answer back to the office’s bell', async () => {

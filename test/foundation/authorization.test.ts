@@ -58,6 +58,7 @@ const ALLOWED_COLLECTION_WRITES: Record<string, number | Partial<Record<Role, nu
   // A patch that changes nothing is answered with the settings as they are.
   'PATCH /api/v1/organization/billing': 200,
   'PATCH /api/v1/organization/details': 200,
+  'PATCH /api/v1/organization/customer-messages': 200,
   // The logo is an upload: JSON is the wrong kind of body.
   'PUT /api/v1/organization/logo': 415,
   // Matching the review queue again takes no body: an empty queue is matched at once.

@@ -3,6 +3,7 @@ import { insertOrganization } from '../../src/app/directory/organizations';
 import { insertUser } from '../../src/app/directory/users';
 import type { Deps } from '../../src/app/ports';
 import { nextNumber } from '../../src/app/system/sequences';
+import { countryOf, starterTaxCodes } from '../../src/core/countries';
 import { ROLES, type Role } from '../../src/core/roles';
 import { catalogItems, customers, jobAssignments, jobs, sites } from '../../src/db/schema';
 import { type Session, signIn } from './app';
@@ -25,6 +26,10 @@ export type OrgFixture = {
   catalogItemId: string;
 };
 
+const irish = countryOf('IE');
+if (!irish) throw new Error('Ireland is missing from the country table');
+const IRISH_RATES = starterTaxCodes(irish);
+
 /** An organization with one user per role (password PASSWORD), a customer with a site, and two jobs. */
 export const makeOrganization = async (
   deps: Deps,
@@ -42,6 +47,8 @@ export const makeOrganization = async (
       timeZone: 'Europe/Dublin',
       taxScheme: 'vat',
       trades: ['hvac', 'plumbing', 'cleaning'],
+      // One set of rates whatever the country: fixtures compare amounts at Irish VAT.
+      taxCodes: IRISH_RATES,
     });
     const users = {} as Record<Role, { id: string; email: string }>;
     for (const role of ROLES) {

@@ -21,6 +21,7 @@ import {
 import { changeOrderView } from '../change-orders/change-order-store';
 import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from '../invoicing/invoice-documents';
 import { changeJob, jobNumber, lockJob } from '../jobs/job-store';
+import { queueCustomerMessage } from '../messages/customer-messages';
 import type { Deps } from '../ports';
 
 /** How many of a technician's jobs the phone keeps: far more than a week's work. */
@@ -223,10 +224,16 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
  * "On my way": the technician tells the office and the customer they are travelling. A scheduled job
  * becomes dispatched (the crew has it); a dispatched one keeps its status and records the moment.
  */
-export const onMyWay = (deps: Deps, organizationId: string, jobId: string, actor: Actor) =>
+export const onMyWay = (
+  deps: Deps,
+  organizationId: string,
+  jobId: string,
+  actor: Actor,
+  eta: { etaMinutes?: number | undefined; tappedAt?: string | undefined } = {},
+) =>
   deps.database.transaction(async (tx) => {
     const job = await lockJob(tx, organizationId, jobId);
-    return changeJob(tx, deps, {
+    const changed = await changeJob(tx, deps, {
       organizationId,
       jobId,
       actor,
@@ -234,4 +241,14 @@ export const onMyWay = (deps: Deps, organizationId: string, jobId: string, actor
       locked: job,
       ...(job.status === 'dispatched' ? {} : { operational: 'dispatch' as const }),
     });
+    // The customer is told once per visit, with the arrival window from the technician's estimate.
+    await queueCustomerMessage(tx, deps, {
+      organizationId,
+      jobId,
+      kind: 'on_my_way',
+      key: `on_my_way:${jobId}`,
+      etaMinutes: eta.etaMinutes,
+      tappedAt: eta.tappedAt,
+    });
+    return changed;
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { countryOf, starterTaxCodes } from '../../core/countries';
+import { countryOf, type StarterTaxCode, starterTaxCodes } from '../../core/countries';
 import { AppError, invalid } from '../../core/errors';
 import { type ApprovalRule, STARTER_JOB_TYPES, type Trade } from '../../core/job-type-templates';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
@@ -27,6 +27,8 @@ export type NewOrganization = {
   iban?: string | null;
   /** The trades whose starter job types are installed now; more can be installed later (installTrades). */
   trades?: readonly Trade[];
+  /** Tax codes to start with instead of the country's (test fixtures keep one set whatever the country). */
+  taxCodes?: readonly StarterTaxCode[];
 };
 
 /** The starter job types of these trades that the organization does not have yet (by code), with their rules. */
@@ -119,11 +121,12 @@ export const insertOrganization = async (
     updatedAt: now,
   });
   const country = countryOf(input.country);
-  if (!country) throw invalid('body.country', 'not a country Closeout has tax rates for');
+  const starter = input.taxCodes ?? (country ? starterTaxCodes(country) : null);
+  if (!starter) throw invalid('body.country', 'not a country Closeout has tax rates for');
   const taxRows = await tx.db
     .insert(taxCodes)
     .values(
-      starterTaxCodes(country).map((t) => ({
+      starter.map((t) => ({
         organizationId: org.id,
         id: deps.ids.uuid(),
         code: t.code,

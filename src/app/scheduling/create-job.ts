@@ -7,6 +7,7 @@ import { jobAssignments, jobs } from '../../db/schema';
 import type { EstimateLine } from '../../db/schema/operations';
 import { appendAudit } from '../audit/audit';
 import { type Ctx, checkWindow, JOB_NUMBER_START, type JobRow, jobNumber, lockJob } from '../jobs/job-store';
+import { queueCustomerMessage } from '../messages/customer-messages';
 import { publish } from '../notify';
 import type { Deps } from '../ports';
 import { nextNumber } from '../system/sequences';
@@ -101,6 +102,15 @@ export const insertJob = async (
       occurrenceDate: input.occurrenceDate ?? null,
     },
   });
+  // The customer hears of the booking; a recurring contract's visits (booked months ahead) and a revision
+  // (the same visit) are reminded the day before instead.
+  if (!input.seriesId && !input.revisionOf && input.windowStart > now)
+    await queueCustomerMessage(tx, deps, {
+      organizationId,
+      jobId: id,
+      kind: 'booking_confirmation',
+      key: `booking_confirmation:${id}`,
+    });
   // A job that requires a deposit gets its deposit invoice at booking.
   if (job.depositRequired) {
     await deps.queue.enqueue(

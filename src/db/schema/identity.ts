@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { MessageSettings } from '../../core/customer-messages';
 import { instant } from './columns';
 
 /** The tenant. Every tenant table carries organization_id as the first column of its primary key. */
@@ -85,6 +86,8 @@ export const organizations = pgTable('organizations', {
    * The setup wizard's steps the owner finished or skipped, with when: {"trade": {"status": "done", "at": …}}.
    * What the data shows (a logo, a connector, an invitation) counts as done without it.
    */
+  /** Customer messages (#25): per kind, on or off and the organization's own words; absent: the default, on. */
+  customerMessages: jsonb('customer_messages').$type<MessageSettings>().notNull().default({}),
   setupSteps: jsonb('setup_steps')
     .$type<Record<string, { status: 'done' | 'skipped'; at: string }>>()
     .notNull()

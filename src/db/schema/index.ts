@@ -3,6 +3,7 @@ export * from './closeout';
 export * from './collections';
 export * from './identity';
 export * from './integrations';
+export * from './messages';
 export * from './operations';
 export * from './payments';
 export * from './quotes';

@@ -24,6 +24,7 @@ import {
   Job,
   JobListQuery,
   NotBillableBody,
+  OnMyWayBody,
   RescheduleBody,
   UpdateJobBody,
 } from '../../contracts/jobs';
@@ -246,15 +247,16 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
       schema: {
         tags: ['technician'],
         summary:
-          'The technician is travelling to the job: a scheduled job becomes dispatched; recorded in the audit',
+          'The technician is travelling to the job: a scheduled job becomes dispatched; recorded in the audit. The customer is e-mailed the arrival window from the estimate (default 30 minutes from the tap)',
         params: IdParams,
+        body: OnMyWayBody.nullish(),
         response: { 200: Job, ...writeErrors },
       },
     },
     async (request) => {
       const p = principalOf(request);
       await ensureVisible(p, request.params.id);
-      await onMyWay(deps, p.organizationId, request.params.id, actorOf(p));
+      await onMyWay(deps, p.organizationId, request.params.id, actorOf(p), request.body ?? {});
       return loadView(p, request.params.id);
     },
   );

@@ -174,8 +174,15 @@ export const JobPage = ({
   const [draft, save] = useDraft(j.id);
   const a = order.site.address;
   const address = [a.line1, a.line2, a.city, a.postalCode].filter(Boolean).join(', ');
+  const [eta, setEta] = useState(20);
   const status = async (kind: 'on_my_way' | 'start') => {
-    await enqueue({ id: crypto.randomUUID(), kind, jobId: j.id, jobNumber: j.number });
+    await enqueue({
+      id: crypto.randomUUID(),
+      kind,
+      jobId: j.id,
+      jobNumber: j.number,
+      ...(kind === 'on_my_way' ? { etaMinutes: eta } : {}),
+    });
     if (kind === 'start' && draft && !draft.timer.startedAt)
       await save({
         ...draft,
@@ -258,6 +265,18 @@ export const JobPage = ({
       </section>
       {!closed && !closeout && (
         <div className="actions">
+          {j.status === 'scheduled' && !said('on_my_way') && (
+            <label className="eta">
+              Arriving in
+              <select value={eta} onChange={(e) => setEta(Number(e.target.value))}>
+                {[10, 15, 20, 30, 45, 60, 90].map((m) => (
+                  <option key={m} value={m}>
+                    {m} min
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <button
             type="button"
             disabled={said('on_my_way') || j.status !== 'scheduled'}

@@ -74,6 +74,8 @@ export type OutboxItem = {
   /** Closeouts: the body without its attachment references, which are filled in after the uploads. */
   body?: Omit<CloseoutBody, 'attachmentIds' | 'signature'> | undefined;
   photoIds?: string[] | undefined;
+  /** On my way: the technician's estimate of minutes to arrive, told to the customer as a window. */
+  etaMinutes?: number | undefined;
   /** Messages: the text for the job's conversation; the item's id is the message's id (sent once). */
   text?: string | undefined;
   signature?: { photoId: string; signerName: string; signedAt: string } | null | undefined;

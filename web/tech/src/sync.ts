@@ -43,8 +43,16 @@ const uploadPhoto = async (jobId: string, photo: Photo): Promise<string> => {
 };
 
 const send = async (item: OutboxItem): Promise<Partial<OutboxItem>> => {
-  if (item.kind === 'on_my_way' || item.kind === 'start') {
-    await call('POST', `/jobs/${item.jobId}/${item.kind === 'start' ? 'start' : 'on-my-way'}`);
+  if (item.kind === 'start') {
+    await call('POST', `/jobs/${item.jobId}/start`);
+    return { state: 'submitted' };
+  }
+  if (item.kind === 'on_my_way') {
+    // The tap's time goes with it: the customer's arrival window counts from then, not from the sync.
+    await call('POST', `/jobs/${item.jobId}/on-my-way`, {
+      etaMinutes: item.etaMinutes ?? 30,
+      tappedAt: item.createdAt,
+    });
     return { state: 'submitted' };
   }
   if (item.kind === 'message') {

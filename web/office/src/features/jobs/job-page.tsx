@@ -34,6 +34,7 @@ import { AgreedScope } from './change-orders';
 import { CloseoutSummary, JobPhotos } from './closeout-summary';
 import { Conversation } from './conversation';
 import { CorrectionModal } from './correction-modal';
+import { CustomerMessages } from './customer-messages';
 import { InvoiceCard } from './invoice-card';
 import { JobActions } from './job-actions';
 import { Section } from './job-sections';
@@ -311,6 +312,9 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
             </Section>
           )}
 
+          <Section title="Messages to the customer">
+            <CustomerMessages jobId={j.id} timeZone={tz} />
+          </Section>
           <Section title="Conversation with the crew">
             <Conversation jobId={j.id} />
           </Section>

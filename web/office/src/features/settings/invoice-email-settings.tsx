@@ -53,6 +53,30 @@ const sampleOf = (org: Org): InvoiceEmailValues => {
   };
 };
 
+/** The placeholders a message can use, with what each is filled with. */
+export const PlaceholderTable = ({
+  label,
+  fields,
+}: {
+  label: string;
+  fields: Readonly<Record<string, string>>;
+}) => (
+  <Table aria-label={label}>
+    <Table.Tbody>
+      {Object.entries(fields).map(([field, meaning]) => (
+        <Table.Tr key={field}>
+          <Table.Td>
+            <Code>{`{{${field}}}`}</Code>
+          </Table.Td>
+          <Table.Td>
+            <Text size="sm">{meaning}</Text>
+          </Table.Td>
+        </Table.Tr>
+      ))}
+    </Table.Tbody>
+  </Table>
+);
+
 const EmailForm = ({ org, onSaved }: { org: Org; onSaved: (message: string) => void }) => {
   const invalidate = useInvalidate();
   const { form, submit, busy, errorAlert } = useContractForm({
@@ -102,20 +126,7 @@ const EmailForm = ({ org, onSaved }: { org: Org; onSaved: (message: string) => v
               Start again from Closeout’s wording
             </Button>
           </Group>
-          <Table aria-label="What you can fill in">
-            <Table.Tbody>
-              {Object.entries(INVOICE_EMAIL_FIELDS).map(([field, meaning]) => (
-                <Table.Tr key={field}>
-                  <Table.Td>
-                    <Code>{`{{${field}}}`}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{meaning}</Text>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <PlaceholderTable label="What you can fill in" fields={INVOICE_EMAIL_FIELDS} />
         </Stack>
       </form>
       <Card withBorder component="section" aria-label="Preview of the invoice e-mail">

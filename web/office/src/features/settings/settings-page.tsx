@@ -9,6 +9,7 @@ import { PriceBook } from './price-book';
 import { ReminderSettings } from './reminder-settings';
 import { Security } from './security';
 import { Users } from './users';
+import { VisitMessageSettings } from './visit-message-settings';
 
 export const SettingsPage = ({ me }: { me: MeT }) => {
   const can = useCan();
@@ -33,7 +34,10 @@ export const SettingsPage = ({ me }: { me: MeT }) => {
           <BillingSettings me={me} />
         </Tabs.Panel>
         <Tabs.Panel value="messages" pt="md">
-          <InvoiceEmailSettings />
+          <Stack gap="xl">
+            <VisitMessageSettings />
+            <InvoiceEmailSettings />
+          </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="reminders" pt="md">
           <ReminderSettings />

@@ -243,7 +243,6 @@ const TaxStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
   const codes = useApi(['catalog', 'tax-codes'], () =>
     api<{ items: TaxCodeRow[] }>('GET', '/api/v1/tax-codes'),
   );
-  const save = useSubmit();
   return (
     <Stack gap="sm">
       <Loaded resource={codes} what="the tax rates">
@@ -274,21 +273,7 @@ const TaxStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
         Change a rate or add one under{' '}
         <Anchor href="#/settings?tab=price-book">Settings, Price book and tax</Anchor>.
       </Text>
-      {save.feedback}
-      <Group>
-        <Button
-          loading={save.busy}
-          onClick={() =>
-            void save.run(async () => {
-              await recordStep('tax', 'done');
-              onDone();
-              return '';
-            })
-          }
-        >
-          The rates are right
-        </Button>
-      </Group>
+      <ContinueButton step="tax" onDone={onDone} label="The rates are right" />
     </Stack>
   );
 };
