@@ -346,7 +346,7 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     await office.getByLabel('E-mail').fill('dispatch@demo.closeout.test');
     await office.getByLabel('Password').fill(DEMO_PASSWORD);
     await office.getByRole('button', { name: 'Sign in' }).click();
-    const card = office.getByRole('region', { name: 'Messages to the customer' });
+    const card = office.getByRole('region', { name: 'Visit notices' });
     await card.getByRole('article', { name: 'On my way' }).getByText('Sent').waitFor();
     await office.screenshot({ path: screenshotPath('office-job-customer-messages'), fullPage: true });
     await office.close();

@@ -18,7 +18,11 @@ export const quoteLink = (deps: Pick<Deps, 'publicUrl'>, token: string) =>
 
 /** Where a quote or a change order goes: the customer's invoice contact's address, else the customer's. */
 export const recipientOf = (customer: typeof customers.$inferSelect): string | null =>
-  customer.contacts.find((c) => c.invoiceRecipient && c.email)?.email ?? customer.email ?? null;
+  // Contacts that are not a list (an old import) fall back to the customer's own address.
+  (Array.isArray(customer.contacts) ? customer.contacts : []).find((c) => c.invoiceRecipient && c.email)
+    ?.email ??
+  customer.email ??
+  null;
 
 /**
  * Sends the current version to the customer: a draft is frozen as `sent`; a sent or viewed one is sent again

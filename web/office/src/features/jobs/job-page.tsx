@@ -312,7 +312,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
             </Section>
           )}
 
-          <Section title="Messages to the customer">
+          <Section title="Visit notices">
             <CustomerMessages jobId={j.id} timeZone={tz} />
           </Section>
           <Section title="Conversation with the crew">
