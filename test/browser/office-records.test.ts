@@ -430,7 +430,9 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
     ).toBe('14:00');
 
     // Ask the technician: it reaches Ana's notifications.
-    await page.getByLabel('Message').fill('Is the pressure valve on the van?');
+    await page
+      .getByRole('textbox', { name: 'Message', exact: true })
+      .fill('Is the pressure valve on the van?');
     await page.getByRole('button', { name: 'Ask the technician' }).click();
     await page.getByRole('status').filter({ hasText: 'on their phones' }).waitFor();
     await page

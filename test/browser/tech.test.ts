@@ -332,7 +332,7 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     const messages = async () =>
       (await owner.call<{ items: Message[] }>('GET', `/jobs/${job.id}/customer-messages`)).body.items;
     await expect
-      .poll(async () => (await messages()).find((m) => m.kind === 'on_my_way')?.status, { timeout: 20_000 })
+      .poll(async () => (await messages()).find((m) => m.kind === 'on_my_way')?.status, { timeout: 45_000 })
       .toBe('sent');
     const onWay = (await messages()).find((m) => m.kind === 'on_my_way');
     expect(onWay?.body).toMatch(/expects to arrive between \d\d:\d\d and \d\d:\d\d\./);
@@ -364,7 +364,9 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     await office.getByRole('button', { name: 'Sign in' }).click();
     await office.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
     await office.evaluate((id) => (window.location.hash = `#/jobs/${id}`), job.id);
-    await office.getByLabel('Message').fill('Which filter size did you fit?');
+    await office
+      .getByRole('textbox', { name: 'Message', exact: true })
+      .fill('Which filter size did you fit?');
     await office.getByRole('button', { name: 'Ask the technician' }).click();
     await office.getByRole('status').filter({ hasText: 'it is on their phones' }).waitFor();
 

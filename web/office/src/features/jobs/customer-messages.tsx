@@ -24,7 +24,7 @@ export const CustomerMessages = ({ jobId, timeZone }: { jobId: string; timeZone:
     api<{ items: MessageT[] }>('GET', `/api/v1/jobs/${jobId}/customer-messages`).then((r) => r.items),
   );
   return (
-    <Loaded resource={list} what="the messages">
+    <Loaded resource={list} what="the visit notices">
       {(items) =>
         items.length === 0 ? (
           <Text c="dimmed" size="sm">
