@@ -484,7 +484,7 @@ export const SetupPage = () => {
             <Stepper.Completed>
               <Stack gap="sm" maw={640}>
                 <Text>
-                  {checklist.data?.complete
+                  {checklist.data?.steps.every((x) => x.status === 'done')
                     ? 'Your business is set up. Book your first job from the board.'
                     : 'What you skipped stays on the home page’s checklist.'}
                 </Text>
