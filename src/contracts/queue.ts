@@ -36,6 +36,16 @@ export const queuePayloads = {
   'reminders.send': z.strictObject({ organizationId: z.uuid(), reminderId: z.uuid() }),
   /** Matches a large bank statement's credits to open invoices, in the background (small ones are matched at once). */
   'bank.match': z.strictObject({ organizationId: z.uuid(), statementId: z.uuid() }),
+  /** The dry run of an uploaded import file: every row checked and reported (`version`: the mapping it checks). */
+  'import.check': z.strictObject({
+    organizationId: z.uuid(),
+    batchId: z.uuid(),
+    version: z.number().int().min(1),
+  }),
+  /** Imports a checked file's rows, a chunk per transaction, resuming where a crash left it. */
+  'import.run': z.strictObject({ organizationId: z.uuid(), batchId: z.uuid() }),
+  /** Undoes an imported file as a batch. */
+  'import.undo': z.strictObject({ organizationId: z.uuid(), batchId: z.uuid() }),
   /** E-mails a customer's statement of account for a period (the customer's currency when none is named). */
   'statement.send': z.strictObject({
     organizationId: z.uuid(),

@@ -62,6 +62,7 @@ describe('the permission table', () => {
     customers.merge      x . . . x
     price_book.read      x x x x x
     price_book.manage    x . . . x
+    imports.manage       x . . . x
     job_types.manage     x . . . .
     jobs.read            x x x x x
     jobs.create          x x . . .

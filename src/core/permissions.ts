@@ -18,6 +18,8 @@ export const PERMISSIONS = {
   'price_book.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],
   /** Prices and tax codes are billing facts: billing and the owner keep them, never a dispatcher. */
   'price_book.manage': ['owner', 'billing'],
+  /** Importing customers and the price book from a file: the owner and billing, who keep both. */
+  'imports.manage': ['owner', 'billing'],
   /** Job types carry the closeout requirements and approval rules: the owner's policy. */
   'job_types.manage': ['owner'],
   'jobs.read': ['owner', 'dispatcher', 'technician', 'approver', 'billing'],

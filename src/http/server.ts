@@ -34,6 +34,7 @@ import { collectionsRoutes } from './routes/collections.routes';
 import { conversationRoutes } from './routes/conversation.routes';
 import { cycleRunRoutes } from './routes/cycle-runs.routes';
 import { directoryRoutes } from './routes/directory.routes';
+import { importRoutes } from './routes/imports.routes';
 import { integrationRoutes } from './routes/integrations.routes';
 import { invitationRoutes } from './routes/invitations.routes';
 import { invoiceRoutes } from './routes/invoices.routes';
@@ -149,6 +150,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       await invitationRoutes(api, opts.deps);
       await signupRoutes(api, opts.deps);
       messageRoutes(api, opts.deps);
+      await importRoutes(api, opts.deps);
       directoryRoutes(api, opts.deps);
       catalogRoutes(api, opts.deps);
       jobRoutes(api, opts.deps);

@@ -12,6 +12,9 @@ import { recordForecasts } from '../app/collections/cash-forecast';
 import { runReminders } from '../app/collections/run-reminders';
 import { sendReminder } from '../app/collections/send-reminder';
 import { mailStatement, queueMonthlyStatements } from '../app/collections/statements';
+import { runImportCheck } from '../app/imports/check';
+import { runImport } from '../app/imports/run';
+import { runUndo } from '../app/imports/undo';
 import { deliverWebhook } from '../app/integrations/webhook-delivery';
 import { executeCycleRun, startDueCycleRuns } from '../app/invoicing/cycle-runs';
 import { failJobInvoicing } from '../app/invoicing/fail-job-invoicing';
@@ -69,6 +72,9 @@ const handlers: Handlers = {
   'quotes.follow_up': (deps) => remindUnansweredQuotes(deps),
   'reminders.run': (deps, data) => runReminders(deps, data.organizationId),
   'bank.match': (deps, data) => matchStatement(deps, data.organizationId, data.statementId),
+  'import.check': (deps, data) => runImportCheck(deps, data.organizationId, data.batchId, data.version),
+  'import.run': (deps, data) => runImport(deps, data.organizationId, data.batchId),
+  'import.undo': (deps, data) => runUndo(deps, data.organizationId, data.batchId),
   'reminders.send': (deps, data) => sendReminder(deps, data.organizationId, data.reminderId),
   'statement.send': (deps, data) => mailStatement(deps, data),
   'statements.monthly': (deps) => queueMonthlyStatements(deps),

@@ -160,4 +160,94 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
     await small.close();
     await page.close();
   });
+
+  it('brings its customers from Jobber: a dry run names the two bad rows, the fixed file imports, and a booked customer is told', async () => {
+    const header =
+      'J-ID,Display Name,Company Name,First Name,Last Name,E-mails,Mobile Phone #s,Billing Street 1,Billing City,Billing Zip code,Billing Country';
+    const good = [
+      '1,Rachel Byrne,,Rachel,Byrne,rachel@byrne.test,087 555 0101,12 Oak Lane,Dublin,D06 F2X3,Ireland',
+      '2,Harbour Bakery,Harbour Bakery,Liam,Walsh,accounts@harbour.test,,4 Quay Street,Cork,T12 AB34,Ireland',
+      '3,Conor Kelly,,Conor,Kelly,conor@kelly.test,,7 Bay Road,Galway,H91 C2D3,Ireland',
+    ];
+    const bad = [
+      '4,Niamh Doyle,,Niamh,Doyle,niamh-at-doyle,,3 Elm Road,Limerick,V94 X1Y2,Ireland',
+      '5,Aidan Roche,,Aidan,Roche,aidan@roche.test,,9 Pine Road,Bray,,Ireland',
+    ];
+    const fixed = [
+      '4,Niamh Doyle,,Niamh,Doyle,niamh@doyle.test,,3 Elm Road,Limerick,V94 X1Y2,Ireland',
+      '5,Aidan Roche,,Aidan,Roche,aidan@roche.test,,9 Pine Road,Bray,A98 F2X1,Ireland',
+    ];
+    const csv = (rows: string[]) => Buffer.from(`\uFEFF${[header, ...rows].join('\r\n')}\r\n`);
+
+    const page = await officePage(browser, base, 1440);
+    await page.getByLabel('E-mail').fill('siobhan@liffey-plumbing.test');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('link', { name: 'Import customers' }).click();
+    const upload = page.getByRole('region', { name: 'Upload a file' });
+    await upload
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'jobber-clients.csv', mimeType: 'text/csv', buffer: csv([...good, ...bad]) });
+    const batch = page.getByRole('region', { name: 'This import' });
+    await batch.getByText('This looks like an export from Jobber.', { exact: false }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-import-columns'), fullPage: true });
+    await batch.getByRole('button', { name: 'Check the file' }).click();
+
+    // The dry run: three new customers, two rows to fix, each problem on the column it came from.
+    await batch.getByText('Checked: ready to import').waitFor();
+    const refused = batch.getByRole('table', { name: 'Cannot be imported' });
+    await refused.getByText('E-mail (column “E-mails”) is not an e-mail address').waitFor();
+    await refused.getByText('Billing postcode (column “Billing Zip code”) is empty').waitFor();
+    await batch.getByRole('button', { name: 'Import 3 customers' }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-import-dry-run'), fullPage: true });
+    const owner = await caller(base, 'siobhan@liffey-plumbing.test', PASSWORD);
+    const listed = async () =>
+      (await owner.call<{ items: { name: string }[] }>('GET', '/customers?q=Doyle')).body.items.length;
+    expect(await listed()).toBe(0);
+
+    // The office fixes the two rows in its spreadsheet and brings the file again.
+    await batch.getByRole('button', { name: 'Close' }).click();
+    await upload.locator('input[type=file]').setInputFiles({
+      name: 'jobber-clients-fixed.csv',
+      mimeType: 'text/csv',
+      buffer: csv([...good, ...fixed]),
+    });
+    await batch.getByRole('button', { name: 'Check the file' }).click();
+    await batch.getByRole('button', { name: 'Import 5 customers' }).click();
+    await batch.getByText('5 customers created').waitFor();
+    await page.screenshot({ path: screenshotPath('office-import-done'), fullPage: true });
+    expect(await listed()).toBe(1);
+
+    // Booked, the imported customer is sent the confirmation at the address the file gave.
+    const found = (
+      await owner.call<{ items: { id: string; sites: { id: string }[] }[] }>('GET', '/customers?q=Byrne')
+    ).body.items[0];
+    const types = (await owner.call<{ items: { id: string }[] }>('GET', '/job-types')).body.items;
+    const start = new Date(Date.now() + 3 * 86_400_000);
+    start.setUTCHours(9, 0, 0, 0);
+    const booked = await owner.call('POST', '/jobs', {
+      customerId: found?.id,
+      siteId: found?.sites[0]?.id,
+      jobTypeId: types[0]?.id,
+      scope: 'Leaking kitchen tap',
+      windowStart: start.toISOString(),
+      windowEnd: new Date(start.getTime() + 2 * 3_600_000).toISOString(),
+    });
+    expect(booked.status).toBe(201);
+    const mail = await newestMail(mailDir, /Liffey Plumbing: your visit on/);
+    expect(mail).toContain('rachel@byrne.test');
+
+    const small = await officePage(browser, base, 390);
+    await small.getByLabel('E-mail').fill('siobhan@liffey-plumbing.test');
+    await small.getByLabel('Password').fill(PASSWORD);
+    await small.getByRole('button', { name: 'Sign in' }).click();
+    await small.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+    await small.evaluate(() => (window.location.hash = '#/import'));
+    await small.getByRole('table', { name: 'Imports' }).getByText('jobber-clients-fixed.csv').click();
+    await small.getByRole('region', { name: 'This import' }).getByText('5 customers created').waitFor();
+    await small.screenshot({ path: screenshotPath('office-import-390'), fullPage: true });
+    await small.close();
+    await page.close();
+  });
 });

@@ -6,6 +6,7 @@ import { requestApproval } from '../../src/app/approvals/approvals';
 import { createApiKey } from '../../src/app/auth/api-keys';
 import { createChangeOrder } from '../../src/app/change-orders/create-change-order';
 import { importBankFile } from '../../src/app/collections/bank-import';
+import { uploadImport } from '../../src/app/imports/batches';
 import { recordIntegrationError } from '../../src/app/integrations/integration-errors';
 import { createSubscription } from '../../src/app/integrations/webhooks';
 import { startCycleRun } from '../../src/app/invoicing/cycle-runs';
@@ -61,6 +62,7 @@ const ALLOWED_COLLECTION_WRITES: Record<string, number | Partial<Record<Role, nu
   'PATCH /api/v1/organization/customer-messages': 200,
   // The logo is an upload: JSON is the wrong kind of body.
   'PUT /api/v1/organization/logo': 415,
+  'POST /api/v1/imports': 415,
   // Matching the review queue again takes no body: an empty queue is matched at once.
   'POST /api/v1/bank/match': 200,
   // Signing out one's other sessions and starting an authenticator setup need nothing but the caller.
@@ -77,6 +79,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bKeyId: string;
   let bSeriesId: string;
   let bAttachmentId: string;
+  let bImportId: string;
   let bApprovalId: string;
   let bInvoiceId: string;
   let bConnectorId: string;
@@ -149,6 +152,14 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       payload: file.payload,
     });
     bAttachmentId = uploaded.json().id;
+    bImportId = (
+      await uploadImport(
+        t.deps,
+        b.organizationId,
+        { kind: 'customers', fileName: 'b.csv', bytes: Buffer.from('Name,Email\nB Customer,b@b.test\n') },
+        { type: 'user', id: b.users.owner.id },
+      )
+    ).id;
     // An approval request of organization B, opened the way the closeout opens one.
     bApprovalId = (
       await t.database.transaction(async (tx) =>
@@ -418,6 +429,9 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         endedAt: '2026-11-18T10:00:00.000Z',
       },
       '/api/v1/jobs/:id/attachments': {},
+      '/api/v1/imports/:id/check': {},
+      '/api/v1/imports/:id/run': {},
+      '/api/v1/imports/:id/undo': {},
       '/api/v1/approvals/:id/decision': { decision: 'approve' },
       '/api/v1/invoices/:id': { memo: 'hello' },
       '/api/v1/connectors/:id': { status: 'disabled' },
@@ -567,6 +581,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'job-types': b.jobTypeId,
       series: bSeriesId,
       attachments: bAttachmentId,
+      imports: bImportId,
       approvals: bApprovalId,
       invoices: bInvoiceId,
       connectors: bConnectorId,

@@ -2,6 +2,7 @@ export * from './billing';
 export * from './closeout';
 export * from './collections';
 export * from './identity';
+export * from './imports';
 export * from './integrations';
 export * from './messages';
 export * from './operations';

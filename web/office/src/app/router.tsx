@@ -15,6 +15,7 @@ import { BoardPage } from '../features/board/board-page';
 import { CustomerPage } from '../features/customers/customer-page';
 import { CustomersPage } from '../features/customers/customers-page';
 import { ExceptionsPage } from '../features/exceptions/exceptions-page';
+import { ImportPage } from '../features/imports/import-page';
 import { JobPage } from '../features/jobs/job-page';
 import { SetupPage } from '../features/setup/setup-page';
 import { TodayPage } from '../features/today/today-page';
@@ -288,8 +289,16 @@ const setupRoute = createRoute({
   component: SetupPage,
 });
 
+const importRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/import',
+  beforeLoad: requires('imports.manage'),
+  component: ImportPage,
+});
+
 const routeTree = rootRoute.addChildren([
   setupRoute,
+  importRoute,
   indexRoute,
   myJobsRoute,
   jobRoute,

@@ -33,6 +33,7 @@ export type ResourceName =
   | 'api-keys'
   | 'quotes'
   | 'bank'
+  | 'imports'
   | 'account';
 
 export type ApiKey = readonly [ResourceName, ...unknown[]];

@@ -1,6 +1,6 @@
 import { Alert, Button, Group, Loader, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
-import { useNavigate } from '@tanstack/react-router';
+import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { ApiError, api, type CustomerDetailT, type CustomerT } from '../../shared/api';
 import { EditModal } from '../../shared/edit-modal';
@@ -84,7 +84,14 @@ export const CustomersPage = () => {
     <Stack>
       <Group justify="space-between" align="flex-end">
         <Title order={1}>Customers</Title>
-        {can('customers.manage') && <Button onClick={() => setAdding(true)}>New customer</Button>}
+        <Group gap="xs">
+          {can('imports.manage') && (
+            <Button variant="default" component={Link} to="/import">
+              Import customers
+            </Button>
+          )}
+          {can('customers.manage') && <Button onClick={() => setAdding(true)}>New customer</Button>}
+        </Group>
       </Group>
       <TextInput
         label="Find a customer"

@@ -1,4 +1,5 @@
 import { Badge, Button, Group, Select, Stack, Switch, Table, TextInput, Title } from '@mantine/core';
+import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import type { z } from 'zod';
 import { CatalogItemBody, TaxCodeBody } from '../../../../../src/contracts/catalog';
@@ -185,7 +186,12 @@ export const PriceBook = ({ me }: { me: MeT }) => {
     <Loaded resource={data} what="the price book">
       {(d) => (
         <Stack>
-          <Title order={3}>Items</Title>
+          <Group justify="space-between">
+            <Title order={3}>Items</Title>
+            <Button variant="default" size="xs" component={Link} to="/import">
+              Import a price book
+            </Button>
+          </Group>
           <Table aria-label="Price book">
             <Table.Thead>
               <Table.Tr>

@@ -77,6 +77,9 @@ export const SetupChecklistCard = () => {
           <Button component={Link} to="/setup" size="xs">
             Continue setting up
           </Button>
+          <Button component={Link} to="/import" size="xs" variant="default">
+            Import customers and prices
+          </Button>
         </Group>
       </Stack>
     </Card>
