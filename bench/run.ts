@@ -17,6 +17,7 @@ import { secretBox } from '../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../src/adapters/documents';
 import { outbound } from '../src/adapters/http/outbound';
 import { PAYMENT_PROVIDERS } from '../src/adapters/payments/stripe';
+import { SMS_PROVIDERS } from '../src/adapters/sms/twilio';
 import { localStorage } from '../src/adapters/storage/storage';
 import { CYCLE_RUN_CONCURRENCY } from '../src/app/invoicing/cycle-runs';
 import { computeMetrics } from '../src/app/metrics/compute-metrics';
@@ -91,6 +92,7 @@ const depsOf = (database: Database): Deps => ({
   outbound: outbound({ allowPrivate: true }),
   accounting: ACCOUNTING_PROVIDERS,
   payments: PAYMENT_PROVIDERS,
+  sms: SMS_PROVIDERS,
   renderers: loadRenderers,
   sessionTtlHours: 12,
   attachmentMaxBytes: 20 * 1024 * 1024,

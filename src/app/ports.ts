@@ -3,6 +3,7 @@ import type { Database, Tx } from '../db/client';
 import type { jobs } from '../db/schema';
 import type { AccountingProviders } from './accounting/port';
 import type { DocumentRenderers } from './documents-port';
+import type { SmsProviders } from './messages/sms-port';
 import type { PaymentProviders } from './payments/port';
 
 export type Clock = { now(): Date };
@@ -29,7 +30,9 @@ export type Mailer = {
     text: string;
     attachments?: MailAttachment[];
     /** Whose message it is, as the recipient's mail program shows it (the business); the address stays ours. */
-    fromName?: string;
+    fromName?: string | undefined;
+    /** Where the recipient's reply goes: the business's address, not ours. */
+    replyTo?: string | undefined;
   }): Promise<void>;
 };
 
@@ -75,6 +78,8 @@ export type Deps = {
   accounting: AccountingProviders;
   /** The online payment providers organizations connect (src/adapters/payments/stripe.ts). */
   payments: PaymentProviders;
+  /** The text-message providers organizations connect (src/adapters/sms/twilio.ts). */
+  sms: SmsProviders;
   /** Renders the PDF and UBL of documents (src/adapters/documents.ts); loaded on first use. */
   renderers: () => Promise<DocumentRenderers>;
   clock: Clock;

@@ -19,6 +19,7 @@ import { outbound } from '../adapters/http/outbound';
 import { createLogger } from '../adapters/log';
 import { PAYMENT_PROVIDERS } from '../adapters/payments/stripe';
 import { createQueueRuntime, ensureQueues } from '../adapters/queue/pg-boss';
+import { SMS_PROVIDERS } from '../adapters/sms/twilio';
 import { storageFor } from '../adapters/storage/storage';
 import { seedDemo } from '../app/demo/seed-demo';
 import type { Deps, Queue } from '../app/ports';
@@ -70,6 +71,7 @@ export const depsFor = (
   outbound: outbound({ allowPrivate: config.allowPrivateTargets }),
   accounting: ACCOUNTING_PROVIDERS,
   payments: PAYMENT_PROVIDERS,
+  sms: SMS_PROVIDERS,
   renderers: loadRenderers,
   sessionTtlHours: config.sessionTtlHours,
   attachmentMaxBytes: config.attachmentMaxBytes,

@@ -28,6 +28,8 @@ export const Organization = z
     timeZone: z.string(),
     taxScheme: z.enum(['vat', 'us_sales_tax']),
     vatId: z.string().nullable(),
+    /** Where customers' replies to the business's e-mails go. */
+    replyToEmail: z.string().nullable(),
     paymentTermsDays: z.number().int(),
     peppolEndpoint: z.string().nullable(),
     companyId: z.string().nullable(),
@@ -285,6 +287,8 @@ export const InstalledTrades = z.object({ jobTypes: z.number().int(), priceBookI
 
 export const BusinessDetailsBody = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
+  /** Where customers' replies to the business's e-mails go (null: nowhere but the sending address). */
+  replyToEmail: z.email().max(254).nullable().optional(),
   legalName: z.string().trim().min(1).max(200).optional(),
   timeZone: z
     .string()

@@ -256,7 +256,7 @@ export const CustomerMessage = z
   .object({
     id: z.uuid(),
     kind: z.enum(MESSAGE_KINDS),
-    channel: z.enum(['email']),
+    channel: z.enum(['email', 'sms']),
     recipient: z.string().nullable(),
     subject: z.string(),
     body: z.string(),
@@ -264,6 +264,8 @@ export const CustomerMessage = z
     reason: z.string().nullable(),
     createdAt: Instant,
     sentAt: Instant.nullable(),
+    /** A text's last delivery report from the provider (sent, delivered, undelivered, failed); null for e-mail. */
+    delivery: z.string().nullable(),
   })
   .meta({ id: 'CustomerMessage' });
 
@@ -271,6 +273,10 @@ const MessageTemplateBody = z.strictObject({
   enabled: z.boolean(),
   subject: z.string().trim().min(1).max(300).optional(),
   body: z.string().trim().min(1).max(5000).optional(),
+  /** Also by text message when texts are connected (default true). */
+  sms: z.boolean().optional(),
+  /** The text's own words: at most three segments. */
+  text: z.string().trim().min(1).max(459).optional(),
 });
 
 /** Each kind on or off, in the organization's own words (placeholders only) or the default. */
@@ -283,7 +289,7 @@ export const CustomerMessageSettingsBody = z
   )
   .superRefine((v, ctx) => {
     for (const kind of MESSAGE_KINDS)
-      for (const field of ['subject', 'body'] as const) {
+      for (const field of ['subject', 'body', 'text'] as const) {
         const unknown = unknownPlaceholders(v[kind]?.[field] ?? '', MESSAGE_FIELDS);
         if (unknown.length > 0)
           ctx.addIssue({
@@ -303,6 +309,9 @@ export const CustomerMessageSettings = z.object({
       body: z.string(),
       /** Whether the words are the organization's own (false: Closeout's default). */
       custom: z.boolean(),
+      /** Also sent by text message (when texts are connected), and the text's words in force. */
+      sms: z.boolean(),
+      text: z.string(),
     }),
   ),
   fields: z.record(z.string(), z.string()),

@@ -14,6 +14,9 @@ export const queuePayloads = {
     to: z.array(z.email()).min(1).max(100),
     subject: z.string().min(1).max(300),
     text: z.string().max(20_000),
+    /** The business's name and reply address, for e-mails it sends its customers. */
+    fromName: z.string().max(200).optional(),
+    replyTo: z.email().optional(),
   }),
   /** Brings a job's invoices in line with the job: the draft at invoice_ready, the deposit invoice, a refund. */
   'invoice.prepare': z.strictObject({ organizationId: z.uuid(), jobId: z.uuid() }),

@@ -120,7 +120,15 @@ export const DEFAULT_MESSAGES: Record<MessageKind, MessageTemplate> = {
   },
 };
 
-export type MessageSetting = { enabled: boolean; subject?: string | undefined; body?: string | undefined };
+export type MessageSetting = {
+  enabled: boolean;
+  subject?: string | undefined;
+  body?: string | undefined;
+  /** Also by text message, when the organization has texts connected (default: yes). */
+  sms?: boolean | undefined;
+  /** The text's own words (default: DEFAULT_TEXTS). */
+  text?: string | undefined;
+};
 export type MessageSettings = Partial<Record<MessageKind, MessageSetting>>;
 
 /** The template in force for a kind: the organization's own words, else the default; null when turned off. */
@@ -175,3 +183,14 @@ export const arrivalWords = (now: Date, etaMinutes: number, timeZone: string): s
 /** The technician as the customer knows them: the first name. */
 export const firstName = (name: string | null | undefined): string =>
   name?.trim().split(/\s+/)[0] || 'our technician';
+
+/** The words of a kind's text message in force; null when the kind or its texts are turned off. */
+export const textFor = (
+  settings: MessageSettings,
+  kind: MessageKind,
+  defaults: Record<MessageKind, string>,
+) => {
+  const own = settings[kind];
+  if (own && (!own.enabled || own.sms === false)) return null;
+  return own?.text ?? defaults[kind];
+};

@@ -149,7 +149,7 @@ export const buildServer = async (opts: ServerOptions): Promise<FastifyInstance>
       await accountRoutes(api, opts.deps);
       await invitationRoutes(api, opts.deps);
       await signupRoutes(api, opts.deps);
-      messageRoutes(api, opts.deps);
+      await messageRoutes(api, opts.deps);
       await importRoutes(api, opts.deps);
       directoryRoutes(api, opts.deps);
       catalogRoutes(api, opts.deps);

@@ -36,6 +36,7 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   timeZone: o.timeZone,
   taxScheme: o.taxScheme,
   vatId: o.vatId,
+  replyToEmail: o.replyToEmail,
   paymentTermsDays: o.paymentTermsDays,
   peppolEndpoint: o.peppolEndpoint,
   companyId: o.companyId,

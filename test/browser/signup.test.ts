@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller } from '../support/api-caller';
 import { hasChromium, launch, newestMail, officePage, screenshotPath } from '../support/browser';
+import { startFakeTwilio } from '../support/fake-twilio';
 import { type Spawned, startCloseout } from '../support/processes';
 
 const PASSWORD = 'liffey-valve-copper-26';
@@ -130,6 +131,7 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
       currency: 'EUR',
       vatId: 'IE6388047V',
       iban: 'IE29 AIBK 9311 5212 3456 78',
+      replyToEmail: 'siobhan@liffey-plumbing.test',
       paymentTermsDays: 14,
       address: { line1: '12 Quay Street', city: 'Dublin', postalCode: 'D02 X285', country: 'IE' },
     });
@@ -249,5 +251,77 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
     await small.screenshot({ path: screenshotPath('office-import-390'), fullPage: true });
     await small.close();
     await page.close();
+  });
+
+  it('connects texts: the owner sees the account, its limits and use; a booked customer is texted and the job shows it delivered', async () => {
+    const twilio = await startFakeTwilio();
+    try {
+      const page = await officePage(browser, base, 1440);
+      await page.getByLabel('E-mail').fill('siobhan@liffey-plumbing.test');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('tab', { name: 'Customer messages' }).click();
+      const card = page.getByRole('region', { name: 'Texts to customers' });
+      const form = card.getByRole('form', { name: 'Connect texts' });
+      await form.getByLabel('Twilio account SID').fill('AC12');
+      await form.getByLabel('Send from').fill('086 111 0000');
+      await form.getByRole('button', { name: 'Connect texts' }).click();
+      await form.getByText('a Twilio account SID: AC and 32 hexadecimal characters').waitFor();
+      await form.getByText(/a number such as \+353861234567/).waitFor();
+      await page.screenshot({ path: screenshotPath('office-texts-connect'), fullPage: true });
+
+      // Connected through the API, pointed at the fake (the screen has no field for another Twilio).
+      const owner = await caller(base, 'siobhan@liffey-plumbing.test', PASSWORD);
+      const connected = await owner.call('PUT', '/organization/sms', {
+        accountSid: twilio.accountSid,
+        authToken: twilio.authToken,
+        sender: twilio.sender,
+        apiBaseUrl: twilio.url,
+        monthlyCap: 200,
+        // Quiet hours away from now (Dublin keeps UTC in winter), so the confirmation goes at once.
+        quietStart: (new Date().getUTCHours() + 6) % 24,
+        quietEnd: (new Date().getUTCHours() + 9) % 24,
+      });
+      expect(connected.status).toBe(200);
+      await page.reload();
+      await page.getByRole('tab', { name: 'Customer messages' }).click();
+      await card.getByText(/Texts go from \+353861110000/).waitFor();
+      const hh = (h: number) => `${String(h % 24).padStart(2, '0')}:00`;
+      const now = new Date().getUTCHours();
+      await card.getByText(`never between ${hh(now + 6)} and ${hh(now + 9)}`, { exact: false }).waitFor();
+      await card.getByText('0 of 200 texts this month').waitFor();
+
+      const found = (
+        await owner.call<{ items: { id: string; sites: { id: string }[] }[] }>('GET', '/customers?q=Byrne')
+      ).body.items[0];
+      const types = (await owner.call<{ items: { id: string }[] }>('GET', '/job-types')).body.items;
+      const start = new Date(Date.now() + 4 * 86_400_000);
+      start.setUTCHours(11, 0, 0, 0);
+      const booked = await owner.call<{ id: string }>('POST', '/jobs', {
+        customerId: found?.id,
+        siteId: found?.sites[0]?.id,
+        jobTypeId: types[0]?.id,
+        scope: 'Radiator valve replaced',
+        windowStart: start.toISOString(),
+        windowEnd: new Date(start.getTime() + 2 * 3_600_000).toISOString(),
+      });
+      expect(booked.status).toBe(201);
+      for (let i = 0; i < 100 && twilio.texts.length === 0; i++) await new Promise((r) => setTimeout(r, 200));
+      expect(twilio.texts[0]).toMatchObject({ to: '+353875550101' });
+      expect(twilio.texts[0]?.body).toMatch(
+        /^Liffey Plumbing: your visit is booked for .* Reply STOP to opt out\.$/,
+      );
+      expect((await twilio.report(twilio.texts[0]?.sid ?? '', 'delivered')).status).toBe(200);
+
+      await page.evaluate((id) => (window.location.hash = `#/jobs/${id}`), booked.body.id);
+      const notices = page.getByRole('region', { name: 'Visit notices' });
+      await notices.getByText('By text to +353875550101', { exact: false }).waitFor();
+      await notices.getByText('Delivered').waitFor();
+      await page.screenshot({ path: screenshotPath('office-job-texts'), fullPage: true });
+      await page.close();
+    } finally {
+      await twilio.close();
+    }
   });
 });

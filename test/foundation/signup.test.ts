@@ -73,6 +73,8 @@ describe.each(testDrivers())('sign-up and the setup wizard on %s', (driver) => {
       currency: 'EUR',
       timeZone: 'Europe/Dublin',
       taxScheme: 'vat',
+      // Customers' replies reach the owner until the wizard names another address.
+      replyToEmail: email,
     });
     const taxes = (
       await t.app.inject({ method: 'GET', url: '/api/v1/tax-codes', headers: as(owner) })

@@ -7,7 +7,13 @@ import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
 
-type Mail = { to: string[]; subject: string; text: string; attachments?: MailAttachment[] };
+type Mail = {
+  to: string[];
+  subject: string;
+  text: string;
+  attachments?: MailAttachment[];
+  replyTo?: string | undefined;
+};
 const CUSTOMER = 'dana@customer.test';
 
 /**
@@ -41,6 +47,10 @@ describe.each(testDrivers())('customer messages on %s', (driver) => {
     owner = await signIn(t.app, org.users.owner.email, PASSWORD);
     dispatcher = await signIn(t.app, org.users.dispatcher.email, PASSWORD);
     tech = await signIn(t.app, org.users.technician.email, PASSWORD);
+    await t.database.raw.query('UPDATE organizations SET reply_to_email = $1 WHERE id = $2', [
+      'office@msgs.test',
+      org.organizationId,
+    ]);
     await t.database.raw.query('UPDATE customers SET email = $1 WHERE organization_id = $2 AND id = $3', [
       CUSTOMER,
       org.organizationId,
@@ -96,6 +106,8 @@ describe.each(testDrivers())('customer messages on %s', (driver) => {
     expect(confirmed).toMatchObject({ kind: 'booking_confirmation', status: 'sent' });
     const mail = mailed(/your visit on Tuesday 24 November/)[0];
     expect(mail?.to).toEqual([CUSTOMER]);
+    // "Reply to this e-mail" reaches the business, not the sending address.
+    expect(mail?.replyTo).toBe('office@msgs.test');
     // Dublin is on UTC in November: the window reads as booked.
     expect(mail?.text).toContain('When: Tuesday 24 November, 09:00 to 11:00');
     expect(mail?.text).toContain('Where: 1 Main Street, Dublin');

@@ -10,6 +10,7 @@ import { loadRenderers } from '../../src/adapters/documents';
 import { outbound } from '../../src/adapters/http/outbound';
 import { PAYMENT_PROVIDERS } from '../../src/adapters/payments/stripe';
 import { createQueueRuntime, ensureQueues } from '../../src/adapters/queue/pg-boss';
+import { SMS_PROVIDERS } from '../../src/adapters/sms/twilio';
 import { localStorage } from '../../src/adapters/storage/storage';
 import type { Clock, Deps, Mailer, Storage } from '../../src/app/ports';
 import { REACTIONS } from '../../src/app/reactions';
@@ -53,6 +54,7 @@ export const createTestApp = async (
   opts: {
     clock?: TestClock;
     storage?: Storage;
+    sms?: Deps['sms'];
     attachmentMaxBytes?: number;
     mailer?: Mailer;
     /** base64, 32 bytes: share it with a worker process started by the test. */
@@ -82,6 +84,7 @@ export const createTestApp = async (
     outbound: outbound({ allowPrivate: opts.allowPrivateTargets ?? true }),
     accounting: ACCOUNTING_PROVIDERS,
     payments: PAYMENT_PROVIDERS,
+    sms: opts.sms ?? SMS_PROVIDERS,
     renderers: loadRenderers,
     ...(opts.accountingTimeoutMs ? { accountingTimeoutMs: opts.accountingTimeoutMs } : {}),
     sessionTtlHours: opts.sessionTtlHours ?? 12,

@@ -24,6 +24,7 @@ export const smtpMailer = (url: string, from: string): Mailer => {
         to: m.to,
         subject: m.subject,
         text: m.text,
+        ...(m.replyTo ? { replyTo: m.replyTo } : {}),
         ...(m.attachments ? { attachments: m.attachments } : {}),
       });
     },
@@ -55,6 +56,7 @@ export const folderMailer = (dir: string, from: string, log: Pick<FastifyBaseLog
         to: m.to,
         subject: m.subject,
         text: m.text,
+        ...(m.replyTo ? { replyTo: m.replyTo } : {}),
         ...(m.attachments ? { attachments: m.attachments } : {}),
       });
       await mkdir(dir, { recursive: true });

@@ -157,6 +157,7 @@ export const mailChangeOrder = async (
     subject: `Approve a change: ${name}, ${row.org.name}`,
     text,
     fromName: row.org.name,
+    replyTo: row.org.replyToEmail ?? undefined,
   });
   return { sent: 1 };
 };

@@ -218,10 +218,16 @@ export const sendReminder = async (deps: Deps, organizationId: string, reminderI
       );
       return null;
     }
-    return { r, ...message, fromName: s.org.name };
+    return { r, ...message, fromName: s.org.name, replyTo: s.org.replyToEmail ?? undefined };
   });
   if (!mail) return { sent: false };
-  await deps.mailer.send({ to: mail.to, subject: mail.subject, text: mail.text, fromName: mail.fromName });
+  await deps.mailer.send({
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    fromName: mail.fromName,
+    replyTo: mail.replyTo,
+  });
   await deps.database.transaction((tx) => markSent(tx, deps, mail.r, mail.to, mail.subject));
   return { sent: true };
 };

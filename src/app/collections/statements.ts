@@ -216,6 +216,7 @@ export const mailStatement = async (
     ].join('\n'),
     attachments: [{ filename: `Statement ${st.to}.pdf`, content: pdf, contentType: 'application/pdf' }],
     fromName: s.org.name,
+    replyTo: s.org.replyToEmail ?? undefined,
   });
   await deps.database.transaction((tx) =>
     appendAudit(tx, deps, {

@@ -127,6 +127,7 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
       },
       companyId: '612345',
       iban: 'IE29 AIBK 9311 5212 3456 78',
+      replyToEmail: 'office@brightwater.example',
       trades: ['hvac', 'plumbing', 'cleaning'],
     });
     // Brightwater set itself up long ago: its wizard is behind it.

@@ -25,6 +25,7 @@ export type NewOrganization = {
   address?: (typeof organizations.$inferInsert)['address'];
   companyId?: string | null;
   iban?: string | null;
+  replyToEmail?: string | null;
   /** The trades whose starter job types are installed now; more can be installed later (installTrades). */
   trades?: readonly Trade[];
   /** Tax codes to start with instead of the country's (test fixtures keep one set whatever the country). */
@@ -107,6 +108,7 @@ export const insertOrganization = async (
       address: input.address ?? null,
       companyId: input.companyId ?? null,
       iban: input.iban ?? null,
+      replyToEmail: input.replyToEmail ?? null,
       createdAt: now,
     })
     .returning();

@@ -160,6 +160,8 @@ export const completeSignup = (
       currency: country.currency,
       timeZone: country.timeZone,
       taxScheme: country.taxScheme,
+      // Customers' replies go to the owner until the wizard names another address.
+      replyToEmail: row.email,
     });
     const owner = await insertUser(tx, deps, org.id, {
       email: row.email,

@@ -107,6 +107,7 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
     text: `${message.text.trimEnd()}\n\n${portalLine}\n`,
     attachments,
     fromName: row.org.name,
+    replyTo: row.org.replyToEmail ?? undefined,
   });
   // After the mail server took it: a crash between the two sends it again on retry, and says so twice.
   await deps.database.transaction((tx) =>

@@ -1,18 +1,22 @@
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import ical from 'ical-generator';
 import {
   arrivalWords,
   DEFAULT_MESSAGES,
   firstName,
+  MESSAGE_KIND_WORDS,
   MESSAGE_KINDS,
   type MessageKind,
   type MessageSetting,
   type MessageSettings,
   templateFor,
+  textFor,
   windowWords,
 } from '../../core/customer-messages';
 import { fillTemplate } from '../../core/message-template';
+import { mobileOf } from '../../core/phone';
 import type { Actor } from '../../core/principal';
+import { DEFAULT_TEXTS, isQuiet, localHour, secondsUntilQuietEnds, WAITS_FOR_MORNING } from '../../core/sms';
 import type { Tx } from '../../db/client';
 import { customerOfJob, jobTypeOfJob, siteOfJob } from '../../db/queries/jobs';
 import {
@@ -30,6 +34,8 @@ import { jobNumber } from '../jobs/job-store';
 import { portalLinkFor } from '../portal/portal-links';
 import type { Deps, JobChange } from '../ports';
 import { recipientOf } from '../quotes/send-quote';
+import { SmsRefused, SmsRetryLater } from './sms-port';
+import { credentialsOf, isOptedOut, smsConnectionOf, smsStatusUrl, textsThisMonth } from './texts';
 
 export type MessageRequest = {
   organizationId: string;
@@ -98,22 +104,50 @@ const factsOf = async (tx: Tx, organizationId: string, jobId: string) => {
 
 const SKIP_REASONS = {
   noAddress: 'The customer has no e-mail address',
+  noMobile: 'The customer has no mobile number',
   late: 'The technician arrived before the phone could send it',
   closed: 'The visit was canceled before it went',
+  optedOut: 'The customer replied STOP: no texts to this number',
+  quiet: 'Quiet hours: by the morning it would no longer be true',
+  off: 'Texts were turned off before it went',
 } as const;
 
-/** Writes the message once (its key), or finds it, in the organization's words; null: turned off. */
-const writeMessage = async (tx: Tx, deps: Deps, m: MessageRequest) => {
-  const [existing] = await tx.db
+type MessageRow = typeof customerMessages.$inferSelect;
+
+/** The number a text reaches: a contact's mobile, else the customer's own phone when it is a mobile. */
+const mobileTarget = (customer: typeof customers.$inferSelect, country: string) => {
+  const contacts = Array.isArray(customer.contacts) ? customer.contacts : [];
+  for (const phone of [
+    ...contacts.filter((c) => c.invoiceRecipient || c.role === 'mobile').map((c) => c.phone),
+    customer.phone,
+    ...contacts.map((c) => c.phone),
+  ]) {
+    const mobile = mobileOf(phone, country);
+    if (mobile) return mobile;
+  }
+  return null;
+};
+
+/**
+ * Writes the message once (its key), or finds it, in the organization's words: the e-mail, and with texts
+ * connected the text (key `…:sms`). None when the kind is turned off.
+ */
+const writeMessages = async (tx: Tx, deps: Deps, m: MessageRequest): Promise<MessageRow[]> => {
+  const existing = await tx.db
     .select()
     .from(customerMessages)
-    .where(and(eq(customerMessages.organizationId, m.organizationId), eq(customerMessages.key, m.key)))
+    .where(
+      and(
+        eq(customerMessages.organizationId, m.organizationId),
+        inArray(customerMessages.key, [m.key, `${m.key}:sms`]),
+      ),
+    )
     .for('update');
-  if (existing) return existing;
+  if (existing.length > 0) return existing;
   const facts = await factsOf(tx, m.organizationId, m.jobId);
-  if (!facts) return null;
+  if (!facts) return [];
   const template = templateFor(facts.org.customerMessages, m.kind);
-  if (!template) return null;
+  if (!template) return [];
   const now = deps.clock.now();
   const tz = facts.org.timeZone;
   const tapped = m.tappedAt ? new Date(Math.min(Date.parse(m.tappedAt), now.getTime())) : now;
@@ -143,6 +177,9 @@ const writeMessage = async (tx: Tx, deps: Deps, m: MessageRequest) => {
       : late
         ? SKIP_REASONS.late
         : null;
+  const window = facts.job.windowStart
+    ? { start: facts.job.windowStart.toISOString(), end: facts.job.windowEnd?.toISOString() ?? null }
+    : null;
   const [row] = await tx.db
     .insert(customerMessages)
     .values({
@@ -155,19 +192,51 @@ const writeMessage = async (tx: Tx, deps: Deps, m: MessageRequest) => {
       recipient,
       subject: fillTemplate(template.subject, values),
       body: fillTemplate(template.body, values),
-      window: facts.job.windowStart
-        ? {
-            start: facts.job.windowStart.toISOString(),
-            end: facts.job.windowEnd?.toISOString() ?? null,
-          }
-        : null,
+      window,
       key: m.key,
       status: reason ? 'skipped' : 'queued',
       reason,
       createdAt: now,
     })
     .returning();
-  return row ?? null;
+  const rows = row ? [row] : [];
+  const text = textFor(facts.org.customerMessages, m.kind, DEFAULT_TEXTS);
+  const connection = text ? await smsConnectionOf(tx, m.organizationId) : null;
+  if (!text || connection?.status !== 'active') return rows;
+  const phone = mobileTarget(facts.customer, facts.org.country);
+  const optedOut = phone ? await isOptedOut(tx, m.organizationId, phone) : null;
+  const used = await textsThisMonth(tx, m.organizationId, now, tz);
+  const textReason = !phone
+    ? SKIP_REASONS.noMobile
+    : visitGone
+      ? SKIP_REASONS.closed
+      : late
+        ? SKIP_REASONS.late
+        : optedOut
+          ? SKIP_REASONS.optedOut
+          : used >= connection.monthlyCap
+            ? `This month’s limit of ${connection.monthlyCap} texts is reached (Settings → Customer messages)`
+            : null;
+  const [sms] = await tx.db
+    .insert(customerMessages)
+    .values({
+      organizationId: m.organizationId,
+      id: deps.ids.uuid(),
+      jobId: m.jobId,
+      customerId: facts.customer.id,
+      kind: m.kind,
+      channel: 'sms',
+      recipient: phone,
+      subject: MESSAGE_KIND_WORDS[m.kind],
+      body: fillTemplate(text, values),
+      window,
+      key: `${m.key}:sms`,
+      status: textReason ? 'skipped' : 'queued',
+      reason: textReason,
+      createdAt: now,
+    })
+    .returning();
+  return sms ? [...rows, sms] : rows;
 };
 
 /** The visit as a calendar entry the customer's diary understands; a new time replaces it (same UID). */
@@ -192,66 +261,163 @@ const calendarFile = (
 };
 
 /**
- * The `customer_message.send` job: writes the message once, then sends it at most once. It is marked
- * `sending` before the mail server has it; a worker that dies then leaves it so, and the next attempt marks
- * it `unknown` (shown on the job) instead of sending twice. A refusal by the mail server puts it back in
- * the queue with the reason, and the queue tries again.
+ * Marks one message `sending` before the provider has it, or finds it was left `sending` by a worker that
+ * died and marks it `unknown` (shown on the job) instead of sending it twice. Null: nothing to send.
  */
-export const sendCustomerMessage = async (deps: Deps, m: MessageRequest) => {
-  const claimed = await deps.database.transaction(async (tx) => {
-    const row = await writeMessage(tx, deps, m);
-    if (!row) return null;
-    if (row.status === 'sending') {
-      await tx.db
+const claim = (deps: Deps, row: MessageRow) =>
+  deps.database.transaction(async (tx) => {
+    const [current] = await tx.db
+      .select()
+      .from(customerMessages)
+      .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)))
+      .for('update');
+    if (!current) return null;
+    const set = (values: Partial<typeof customerMessages.$inferInsert>) =>
+      tx.db
         .update(customerMessages)
-        .set({
-          status: 'unknown',
-          reason: 'Sending was interrupted: it may have arrived, so it was not sent again',
-        })
+        .set(values)
         .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)));
+    if (current.status === 'sending') {
+      await set({
+        status: 'unknown',
+        reason: 'Sending was interrupted: it may have arrived, so it was not sent again',
+      });
       return null;
     }
-    if (row.status !== 'queued' || !row.recipient) return null;
-    await tx.db
-      .update(customerMessages)
-      .set({ status: 'sending' })
-      .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)));
-    const facts = await factsOf(tx, m.organizationId, m.jobId);
-    const a = facts?.site.address;
-    return {
-      row,
-      recipient: row.recipient,
-      organization: facts?.org.name ?? '',
-      site: a ? [a.line1, a.city, a.postalCode].filter(Boolean).join(', ') : '',
-    };
+    if (current.status !== 'queued' || !current.recipient) return null;
+    await set({ status: 'sending' });
+    return { ...current, recipient: current.recipient };
   });
-  if (!claimed) return { sent: 0 };
-  const { row } = claimed;
-  const set = (values: Partial<typeof customerMessages.$inferInsert>) =>
-    deps.database.db
-      .update(customerMessages)
-      .set(values)
-      .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)));
+
+const setMessage = (deps: Deps, row: MessageRow, values: Partial<typeof customerMessages.$inferInsert>) =>
+  deps.database.db
+    .update(customerMessages)
+    .set(values)
+    .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)));
+
+/** An e-mail: with the calendar file for a booking or a new time. A refusal by the mail server is retried. */
+const sendEmail = async (deps: Deps, m: MessageRequest, row: MessageRow) => {
+  const facts = await factsOf(deps.database, m.organizationId, m.jobId);
+  const claimed = await claim(deps, row);
+  if (!claimed) return 0;
+  const organization = facts?.org.name ?? '';
+  const a = facts?.site.address;
+  const site = a ? [a.line1, a.city, a.postalCode].filter(Boolean).join(', ') : '';
   try {
-    const ics = calendarFile(row, claimed.organization, claimed.site);
+    const ics = calendarFile(claimed, organization, site);
     await deps.mailer.send({
       to: [claimed.recipient],
-      subject: row.subject,
-      text: row.body,
-      fromName: claimed.organization,
+      subject: claimed.subject,
+      text: claimed.body,
+      fromName: organization,
+      replyTo: facts?.org.replyToEmail ?? undefined,
       ...(ics
         ? { attachments: [{ filename: 'visit.ics', content: ics, contentType: 'text/calendar' }] }
         : {}),
     });
   } catch (err) {
-    await set({
+    await setMessage(deps, row, {
       status: 'queued',
       reason: `Not sent yet, trying again: ${err instanceof Error ? err.message : String(err)}`,
     });
     throw err;
   }
-  await set({ status: 'sent', reason: null, sentAt: deps.clock.now() });
-  return { sent: 1 };
+  await setMessage(deps, row, { status: 'sent', reason: null, sentAt: deps.clock.now() });
+  return 1;
+};
+
+/**
+ * A text, through the organization's provider. In the quiet hours (the business's time zone) it waits for
+ * the morning, or, "on my way", is not sent. A refusal for good fails it with why; a provider asking to
+ * slow down is retried; a lost answer leaves it `unknown`, never sent twice.
+ */
+const sendText = async (deps: Deps, m: MessageRequest, row: MessageRow) => {
+  if (row.status !== 'queued' && row.status !== 'sending') return 0;
+  const [org] = await deps.database.db
+    .select({ timeZone: organizations.timeZone })
+    .from(organizations)
+    .where(eq(organizations.id, m.organizationId));
+  const connection = await smsConnectionOf(deps.database, m.organizationId);
+  if (connection?.status !== 'active') {
+    if (row.status === 'queued') await setMessage(deps, row, { status: 'skipped', reason: SKIP_REASONS.off });
+    return 0;
+  }
+  const now = deps.clock.now();
+  const tz = org?.timeZone ?? 'UTC';
+  if (row.status === 'queued' && isQuiet(localHour(now, tz), connection.quietStart, connection.quietEnd)) {
+    if (!WAITS_FOR_MORNING[m.kind]) {
+      await setMessage(deps, row, { status: 'skipped', reason: SKIP_REASONS.quiet });
+      return 0;
+    }
+    const wait = secondsUntilQuietEnds(now, tz, connection.quietEnd);
+    await deps.database.transaction(async (tx) => {
+      await tx.db
+        .update(customerMessages)
+        .set({ reason: `Waiting for ${String(connection.quietEnd).padStart(2, '0')}:00: quiet hours` })
+        .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)));
+      await deps.queue.enqueue(
+        tx,
+        { name: 'customer_message.send', data: m },
+        { key: `${m.key}:after-quiet:${Math.floor(now.getTime() / 86_400_000)}`, startAfterSeconds: wait },
+      );
+    });
+    return 0;
+  }
+  const claimed = await claim(deps, row);
+  if (!claimed) return 0;
+  const gateway = deps.sms[connection.provider].gateway(
+    credentialsOf(deps, connection),
+    deps.accountingTimeoutMs ?? 15_000,
+  );
+  try {
+    const receipt = await gateway.send({
+      to: claimed.recipient,
+      body: claimed.body,
+      statusCallback: smsStatusUrl(deps, m.organizationId),
+    });
+    await setMessage(deps, row, {
+      status: 'sent',
+      reason: null,
+      sentAt: deps.clock.now(),
+      providerId: receipt.id,
+      delivery: receipt.status,
+    });
+    return 1;
+  } catch (err) {
+    if (err instanceof SmsRefused) {
+      await setMessage(deps, row, { status: 'failed', reason: err.message });
+      return 0;
+    }
+    if (err instanceof SmsRetryLater) {
+      await setMessage(deps, row, { status: 'queued', reason: `Not sent yet, trying again: ${err.message}` });
+      throw err;
+    }
+    await setMessage(deps, row, {
+      status: 'unknown',
+      reason: 'The provider’s answer was lost: it may have arrived, so it was not sent again',
+    });
+    return 0;
+  }
+};
+
+/**
+ * The `customer_message.send` job: writes the message once (e-mail, and text when connected), then sends
+ * each at most once. A channel that must try again fails the job after the other was sent; the next attempt
+ * finds that one sent and sends only what is left.
+ */
+export const sendCustomerMessage = async (deps: Deps, m: MessageRequest) => {
+  const rows = await deps.database.transaction((tx) => writeMessages(tx, deps, m));
+  let sent = 0;
+  let again: unknown = null;
+  for (const row of rows) {
+    try {
+      sent += row.channel === 'sms' ? await sendText(deps, m, row) : await sendEmail(deps, m, row);
+    } catch (err) {
+      again = err;
+    }
+  }
+  if (again) throw again;
+  return { sent };
 };
 
 /**
@@ -310,7 +476,9 @@ export const customerMessageSettings = async (deps: Deps, organizationId: string
       kind,
       enabled: own?.enabled ?? true,
       ...words,
-      custom: own?.subject !== undefined || own?.body !== undefined,
+      custom: own?.subject !== undefined || own?.body !== undefined || own?.text !== undefined,
+      sms: own?.sms ?? true,
+      text: own?.text ?? DEFAULT_TEXTS[kind],
     };
   });
 };

@@ -20,7 +20,12 @@ export const queueReceipt = async (
   m: { organizationId: string; invoiceId: string; amount: string; on: string; kind: 'payment' | 'refund' },
 ) => {
   const [row] = await tx.db
-    .select({ invoice: invoices, customer: customers, org: organizations.name })
+    .select({
+      invoice: invoices,
+      customer: customers,
+      org: organizations.name,
+      replyTo: organizations.replyToEmail,
+    })
     .from(invoices)
     .innerJoin(
       customers,
@@ -48,6 +53,8 @@ export const queueReceipt = async (
       to: [to],
       subject: m.kind === 'payment' ? `Receipt: ${money} for ${number}` : `Refund of ${money} for ${number}`,
       text: `Dear ${row.customer.name},\n\n${body}\n\nYour invoices, payments and receipts: ${link}\n\n${row.org}\n`,
+      fromName: row.org,
+      ...(row.replyTo ? { replyTo: row.replyTo } : {}),
     },
   });
 };

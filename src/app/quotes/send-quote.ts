@@ -131,6 +131,7 @@ export const mailQuote = async (
     subject: `Quote ${row.quote.number} from ${row.org.name}`,
     text,
     fromName: row.org.name,
+    replyTo: row.org.replyToEmail ?? undefined,
   });
   await deps.database.transaction((tx) =>
     appendAudit(tx, deps, {

@@ -27,6 +27,8 @@ export const organizations = pgTable('organizations', {
   timeZone: text('time_zone').notNull(),
   taxScheme: text('tax_scheme', { enum: ['vat', 'us_sales_tax'] }).notNull(),
   vatId: text('vat_id'),
+  /** Where customers' replies to the business's e-mails go (Reply-To); null: no reply address is given. */
+  replyToEmail: text('reply_to_email'),
   peppolEndpoint: text('peppol_endpoint'),
   paymentTermsDays: integer('payment_terms_days').notNull().default(30),
   /** Billing is reminded of a sent quote with no answer after this many days; null: no reminders. */

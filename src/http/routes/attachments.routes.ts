@@ -18,8 +18,8 @@ import { AppError, notFound } from '../../core/errors';
 import { PHOTO_CATEGORIES } from '../../core/job-type-templates';
 import { actorOf, type Principal } from '../../core/principal';
 import { principalOf } from '../auth';
-import { refuseNul } from '../errors';
 import { ensureJobVisible } from '../job-access';
+import { uploadedFile } from '../uploads';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 413: Problem, 415: Problem };
 
@@ -65,37 +65,16 @@ export const attachmentRoutes = async (root: FastifyInstance, deps: Deps) => {
       async (request, reply) => {
         const p = principalOf(request);
         await ensureVisible(p, request.params.id);
-        if (!request.isMultipart())
-          throw new AppError('unsupported_media_type', 'Send multipart/form-data', {
-            fields: [{ field: 'header.content-type', message: 'not multipart' }],
-          });
-        const file = await request.file();
-        if (!file)
-          throw new AppError('validation_failed', 'No file in the upload', {
-            fields: [{ field: 'file', message: 'required' }],
-          });
-        const rawCategory = (file.fields.category as { value?: unknown } | undefined)?.value;
-        const category = Category.safeParse(rawCategory);
-        if (!category.success) {
-          throw new AppError(
-            'validation_failed',
-            `category must be one of ${PHOTO_CATEGORIES.join(', ')}, sent before the file`,
-            {
-              fields: [
-                {
-                  field: 'category',
-                  message: rawCategory === undefined ? 'required (before the file part)' : 'unknown category',
-                },
-              ],
-            },
-          );
-        }
-        refuseNul(file.filename, 'file.filename');
+        const { file, value: category } = await uploadedFile(request, {
+          name: 'category',
+          schema: Category,
+          allowed: PHOTO_CATEGORIES,
+        });
         const bytes = await file.toBuffer();
         const { attachment, created } = await uploadAttachment(deps, {
           organizationId: p.organizationId,
           jobId: request.params.id,
-          category: category.data,
+          category,
           bytes,
           declaredType: file.mimetype,
           originalName: file.filename || null,

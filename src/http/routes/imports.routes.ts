@@ -22,11 +22,10 @@ import {
   ImportRowsPage,
   ImportRowsQuery,
 } from '../../contracts/imports';
-import { AppError } from '../../core/errors';
 import { IMPORT_KINDS } from '../../core/imports';
 import { actorOf } from '../../core/principal';
 import { principalOf } from '../auth';
-import { refuseNul } from '../errors';
+import { uploadedFile } from '../uploads';
 
 const errors = {
   400: Problem,
@@ -86,36 +85,16 @@ export const importRoutes = async (root: FastifyInstance, deps: Deps) => {
       },
       async (request, reply) => {
         const p = principalOf(request);
-        if (!request.isMultipart())
-          throw new AppError('unsupported_media_type', 'Send multipart/form-data', {
-            fields: [{ field: 'header.content-type', message: 'not multipart' }],
-          });
-        const file = await request.file();
-        if (!file)
-          throw new AppError('validation_failed', 'No file in the upload', {
-            fields: [{ field: 'file', message: 'required' }],
-          });
-        const rawKind = (file.fields.kind as { value?: unknown } | undefined)?.value;
-        const kind = Kind.safeParse(rawKind);
-        if (!kind.success)
-          throw new AppError(
-            'validation_failed',
-            `kind must be one of ${IMPORT_KINDS.join(', ')}, sent before the file`,
-            {
-              fields: [
-                {
-                  field: 'kind',
-                  message: rawKind === undefined ? 'required (before the file part)' : 'unknown kind',
-                },
-              ],
-            },
-          );
-        refuseNul(file.filename, 'file.filename');
+        const { file, value: kind } = await uploadedFile(request, {
+          name: 'kind',
+          schema: Kind,
+          allowed: IMPORT_KINDS,
+        });
         const bytes = await file.toBuffer();
         const batch = await uploadImport(
           deps,
           p.organizationId,
-          { kind: kind.data, fileName: file.filename || 'import.csv', bytes },
+          { kind, fileName: file.filename || 'import.csv', bytes },
           actorOf(p),
         );
         return reply.code(201).send(importView(batch));

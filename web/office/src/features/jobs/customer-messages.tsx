@@ -18,6 +18,12 @@ const STATUS: Record<MessageT['status'], { label: string; color: string }> = {
   unknown: { label: 'May not have arrived', color: 'orange' },
 };
 
+/** A text's delivery report says more than "sent": delivered to the phone, or not. */
+const shown = (m: MessageT) =>
+  m.channel === 'sms' && m.status === 'sent' && m.delivery === 'delivered'
+    ? { label: 'Delivered', color: 'teal' }
+    : STATUS[m.status];
+
 /** What the customer was told about this visit, when, and why anything was not sent. */
 export const CustomerMessages = ({ jobId, timeZone }: { jobId: string; timeZone: string }) => {
   const list = useApi(['jobs', jobId, 'customer-messages'], () =>
@@ -38,19 +44,25 @@ export const CustomerMessages = ({ jobId, timeZone }: { jobId: string; timeZone:
                   <Text fw={600} size="sm">
                     {MESSAGE_KIND_WORDS[m.kind]}
                   </Text>
-                  <Badge color={STATUS[m.status].color} variant="light">
-                    {STATUS[m.status].label}
+                  <Badge color={shown(m).color} variant="light">
+                    {shown(m).label}
                   </Badge>
                 </Group>
                 <Text size="xs" c="dimmed">
-                  {m.recipient ? `By e-mail to ${m.recipient}` : 'No address'},{' '}
-                  {dateTime(m.sentAt ?? m.createdAt, timeZone)}
+                  {m.recipient
+                    ? `${m.channel === 'sms' ? 'By text to' : 'By e-mail to'} ${m.recipient}`
+                    : m.channel === 'sms'
+                      ? 'No mobile number'
+                      : 'No address'}
+                  , {dateTime(m.sentAt ?? m.createdAt, timeZone)}
                 </Text>
                 {m.reason && <Text size="sm">{m.reason}</Text>}
                 <Spoiler maxHeight={0} showLabel="Show the message" hideLabel="Hide the message">
-                  <Text size="sm" fw={600}>
-                    {m.subject}
-                  </Text>
+                  {m.channel === 'email' && (
+                    <Text size="sm" fw={600}>
+                      {m.subject}
+                    </Text>
+                  )}
                   <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
                     {m.body}
                   </Text>

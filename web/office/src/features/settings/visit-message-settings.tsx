@@ -10,6 +10,7 @@ import {
   type MessageValues,
 } from '../../../../../src/core/customer-messages';
 import { fillTemplate } from '../../../../../src/core/message-template';
+import { DEFAULT_TEXTS } from '../../../../../src/core/sms';
 import { api, type MeT } from '../../shared/api';
 import { Feedback } from '../../shared/feedback';
 import { useContractForm } from '../../shared/form';
@@ -17,10 +18,11 @@ import { Loaded } from '../../shared/loaded';
 import { useMe } from '../../shared/me';
 import { useApi, useInvalidate } from '../../shared/query';
 import { PlaceholderTable } from './invoice-email-settings';
+import { TextSettings } from './text-settings';
 
 type SettingsT = z.infer<typeof CustomerMessageSettings>;
 type Item = SettingsT['items'][number];
-type Values = { enabled: boolean; subject: string; body: string };
+type Values = { enabled: boolean; subject: string; body: string; sms: boolean; text: string };
 
 /** A visit of this organization as a customer would read about it. */
 const sampleOf = (org: MeT['organization']): MessageValues => ({
@@ -41,13 +43,27 @@ const KindForm = ({ item, onSaved }: { item: Item; onSaved: (notice: string) => 
   const kind = item.kind as MessageKind;
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: CustomerMessageSettingsBody,
-    initialValues: { enabled: item.enabled, subject: item.subject, body: item.body } as Values,
-    toBody: (v: Values) => ({ [kind]: { enabled: v.enabled, subject: v.subject, body: v.body } }),
-    fields: { [`${kind}.subject`]: 'subject', [`${kind}.body`]: 'body', [`${kind}.enabled`]: 'enabled' },
+    initialValues: {
+      enabled: item.enabled,
+      subject: item.subject,
+      body: item.body,
+      sms: item.sms,
+      text: item.text,
+    } as Values,
+    toBody: (v: Values) => ({
+      [kind]: { enabled: v.enabled, subject: v.subject, body: v.body, sms: v.sms, text: v.text },
+    }),
+    fields: {
+      [`${kind}.subject`]: 'subject',
+      [`${kind}.body`]: 'body',
+      [`${kind}.enabled`]: 'enabled',
+      [`${kind}.text`]: 'text',
+    },
   });
   const sample = sampleOf(org);
-  const { subject, body, enabled } = form.getValues();
+  const { subject, body, enabled, sms, text } = form.getValues();
   const isDefault = subject === DEFAULT_MESSAGES[kind].subject && body === DEFAULT_MESSAGES[kind].body;
+  const textIsDefault = text === DEFAULT_TEXTS[kind];
   return (
     <form
       noValidate
@@ -55,7 +71,12 @@ const KindForm = ({ item, onSaved }: { item: Item; onSaved: (notice: string) => 
       onSubmit={submit(async () => {
         // Closeout's own words are stored as "the default", so they follow its improvements.
         await api('PATCH', '/api/v1/organization/customer-messages', {
-          [kind]: isDefault ? { enabled } : { enabled, subject, body },
+          [kind]: {
+            enabled,
+            sms,
+            ...(isDefault ? {} : { subject, body }),
+            ...(textIsDefault ? {} : { text }),
+          },
         });
         invalidate('organization');
         onSaved(`${MESSAGE_KIND_WORDS[kind]} saved: messages from now on use it`);
@@ -65,6 +86,19 @@ const KindForm = ({ item, onSaved }: { item: Item; onSaved: (notice: string) => 
         <Switch label="Send this message" {...form.getInputProps('enabled', { type: 'checkbox' })} />
         <TextInput label="Subject" disabled={!enabled} {...form.getInputProps('subject')} />
         <Textarea label="Message" autosize minRows={6} disabled={!enabled} {...form.getInputProps('body')} />
+        <Switch
+          label="Also by text message, when texts are connected"
+          disabled={!enabled}
+          {...form.getInputProps('sms', { type: 'checkbox' })}
+        />
+        <Textarea
+          label="Words of the text"
+          description={`${fillTemplate(text, sample).length} characters with the example filled in; 160 fit in one text`}
+          autosize
+          minRows={2}
+          disabled={!enabled || !sms}
+          {...form.getInputProps('text')}
+        />
         {errorAlert}
         <Group>
           <Button type="submit" loading={busy}>
@@ -72,8 +106,8 @@ const KindForm = ({ item, onSaved }: { item: Item; onSaved: (notice: string) => 
           </Button>
           <Button
             variant="default"
-            disabled={isDefault}
-            onClick={() => form.setValues({ ...DEFAULT_MESSAGES[kind] })}
+            disabled={isDefault && textIsDefault}
+            onClick={() => form.setValues({ ...DEFAULT_MESSAGES[kind], text: DEFAULT_TEXTS[kind] })}
           >
             Start again from Closeout’s wording
           </Button>
@@ -93,6 +127,11 @@ const KindForm = ({ item, onSaved }: { item: Item; onSaved: (notice: string) => 
             <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
               {fillTemplate(body, sample)}
             </Text>
+            {sms && (
+              <Text size="sm" c="dimmed">
+                By text: {fillTemplate(text, sample)}
+              </Text>
+            )}
           </Stack>
         )}
       </Stack>
@@ -112,10 +151,11 @@ export const VisitMessageSettings = () => {
   return (
     <Stack>
       <Text size="sm">
-        Customers are e-mailed about their visits: when it is booked (with a calendar file), the day before,
-        when it moves or is canceled, when the technician is on the way, and when the work is done. Each goes
-        once; the job shows what was sent.
+        Customers are e-mailed about their visits, and texted too once texts are connected: when it is booked
+        (with a calendar file), the day before, when it moves or is canceled, when the technician is on the
+        way, and when the work is done. Each goes once; the job shows what was sent.
       </Text>
+      <TextSettings />
       <Feedback notice={notice} onCloseNotice={() => setNotice(null)} />
       <Loaded resource={settings} what="the customer messages">
         {(s) => (
@@ -123,7 +163,7 @@ export const VisitMessageSettings = () => {
             <Accordion variant="separated" aria-label="Messages about visits">
               {s.items.map((item) => (
                 <Accordion.Item
-                  key={`${item.kind}|${item.enabled}|${item.subject}|${item.body}`}
+                  key={`${item.kind}|${item.enabled}|${item.subject}|${item.body}|${item.sms}|${item.text}`}
                   value={item.kind}
                 >
                   <Accordion.Control>

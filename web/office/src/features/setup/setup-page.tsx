@@ -114,6 +114,7 @@ type BusinessValues = {
   name: string;
   legalName: string;
   timeZone: string;
+  replyToEmail: string;
   line1: string;
   line2: string;
   city: string;
@@ -148,6 +149,7 @@ const BusinessStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
       name: org.name,
       legalName: org.legalName,
       timeZone: org.timeZone,
+      replyToEmail: org.replyToEmail ?? '',
       line1: org.address?.line1 ?? '',
       line2: org.address?.line2 ?? '',
       city: org.address?.city ?? '',
@@ -160,6 +162,7 @@ const BusinessStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
       name: v.name,
       legalName: v.legalName,
       timeZone: v.timeZone,
+      replyToEmail: orNull(v.replyToEmail.trim()),
       address: {
         line1: v.line1,
         ...(v.line2.trim() ? { line2: v.line2 } : {}),
@@ -183,8 +186,8 @@ const BusinessStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
       noValidate
       aria-label="Business details"
       onSubmit={submit(async (body) => {
-        const { name, legalName, timeZone, ...seller } = body;
-        await api('PATCH', '/api/v1/organization/details', { name, legalName, timeZone });
+        const { name, legalName, timeZone, replyToEmail, ...seller } = body;
+        await api('PATCH', '/api/v1/organization/details', { name, legalName, timeZone, replyToEmail });
         await api('PATCH', '/api/v1/organization/billing', seller);
         await recordStep('business', 'done');
         onDone();
@@ -199,13 +202,21 @@ const BusinessStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
             {...form.getInputProps('legalName')}
           />
         </SimpleGrid>
-        <Select
-          label="Time zone"
-          searchable
-          data={zones}
-          allowDeselect={false}
-          {...form.getInputProps('timeZone')}
-        />
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <Select
+            label="Time zone"
+            searchable
+            data={zones}
+            allowDeselect={false}
+            {...form.getInputProps('timeZone')}
+          />
+          <TextInput
+            label="Replies from customers go to"
+            description="Confirmations, invoices and reminders say “reply to this e-mail”"
+            type="email"
+            {...form.getInputProps('replyToEmail')}
+          />
+        </SimpleGrid>
         <TextInput label="Address" autoComplete="address-line1" {...form.getInputProps('line1')} />
         <TextInput
           label="Address, second line"
