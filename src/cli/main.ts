@@ -20,13 +20,26 @@ import { systemClock, systemIds } from '../app/system/system';
 import { type Config, ConfigError, loadConfig } from '../config';
 import { SignupBody } from '../contracts/auth';
 import { AppError } from '../core/errors';
+import { IMPORT_KINDS, IMPORT_PRESETS, type ImportKind, type ImportPreset } from '../core/imports';
 import { isRole, ROLES, type Role } from '../core/roles';
 import { DataDirLockedError } from '../db/data-dir-lock';
+import { importFromFile } from './import-command';
 import { commandQueue, depsFor, mailDirOf, openConfiguredDatabase, secretsOf, startRuntime } from './runtime';
 
 const parseRole = (value: string): Role => {
   if (!isRole(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
   return value;
+};
+
+const parseKind = (value: string): ImportKind => {
+  if (!(IMPORT_KINDS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`one of ${IMPORT_KINDS.join(', ')}`);
+  return value as ImportKind;
+};
+const parsePreset = (value: string): ImportPreset => {
+  if (!(IMPORT_PRESETS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`one of ${IMPORT_PRESETS.join(', ')}`);
+  return value as ImportPreset;
 };
 
 const parseSeconds = (value: string): number => {
@@ -196,6 +209,36 @@ program
       process.stdout.write(
         `The link to open ${body.data.businessName} is queued for ${body.data.email}; it goes out when Closeout's workers run, and works for ${SIGNUP.validHours} hours.\n`,
       );
+    }),
+  );
+
+program
+  .command('import')
+  .description(
+    'import customers or a price book from a CSV or XLSX export (Jobber, Housecall Pro, QuickBooks, Xero or any spreadsheet): a dry run, then with --yes the import',
+  )
+  .requiredOption('--org <slug>', 'organization slug')
+  .requiredOption('--kind <kind>', `what the file holds: ${IMPORT_KINDS.join(' or ')}`, parseKind)
+  .option(
+    '--preset <tool>',
+    `read the columns as this tool names them: ${IMPORT_PRESETS.join(', ')}`,
+    parsePreset,
+  )
+  .option('--yes', 'import the rows that can be, after the dry run', false)
+  .argument('<file>', 'the CSV or XLSX file')
+  .action((file: string, opts: { org: string; kind: ImportKind; preset?: ImportPreset; yes: boolean }) =>
+    withDatabase(async ({ database }, config) => {
+      const q = await commandQueue(database);
+      try {
+        await importFromFile(
+          depsFor(config, database, q.queue),
+          { ...opts, file },
+          (line) => process.stdout.write(`${line}\n`),
+          (line) => process.stderr.write(`\r${line}   `),
+        );
+      } finally {
+        await q.stop();
+      }
     }),
   );
 

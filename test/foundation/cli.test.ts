@@ -119,6 +119,28 @@ describe('the closeout command on the embedded database', () => {
     const key = /co_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43}/.exec(keys.stdout())?.[0];
     expect(key).toBeDefined();
 
+    // A business's customer list from its old tool: a dry run that names what to fix, then with --yes the import.
+    const csv = path.join(dataDir, 'clients.csv');
+    fs.writeFileSync(
+      csv,
+      'Name,Email,Address,Town,Eircode\nCLI Customer One,one@cli.test,1 Quay Road,Cork,T12 C1A1\nCLI Customer Two,two@cli.test,2 Quay Road,Cork,T12 C1A2\nNo Street,bad@cli.test,,Cork,\n',
+    );
+    const dry = runCli(['import', '--org', 'demo', '--kind', 'customers', csv], { DATA_DIR: dataDir });
+    expect(await dry.exited).toBe(0);
+    expect(dry.stdout()).toContain(
+      'Checked 3 rows: 2 new, 0 to update, 0 already here, 1 cannot be imported.',
+    );
+    expect(dry.stdout()).toContain('line 4 (No Street): Billing street (column “Address”) is empty');
+    expect(dry.stdout()).toContain('Nothing imported');
+    const real = runCli(['import', '--org', 'demo', '--kind', 'customers', '--yes', csv], {
+      DATA_DIR: dataDir,
+    });
+    expect(await real.exited).toBe(0);
+    expect(real.stdout()).toContain('Imported: 2 created, 0 updated.');
+    const twice = runCli(['import', '--org', 'demo', '--kind', 'customers', csv], { DATA_DIR: dataDir });
+    expect(await twice.exited).toBe(0);
+    expect(twice.stdout()).toContain('Checked 3 rows: 0 new, 0 to update, 2 already here');
+
     // A lock left by a process that stopped without releasing it (killed, or a container restarted with the
     // same PID) does not block the next start once it is stale; its holder file says PID 1, like ours could.
     fs.mkdirSync(path.join(dataDir, 'closeout.lock'));
