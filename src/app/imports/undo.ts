@@ -20,15 +20,18 @@ type Row = typeof importRows.$inferSelect;
 
 const isForeignKeyViolation = (e: unknown) => (e as { code?: string }).code === '23503';
 
-/** Deletes in a savepoint: true when gone, false when a foreign key holds it. */
-const tryDelete = async (tx: Tx, name: string, statements: [string, unknown[]][]) => {
-  await tx.raw.query(`SAVEPOINT ${name}`);
+/**
+ * Deletes in a savepoint: true when gone, false when a foreign key holds it. One savepoint name serves: each
+ * attempt is released or rolled back before the next begins.
+ */
+const tryDelete = async (tx: Tx, statements: [string, unknown[]][]) => {
+  await tx.raw.query('SAVEPOINT import_undo');
   try {
     for (const [text, params] of statements) await tx.raw.query(text, params);
-    await tx.raw.query(`RELEASE SAVEPOINT ${name}`);
+    await tx.raw.query('RELEASE SAVEPOINT import_undo');
     return true;
   } catch (e) {
-    await tx.raw.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    await tx.raw.query('ROLLBACK TO SAVEPOINT import_undo');
     if (isForeignKeyViolation(e)) return false;
     throw e;
   }
@@ -44,11 +47,8 @@ const undoCustomers = async (deps: Deps, tx: Tx, rows: Row[], actor: Actor) => {
   const ids = rows.flatMap((r) => (r.recordId ? [r.recordId] : []));
   const gone = new Set<string>();
   // The whole chunk at once; when something holds one of them, one at a time to find which.
-  if (await tryDelete(tx, 'undo_chunk', deleteCustomers(organizationId, ids)))
-    for (const id of ids) gone.add(id);
-  else
-    for (const id of ids)
-      if (await tryDelete(tx, 'undo_one', deleteCustomers(organizationId, [id]))) gone.add(id);
+  if (await tryDelete(tx, deleteCustomers(organizationId, ids))) for (const id of ids) gone.add(id);
+  else for (const id of ids) if (await tryDelete(tx, deleteCustomers(organizationId, [id]))) gone.add(id);
   await appendAuditMany(
     tx,
     deps,
