@@ -185,8 +185,8 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
     await page.getByLabel('E-mail').fill('siobhan@liffey-plumbing.test');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: 'Customers' }).click();
-    await page.getByRole('link', { name: 'Import customers' }).click();
+    await page.getByRole('link', { name: 'Customers', exact: true }).click();
+    await page.getByRole('link', { name: 'Import customers', exact: true }).click();
     const upload = page.getByRole('region', { name: 'Upload a file' });
     await upload
       .locator('input[type=file]')
