@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { normalizeAddressKey, normalizeName, normalizeTaxId } from './tax';
 
 /**
@@ -777,8 +778,23 @@ export const itemDraftOf = (
   };
 };
 
-/** What an update would change on an existing item, field by field; empty: unchanged. */
+/** An item's values an import writes and compares, and an undo puts back (the SKU is the item's key). */
+export const ITEM_VALUE_KEYS = [
+  'name',
+  'kind',
+  'unitCode',
+  'unitPrice',
+  'taxCodeId',
+  'glAccount',
+  'active',
+] as const;
+
+/** What an update would change on an existing item, field by field (prices as decimals); empty: unchanged. */
 export const itemChanges = (before: ItemDraft, after: ItemDraft) =>
-  (['name', 'kind', 'unitCode', 'unitPrice', 'taxCodeId', 'glAccount', 'active'] as const).filter((k) =>
-    k === 'unitPrice' ? Number(before[k]) !== Number(after[k]) : before[k] !== after[k],
+  ITEM_VALUE_KEYS.filter((k) =>
+    k === 'unitPrice' ? !new Decimal(before[k]).eq(after[k]) : before[k] !== after[k],
   );
+
+/** Rows per action, every action named (0 when none). */
+export const actionCounts = (counts: Partial<Record<string, number>>): Record<ImportAction, number> =>
+  Object.fromEntries(IMPORT_ACTIONS.map((a) => [a, counts[a] ?? 0])) as Record<ImportAction, number>;

@@ -320,6 +320,21 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
       await notices.getByText('Delivered').waitFor();
       await page.screenshot({ path: screenshotPath('office-job-texts'), fullPage: true });
       await page.close();
+
+      // On a phone: the texts card as the owner reads it there.
+      const small = await officePage(browser, base, 390);
+      await small.getByLabel('E-mail').fill('siobhan@liffey-plumbing.test');
+      await small.getByLabel('Password').fill(PASSWORD);
+      await small.getByRole('button', { name: 'Sign in' }).click();
+      await small.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+      await small.evaluate(() => (window.location.hash = '#/settings'));
+      await small.getByRole('tab', { name: 'Customer messages' }).click();
+      await small
+        .getByRole('region', { name: 'Texts to customers' })
+        .getByText('1 of 200 texts this month')
+        .waitFor();
+      await small.screenshot({ path: screenshotPath('office-texts-390'), fullPage: true });
+      await small.close();
     } finally {
       await twilio.close();
     }

@@ -5,7 +5,7 @@ import type { MailAttachment } from '../../src/app/ports';
 import { drainQueues } from '../../src/worker/handlers';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
-import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { bookVisit, makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
 
 type Mail = {
   to: string[];
@@ -59,24 +59,8 @@ describe.each(testDrivers())('customer messages on %s', (driver) => {
   });
   afterAll(() => t?.close());
 
-  const book = async (windowStart: string, windowEnd: string) => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/jobs',
-      headers: as(dispatcher, true),
-      payload: {
-        customerId: org.customerId,
-        siteId: org.siteId,
-        jobTypeId: org.jobTypeId,
-        scope: 'Boiler service',
-        windowStart,
-        windowEnd,
-        crew: [org.users.technician.id],
-      },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().id as string;
-  };
+  const book = (windowStart: string, windowEnd: string) =>
+    bookVisit(t.app, dispatcher, org, windowStart, windowEnd);
   const messages = async (jobId: string, who: Session = dispatcher) => {
     await drainQueues(t.boss, t.deps);
     const res = await t.app.inject({

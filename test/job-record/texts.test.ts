@@ -3,7 +3,7 @@ import { sendCustomerMessage } from '../../src/app/messages/customer-messages';
 import { drainQueues } from '../../src/worker/handlers';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
-import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { bookVisit, makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
 import { type FakeTwilio, startFakeTwilio } from '../support/fake-twilio';
 
 type Message = {
@@ -54,24 +54,8 @@ describe.each(testDrivers())('texts to customers on %s', (driver) => {
 
   const connect = (payload: object) =>
     t.app.inject({ method: 'PUT', url: '/api/v1/organization/sms', headers: as(owner, true), payload });
-  const book = async (windowStart: string, windowEnd: string) => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/jobs',
-      headers: as(dispatcher, true),
-      payload: {
-        customerId: org.customerId,
-        siteId: org.siteId,
-        jobTypeId: org.jobTypeId,
-        scope: 'Boiler service',
-        windowStart,
-        windowEnd,
-        crew: [org.users.technician.id],
-      },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().id as string;
-  };
+  const book = (windowStart: string, windowEnd: string) =>
+    bookVisit(t.app, dispatcher, org, windowStart, windowEnd);
   const texts = async (jobId: string) => {
     await drainQueues(t.boss, t.deps, ['customer_message.send']);
     const res = await t.app.inject({

@@ -6,7 +6,7 @@ import { nextNumber } from '../../src/app/system/sequences';
 import { countryOf, starterTaxCodes } from '../../src/core/countries';
 import { ROLES, type Role } from '../../src/core/roles';
 import { catalogItems, customers, jobAssignments, jobs, sites } from '../../src/db/schema';
-import { type Session, signIn } from './app';
+import { as, type Session, signIn } from './app';
 
 export const PASSWORD = 'correct-horse-battery-9';
 
@@ -152,4 +152,33 @@ export const sessionsOf = async (app: FastifyInstance, org: OrgFixture): Promise
   const out = {} as Record<Role, Session>;
   for (const role of ROLES) out[role] = await signIn(app, org.users[role].email, PASSWORD);
   return out;
+};
+
+/**
+ * A visit booked through the API by an office user for the fixture's customer, its technician in the crew
+ * (a boiler service in the given window): the job's ID. A refusal fails the test with the server's answer.
+ */
+export const bookVisit = async (
+  app: FastifyInstance,
+  who: Session,
+  org: OrgFixture,
+  windowStart: string,
+  windowEnd: string,
+): Promise<string> => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/jobs',
+    headers: as(who, true),
+    payload: {
+      customerId: org.customerId,
+      siteId: org.siteId,
+      jobTypeId: org.jobTypeId,
+      scope: 'Boiler service',
+      windowStart,
+      windowEnd,
+      crew: [org.users.technician.id],
+    },
+  });
+  if (res.statusCode !== 201) throw new Error(`booking refused: ${res.statusCode} ${res.body}`);
+  return res.json().id as string;
 };

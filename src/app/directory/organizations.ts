@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { countryOf, type StarterTaxCode, starterTaxCodes } from '../../core/countries';
-import { AppError, invalid } from '../../core/errors';
+import { AppError, invalid, notFound } from '../../core/errors';
 import { type ApprovalRule, STARTER_JOB_TYPES, type Trade } from '../../core/job-type-templates';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import { DEFAULT_REMINDER_STEPS } from '../../core/reminders';
@@ -71,6 +71,20 @@ export const insertStarterJobTypes = async (
       })),
     )
     .returning();
+};
+
+/**
+ * The organization's row, locked: the one writer of its settings and of its audit chain at a time. Throws
+ * not-found for an unknown organization.
+ */
+export const lockOrganization = async (tx: Tx, organizationId: string) => {
+  const [org] = await tx.db
+    .select()
+    .from(organizations)
+    .where(eq(organizations.id, organizationId))
+    .for('update');
+  if (!org) throw notFound('organization');
+  return org;
 };
 
 /** Creates an organization with starter tax codes and job types, in the caller's transaction. */

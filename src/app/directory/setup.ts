@@ -16,17 +16,7 @@ import {
 } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
-import { insertStarterJobTypes } from './organizations';
-
-const lockedOrg = async (tx: Tx, organizationId: string) => {
-  const [org] = await tx.db
-    .select()
-    .from(organizations)
-    .where(eq(organizations.id, organizationId))
-    .for('update');
-  if (!org) throw notFound('organization');
-  return org;
-};
+import { insertStarterJobTypes, lockOrganization } from './organizations';
 
 /** The home page's checklist: each wizard step, done by what the data shows or by the owner's word. */
 export const setupOf = async (deps: Deps, organizationId: string) => {
@@ -97,7 +87,7 @@ const markStep = async (
   status: 'done' | 'skipped',
   actor: Actor,
 ) => {
-  const org = await lockedOrg(tx, organizationId);
+  const org = await lockOrganization(tx, organizationId);
   const at = deps.clock.now().toISOString();
   await tx.db
     .update(organizations)
@@ -121,7 +111,7 @@ const markStep = async (
  */
 export const installTrades = (deps: Deps, organizationId: string, trades: readonly Trade[], actor: Actor) =>
   deps.database.transaction(async (tx) => {
-    const org = await lockedOrg(tx, organizationId);
+    const org = await lockOrganization(tx, organizationId);
     const country = countryOf(org.country);
     const codes = await tx.db
       .select({ id: taxCodes.id, code: taxCodes.code })
@@ -187,7 +177,7 @@ export const updateBusinessDetails = (
   actor: Actor,
 ) =>
   deps.database.transaction(async (tx) => {
-    const before = await lockedOrg(tx, organizationId);
+    const before = await lockOrganization(tx, organizationId);
     const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     if (Object.keys(set).length === 0) return before;
     const [after] = await tx.db

@@ -158,11 +158,7 @@ export const checkImport = (
   deps: Deps,
   organizationId: string,
   id: string,
-  input: {
-    preset?: ImportPreset | null | undefined;
-    mapping?: ImportMapping | undefined;
-    defaultCountry?: string | undefined;
-  },
+  input: { preset?: ImportPreset | null | undefined; mapping?: ImportMapping | undefined },
   actor: Actor,
 ) =>
   deps.database.transaction(async (tx) => {

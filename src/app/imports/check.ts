@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { CatalogItemBody, CreateCustomerBody } from '../../contracts/catalog';
 import { AppError } from '../../core/errors';
 import {
+  actionCounts,
   type Cells,
   type CustomerIndex,
   cellsOf,
@@ -10,7 +11,6 @@ import {
   customerKeyOf,
   duplicateOf,
   emptyCustomerIndex,
-  type ImportAction,
   type ImportField,
   type ImportMapping,
   type ItemDraft,
@@ -120,42 +120,22 @@ const customerRow = (
 ): Omit<RowOut, 'organizationId' | 'batchId'> => {
   const { draft, problems: own } = customerDraftOf(cells, ctx.defaultCountry);
   problems.push(...own);
+  // The schema's word on a field comes after the row's own, so `dedupe` keeps the row's.
   const parsed = CreateCustomerBody.safeParse(draft);
-  if (!parsed.success)
-    problems.push(
-      ...problemsOfIssues(parsed.error.issues, customerFieldOf(cells)).filter(
-        (p) => !own.some((o) => o.field === p.field),
-      ),
-    );
+  if (!parsed.success) problems.push(...problemsOfIssues(parsed.error.issues, customerFieldOf(cells)));
   const label = draft.name || `Line ${line}`;
   const key = draft.name ? customerKeyOf(cells, draft) : null;
   const base = { line, kind: 'customers' as const, key, label, value: null, matchId: null, matchLabel: null };
   if (problems.length > 0)
     return { ...base, action: 'refused', problems: withColumns(dedupe(problems), ctx.mapping) };
-  if (key && ctx.seen.has(key))
+  // A row above with the same ID, or the same e-mail, tax ID or name and address under another ID.
+  const above = (key ? ctx.seen.get(key) : undefined) ?? duplicateOf(ctx.file, draft)?.id;
+  if (above !== undefined)
     return {
       ...base,
       action: 'refused',
       problems: [
-        {
-          field: 'name',
-          column: ctx.mapping.name ?? null,
-          message: `is the same customer as line ${ctx.seen.get(key)}`,
-        },
-      ],
-    };
-  // The same e-mail, tax ID or name and address as a row above, under another ID: the same customer.
-  const above = duplicateOf(ctx.file, draft);
-  if (above)
-    return {
-      ...base,
-      action: 'refused',
-      problems: [
-        {
-          field: 'name',
-          column: ctx.mapping.name ?? null,
-          message: `is the same customer as line ${above.id}`,
-        },
+        { field: 'name', column: ctx.mapping.name ?? null, message: `is the same customer as line ${above}` },
       ],
     };
   if (key) ctx.seen.set(key, line);
@@ -246,7 +226,27 @@ const dedupe = (problems: RowProblem[]) => {
   });
 };
 
-/** What the run compares rows with: existing customers or items, earlier imports' keys, the tax codes. */
+/**
+ * The organization's customers as duplicates are found among them (one read per run, held in memory), and
+ * their names by ID. The dry run and the import both compare rows with it.
+ */
+export const customerIndexOf = async (tx: Pick<Tx, 'db'>, organizationId: string) => {
+  const rows = await tx.db
+    .select({
+      id: customers.id,
+      name: customers.name,
+      email: customers.email,
+      taxId: customers.taxId,
+      billingAddress: customers.billingAddress,
+    })
+    .from(customers)
+    .where(and(eq(customers.organizationId, organizationId), isNull(customers.mergedIntoId)));
+  const index = emptyCustomerIndex();
+  for (const r of rows) indexCustomer(index, r);
+  return { index, names: new Map(rows.map((r) => [r.id, r.name])) };
+};
+
+/** What the dry run compares rows with: existing customers or items, earlier imports' keys, the tax codes. */
 export const contextOf = async (
   tx: Pick<Tx, 'db'>,
   organizationId: string,
@@ -269,18 +269,8 @@ export const contextOf = async (
     codes: [],
   };
   if (kind === 'customers') {
-    const rows = await tx.db
-      .select({
-        id: customers.id,
-        name: customers.name,
-        email: customers.email,
-        taxId: customers.taxId,
-        billingAddress: customers.billingAddress,
-      })
-      .from(customers)
-      .where(and(eq(customers.organizationId, organizationId), isNull(customers.mergedIntoId)));
-    const live = new Map(rows.map((r) => [r.id, r.name]));
-    for (const r of rows) indexCustomer(ctx.customers, r);
+    const { index, names: live } = await customerIndexOf(tx, organizationId);
+    ctx.customers = index;
     const earlier = await tx.db
       .select({ key: importRows.key, recordId: importRows.recordId })
       .from(importRows)
@@ -449,14 +439,9 @@ const check = async (deps: Deps, batch: Awaited<ReturnType<typeof getImport>>) =
     await moveBatch(tx, deps, current, 'checked', SYSTEM_ACTOR, {
       totalRows: done,
       doneRows: done,
-      summary: summaryWithZeros(summary),
+      summary: actionCounts(summary),
       checkedAt: deps.clock.now(),
     });
   });
   return { rows: done, summary };
 };
-
-const summaryWithZeros = (s: Record<string, number>) =>
-  Object.fromEntries(
-    (['create', 'update', 'unchanged', 'duplicate', 'refused'] as ImportAction[]).map((a) => [a, s[a] ?? 0]),
-  );

@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import {
+  actionCounts,
   type CustomerDraft,
+  type CustomerIndex,
   duplicateOf,
   type ItemDraft,
   indexCustomer,
@@ -14,7 +16,7 @@ import { DEFAULT_INVOICE_PREFERENCES } from '../../db/schema/operations';
 import { type AuditInput, appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
 import { getImport, lockBatch, moveBatch } from './batches';
-import { contextOf } from './check';
+import { customerIndexOf } from './check';
 
 /**
  * The import itself (#25), the `import.run` queue job: the rows the dry run marked new or changed, a chunk per
@@ -25,7 +27,6 @@ import { contextOf } from './check';
 
 const CHUNK = 500;
 type Row = typeof importRows.$inferSelect;
-type Ctx = Awaited<ReturnType<typeof contextOf>>;
 
 const todo = (tx: Pick<Tx, 'db'>, organizationId: string, batchId: string) =>
   tx.db
@@ -61,7 +62,14 @@ const markDone = (
     ],
   );
 
-const importCustomers = async (deps: Deps, tx: Tx, ctx: Ctx, batchId: string, rows: Row[], actor: Actor) => {
+const importCustomers = async (
+  deps: Deps,
+  tx: Tx,
+  known: CustomerIndex,
+  batchId: string,
+  rows: Row[],
+  actor: Actor,
+) => {
   const organizationId = rows[0]?.organizationId ?? '';
   await tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`customers:${organizationId}`]);
   const now = deps.clock.now();
@@ -69,14 +77,14 @@ const importCustomers = async (deps: Deps, tx: Tx, ctx: Ctx, batchId: string, ro
   const skipped: { row: Row; match: { id: string; name: string } }[] = [];
   for (const row of rows) {
     const draft = row.value as CustomerDraft;
-    const match = duplicateOf(ctx.customers, draft);
+    const match = duplicateOf(known, draft);
     if (match) {
       skipped.push({ row, match });
       continue;
     }
     const id = deps.ids.uuid();
     made.push({ row, id, draft });
-    indexCustomer(ctx.customers, { id, ...draft });
+    indexCustomer(known, { id, ...draft });
   }
   if (made.length > 0) {
     await tx.db.insert(customers).values(
@@ -265,16 +273,16 @@ export const outcomeOf = async (tx: Pick<Tx, 'db'>, organizationId: string, batc
     .from(importRows)
     .where(and(eq(importRows.organizationId, organizationId), eq(importRows.batchId, batchId)))
     .groupBy(importRows.action);
-  const s: Record<string, number> = { create: 0, update: 0, unchanged: 0, duplicate: 0, refused: 0 };
-  for (const r of rows) s[r.action] = r.n;
-  return s;
+  return actionCounts(Object.fromEntries(rows.map((r) => [r.action, r.n])));
 };
 
 /** The `import.run` queue job. */
 export const runImport = async (deps: Deps, organizationId: string, batchId: string) => {
   const batch = await getImport(deps, organizationId, batchId);
   if (batch.status !== 'importing') return { skipped: batch.status };
-  const ctx = await contextOf(deps.database, organizationId, batchId, batch.kind, batch.mapping);
+  // Customers typed in since the check are among them: a row that now duplicates one is skipped.
+  const known =
+    batch.kind === 'customers' ? (await customerIndexOf(deps.database, organizationId)).index : null;
   const actor: Actor = batch.createdBy ? { type: 'user', id: batch.createdBy } : SYSTEM_ACTOR;
   let doneRows = await countDone(deps.database, organizationId, batchId);
   for (;;) {
@@ -284,7 +292,7 @@ export const runImport = async (deps: Deps, organizationId: string, batchId: str
       if (current.status !== 'importing') return false;
       const rows = await todo(tx, organizationId, batchId);
       if (rows.length === 0) return false;
-      if (batch.kind === 'customers') await importCustomers(deps, tx, ctx, batchId, rows, actor);
+      if (known) await importCustomers(deps, tx, known, batchId, rows, actor);
       else await importItems(deps, tx, batchId, rows, actor);
       doneRows += rows.length;
       await tx.db

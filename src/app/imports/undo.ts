@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
-import type { ItemDraft } from '../../core/imports';
+import { ITEM_VALUE_KEYS, type ItemDraft, itemChanges } from '../../core/imports';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { catalogItems, importBatches, importRows } from '../../db/schema/index';
@@ -67,12 +67,6 @@ const undoCustomers = async (deps: Deps, tx: Tx, rows: Row[], actor: Actor) => {
   return rows.map((r) => ({ line: r.line, kept: r.recordId !== null && !gone.has(r.recordId) }));
 };
 
-const VALUE_KEYS = ['name', 'kind', 'unitCode', 'unitPrice', 'taxCodeId', 'glAccount', 'active'] as const;
-const sameValues = (a: Record<string, unknown>, b: Record<string, unknown>) =>
-  VALUE_KEYS.every((k) =>
-    k === 'unitPrice' ? Number(a[k]) === Number(b[k]) : (a[k] ?? null) === (b[k] ?? null),
-  );
-
 const undoItems = async (deps: Deps, tx: Tx, rows: Row[], actor: Actor) => {
   const organizationId = rows[0]?.organizationId ?? '';
   const out: { line: number; kept: boolean }[] = [];
@@ -95,7 +89,7 @@ const undoItems = async (deps: Deps, tx: Tx, rows: Row[], actor: Actor) => {
       continue;
     }
     const imported = r.value as ItemDraft;
-    if (!sameValues(item, imported)) {
+    if (itemChanges({ ...item, glAccount: item.glAccount ?? null }, imported).length > 0) {
       out.push({ line: r.line, kept: true });
       events.push({
         aggregateId: item.id,
@@ -110,7 +104,7 @@ const undoItems = async (deps: Deps, tx: Tx, rows: Row[], actor: Actor) => {
       const before = r.before as ItemDraft;
       await tx.db
         .update(catalogItems)
-        .set(Object.fromEntries(VALUE_KEYS.map((k) => [k, before[k]])))
+        .set(Object.fromEntries(ITEM_VALUE_KEYS.map((k) => [k, before[k]])))
         .where(and(eq(catalogItems.organizationId, organizationId), eq(catalogItems.id, item.id)));
       events.push({
         aggregateId: item.id,

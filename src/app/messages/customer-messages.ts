@@ -204,17 +204,16 @@ const writeMessages = async (tx: Tx, deps: Deps, m: MessageRequest): Promise<Mes
   const connection = text ? await smsConnectionOf(tx, m.organizationId) : null;
   if (!text || connection?.status !== 'active') return rows;
   const phone = mobileTarget(facts.customer, facts.org.country);
-  const optedOut = phone ? await isOptedOut(tx, m.organizationId, phone) : null;
-  const used = await textsThisMonth(tx, m.organizationId, now, tz);
+  // Each look-up only when the ones before let the text go.
   const textReason = !phone
     ? SKIP_REASONS.noMobile
     : visitGone
       ? SKIP_REASONS.closed
       : late
         ? SKIP_REASONS.late
-        : optedOut
+        : (await isOptedOut(tx, m.organizationId, phone))
           ? SKIP_REASONS.optedOut
-          : used >= connection.monthlyCap
+          : (await textsThisMonth(tx, m.organizationId, now, tz)) >= connection.monthlyCap
             ? `This month’s limit of ${connection.monthlyCap} texts is reached (Settings → Customer messages)`
             : null;
   const [sms] = await tx.db
@@ -260,23 +259,19 @@ const calendarFile = (
   return Buffer.from(cal.toString(), 'utf8');
 };
 
+const theMessage = (row: Pick<MessageRow, 'organizationId' | 'id'>) =>
+  and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id));
+
 /**
  * Marks one message `sending` before the provider has it, or finds it was left `sending` by a worker that
  * died and marks it `unknown` (shown on the job) instead of sending it twice. Null: nothing to send.
  */
 const claim = (deps: Deps, row: MessageRow) =>
   deps.database.transaction(async (tx) => {
-    const [current] = await tx.db
-      .select()
-      .from(customerMessages)
-      .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)))
-      .for('update');
+    const [current] = await tx.db.select().from(customerMessages).where(theMessage(row)).for('update');
     if (!current) return null;
     const set = (values: Partial<typeof customerMessages.$inferInsert>) =>
-      tx.db
-        .update(customerMessages)
-        .set(values)
-        .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)));
+      tx.db.update(customerMessages).set(values).where(theMessage(row));
     if (current.status === 'sending') {
       await set({
         status: 'unknown',
@@ -290,16 +285,13 @@ const claim = (deps: Deps, row: MessageRow) =>
   });
 
 const setMessage = (deps: Deps, row: MessageRow, values: Partial<typeof customerMessages.$inferInsert>) =>
-  deps.database.db
-    .update(customerMessages)
-    .set(values)
-    .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)));
+  deps.database.db.update(customerMessages).set(values).where(theMessage(row));
 
 /** An e-mail: with the calendar file for a booking or a new time. A refusal by the mail server is retried. */
 const sendEmail = async (deps: Deps, m: MessageRequest, row: MessageRow) => {
-  const facts = await factsOf(deps.database, m.organizationId, m.jobId);
   const claimed = await claim(deps, row);
   if (!claimed) return 0;
+  const facts = await factsOf(deps.database, m.organizationId, m.jobId);
   const organization = facts?.org.name ?? '';
   const a = facts?.site.address;
   const site = a ? [a.line1, a.city, a.postalCode].filter(Boolean).join(', ') : '';
@@ -333,15 +325,15 @@ const sendEmail = async (deps: Deps, m: MessageRequest, row: MessageRow) => {
  */
 const sendText = async (deps: Deps, m: MessageRequest, row: MessageRow) => {
   if (row.status !== 'queued' && row.status !== 'sending') return 0;
-  const [org] = await deps.database.db
-    .select({ timeZone: organizations.timeZone })
-    .from(organizations)
-    .where(eq(organizations.id, m.organizationId));
   const connection = await smsConnectionOf(deps.database, m.organizationId);
   if (connection?.status !== 'active') {
     if (row.status === 'queued') await setMessage(deps, row, { status: 'skipped', reason: SKIP_REASONS.off });
     return 0;
   }
+  const [org] = await deps.database.db
+    .select({ timeZone: organizations.timeZone })
+    .from(organizations)
+    .where(eq(organizations.id, m.organizationId));
   const now = deps.clock.now();
   const tz = org?.timeZone ?? 'UTC';
   if (row.status === 'queued' && isQuiet(localHour(now, tz), connection.quietStart, connection.quietEnd)) {
@@ -354,7 +346,7 @@ const sendText = async (deps: Deps, m: MessageRequest, row: MessageRow) => {
       await tx.db
         .update(customerMessages)
         .set({ reason: `Waiting for ${String(connection.quietEnd).padStart(2, '0')}:00: quiet hours` })
-        .where(and(eq(customerMessages.organizationId, row.organizationId), eq(customerMessages.id, row.id)));
+        .where(theMessage(row));
       await deps.queue.enqueue(
         tx,
         { name: 'customer_message.send', data: m },

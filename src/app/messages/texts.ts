@@ -6,6 +6,7 @@ import { DELIVERY_RANK, replyIntent } from '../../core/sms';
 import type { Tx } from '../../db/client';
 import { customerMessages, organizations, smsConnections, smsOptOuts } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
+import { lockOrganization } from '../directory/organizations';
 import { refusePrivateTargets } from '../integrations/outbound-targets';
 import type { Deps } from '../ports';
 import type { SmsCredentials } from './sms-port';
@@ -27,14 +28,6 @@ export type ConnectSms = {
   quietStart: number;
   quietEnd: number;
 };
-
-/** The organization's audit chain takes one writer at a time. */
-const lockOrganization = (tx: Tx, organizationId: string) =>
-  tx.db
-    .select({ id: organizations.id })
-    .from(organizations)
-    .where(eq(organizations.id, organizationId))
-    .for('update');
 
 const base = (deps: Pick<Deps, 'publicUrl'>) => deps.publicUrl.replace(/\/$/, '');
 /** Where Twilio reports a text's delivery: signed, per organization. */
@@ -228,10 +221,8 @@ export const recordDelivery = async (
       .where(and(eq(customerMessages.organizationId, organizationId), eq(customerMessages.providerId, sid)))
       .for('update');
     if (!row) return { applied: false };
-    if (
-      (DELIVERY_RANK[row.delivery ?? 'accepted'] ?? 0) >= (DELIVERY_RANK[status] ?? 0) &&
-      row.delivery !== null
-    )
+    // A later stage already recorded stays: a report arriving late or twice changes nothing.
+    if (row.delivery !== null && (DELIVERY_RANK[row.delivery] ?? 0) >= (DELIVERY_RANK[status] ?? 0))
       return { applied: false };
     const failed = status === 'undelivered' || status === 'failed';
     await tx.db

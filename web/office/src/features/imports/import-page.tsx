@@ -16,6 +16,7 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useState } from 'react';
 import type { z } from 'zod';
 import type { ImportBatch, ImportRow } from '../../../../../src/contracts/imports';
@@ -349,13 +350,11 @@ const MappingForm = ({
 };
 
 const Running = ({ batch }: { batch: Batch }) => {
-  const toImport = (batch.summary.create ?? 0) + (batch.summary.update ?? 0);
+  // Checking reads every row; importing and undoing go through the new and changed ones.
   const total =
     batch.status === 'checking'
       ? (batch.totalRows ?? 0)
-      : batch.status === 'importing'
-        ? toImport
-        : (batch.summary.create ?? 0) + (batch.summary.update ?? 0);
+      : (batch.summary.create ?? 0) + (batch.summary.update ?? 0);
   const done = batch.status === 'undoing' ? Math.max(0, total - batch.doneRows) : batch.doneRows;
   const verb = batch.status === 'checking' ? 'Checked' : batch.status === 'importing' ? 'Imported' : 'Undone';
   return (
@@ -384,11 +383,13 @@ const Report = ({
 }) => {
   const words = KIND_WORDS[batch.kind];
   const total = ACTIONS.reduce((s, a) => s + (batch.summary[a] ?? 0), 0);
+  // What to fix first, else the first kind of row there is.
   const firstShown =
-    ACTIONS.find((a) => (batch.summary[a] ?? 0) > 0 && a === 'refused') ??
-    ACTIONS.find((a) => (batch.summary[a] ?? 0) > 0) ??
-    'create';
+    (batch.summary.refused ?? 0) > 0
+      ? 'refused'
+      : (ACTIONS.find((a) => (batch.summary[a] ?? 0) > 0) ?? 'create');
   const [action, setAction] = useState<ImportAction>(firstShown);
+  const phone = useMediaQuery('(max-width: 48em)');
   const [confirmUndo, setConfirmUndo] = useState(false);
   const toImport = (batch.summary.create ?? 0) + (batch.summary.update ?? 0);
   return (
@@ -434,16 +435,8 @@ const Report = ({
             value={action}
             onChange={(v) => setAction(v as ImportAction)}
             data={ACTIONS.map((a) => ({ value: a, label: `${ACTION_WORDS[a]} (${n(batch.summary[a])})` }))}
-            fullWidth
-            orientation="vertical"
-            hiddenFrom="sm"
-          />
-          <SegmentedControl
-            aria-label="Rows to show"
-            value={action}
-            onChange={(v) => setAction(v as ImportAction)}
-            data={ACTIONS.map((a) => ({ value: a, label: `${ACTION_WORDS[a]} (${n(batch.summary[a])})` }))}
-            visibleFrom="sm"
+            fullWidth={phone}
+            orientation={phone ? 'vertical' : 'horizontal'}
           />
         </Stack>
       )}

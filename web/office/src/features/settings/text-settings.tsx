@@ -154,8 +154,9 @@ export const TextSettings = () => {
                 </Stack>
                 <Alert color="blue" variant="light" title="At Twilio">
                   <Text size="sm">
-                    Set your number’s “A message comes in” webhook to <Code>{s.inboundUrl}</Code> so replies
-                    of STOP and START reach Closeout.
+                    Set your number’s “A message comes in” webhook to{' '}
+                    <Code style={{ wordBreak: 'break-all' }}>{s.inboundUrl}</Code> so replies of STOP and
+                    START reach Closeout.
                   </Text>
                 </Alert>
                 {stop.feedback}
