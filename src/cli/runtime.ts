@@ -106,7 +106,7 @@ export const openConfiguredDatabase = async (config: Config) => {
 export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker'): Promise<Runtime> => {
   const { database, release } = await openConfiguredDatabase(config);
   const runWorkers = mode !== 'api';
-  const { boss, queue } = createQueueRuntime(database, { schedule: runWorkers });
+  const { boss, queue, onWorker } = createQueueRuntime(database, { schedule: runWorkers });
   let workersRunning = false;
   const log = createLogger(config.logLevel, config.logFormat);
   const deps = depsFor(config, database, queue, log);
@@ -136,7 +136,7 @@ export const startRuntime = async (config: Config, mode: 'all' | 'api' | 'worker
       });
     }
     if (runWorkers) {
-      await startWorkers(boss, deps, log);
+      await startWorkers(boss, deps, log, onWorker);
       workersRunning = true;
     }
     let url: string | undefined;

@@ -140,6 +140,9 @@ export const drainQueues = async (boss: PgBoss, deps: Deps, names: readonly Queu
   return done;
 };
 
+/** On the embedded database: the poll that finds retries, delayed jobs and scheduled ones. */
+const PGLITE_POLL_SECONDS = 10;
+
 const FAST_QUEUES = new Set<QueueName>([
   'invoice.prepare',
   'invoice.render',
@@ -150,12 +153,20 @@ const FAST_QUEUES = new Set<QueueName>([
 ]);
 
 /** Registers one worker per queue. A payload that fails its schema is failed at once: retrying cannot fix it. */
-export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLogger): Promise<void> => {
+export const startWorkers = async (
+  boss: PgBoss,
+  deps: Deps,
+  log: FastifyBaseLogger,
+  onWorker?: (name: QueueName, wake: () => void) => void,
+): Promise<void> => {
   await ensureQueues(boss, QUEUE_NAMES);
   const register = async <K extends QueueName>(name: K) => {
-    // The invoice path polls at pg-boss's fastest: a packet should be stored within a second of the closeout.
-    // On the embedded database every poll waits for the one connection the API also needs: poll less there.
-    const pollingIntervalSeconds = FAST_QUEUES.has(name) && deps.database.kind === 'postgres' ? 0.5 : 2;
+    // Jobs this process commits wake its worker at once (onWorker). On PostgreSQL other processes enqueue
+    // too: the invoice path polls at pg-boss's fastest, so a packet is stored within a second of the closeout.
+    // On the embedded database this process is the only one, and every poll waits for the one connection the
+    // API also needs: a slow poll is left only for retries, delayed jobs and the schedules.
+    const pollingIntervalSeconds =
+      deps.database.kind === 'pglite' ? PGLITE_POLL_SECONDS : FAST_QUEUES.has(name) ? 0.5 : 2;
     let workerId = '';
     workerId = await boss.work(name, { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
       if (!job) return;
@@ -172,6 +183,7 @@ export const startWorkers = async (boss: PgBoss, deps: Deps, log: FastifyBaseLog
       log.debug({ queue: name, jobId: job.id, result: out.result }, 'queue job done');
       return out.result;
     });
+    onWorker?.(name, () => boss.notifyWorker(workerId));
   };
   for (const name of QUEUE_NAMES) await register(name);
   await boss.schedule('maintenance.purge', '17 * * * *', { olderThanDays: 7 });

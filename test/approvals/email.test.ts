@@ -42,7 +42,7 @@ describe.each(testDrivers())('approval e-mail through a real SMTP listener on %s
       mailer: smtpMailer(`smtp://127.0.0.1:${port}`, 'Closeout <closeout@test.invalid>'),
     });
     org = await makeOrganization(t.deps, 'mail');
-    await startWorkers(t.boss, t.deps, t.app.log);
+    await startWorkers(t.boss, t.deps, t.app.log, t.onWorker);
   });
   afterAll(async () => {
     await t?.close();

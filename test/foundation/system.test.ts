@@ -64,7 +64,7 @@ describe.each(testDrivers())('system endpoints, OpenAPI and the queue on %s', (d
           `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'maintenance.purge'`,
         )
       ).rows[0]?.n;
-    await startWorkers(t.boss, t.deps, t.app.log);
+    await startWorkers(t.boss, t.deps, t.app.log, t.onWorker);
     await expect(
       t.database.transaction(async (tx) => {
         await t.deps.queue.enqueue(

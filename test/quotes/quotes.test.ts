@@ -74,7 +74,7 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
       'homeowner@example.com',
       org.customerId,
     ]);
-    await startWorkers(t.boss, t.deps, t.app.log);
+    await startWorkers(t.boss, t.deps, t.app.log, t.onWorker);
   });
   afterAll(() => t?.close());
 

@@ -9,7 +9,7 @@ import { secretBox } from '../../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../../src/adapters/documents';
 import { outbound } from '../../src/adapters/http/outbound';
 import { PAYMENT_PROVIDERS } from '../../src/adapters/payments/stripe';
-import { createQueueRuntime, ensureQueues } from '../../src/adapters/queue/pg-boss';
+import { createQueueRuntime, ensureQueues, type QueueRuntime } from '../../src/adapters/queue/pg-boss';
 import { SMS_PROVIDERS } from '../../src/adapters/sms/twilio';
 import { localStorage } from '../../src/adapters/storage/storage';
 import type { Clock, Deps, Mailer, Storage } from '../../src/app/ports';
@@ -42,6 +42,8 @@ export type TestApp = {
   deps: Deps;
   database: Database;
   boss: PgBoss;
+  /** For startWorkers: jobs committed in this process wake their worker, as in the server. */
+  onWorker: QueueRuntime['onWorker'];
   clock: TestClock;
   /** The PostgreSQL database's URL (postgres driver only), for processes the test starts. */
   url: string | undefined;
@@ -68,7 +70,7 @@ export const createTestApp = async (
 ): Promise<TestApp> => {
   const { database, dispose, url } = await createTestDatabase(driver);
   const clock = opts.clock ?? new TestClock();
-  const { boss, queue } = createQueueRuntime(database, { schedule: false });
+  const { boss, queue, onWorker } = createQueueRuntime(database, { schedule: false });
   await boss.start();
   await ensureQueues(boss, QUEUE_NAMES);
   const storageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-files-'));
@@ -105,6 +107,7 @@ export const createTestApp = async (
     deps,
     database,
     boss,
+    onWorker,
     clock,
     url,
     async close() {

@@ -23,7 +23,12 @@ const executorFor = (raw: RawSql, kind: Database['kind']): ExecuteSql => {
   };
 };
 
-export type QueueRuntime = { boss: PgBoss; queue: Queue };
+export type QueueRuntime = {
+  boss: PgBoss;
+  queue: Queue;
+  /** Called by each of this process's workers: jobs committed for its queue wake it instead of its next poll. */
+  onWorker: (name: string, wake: () => void) => void;
+};
 
 export const createQueueRuntime = (database: Database, options: { schedule: boolean }): QueueRuntime => {
   const execute = executorFor(database.raw, database.kind);
@@ -48,6 +53,11 @@ export const createQueueRuntime = (database: Database, options: { schedule: bool
   // Jobs a transaction enqueues wait for its end and go in as one insert (a closeout enqueues two, an issued
   // invoice two or three): one round trip, not one each. Same ids, so a double enqueue is still a no-op.
   const pending = new WeakMap<Tx, PgBoss.JobInsert[]>();
+  const wakers = new Map<string, () => void>();
+  // Jobs due now wake their worker in this process once committed; delayed ones wait for its poll.
+  const wake = (jobs: PgBoss.JobInsert[]) => {
+    for (const name of new Set(jobs.filter((j) => !j.startAfter).map((j) => j.name))) wakers.get(name)?.();
+  };
   const queue: Queue = {
     async enqueue(tx, job, opts = {}) {
       const insert: PgBoss.JobInsert = { name: job.name, data: job.data as object };
@@ -60,6 +70,7 @@ export const createQueueRuntime = (database: Database, options: { schedule: bool
       }
       if (!tx.beforeCommit) {
         await boss.insert([insert], { db: { executeSql: executorFor(tx.raw, database.kind) } });
+        wake([insert]);
         return;
       }
       const jobs = [insert];
@@ -68,9 +79,10 @@ export const createQueueRuntime = (database: Database, options: { schedule: bool
         pending.delete(tx);
         await boss.insert(jobs, { db: { executeSql: executorFor(tx.raw, database.kind) } });
       });
+      tx.afterCommit?.(() => wake(jobs));
     },
   };
-  return { boss, queue };
+  return { boss, queue, onWorker: (name, w) => wakers.set(name, w) };
 };
 
 /**
