@@ -72,6 +72,8 @@ export const statementRunner = (pg: PGlite): StatementRunner => {
 
 const newRunner = (pg: PGlite): StatementRunner => {
   const cache = new Map<string, Prepared>();
+  /** Statements dropped from the cache while they could not be closed: closed with the next prepare. */
+  const retired: string[] = [];
   let counter = 0;
 
   const values = (paramTypes: number[], params: readonly unknown[], options?: QueryOptions) =>
@@ -98,7 +100,7 @@ const newRunner = (pg: PGlite): StatementRunner => {
 
   /** Parses a statement under a new name (closing the least recently used one when the cache is full). */
   const prepare = async (text: string, options?: QueryOptions, stale?: Prepared): Promise<Prepared> => {
-    const parts: Uint8Array[] = [];
+    const parts = retired.splice(0).map((name) => serialize.close({ type: 'S', name }));
     if (stale) parts.push(serialize.close({ type: 'S', name: stale.name }));
     else if (cache.size >= STATEMENT_CACHE_SIZE) {
       const [oldest] = cache;
@@ -191,9 +193,14 @@ const newRunner = (pg: PGlite): StatementRunner => {
       const code = (err as { code?: unknown }).code;
       if (code !== RESULT_TYPE_CHANGED) throw err;
       // A migration changed a table under a prepared statement. Outside a transaction, prepare it again.
+      // Inside one, the transaction has failed: it is prepared again on its next use.
       const stale = cache.get(text);
       cache.delete(text);
-      if (inTransaction || !stale) throw err;
+      if (!stale) throw err;
+      if (inTransaction) {
+        retired.push(stale.name);
+        throw err;
+      }
       return once<T>(text, params, options, stale);
     }
   };

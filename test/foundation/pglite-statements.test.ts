@@ -84,6 +84,18 @@ describe('PGlite statements prepared once', () => {
     expect(Object.keys((await fast.query(text, [1])).rows[0] as object)).not.toContain('added');
     await pg.exec('ALTER TABLE t ADD COLUMN added int DEFAULT 7');
     expect((await fast.query(text, [1])).rows[0]).toMatchObject({ id: 1, added: 7 });
+    // Inside a transaction the change fails that transaction; the statement is prepared again on its next
+    // use, and the old one is closed, not left behind.
+    const prepared = async () =>
+      (await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements`)).rows[0]?.n;
+    const before = await prepared();
+    await pg.exec('ALTER TABLE t ADD COLUMN later int DEFAULT 8');
+    const failed = await pg
+      .transaction((tx) => fastClient(pg, statementRunner(pg), tx).query(text, [1]))
+      .catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: '0A000' });
+    expect((await fast.query(text, [1])).rows[0]).toMatchObject({ id: 1, added: 7, later: 8 });
+    expect(await prepared()).toBe(before);
   });
 
   it('closes the least recently used statement past the cache size and still runs every one', async () => {
