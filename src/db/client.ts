@@ -43,7 +43,7 @@ export type Tx = {
   afterCommit?: (work: () => void) => void;
 };
 
-/** A transaction's handles plus the before-commit list its driver runs. */
+/** A transaction's handles plus the work its driver runs before COMMIT and after it. */
 const withHooks = (db: Db, raw: RawSql) => {
   const hooks: (() => Promise<void>)[] = [];
   const after: (() => void)[] = [];
