@@ -14,7 +14,7 @@ import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/p
 import { drizzle as drizzlePglite, PgliteDatabase, PgliteSession } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
-import { fastClient, statementRunner } from './pglite-statements';
+import { fastClient } from './pglite-statements';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -111,8 +111,7 @@ export const openPglite = async (dataDir?: string): Promise<Database> => {
   };
   const client = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
   await client.waitReady;
-  const runner = statementRunner(client);
-  const fast = fastClient(client, runner);
+  const fast = fastClient(client);
   const db = drizzlePglite({ client: fast, schema }) as unknown as Db;
   const onTransaction = pgliteTransactionHandles();
   let closing = false;
@@ -123,7 +122,7 @@ export const openPglite = async (dataDir?: string): Promise<Database> => {
     async transaction(fn) {
       let committed = () => {};
       const result = await client.transaction(async (ptx) => {
-        const inTx = fastClient(client, runner, ptx);
+        const inTx = fastClient(client, ptx);
         const hooks = withHooks(onTransaction(inTx), pgliteRaw(inTx));
         committed = hooks.committed;
         const out = await fn(hooks.tx);

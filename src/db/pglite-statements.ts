@@ -49,7 +49,7 @@ const withStatement = (err: unknown, text: string, params: readonly unknown[]) =
   return err;
 };
 
-export type StatementRunner = {
+type StatementRunner = {
   /** Runs one statement with PGlite's `query()` semantics. `inTransaction`: the caller holds the transaction. */
   query<T>(
     text: string,
@@ -62,7 +62,7 @@ export type StatementRunner = {
 /** One runner per database: prepared statements' names are the database session's. */
 const runners = new WeakMap<PGlite, StatementRunner>();
 
-export const statementRunner = (pg: PGlite): StatementRunner => {
+const statementRunner = (pg: PGlite): StatementRunner => {
   const known = runners.get(pg);
   if (known) return known;
   const runner = newRunner(pg);
@@ -98,6 +98,48 @@ const newRunner = (pg: PGlite): StatementRunner => {
 
   const run = async (message: Uint8Array) => (await pg.execProtocol(message, { syncToFs: false })).messages;
 
+  /** Parses a statement (named, or the unnamed one) and answers its parameters' types: one call. */
+  const parseAndDescribe = async (
+    text: string,
+    options: QueryOptions | undefined,
+    name?: string,
+    before: Uint8Array[] = [],
+  ) =>
+    parse.parseDescribeStatementResults(
+      await run(
+        concat([
+          ...before,
+          serialize.parse({ ...(name ? { name } : {}), text, types: options?.paramTypes ?? [] }),
+          serialize.describe({ type: 'S', ...(name ? { name } : {}) }),
+          serialize.sync(),
+        ]),
+      ),
+    );
+
+  /** Binds a parsed statement (named, or the unnamed one) and runs it to its rows: one call. */
+  const execute = async <T>(
+    statement: string | undefined,
+    paramTypes: number[],
+    params: readonly unknown[],
+    options: QueryOptions | undefined,
+    before: Uint8Array[] = [],
+  ) =>
+    resultOf<T>(
+      await run(
+        concat([
+          ...before,
+          serialize.bind({
+            ...(statement ? { statement } : {}),
+            values: values(paramTypes, params, options),
+          }),
+          serialize.describe({ type: 'P' }),
+          serialize.execute({}),
+          serialize.sync(),
+        ]),
+      ),
+      options,
+    );
+
   /** Parses a statement under a new name (closing the least recently used one when the cache is full). */
   const prepare = async (text: string, options?: QueryOptions, stale?: Prepared): Promise<Prepared> => {
     const parts = retired.splice(0).map((name) => serialize.close({ type: 'S', name }));
@@ -111,12 +153,7 @@ const newRunner = (pg: PGlite): StatementRunner => {
     }
     counter += 1;
     const name = `co_${counter}`;
-    parts.push(
-      serialize.parse({ name, text, types: options?.paramTypes ?? [] }),
-      serialize.describe({ type: 'S', name }),
-      serialize.sync(),
-    );
-    const prepared = { name, paramTypes: parse.parseDescribeStatementResults(await run(concat(parts))) };
+    const prepared = { name, paramTypes: await parseAndDescribe(text, options, name, parts) };
     cache.set(text, prepared);
     return prepared;
   };
@@ -135,50 +172,16 @@ const newRunner = (pg: PGlite): StatementRunner => {
     } else {
       prepared = await prepare(text, options, stale);
     }
-    const messages = await run(
-      concat([
-        serialize.bind({ statement: prepared.name, values: values(prepared.paramTypes, params, options) }),
-        serialize.describe({ type: 'P' }),
-        serialize.execute({}),
-        serialize.sync(),
-      ]),
-    );
-    return resultOf<T>(messages, options);
+    return execute<T>(prepared.name, prepared.paramTypes, params, options);
   };
 
-  /** A statement not worth keeping (DDL, SET, a migration's): unnamed, still one call. */
-  const unnamed = async <T>(text: string, params: readonly unknown[], options?: QueryOptions) => {
-    if (params.length === 0) {
-      const messages = await run(
-        concat([
+  /** A statement not worth keeping (DDL, SET, a migration's): unnamed, in one call when it has no values. */
+  const unnamed = <T>(text: string, params: readonly unknown[], options?: QueryOptions) =>
+    params.length === 0
+      ? execute<T>(undefined, [], params, options, [
           serialize.parse({ text, types: options?.paramTypes ?? [] }),
-          serialize.bind({ values: [] }),
-          serialize.describe({ type: 'P' }),
-          serialize.execute({}),
-          serialize.sync(),
-        ]),
-      );
-      return resultOf<T>(messages, options);
-    }
-    const described = parse.parseDescribeStatementResults(
-      await run(
-        concat([
-          serialize.parse({ text, types: options?.paramTypes ?? [] }),
-          serialize.describe({ type: 'S' }),
-          serialize.sync(),
-        ]),
-      ),
-    );
-    const messages = await run(
-      concat([
-        serialize.bind({ values: values(described, params, options) }),
-        serialize.describe({ type: 'P' }),
-        serialize.execute({}),
-        serialize.sync(),
-      ]),
-    );
-    return resultOf<T>(messages, options);
-  };
+        ])
+      : parseAndDescribe(text, options).then((types) => execute<T>(undefined, types, params, options));
 
   const exclusive = async <T>(
     text: string,
@@ -230,10 +233,11 @@ const newRunner = (pg: PGlite): StatementRunner => {
 };
 
 /**
- * A PGlite handle for Drizzle and the hand-written SQL whose `query()` goes through the runner. `tx` given:
+ * A PGlite handle for Drizzle and the hand-written SQL whose `query()` goes through the database's runner. `tx` given:
  * inside that transaction (which must still be open), otherwise on the whole database.
  */
-export const fastClient = (pg: PGlite, runner: StatementRunner, tx?: PGliteTransaction): PGlite => {
+export const fastClient = (pg: PGlite, tx?: PGliteTransaction): PGlite => {
+  const runner = statementRunner(pg);
   const query = <T>(text: string, params?: unknown[], options?: QueryOptions) => {
     if (tx?.closed) throw new Error('Transaction is closed');
     return runner.query<T>(text, params, options, tx !== undefined);

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/db/client';
-import { fastClient, STATEMENT_CACHE_SIZE, statementRunner } from '../../src/db/pglite-statements';
+import { fastClient, STATEMENT_CACHE_SIZE } from '../../src/db/pglite-statements';
 
 /**
  * The embedded database's statement path (prepared once, one call per run) must answer exactly as PGlite's
@@ -12,7 +12,7 @@ describe('PGlite statements prepared once', () => {
   let fast: PGlite;
   beforeAll(async () => {
     pg = await PGlite.create();
-    fast = fastClient(pg, statementRunner(pg));
+    fast = fastClient(pg);
     await pg.exec(`CREATE TABLE t (id int PRIMARY KEY, amount numeric(18,4), at timestamptz, doc jsonb,
       tags text[], note text)`);
   });
@@ -63,7 +63,7 @@ describe('PGlite statements prepared once', () => {
     const order: string[] = [];
     let outside: Promise<number | undefined> = Promise.resolve(undefined);
     await pg.transaction(async (tx) => {
-      const mine = fastClient(pg, statementRunner(pg), tx);
+      const mine = fastClient(pg, tx);
       await mine.query(insert, row(10));
       order.push('inserted');
       // Asked while the transaction is open: it must not see the row, nor run inside the transaction.
@@ -90,9 +90,7 @@ describe('PGlite statements prepared once', () => {
       (await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements`)).rows[0]?.n;
     const before = await prepared();
     await pg.exec('ALTER TABLE t ADD COLUMN later int DEFAULT 8');
-    const failed = await pg
-      .transaction((tx) => fastClient(pg, statementRunner(pg), tx).query(text, [1]))
-      .catch((e: unknown) => e);
+    const failed = await pg.transaction((tx) => fastClient(pg, tx).query(text, [1])).catch((e: unknown) => e);
     expect(failed).toMatchObject({ code: '0A000' });
     expect((await fast.query(text, [1])).rows[0]).toMatchObject({ id: 1, added: 7, later: 8 });
     expect(await prepared()).toBe(before);
