@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { closeoutBody } from './fixtures';
+import { percentile, round } from './stats';
 
 export type OpenLoopResult = {
   sent: number;
@@ -16,9 +17,6 @@ export type OpenLoopResult = {
   p99: number;
   max: number;
 };
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 
 export const openLoop = async (args: {
   base: string;
@@ -69,15 +67,13 @@ export const openLoop = async (args: {
     fire(jobId, due);
   }
   await Promise.all(inFlight);
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 10) / 10;
   return {
     sent,
     ok: latencies.length,
     errors,
     perSecond: round(latencies.length / seconds),
-    p50: round(percentile(sorted, 50)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted.at(-1) ?? 0),
+    p50: round(percentile(latencies, 50)),
+    p99: round(percentile(latencies, 99)),
+    max: round(Math.max(0, ...latencies)),
   };
 };

@@ -36,6 +36,7 @@ import { cycleInvoicing, packetLatency, pdfThroughput } from './invoices';
 import { openLoop } from './load';
 import { paymentEventLatency } from './payments';
 import { agreementLatency } from './quotes';
+import { median, percentile, round } from './stats';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -59,16 +60,17 @@ const record = (e: Entry) => {
     `  ${e.id.padEnd(4)} ${e.name.padEnd(48)} ${shown.padEnd(18)} goal ${e.goal.padEnd(14)} ${e.met === null ? '' : e.met ? 'met' : 'MISSED'}\n`,
   );
 };
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+
+/** Waits until the server's queue has nothing waiting (read from /readyz): true, or false after capMs. */
+const queueDrained = async (base: string, capMs: number) => {
+  const start = performance.now();
+  while (performance.now() - start < capMs) {
+    const checks = ((await (await fetch(`${base}/readyz`)).json()) as { checks: { queue?: string } }).checks;
+    if (checks.queue === '0 waiting') return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
 };
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
-};
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 const noQueue = { enqueue: async () => undefined };
 
@@ -807,12 +809,7 @@ const main = async () => {
     }
     const cold = await startServer(['start'], env);
     // The demo's history leaves packets to render: a warm start means restarting an idle system.
-    for (let i = 0; i < 240; i++) {
-      const checks = ((await (await fetch(`${cold.base}/readyz`)).json()) as { checks: { queue?: string } })
-        .checks;
-      if (checks.queue === '0 waiting') break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await queueDrained(cold.base, 120_000);
     await cold.stop();
     const warm: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -863,16 +860,7 @@ const main = async () => {
     const burst = loads.reduce((n, l) => n + Math.round(l.perSecond * window), 0);
     const drainStart = performance.now();
     const drainCap = quick ? 180_000 : 900_000;
-    let drained = false;
-    while (performance.now() - drainStart < drainCap) {
-      const checks = ((await (await fetch(`${server.base}/readyz`)).json()) as { checks: { queue?: string } })
-        .checks;
-      if (checks.queue === '0 waiting') {
-        drained = true;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const drained = await queueDrained(server.base, drainCap);
     const drainSeconds = round((performance.now() - drainStart) / 1000);
     record({
       id: 'B5',
