@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditHash } from '../../src/app/audit/audit';
+import { appendAudit, auditHash } from '../../src/app/audit/audit';
 import { auditAnchors, verifyAudit, writeCheckpoint } from '../../src/app/audit/audit-verify';
 import { canonicalJson } from '../../src/core/canonical-json';
+import { SYSTEM_ACTOR } from '../../src/core/principal';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
@@ -223,4 +224,74 @@ describe.each(testDrivers())('the tamper-evident audit trail on %s', (driver) =>
     if (cut.ok) throw new Error('a cut tail passed against its anchor');
     expect(cut.broken.reason).toMatch(/^checkpoint 2 of .*, exported as an anchor, is gone$/);
   });
+
+  // A queue job records that an e-mail went without the aggregate's lock while the office (holding it) or the
+  // customer changes the same record: whichever inserts second waits for the first and chains on its event.
+  it.runIf(driver === 'postgres')(
+    'keeps one unbroken chain when an appender without the lock races a writer with uncommitted events',
+    async () => {
+      const event = (action: string) => ({
+        organizationId: org.organizationId,
+        aggregateType: 'job',
+        aggregateId: jobId,
+        action,
+        actor: SYSTEM_ACTOR,
+        changes: {},
+      });
+      const blocked = async () => {
+        for (let i = 0; i < 200; i++) {
+          const { rows } = await t.database.raw.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          if ((rows[0]?.n ?? 0) > 0) return;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        throw new Error('the second appender never waited for the first');
+      };
+      // first holds an uncommitted event while second inserts, then appends another from its cache.
+      const race = async (first: string, second: string) => {
+        let release = () => {};
+        const gate = new Promise<void>((r) => {
+          release = r;
+        });
+        let appended = () => {};
+        const firstIn = new Promise<void>((r) => {
+          appended = r;
+        });
+        const a = t.deps.database.transaction(async (tx) => {
+          await appendAudit(tx, t.deps, event(`${first}.1`));
+          appended();
+          await gate;
+          await appendAudit(tx, t.deps, event(`${first}.2`));
+        });
+        await firstIn;
+        const b = t.deps.database.transaction((tx) => appendAudit(tx, t.deps, event(second)));
+        await blocked();
+        release();
+        await Promise.all([a, b]);
+      };
+      const before = (await jobEvents()).length;
+      await race('test.office', 'test.emailed');
+      await race('test.office', 'test.emailed');
+      const after = await jobEvents();
+      expect(after.map((e) => e.seq)).toEqual(Array.from({ length: before + 6 }, (_, i) => i + 1));
+      const actions = (
+        await t.database.raw.query<{ action: string }>(
+          `SELECT action FROM audit_events WHERE aggregate_type = 'job' AND aggregate_id = $1 AND seq > $2 ORDER BY seq`,
+          [jobId, before],
+        )
+      ).rows.map((r) => r.action);
+      // The locked writer's two events stay together (its second chains on its own first, from its cache).
+      expect(actions).toEqual([
+        'test.office.1',
+        'test.office.2',
+        'test.emailed',
+        'test.office.1',
+        'test.office.2',
+        'test.emailed',
+      ]);
+      expect(await verifyAudit(t.deps)).toMatchObject({ ok: true });
+    },
+  );
 });

@@ -45,7 +45,8 @@ type Head = { seq: number; hash: string };
 
 /**
  * The chain heads this transaction wrote, so a second event on the same aggregate in it (an invoice made and
- * issued at once) needs no look-up. Sound under the locking rule below: nobody else appends meanwhile.
+ * issued at once) needs no look-up. If another appender took the next seq meanwhile, the insert finds it
+ * taken and the head is read again.
  */
 const written = new WeakMap<Tx, Map<string, Head>>();
 const keyOf = (organizationId: string, aggregateType: string, aggregateId: string) =>
@@ -70,8 +71,70 @@ const chained = (deps: { ids: Ids }, at: Date, e: AuditInput, head: Head | undef
   return { ...event, at, prevHash, hash: auditHash(prevHash, event) };
 };
 
-const insertChained = async (tx: Tx, rows: ReturnType<typeof chained>[]) => {
-  await tx.db.insert(auditEvents).values(rows);
+/** The chain's head as committed (or written by this transaction): its last seq and hash. */
+const headOf = async (tx: Tx, e: AuditInput): Promise<Head | undefined> => {
+  const [last] = await tx.db
+    .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.organizationId, e.organizationId),
+        eq(auditEvents.aggregateType, e.aggregateType),
+        eq(auditEvents.aggregateId, e.aggregateId),
+      ),
+    )
+    .orderBy(desc(auditEvents.seq))
+    .limit(1);
+  return last;
+};
+
+/** How many times an event is chained again on a head another transaction moved, before giving up. */
+const CHAIN_RETRIES = 5;
+
+/**
+ * Inserts the events, each chained on its head. An event whose seq another transaction took meanwhile is
+ * chained again on the head that transaction committed: the insert waits for it (the unique chain key), so
+ * the re-read sees its row. That is the case of an appender that does not hold the aggregate's lock (a
+ * queue job recording that an e-mail went while the customer answers); a caller holding the lock never
+ * meets it, and pays nothing for it. A first event that turns out not to be first is refused.
+ */
+const insertChained = async (
+  tx: Tx,
+  deps: { ids: Ids },
+  at: Date,
+  items: { input: AuditInput; head: Head | undefined }[],
+) => {
+  let pending = items;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const rows = pending.map((i) => chained(deps, at, i.input, i.head));
+    const done = await tx.db
+      .insert(auditEvents)
+      .values(rows)
+      .onConflictDoNothing({
+        target: [
+          auditEvents.organizationId,
+          auditEvents.aggregateType,
+          auditEvents.aggregateId,
+          auditEvents.seq,
+        ],
+      })
+      .returning({ id: auditEvents.id });
+    const inserted = new Set(done.map((d) => d.id));
+    remember(
+      tx,
+      rows.filter((r) => inserted.has(r.id)),
+    );
+    const lost = pending.filter((_, k) => !inserted.has(rows[k]?.id ?? ''));
+    const key =
+      lost[0] && keyOf(lost[0].input.organizationId, lost[0].input.aggregateType, lost[0].input.aggregateId);
+    if (lost.some((i) => i.input.first) || (key && attempt >= CHAIN_RETRIES))
+      throw new Error(`audit chain ${key} moved under this transaction: its event could not be appended`);
+    pending = await Promise.all(lost.map(async (i) => ({ input: i.input, head: await headOf(tx, i.input) })));
+  }
+};
+
+/** Heads this transaction wrote, for its next event on the same aggregate. */
+const remember = (tx: Tx, rows: ReturnType<typeof chained>[]) => {
   // Only inside a transaction: the pool handle outlives it, and its heads would go stale.
   if (!tx.beforeCommit) return;
   let mine = written.get(tx);
@@ -84,9 +147,9 @@ const insertChained = async (tx: Tx, rows: ReturnType<typeof chained>[]) => {
 };
 
 /**
- * Appends one event to its aggregate's chain, in the caller's transaction. Callers hold the aggregate's
- * row lock (guarded update) so seq cannot race; if two writers do race, the unique (aggregate, seq) key
- * refuses the second and its transaction rolls back.
+ * Appends one event to its aggregate's chain, in the caller's transaction. Callers changing the aggregate
+ * hold its row lock (guarded update), so their events follow its changes in order; an event recorded after
+ * the fact without it (an e-mail went) waits for a racing writer and chains on its event (insertChained).
  */
 export const appendAudit = async (
   tx: Tx,
@@ -97,26 +160,10 @@ export const appendAudit = async (
 ): Promise<void> => {
   if (alsoFirst.some((e) => !e.first)) throw new Error('appendAudit: only first events ride along');
   const known = written.get(tx)?.get(keyOf(input.organizationId, input.aggregateType, input.aggregateId));
-  const [last] = input.first
-    ? []
-    : known
-      ? [known]
-      : await tx.db
-          .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-          .from(auditEvents)
-          .where(
-            and(
-              eq(auditEvents.organizationId, input.organizationId),
-              eq(auditEvents.aggregateType, input.aggregateType),
-              eq(auditEvents.aggregateId, input.aggregateId),
-            ),
-          )
-          .orderBy(desc(auditEvents.seq))
-          .limit(1);
-  const at = deps.clock.now();
-  await insertChained(tx, [
-    chained(deps, at, input, last),
-    ...alsoFirst.map((e) => chained(deps, at, e, undefined)),
+  const head = input.first ? undefined : (known ?? (await headOf(tx, input)));
+  await insertChained(tx, deps, deps.clock.now(), [
+    { input, head },
+    ...alsoFirst.map((e) => ({ input: e, head: undefined })),
   ]);
 };
 
@@ -155,8 +202,11 @@ export const appendAuditMany = async (
   const at = deps.clock.now();
   await insertChained(
     tx,
-    inputs.map((input) =>
-      chained(deps, at, { ...input, organizationId, aggregateType }, heads.get(input.aggregateId)),
-    ),
+    deps,
+    at,
+    inputs.map((input) => ({
+      input: { ...input, organizationId, aggregateType },
+      head: heads.get(input.aggregateId),
+    })),
   );
 };
