@@ -84,6 +84,8 @@ export type DocumentRenderers = {
     header: IssuedHeader & { issuedAt: Date },
     proof: Proof,
     logo: Buffer | null,
+    /** The document's pay link, printed with its QR code where the organization takes payments online. */
+    pay: { url: string } | null,
   ): Promise<Buffer>;
   serviceReportPdf(report: ServiceReport, proof: Proof): Promise<Buffer>;
   /** The accepted version of a quote with the customer's signature block: what they agreed to. */

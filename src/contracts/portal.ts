@@ -29,6 +29,7 @@ export const PortalDocument = z
       .nullable(),
   })
   .meta({ id: 'PortalDocument' });
+export type PortalDocument = z.infer<typeof PortalDocument>;
 
 /** The customer's page: what is open to pay, oldest first, and what was paid or credited. */
 export const PortalView = z
@@ -40,6 +41,22 @@ export const PortalView = z
   })
   .meta({ id: 'PortalView' });
 export type PortalView = z.infer<typeof PortalView>;
+
+/** A pay link's token: what the invoice PDF's link and QR code carry after #/pay/ (64 bytes, base64url). */
+export const PayTokenParams = z.strictObject({
+  token: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'a pay link'),
+});
+
+/** What a pay link opens: one document, paying it, and the bank transfer details. */
+export const PayView = z
+  .object({
+    organization: z.object({ name: z.string(), brandColor: z.string() }),
+    document: PortalDocument,
+    /** Where to send a bank transfer and what to quote; null when nothing is owed or no account is given. */
+    transfer: z.object({ iban: z.string(), reference: z.string(), creditorReference: z.string() }).nullable(),
+  })
+  .meta({ id: 'PayView' });
+export type PayView = z.infer<typeof PayView>;
 
 export const CheckoutView = z.object({ url: z.url() }).meta({ id: 'Checkout' });
 

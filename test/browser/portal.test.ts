@@ -113,6 +113,48 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     paid = inv;
   });
 
+  it('gives billing an invoice’s pay link, which the customer opens on a phone and pays there', async () => {
+    if (!paid) throw new Error('the payment test did not run');
+    const open = await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=100');
+    const inv = open.body.items.find((i) => i.kind === 'invoice' && i.id !== paid?.id);
+    if (!inv) throw new Error('the demo has no second open invoice');
+    const desk = await signedIn(browser, base, 'billing@demo.closeout.test', `#/invoices/${inv.id}`, 1440);
+    await desk.getByRole('heading', { name: inv.number }).waitFor();
+    await desk.getByRole('button', { name: 'Pay link', exact: true }).click();
+    const url = (await desk.locator('code').filter({ hasText: '/portal/#/pay/' }).textContent()) ?? '';
+    expect(url).toMatch(/\/portal\/#\/pay\/[\w-]{86}$/);
+    await desk.screenshot({ path: screenshotPath('office-pay-link') });
+    await desk.close();
+
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+    });
+    await phone.goto(url);
+    const card = phone.getByRole('article', { name: `Invoice ${inv.number}` });
+    await card.waitFor();
+    await phone.getByRole('region', { name: 'Pay by bank transfer' }).getByText(inv.number).waitFor();
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: screenshotPath('portal-pay-link-phone'), fullPage: true });
+    const pdf = await fetch(
+      new URL(
+        (await card.getByRole('link', { name: 'Download the invoice (PDF)' }).getAttribute('href')) ?? '',
+        base,
+      ),
+    );
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    await card.getByRole('button', { name: /^Pay .* now$/ }).click();
+    await phone.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await phone.getByRole('button', { name: 'Pay' }).click();
+    await phone.getByText(`Thank you: invoice ${inv.number} is paid.`).waitFor({ timeout: 20_000 });
+    await card.getByRole('heading', { name: 'Nothing left to pay' }).waitFor();
+    await phone.screenshot({ path: screenshotPath('portal-pay-link-paid-phone'), fullPage: true });
+    await phone.close();
+    const after = await billing.call<Invoice>('GET', `/invoices/${inv.id}`);
+    expect(after.body).toMatchObject({ status: 'paid' });
+  });
+
   it('sends a credit note back to the card the customer paid with, from the office, shown once Stripe confirms', async () => {
     if (!paid) throw new Error('the payment test did not run');
     const cn = await billing.call<Invoice>('POST', `/invoices/${paid.id}/credit-notes`, {

@@ -13,6 +13,7 @@ import { as, createTestApp, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
 import { type FakeStripe, startFakeStripe } from '../support/fake-stripe';
+import { hasPoppler, pdfQrCodes, pdfText } from '../support/files';
 
 type Portal = {
   customerName: string;
@@ -222,6 +223,67 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     );
     expect(none.statusCode).toBe(409);
   });
+
+  it.runIf(hasPoppler)(
+    'prints a pay link and its QR code on the PDF that open this invoice only, and pays it there',
+    async () => {
+      const inv = await issued();
+      const pdf = (await call('GET', `/api/v1/invoices/${inv.id}/pdf`, billing)).rawPayload;
+      const printed = /Pay online: (http:\/\/closeout\.test\/portal\/#\/pay\/[\w-]{86})/.exec(
+        pdfText(pdf).replace(/\s*\n\s*/g, ''),
+      );
+      expect(printed, 'the PDF prints its pay link').not.toBeNull();
+      const url = printed?.[1] ?? '';
+      // The camera reads the same link from the printed page.
+      expect(await pdfQrCodes(pdf)).toEqual([url]);
+      // The office's copy is the same link; the e-mail carries it before the customer's page.
+      const office = await call('GET', `/api/v1/invoices/${inv.id}/pay-link`, billing);
+      expect(office.statusCode, office.body).toBe(200);
+      expect(office.json().url).toBe(url);
+      expect((await call('GET', `/api/v1/invoices/${inv.id}/pay-link`, tech)).statusCode).toBe(403);
+      await call('POST', `/api/v1/invoices/${inv.id}/send`, billing, {});
+      await drain(t);
+      const mail = inbox.filter((m) => m.subject.includes(inv.number ?? '-')).at(-1);
+      expect(mail?.text).toContain(`Pay ${inv.number} online: ${url}\nPay online, or see all your invoices`);
+
+      const token = tokenOf(url);
+      const view = await call('GET', `/api/v1/public/pay/${token}`);
+      expect(view.statusCode, view.body).toBe(200);
+      expect(view.json()).toMatchObject({
+        organization: { name: expect.any(String) },
+        document: { id: inv.id, number: inv.number, outstanding: inv.outstanding, payOnline: true },
+        transfer: { iban: 'IE29AIBK93115212345678', reference: inv.number },
+      });
+      // Nothing else of the customer's: no name, no other documents.
+      expect(Object.keys(view.json()).sort()).toEqual(['document', 'organization', 'transfer']);
+      // A link with one character changed, another organization's signature, or no link at all opens nothing.
+      const flipped = `${token.slice(0, 80)}${token[80] === 'A' ? 'B' : 'A'}${token.slice(81)}`;
+      expect((await call('GET', `/api/v1/public/pay/${flipped}`)).statusCode).toBe(404);
+      const theirs = Buffer.from(token, 'base64url');
+      Buffer.from(other.organizationId.replaceAll('-', ''), 'hex').copy(theirs, 0);
+      expect((await call('GET', `/api/v1/public/pay/${theirs.toString('base64url')}`)).statusCode).toBe(404);
+      const short = await call('GET', `/api/v1/public/pay/${token.slice(1)}`);
+      expect(short.statusCode).toBe(400);
+      expect(short.json().errors[0].field).toBe('params.token');
+
+      // The customer pays from it: the same hosted checkout, back to the pay page, recorded from the event.
+      const checkout = await call('POST', `/api/v1/public/pay/${token}/checkout`, undefined, {});
+      expect(checkout.statusCode, checkout.body).toBe(200);
+      const session = [...stripe.sessions.values()].find((x) => x.metadata.invoiceId === inv.id);
+      expect(session?.success_url).toBe(`${url}?paid=${inv.id}`);
+      await stripe.pay(session?.id ?? '');
+      expect((await payments(inv.id)).map((p) => p.method)).toEqual(['card']);
+      const after = (await call('GET', `/api/v1/public/pay/${token}`)).json();
+      expect(after).toMatchObject({ document: { outstanding: '0.00', payOnline: false }, transfer: null });
+      expect((await call('POST', `/api/v1/public/pay/${token}/checkout`, undefined, {})).statusCode).toBe(
+        409,
+      );
+      // Its PDF, as the customer received it.
+      const again = await call('GET', `/api/v1/public/pay/${token}/pdf`);
+      expect(again.statusCode).toBe(200);
+      expect(again.rawPayload.equals(pdf)).toBe(true);
+    },
+  );
 
   /** An issued invoice the customer paid online, through the portal and Stripe's signed event. */
   const paidOnline = async () => {

@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
+import jsQR from 'jsqr';
 import sharp from 'sharp';
 
 /** A real JPEG with EXIF capture time and GPS (Dublin), made on the spot. */
@@ -143,4 +148,56 @@ export const xlsxOf = (rows: (string | number)[][], sheetName = 'Sheet1') => {
     'xl/sharedStrings.xml': `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${ns}" count="${strings.length}" uniqueCount="${strings.length}">${strings.map((s) => `<si><t xml:space="preserve">${esc(s)}</t></si>`).join('')}</sst>`,
   };
   return Buffer.from(zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)]))));
+};
+
+/** Poppler's tools (pdftotext, pdftoppm) are here: CI installs them; elsewhere the PDF read-backs skip, saying so. */
+export const hasPoppler = (() => {
+  try {
+    execFileSync('pdftoppm', ['-v'], { stdio: 'ignore' });
+    execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    console.info('poppler-utils (pdftotext, pdftoppm) not installed: PDF read-back tests are skipped');
+    return false;
+  }
+})();
+
+const inTemp = <T>(bytes: Buffer, fn: (file: string, dir: string) => T): T => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'd.pdf'), bytes);
+    return fn(path.join(dir, 'd.pdf'), dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** A PDF's text as pdftotext lays it out. */
+export const pdfText = (bytes: Buffer) =>
+  inTemp(bytes, (file) => execFileSync('pdftotext', ['-layout', file, '-']).toString());
+
+/** What the QR codes on a PDF's first page say, read from the page rendered at 150 dpi (as a phone would). */
+export const pdfQrCodes = async (bytes: Buffer): Promise<string[]> => {
+  const image = inTemp(bytes, (file, dir) => {
+    execFileSync('pdftoppm', [
+      '-png',
+      '-r',
+      '150',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      '-singlefile',
+      file,
+      path.join(dir, 'p'),
+    ]);
+    return fs.readFileSync(path.join(dir, 'p.png'));
+  });
+  const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const found = jsQR(
+    new Uint8ClampedArray(data.buffer, data.byteOffset, data.length),
+    info.width,
+    info.height,
+  );
+  return found ? [found.data] : [];
 };

@@ -6,10 +6,26 @@ import { vatCategoryText } from '../../core/tax';
 import { printDate } from '../../core/time';
 import { unitText } from '../../core/units';
 
-import { addressLines, BOLD, collect, newPdf, numberPages, PAGE, priceText, REGULAR, row } from './pdf-kit';
+import {
+  addressLines,
+  BOLD,
+  collect,
+  drawQr,
+  newPdf,
+  numberPages,
+  PAGE,
+  priceText,
+  REGULAR,
+  row,
+} from './pdf-kit';
 import { renderProofPages } from './service-report-pdf';
 
 export { renderServiceReportPdf } from './service-report-pdf';
+
+/** Where the customer pays this document online: its pay link (src/app/portal/pay-links.ts). */
+export type PayLink = { url: string };
+/** The pay link's QR code, in points (about 3 cm: a phone reads it from arm's length). */
+const QR_SIZE = 96;
 
 const TITLES = {
   invoice: 'INVOICE',
@@ -24,12 +40,15 @@ const titleOf = (doc: InvoiceDocument) =>
  * The invoice PDF (pdfkit, standard fonts, no browser): seller and buyer, job, service date and site,
  * technicians, lines, VAT breakdown, totals, deposit, terms and due date, memo, page numbers; then the
  * proof pages (the approval log stays in the internal packet). CreationDate is the issue time, so a re-render gives the same bytes.
+ * With a pay link (the organization takes payments online), the footer prints it and its QR code: a phone's
+ * camera opens the page that pays this document.
  */
 export const renderInvoicePdf = async (
   doc: InvoiceDocument,
   header: IssuedHeader & { issuedAt: Date },
   proof: Proof,
   logo: Buffer | null,
+  pay: PayLink | null = null,
 ): Promise<Buffer> => {
   const pdf = newPdf(
     {
@@ -280,8 +299,10 @@ export const renderInvoicePdf = async (
     ...doc.customFields.map((f) => `${f.label}: ${f.value}`),
     exchangeText(doc),
   ].filter((s): s is string => !!s);
+  if (pay) footer.push(`Pay online: ${pay.url}`);
   if (footer.length > 0) {
-    if (y + 60 > PAGE.bottom) {
+    const qr = pay ? QR_SIZE + 14 : 0;
+    if (y + Math.max(60, qr) > PAGE.bottom) {
       pdf.addPage();
       y = 50;
     }
@@ -289,7 +310,16 @@ export const renderInvoicePdf = async (
       .font(REGULAR)
       .fontSize(9)
       .fillColor('black')
-      .text(footer.join('\n'), PAGE.left, y, { width: PAGE.right - PAGE.left });
+      .text(footer.join('\n'), PAGE.left, y, { width: PAGE.right - PAGE.left - (pay ? QR_SIZE + 16 : 0) });
+    if (pay) {
+      const x = PAGE.right - QR_SIZE;
+      pdf
+        .font(BOLD)
+        .fontSize(8)
+        .fillColor(accent)
+        .text('Scan to pay', x, y, { width: QR_SIZE, align: 'center' });
+      drawQr(pdf, pay.url, x, y + 10, QR_SIZE);
+    }
   }
 
   renderProofPages(pdf, proof, accent);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import Decimal from 'decimal.js';
 import { create, type Font } from 'fontkit';
 import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
 import type { Address } from '../../core/invoice-document';
 
 /**
@@ -140,4 +141,18 @@ export const row = (
   }
   for (const c of cells) pdf.text(c.text, c.x, top, { width: c.width, align: c.align ?? 'left' });
   return top + height;
+};
+
+/**
+ * A QR code drawn as vector squares (sharp at any zoom, a few hundred bytes), `size` points wide with its
+ * four-module quiet zone inside; error correction M, as payment QR codes use.
+ */
+export const drawQr = (pdf: PDFKit.PDFDocument, text: string, x: number, y: number, size: number) => {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const cell = size / (modules.size + 8);
+  pdf.save().fillColor('black');
+  for (let r = 0; r < modules.size; r++)
+    for (let c = 0; c < modules.size; c++)
+      if (modules.get(r, c)) pdf.rect(x + (c + 4) * cell, y + (r + 4) * cell, cell, cell);
+  pdf.fill().restore();
 };

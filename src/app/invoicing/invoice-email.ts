@@ -7,6 +7,7 @@ import { customers, invoices, organizations } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
 import { activePaymentConnection } from '../payments/payment-connections';
+import { payUrl } from '../portal/pay-token';
 import { portalLinkFor } from '../portal/portal-links';
 import type { Deps } from '../ports';
 import { documentOf } from './invoice-documents';
@@ -96,7 +97,11 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
     portalLinkFor(tx, deps, organizationId, customer.id),
   );
   const owed = outstandingOf(row.invoice);
-  const portalLine = portalLineOf(portal, !!online && row.invoice.kind !== 'credit_note' && owed.gt(0));
+  const payable = !!online && row.invoice.kind !== 'credit_note' && owed.gt(0);
+  // This document's own pay link first (the one its PDF prints), then the page with all of them.
+  const portalLine = payable
+    ? `Pay ${number} online: ${payUrl(deps, organizationId, invoiceId)}\n${portalLineOf(portal, true)}`
+    : portalLineOf(portal, false);
   const attachments = [
     { filename: `${number}.pdf`, content: pdf.bytes, contentType: 'application/pdf' },
     ...(ubl ? [{ filename: `${number}.xml`, content: ubl.bytes, contentType: 'application/xml' }] : []),

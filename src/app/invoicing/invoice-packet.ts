@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { CloseoutBody } from '../../contracts/closeout';
 import { SIGNATURE_EXCEPTION_WORDS } from '../../core/closeout-rules';
@@ -17,6 +18,8 @@ import {
 import { enqueueAttachmentPushes } from '../accounting/push-queue';
 import { sha256Hex } from '../auth/secrets';
 import { EMPTY_PROOF, type Proof } from '../documents-port';
+import { activePaymentConnection } from '../payments/payment-connections';
+import { payUrl } from '../portal/pay-token';
 import type { Deps } from '../ports';
 import { documentOf, type InvoiceRow } from './invoice-documents';
 import { approvalLog } from './invoice-queries';
@@ -182,7 +185,14 @@ export const renderPacket = async (deps: Deps, organizationId: string, invoiceId
       : { proof: EMPTY_PROOF, files: [] };
   const render = await deps.renderers();
   const ubl = Buffer.from(render.ubl(doc, header), 'utf8');
-  const pdf = await render.invoicePdf(doc, header, proof, logo);
+  // Online payment taken when the document is issued: its PDF carries the pay link for good.
+  const pay =
+    row.kind !== 'credit_note' &&
+    new Decimal(doc.calc.totals.payable).gt(0) &&
+    (await activePaymentConnection(deps.database, organizationId))
+      ? { url: payUrl(deps, organizationId, row.id) }
+      : null;
+  const pdf = await render.invoicePdf(doc, header, proof, logo, pay);
   const approvals = Buffer.from(JSON.stringify(proof.approvals, null, 2), 'utf8');
   const proofParts: ManifestPart[] = [];
   for (const f of files) {

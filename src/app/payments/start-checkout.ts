@@ -2,7 +2,7 @@ import Decimal from 'decimal.js';
 import { and, desc, eq, gt } from 'drizzle-orm';
 import { AppError } from '../../core/errors';
 import { amountDecimals } from '../../core/money';
-import { customers, organizations, paymentCheckouts } from '../../db/schema';
+import { customers, type invoices, organizations, paymentCheckouts } from '../../db/schema';
 import { outstandingOf } from '../invoicing/invoice-store';
 import { portalUrl } from '../portal/portal-links';
 import { portalDocument } from '../portal/portal-view';
@@ -31,8 +31,17 @@ export const fromMinor = (minor: number, currency: string) =>
  * one. The payment is recorded when the provider's signed event arrives, never from the customer's return.
  */
 export const startCheckout = async (deps: Deps, token: string, invoiceId: string) => {
+  const { invoice } = await portalDocument(deps.database, token, invoiceId, deps.clock.now());
+  return openCheckout(deps, invoice, portalUrl(deps, token));
+};
+
+/**
+ * A hosted checkout at the organization's provider for what is outstanding on an issued document, reused
+ * while one is open for the same amount; `back` is where the customer returns (with `?paid=` on success).
+ */
+export const openCheckout = async (deps: Deps, invoice: typeof invoices.$inferSelect, back: string) => {
   const now = deps.clock.now();
-  const { who, invoice } = await portalDocument(deps.database, token, invoiceId, now);
+  const who = { organizationId: invoice.organizationId };
   const connection = await activePaymentConnection(deps.database, who.organizationId);
   const outstanding = outstandingOf(invoice);
   if (!connection)
@@ -68,12 +77,13 @@ export const startCheckout = async (deps: Deps, token: string, invoiceId: string
     .select({ name: organizations.name })
     .from(organizations)
     .where(eq(organizations.id, who.organizationId));
-  const [customer] = await deps.database.db
-    .select()
-    .from(customers)
-    .where(and(eq(customers.organizationId, who.organizationId), eq(customers.id, who.customerId)));
+  const [customer] = invoice.customerId
+    ? await deps.database.db
+        .select()
+        .from(customers)
+        .where(and(eq(customers.organizationId, who.organizationId), eq(customers.id, invoice.customerId)))
+    : [];
   const id = deps.ids.uuid();
-  const back = portalUrl(deps, token);
   const checkout = await gatewayOf(deps, connection).createCheckout({
     amountMinor: toMinor(amount, invoice.currency),
     currency: invoice.currency,

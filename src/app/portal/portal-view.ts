@@ -1,11 +1,11 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { PortalView } from '../../contracts/portal';
+import type { PortalDocument, PortalView } from '../../contracts/portal';
 import { DISPUTE_REASON_WORDS } from '../../core/disputes';
 import { notFound } from '../../core/errors';
 import { amountDecimals } from '../../core/money';
 import { businessDate } from '../../core/time';
-import type { Tx } from '../../db/client';
+import type { Db, Tx } from '../../db/client';
 import { customers, disputes, invoices, jobs, organizations, paymentCheckouts } from '../../db/schema';
 import { invoiceFile } from '../invoicing/invoice-packet';
 import { outstandingOf } from '../invoicing/invoice-store';
@@ -32,6 +32,63 @@ export const portalDocument = async (tx: Pick<Tx, 'db'>, token: string, invoiceI
     );
   if (!row) throw notFound('invoice');
   return { who, invoice: row };
+};
+
+/** The documents among these with a checkout started whose result has not arrived from the provider. */
+export const pendingCheckouts = async (db: Db, organizationId: string, invoiceIds: string[]) =>
+  (
+    await db
+      .select({ invoiceId: paymentCheckouts.invoiceId })
+      .from(paymentCheckouts)
+      .where(
+        and(
+          eq(paymentCheckouts.organizationId, organizationId),
+          eq(paymentCheckouts.status, 'open'),
+          inArray(paymentCheckouts.invoiceId, invoiceIds),
+        ),
+      )
+  ).map((p) => p.invoiceId);
+
+/**
+ * One document as the customer sees it: amounts as decimal strings in its currency, whether it is overdue
+ * in the business's calendar, paying it online, their latest dispute about it. Nothing internal.
+ */
+export const documentView = (
+  r: typeof invoices.$inferSelect,
+  jobNumber: number | null,
+  at: {
+    online: boolean;
+    pending: string[];
+    disputes: (typeof disputes.$inferSelect)[];
+    today: string;
+  },
+): PortalDocument => {
+  const decimals = amountDecimals(r.currency, true);
+  const outstanding = outstandingOf(r);
+  const dispute = at.disputes.find((d) => d.invoiceId === r.id);
+  return {
+    id: r.id,
+    number: r.number ?? '',
+    kind: r.kind,
+    issueDate: r.issueDate,
+    dueDate: r.dueDate,
+    currency: r.currency,
+    total: new Decimal(r.payable).toFixed(decimals),
+    outstanding: outstanding.toFixed(decimals),
+    overdue: r.kind !== 'credit_note' && outstanding.gt(0) && r.dueDate !== null && r.dueDate < at.today,
+    paidAt: r.paidAt?.toISOString() ?? null,
+    jobNumber: jobNumber === null ? null : `J-${jobNumber}`,
+    payOnline: at.online && r.kind !== 'credit_note' && outstanding.gt(0),
+    paymentPending: at.pending.includes(r.id),
+    dispute: dispute
+      ? {
+          reason: DISPUTE_REASON_WORDS[dispute.reason],
+          comment: dispute.comment,
+          open: dispute.status === 'open',
+          reply: dispute.reply,
+        }
+      : null,
+  };
 };
 
 /**
@@ -62,53 +119,20 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
     .orderBy(desc(invoices.issueDate), desc(invoices.createdAt))
     .limit(200);
   const online = await activePaymentConnection(deps.database, who.organizationId);
-  const pending = await db
-    .select({ invoiceId: paymentCheckouts.invoiceId })
-    .from(paymentCheckouts)
-    .where(
-      and(
-        eq(paymentCheckouts.organizationId, who.organizationId),
-        eq(paymentCheckouts.status, 'open'),
-        inArray(
-          paymentCheckouts.invoiceId,
-          docs.map((d) => d.invoice.id),
-        ),
-      ),
-    );
+  const pending = await pendingCheckouts(
+    db,
+    who.organizationId,
+    docs.map((d) => d.invoice.id),
+  );
   const said = await db
     .select()
     .from(disputes)
     .where(and(eq(disputes.organizationId, who.organizationId), eq(disputes.customerId, who.customerId)))
     .orderBy(desc(disputes.createdAt));
   const today = businessDate(now, org.timeZone);
-  const view = docs.map(({ invoice: r, jobNumber }) => {
-    const decimals = amountDecimals(r.currency, true);
-    const outstanding = outstandingOf(r);
-    return {
-      id: r.id,
-      number: r.number ?? '',
-      kind: r.kind,
-      issueDate: r.issueDate,
-      dueDate: r.dueDate,
-      currency: r.currency,
-      total: new Decimal(r.payable).toFixed(decimals),
-      outstanding: outstanding.toFixed(decimals),
-      overdue: r.kind !== 'credit_note' && outstanding.gt(0) && r.dueDate !== null && r.dueDate < today,
-      paidAt: r.paidAt?.toISOString() ?? null,
-      jobNumber: jobNumber === null ? null : `J-${jobNumber}`,
-      payOnline: online !== null && r.kind !== 'credit_note' && outstanding.gt(0),
-      paymentPending: pending.some((p) => p.invoiceId === r.id),
-      dispute: ((d) =>
-        d
-          ? {
-              reason: DISPUTE_REASON_WORDS[d.reason],
-              comment: d.comment,
-              open: d.status === 'open',
-              reply: d.reply,
-            }
-          : null)(said.find((d) => d.invoiceId === r.id)),
-    };
-  });
+  const view = docs.map(({ invoice, jobNumber }) =>
+    documentView(invoice, jobNumber, { online: online !== null, pending, disputes: said, today }),
+  );
   return {
     organization: { name: org.name, brandColor: org.brandColor },
     customerName: customer.name,

@@ -14,6 +14,7 @@ import {
 import { receivePaymentEvent } from '../../app/payments/receive-payment-event';
 import { startCheckout } from '../../app/payments/start-checkout';
 import { listDisputes, raiseDispute, resolveDispute } from '../../app/portal/disputes';
+import { officePayLink, payLinkCheckout, payLinkPdf, payView } from '../../app/portal/pay-links';
 import { portalLinkFor, renewPortalLink, revokePortalLinks } from '../../app/portal/portal-links';
 import { portalPdf, portalView } from '../../app/portal/portal-view';
 import type { Deps } from '../../app/ports';
@@ -27,6 +28,8 @@ import {
   OnlineRefundBody,
   OnlineRefunds,
   PaymentConnection,
+  PayTokenParams,
+  PayView,
   PortalDocumentParams,
   PortalLinkView,
   PortalTokenParams,
@@ -206,6 +209,23 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
     },
   );
 
+  app.get(
+    '/invoices/:id/pay-link',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'The document’s pay link, as its PDF prints it: to give the customer by phone or message; it opens that document only',
+        params: IdParams,
+        response: { 200: PortalLinkView, ...errors },
+      },
+    },
+    async (request) => ({
+      url: await officePayLink(deps, principalOf(request).organizationId, request.params.id),
+    }),
+  );
+
   app.post(
     '/customers/:id/portal-link/revoke',
     {
@@ -380,6 +400,49 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
         },
       },
       async (request) => startCheckout(deps, request.params.token, request.params.id),
+    );
+    p.get(
+      '/public/pay/:token',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary: 'What an invoice’s pay link opens: that document, what is left to pay, and how to pay it',
+          params: PayTokenParams,
+          response: { 200: PayView, ...errors, 429: Problem },
+        },
+      },
+      async (request) => payView(deps, request.params.token),
+    );
+    p.post(
+      '/public/pay/:token/checkout',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary: 'Pay now from the pay link: a hosted checkout at the provider for what is outstanding',
+          params: PayTokenParams,
+          body: z.strictObject({}).optional(),
+          response: { 200: CheckoutView, ...errors, 429: Problem },
+        },
+      },
+      async (request) => payLinkCheckout(deps, request.params.token),
+    );
+    p.get(
+      '/public/pay/:token/pdf',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary: 'The pay link’s document as a PDF',
+          params: PayTokenParams,
+          response: { ...errors, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        const { bytes, sha256, name } = await payLinkPdf(deps, request.params.token);
+        return sendFile(reply, bytes, 'application/pdf', name, sha256);
+      },
     );
     p.post(
       '/public/portal/:token/documents/:id/dispute',

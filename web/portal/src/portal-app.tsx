@@ -1,20 +1,21 @@
 import { useEffect, useState } from 'react';
 import { AccountPage } from './account-page';
 import { ChangePage } from './change-page';
+import { PayPage } from './pay-page';
 import { QuotePage } from './quote-page';
 
+type Link = { kind: 'quote' | 'change' | 'account' | 'pay'; token: string; paid: string | null };
+
 /**
- * What the link opens, `#/quote/<token>`, `#/change/<token>` or `#/account/<token>` (back from paying:
- * `?paid=<document>`): the token sits in the hash, which never
- * reaches a server log or a Referer header.
+ * What the link opens, `#/quote/<token>`, `#/change/<token>`, `#/account/<token>` or an invoice's pay link
+ * `#/pay/<token>` (back from paying: `?paid=<document>`): the token sits in the hash, which never reaches a
+ * server log or a Referer header.
  */
-const linkOf = (
-  hash: string,
-): { kind: 'quote' | 'change' | 'account'; token: string; paid: string | null } | null => {
-  const m = /^#\/(quote|change|account)\/([A-Za-z0-9_-]{43})(?:\?paid=([0-9a-f-]{36}))?$/.exec(hash);
-  return m
-    ? { kind: m[1] as 'quote' | 'change' | 'account', token: m[2] as string, paid: m[3] ?? null }
-    : null;
+const linkOf = (hash: string): Link | null => {
+  const m =
+    /^#\/(quote|change|account)\/([A-Za-z0-9_-]{43})(?:\?paid=([0-9a-f-]{36}))?$/.exec(hash) ??
+    /^#\/(pay)\/([A-Za-z0-9_-]{86})(?:\?paid=([0-9a-f-]{36}))?$/.exec(hash);
+  return m ? { kind: m[1] as Link['kind'], token: m[2] as string, paid: m[3] ?? null } : null;
 };
 
 export const PortalApp = () => {
@@ -35,5 +36,6 @@ export const PortalApp = () => {
       </main>
     );
   if (link.kind === 'account') return <AccountPage token={link.token} paidId={link.paid} />;
+  if (link.kind === 'pay') return <PayPage token={link.token} returned={link.paid !== null} />;
   return link.kind === 'quote' ? <QuotePage token={link.token} /> : <ChangePage token={link.token} />;
 };

@@ -16,6 +16,7 @@ import { CardRefunds, RefundToCardButton } from './card-refunds';
 import { InvoiceReminders } from './invoice-reminders';
 import { Accounting, Credits, History, Lines, Payments } from './invoice-sections';
 import { KIND_WORDS, lateness } from './invoice-words';
+import { PayLinkButton } from './pay-link';
 import { RecordPayment } from './record-payment';
 import { InvoiceWriteOffs, WriteOffModal } from './write-offs';
 
@@ -125,6 +126,9 @@ export const InvoicePage = ({ id }: { id: string }) => {
                 >
                   {i.sentAt ? 'Send again' : 'Send to the customer'}
                 </Button>
+              )}
+              {owed && i.number && can('invoices.manage') && (
+                <PayLinkButton invoiceId={i.id} number={i.number} />
               )}
               {i.kind !== 'credit_note' && CREDITABLE.includes(i.status) && can('invoices.manage') && (
                 <Button variant="default" onClick={() => setCrediting((c) => !c)}>

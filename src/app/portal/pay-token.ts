@@ -1,0 +1,25 @@
+import { parse as uuidBytes } from 'uuid';
+import type { Deps, SecretBox } from '../ports';
+
+/**
+ * A document's pay link: what the invoice PDF prints (with its QR code) and the invoice e-mail carries. The
+ * PDF is immutable and kept for years, so the link cannot expire like a portal link: it is the organization's
+ * and the document's IDs signed with the server's key (`secrets.mac`), 64 bytes in base64url. It opens that
+ * one document only: its amount, what is left to pay, paying it online, its PDF. Nothing else of the
+ * customer's. A link signed by a key since retired (`closeout secrets rotate`, then the previous key removed)
+ * stops opening; the portal link in the e-mails still works.
+ */
+export const payPurpose = (organizationId: string, invoiceId: string) => `pay:${organizationId}:${invoiceId}`;
+
+export const payToken = (secrets: Pick<SecretBox, 'mac'>, organizationId: string, invoiceId: string) =>
+  Buffer.concat([
+    uuidBytes(organizationId),
+    uuidBytes(invoiceId),
+    Buffer.from(secrets.mac(payPurpose(organizationId, invoiceId)), 'hex'),
+  ]).toString('base64url');
+
+export const payUrl = (
+  deps: Pick<Deps, 'publicUrl' | 'secrets'>,
+  organizationId: string,
+  invoiceId: string,
+) => `${deps.publicUrl.replace(/\/$/, '')}/portal/#/pay/${payToken(deps.secrets, organizationId, invoiceId)}`;
