@@ -133,6 +133,12 @@ export const OnlineRefundBody = z.strictObject({
     .refine((v) => Number(v) > 0, 'must be above 0'),
 });
 
+/**
+ * Asks of the provider that met no answer (an outage, a timeout, an answer lost) before a refund goes to the
+ * needs-review lane instead of the queue trying on: below the queue's own limit of retries.
+ */
+export const REFUND_ATTEMPTS = 6;
+
 export const OnlineRefund = z
   .object({
     id: z.uuid(),
@@ -141,6 +147,8 @@ export const OnlineRefund = z
     /** requested: waiting for the provider; pending: the provider is sending it; then succeeded or failed. */
     status: z.enum(['requested', 'pending', 'succeeded', 'failed']),
     failure: z.string().nullable(),
+    /** Times the provider was asked and did not answer; at REFUND_ATTEMPTS it waits in the review lane. */
+    unanswered: z.number().int(),
     createdAt: Instant,
     updatedAt: Instant,
   })

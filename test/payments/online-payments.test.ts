@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFUND_ATTEMPTS } from '../../src/contracts/portal';
 import {
   closeOut,
   drain,
@@ -450,6 +451,65 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     const second = await drainRefunds();
     expect(second.every((r) => r.ok)).toBe(true);
     expect((await refundsOf(cn.id)).items.map((x) => x.status)).toEqual(['failed', 'failed', 'failed']);
+  });
+
+  it('puts a refund Stripe never answers in the lane after its tries, and reprocessing makes it once', async () => {
+    const { paymentIntent, inv } = await paidOnline();
+    const cn = await creditInFull(inv.id);
+    const asked = await refund(cn.id, '7.00');
+    expect(asked.statusCode, asked.body).toBe(202);
+    const refundId = asked.json().items[0].id as string;
+    const lane = async () =>
+      (
+        (await call('GET', '/api/v1/integration-errors?status=open', billing)).json().items as {
+          id: string;
+          invoiceId: string;
+          message: string;
+        }[]
+      ).find((e) => e.invoiceId === cn.id);
+    // Stripe is down for good: each run asks (the library retrying too) and meets no answer.
+    stripe.refundOutage = { count: 100_000, lost: false };
+    for (let i = 0; i < REFUND_ATTEMPTS + 2 && !(await lane()); i++) {
+      await drain(t, ['payments.refund']);
+      await t.database.raw.query(
+        "UPDATE pgboss.job SET start_after = now() WHERE name = 'payments.refund' AND state = 'retry'",
+      );
+    }
+    const entry = await lane();
+    expect(entry?.message).toMatch(
+      new RegExp(
+        `^Stripe did not answer the refund of EUR 7\\.00 for ${cn.number} after ${REFUND_ATTEMPTS} tries \\(the last: .+\\)\\. It may have gone through: look at the payment in Stripe first\\.`,
+      ),
+    );
+    const row = await t.database.raw.query<{ status: string; attempts: number }>(
+      'SELECT status, attempts FROM payment_refunds WHERE id = $1',
+      [refundId],
+    );
+    expect(row.rows[0]).toEqual({ status: 'requested', attempts: REFUND_ATTEMPTS });
+    // The queue stopped trying: nothing waits, and nothing was made or recorded.
+    const waiting = await t.database.raw.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'payments.refund' AND state IN ('created', 'retry', 'active')",
+    );
+    expect(waiting.rows[0]?.n).toBe(0);
+    expect([...stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntent)).toEqual([]);
+    expect(await payments(cn.id)).toEqual([]);
+    const notes = await t.database.raw.query<{ body: string }>(
+      "SELECT body FROM notifications WHERE organization_id = $1 AND kind = 'refund_failed'",
+      [org.organizationId],
+    );
+    expect(notes.rows.some((n) => n.body === entry?.message)).toBe(true);
+
+    // Stripe is back; billing reprocesses the entry: asked again with the same key, made and recorded once.
+    stripe.refundOutage = { count: 0, lost: false };
+    const again = await call('POST', `/api/v1/integration-errors/${entry?.id}/reprocess`, billing, {});
+    expect(again.statusCode, again.body).toBe(200);
+    await drainRefunds();
+    const made = [...stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntent);
+    expect(made).toHaveLength(1);
+    expect(made[0]?.metadata.closeoutRefundId).toBe(refundId);
+    expect(await payments(cn.id)).toEqual([{ amount: '7.00', reference: made[0]?.id, method: 'card' }]);
+    expect((await refundsOf(cn.id)).items[0]).toMatchObject({ id: refundId, status: 'succeeded' });
+    expect(await lane()).toBeUndefined();
   });
 
   it('e-mails a new link from an expired one to the address on file, saying the same whoever asks', async () => {

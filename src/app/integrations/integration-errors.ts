@@ -4,7 +4,13 @@ import { AppError, notFound } from '../../core/errors';
 import { billingTransition } from '../../core/job-lifecycle';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
-import { accountingPushes, connectors, integrationErrors, webhookDeliveries } from '../../db/schema/index';
+import {
+  accountingPushes,
+  connectors,
+  integrationErrors,
+  paymentRefunds,
+  webhookDeliveries,
+} from '../../db/schema/index';
 import { pushRefOfSubject } from '../accounting/push-ref';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
@@ -328,6 +334,29 @@ export const reprocessIntegrationError = (
         { name: 'webhook.deliver', data: { organizationId, deliveryId } },
         { key: `${deliveryId}:reprocess:${id}` },
       );
+    }
+    const refundId =
+      err.kind === 'online_payment' ? /^online-refund:(.+)$/.exec(err.subject)?.[1] : undefined;
+    if (refundId) {
+      // A refund Stripe never answered: asked again, with the same key, the full budget of tries again. One
+      // that was refused or failed stays as it is (its entry only says what to do by hand).
+      const again = await tx.db
+        .update(paymentRefunds)
+        .set({ attempts: 0, lastError: null, updatedAt: now })
+        .where(
+          and(
+            eq(paymentRefunds.organizationId, organizationId),
+            eq(paymentRefunds.id, refundId),
+            eq(paymentRefunds.status, 'requested'),
+          ),
+        )
+        .returning({ id: paymentRefunds.id });
+      if (again.length > 0)
+        await deps.queue.enqueue(
+          tx,
+          { name: 'payments.refund', data: { organizationId, refundId } },
+          { key: `refund:${refundId}:reprocess:${id}` },
+        );
     }
     return { ...(resolved ?? err), connector: state ? entryOf(state).connector : null };
   });

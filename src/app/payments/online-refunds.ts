@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { and, asc, eq } from 'drizzle-orm';
+import { REFUND_ATTEMPTS } from '../../contracts/portal';
 import { AppError, notFound } from '../../core/errors';
 import { printAmount, sumDecimals } from '../../core/money';
 import type { Actor } from '../../core/principal';
@@ -313,7 +314,10 @@ export const runOnlineRefund = async (deps: Deps, organizationId: string, refund
       idempotencyKey: `closeout-refund-${row.id}`,
     });
   } catch (err) {
-    if (!(err instanceof PaymentRefused)) throw err;
+    if (!(err instanceof PaymentRefused)) {
+      if (await unanswered(deps, row, err)) return { status: 'unanswered' };
+      throw err;
+    }
     state = { id: '', status: 'failed', failure: `Stripe refused it (${err.message})` };
   }
   const outcome = await deps.database.transaction(async (tx) => {
@@ -323,6 +327,30 @@ export const runOnlineRefund = async (deps: Deps, organizationId: string, refund
   });
   return { status: state.status, outcome };
 };
+
+/**
+ * Counts an unanswered ask on the refund; at the limit the refund goes to billing and the lane, still asked
+ * for (the money may have gone: Stripe's event settles it if so), and the queue stops, so it never sits "asked
+ * of Stripe" with nobody told. Reprocessing the lane entry asks again, with the same key. Answers whether it did.
+ */
+const unanswered = async (deps: Deps, row: RefundRow, err: unknown) =>
+  deps.database.transaction(async (tx) => {
+    const locked = await lockRefund(tx, row.organizationId, row.id);
+    if (locked?.status !== 'requested') return true;
+    const attempts = locked.attempts + 1;
+    const message = err instanceof Error ? err.message : String(err);
+    await setRefund(tx, locked, { attempts, lastError: message.slice(0, 500) }, deps.clock.now());
+    if (attempts < REFUND_ATTEMPTS) return false;
+    const money = printAmount(new Decimal(locked.amount).toFixed(2), locked.currency);
+    await toReview(
+      tx,
+      deps,
+      locked,
+      (number) =>
+        `Stripe did not answer the refund of ${money} for ${number} after ${attempts} tries (the last: ${message}). It may have gone through: look at the payment in Stripe first. Reprocess asks Stripe again for the same refund, which it makes once.`,
+    );
+    return true;
+  });
 
 /** The refund an event is about: ours by the ID we gave it, or by the provider's ID once we know it. */
 export const refundOfEvent = async (

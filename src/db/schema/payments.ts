@@ -181,6 +181,10 @@ export const paymentRefunds = pgTable(
     status: text('status', { enum: ['requested', 'pending', 'succeeded', 'failed'] }).notNull(),
     providerRefundId: text('provider_refund_id'),
     failure: text('failure'),
+    /** Times the provider was asked and did not answer (an outage, a lost answer); the lane takes it at the limit. */
+    attempts: integer('attempts').notNull().default(0),
+    /** What the last unanswered ask met, in words. */
+    lastError: text('last_error'),
     /** The refund recorded on the credit note once it succeeded. */
     refundPaymentId: uuid('refund_payment_id'),
     requestedById: uuid('requested_by_id'),

@@ -80,6 +80,7 @@ const refundsView = (r: Awaited<ReturnType<typeof listOnlineRefunds>>): z.infer<
     currency: x.currency,
     status: x.status,
     failure: x.failure,
+    unanswered: x.attempts,
     createdAt: x.createdAt.toISOString(),
     updatedAt: x.updatedAt.toISOString(),
   })),

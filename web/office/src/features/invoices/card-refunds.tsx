@@ -1,7 +1,7 @@
 import { Button, Group, List, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import type { z } from 'zod';
-import { OnlineRefundBody, type OnlineRefunds } from '../../../../../src/contracts/portal';
+import { OnlineRefundBody, type OnlineRefunds, REFUND_ATTEMPTS } from '../../../../../src/contracts/portal';
 import { api, type InvoiceT } from '../../shared/api';
 import { EditModal } from '../../shared/edit-modal';
 import { useContractForm } from '../../shared/form';
@@ -18,7 +18,10 @@ export const useCardRefunds = (invoice: InvoiceT) =>
     ['invoices', invoice.id, 'online-refunds', invoice.version],
     () => api<RefundsT>('GET', `/api/v1/invoices/${invoice.id}/online-refunds`),
     // While Stripe has not answered, look again every few seconds.
-    { refetchInterval: (r) => (r?.items.some((x) => x.status === 'requested') ? 3000 : false) },
+    {
+      refetchInterval: (r) =>
+        r?.items.some((x) => x.status === 'requested' && x.unanswered < REFUND_ATTEMPTS) ? 3000 : false,
+    },
   );
 
 const STATUS_WORDS: Record<RefundsT['items'][number]['status'], string> = {
@@ -52,6 +55,13 @@ export const CardRefunds = ({ invoice }: { invoice: InvoiceT }) => {
             <List.Item key={x.id}>
               <strong>{money(x.amount, x.currency)}</strong> {STATUS_WORDS[x.status]}
               {x.failure ? `: ${x.failure}` : ''}
+              {x.status === 'requested' && x.unanswered > 0 && (
+                <Text size="sm" c="orange">
+                  {x.unanswered >= REFUND_ATTEMPTS
+                    ? `Stripe did not answer ${x.unanswered} times: it waits in Exceptions, “Payments and books to check”, to reprocess.`
+                    : `Stripe did not answer ${x.unanswered === 1 ? 'once' : `${x.unanswered} times`}: trying again.`}
+                </Text>
+              )}
               <Text size="xs" c="dimmed">
                 Asked {dateTime(x.createdAt, tz)}
                 {x.status === 'succeeded' || x.status === 'failed'
