@@ -200,6 +200,13 @@ export const PublicQuote = z
     open: z.boolean(),
     closedBecause: z.string().nullable(),
     jobNumber: z.string().nullable(),
+    /**
+     * Accepted with a deposit: its invoice once issued (what it asks and what is left), with its pay link
+     * where the business takes payments online. Null before it is issued, and without a deposit.
+     */
+    depositInvoice: z
+      .object({ number: z.string(), amount: Decimal, outstanding: Decimal, payUrl: z.string().nullable() })
+      .nullable(),
   })
   .meta({ id: 'PublicQuote' });
 export type PublicQuote = z.infer<typeof PublicQuote>;

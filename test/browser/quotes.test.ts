@@ -129,6 +129,12 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     expect(signedPdf.headers.get('content-type')).toBe('application/pdf');
     const booked = (await phone.getByRole('status').textContent()) ?? '';
     expect(booked).toMatch(/your visit is booked as J-\d+/);
+    // The deposit's invoice follows on the same page a moment later, with how to pay it.
+    const deposit = phone.getByRole('region', { name: 'Your deposit' });
+    await deposit.getByText(/^Deposit invoice INV-[\d-]+ asks EUR 740\.46/).waitFor({ timeout: 20_000 });
+    await deposit
+      .getByText('Pay it by bank transfer with the details on the invoice we e-mail you.')
+      .waitFor();
     await phone.screenshot({ path: screenshotPath('portal-quote-accepted'), fullPage: true });
 
     // The office sees it accepted, with the job; the job carries the chosen lines and the deposit.

@@ -3,10 +3,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Mailer } from '../../src/app/ports';
 import { remindUnansweredQuotes } from '../../src/app/quotes/follow-up';
 import { startWorkers } from '../../src/worker/handlers';
+import { setSeller } from '../invoices/helpers';
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { startFakeStripe } from '../support/fake-stripe';
 import { png } from '../support/files';
+import { connectFakeStripe } from '../support/online-payments';
 
 type Mail = Parameters<Mailer['send']>[0];
 
@@ -435,6 +438,66 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     expect(problemOf(rewrite).detail).toMatch(
       /the customer accepted it in Q-[\d-]+\. Change it with a change order/,
     );
+  });
+
+  it('lets the customer pay an accepted quote’s deposit from its page, and the crew goes once it is paid', async () => {
+    const stripe = await startFakeStripe();
+    try {
+      await connectFakeStripe(t.app, owner, stripe);
+      // The seller's tax and bank details, without which no invoice is issued.
+      await setSeller(t, owner);
+      const q = await create({ depositBeforeWork: true });
+      const token = await send(q.id);
+      const ok = await accept(token, {
+        version: 1,
+        choice: { options: { Boiler: 'Standard' }, addOns: [] },
+        signerName: 'Pat Murphy',
+        signature: await signature(),
+      });
+      expect(ok.statusCode, ok.body).toBe(200);
+      // The deposit invoice is issued by the workers a moment after the signature.
+      expect(ok.json().depositInvoice).toBeNull();
+      const page = async () =>
+        (await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` })).json();
+      await vi.waitFor(async () => expect((await page()).depositInvoice).not.toBeNull(), {
+        timeout: 20_000,
+        interval: 200,
+      });
+      const due = ok.json().depositDue as string;
+      const deposit = (await page()).depositInvoice;
+      expect(deposit).toMatchObject({
+        number: expect.stringMatching(/^INV-/),
+        amount: due,
+        outstanding: due,
+        payUrl: expect.stringMatching(/^http:\/\/closeout\.test\/portal\/#\/pay\/[\w-]{86}$/),
+      });
+      const jobId = (
+        await t.app.inject({ method: 'GET', url: `/api/v1/quotes/${q.id}`, headers: as(owner) })
+      ).json().jobId as string;
+      const dispatch = () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/jobs/${jobId}/dispatch`,
+          headers: as(dispatcher, true),
+          payload: {},
+        });
+      // The quote asked for the deposit before work: the crew is held back until it is paid.
+      expect((await dispatch()).statusCode).toBe(409);
+      const payToken = deposit.payUrl.slice(deposit.payUrl.lastIndexOf('/') + 1);
+      const checkout = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/public/pay/${payToken}/checkout`,
+        payload: {},
+      });
+      expect(checkout.statusCode, checkout.body).toBe(200);
+      const session = [...stripe.sessions.values()].find((x) => x.url === checkout.json().url);
+      expect(session?.amount_total).toBe(Number(due.replace('.', '')));
+      await stripe.pay(session?.id ?? '');
+      expect((await page()).depositInvoice).toMatchObject({ outstanding: '0.00', payUrl: null });
+      expect((await dispatch()).statusCode).toBe(200);
+    } finally {
+      await stripe.close();
+    }
   });
 
   it('sums the pipeline by stage from the same quotes the list shows, and names the offers to chase', async () => {

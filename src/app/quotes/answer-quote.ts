@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import Decimal from 'decimal.js';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { AppError } from '../../core/errors';
-import { printAmount } from '../../core/money';
+import { amountDecimals, printAmount } from '../../core/money';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import { closedBecause } from '../../core/quote-lifecycle';
 import { priceQuote, type QuoteChoice } from '../../core/quote-pricing';
@@ -8,11 +9,14 @@ import { businessDate, printDate, printDateTime } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { jobNumberOf } from '../../db/queries/jobs';
 import { versionsWithParties } from '../../db/queries/quotes';
-import { organizations, quotes, quoteVersions } from '../../db/schema';
+import { invoices, organizations, quotes, quoteVersions } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
 import { sha256Hex } from '../auth/secrets';
+import { outstandingOf } from '../invoicing/invoice-store';
 import { jobNumber } from '../jobs/job-store';
+import { activePaymentConnection } from '../payments/payment-connections';
+import { payUrl } from '../portal/pay-token';
 import type { Deps } from '../ports';
 import { insertJob } from '../scheduling/create-job';
 import { changeQuoteVersion, lockQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
@@ -56,6 +60,39 @@ export const publicViewOf = (row: Found, today: string, jobNo: string | null) =>
     open: closed === null,
     closedBecause: closed,
     jobNumber: jobNo,
+    depositInvoice: null as DepositToPay | null,
+  };
+};
+
+type DepositToPay = { number: string; amount: string; outstanding: string; payUrl: string | null };
+
+/**
+ * The deposit invoice of an accepted quote's job, once issued: what it asks, what is left, and its pay link
+ * where the organization takes payments online, so the customer pays it from the page they signed on.
+ */
+const depositOf = async (deps: Deps, organizationId: string, jobId: string): Promise<DepositToPay | null> => {
+  const [row] = await deps.database.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, organizationId),
+        eq(invoices.jobId, jobId),
+        eq(invoices.kind, 'deposit_invoice'),
+        inArray(invoices.status, ['issued', 'sent', 'partially_paid', 'paid']),
+      ),
+    )
+    .orderBy(desc(invoices.issuedAt))
+    .limit(1);
+  if (!row?.number) return null;
+  const decimals = amountDecimals(row.currency, true);
+  const outstanding = outstandingOf(row);
+  const online = outstanding.gt(0) ? await activePaymentConnection(deps.database, organizationId) : null;
+  return {
+    number: row.number,
+    amount: new Decimal(row.payable).toFixed(decimals),
+    outstanding: outstanding.toFixed(decimals),
+    payUrl: online ? payUrl(deps, organizationId, row.id) : null,
   };
 };
 
@@ -64,28 +101,37 @@ export const publicViewOf = (row: Found, today: string, jobNo: string | null) =>
  * the pipeline); later openings change nothing.
  */
 export const openQuoteLink = (deps: Deps, token: string, who: Answerer) =>
-  deps.database.transaction(async (tx) => {
-    let row = await byToken(tx.db, token, deps.clock.now());
-    const today = businessDate(deps.clock.now(), row.org.timeZone);
-    if (statusOf(row.version) === 'sent' && today <= row.version.validUntil) {
-      const { quote, version } = await lockQuote(tx, row.quote.organizationId, row.quote.id);
-      if (version.version === row.version.version && statusOf(version) === 'sent') {
-        const viewed = await changeQuoteVersion(tx, deps, {
-          quote,
-          version,
-          action: 'view',
-          actor: CUSTOMER,
-          patch: { viewedAt: deps.clock.now() },
-          changes: { ip: who.ip, userAgent: who.userAgent },
-        });
-        row = { ...row, version: viewed };
+  deps.database
+    .transaction(async (tx) => {
+      let row = await byToken(tx.db, token, deps.clock.now());
+      const today = businessDate(deps.clock.now(), row.org.timeZone);
+      if (statusOf(row.version) === 'sent' && today <= row.version.validUntil) {
+        const { quote, version } = await lockQuote(tx, row.quote.organizationId, row.quote.id);
+        if (version.version === row.version.version && statusOf(version) === 'sent') {
+          const viewed = await changeQuoteVersion(tx, deps, {
+            quote,
+            version,
+            action: 'view',
+            actor: CUSTOMER,
+            patch: { viewedAt: deps.clock.now() },
+            changes: { ip: who.ip, userAgent: who.userAgent },
+          });
+          row = { ...row, version: viewed };
+        }
       }
-    }
-    const jobNo = row.quote.jobId
-      ? await jobNumberOf(tx.db, row.quote.organizationId, row.quote.jobId)
-      : null;
-    return publicViewOf(row, today, jobNo === null ? null : jobNumber(jobNo));
-  });
+      const jobNo = row.quote.jobId
+        ? await jobNumberOf(tx.db, row.quote.organizationId, row.quote.jobId)
+        : null;
+      return {
+        view: publicViewOf(row, today, jobNo === null ? null : jobNumber(jobNo)),
+        depositOfJob: statusOf(row.version) === 'accepted' ? row.quote.jobId : null,
+        organizationId: row.quote.organizationId,
+      };
+    })
+    .then(async ({ view, depositOfJob, organizationId }) =>
+      // Read after the transaction: its own reads go through the pool.
+      depositOfJob ? { ...view, depositInvoice: await depositOf(deps, organizationId, depositOfJob) } : view,
+    );
 
 /** Locks the quote a link names and checks the customer is answering its current, open version. */
 const lockOpenVersion = async (tx: Tx, deps: Deps, token: string, seenVersion: number) => {

@@ -15,6 +15,42 @@ const visitText = (q: PublicQuote) => {
   return `${printDateTime(q.visitStart, q.timeZone)} to ${end.slice(end.lastIndexOf(' ') + 1)}`;
 };
 
+/** The deposit of an accepted quote: paying it from here where the business takes payments online. */
+const DepositCard = ({ quote, awaiting }: { quote: PublicQuote; awaiting: boolean }) => {
+  const d = quote.depositInvoice;
+  if (!d)
+    return awaiting ? (
+      <section className="card" aria-label="Your deposit">
+        <p aria-busy="true">Your deposit invoice is on its way…</p>
+      </section>
+    ) : null;
+  const owed = /[1-9]/.test(d.outstanding);
+  return (
+    <section className="card" aria-label="Your deposit">
+      <h2>Deposit</h2>
+      {owed ? (
+        <>
+          <p>
+            Deposit invoice {d.number} asks {money(quote, d.amount)}
+            {quote.depositBeforeWork ? ', to be paid before the work starts' : ''}.
+          </p>
+          {d.payUrl ? (
+            <p className="actions">
+              <a className="button primary" href={d.payUrl}>
+                Pay the deposit of {money(quote, d.outstanding)} now
+              </a>
+            </p>
+          ) : (
+            <p className="muted">Pay it by bank transfer with the details on the invoice we e-mail you.</p>
+          )}
+        </>
+      ) : (
+        <p className="notice good">Deposit invoice {d.number} is paid. Thank you.</p>
+      )}
+    </section>
+  );
+};
+
 /**
  * A quote as the customer sees it from the e-mail's link, on a phone first: the offer as a document, the
  * options to pick with the total following each pick (the same calculator the server prices with), and
@@ -40,6 +76,24 @@ export const QuotePage = ({ token }: { token: string }) => {
         ),
       );
   }, [token]);
+  // Accepted with a deposit: its invoice is issued a moment after the signature. Look again until it is.
+  const awaitingDeposit =
+    quote?.status === 'accepted' &&
+    quote.depositInvoice === null &&
+    quote.jobNumber !== null &&
+    quote.depositDue !== null;
+  useEffect(() => {
+    if (!awaitingDeposit) return;
+    let tries = 0;
+    const timer = window.setInterval(() => {
+      if (++tries > 30) return window.clearInterval(timer);
+      void api
+        .call<PublicQuote>('GET', `/public/quotes/${token}`)
+        .then(setQuote)
+        .catch(() => undefined);
+    }, 2000);
+    return () => window.clearInterval(timer);
+  }, [awaitingDeposit, token]);
 
   const price = useMemo(
     () =>
@@ -123,6 +177,7 @@ export const QuotePage = ({ token }: { token: string }) => {
           {quote.status === 'declined' && quote.declineReason && <p>Your reason: {quote.declineReason}</p>}
         </section>
       )}
+      {quote.status === 'accepted' && <DepositCard quote={quote} awaiting={awaitingDeposit} />}
       <QuoteLines quote={quote} choice={choice} onChoice={setChoice} locked={!quote.open} />
       <QuoteTotals quote={quote} price={price} />
       {quote.terms && (
