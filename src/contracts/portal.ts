@@ -5,6 +5,24 @@ import { Decimal, Instant } from './common';
 /** A portal link's token: what the e-mail's link carries after #/account/. */
 export const PortalTokenParams = z.strictObject({ token: z.string().min(20).max(200) });
 export const PortalDocumentParams = PortalTokenParams.extend({ id: z.uuid() });
+export const PortalPhotoParams = PortalDocumentParams.extend({ photoId: z.uuid() });
+export const PortalPhotoQuery = z.strictObject({ size: z.enum(['small', 'large']).default('small') });
+
+/** The proof of the work a document bills, as the customer sees it. */
+export const PortalProof = z
+  .object({
+    jobNumber: z.string().nullable(),
+    completedAt: Instant.nullable(),
+    timeZone: z.string(),
+    /** The checklist items done, in the technician's words. */
+    work: z.array(z.string()),
+    notes: z.string(),
+    photos: z.array(z.object({ id: z.uuid(), category: z.string(), capturedAt: Instant.nullable() })),
+    signature: z.object({ signerName: z.string(), signedAt: z.string(), photoId: z.uuid() }).nullable(),
+    workReport: z.boolean(),
+  })
+  .meta({ id: 'PortalProof' });
+export type PortalProof = z.infer<typeof PortalProof>;
 
 export const PortalDocument = z
   .object({
@@ -23,6 +41,10 @@ export const PortalDocument = z
     payOnline: z.boolean(),
     /** A payment was started and its result has not arrived from the provider yet. */
     paymentPending: z.boolean(),
+    /** The work it bills has proof to show: photos, the signature, the work report. */
+    proof: z.boolean(),
+    /** Offered as an e-invoice (UBL) too: the customer is a business. */
+    ubl: z.boolean(),
     /** The customer's latest "Something's wrong" about it, in words, and the answer once settled. */
     dispute: z
       .object({ reason: z.string(), comment: z.string(), open: z.boolean(), reply: z.string().nullable() })

@@ -9,6 +9,16 @@ export const PHOTO_CATEGORIES = [
   'other',
 ] as const;
 
+/** How a customer's document and page head each category of photo. */
+export const PHOTO_CATEGORY_WORDS: Record<(typeof PHOTO_CATEGORIES)[number], string> = {
+  before: 'Before the work',
+  after: 'After the work',
+  serial_plate: 'Serial plates',
+  signature: 'Signature',
+  document: 'Documents',
+  other: 'Other photos',
+};
+
 /** What a closeout of this job type must carry to be invoice-ready. Evaluated by the closeout rules. */
 export const CloseoutRequirements = z.strictObject({
   checklist: z.array(z.string().min(1).max(200)).max(50),

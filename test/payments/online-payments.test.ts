@@ -14,11 +14,19 @@ import { as, createTestApp, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
 import { type FakeStripe, startFakeStripe } from '../support/fake-stripe';
-import { hasPoppler, pdfQrCodes, pdfText } from '../support/files';
+import { hasPoppler, jpegWithExif, multipart, pdfQrCodes, pdfText, png } from '../support/files';
 
 type Portal = {
   customerName: string;
-  open: { id: string; number: string; outstanding: string; payOnline: boolean; paymentPending: boolean }[];
+  open: {
+    id: string;
+    number: string;
+    outstanding: string;
+    payOnline: boolean;
+    paymentPending: boolean;
+    proof: boolean;
+    ubl: boolean;
+  }[];
   settled: { id: string; number: string; outstanding: string }[];
 };
 
@@ -652,6 +660,90 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     // Another organization's money is not listed.
     const theirs = (await call('GET', '/api/v1/payments', (await sessionsOf(t.app, other)).billing)).json();
     expect(theirs.items).toEqual([]);
+  });
+
+  it('shows the customer the proof of the work an invoice bills, and the e-invoice to a business', async () => {
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    const upload = async (category: string, bytes: Buffer, name: string, type: string) => {
+      const body = multipart({ category }, { name, type, bytes });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/jobs/${j.id}/attachments`,
+        headers: { ...as(tech, true), ...body.headers },
+        payload: body.payload,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const before = await upload('before', await jpegWithExif(3), 'before.jpg', 'image/jpeg');
+    const after = await upload('after', await jpegWithExif(4), 'after.jpg', 'image/jpeg');
+    const left = await upload('other', await jpegWithExif(5), 'left-out.jpg', 'image/jpeg');
+    const sig = await upload('signature', await png(7), 'signature.png', 'image/png');
+    await closeOut(t, org, tech, j.id, {
+      workPerformed: {
+        checklist: [
+          { item: 'Pump replaced', done: true },
+          { item: 'Descaled', done: false },
+        ],
+        notes: 'System bled and pressure set to 1.5 bar.',
+      },
+      attachmentIds: [after, before],
+      signature: { attachmentId: sig, signerName: 'Pat Murphy', signedAt: '2026-11-18T11:45:00.000Z' },
+    });
+    await drain(t);
+    const [inv] = await invoicesOfJob(t, billing, j.id);
+    const token = await portalOf();
+    const doc = ((await call('GET', `/api/v1/public/portal/${token}`)).json() as Portal).open.find(
+      (d) => d.id === inv?.id,
+    );
+    expect(doc).toMatchObject({ proof: true, ubl: false });
+    const base = `/api/v1/public/portal/${token}/documents/${inv?.id}`;
+    const proof = await call('GET', `${base}/proof`);
+    expect(proof.statusCode, proof.body).toBe(200);
+    expect(proof.json()).toMatchObject({
+      jobNumber: expect.stringMatching(/^J-\d+$/),
+      work: ['Pump replaced'],
+      notes: 'System bled and pressure set to 1.5 bar.',
+      // Before the work first, whatever order the technician gave; a photo left out is not shown.
+      photos: [
+        { id: before, category: 'Before the work' },
+        { id: after, category: 'After the work' },
+      ],
+      signature: { signerName: 'Pat Murphy', photoId: sig },
+      workReport: true,
+    });
+    const small = await call('GET', `${base}/proof/${before}`);
+    expect(small.statusCode).toBe(200);
+    expect(small.headers['content-type']).toBe('image/jpeg');
+    const large = await call('GET', `${base}/proof/${before}?size=large`);
+    expect(large.rawPayload.length).toBeGreaterThan(small.rawPayload.length);
+    expect((await call('GET', `${base}/proof/${sig}`)).statusCode).toBe(200);
+    // Only what the closeout names, only through the document's own customer.
+    expect((await call('GET', `${base}/proof/${left}`)).statusCode).toBe(404);
+    expect((await call('GET', `${base}/proof/${before}?size=huge`)).statusCode).toBe(400);
+    const otherBilling = (await sessionsOf(t.app, other)).billing;
+    const link = await call('POST', `/api/v1/customers/${other.customerId}/portal-link`, otherBilling, {});
+    const theirs = tokenOf(link.json().url);
+    expect(
+      (await call('GET', `/api/v1/public/portal/${theirs}/documents/${inv?.id}/proof/${before}`)).statusCode,
+    ).toBe(404);
+    const report = await call('GET', `${base}/work-report`);
+    expect(report.statusCode).toBe(200);
+    expect(report.headers['content-type']).toBe('application/pdf');
+    // A business takes the e-invoice for its accounts software: the same UBL the packet holds.
+    await t.database.raw.query('UPDATE customers SET tax_id = $1 WHERE id = $2', [
+      'IE1234567T',
+      org.customerId,
+    ]);
+    const again = ((await call('GET', `/api/v1/public/portal/${token}`)).json() as Portal).open.find(
+      (d) => d.id === inv?.id,
+    );
+    expect(again?.ubl).toBe(true);
+    const ubl = await call('GET', `${base}/ubl`);
+    expect(ubl.statusCode).toBe(200);
+    expect(ubl.headers['content-type']).toBe('application/xml');
+    expect(ubl.body).toContain(`<cbc:ID>${inv?.number}</cbc:ID>`);
+    await t.database.raw.query('UPDATE customers SET tax_id = NULL WHERE id = $1', [org.customerId]);
   });
 
   it('never shows one customer another’s documents, and a withdrawn or foreign link opens nothing', async () => {

@@ -1,18 +1,11 @@
 import type { Proof, ServiceReport } from '../../app/documents-port';
+import { PHOTO_CATEGORY_WORDS } from '../../core/job-type-templates';
 import { printDateTime } from '../../core/time';
 import { unitText } from '../../core/units';
 
 import { addressLines, BOLD, collect, newPdf, numberPages, PAGE, REGULAR, row } from './pdf-kit';
 
 /** Proof photo categories as a reader names them. */
-const PHOTO_HEADINGS: Record<string, string> = {
-  before: 'Before the work',
-  after: 'After the work',
-  serial_plate: 'Serial plates',
-  document: 'Documents',
-  other: 'Other photos',
-};
-
 /** Proof of work: photos by category, the signature with signer and time, time and place, in the organization's zone. */
 export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: string) => {
   const hasProof =
@@ -60,7 +53,11 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
       pdf
         .font(BOLD)
         .fontSize(10)
-        .text(`${PHOTO_HEADINGS[category] ?? 'Other photos'} (${photos.length})`, PAGE.left, y);
+        .text(
+          `${PHOTO_CATEGORY_WORDS[category as keyof typeof PHOTO_CATEGORY_WORDS] ?? 'Other photos'} (${photos.length})`,
+          PAGE.left,
+          y,
+        );
       y += 14;
       let x = PAGE.left;
       for (const photo of photos) {

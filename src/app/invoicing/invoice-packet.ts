@@ -41,13 +41,12 @@ const headerOf = (row: InvoiceRow): IssuedHeader & { issuedAt: Date } => {
   return { number: row.number, issueDate: row.issueDate, dueDate: row.dueDate, issuedAt: row.issuedAt };
 };
 
-/** The proof of the job's accepted closeout: photos (thumbnails) by category, the signature, time, place, approvals. */
-export const proofOf = async (
-  deps: Pick<Deps, 'database' | 'storage'>,
-  organizationId: string,
-  jobId: string | null,
-) => {
-  if (!jobId) return { proof: EMPTY_PROOF, files: [] as { name: string; key: string; mimeType: string }[] };
+/**
+ * The proof of a job's accepted closeout as records: its submission body, the photos it names (before the
+ * work, then after it, then the rest, each in the order taken: the order a reader expects), and the
+ * signature's attachment. Shared by the packet and the customer's page.
+ */
+export const proofRecords = async (deps: Pick<Deps, 'database'>, organizationId: string, jobId: string) => {
   const db = deps.database.db;
   const [submission] = await db
     .select()
@@ -61,11 +60,6 @@ export const proofOf = async (
     )
     .orderBy(desc(closeoutSubmissions.createdAt))
     .limit(1);
-  const [job] = await db
-    .select({ completedAt: jobs.completedAt, timeZone: organizations.timeZone })
-    .from(jobs)
-    .innerJoin(organizations, eq(organizations.id, jobs.organizationId))
-    .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
   const body = submission?.body as CloseoutBody | undefined;
   const ids = body
     ? [...new Set([...body.attachmentIds, ...(body.signature ? [body.signature.attachmentId] : [])])]
@@ -76,9 +70,6 @@ export const proofOf = async (
         .from(attachments)
         .where(and(eq(attachments.organizationId, organizationId), inArray(attachments.id, ids)))
     : [];
-  const photos: Proof['photos'] = [];
-  const files: { name: string; key: string; mimeType: string }[] = [];
-  // Before the work, then after it, then the rest, each in the order taken: the order a reader expects.
   const rank = (c: string) => PHOTO_CATEGORIES.indexOf(c as (typeof PHOTO_CATEGORIES)[number]);
   const shown = rows
     .filter((r) => r.category !== 'signature' && body?.attachmentIds.includes(r.id))
@@ -88,6 +79,26 @@ export const proofOf = async (
         (x.capturedAt?.getTime() ?? 0) - (y.capturedAt?.getTime() ?? 0) ||
         x.id.localeCompare(y.id),
     );
+  const signature = body?.signature ? rows.find((r) => r.id === body.signature?.attachmentId) : undefined;
+  return { body, shown, signature };
+};
+
+/** The proof of the job's accepted closeout: photos (thumbnails) by category, the signature, time, place, approvals. */
+export const proofOf = async (
+  deps: Pick<Deps, 'database' | 'storage'>,
+  organizationId: string,
+  jobId: string | null,
+) => {
+  if (!jobId) return { proof: EMPTY_PROOF, files: [] as { name: string; key: string; mimeType: string }[] };
+  const db = deps.database.db;
+  const { body, shown, signature: sigRow } = await proofRecords(deps, organizationId, jobId);
+  const [job] = await db
+    .select({ completedAt: jobs.completedAt, timeZone: organizations.timeZone })
+    .from(jobs)
+    .innerJoin(organizations, eq(organizations.id, jobs.organizationId))
+    .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
+  const photos: Proof['photos'] = [];
+  const files: { name: string; key: string; mimeType: string }[] = [];
   for (const a of shown) {
     const thumb = a.thumbnailKey ? await deps.storage.get(a.thumbnailKey) : null;
     if (thumb)
@@ -98,7 +109,6 @@ export const proofOf = async (
       mimeType: a.mimeType,
     });
   }
-  const sigRow = body?.signature ? rows.find((r) => r.id === body.signature?.attachmentId) : undefined;
   if (sigRow)
     files.push({
       name: `proof/signature-${sigRow.id}${extension(sigRow.mimeType)}`,

@@ -65,6 +65,9 @@ export const payView = async (deps: Deps, token: string) => {
     pending,
     disputes: [],
     today: businessDate(deps.clock.now(), org.timeZone),
+    // The pay link opens the payment only: the proof and the e-invoice are on the customer's page.
+    withProof: new Set(),
+    business: false,
   });
   const owed = new Decimal(document.outstanding).gt(0);
   return {

@@ -6,7 +6,15 @@ import { notFound } from '../../core/errors';
 import { amountDecimals } from '../../core/money';
 import { businessDate } from '../../core/time';
 import type { Db, Tx } from '../../db/client';
-import { customers, disputes, invoices, jobs, organizations, paymentCheckouts } from '../../db/schema';
+import {
+  closeoutSubmissions,
+  customers,
+  disputes,
+  invoices,
+  jobs,
+  organizations,
+  paymentCheckouts,
+} from '../../db/schema';
 import { invoiceFile } from '../invoicing/invoice-packet';
 import { outstandingOf } from '../invoicing/invoice-store';
 import { activePaymentConnection } from '../payments/payment-connections';
@@ -49,6 +57,25 @@ export const pendingCheckouts = async (db: Db, organizationId: string, invoiceId
       )
   ).map((p) => p.invoiceId);
 
+/** Which of these jobs have proof of work to show (an accepted closeout, or one taken as an exception). */
+export const jobsWithProof = async (db: Db, organizationId: string, jobIds: string[]) =>
+  new Set(
+    jobIds.length === 0
+      ? []
+      : (
+          await db
+            .selectDistinct({ jobId: closeoutSubmissions.jobId })
+            .from(closeoutSubmissions)
+            .where(
+              and(
+                eq(closeoutSubmissions.organizationId, organizationId),
+                inArray(closeoutSubmissions.jobId, jobIds),
+                inArray(closeoutSubmissions.outcome, ['accepted', 'exception']),
+              ),
+            )
+        ).map((r) => r.jobId),
+  );
+
 /**
  * One document as the customer sees it: amounts as decimal strings in its currency, whether it is overdue
  * in the business's calendar, paying it online, their latest dispute about it. Nothing internal.
@@ -61,6 +88,10 @@ export const documentView = (
     pending: string[];
     disputes: (typeof disputes.$inferSelect)[];
     today: string;
+    /** Jobs with proof of work to show. */
+    withProof: Set<string>;
+    /** The customer is a business (a tax ID or a Peppol address): their accounts software takes the UBL. */
+    business: boolean;
   },
 ): PortalDocument => {
   const decimals = amountDecimals(r.currency, true);
@@ -80,6 +111,8 @@ export const documentView = (
     jobNumber: jobNumber === null ? null : `J-${jobNumber}`,
     payOnline: at.online && r.kind !== 'credit_note' && outstanding.gt(0),
     paymentPending: at.pending.includes(r.id),
+    proof: r.kind !== 'credit_note' && r.jobId !== null && at.withProof.has(r.jobId),
+    ubl: at.business,
     dispute: dispute
       ? {
           reason: DISPUTE_REASON_WORDS[dispute.reason],
@@ -101,7 +134,7 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
   const who = await openPortalLink(deps.database, token, now);
   const [org] = await db.select().from(organizations).where(eq(organizations.id, who.organizationId));
   const [customer] = await db
-    .select({ name: customers.name })
+    .select({ name: customers.name, taxId: customers.taxId, peppol: customers.peppolEndpoint })
     .from(customers)
     .where(and(eq(customers.organizationId, who.organizationId), eq(customers.id, who.customerId)));
   if (!org || !customer) throw notFound('customer');
@@ -130,8 +163,21 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
     .where(and(eq(disputes.organizationId, who.organizationId), eq(disputes.customerId, who.customerId)))
     .orderBy(desc(disputes.createdAt));
   const today = businessDate(now, org.timeZone);
+  const withProof = await jobsWithProof(
+    db,
+    who.organizationId,
+    docs.flatMap((d) => (d.invoice.jobId ? [d.invoice.jobId] : [])),
+  );
+  const business = !!(customer.taxId || customer.peppol);
   const view = docs.map(({ invoice, jobNumber }) =>
-    documentView(invoice, jobNumber, { online: online !== null, pending, disputes: said, today }),
+    documentView(invoice, jobNumber, {
+      online: online !== null,
+      pending,
+      disputes: said,
+      today,
+      withProof,
+      business,
+    }),
   );
   return {
     organization: { name: org.name, brandColor: org.brandColor },

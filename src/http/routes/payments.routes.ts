@@ -16,6 +16,7 @@ import { startCheckout } from '../../app/payments/start-checkout';
 import { listDisputes, raiseDispute, resolveDispute } from '../../app/portal/disputes';
 import { officePayLink, payLinkCheckout, payLinkPdf, payView } from '../../app/portal/pay-links';
 import { portalLinkFor, renewPortalLink, revokePortalLinks } from '../../app/portal/portal-links';
+import { portalProof, portalProofPhoto, portalUbl, portalWorkReport } from '../../app/portal/portal-proof';
 import { portalPdf, portalView } from '../../app/portal/portal-view';
 import type { Deps } from '../../app/ports';
 import { IdParams, Problem } from '../../contracts/common';
@@ -32,6 +33,9 @@ import {
   PayView,
   PortalDocumentParams,
   PortalLinkView,
+  PortalPhotoParams,
+  PortalPhotoQuery,
+  PortalProof,
   PortalTokenParams,
   PortalView,
   ResolveDisputeBody,
@@ -370,6 +374,71 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
       async (request, reply) => {
         const { bytes, sha256, name } = await portalPdf(deps, request.params.token, request.params.id);
         return sendFile(reply, bytes, 'application/pdf', name, sha256);
+      },
+    );
+    p.get(
+      '/public/portal/:token/documents/:id/proof',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary: 'The proof of the work a document bills: what was done, the photos, the signature',
+          params: PortalDocumentParams,
+          response: { 200: PortalProof, ...errors, 429: Problem },
+        },
+      },
+      async (request) => portalProof(deps, request.params.token, request.params.id),
+    );
+    p.get(
+      '/public/portal/:token/documents/:id/proof/:photoId',
+      {
+        // A page of photos is a request each: their own, larger budget, not the link's 60 a minute.
+        config: { access: 'public', rateLimit: { max: 600, timeWindow: '1 minute' } },
+        schema: {
+          tags: ['payments'],
+          summary: 'One photo (or the signature) of that proof, small for the page or large',
+          params: PortalPhotoParams,
+          querystring: PortalPhotoQuery,
+          response: { ...errors, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        const { token, id, photoId } = request.params;
+        const photo = await portalProofPhoto(deps, token, id, photoId, request.query.size);
+        return sendFile(reply, photo.bytes, photo.type, photo.name, photo.sha256);
+      },
+    );
+    p.get(
+      '/public/portal/:token/documents/:id/work-report',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary: 'The work-completed report (PDF) of the job a document bills',
+          params: PortalDocumentParams,
+          response: { ...errors, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        const { bytes, sha256, name } = await portalWorkReport(deps, request.params.token, request.params.id);
+        return sendFile(reply, bytes, 'application/pdf', name, sha256);
+      },
+    );
+    p.get(
+      '/public/portal/:token/documents/:id/ubl',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['payments'],
+          summary:
+            'One of the customer’s documents as an EN 16931 e-invoice (UBL), for their accounts software',
+          params: PortalDocumentParams,
+          response: { ...errors, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        const { bytes, sha256, name } = await portalUbl(deps, request.params.token, request.params.id);
+        return sendFile(reply, bytes, 'application/xml', name, sha256);
       },
     );
     p.get(

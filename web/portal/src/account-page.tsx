@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { PortalView } from '../../../src/contracts/portal';
+import type { PortalProof, PortalView } from '../../../src/contracts/portal';
 import { DISPUTE_REASON_WORDS, DISPUTE_REASONS, type DisputeReason } from '../../../src/core/disputes';
 import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
-import { printDate } from '../../../src/core/time';
+import { printDate, printDateTime } from '../../../src/core/time';
 import { ApiError, createApiClient } from '../../shared/api-client';
 
 const api = createApiClient('/api/v1');
@@ -92,6 +92,88 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
   );
 };
 
+/**
+ * The proof of the work a document bills, opened on request: what was done, the photos by category (tap one
+ * for the whole picture), who signed and when, and the work report.
+ */
+const ProofPanel = ({ token, d }: { token: string; d: Doc }) => {
+  const [proof, setProof] = useState<PortalProof | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api
+      .call<PortalProof>('GET', `/public/portal/${token}/documents/${d.id}/proof`)
+      .then(setProof)
+      .catch((err: unknown) => setError(problemOf(err)));
+  }, [token, d.id]);
+  if (error)
+    return (
+      <p className="error" role="alert">
+        {error}
+      </p>
+    );
+  if (!proof) return <p aria-busy="true">Loading the record of the work…</p>;
+  const base = `/api/v1/public/portal/${token}/documents/${d.id}/proof`;
+  const groups = [...new Set(proof.photos.map((p) => p.category))];
+  return (
+    <section className="proof" aria-label={`The work done for ${d.number}`}>
+      {proof.completedAt && (
+        <p>
+          Work completed on {printDateTime(proof.completedAt, proof.timeZone)}
+          {proof.jobNumber ? ` (${proof.jobNumber})` : ''}.
+        </p>
+      )}
+      {proof.work.length > 0 && (
+        <ul className="work">
+          {proof.work.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
+      {proof.notes && <p className="message">{proof.notes}</p>}
+      {groups.map((g) => (
+        <figure key={g} className="photos">
+          <figcaption>{g}</figcaption>
+          <div className="grid">
+            {proof.photos
+              .filter((p) => p.category === g)
+              .map((p, i) => (
+                <a key={p.id} href={`${base}/${p.id}?size=large`} target="_blank" rel="noreferrer">
+                  <img
+                    src={`${base}/${p.id}`}
+                    alt={`${g}, ${i + 1} of ${proof.photos.filter((x) => x.category === g).length}`}
+                    loading="lazy"
+                  />
+                </a>
+              ))}
+          </div>
+        </figure>
+      ))}
+      {proof.signature && (
+        <figure className="photos">
+          <figcaption>
+            Signed by {proof.signature.signerName} on{' '}
+            {printDateTime(proof.signature.signedAt, proof.timeZone)}
+          </figcaption>
+          <img
+            className="signature-image"
+            src={`${base}/${proof.signature.photoId}`}
+            alt={`Signature of ${proof.signature.signerName}`}
+          />
+        </figure>
+      )}
+      {proof.workReport && (
+        <a
+          href={`/api/v1/public/portal/${token}/documents/${d.id}/work-report`}
+          target="_blank"
+          rel="noreferrer"
+        >
+          The work report (PDF)
+        </a>
+      )}
+    </section>
+  );
+};
+
 /** One document: what it is for, what is due and by when, its PDF, and paying it online where offered. */
 const DocumentCard = ({
   token,
@@ -106,6 +188,7 @@ const DocumentCard = ({
 }) => {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [showProof, setShowProof] = useState(false);
   const open = d.kind !== 'credit_note' && Number(d.outstanding) > 0;
   const pay = async () => {
     setBusy(true);
@@ -169,12 +252,23 @@ const DocumentCard = ({
         <a href={`/api/v1/public/portal/${token}/documents/${d.id}/pdf`} target="_blank" rel="noreferrer">
           Download the PDF
         </a>
+        {d.ubl && (
+          <a href={`/api/v1/public/portal/${token}/documents/${d.id}/ubl`} download>
+            E-invoice (UBL) for your accounts
+          </a>
+        )}
+        {d.proof && (
+          <button type="button" className="link" onClick={() => setShowProof((v) => !v)}>
+            {showProof ? 'Hide the work done' : 'See the work done'}
+          </button>
+        )}
         {open && d.payOnline && (
           <button type="button" className="primary" onClick={pay} disabled={busy}>
             {busy ? 'Opening the payment page…' : `Pay ${amount(d, d.outstanding)} now`}
           </button>
         )}
       </div>
+      {showProof && <ProofPanel token={token} d={d} />}
       {open && !d.payOnline && <p className="muted">Pay by bank transfer with the details on the PDF.</p>}
       {d.dispute?.open && (
         <p className="notice" role="status">
