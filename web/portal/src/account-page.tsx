@@ -1,25 +1,15 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { PortalProof, PortalView } from '../../../src/contracts/portal';
 import { DISPUTE_REASON_WORDS, DISPUTE_REASONS, type DisputeReason } from '../../../src/core/disputes';
-import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
-import { printDate, printDateTime } from '../../../src/core/time';
-import { ApiError, createApiClient } from '../../shared/api-client';
+import { printDateTime } from '../../../src/core/time';
+import { docAmount as amount, api, DocumentFacts, problemOf, usePayNow } from './document-parts';
 
-const api = createApiClient('/api/v1');
 type Doc = PortalView['open'][number];
-
-const amount = (d: Doc, value: string) =>
-  printAmount(formatAmount(value, amountDecimals(d.currency, true)), d.currency);
 const KIND: Record<Doc['kind'], string> = {
   invoice: 'Invoice',
   deposit_invoice: 'Deposit invoice',
   credit_note: 'Credit note',
 };
-const problemOf = (err: unknown) =>
-  err instanceof ApiError
-    ? (err.problem.detail ?? 'That did not work.')
-    : 'We could not reach the server. Check your connection and try again.';
-
 /** "Something's wrong?": what is wrong with the document, in the customer's words; it reaches the office at once. */
 const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (view: PortalView) => void }) => {
   const [open, setOpen] = useState(false);
@@ -186,26 +176,10 @@ const DocumentCard = ({
   returned: boolean;
   onChange: (view: PortalView) => void;
 }) => {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, pay } = usePayNow(`/public/portal/${token}/documents/${d.id}/checkout`);
   const [showProof, setShowProof] = useState(false);
   const open = d.kind !== 'credit_note' && Number(d.outstanding) > 0;
-  const pay = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { url } = await api.call<{ url: string }>(
-        'POST',
-        `/public/portal/${token}/documents/${d.id}/checkout`,
-        {},
-      );
-      // The provider's own page takes the card or bank details: they never pass through ours.
-      window.location.assign(url);
-    } catch (err) {
-      setError(problemOf(err));
-      setBusy(false);
-    }
-  };
+
   return (
     <article className="card" aria-label={`${KIND[d.kind]} ${d.number}`}>
       <header className="doc-head">
@@ -215,34 +189,7 @@ const DocumentCard = ({
         {open && d.overdue && <span className="badge late">Overdue</span>}
         {!open && d.kind !== 'credit_note' && <span className="badge paid">Paid</span>}
       </header>
-      <dl className="facts">
-        {d.jobNumber && (
-          <>
-            <dt>For the work</dt>
-            <dd>{d.jobNumber}</dd>
-          </>
-        )}
-        {d.issueDate && (
-          <>
-            <dt>Issued</dt>
-            <dd>{printDate(d.issueDate)}</dd>
-          </>
-        )}
-        {open && d.dueDate && (
-          <>
-            <dt>Due</dt>
-            <dd>{printDate(d.dueDate)}</dd>
-          </>
-        )}
-        <dt>{d.kind === 'credit_note' ? 'Credited' : 'Total'}</dt>
-        <dd>{amount(d, d.total)}</dd>
-        {open && (
-          <>
-            <dt>Left to pay</dt>
-            <dd className="amount">{amount(d, d.outstanding)}</dd>
-          </>
-        )}
-      </dl>
+      <DocumentFacts d={d} open={open} leftToPay />
       {open && returned && d.paymentPending && (
         <p className="notice" role="status">
           Thank you: your payment is being confirmed. This page shows it as paid as soon as it arrives.

@@ -1,18 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { PayView } from '../../../src/contracts/portal';
-import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
-import { printDate } from '../../../src/core/time';
-import { ApiError, createApiClient } from '../../shared/api-client';
+import { docAmount as amount, api, DocumentFacts, problemOf, usePayNow } from './document-parts';
 
-const api = createApiClient('/api/v1');
 type Doc = PayView['document'];
-
-const amount = (d: Doc, value: string) =>
-  printAmount(formatAmount(value, amountDecimals(d.currency, true)), d.currency);
-const problemOf = (err: unknown) =>
-  err instanceof ApiError
-    ? (err.problem.detail ?? 'That did not work.')
-    : 'We could not reach the server. Check your connection and try again.';
 /** Something is left to pay: the decimal string has a non-zero digit and no minus sign. */
 const isOwed = (d: Doc) => /[1-9]/.test(d.outstanding) && !d.outstanding.startsWith('-');
 
@@ -25,8 +15,7 @@ const isOwed = (d: Doc) => /[1-9]/.test(d.outstanding) && !d.outstanding.startsW
 export const PayPage = ({ token, returned }: { token: string; returned: boolean }) => {
   const [view, setView] = useState<PayView | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, pay } = usePayNow(`/public/pay/${token}/checkout`);
   const load = useCallback(
     () =>
       api
@@ -64,18 +53,7 @@ export const PayPage = ({ token, returned }: { token: string; returned: boolean 
   const d = view.document;
   const owed = isOwed(d);
   const what = d.kind === 'deposit_invoice' ? 'Deposit invoice' : 'Invoice';
-  const pay = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { url } = await api.call<{ url: string }>('POST', `/public/pay/${token}/checkout`, {});
-      // The provider's own page takes the card or bank details: they never pass through ours.
-      window.location.assign(url);
-    } catch (err) {
-      setError(problemOf(err));
-      setBusy(false);
-    }
-  };
+
   return (
     <main className="page" style={{ ['--brand' as string]: view.organization.brandColor }}>
       <header className="brand">
@@ -97,28 +75,7 @@ export const PayPage = ({ token, returned }: { token: string; returned: boolean 
           {owed && d.overdue && <span className="badge late">Overdue</span>}
           {!owed && <span className="badge paid">Paid</span>}
         </header>
-        <dl className="facts">
-          {d.jobNumber && (
-            <>
-              <dt>For the work</dt>
-              <dd>{d.jobNumber}</dd>
-            </>
-          )}
-          {d.issueDate && (
-            <>
-              <dt>Issued</dt>
-              <dd>{printDate(d.issueDate)}</dd>
-            </>
-          )}
-          {owed && d.dueDate && (
-            <>
-              <dt>Due</dt>
-              <dd>{printDate(d.dueDate)}</dd>
-            </>
-          )}
-          <dt>Total</dt>
-          <dd>{amount(d, d.total)}</dd>
-        </dl>
+        <DocumentFacts d={d} open={owed} leftToPay={false} />
         {owed && returned && d.paymentPending && (
           <p className="notice" role="status">
             Thank you: your payment is being confirmed. This page shows it as paid as soon as it arrives.

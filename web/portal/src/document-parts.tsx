@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import type { PortalDocument } from '../../../src/contracts/portal';
+import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
+import { printDate } from '../../../src/core/time';
+import { ApiError, createApiClient } from '../../shared/api-client';
+
+/** What the customer's pages (their account, an invoice's pay link) share: the API, words, facts, paying. */
+export const api = createApiClient('/api/v1');
+
+/** An amount of a document as the customer reads it: its currency, grouped, to the currency's decimals. */
+export const docAmount = (d: Pick<PortalDocument, 'currency'>, value: string) =>
+  printAmount(formatAmount(value, amountDecimals(d.currency, true)), d.currency);
+
+export const problemOf = (err: unknown) =>
+  err instanceof ApiError
+    ? (err.problem.detail ?? 'That did not work.')
+    : 'We could not reach the server. Check your connection and try again.';
+
+/** What a document is for, when it was issued and is due, its total and, while open, what is left to pay. */
+export const DocumentFacts = ({
+  d,
+  open,
+  leftToPay,
+}: {
+  d: PortalDocument;
+  open: boolean;
+  leftToPay: boolean;
+}) => (
+  <dl className="facts">
+    {d.jobNumber && (
+      <>
+        <dt>For the work</dt>
+        <dd>{d.jobNumber}</dd>
+      </>
+    )}
+    {d.issueDate && (
+      <>
+        <dt>Issued</dt>
+        <dd>{printDate(d.issueDate)}</dd>
+      </>
+    )}
+    {open && d.dueDate && (
+      <>
+        <dt>Due</dt>
+        <dd>{printDate(d.dueDate)}</dd>
+      </>
+    )}
+    <dt>{d.kind === 'credit_note' ? 'Credited' : 'Total'}</dt>
+    <dd>{docAmount(d, d.total)}</dd>
+    {open && leftToPay && (
+      <>
+        <dt>Left to pay</dt>
+        <dd className="amount">{docAmount(d, d.outstanding)}</dd>
+      </>
+    )}
+  </dl>
+);
+
+/**
+ * "Pay now": asks for a hosted checkout at the business's provider (the POST at `path`) and goes there. The
+ * provider's own page takes the card or bank details: they never pass through ours.
+ */
+export const usePayNow = (path: string) => {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const pay = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { url } = await api.call<{ url: string }>('POST', path, {});
+      window.location.assign(url);
+    } catch (err) {
+      setError(problemOf(err));
+      setBusy(false);
+    }
+  };
+  return { busy, error, pay };
+};
