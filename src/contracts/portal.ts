@@ -5,6 +5,11 @@ import { Decimal, Instant } from './common';
 /** A portal link's token: what the e-mail's link carries after #/account/. */
 export const PortalTokenParams = z.strictObject({ token: z.string().min(20).max(200) });
 export const PortalDocumentParams = PortalTokenParams.extend({ id: z.uuid() });
+/** A business's logo on the customer's pages: its organization and the image's SHA-256. */
+export const PublicLogoParams = z.strictObject({
+  organizationId: z.uuid(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 export const PortalPhotoParams = PortalDocumentParams.extend({ photoId: z.uuid() });
 export const PortalPhotoQuery = z.strictObject({ size: z.enum(['small', 'large']).default('small') });
 
@@ -56,7 +61,7 @@ export type PortalDocument = z.infer<typeof PortalDocument>;
 /** The customer's page: what is open to pay, oldest first, and what was paid or credited. */
 export const PortalView = z
   .object({
-    organization: z.object({ name: z.string(), brandColor: z.string() }),
+    organization: z.object({ name: z.string(), brandColor: z.string(), logoUrl: z.string().nullable() }),
     customerName: z.string(),
     open: z.array(PortalDocument),
     settled: z.array(PortalDocument),
@@ -72,7 +77,7 @@ export const PayTokenParams = z.strictObject({
 /** What a pay link opens: one document, paying it, and the bank transfer details. */
 export const PayView = z
   .object({
-    organization: z.object({ name: z.string(), brandColor: z.string() }),
+    organization: z.object({ name: z.string(), brandColor: z.string(), logoUrl: z.string().nullable() }),
     document: PortalDocument,
     /** Where to send a bank transfer and what to quote; null when nothing is owed or no account is given. */
     transfer: z.object({ iban: z.string(), reference: z.string(), creditorReference: z.string() }).nullable(),

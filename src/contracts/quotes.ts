@@ -190,7 +190,13 @@ export const PublicQuote = z
   .object({
     number: z.string(),
     title: z.string(),
-    organization: z.object({ name: z.string(), brandColor: z.string(), hasLogo: z.boolean() }),
+    organization: z.object({
+      name: z.string(),
+      brandColor: z.string(),
+      hasLogo: z.boolean(),
+      /** Where the page loads the business's logo (cacheable for good: it names the image's hash). */
+      logoUrl: z.string().nullable(),
+    }),
     customerName: z.string(),
     siteAddress: z.string(),
     scheme: z.enum(['vat', 'us_sales_tax']),

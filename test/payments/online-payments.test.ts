@@ -744,6 +744,33 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     expect(ubl.headers['content-type']).toBe('application/xml');
     expect(ubl.body).toContain(`<cbc:ID>${inv?.number}</cbc:ID>`);
     await t.database.raw.query('UPDATE customers SET tax_id = NULL WHERE id = $1', [org.customerId]);
+
+    // Branded with the business's logo, at an address that names the image (so cached for good).
+    const logo = multipart({}, { name: 'logo.png', type: 'image/png', bytes: await png(9) });
+    const set = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/organization/logo',
+      headers: { ...as(owner, true), ...logo.headers },
+      payload: logo.payload,
+    });
+    expect(set.statusCode, set.body).toBe(200);
+    const logoUrl = (await call('GET', `/api/v1/public/portal/${token}`)).json().organization
+      .logoUrl as string;
+    expect(logoUrl).toMatch(new RegExp(`^/api/v1/public/logos/${org.organizationId}/[0-9a-f]{64}$`));
+    const image = await call('GET', logoUrl);
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect(image.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(
+      (
+        await call(
+          'GET',
+          `/api/v1/public/pay/${tokenOf((await call('GET', `/api/v1/invoices/${inv?.id}/pay-link`, billing)).json().url)}`,
+        )
+      ).json().organization.logoUrl,
+    ).toBe(logoUrl);
+    expect((await call('GET', `${logoUrl.slice(0, -64)}${'0'.repeat(64)}`)).statusCode).toBe(404);
+    expect((await call('GET', `${logoUrl.slice(0, -64)}not-a-hash`)).statusCode).toBe(400);
   });
 
   it('never shows one customer another’s documents, and a withdrawn or foreign link opens nothing', async () => {

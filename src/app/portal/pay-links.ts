@@ -9,7 +9,7 @@ import { invoiceFile } from '../invoicing/invoice-packet';
 import { activePaymentConnection } from '../payments/payment-connections';
 import { openCheckout } from '../payments/start-checkout';
 import type { Deps, SecretBox } from '../ports';
-import { payPurpose, payUrl } from './pay-token';
+import { payPurpose, payUrl, publicLogoUrl } from './pay-token';
 import { documentView, pendingCheckouts } from './portal-view';
 
 const notALink = () =>
@@ -71,7 +71,7 @@ export const payView = async (deps: Deps, token: string) => {
   });
   const owed = new Decimal(document.outstanding).gt(0);
   return {
-    organization: { name: org.name, brandColor: org.brandColor },
+    organization: { name: org.name, brandColor: org.brandColor, logoUrl: publicLogoUrl(org) },
     document,
     transfer:
       owed && org.iban && invoice.number

@@ -23,3 +23,12 @@ export const payUrl = (
   organizationId: string,
   invoiceId: string,
 ) => `${deps.publicUrl.replace(/\/$/, '')}/portal/#/pay/${payToken(deps.secrets, organizationId, invoiceId)}`;
+
+/**
+ * Where a customer's page loads the business's logo: its stored key names the organization and the image's
+ * SHA-256, so the address changes with the logo and may be cached for good. Null without a logo.
+ */
+export const publicLogoUrl = (org: { id: string; logoKey: string | null }) => {
+  const m = org.logoKey ? /^logos\/([0-9a-f-]{36})\/([0-9a-f]{64})$/.exec(org.logoKey) : null;
+  return m && m[1] === org.id ? `/api/v1/public/logos/${m[1]}/${m[2]}` : null;
+};

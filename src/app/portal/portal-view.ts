@@ -19,6 +19,7 @@ import { invoiceFile } from '../invoicing/invoice-packet';
 import { outstandingOf } from '../invoicing/invoice-store';
 import { activePaymentConnection } from '../payments/payment-connections';
 import type { Deps } from '../ports';
+import { publicLogoUrl } from './pay-token';
 import { openPortalLink } from './portal-links';
 
 /** What a customer may see of their documents: issued ones, never drafts or documents held for review. */
@@ -180,7 +181,7 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
     }),
   );
   return {
-    organization: { name: org.name, brandColor: org.brandColor },
+    organization: { name: org.name, brandColor: org.brandColor, logoUrl: publicLogoUrl(org) },
     customerName: customer.name,
     open: view.filter((d) => d.kind !== 'credit_note' && new Decimal(d.outstanding).gt(0)).reverse(),
     settled: view.filter((d) => d.kind === 'credit_note' || !new Decimal(d.outstanding).gt(0)),

@@ -16,7 +16,7 @@ import { sha256Hex } from '../auth/secrets';
 import { outstandingOf } from '../invoicing/invoice-store';
 import { jobNumber } from '../jobs/job-store';
 import { activePaymentConnection } from '../payments/payment-connections';
-import { payUrl } from '../portal/pay-token';
+import { payUrl, publicLogoUrl } from '../portal/pay-token';
 import type { Deps } from '../ports';
 import { insertJob } from '../scheduling/create-job';
 import { changeQuoteVersion, lockQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
@@ -51,6 +51,7 @@ export const publicViewOf = (row: Found, today: string, jobNo: string | null) =>
       name: row.org.name,
       brandColor: row.org.brandColor,
       hasLogo: row.org.logoKey !== null,
+      logoUrl: publicLogoUrl(row.org),
     },
     customerName: row.customer.name,
     siteAddress: addressText(row.site.address),

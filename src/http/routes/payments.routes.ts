@@ -38,6 +38,7 @@ import {
   PortalProof,
   PortalTokenParams,
   PortalView,
+  PublicLogoParams,
   ResolveDisputeBody,
 } from '../../contracts/portal';
 import { notFound } from '../../core/errors';
@@ -374,6 +375,34 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
       async (request, reply) => {
         const { bytes, sha256, name } = await portalPdf(deps, request.params.token, request.params.id);
         return sendFile(reply, bytes, 'application/pdf', name, sha256);
+      },
+    );
+    p.get(
+      '/public/logos/:organizationId/:sha256',
+      {
+        config: { access: 'public', rateLimit: { max: 600, timeWindow: '1 minute' } },
+        schema: {
+          tags: ['payments'],
+          summary:
+            'A business’s logo for the customer’s pages; the address names the image, so it never changes',
+          params: PublicLogoParams,
+          response: { ...errors, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        const { organizationId, sha256 } = request.params;
+        const bytes = await deps.storage.get(`logos/${organizationId}/${sha256}`);
+        if (!bytes) throw notFound('logo');
+        // Stored re-encoded as PNG or JPEG (setLogo): the first bytes say which.
+        const png = bytes.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+        reply.header('cache-control', 'public, max-age=31536000, immutable');
+        return sendFile(
+          reply,
+          bytes,
+          png ? 'image/png' : 'image/jpeg',
+          png ? 'logo.png' : 'logo.jpg',
+          sha256,
+        );
       },
     );
     p.get(

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { PortalProof, PortalView } from '../../../src/contracts/portal';
 import { DISPUTE_REASON_WORDS, DISPUTE_REASONS, type DisputeReason } from '../../../src/core/disputes';
 import { printDateTime } from '../../../src/core/time';
+import { OrgName } from './brand';
 import { docAmount as amount, api, DocumentFacts, problemOf, usePayNow } from './document-parts';
 
 type Doc = PortalView['open'][number];
@@ -308,7 +309,7 @@ export const AccountPage = ({ token, paidId }: { token: string; paidId: string |
   return (
     <main className="page" style={{ ['--brand' as string]: view.organization.brandColor }}>
       <header className="brand">
-        <span className="org">{view.organization.name}</span>
+        <OrgName org={view.organization} />
         <span className="number">{view.customerName}</span>
       </header>
       {justPaid && (

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { PayView } from '../../../src/contracts/portal';
+import { OrgName } from './brand';
 import { docAmount as amount, api, DocumentFacts, problemOf, usePayNow } from './document-parts';
 
 type Doc = PayView['document'];
@@ -57,7 +58,7 @@ export const PayPage = ({ token, returned }: { token: string; returned: boolean 
   return (
     <main className="page" style={{ ['--brand' as string]: view.organization.brandColor }}>
       <header className="brand">
-        <span className="org">{view.organization.name}</span>
+        <OrgName org={view.organization} />
         <span className="number">
           {what} {d.number}
         </span>

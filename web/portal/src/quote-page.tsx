@@ -4,6 +4,7 @@ import { defaultChoice, priceQuote, type QuoteChoice, type QuoteLine } from '../
 import { printDate, printDateTime } from '../../../src/core/time';
 import { ApiError, createApiClient } from '../../shared/api-client';
 import { AnswerForms } from './answer-forms';
+import { OrgName } from './brand';
 import { money } from './format';
 import { QuoteLines, QuoteTotals } from './quote-lines';
 
@@ -132,7 +133,7 @@ export const QuotePage = ({ token }: { token: string }) => {
   return (
     <main className="page" style={{ ['--brand' as string]: quote.organization.brandColor }}>
       <header className="brand">
-        <span className="org">{quote.organization.name}</span>
+        <OrgName org={quote.organization} />
         <span className="number">Quote {quote.number}</span>
       </header>
       <section className="card">
