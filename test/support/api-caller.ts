@@ -32,7 +32,20 @@ export const caller = async (base: string, email: string, password = DEMO_PASSWO
   };
   /** A file the server sends (CSV, PDF, iCalendar) as this user: the raw response. */
   const file = (url: string) => fetch(new URL(url, base), { headers: { cookie } });
-  return { call, file, userId: me.user.id };
+  /** A body of another kind (a multipart upload), with its own headers: the status. */
+  const send = async (
+    method: string,
+    url: string,
+    body: { payload: Buffer; headers: Record<string, string> },
+  ) =>
+    (
+      await fetch(`${base}/api/v1${url}`, {
+        method,
+        headers: { cookie, 'x-csrf-token': me.csrfToken, ...body.headers },
+        body: new Uint8Array(body.payload),
+      })
+    ).status;
+  return { call, file, send, userId: me.user.id };
 };
 export type Api = Awaited<ReturnType<typeof caller>>;
 
