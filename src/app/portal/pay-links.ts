@@ -5,12 +5,11 @@ import { printRf, rfReference } from '../../core/bank-matching';
 import { AppError, notFound } from '../../core/errors';
 import { businessDate } from '../../core/time';
 import { invoices, jobs, organizations } from '../../db/schema';
-import { invoiceFile } from '../invoicing/invoice-packet';
 import { activePaymentConnection } from '../payments/payment-connections';
 import { openCheckout } from '../payments/start-checkout';
 import type { Deps, SecretBox } from '../ports';
-import { payPurpose, payUrl, publicLogoUrl } from './pay-token';
-import { documentView, pendingCheckouts } from './portal-view';
+import { payPageUrl, payPurpose, payUrl, publicLogoUrl } from './pay-token';
+import { customerFile, documentView, pendingCheckouts } from './portal-view';
 
 const notALink = () =>
   new AppError(
@@ -87,14 +86,13 @@ export const payView = async (deps: Deps, token: string) => {
 /** "Pay now" from the pay link: the same hosted checkout as the portal's, back to the pay page. */
 export const payLinkCheckout = async (deps: Deps, token: string) => {
   const { invoice } = await documentOfToken(deps, token);
-  return openCheckout(deps, invoice, `${deps.publicUrl.replace(/\/$/, '')}/portal/#/pay/${token}`);
+  return openCheckout(deps, invoice, payPageUrl(deps, token));
 };
 
 /** The document's PDF, as the customer received it. */
 export const payLinkPdf = async (deps: Deps, token: string) => {
   const { invoice } = await documentOfToken(deps, token);
-  const { bytes, file } = await invoiceFile(deps, invoice.organizationId, invoice.id, 'pdf');
-  return { bytes, sha256: file.sha256, name: `${invoice.number}.pdf` };
+  return customerFile(deps, invoice, 'pdf');
 };
 
 /** The office's copy of a document's pay link (the one its PDF prints), for an issued document still owed. */

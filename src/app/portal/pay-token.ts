@@ -22,7 +22,11 @@ export const payUrl = (
   deps: Pick<Deps, 'publicUrl' | 'secrets'>,
   organizationId: string,
   invoiceId: string,
-) => `${deps.publicUrl.replace(/\/$/, '')}/portal/#/pay/${payToken(deps.secrets, organizationId, invoiceId)}`;
+) => payPageUrl(deps, payToken(deps.secrets, organizationId, invoiceId));
+
+/** The page a pay token opens. */
+export const payPageUrl = (deps: Pick<Deps, 'publicUrl'>, token: string) =>
+  `${deps.publicUrl.replace(/\/$/, '')}/portal/#/pay/${token}`;
 
 /**
  * Where a customer's page loads the business's logo: its stored key names the organization and the image's

@@ -2,10 +2,11 @@ import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { PHOTO_CATEGORY_WORDS } from '../../core/job-type-templates';
 import { jobs, organizations } from '../../db/schema';
-import { invoiceFile, proofRecords } from '../invoicing/invoice-packet';
+import { proofRecords } from '../invoicing/invoice-packet';
 import { latestServiceReport } from '../invoicing/service-report';
+import { jobNumber } from '../jobs/job-store';
 import type { Deps } from '../ports';
-import { portalDocument } from './portal-view';
+import { customerFile, portalDocument } from './portal-view';
 
 const noProof = () =>
   new AppError('not_found', 'There is no record of the work for this document.', {
@@ -35,7 +36,7 @@ export const portalProof = async (deps: Deps, token: string, invoiceId: string) 
     .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
   const report = await latestServiceReport(deps, organizationId, jobId).catch(() => null);
   return {
-    jobNumber: job ? `J-${job.number}` : null,
+    jobNumber: job ? jobNumber(job.number) : null,
     completedAt: (job?.completedAt ?? null)?.toISOString() ?? null,
     timeZone: job?.timeZone ?? 'UTC',
     work: body.workPerformed.checklist.filter((c) => c.done).map((c) => c.item),
@@ -92,7 +93,6 @@ export const portalWorkReport = async (deps: Deps, token: string, invoiceId: str
 
 /** The e-invoice (EN 16931 UBL) of one of the customer's documents, for their accounts software. */
 export const portalUbl = async (deps: Deps, token: string, invoiceId: string) => {
-  const { who, invoice } = await portalDocument(deps.database, token, invoiceId, deps.clock.now());
-  const { bytes, file } = await invoiceFile(deps, who.organizationId, invoice.id, 'ubl');
-  return { bytes, sha256: file.sha256, name: `${invoice.number}.xml` };
+  const { invoice } = await portalDocument(deps.database, token, invoiceId, deps.clock.now());
+  return customerFile(deps, invoice, 'ubl');
 };

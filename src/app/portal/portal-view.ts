@@ -17,6 +17,7 @@ import {
 } from '../../db/schema';
 import { invoiceFile } from '../invoicing/invoice-packet';
 import { outstandingOf } from '../invoicing/invoice-store';
+import { jobNumber as jobNumberText } from '../jobs/job-store';
 import { activePaymentConnection } from '../payments/payment-connections';
 import type { Deps } from '../ports';
 import { publicLogoUrl } from './pay-token';
@@ -109,7 +110,7 @@ export const documentView = (
     outstanding: outstanding.toFixed(decimals),
     overdue: r.kind !== 'credit_note' && outstanding.gt(0) && r.dueDate !== null && r.dueDate < at.today,
     paidAt: r.paidAt?.toISOString() ?? null,
-    jobNumber: jobNumber === null ? null : `J-${jobNumber}`,
+    jobNumber: jobNumber === null ? null : jobNumberText(jobNumber),
     payOnline: at.online && r.kind !== 'credit_note' && outstanding.gt(0),
     paymentPending: at.pending.includes(r.id),
     proof: r.kind !== 'credit_note' && r.jobId !== null && at.withProof.has(r.jobId),
@@ -190,7 +191,16 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
 
 /** The document's PDF as the customer received it. */
 export const portalPdf = async (deps: Deps, token: string, invoiceId: string) => {
-  const { who, invoice } = await portalDocument(deps.database, token, invoiceId, deps.clock.now());
-  const { bytes, file } = await invoiceFile(deps, who.organizationId, invoice.id, 'pdf');
-  return { bytes, sha256: file.sha256, name: `${invoice.number}.pdf` };
+  const { invoice } = await portalDocument(deps.database, token, invoiceId, deps.clock.now());
+  return customerFile(deps, invoice, 'pdf');
+};
+
+/** An issued document's stored PDF or UBL as the customer downloads it: named by its number. */
+export const customerFile = async (
+  deps: Deps,
+  invoice: Pick<typeof invoices.$inferSelect, 'organizationId' | 'id' | 'number'>,
+  kind: 'pdf' | 'ubl',
+) => {
+  const { bytes, file } = await invoiceFile(deps, invoice.organizationId, invoice.id, kind);
+  return { bytes, sha256: file.sha256, name: `${invoice.number}.${kind === 'pdf' ? 'pdf' : 'xml'}` };
 };
