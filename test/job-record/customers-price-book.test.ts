@@ -178,6 +178,15 @@ describe.each(testDrivers())('customers and the price book on %s', (driver) => {
       payload: { accessNotes: 'Dog in the yard' },
     });
     expect(site.json().sites[0].accessNotes).toBe('Dog in the yard');
+    // An empty PATCH is answered with the customer and writes no history (the fuzz found a 500 here).
+    const empty = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/customers/${org.customerId}/sites/${org.siteId}`,
+      headers: as(dispatcher, true),
+      payload: {},
+    });
+    expect(empty.statusCode, empty.body).toBe(200);
+    expect(empty.json().sites[0].accessNotes).toBe('Dog in the yard');
     const { rows } = await t.database.raw.query<{ action: string }>(
       `SELECT action FROM audit_events WHERE aggregate_type = 'customer' AND aggregate_id = $1 ORDER BY seq`,
       [org.customerId],

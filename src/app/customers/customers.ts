@@ -223,6 +223,8 @@ export const updateSite = (
         and(eq(sites.organizationId, organizationId), eq(sites.id, siteId), eq(sites.customerId, customerId)),
       );
     if (!before) throw notFound('site', 'siteId');
+    // An empty PATCH changes nothing and says nothing (Drizzle refuses an UPDATE without a SET).
+    if (Object.keys(patch).length === 0) return;
     const [after] = await tx.db
       .update(sites)
       .set({ ...patch })
