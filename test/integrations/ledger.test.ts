@@ -254,20 +254,20 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
           expect(rFinal?.totals.prepaid).toBe('150.00');
         });
 
+        // 8. The rest of the credit paid back to the customer by bank transfer (QuickBooks: a journal entry
+        // from the bank settled against the credit memo).
         const refund = (await invoiceOf(cnC.id)).outstanding;
-        if (provider === 'xero') {
-          await pay(cnC.id, refund, 'bank_transfer');
-          await drain(t);
-          // A refund cannot exceed what the credit left to the customer.
-          const tooMuch = await post('/api/v1/payments', {
-            invoiceId: cnC.id,
-            amount: '0.01',
-            receivedOn: '2026-11-21',
-            method: 'cash',
-          });
-          expect(tooMuch.statusCode).toBe(400);
-          expect(tooMuch.json().code).toBe('payment_exceeds_outstanding');
-        }
+        await pay(cnC.id, refund, 'bank_transfer', 'REFUND-9');
+        await drain(t);
+        // A refund cannot exceed what the credit left to the customer.
+        const tooMuch = await post('/api/v1/payments', {
+          invoiceId: cnC.id,
+          amount: '0.01',
+          receivedOn: '2026-11-21',
+          method: 'cash',
+        });
+        expect(tooMuch.statusCode).toBe(400);
+        expect(tooMuch.json().code).toBe('payment_exceeds_outstanding');
 
         expect(await openErrors()).toEqual([]);
         const o = await ours();
@@ -278,12 +278,24 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         // What was paid on the payment request left the deposits held when the final invoice took it back.
         expect(p.deposits).toBe('0.00');
         // Every payment once, on its document, at the method's account.
-        const paymentsMade = provider === 'xero' ? 8 : 7;
+        const paymentsMade = 8;
         expect(fake.payments).toHaveLength(paymentsMade);
-        if (provider === 'xero') {
-          expect(fake.payments.find((x) => x.reference === 'STRIPE-1')?.account).toBe('090');
-          expect(fake.payments.find((x) => x.reference === 'BANK-77')?.account).toBe('091');
-          expect(fake.payments.filter((x) => x.account === '092')).toHaveLength(2);
+        expect(fake.payments.find((x) => x.reference === 'STRIPE-1')?.account).toBe('090');
+        expect(fake.payments.find((x) => x.reference === 'BANK-77')?.account).toBe('091');
+        expect(fake.payments.filter((x) => x.account === '092')).toHaveLength(2);
+        const cnCThere = [...fake.docs.values()].find((d) => d.number === cnC.number);
+        const refunded = fake.payments.find((x) => x.documentId === cnCThere?.id);
+        expect(money(refunded?.amount.toString() ?? '0')).toBe(money(refund));
+        expect(refunded?.account).toBe('091');
+        if (provider === 'quickbooks') {
+          // Paid out once, from the bank, and nothing of it left open on the customer's receivable.
+          expect(
+            [...fake.journals.values()].map((j) => [
+              money(j.amount.toString()),
+              j.account,
+              money(j.open.toString()),
+            ]),
+          ).toEqual([[money(refund), '091', '0.00']]);
         }
         // One allocation per credit note, for what the invoice still owed.
         expect(fake.allocations.map((x) => money(x.amount.toString())).sort()).toEqual(
@@ -429,6 +441,51 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         expect(fake.creates.get(first.inv.number as string)).toBe(1);
         expect(fake.creates.get(second.inv.number as string)).toBe(1);
       });
+
+      if (provider === 'quickbooks')
+        it('pays a credit memo back once though QuickBooks answered neither the journal entry nor its application', async () => {
+          const inv = await issuedJob();
+          await pay(inv.id, inv.totals.payable as string, 'card');
+          const cn = await credit(inv.id);
+          await drain(t);
+          const owed = (await invoiceOf(cn.id)).outstanding;
+          expect(Number(owed)).toBeGreaterThan(0);
+          fake.honorIdempotency = false;
+          // Both steps are made, then their answers are lost (a timeout after QuickBooks acted).
+          fake.script('POST /qbo/journalentry', { status: 503, afterCreate: true });
+          fake.script('POST /qbo/payment', { status: 503, afterCreate: true });
+          try {
+            const res = await post('/api/v1/payments', {
+              invoiceId: cn.id,
+              amount: owed,
+              receivedOn: '2026-11-24',
+              method: 'bank_transfer',
+            });
+            expect(res.statusCode, res.body).toBe(201);
+            const ref = {
+              organizationId: org.organizationId,
+              connectorId,
+              entity: 'payment' as const,
+              subjectId: (res.json() as { paymentId: string }).paymentId,
+              invoiceId: cn.id,
+            };
+            await expect(pushToAccounting(t.deps, ref)).rejects.toThrow();
+            await expect(pushToAccounting(t.deps, ref)).rejects.toThrow();
+            const out = await pushToAccounting(t.deps, ref);
+            expect(out).toMatchObject({ status: 'done' });
+            const memo = `Closeout refund ${ref.subjectId}`;
+            const made = [...fake.journals.values()].filter((j) => j.memo === memo);
+            expect(
+              made.map((j) => [money(j.amount.toString()), j.account, money(j.open.toString())]),
+            ).toEqual([[owed, '091', '0.00']]);
+            expect(out).toMatchObject({ externalId: made[0]?.id });
+            const there = [...fake.docs.values()].find((d) => d.number === cn.number);
+            expect(there?.open.toFixed(2)).toBe('0.00');
+            expect(fake.payments.filter((x) => x.documentId === there?.id)).toHaveLength(1);
+          } finally {
+            fake.honorIdempotency = true;
+          }
+        });
 
       it('never takes a foreign document with our number for ours, and says so in the needs-review lane', async () => {
         const j = await newJob(t, org, dispatcher, jobTypeId);

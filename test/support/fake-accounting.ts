@@ -52,6 +52,18 @@ export type FakePayment = {
   /** Removed (Xero: Status DELETED; QuickBooks: deleted): what it paid is open again. */
   deleted?: boolean;
 };
+/** A QuickBooks journal entry that pays a refund out: the customer's receivable debited, a bank credited. */
+export type FakeJournal = {
+  id: string;
+  contactId: string;
+  amount: Decimal;
+  /** The account credited (the bank the refund left from). */
+  account: string;
+  memo: string;
+  txnDate: string;
+  /** What is not yet settled against a credit memo. */
+  open: Decimal;
+};
 export type FakeAllocation = {
   id: string;
   creditNoteId: string;
@@ -65,6 +77,8 @@ export type FakeAccounting = {
   docs: Map<string, FakeDocument>;
   payments: FakePayment[];
   allocations: FakeAllocation[];
+  /** QuickBooks journal entries (refunds of credit memos). */
+  journals: Map<string, FakeJournal>;
   /** Files attached to documents: whether they were PDFs, and how often one was sent again (replaced). */
   attachments: { id: string; documentId: string; fileName: string; pdf: boolean; replaced: number }[];
   /** A document of someone else's with our number (a bill, a manual invoice): a look-up must not take it. */
@@ -118,6 +132,12 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
   const docs = new Map<string, FakeDocument>();
   const payments: FakePayment[] = [];
   const allocations: FakeAllocation[] = [];
+  const journals = new Map<string, FakeJournal>();
+  /** QuickBooks' Accounts Receivable accounts, one per currency, and the bank accounts refunds may leave. */
+  const receivableAccounts = [
+    { Id: '84', AccountType: 'Accounts Receivable', CurrencyRef: { value: 'EUR' } },
+    { Id: '85', AccountType: 'Accounts Receivable', CurrencyRef: { value: 'GBP' } },
+  ];
   const attachments: FakeAccounting['attachments'] = [];
   const tokenGrants = { ok: 0, refused: 0 };
   const codes = new Map<string, { redirectUri: string; clientId: string; challenge: string | null }>();
@@ -174,6 +194,8 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(payload));
+        // Answered: `lostAfter() ?? send(…)` must not answer twice.
+        return true;
       };
       const route = `${req.method} ${url.pathname.replace(/\/v3\/company\/[^/]+/, '')}`;
 
@@ -316,15 +338,16 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         };
       };
       /** Pays or applies `amount` against documents, refusing what is not open: as the providers do. */
-      const settle = (moves: { id: string; amount: Decimal }[]) => {
+      const settle = (moves: { id: string; amount: Decimal; type?: string }[]) => {
+        const held = (m: { id: string; type?: string }) =>
+          m.type === 'JournalEntry' ? journals.get(m.id) : docs.get(m.id);
         for (const m of moves) {
-          const d = docs.get(m.id);
-          if (!d) return `document ${m.id} does not exist`;
-          if (m.amount.gt(d.open))
-            return `amount ${m.amount} exceeds the ${d.open} outstanding on ${d.number}`;
+          const d = held(m);
+          if (!d) return `${m.type === 'JournalEntry' ? 'journal entry' : 'document'} ${m.id} does not exist`;
+          if (m.amount.gt(d.open)) return `amount ${m.amount} exceeds the ${d.open} outstanding on ${m.id}`;
         }
         for (const m of moves) {
-          const d = docs.get(m.id) as FakeDocument;
+          const d = held(m) as { open: Decimal };
           d.open = d.open.minus(m.amount);
         }
         return null;
@@ -631,6 +654,45 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
               : { Invoice: { Id: id, DocNumber: b.DocNumber, TotalAmt: total } },
         );
       }
+      if (route === 'POST /qbo/journalentry') {
+        type JeLine = {
+          Amount: number;
+          JournalEntryLineDetail: {
+            PostingType: 'Debit' | 'Credit';
+            AccountRef: { value: string };
+            Entity?: { Type: string; EntityRef: { value: string } };
+          };
+        };
+        const b = body as { TxnDate: string; PrivateNote?: string; Line: JeLine[] };
+        const side = (t: string) =>
+          b.Line.filter((l) => l.JournalEntryLineDetail.PostingType === t).reduce(
+            (sum, l) => sum.plus(l.Amount),
+            new Decimal(0),
+          );
+        // QuickBooks' own refusals: an unbalanced entry, and a receivable line without its customer.
+        if (!side('Debit').eq(side('Credit')))
+          return send(400, qboFault('6010', 'Debits and credits must be equal'));
+        const ar = b.Line.find((l) =>
+          receivableAccounts.some((a) => a.Id === l.JournalEntryLineDetail.AccountRef.value),
+        );
+        if (ar && ar.JournalEntryLineDetail.Entity?.Type !== 'Customer')
+          return send(400, qboFault('6000', 'When you use Accounts Receivable, you must choose a customer'));
+        const bank = b.Line.find((l) => l !== ar && l.JournalEntryLineDetail.PostingType === 'Credit');
+        const id = `je-${journals.size + 1}`;
+        const amount = ar ? new Decimal(ar.Amount) : new Decimal(0);
+        journals.set(id, {
+          id,
+          contactId: ar?.JournalEntryLineDetail.Entity?.EntityRef.value ?? '',
+          amount,
+          account: bank?.JournalEntryLineDetail.AccountRef.value ?? '',
+          memo: b.PrivateNote ?? '',
+          txnDate: b.TxnDate,
+          open: amount,
+        });
+        const payload = { JournalEntry: { Id: id, PrivateNote: b.PrivateNote } };
+        remember(200, payload);
+        return lostAfter() ?? send(200, payload);
+      }
       const qboPayment = /^GET \/qbo\/payment\/([^/]+)$/.exec(route);
       if (qboPayment) {
         const x = payments.find((y) => y.id === qboPayment[1] && !y.deleted);
@@ -653,6 +715,7 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
           TotalAmt: number;
           PrivateNote?: string;
           PaymentRefNum?: string;
+          DepositToAccountRef?: { value: string };
           Line: { Amount: number; LinkedTxn: { TxnId: string; TxnType: string }[] }[];
         };
         const moves = b.Line.flatMap((l) =>
@@ -664,7 +727,19 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         const memo = b.PrivateNote ?? '';
         const credit = moves.find((m) => m.type === 'CreditMemo');
         const invoice = moves.find((m) => m.type === 'Invoice');
-        if (credit && invoice)
+        const journal = moves.find((m) => m.type === 'JournalEntry');
+        if (credit && journal) {
+          // A refund's journal entry settled against the credit memo: the money left that credit.
+          const je = journals.get(journal.id) as FakeJournal;
+          payments.push({
+            id,
+            documentId: credit.id,
+            amount: journal.amount,
+            reference: '',
+            account: je.account,
+            memo,
+          });
+        } else if (credit && invoice)
           allocations.push({
             id,
             creditNoteId: credit.id,
@@ -678,14 +753,14 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
             documentId: invoice?.id ?? '',
             amount: new Decimal(b.TotalAmt),
             reference: b.PaymentRefNum ?? '',
-            account: '',
+            account: b.DepositToAccountRef?.value ?? '',
             memo,
           });
         const payload = {
           Payment: { Id: id, CustomerRef: b.CustomerRef, TotalAmt: b.TotalAmt, PrivateNote: memo },
         };
         remember(200, payload);
-        return send(200, payload);
+        return lostAfter() ?? send(200, payload);
       }
       if (route === 'GET /qbo/query') {
         const q = query.query ?? '';
@@ -696,6 +771,15 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
               Attachable: attachments
                 .filter((a) => a.documentId === value)
                 .map((a) => ({ Id: a.id, FileName: a.fileName })),
+            },
+          });
+        if (/from Account/.test(q)) return send(200, { QueryResponse: { Account: receivableAccounts } });
+        if (/from JournalEntry/.test(q))
+          return send(200, {
+            QueryResponse: {
+              JournalEntry: [...journals.values()]
+                .filter((j) => j.txnDate === value)
+                .map((j) => ({ Id: j.id, PrivateNote: j.memo, TotalAmt: Number(j.amount) })),
             },
           });
         if (/from Customer/.test(q))
@@ -758,6 +842,7 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
     docs,
     payments,
     allocations,
+    journals,
     attachments,
     tokenGrants,
     oauth,
@@ -768,13 +853,16 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       return d;
     },
     receivable(contactId) {
-      // Open invoices less credit not yet used (a refund paid out used it).
-      return [...docs.values()]
+      // Open invoices less credit not yet used (a refund paid out used it), and refunds not yet settled.
+      const docsOpen = [...docs.values()]
         .filter((d) => d.contactId === contactId)
         .reduce(
           (t, d) => (d.type === 'ACCREC' ? t.plus(d.open) : d.type === 'ACCRECCREDIT' ? t.minus(d.open) : t),
           new Decimal(0),
         );
+      return [...journals.values()]
+        .filter((j) => j.contactId === contactId)
+        .reduce((t, j) => t.plus(j.open), docsOpen);
     },
     script(route, ...responses) {
       scripts.set(route, [...(scripts.get(route) ?? []), ...responses]);

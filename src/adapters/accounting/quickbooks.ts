@@ -3,6 +3,8 @@ import { z } from 'zod';
 import {
   type AccountingConnector,
   type AccountingInvoice,
+  type AccountingPayment,
+  type AccountingRemoval,
   ConnectorError,
   type Problem,
   type RefreshGuard,
@@ -39,6 +41,7 @@ const UploadReply = z
   })
   .loose();
 const PaymentReply = z.object({ Payment: z.object({ Id: z.string().min(1) }).loose() }).loose();
+const JournalEntryReply = z.object({ JournalEntry: z.object({ Id: z.string().min(1) }).loose() }).loose();
 const PaymentWithToken = z
   .object({ Payment: z.object({ Id: z.string().min(1), SyncToken: z.string().min(1) }).loose() })
   .loose();
@@ -61,6 +64,19 @@ const QueryReply = z
         Payment: z.array(Txn).optional(),
         Customer: z.array(z.object({ Id: z.string(), Notes: z.string().optional() }).loose()).optional(),
         Attachable: z.array(z.object({ Id: z.string(), FileName: z.string().optional() }).loose()).optional(),
+        JournalEntry: z.array(Txn).optional(),
+        Account: z
+          .array(
+            z
+              .object({
+                Id: z.string(),
+                AccountType: z.string().optional(),
+                Active: z.boolean().optional(),
+                CurrencyRef: z.object({ value: z.string() }).loose().optional(),
+              })
+              .loose(),
+          )
+          .optional(),
       })
       .loose(),
   })
@@ -142,6 +158,94 @@ export const quickbooksConnector = (args: {
   const memoOf = (what: string, id: string) => `Closeout ${what} ${id}`;
   const itemRef = (sku: string | null) => (sku ? (m.items[sku] ?? m.defaultItem) : m.defaultItem);
 
+  /** The bank account money comes into for this method, or a refund goes out of. */
+  const refundAccount = (p: AccountingPayment) => m.paymentAccounts[p.method] ?? m.paymentAccounts.default;
+  const findMemo = async (entity: 'Payment', p: AccountingPayment, memo: string) =>
+    (await ask(`select * from ${entity} where CustomerRef = ${quoted(p.contactExternalId)}`))[entity]?.find(
+      (x) => x.PrivateNote === memo,
+    )?.Id ?? null;
+  const findJournal = async (p: AccountingPayment) =>
+    (await ask(`select * from JournalEntry where TxnDate = ${quoted(p.date)}`)).JournalEntry?.find(
+      (x) => x.PrivateNote === memoOf('refund', p.id),
+    )?.Id ?? null;
+  /** The company's Accounts Receivable account in the document's currency (one per currency in QuickBooks). */
+  const receivableAccount = async (currency: string) => {
+    const all = (await ask(`select * from Account where AccountType = 'Accounts Receivable'`)).Account ?? [];
+    const found = all.find((a) => a.Active !== false && (a.CurrencyRef?.value ?? currency) === currency);
+    if (!found)
+      throw new ConnectorError(
+        `QuickBooks has no Accounts Receivable account in ${currency}: add one there, then reprocess`,
+        { retryable: false, providerCode: 'no_receivable_account' },
+      );
+    return found.Id;
+  };
+  /**
+   * A credit memo's money paid back: QuickBooks has no refund of a credit memo in its API, so the money goes
+   * out as a journal entry (the customer's receivable debited, the bank credited) that a payment of nothing
+   * then settles against the credit memo, as its own "write a cheque, apply the credit" does. Each step is
+   * found by its memo before it is made again, so a retry after a lost answer makes neither twice.
+   */
+  const pushRefund = async (p: AccountingPayment, idempotencyKey: string) => {
+    const bank = refundAccount(p);
+    if (!bank) throw new ConnectorError('no refund account', { retryable: false, providerCode: 'preflight' });
+    const journal =
+      (await findJournal(p)) ??
+      parse(
+        JournalEntryReply,
+        await client.call('POST', `${base}/journalentry`, {
+          query: query(`${idempotencyKey}-je`),
+          body: {
+            TxnDate: p.date,
+            CurrencyRef: { value: p.currency },
+            ...(p.exchangeRate ? { ExchangeRate: Number(p.exchangeRate) } : {}),
+            PrivateNote: memoOf('refund', p.id),
+            Line: [
+              {
+                Description: `Refund of ${p.documentNumber}`,
+                Amount: num(p.amount),
+                DetailType: 'JournalEntryLineDetail',
+                JournalEntryLineDetail: {
+                  PostingType: 'Debit',
+                  AccountRef: { value: await receivableAccount(p.currency) },
+                  Entity: { Type: 'Customer', EntityRef: { value: p.contactExternalId } },
+                },
+              },
+              {
+                Description: `Refund of ${p.documentNumber}${p.reference ? ` (${p.reference})` : ''}`,
+                Amount: num(p.amount),
+                DetailType: 'JournalEntryLineDetail',
+                JournalEntryLineDetail: { PostingType: 'Credit', AccountRef: { value: bank } },
+              },
+            ],
+          },
+        }),
+        'POST journalentry',
+      ).JournalEntry.Id;
+    if (!(await findMemo('Payment', p, memoOf('refund applied', p.id))))
+      await client.call('POST', `${base}/payment`, {
+        query: query(idempotencyKey),
+        body: {
+          CustomerRef: { value: p.contactExternalId },
+          TotalAmt: 0,
+          TxnDate: p.date,
+          CurrencyRef: { value: p.currency },
+          ...(p.exchangeRate ? { ExchangeRate: Number(p.exchangeRate) } : {}),
+          PrivateNote: memoOf('refund applied', p.id),
+          Line: [
+            { Amount: num(p.amount), LinkedTxn: [{ TxnId: journal, TxnType: 'JournalEntry' }] },
+            { Amount: num(p.amount), LinkedTxn: [{ TxnId: p.documentExternalId, TxnType: 'CreditMemo' }] },
+          ],
+        },
+      });
+    return journal;
+  };
+
+  /** A refund is a journal entry and its application there: taking one back is done in QuickBooks. */
+  const refundStays = (r: AccountingRemoval) =>
+    new ConnectorError(
+      `QuickBooks holds the refund of ${r.documentNumber} as a journal entry applied to the credit memo: delete both there, then mark this resolved`,
+      { retryable: false, providerCode: 'refund_removal' },
+    );
   const lines = (inv: AccountingInvoice) =>
     inv.lines.map((l, i) =>
       // A discount is QuickBooks' own discount line, booked to the organization's discount account.
@@ -306,17 +410,18 @@ export const quickbooksConnector = (args: {
               'QuickBooks books a write-off as a credit memo to your bad-debt item, entered in QuickBooks: apply one there for this balance, then mark this resolved',
           },
         ];
-      if (p.on === 'invoice') return [];
+      if (p.on === 'invoice' || refundAccount(p)) return [];
       return [
         {
-          field: 'payment',
+          field: `mappings.paymentAccounts.${p.method}`,
           message:
-            'QuickBooks takes a refund of a credit memo as a refund receipt entered in QuickBooks: record it there, then mark this resolved',
+            'QuickBooks pays a refund out of a bank account: choose the account for this payment method (or a default) in the connector’s mappings',
         },
       ];
     },
     async pushPayment(p, idempotencyKey) {
-      const account = m.paymentAccounts[p.method] ?? m.paymentAccounts.default;
+      if (p.on === 'credit_note') return pushRefund(p, idempotencyKey);
+      const account = refundAccount(p);
       const reply = await client.call('POST', `${base}/payment`, {
         query: query(idempotencyKey),
         body: {
@@ -334,11 +439,17 @@ export const quickbooksConnector = (args: {
       return parse(PaymentReply, reply, 'POST payment').Payment.Id;
     },
     async findPayment(p) {
+      if (p.on === 'credit_note') {
+        // A refund is there once applied to its credit memo; its ID is the journal entry's.
+        const applied = await findMemo('Payment', p, memoOf('refund applied', p.id));
+        return applied ? findJournal(p) : null;
+      }
       const memo = memoOf('payment', p.id);
       const r = await ask(`select * from Payment where CustomerRef = ${quoted(p.contactExternalId)}`);
       return r.Payment?.find((x) => x.PrivateNote === memo)?.Id ?? null;
     },
     async removePayment(r, idempotencyKey) {
+      if (r.on === 'credit_note') throw refundStays(r);
       // QuickBooks deletes by ID and the current SyncToken; the invoice it paid is open again.
       const current = await client
         .call('GET', `${base}/payment/${encodeURIComponent(r.externalId)}`, { query: query() })
@@ -354,6 +465,7 @@ export const quickbooksConnector = (args: {
       });
     },
     async paymentRemoved(r) {
+      if (r.on === 'credit_note') throw refundStays(r);
       try {
         await client.call('GET', `${base}/payment/${encodeURIComponent(r.externalId)}`, { query: query() });
         return false;

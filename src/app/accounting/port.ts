@@ -73,7 +73,13 @@ export type AccountingPayment = {
 };
 
 /** A payment pushed earlier (its provider ID) that is to be removed. */
-export type AccountingRemoval = { externalId: string; documentNumber: string; amount: string };
+export type AccountingRemoval = {
+  externalId: string;
+  /** A payment on an invoice, or a refund paid out on a credit note. */
+  on: 'invoice' | 'credit_note';
+  documentNumber: string;
+  amount: string;
+};
 
 /** A credit note applied to the invoice it corrects, for the part that invoice still owed when it was issued. */
 export type AccountingAllocation = {

@@ -184,6 +184,7 @@ export const attempt = async (
       throw new Waiting(`waits for the payment on ${l.invoice.number} to reach ${providerName}`);
     const removal = {
       externalId: paid.externalId,
+      on: l.invoice.kind === 'credit_note' ? ('credit_note' as const) : ('invoice' as const),
       documentNumber: l.invoice.number ?? '',
       amount: new Decimal(p.amount).toFixed(2),
     };
