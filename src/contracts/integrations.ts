@@ -157,6 +157,8 @@ export const AccountingPushes = z.object({
       status: z.enum(['pending', 'done', 'failed']),
       attempts: z.number().int(),
       externalId: z.string().nullable(),
+      /** The document's number at the provider where it numbered it itself; null where it keeps ours. */
+      externalNumber: z.string().nullable(),
       idempotencyKey: z.string(),
       lastError: z.string().nullable(),
     }),

@@ -487,6 +487,56 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
           }
         });
 
+      if (provider === 'quickbooks')
+        it('finds a document QuickBooks numbered itself after a lost answer, and keeps its number beside ours', async () => {
+          fake.customNumbers = false;
+          fake.honorIdempotency = false;
+          // Made with a number of QuickBooks' own, then the answer is lost: a look-up by our number finds nothing.
+          fake.script('POST /qbo/invoice', { status: 503, afterCreate: true });
+          try {
+            const j = await newJob(t, org, dispatcher, jobTypeId);
+            await closeOut(t, org, tech, j.id);
+            await drain(t, ['accounting.push']);
+            const inv = (await invoicesOfJob(t, billing, j.id))[0] as InvoiceJson;
+            const ref = {
+              organizationId: org.organizationId,
+              connectorId,
+              entity: 'document' as const,
+              subjectId: inv.id,
+              invoiceId: inv.id,
+            };
+            const out = await pushToAccounting(t.deps, ref);
+            expect(out).toMatchObject({ status: 'done', foundExisting: true });
+            expect(fake.creates.get(inv.number as string)).toBe(1);
+            const there = fake.docs.get((out as { externalId: string }).externalId);
+            expect(there?.number).toMatch(/^\d+$/);
+            expect(there?.number).not.toBe(inv.number);
+            const pushes = (
+              await t.app.inject({
+                method: 'GET',
+                url: `/api/v1/invoices/${inv.id}/accounting`,
+                headers: as(billing),
+              })
+            ).json().items as { entity: string; externalNumber: string | null }[];
+            expect(pushes.find((x) => x.entity === 'document')?.externalNumber).toBe(there?.number);
+            const { rows } = await t.database.raw.query<{ n: string | null }>(
+              `SELECT changes::jsonb->>'providerNumber' AS n FROM audit_events
+                WHERE aggregate_id = $1 AND action = 'invoice.pushed'`,
+              [inv.id],
+            );
+            expect(rows.map((r) => r.n)).toEqual([there?.number]);
+            // What follows goes to that document: a payment settles it there.
+            fake.customNumbers = true;
+            fake.honorIdempotency = true;
+            await pay(inv.id, inv.totals.payable as string, 'card');
+            await drain(t);
+            expect(there?.open.toFixed(2)).toBe('0.00');
+          } finally {
+            fake.customNumbers = true;
+            fake.honorIdempotency = true;
+          }
+        });
+
       it('never takes a foreign document with our number for ours, and says so in the needs-review lane', async () => {
         const j = await newJob(t, org, dispatcher, jobTypeId);
         await closeOut(t, org, tech, j.id);

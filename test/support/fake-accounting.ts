@@ -41,6 +41,8 @@ export type FakeDocument = {
   byAccount: Record<string, Decimal>;
   /** What is still owed on an invoice, or still unused on a credit note. */
   open: Decimal;
+  /** The document's date (QuickBooks' TxnDate), when it was sent. */
+  date?: string;
 };
 export type FakePayment = {
   id: string;
@@ -113,6 +115,11 @@ export type FakeAccounting = {
   /** Off: the fake forgets idempotency keys (as a provider does once its window passed). */
   honorIdempotency: boolean;
   /**
+   * QuickBooks' "custom transaction numbers": off, it numbers invoices and credit memos itself (1001, 1002…)
+   * and drops the DocNumber sent, as a company with the setting off does.
+   */
+  customNumbers: boolean;
+  /**
    * The currencies the organization at the provider has set up (its base first): Xero refuses an invoice in
    * any other with a ValidationException, as the real one does.
    */
@@ -172,7 +179,7 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
   const constant = new Map<string, Scripted>();
   let seq = 0;
   let accessToken = 'access-0';
-  const state = { refreshToken: 'refresh-0', createDelayMs: 0, honorIdempotency: true };
+  const state = { refreshToken: 'refresh-0', createDelayMs: 0, honorIdempotency: true, customNumbers: true };
   const currencies = new Set(['EUR']);
   let payableAccounts: Set<string> | null = null;
 
@@ -306,10 +313,11 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       const createDoc = async (
         d: Omit<FakeDocument, 'id' | 'open'>,
         reply: (id: string, total: number) => unknown,
+        sentNumber = d.number,
       ) => {
         const id = `inv-${docs.size + 1}`;
         docs.set(id, { ...d, id, open: d.total });
-        creates.set(d.number, (creates.get(d.number) ?? 0) + 1);
+        creates.set(sentNumber, (creates.get(sentNumber) ?? 0) + 1);
         const payload = reply(id, Number(d.total));
         remember(200, payload);
         if (state.createDelayMs) await new Promise((r) => setTimeout(r, state.createDelayMs));
@@ -638,20 +646,23 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
         return { total: net.plus(tax), taxTotal: tax, byAccount: perAccount(signed) };
       };
       if (route === 'POST /qbo/invoice' || route === 'POST /qbo/creditmemo') {
-        const b = body as QboDocBody;
+        const b = body as QboDocBody & { TxnDate?: string };
         const credit = route === 'POST /qbo/creditmemo';
+        const number = state.customNumbers ? b.DocNumber : `${1001 + docs.size}`;
         return createDoc(
           {
-            number: b.DocNumber,
+            number,
             type: credit ? 'ACCRECCREDIT' : 'ACCREC',
             contactId: b.CustomerRef.value,
             reference: b.PrivateNote ?? '',
+            ...(b.TxnDate ? { date: b.TxnDate } : {}),
             ...qboTotal(b),
           },
           (id, total) =>
             credit
-              ? { CreditMemo: { Id: id, DocNumber: b.DocNumber, TotalAmt: total } }
-              : { Invoice: { Id: id, DocNumber: b.DocNumber, TotalAmt: total } },
+              ? { CreditMemo: { Id: id, DocNumber: number, TotalAmt: total } }
+              : { Invoice: { Id: id, DocNumber: number, TotalAmt: total } },
+          b.DocNumber,
         );
       }
       if (route === 'POST /qbo/journalentry') {
@@ -814,11 +825,20 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
           });
         }
         const entity = /from (Invoice|CreditMemo)/.exec(q)?.[1];
-        const found = byNumber(value, entity === 'CreditMemo' ? 'ACCRECCREDIT' : 'ACCREC').map((d) => ({
+        const type = entity === 'CreditMemo' ? 'ACCRECCREDIT' : 'ACCREC';
+        const onDay = /CustomerRef = '([^']*)' and TxnDate = '([^']*)'/.exec(q);
+        const found = (
+          onDay
+            ? [...docs.values()].filter(
+                (d) => d.type === type && d.contactId === onDay[1] && d.date === onDay[2],
+              )
+            : byNumber(value, type)
+        ).map((d) => ({
           Id: d.id,
           DocNumber: d.number,
           CustomerRef: { value: d.contactId },
           TotalAmt: Number(d.total),
+          PrivateNote: d.reference,
         }));
         return send(200, { QueryResponse: found.length ? { [entity ?? 'Invoice']: found } : {} });
       }
@@ -882,6 +902,12 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
     },
     get honorIdempotency() {
       return state.honorIdempotency;
+    },
+    get customNumbers() {
+      return state.customNumbers;
+    },
+    set customNumbers(v: boolean) {
+      state.customNumbers = v;
     },
     set honorIdempotency(v: boolean) {
       state.honorIdempotency = v;

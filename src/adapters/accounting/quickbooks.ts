@@ -30,7 +30,9 @@ const CompanyInfoReply = z
   .object({ CompanyInfo: z.object({ CompanyName: z.string().min(1) }).loose() })
   .loose();
 const CustomerReply = z.object({ Customer: z.object({ Id: z.string().min(1) }).loose() }).loose();
-const Made = z.object({ Id: z.string().min(1), TotalAmt: z.number().optional() }).loose();
+const Made = z
+  .object({ Id: z.string().min(1), TotalAmt: z.number().optional(), DocNumber: z.string().optional() })
+  .loose();
 const InvoiceReply = z.object({ Invoice: Made }).loose();
 const CreditMemoReply = z.object({ CreditMemo: Made }).loose();
 const UploadReply = z
@@ -53,6 +55,7 @@ const Txn = z
     CustomerRef: z.object({ value: z.string() }).loose().optional(),
     TotalAmt: z.number().optional(),
     PrivateNote: z.string().optional(),
+    DocNumber: z.string().optional(),
   })
   .loose();
 const QueryReply = z
@@ -240,6 +243,11 @@ export const quickbooksConnector = (args: {
     return journal;
   };
 
+  const madeOf = (made: z.infer<typeof Made>) => ({
+    id: made.Id,
+    total: made.TotalAmt === undefined ? null : String(made.TotalAmt),
+    number: made.DocNumber ?? null,
+  });
   /** A refund is a journal entry and its application there: taking one back is done in QuickBooks. */
   const refundStays = (r: AccountingRemoval) =>
     new ConnectorError(
@@ -362,7 +370,8 @@ export const quickbooksConnector = (args: {
         CurrencyRef: { value: inv.currency },
         // QuickBooks counts home-currency units per unit of the invoice's, as we do.
         ...(inv.exchangeRate ? { ExchangeRate: Number(inv.exchangeRate) } : {}),
-        PrivateNote: inv.reference,
+        // The job numbers, and our number: how the document is found again where QuickBooks numbers it itself.
+        PrivateNote: `${inv.reference} · ${memoOf(inv.kind === 'credit_note' ? 'credit note' : 'invoice', inv.number)}`,
         Line: lines(inv),
         // Our tax, stated: QuickBooks must neither recompute it nor read our net amounts as gross.
         GlobalTaxCalculation: 'TaxExcluded',
@@ -375,11 +384,10 @@ export const quickbooksConnector = (args: {
       if (inv.kind === 'credit_note') {
         const reply = await client.call('POST', `${base}/creditmemo`, { query: query(idempotencyKey), body });
         const made = parse(CreditMemoReply, reply, 'POST creditmemo').CreditMemo;
-        return { id: made.Id, total: made.TotalAmt === undefined ? null : String(made.TotalAmt) };
+        return madeOf(made);
       }
       const reply = await client.call('POST', `${base}/invoice`, { query: query(idempotencyKey), body });
-      const made = parse(InvoiceReply, reply, 'POST invoice').Invoice;
-      return { id: made.Id, total: made.TotalAmt === undefined ? null : String(made.TotalAmt) };
+      return madeOf(parse(InvoiceReply, reply, 'POST invoice').Invoice);
     },
     async checkConnection() {
       const reply = await client.call('GET', `${base}/companyinfo/${encodeURIComponent(args.realmId)}`, {});
@@ -389,13 +397,22 @@ export const quickbooksConnector = (args: {
       const entity = inv.kind === 'credit_note' ? 'CreditMemo' : 'Invoice';
       const r = await ask(`select * from ${entity} where DocNumber = ${quoted(inv.number)}`);
       const hits = (entity === 'Invoice' ? r.Invoice : r.CreditMemo) ?? [];
-      if (hits.length === 0) return null;
-      const ours = hits.find(
-        (h) =>
-          h.CustomerRef?.value === contactId &&
-          (h.TotalAmt === undefined || new Decimal(h.TotalAmt).eq(inv.total)),
-      );
-      if (ours) return ours.Id;
+      const sameTotal = (h: z.infer<typeof Txn>) =>
+        h.TotalAmt === undefined || new Decimal(h.TotalAmt).eq(inv.total);
+      if (hits.length === 0) {
+        // QuickBooks with custom transaction numbers off gave it a number of its own: ours is the one of this
+        // customer and day whose memo carries our number.
+        const memo = memoOf(inv.kind === 'credit_note' ? 'credit note' : 'invoice', inv.number);
+        const day = await ask(
+          `select * from ${entity} where CustomerRef = ${quoted(contactId)} and TxnDate = ${quoted(inv.issueDate)}`,
+        );
+        const mine = ((entity === 'Invoice' ? day.Invoice : day.CreditMemo) ?? []).find(
+          (h) => (h.PrivateNote ?? '').endsWith(memo) && sameTotal(h),
+        );
+        return mine ? { id: mine.Id, number: mine.DocNumber ?? null } : null;
+      }
+      const ours = hits.find((h) => h.CustomerRef?.value === contactId && sameTotal(h));
+      if (ours) return { id: ours.Id, number: ours.DocNumber ?? inv.number };
       throw new ConnectorError(
         `QuickBooks already holds a ${entity} numbered ${inv.number} for ${hits[0]?.CustomerRef?.value === contactId ? `a total of ${hits[0]?.TotalAmt}` : 'another customer'}: rename or void it in QuickBooks, then reprocess`,
         { retryable: false, providerCode: 'number_conflict' },

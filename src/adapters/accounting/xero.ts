@@ -176,7 +176,11 @@ export const xeroConnector = (args: {
             retryable: false,
             providerCode: 'bad_reply',
           });
-        return { id: made.CreditNoteID, total: made.Total === undefined ? null : String(made.Total) };
+        return {
+          id: made.CreditNoteID,
+          total: made.Total === undefined ? null : String(made.Total),
+          number: inv.number,
+        };
       }
       const reply = await client.call('PUT', 'Invoices', {
         query: UNIT_DECIMALS,
@@ -195,7 +199,11 @@ export const xeroConnector = (args: {
       const made = parse(Invoices, reply, 'PUT /Invoices').Invoices[0];
       if (!made)
         throw new ConnectorError('Xero created no invoice', { retryable: false, providerCode: 'bad_reply' });
-      return { id: made.InvoiceID, total: made.Total === undefined ? null : String(made.Total) };
+      return {
+        id: made.InvoiceID,
+        total: made.Total === undefined ? null : String(made.Total),
+        number: inv.number,
+      };
     },
     async checkConnection() {
       const reply = await client.call('GET', 'Organisation', {});
@@ -226,7 +234,8 @@ export const xeroConnector = (args: {
           (h.Total === undefined || new Decimal(h.Total).eq(inv.total)) &&
           (h.Reference === undefined || h.Reference === inv.reference),
       );
-      if (ours) return ours.id;
+      // Xero keeps the number we send.
+      if (ours) return { id: ours.id, number: inv.number };
       const other = live[0];
       throw new ConnectorError(
         `Xero already holds a document numbered ${inv.number} that is not this one (${[

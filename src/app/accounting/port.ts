@@ -145,19 +145,27 @@ export type AccountingConnector = {
     idempotencyKey: string,
     lookFirst: boolean,
   ): Promise<string>;
-  /** Creates the document; answers its provider ID and the total the provider computed, when it says. */
+  /**
+   * Creates the document; answers its provider ID, the total the provider computed when it says, and the
+   * number it carries there (QuickBooks with custom transaction numbers off numbers documents itself).
+   */
   pushInvoice(
     invoice: AccountingInvoice,
     contactId: string,
     idempotencyKey: string,
-  ): Promise<{ id: string; total: string | null }>;
+  ): Promise<{ id: string; total: string | null; number: string | null }>;
   /** One harmless read with the stored credentials (the settings' Test button): the organisation's name. */
   checkConnection(): Promise<{ name: string }>;
   /**
-   * Finds our document by its number, to settle an attempt whose outcome is unknown. A document with our
-   * number that is not ours (a bill, another contact, another total) is a conflict, thrown, never taken.
+   * Finds our document by its number (or, where the provider numbers documents itself, by the reference our
+   * memo carries), to settle an attempt whose outcome is unknown: its ID and the number it has there. A
+   * document with our number that is not ours (a bill, another contact, another total) is a conflict,
+   * thrown, never taken.
    */
-  findInvoice(invoice: AccountingInvoice, contactId: string): Promise<string | null>;
+  findInvoice(
+    invoice: AccountingInvoice,
+    contactId: string,
+  ): Promise<{ id: string; number: string | null } | null>;
   paymentPreflight(payment: AccountingPayment): Problem[];
   pushPayment(payment: AccountingPayment, idempotencyKey: string): Promise<string>;
   /**

@@ -72,6 +72,8 @@ export const attempt = async (
   l: Loaded,
 ): Promise<{
   externalId: string;
+  /** The number the document has at the provider, when it numbered it (or said which). */
+  externalNumber?: string | null;
   foundExisting: boolean;
   audit: Record<string, unknown>;
   mismatch?: string | null;
@@ -79,6 +81,9 @@ export const attempt = async (
   const provider = l.connector.provider;
   const providerName = PROVIDER_NAMES[provider] ?? provider;
   const retry = push.attempts > 1;
+  // A provider that numbered the document itself: its number is kept and audited beside ours.
+  const own = (n: string | null) => (n && n !== l.invoice.number ? n : null);
+  const numbered = (n: string | null) => (own(n) ? { providerNumber: n } : ({} as Record<string, never>));
   if (ref.entity === 'document') {
     const inv = toAccountingInvoice(l.invoice, l.customer, provider);
     const problems = l.api.preflight(inv);
@@ -93,7 +98,13 @@ export const attempt = async (
       await storeExternalId(deps, ref.organizationId, l.customer.id, provider, contactId);
     // A previous attempt may have reached the provider: look before creating again.
     const found = retry ? await l.api.findInvoice(inv, contactId) : null;
-    if (found) return { externalId: found, foundExisting: true, audit: {} };
+    if (found)
+      return {
+        externalId: found.id,
+        externalNumber: own(found.number),
+        foundExisting: true,
+        audit: numbered(found.number),
+      };
     const made = await l.api.pushInvoice(inv, contactId, push.idempotencyKey);
     // The document exists there now, once; a total the provider computed differently is an error to fix
     // at the provider (its tax setup), in the needs-review lane, never silently.
@@ -103,8 +114,9 @@ export const attempt = async (
         : null;
     return {
       externalId: made.id,
+      externalNumber: own(made.number),
       foundExisting: false,
-      audit: mismatch ? { totalMismatch: made.total } : {},
+      audit: { ...numbered(made.number), ...(mismatch ? { totalMismatch: made.total } : {}) },
       mismatch,
     };
   }

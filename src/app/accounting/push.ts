@@ -181,6 +181,7 @@ export const pushToAccounting = async (deps: Deps & { http?: Http }, ref: PushRe
           .set({
             status: 'done',
             externalId: done.externalId,
+            externalNumber: done.externalNumber ?? null,
             lastError: null,
             leaseOwner: null,
             leaseUntil: null,

@@ -68,6 +68,8 @@ export const accountingPushes = pgTable(
     /** An allocation's amount, fixed when the credit note was issued. */
     amount: money('amount'),
     externalId: text('external_id'),
+    /** A document's number at the provider, when it numbered it itself (QuickBooks, custom numbers off). */
+    externalNumber: text('external_number'),
     lastError: text('last_error'),
     /** Who is calling the provider for this push now, and until when (renewed while the call lasts). */
     leaseOwner: text('lease_owner'),

@@ -167,6 +167,7 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
           status: r.status,
           attempts: r.attempts,
           externalId: r.externalId,
+          externalNumber: r.externalNumber,
           idempotencyKey: r.idempotencyKey,
           lastError: r.lastError,
         })),

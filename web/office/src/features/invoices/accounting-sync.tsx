@@ -44,6 +44,7 @@ export const AccountingSync = ({ invoice, enabled = true }: { invoice: InvoiceT;
             <Text size="sm" key={`${p.connectorId}:${p.entity}:${p.subjectId}`}>
               {whatOf(p, invoice.kind)}: <StatusBadge kind="push" status={p.status} />
               {p.attempts > 1 ? ` after ${p.attempts} attempts` : ''}
+              {p.entity === 'document' && p.externalNumber ? ` — numbered ${p.externalNumber} there` : ''}
               {p.lastError ? ` — ${p.lastError}` : ''}
             </Text>
           ))}

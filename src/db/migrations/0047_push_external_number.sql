@@ -1,0 +1,1 @@
+ALTER TABLE "accounting_pushes" ADD COLUMN "external_number" text;
