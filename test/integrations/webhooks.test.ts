@@ -307,5 +307,23 @@ describe.each(testDrivers())('signed webhooks and CSV export on %s', (driver) =>
       expect.arrayContaining(['Invoice no', 'Customer', 'Item amount', 'Item tax code']),
     );
     expect(new Set(qbo.map((r) => r['Invoice no']))).toEqual(new Set(rows.map((r) => r['*InvoiceNumber'])));
+    // QuickBooks' importer matches products and tax codes by name: never an API ID or one of our keys.
+    const named = async (url: string) =>
+      new Set(
+        (
+          (await t.app.inject({ method: 'GET', url, headers: as(billing) })).json().items as {
+            name: string;
+          }[]
+        ).map((x) => x.name),
+      );
+    const taxNames = await named('/api/v1/tax-codes');
+    const itemNames = await named('/api/v1/catalog-items?limit=200');
+    for (const r of qbo) {
+      expect(taxNames.has(r['Item tax code'] ?? ''), JSON.stringify(r)).toBe(true);
+      const product = r['Item(Product/Service)'] ?? '';
+      expect(itemNames.has(product) || ['Services', 'Discount', 'Deposit'].includes(product), product).toBe(
+        true,
+      );
+    }
   });
 });

@@ -578,7 +578,10 @@ describe.each(testDrivers())('money on every path on %s', (driver) => {
             if (!numeric) expect(value, `${format} ${column}`).not.toMatch(/^[=+\-@]/);
           }
           expect(r['*Description'] ?? r['Item description']).toBe('\'=HYPERLINK("http://evil.test","Click")');
-          expect(r['*ContactName'] ?? r.Customer).toBe("'@SUM(A1:A9) Ltd");
+          // QuickBooks' importer reads a colon as "customer:sub-customer": the name goes without it.
+          expect(r['*ContactName'] ?? r.Customer).toBe(
+            format === 'xero' ? "'@SUM(A1:A9) Ltd" : "'@SUM(A1 A9) Ltd",
+          );
         }
         const creditRow = mine.find((r) => (r['*InvoiceNumber'] ?? r['Invoice no']) === credit.json().number);
         expect(creditRow?.['*Quantity'] ?? creditRow?.['Item quantity']).toBe('-1');

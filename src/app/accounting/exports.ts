@@ -1,12 +1,14 @@
 import { stringify } from 'csv-stringify/sync';
 import Decimal from 'decimal.js';
 import { and, asc, between, eq, isNotNull } from 'drizzle-orm';
-import { ConnectorMappings, taxKey } from '../../contracts/connectors';
+import { ConnectorMappings, taxKey, taxKeyText } from '../../contracts/connectors';
 import { csvText as t } from '../../core/csv';
-import { connectors, customers, invoices } from '../../db/schema/index';
+import type { TaxTreatment } from '../../core/invoice-calc';
+import { catalogItems, connectors, customers, invoices, taxCodes } from '../../db/schema/index';
 import { documentOf } from '../invoicing/invoice-documents';
 import type { Deps } from '../ports';
 import { invoiceCustomerId, toAccountingInvoice } from './entries';
+import type { AccountingLine } from './port';
 
 const XERO_COLUMNS = [
   '*ContactName',
@@ -86,6 +88,7 @@ export const invoicesCsv = async (
       ),
     )
     .orderBy(asc(invoices.number));
+  const names = format === 'quickbooks' ? await quickbooksNames(deps, organizationId) : null;
   const records: string[][] = [];
   for (const { invoice, customer } of rows) {
     const acc = toAccountingInvoice(invoice, customer, format);
@@ -136,16 +139,17 @@ export const invoicesCsv = async (
             ]
           : [
               acc.number,
-              t(buyer),
+              // A colon makes QuickBooks' importer file the invoice under a sub-customer.
+              t(buyer.replaceAll(':', ' ').replace(/\s+/g, ' ').trim()),
               acc.issueDate,
               acc.dueDate ?? acc.issueDate,
               t(acc.reference),
-              t(item),
+              t(names?.item(l) ?? item),
               t(l.description),
               qty,
               price(l.unitPrice),
               amount(l.amount),
-              t(tax),
+              t(names?.tax(l, acc.salesTax) ?? tax),
               amount(l.taxAmount),
               acc.currency,
             ],
@@ -153,4 +157,53 @@ export const invoicesCsv = async (
     }
   }
   return stringify([format === 'xero' ? XERO_COLUMNS : QUICKBOOKS_COLUMNS, ...records]);
+};
+
+/**
+ * QuickBooks' importer matches products and tax codes by name, never by the API's IDs: a line's product is
+ * its price-book item's name (QuickBooks' own "Services" for lines without one, "Deposit" and "Discount" for
+ * those lines), and its tax code the organization's tax code name for that rate (US sales tax: TAX or NON),
+ * which the importer's tax step maps once to the company's codes.
+ */
+const quickbooksNames = async (deps: Deps, organizationId: string) => {
+  const db = deps.database.db;
+  const [items, codes] = await Promise.all([
+    db
+      .select({ sku: catalogItems.sku, name: catalogItems.name })
+      .from(catalogItems)
+      .where(eq(catalogItems.organizationId, organizationId)),
+    db
+      .select({
+        name: taxCodes.name,
+        category: taxCodes.category,
+        jurisdiction: taxCodes.jurisdiction,
+        rate: taxCodes.rate,
+      })
+      .from(taxCodes)
+      .where(eq(taxCodes.organizationId, organizationId))
+      .orderBy(asc(taxCodes.code)),
+  ]);
+  const itemName = new Map(items.map((i) => [i.sku, i.name]));
+  const taxName = new Map<string, string>();
+  for (const c of codes) {
+    const key = taxKey({
+      category: c.category as TaxTreatment['category'],
+      jurisdiction: c.jurisdiction,
+      rate: new Decimal(c.rate).toFixed(),
+    });
+    if (!taxName.has(key)) taxName.set(key, c.name);
+  }
+  return {
+    item: (l: AccountingLine) =>
+      l.account === 'deposit'
+        ? 'Deposit'
+        : l.kind === 'allowance'
+          ? 'Discount'
+          : ((l.sku ? itemName.get(l.sku) : undefined) ?? 'Services'),
+    tax: (l: AccountingLine, salesTax: boolean) => {
+      if (salesTax) return new Decimal(l.tax.rate).gt(0) ? 'TAX' : 'NON';
+      const key = taxKey({ ...l.tax, rate: new Decimal(l.tax.rate).toFixed() });
+      return taxName.get(key) ?? taxKeyText(key);
+    },
+  };
 };
