@@ -32,6 +32,11 @@ export const ConnectorMappings = z.strictObject({
       z.string().min(1),
     )
     .default({}),
+  /**
+   * Attach the job's work-completed report (with its photos and signature) to each invoice at the provider,
+   * beside the invoice PDF, so the accountant sees the proof where they work.
+   */
+  attachWorkReport: z.boolean().optional(),
 });
 export type ConnectorMappings = z.infer<typeof ConnectorMappings>;
 

@@ -151,7 +151,7 @@ export const AccountingPushes = z.object({
     z.object({
       connectorId: z.uuid(),
       /** What was written: the document itself, a payment or refund on it, or (a credit note) its allocation. */
-      entity: z.enum(['document', 'payment', 'allocation', 'attachment', 'reversal', 'write_off']),
+      entity: z.enum(['document', 'payment', 'allocation', 'attachment', 'report', 'reversal', 'write_off']),
       /** The document's, the payment's or the credit note's ID. */
       subjectId: z.uuid(),
       status: z.enum(['pending', 'done', 'failed']),

@@ -76,7 +76,9 @@ export const queuePayloads = {
     organizationId: z.uuid(),
     invoiceId: z.uuid(),
     connectorId: z.uuid(),
-    entity: z.enum(['document', 'payment', 'allocation', 'attachment', 'reversal', 'write_off']).optional(),
+    entity: z
+      .enum(['document', 'payment', 'allocation', 'attachment', 'report', 'reversal', 'write_off'])
+      .optional(),
     subjectId: z.uuid().optional(),
   }),
   /** Asks the payment provider for one refund to a card, exactly once (the refund's ID is the key). */

@@ -448,6 +448,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       await form.getByLabel('Card payments').fill('090');
       await form.getByLabel('Any other method').fill('092');
       await form.getByLabel('Customer deposits account code').fill('835');
+      await form.getByLabel('Attach the work-completed report to each invoice too').check();
       await page.screenshot({ path: screenshotPath(shot), fullPage: true });
       await form.getByRole('button', { name: 'Save mappings' }).click();
       await page.getByRole('status').filter({ hasText: 'Xero mappings saved' }).waitFor();
@@ -462,6 +463,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
       accountCode: '200',
       depositAccount: '835',
       paymentAccounts: { card: '090', default: '092' },
+      attachWorkReport: true,
     });
     expect(mappings?.taxTypes).toEqual({ 'S:23': 'OUTPUT2', 'S:13.5': 'OUTPUT' });
   });

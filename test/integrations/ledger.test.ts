@@ -537,6 +537,49 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
           }
         });
 
+      it('attaches the job’s work report beside the invoice PDF once the connector asks for it, once', async () => {
+        const current = (
+          await t.app.inject({ method: 'GET', url: '/api/v1/connectors', headers: as(owner) })
+        ).json().items as { id: string; mappings: Record<string, unknown> }[];
+        const mappings = current.find((c) => c.id === connectorId)?.mappings ?? {};
+        const setReport = async (on: boolean) => {
+          const res = await t.app.inject({
+            method: 'PATCH',
+            url: `/api/v1/connectors/${connectorId}`,
+            headers: as(owner, true),
+            payload: { mappings: { ...mappings, attachWorkReport: on } },
+          });
+          expect(res.statusCode, res.body).toBe(200);
+        };
+        await setReport(true);
+        try {
+          const inv = await issuedJob();
+          // A credit note carries no work report: only its PDF.
+          const cn = await credit(inv.id);
+          await drain(t);
+          const there = [...fake.docs.values()].find((d) => d.number === inv.number);
+          const files = fake.attachments.filter((a) => a.documentId === there?.id);
+          expect(files.map((a) => [a.fileName, a.pdf, a.replaced]).sort()).toEqual([
+            [`${inv.number}-work-report.pdf`, true, 0],
+            [`${inv.number}.pdf`, true, 0],
+          ]);
+          const cnThere = [...fake.docs.values()].find((d) => d.number === cn.number);
+          expect(fake.attachments.filter((a) => a.documentId === cnThere?.id).map((a) => a.fileName)).toEqual(
+            [`${cn.number}.pdf`],
+          );
+          const pushes = (
+            await t.app.inject({
+              method: 'GET',
+              url: `/api/v1/invoices/${inv.id}/accounting`,
+              headers: as(billing),
+            })
+          ).json().items as { entity: string; status: string }[];
+          expect(pushes.find((x) => x.entity === 'report')?.status).toBe('done');
+        } finally {
+          await setReport(false);
+        }
+      });
+
       it('never takes a foreign document with our number for ours, and says so in the needs-review lane', async () => {
         const j = await newJob(t, org, dispatcher, jobTypeId);
         await closeOut(t, org, tech, j.id);

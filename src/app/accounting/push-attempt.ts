@@ -6,6 +6,7 @@ import type { customers } from '../../db/schema';
 import { accountingPushes, invoices, payments, writeOffs } from '../../db/schema';
 import { documentOf, type InvoiceRow } from '../invoicing/invoice-documents';
 import { invoiceFile } from '../invoicing/invoice-packet';
+import { latestServiceReport } from '../invoicing/service-report';
 import type { Deps } from '../ports';
 import type { ConnectorRow } from './connectors';
 import { storeExternalId, toAccountingInvoice } from './entries';
@@ -222,6 +223,29 @@ export const attempt = async (
       externalId: found ?? (await l.api.attach(attachment, push.idempotencyKey)),
       foundExisting: found !== null,
       audit: { fileName: attachment.fileName, sha256: pdf.file.sha256 },
+    };
+  }
+  if (ref.entity === 'report') {
+    // The job's work-completed report, beside the invoice's PDF.
+    const doc = (await pushedDocuments(deps, ref, [ref.invoiceId])).get(ref.invoiceId);
+    if (!doc) throw new Waiting(`waits for ${l.invoice.number} to reach ${providerName}`);
+    const jobId = l.invoice.jobId;
+    if (!jobId) throw new Error(`report push ${ref.subjectId} has no job`);
+    const made = await latestServiceReport(deps, ref.organizationId, jobId).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'not_ready') throw new Waiting('waits for the work report');
+      throw err;
+    });
+    const attachment = {
+      on: 'invoice' as const,
+      documentExternalId: doc,
+      fileName: `${l.invoice.number ?? 'invoice'}-work-report.pdf`,
+      bytes: made.bytes,
+    };
+    const found = retry ? await l.api.findAttachment(attachment) : null;
+    return {
+      externalId: found ?? (await l.api.attach(attachment, push.idempotencyKey)),
+      foundExisting: found !== null,
+      audit: { fileName: attachment.fileName, sha256: made.report.sha256 },
     };
   }
   // An allocation: the credit note (this push's invoice) applied to the invoice it corrects.

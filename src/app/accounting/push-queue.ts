@@ -151,10 +151,14 @@ export const enqueueReversalPushes = async (
     });
 };
 
-/** Once a document's PDF exists: it is attached to the document wherever the document goes. */
+/**
+ * Once a document's PDF exists: it is attached to the document wherever the document goes, and an invoice
+ * of one job gets the job's work-completed report too where the connector asks for it.
+ */
 export const enqueueAttachmentPushes = (deps: Deps, organizationId: string, invoiceId: string) =>
   deps.database.transaction(async (tx) => {
-    for (const connectorId of await connectorsHolding(tx, organizationId, [invoiceId]))
+    const held = await connectorsHolding(tx, organizationId, [invoiceId]);
+    for (const connectorId of held)
       await insertPush(tx, deps, {
         organizationId,
         connectorId,
@@ -162,7 +166,51 @@ export const enqueueAttachmentPushes = (deps: Deps, organizationId: string, invo
         subjectId: invoiceId,
         invoiceId,
       });
+    if (held.length === 0) return;
+    const { rows } = await tx.raw.query<{ id: string }>(
+      `SELECT c.id FROM connectors c JOIN invoices i ON i.organization_id = c.organization_id AND i.id = $3
+        WHERE c.organization_id = $1 AND c.id = ANY($2::uuid[]) AND i.kind = 'invoice' AND i.job_id IS NOT NULL
+          AND coalesce((c.mappings->>'attachWorkReport')::boolean, false)`,
+      [organizationId, held, invoiceId],
+    );
+    for (const r of rows)
+      await insertPush(tx, deps, {
+        organizationId,
+        connectorId: r.id,
+        entity: 'report',
+        subjectId: invoiceId,
+        invoiceId,
+      });
   });
+
+/** A job's work report is made: the report pushes that waited for it (its invoices') go now. */
+export const releaseReportPushes = async (
+  tx: Tx,
+  deps: Ctx,
+  organizationId: string,
+  jobId: string,
+  reportSha256: string,
+) => {
+  const { rows } = await tx.raw.query<{ connector_id: string; subject_id: string }>(
+    `SELECT p.connector_id, p.subject_id FROM accounting_pushes p
+       JOIN invoices i ON i.organization_id = p.organization_id AND i.id = p.invoice_id
+      WHERE p.organization_id = $1 AND p.entity = 'report' AND p.status = 'pending' AND i.job_id = $2`,
+    [organizationId, jobId],
+  );
+  for (const r of rows)
+    await enqueuePush(
+      tx,
+      deps,
+      {
+        organizationId,
+        connectorId: r.connector_id,
+        entity: 'report',
+        subjectId: r.subject_id,
+        invoiceId: r.subject_id,
+      },
+      `report:${r.subject_id}:${r.connector_id}:after:${reportSha256.slice(0, 16)}`,
+    );
+};
 
 /**
  * In the crediting transaction: the credit note is applied at the provider to the invoice it corrects, for

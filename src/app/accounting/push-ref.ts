@@ -33,6 +33,7 @@ export const pushRefOfSubject = (subject: string): Omit<PushRef, 'organizationId
     (parts[1] === 'payment' ||
       parts[1] === 'allocation' ||
       parts[1] === 'attachment' ||
+      parts[1] === 'report' ||
       parts[1] === 'reversal' ||
       parts[1] === 'write_off')
   )

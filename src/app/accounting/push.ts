@@ -32,6 +32,7 @@ const AUDIT_ACTION: Record<PushEntity, string> = {
   payment: 'invoice.payment_pushed',
   allocation: 'invoice.credit_applied_pushed',
   attachment: 'invoice.pdf_attached',
+  report: 'invoice.report_attached',
   reversal: 'invoice.payment_removed_pushed',
   write_off: 'invoice.write_off_pushed',
 };
@@ -255,6 +256,6 @@ export const pushesOf = (deps: Deps, organizationId: string, invoiceId: string) 
       and(eq(accountingPushes.organizationId, organizationId), eq(accountingPushes.invoiceId, invoiceId)),
     )
     .orderBy(
-      sql`CASE ${accountingPushes.entity} WHEN 'document' THEN 0 WHEN 'attachment' THEN 1 WHEN 'payment' THEN 2 WHEN 'reversal' THEN 4 ELSE 3 END`,
+      sql`CASE ${accountingPushes.entity} WHEN 'document' THEN 0 WHEN 'attachment' THEN 1 WHEN 'report' THEN 1 WHEN 'payment' THEN 2 WHEN 'reversal' THEN 4 ELSE 3 END`,
       accountingPushes.createdAt,
     );

@@ -3,6 +3,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import type { Address } from '../../core/invoice-document';
 import { closeoutLines, customers, jobs, organizations, serviceReports } from '../../db/schema';
+import { releaseReportPushes } from '../accounting/push-queue';
 import { sha256Hex } from '../auth/secrets';
 import type { Deps } from '../ports';
 import { loadJobContext } from './invoice-documents';
@@ -69,6 +70,8 @@ export const renderServiceReport = async (
       createdAt: deps.clock.now(),
     })
     .onConflictDoNothing();
+  // An invoice whose connector attaches the work report may have waited for it.
+  await deps.database.transaction((tx) => releaseReportPushes(tx, deps, organizationId, jobId, hash));
   return { jobId, sizeBytes: pdf.length };
 };
 

@@ -54,7 +54,7 @@ export const accountingPushes = pgTable(
     connectorId: uuid('connector_id').notNull(),
     /** A reversal removes a pushed payment (subject: the payment) that the customer's bank took back. */
     entity: text('entity', {
-      enum: ['document', 'payment', 'allocation', 'attachment', 'reversal', 'write_off'],
+      enum: ['document', 'payment', 'allocation', 'attachment', 'report', 'reversal', 'write_off'],
     })
       .notNull()
       .default('document'),

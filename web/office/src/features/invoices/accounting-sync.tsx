@@ -15,11 +15,13 @@ const whatOf = (p: Push, kind: InvoiceT['kind']) =>
       ? 'Credit applied to the invoice'
       : p.entity === 'attachment'
         ? 'PDF attached'
-        : p.entity === 'reversal'
-          ? 'Payment taken back by the bank, removed'
-          : kind === 'credit_note'
-            ? 'Credit note'
-            : 'Invoice';
+        : p.entity === 'report'
+          ? 'Work report attached'
+          : p.entity === 'reversal'
+            ? 'Payment taken back by the bank, removed'
+            : kind === 'credit_note'
+              ? 'Credit note'
+              : 'Invoice';
 
 /**
  * A document's state in the accounting systems: the document itself, each payment or refund on it, and (a

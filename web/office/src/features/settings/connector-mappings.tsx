@@ -1,4 +1,4 @@
-import { Button, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Checkbox, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import Decimal from 'decimal.js';
 import type { z } from 'zod';
 import type { TaxCode } from '../../../../../src/contracts/catalog';
@@ -56,6 +56,7 @@ type Values = {
   discountAccount: string;
   taxTypes: Record<string, string>;
   paymentAccounts: Record<string, string>;
+  attachWorkReport: boolean;
 };
 
 const clean = (r: Record<string, string>) =>
@@ -88,6 +89,7 @@ export const ConnectorMappingsForm = ({
       discountAccount: m.discountAccount ?? '',
       taxTypes: { ...m.taxTypes },
       paymentAccounts: Object.fromEntries(METHODS.map(([k]) => [k, m.paymentAccounts[k] ?? ''])),
+      attachWorkReport: m.attachWorkReport ?? false,
     } satisfies Values,
     toBody: (v: Values) => ({
       mappings: {
@@ -98,6 +100,7 @@ export const ConnectorMappingsForm = ({
         ...(orNull(v.discountAccount) ? { discountAccount: v.discountAccount.trim() } : {}),
         taxTypes: clean(v.taxTypes),
         paymentAccounts: clean(v.paymentAccounts),
+        attachWorkReport: v.attachWorkReport,
       },
     }),
   });
@@ -150,7 +153,7 @@ export const ConnectorMappingsForm = ({
         <Text size="sm" c="dimmed">
           {xero
             ? 'The bank account each kind of payment is paid into (its account code). Xero needs one for every payment Closeout records.'
-            : 'The account each kind of payment is deposited to (its ID). Left empty, QuickBooks keeps it in Undeposited Funds.'}
+            : 'The account each kind of payment is deposited to (its ID). Left empty, QuickBooks keeps it in Undeposited Funds; a refund needs one, as the money leaves from it.'}
         </Text>
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           {METHODS.map(([k, label]) => (
@@ -169,6 +172,12 @@ export const ConnectorMappingsForm = ({
             {...form.getInputProps('discountAccount')}
           />
         )}
+        <Title order={5}>Proof</Title>
+        <Checkbox
+          label="Attach the work-completed report to each invoice too"
+          description={`Beside the invoice PDF, so your accountant sees the photos and the signature in ${name}`}
+          {...form.getInputProps('attachWorkReport', { type: 'checkbox' })}
+        />
         {errorAlert}
         <Group>
           <Button type="submit" loading={busy}>
