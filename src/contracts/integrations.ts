@@ -134,6 +134,17 @@ export const IntegrationError = z
     resolution: z.string().nullable(),
     /** Why reprocessing cannot run now (the accounting system is disconnected), in words; null when it can. */
     reprocessBlockedBy: z.string().nullable(),
+    /**
+     * The provider's contact that may be this customer (same name and e-mail): link to it, or make a new
+     * one (`POST /integration-errors/{id}/contact-match`). Null when the entry asks no such decision.
+     */
+    contactMatch: z
+      .object({
+        name: z.string(),
+        email: z.string().nullable(),
+        decision: z.enum(['link', 'new']).nullable(),
+      })
+      .nullable(),
   })
   .meta({ id: 'IntegrationError' });
 export type IntegrationError = z.infer<typeof IntegrationError>;
@@ -144,6 +155,11 @@ export const IntegrationErrorQuery = z.strictObject({
 });
 
 export const ReprocessNote = z.strictObject({ note: z.string().trim().max(1000).optional() });
+
+export const ContactMatchDecision = z.strictObject({
+  /** Link the customer to the provider's contact, or give it a new contact of its own. */
+  decision: z.enum(['link', 'new']),
+});
 
 /** Where an invoice stands in each accounting system. */
 export const AccountingPushes = z.object({

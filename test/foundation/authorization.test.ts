@@ -438,6 +438,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/invoices/:id': { memo: 'hello' },
       '/api/v1/connectors/:id': { status: 'disabled' },
       '/api/v1/integration-errors/:id/reprocess': {},
+      '/api/v1/integration-errors/:id/contact-match': { decision: 'link' },
       '/api/v1/webhook-subscriptions/:id': {},
       '/api/v1/jobs/:id/revisions': {
         scope: 'Add a second radiator',

@@ -442,6 +442,78 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         expect(fake.creates.get(second.inv.number as string)).toBe(1);
       });
 
+      it('asks before taking a contact of the customer’s name and e-mail, then links it or makes a new one as told', async () => {
+        const address = { line1: '2 Harbour Row', city: 'Cobh', postalCode: 'P24 X1', country: 'IE' };
+        for (const decision of ['link', 'new'] as const) {
+          const name = decision === 'link' ? 'Harbour Bakery' : 'Quay Bakery';
+          const email = `accounts@${decision}.bakery.test`;
+          // Kept at the provider from before Closeout: the same business, the same e-mail (typed in capitals).
+          const kept = `kept-${decision}`;
+          fake.contacts.set(kept, { id: kept, name, number: '', email: email.toUpperCase() });
+          const made = await post('/api/v1/customers', {
+            name,
+            email,
+            billingAddress: address,
+            sites: [{ name: 'Shop', address }],
+          });
+          expect(made.statusCode, made.body).toBe(201);
+          const c = made.json() as { id: string; sites: { id: string }[] };
+          const inv = await issuedJob({ customerId: c.id, siteId: c.sites[0]?.id });
+          const [stopped] = (await openErrors()).filter((e) => e.invoiceId === inv.id);
+          expect(stopped?.providerCode).toBe('contact_match');
+          expect(stopped?.message).toContain(`“${name}”`);
+          expect(fake.creates.get(inv.number as string) ?? 0).toBe(0);
+          const view = (
+            await t.app.inject({
+              method: 'GET',
+              url: `/api/v1/integration-errors/${stopped?.id}`,
+              headers: as(owner),
+            })
+          ).json();
+          expect(view.contactMatch).toEqual({ name, email: email.toUpperCase(), decision: null });
+          const decided = await t.app.inject({
+            method: 'POST',
+            url: `/api/v1/integration-errors/${stopped?.id}/contact-match`,
+            headers: as(owner, true),
+            payload: { decision },
+          });
+          expect(decided.statusCode, decided.body).toBe(200);
+          expect(decided.json()).toMatchObject({ status: 'resolved', contactMatch: { decision } });
+          await drain(t);
+          expect((await openErrors()).filter((e) => e.invoiceId === inv.id)).toEqual([]);
+          const there = [...fake.docs.values()].find((d) => d.number === inv.number);
+          expect(fake.creates.get(inv.number as string)).toBe(1);
+          const customer = (
+            await t.app.inject({ method: 'GET', url: `/api/v1/customers/${c.id}`, headers: as(billing) })
+          ).json() as { externalIds: Record<string, string> };
+          if (decision === 'link') {
+            expect(there?.contactId).toBe(kept);
+            expect(customer.externalIds[provider]).toBe(kept);
+            expect([...fake.contacts.values()].filter((x) => x.name.startsWith(name))).toHaveLength(1);
+          } else {
+            expect(there?.contactId).not.toBe(kept);
+            expect(fake.contacts.get(there?.contactId ?? '')?.name).toBe(
+              `${name} [${c.id.replaceAll('-', '').slice(-6)}]`,
+            );
+          }
+        }
+        // A second decision on a resolved entry changes nothing.
+        const resolved = (
+          await t.app.inject({
+            method: 'GET',
+            url: '/api/v1/integration-errors?status=resolved',
+            headers: as(billing),
+          })
+        ).json().items as { id: string; providerCode: string }[];
+        const again = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/integration-errors/${resolved.find((e) => e.providerCode === 'contact_match')?.id}/contact-match`,
+          headers: as(owner, true),
+          payload: { decision: 'new' },
+        });
+        expect(again.statusCode).toBe(409);
+      });
+
       if (provider === 'quickbooks')
         it('pays a credit memo back once though QuickBooks answered neither the journal entry nor its application', async () => {
           const inv = await issuedJob();

@@ -102,7 +102,8 @@ export type FakeAccounting = {
   requests: Recorded[];
   /** Invoices by our number: how many times each was created (must end at 1). */
   creates: Map<string, number>;
-  contacts: Map<string, { id: string; name: string; number: string }>;
+  /** Contacts (Xero) or customers (QuickBooks): a test may plant one of its own, kept from before Closeout. */
+  contacts: Map<string, { id: string; name: string; number: string; email?: string }>;
   /** Queue failures for a route key such as "PUT /xero/Invoices" or "POST /qbo/invoice". */
   script(route: string, ...responses: Scripted[]): void;
   /** Answer every request of a route with this until cleared. */
@@ -135,7 +136,7 @@ export type FakeAccounting = {
 export const startFakeAccounting = async (): Promise<FakeAccounting> => {
   const requests: Recorded[] = [];
   const creates = new Map<string, number>();
-  const contacts = new Map<string, { id: string; name: string; number: string }>();
+  const contacts = new Map<string, { id: string; name: string; number: string; email?: string }>();
   const docs = new Map<string, FakeDocument>();
   const payments: FakePayment[] = [];
   const allocations: FakeAllocation[] = [];
@@ -369,15 +370,22 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
 
       // Xero
       if (route === 'GET /xero/Contacts') {
-        const number = quotedIn(query.where);
+        const value = quotedIn(query.where);
+        const byName = /^\s*Name==/.test(query.where ?? '');
         return send(200, {
           Contacts: [...contacts.values()]
-            .filter((c) => c.number === number)
-            .map((c) => ({ ContactID: c.id, Name: c.name, ContactNumber: c.number })),
+            .filter((c) => (byName ? c.name === value : c.number === value))
+            .map((c) => ({
+              ContactID: c.id,
+              Name: c.name,
+              ContactNumber: c.number,
+              ...(c.email ? { EmailAddress: c.email } : {}),
+            })),
         });
       }
       if (route === 'PUT /xero/Contacts') {
-        const c = (body as { Contacts: { Name: string; ContactNumber?: string }[] }).Contacts[0];
+        const c = (body as { Contacts: { Name: string; ContactNumber?: string; EmailAddress?: string }[] })
+          .Contacts[0];
         if ([...contacts.values()].some((x) => x.name === c?.Name))
           return send(
             400,
@@ -386,7 +394,12 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
             ),
           );
         const id = `contact-${contacts.size + 1}`;
-        contacts.set(id, { id, name: c?.Name ?? '', number: c?.ContactNumber ?? '' });
+        contacts.set(id, {
+          id,
+          name: c?.Name ?? '',
+          number: c?.ContactNumber ?? '',
+          ...(c?.EmailAddress ? { email: c.EmailAddress } : {}),
+        });
         const payload = { Contacts: [{ ContactID: id, Name: c?.Name }] };
         remember(200, payload);
         // Made, but the answer is lost.
@@ -610,13 +623,17 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
       // QuickBooks Online
       if (route === 'POST /qbo/customer') {
         const id = `${contacts.size + 1}`;
-        const { DisplayName: name, Notes: notes } = body as { DisplayName: string; Notes?: string };
+        const {
+          DisplayName: name,
+          Notes: notes,
+          PrimaryEmailAddr: mail,
+        } = body as { DisplayName: string; Notes?: string; PrimaryEmailAddr?: { Address: string } };
         if ([...contacts.values()].some((c) => c.name === name))
           return send(
             400,
             qboFault('6240', `Duplicate Name Exists Error: The name supplied already exists. : ${name}`),
           );
-        contacts.set(id, { id, name, number: notes ?? '' });
+        contacts.set(id, { id, name, number: notes ?? '', ...(mail ? { email: mail.Address } : {}) });
         const payload = { Customer: { Id: id } };
         remember(200, payload);
         return send(200, payload);
@@ -798,7 +815,12 @@ export const startFakeAccounting = async (): Promise<FakeAccounting> => {
             QueryResponse: {
               Customer: [...contacts.values()]
                 .filter((c) => c.name === value)
-                .map((c) => ({ Id: c.id, Notes: c.number })),
+                .map((c) => ({
+                  Id: c.id,
+                  Notes: c.number,
+                  DisplayName: c.name,
+                  ...(c.email ? { PrimaryEmailAddr: { Address: c.email } } : {}),
+                })),
             },
           });
         if (/from Payment/.test(q)) {

@@ -12,7 +12,7 @@ import {
 import type { Http } from '../../app/ports';
 import { type ConnectorMappings, type Credentials, taxKey, taxKeyText } from '../../contracts/connectors';
 import { type ErrorReader, gateFor, oauthClient } from './http';
-import { disambiguated } from './names';
+import { contactMatchError, disambiguated, sameEmail } from './names';
 
 /** QuickBooks Online: 500 requests a minute and 10 at once per company; DocNumber at most 21 characters. */
 export const QUICKBOOKS = {
@@ -65,7 +65,18 @@ const QueryReply = z
         Invoice: z.array(Txn).optional(),
         CreditMemo: z.array(Txn).optional(),
         Payment: z.array(Txn).optional(),
-        Customer: z.array(z.object({ Id: z.string(), Notes: z.string().optional() }).loose()).optional(),
+        Customer: z
+          .array(
+            z
+              .object({
+                Id: z.string(),
+                Notes: z.string().optional(),
+                DisplayName: z.string().optional(),
+                PrimaryEmailAddr: z.object({ Address: z.string().optional() }).loose().optional(),
+              })
+              .loose(),
+          )
+          .optional(),
         Attachable: z.array(z.object({ Id: z.string(), FileName: z.string().optional() }).loose()).optional(),
         JournalEntry: z.array(Txn).optional(),
         Account: z
@@ -328,7 +339,7 @@ export const quickbooksConnector = (args: {
           });
       return problems;
     },
-    async ensureContact(contact, idempotencyKey, lookFirst) {
+    async ensureContact(contact, idempotencyKey, lookFirst, newConfirmed) {
       if (contact.externalId) return contact.externalId;
       const names = [plainName(contact), disambiguated({ ...contact, name: plainName(contact) })];
       if (lookFirst) {
@@ -358,6 +369,15 @@ export const quickbooksConnector = (args: {
         return await create(names[0] as string, idempotencyKey);
       } catch (err) {
         if (!(err instanceof ConnectorError) || err.providerCode !== '6240') throw err;
+        // The name is taken: by our customer from before Closeout (same e-mail), a person decides.
+        const holder = (await ask(`select * from Customer where DisplayName = ${quoted(names[0] as string)}`))
+          .Customer?.[0];
+        if (holder && sameEmail(holder.PrimaryEmailAddr?.Address, contact.email) && !(await newConfirmed()))
+          throw contactMatchError('QuickBooks', contact, {
+            id: holder.Id,
+            name: holder.DisplayName ?? (names[0] as string),
+            email: holder.PrimaryEmailAddr?.Address ?? null,
+          });
         return create(names[1] as string, `${idempotencyKey}-named`);
       }
     },

@@ -8,7 +8,19 @@ export const Contacts = z
   .object({ Contacts: z.array(z.object({ ContactID: z.string().min(1) }).loose()).min(1) })
   .loose();
 export const ContactList = z
-  .object({ Contacts: z.array(z.object({ ContactID: z.string().min(1) }).loose()).default([]) })
+  .object({
+    Contacts: z
+      .array(
+        z
+          .object({
+            ContactID: z.string().min(1),
+            Name: z.string().optional(),
+            EmailAddress: z.string().optional(),
+          })
+          .loose(),
+      )
+      .default([]),
+  })
   .loose();
 export const Organisations = z
   .object({ Organisations: z.array(z.object({ Name: z.string().min(1) }).loose()).min(1) })

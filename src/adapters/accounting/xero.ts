@@ -10,7 +10,7 @@ import {
 import type { Http } from '../../app/ports';
 import { type ConnectorMappings, type Credentials, taxKey, taxKeyText } from '../../contracts/connectors';
 import { gateFor, oauthClient } from './http';
-import { disambiguated } from './names';
+import { contactMatchError, disambiguated, sameEmail } from './names';
 import {
   Allocations,
   AttachmentList,
@@ -116,7 +116,7 @@ export const xeroConnector = (args: {
         problems.push({ field: 'contact.name', message: 'Xero contacts need a name' });
       return problems;
     },
-    async ensureContact(contact, idempotencyKey, lookFirst) {
+    async ensureContact(contact, idempotencyKey, lookFirst, newConfirmed) {
       if (contact.externalId) return contact.externalId;
       if (lookFirst) {
         // A create whose answer was lost may have made the contact: ours carries our customer ID.
@@ -147,9 +147,23 @@ export const xeroConnector = (args: {
       try {
         return await create(contact.name, idempotencyKey);
       } catch (err) {
-        // Xero's contact names are unique: a second customer of the same name gets our reference too.
+        // Xero's contact names are unique: a second customer of the same name gets our reference too,
+        // unless the contact holding the name has our customer's e-mail: then a person decides.
         if (!(err instanceof ConnectorError) || !/already assigned to another contact/i.test(err.message))
           throw err;
+        const holder = parse(
+          ContactList,
+          await client.call('GET', 'Contacts', {
+            query: { where: `Name=="${contact.name.replaceAll('"', '')}"` },
+          }),
+          'GET /Contacts',
+        ).Contacts[0];
+        if (holder && sameEmail(holder.EmailAddress, contact.email) && !(await newConfirmed()))
+          throw contactMatchError('Xero', contact, {
+            id: holder.ContactID,
+            name: holder.Name ?? contact.name,
+            email: holder.EmailAddress ?? null,
+          });
         return create(disambiguated(contact), `${idempotencyKey}-named`);
       }
     },

@@ -105,6 +105,12 @@ export type AccountingAttachment = {
 
 export type Problem = { field: string; message: string };
 
+/**
+ * A contact the provider already has under our customer's name and with the same e-mail: perhaps the same
+ * customer, kept from before Closeout. It is linked (or a new contact made) only when someone says so.
+ */
+export type ContactMatch = { customerId: string; id: string; name: string; email: string | null };
+
 /** A provider's failure: retryable (rate limit, 5xx, timeout) or not (validation, auth), with its code. */
 export class ConnectorError extends Error {
   readonly retryable: boolean;
@@ -112,6 +118,8 @@ export class ConnectorError extends Error {
   readonly status: number | null;
   /** The request may have reached the provider (timeout, 5xx after sending): look before creating again. */
   readonly outcomeUnknown: boolean;
+  /** The contact that may be our customer, when that is why the step stopped (`contact_match`). */
+  readonly contactMatch: ContactMatch | null;
 
   constructor(
     message: string,
@@ -120,6 +128,7 @@ export class ConnectorError extends Error {
       providerCode?: string | null;
       status?: number | null;
       outcomeUnknown?: boolean;
+      contactMatch?: ContactMatch;
     },
   ) {
     super(message);
@@ -128,6 +137,7 @@ export class ConnectorError extends Error {
     this.providerCode = opts.providerCode ?? null;
     this.status = opts.status ?? null;
     this.outcomeUnknown = opts.outcomeUnknown ?? false;
+    this.contactMatch = opts.contactMatch ?? null;
   }
 }
 
@@ -144,6 +154,11 @@ export type AccountingConnector = {
     contact: AccountingInvoice['contact'],
     idempotencyKey: string,
     lookFirst: boolean,
+    /**
+     * Asked only when the name is taken by a contact with our customer's e-mail: whether someone decided
+     * this customer gets a new contact of its own. Otherwise the step stops with `contact_match`.
+     */
+    newConfirmed: () => Promise<boolean>,
   ): Promise<string>;
   /**
    * Creates the document; answers its provider ID, the total the provider computed when it says, and the

@@ -62,6 +62,18 @@ const moneyOf = async (
   return p;
 };
 
+/** Whether someone decided this customer gets a contact of its own at this provider (not the one of its name). */
+const newContactConfirmed = async (deps: Deps, ref: PushRef, customerId: string) => {
+  const { rows } = await deps.database.raw.query(
+    `SELECT 1 FROM integration_errors WHERE organization_id = $1 AND connector_id = $2
+        AND provider_code = 'contact_match' AND status = 'resolved'
+        AND detail->'contactMatch'->>'customerId' = $3 AND detail->'contactMatch'->>'decision' = 'new'
+      LIMIT 1`,
+    [ref.organizationId, ref.connectorId, customerId],
+  );
+  return rows.length > 0;
+};
+
 /** Thrown when a payment or allocation waits for its documents to reach the provider first. */
 export class Waiting extends Error {}
 
@@ -94,7 +106,9 @@ export const attempt = async (
         retryable: false,
         providerCode: 'preflight',
       });
-    const contactId = await l.api.ensureContact(inv.contact, `closeout-contact-${l.customer.id}`, retry);
+    const contactId = await l.api.ensureContact(inv.contact, `closeout-contact-${l.customer.id}`, retry, () =>
+      newContactConfirmed(deps, ref, l.customer.id),
+    );
     if (!inv.contact.externalId)
       await storeExternalId(deps, ref.organizationId, l.customer.id, provider, contactId);
     // A previous attempt may have reached the provider: look before creating again.

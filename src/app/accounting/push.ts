@@ -4,7 +4,7 @@ import { notFound } from '../../core/errors';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { accountingPushes, connectors, customers, invoices } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
-import { recordIntegrationError } from '../integrations/integration-errors';
+import { type NewIntegrationError, recordIntegrationError } from '../integrations/integration-errors';
 import type { Deps, Http } from '../ports';
 import { connectorFor } from './connectors';
 import { invoiceCustomerId } from './entries';
@@ -146,7 +146,11 @@ export const pushToAccounting = async (deps: Deps & { http?: Http }, ref: PushRe
     if (!row) throw notFound('invoice');
     const provider = row.connector.provider;
     const loaded: Loaded = { ...row, api: connectorFor(deps, row.connector) };
-    const fail = (message: string, providerCode: string | null) =>
+    const fail = (
+      message: string,
+      providerCode: string | null,
+      detail: NewIntegrationError['detail'] = null,
+    ) =>
       deps.database.transaction(async (tx) => {
         await tx.db
           .update(accountingPushes)
@@ -169,6 +173,7 @@ export const pushToAccounting = async (deps: Deps & { http?: Http }, ref: PushRe
           invoiceId: ref.invoiceId,
           jobId: row.invoice.jobId,
           holdsJob: ref.entity === 'document',
+          detail,
         });
         return { status: 'failed' as const, message };
       });
@@ -236,6 +241,7 @@ export const pushToAccounting = async (deps: Deps & { http?: Http }, ref: PushRe
       return fail(
         err.retryable ? `gave up after ${push.attempts} attempts: ${err.message}` : err.message,
         err.providerCode,
+        err.contactMatch ? { contactMatch: err.contactMatch } : null,
       );
     }
   } catch (err) {

@@ -70,6 +70,8 @@ export type NewIntegrationError = {
    * payment or a credit's application, where the job's own documents are fine and only the entry is missing.
    */
   holdsJob?: boolean;
+  /** What a person decides on (a provider contact that may be the customer). */
+  detail?: IntegrationErrorRow['detail'];
 };
 
 /**
@@ -101,6 +103,7 @@ export const recordIntegrationError = async (
       .set({
         message: input.message,
         providerCode: input.providerCode,
+        detail: input.detail ?? null,
         attempts: existing.attempts + input.attempts,
         lastSeenAt: now,
       })
@@ -122,6 +125,7 @@ export const recordIntegrationError = async (
       subject: input.subject,
       message: input.message,
       providerCode: input.providerCode,
+      detail: input.detail ?? null,
       attempts: input.attempts,
       connectorId: input.connectorId,
       invoiceId: input.invoiceId,

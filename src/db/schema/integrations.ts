@@ -105,6 +105,19 @@ export const integrationErrors = pgTable(
     resolvedById: text('resolved_by_id'),
     resolvedAt: instant('resolved_at'),
     resolution: text('resolution'),
+    /**
+     * What a person decides on, when the step needs a decision: a provider contact that may be the customer
+     * (same name and e-mail), and what was decided (link it, or make a new one).
+     */
+    detail: jsonb('detail').$type<{
+      contactMatch?: {
+        customerId: string;
+        id: string;
+        name: string;
+        email: string | null;
+        decision?: 'link' | 'new';
+      };
+    }>(),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),

@@ -8,6 +8,7 @@ import {
   testConnector,
   updateConnector,
 } from '../../app/accounting/connectors';
+import { decideContactMatch } from '../../app/accounting/contact-match';
 import { REVOKED } from '../../app/accounting/disconnect-connector';
 import { invoicesCsv } from '../../app/accounting/exports';
 import { pushesOf } from '../../app/accounting/push';
@@ -33,6 +34,7 @@ import {
   AccountingPushes,
   Connector,
   ConnectorPatch,
+  ContactMatchDecision,
   DeliveriesQuery,
   IntegrationError,
   IntegrationErrorQuery,
@@ -79,6 +81,13 @@ const errorView = (e: IntegrationErrorEntry): z.infer<typeof IntegrationError> =
   resolvedAt: e.resolvedAt?.toISOString() ?? null,
   resolution: e.resolution,
   reprocessBlockedBy: e.status === 'open' ? reprocessBlock(e) : null,
+  contactMatch: e.detail?.contactMatch
+    ? {
+        name: e.detail.contactMatch.name,
+        email: e.detail.contactMatch.email,
+        decision: e.detail.contactMatch.decision ?? null,
+      }
+    : null,
 });
 
 export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
@@ -232,6 +241,33 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
           request.params.id,
           actorOf(p),
           request.body.note ?? null,
+        ),
+      );
+    },
+  );
+
+  app.post(
+    '/integration-errors/:id/contact-match',
+    {
+      config: { access: 'integrations.manage' },
+      schema: {
+        tags: ['integrations'],
+        summary:
+          'Link the customer to the provider contact of its name and e-mail, or give it a new one; the push runs again',
+        params: IdParams,
+        body: ContactMatchDecision,
+        response: { 200: IntegrationError, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return errorView(
+        await decideContactMatch(
+          deps,
+          p.organizationId,
+          request.params.id,
+          request.body.decision,
+          actorOf(p),
         ),
       );
     },

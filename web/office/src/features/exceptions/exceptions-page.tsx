@@ -94,6 +94,22 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
       setError(messageOf(err));
     }
   };
+  // The provider has a contact of the customer's name and e-mail: linked to it, or a new one, as told.
+  const decideContact = async (e: IntegrationErrorT, decision: 'link' | 'new') => {
+    setError(null);
+    try {
+      await api('POST', `/api/v1/integration-errors/${e.id}/contact-match`, { decision });
+      setNotice(
+        decision === 'link'
+          ? `Linked to “${e.contactMatch?.name ?? ''}”: the invoice goes to it now`
+          : 'A new contact will be made for this customer: the invoice goes to it now',
+      );
+      failures.reload();
+      jobs.reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
   // The invoice could not be made (a rate missing, a price to add): once fixed, made again from the job.
   const rebuild = async (jobId: string) => {
     setError(null);
@@ -250,7 +266,21 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
                                 {failure?.reprocessBlockedBy && (
                                   <Text size="sm">{failure.reprocessBlockedBy}.</Text>
                                 )}
-                                {failure && can('integrations.manage') && (
+                                {failure?.contactMatch && can('integrations.manage') && (
+                                  <>
+                                    <Button size="xs" onClick={() => void decideContact(failure, 'link')}>
+                                      Link to “{failure.contactMatch.name}”
+                                    </Button>
+                                    <Button
+                                      size="xs"
+                                      variant="default"
+                                      onClick={() => void decideContact(failure, 'new')}
+                                    >
+                                      Make a new contact
+                                    </Button>
+                                  </>
+                                )}
+                                {failure && !failure.contactMatch && can('integrations.manage') && (
                                   <Tooltip
                                     label={failure.reprocessBlockedBy ?? ''}
                                     disabled={!failure.reprocessBlockedBy}

@@ -1,0 +1,1 @@
+ALTER TABLE "integration_errors" ADD COLUMN "detail" jsonb;
