@@ -459,6 +459,9 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
           expect(made.statusCode, made.body).toBe(201);
           const c = made.json() as { id: string; sites: { id: string }[] };
           const inv = await issuedJob({ customerId: c.id, siteId: c.sites[0]?.id });
+          // A second invoice of the customer stops on the same question; one answer settles both.
+          const sibling = await issuedJob({ customerId: c.id, siteId: c.sites[0]?.id });
+          expect((await openErrors()).filter((e) => e.invoiceId === sibling.id)).toHaveLength(1);
           const [stopped] = (await openErrors()).filter((e) => e.invoiceId === inv.id);
           expect(stopped?.providerCode).toBe('contact_match');
           expect(stopped?.message).toContain(`“${name}”`);
@@ -480,9 +483,12 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
           expect(decided.statusCode, decided.body).toBe(200);
           expect(decided.json()).toMatchObject({ status: 'resolved', contactMatch: { decision } });
           await drain(t);
-          expect((await openErrors()).filter((e) => e.invoiceId === inv.id)).toEqual([]);
+          expect((await openErrors()).filter((e) => [inv.id, sibling.id].includes(e.invoiceId))).toEqual([]);
           const there = [...fake.docs.values()].find((d) => d.number === inv.number);
           expect(fake.creates.get(inv.number as string)).toBe(1);
+          expect(fake.creates.get(sibling.number as string)).toBe(1);
+          const siblingThere = [...fake.docs.values()].find((d) => d.number === sibling.number);
+          expect(siblingThere?.contactId).toBe(there?.contactId);
           const customer = (
             await t.app.inject({ method: 'GET', url: `/api/v1/customers/${c.id}`, headers: as(billing) })
           ).json() as { externalIds: Record<string, string> };

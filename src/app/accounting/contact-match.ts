@@ -42,23 +42,32 @@ export const decideContactMatch = async (
     });
   if (decision === 'link')
     await setExternalId(deps, organizationId, match.customerId, entry.connector.provider, match.id, actor);
-  await deps.database.db
-    .update(integrationErrors)
-    .set({ detail: { contactMatch: { ...match, decision } } })
-    .where(
-      and(
-        eq(integrationErrors.organizationId, organizationId),
-        eq(integrationErrors.id, id),
-        eq(integrationErrors.status, 'open'),
-      ),
-    );
-  return reprocessIntegrationError(
-    deps,
-    organizationId,
-    id,
-    actor,
+  // Every push of this customer that stopped on the same question is answered with it (one per document).
+  const { rows } = await deps.database.raw.query<{ id: string }>(
+    `SELECT id FROM integration_errors WHERE organization_id = $1 AND connector_id = $2 AND status = 'open'
+        AND provider_code = 'contact_match' AND detail->'contactMatch'->>'customerId' = $3
+      ORDER BY id = $4 DESC, first_seen_at`,
+    [organizationId, entry.connectorId, match.customerId, id],
+  );
+  const note =
     decision === 'link'
       ? `Linked to the contact “${match.name}” already there`
-      : `A new contact of its own, beside “${match.name}”`,
-  );
+      : `A new contact of its own, beside “${match.name}”`;
+  let answered: Awaited<ReturnType<typeof reprocessIntegrationError>> | null = null;
+  for (const r of rows) {
+    await deps.database.db
+      .update(integrationErrors)
+      .set({ detail: { contactMatch: { ...match, decision } } })
+      .where(
+        and(
+          eq(integrationErrors.organizationId, organizationId),
+          eq(integrationErrors.id, r.id),
+          eq(integrationErrors.status, 'open'),
+        ),
+      );
+    const done = await reprocessIntegrationError(deps, organizationId, r.id, actor, note);
+    if (r.id === id) answered = done;
+  }
+  if (!answered) throw new Error(`contact match ${id} was not answered`);
+  return answered;
 };

@@ -18,6 +18,7 @@ import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
+import { ContactMatchActions } from './contact-match';
 import { DisputesLane, useOpenDisputes } from './disputes-lane';
 import { MissingItem, NotBillableAction } from './missing-item';
 import { MoneyLane } from './money-lane';
@@ -88,22 +89,6 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
     try {
       await api('POST', `/api/v1/integration-errors/${e.id}/reprocess`);
       setNotice('Reprocessing: the job returns to the queue when it succeeds');
-      failures.reload();
-      jobs.reload();
-    } catch (err) {
-      setError(messageOf(err));
-    }
-  };
-  // The provider has a contact of the customer's name and e-mail: linked to it, or a new one, as told.
-  const decideContact = async (e: IntegrationErrorT, decision: 'link' | 'new') => {
-    setError(null);
-    try {
-      await api('POST', `/api/v1/integration-errors/${e.id}/contact-match`, { decision });
-      setNotice(
-        decision === 'link'
-          ? `Linked to “${e.contactMatch?.name ?? ''}”: the invoice goes to it now`
-          : 'A new contact will be made for this customer: the invoice goes to it now',
-      );
       failures.reload();
       jobs.reload();
     } catch (err) {
@@ -267,18 +252,14 @@ export const ExceptionsPage = ({ me }: { me: MeT }) => {
                                   <Text size="sm">{failure.reprocessBlockedBy}.</Text>
                                 )}
                                 {failure?.contactMatch && can('integrations.manage') && (
-                                  <>
-                                    <Button size="xs" onClick={() => void decideContact(failure, 'link')}>
-                                      Link to “{failure.contactMatch.name}”
-                                    </Button>
-                                    <Button
-                                      size="xs"
-                                      variant="default"
-                                      onClick={() => void decideContact(failure, 'new')}
-                                    >
-                                      Make a new contact
-                                    </Button>
-                                  </>
+                                  <ContactMatchActions
+                                    failure={failure}
+                                    onDone={(m) => {
+                                      setNotice(m);
+                                      failures.reload();
+                                      jobs.reload();
+                                    }}
+                                  />
                                 )}
                                 {failure && !failure.contactMatch && can('integrations.manage') && (
                                   <Tooltip

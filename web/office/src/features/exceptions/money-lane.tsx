@@ -5,6 +5,7 @@ import { dateTime } from '../../shared/format';
 import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import type { Resource } from '../../shared/query';
+import { ContactMatchActions } from './contact-match';
 
 const KIND_WORDS: Record<IntegrationErrorT['kind'], string> = {
   accounting_push: 'Accounting',
@@ -86,8 +87,20 @@ export const MoneyLane = ({
                         </AppLink>
                       )}
                     </Text>
+                    {can && e.contactMatch && (
+                      // Two answers, under the question: side by side they would not fit a phone.
+                      <Group gap="xs" mt={4}>
+                        <ContactMatchActions
+                          failure={e}
+                          onDone={(m) => {
+                            failures.reload();
+                            onDone(m);
+                          }}
+                        />
+                      </Group>
+                    )}
                   </Stack>
-                  {can && (
+                  {can && !e.contactMatch && (
                     <Tooltip label={e.reprocessBlockedBy ?? ''} disabled={!e.reprocessBlockedBy}>
                       <Button
                         size="xs"
