@@ -12,7 +12,12 @@ import { drainQueues } from '../../src/worker/handlers';
 import { closeOut, newJob, plainJobType, setSeller } from '../invoices/helpers';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
-import { connectFakeXero, type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
+import {
+  connectFakeQuickBooks,
+  connectFakeXero,
+  type FakeAccounting,
+  startFakeAccounting,
+} from '../support/fake-accounting';
 
 /**
  * Exactly once under crashes: a real `closeout worker` process is SIGKILLed again and again while it pushes
@@ -39,8 +44,17 @@ const spawnWorker = (databaseUrl: string | undefined, secretKey: string, dataDir
     stdio: 'ignore',
   });
 
-/** An organization with Xero connected to a fake, and `count` invoices issued whose pushes are left queued. */
-const issuedForWorkers = async (t: TestApp, fake: FakeAccounting, slug: string, count: number) => {
+/**
+ * An organization with Xero (or QuickBooks) connected to a fake, and `count` invoices issued whose pushes
+ * are left queued for worker processes.
+ */
+const issuedForWorkers = async (
+  t: TestApp,
+  fake: FakeAccounting,
+  slug: string,
+  count: number,
+  provider: 'xero' | 'quickbooks' = 'xero',
+) => {
   const org = await makeOrganization(t.deps, slug);
   const owner = await signIn(t.app, org.users.owner.email, PASSWORD);
   const billing = await signIn(t.app, org.users.billing.email, PASSWORD);
@@ -48,12 +62,20 @@ const issuedForWorkers = async (t: TestApp, fake: FakeAccounting, slug: string, 
   const tech = await signIn(t.app, org.users.technician.email, PASSWORD);
   await setSeller(t, owner);
   const jobTypeId = await plainJobType(t, owner);
-  const connectorId = await connectFakeXero(t.app, owner, fake, `tenant-${slug}`, {
-    items: {},
-    accountCode: '200',
-    taxTypes: { 'S:23': 'OUTPUT2' },
-    paymentAccounts: { default: '090' },
-  });
+  const connectorId =
+    provider === 'xero'
+      ? await connectFakeXero(t.app, owner, fake, `tenant-${slug}`, {
+          items: {},
+          accountCode: '200',
+          taxTypes: { 'S:23': 'OUTPUT2' },
+          paymentAccounts: { default: '090' },
+        })
+      : await connectFakeQuickBooks(t.app, owner, fake, `realm-${slug}`, {
+          items: {},
+          defaultItem: '1',
+          taxTypes: { 'S:23': '7' },
+          paymentAccounts: { default: '35' },
+        });
   for (let i = 0; i < count; i++) {
     const j = await newJob(t, org, dispatcher, jobTypeId);
     await closeOut(t, org, tech, j.id);
@@ -81,91 +103,141 @@ const pendingPushes = async (t: TestApp, organizationId: string) =>
     )
   ).rows[0]?.n ?? -1;
 
-describe.skipIf(!url)('pushes under repeated worker crashes (PostgreSQL)', () => {
-  const INVOICES = 12;
-  const secretKey = randomBytes(32).toString('base64');
-  let t: TestApp;
-  let fake: FakeAccounting;
-  let org: OrgFixture;
-  let billing: Session;
-  const numbers: string[] = [];
+describe.skipIf(!url).each(['xero', 'quickbooks'] as const)(
+  'pushes to %s under repeated worker crashes (PostgreSQL)',
+  (provider) => {
+    const INVOICES = 12;
+    /** Of those, paid in full before the workers start, and credited in full (the credit applied there). */
+    const PAID = 3;
+    const CREDITED = 3;
+    const secretKey = randomBytes(32).toString('base64');
+    let t: TestApp;
+    let fake: FakeAccounting;
+    let org: OrgFixture;
+    let billing: Session;
+    const numbers: string[] = [];
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-crash-'));
 
-  beforeAll(async () => {
-    fake = await startFakeAccounting();
-    t = await createTestApp('postgres', { secretKey });
-    const made = await issuedForWorkers(t, fake, 'crash', INVOICES);
-    ({ org, billing } = made);
-    numbers.push(...made.invoices.map((i) => i.number));
-    // The provider takes a while to answer after creating: the window a crash must not turn into a duplicate.
-    fake.createDelayMs = 400;
-    // Without the provider's idempotency memory, only our look-up-before-create prevents duplicates.
-    fake.honorIdempotency = false;
-  }, 120_000);
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+    beforeAll(async () => {
+      fake = await startFakeAccounting();
+      t = await createTestApp('postgres', {
+        secretKey,
+        storage: localStorage(path.join(dataDir, 'attachments')),
+      });
+      const made = await issuedForWorkers(t, fake, `crash-${provider}`, INVOICES, provider);
+      ({ org, billing } = made);
+      // Payments and credit notes wait for their invoices at the provider: the workers push them too.
+      for (const inv of made.invoices.slice(0, PAID)) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/payments',
+          headers: as(billing, true),
+          payload: { invoiceId: inv.id, amount: inv.payable, receivedOn: '2026-11-20', method: 'card' },
+        });
+        expect(res.statusCode, res.body).toBe(201);
+      }
+      for (const inv of made.invoices.slice(PAID, PAID + CREDITED)) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/invoices/${inv.id}/credit-notes`,
+          headers: as(billing, true),
+          payload: { reason: 'goodwill' },
+        });
+        expect(res.statusCode, res.body).toBe(201);
+      }
+      await drainQueues(
+        t.boss,
+        t.deps,
+        QUEUE_NAMES.filter((n) => n !== 'accounting.push'),
+      );
+      const { rows } = await t.database.raw.query<{ number: string }>(
+        `SELECT number FROM invoices WHERE organization_id = $1 AND number IS NOT NULL`,
+        [org.organizationId],
+      );
+      expect(rows).toHaveLength(INVOICES + CREDITED);
+      numbers.push(...rows.map((r) => r.number));
+      // The provider takes a while to answer after creating: the window a crash must not turn into a duplicate.
+      fake.createDelayMs = 400;
+      // Without the provider's idempotency memory, only our look-up-before-create prevents duplicates.
+      fake.honorIdempotency = false;
+    }, 120_000);
+    afterAll(async () => {
+      await t?.close();
+      await fake?.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
 
-  const worker = () => spawnWorker(t.url, secretKey);
-  const created = () => [...fake.creates.values()].reduce((s, n) => s + n, 0);
+    const worker = () => spawnWorker(t.url, secretKey, dataDir);
+    const created = () => [...fake.creates.values()].reduce((s, n) => s + n, 0);
 
-  it('leaves every invoice exactly once at the provider after repeated SIGKILLs mid-push', async () => {
-    let killsMidCreate = 0;
-    for (let round = 0; round < 6; round++) {
-      const child = worker();
-      const exited = new Promise((r) => child.once('exit', r));
-      const before = created();
-      const deadline = Date.now() + 20_000;
-      // Kill it right after the provider created an invoice, before the worker has its answer.
-      while (created() === before && Date.now() < deadline && child.exitCode === null)
-        await new Promise((r) => setTimeout(r, 10));
-      if (created() > before) killsMidCreate++;
-      child.kill('SIGKILL');
-      await exited;
-      if ((await pending()) === 0) break;
-    }
-    expect(killsMidCreate).toBeGreaterThan(0);
+    it('leaves every invoice, credit note, payment and credit application exactly once at the provider after repeated SIGKILLs mid-push', async () => {
+      let killsMidCreate = 0;
+      for (let round = 0; round < 6; round++) {
+        const child = worker();
+        const exited = new Promise((r) => child.once('exit', r));
+        const before = created();
+        const deadline = Date.now() + 20_000;
+        // Kill it right after the provider created an invoice, before the worker has its answer.
+        while (created() === before && Date.now() < deadline && child.exitCode === null)
+          await new Promise((r) => setTimeout(r, 10));
+        if (created() > before) killsMidCreate++;
+        child.kill('SIGKILL');
+        await exited;
+        if ((await pending()) === 0) break;
+      }
+      expect(killsMidCreate).toBeGreaterThan(0);
 
-    // The killed workers held leases on the pushes they were calling for: a second run waits them out (a
-    // minute). Here the minute passes at once; the sweep must still refuse pushes whose lease lives.
-    const { rows: counts } = await t.database.raw.query<{ held: number; free: number }>(
-      `SELECT count(*) FILTER (WHERE lease_until > now())::int AS held,
+      // The killed workers held leases on the pushes they were calling for: a second run waits them out (a
+      // minute). Here the minute passes at once; the sweep must still refuse pushes whose lease lives.
+      const { rows: counts } = await t.database.raw.query<{ held: number; free: number }>(
+        `SELECT count(*) FILTER (WHERE lease_until > now())::int AS held,
               count(*) FILTER (WHERE lease_until IS NULL OR lease_until <= now())::int AS free
          FROM accounting_pushes WHERE organization_id = $1 AND status = 'pending'`,
-      [org.organizationId],
-    );
-    expect((await sweepStalledPushes(t.deps, 0)).requeued).toBe(counts[0]?.free);
-    await t.database.raw.query(
-      `UPDATE accounting_pushes SET lease_until = now() - interval '1 second' WHERE organization_id = $1 AND lease_until IS NOT NULL`,
-      [org.organizationId],
-    );
-    // The stalled pushes' queue jobs belonged to dead workers: the sweep requeues them, and a worker finishes.
-    fake.createDelayMs = 0;
-    await sweepStalledPushes(t.deps, 0);
-    for (let i = 0; i < 20 && (await pending()) > 0; i++) {
-      await drainQueues(t.boss, t.deps, ['accounting.push']);
-      if ((await pending()) > 0) await sweepStalledPushes(t.deps, 0);
-    }
-    expect(await pending()).toBe(0);
-    for (const n of numbers) expect(fake.creates.get(n), n).toBe(1);
-    expect(fake.creates.size).toBe(INVOICES);
-    const { rows } = await t.database.raw.query<{ found: number }>(
-      `SELECT count(*)::int AS found FROM audit_events
+        [org.organizationId],
+      );
+      expect((await sweepStalledPushes(t.deps, 0)).requeued).toBe(counts[0]?.free);
+      await t.database.raw.query(
+        `UPDATE accounting_pushes SET lease_until = now() - interval '1 second' WHERE organization_id = $1 AND lease_until IS NOT NULL`,
+        [org.organizationId],
+      );
+      // The stalled pushes' queue jobs belonged to dead workers: the sweep requeues them, and a worker finishes.
+      fake.createDelayMs = 0;
+      await sweepStalledPushes(t.deps, 0);
+      for (let i = 0; i < 20 && (await pending()) > 0; i++) {
+        await drainQueues(t.boss, t.deps, ['accounting.push']);
+        if ((await pending()) > 0) await sweepStalledPushes(t.deps, 0);
+      }
+      expect(await pending()).toBe(0);
+      for (const n of numbers) expect(fake.creates.get(n), n).toBe(1);
+      expect(fake.creates.size).toBe(INVOICES + CREDITED);
+      // Each payment once, each credit applied once, every document's PDF attached once.
+      expect(fake.payments.filter((p) => !p.deleted)).toHaveLength(PAID);
+      expect(fake.allocations).toHaveLength(CREDITED);
+      expect(fake.attachments.filter((a) => a.replaced === 0)).toHaveLength(INVOICES + CREDITED);
+      for (const d of fake.docs.values())
+        expect(d.open.toFixed(2), d.number).toBe(
+          d.number.startsWith('INV') && Number(d.number.slice(-5)) > PAID + CREDITED
+            ? d.total.toFixed(2)
+            : '0.00',
+        );
+      const { rows } = await t.database.raw.query<{ found: number }>(
+        `SELECT count(*)::int AS found FROM audit_events
         WHERE organization_id = $1 AND action = 'invoice.pushed' AND (changes::jsonb ->> 'foundExisting')::boolean`,
-      [org.organizationId],
-    );
-    // The invoices created just before a kill were found by number, not created again.
-    expect(rows[0]?.found).toBeGreaterThanOrEqual(killsMidCreate);
-    const done = await t.app.inject({
-      method: 'GET',
-      url: '/api/v1/integration-errors?status=open',
-      headers: as(billing),
-    });
-    expect(done.json().items).toEqual([]);
-  }, 240_000);
+        [org.organizationId],
+      );
+      // The invoices created just before a kill were found by number, not created again.
+      expect(rows[0]?.found).toBeGreaterThanOrEqual(killsMidCreate);
+      const done = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/integration-errors?status=open',
+        headers: as(billing),
+      });
+      expect(done.json().items).toEqual([]);
+    }, 240_000);
 
-  const pending = () => pendingPushes(t, org.organizationId);
-});
+    const pending = () => pendingPushes(t, org.organizationId);
+  },
+);
 
 describe.skipIf(!url)('two worker processes running the same pushes at once (PostgreSQL)', () => {
   const INVOICES = 6;
