@@ -90,6 +90,9 @@ export type DocumentRenderers = {
   serviceReportPdf(report: ServiceReport, proof: Proof): Promise<Buffer>;
   /** The accepted version of a quote with the customer's signature block: what they agreed to. */
   signedQuotePdf(quote: SignedQuote): Promise<Buffer>;
-  /** The EN 16931 / Peppol BIS 3 UBL of an issued document. */
-  ubl(doc: InvoiceDocument, header: IssuedHeader): string;
+  /**
+   * The EN 16931 / Peppol BIS 3 UBL of an issued document; `onlinePayment`: the organization takes payment
+   * online (the payment means where it gives no IBAN).
+   */
+  ubl(doc: InvoiceDocument, header: IssuedHeader, opts?: { onlinePayment?: boolean }): string;
 };

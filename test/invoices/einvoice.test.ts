@@ -7,9 +7,12 @@ import Decimal from 'decimal.js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargeLateFee } from '../../src/app/collections/late-fees';
+import { rfReference } from '../../src/core/bank-matching';
 import { invoices, organizations } from '../../src/db/schema';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { startFakeStripe } from '../support/fake-stripe';
+import { connectFakeStripe } from '../support/online-payments';
 import {
   closeOut,
   drain,
@@ -485,6 +488,20 @@ describe.skipIf(missing.length > 0)(
       }
       await drain(t);
 
+      // 14. A business that gives no IBAN and takes payment online: its payment means is online payment (68).
+      const online = await orgOf('online', {}, { iban: null });
+      const stripe = await startFakeStripe();
+      try {
+        await connectFakeStripe(t.app, online.owner, stripe);
+        const j = await newJob(t, online.fx, online.dispatcher, online.jobTypeId);
+        await closeOut(t, online.fx, online.tech, j.id);
+        await drain(t);
+        const [inv] = await invoicesOfJob(t, online.billing, j.id);
+        await collect(online, 'online-payment', inv as InvoiceJson);
+      } finally {
+        await stripe.close();
+      }
+
       // 13. A late fee charged by a reminder step: its own invoice, one line outside the scope of VAT (exempt
       // with the reason), referring to the overdue invoice (BG-3), the buyer as on it.
       const overdueDoc = docs.find((d) => d.name === 'list-price-discount')?.invoice as InvoiceJson;
@@ -533,6 +550,7 @@ describe.skipIf(missing.length > 0)(
           'bhd-invoice',
           'late-fee',
           'multi-vat-discount-charges',
+          'online-payment',
           'per-cycle',
           'peppol-credit-note',
           'peppol-invoice',
@@ -558,6 +576,21 @@ describe.skipIf(missing.length > 0)(
       expect(chf?.lines.map((l) => l.netAmount)).toContain('-40.00');
       expect(new Decimal(chf?.totals.payable ?? 'NaN').mod('0.05').isZero()).toBe(true);
       expect(byName['reverse-charge']?.ubl).toContain('Due on receipt');
+      // BG-16: one payment means; the remittance (BT-83) is the invoice's creditor reference, which bank
+      // matching reads back; euro goes by SEPA credit transfer (58), another currency by credit transfer (30).
+      for (const d of docs.filter((x) => x.invoice.kind !== 'credit_note' && x.name !== 'online-payment')) {
+        const code = d.invoice.currency === 'EUR' ? '58' : '30';
+        expect(d.ubl, d.name).toMatch(
+          new RegExp(
+            `<cac:PaymentMeans>\\s*<cbc:PaymentMeansCode>${code}</cbc:PaymentMeansCode>\\s*<cbc:PaymentID>${rfReference(d.invoice.number as string)}</cbc:PaymentID>\\s*<cac:PayeeFinancialAccount>\\s*<cbc:ID>IE29AIBK93115212345678</cbc:ID>`,
+          ),
+        );
+        expect(d.ubl.match(/<cac:PaymentMeans>/g), d.name).toHaveLength(1);
+      }
+      expect(byName['online-payment']?.ubl).toMatch(
+        /<cac:PaymentMeans>\s*<cbc:PaymentMeansCode name="[^"]+">68<\/cbc:PaymentMeansCode>\s*<cbc:PaymentID>RF\d{2}/,
+      );
+      expect(byName['online-payment']?.ubl).not.toContain('PayeeFinancialAccount');
       // The late fee: 2.5 % of what the overdue invoice owed, exempt with the reason, referring to it.
       const overdue = byName['list-price-discount']?.invoice;
       const fee = byName['late-fee'];

@@ -1,5 +1,6 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
+import { rfReference } from '../../core/bank-matching';
 import type { CalcAdjustment, TaxTreatment } from '../../core/invoice-calc';
 import {
   type Address,
@@ -105,7 +106,11 @@ const allowanceCharge = (
 export const ublFileName = (header: IssuedHeader) => `${header.number}.xml`;
 
 /** Renders the document as UBL 2.1 XML (UTF-8, indented). Pure: the same document gives the same bytes. */
-export const renderUbl = (doc: InvoiceDocument, header: IssuedHeader): string => {
+export const renderUbl = (
+  doc: InvoiceDocument,
+  header: IssuedHeader,
+  opts: { onlinePayment?: boolean } = {},
+): string => {
   const credit = doc.kind === 'credit_note';
   const peppol = doc.profile === 'peppol';
   const currency = doc.calc.currency;
@@ -158,12 +163,22 @@ export const renderUbl = (doc: InvoiceDocument, header: IssuedHeader): string =>
     cbc(delivery, 'ActualDeliveryDate', doc.serviceDate);
     if (doc.site) address(cac(delivery, 'DeliveryLocation'), 'Address', doc.site.address);
   }
+  // BG-16, the one way to pay the organization offers (EN 16931 allows one payment means type): a credit
+  // transfer to its IBAN (58 SEPA for euro, 30 otherwise), else online payment (68) where it takes it. The
+  // remittance (BT-83) is the invoice's ISO 11649 creditor reference, which bank matching reads back.
+  const remittance = credit ? header.number : rfReference(header.number);
   if (doc.iban) {
     const means = cac(root, 'PaymentMeans');
-    cbc(means, 'PaymentMeansCode', '58');
+    cbc(means, 'PaymentMeansCode', currency === 'EUR' ? '58' : '30');
     if (credit) cbc(means, 'PaymentDueDate', header.dueDate);
-    cbc(means, 'PaymentID', header.number);
-    cbc(cac(means, 'PayeeFinancialAccount'), 'ID', doc.iban.replaceAll(' ', ''));
+    cbc(means, 'PaymentID', remittance);
+    const account = cac(means, 'PayeeFinancialAccount');
+    cbc(account, 'ID', doc.iban.replaceAll(' ', ''));
+    cbc(account, 'Name', doc.seller.legalName ?? doc.seller.name);
+  } else if (opts.onlinePayment && !credit) {
+    const means = cac(root, 'PaymentMeans');
+    cbc(means, 'PaymentMeansCode', '68', { name: 'Online by card or bank, from the pay link' });
+    cbc(means, 'PaymentID', remittance);
   }
   if (!credit) {
     const note =

@@ -194,14 +194,15 @@ export const renderPacket = async (deps: Deps, organizationId: string, invoiceId
       ? await proofOf(deps, organizationId, row.jobId)
       : { proof: EMPTY_PROOF, files: [] };
   const render = await deps.renderers();
-  const ubl = Buffer.from(render.ubl(doc, header), 'utf8');
-  // Online payment taken when the document is issued: its PDF carries the pay link for good.
+  // Online payment taken when the document is issued: its PDF carries the pay link for good, and its UBL
+  // says so where the organization gives no IBAN.
   const pay =
     row.kind !== 'credit_note' &&
     new Decimal(doc.calc.totals.payable).gt(0) &&
     (await activePaymentConnection(deps.database, organizationId))
       ? { url: payUrl(deps, organizationId, row.id) }
       : null;
+  const ubl = Buffer.from(render.ubl(doc, header, { onlinePayment: pay !== null }), 'utf8');
   const pdf = await render.invoicePdf(doc, header, proof, logo, pay);
   const approvals = Buffer.from(JSON.stringify(proof.approvals, null, 2), 'utf8');
   const proofParts: ManifestPart[] = [];
