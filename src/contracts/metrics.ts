@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DISPUTE_REASONS } from '../core/disputes';
 
 /** GET /api/v1/metrics: hours for durations, decimal strings for money, shares as 0..1. */
 const Stat = z.object({ count: z.number().int(), median: z.number().nullable(), p90: z.number().nullable() });
@@ -37,9 +38,13 @@ export const Metrics = z
       invoices: z.number().int(),
       creditNotes: z.number().int(),
       creditNoteRate: z.number().nullable(),
+      /** Invoices disputed: by the customer (the portal's "Something's wrong?") or credited for a dispute. */
       disputes: z.number().int(),
       disputeRate: z.number().nullable(),
+      /** Credit notes by their reason. */
       byReason: z.array(z.object({ reason: z.string(), count: z.number().int() })),
+      /** What customers said was wrong, by reason, for disputes opened in the period. */
+      customerReasons: z.array(z.object({ reason: z.enum(DISPUTE_REASONS), count: z.number().int() })),
     }),
     dso: z.object({
       days: z.number().nullable(),

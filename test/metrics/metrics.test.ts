@@ -179,6 +179,17 @@ describe.each(testDrivers())('cash-flow metrics on %s', (driver) => {
     });
     expect(paid.statusCode, paid.body).toBe(201);
     await drain(t);
+    // The customer says J3's invoice is wrong, from their portal: a dispute of their own, not yet settled.
+    at('2026-11-06T11:00:00Z');
+    const link = await post(`/api/v1/customers/${org.customerId}/portal-link`, {});
+    expect(link.statusCode, link.body).toBe(200);
+    const token = (link.json().url as string).split('/').pop();
+    const said = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/public/portal/${token}/documents/${inv.J3?.id}/dispute`,
+      payload: { reason: 'wrong_amount', comment: 'Two hours of work, billed as three.' },
+    });
+    expect(said.statusCode, said.body).toBe(200);
     at('2026-11-06T12:00:00Z');
   }, 120_000);
   afterAll(async () => t?.close());
@@ -240,13 +251,15 @@ describe.each(testDrivers())('cash-flow metrics on %s', (driver) => {
     });
     // Invoices issued in November: J5, J1, J2, J3, J6; one credit note, a price dispute; one office correction.
     expect(m.touches).toEqual({ officeEdits: 1, invoices: 5, perInvoice: 0.2 });
+    // Disputed: J6's invoice (credited for a price dispute) and J3's (the customer's own dispute).
     expect(m.disputes).toEqual({
       invoices: 5,
       creditNotes: 1,
       creditNoteRate: 0.2,
-      disputes: 1,
-      disputeRate: 0.2,
+      disputes: 2,
+      disputeRate: 0.4,
       byReason: [{ reason: 'price_dispute', count: 1 }],
+      customerReasons: [{ reason: 'wrong_amount', count: 1 }],
     });
   });
 
@@ -316,7 +329,9 @@ describe.each(testDrivers())('cash-flow metrics on %s', (driver) => {
       [jobNumbers.J1, jobNumbers.J3].sort(),
     );
     expect((await open('refused')).items.map((i: { number: string }) => i.number)).toEqual([jobNumbers.J2]);
-    expect((await open('disputes')).items.map((i: { number: string }) => i.number)).toEqual([inv.CN?.number]);
+    expect((await open('disputes')).items.map((i: { number: string }) => i.number)).toEqual(
+      [inv.J3?.number, inv.J6?.number].sort(),
+    );
     expect((await open('touched')).items.map((i: { number: string }) => i.number)).toEqual([jobNumbers.J1]);
     expect((await open('week_completed')).items.map((i: { number: string }) => i.number).sort()).toEqual(
       [jobNumbers.J1, jobNumbers.J2, jobNumbers.J3, jobNumbers.J6].sort(),

@@ -8,6 +8,7 @@ import {
   completedJobs,
   creditReasons,
   cycleTimeRows,
+  disputesInPeriod,
   firstSubmissions,
   GROUP_KEYS,
   issuedInPeriod,
@@ -119,6 +120,7 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
   const completed = await completedJobs(raw, p);
   const inv = await issuedInPeriod(raw, p);
   const reasonRows = await creditReasons(raw, p);
+  const disputed = await disputesInPeriod(raw, p);
   const touches = (await officeTouches(raw, p))?.touches ?? 0;
   const ar = await receivablesAging(raw, p);
   const week = await thisWeek(raw, p);
@@ -161,9 +163,10 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
       invoices,
       creditNotes: inv?.credit_notes ?? 0,
       creditNoteRate: ratio(inv?.credit_notes ?? 0, invoices),
-      disputes: inv?.disputes ?? 0,
-      disputeRate: ratio(inv?.disputes ?? 0, invoices),
+      disputes: disputed.disputed,
+      disputeRate: ratio(disputed.disputed, invoices),
       byReason: reasonRows.map((r) => ({ reason: r.reason, count: r.n })),
+      customerReasons: disputed.reasons.map((r) => ({ reason: r.reason, count: r.n })),
     },
     dso: {
       /** DSO = accounts receivable at period end ÷ credit sales in the period × days in the period. */

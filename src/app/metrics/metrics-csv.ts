@@ -50,6 +50,7 @@ export const metricsCsvRows = (m: Metrics): string[][] => {
   }
   for (const r of m.closeouts.refusalsByMissingItem) add('closeouts', 'refusals', r.count, r.code);
   for (const r of m.disputes.byReason) add('disputes', 'credit_notes', r.count, r.reason);
+  for (const r of m.disputes.customerReasons) add('disputes', 'customer_disputes', r.count, r.reason);
   for (const d of m.collections.dsoTrend) add('collections', 'dso_days', d.days, d.month);
   for (const c of m.collections.lateCustomers)
     add('collections', 'average_days_late', c.averageDaysLate, c.name);

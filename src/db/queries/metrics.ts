@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { DisputeReason } from '../../core/disputes';
 import type { RawSql } from '../client';
 import { rowsOf } from './sql';
 
@@ -56,6 +57,39 @@ export const weekStart = (p: MetricPeriod) =>
 const NOT_A_REQUEST = sql`coalesce(i.document ->> 'profile', '') <> 'payment_request'`;
 /** A credit note for a dispute, as opposed to a correction. */
 const DISPUTED = sql`i.credit_reason IN ('price_dispute', 'scope_misunderstanding')`;
+
+/**
+ * The invoices disputed in the period: those a customer said something was wrong with (the portal's
+ * dispute, opened in the period), and those the office credited for a dispute (a credit note issued in the
+ * period for a price dispute or a scope misunderstanding), each invoice once.
+ */
+const disputedInvoices = (p: MetricPeriod) => sql`
+  SELECT d.invoice_id AS invoice_id FROM disputes d
+    JOIN invoices i ON i.organization_id = d.organization_id AND i.id = d.invoice_id
+    LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
+   WHERE d.organization_id = ${p.organizationId} AND ${within(p, sql`d.created_at`)} AND ${ofJobType(p)}
+  UNION
+  SELECT i.corrects_invoice_id FROM invoices i
+    LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
+   WHERE i.organization_id = ${p.organizationId} AND i.kind = 'credit_note' AND ${DISPUTED}
+     AND i.corrects_invoice_id IS NOT NULL AND ${within(p, sql`i.issued_at`)} AND ${ofJobType(p)}`;
+
+/** How many invoices were disputed in the period, and what customers said was wrong. */
+export const disputesInPeriod = async (raw: RawSql, p: MetricPeriod) => {
+  const [count] = await rowsOf<{ n: number }>(
+    raw,
+    sql`SELECT count(DISTINCT invoice_id)::int AS n FROM (${disputedInvoices(p)}) x`,
+  );
+  const reasons = await rowsOf<{ reason: DisputeReason; n: number }>(
+    raw,
+    sql`SELECT d.reason, count(*)::int AS n FROM disputes d
+          JOIN invoices i ON i.organization_id = d.organization_id AND i.id = d.invoice_id
+          LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
+         WHERE d.organization_id = ${p.organizationId} AND ${within(p, sql`d.created_at`)} AND ${ofJobType(p)}
+         GROUP BY d.reason ORDER BY 2 DESC, 1`,
+  );
+  return { disputed: count?.n ?? 0, reasons };
+};
 
 /** Cycle time: completion to invoice-ready, issued, sent and paid, for jobs completed in the period. */
 export const cycleTimeRows = (raw: RawSql, p: MetricPeriod, key: SQL) => {
@@ -151,14 +185,12 @@ export const issuedInPeriod = async (raw: RawSql, p: MetricPeriod) =>
     await rowsOf<{
       invoices: number;
       credit_notes: number;
-      disputes: number;
       sales: string;
       credits: string;
     }>(
       raw,
       sql`SELECT count(*) FILTER (WHERE i.kind <> 'credit_note')::int AS invoices,
             count(*) FILTER (WHERE i.kind = 'credit_note')::int AS credit_notes,
-            count(*) FILTER (WHERE i.kind = 'credit_note' AND ${DISPUTED})::int AS disputes,
             round(coalesce(sum(i.tax_inclusive * i.exchange_rate) FILTER (WHERE i.kind <> 'credit_note'), 0), 2)::text AS sales,
             round(coalesce(sum(i.tax_inclusive * i.exchange_rate) FILTER (WHERE i.kind = 'credit_note'), 0), 2)::text AS credits
        FROM invoices i LEFT JOIN jobs j ON j.organization_id = i.organization_id AND j.id = i.job_id
@@ -299,8 +331,8 @@ export const INVOICE_DRILLDOWNS = {
     invoicesWhere(sql`i.organization_id = ${p.organizationId} AND i.kind = 'credit_note'
       AND ${within(p, sql`i.issued_at`)} AND ${ofJobType(p)}`),
   disputes: (p: MetricPeriod) =>
-    invoicesWhere(sql`i.organization_id = ${p.organizationId} AND i.kind = 'credit_note' AND ${DISPUTED}
-      AND ${within(p, sql`i.issued_at`)} AND ${ofJobType(p)}`),
+    sql`SELECT i.id, i.number FROM invoices i WHERE i.organization_id = ${p.organizationId}
+      AND i.id IN (${disputedInvoices(p)})`,
   week_invoiced: (p: MetricPeriod) =>
     invoicesWhere(sql`i.organization_id = ${p.organizationId} AND i.kind <> 'credit_note' AND ${ofJobType(p)}
       AND i.issued_at >= ${weekStart(p)}`),

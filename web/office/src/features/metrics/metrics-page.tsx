@@ -1,3 +1,4 @@
+import { DISPUTE_REASON_WORDS } from '../../../../../src/core/disputes';
 import { useEffect, useRef, useState } from 'react';
 import {
   Bar,
@@ -251,8 +252,19 @@ export const MetricsPage = ({ me }: { me: MeT }) => {
             <Tile
               label="Credit-note rate"
               value={pct(data.disputes.creditNoteRate)}
-              hint={`${data.disputes.creditNotes} credit notes · ${data.disputes.disputes} disputes`}
+              hint={`${data.disputes.creditNotes} credit notes on ${data.disputes.invoices} invoices`}
               onOpen={open('credit_notes', 'Credit notes')}
+            />
+            <Tile
+              label="Dispute rate"
+              value={pct(data.disputes.disputeRate)}
+              warn={data.disputes.disputes > 0}
+              hint={`${data.disputes.disputes} of ${data.disputes.invoices} invoices disputed${
+                data.disputes.customerReasons[0]
+                  ? ` · most often “${DISPUTE_REASON_WORDS[data.disputes.customerReasons[0].reason]}”`
+                  : ''
+              }`}
+              onOpen={open('disputes', 'Invoices disputed')}
             />
           </div>
 
