@@ -1,4 +1,3 @@
-import { DISPUTE_REASON_WORDS } from '../../../../../src/core/disputes';
 import { useEffect, useRef, useState } from 'react';
 import {
   Bar,
@@ -14,6 +13,7 @@ import {
 } from 'recharts';
 import type { z } from 'zod';
 import type { Metrics as MetricsSchema } from '../../../../../src/contracts/metrics';
+import { DISPUTE_REASON_WORDS } from '../../../../../src/core/disputes';
 import { addDays, businessDate, monthBefore } from '../../../../../src/core/time';
 import { ApiError, api, type MeT } from '../../shared/api';
 import { CashForecast } from './cash-forecast';
