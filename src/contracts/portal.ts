@@ -52,7 +52,14 @@ export const PortalDocument = z
     ubl: z.boolean(),
     /** The customer's latest "Something's wrong" about it, in words, and the answer once settled. */
     dispute: z
-      .object({ reason: z.string(), comment: z.string(), open: z.boolean(), reply: z.string().nullable() })
+      .object({
+        reason: z.string(),
+        comment: z.string(),
+        open: z.boolean(),
+        reply: z.string().nullable(),
+        /** How many photos the customer sent with it (at most MAX_DISPUTE_PHOTOS). */
+        photos: z.number().int(),
+      })
       .nullable(),
   })
   .meta({ id: 'PortalDocument' });
@@ -128,6 +135,11 @@ export const DisputeBody = z.strictObject({
   comment: z.string().trim().min(3, 'say in a few words what is wrong').max(2000),
 });
 
+/** Photos a customer may send with one dispute. */
+export const MAX_DISPUTE_PHOTOS = 5;
+/** What a dispute photo may be: images the browser shows, re-encoded before they are stored. */
+export const DISPUTE_PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
 export const Dispute = z
   .object({
     id: z.uuid(),
@@ -140,6 +152,8 @@ export const Dispute = z
     status: z.enum(['open', 'resolved']),
     resolution: z.enum(DISPUTE_RESOLUTIONS).nullable(),
     reply: z.string().nullable(),
+    /** The customer's photos, each at GET /disputes/{id}/photos/{photoId}. */
+    photoIds: z.array(z.uuid()),
     createdAt: Instant,
     resolvedAt: Instant.nullable(),
   })

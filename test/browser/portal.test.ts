@@ -260,10 +260,17 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     const form = card.getByRole('form', { name: `What is wrong with ${inv.number}` });
     await form.getByLabel('I did not agree to this work').check();
     await form.getByLabel('Tell us more').fill('The second radiator was never discussed with us.');
+    // A photo of what they mean goes with the words.
+    await form
+      .getByLabel(/Photos, if they help/)
+      .setInputFiles({ name: 'radiator.png', mimeType: 'image/png', buffer: await png(7) });
+    await form.getByText('1 photo will go with your message.').waitFor();
     await phone.screenshot({ path: screenshotPath('portal-dispute-phone'), fullPage: true });
     await form.getByRole('button', { name: 'Send it to us' }).click();
     await card
-      .getByText('We have your message (“The second radiator was never discussed with us.”)')
+      .getByText(
+        'We have your message (“The second radiator was never discussed with us.”), with your photo, and will answer it soon.',
+      )
       .waitFor();
     await phone.close();
 
@@ -273,6 +280,10 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     await item
       .getByText('I did not agree to this work: “The second radiator was never discussed with us.”')
       .waitFor();
+    // The office sees the customer's photo, loaded (not a broken image).
+    const photo = item.getByRole('group', { name: `The customer's photos of ${inv.number}` }).locator('img');
+    await photo.waitFor();
+    await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
     await item.getByRole('button', { name: 'Settle…' }).click();
     const settle = item.getByRole('form', { name: `Settle the dispute about ${inv.number}` });
     await settle.getByLabel('How it was settled').click();

@@ -540,7 +540,11 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
     for (const r of await protectedRoutes()) {
       const res = await call(
         r.method,
-        r.url.replace(':id', RANDOM_ID).replace(':siteId', RANDOM_ID).replace(':connector', 'xero'),
+        r.url
+          .replace(':id', RANDOM_ID)
+          .replace(':siteId', RANDOM_ID)
+          .replace(':photoId', RANDOM_ID)
+          .replace(':connector', 'xero'),
         {},
       );
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
@@ -557,6 +561,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         const url = r.url
           .replace(':id', RANDOM_ID)
           .replace(':siteId', RANDOM_ID)
+          .replace(':photoId', RANDOM_ID)
           .replace(':connector', 'xero');
         const onRecord = r.url.includes(':');
         const body = r.method === 'GET' ? {} : onRecord ? (validBody(r.url) ?? {}) : {};
@@ -618,6 +623,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         const url = r.url
           .replace(':id', id ?? '')
           .replace(':siteId', b.siteId)
+          .replace(':photoId', RANDOM_ID)
           .replace(':connector', 'xero');
         const res = await call(r.method, url, caller, body);
         // A person's own account (/me/...) is no API key's: refused before any record is looked at.

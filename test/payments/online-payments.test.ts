@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFUND_ATTEMPTS } from '../../src/contracts/portal';
+import { MAX_DISPUTE_PHOTOS, REFUND_ATTEMPTS } from '../../src/contracts/portal';
 import {
   closeOut,
   drain,
@@ -10,11 +11,11 @@ import {
   plainJobType,
   setSeller,
 } from '../invoices/helpers';
-import { as, createTestApp, type Session, type TestApp } from '../support/app';
+import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
-import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
+import { makeOrganization, type OrgFixture, PASSWORD, sessionsOf } from '../support/factories';
 import { type FakeStripe, startFakeStripe } from '../support/fake-stripe';
-import { hasPoppler, jpegWithExif, multipart, pdfQrCodes, pdfText, png } from '../support/files';
+import { hasPoppler, jpegWithExif, multipart, pdf, pdfQrCodes, pdfText, png } from '../support/files';
 
 type Portal = {
   customerName: string;
@@ -810,6 +811,13 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     const inv = await issued();
     const token = await portalOf();
     const url = `/api/v1/public/portal/${token}/documents/${inv.id}/dispute`;
+    const photo = async (image: Buffer | Promise<Buffer>, type = 'image/jpeg') => {
+      const body = multipart({}, { name: 'meter.jpg', type, bytes: await image });
+      return t.app.inject({ method: 'POST', url: `${url}/photos`, ...body });
+    };
+    // Photos come with the words, never before them.
+    const early = await photo(jpegWithExif(1));
+    expect(early.statusCode, early.body).toBe(409);
     const bad = await call('POST', url, undefined, { reason: 'too_expensive', comment: 'x' });
     expect(bad.statusCode).toBe(400);
     expect(
@@ -831,7 +839,27 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
       comment: 'We were charged for three hours; the technician was here for two.',
       open: true,
       reply: null,
+      photos: 0,
     });
+    // Up to five photos: images only (sniffed, whatever the declared type), stored without their metadata.
+    const notImage = await photo(pdf(), 'image/jpeg');
+    expect(notImage.statusCode).toBe(415);
+    expect(notImage.json().errors[0].field).toBe('file');
+    for (let i = 1; i <= MAX_DISPUTE_PHOTOS; i++) {
+      const sent = await photo(i % 2 ? jpegWithExif(i) : png(i), i % 2 ? 'image/jpeg' : 'image/png');
+      expect(sent.statusCode, sent.body).toBe(200);
+      expect(sent.json().photos).toBe(i);
+    }
+    const sixth = await photo(jpegWithExif(9));
+    expect(sixth.statusCode).toBe(400);
+    expect(sixth.json().errors[0].field).toBe('file');
+    expect(
+      (
+        (await call('GET', `/api/v1/public/portal/${token}`)).json() as {
+          open: { id: string; dispute: { photos: number } | null }[];
+        }
+      ).open.find((d) => d.id === inv.id)?.dispute?.photos,
+    ).toBe(MAX_DISPUTE_PHOTOS);
     expect((await call('POST', url, undefined, { reason: 'other', comment: 'And again' })).statusCode).toBe(
       409,
     );
@@ -845,9 +873,25 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     const lane = (await call('GET', '/api/v1/disputes?status=open', billing)).json().items as {
       id: string;
       invoiceId: string;
+      photoIds: string[];
     }[];
     const dispute = lane.find((d) => d.invoiceId === inv.id);
-    expect(dispute).toBeDefined();
+    expect(dispute?.photoIds).toHaveLength(MAX_DISPUTE_PHOTOS);
+    // The office sees each photo; the first was a JPEG with GPS in its EXIF, kept as pixels only.
+    const first = await call(
+      'GET',
+      `/api/v1/disputes/${dispute?.id}/photos/${dispute?.photoIds[0]}`,
+      billing,
+    );
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('image/jpeg');
+    expect((await sharp(first.rawPayload).metadata()).exif).toBeUndefined();
+    const elsewhere = await call(
+      'GET',
+      `/api/v1/disputes/${dispute?.id}/photos/${dispute?.photoIds[0]}`,
+      await signIn(t.app, other.users.billing.email, PASSWORD),
+    );
+    expect(elsewhere.statusCode).toBe(404);
     // A dispatcher does not settle billing matters.
     const denied = await call('POST', `/api/v1/disputes/${dispute?.id}/resolve`, dispatcher, {
       resolution: 'reply',

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { PortalDocument, PortalView } from '../../contracts/portal';
 import { DISPUTE_REASON_WORDS } from '../../core/disputes';
 import { notFound } from '../../core/errors';
@@ -9,6 +9,7 @@ import type { Db, Tx } from '../../db/client';
 import {
   closeoutSubmissions,
   customers,
+  disputePhotos,
   disputes,
   invoices,
   jobs,
@@ -88,7 +89,8 @@ export const documentView = (
   at: {
     online: boolean;
     pending: string[];
-    disputes: (typeof disputes.$inferSelect)[];
+    /** The customer's disputes, with how many photos each carries. */
+    disputes: (typeof disputes.$inferSelect & { photos?: number })[];
     today: string;
     /** Jobs with proof of work to show. */
     withProof: Set<string>;
@@ -121,6 +123,7 @@ export const documentView = (
           comment: dispute.comment,
           open: dispute.status === 'open',
           reply: dispute.reply,
+          photos: dispute.photos ?? 0,
         }
       : null,
   };
@@ -160,7 +163,12 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
     docs.map((d) => d.invoice.id),
   );
   const said = await db
-    .select()
+    .select({
+      ...getTableColumns(disputes),
+      // Written out: an interpolated column would render unqualified and match the photo's own.
+      photos: sql<number>`(SELECT count(*)::int FROM ${disputePhotos} p
+        WHERE p.organization_id = disputes.organization_id AND p.dispute_id = disputes.id)`,
+    })
     .from(disputes)
     .where(and(eq(disputes.organizationId, who.organizationId), eq(disputes.customerId, who.customerId)))
     .orderBy(desc(disputes.createdAt));

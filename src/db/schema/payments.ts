@@ -294,3 +294,26 @@ export const paymentPayouts = pgTable(
     index('payment_payouts_arrival_idx').on(t.organizationId, t.currency, t.arrivalDate),
   ],
 );
+
+/** Photos the customer sent with a dispute (what is wrong, as they see it): re-encoded, pixels only. */
+export const disputePhotos = pgTable(
+  'dispute_photos',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    disputeId: uuid('dispute_id').notNull(),
+    storageKey: text('storage_key').notNull(),
+    sha256: text('sha256').notNull(),
+    mimeType: text('mime_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('dispute_photos_dispute_idx').on(t.organizationId, t.disputeId),
+    foreignKey({
+      columns: [t.organizationId, t.disputeId],
+      foreignColumns: [disputes.organizationId, disputes.id],
+    }),
+  ],
+);

@@ -11,17 +11,28 @@ import {
 } from '../../app/closeout/attachments';
 import { setLogo } from '../../app/directory/organizations';
 import { REENCODED } from '../../app/files/safe-files';
+import { addDisputePhoto } from '../../app/portal/dispute-photos';
 import type { Deps } from '../../app/ports';
 import { AttachmentView } from '../../contracts/closeout';
 import { IdParams, Problem } from '../../contracts/common';
+import { MAX_DISPUTE_PHOTOS, PortalDocumentParams } from '../../contracts/portal';
 import { AppError, notFound } from '../../core/errors';
 import { PHOTO_CATEGORIES } from '../../core/job-type-templates';
 import { actorOf, type Principal } from '../../core/principal';
 import { principalOf } from '../auth';
 import { ensureJobVisible } from '../job-access';
+import { publicLinkRoutes } from '../public-limit';
 import { uploadedFile } from '../uploads';
 
-const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 413: Problem, 415: Problem };
+const errors = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  413: Problem,
+  415: Problem,
+};
 
 export const attachmentView = (a: AttachmentRow): z.infer<typeof AttachmentView> => ({
   id: a.id,
@@ -83,6 +94,35 @@ export const attachmentRoutes = async (root: FastifyInstance, deps: Deps) => {
         return reply.code(created ? 201 : 200).send(attachmentView(attachment));
       },
     );
+
+    // The customer's photos with a dispute, from their portal link: no account, limited per address.
+    await publicLinkRoutes(scope, (pub) => {
+      pub.withTypeProvider<ZodTypeProvider>().post(
+        '/public/portal/:token/documents/:id/dispute/photos',
+        {
+          config: { access: 'public' },
+          schema: {
+            tags: ['payments'],
+            summary: `A photo with the customer's open dispute about the document: one JPEG, PNG or WebP "file" as multipart/form-data (at most ${MAX_DISPUTE_PHOTOS})`,
+            consumes: ['multipart/form-data'],
+            params: PortalDocumentParams,
+            response: {
+              200: z.object({ disputeId: z.uuid(), photos: z.number().int() }),
+              ...errors,
+              429: Problem,
+            },
+          },
+        },
+        async (request) => {
+          const file = request.isMultipart() ? await request.file() : undefined;
+          if (!file)
+            throw new AppError('unsupported_media_type', 'Send the photo as multipart/form-data', {
+              fields: [{ field: 'file', message: 'required' }],
+            });
+          return addDisputePhoto(deps, request.params.token, request.params.id, await file.toBuffer());
+        },
+      );
+    });
 
     app.put(
       '/organization/logo',

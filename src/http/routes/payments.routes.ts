@@ -13,6 +13,7 @@ import {
 } from '../../app/payments/payment-connections';
 import { receivePaymentEvent } from '../../app/payments/receive-payment-event';
 import { startCheckout } from '../../app/payments/start-checkout';
+import { disputePhoto, photosOfDisputes } from '../../app/portal/dispute-photos';
 import { listDisputes, raiseDispute, resolveDispute } from '../../app/portal/disputes';
 import { officePayLink, payLinkCheckout, payLinkPdf, payView } from '../../app/portal/pay-links';
 import { portalLinkFor, renewPortalLink, revokePortalLinks } from '../../app/portal/portal-links';
@@ -62,7 +63,10 @@ const connectionView = (deps: Deps, c: PaymentConnectionRow): z.infer<typeof Pay
   version: c.version,
 });
 
-const disputeView = (r: Awaited<ReturnType<typeof listDisputes>>[number]): z.infer<typeof Dispute> => ({
+const disputeView = (
+  r: Awaited<ReturnType<typeof listDisputes>>[number],
+  photos: Map<string, string[]>,
+): z.infer<typeof Dispute> => ({
   id: r.dispute.id,
   invoiceId: r.dispute.invoiceId,
   number: r.number,
@@ -73,6 +77,7 @@ const disputeView = (r: Awaited<ReturnType<typeof listDisputes>>[number]): z.inf
   status: r.dispute.status,
   resolution: r.dispute.resolution,
   reply: r.dispute.reply,
+  photoIds: photos.get(r.dispute.id) ?? [],
   createdAt: r.dispute.createdAt.toISOString(),
   resolvedAt: r.dispute.resolvedAt?.toISOString() ?? null,
 });
@@ -264,11 +269,37 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
         response: { 200: z.object({ items: z.array(Dispute) }), ...errors },
       },
     },
-    async (request) => ({
-      items: (
-        await listDisputes(deps, principalOf(request).organizationId, { status: request.query.status })
-      ).map(disputeView),
-    }),
+    async (request) => {
+      const org = principalOf(request).organizationId;
+      const rows = await listDisputes(deps, org, { status: request.query.status });
+      const photos = await photosOfDisputes(
+        deps,
+        org,
+        rows.map((r) => r.dispute.id),
+      );
+      return { items: rows.map((r) => disputeView(r, photos)) };
+    },
+  );
+
+  app.get(
+    '/disputes/:id/photos/:photoId',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['payments'],
+        summary: 'A photo the customer sent with their dispute (re-encoded, pixels only)',
+        params: z.strictObject({ id: z.uuid(), photoId: z.uuid() }),
+      },
+    },
+    async (request, reply) => {
+      const org = principalOf(request).organizationId;
+      const photo = await disputePhoto(deps, org, request.params.id, request.params.photoId);
+      return reply
+        .header('content-type', photo.mimeType)
+        .header('cache-control', 'private, max-age=3600')
+        .header('etag', `"${photo.sha256}"`)
+        .send(photo.bytes);
+    },
   );
 
   app.post(
@@ -289,7 +320,7 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
       const row = await resolveDispute(deps, p.organizationId, request.params.id, request.body, actorOf(p));
       const [view] = await listDisputes(deps, p.organizationId, { id: row.id });
       if (!view) throw notFound('dispute');
-      return disputeView(view);
+      return disputeView(view, await photosOfDisputes(deps, p.organizationId, [view.dispute.id]));
     },
   );
 

@@ -1,5 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { PortalProof, PortalView } from '../../../src/contracts/portal';
+import {
+  DISPUTE_PHOTO_TYPES,
+  MAX_DISPUTE_PHOTOS,
+  type PortalProof,
+  type PortalView,
+} from '../../../src/contracts/portal';
 import { DISPUTE_REASON_WORDS, DISPUTE_REASONS, type DisputeReason } from '../../../src/core/disputes';
 import { printDateTime } from '../../../src/core/time';
 import { OrgName } from './brand';
@@ -16,6 +21,7 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState<DisputeReason | null>(null);
   const [comment, setComment] = useState('');
+  const [photos, setPhotos] = useState<File[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   if (!open)
@@ -28,12 +34,17 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
     setBusy(true);
     setError(null);
     try {
-      onSaid(
-        await api.call<PortalView>('POST', `/public/portal/${token}/documents/${d.id}/dispute`, {
-          reason,
-          comment,
-        }),
-      );
+      const said = await api.call<PortalView>('POST', `/public/portal/${token}/documents/${d.id}/dispute`, {
+        reason,
+        comment,
+      });
+      // The words are with us; the photos follow, one by one.
+      for (const photo of photos) {
+        const form = new FormData();
+        form.append('file', photo, photo.name);
+        await api.call('POST', `/public/portal/${token}/documents/${d.id}/dispute/photos`, form);
+      }
+      onSaid(photos.length > 0 ? await api.call<PortalView>('GET', `/public/portal/${token}`) : said);
     } catch (err) {
       setError(problemOf(err));
       setBusy(false);
@@ -66,6 +77,20 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
         Tell us more
         <textarea rows={3} value={comment} onChange={(e) => setComment(e.target.value)} />
       </label>
+      <label className="field">
+        Photos, if they help (up to {MAX_DISPUTE_PHOTOS})
+        <input
+          type="file"
+          accept={DISPUTE_PHOTO_TYPES.join(',')}
+          multiple
+          onChange={(e) => setPhotos([...(e.currentTarget.files ?? [])].slice(0, MAX_DISPUTE_PHOTOS))}
+        />
+      </label>
+      {photos.length > 0 && (
+        <p className="muted">
+          {photos.length === 1 ? '1 photo' : `${photos.length} photos`} will go with your message.
+        </p>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}
@@ -220,7 +245,11 @@ const DocumentCard = ({
       {open && !d.payOnline && <p className="muted">Pay by bank transfer with the details on the PDF.</p>}
       {d.dispute?.open && (
         <p className="notice" role="status">
-          We have your message (“{d.dispute.comment}”) and will answer it soon.
+          We have your message (“{d.dispute.comment}”)
+          {d.dispute.photos > 0
+            ? `, with ${d.dispute.photos === 1 ? 'your photo' : `your ${d.dispute.photos} photos`},`
+            : ''}{' '}
+          and will answer it soon.
         </p>
       )}
       {d.dispute && !d.dispute.open && d.dispute.reply && (

@@ -112,6 +112,25 @@ export const DisputesLane = ({ me, onDone }: { me: MeT; onDone: (m: string) => v
                 <Text size="sm" mt={4}>
                   {DISPUTE_REASON_WORDS[d.reason]}: “{d.comment}”
                 </Text>
+                {d.photoIds.length > 0 && (
+                  // The customer's photos, each opened whole in a new tab.
+                  <Group role="group" gap="xs" mt="xs" aria-label={`The customer's photos of ${d.number}`}>
+                    {d.photoIds.map((photoId, i) => {
+                      const src = `/api/v1/disputes/${d.id}/photos/${photoId}`;
+                      return (
+                        <a key={photoId} href={src} target="_blank" rel="noreferrer">
+                          <img
+                            src={src}
+                            alt={`${d.customerName}, ${i + 1} of ${d.photoIds.length}`}
+                            width={96}
+                            height={72}
+                            style={{ objectFit: 'cover', borderRadius: 4, display: 'block' }}
+                          />
+                        </a>
+                      );
+                    })}
+                  </Group>
+                )}
                 {can('invoices.manage') &&
                   (settling === d.id ? (
                     <Settle
