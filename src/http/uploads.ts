@@ -1,8 +1,20 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { Problem } from '../contracts/common';
 import { AppError } from '../core/errors';
 import { refuseNul } from './errors';
+
+/** What an upload route may answer besides success: a refusal, a conflict, too large, not a file it takes. */
+export const UPLOAD_ERRORS = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  413: Problem,
+  415: Problem,
+};
 
 /**
  * The one file of a multipart/form-data upload, and the field sent before it parsed with its schema: a

@@ -44,6 +44,12 @@ const spawnWorker = (databaseUrl: string | undefined, secretKey: string, dataDir
     stdio: 'ignore',
   });
 
+/** The test app on PostgreSQL, storing files where the worker processes look (DATA_DIR), and a provider fake. */
+const appForWorkers = async (secretKey: string, dataDir: string) => ({
+  fake: await startFakeAccounting(),
+  t: await createTestApp('postgres', { secretKey, storage: localStorage(path.join(dataDir, 'attachments')) }),
+});
+
 /**
  * An organization with Xero (or QuickBooks) connected to a fake, and `count` invoices issued whose pushes
  * are left queued for worker processes.
@@ -119,11 +125,7 @@ describe.skipIf(!url).each(['xero', 'quickbooks'] as const)(
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-crash-'));
 
     beforeAll(async () => {
-      fake = await startFakeAccounting();
-      t = await createTestApp('postgres', {
-        secretKey,
-        storage: localStorage(path.join(dataDir, 'attachments')),
-      });
+      ({ t, fake } = await appForWorkers(secretKey, dataDir));
       const made = await issuedForWorkers(t, fake, `crash-${provider}`, INVOICES, provider);
       ({ org, billing } = made);
       // Payments and credit notes wait for their invoices at the provider: the workers push them too.
@@ -249,11 +251,7 @@ describe.skipIf(!url)('two worker processes running the same pushes at once (Pos
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'closeout-race-'));
 
   beforeAll(async () => {
-    fake = await startFakeAccounting();
-    t = await createTestApp('postgres', {
-      secretKey,
-      storage: localStorage(path.join(dataDir, 'attachments')),
-    });
+    ({ t, fake } = await appForWorkers(secretKey, dataDir));
     made = await issuedForWorkers(t, fake, 'race', INVOICES);
     // A provider slow to create, without idempotency memory: while one run waits for it, a second run's
     // look-up finds nothing; only the lease keeps that run from creating again.

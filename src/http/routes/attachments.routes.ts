@@ -22,17 +22,9 @@ import { actorOf, type Principal } from '../../core/principal';
 import { principalOf } from '../auth';
 import { ensureJobVisible } from '../job-access';
 import { publicLinkRoutes } from '../public-limit';
-import { uploadedFile } from '../uploads';
+import { UPLOAD_ERRORS, uploadedFile } from '../uploads';
 
-const errors = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  409: Problem,
-  413: Problem,
-  415: Problem,
-};
+const errors = UPLOAD_ERRORS;
 
 export const attachmentView = (a: AttachmentRow): z.infer<typeof AttachmentView> => ({
   id: a.id,

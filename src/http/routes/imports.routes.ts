@@ -25,17 +25,9 @@ import {
 import { IMPORT_KINDS } from '../../core/imports';
 import { actorOf } from '../../core/principal';
 import { principalOf } from '../auth';
-import { uploadedFile } from '../uploads';
+import { UPLOAD_ERRORS, uploadedFile } from '../uploads';
 
-const errors = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  409: Problem,
-  413: Problem,
-  415: Problem,
-};
+const errors = UPLOAD_ERRORS;
 
 export const importView = (b: ImportBatchRow): z.infer<typeof ImportBatch> => ({
   id: b.id,
