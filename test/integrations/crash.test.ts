@@ -11,7 +11,7 @@ import { QUEUE_NAMES } from '../../src/contracts/queue';
 import { drainQueues } from '../../src/worker/handlers';
 import { closeOut, newJob, plainJobType, setSeller } from '../invoices/helpers';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
-import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
 import {
   connectFakeQuickBooks,
   connectFakeXero,
@@ -62,10 +62,7 @@ const issuedForWorkers = async (
   provider: 'xero' | 'quickbooks' = 'xero',
 ) => {
   const org = await makeOrganization(t.deps, slug);
-  const owner = await signIn(t.app, org.users.owner.email, PASSWORD);
-  const billing = await signIn(t.app, org.users.billing.email, PASSWORD);
-  const dispatcher = await signIn(t.app, org.users.dispatcher.email, PASSWORD);
-  const tech = await signIn(t.app, org.users.technician.email, PASSWORD);
+  const { owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org);
   await setSeller(t, owner);
   const jobTypeId = await plainJobType(t, owner);
   const connectorId =
