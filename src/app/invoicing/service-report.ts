@@ -5,6 +5,7 @@ import type { Address } from '../../core/invoice-document';
 import { closeoutLines, customers, jobs, organizations, serviceReports } from '../../db/schema';
 import { releaseReportPushes } from '../accounting/push-queue';
 import { sha256Hex } from '../auth/secrets';
+import { jobNumber } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { loadJobContext } from './invoice-documents';
 import { proofOf } from './invoice-packet';
@@ -41,7 +42,7 @@ export const renderServiceReport = async (
     {
       seller: { name: row.org.name, color: row.org.brandColor },
       customer: row.customer.name,
-      jobNumber: `J-${row.job.number}`,
+      jobNumber: jobNumber(row.job.number),
       scope: row.job.scope,
       site: { name: ctx.site.name, address: ctx.site.address as Address },
       technicians: ctx.technicians,

@@ -3,11 +3,12 @@ import { fileTypeFromBuffer } from 'file-type';
 import { DISPUTE_PHOTO_TYPES, MAX_DISPUTE_PHOTOS } from '../../contracts/portal';
 import { AppError, notFound } from '../../core/errors';
 import { SYSTEM_ACTOR } from '../../core/principal';
-import { disputePhotos, disputes } from '../../db/schema';
+import { disputePhotos } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { sha256Hex } from '../auth/secrets';
 import { reencodeImage } from '../files/safe-files';
 import type { Deps } from '../ports';
+import { openDisputeOf } from './disputes';
 import { portalDocument } from './portal-view';
 
 /** A dispute photo's longer side once stored: enough to see a scratch or a missing part. */
@@ -30,17 +31,7 @@ export const addDisputePhoto = async (deps: Deps, token: string, invoiceId: stri
   return deps.database.transaction(async (tx) => {
     const now = deps.clock.now();
     const { who, invoice } = await portalDocument(tx, token, invoiceId, now);
-    const [dispute] = await tx.db
-      .select()
-      .from(disputes)
-      .where(
-        and(
-          eq(disputes.organizationId, who.organizationId),
-          eq(disputes.invoiceId, invoice.id),
-          eq(disputes.status, 'open'),
-        ),
-      )
-      .for('update');
+    const dispute = await openDisputeOf(tx, who.organizationId, invoice.id);
     if (!dispute)
       throw new AppError('invalid_transition', 'Tell us what is wrong first, then add your photos', {
         fields: [{ field: 'id', message: 'nothing is disputed on this document' }],

@@ -7,6 +7,7 @@ import {
 } from '../../core/disputes';
 import { AppError, notFound } from '../../core/errors';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
+import type { Tx } from '../../db/client';
 import { customers, disputes, invoices, organizations } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
@@ -15,6 +16,22 @@ import { recipientOf } from '../quotes/send-quote';
 import { portalDocument } from './portal-view';
 
 export type DisputeRow = typeof disputes.$inferSelect;
+
+/** The document's open dispute, locked: the one a new message would clash with, and the one photos join. */
+export const openDisputeOf = async (tx: Tx, organizationId: string, invoiceId: string) => {
+  const [row] = await tx.db
+    .select()
+    .from(disputes)
+    .where(
+      and(
+        eq(disputes.organizationId, organizationId),
+        eq(disputes.invoiceId, invoiceId),
+        eq(disputes.status, 'open'),
+      ),
+    )
+    .for('update');
+  return row ?? null;
+};
 
 /**
  * "Something's wrong" from the customer's page: what is wrong with the document, in their words. It reaches
@@ -31,16 +48,7 @@ export const raiseDispute = (
   deps.database.transaction(async (tx) => {
     const now = deps.clock.now();
     const { who: owner, invoice } = await portalDocument(tx, token, invoiceId, now);
-    const [open] = await tx.db
-      .select({ id: disputes.id })
-      .from(disputes)
-      .where(
-        and(
-          eq(disputes.organizationId, owner.organizationId),
-          eq(disputes.invoiceId, invoice.id),
-          eq(disputes.status, 'open'),
-        ),
-      );
+    const open = await openDisputeOf(tx, owner.organizationId, invoice.id);
     if (open)
       throw new AppError(
         'already_in_use',
