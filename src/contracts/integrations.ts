@@ -145,6 +145,11 @@ export const IntegrationError = z
         decision: z.enum(['link', 'new']).nullable(),
       })
       .nullable(),
+    /**
+     * Money paid online that did not fit its document: its ID at `GET /unplaced-payments/{id}`, to refund it
+     * or apply what fits (`POST /unplaced-payments/{id}/place`). Null for any other entry.
+     */
+    unplacedPaymentId: z.uuid().nullable(),
   })
   .meta({ id: 'IntegrationError' });
 export type IntegrationError = z.infer<typeof IntegrationError>;

@@ -202,3 +202,35 @@ export const OnlineRefunds = z
     items: z.array(OnlineRefund),
   })
   .meta({ id: 'OnlineRefunds' });
+
+/**
+ * Money paid online that did not fit its document (paid another way meanwhile, or credited): at the provider,
+ * not in the books, until billing sends it back to the card or applies what still fits and sends back the rest.
+ */
+export const UnplacedPayment = z
+  .object({
+    id: z.uuid(),
+    invoiceId: z.uuid(),
+    /** The document it was paid for. */
+    number: z.string(),
+    currency: z.string(),
+    status: z.enum(['open', 'paid', 'expired', 'failed', 'unplaced', 'refunded']),
+    /** What the customer paid online. */
+    paid: Decimal,
+    /** What of it was applied to the document. */
+    applied: Decimal,
+    /** Refunds asked of the provider and not settled yet. */
+    goingBack: Decimal,
+    /** Refunds the provider made. */
+    sentBack: Decimal,
+    /** What is still to refund or apply. */
+    left: Decimal,
+    /** What of that the document still owes, which "apply" records on it. */
+    applicable: Decimal,
+  })
+  .meta({ id: 'UnplacedPayment' });
+
+export const PlaceUnplacedBody = z.strictObject({
+  /** refund: all that is left back to the card; apply: what fits on the document, the rest back to the card. */
+  action: z.enum(['refund', 'apply']),
+});

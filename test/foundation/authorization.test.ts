@@ -92,6 +92,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
   let bChangeOrderId: string;
   let bPaymentConnectionId: string;
   let bDisputeId: string;
+  let bUnplacedId: string;
   let bScheduleId: string;
   let bBankEntryId: string;
   let bWriteOffId: string;
@@ -283,6 +284,14 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
        VALUES ($1, $2, $3, $4, 'wrong_amount', 'B disputes', 'open', now())`,
       [b.organizationId, bDisputeId, bInvoiceId, b.customerId],
     );
+    // Money paid online to B that did not fit its invoice.
+    bUnplacedId = t.deps.ids.uuid();
+    await t.database.raw.query(
+      `INSERT INTO payment_checkouts (organization_id, id, connection_id, invoice_id, provider_checkout_id, url,
+         amount, currency, status, payment_ref, paid_amount, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 'cs_b', 'https://pay.example/cs_b', 12, 'EUR', 'unplaced', 'pi_b', 12, now(), now())`,
+      [b.organizationId, bUnplacedId, bPaymentConnectionId, bInvoiceId],
+    );
     bScheduleId = (
       await t.database.raw.query<{ id: string }>(
         'SELECT id FROM reminder_schedules WHERE organization_id = $1 AND is_default',
@@ -451,6 +460,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/invoices/:id/reprocess': {},
       '/api/v1/invoices/:id/credit-notes': { reason: 'goodwill' },
       '/api/v1/invoices/:id/online-refunds': { amount: '1.00' },
+      '/api/v1/unplaced-payments/:id/place': { action: 'refund' },
       '/api/v1/invoices/:id/reminders': {},
       '/api/v1/customers/:id/statement/send': {},
       '/api/v1/customers/:id/statement-preferences': { monthly: false },
@@ -600,6 +610,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       'change-orders': bChangeOrderId,
       'payment-connections': bPaymentConnectionId,
       disputes: bDisputeId,
+      'unplaced-payments': bUnplacedId,
       'reminder-schedules': bScheduleId,
       bank: bBankEntryId,
       'write-offs': bWriteOffId,

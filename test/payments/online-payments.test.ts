@@ -620,8 +620,175 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     }[];
     const review = lane.find((e) => e.kind === 'online_payment' && e.invoiceId === inv2.id);
     expect(review?.message).toMatch(
-      /^EUR [\d.,]+ paid online for INV-[\d-]+ could not be applied: .*Refund it at the provider/,
+      /^EUR [\d.,]+ paid online for INV-[\d-]+ could not be applied: .*Refund it to the card, or apply what still fits/,
     );
+  });
+
+  type Unplaced = {
+    id: string;
+    status: string;
+    paid: string;
+    applied: string;
+    goingBack: string;
+    sentBack: string;
+    left: string;
+    applicable: string;
+  };
+  type Entry = {
+    id: string;
+    kind: string;
+    invoiceId: string;
+    status: string;
+    unplacedPaymentId: string | null;
+  };
+  const laneEntry = async (invoiceId: string) =>
+    ((await call('GET', '/api/v1/integration-errors', owner)).json().items as Entry[]).find(
+      (e) =>
+        e.kind === 'online_payment' &&
+        e.invoiceId === invoiceId &&
+        e.unplacedPaymentId &&
+        e.status === 'open',
+    );
+  const unplaced = async (id: string) =>
+    (await call('GET', `/api/v1/unplaced-payments/${id}`, billing)).json() as Unplaced;
+  const place = (id: string, action: 'refund' | 'apply', who: Session = billing) =>
+    call('POST', `/api/v1/unplaced-payments/${id}/place`, who, { action });
+  /** An issued invoice paid online after part (or all) of it was paid by transfer: money that does not fit. */
+  const paidTwice = async (byTransfer: (outstanding: string) => string) => {
+    const inv = await issued();
+    const token = await portalOf();
+    await call('POST', `/api/v1/public/portal/${token}/documents/${inv.id}/checkout`, undefined, {});
+    const session = [...stripe.sessions.values()].find((s) => s.metadata.invoiceId === inv.id);
+    const paid = await call('POST', '/api/v1/payments', billing, {
+      invoiceId: inv.id,
+      amount: byTransfer(inv.outstanding),
+      receivedOn: '2026-12-04',
+      method: 'bank_transfer',
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    await stripe.pay(session?.id ?? '');
+    const entry = await laneEntry(inv.id);
+    if (!entry?.unplacedPaymentId) throw new Error('no lane entry for the unplaced money');
+    return { inv, entry, id: entry.unplacedPaymentId, intent: session?.payment_intent ?? '' };
+  };
+
+  it('sends money that did not fit back to the card from its lane entry, once, and the books never hold it', async () => {
+    const { inv, entry, id, intent } = await paidTwice((o) => o);
+    const before = await unplaced(id);
+    expect(before).toMatchObject({ status: 'unplaced', paid: inv.outstanding, left: inv.outstanding });
+    expect(before.applicable).toBe('0.00');
+    // Nothing is owed, so nothing applies; a dispatcher or a technician cannot move money.
+    const apply = await place(id, 'apply');
+    expect(apply.statusCode).toBe(409);
+    expect(apply.json().errors[0].field).toBe('body.action');
+    expect((await place(id, 'refund', dispatcher)).statusCode).toBe(403);
+    expect((await place(id, 'refund', tech)).statusCode).toBe(403);
+    expect(
+      (await call('POST', `/api/v1/unplaced-payments/${id}/place`, billing, { action: 'keep' })).statusCode,
+    ).toBe(400);
+    // Two clicks at once: one refund.
+    const [a, b] = await Promise.all([place(id, 'refund'), place(id, 'refund')]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+    expect((a.statusCode === 200 ? a : b).json()).toMatchObject({ goingBack: inv.outstanding, left: '0.00' });
+    expect((await call('GET', `/api/v1/integration-errors/${entry.id}`, owner)).json().status).toBe(
+      'resolved',
+    );
+    inbox.length = 0;
+    await drainRefunds();
+    const made = [...stripe.refunds.values()].filter((r) => r.payment_intent === intent);
+    expect(made.map((r) => r.amount)).toEqual([Math.round(Number(inv.outstanding) * 100)]);
+    for (const e of stripe.events.filter((x) => x.type.startsWith('refund.'))) await stripe.deliver(e);
+    expect(await unplaced(id)).toMatchObject({ status: 'refunded', sentBack: inv.outstanding, left: '0.00' });
+    // The books: the transfer only, and the invoice paid by it.
+    expect((await payments(inv.id)).map((p) => p.method)).toEqual(['bank_transfer']);
+    expect(inbox.filter((m) => m.subject.startsWith('Refund of'))).toHaveLength(1);
+    expect((await place(id, 'refund')).statusCode).toBe(409);
+    // Another organization's people cannot see it.
+    const theirs = await signIn(t.app, other.users.billing.email, PASSWORD);
+    expect((await call('GET', `/api/v1/unplaced-payments/${id}`, theirs)).statusCode).toBe(404);
+  });
+
+  it('applies what still fits of money paid online and sends the rest back to the card', async () => {
+    const { inv, id, intent } = await paidTwice((o) => new Decimal(o).times('0.4').toFixed(2));
+    const owed = new Decimal(inv.outstanding).minus(new Decimal(inv.outstanding).times('0.4').toFixed(2));
+    const rest = new Decimal(inv.outstanding).minus(owed);
+    expect(await unplaced(id)).toMatchObject({ left: inv.outstanding, applicable: owed.toFixed(2) });
+    const placed = await place(id, 'apply');
+    expect(placed.statusCode, placed.body).toBe(200);
+    expect(placed.json()).toMatchObject({
+      applied: owed.toFixed(2),
+      goingBack: rest.toFixed(2),
+      left: '0.00',
+    });
+    await drainRefunds();
+    for (const e of stripe.events.filter((x) => x.type.startsWith('refund.'))) await stripe.deliver(e);
+    expect(await unplaced(id)).toMatchObject({ status: 'paid', sentBack: rest.toFixed(2) });
+    const made = [...stripe.refunds.values()].filter((r) => r.payment_intent === intent);
+    expect(made.map((r) => r.amount)).toEqual([rest.times(100).toNumber()]);
+    expect((await payments(inv.id)).map((p) => [p.method, p.amount])).toEqual([
+      ['bank_transfer', new Decimal(inv.outstanding).times('0.4').toFixed(2)],
+      ['card', owed.toFixed(2)],
+    ]);
+    const after = (await call('GET', `/api/v1/invoices/${inv.id}`, billing)).json() as InvoiceJson;
+    expect(after.status).toBe('paid');
+    expect(after.outstanding).toBe('0.00');
+  });
+
+  it('leaves unplaced money to place again when its refund fails at the bank', async () => {
+    const { inv, id, intent } = await paidTwice((o) => o);
+    stripe.refundMode = 'pending';
+    try {
+      expect((await place(id, 'refund')).statusCode).toBe(200);
+      await drainRefunds();
+    } finally {
+      stripe.refundMode = 'succeeded';
+    }
+    const pending = [...stripe.refunds.values()].find((r) => r.payment_intent === intent);
+    if (!pending) throw new Error('no refund at Stripe');
+    await stripe.settleRefund(pending.id, 'failed');
+    await stripe.idle();
+    expect(await unplaced(id)).toMatchObject({
+      status: 'unplaced',
+      goingBack: '0.00',
+      left: inv.outstanding,
+    });
+    // The failure is in the lane with the same two choices.
+    const again = await laneEntry(inv.id);
+    expect(again?.status).toBe('open');
+    expect(again?.unplacedPaymentId).toBe(id);
+    expect((await place(id, 'refund')).statusCode).toBe(200);
+    await drainRefunds();
+    for (const e of stripe.events.filter((x) => x.type.startsWith('refund.'))) await stripe.deliver(e);
+    expect(await unplaced(id)).toMatchObject({ status: 'refunded', sentBack: inv.outstanding, left: '0.00' });
+  });
+
+  it('settles unplaced money refunded in Stripe’s dashboard, as its lane entry allowed', async () => {
+    const { inv, entry, id, intent } = await paidTwice((o) => o);
+    const half = Math.round(Number(inv.outstanding) * 50);
+    const total = Math.round(Number(inv.outstanding) * 100);
+    const refundAtStripe = (amount: number) =>
+      fetch(`${stripe.url}/v1/refunds`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${stripe.secretKey}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: `payment_intent=${intent}&amount=${amount}`,
+      });
+    expect((await refundAtStripe(half)).status).toBe(200);
+    await stripe.idle();
+    expect(await unplaced(id)).toMatchObject({
+      status: 'unplaced',
+      left: new Decimal(total - half).div(100).toFixed(2),
+    });
+    expect((await call('GET', `/api/v1/integration-errors/${entry.id}`, owner)).json().status).toBe('open');
+    expect((await refundAtStripe(total - half)).status).toBe(200);
+    await stripe.idle();
+    expect(await unplaced(id)).toMatchObject({ status: 'refunded', left: '0.00', sentBack: inv.outstanding });
+    expect((await call('GET', `/api/v1/integration-errors/${entry.id}`, owner)).json().status).toBe(
+      'resolved',
+    );
+    expect((await payments(inv.id)).map((p) => p.method)).toEqual(['bank_transfer']);
   });
 
   it('lists every payment and refund for the office, online ones marked, filtered and in pages', async () => {

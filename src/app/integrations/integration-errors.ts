@@ -200,10 +200,9 @@ export const recordIntegrationError = async (
 };
 
 /**
- * Re-runs the failed step with the same idempotency key: the record is resolved (audited: who, when), the
- * job leaves needs_review for the step it failed in, and the step is enqueued again.
+ * Settles an open error whose cause went away (a chargeback won; by Closeout), or that a person settled by the
+ * action it asked for (unplaced money refunded; by them): resolved, audited.
  */
-/** Settles an open error whose cause went away by itself (a chargeback won): resolved by Closeout, audited. */
 export const settleIntegrationError = async (
   tx: Tx,
   deps: Ctx,
@@ -211,10 +210,11 @@ export const settleIntegrationError = async (
   kind: IntegrationErrorRow['kind'],
   subject: string,
   resolution: string,
+  actor: Actor = SYSTEM_ACTOR,
 ) => {
   const [done] = await tx.db
     .update(integrationErrors)
-    .set({ status: 'resolved', resolvedById: SYSTEM_ACTOR.id, resolvedAt: deps.clock.now(), resolution })
+    .set({ status: 'resolved', resolvedById: actor.id, resolvedAt: deps.clock.now(), resolution })
     .where(
       and(
         eq(integrationErrors.organizationId, organizationId),
@@ -230,12 +230,16 @@ export const settleIntegrationError = async (
       aggregateType: 'integration_error',
       aggregateId: done.id,
       action: 'integration.settled',
-      actor: SYSTEM_ACTOR,
+      actor,
       changes: { status: { before: 'open', after: 'resolved' } },
       reason: resolution,
     });
 };
 
+/**
+ * Re-runs the failed step with the same idempotency key: the record is resolved (audited: who, when), the
+ * job leaves needs_review for the step it failed in, and the step is enqueued again.
+ */
 export const reprocessIntegrationError = (
   deps: Deps,
   organizationId: string,

@@ -7,7 +7,7 @@ import type { Actor } from '../../core/principal';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { invoices, paymentConnections, paymentRefunds, payments } from '../../db/schema';
+import { invoices, paymentCheckouts, paymentConnections, paymentRefunds, payments } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
 import type { InvoiceRow } from '../invoicing/invoice-documents';
@@ -19,6 +19,7 @@ import { PaymentRefused, type RefundState } from './port';
 import { queueReceipt } from './receipts';
 import { reviewOnlinePayment } from './review';
 import { toMinor } from './start-checkout';
+import { settleUnplacedRefund } from './unplaced-payments';
 
 type RefundRow = typeof paymentRefunds.$inferSelect;
 type Db = Pick<Tx, 'db' | 'raw'>;
@@ -198,22 +199,63 @@ const setRefund = (tx: Tx, row: RefundRow, patch: Partial<RefundRow>, now: Date)
  * its credit note (read once, with its job).
  */
 const toReview = async (tx: Tx, deps: Deps, row: RefundRow, message: (number: string) => string) => {
+  const invoiceId = await documentOf(tx, row);
   const [doc] = await tx.db
     .select({ number: invoices.number, jobId: invoices.jobId })
     .from(invoices)
-    .where(and(eq(invoices.organizationId, row.organizationId), eq(invoices.id, row.creditNoteId)));
-  const said = message(doc?.number ?? 'the credit note');
+    .where(and(eq(invoices.organizationId, row.organizationId), eq(invoices.id, invoiceId)));
+  const said = message(doc?.number ?? (row.creditNoteId ? 'the credit note' : 'the invoice'));
   await reviewOnlinePayment(tx, deps, {
     organizationId: row.organizationId,
     subject: `online-refund:${row.id}`,
     message: said,
-    invoiceId: row.creditNoteId,
+    invoiceId,
     jobId: doc?.jobId ?? null,
+    ...(row.checkoutId ? { unplacedCheckoutId: row.checkoutId } : {}),
   });
   await notifyRole(tx, deps, row.organizationId, 'billing', doc?.jobId ?? null, said, null, {
     kind: 'refund_failed',
-    invoiceId: row.creditNoteId,
+    invoiceId,
   });
+};
+
+/** The document a refund belongs to: its credit note, or the invoice whose unplaced money goes back. */
+const documentOf = async (tx: Pick<Tx, 'db'>, row: RefundRow): Promise<string> => {
+  if (row.creditNoteId) return row.creditNoteId;
+  const [c] = await tx.db
+    .select({ invoiceId: paymentCheckouts.invoiceId })
+    .from(paymentCheckouts)
+    .where(
+      and(
+        eq(paymentCheckouts.organizationId, row.organizationId),
+        eq(paymentCheckouts.id, row.checkoutId ?? ''),
+      ),
+    );
+  if (!c) throw notFound('checkout');
+  return c.invoiceId;
+};
+
+/** Unplaced money's refund, settled: nothing goes on the books (they never held it); the checkout says so. */
+const settleUnplaced = async (tx: Tx, deps: Deps, row: RefundRow, state: RefundState, checkoutId: string) => {
+  const now = deps.clock.now();
+  const money = printAmount(new Decimal(row.amount).toFixed(2), row.currency);
+  const ids = row.providerRefundId || !state.id ? {} : { providerRefundId: state.id };
+  if (state.status === 'succeeded') {
+    if (row.status === 'succeeded') return 'already recorded';
+    await setRefund(tx, row, { status: 'succeeded', failure: null, ...ids }, now);
+    await settleUnplacedRefund(tx, deps, { ...row, checkoutId }, true);
+    return `sent ${money} of unplaced money back to the card`;
+  }
+  if (row.status === 'failed') return 'already failed';
+  const afterSuccess = row.status === 'succeeded';
+  await setRefund(tx, row, { status: 'failed', failure: state.failure, ...ids }, now);
+  await settleUnplacedRefund(tx, deps, { ...row, checkoutId }, false);
+  await toReview(tx, deps, row, (number) =>
+    afterSuccess
+      ? `Stripe now says the refund of ${money} paid online for ${number} failed (${state.failure}) after it had gone through: the money is back in the Stripe balance and still not in the books. Refund it again, or apply it.`
+      : `The refund of ${money} paid online for ${number} (money that did not fit it) failed: ${state.failure}. It is still at Stripe and not in the books: refund it again, or apply what fits.`,
+  );
+  return `failed: ${state.failure}`;
 };
 
 /**
@@ -222,6 +264,8 @@ const toReview = async (tx: Tx, deps: Deps, row: RefundRow, message: (number: st
  * failure leaves the credit note owing and goes to review; a late "pending" never undoes either.
  */
 export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: RefundState) => {
+  if (state.status !== 'pending' && row.checkoutId)
+    return settleUnplaced(tx, deps, row, state, row.checkoutId);
   const now = deps.clock.now();
   const money = printAmount(new Decimal(row.amount).toFixed(2), row.currency);
   // A refusal has no provider ID: nothing to keep (and an empty one would clash with the next refusal's).
@@ -230,6 +274,8 @@ export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: Re
     if (row.status === 'requested') await setRefund(tx, row, { status: 'pending', ...ids }, now);
     return row.status === 'requested' ? 'pending' : `already ${row.status}`;
   }
+  const creditNoteId = row.creditNoteId;
+  if (!creditNoteId) throw new Error('a refund is of a credit note or of unplaced money');
   if (state.status === 'failed') {
     if (row.status === 'failed') return 'already failed';
     const afterSuccess = row.status === 'succeeded';
@@ -249,7 +295,7 @@ export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: Re
       deps,
       row.organizationId,
       {
-        invoiceId: row.creditNoteId,
+        invoiceId: creditNoteId,
         amount: row.amount,
         receivedOn: today,
         method: 'card',
@@ -260,7 +306,7 @@ export const settleRefund = async (tx: Tx, deps: Deps, row: RefundRow, state: Re
     await setRefund(tx, row, { status: 'succeeded', refundPaymentId: paymentId, failure: null, ...ids }, now);
     await queueReceipt(tx, deps, {
       organizationId: row.organizationId,
-      invoiceId: row.creditNoteId,
+      invoiceId: creditNoteId,
       amount: row.amount,
       on: today,
       kind: 'refund',
@@ -294,10 +340,21 @@ export const runOnlineRefund = async (deps: Deps, organizationId: string, refund
     .where(and(eq(paymentRefunds.organizationId, organizationId), eq(paymentRefunds.id, refundId)));
   if (!row) throw notFound('refund');
   if (row.status !== 'requested') return { status: row.status };
-  const [payment] = await db
-    .select({ reference: payments.reference })
-    .from(payments)
-    .where(and(eq(payments.organizationId, organizationId), eq(payments.id, row.paymentId)));
+  // The provider's payment it goes back against: the recorded payment's, or the unplaced money's.
+  const [payment] = row.paymentId
+    ? await db
+        .select({ reference: payments.reference })
+        .from(payments)
+        .where(and(eq(payments.organizationId, organizationId), eq(payments.id, row.paymentId)))
+    : await db
+        .select({ reference: paymentCheckouts.paymentRef })
+        .from(paymentCheckouts)
+        .where(
+          and(
+            eq(paymentCheckouts.organizationId, organizationId),
+            eq(paymentCheckouts.id, row.checkoutId ?? ''),
+          ),
+        );
   const [connection] = await db
     .select()
     .from(paymentConnections)
@@ -310,7 +367,11 @@ export const runOnlineRefund = async (deps: Deps, organizationId: string, refund
     state = await gatewayOf(deps, connection).createRefund({
       paymentRef: payment.reference,
       amountMinor: toMinor(row.amount, row.currency),
-      metadata: { closeoutRefundId: row.id, organizationId, creditNoteId: row.creditNoteId },
+      metadata: {
+        closeoutRefundId: row.id,
+        organizationId,
+        ...(row.creditNoteId ? { creditNoteId: row.creditNoteId } : { checkoutId: row.checkoutId ?? '' }),
+      },
       idempotencyKey: `closeout-refund-${row.id}`,
     });
   } catch (err) {

@@ -17,6 +17,7 @@ import { type PaymentEvent, PaymentSignatureError } from './port';
 import { queueReceipt } from './receipts';
 import { reviewOnlinePayment } from './review';
 import { fromMinor } from './start-checkout';
+import { refundMadeForUnplaced, unplacedSubject } from './unplaced-payments';
 
 type Checkout = typeof paymentCheckouts.$inferSelect;
 
@@ -69,12 +70,20 @@ const applyPaid = async (
   const paidOn = businessDate(e.paidAt, (await loadOrg(tx, checkout.organizationId)).timeZone);
   const amount = fromMinor(e.amountMinor, e.currency);
   const money = printAmount(amount, e.currency);
+  if (e.currency !== checkout.currency) {
+    // Nothing in Closeout can send money back in a currency the document is not in: Stripe's page can.
+    const reason = `${money} paid online for ${doc?.number ?? 'a document'} was paid in ${e.currency}, the document is in ${checkout.currency}: refund it in Stripe’s dashboard.`;
+    await settle(tx, checkout, { status: 'failed', failure: reason, paymentRef: e.paymentRef }, now);
+    await reviewOnlinePayment(tx, deps, {
+      organizationId: checkout.organizationId,
+      subject: unplacedSubject(e.paymentRef),
+      message: reason,
+      invoiceId: checkout.invoiceId,
+      jobId: doc?.jobId ?? null,
+    });
+    return `needs review: ${reason}`;
+  }
   try {
-    if (e.currency !== checkout.currency)
-      throw new AppError(
-        'validation_failed',
-        `was paid in ${e.currency}, the document is in ${checkout.currency}`,
-      );
     const { paymentId } = await recordPaymentIn(
       tx,
       deps,
@@ -103,14 +112,20 @@ const applyPaid = async (
       await settle(tx, checkout, { status: 'paid' }, now);
       return 'already recorded';
     }
-    const reason = `${money} paid online for ${doc?.number ?? 'a document'} could not be applied: ${err.message}. Refund it at the provider or apply it by hand.`;
-    await settle(tx, checkout, { status: 'failed', failure: reason }, now);
+    const reason = `${money} paid online for ${doc?.number ?? 'a document'} could not be applied: ${err.message}. Refund it to the card, or apply what still fits and refund the rest.`;
+    await settle(
+      tx,
+      checkout,
+      { status: 'unplaced', failure: reason, paymentRef: e.paymentRef, paidAmount: amount },
+      now,
+    );
     await reviewOnlinePayment(tx, deps, {
       organizationId: checkout.organizationId,
-      subject: `online-payment:${e.paymentRef}`,
+      subject: unplacedSubject(e.paymentRef),
       message: reason,
       invoiceId: checkout.invoiceId,
       jobId: doc?.jobId ?? null,
+      unplacedCheckoutId: checkout.id,
     });
     return `needs review: ${reason}`;
   }
@@ -128,6 +143,8 @@ const refundMadeElsewhere = async (
   e: Extract<PaymentEvent, { kind: 'refund_changed' }>,
 ) => {
   if (e.refund.status !== 'succeeded' || !e.paymentRef) return 'ignored: not a refund asked for in Closeout';
+  const unplaced = await refundMadeForUnplaced(tx, deps, organizationId, connectionId, e);
+  if (unplaced) return unplaced;
   const paid = await onlinePaymentOf(tx, organizationId, connectionId, e.paymentRef);
   if (!paid) return 'ignored: not a payment taken through Closeout';
   const money = printAmount(fromMinor(e.amountMinor, e.currency), e.currency);

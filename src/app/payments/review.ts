@@ -10,7 +10,15 @@ import type { Deps } from '../ports';
 export const reviewOnlinePayment = (
   tx: Tx,
   deps: Pick<Deps, 'clock' | 'ids' | 'queue' | 'reactions'>,
-  e: { organizationId: string; subject: string; message: string; invoiceId: string; jobId: string | null },
+  e: {
+    organizationId: string;
+    subject: string;
+    message: string;
+    invoiceId: string;
+    jobId: string | null;
+    /** The unplaced money's checkout, when the entry is about money to refund or apply. */
+    unplacedCheckoutId?: string;
+  },
 ) =>
   recordIntegrationError(tx, deps, {
     organizationId: e.organizationId,
@@ -23,4 +31,5 @@ export const reviewOnlinePayment = (
     invoiceId: e.invoiceId,
     jobId: e.jobId,
     holdsJob: false,
+    ...(e.unplacedCheckoutId ? { detail: { unplacedCheckoutId: e.unplacedCheckoutId } } : {}),
   });

@@ -117,6 +117,8 @@ export const integrationErrors = pgTable(
         email: string | null;
         decision?: 'link' | 'new';
       };
+      /** Money paid online that did not fit its document: the checkout it came through, to refund or apply. */
+      unplacedCheckoutId?: string;
     }>(),
   },
   (t) => [

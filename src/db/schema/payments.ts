@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  check,
   date,
   foreignKey,
   index,
@@ -60,8 +61,17 @@ export const paymentCheckouts = pgTable(
     url: text('url').notNull(),
     amount: money('amount').notNull(),
     currency: text('currency').notNull(),
-    status: text('status', { enum: ['open', 'paid', 'expired', 'failed'] }).notNull(),
+    /**
+     * open, then paid (recorded on its document), expired, or failed (the card was declined); money that
+     * arrived but no longer fit its document is unplaced until the office refunds it (refunded) or applies
+     * what fits and refunds the rest (paid).
+     */
+    status: text('status', { enum: ['open', 'paid', 'expired', 'failed', 'unplaced', 'refunded'] }).notNull(),
     paymentId: uuid('payment_id'),
+    /** The provider's ID of the money that arrived (a PaymentIntent), once it did. */
+    paymentRef: text('payment_ref'),
+    /** What arrived, once it did. */
+    paidAmount: money('paid_amount'),
     failure: text('failure'),
     expiresAt: instant('expires_at'),
     createdAt: instant('created_at').notNull(),
@@ -172,10 +182,12 @@ export const paymentRefunds = pgTable(
     organizationId: orgId(),
     id: uuid('id').notNull(),
     connectionId: uuid('connection_id').notNull(),
-    /** The credit note whose refund this pays out. */
-    creditNoteId: uuid('credit_note_id').notNull(),
+    /** The credit note whose refund this pays out (with paymentId), or null for unplaced money (checkoutId). */
+    creditNoteId: uuid('credit_note_id'),
     /** The online payment (on the credited invoice) the money goes back against. */
-    paymentId: uuid('payment_id').notNull(),
+    paymentId: uuid('payment_id'),
+    /** Money paid online that never reached the books (it did not fit its document) going back: its checkout. */
+    checkoutId: uuid('checkout_id'),
     amount: money('amount').notNull(),
     currency: text('currency').notNull(),
     status: text('status', { enum: ['requested', 'pending', 'succeeded', 'failed'] }).notNull(),
@@ -198,6 +210,15 @@ export const paymentRefunds = pgTable(
       .where(sql`${t.providerRefundId} IS NOT NULL`),
     index('payment_refunds_credit_note_idx').on(t.organizationId, t.creditNoteId),
     index('payment_refunds_payment_idx').on(t.organizationId, t.paymentId),
+    index('payment_refunds_checkout_idx').on(t.organizationId, t.checkoutId),
+    check(
+      'payment_refunds_against',
+      sql`(${t.creditNoteId} IS NOT NULL AND ${t.paymentId} IS NOT NULL) OR ${t.checkoutId} IS NOT NULL`,
+    ),
+    foreignKey({
+      columns: [t.organizationId, t.checkoutId],
+      foreignColumns: [paymentCheckouts.organizationId, paymentCheckouts.id],
+    }),
     foreignKey({
       columns: [t.organizationId, t.creditNoteId],
       foreignColumns: [invoices.organizationId, invoices.id],

@@ -88,6 +88,7 @@ const errorView = (e: IntegrationErrorEntry): z.infer<typeof IntegrationError> =
         decision: e.detail.contactMatch.decision ?? null,
       }
     : null,
+  unplacedPaymentId: e.detail?.unplacedCheckoutId ?? null,
 });
 
 export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {

@@ -13,6 +13,7 @@ import {
 } from '../../app/payments/payment-connections';
 import { receivePaymentEvent } from '../../app/payments/receive-payment-event';
 import { startCheckout } from '../../app/payments/start-checkout';
+import { getUnplacedPayment, placeUnplacedPayment } from '../../app/payments/unplaced-payments';
 import { disputePhoto, photosOfDisputes } from '../../app/portal/dispute-photos';
 import { listDisputes, raiseDispute, resolveDispute } from '../../app/portal/disputes';
 import { officePayLink, payLinkCheckout, payLinkPdf, payView } from '../../app/portal/pay-links';
@@ -32,6 +33,7 @@ import {
   PaymentConnection,
   PayTokenParams,
   PayView,
+  PlaceUnplacedBody,
   PortalDocumentParams,
   PortalLinkView,
   PortalPhotoParams,
@@ -41,6 +43,7 @@ import {
   PortalView,
   PublicLogoParams,
   ResolveDisputeBody,
+  UnplacedPayment,
 } from '../../contracts/portal';
 import { notFound } from '../../core/errors';
 import { actorOf } from '../../core/principal';
@@ -157,6 +160,41 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
         actorOf(p),
       );
       return reply.code(202).send(refundsView(made));
+    },
+  );
+
+  app.get(
+    '/unplaced-payments/:id',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Money paid online that did not fit its document: what arrived, what was applied or sent back, and what is left',
+        params: IdParams,
+        response: { 200: UnplacedPayment, ...errors },
+      },
+    },
+    async (request) => getUnplacedPayment(deps, principalOf(request).organizationId, request.params.id),
+  );
+
+  app.post(
+    '/unplaced-payments/:id/place',
+    {
+      config: { access: 'payments.record' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Send unplaced money back to the card, or apply what the document still owes and send back the rest; settles its lane entry',
+        params: IdParams,
+        body: PlaceUnplacedBody,
+        response: { 200: UnplacedPayment, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await placeUnplacedPayment(deps, p.organizationId, request.params.id, request.body.action, actorOf(p));
+      return getUnplacedPayment(deps, p.organizationId, request.params.id);
     },
   );
 

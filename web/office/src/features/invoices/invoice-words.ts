@@ -88,6 +88,18 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string, creditNot
       const amount = str(c.amount);
       return `Refund${amount ? ` of ${money(amount, currency)}` : ''} to the customer’s card asked of Stripe`;
     }
+    case 'invoice.online_money_placed': {
+      const applied = str(c.applied) ?? '0';
+      const back = str(c.refunded) ?? '0';
+      const some = (v: string) => !/^0*(\.0*)?$/.test(v);
+      const parts = [
+        some(applied) ? `${money(applied, currency)} applied to this invoice` : null,
+        some(back)
+          ? `${money(back, currency)} ${c.outside ? 'refunded in Stripe’s dashboard' : 'sent back to the card'}`
+          : null,
+      ].filter(Boolean);
+      return `Money paid online that did not fit: ${parts.join(', ') || 'placed'}`;
+    }
     case 'invoice.credit_full':
       return `Credited in full${str(c.creditNote) ? ` by ${str(c.creditNote)}` : ''}`;
     case 'invoice.credited_partly':
