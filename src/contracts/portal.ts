@@ -227,6 +227,8 @@ export const UnplacedPayment = z
     left: Decimal,
     /** What of that the document still owes, which "apply" records on it. */
     applicable: Decimal,
+    /** What "apply" sends back to the card: what is left less what applies. */
+    backIfApplied: Decimal,
   })
   .meta({ id: 'UnplacedPayment' });
 

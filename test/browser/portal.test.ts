@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, caller } from '../support/api-caller';
-import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
+import { hasChromium, launch, screenshotPath, shownFully, signedIn } from '../support/browser';
 import { type FakeStripe, startFakeStripe } from '../support/fake-stripe';
 import { multipart, png } from '../support/files';
 import { type Spawned, startCloseout } from '../support/processes';
@@ -148,6 +148,18 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     expect(url).toMatch(/\/portal\/#\/pay\/[\w-]{86}$/);
     await desk.screenshot({ path: screenshotPath('office-pay-link') });
     await desk.close();
+    // On a phone the popover fits the screen, and its link can still be read whole.
+    const small = await signedIn(browser, base, 'billing@demo.closeout.test', `#/invoices/${inv.id}`, 390);
+    await small.getByRole('heading', { name: inv.number }).waitFor();
+    await small.getByRole('button', { name: 'Pay link', exact: true }).click();
+    const onPhone = small.locator('code').filter({ hasText: '/portal/#/pay/' });
+    await onPhone.waitFor();
+    await shownFully(onPhone);
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const box = await onPhone.boundingBox();
+    expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 999) <= 390).toBe(true);
+    await small.screenshot({ path: screenshotPath('office-pay-link-phone') });
+    await small.close();
 
     // The owner has given the business a logo: the customer's pages carry it.
     const owner = await caller(base, 'owner@demo.closeout.test');
@@ -387,5 +399,60 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     expect(await office.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await office.screenshot({ path: screenshotPath('office-payments-list-phone'), fullPage: true });
     await office.close();
+  });
+
+  it('places money paid online that no longer fits: what is owed applied, the rest back to the card, from a phone', async () => {
+    const open = await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=100');
+    const disputed = await billing.call<{ items: { invoiceId: string }[] }>('GET', '/disputes?status=open');
+    const inv = open.body.items.find(
+      (i) =>
+        i.kind === 'invoice' &&
+        Number(i.outstanding) >= 10 &&
+        !disputed.body.items.some((d) => d.invoiceId === i.id),
+    );
+    if (!inv) throw new Error('the demo has no open invoice left to pay');
+    const link = await billing.call<{ url: string }>('POST', `/customers/${inv.customerId}/portal-link`, {});
+    const token = link.body.url.slice(link.body.url.lastIndexOf('/') + 1);
+    const started = await fetch(`${base}/api/v1/public/portal/${token}/documents/${inv.id}/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(started.status).toBe(200);
+    // While the customer is on Stripe's page, the office records a transfer of 5.00 they had also sent.
+    const transfer = await billing.call('POST', '/payments', {
+      invoiceId: inv.id,
+      amount: '5.00',
+      receivedOn: '2026-12-04',
+      method: 'bank_transfer',
+    });
+    expect(transfer.status).toBe(201);
+    // (The invoice may have been paid online before: its newest checkout is this one.)
+    const session = [...stripe.sessions.values()].filter((x) => x.metadata.invoiceId === inv.id).at(-1);
+    await stripe.pay(session?.id ?? '');
+
+    const office = await signedIn(browser, base, 'billing@demo.closeout.test', '#/exceptions', 1440);
+    const lane = office.getByRole('region', { name: 'Payments and books to check' });
+    const item = lane.locator('.mantine-Card-root', { hasText: `paid online for ${inv.number}` });
+    await item.getByText(/could not be applied/).waitFor();
+    await office.screenshot({ path: screenshotPath('office-unplaced-lane'), fullPage: true });
+    await office.setViewportSize({ width: 390, height: 844 });
+    await item.getByRole('button', { name: 'Refund or apply…' }).click();
+    const dialog = office.getByRole('dialog', { name: 'Money paid online that did not fit' });
+    await dialog.getByText('Still to place:').waitFor();
+    await dialog.getByText(`${inv.number} still owes`).waitFor();
+    await shownFully(dialog);
+    expect(await office.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await office.screenshot({ path: screenshotPath('office-unplaced-phone') });
+    await dialog.getByRole('button', { name: /^Apply .*, refund .*$/ }).click();
+    await office.getByText(/applied to .*; .* going back to the card$/).waitFor();
+    await expect.poll(() => item.count(), { timeout: 10_000 }).toBe(0);
+    await office.close();
+    // Stripe refunds the 5.00 that no longer fit; the invoice is paid by the transfer and the card.
+    const after = await billing.call<Invoice>('GET', `/invoices/${inv.id}`);
+    expect(after.body).toMatchObject({ status: 'paid', outstanding: '0.00' });
+    const refunds = () =>
+      [...stripe.refunds.values()].filter((r) => r.payment_intent === session?.payment_intent);
+    await expect.poll(() => refunds().map((r) => r.amount), { timeout: 20_000 }).toEqual([500]);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { ROOT } from './processes';
 
@@ -77,4 +78,20 @@ export const newestMail = async (dir: string, subject: RegExp): Promise<string> 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`no e-mail matching ${subject}`);
+};
+
+/**
+ * Waits until a popover or a dialog has finished appearing (every ancestor opaque), so a screenshot shows it
+ * as a person sees it, not half faded in.
+ */
+export const shownFully = async (l: Locator): Promise<void> => {
+  await expect
+    .poll(() =>
+      l.evaluate((el) => {
+        let o = 1;
+        for (let e: Element | null = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+        return o;
+      }),
+    )
+    .toBe(1);
 };

@@ -76,6 +76,7 @@ export const getUnplacedPayment = async (deps: Deps, organizationId: string, che
     .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, c.invoiceId)));
   if (!doc) throw notFound('invoice');
   const p = await placementOf(db, c);
+  const applicable = Decimal.min(p.left, Decimal.max(0, outstandingOf(doc)));
   return {
     id: c.id,
     invoiceId: c.invoiceId,
@@ -87,7 +88,8 @@ export const getUnplacedPayment = async (deps: Deps, organizationId: string, che
     goingBack: p.going.toFixed(2),
     sentBack: p.back.toFixed(2),
     left: p.left.toFixed(2),
-    applicable: Decimal.min(p.left, Decimal.max(0, outstandingOf(doc))).toFixed(2),
+    applicable: applicable.toFixed(2),
+    backIfApplied: p.left.minus(applicable).toFixed(2),
   };
 };
 

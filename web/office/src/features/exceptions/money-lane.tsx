@@ -6,6 +6,7 @@ import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import type { Resource } from '../../shared/query';
 import { ContactMatchActions } from './contact-match';
+import { UnplacedMoneyAction } from './unplaced-money';
 
 const KIND_WORDS: Record<IntegrationErrorT['kind'], string> = {
   accounting_push: 'Accounting',
@@ -91,6 +92,17 @@ export const MoneyLane = ({
                       // Two answers, under the question: side by side they would not fit a phone.
                       <Group gap="xs" mt={4}>
                         <ContactMatchActions
+                          failure={e}
+                          onDone={(m) => {
+                            failures.reload();
+                            onDone(m);
+                          }}
+                        />
+                      </Group>
+                    )}
+                    {can && e.unplacedPaymentId && (
+                      <Group gap="xs" mt={4}>
+                        <UnplacedMoneyAction
                           failure={e}
                           onDone={(m) => {
                             failures.reload();

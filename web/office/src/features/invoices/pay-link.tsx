@@ -12,7 +12,14 @@ export const PayLinkButton = ({ invoiceId, number }: { invoiceId: string; number
   const s = useSubmit();
   return (
     <>
-      <Popover opened={url !== null} onChange={(o) => !o && setUrl(null)} width={420} position="bottom-start">
+      <Popover
+        opened={url !== null}
+        onChange={(o) => !o && setUrl(null)}
+        // Escape and a click outside close it, as they close every other popover.
+        onClose={() => setUrl(null)}
+        width={420}
+        position="bottom-start"
+      >
         <Popover.Target>
           <Button
             variant="default"
