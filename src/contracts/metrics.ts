@@ -46,6 +46,23 @@ export const Metrics = z
       /** What customers said was wrong, by reason, for disputes opened in the period. */
       customerReasons: z.array(z.object({ reason: z.enum(DISPUTE_REASONS), count: z.number().int() })),
     }),
+    /**
+     * Jobs from an accepted quote invoiced in the period: how many invoices equal the quote, and of those that
+     * differ, why — approved change orders (the invoice is the agreed price after them), an approved estimate
+     * variance, or neither — with the difference (invoice less quote, tax included, in the report's currency).
+     */
+    quotes: z.object({
+      invoicedJobs: z.number().int(),
+      matching: z.number().int(),
+      differing: z.number().int(),
+      byCause: z.array(
+        z.object({
+          cause: z.enum(['change_orders', 'variance_approved', 'unexplained']),
+          jobs: z.number().int(),
+          difference: z.string(),
+        }),
+      ),
+    }),
     dso: z.object({
       days: z.number().nullable(),
       receivables: z.string(),

@@ -52,6 +52,7 @@ describe.runIf(hasChromium())('the metrics dashboard in Chromium', () => {
       'Median, completed → sent',
       'Closeouts right first time',
       'Credit-note rate',
+      'Invoiced as quoted',
       'DSO (days)',
       'Paid this week',
       'Paid on time',

@@ -43,6 +43,8 @@ describe.each(testDrivers().slice(0, 1))('a quote plus its change orders is the 
   let billing: Session;
   let fixedType: string;
   let codes: Record<string, string>;
+  /** What the quote-versus-invoice metric must say of the jobs the property made: job number → invoice less quote. */
+  const made: { number: string; difference: Decimal }[] = [];
 
   beforeAll(async () => {
     t = await createTestApp(driver);
@@ -174,6 +176,14 @@ describe.each(testDrivers().slice(0, 1))('a quote plus its change orders is the 
           await closeOut(t, org, tech, jobId, { parts: [], adjustments: [] });
           await drain(t);
           const [invoice] = (await invoicesOfJob(t, billing, jobId)).filter((i) => i.kind === 'invoice');
+          // Every issued invoice from a quote counts in the quote-versus-invoice metric, a zero one too.
+          if (invoice?.number)
+            made.push({
+              number: (
+                await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${jobId}`, headers: as(owner) })
+              ).json().number,
+              difference: new Decimal(signedFor).minus(accepted.acceptedTotal),
+            });
           if (new Decimal(signedFor).isZero()) return;
           expect(invoice?.status, JSON.stringify(invoice?.holdReasons)).toBe('issued');
           expect(new Decimal(invoice?.totals.payable ?? 'NaN').toFixed(2)).toBe(
@@ -184,4 +194,99 @@ describe.each(testDrivers().slice(0, 1))('a quote plus its change orders is the 
       { numRuns: RUNS },
     );
   }, 240_000);
+
+  it('tells which invoices differ from their quote and why: change orders, an approved variance, or neither', async () => {
+    const { items: rates } = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/tax-codes', headers: as(owner) })
+    ).json() as { items: { id: string; code: string }[] };
+    expect(rates.length).toBeGreaterThan(0);
+    // A time-and-materials job from a quote, whose parts ran over the estimate and were approved.
+    const tm = await post('/api/v1/job-types', owner, {
+      code: 'TM-PROP',
+      name: 'Time and materials',
+      trade: 'plumbing',
+      defaultDurationMinutes: 60,
+      billingMode: 'time_and_materials',
+      closeoutRequirements: requirements(),
+      approvalRules: [
+        { code: 'parts_over_estimate_percent', threshold: '10', approverRole: 'approver', slaHours: 24 },
+      ],
+    });
+    const start = new Date(t.clock.now().getTime() + 3_600_000);
+    const quote = await post('/api/v1/quotes', billing, {
+      customerId: org.customerId,
+      siteId: org.siteId,
+      jobTypeId: tm.id,
+      title: 'Leak',
+      lines: [{ description: 'Pump', quantity: '1', unitPrice: '200.00', taxCodeId: codes['S-STD'] }],
+      validUntil: '2027-06-30',
+      visitStart: start.toISOString(),
+      visitEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+    });
+    const { link } = await post(`/api/v1/quotes/${quote.id}/send`, billing, { to: 'customer@example.com' });
+    const accepted = await post(
+      `/api/v1/public/quotes/${link.slice(link.lastIndexOf('/') + 1)}/accept`,
+      null,
+      {
+        version: 1,
+        choice: { options: {}, addOns: [] },
+        signerName: 'Pat Murphy',
+        signature: `data:image/png;base64,${(await png(5)).toString('base64')}`,
+      },
+    );
+    const job = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/quotes/${quote.id}`, headers: as(owner) })
+    ).json().jobId as string;
+    await post(`/api/v1/jobs/${job}/assign`, owner, { add: [org.users.technician.id] });
+    await closeOut(t, org, tech, job, {
+      parts: [{ description: 'Expansion vessel', quantity: '1', unitPrice: '400.00' }],
+      adjustments: [],
+    });
+    const pending = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/approvals?status=pending', headers: as(owner) })
+    ).json().items as { id: string; jobId: string }[];
+    const request = pending.find((a) => a.jobId === job);
+    if (!request) throw new Error('the variance asked for no approval');
+    await post(`/api/v1/approvals/${request.id}/decision`, owner, {
+      decision: 'approve',
+      comment: 'Vessel failed',
+    });
+    await drain(t);
+    const [invoice] = (await invoicesOfJob(t, billing, job)).filter((i) => i.kind === 'invoice');
+    expect(invoice?.status).toBe('issued');
+    const variance = new Decimal(invoice?.totals.payable ?? 'NaN').minus(accepted.acceptedTotal);
+    const tmNumber = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${job}`, headers: as(owner) })
+    ).json().number as string;
+
+    const day = t.clock.now().toISOString().slice(0, 10);
+    const range = `from=${day}&to=${new Date(t.clock.now().getTime() + 86_400_000).toISOString().slice(0, 10)}`;
+    const metrics = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/metrics?${range}`, headers: as(owner) })
+    ).json();
+    const changed = made.filter((m) => !m.difference.isZero());
+    const sum = (xs: { difference: Decimal }[]) => xs.reduce((a, m) => a.plus(m.difference), new Decimal(0));
+    expect(metrics.quotes).toEqual({
+      invoicedJobs: made.length + 1,
+      matching: made.length - changed.length,
+      differing: changed.length + 1,
+      byCause: [
+        ...(changed.length
+          ? [{ cause: 'change_orders', jobs: changed.length, difference: sum(changed).toFixed(2) }]
+          : []),
+        { cause: 'variance_approved', jobs: 1, difference: variance.toFixed(2) },
+      ],
+    });
+    // The list behind the figure: exactly the jobs whose invoice is not their quote.
+    const drill = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/metrics/drilldown?metric=quote_differs&${range}`,
+        headers: as(owner),
+      })
+    ).json() as { items: { number: string }[] };
+    expect(drill.items.map((i) => i.number).sort()).toEqual(
+      [...changed.map((m) => m.number), tmNumber].sort(),
+    );
+  });
 });

@@ -15,6 +15,8 @@ import {
   lateCustomers,
   type MetricPeriod,
   officeTouches,
+  type QuoteVariance,
+  quotedWorkInPeriod,
   receivablesAging,
   refusalsByItem,
   STAGES,
@@ -121,6 +123,7 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
   const inv = await issuedInPeriod(raw, p);
   const reasonRows = await creditReasons(raw, p);
   const disputed = await disputesInPeriod(raw, p);
+  const quoted = await quotedWorkInPeriod(raw, p, currency);
   const touches = (await officeTouches(raw, p))?.touches ?? 0;
   const ar = await receivablesAging(raw, p);
   const week = await thisWeek(raw, p);
@@ -167,6 +170,18 @@ export const computeMetrics = async (deps: Deps, organizationId: string, q: Metr
       disputeRate: ratio(disputed.disputed, invoices),
       byReason: reasonRows.map((r) => ({ reason: r.reason, count: r.n })),
       customerReasons: disputed.reasons.map((r) => ({ reason: r.reason, count: r.n })),
+    },
+    quotes: {
+      invoicedJobs: quoted.reduce((n, r) => n + r.jobs, 0),
+      matching: quoted.find((r) => r.variance === 'matches')?.jobs ?? 0,
+      differing: quoted.filter((r) => r.variance !== 'matches').reduce((n, r) => n + r.jobs, 0),
+      byCause: quoted
+        .filter((r) => r.variance !== 'matches')
+        .map((r) => ({
+          cause: r.variance as Exclude<QuoteVariance, 'matches'>,
+          jobs: r.jobs,
+          difference: money(r.difference),
+        })),
     },
     dso: {
       /** DSO = accounts receivable at period end ÷ credit sales in the period × days in the period. */

@@ -19,6 +19,7 @@ export const DRILLDOWNS = [
   'week_completed',
   'week_invoiced',
   'week_paid',
+  'quote_differs',
 ] as const satisfies readonly (keyof typeof JOB_DRILLDOWNS | keyof typeof INVOICE_DRILLDOWNS)[];
 export type Drilldown = (typeof DRILLDOWNS)[number];
 

@@ -30,6 +30,11 @@ export const metricsCsvRows = (m: Metrics): string[][] => {
       disputes: m.disputes.disputes,
       disputeRate: m.disputes.disputeRate,
     },
+    quotes: {
+      invoicedJobs: m.quotes.invoicedJobs,
+      matching: m.quotes.matching,
+      differing: m.quotes.differing,
+    },
     dso: m.dso,
     ar_aging: m.arAging,
     this_week: m.thisWeek,
@@ -51,6 +56,10 @@ export const metricsCsvRows = (m: Metrics): string[][] => {
   for (const r of m.closeouts.refusalsByMissingItem) add('closeouts', 'refusals', r.count, r.code);
   for (const r of m.disputes.byReason) add('disputes', 'credit_notes', r.count, r.reason);
   for (const r of m.disputes.customerReasons) add('disputes', 'customer_disputes', r.count, r.reason);
+  for (const c of m.quotes.byCause) {
+    add('quotes', 'jobs_differing', c.jobs, c.cause);
+    add('quotes', 'difference', c.difference, c.cause);
+  }
   for (const d of m.collections.dsoTrend) add('collections', 'dso_days', d.days, d.month);
   for (const c of m.collections.lateCustomers)
     add('collections', 'average_days_late', c.averageDaysLate, c.name);

@@ -91,6 +91,45 @@ export const disputesInPeriod = async (raw: RawSql, p: MetricPeriod) => {
   return { disputed: count?.n ?? 0, reasons };
 };
 
+/** The approval rules that compare a closeout with the job's estimate (the accepted quote and its changes). */
+const ESTIMATE_RULES = sql`('labor_hours_over_estimate', 'parts_over_estimate_percent', 'total_over_estimate_percent')`;
+
+/**
+ * Jobs from an accepted quote whose invoice was issued in the period: the invoice's total (tax included)
+ * against the quote's accepted total, and why they differ — approved change orders (the invoice is the agreed
+ * price after them), an approved estimate variance, or neither (changed without either).
+ */
+const quotedJobs = (p: MetricPeriod) => sql`
+  SELECT j.id, j.number, i.currency, i.tax_inclusive AS invoiced, v.accepted_total AS quoted,
+         (SELECT c.after_total FROM change_orders c
+           WHERE c.organization_id = j.organization_id AND c.job_id = j.id AND c.status = 'approved'
+           ORDER BY c.seq DESC LIMIT 1) AS agreed,
+         EXISTS (SELECT 1 FROM approval_requests a, jsonb_array_elements(a.rules) r
+                  WHERE a.organization_id = j.organization_id AND a.job_id = j.id AND a.status = 'approved'
+                    AND r->>'code' IN ${ESTIMATE_RULES}) AS variance
+    FROM jobs j
+    JOIN quotes q ON q.organization_id = j.organization_id AND q.job_id = j.id
+    JOIN quote_versions v ON v.organization_id = q.organization_id AND v.quote_id = q.id AND v.status = 'accepted'
+    JOIN invoiced_work w ON w.organization_id = j.organization_id AND w.job_id = j.id
+    JOIN invoices i ON i.organization_id = w.organization_id AND i.id = w.invoice_id
+                   AND i.kind = 'invoice' AND i.job_id = j.id
+   WHERE j.organization_id = ${p.organizationId} AND ${within(p, sql`i.issued_at`)} AND ${ofJobType(p)}`;
+
+const QUOTE_VARIANCE = sql`CASE WHEN x.invoiced = x.quoted THEN 'matches'
+  WHEN x.agreed IS NOT NULL AND x.invoiced = x.agreed THEN 'change_orders'
+  WHEN x.variance THEN 'variance_approved' ELSE 'unexplained' END`;
+
+export type QuoteVariance = 'matches' | 'change_orders' | 'variance_approved' | 'unexplained';
+
+/** Quoted jobs invoiced in the period, by how their invoice compares with the quote, with the amount (in `currency`). */
+export const quotedWorkInPeriod = (raw: RawSql, p: MetricPeriod, currency: string) =>
+  rowsOf<{ variance: QuoteVariance; jobs: number; difference: string }>(
+    raw,
+    sql`SELECT ${QUOTE_VARIANCE} AS variance, count(*)::int AS jobs,
+               COALESCE(sum(x.invoiced - x.quoted) FILTER (WHERE x.currency = ${currency}), 0)::text AS difference
+          FROM (${quotedJobs(p)}) x GROUP BY 1 ORDER BY 1`,
+  );
+
 /** Cycle time: completion to invoice-ready, issued, sent and paid, for jobs completed in the period. */
 export const cycleTimeRows = (raw: RawSql, p: MetricPeriod, key: SQL) => {
   const stats = sql.join(
@@ -320,6 +359,8 @@ export const JOB_DRILLDOWNS = {
   touched: (p: MetricPeriod) => sql`SELECT DISTINCT j.id, j.number FROM audit_events e
       JOIN jobs j ON j.organization_id = e.organization_id AND j.id = ${TOUCHED_JOB}
      WHERE e.organization_id = ${p.organizationId} AND ${TOUCHES} AND ${within(p, sql`e.at`)} AND ${ofJobType(p)}`,
+  quote_differs: (p: MetricPeriod) =>
+    sql`SELECT x.id, x.number FROM (${quotedJobs(p)}) x WHERE ${QUOTE_VARIANCE} <> 'matches'`,
   week_completed: (p: MetricPeriod) =>
     jobsWhere(
       sql`j.organization_id = ${p.organizationId} AND ${ofJobType(p)} AND j.completed_at >= ${weekStart(p)}`,

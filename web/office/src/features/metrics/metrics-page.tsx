@@ -29,6 +29,16 @@ const STAGES = Object.keys(STAGE_LABEL) as (keyof typeof STAGE_LABEL)[];
 
 const hrs = (v: number | null) => (v === null ? '–' : v >= 48 ? `${Math.round(v / 2.4) / 10} d` : `${v} h`);
 
+/** Why an invoice from a quote is not the quoted price, in words. */
+const QUOTE_CAUSE_WORDS = {
+  change_orders: 'by approved change orders',
+  variance_approved: 'by an approved variance',
+  unexplained: 'with neither a change order nor an approval',
+} as const;
+
+/** A difference with its sign: "+120.00", "−45.50". */
+const signed = (amount: string) => (amount.startsWith('-') ? `−${amount.slice(1)}` : `+${amount}`);
+
 export const MetricsPage = ({ me }: { me: MeT }) => {
   const tz = me.organization.timeZone;
   const today = businessDate(new Date(), tz);
@@ -265,6 +275,26 @@ export const MetricsPage = ({ me }: { me: MeT }) => {
                   : ''
               }`}
               onOpen={open('disputes', 'Invoices disputed')}
+            />
+            <Tile
+              label="Invoiced as quoted"
+              value={
+                data.quotes.invoicedJobs === 0
+                  ? '–'
+                  : pct(Math.round((data.quotes.matching / data.quotes.invoicedJobs) * 10_000) / 10_000)
+              }
+              warn={data.quotes.byCause.some((c) => c.cause === 'unexplained')}
+              hint={
+                data.quotes.invoicedJobs === 0
+                  ? 'No invoice from a quote in the period'
+                  : `${data.quotes.matching} of ${data.quotes.invoicedJobs} invoices equal their quote${data.quotes.byCause
+                      .map(
+                        (c) =>
+                          ` · ${c.jobs} ${QUOTE_CAUSE_WORDS[c.cause]} (${signed(c.difference)} ${data.currency})`,
+                      )
+                      .join('')}`
+              }
+              onOpen={open('quote_differs', 'Invoices that differ from their quote')}
             />
           </div>
 
