@@ -15,10 +15,19 @@ export const ChangeOrderLineInput = z.strictObject({
 });
 export type ChangeOrderLineInput = z.infer<typeof ChangeOrderLineInput>;
 
+/** Photos one change order shows the customer. */
+export const MAX_CHANGE_ORDER_PHOTOS = 6;
+
 export const CreateChangeOrderBody = z.strictObject({
   /** Why the scope changes, in words the customer reads on the approval page and the invoice. */
   reason: z.string().trim().min(3).max(1000),
   lines: z.array(ChangeOrderLineInput).min(1).max(100),
+  /** Photos of the job (its attachments) that show why, at most MAX_CHANGE_ORDER_PHOTOS, each once. */
+  photoIds: z
+    .array(z.uuid())
+    .max(MAX_CHANGE_ORDER_PHOTOS)
+    .refine((ids) => new Set(ids).size === ids.length, 'names a photo twice')
+    .optional(),
 });
 export type CreateChangeOrderBody = z.infer<typeof CreateChangeOrderBody>;
 
@@ -70,6 +79,8 @@ export const ChangeOrder = z
     id: z.uuid(),
     jobId: z.uuid(),
     ...common,
+    /** The job's photos (attachments) that show why, in order. */
+    photoIds: z.array(z.uuid()),
     sentTo: z.string().nullable(),
     sentAt: Instant.nullable(),
     viewedAt: Instant.nullable(),
@@ -90,6 +101,8 @@ export const PublicChangeOrder = z
     timeZone: z.string(),
     open: z.boolean(),
     closedBecause: z.string().nullable(),
+    /** How many photos show why: each at `/public/change-orders/{token}/photos/{n}` (n from 1). */
+    photos: z.number().int(),
   })
   .meta({ id: 'PublicChangeOrder' });
 export type PublicChangeOrder = z.infer<typeof PublicChangeOrder>;
@@ -102,3 +115,9 @@ export const ApproveByLinkBody = ApproveInPersonBody;
 export const DeclineChangeOrderBody = ChangeOrderReasonBody;
 
 export const JobChangeOrderParams = z.strictObject({ id: z.uuid() });
+
+export const ChangeOrderPhotoParams = z.strictObject({
+  token: ChangeOrderTokenParams.shape.token,
+  n: z.coerce.number().int().min(1).max(MAX_CHANGE_ORDER_PHOTOS),
+});
+export const ChangeOrderPhotoQuery = z.strictObject({ size: z.enum(['small', 'large']).default('large') });

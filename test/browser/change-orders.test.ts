@@ -8,7 +8,7 @@ import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { addDays, businessDate } from '../../src/core/time';
 import { type Api, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
-import { png } from '../support/files';
+import { jpegWithExif, png } from '../support/files';
 import { type Spawned, startCloseout } from '../support/processes';
 
 type Co = { id: string; seq: number; status: string; afterTotal: string; name: string };
@@ -119,8 +119,17 @@ describe.runIf(hasChromium())('change orders signed on site and online', () => {
       'Condensing boiler 30 kW, fitted',
       'Smart thermostat',
     ]);
+    // A photo of the cold room, taken with the closeout's photos, goes with the change.
+    await phone.getByRole('button', { name: 'Close out' }).click();
+    await phone.getByRole('button', { name: 'Photos' }).click();
+    await phone
+      .getByLabel(/^before photos/)
+      .setInputFiles({ name: 'before.jpg', mimeType: 'image/jpeg', buffer: await jpegWithExif(3) });
+    await phone.getByRole('img', { name: /^before/ }).waitFor();
+    await phone.getByRole('button', { name: `← ${job.number}` }).click();
     await phone.getByRole('button', { name: 'Propose a change' }).click();
     await phone.getByLabel(/Why the work changes/).fill('The back bedroom has no radiator: add one');
+    await phone.getByRole('group', { name: 'Photos that show why' }).getByRole('checkbox').first().check();
     await phone.getByRole('button', { name: 'Add other work' }).click();
     const line = phone.getByRole('group', { name: 'Change line 1' });
     await line.getByLabel('Description').fill('Second radiator, fitted');
@@ -148,10 +157,11 @@ describe.runIf(hasChromium())('change orders signed on site and online', () => {
     // In the office: billing sees it, and drafts a second change to send by e-mail.
     const office = await signedIn(browser, base, 'billing@demo.closeout.test', `#/jobs/${jobId}`);
     const scope = office.getByRole('region', { name: 'Agreed price and changes' });
-    await scope
-      .getByRole('article', { name: `${job.number} change order 1` })
-      .getByText('Approved')
-      .waitFor();
+    const first = scope.getByRole('article', { name: `${job.number} change order 1` });
+    await first.getByText('Approved').waitFor();
+    // The photo Ana took is on the change, uploaded once.
+    const shot = first.getByRole('img', { name: 'Why change order 1, 1 of 1' });
+    await expect.poll(() => shot.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
     await scope.getByRole('button', { name: 'New change order' }).click();
     const form = scope.getByRole('form', { name: 'New change order' });
     await form.getByLabel(/Why the work changes/).fill('A designer radiator instead, as you asked');
@@ -186,6 +196,33 @@ describe.runIf(hasChromium())('change orders signed on site and online', () => {
     await mary.getByText(/You approved this change/).waitFor();
     expect(await mary.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
+    // A third change, with Ana's photo, by link: Mary sees the photo, and says no for now.
+    const [co1] = (
+      await owner.call<{ items: (Co & { photoIds: string[] })[] }>('GET', `/jobs/${jobId}/change-orders`)
+    ).body.items;
+    expect(co1?.photoIds).toHaveLength(1);
+    const attachments = (await owner.call<{ items: { id: string }[] }>('GET', `/jobs/${jobId}/attachments`))
+      .body.items;
+    expect(attachments).toHaveLength(1);
+    const third = await owner.call<{ id: string }>('POST', `/jobs/${jobId}/change-orders`, {
+      reason: 'The towel rail in the bathroom is cold too: replace its valve',
+      lines: [{ change: 'add', description: 'Towel rail valve, fitted', quantity: '1', unitPrice: '60.00' }],
+      photoIds: co1?.photoIds ?? [],
+    });
+    expect(third.status).toBe(201);
+    const thirdLink = (await owner.call<{ link: string }>('POST', `/change-orders/${third.body.id}/send`, {}))
+      .body.link;
+    await mary.goto(`${base}${new URL(thirdLink).pathname}${new URL(thirdLink).hash}`);
+    const photo = mary.getByRole('img', { name: 'What we found, 1 of 1' });
+    await photo.waitFor();
+    await expect.poll(() => photo.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await mary.screenshot({ path: screenshotPath('portal-change-order-photo-phone'), fullPage: true });
+    const declined = await fetch(
+      `${base}/api/v1/public/change-orders/${thirdLink.slice(thirdLink.lastIndexOf('/') + 1)}/decline`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"reason":"Not now"}' },
+    );
+    expect(declined.status).toBe(200);
+
     // The work is done: the invoice is the quote and the two changes, to the cent.
     const closeout = await ana.call('POST', `/jobs/${jobId}/closeouts`, {
       submissionId: crypto.randomUUID(),
@@ -213,7 +250,9 @@ describe.runIf(hasChromium())('change orders signed on site and online', () => {
       'Change order 2: Designer radiator, fitted',
     ]);
     const changes = (await owner.call<{ items: Co[] }>('GET', `/jobs/${jobId}/change-orders`)).body.items;
-    expect(new Decimal(invoice?.totals.payable ?? '0').eq(changes.at(-1)?.afterTotal ?? '')).toBe(true);
+    // The declined third change is not billed: the invoice is the last approved price.
+    const lastApproved = changes.filter((c) => c.status === 'approved').at(-1);
+    expect(new Decimal(invoice?.totals.payable ?? '0').eq(lastApproved?.afterTotal ?? '')).toBe(true);
     const full = (await owner.call<{ memo: string }>('GET', `/invoices/${invoice?.id}`)).body;
     expect(full.memo).toContain(`As quoted in ${quote.body.number}.`);
 

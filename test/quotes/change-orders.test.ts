@@ -5,7 +5,7 @@ import { closeOut, drain, invoicesOfJob, newJob, setSeller } from '../invoices/h
 import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD, requirements } from '../support/factories';
-import { png } from '../support/files';
+import { jpegWithExif, multipart, png } from '../support/files';
 
 type Mail = Parameters<Mailer['send']>[0];
 type Co = {
@@ -18,6 +18,7 @@ type Co = {
   difference: string;
   signerName: string | null;
   signedInPerson: boolean | null;
+  photoIds: string[];
 };
 
 describe.each(testDrivers())('change orders from the site to the invoice on %s', (driver) => {
@@ -368,6 +369,60 @@ describe.each(testDrivers())('change orders from the site to the invoice on %s',
     const [invoice] = await invoicesOfJob(t, billing, changed.id);
     // Time and materials bills what was recorded (2.5 h at 80 and the vessel); the change order is named.
     expect(new Decimal(invoice?.totals.taxExclusive ?? '0').toFixed(2)).toBe('600.00');
+  });
+
+  it('shows the customer the job’s photos that say why, and no other of the job’s photos', async () => {
+    const job = await fixedJob();
+    const other = await fixedJob();
+    const upload = async (jobId: string, category: string, bytes: Buffer, type = 'image/jpeg') => {
+      const body = multipart({ category }, { name: `${category}.jpg`, type, bytes });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/jobs/${jobId}/attachments`,
+        headers: { ...as(tech, true), ...body.headers },
+        payload: body.payload,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const failed = await upload(job.id, 'before', await jpegWithExif(3));
+    const kept = await upload(job.id, 'before', await jpegWithExif(4));
+    const elsewhere = await upload(other.id, 'before', await jpegWithExif(5));
+    const lines = [{ change: 'add', description: 'Expansion vessel', quantity: '1', unitPrice: '120.00' }];
+    // Another job's photo, or one named twice, is refused, naming it.
+    const foreign = await call('POST', `/api/v1/jobs/${job.id}/change-orders`, tech, {
+      reason: 'The vessel has failed',
+      lines,
+      photoIds: [failed, elsewhere],
+    });
+    expect(foreign.statusCode).toBe(400);
+    expect(problemOf(foreign).errors?.map((e) => e.field)).toEqual(['body.photoIds.1']);
+    const twice = await call('POST', `/api/v1/jobs/${job.id}/change-orders`, tech, {
+      reason: 'The vessel has failed',
+      lines,
+      photoIds: [failed, failed],
+    });
+    expect(twice.statusCode).toBe(400);
+    const co = await draftCo(job.id, tech, { reason: 'The vessel has failed', lines, photoIds: [failed] });
+    expect(co.photoIds).toEqual([failed]);
+    const sent = await call('POST', `/api/v1/change-orders/${co.id}/send`, billing, {});
+    const link: string = sent.json().link;
+    const token = link.slice(link.lastIndexOf('/') + 1);
+    const page = await call('GET', `/api/v1/public/change-orders/${token}`);
+    expect(page.json().photos).toBe(1);
+    expect(page.body).not.toContain(failed);
+    const large = await call('GET', `/api/v1/public/change-orders/${token}/photos/1`);
+    expect(large.statusCode).toBe(200);
+    expect(large.headers['content-type']).toBe('image/jpeg');
+    const original = await call('GET', `/api/v1/attachments/${failed}/content`, owner);
+    expect(large.rawPayload.equals(original.rawPayload)).toBe(true);
+    const small = await call('GET', `/api/v1/public/change-orders/${token}/photos/1?size=small`);
+    expect(small.statusCode).toBe(200);
+    expect(small.rawPayload.length).toBeLessThan(large.rawPayload.length);
+    // The job's other photo is not the customer's to see through this link.
+    expect((await call('GET', `/api/v1/public/change-orders/${token}/photos/2`)).statusCode).toBe(404);
+    expect((await call('GET', `/api/v1/public/change-orders/${token}/photos/0`)).statusCode).toBe(400);
+    expect(kept).not.toBe(failed);
   });
 
   it('slows down guessing at links: past 60 answers a minute from one address, a 429 problem in words', async () => {

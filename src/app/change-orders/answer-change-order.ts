@@ -2,13 +2,13 @@ import { and, eq } from 'drizzle-orm';
 import type { PublicChangeOrder } from '../../contracts/change-orders';
 import { changeOrderName, isOpenChangeOrder } from '../../core/change-orders';
 import { decimalString } from '../../core/decimal';
-import { AppError } from '../../core/errors';
+import { AppError, notFound } from '../../core/errors';
 import { printAmount } from '../../core/money';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { printDateTime } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { changeOrdersWithParties } from '../../db/queries/change-orders';
-import { changeOrders } from '../../db/schema';
+import { attachments, changeOrders } from '../../db/schema';
 import { sha256Hex } from '../auth/secrets';
 import { jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
@@ -59,7 +59,34 @@ const publicView = (row: Found, order: ChangeOrderRow): PublicChangeOrder => ({
   timeZone: row.org.timeZone,
   open: isOpenChangeOrder(order.status),
   closedBecause: closedBecause(order, row.org.timeZone),
+  photos: order.photoIds.length,
 });
+
+/**
+ * The n-th photo of the change order a link names (from 1), small (a 320 px JPEG) or as taken: only the
+ * photos the change order shows, never another of the job's.
+ */
+export const changeOrderPhoto = async (deps: Deps, token: string, n: number, size: 'small' | 'large') => {
+  const { order } = await byToken(deps.database.db, token, deps.clock.now());
+  const id = order.photoIds[n - 1];
+  const [a] = id
+    ? await deps.database.db
+        .select()
+        .from(attachments)
+        .where(
+          and(
+            eq(attachments.organizationId, order.organizationId),
+            eq(attachments.jobId, order.jobId),
+            eq(attachments.id, id),
+          ),
+        )
+    : [];
+  if (!a) throw notFound('photo', 'n');
+  const small = size === 'small' && a.thumbnailKey;
+  const bytes = await deps.storage.get(small ? (a.thumbnailKey as string) : a.storageKey);
+  if (!bytes) throw notFound('photo', 'n');
+  return { bytes, type: small ? 'image/jpeg' : a.mimeType, sha256: a.sha256 };
+};
 
 /** The customer opens the link: the first opening marks the change order viewed. */
 export const openChangeOrderLink = (deps: Deps, token: string, who: Answerer) =>

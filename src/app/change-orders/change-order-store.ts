@@ -177,6 +177,7 @@ export const changeOrderView = (row: ChangeOrderRow, jobNo: string): ChangeOrder
   id: row.id,
   jobId: row.jobId,
   ...answerFields(row, jobNo),
+  photoIds: row.photoIds,
   sentTo: row.sentTo,
   sentAt: row.sentAt?.toISOString() ?? null,
   viewedAt: row.viewedAt?.toISOString() ?? null,

@@ -1,11 +1,11 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { ChangeOrderLineInput, CreateChangeOrderBody } from '../../contracts/change-orders';
 import { type ChangeOrderLine, overRemovals, withScopeTax } from '../../core/change-orders';
 import { type FieldProblem, invalidAll } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { itemsBySku } from '../../db/queries/directory';
-import { changeOrders } from '../../db/schema';
+import { attachments, changeOrders } from '../../db/schema';
 import { checkLineAmount, fromPriceBook } from '../catalog/price-book-lines';
 import { lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
@@ -33,6 +33,28 @@ const resolveLines = async (
   });
   if (problems.length > 0) throw invalidAll(problems);
   return lines.filter((l): l is ChangeOrderLine => l !== null);
+};
+
+/** The photos named, each an image attached to this job; anything else is refused, naming it. */
+const photosOfJob = async (tx: Tx, organizationId: string, jobId: string, ids: string[]) => {
+  if (ids.length === 0) return [];
+  const found = await tx.db
+    .select({ id: attachments.id, mimeType: attachments.mimeType })
+    .from(attachments)
+    .where(
+      and(
+        eq(attachments.organizationId, organizationId),
+        eq(attachments.jobId, jobId),
+        inArray(attachments.id, ids),
+      ),
+    );
+  const problems = ids.flatMap((id, i) =>
+    found.some((a) => a.id === id && a.mimeType.startsWith('image/'))
+      ? []
+      : [{ field: `body.photoIds.${i}`, message: 'is not a photo of this job' }],
+  );
+  if (problems.length > 0) throw invalidAll(problems);
+  return ids;
 };
 
 /**
@@ -65,6 +87,7 @@ export const createChangeOrder = (
           message: 'takes off more than the agreed scope has of this item',
         })),
       );
+    const photoIds = await photosOfJob(tx, organizationId, jobId, body.photoIds ?? []);
     const priced = await priceChange(tx, job, scope, lines, seq);
     const now = deps.clock.now();
     const [order] = await tx.db
@@ -77,6 +100,7 @@ export const createChangeOrder = (
         status: 'draft',
         reason: body.reason,
         lines,
+        photoIds,
         currency: priced.currency,
         beforeTotal: priced.beforeTotal,
         afterTotal: priced.afterTotal,
@@ -87,7 +111,7 @@ export const createChangeOrder = (
       .returning();
     if (!order) throw new Error('change order insert returned nothing');
     await recordChangeOrder(tx, deps, job, order, 'change_order.created', actor, {
-      changes: { lines, beforeTotal: priced.beforeTotal, afterTotal: priced.afterTotal },
+      changes: { lines, photoIds, beforeTotal: priced.beforeTotal, afterTotal: priced.afterTotal },
       reason: body.reason,
     });
     return { job, order };

@@ -150,6 +150,8 @@ export const changeOrders = pgTable(
     status: text('status').$type<ChangeOrderStatus>().notNull(),
     reason: text('reason').notNull(),
     lines: jsonb('lines').$type<ChangeOrderLine[]>().notNull(),
+    /** Photos of the job that show why (the failed part, the site), in the order the customer sees them. */
+    photoIds: jsonb('photo_ids').$type<string[]>().notNull().default([]),
     currency: text('currency').notNull(),
     beforeTotal: money('before_total').notNull(),
     afterTotal: money('after_total').notNull(),

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   approveByLink,
+  changeOrderPhoto,
   declineByLink,
   openChangeOrderLink,
 } from '../../app/change-orders/answer-change-order';
@@ -18,6 +19,8 @@ import {
   ApproveByLinkBody,
   ApproveInPersonBody,
   ChangeOrder,
+  ChangeOrderPhotoParams,
+  ChangeOrderPhotoQuery,
   ChangeOrderReasonBody,
   ChangeOrderTokenParams,
   CreateChangeOrderBody,
@@ -260,6 +263,31 @@ export const changeOrderRoutes = async (root: FastifyInstance, deps: Deps) => {
         },
       },
       async (request) => openChangeOrderLink(deps, request.params.token, answererOf(request)),
+    );
+    p.get(
+      '/public/change-orders/:token/photos/:n',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['change orders'],
+          summary: 'A photo the change order shows the customer (n from 1): small (320 px) or as taken',
+          params: ChangeOrderPhotoParams,
+          querystring: ChangeOrderPhotoQuery,
+        },
+      },
+      async (request, reply) => {
+        const photo = await changeOrderPhoto(
+          deps,
+          request.params.token,
+          request.params.n,
+          request.query.size,
+        );
+        return reply
+          .type(photo.type)
+          .header('cache-control', 'private, max-age=3600')
+          .header('x-content-type-options', 'nosniff')
+          .send(photo.bytes);
+      },
     );
     p.post(
       '/public/change-orders/:token/approve',

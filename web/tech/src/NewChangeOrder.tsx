@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ChangeOrderView } from '../../../src/contracts/change-orders';
+import { type ChangeOrderView, MAX_CHANGE_ORDER_PHOTOS } from '../../../src/contracts/change-orders';
 import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
 import { agreedScope, type ScopeLine } from '../../../src/core/change-orders';
 import { grossOf } from '../../../src/core/invoice-calc';
@@ -8,6 +8,8 @@ import { messageOf } from './ChangeOrders';
 import { isDecimal } from './closeout';
 import { money } from './format';
 import { go } from './nav';
+import { Thumb, usePhotos } from './Photos';
+import { uploadPhoto } from './sync';
 
 type Row = {
   key: string;
@@ -38,6 +40,9 @@ export const NewChangeOrder = ({
   const [query, setQuery] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The job's photos on this phone; those picked are uploaded with the change (once each, whatever retries).
+  const photos = usePhotos(j.id, []).filter((p) => p.category !== 'signature');
+  const [picked, setPicked] = useState<string[]>([]);
   const agreed: ScopeLine[] = agreedScope(
     j.estimateLines,
     order.changeOrders.filter((c) => c.status === 'approved'),
@@ -62,9 +67,12 @@ export const NewChangeOrder = ({
     setBusy(true);
     setError(null);
     try {
+      const photoIds: string[] = [];
+      for (const p of photos.filter((x) => picked.includes(x.id))) photoIds.push(await uploadPhoto(j.id, p));
       const created = await call<ChangeOrderView>('POST', `/jobs/${j.id}/change-orders`, {
         reason: reason.trim(),
         lines: rows.map(({ key: _k, ...r }) => ({ ...r, description: r.description.trim() })),
+        ...(photoIds.length > 0 ? { photoIds } : {}),
       });
       await onSaved();
       go(`change/${j.id}/${created.id}`);
@@ -184,6 +192,27 @@ export const NewChangeOrder = ({
           </button>
         </fieldset>
       ))}
+      {photos.length > 0 && (
+        <fieldset className="part" aria-label="Photos that show why">
+          <legend>Photos that show why (the customer sees these)</legend>
+          <div className="thumbs">
+            {photos.map((p) => (
+              <label key={p.id} className="pick">
+                <input
+                  type="checkbox"
+                  aria-label={`${p.category.replace('_', ' ')} photo, ${new Date(p.takenAt).toLocaleTimeString()}`}
+                  disabled={!picked.includes(p.id) && picked.length >= MAX_CHANGE_ORDER_PHOTOS}
+                  checked={picked.includes(p.id)}
+                  onChange={(e) =>
+                    setPicked(e.target.checked ? [...picked, p.id] : picked.filter((x) => x !== p.id))
+                  }
+                />
+                <Thumb photo={p} />
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      )}
       {error && (
         <p className="banner error" role="alert">
           {error}

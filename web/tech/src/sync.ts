@@ -32,7 +32,8 @@ export const enqueue = async (
   changed();
 };
 
-const uploadPhoto = async (jobId: string, photo: Photo): Promise<string> => {
+/** A photo taken on this phone, uploaded once (the server keeps one per content); its server ID. */
+export const uploadPhoto = async (jobId: string, photo: Photo): Promise<string> => {
   if (photo.serverId) return photo.serverId;
   const form = new FormData();
   form.append('category', photo.category);

@@ -2,6 +2,7 @@ import {
   Anchor,
   Button,
   Group,
+  Image,
   SegmentedControl,
   Select,
   Stack,
@@ -200,6 +201,22 @@ const ChangeOrderCard = ({
         <StatusBadge kind="change_order" status={c.status} />
       </Group>
       <Text size="sm">{c.reason}</Text>
+      {c.photoIds.length > 0 && (
+        <div className="photo-grid">
+          {c.photoIds.map((id, i) => (
+            <a key={id} href={`/api/v1/attachments/${id}/content`} target="_blank" rel="noreferrer">
+              <Image
+                src={`/api/v1/attachments/${id}/thumbnail`}
+                alt={`Why change order ${c.seq}, ${i + 1} of ${c.photoIds.length}`}
+                w={120}
+                h={90}
+                fit="cover"
+                radius="sm"
+              />
+            </a>
+          ))}
+        </div>
+      )}
       <Table>
         <Table.Tbody>
           {c.lines.map((l) => (
