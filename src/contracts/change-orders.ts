@@ -120,4 +120,3 @@ export const ChangeOrderPhotoParams = z.strictObject({
   token: ChangeOrderTokenParams.shape.token,
   n: z.coerce.number().int().min(1).max(MAX_CHANGE_ORDER_PHOTOS),
 });
-export const ChangeOrderPhotoQuery = z.strictObject({ size: z.enum(['small', 'large']).default('large') });

@@ -129,3 +129,6 @@ export const SignatureImage = z
   .string()
   .max(400_000)
   .regex(/^data:image\/png;base64,[A-Za-z0-9+/=]+$/, 'a PNG image of the signature');
+
+/** A photo as a small (320 px JPEG) thumbnail, or as kept. */
+export const PhotoSizeQuery = z.strictObject({ size: z.enum(['small', 'large']).default('large') });

@@ -134,9 +134,14 @@ const versionFields = {
   ...Answer.shape,
 };
 
+/** Photos from the site visit one quote carries. */
+export const MAX_QUOTE_PHOTOS = 8;
+
 export const Quote = z
   .object({
     id: z.uuid(),
+    /** Photos from the site visit the customer sees with the offer (`/quotes/{id}/photos/{photoId}`). */
+    photoIds: z.array(z.uuid()),
     number: z.string(),
     title: z.string(),
     customerId: z.uuid(),
@@ -189,6 +194,8 @@ export const QuoteListQuery = PageQuery.extend({
 export const PublicQuote = z
   .object({
     number: z.string(),
+    /** How many photos from the visit: each at `/public/quotes/{token}/photos/{n}` (n from 1). */
+    photos: z.number().int(),
     title: z.string(),
     organization: z.object({
       name: z.string(),
@@ -263,3 +270,9 @@ export const QuotePipeline = z
     ),
   })
   .meta({ id: 'QuotePipeline' });
+
+export const QuotePhotoParams = z.strictObject({ id: z.uuid(), photoId: z.uuid() });
+export const PublicQuotePhotoParams = z.strictObject({
+  token: QuoteTokenParams.shape.token,
+  n: z.coerce.number().int().min(1).max(MAX_QUOTE_PHOTOS),
+});

@@ -51,3 +51,13 @@ export const uploadedFile = async <T>(
   refuseNul(file.filename, 'file.filename');
   return { file, value: parsed.data };
 };
+
+/** The one file of a multipart/form-data upload that takes no other field (a photo). */
+export const onlyFile = async (request: FastifyRequest): Promise<Buffer> => {
+  const file = request.isMultipart() ? await request.file() : undefined;
+  if (!file)
+    throw new AppError('unsupported_media_type', 'Send the photo as multipart/form-data', {
+      fields: [{ field: 'file', message: 'required' }],
+    });
+  return file.toBuffer();
+};

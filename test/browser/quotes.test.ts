@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, caller, demoSite } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
-import { png } from '../support/files';
+import { jpegWithExif, png } from '../support/files';
 import { type Spawned, startCloseout } from '../support/processes';
 
 /**
@@ -89,6 +89,22 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
 
     await office.getByRole('button', { name: 'Send to the customer' }).waitFor();
     expect(await office.getByTestId('quote-total').textContent()).toContain('2,656.80');
+    // A photo from the visit goes with the offer.
+    const photos = office.getByRole('region', { name: 'Photos from the visit' });
+    const chooser = office.waitForEvent('filechooser');
+    await photos.getByRole('button', { name: 'Add photos' }).click();
+    await (await chooser).setFiles({
+      name: 'boiler.jpg',
+      mimeType: 'image/jpeg',
+      buffer: await jpegWithExif(8),
+    });
+    const thumb = photos.getByRole('img', { name: 'From the visit, 1 of 1' });
+    await thumb.waitFor();
+    await expect.poll(() => thumb.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await office.setViewportSize({ width: 390, height: 844 });
+    expect(await office.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await photos.screenshot({ path: screenshotPath('office-quote-photos-phone') });
+    await office.setViewportSize({ width: 1366, height: 1000 });
     await office.getByRole('button', { name: 'Send to the customer' }).click();
     await office.getByText(/is on its way to mary\.doyle@example\.com/).waitFor();
     const link = (await office.getByTestId('customer-link').textContent()) ?? '';
@@ -103,6 +119,8 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     await phone.goto(`${base}${new URL(link).pathname}${new URL(link).hash}`);
     await phone.getByRole('heading', { name: 'Replace the boiler' }).waitFor();
     expect(await phone.getByTestId('quote-total').textContent()).toContain('2,656.80');
+    const seen = phone.getByRole('img', { name: 'From our visit, 1 of 1' });
+    await expect.poll(() => seen.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
     await phone.getByRole('radio', { name: /Premium/ }).check();
     await phone.getByRole('checkbox', { name: /Smart thermostat/ }).check();
     // 960 + 1,900 + 150 = 3,010 at 23 %: 3,702.30; a fifth due on acceptance: 740.46.

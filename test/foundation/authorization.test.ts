@@ -440,6 +440,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         endedAt: '2026-11-18T10:00:00.000Z',
       },
       '/api/v1/jobs/:id/attachments': {},
+      '/api/v1/quotes/:id/photos': {},
       '/api/v1/imports/:id/check': {},
       '/api/v1/imports/:id/run': {},
       '/api/v1/imports/:id/undo': {},

@@ -8,7 +8,7 @@ import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
 import { startFakeStripe } from '../support/fake-stripe';
-import { png } from '../support/files';
+import { jpegWithExif, multipart, png } from '../support/files';
 import { connectFakeStripe } from '../support/online-payments';
 
 type Mail = Parameters<Mailer['send']>[0];
@@ -266,6 +266,79 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
       [`%${q.number}%`],
     );
     expect(jobs.rows[0]?.n).toBe(1);
+  });
+
+  it('carries photos from the site visit to the customer’s page, pixels only, frozen once accepted', async () => {
+    const q = await create();
+    const upload = (bytes: Buffer, type: string, who: Session = owner) => {
+      const body = multipart({}, { name: 'visit.jpg', type, bytes });
+      return t.app.inject({
+        method: 'POST',
+        url: `/api/v1/quotes/${q.id}/photos`,
+        headers: { ...as(who, true), ...body.headers },
+        payload: body.payload,
+      });
+    };
+    const boiler = await jpegWithExif(6);
+    const first = await upload(boiler, 'image/jpeg');
+    expect(first.statusCode, first.body).toBe(201);
+    const id = first.json().id as string;
+    // The same photo twice is one photo; a PDF is not a photo; a dispatcher does not set up offers.
+    const again = await upload(boiler, 'image/jpeg');
+    expect(again.statusCode).toBe(200);
+    expect(again.json().id).toBe(id);
+    const notPhoto = await upload(Buffer.from('%PDF-1.4\n%%EOF\n'), 'application/pdf');
+    expect(notPhoto.statusCode).toBe(415);
+    expect(problemOf(notPhoto).errors?.[0]?.field).toBe('file');
+    expect((await upload(boiler, 'image/jpeg', dispatcher)).statusCode).toBe(403);
+    const second = await upload(await png(9), 'image/png');
+    expect(second.statusCode).toBe(201);
+    const get = (url: string) => t.app.inject({ method: 'GET', url, headers: as(owner) });
+    expect((await get(`/api/v1/quotes/${q.id}`)).json().photoIds).toEqual([id, second.json().id]);
+    // Taken off again before sending.
+    const removed = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/quotes/${q.id}/photos/${second.json().id}`,
+      headers: as(owner, true),
+    });
+    expect(removed.statusCode, removed.body).toBe(200);
+    expect(removed.json().photoIds).toEqual([id]);
+    const large = await get(`/api/v1/quotes/${q.id}/photos/${id}`);
+    expect(large.headers['content-type']).toBe('image/jpeg');
+    // Where and with what it was taken stays with the business: the stored photo has no EXIF.
+    expect(large.rawPayload.includes(Buffer.from('Exif'))).toBe(false);
+    expect(boiler.includes(Buffer.from('Exif'))).toBe(true);
+    const small = await get(`/api/v1/quotes/${q.id}/photos/${id}?size=small`);
+    expect(small.rawPayload.length).toBeLessThan(large.rawPayload.length);
+
+    // The customer's page shows it, by its place, never by the office's ID.
+    const token = await send(q.id);
+    const page = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` });
+    expect(page.json().photos).toBe(1);
+    expect(page.body).not.toContain(id);
+    const shown = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}/photos/1` });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.rawPayload.equals(large.rawPayload)).toBe(true);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}/photos/2` })).statusCode,
+    ).toBe(404);
+    // Accepted, the photos are part of what was agreed.
+    const ok = await accept(token, {
+      version: 1,
+      choice: { options: { Boiler: 'Standard' }, addOns: [] },
+      signerName: 'Pat Murphy',
+      signature: await signature(),
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json().photos).toBe(1);
+    const late = await upload(await png(10), 'image/png');
+    expect(late.statusCode).toBe(409);
+    const keep = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/quotes/${q.id}/photos/${id}`,
+      headers: as(owner, true),
+    });
+    expect(keep.statusCode).toBe(409);
   });
 
   it('revises a sent quote into a new version; the old link can no longer be accepted', async () => {

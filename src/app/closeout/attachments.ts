@@ -51,7 +51,7 @@ const readExif = async (bytes: Buffer, mime: string) => {
 };
 
 /** A small JPEG for the packet and the photo grid; formats libvips cannot decode here simply get none. */
-const thumbnail = async (bytes: Buffer, mime: string): Promise<Buffer | null> => {
+export const thumbnail = async (bytes: Buffer, mime: string): Promise<Buffer | null> => {
   if (!mime.startsWith('image/')) return null;
   try {
     return await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import { AppError } from '../../core/errors';
+import { AppError, notFound } from '../../core/errors';
 import { amountDecimals, printAmount } from '../../core/money';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import { closedBecause } from '../../core/quote-lifecycle';
@@ -19,6 +19,7 @@ import { activePaymentConnection } from '../payments/payment-connections';
 import { payUrl, publicLogoUrl } from '../portal/pay-token';
 import type { Deps } from '../ports';
 import { insertJob } from '../scheduling/create-job';
+import { quotePhoto, quotePhotoIds } from './quote-photos';
 import { changeQuoteVersion, lockQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
 import { addressText, versionView } from './quote-view';
 import { signaturePng } from './signature';
@@ -41,11 +42,12 @@ const byToken = async (db: Pick<Tx, 'db'>['db'], token: string, now: Date) => {
 type Found = Awaited<ReturnType<typeof byToken>>;
 
 /** What the customer's page shows. Never the office's internal notes or record IDs. */
-export const publicViewOf = (row: Found, today: string, jobNo: string | null) => {
+export const publicViewOf = (row: Found, today: string, jobNo: string | null, photos: number) => {
   const v = row.version;
   const closed = closedBecause(statusOf(v), v.validUntil, today, printDate);
   return {
     number: row.quote.number,
+    photos,
     title: row.quote.title,
     organization: {
       name: row.org.name,
@@ -124,7 +126,12 @@ export const openQuoteLink = (deps: Deps, token: string, who: Answerer) =>
         ? await jobNumberOf(tx.db, row.quote.organizationId, row.quote.jobId)
         : null;
       return {
-        view: publicViewOf(row, today, jobNo === null ? null : jobNumber(jobNo)),
+        view: publicViewOf(
+          row,
+          today,
+          jobNo === null ? null : jobNumber(jobNo),
+          (await quotePhotoIds(tx.db, row.quote.organizationId, row.quote.id)).length,
+        ),
         depositOfJob: statusOf(row.version) === 'accepted' ? row.quote.jobId : null,
         organizationId: row.quote.organizationId,
       };
@@ -133,6 +140,14 @@ export const openQuoteLink = (deps: Deps, token: string, who: Answerer) =>
       // Read after the transaction: its own reads go through the pool.
       depositOfJob ? { ...view, depositInvoice: await depositOf(deps, organizationId, depositOfJob) } : view,
     );
+
+/** The n-th photo (from 1) of the quote a link names, while the link is good. */
+export const publicQuotePhoto = async (deps: Deps, token: string, n: number, size: 'small' | 'large') => {
+  const { quote } = await byToken(deps.database.db, token, deps.clock.now());
+  const id = (await quotePhotoIds(deps.database.db, quote.organizationId, quote.id))[n - 1];
+  if (!id) throw notFound('photo', 'n');
+  return quotePhoto(deps, quote.organizationId, quote.id, id, size);
+};
 
 /** Locks the quote a link names and checks the customer is answering its current, open version. */
 const lockOpenVersion = async (tx: Tx, deps: Deps, token: string, seenVersion: number) => {
@@ -237,7 +252,13 @@ export const acceptQuote = async (
       null,
       { kind: 'quote_accepted' },
     );
-    const view = publicViewOf({ ...found, version: accepted }, today, job ? jobNumber(job.number) : null);
+    const photos = (await quotePhotoIds(tx.db, quote.organizationId, quote.id)).length;
+    const view = publicViewOf(
+      { ...found, version: accepted },
+      today,
+      job ? jobNumber(job.number) : null,
+      photos,
+    );
     return { view, jobId: job?.id ?? null };
   });
 };
@@ -318,7 +339,8 @@ export const declineQuote = (
       null,
       { kind: 'quote_declined' },
     );
-    return publicViewOf({ ...found, version: declined }, today, null);
+    const photos = (await quotePhotoIds(tx.db, quote.organizationId, quote.id)).length;
+    return publicViewOf({ ...found, version: declined }, today, null, photos);
   });
 
 /**

@@ -175,3 +175,31 @@ export const changeOrders = pgTable(
     foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
   ],
 );
+
+/**
+ * Photos from the site visit on a quote (#22): what the customer sees beside the offer. Stored as the job
+ * photos are (pixels only, by content), changeable until a version is accepted, then frozen with it.
+ */
+export const quotePhotos = pgTable(
+  'quote_photos',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    quoteId: uuid('quote_id').notNull(),
+    storageKey: text('storage_key').notNull(),
+    thumbnailKey: text('thumbnail_key'),
+    sha256: text('sha256').notNull(),
+    mimeType: text('mime_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    createdBy: uuid('created_by'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('quote_photos_content_key').on(t.organizationId, t.quoteId, t.sha256),
+    foreignKey({
+      columns: [t.organizationId, t.quoteId],
+      foreignColumns: [quotes.organizationId, quotes.id],
+    }),
+  ],
+);

@@ -13,16 +13,18 @@ import { setLogo } from '../../app/directory/organizations';
 import { REENCODED } from '../../app/files/safe-files';
 import { addDisputePhoto } from '../../app/portal/dispute-photos';
 import type { Deps } from '../../app/ports';
+import { addQuotePhoto, ensureQuote } from '../../app/quotes/quote-photos';
 import { AttachmentView } from '../../contracts/closeout';
 import { IdParams, Problem } from '../../contracts/common';
 import { MAX_DISPUTE_PHOTOS, PortalDocumentParams } from '../../contracts/portal';
+import { MAX_QUOTE_PHOTOS } from '../../contracts/quotes';
 import { AppError, notFound } from '../../core/errors';
 import { PHOTO_CATEGORIES } from '../../core/job-type-templates';
 import { actorOf, type Principal } from '../../core/principal';
 import { principalOf } from '../auth';
 import { ensureJobVisible } from '../job-access';
 import { publicLinkRoutes } from '../public-limit';
-import { UPLOAD_ERRORS, uploadedFile } from '../uploads';
+import { onlyFile, UPLOAD_ERRORS, uploadedFile } from '../uploads';
 
 const errors = UPLOAD_ERRORS;
 
@@ -87,6 +89,32 @@ export const attachmentRoutes = async (root: FastifyInstance, deps: Deps) => {
       },
     );
 
+    app.post(
+      '/quotes/:id/photos',
+      {
+        config: { access: 'quotes.manage' },
+        schema: {
+          tags: ['quotes'],
+          summary: `A photo from the site visit on a quote not accepted yet: one JPEG, PNG or WebP "file" as multipart/form-data (at most ${MAX_QUOTE_PHOTOS}); the same photo twice is one`,
+          consumes: ['multipart/form-data'],
+          params: IdParams,
+          response: { 201: z.object({ id: z.uuid() }), 200: z.object({ id: z.uuid() }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const p = principalOf(request);
+        await ensureQuote(deps.database.db, p.organizationId, request.params.id);
+        const added = await addQuotePhoto(
+          deps,
+          p.organizationId,
+          request.params.id,
+          await onlyFile(request),
+          actorOf(p),
+        );
+        return reply.code(added.created ? 201 : 200).send({ id: added.id });
+      },
+    );
+
     // The customer's photos with a dispute, from their portal link: no account, limited per address.
     await publicLinkRoutes(scope, (pub) => {
       pub.withTypeProvider<ZodTypeProvider>().post(
@@ -105,14 +133,8 @@ export const attachmentRoutes = async (root: FastifyInstance, deps: Deps) => {
             },
           },
         },
-        async (request) => {
-          const file = request.isMultipart() ? await request.file() : undefined;
-          if (!file)
-            throw new AppError('unsupported_media_type', 'Send the photo as multipart/form-data', {
-              fields: [{ field: 'file', message: 'required' }],
-            });
-          return addDisputePhoto(deps, request.params.token, request.params.id, await file.toBuffer());
-        },
+        async (request) =>
+          addDisputePhoto(deps, request.params.token, request.params.id, await onlyFile(request)),
       );
     });
 

@@ -20,7 +20,6 @@ import {
   ApproveInPersonBody,
   ChangeOrder,
   ChangeOrderPhotoParams,
-  ChangeOrderPhotoQuery,
   ChangeOrderReasonBody,
   ChangeOrderTokenParams,
   CreateChangeOrderBody,
@@ -28,7 +27,7 @@ import {
   PublicChangeOrder,
   SendChangeOrderBody,
 } from '../../contracts/change-orders';
-import { IdParams, Problem } from '../../contracts/common';
+import { IdParams, PhotoSizeQuery, Problem } from '../../contracts/common';
 import { notFound } from '../../core/errors';
 import { actorOf, type Principal } from '../../core/principal';
 import { jobNumberOf } from '../../db/queries/jobs';
@@ -272,7 +271,7 @@ export const changeOrderRoutes = async (root: FastifyInstance, deps: Deps) => {
           tags: ['change orders'],
           summary: 'A photo the change order shows the customer (n from 1): small (320 px) or as taken',
           params: ChangeOrderPhotoParams,
-          querystring: ChangeOrderPhotoQuery,
+          querystring: PhotoSizeQuery,
         },
       },
       async (request, reply) => {

@@ -1,10 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../../app/ports';
-import { acceptQuote, declineQuote, openQuoteLink } from '../../app/quotes/answer-quote';
+import { acceptQuote, declineQuote, openQuoteLink, publicQuotePhoto } from '../../app/quotes/answer-quote';
 import { signedQuotePdf } from '../../app/quotes/signed-quote';
-import { Problem } from '../../contracts/common';
-import { AcceptQuoteBody, DeclineQuoteBody, PublicQuote, QuoteTokenParams } from '../../contracts/quotes';
+import { PhotoSizeQuery, Problem } from '../../contracts/common';
+import {
+  AcceptQuoteBody,
+  DeclineQuoteBody,
+  PublicQuote,
+  PublicQuotePhotoParams,
+  QuoteTokenParams,
+} from '../../contracts/quotes';
 import { sendFile } from '../files';
 import { answererOf, publicLinkRoutes } from '../public-limit';
 
@@ -41,6 +47,31 @@ export const publicQuoteRoutes = async (app: FastifyInstance, deps: Deps) => {
       async (request, reply) => {
         const { number, pdf } = await signedQuotePdf(deps, { token: request.params.token });
         return sendFile(reply, pdf, 'application/pdf', `${number}-signed.pdf`);
+      },
+    );
+    p.get(
+      '/public/quotes/:token/photos/:n',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['quotes'],
+          summary: 'A photo from the site visit on the quote (n from 1): small (320 px) or as kept',
+          params: PublicQuotePhotoParams,
+          querystring: PhotoSizeQuery,
+        },
+      },
+      async (request, reply) => {
+        const photo = await publicQuotePhoto(
+          deps,
+          request.params.token,
+          request.params.n,
+          request.query.size,
+        );
+        return reply
+          .type(photo.type)
+          .header('cache-control', 'private, max-age=3600')
+          .header('x-content-type-options', 'nosniff')
+          .send(photo.bytes);
       },
     );
     p.post(

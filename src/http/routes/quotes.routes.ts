@@ -5,16 +5,18 @@ import { jobNumber } from '../../app/jobs/job-store';
 import type { Deps } from '../../app/ports';
 import { bookAcceptedQuote } from '../../app/quotes/answer-quote';
 import { createQuote, updateQuoteDraft } from '../../app/quotes/draft-quote';
+import { quotePhoto, quotePhotoIds, removeQuotePhoto } from '../../app/quotes/quote-photos';
 import { type QuoteRow, statusOf, versionsOf } from '../../app/quotes/quote-store';
 import { versionView } from '../../app/quotes/quote-view';
 import { quoteLinkOf, reviseQuote, sendQuote, withdrawQuote } from '../../app/quotes/send-quote';
 import { signedQuotePdf } from '../../app/quotes/signed-quote';
-import { IdParams, Problem, pageOf } from '../../contracts/common';
+import { IdParams, PhotoSizeQuery, Problem, pageOf } from '../../contracts/common';
 import {
   BookQuoteBody,
   CreateQuoteBody,
   Quote,
   QuoteListQuery,
+  QuotePhotoParams,
   QuotePipeline,
   QuotePipelineQuery,
   QuoteReasonBody,
@@ -54,6 +56,7 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
     const q: QuoteRow = row.quote;
     return {
       id: q.id,
+      photoIds: await quotePhotoIds(deps.database.db, organizationId, quoteId),
       number: q.number,
       title: q.title,
       customerId: q.customerId,
@@ -229,6 +232,51 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
     async (request) => {
       const p = principalOf(request);
       await updateQuoteDraft(deps, p.organizationId, request.params.id, request.body, actorOf(p));
+      return view(p.organizationId, request.params.id);
+    },
+  );
+
+  app.get(
+    '/quotes/:id/photos/:photoId',
+    {
+      config: { access: 'quotes.read' },
+      schema: {
+        tags: ['quotes'],
+        summary: 'A photo from the site visit on the quote: small (320 px) or as kept',
+        params: QuotePhotoParams,
+        querystring: PhotoSizeQuery,
+      },
+    },
+    async (request, reply) => {
+      const photo = await quotePhoto(
+        deps,
+        principalOf(request).organizationId,
+        request.params.id,
+        request.params.photoId,
+        request.query.size,
+      );
+      return reply
+        .type(photo.type)
+        .header('cache-control', 'private, max-age=3600')
+        .header('x-content-type-options', 'nosniff')
+        .send(photo.bytes);
+    },
+  );
+
+  app.delete(
+    '/quotes/:id/photos/:photoId',
+    {
+      config: { access: 'quotes.manage' },
+      schema: {
+        tags: ['quotes'],
+        summary: 'Takes a photo off a quote not accepted yet',
+        params: QuotePhotoParams,
+        response: { 200: Quote, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await removeQuotePhoto(deps, p.organizationId, request.params.id, request.params.photoId, actorOf(p));
       return view(p.organizationId, request.params.id);
     },
   );

@@ -4,6 +4,7 @@ import { grossOf } from '../../../src/core/invoice-calc';
 import { printDateTime } from '../../../src/core/time';
 import { ApiError, createApiClient } from '../../shared/api-client';
 import { AnswerForms } from './answer-forms';
+import { PhotoGrid } from './document-parts';
 import { money } from './format';
 
 const api = createApiClient('/api/v1');
@@ -77,29 +78,11 @@ export const ChangePage = ({ token }: { token: string }) => {
           For {change.customerName}, {change.siteAddress}
         </p>
         <p className="message">{change.reason}</p>
-        {change.photos > 0 && (
-          <figure className="photos">
-            <figcaption>
-              {change.photos === 1 ? 'What we found' : `What we found (${change.photos} photos)`}
-            </figcaption>
-            <div className="grid">
-              {Array.from({ length: change.photos }, (_, i) => i + 1).map((n) => (
-                <a
-                  key={n}
-                  href={`/api/v1/public/change-orders/${token}/photos/${n}`}
-                  target="_blank"
-                  rel="noreferrer"
-                >
-                  <img
-                    src={`/api/v1/public/change-orders/${token}/photos/${n}?size=small`}
-                    alt={`What we found, ${n} of ${change.photos}`}
-                    loading="lazy"
-                  />
-                </a>
-              ))}
-            </div>
-          </figure>
-        )}
+        <PhotoGrid
+          caption="What we found"
+          count={change.photos}
+          base={`/api/v1/public/change-orders/${token}/photos`}
+        />
       </section>
       {change.closedBecause && (
         <section className={`card notice ${change.status === 'approved' ? 'good' : ''}`} role="status">

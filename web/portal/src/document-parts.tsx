@@ -76,3 +76,21 @@ export const usePayNow = (path: string) => {
   };
   return { busy, error, pay };
 };
+
+/**
+ * Photos the business shows with an offer or a change ("What we found"), numbered from 1 on its link: small
+ * in a grid, each opening as taken.
+ */
+export const PhotoGrid = ({ caption, count, base }: { caption: string; count: number; base: string }) =>
+  count > 0 ? (
+    <figure className="photos">
+      <figcaption>{count === 1 ? caption : `${caption} (${count} photos)`}</figcaption>
+      <div className="grid">
+        {Array.from({ length: count }, (_, i) => i + 1).map((n) => (
+          <a key={n} href={`${base}/${n}`} target="_blank" rel="noreferrer">
+            <img src={`${base}/${n}?size=small`} alt={`${caption}, ${n} of ${count}`} loading="lazy" />
+          </a>
+        ))}
+      </div>
+    </figure>
+  ) : null;

@@ -5,6 +5,7 @@ import { printDate, printDateTime } from '../../../src/core/time';
 import { ApiError, createApiClient } from '../../shared/api-client';
 import { AnswerForms } from './answer-forms';
 import { OrgName } from './brand';
+import { PhotoGrid } from './document-parts';
 import { money } from './format';
 import { QuoteLines, QuoteTotals } from './quote-lines';
 
@@ -142,6 +143,11 @@ export const QuotePage = ({ token }: { token: string }) => {
           For {quote.customerName}, {quote.siteAddress}
         </p>
         {quote.message && <p className="message">{quote.message}</p>}
+        <PhotoGrid
+          caption="From our visit"
+          count={quote.photos}
+          base={`/api/v1/public/quotes/${token}/photos`}
+        />
         <dl className="facts">
           <dt>Valid until</dt>
           <dd>{printDate(quote.validUntil)}</dd>

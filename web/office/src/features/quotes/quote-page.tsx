@@ -25,6 +25,7 @@ import { useApi, useInvalidate } from '../../shared/query';
 import { StatusBadge } from '../../shared/status';
 import { BookVisit } from './book-visit';
 import { QuoteEditor } from './quote-editor';
+import { QuotePhotos } from './quote-photos';
 
 const kindText = (l: Quote['lines'][number]) =>
   l.option ? `${l.option.group}: ${l.option.key}` : l.optional ? 'Extra the customer may tick' : 'Included';
@@ -162,6 +163,7 @@ const QuoteView = ({ q }: { q: Quote }) => {
           </Text>
         )}
       </Card>
+      <QuotePhotos q={q} manage={manage} />
       {manage && (
         <Stack gap="xs">
           {(q.status === 'draft' || open) && (
