@@ -441,6 +441,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       },
       '/api/v1/jobs/:id/attachments': {},
       '/api/v1/quotes/:id/photos': {},
+      '/api/v1/quotes/:id/photos/:photoId': {},
       '/api/v1/imports/:id/check': {},
       '/api/v1/imports/:id/run': {},
       '/api/v1/imports/:id/undo': {},
