@@ -16,12 +16,8 @@ import {
 import { as, createTestApp, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
-import {
-  connectFakeQuickBooks,
-  connectFakeXero,
-  type FakeAccounting,
-  startFakeAccounting,
-} from '../support/fake-accounting';
+import { connectFakeXero, type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
+import { connectLedger, documentOf, MAPPINGS, money, oursFor, theirsFor } from '../support/ledger';
 
 /**
  * The books match: after a month of mixed activity (invoices, a deposit, partial and full payments, partial
@@ -30,18 +26,6 @@ import {
  * the same push, a foreign document with our number, a lost contact answer, concurrent token refreshes) never
  * duplicate or skip.
  */
-const MAPPINGS = {
-  items: {},
-  defaultItem: 'SERVICE',
-  accountCode: '200',
-  taxTypes: { 'S:23': 'OUTPUT2', 'S:13.5': 'RROUTPUT', 'Z:0': 'ZERORATEDOUTPUT' },
-  paymentAccounts: { card: '090', bank_transfer: '091', default: '092' },
-  depositAccount: '835',
-};
-/** A payment request bears no tax: its lines (and the final invoice's line taking it back) map here. */
-const NO_TAX = 'TAX:0';
-
-const money = (s: string | number) => new Decimal(s).toFixed(2);
 
 describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
   for (const provider of ['xero', 'quickbooks'] as const) {
@@ -69,17 +53,13 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
           headers: as(owner, true),
           payload: { email: 'ap@customer.test' },
         });
-        connectorId =
-          provider === 'xero'
-            ? await connectFakeXero(t.app, owner, fake, 'tenant-ledger', {
-                ...MAPPINGS,
-                taxTypes: { ...MAPPINGS.taxTypes, [NO_TAX]: 'NONE' },
-              })
-            : await connectFakeQuickBooks(t.app, owner, fake, 'realm-ledger', {
-                ...MAPPINGS,
-                taxTypes: { 'S:23': '7', 'S:13.5': '8', 'Z:0': '9', [NO_TAX]: '10' },
-                discountAccount: '60',
-              });
+        connectorId = await connectLedger(
+          t,
+          owner,
+          fake,
+          provider,
+          `${provider === 'xero' ? 'tenant' : 'realm'}-ledger`,
+        );
       });
       afterAll(async () => {
         await t?.close();
@@ -88,13 +68,7 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
 
       const post = (url: string, payload: Record<string, unknown>) =>
         t.app.inject({ method: 'POST', url, headers: as(billing, true), payload });
-      const invoiceOf = async (id: string) =>
-        (
-          await t.app.inject({ method: 'GET', url: `/api/v1/invoices/${id}`, headers: as(billing) })
-        ).json() as InvoiceJson & {
-          outstanding: string;
-          amountCredited: string;
-        };
+      const invoiceOf = (id: string) => documentOf(t, billing, id);
       const issuedJob = async (
         extra: Record<string, unknown> = {},
         closeout: Record<string, unknown> = {},
@@ -134,62 +108,8 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
           })
         ).json().items as { id: string; message: string; providerCode: string; invoiceId: string }[];
 
-      /** Closeout's side: what the customer owes (open documents less unused credit), revenue and VAT. */
-      const ours = async () => {
-        const res = await t.app.inject({
-          method: 'GET',
-          url: `/api/v1/invoices?customerId=${org.customerId}&limit=200`,
-          headers: as(billing),
-        });
-        expect(res.statusCode, res.body).toBe(200);
-        const docs = await Promise.all(
-          (res.json().items as { id: string; number: string | null }[])
-            .filter((d) => d.number)
-            .map((d) => invoiceOf(d.id)),
-        );
-        let receivable = new Decimal(0);
-        let revenue = new Decimal(0);
-        let vat = new Decimal(0);
-        for (const d of docs) {
-          const sign = d.kind === 'credit_note' ? -1 : 1;
-          receivable =
-            d.kind === 'credit_note'
-              ? receivable.minus(d.outstanding)
-              : receivable.plus(Decimal.max(0, d.outstanding));
-          // A payment request is no sale: what is paid on it is deducted from the final invoice.
-          if (d.profile === 'payment_request') continue;
-          revenue = revenue.plus(new Decimal(d.totals.taxExclusive as string).times(sign));
-          vat = vat.plus(new Decimal(d.totals.taxTotal as string).times(sign));
-        }
-        return {
-          receivable: money(receivable.toString()),
-          revenue: money(revenue.toString()),
-          vat: money(vat.toString()),
-          docs,
-        };
-      };
-      /** The provider's side, from what it holds for the customer's contact. */
-      const theirs = () => {
-        const mine = [...fake.docs.values()].filter((d) => !d.id.startsWith('foreign'));
-        const contactId = mine[0]?.contactId ?? '';
-        let revenue = new Decimal(0);
-        let vat = new Decimal(0);
-        let deposits = new Decimal(0);
-        for (const d of mine) {
-          const sign = d.type === 'ACCRECCREDIT' ? -1 : 1;
-          for (const [account, net] of Object.entries(d.byAccount)) {
-            if (account === MAPPINGS.depositAccount) deposits = deposits.plus(net.times(sign));
-            else revenue = revenue.plus(net.times(sign));
-          }
-          vat = vat.plus(d.taxTotal.times(sign));
-        }
-        return {
-          receivable: money(fake.receivable(contactId).toString()),
-          revenue: money(revenue.toString()),
-          vat: money(vat.toString()),
-          deposits: money(deposits.toString()),
-        };
-      };
+      const ours = () => oursFor(t, billing, org.customerId);
+      const theirs = () => theirsFor(fake);
 
       it('agrees with Closeout on receivable, revenue and VAT after a month of invoices, payments, credits and a refund', async () => {
         // 1. Paid in full by card.
