@@ -7,3 +7,11 @@ export const sendFile = (reply: FastifyReply, bytes: Buffer, type: string, name:
   if (sha256) reply.header('etag', `"${sha256}"`);
   return reply.send(bytes);
 };
+
+/** A photo we encoded ourselves, shown in the page: its type as stored, never sniffed as anything else. */
+export const sendPhoto = (reply: FastifyReply, photo: { bytes: Buffer; type: string }) =>
+  reply
+    .type(photo.type)
+    .header('cache-control', 'private, max-age=3600')
+    .header('x-content-type-options', 'nosniff')
+    .send(photo.bytes);

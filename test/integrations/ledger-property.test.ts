@@ -1,20 +1,12 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeOut,
-  drain,
-  type InvoiceJson,
-  invoicesOfJob,
-  newJob,
-  plainJobType,
-  setSeller,
-} from '../invoices/helpers';
-import { as, createTestApp, type Session, type TestApp } from '../support/app';
+import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob } from '../invoices/helpers';
+import { as, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
-import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
-import { type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
-import { connectLedger, documentOf, money, oursFor, theirsFor } from '../support/ledger';
+import type { OrgFixture } from '../support/factories';
+import type { FakeAccounting } from '../support/fake-accounting';
+import { documentOf, ledgerApp, money, oursFor, theirsFor } from '../support/ledger';
 
 const RUNS = Number(process.env.LEDGER_PROPERTY_RUNS ?? 5);
 
@@ -48,26 +40,21 @@ describe.each(testDrivers().slice(0, 1))('the books match after any sequence of 
       let t: TestApp;
       let fake: FakeAccounting;
       let org: OrgFixture;
-      let owner: Session;
       let billing: Session;
       let dispatcher: Session;
       let tech: Session;
       let jobTypeId: string;
 
       beforeAll(async () => {
-        fake = await startFakeAccounting();
-        t = await createTestApp(driver, { accountingTimeoutMs: 400 });
-        org = await makeOrganization(t.deps, `ledger-property-${provider}`);
-        ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
-        await setSeller(t, owner);
-        jobTypeId = await plainJobType(t, owner);
-        await t.app.inject({
-          method: 'PATCH',
-          url: `/api/v1/customers/${org.customerId}`,
-          headers: as(owner, true),
-          payload: { email: 'ap@customer.test' },
-        });
-        await connectLedger(t, owner, fake, provider, `${provider}-property`);
+        ({
+          fake,
+          t,
+          org,
+          billing,
+          dispatcher,
+          technician: tech,
+          jobTypeId,
+        } = await ledgerApp(driver, provider, `ledger-property-${provider}`));
       });
       afterAll(async () => {
         await t?.close();

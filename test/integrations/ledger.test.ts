@@ -17,7 +17,7 @@ import { as, createTestApp, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, sessionsOf } from '../support/factories';
 import { connectFakeXero, type FakeAccounting, startFakeAccounting } from '../support/fake-accounting';
-import { connectLedger, documentOf, MAPPINGS, money, oursFor, theirsFor } from '../support/ledger';
+import { documentOf, ledgerApp, MAPPINGS, money, oursFor, theirsFor } from '../support/ledger';
 
 /**
  * The books match: after a month of mixed activity (invoices, a deposit, partial and full payments, partial
@@ -41,25 +41,17 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
       let connectorId: string;
 
       beforeAll(async () => {
-        fake = await startFakeAccounting();
-        t = await createTestApp(driver, { accountingTimeoutMs: 400 });
-        org = await makeOrganization(t.deps, `ledger-${provider}`);
-        ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
-        await setSeller(t, owner);
-        jobTypeId = await plainJobType(t, owner);
-        await t.app.inject({
-          method: 'PATCH',
-          url: `/api/v1/customers/${org.customerId}`,
-          headers: as(owner, true),
-          payload: { email: 'ap@customer.test' },
-        });
-        connectorId = await connectLedger(
-          t,
-          owner,
+        ({
           fake,
-          provider,
-          `${provider === 'xero' ? 'tenant' : 'realm'}-ledger`,
-        );
+          t,
+          org,
+          owner,
+          billing,
+          dispatcher,
+          technician: tech,
+          jobTypeId,
+          connectorId,
+        } = await ledgerApp(driver, provider, `ledger-${provider}`));
       });
       afterAll(async () => {
         await t?.close();

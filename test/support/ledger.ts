@@ -1,8 +1,16 @@
 import Decimal from 'decimal.js';
 import { expect } from 'vitest';
 import type { InvoiceJson } from '../invoices/helpers';
-import { as, type Session, type TestApp } from './app';
-import { connectFakeQuickBooks, connectFakeXero, type FakeAccounting } from './fake-accounting';
+import { plainJobType, setSeller } from '../invoices/helpers';
+import { as, createTestApp, type Session, type TestApp } from './app';
+import type { DriverName } from './databases';
+import { makeOrganization, sessionsOf } from './factories';
+import {
+  connectFakeQuickBooks,
+  connectFakeXero,
+  type FakeAccounting,
+  startFakeAccounting,
+} from './fake-accounting';
 
 /**
  * The books compared: what Closeout says a customer owes, sold and charged in tax, against what the
@@ -99,4 +107,25 @@ export const theirsFor = (fake: FakeAccounting, contact?: string) => {
     vat: money(vat),
     deposits: money(deposits),
   };
+};
+
+/**
+ * An organization whose customer has an e-mail, a plain job type and a seller, connected to a fresh
+ * accounting fake as the provider: what every ledger comparison starts from.
+ */
+export const ledgerApp = async (driver: DriverName, provider: 'xero' | 'quickbooks', slug: string) => {
+  const fake = await startFakeAccounting();
+  const t = await createTestApp(driver, { accountingTimeoutMs: 400 });
+  const org = await makeOrganization(t.deps, slug);
+  const sessions = await sessionsOf(t.app, org);
+  await setSeller(t, sessions.owner);
+  const jobTypeId = await plainJobType(t, sessions.owner);
+  await t.app.inject({
+    method: 'PATCH',
+    url: `/api/v1/customers/${org.customerId}`,
+    headers: as(sessions.owner, true),
+    payload: { email: 'ap@customer.test' },
+  });
+  const connectorId = await connectLedger(t, sessions.owner, fake, provider, `${slug}-${provider}`);
+  return { fake, t, org, ...sessions, jobTypeId, connectorId };
 };

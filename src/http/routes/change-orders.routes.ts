@@ -32,6 +32,7 @@ import { notFound } from '../../core/errors';
 import { actorOf, type Principal } from '../../core/principal';
 import { jobNumberOf } from '../../db/queries/jobs';
 import { principalOf } from '../auth';
+import { sendPhoto } from '../files';
 import { ensureJobVisible } from '../job-access';
 import { answererOf, publicLinkRoutes } from '../public-limit';
 
@@ -281,11 +282,7 @@ export const changeOrderRoutes = async (root: FastifyInstance, deps: Deps) => {
           request.params.n,
           request.query.size,
         );
-        return reply
-          .type(photo.type)
-          .header('cache-control', 'private, max-age=3600')
-          .header('x-content-type-options', 'nosniff')
-          .send(photo.bytes);
+        return sendPhoto(reply, photo);
       },
     );
     p.post(

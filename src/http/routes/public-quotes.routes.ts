@@ -11,7 +11,7 @@ import {
   PublicQuotePhotoParams,
   QuoteTokenParams,
 } from '../../contracts/quotes';
-import { sendFile } from '../files';
+import { sendFile, sendPhoto } from '../files';
 import { answererOf, publicLinkRoutes } from '../public-limit';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
@@ -67,11 +67,7 @@ export const publicQuoteRoutes = async (app: FastifyInstance, deps: Deps) => {
           request.params.n,
           request.query.size,
         );
-        return reply
-          .type(photo.type)
-          .header('cache-control', 'private, max-age=3600')
-          .header('x-content-type-options', 'nosniff')
-          .send(photo.bytes);
+        return sendPhoto(reply, photo);
       },
     );
     p.post(

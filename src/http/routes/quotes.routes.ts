@@ -34,7 +34,7 @@ import { addDays, businessDate } from '../../core/time';
 import { getOrganization } from '../../db/queries/directory';
 import { listQuotes, quotesSince, quoteWithNames } from '../../db/queries/quotes';
 import { principalOf } from '../auth';
-import { sendFile } from '../files';
+import { sendFile, sendPhoto } from '../files';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
@@ -255,11 +255,7 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
         request.params.photoId,
         request.query.size,
       );
-      return reply
-        .type(photo.type)
-        .header('cache-control', 'private, max-age=3600')
-        .header('x-content-type-options', 'nosniff')
-        .send(photo.bytes);
+      return sendPhoto(reply, photo);
     },
   );
 
