@@ -46,6 +46,18 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** The customer opens Stripe's page for an invoice from their portal (the hosted page's work done without a browser). */
+  const startCheckout = async (inv: Invoice) => {
+    const link = await billing.call<{ url: string }>('POST', `/customers/${inv.customerId}/portal-link`, {});
+    const token = link.body.url.slice(link.body.url.lastIndexOf('/') + 1);
+    const started = await fetch(`${base}/api/v1/public/portal/${token}/documents/${inv.id}/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(started.status).toBe(200);
+  };
+
   it('lets a customer pay an invoice from their page on a phone, once, confirmed by Stripe’s event', async () => {
     const owner = await signedIn(
       browser,
@@ -339,14 +351,7 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     );
     if (!inv) throw new Error('the demo has no open invoice left to pay');
     // Paid online (the hosted page's work done without a browser this time)…
-    const link = await billing.call<{ url: string }>('POST', `/customers/${inv.customerId}/portal-link`, {});
-    const token = link.body.url.slice(link.body.url.lastIndexOf('/') + 1);
-    const started = await fetch(`${base}/api/v1/public/portal/${token}/documents/${inv.id}/checkout`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(started.status).toBe(200);
+    await startCheckout(inv);
     const session = [...stripe.sessions.values()].find((x) => x.metadata.invoiceId === inv.id);
     await stripe.pay(session?.id ?? '');
     expect((await billing.call<Invoice>('GET', `/invoices/${inv.id}`)).body.status).toBe('paid');
@@ -411,14 +416,7 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
         !disputed.body.items.some((d) => d.invoiceId === i.id),
     );
     if (!inv) throw new Error('the demo has no open invoice left to pay');
-    const link = await billing.call<{ url: string }>('POST', `/customers/${inv.customerId}/portal-link`, {});
-    const token = link.body.url.slice(link.body.url.lastIndexOf('/') + 1);
-    const started = await fetch(`${base}/api/v1/public/portal/${token}/documents/${inv.id}/checkout`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(started.status).toBe(200);
+    await startCheckout(inv);
     // While the customer is on Stripe's page, the office records a transfer of 5.00 they had also sent.
     const transfer = await billing.call('POST', '/payments', {
       invoiceId: inv.id,

@@ -699,6 +699,12 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     expect(made.map((r) => r.amount)).toEqual([Math.round(Number(inv.outstanding) * 100)]);
     for (const e of stripe.events.filter((x) => x.type.startsWith('refund.'))) await stripe.deliver(e);
     expect(await unplaced(id)).toMatchObject({ status: 'refunded', sentBack: inv.outstanding, left: '0.00' });
+    // Stripe tells of the same payment again, in another event: nothing is received twice.
+    const session = [...stripe.sessions.values()].find((s) => s.payment_intent === intent);
+    const again = await stripe.deliver(stripe.event('checkout.session.completed', session ?? {}));
+    expect(JSON.parse(again.body).outcome).toBe('already recorded');
+    expect(await unplaced(id)).toMatchObject({ status: 'refunded', left: '0.00' });
+    expect((await laneEntry(inv.id))?.status).toBeUndefined();
     // The books: the transfer only, and the invoice paid by it.
     expect((await payments(inv.id)).map((p) => p.method)).toEqual(['bank_transfer']);
     expect(inbox.filter((m) => m.subject.startsWith('Refund of'))).toHaveLength(1);

@@ -65,24 +65,33 @@ const applyPaid = async (
   doc: Doc,
 ) => {
   const now = deps.clock.now();
-  if (checkout.status === 'paid') return 'already recorded';
+  // Money already received on this checkout (recorded, or waiting in the lane, or placed from it) is never
+  // received twice, whichever event about it comes again.
+  if (checkout.status === 'paid' || checkout.paymentRef) return 'already recorded';
   // The business day the money arrived, in the organization's time zone: the payment's and the receipt's.
   const paidOn = businessDate(e.paidAt, (await loadOrg(tx, checkout.organizationId)).timeZone);
   const amount = fromMinor(e.amountMinor, e.currency);
   const money = printAmount(amount, e.currency);
-  if (e.currency !== checkout.currency) {
-    // Nothing in Closeout can send money back in a currency the document is not in: Stripe's page can.
-    const reason = `${money} paid online for ${doc?.number ?? 'a document'} was paid in ${e.currency}, the document is in ${checkout.currency}: refund it in Stripe’s dashboard.`;
-    await settle(tx, checkout, { status: 'failed', failure: reason, paymentRef: e.paymentRef }, now);
+  // Money that cannot go on its document waits in the lane, said in words, with the payment to find it by.
+  const toLane = async (reason: string, patch: Partial<Checkout>, placeable: boolean) => {
+    await settle(tx, checkout, { failure: reason, paymentRef: e.paymentRef, ...patch }, now);
     await reviewOnlinePayment(tx, deps, {
       organizationId: checkout.organizationId,
       subject: unplacedSubject(e.paymentRef),
       message: reason,
       invoiceId: checkout.invoiceId,
       jobId: doc?.jobId ?? null,
+      ...(placeable ? { unplacedCheckoutId: checkout.id } : {}),
     });
     return `needs review: ${reason}`;
-  }
+  };
+  if (e.currency !== checkout.currency)
+    // Nothing in Closeout can send money back in a currency the document is not in: Stripe's page can.
+    return toLane(
+      `${money} paid online for ${doc?.number ?? 'a document'} was paid in ${e.currency}, the document is in ${checkout.currency}: refund it in Stripe’s dashboard.`,
+      { status: 'failed' },
+      false,
+    );
   try {
     const { paymentId } = await recordPaymentIn(
       tx,
@@ -112,22 +121,11 @@ const applyPaid = async (
       await settle(tx, checkout, { status: 'paid' }, now);
       return 'already recorded';
     }
-    const reason = `${money} paid online for ${doc?.number ?? 'a document'} could not be applied: ${err.message}. Refund it to the card, or apply what still fits and refund the rest.`;
-    await settle(
-      tx,
-      checkout,
-      { status: 'unplaced', failure: reason, paymentRef: e.paymentRef, paidAmount: amount },
-      now,
+    return toLane(
+      `${money} paid online for ${doc?.number ?? 'a document'} could not be applied: ${err.message}. Refund it to the card, or apply what still fits and refund the rest.`,
+      { status: 'unplaced', paidAmount: amount },
+      true,
     );
-    await reviewOnlinePayment(tx, deps, {
-      organizationId: checkout.organizationId,
-      subject: unplacedSubject(e.paymentRef),
-      message: reason,
-      invoiceId: checkout.invoiceId,
-      jobId: doc?.jobId ?? null,
-      unplacedCheckoutId: checkout.id,
-    });
-    return `needs review: ${reason}`;
   }
 };
 
