@@ -14,3 +14,10 @@ UPDATE "payment_checkouts" c
  WHERE e."organization_id" = c."organization_id" AND e."kind" = 'online_payment'
    AND e."subject" LIKE 'online-payment:%' AND e."invoice_id" = c."invoice_id"
    AND e."message" = c."failure" AND c."status" = 'failed';
+--> statement-breakpoint
+-- Their open lane entries name the checkout, so the office can refund or apply the money from them.
+UPDATE "integration_errors" e
+   SET "detail" = COALESCE(e."detail", '{}'::jsonb) || jsonb_build_object('unplacedCheckoutId', c."id")
+  FROM "payment_checkouts" c
+ WHERE c."organization_id" = e."organization_id" AND e."kind" = 'online_payment' AND e."status" = 'open'
+   AND e."subject" = 'online-payment:' || c."payment_ref" AND c."status" = 'unplaced';
