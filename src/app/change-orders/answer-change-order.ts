@@ -10,6 +10,7 @@ import type { Tx } from '../../db/client';
 import { changeOrdersWithParties } from '../../db/queries/change-orders';
 import { attachments, changeOrders } from '../../db/schema';
 import { sha256Hex } from '../auth/secrets';
+import { storedImage } from '../closeout/attachments';
 import { jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import type { Answerer } from '../quotes/answer-quote';
@@ -81,11 +82,9 @@ export const changeOrderPhoto = async (deps: Deps, token: string, n: number, siz
           ),
         )
     : [];
-  if (!a) throw notFound('photo', 'n');
-  const small = size === 'small' && a.thumbnailKey;
-  const bytes = await deps.storage.get(small ? (a.thumbnailKey as string) : a.storageKey);
-  if (!bytes) throw notFound('photo', 'n');
-  return { bytes, type: small ? 'image/jpeg' : a.mimeType, sha256: a.sha256 };
+  const photo = a ? await storedImage(deps, a, size) : null;
+  if (!photo) throw notFound('photo', 'n');
+  return photo;
 };
 
 /** The customer opens the link: the first opening marks the change order viewed. */

@@ -51,7 +51,7 @@ const readExif = async (bytes: Buffer, mime: string) => {
 };
 
 /** A small JPEG for the packet and the photo grid; formats libvips cannot decode here simply get none. */
-export const thumbnail = async (bytes: Buffer, mime: string): Promise<Buffer | null> => {
+const thumbnail = async (bytes: Buffer, mime: string): Promise<Buffer | null> => {
   if (!mime.startsWith('image/')) return null;
   try {
     return await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
@@ -62,6 +62,40 @@ export const thumbnail = async (bytes: Buffer, mime: string): Promise<Buffer | n
   } catch {
     return null;
   }
+};
+
+/**
+ * Keeps a file (already encoded again) once per organization by its SHA-256, with a thumbnail when it is an
+ * image libvips can read. Bytes first, then the caller's row: a crash in between leaves an unreferenced
+ * object, never a row without bytes.
+ */
+export const storeFile = async (
+  deps: Pick<Deps, 'storage'>,
+  organizationId: string,
+  bytes: Buffer,
+  mime: string,
+) => {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const storageKey = `${organizationId}/${sha256}`;
+  if (!(await deps.storage.exists(storageKey))) await deps.storage.put(storageKey, bytes, mime);
+  const thumb = await thumbnail(bytes, mime);
+  const thumbnailKey = thumb ? `${storageKey}-thumb` : null;
+  if (thumb && thumbnailKey && !(await deps.storage.exists(thumbnailKey)))
+    await deps.storage.put(thumbnailKey, thumb, 'image/jpeg');
+  return { sha256, storageKey, thumbnailKey };
+};
+
+/**
+ * A stored image, small (its 320 px JPEG thumbnail, when it has one) or as kept; null when its bytes are gone.
+ */
+export const storedImage = async (
+  deps: Pick<Deps, 'storage'>,
+  row: { storageKey: string; thumbnailKey: string | null; mimeType: string },
+  size: 'small' | 'large',
+) => {
+  const small = size === 'small' ? row.thumbnailKey : null;
+  const bytes = await deps.storage.get(small ?? row.storageKey);
+  return bytes ? { bytes, type: small ? 'image/jpeg' : row.mimeType } : null;
 };
 
 /**
@@ -111,14 +145,12 @@ export const uploadAttachment = async (
   if (sniffed.mime === 'application/pdf') assertPassivePdf(input.bytes);
   const exif = await readExif(input.bytes, sniffed.mime);
   const stored = await reencodeImage(input.bytes, sniffed.mime);
-  const sha256 = createHash('sha256').update(stored).digest('hex');
-  const storageKey = `${input.organizationId}/${sha256}`;
-  const thumb = await thumbnail(stored, sniffed.mime);
-  // Bytes first, then the row: a crash in between leaves an unreferenced object, never a row without bytes.
-  if (!(await deps.storage.exists(storageKey))) await deps.storage.put(storageKey, stored, sniffed.mime);
-  const thumbnailKey = thumb ? `${storageKey}-thumb` : null;
-  if (thumb && thumbnailKey && !(await deps.storage.exists(thumbnailKey)))
-    await deps.storage.put(thumbnailKey, thumb, 'image/jpeg');
+  const { sha256, storageKey, thumbnailKey } = await storeFile(
+    deps,
+    input.organizationId,
+    stored,
+    sniffed.mime,
+  );
 
   return deps.database.transaction(async (tx) => {
     await lockJob(tx, input.organizationId, input.jobId);

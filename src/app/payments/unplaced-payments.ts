@@ -65,6 +65,10 @@ const placementOf = async (tx: Db, c: Checkout) => {
   };
 };
 
+/** What of the money left to place its document still owes: what "apply" records on it. */
+const applicableOn = (left: Decimal, doc: Parameters<typeof outstandingOf>[0]) =>
+  Decimal.min(left, Decimal.max(0, outstandingOf(doc)));
+
 /** The unplaced money of a checkout as billing sees it: what arrived, where it went, what may still apply. */
 export const getUnplacedPayment = async (deps: Deps, organizationId: string, checkoutId: string) => {
   const db = deps.database;
@@ -76,7 +80,7 @@ export const getUnplacedPayment = async (deps: Deps, organizationId: string, che
     .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, c.invoiceId)));
   if (!doc) throw notFound('invoice');
   const p = await placementOf(db, c);
-  const applicable = Decimal.min(p.left, Decimal.max(0, outstandingOf(doc)));
+  const applicable = applicableOn(p.left, doc);
   return {
     id: c.id,
     invoiceId: c.invoiceId,
@@ -124,7 +128,7 @@ export const placeUnplacedPayment = (
         throw new AppError('invalid_transition', `Part of this payment is already applied to ${number}`, {
           fields: [{ field: 'body.action', message: 'already applied' }],
         });
-      applied = Decimal.min(p.left, Decimal.max(0, outstandingOf(doc)));
+      applied = applicableOn(p.left, doc);
       if (applied.isZero())
         throw new AppError('invalid_transition', `Nothing is left to pay on ${number}: refund it instead`, {
           fields: [{ field: 'body.action', message: `nothing is owed on ${number}` }],

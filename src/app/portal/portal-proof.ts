@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { PHOTO_CATEGORY_WORDS } from '../../core/job-type-templates';
 import { jobs, organizations } from '../../db/schema';
+import { storedImage } from '../closeout/attachments';
 import { proofRecords } from '../invoicing/invoice-packet';
 import { latestServiceReport } from '../invoicing/service-report';
 import { jobNumber } from '../jobs/job-store';
@@ -71,12 +72,10 @@ export const portalProofPhoto = async (
     (a) => a.id === photoId && a.mimeType.startsWith('image/'),
   );
   if (!photo) throw notFound('photo');
-  const key = size === 'small' && photo.thumbnailKey ? photo.thumbnailKey : photo.storageKey;
-  const bytes = await deps.storage.get(key);
-  if (!bytes) throw notFound('photo');
+  const image = await storedImage(deps, photo, size);
+  if (!image) throw notFound('photo');
   return {
-    bytes,
-    type: size === 'small' && photo.thumbnailKey ? 'image/jpeg' : photo.mimeType,
+    ...image,
     name: `${photo.category}${photo.mimeType === 'image/png' ? '.png' : '.jpg'}`,
     sha256: size === 'small' ? undefined : photo.sha256,
   };

@@ -6,8 +6,7 @@ import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { quotePhotos, quotes } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
-import { sha256Hex } from '../auth/secrets';
-import { thumbnail } from '../closeout/attachments';
+import { storedImage, storeFile } from '../closeout/attachments';
 import { REENCODED, reencodeImage } from '../files/safe-files';
 import type { Deps } from '../ports';
 import { lockQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
@@ -62,14 +61,7 @@ export const addQuotePhoto = async (
       fields: [{ field: 'file', message: `is ${sniffed?.mime ?? 'not an image'}` }],
     });
   const bytes = await reencodeImage(sent, sniffed.mime, QUOTE_PHOTO_MAX_PX);
-  const sha256 = sha256Hex(bytes);
-  const storageKey = `${organizationId}/${sha256}`;
-  const thumb = await thumbnail(bytes, sniffed.mime);
-  const thumbnailKey = thumb ? `${storageKey}-thumb` : null;
-  // Bytes first, then the row: a crash in between leaves an unreferenced object, never a row without bytes.
-  if (!(await deps.storage.exists(storageKey))) await deps.storage.put(storageKey, bytes, sniffed.mime);
-  if (thumb && thumbnailKey && !(await deps.storage.exists(thumbnailKey)))
-    await deps.storage.put(thumbnailKey, thumb, 'image/jpeg');
+  const { sha256, storageKey, thumbnailKey } = await storeFile(deps, organizationId, bytes, sniffed.mime);
   return deps.database.transaction(async (tx) => {
     const { quote, version } = await lockQuote(tx, organizationId, quoteId);
     assertChangeable(quote, version);
@@ -168,8 +160,7 @@ export const quotePhoto = async (
       ),
     );
   if (!row) throw notFound('photo', 'photoId');
-  const small = size === 'small' && row.thumbnailKey;
-  const bytes = await deps.storage.get(small ? (row.thumbnailKey as string) : row.storageKey);
-  if (!bytes) throw notFound('photo', 'photoId');
-  return { bytes, type: small ? 'image/jpeg' : row.mimeType, sha256: row.sha256 };
+  const photo = await storedImage(deps, row, size);
+  if (!photo) throw notFound('photo', 'photoId');
+  return photo;
 };
