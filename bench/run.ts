@@ -16,7 +16,7 @@ import { ACCOUNTING_PROVIDERS } from '../src/adapters/accounting/providers';
 import { loadSecretKey, secretBox } from '../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../src/adapters/documents';
 import { outbound } from '../src/adapters/http/outbound';
-import { PAYMENT_PROVIDERS } from '../src/adapters/payments/stripe';
+import { PAYMENT_PROVIDERS } from '../src/adapters/payments/providers';
 import { SMS_PROVIDERS } from '../src/adapters/sms/twilio';
 import { localStorage } from '../src/adapters/storage/storage';
 import { CYCLE_RUN_CONCURRENCY } from '../src/app/invoicing/cycle-runs';
@@ -150,6 +150,30 @@ const startServer = async (args: string[], env: Record<string, string>, viaNpm =
       // already gone
     }
     if (child.exitCode === null) await exited;
+    if (viaNpm && child.pid) {
+      // npm may exit before the server it started has drained its queue and closed its database:
+      // wait until no process of the group is left (killing it after 30 s), so nothing still writes
+      // in the data directory when the caller removes it.
+      const pgid = child.pid;
+      const groupAlive = () => {
+        try {
+          process.kill(-pgid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (let waited = 0; groupAlive(); waited += 50) {
+        if (waited === 30_000) {
+          try {
+            process.kill(-pgid, 'SIGKILL');
+          } catch {
+            // gone meanwhile
+          }
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     // Wait for the server itself to let go of the port (and the data directory's lock).
     for (let i = 0; i < 200; i++) {
       try {
