@@ -84,15 +84,18 @@ export type DocumentRenderers = {
     header: IssuedHeader & { issuedAt: Date },
     proof: Proof,
     logo: Buffer | null,
-    /** The document's pay link, printed with its QR code where the organization takes payments online. */
-    pay: { url: string } | null,
+    /**
+     * How to pay it, each with its QR code: the pay link where the organization takes payments online, and
+     * the bank transfer's EPC code (the text a banking app scans) where the transfer allows one.
+     */
+    pay: { url: string | null; transferQr: string | null } | null,
   ): Promise<Buffer>;
   serviceReportPdf(report: ServiceReport, proof: Proof): Promise<Buffer>;
   /** The accepted version of a quote with the customer's signature block: what they agreed to. */
   signedQuotePdf(quote: SignedQuote): Promise<Buffer>;
   /**
    * The EN 16931 / Peppol BIS 3 UBL of an issued document; `onlinePayment`: the organization takes payment
-   * online (the payment means where it gives no IBAN).
+   * online (the payment means where it gives no IBAN: payment means must share one code, UBL-SR-47).
    */
   ubl(doc: InvoiceDocument, header: IssuedHeader, opts?: { onlinePayment?: boolean }): string;
 };

@@ -76,7 +76,7 @@ export type Deps = {
   outbound: Outbound;
   /** The accounting systems connectors push to (src/adapters/accounting/providers.ts). */
   accounting: AccountingProviders;
-  /** The online payment providers organizations connect (src/adapters/payments/stripe.ts). */
+  /** The online payment providers organizations connect and the bank transfer instructions (src/adapters/payments/providers.ts). */
   payments: PaymentProviders;
   /** The text-message providers organizations connect (src/adapters/sms/twilio.ts). */
   sms: SmsProviders;

@@ -17,7 +17,7 @@ import { loadRenderers } from '../adapters/documents';
 import { folderMailer, smtpMailer } from '../adapters/email/mailer';
 import { outbound } from '../adapters/http/outbound';
 import { createLogger } from '../adapters/log';
-import { PAYMENT_PROVIDERS } from '../adapters/payments/stripe';
+import { PAYMENT_PROVIDERS } from '../adapters/payments/providers';
 import { createQueueRuntime, ensureQueues } from '../adapters/queue/pg-boss';
 import { SMS_PROVIDERS } from '../adapters/sms/twilio';
 import { storageFor } from '../adapters/storage/storage';

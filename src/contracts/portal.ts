@@ -87,7 +87,15 @@ export const PayView = z
     organization: z.object({ name: z.string(), brandColor: z.string(), logoUrl: z.string().nullable() }),
     document: PortalDocument,
     /** Where to send a bank transfer and what to quote; null when nothing is owed or no account is given. */
-    transfer: z.object({ iban: z.string(), reference: z.string(), creditorReference: z.string() }).nullable(),
+    transfer: z
+      .object({
+        iban: z.string(),
+        reference: z.string(),
+        creditorReference: z.string(),
+        /** The EPC QR code (an SVG data URI) a banking app scans to fill in the transfer: euro to a SEPA account. */
+        qrCode: z.string().nullable(),
+      })
+      .nullable(),
   })
   .meta({ id: 'PayView' });
 export type PayView = z.infer<typeof PayView>;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, caller } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath, shownFully, signedIn } from '../support/browser';
 import { type FakeStripe, startFakeStripe } from '../support/fake-stripe';
-import { multipart, png } from '../support/files';
+import { imageQrCode, multipart, png } from '../support/files';
 import { type Spawned, startCloseout } from '../support/processes';
 
 type Invoice = {
@@ -189,7 +189,14 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
       .toBeGreaterThan(0);
     const card = phone.getByRole('article', { name: `Invoice ${inv.number}` });
     await card.waitFor();
-    await phone.getByRole('region', { name: 'Pay by bank transfer' }).getByText(inv.number).waitFor();
+    const transfer = phone.getByRole('region', { name: 'Pay by bank transfer' });
+    await transfer.getByText(inv.number).waitFor();
+    // The code a banking app scans is drawn, whole and readable, beside the words that say what it does.
+    const scan = transfer.getByRole('img', { name: /^Code for your banking app:/ });
+    await expect
+      .poll(() => scan.evaluate((img) => (img as HTMLImageElement).naturalWidth))
+      .toBeGreaterThan(0);
+    expect(await imageQrCode(await scan.screenshot())).toMatch(/^BCD\n002\n1\nSCT\n/);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: screenshotPath('portal-pay-link-phone'), fullPage: true });
     // (A new logo renders the open documents again: a moment of "not ready" first.)

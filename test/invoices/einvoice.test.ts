@@ -12,6 +12,7 @@ import { invoices, organizations } from '../../src/db/schema';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
 import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
 import { startFakeStripe } from '../support/fake-stripe';
+import { pdfText } from '../support/files';
 import { connectFakeStripe } from '../support/online-payments';
 import {
   closeOut,
@@ -498,6 +499,14 @@ describe.skipIf(missing.length > 0)(
         await drain(t);
         const [inv] = await invoicesOfJob(t, online.billing, j.id);
         await collect(online, 'online-payment', inv as InvoiceJson);
+        // 14b. One that takes payment online and gives an IBAN: the credit transfer is its payment means.
+        const both = await orgOf('both-ways', {}, {});
+        await connectFakeStripe(t.app, both.owner, stripe);
+        const k = await newJob(t, both.fx, both.dispatcher, both.jobTypeId);
+        await closeOut(t, both.fx, both.tech, k.id);
+        await drain(t);
+        const [second] = await invoicesOfJob(t, both.billing, k.id);
+        await collect(both, 'transfer-and-online', second as InvoiceJson);
       } finally {
         await stripe.close();
       }
@@ -558,6 +567,7 @@ describe.skipIf(missing.length > 0)(
           'peppol-gbp-credit-note',
           'reinvoice-after-credit',
           'reverse-charge',
+          'transfer-and-online',
         ].sort(),
       );
       const byName = Object.fromEntries(docs.map((d) => [d.name, d]));
@@ -576,8 +586,10 @@ describe.skipIf(missing.length > 0)(
       expect(chf?.lines.map((l) => l.netAmount)).toContain('-40.00');
       expect(new Decimal(chf?.totals.payable ?? 'NaN').mod('0.05').isZero()).toBe(true);
       expect(byName['reverse-charge']?.ubl).toContain('Due on receipt');
-      // BG-16: one payment means; the remittance (BT-83) is the invoice's creditor reference, which bank
-      // matching reads back; euro goes by SEPA credit transfer (58), another currency by credit transfer (30).
+      // BG-16: one payment means (several must share one code, UBL-SR-47), so the credit transfer where the
+      // organization gives an IBAN, even when it also takes payment online (the PDF prints both); the
+      // remittance (BT-83) is the invoice's creditor reference, which bank matching reads back; euro goes by
+      // SEPA credit transfer (58), another currency by credit transfer (30).
       for (const d of docs.filter((x) => x.invoice.kind !== 'credit_note' && x.name !== 'online-payment')) {
         const code = d.invoice.currency === 'EUR' ? '58' : '30';
         expect(d.ubl, d.name).toMatch(
@@ -591,6 +603,10 @@ describe.skipIf(missing.length > 0)(
         /<cac:PaymentMeans>\s*<cbc:PaymentMeansCode name="[^"]+">68<\/cbc:PaymentMeansCode>\s*<cbc:PaymentID>RF\d{2}/,
       );
       expect(byName['online-payment']?.ubl).not.toContain('PayeeFinancialAccount');
+      // Both ways on the PDF: the pay link and the transfer, each with its code.
+      const both = pdfText(byName['transfer-and-online']?.pdf ?? Buffer.alloc(0));
+      expect(both).toContain('Scan to pay');
+      expect(both).toContain('Scan in your banking app');
       // The late fee: 2.5 % of what the overdue invoice owed, exempt with the reason, referring to it.
       const overdue = byName['list-price-discount']?.invoice;
       const fee = byName['late-fee'];

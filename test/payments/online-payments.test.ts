@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DISPUTE_PHOTOS, REFUND_ATTEMPTS } from '../../src/contracts/portal';
+import { rfReference } from '../../src/core/bank-matching';
 import {
   closeOut,
   drain,
@@ -15,7 +16,16 @@ import { as, createTestApp, type Session, signIn, type TestApp } from '../suppor
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD, sessionsOf } from '../support/factories';
 import { type FakeStripe, startFakeStripe } from '../support/fake-stripe';
-import { hasPoppler, jpegWithExif, multipart, pdf, pdfQrCodes, pdfText, png } from '../support/files';
+import {
+  hasPoppler,
+  imageQrCode,
+  jpegWithExif,
+  multipart,
+  pdf,
+  pdfQrCodes,
+  pdfText,
+  png,
+} from '../support/files';
 
 type Portal = {
   customerName: string;
@@ -244,8 +254,24 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
       );
       expect(printed, 'the PDF prints its pay link').not.toBeNull();
       const url = printed?.[1] ?? '';
-      // The camera reads the same link from the printed page.
-      expect(await pdfQrCodes(pdf)).toEqual([url]);
+      // The camera reads the same link from the printed page; beside it, the code a banking app scans
+      // fills in the transfer: the organization's IBAN, the amount due and the creditor reference.
+      const codes = await pdfQrCodes(pdf);
+      expect(codes).toHaveLength(2);
+      expect(codes).toContain(url);
+      const transfer = codes.find((c) => c !== url);
+      expect(transfer?.split('\n')).toEqual([
+        'BCD',
+        '002',
+        '1',
+        'SCT',
+        '',
+        expect.any(String),
+        'IE29AIBK93115212345678',
+        `EUR${inv.totals.payable}`,
+        '',
+        rfReference(inv.number ?? ''),
+      ]);
       // The office's copy is the same link; the e-mail carries it before the customer's page.
       const office = await call('GET', `/api/v1/invoices/${inv.id}/pay-link`, billing);
       expect(office.statusCode, office.body).toBe(200);
@@ -262,8 +288,12 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
       expect(view.json()).toMatchObject({
         organization: { name: expect.any(String) },
         document: { id: inv.id, number: inv.number, outstanding: inv.outstanding, payOnline: true },
-        transfer: { iban: 'IE29AIBK93115212345678', reference: inv.number },
+        transfer: { iban: 'IE29 AIBK 9311 5212 3456 78', reference: inv.number },
       });
+      // The page's code for a banking app is the PDF's: the same transfer, for what is outstanding.
+      const qr = view.json().transfer.qrCode as string;
+      expect(qr).toMatch(/^data:image\/svg\+xml;base64,/);
+      expect(await imageQrCode(Buffer.from(qr.split(',')[1] ?? '', 'base64'))).toBe(transfer);
       // Nothing else of the customer's: no name, no other documents.
       expect(Object.keys(view.json()).sort()).toEqual(['document', 'organization', 'transfer']);
       // A link with one character changed, another organization's signature, or no link at all opens nothing.

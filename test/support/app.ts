@@ -8,7 +8,7 @@ import { ACCOUNTING_PROVIDERS } from '../../src/adapters/accounting/providers';
 import { secretBox } from '../../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../../src/adapters/documents';
 import { outbound } from '../../src/adapters/http/outbound';
-import { PAYMENT_PROVIDERS } from '../../src/adapters/payments/stripe';
+import { PAYMENT_PROVIDERS } from '../../src/adapters/payments/providers';
 import { createQueueRuntime, ensureQueues, type QueueRuntime } from '../../src/adapters/queue/pg-boss';
 import { SMS_PROVIDERS } from '../../src/adapters/sms/twilio';
 import { localStorage } from '../../src/adapters/storage/storage';

@@ -176,6 +176,20 @@ const inTemp = <T>(bytes: Buffer, fn: (file: string, dir: string) => T): T => {
 export const pdfText = (bytes: Buffer) =>
   inTemp(bytes, (file) => execFileSync('pdftotext', ['-layout', file, '-']).toString());
 
+/** What the one QR code of an image (PNG, JPEG, SVG) says, read at 400 pixels wide; null when none reads. */
+export const imageQrCode = async (bytes: Buffer) => {
+  const { data, info } = await sharp(bytes)
+    .resize({ width: 400 })
+    .flatten({ background: '#ffffff' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return (
+    jsQR(new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), info.width, info.height)?.data ??
+    null
+  );
+};
+
 /** What the QR codes on a PDF's first page say, read from the page rendered at 150 dpi (as a phone would). */
 export const pdfQrCodes = async (bytes: Buffer): Promise<string[]> => {
   const image = inTemp(bytes, (file, dir) => {
@@ -194,10 +208,20 @@ export const pdfQrCodes = async (bytes: Buffer): Promise<string[]> => {
     return fs.readFileSync(path.join(dir, 'p.png'));
   });
   const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const found = jsQR(
-    new Uint8ClampedArray(data.buffer, data.byteOffset, data.length),
-    info.width,
-    info.height,
-  );
-  return found ? [found.data] : [];
+  // jsQR reads one code per image and none where two stand side by side: read the page, then strips of it
+  // wide enough for one code (about 200 pixels here), and keep each text once, roughly left to right.
+  const found = new Map<string, number>();
+  const strip = 420;
+  const windows = [{ x: 0, width: info.width }];
+  for (let x = 0; x + strip / 2 <= info.width; x += strip / 6)
+    windows.push({ x, width: Math.min(strip, info.width - x) });
+  for (const { x, width } of windows) {
+    const rows = Buffer.alloc(width * info.height * 4);
+    for (let y = 0; y < info.height; y++)
+      data.copy(rows, y * width * 4, (y * info.width + x) * 4, (y * info.width + x + width) * 4);
+    const code = jsQR(new Uint8ClampedArray(rows.buffer, rows.byteOffset, rows.length), width, info.height);
+    const at = code ? x + code.location.topLeftCorner.x : 0;
+    if (code) found.set(code.data, Math.min(found.get(code.data) ?? at, at));
+  }
+  return [...found].sort((p, q) => p[1] - q[1]).map(([text]) => text);
 };

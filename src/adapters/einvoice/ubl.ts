@@ -163,9 +163,10 @@ export const renderUbl = (
     cbc(delivery, 'ActualDeliveryDate', doc.serviceDate);
     if (doc.site) address(cac(delivery, 'DeliveryLocation'), 'Address', doc.site.address);
   }
-  // BG-16, the one way to pay the organization offers (EN 16931 allows one payment means type): a credit
-  // transfer to its IBAN (58 SEPA for euro, 30 otherwise), else online payment (68) where it takes it. The
-  // remittance (BT-83) is the invoice's ISO 11649 creditor reference, which bank matching reads back.
+  // BG-16, the one way to pay the organization offers (several payment means must share one code, UBL-SR-47):
+  // a credit transfer to its IBAN (58 SEPA for euro, 30 otherwise), else online payment (68) where it takes
+  // it; the PDF prints both. The remittance (BT-83) is the invoice's ISO 11649 creditor reference, which bank
+  // matching reads back.
   const remittance = credit ? header.number : rfReference(header.number);
   if (doc.iban) {
     const means = cac(root, 'PaymentMeans');

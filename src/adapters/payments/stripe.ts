@@ -338,6 +338,3 @@ export const STRIPE: PaymentProvider = {
   signatureHeader: 'stripe-signature',
   gateway: stripeGateway,
 };
-
-/** The payment providers organizations connect, as the application's port sees them. */
-export const PAYMENT_PROVIDERS = { stripe: STRIPE };

@@ -22,8 +22,11 @@ import { renderProofPages } from './service-report-pdf';
 
 export { renderServiceReportPdf } from './service-report-pdf';
 
-/** Where the customer pays this document online: its pay link (src/app/portal/pay-links.ts). */
-export type PayLink = { url: string };
+/**
+ * How the customer pays this document, each printed with its QR code: online at its pay link
+ * (src/app/portal/pay-links.ts), and by bank transfer with the EPC code a banking app scans (euro, SEPA).
+ */
+export type PayLink = { url: string | null; transferQr: string | null };
 /** The pay link's QR code, in points (about 3 cm: a phone reads it from arm's length). */
 const QR_SIZE = 96;
 
@@ -299,9 +302,14 @@ export const renderInvoicePdf = async (
     ...doc.customFields.map((f) => `${f.label}: ${f.value}`),
     exchangeText(doc),
   ].filter((s): s is string => !!s);
-  if (pay) footer.push(`Pay online: ${pay.url}`);
+  if (pay?.url) footer.push(`Pay online: ${pay.url}`);
+  // Right to left: the pay link's code, then the banking app's.
+  const codes = [
+    pay?.url ? { label: 'Scan to pay', text: pay.url } : null,
+    pay?.transferQr ? { label: 'Scan in your banking app', text: pay.transferQr } : null,
+  ].filter((c): c is { label: string; text: string } => c !== null);
   if (footer.length > 0) {
-    const qr = pay ? QR_SIZE + 14 : 0;
+    const qr = codes.length > 0 ? QR_SIZE + 14 : 0;
     if (y + Math.max(60, qr) > PAGE.bottom) {
       pdf.addPage();
       y = 50;
@@ -310,16 +318,18 @@ export const renderInvoicePdf = async (
       .font(REGULAR)
       .fontSize(9)
       .fillColor('black')
-      .text(footer.join('\n'), PAGE.left, y, { width: PAGE.right - PAGE.left - (pay ? QR_SIZE + 16 : 0) });
-    if (pay) {
-      const x = PAGE.right - QR_SIZE;
+      .text(footer.join('\n'), PAGE.left, y, {
+        width: PAGE.right - PAGE.left - codes.length * (QR_SIZE + 16),
+      });
+    codes.forEach((code, i) => {
+      const x = PAGE.right - QR_SIZE - i * (QR_SIZE + 16);
       pdf
         .font(BOLD)
         .fontSize(8)
         .fillColor(accent)
-        .text('Scan to pay', x, y, { width: QR_SIZE, align: 'center' });
-      drawQr(pdf, pay.url, x, y + 10, QR_SIZE);
-    }
+        .text(code.label, x - 8, y, { width: QR_SIZE + 16, align: 'center' });
+      drawQr(pdf, code.text, x, y + 10, QR_SIZE);
+    });
   }
 
   renderProofPages(pdf, proof, accent);

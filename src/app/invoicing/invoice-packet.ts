@@ -194,16 +194,32 @@ export const renderPacket = async (deps: Deps, organizationId: string, invoiceId
       ? await proofOf(deps, organizationId, row.jobId)
       : { proof: EMPTY_PROOF, files: [] };
   const render = await deps.renderers();
-  // Online payment taken when the document is issued: its PDF carries the pay link for good, and its UBL
-  // says so where the organization gives no IBAN.
-  const pay =
-    row.kind !== 'credit_note' &&
-    new Decimal(doc.calc.totals.payable).gt(0) &&
-    (await activePaymentConnection(deps.database, organizationId))
-      ? { url: payUrl(deps, organizationId, row.id) }
+  // How the document is paid, fixed when it is issued: online where the organization took payments then
+  // (the PDF carries the pay link for good, the UBL says so), and by transfer to its IBAN, with the code a
+  // banking app scans for the amount due.
+  const payable = row.kind !== 'credit_note' && new Decimal(doc.calc.totals.payable).gt(0);
+  const url =
+    payable && (await activePaymentConnection(deps.database, organizationId))
+      ? payUrl(deps, organizationId, row.id)
       : null;
-  const ubl = Buffer.from(render.ubl(doc, header, { onlinePayment: pay !== null }), 'utf8');
-  const pdf = await render.invoicePdf(doc, header, proof, logo, pay);
+  const transferQr =
+    payable && doc.iban
+      ? deps.payments.bankTransfer.instructions({
+          beneficiary: doc.seller.legalName ?? doc.seller.name,
+          iban: doc.iban,
+          amount: doc.calc.totals.payable,
+          currency: row.currency,
+          documentNumber: header.number,
+        }).qrPayload
+      : null;
+  const ubl = Buffer.from(render.ubl(doc, header, { onlinePayment: url !== null }), 'utf8');
+  const pdf = await render.invoicePdf(
+    doc,
+    header,
+    proof,
+    logo,
+    url || transferQr ? { url, transferQr } : null,
+  );
   const approvals = Buffer.from(JSON.stringify(proof.approvals, null, 2), 'utf8');
   const proofParts: ManifestPart[] = [];
   for (const f of files) {

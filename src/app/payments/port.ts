@@ -142,4 +142,36 @@ export type PaymentProvider = {
   gateway(account: PaymentAccount, http: typeof fetch, timeoutMs: number): PaymentGateway;
 };
 
-export type PaymentProviders = { stripe: PaymentProvider };
+/**
+ * The second shape of provider: one that only issues instructions. The customer pays from their own bank
+ * (by hand, or by scanning the code with a banking app), nothing comes back from the provider, and the money
+ * is found later on the organization's bank statement by its creditor reference (src/app/collections).
+ */
+export type TransferRequest = {
+  /** Who the money goes to: the organization's legal name. */
+  beneficiary: string;
+  iban: string;
+  /** The amount asked, a decimal string in the document's currency. */
+  amount: string;
+  currency: string;
+  /** The document the money pays: its number, from which the creditor reference is made. */
+  documentNumber: string;
+};
+
+export type TransferInstructions = {
+  /** The IBAN printed in groups of four, as people copy it. */
+  iban: string;
+  /** What to write as the reference: the document's number. */
+  reference: string;
+  /** The same as a structured ISO 11649 creditor reference (RF…), printed in groups of four. */
+  creditorReference: string;
+  /** The text of a code a banking app scans to fill in the whole transfer, where the transfer allows one. */
+  qrPayload: string | null;
+};
+
+export type TransferProvider = {
+  name: string;
+  instructions(request: TransferRequest): TransferInstructions;
+};
+
+export type PaymentProviders = { stripe: PaymentProvider; bankTransfer: TransferProvider };

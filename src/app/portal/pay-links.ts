@@ -1,11 +1,12 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
+import QRCode from 'qrcode';
 import { stringify as uuidText } from 'uuid';
-import { printRf, rfReference } from '../../core/bank-matching';
 import { AppError, notFound } from '../../core/errors';
 import { businessDate } from '../../core/time';
 import { invoices, jobs, organizations } from '../../db/schema';
 import { activePaymentConnection } from '../payments/payment-connections';
+import type { TransferInstructions } from '../payments/port';
 import { openCheckout } from '../payments/start-checkout';
 import type { Deps, SecretBox } from '../ports';
 import { payPageUrl, payPurpose, payUrl, publicLogoUrl } from './pay-token';
@@ -74,14 +75,30 @@ export const payView = async (deps: Deps, token: string) => {
     document,
     transfer:
       owed && org.iban && invoice.number
-        ? {
-            iban: org.iban,
-            reference: invoice.number,
-            creditorReference: printRf(rfReference(invoice.number)),
-          }
+        ? await transferView(
+            deps.payments.bankTransfer.instructions({
+              beneficiary: org.legalName,
+              iban: org.iban,
+              amount: document.outstanding,
+              currency: invoice.currency,
+              documentNumber: invoice.number,
+            }),
+          )
         : null,
   };
 };
+
+/** Bank transfer instructions as the page shows them: the scan-to-pay code drawn as an image. */
+const transferView = async (t: TransferInstructions) => ({
+  iban: t.iban,
+  reference: t.reference,
+  creditorReference: t.creditorReference,
+  qrCode: t.qrPayload
+    ? `data:image/svg+xml;base64,${Buffer.from(
+        await QRCode.toString(t.qrPayload, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }),
+      ).toString('base64')}`
+    : null,
+});
 
 /** "Pay now" from the pay link: the same hosted checkout as the portal's, back to the pay page. */
 export const payLinkCheckout = async (deps: Deps, token: string) => {

@@ -111,6 +111,20 @@ export const PayPage = ({ token, returned }: { token: string; returned: boolean 
             Or quote the creditor reference {view.transfer.creditorReference}: your bank may offer it as a
             structured reference.
           </p>
+          {view.transfer.qrCode && (
+            <figure className="scan-to-pay">
+              <img
+                src={view.transfer.qrCode}
+                width={160}
+                height={160}
+                alt={`Code for your banking app: ${amount(d, d.outstanding)} to ${view.transfer.iban}, reference ${view.transfer.creditorReference}`}
+              />
+              <figcaption>
+                Scan it with your banking app: it fills in the account, {amount(d, d.outstanding)} and the
+                reference.
+              </figcaption>
+            </figure>
+          )}
         </section>
       )}
     </main>
