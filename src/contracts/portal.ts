@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DISPUTE_REASONS, DISPUTE_RESOLUTIONS } from '../core/disputes';
+import { MAX_FEE_PERCENT } from '../core/online-fee';
 import { Decimal, Instant } from './common';
 
 /** A portal link's token: what the e-mail's link carries after #/account/. */
@@ -44,6 +45,11 @@ export const PortalDocument = z
     jobNumber: z.string().nullable(),
     /** The organization takes payments online and something is left to pay. */
     payOnline: z.boolean(),
+    /**
+     * The convenience fee for paying what is outstanding online, where the organization charges one: shown
+     * before paying, added at the provider, and invoiced on its own document once paid.
+     */
+    onlineFee: Decimal.nullable(),
     /** A payment was started and its result has not arrived from the provider yet. */
     paymentPending: z.boolean(),
     /** The work it bills has proof to show: photos, the signature, the work report. */
@@ -131,10 +137,28 @@ export const PaymentConnection = z
     apiBaseUrl: z.string().nullable(),
     /** The address to register in the provider's dashboard for its events. */
     eventsUrl: z.string(),
+    /** The convenience fee charged for paying online: a percent, taxed with a tax code; null when none. */
+    fee: z.object({ percent: z.string(), taxCodeId: z.uuid() }).nullable(),
     createdAt: Instant,
     version: z.number().int(),
   })
   .meta({ id: 'PaymentConnection' });
+
+export const OnlineFeeBody = z.strictObject({
+  /** null switches the fee off. */
+  fee: z
+    .strictObject({
+      percent: z
+        .string()
+        .regex(/^\d{1,2}(\.\d{1,2})?$/, 'a percent like "2.9"')
+        .refine(
+          (v) => Number(v) > 0 && Number(v) <= Number(MAX_FEE_PERCENT),
+          `more than 0 and at most ${MAX_FEE_PERCENT} %`,
+        ),
+      taxCodeId: z.uuid(),
+    })
+    .nullable(),
+});
 
 export const PortalLinkView = z.object({ url: z.string() }).meta({ id: 'PortalLink' });
 

@@ -460,4 +460,81 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
       [...stripe.refunds.values()].filter((r) => r.payment_intent === session?.payment_intent);
     await expect.poll(() => refunds().map((r) => r.amount), { timeout: 20_000 }).toEqual([500]);
   });
+
+  it('shows the customer a convenience fee before they pay, once the owner charges one, and invoices it apart', async () => {
+    const owner = await signedIn(
+      browser,
+      base,
+      'owner@demo.closeout.test',
+      '#/settings?tab=integrations',
+      1440,
+    );
+    const form = owner.getByRole('form', { name: 'Convenience fee' });
+    await form.getByLabel('Taxed as').click();
+    await owner.getByRole('option', { name: /23/ }).first().click();
+    await form.getByLabel('Fee (%)').fill('7');
+    await form.getByRole('button', { name: 'Charge this fee' }).click();
+    // More than card schemes allow: refused on the field, nothing changes.
+    await form.getByText('more than 0 and at most 4 %').waitFor();
+    await form.getByLabel('Fee (%)').fill('2.5');
+    await form.getByRole('button', { name: 'Charge this fee' }).click();
+    await form.getByText(/now pay a 2\.5 % convenience fee/).waitFor();
+    await owner.screenshot({ path: screenshotPath('office-convenience-fee'), fullPage: true });
+    await owner.setViewportSize({ width: 390, height: 844 });
+    await shownFully(form.getByRole('button', { name: 'Save the fee' }));
+    await owner.screenshot({ path: screenshotPath('office-convenience-fee-phone'), fullPage: true });
+    expect(await owner.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await owner.close();
+
+    const open = await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=100');
+    const disputed = await billing.call<{ items: { invoiceId: string }[] }>('GET', '/disputes?status=open');
+    const inv = open.body.items.find(
+      (i) => i.kind === 'invoice' && !disputed.body.items.some((d) => d.invoiceId === i.id),
+    );
+    if (!inv) throw new Error('the demo has no open invoice left to pay');
+    const link = await billing.call<{ url: string }>('GET', `/invoices/${inv.id}/pay-link`);
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+    });
+    await phone.goto(link.body.url);
+    const card = phone.getByRole('article', { name: `Invoice ${inv.number}` });
+    const note = card.getByText(/^Paying online adds a convenience fee of /);
+    await note.waitFor();
+    const fee = (/fee of EUR (\d[\d,]*\.\d{2})/.exec((await note.textContent()) ?? '')?.[1] ?? '').replaceAll(
+      ',',
+      '',
+    );
+    expect(Number(fee)).toBeGreaterThan(0);
+    const total = (Number(inv.outstanding) + Number(fee)).toLocaleString('en-US', {
+      minimumFractionDigits: 2,
+    });
+    await card.getByRole('button', { name: `Pay EUR ${total} now` }).waitFor();
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: screenshotPath('portal-pay-fee-phone'), fullPage: true });
+    await card.getByRole('button', { name: `Pay EUR ${total} now` }).click();
+    await phone.getByText(`Pay ${total.replaceAll(',', '')} EUR`).waitFor();
+    await phone.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await phone.getByRole('button', { name: 'Pay' }).click();
+    await phone.getByText(`Thank you: invoice ${inv.number} is paid.`).waitFor({ timeout: 20_000 });
+    await phone.close();
+    // The invoice is paid its own amount; the fee is an invoice of its own, paid by the same card payment.
+    const after = await billing.call<Invoice>('GET', `/invoices/${inv.id}`);
+    expect(after.body).toMatchObject({ status: 'paid', outstanding: '0.00' });
+    const paidNow = await billing.call<{ items: (Invoice & { jobId: string | null })[] }>(
+      'GET',
+      '/invoices?status=paid&limit=200',
+    );
+    const feeInvoices = [];
+    for (const i of paidNow.body.items.filter((x) => x.jobId === null)) {
+      const full = await billing.call<{ lines: { description: string }[]; totals: { payable: string } }>(
+        'GET',
+        `/invoices/${i.id}`,
+      );
+      if (full.body.lines[0]?.description === `Convenience fee for paying invoice ${inv.number} online`)
+        feeInvoices.push(full.body.totals.payable);
+    }
+    expect(feeInvoices).toEqual([fee]);
+  });
 });

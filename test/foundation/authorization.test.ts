@@ -408,6 +408,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/customers/:id/portal-link': {},
       '/api/v1/customers/:id/portal-link/revoke': {},
       '/api/v1/payment-connections/:id/disconnect': {},
+      '/api/v1/payment-connections/:id/fee': { fee: null },
       '/api/v1/disputes/:id/resolve': { resolution: 'reply', reply: 'We checked the hours again.' },
       '/api/v1/customers/:id/sites/:siteId': { accessNotes: 'Key with the neighbour' },
       '/api/v1/customers/:id/external-ids/:connector': { externalId: 'XERO-123' },

@@ -234,6 +234,94 @@ describe.each(testDrivers())('chargebacks on %s', (driver) => {
         await drainAll();
         expect(await openThere(third.inv.id)).toBe('0.00');
       });
+
+      it('charges a convenience fee shown before payment on its own invoice, in the books once, and a chargeback takes back both', async () => {
+        const connection = (await get<{ items: { id: string }[] }>('/api/v1/payment-connections')).items[0];
+        const codes = await get<{ items: { id: string; category: string | null; rate: string }[] }>(
+          '/api/v1/tax-codes',
+        );
+        const standard = codes.items.find((c) => c.category === 'S' && new Decimal(c.rate).eq(23));
+        const setFee = (fee: unknown) =>
+          t.app.inject({
+            method: 'PUT',
+            url: `/api/v1/payment-connections/${connection?.id}/fee`,
+            headers: as(owner, true),
+            payload: { fee },
+          });
+        // More than card schemes allow, or a tax code not the organization's: refused, naming the field.
+        const tooMuch = await setFee({ percent: '4.5', taxCodeId: standard?.id });
+        expect(tooMuch.statusCode).toBe(400);
+        expect(tooMuch.json().errors[0].field).toBe('body.fee.percent');
+        const foreign = await setFee({ percent: '2.5', taxCodeId: '00000000-0000-4000-8000-000000000001' });
+        expect(foreign.json().errors[0].field).toBe('body.fee.taxCodeId');
+        expect((await setFee({ percent: '2.5', taxCodeId: standard?.id })).json().fee).toEqual({
+          percent: '2.50',
+          taxCodeId: standard?.id,
+        });
+
+        const j = await newJob(t, org, dispatcher, jobTypeId);
+        await closeOut(t, org, tech, j.id);
+        await drain(t);
+        const [inv] = await invoicesOfJob(t, billing, j.id);
+        const total = new Decimal(inv?.totals.payable ?? 'NaN');
+        // 2.5 % of the amount, to the cent, and 23 % VAT on that: what the customer sees before paying.
+        const net = total.times('0.025').toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+        const fee = net.plus(net.times('0.23').toDecimalPlaces(2, Decimal.ROUND_HALF_UP));
+        const link = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/customers/${org.customerId}/portal-link`,
+          headers: as(billing, true),
+          payload: {},
+        });
+        const token = link.json().url.split('/').at(-1);
+        const page = (await t.app.inject({ method: 'GET', url: `/api/v1/public/portal/${token}` })).json();
+        expect(page.open.find((d: { id: string }) => d.id === inv?.id)?.onlineFee).toBe(fee.toFixed(2));
+
+        const paymentIntent = await payThroughPortal(t.app, stripe, billing, org.customerId, inv?.id ?? '');
+        const session = [...stripe.sessions.values()].find((x) => x.payment_intent === paymentIntent);
+        expect(session?.amount_total).toBe(total.plus(fee).times(100).toNumber());
+        await drainAll();
+        // The invoice is paid its own amount; the fee is its own invoice, issued and paid by the same payment.
+        const paid = await get<InvoiceJson & { status: string }>(`/api/v1/invoices/${inv?.id}`);
+        expect(paid).toMatchObject({
+          status: 'paid',
+          outstanding: '0.00',
+          totals: { payable: total.toFixed(2) },
+        });
+        const { rows } = await t.database.raw.query<{ fee_invoice_id: string }>(
+          'SELECT fee_invoice_id FROM payment_checkouts WHERE payment_id IS NOT NULL AND fee IS NOT NULL AND invoice_id = $1',
+          [inv?.id],
+        );
+        const feeId = rows[0]?.fee_invoice_id ?? '';
+        const feeInvoice = await get<InvoiceJson & { status: string }>(`/api/v1/invoices/${feeId}`);
+        expect(feeInvoice).toMatchObject({
+          status: 'paid',
+          totals: { taxExclusive: net.toFixed(2), payable: fee.toFixed(2) },
+        });
+        expect(feeInvoice.lines[0]?.description).toBe(
+          `Convenience fee for paying invoice ${inv?.number} online`,
+        );
+        expect((await paymentsOf(feeId)).map((p) => [p.amount, p.reference])).toEqual([
+          [fee.toFixed(2), paymentIntent],
+        ]);
+        // The books hold both documents, each paid, once.
+        expect(await openThere(inv?.id ?? '')).toBe('0.00');
+        expect(await openThere(feeId)).toBe('0.00');
+        expect(books.docs.get(await externalIdOf(feeId))?.total.toFixed(2)).toBe(fee.toFixed(2));
+
+        // The bank takes back the whole card payment: both documents are owed again, here and there.
+        await stripe.dispute(paymentIntent);
+        await drainAll();
+        expect((await get<InvoiceJson>(`/api/v1/invoices/${inv?.id}`)).outstanding).toBe(total.toFixed(2));
+        expect((await get<InvoiceJson>(`/api/v1/invoices/${feeId}`)).outstanding).toBe(fee.toFixed(2));
+        expect(await openThere(inv?.id ?? '')).toBe(total.toFixed(2));
+        expect(await openThere(feeId)).toBe(fee.toFixed(2));
+
+        // Switched off: no fee is shown or asked any more.
+        expect((await setFee(null)).json().fee).toBeNull();
+        const after = (await t.app.inject({ method: 'GET', url: `/api/v1/public/portal/${token}` })).json();
+        expect(after.open.find((d: { id: string }) => d.id === inv?.id)?.onlineFee).toBeNull();
+      });
     });
   }
 });

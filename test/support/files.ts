@@ -221,7 +221,8 @@ export const pdfQrCodes = async (bytes: Buffer): Promise<string[]> => {
       data.copy(rows, y * width * 4, (y * info.width + x) * 4, (y * info.width + x + width) * 4);
     const code = jsQR(new Uint8ClampedArray(rows.buffer, rows.byteOffset, rows.length), width, info.height);
     const at = code ? x + code.location.topLeftCorner.x : 0;
-    if (code) found.set(code.data, Math.min(found.get(code.data) ?? at, at));
+    // (A strip that cuts a code may read as an empty one: only what says something counts.)
+    if (code?.data) found.set(code.data, Math.min(found.get(code.data) ?? at, at));
   }
   return [...found].sort((p, q) => p[1] - q[1]).map(([text]) => text);
 };

@@ -105,11 +105,13 @@ export const toAccountingInvoice = (
 };
 
 /**
- * The customer an invoice bills, whose row holds the connector IDs: its job's (per-job invoices) or its
- * series' (per-cycle invoices).
+ * The customer an invoice bills, whose row holds the connector IDs: the one it was drafted for, else its
+ * job's (per-job invoices) or its series' (per-cycle invoices). A document of neither (a late fee, a
+ * convenience fee) has only the first: without it, it never reached the books.
  */
 export const invoiceCustomerId = (i: typeof invoices) =>
   sql<string>`coalesce(
+    ${i.customerId},
     (SELECT j.customer_id FROM jobs j WHERE j.organization_id = ${i.organizationId} AND j.id = ${i.jobId}),
     (SELECT s.customer_id FROM series s WHERE s.organization_id = ${i.organizationId} AND s.id = ${i.seriesId}))`;
 

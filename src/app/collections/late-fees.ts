@@ -6,9 +6,8 @@ import { daysBetween } from '../../core/statement';
 import { printDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { invoices } from '../../db/schema';
-import { assemble, documentOf, type InvoiceRow, type OrgRow, sellerOf } from '../invoicing/invoice-documents';
-import { changeInvoice, upsertDraft } from '../invoicing/invoice-store';
-import { issueInvoice } from '../invoicing/issue-invoice';
+import { issueFeeInvoice } from '../invoicing/fee-invoices';
+import { documentOf, type InvoiceRow, type OrgRow } from '../invoicing/invoice-documents';
 import type { Deps } from '../ports';
 
 /**
@@ -87,79 +86,20 @@ export const chargeLateFee = async (
   const decimals = amountDecimals(invoice.currency, true);
   const amount = lateFeeAmount(step.fee, owed, charged?.sum ?? '0', step.cap, decimals);
   if (!amount) return null;
-  const od = documentOf(invoice);
   const late = invoice.dueDate ? daysBetween(invoice.dueDate, today) : 0;
-  const description = `Late payment fee: invoice ${invoice.number}, due ${invoice.dueDate ? printDate(invoice.dueDate) : 'on receipt'}, ${late} days overdue`;
-  const built = assemble(
-    {
-      profile: od.profile === 'payment_request' ? 'en16931' : od.profile,
-      seller: sellerOf(org),
-      buyer: od.buyer,
-      jobNumbers: od.jobNumbers,
-      serviceDate: today,
-      site: od.site,
-      technicians: [],
-      buyerReference: invoice.number ?? od.buyerReference,
-      poNumber: od.poNumber,
-      memo: `Charged because invoice ${invoice.number} (${printAmount(owed, invoice.currency)} owed) is ${late} days overdue.`,
-      customFields: [],
-      paymentTermsDays: od.paymentTermsDays,
-      iban: org.iban,
-      brand: { color: org.brandColor },
-    },
-    'invoice',
-    {
-      currency: invoice.currency,
-      lines: [{ quantity: '1', unitPrice: amount.toFixed(decimals), tax: FEE_TAX(org) }],
-      allowances: [],
-      charges: [],
-    },
-    [
-      {
-        position: 1,
-        description,
-        sku: null,
-        unitCode: 'C62',
-        kind: 'fee',
-        jobNumber: null,
-        serviceDate: today,
-      },
-    ],
-    {
-      preceding:
-        invoice.number && invoice.issueDate ? { number: invoice.number, issueDate: invoice.issueDate } : null,
-      ...(od.exchange ? { exchange: od.exchange } : {}),
-    },
-  );
-  const draft = await upsertDraft(tx, deps, {
-    organizationId: invoice.organizationId,
-    billingKey: key,
-    kind: 'invoice',
-    jobId: null,
-    customerId: invoice.customerId,
-    built,
-    holds: [],
-    actor,
-  });
-  if (!draft) throw new Error('late fee draft not created');
-  const issued = await issueInvoice(tx, deps, draft, actor, { org, jobIds: [] });
-  if (!issued.number) return null;
   // Sent with the reminder that charges it: the customer gets the fee's own invoice (PDF and e-invoice).
-  const sent = await changeInvoice(
-    tx,
-    deps,
-    issued,
-    'send',
+  const sent = await issueFeeInvoice(tx, deps, {
+    invoice,
+    org,
+    billingKey: key,
+    on: today,
+    description: `Late payment fee: invoice ${invoice.number}, due ${invoice.dueDate ? printDate(invoice.dueDate) : 'on receipt'}, ${late} days overdue`,
+    memo: `Charged because invoice ${invoice.number} (${printAmount(owed, invoice.currency)} owed) is ${late} days overdue.`,
+    net: amount.toFixed(decimals),
+    tax: FEE_TAX(org),
+    paymentTermsDays: documentOf(invoice).paymentTermsDays,
     actor,
-    { sentAt: deps.clock.now() },
-    {
-      lateFeeFor: invoice.number,
-    },
-  );
-  await deps.queue.enqueue(
-    tx,
-    { name: 'invoice.send', data: { organizationId: invoice.organizationId, invoiceId: issued.id } },
-    { key: `${issued.id}:${sent.version}` },
-  );
+    sendMeta: { lateFeeFor: invoice.number },
+  });
   return sent;
 };

@@ -5,7 +5,7 @@ import { printAmount } from '../../core/money';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { businessDate, printDate } from '../../core/time';
 import type { Tx } from '../../db/client';
-import { paymentChargebacks } from '../../db/schema';
+import { paymentChargebacks, paymentCheckouts } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { settleIntegrationError } from '../integrations/integration-errors';
 import { loadOrg } from '../invoicing/invoice-store';
@@ -48,6 +48,31 @@ export const onlinePaymentOf = async (
 };
 
 const subjectOf = (row: Pick<Row, 'id'>) => `chargeback:${row.id}`;
+
+/**
+ * How a disputed amount falls on the payments one card payment made: the document's own, then the
+ * convenience fee's (its own invoice) for what is beyond it. Without a fee, all of it on the document's.
+ */
+const chargebackParts = async (
+  tx: Tx,
+  organizationId: string,
+  paid: { id: string; invoice_id: string; amount: string },
+  amount: string,
+) => {
+  const [checkout] = await tx.db
+    .select({ feeInvoiceId: paymentCheckouts.feeInvoiceId, feePaymentId: paymentCheckouts.feePaymentId })
+    .from(paymentCheckouts)
+    .where(and(eq(paymentCheckouts.organizationId, organizationId), eq(paymentCheckouts.paymentId, paid.id)));
+  const total = new Decimal(amount);
+  const own = Decimal.min(total, paid.amount);
+  const rest = total.minus(own);
+  if (!rest.gt(0) || !checkout?.feePaymentId || !checkout.feeInvoiceId)
+    return [{ paymentId: paid.id, invoiceId: paid.invoice_id, amount: total.toFixed() }];
+  return [
+    { paymentId: paid.id, invoiceId: paid.invoice_id, amount: own.toFixed() },
+    { paymentId: checkout.feePaymentId, invoiceId: checkout.feeInvoiceId, amount: rest.toFixed() },
+  ];
+};
 
 /**
  * A chargeback's news from the provider, at any stage and in any order, acted on once per stage reached:
@@ -141,15 +166,18 @@ export const receiveChargeback = async (
     );
     return 'inquiry';
   }
+  // The money disputed: the document's payment first, then its convenience fee's (one card payment paid both).
+  const parts = await chargebackParts(tx, organizationId, paid, amount);
   if ((cb.stage === 'open' || cb.stage === 'lost') && !moneyWasTaken) {
     try {
-      await reversePaymentIn(
-        tx,
-        deps,
-        organizationId,
-        { paymentId: paid.id, amount, on: today, reference: cb.id },
-        SYSTEM_ACTOR,
-      );
+      for (const part of parts)
+        await reversePaymentIn(
+          tx,
+          deps,
+          organizationId,
+          { paymentId: part.paymentId, amount: part.amount, on: today, reference: cb.id },
+          SYSTEM_ACTOR,
+        );
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       await set({ status: cb.stage });
@@ -170,20 +198,24 @@ export const receiveChargeback = async (
   }
   if (cb.stage === 'won' && moneyWasTaken) {
     try {
-      const { paymentId } = await recordPaymentIn(
-        tx,
-        deps,
-        organizationId,
-        {
-          invoiceId: paid.invoice_id,
-          amount: new Decimal(amount).toFixed(),
-          receivedOn: today,
-          method: 'card',
-          reference: `${cb.id} (won)`,
-        },
-        SYSTEM_ACTOR,
-      );
-      await set({ status: 'won', reinstatedPaymentId: paymentId });
+      let reinstated: string | null = null;
+      for (const part of parts) {
+        const { paymentId } = await recordPaymentIn(
+          tx,
+          deps,
+          organizationId,
+          {
+            invoiceId: part.invoiceId,
+            amount: part.amount,
+            receivedOn: today,
+            method: 'card',
+            reference: `${cb.id} (won)`,
+          },
+          SYSTEM_ACTOR,
+        );
+        reinstated ??= paymentId;
+      }
+      await set({ status: 'won', reinstatedPaymentId: reinstated });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       await set({ status: 'won' });

@@ -94,15 +94,21 @@ export const connectPayments = async (
   });
 };
 
+/** One of the organization's payment connections, locked for a change in this transaction. */
+export const lockPaymentConnection = async (tx: Tx, organizationId: string, id: string) => {
+  const [row] = await tx.db
+    .select()
+    .from(paymentConnections)
+    .where(and(eq(paymentConnections.organizationId, organizationId), eq(paymentConnections.id, id)))
+    .for('update');
+  if (!row) throw notFound('payment connection');
+  return row;
+};
+
 /** Stops taking payments online: pay buttons disappear; the events of payments already made still land. */
 export const disconnectPayments = (deps: Deps, organizationId: string, id: string, actor: Actor) =>
   deps.database.transaction(async (tx) => {
-    const [before] = await tx.db
-      .select()
-      .from(paymentConnections)
-      .where(and(eq(paymentConnections.organizationId, organizationId), eq(paymentConnections.id, id)))
-      .for('update');
-    if (!before) throw notFound('payment connection');
+    const before = await lockPaymentConnection(tx, organizationId, id);
     if (before.status === 'disabled')
       throw new AppError('invalid_transition', 'Online payments are already switched off', {
         fields: [{ field: 'status', message: 'is switched off' }],

@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { printAmount } from '../../core/money';
@@ -10,6 +11,7 @@ import { loadOrg } from '../invoicing/invoice-store';
 import { recordPaymentIn } from '../invoicing/record-payment';
 import type { Deps } from '../ports';
 import { onlinePaymentOf, receiveChargeback } from './chargebacks';
+import { invoiceOnlineFeeIn } from './online-fees';
 import { refundOfEvent, settleRefund } from './online-refunds';
 import { gatewayOf } from './payment-connections';
 import { receivePayoutIn } from './payouts';
@@ -92,6 +94,14 @@ const applyPaid = async (
       { status: 'failed' },
       false,
     );
+  // With a convenience fee the money is the document's part and the fee's, as the checkout asked for them.
+  const own = checkout.fee ? new Decimal(amount).minus(checkout.fee) : new Decimal(amount);
+  if (checkout.fee && !own.eq(checkout.amount))
+    return toLane(
+      `${money} paid online for ${doc?.number ?? 'a document'} is not the ${printAmount(new Decimal(checkout.amount).plus(checkout.fee).toFixed(), e.currency)} asked (with its convenience fee). Refund it to the card, or apply what still fits and refund the rest.`,
+      { status: 'unplaced', paidAmount: amount },
+      true,
+    );
   try {
     const { paymentId } = await recordPaymentIn(
       tx,
@@ -99,7 +109,7 @@ const applyPaid = async (
       checkout.organizationId,
       {
         invoiceId: checkout.invoiceId,
-        amount,
+        amount: own.toFixed(),
         receivedOn: paidOn,
         method: 'card',
         reference: e.paymentRef,
@@ -107,14 +117,17 @@ const applyPaid = async (
       SYSTEM_ACTOR,
     );
     await settle(tx, checkout, { status: 'paid', paymentId }, now);
+    const feeInvoice = checkout.fee
+      ? await invoiceOnlineFeeIn(tx, deps, checkout, { on: paidOn, paymentRef: e.paymentRef })
+      : null;
     await queueReceipt(tx, deps, {
       organizationId: checkout.organizationId,
       invoiceId: checkout.invoiceId,
-      amount,
+      amount: own.toFixed(),
       on: paidOn,
       kind: 'payment',
     });
-    return `recorded ${money} on ${doc?.number ?? 'the document'}`;
+    return `recorded ${money} on ${doc?.number ?? 'the document'}${feeInvoice ? `; ${feeInvoice}` : ''}`;
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     if (err.code === 'already_in_use') {

@@ -1,13 +1,14 @@
 import Decimal from 'decimal.js';
-import { and, desc, eq, gt } from 'drizzle-orm';
-import { AppError } from '../../core/errors';
-import { amountDecimals } from '../../core/money';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { AppError, notFound } from '../../core/errors';
+import { amountDecimals, printAmount } from '../../core/money';
 import { customers, type invoices, organizations, paymentCheckouts } from '../../db/schema';
 import { outstandingOf } from '../invoicing/invoice-store';
 import { portalUrl } from '../portal/portal-links';
 import { portalDocument } from '../portal/portal-view';
 import type { Deps } from '../ports';
 import { recipientOf } from '../quotes/send-quote';
+import { feeFor, feeRuleOf } from './online-fees';
 import { activePaymentConnection, gatewayOf } from './payment-connections';
 
 /**
@@ -57,6 +58,14 @@ export const openCheckout = async (deps: Deps, invoice: typeof invoices.$inferSe
       fields: [{ field: 'id', message: 'nothing to pay' }],
     });
   const amount = outstanding.toFixed(amountDecimals(invoice.currency, true));
+  const [org] = await deps.database.db
+    .select()
+    .from(organizations)
+    .where(eq(organizations.id, who.organizationId));
+  if (!org) throw notFound('organization');
+  // The convenience fee, where the organization charges one: the customer saw it before tapping Pay.
+  const rule = await feeRuleOf(deps.database, org, connection);
+  const fee = feeFor(rule, invoice, outstanding);
   const [open] = await deps.database.db
     .select()
     .from(paymentCheckouts)
@@ -67,16 +76,13 @@ export const openCheckout = async (deps: Deps, invoice: typeof invoices.$inferSe
         eq(paymentCheckouts.connectionId, connection.id),
         eq(paymentCheckouts.status, 'open'),
         eq(paymentCheckouts.amount, amount),
+        fee ? eq(paymentCheckouts.fee, fee.payable) : isNull(paymentCheckouts.fee),
         gt(paymentCheckouts.expiresAt, new Date(now.getTime() + 5 * 60_000)),
       ),
     )
     .orderBy(desc(paymentCheckouts.createdAt))
     .limit(1);
   if (open) return { url: open.url };
-  const [org] = await deps.database.db
-    .select({ name: organizations.name })
-    .from(organizations)
-    .where(eq(organizations.id, who.organizationId));
   const [customer] = invoice.customerId
     ? await deps.database.db
         .select()
@@ -85,9 +91,11 @@ export const openCheckout = async (deps: Deps, invoice: typeof invoices.$inferSe
     : [];
   const id = deps.ids.uuid();
   const checkout = await gatewayOf(deps, connection).createCheckout({
-    amountMinor: toMinor(amount, invoice.currency),
+    amountMinor: toMinor(fee ? new Decimal(amount).plus(fee.payable) : amount, invoice.currency),
     currency: invoice.currency,
-    description: `${invoice.number} · ${org?.name ?? ''}`.trim(),
+    description: fee
+      ? `${invoice.number} · ${org.name} · incl. ${printAmount(fee.payable, invoice.currency)} convenience fee`
+      : `${invoice.number} · ${org.name}`,
     customerEmail: customer ? recipientOf(customer) : null,
     successUrl: `${back}?paid=${invoice.id}`,
     cancelUrl: back,
@@ -104,6 +112,7 @@ export const openCheckout = async (deps: Deps, invoice: typeof invoices.$inferSe
     url: checkout.url,
     amount,
     currency: invoice.currency,
+    ...(fee && rule ? { feeNet: fee.net, feeTax: rule.tax, fee: fee.payable } : {}),
     status: 'open',
     expiresAt: checkout.expiresAt ?? new Date(now.getTime() + 24 * 3_600_000),
     createdAt: now,

@@ -5,6 +5,7 @@ import { stringify as uuidText } from 'uuid';
 import { AppError, notFound } from '../../core/errors';
 import { businessDate } from '../../core/time';
 import { invoices, jobs, organizations } from '../../db/schema';
+import { feeRuleOf } from '../payments/online-fees';
 import { activePaymentConnection } from '../payments/payment-connections';
 import type { TransferInstructions } from '../payments/port';
 import { openCheckout } from '../payments/start-checkout';
@@ -62,6 +63,7 @@ export const payView = async (deps: Deps, token: string) => {
   const pending = await pendingCheckouts(deps.database.db, invoice.organizationId, [invoice.id]);
   const document = documentView(invoice, jobNumber, {
     online: online !== null,
+    feeRule: await feeRuleOf(deps.database, org, online),
     pending,
     disputes: [],
     today: businessDate(deps.clock.now(), org.timeZone),

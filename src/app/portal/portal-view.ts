@@ -4,6 +4,7 @@ import type { PortalDocument, PortalView } from '../../contracts/portal';
 import { DISPUTE_REASON_WORDS } from '../../core/disputes';
 import { notFound } from '../../core/errors';
 import { amountDecimals } from '../../core/money';
+import type { OnlineFeeRule } from '../../core/online-fee';
 import { businessDate } from '../../core/time';
 import type { Db, Tx } from '../../db/client';
 import {
@@ -19,6 +20,7 @@ import {
 import { invoiceFile } from '../invoicing/invoice-packet';
 import { outstandingOf } from '../invoicing/invoice-store';
 import { jobNumber as jobNumberText } from '../jobs/job-store';
+import { feeFor, feeRuleOf } from '../payments/online-fees';
 import { activePaymentConnection } from '../payments/payment-connections';
 import type { Deps } from '../ports';
 import { publicLogoUrl } from './pay-token';
@@ -88,6 +90,8 @@ export const documentView = (
   jobNumber: number | null,
   at: {
     online: boolean;
+    /** The convenience fee the organization charges for paying online, if any. */
+    feeRule?: OnlineFeeRule | null;
     pending: string[];
     /** The customer's disputes, with how many photos each carries. */
     disputes: (typeof disputes.$inferSelect & { photos?: number })[];
@@ -114,6 +118,7 @@ export const documentView = (
     paidAt: r.paidAt?.toISOString() ?? null,
     jobNumber: jobNumber === null ? null : jobNumberText(jobNumber),
     payOnline: at.online && r.kind !== 'credit_note' && outstanding.gt(0),
+    onlineFee: at.online ? (feeFor(at.feeRule ?? null, r, outstanding)?.payable ?? null) : null,
     paymentPending: at.pending.includes(r.id),
     proof: r.kind !== 'credit_note' && r.jobId !== null && at.withProof.has(r.jobId),
     ubl: at.business,
@@ -179,9 +184,11 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
     docs.flatMap((d) => (d.invoice.jobId ? [d.invoice.jobId] : [])),
   );
   const business = !!(customer.taxId || customer.peppol);
+  const feeRule = await feeRuleOf(deps.database, org, online);
   const view = docs.map(({ invoice, jobNumber }) =>
     documentView(invoice, jobNumber, {
       online: online !== null,
+      feeRule,
       pending,
       disputes: said,
       today,

@@ -6,6 +6,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -13,6 +14,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { DisputeReason, DisputeResolution } from '../../core/disputes';
+import type { TaxTreatment } from '../../core/invoice-calc';
 import { invoices, payments } from './billing';
 import { instant, money } from './columns';
 import { customers, orgId } from './operations';
@@ -35,6 +37,12 @@ export const paymentConnections = pgTable(
     /** The key's last four characters, to tell accounts apart on screen without showing the key. */
     keyHint: text('key_hint').notNull(),
     methods: jsonb('methods').$type<string[]>().notNull(),
+    /**
+     * The convenience fee for paying online, where the organization charges one: a percent of what is paid,
+     * taxed with this tax code, invoiced on its own document when the money arrives. Both or neither.
+     */
+    feePercent: numeric('fee_percent', { precision: 5, scale: 2 }),
+    feeTaxCodeId: uuid('fee_tax_code_id'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
     version: integer('version').notNull().default(1),
@@ -42,6 +50,7 @@ export const paymentConnections = pgTable(
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
     uniqueIndex('payment_connections_provider_key').on(t.organizationId, t.provider),
+    check('payment_connections_fee_check', sql`(${t.feePercent} IS NULL) = (${t.feeTaxCodeId} IS NULL)`),
   ],
 );
 
@@ -73,6 +82,15 @@ export const paymentCheckouts = pgTable(
     /** What arrived, once it did. */
     paidAmount: money('paid_amount'),
     failure: text('failure'),
+    /**
+     * The convenience fee asked on top of `amount`, as the customer was shown it: its net, its tax and the
+     * amount due of the fee invoice made from them when the money arrives (and that invoice and its payment).
+     */
+    feeNet: money('fee_net'),
+    feeTax: jsonb('fee_tax').$type<TaxTreatment>(),
+    fee: money('fee'),
+    feeInvoiceId: uuid('fee_invoice_id'),
+    feePaymentId: uuid('fee_payment_id'),
     expiresAt: instant('expires_at'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),

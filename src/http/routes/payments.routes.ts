@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { portalStatementPdf } from '../../app/collections/statements';
+import { setOnlineFee } from '../../app/payments/online-fees';
 import { listOnlineRefunds, requestOnlineRefund } from '../../app/payments/online-refunds';
 import {
   connectPayments,
@@ -28,6 +29,7 @@ import {
   Dispute,
   DisputeBody,
   DisputeQuery,
+  OnlineFeeBody,
   OnlineRefundBody,
   OnlineRefunds,
   PaymentConnection,
@@ -62,6 +64,7 @@ const connectionView = (deps: Deps, c: PaymentConnectionRow): z.infer<typeof Pay
   methods: c.methods,
   apiBaseUrl: c.apiBaseUrl,
   eventsUrl: paymentEventsUrl(deps, c),
+  fee: c.feePercent && c.feeTaxCodeId ? { percent: c.feePercent, taxCodeId: c.feeTaxCodeId } : null,
   createdAt: c.createdAt.toISOString(),
   version: c.version,
 });
@@ -212,6 +215,28 @@ export const paymentRoutes = async (root: FastifyInstance, deps: Deps) => {
     async (request) => {
       const p = principalOf(request);
       return connectionView(deps, await connectPayments(deps, p.organizationId, request.body, actorOf(p)));
+    },
+  );
+
+  app.put(
+    '/payment-connections/:id/fee',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Charge (or stop charging) a convenience fee for paying online: a percent, taxed with a tax code, shown before payment and invoiced on its own document; audited',
+        params: IdParams,
+        body: OnlineFeeBody,
+        response: { 200: PaymentConnection, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return connectionView(
+        deps,
+        await setOnlineFee(deps, p.organizationId, request.params.id, request.body.fee, actorOf(p)),
+      );
     },
   );
 

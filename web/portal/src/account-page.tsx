@@ -8,7 +8,7 @@ import {
 import { DISPUTE_REASON_WORDS, DISPUTE_REASONS, type DisputeReason } from '../../../src/core/disputes';
 import { printDateTime } from '../../../src/core/time';
 import { OrgName } from './brand';
-import { docAmount as amount, api, DocumentFacts, problemOf, usePayNow } from './document-parts';
+import { api, DocumentFacts, PayNowButton, problemOf, usePayNow } from './document-parts';
 
 type Doc = PortalView['open'][number];
 const KIND: Record<Doc['kind'], string> = {
@@ -235,11 +235,7 @@ const DocumentCard = ({
             {showProof ? 'Hide the work done' : 'See the work done'}
           </button>
         )}
-        {open && d.payOnline && (
-          <button type="button" className="primary" onClick={pay} disabled={busy}>
-            {busy ? 'Opening the payment page…' : `Pay ${amount(d, d.outstanding)} now`}
-          </button>
-        )}
+        {open && d.payOnline && <PayNowButton d={d} busy={busy} pay={pay} />}
       </div>
       {showProof && <ProofPanel token={token} d={d} />}
       {open && !d.payOnline && <p className="muted">Pay by bank transfer with the details on the PDF.</p>}

@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { useState } from 'react';
 import type { PortalDocument } from '../../../src/contracts/portal';
 import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
@@ -76,6 +77,33 @@ export const usePayNow = (path: string) => {
   };
   return { busy, error, pay };
 };
+
+/** What paying online costs in all: what is outstanding, and the convenience fee where the business charges one. */
+const payNowTotal = (d: Pick<PortalDocument, 'outstanding' | 'onlineFee'>) =>
+  d.onlineFee ? new Decimal(d.outstanding).plus(d.onlineFee).toFixed() : d.outstanding;
+
+/** "Pay … now", with the convenience fee said before the tap where the business charges one. */
+export const PayNowButton = ({
+  d,
+  busy,
+  pay,
+}: {
+  d: Pick<PortalDocument, 'currency' | 'outstanding' | 'onlineFee'>;
+  busy: boolean;
+  pay: () => void;
+}) => (
+  <>
+    <button type="button" className="primary" onClick={pay} disabled={busy}>
+      {busy ? 'Opening the payment page…' : `Pay ${docAmount(d, payNowTotal(d))} now`}
+    </button>
+    {d.onlineFee && (
+      <p className="muted fee-note">
+        Paying online adds a convenience fee of {docAmount(d, d.onlineFee)}, invoiced to you on its own
+        receipt. There is no fee by bank transfer.
+      </p>
+    )}
+  </>
+);
 
 /**
  * Photos the business shows with an offer or a change ("What we found"), numbered from 1 on its link: small

@@ -1,7 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { PayView } from '../../../src/contracts/portal';
 import { OrgName } from './brand';
-import { docAmount as amount, api, DocumentFacts, problemOf, usePayNow } from './document-parts';
+import {
+  docAmount as amount,
+  api,
+  DocumentFacts,
+  PayNowButton,
+  problemOf,
+  usePayNow,
+} from './document-parts';
 
 type Doc = PayView['document'];
 /** Something is left to pay: the decimal string has a non-zero digit and no minus sign. */
@@ -86,11 +93,7 @@ export const PayPage = ({ token, returned }: { token: string; returned: boolean 
           <a href={`/api/v1/public/pay/${token}/pdf`} target="_blank" rel="noreferrer">
             Download the invoice (PDF)
           </a>
-          {owed && d.payOnline && (
-            <button type="button" className="primary" onClick={pay} disabled={busy}>
-              {busy ? 'Opening the payment page…' : `Pay ${amount(d, d.outstanding)} now`}
-            </button>
-          )}
+          {owed && d.payOnline && <PayNowButton d={d} busy={busy} pay={pay} />}
         </div>
         {error && (
           <p className="error" role="alert">

@@ -94,7 +94,17 @@ export const ConnectAccounting = () => {
             onChange={(e) => setClientSecret(e.target.value)}
           />
         </SimpleGrid>
-        <Button variant="subtle" size="xs" w="fit-content" onClick={() => setAdvanced((a) => !a)}>
+        <Button
+          variant="subtle"
+          size="xs"
+          w="fit-content"
+          maw="100%"
+          h="auto"
+          py={6}
+          // Its words wrap on a phone instead of pushing the page wider than the screen.
+          styles={{ label: { whiteSpace: 'normal', textAlign: 'left' } }}
+          onClick={() => setAdvanced((a) => !a)}
+        >
           {advanced ? 'Hide advanced' : 'Advanced: a gateway instead of the provider’s own addresses'}
         </Button>
         <Collapse expanded={advanced}>

@@ -6,6 +6,7 @@ import {
   Code,
   Group,
   PasswordInput,
+  Select,
   Stack,
   Text,
   TextInput,
@@ -13,8 +14,12 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import type { z } from 'zod';
-import { ConnectPaymentsBody, type PaymentConnection } from '../../../../../src/contracts/portal';
-import { api } from '../../shared/api';
+import {
+  ConnectPaymentsBody,
+  OnlineFeeBody,
+  type PaymentConnection,
+} from '../../../../../src/contracts/portal';
+import { api, type TaxCodeT } from '../../shared/api';
 import { useSubmit } from '../../shared/feedback';
 import { orNull, useContractForm } from '../../shared/form';
 import { Loaded } from '../../shared/loaded';
@@ -91,6 +96,102 @@ const ConnectStripe = ({ replacing, onDone }: { replacing: boolean; onDone: (m: 
   );
 };
 
+type FeeValues = { percent: string; taxCodeId: string };
+
+/**
+ * The convenience fee for paying online: a percent of what the customer pays, taxed with a tax code, shown to
+ * them before they pay and invoiced on its own document once they have. Off unless set.
+ */
+const ConvenienceFee = ({ connection }: { connection: ConnectionT }) => {
+  const invalidate = useInvalidate();
+  const codes = useApi(['integrations', 'tax-codes'], () =>
+    api<{ items: TaxCodeT[] }>('GET', '/api/v1/tax-codes').then((r) => r.items),
+  );
+  const [notice, setNotice] = useState<string | null>(null);
+  const { form, submit, busy, errorAlert } = useContractForm({
+    schema: OnlineFeeBody,
+    initialValues: {
+      percent: connection.fee?.percent ?? '',
+      taxCodeId: connection.fee?.taxCodeId ?? '',
+    } satisfies FeeValues,
+    toBody: (v: FeeValues) => ({ fee: { percent: v.percent.trim(), taxCodeId: v.taxCodeId } }),
+    fields: { 'fee.percent': 'percent', 'fee.taxCodeId': 'taxCodeId' },
+  });
+  const put = async (fee: { percent: string; taxCodeId: string } | null) => {
+    await api('PUT', `/api/v1/payment-connections/${connection.id}/fee`, { fee });
+    invalidate('integrations');
+  };
+  return (
+    <form
+      noValidate
+      aria-label="Convenience fee"
+      onSubmit={submit(async (body) => {
+        if (!body.fee) return;
+        await put(body.fee);
+        setNotice(
+          `Customers paying online now pay a ${body.fee.percent} % convenience fee, shown before they pay`,
+        );
+      })}
+    >
+      <Stack gap="xs" mt="sm">
+        <Text fw={600}>Convenience fee for paying online</Text>
+        <Text size="sm" c="dimmed">
+          {connection.fee
+            ? `${Number(connection.fee.percent)} % of what the customer pays online is added, shown to them before they pay and invoiced on its own receipt. Bank transfers carry no fee.`
+            : 'None: customers pay online what the invoice says. A fee is shown to them before they pay and invoiced on its own receipt.'}{' '}
+          Surcharges on consumer cards are not allowed in the EU and the UK, and in the US only in some
+          states, at most 3 %: check what applies to you.
+        </Text>
+        <Loaded resource={codes} what="tax codes">
+          {(items) => (
+            <Group align="flex-start">
+              <TextInput
+                label="Fee (%)"
+                inputMode="decimal"
+                placeholder="2.9"
+                w={110}
+                {...form.getInputProps('percent')}
+              />
+              <Select
+                label="Taxed as"
+                data={items.map((c) => ({ value: c.id, label: c.name }))}
+                allowDeselect={false}
+                w={220}
+                {...form.getInputProps('taxCodeId')}
+              />
+            </Group>
+          )}
+        </Loaded>
+        {errorAlert}
+        {notice && (
+          <Alert color="green" role="status" withCloseButton onClose={() => setNotice(null)}>
+            {notice}
+          </Alert>
+        )}
+        <Group>
+          <Button type="submit" size="xs" loading={busy}>
+            {connection.fee ? 'Save the fee' : 'Charge this fee'}
+          </Button>
+          {connection.fee && (
+            <Button
+              size="xs"
+              variant="default"
+              onClick={() =>
+                void put(null).then(() => {
+                  form.setValues({ percent: '', taxCodeId: '' });
+                  setNotice('No convenience fee: customers pay online what the invoice says');
+                })
+              }
+            >
+              Stop charging a fee
+            </Button>
+          )}
+        </Group>
+      </Stack>
+    </form>
+  );
+};
+
 /**
  * Online payments: the Stripe account customers pay into from the portal and the invoice e-mail. The keys
  * are never shown again (only their last four characters); the events address is what to register at Stripe.
@@ -155,6 +256,7 @@ export const OnlinePayments = () => {
                     </Button>
                   </Group>
                   {s.feedback}
+                  {active && <ConvenienceFee connection={stripe} />}
                 </Stack>
               ) : (
                 <Text size="sm" c="dimmed">
