@@ -45,6 +45,8 @@ export const Organization = z
       })
       .nullable(),
     invoiceAutoIssue: z.boolean(),
+    invoiceAutoSend: z.enum(['off', 'at_once', 'at_hour']),
+    invoiceAutoSendHour: z.number().int(),
     quoteFollowUpDays: z.number().int().nullable(),
     remindersEnabled: z.boolean(),
     reminderHour: z.number().int(),

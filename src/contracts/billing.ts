@@ -37,8 +37,13 @@ export const EmailTemplateText = (
         });
     });
 
+export const INVOICE_AUTO_SEND = ['off', 'at_once', 'at_hour'] as const;
+
 export const BillingSettingsBody = z.strictObject({
   invoiceAutoIssue: z.boolean().optional(),
+  /** Issued invoices sent by themselves: at once, at the local hour below, or only when someone clicks Send. */
+  invoiceAutoSend: z.enum(INVOICE_AUTO_SEND).optional(),
+  invoiceAutoSendHour: z.number().int().min(0).max(23).optional(),
   depositModel: z.enum(['advance_invoice', 'payment_request']).optional(),
   laborPricing: z.enum(['price_book', 'technician_rate']).optional(),
   /** Cash rounding of the amount due (BT-114): 0.05 (CHF), 1 (SEK cash), or null for none. */

@@ -22,6 +22,8 @@ export const queuePayloads = {
   'invoice.prepare': z.strictObject({ organizationId: z.uuid(), jobId: z.uuid() }),
   /** Renders an issued document's packet: PDF, UBL and manifest. */
   'invoice.render': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
+  /** Sends an issued invoice by itself, at the time the organization chose, unless it was sent or settled meanwhile. */
+  'invoice.auto_send': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
   /** E-mails an issued document's PDF and UBL to the customer's invoice recipients. */
   'invoice.send': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
   /** E-mails a sent quote version's link to the customer. */

@@ -6,6 +6,7 @@ import {
   lastWholeCycle,
   mondayOf,
   monthBefore,
+  nextLocalHour,
   printDateTime,
   zonedToInstant,
 } from './time';
@@ -46,6 +47,27 @@ describe('time zones', () => {
   it('knows a real zone from a made-up one', () => {
     expect(isValidTimeZone('Europe/Dublin')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('the next local hour', () => {
+  it('is later today in the zone when the hour is still to come, else tomorrow, across a DST change', () => {
+    // 06:30 in Dublin (winter, UTC+0): 08:00 is today.
+    expect(nextLocalHour(new Date('2026-12-03T06:30:00Z'), 8, 'Europe/Dublin').toISOString()).toBe(
+      '2026-12-03T08:00:00.000Z',
+    );
+    // 14:00 in New York (UTC-5): 08:00 is tomorrow, 13:00 UTC.
+    expect(nextLocalHour(new Date('2026-12-03T19:00:00Z'), 8, 'America/New_York').toISOString()).toBe(
+      '2026-12-04T13:00:00.000Z',
+    );
+    // On the hour exactly: now.
+    expect(nextLocalHour(new Date('2026-12-03T08:00:00Z'), 8, 'Europe/Dublin').toISOString()).toBe(
+      '2026-12-03T08:00:00.000Z',
+    );
+    // The evening before Dublin's clocks go forward (29 March 2026): 08:00 the next day is 07:00 UTC.
+    expect(nextLocalHour(new Date('2026-03-28T20:00:00Z'), 8, 'Europe/Dublin').toISOString()).toBe(
+      '2026-03-29T07:00:00.000Z',
+    );
   });
 });
 

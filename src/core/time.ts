@@ -56,6 +56,15 @@ export const businessDate = (instant: Date, timeZone: string): string => {
   return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
 };
 
+/** The next instant (after `now`, or `now` itself on the hour) at which the wall clock in timeZone shows hour:00. */
+export const nextLocalHour = (now: Date, hour: number, timeZone: string): Date => {
+  const hh = `${String(hour).padStart(2, '0')}:00`;
+  const today = zonedToInstant(businessDate(now, timeZone), hh, timeZone);
+  return today.getTime() >= now.getTime()
+    ? today
+    : zonedToInstant(addDays(businessDate(now, timeZone), 1), hh, timeZone);
+};
+
 export const addDays = (date: string, days: number): string => {
   const [y, m, d] = date.split('-').map(Number);
   return new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, (d ?? 1) + days)).toISOString().slice(0, 10);

@@ -43,6 +43,8 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   iban: o.iban,
   address: o.address,
   invoiceAutoIssue: o.invoiceAutoIssue,
+  invoiceAutoSend: o.invoiceAutoSend,
+  invoiceAutoSendHour: o.invoiceAutoSendHour,
   quoteFollowUpDays: o.quoteFollowUpDays,
   remindersEnabled: o.remindersEnabled,
   reminderHour: o.reminderHour,

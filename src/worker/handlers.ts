@@ -16,6 +16,7 @@ import { runImportCheck } from '../app/imports/check';
 import { runImport } from '../app/imports/run';
 import { runUndo } from '../app/imports/undo';
 import { deliverWebhook } from '../app/integrations/webhook-delivery';
+import { autoSendInvoice } from '../app/invoicing/auto-send';
 import { executeCycleRun, startDueCycleRuns } from '../app/invoicing/cycle-runs';
 import { failJobInvoicing } from '../app/invoicing/fail-job-invoicing';
 import { mailInvoice } from '../app/invoicing/invoice-email';
@@ -67,6 +68,7 @@ const handlers: Handlers = {
   },
   'invoice.render': (deps, data) => renderPacket(deps, data.organizationId, data.invoiceId),
   'invoice.send': (deps, data) => mailInvoice(deps, data.organizationId, data.invoiceId),
+  'invoice.auto_send': (deps, data) => autoSendInvoice(deps, data.organizationId, data.invoiceId),
   'quote.send': (deps, data) => mailQuote(deps, data),
   'change_order.send': (deps, data) => mailChangeOrder(deps, data),
   'quotes.follow_up': (deps) => remindUnansweredQuotes(deps),

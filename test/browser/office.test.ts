@@ -569,6 +569,25 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
         timeout: 10_000,
       })
       .toMatchObject({ depositModel: 'advance_invoice', payableRoundingIncrement: null });
+    // Invoices sent by themselves at an hour of the business's day: the hour is asked only then.
+    expect(await billing.getByLabel("At (the business's local time)").count()).toBe(0);
+    await choose('Send issued invoices', 'By themselves, at an hour of the day');
+    await choose("At (the business's local time)", '07:00');
+    await page.screenshot({ path: screenshotPath('office-settings-auto-send'), fullPage: true });
+    await billing.getByRole('button', { name: 'Save billing settings' }).click();
+    await expect
+      .poll(async () => (await owner.call<Record<string, unknown>>('GET', '/organization')).body, {
+        timeout: 10_000,
+      })
+      .toMatchObject({ invoiceAutoSend: 'at_hour', invoiceAutoSendHour: 7 });
+    // (Off again: this test sends its invoices from the queue by hand.)
+    await choose('Send issued invoices', 'When someone clicks Send');
+    await billing.getByRole('button', { name: 'Save billing settings' }).click();
+    await expect
+      .poll(async () => (await owner.call<Record<string, unknown>>('GET', '/organization')).body, {
+        timeout: 10_000,
+      })
+      .toMatchObject({ invoiceAutoSend: 'off' });
 
     const fresh = [];
     for (const hour of ['11:00', '12:00', '13:00']) {

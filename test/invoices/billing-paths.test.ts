@@ -508,4 +508,74 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     expect(new Set(issued).size).toBe(issued.length);
     await setSeller(t, owner, { invoiceAutoIssue: true });
   });
+
+  it('sends issued invoices by themselves, once, at once or at the chosen local hour, unless sent meanwhile', async () => {
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/customers/${org.customerId}`,
+      headers: as(owner, true),
+      payload: { email: 'accounts@customer.test' },
+    });
+    const mailsOf = (number: string | null | undefined) =>
+      outbox.filter((m) => m.subject.includes(number ?? '?'));
+    const sendsOf = async (id: string) =>
+      (
+        (await get(`/api/v1/invoices/${id}/timeline`)).json() as {
+          items: { action: string; changes: Record<string, unknown> }[];
+        }
+      ).items.filter((e) => e.action === 'invoice.send');
+    const bad = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/organization/billing',
+      headers: as(owner, true),
+      payload: { invoiceAutoSend: 'at_hour', invoiceAutoSendHour: 24 },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('body.invoiceAutoSendHour');
+
+    // At once: issued, then sent by itself and e-mailed, once, whatever runs again.
+    await setSeller(t, owner, { invoiceAutoSend: 'at_once' });
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    const [inv] = await invoicesOfJob(t, billing, j.id);
+    expect(inv?.status).toBe('sent');
+    await drain(t);
+    expect(mailsOf(inv?.number)).toHaveLength(1);
+    expect((await sendsOf(inv?.id ?? '')).map((e) => e.changes.automatic)).toEqual([true]);
+
+    // At 08:00 the business's time: it waits, queued for that hour.
+    await setSeller(t, owner, { invoiceAutoSend: 'at_hour', invoiceAutoSendHour: 8 });
+    const k = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, k.id);
+    await drain(t);
+    const [second] = await invoicesOfJob(t, billing, k.id);
+    expect(second?.status).toBe('issued');
+    expect(mailsOf(second?.number)).toHaveLength(0);
+    // Queued to start that many seconds after it was queued (the queue counts in the database's time).
+    const { rows } = await t.database.raw.query<{ delay: number }>(
+      `SELECT extract(epoch FROM start_after - created_on)::float AS delay FROM pgboss.job
+        WHERE name = 'invoice.auto_send' AND data->>'invoiceId' = $1`,
+      [second?.id],
+    );
+    expect(rows).toHaveLength(1);
+    const delay = Number(rows[0]?.delay ?? -1);
+    expect(delay).toBeGreaterThan(0);
+    expect(delay).toBeLessThanOrEqual(24 * 3600);
+    const at = new Date(t.deps.clock.now().getTime() + Math.round(delay) * 1000);
+    const zone = (await get('/api/v1/me', owner)).json().organization.timeZone as string;
+    expect(
+      new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(at),
+    ).toBe('08:00');
+    // Billing sends it by hand first: when the hour comes, the queued send leaves it alone.
+    expect((await post(`/api/v1/invoices/${second?.id}/send`)).json().status).toBe('sent');
+    await t.database.raw.query(
+      "UPDATE pgboss.job SET start_after = now() WHERE name = 'invoice.auto_send' AND data->>'invoiceId' = $1",
+      [second?.id],
+    );
+    await drain(t);
+    expect(mailsOf(second?.number)).toHaveLength(1);
+    expect((await sendsOf(second?.id ?? '')).map((e) => e.changes.automatic ?? false)).toEqual([false]);
+    await setSeller(t, owner, { invoiceAutoSend: 'off' });
+  });
 });

@@ -200,6 +200,8 @@ export type BillingSettings = Partial<
   Pick<
     typeof organizations.$inferInsert,
     | 'invoiceAutoIssue'
+    | 'invoiceAutoSend'
+    | 'invoiceAutoSendHour'
     | 'brandColor'
     | 'iban'
     | 'companyId'

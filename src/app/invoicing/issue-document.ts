@@ -8,6 +8,7 @@ import { invoicedWork } from '../../db/schema';
 import { enqueuePushes } from '../accounting/push-queue';
 import { changeJobsBilling } from '../jobs/job-store';
 import { nextNumber } from '../system/sequences';
+import { queueAutoSend } from './auto-send';
 import { failJob } from './fail-job-invoicing';
 import { documentOf, type InvoiceRow, type OrgRow } from './invoice-documents';
 import { type Ctx, changeInvoice, loadOrg, PREFIX, toHold } from './invoice-store';
@@ -114,5 +115,6 @@ export const issueDocument = async (
   );
   // The push to each connected accounting system is enqueued by the change that causes it.
   await enqueuePushes(tx, deps, issued);
+  await queueAutoSend(tx, deps, org, issued);
   return issued;
 };

@@ -67,6 +67,14 @@ export const organizations = pgTable('organizations', {
   payableRoundingIncrement: numeric('payable_rounding_increment', { precision: 9, scale: 4 }),
   /** Standard jobs are issued as soon as they are invoice-ready; off, drafts wait in the billing queue. */
   invoiceAutoIssue: boolean('invoice_auto_issue').notNull().default(true),
+  /**
+   * Issued invoices are sent by themselves (#23): at once, or at the local hour below (the organization's time
+   * zone), through the customer's channel; off, they wait for someone to click Send.
+   */
+  invoiceAutoSend: text('invoice_auto_send', { enum: ['off', 'at_once', 'at_hour'] })
+    .notNull()
+    .default('off'),
+  invoiceAutoSendHour: integer('invoice_auto_send_hour').notNull().default(8),
   /** Branding on the PDFs: accent color (#rrggbb) and a PNG/JPEG logo in storage. */
   brandColor: text('brand_color').notNull().default('#1f6feb'),
   logoKey: text('logo_key'),

@@ -41,6 +41,9 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string, creditNot
     case 'invoice.reprocess':
       return 'Returned to draft after the cause was fixed';
     case 'invoice.send':
+      if (c.automatic === true) return 'Sent to the customer by itself, as the billing settings say';
+      if (str(c.lateFeeFor)) return `Sent with the reminder about ${str(c.lateFeeFor)}`;
+      if (str(c.onlineFeeFor)) return `Sent to the customer who paid ${str(c.onlineFeeFor)} online`;
       return 'Sent to the customer';
     case 'invoice.emailed': {
       const files = strings(c.attachments).map((f) => (f.endsWith('.pdf') ? 'PDF' : 'e-invoice'));

@@ -25,6 +25,8 @@ export const BillingSettings = ({ me }: { me: MeT }) => {
 
 type Values = {
   invoiceAutoIssue: boolean;
+  invoiceAutoSend: string;
+  invoiceAutoSendHour: string;
   paymentTermsDays: number | string;
   quoteFollowUpDays: number | string;
   iban: string;
@@ -42,6 +44,8 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
     schema: BillingSettingsBody,
     initialValues: {
       invoiceAutoIssue: org.invoiceAutoIssue,
+      invoiceAutoSend: org.invoiceAutoSend,
+      invoiceAutoSendHour: String(org.invoiceAutoSendHour),
       paymentTermsDays: org.paymentTermsDays,
       quoteFollowUpDays: org.quoteFollowUpDays ?? '',
       iban: org.iban ?? '',
@@ -55,6 +59,8 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
     toBody: (v: Values) =>
       ({
         invoiceAutoIssue: v.invoiceAutoIssue,
+        invoiceAutoSend: v.invoiceAutoSend,
+        invoiceAutoSendHour: Number(v.invoiceAutoSendHour),
         paymentTermsDays: v.paymentTermsDays === '' ? undefined : Number(v.paymentTermsDays),
         quoteFollowUpDays: v.quoteFollowUpDays === '' ? null : Number(v.quoteFollowUpDays),
         iban: orNull(v.iban.replace(/\s+/g, ' ').toUpperCase()),
@@ -85,6 +91,32 @@ const BillingForm = ({ org, onSaved }: { me: MeT; org: MeT['organization']; onSa
           description="Off: every draft waits in the billing queue for one click. A customer who requires a PO without one always waits."
           {...form.getInputProps('invoiceAutoIssue', { type: 'checkbox' })}
         />
+        <Group align="flex-end">
+          <Select
+            label="Send issued invoices"
+            description="Each one once, by e-mail with the pay link and the customer's page; credit notes you send yourself"
+            data={[
+              { value: 'off', label: 'When someone clicks Send' },
+              { value: 'at_once', label: 'By themselves, as soon as issued' },
+              { value: 'at_hour', label: 'By themselves, at an hour of the day' },
+            ]}
+            allowDeselect={false}
+            maw={360}
+            {...form.getInputProps('invoiceAutoSend')}
+          />
+          {form.values.invoiceAutoSend === 'at_hour' && (
+            <Select
+              label="At (the business's local time)"
+              data={Array.from({ length: 24 }, (_, h) => ({
+                value: String(h),
+                label: `${String(h).padStart(2, '0')}:00`,
+              }))}
+              allowDeselect={false}
+              w={150}
+              {...form.getInputProps('invoiceAutoSendHour')}
+            />
+          )}
+        </Group>
         <Text size="sm">
           Numbering: <strong>INV-{year}-00001</strong>, <strong>CN-{year}-00001</strong> for credit notes —
           gapless per organization and year, assigned when a document is issued and never reused.

@@ -1,0 +1,2 @@
+ALTER TABLE "organizations" ADD COLUMN "invoice_auto_send" text DEFAULT 'off' NOT NULL;--> statement-breakpoint
+ALTER TABLE "organizations" ADD COLUMN "invoice_auto_send_hour" integer DEFAULT 8 NOT NULL;
