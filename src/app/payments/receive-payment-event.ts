@@ -102,8 +102,11 @@ const applyPaid = async (
       { status: 'unplaced', paidAmount: amount },
       true,
     );
+  // Only the document's own payment may find the money no longer fits: a refusal after it (the fee's invoice)
+  // must not send money already recorded on the document to the lane as if it were not.
+  let paymentId: string;
   try {
-    const { paymentId } = await recordPaymentIn(
+    ({ paymentId } = await recordPaymentIn(
       tx,
       deps,
       checkout.organizationId,
@@ -115,19 +118,7 @@ const applyPaid = async (
         reference: e.paymentRef,
       },
       SYSTEM_ACTOR,
-    );
-    await settle(tx, checkout, { status: 'paid', paymentId }, now);
-    const feeInvoice = checkout.fee
-      ? await invoiceOnlineFeeIn(tx, deps, checkout, { on: paidOn, paymentRef: e.paymentRef })
-      : null;
-    await queueReceipt(tx, deps, {
-      organizationId: checkout.organizationId,
-      invoiceId: checkout.invoiceId,
-      amount: own.toFixed(),
-      on: paidOn,
-      kind: 'payment',
-    });
-    return `recorded ${money} on ${doc?.number ?? 'the document'}${feeInvoice ? `; ${feeInvoice}` : ''}`;
+    ));
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     if (err.code === 'already_in_use') {
@@ -140,6 +131,18 @@ const applyPaid = async (
       true,
     );
   }
+  await settle(tx, checkout, { status: 'paid', paymentId }, now);
+  const feeInvoice = checkout.fee
+    ? await invoiceOnlineFeeIn(tx, deps, checkout, { on: paidOn, paymentRef: e.paymentRef })
+    : null;
+  await queueReceipt(tx, deps, {
+    organizationId: checkout.organizationId,
+    invoiceId: checkout.invoiceId,
+    amount: own.toFixed(),
+    on: paidOn,
+    kind: 'payment',
+  });
+  return `recorded ${money} on ${doc?.number ?? 'the document'}${feeInvoice ? `; ${feeInvoice}` : ''}`;
 };
 
 /**
