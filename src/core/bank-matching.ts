@@ -91,11 +91,12 @@ export const isRfReference = (s: string) => {
   return mod97(asDigits(`${r.slice(4)}${r.slice(0, 4)}`)) === 1;
 };
 
-/** An RF reference printed in groups of four, the way a customer copies it into their banking app. */
-export const printRf = (rf: string) =>
-  alnum(rf)
+/** An RF reference or an IBAN printed in groups of four, the way a customer copies it into their banking app. */
+export const inFours = (s: string) =>
+  alnum(s)
     .replace(/(.{4})/g, '$1 ')
     .trim();
+export const printRf = inFours;
 
 const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

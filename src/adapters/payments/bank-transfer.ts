@@ -1,13 +1,6 @@
 import type { TransferProvider } from '../../app/payments/port';
-import { printRf, rfReference } from '../../core/bank-matching';
+import { inFours, printRf, rfReference } from '../../core/bank-matching';
 import { epcPayload } from '../../core/epc-qr';
-
-const grouped = (iban: string) =>
-  iban
-    .replace(/\s+/g, '')
-    .toUpperCase()
-    .replace(/(.{4})/g, '$1 ')
-    .trim();
 
 /**
  * Bank transfer, the provider that only issues instructions: the organization's IBAN, the document's number
@@ -19,7 +12,7 @@ export const BANK_TRANSFER: TransferProvider = {
   instructions: (r) => {
     const creditorReference = printRf(rfReference(r.documentNumber));
     return {
-      iban: grouped(r.iban),
+      iban: inFours(r.iban),
       reference: r.documentNumber,
       creditorReference,
       qrPayload: epcPayload({

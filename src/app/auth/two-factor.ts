@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import {
   mustUseSecondFactor,
   normalizeRecoveryCode,
@@ -15,6 +14,7 @@ import { isRole } from '../../core/roles';
 import type { Tx } from '../../db/client';
 import { organizations, recoveryCodes, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
+import { qrCodeImage } from '../files/qr-image';
 import type { Deps } from '../ports';
 import { checkPassword, lockedUser, personOf, type UserRow } from './person';
 import { sha256Hex } from './secrets';
@@ -120,11 +120,10 @@ export const startSecondFactorSetup = (deps: Deps, principal: Principal) =>
       .set({ totpPendingSecret: deps.secrets.seal(secret) })
       .where(eq(users.id, user.id));
     const uri = totpOf(secret, user.email, `Closeout (${org?.name ?? 'Closeout'})`).toString();
-    const svg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
     return {
       secret: secret.match(/.{1,4}/g)?.join(' ') ?? secret,
       uri,
-      qrCode: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
+      qrCode: await qrCodeImage(uri),
     };
   });
 

@@ -3,7 +3,7 @@ import { nextLocalHour } from '../../core/time';
 import type { Tx } from '../../db/client';
 import type { Deps } from '../ports';
 import type { InvoiceRow, OrgRow } from './invoice-documents';
-import { type Ctx, changeInvoice, lockInvoice } from './invoice-store';
+import { type Ctx, lockInvoice, sendIn } from './invoice-store';
 
 /**
  * Send by itself (#23): where the organization chose it, each issued invoice is sent without anyone clicking
@@ -35,19 +35,6 @@ export const autoSendInvoice = (deps: Deps, organizationId: string, invoiceId: s
   deps.database.transaction(async (tx) => {
     const row = await lockInvoice(tx, organizationId, invoiceId);
     if (row.status !== 'issued') return { skipped: `already ${row.status}` };
-    const sent = await changeInvoice(
-      tx,
-      deps,
-      row,
-      'send',
-      SYSTEM_ACTOR,
-      { sentAt: deps.clock.now() },
-      { automatic: true },
-    );
-    await deps.queue.enqueue(
-      tx,
-      { name: 'invoice.send', data: { organizationId, invoiceId } },
-      { key: `${invoiceId}:${sent.version}` },
-    );
+    await sendIn(tx, deps, row, SYSTEM_ACTOR, { automatic: true });
     return { sent: row.number };
   });

@@ -10,7 +10,7 @@ import {
   type OrgRow,
   sellerOf,
 } from './invoice-documents';
-import { changeInvoice, upsertDraft } from './invoice-store';
+import { sendIn, upsertDraft } from './invoice-store';
 import { issueInvoice } from './issue-invoice';
 
 /**
@@ -113,19 +113,5 @@ export const issueFeeInvoice = async (
   if (!draft) throw new Error(`fee invoice ${f.billingKey} not drafted`);
   const issued = await issueInvoice(tx, deps, draft, f.actor, { org: f.org, jobIds: [] });
   if (!issued.number) return null;
-  const sent = await changeInvoice(
-    tx,
-    deps,
-    issued,
-    'send',
-    f.actor,
-    { sentAt: deps.clock.now() },
-    f.sendMeta,
-  );
-  await deps.queue.enqueue(
-    tx,
-    { name: 'invoice.send', data: { organizationId: f.invoice.organizationId, invoiceId: issued.id } },
-    { key: `${issued.id}:${sent.version}` },
-  );
-  return sent;
+  return sendIn(tx, deps, issued, f.actor, f.sendMeta);
 };

@@ -136,6 +136,26 @@ const totalsColumns = (doc: InvoiceDocument) => ({
 });
 
 /**
+ * In the caller's transaction: an issued document marked sent and its e-mail queued, once per version (a
+ * retry or a second worker queues nothing twice). Who sent it and why goes in `extra`, onto its history.
+ */
+export const sendIn = async (
+  tx: Tx,
+  deps: Ctx,
+  row: InvoiceRow,
+  actor: Actor,
+  extra: Record<string, unknown> = {},
+): Promise<InvoiceRow> => {
+  const sent = await changeInvoice(tx, deps, row, 'send', actor, { sentAt: deps.clock.now() }, extra);
+  await deps.queue.enqueue(
+    tx,
+    { name: 'invoice.send', data: { organizationId: row.organizationId, invoiceId: row.id } },
+    { key: `${row.id}:${sent.version}` },
+  );
+  return sent;
+};
+
+/**
  * Creates the draft for a billing key, or rebuilds it while it is still a draft. An issued document under
  * the key is left alone: its work is billed.
  */

@@ -7,7 +7,7 @@ import { lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { returnFromReview } from './fail-job-invoicing';
 import { documentOf, profileOf, sellerOf } from './invoice-documents';
-import { changeInvoice, loadOrg, lockInvoice } from './invoice-store';
+import { changeInvoice, loadOrg, lockInvoice, sendIn } from './invoice-store';
 import { issueInvoice } from './issue-invoice';
 
 /** What billing does to a draft or an issued invoice from the office: issue, edit, send, reprocess. */
@@ -58,13 +58,7 @@ export const updateDraft = (
 export const sendInvoice = (deps: Deps, organizationId: string, id: string, actor: Actor) =>
   deps.database.transaction(async (tx) => {
     const row = await lockInvoice(tx, organizationId, id);
-    const sent = await changeInvoice(tx, deps, row, 'send', actor, { sentAt: deps.clock.now() });
-    await deps.queue.enqueue(
-      tx,
-      { name: 'invoice.send', data: { organizationId, invoiceId: id } },
-      { key: `${id}:${sent.version}` },
-    );
-    return sent;
+    return sendIn(tx, deps, row, actor);
   });
 
 /** Returns a needs_review draft to draft after the office fixed its cause; issue it again from there. */

@@ -1,10 +1,10 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
-import QRCode from 'qrcode';
 import { stringify as uuidText } from 'uuid';
 import { AppError, notFound } from '../../core/errors';
 import { businessDate } from '../../core/time';
 import { invoices, jobs, organizations } from '../../db/schema';
+import { qrCodeImage } from '../files/qr-image';
 import { feeRuleOf } from '../payments/online-fees';
 import { activePaymentConnection } from '../payments/payment-connections';
 import type { TransferInstructions } from '../payments/port';
@@ -95,11 +95,7 @@ const transferView = async (t: TransferInstructions) => ({
   iban: t.iban,
   reference: t.reference,
   creditorReference: t.creditorReference,
-  qrCode: t.qrPayload
-    ? `data:image/svg+xml;base64,${Buffer.from(
-        await QRCode.toString(t.qrPayload, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }),
-      ).toString('base64')}`
-    : null,
+  qrCode: t.qrPayload ? await qrCodeImage(t.qrPayload) : null,
 });
 
 /** "Pay now" from the pay link: the same hosted checkout as the portal's, back to the pay page. */
