@@ -15,6 +15,7 @@ import pg from 'pg';
 import { ACCOUNTING_PROVIDERS } from '../src/adapters/accounting/providers';
 import { loadSecretKey, secretBox } from '../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../src/adapters/documents';
+import { ACCESS_POINTS } from '../src/adapters/einvoice/storecove';
 import { outbound } from '../src/adapters/http/outbound';
 import { PAYMENT_PROVIDERS } from '../src/adapters/payments/providers';
 import { SMS_PROVIDERS } from '../src/adapters/sms/twilio';
@@ -96,6 +97,7 @@ const depsOf = (database: Database, secrets = secretBox(randomBytes(32))): Deps 
   accounting: ACCOUNTING_PROVIDERS,
   payments: PAYMENT_PROVIDERS,
   sms: SMS_PROVIDERS,
+  accessPoints: ACCESS_POINTS,
   renderers: loadRenderers,
   sessionTtlHours: 12,
   attachmentMaxBytes: 20 * 1024 * 1024,

@@ -3,6 +3,7 @@ import type { Database, Tx } from '../db/client';
 import type { jobs } from '../db/schema';
 import type { AccountingProviders } from './accounting/port';
 import type { DocumentRenderers } from './documents-port';
+import type { AccessPointProviders } from './invoicing/peppol-port';
 import type { SmsProviders } from './messages/sms-port';
 import type { PaymentProviders } from './payments/port';
 
@@ -80,6 +81,8 @@ export type Deps = {
   payments: PaymentProviders;
   /** The text-message providers organizations connect (src/adapters/sms/twilio.ts). */
   sms: SmsProviders;
+  /** The Peppol access points organizations connect (src/adapters/einvoice/storecove.ts). */
+  accessPoints: AccessPointProviders;
   /** Renders the PDF and UBL of documents (src/adapters/documents.ts); loaded on first use. */
   renderers: () => Promise<DocumentRenderers>;
   clock: Clock;

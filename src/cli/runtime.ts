@@ -14,6 +14,7 @@ export const secretsOf = (config: Config) =>
   );
 
 import { loadRenderers } from '../adapters/documents';
+import { ACCESS_POINTS } from '../adapters/einvoice/storecove';
 import { folderMailer, smtpMailer } from '../adapters/email/mailer';
 import { outbound } from '../adapters/http/outbound';
 import { createLogger } from '../adapters/log';
@@ -72,6 +73,7 @@ export const depsFor = (
   accounting: ACCOUNTING_PROVIDERS,
   payments: PAYMENT_PROVIDERS,
   sms: SMS_PROVIDERS,
+  accessPoints: ACCESS_POINTS,
   renderers: loadRenderers,
   sessionTtlHours: config.sessionTtlHours,
   attachmentMaxBytes: config.attachmentMaxBytes,

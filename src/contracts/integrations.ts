@@ -119,7 +119,7 @@ export const ConnectorPatch = z.strictObject({
 export const IntegrationError = z
   .object({
     id: z.uuid(),
-    kind: z.enum(['accounting_push', 'webhook', 'online_payment']),
+    kind: z.enum(['accounting_push', 'webhook', 'online_payment', 'peppol_send']),
     connectorId: z.uuid().nullable(),
     invoiceId: z.uuid().nullable(),
     jobId: z.uuid().nullable(),

@@ -24,8 +24,21 @@ export const queuePayloads = {
   'invoice.render': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
   /** Sends an issued invoice by itself, at the time the organization chose, unless it was sent or settled meanwhile. */
   'invoice.auto_send': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
-  /** E-mails an issued document's PDF and UBL to the customer's invoice recipients. */
-  'invoice.send': z.strictObject({ organizationId: z.uuid(), invoiceId: z.uuid() }),
+  /**
+   * Sends an issued document through the customer's channel: over Peppol (a Peppol document, an access point
+   * connected), else its PDF and UBL by e-mail. `sendVersion`: the invoice's version the send made.
+   */
+  'invoice.send': z.strictObject({
+    organizationId: z.uuid(),
+    invoiceId: z.uuid(),
+    sendVersion: z.number().int().min(1).optional(),
+  }),
+  /** Asks the access point whether the receiver confirmed a Peppol document (step: which ask). */
+  'peppol.track': z.strictObject({
+    organizationId: z.uuid(),
+    transmissionId: z.uuid(),
+    step: z.number().int().min(0),
+  }),
   /** E-mails a sent quote version's link to the customer. */
   'quote.send': z.strictObject({
     organizationId: z.uuid(),

@@ -19,8 +19,8 @@ import { deliverWebhook } from '../app/integrations/webhook-delivery';
 import { autoSendInvoice } from '../app/invoicing/auto-send';
 import { executeCycleRun, startDueCycleRuns } from '../app/invoicing/cycle-runs';
 import { failJobInvoicing } from '../app/invoicing/fail-job-invoicing';
-import { mailInvoice } from '../app/invoicing/invoice-email';
 import { renderPacket, renderPendingOfJob } from '../app/invoicing/invoice-packet';
+import { deliverInvoice, trackPeppol } from '../app/invoicing/peppol';
 import { prepareJobInvoices } from '../app/invoicing/prepare-job-invoices';
 import { renderServiceReport } from '../app/invoicing/service-report';
 import { runVisitReminders, sendCustomerMessage } from '../app/messages/customer-messages';
@@ -67,7 +67,8 @@ const handlers: Handlers = {
     return { prepared, rendered: await renderPendingOfJob(deps, data.organizationId, data.jobId) };
   },
   'invoice.render': (deps, data) => renderPacket(deps, data.organizationId, data.invoiceId),
-  'invoice.send': (deps, data) => mailInvoice(deps, data.organizationId, data.invoiceId),
+  'invoice.send': (deps, data) => deliverInvoice(deps, data.organizationId, data.invoiceId, data.sendVersion),
+  'peppol.track': (deps, data) => trackPeppol(deps, data.organizationId, data.transmissionId, data.step),
   'invoice.auto_send': (deps, data) => autoSendInvoice(deps, data.organizationId, data.invoiceId),
   'quote.send': (deps, data) => mailQuote(deps, data),
   'change_order.send': (deps, data) => mailChangeOrder(deps, data),

@@ -520,6 +520,45 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     }
   });
 
+  it('connects a Peppol access point by clicking, refusing a malformed key in words, at desktop and phone size', async () => {
+    const page = await open('owner@demo.closeout.test', '#/settings?tab=integrations', 1440);
+    const card = page.getByRole('region', { name: 'E-invoices over Peppol' });
+    const form = card.getByRole('form', { name: 'Connect Peppol' });
+    await form.getByLabel('Storecove API key').fill('short');
+    await form.getByLabel('Legal entity ID').fill('ACME');
+    await form.getByRole('button', { name: 'Connect Peppol' }).click();
+    await form.getByText('At least 16 characters').waitFor();
+    await form.getByText('the legal entity ID, a number such as 100443').waitFor();
+    expect((await owner.call<{ connected: boolean }>('GET', '/organization/peppol')).body.connected).toBe(
+      false,
+    );
+    await form.getByLabel('Storecove API key').fill('sc_live_4f1c9a7e2b8d6053');
+    await form.getByLabel('Legal entity ID').fill('100443');
+    await form.getByRole('button', { name: 'Connect Peppol' }).click();
+    await card
+      .getByText(
+        /Invoices and credit notes to customers with a Peppol ID go through Storecove \(key …6053, legal entity 100443\)/,
+      )
+      .waitFor();
+    await page.screenshot({ path: screenshotPath('office-settings-peppol'), fullPage: true });
+    expect((await owner.call<Record<string, unknown>>('GET', '/organization/peppol')).body).toMatchObject({
+      connected: true,
+      keyHint: '…6053',
+      senderAccount: '100443',
+    });
+    await page.close();
+    const phone = await open('owner@demo.closeout.test', '#/settings?tab=integrations', 390);
+    const small = phone.getByRole('region', { name: 'E-invoices over Peppol' });
+    await small.getByRole('button', { name: 'Stop sending over Peppol' }).scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: screenshotPath('office-settings-peppol-phone'), fullPage: true });
+    await small.getByRole('button', { name: 'Stop sending over Peppol' }).click();
+    await small.getByText('Peppol is switched off: invoices go by e-mail').waitFor();
+    expect((await owner.call<{ connected: boolean }>('GET', '/organization/peppol')).body.connected).toBe(
+      false,
+    );
+    await phone.close();
+  });
+
   it('issues and sends many invoices from the billing queue in one action, with progress', async () => {
     let page = await open('owner@demo.closeout.test', '#/settings');
     // Auto-issue off: drafts wait in the queue for the click.

@@ -63,8 +63,9 @@ const ALLOWED_COLLECTION_WRITES: Record<string, number | Partial<Record<Role, nu
   // The logo is an upload: JSON is the wrong kind of body.
   'PUT /api/v1/organization/logo': 415,
   'POST /api/v1/imports': 415,
-  // Stopping texts the organization never connected: there is nothing to stop.
+  // Stopping texts or Peppol the organization never connected: there is nothing to stop.
   'DELETE /api/v1/organization/sms': 404,
+  'DELETE /api/v1/organization/peppol': 404,
   // Matching the review queue again takes no body: an empty queue is matched at once.
   'POST /api/v1/bank/match': 200,
   // Signing out one's other sessions and starting an authenticator setup need nothing but the caller.

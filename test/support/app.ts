@@ -7,6 +7,7 @@ import type PgBoss from 'pg-boss';
 import { ACCOUNTING_PROVIDERS } from '../../src/adapters/accounting/providers';
 import { secretBox } from '../../src/adapters/crypto/secret-box';
 import { loadRenderers } from '../../src/adapters/documents';
+import { ACCESS_POINTS } from '../../src/adapters/einvoice/storecove';
 import { outbound } from '../../src/adapters/http/outbound';
 import { PAYMENT_PROVIDERS } from '../../src/adapters/payments/providers';
 import { createQueueRuntime, ensureQueues, type QueueRuntime } from '../../src/adapters/queue/pg-boss';
@@ -87,6 +88,7 @@ export const createTestApp = async (
     accounting: ACCOUNTING_PROVIDERS,
     payments: PAYMENT_PROVIDERS,
     sms: opts.sms ?? SMS_PROVIDERS,
+    accessPoints: ACCESS_POINTS,
     renderers: loadRenderers,
     ...(opts.accountingTimeoutMs ? { accountingTimeoutMs: opts.accountingTimeoutMs } : {}),
     sessionTtlHours: opts.sessionTtlHours ?? 12,

@@ -9,6 +9,7 @@ import {
   connectors,
   integrationErrors,
   paymentRefunds,
+  peppolTransmissions,
   webhookDeliveries,
 } from '../../db/schema/index';
 import { pushRefOfSubject } from '../accounting/push-ref';
@@ -240,6 +241,49 @@ export const settleIntegrationError = async (
  * Re-runs the failed step with the same idempotency key: the record is resolved (audited: who, when), the
  * job leaves needs_review for the step it failed in, and the step is enqueued again.
  */
+/**
+ * Reprocess of a send in the lane: the same transmission again with a fresh budget of tries (its key kept,
+ * so one the provider did take is not taken twice).
+ */
+const retryPeppolSend = async (
+  tx: Tx,
+  deps: Deps,
+  organizationId: string,
+  invoiceId: string,
+  errorId: string,
+) => {
+  const [before] = await tx.db
+    .select()
+    .from(peppolTransmissions)
+    .where(
+      and(
+        eq(peppolTransmissions.organizationId, organizationId),
+        eq(peppolTransmissions.invoiceId, invoiceId),
+      ),
+    )
+    .for('update');
+  if (!before || before.status === 'delivered') return;
+  // One the receiving side turned down after the provider took it is a new submission, with a new key.
+  const fresh = before.status === 'failed' && before.providerId !== null;
+  const [t] = await tx.db
+    .update(peppolTransmissions)
+    .set({
+      status: 'sending',
+      attempts: 0,
+      lastError: null,
+      updatedAt: deps.clock.now(),
+      ...(fresh ? { id: deps.ids.uuid(), providerId: null } : {}),
+    })
+    .where(and(eq(peppolTransmissions.organizationId, organizationId), eq(peppolTransmissions.id, before.id)))
+    .returning();
+  if (!t) return;
+  await deps.queue.enqueue(
+    tx,
+    { name: 'invoice.send', data: { organizationId, invoiceId, sendVersion: t.sendVersion } },
+    { key: `peppol:${t.id}:reprocess:${errorId}` },
+  );
+};
+
 export const reprocessIntegrationError = (
   deps: Deps,
   organizationId: string,
@@ -329,6 +373,8 @@ export const reprocessIntegrationError = (
         { key: `${push.subjectId}:${push.connectorId}:reprocess:${id}` },
       );
     }
+    if (err.kind === 'peppol_send' && err.invoiceId)
+      await retryPeppolSend(tx, deps, organizationId, err.invoiceId, id);
     if (err.kind === 'webhook') {
       const deliveryId = err.subject.replace(/^webhook:/, '');
       await tx.db

@@ -149,7 +149,10 @@ export const sendIn = async (
   const sent = await changeInvoice(tx, deps, row, 'send', actor, { sentAt: deps.clock.now() }, extra);
   await deps.queue.enqueue(
     tx,
-    { name: 'invoice.send', data: { organizationId: row.organizationId, invoiceId: row.id } },
+    {
+      name: 'invoice.send',
+      data: { organizationId: row.organizationId, invoiceId: row.id, sendVersion: sent.version },
+    },
     { key: `${row.id}:${sent.version}` },
   );
   return sent;

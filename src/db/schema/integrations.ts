@@ -91,7 +91,7 @@ export const integrationErrors = pgTable(
   {
     organizationId: orgId(),
     id: uuid('id').notNull(),
-    kind: text('kind', { enum: ['accounting_push', 'webhook', 'online_payment'] }).notNull(),
+    kind: text('kind', { enum: ['accounting_push', 'webhook', 'online_payment', 'peppol_send'] }).notNull(),
     connectorId: uuid('connector_id'),
     invoiceId: uuid('invoice_id'),
     jobId: uuid('job_id'),
@@ -200,5 +200,59 @@ export const oauthAttempts = pgTable(
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
     uniqueIndex('oauth_attempts_state_key').on(t.organizationId, t.stateHash),
+  ],
+);
+
+/**
+ * The organization's Peppol access point (#23): the service provider that carries its e-invoices over the
+ * Peppol network to the customer's access point. The API key is sealed and never shown again.
+ */
+export const peppolConnections = pgTable('peppol_connections', {
+  organizationId: orgId().primaryKey(),
+  provider: text('provider', { enum: ['storecove'] }).notNull(),
+  status: text('status', { enum: ['active', 'disabled'] }).notNull(),
+  /** Sealed JSON: { apiKey }. */
+  credentials: text('credentials').notNull(),
+  /** The sender as the access point knows it (Storecove's legal entity). */
+  senderAccount: text('sender_account').notNull(),
+  /** A stand-in for the provider's API (a gateway, a test's fake); the provider's own when null. */
+  apiBaseUrl: text('api_base_url'),
+  keyHint: text('key_hint').notNull(),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+  version: integer('version').notNull().default(1),
+});
+
+/**
+ * One issued document handed to the access point, at most once in its life: its own ID is the idempotency
+ * key the provider dedupes on, so a retry after a lost answer finds the same submission, never a second one.
+ */
+export const peppolTransmissions = pgTable(
+  'peppol_transmissions',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    invoiceId: uuid('invoice_id').notNull(),
+    /** The receiver's participant ID as `scheme:id`. */
+    receiver: text('receiver').notNull(),
+    /**
+     * sending: handed over or about to be (the answer may be lost); accepted: the access point took it;
+     * delivered: the receiver's access point confirmed it; failed: refused for good (the lane says why);
+     * unreachable: the receiver is not on the network for it, so it went by e-mail.
+     */
+    status: text('status', {
+      enum: ['sending', 'accepted', 'delivered', 'failed', 'unreachable'],
+    }).notNull(),
+    /** The invoice's version when it was sent: the queue's retry of that send, not a new send. */
+    sendVersion: integer('send_version').notNull(),
+    providerId: text('provider_id'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    uniqueIndex('peppol_transmissions_invoice_key').on(t.organizationId, t.invoiceId),
   ],
 );

@@ -27,6 +27,7 @@ import {
   listSubscriptions,
 } from '../../app/integrations/webhooks';
 import { getInvoice } from '../../app/invoicing/invoice-queries';
+import { connectPeppol, disconnectPeppol, peppolSettingsOf } from '../../app/invoicing/peppol';
 import type { Deps } from '../../app/ports';
 import { IdParams, Problem } from '../../contracts/common';
 import { ConnectorMappings, Credentials } from '../../contracts/connectors';
@@ -47,6 +48,7 @@ import {
   TestResult,
   WebhookDeliveries,
 } from '../../contracts/integrations';
+import { ConnectPeppolBody, PeppolSettings } from '../../contracts/peppol';
 import { notFound } from '../../core/errors';
 import { actorOf } from '../../core/principal';
 import { principalOf } from '../auth';
@@ -421,6 +423,56 @@ export const integrationRoutes = (root: FastifyInstance, deps: Deps) => {
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="closeout-invoices-${format}-${from}-${to}.csv"`)
         .send(csv);
+    },
+  );
+
+  app.get(
+    '/organization/peppol',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['connectors'],
+        summary: 'The Peppol access point that carries the organization’s e-invoices, if one is connected',
+        response: { 200: PeppolSettings, ...errors },
+      },
+    },
+    async (request) => peppolSettingsOf(deps, principalOf(request).organizationId),
+  );
+
+  app.put(
+    '/organization/peppol',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['connectors'],
+        summary:
+          'Connect a Peppol access point: invoices to customers with a Peppol ID go over the network instead of e-mail (the key is sealed and never shown again)',
+        body: ConnectPeppolBody,
+        response: { 200: PeppolSettings, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await connectPeppol(deps, p.organizationId, request.body, actorOf(p));
+      return peppolSettingsOf(deps, p.organizationId);
+    },
+  );
+
+  app.delete(
+    '/organization/peppol',
+    {
+      config: { access: 'connectors.manage' },
+      schema: {
+        tags: ['connectors'],
+        summary:
+          'Stop sending over Peppol: documents go by e-mail again; deliveries under way are still confirmed',
+        response: { 200: PeppolSettings, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await disconnectPeppol(deps, p.organizationId, actorOf(p));
+      return peppolSettingsOf(deps, p.organizationId);
     },
   );
 };

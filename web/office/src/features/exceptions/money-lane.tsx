@@ -12,6 +12,7 @@ const KIND_WORDS: Record<IntegrationErrorT['kind'], string> = {
   accounting_push: 'Accounting',
   webhook: 'Webhook',
   online_payment: 'Online payment',
+  peppol_send: 'E-invoice',
 };
 
 /**
@@ -55,7 +56,7 @@ export const MoneyLane = ({
           Payments and books to check <Badge variant="light">{items.length}</Badge>
         </Title>
         <Text size="sm" c="dimmed">
-          Chargebacks, refunds, and what did not reach the accounting system.
+          Chargebacks, refunds, e-invoices not delivered, and what did not reach the accounting system.
         </Text>
       </Group>
       <Feedback error={s.error} />

@@ -60,6 +60,14 @@ export const invoiceEventWords = (e: TimelineEventT, currency: string, creditNot
       return 'Reminder asked for by hand';
     case 'invoice.reminder_stopped':
       return `Reminder not sent: ${(e.reason ?? 'stopped').replace(/^./, (x) => x.toLowerCase())}`;
+    case 'invoice.peppol_sent':
+      return `Sent over Peppol to ${str(c.receiver) ?? 'the customer’s access point'}`;
+    case 'invoice.peppol_delivered':
+      return 'Delivered over Peppol: the customer’s access point confirmed it';
+    case 'invoice.peppol_unreachable':
+      return `Not on the Peppol network (${str(c.receiver) ?? 'the customer’s ID'}): e-mailed instead`;
+    case 'invoice.peppol_refused':
+      return `Not sent over Peppol: ${e.reason ?? 'the access point refused it'}`;
     case 'invoice.not_emailed':
       return `Not e-mailed: ${e.reason ?? 'no address'}`;
     case 'invoice.pay_part':

@@ -20,6 +20,7 @@ import { BackfillForm } from './backfill-form';
 import { ConnectAccounting, goAuthorize, OAuthOutcome } from './connect-accounting';
 import { ConnectorMappingsForm, type ConnectorT, PROVIDER_WORDS } from './connector-mappings';
 import { OnlinePayments } from './online-payments';
+import { PeppolSettings } from './peppol-settings';
 import { WebhookDeliveryLog } from './webhook-deliveries';
 
 /** Back from the provider's sign-in: Settings' address says how it went. */
@@ -226,6 +227,7 @@ export const Integrations = () => {
           <Title order={4}>{d.connectors.length ? 'Connect another' : 'Connect'}</Title>
           <ConnectAccounting />
           <OnlinePayments />
+          <PeppolSettings />
           <Title order={3}>Webhooks</Title>
           {d.subs.length === 0 ? (
             <Text c="dimmed" data-empty>
