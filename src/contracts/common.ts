@@ -37,7 +37,7 @@ export const Decimal = z.string().regex(/^-?\d{1,14}(\.\d{1,4})?$/, 'must be a d
  * A decimal string as a number, or null when it is not one. zod runs a refinement even after the string's
  * pattern failed, so a refinement must not throw on garbage (a 500 the fuzzer found).
  */
-const decimalOf = (v: string): DecimalJs | null => {
+export const decimalOf = (v: string): DecimalJs | null => {
   try {
     const d = new DecimalJs(v);
     return d.isFinite() ? d : null;

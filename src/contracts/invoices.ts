@@ -166,6 +166,8 @@ export const Invoice = z
     status: z.enum(INVOICE_STATUSES),
     number: z.string().nullable(),
     profile: z.enum(['peppol', 'en16931', 'us_sales_tax', 'payment_request']).nullable(),
+    /** A progress bill of a fixed-price job: the percent complete it bills to, and its milestone. */
+    progress: z.object({ percent: z.string(), milestone: z.string().nullable() }).nullable(),
     jobId: z.uuid().nullable(),
     jobNumbers: z.array(z.string()),
     seriesId: z.uuid().nullable(),

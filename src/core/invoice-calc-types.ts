@@ -70,6 +70,11 @@ export type CalcInput = {
    */
   rounding?: string | undefined;
   /**
+   * How many minor units `rounding` may be: 1 unless a final invoice brings what its advances and it ask
+   * to the agreed contract exactly (each advance rounded its own VAT, up to half a unit per rate each).
+   */
+  roundingUnits?: number | undefined;
+  /**
    * BT-6: the VAT accounting currency, when the invoice is in another currency (an Irish business billing a
    * UK customer in GBP states the VAT in EUR too). `rate` is how many units of it one unit of the invoice
    * currency is worth on `rateDate`, as the office recorded it.

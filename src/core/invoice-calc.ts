@@ -221,9 +221,16 @@ export const calculate = (input: CalcInput): CalcResult => {
     problems.push({ field: 'body.payableRoundingIncrement', message: 'must be above 0' });
   if (
     input.rounding !== undefined &&
-    (!isDecimal(input.rounding) || new Decimal(input.rounding).abs().gt(new Decimal(10).pow(-decimals)))
+    (!isDecimal(input.rounding) ||
+      new Decimal(input.rounding).abs().gt(new Decimal(10).pow(-decimals).times(input.roundingUnits ?? 1)))
   )
-    problems.push({ field: 'body.rounding', message: 'at most one minor unit either way' });
+    problems.push({
+      field: 'body.rounding',
+      message:
+        (input.roundingUnits ?? 1) > 1
+          ? `at most ${input.roundingUnits} minor units either way`
+          : 'at most one minor unit either way',
+    });
   problems.push(...taxCurrencyProblems(input));
   if (problems.length > 0) return { ok: false, problems };
 

@@ -91,6 +91,11 @@ export type InvoiceDocument = {
   /** Per-cycle invoices: the visits (job IDs) the document bills. */
   cycleJobIds?: string[];
   /**
+   * A progress bill of a fixed-price job: the cumulative percent complete it bills to, the milestone's name,
+   * and the contract's value (tax included) it is a part of.
+   */
+  progress?: { percent: string; milestone: string | null; contract: string };
+  /**
    * A document in a currency other than the organization's: the rate its prices were converted at (units
    * of the organization's currency per unit of the document's) and the day it was valid from. Absent or
    * null when the document is in the organization's currency.

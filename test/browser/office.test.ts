@@ -973,4 +973,50 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     ]);
     expect(await navOf('ana@demo.closeout.test')).toEqual([]);
   });
+
+  it('bills a fixed-price job in a step from its page, with the amount shown before, at desktop and phone size', async () => {
+    // The demo's accepted air-conditioning quote: a fixed-price job with its agreed price.
+    const quotes = await owner.call<{ items: { number: string; jobId: string | null; title: string }[] }>(
+      'GET',
+      '/quotes?status=accepted',
+    );
+    const jobId = quotes.body.items.find((q) => q.jobId && q.title.startsWith('Air conditioning'))?.jobId;
+    expect(jobId).toBeTruthy();
+    const before = await owner.call<{ contract: string; billed: string; remaining: string }>(
+      'GET',
+      `/jobs/${jobId}/progress`,
+    );
+    const page = await open('billing@demo.closeout.test', `#/jobs/${jobId}`, 1440);
+    const section = page.getByRole('region', { name: 'Progress billing' });
+    await section.getByText('Contract value').waitFor();
+    const form = section.getByRole('form', { name: 'Bill a step' });
+    await form.getByLabel('Complete so far (%)').fill('40');
+    await form.getByLabel('Milestone').fill('Indoor unit mounted');
+    // The amount is shown before anything is billed, from the same calculator.
+    await form
+      .getByText(/^This invoice: €[\d,.]+, tax included; €[\d,.]+ remains for the final invoice\.$/)
+      .waitFor();
+    await page.screenshot({ path: screenshotPath('office-job-progress-billing'), fullPage: true });
+    await form.getByRole('button', { name: 'Bill this step' }).click();
+    await page.getByText(/^INV-\d{4}-\d+ issued for 40 % complete$/).waitFor();
+    const row = section
+      .getByRole('table', { name: 'Steps billed' })
+      .getByRole('row', { name: /Indoor unit mounted/ });
+    await row.getByText('40 %').waitFor();
+    const after = await owner.call<{ billed: string; remaining: string; steps: { amount: string }[] }>(
+      'GET',
+      `/jobs/${jobId}/progress`,
+    );
+    expect(after.body.steps).toHaveLength(1);
+    expect(Number(after.body.billed)).toBeCloseTo(
+      Number(before.body.billed) + Number(after.body.steps[0]?.amount),
+      2,
+    );
+    await page.close();
+    const phone = await open('billing@demo.closeout.test', `#/jobs/${jobId}`, 390);
+    const small = phone.getByRole('region', { name: 'Progress billing' });
+    await small.getByRole('table', { name: 'Steps billed' }).scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: screenshotPath('office-job-progress-billing-phone'), fullPage: true });
+    await phone.close();
+  });
 });

@@ -363,6 +363,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/jobs/:id/dispatch': {},
       '/api/v1/jobs/:id/start': {},
       '/api/v1/jobs/:id/on-my-way': {},
+      '/api/v1/jobs/:id/progress-invoices': { percent: '30', milestone: 'Rough-in' },
       '/api/v1/connectors/:id/test': {},
       '/api/v1/connectors/:id/disconnect': {},
       '/api/v1/connectors/:id/backfill': { since: '2026-01-01' },

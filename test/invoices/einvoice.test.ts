@@ -10,7 +10,7 @@ import { chargeLateFee } from '../../src/app/collections/late-fees';
 import { rfReference } from '../../src/core/bank-matching';
 import { invoices, organizations } from '../../src/db/schema';
 import { as, createTestApp, type Session, signIn, type TestApp } from '../support/app';
-import { makeOrganization, type OrgFixture, PASSWORD } from '../support/factories';
+import { makeOrganization, type OrgFixture, PASSWORD, requirements } from '../support/factories';
 import { startFakeStripe } from '../support/fake-stripe';
 import { pdfText } from '../support/files';
 import { connectFakeStripe } from '../support/online-payments';
@@ -284,6 +284,41 @@ describe.skipIf(missing.length > 0)(
       });
       await closeOut(t, a.fx, a.tech, deposit.id);
 
+      // 4b. A fixed-price contract at two rates billed in two progress steps; the final invoice deducts them
+      // and its rounding amount (BT-114) brings the documents to the contract exactly.
+      const fixedType = (
+        await api(
+          a,
+          'POST',
+          '/api/v1/job-types',
+          {
+            code: 'FIXED-PROGRESS',
+            name: 'Refit (fixed price)',
+            trade: 'plumbing',
+            defaultDurationMinutes: 480,
+            billingMode: 'fixed',
+            closeoutRequirements: requirements(),
+            approvalRules: [],
+          },
+          a.owner,
+        )
+      ).json().id as string;
+      const project = await newJob(t, a.fx, a.dispatcher, fixedType, {
+        discountPercent: '5',
+        estimateLines: [
+          { sku: null, description: 'Strip out and refit', quantity: '1', unitPrice: '7333.33' },
+          { sku: null, description: 'Tiling', quantity: '31.5', unitPrice: '41.17', taxCodeId: red },
+        ],
+      });
+      for (const percent of ['30', '75'])
+        await api(a, 'POST', `/api/v1/jobs/${project.id}/progress-invoices`, { percent }, a.billing);
+      await closeOut(t, a.fx, a.tech, project.id, { adjustments: [] });
+      await drain(t);
+      for (const inv of (await invoicesOfJob(t, a.billing, project.id)).filter((i) => i.number))
+        if (inv.kind === 'invoice') await collect(a, 'progress-final', inv);
+        else if (new Decimal(inv.totals.taxExclusive ?? 'NaN').gt(3000))
+          await collect(a, 'progress-invoice', inv);
+
       // 5. A per-cycle series: one invoice for the month's completed visits, open visits as exceptions.
       const s = (
         await api(
@@ -549,6 +584,8 @@ describe.skipIf(missing.length > 0)(
           'deposit-invoice',
           'deposit-final',
           'deposit-request-final',
+          'progress-invoice',
+          'progress-final',
           'negative-line-cash-rounding',
           'list-price-discount',
           'igic-invoice',

@@ -54,12 +54,15 @@ const agreementNotes = async (
 export type Advances = {
   prepaid: string;
   deductions: { number: string; net: string; tax: TaxTreatment }[];
+  /** What the deducted advance invoices asked, tax included. */
+  gross: string;
   /** The currencies the deposits were billed in: the final invoice must be in the same. */
   currencies: string[];
 };
 
 export const advancesOf = (deposits: InvoiceRow[]): Advances => {
   let prepaid = new Decimal(0);
+  let gross = new Decimal(0);
   const deductions: Advances['deductions'] = [];
   const currencies = new Set<string>();
   for (const d of deposits) {
@@ -71,9 +74,10 @@ export const advancesOf = (deposits: InvoiceRow[]): Advances => {
       prepaid = prepaid.plus(Decimal.min(d.amountPaid, new Decimal(d.payable).minus(d.amountCredited)));
       continue;
     }
+    gross = gross.plus(doc.calc.totals.taxInclusive);
     for (const l of doc.lines) deductions.push({ number: d.number, net: l.netAmount, tax: l.tax });
   }
-  return { prepaid: prepaid.toFixed(), deductions, currencies: [...currencies] };
+  return { prepaid: prepaid.toFixed(), deductions, gross: gross.toFixed(), currencies: [...currencies] };
 };
 
 /**
@@ -174,6 +178,7 @@ export const buildJobInvoice = async (
       serviceDate,
     });
   }
+  const work = { lines: lines.length, meta: meta.length };
   // Deducted advances come after the work: the discount, scoped to the work's lines, leaves them alone.
   for (const a of advances.deductions) {
     lines.push({ quantity: '-1', unitPrice: a.net, tax: a.tax });
@@ -195,17 +200,37 @@ export const buildJobInvoice = async (
       .where(and(eq(jobs.organizationId, job.organizationId), eq(jobs.id, job.revisionOf)));
     if (parent) memo = [memo, `Additional work on ${jobNumber(parent.number)}`].filter(Boolean).join('\n');
   }
-  return assemble(
-    commonOf(ctx, job, memo),
+  const common = commonOf(ctx, job, memo);
+  const cashRounding = roundingFor(ctx.org, money);
+  const input = {
+    currency: money.currency,
+    lines,
+    allowances,
+    charges,
+    prepaid: advances.prepaid,
+    payableRoundingIncrement: cashRounding,
+  };
+  const built = assemble(common, 'invoice', input, meta, { exchange: money.exchange });
+  if (!built.ok || !fixed || advances.deductions.length === 0 || cashRounding) return built;
+  // The agreed price, billed over its advances (a deposit, progress steps) and this invoice: each document
+  // taxed its own net, rounded, so together they may miss the contract by a cent a rate. The rounding amount
+  // (BT-114) of this last document brings what the customer is asked in all to the contract exactly.
+  const contract = assemble(
+    common,
     'invoice',
-    {
-      currency: money.currency,
-      lines,
-      allowances,
-      charges,
-      prepaid: advances.prepaid,
-      payableRoundingIncrement: roundingFor(ctx.org, money),
-    },
+    { ...input, lines: lines.slice(0, work.lines), prepaid: undefined },
+    meta.slice(0, work.meta),
+    { exchange: money.exchange },
+  );
+  if (!contract.ok) return built;
+  const drift = new Decimal(contract.document.calc.totals.taxInclusive)
+    .minus(advances.gross)
+    .minus(built.document.calc.totals.taxInclusive);
+  if (drift.isZero()) return built;
+  return assemble(
+    common,
+    'invoice',
+    { ...input, rounding: drift.toFixed(), roundingUnits: advances.deductions.length + 1 },
     meta,
     { exchange: money.exchange },
   );

@@ -41,15 +41,26 @@ export const followMoneyToJobs = async (
   const organizationId = row.organizationId;
   if (row.kind === 'deposit_invoice' && row.jobId) {
     const job = await lockJob(tx, organizationId, row.jobId);
+    // A progress bill's money is not the deposit: the job only learns of it (its final draft follows).
+    const progress = !!documentOf(row).progress;
     await changeJob(tx, deps, {
       organizationId,
       jobId: job.id,
       actor,
       locked: job,
-      action: m.delta.isNeg() ? 'job.deposit_reversed' : 'job.deposit_received',
-      patch: {
-        depositReceived: Decimal.max(0, new Decimal(job.depositReceived ?? '0').plus(m.delta)).toFixed(),
-      },
+      action: progress
+        ? m.delta.isNeg()
+          ? 'job.progress_payment_reversed'
+          : 'job.progress_payment_received'
+        : m.delta.isNeg()
+          ? 'job.deposit_reversed'
+          : 'job.deposit_received',
+      patch: progress
+        ? {}
+        : {
+            depositReceived: Decimal.max(0, new Decimal(job.depositReceived ?? '0').plus(m.delta)).toFixed(),
+          },
+      ...(progress ? { extraChanges: { invoice: row.number, amount: m.delta.toFixed() } } : {}),
     });
     return;
   }

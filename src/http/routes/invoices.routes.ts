@@ -9,6 +9,7 @@ import { previewInvoice } from '../../app/invoicing/invoice-preview';
 import { getInvoice, listInvoices, listPayments, paymentsOf } from '../../app/invoicing/invoice-queries';
 import { outstandingOf } from '../../app/invoicing/invoice-store';
 import { issueById, reprocessInvoice, sendInvoice, updateDraft } from '../../app/invoicing/office-actions';
+import { billProgress, progressOfJob } from '../../app/invoicing/progress-billing';
 import { receivables, todayOf } from '../../app/invoicing/receivables';
 import { recordPayment } from '../../app/invoicing/record-payment';
 import { latestServiceReport } from '../../app/invoicing/service-report';
@@ -30,6 +31,7 @@ import {
   UpdateDraftBody,
 } from '../../contracts/invoices';
 import { TimelineEvent } from '../../contracts/jobs';
+import { BilledStep, BillProgressBody, JobProgress } from '../../contracts/progress';
 import { AppError, notFound } from '../../core/errors';
 import { encodeCursor, pairCursor } from '../../core/pagination';
 import { actorOf } from '../../core/principal';
@@ -52,6 +54,8 @@ export const invoiceView = (r: InvoiceRow): z.infer<typeof Invoice> => {
     status: r.status as z.infer<typeof Invoice>['status'],
     number: r.number,
     profile: built ? doc.profile : null,
+    progress:
+      built && doc.progress ? { percent: doc.progress.percent, milestone: doc.progress.milestone } : null,
     jobId: r.jobId,
     jobNumbers: doc.jobNumbers ?? [],
     seriesId: r.seriesId,
@@ -259,6 +263,41 @@ export const invoiceRoutes = (root: FastifyInstance, deps: Deps) => {
       },
     );
   }
+
+  app.get(
+    '/jobs/:id/progress',
+    {
+      config: { access: 'invoices.read' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'A fixed-price job billed in steps: the contract value, what its deposit and steps billed, what remains, and each step',
+        params: IdParams,
+        response: { 200: JobProgress, ...errors },
+      },
+    },
+    async (request) => progressOfJob(deps, principalOf(request).organizationId, request.params.id),
+  );
+
+  app.post(
+    '/jobs/:id/progress-invoices',
+    {
+      config: { access: 'invoices.manage' },
+      schema: {
+        tags: ['invoices'],
+        summary:
+          'Bill the next step of a fixed-price job to a percent complete (a milestone): an advance document the final invoice deducts',
+        params: IdParams,
+        body: BillProgressBody,
+        response: { 201: BilledStep, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const billed = await billProgress(deps, p.organizationId, request.params.id, request.body, actorOf(p));
+      return reply.code(201).send(billed);
+    },
+  );
 
   app.post(
     '/invoices/:id/credit-notes',

@@ -45,7 +45,7 @@ export const InvoicePage = ({ id }: { id: string }) => {
   return (
     <Loaded resource={invoice} what="the invoice">
       {(i) => {
-        const kind = KIND_WORDS[i.kind];
+        const kind = i.progress ? 'Progress invoice' : KIND_WORDS[i.kind];
         const owed = i.kind !== 'credit_note' && Number(i.outstanding) > 0 && SENDABLE.includes(i.status);
         const late = owed ? lateness(i.dueDate, today) : null;
         // A credit note owes the customer money back once what it credits had been paid.

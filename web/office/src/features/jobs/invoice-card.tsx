@@ -25,7 +25,7 @@ export const InvoiceCard = ({
     invoice.kind !== 'credit_note' &&
     ['issued', 'sent', 'partially_paid', 'paid'].includes(invoice.status);
   const [preview, setPreview] = useState(false);
-  const kind = KIND_WORDS[invoice.kind];
+  const kind = invoice.progress ? 'Progress invoice' : KIND_WORDS[invoice.kind];
   return (
     <Card withBorder p="sm" aria-label={`${kind} ${invoice.number ?? 'draft'}`}>
       <Group justify="space-between">

@@ -38,6 +38,7 @@ import { CustomerMessages } from './customer-messages';
 import { InvoiceCard } from './invoice-card';
 import { JobActions } from './job-actions';
 import { Section } from './job-sections';
+import { ProgressBilling } from './progress-billing';
 import { actionWords, actorWords } from './timeline-words';
 
 export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
@@ -286,6 +287,17 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
           {can('invoices.read') && (
             <Section title="Invoices">
               <Feedback notice={invoiceNotice} error={null} onCloseNotice={() => setInvoiceNotice(null)} />
+              {j.estimateLines.length > 0 && (
+                <ProgressBilling
+                  jobId={j.id}
+                  canManage={can('invoices.manage')}
+                  onBilled={(m) => {
+                    setInvoiceNotice(m);
+                    invoices.reload();
+                    timeline.reload();
+                  }}
+                />
+              )}
               <Loaded
                 resource={invoices}
                 what="invoices"

@@ -1,0 +1,211 @@
+import Decimal from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, createTestApp, problemOf, type Session, type TestApp } from '../support/app';
+import { testDrivers } from '../support/databases';
+import { makeOrganization, type OrgFixture, requirements, sessionsOf } from '../support/factories';
+import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, setSeller } from './helpers';
+
+type Progress = {
+  currency: string;
+  contract: string;
+  billed: string;
+  remaining: string;
+  percentBilled: string;
+  open: boolean;
+  closedReason: string | null;
+  steps: {
+    invoiceId: string;
+    number: string | null;
+    percent: string;
+    milestone: string | null;
+    amount: string;
+  }[];
+};
+type Doc = InvoiceJson & {
+  memo: string | null;
+  totals: Record<string, string>;
+  taxSubtotals?: { category: string; rate: string; taxableAmount: string; taxAmount: string }[];
+};
+
+/**
+ * Progress (milestone) billing of a fixed-price job (#22): the contract billed in steps to a cumulative
+ * percent complete, each step an advance document per VAT group whose note states the contract, what was
+ * billed before and what remains; the final invoice bills the whole contract and deducts every step, so the
+ * documents add up to the contract to the cent, and the VAT over them is the contract's at each rate.
+ */
+describe.each(testDrivers())('progress billing on %s', (driver) => {
+  let t: TestApp;
+  let org: OrgFixture;
+  let owner: Session;
+  let billing: Session;
+  let dispatcher: Session;
+  let tech: Session;
+  let fixedType: string;
+  let reduced: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(driver);
+    org = await makeOrganization(t.deps, 'progress');
+    ({ owner, billing, dispatcher, technician: tech } = await sessionsOf(t.app, org));
+    await setSeller(t, owner);
+    const type = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/job-types',
+      headers: as(owner, true),
+      payload: {
+        code: 'FIXED-RENO',
+        name: 'Bathroom refit (fixed price)',
+        trade: 'plumbing',
+        defaultDurationMinutes: 480,
+        billingMode: 'fixed',
+        closeoutRequirements: requirements(),
+        approvalRules: [],
+      },
+    });
+    expect(type.statusCode, type.body).toBe(201);
+    fixedType = type.json().id;
+    const codes = (await t.app.inject({ method: 'GET', url: '/api/v1/tax-codes', headers: as(owner) })).json()
+      .items as { id: string; category: string; rate: string }[];
+    reduced = codes.find((c) => c.category === 'S' && new Decimal(c.rate).eq('13.5'))?.id ?? '';
+    expect(reduced).not.toBe('');
+  });
+  afterAll(async () => t?.close());
+
+  const progress = async (jobId: string) => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/jobs/${jobId}/progress`,
+      headers: as(billing),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as Progress;
+  };
+  const bill = (jobId: string, payload: object, who: Session = billing) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/${jobId}/progress-invoices`,
+      headers: as(who, true),
+      payload,
+    });
+  const invoice = async (id: string) =>
+    (
+      await t.app.inject({ method: 'GET', url: `/api/v1/invoices/${id}`, headers: as(billing) })
+    ).json() as Doc;
+
+  it('bills a fixed-price contract in steps that, with the final invoice, come to the contract to the cent', async () => {
+    const j = await newJob(t, org, dispatcher, fixedType, {
+      discountPercent: '5',
+      depositRequired: true,
+      depositAmount: '1000.00',
+      estimateLines: [
+        { sku: null, description: 'Strip out and refit the bathroom', quantity: '1', unitPrice: '7333.33' },
+        { sku: null, description: 'Tiling', quantity: '31.5', unitPrice: '41.17', taxCodeId: reduced },
+      ],
+    });
+    await drain(t);
+    const start = await progress(j.id);
+    // 7333.33 + 31.5 × 41.17 = 8630.19 net; less 5 %; VAT at 23 % and 13.5 %.
+    expect(start).toMatchObject({ currency: 'EUR', percentBilled: '0', open: true, steps: [] });
+    expect(start.billed).toBe('1000.00');
+    const contract = new Decimal(start.contract);
+    expect(contract.gt(9000)).toBe(true);
+
+    // Refused: a dispatcher, a percent not a percent, the whole contract.
+    expect((await bill(j.id, { percent: '30' }, dispatcher)).statusCode).toBe(403);
+    const bad = await bill(j.id, { percent: 'thirty' });
+    expect(bad.statusCode).toBe(400);
+    expect(problemOf(bad).errors.map((e) => e.field)).toEqual(['body.percent']);
+    expect((await bill(j.id, { percent: '100' })).statusCode).toBe(400);
+
+    const first = await bill(j.id, { percent: '30', milestone: 'Strip-out done' });
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json().status).toBe('issued');
+    const step1 = await invoice(first.json().invoiceId);
+    expect(step1.kind).toBe('deposit_invoice');
+    expect(step1.lines.map((l) => l.description)).toEqual([
+      'Strip-out done: 30 % of the contract for ' + step1.lines[0]?.description.split(' for ')[1],
+      expect.stringMatching(/^Strip-out done: 30 % of the contract for J-\d+ \(VAT 13.5 %\)$/),
+    ]);
+    expect(step1.memo).toMatch(
+      /^Progress billing for J-\d+: 30 % complete, Strip-out done\.\nContract value EUR [\d,.]+; billed before EUR 1,000\.00; this invoice EUR [\d,.]+; remaining after it EUR [\d,.]+\.$/,
+    );
+    // Money on a step is not the deposit: the job's deposit received does not move.
+    const paid = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments',
+      headers: as(billing, true),
+      payload: {
+        invoiceId: step1.id,
+        amount: step1.totals.payable,
+        receivedOn: '2026-11-18',
+        method: 'card',
+      },
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    const job = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${j.id}`, headers: as(billing) })
+    ).json();
+    expect(job.depositReceived ?? '0').toMatch(/^0(\.0+)?$/);
+    expect((await invoice(step1.id)).status).toBe('paid');
+    // Backwards, or the same step again: refused with the field.
+    const back = await bill(j.id, { percent: '20' });
+    expect(back.statusCode).toBe(400);
+    expect(problemOf(back).errors[0]?.message).toBe('must be above the 30 % already billed');
+    const second = await bill(j.id, { percent: '75', milestone: 'Tiling done' });
+    expect(second.statusCode, second.body).toBe(201);
+    const mid = await progress(j.id);
+    expect(mid.steps.map((s) => [s.percent, s.milestone])).toEqual([
+      ['30', 'Strip-out done'],
+      ['75', 'Tiling done'],
+    ]);
+    expect(mid.percentBilled).toBe('75');
+    const step2 = await invoice(second.json().invoiceId);
+    expect(new Decimal(mid.billed).toFixed(2)).toBe(
+      new Decimal('1000')
+        .plus(step1.totals.taxInclusive ?? 'NaN')
+        .plus(step2.totals.taxInclusive ?? 'NaN')
+        .toFixed(2),
+    );
+    expect(new Decimal(mid.remaining).plus(mid.billed).toFixed(2)).toBe(contract.toFixed(2));
+
+    // Closed out: the final invoice bills the contract and deducts the deposit and both steps.
+    await closeOut(t, org, tech, j.id, { adjustments: [] });
+    await drain(t);
+    const docs = await invoicesOfJob(t, billing, j.id);
+    const final = docs.find((d) => d.kind === 'invoice') as Doc;
+    expect(final.status).toBe('issued');
+    const advances = docs.filter((d) => d.kind === 'deposit_invoice');
+    expect(advances).toHaveLength(3);
+    const advanced = advances.reduce((s, d) => s.plus(d.totals.taxInclusive ?? 'NaN'), new Decimal(0));
+    // Everything billed adds up to the contract, to the cent.
+    expect(advanced.plus(final.totals.payable ?? 'NaN').toFixed(2)).toBe(contract.toFixed(2));
+    expect(final.lines.filter((l) => l.description.startsWith('Advance invoiced on'))).toHaveLength(5);
+    // No further step once the final invoice is made.
+    const after = await progress(j.id);
+    expect(after).toMatchObject({
+      open: false,
+      closedReason: 'The job is closed out: its final invoice bills the rest',
+    });
+    expect((await bill(j.id, { percent: '90' })).statusCode).toBe(409);
+  });
+
+  it('refuses a step that would bill more than remains after a large deposit, and a job that is not fixed-price', async () => {
+    const j = await newJob(t, org, dispatcher, fixedType, {
+      depositRequired: true,
+      depositAmount: '900.00',
+      estimateLines: [
+        { sku: null, description: 'Replace the cylinder', quantity: '1', unitPrice: '1000.00' },
+      ],
+    });
+    await drain(t);
+    const over = await bill(j.id, { percent: '50' });
+    expect(over.statusCode).toBe(400);
+    expect(problemOf(over).detail).toBe(
+      'The step would bill more than the contract: EUR 330.00 remains after the deposit and the steps before',
+    );
+    const plain = await newJob(t, org, dispatcher, org.jobTypeId);
+    const notFixed = await bill(plain.id, { percent: '50' });
+    expect(notFixed.statusCode).toBe(400);
+    expect(problemOf(notFixed).errors[0]?.field).toBe('jobId');
+  });
+});
