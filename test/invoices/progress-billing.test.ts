@@ -208,4 +208,34 @@ describe.each(testDrivers())('progress billing on %s', (driver) => {
     expect(notFixed.statusCode).toBe(400);
     expect(problemOf(notFixed).errors[0]?.field).toBe('jobId');
   });
+
+  it('voids a step still waiting in the billing queue when the job is closed out, so nothing is billed twice', async () => {
+    const autoIssue = (on: boolean) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/organization/billing',
+        headers: as(owner, true),
+        payload: { invoiceAutoIssue: on },
+      });
+    expect((await autoIssue(false)).statusCode).toBe(200);
+    try {
+      const j = await newJob(t, org, dispatcher, fixedType, {
+        estimateLines: [
+          { sku: null, description: 'Rewire the kitchen', quantity: '1', unitPrice: '2000.00' },
+        ],
+      });
+      const step = await bill(j.id, { percent: '50' });
+      expect(step.statusCode, step.body).toBe(201);
+      expect(step.json()).toMatchObject({ status: 'draft', number: null });
+      await closeOut(t, org, tech, j.id, { adjustments: [] });
+      await drain(t);
+      const docs = await invoicesOfJob(t, billing, j.id);
+      expect(docs.find((d) => d.id === step.json().invoiceId)?.status).toBe('void');
+      const final = docs.find((d) => d.kind === 'invoice');
+      // The final draft bills the whole contract: nothing was deducted for a step never issued.
+      expect(final?.totals.payable).toBe('2460.00');
+    } finally {
+      await autoIssue(true);
+    }
+  });
 });

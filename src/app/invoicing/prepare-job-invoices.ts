@@ -9,8 +9,14 @@ import type { Deps } from '../ports';
 import { advancesOf, buildDepositInvoice, buildJobInvoice } from './build-job-documents';
 import { creditInTx } from './credit-notes';
 import { failJob } from './fail-job-invoicing';
-import { type InvoiceRow, type JobContext, loadJobContext, type OrgRow } from './invoice-documents';
-import { type Hold, upsertDraft } from './invoice-store';
+import {
+  documentOf,
+  type InvoiceRow,
+  type JobContext,
+  loadJobContext,
+  type OrgRow,
+} from './invoice-documents';
+import { changeInvoice, type Hold, upsertDraft } from './invoice-store';
 import { issueInvoice } from './issue-invoice';
 
 const holdsFor = (org: OrgRow, job: JobRow, customerPoRequired: boolean, generation: number): Hold[] => [
@@ -24,6 +30,9 @@ const holdsFor = (org: OrgRow, job: JobRow, customerPoRequired: boolean, generat
     ? [{ code: 'after_credit', message: 'Re-invoice after a credit note: check and issue' }]
     : []),
 ];
+
+const STEP_REPLACED =
+  'The job was closed out before this progress step was issued: its final invoice bills the whole contract';
 
 /** The job's issued deposit documents: the final invoice deducts them (advancesOf). */
 const unbuiltOf = (ctx: JobContext, job: JobRow) => ({
@@ -107,6 +116,11 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
         [organizationId, job.id],
       );
       const generation = Number(rows[0]?.n ?? 0);
+      // A progress step never issued when the job is closed out is billed by the final invoice instead: it
+      // goes void, on record, so the work is never billed twice.
+      for (const d of await depositsOf(tx, job))
+        if ((d.status === 'draft' || d.status === 'needs_review') && documentOf(d).progress)
+          await changeInvoice(tx, deps, d, 'discard', actor, {}, {}, STEP_REPLACED);
       const built = await buildJobInvoice(tx, job, ctx, advancesOf(await depositsOf(tx, job)), null);
       const draft = await upsertDraft(tx, deps, {
         organizationId,
