@@ -235,7 +235,7 @@ describe.each(testDrivers())('chargebacks on %s', (driver) => {
         expect(await openThere(third.inv.id)).toBe('0.00');
       });
 
-      it('charges a convenience fee shown before payment on its own invoice, in the books once, and a chargeback takes back both', async () => {
+      it('charges a convenience fee shown before payment on its own invoice, in the books once; a chargeback takes back both and a dispute won brings both back', async () => {
         const connection = (await get<{ items: { id: string }[] }>('/api/v1/payment-connections')).items[0];
         const codes = await get<{ items: { id: string; category: string | null; rate: string }[] }>(
           '/api/v1/tax-codes',
@@ -310,7 +310,7 @@ describe.each(testDrivers())('chargebacks on %s', (driver) => {
         expect(books.docs.get(await externalIdOf(feeId))?.total.toFixed(2)).toBe(fee.toFixed(2));
 
         // The bank takes back the whole card payment: both documents are owed again, here and there.
-        await stripe.dispute(paymentIntent);
+        const { id: disputeId } = await stripe.dispute(paymentIntent);
         await drainAll();
         expect((await get<InvoiceJson>(`/api/v1/invoices/${inv?.id}`)).outstanding).toBe(total.toFixed(2));
         expect((await get<InvoiceJson>(`/api/v1/invoices/${feeId}`)).outstanding).toBe(fee.toFixed(2));
@@ -321,6 +321,17 @@ describe.each(testDrivers())('chargebacks on %s', (driver) => {
         expect((await setFee(null)).json().fee).toBeNull();
         const after = (await t.app.inject({ method: 'GET', url: `/api/v1/public/portal/${token}` })).json();
         expect(after.open.find((d: { id: string }) => d.id === inv?.id)?.onlineFee).toBeNull();
+        // Decided for the organization: both come back, the document's and its fee's, here and there.
+        await stripe.closeDispute(disputeId, 'won');
+        await drainAll();
+        expect((await get<InvoiceJson>(`/api/v1/invoices/${inv?.id}`)).outstanding).toBe('0.00');
+        expect((await get<InvoiceJson>(`/api/v1/invoices/${feeId}`)).outstanding).toBe('0.00');
+        expect((await paymentsOf(feeId)).map((p) => [p.amount, p.reference])).toEqual([
+          [fee.toFixed(2), paymentIntent],
+          [fee.toFixed(2), `${disputeId} (won)`],
+        ]);
+        expect(await openThere(inv?.id ?? '')).toBe('0.00');
+        expect(await openThere(feeId)).toBe('0.00');
       });
     });
   }
