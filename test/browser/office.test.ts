@@ -151,6 +151,89 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     await page.close();
   });
 
+  it("books, shows and edits a job type's own fields (a required permit number, a choice), refusing the booking without them", async () => {
+    const typeId = await jobTypeVia(owner, 'PERMIT', {
+      name: 'Browser PERMIT',
+      trade: 'electrical',
+      customFields: [
+        {
+          key: 'permit_no',
+          label: 'Permit number',
+          type: 'text',
+          required: true,
+          capture: 'booking',
+          printOnInvoice: true,
+        },
+        {
+          key: 'access',
+          label: 'Access',
+          type: 'choice',
+          options: ['Key safe', 'Concierge'],
+          required: false,
+          capture: 'booking',
+          printOnInvoice: false,
+        },
+        {
+          key: 'inspected_on',
+          label: 'Inspected on',
+          type: 'date',
+          required: false,
+          capture: 'closeout',
+          printOnInvoice: false,
+        },
+      ],
+    });
+    expect(typeId).toBeTruthy();
+    const page = await open('dispatch@demo.closeout.test');
+    await page.getByRole('button', { name: 'New job' }).click();
+    const form = page.getByRole('form', { name: 'New job' });
+    await form.getByLabel('Customer').click();
+    await page.getByRole('option', { name: 'Mary Doyle' }).click();
+    await form.getByLabel('Job type').click();
+    await page.getByRole('option', { name: 'Browser PERMIT' }).click();
+    await form.getByLabel('Scope').fill('Consumer unit upgrade');
+    await form.getByLabel('Date').fill(today);
+    await form.getByLabel('Start').fill('13:00');
+    // The permit number is asked at booking: without it the server refuses, naming the field beside it.
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await form.getByText('Permit number is required').first().waitFor();
+    expect(await form.getByLabel('Permit number').getAttribute('aria-invalid')).toBe('true');
+    await form.getByLabel('Permit number').fill('ESB-2026-4471');
+    await form.getByLabel('Access').click();
+    await page.getByRole('option', { name: 'Key safe' }).click();
+    await page.screenshot({ path: screenshotPath('office-new-job-fields') });
+    await form.getByRole('button', { name: 'Create job' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'created for Mary Doyle' });
+    await notice.waitFor();
+    const number = (await notice.textContent())?.match(/J-\d+/)?.[0] ?? '';
+    await page.close();
+    const list = await owner.call<{ items: { id: string; number: string; customFields: object }[] }>(
+      'GET',
+      `/jobs?customerId=${ids.customerId}&limit=100`,
+    );
+    const made = list.body.items.find((j) => j.number === number);
+    expect(made?.customFields).toEqual({ permit_no: 'ESB-2026-4471', access: 'Key safe' });
+
+    // On the job's page in words, and changed there by the office.
+    const jobPage = await open('owner@demo.closeout.test', `#/jobs/${made?.id}`, 390);
+    const fields = jobPage.getByRole('table', { name: 'Job fields' });
+    await fields.getByRole('row', { name: /Permit number ESB-2026-4471/ }).waitFor();
+    await jobPage.getByRole('button', { name: 'Edit job' }).click();
+    const edit = jobPage.getByRole('form', { name: `Edit ${number}` });
+    await edit.getByLabel('Inspected on').fill('2026-12-05');
+    await edit.getByRole('button', { name: /Save/ }).click();
+    await fields.getByRole('row', { name: /Inspected on 5 Dec 2026/ }).waitFor();
+    await jobPage.screenshot({ path: screenshotPath('office-job-fields-phone'), fullPage: true });
+    await jobPage.close();
+    expect(
+      (await owner.call<{ customFields: object }>('GET', `/jobs/${made?.id}`)).body.customFields,
+    ).toEqual({
+      permit_no: 'ESB-2026-4471',
+      access: 'Key safe',
+      inspected_on: '2026-12-05',
+    });
+  });
+
   it('reschedules and reassigns by dragging a card, with a confirmation, and by keyboard with Move', async () => {
     const job = (
       await owner.call<Job>('POST', '/jobs', {

@@ -24,6 +24,7 @@ import {
   type TaxCodeT,
   type UserT,
 } from '../../shared/api';
+import { CustomFieldInputs, fieldDefsOf, fieldValuesOf } from '../../shared/custom-fields';
 import { orNull, useContractForm } from '../../shared/form';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
@@ -41,6 +42,7 @@ type Values = {
   depositAmount: string;
   discountPercent: string;
   poNumber: string;
+  customFields: Record<string, string>;
 };
 
 /** The service window from a day, a start time and hours, in the organization's zone; null when unreadable. */
@@ -78,6 +80,9 @@ export const NewJobModal = ({
     ]);
     return { customers, jobTypes: jobTypes.items, users, taxCodes: taxCodes.items };
   });
+  // The chosen job type's own fields: those asked at booking, and those the technician fills in later.
+  const defsOf = (jobTypeId: string | null) =>
+    fieldDefsOf(refs.data?.jobTypes.find((t) => t.id === jobTypeId));
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: CreateJobBody,
     initialValues: {
@@ -93,9 +98,11 @@ export const NewJobModal = ({
       depositAmount: '',
       discountPercent: '',
       poNumber: '',
+      customFields: {},
     } satisfies Values as Values,
     toBody: (v: Values) => {
       const window = windowOf(v, tz);
+      const fields = fieldValuesOf(defsOf(v.jobTypeId), v.customFields);
       return {
         customerId: v.customerId ?? undefined,
         siteId: v.siteId ?? undefined,
@@ -109,6 +116,7 @@ export const NewJobModal = ({
           : {}),
         ...(v.discountPercent.trim() ? { discountPercent: v.discountPercent.trim().replace(',', '.') } : {}),
         ...(v.poNumber.trim() ? { poNumber: v.poNumber.trim() } : {}),
+        ...(Object.keys(fields).length > 0 ? { customFields: fields } : {}),
       } as z.input<typeof CreateJobBody>;
     },
     // The window is asked for as a day, a start and hours.
@@ -127,7 +135,7 @@ export const NewJobModal = ({
               onSubmit={submit(async (body) => {
                 const job = await api<JobT>('POST', '/api/v1/jobs', body);
                 onCreated(job);
-                form.setValues({ scope: '', poNumber: '', discountPercent: '' });
+                form.setValues({ scope: '', poNumber: '', discountPercent: '', customFields: {} });
               })}
             >
               <Stack gap="sm">
@@ -164,11 +172,18 @@ export const NewJobModal = ({
                     const t = d.jobTypes.find((x) => x.id === v);
                     form.setValues({
                       jobTypeId: v,
+                      customFields: {},
                       ...(t ? { hours: Math.round((t.defaultDurationMinutes / 60) * 4) / 4 } : {}),
                     });
                   }}
                 />
                 <Textarea label="Scope" required {...form.getInputProps('scope')} />
+                <CustomFieldInputs
+                  defs={defsOf(form.values.jobTypeId)}
+                  values={form.values.customFields}
+                  errors={form.errors}
+                  onChange={(key, value) => form.setFieldValue(`customFields.${key}`, value)}
+                />
                 <Group grow>
                   <TextInput type="date" label="Date" required {...form.getInputProps('day')} />
                   <TextInput type="time" label="Start" required {...form.getInputProps('start')} />

@@ -2,8 +2,9 @@ import { Button, Group, Select, SimpleGrid, Stack, Switch, Text, Textarea, TextI
 import { useState } from 'react';
 import { CreateRevisionBody, RescheduleBody, UpdateJobBody } from '../../../../../src/contracts/jobs';
 import { addDays, businessDate, zonedToInstant } from '../../../../../src/core/time';
-import { api, type JobT, listAll, type UserT } from '../../shared/api';
+import { api, type JobT, type JobTypeT, listAll, type UserT } from '../../shared/api';
 import { ConfirmWithReason } from '../../shared/confirm-with-reason';
+import { CustomFieldInputs, fieldDefsOf, fieldTextOf, fieldValuesOf } from '../../shared/custom-fields';
 import { EditModal } from '../../shared/edit-modal';
 import { orNull, useContractForm } from '../../shared/form';
 import { timeOnly } from '../../shared/format';
@@ -19,8 +20,13 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
   const users = useApi(['users', 'all'], () => listAll<UserT>('/api/v1/users'), {
     enabled: billing && can('users.read'),
   });
+  const types = useApi(['catalog', 'job-types'], () =>
+    api<{ items: JobTypeT[] }>('GET', '/api/v1/job-types').then((r) => r.items),
+  );
+  const defs = fieldDefsOf(types.data?.find((t) => t.id === job.jobTypeId));
   type Values = {
     scope: string;
+    customFields: Record<string, string>;
     poNumber: string;
     discountPercent: string;
     depositRequired: boolean;
@@ -32,6 +38,7 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
     schema: UpdateJobBody,
     initialValues: {
       scope: job.scope,
+      customFields: fieldTextOf(job.customFields),
       poNumber: job.poNumber ?? '',
       discountPercent: job.discountPercent ?? '',
       depositRequired: job.depositRequired,
@@ -43,6 +50,10 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
       expectedVersion: job.version,
       scope: v.scope,
       ...(v.reason.trim() ? { reason: v.reason.trim() } : {}),
+      ...(JSON.stringify(fieldValuesOf(defs, v.customFields)) !==
+      JSON.stringify(fieldValuesOf(defs, fieldTextOf(job.customFields)))
+        ? { customFields: fieldValuesOf(defs, v.customFields) }
+        : {}),
       // Only what changed is sent: a dispatcher's edit carries no billing fact it may not set.
       ...(billing && (v.poNumber || null) !== job.poNumber ? { poNumber: orNull(v.poNumber) } : {}),
       ...(billing && (v.discountPercent || null) !== job.discountPercent
@@ -70,6 +81,12 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
     >
       <Stack>
         <Textarea label="Scope of work" autosize minRows={3} required {...form.getInputProps('scope')} />
+        <CustomFieldInputs
+          defs={defs}
+          values={form.getValues().customFields}
+          errors={form.errors}
+          onChange={(key, value) => form.setFieldValue(`customFields.${key}`, value)}
+        />
         {billing ? (
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
             <TextInput label="Customer PO number" {...form.getInputProps('poNumber')} />

@@ -21,9 +21,11 @@ import {
   type CloseoutRecordT,
   type InvoiceT,
   type JobT,
+  type JobTypeT,
   type MeT,
   type TimelineEventT,
 } from '../../shared/api';
+import { CustomFieldList, fieldDefsOf } from '../../shared/custom-fields';
 import { Feedback, messageOf } from '../../shared/feedback';
 import { dateTime, money } from '../../shared/format';
 import { AppLink } from '../../shared/links';
@@ -59,6 +61,9 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
     can('approvals.read')
       ? api<{ items: ApprovalT[] }>('GET', `/api/v1/approvals?jobId=${id}`).then((r) => r.items)
       : Promise.resolve([] as ApprovalT[]),
+  );
+  const jobTypes = useApi(['catalog', 'job-types'], () =>
+    api<{ items: JobTypeT[] }>('GET', '/api/v1/job-types').then((r) => r.items),
   );
   const [invoiceNotice, setInvoiceNotice] = useState<string | null>(null);
   const invoices = useApi(['invoices', 'job', id], () =>
@@ -131,6 +136,10 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
               <Text size="sm" mt="xs">
                 {j.scope}
               </Text>
+              <CustomFieldList
+                defs={fieldDefsOf(jobTypes.data?.find((t) => t.id === j.jobTypeId))}
+                values={j.customFields}
+              />
             </Section>
             <Section title="Schedule and crew">
               <Text>
