@@ -75,7 +75,7 @@ export const JobListQuery = PageQuery.extend({
   exceptions: z.enum(['true', 'false']).optional(),
 });
 
-const CustomFieldValues = z.record(z.string().max(40), z.union([z.string().max(2000), z.number()]));
+export const CustomFieldValues = z.record(z.string().max(40), z.union([z.string().max(2000), z.number()]));
 
 export const EstimateLine = z.strictObject({
   sku: z.string().max(64).nullable(),

@@ -11,6 +11,7 @@ import {
   SignatureImage,
   UnitPrice,
 } from './common';
+import { CustomFieldValues } from './jobs';
 import { TaxTreatmentView } from './work-orders';
 
 /** A group of alternatives and the option a line is in it ("tier" / "better"): short, for the customer too. */
@@ -54,6 +55,8 @@ const draftFields = {
   terms: z.string().trim().max(8000).nullable().optional(),
   internalNotes: z.string().trim().max(4000).nullable().optional(),
   poNumber: z.string().trim().max(100).nullable().optional(),
+  /** The job type's own fields (a permit number …), checked against it; the accepted job carries them. */
+  customFields: CustomFieldValues.optional(),
 };
 
 export const CreateQuoteBody = z.strictObject({
@@ -151,6 +154,8 @@ export const Quote = z
     jobTypeId: z.uuid(),
     ...versionFields,
     internalNotes: z.string().nullable(),
+    /** The office's view only: a field not printed on the invoice is not the customer's to read. */
+    customFields: z.record(z.string(), z.union([z.string(), z.number()])),
     sentTo: z.string().nullable(),
     sentAt: Instant.nullable(),
     viewedAt: Instant.nullable(),

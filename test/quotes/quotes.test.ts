@@ -268,6 +268,82 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     expect(jobs.rows[0]?.n).toBe(1);
   });
 
+  it('asks the kind of work’s own booking fields on the quote, keeps them from the customer, and books the job with them', async () => {
+    const type = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/job-types',
+      headers: as(owner, true),
+      payload: {
+        code: 'PERMIT-Q',
+        name: 'Consumer unit upgrade',
+        trade: 'electrical',
+        defaultDurationMinutes: 240,
+        billingMode: 'time_and_materials',
+        closeoutRequirements: {
+          checklist: [],
+          photos: [],
+          signature: false,
+          serialNumbers: false,
+          partNumbers: false,
+          notes: false,
+        },
+        approvalRules: [],
+        customFields: [
+          {
+            key: 'permit_no',
+            label: 'Permit number',
+            type: 'text',
+            required: true,
+            capture: 'booking',
+            printOnInvoice: false,
+          },
+          {
+            key: 'circuits',
+            label: 'Circuits',
+            type: 'number',
+            required: false,
+            capture: 'booking',
+            printOnInvoice: false,
+          },
+        ],
+      },
+    });
+    expect(type.statusCode, type.body).toBe(201);
+    const jobTypeId = type.json().id as string;
+    // Without the permit number the accepted quote could not book its job: refused at the draft, by field.
+    const missing = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/quotes',
+      headers: as(owner, true),
+      payload: draft(org, { jobTypeId, customFields: { circuits: 'twelve', colour: 'red' } }),
+    });
+    expect(missing.statusCode).toBe(400);
+    expect(
+      problemOf(missing)
+        .errors.map((e) => e.field)
+        .sort(),
+    ).toEqual(['body.customFields.circuits', 'body.customFields.colour', 'body.customFields.permit_no']);
+    const q = await create({ jobTypeId, customFields: { permit_no: 'ESB-2026-0193', circuits: 12 } });
+    expect(q.customFields).toEqual({ permit_no: 'ESB-2026-0193', circuits: 12 });
+    const token = await send(q.id);
+    const page = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` });
+    expect(page.body).not.toContain('ESB-2026-0193');
+    const ok = await accept(token, {
+      version: 1,
+      choice: { options: { Boiler: 'Standard' }, addOns: [] },
+      signerName: 'Pat Murphy',
+      signature: await signature(),
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const after = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/quotes/${q.id}`, headers: as(owner) })
+    ).json();
+    const job = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${after.jobId}`, headers: as(owner) })
+    ).json();
+    expect(job.customFields).toEqual({ permit_no: 'ESB-2026-0193', circuits: 12 });
+  });
+
   it('carries photos from the site visit to the customer’s page, pixels only, frozen once accepted', async () => {
     const q = await create();
     const upload = (bytes: Buffer, type: string, who: Session = owner) => {

@@ -286,6 +286,7 @@ const bookJob = async (
       windowEnd: visit.windowEnd,
       discountPercent: version.discountPercent,
       poNumber: version.poNumber,
+      customFields: version.customFields,
       depositRequired: priced.depositDue !== null,
       depositBeforeWork: priced.depositDue !== null && version.depositBeforeWork,
       depositAmount: priced.depositDue,

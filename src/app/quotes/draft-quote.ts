@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { CreateQuoteBody, QuoteLineInput, UpdateQuoteBody } from '../../contracts/quotes';
+import { customFieldProblems } from '../../core/custom-fields';
 import { AppError, type FieldProblem, invalidAll, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { quoteNumber } from '../../core/quote-lifecycle';
@@ -7,16 +8,18 @@ import { defaultChoice, priceQuote, type QuoteLine } from '../../core/quote-pric
 import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { getOrganization, itemsBySku } from '../../db/queries/directory';
-import { customers, type organizations, quotes, quoteVersions } from '../../db/schema';
+import { customers, type jobTypes, type organizations, quotes, quoteVersions } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { checkLineAmount, fromPriceBook } from '../catalog/price-book-lines';
 import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from '../invoicing/invoice-documents';
+import { customFieldsOf } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { checkJobRefs } from '../scheduling/job-refs';
 import { nextNumber } from '../system/sequences';
 import { lockQuote, publishQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
 
 type DraftFields = Omit<UpdateQuoteBody, 'expectedVersion'>;
+type JobTypeRow = typeof jobTypes.$inferSelect;
 
 /**
  * A draft's lines as the quote keeps them: price-book lines take the item's name, price and tax code unless
@@ -92,9 +95,15 @@ const draftContent = async (
   org: OrgRow,
   customerId: string,
   body: DraftFields,
+  jobType: JobTypeRow,
 ) => {
   const organizationId = org.id;
-  const problems: FieldProblem[] = [];
+  // The accepted version books the job: what its booking needs is asked now, not found missing then.
+  const problems: FieldProblem[] = customFieldProblems(
+    customFieldsOf(jobType),
+    body.customFields ?? {},
+    'booking',
+  );
   const today = businessDate(deps.clock.now(), org.timeZone);
   if (body.validUntil < today) problems.push({ field: 'body.validUntil', message: 'is in the past' });
   const visitStart = body.visitStart ? new Date(body.visitStart) : null;
@@ -126,6 +135,7 @@ const draftContent = async (
     terms: body.terms ?? null,
     internalNotes: body.internalNotes ?? null,
     poNumber: body.poNumber ?? null,
+    customFields: body.customFields ?? {},
     total: priced.calc.totals.payable,
   };
 };
@@ -133,9 +143,9 @@ const draftContent = async (
 /** A new quote, numbered Q-{year}-{n} from its own sequence per year, as a draft (version 1). */
 export const createQuote = (deps: Deps, organizationId: string, body: CreateQuoteBody, actor: Actor) =>
   deps.database.transaction(async (tx): Promise<{ quote: QuoteRow; version: QuoteVersionRow }> => {
-    await checkJobRefs(tx, organizationId, { ...body, crew: [] });
+    const { jobType } = await checkJobRefs(tx, organizationId, { ...body, crew: [] });
     const org = await organizationOf(tx, organizationId);
-    const content = await draftContent(tx, deps, org, body.customerId, body);
+    const content = await draftContent(tx, deps, org, body.customerId, body, jobType);
     const year = Number(businessDate(deps.clock.now(), org.timeZone).slice(0, 4));
     const n = await nextNumber(tx, organizationId, `quote:${year}`, 1);
     const now = deps.clock.now();
@@ -205,12 +215,19 @@ export const updateQuoteDraft = (
         { fields: [{ field: 'status', message: `is ${version.status}` }] },
       );
     const { expectedVersion: _v, ...fields } = body;
+    const { jobType } = await checkJobRefs(tx, organizationId, {
+      customerId: quote.customerId,
+      siteId: quote.siteId,
+      jobTypeId: quote.jobTypeId,
+      crew: [],
+    });
     const content = await draftContent(
       tx,
       deps,
       await organizationOf(tx, organizationId),
       quote.customerId,
       fields,
+      jobType,
     );
     const now = deps.clock.now();
     const [updated] = await tx.db

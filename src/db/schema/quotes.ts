@@ -96,6 +96,8 @@ export const quoteVersions = pgTable(
     /** The office's own; never shown to the customer. */
     internalNotes: text('internal_notes'),
     poNumber: text('po_number'),
+    /** The job type's own fields asked at booking: the accepted version's become the job's. */
+    customFields: jsonb('custom_fields').$type<Record<string, string | number>>().notNull().default({}),
     /** Payable for the default choice (first option of each group, no add-ons), for lists and the pipeline. */
     total: money('total').notNull(),
     /** The customer's answer. */

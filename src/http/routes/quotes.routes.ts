@@ -66,6 +66,7 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
       jobTypeId: q.jobTypeId,
       ...versionView(current, today),
       internalNotes: current.internalNotes,
+      customFields: current.customFields,
       sentTo: current.sentTo,
       sentAt: current.sentAt?.toISOString() ?? null,
       viewedAt: current.viewedAt?.toISOString() ?? null,

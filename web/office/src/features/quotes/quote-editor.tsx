@@ -16,6 +16,7 @@ import {
 import { useNavigate } from '@tanstack/react-router';
 import type { z } from 'zod';
 import { CreateQuoteBody, type Quote } from '../../../../../src/contracts/quotes';
+import type { CustomFieldDef } from '../../../../../src/core/custom-fields';
 import { addDays, businessDate, zonedToInstant } from '../../../../../src/core/time';
 import {
   api,
@@ -25,6 +26,7 @@ import {
   listAll,
   type TaxCodeT,
 } from '../../shared/api';
+import { CustomFieldInputs, fieldDefsOf, fieldTextOf, fieldValuesOf } from '../../shared/custom-fields';
 import { orNull, useContractForm } from '../../shared/form';
 import { Loaded } from '../../shared/loaded';
 import { useMe } from '../../shared/me';
@@ -49,6 +51,7 @@ type Values = {
   terms: string;
   internalNotes: string;
   poNumber: string;
+  customFields: Record<string, string>;
 };
 
 const newLine = (): LineValues => ({
@@ -102,10 +105,16 @@ const valuesOf = (q: Quote | null, today: string, tz: string): Values => {
     terms: q?.terms ?? '',
     internalNotes: q?.internalNotes ?? '',
     poNumber: q?.poNumber ?? '',
+    customFields: fieldTextOf(q?.customFields),
   };
 };
 
-export const bodyOf = (v: Values, tz: string): z.input<typeof CreateQuoteBody> => {
+export const bodyOf = (
+  v: Values,
+  tz: string,
+  defs: readonly CustomFieldDef[] = [],
+): z.input<typeof CreateQuoteBody> => {
+  const fields = fieldValuesOf(defs, v.customFields);
   const hours = Number(v.visitHours);
   const start = v.visitDay ? zonedToInstant(v.visitDay, v.visitStart, tz) : null;
   const visit =
@@ -144,6 +153,7 @@ export const bodyOf = (v: Values, tz: string): z.input<typeof CreateQuoteBody> =
     terms: orNull(v.terms),
     internalNotes: orNull(v.internalNotes),
     poNumber: orNull(v.poNumber),
+    ...(Object.keys(fields).length > 0 ? { customFields: fields } : {}),
   };
 };
 
@@ -170,10 +180,13 @@ const EditorForm = ({ quote, refs }: { quote: Quote | null; refs: Refs }) => {
   const tz = me.organization.timeZone;
   const navigate = useNavigate();
   const invalidate = useInvalidate();
+  // The kind of work's own fields asked at booking: the accepted quote books the job with them.
+  const defsOf = (jobTypeId: string | null) =>
+    fieldDefsOf(refs.jobTypes.find((t) => t.id === jobTypeId)).filter((d) => d.capture === 'booking');
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: CreateQuoteBody,
     initialValues: valuesOf(quote, businessDate(new Date(), tz), tz),
-    toBody: (v: Values) => bodyOf(v, tz),
+    toBody: (v: Values) => bodyOf(v, tz, defsOf(v.jobTypeId)),
     fields: { visitStart: 'visitDay', visitEnd: 'visitHours', deposit: 'depositValue' },
   });
   const v = form.values;
@@ -227,8 +240,15 @@ const EditorForm = ({ quote, refs }: { quote: Quote | null; refs: Refs }) => {
             disabled={!!quote}
             data={refs.jobTypes.map((t) => ({ value: t.id, label: t.name }))}
             {...form.getInputProps('jobTypeId')}
+            onChange={(id) => form.setValues({ jobTypeId: id, customFields: {} })}
           />
         </SimpleGrid>
+        <CustomFieldInputs
+          defs={defsOf(v.jobTypeId)}
+          values={v.customFields}
+          errors={form.errors}
+          onChange={(key, value) => form.setFieldValue(`customFields.${key}`, value)}
+        />
         <TextInput label="Title the customer sees" required {...form.getInputProps('title')} />
         <Textarea label="Message to the customer" autosize minRows={2} {...form.getInputProps('message')} />
         <Title order={2} size="h4">

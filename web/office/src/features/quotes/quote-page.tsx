@@ -14,8 +14,9 @@ import {
 import { useState } from 'react';
 import type { Quote } from '../../../../../src/contracts/quotes';
 import { grossOf } from '../../../../../src/core/invoice-calc';
-import { api } from '../../shared/api';
+import { api, type JobTypeT } from '../../shared/api';
 import { ConfirmWithReason } from '../../shared/confirm-with-reason';
+import { CustomFieldList, fieldDefsOf } from '../../shared/custom-fields';
 import { useSubmit } from '../../shared/feedback';
 import { dateTime, dayText, money } from '../../shared/format';
 import { AppLink } from '../../shared/links';
@@ -41,6 +42,9 @@ export const QuotePage = ({ id }: { id: string }) => {
 };
 
 const QuoteView = ({ q }: { q: Quote }) => {
+  const jobTypes = useApi(['catalog', 'job-types'], () =>
+    api<{ items: JobTypeT[] }>('GET', '/api/v1/job-types').then((r) => r.items),
+  );
   const can = useCan();
   const tz = useMe().organization.timeZone;
   const invalidate = useInvalidate();
@@ -97,6 +101,10 @@ const QuoteView = ({ q }: { q: Quote }) => {
         </AppLink>
         , {q.siteLabel}
       </Text>
+      <CustomFieldList
+        defs={fieldDefsOf(jobTypes.data?.find((t) => t.id === q.jobTypeId))}
+        values={q.customFields}
+      />
       {q.status === 'accepted' && (
         <Alert color="green" title="Accepted" role="status">
           {q.signerName} accepted and signed on {q.answeredAt ? dateTime(q.answeredAt, tz) : ''} for{' '}
