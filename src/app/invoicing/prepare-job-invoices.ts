@@ -41,7 +41,10 @@ const unbuiltOf = (ctx: JobContext, job: JobRow) => ({
   buyer: ctx.customer.name,
 });
 
-const depositsOf = (tx: Tx, job: JobRow): Promise<InvoiceRow[]> =>
+export const depositsOf = (
+  tx: Pick<Tx, 'db'>,
+  job: Pick<JobRow, 'organizationId' | 'id'>,
+): Promise<InvoiceRow[]> =>
   tx.db
     .select()
     .from(invoices)

@@ -11,7 +11,7 @@ import {
   progressProblem,
 } from '../../core/progress-billing';
 import type { Tx } from '../../db/client';
-import { invoices, jobs, quotes } from '../../db/schema';
+import { jobs, quotes } from '../../db/schema';
 import { type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { buildJobInvoice } from './build-job-documents';
@@ -26,6 +26,7 @@ import {
 } from './invoice-documents';
 import { upsertDraft } from './invoice-store';
 import { issueInvoice } from './issue-invoice';
+import { depositsOf } from './prepare-job-invoices';
 
 /**
  * Progress (milestone) billing (#22): a fixed-price job's contract billed in steps as the work advances.
@@ -39,18 +40,6 @@ import { issueInvoice } from './issue-invoice';
 const LIVE = new Set(['draft', 'needs_review', 'issued', 'sent', 'partially_paid', 'paid']);
 /** Where a job's billing stands when no further step may be billed: its final invoice is made or due. */
 const FINAL = new Set(['invoice_ready', 'invoiced', 'paid', 'not_billable', 'needs_review']);
-
-const advancesOfJob = (tx: Pick<Tx, 'db'>, job: Pick<JobRow, 'organizationId' | 'id'>) =>
-  tx.db
-    .select()
-    .from(invoices)
-    .where(
-      and(
-        eq(invoices.organizationId, job.organizationId),
-        eq(invoices.jobId, job.id),
-        eq(invoices.kind, 'deposit_invoice'),
-      ),
-    );
 
 /** What is billed against the contract so far (its deposit and steps, net of credits), and the steps. */
 const billedOf = (rows: InvoiceRow[]) => {
@@ -127,7 +116,7 @@ export type ProgressView = {
 
 const viewOf = async (tx: Tx, job: JobRow, ctx: JobContext): Promise<ProgressView> => {
   const contract = await contractOf(tx, job, ctx);
-  const { billed, before, steps } = billedOf(await advancesOfJob(tx, job));
+  const { billed, before, steps } = billedOf(await depositsOf(tx, job));
   const request = ctx.org.depositModel === 'payment_request';
   const total = contract.calc.totals.taxInclusive;
   return {
