@@ -120,9 +120,11 @@ export const PeppolSettings = () => {
                       onClick={() =>
                         void stop.run(async () => {
                           await api('DELETE', '/api/v1/organization/peppol');
+                          // Said above the form that replaces this block, so it outlives the reload.
+                          setNotice('Peppol is switched off: invoices go by e-mail');
                           invalidate('organization');
                           settings.reload();
-                          return 'Peppol is switched off: invoices go by e-mail';
+                          return '';
                         })
                       }
                     >
