@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
+import type { InvoiceDocument } from '../../core/invoice-document';
 import type { InvoiceStatus } from '../../core/invoice-lifecycle';
 import { printAmount } from '../../core/money';
 import type { Actor } from '../../core/principal';
@@ -114,8 +115,12 @@ export type ProgressView = {
   steps: ReturnType<typeof billedOf>['steps'];
 };
 
-const viewOf = async (tx: Tx, job: JobRow, ctx: JobContext): Promise<ProgressView> => {
-  const contract = await contractOf(tx, job, ctx);
+const viewOf = async (
+  tx: Tx,
+  job: JobRow,
+  ctx: JobContext,
+  contract: InvoiceDocument,
+): Promise<ProgressView> => {
   const { billed, before, steps } = billedOf(await depositsOf(tx, job));
   const request = ctx.org.depositModel === 'payment_request';
   const total = contract.calc.totals.taxInclusive;
@@ -163,7 +168,7 @@ export const progressOfJob = (deps: Deps, organizationId: string, jobId: string)
         closedReason: 'Only a fixed-price job with its agreed price is billed in steps',
         steps: [],
       } satisfies ProgressView;
-    return viewOf(tx, job, ctx);
+    return viewOf(tx, job, ctx, await contractOf(tx, job, ctx));
   });
 
 /**
@@ -180,7 +185,8 @@ export const billProgress = (
   deps.database.transaction(async (tx) => {
     const job = await lockJob(tx, organizationId, jobId);
     const ctx = await loadJobContext(tx, job);
-    const view = await viewOf(tx, job, ctx);
+    const contract = await contractOf(tx, job, ctx);
+    const view = await viewOf(tx, job, ctx, contract);
     if (!view.open)
       throw new AppError('invalid_transition', view.closedReason ?? 'No further step can be billed', {
         fields: [{ field: 'jobId', message: view.closedReason ?? 'is closed' }],
@@ -197,7 +203,6 @@ export const billProgress = (
         fields: [{ field: 'percent', message: 'bills nothing more than the steps before' }],
       });
     const request = ctx.org.depositModel === 'payment_request';
-    const contract = await contractOf(tx, job, ctx);
     const [quote] = await tx.db
       .select({ number: quotes.number })
       .from(quotes)
