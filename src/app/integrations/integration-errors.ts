@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../core/errors';
 import { billingTransition } from '../../core/job-lifecycle';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
+import { lockTransmissionOf } from '../../db/queries/peppol';
 import {
   accountingPushes,
   connectors,
@@ -252,16 +253,7 @@ const retryPeppolSend = async (
   invoiceId: string,
   errorId: string,
 ) => {
-  const [before] = await tx.db
-    .select()
-    .from(peppolTransmissions)
-    .where(
-      and(
-        eq(peppolTransmissions.organizationId, organizationId),
-        eq(peppolTransmissions.invoiceId, invoiceId),
-      ),
-    )
-    .for('update');
+  const before = await lockTransmissionOf(tx, organizationId, invoiceId);
   if (!before || before.status === 'delivered') return;
   // One the receiving side turned down after the provider took it is a new submission, with a new key.
   const fresh = before.status === 'failed' && before.providerId !== null;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../core/errors';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
+import { lockTransmissionOf } from '../../db/queries/peppol';
 import { invoices, organizations, peppolConnections, peppolTransmissions } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { lockOrganization } from '../directory/organizations';
@@ -148,16 +149,7 @@ const claim = (
   sendVersion: number,
 ) =>
   deps.database.transaction(async (tx) => {
-    const [existing] = await tx.db
-      .select()
-      .from(peppolTransmissions)
-      .where(
-        and(
-          eq(peppolTransmissions.organizationId, organizationId),
-          eq(peppolTransmissions.invoiceId, invoiceId),
-        ),
-      )
-      .for('update');
+    const existing = await lockTransmissionOf(tx, organizationId, invoiceId);
     const now = deps.clock.now();
     if (!existing) {
       const [row] = await tx.db
