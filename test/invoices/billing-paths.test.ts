@@ -218,6 +218,62 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     expect(refund.json().invoice).toMatchObject({ status: 'paid', outstanding: '0.00' });
   });
 
+  it('voids a deposit request never issued when the work is billed or the job closed: the work is billed once', async () => {
+    await setSeller(t, owner, { invoiceAutoIssue: false });
+    try {
+      const j = await newJob(t, org, dispatcher, jobTypeId, {
+        depositRequired: true,
+        depositAmount: '50.00',
+      });
+      await drain(t);
+      const [dep] = await invoicesOfJob(t, billing, j.id);
+      expect(dep).toMatchObject({ kind: 'deposit_invoice', status: 'draft' });
+      await closeOut(t, org, tech, j.id);
+      await drain(t);
+      const docs = await invoicesOfJob(t, billing, j.id);
+      const final = docs.find((i) => i.kind === 'invoice');
+      expect(final).toMatchObject({ status: 'draft' });
+      // Nothing was asked for in advance, so the final invoice bills the whole work...
+      expect(final?.totals.prepaid ?? '0.00').toBe('0.00');
+      expect(final?.totals.payable).toBe(final?.totals.taxInclusive);
+      // ...and the deposit request that was never issued is void, so it cannot bill the work a second time.
+      expect(docs.find((i) => i.id === dep?.id)).toMatchObject({ status: 'void', number: null });
+      const late = await post(`/api/v1/invoices/${dep?.id}/issue`);
+      expect(late.statusCode).toBe(409);
+      expect(problemOf(late).detail).toContain('void');
+      const history = (await get(`/api/v1/invoices/${dep?.id}/timeline`)).json() as {
+        items: { reason: string | null }[];
+      };
+      expect(history.items.map((h) => h.reason)).toContain(
+        'The job was closed out before this deposit request was issued: its final invoice bills the whole work',
+      );
+      // Running the preparation again drafts no new deposit request.
+      await prepareJobInvoices(t.deps, org.organizationId, j.id);
+      expect(
+        (await invoicesOfJob(t, billing, j.id)).filter((i) => i.kind === 'deposit_invoice'),
+      ).toHaveLength(1);
+
+      // A canceled job's deposit request never issued is void too: nothing is left to issue by mistake.
+      const c = await newJob(t, org, dispatcher, jobTypeId, {
+        depositRequired: true,
+        depositAmount: '40.00',
+      });
+      await drain(t);
+      const cancel = await post(
+        `/api/v1/jobs/${c.id}/cancel`,
+        { reason: 'Customer moved', waiveFee: true },
+        dispatcher,
+      );
+      expect(cancel.statusCode, cancel.body).toBe(200);
+      await drain(t);
+      expect((await invoicesOfJob(t, billing, c.id)).map((i) => [i.kind, i.status])).toEqual([
+        ['deposit_invoice', 'void'],
+      ]);
+    } finally {
+      await setSeller(t, owner, { invoiceAutoIssue: true });
+    }
+  });
+
   it('carries photos by category, the signature, invoice custom fields and the logo into the packet', async () => {
     const logo = multipart({}, { name: 'logo.png', type: 'image/png', bytes: await png(9) });
     const up = await t.app.inject({

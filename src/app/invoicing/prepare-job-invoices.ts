@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { WORK_STATUS_WORDS } from '../../core/job-lifecycle';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
@@ -33,6 +33,30 @@ const holdsFor = (org: OrgRow, job: JobRow, customerPoRequired: boolean, generat
 
 const STEP_REPLACED =
   'The job was closed out before this progress step was issued: its final invoice bills the whole contract';
+const DEPOSIT_REPLACED =
+  'The job was closed out before this deposit request was issued: its final invoice bills the whole work';
+const DEPOSIT_CANCELED = 'The job was closed before this deposit request was issued: nothing is asked for';
+
+/**
+ * A deposit request or progress step never issued when the work is billed (or the job closed) is void, on
+ * record: the final invoice deducts only what was issued, so issuing it later would bill the work twice.
+ */
+const voidUnissuedAdvances = async (tx: Tx, deps: Deps, job: JobRow, reason: (d: InvoiceRow) => string) => {
+  const open = await tx.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, job.organizationId),
+        eq(invoices.jobId, job.id),
+        eq(invoices.kind, 'deposit_invoice'),
+        inArray(invoices.status, ['draft', 'needs_review']),
+      ),
+    )
+    .for('update');
+  for (const d of open) await changeInvoice(tx, deps, d, 'discard', SYSTEM_ACTOR, {}, {}, reason(d));
+  return open.length;
+};
 
 /** The job's issued deposit documents: the final invoice deducts them (advancesOf). */
 const unbuiltOf = (ctx: JobContext, job: JobRow) => ({
@@ -68,7 +92,12 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
     const actor = SYSTEM_ACTOR;
     const out: string[] = [];
 
-    if (job.depositRequired && job.depositAmount && !['canceled', 'no_show'].includes(job.status)) {
+    // Once the work is done the final invoice bills it: a deposit request is no longer drafted or refreshed.
+    if (
+      job.depositRequired &&
+      job.depositAmount &&
+      !['completed', 'canceled', 'no_show'].includes(job.status)
+    ) {
       const draft = await upsertDraft(tx, deps, {
         organizationId,
         billingKey: `deposit:${job.id}`,
@@ -88,6 +117,11 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
 
     // An approved closeout with no billable line (a warranty repair, work under contract) bills nothing: the
     // job closes as not billable instead of failing BR-16 into review. A fixed-price job bills its price.
+    if (job.billingStatus === 'invoice_ready')
+      await voidUnissuedAdvances(tx, deps, job, (d) =>
+        documentOf(d).progress ? STEP_REPLACED : DEPOSIT_REPLACED,
+      );
+
     if (
       job.billingStatus === 'invoice_ready' &&
       job.closingFee === null &&
@@ -119,11 +153,6 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
         [organizationId, job.id],
       );
       const generation = Number(rows[0]?.n ?? 0);
-      // A progress step never issued when the job is closed out is billed by the final invoice instead: it
-      // goes void, on record, so the work is never billed twice.
-      for (const d of await depositsOf(tx, job))
-        if ((d.status === 'draft' || d.status === 'needs_review') && documentOf(d).progress)
-          await changeInvoice(tx, deps, d, 'discard', actor, {}, {}, STEP_REPLACED);
       const built = await buildJobInvoice(tx, job, ctx, advancesOf(await depositsOf(tx, job)), null);
       const draft = await upsertDraft(tx, deps, {
         organizationId,
@@ -142,6 +171,7 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
     }
 
     if (job.billingStatus === 'not_billable' && ['canceled', 'no_show'].includes(job.status)) {
+      if (await voidUnissuedAdvances(tx, deps, job, () => DEPOSIT_CANCELED)) out.push('deposit:voided');
       for (const d of await depositsOf(tx, job)) {
         const refundable = new Decimal(d.amountPaid).minus(d.amountCredited);
         if (d.number && refundable.gt(0)) {
@@ -156,8 +186,6 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
             actor,
           );
           out.push(`refund:${credit.number}`);
-        } else if (d.status === 'draft') {
-          out.push('deposit:draft_left');
         }
       }
     }
