@@ -69,6 +69,15 @@ export const DiscountPercent = z
   .regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percent like "10" or "12.5"')
   .refine((v) => decimalOf(v)?.lte(100) ?? true, 'at most 100');
 
+/** Retainage: the percent of each progress invoice held back until the work is complete (0 < r ≤ 50). */
+export const RetainagePercent = z
+  .string()
+  .regex(/^\d{1,2}(\.\d{1,2})?$/, 'must be a percent like "5" or "7.5"')
+  .refine((v) => {
+    const d = decimalOf(v);
+    return d ? d.gt(0) && d.lte(50) : true;
+  }, 'must be above 0 and at most 50');
+
 /** An amount above zero (a deposit asked for: a negative or zero one bills nothing). */
 export const PositiveAmount = Decimal.refine((v) => decimalOf(v)?.gt(0) ?? true, 'must be above 0');
 

@@ -11,6 +11,7 @@ import {
   NonNegativeUnitPrice,
   PageQuery,
   PositiveAmount,
+  RetainagePercent,
   UnitPrice,
 } from './common';
 
@@ -38,6 +39,8 @@ export const Job = z
     quoteNumber: z.string().nullable(),
     depositAmount: Decimal.nullable(),
     discountPercent: Decimal.nullable(),
+    /** The percent of each progress invoice held back until completion; the final invoice releases it. */
+    retainagePercent: Decimal.nullable(),
     taxCodeId: z.uuid().nullable(),
     poNumber: z.string().nullable(),
     depositReceived: Decimal.nullable(),
@@ -93,6 +96,7 @@ export const BILLING_FACTS = [
   'depositAmount',
   'depositReceived',
   'discountPercent',
+  'retainagePercent',
   'taxCodeId',
   'poNumber',
   'billingOwnerId',
@@ -113,6 +117,7 @@ export const CreateJobBody = z.strictObject({
   depositBeforeWork: z.boolean().optional(),
   depositAmount: PositiveAmount.nullable().optional(),
   discountPercent: DiscountPercent.nullable().optional(),
+  retainagePercent: RetainagePercent.nullable().optional(),
   taxCodeId: z.uuid().nullable().optional(),
   poNumber: z.string().trim().max(100).nullable().optional(),
   estimateLines: z.array(EstimateLine).max(200).optional(),
@@ -129,6 +134,7 @@ export const UpdateJobBody = z.strictObject({
   depositAmount: PositiveAmount.nullable().optional(),
   depositReceived: NonNegativeAmount.nullable().optional(),
   discountPercent: DiscountPercent.nullable().optional(),
+  retainagePercent: RetainagePercent.nullable().optional(),
   taxCodeId: z.uuid().nullable().optional(),
   poNumber: z.string().trim().max(100).nullable().optional(),
   estimateLines: z.array(EstimateLine).max(200).optional(),

@@ -23,6 +23,8 @@ export const ProgressStep = z.object({
   percent: z.string(),
   milestone: z.string().nullable(),
   amount: z.string(),
+  /** Held back from this step as retainage, tax included. */
+  retained: z.string(),
 });
 
 export const JobProgress = z
@@ -40,6 +42,12 @@ export const JobProgress = z
     /** What a step is priced from (the contract's VAT groups): the browser shows its amount live. */
     groups: z.array(z.object({ tax: TaxTreatmentView, net: z.string() })),
     decimals: z.number().int(),
+    /** How a step is taxed: VAT groups, or none (US sales tax, payment requests). */
+    scheme: z.enum(['vat', 'us_sales_tax']),
+    /** The percent of each step held back until the work is complete; null: no retainage. */
+    retainagePercent: z.string().nullable(),
+    /** Held back by the issued steps so far, tax included: the final invoice releases it. */
+    retained: z.string(),
     open: z.boolean(),
     closedReason: z.string().nullable(),
     steps: z.array(ProgressStep),

@@ -8,6 +8,7 @@ import {
   NonNegativeUnitPrice,
   PageQuery,
   PositiveAmount,
+  RetainagePercent,
   SignatureImage,
   UnitPrice,
 } from './common';
@@ -48,6 +49,8 @@ const draftFields = {
   discountPercent: DiscountPercent.nullable().optional(),
   deposit: QuoteDepositInput.nullable().optional(),
   depositBeforeWork: z.boolean().optional(),
+  /** Retainage on the job's progress invoices, released by the final invoice. */
+  retainagePercent: RetainagePercent.nullable().optional(),
   validUntil: Day,
   visitStart: Instant.nullable().optional(),
   visitEnd: Instant.nullable().optional(),
@@ -126,6 +129,7 @@ const versionFields = {
   discountPercent: Decimal.nullable(),
   deposit: z.union([z.object({ amount: z.string() }), z.object({ percent: z.string() })]).nullable(),
   depositBeforeWork: z.boolean(),
+  retainagePercent: Decimal.nullable(),
   validUntil: Day,
   visitStart: Instant.nullable(),
   visitEnd: Instant.nullable(),

@@ -92,9 +92,10 @@ export type InvoiceDocument = {
   cycleJobIds?: string[];
   /**
    * A progress bill of a fixed-price job: the cumulative percent complete it bills to, the milestone's name,
-   * and the contract's value (tax included) it is a part of.
+   * the contract's value (tax included) it is a part of, and the retainage it holds back (tax included),
+   * which the final invoice releases.
    */
-  progress?: { percent: string; milestone: string | null; contract: string };
+  progress?: { percent: string; milestone: string | null; contract: string; retained?: string };
   /**
    * A document in a currency other than the organization's: the rate its prices were converted at (units
    * of the organization's currency per unit of the document's) and the day it was valid from. Absent or

@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import type { FieldProblem } from './errors';
+import { calculate } from './invoice-calc';
 import type { TaxSubtotal, TaxTreatment } from './invoice-calc-types';
 
 /**
@@ -10,6 +11,9 @@ import type { TaxSubtotal, TaxTreatment } from './invoice-calc-types';
  * whole contract and deducts the steps as advances (build-job-documents: advancesOf). Pure: it runs in the
  * browser for the live amount.
  */
+
+/** Why retainage is refused on work that is not fixed-price: only a fixed-price contract is billed in steps. */
+export const RETAINAGE_FIXED_ONLY = 'only a fixed-price job is billed in steps, so only it holds retainage';
 
 export type ContractGroup = { tax: TaxTreatment; net: string };
 export type ProgressLine = { tax: TaxTreatment; net: string };
@@ -45,6 +49,74 @@ export const progressLines = (
         .toFixed(decimals),
     }))
     .filter((l) => !new Decimal(l.net).isZero());
+
+/**
+ * Retainage held back from a step: per group, the retainage percent of what the step bills, to the cent.
+ * It is a document allowance (BG-20) at the group's own tax treatment, so the VAT on what is held is charged
+ * when the final invoice releases it (it deducts the step at its taxable amount, net of what was held).
+ */
+export const retainedLines = (
+  lines: readonly ProgressLine[],
+  retainagePercent: string | null,
+  decimals: number,
+) =>
+  retainagePercent && !new Decimal(retainagePercent).isZero()
+    ? lines
+        .map((l) => ({ tax: l.tax, net: share(l.net, retainagePercent, decimals).toFixed(decimals) }))
+        .filter((l) => !new Decimal(l.net).isZero())
+    : [];
+
+/** A step's calculator input: what it bills in each group as a line, what it holds back as an allowance. */
+export const progressStepInput = (
+  step: { lines: readonly ProgressLine[]; retained: readonly ProgressLine[] },
+  retainagePercent: string | null,
+) => ({
+  lines: step.lines.map((l) => ({ quantity: '1', unitPrice: l.net, tax: l.tax })),
+  allowances: step.retained.map((l) => ({
+    amount: l.net,
+    reason: `Retainage ${new Decimal(retainagePercent ?? '0').toFixed()} % held back until the work is complete`,
+    tax: l.tax,
+  })),
+});
+
+/**
+ * What a step to `percent` asks, tax included, as the server's calculator prices it (null: not a valid step).
+ * The browser shows it live.
+ */
+export const progressStepAmount = (
+  p: {
+    groups: readonly ContractGroup[];
+    percentBilled: string;
+    decimals: number;
+    currency: string;
+    scheme: 'vat' | 'us_sales_tax';
+    retainagePercent: string | null;
+  },
+  percent: string,
+): { gross: string; retained: string } | null => {
+  if (!/^\d{1,2}(\.\d{1,2})?$/.test(percent) || progressProblem(p.percentBilled, percent)) return null;
+  const lines = progressLines(p.groups, p.percentBilled, percent, p.decimals);
+  if (lines.length === 0) return null;
+  const retained = retainedLines(lines, p.retainagePercent, p.decimals);
+  const r = calculate({
+    currency: p.currency,
+    scheme: p.scheme,
+    kind: 'deposit_invoice',
+    ...progressStepInput({ lines, retained }, p.retainagePercent),
+  });
+  if (!r.ok) return null;
+  if (retained.length === 0) return { gross: r.value.totals.taxInclusive, retained: '0' };
+  const whole = calculate({
+    currency: p.currency,
+    scheme: p.scheme,
+    kind: 'deposit_invoice',
+    ...progressStepInput({ lines, retained: [] }, null),
+  });
+  if (!whole.ok) return null;
+  // What is held, tax included: what the step would ask without retainage, less what it asks.
+  const held = new Decimal(whole.value.totals.taxInclusive).minus(r.value.totals.taxInclusive);
+  return { gross: r.value.totals.taxInclusive, retained: held.toFixed(p.decimals) };
+};
 
 /**
  * Why a step to `percent` cannot be billed after steps up to `before`: it must move forward, and stop short

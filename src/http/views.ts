@@ -148,6 +148,7 @@ export const jobView = (r: JobRow): z.infer<typeof Job> => ({
   quoteNumber: r.quoteNumber,
   depositAmount: nullableDecimal(r.job.depositAmount),
   discountPercent: nullableDecimal(r.job.discountPercent, 0),
+  retainagePercent: nullableDecimal(r.job.retainagePercent, 0),
   taxCodeId: r.job.taxCodeId,
   poNumber: r.job.poNumber,
   depositReceived: nullableDecimal(r.job.depositReceived),

@@ -392,7 +392,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     await page.getByRole('button', { name: 'Edit Tara Quinn' }).click();
     const edit = page.getByRole('form', { name: 'Edit Tara Quinn' });
     await edit.getByLabel('Hourly rate').fill('72.50');
-    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByRole('button', { name: 'Save changes' }).click();
     await edit.waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Deactivate Tara Quinn' }).click();
     await page.getByRole('status').filter({ hasText: 'Tara Quinn can no longer sign in' }).waitFor();
@@ -1065,36 +1065,60 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     );
     const jobId = quotes.body.items.find((q) => q.jobId && q.title.startsWith('Air conditioning'))?.jobId;
     expect(jobId).toBeTruthy();
-    const before = await owner.call<{ contract: string; billed: string; remaining: string }>(
-      'GET',
-      `/jobs/${jobId}/progress`,
-    );
+    const before = await owner.call<{
+      contract: string;
+      billed: string;
+      remaining: string;
+      steps: { percent: string; milestone: string | null }[];
+    }>('GET', `/jobs/${jobId}/progress`);
+    // The demo billed its first step when the equipment was ordered.
+    expect(before.body.steps.map((s) => [s.percent, s.milestone])).toEqual([['30', 'Equipment ordered']]);
     const page = await open('billing@demo.closeout.test', `#/jobs/${jobId}`, 1440);
     const section = page.getByRole('region', { name: 'Progress billing' });
     await section.getByText('Contract value').waitFor();
-    const form = section.getByRole('form', { name: 'Bill a step' });
-    await form.getByLabel('Complete so far (%)').fill('40');
-    await form.getByLabel('Milestone').fill('Indoor unit mounted');
-    // The amount is shown before anything is billed, from the same calculator.
-    await form
-      .getByText(/^This invoice: €[\d,.]+, tax included; €[\d,.]+ remains for the final invoice\.$/)
+    // Billing agrees retainage with the customer: 5 % of each further step is held back until completion.
+    await page.getByRole('button', { name: 'Edit job' }).click();
+    const edit = page.getByRole('form', { name: /^Edit J-/ });
+    await edit.getByLabel('Retainage (%)').fill('5');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await section
+      .getByText(/^Retainage: 5 % of each step is held back until the work is complete\. €0\.00 held so far/)
       .waitFor();
+    const form = section.getByRole('form', { name: 'Bill a step' });
+    await form.getByLabel('Complete so far (%)').fill('60');
+    await form.getByLabel('Milestone').fill('Indoor unit mounted');
+    // The amount is shown before anything is billed, from the same calculator, with what is held back.
+    await form
+      .getByText(
+        /^This invoice: €[\d,.]+, tax included, after €[\d,.]+ held back as retainage; €[\d,.]+ remains for the final invoice\.$/,
+      )
+      .waitFor();
+    const shown = await form.getByText(/^This invoice:/).textContent();
     await page.screenshot({ path: screenshotPath('office-job-progress-billing'), fullPage: true });
     await form.getByRole('button', { name: 'Bill this step' }).click();
-    await page.getByText(/^INV-\d{4}-\d+ issued for 40 % complete$/).waitFor();
+    await page.getByText(/^INV-\d{4}-\d+ issued for 60 % complete$/).waitFor();
     const row = section
       .getByRole('table', { name: 'Steps billed' })
       .getByRole('row', { name: /Indoor unit mounted/ });
-    await row.getByText('40 %').waitFor();
-    const after = await owner.call<{ billed: string; remaining: string; steps: { amount: string }[] }>(
-      'GET',
-      `/jobs/${jobId}/progress`,
+    await row.getByText('60 %').waitFor();
+    const after = await owner.call<{
+      billed: string;
+      remaining: string;
+      retained: string;
+      steps: { amount: string; retained: string }[];
+    }>('GET', `/jobs/${jobId}/progress`);
+    expect(after.body.steps).toHaveLength(2);
+    const step = after.body.steps[1];
+    // What the screen promised is what the server billed.
+    expect(shown).toContain(
+      `This invoice: €${Number(step?.amount).toLocaleString('en-IE', { minimumFractionDigits: 2 })}`,
     );
-    expect(after.body.steps).toHaveLength(1);
-    expect(Number(after.body.billed)).toBeCloseTo(
-      Number(before.body.billed) + Number(after.body.steps[0]?.amount),
-      2,
-    );
+    expect(Number(step?.retained)).toBeGreaterThan(0);
+    expect(after.body.retained).toBe(step?.retained);
+    expect(Number(after.body.billed)).toBeCloseTo(Number(before.body.billed) + Number(step?.amount), 2);
+    await row
+      .getByText(`€${Number(step?.retained).toLocaleString('en-IE', { minimumFractionDigits: 2 })}`)
+      .waitFor();
     await page.close();
     const phone = await open('billing@demo.closeout.test', `#/jobs/${jobId}`, 390);
     const small = phone.getByRole('region', { name: 'Progress billing' });

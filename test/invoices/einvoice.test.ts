@@ -284,8 +284,9 @@ describe.skipIf(missing.length > 0)(
       });
       await closeOut(t, a.fx, a.tech, deposit.id);
 
-      // 4b. A fixed-price contract at two rates billed in two progress steps; the final invoice deducts them
-      // and its rounding amount (BT-114) brings the documents to the contract exactly.
+      // 4b. A fixed-price contract at two rates billed in two progress steps, each holding 5 % back as
+      // retainage (a document allowance per rate); the final invoice deducts them at their taxable amounts,
+      // releases the retainage, and its rounding amount (BT-114) brings the documents to the contract exactly.
       const fixedType = (
         await api(
           a,
@@ -303,8 +304,9 @@ describe.skipIf(missing.length > 0)(
           a.owner,
         )
       ).json().id as string;
-      const project = await newJob(t, a.fx, a.dispatcher, fixedType, {
+      const project = await newJob(t, a.fx, a.billing, fixedType, {
         discountPercent: '5',
+        retainagePercent: '5',
         estimateLines: [
           { sku: null, description: 'Strip out and refit', quantity: '1', unitPrice: '7333.33' },
           { sku: null, description: 'Tiling', quantity: '31.5', unitPrice: '41.17', taxCodeId: red },

@@ -1,9 +1,10 @@
 import Decimal from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ContractGroup, progressStepAmount } from '../../src/core/progress-billing';
 import { as, createTestApp, problemOf, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, requirements, sessionsOf } from '../support/factories';
-import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, setSeller } from './helpers';
+import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, plainJobType, setSeller } from './helpers';
 
 type Progress = {
   currency: string;
@@ -11,6 +12,11 @@ type Progress = {
   billed: string;
   remaining: string;
   percentBilled: string;
+  groups: ContractGroup[];
+  decimals: number;
+  scheme: 'vat' | 'us_sales_tax';
+  retainagePercent: string | null;
+  retained: string;
   open: boolean;
   closedReason: string | null;
   steps: {
@@ -19,10 +25,12 @@ type Progress = {
     percent: string;
     milestone: string | null;
     amount: string;
+    retained: string;
   }[];
 };
 type Doc = InvoiceJson & {
   memo: string | null;
+  allowances: { reason: string; amount: string; tax: { rate: string } }[];
   totals: Record<string, string>;
   taxSubtotals?: { category: string; rate: string; taxableAmount: string; taxAmount: string }[];
 };
@@ -237,5 +245,88 @@ describe.each(testDrivers())('progress billing on %s', (driver) => {
     } finally {
       await autoIssue(true);
     }
+  });
+
+  it('holds retainage back from each step and releases it with the final invoice, to the cent', async () => {
+    const lines = [
+      { sku: null, description: 'Replace the boiler', quantity: '1', unitPrice: '1000.00' },
+      { sku: null, description: 'Insulation', quantity: '1', unitPrice: '400.00', taxCodeId: reduced },
+    ];
+    // Retainage is a billing fact, and only a contract billed in steps holds it.
+    const byDispatcher = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs',
+      headers: as(dispatcher, true),
+      payload: {
+        customerId: org.customerId,
+        siteId: org.siteId,
+        jobTypeId: fixedType,
+        scope: 'Boiler',
+        windowStart: '2026-12-09T09:00:00Z',
+        windowEnd: '2026-12-09T12:00:00Z',
+        retainagePercent: '10',
+      },
+    });
+    expect(byDispatcher.statusCode).toBe(403);
+    expect(problemOf(byDispatcher).errors.map((e) => e.field)).toEqual(['body.retainagePercent']);
+    const plain = await newJob(t, org, dispatcher, await plainJobType(t, owner, 'TM-RET'));
+    const onPlain = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${plain.id}`,
+      headers: as(billing, true),
+      payload: { retainagePercent: '10' },
+    });
+    expect(onPlain.statusCode).toBe(400);
+    expect(problemOf(onPlain).errors.map((e) => e.field)).toEqual(['body.retainagePercent']);
+    const tooMuch = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/jobs/${plain.id}`,
+      headers: as(billing, true),
+      payload: { retainagePercent: '60' },
+    });
+    expect(tooMuch.statusCode).toBe(400);
+
+    const j = await newJob(t, org, billing, fixedType, { retainagePercent: '10', estimateLines: lines });
+    const start = await progress(j.id);
+    expect(start).toMatchObject({
+      contract: '1684.00',
+      retainagePercent: '10',
+      retained: '0.00',
+      scheme: 'vat',
+    });
+    // The office's screen prices the step with the same core function the server bills with.
+    expect(progressStepAmount(start, '40')).toEqual({ gross: '606.24', retained: '67.36' });
+
+    const first = await bill(j.id, { percent: '40', milestone: 'Boiler in' });
+    expect(first.statusCode, first.body).toBe(201);
+    const step = await invoice(first.json().invoiceId);
+    // 40 % of each group (400.00 at 23 %, 160.00 at 13.5 %), less 10 % of each held back at its own rate.
+    expect(step.lines.map((l) => [l.description.replace(/J-\d+/, 'J'), l.quantity, l.netAmount])).toEqual([
+      ['Boiler in: 40 % of the contract for J (VAT 23 %)', '1', '400.00'],
+      ['Boiler in: 40 % of the contract for J (VAT 13.5 %)', '1', '160.00'],
+    ]);
+    expect(step.allowances.map((a) => [a.reason, a.amount, a.tax.rate])).toEqual([
+      ['Retainage 10 % held back until the work is complete', '40.00', '23'],
+      ['Retainage 10 % held back until the work is complete', '16.00', '13.5'],
+    ]);
+    expect(step.totals.taxInclusive).toBe('606.24');
+    expect(step.memo).toContain(
+      'this invoice EUR 606.24 after EUR 67.36 retainage held back (10 %, released by the final invoice); remaining after it EUR 1,077.76.',
+    );
+    const mid = await progress(j.id);
+    expect(mid).toMatchObject({ billed: '606.24', remaining: '1077.76', retained: '67.36' });
+    expect(mid.steps.map((s) => [s.percent, s.amount, s.retained])).toEqual([['40', '606.24', '67.36']]);
+
+    await closeOut(t, org, tech, j.id, { adjustments: [] });
+    await drain(t);
+    const final = (await invoicesOfJob(t, billing, j.id)).find((d) => d.kind === 'invoice') as Doc;
+    expect(final.status).toBe('issued');
+    // The step is deducted at what it billed per rate, so the final invoice bills the rest of the work and
+    // the retainage, with its VAT: everything adds up to the contract.
+    expect(
+      final.lines.filter((l) => l.description.startsWith('Advance invoiced on')).map((l) => l.netAmount),
+    ).toEqual(['-360.00', '-144.00']);
+    expect(final.totals.payable).toBe('1077.76');
+    expect(final.memo).toContain('Releases the retainage of EUR 67.36 held back on the progress invoices');
   });
 });

@@ -344,6 +344,67 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     expect(job.customFields).toEqual({ permit_no: 'ESB-2026-0193', circuits: 12 });
   });
 
+  it('holds retainage as a term of a fixed-price quote: shown to the customer, signed, and carried to the job', async () => {
+    const tm = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/job-types',
+      headers: as(owner, true),
+      payload: {
+        code: 'TM-RET-Q',
+        name: 'Repairs by the hour',
+        trade: 'plumbing',
+        defaultDurationMinutes: 60,
+        billingMode: 'time_and_materials',
+        closeoutRequirements: {
+          checklist: [],
+          photos: [],
+          signature: false,
+          serialNumbers: false,
+          partNumbers: false,
+          notes: false,
+        },
+        approvalRules: [],
+      },
+    });
+    expect(tm.statusCode, tm.body).toBe(201);
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/quotes',
+      headers: as(owner, true),
+      payload: draft(org, { jobTypeId: tm.json().id, retainagePercent: '5' }),
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(problemOf(refused).errors.map((e) => e.field)).toEqual(['body.retainagePercent']);
+
+    // The organization's installation work is fixed-price: it may hold retainage.
+    const q = await create({ retainagePercent: '7.5' });
+    expect(q.retainagePercent).toBe('7.5');
+    const token = await send(q.id);
+    const page = (await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` })).json();
+    expect(page.retainagePercent).toBe('7.5');
+    const ok = await accept(token, {
+      version: 1,
+      choice: { options: { Boiler: 'Standard' }, addOns: [] },
+      signerName: 'Pat Murphy',
+      signature: await signature(),
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const after = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/quotes/${q.id}`, headers: as(owner) })
+    ).json();
+    const job = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${after.jobId}`, headers: as(owner) })
+    ).json();
+    expect(job.retainagePercent).toBe('7.5');
+    if (hasPdftotext) {
+      const signed = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}/signed.pdf` });
+      expect(signed.statusCode).toBe(200);
+      expect(pdfText(signed.rawPayload).replace(/\s+/g, ' ')).toContain(
+        'Retainage: 7.5 % of each progress invoice is held back until the work is complete.',
+      );
+    }
+  });
+
   it('carries photos from the site visit to the customer’s page, pixels only, frozen once accepted', async () => {
     const q = await create();
     const upload = (bytes: Buffer, type: string, who: Session = owner) => {

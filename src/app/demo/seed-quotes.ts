@@ -5,6 +5,7 @@ import { customers, jobTypes, organizations, sites, users } from '../../db/schem
 import { approveInPerson } from '../change-orders/approve-change-order';
 import { createChangeOrder } from '../change-orders/create-change-order';
 import { sendChangeOrder } from '../change-orders/send-change-order';
+import { billProgress } from '../invoicing/progress-billing';
 import type { Deps } from '../ports';
 import { acceptQuote, declineQuote, openQuoteLink } from '../quotes/answer-quote';
 import { createQuote } from '../quotes/draft-quote';
@@ -188,6 +189,14 @@ export const seedDemoQuotes = async (deps: Deps, organizationId: string) => {
     { signerName: 'Mary Doyle', signature },
     CUSTOMER_BROWSER,
     { type: 'user', id: ana.id },
+  );
+  // The equipment is ordered: the first step of the agreed price is billed before the visit.
+  await billProgress(
+    deps,
+    organizationId,
+    jobId,
+    { percent: '30', milestone: 'Equipment ordered' },
+    SYSTEM_ACTOR,
   );
   const roof = await createChangeOrder(
     deps,

@@ -1,7 +1,8 @@
 import Decimal from 'decimal.js';
 import { and, asc, eq } from 'drizzle-orm';
 import { netForGross, type TaxTreatment } from '../../core/invoice-calc';
-import { amountDecimals } from '../../core/money';
+import { amountDecimals, printAmount } from '../../core/money';
+import { contractGroupsOf } from '../../core/progress-billing';
 import { businessDate } from '../../core/time';
 import { priceVisits, type VisitLine } from '../../core/visit-pricing';
 import type { Tx } from '../../db/client';
@@ -58,6 +59,8 @@ export type Advances = {
   gross: string;
   /** The currencies the deposits were billed in: the final invoice must be in the same. */
   currencies: string[];
+  /** Retainage the progress steps held back, tax included: this invoice releases it. */
+  retained?: string;
 };
 
 export const advancesOf = (deposits: InvoiceRow[]): Advances => {
@@ -65,6 +68,7 @@ export const advancesOf = (deposits: InvoiceRow[]): Advances => {
   let gross = new Decimal(0);
   const deductions: Advances['deductions'] = [];
   const currencies = new Set<string>();
+  let retained = new Decimal(0);
   for (const d of deposits) {
     if (d.kind !== 'deposit_invoice' || !d.number || d.status === 'credited') continue;
     currencies.add(d.currency);
@@ -75,9 +79,19 @@ export const advancesOf = (deposits: InvoiceRow[]): Advances => {
       continue;
     }
     gross = gross.plus(doc.calc.totals.taxInclusive);
-    for (const l of doc.lines) deductions.push({ number: d.number, net: l.netAmount, tax: l.tax });
+    retained = retained.plus(doc.progress?.retained ?? '0');
+    // One deduction per tax group of the advance, at its taxable amount: a step's retainage (an allowance)
+    // comes off its group, so what is deducted is what the step billed and the rest is billed now.
+    for (const g of contractGroupsOf(doc.calc.taxSubtotals))
+      if (!new Decimal(g.net).isZero()) deductions.push({ number: d.number, net: g.net, tax: g.tax });
   }
-  return { prepaid: prepaid.toFixed(), deductions, gross: gross.toFixed(), currencies: [...currencies] };
+  return {
+    prepaid: prepaid.toFixed(),
+    deductions,
+    gross: gross.toFixed(),
+    currencies: [...currencies],
+    ...(retained.gt(0) ? { retained: retained.toFixed() } : {}),
+  };
 };
 
 /**
@@ -192,7 +206,10 @@ export const buildJobInvoice = async (
       serviceDate: null,
     });
   }
-  memo = [memo, ...(await agreementNotes(tx, job, approved))].filter(Boolean).join('\n') || null;
+  const released = advances.retained
+    ? `Releases the retainage of ${printAmount(new Decimal(advances.retained).toFixed(amountDecimals(money.currency, true)), money.currency)} held back on the progress invoices: the work is complete`
+    : null;
+  memo = [memo, ...(await agreementNotes(tx, job, approved)), released].filter(Boolean).join('\n') || null;
   if (job.revisionOf) {
     const [parent] = await tx.db
       .select({ number: jobs.number })

@@ -10,6 +10,9 @@ import {
   contractGroupsOf,
   progressLines,
   progressProblem,
+  progressStepAmount,
+  progressStepInput,
+  retainedLines,
 } from '../../core/progress-billing';
 import type { Tx } from '../../db/client';
 import { jobs, quotes } from '../../db/schema';
@@ -53,13 +56,16 @@ const billedOf = (rows: InvoiceRow[]) => {
     percent: string;
     milestone: string | null;
     amount: string;
+    retained: string;
   }[] = [];
+  let held = new Decimal(0);
   for (const r of rows) {
     if (!LIVE.has(r.status)) continue;
     const doc = documentOf(r);
     const amount = new Decimal(doc.calc.totals.taxInclusive).minus(r.amountCredited);
     billed = billed.plus(amount);
     if (!doc.progress) continue;
+    held = held.plus(doc.progress.retained ?? '0');
     if (new Decimal(doc.progress.percent).gt(before)) before = doc.progress.percent;
     steps.push({
       invoiceId: r.id,
@@ -68,10 +74,11 @@ const billedOf = (rows: InvoiceRow[]) => {
       percent: doc.progress.percent,
       milestone: doc.progress.milestone,
       amount: amount.toFixed(doc.calc.decimals),
+      retained: new Decimal(doc.progress.retained ?? '0').toFixed(doc.calc.decimals),
     });
   }
   steps.sort((a, b) => new Decimal(a.percent).cmp(b.percent));
-  return { billed, before, steps };
+  return { billed, before, steps, held };
 };
 
 const notFixed = () =>
@@ -109,6 +116,12 @@ export type ProgressView = {
   /** The contract's VAT groups (or its whole, for payment requests): what the browser prices a step from. */
   groups: ContractGroup[];
   decimals: number;
+  /** How the calculator taxes a step: VAT groups, or none (US sales tax, payment requests). */
+  scheme: 'vat' | 'us_sales_tax';
+  /** The percent of each step held back until completion; null: none. */
+  retainagePercent: string | null;
+  /** Held back by the issued steps so far, tax included: the final invoice releases it. */
+  retained: string;
   /** Whether another step may be billed now, and if not why. */
   open: boolean;
   closedReason: string | null;
@@ -121,7 +134,7 @@ const viewOf = async (
   ctx: JobContext,
   contract: InvoiceDocument,
 ): Promise<ProgressView> => {
-  const { billed, before, steps } = billedOf(await depositsOf(tx, job));
+  const { billed, before, steps, held } = billedOf(await depositsOf(tx, job));
   const request = ctx.org.depositModel === 'payment_request';
   const total = contract.calc.totals.taxInclusive;
   return {
@@ -135,6 +148,9 @@ const viewOf = async (
       ? [{ tax: { category: null, rate: '0', jurisdiction: null }, net: total }]
       : contractGroupsOf(contract.calc.taxSubtotals),
     decimals: contract.calc.decimals,
+    scheme: request || ctx.org.taxScheme !== 'vat' ? 'us_sales_tax' : 'vat',
+    retainagePercent: job.retainagePercent === null ? null : new Decimal(job.retainagePercent).toFixed(),
+    retained: held.toFixed(contract.calc.decimals),
     open: !FINAL.has(job.billingStatus) && !['canceled', 'no_show'].includes(job.status),
     closedReason: FINAL.has(job.billingStatus)
       ? 'The job is closed out: its final invoice bills the rest'
@@ -164,6 +180,9 @@ export const progressOfJob = (deps: Deps, organizationId: string, jobId: string)
         percentBilled: '0',
         groups: [],
         decimals: 2,
+        scheme: ctx.org.taxScheme === 'vat' ? 'vat' : 'us_sales_tax',
+        retainagePercent: null,
+        retained: '0',
         open: false,
         closedReason: 'Only a fixed-price job with its agreed price is billed in steps',
         steps: [],
@@ -198,6 +217,7 @@ export const billProgress = (
         fields: [problem],
       });
     const lines = progressLines(view.groups, view.percentBilled, percent, view.decimals);
+    const retained = retainedLines(lines, view.retainagePercent, view.decimals);
     if (lines.length === 0)
       throw new AppError('validation_failed', 'The step comes to nothing: choose a higher percent', {
         fields: [{ field: 'percent', message: 'bills nothing more than the steps before' }],
@@ -209,6 +229,8 @@ export const billProgress = (
       .where(and(eq(quotes.organizationId, organizationId), eq(quotes.jobId, job.id)));
     const number = jobNumber(job.number);
     const milestone = input.milestone?.trim() || null;
+    const vatOf = (l: { tax: { category: string | null; rate: string } }) =>
+      lines.length > 1 && l.tax.category ? ` (VAT ${l.tax.rate} %)` : '';
     const common = commonOf(ctx, job, null);
     const build = (memo: string | null): Built =>
       assemble(
@@ -219,15 +241,11 @@ export const billProgress = (
           ...(request ? { profile: 'payment_request' as const } : {}),
         },
         'deposit_invoice',
-        {
-          currency: view.currency,
-          lines: lines.map((l) => ({ quantity: '1', unitPrice: l.net, tax: l.tax })),
-        },
+        { currency: view.currency, ...progressStepInput({ lines, retained }, view.retainagePercent) },
         lines.map((l, i) => ({
           position: i + 1,
-          description: `${milestone ?? 'Progress'}: ${percent} % of the contract for ${number}${
-            lines.length > 1 && l.tax.category ? ` (VAT ${l.tax.rate} %)` : ''
-          }`.slice(0, 300),
+          description:
+            `${milestone ?? 'Progress'}: ${percent} % of the contract for ${number}${vatOf(l)}`.slice(0, 300),
           sku: null,
           unitCode: 'C62',
           kind: 'deposit' as const,
@@ -251,16 +269,29 @@ export const billProgress = (
         { fields: [{ field: 'percent', message: 'bills more than remains of the contract' }] },
       );
     const money = (v: Decimal.Value) => printAmount(new Decimal(v).toFixed(view.decimals), view.currency);
+    // What retainage holds back, tax included: the same calculation the office's screen shows live.
+    const held = progressStepAmount(view, percent)?.retained ?? '0';
+    const heldWords = new Decimal(held).gt(0)
+      ? ` after ${money(held)} retainage held back (${view.retainagePercent} %, released by the final invoice)`
+      : '';
     const built = build(
       [
         `Progress billing for ${number}${quote ? ` (${quote.number})` : ''}: ${percent} % complete${milestone ? `, ${milestone}` : ''}.`,
-        `Contract value ${money(view.contract)}; billed before ${money(view.billed)}; this invoice ${money(stepGross)}; remaining after it ${money(after)}.`,
+        `Contract value ${money(view.contract)}; billed before ${money(view.billed)}; this invoice ${money(stepGross)}${heldWords}; remaining after it ${money(after)}.`,
       ].join('\n'),
     );
     const withProgress: Built = built.ok
       ? {
           ok: true,
-          document: { ...built.document, progress: { percent, milestone, contract: view.contract } },
+          document: {
+            ...built.document,
+            progress: {
+              percent,
+              milestone,
+              contract: view.contract,
+              ...(retained.length > 0 ? { retained: held } : {}),
+            },
+          },
         }
       : built;
     const draft = await upsertDraft(tx, deps, {

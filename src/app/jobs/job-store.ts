@@ -45,6 +45,7 @@ type PatchableJob = Pick<
   | 'depositAmount'
   | 'depositReceived'
   | 'discountPercent'
+  | 'retainagePercent'
   | 'taxCodeId'
   | 'poNumber'
   | 'approvalRequired'
@@ -75,6 +76,7 @@ const AUDITED_FIELDS = [
   'depositAmount',
   'depositReceived',
   'discountPercent',
+  'retainagePercent',
   'taxCodeId',
   'poNumber',
   'approvalRequired',

@@ -285,6 +285,7 @@ const bookJob = async (
       windowStart: visit.windowStart,
       windowEnd: visit.windowEnd,
       discountPercent: version.discountPercent,
+      retainagePercent: version.retainagePercent,
       poNumber: version.poNumber,
       customFields: version.customFields,
       depositRequired: priced.depositDue !== null,

@@ -3,6 +3,7 @@ import type { CreateQuoteBody, QuoteLineInput, UpdateQuoteBody } from '../../con
 import { customFieldProblems } from '../../core/custom-fields';
 import { AppError, type FieldProblem, invalidAll, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
+import { RETAINAGE_FIXED_ONLY } from '../../core/progress-billing';
 import { quoteNumber } from '../../core/quote-lifecycle';
 import { defaultChoice, priceQuote, type QuoteLine } from '../../core/quote-pricing';
 import { businessDate } from '../../core/time';
@@ -105,6 +106,8 @@ const draftContent = async (
     'booking',
   );
   const today = businessDate(deps.clock.now(), org.timeZone);
+  if (body.retainagePercent && jobType.billingMode !== 'fixed')
+    problems.push({ field: 'body.retainagePercent', message: RETAINAGE_FIXED_ONLY });
   if (body.validUntil < today) problems.push({ field: 'body.validUntil', message: 'is in the past' });
   const visitStart = body.visitStart ? new Date(body.visitStart) : null;
   const visitEnd = body.visitEnd ? new Date(body.visitEnd) : null;
@@ -128,6 +131,7 @@ const draftContent = async (
     discountPercent: body.discountPercent ?? null,
     deposit: body.deposit ?? null,
     depositBeforeWork: (body.depositBeforeWork ?? false) && !!body.deposit,
+    retainagePercent: body.retainagePercent ?? null,
     validUntil: body.validUntil,
     visitStart,
     visitEnd,

@@ -29,6 +29,7 @@ export const versionView = (v: QuoteVersionRow, today: string) => ({
   discountPercent: nullableDecimal(v.discountPercent, 0),
   deposit: v.deposit,
   depositBeforeWork: v.depositBeforeWork,
+  retainagePercent: nullableDecimal(v.retainagePercent, 0),
   validUntil: v.validUntil,
   visitStart: v.visitStart?.toISOString() ?? null,
   visitEnd: v.visitEnd?.toISOString() ?? null,

@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { priceQuote } from '../../core/quote-pricing';
@@ -71,7 +72,16 @@ export const signedQuotePdf = async (
       payable: priced.calc.totals.payable,
       deposit: priced.depositDue,
     },
-    terms: v.terms,
+    // Retainage is a term of the contract the customer signed: printed with the others.
+    terms:
+      [
+        v.retainagePercent
+          ? `Retainage: ${new Decimal(v.retainagePercent).toFixed()} % of each progress invoice is held back until the work is complete.`
+          : null,
+        v.terms,
+      ]
+        .filter(Boolean)
+        .join('\n\n') || null,
     message: v.message,
     validUntil: v.validUntil,
     signature: {

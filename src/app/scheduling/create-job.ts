@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { CustomFieldValues } from '../../core/custom-fields';
 import { AppError, invalid } from '../../core/errors';
 import type { Actor } from '../../core/principal';
+import { RETAINAGE_FIXED_ONLY } from '../../core/progress-billing';
 import type { Tx } from '../../db/client';
 import { jobAssignments, jobs } from '../../db/schema';
 import type { EstimateLine } from '../../db/schema/operations';
@@ -21,6 +22,7 @@ export type NewJob = JobRefs & {
   depositBeforeWork?: boolean | undefined;
   depositAmount?: string | null | undefined;
   discountPercent?: string | null | undefined;
+  retainagePercent?: string | null | undefined;
   poNumber?: string | null | undefined;
   estimateLines?: EstimateLine[] | undefined;
   customFields?: CustomFieldValues | undefined;
@@ -39,6 +41,8 @@ export const insertJob = async (
   checkWindow(input.windowStart, input.windowEnd);
   const { jobType } = await checkJobRefs(tx, organizationId, input);
   checkCustomFields(jobType, input.customFields ?? {}, 'booking');
+  if (input.retainagePercent && jobType.billingMode !== 'fixed')
+    throw invalid('body.retainagePercent', RETAINAGE_FIXED_ONLY);
   if (input.depositRequired && !input.depositAmount)
     throw invalid('body.depositAmount', 'required when a deposit is required');
   const now = deps.clock.now();
@@ -63,6 +67,7 @@ export const insertJob = async (
       depositBeforeWork: (input.depositRequired ?? false) && (input.depositBeforeWork ?? false),
       depositAmount: input.depositAmount ?? null,
       discountPercent: input.discountPercent ?? null,
+      retainagePercent: input.retainagePercent ?? null,
       taxCodeId: input.taxCodeId ?? null,
       poNumber: input.poNumber ?? null,
       estimateLines: input.estimateLines ?? [],

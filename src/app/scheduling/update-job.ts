@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { AppError, invalid } from '../../core/errors';
 import type { Actor } from '../../core/principal';
+import { RETAINAGE_FIXED_ONLY } from '../../core/progress-billing';
 import type { Tx } from '../../db/client';
 import { approvedChangeOrders } from '../../db/queries/change-orders';
 import { quotes } from '../../db/schema';
@@ -71,6 +72,8 @@ export const updateJobFields = (
       },
       'body',
     );
+    if (patch.retainagePercent && jobType.billingMode !== 'fixed')
+      throw invalid('body.retainagePercent', RETAINAGE_FIXED_ONLY);
     if (patch.customFields) checkCustomFields(jobType, patch.customFields, 'booking');
     if (patch.windowStart || patch.windowEnd) throw invalid('body.windowStart', 'use the reschedule action');
     return changeJob(tx, deps, {

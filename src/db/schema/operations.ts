@@ -227,6 +227,8 @@ export const jobs = pgTable(
     depositAmount: money('deposit_amount'),
     depositReceived: money('deposit_received'),
     discountPercent: numeric('discount_percent', { precision: 7, scale: 4 }),
+    /** Retainage: the percent of each progress step held back until completion, released by the final invoice. */
+    retainagePercent: numeric('retainage_percent', { precision: 5, scale: 2 }),
     taxCodeId: uuid('tax_code_id'),
     poNumber: text('po_number'),
     approvalRequired: boolean('approval_required').notNull().default(false),

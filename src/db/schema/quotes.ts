@@ -85,6 +85,8 @@ export const quoteVersions = pgTable(
     deposit: jsonb('deposit').$type<QuoteDeposit>(),
     /** The deposit must be paid before the job is dispatched. */
     depositBeforeWork: boolean('deposit_before_work').notNull().default(false),
+    /** Retainage held back from each progress invoice of the job, released at completion (the job's). */
+    retainagePercent: numeric('retainage_percent', { precision: 5, scale: 2 }),
     validUntil: date('valid_until', { mode: 'string' }).notNull(),
     /** The visit offered: the accepted quote's job is booked in this window. */
     visitStart: instant('visit_start'),

@@ -157,6 +157,12 @@ export const QuotePage = ({ token }: { token: string }) => {
               <dd>{visit}</dd>
             </>
           )}
+          {quote.retainagePercent && (
+            <>
+              <dt>Retainage</dt>
+              <dd>{`${quote.retainagePercent} % of each progress invoice is held back until the work is complete`}</dd>
+            </>
+          )}
           {quote.poNumber && (
             <>
               <dt>Your reference</dt>

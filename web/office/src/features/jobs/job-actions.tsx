@@ -23,12 +23,16 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
   const types = useApi(['catalog', 'job-types'], () =>
     api<{ items: JobTypeT[] }>('GET', '/api/v1/job-types').then((r) => r.items),
   );
-  const defs = fieldDefsOf(types.data?.find((t) => t.id === job.jobTypeId));
+  const jobType = types.data?.find((t) => t.id === job.jobTypeId);
+  const defs = fieldDefsOf(jobType);
+  // Retainage is held back from progress steps, which only fixed-price work is billed in.
+  const fixed = jobType?.billingMode === 'fixed';
   type Values = {
     scope: string;
     customFields: Record<string, string>;
     poNumber: string;
     discountPercent: string;
+    retainagePercent: string;
     depositRequired: boolean;
     depositAmount: string;
     billingOwnerId: string;
@@ -41,6 +45,7 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
       customFields: fieldTextOf(job.customFields),
       poNumber: job.poNumber ?? '',
       discountPercent: job.discountPercent ?? '',
+      retainagePercent: job.retainagePercent ?? '',
       depositRequired: job.depositRequired,
       depositAmount: job.depositAmount ?? '',
       billingOwnerId: job.billingOwnerId ?? '',
@@ -58,6 +63,9 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
       ...(billing && (v.poNumber || null) !== job.poNumber ? { poNumber: orNull(v.poNumber) } : {}),
       ...(billing && (v.discountPercent || null) !== job.discountPercent
         ? { discountPercent: orNull(v.discountPercent) }
+        : {}),
+      ...(billing && (v.retainagePercent.trim().replace(',', '.') || null) !== job.retainagePercent
+        ? { retainagePercent: orNull(v.retainagePercent.trim().replace(',', '.')) }
         : {}),
       ...(billing && v.depositRequired !== job.depositRequired ? { depositRequired: v.depositRequired } : {}),
       ...(billing && (v.depositAmount || null) !== job.depositAmount
@@ -96,6 +104,15 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
               placeholder="none"
               {...form.getInputProps('discountPercent')}
             />
+            {fixed && (
+              <TextInput
+                label="Retainage (%)"
+                description="Held back from each progress invoice until the work is complete"
+                inputMode="decimal"
+                placeholder="none"
+                {...form.getInputProps('retainagePercent')}
+              />
+            )}
             <Switch
               label="Deposit required"
               {...form.getInputProps('depositRequired', { type: 'checkbox' })}
@@ -119,7 +136,7 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
           </SimpleGrid>
         ) : (
           <Text size="sm" c="dimmed">
-            Discount, deposit, PO and billing owner are changed by billing or the owner.
+            Discount, retainage, deposit, PO and billing owner are changed by billing or the owner.
           </Text>
         )}
         <TextInput label="Why (for the job's history)" {...form.getInputProps('reason')} />

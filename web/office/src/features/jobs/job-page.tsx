@@ -183,6 +183,12 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                     <Table.Th>Discount</Table.Th>
                     <Table.Td>{j.discountPercent ? `${j.discountPercent} %` : 'None'}</Table.Td>
                   </Table.Tr>
+                  {j.retainagePercent && (
+                    <Table.Tr>
+                      <Table.Th>Retainage</Table.Th>
+                      <Table.Td>{`${j.retainagePercent} % of each progress invoice, held until the work is complete`}</Table.Td>
+                    </Table.Tr>
+                  )}
                   <Table.Tr>
                     <Table.Th>PO number</Table.Th>
                     <Table.Td>{j.poNumber ?? '–'}</Table.Td>

@@ -2,7 +2,7 @@ import { Button, Group, Progress, SimpleGrid, Stack, Table, Text, TextInput } fr
 import Decimal from 'decimal.js';
 import type { z } from 'zod';
 import { BillProgressBody, type JobProgress } from '../../../../../src/contracts/progress';
-import { progressLines, progressProblem } from '../../../../../src/core/progress-billing';
+import { progressStepAmount } from '../../../../../src/core/progress-billing';
 import { api } from '../../shared/api';
 import { useContractForm } from '../../shared/form';
 import { money } from '../../shared/format';
@@ -14,28 +14,14 @@ import { StatusBadge } from '../../shared/status';
 type ProgressT = z.infer<typeof JobProgress>;
 type Values = { percent: string; milestone: string };
 
-/** What a step to `percent` asks, tax included, priced as the server prices it: each group's net and VAT. */
-const stepAmount = (p: ProgressT, percent: string): string | null => {
-  if (!/^\d{1,2}(\.\d{1,2})?$/.test(percent) || progressProblem(p.percentBilled, percent)) return null;
-  const gross = progressLines(p.groups, p.percentBilled, percent, p.decimals).reduce(
-    (sum, l) =>
-      sum
-        .plus(l.net)
-        .plus(
-          new Decimal(l.net).times(l.tax.rate).div(100).toDecimalPlaces(p.decimals, Decimal.ROUND_HALF_UP),
-        ),
-    new Decimal(0),
-  );
-  return gross.toFixed(p.decimals);
-};
-
 const StepForm = ({ jobId, p, onBilled }: { jobId: string; p: ProgressT; onBilled: (m: string) => void }) => {
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: BillProgressBody,
     initialValues: { percent: '', milestone: '' } as Values,
     toBody: (v: Values) => ({ percent: v.percent.trim(), milestone: v.milestone.trim() || null }),
   });
-  const amount = stepAmount(p, form.values.percent.trim());
+  // Priced in the browser by the same core function the server bills with.
+  const amount = progressStepAmount(p, form.values.percent.trim().replace(',', '.'));
   return (
     <form
       noValidate
@@ -70,10 +56,11 @@ const StepForm = ({ jobId, p, onBilled }: { jobId: string; p: ProgressT; onBille
         </SimpleGrid>
         <Text size="sm" aria-live="polite">
           {amount
-            ? `This invoice: ${money(amount, p.currency)}, tax included; ${money(
-                new Decimal(p.remaining).minus(amount).toFixed(p.decimals),
-                p.currency,
-              )} remains for the final invoice.`
+            ? `This invoice: ${money(amount.gross, p.currency)}, tax included${
+                new Decimal(amount.retained).gt(0)
+                  ? `, after ${money(amount.retained, p.currency)} held back as retainage`
+                  : ''
+              }; ${money(new Decimal(p.remaining).minus(amount.gross).toFixed(p.decimals), p.currency)} remains for the final invoice.`
             : 'Enter how far the work is to see what the invoice asks.'}
         </Text>
         {errorAlert}
@@ -133,13 +120,21 @@ export const ProgressBilling = ({
                 <Text fw={600}>{money(p.remaining, p.currency)}</Text>
               </div>
             </SimpleGrid>
+            {p.retainagePercent && (
+              <Text size="sm">
+                {`Retainage: ${p.retainagePercent} % of each step is held back until the work is complete. ${money(
+                  p.retained,
+                  p.currency,
+                )} held so far; the final invoice releases it.`}
+              </Text>
+            )}
             <Progress.Root size="lg" aria-label={`Billed ${Math.round(share)} % of the contract`}>
               <Progress.Section value={Math.min(100, share)} color="teal">
                 <Progress.Label>{Math.round(share)} %</Progress.Label>
               </Progress.Section>
             </Progress.Root>
             {p.steps.length > 0 && (
-              <Table.ScrollContainer minWidth={300}>
+              <Table.ScrollContainer minWidth={p.retainagePercent ? 560 : 460}>
                 <Table aria-label="Steps billed">
                   <Table.Thead>
                     <Table.Tr>
@@ -147,6 +142,7 @@ export const ProgressBilling = ({
                       <Table.Th>Complete</Table.Th>
                       <Table.Th>Invoice</Table.Th>
                       <Table.Th ta="right">Amount</Table.Th>
+                      {p.retainagePercent && <Table.Th ta="right">Held back</Table.Th>}
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
@@ -163,6 +159,9 @@ export const ProgressBilling = ({
                           </Group>
                         </Table.Td>
                         <Table.Td ta="right">{money(s.amount, p.currency)}</Table.Td>
+                        {p.retainagePercent && (
+                          <Table.Td ta="right">{money(s.retained, p.currency)}</Table.Td>
+                        )}
                       </Table.Tr>
                     ))}
                   </Table.Tbody>

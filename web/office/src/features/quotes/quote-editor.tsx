@@ -43,6 +43,7 @@ type Values = {
   depositKind: 'none' | 'amount' | 'percent';
   depositValue: string;
   depositBeforeWork: boolean;
+  retainagePercent: string;
   validUntil: string;
   visitDay: string;
   visitStart: string;
@@ -97,6 +98,7 @@ const valuesOf = (q: Quote | null, today: string, tz: string): Values => {
     depositKind: q?.deposit ? ('amount' in q.deposit ? 'amount' : 'percent') : 'none',
     depositValue: q?.deposit ? ('amount' in q.deposit ? q.deposit.amount : q.deposit.percent) : '',
     depositBeforeWork: q?.depositBeforeWork ?? false,
+    retainagePercent: q?.retainagePercent ?? '',
     validUntil: q?.validUntil ?? addDays(today, 30),
     visitDay: q?.visitStart ? businessDate(new Date(q.visitStart), tz) : '',
     visitStart: q?.visitStart ? local(q.visitStart) : '08:00',
@@ -147,6 +149,7 @@ export const bodyOf = (
           ? { amount: v.depositValue.trim() }
           : { percent: v.depositValue.trim() },
     depositBeforeWork: v.depositKind !== 'none' && v.depositBeforeWork,
+    retainagePercent: orNull(v.retainagePercent.trim().replace(',', '.')),
     validUntil: v.validUntil,
     ...visit,
     message: orNull(v.message),
@@ -192,6 +195,8 @@ const EditorForm = ({ quote, refs }: { quote: Quote | null; refs: Refs }) => {
   const v = form.values;
   const customer = refs.customers.find((c) => c.id === v.customerId);
   const currency = me.organization.currency;
+  // Retainage is held back from progress invoices, which only fixed-price work is billed in.
+  const fixed = refs.jobTypes.find((t) => t.id === v.jobTypeId)?.billingMode === 'fixed';
   return (
     <form
       noValidate
@@ -274,6 +279,15 @@ const EditorForm = ({ quote, refs }: { quote: Quote | null; refs: Refs }) => {
           <TextInput label="Discount (%)" inputMode="decimal" {...form.getInputProps('discountPercent')} />
           <TextInput type="date" label="Valid until" required {...form.getInputProps('validUntil')} />
           <TextInput label="Their reference (PO number)" {...form.getInputProps('poNumber')} />
+          {fixed && (
+            <TextInput
+              label="Retainage (%)"
+              description="Held back from each progress invoice until the work is complete"
+              inputMode="decimal"
+              placeholder="none"
+              {...form.getInputProps('retainagePercent')}
+            />
+          )}
         </SimpleGrid>
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           <Stack gap={4}>

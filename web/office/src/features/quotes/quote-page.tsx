@@ -163,6 +163,7 @@ const QuoteView = ({ q }: { q: Quote }) => {
           {q.deposit
             ? `Deposit on acceptance: ${'amount' in q.deposit ? money(q.deposit.amount, q.currency) : `${q.deposit.percent} %`}. `
             : ''}
+          {q.retainagePercent ? `Retainage ${q.retainagePercent} % of each progress invoice. ` : ''}
           {q.visitStart ? `Visit offered: ${dateTime(q.visitStart, tz)}.` : 'No visit offered.'}
         </Text>
         {q.internalNotes && (
