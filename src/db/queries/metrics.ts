@@ -95,12 +95,21 @@ export const disputesInPeriod = async (raw: RawSql, p: MetricPeriod) => {
 const ESTIMATE_RULES = sql`('labor_hours_over_estimate', 'parts_over_estimate_percent', 'total_over_estimate_percent')`;
 
 /**
- * Jobs from an accepted quote whose invoice was issued in the period: the invoice's total (tax included)
- * against the quote's accepted total, and why they differ — approved change orders (the invoice is the agreed
- * price after them), an approved estimate variance, or neither (changed without either).
+ * Jobs from an accepted quote whose invoice was issued in the period: what the job's documents asked in all
+ * (tax included) against the quote's accepted total, and why they differ — approved change orders (the
+ * invoice is the agreed price after them), an approved estimate variance, or neither (changed without
+ * either). In all: the final invoice before what was paid on payment requests (its payable plus prepaid, so
+ * with the rounding that brings a contract's documents to it), plus the advance invoices it deducted (a
+ * deposit invoice, progress steps) at what each asked.
  */
 const quotedJobs = (p: MetricPeriod) => sql`
-  SELECT j.id, j.number, i.currency, i.tax_inclusive AS invoiced, v.accepted_total AS quoted,
+  SELECT j.id, j.number, i.currency,
+         i.payable + i.prepaid + COALESCE((
+           SELECT sum(a.tax_inclusive) FROM invoices a
+            WHERE a.organization_id = j.organization_id AND a.job_id = j.id AND a.kind = 'deposit_invoice'
+              AND a.number IS NOT NULL AND a.status NOT IN ('void', 'credited')
+              AND coalesce(a.document ->> 'profile', '') <> 'payment_request'), 0) AS invoiced,
+         v.accepted_total AS quoted,
          (SELECT c.after_total FROM change_orders c
            WHERE c.organization_id = j.organization_id AND c.job_id = j.id AND c.status = 'approved'
            ORDER BY c.seq DESC LIMIT 1) AS agreed,
