@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addDays, businessDate, printDate, zonedToInstant } from '../../src/core/time';
 import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
@@ -44,7 +44,12 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
   let owner: Api;
   let ana: Api;
   let ben: Api;
-  const today = businessDate(new Date(), TZ);
+  // Taken afresh before each test: the board opens on the browser's date, so a run crossing midnight books
+  // and looks on the same day.
+  let today = businessDate(new Date(), TZ);
+  beforeEach(() => {
+    today = businessDate(new Date(), TZ);
+  });
   const ids: { customerId: string; siteId: string; quick: string; strict: string; discounted: string } = {
     customerId: '',
     siteId: '',

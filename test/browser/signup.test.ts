@@ -334,6 +334,14 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
         .getByText('1 of 200 texts this month')
         .waitFor();
       await small.screenshot({ path: screenshotPath('office-texts-390'), fullPage: true });
+      // Stopping texts says so, above the connect form that replaces the connected block.
+      const smallCard = small.getByRole('region', { name: 'Texts to customers' });
+      await smallCard.getByRole('button', { name: 'Stop texts' }).click();
+      await smallCard.getByText('Texts are stopped: customers get e-mail only').waitFor();
+      await smallCard.getByRole('form', { name: 'Connect texts' }).waitFor();
+      expect((await owner.call<{ connected: boolean }>('GET', '/organization/sms')).body.connected).toBe(
+        false,
+      );
       await small.close();
     } finally {
       await twilio.close();

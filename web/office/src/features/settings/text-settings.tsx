@@ -171,8 +171,11 @@ export const TextSettings = () => {
                     onClick={() =>
                       void stop.run(async () => {
                         await api('DELETE', '/api/v1/organization/sms');
+                        // Said above the form that replaces this block, so it outlives the reload.
+                        setNotice('Texts are stopped: customers get e-mail only');
                         invalidate('organization');
-                        return 'Texts are stopped: customers get e-mail only';
+                        settings.reload();
+                        return '';
                       })
                     }
                   >
