@@ -285,3 +285,33 @@ export const PublicQuotePhotoParams = z.strictObject({
   token: QuoteTokenParams.shape.token,
   n: z.coerce.number().int().min(1).max(MAX_QUOTE_PHOTOS),
 });
+
+/**
+ * A quote drafted on a job's site by the technician (an assessment visit), sent from the phone's outbox:
+ * `id` is the phone's, so a retry after a lost answer drafts nothing twice. The customer, site and kind of
+ * work are the job's; the office reviews the draft and sends it.
+ */
+export const OnSiteQuoteBody = z.strictObject({
+  id: z.uuid(),
+  title: z.string().trim().min(1).max(200),
+  lines: z
+    .array(
+      z.strictObject({
+        sku: z.string().trim().max(64).nullable().optional(),
+        description: z.string().trim().min(1).max(500).optional(),
+        quantity: Decimal.refine((v) => !v.startsWith('-'), 'must not be negative'),
+        unitPrice: NonNegativeUnitPrice.optional(),
+      }),
+    )
+    .min(1)
+    .max(100),
+  /** For the office, never the customer: what the technician saw and what the customer asked. */
+  note: z.string().trim().max(4000).nullable().optional(),
+  /** Photos of the visit already uploaded to the job, copied onto the quote as pixels only. */
+  photoIds: z.array(z.uuid()).max(MAX_QUOTE_PHOTOS).optional(),
+});
+export type OnSiteQuoteBody = z.infer<typeof OnSiteQuoteBody>;
+
+export const OnSiteQuote = z
+  .object({ id: z.uuid(), number: z.string(), total: Decimal, photos: z.number().int() })
+  .meta({ id: 'OnSiteQuote' });

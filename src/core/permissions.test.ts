@@ -34,6 +34,7 @@ describe('the permission table', () => {
       'notifications.read',
       'organization.read',
       'price_book.read',
+      'quotes.draft_on_site',
     ]);
   });
 
@@ -75,6 +76,7 @@ describe('the permission table', () => {
     jobs.request_info    x x . x x
     quotes.read          x x . x x
     quotes.manage        x . . . x
+    quotes.draft_on_site x . x . x
     change_orders.manage x . x . x
     board.read           x x . x x
     series.read          x x . x x

@@ -44,6 +44,11 @@ export const PERMISSIONS = {
   /** Drafting, sending, revising and withdrawing offers sets prices: billing and the owner. */
   'quotes.manage': ['owner', 'billing'],
   /**
+   * A draft offer from a job's site (an assessment visit, more work found): technicians on their own jobs,
+   * from the phone. It binds nothing: billing or the owner reviews and sends it.
+   */
+  'quotes.draft_on_site': ['owner', 'billing', 'technician'],
+  /**
    * Change orders set prices but bind only once the customer signs: billing and the owner, and technicians
    * on their own jobs (drafted on site, signed on their phone). Not a dispatcher: it is a billing fact.
    */

@@ -388,6 +388,11 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
         windowStart: '2026-12-10T09:00:00.000Z',
         windowEnd: '2026-12-10T11:00:00.000Z',
       },
+      '/api/v1/jobs/:id/quotes': {
+        id: '7a8b2f8e-5d0c-4e43-9b36-3d7f2b9c1a11',
+        title: 'Second bathroom',
+        lines: [{ sku: 'LAB-STD', quantity: '1' }],
+      },
       '/api/v1/jobs/:id/change-orders': {
         reason: 'A second radiator',
         lines: [{ change: 'add', sku: 'LAB-STD', quantity: '1' }],

@@ -405,6 +405,85 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     }
   });
 
+  it('takes a quote drafted on a job’s site from the technician’s phone, once whatever retries, for the office to send', async () => {
+    const tech = await signIn(t.app, org.users.technician.email, PASSWORD);
+    const other = await signIn(t.app, org.otherTechnician.email, PASSWORD);
+    const upload = async (category: string, bytes: Buffer) => {
+      const body = multipart({ category }, { name: `${category}.jpg`, type: 'image/jpeg', bytes });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/jobs/${org.jobId}/attachments`,
+        headers: { ...as(tech, true), ...body.headers },
+        payload: body.payload,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const photo = await upload('before', await jpegWithExif(7));
+    const id = '0f9e6c1a-2b3d-4c5e-8f70-91a2b3c4d5e6';
+    const body = {
+      id,
+      title: 'Replace the second radiator',
+      lines: [
+        { sku: 'LAB-STD', quantity: '3' },
+        { description: 'Double panel radiator 600 × 1200', quantity: '1', unitPrice: '240.00' },
+      ],
+      note: 'Customer asked about the back bedroom too',
+      photoIds: [photo],
+    };
+    const post = (who: Session, payload: object, jobId = org.jobId) =>
+      t.app.inject({ method: 'POST', url: `/api/v1/jobs/${jobId}/quotes`, headers: as(who, true), payload });
+    // A dispatcher sets no prices; a technician drafts only at their own jobs; an unknown photo is named.
+    expect((await post(dispatcher, body)).statusCode).toBe(403);
+    expect((await post(other, body)).statusCode).toBe(404);
+    const badPhoto = await post(tech, { ...body, photoIds: ['5b1d7c39-8a2e-4f6b-9c0d-1e2f3a4b5c6d'] });
+    expect(badPhoto.statusCode).toBe(400);
+    expect(problemOf(badPhoto).errors.map((e) => e.field)).toEqual(['body.photoIds.0']);
+
+    const first = await post(tech, body);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json()).toMatchObject({ id, number: expect.stringMatching(/^Q-2026-\d{5}$/), photos: 1 });
+    // The answer was lost: the phone sends the same draft again and gets the same quote, nothing twice.
+    const again = await post(tech, body);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    const { rows } = await t.database.raw.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM quotes WHERE organization_id = $1 AND id = $2',
+      [org.organizationId, id],
+    );
+    expect(rows[0]?.n).toBe(1);
+
+    // The office finds a draft for the job's customer and site, the note for itself only, the photo on it.
+    const q = (await t.app.inject({ method: 'GET', url: `/api/v1/quotes/${id}`, headers: as(owner) })).json();
+    expect(q).toMatchObject({
+      status: 'draft',
+      customerId: org.customerId,
+      siteId: org.siteId,
+      jobTypeId: org.jobTypeId,
+      title: 'Replace the second radiator',
+      internalNotes: expect.stringMatching(
+        /^Drafted on site at J-\d+\. Customer asked about the back bedroom too$/,
+      ),
+    });
+    expect(q.photoIds).toHaveLength(1);
+    expect(
+      q.lines.map((l: { description: string; unitPrice: string }) => [l.description, l.unitPrice]),
+    ).toEqual([
+      ['Labour', '80.00'],
+      ['Double panel radiator 600 × 1200', '240.00'],
+    ]);
+    const audit = await t.database.raw.query<{ actor_id: string }>(
+      `SELECT actor_id FROM audit_events WHERE organization_id = $1 AND aggregate_id = $2 AND action = 'quote.created'`,
+      [org.organizationId, id],
+    );
+    expect(audit.rows.map((r) => r.actor_id)).toEqual([org.users.technician.id]);
+    // The office sends it as any quote: the customer never sees the technician's note.
+    const token = await send(id);
+    const page = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('back bedroom');
+  });
+
   it('carries photos from the site visit to the customer’s page, pixels only, frozen once accepted', async () => {
     const q = await create();
     const upload = (bytes: Buffer, type: string, who: Session = owner) => {

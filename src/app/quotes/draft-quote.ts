@@ -146,54 +146,63 @@ const draftContent = async (
 
 /** A new quote, numbered Q-{year}-{n} from its own sequence per year, as a draft (version 1). */
 export const createQuote = (deps: Deps, organizationId: string, body: CreateQuoteBody, actor: Actor) =>
-  deps.database.transaction(async (tx): Promise<{ quote: QuoteRow; version: QuoteVersionRow }> => {
-    const { jobType } = await checkJobRefs(tx, organizationId, { ...body, crew: [] });
-    const org = await organizationOf(tx, organizationId);
-    const content = await draftContent(tx, deps, org, body.customerId, body, jobType);
-    const year = Number(businessDate(deps.clock.now(), org.timeZone).slice(0, 4));
-    const n = await nextNumber(tx, organizationId, `quote:${year}`, 1);
-    const now = deps.clock.now();
-    const id = deps.ids.uuid();
-    const [quote] = await tx.db
-      .insert(quotes)
-      .values({
-        organizationId,
-        id,
-        number: quoteNumber(year, n),
-        customerId: body.customerId,
-        siteId: body.siteId,
-        jobTypeId: body.jobTypeId,
-        title: body.title,
-        currentVersion: 1,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    const [version] = await tx.db
-      .insert(quoteVersions)
-      .values({
-        organizationId,
-        quoteId: id,
-        version: 1,
-        status: 'draft',
-        ...content,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    if (!quote || !version) throw new Error('quote insert returned nothing');
-    await appendAudit(tx, deps, {
+  deps.database.transaction((tx) => insertQuote(tx, deps, organizationId, body, actor, deps.ids.uuid()));
+
+/** A new quote's first version, a draft, numbered from the year's sequence and audited. */
+export const insertQuote = async (
+  tx: Tx,
+  deps: Deps,
+  organizationId: string,
+  body: CreateQuoteBody,
+  actor: Actor,
+  id: string,
+): Promise<{ quote: QuoteRow; version: QuoteVersionRow }> => {
+  const { jobType } = await checkJobRefs(tx, organizationId, { ...body, crew: [] });
+  const org = await organizationOf(tx, organizationId);
+  const content = await draftContent(tx, deps, org, body.customerId, body, jobType);
+  const year = Number(businessDate(deps.clock.now(), org.timeZone).slice(0, 4));
+  const n = await nextNumber(tx, organizationId, `quote:${year}`, 1);
+  const now = deps.clock.now();
+  const [quote] = await tx.db
+    .insert(quotes)
+    .values({
       organizationId,
-      aggregateType: 'quote',
-      aggregateId: id,
-      action: 'quote.created',
-      actor,
-      first: true,
-      changes: { number: quote.number, customerId: body.customerId, total: content.total },
-    });
-    await publishQuote(tx, quote, version);
-    return { quote, version };
+      id,
+      number: quoteNumber(year, n),
+      customerId: body.customerId,
+      siteId: body.siteId,
+      jobTypeId: body.jobTypeId,
+      title: body.title,
+      currentVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  const [version] = await tx.db
+    .insert(quoteVersions)
+    .values({
+      organizationId,
+      quoteId: id,
+      version: 1,
+      status: 'draft',
+      ...content,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  if (!quote || !version) throw new Error('quote insert returned nothing');
+  await appendAudit(tx, deps, {
+    organizationId,
+    aggregateType: 'quote',
+    aggregateId: id,
+    action: 'quote.created',
+    actor,
+    first: true,
+    changes: { number: quote.number, customerId: body.customerId, total: content.total },
   });
+  await publishQuote(tx, quote, version);
+  return { quote, version };
+};
 
 /**
  * Replaces a draft's content. Only a draft is edited in place; a sent quote is revised into a new version.

@@ -5,6 +5,7 @@ import { jobNumber } from '../../app/jobs/job-store';
 import type { Deps } from '../../app/ports';
 import { bookAcceptedQuote } from '../../app/quotes/answer-quote';
 import { createQuote, updateQuoteDraft } from '../../app/quotes/draft-quote';
+import { draftQuoteOnSite } from '../../app/quotes/on-site-quote';
 import { quotePhoto, quotePhotoIds, removeQuotePhoto } from '../../app/quotes/quote-photos';
 import { type QuoteRow, statusOf, versionsOf } from '../../app/quotes/quote-store';
 import { versionView } from '../../app/quotes/quote-view';
@@ -14,6 +15,8 @@ import { IdParams, PhotoSizeQuery, Problem, pageOf } from '../../contracts/commo
 import {
   BookQuoteBody,
   CreateQuoteBody,
+  OnSiteQuote,
+  OnSiteQuoteBody,
   Quote,
   QuoteListQuery,
   QuotePhotoParams,
@@ -35,6 +38,7 @@ import { getOrganization } from '../../db/queries/directory';
 import { listQuotes, quotesSince, quoteWithNames } from '../../db/queries/quotes';
 import { principalOf } from '../auth';
 import { sendFile, sendPhoto } from '../files';
+import { ensureJobVisible } from '../job-access';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
@@ -81,6 +85,33 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
       updatedAt: q.updatedAt.toISOString(),
     };
   };
+
+  app.post(
+    '/jobs/:id/quotes',
+    {
+      config: { access: 'quotes.draft_on_site' },
+      schema: {
+        tags: ['quotes'],
+        summary:
+          'A draft quote from a job’s site, sent from the technician’s phone: the job’s customer, site and kind of work; the same draft ID sent again returns the quote it made (200). The office reviews and sends it',
+        params: IdParams,
+        body: OnSiteQuoteBody,
+        response: { 200: OnSiteQuote, 201: OnSiteQuote, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await ensureJobVisible(deps, p, request.params.id, 'locked-later');
+      const { created, quote } = await draftQuoteOnSite(
+        deps,
+        p.organizationId,
+        request.params.id,
+        request.body,
+        actorOf(p),
+      );
+      return reply.code(created ? 201 : 200).send(quote);
+    },
+  );
 
   app.get(
     '/quotes',
