@@ -246,6 +246,98 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     await context.close();
   });
 
+  it('drafts a quote with no signal at the customer’s, and it reaches the office once, with its photo', async () => {
+    const job = await book(ids.notes, '16:00');
+    const { context, page } = await phone();
+    await page.locator(`[data-job="${job.number}"]`).waitFor();
+    await context.setOffline(true);
+    await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Offline' }).waitFor();
+    await openJob(page, job);
+    await page.getByRole('button', { name: 'Draft a quote' }).click();
+    await page
+      .getByLabel('What the quote is for (the customer reads this)')
+      .fill('A second radiator upstairs');
+    await page.getByLabel('Search the price book').fill('filter');
+    await page
+      .getByRole('list')
+      .getByRole('button', { name: /filter/i })
+      .first()
+      .click();
+    await page.getByRole('button', { name: 'Add other work' }).click();
+    const line = page.getByRole('group', { name: 'Quote line 2' });
+    await line.getByLabel('Description').fill('Double panel radiator 600 × 1200');
+    await line.getByLabel('Unit price').fill('240');
+    await line.getByText('EUR 240.00 before tax').waitFor();
+    await page
+      .getByLabel('For the office (the customer never sees this)')
+      .fill('Back bedroom is cold, she says');
+    await page
+      .getByLabel('Take photos for the quote')
+      .setInputFiles({ name: 'room.jpg', mimeType: 'image/jpeg', buffer: await jpegWithExif(8) });
+    await expect
+      .poll(() => page.getByRole('group', { name: 'Photos for the quote' }).getByRole('checkbox').isChecked())
+      .toBe(true);
+    await snap(page, 'quote-draft');
+    await page.getByRole('button', { name: 'Save the quote' }).click();
+    const item = page.getByRole('region', { name: 'Quotes drafted here' });
+    await item.getByText('A second radiator upstairs').waitFor();
+    await item.getByText('Saved on this phone').waitFor();
+    // Kept across a reload with no signal; nothing reached the office.
+    await page.reload();
+    await item.getByText('Saved on this phone').waitFor();
+    const drafted = async () =>
+      (
+        await owner.call<{ items: { id: string; title: string }[] }>('GET', '/quotes?limit=100')
+      ).body.items.filter((q) => q.title === 'A second radiator upstairs');
+    expect(await drafted()).toHaveLength(0);
+
+    // The signal returns: the outbox sends it by itself, photo first.
+    await context.setOffline(false);
+    await item.getByText(/^Quote Q-\d{4}-\d{5} is with the office to send$/).waitFor({ timeout: 20_000 });
+    await snap(page, 'quote-sent');
+    const [made] = await drafted();
+    const quote = (
+      await owner.call<{
+        status: string;
+        customerName: string;
+        internalNotes: string;
+        photoIds: string[];
+        lines: { description: string; unitPrice: string }[];
+      }>('GET', `/quotes/${made?.id}`)
+    ).body;
+    expect(quote).toMatchObject({
+      status: 'draft',
+      customerName: 'Mary Doyle',
+      photoIds: [expect.any(String)],
+    });
+    expect(quote.internalNotes).toBe(`Drafted on site at ${job.number}. Back bedroom is cold, she says`);
+    expect(quote.lines.map((l) => l.description)).toContain('Double panel radiator 600 × 1200');
+
+    // The phone lost the answer: the same draft is sent again, and the office still has one quote.
+    await page.evaluate(
+      (id) =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('closeout-tech');
+          open.onsuccess = () => {
+            const tx = open.result.transaction('outbox', 'readwrite');
+            const store = tx.objectStore('outbox');
+            const get = store.get(id);
+            get.onsuccess = () => store.put({ ...get.result, state: 'saved', nextAttemptAt: 0 });
+            tx.oncomplete = () => resolve();
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+      made?.id ?? '',
+    );
+    await page.getByRole('button', { name: 'Outbox' }).click();
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await expect
+      .poll(() => page.locator(`[data-outbox="${job.number}"][data-kind="quote"]`).getAttribute('data-state'))
+      .toBe('submitted');
+    expect(await drafted()).toHaveLength(1);
+    await context.close();
+  });
+
   it('shows the missing list when the office refuses a closeout, and sends the fixed one', async () => {
     const job = await book(ids.notes, '11:00');
     const { context, page } = await phone();

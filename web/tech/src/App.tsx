@@ -5,6 +5,7 @@ import { ChangeOrderScreen } from './ChangeOrders';
 import { db, getNotices, getSession, getSnapshot, type Notices, type OutboxItem, type Session } from './db';
 import { JobPage, JobsList } from './Jobs';
 import { NewChangeOrder } from './NewChangeOrder';
+import { NewQuote } from './NewQuote';
 import { go, useRoute } from './nav';
 import { Outbox } from './Outbox';
 import { onOutboxChange, syncOutbox } from './sync';
@@ -247,6 +248,8 @@ export const App = () => {
           ) : (
             <NewChangeOrder work={work} order={order} onSaved={() => syncNow(true)} />
           )
+        ) : screen === 'quote' && order ? (
+          <NewQuote work={work} order={order} onQueued={() => syncNow(true)} />
         ) : screen === 'closeout' && order ? (
           <CloseoutWizard work={work} order={order} />
         ) : screen && screen !== '' && !order ? (

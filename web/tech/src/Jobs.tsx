@@ -197,6 +197,7 @@ export const JobPage = ({
     (o) => o.kind === 'closeout' && !(o.state === 'needs_attention' && !o.conflict),
   );
   const refused = outbox.find((o) => o.kind === 'closeout' && o.state === 'needs_attention' && !o.conflict);
+  const quotes = outbox.filter((o) => o.kind === 'quote');
   return (
     <article aria-label={`Job ${j.number}`}>
       <button type="button" className="link" onClick={() => go('')}>
@@ -316,6 +317,29 @@ export const JobPage = ({
         )
       )}
       <ChangeOrderList order={order} online={online} />
+      <section aria-label="Quotes drafted here">
+        <h2>Quotes</h2>
+        {quotes.length === 0 && (
+          <p className="muted">
+            Customer asking about more work? Draft a quote: the office prices and sends it.
+          </p>
+        )}
+        <ul className="changes">
+          {quotes.map((q) => (
+            <li key={q.id} className="job-card">
+              <span className="job-head">
+                <strong>{q.quote?.title}</strong>
+                <span className={`pill ${q.state}`}>{STATE_LABEL[q.state]}</span>
+              </span>
+              {q.state === 'submitted' && q.outcome && <span>{q.outcome}</span>}
+              {q.state !== 'submitted' && q.reason && <span className="reason">{q.reason}</span>}
+            </li>
+          ))}
+        </ul>
+        <button type="button" className="wide" onClick={() => go(`quote/${j.id}`)}>
+          Draft a quote
+        </button>
+      </section>
       <Messages work={work} order={order} outbox={outbox} />
     </article>
   );

@@ -2,23 +2,14 @@ import { useState } from 'react';
 import { type ChangeOrderView, MAX_CHANGE_ORDER_PHOTOS } from '../../../src/contracts/change-orders';
 import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
 import { agreedScope, type ScopeLine } from '../../../src/core/change-orders';
-import { grossOf } from '../../../src/core/invoice-calc';
 import { call } from './api';
 import { messageOf } from './ChangeOrders';
-import { isDecimal } from './closeout';
-import { money } from './format';
+import { LineFields, type LineRow, PhotoPicker, PriceBookSearch, rowsValid } from './line-editor';
 import { go } from './nav';
-import { Thumb, usePhotos } from './Photos';
+import { usePhotos } from './Photos';
 import { uploadPhoto } from './sync';
 
-type Row = {
-  key: string;
-  change: 'add' | 'remove';
-  sku: string | null;
-  description: string;
-  quantity: string;
-  unitPrice: string;
-};
+type Row = LineRow & { change: 'add' | 'remove' };
 
 /**
  * Proposing a change on site: why, and the lines added (from the price book or typed) or taken off the
@@ -37,7 +28,6 @@ export const NewChangeOrder = ({
   const currency = work.organization.currency;
   const [reason, setReason] = useState('');
   const [rows, setRows] = useState<Row[]>([]);
-  const [query, setQuery] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   // The job's photos on this phone; those picked are uploaded with the change (once each, whatever retries).
@@ -47,21 +37,10 @@ export const NewChangeOrder = ({
     j.estimateLines,
     order.changeOrders.filter((c) => c.status === 'approved'),
   ).filter((l) => !l.quantity.startsWith('-'));
-  const matches = query.trim()
-    ? work.priceBook
-        .filter((p) => `${p.name} ${p.sku}`.toLowerCase().includes(query.trim().toLowerCase()))
-        .slice(0, 6)
-    : [];
   const add = (r: Omit<Row, 'key'>) => setRows([...rows, { ...r, key: crypto.randomUUID() }]);
   const update = (key: string, patch: Partial<Row>) =>
     setRows(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
-  const valid =
-    reason.trim().length >= 3 &&
-    rows.length > 0 &&
-    rows.every(
-      (r) =>
-        r.description.trim() && isDecimal(r.quantity) && Number(r.quantity) > 0 && isDecimal(r.unitPrice),
-    );
+  const valid = reason.trim().length >= 3 && rowsValid(rows);
 
   const submit = async () => {
     setBusy(true);
@@ -94,31 +73,7 @@ export const NewChangeOrder = ({
         <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={3} maxLength={1000} />
       </label>
       <h2>Add work</h2>
-      <label>
-        Search the price book
-        <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Radiator, valve…" />
-      </label>
-      <ul className="matches">
-        {matches.map((p) => (
-          <li key={p.sku}>
-            <button
-              type="button"
-              onClick={() => {
-                setQuery('');
-                add({
-                  change: 'add',
-                  sku: p.sku,
-                  description: p.name,
-                  quantity: '1',
-                  unitPrice: p.unitPrice,
-                });
-              }}
-            >
-              {p.name} · {money(p.unitPrice, currency)}
-            </button>
-          </li>
-        ))}
-      </ul>
+      <PriceBookSearch work={work} onPick={(r) => add({ ...r, change: 'add' })} />
       <button
         type="button"
         onClick={() => add({ change: 'add', sku: null, description: '', quantity: '1', unitPrice: '' })}
@@ -152,66 +107,27 @@ export const NewChangeOrder = ({
         </>
       )}
       {rows.map((r, n) => (
-        <fieldset key={r.key} className="part" aria-label={`Change line ${n + 1}`}>
-          <legend>{r.change === 'add' ? 'Added' : 'Taken off'}</legend>
-          <label>
-            Description
-            <input
-              value={r.description}
-              readOnly={r.change === 'remove'}
-              onChange={(e) => update(r.key, { description: e.target.value })}
-            />
-          </label>
-          <div className="pair">
-            <label>
-              Quantity
-              <input
-                inputMode="decimal"
-                value={r.quantity}
-                onChange={(e) => update(r.key, { quantity: e.target.value })}
-              />
-            </label>
-            <label>
-              Unit price
-              <input
-                inputMode="decimal"
-                value={r.unitPrice}
-                readOnly={r.change === 'remove'}
-                onChange={(e) => update(r.key, { unitPrice: e.target.value })}
-              />
-            </label>
-          </div>
-          {isDecimal(r.quantity) && isDecimal(r.unitPrice) && (
-            <p className="muted">
-              {r.change === 'add' ? '+' : '−'}
-              {money(grossOf(r.quantity, r.unitPrice).toFixed(), currency)} before tax
-            </p>
-          )}
-          <button type="button" className="link" onClick={() => setRows(rows.filter((x) => x.key !== r.key))}>
-            Remove this line
-          </button>
-        </fieldset>
+        <LineFields
+          key={r.key}
+          row={r}
+          label={`Change line ${n + 1}`}
+          legend={r.change === 'add' ? 'Added' : 'Taken off'}
+          sign={r.change === 'add' ? '+' : '−'}
+          readOnly={r.change === 'remove'}
+          currency={currency}
+          onChange={(patch) => update(r.key, patch)}
+          onRemove={() => setRows(rows.filter((x) => x.key !== r.key))}
+        />
       ))}
       {photos.length > 0 && (
-        <fieldset className="part" aria-label="Photos that show why">
-          <legend>Photos that show why (the customer sees these)</legend>
-          <div className="thumbs">
-            {photos.map((p) => (
-              <label key={p.id} className="pick">
-                <input
-                  type="checkbox"
-                  aria-label={`${p.category.replace('_', ' ')} photo, ${new Date(p.takenAt).toLocaleTimeString()}`}
-                  disabled={!picked.includes(p.id) && picked.length >= MAX_CHANGE_ORDER_PHOTOS}
-                  checked={picked.includes(p.id)}
-                  onChange={(e) =>
-                    setPicked(e.target.checked ? [...picked, p.id] : picked.filter((x) => x !== p.id))
-                  }
-                />
-                <Thumb photo={p} />
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <PhotoPicker
+          photos={photos}
+          picked={picked}
+          max={MAX_CHANGE_ORDER_PHOTOS}
+          label="Photos that show why"
+          legend="Photos that show why (the customer sees these)"
+          onChange={setPicked}
+        />
       )}
       {error && (
         <p className="banner error" role="alert">

@@ -9,6 +9,7 @@ const KIND: Record<OutboxItem['kind'], string> = {
   on_my_way: 'On my way',
   start: 'Job started',
   message: 'Message to the office',
+  quote: 'Quote drafted',
 };
 
 export const Outbox = ({

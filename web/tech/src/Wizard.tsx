@@ -2,12 +2,11 @@ import { useMemo, useState } from 'react';
 import type { WorkOrdersT, WorkOrderT } from '../../../src/contracts/work-orders';
 import type { PhotoCategory } from '../../../src/core/closeout-rules';
 import { bodyOf, closeoutFields, isDecimal, missingFor, timerHours, totalsFor } from './closeout';
-import { db, type Photo } from './db';
+import { db } from './db';
 import { money } from './format';
 import { useDraft } from './Jobs';
-import { compress, sha256Hex } from './media';
 import { go } from './nav';
-import { Thumb, usePhotos } from './Photos';
+import { keepPhoto, Thumb, usePhotos } from './Photos';
 import { Signature } from './Signature';
 import { enqueue, syncOutbox } from './sync';
 
@@ -29,19 +28,7 @@ export const CloseoutWizard = ({ work, order }: { work: WorkOrdersT; order: Work
 
   const addPhotos = async (category: PhotoCategory, files: FileList | null) => {
     const added: string[] = [];
-    for (const file of Array.from(files ?? [])) {
-      const blob = await compress(file);
-      const photo: Photo = {
-        id: crypto.randomUUID(),
-        jobId: draft.jobId,
-        category,
-        blob,
-        sha256: await sha256Hex(blob),
-        takenAt: new Date().toISOString(),
-      };
-      await db.photos.put(photo);
-      added.push(photo.id);
-    }
+    for (const file of Array.from(files ?? [])) added.push((await keepPhoto(draft.jobId, category, file)).id);
     await save({ ...draft, photoIds: [...draft.photoIds, ...added] });
   };
 

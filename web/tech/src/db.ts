@@ -1,6 +1,7 @@
 import Dexie, { type EntityTable, type Table } from 'dexie';
 import type { z } from 'zod';
 import type { CloseoutBody, MissingItemSchema } from '../../../src/contracts/closeout';
+import type { OnSiteQuoteBody } from '../../../src/contracts/quotes';
 import type { WorkOrdersT } from '../../../src/contracts/work-orders';
 import type { PhotoCategory } from '../../../src/core/closeout-rules';
 
@@ -64,7 +65,7 @@ export type Conflict = { message: string; windowStart?: string | undefined; stat
 /** One thing to tell the server, kept until it has been told. Closeouts are keyed by their submissionId. */
 export type OutboxItem = {
   id: string;
-  kind: 'closeout' | 'on_my_way' | 'start' | 'message';
+  kind: 'closeout' | 'on_my_way' | 'start' | 'message' | 'quote';
   jobId: string;
   jobNumber: string;
   createdAt: string;
@@ -78,6 +79,8 @@ export type OutboxItem = {
   etaMinutes?: number | undefined;
   /** Messages: the text for the job's conversation; the item's id is the message's id (sent once). */
   text?: string | undefined;
+  /** Quotes drafted on site: the item's id is the quote's (drafted once); its photos are `photoIds`. */
+  quote?: Omit<OnSiteQuoteBody, 'id' | 'photoIds'> | undefined;
   signature?: { photoId: string; signerName: string; signedAt: string } | null | undefined;
   reason?: string | undefined;
   missing?: Missing[] | undefined;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 
-/** Hash routes: #/ (jobs), #/job/<id>, #/closeout/<id>, #/change/<job id>[/<change id>], #/outbox */
+/** Hash routes: #/ (jobs), #/job/<id>, #/closeout/<id>, #/change/<job id>[/<change id>], #/quote/<job id>, #/outbox */
 const parse = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
 export const useRoute = (): string[] => {
   const [route, setRoute] = useState(parse);

@@ -43,6 +43,14 @@ export const uploadPhoto = async (jobId: string, photo: Photo): Promise<string> 
   return res.id;
 };
 
+/** The photos still on this phone among `photoIds`, uploaded (each once); their server IDs. */
+const uploadAll = async (jobId: string, photoIds: string[]): Promise<string[]> => {
+  const photos = (await db.photos.bulkGet(photoIds)).filter((p): p is Photo => p !== undefined);
+  const ids: string[] = [];
+  for (const p of photos) ids.push(await uploadPhoto(jobId, p));
+  return ids;
+};
+
 const send = async (item: OutboxItem): Promise<Partial<OutboxItem>> => {
   if (item.kind === 'start') {
     await call('POST', `/jobs/${item.jobId}/start`);
@@ -61,11 +69,24 @@ const send = async (item: OutboxItem): Promise<Partial<OutboxItem>> => {
     await call('POST', `/jobs/${item.jobId}/comments`, { id: item.id, body: item.text ?? '' });
     return { state: 'submitted' };
   }
+  if (item.kind === 'quote') {
+    if (!item.quote) return { state: 'needs_attention', reason: 'Nothing to send' };
+    // The photos first, each once; then the draft, whose id is the item's: a retry drafts nothing twice.
+    const photoIds = await uploadAll(item.jobId, item.photoIds ?? []);
+    const made = await call<{ number: string }>('POST', `/jobs/${item.jobId}/quotes`, {
+      id: item.id,
+      ...item.quote,
+      photoIds,
+    });
+    return {
+      state: 'submitted',
+      outcome: `Quote ${made.number} is with the office to send`,
+      reason: undefined,
+    };
+  }
   if (!item.body) return { state: 'needs_attention', reason: 'Nothing to send' };
   // Photos first, each idempotent by its content; then the closeout that references them.
-  const photos = (await db.photos.bulkGet(item.photoIds ?? [])).filter((p): p is Photo => p !== undefined);
-  const ids: string[] = [];
-  for (const p of photos) ids.push(await uploadPhoto(item.jobId, p));
+  const ids = await uploadAll(item.jobId, item.photoIds ?? []);
   let signature: { attachmentId: string; signerName: string; signedAt: string } | undefined;
   if (item.signature) {
     const image = await db.photos.get(item.signature.photoId);
