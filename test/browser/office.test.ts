@@ -397,7 +397,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     await page.getByRole('button', { name: 'Edit Tara Quinn' }).click();
     const edit = page.getByRole('form', { name: 'Edit Tara Quinn' });
     await edit.getByLabel('Hourly rate').fill('72.50');
-    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.getByRole('button', { name: 'Save' }).click();
     await edit.waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Deactivate Tara Quinn' }).click();
     await page.getByRole('status').filter({ hasText: 'Tara Quinn can no longer sign in' }).waitFor();
