@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QUOTE_STATUSES } from '../core/quote-lifecycle';
+import { REPEAT_EVERY } from '../core/quote-repeat';
 import {
   Day,
   Decimal,
@@ -43,6 +44,12 @@ export const QuoteDepositInput = z.union([
   z.strictObject({ percent: DiscountPercent.refine((v) => Number(v) > 0, 'must be above 0') }),
 ]);
 
+export const QuoteRepeatInput = z.strictObject({
+  every: z.enum(REPEAT_EVERY),
+  /** How many visits in all, the first included; none: until either side ends the series. */
+  visits: z.number().int().min(2).max(520).nullable().optional(),
+});
+
 const draftFields = {
   title: z.string().trim().min(1).max(200),
   lines: z.array(QuoteLineInput).min(1).max(200),
@@ -51,6 +58,8 @@ const draftFields = {
   depositBeforeWork: z.boolean().optional(),
   /** Retainage on the job's progress invoices, released by the final invoice. */
   retainagePercent: RetainagePercent.nullable().optional(),
+  /** A service that repeats from the visit offered: the price is per visit; accepting books the series. */
+  repeat: QuoteRepeatInput.nullable().optional(),
   validUntil: Day,
   visitStart: Instant.nullable().optional(),
   visitEnd: Instant.nullable().optional(),
@@ -130,6 +139,7 @@ const versionFields = {
   deposit: z.union([z.object({ amount: z.string() }), z.object({ percent: z.string() })]).nullable(),
   depositBeforeWork: z.boolean(),
   retainagePercent: Decimal.nullable(),
+  repeat: z.object({ every: z.enum(REPEAT_EVERY), visits: z.number().int().nullable() }).nullable(),
   validUntil: Day,
   visitStart: Instant.nullable(),
   visitEnd: Instant.nullable(),
@@ -164,6 +174,8 @@ export const Quote = z
     sentAt: Instant.nullable(),
     viewedAt: Instant.nullable(),
     jobId: z.uuid().nullable(),
+    /** A repeating service: the series its acceptance booked (jobId is its first visit). */
+    seriesId: z.uuid().nullable(),
     jobNumber: z.string().nullable(),
     versions: z.array(
       z.object({ version: z.number().int(), status: z.enum(QUOTE_STATUSES), total: Decimal }),

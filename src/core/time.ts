@@ -56,6 +56,12 @@ export const businessDate = (instant: Date, timeZone: string): string => {
   return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
 };
 
+/** The wall-clock time (HH:MM) of an instant in a time zone. */
+export const localTime = (instant: Date, timeZone: string): string => {
+  const p = partsIn(instant, timeZone);
+  return `${String(p.h).padStart(2, '0')}:${String(p.min).padStart(2, '0')}`;
+};
+
 /** The next instant (after `now`, or `now` itself on the hour) at which the wall clock in timeZone shows hour:00. */
 export const nextLocalHour = (now: Date, hour: number, timeZone: string): Date => {
   const hh = `${String(hour).padStart(2, '0')}:00`;

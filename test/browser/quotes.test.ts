@@ -181,6 +181,61 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     expect(await phone.getByRole('button', { name: /Accept for/ }).count()).toBe(0);
   }, 180_000);
 
+  it('offers a service plan that repeats: drafted in the editor, said on the customer’s page, booked as a series', async () => {
+    const office = await signedIn(browser, base, 'billing@demo.closeout.test', '#/quotes');
+    await office.getByRole('button', { name: 'New quote' }).click();
+    const form = office.getByRole('form', { name: 'New quote' });
+    await form.getByLabel(/^Customer/).click();
+    await office.getByRole('option', { name: 'Mary Doyle' }).click();
+    await form.getByLabel(/^Kind of work/).click();
+    await office.getByRole('option').first().click();
+    await form.getByLabel('Title the customer sees').fill('Boiler service plan');
+    const line = form.getByRole('group', { name: 'Line 1' });
+    await line.getByLabel('Description', { exact: true }).fill('Annual boiler service');
+    await line.getByLabel(/Unit price/).fill('120');
+    await form.getByLabel('Day', { exact: true }).fill('2027-01-20');
+    await form.getByLabel(/^Repeats/).click();
+    await office.getByRole('option', { name: 'Every year' }).click();
+    await form.getByLabel(/^Visits in all/).fill('3');
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    await office
+      .getByText('Repeats every year, 3 visits: the price is per visit.', { exact: false })
+      .waitFor();
+    await office.screenshot({ path: screenshotPath('office-quote-repeats'), fullPage: true });
+    await office.getByRole('button', { name: 'Send to the customer' }).click();
+    const link = (await office.getByTestId('customer-link').textContent()) ?? '';
+    const id = new URL(office.url()).hash.split('/').pop() ?? '';
+
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, hasTouch: true });
+    await phone.goto(`${base}${new URL(link).pathname}${new URL(link).hash}`);
+    await phone.getByRole('heading', { name: 'Boiler service plan' }).waitFor();
+    await phone.getByText('every year, 3 visits; the price is per visit').waitFor();
+    await phone.screenshot({ path: screenshotPath('portal-quote-repeats-phone'), fullPage: true });
+    await phone.close();
+
+    const token = link.slice(link.lastIndexOf('/') + 1);
+    const accepted = await fetch(`${base}/api/v1/public/quotes/${token}/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        version: 1,
+        choice: { options: {}, addOns: [] },
+        signerName: 'Mary Doyle',
+        signature: `data:image/png;base64,${(await png(7)).toString('base64')}`,
+      }),
+    });
+    expect(accepted.status).toBe(200);
+    const q = await owner.call<{ seriesId: string | null; jobId: string | null }>('GET', `/quotes/${id}`);
+    expect(q.body.seriesId).toEqual(expect.any(String));
+    const plan = await owner.call<{ startDate: string; endDate: string; visits: { id: string }[] }>(
+      'GET',
+      `/series/${q.body.seriesId}`,
+    );
+    expect(plan.body).toMatchObject({ startDate: '2027-01-20', endDate: '2029-01-20' });
+    expect(plan.body.visits[0]?.id).toBe(q.body.jobId);
+    await office.close();
+  });
+
   it('books the visit of a quote accepted without one, from the quote page', async () => {
     const site = await demoSite(owner, 'Liffey Dental Clinic');
     const types = await owner.call<{ items: { id: string; code: string }[] }>('GET', '/job-types');

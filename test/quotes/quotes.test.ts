@@ -484,6 +484,71 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     expect(page.body).not.toContain('back bedroom');
   });
 
+  it('books a service that repeats as a series of visits, each at the accepted price per visit', async () => {
+    // A repeating service is billed per visit from its first visit: no deposit, and a visit offered.
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/quotes',
+      headers: as(owner, true),
+      payload: draft(org, { repeat: { every: 'three_months', visits: 4 }, visitStart: null, visitEnd: null }),
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(
+      problemOf(refused)
+        .errors.map((e) => e.field)
+        .sort(),
+    ).toEqual(['body.deposit', 'body.visitStart']);
+    const q = await create({
+      title: 'Boiler service plan',
+      lines: [{ sku: 'LAB-STD', quantity: '1.5' }],
+      deposit: null,
+      discountPercent: null,
+      repeat: { every: 'three_months', visits: 4 },
+    });
+    expect(q.repeat).toEqual({ every: 'three_months', visits: 4 });
+    const token = await send(q.id);
+    const page = (await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` })).json();
+    expect(page.repeat).toEqual({ every: 'three_months', visits: 4 });
+    const ok = await accept(token, {
+      version: 1,
+      choice: { options: {}, addOns: [] },
+      signerName: 'Pat Murphy',
+      signature: await signature(),
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const after = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/quotes/${q.id}`, headers: as(owner) })
+    ).json();
+    expect(after.seriesId).toEqual(expect.any(String));
+    const plan = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/series/${after.seriesId}`, headers: as(owner) })
+    ).json();
+    // Four visits three months apart from the one offered: the series ends on the fourth one's day.
+    expect(plan).toMatchObject({
+      startDate: '2026-12-08',
+      endDate: '2027-09-08',
+      billingRule: 'per_visit',
+      scope: `Boiler service plan (quote ${q.number})`,
+    });
+    expect(plan.visits[0]).toMatchObject({ id: after.jobId, occurrenceDate: '2026-12-08' });
+    // Every visit carries the accepted lines as its agreed price.
+    for (const v of plan.visits) {
+      const job = (
+        await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${v.id}`, headers: as(owner) })
+      ).json();
+      expect(job.estimateLines).toEqual([
+        {
+          sku: 'LAB-STD',
+          description: 'Labour',
+          quantity: '1.5',
+          unitPrice: '80.00',
+          taxCodeId: expect.any(String),
+        },
+      ]);
+      expect(job.depositRequired).toBe(false);
+    }
+  });
+
   it('carries photos from the site visit to the customer’s page, pixels only, frozen once accepted', async () => {
     const q = await create();
     const upload = (bytes: Buffer, type: string, who: Session = owner) => {

@@ -5,20 +5,23 @@ import { amountDecimals, printAmount } from '../../core/money';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import { closedBecause } from '../../core/quote-lifecycle';
 import { priceQuote, type QuoteChoice } from '../../core/quote-pricing';
-import { businessDate, printDate, printDateTime } from '../../core/time';
+import { repeatWords, rruleOf } from '../../core/quote-repeat';
+import { occurrencesBetween } from '../../core/recurrence';
+import { addDays, businessDate, localTime, printDate, printDateTime } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { jobNumberOf } from '../../db/queries/jobs';
 import { versionsWithParties } from '../../db/queries/quotes';
-import { invoices, organizations, quotes, quoteVersions } from '../../db/schema';
+import { invoices, jobs, organizations, quotes, quoteVersions, series } from '../../db/schema';
 import { notifyRole } from '../approvals/approvals';
 import { appendAudit } from '../audit/audit';
 import { sha256Hex } from '../auth/secrets';
 import { outstandingOf } from '../invoicing/invoice-store';
-import { jobNumber } from '../jobs/job-store';
+import { type JobRow, jobNumber } from '../jobs/job-store';
 import { activePaymentConnection } from '../payments/payment-connections';
 import { payUrl, publicLogoUrl } from '../portal/pay-token';
 import type { Deps } from '../ports';
 import { insertJob } from '../scheduling/create-job';
+import { generateVisits, insertSeries } from '../series/visits';
 import { quotePhoto, quotePhotoIds } from './quote-photos';
 import { changeQuoteVersion, lockQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
 import { addressText, versionView } from './quote-view';
@@ -201,22 +204,24 @@ export const acceptQuote = async (
     const imageKey = `${quote.organizationId}/quotes/${quote.id}/v${version.version}-signature.png`;
     await deps.storage.put(imageKey, png, 'image/png');
     const now = deps.clock.now();
-    const job =
+    const booked =
       version.visitStart && version.visitEnd
-        ? await bookJob(
+        ? await bookAccepted(
             tx,
             deps,
             quote,
             version,
             priced,
             { windowStart: version.visitStart, windowEnd: version.visitEnd, crew: [] },
+            org.timeZone,
             SYSTEM_ACTOR,
           )
         : null;
-    if (job)
+    const job = booked?.job ?? null;
+    if (booked)
       await tx.db
         .update(quotes)
-        .set({ jobId: job.id })
+        .set({ jobId: booked.job.id, seriesId: booked.seriesId })
         .where(and(eq(quotes.organizationId, quote.organizationId), eq(quotes.id, quote.id)));
     const accepted = await changeQuoteVersion(tx, deps, {
       quote: { ...quote, jobId: job?.id ?? quote.jobId },
@@ -246,9 +251,11 @@ export const acceptQuote = async (
       quote.organizationId,
       'dispatcher',
       job?.id ?? null,
-      job
-        ? `${body.signerName} accepted ${quote.number} (${total}): ${jobNumber(job.number)} is booked for ${printDateTime(job.windowStart, org.timeZone)}.`
-        : `${body.signerName} accepted ${quote.number} (${total}): book the visit.`,
+      job && version.repeat
+        ? `${body.signerName} accepted ${quote.number} (${total} a visit): visits ${repeatWords(version.repeat)} are booked, the first ${jobNumber(job.number)} for ${printDateTime(job.windowStart, org.timeZone)}.`
+        : job
+          ? `${body.signerName} accepted ${quote.number} (${total}): ${jobNumber(job.number)} is booked for ${printDateTime(job.windowStart, org.timeZone)}.`
+          : `${body.signerName} accepted ${quote.number} (${total}): book the visit.`,
       null,
       { kind: 'quote_accepted' },
     );
@@ -262,6 +269,101 @@ export const acceptQuote = async (
     return { view, jobId: job?.id ?? null };
   });
 };
+
+/**
+ * Books what the customer accepted: the job, in the visit's window; or, for a service that repeats, the
+ * series of visits from that one (each visit carrying the accepted lines as its agreed price, billed per
+ * visit), the first visit standing for the quote's job.
+ */
+const bookAccepted = async (
+  tx: Tx,
+  deps: Deps,
+  quote: QuoteRow,
+  version: QuoteVersionRow,
+  priced: Extract<ReturnType<typeof priceQuote>, { ok: true }>,
+  visit: { windowStart: Date; windowEnd: Date; crew: string[] },
+  timeZone: string,
+  actor: Actor,
+): Promise<{ job: JobRow; seriesId: string | null }> => {
+  if (!version.repeat)
+    return { job: await bookJob(tx, deps, quote, version, priced, visit, actor), seriesId: null };
+  const startDate = businessDate(visit.windowStart, timeZone);
+  const rule = {
+    rrule: rruleOf(version.repeat),
+    timeZone,
+    startDate,
+    startTime: localTime(visit.windowStart, timeZone),
+    durationMinutes: Math.max(
+      5,
+      Math.round((visit.windowEnd.getTime() - visit.windowStart.getTime()) / 60_000),
+    ),
+  };
+  const row = await insertSeries(
+    tx,
+    deps,
+    quote.organizationId,
+    {
+      customerId: quote.customerId,
+      siteId: quote.siteId,
+      jobTypeId: quote.jobTypeId,
+      ...rule,
+      crew: visit.crew,
+      scope: `${quote.title} (quote ${quote.number})`,
+      discountPercent: version.discountPercent,
+      poNumber: version.poNumber,
+      customFields: version.customFields,
+      estimateLines: estimateOf(priced),
+      billingRule: 'per_visit',
+    },
+    actor,
+    null,
+  );
+  // So many visits: the series ends on the last one's day.
+  const last = version.repeat.visits
+    ? occurrencesBetween({ ...rule, from: startDate, to: addDays(startDate, 366 * 11) })[
+        version.repeat.visits - 1
+      ]
+    : undefined;
+  const s = last
+    ? ((
+        await tx.db
+          .update(series)
+          .set({ endDate: last.date })
+          .where(and(eq(series.organizationId, quote.organizationId), eq(series.id, row.id)))
+          .returning()
+      )[0] ?? row)
+    : row;
+  await generateVisits(tx, deps, s, actor);
+  const [first] = await tx.db
+    .select()
+    .from(jobs)
+    .where(
+      and(
+        eq(jobs.organizationId, quote.organizationId),
+        eq(jobs.seriesId, row.id),
+        eq(jobs.occurrenceDate, startDate),
+      ),
+    );
+  if (!first) throw new Error(`the series of ${quote.number} has no first visit`);
+  await appendAudit(tx, deps, {
+    organizationId: quote.organizationId,
+    aggregateType: 'series',
+    aggregateId: row.id,
+    action: 'series.from_quote',
+    actor,
+    changes: { quoteId: quote.id, quoteNumber: quote.number, version: version.version, firstJobId: first.id },
+  });
+  return { job: first, seriesId: row.id };
+};
+
+const estimateOf = (priced: Extract<ReturnType<typeof priceQuote>, { ok: true }>) =>
+  priced.lines.map((l) => ({
+    sku: l.sku ?? null,
+    description: l.description,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    taxCodeId: l.taxCodeId ?? null,
+  }));
 
 const bookJob = async (
   tx: Tx,
@@ -291,13 +393,7 @@ const bookJob = async (
       depositRequired: priced.depositDue !== null,
       depositBeforeWork: priced.depositDue !== null && version.depositBeforeWork,
       depositAmount: priced.depositDue,
-      estimateLines: priced.lines.map((l) => ({
-        sku: l.sku ?? null,
-        description: l.description,
-        quantity: l.quantity,
-        unitPrice: l.unitPrice,
-        taxCodeId: l.taxCodeId ?? null,
-      })),
+      estimateLines: estimateOf(priced),
     },
     actor,
   );
@@ -390,10 +486,19 @@ export const bookAcceptedQuote = (
       version.choice,
     );
     if (!priced.ok) throw new AppError('conflict', priced.problems.map((p) => p.message).join('; '));
-    const job = await bookJob(tx, deps, quote, version, priced, visit, actor);
+    const { job, seriesId } = await bookAccepted(
+      tx,
+      deps,
+      quote,
+      version,
+      priced,
+      visit,
+      org.timeZone,
+      actor,
+    );
     await tx.db
       .update(quotes)
-      .set({ jobId: job.id, updatedAt: deps.clock.now() })
+      .set({ jobId: job.id, seriesId, updatedAt: deps.clock.now() })
       .where(and(eq(quotes.organizationId, organizationId), eq(quotes.id, quoteId)));
     await appendAudit(tx, deps, {
       organizationId,

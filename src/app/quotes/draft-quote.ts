@@ -111,6 +111,21 @@ const draftContent = async (
   if (body.validUntil < today) problems.push({ field: 'body.validUntil', message: 'is in the past' });
   const visitStart = body.visitStart ? new Date(body.visitStart) : null;
   const visitEnd = body.visitEnd ? new Date(body.visitEnd) : null;
+  if (body.repeat) {
+    // A repeating service books its series from the first visit; its price is per visit.
+    if (!visitStart)
+      problems.push({ field: 'body.visitStart', message: 'a repeating service needs its first visit' });
+    if (body.deposit)
+      problems.push({
+        field: 'body.deposit',
+        message: 'a repeating service is billed per visit, without a deposit',
+      });
+    if (body.retainagePercent)
+      problems.push({
+        field: 'body.retainagePercent',
+        message: 'a repeating service is billed per visit, not in steps',
+      });
+  }
   if (!visitStart !== !visitEnd)
     problems.push({ field: 'body.visitEnd', message: 'give the visit’s start and end, or neither' });
   else if (visitStart && visitEnd && visitEnd <= visitStart)
@@ -132,6 +147,7 @@ const draftContent = async (
     deposit: body.deposit ?? null,
     depositBeforeWork: (body.depositBeforeWork ?? false) && !!body.deposit,
     retainagePercent: body.retainagePercent ?? null,
+    repeat: body.repeat ? { every: body.repeat.every, visits: body.repeat.visits ?? null } : null,
     validUntil: body.validUntil,
     visitStart,
     visitEnd,

@@ -30,6 +30,7 @@ export const versionView = (v: QuoteVersionRow, today: string) => ({
   deposit: v.deposit,
   depositBeforeWork: v.depositBeforeWork,
   retainagePercent: nullableDecimal(v.retainagePercent, 0),
+  repeat: v.repeat ? { every: v.repeat.every, visits: v.repeat.visits ?? null } : null,
   validUntil: v.validUntil,
   visitStart: v.visitStart?.toISOString() ?? null,
   visitEnd: v.visitEnd?.toISOString() ?? null,

@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { priceQuote } from '../../core/quote-pricing';
+import { repeatWords } from '../../core/quote-repeat';
 import { versionsWithParties } from '../../db/queries/quotes';
 import { quoteVersions } from '../../db/schema';
 import { sha256Hex } from '../auth/secrets';
@@ -75,6 +76,9 @@ export const signedQuotePdf = async (
     // Retainage is a term of the contract the customer signed: printed with the others.
     terms:
       [
+        v.repeat
+          ? `The service repeats ${repeatWords(v.repeat)}, from the first visit; the price is per visit.`
+          : null,
         v.retainagePercent
           ? `Retainage: ${new Decimal(v.retainagePercent).toFixed()} % of each progress invoice is held back until the work is complete.`
           : null,

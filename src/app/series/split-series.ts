@@ -86,6 +86,8 @@ export const splitSeries = (
         taxCodeId: t.taxCodeId,
         discountPercent: t.discountPercent,
         poNumber: t.poNumber,
+        estimateLines: t.estimateLines,
+        customFields: t.customFields,
         billingRule: old.billingRule,
         billingCycle: old.billingCycle,
         horizonDays: old.horizonDays,

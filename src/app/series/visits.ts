@@ -1,4 +1,5 @@
 import { and, asc, eq, gte, inArray } from 'drizzle-orm';
+import type { CustomFieldValues } from '../../core/custom-fields';
 import { AppError, invalid, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { occurrencesBetween, parseRrule } from '../../core/recurrence';
@@ -11,6 +12,7 @@ import {
 import { addDays, businessDate, isValidTimeZone, laterDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { jobs, series } from '../../db/schema';
+import type { EstimateLine } from '../../db/schema/operations';
 import { appendAudit } from '../audit/audit';
 import { changeJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
@@ -25,6 +27,9 @@ export type SeriesTemplate = {
   taxCodeId?: string | null | undefined;
   discountPercent?: string | null | undefined;
   poNumber?: string | null | undefined;
+  /** A series booked from an accepted quote: each visit's agreed price, and the kind of work's fields. */
+  estimateLines?: EstimateLine[] | undefined;
+  customFields?: CustomFieldValues | undefined;
 };
 
 export type NewSeries = SeriesTemplate & {
@@ -96,6 +101,8 @@ export const generateVisits = async (tx: Tx, deps: Ctx, s: SeriesRow, actor: Act
       taxCodeId: t.taxCodeId,
       discountPercent: t.discountPercent,
       poNumber: t.poNumber,
+      estimateLines: t.estimateLines,
+      customFields: t.customFields,
       seriesId: s.id,
       occurrenceDate: o.date,
     };
@@ -139,6 +146,8 @@ export const insertSeries = async (
         taxCodeId: input.taxCodeId ?? null,
         discountPercent: input.discountPercent ?? null,
         poNumber: input.poNumber ?? null,
+        ...(input.estimateLines ? { estimateLines: input.estimateLines } : {}),
+        ...(input.customFields ? { customFields: input.customFields } : {}),
       },
       billingRule: input.billingRule,
       billingCycle: input.billingCycle ?? null,

@@ -14,6 +14,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { ChangeOrderLine, ChangeOrderStatus } from '../../core/change-orders';
 import type { QuoteChoice, QuoteLine } from '../../core/quote-pricing';
+import type { QuoteRepeat } from '../../core/quote-repeat';
 import { instant, money } from './columns';
 import { customers, jobs, jobTypes, orgId, sites } from './operations';
 
@@ -36,6 +37,8 @@ export const quotes = pgTable(
     currentVersion: integer('current_version').notNull().default(1),
     /** The job the accepted version became. */
     jobId: uuid('job_id'),
+    /** A repeating service's quote: the series its acceptance booked (jobId is the first visit). */
+    seriesId: uuid('series_id'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
   },
@@ -87,6 +90,8 @@ export const quoteVersions = pgTable(
     depositBeforeWork: boolean('deposit_before_work').notNull().default(false),
     /** Retainage held back from each progress invoice of the job, released at completion (the job's). */
     retainagePercent: numeric('retainage_percent', { precision: 5, scale: 2 }),
+    /** A service that repeats: how often, and how many visits; the price is per visit. */
+    repeat: jsonb('repeat').$type<QuoteRepeat>(),
     validUntil: date('valid_until', { mode: 'string' }).notNull(),
     /** The visit offered: the accepted quote's job is booked in this window. */
     visitStart: instant('visit_start'),

@@ -75,6 +75,7 @@ export const quoteRoutes = async (root: FastifyInstance, deps: Deps) => {
       sentAt: current.sentAt?.toISOString() ?? null,
       viewedAt: current.viewedAt?.toISOString() ?? null,
       jobId: q.jobId,
+      seriesId: q.seriesId,
       jobNumber: row.jobNumber === null ? null : jobNumber(row.jobNumber),
       versions: versions.map((v) => ({
         version: v.version,

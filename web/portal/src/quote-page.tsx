@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { PublicQuote } from '../../../src/contracts/quotes';
 import { defaultChoice, priceQuote, type QuoteChoice, type QuoteLine } from '../../../src/core/quote-pricing';
+import { repeatWords } from '../../../src/core/quote-repeat';
 import { printDate, printDateTime } from '../../../src/core/time';
 import { ApiError, createApiClient } from '../../shared/api-client';
 import { AnswerForms } from './answer-forms';
@@ -157,6 +158,12 @@ export const QuotePage = ({ token }: { token: string }) => {
               <dd>{visit}</dd>
             </>
           )}
+          {quote.repeat && (
+            <>
+              <dt>Repeats</dt>
+              <dd>{`${repeatWords(quote.repeat)}; the price is per visit`}</dd>
+            </>
+          )}
           {quote.retainagePercent && (
             <>
               <dt>Retainage</dt>
@@ -177,7 +184,11 @@ export const QuotePage = ({ token }: { token: string }) => {
           {quote.status === 'accepted' && quote.answeredAt && (
             <p>
               Signed by {quote.signerName} on {printDateTime(quote.answeredAt, quote.timeZone)}
-              {quote.jobNumber ? `; your visit is booked as ${quote.jobNumber}.` : '.'}
+              {quote.jobNumber
+                ? quote.repeat
+                  ? `; your visits are booked, the first as ${quote.jobNumber}.`
+                  : `; your visit is booked as ${quote.jobNumber}.`
+                : '.'}
             </p>
           )}
           {quote.status === 'accepted' && (

@@ -17,6 +17,7 @@ import { useNavigate } from '@tanstack/react-router';
 import type { z } from 'zod';
 import { CreateQuoteBody, type Quote } from '../../../../../src/contracts/quotes';
 import type { CustomFieldDef } from '../../../../../src/core/custom-fields';
+import { REPEAT_EVERY, REPEAT_WORDS, type RepeatEvery } from '../../../../../src/core/quote-repeat';
 import { addDays, businessDate, zonedToInstant } from '../../../../../src/core/time';
 import {
   api,
@@ -44,6 +45,8 @@ type Values = {
   depositValue: string;
   depositBeforeWork: boolean;
   retainagePercent: string;
+  repeatEvery: RepeatEvery | 'never';
+  repeatVisits: string;
   validUntil: string;
   visitDay: string;
   visitStart: string;
@@ -99,6 +102,8 @@ const valuesOf = (q: Quote | null, today: string, tz: string): Values => {
     depositValue: q?.deposit ? ('amount' in q.deposit ? q.deposit.amount : q.deposit.percent) : '',
     depositBeforeWork: q?.depositBeforeWork ?? false,
     retainagePercent: q?.retainagePercent ?? '',
+    repeatEvery: q?.repeat?.every ?? 'never',
+    repeatVisits: q?.repeat?.visits ? String(q.repeat.visits) : '',
     validUntil: q?.validUntil ?? addDays(today, 30),
     visitDay: q?.visitStart ? businessDate(new Date(q.visitStart), tz) : '',
     visitStart: q?.visitStart ? local(q.visitStart) : '08:00',
@@ -150,6 +155,13 @@ export const bodyOf = (
           : { percent: v.depositValue.trim() },
     depositBeforeWork: v.depositKind !== 'none' && v.depositBeforeWork,
     retainagePercent: orNull(v.retainagePercent.trim().replace(',', '.')),
+    repeat:
+      v.repeatEvery === 'never'
+        ? null
+        : {
+            every: v.repeatEvery,
+            visits: /^\d+$/.test(v.repeatVisits.trim()) ? Number(v.repeatVisits.trim()) : null,
+          },
     validUntil: v.validUntil,
     ...visit,
     message: orNull(v.message),
@@ -190,7 +202,12 @@ const EditorForm = ({ quote, refs }: { quote: Quote | null; refs: Refs }) => {
     schema: CreateQuoteBody,
     initialValues: valuesOf(quote, businessDate(new Date(), tz), tz),
     toBody: (v: Values) => bodyOf(v, tz, defsOf(v.jobTypeId)),
-    fields: { visitStart: 'visitDay', visitEnd: 'visitHours', deposit: 'depositValue' },
+    fields: {
+      visitStart: 'visitDay',
+      visitEnd: 'visitHours',
+      deposit: 'depositValue',
+      repeat: 'repeatVisits',
+    },
   });
   const v = form.values;
   const customer = refs.customers.find((c) => c.id === v.customerId);
@@ -320,6 +337,29 @@ const EditorForm = ({ quote, refs }: { quote: Quote | null; refs: Refs }) => {
         <Text size="sm" fw={500}>
           Visit offered (the job is booked in it when the customer accepts)
         </Text>
+        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+          <Select
+            label="Repeats"
+            description="A service plan: the price is per visit, and accepting books every visit"
+            allowDeselect={false}
+            data={[
+              { value: 'never', label: 'Does not repeat' },
+              ...REPEAT_EVERY.map((e) => ({
+                value: e,
+                label: REPEAT_WORDS[e].replace(/^./, (c) => c.toUpperCase()),
+              })),
+            ]}
+            {...form.getInputProps('repeatEvery')}
+          />
+          {v.repeatEvery !== 'never' && (
+            <TextInput
+              label="Visits in all"
+              description="Empty: until either side ends it"
+              inputMode="numeric"
+              {...form.getInputProps('repeatVisits')}
+            />
+          )}
+        </SimpleGrid>
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           <TextInput type="date" label="Day" {...form.getInputProps('visitDay')} />
           <TextInput type="time" label="Start" {...form.getInputProps('visitStart')} />

@@ -14,6 +14,7 @@ import {
 import { useState } from 'react';
 import type { Quote } from '../../../../../src/contracts/quotes';
 import { grossOf } from '../../../../../src/core/invoice-calc';
+import { repeatWords } from '../../../../../src/core/quote-repeat';
 import { api, type JobTypeT } from '../../shared/api';
 import { ConfirmWithReason } from '../../shared/confirm-with-reason';
 import { CustomFieldList, fieldDefsOf } from '../../shared/custom-fields';
@@ -163,6 +164,7 @@ const QuoteView = ({ q }: { q: Quote }) => {
           {q.deposit
             ? `Deposit on acceptance: ${'amount' in q.deposit ? money(q.deposit.amount, q.currency) : `${q.deposit.percent} %`}. `
             : ''}
+          {q.repeat ? `Repeats ${repeatWords(q.repeat)}: the price is per visit. ` : ''}
           {q.retainagePercent ? `Retainage ${q.retainagePercent} % of each progress invoice. ` : ''}
           {q.visitStart ? `Visit offered: ${dateTime(q.visitStart, tz)}.` : 'No visit offered.'}
         </Text>
