@@ -6,9 +6,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { addDays, businessDate } from '../../src/core/time';
-import { type Api, caller, demoSite, jobTypeVia } from '../support/api-caller';
+import { type Api, acceptByLink, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
-import { jpegWithExif, png } from '../support/files';
+import { jpegWithExif } from '../support/files';
 import { type Spawned, startCloseout } from '../support/processes';
 
 type Co = { id: string; seq: number; status: string; afterTotal: string; name: string };
@@ -84,16 +84,7 @@ describe.runIf(hasChromium())('change orders signed on site and online', () => {
     expect(quote.status).toBe(201);
     const sent = await owner.call<{ link: string }>('POST', `/quotes/${quote.body.id}/send`, {});
     const token = sent.body.link.slice(sent.body.link.lastIndexOf('/') + 1);
-    const accepted = await fetch(`${base}/api/v1/public/quotes/${token}/accept`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        version: 1,
-        choice: { options: {}, addOns: [] },
-        signerName: 'Mary Doyle',
-        signature: `data:image/png;base64,${(await png(4)).toString('base64')}`,
-      }),
-    });
+    const accepted = await acceptByLink(base, token, 'Mary Doyle');
     expect(accepted.status).toBe(200);
     const jobId = (await owner.call<{ jobId: string }>('GET', `/quotes/${quote.body.id}`)).body.jobId;
     expect((await owner.call('POST', `/jobs/${jobId}/assign`, { add: [ana.userId] })).status).toBe(200);

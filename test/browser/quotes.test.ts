@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, caller, demoSite } from '../support/api-caller';
+import { type Api, acceptByLink, caller, demoSite } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
-import { jpegWithExif, png } from '../support/files';
+import { jpegWithExif } from '../support/files';
 import { type Spawned, startCloseout } from '../support/processes';
 
 /**
@@ -214,16 +214,7 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     await phone.close();
 
     const token = link.slice(link.lastIndexOf('/') + 1);
-    const accepted = await fetch(`${base}/api/v1/public/quotes/${token}/accept`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        version: 1,
-        choice: { options: {}, addOns: [] },
-        signerName: 'Mary Doyle',
-        signature: `data:image/png;base64,${(await png(7)).toString('base64')}`,
-      }),
-    });
+    const accepted = await acceptByLink(base, token, 'Mary Doyle');
     expect(accepted.status).toBe(200);
     const q = await owner.call<{ seriesId: string | null; jobId: string | null }>('GET', `/quotes/${id}`);
     expect(q.body.seriesId).toEqual(expect.any(String));
@@ -249,16 +240,7 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     expect(created.status).toBe(201);
     const sent = await owner.call<{ link: string }>('POST', `/quotes/${created.body.id}/send`, {});
     const token = sent.body.link.slice(sent.body.link.lastIndexOf('/') + 1);
-    const accepted = await fetch(`${base}/api/v1/public/quotes/${token}/accept`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        version: 1,
-        choice: { options: {}, addOns: [] },
-        signerName: 'Dr Aisling Byrne',
-        signature: `data:image/png;base64,${(await png(6)).toString('base64')}`,
-      }),
-    });
+    const accepted = await acceptByLink(base, token, 'Dr Aisling Byrne');
     expect(accepted.status).toBe(200);
 
     const office = await signedIn(

@@ -107,6 +107,24 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     await page.locator(`[data-job="${job.number}"]`).click();
     await page.getByRole('heading', { name: new RegExp(`^${job.number}`) }).waitFor();
   };
+  /** The phone lost the server's answer: the outbox item is put back to be sent again. */
+  const unsend = (page: Page, id: string) =>
+    page.evaluate(
+      (itemId) =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('closeout-tech');
+          open.onsuccess = () => {
+            const tx = open.result.transaction('outbox', 'readwrite');
+            const store = tx.objectStore('outbox');
+            const get = store.get(itemId);
+            get.onsuccess = () => store.put({ ...get.result, state: 'saved', nextAttemptAt: 0 });
+            tx.oncomplete = () => resolve();
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+      id,
+    );
+
   const outboxItem = (page: Page, job: Job) =>
     page.locator(`[data-outbox="${job.number}"][data-kind="closeout"]`);
 
@@ -223,21 +241,7 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
 
     // The phone lost the answer (crash, timeout): the same submission is sent again. Still one closeout.
     const submissionId = first.submissions[0]?.id ?? '';
-    await page.evaluate(
-      (id) =>
-        new Promise<void>((resolve, reject) => {
-          const open = indexedDB.open('closeout-tech');
-          open.onsuccess = () => {
-            const tx = open.result.transaction('outbox', 'readwrite');
-            const store = tx.objectStore('outbox');
-            const get = store.get(id);
-            get.onsuccess = () => store.put({ ...get.result, state: 'saved', nextAttemptAt: 0 });
-            tx.oncomplete = () => resolve();
-            tx.onerror = () => reject(tx.error);
-          };
-        }),
-      submissionId,
-    );
+    await unsend(page, submissionId);
     await page.getByRole('button', { name: 'Send now' }).click();
     await expect.poll(() => outboxItem(page, job).getAttribute('data-state')).toBe('submitted');
     const again = await record(job.id);
@@ -314,21 +318,7 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     expect(quote.lines.map((l) => l.description)).toContain('Double panel radiator 600 × 1200');
 
     // The phone lost the answer: the same draft is sent again, and the office still has one quote.
-    await page.evaluate(
-      (id) =>
-        new Promise<void>((resolve, reject) => {
-          const open = indexedDB.open('closeout-tech');
-          open.onsuccess = () => {
-            const tx = open.result.transaction('outbox', 'readwrite');
-            const store = tx.objectStore('outbox');
-            const get = store.get(id);
-            get.onsuccess = () => store.put({ ...get.result, state: 'saved', nextAttemptAt: 0 });
-            tx.oncomplete = () => resolve();
-            tx.onerror = () => reject(tx.error);
-          };
-        }),
-      made?.id ?? '',
-    );
+    await unsend(page, made?.id ?? '');
     await page.getByRole('button', { name: 'Outbox' }).click();
     await page.getByRole('button', { name: 'Send now' }).click();
     await expect

@@ -1,5 +1,6 @@
 import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
 import { zonedToInstant } from '../../src/core/time';
+import { png } from './files';
 
 /**
  * A signed-in API caller against a running server (session cookie + CSRF token), as the technician app, an
@@ -126,3 +127,19 @@ export const bookVia = async <J extends { id: string }>(
   if (r.status !== 201) throw new Error(`booking failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 };
+
+/**
+ * The customer accepts the quote behind a link (the first version, its default choice) with a typed name and
+ * a drawn signature, as their page would: the server's answer.
+ */
+export const acceptByLink = async (base: string, link: string, signerName: string) =>
+  fetch(`${base}/api/v1/public/quotes/${link.slice(link.lastIndexOf('/') + 1)}/accept`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      version: 1,
+      choice: { options: {}, addOns: [] },
+      signerName,
+      signature: `data:image/png;base64,${(await png(4)).toString('base64')}`,
+    }),
+  });

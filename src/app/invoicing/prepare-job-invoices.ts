@@ -37,39 +37,20 @@ const DEPOSIT_REPLACED =
   'The job was closed out before this deposit request was issued: its final invoice bills the whole work';
 const DEPOSIT_CANCELED = 'The job was closed before this deposit request was issued: nothing is asked for';
 
-/**
- * A deposit request or progress step never issued when the work is billed (or the job closed) is void, on
- * record: the final invoice deducts only what was issued, so issuing it later would bill the work twice.
- */
-const voidUnissuedAdvances = async (tx: Tx, deps: Deps, job: JobRow, reason: (d: InvoiceRow) => string) => {
-  const open = await tx.db
-    .select()
-    .from(invoices)
-    .where(
-      and(
-        eq(invoices.organizationId, job.organizationId),
-        eq(invoices.jobId, job.id),
-        eq(invoices.kind, 'deposit_invoice'),
-        inArray(invoices.status, ['draft', 'needs_review']),
-      ),
-    )
-    .for('update');
-  for (const d of open) await changeInvoice(tx, deps, d, 'discard', SYSTEM_ACTOR, {}, {}, reason(d));
-  return open.length;
-};
-
-/** The job's issued deposit documents: the final invoice deducts them (advancesOf). */
+/** Whose a draft that could not be built is, for the billing queue's row. */
 const unbuiltOf = (ctx: JobContext, job: JobRow) => ({
   currency: ctx.customer.invoiceCurrency ?? ctx.org.currency,
   jobNumbers: [jobNumber(job.number)],
   buyer: ctx.customer.name,
 });
 
+/** The job's advance documents (deposits, progress steps); `open`: only those never numbered, locked. */
 export const depositsOf = (
   tx: Pick<Tx, 'db'>,
   job: Pick<JobRow, 'organizationId' | 'id'>,
-): Promise<InvoiceRow[]> =>
-  tx.db
+  { open = false }: { open?: boolean } = {},
+): Promise<InvoiceRow[]> => {
+  const q = tx.db
     .select()
     .from(invoices)
     .where(
@@ -77,8 +58,21 @@ export const depositsOf = (
         eq(invoices.organizationId, job.organizationId),
         eq(invoices.jobId, job.id),
         eq(invoices.kind, 'deposit_invoice'),
+        ...(open ? [inArray(invoices.status, ['draft', 'needs_review'])] : []),
       ),
     );
+  return open ? q.for('update') : q;
+};
+
+/**
+ * A deposit request or progress step never issued when the work is billed (or the job closed) is void, on
+ * record: the final invoice deducts only what was issued, so issuing it later would bill the work twice.
+ */
+const voidUnissuedAdvances = async (tx: Tx, deps: Deps, job: JobRow, reason: (d: InvoiceRow) => string) => {
+  const open = await depositsOf(tx, job, { open: true });
+  for (const d of open) await changeInvoice(tx, deps, d, 'discard', SYSTEM_ACTOR, {}, {}, reason(d));
+  return open.length;
+};
 
 /**
  * Brings a job's invoices in line with the job (the `invoice.prepare` queue job; safe to run twice):
