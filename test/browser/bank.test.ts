@@ -66,11 +66,23 @@ describe.runIf(hasChromium())('bank reconciliation in Chromium', () => {
 
   it('imports a statement, accepts two suggested matches, and the invoices are paid and leave the forecast', async () => {
     const open = await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=200');
-    // Two invoices whose amount no other open invoice shares, so the amount points at each alone.
+    // Two open invoices of different amounts. The demo bills alike work alike, so any other open invoice owing
+    // the same is part-paid first: the amount then points at each of the two alone.
     const eur = open.body.items.filter((i) => i.kind === 'invoice' && i.currency === 'EUR');
-    const unique = eur.filter((i) => eur.filter((x) => x.outstanding === i.outstanding).length === 1);
-    const [one, two] = unique;
+    const one = eur[0];
+    const two = eur.find((i) => i.outstanding !== one?.outstanding);
     if (!one || !two) throw new Error('the demo has no two open invoices of distinct amounts');
+    for (const other of eur.filter(
+      (x) => x.id !== one.id && x.id !== two.id && [one.outstanding, two.outstanding].includes(x.outstanding),
+    )) {
+      const paid = await billing.call('POST', '/payments', {
+        invoiceId: other.id,
+        amount: '1.00',
+        receivedOn: new Date().toISOString().slice(0, 10),
+        method: 'card',
+      });
+      expect(paid.status).toBe(201);
+    }
     const forecastIds = async () =>
       (await billing.call<Forecast>('GET', '/cash-forecast')).body.weeks.flatMap((w) =>
         w.items.filter((x) => x.kind === 'invoice').map((x) => x.id),
@@ -136,7 +148,10 @@ describe.runIf(hasChromium())('bank reconciliation in Chromium', () => {
     const brennan = queue.locator('[aria-label="Bank entry P. Brennan"]');
     await brennan.getByRole('button', { name: 'Choose invoices…' }).click();
     const choose = page.getByRole('dialog');
-    const target = unique.find((i) => i !== one && i !== two) ?? eur.find((i) => i !== one && i !== two);
+    // One not part-paid above, so what it owes is as listed.
+    const target = eur.find(
+      (i) => i !== one && i !== two && ![one.outstanding, two.outstanding].includes(i.outstanding),
+    );
     if (!target) throw new Error('no third open invoice');
     await choose.getByLabel('Invoice', { exact: true }).first().click();
     await page.getByRole('option', { name: new RegExp(`^${target.number} `) }).click();

@@ -86,12 +86,8 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
     const actor = SYSTEM_ACTOR;
     const out: string[] = [];
 
-    // Once the work is done the final invoice bills it: a deposit request is no longer drafted or refreshed.
-    if (
-      job.depositRequired &&
-      job.depositAmount &&
-      !['completed', 'canceled', 'no_show'].includes(job.status)
-    ) {
+    // A deposit asked for work done before it was issued is voided below when the final invoice is drafted.
+    if (job.depositRequired && job.depositAmount && !['canceled', 'no_show'].includes(job.status)) {
       const draft = await upsertDraft(tx, deps, {
         organizationId,
         billingKey: `deposit:${job.id}`,
