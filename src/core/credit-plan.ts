@@ -254,3 +254,38 @@ export const planRemainderCredit = (
     completes: paidNothing,
   };
 };
+
+/**
+ * Plans the credit of an advance invoice by amount: the net given back in each of its tax groups (what the
+ * work did not use of a deposit or a progress step), one line per group at the group's treatment. What it
+ * takes of each original line is kept as a share of its quantity (rounded up), so a later credit by lines
+ * cannot take the same net back again; the calculator's net check caps it all the same.
+ */
+export const planAdvanceCredit = (
+  original: InvoiceDocument,
+  priors: CreditAllocation[],
+  amounts: readonly { groupKey: string; net: string }[],
+): CreditPlan => {
+  const credited = new Map<number, Decimal>();
+  for (const p of priors)
+    for (const l of p.lines)
+      credited.set(l.position, (credited.get(l.position) ?? new Decimal(0)).plus(l.quantity));
+  const lines: { source: DocumentLine; input: CalcLineInput }[] = [];
+  const allocation: CreditAllocation = { lines: [], allowances: [], charges: [] };
+  for (const a of amounts) {
+    const source = original.lines.find((l) => taxGroupKey(l.tax) === a.groupKey);
+    if (!source || new Decimal(a.net).lte(0))
+      return {
+        ok: false,
+        problems: [{ field: 'body', message: `nothing to give back in tax group ${a.groupKey}` }],
+      };
+    lines.push({ source, input: { quantity: '1', unitPrice: a.net, tax: source.tax } });
+    const remaining = new Decimal(source.quantity).minus(credited.get(source.position) ?? 0);
+    const share = new Decimal(source.quantity)
+      .times(a.net)
+      .div(source.netAmount)
+      .toDecimalPlaces(4, Decimal.ROUND_UP);
+    allocation.lines.push({ position: source.position, quantity: Decimal.min(share, remaining).toFixed() });
+  }
+  return { ok: true, lines, allowances: [], charges: [], allocation, completes: false };
+};

@@ -53,6 +53,8 @@ export const CREDIT_REASONS = [
   'canceled_job',
   /** What was not paid on a payment request, withdrawn when the final invoice asks for it. */
   'replaced_by_invoice',
+  /** What the work did not use of a deposit or progress step, given back when the final invoice is made. */
+  'unused_advance',
 ] as const;
 export type CreditReason = (typeof CREDIT_REASONS)[number];
 

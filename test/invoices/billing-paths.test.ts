@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Decimal from 'decimal.js';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareJobInvoices } from '../../src/app/invoicing/prepare-job-invoices';
@@ -11,7 +12,16 @@ import { as, createTestApp, problemOf, type Session, signIn, type TestApp } from
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, PASSWORD, requirements, sessionsOf } from '../support/factories';
 import { jpegWithExif, multipart, png } from '../support/files';
-import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, plainJobType, setSeller } from './helpers';
+import {
+  closeOut,
+  drain,
+  type InvoiceJson,
+  invoicesOfJob,
+  newJob,
+  plainJobType,
+  setSeller,
+  underPaymentRequests,
+} from './helpers';
 
 type Sent = Parameters<Mailer['send']>[0];
 
@@ -216,6 +226,82 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
       reference: 'REFUND-1',
     });
     expect(refund.json().invoice).toMatchObject({ status: 'paid', outstanding: '0.00' });
+  });
+
+  it('deducts a deposit partly credited only for what is left of it: the work is billed in full', async () => {
+    const j = await newJob(t, org, dispatcher, jobTypeId, { depositRequired: true, depositAmount: '100.00' });
+    await drain(t);
+    const [dep] = await invoicesOfJob(t, billing, j.id);
+    expect(dep).toMatchObject({ kind: 'deposit_invoice', status: 'issued' });
+    // The customer paid the deposit; the office gives back 40 % of it (a credit note, then a refund).
+    const paid = await post('/api/v1/payments', {
+      invoiceId: dep?.id,
+      amount: '100.00',
+      receivedOn: '2026-11-18',
+      method: 'card',
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    const credit = await post(`/api/v1/invoices/${dep?.id}/credit-notes`, {
+      reason: 'goodwill',
+      lines: [{ position: 1, quantity: '0.4' }],
+    });
+    expect(credit.statusCode, credit.body).toBe(201);
+    expect(credit.json().totals.taxInclusive).toBe('40.00');
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    const docs = await invoicesOfJob(t, billing, j.id);
+    const final = docs.find((i) => i.kind === 'invoice');
+    expect(final?.status, JSON.stringify(final?.holdReasons)).toBe('issued');
+    // The customer keeps 60.00 of the deposit in advance: the final invoice deducts that, not the 100.00
+    // first asked (which would leave the 40.00 given back unbilled).
+    const deducted = (final?.lines ?? [])
+      .filter((l) => l.description.startsWith('Advance invoiced on'))
+      .reduce((sum, l) => sum.minus(l.netAmount), new Decimal(0));
+    expect(deducted.toFixed(2)).toBe(
+      new Decimal(dep?.totals.taxExclusive ?? 'NaN').minus(credit.json().totals.taxExclusive).toFixed(2),
+    );
+    expect(deducted.gt(0)).toBe(true);
+  });
+
+  it('gives back a deposit larger than the work: the final invoice asks nothing and the rest is a refund due', async () => {
+    const overpaid = async () => {
+      const j = await newJob(t, org, dispatcher, jobTypeId, {
+        depositRequired: true,
+        depositAmount: '500.00',
+      });
+      await drain(t);
+      const [dep] = await invoicesOfJob(t, billing, j.id);
+      const paid = await post('/api/v1/payments', {
+        invoiceId: dep?.id,
+        amount: '500.00',
+        receivedOn: '2026-11-18',
+        method: 'card',
+      });
+      expect(paid.statusCode, paid.body).toBe(201);
+      // The work comes to 235.00 net: 2.5 hours at 80.00 and the trip charge, no part.
+      await closeOut(t, org, tech, j.id, { parts: [] });
+      await drain(t);
+      const docs = await invoicesOfJob(t, billing, j.id);
+      const final = docs.find((i) => i.kind === 'invoice');
+      // Nothing is due on it: it is settled as it is issued.
+      expect(final?.status, JSON.stringify(final?.holdReasons)).toBe('paid');
+      expect(final?.totals.payable).toBe('0.00');
+      const refund = docs.find((i) => i.kind === 'credit_note');
+      expect(refund).toMatchObject({ status: 'issued', correctsInvoiceId: dep?.id });
+      return { j, dep, final, refund };
+    };
+    // An advance invoice: the credit note takes back the net the work did not use, with its VAT.
+    const vat = await overpaid();
+    expect(vat.refund?.totals.taxExclusive).toBe(
+      new Decimal(vat.dep?.totals.taxExclusive ?? 'NaN').minus('235.00').toFixed(2),
+    );
+    expect(vat.refund?.outstanding).toBe(vat.refund?.totals.payable);
+    expect((await job(vat.j.id)).billingStatus).toBe('paid');
+    // A payment request: what the work did not use of what was paid is given back.
+    await underPaymentRequests(t, owner, async () => {
+      const req = await overpaid();
+      expect(req.refund?.totals.payable).toBe('210.95');
+    });
   });
 
   it('voids a deposit request never issued when the work is billed or the job closed: the work is billed once', async () => {

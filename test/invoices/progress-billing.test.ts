@@ -4,6 +4,7 @@ import { type ContractGroup, progressStepAmount } from '../../src/core/progress-
 import { as, createTestApp, problemOf, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, requirements, sessionsOf } from '../support/factories';
+import { png } from '../support/files';
 import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, plainJobType, setSeller } from './helpers';
 
 type Progress = {
@@ -328,5 +329,63 @@ describe.each(testDrivers())('progress billing on %s', (driver) => {
     ).toEqual(['-360.00', '-144.00']);
     expect(final.totals.payable).toBe('1077.76');
     expect(final.memo).toContain('Releases the retainage of EUR 67.36 held back on the progress invoices');
+  });
+
+  it('counts the deposit the queue has yet to draft, and refuses a change of scope below what was asked in advance', async () => {
+    const j = await newJob(t, org, dispatcher, fixedType, {
+      depositRequired: true,
+      depositAmount: '615.00',
+      estimateLines: [{ sku: null, description: 'Refit', quantity: '1', unitPrice: '1000.00' }],
+    });
+    // Before the queue drafts the deposit request, a step already counts it as asked (1,230.00 at 23 %).
+    expect(await invoicesOfJob(t, billing, j.id)).toEqual([]);
+    const early = await progress(j.id);
+    expect(early).toMatchObject({ contract: '1230.00', billed: '615.00', remaining: '615.00' });
+    const over = await bill(j.id, { percent: '60' });
+    expect(over.statusCode, over.body).toBe(400);
+    expect(problemOf(over).detail).toContain('EUR 615.00 remains');
+    const step = await bill(j.id, { percent: '40' });
+    expect(step.statusCode, step.body).toBe(201);
+    await drain(t);
+    const asked = (await invoicesOfJob(t, billing, j.id)).filter((d) => d.number);
+    expect(asked.map((d) => d.totals.taxInclusive).sort()).toEqual(['492.00', '615.00']);
+
+    // Taking the refit down to 800.00 would price the job at 984.00, below the 1,107.00 already asked.
+    const change = (lines: object[]) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/jobs/${j.id}/change-orders`,
+        headers: as(tech, true),
+        payload: { reason: 'Smaller room than measured', lines },
+      });
+    const below = await change([
+      { change: 'remove', description: 'Refit', quantity: '1', unitPrice: '1000.00' },
+      { change: 'add', description: 'Smaller refit', quantity: '1', unitPrice: '800.00' },
+    ]);
+    expect(below.statusCode, below.body).toBe(409);
+    expect(problemOf(below).errors.map((e) => e.field)).toEqual(['body.lines']);
+    expect(problemOf(below).detail).toContain('below the EUR 1,107.00 already asked in advance');
+    const more = await change([
+      { change: 'add', description: 'Towel rail', quantity: '1', unitPrice: '100.00' },
+    ]);
+    expect(more.statusCode, more.body).toBe(201);
+    const signed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/change-orders/${more.json().id}/approve`,
+      headers: as(tech, true),
+      payload: {
+        signerName: 'Pat Murphy',
+        signature: `data:image/png;base64,${(await png(3)).toString('base64')}`,
+        afterTotal: more.json().afterTotal,
+      },
+    });
+    expect(signed.statusCode, signed.body).toBe(200);
+
+    await closeOut(t, org, tech, j.id, { parts: [], adjustments: [] });
+    await drain(t);
+    const final = (await invoicesOfJob(t, billing, j.id)).find((d) => d.kind === 'invoice');
+    expect(final?.status).toBe('issued');
+    // 1,353.00 signed for: 615.00 + 492.00 asked before, 246.00 now.
+    expect(final?.totals.payable).toBe('246.00');
   });
 });

@@ -76,11 +76,17 @@ describe.each(testDrivers().slice(0, 1))('a quote plus its change orders is the 
   });
   afterAll(() => t?.close());
 
+  // Each customer answers from an address of their own: the link routes' limit per address (60 a minute)
+  // is not what this test is about, and fast-check's shrinking replays many answers within a minute.
+  let customers = 0;
   const post = async (url: string, who: Session | null, payload: object) => {
+    customers += 1;
     const res = await t.app.inject({
       method: 'POST',
       url,
-      ...(who ? { headers: as(who, true) } : {}),
+      ...(who
+        ? { headers: as(who, true) }
+        : { remoteAddress: `10.90.${Math.floor(customers / 250) % 250}.${customers % 250}` }),
       payload,
     });
     expect([200, 201], `${url}: ${res.body}`).toContain(res.statusCode);
@@ -206,7 +212,10 @@ describe.each(testDrivers().slice(0, 1))('a quote plus its change orders is the 
               difference: new Decimal(signedFor).minus(accepted.acceptedTotal),
             });
           if (new Decimal(signedFor).isZero()) return;
-          expect(invoice?.status, JSON.stringify(invoice?.holdReasons)).toBe('issued');
+          // Issued; settled at once when the advances paid for all of it.
+          expect(invoice?.status, JSON.stringify(invoice?.holdReasons)).toBe(
+            new Decimal(invoice?.totals.payable ?? 'NaN').isZero() ? 'paid' : 'issued',
+          );
           // The advances and the final invoice together ask exactly the agreed price: the retainage held
           // back on the steps is released by the final invoice.
           expect(
@@ -217,7 +226,12 @@ describe.each(testDrivers().slice(0, 1))('a quote plus its change orders is the 
           ).toBe(new Decimal(signedFor).toFixed(2));
         },
       ),
-      { numRuns: RUNS },
+      // QUOTE_PROPERTY_SEED and QUOTE_PROPERTY_PATH replay a failure CI printed.
+      {
+        numRuns: RUNS,
+        ...(process.env.QUOTE_PROPERTY_SEED ? { seed: Number(process.env.QUOTE_PROPERTY_SEED) } : {}),
+        ...(process.env.QUOTE_PROPERTY_PATH ? { path: process.env.QUOTE_PROPERTY_PATH } : {}),
+      },
     );
   }, 240_000);
 

@@ -1,9 +1,11 @@
 import { agreedScope, type ChangeOrderLine, signedLines } from '../../core/change-orders';
 import { AppError } from '../../core/errors';
 import { BILLING_STATUS_WORDS, WORK_STATUS_WORDS } from '../../core/job-lifecycle';
+import { printAmount } from '../../core/money';
 import type { Tx } from '../../db/client';
 import { approvedChangeOrders } from '../../db/queries/change-orders';
 import { loadJobContext } from '../invoicing/invoice-documents';
+import { advancedOf } from '../invoicing/progress-billing';
 import { priceScope, type ScopePart, scopeParts } from '../invoicing/scope-pricing';
 import { type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
@@ -77,6 +79,22 @@ export const priceChange = async (
     { heading: `Change order ${seq}`, lines: signedLines(lines) },
   ]);
   if (!after.ok) throw unpriced(after);
+  // The deposit and the progress steps already asked are deducted by the final invoice: a price below
+  // them would leave it negative, so the office credits or lowers them first, on record.
+  const advanced = await advancedOf(tx, job, scope.ctx);
+  if (advanced.gt(after.payable))
+    throw new AppError(
+      'conflict',
+      `The change would bring the price to ${printAmount(after.payable, after.currency)}, below the ${printAmount(advanced.toFixed(2), after.currency)} already asked in advance (the deposit and progress steps): credit them or lower the deposit first`,
+      {
+        fields: [
+          {
+            field: 'body.lines',
+            message: `brings the price below the ${printAmount(advanced.toFixed(2), after.currency)} asked in advance`,
+          },
+        ],
+      },
+    );
   return { currency: after.currency, beforeTotal: before.payable, afterTotal: after.payable };
 };
 

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { and, asc, eq } from 'drizzle-orm';
-import { netForGross, type TaxTreatment } from '../../core/invoice-calc';
+import { netForGross, type TaxTreatment, taxGroupKey } from '../../core/invoice-calc';
 import { amountDecimals, printAmount } from '../../core/money';
 import { contractGroupsOf } from '../../core/progress-billing';
 import { businessDate } from '../../core/time';
@@ -63,7 +63,26 @@ export type Advances = {
   retained?: string;
 };
 
-export const advancesOf = (deposits: InvoiceRow[]): Advances => {
+/** What the issued credit notes of an advance took back of it, net per tax group. */
+export const creditedOfAdvance = (advance: InvoiceRow, credits: readonly InvoiceRow[]) => {
+  const net = new Map<string, Decimal>();
+  for (const c of credits) {
+    if (c.kind !== 'credit_note' || c.correctsInvoiceId !== advance.id || !c.number) continue;
+    for (const s of documentOf(c).calc.taxSubtotals)
+      net.set(taxGroupKey(s), (net.get(taxGroupKey(s)) ?? new Decimal(0)).plus(s.taxableAmount));
+  }
+  return net;
+};
+
+/** No advance deducted: the work (or the contract) as it stands alone. */
+export const NO_ADVANCES: Advances = { prepaid: '0', deductions: [], gross: '0', currencies: [] };
+
+/**
+ * The advances the final invoice deducts: each issued advance invoice per tax group, less what its credit
+ * notes took back in that group (a deposit partly given back is deducted only for what the customer kept
+ * in advance); what was paid and kept on payment requests as prepaid.
+ */
+export const advancesOf = (deposits: InvoiceRow[], credits: readonly InvoiceRow[] = []): Advances => {
   let prepaid = new Decimal(0);
   let gross = new Decimal(0);
   const deductions: Advances['deductions'] = [];
@@ -78,12 +97,15 @@ export const advancesOf = (deposits: InvoiceRow[]): Advances => {
       prepaid = prepaid.plus(Decimal.min(d.amountPaid, new Decimal(d.payable).minus(d.amountCredited)));
       continue;
     }
-    gross = gross.plus(doc.calc.totals.taxInclusive);
+    const credited = creditedOfAdvance(d, credits);
+    gross = gross.plus(doc.calc.totals.taxInclusive).minus(d.amountCredited);
     retained = retained.plus(doc.progress?.retained ?? '0');
     // One deduction per tax group of the advance, at its taxable amount: a step's retainage (an allowance)
     // comes off its group, so what is deducted is what the step billed and the rest is billed now.
-    for (const g of contractGroupsOf(doc.calc.taxSubtotals))
-      if (!new Decimal(g.net).isZero()) deductions.push({ number: d.number, net: g.net, tax: g.tax });
+    for (const g of contractGroupsOf(doc.calc.taxSubtotals)) {
+      const net = new Decimal(g.net).minus(credited.get(taxGroupKey(g.tax)) ?? 0);
+      if (net.gt(0)) deductions.push({ number: d.number, net: net.toFixed(), tax: g.tax });
+    }
   }
   return {
     prepaid: prepaid.toFixed(),

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { and, eq, sql } from 'drizzle-orm';
-import { planCredit, planRemainderCredit } from '../../core/credit-plan';
+import { planAdvanceCredit, planCredit, planRemainderCredit } from '../../core/credit-plan';
 import { AppError } from '../../core/errors';
 import type { CreditReason, InvoiceDocument } from '../../core/invoice-document';
 import { sumDecimals as sum } from '../../core/money';
@@ -23,6 +23,8 @@ export type CreditInput = {
   lines?: { position: number; quantity: string }[] | undefined;
   /** Internal: withdraw this amount of a payment request (what is left unpaid on it). */
   withdraw?: string | undefined;
+  /** Internal: give back this net of an advance invoice, per tax group (what the work did not use). */
+  unused?: readonly { groupKey: string; net: string }[] | undefined;
 };
 
 export const creditInTx = async (
@@ -52,14 +54,13 @@ export const creditInTx = async (
       WHERE organization_id = $1 AND corrects_invoice_id = $2 AND number IS NOT NULL`,
     [original.organizationId, original.id],
   );
+  const priors = priorRows.flatMap((r) => (r.document.creditAllocation ? [r.document.creditAllocation] : []));
   const plan =
     input.withdraw !== undefined
       ? planRemainderCredit(doc, input.withdraw, new Decimal(original.amountPaid).isZero())
-      : planCredit(
-          doc,
-          priorRows.flatMap((r) => (r.document.creditAllocation ? [r.document.creditAllocation] : [])),
-          input.lines,
-        );
+      : input.unused !== undefined
+        ? planAdvanceCredit(doc, priors, input.unused)
+        : planCredit(doc, priors, input.lines);
   if (!plan.ok)
     throw new AppError('validation_failed', plan.problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
       fields: plan.problems,

@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
@@ -6,6 +7,7 @@ import { creditInTx } from './credit-notes';
 import { documentOf, type InvoiceRow, type OrgRow } from './invoice-documents';
 import { type Ctx, changeInvoice, lockInvoice, outstandingOf } from './invoice-store';
 import { billedJobIds, issueDocument } from './issue-document';
+import { followMoneyToJobs } from './record-payment';
 
 /**
  * Issues a draft (issueDocument) and, for a final invoice, withdraws what is still unpaid on the job's
@@ -20,10 +22,23 @@ export const issueInvoice = async (
   known: { org?: OrgRow; jobIds?: string[] } = {},
 ): Promise<InvoiceRow> => {
   const issued = await issueDocument(tx, deps, row, actor, known);
-  if (row.kind === 'invoice' && issued.number && issued.status !== 'needs_review')
-    for (const jobId of known.jobIds ?? (await billedJobIds(tx, row)))
-      await withdrawUnpaidRequests(tx, deps, row.organizationId, jobId, issued.number, actor);
-  return issued;
+  if (row.kind !== 'invoice' || !issued.number || issued.status === 'needs_review') return issued;
+  for (const jobId of known.jobIds ?? (await billedJobIds(tx, row)))
+    await withdrawUnpaidRequests(tx, deps, row.organizationId, jobId, issued.number, actor);
+  if (issued.status !== 'issued' || outstandingOf(issued).gt(0)) return issued;
+  // Nothing is due (the advances paid for all the work): the invoice is settled as it is issued, and its
+  // jobs are paid, rather than waiting in receivables for a payment of nothing.
+  const settled = await changeInvoice(
+    tx,
+    deps,
+    issued,
+    'pay_full',
+    actor,
+    { paidAt: deps.clock.now() },
+    { settled: 'nothing due: the advances paid for the work' },
+  );
+  await followMoneyToJobs(tx, deps, settled, actor, { delta: new Decimal(0), settle: 'pay' });
+  return settled;
 };
 
 const withdrawUnpaidRequests = async (

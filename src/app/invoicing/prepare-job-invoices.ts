@@ -1,12 +1,13 @@
 import Decimal from 'decimal.js';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { taxGroupKey } from '../../core/invoice-calc';
 import { WORK_STATUS_WORDS } from '../../core/job-lifecycle';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { invoices, series } from '../../db/schema';
 import { changeJob, type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
-import { advancesOf, buildDepositInvoice, buildJobInvoice } from './build-job-documents';
+import { advancesOf, buildDepositInvoice, buildJobInvoice, NO_ADVANCES } from './build-job-documents';
 import { creditInTx } from './credit-notes';
 import { failJob } from './fail-job-invoicing';
 import {
@@ -62,6 +63,90 @@ export const depositsOf = (
       ),
     );
   return open ? q.for('update') : q;
+};
+
+/** The issued credit notes of a job's documents (those of its advances among them). */
+export const jobCreditsOf = (tx: Pick<Tx, 'db'>, job: Pick<JobRow, 'organizationId' | 'id'>) =>
+  tx.db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, job.organizationId),
+        eq(invoices.jobId, job.id),
+        eq(invoices.kind, 'credit_note'),
+        isNotNull(invoices.number),
+      ),
+    );
+
+const UNUSED_MEMO = (job: JobRow) =>
+  `The work on ${jobNumber(job.number)} came to less than was asked in advance: what it did not use is given back`;
+
+/**
+ * When the work comes to less than its issued advances asked (a deposit above a small job's bill, a price
+ * lowered after the steps), the final invoice could only be negative. What the work did not use is given
+ * back first, on record: each advance invoice's excess per tax group (the oldest advances are used first),
+ * then what was paid and kept on payment requests, as credit notes that are refunds due where paid. The
+ * final invoice then deducts only what the work used, and comes to nothing in the groups it exhausted.
+ */
+const returnUnusedAdvances = async (tx: Tx, deps: Deps, job: JobRow, ctx: JobContext) => {
+  const deposits = await depositsOf(tx, job);
+  if (!deposits.some((d) => d.number)) return [];
+  const work = await buildJobInvoice(tx, job, ctx, NO_ADVANCES, null);
+  if (!work.ok) return [];
+  let advances = advancesOf(deposits, await jobCreditsOf(tx, job));
+  const workGross = new Decimal(work.document.calc.totals.taxInclusive);
+  if (new Decimal(advances.gross).plus(advances.prepaid).lte(workGross)) return [];
+  const out: string[] = [];
+  const byNumber = new Map(deposits.flatMap((d) => (d.number ? [[d.number, d] as const] : [])));
+  // The work's taxable amount per group absorbs the advances' deductions, oldest first; the rest is unused.
+  const left = new Map(
+    work.document.calc.taxSubtotals.map((g) => [taxGroupKey(g), new Decimal(g.taxableAmount)] as const),
+  );
+  const unused = new Map<string, { groupKey: string; net: string }[]>();
+  const ordered = [...advances.deductions].sort((a, b) => a.number.localeCompare(b.number));
+  for (const d of ordered) {
+    const key = taxGroupKey(d.tax);
+    const used = Decimal.min(d.net, Decimal.max(left.get(key) ?? 0, 0));
+    left.set(key, (left.get(key) ?? new Decimal(0)).minus(used));
+    const rest = new Decimal(d.net).minus(used);
+    if (rest.gt(0))
+      unused.set(d.number, [...(unused.get(d.number) ?? []), { groupKey: key, net: rest.toFixed() }]);
+  }
+  for (const [number, amounts] of unused) {
+    const advance = byNumber.get(number);
+    if (!advance) continue;
+    const credit = await creditInTx(
+      tx,
+      deps,
+      advance,
+      { reason: 'unused_advance', memo: UNUSED_MEMO(job), unused: amounts },
+      SYSTEM_ACTOR,
+    );
+    out.push(`unused:${credit.number}`);
+  }
+  // Payment requests bore no tax: what was paid and kept on them beyond what the work still asks.
+  advances = advancesOf(await depositsOf(tx, job), await jobCreditsOf(tx, job));
+  let excess = new Decimal(advances.prepaid).minus(Decimal.max(0, workGross.minus(advances.gross)));
+  const requests = (await depositsOf(tx, job))
+    .filter((d) => d.number && documentOf(d).profile === 'payment_request')
+    .sort((a, b) => (b.number ?? '').localeCompare(a.number ?? ''));
+  for (const r of requests) {
+    if (excess.lte(0)) break;
+    const kept = Decimal.min(r.amountPaid, new Decimal(r.payable).minus(r.amountCredited));
+    const back = Decimal.min(kept, excess);
+    if (back.lte(0)) continue;
+    const credit = await creditInTx(
+      tx,
+      deps,
+      r,
+      { reason: 'unused_advance', memo: UNUSED_MEMO(job), withdraw: back.toFixed() },
+      SYSTEM_ACTOR,
+    );
+    excess = excess.minus(back);
+    out.push(`unused:${credit.number}`);
+  }
+  return out;
 };
 
 /**
@@ -143,7 +228,14 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
         [organizationId, job.id],
       );
       const generation = Number(rows[0]?.n ?? 0);
-      const built = await buildJobInvoice(tx, job, ctx, advancesOf(await depositsOf(tx, job)), null);
+      out.push(...(await returnUnusedAdvances(tx, deps, job, ctx)));
+      const built = await buildJobInvoice(
+        tx,
+        job,
+        ctx,
+        advancesOf(await depositsOf(tx, job), await jobCreditsOf(tx, job)),
+        null,
+      );
       const draft = await upsertDraft(tx, deps, {
         organizationId,
         billingKey: `job:${job.id}:${generation}`,

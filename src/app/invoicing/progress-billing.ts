@@ -18,7 +18,7 @@ import type { Tx } from '../../db/client';
 import { jobs, quotes } from '../../db/schema';
 import { type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
-import { buildJobInvoice } from './build-job-documents';
+import { buildDepositInvoice, buildJobInvoice, NO_ADVANCES } from './build-job-documents';
 import {
   assemble,
   type Built,
@@ -62,6 +62,7 @@ const billedOf = (rows: InvoiceRow[]) => {
   for (const r of rows) {
     if (!LIVE.has(r.status)) continue;
     const doc = documentOf(r);
+    // Net of its credit notes (a deposit given back in part, a step corrected), paid or not.
     const amount = new Decimal(doc.calc.totals.taxInclusive).minus(r.amountCredited);
     billed = billed.plus(amount);
     if (!doc.progress) continue;
@@ -81,6 +82,28 @@ const billedOf = (rows: InvoiceRow[]) => {
   return { billed, before, steps, held };
 };
 
+/**
+ * The deposit a job requires and has not drafted yet, tax included (null: none): the `invoice.prepare` queue
+ * job drafts it moments after the booking or the acceptance, and until then it counts as asked, so a step
+ * or a change of scope in between cannot leave the deposit and the steps asking more than the price.
+ */
+const pendingDeposit = async (tx: Tx, job: JobRow, ctx: JobContext, rows: InvoiceRow[]) => {
+  if (!job.depositRequired || !job.depositAmount || ['canceled', 'no_show'].includes(job.status)) return null;
+  if (rows.some((r) => r.billingKey === `deposit:${job.id}`)) return null;
+  const built = await buildDepositInvoice(tx, job, ctx);
+  return built.ok ? new Decimal(built.document.calc.totals.taxInclusive) : null;
+};
+
+/**
+ * What a job's advances ask, tax included and net of credits: its deposit (drafted or about to be) and its
+ * progress steps. The agreed price never goes below it (a change order taking off more is refused).
+ */
+export const advancedOf = async (tx: Tx, job: JobRow, ctx: JobContext) => {
+  const rows = await depositsOf(tx, job);
+  const pending = await pendingDeposit(tx, job, ctx, rows);
+  return billedOf(rows).billed.plus(pending ?? 0);
+};
+
 const notFixed = () =>
   new AppError('validation_failed', 'Only a fixed-price job with its agreed price is billed in steps', {
     fields: [{ field: 'jobId', message: 'is not a fixed-price job with an estimate' }],
@@ -89,13 +112,7 @@ const notFixed = () =>
 /** The contract as the final invoice would bill it, with no advance deducted. */
 const contractOf = async (tx: Tx, job: JobRow, ctx: JobContext) => {
   if (ctx.jobType.billingMode !== 'fixed') throw notFixed();
-  const built = await buildJobInvoice(
-    tx,
-    job,
-    ctx,
-    { prepaid: '0', deductions: [], gross: '0', currencies: [] },
-    null,
-  );
+  const built = await buildJobInvoice(tx, job, ctx, NO_ADVANCES, null);
   if (!built.ok) {
     if (built.problems.some((p) => p.rule === 'fixed_price')) throw notFixed();
     throw new AppError('validation_failed', 'The contract cannot be priced', {
@@ -134,7 +151,9 @@ const viewOf = async (
   ctx: JobContext,
   contract: InvoiceDocument,
 ): Promise<ProgressView> => {
-  const { billed, before, steps, held } = billedOf(await depositsOf(tx, job));
+  const rows = await depositsOf(tx, job);
+  const { before, steps, held, ...asked } = billedOf(rows);
+  const billed = asked.billed.plus((await pendingDeposit(tx, job, ctx, rows)) ?? 0);
   const request = ctx.org.depositModel === 'payment_request';
   const total = contract.calc.totals.taxInclusive;
   return {

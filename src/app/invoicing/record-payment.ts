@@ -13,7 +13,7 @@ import { changeJob, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import type { InvoiceRow } from './invoice-documents';
 import { documentOf } from './invoice-documents';
-import { changeInvoice, lockInvoice, outstandingOf } from './invoice-store';
+import { type Ctx, changeInvoice, lockInvoice, outstandingOf } from './invoice-store';
 import { billedJobIds } from './issue-document';
 
 export type PaymentInput = {
@@ -33,7 +33,7 @@ export type PaymentInput = {
  */
 export const followMoneyToJobs = async (
   tx: Tx,
-  deps: Deps,
+  deps: Ctx,
   row: InvoiceRow,
   actor: Actor,
   m: { delta: Decimal; settle: 'pay' | 'unpay' | null },

@@ -8,7 +8,7 @@ import { AppLink } from '../../shared/links';
 import { Loaded } from '../../shared/loaded';
 import { useMe } from '../../shared/me';
 import { useApi } from '../../shared/query';
-import { CREDIT_REASONS } from '../jobs/credit-form';
+import { CREDIT_REASONS, SYSTEM_CREDIT_REASONS } from '../jobs/credit-form';
 import { AccountingSync } from './accounting-sync';
 import { invoiceEventWords, METHOD_WORDS } from './invoice-words';
 
@@ -164,7 +164,7 @@ export const Credits = ({ invoice }: { invoice: InvoiceT }) => {
               for {money(n.totals?.payable ?? null, n.currency)}
               {n.issueDate ? ` on ${dayText(n.issueDate)}` : ''}
               {n.creditReason
-                ? ` (${CREDIT_REASONS.find((r) => r.value === n.creditReason)?.label.toLowerCase() ?? 'other reason'})`
+                ? ` (${[...CREDIT_REASONS, ...SYSTEM_CREDIT_REASONS].find((r) => r.value === n.creditReason)?.label.toLowerCase() ?? 'other reason'})`
                 : ''}
             </List.Item>
           ))}

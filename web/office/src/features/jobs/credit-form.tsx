@@ -13,6 +13,13 @@ export const CREDIT_REASONS = [
   { value: 'goodwill', label: 'Goodwill' },
 ];
 
+/** Reasons the system gives its own credit notes: shown on them, never chosen in the form. */
+export const SYSTEM_CREDIT_REASONS = [
+  { value: 'canceled_job', label: 'Job canceled' },
+  { value: 'replaced_by_invoice', label: 'Replaced by the final invoice' },
+  { value: 'unused_advance', label: 'Advance the work did not use' },
+];
+
 /**
  * A credit note from the job page: every line that is left, or chosen lines and quantities. The server
  * credits each line at what it was charged, its share of the discount included, and says why it refuses.
