@@ -55,6 +55,17 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
   const post = (url: string, payload: object = {}, who: Session = billing) =>
     t.app.inject({ method: 'POST', url, headers: as(who, true), payload });
   const job = async (id: string) => (await get(`/api/v1/jobs/${id}`, dispatcher)).json();
+  /** The customer pays `amount` on a document, by card. */
+  const pay = async (invoiceId: string | undefined, amount: string) => {
+    const res = await post('/api/v1/payments', {
+      invoiceId,
+      amount,
+      receivedOn: '2026-11-18',
+      method: 'card',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res;
+  };
   const live = async (jobId: string) =>
     (
       await t.database.raw.query<{ invoice_id: string }>(
@@ -197,12 +208,7 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     const [dep] = await invoicesOfJob(t, billing, j.id);
     expect(dep).toMatchObject({ kind: 'deposit_invoice', status: 'issued' });
     expect(dep?.totals.payable).toBe('123.00');
-    await post('/api/v1/payments', {
-      invoiceId: dep?.id,
-      amount: '123.00',
-      receivedOn: '2026-11-18',
-      method: 'card',
-    });
+    await pay(dep?.id, '123.00');
     expect((await job(j.id)).depositReceived).toBe('123.00');
     const cancel = await post(
       `/api/v1/jobs/${j.id}/cancel`,
@@ -234,13 +240,7 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     const [dep] = await invoicesOfJob(t, billing, j.id);
     expect(dep).toMatchObject({ kind: 'deposit_invoice', status: 'issued' });
     // The customer paid the deposit; the office gives back 40 % of it (a credit note, then a refund).
-    const paid = await post('/api/v1/payments', {
-      invoiceId: dep?.id,
-      amount: '100.00',
-      receivedOn: '2026-11-18',
-      method: 'card',
-    });
-    expect(paid.statusCode, paid.body).toBe(201);
+    await pay(dep?.id, '100.00');
     const credit = await post(`/api/v1/invoices/${dep?.id}/credit-notes`, {
       reason: 'goodwill',
       lines: [{ position: 1, quantity: '0.4' }],
@@ -271,13 +271,7 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
       });
       await drain(t);
       const [dep] = await invoicesOfJob(t, billing, j.id);
-      const paid = await post('/api/v1/payments', {
-        invoiceId: dep?.id,
-        amount: '500.00',
-        receivedOn: '2026-11-18',
-        method: 'card',
-      });
-      expect(paid.statusCode, paid.body).toBe(201);
+      await pay(dep?.id, '500.00');
       // The work comes to 235.00 net: 2.5 hours at 80.00 and the trip charge, no part.
       await closeOut(t, org, tech, j.id, { parts: [] });
       await drain(t);

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, type SQL } from 'drizzle-orm';
 import { taxGroupKey } from '../../core/invoice-calc';
 import { WORK_STATUS_WORDS } from '../../core/job-lifecycle';
 import { SYSTEM_ACTOR } from '../../core/principal';
@@ -45,39 +45,31 @@ const unbuiltOf = (ctx: JobContext, job: JobRow) => ({
   buyer: ctx.customer.name,
 });
 
+/** A job's documents that meet `where`. */
+const documentsOfJob = (tx: Pick<Tx, 'db'>, job: Pick<JobRow, 'organizationId' | 'id'>, ...where: SQL[]) =>
+  tx.db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.organizationId, job.organizationId), eq(invoices.jobId, job.id), ...where));
+
 /** The job's advance documents (deposits, progress steps); `open`: only those never numbered, locked. */
 export const depositsOf = (
   tx: Pick<Tx, 'db'>,
   job: Pick<JobRow, 'organizationId' | 'id'>,
   { open = false }: { open?: boolean } = {},
 ): Promise<InvoiceRow[]> => {
-  const q = tx.db
-    .select()
-    .from(invoices)
-    .where(
-      and(
-        eq(invoices.organizationId, job.organizationId),
-        eq(invoices.jobId, job.id),
-        eq(invoices.kind, 'deposit_invoice'),
-        ...(open ? [inArray(invoices.status, ['draft', 'needs_review'])] : []),
-      ),
-    );
+  const q = documentsOfJob(
+    tx,
+    job,
+    eq(invoices.kind, 'deposit_invoice'),
+    ...(open ? [inArray(invoices.status, ['draft', 'needs_review'])] : []),
+  );
   return open ? q.for('update') : q;
 };
 
 /** The issued credit notes of a job's documents (those of its advances among them). */
 export const jobCreditsOf = (tx: Pick<Tx, 'db'>, job: Pick<JobRow, 'organizationId' | 'id'>) =>
-  tx.db
-    .select()
-    .from(invoices)
-    .where(
-      and(
-        eq(invoices.organizationId, job.organizationId),
-        eq(invoices.jobId, job.id),
-        eq(invoices.kind, 'credit_note'),
-        isNotNull(invoices.number),
-      ),
-    );
+  documentsOfJob(tx, job, eq(invoices.kind, 'credit_note'), isNotNull(invoices.number));
 
 const UNUSED_MEMO = (job: JobRow) =>
   `The work on ${jobNumber(job.number)} came to less than was asked in advance: what it did not use is given back`;
