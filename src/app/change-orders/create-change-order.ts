@@ -1,12 +1,13 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ChangeOrderLineInput, CreateChangeOrderBody } from '../../contracts/change-orders';
 import { type ChangeOrderLine, overRemovals, withScopeTax } from '../../core/change-orders';
 import { type FieldProblem, invalidAll } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { itemsBySku } from '../../db/queries/directory';
-import { attachments, changeOrders } from '../../db/schema';
+import { changeOrders } from '../../db/schema';
 import { checkLineAmount, fromPriceBook } from '../catalog/price-book-lines';
+import { namedJobPhotos } from '../files/job-photos';
 import { lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { assertAmendable, currentScope, priceChange } from './change-order-scope';
@@ -33,28 +34,6 @@ const resolveLines = async (
   });
   if (problems.length > 0) throw invalidAll(problems);
   return lines.filter((l): l is ChangeOrderLine => l !== null);
-};
-
-/** The photos named, each an image attached to this job; anything else is refused, naming it. */
-const photosOfJob = async (tx: Tx, organizationId: string, jobId: string, ids: string[]) => {
-  if (ids.length === 0) return [];
-  const found = await tx.db
-    .select({ id: attachments.id, mimeType: attachments.mimeType })
-    .from(attachments)
-    .where(
-      and(
-        eq(attachments.organizationId, organizationId),
-        eq(attachments.jobId, jobId),
-        inArray(attachments.id, ids),
-      ),
-    );
-  const problems = ids.flatMap((id, i) =>
-    found.some((a) => a.id === id && a.mimeType.startsWith('image/'))
-      ? []
-      : [{ field: `body.photoIds.${i}`, message: 'is not a photo of this job' }],
-  );
-  if (problems.length > 0) throw invalidAll(problems);
-  return ids;
 };
 
 /**
@@ -87,7 +66,9 @@ export const createChangeOrder = (
           message: 'takes off more than the agreed scope has of this item',
         })),
       );
-    const photoIds = await photosOfJob(tx, organizationId, jobId, body.photoIds ?? []);
+    const photoIds = (await namedJobPhotos(tx.db, organizationId, jobId, body.photoIds ?? [])).map(
+      (p) => p.id,
+    );
     const priced = await priceChange(tx, job, scope, lines, seq);
     const now = deps.clock.now();
     const [order] = await tx.db

@@ -1,11 +1,12 @@
-import { and, eq, inArray, ne } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { OnSiteQuoteBody } from '../../contracts/quotes';
-import { AppError, invalidAll } from '../../core/errors';
+import { AppError } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { addDays, businessDate } from '../../core/time';
-import type { Tx } from '../../db/client';
+import { jobPhotosAmong } from '../../db/queries/attachments';
 import { getOrganization } from '../../db/queries/directory';
-import { attachments, jobTypes, quotes, quoteVersions } from '../../db/schema';
+import { jobTypes, quotes, quoteVersions } from '../../db/schema';
+import { namedJobPhotos } from '../files/job-photos';
 import { customFieldsOf, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { insertQuote } from './draft-quote';
@@ -16,21 +17,6 @@ import { statusOf } from './quote-store';
 const ON_SITE_VALID_DAYS = 30;
 
 /** The job's photos among `ids` (never its signature), with where their bytes are kept. */
-const jobPhotos = async (db: Pick<Tx, 'db'>['db'], organizationId: string, jobId: string, ids: string[]) =>
-  ids.length === 0
-    ? []
-    : db
-        .select({ id: attachments.id, storageKey: attachments.storageKey })
-        .from(attachments)
-        .where(
-          and(
-            eq(attachments.organizationId, organizationId),
-            eq(attachments.jobId, jobId),
-            inArray(attachments.id, ids),
-            ne(attachments.category, 'signature'),
-          ),
-        );
-
 /**
  * A quote drafted by the technician at a job's site (an assessment visit, or more work found), sent from the
  * phone's outbox, online or later. It is the job's customer, site and kind of work, with the job's booking
@@ -73,13 +59,7 @@ export const draftQuoteOnSite = async (
         draft: !!version && statusOf(version) === 'draft',
       };
     }
-    const photoRows = await jobPhotos(tx.db, organizationId, job.id, body.photoIds ?? []);
-    const unknown = (body.photoIds ?? []).flatMap((id, i) =>
-      photoRows.some((r) => r.id === id)
-        ? []
-        : [{ field: `body.photoIds.${i}`, message: 'no such photo of this job' }],
-    );
-    if (unknown.length > 0) throw invalidAll(unknown);
+    const photoRows = await namedJobPhotos(tx.db, organizationId, job.id, body.photoIds ?? []);
     const org = await getOrganization(tx.db, organizationId);
     const [type] = await tx.db
       .select()
@@ -116,7 +96,7 @@ export const draftQuoteOnSite = async (
     const rows =
       'photos' in made
         ? made.photos
-        : await jobPhotos(deps.database.db, organizationId, jobId, body.photoIds ?? []);
+        : await jobPhotosAmong(deps.database.db, organizationId, jobId, body.photoIds ?? []);
     for (const r of rows) {
       const bytes = await deps.storage.get(r.storageKey);
       if (bytes) await addQuotePhoto(deps, organizationId, made.quote.id, bytes, actor);
