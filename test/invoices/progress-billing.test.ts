@@ -5,7 +5,16 @@ import { as, createTestApp, problemOf, type Session, type TestApp } from '../sup
 import { testDrivers } from '../support/databases';
 import { makeOrganization, type OrgFixture, requirements, sessionsOf } from '../support/factories';
 import { png } from '../support/files';
-import { closeOut, drain, type InvoiceJson, invoicesOfJob, newJob, plainJobType, setSeller } from './helpers';
+import {
+  closeOut,
+  drain,
+  type InvoiceJson,
+  invoicesOfJob,
+  newJob,
+  plainJobType,
+  setSeller,
+  underPaymentRequests,
+} from './helpers';
 
 type Progress = {
   currency: string;
@@ -329,6 +338,36 @@ describe.each(testDrivers())('progress billing on %s', (driver) => {
     ).toEqual(['-360.00', '-144.00']);
     expect(final.totals.payable).toBe('1077.76');
     expect(final.memo).toContain('Releases the retainage of EUR 67.36 held back on the progress invoices');
+  });
+
+  it('releases retainage held on payment requests too, and says so on the final invoice', async () => {
+    await underPaymentRequests(t, owner, async () => {
+      const j = await newJob(t, org, billing, fixedType, {
+        retainagePercent: '10',
+        estimateLines: [
+          { sku: null, description: 'Replace the boiler', quantity: '1', unitPrice: '1000.00' },
+          { sku: null, description: 'Insulation', quantity: '1', unitPrice: '400.00', taxCodeId: reduced },
+        ],
+      });
+      const first = await bill(j.id, { percent: '40' });
+      expect(first.statusCode, first.body).toBe(201);
+      // 40 % of the 1,684.00 contract asked without tax, 10 % of it held back.
+      const step = await invoice(first.json().invoiceId);
+      expect(step.totals.payable).toBe('606.24');
+      const paid = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments',
+        headers: as(billing, true),
+        payload: { invoiceId: step.id, amount: '606.24', receivedOn: '2026-11-18', method: 'card' },
+      });
+      expect(paid.statusCode, paid.body).toBe(201);
+      await closeOut(t, org, tech, j.id, { adjustments: [] });
+      await drain(t);
+      const final = (await invoicesOfJob(t, billing, j.id)).find((d) => d.kind === 'invoice') as Doc;
+      expect(final.totals.prepaid).toBe('606.24');
+      expect(final.totals.payable).toBe('1077.76');
+      expect(final.memo).toContain('Releases the retainage of EUR 67.36 held back on the progress invoices');
+    });
   });
 
   it('counts the deposit the queue has yet to draft, and refuses a change of scope below what was asked in advance', async () => {

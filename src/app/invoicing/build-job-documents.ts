@@ -92,6 +92,8 @@ export const advancesOf = (deposits: InvoiceRow[], credits: readonly InvoiceRow[
     if (d.kind !== 'deposit_invoice' || !d.number || d.status === 'credited') continue;
     currencies.add(d.currency);
     const doc = documentOf(d);
+    // What a step held back is billed now, whichever way it was asked.
+    retained = retained.plus(doc.progress?.retained ?? '0');
     if (doc.profile === 'payment_request') {
       // What was paid and kept: a refund (credit) takes from it, a withdrawn unpaid remainder does not.
       prepaid = prepaid.plus(Decimal.min(d.amountPaid, new Decimal(d.payable).minus(d.amountCredited)));
@@ -99,7 +101,6 @@ export const advancesOf = (deposits: InvoiceRow[], credits: readonly InvoiceRow[
     }
     const credited = creditedOfAdvance(d, credits);
     gross = gross.plus(doc.calc.totals.taxInclusive).minus(d.amountCredited);
-    retained = retained.plus(doc.progress?.retained ?? '0');
     // One deduction per tax group of the advance, at its taxable amount: a step's retainage (an allowance)
     // comes off its group, so what is deducted is what the step billed and the rest is billed now.
     for (const g of contractGroupsOf(doc.calc.taxSubtotals)) {
