@@ -55,7 +55,7 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
-    expect(started.status).toBe(200);
+    expect(started.status, `${inv.number} ${inv.status} ${await started.clone().text()}`).toBe(200);
   };
 
   it('lets a customer pay an invoice from their page on a phone, once, confirmed by Stripe’s event', async () => {

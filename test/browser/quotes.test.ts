@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, acceptByLink, caller, demoSite } from '../support/api-caller';
+import { type Api, acceptByLink, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
 import { jpegWithExif } from '../support/files';
 import { type Spawned, startCloseout } from '../support/processes';
@@ -226,6 +226,84 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     expect(plan.body.visits[0]?.id).toBe(q.body.jobId);
     await office.close();
   });
+
+  it('asks a kind of work’s own fields in the editor, at a phone’s width too, and the job is booked with them', async () => {
+    await jobTypeVia(owner, 'SOLAR-SURVEY', {
+      name: 'Solar panel install',
+      trade: 'electrical',
+      customFields: [
+        {
+          key: 'roof_type',
+          label: 'Roof type',
+          type: 'choice',
+          options: ['Slate', 'Tile', 'Flat'],
+          required: true,
+          capture: 'booking',
+          printOnInvoice: true,
+        },
+        {
+          key: 'panels',
+          label: 'Panels',
+          type: 'number',
+          required: false,
+          capture: 'booking',
+          printOnInvoice: false,
+        },
+      ],
+    });
+    const office = await signedIn(browser, base, 'billing@demo.closeout.test', '#/quotes');
+    await office.setViewportSize({ width: 390, height: 844 });
+    await office.getByRole('button', { name: 'New quote' }).click();
+    const form = office.getByRole('form', { name: 'New quote' });
+    await form.getByLabel(/^Customer/).click();
+    await office.getByRole('option', { name: 'Mary Doyle' }).click();
+    await form.getByLabel(/^Kind of work/).click();
+    await office.getByRole('option', { name: 'Solar panel install' }).click();
+    await form.getByLabel('Title the customer sees').fill('Twelve panels on the south roof');
+    const line = form.getByRole('group', { name: 'Line 1' });
+    await line.getByLabel('Description', { exact: true }).fill('Supply and fit 12 panels');
+    await line.getByLabel(/Unit price/).fill('4800');
+    // The kind of work's required field is asked before the draft is saved.
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    const roof = form.getByLabel(/^Roof type/);
+    await form.locator('[aria-invalid="true"]').first().waitFor();
+    expect(await roof.getAttribute('aria-invalid')).toBe('true');
+    // Asked in the form, next to the field: nothing was sent, so there is no refusal to read.
+    expect(await office.getByRole('alert').count()).toBe(0);
+    expect(office.url()).toMatch(/#\/quotes\/new$/);
+    await form.getByLabel(/^Roof type/).click();
+    await office.getByRole('option', { name: 'Slate' }).click();
+    await form.getByLabel(/^Panels/).fill('12');
+    await form.getByLabel(/^Repeats/).scrollIntoViewIfNeeded();
+    await office.screenshot({ path: screenshotPath('office-quote-editor-phone'), fullPage: true });
+    // Nothing on the page is wider than the phone.
+    expect(await office.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    await office.waitForURL(/#\/quotes\/[0-9a-f-]+$/);
+    const id = new URL(office.url()).hash.split('/').pop() ?? '';
+    const quote = await owner.call<{ customFields: Record<string, string | number> }>('GET', `/quotes/${id}`);
+    expect(quote.body.customFields).toEqual({ roof_type: 'Slate', panels: 12 });
+    const sent = await owner.call<{ link: string }>('POST', `/quotes/${id}/send`, {});
+    const accepted = await acceptByLink(
+      base,
+      sent.body.link.slice(sent.body.link.lastIndexOf('/') + 1),
+      'Mary Doyle',
+    );
+    expect(accepted.status).toBe(200);
+    // Accepted without a visit: booked from the quote, the job carries the fields.
+    const booked = await owner.call<{ jobId: string }>('POST', `/quotes/${id}/book`, {
+      windowStart: '2027-02-03T09:00:00Z',
+      windowEnd: '2027-02-03T15:00:00Z',
+    });
+    expect(booked.status, JSON.stringify(booked.body)).toBe(200);
+    const q = await owner.call<{ jobId: string }>('GET', `/quotes/${id}`);
+    const job = await owner.call<{ customFields: Record<string, string | number> }>(
+      'GET',
+      `/jobs/${q.body.jobId}`,
+    );
+    expect(job.body.customFields).toEqual({ roof_type: 'Slate', panels: 12 });
+    await office.close();
+  }, 120_000);
 
   it('books the visit of a quote accepted without one, from the quote page', async () => {
     const site = await demoSite(owner, 'Liffey Dental Clinic');

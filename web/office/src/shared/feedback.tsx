@@ -1,17 +1,9 @@
 import { Alert } from '@mantine/core';
 import { type ReactNode, useState } from 'react';
-import { ApiError } from './api';
+import { messageOf } from './refusal';
 
-/** What a failed call says to a person: the problem's detail and, when it names fields, which ones. */
-export const messageOf = (err: unknown): string => {
-  if (err instanceof ApiError) {
-    const fields = err.problem.errors ?? [];
-    return fields.length
-      ? `${err.message} (${fields.map((f) => `${f.field}: ${f.message}`).join('; ')})`
-      : err.message;
-  }
-  return 'Could not reach the server';
-};
+/** What a failed call says to a person. */
+export { messageOf };
 
 /** What an action said: its success (green, a status; closable when onCloseNotice is given) and its error (red, an alert). */
 export const Feedback = ({

@@ -18,19 +18,22 @@ export const useContractForm = <V extends Record<string, unknown>, S extends z.Z
   initialValues,
   toBody,
   fields = {},
+  check = () => ({}),
 }: {
   schema: S;
   initialValues: V;
   toBody: (values: V) => z.input<S>;
   /** Body paths shown on another field of the form. */
   fields?: FieldMap;
+  /** What the schema cannot know (a kind of work's own required fields): errors by form path. */
+  check?: (values: V) => Record<string, string>;
 }) => {
   const form: UseFormReturnType<V> = useForm<V>({
     mode: 'controlled',
     initialValues,
     validate: (values) => {
       const parsed = schema.safeParse(toBody(values));
-      return parsed.success ? {} : errorsOf(parsed.error.issues, fields);
+      return { ...(parsed.success ? {} : errorsOf(parsed.error.issues, fields)), ...check(values) };
     },
   });
   const [formError, setFormError] = useState<string | null>(null);
@@ -40,8 +43,9 @@ export const useContractForm = <V extends Record<string, unknown>, S extends z.Z
     form.onSubmit(async (values) => {
       setFormError(null);
       const parsed = schema.safeParse(toBody(values));
-      if (!parsed.success) {
-        form.setErrors(errorsOf(parsed.error.issues, fields));
+      const unmet = check(values);
+      if (!parsed.success || Object.keys(unmet).length > 0) {
+        form.setErrors({ ...(parsed.success ? {} : errorsOf(parsed.error.issues, fields)), ...unmet });
         return;
       }
       setBusy(true);

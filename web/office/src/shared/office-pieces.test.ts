@@ -3,8 +3,10 @@ import type { z } from 'zod';
 import { BillingSettingsBody } from '../../../../src/contracts/billing';
 import { CatalogItemBody, JobTypeBody } from '../../../../src/contracts/catalog';
 import { CreateJobBody } from '../../../../src/contracts/jobs';
+import { ApiError } from '../../../shared/api-client';
 import { errorsOf, formPath, serverErrorsOf } from './form-errors';
 import { dayText, money, plural, timeOnly } from './format';
+import { messageOf } from './refusal';
 
 /** The office's shared pieces that decide what a person reads: form complaints and formatted values. */
 describe("a form's complaints", () => {
@@ -103,5 +105,26 @@ describe('values as people read them', () => {
     expect(timeOnly('2026-07-01T06:30:00Z', 'Europe/Dublin')).toBe('07:30');
     expect(plural(1, 'document', 'documents')).toBe('1 document');
     expect(plural(0, 'document', 'documents')).toBe('0 documents');
+  });
+});
+
+describe('a refusal in words', () => {
+  it('never shows a field’s path: the detail without it, and what each field needs that it does not say', () => {
+    const refused = new ApiError(400, {
+      code: 'validation_failed',
+      detail: 'body.customFields.roof_type: Roof type is required',
+      errors: [{ field: 'body.customFields.roof_type', message: 'Roof type is required' }],
+    });
+    expect(messageOf(refused)).toBe('Roof type is required');
+    const lines = new ApiError(400, {
+      code: 'validation_failed',
+      detail: 'The quote has problems',
+      errors: [{ field: 'body.lines.2.unitPrice', message: 'must be a decimal' }],
+    });
+    expect(messageOf(lines)).toBe('The quote has problems (lines 3 unit price: must be a decimal)');
+    expect(messageOf(new ApiError(409, { detail: 'J-1042 is already invoiced' }))).toBe(
+      'J-1042 is already invoiced',
+    );
+    expect(messageOf(new Error('offline'))).toBe('Could not reach the server');
   });
 });

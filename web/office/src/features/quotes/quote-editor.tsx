@@ -208,6 +208,13 @@ const EditorForm = ({ quote, refs }: { quote: Quote | null; refs: Refs }) => {
       deposit: 'depositValue',
       repeat: 'repeatVisits',
     },
+    // The kind of work's required fields, asked here as they are at booking.
+    check: (values: Values) =>
+      Object.fromEntries(
+        defsOf(values.jobTypeId)
+          .filter((d) => d.required && !(values.customFields[d.key] ?? '').trim())
+          .map((d) => [`customFields.${d.key}`, 'Required']),
+      ),
   });
   const v = form.values;
   const customer = refs.customers.find((c) => c.id === v.customerId);
