@@ -403,7 +403,13 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     await office.locator('label', { hasText: /^Payments$/ }).click();
     const table = office.getByRole('table', { name: 'Payments and refunds' });
     const row = table.getByRole('row').filter({ hasText: inv.number });
-    await row.getByText(/^Taken back /).waitFor();
+    // CI once timed out here with the chargeback recorded: say what the list showed if it happens again.
+    await row
+      .getByText(/^Taken back /)
+      .waitFor()
+      .catch(async (err: unknown) => {
+        throw new Error(`${String(err)}\nThe list showed: ${(await table.textContent())?.slice(0, 1500)}`);
+      });
     await row.getByText('Online').waitFor();
     await table.getByRole('row').filter({ hasText: 'Refund' }).first().waitFor();
     await office.screenshot({ path: screenshotPath('office-payments-list'), fullPage: true });
