@@ -1,11 +1,9 @@
 import { useState } from 'react';
-import { ApiError } from '../../shared/api-client';
+import { refusalText } from '../../shared/refusal';
 import { useSignaturePad } from '../../shared/signature-pad';
 
 const messageOf = (err: unknown) =>
-  err instanceof ApiError
-    ? (err.problem.detail ?? 'That did not work.')
-    : 'We could not reach the server. Check your connection and try again.';
+  refusalText(err) ?? 'We could not reach the server. Check your connection and try again.';
 
 /** What the customer signs and the buttons' words: a quote's acceptance, a change order's approval. */
 export type Wording = {

@@ -3,7 +3,7 @@ import type { ChangeOrderView } from '../../../src/contracts/change-orders';
 import type { WorkOrderT } from '../../../src/contracts/work-orders';
 import { agreedScope, type ScopeLine } from '../../../src/core/change-orders';
 import { grossOf } from '../../../src/core/invoice-calc';
-import { ApiError } from '../../shared/api-client';
+import { refusalText } from '../../shared/refusal';
 import { useSignaturePad } from '../../shared/signature-pad';
 import { call } from './api';
 import { money } from './format';
@@ -19,9 +19,7 @@ const STATUS_WORDS: Record<ChangeOrderView['status'], string> = {
 };
 
 export const messageOf = (err: unknown) =>
-  err instanceof ApiError
-    ? [err.problem.detail, ...(err.problem.errors ?? []).map((e) => e.message)].filter(Boolean).join(': ')
-    : 'No connection: a change needs the office’s prices now. Try again when you are online.';
+  refusalText(err) ?? 'No connection: a change needs the office’s prices now. Try again when you are online.';
 
 const signedAmount = (c: ChangeOrderView) =>
   `${c.difference.startsWith('-') ? '−' : '+'}${money(c.difference.replace(/^-/, ''), c.currency)}`;

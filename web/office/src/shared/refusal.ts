@@ -1,39 +1,4 @@
-import { ApiError } from '../../../shared/api-client';
+import { refusalText } from '../../../shared/refusal';
 
-/** A field's path as a person reads it: `body.lines.2.unitPrice` is "lines 3 unit price". */
-const fieldWords = (path: string) =>
-  path
-    .replace(/^(body|query|params)\./, '')
-    .split('.')
-    .filter((seg) => seg !== 'customFields')
-    .map((seg) =>
-      /^\d+$/.test(seg)
-        ? String(Number(seg) + 1)
-        : seg
-            .replace(/_/g, ' ')
-            .replace(/([a-z])([A-Z])/g, '$1 $2')
-            .toLowerCase(),
-    )
-    .join(' ');
-
-/**
- * What a refusal says to a person: the server's words, and what it said of each field in words (a field's
- * path is never shown).
- */
-export const messageOf = (err: unknown): string => {
-  if (err instanceof ApiError) {
-    const notes = [
-      ...new Set(
-        (err.problem.errors ?? []).map((f) => {
-          const w = fieldWords(f.field);
-          return w && !f.message.toLowerCase().includes(w) ? `${w}: ${f.message}` : f.message;
-        }),
-      ),
-    ];
-    // The server's detail names fields by their paths ("body.lines.0.quantity: …"): said without them.
-    const said = err.message.replace(/\b(?:body|query|params)\.[\w.]+:\s*/g, '').trim();
-    const more = notes.filter((n) => !said.includes(n));
-    return more.length === 0 ? said : `${said} (${more.join('; ')})`;
-  }
-  return 'Could not reach the server';
-};
+/** What a refusal says to a person (`web/shared/refusal.ts`), or that the server could not be reached. */
+export const messageOf = (err: unknown): string => refusalText(err) ?? 'Could not reach the server';
