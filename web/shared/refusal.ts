@@ -17,8 +17,8 @@ const fieldWords = (path: string) =>
     .join(' ');
 
 /**
- * What a refusal says to a person, in every app: the server's words, and what it said of each field in
- * words (a field's path is never shown). Null: no answer came (each app says that its own way).
+ * What a refusal says to a person, in every app: the server's words and, for what was entered, what it said
+ * of each field in words (a field's path is never shown). Null: no answer came (each app says that its own way).
  */
 export const refusalText = (err: unknown): string | null => {
   if (!(err instanceof ApiError)) return null;
@@ -32,6 +32,8 @@ export const refusalText = (err: unknown): string | null => {
   ];
   // The server's detail names fields by their paths ("body.lines.0.quantity: …"): said without them.
   const said = err.message.replace(/\b(?:body|query|params)\.[\w.]+:\s*/g, '').trim();
-  const more = notes.filter((n) => !said.includes(n));
+  // What was entered is refused field by field (400): each field's need is added unless the detail says it.
+  // Other refusals' details are whole sentences already.
+  const more = err.status === 400 ? notes.filter((n) => !said.includes(n)) : [];
   return more.length === 0 ? said : `${said} (${more.join('; ')})`;
 };

@@ -3,7 +3,8 @@ import { useState } from 'react';
 import type { PortalDocument } from '../../../src/contracts/portal';
 import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
 import { printDate } from '../../../src/core/time';
-import { ApiError, createApiClient } from '../../shared/api-client';
+import { createApiClient } from '../../shared/api-client';
+import { refusalText } from '../../shared/refusal';
 
 /** What the customer's pages (their account, an invoice's pay link) share: the API, words, facts, paying. */
 export const api = createApiClient('/api/v1');
@@ -13,9 +14,7 @@ export const docAmount = (d: Pick<PortalDocument, 'currency'>, value: string) =>
   printAmount(formatAmount(value, amountDecimals(d.currency, true)), d.currency);
 
 export const problemOf = (err: unknown) =>
-  err instanceof ApiError
-    ? (err.problem.detail ?? 'That did not work.')
-    : 'We could not reach the server. Check your connection and try again.';
+  refusalText(err) ?? 'We could not reach the server. Check your connection and try again.';
 
 /** What a document is for, when it was issued and is due, its total and, while open, what is left to pay. */
 export const DocumentFacts = ({

@@ -1,3 +1,4 @@
+import { refusalText } from '../../shared/refusal';
 import { ApiError, NetworkError } from './api';
 import type { Conflict, OutboxItem } from './db';
 import type { ProblemT } from './types';
@@ -49,7 +50,7 @@ export const afterFailure = (item: OutboxItem, err: unknown, now: number): After
     return {
       patch: {
         state: 'needs_attention',
-        reason: p.detail ?? p.title ?? `Refused (${err.status})`,
+        reason: refusalText(err) || p.title || `Refused (${err.status})`,
         missing: p.missing,
         conflict: code !== undefined && OFFICE_CHANGED.has(code) ? conflictOf(p) : undefined,
       },
