@@ -29,6 +29,15 @@ export type CreditPlan =
 
 const sum = sumDecimals;
 
+/** How much of each line (by position) the earlier credit notes took back. */
+const creditedQuantities = (priors: readonly CreditAllocation[]) => {
+  const credited = new Map<number, Decimal>();
+  for (const p of priors)
+    for (const l of p.lines)
+      credited.set(l.position, (credited.get(l.position) ?? new Decimal(0)).plus(l.quantity));
+  return credited;
+};
+
 /**
  * Plans a credit note, full or partial. A credited line is credited at what it was actually charged: its
  * quantity at its price, its share of the line's own adjustments, and its share of the document
@@ -44,10 +53,7 @@ export const planCredit = (
   request: CreditRequest,
 ): CreditPlan => {
   const decimals = original.calc.decimals;
-  const credited = new Map<number, Decimal>();
-  for (const p of priors)
-    for (const l of p.lines)
-      credited.set(l.position, (credited.get(l.position) ?? new Decimal(0)).plus(l.quantity));
+  const credited = creditedQuantities(priors);
   const remainingOf = (l: DocumentLine) => new Decimal(l.quantity).minus(credited.get(l.position) ?? 0);
 
   const problems: FieldProblem[] = [];
@@ -266,10 +272,7 @@ export const planAdvanceCredit = (
   priors: CreditAllocation[],
   amounts: readonly { groupKey: string; net: string }[],
 ): CreditPlan => {
-  const credited = new Map<number, Decimal>();
-  for (const p of priors)
-    for (const l of p.lines)
-      credited.set(l.position, (credited.get(l.position) ?? new Decimal(0)).plus(l.quantity));
+  const credited = creditedQuantities(priors);
   const lines: { source: DocumentLine; input: CalcLineInput }[] = [];
   const allocation: CreditAllocation = { lines: [], allowances: [], charges: [] };
   for (const a of amounts) {

@@ -46,6 +46,7 @@ export const currentScope = async (tx: Tx, job: JobRow) => {
   const ctx = await loadJobContext(tx, job);
   const parts: ScopePart[] = scopeParts(job, approved);
   let before: ReturnType<typeof priceScope> | null = null;
+  let advanced: ReturnType<typeof advancedOf> | null = null;
   return {
     agreed: agreedScope(job.estimateLines, approved),
     parts,
@@ -53,6 +54,11 @@ export const currentScope = async (tx: Tx, job: JobRow) => {
     priceBefore: () => {
       before ??= priceScope(tx, job, ctx, parts);
       return before;
+    },
+    /** What the deposit and the progress steps already asked: no change takes the price below it. */
+    advanced: () => {
+      advanced ??= advancedOf(tx, job, ctx);
+      return advanced;
     },
   };
 };
@@ -81,20 +87,15 @@ export const priceChange = async (
   if (!after.ok) throw unpriced(after);
   // The deposit and the progress steps already asked are deducted by the final invoice: a price below
   // them would leave it negative, so the office credits or lowers them first, on record.
-  const advanced = await advancedOf(tx, job, scope.ctx);
-  if (advanced.gt(after.payable))
+  const advanced = await scope.advanced();
+  if (advanced.gt(after.payable)) {
+    const asked = printAmount(advanced.toFixed(2), after.currency);
     throw new AppError(
       'conflict',
-      `The change would bring the price to ${printAmount(after.payable, after.currency)}, below the ${printAmount(advanced.toFixed(2), after.currency)} already asked in advance (the deposit and progress steps): credit them or lower the deposit first`,
-      {
-        fields: [
-          {
-            field: 'body.lines',
-            message: `brings the price below the ${printAmount(advanced.toFixed(2), after.currency)} asked in advance`,
-          },
-        ],
-      },
+      `The change would bring the price to ${printAmount(after.payable, after.currency)}, below the ${asked} already asked in advance (the deposit and progress steps): credit them or lower the deposit first`,
+      { fields: [{ field: 'body.lines', message: `brings the price below the ${asked} asked in advance` }] },
     );
+  }
   return { currency: after.currency, beforeTotal: before.payable, afterTotal: after.payable };
 };
 

@@ -74,6 +74,13 @@ export const creditedOfAdvance = (advance: InvoiceRow, credits: readonly Invoice
   return net;
 };
 
+/**
+ * What was paid and kept on a payment request: a refund (credit) takes from it, a withdrawn unpaid
+ * remainder does not.
+ */
+export const keptOnRequest = (d: InvoiceRow) =>
+  Decimal.min(d.amountPaid, new Decimal(d.payable).minus(d.amountCredited));
+
 /** No advance deducted: the work (or the contract) as it stands alone. */
 export const NO_ADVANCES: Advances = { prepaid: '0', deductions: [], gross: '0', currencies: [] };
 
@@ -95,8 +102,7 @@ export const advancesOf = (deposits: InvoiceRow[], credits: readonly InvoiceRow[
     // What a step held back is billed now, whichever way it was asked.
     retained = retained.plus(doc.progress?.retained ?? '0');
     if (doc.profile === 'payment_request') {
-      // What was paid and kept: a refund (credit) takes from it, a withdrawn unpaid remainder does not.
-      prepaid = prepaid.plus(Decimal.min(d.amountPaid, new Decimal(d.payable).minus(d.amountCredited)));
+      prepaid = prepaid.plus(keptOnRequest(d));
       continue;
     }
     const credited = creditedOfAdvance(d, credits);

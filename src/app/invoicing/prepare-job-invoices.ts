@@ -7,7 +7,13 @@ import type { Tx } from '../../db/client';
 import { invoices, series } from '../../db/schema';
 import { changeJob, type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
-import { advancesOf, buildDepositInvoice, buildJobInvoice, NO_ADVANCES } from './build-job-documents';
+import {
+  advancesOf,
+  buildDepositInvoice,
+  buildJobInvoice,
+  keptOnRequest,
+  NO_ADVANCES,
+} from './build-job-documents';
 import { creditInTx } from './credit-notes';
 import { failJob } from './fail-job-invoicing';
 import {
@@ -44,6 +50,13 @@ const unbuiltOf = (ctx: JobContext, job: JobRow) => ({
   jobNumbers: [jobNumber(job.number)],
   buyer: ctx.customer.name,
 });
+
+/** Whether a job asks a deposit: one is set, and the job is not closed without the work. */
+export const requiresDeposit = (job: JobRow) =>
+  job.depositRequired && !!job.depositAmount && !['canceled', 'no_show'].includes(job.status);
+
+/** The billing key of a job's one deposit request. */
+export const depositKey = (job: Pick<JobRow, 'id'>) => `deposit:${job.id}`;
 
 /** A job's documents that meet `where`. */
 const documentsOfJob = (tx: Pick<Tx, 'db'>, job: Pick<JobRow, 'organizationId' | 'id'>, ...where: SQL[]) =>
@@ -118,15 +131,15 @@ const returnUnusedAdvances = async (tx: Tx, deps: Deps, job: JobRow, ctx: JobCon
     out.push(`unused:${credit.number}`);
   }
   // Payment requests bore no tax: what was paid and kept on them beyond what the work still asks.
-  advances = advancesOf(await depositsOf(tx, job), await jobCreditsOf(tx, job));
+  const after = await depositsOf(tx, job);
+  advances = advancesOf(after, await jobCreditsOf(tx, job));
   let excess = new Decimal(advances.prepaid).minus(Decimal.max(0, workGross.minus(advances.gross)));
-  const requests = (await depositsOf(tx, job))
+  const requests = after
     .filter((d) => d.number && documentOf(d).profile === 'payment_request')
     .sort((a, b) => (b.number ?? '').localeCompare(a.number ?? ''));
   for (const r of requests) {
     if (excess.lte(0)) break;
-    const kept = Decimal.min(r.amountPaid, new Decimal(r.payable).minus(r.amountCredited));
-    const back = Decimal.min(kept, excess);
+    const back = Decimal.min(keptOnRequest(r), excess);
     if (back.lte(0)) continue;
     const credit = await creditInTx(
       tx,
@@ -164,10 +177,10 @@ export const prepareJobInvoices = (deps: Deps, organizationId: string, jobId: st
     const out: string[] = [];
 
     // A deposit asked for work done before it was issued is voided below when the final invoice is drafted.
-    if (job.depositRequired && job.depositAmount && !['canceled', 'no_show'].includes(job.status)) {
+    if (requiresDeposit(job)) {
       const draft = await upsertDraft(tx, deps, {
         organizationId,
-        billingKey: `deposit:${job.id}`,
+        billingKey: depositKey(job),
         kind: 'deposit_invoice',
         jobId: job.id,
         built: await buildDepositInvoice(tx, job, ctx),

@@ -30,7 +30,7 @@ import {
 } from './invoice-documents';
 import { upsertDraft } from './invoice-store';
 import { issueInvoice } from './issue-invoice';
-import { depositsOf } from './prepare-job-invoices';
+import { depositKey, depositsOf, requiresDeposit } from './prepare-job-invoices';
 
 /**
  * Progress (milestone) billing (#22): a fixed-price job's contract billed in steps as the work advances.
@@ -88,21 +88,24 @@ const billedOf = (rows: InvoiceRow[]) => {
  * or a change of scope in between cannot leave the deposit and the steps asking more than the price.
  */
 const pendingDeposit = async (tx: Tx, job: JobRow, ctx: JobContext, rows: InvoiceRow[]) => {
-  if (!job.depositRequired || !job.depositAmount || ['canceled', 'no_show'].includes(job.status)) return null;
-  if (rows.some((r) => r.billingKey === `deposit:${job.id}`)) return null;
+  if (!requiresDeposit(job) || rows.some((r) => r.billingKey === depositKey(job))) return null;
   const built = await buildDepositInvoice(tx, job, ctx);
   return built.ok ? new Decimal(built.document.calc.totals.taxInclusive) : null;
+};
+
+/** What the job's advances ask (`billedOf`), its deposit about to be drafted counted in `billed`. */
+const askedOf = async (tx: Tx, job: JobRow, ctx: JobContext) => {
+  const rows = await depositsOf(tx, job);
+  const asked = billedOf(rows);
+  return { ...asked, billed: asked.billed.plus((await pendingDeposit(tx, job, ctx, rows)) ?? 0) };
 };
 
 /**
  * What a job's advances ask, tax included and net of credits: its deposit (drafted or about to be) and its
  * progress steps. The agreed price never goes below it (a change order taking off more is refused).
  */
-export const advancedOf = async (tx: Tx, job: JobRow, ctx: JobContext) => {
-  const rows = await depositsOf(tx, job);
-  const pending = await pendingDeposit(tx, job, ctx, rows);
-  return billedOf(rows).billed.plus(pending ?? 0);
-};
+export const advancedOf = async (tx: Tx, job: JobRow, ctx: JobContext) =>
+  (await askedOf(tx, job, ctx)).billed;
 
 const notFixed = () =>
   new AppError('validation_failed', 'Only a fixed-price job with its agreed price is billed in steps', {
@@ -151,9 +154,7 @@ const viewOf = async (
   ctx: JobContext,
   contract: InvoiceDocument,
 ): Promise<ProgressView> => {
-  const rows = await depositsOf(tx, job);
-  const { before, steps, held, ...asked } = billedOf(rows);
-  const billed = asked.billed.plus((await pendingDeposit(tx, job, ctx, rows)) ?? 0);
+  const { billed, before, steps, held } = await askedOf(tx, job, ctx);
   const request = ctx.org.depositModel === 'payment_request';
   const total = contract.calc.totals.taxInclusive;
   return {

@@ -16,7 +16,6 @@ import { statusOf } from './quote-store';
 /** How long a quote drafted on site is offered for, unless the office changes it before sending. */
 const ON_SITE_VALID_DAYS = 30;
 
-/** The job's photos among `ids` (never its signature), with where their bytes are kept. */
 /**
  * A quote drafted by the technician at a job's site (an assessment visit, or more work found), sent from the
  * phone's outbox, online or later. It is the job's customer, site and kind of work, with the job's booking
