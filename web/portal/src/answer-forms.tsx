@@ -1,9 +1,6 @@
 import { useState } from 'react';
-import { refusalText } from '../../shared/refusal';
 import { useSignaturePad } from '../../shared/signature-pad';
-
-const messageOf = (err: unknown) =>
-  refusalText(err) ?? 'We could not reach the server. Check your connection and try again.';
+import { problemOf } from './document-parts';
 
 /** What the customer signs and the buttons' words: a quote's acceptance, a change order's approval. */
 export type Wording = {
@@ -40,7 +37,7 @@ export const AnswerForms = ({
     try {
       await action();
     } catch (err) {
-      setError(messageOf(err));
+      setError(problemOf(err));
     } finally {
       setBusy(false);
     }
