@@ -263,6 +263,42 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     expect(deducted.gt(0)).toBe(true);
   });
 
+  it('settles an invoice part paid whose rest is credited; a credit beyond what was owed is a refund due once', async () => {
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    const final = (await invoicesOfJob(t, billing, j.id)).find((i) => i.kind === 'invoice');
+    expect(final?.status).toBe('issued');
+    // The work is 2.5 hours at 80.00, the pump at 189.99 and the trip at 35.00: the customer pays all but
+    // 250.00, and the office then credits the pump (a goodwill gesture), which with its share of the trip
+    // charge and its VAT is more than the 250.00 still owed.
+    const pump = final?.lines.find((l) => l.description.includes('pump'));
+    const paid = new Decimal(final?.totals.payable ?? 'NaN').minus('250.00');
+    await pay(final?.id, paid.toFixed(2));
+    const credit = await post(`/api/v1/invoices/${final?.id}/credit-notes`, {
+      reason: 'goodwill',
+      lines: [{ position: pump?.position, quantity: '1' }],
+    });
+    expect(credit.statusCode, credit.body).toBe(201);
+    const beyond = new Decimal(credit.json().totals.payable).minus('250.00');
+    expect(beyond.gt(0)).toBe(true);
+    const docs = await invoicesOfJob(t, billing, j.id);
+    const after = docs.find((i) => i.id === final?.id);
+    // Nothing is owed any more: the invoice is settled and so is its job, not left part paid for ever.
+    expect(after).toMatchObject({ status: 'paid', outstanding: '0.00' });
+    expect((await job(j.id)).billingStatus).toBe('paid');
+    // What was credited beyond what was owed is owed to the customer once, on the credit note only.
+    expect(docs.find((i) => i.kind === 'credit_note')?.outstanding).toBe(beyond.toFixed(2));
+    // The customer's statement (a credit note stands with the invoice it corrects): one open item, the
+    // refund due to them, once.
+    const statement = (await get(`/api/v1/customers/${org.customerId}/statement`)).json() as {
+      open: { number: string; amount: string }[];
+    };
+    expect(statement.open.filter((o) => o.number === final?.number).map((o) => o.amount)).toEqual([
+      beyond.negated().toFixed(2),
+    ]);
+  });
+
   it('gives back a deposit larger than the work: the final invoice asks nothing and the rest is a refund due', async () => {
     const overpaid = async () => {
       const j = await newJob(t, org, dispatcher, jobTypeId, {

@@ -61,17 +61,25 @@ export type Advances = {
   currencies: string[];
   /** Retainage the progress steps held back, tax included: this invoice releases it. */
   retained?: string;
+  /** How many VAT amounts the deducted advances' credit notes rounded (one per note and tax group). */
+  creditRoundings: number;
 };
 
-/** What the issued credit notes of an advance took back of it, net per tax group. */
+/**
+ * What the issued credit notes of an advance took back of it, net per tax group, and how many VAT amounts
+ * they rounded doing so.
+ */
 export const creditedOfAdvance = (advance: InvoiceRow, credits: readonly InvoiceRow[]) => {
   const net = new Map<string, Decimal>();
+  let roundings = 0;
   for (const c of credits) {
     if (c.kind !== 'credit_note' || c.correctsInvoiceId !== advance.id || !c.number) continue;
-    for (const s of documentOf(c).calc.taxSubtotals)
+    for (const s of documentOf(c).calc.taxSubtotals) {
       net.set(taxGroupKey(s), (net.get(taxGroupKey(s)) ?? new Decimal(0)).plus(s.taxableAmount));
+      roundings += 1;
+    }
   }
-  return net;
+  return { net, roundings };
 };
 
 /**
@@ -82,7 +90,13 @@ export const keptOnRequest = (d: InvoiceRow) =>
   Decimal.min(d.amountPaid, new Decimal(d.payable).minus(d.amountCredited));
 
 /** No advance deducted: the work (or the contract) as it stands alone. */
-export const NO_ADVANCES: Advances = { prepaid: '0', deductions: [], gross: '0', currencies: [] };
+export const NO_ADVANCES: Advances = {
+  prepaid: '0',
+  deductions: [],
+  gross: '0',
+  currencies: [],
+  creditRoundings: 0,
+};
 
 /**
  * The advances the final invoice deducts: each issued advance invoice per tax group, less what its credit
@@ -95,6 +109,7 @@ export const advancesOf = (deposits: InvoiceRow[], credits: readonly InvoiceRow[
   const deductions: Advances['deductions'] = [];
   const currencies = new Set<string>();
   let retained = new Decimal(0);
+  let creditRoundings = 0;
   for (const d of deposits) {
     if (d.kind !== 'deposit_invoice' || !d.number || d.status === 'credited') continue;
     currencies.add(d.currency);
@@ -105,8 +120,10 @@ export const advancesOf = (deposits: InvoiceRow[], credits: readonly InvoiceRow[
       prepaid = prepaid.plus(keptOnRequest(d));
       continue;
     }
-    const credited = creditedOfAdvance(d, credits);
-    gross = gross.plus(doc.calc.totals.taxInclusive).minus(d.amountCredited);
+    const { net: credited, roundings } = creditedOfAdvance(d, credits);
+    creditRoundings += roundings;
+    // What it asked, a rounding amount (BT-114) that brought its net to the deposit asked included.
+    gross = gross.plus(d.payable).minus(d.amountCredited);
     // One deduction per tax group of the advance, at its taxable amount: a step's retainage (an allowance)
     // comes off its group, so what is deducted is what the step billed and the rest is billed now.
     for (const g of contractGroupsOf(doc.calc.taxSubtotals)) {
@@ -119,6 +136,7 @@ export const advancesOf = (deposits: InvoiceRow[], credits: readonly InvoiceRow[
     deductions,
     gross: gross.toFixed(),
     currencies: [...currencies],
+    creditRoundings,
     ...(retained.gt(0) ? { retained: retained.toFixed() } : {}),
   };
 };
@@ -257,10 +275,11 @@ export const buildJobInvoice = async (
     payableRoundingIncrement: cashRounding,
   };
   const built = assemble(common, 'invoice', input, meta, { exchange: money.exchange });
-  if (!built.ok || !fixed || advances.deductions.length === 0 || cashRounding) return built;
-  // The agreed price, billed over its advances (a deposit, progress steps) and this invoice: each document
-  // taxed its own net, rounded, so together they may miss the contract by a cent a rate. The rounding amount
-  // (BT-114) of this last document brings what the customer is asked in all to the contract exactly.
+  if (!built.ok || advances.deductions.length === 0 || cashRounding) return built;
+  // The work's price (the agreed price, or the time and parts), billed over its advances (a deposit,
+  // progress steps, less what credit notes took back of them) and this invoice: each document taxed its own
+  // net, rounded, so together they may miss the work's price by a cent a rate and document. The rounding
+  // amount (BT-114) of this last document brings what the customer is asked in all to that price exactly.
   const contract = assemble(
     common,
     'invoice',
@@ -276,7 +295,11 @@ export const buildJobInvoice = async (
   return assemble(
     common,
     'invoice',
-    { ...input, rounding: drift.toFixed(), roundingUnits: advances.deductions.length + 1 },
+    {
+      ...input,
+      rounding: drift.toFixed(),
+      roundingUnits: advances.deductions.length + advances.creditRoundings + 1,
+    },
     meta,
     { exchange: money.exchange },
   );

@@ -15,6 +15,7 @@ import type { Deps } from '../ports';
 import { assemble, documentOf, type InvoiceRow } from './invoice-documents';
 import { type Ctx, changeInvoice, lockInvoice, outstandingOf, upsertDraft } from './invoice-store';
 import { issueDocument } from './issue-document';
+import { followMoneyToJobs } from './record-payment';
 
 export type CreditInput = {
   reason: CreditReason;
@@ -25,6 +26,12 @@ export type CreditInput = {
   withdraw?: string | undefined;
   /** Internal: give back this net of an advance invoice, per tax group (what the work did not use). */
   unused?: readonly { groupKey: string; net: string }[] | undefined;
+  /**
+   * Internal: what an unused-advance credit comes to, tax included, and in at most how many minor units a
+   * rounding amount (BT-114) may take up the cents VAT rounded per document left: the advances then keep
+   * exactly the work's price.
+   */
+  gross?: { amount: string; units: number } | undefined;
 };
 
 export const creditInTx = async (
@@ -66,32 +73,43 @@ export const creditInTx = async (
       fields: plan.problems,
     });
   const { calc: _calc, lines: _lines, ...common } = doc;
-  const built = assemble(
-    { ...common, memo: input.memo ?? null },
-    'credit_note',
-    {
-      currency: doc.calc.currency,
-      lines: plan.lines.map((l) => l.input),
-      allowances: plan.allowances,
-      charges: plan.charges,
-    },
-    plan.lines.map(({ source: l }, i) => ({
-      position: i + 1,
-      description: l.description,
-      sku: l.sku,
-      unitCode: l.unitCode,
-      kind: l.kind,
-      jobNumber: l.jobNumber,
-      serviceDate: l.serviceDate,
-    })),
-    {
-      preceding: { number: original.number, issueDate: original.issueDate },
-      creditReason: input.reason,
-      period: doc.period,
-      // Credited at the invoice's own rate, so the VAT stated in the organization's currency reverses exactly.
-      exchange: doc.exchange ?? null,
-    },
-  );
+  const preceding = { number: original.number, issueDate: original.issueDate };
+  const build = (rounding?: { amount: string; units: number }) =>
+    assemble(
+      { ...common, memo: input.memo ?? null },
+      'credit_note',
+      {
+        currency: doc.calc.currency,
+        lines: plan.lines.map((l) => l.input),
+        allowances: plan.allowances,
+        charges: plan.charges,
+        ...(rounding ? { rounding: rounding.amount, roundingUnits: rounding.units } : {}),
+      },
+      plan.lines.map(({ source: l }, i) => ({
+        position: i + 1,
+        description: l.description,
+        sku: l.sku,
+        unitCode: l.unitCode,
+        kind: l.kind,
+        jobNumber: l.jobNumber,
+        serviceDate: l.serviceDate,
+      })),
+      {
+        preceding,
+        creditReason: input.reason,
+        period: doc.period,
+        // Credited at the invoice's own rate, so the VAT stated in the organization's currency reverses exactly.
+        exchange: doc.exchange ?? null,
+      },
+    );
+  let built = build();
+  if (built.ok && input.gross) {
+    const drift = new Decimal(input.gross.amount).minus(built.document.calc.totals.taxInclusive);
+    // A drift beyond the bound is not a rounding: the credit stays as computed, the final invoice's own
+    // rounding takes up what is left.
+    const rounded = drift.isZero() ? null : build({ amount: drift.toFixed(), units: input.gross.units });
+    if (rounded?.ok) built = rounded;
+  }
   if (!built.ok) throw new AppError('validation_failed', built.problems.map((p) => p.message).join('; '));
   built.document.creditAllocation = plan.allocation;
   // By construction a credit takes back at most what is left of the invoice's net; checked all the same.
@@ -110,7 +128,7 @@ export const creditInTx = async (
       },
     );
   }
-  const credited = new Decimal(built.document.calc.totals.taxInclusive);
+  const credited = new Decimal(built.document.calc.totals.payable);
   const creditId = deps.ids.uuid();
   const draft = await upsertDraft(tx, deps, {
     organizationId: original.organizationId,
@@ -216,6 +234,27 @@ export const creditInTx = async (
       creditNote: issued.number,
       full: false,
     });
+    // Paid in part and the rest credited: nothing is owed any more, so the document (and its job) is settled.
+    const after = await lockInvoice(tx, original.organizationId, original.id);
+    if (
+      new Decimal(after.amountPaid).gt(0) &&
+      outstandingOf(after).isZero() &&
+      ['issued', 'sent', 'partially_paid'].includes(after.status)
+    ) {
+      const settled = await changeInvoice(
+        tx,
+        deps,
+        after,
+        'pay_full',
+        actor,
+        { paidAt: deps.clock.now() },
+        { creditNoteId: issued.id, creditNote: issued.number },
+        'The credit note settles what was still owed',
+      );
+      // An advance settled so is no more deposit received than was paid: only a final invoice moves its job.
+      if (settled.kind === 'invoice')
+        await followMoneyToJobs(tx, deps, settled, actor, { delta: new Decimal(0), settle: 'pay' });
+    }
   }
   return issued;
 };

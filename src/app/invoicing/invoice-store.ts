@@ -22,11 +22,16 @@ export type Hold = { code: string; message: string };
 
 /**
  * What is still owed on a document (on a credit note, the refund still due): payable less paid, credited and
- * written off.
+ * written off, never below nothing. A credit note for more than was still owed (a paid deposit partly given
+ * back) settles the rest; what it credits beyond that is the refund due on the credit note itself.
  */
 export const outstandingOf = (
   r: Pick<InvoiceRow, 'payable' | 'amountPaid' | 'amountCredited' | 'amountWrittenOff'>,
-) => new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited).minus(r.amountWrittenOff);
+) =>
+  Decimal.max(
+    0,
+    new Decimal(r.payable).minus(r.amountPaid).minus(r.amountCredited).minus(r.amountWrittenOff),
+  );
 
 export const PREFIX = { invoice: 'INV', deposit_invoice: 'INV', credit_note: 'CN' } as const;
 

@@ -5,7 +5,7 @@ import type { Tx } from '../../db/client';
 import { invoices } from '../../db/schema';
 import { creditInTx } from './credit-notes';
 import { documentOf, type InvoiceRow, type OrgRow } from './invoice-documents';
-import { type Ctx, changeInvoice, lockInvoice, outstandingOf } from './invoice-store';
+import { type Ctx, changeInvoice, outstandingOf } from './invoice-store';
 import { billedJobIds, issueDocument } from './issue-document';
 import { followMoneyToJobs } from './record-payment';
 
@@ -75,19 +75,6 @@ const withdrawUnpaidRequests = async (
       },
       actor,
     );
-    // Part paid and the rest withdrawn: the request is settled.
-    const after = await lockInvoice(tx, organizationId, r.id);
-    if (after.status === 'partially_paid')
-      await changeInvoice(
-        tx,
-        deps,
-        after,
-        'pay_full',
-        actor,
-        { paidAt: deps.clock.now() },
-        {
-          withdrawn: unpaid.toFixed(),
-        },
-      );
+    // Part paid and the rest withdrawn: the credit settles the request (creditInTx).
   }
 };

@@ -23,7 +23,7 @@ import {
   loadJobContext,
   type OrgRow,
 } from './invoice-documents';
-import { changeInvoice, type Hold, upsertDraft } from './invoice-store';
+import { changeInvoice, type Hold, outstandingOf, upsertDraft } from './invoice-store';
 import { issueInvoice } from './issue-invoice';
 
 const holdsFor = (org: OrgRow, job: JobRow, customerPoRequired: boolean, generation: number): Hold[] => [
@@ -118,6 +118,12 @@ const returnUnusedAdvances = async (tx: Tx, deps: Deps, job: JobRow, ctx: JobCon
     if (rest.gt(0))
       unused.set(d.number, [...(unused.get(d.number) ?? []), { groupKey: key, net: rest.toFixed() }]);
   }
+  // When the advances cover all of the work, the final invoice bills nothing, so the cents VAT rounded per
+  // document (the advances, their credit notes) cannot land on it: the last credit note takes them up, and the
+  // advances keep exactly the work's price, tax included.
+  const covered = [...left.values()].every((v) => v.lte(0));
+  let giveBack = new Decimal(advances.gross).minus(workGross);
+  const last = [...unused.keys()].at(-1);
   for (const [number, amounts] of unused) {
     const advance = byNumber.get(number);
     if (!advance) continue;
@@ -125,9 +131,22 @@ const returnUnusedAdvances = async (tx: Tx, deps: Deps, job: JobRow, ctx: JobCon
       tx,
       deps,
       advance,
-      { reason: 'unused_advance', memo: UNUSED_MEMO(job), unused: amounts },
+      {
+        reason: 'unused_advance',
+        memo: UNUSED_MEMO(job),
+        unused: amounts,
+        ...(covered && number === last
+          ? {
+              gross: {
+                amount: giveBack.toFixed(),
+                units: advances.deductions.length + advances.creditRoundings + amounts.length,
+              },
+            }
+          : {}),
+      },
       SYSTEM_ACTOR,
     );
+    giveBack = giveBack.minus(credit.payable);
     out.push(`unused:${credit.number}`);
   }
   // Payment requests bore no tax: what was paid and kept on them beyond what the work still asks.
@@ -141,11 +160,13 @@ const returnUnusedAdvances = async (tx: Tx, deps: Deps, job: JobRow, ctx: JobCon
     if (excess.lte(0)) break;
     const back = Decimal.min(keptOnRequest(r), excess);
     if (back.lte(0)) continue;
+    // A credit settles what the request still asks before it refunds anything: it withdraws that too, so
+    // exactly `back` of what was paid is given back.
     const credit = await creditInTx(
       tx,
       deps,
       r,
-      { reason: 'unused_advance', memo: UNUSED_MEMO(job), withdraw: back.toFixed() },
+      { reason: 'unused_advance', memo: UNUSED_MEMO(job), withdraw: outstandingOf(r).plus(back).toFixed() },
       SYSTEM_ACTOR,
     );
     excess = excess.minus(back);

@@ -100,12 +100,12 @@ const ESTIMATE_RULES = sql`('labor_hours_over_estimate', 'parts_over_estimate_pe
  * invoice is the agreed price after them), an approved estimate variance, or neither (changed without
  * either). In all: the final invoice before what was paid on payment requests (its payable plus prepaid, so
  * with the rounding that brings a contract's documents to it), plus the advance invoices it deducted (a
- * deposit invoice, progress steps) at what each asked.
+ * deposit invoice, progress steps) at what each asked less what credit notes took back of it.
  */
 const quotedJobs = (p: MetricPeriod) => sql`
   SELECT j.id, j.number, i.currency,
          i.payable + i.prepaid + COALESCE((
-           SELECT sum(a.tax_inclusive) FROM invoices a
+           SELECT sum(a.payable - a.amount_credited) FROM invoices a
             WHERE a.organization_id = j.organization_id AND a.job_id = j.id AND a.kind = 'deposit_invoice'
               AND a.number IS NOT NULL AND a.status NOT IN ('void', 'credited')
               AND coalesce(a.document ->> 'profile', '') <> 'payment_request'), 0) AS invoiced,

@@ -2,8 +2,8 @@ import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { customers, invoices, jobs, series } from '../schema';
 
-/** What is still owed on a document: payable less payments and credit notes. */
-export const outstandingOf = sql<string>`(${invoices.payable} - ${invoices.amountPaid} - ${invoices.amountCredited} - ${invoices.amountWrittenOff})`;
+/** What is still owed on a document: payable less payments, credit notes and write-offs, never below nothing. */
+export const outstandingOf = sql<string>`greatest(0, ${invoices.payable} - ${invoices.amountPaid} - ${invoices.amountCredited} - ${invoices.amountWrittenOff})`;
 
 /** A receivable: an invoice or payment request the customer was sent and has not settled. */
 export const openReceivable: SQL = and(
