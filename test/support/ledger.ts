@@ -79,7 +79,10 @@ export const oursFor = async (t: TestApp, who: Session, customerId: string) => {
         : receivable.plus(Decimal.max(0, d.outstanding));
     // A payment request is no sale: what is paid on it is deducted from the final invoice.
     if (d.profile === 'payment_request') continue;
-    revenue = revenue.plus(new Decimal(d.totals.taxExclusive as string).times(sign));
+    // A rounding amount (BT-114) is booked beside the sales, untaxed.
+    revenue = revenue.plus(
+      new Decimal(d.totals.taxExclusive as string).plus(d.totals.rounding ?? '0').times(sign),
+    );
     vat = vat.plus(new Decimal(d.totals.taxTotal as string).times(sign));
   }
   return { receivable: money(receivable), revenue: money(revenue), vat: money(vat), docs };

@@ -81,6 +81,21 @@ export const toAccountingInvoice = (
       account: 'deposit',
       taxAmount: new Decimal(0).toFixed(decimals),
     });
+  // The rounding amount (BT-114) that brought the documents of a job to its price: no sale and no tax, a
+  // line of its own so the provider's document owes what ours does, to the cent.
+  const rounding = new Decimal(doc.calc.totals.rounding);
+  if (!rounding.isZero())
+    booked.push({
+      description: 'Rounding',
+      quantity: '1',
+      unitPrice: rounding.toFixed(decimals),
+      amount: rounding.toFixed(decimals),
+      sku: null,
+      tax: { category: null, rate: '0', jurisdiction: null },
+      kind: 'charge',
+      account,
+      taxAmount: new Decimal(0).toFixed(decimals),
+    });
   return {
     id: row.id,
     kind: row.kind,
@@ -100,7 +115,7 @@ export const toAccountingInvoice = (
     lines: booked,
     salesTax: doc.profile === 'us_sales_tax',
     taxTotal: doc.calc.totals.taxTotal,
-    total: new Decimal(doc.calc.totals.taxInclusive).minus(prepaid).toFixed(decimals),
+    total: new Decimal(doc.calc.totals.taxInclusive).minus(prepaid).plus(rounding).toFixed(decimals),
   };
 };
 
