@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CustomFieldDefs } from '../core/custom-fields';
 import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
+import { isValidTimeZone } from '../core/time';
 import {
   CurrencyCode,
   Decimal,
@@ -39,6 +40,8 @@ export const Customer = z
     paymentTermsDays: z.number().int().nullable(),
     /** The currency the customer is invoiced in when not the organization's; null: the organization's. */
     invoiceCurrency: z.string().nullable(),
+    /** The customer's IANA time zone when not the organization's; null: the organization's. */
+    timeZone: z.string().nullable(),
     sites: z.array(Site),
     /** A duplicate merged into another customer: the one that was kept. Merged customers leave the list. */
     mergedIntoId: z.uuid().nullable(),
@@ -160,6 +163,13 @@ export const CreateCustomerBody = z.strictObject({
   paymentTermsDays: z.number().int().min(0).max(365).nullable().optional(),
   /** Invoice this customer in another currency (ISO 4217); null or the organization's: its own. */
   invoiceCurrency: CurrencyCode.nullable().optional(),
+  /** The customer lives in another time zone than the business (IANA); null: the business's. */
+  timeZone: z
+    .string()
+    .max(64)
+    .refine(isValidTimeZone, 'not an IANA time zone, e.g. America/New_York')
+    .nullable()
+    .optional(),
   contacts: z.array(ContactInput).max(50).optional(),
   invoicePreferences: InvoicePreferencesInput.optional(),
   closeoutOverrides: CloseoutOverridesInput.optional(),

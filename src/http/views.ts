@@ -79,6 +79,7 @@ export const customerView = (
   taxExempt: c.taxExempt,
   paymentTermsDays: c.paymentTermsDays,
   invoiceCurrency: c.invoiceCurrency,
+  timeZone: c.timeZone,
   sites: c.sites.map((s) => ({ id: s.id, name: s.name, address: s.address, accessNotes: s.accessNotes })),
   mergedIntoId: c.mergedIntoId,
   reminders: customerRemindersOf(c),

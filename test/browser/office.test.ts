@@ -866,13 +866,18 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     const form = settings.getByRole('form', { name: 'Edit Belfast Bakeries Ltd' });
     await form.getByLabel('Invoice currency').fill('GBP');
     await settings.getByRole('option', { name: 'GBP · Pound Sterling' }).click();
+    // And where they live: their visit times and quiet hours follow London, not the business's Dublin.
+    await form.getByLabel('Lives in the time zone').fill('London');
+    await settings.getByRole('option', { name: 'London (Europe)' }).click();
     await form.getByRole('button', { name: 'Save customer' }).click();
     await form.waitFor({ state: 'detached' });
     expect(
       (await owner.call<{ invoiceCurrency: string }>('GET', `/customers/${uk.customerId}`)).body,
     ).toMatchObject({
       invoiceCurrency: 'GBP',
+      timeZone: 'Europe/London',
     });
+    await settings.getByText('Lives in the London (Europe) time zone').waitFor();
     await settings.close();
 
     // Its job's invoice waits in review: no GBP rate yet, and the exception says what to do.

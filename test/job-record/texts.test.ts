@@ -212,6 +212,39 @@ describe.each(testDrivers())('texts to customers on %s', (driver) => {
     expect(onWay?.reason).toContain('Quiet hours');
   });
 
+  it('keeps the quiet hours and tells the times where the customer lives when that is not where the business is', async () => {
+    const zone = (timeZone: string | null) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/customers/${org.customerId}`,
+        headers: as(owner, true),
+        payload: { timeZone },
+      });
+    const refused = await zone('Mars/Olympus');
+    expect(refused.statusCode).toBe(400);
+    expect(problemOf(refused).errors?.map((e) => e.field)).toEqual(['body.timeZone']);
+    const set = await zone('America/New_York');
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().timeZone).toBe('America/New_York');
+    try {
+      // 22:30 in Dublin is 17:30 in New York: not the customer's night, the text goes at once, with the visit
+      // at 09:00 to 10:00 their time (14:00 to 15:00 in Dublin). (In December: November's count of texts is
+      // the monthly cap's test below.)
+      t.clock.set('2026-12-02T22:30:00Z');
+      const evening = await book('2026-12-04T14:00:00.000Z', '2026-12-04T15:00:00.000Z');
+      const [sent] = await texts(evening);
+      expect(sent).toMatchObject({ status: 'sent' });
+      expect(sent?.body).toContain('Friday 4 December, 09:00 to 10:00');
+      // 12:30 in Dublin is 07:30 in New York: the confirmation waits for 08:00 there.
+      t.clock.set('2026-12-03T12:30:00Z');
+      const early = await book('2026-12-05T14:00:00.000Z', '2026-12-05T15:00:00.000Z');
+      const [waiting] = await texts(early);
+      expect(waiting).toMatchObject({ status: 'queued', reason: 'Waiting for 08:00: quiet hours' });
+    } finally {
+      expect((await zone(null)).json().timeZone).toBeNull();
+    }
+  });
+
   it('stops texting a number that replied STOP, starts again on START, and stops at the monthly cap', async () => {
     t.clock.set('2026-11-26T10:00:00Z');
     const settings = await t.app.inject({

@@ -25,6 +25,7 @@ export type CustomerInput = {
   taxExemptionReason?: string | null | undefined;
   paymentTermsDays?: number | null | undefined;
   invoiceCurrency?: string | null | undefined;
+  timeZone?: string | null | undefined;
   contacts?: CustomerContact[] | undefined;
   invoicePreferences?: InvoicePreferences | undefined;
   closeoutOverrides?: Record<string, unknown> | undefined;
@@ -125,6 +126,7 @@ export const createCustomer = (
       taxExemptionReason: input.taxExemptionReason ?? null,
       paymentTermsDays: input.paymentTermsDays ?? null,
       invoiceCurrency: await invoiceCurrencyOf(tx, organizationId, input.invoiceCurrency),
+      timeZone: input.timeZone ?? null,
       contacts: input.contacts ?? [],
       invoicePreferences: input.invoicePreferences ?? DEFAULT_INVOICE_PREFERENCES,
       closeoutOverrides: input.closeoutOverrides ?? {},

@@ -149,7 +149,8 @@ const writeMessages = async (tx: Tx, deps: Deps, m: MessageRequest): Promise<Mes
   const template = templateFor(facts.org.customerMessages, m.kind);
   if (!template) return [];
   const now = deps.clock.now();
-  const tz = facts.org.timeZone;
+  // Times as the customer reads them: in their own time zone when they live in another than the business.
+  const tz = facts.customer.timeZone ?? facts.org.timeZone;
   const tapped = m.tappedAt ? new Date(Math.min(Date.parse(m.tappedAt), now.getTime())) : now;
   const a = facts.site.address;
   const values = {
@@ -330,12 +331,17 @@ const sendText = async (deps: Deps, m: MessageRequest, row: MessageRow) => {
     if (row.status === 'queued') await setMessage(deps, row, { status: 'skipped', reason: SKIP_REASONS.off });
     return 0;
   }
-  const [org] = await deps.database.db
-    .select({ timeZone: organizations.timeZone })
+  // Quiet hours are the customer's night: in their time zone when not the business's.
+  const [zone] = await deps.database.db
+    .select({ business: organizations.timeZone, customer: customers.timeZone })
     .from(organizations)
+    .leftJoin(
+      customers,
+      and(eq(customers.organizationId, organizations.id), eq(customers.id, row.customerId)),
+    )
     .where(eq(organizations.id, m.organizationId));
   const now = deps.clock.now();
-  const tz = org?.timeZone ?? 'UTC';
+  const tz = zone?.customer ?? zone?.business ?? 'UTC';
   if (row.status === 'queued' && isQuiet(localHour(now, tz), connection.quietStart, connection.quietEnd)) {
     if (!WAITS_FOR_MORNING[m.kind]) {
       await setMessage(deps, row, { status: 'skipped', reason: SKIP_REASONS.quiet });
@@ -413,19 +419,21 @@ export const sendCustomerMessage = async (deps: Deps, m: MessageRequest) => {
 };
 
 /**
- * The hourly `visit_reminders.run` job: in each organization, once its local reminder hour has come, every
- * visit tomorrow that has had no reminder for its window gets one (the key holds the window: a visit moved to
- * tomorrow after today's run is reminded in the next hour's).
+ * The hourly `visit_reminders.run` job: once the reminder hour has come where the customer lives (their time
+ * zone, else the business's), every visit on their tomorrow that has had no reminder for its window gets one
+ * (the key holds the window: a visit moved to tomorrow after today's run is reminded in the next hour's).
  */
 export const runVisitReminders = async (deps: Deps) => {
   const now = deps.clock.now();
   const { rows } = await deps.database.raw.query<{ organization_id: string; id: string; window_start: Date }>(
     `SELECT j.organization_id, j.id, j.window_start
        FROM jobs j JOIN organizations o ON o.id = j.organization_id
+       JOIN customers c ON c.organization_id = j.organization_id AND c.id = j.customer_id
+       CROSS JOIN LATERAL (SELECT coalesce(c.time_zone, o.time_zone) AS tz) z
       WHERE j.status IN ('scheduled', 'dispatched')
         AND j.window_start IS NOT NULL
-        AND (j.window_start AT TIME ZONE o.time_zone)::date = ($1::timestamptz AT TIME ZONE o.time_zone)::date + 1
-        AND extract(hour FROM $1::timestamptz AT TIME ZONE o.time_zone) >= o.reminder_hour
+        AND (j.window_start AT TIME ZONE z.tz)::date = ($1::timestamptz AT TIME ZONE z.tz)::date + 1
+        AND extract(hour FROM $1::timestamptz AT TIME ZONE z.tz) >= o.reminder_hour
         AND NOT EXISTS (
           SELECT 1 FROM customer_messages m
            WHERE m.organization_id = j.organization_id

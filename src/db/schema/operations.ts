@@ -70,6 +70,8 @@ export const customers = pgTable(
     paymentTermsDays: integer('payment_terms_days'),
     /** ISO 4217 code the customer is invoiced in when not the organization's; null: the organization's. */
     invoiceCurrency: text('invoice_currency'),
+    /** IANA time zone the customer lives in when not the business's (null): their messages' times and quiet hours. */
+    timeZone: text('time_zone'),
     contacts: jsonb('contacts').$type<CustomerContact[]>().notNull().default([]),
     invoicePreferences: jsonb('invoice_preferences')
       .$type<InvoicePreferences>()

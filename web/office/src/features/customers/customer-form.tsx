@@ -13,12 +13,14 @@ import {
   TextInput,
 } from '@mantine/core';
 import type { UseFormReturnType } from '@mantine/form';
+import { useMemo } from 'react';
 import type { z } from 'zod';
 import { CreateCustomerBody, UpdateCustomerBody } from '../../../../../src/contracts/catalog';
 import type { CustomerDetailT } from '../../shared/api';
 import { orNull, useContractForm } from '../../shared/form';
 import { CURRENCY_OPTIONS } from '../../shared/format';
 import { useMe } from '../../shared/me';
+import { zoneOptions } from '../../shared/time-zones';
 
 type Contact = { name: string; email: string; phone: string; role: string; invoiceRecipient: boolean };
 type Address = {
@@ -44,6 +46,7 @@ export type CustomerValues = {
   taxExempt: boolean;
   taxExemptionReason: string;
   invoiceCurrency: string;
+  timeZone: string;
   alwaysSigns: boolean;
   contacts: Contact[];
 };
@@ -66,7 +69,7 @@ const addressBody = (a: Address) => ({
   country: a.country.trim().toUpperCase(),
 });
 
-const common = (v: CustomerValues, orgCurrency: string) => ({
+const common = (v: CustomerValues, orgCurrency: string, orgZone: string) => ({
   name: v.name,
   email: orNull(v.email),
   phone: orNull(v.phone),
@@ -77,6 +80,8 @@ const common = (v: CustomerValues, orgCurrency: string) => ({
   taxExemptionReason: v.taxExempt ? orNull(v.taxExemptionReason) : null,
   paymentTermsDays: v.paymentTermsDays === '' ? null : Number(v.paymentTermsDays),
   invoiceCurrency: v.invoiceCurrency === orgCurrency ? null : v.invoiceCurrency,
+  // The business's own zone is stored as none: the customer then follows the business if it moves.
+  timeZone: v.timeZone === orgZone ? null : v.timeZone,
   closeoutOverrides: v.alwaysSigns ? { signature: true } : {},
   contacts: v.contacts.map((c) => ({
     name: c.name,
@@ -133,6 +138,8 @@ export const CustomerForm = ({
 }) => {
   const me = useMe();
   const orgCurrency = me.organization.currency;
+  const orgZone = me.organization.timeZone;
+  const zones = useMemo(() => zoneOptions(orgZone), [orgZone]);
   const country = me.organization.country ?? 'IE';
   const initialValues: CustomerValues = {
     name: customer?.name ?? '',
@@ -158,6 +165,7 @@ export const CustomerForm = ({
     taxExempt: customer?.taxExempt ?? false,
     taxExemptionReason: customer?.taxExemptionReason ?? '',
     invoiceCurrency: customer?.invoiceCurrency ?? orgCurrency,
+    timeZone: customer?.timeZone ?? orgZone,
     alwaysSigns: customer?.closeoutOverrides.signature === true,
     contacts: (customer?.contacts ?? []).map((c) => ({
       name: c.name,
@@ -173,9 +181,9 @@ export const CustomerForm = ({
     initialValues,
     toBody: (v: CustomerValues): Record<string, unknown> =>
       customer
-        ? { ...common(v, orgCurrency), expectedVersion: customer.version }
+        ? { ...common(v, orgCurrency, orgZone), expectedVersion: customer.version }
         : {
-            ...common(v, orgCurrency),
+            ...common(v, orgCurrency, orgZone),
             sites: [
               {
                 name: v.siteName,
@@ -238,6 +246,14 @@ export const CustomerForm = ({
             allowDeselect={false}
             data={CURRENCY_OPTIONS}
             {...form.getInputProps('invoiceCurrency')}
+          />
+          <Select
+            label="Lives in the time zone"
+            description="Visit times in their messages, and no texts at night, where they live"
+            searchable
+            allowDeselect={false}
+            data={zones}
+            {...form.getInputProps('timeZone')}
           />
         </SimpleGrid>
         <Group align="flex-end">

@@ -14,6 +14,7 @@ import { useCan, useMe } from '../../shared/me';
 import { useApi, useApiPages, useInvalidate } from '../../shared/query';
 import { ResourceTable } from '../../shared/resource-table';
 import { StatusBadge } from '../../shared/status';
+import { zoneWords } from '../../shared/time-zones';
 import { RecordPayment } from '../invoices/record-payment';
 import { AccountingLinks } from './accounting-links';
 import { CustomerCredit } from './customer-credit';
@@ -158,6 +159,7 @@ export const CustomerPage = ({ id }: { id: string }) => {
                 {c.paymentTermsDays === null ? ' (the usual terms)' : ''}
               </Text>
               <Text size="sm">Invoiced in {c.invoiceCurrency ?? me.organization.currency}</Text>
+              {c.timeZone && <Text size="sm">Lives in the {zoneWords(c.timeZone)} time zone</Text>}
               {c.taxId && <Text size="sm">Tax ID {c.taxId}</Text>}
               {c.taxExempt && (
                 <Text size="sm">Tax exempt{c.taxExemptionReason ? `: ${c.taxExemptionReason}` : ''}</Text>

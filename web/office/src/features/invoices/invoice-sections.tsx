@@ -94,6 +94,9 @@ export const Lines = ({ invoice, phone }: { invoice: InvoiceT; phone: boolean })
           {Number(invoice.totals.prepaid) !== 0 && (
             <Text size="sm">Paid in advance {money(`-${invoice.totals.prepaid}`, cur)}</Text>
           )}
+          {Number(invoice.totals.rounding ?? 0) !== 0 && (
+            <Text size="sm">Rounding {money(invoice.totals.rounding ?? '0', cur)}</Text>
+          )}
           <Text fw={700}>
             {invoice.kind === 'credit_note' ? 'Credited' : 'To pay'} {money(invoice.totals.payable, cur)}
           </Text>

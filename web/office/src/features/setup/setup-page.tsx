@@ -28,6 +28,7 @@ import { useSubmit } from '../../shared/feedback';
 import { orNull, useContractForm } from '../../shared/form';
 import { Loaded } from '../../shared/loaded';
 import { useApi, useInvalidate } from '../../shared/query';
+import { zoneOptions } from '../../shared/time-zones';
 import { Branding } from '../settings/branding';
 import { Invitations } from '../settings/invitations';
 
@@ -124,25 +125,8 @@ type BusinessValues = {
   peppolEndpoint: string;
 };
 
-const timeZones = (): string[] => {
-  try {
-    return Intl.supportedValuesOf('timeZone');
-  } catch {
-    return [];
-  }
-};
-
-/** "Europe/Dublin" as a person reads it: "Dublin (Europe)". */
-const zoneWords = (zone: string) => {
-  const parts = zone.replaceAll('_', ' ').split('/');
-  return parts.length > 1 ? `${parts.slice(1).join(', ')} (${parts[0]})` : (parts[0] ?? zone);
-};
-
 const BusinessStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
-  const zones = useMemo(
-    () => [...new Set([org.timeZone, ...timeZones()])].map((z) => ({ value: z, label: zoneWords(z) })),
-    [org.timeZone],
-  );
+  const zones = useMemo(() => zoneOptions(org.timeZone), [org.timeZone]);
   const { form, submit, busy, errorAlert } = useContractForm({
     schema: BusinessBody,
     initialValues: {
