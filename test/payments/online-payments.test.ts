@@ -915,7 +915,16 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
       ],
       signature: { signerName: 'Pat Murphy', photoId: sig },
       workReport: true,
+      // When the work was done, in the business's time zone while the customer has none of their own...
+      timeZone: 'Europe/Dublin',
     });
+    // ...and in theirs once they live elsewhere.
+    await t.database.raw.query('UPDATE customers SET time_zone = $1 WHERE id = $2', [
+      'America/New_York',
+      org.customerId,
+    ]);
+    expect((await call('GET', `${base}/proof`)).json().timeZone).toBe('America/New_York');
+    await t.database.raw.query('UPDATE customers SET time_zone = NULL WHERE id = $1', [org.customerId]);
     const small = await call('GET', `${base}/proof/${before}`);
     expect(small.statusCode).toBe(200);
     expect(small.headers['content-type']).toBe('image/jpeg');

@@ -1,7 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { PHOTO_CATEGORY_WORDS } from '../../core/job-type-templates';
-import { jobs, organizations } from '../../db/schema';
+import { customerOfJob } from '../../db/queries/jobs';
+import { customers, jobs, organizations } from '../../db/schema';
 import { storedImage } from '../closeout/attachments';
 import { proofRecords } from '../invoicing/invoice-packet';
 import { latestServiceReport } from '../invoicing/service-report';
@@ -30,10 +31,16 @@ export const portalProof = async (deps: Deps, token: string, invoiceId: string) 
   const { organizationId, jobId } = await jobOfDocument(deps, token, invoiceId);
   const { body, shown, signature } = await proofRecords(deps, organizationId, jobId);
   if (!body) throw noProof();
+  // Times as the customer reads them: where they live, when not where the business is.
   const [job] = await deps.database.db
-    .select({ number: jobs.number, completedAt: jobs.completedAt, timeZone: organizations.timeZone })
+    .select({
+      number: jobs.number,
+      completedAt: jobs.completedAt,
+      timeZone: sql<string>`coalesce(${customers.timeZone}, ${organizations.timeZone})`,
+    })
     .from(jobs)
     .innerJoin(organizations, eq(organizations.id, jobs.organizationId))
+    .innerJoin(customers, customerOfJob)
     .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
   const report = await latestServiceReport(deps, organizationId, jobId).catch(() => null);
   return {
