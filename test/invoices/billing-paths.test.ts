@@ -232,6 +232,32 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
       reference: 'REFUND-1',
     });
     expect(refund.json().invoice).toMatchObject({ status: 'paid', outstanding: '0.00' });
+    // The job says so too: nothing asked in advance any more, nothing held.
+    expect(await job(j.id)).toMatchObject({ depositAmount: '0.00', depositReceived: '0.00' });
+  });
+
+  it('meets a deposit due before the work once what is left of it after a credit is paid', async () => {
+    const j = await newJob(t, org, dispatcher, jobTypeId, {
+      depositRequired: true,
+      depositAmount: '200.00',
+      depositBeforeWork: true,
+    });
+    await drain(t);
+    const [dep] = await invoicesOfJob(t, billing, j.id);
+    // The customer and the office agree on half the deposit: a credit note takes the other half back.
+    const credit = await post(`/api/v1/invoices/${dep?.id}/credit-notes`, {
+      reason: 'goodwill',
+      lines: [{ position: 1, quantity: '0.5' }],
+    });
+    expect(credit.statusCode, credit.body).toBe(201);
+    expect(await job(j.id)).toMatchObject({ depositAmount: '100.00', depositReceived: null });
+    expect((await post(`/api/v1/jobs/${j.id}/dispatch`, {}, dispatcher)).statusCode).toBe(409);
+    await pay(dep?.id, '100.00');
+    // Paid and credited, nothing is owed on it, and the crew may go.
+    expect((await invoicesOfJob(t, billing, j.id)).find((d) => d.id === dep?.id)?.status).toBe('paid');
+    expect(await job(j.id)).toMatchObject({ depositAmount: '100.00', depositReceived: '100.00' });
+    const dispatched = await post(`/api/v1/jobs/${j.id}/dispatch`, {}, dispatcher);
+    expect(dispatched.statusCode, dispatched.body).toBe(200);
   });
 
   it('deducts a deposit partly credited only for what is left of it: the work is billed in full', async () => {

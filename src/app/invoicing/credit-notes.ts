@@ -10,7 +10,7 @@ import { invoicedWork, invoices } from '../../db/schema';
 import { enqueueAllocationPushes } from '../accounting/push-queue';
 import { appendAudit } from '../audit/audit';
 import { emitEvent } from '../integrations/webhooks';
-import { changeJob } from '../jobs/job-store';
+import { changeJob, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { assemble, documentOf, type InvoiceRow } from './invoice-documents';
 import { type Ctx, changeInvoice, lockInvoice, outstandingOf, upsertDraft } from './invoice-store';
@@ -165,6 +165,23 @@ export const creditInTx = async (
     });
   }
   const totalCredited = new Decimal(original.amountCredited).plus(credited);
+  // A deposit credited is a smaller deposit asked: the job's deposit is what is left of it, so a deposit due
+  // before the work is met once the rest is paid (and a refund of it comes off what was received).
+  if (original.kind === 'deposit_invoice' && original.jobId && !doc.progress) {
+    const job = await lockJob(tx, original.organizationId, original.jobId);
+    await changeJob(tx, deps, {
+      organizationId: original.organizationId,
+      jobId: job.id,
+      actor,
+      locked: job,
+      action: 'job.deposit_credited',
+      patch: {
+        depositAmount: Decimal.max(0, new Decimal(job.depositAmount ?? '0').minus(credited)).toFixed(),
+      },
+      extraChanges: { creditNote: issued.number, amount: credited.toFixed() },
+      reason: input.reason,
+    });
+  }
   if (plan.completes) {
     await changeInvoice(
       tx,

@@ -39,6 +39,24 @@ export const followMoneyToJobs = async (
   m: { delta: Decimal; settle: 'pay' | 'unpay' | null },
 ) => {
   const organizationId = row.organizationId;
+  // A refund paid on a deposit's credit note comes off the deposit received (taken back, goes on it again).
+  if (row.kind === 'credit_note' && row.correctsInvoiceId && row.jobId) {
+    const original = await lockInvoice(tx, organizationId, row.correctsInvoiceId);
+    if (original.kind !== 'deposit_invoice' || documentOf(original).progress) return;
+    const job = await lockJob(tx, organizationId, row.jobId);
+    await changeJob(tx, deps, {
+      organizationId,
+      jobId: job.id,
+      actor,
+      locked: job,
+      action: m.delta.isNeg() ? 'job.deposit_refund_reversed' : 'job.deposit_refunded',
+      patch: {
+        depositReceived: Decimal.max(0, new Decimal(job.depositReceived ?? '0').minus(m.delta)).toFixed(),
+      },
+      extraChanges: { creditNote: row.number, amount: m.delta.toFixed() },
+    });
+    return;
+  }
   if (row.kind === 'deposit_invoice' && row.jobId) {
     const job = await lockJob(tx, organizationId, row.jobId);
     // A progress bill's money is not the deposit: the job only learns of it (its final draft follows).
