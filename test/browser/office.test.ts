@@ -869,6 +869,7 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     // And where they live: their visit times and quiet hours follow London, not the business's Dublin.
     await form.getByLabel('Lives in the time zone').fill('London');
     await settings.getByRole('option', { name: 'London (Europe)' }).click();
+    await settings.screenshot({ path: screenshotPath('office-customer-time-zone') });
     await form.getByRole('button', { name: 'Save customer' }).click();
     await form.waitFor({ state: 'detached' });
     expect(
