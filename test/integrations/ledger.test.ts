@@ -245,6 +245,42 @@ describe.each(testDrivers())('the ledger at the provider on %s', (driver) => {
         expect(rows.find((r) => r.entity === 'attachment')?.n).toBe(mine.length);
       });
 
+      it('agrees when a deposit was larger than the work: the final invoice asks nothing, the rest is refunded', async () => {
+        const j = await newJob(t, org, dispatcher, jobTypeId, {
+          depositRequired: true,
+          depositAmount: '600.00',
+        });
+        await drain(t);
+        const [deposit] = await invoicesOfJob(t, billing, j.id);
+        await pay(deposit?.id as string, '600.00', 'card', 'STRIPE-BIG');
+        // The work comes to less than the deposit (two hours and the trip, no part).
+        await closeOut(t, org, tech, j.id, {
+          labor: [{ technicianId: org.users.technician.id, hours: '2' }],
+          parts: [],
+        });
+        await drain(t);
+        const docs = await invoicesOfJob(t, billing, j.id);
+        const final = docs.find((d) => d.kind === 'invoice');
+        expect(final).toMatchObject({ status: 'paid', outstanding: '0.00' });
+        expect(final?.totals.payable).toBe('0.00');
+        const back = docs.find((d) => d.kind === 'credit_note');
+        expect(back?.outstanding).toBe(back?.totals.payable);
+        await pay(back?.id as string, back?.outstanding as string, 'bank_transfer', 'REFUND-BIG');
+        await drain(t);
+        expect(await openErrors()).toEqual([]);
+        const o = await ours();
+        const p = theirs();
+        expect(p.receivable).toBe(o.receivable);
+        expect(p.revenue).toBe(o.revenue);
+        expect(p.vat).toBe(o.vat);
+        // Each of the three documents there asks what ours does, and the refund left nothing open on them.
+        for (const d of [deposit, final, back]) {
+          const there = [...fake.docs.values()].find((x) => x.number === d?.number);
+          expect(money(there?.total.toString() ?? 'NaN'), d?.number ?? '').toBe(d?.totals.payable);
+          expect(money(there?.open.toString() ?? 'NaN'), d?.number ?? '').toBe('0.00');
+        }
+      });
+
       it('holds a payment until its invoice is at the provider, then sends it once', async () => {
         const route = provider === 'xero' ? 'PUT /xero/Invoices' : 'POST /qbo/invoice';
         fake.always(route, {
