@@ -245,6 +245,8 @@ export const PaymentBody = z.strictObject({
   receivedOn: Day,
   method: z.enum(['card', 'bank_transfer', 'cash', 'check', 'other']),
   reference: z.string().trim().min(1).max(100).nullable().optional(),
+  /** E-mail the customer a receipt for it (a refund's advice on a credit note) once it is recorded. */
+  sendReceipt: z.boolean().optional(),
 });
 
 export const Payment = z

@@ -5,10 +5,17 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessDate } from '../../src/core/time';
 import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
-import { hasChromium, launch, screenshotPath, signedIn } from '../support/browser';
+import { hasChromium, launch, newestMail, screenshotPath, signedIn } from '../support/browser';
 import { type Spawned, startCloseout } from '../support/processes';
 
-type Invoice = { id: string; number: string; outstanding: string; currency: string; status: string };
+type Invoice = {
+  id: string;
+  number: string;
+  outstanding: string;
+  currency: string;
+  status: string;
+  customerId: string | null;
+};
 type Customer = {
   id: string;
   name: string;
@@ -119,7 +126,17 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
     const open0 = (await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=200')).body
       .items;
     expect(open0.length).toBeGreaterThan(0);
-    const target = open0.find((i) => Number(i.outstanding) > 10) as Invoice;
+    // One whose customer has an invoice e-mail, to get the receipt asked for below.
+    const withEmail = async (i: Invoice) =>
+      !!i.customerId &&
+      !!(await billing.call<{ email: string | null }>('GET', `/customers/${i.customerId}`)).body.email;
+    let target: Invoice | undefined;
+    for (const i of open0.filter((x) => Number(x.outstanding) > 10))
+      if (await withEmail(i)) {
+        target = i;
+        break;
+      }
+    if (!target) throw new Error('no open invoice of a customer with an e-mail in the demo');
 
     for (const width of [1366, 390]) {
       const page = await open('billing@demo.closeout.test', '#/invoices', width);
@@ -156,6 +173,7 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
 
     await dialog.getByLabel(/Amount received/).fill('10.00');
     await dialog.getByLabel('Reference').fill('BOI 4471');
+    await dialog.getByLabel('E-mail the customer a receipt').check();
     await page.screenshot({ path: screenshotPath('office-record-payment') });
     await dialog.getByRole('button', { name: 'Record payment' }).click();
     await page
@@ -164,6 +182,12 @@ describe.runIf(hasChromium())('customers, invoices and job actions in the office
       .waitFor();
     const paid = (await billing.call<Invoice>('GET', `/invoices/${target.id}`)).body;
     expect(Number(paid.outstanding)).toBeCloseTo(Number(target.outstanding) - 10, 2);
+    // The receipt the form asked for reaches the customer, saying how the money came.
+    const receipt = await newestMail(
+      path.join(dataDir, 'mail'),
+      new RegExp(`Receipt: ${target.currency} 10\\.00 for ${target.number}`),
+    );
+    expect(receipt).toContain('by bank transfer');
     expect(paid.status).toBe('partially_paid');
     // The list shows the new amount owed without a reload.
     await page

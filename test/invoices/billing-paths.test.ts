@@ -561,6 +561,75 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     },
   );
 
+  it('e-mails a receipt for a payment the office records when asked, and only then, and the advice of a refund', async () => {
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/customers/${org.customerId}`,
+      headers: as(owner, true),
+      payload: { email: 'accounts@customer.test' },
+    });
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    const inv = (await invoicesOfJob(t, billing, j.id)).find((d) => d.kind === 'invoice');
+    const number = inv?.number ?? '?';
+    const receipts = () => outbox.filter((m) => m.subject.includes(number));
+    // A cheque without a receipt asked for: nothing goes.
+    const quiet = await post('/api/v1/payments', {
+      invoiceId: inv?.id,
+      amount: '100.00',
+      receivedOn: '2026-11-18',
+      method: 'check',
+    });
+    expect(quiet.statusCode, quiet.body).toBe(201);
+    await drain(t);
+    expect(receipts()).toEqual([]);
+    // A bank transfer with one: once, saying how the money came and what is left.
+    const left = new Decimal(inv?.totals.payable ?? 'NaN').minus('150.00');
+    const asked = await post('/api/v1/payments', {
+      invoiceId: inv?.id,
+      amount: '50.00',
+      receivedOn: '2026-11-19',
+      method: 'bank_transfer',
+      sendReceipt: true,
+    });
+    expect(asked.statusCode, asked.body).toBe(201);
+    await drain(t);
+    expect(receipts().map((m) => [m.to, m.subject])).toEqual([
+      [['accounts@customer.test'], `Receipt: EUR 50.00 for ${number}`],
+    ]);
+    expect(receipts()[0]?.text).toContain(
+      `we received EUR 50.00 by bank transfer for ${number} on 19 November 2026`,
+    );
+    expect(receipts()[0]?.text).toContain(`EUR ${left.toFixed(2)} is still to pay`);
+    // Credited in full, the 150.00 paid is owed back: the office pays it back and tells the customer.
+    const credit = await post(`/api/v1/invoices/${inv?.id}/credit-notes`, { reason: 'goodwill' });
+    expect(credit.statusCode, credit.body).toBe(201);
+    const back = await post('/api/v1/payments', {
+      invoiceId: credit.json().id,
+      amount: '150.00',
+      receivedOn: '2026-11-20',
+      method: 'bank_transfer',
+      sendReceipt: true,
+    });
+    expect(back.statusCode, back.body).toBe(201);
+    await drain(t);
+    const advice = outbox.find((m) => m.subject === `Refund of EUR 150.00 for ${credit.json().number}`);
+    expect(advice?.text).toContain(
+      `We have paid you back EUR 150.00 by bank transfer for ${credit.json().number} on 20 November 2026.`,
+    );
+    // Not a boolean: refused, nothing recorded.
+    const bad = await post('/api/v1/payments', {
+      invoiceId: inv?.id,
+      amount: '1.00',
+      receivedOn: '2026-11-19',
+      method: 'cash',
+      sendReceipt: 'yes',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(problemOf(bad).errors?.map((e) => e.field)).toEqual(['body.sendReceipt']);
+  });
+
   it('e-mails the PDF and the UBL when an invoice is sent', async () => {
     await t.app.inject({
       method: 'PATCH',

@@ -10,6 +10,7 @@ import { notifyRole } from '../approvals/approvals';
 import { withdrawPendingWriteOffsIn } from '../collections/write-offs';
 import { emitEvent } from '../integrations/webhooks';
 import { changeJob, lockJob } from '../jobs/job-store';
+import { queueReceipt } from '../payments/receipts';
 import type { Deps } from '../ports';
 import type { InvoiceRow } from './invoice-documents';
 import { documentOf } from './invoice-documents';
@@ -24,6 +25,8 @@ export type PaymentInput = {
   reference?: string | null | undefined;
   /** Internal: no "payment received" notice (the bank matching sends one summary per file instead). */
   quiet?: boolean | undefined;
+  /** E-mail the customer a receipt (a refund's advice on a credit note), in this transaction's queue. */
+  sendReceipt?: boolean | undefined;
 };
 
 /**
@@ -183,6 +186,15 @@ export const recordPaymentIn = async (
     { paymentId: id, amount: amount.toFixed(), method: input.method },
   );
   await followMoneyToJobs(tx, deps, row, actor, { delta: amount, settle: full ? 'pay' : null });
+  if (input.sendReceipt && row.number)
+    await queueReceipt(tx, deps, {
+      organizationId,
+      invoiceId: row.id,
+      amount: amount.toFixed(),
+      on: input.receivedOn,
+      kind: row.kind === 'credit_note' ? 'refund' : 'payment',
+      method: input.method,
+    });
   if (full && row.kind === 'invoice')
     await withdrawPendingWriteOffsIn(tx, deps, organizationId, row.id, 'Paid in full meanwhile');
   if (row.kind !== 'credit_note' && row.number && !input.quiet) {

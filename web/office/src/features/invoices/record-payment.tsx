@@ -1,4 +1,4 @@
-import { Button, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Checkbox, Group, Select, Stack, Text, TextInput } from '@mantine/core';
 import { PaymentBody } from '../../../../../src/contracts/invoices';
 import { businessDate } from '../../../../../src/core/time';
 import { api, type InvoiceT } from '../../shared/api';
@@ -11,7 +11,7 @@ import { METHOD_WORDS } from './invoice-words';
 
 const METHODS = Object.entries(METHOD_WORDS).map(([value, label]) => ({ value, label }));
 
-type Values = { amount: string; receivedOn: string; method: string; reference: string };
+type Values = { amount: string; receivedOn: string; method: string; reference: string; sendReceipt: boolean };
 
 /**
  * Record money received against an invoice: the whole outstanding amount by default, or part of it. The
@@ -38,6 +38,7 @@ export const RecordPayment = ({
       receivedOn: businessDate(new Date(), me.organization.timeZone),
       method: 'bank_transfer',
       reference: '',
+      sendReceipt: false,
     } satisfies Values,
     toBody: (v: Values) => ({
       invoiceId: invoice.id,
@@ -45,6 +46,7 @@ export const RecordPayment = ({
       receivedOn: v.receivedOn,
       method: v.method as 'bank_transfer',
       reference: orNull(v.reference),
+      sendReceipt: v.sendReceipt,
     }),
   });
   return (
@@ -93,6 +95,11 @@ export const RecordPayment = ({
             label="Reference"
             description="The bank's reference or the cheque number, to match the statement"
             {...form.getInputProps('reference')}
+          />
+          <Checkbox
+            label={refund ? 'E-mail the customer that it was paid back' : 'E-mail the customer a receipt'}
+            description="To the customer’s invoice e-mail, with the link to their invoices"
+            {...form.getInputProps('sendReceipt', { type: 'checkbox' })}
           />
           {errorAlert}
           <Group justify="flex-end">
