@@ -19,6 +19,7 @@ import { type FakeStripe, startFakeStripe } from '../support/fake-stripe';
 import {
   hasPoppler,
   imageQrCode,
+  inkPng,
   jpegWithExif,
   multipart,
   pdf,
@@ -882,7 +883,7 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     const before = await upload('before', await jpegWithExif(3), 'before.jpg', 'image/jpeg');
     const after = await upload('after', await jpegWithExif(4), 'after.jpg', 'image/jpeg');
     const left = await upload('other', await jpegWithExif(5), 'left-out.jpg', 'image/jpeg');
-    const sig = await upload('signature', await png(7), 'signature.png', 'image/png');
+    const sig = await upload('signature', await inkPng(), 'signature.png', 'image/png');
     await closeOut(t, org, tech, j.id, {
       workPerformed: {
         checklist: [
@@ -930,7 +931,11 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     expect(small.headers['content-type']).toBe('image/jpeg');
     const large = await call('GET', `${base}/proof/${before}?size=large`);
     expect(large.rawPayload.length).toBeGreaterThan(small.rawPayload.length);
-    expect((await call('GET', `${base}/proof/${sig}`)).statusCode).toBe(200);
+    // The signature's transparent background is white on the small copy, not black.
+    const ink = await call('GET', `${base}/proof/${sig}`);
+    expect(ink.statusCode).toBe(200);
+    const { data } = await sharp(ink.rawPayload).raw().toBuffer({ resolveWithObject: true });
+    expect([data[0], data[1], data[2]].every((v) => (v ?? 0) > 240)).toBe(true);
     // Only what the closeout names, only through the document's own customer.
     expect((await call('GET', `${base}/proof/${left}`)).statusCode).toBe(404);
     expect((await call('GET', `${base}/proof/${before}?size=huge`)).statusCode).toBe(400);

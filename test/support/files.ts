@@ -37,6 +37,21 @@ export const png = (seed = 1) =>
     .png()
     .toBuffer();
 
+/** A signature as a drawing pad makes it: dark ink on a transparent background. */
+export const inkPng = () =>
+  sharp({ create: { width: 200, height: 80, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+    .composite([
+      {
+        input: {
+          create: { width: 120, height: 6, channels: 4, background: { r: 20, g: 20, b: 60, alpha: 1 } },
+        },
+        top: 37,
+        left: 40,
+      },
+    ])
+    .png()
+    .toBuffer();
+
 export const pdf = () =>
   Buffer.from(
     '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',

@@ -57,6 +57,8 @@ const thumbnail = async (bytes: Buffer, mime: string): Promise<Buffer | null> =>
     return await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
       .rotate()
       .resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside', withoutEnlargement: true })
+      // JPEG has no transparency: a signature's clear background is paper white, not black.
+      .flatten({ background: '#ffffff' })
       .jpeg({ quality: 75 })
       .toBuffer();
   } catch {
