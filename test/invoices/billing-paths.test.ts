@@ -66,6 +66,19 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     expect(res.statusCode, res.body).toBe(201);
     return res;
   };
+  /** A job's work billed to the customer, whose invoice e-mail is accounts@customer.test: its documents. */
+  const billedAtAccounts = async () => {
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/customers/${org.customerId}`,
+      headers: as(owner, true),
+      payload: { email: 'accounts@customer.test' },
+    });
+    const j = await newJob(t, org, dispatcher, jobTypeId);
+    await closeOut(t, org, tech, j.id);
+    await drain(t);
+    return invoicesOfJob(t, billing, j.id);
+  };
   const live = async (jobId: string) =>
     (
       await t.database.raw.query<{ invoice_id: string }>(
@@ -562,16 +575,7 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
   );
 
   it('e-mails a receipt for a payment the office records when asked, and only then, and the advice of a refund', async () => {
-    await t.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/customers/${org.customerId}`,
-      headers: as(owner, true),
-      payload: { email: 'accounts@customer.test' },
-    });
-    const j = await newJob(t, org, dispatcher, jobTypeId);
-    await closeOut(t, org, tech, j.id);
-    await drain(t);
-    const inv = (await invoicesOfJob(t, billing, j.id)).find((d) => d.kind === 'invoice');
+    const inv = (await billedAtAccounts()).find((d) => d.kind === 'invoice');
     const number = inv?.number ?? '?';
     const receipts = () => outbox.filter((m) => m.subject.includes(number));
     // A cheque without a receipt asked for: nothing goes.
@@ -631,16 +635,7 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
   });
 
   it('e-mails the PDF and the UBL when an invoice is sent', async () => {
-    await t.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/customers/${org.customerId}`,
-      headers: as(owner, true),
-      payload: { email: 'accounts@customer.test' },
-    });
-    const j = await newJob(t, org, dispatcher, jobTypeId);
-    await closeOut(t, org, tech, j.id);
-    await drain(t);
-    const [inv] = await invoicesOfJob(t, billing, j.id);
+    const [inv] = await billedAtAccounts();
     const sent = await post(`/api/v1/invoices/${inv?.id}/send`);
     expect(sent.json().status).toBe('sent');
     await drain(t);
@@ -651,7 +646,7 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     // A customer who takes no e-invoices gets the PDF only, in a message meant for a person.
     expect(mail?.attachments?.map((a) => a.filename)).toEqual([`${inv?.number}.pdf`]);
     expect(mail?.text).toMatch(/^Hello /);
-    expect(mail?.text).toContain(`Please find attached invoice ${inv?.number} for job ${j.number}`);
+    expect(mail?.text).toContain(`Please find attached invoice ${inv?.number} for job ${inv?.jobNumbers[0]}`);
     expect(mail?.text).toMatch(/Amount due: EUR [\d,]+\.\d{2} by \d{1,2} [A-Z][a-z]+ \d{4}\./);
     expect(mail?.text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     // The history says who got it, with what.
