@@ -15,7 +15,7 @@ import type { Deps } from '../ports';
 import { assemble, documentOf, type InvoiceRow } from './invoice-documents';
 import { type Ctx, changeInvoice, lockInvoice, outstandingOf, upsertDraft } from './invoice-store';
 import { issueDocument } from './issue-document';
-import { followMoneyToJobs } from './record-payment';
+import { settleOwedNothing } from './record-payment';
 
 export type CreditInput = {
   reason: CreditReason;
@@ -215,14 +215,15 @@ export const creditInTx = async (
       });
     }
   } else {
-    await tx.db
+    const [after] = await tx.db
       .update(invoices)
       .set({
         amountCredited: totalCredited.toFixed(),
         updatedAt: deps.clock.now(),
         version: sql`${invoices.version} + 1`,
       })
-      .where(and(eq(invoices.organizationId, original.organizationId), eq(invoices.id, original.id)));
+      .where(and(eq(invoices.organizationId, original.organizationId), eq(invoices.id, original.id)))
+      .returning();
     await appendAudit(tx, deps, {
       organizationId: original.organizationId,
       aggregateType: 'invoice',
@@ -252,26 +253,20 @@ export const creditInTx = async (
       full: false,
     });
     // Paid in part and the rest credited: nothing is owed any more, so the document (and its job) is settled.
-    const after = await lockInvoice(tx, original.organizationId, original.id);
     if (
+      after &&
       new Decimal(after.amountPaid).gt(0) &&
       outstandingOf(after).isZero() &&
       ['issued', 'sent', 'partially_paid'].includes(after.status)
-    ) {
-      const settled = await changeInvoice(
+    )
+      await settleOwedNothing(
         tx,
         deps,
         after,
-        'pay_full',
         actor,
-        { paidAt: deps.clock.now() },
         { creditNoteId: issued.id, creditNote: issued.number },
         'The credit note settles what was still owed',
       );
-      // An advance settled so is no more deposit received than was paid: only a final invoice moves its job.
-      if (settled.kind === 'invoice')
-        await followMoneyToJobs(tx, deps, settled, actor, { delta: new Decimal(0), settle: 'pay' });
-    }
   }
   return issued;
 };

@@ -1,13 +1,12 @@
-import Decimal from 'decimal.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { invoices } from '../../db/schema';
 import { creditInTx } from './credit-notes';
 import { documentOf, type InvoiceRow, type OrgRow } from './invoice-documents';
-import { type Ctx, changeInvoice, outstandingOf } from './invoice-store';
+import { type Ctx, outstandingOf } from './invoice-store';
 import { billedJobIds, issueDocument } from './issue-document';
-import { followMoneyToJobs } from './record-payment';
+import { settleOwedNothing } from './record-payment';
 
 /**
  * Issues a draft (issueDocument) and, for a final invoice, withdraws what is still unpaid on the job's
@@ -28,17 +27,9 @@ export const issueInvoice = async (
   if (issued.status !== 'issued' || outstandingOf(issued).gt(0)) return issued;
   // Nothing is due (the advances paid for all the work): the invoice is settled as it is issued, and its
   // jobs are paid, rather than waiting in receivables for a payment of nothing.
-  const settled = await changeInvoice(
-    tx,
-    deps,
-    issued,
-    'pay_full',
-    actor,
-    { paidAt: deps.clock.now() },
-    { settled: 'nothing due: the advances paid for the work' },
-  );
-  await followMoneyToJobs(tx, deps, settled, actor, { delta: new Decimal(0), settle: 'pay' });
-  return settled;
+  return settleOwedNothing(tx, deps, issued, actor, {
+    settled: 'nothing due: the advances paid for the work',
+  });
 };
 
 const withdrawUnpaidRequests = async (

@@ -10,7 +10,7 @@ import { notifyRole } from '../approvals/approvals';
 import { withdrawPendingWriteOffsIn } from '../collections/write-offs';
 import { emitEvent } from '../integrations/webhooks';
 import { changeJob, lockJob } from '../jobs/job-store';
-import { queueReceipt } from '../payments/receipts';
+import { type PaymentMethod, queueReceipt } from '../payments/receipts';
 import type { Deps } from '../ports';
 import type { InvoiceRow } from './invoice-documents';
 import { documentOf } from './invoice-documents';
@@ -21,7 +21,7 @@ export type PaymentInput = {
   invoiceId: string;
   amount: string;
   receivedOn: string;
-  method: 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
+  method: PaymentMethod;
   reference?: string | null | undefined;
   /** Internal: no "payment received" notice (the bank matching sends one summary per file instead). */
   quiet?: boolean | undefined;
@@ -100,6 +100,34 @@ export const followMoneyToJobs = async (
       patch: { paidAt: pay ? deps.clock.now() : null },
     });
   }
+};
+
+/**
+ * A document nothing is owed on any more though no payment made up its last amount (the advances paid for
+ * the work, or a credit took the rest): settled as paid, and a final invoice's jobs with it. (An advance
+ * settled so moves no job: its job already has what was paid on it.)
+ */
+export const settleOwedNothing = async (
+  tx: Tx,
+  deps: Ctx,
+  row: InvoiceRow,
+  actor: Actor,
+  changes: Record<string, unknown>,
+  reason?: string,
+) => {
+  const settled = await changeInvoice(
+    tx,
+    deps,
+    row,
+    'pay_full',
+    actor,
+    { paidAt: deps.clock.now() },
+    changes,
+    reason,
+  );
+  if (settled.kind === 'invoice')
+    await followMoneyToJobs(tx, deps, settled, actor, { delta: new Decimal(0), settle: 'pay' });
+  return settled;
 };
 
 /**

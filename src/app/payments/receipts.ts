@@ -1,5 +1,7 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { PaymentBody } from '../../contracts/invoices';
 import { printAmount } from '../../core/money';
 import { printDate } from '../../core/time';
 import type { Tx } from '../../db/client';
@@ -9,7 +11,8 @@ import { portalLinkFor } from '../portal/portal-links';
 import type { Deps } from '../ports';
 import { recipientOf } from '../quotes/send-quote';
 
-export type PaymentMethod = 'card' | 'bank_transfer' | 'cash' | 'check' | 'other';
+/** How money moves, as the payment contract names it. */
+export type PaymentMethod = z.infer<typeof PaymentBody>['method'];
 
 /** How the money moved, as the receipt's sentence says it. */
 const HOW: Record<PaymentMethod, string> = {
