@@ -880,6 +880,17 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     });
     await settings.getByText('Lives in the London (Europe) time zone').waitFor();
     await settings.close();
+    // On a phone the form shows the zone the customer lives in, in words, within the screen.
+    const small = await open('owner@demo.closeout.test', `#/customers/${uk.customerId}`, 390);
+    await small.getByRole('button', { name: 'Edit customer' }).click();
+    const smallForm = small.getByRole('form', { name: 'Edit Belfast Bakeries Ltd' });
+    await expect
+      .poll(() => smallForm.getByLabel('Lives in the time zone').inputValue())
+      .toBe('London (Europe)');
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await smallForm.getByLabel('Lives in the time zone').scrollIntoViewIfNeeded();
+    await small.screenshot({ path: screenshotPath('office-customer-time-zone-phone') });
+    await small.close();
 
     // Its job's invoice waits in review: no GBP rate yet, and the exception says what to do.
     const created2 = await bookVia<Job>(owner, uk, {
