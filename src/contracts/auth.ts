@@ -92,8 +92,13 @@ export const Me = z
     csrfToken: z.string().nullable(),
     /** The organization requires a second factor of this person and they have none: only /me routes are open. */
     secondFactorSetupNeeded: z.boolean(),
+    /** Every organization the person may work in, this one included (empty for an API key). */
+    organizations: z.array(z.object({ id: z.uuid(), name: z.string(), current: z.boolean() })),
   })
   .meta({ id: 'Me' });
+
+/** Move the signed-in person to another organization they belong to. */
+export const SwitchOrganizationBody = z.strictObject({ organizationId: z.uuid() });
 
 export const UpdateUserBody = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
@@ -234,7 +239,14 @@ export const Invitation = z
 
 /** What the invitation page shows before accepting. */
 export const InvitationPreview = z
-  .object({ organizationName: z.string(), email: z.string(), name: z.string(), roles: z.array(Role) })
+  .object({
+    organizationName: z.string(),
+    email: z.string(),
+    name: z.string(),
+    roles: z.array(Role),
+    /** The address has a Closeout account already: the person signs in to accept, keeping their password. */
+    hasAccount: z.boolean(),
+  })
   .meta({ id: 'InvitationPreview' });
 
 export const AcceptInvitationBody = z.strictObject({
@@ -258,6 +270,9 @@ export const SignupBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   email: z.email().max(254),
 });
+
+/** A signed-in person opens another organization with the account they have. */
+export const OpenOrganizationBody = SignupBody.pick({ businessName: true, country: true }).strict();
 
 export const SignupPreview = z.object({
   email: z.string(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApiKeyView } from '../app/auth/api-keys';
 import { customerRemindersOf } from '../app/collections/customer-reminders';
+import type { MemberRow } from '../app/directory/users';
 import type { ApiKey, Organization, User } from '../contracts/auth';
 import type { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../contracts/catalog';
 import type { Job } from '../contracts/jobs';
@@ -11,10 +12,10 @@ import { ApprovalRule } from '../core/job-type-templates';
 import { isRole } from '../core/roles';
 import type { findJobs } from '../db/queries/jobs';
 import type { timelineOf } from '../db/queries/timeline';
-import type { catalogItems, customers, jobTypes, organizations, sites, taxCodes, users } from '../db/schema';
+import type { catalogItems, customers, jobTypes, organizations, sites, taxCodes } from '../db/schema';
 
 /** Shapes database rows into API objects: ISO instants, decimal strings, no secrets. */
-export const userView = (u: typeof users.$inferSelect): z.infer<typeof User> => ({
+export const userView = (u: MemberRow): z.infer<typeof User> => ({
   id: u.id,
   email: u.email,
   name: u.name,

@@ -347,4 +347,88 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
       await twilio.close();
     }
   });
+
+  it('one account in several businesses: the owner opens a second one; a bookkeeper with an account joins and switches', async () => {
+    const page = await officePage(browser, base, 1440);
+    await page.getByLabel('E-mail').fill('siobhan@liffey-plumbing.test');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const account = page.getByRole('button', { name: /^Account:/ });
+    await account.click();
+    await page.getByRole('menuitem', { name: 'Open another organization' }).click();
+    const open = page.getByRole('form', { name: 'Open another organization' });
+    await open.getByRole('button', { name: 'Open it' }).click();
+    await open.getByText('Required').waitFor();
+    await open.getByLabel('Business name').fill('Liffey Heating');
+    await page.screenshot({ path: screenshotPath('office-open-another-organization'), fullPage: true });
+    await open.getByRole('button', { name: 'Open it' }).click();
+    // The new business starts in its own wizard, with nothing of the first one's.
+    await page.getByRole('heading', { name: 'Set up Liffey Heating' }).waitFor();
+    await account.click();
+    await page.getByRole('menuitem', { name: 'Switch to Liffey Plumbing' }).waitFor();
+    await page.screenshot({ path: screenshotPath('office-account-menu-organizations'), fullPage: true });
+    await page.getByRole('menuitem', { name: 'Switch to Liffey Plumbing' }).click();
+    await page.getByRole('region', { name: 'Finish setting up' }).waitFor();
+    await account.click();
+    await page.getByRole('menuitem', { name: 'Switch to Liffey Heating' }).waitFor();
+    await page.keyboard.press('Escape');
+
+    // Brightwater's bookkeeper keeps Liffey's books too: invited to the address they sign in with.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('tab', { name: 'Users and roles' }).click();
+    const invite = page.getByRole('form', { name: 'Invite someone' });
+    await invite.getByLabel('Full name').fill('Brian Murphy');
+    await invite.getByLabel('Their e-mail').fill('billing@demo.closeout.test');
+    // The roles field shows its choices as pills: open it where it shows, then toggle the options.
+    await invite.locator('.mantine-MultiSelect-input').click();
+    await page.getByRole('option', { name: 'Billing' }).click();
+    await page.getByRole('option', { name: 'Technician' }).click();
+    await page.keyboard.press('Escape');
+    await invite.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByText('An invitation is on its way to billing@demo.closeout.test.').waitFor();
+    await page.close();
+
+    const mail = await newestMail(mailDir, /Liffey Plumbing invites you to Closeout/);
+    expect(mail).toMatch(/join with the Closeout password you already use/);
+    const link = /(http:\/\/\S+#\/accept-invitation\?token=\S+)/.exec(mail)?.[1];
+    if (!link) throw new Error(`no link in the e-mail: ${mail.slice(0, 400)}`);
+    const phone = await officePage(browser, base, 390);
+    await phone.goto(link);
+    const join = phone.getByRole('form', { name: 'Join with your account' });
+    await join.getByText(/You already have a Closeout account as billing@demo.closeout.test/).waitFor();
+    await join.getByLabel('Your Closeout password').fill('not-the-password');
+    await join.getByRole('button', { name: 'Sign in and join' }).click();
+    await join.getByText('E-mail or password is wrong').waitFor();
+    await join.getByLabel('Your Closeout password').fill('closeout-demo-2026');
+    await phone.screenshot({ path: screenshotPath('office-join-with-account-390'), fullPage: true });
+    await join.getByRole('button', { name: 'Sign in and join' }).click();
+    const menu = phone.getByRole('button', { name: /^Account:/ });
+    await menu.click();
+    await phone
+      .getByRole('menu')
+      .getByText(/Brian Murphy · Billing.*Liffey Plumbing/)
+      .waitFor();
+    await phone.getByRole('menuitem', { name: 'Switch to Brightwater Heating & Plumbing' }).waitFor();
+    // The menu fades in: shot once it is opaque.
+    await expect.poll(() => phone.getByRole('menu').evaluate((m) => getComputedStyle(m).opacity)).toBe('1');
+    await phone.screenshot({ path: screenshotPath('office-account-menu-390'), fullPage: true });
+    await phone.getByRole('menuitem', { name: 'Switch to Brightwater Heating & Plumbing' }).click();
+    // Back at Brightwater with Brightwater's own work: its invoices are there, Liffey's customers are not.
+    await phone.getByRole('link', { name: 'Invoices', exact: true }).click();
+    await phone.getByRole('heading', { name: 'Invoices' }).waitFor();
+    await menu.click();
+    await phone.getByRole('menuitem', { name: 'Switch to Liffey Plumbing' }).waitFor();
+    await phone.close();
+
+    // The same through the API: the bookkeeper's two memberships, billing in both.
+    const books = await caller(base, 'billing@demo.closeout.test', 'closeout-demo-2026');
+    const me = (
+      await books.call<{ organization: { name: string }; organizations: { name: string }[] }>('GET', '/me')
+    ).body;
+    expect(me.organization.name).toBe('Brightwater Heating & Plumbing');
+    expect(me.organizations.map((o) => o.name)).toEqual([
+      'Brightwater Heating & Plumbing',
+      'Liffey Plumbing',
+    ]);
+  });
 });

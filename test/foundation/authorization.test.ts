@@ -556,6 +556,9 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
     ).rejects.toThrow(/no entry in the permission table/);
   });
 
+  /** A link token nobody was given: the routes that take one answer "not found" to anyone signed in. */
+  const UNKNOWN_TOKEN = 'x'.repeat(43);
+
   it('refuses anonymous callers on every protected route', async () => {
     for (const r of await protectedRoutes()) {
       const res = await call(
@@ -564,7 +567,8 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
           .replace(':id', RANDOM_ID)
           .replace(':siteId', RANDOM_ID)
           .replace(':photoId', RANDOM_ID)
-          .replace(':connector', 'xero'),
+          .replace(':connector', 'xero')
+          .replace(':token', UNKNOWN_TOKEN),
         {},
       );
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
@@ -582,7 +586,8 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
           .replace(':id', RANDOM_ID)
           .replace(':siteId', RANDOM_ID)
           .replace(':photoId', RANDOM_ID)
-          .replace(':connector', 'xero');
+          .replace(':connector', 'xero')
+          .replace(':token', UNKNOWN_TOKEN);
         const onRecord = r.url.includes(':');
         const body = r.method === 'GET' ? {} : onRecord ? (validBody(r.url) ?? {}) : {};
         const query = r.method === 'GET' && !onRecord ? (LIST_QUERIES[r.url] ?? '') : '';
@@ -645,7 +650,8 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
           .replace(':id', id ?? '')
           .replace(':siteId', b.siteId)
           .replace(':photoId', RANDOM_ID)
-          .replace(':connector', 'xero');
+          .replace(':connector', 'xero')
+          .replace(':token', UNKNOWN_TOKEN);
         const res = await call(r.method, url, caller, body);
         // A person's own account (/me/...) is no API key's: refused before any record is looked at.
         const peopleOnly = r.url.startsWith('/api/v1/me/') && 'authorization' in caller;

@@ -55,6 +55,7 @@ describe.each(testDrivers())('staff invitations on %s', (driver) => {
       email,
       name: 'Nora Tech',
       roles: ['technician'],
+      hasAccount: false,
     });
     const weak = await accept(token, { password: 'short' });
     expect(weak.statusCode).toBe(400);

@@ -70,7 +70,7 @@ describe.each(testDrivers())('secret key rotation on %s', (driver) => {
     const moved = await rotateSealedSecrets(during);
     expect(moved['payment_connections.credentials']).toBe(1);
     expect(moved['portal_links.token_sealed']).toBeGreaterThanOrEqual(1);
-    expect(moved['users.totp_pending_secret']).toBe(1);
+    expect(moved['people.totp_pending_secret']).toBe(1);
     expect(moved['audit_checkpoints.mac']).toBeGreaterThanOrEqual(1);
     // After it, the new key alone opens and verifies all of it; a second run has nothing to do.
     const after = await sealedValues();

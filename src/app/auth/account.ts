@@ -1,31 +1,47 @@
-import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { deviceWords, type SignInOutcome } from '../../core/account-security';
 import { AppError, notFound } from '../../core/errors';
 import { checkPasswordPolicy } from '../../core/password-policy';
 import type { Principal } from '../../core/principal';
 import type { Tx } from '../../db/client';
-import { loginAttempts, organizations, passwordResets, sessions, users } from '../../db/schema';
+import { loginAttempts, organizations, passwordResets, people, sessions, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
-import { checkPassword, lockedUser, personOf, type UserRow } from './person';
+import {
+  auditForPerson,
+  checkPassword,
+  lockedMember,
+  lockedPerson,
+  membershipsOf,
+  type PersonRow,
+  personByEmail,
+  personOf,
+} from './person';
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from './secrets';
 
 /** Stores a new password (already checked against the policy) and when it changed. */
-const storeNewPassword = async (tx: Tx, user: UserRow, password: string, now: Date) => {
+const storeNewPassword = async (tx: Tx, person: PersonRow, password: string, now: Date) => {
   await tx.db
-    .update(users)
+    .update(people)
     .set({ passwordHash: await hashPassword(password), passwordChangedAt: now })
-    .where(eq(users.id, user.id));
+    .where(eq(people.id, person.id));
 };
 
-/** Ends a person's sessions, all of them or all but the one they are using; returns how many ended. */
-const endSessions = async (tx: Tx, userId: string, now: Date, keepTokenHash?: string) => {
+/** A person's sessions, in every organization they belong to. */
+const ofPerson = (personId: string) =>
+  inArray(sessions.userId, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.personId} = ${personId})`);
+
+/**
+ * Ends a person's sessions in every organization, all of them or all but the one they are using; returns
+ * how many ended.
+ */
+const endSessions = async (tx: Tx, personId: string, now: Date, keepTokenHash?: string) => {
   const ended = await tx.db
     .update(sessions)
     .set({ revokedAt: now })
     .where(
       and(
-        eq(sessions.userId, userId),
+        ofPerson(personId),
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, now),
         keepTokenHash ? ne(sessions.tokenHash, keepTokenHash) : undefined,
@@ -46,26 +62,46 @@ export const changePassword = (
 ) =>
   deps.database.transaction(async (tx) => {
     const p = personOf(principal);
-    const user = await lockedUser(tx, p.organizationId, p.userId);
-    await checkPassword(user, input.currentPassword, 'body.currentPassword', 'The current password is wrong');
-    checkPasswordPolicy(input.newPassword, user.email, 'body.newPassword');
-    if (await verifyPassword(input.newPassword, user.passwordHash))
+    const { person } = await lockedMember(tx, p.organizationId, p.userId);
+    await checkPassword(
+      person,
+      input.currentPassword,
+      'body.currentPassword',
+      'The current password is wrong',
+    );
+    checkPasswordPolicy(input.newPassword, person.email, 'body.newPassword');
+    if (await verifyPassword(input.newPassword, person.passwordHash))
       throw new AppError('validation_failed', 'The new password is the one you have', {
         fields: [{ field: 'body.newPassword', message: 'same as the current password' }],
       });
     const now = deps.clock.now();
-    await storeNewPassword(tx, user, input.newPassword, now);
-    const ended = await endSessions(tx, user.id, now, p.sessionTokenHash);
-    await appendAudit(tx, deps, {
-      organizationId: user.organizationId,
-      aggregateType: 'user',
-      aggregateId: user.id,
+    await storeNewPassword(tx, person, input.newPassword, now);
+    const ended = await endSessions(tx, person.id, now, p.sessionTokenHash);
+    await auditForPerson(tx, deps, person.id, {
       action: 'user.password_changed',
-      actor: { type: 'user', id: user.id },
+      actorIsPerson: true,
       changes: { otherSessionsEnded: ended },
     });
     return { otherSessionsEnded: ended };
   });
+
+const nameOf = async (tx: Tx, userId: string) => {
+  const [u] = await tx.db.select({ name: users.name }).from(users).where(eq(users.id, userId));
+  return u?.name ?? null;
+};
+
+const personIdOf = async (deps: Deps, userId: string) => {
+  const [u] = await deps.database.db
+    .select({ personId: users.personId })
+    .from(users)
+    .where(eq(users.id, userId));
+  if (!u) throw notFound('user');
+  return u.personId;
+};
+
+/** "A", "A and B", "A, B and C". */
+const listWords = (names: string[]) =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 /** How long a reset link works, and the limits on asking for one. */
 export const PASSWORD_RESET = {
@@ -96,18 +132,15 @@ export const requestPasswordReset = (deps: Deps, input: { email: string; ip: str
         extra: { retryAfterSeconds: 3600 },
       });
     await tx.raw.query("SELECT pg_advisory_xact_lock(hashtext('reset:account:' || $1))", [email]);
-    const [user] = await tx.db
-      .select({ user: users, org: organizations.name })
-      .from(users)
-      .innerJoin(organizations, eq(organizations.id, users.organizationId))
-      .where(sql`lower(${users.email}) = ${email}`);
-    const [recent] = user
+    const person = await personByEmail(tx.db, email);
+    const memberships = person ? await membershipsOf(tx.db, person.id) : [];
+    const [recent] = person
       ? await tx.db
           .select({ id: passwordResets.id })
           .from(passwordResets)
           .where(
             and(
-              eq(passwordResets.userId, user.user.id),
+              eq(passwordResets.personId, person.id),
               sql`${passwordResets.tokenHash} IS NOT NULL`,
               gt(
                 passwordResets.createdAt,
@@ -117,33 +150,33 @@ export const requestPasswordReset = (deps: Deps, input: { email: string; ip: str
           )
           .limit(1)
       : [];
-    const sendsLink = user?.user.active === true && !recent;
+    // A person who belongs to no organization any more cannot sign in anywhere: no link.
+    const sendsLink = person !== undefined && memberships.length > 0 && !recent;
     const token = sendsLink ? randomToken() : null;
     await tx.db.insert(passwordResets).values({
       id: deps.ids.uuid(),
       email,
-      userId: user?.user.id ?? null,
+      personId: person?.id ?? null,
       tokenHash: token ? sha256Hex(token) : null,
       ip: input.ip,
       createdAt: now,
       expiresAt: new Date(now.getTime() + PASSWORD_RESET.validMinutes * 60_000),
     });
-    if (!user || !token) return;
+    if (!person || !token) return;
+    const name = memberships[0] ? await nameOf(tx, memberships[0].userId) : null;
+    const orgs = memberships.map((m) => m.organizationName);
     const url = `${deps.publicUrl}/#/reset-password?token=${encodeURIComponent(token)}`;
     await deps.queue.enqueue(tx, {
       name: 'email.send',
       data: {
-        to: [user.user.email],
+        to: [person.email],
         subject: 'Choose a new Closeout password',
-        text: `Hello ${user.user.name},\n\nSomeone asked to choose a new password for your Closeout account with ${user.org}. If it was you, open this link within ${PASSWORD_RESET.validMinutes} minutes:\n\n${url}\n\nThe link works once. If you did not ask, ignore this e-mail: your password stays as it is.\n`,
+        text: `Hello ${name ?? ''},\n\nSomeone asked to choose a new password for your Closeout account (${listWords(orgs)}). If it was you, open this link within ${PASSWORD_RESET.validMinutes} minutes:\n\n${url}\n\nThe link works once. If you did not ask, ignore this e-mail: your password stays as it is.\n`,
       },
     });
-    await appendAudit(tx, deps, {
-      organizationId: user.user.organizationId,
-      aggregateType: 'user',
-      aggregateId: user.user.id,
+    await auditForPerson(tx, deps, person.id, {
       action: 'user.password_reset_requested',
-      actor: { type: 'system', id: null },
+      actorIsPerson: false,
       changes: { ip: input.ip },
     });
   });
@@ -166,22 +199,19 @@ export const completePasswordReset = (deps: Deps, input: { token: string; passwo
       .from(passwordResets)
       .where(eq(passwordResets.tokenHash, sha256Hex(input.token)))
       .for('update');
-    if (!reset?.userId || reset.usedAt || reset.expiresAt <= now) throw linkRefused();
-    const [user] = await tx.db.select().from(users).where(eq(users.id, reset.userId)).for('update');
-    if (!user?.active) throw linkRefused();
-    checkPasswordPolicy(input.password, user.email, 'body.password');
-    await storeNewPassword(tx, user, input.password, now);
+    if (!reset?.personId || reset.usedAt || reset.expiresAt <= now) throw linkRefused();
+    const person = await lockedPerson(tx, reset.personId);
+    if ((await membershipsOf(tx.db, person.id)).length === 0) throw linkRefused();
+    checkPasswordPolicy(input.password, person.email, 'body.password');
+    await storeNewPassword(tx, person, input.password, now);
     await tx.db
       .update(passwordResets)
       .set({ usedAt: now })
-      .where(and(eq(passwordResets.userId, user.id), isNull(passwordResets.usedAt)));
-    const ended = await endSessions(tx, user.id, now);
-    await appendAudit(tx, deps, {
-      organizationId: user.organizationId,
-      aggregateType: 'user',
-      aggregateId: user.id,
+      .where(and(eq(passwordResets.personId, person.id), isNull(passwordResets.usedAt)));
+    const ended = await endSessions(tx, person.id, now);
+    await auditForPerson(tx, deps, person.id, {
       action: 'user.password_reset',
-      actor: { type: 'user', id: user.id },
+      actorIsPerson: true,
       changes: { sessionsEnded: ended },
     });
   });
@@ -193,7 +223,13 @@ export const listMySessions = async (deps: Deps, principal: Principal) => {
   const rows = await deps.database.db
     .select()
     .from(sessions)
-    .where(and(eq(sessions.userId, p.userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+    .where(
+      and(
+        ofPerson(await personIdOf(deps, p.userId)),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+      ),
+    )
     .orderBy(desc(sessions.lastSeenAt));
   return rows
     .map((s) => ({
@@ -214,12 +250,13 @@ export const endMySessions = (deps: Deps, principal: Principal, which: { id: str
     const p = personOf(principal);
     const now = deps.clock.now();
     let ended: number;
-    if (which === 'others') ended = await endSessions(tx, p.userId, now, p.sessionTokenHash);
+    const { person } = await lockedMember(tx, p.organizationId, p.userId);
+    if (which === 'others') ended = await endSessions(tx, person.id, now, p.sessionTokenHash);
     else {
       const rows = await tx.db
         .update(sessions)
         .set({ revokedAt: now })
-        .where(and(eq(sessions.userId, p.userId), eq(sessions.id, which.id), isNull(sessions.revokedAt)))
+        .where(and(ofPerson(person.id), eq(sessions.id, which.id), isNull(sessions.revokedAt)))
         .returning({ tokenHash: sessions.tokenHash });
       if (rows.length === 0) throw notFound('session');
       ended = 1;
@@ -293,8 +330,9 @@ export const setSecondFactorRequired = (deps: Deps, principal: Principal, requir
     if (org.twoFactorRequired === required) return org;
     if (required) {
       const [me] = await tx.db
-        .select({ enabledAt: users.totpEnabledAt })
+        .select({ enabledAt: people.totpEnabledAt })
         .from(users)
+        .innerJoin(people, eq(people.id, users.personId))
         .where(eq(users.id, p.userId));
       if (!me?.enabledAt)
         throw new AppError('conflict', 'Set up your own second factor first', {

@@ -3,9 +3,11 @@ import { mustUseSecondFactor, type SignInOutcome } from '../../core/account-secu
 import { AppError } from '../../core/errors';
 import type { Principal } from '../../core/principal';
 import { isRole, type Role } from '../../core/roles';
-import { loginAttempts, organizations, sessions, users } from '../../db/schema';
+import type { Tx } from '../../db/client';
+import { loginAttempts, organizations, people, sessions, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
+import { membershipsOf, personByEmail, personOf } from './person';
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from './secrets';
 import { acceptSecondFactor } from './two-factor';
 
@@ -115,9 +117,11 @@ export const login = async (
       .set({ outcome, succeeded: outcome !== 'wrong_password' && outcome !== 'wrong_code' })
       .where(eq(loginAttempts.id, attemptId));
 
-  const [user] = await database.db.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1);
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-  if (!user || !ok || !user.active) {
+  const person = await personByEmail(database.db, email);
+  const ok = await verifyPassword(input.password, person?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  const memberships = person && ok ? await membershipsOf(database.db, person.id) : [];
+  const chosen = person && ok ? membershipToOpen(person.lastOrganizationId, memberships) : undefined;
+  if (!person || !ok || !chosen) {
     // The attempt is already on record as a failure.
     throw new AppError('invalid_credentials', 'E-mail or password is wrong', {
       fields: [{ field: 'body.password', message: 'e-mail or password is wrong' }],
@@ -125,7 +129,7 @@ export const login = async (
   }
   // The password was right: asking for the code is not a failed guess, a wrong code is.
   let secondFactor: 'app' | 'recovery_code' | null = null;
-  if (user.totpEnabledAt) {
+  if (person.totpEnabledAt) {
     if (!input.code?.trim()) {
       await settle('code_needed');
       throw new AppError('second_factor_required', 'Enter the code from your authenticator app', {
@@ -133,7 +137,7 @@ export const login = async (
       });
     }
     const code = input.code;
-    secondFactor = await database.transaction((tx) => acceptSecondFactor(tx, deps, user.id, code));
+    secondFactor = await database.transaction((tx) => acceptSecondFactor(tx, deps, person.id, code));
     if (!secondFactor) {
       await settle('wrong_code');
       throw new AppError('invalid_credentials', 'That code is wrong or was already used', {
@@ -142,37 +146,153 @@ export const login = async (
     }
   }
 
-  const token = randomToken();
-  const csrfToken = randomToken();
-  const device = input.device ?? false;
-  const expiresAt = new Date(now.getTime() + ttlHours(deps, device) * 3_600_000);
-  await database.transaction(async (tx) => {
+  return database.transaction(async (tx) => {
     await tx.db
       .update(loginAttempts)
       .set({ succeeded: true, outcome: 'signed_in' })
       .where(eq(loginAttempts.id, attemptId));
-    await tx.db.insert(sessions).values({
-      tokenHash: sha256Hex(token),
-      userId: user.id,
-      organizationId: user.organizationId,
-      csrfToken,
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt,
-      device,
+    return openSession(tx, deps, {
+      member: chosen,
+      device: input.device ?? false,
       ip: input.ip,
       userAgent,
-    });
-    await appendAudit(tx, deps, {
-      organizationId: user.organizationId,
-      aggregateType: 'user',
-      aggregateId: user.id,
-      action: 'user.signed_in',
-      actor: { type: 'user', id: user.id },
       changes: secondFactor ? { ip: input.ip, secondFactor } : { ip: input.ip },
     });
   });
-  return { token, csrfToken, expiresAt, userId: user.id, organizationId: user.organizationId };
+};
+
+/**
+ * Which of a person's organizations a sign-in opens: the one they worked in last, else the one they joined
+ * first. Undefined when they belong to none any more.
+ */
+const membershipToOpen = <M extends { organizationId: string; createdAt: Date }>(
+  lastOrganizationId: string | null,
+  memberships: M[],
+) =>
+  memberships.find((m) => m.organizationId === lastOrganizationId) ??
+  [...memberships].sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime())[0];
+
+/** Opens a session for a member in the caller's transaction, with its audit event in their organization. */
+export const openSession = async (
+  tx: Tx,
+  deps: Deps,
+  input: {
+    member: { userId: string; organizationId: string };
+    device: boolean;
+    ip: string;
+    userAgent: string | null;
+    changes: Record<string, unknown>;
+  },
+): Promise<LoginResult> => {
+  const now = deps.clock.now();
+  const token = randomToken();
+  const csrfToken = randomToken();
+  const expiresAt = new Date(now.getTime() + ttlHours(deps, input.device) * 3_600_000);
+  const { userId, organizationId } = input.member;
+  await tx.db.insert(sessions).values({
+    tokenHash: sha256Hex(token),
+    userId,
+    organizationId,
+    csrfToken,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+    device: input.device,
+    ip: input.ip,
+    userAgent: input.userAgent?.slice(0, 500) ?? null,
+  });
+  await tx.db
+    .update(people)
+    .set({ lastOrganizationId: organizationId })
+    .where(sql`${people.id} = (SELECT ${users.personId} FROM ${users} WHERE ${users.id} = ${userId})`);
+  await appendAudit(tx, deps, {
+    organizationId,
+    aggregateType: 'user',
+    aggregateId: userId,
+    action: 'user.signed_in',
+    actor: { type: 'user', id: userId },
+    changes: input.changes,
+  });
+  return { token, csrfToken, expiresAt, userId, organizationId };
+};
+
+/**
+ * A person who belongs to several organizations moves to another: the session in use ends and a new one
+ * opens there (a new cookie, so nothing of the old organization's session carries over), on the same device.
+ * The second factor was already asked at sign-in; the target organization's own rules apply from now on.
+ */
+export const switchOrganization = (
+  deps: Deps,
+  principal: Principal,
+  organizationId: string,
+  meta: { ip: string; userAgent: string | null },
+) =>
+  deps.database.transaction(async (tx) => {
+    const p = personOf(principal);
+    const [current] = await tx.db
+      .select({ personId: users.personId, device: sessions.device })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.tokenHash, p.sessionTokenHash));
+    if (!current) throw new AppError('unauthenticated', 'Not signed in');
+    const [target] = await tx.db
+      .select({ userId: users.id, organizationId: users.organizationId })
+      .from(users)
+      .where(
+        and(
+          eq(users.personId, current.personId),
+          eq(users.organizationId, organizationId),
+          eq(users.active, true),
+        ),
+      );
+    if (!target)
+      throw new AppError('not_found', 'You do not belong to that organization', {
+        fields: [{ field: 'body.organizationId', message: 'not one of your organizations' }],
+      });
+    if (target.organizationId === p.organizationId)
+      throw new AppError('conflict', 'You are already working in that organization', {
+        fields: [{ field: 'body.organizationId', message: 'the one in use' }],
+      });
+    return moveSession(tx, deps, p, { member: target, device: current.device, ...meta });
+  });
+
+/**
+ * Moves a signed-in person to another of their memberships in the caller's transaction: the session in use
+ * ends and a new one opens there, on the same device.
+ */
+export const moveSession = async (
+  tx: Tx,
+  deps: Deps,
+  from: ReturnType<typeof personOf>,
+  to: {
+    member: { userId: string; organizationId: string };
+    device: boolean;
+    ip: string;
+    userAgent: string | null;
+  },
+) => {
+  await endCurrentSession(tx, deps, from, 'user.switched_organization');
+  return openSession(tx, deps, { ...to, changes: { ip: to.ip, switched: true } });
+};
+
+const endCurrentSession = async (
+  tx: Tx,
+  deps: Deps,
+  p: ReturnType<typeof personOf>,
+  action: 'user.signed_out' | 'user.switched_organization',
+) => {
+  await tx.db
+    .update(sessions)
+    .set({ revokedAt: deps.clock.now() })
+    .where(and(eq(sessions.tokenHash, p.sessionTokenHash), isNull(sessions.revokedAt)));
+  await appendAudit(tx, deps, {
+    organizationId: p.organizationId,
+    aggregateType: 'user',
+    aggregateId: p.userId,
+    action,
+    actor: { type: 'user', id: p.userId },
+    changes: {},
+  });
 };
 
 /** Resolves a session cookie to its principal; slides the expiry at most once an hour to spare writes. */
@@ -184,11 +304,12 @@ export const authenticateSession = async (deps: Deps, token: string): Promise<Pr
       session: sessions,
       roles: users.roles,
       active: users.active,
-      hasSecondFactor: sql<boolean>`${users.totpEnabledAt} IS NOT NULL`,
+      hasSecondFactor: sql<boolean>`${people.totpEnabledAt} IS NOT NULL`,
       orgRequires: organizations.twoFactorRequired,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(people, eq(people.id, users.personId))
     .innerJoin(organizations, eq(organizations.id, sessions.organizationId))
     .where(eq(sessions.tokenHash, tokenHash))
     .limit(1);
@@ -220,18 +341,5 @@ export const authenticateSession = async (deps: Deps, token: string): Promise<Pr
 
 export const logout = async (deps: Deps, principal: Principal): Promise<void> => {
   if (principal.kind !== 'user') return;
-  await deps.database.transaction(async (tx) => {
-    await tx.db
-      .update(sessions)
-      .set({ revokedAt: deps.clock.now() })
-      .where(and(eq(sessions.tokenHash, principal.sessionTokenHash), isNull(sessions.revokedAt)));
-    await appendAudit(tx, deps, {
-      organizationId: principal.organizationId,
-      aggregateType: 'user',
-      aggregateId: principal.userId,
-      action: 'user.signed_out',
-      actor: { type: 'user', id: principal.userId },
-      changes: {},
-    });
-  });
+  await deps.database.transaction((tx) => endCurrentSession(tx, deps, principal, 'user.signed_out'));
 };

@@ -1,13 +1,15 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
-import type { Actor } from '../../core/principal';
+import type { Actor, Principal } from '../../core/principal';
 import { isRole, ROLE_WORDS, type Role } from '../../core/roles';
 import type { Tx } from '../../db/client';
-import { invitations, organizations, users } from '../../db/schema';
+import { invitations, organizations, sessions, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
+import { personByEmail, personOf } from '../auth/person';
 import { randomToken, sha256Hex } from '../auth/secrets';
+import { moveSession } from '../auth/sessions';
 import type { Deps } from '../ports';
-import { insertUser, lockEmail, refuseTakenEmail } from './users';
+import { insertMember, insertUser, lockEmail, type MemberRow, refuseMember } from './users';
 
 /** How long an invitation's link works; sending it again starts the time over. */
 export const INVITATION_VALID_DAYS = 7;
@@ -35,6 +37,7 @@ const rolesWords = (roles: readonly string[]) =>
 /** The e-mail with a fresh link, queued in the caller's transaction; the old link (if any) stops working. */
 const sendLink = async (tx: Tx, deps: Deps, row: Row, inviter: string | null) => {
   const token = randomToken();
+  const hasAccount = (await personByEmail(tx.db, row.email.toLowerCase())) !== undefined;
   const now = deps.clock.now();
   const [org] = await tx.db
     .select({ name: organizations.name })
@@ -56,7 +59,7 @@ const sendLink = async (tx: Tx, deps: Deps, row: Row, inviter: string | null) =>
     data: {
       to: [row.email],
       subject: `${org?.name ?? 'Your team'} invites you to Closeout`,
-      text: `Hello ${row.name},\n\n${inviter ?? 'Your team'} invites you to join ${org?.name ?? 'them'} on Closeout as ${rolesWords(row.roles)}.\n\nOpen this link within ${INVITATION_VALID_DAYS} days to choose your password and sign in:\n\n${url}\n\nIf you were not expecting this, ignore this e-mail.\n`,
+      text: `Hello ${row.name},\n\n${inviter ?? 'Your team'} invites you to join ${org?.name ?? 'them'} on Closeout as ${rolesWords(row.roles)}.\n\nOpen this link within ${INVITATION_VALID_DAYS} days to ${hasAccount ? 'join with the Closeout password you already use' : 'choose your password and sign in'}:\n\n${url}\n\nIf you were not expecting this, ignore this e-mail.\n`,
     },
   });
   return after;
@@ -69,14 +72,15 @@ const inviterName = async (tx: Tx, actor: Actor) => {
 };
 
 /**
- * Invites a member of staff by e-mail with their roles. An address that already has an account is refused;
- * one already invited gets the invitation again (new link, new roles, the time started over).
+ * Invites a member of staff by e-mail with their roles. A person who is already a member is refused; one who
+ * has a Closeout account with another organization joins with the password they have. An address already
+ * invited gets the invitation again (new link, new roles, the time started over).
  */
 export const inviteUser = (deps: Deps, organizationId: string, input: InvitationInput, actor: Actor) =>
   deps.database.transaction(async (tx) => {
     const email = input.email.trim().toLowerCase();
     await lockEmail(tx, email);
-    await refuseTakenEmail(tx, email);
+    await refuseMember(tx, organizationId, email);
     const roles = [...new Set(input.roles)];
     const [open] = await tx.db
       .select()
@@ -227,12 +231,38 @@ export const invitationByToken = (deps: Deps, token: string) =>
       email: invitation.email,
       name: invitation.name,
       roles: invitation.roles.filter(isRole),
+      // The link's holder proves the address; they learn only that it has an account, to sign in instead.
+      hasAccount: (await personByEmail(tx.db, invitation.email.toLowerCase())) !== undefined,
     };
   });
 
+/** The invitation is accepted by this member: the link stops working, on the record of the organization. */
+const markAccepted = async (tx: Tx, deps: Deps, invitation: Row, user: MemberRow, now: Date) => {
+  await tx.db
+    .update(invitations)
+    .set({ acceptedAt: now, userId: user.id })
+    .where(and(eq(invitations.organizationId, invitation.organizationId), eq(invitations.id, invitation.id)));
+  await appendAudit(tx, deps, {
+    organizationId: invitation.organizationId,
+    aggregateType: 'user',
+    aggregateId: user.id,
+    action: 'user.invitation_accepted',
+    actor: { type: 'user', id: user.id },
+    changes: { invitation: invitation.id },
+  });
+};
+
+const membershipOf = (invitation: Row, name: string | undefined) => ({
+  name: name?.trim() || invitation.name,
+  roles: invitation.roles.filter(isRole),
+  laborRole: invitation.laborRole ?? undefined,
+  hourlyRate: invitation.hourlyRate ?? undefined,
+});
+
 /**
- * Accepts an invitation: the person chooses their password (the usual policy) and may correct their name;
- * the account is made with the invited roles, and the link stops working.
+ * Accepts an invitation as someone new to Closeout: they choose their password (the usual policy) and may
+ * correct their name; the account is made with the invited roles, and the link stops working. An address
+ * that already has an account is sent to sign in first (acceptInvitationSignedIn).
  */
 export const acceptInvitation = (
   deps: Deps,
@@ -242,35 +272,63 @@ export const acceptInvitation = (
   deps.database.transaction(async (tx) => {
     const now = deps.clock.now();
     const { invitation } = await byToken(tx, token, now, true);
-    await lockEmail(tx, invitation.email);
-    const actor: Actor = { type: 'system', id: null };
-    const user = await insertUser(
+    await lockEmail(tx, invitation.email.toLowerCase());
+    if (await personByEmail(tx.db, invitation.email.toLowerCase()))
+      throw new AppError(
+        'conflict',
+        'This address already has a Closeout account: sign in with its password to join',
+        { fields: [{ field: 'body.password', message: 'sign in instead' }] },
+      );
+    const user = await insertUser(tx, deps, invitation.organizationId, {
+      email: invitation.email,
+      password: input.password,
+      ...membershipOf(invitation, input.name),
+    });
+    await markAccepted(tx, deps, invitation, user, now);
+    return user;
+  });
+
+/**
+ * Accepts an invitation as the signed-in person it was sent to: they become a member with the invited
+ * roles, keeping their password and second factor, and their session moves to the organization they joined.
+ * Someone signed in as another person is refused (the link is not theirs).
+ */
+export const acceptInvitationSignedIn = (
+  deps: Deps,
+  principal: Principal,
+  token: string,
+  meta: { ip: string; userAgent: string | null },
+) =>
+  deps.database.transaction(async (tx) => {
+    const p = personOf(principal);
+    const now = deps.clock.now();
+    const { invitation } = await byToken(tx, token, now, true);
+    const email = invitation.email.toLowerCase();
+    await lockEmail(tx, email);
+    const [me] = await tx.db
+      .select({ personId: users.personId, device: sessions.device })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.tokenHash, p.sessionTokenHash));
+    const person = await personByEmail(tx.db, email);
+    if (!me || !person || person.id !== me.personId)
+      throw new AppError(
+        'forbidden',
+        `This invitation is for ${invitation.email}: sign in as that person to accept it`,
+        { fields: [{ field: 'token', message: 'for another person' }] },
+      );
+    await refuseMember(tx, invitation.organizationId, email);
+    const user = await insertMember(
       tx,
       deps,
       invitation.organizationId,
-      {
-        email: invitation.email,
-        name: input.name?.trim() || invitation.name,
-        password: input.password,
-        roles: invitation.roles.filter(isRole),
-        laborRole: invitation.laborRole ?? undefined,
-        hourlyRate: invitation.hourlyRate ?? undefined,
-      },
-      actor,
+      person,
+      membershipOf(invitation, undefined),
     );
-    await tx.db
-      .update(invitations)
-      .set({ acceptedAt: now, userId: user.id })
-      .where(
-        and(eq(invitations.organizationId, invitation.organizationId), eq(invitations.id, invitation.id)),
-      );
-    await appendAudit(tx, deps, {
-      organizationId: invitation.organizationId,
-      aggregateType: 'user',
-      aggregateId: user.id,
-      action: 'user.invitation_accepted',
-      actor: { type: 'user', id: user.id },
-      changes: { invitation: invitation.id },
+    await markAccepted(tx, deps, invitation, user, now);
+    return moveSession(tx, deps, p, {
+      member: { userId: user.id, organizationId: user.organizationId },
+      device: me.device,
+      ...meta,
     });
-    return user;
   });

@@ -2,13 +2,16 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { countryOf } from '../../core/countries';
 import { AppError, invalid } from '../../core/errors';
 import { checkPasswordPolicy } from '../../core/password-policy';
+import type { Principal } from '../../core/principal';
 import type { Tx } from '../../db/client';
-import { organizations, signups } from '../../db/schema';
+import { organizations, sessions, signups, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
+import { lockedPerson, personByEmail, personOf } from '../auth/person';
 import { randomToken, sha256Hex } from '../auth/secrets';
+import { moveSession } from '../auth/sessions';
 import type { Deps } from '../ports';
 import { insertOrganization } from './organizations';
-import { insertUser, lockEmail, refuseTakenEmail } from './users';
+import { insertMember, insertUser, lockEmail, type MemberRow, refuseTakenEmail } from './users';
 
 /** How long the link that opens the organization works, and the limits on asking for one. */
 export const SIGNUP = {
@@ -57,10 +60,12 @@ export const requestSignup = (deps: Deps, input: SignupRequest & { ip: string | 
       )
       .limit(1);
     const { rows: taken } = await tx.raw.query<{ name: string }>(
-      'SELECT name FROM users WHERE lower(email) = $1',
+      `SELECT u.name FROM people p JOIN users u ON u.person_id = p.id
+        WHERE lower(p.email) = $1 ORDER BY u.created_at LIMIT 1`,
       [email],
     );
-    const token = !recent && taken.length === 0 ? randomToken() : null;
+    const hasAccount = (await personByEmail(tx.db, email)) !== undefined;
+    const token = !recent && !hasAccount ? randomToken() : null;
     await tx.db.insert(signups).values({
       id: deps.ids.uuid(),
       email,
@@ -73,11 +78,10 @@ export const requestSignup = (deps: Deps, input: SignupRequest & { ip: string | 
       expiresAt: new Date(now.getTime() + SIGNUP.validHours * 3_600_000),
     });
     if (recent) return;
-    const existing = taken[0];
-    const message = existing
+    const message = hasAccount
       ? {
           subject: 'You already have a Closeout account',
-          text: `Hello ${existing.name},\n\nSomeone asked to open a new organization on Closeout with this address, which already has an account. One address belongs to one organization for now.\n\nTo sign in, open ${deps.publicUrl}/ . If you forgot the password, choose "Forgot password?" there.\n\nIf it was not you, ignore this e-mail: nothing was created.\n`,
+          text: `Hello ${taken[0]?.name ?? input.name.trim()},\n\nSomeone asked to open ${input.businessName.trim()} on Closeout with this address, which already has an account. One account can work in several organizations: sign in at ${deps.publicUrl}/ and choose "Open another organization" in the account menu. If you forgot the password, choose "Forgot password?" there.\n\nIf it was not you, ignore this e-mail: nothing was created.\n`,
         }
       : {
           subject: `Open ${input.businessName.trim()} on Closeout`,
@@ -150,41 +154,96 @@ export const completeSignup = (
     checkPasswordPolicy(input.password, row.email, 'body.password');
     await lockEmail(tx, row.email);
     await refuseTakenEmail(tx, row.email);
-    const country = countryOf(row.country);
-    if (!country) throw invalid('body.country', 'not a country Closeout has tax rates for');
-    const { org } = await insertOrganization(tx, deps, {
-      slug: await freeSlug(tx, deps, row.businessName),
-      name: row.businessName,
-      legalName: row.businessName,
-      country: country.code,
-      currency: country.currency,
-      timeZone: country.timeZone,
-      taxScheme: country.taxScheme,
-      // Customers' replies go to the owner until the wizard names another address.
-      replyToEmail: row.email,
-    });
-    const owner = await insertUser(tx, deps, org.id, {
-      email: row.email,
-      name: input.name?.trim() || row.name,
-      password: input.password,
-      roles: ['owner'],
-    });
+    const { organization: org, owner } = await openOrganization(
+      tx,
+      deps,
+      { businessName: row.businessName, country: row.country, email: row.email },
+      (orgId) =>
+        insertUser(tx, deps, orgId, {
+          email: row.email,
+          name: input.name?.trim() || row.name,
+          password: input.password,
+          roles: ['owner'],
+        }),
+    );
     await tx.db
       .update(signups)
       .set({ completedAt: now, organizationId: org.id })
       .where(eq(signups.id, row.id));
-    // Other links to the same address stop working: one address, one organization.
+    // Other links to the same address stop working: the address has its account now.
     await tx.db
       .update(signups)
       .set({ expiresAt: now })
       .where(and(eq(signups.email, row.email), isNull(signups.completedAt), gt(signups.expiresAt, now)));
-    await appendAudit(tx, deps, {
-      organizationId: org.id,
-      aggregateType: 'organization',
-      aggregateId: org.id,
-      action: 'organization.signed_up',
-      actor: { type: 'user', id: owner.id },
-      changes: { businessName: row.businessName, country: country.code, owner: row.email },
-    });
     return { organization: org, owner };
+  });
+
+/**
+ * Creates an organization with the country's currency, time zone and tax codes, and its first owner (made by
+ * `owner` once the organization exists), on the record as signed up.
+ */
+const openOrganization = async (
+  tx: Tx,
+  deps: Deps,
+  input: { businessName: string; country: string; email: string },
+  owner: (organizationId: string) => Promise<MemberRow>,
+) => {
+  const country = countryOf(input.country);
+  if (!country) throw invalid('body.country', 'not a country Closeout has tax rates for');
+  const { org } = await insertOrganization(tx, deps, {
+    slug: await freeSlug(tx, deps, input.businessName),
+    name: input.businessName,
+    legalName: input.businessName,
+    country: country.code,
+    currency: country.currency,
+    timeZone: country.timeZone,
+    taxScheme: country.taxScheme,
+    // Customers' replies go to the owner until the wizard names another address.
+    replyToEmail: input.email,
+  });
+  const user = await owner(org.id);
+  await appendAudit(tx, deps, {
+    organizationId: org.id,
+    aggregateType: 'organization',
+    aggregateId: org.id,
+    action: 'organization.signed_up',
+    actor: { type: 'user', id: user.id },
+    changes: { businessName: input.businessName, country: country.code, owner: input.email },
+  });
+  return { organization: org, owner: user };
+};
+
+/**
+ * A signed-in person opens another organization, as its owner, with the account they have (password and
+ * second factor): the address is already proven, so no link is needed. Their session moves to it, where the
+ * setup wizard starts. The installation's operator-only setting applies as it does to sign-up.
+ */
+export const openAnotherOrganization = (
+  deps: Deps,
+  principal: Principal,
+  input: { businessName: string; country: string },
+  meta: { ip: string; userAgent: string | null },
+) =>
+  deps.database.transaction(async (tx) => {
+    const p = personOf(principal);
+    const [me] = await tx.db
+      .select({ user: users, device: sessions.device })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.tokenHash, p.sessionTokenHash));
+    if (!me) throw new AppError('unauthenticated', 'Not signed in');
+    const person = await lockedPerson(tx, me.user.personId);
+    const businessName = input.businessName.trim();
+    const { organization, owner } = await openOrganization(
+      tx,
+      deps,
+      { businessName, country: input.country, email: person.email },
+      (orgId) => insertMember(tx, deps, orgId, person, { name: me.user.name, roles: ['owner'] }),
+    );
+    const session = await moveSession(tx, deps, p, {
+      member: { userId: owner.id, organizationId: organization.id },
+      device: me.device,
+      ...meta,
+    });
+    return { organization, session };
   });

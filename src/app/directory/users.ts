@@ -1,11 +1,12 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { checkPasswordPolicy } from '../../core/password-policy';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Role } from '../../core/roles';
 import type { Tx } from '../../db/client';
-import { apiKeys, sessions, users } from '../../db/schema/index';
+import { apiKeys, people, sessions, users } from '../../db/schema/index';
 import { appendAudit } from '../audit/audit';
+import { type PersonRow, personByEmail } from '../auth/person';
 import { hashPassword } from '../auth/secrets';
 import type { Deps } from '../ports';
 
@@ -22,35 +23,59 @@ export type NewUser = {
 export const lockEmail = (tx: Tx, email: string) =>
   tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`user:${email}`]);
 
-/** Refuses an e-mail (lowercased) that already has an account, naming the field. */
+/** Refuses an e-mail (lowercased) that already has a Closeout account, naming the field. */
 export const refuseTakenEmail = async (tx: Tx, email: string) => {
-  const { rows } = await tx.raw.query('SELECT 1 FROM users WHERE lower(email) = $1', [email]);
-  if (rows.length > 0)
-    throw new AppError('already_in_use', 'A user with this e-mail already exists', {
-      fields: [{ field: 'body.email', message: 'already in use' }],
-    });
+  if (await personByEmail(tx.db, email))
+    throw new AppError(
+      'already_in_use',
+      'This e-mail already has a Closeout account: invite the person instead, and they join with the password they have',
+      { fields: [{ field: 'body.email', message: 'already has an account' }] },
+    );
 };
 
-/** Inserts a user in the caller's transaction, after the password policy and the e-mail uniqueness check. */
-export const insertUser = async (
+/** Refuses a person who is already a member of the organization (active or not), naming the field. */
+export const refuseMember = async (tx: Tx, organizationId: string, email: string) => {
+  const [member] = await tx.db
+    .select({ active: users.active })
+    .from(users)
+    .where(and(eq(users.organizationId, organizationId), sql`lower(${users.email}) = ${email}`));
+  if (member)
+    throw new AppError(
+      'already_in_use',
+      member.active
+        ? 'This person is already a member of the organization'
+        : 'This person was a member of the organization: make them active again in the team list',
+      { fields: [{ field: 'body.email', message: member.active ? 'already a member' : 'inactive member' }] },
+    );
+};
+
+/** A member with whether the person behind them has a second factor: what the team list shows. */
+export type MemberRow = typeof users.$inferSelect & { totpEnabledAt: Date | null };
+
+/** The fields a membership carries in one organization. */
+export type Membership = Omit<NewUser, 'password' | 'email'>;
+
+/**
+ * Makes a person a member of the organization in the caller's transaction: their name there, roles and
+ * labour rate. The caller has locked the e-mail and checked the person is not a member yet.
+ */
+export const insertMember = async (
   tx: Tx,
   deps: Pick<Deps, 'clock' | 'ids'>,
   organizationId: string,
-  input: NewUser,
+  person: PersonRow,
+  input: Membership,
   actor: Actor = SYSTEM_ACTOR,
-) => {
-  checkPasswordPolicy(input.password, input.email, 'body.password');
-  const email = input.email.trim().toLowerCase();
-  await refuseTakenEmail(tx, email);
+): Promise<MemberRow> => {
   const roles = [...new Set(input.roles)];
   const [user] = await tx.db
     .insert(users)
     .values({
       id: deps.ids.uuid(),
       organizationId,
-      email,
+      personId: person.id,
+      email: person.email,
       name: input.name,
-      passwordHash: await hashPassword(input.password),
       roles,
       laborRole: input.laborRole ?? null,
       hourlyRate: input.hourlyRate ?? null,
@@ -64,9 +89,36 @@ export const insertUser = async (
     aggregateId: user.id,
     action: 'user.created',
     actor,
-    changes: { email, name: input.name, roles },
+    changes: { email: person.email, name: input.name, roles },
   });
-  return user;
+  return { ...user, totpEnabledAt: person.totpEnabledAt };
+};
+
+/**
+ * Makes a new person with their password (the policy checked) and their first membership, in the caller's
+ * transaction. An e-mail that already has an account is refused: that person joins by invitation.
+ */
+export const insertUser = async (
+  tx: Tx,
+  deps: Pick<Deps, 'clock' | 'ids'>,
+  organizationId: string,
+  input: NewUser,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<MemberRow> => {
+  checkPasswordPolicy(input.password, input.email, 'body.password');
+  const email = input.email.trim().toLowerCase();
+  await refuseTakenEmail(tx, email);
+  const [person] = await tx.db
+    .insert(people)
+    .values({
+      id: deps.ids.uuid(),
+      email,
+      passwordHash: await hashPassword(input.password),
+      createdAt: deps.clock.now(),
+    })
+    .returning();
+  if (!person) throw new Error('person insert returned nothing');
+  return insertMember(tx, deps, organizationId, person, input, actor);
 };
 
 export const createUser = (deps: Deps, organizationId: string, input: NewUser, actor: Actor) =>
@@ -142,6 +194,10 @@ export const updateUser = (
       .where(and(eq(users.organizationId, organizationId), eq(users.id, userId)))
       .returning();
     if (!after) throw notFound('user');
+    const [person] = await tx.db
+      .select({ totpEnabledAt: people.totpEnabledAt })
+      .from(people)
+      .where(eq(people.id, after.personId));
     const changes: Record<string, { before: unknown; after: unknown }> = {};
     for (const k of ['name', 'roles', 'active', 'laborRole', 'hourlyRate'] as const)
       if (JSON.stringify(before[k]) !== JSON.stringify(after[k]))
@@ -177,5 +233,5 @@ export const updateUser = (
       actor,
       changes: before.active && !active ? { ...changes, revoked } : changes,
     });
-    return after;
+    return { ...after, totpEnabledAt: person?.totpEnabledAt ?? null };
   });

@@ -43,14 +43,14 @@ export const SEALED_COLUMNS = [
     update: 'UPDATE change_orders SET link_sealed = $2 WHERE link_sealed = $1 RETURNING 1',
   },
   {
-    where: 'users.totp_secret',
-    select: 'SELECT DISTINCT totp_secret AS value FROM users WHERE totp_secret IS NOT NULL',
-    update: 'UPDATE users SET totp_secret = $2 WHERE totp_secret = $1 RETURNING 1',
+    where: 'people.totp_secret',
+    select: 'SELECT DISTINCT totp_secret AS value FROM people WHERE totp_secret IS NOT NULL',
+    update: 'UPDATE people SET totp_secret = $2 WHERE totp_secret = $1 RETURNING 1',
   },
   {
-    where: 'users.totp_pending_secret',
-    select: 'SELECT DISTINCT totp_pending_secret AS value FROM users WHERE totp_pending_secret IS NOT NULL',
-    update: 'UPDATE users SET totp_pending_secret = $2 WHERE totp_pending_secret = $1 RETURNING 1',
+    where: 'people.totp_pending_secret',
+    select: 'SELECT DISTINCT totp_pending_secret AS value FROM people WHERE totp_pending_secret IS NOT NULL',
+    update: 'UPDATE people SET totp_pending_secret = $2 WHERE totp_pending_secret = $1 RETURNING 1',
   },
 ] as const;
 

@@ -1,11 +1,14 @@
-import { and, asc, eq, gt, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { catalogItems, customers, jobTypes, organizations, sites, taxCodes, users } from '../schema';
+import { catalogItems, customers, jobTypes, organizations, people, sites, taxCodes, users } from '../schema';
 
 export const getOrganization = async (db: Db, organizationId: string) => {
   const [row] = await db.select().from(organizations).where(eq(organizations.id, organizationId));
   return row;
 };
+
+/** A member's columns and whether the person behind them has a second factor. */
+const memberColumns = { ...getTableColumns(users), totpEnabledAt: people.totpEnabledAt };
 
 export const listUsers = (
   db: Db,
@@ -13,8 +16,9 @@ export const listUsers = (
   page: { limit: number; afterId?: string | undefined },
 ) =>
   db
-    .select()
+    .select(memberColumns)
     .from(users)
+    .innerJoin(people, eq(people.id, users.personId))
     .where(
       and(eq(users.organizationId, organizationId), page.afterId ? gt(users.id, page.afterId) : undefined),
     )
@@ -23,8 +27,9 @@ export const listUsers = (
 
 export const getUser = async (db: Db, organizationId: string, id: string) => {
   const [row] = await db
-    .select()
+    .select(memberColumns)
     .from(users)
+    .innerJoin(people, eq(people.id, users.personId))
     .where(and(eq(users.organizationId, organizationId), eq(users.id, id)));
   return row;
 };

@@ -106,26 +106,17 @@ export const organizations = pgTable('organizations', {
 });
 
 /**
- * People. Identity tables (users, sessions, api_keys, login_attempts) are looked up before the
- * organization is known, so in a sharded deployment they stay on the coordinator; everything else
- * is distributed by organization_id.
+ * A person who signs in: one e-mail, one password, one second factor, whatever organizations they belong
+ * to. Identity tables (people, sessions, login_attempts, recovery_codes, password_resets) are looked up
+ * before the organization is known, so in a sharded deployment they stay on the coordinator; everything
+ * else is distributed by organization_id.
  */
-export const users = pgTable(
-  'users',
+export const people = pgTable(
+  'people',
   {
     id: uuid('id').primaryKey(),
-    organizationId: uuid('organization_id')
-      .notNull()
-      .references(() => organizations.id),
     email: text('email').notNull(),
-    name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
-    roles: text('roles').array().notNull(),
-    laborRole: text('labor_role'),
-    hourlyRate: numeric('hourly_rate', { precision: 18, scale: 4 }),
-    active: boolean('active').notNull().default(true),
-    createdAt: instant('created_at').notNull(),
-    version: integer('version').notNull().default(1),
     passwordChangedAt: instant('password_changed_at'),
     /** The TOTP secret (RFC 6238), sealed with the secret box; set once the person confirmed a first code. */
     totpSecret: text('totp_secret'),
@@ -134,9 +125,41 @@ export const users = pgTable(
     totpEnabledAt: instant('totp_enabled_at'),
     /** The last 30-second step a code was accepted for: a code is good once (RFC 6238 §5.2). */
     totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+    /** Where the person worked last: signing in opens it. */
+    lastOrganizationId: uuid('last_organization_id'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('people_email_key').on(sql`lower(${t.email})`)],
+);
+
+/**
+ * A person's membership of one organization: their name there, roles, labour rate, and whether it is
+ * active. Everything the organization records about "a user" (jobs, audit, approvals) points here.
+ */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    /** The person's sign-in address, kept beside the membership for the organization's lists. */
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    roles: text('roles').array().notNull(),
+    laborRole: text('labor_role'),
+    hourlyRate: numeric('hourly_rate', { precision: 18, scale: 4 }),
+    active: boolean('active').notNull().default(true),
+    createdAt: instant('created_at').notNull(),
+    version: integer('version').notNull().default(1),
   },
   (t) => [
-    uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
+    // One membership per person per organization.
+    uniqueIndex('users_org_person_key').on(t.organizationId, t.personId),
+    index('users_person_idx').on(t.personId),
     index('users_org_idx').on(t.organizationId, t.id),
   ],
 );
@@ -207,14 +230,14 @@ export const recoveryCodes = pgTable(
   'recovery_codes',
   {
     id: uuid('id').primaryKey(),
-    userId: uuid('user_id')
+    personId: uuid('person_id')
       .notNull()
-      .references(() => users.id),
+      .references(() => people.id),
     codeHash: text('code_hash').notNull(),
     createdAt: instant('created_at').notNull(),
     usedAt: instant('used_at'),
   },
-  (t) => [index('recovery_codes_user_idx').on(t.userId)],
+  (t) => [index('recovery_codes_person_idx').on(t.personId)],
 );
 
 /**
@@ -226,7 +249,7 @@ export const passwordResets = pgTable(
   {
     id: uuid('id').primaryKey(),
     email: text('email').notNull(),
-    userId: uuid('user_id').references(() => users.id),
+    personId: uuid('person_id').references(() => people.id),
     tokenHash: text('token_hash').unique(),
     ip: text('ip').notNull(),
     createdAt: instant('created_at').notNull(),

@@ -9,7 +9,7 @@ import { MeContext } from '../shared/me';
 import { createQueryClient } from '../shared/query';
 import { AcceptInvitation, Login, ResetPassword } from './login';
 import { createAppRouter } from './router';
-import { SignOutContext } from './session';
+import { MoveSessionContext, SignOutContext } from './session';
 import { FinishSignUp, SignUp } from './sign-up';
 
 /**
@@ -47,20 +47,32 @@ const RequiredSecondFactor = ({ onDone, onSignOut }: { onDone: () => void; onSig
 };
 
 /** The signed-in app: one query cache and one router per session, so nothing of one person leaks to the next. */
-const SignedIn = ({ me, onSignOut, onReload }: { me: MeT; onSignOut: () => void; onReload: () => void }) => {
+const SignedIn = ({
+  me,
+  onSignOut,
+  onReload,
+  onMoved,
+}: {
+  me: MeT;
+  onSignOut: () => void;
+  onReload: () => void;
+  onMoved: (me: MeT, hash: string) => void;
+}) => {
   const queryClient = useMemo(() => createQueryClient(), []);
   const router = useMemo(() => createAppRouter(me), [me]);
   return (
     <QueryClientProvider client={queryClient}>
       <MeContext.Provider value={me}>
         <SignOutContext.Provider value={onSignOut}>
-          {me.secondFactorSetupNeeded ? (
-            <RequiredSecondFactor onDone={onReload} onSignOut={onSignOut} />
-          ) : (
-            <LiveProvider enabled={me.permissions.includes('events.read')}>
-              <RouterProvider router={router} />
-            </LiveProvider>
-          )}
+          <MoveSessionContext.Provider value={onMoved}>
+            {me.secondFactorSetupNeeded ? (
+              <RequiredSecondFactor onDone={onReload} onSignOut={onSignOut} />
+            ) : (
+              <LiveProvider enabled={me.permissions.includes('events.read')}>
+                <RouterProvider router={router} />
+              </LiveProvider>
+            )}
+          </MoveSessionContext.Provider>
         </SignOutContext.Provider>
       </MeContext.Provider>
     </QueryClientProvider>
@@ -130,9 +142,15 @@ export const App = () => {
     );
   return (
     <SignedIn
+      // Another organization is another app: its own cache, router and live stream.
+      key={me.user?.id ?? me.organization.id}
       me={me}
       onSignOut={() => signOut().then(() => setMe(null))}
       onReload={() => loadMe().then(setMe, () => setMe(null))}
+      onMoved={(next, hash) => {
+        window.location.hash = hash;
+        setMe(next);
+      }}
     />
   );
 };

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { InvitationPreview } from '../../../../src/contracts/auth';
 import { passwordProblems } from '../../../../src/core/password-policy';
 import { ROLE_WORDS } from '../../../../src/core/roles';
-import { ApiError, api, type MeT, signIn } from '../shared/api';
+import { ApiError, api, type MeT, moveTo, signIn } from '../shared/api';
 
 /** The signed-out pages: a card with the product's name, the page's form, and links between them. */
 export const Card = ({ children }: { children: ReactNode }) => (
@@ -308,6 +308,82 @@ export const ResetPassword = ({ token, onDone }: { token: string; onDone: () => 
 
 type InvitationPreviewT = z.infer<typeof InvitationPreview>;
 
+const rolesWords = (roles: InvitationPreviewT['roles']) =>
+  roles
+    .map((r) => ROLE_WORDS[r])
+    .join(' and ')
+    .toLowerCase();
+
+/**
+ * An invitation to an address that already has a Closeout account (they work for another organization too):
+ * they sign in with the password they have (and their code), and join with that account.
+ */
+const JoinWithAccount = ({
+  token,
+  invitation,
+  onJoined,
+}: {
+  token: string;
+  invitation: InvitationPreviewT;
+  onJoined: (me: MeT) => void;
+}) => {
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [needsCode, setNeedsCode] = useState(false);
+  const { error, busy, run } = useBusy();
+  return (
+    <Card>
+      <form
+        aria-label="Join with your account"
+        onSubmit={(e) => {
+          e.preventDefault();
+          return run(async () => {
+            try {
+              await signIn(invitation.email, password, needsCode ? code : undefined);
+            } catch (err) {
+              if (err instanceof ApiError && err.code === 'second_factor_required') {
+                setNeedsCode(true);
+                return;
+              }
+              throw err;
+            }
+            onJoined(await moveTo(`/api/v1/auth/invitations/${encodeURIComponent(token)}/accept`));
+          });
+        }}
+      >
+        <p>
+          <strong>{invitation.organizationName}</strong> invites you to join them on Closeout as{' '}
+          {rolesWords(invitation.roles)}.
+        </p>
+        <p>
+          You already have a Closeout account as {invitation.email}. Sign in with its password to join: you
+          keep one password for every organization you work with, and switch between them from the account
+          menu.
+        </p>
+        <Field
+          label="Your Closeout password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+          required
+        />
+        {needsCode && (
+          <Field
+            label="Code from your authenticator app"
+            autoComplete="one-time-code"
+            value={code}
+            onChange={setCode}
+            required
+            maxLength={32}
+          />
+        )}
+        <SubmitRow error={error} busy={busy} label="Sign in and join" busyLabel="Joining…" />
+      </form>
+    </Card>
+  );
+};
+
 /** The page an invitation e-mail's link opens: who invites them, then their name and their own password. */
 export const AcceptInvitation = ({ token, onJoined }: { token: string; onJoined: (me: MeT) => void }) => {
   const [invitation, setInvitation] = useState<InvitationPreviewT | null>(null);
@@ -338,6 +414,8 @@ export const AcceptInvitation = ({ token, onJoined }: { token: string; onJoined:
         <p>Loading your invitation…</p>
       </Card>
     );
+  if (invitation.hasAccount)
+    return <JoinWithAccount token={token} invitation={invitation} onJoined={onJoined} />;
   return (
     <Card>
       <form
@@ -355,11 +433,7 @@ export const AcceptInvitation = ({ token, onJoined }: { token: string; onJoined:
       >
         <p>
           <strong>{invitation.organizationName}</strong> invites you to Closeout as{' '}
-          {invitation.roles
-            .map((r) => ROLE_WORDS[r])
-            .join(' and ')
-            .toLowerCase()}
-          . You will sign in as {invitation.email}.
+          {rolesWords(invitation.roles)}. You will sign in as {invitation.email}.
         </p>
         <Field label="Your name" autoComplete="name" value={name} onChange={setName} required />
         <NewPasswordField

@@ -1,11 +1,12 @@
 import { AppShell, Avatar, Button, Group, Menu, Text } from '@mantine/core';
 import { Link, Outlet, useRouterState } from '@tanstack/react-router';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ROLE_WORDS } from '../../../../src/core/roles';
 import { useLive } from '../shared/live';
 import { useMe } from '../shared/me';
 import { NAV } from './nav';
 import { NotificationCentre } from './notifications';
+import { OpenOrganization, OrganizationItems } from './organizations';
 import { useSignOut } from './session';
 
 /** "Orla Byrne" → "OB": the account button's face. */
@@ -23,6 +24,7 @@ export const Shell = () => {
   const allowed = NAV.filter((n) => me.permissions.includes(n.permission));
   const pathname = useRouterState({ select: (s) => s.location.pathname });
   const { last } = useLive();
+  const [opening, setOpening] = useState(false);
   // On a phone the navigation scrolls sideways: keep the current page's link in view.
   const navRef = useRef<HTMLElement>(null);
   useEffect(() => {
@@ -74,6 +76,8 @@ export const Shell = () => {
                 <Menu.Item component={Link} to="/account">
                   Your account
                 </Menu.Item>
+                <Menu.Divider />
+                <OrganizationItems onOpen={() => setOpening(true)} />
                 {me.permissions.includes('api_keys.manage') && (
                   // For integrators, not a daily screen: beside the account, out of the main navigation.
                   <Menu.Item component="a" href="/api/docs">
@@ -83,6 +87,7 @@ export const Shell = () => {
                 <Menu.Item onClick={signOut}>Sign out</Menu.Item>
               </Menu.Dropdown>
             </Menu>
+            <OpenOrganization opened={opening} onClose={() => setOpening(false)} />
           </Group>
         </Group>
       </AppShell.Header>

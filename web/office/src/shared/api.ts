@@ -46,6 +46,16 @@ export const signIn = async (email: string, password: string, code?: string): Pr
   return me;
 };
 
+/**
+ * A call that moves the session to another organization (switching, joining one, opening one): the server
+ * answers with who the person is there, under a new cookie and a new CSRF token.
+ */
+export const moveTo = async (url: string, body: unknown = {}): Promise<MeT> => {
+  const me = await api<MeT>('POST', url, body);
+  client.setCsrf(me.csrfToken);
+  return me;
+};
+
 export const signOut = async (): Promise<void> => {
   await api('POST', '/api/v1/auth/logout');
   client.setCsrf(null);
