@@ -492,4 +492,27 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     await office.close();
     await context.close();
   });
+
+  it('moves the phone between the firms a technician works for, showing each one’s jobs only', async () => {
+    // Last in this file: Ana signs in to whichever firm she used last, and the test puts her back.
+    const job = await book(ids.notes, '17:00');
+    const { context, page } = await phone();
+    await page.locator(`[data-job="${job.number}"]`).waitFor();
+    // Ana does side jobs under her own name: she opens that business with her account, from anywhere.
+    const own = await caller(base, 'ana@demo.closeout.test');
+    expect(
+      (await own.call('POST', '/auth/organizations', { businessName: 'Kowalska Heating', country: 'IE' }))
+        .status,
+    ).toBe(201);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const mine = page.getByRole('group', { name: 'Your other organizations' });
+    await mine.getByRole('button', { name: 'Work for Kowalska Heating' }).click();
+    await page.getByText('Signed in as Ana Kowalska for Kowalska Heating').waitFor();
+    await expect.poll(() => page.locator(`[data-job="${job.number}"]`).count()).toBe(0);
+    await snap(page, 'other-organization');
+    await mine.getByRole('button', { name: 'Work for Brightwater Heating & Plumbing' }).click();
+    await page.getByText('Signed in as Ana Kowalska for Brightwater Heating & Plumbing').waitFor();
+    await page.locator(`[data-job="${job.number}"]`).waitFor();
+    await context.close();
+  });
 });

@@ -12,6 +12,81 @@ import { onOutboxChange, syncOutbox } from './sync';
 import { CloseoutWizard } from './Wizard';
 import { dismissNotice, refreshWork } from './work';
 
+type MeT = {
+  user: { id: string; name: string; email: string };
+  csrfToken: string;
+  organization: { name: string };
+  organizations: { id: string; name: string; current: boolean }[];
+};
+
+/** Keeps who is signed in, and for which organization, on the phone. */
+const keepSession = async (me: MeT): Promise<Session> => {
+  const session: Session = {
+    key: 'session',
+    userId: me.user.id,
+    name: me.user.name,
+    email: me.user.email,
+    csrfToken: me.csrfToken,
+    organizationName: me.organization.name,
+    organizations: me.organizations,
+  };
+  await db.meta.put(session);
+  setCsrf(me.csrfToken);
+  return session;
+};
+
+/**
+ * A technician who works for several firms moves the phone to another: only with nothing waiting to reach
+ * this one's office (the outbox's work belongs to its jobs). The jobs shown are fetched again for the other;
+ * unfinished closeouts stay on the phone for when they come back.
+ */
+const SwitchOrganization = ({
+  session,
+  blocked,
+  onSwitched,
+}: {
+  session: Session;
+  blocked: boolean;
+  onSwitched: (s: Session) => void;
+}) => {
+  const [error, setError] = useState<string | null>(null);
+  const others = (session.organizations ?? []).filter((o) => !o.current);
+  if (others.length === 0) return null;
+  return (
+    <fieldset className="switch" aria-label="Your other organizations">
+      {others.map((o) => (
+        <button
+          key={o.id}
+          type="button"
+          className="link"
+          disabled={blocked}
+          onClick={async () => {
+            setError(null);
+            try {
+              const me = await call<MeT>('POST', '/auth/switch', { organizationId: o.id });
+              await db.meta.delete('snapshot');
+              await db.meta.delete('notices');
+              onSwitched(await keepSession(me));
+            } catch (err) {
+              setError(
+                err instanceof NetworkError ? 'No connection: switching needs one.' : (err as Error).message,
+              );
+            }
+          }}
+        >
+          Work for {o.name}
+        </button>
+      ))}
+      {blocked && <span className="hint">Send what waits in the outbox first.</span>}
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
+    </fieldset>
+  );
+};
+
 const Login = ({ onSignedIn }: { onSignedIn: (s: Session) => void }) => {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -30,21 +105,12 @@ const Login = ({ onSignedIn }: { onSignedIn: (s: Session) => void }) => {
           setBusy(true);
           setError(null);
           try {
-            const me = await call<{ user: { id: string; name: string; email: string }; csrfToken: string }>(
+            const me = await call<MeT>(
               'POST',
               '/auth/login',
               code ? { email, password, device: true, code } : { email, password, device: true },
             );
-            const session: Session = {
-              key: 'session',
-              userId: me.user.id,
-              name: me.user.name,
-              email: me.user.email,
-              csrfToken: me.csrfToken,
-            };
-            await db.meta.put(session);
-            setCsrf(me.csrfToken);
-            onSignedIn(session);
+            onSignedIn(await keepSession(me));
           } catch (err) {
             if (err instanceof ApiError && err.code === 'second_factor_required') {
               setCode('');
@@ -130,6 +196,11 @@ export const App = () => {
       try {
         await refreshWork();
         setProblem(null);
+        // The organizations the person may work for change (an invitation accepted, a membership ended).
+        const me = await call<MeT>('GET', '/me');
+        const kept = await getSession();
+        if (JSON.stringify(kept?.organizations) !== JSON.stringify(me.organizations))
+          setSession(await keepSession(me));
       } catch (err) {
         if (err instanceof ApiError && err.status === 401) {
           setProblem('Your sign-in has expired. Sign in again: nothing on this phone is lost.');
@@ -150,8 +221,10 @@ export const App = () => {
     })();
   }, [reload]);
 
+  // Keyed by the member, not the session object: the session is kept again when its organizations change.
+  const member = session?.userId;
   useEffect(() => {
-    if (!session) return;
+    if (!member) return;
     void syncNow();
     const up = () => {
       setOnline(true);
@@ -168,7 +241,7 @@ export const App = () => {
       window.clearInterval(timer);
       off();
     };
-  }, [session, syncNow, reload]);
+  }, [member, syncNow, reload]);
 
   if (session === undefined) return <p className="loading">Loading…</p>;
   if (session === null || problem?.startsWith('Your sign-in'))
@@ -260,6 +333,20 @@ export const App = () => {
       </main>
       <footer className="foot">
         Signed in as {session.name}
+        {session.organizationName && (session.organizations?.length ?? 0) > 1
+          ? ` for ${session.organizationName}`
+          : ''}
+        <SwitchOrganization
+          session={session}
+          blocked={waiting + attention > 0}
+          onSwitched={(s) => {
+            setWork(null);
+            setFetchedAt(null);
+            setNotices([]);
+            go('');
+            setSession(s);
+          }}
+        />
         <button
           type="button"
           className="link"

@@ -8,7 +8,16 @@ import type { PhotoCategory } from '../../../src/core/closeout-rules';
 export type Missing = z.infer<typeof MissingItemSchema>;
 
 /** The signed-in technician, kept so the app opens without a connection. */
-export type Session = { key: 'session'; userId: string; name: string; email: string; csrfToken: string };
+export type Session = {
+  key: 'session';
+  userId: string;
+  name: string;
+  email: string;
+  csrfToken: string;
+  /** The organization this phone works for, and the person's others (absent on sessions stored before). */
+  organizationName?: string;
+  organizations?: { id: string; name: string; current: boolean }[];
+};
 
 /** What the office changed on a job this phone holds work for, found when the work orders refreshed. */
 export type Notices = {
