@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { countryOf } from '../core/countries';
+import { LANGUAGES } from '../core/i18n';
 import { ApprovalRule, TRADES } from '../core/job-type-templates';
 import { ROLES } from '../core/roles';
 import { SETUP_STEPS } from '../core/setup';
@@ -26,6 +27,8 @@ export const Organization = z
     country: z.string(),
     currency: z.string(),
     timeZone: z.string(),
+    /** The language customers read their documents in unless a customer has their own (BCP 47). */
+    language: z.enum(LANGUAGES),
     taxScheme: z.enum(['vat', 'us_sales_tax']),
     vatId: z.string().nullable(),
     /** Where customers' replies to the business's e-mails go. */
@@ -312,4 +315,6 @@ export const BusinessDetailsBody = z.strictObject({
     .max(64)
     .refine(isValidTimeZone, 'not an IANA time zone, e.g. Europe/Dublin')
     .optional(),
+  /** The language customers read their documents in, unless a customer has their own. */
+  language: z.enum(LANGUAGES).optional(),
 });

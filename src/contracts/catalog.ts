@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CustomFieldDefs } from '../core/custom-fields';
+import { LANGUAGES } from '../core/i18n';
 import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
 import { isValidTimeZone } from '../core/time';
 import {
@@ -42,6 +43,8 @@ export const Customer = z
     invoiceCurrency: z.string().nullable(),
     /** The customer's IANA time zone when not the organization's; null: the organization's. */
     timeZone: z.string().nullable(),
+    /** The language the customer reads their documents in; null: the organization's. */
+    language: z.enum(LANGUAGES).nullable(),
     sites: z.array(Site),
     /** A duplicate merged into another customer: the one that was kept. Merged customers leave the list. */
     mergedIntoId: z.uuid().nullable(),
@@ -170,6 +173,8 @@ export const CreateCustomerBody = z.strictObject({
     .refine(isValidTimeZone, 'not an IANA time zone, e.g. America/New_York')
     .nullable()
     .optional(),
+  /** The language the customer reads their documents in; null: the organization's. */
+  language: z.enum(LANGUAGES).nullable().optional(),
   contacts: z.array(ContactInput).max(50).optional(),
   invoicePreferences: InvoicePreferencesInput.optional(),
   closeoutOverrides: CloseoutOverridesInput.optional(),

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import type { Language } from './i18n';
 import { vatIdProblem } from './identifiers';
 import { type CalcLine, type Calculation, taxGroupKey } from './invoice-calc';
 import { roundMoney } from './money';
@@ -88,6 +89,8 @@ export type InvoiceDocument = {
   /** Visits of a billing cycle not complete when it closed, listed for the office. */
   exceptions: string[];
   brand: { color: string };
+  /** The language the customer reads it in (their own, else the organization's); absent on older documents: English. */
+  language?: Language;
   /** Credit notes: what the note takes back from the invoice it corrects (lines, allowances, charges). */
   creditAllocation?: CreditAllocation;
   /** Per-cycle invoices: the visits (job IDs) the document bills. */

@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import type { FieldProblem } from './errors';
+import { en } from './i18n/en';
 
 /**
  * EN 16931 VAT category codes (UNCL5305 subset): standard, zero, exempt, reverse charge, intra-EU supply,
@@ -8,18 +9,7 @@ import type { FieldProblem } from './errors';
 export const VAT_CATEGORIES = ['S', 'Z', 'E', 'AE', 'K', 'G', 'O', 'L', 'M', 'B'] as const;
 export type VatCategory = (typeof VAT_CATEGORIES)[number];
 /** EN 16931 VAT categories in words, for documents and screens. */
-export const VAT_CATEGORY_WORDS: Record<VatCategory, string> = {
-  S: 'Standard',
-  Z: 'Zero rated',
-  E: 'Exempt',
-  AE: 'Reverse charge',
-  K: 'Intra-EU supply',
-  G: 'Export',
-  O: 'Outside the scope of VAT',
-  L: 'IGIC (Canary Islands)',
-  M: 'IPSI (Ceuta and Melilla)',
-  B: 'Split payment',
-};
+export const VAT_CATEGORY_WORDS: Record<VatCategory, string> = en.vatCategories;
 export const vatCategoryText = (category: string): string =>
   VAT_CATEGORY_WORDS[category as VatCategory] ?? category;
 

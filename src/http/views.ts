@@ -6,6 +6,7 @@ import type { ApiKey, Organization, User } from '../contracts/auth';
 import type { CatalogItem, Customer, CustomerDetail, JobType, TaxCode } from '../contracts/catalog';
 import type { Job } from '../contracts/jobs';
 import { decimalString, nullableDecimal } from '../core/decimal';
+import { isLanguage } from '../core/i18n';
 import { invoiceEmailTemplateOf } from '../core/invoice-email';
 import { exceptionReason, isBillingException } from '../core/job-lifecycle';
 import { ApprovalRule } from '../core/job-type-templates';
@@ -35,6 +36,7 @@ export const organizationView = (o: typeof organizations.$inferSelect): z.infer<
   country: o.country,
   currency: o.currency,
   timeZone: o.timeZone,
+  language: isLanguage(o.language) ? o.language : 'en',
   taxScheme: o.taxScheme,
   vatId: o.vatId,
   replyToEmail: o.replyToEmail,
@@ -81,6 +83,7 @@ export const customerView = (
   paymentTermsDays: c.paymentTermsDays,
   invoiceCurrency: c.invoiceCurrency,
   timeZone: c.timeZone,
+  language: isLanguage(c.language) ? c.language : null,
   sites: c.sites.map((s) => ({ id: s.id, name: s.name, address: s.address, accessNotes: s.accessNotes })),
   mergedIntoId: c.mergedIntoId,
   reminders: customerRemindersOf(c),

@@ -869,6 +869,9 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     // And where they live: their visit times and quiet hours follow London, not the business's Dublin.
     await form.getByLabel('Lives in the time zone').fill('London');
     await settings.getByRole('option', { name: 'London (Europe)' }).click();
+    // Its owner reads German: the invoices are printed in it.
+    await form.getByLabel('Reads documents in').click();
+    await settings.getByRole('option', { name: 'Deutsch' }).click();
     await settings.screenshot({ path: screenshotPath('office-customer-time-zone') });
     await form.getByRole('button', { name: 'Save customer' }).click();
     await form.waitFor({ state: 'detached' });
@@ -877,8 +880,10 @@ describe.runIf(hasChromium())('the office app in Chromium', () => {
     ).toMatchObject({
       invoiceCurrency: 'GBP',
       timeZone: 'Europe/London',
+      language: 'de',
     });
     await settings.getByText('Lives in the London (Europe) time zone').waitFor();
+    await settings.getByText('Reads documents in Deutsch').waitFor();
     await settings.close();
     // On a phone the form shows the zone the customer lives in, in words, within the screen.
     const small = await open('owner@demo.closeout.test', `#/customers/${uk.customerId}`, 390);

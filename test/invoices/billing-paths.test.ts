@@ -634,6 +634,49 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
     expect(problemOf(bad).errors?.map((e) => e.field)).toEqual(['body.sendReceipt']);
   });
 
+  it.runIf(hasPdftotext)(
+    'prints the invoice in the customer’s language: words, dates and amounts as they write them',
+    async () => {
+      const setLanguage = (language: string | null) =>
+        t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/customers/${org.customerId}`,
+          headers: as(owner, true),
+          payload: { language },
+        });
+      const wrong = await setLanguage('xx');
+      expect(wrong.statusCode).toBe(400);
+      expect(problemOf(wrong).errors[0]?.field).toBe('body.language');
+      expect((await setLanguage('de')).json().language).toBe('de');
+      try {
+        const j = await newJob(t, org, dispatcher, jobTypeId);
+        await closeOut(t, org, tech, j.id);
+        await drain(t);
+        const [inv] = await invoicesOfJob(t, billing, j.id);
+        const text = pdfText((await get(`/api/v1/invoices/${inv?.id}/pdf`)).rawPayload);
+        for (const words of ['RECHNUNG', 'Rechnungsempfänger', 'Einsatzort', 'Beschreibung', 'Zahlbetrag'])
+          expect(text).toContain(words);
+        expect(text).toMatch(/Rechnungsdatum \d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}/);
+        expect(text).toMatch(/Seite 1 von \d/);
+        // Amounts as a German reader writes them: comma decimals, the currency after.
+        const [whole = '', cents = ''] = (inv?.totals.payable ?? '').split('.');
+        const german = `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, '.')},${cents}`;
+        const due = new RegExp(`Zahlbetrag\\s+${german.replace('.', '\\.')} EUR`);
+        expect(text).toMatch(due);
+        expect(text).not.toContain('Amount due');
+        expect(text).not.toContain('Issue date');
+      } finally {
+        await setLanguage(null);
+      }
+      // The organization's language is the default for customers who have none.
+      const j = await newJob(t, org, dispatcher, jobTypeId);
+      await closeOut(t, org, tech, j.id);
+      await drain(t);
+      const [inv] = await invoicesOfJob(t, billing, j.id);
+      expect(pdfText((await get(`/api/v1/invoices/${inv?.id}/pdf`)).rawPayload)).toContain('Amount due');
+    },
+  );
+
   it('e-mails the PDF and the UBL when an invoice is sent', async () => {
     const [inv] = await billedAtAccounts();
     const sent = await post(`/api/v1/invoices/${inv?.id}/send`);

@@ -1,20 +1,17 @@
 import type { Proof } from '../../app/documents-port';
-import { exchangeText, type InvoiceDocument, type IssuedHeader } from '../../core/invoice-document';
-import { transferWords } from '../../core/invoice-email';
-import { printAmount } from '../../core/money';
-import { vatCategoryText } from '../../core/tax';
-import { printDate } from '../../core/time';
-import { unitText } from '../../core/units';
+import { printRf, rfReference } from '../../core/bank-matching';
+import { type Translator, translator } from '../../core/i18n';
+import type { InvoiceDocument, IssuedHeader } from '../../core/invoice-document';
 
 import {
   addressLines,
   BOLD,
+  priceText as basePriceText,
   collect,
   drawQr,
   newPdf,
   numberPages,
   PAGE,
-  priceText,
   REGULAR,
   row,
 } from './pdf-kit';
@@ -30,14 +27,9 @@ export type PayLink = { url: string | null; transferQr: string | null };
 /** The pay link's QR code, in points (about 3 cm: a phone reads it from arm's length). */
 const QR_SIZE = 96;
 
-const TITLES = {
-  invoice: 'INVOICE',
-  deposit_invoice: 'DEPOSIT INVOICE',
-  credit_note: 'CREDIT NOTE',
-} as const;
 /** A payment request is not a tax invoice, and says so in its title. */
-const titleOf = (doc: InvoiceDocument) =>
-  doc.profile === 'payment_request' ? 'PAYMENT REQUEST' : TITLES[doc.kind];
+const titleOf = (doc: InvoiceDocument, w: Translator) =>
+  w.t(`invoice.title.${doc.profile === 'payment_request' ? 'payment_request' : doc.kind}`);
 
 /**
  * The invoice PDF (pdfkit, standard fonts, no browser): seller and buyer, job, service date and site,
@@ -53,13 +45,21 @@ export const renderInvoicePdf = async (
   logo: Buffer | null,
   pay: PayLink | null = null,
 ): Promise<Buffer> => {
+  // The customer's language: every word, date and amount on the document (absent on older ones: English).
+  const w = translator(doc.language ?? 'en');
+  const { t } = w;
+  const printDate = w.date;
+  const printAmount = w.amount;
+  const priceText = (p: string) => w.decimal(basePriceText(p));
+  const unitWords = w.unit;
+  const categoryWords = w.vatCategory;
   const pdf = newPdf(
     {
       size: 'A4',
       margin: 50,
       bufferPages: true,
       info: {
-        Title: `${titleOf(doc)} ${header.number}`,
+        Title: `${titleOf(doc, w)} ${header.number}`,
         Author: doc.seller.name,
         CreationDate: header.issuedAt,
       },
@@ -85,8 +85,8 @@ export const renderInvoicePdf = async (
     [
       doc.seller.legalName ?? doc.seller.name,
       ...addressLines(doc.seller.address),
-      doc.seller.vatId ? `VAT ID ${doc.seller.vatId}` : null,
-      doc.seller.companyId ? `Company ${doc.seller.companyId}` : null,
+      doc.seller.vatId ? t('invoice.vatId', { id: doc.seller.vatId }) : null,
+      doc.seller.companyId ? t('invoice.companyId', { id: doc.seller.companyId }) : null,
     ]
       .filter(Boolean)
       .join('\n'),
@@ -94,34 +94,42 @@ export const renderInvoicePdf = async (
     100,
     { width: 220 },
   );
-  pdf.font(BOLD).fontSize(18).fillColor(accent).text(titleOf(doc), 330, 50, { width: 215, align: 'right' });
+  pdf
+    .font(BOLD)
+    .fontSize(18)
+    .fillColor(accent)
+    .text(titleOf(doc, w), 330, 50, { width: 215, align: 'right' });
   pdf.fillColor('black').font(REGULAR).fontSize(9);
   const meta = [
-    `Number ${header.number}`,
-    `Issue date ${printDate(header.issueDate)}`,
-    header.dueDate && doc.kind !== 'credit_note' ? `Due date ${printDate(header.dueDate)}` : null,
-    doc.jobNumbers.length > 0 ? `Job ${doc.jobNumbers.join(', ')}` : null,
-    doc.serviceDate ? `Service date ${printDate(doc.serviceDate)}` : null,
-    doc.period ? `Billing period ${printDate(doc.period.start)} to ${printDate(doc.period.end)}` : null,
-    doc.poNumber ? `PO number ${doc.poNumber}` : null,
-    doc.preceding
-      ? `Corrects invoice ${doc.preceding.number} of ${printDate(doc.preceding.issueDate)}`
+    t('invoice.number', { number: header.number }),
+    t('invoice.issueDate', { date: printDate(header.issueDate) }),
+    header.dueDate && doc.kind !== 'credit_note'
+      ? t('invoice.dueDate', { date: printDate(header.dueDate) })
       : null,
-    doc.creditReason ? `Reason ${doc.creditReason.replaceAll('_', ' ')}` : null,
-    doc.profile === 'payment_request' ? 'Not a tax invoice: tax is charged on the final invoice' : null,
+    doc.jobNumbers.length > 0 ? t('invoice.job', { numbers: doc.jobNumbers.join(', ') }) : null,
+    doc.serviceDate ? t('invoice.serviceDate', { date: printDate(doc.serviceDate) }) : null,
+    doc.period
+      ? t('invoice.period', { start: printDate(doc.period.start), end: printDate(doc.period.end) })
+      : null,
+    doc.poNumber ? t('invoice.poNumber', { po: doc.poNumber }) : null,
+    doc.preceding
+      ? t('invoice.corrects', { number: doc.preceding.number, date: printDate(doc.preceding.issueDate) })
+      : null,
+    doc.creditReason ? t('invoice.reason', { reason: t(`creditReasons.${doc.creditReason}`) }) : null,
+    doc.profile === 'payment_request' ? t('invoice.notTaxInvoice') : null,
   ].filter((s): s is string => !!s);
   pdf.text(meta.join('\n'), 330, 80, { width: 215, align: 'right' });
 
   // Parties and the site.
   let y = 190;
-  pdf.font(BOLD).fontSize(9).text('Bill to', PAGE.left, y);
-  pdf.text('Service site', 300, y);
+  pdf.font(BOLD).fontSize(9).text(t('invoice.billTo'), PAGE.left, y);
+  pdf.text(t('invoice.serviceSite'), 300, y);
   pdf.font(REGULAR).fontSize(9);
   pdf.text(
     [
       doc.buyer.legalName ?? doc.buyer.name,
       ...addressLines(doc.buyer.address),
-      doc.buyer.vatId ? `VAT ID ${doc.buyer.vatId}` : null,
+      doc.buyer.vatId ? t('invoice.vatId', { id: doc.buyer.vatId }) : null,
     ]
       .filter(Boolean)
       .join('\n'),
@@ -129,8 +137,9 @@ export const renderInvoicePdf = async (
     y + 12,
     { width: 230 },
   );
-  const siteText = doc.site ? [doc.site.name, ...addressLines(doc.site.address)] : ['(see lines)'];
-  if (doc.technicians.length > 0) siteText.push(`Technicians: ${doc.technicians.join(', ')}`);
+  const siteText = doc.site ? [doc.site.name, ...addressLines(doc.site.address)] : [t('invoice.seeLines')];
+  if (doc.technicians.length > 0)
+    siteText.push(t('invoice.technicians', { names: doc.technicians.join(', ') }));
   pdf.text(siteText.join('\n'), 300, y + 12, { width: 245 });
   y = Math.max(pdf.y, y + 80) + 16;
 
@@ -147,12 +156,12 @@ export const renderInvoicePdf = async (
     pdf,
     y,
     [
-      { text: 'Description', ...cols.desc },
-      { text: 'Qty', ...cols.qty, align: 'right' },
-      { text: 'Unit', ...cols.unit },
-      { text: 'Unit price', ...cols.price, align: 'right' },
-      { text: 'VAT', ...cols.vat, align: 'right' },
-      { text: 'Amount', ...cols.amount, align: 'right' },
+      { text: t('invoice.columns.description'), ...cols.desc },
+      { text: t('invoice.columns.quantity'), ...cols.qty, align: 'right' },
+      { text: t('invoice.columns.unit'), ...cols.unit },
+      { text: t('invoice.columns.unitPrice'), ...cols.price, align: 'right' },
+      { text: t('invoice.columns.vat'), ...cols.vat, align: 'right' },
+      { text: t('invoice.columns.amount'), ...cols.amount, align: 'right' },
     ],
     true,
   );
@@ -163,17 +172,17 @@ export const renderInvoicePdf = async (
     .stroke();
   for (const l of doc.lines) {
     const adjustments = [
-      ...l.allowances.map((a) => `less ${a.reason} ${printAmount(a.amount, cur)}`),
-      ...l.charges.map((c) => `plus ${c.reason} ${printAmount(c.amount, cur)}`),
+      ...l.allowances.map((a) => t('invoice.less', { reason: a.reason, amount: printAmount(a.amount, cur) })),
+      ...l.charges.map((c) => t('invoice.plus', { reason: c.reason, amount: printAmount(c.amount, cur) })),
     ];
     const label = [
       doc.jobNumbers.length > 1 && l.jobNumber
         ? `${l.jobNumber} (${l.serviceDate ? printDate(l.serviceDate) : ''})`
         : null,
       l.description,
-      l.sku ? `SKU ${l.sku}` : null,
+      l.sku ? t('invoice.sku', { sku: l.sku }) : null,
       l.grossPrice && l.priceDiscount
-        ? `List price ${priceText(l.grossPrice)}, less ${priceText(l.priceDiscount)}`
+        ? t('invoice.listPrice', { price: priceText(l.grossPrice), discount: priceText(l.priceDiscount) })
         : null,
       ...adjustments,
     ]
@@ -181,17 +190,19 @@ export const renderInvoicePdf = async (
       .join('\n');
     y = row(pdf, y, [
       { text: label, ...cols.desc },
-      { text: l.quantity, ...cols.qty, align: 'right' },
-      { text: unitText(l.unitCode), ...cols.unit },
+      { text: w.decimal(l.quantity), ...cols.qty, align: 'right' },
+      { text: unitWords(l.unitCode), ...cols.unit },
       {
         text:
-          l.baseQuantity === '1' ? priceText(l.unitPrice) : `${priceText(l.unitPrice)} / ${l.baseQuantity}`,
+          l.baseQuantity === '1'
+            ? priceText(l.unitPrice)
+            : `${priceText(l.unitPrice)} / ${w.decimal(l.baseQuantity)}`,
         ...cols.price,
         align: 'right',
       },
       {
         // The rate only: the breakdown below names each category in words.
-        text: `${l.tax.rate}%`,
+        text: w.percent(l.tax.rate),
         ...cols.vat,
         align: 'right',
       },
@@ -199,23 +210,23 @@ export const renderInvoicePdf = async (
     ]);
   }
   for (const [label, list] of [
-    ['Allowance', doc.calc.allowances],
-    ['Charge', doc.calc.charges],
+    ['invoice.allowance', doc.calc.allowances],
+    ['invoice.charge', doc.calc.charges],
   ] as const) {
     for (const a of list) {
       y = row(pdf, y, [
         {
-          text: `${label}: ${a.reason}${a.percent ? ` (${a.percent}% of ${printAmount(a.baseAmount ?? '0', cur)})` : ''}`,
+          text: `${t(label, { reason: a.reason })}${a.percent ? ` ${t('invoice.percentOf', { percent: w.percent(a.percent), base: printAmount(a.baseAmount ?? '0', cur) })}` : ''}`,
           x: PAGE.left,
           width: 370,
         },
         {
-          text: `${a.tax.rate}%`,
+          text: w.percent(a.tax.rate),
           ...cols.vat,
           align: 'right',
         },
         {
-          text: `${label === 'Allowance' ? '-' : ''}${printAmount(a.amount, cur)}`,
+          text: printAmount(label === 'invoice.allowance' ? `-${a.amount}` : a.amount, cur),
           ...cols.amount,
           align: 'right',
         },
@@ -229,22 +240,26 @@ export const renderInvoicePdf = async (
     pdf,
     y,
     [
-      { text: doc.profile === 'us_sales_tax' ? 'Sales tax' : 'VAT breakdown', x: PAGE.left, width: 200 },
-      { text: 'Rate', x: 250, width: 60, align: 'right' },
-      { text: 'Taxable', x: 320, width: 110, align: 'right' },
-      { text: 'Tax', x: 435, width: 110, align: 'right' },
+      {
+        text: t(doc.profile === 'us_sales_tax' ? 'invoice.salesTax' : 'invoice.vatBreakdown'),
+        x: PAGE.left,
+        width: 200,
+      },
+      { text: t('invoice.rate'), x: 250, width: 60, align: 'right' },
+      { text: t('invoice.taxable'), x: 320, width: 110, align: 'right' },
+      { text: t('invoice.tax'), x: 435, width: 110, align: 'right' },
     ],
     true,
   );
-  for (const t of doc.calc.taxSubtotals) {
-    const name = t.category
-      ? `${vatCategoryText(t.category)}${t.exemptionReason || t.exemptionReasonCode ? `: ${t.exemptionReason ?? t.exemptionReasonCode}` : ''}`
-      : (t.jurisdiction ?? '');
+  for (const s of doc.calc.taxSubtotals) {
+    const name = s.category
+      ? `${categoryWords(s.category)}${s.exemptionReason || s.exemptionReasonCode ? `: ${s.exemptionReason ?? s.exemptionReasonCode}` : ''}`
+      : (s.jurisdiction ?? '');
     y = row(pdf, y, [
       { text: name, x: PAGE.left, width: 200 },
-      { text: `${t.rate}%`, x: 250, width: 60, align: 'right' },
-      { text: printAmount(t.taxableAmount, cur), x: 320, width: 110, align: 'right' },
-      { text: printAmount(t.taxAmount, cur), x: 435, width: 110, align: 'right' },
+      { text: w.percent(s.rate), x: 250, width: 60, align: 'right' },
+      { text: printAmount(s.taxableAmount, cur), x: 320, width: 110, align: 'right' },
+      { text: printAmount(s.taxAmount, cur), x: 435, width: 110, align: 'right' },
     ]);
   }
 
@@ -252,23 +267,27 @@ export const renderInvoicePdf = async (
   y += 10;
   const totals = doc.calc.totals;
   const totalRows: [string, string, boolean][] = [
-    ['Line total', totals.lineTotal, false],
+    [t('invoice.totals.lineTotal'), totals.lineTotal, false],
     ...(doc.calc.allowances.length
-      ? ([['Allowances', totals.allowanceTotal, false]] as [string, string, boolean][])
+      ? ([[t('invoice.totals.allowances'), totals.allowanceTotal, false]] as [string, string, boolean][])
       : []),
     ...(doc.calc.charges.length
-      ? ([['Charges', totals.chargeTotal, false]] as [string, string, boolean][])
+      ? ([[t('invoice.totals.charges'), totals.chargeTotal, false]] as [string, string, boolean][])
       : []),
-    ['Total excl. tax', totals.taxExclusive, false],
-    ['Tax total', totals.taxTotal, false],
-    ['Total incl. tax', totals.taxInclusive, true],
+    [t('invoice.totals.taxExclusive'), totals.taxExclusive, false],
+    [t('invoice.totals.taxTotal'), totals.taxTotal, false],
+    [t('invoice.totals.taxInclusive'), totals.taxInclusive, true],
     ...(Number(totals.prepaid) !== 0
-      ? ([['Deposit paid', totals.prepaid, false]] as [string, string, boolean][])
+      ? ([[t('invoice.totals.prepaid'), totals.prepaid, false]] as [string, string, boolean][])
       : []),
     ...(Number(totals.rounding) !== 0
-      ? ([['Rounding', totals.rounding, false]] as [string, string, boolean][])
+      ? ([[t('invoice.totals.rounding'), totals.rounding, false]] as [string, string, boolean][])
       : []),
-    [doc.kind === 'credit_note' ? 'Amount credited' : 'Amount due', totals.payable, true],
+    [
+      t(doc.kind === 'credit_note' ? 'invoice.totals.amountCredited' : 'invoice.totals.amountDue'),
+      totals.payable,
+      true,
+    ],
   ];
   // BT-111: the VAT in the seller's currency, as EU VAT law asks of an invoice in another currency.
   const taxCurrency = doc.calc.taxCurrency ?? null;
@@ -285,7 +304,7 @@ export const renderInvoicePdf = async (
   }
   if (taxCurrency)
     y = row(pdf, y, [
-      { text: `Tax total in ${taxCurrency.code}`, x: 320, width: 110 },
+      { text: t('invoice.taxTotalIn', { currency: taxCurrency.code }), x: 320, width: 110 },
       { text: printAmount(taxCurrency.taxTotal, taxCurrency.code), x: 435, width: 110, align: 'right' },
     ]);
 
@@ -295,18 +314,33 @@ export const renderInvoicePdf = async (
     doc.kind === 'credit_note'
       ? null
       : doc.paymentTermsDays > 0
-        ? `Payment terms: ${doc.paymentTermsDays} days${header.dueDate ? `, due ${printDate(header.dueDate)}` : ''}.`
-        : 'Payment terms: due on receipt.',
-    doc.iban && doc.kind !== 'credit_note' ? transferWords(doc.iban, header.number) : null,
-    doc.memo ? `Memo: ${doc.memo}` : null,
+        ? header.dueDate
+          ? t('invoice.termsDue', { days: doc.paymentTermsDays, date: printDate(header.dueDate) })
+          : t('invoice.terms', { days: doc.paymentTermsDays })
+        : t('invoice.termsOnReceipt'),
+    doc.iban && doc.kind !== 'credit_note'
+      ? t('invoice.transfer', {
+          iban: doc.iban,
+          number: header.number,
+          reference: printRf(rfReference(header.number)),
+        })
+      : null,
+    doc.memo ? t('invoice.memo', { memo: doc.memo }) : null,
     ...doc.customFields.map((f) => `${f.label}: ${f.value}`),
-    exchangeText(doc),
+    doc.exchange
+      ? t('invoice.exchange', {
+          from: doc.calc.currency,
+          rate: w.decimal(doc.exchange.rate),
+          to: doc.exchange.currency,
+          date: printDate(doc.exchange.rateDate),
+        }) + (doc.exchange.source ? ` (${doc.exchange.source})` : '')
+      : null,
   ].filter((s): s is string => !!s);
-  if (pay?.url) footer.push(`Pay online: ${pay.url}`);
+  if (pay?.url) footer.push(t('invoice.payOnline', { url: pay.url }));
   // Right to left: the pay link's code, then the banking app's.
   const codes = [
-    pay?.url ? { label: 'Scan to pay', text: pay.url } : null,
-    pay?.transferQr ? { label: 'Scan in your banking app', text: pay.transferQr } : null,
+    pay?.url ? { label: t('invoice.scanToPay'), text: pay.url } : null,
+    pay?.transferQr ? { label: t('invoice.scanInBank'), text: pay.transferQr } : null,
   ].filter((c): c is { label: string; text: string } => c !== null);
   if (footer.length > 0) {
     const qr = codes.length > 0 ? QR_SIZE + 14 : 0;
@@ -334,7 +368,7 @@ export const renderInvoicePdf = async (
 
   renderProofPages(pdf, proof, accent);
 
-  numberPages(pdf, header.number);
+  numberPages(pdf, header.number, w);
   pdf.end();
   return done;
 };

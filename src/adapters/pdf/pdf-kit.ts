@@ -4,6 +4,7 @@ import Decimal from 'decimal.js';
 import { create, type Font } from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { type Translator, translator } from '../../core/i18n';
 import type { Address } from '../../core/invoice-document';
 
 /**
@@ -107,7 +108,7 @@ export const collect = (doc: PDFKit.PDFDocument): Promise<Buffer> =>
 export const PAGE = { left: 50, right: 545, bottom: 780 };
 
 /** "INV-2026-00042 · Page 2 of 3" at the foot of every page (the document buffers its pages for this). */
-export const numberPages = (pdf: PDFKit.PDFDocument, label: string) => {
+export const numberPages = (pdf: PDFKit.PDFDocument, label: string, w: Translator = translator()) => {
   const range = pdf.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
     pdf.switchToPage(i);
@@ -117,7 +118,7 @@ export const numberPages = (pdf: PDFKit.PDFDocument, label: string) => {
       .font(REGULAR)
       .fontSize(8)
       .fillColor('gray')
-      .text(`${label} · Page ${i + 1} of ${range.count}`, PAGE.left, 805, {
+      .text(w.t('invoice.page', { label, page: i + 1, pages: range.count }), PAGE.left, 805, {
         width: PAGE.right - PAGE.left,
         align: 'center',
         lineBreak: false,

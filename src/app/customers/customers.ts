@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
+import type { Language } from '../../core/i18n';
 import type { Actor } from '../../core/principal';
 import { normalizeAddressKey, normalizeName, normalizeTaxId } from '../../core/tax';
 import type { Tx } from '../../db/client';
@@ -26,6 +27,7 @@ export type CustomerInput = {
   paymentTermsDays?: number | null | undefined;
   invoiceCurrency?: string | null | undefined;
   timeZone?: string | null | undefined;
+  language?: Language | null | undefined;
   contacts?: CustomerContact[] | undefined;
   invoicePreferences?: InvoicePreferences | undefined;
   closeoutOverrides?: Record<string, unknown> | undefined;
@@ -127,6 +129,7 @@ export const createCustomer = (
       paymentTermsDays: input.paymentTermsDays ?? null,
       invoiceCurrency: await invoiceCurrencyOf(tx, organizationId, input.invoiceCurrency),
       timeZone: input.timeZone ?? null,
+      language: input.language ?? null,
       contacts: input.contacts ?? [],
       invoicePreferences: input.invoicePreferences ?? DEFAULT_INVOICE_PREFERENCES,
       closeoutOverrides: input.closeoutOverrides ?? {},

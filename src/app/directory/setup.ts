@@ -1,6 +1,7 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { countryOf } from '../../core/countries';
 import { AppError, notFound } from '../../core/errors';
+import type { Language } from '../../core/i18n';
 import { STARTER_PRICE_BOOK, type Trade } from '../../core/job-type-templates';
 import type { Actor } from '../../core/principal';
 import { type SetupStep, setupChecklist } from '../../core/setup';
@@ -167,9 +168,10 @@ export type BusinessDetails = {
   name?: string | undefined;
   legalName?: string | undefined;
   timeZone?: string | undefined;
+  language?: Language | undefined;
 };
 
-/** The names and time zone the organization goes by; the country and currency were fixed at sign-up. */
+/** The names, time zone and documents' language the organization goes by; the country and currency were fixed at sign-up. */
 export const updateBusinessDetails = (
   deps: Deps,
   organizationId: string,

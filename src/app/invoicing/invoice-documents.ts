@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { and, asc, eq } from 'drizzle-orm';
 import type { CustomFieldDef } from '../../core/custom-fields';
+import { documentLanguage } from '../../core/i18n';
 import {
   type CalcInput,
   type CalcLine,
@@ -162,6 +163,7 @@ export const commonOf = (ctx: JobContext, job: JobRow, memo: string | null): Com
     paymentTermsDays: ctx.customer.paymentTermsDays ?? ctx.org.paymentTermsDays,
     iban: ctx.org.iban,
     brand: { color: ctx.org.brandColor },
+    language: documentLanguage(ctx.customer.language, ctx.org.language),
   };
 };
 

@@ -25,6 +25,8 @@ export const organizations = pgTable('organizations', {
   country: text('country').notNull(),
   currency: text('currency').notNull(),
   timeZone: text('time_zone').notNull(),
+  /** The language its customers read their documents in unless a customer has their own (src/core/i18n). */
+  language: text('language').notNull().default('en'),
   taxScheme: text('tax_scheme', { enum: ['vat', 'us_sales_tax'] }).notNull(),
   vatId: text('vat_id'),
   /** Where customers' replies to the business's e-mails go (Reply-To); null: no reply address is given. */

@@ -72,6 +72,8 @@ export const customers = pgTable(
     invoiceCurrency: text('invoice_currency'),
     /** IANA time zone the customer lives in when not the business's (null): their messages' times and quiet hours. */
     timeZone: text('time_zone'),
+    /** The language the customer reads their documents in (src/core/i18n); null: the organization's. */
+    language: text('language'),
     contacts: jsonb('contacts').$type<CustomerContact[]>().notNull().default([]),
     invoicePreferences: jsonb('invoice_preferences')
       .$type<InvoicePreferences>()

@@ -16,6 +16,7 @@ import type { UseFormReturnType } from '@mantine/form';
 import { useMemo } from 'react';
 import type { z } from 'zod';
 import { CreateCustomerBody, UpdateCustomerBody } from '../../../../../src/contracts/catalog';
+import { LANGUAGE_NAMES, LANGUAGES } from '../../../../../src/core/i18n';
 import type { CustomerDetailT } from '../../shared/api';
 import { orNull, useContractForm } from '../../shared/form';
 import { CURRENCY_OPTIONS } from '../../shared/format';
@@ -47,6 +48,8 @@ export type CustomerValues = {
   taxExemptionReason: string;
   invoiceCurrency: string;
   timeZone: string;
+  /** '' : the organization's language. */
+  language: string;
   alwaysSigns: boolean;
   contacts: Contact[];
 };
@@ -82,6 +85,7 @@ const common = (v: CustomerValues, orgCurrency: string, orgZone: string) => ({
   invoiceCurrency: v.invoiceCurrency === orgCurrency ? null : v.invoiceCurrency,
   // The business's own zone is stored as none: the customer then follows the business if it moves.
   timeZone: v.timeZone === orgZone ? null : v.timeZone,
+  language: v.language === '' ? null : v.language,
   closeoutOverrides: v.alwaysSigns ? { signature: true } : {},
   contacts: v.contacts.map((c) => ({
     name: c.name,
@@ -166,6 +170,7 @@ export const CustomerForm = ({
     taxExemptionReason: customer?.taxExemptionReason ?? '',
     invoiceCurrency: customer?.invoiceCurrency ?? orgCurrency,
     timeZone: customer?.timeZone ?? orgZone,
+    language: customer?.language ?? '',
     alwaysSigns: customer?.closeoutOverrides.signature === true,
     contacts: (customer?.contacts ?? []).map((c) => ({
       name: c.name,
@@ -254,6 +259,19 @@ export const CustomerForm = ({
             allowDeselect={false}
             data={zones}
             {...form.getInputProps('timeZone')}
+          />
+          <Select
+            label="Reads documents in"
+            description="Their invoices are printed in this language"
+            allowDeselect={false}
+            data={[
+              {
+                value: '',
+                label: `The business’s language (${LANGUAGE_NAMES[me.organization.language]})`,
+              },
+              ...LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_NAMES[l] })),
+            ]}
+            {...form.getInputProps('language')}
           />
         </SimpleGrid>
         <Group align="flex-end">

@@ -3,6 +3,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import { lazy, Suspense, useState } from 'react';
 import type { z } from 'zod';
 import type { Receivables } from '../../../../../src/contracts/invoices';
+import { LANGUAGE_NAMES } from '../../../../../src/core/i18n';
 import { addDays, businessDate, zonedToInstant } from '../../../../../src/core/time';
 import { api, type CustomerDetailT, type InvoiceT, type JobT, listAll } from '../../shared/api';
 import { EditModal } from '../../shared/edit-modal';
@@ -160,6 +161,7 @@ export const CustomerPage = ({ id }: { id: string }) => {
               </Text>
               <Text size="sm">Invoiced in {c.invoiceCurrency ?? me.organization.currency}</Text>
               {c.timeZone && <Text size="sm">Lives in the {zoneWords(c.timeZone)} time zone</Text>}
+              {c.language && <Text size="sm">Reads documents in {LANGUAGE_NAMES[c.language]}</Text>}
               {c.taxId && <Text size="sm">Tax ID {c.taxId}</Text>}
               {c.taxExempt && (
                 <Text size="sm">Tax exempt{c.taxExemptionReason ? `: ${c.taxExemptionReason}` : ''}</Text>

@@ -21,6 +21,7 @@ import { type ReactNode, useMemo, useState } from 'react';
 import type { z } from 'zod';
 import { BusinessDetailsBody, type SetupChecklist } from '../../../../../src/contracts/auth';
 import { BillingSettingsBody } from '../../../../../src/contracts/billing';
+import { LANGUAGE_NAMES, LANGUAGES, type Language } from '../../../../../src/core/i18n';
 import { TRADE_WORDS, TRADES, type Trade } from '../../../../../src/core/job-type-templates';
 import { SETUP_STEP_WORDS, SETUP_STEPS, type SetupStep } from '../../../../../src/core/setup';
 import { api, type MeT } from '../../shared/api';
@@ -115,6 +116,7 @@ type BusinessValues = {
   name: string;
   legalName: string;
   timeZone: string;
+  language: string;
   replyToEmail: string;
   line1: string;
   line2: string;
@@ -133,6 +135,7 @@ const BusinessStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
       name: org.name,
       legalName: org.legalName,
       timeZone: org.timeZone,
+      language: org.language,
       replyToEmail: org.replyToEmail ?? '',
       line1: org.address?.line1 ?? '',
       line2: org.address?.line2 ?? '',
@@ -146,6 +149,7 @@ const BusinessStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
       name: v.name,
       legalName: v.legalName,
       timeZone: v.timeZone,
+      language: v.language as Language,
       replyToEmail: orNull(v.replyToEmail.trim()),
       address: {
         line1: v.line1,
@@ -170,8 +174,14 @@ const BusinessStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
       noValidate
       aria-label="Business details"
       onSubmit={submit(async (body) => {
-        const { name, legalName, timeZone, replyToEmail, ...seller } = body;
-        await api('PATCH', '/api/v1/organization/details', { name, legalName, timeZone, replyToEmail });
+        const { name, legalName, timeZone, language, replyToEmail, ...seller } = body;
+        await api('PATCH', '/api/v1/organization/details', {
+          name,
+          legalName,
+          timeZone,
+          language,
+          replyToEmail,
+        });
         await api('PATCH', '/api/v1/organization/billing', seller);
         await recordStep('business', 'done');
         onDone();
@@ -194,6 +204,15 @@ const BusinessStep = ({ org, onDone }: { org: OrgT; onDone: () => void }) => {
             allowDeselect={false}
             {...form.getInputProps('timeZone')}
           />
+          <Select
+            label="Your customers’ documents in"
+            description="Invoices are printed in this language; a customer can have their own"
+            data={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_NAMES[l] }))}
+            allowDeselect={false}
+            {...form.getInputProps('language')}
+          />
+        </SimpleGrid>
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <TextInput
             label="Replies from customers go to"
             description="Confirmations, invoices and reminders say “reply to this e-mail”"

@@ -1,0 +1,100 @@
+import Decimal from 'decimal.js';
+import i18next, { type i18n } from 'i18next';
+import { printAmount } from '../money';
+import { de } from './de';
+import { en, type Messages } from './en';
+
+/**
+ * The languages a customer can read their documents and messages in (BCP 47). English is the reference;
+ * adding one is a file with every key of en.ts, here and in LANGUAGE_NAMES.
+ */
+export const LANGUAGES = ['en', 'de'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const isLanguage = (v: unknown): v is Language => LANGUAGES.includes(v as Language);
+
+/** The language a customer reads: their own, else their organization's, else English. */
+export const documentLanguage = (customer: string | null | undefined, organization: string): Language =>
+  isLanguage(customer) ? customer : isLanguage(organization) ? organization : 'en';
+
+/** Each language by its own name, as a person who reads it looks for it in a list. */
+export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', de: 'Deutsch' };
+
+export const MESSAGES: Record<Language, Messages> = { en, de };
+
+/** Where a language's dates, numbers and amounts are written as its readers write them. */
+const LOCALES: Record<Language, string> = { en: 'en-GB', de: 'de-DE' };
+
+/** "invoice.totals.amountDue": every key of the reference language, checked where it is used. */
+type Paths<T, P extends string = ''> = {
+  [K in keyof T & string]: T[K] extends string ? `${P}${K}` : Paths<T[K], `${P}${K}.`>;
+}[keyof T & string];
+export type MessageKey = Paths<typeof en>;
+
+const instances = new Map<Language, i18n>();
+const instanceOf = (language: Language): i18n => {
+  const known = instances.get(language);
+  if (known) return known;
+  const made = i18next.createInstance();
+  // Synchronous: the resources are in memory, so `t` works as soon as this returns.
+  void made.init({
+    lng: language,
+    fallbackLng: 'en',
+    resources: Object.fromEntries(LANGUAGES.map((l) => [l, { translation: MESSAGES[l] }])),
+    interpolation: { escapeValue: false },
+    initAsync: false,
+    returnNull: false,
+  });
+  instances.set(language, made);
+  return made;
+};
+
+/** A decimal string with the language's separators, exactly as given ("1234.5" → "1,234.5" / "1.234,5"). */
+const decimalText = (language: Language, value: string): string => {
+  const d = new Decimal(value);
+  const [whole = '0', frac] = d
+    .abs()
+    .toFixed(value.split('.')[1]?.length ?? 0)
+    .split('.');
+  const [group, point] = language === 'de' ? ['.', ','] : [',', '.'];
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
+  return `${d.isNeg() && !d.isZero() ? '-' : ''}${grouped}${frac ? `${point}${frac}` : ''}`;
+};
+
+export type Translator = {
+  language: Language;
+  t: (key: MessageKey, vars?: Record<string, string | number>) => string;
+  /** A business date: "18 November 2026" / "18. November 2026". */
+  date: (day: string) => string;
+  /** An amount with its currency, never through a float: "EUR 1,234.50" / "1.234,50 EUR". */
+  amount: (amount: string, currency: string) => string;
+  /** A quantity or price as given, with the language's separators. */
+  decimal: (value: string) => string;
+  /** A tax rate: "23%" / "23 %". */
+  percent: (rate: string) => string;
+  /** A UN/ECE Rec 20 unit as a reader writes it ("pcs" / "Stk."); a code with no word prints as is. */
+  unit: (code: string) => string;
+  /** An EN 16931 VAT category in words ("Reverse charge" / "Steuerschuldnerschaft …"). */
+  vatCategory: (code: string) => string;
+};
+
+/** Everything a document or message needs to speak one language. */
+export const translator = (language: Language = 'en'): Translator => {
+  const i = instanceOf(language);
+  const day = new Intl.DateTimeFormat(LOCALES[language], {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+  return {
+    language,
+    t: (key, vars) => i.t(key, vars ?? {}),
+    date: (d) => day.format(new Date(`${d}T00:00:00Z`)),
+    amount: (a, currency) =>
+      language === 'en' ? printAmount(a, currency) : `${decimalText(language, a)} ${currency}`,
+    decimal: (v) => decimalText(language, v),
+    percent: (r) => (language === 'en' ? `${r}%` : `${decimalText(language, r)} %`),
+    unit: (code) => (MESSAGES[language].units as Record<string, string>)[code] ?? code,
+    vatCategory: (code) => (MESSAGES[language].vatCategories as Record<string, string>)[code] ?? code,
+  };
+};
