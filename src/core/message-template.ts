@@ -1,3 +1,4 @@
+import { en } from './i18n/en';
 /**
  * Messages an organization writes for its customers, with named placeholders ({{number}}) filled from the
  * document. Only the fields listed here exist: no logic, no HTML, nothing a template could reach beyond them,
@@ -19,22 +20,7 @@ export const INVOICE_EMAIL_FIELDS = {
 export type InvoiceEmailField = keyof typeof INVOICE_EMAIL_FIELDS;
 export type InvoiceEmailValues = Record<InvoiceEmailField, string>;
 
-export const DEFAULT_INVOICE_EMAIL = {
-  subject: '{{organization}}: {{document}} {{number}}',
-  body: [
-    'Hello {{customer}},',
-    '',
-    'Please find attached {{document}} {{number}} for {{for}}.',
-    '',
-    '{{amountLine}}',
-    '{{howToPay}}',
-    '',
-    'If anything on it looks wrong, reply to this e-mail and we will put it right.',
-    '',
-    'Thank you for your business,',
-    '{{organization}}',
-  ].join('\n'),
-};
+export const DEFAULT_INVOICE_EMAIL: { subject: string; body: string } = en.email.invoiceTemplate;
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
 

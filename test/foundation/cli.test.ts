@@ -157,7 +157,9 @@ describe('the closeout command on the embedded database', () => {
     expect((await me.json()).roles).toEqual(['billing']);
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
-  }, 120_000);
+    // Nine processes one after another, each opening the embedded database: about a minute alone, and on CI's
+    // two cores under the parallel suite twice that; the limit only catches a hang.
+  }, 300_000);
 });
 
 describe('the server bundle', () => {
@@ -180,7 +182,7 @@ describe('the server bundle', () => {
     }
     // Four processes start one after another (tsx compiling the sources each time): 40 to 55 s on CI's two
     // cores under the parallel suite. The first start's own speed is measured by the bench, not here.
-  }, 120_000);
+  }, 300_000);
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)('the closeout command on PostgreSQL', () => {

@@ -642,7 +642,7 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
           method: 'PATCH',
           url: `/api/v1/customers/${org.customerId}`,
           headers: as(owner, true),
-          payload: { language },
+          payload: { language, email: 'accounts@customer.test' },
         });
       const wrong = await setLanguage('xx');
       expect(wrong.statusCode).toBe(400);
@@ -665,6 +665,23 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
         expect(text).toMatch(due);
         expect(text).not.toContain('Amount due');
         expect(text).not.toContain('Issue date');
+
+        // The e-mail too: Closeout's words in German (the organization wrote none of its own).
+        expect((await post(`/api/v1/invoices/${inv?.id}/send`)).statusCode).toBe(200);
+        await drain(t);
+        const mail = outbox.find((m) => m.subject.includes(inv?.number ?? '?'));
+        expect(mail?.subject).toBe(`${org.slug} Services: Rechnung ${inv?.number}`);
+        expect(mail?.text).toMatch(/^Guten Tag /);
+        expect(mail?.text).toContain(
+          `anbei erhalten Sie Ihre Rechnung ${inv?.number} für den Auftrag ${inv?.jobNumbers[0]}`,
+        );
+        expect(mail?.text).toMatch(
+          new RegExp(
+            `Zahlbetrag: ${german.replace('.', '\\.')} EUR, fällig am \\d{1,2}\\. [A-ZÄÖÜ][a-zäöü]+ \\d{4}\\.`,
+          ),
+        );
+        expect(mail?.text).toContain('Alle Ihre Rechnungen bei uns ansehen');
+        expect(mail?.text).not.toMatch(/Hello|Amount due|Please find/);
       } finally {
         await setLanguage(null);
       }

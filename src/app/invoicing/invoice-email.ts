@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../core/errors';
+import { type Translator, translator } from '../../core/i18n';
 import { invoiceEmail, invoiceEmailTemplateOf, invoiceEmailValues } from '../../core/invoice-email';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { customerOfDraft } from '../../db/queries/receivables';
@@ -27,10 +28,8 @@ export const invoiceRecipientsOf = (customer: typeof customers.$inferSelect) => 
 };
 
 /** The line that takes the customer to their page: to pay, where the business takes payments online and something is owed. */
-export const portalLineOf = (url: string, payOnline: boolean) =>
-  payOnline
-    ? `Pay online, or see all your invoices with us: ${url}`
-    : `See all your invoices with us: ${url}`;
+export const portalLineOf = (url: string, payOnline: boolean, w: Translator = translator()) =>
+  w.t(payOnline ? 'email.portalAndPay' : 'email.portal', { url });
 
 /**
  * E-mails an issued document to the customer's invoice recipients (the `invoice.send` queue job): the
@@ -88,7 +87,7 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
   const pdf = await invoiceFile(deps, organizationId, invoiceId, 'pdf');
   const ubl = eInvoice ? await invoiceFile(deps, organizationId, invoiceId, 'ubl') : null;
   const message = invoiceEmail(
-    invoiceEmailTemplateOf(row.org),
+    invoiceEmailTemplateOf(row.org, doc.language ?? 'en'),
     invoiceEmailValues(doc, { number, dueDate: row.invoice.dueDate }, greet),
   );
   // The customer's page with every document of theirs and, where the business takes payments online, Pay now.
@@ -99,9 +98,10 @@ export const mailInvoice = async (deps: Deps, organizationId: string, invoiceId:
   const owed = outstandingOf(row.invoice);
   const payable = !!online && row.invoice.kind !== 'credit_note' && owed.gt(0);
   // This document's own pay link first (the one its PDF prints), then the page with all of them.
+  const w = translator(doc.language);
   const portalLine = payable
-    ? `Pay ${number} online: ${payUrl(deps, organizationId, invoiceId)}\n${portalLineOf(portal, true)}`
-    : portalLineOf(portal, false);
+    ? `${w.t('email.payThisOnline', { number, url: payUrl(deps, organizationId, invoiceId) })}\n${portalLineOf(portal, true, w)}`
+    : portalLineOf(portal, false, w);
   const attachments = [
     { filename: `${number}.pdf`, content: pdf.bytes, contentType: 'application/pdf' },
     ...(ubl ? [{ filename: `${number}.xml`, content: ubl.bytes, contentType: 'application/xml' }] : []),
