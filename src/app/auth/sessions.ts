@@ -216,6 +216,17 @@ export const openSession = async (
   return { token, csrfToken, expiresAt, userId, organizationId };
 };
 
+/** The session in use: its member (and through it the person) and whether it is a technician's phone. */
+export const sessionInUse = async (tx: Tx, p: ReturnType<typeof personOf>) => {
+  const [current] = await tx.db
+    .select({ user: users, device: sessions.device })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.tokenHash, p.sessionTokenHash));
+  if (!current) throw new AppError('unauthenticated', 'Not signed in');
+  return current;
+};
+
 /**
  * A person who belongs to several organizations moves to another: the session in use ends and a new one
  * opens there (a new cookie, so nothing of the old organization's session carries over), on the same device.
@@ -229,18 +240,13 @@ export const switchOrganization = (
 ) =>
   deps.database.transaction(async (tx) => {
     const p = personOf(principal);
-    const [current] = await tx.db
-      .select({ personId: users.personId, device: sessions.device })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.tokenHash, p.sessionTokenHash));
-    if (!current) throw new AppError('unauthenticated', 'Not signed in');
+    const current = await sessionInUse(tx, p);
     const [target] = await tx.db
       .select({ userId: users.id, organizationId: users.organizationId })
       .from(users)
       .where(
         and(
-          eq(users.personId, current.personId),
+          eq(users.personId, current.user.personId),
           eq(users.organizationId, organizationId),
           eq(users.active, true),
         ),

@@ -3,11 +3,11 @@ import { AppError, notFound } from '../../core/errors';
 import type { Actor, Principal } from '../../core/principal';
 import { isRole, ROLE_WORDS, type Role } from '../../core/roles';
 import type { Tx } from '../../db/client';
-import { invitations, organizations, sessions, users } from '../../db/schema';
+import { invitations, organizations, users } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { personByEmail, personOf } from '../auth/person';
 import { randomToken, sha256Hex } from '../auth/secrets';
-import { moveSession } from '../auth/sessions';
+import { moveSession, sessionInUse } from '../auth/sessions';
 import type { Deps } from '../ports';
 import { insertMember, insertUser, lockEmail, type MemberRow, refuseMember } from './users';
 
@@ -305,13 +305,9 @@ export const acceptInvitationSignedIn = (
     const { invitation } = await byToken(tx, token, now, true);
     const email = invitation.email.toLowerCase();
     await lockEmail(tx, email);
-    const [me] = await tx.db
-      .select({ personId: users.personId, device: sessions.device })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.tokenHash, p.sessionTokenHash));
+    const me = await sessionInUse(tx, p);
     const person = await personByEmail(tx.db, email);
-    if (!me || !person || person.id !== me.personId)
+    if (!person || person.id !== me.user.personId)
       throw new AppError(
         'forbidden',
         `This invitation is for ${invitation.email}: sign in as that person to accept it`,

@@ -4,11 +4,11 @@ import { AppError, invalid } from '../../core/errors';
 import { checkPasswordPolicy } from '../../core/password-policy';
 import type { Principal } from '../../core/principal';
 import type { Tx } from '../../db/client';
-import { organizations, sessions, signups, users } from '../../db/schema';
+import { organizations, signups } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
 import { lockedPerson, personByEmail, personOf } from '../auth/person';
 import { randomToken, sha256Hex } from '../auth/secrets';
-import { moveSession } from '../auth/sessions';
+import { moveSession, sessionInUse } from '../auth/sessions';
 import type { Deps } from '../ports';
 import { insertOrganization } from './organizations';
 import { insertMember, insertUser, lockEmail, type MemberRow, refuseTakenEmail } from './users';
@@ -226,12 +226,7 @@ export const openAnotherOrganization = (
 ) =>
   deps.database.transaction(async (tx) => {
     const p = personOf(principal);
-    const [me] = await tx.db
-      .select({ user: users, device: sessions.device })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.tokenHash, p.sessionTokenHash));
-    if (!me) throw new AppError('unauthenticated', 'Not signed in');
+    const me = await sessionInUse(tx, p);
     const person = await lockedPerson(tx, me.user.personId);
     const businessName = input.businessName.trim();
     const { organization, owner } = await openOrganization(

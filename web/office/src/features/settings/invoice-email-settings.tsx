@@ -13,15 +13,14 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import { BillingSettingsBody } from '../../../../../src/contracts/billing';
+import { MESSAGES, translator } from '../../../../../src/core/i18n';
 import { transferWords } from '../../../../../src/core/invoice-email';
 import {
-  DEFAULT_INVOICE_EMAIL,
   fillTemplate,
   INVOICE_EMAIL_FIELDS,
   type InvoiceEmailValues,
 } from '../../../../../src/core/message-template';
-import { printAmount } from '../../../../../src/core/money';
-import { addDays, businessDate, printDate } from '../../../../../src/core/time';
+import { addDays, businessDate } from '../../../../../src/core/time';
 import { api, type MeT } from '../../shared/api';
 import { Feedback } from '../../shared/feedback';
 import { useContractForm } from '../../shared/form';
@@ -33,23 +32,29 @@ type Values = { invoiceEmail: { subject: string; body: string } };
 
 /** What the preview fills in: an invoice of this organization as a customer would receive it. */
 const sampleOf = (org: Org): InvoiceEmailValues => {
+  // In the language the organization's customers read, as they would receive it.
+  const w = translator(org.language);
   const year = new Date().getUTCFullYear();
   const number = `INV-${year}-00042`;
-  const due = printDate(addDays(businessDate(new Date(), org.timeZone), org.paymentTermsDays));
-  const amount = printAmount('1234.50', org.currency);
+  const due = w.date(addDays(businessDate(new Date(), org.timeZone), org.paymentTermsDays));
+  const amount = w.amount('1234.50', org.currency);
   return {
     customer: 'Aoife Byrne',
     organization: org.name,
-    document: 'invoice',
+    document: w.t('email.document.invoice'),
     number,
-    for: 'job J-00017 at 12 Quay Street on 18 November',
+    for: [
+      w.t('email.job', { numbers: 'J-00017' }),
+      w.t('email.at', { site: '12 Quay Street' }),
+      w.t('email.on', { date: w.date(`${year}-11-18`) }),
+    ].join(' '),
     amount,
     amountLine:
       org.paymentTermsDays > 0
-        ? `Amount due: ${amount} by ${due}.`
-        : `Amount due: ${amount}, payable on receipt.`,
+        ? w.t('email.amountDueBy', { amount, date: due })
+        : w.t('email.amountDueOnReceipt', { amount }),
     due,
-    howToPay: org.iban ? transferWords(org.iban, number) : '',
+    howToPay: org.iban ? transferWords(org.iban, number, w) : '',
   };
 };
 
@@ -119,7 +124,8 @@ const EmailForm = ({ org, onSaved }: { org: Org; onSaved: (message: string) => v
               variant="default"
               onClick={() =>
                 form.setValues({
-                  invoiceEmail: { subject: DEFAULT_INVOICE_EMAIL.subject, body: DEFAULT_INVOICE_EMAIL.body },
+                  // In the language the organization's customers read.
+                  invoiceEmail: { ...MESSAGES[org.language].email.invoiceTemplate },
                 })
               }
             >
