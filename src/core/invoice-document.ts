@@ -1,10 +1,9 @@
 import Decimal from 'decimal.js';
-import type { Language } from './i18n';
+import { type Language, type Translator, translator } from './i18n';
 import { vatIdProblem } from './identifiers';
 import { type CalcLine, type Calculation, taxGroupKey } from './invoice-calc';
 import { roundMoney } from './money';
 import { EXEMPT_CATEGORIES } from './tax';
-import { printDate } from './time';
 
 /**
  * The invoice as one immutable document: the calculation plus the parties and the facts the PDF and the
@@ -114,10 +113,19 @@ export type InvoiceDocument = {
 export type Exchange = { currency: string; rate: string; rateDate: string; source: string | null };
 
 /** The rate a document in another currency was converted at, as its reader reads it (PDF and UBL note). */
-export const exchangeText = (doc: Pick<InvoiceDocument, 'exchange' | 'calc'>): string | null => {
+export const exchangeText = (
+  doc: Pick<InvoiceDocument, 'exchange' | 'calc'>,
+  w: Translator = translator(),
+): string | null => {
   const x = doc.exchange;
   if (!x) return null;
-  return `Exchange rate: 1 ${doc.calc.currency} = ${x.rate} ${x.currency}, valid from ${printDate(x.rateDate)}${x.source ? ` (${x.source})` : ''}`;
+  const text = w.t('invoice.exchange', {
+    from: doc.calc.currency,
+    rate: w.decimal(x.rate),
+    to: x.currency,
+    date: w.date(x.rateDate),
+  });
+  return x.source ? `${text} (${x.source})` : text;
 };
 
 /**

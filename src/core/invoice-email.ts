@@ -17,11 +17,6 @@ export const documentWords = (
     `email.document.${doc.profile === 'payment_request' && doc.kind !== 'credit_note' ? 'payment_request' : doc.kind}`,
   );
 
-const list = (xs: string[], w: Translator) =>
-  xs.length <= 1
-    ? (xs[0] ?? '')
-    : w.t('email.and', { first: xs.slice(0, -1).join(', '), last: xs[xs.length - 1] ?? '' });
-
 /** What the document is for, in a phrase: "job J-00017 at 12 Quay Street on 18 November 2026". */
 export const purposeWords = (doc: InvoiceDocument, w: Translator = translator(doc.language)): string => {
   if (doc.kind === 'credit_note' && doc.preceding)
@@ -35,7 +30,7 @@ export const purposeWords = (doc: InvoiceDocument, w: Translator = translator(do
       .join(' ');
   const jobs =
     doc.jobNumbers.length > 0
-      ? w.t(doc.jobNumbers.length > 1 ? 'email.jobs' : 'email.job', { numbers: list(doc.jobNumbers, w) })
+      ? w.t(doc.jobNumbers.length > 1 ? 'email.jobs' : 'email.job', { numbers: w.list(doc.jobNumbers) })
       : w.t('email.ourWork');
   return [
     doc.kind === 'deposit_invoice' ? w.t('email.deposit', { jobs }) : jobs,

@@ -42,13 +42,24 @@ export const formatAmount = (value: Decimal.Value, decimals: number): string => 
 export const sumDecimals = (xs: Decimal.Value[]): Decimal =>
   xs.reduce<Decimal>((s, x) => s.plus(x), new Decimal(0));
 
-/** An amount as a reader reads it: the currency code, thousands grouped, the document's decimals ("EUR 1,234.50"). */
-export const printAmount = (amount: string, currency: string): string => {
-  const [whole = '0', frac] = new Decimal(amount)
+/**
+ * An amount's digits, thousands grouped, with its own decimals and the given separators, never through a
+ * float: ("1234.5", ',', '.') → "1,234.5". The sign is the caller's: `negative` says whether there is one.
+ */
+export const groupedDigits = (amount: string, group: string, point: string) => {
+  const d = new Decimal(amount);
+  const [whole = '0', frac] = d
     .abs()
     .toFixed(amount.split('.')[1]?.length ?? 0)
     .split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const negative = new Decimal(amount).isNeg() && !new Decimal(amount).isZero();
-  return `${negative ? '-' : ''}${currency} ${grouped}${frac ? `.${frac}` : ''}`;
+  return {
+    negative: d.isNeg() && !d.isZero(),
+    digits: `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, group)}${frac ? `${point}${frac}` : ''}`,
+  };
+};
+
+/** An amount as a reader reads it: the currency code, thousands grouped, the document's decimals ("EUR 1,234.50"). */
+export const printAmount = (amount: string, currency: string): string => {
+  const { negative, digits } = groupedDigits(amount, ',', '.');
+  return `${negative ? '-' : ''}${currency} ${digits}`;
 };

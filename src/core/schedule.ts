@@ -3,6 +3,8 @@
  * Forms build a rule from a preset ("every 2 weeks on Monday and Thursday", "monthly on the last Friday")
  * instead of asking a person to type RRULE syntax; screens and messages describe a stored rule in words.
  */
+import { translator } from './i18n';
+
 export const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 /** 1st to 4th, or -1 for the last one in the month. */
@@ -117,8 +119,8 @@ const ordinal = (n: number): string => {
   return `${n}${{ 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] ?? 'th'}`;
 };
 
-const list = (words: string[]): string =>
-  words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+/** English: schedules are described in the office's words. */
+const list = (words: string[]): string => translator().list(words);
 
 const every = (interval: number, unit: string): string =>
   interval === 1 ? `Every ${unit}` : `Every ${interval} ${unit}s`;

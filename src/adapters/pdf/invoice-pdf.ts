@@ -1,7 +1,7 @@
 import type { Proof } from '../../app/documents-port';
 import { printRf, rfReference } from '../../core/bank-matching';
 import { type Translator, translator } from '../../core/i18n';
-import type { InvoiceDocument, IssuedHeader } from '../../core/invoice-document';
+import { exchangeText, type InvoiceDocument, type IssuedHeader } from '../../core/invoice-document';
 
 import {
   addressLines,
@@ -327,14 +327,7 @@ export const renderInvoicePdf = async (
       : null,
     doc.memo ? t('invoice.memo', { memo: doc.memo }) : null,
     ...doc.customFields.map((f) => `${f.label}: ${f.value}`),
-    doc.exchange
-      ? t('invoice.exchange', {
-          from: doc.calc.currency,
-          rate: w.decimal(doc.exchange.rate),
-          to: doc.exchange.currency,
-          date: printDate(doc.exchange.rateDate),
-        }) + (doc.exchange.source ? ` (${doc.exchange.source})` : '')
-      : null,
+    exchangeText(doc, w),
   ].filter((s): s is string => !!s);
   if (pay?.url) footer.push(t('invoice.payOnline', { url: pay.url }));
   // Right to left: the pay link's code, then the banking app's.

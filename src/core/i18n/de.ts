@@ -2,6 +2,7 @@ import type { Messages } from './en';
 
 /** Deutsch: what a customer reads, in German (Sie-Form, as a business writes to its customers). */
 export const de: Messages = {
+  and: '{{first}} und {{last}}',
   invoice: {
     title: {
       invoice: 'RECHNUNG',
@@ -94,7 +95,6 @@ export const de: Messages = {
       credit_note: 'Gutschrift',
       payment_request: 'Zahlungsaufforderung',
     },
-    and: '{{first}} und {{last}}',
     creditOf: 'die Rechnung {{number}} vom {{date}}',
     period: 'die Leistungen vom {{start}} bis {{end}}',
     job: 'den Auftrag {{numbers}}',

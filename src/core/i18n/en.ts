@@ -3,6 +3,8 @@
  * checks it) with the same {{placeholders}} (i18n.test.ts checks that).
  */
 export const en = {
+  /** The last of a list: "A, B and C". */
+  and: '{{first}} and {{last}}',
   invoice: {
     title: {
       invoice: 'INVOICE',
@@ -95,7 +97,6 @@ export const en = {
       credit_note: 'credit note',
       payment_request: 'payment request',
     },
-    and: '{{first}} and {{last}}',
     creditOf: 'invoice {{number}} of {{date}}',
     period: 'the service from {{start}} to {{end}}',
     job: 'job {{numbers}}',

@@ -1,6 +1,5 @@
-import Decimal from 'decimal.js';
 import i18next, { type i18n } from 'i18next';
-import { printAmount } from '../money';
+import { groupedDigits, printAmount } from '../money';
 import { de } from './de';
 import { en, type Messages } from './en';
 
@@ -48,17 +47,9 @@ const instanceOf = (language: Language): i18n => {
   return made;
 };
 
-/** A decimal string with the language's separators, exactly as given ("1234.5" → "1,234.5" / "1.234,5"). */
-const decimalText = (language: Language, value: string): string => {
-  const d = new Decimal(value);
-  const [whole = '0', frac] = d
-    .abs()
-    .toFixed(value.split('.')[1]?.length ?? 0)
-    .split('.');
-  const [group, point] = language === 'de' ? ['.', ','] : [',', '.'];
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
-  return `${d.isNeg() && !d.isZero() ? '-' : ''}${grouped}${frac ? `${point}${frac}` : ''}`;
-};
+/** A quantity, price or rate exactly as given, with the language's decimal point ("1.5" / "1,5"). */
+const decimalText = (language: Language, value: string): string =>
+  language === 'en' ? value : value.replace('.', ',');
 
 export type Translator = {
   language: Language;
@@ -67,7 +58,7 @@ export type Translator = {
   date: (day: string) => string;
   /** An amount with its currency, never through a float: "EUR 1,234.50" / "1.234,50 EUR". */
   amount: (amount: string, currency: string) => string;
-  /** A quantity or price as given, with the language's separators. */
+  /** A quantity or price exactly as given (not grouped, as the documents always printed it), with the language's decimal point. */
   decimal: (value: string) => string;
   /** A tax rate: "23%" / "23 %". */
   percent: (rate: string) => string;
@@ -75,6 +66,8 @@ export type Translator = {
   unit: (code: string) => string;
   /** An EN 16931 VAT category in words ("Reverse charge" / "Steuerschuldnerschaft …"). */
   vatCategory: (code: string) => string;
+  /** A list as a sentence says it: "A", "A and B", "A, B and C". */
+  list: (items: string[]) => string;
 };
 
 /** Everything a document or message needs to speak one language. */
@@ -90,11 +83,18 @@ export const translator = (language: Language = 'en'): Translator => {
     language,
     t: (key, vars) => i.t(key, vars ?? {}),
     date: (d) => day.format(new Date(`${d}T00:00:00Z`)),
-    amount: (a, currency) =>
-      language === 'en' ? printAmount(a, currency) : `${decimalText(language, a)} ${currency}`,
+    amount: (a, currency) => {
+      if (language === 'en') return printAmount(a, currency);
+      const { negative, digits } = groupedDigits(a, '.', ',');
+      return `${negative ? '-' : ''}${digits} ${currency}`;
+    },
     decimal: (v) => decimalText(language, v),
     percent: (r) => (language === 'en' ? `${r}%` : `${decimalText(language, r)} %`),
     unit: (code) => (MESSAGES[language].units as Record<string, string>)[code] ?? code,
     vatCategory: (code) => (MESSAGES[language].vatCategories as Record<string, string>)[code] ?? code,
+    list: (items) =>
+      items.length <= 1
+        ? (items[0] ?? '')
+        : i.t('and', { first: items.slice(0, -1).join(', '), last: items.at(-1) ?? '' }),
   };
 };
