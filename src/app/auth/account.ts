@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { deviceWords, type SignInOutcome } from '../../core/account-security';
 import { AppError, notFound } from '../../core/errors';
+import { translator } from '../../core/i18n';
 import { checkPasswordPolicy } from '../../core/password-policy';
 import type { Principal } from '../../core/principal';
 import type { Tx } from '../../db/client';
@@ -85,11 +86,6 @@ export const changePassword = (
     return { otherSessionsEnded: ended };
   });
 
-const nameOf = async (tx: Tx, userId: string) => {
-  const [u] = await tx.db.select({ name: users.name }).from(users).where(eq(users.id, userId));
-  return u?.name ?? null;
-};
-
 const personIdOf = async (deps: Deps, userId: string) => {
   const [u] = await deps.database.db
     .select({ personId: users.personId })
@@ -98,10 +94,6 @@ const personIdOf = async (deps: Deps, userId: string) => {
   if (!u) throw notFound('user');
   return u.personId;
 };
-
-/** "A", "A and B", "A, B and C". */
-const listWords = (names: string[]) =>
-  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 /** How long a reset link works, and the limits on asking for one. */
 export const PASSWORD_RESET = {
@@ -163,7 +155,6 @@ export const requestPasswordReset = (deps: Deps, input: { email: string; ip: str
       expiresAt: new Date(now.getTime() + PASSWORD_RESET.validMinutes * 60_000),
     });
     if (!person || !token) return;
-    const name = memberships[0] ? await nameOf(tx, memberships[0].userId) : null;
     const orgs = memberships.map((m) => m.organizationName);
     const url = `${deps.publicUrl}/#/reset-password?token=${encodeURIComponent(token)}`;
     await deps.queue.enqueue(tx, {
@@ -171,7 +162,7 @@ export const requestPasswordReset = (deps: Deps, input: { email: string; ip: str
       data: {
         to: [person.email],
         subject: 'Choose a new Closeout password',
-        text: `Hello ${name ?? ''},\n\nSomeone asked to choose a new password for your Closeout account (${listWords(orgs)}). If it was you, open this link within ${PASSWORD_RESET.validMinutes} minutes:\n\n${url}\n\nThe link works once. If you did not ask, ignore this e-mail: your password stays as it is.\n`,
+        text: `Hello ${memberships[0]?.name ?? ''},\n\nSomeone asked to choose a new password for your Closeout account (${translator().list(orgs)}). If it was you, open this link within ${PASSWORD_RESET.validMinutes} minutes:\n\n${url}\n\nThe link works once. If you did not ask, ignore this e-mail: your password stays as it is.\n`,
       },
     });
     await auditForPerson(tx, deps, person.id, {

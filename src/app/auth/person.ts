@@ -59,6 +59,7 @@ export const membershipsOf = async (db: Db, personId: string) =>
     await db
       .select({
         userId: users.id,
+        name: users.name,
         organizationId: users.organizationId,
         organizationName: organizations.name,
         roles: users.roles,

@@ -6,7 +6,7 @@ import type { Principal } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { organizations, signups } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
-import { lockedPerson, personByEmail, personOf } from '../auth/person';
+import { lockedPerson, personOf } from '../auth/person';
 import { randomToken, sha256Hex } from '../auth/secrets';
 import { moveSession, sessionInUse } from '../auth/sessions';
 import type { Deps } from '../ports';
@@ -59,12 +59,13 @@ export const requestSignup = (deps: Deps, input: SignupRequest & { ip: string | 
         ),
       )
       .limit(1);
-    const { rows: taken } = await tx.raw.query<{ name: string }>(
-      `SELECT u.name FROM people p JOIN users u ON u.person_id = p.id
+    // The person with this address, if any, and the name they first joined under.
+    const { rows: taken } = await tx.raw.query<{ name: string | null }>(
+      `SELECT u.name FROM people p LEFT JOIN users u ON u.person_id = p.id
         WHERE lower(p.email) = $1 ORDER BY u.created_at LIMIT 1`,
       [email],
     );
-    const hasAccount = (await personByEmail(tx.db, email)) !== undefined;
+    const hasAccount = taken.length > 0;
     const token = !recent && !hasAccount ? randomToken() : null;
     await tx.db.insert(signups).values({
       id: deps.ids.uuid(),
