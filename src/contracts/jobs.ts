@@ -148,6 +148,38 @@ export const RescheduleBody = z.strictObject({
   expectedVersion: z.number().int().min(1).optional(),
 });
 
+/** A visit of a job done over several days (#22). */
+export const JobVisit = z
+  .object({
+    id: z.uuid(),
+    windowStart: Instant,
+    windowEnd: Instant,
+    status: z.enum(['planned', 'done', 'canceled']),
+    /** Its place among the visits that count (canceled ones have none): visit `number` of `of`. */
+    number: z.number().int().nullable(),
+    of: z.number().int(),
+    /** The visit the crew works on next: the job's own window. */
+    current: z.boolean(),
+    closedAt: Instant.nullable(),
+    closedReason: z.string().nullable(),
+  })
+  .meta({ id: 'JobVisit' });
+export const JobVisits = z.object({ items: z.array(JobVisit) }).meta({ id: 'JobVisits' });
+export type JobVisitT = z.infer<typeof JobVisit>;
+
+export const AddVisitBody = z.strictObject({
+  windowStart: Instant,
+  windowEnd: Instant,
+  reason: z.string().trim().min(1).max(1000).optional(),
+});
+export const MoveVisitBody = z.strictObject({
+  windowStart: Instant,
+  windowEnd: Instant,
+  reason: z.string().trim().min(1).max(1000),
+});
+export const CancelVisitBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
+export const VisitParams = z.strictObject({ id: z.uuid(), visitId: z.uuid() });
+
 export const AssignBody = z.strictObject({
   add: z.array(z.uuid()).max(20).default([]),
   remove: z.array(z.uuid()).max(20).default([]),
@@ -228,8 +260,13 @@ export const BoardJob = z.object({
   status: z.enum(OPERATIONAL_STATUSES),
   billingStatus: z.enum(BILLING_STATUSES),
   exception: z.boolean(),
+  /** The cards (jobs, or later visits by their visitId) this one overlaps for the same technician. */
   overlapsWith: z.array(z.uuid()),
   version: z.number().int(),
+  /** A job done over several visits: which one this card is ("visit 2 of 3"). */
+  visit: z.object({ number: z.number().int(), of: z.number().int() }).nullable(),
+  /** Set on a card for one of the job's other visits (not the one the crew works on next): the visit's ID. */
+  visitId: z.uuid().nullable(),
 });
 
 export const Board = z

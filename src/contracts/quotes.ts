@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QUOTE_STATUSES } from '../core/quote-lifecycle';
 import { REPEAT_EVERY } from '../core/quote-repeat';
+import { MAX_VISITS } from '../core/visits';
 import {
   Day,
   Decimal,
@@ -50,6 +51,8 @@ export const QuoteRepeatInput = z.strictObject({
   visits: z.number().int().min(2).max(520).nullable().optional(),
 });
 
+export const VisitWindowInput = z.strictObject({ start: Instant, end: Instant }).meta({ id: 'VisitWindow' });
+
 const draftFields = {
   title: z.string().trim().min(1).max(200),
   lines: z.array(QuoteLineInput).min(1).max(200),
@@ -63,6 +66,11 @@ const draftFields = {
   validUntil: Day,
   visitStart: Instant.nullable().optional(),
   visitEnd: Instant.nullable().optional(),
+  /** A project done over several days: the visits after the first, in order; accepting books them all. */
+  laterVisits: z
+    .array(VisitWindowInput)
+    .max(MAX_VISITS - 1)
+    .optional(),
   message: z.string().trim().max(4000).nullable().optional(),
   terms: z.string().trim().max(8000).nullable().optional(),
   internalNotes: z.string().trim().max(4000).nullable().optional(),
@@ -143,6 +151,7 @@ const versionFields = {
   validUntil: Day,
   visitStart: Instant.nullable(),
   visitEnd: Instant.nullable(),
+  laterVisits: z.array(VisitWindowInput),
   message: z.string().nullable(),
   terms: z.string().nullable(),
   poNumber: z.string().nullable(),

@@ -5,7 +5,7 @@ import { VAT_CATEGORIES } from '../core/tax';
 import { PostalAddress } from './catalog';
 import { ChangeOrder } from './change-orders';
 import { Decimal, Instant, UnitPrice } from './common';
-import { Job } from './jobs';
+import { Job, JobVisit } from './jobs';
 
 export const TaxTreatmentView = z
   .object({
@@ -44,6 +44,8 @@ export const WorkOrder = z
     defaultTax: TaxTreatmentView.nullable(),
     /** The job's change orders: the approved ones are part of the agreed price, the open ones await the customer. */
     changeOrders: z.array(ChangeOrder),
+    /** A job done over several days: its visits in order (none for a one-visit job). */
+    visits: z.array(JobVisit),
     /** The job's conversation: the office's questions and comments, and the crew's replies, oldest first. */
     messages: z.array(
       z.object({

@@ -69,7 +69,8 @@ export type OperationalAction =
   | 'cancel'
   | 'no_show'
   | 'reschedule'
-  | 'assign';
+  | 'assign'
+  | 'visit_done';
 export type BillingAction =
   | 'closeout_incomplete'
   | 'closeout_valid'
@@ -105,7 +106,8 @@ const OPERATIONAL: Record<OperationalStatus, Partial<Record<OperationalAction, O
     assign: 'dispatched',
   },
   // Work started: the job ends as completed, or is canceled part-way (a closed record, billed or not).
-  in_progress: { complete: 'completed', cancel: 'canceled', assign: 'in_progress' },
+  // A job of several visits: the crew leaves a visit done and the job waits, scheduled, for the next one.
+  in_progress: { complete: 'completed', cancel: 'canceled', assign: 'in_progress', visit_done: 'scheduled' },
   completed: {},
   canceled: {},
   no_show: {},

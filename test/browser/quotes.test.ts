@@ -227,6 +227,92 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     await office.close();
   });
 
+  it('offers a project over several days: each day in the editor and on the customer’s page, booked as one job of visits the office plans', async () => {
+    const office = await signedIn(browser, base, 'billing@demo.closeout.test', '#/quotes');
+    await office.getByRole('button', { name: 'New quote' }).click();
+    const form = office.getByRole('form', { name: 'New quote' });
+    await form.getByLabel(/^Customer/).click();
+    await office.getByRole('option', { name: 'Mary Doyle' }).click();
+    await form.getByLabel(/^Kind of work/).click();
+    await office.getByRole('option').first().click();
+    await form.getByLabel('Title the customer sees').fill('Bathroom refit');
+    const line = form.getByRole('group', { name: 'Line 1' });
+    await line.getByLabel('Description', { exact: true }).fill('Bathroom refit, fixed price');
+    await line.getByLabel(/Unit price/).fill('3800');
+    await form.getByLabel('Day', { exact: true }).first().fill('2027-02-08');
+    await form.getByLabel('Start', { exact: true }).first().fill('09:00');
+    await form.getByLabel('Hours', { exact: true }).first().fill('4');
+    const later = form.getByRole('group', { name: 'Later visits' });
+    await later.getByRole('button', { name: 'Add another day' }).click();
+    await later.getByRole('button', { name: 'Add another day' }).click();
+    // The second day goes before the first ends: refused on the field before anything is sent.
+    await later.getByLabel('Day').first().fill('2027-02-07');
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    await later.getByText('must be after the visit before it ends').waitFor();
+    await office.screenshot({ path: screenshotPath('office-quote-visits-refused'), fullPage: true });
+    await later.getByLabel('Day').first().fill('2027-02-09');
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    await office.getByText('3 visits offered:', { exact: false }).waitFor();
+    await office.getByRole('button', { name: 'Send to the customer' }).click();
+    const link = (await office.getByTestId('customer-link').textContent()) ?? '';
+    const id = new URL(office.url()).hash.split('/').pop() ?? '';
+
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, hasTouch: true });
+    await phone.goto(`${base}${new URL(link).pathname}${new URL(link).hash}`);
+    await phone.getByRole('heading', { name: 'Bathroom refit' }).waitFor();
+    await phone.getByText('3 visits', { exact: true }).waitFor();
+    expect(await phone.locator('ol.visits li').allTextContents()).toEqual([
+      '8 February 2027, 09:00 to 13:00',
+      '9 February 2027, 09:00 to 13:00',
+      '10 February 2027, 09:00 to 13:00',
+    ]);
+    await phone.screenshot({ path: screenshotPath('portal-quote-visits-phone'), fullPage: true });
+    await phone.close();
+    expect((await acceptByLink(base, link, 'Mary Doyle')).status).toBe(200);
+    const q = await owner.call<{ jobId: string }>('GET', `/quotes/${id}`);
+
+    // The office plans the days on the job's page: one moved, one added and canceled again.
+    const dispatch = await signedIn(browser, base, 'dispatch@demo.closeout.test', `#/jobs/${q.body.jobId}`);
+    const visits = dispatch.getByRole('list', { name: 'Visits' });
+    await visits.getByText('Visit 3 of 3').waitFor();
+    expect(await visits.getByRole('listitem').count()).toBe(3);
+    await visits.getByRole('button', { name: 'Move visit 3 of 3' }).click();
+    const move = dispatch.getByRole('form', { name: 'Move visit 3 of 3' });
+    await move.getByLabel('Day').fill('2027-02-12');
+    await move.getByLabel('Reason').fill('Tiles arrive on Friday');
+    await move.getByRole('button', { name: 'Move the visit' }).click();
+    await visits.getByText(/Fri, 12 Feb/).waitFor();
+    await dispatch.getByRole('button', { name: 'Add a visit' }).click();
+    const add = dispatch.getByRole('form', { name: /^Add a visit to J-/ });
+    await add.getByLabel('Day').fill('2027-02-15');
+    await add.getByRole('button', { name: 'Add the visit' }).click();
+    await visits.getByText('Visit 4 of 4').waitFor();
+    await dispatch.screenshot({ path: screenshotPath('office-job-visits'), fullPage: true });
+    await visits.getByRole('button', { name: 'Cancel visit 4 of 4' }).click();
+    await dispatch.getByRole('textbox', { name: 'Reason' }).fill('Snagging not needed after all');
+    await dispatch.getByRole('button', { name: 'Cancel the visit' }).click();
+    await visits.getByText('Canceled visit').waitFor();
+    await visits.getByText('Snagging not needed after all').waitFor();
+    const history = dispatch.getByRole('region', { name: 'History' });
+    await history.getByText('Visit moved').waitFor();
+    await history.getByText('Visit canceled').waitFor();
+    // At a phone's width the same table reads.
+    await dispatch.setViewportSize({ width: 390, height: 844 });
+    await dispatch.screenshot({ path: screenshotPath('office-job-visits-phone'), fullPage: true });
+    const api = await owner.call<{ items: { status: string; windowStart: string }[] }>(
+      'GET',
+      `/jobs/${q.body.jobId}/visits`,
+    );
+    expect(api.body.items.map((v) => [v.windowStart.slice(0, 10), v.status])).toEqual([
+      ['2027-02-08', 'planned'],
+      ['2027-02-09', 'planned'],
+      ['2027-02-12', 'planned'],
+      ['2027-02-15', 'canceled'],
+    ]);
+    await dispatch.close();
+    await office.close();
+  }, 120_000);
+
   it('asks a kind of work’s own fields in the editor, at a phone’s width too, and the job is booked with them', async () => {
     await jobTypeVia(owner, 'SOLAR-SURVEY', {
       name: 'Solar panel install',

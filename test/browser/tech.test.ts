@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/demo/seed-demo';
-import { businessDate } from '../../src/core/time';
+import { addDays, businessDate, zonedToInstant } from '../../src/core/time';
 import { type Api, bookVia, caller, demoSite, jobTypeVia } from '../support/api-caller';
 import { hasChromium, launch, newestMail, screenshotPath } from '../support/browser';
 import { jpegWithExif } from '../support/files';
@@ -490,6 +490,45 @@ describe.runIf(hasChromium())('the technician app on a phone in Chromium', () =>
     await office.keyboard.press('Escape');
     await expect.poll(() => office.getByRole('button', { name: 'Notifications' }).count()).toBe(1);
     await office.close();
+    await context.close();
+  });
+
+  it('leaves a visit of a job done over two days and comes back for the next', async () => {
+    const job = await book(ids.notes, '07:00');
+    const next = zonedToInstant(addDays(today, 1), '07:00', TZ);
+    const added = await owner.call('POST', `/jobs/${job.id}/visits`, {
+      windowStart: next.toISOString(),
+      windowEnd: new Date(next.getTime() + 3_600_000).toISOString(),
+      reason: 'The screed needs a night to dry',
+    });
+    expect(added.status).toBe(201);
+    const { context, page } = await phone();
+    await openJob(page, job);
+    await page.getByText(/^1 of 2; the next: /).waitFor();
+    await page.getByRole('button', { name: 'Start job' }).click();
+    await page.getByRole('button', { name: /^Done for today, back / }).click();
+    await page.getByText(/^Visit done: you are back /).waitFor();
+    // Left for the day: nothing to start or time on this visit any more.
+    expect(await page.getByRole('button', { name: 'Start job' }).count()).toBe(0);
+    await snap(page, 'visit-done');
+    await expect
+      .poll(
+        async () => {
+          const j = (await owner.call<Job & { windowStart: string }>('GET', `/jobs/${job.id}`)).body;
+          return [j.status, j.windowStart];
+        },
+        { timeout: 30_000 },
+      )
+      .toEqual(['scheduled', next.toISOString()]);
+    // The next day the phone has the job at its second visit, ready to start again.
+    await page.goto(`${base}/tech/`);
+    await openJob(page, job);
+    await page.getByText('2 of 2; the last one').waitFor();
+    // The crew moved it on, not the office: no "the office moved" notice.
+    expect(await page.getByText(/The office moved/).count()).toBe(0);
+    await page.getByRole('button', { name: 'Start job' }).waitFor();
+    expect(await page.getByRole('button', { name: /^Done for today/ }).count()).toBe(0);
+    await snap(page, 'visit-two');
     await context.close();
   });
 

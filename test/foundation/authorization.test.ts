@@ -363,6 +363,14 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
       '/api/v1/jobs/:id/dispatch': {},
       '/api/v1/jobs/:id/start': {},
       '/api/v1/jobs/:id/on-my-way': {},
+      '/api/v1/jobs/:id/visit-done': {},
+      '/api/v1/jobs/:id/visits': { windowStart: '2026-12-10T08:00:00Z', windowEnd: '2026-12-10T12:00:00Z' },
+      '/api/v1/jobs/:id/visits/:visitId/move': {
+        windowStart: '2026-12-10T08:00:00Z',
+        windowEnd: '2026-12-10T12:00:00Z',
+        reason: 'customer asked',
+      },
+      '/api/v1/jobs/:id/visits/:visitId/cancel': { reason: 'not needed' },
       '/api/v1/jobs/:id/progress-invoices': { percent: '30', milestone: 'Rough-in' },
       '/api/v1/connectors/:id/test': {},
       '/api/v1/connectors/:id/disconnect': {},
@@ -567,6 +575,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
           .replace(':id', RANDOM_ID)
           .replace(':siteId', RANDOM_ID)
           .replace(':photoId', RANDOM_ID)
+          .replace(':visitId', RANDOM_ID)
           .replace(':connector', 'xero')
           .replace(':token', UNKNOWN_TOKEN),
         {},
@@ -586,6 +595,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
           .replace(':id', RANDOM_ID)
           .replace(':siteId', RANDOM_ID)
           .replace(':photoId', RANDOM_ID)
+          .replace(':visitId', RANDOM_ID)
           .replace(':connector', 'xero')
           .replace(':token', UNKNOWN_TOKEN);
         const onRecord = r.url.includes(':');
@@ -650,6 +660,7 @@ describe.each(testDrivers())('authorization and tenancy on %s', (driver) => {
           .replace(':id', id ?? '')
           .replace(':siteId', b.siteId)
           .replace(':photoId', RANDOM_ID)
+          .replace(':visitId', RANDOM_ID)
           .replace(':connector', 'xero')
           .replace(':token', UNKNOWN_TOKEN);
         const res = await call(r.method, url, caller, body);

@@ -14,6 +14,7 @@ import {
   customers,
   jobComments,
   jobTypes,
+  jobVisits,
   organizations,
   sites,
   users,
@@ -23,6 +24,7 @@ import { defaultTaxCode, exemptFor, orgTaxCodes, treatmentOf } from '../invoicin
 import { changeJob, jobNumber, lockJob } from '../jobs/job-store';
 import { queueCustomerMessage } from '../messages/customer-messages';
 import type { Deps } from '../ports';
+import { visitViews } from '../scheduling/visits';
 
 /** How many of a technician's jobs the phone keeps: far more than a week's work. */
 const MAX_WORK_ORDERS = 200;
@@ -49,7 +51,7 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
   });
   const jobsOf = rows.slice(0, MAX_WORK_ORDERS);
   const ids = (pick: (r: (typeof jobsOf)[number]) => string) => [...new Set(jobsOf.map(pick))];
-  const [siteRows, typeRows, customerRows, codes, items, comments, orders] = await Promise.all([
+  const [siteRows, typeRows, customerRows, codes, items, comments, orders, visits] = await Promise.all([
     jobsOf.length
       ? db
           .select()
@@ -150,6 +152,21 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
           )
           .orderBy(asc(changeOrders.seq))
       : [],
+    jobsOf.length
+      ? db
+          .select()
+          .from(jobVisits)
+          .where(
+            and(
+              eq(jobVisits.organizationId, organizationId),
+              inArray(
+                jobVisits.jobId,
+                ids((r) => r.job.id),
+              ),
+            ),
+          )
+          .orderBy(asc(jobVisits.windowStart), asc(jobVisits.id))
+      : [],
   ]);
   const treatments = Object.fromEntries([...codes.values()].map((c) => [c.id, treatmentOf(c)]));
   const items_ = jobsOf.flatMap((r) => {
@@ -185,6 +202,7 @@ export const workOrdersFor = async (deps: Deps, organizationId: string, userId: 
         changeOrders: orders
           .filter((o) => o.jobId === r.job.id)
           .map((o) => changeOrderView(o, jobNumber(r.job.number))),
+        visits: visitViews(visits.filter((v) => v.jobId === r.job.id)),
         messages: comments
           .filter((c) => c.jobId === r.job.id)
           .map((c) => ({

@@ -21,6 +21,7 @@ import { activePaymentConnection } from '../payments/payment-connections';
 import { payUrl, publicLogoUrl } from '../portal/pay-token';
 import type { Deps } from '../ports';
 import { insertJob } from '../scheduling/create-job';
+import { planVisits } from '../scheduling/visits';
 import { generateVisits, insertSeries } from '../series/visits';
 import { quotePhoto, quotePhotoIds } from './quote-photos';
 import { changeQuoteVersion, lockQuote, type QuoteRow, type QuoteVersionRow, statusOf } from './quote-store';
@@ -285,8 +286,12 @@ const bookAccepted = async (
   timeZone: string,
   actor: Actor,
 ): Promise<{ job: JobRow; seriesId: string | null }> => {
-  if (!version.repeat)
-    return { job: await bookJob(tx, deps, quote, version, priced, visit, actor), seriesId: null };
+  if (!version.repeat) {
+    const job = await bookJob(tx, deps, quote, version, priced, visit, actor);
+    // A project over several days: the quote's later visits become the job's.
+    const later = version.laterVisits.map((v) => ({ start: new Date(v.start), end: new Date(v.end) }));
+    return { job: await planVisits(tx, deps, job, later, actor), seriesId: null };
+  }
   const startDate = businessDate(visit.windowStart, timeZone);
   const rule = {
     rrule: rruleOf(version.repeat),

@@ -7,6 +7,7 @@ import { RETAINAGE_FIXED_ONLY } from '../../core/progress-billing';
 import { quoteNumber } from '../../core/quote-lifecycle';
 import { defaultChoice, priceQuote, type QuoteLine } from '../../core/quote-pricing';
 import { businessDate } from '../../core/time';
+import { laterVisitProblems } from '../../core/visits';
 import type { Tx } from '../../db/client';
 import { getOrganization, itemsBySku } from '../../db/queries/directory';
 import { customers, type jobTypes, type organizations, quotes, quoteVersions } from '../../db/schema';
@@ -126,6 +127,20 @@ const draftContent = async (
         message: 'a repeating service is billed per visit, not in steps',
       });
   }
+  const laterVisits = body.laterVisits ?? [];
+  if (laterVisits.length > 0 && body.repeat)
+    problems.push({
+      field: 'body.laterVisits',
+      message: 'a repeating service books its visits from the rule; a project lists its days',
+    });
+  else
+    problems.push(
+      ...laterVisitProblems(
+        visitStart && visitEnd && visitEnd > visitStart ? { start: visitStart, end: visitEnd } : null,
+        laterVisits,
+        'body.laterVisits',
+      ),
+    );
   if (!visitStart !== !visitEnd)
     problems.push({ field: 'body.visitEnd', message: 'give the visit’s start and end, or neither' });
   else if (visitStart && visitEnd && visitEnd <= visitStart)
@@ -151,6 +166,7 @@ const draftContent = async (
     validUntil: body.validUntil,
     visitStart,
     visitEnd,
+    laterVisits,
     message: body.message ?? null,
     terms: body.terms ?? null,
     internalNotes: body.internalNotes ?? null,

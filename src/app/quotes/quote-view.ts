@@ -34,6 +34,7 @@ export const versionView = (v: QuoteVersionRow, today: string) => ({
   validUntil: v.validUntil,
   visitStart: v.visitStart?.toISOString() ?? null,
   visitEnd: v.visitEnd?.toISOString() ?? null,
+  laterVisits: v.laterVisits,
   message: v.message,
   terms: v.terms,
   poNumber: v.poNumber,

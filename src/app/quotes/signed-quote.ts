@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
 import { priceQuote } from '../../core/quote-pricing';
 import { repeatWords } from '../../core/quote-repeat';
+import { visitPlanWords } from '../../core/visits';
 import { versionsWithParties } from '../../db/queries/quotes';
 import { quoteVersions } from '../../db/schema';
 import { sha256Hex } from '../auth/secrets';
@@ -78,6 +79,13 @@ export const signedQuotePdf = async (
       [
         v.repeat
           ? `The service repeats ${repeatWords(v.repeat)}, from the first visit; the price is per visit.`
+          : null,
+        v.laterVisits.length > 0 && v.visitStart && v.visitEnd
+          ? `The work is done over ${v.laterVisits.length + 1} visits (${visitPlanWords(
+              { start: v.visitStart.toISOString(), end: v.visitEnd.toISOString() },
+              v.laterVisits,
+              row.org.timeZone,
+            )}); the price is for the whole work.`
           : null,
         v.retainagePercent
           ? `Retainage: ${new Decimal(v.retainagePercent).toFixed()} % of each progress invoice is held back until the work is complete.`

@@ -1,6 +1,6 @@
-import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, ne } from 'drizzle-orm';
 import type { Db } from '../client';
-import { customers, jobAssignments, jobs, jobTypes, sites, users } from '../schema';
+import { customers, jobAssignments, jobs, jobTypes, jobVisits, sites, users } from '../schema';
 import { customerOfJob, jobTypeOfJob, MAX_JOB_WINDOW_DAYS, siteOfJob } from './jobs';
 
 /** Jobs whose service window touches [from, to), with their crew: the dispatch board's one query (+ crew). */
@@ -32,22 +32,71 @@ export const boardJobs = async (db: Db, organizationId: string, from: Date, to: 
       ),
     )
     .orderBy(asc(jobs.windowStart), asc(jobs.id));
+  // The days of jobs done over several visits that fall in the range (the job's own visit is its row).
+  const visitRows = await db
+    .select({
+      visitId: jobVisits.id,
+      visitStatus: jobVisits.status,
+      visitStart: jobVisits.windowStart,
+      visitEnd: jobVisits.windowEnd,
+      id: jobs.id,
+      number: jobs.number,
+      windowStart: jobs.windowStart,
+      windowEnd: jobs.windowEnd,
+      status: jobs.status,
+      billingStatus: jobs.billingStatus,
+      version: jobs.version,
+      customerName: customers.name,
+      siteName: sites.name,
+      jobTypeName: jobTypes.name,
+    })
+    .from(jobVisits)
+    .innerJoin(jobs, and(eq(jobs.organizationId, jobVisits.organizationId), eq(jobs.id, jobVisits.jobId)))
+    .innerJoin(customers, customerOfJob)
+    .innerJoin(sites, siteOfJob)
+    .innerJoin(jobTypes, jobTypeOfJob)
+    .where(
+      and(
+        eq(jobVisits.organizationId, organizationId),
+        ne(jobVisits.status, 'canceled'),
+        gte(jobVisits.windowStart, new Date(from.getTime() - MAX_JOB_WINDOW_DAYS * 86_400_000)),
+        lt(jobVisits.windowStart, to),
+        gte(jobVisits.windowEnd, from),
+      ),
+    )
+    .orderBy(asc(jobVisits.windowStart), asc(jobVisits.id));
+  const projectIds = [...new Set([...rows.map((r) => r.id), ...visitRows.map((v) => v.id)])];
+  // Every counted visit of those jobs, to number them ("visit 2 of 3").
+  const allVisits =
+    projectIds.length === 0
+      ? []
+      : await db
+          .select({
+            id: jobVisits.id,
+            jobId: jobVisits.jobId,
+            windowStart: jobVisits.windowStart,
+            windowEnd: jobVisits.windowEnd,
+            status: jobVisits.status,
+          })
+          .from(jobVisits)
+          .where(
+            and(
+              eq(jobVisits.organizationId, organizationId),
+              inArray(jobVisits.jobId, projectIds),
+              ne(jobVisits.status, 'canceled'),
+            ),
+          );
+  const crewIds = projectIds;
   const crew =
-    rows.length === 0
+    crewIds.length === 0
       ? []
       : await db
           .select({ jobId: jobAssignments.jobId, userId: jobAssignments.userId })
           .from(jobAssignments)
           .where(
-            and(
-              eq(jobAssignments.organizationId, organizationId),
-              inArray(
-                jobAssignments.jobId,
-                rows.map((r) => r.id),
-              ),
-            ),
+            and(eq(jobAssignments.organizationId, organizationId), inArray(jobAssignments.jobId, crewIds)),
           );
-  return { rows, crew };
+  return { rows, crew, visitRows, allVisits };
 };
 
 export const technicians = (db: Db, organizationId: string) =>

@@ -301,6 +301,35 @@ export const jobAssignments = pgTable(
   ],
 );
 
+/**
+ * The visits of a job done over several days (#22): a project quoted with its visits, or a visit the
+ * office adds. A one-visit job has no rows; its window is its visit. With rows, the job's window is always
+ * the earliest planned visit's (the one the crew works on next), the earlier ones are done, and a visit
+ * no longer needed is canceled, never deleted.
+ */
+export const jobVisits = pgTable(
+  'job_visits',
+  {
+    organizationId: orgId(),
+    id: uuid('id').notNull(),
+    jobId: uuid('job_id').notNull(),
+    windowStart: instant('window_start').notNull(),
+    windowEnd: instant('window_end').notNull(),
+    status: text('status', { enum: ['planned', 'done', 'canceled'] }).notNull(),
+    /** When the crew left it done, or when it was canceled. */
+    closedAt: instant('closed_at'),
+    closedReason: text('closed_reason'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('job_visits_job_idx').on(t.organizationId, t.jobId, t.windowStart),
+    // The board reads the planned visits of a day or a week.
+    index('job_visits_window_idx').on(t.organizationId, t.windowStart).where(sql`${t.status} = 'planned'`),
+    foreignKey({ columns: [t.organizationId, t.jobId], foreignColumns: [jobs.organizationId, jobs.id] }),
+  ],
+);
+
 export const jobComments = pgTable(
   'job_comments',
   {

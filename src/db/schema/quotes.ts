@@ -15,6 +15,7 @@ import {
 import type { ChangeOrderLine, ChangeOrderStatus } from '../../core/change-orders';
 import type { QuoteChoice, QuoteLine } from '../../core/quote-pricing';
 import type { QuoteRepeat } from '../../core/quote-repeat';
+import type { VisitWindow } from '../../core/visits';
 import { instant, money } from './columns';
 import { customers, jobs, jobTypes, orgId, sites } from './operations';
 
@@ -96,6 +97,8 @@ export const quoteVersions = pgTable(
     /** The visit offered: the accepted quote's job is booked in this window. */
     visitStart: instant('visit_start'),
     visitEnd: instant('visit_end'),
+    /** A project done over several days: the visits after the first, in order (ISO instants). */
+    laterVisits: jsonb('later_visits').$type<VisitWindow[]>().notNull().default([]),
     /** To the customer, above the lines. */
     message: text('message'),
     /** To the customer, below the lines. */

@@ -13,20 +13,33 @@ import {
   startJob,
 } from '../../app/scheduling/schedule-job';
 import { updateJobFields } from '../../app/scheduling/update-job';
+import {
+  addVisit,
+  cancelVisit,
+  finishVisit,
+  moveVisit,
+  visitsOfJob,
+  visitViews,
+} from '../../app/scheduling/visits';
 import { IdParams, Problem, pageOf } from '../../contracts/common';
 import {
+  AddVisitBody,
   AssignBody,
   BILLING_FACTS,
   type BillingFact,
+  CancelVisitBody,
   CloseBody,
   CreateJobBody,
   CreateRevisionBody,
   Job,
   JobListQuery,
+  JobVisits,
+  MoveVisitBody,
   NotBillableBody,
   OnMyWayBody,
   RescheduleBody,
   UpdateJobBody,
+  VisitParams,
 } from '../../contracts/jobs';
 import { AppError, invalid, notFound } from '../../core/errors';
 import { pairCursor, pageOf as toPage } from '../../core/pagination';
@@ -271,6 +284,132 @@ export const jobRoutes = (root: FastifyInstance, deps: Deps) => {
       const p = principalOf(request);
       await ensureVisible(p, request.params.id);
       await startJob(deps, p.organizationId, request.params.id, actorOf(p));
+      return loadView(p, request.params.id);
+    },
+  );
+
+  const visitsView = async (p: Principal, id: string) => ({
+    items: visitViews(await visitsOfJob(db, p.organizationId, id)),
+  });
+
+  app.get(
+    '/jobs/:id/visits',
+    {
+      config: { access: 'jobs.read' },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'A job done over several days: its visits in order, done, planned and canceled; a one-visit job has none',
+        params: IdParams,
+        response: { 200: JobVisits, ...errors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      return visitsView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/visits',
+    {
+      config: { access: 'jobs.schedule' },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'Another day of work on an open job, after the visit the crew works on now; a one-visit job becomes a job of visits',
+        params: IdParams,
+        body: AddVisitBody,
+        response: { 201: JobVisits, ...writeErrors },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const b = request.body;
+      await addVisit(
+        deps,
+        p.organizationId,
+        request.params.id,
+        { windowStart: new Date(b.windowStart), windowEnd: new Date(b.windowEnd), reason: b.reason },
+        actorOf(p),
+      );
+      reply.code(201);
+      return visitsView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/visits/:visitId/move',
+    {
+      config: { access: 'jobs.schedule' },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'Move a planned visit; moving the one the crew works on next reschedules the job, a later one never goes over another',
+        params: VisitParams,
+        body: MoveVisitBody,
+        response: { 200: JobVisits, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const b = request.body;
+      await moveVisit(
+        deps,
+        p.organizationId,
+        request.params.id,
+        request.params.visitId,
+        { windowStart: new Date(b.windowStart), windowEnd: new Date(b.windowEnd), reason: b.reason },
+        actorOf(p),
+      );
+      return visitsView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/visits/:visitId/cancel',
+    {
+      config: { access: 'jobs.schedule' },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'Cancel a planned visit no longer needed (kept, with the reason); canceling the next one moves the job to the visit after it',
+        params: VisitParams,
+        body: CancelVisitBody,
+        response: { 200: JobVisits, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await cancelVisit(
+        deps,
+        p.organizationId,
+        request.params.id,
+        request.params.visitId,
+        request.body,
+        actorOf(p),
+      );
+      return visitsView(p, request.params.id);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/visit-done',
+    {
+      config: { access: 'jobs.work' },
+      schema: {
+        tags: ['technician'],
+        summary:
+          'The crew leaves this visit done and comes back for the next: the job waits, scheduled, in the next visit’s window',
+        params: IdParams,
+        response: { 200: Job, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await ensureVisible(p, request.params.id);
+      await finishVisit(deps, p.organizationId, request.params.id, actorOf(p));
       return loadView(p, request.params.id);
     },
   );

@@ -3,6 +3,7 @@ import type { PublicQuote } from '../../../src/contracts/quotes';
 import { defaultChoice, priceQuote, type QuoteChoice, type QuoteLine } from '../../../src/core/quote-pricing';
 import { repeatWords } from '../../../src/core/quote-repeat';
 import { printDate, printDateTime } from '../../../src/core/time';
+import { windowWords } from '../../../src/core/visits';
 import { ApiError, createApiClient } from '../../shared/api-client';
 import { AnswerForms } from './answer-forms';
 import { OrgName } from './brand';
@@ -12,11 +13,13 @@ import { QuoteLines, QuoteTotals } from './quote-lines';
 
 const api = createApiClient('/api/v1');
 
-const visitText = (q: PublicQuote) => {
-  if (!q.visitStart || !q.visitEnd) return null;
-  const end = printDateTime(q.visitEnd, q.timeZone);
-  return `${printDateTime(q.visitStart, q.timeZone)} to ${end.slice(end.lastIndexOf(' ') + 1)}`;
-};
+/** The visit offered, or each day of a project's: "8 December 2026, 09:00 to 13:00". */
+const visitTexts = (q: PublicQuote): string[] =>
+  q.visitStart && q.visitEnd
+    ? [{ start: q.visitStart, end: q.visitEnd }, ...q.laterVisits].map((v) =>
+        windowWords(v.start, v.end, q.timeZone),
+      )
+    : [];
 
 /** The deposit of an accepted quote: paying it from here where the business takes payments online. */
 const DepositCard = ({ quote, awaiting }: { quote: PublicQuote; awaiting: boolean }) => {
@@ -131,7 +134,7 @@ export const QuotePage = ({ token }: { token: string }) => {
       </main>
     );
 
-  const visit = visitText(quote);
+  const visits = visitTexts(quote);
   return (
     <main className="page" style={{ ['--brand' as string]: quote.organization.brandColor }}>
       <header className="brand">
@@ -152,10 +155,22 @@ export const QuotePage = ({ token }: { token: string }) => {
         <dl className="facts">
           <dt>Valid until</dt>
           <dd>{printDate(quote.validUntil)}</dd>
-          {visit && (
+          {visits.length === 1 && (
             <>
               <dt>Visit offered</dt>
-              <dd>{visit}</dd>
+              <dd>{visits[0]}</dd>
+            </>
+          )}
+          {visits.length > 1 && (
+            <>
+              <dt>{`${visits.length} visits`}</dt>
+              <dd>
+                <ol className="visits">
+                  {visits.map((v) => (
+                    <li key={v}>{v}</li>
+                  ))}
+                </ol>
+              </dd>
             </>
           )}
           {quote.repeat && (

@@ -175,14 +175,26 @@ export const JobPage = ({
   const a = order.site.address;
   const address = [a.line1, a.line2, a.city, a.postalCode].filter(Boolean).join(', ');
   const [eta, setEta] = useState(20);
-  const status = async (kind: 'on_my_way' | 'start') => {
+  const current = order.visits.find((v) => v.current);
+  const next = order.visits.find((v) => v.status === 'planned' && !v.current);
+  const status = async (kind: 'on_my_way' | 'start' | 'visit_done') => {
     await enqueue({
       id: crypto.randomUUID(),
       kind,
       jobId: j.id,
       jobNumber: j.number,
       ...(kind === 'on_my_way' ? { etaMinutes: eta } : {}),
+      ...(kind === 'visit_done' ? { visitId: current?.id } : {}),
     });
+    // Leaving for the day: the timer stops with the visit, and goes on when the crew starts the next one.
+    if (kind === 'visit_done' && draft?.timer.startedAt)
+      await save({
+        ...draft,
+        timer: {
+          startedAt: null,
+          elapsedMs: draft.timer.elapsedMs + (Date.now() - new Date(draft.timer.startedAt).getTime()),
+        },
+      });
     if (kind === 'start' && draft && !draft.timer.startedAt)
       await save({
         ...draft,
@@ -190,7 +202,20 @@ export const JobPage = ({
       });
     void syncOutbox();
   };
-  const said = (kind: string) => outbox.some((o) => o.kind === kind);
+  // A job of several visits: what was said on an earlier visit does not count for this one.
+  const visitLeft =
+    outbox
+      .filter((o) => o.kind === 'visit_done')
+      .map((o) => o.createdAt)
+      .sort()
+      .at(-1) ?? '';
+  const said = (kind: string) =>
+    outbox.some((o) => o.kind === kind && (kind === 'visit_done' || o.createdAt > visitLeft));
+  // Left done, and the phone still shows that visit until the next sync brings the job's next one.
+  const leftToday =
+    current !== undefined && outbox.some((o) => o.kind === 'visit_done' && o.visitId === current.id);
+  const when = (at: string) =>
+    fmt(at, tz, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   const closed = j.status === 'canceled' || j.status === 'no_show';
   // A refused closeout sends the technician back to the wizard; anything else is on its way.
   const closeout = outbox.find(
@@ -225,6 +250,15 @@ export const JobPage = ({
           })}
           –{fmt(j.windowEnd, tz, { hour: '2-digit', minute: '2-digit' })}
         </dd>
+        {current?.number && (
+          <>
+            <dt>Visit</dt>
+            <dd>
+              {`${current.number} of ${current.of}`}
+              {next ? `; the next: ${when(next.windowStart)}` : '; the last one'}
+            </dd>
+          </>
+        )}
         <dt>Where</dt>
         <dd>
           {order.site.name}, {address}{' '}
@@ -264,7 +298,7 @@ export const JobPage = ({
           {order.jobType.billingMode === 'time_and_materials' && <li>Labor hours</li>}
         </ul>
       </section>
-      {!closed && !closeout && (
+      {!closed && !closeout && !leftToday && (
         <div className="actions">
           {j.status === 'scheduled' && !said('on_my_way') && (
             <label className="eta">
@@ -292,9 +326,19 @@ export const JobPage = ({
           >
             {said('start') || j.status === 'in_progress' ? 'Started ✓' : 'Start job'}
           </button>
+          {next && (j.status === 'in_progress' || said('start')) && (
+            <button type="button" onClick={() => status('visit_done')}>
+              {`Done for today, back ${when(next.windowStart)}`}
+            </button>
+          )}
         </div>
       )}
-      {draft && !closed && !closeout && <Timer draft={draft} save={save} />}
+      {leftToday && next && (
+        <p className="banner ok" role="status">
+          {`Visit done: you are back ${when(next.windowStart)}. It goes to the office with the next sync.`}
+        </p>
+      )}
+      {draft && !closed && !closeout && !leftToday && <Timer draft={draft} save={save} />}
       {closeout ? (
         <p className={`banner ${closeout.state === 'needs_attention' ? 'warn' : 'ok'}`}>
           Closeout: {STATE_LABEL[closeout.state]}{' '}
@@ -308,6 +352,11 @@ export const JobPage = ({
             {refused && (
               <p className="banner warn" role="alert">
                 The office refused the last closeout: {refused.reason}
+              </p>
+            )}
+            {next && (
+              <p className="muted">
+                Close out only when the whole job is done: its later visits are then canceled.
               </p>
             )}
             <button type="button" className="primary wide" onClick={() => go(`closeout/${j.id}`)}>

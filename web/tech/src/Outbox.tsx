@@ -8,6 +8,7 @@ const KIND: Record<OutboxItem['kind'], string> = {
   closeout: 'Closeout',
   on_my_way: 'On my way',
   start: 'Job started',
+  visit_done: 'Visit done, coming back',
   message: 'Message to the office',
   quote: 'Quote drafted',
 };

@@ -74,7 +74,7 @@ export type Conflict = { message: string; windowStart?: string | undefined; stat
 /** One thing to tell the server, kept until it has been told. Closeouts are keyed by their submissionId. */
 export type OutboxItem = {
   id: string;
-  kind: 'closeout' | 'on_my_way' | 'start' | 'message' | 'quote';
+  kind: 'closeout' | 'on_my_way' | 'start' | 'visit_done' | 'message' | 'quote';
   jobId: string;
   jobNumber: string;
   createdAt: string;
@@ -84,6 +84,8 @@ export type OutboxItem = {
   /** Closeouts: the body without its attachment references, which are filled in after the uploads. */
   body?: Omit<CloseoutBody, 'attachmentIds' | 'signature'> | undefined;
   photoIds?: string[] | undefined;
+  /** Visit done: the visit the crew left (the job's current one when it was tapped). */
+  visitId?: string | undefined;
   /** On my way: the technician's estimate of minutes to arrive, told to the customer as a window. */
   etaMinutes?: number | undefined;
   /** Messages: the text for the job's conversation; the item's id is the message's id (sent once). */

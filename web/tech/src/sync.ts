@@ -56,6 +56,10 @@ const send = async (item: OutboxItem): Promise<Partial<OutboxItem>> => {
     await call('POST', `/jobs/${item.jobId}/start`);
     return { state: 'submitted' };
   }
+  if (item.kind === 'visit_done') {
+    await call('POST', `/jobs/${item.jobId}/visit-done`);
+    return { state: 'submitted' };
+  }
   if (item.kind === 'on_my_way') {
     // The tap's time goes with it: the customer's arrival window counts from then, not from the sync.
     await call('POST', `/jobs/${item.jobId}/on-my-way`, {

@@ -12,6 +12,12 @@ const when = (iso: string, timeZone: string) =>
     minute: '2-digit',
   });
 
+/** The crew left the visit it was on done (a job of several visits): the job moved on by their doing. */
+const leftDone = (old: WorkOrdersT['items'][number], now: WorkOrdersT['items'][number]) => {
+  const was = old.visits.find((v) => v.current);
+  return was !== undefined && now.visits.some((v) => v.id === was.id && v.status === 'done');
+};
+
 /**
  * Fetches the technician's work orders and keeps them for offline use. Where this phone holds a draft or
  * an unsent closeout for a job the office has since canceled, moved or taken away, it records a notice:
@@ -40,7 +46,7 @@ export const refreshWork = async (): Promise<WorkOrdersT> => {
     if (!now) add(`${n} is no longer assigned to you. Your work on it is kept on this phone.`);
     else if (now.job.status === 'canceled' && old.job.status !== 'canceled')
       add(`The office canceled ${n}${now.job.closedReason ? `: ${now.job.closedReason}` : ''}.`);
-    else if (now.job.windowStart !== old.job.windowStart)
+    else if (now.job.windowStart !== old.job.windowStart && !leftDone(old, now))
       add(`The office moved ${n} to ${when(now.job.windowStart, tz)}.`);
   }
   await db.transaction('rw', db.meta, async () => {

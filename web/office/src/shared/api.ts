@@ -12,7 +12,7 @@ import type {
 import type { AttachmentView, CloseoutRecordView, FiredRuleView } from '../../../../src/contracts/closeout';
 import type { IntegrationError } from '../../../../src/contracts/integrations';
 import type { Invoice } from '../../../../src/contracts/invoices';
-import type { Board, BoardJob, Job, TimelineEvent } from '../../../../src/contracts/jobs';
+import type { Board, BoardJob, Job, JobVisit, TimelineEvent } from '../../../../src/contracts/jobs';
 import { ApiError, createApiClient } from '../../../shared/api-client';
 
 export type MeT = z.infer<typeof Me>;
@@ -63,6 +63,7 @@ export const signOut = async (): Promise<void> => {
 
 export type BoardT = z.infer<typeof Board>;
 export type BoardJobT = z.infer<typeof BoardJob>;
+export type JobVisitT = z.infer<typeof JobVisit>;
 export type CustomerT = z.infer<typeof Customer>;
 export type CustomerDetailT = z.infer<typeof CustomerDetail>;
 export type JobTypeT = z.infer<typeof JobType>;

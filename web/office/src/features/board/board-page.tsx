@@ -66,7 +66,7 @@ export const BoardPage = ({ me }: { me: MeT }) => {
   };
   const onDropJob = (cell: string, payload: { id: string; tech: string }) => {
     setDragging(false);
-    const job = board.data && allJobs(board.data).find((j) => j.id === payload.id);
+    const job = board.data && allJobs(board.data).find((j) => j.id === payload.id && j.visitId === null);
     if (!canMove || !job) return;
     const [toTech, slot] = cell.split('|') as [string, string];
     const [hh, mm] = timeOnly(job.windowStart, tz).split(':');
@@ -201,7 +201,7 @@ export const BoardPage = ({ me }: { me: MeT }) => {
                         const width = Math.max(6, Math.min(100 - left, (mins / span) * 100));
                         return (
                           <JobCard
-                            key={j.id}
+                            key={j.visitId ?? j.id}
                             job={j}
                             tech={row.id}
                             timeZone={tz}
@@ -220,7 +220,7 @@ export const BoardPage = ({ me }: { me: MeT }) => {
                             .filter((j) => businessDate(new Date(j.windowStart), tz) === d)
                             .map((j) => (
                               <JobCard
-                                key={j.id}
+                                key={j.visitId ?? j.id}
                                 job={j}
                                 tech={row.id}
                                 timeZone={tz}

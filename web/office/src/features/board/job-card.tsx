@@ -1,5 +1,6 @@
 import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
+import { visitWords } from '../../../../../src/core/visits';
 import type { BoardJobT } from '../../shared/api';
 import { timeOnly } from '../../shared/format';
 import { StatusBadge } from '../../shared/status';
@@ -23,13 +24,15 @@ export const JobCard = ({
 }) => {
   const closed = job.status === 'canceled' || job.status === 'no_show' || job.status === 'completed';
   const navigate = useNavigate();
-  const movable = !closed && onMove !== undefined;
+  // A later visit of a job moves on the job's page; the board moves the job (its next visit).
+  const movable = !closed && onMove !== undefined && job.visitId === null;
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a pointer drag source; the Move button is the keyboard way
     <div
       className={`board-card${job.overlapsWith.length ? ' overlap' : ''}${job.exception ? ' exception' : ''}`}
       style={style}
       data-job={job.number}
+      data-visit={job.visit ? job.visit.number : undefined}
       draggable={movable}
       onDragStart={(e) => {
         e.dataTransfer.setData(DRAG_TYPE, JSON.stringify({ id: job.id, tech }));
@@ -62,7 +65,10 @@ export const JobCard = ({
         {timeOnly(job.windowStart, timeZone)}–{timeOnly(job.windowEnd, timeZone)}
       </span>
       <span className="board-card-customer">{job.customerName}</span>
-      <span className="board-card-type">{job.jobTypeName}</span>
+      <span className="board-card-type">
+        {job.jobTypeName}
+        {job.visit ? ` · ${visitWords(job.visit.number, job.visit.of)}` : ''}
+      </span>
       <span className="board-card-status">
         <StatusBadge kind="work" status={job.status} />
         <StatusBadge kind="billing" status={job.billingStatus} />

@@ -154,15 +154,15 @@ const EditJob = ({ job, onClose, onDone }: { job: JobT; onClose: () => void; onD
   );
 };
 
-type WindowValues = { day: string; start: string; end: string; reason: string };
+export type WindowValues = { day: string; start: string; end: string; reason: string };
 
 /** A window on the organization's clock ("2026-12-04", "09:00", "11:00") as the instants the API takes. */
-const windowOf = (v: WindowValues, tz: string) => ({
+export const windowOf = (v: WindowValues, tz: string) => ({
   windowStart: zonedToInstant(v.day, v.start, tz).toISOString(),
   windowEnd: zonedToInstant(v.end <= v.start ? addDays(v.day, 1) : v.day, v.end, tz).toISOString(),
 });
 
-const WindowFields = ({
+export const WindowFields = ({
   form,
 }: {
   form: ReturnType<typeof useContractForm<WindowValues, typeof RescheduleBody>>['form'];

@@ -42,6 +42,7 @@ import { JobActions } from './job-actions';
 import { Section } from './job-sections';
 import { ProgressBilling } from './progress-billing';
 import { actionWords, actorWords } from './timeline-words';
+import { JobVisits } from './visits';
 
 export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
   const navigate = useNavigate();
@@ -146,6 +147,7 @@ export const JobPage = ({ me, id }: { me: MeT; id: string }) => {
                 {dateTime(j.windowStart, tz)} – {dateTime(j.windowEnd, tz)}
               </Text>
               <Text size="sm">Crew: {j.crew.map((c) => c.name).join(', ') || 'unassigned'}</Text>
+              <JobVisits job={j} onDone={setNotice} />
               <Loaded resource={timeline} what="history">
                 {(items) => {
                   const moves = items.filter(

@@ -19,6 +19,7 @@ import { CreateQuoteBody, type Quote } from '../../../../../src/contracts/quotes
 import type { CustomFieldDef } from '../../../../../src/core/custom-fields';
 import { REPEAT_EVERY, REPEAT_WORDS, type RepeatEvery } from '../../../../../src/core/quote-repeat';
 import { addDays, businessDate, zonedToInstant } from '../../../../../src/core/time';
+import { MAX_VISITS } from '../../../../../src/core/visits';
 import {
   api,
   type CatalogItemT,
@@ -51,12 +52,27 @@ type Values = {
   visitDay: string;
   visitStart: string;
   visitHours: number | string;
+  /** A project over several days: the visits after the first. */
+  laterVisits: LaterVisitValues[];
   message: string;
   terms: string;
   internalNotes: string;
   poNumber: string;
   customFields: Record<string, string>;
 };
+
+type LaterVisitValues = { key: string; day: string; start: string; hours: number | string };
+
+/** Where a later visit's complaint shows: its start on the day, its end on the hours. */
+const LATER_VISIT_FIELDS = Object.fromEntries(
+  Array.from({ length: MAX_VISITS }, (_, i) => [
+    [`laterVisits.${i}.start`, `laterVisits.${i}.day`],
+    [`laterVisits.${i}.end`, `laterVisits.${i}.hours`],
+  ]).flat(),
+);
+
+const hoursBetween = (start: string, end: string) =>
+  (new Date(end).getTime() - new Date(start).getTime()) / 3_600_000;
 
 const newLine = (): LineValues => ({
   id: crypto.randomUUID(),
@@ -108,6 +124,12 @@ const valuesOf = (q: Quote | null, today: string, tz: string): Values => {
     visitDay: q?.visitStart ? businessDate(new Date(q.visitStart), tz) : '',
     visitStart: q?.visitStart ? local(q.visitStart) : '08:00',
     visitHours: start && q?.visitEnd ? (new Date(q.visitEnd).getTime() - start.getTime()) / 3_600_000 : 2,
+    laterVisits: (q?.laterVisits ?? []).map((v) => ({
+      key: crypto.randomUUID(),
+      day: businessDate(new Date(v.start), tz),
+      start: local(v.start),
+      hours: hoursBetween(v.start, v.end),
+    })),
     message: q?.message ?? '',
     terms: q?.terms ?? '',
     internalNotes: q?.internalNotes ?? '',
@@ -164,6 +186,17 @@ export const bodyOf = (
           },
     validUntil: v.validUntil,
     ...visit,
+    laterVisits:
+      visit.visitStart === null
+        ? []
+        : v.laterVisits.map((l) => {
+            const at = l.day ? zonedToInstant(l.day, l.start, tz) : new Date(Number.NaN);
+            const ok = !Number.isNaN(at.getTime());
+            return {
+              start: ok ? at.toISOString() : '',
+              end: ok ? new Date(at.getTime() + Number(l.hours) * 3_600_000).toISOString() : '',
+            };
+          }),
     message: orNull(v.message),
     terms: orNull(v.terms),
     internalNotes: orNull(v.internalNotes),
@@ -207,6 +240,8 @@ const EditorForm = ({ quote, refs }: { quote: Quote | null; refs: Refs }) => {
       visitEnd: 'visitHours',
       deposit: 'depositValue',
       repeat: 'repeatVisits',
+      laterVisits: 'visitDay',
+      ...LATER_VISIT_FIELDS,
     },
     // The kind of work's required fields, asked here as they are at booking.
     check: (values: Values) =>
@@ -372,6 +407,57 @@ const EditorForm = ({ quote, refs }: { quote: Quote | null; refs: Refs }) => {
           <TextInput type="time" label="Start" {...form.getInputProps('visitStart')} />
           <NumberInput label="Hours" min={0.5} max={24} step={0.5} {...form.getInputProps('visitHours')} />
         </SimpleGrid>
+        {v.repeatEvery === 'never' && v.visitDay && (
+          <Stack gap="xs" role="group" aria-label="Later visits">
+            {v.laterVisits.map((l, i) => (
+              <Group key={l.key} align="flex-end" wrap="nowrap">
+                <Text size="sm" w={60} pb={8}>
+                  {`Visit ${i + 2}`}
+                </Text>
+                <TextInput type="date" label="Day" {...form.getInputProps(`laterVisits.${i}.day`)} />
+                <TextInput type="time" label="Start" {...form.getInputProps(`laterVisits.${i}.start`)} />
+                <NumberInput
+                  label="Hours"
+                  min={0.5}
+                  max={24}
+                  step={0.5}
+                  w={90}
+                  {...form.getInputProps(`laterVisits.${i}.hours`)}
+                />
+                <Button
+                  variant="subtle"
+                  color="red"
+                  aria-label={`Remove visit ${i + 2}`}
+                  onClick={() => form.removeListItem('laterVisits', i)}
+                >
+                  Remove
+                </Button>
+              </Group>
+            ))}
+            {v.laterVisits.length < MAX_VISITS - 1 && (
+              <Group>
+                <Button
+                  size="xs"
+                  variant="light"
+                  onClick={() => {
+                    const last = v.laterVisits[v.laterVisits.length - 1];
+                    form.insertListItem('laterVisits', {
+                      key: crypto.randomUUID(),
+                      day: addDays(last?.day || v.visitDay, 1),
+                      start: last?.start ?? v.visitStart,
+                      hours: last?.hours ?? v.visitHours,
+                    } satisfies LaterVisitValues);
+                  }}
+                >
+                  Add another day
+                </Button>
+                <Text size="xs" c="dimmed">
+                  Work over several days: accepting books every visit on one job, at one price.
+                </Text>
+              </Group>
+            )}
+          </Stack>
+        )}
         <Textarea label="Terms printed on the quote" autosize minRows={2} {...form.getInputProps('terms')} />
         <Textarea
           label="Internal notes (never shown to the customer)"

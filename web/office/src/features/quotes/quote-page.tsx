@@ -166,7 +166,16 @@ const QuoteView = ({ q }: { q: Quote }) => {
             : ''}
           {q.repeat ? `Repeats ${repeatWords(q.repeat)}: the price is per visit. ` : ''}
           {q.retainagePercent ? `Retainage ${q.retainagePercent} % of each progress invoice. ` : ''}
-          {q.visitStart ? `Visit offered: ${dateTime(q.visitStart, tz)}.` : 'No visit offered.'}
+          {q.visitStart
+            ? q.laterVisits.length > 0
+              ? `${q.laterVisits.length + 1} visits offered: ${[
+                  q.visitStart,
+                  ...q.laterVisits.map((l) => l.start),
+                ]
+                  .map((at) => dateTime(at, tz))
+                  .join('; ')}.`
+              : `Visit offered: ${dateTime(q.visitStart, tz)}.`
+            : 'No visit offered.'}
         </Text>
         {q.internalNotes && (
           <Text size="sm" c="dimmed" mt="xs">
