@@ -72,4 +72,22 @@ describe.each(testDrivers())('iCalendar feeds on %s', (driver) => {
     expect((await newFeed(dispatcher, org.otherTechnician.id)).statusCode).toBe(201);
     expect((await newFeed(dispatcher, org.users.billing.id)).statusCode).toBe(400);
   });
+  it('puts each visit of a job done over several days in the calendar, each its own event', async () => {
+    const { url } = (await newFeed(tech)).json();
+    const added = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/${org.jobId}/visits`,
+      headers: as(dispatcher, true),
+      payload: { windowStart: '2026-11-20T09:00:00.000Z', windowEnd: '2026-11-20T12:00:00.000Z' },
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    const visits = added.json().items as { id: string }[];
+    const res = await t.app.inject({ method: 'GET', url });
+    const events = new ICAL.Component(ICAL.parse(res.body))
+      .getAllSubcomponents('vevent')
+      .map((v) => new ICAL.Event(v));
+    expect(events.map((e) => e.uid)).toEqual(visits.map((v) => `${v.id}@closeout`));
+    expect(events.map((e) => e.summary.replace(/^.*\(/, '('))).toEqual(['(visit 1 of 2)', '(visit 2 of 2)']);
+    expect(events[1]?.startDate.toJSDate().toISOString()).toBe('2026-11-20T09:00:00.000Z');
+  });
 });

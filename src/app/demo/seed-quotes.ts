@@ -140,8 +140,10 @@ export const seedDemoQuotes = async (deps: Deps, organizationId: string) => {
     CUSTOMER_BROWSER,
   );
 
-  // Accepted: the job is booked in three days; one change signed on site, one waiting for the customer.
+  // Accepted: the job is booked over two days from three days on (fitting, then commissioning once the
+  // wall has cured); one change signed on site, one waiting for the customer.
   const visit = zonedToInstant(addDays(today, 3), '09:00', org.timeZone);
+  const commissioning = zonedToInstant(addDays(today, 5), '09:00', org.timeZone);
   const accepted = await createQuote(
     deps,
     organizationId,
@@ -160,6 +162,12 @@ export const seedDemoQuotes = async (deps: Deps, organizationId: string) => {
       validUntil,
       visitStart: visit.toISOString(),
       visitEnd: new Date(visit.getTime() + 6 * 3_600_000).toISOString(),
+      laterVisits: [
+        {
+          start: commissioning.toISOString(),
+          end: new Date(commissioning.getTime() + 3 * 3_600_000).toISOString(),
+        },
+      ],
     },
     SYSTEM_ACTOR,
   );

@@ -1,7 +1,8 @@
-import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, ne } from 'drizzle-orm';
 import ical, { ICalEventStatus } from 'ical-generator';
 import { AppError, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
+import { numbered, visitWords } from '../../core/visits';
 import { customerOfJob, jobTypeOfJob, siteOfJob } from '../../db/queries/jobs';
 import {
   calendarFeeds,
@@ -9,6 +10,7 @@ import {
   jobAssignments,
   jobs,
   jobTypes,
+  jobVisits,
   organizations,
   sites,
   users,
@@ -87,18 +89,61 @@ export const calendarFeed = async (deps: Deps, token: string): Promise<string> =
       ),
     )
     .orderBy(asc(jobs.windowStart));
+  // A job of several visits is one event per visit (its own UID), so each day is in the calendar, the
+  // days already done too; a one-visit job stays one event.
+  const visitRows = await deps.database.db
+    .select({ visit: jobVisits, job: jobs, customer: customers.name, site: sites, jobType: jobTypes.name })
+    .from(jobVisits)
+    .innerJoin(jobs, and(eq(jobs.organizationId, jobVisits.organizationId), eq(jobs.id, jobVisits.jobId)))
+    .innerJoin(customers, customerOfJob)
+    .innerJoin(sites, siteOfJob)
+    .innerJoin(jobTypes, jobTypeOfJob)
+    .where(
+      and(
+        eq(jobVisits.organizationId, feed.organizationId),
+        inArray(jobVisits.jobId, assigned),
+        ne(jobVisits.status, 'canceled'),
+        gte(jobVisits.windowEnd, new Date(now - FEED_PAST_DAYS * 86_400_000)),
+        lt(jobVisits.windowStart, new Date(now + FEED_FUTURE_DAYS * 86_400_000)),
+      ),
+    );
+  const withVisits = [...new Set([...rows.map((r) => r.job.id), ...visitRows.map((r) => r.job.id)])];
+  const allVisits =
+    withVisits.length === 0
+      ? []
+      : numbered(
+          await deps.database.db
+            .select()
+            .from(jobVisits)
+            .where(
+              and(
+                eq(jobVisits.organizationId, feed.organizationId),
+                inArray(jobVisits.jobId, withVisits),
+                ne(jobVisits.status, 'canceled'),
+              ),
+            ),
+        );
+  const hasVisits = new Set(allVisits.map((v) => v.jobId));
   const cal = ical({
     name: `${feed.org}: ${feed.name}`,
     prodId: { company: 'Closeout', product: 'Closeout', language: 'EN' },
   });
-  for (const r of rows) {
+  const events = [
+    ...rows.filter((r) => !hasVisits.has(r.job.id)).map((r) => ({ ...r, visit: null })),
+    ...visitRows.map((r) => ({ ...r, visit: allVisits.find((v) => v.id === r.visit.id) ?? null })),
+  ].sort(
+    (a, b) =>
+      (a.visit?.windowStart ?? a.job.windowStart).getTime() -
+      (b.visit?.windowStart ?? b.job.windowStart).getTime(),
+  );
+  for (const r of events) {
     const a = r.site.address;
     cal.createEvent({
-      id: `${r.job.id}@closeout`,
-      start: r.job.windowStart,
-      end: r.job.windowEnd,
+      id: `${r.visit?.id ?? r.job.id}@closeout`,
+      start: r.visit?.windowStart ?? r.job.windowStart,
+      end: r.visit?.windowEnd ?? r.job.windowEnd,
       stamp: r.job.updatedAt,
-      summary: `J-${r.job.number} ${r.jobType}: ${r.customer}`,
+      summary: `J-${r.job.number} ${r.jobType}: ${r.customer}${r.visit ? ` (${visitWords(r.visit.number, r.visit.of).toLowerCase()})` : ''}`,
       description: r.job.scope,
       location: [r.site.name, a.line1, a.line2, a.city, a.postalCode].filter(Boolean).join(', '),
       status:
