@@ -1,3 +1,4 @@
+import type { Language } from '../core/i18n';
 import type { Address, InvoiceDocument, IssuedHeader } from '../core/invoice-document';
 import type { Statement } from '../core/statement';
 
@@ -42,6 +43,8 @@ export type ServiceReport = {
 
 /** An accepted quote as signed: the chosen lines, the totals, the terms and the signature block. */
 export type SignedQuote = {
+  /** The customer's language: every word of the copy is in it. */
+  language: Language;
   seller: { name: string; color: string };
   number: string;
   version: number;
@@ -67,6 +70,8 @@ export type SignedQuote = {
 
 /** A customer's statement of account, ready to print: the seller, the customer, and the statement itself. */
 export type StatementPrint = {
+  /** The customer's language: every word of the statement is in it. */
+  language: Language;
   seller: { name: string; color: string; address: Address | null; iban: string | null };
   customer: { name: string; address: Address };
   currency: string;

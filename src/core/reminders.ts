@@ -5,6 +5,8 @@
  */
 import Decimal from 'decimal.js';
 import type { FieldProblem } from './errors';
+import { type Language, MESSAGES, type Translator, translator } from './i18n';
+import { en } from './i18n/en';
 import { unknownPlaceholders } from './message-template';
 import { printAmount } from './money';
 import { addDays, printDate } from './time';
@@ -65,50 +67,11 @@ export const REMINDER_FIELDS = {
 } as const;
 export type ReminderValues = Record<keyof typeof REMINDER_FIELDS, string>;
 
-const SIGN_OFF = ['', '{{organization}}'];
+/** The customer's reminders in Closeout's words (en.ts, the reference language); collections is the office's. */
 export const DEFAULT_REMINDER_WORDING: Record<ReminderTone, { subject: string; body: string }> = {
-  friendly: {
-    subject: '{{organization}}: a reminder about invoice {{number}}',
-    body: [
-      'Hello {{customer}},',
-      '',
-      'A friendly reminder that invoice {{number}} for {{amount}} is {{when}}, on {{due}}.',
-      '',
-      '{{howToPay}}',
-      '{{payLink}}',
-      '',
-      'If you have already paid, thank you, and please ignore this message.',
-      ...SIGN_OFF,
-    ].join('\n'),
-  },
-  firm: {
-    subject: '{{organization}}: invoice {{number}} is overdue',
-    body: [
-      'Hello {{customer}},',
-      '',
-      'Invoice {{number}} was due on {{due}} and is now {{when}}. {{amount}} is still to pay.',
-      '',
-      '{{howToPay}}',
-      '{{payLink}}',
-      '',
-      'If something on the invoice is wrong, tell us on that page and we will put it right. If you paid in the last few days, thank you: our messages crossed.',
-      ...SIGN_OFF,
-    ].join('\n'),
-  },
-  final: {
-    subject: 'Final reminder: invoice {{number}} from {{organization}}',
-    body: [
-      'Hello {{customer}},',
-      '',
-      'Invoice {{number}} was due on {{due}} and is now {{when}}. We have written before and {{amount}} is still unpaid.',
-      '',
-      'Please pay within 7 days, or call us if there is a problem we should know about. After that we will have to take further steps to recover it.',
-      '',
-      '{{howToPay}}',
-      '{{payLink}}',
-      ...SIGN_OFF,
-    ].join('\n'),
-  },
+  friendly: en.reminder.friendly,
+  firm: en.reminder.firm,
+  final: en.reminder.final,
   collections: {
     subject: '{{number}} is {{when}}: ready to hand over for collection',
     body: '{{number}} ({{customer}}, {{amount}} owed) is {{when}} and every reminder has gone. Call them, agree a date, or hand it over for collection.',
@@ -122,10 +85,21 @@ export const DEFAULT_REMINDER_STEPS: ReminderStep[] = [
   { days: 45, tone: 'collections', subject: null, body: null },
 ];
 
-export const wordingOf = (step: ReminderStep) => ({
-  subject: step.subject ?? DEFAULT_REMINDER_WORDING[step.tone].subject,
-  body: step.body ?? DEFAULT_REMINDER_WORDING[step.tone].body,
-});
+/**
+ * The wording a customer reads: the organization's own when it wrote one in the customer's language (its
+ * own), else Closeout's in the customer's language. The office's collections note stays in the office's.
+ */
+export const wordingFor = (step: ReminderStep, customer: Language, organization: string) => {
+  const closeout =
+    step.tone === 'collections'
+      ? DEFAULT_REMINDER_WORDING.collections
+      : MESSAGES[customer].reminder[step.tone];
+  const own = step.tone === 'collections' || customer === organization;
+  return {
+    subject: (own ? step.subject : null) ?? closeout.subject,
+    body: (own ? step.body : null) ?? closeout.body,
+  };
+};
 
 /** The business date a step falls on for a due date. */
 export const stepDate = (dueDate: string, step: Pick<ReminderStep, 'days'>) => addDays(dueDate, step.days);
@@ -172,13 +146,14 @@ export const nextReminder = (
 };
 
 /** "due in 3 days", "due today", "1 day overdue", "14 days overdue". */
-export const whenWords = (dueDate: string, today: string): string => {
+export const whenWords = (dueDate: string, today: string, w: Translator = translator()): string => {
   const days = Math.round(
     (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${dueDate}T00:00:00Z`)) / 86_400_000,
   );
-  if (days === 0) return 'due today';
-  if (days < 0) return days === -1 ? 'due tomorrow' : `due in ${-days} days`;
-  return days === 1 ? '1 day overdue' : `${days} days overdue`;
+  if (days === 0) return w.t('reminder.when.today');
+  if (days < 0)
+    return days === -1 ? w.t('reminder.when.tomorrow') : w.t('reminder.when.inDays', { days: -days });
+  return days === 1 ? w.t('reminder.when.oneDayOverdue') : w.t('reminder.when.daysOverdue', { days });
 };
 
 /** A step in the office's words: "3 days before the due date: friendly". */

@@ -4,7 +4,9 @@
  * the balance carried, and what is open at the end, aged by due date. Pure: the entries come in, the
  * statement comes out; its balance and its open items are two sums of the same entries, so they agree.
  */
+
 import Decimal from 'decimal.js';
+import { en } from './i18n/en';
 
 export type StatementEntryKind =
   | 'invoice'
@@ -30,13 +32,7 @@ export type StatementDocument = { group: string; number: string; issueDate: stri
 
 export const AGE_BANDS = ['current', 'days_1_30', 'days_31_60', 'days_61_90', 'days_over_90'] as const;
 export type AgeBand = (typeof AGE_BANDS)[number];
-export const AGE_WORDS: Record<AgeBand, string> = {
-  current: 'Not yet due',
-  days_1_30: '1–30 days overdue',
-  days_31_60: '31–60 days overdue',
-  days_61_90: '61–90 days overdue',
-  days_over_90: 'Over 90 days overdue',
-};
+export const AGE_WORDS: Record<AgeBand, string> = en.statement.ages;
 
 const DAY_MS = 86_400_000;
 export const daysBetween = (from: string, to: string) =>
@@ -122,12 +118,5 @@ export const buildStatement = (input: {
   };
 };
 
-export const ENTRY_WORDS: Record<StatementEntryKind, string> = {
-  invoice: 'Invoice',
-  credit_note: 'Credit note',
-  payment: 'Payment received',
-  refund: 'Refund paid to you',
-  payment_reversed: 'Payment taken back by your bank',
-  // The customer's document says what happened to their balance, never the internal reason.
-  written_off: 'Balance adjusted',
-};
+// The customer's document says what happened to their balance, never the internal reason (a write-off).
+export const ENTRY_WORDS: Record<StatementEntryKind, string> = en.statement.entries;

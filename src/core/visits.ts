@@ -1,5 +1,4 @@
 import type { FieldProblem } from './errors';
-import { printDateTime } from './time';
 
 /**
  * A job done over several visits (#22): a project quoted with its days (rough-in Monday, finish next
@@ -79,22 +78,4 @@ export const numbered = <V extends Visit>(visits: readonly V[]): (V & { number: 
   return live.map((v, i) => ({ ...v, number: i + 1, of: live.length }));
 };
 
-/** The planned visit after the one the crew works on now, if any. */
-export const nextPlanned = <V extends Visit>(visits: readonly V[], current: Date): V | undefined =>
-  visits
-    .filter((v) => v.status === 'planned' && v.windowStart > current)
-    .sort((a, b) => a.windowStart.getTime() - b.windowStart.getTime())[0];
-
 export const visitWords = (number: number, of: number) => `Visit ${number} of ${of}`;
-
-/** A visit's window as the customer reads it: "8 December 2026, 08:00 to 12:00" (the end's day when it differs). */
-export const windowWords = (start: Date | string, end: Date | string, timeZone: string): string => {
-  const from = printDateTime(start, timeZone);
-  const to = printDateTime(end, timeZone);
-  const day = (s: string) => s.slice(0, s.lastIndexOf(','));
-  return `${from} to ${day(from) === day(to) ? to.slice(to.lastIndexOf(' ') + 1) : to}`;
-};
-
-/** A project's visits in words, for the quote the customer signs: "Visit 1: …; visit 2: …". */
-export const visitPlanWords = (first: VisitWindow, later: readonly VisitWindow[], timeZone: string): string =>
-  [first, ...later].map((v, i) => `visit ${i + 1}: ${windowWords(v.start, v.end, timeZone)}`).join('; ');

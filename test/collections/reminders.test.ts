@@ -359,4 +359,25 @@ describe.each(testDrivers())('payment reminders on %s', (driver) => {
     expect(paid.statusCode).toBe(409);
     expect(paid.json().detail).toBe(`No reminder for ${inv.number}: it is paid`);
   });
+  it('writes to a customer who reads German in German, in Closeout’s own German words', async () => {
+    clock.set('2028-01-10T10:00:00Z');
+    await settleOpen();
+    await t.database.raw.query("UPDATE customers SET language = 'de' WHERE organization_id = $1", [
+      org.organizationId,
+    ]);
+    try {
+      const inv = await issued(); // due 24 January 2028
+      const { mails } = await runAt('2028-01-21T09:05:00Z');
+      expect(mails.map((m) => m.subject)).toEqual([`dunning Services: Erinnerung an Rechnung ${inv.number}`]);
+      const text = mails[0]?.text ?? '';
+      expect(text).toMatch(/^Guten Tag /);
+      expect(text).toContain(`Rechnung ${inv.number} über `);
+      expect(text).toMatch(/über \d+,\d\d EUR ist in 3 Tagen fällig, am 24\. Januar 2028\./);
+      expect(text).not.toMatch(/Hello|reminder|due in/);
+    } finally {
+      await t.database.raw.query('UPDATE customers SET language = NULL WHERE organization_id = $1', [
+        org.organizationId,
+      ]);
+    }
+  });
 });

@@ -264,4 +264,43 @@ describe.each(testDrivers())('statements on %s', (driver) => {
     await drain(t);
     expect(inbox.map((m) => m.subject)).toEqual(['statements Services: your statement to 31 December 2026']);
   });
+  it.runIf(hasPdftotext)('prints and e-mails it in the customer’s language', async () => {
+    await t.database.raw.query("UPDATE customers SET language = 'de' WHERE id = $1", [org.customerId]);
+    try {
+      const res = await call(
+        'GET',
+        `/api/v1/customers/${org.customerId}/statement/pdf?from=2026-10-01&to=2026-11-30`,
+        billing,
+      );
+      const text = pdfText(res.rawPayload);
+      for (const words of [
+        'KONTOAUSZUG',
+        '1. Oktober 2026 bis 30. November 2026',
+        'Saldovortrag',
+        `Gutschrift ${docs.cc?.number}`,
+        `Erstattung an Sie zu ${docs.cc?.number}`,
+        '61–90 Tage überfällig',
+        'Offene Posten',
+        'Seite 1 von',
+      ])
+        expect(text).toContain(words);
+      expect(text).not.toMatch(/Balance|Statement|overdue/);
+      inbox.length = 0;
+      await call('POST', `/api/v1/customers/${org.customerId}/statement/send`, billing, {
+        from: '2026-10-01',
+        to: '2026-11-30',
+      });
+      await drain(t);
+      expect(inbox.map((m) => m.subject)).toEqual([
+        'statements Services: Ihr Kontoauszug bis 30. November 2026',
+      ]);
+      expect(inbox[0]?.text).toMatch(/^Guten Tag /);
+      expect(inbox[0]?.text).toMatch(
+        /Am 30\. November 2026 schulden Sie uns [\d.]+,\d\d EUR, davon sind [\d.]+,\d\d EUR überfällig\./,
+      );
+      expect(inbox[0]?.attachments?.map((a) => a.filename)).toEqual(['Kontoauszug 2026-11-30.pdf']);
+    } finally {
+      await t.database.raw.query('UPDATE customers SET language = NULL WHERE id = $1', [org.customerId]);
+    }
+  });
 });

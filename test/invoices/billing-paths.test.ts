@@ -682,6 +682,24 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
         );
         expect(mail?.text).toContain('Alle Ihre Rechnungen bei uns ansehen');
         expect(mail?.text).not.toMatch(/Hello|Amount due|Please find/);
+
+        // The receipt for money the office records speaks German too.
+        const paid = await post('/api/v1/payments', {
+          invoiceId: inv?.id,
+          amount: '10.00',
+          receivedOn: '2026-11-19',
+          method: 'bank_transfer',
+          sendReceipt: true,
+        });
+        expect(paid.statusCode, paid.body).toBe(201);
+        await drain(t);
+        const receipt = outbox.find((m) => m.subject.startsWith('Zahlungsbestätigung'));
+        expect(receipt?.subject).toBe(`Zahlungsbestätigung: 10,00 EUR für ${inv?.number}`);
+        expect(receipt?.text).toContain(
+          `vielen Dank: Wir haben am 19. November 2026 10,00 EUR per Überweisung für ${inv?.number} erhalten.`,
+        );
+        expect(receipt?.text).toContain('Ihre Rechnungen, Zahlungen und Belege: ');
+        expect(receipt?.text).not.toMatch(/Dear|Thank you|Receipt/);
       } finally {
         await setLanguage(null);
       }

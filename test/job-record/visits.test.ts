@@ -42,7 +42,7 @@ describe.each(testDrivers())('a job done over several visits on %s', (driver) =>
   });
   afterAll(() => t?.close());
 
-  const call = (who: Session, method: 'GET' | 'POST', url: string, payload?: object) =>
+  const call = (who: Session, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
     t.app.inject({
       method,
       url,
@@ -187,6 +187,58 @@ describe.each(testDrivers())('a job done over several visits on %s', (driver) =>
     const otherCard = mine.jobs.find((j: { id: string }) => j.id === other);
     expect(otherCard.overlapsWith).toEqual([v[1]?.id]);
     await call(s.dispatcher, 'POST', `/api/v1/jobs/${other}/cancel`, { reason: 'customer canceled' });
+  });
+
+  it.runIf(hasPdftotext)('prints the signed copy in the customer’s language, the visits too', async () => {
+    const setLanguage = (language: string | null) =>
+      call(s.owner, 'PATCH', `/api/v1/customers/${org.customerId}`, { language, email: 'pat@example.com' });
+    expect((await setLanguage('de')).statusCode).toBe(200);
+    try {
+      const q = (
+        await call(
+          s.owner,
+          'POST',
+          '/api/v1/quotes',
+          quote({
+            lines: [{ description: 'Badsanierung', quantity: '1', unitPrice: '1234.50' }],
+          }),
+        )
+      ).json();
+      const link: string = (
+        await call(s.owner, 'POST', `/api/v1/quotes/${q.id}/send`, { to: 'pat@example.com' })
+      ).json().link;
+      const ok = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/public/quotes/${link.slice(link.lastIndexOf('/') + 1)}/accept`,
+        payload: {
+          version: 1,
+          choice: { options: {}, addOns: [] },
+          signerName: 'Pat Murphy',
+          signature: `data:image/png;base64,${(await png(2)).toString('base64')}`,
+        },
+      });
+      expect(ok.statusCode, ok.body).toBe(200);
+      const signed = await call(s.dispatcher, 'GET', `/api/v1/quotes/${q.id}/signed.pdf`);
+      const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: signed.rawPayload })
+        .toString()
+        .replace(/\s+/g, ' ');
+      for (const words of [
+        'ANGEBOT, ANGENOMMEN',
+        `Angebot ${q.number}`,
+        'Gültig bis 5. Dezember 2026',
+        'Beschreibung',
+        'Gesamt',
+        '1.518,44 EUR',
+        '23 %',
+        'Die Arbeit erfolgt an 3 Terminen (Termin 1: 8. Dezember 2026, 09:00 bis 13:00;',
+        'Unterschrieben von Pat Murphy am 18. November 2026',
+        'Seite 1 von 1',
+      ])
+        expect(text).toContain(words);
+      expect(text).not.toMatch(/Signed by|Valid until|Total/);
+    } finally {
+      await setLanguage(null);
+    }
   });
 
   it('moves visits without ever putting one over another or before the one the crew works on now', async () => {

@@ -400,7 +400,7 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
       const signed = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}/signed.pdf` });
       expect(signed.statusCode).toBe(200);
       expect(pdfText(signed.rawPayload).replace(/\s+/g, ' ')).toContain(
-        'Retainage: 7.5 % of each progress invoice is held back until the work is complete.',
+        'Retainage: 7.5% of each progress invoice is held back until the work is complete.',
       );
     }
   });

@@ -1,6 +1,5 @@
 import type { SignedQuote } from '../../app/documents-port';
-import { printAmount } from '../../core/money';
-import { printDate, printDateTime } from '../../core/time';
+import { translator } from '../../core/i18n';
 import { BOLD, collect, newPdf, numberPages, PAGE, priceText, REGULAR, row } from './pdf-kit';
 
 /**
@@ -18,16 +17,17 @@ export const renderSignedQuotePdf = async (q: SignedQuote): Promise<Buffer> => {
     [q.title, q.customer, q.site, q.lines, q.terms, q.message, q.signature.name, q.signature.userAgent],
   );
   const done = collect(pdf);
-  const money = (a: string) => printAmount(a, q.currency);
+  const w = translator(q.language);
+  const money = (a: string) => w.amount(a, q.currency);
   pdf.font(BOLD).fontSize(16).fillColor(q.seller.color).text(q.seller.name, PAGE.left, 50);
-  pdf.fontSize(18).text('QUOTE, ACCEPTED', 300, 50, { width: 245, align: 'right' });
+  pdf.fontSize(18).text(w.t('quote.title'), 300, 50, { width: 245, align: 'right' });
   pdf.fillColor('black').font(REGULAR).fontSize(9);
   pdf.text(
     [
-      `Quote ${q.number}${q.version > 1 ? ` (version ${q.version})` : ''}`,
-      `For ${q.customer}`,
+      `${w.t('quote.number', { number: q.number })}${q.version > 1 ? ` ${w.t('quote.version', { version: q.version })}` : ''}`,
+      w.t('quote.for', { customer: q.customer }),
       q.site,
-      `Valid until ${printDate(q.validUntil)}`,
+      w.t('quote.validUntil', { date: w.date(q.validUntil) }),
     ].join('\n'),
     PAGE.left,
     90,
@@ -47,28 +47,28 @@ export const renderSignedQuotePdf = async (q: SignedQuote): Promise<Buffer> => {
     pdf,
     y,
     [
-      { text: 'Description', x: PAGE.left, width: 250 },
-      { text: 'Qty', x: 305, width: 45, align: 'right' },
-      { text: 'Unit price', x: 355, width: 70, align: 'right' },
-      { text: 'VAT / tax', x: 430, width: 40, align: 'right' },
-      { text: 'Amount', x: 475, width: 70, align: 'right' },
+      { text: w.t('invoice.columns.description'), x: PAGE.left, width: 250 },
+      { text: w.t('invoice.columns.quantity'), x: 305, width: 45, align: 'right' },
+      { text: w.t('invoice.columns.unitPrice'), x: 355, width: 70, align: 'right' },
+      { text: w.t('quote.taxColumn'), x: 430, width: 40, align: 'right' },
+      { text: w.t('invoice.columns.amount'), x: 475, width: 70, align: 'right' },
     ],
     true,
   );
   for (const l of q.lines)
     y = row(pdf, y, [
       { text: l.description, x: PAGE.left, width: 250 },
-      { text: l.quantity, x: 305, width: 45, align: 'right' },
-      { text: priceText(l.unitPrice), x: 355, width: 70, align: 'right' },
-      { text: `${l.taxRate} %`, x: 430, width: 40, align: 'right' },
+      { text: w.decimal(l.quantity), x: 305, width: 45, align: 'right' },
+      { text: w.decimal(priceText(l.unitPrice)), x: 355, width: 70, align: 'right' },
+      { text: w.percent(l.taxRate), x: 430, width: 40, align: 'right' },
       { text: money(l.net), x: 475, width: 70, align: 'right' },
     ]);
   y += 6;
   for (const [label, amount, bold] of [
-    ['Net', q.totals.net, false],
-    ['Tax', q.totals.tax, false],
-    ['Total', q.totals.payable, true],
-    ...(q.totals.deposit ? [['Deposit due on acceptance', q.totals.deposit, false] as const] : []),
+    [w.t('quote.net'), q.totals.net, false],
+    [w.t('quote.tax'), q.totals.tax, false],
+    [w.t('quote.total'), q.totals.payable, true],
+    ...(q.totals.deposit ? [[w.t('quote.depositDue'), q.totals.deposit, false] as const] : []),
   ] as const)
     y = row(
       pdf,
@@ -83,7 +83,7 @@ export const renderSignedQuotePdf = async (q: SignedQuote): Promise<Buffer> => {
     pdf
       .font(BOLD)
       .fontSize(10)
-      .text('Terms', PAGE.left, y + 14);
+      .text(w.t('quote.terms'), PAGE.left, y + 14);
     pdf
       .font(REGULAR)
       .fontSize(9)
@@ -94,7 +94,7 @@ export const renderSignedQuotePdf = async (q: SignedQuote): Promise<Buffer> => {
     pdf.addPage();
     y = 50;
   } else y += 20;
-  pdf.font(BOLD).fontSize(10).text('Accepted and signed', PAGE.left, y);
+  pdf.font(BOLD).fontSize(10).text(w.t('quote.signed'), PAGE.left, y);
   y += 14;
   if (q.signature.image) {
     try {
@@ -109,14 +109,17 @@ export const renderSignedQuotePdf = async (q: SignedQuote): Promise<Buffer> => {
     .fontSize(9)
     .text(
       [
-        `Signed by ${q.signature.name} on ${printDateTime(q.signature.signedAt, q.timeZone)}`,
-        `From the address ${q.signature.ip}, with ${q.signature.userAgent || 'an unnamed browser'}`,
+        w.t('quote.signedBy', { name: q.signature.name, at: w.dateTime(q.signature.signedAt, q.timeZone) }),
+        w.t('quote.signedFrom', {
+          ip: q.signature.ip,
+          browser: q.signature.userAgent || w.t('quote.unnamedBrowser'),
+        }),
       ].join('\n'),
       PAGE.left,
       y,
       { width: PAGE.right - PAGE.left },
     );
-  numberPages(pdf, `Quote ${q.number}`);
+  numberPages(pdf, w.t('quote.number', { number: q.number }), w);
   pdf.end();
   return done;
 };

@@ -1,8 +1,6 @@
 import Decimal from 'decimal.js';
 import type { StatementPrint } from '../../app/documents-port';
-import { printAmount } from '../../core/money';
-import { AGE_WORDS, ENTRY_WORDS } from '../../core/statement';
-import { printDate } from '../../core/time';
+import { translator } from '../../core/i18n';
 import { addressLines, BOLD, collect, newPdf, numberPages, PAGE, REGULAR, row } from './pdf-kit';
 
 /**
@@ -12,18 +10,22 @@ import { addressLines, BOLD, collect, newPdf, numberPages, PAGE, REGULAR, row } 
  */
 export const renderStatementPdf = async (p: StatementPrint, logo: Buffer | null): Promise<Buffer> => {
   const s = p.statement;
+  const w = translator(p.language);
+  const forCustomer = w.t('statement.forCustomer', { customer: p.customer.name });
   const pdf = newPdf(
     {
       size: 'A4',
       margin: 50,
       bufferPages: true,
-      info: { Title: `Statement for ${p.customer.name}`, Author: p.seller.name },
+      info: { Title: forCustomer, Author: p.seller.name },
     },
     [p.seller, p.customer, s.lines.map((l) => l.reference)],
   );
   const done = collect(pdf);
-  const money = (a: string) => printAmount(a, p.currency);
-  const signed = (a: string) => (a.startsWith('-') ? `${money(a.slice(1))} credit` : money(a));
+  const money = (a: string) => w.amount(a, p.currency);
+  const printDate = w.date;
+  const signed = (a: string) =>
+    a.startsWith('-') ? w.t('statement.credit', { amount: money(a.slice(1)) }) : money(a);
   // A movement that lowers what they owe shows with a minus; "credit" is kept for a balance in their favour.
   const movement = (a: string) => (a.startsWith('-') ? `−${money(a.slice(1))}` : money(a));
   if (logo) {
@@ -37,10 +39,13 @@ export const renderStatementPdf = async (p: StatementPrint, logo: Buffer | null)
     .fillColor(p.seller.color)
     .font(BOLD)
     .fontSize(18)
-    .text('STATEMENT', 300, 50, { width: 245, align: 'right' });
+    .text(w.t('statement.title'), 300, 50, { width: 245, align: 'right' });
   pdf.fillColor('black').font(REGULAR).fontSize(9);
   pdf.text(
-    [`${printDate(s.from)} to ${printDate(s.to)}`, `Made on ${printDate(p.madeOn)}`].join('\n'),
+    [
+      w.t('statement.period', { from: printDate(s.from), to: printDate(s.to) }),
+      w.t('statement.madeOn', { date: printDate(p.madeOn) }),
+    ].join('\n'),
     300,
     74,
     { width: 245, align: 'right' },
@@ -63,7 +68,7 @@ export const renderStatementPdf = async (p: StatementPrint, logo: Buffer | null)
   pdf
     .font(BOLD)
     .fontSize(12)
-    .text(`Balance on ${printDate(s.to)}: ${signed(s.closing)}`, PAGE.left, y);
+    .text(w.t('statement.balanceOn', { date: printDate(s.to), amount: signed(s.closing) }), PAGE.left, y);
   y = pdf.y + 6;
   const bands = s.aging.filter((a) => !new Decimal(a.amount).isZero());
   if (bands.length > 0) {
@@ -71,7 +76,11 @@ export const renderStatementPdf = async (p: StatementPrint, logo: Buffer | null)
     y = row(
       pdf,
       y,
-      bands.map((a, i) => ({ text: AGE_WORDS[a.band], x: PAGE.left + i * width, width: width - 6 })),
+      bands.map((a, i) => ({
+        text: w.t(`statement.ages.${a.band}`),
+        x: PAGE.left + i * width,
+        width: width - 6,
+      })),
       true,
     );
     y = row(
@@ -84,10 +93,10 @@ export const renderStatementPdf = async (p: StatementPrint, logo: Buffer | null)
     pdf
       .font(REGULAR)
       .fontSize(9)
-      .text(`Pay by bank transfer to IBAN ${p.seller.iban}, quoting the invoice numbers.`, PAGE.left, y + 4);
+      .text(w.t('statement.transfer', { iban: p.seller.iban }), PAGE.left, y + 4);
   y = pdf.y + 14;
 
-  pdf.font(BOLD).fontSize(11).text('Activity', PAGE.left, y);
+  pdf.font(BOLD).fontSize(11).text(w.t('statement.activity'), PAGE.left, y);
   y = pdf.y + 4;
   const cols = (date: string, what: string, amount: string, balance: string) => [
     { text: date, x: PAGE.left, width: 80 },
@@ -95,23 +104,33 @@ export const renderStatementPdf = async (p: StatementPrint, logo: Buffer | null)
     { text: amount, x: 370, width: 85, align: 'right' as const },
     { text: balance, x: 460, width: 85, align: 'right' as const },
   ];
-  y = row(pdf, y, cols('Date', 'What', 'Amount', 'Balance'), true);
-  y = row(pdf, y, cols(printDate(s.from), 'Balance brought forward', '', signed(s.opening)));
+  y = row(
+    pdf,
+    y,
+    cols(
+      w.t('statement.columns.date'),
+      w.t('statement.columns.what'),
+      w.t('statement.columns.amount'),
+      w.t('statement.columns.balance'),
+    ),
+    true,
+  );
+  y = row(pdf, y, cols(printDate(s.from), w.t('statement.broughtForward'), '', signed(s.opening)));
   for (const l of s.lines)
     y = row(
       pdf,
       y,
       cols(
         printDate(l.date),
-        `${ENTRY_WORDS[l.kind]} ${l.kind === 'invoice' || l.kind === 'credit_note' ? l.number : `on ${l.number}`}${l.reference ? ` (${l.reference})` : ''}`,
+        `${w.t(`statement.entries.${l.kind}`)} ${l.kind === 'invoice' || l.kind === 'credit_note' ? l.number : w.t('statement.onDocument', { number: l.number })}${l.reference ? ` (${l.reference})` : ''}`,
         movement(l.amount),
         signed(l.balance),
       ),
     );
-  y = row(pdf, y, cols(printDate(s.to), 'Balance carried', '', signed(s.closing)), true);
+  y = row(pdf, y, cols(printDate(s.to), w.t('statement.carried'), '', signed(s.closing)), true);
 
   y += 12;
-  pdf.font(BOLD).fontSize(11).text('Open items', PAGE.left, y);
+  pdf.font(BOLD).fontSize(11).text(w.t('statement.openItems'), PAGE.left, y);
   y = pdf.y + 4;
   const open = (n: string, issued: string, due: string, late: string, amount: string) => [
     { text: n, x: PAGE.left, width: 110 },
@@ -120,9 +139,20 @@ export const renderStatementPdf = async (p: StatementPrint, logo: Buffer | null)
     { text: late, x: 355, width: 95 },
     { text: amount, x: 460, width: 85, align: 'right' as const },
   ];
-  if (s.open.length === 0) pdf.font(REGULAR).fontSize(9).text('Nothing is open.', PAGE.left, y);
+  if (s.open.length === 0) pdf.font(REGULAR).fontSize(9).text(w.t('statement.nothingOpen'), PAGE.left, y);
   else {
-    y = row(pdf, y, open('Invoice', 'Issued', 'Due', 'Overdue', 'Open'), true);
+    y = row(
+      pdf,
+      y,
+      open(
+        w.t('statement.openColumns.invoice'),
+        w.t('statement.openColumns.issued'),
+        w.t('statement.openColumns.due'),
+        w.t('statement.openColumns.overdue'),
+        w.t('statement.openColumns.open'),
+      ),
+      true,
+    );
     for (const o of s.open)
       y = row(
         pdf,
@@ -130,13 +160,17 @@ export const renderStatementPdf = async (p: StatementPrint, logo: Buffer | null)
         open(
           o.number,
           o.issueDate ? printDate(o.issueDate) : '',
-          o.dueDate ? printDate(o.dueDate) : 'On receipt',
-          o.daysOverdue > 0 ? `${o.daysOverdue} ${o.daysOverdue === 1 ? 'day' : 'days'}` : '',
+          o.dueDate ? printDate(o.dueDate) : w.t('statement.onReceipt'),
+          o.daysOverdue > 0
+            ? o.daysOverdue === 1
+              ? w.t('statement.oneDay')
+              : w.t('statement.days', { count: o.daysOverdue })
+            : '',
           signed(o.amount),
         ),
       );
   }
-  numberPages(pdf, `Statement for ${p.customer.name}`);
+  numberPages(pdf, forCustomer, w);
   pdf.end();
   return done;
 };

@@ -1,9 +1,10 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
+import { documentLanguage, translator } from '../../core/i18n';
 import { transferWords } from '../../core/invoice-email';
 import { fillTemplate } from '../../core/message-template';
-import { amountDecimals, printAmount } from '../../core/money';
+import { amountDecimals } from '../../core/money';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import {
   type ReminderStep,
@@ -12,9 +13,9 @@ import {
   reminderHold,
   TONE_WORDS,
   whenWords,
-  wordingOf,
+  wordingFor,
 } from '../../core/reminders';
-import { businessDate, printDate } from '../../core/time';
+import { businessDate } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { disputedSql } from '../../db/queries/reminders';
 import { customers, invoiceReminders, invoices, organizations } from '../../db/schema';
@@ -87,10 +88,15 @@ const composeReminder = async (
 ): Promise<{ subject: string; text: string; to: string[] }> => {
   const { invoice, customer, org, today } = s;
   const number = invoice.number ?? '';
-  const wording = wordingOf(step ?? { days: 0, tone: reminder.tone, subject: null, body: null });
+  const w = translator(documentLanguage(customer.language, org.language));
+  const wording = wordingFor(
+    step ?? { days: 0, tone: reminder.tone, subject: null, body: null },
+    w.language,
+    org.language,
+  );
   const { to, greet } = invoiceRecipientsOf(customer);
   const owed = outstandingOf(invoice).toFixed(amountDecimals(invoice.currency, true));
-  const amount = printAmount(owed, invoice.currency);
+  const amount = w.amount(owed, invoice.currency);
   const iban = documentOf(invoice).iban;
   const online = await activePaymentConnection(tx, org.id);
   const portal = await portalLinkFor(tx, deps, org.id, customer.id);
@@ -99,13 +105,17 @@ const composeReminder = async (
     organization: org.name,
     number,
     amount,
-    due: invoice.dueDate ? printDate(invoice.dueDate) : 'on receipt',
-    when: invoice.dueDate ? whenWords(invoice.dueDate, today) : 'due',
-    howToPay: iban ? transferWords(iban, number) : '',
-    payLink: portalLineOf(portal, !!online),
+    due: invoice.dueDate ? w.date(invoice.dueDate) : w.t('reminder.onReceipt'),
+    when: invoice.dueDate ? whenWords(invoice.dueDate, today, w) : w.t('reminder.due'),
+    howToPay: iban ? transferWords(iban, number, w) : '',
+    payLink: portalLineOf(portal, !!online, w),
   };
   const feeLine = fee
-    ? `\n\nAs this invoice is ${values.when}, a late payment fee of ${printAmount(new Decimal(fee.payable).toFixed(amountDecimals(fee.currency, true)), fee.currency)} is added: invoice ${fee.number}, sent to you with this message.`
+    ? `\n\n${w.t('reminder.lateFee', {
+        when: values.when,
+        amount: w.amount(new Decimal(fee.payable).toFixed(amountDecimals(fee.currency, true)), fee.currency),
+        number: fee.number ?? '',
+      })}`
     : '';
   return {
     subject: fillTemplate(wording.subject, values).replace(/\s+/g, ' ').trim().slice(0, 300),

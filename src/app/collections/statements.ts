@@ -1,11 +1,12 @@
 import Decimal from 'decimal.js';
 import { and, eq, isNull } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
-import { amountDecimals, printAmount } from '../../core/money';
+import { documentLanguage, translator } from '../../core/i18n';
+import { amountDecimals } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import { buildStatement } from '../../core/statement';
-import { addDays, businessDate, printDate } from '../../core/time';
+import { addDays, businessDate } from '../../core/time';
 import type { Db } from '../../db/client';
 import { statementDocuments, statementEntries } from '../../db/queries/statements';
 import { customers, organizations } from '../../db/schema';
@@ -85,6 +86,7 @@ type Loaded = Awaited<ReturnType<typeof statementOf>>;
 /** The statement as the customer reads it: a PDF branded like the invoices, with the organization's logo. */
 const printStatement = async (deps: Deps, s: Loaded) => {
   const print: StatementPrint = {
+    language: documentLanguage(s.customer.language, s.org.language),
     seller: { name: s.org.name, color: s.org.brandColor, address: s.org.address, iban: s.org.iban },
     customer: { name: s.customer.name, address: s.customer.billingAddress },
     currency: s.currency,
@@ -194,27 +196,40 @@ export const mailStatement = async (
   const st = s.statement;
   const closing = new Decimal(st.closing);
   const owed = closing.gt(0);
+  const w = translator(documentLanguage(s.customer.language, s.org.language));
+  const amount = (a: string) => w.amount(a, s.currency);
   const balance = closing.lt(0)
-    ? `we owe you ${printAmount(closing.abs().toFixed(), s.currency)}`
+    ? w.t('statement.email.weOwe', { amount: amount(closing.abs().toFixed()) })
     : owed
-      ? `you owe ${printAmount(st.closing, s.currency)}${new Decimal(st.overdue).gt(0) ? `, of which ${printAmount(st.overdue, s.currency)} is overdue` : ''}`
-      : 'nothing is owed either way';
+      ? `${w.t('statement.email.youOwe', { amount: amount(st.closing) })}${new Decimal(st.overdue).gt(0) ? w.t('statement.email.ofWhichOverdue', { amount: amount(st.overdue) }) : ''}`
+      : w.t('statement.email.nothingOwed');
   await deps.mailer.send({
     to,
-    subject: `${s.org.name}: your statement to ${printDate(st.to)}`,
+    subject: w.t('statement.email.subject', { organization: s.org.name, date: w.date(st.to) }),
     text: [
-      `Hello ${greet},`,
+      w.t('statement.email.greeting', { name: greet }),
       '',
-      `Attached is your statement with ${s.org.name} from ${printDate(st.from)} to ${printDate(st.to)}. On ${printDate(st.to)} ${balance}.`,
+      w.t('statement.email.attached', {
+        organization: s.org.name,
+        from: w.date(st.from),
+        to: w.date(st.to),
+        balance,
+      }),
       '',
-      portalLineOf(portal, !!online && owed),
+      portalLineOf(portal, !!online && owed, w),
       '',
-      'If anything on it looks wrong, reply to this e-mail and we will put it right.',
+      w.t('statement.email.wrong'),
       '',
       s.org.name,
       '',
     ].join('\n'),
-    attachments: [{ filename: `Statement ${st.to}.pdf`, content: pdf, contentType: 'application/pdf' }],
+    attachments: [
+      {
+        filename: w.t('statement.email.file', { date: st.to }),
+        content: pdf,
+        contentType: 'application/pdf',
+      },
+    ],
     fromName: s.org.name,
     replyTo: s.org.replyToEmail ?? undefined,
   });

@@ -2,8 +2,7 @@ import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { PaymentBody } from '../../contracts/invoices';
-import { printAmount } from '../../core/money';
-import { printDate } from '../../core/time';
+import { documentLanguage, translator } from '../../core/i18n';
 import type { Tx } from '../../db/client';
 import { customers, invoices, organizations } from '../../db/schema';
 import { outstandingOf } from '../invoicing/invoice-store';
@@ -13,15 +12,6 @@ import { recipientOf } from '../quotes/send-quote';
 
 /** How money moves, as the payment contract names it. */
 export type PaymentMethod = z.infer<typeof PaymentBody>['method'];
-
-/** How the money moved, as the receipt's sentence says it. */
-const HOW: Record<PaymentMethod, string> = {
-  card: ' by card',
-  bank_transfer: ' by bank transfer',
-  cash: ' in cash',
-  check: ' by cheque',
-  other: '',
-};
 
 /**
  * The customer's receipt for money that moved online, or that the office recorded and asked a receipt for: a payment taken, or a refund sent back to their card.
@@ -46,6 +36,7 @@ export const queueReceipt = async (
       invoice: invoices,
       customer: customers,
       org: organizations.name,
+      orgLanguage: organizations.language,
       replyTo: organizations.replyToEmail,
     })
     .from(invoices)
@@ -57,27 +48,34 @@ export const queueReceipt = async (
     .where(and(eq(invoices.organizationId, m.organizationId), eq(invoices.id, m.invoiceId)));
   const to = row ? recipientOf(row.customer) : null;
   if (!row || !to) return;
-  const number = row.invoice.number ?? 'your invoice';
-  const money = printAmount(new Decimal(m.amount).toFixed(2), row.invoice.currency);
+  const w = translator(documentLanguage(row.customer.language, row.orgLanguage));
+  const number = row.invoice.number ?? w.t('receipt.yourInvoice');
+  const money = w.amount(new Decimal(m.amount).toFixed(2), row.invoice.currency);
   const left = outstandingOf(row.invoice);
   const link = await portalLinkFor(tx, deps, m.organizationId, row.customer.id);
   const method = m.method ?? 'card';
+  // How the money moved, as the sentence says it ("… by bank transfer"); "other" says nothing.
+  const how = method === 'other' ? '' : w.t(`receipt.how.${method}`);
+  const facts = { amount: money, how, number, date: w.date(m.on) };
   const body =
     m.kind === 'payment'
-      ? `Thank you: we received ${money}${HOW[method]} for ${number} on ${printDate(m.on)}. ${
+      ? `${w.t('receipt.received', facts)} ${
           left.gt(0)
-            ? `${printAmount(left.toFixed(2), row.invoice.currency)} is still to pay on it.`
-            : 'Nothing is left to pay on it.'
+            ? w.t('receipt.stillToPay', { amount: w.amount(left.toFixed(2), row.invoice.currency) })
+            : w.t('receipt.nothingLeft')
         }`
       : method === 'card'
-        ? `We have sent ${money} back to your card for ${number} on ${printDate(m.on)}. Banks take 5 to 10 days to show it on your statement.`
-        : `We have paid you back ${money}${HOW[method]} for ${number} on ${printDate(m.on)}.`;
+        ? w.t('receipt.refundToCard', facts)
+        : w.t('receipt.refund', facts);
   await deps.queue.enqueue(tx, {
     name: 'email.send',
     data: {
       to: [to],
-      subject: m.kind === 'payment' ? `Receipt: ${money} for ${number}` : `Refund of ${money} for ${number}`,
-      text: `Dear ${row.customer.name},\n\n${body}\n\nYour invoices, payments and receipts: ${link}\n\n${row.org}\n`,
+      subject: w.t(m.kind === 'payment' ? 'receipt.subjectPayment' : 'receipt.subjectRefund', {
+        amount: money,
+        number,
+      }),
+      text: `${w.t('receipt.greeting', { name: row.customer.name })}\n\n${body}\n\n${w.t('receipt.portal', { url: link })}\n\n${row.org}\n`,
       fromName: row.org,
       ...(row.replyTo ? { replyTo: row.replyTo } : {}),
     },

@@ -1,9 +1,8 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
+import { documentLanguage, translator } from '../../core/i18n';
 import { priceQuote } from '../../core/quote-pricing';
-import { repeatWords } from '../../core/quote-repeat';
-import { visitPlanWords } from '../../core/visits';
 import { versionsWithParties } from '../../db/queries/quotes';
 import { quoteVersions } from '../../db/schema';
 import { sha256Hex } from '../auth/secrets';
@@ -53,7 +52,9 @@ export const signedQuotePdf = async (
     v.choice,
   );
   if (!priced.ok) throw new Error(`accepted quote ${row.quote.number} no longer prices`);
+  const w = translator(documentLanguage(row.customer.language, row.org.language));
   const pdf = await (await deps.renderers()).signedQuotePdf({
+    language: w.language,
     seller: { name: row.org.name, color: row.org.brandColor },
     number: row.quote.number,
     version: v.version,
@@ -78,17 +79,25 @@ export const signedQuotePdf = async (
     terms:
       [
         v.repeat
-          ? `The service repeats ${repeatWords(v.repeat)}, from the first visit; the price is per visit.`
+          ? w.t('quote.repeats', {
+              every: w.t(`quote.every.${v.repeat.every}`),
+              howLong: v.repeat.visits
+                ? w.t('quote.visitsInAll', { count: v.repeat.visits })
+                : w.t('quote.untilEnded'),
+            })
           : null,
         v.laterVisits.length > 0 && v.visitStart && v.visitEnd
-          ? `The work is done over ${v.laterVisits.length + 1} visits (${visitPlanWords(
-              { start: v.visitStart.toISOString(), end: v.visitEnd.toISOString() },
-              v.laterVisits,
-              row.org.timeZone,
-            )}); the price is for the whole work.`
+          ? w.t('quote.overVisits', {
+              count: v.laterVisits.length + 1,
+              plan: [{ start: v.visitStart, end: v.visitEnd }, ...v.laterVisits]
+                .map((x, i) =>
+                  w.t('quote.visit', { number: i + 1, window: w.window(x.start, x.end, row.org.timeZone) }),
+                )
+                .join('; '),
+            })
           : null,
         v.retainagePercent
-          ? `Retainage: ${new Decimal(v.retainagePercent).toFixed()} % of each progress invoice is held back until the work is complete.`
+          ? w.t('quote.retainage', { percent: w.percent(new Decimal(v.retainagePercent).toFixed()) })
           : null,
         v.terms,
       ]

@@ -56,6 +56,10 @@ export type Translator = {
   t: (key: MessageKey, vars?: Record<string, string | number>) => string;
   /** A business date: "18 November 2026" / "18. November 2026". */
   date: (day: string) => string;
+  /** An instant on a zone's clock: "18 November 2026, 14:30" / "18. November 2026, 14:30". */
+  dateTime: (at: Date | string, timeZone: string) => string;
+  /** A visit's window: "8 December 2026, 09:00 to 13:00" (the end's day too when it differs). */
+  window: (start: Date | string, end: Date | string, timeZone: string) => string;
   /** An amount with its currency, never through a float: "EUR 1,234.50" / "1.234,50 EUR". */
   amount: (amount: string, currency: string) => string;
   /** A quantity or price exactly as given (not grouped, as the documents always printed it), with the language's decimal point. */
@@ -79,10 +83,31 @@ export const translator = (language: Language = 'en'): Translator => {
     year: 'numeric',
     timeZone: 'UTC',
   });
+  const dateTime = (at: Date | string, timeZone: string) => {
+    const parts = new Intl.DateTimeFormat(LOCALES[language], {
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      timeZone,
+    }).format(new Date(at));
+    const time = new Intl.DateTimeFormat('en-GB', {
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+    }).format(new Date(at));
+    return { day: parts, time, both: `${parts}, ${time}` };
+  };
   return {
     language,
     t: (key, vars) => i.t(key, vars ?? {}),
     date: (d) => day.format(new Date(`${d}T00:00:00Z`)),
+    dateTime: (at, timeZone) => dateTime(at, timeZone).both,
+    window: (start, end, timeZone) => {
+      const from = dateTime(start, timeZone);
+      const to = dateTime(end, timeZone);
+      return i.t('quote.window', { from: from.both, to: from.day === to.day ? to.time : to.both });
+    },
     amount: (a, currency) => {
       if (language === 'en') return printAmount(a, currency);
       const { negative, digits } = groupedDigits(a, '.', ',');

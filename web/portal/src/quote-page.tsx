@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { PublicQuote } from '../../../src/contracts/quotes';
+import { translator } from '../../../src/core/i18n';
 import { defaultChoice, priceQuote, type QuoteChoice, type QuoteLine } from '../../../src/core/quote-pricing';
 import { repeatWords } from '../../../src/core/quote-repeat';
 import { printDate, printDateTime } from '../../../src/core/time';
-import { windowWords } from '../../../src/core/visits';
 import { ApiError, createApiClient } from '../../shared/api-client';
 import { AnswerForms } from './answer-forms';
 import { OrgName } from './brand';
@@ -17,7 +17,7 @@ const api = createApiClient('/api/v1');
 const visitTexts = (q: PublicQuote): string[] =>
   q.visitStart && q.visitEnd
     ? [{ start: q.visitStart, end: q.visitEnd }, ...q.laterVisits].map((v) =>
-        windowWords(v.start, v.end, q.timeZone),
+        translator().window(v.start, v.end, q.timeZone),
       )
     : [];
 
