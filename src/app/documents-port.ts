@@ -31,6 +31,8 @@ export const EMPTY_PROOF: Proof = {
 
 /** The work-completed report of a job, billed or not. */
 export type ServiceReport = {
+  /** The customer's language: every word of the report is in it. */
+  language: Language;
   seller: { name: string; color: string };
   customer: string;
   jobNumber: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { en } from './i18n/en';
 
 export const PHOTO_CATEGORIES = [
   'before',
@@ -10,14 +11,7 @@ export const PHOTO_CATEGORIES = [
 ] as const;
 
 /** How a customer's document and page head each category of photo. */
-export const PHOTO_CATEGORY_WORDS: Record<(typeof PHOTO_CATEGORIES)[number], string> = {
-  before: 'Before the work',
-  after: 'After the work',
-  serial_plate: 'Serial plates',
-  signature: 'Signature',
-  document: 'Documents',
-  other: 'Other photos',
-};
+export const PHOTO_CATEGORY_WORDS: Record<(typeof PHOTO_CATEGORIES)[number], string> = en.proof.categories;
 
 /** What a closeout of this job type must carry to be invoice-ready. Evaluated by the closeout rules. */
 export const CloseoutRequirements = z.strictObject({

@@ -665,6 +665,15 @@ describe.each(testDrivers())('billing paths on %s', (driver) => {
         expect(text).toMatch(due);
         expect(text).not.toContain('Amount due');
         expect(text).not.toContain('Issue date');
+        // The proof pages and the service report too.
+        expect(text).toContain('Leistungsnachweis');
+        expect(text).toMatch(
+          /Abgeschlossen am \d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}, \d\d:\d\d bei 53,34980, -6,26030/,
+        );
+        const report = pdfText((await get(`/api/v1/jobs/${j.id}/service-report`)).rawPayload);
+        for (const words of ['ARBEITSBERICHT', 'Arbeit und Teile', 'Techniker:', 'Leistungsnachweis'])
+          expect(report).toContain(words);
+        expect(report).not.toMatch(/SERVICE REPORT|Proof of work/);
 
         // The e-mail too: Closeout's words in German (the organization wrote none of its own).
         expect((await post(`/api/v1/invoices/${inv?.id}/send`)).statusCode).toBe(200);

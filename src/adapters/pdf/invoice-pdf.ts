@@ -359,7 +359,7 @@ export const renderInvoicePdf = async (
     });
   }
 
-  renderProofPages(pdf, proof, accent);
+  renderProofPages(pdf, proof, accent, w);
 
   numberPages(pdf, header.number, w);
   pdf.end();

@@ -1,13 +1,20 @@
 import type { Proof, ServiceReport } from '../../app/documents-port';
-import { PHOTO_CATEGORY_WORDS } from '../../core/job-type-templates';
-import { printDateTime } from '../../core/time';
-import { unitText } from '../../core/units';
+import { type Translator, translator } from '../../core/i18n';
+import { en } from '../../core/i18n/en';
 
 import { addressLines, BOLD, collect, newPdf, numberPages, PAGE, REGULAR, row } from './pdf-kit';
 
-/** Proof photo categories as a reader names them. */
-/** Proof of work: photos by category, the signature with signer and time, time and place, in the organization's zone. */
-export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: string) => {
+/**
+ * Proof of work, in the reader's language: photos by category, the signature with signer and time, time and
+ * place, in the organization's zone.
+ */
+export const renderProofPages = (
+  pdf: PDFKit.PDFDocument,
+  proof: Proof,
+  accent: string,
+  w: Translator = translator(),
+) => {
+  const at = (instant: string) => w.dateTime(instant, proof.timeZone);
   const hasProof =
     proof.photos.length > 0 ||
     proof.signature ||
@@ -16,16 +23,20 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
     proof.workPerformed;
   if (hasProof) {
     pdf.addPage();
-    pdf.font(BOLD).fontSize(14).fillColor(accent).text('Proof of work', PAGE.left, 50);
+    pdf.font(BOLD).fontSize(14).fillColor(accent).text(w.t('proof.title'), PAGE.left, 50);
     pdf.fillColor('black').font(REGULAR).fontSize(9);
     let y = 75;
     if (proof.completion) {
-      const where =
-        proof.completion.latitude !== null && proof.completion.longitude !== null
-          ? ` at ${proof.completion.latitude.toFixed(5)}, ${proof.completion.longitude.toFixed(5)}`
-          : '';
+      const c = proof.completion;
+      const when = c.at ? at(c.at) : w.t('proof.notRecorded');
       pdf.text(
-        `Completed ${proof.completion.at ? printDateTime(proof.completion.at, proof.timeZone) : 'at a time not recorded'}${where}`,
+        c.latitude !== null && c.longitude !== null
+          ? w.t('proof.completedAt', {
+              at: when,
+              latitude: w.decimal(c.latitude.toFixed(5)),
+              longitude: w.decimal(c.longitude.toFixed(5)),
+            })
+          : w.t('proof.completed', { at: when }),
         PAGE.left,
         y,
       );
@@ -33,8 +44,8 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
     }
     if (proof.workPerformed) {
       const text = [
-        ...proof.workPerformed.checklist.map((c) => `Done: ${c}`),
-        proof.workPerformed.notes ? `Notes: ${proof.workPerformed.notes}` : null,
+        ...proof.workPerformed.checklist.map((c) => w.t('proof.done', { item: c })),
+        proof.workPerformed.notes ? w.t('proof.notes', { notes: proof.workPerformed.notes }) : null,
       ]
         .filter(Boolean)
         .join('\n');
@@ -54,7 +65,12 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
         .font(BOLD)
         .fontSize(10)
         .text(
-          `${PHOTO_CATEGORY_WORDS[category as keyof typeof PHOTO_CATEGORY_WORDS] ?? 'Other photos'} (${photos.length})`,
+          w.t('proof.photos', {
+            category: w.t(
+              `proof.categories.${category in en.proof.categories ? (category as keyof typeof en.proof.categories) : 'other'}`,
+            ),
+            count: photos.length,
+          }),
           PAGE.left,
           y,
         );
@@ -77,7 +93,7 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
         pdf
           .font(REGULAR)
           .fontSize(7)
-          .text(photo.capturedAt ? printDateTime(photo.capturedAt, proof.timeZone) : '', x, y + 117, {
+          .text(photo.capturedAt ? at(photo.capturedAt) : '', x, y + 117, {
             width: 115,
           });
         x += 123;
@@ -89,7 +105,7 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
         pdf.addPage();
         y = 50;
       }
-      pdf.font(BOLD).fontSize(10).text('Customer signature', PAGE.left, y);
+      pdf.font(BOLD).fontSize(10).text(w.t('proof.signature'), PAGE.left, y);
       y += 14;
       if (proof.signature?.image) {
         try {
@@ -102,8 +118,8 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
       pdf.font(REGULAR).fontSize(9);
       pdf.text(
         proof.signature
-          ? `Signed by ${proof.signature.signerName} on ${printDateTime(proof.signature.signedAt, proof.timeZone)}`
-          : `No signature: ${proof.signatureException ?? ''}`,
+          ? w.t('proof.signedBy', { name: proof.signature.signerName, at: at(proof.signature.signedAt) })
+          : w.t('proof.noSignature', { reason: proof.signatureException ?? '' }),
         PAGE.left,
         y,
       );
@@ -114,57 +130,66 @@ export const renderProofPages = (pdf: PDFKit.PDFDocument, proof: Proof, accent: 
 
 /** The work-completed report: what was done, with what parts, and the proof, billed or not (warranty, plans). */
 export const renderServiceReportPdf = async (r: ServiceReport, proof: Proof): Promise<Buffer> => {
+  const w = translator(r.language);
   const pdf = newPdf(
     {
       size: 'A4',
       margin: 50,
       bufferPages: true,
-      info: { Title: `Service report ${r.jobNumber}`, Author: r.seller.name, CreationDate: r.createdAt },
+      info: {
+        Title: w.t('serviceReport.documentTitle', { number: r.jobNumber }),
+        Author: r.seller.name,
+        CreationDate: r.createdAt,
+      },
     },
     [r, proof.signature?.signerName, proof.signatureException, proof.workPerformed, proof.approvals],
   );
   const done = collect(pdf);
   pdf.font(BOLD).fontSize(16).fillColor(r.seller.color).text(r.seller.name, PAGE.left, 50);
-  pdf.fontSize(18).text('SERVICE REPORT', 330, 50, { width: 215, align: 'right' });
+  pdf.fontSize(18).text(w.t('serviceReport.title'), 330, 50, { width: 215, align: 'right' });
   pdf.fillColor('black').font(REGULAR).fontSize(9);
   pdf.text(
     [
-      `Job ${r.jobNumber}`,
-      `Customer ${r.customer}`,
-      `Site ${r.site.name}`,
+      w.t('serviceReport.job', { number: r.jobNumber }),
+      w.t('serviceReport.customer', { name: r.customer }),
+      w.t('serviceReport.site', { name: r.site.name }),
       ...addressLines(r.site.address),
-      `Technicians: ${r.technicians.join(', ') || '-'}`,
+      w.t('serviceReport.technicians', { names: r.technicians.join(', ') || '-' }),
     ].join('\n'),
     PAGE.left,
     90,
     { width: 300 },
   );
-  pdf.font(BOLD).text('Scope', PAGE.left, pdf.y + 12);
+  pdf.font(BOLD).text(w.t('serviceReport.scope'), PAGE.left, pdf.y + 12);
   pdf.font(REGULAR).text(r.scope, { width: PAGE.right - PAGE.left });
   let y = pdf.y + 12;
   y = row(
     pdf,
     y,
     [
-      { text: 'Work and parts', x: PAGE.left, width: 350 },
-      { text: 'Qty', x: 410, width: 60, align: 'right' },
-      { text: 'Unit', x: 480, width: 60 },
+      { text: w.t('serviceReport.workAndParts'), x: PAGE.left, width: 350 },
+      { text: w.t('invoice.columns.quantity'), x: 410, width: 60, align: 'right' },
+      { text: w.t('invoice.columns.unit'), x: 480, width: 60 },
     ],
     true,
   );
   for (const l of r.lines) {
     y = row(pdf, y, [
       {
-        text: l.description + (l.serialNumbers.length ? `\nS/N ${l.serialNumbers.join(', ')}` : ''),
+        text:
+          l.description +
+          (l.serialNumbers.length
+            ? `\n${w.t('serviceReport.serials', { serials: l.serialNumbers.join(', ') })}`
+            : ''),
         x: PAGE.left,
         width: 350,
       },
-      { text: l.quantity, x: 410, width: 60, align: 'right' },
-      { text: unitText(l.unitCode), x: 480, width: 60 },
+      { text: w.decimal(l.quantity), x: 410, width: 60, align: 'right' },
+      { text: w.unit(l.unitCode), x: 480, width: 60 },
     ]);
   }
-  renderProofPages(pdf, proof, r.seller.color);
-  numberPages(pdf, r.jobNumber);
+  renderProofPages(pdf, proof, r.seller.color, w);
+  numberPages(pdf, r.jobNumber, w);
   pdf.end();
   return done;
 };

@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
+import { documentLanguage } from '../../core/i18n';
 import type { Address } from '../../core/invoice-document';
 import { closeoutLines, customers, jobs, organizations, serviceReports } from '../../db/schema';
 import { releaseReportPushes } from '../accounting/push-queue';
@@ -40,6 +41,7 @@ export const renderServiceReport = async (
   const { proof } = await proofOf(deps, organizationId, jobId);
   const pdf = await (await deps.renderers()).serviceReportPdf(
     {
+      language: documentLanguage(row.customer.language, row.org.language),
       seller: { name: row.org.name, color: row.org.brandColor },
       customer: row.customer.name,
       jobNumber: jobNumber(row.job.number),
