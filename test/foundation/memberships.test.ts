@@ -293,5 +293,20 @@ describe.each(testDrivers())('people in several organizations on %s', (driver) =
       await signIn(t.app, person(), PASSWORD),
     );
     expect(refused.statusCode).toBe(404);
+    // The firm they left no longer hears of their account; the one they work for does.
+    const changesIn = async (organizationId: string, userId: string) =>
+      (await auditOf(organizationId, userId)).filter((x) => x === 'user.password_changed').length;
+    const changes = () => changesIn(a.organizationId, memberA);
+    const beforeA = await changes();
+    const beforeB = await changesIn(b.organizationId, b.users.billing.id);
+    const inB = await signIn(t.app, person(), PASSWORD);
+    const changed = await post(
+      '/api/v1/me/password',
+      { currentPassword: PASSWORD, newPassword: 'books-in-one-firm-2' },
+      inB,
+    );
+    expect(changed.statusCode).toBe(200);
+    expect(await changes()).toBe(beforeA);
+    expect(await changesIn(b.organizationId, b.users.billing.id)).toBe(beforeB + 1);
   });
 });

@@ -82,12 +82,14 @@ export const auditForPerson = async (
   personId: string,
   event: Pick<AuditInput, 'action' | 'changes'> & { actorIsPerson: boolean },
 ) => {
-  const members = await tx.db
-    .select({ id: users.id, organizationId: users.organizationId })
+  const all = await tx.db
+    .select({ id: users.id, organizationId: users.organizationId, active: users.active })
     .from(users)
     .where(eq(users.personId, personId))
     .orderBy(asc(users.organizationId));
-  for (const m of members)
+  // A firm the person left no longer hears of their account; one who is active nowhere is still on record.
+  const active = all.filter((m) => m.active);
+  for (const m of active.length > 0 ? active : all)
     await appendAudit(tx, deps, {
       organizationId: m.organizationId,
       aggregateType: 'user',
