@@ -4,6 +4,8 @@
  * window, and "work completed". Each has a default the organization can rewrite (placeholders only, as
  * the invoice e-mail) or turn off. Pure: the app fills the values and keeps the log.
  */
+import { type Language, MESSAGES, type Translator, translator } from './i18n';
+import { en } from './i18n/en';
 
 export const MESSAGE_KINDS = [
   'booking_confirmation',
@@ -40,84 +42,13 @@ export type MessageValues = Record<MessageField, string>;
 
 export type MessageTemplate = { subject: string; body: string };
 
-const lines = (...l: string[]) => l.join('\n');
-
 export const DEFAULT_MESSAGES: Record<MessageKind, MessageTemplate> = {
-  booking_confirmation: {
-    subject: '{{organization}}: your visit on {{window}}',
-    body: lines(
-      'Hello {{customer}},',
-      '',
-      'Your visit is booked: {{work}}.',
-      '',
-      'When: {{window}}',
-      'Where: {{site}}',
-      '',
-      'The technician will text or call if anything changes on the day. The calendar file attached puts the visit in your diary.',
-      'To change the time, reply to this e-mail.',
-      '',
-      '{{organization}}',
-    ),
-  },
-  visit_reminder: {
-    subject: 'Reminder: {{organization}} visits you {{window}}',
-    body: lines(
-      'Hello {{customer}},',
-      '',
-      'A reminder that {{technician}} from {{organization}} visits you {{window}} at {{site}} for {{work}}.',
-      '',
-      'If that no longer suits, reply to this e-mail as soon as you can.',
-      '',
-      '{{organization}}',
-    ),
-  },
-  rescheduled: {
-    subject: '{{organization}}: your visit moves to {{window}}',
-    body: lines(
-      'Hello {{customer}},',
-      '',
-      'Your visit for {{work}} has a new time: {{window}}, at {{site}}.',
-      '',
-      'The calendar file attached replaces the one we sent before.',
-      '',
-      '{{organization}}',
-    ),
-  },
-  canceled: {
-    subject: '{{organization}}: your visit is canceled',
-    body: lines(
-      'Hello {{customer}},',
-      '',
-      'Your visit for {{work}} ({{window}}) is canceled.',
-      '',
-      'To book another time, reply to this e-mail.',
-      '',
-      '{{organization}}',
-    ),
-  },
-  on_my_way: {
-    subject: '{{technician}} from {{organization}} is on the way',
-    body: lines(
-      'Hello {{customer}},',
-      '',
-      '{{technician}} is on the way to {{site}} and expects to arrive {{arrival}}.',
-      '',
-      '{{organization}}',
-    ),
-  },
-  work_completed: {
-    subject: '{{organization}}: the work at {{site}} is done',
-    body: lines(
-      'Hello {{customer}},',
-      '',
-      '{{technician}} has finished {{work}} at {{site}}.',
-      '',
-      'The work report, with photos and what was used, and your invoice when it is ready: {{link}}',
-      '',
-      'Thank you,',
-      '{{organization}}',
-    ),
-  },
+  booking_confirmation: en.visitMessages.booking_confirmation,
+  visit_reminder: en.visitMessages.visit_reminder,
+  rescheduled: en.visitMessages.rescheduled,
+  canceled: en.visitMessages.canceled,
+  on_my_way: en.visitMessages.on_my_way,
+  work_completed: en.visitMessages.work_completed,
 };
 
 export type MessageSetting = {
@@ -131,14 +62,21 @@ export type MessageSetting = {
 };
 export type MessageSettings = Partial<Record<MessageKind, MessageSetting>>;
 
-/** The template in force for a kind: the organization's own words, else the default; null when turned off. */
-export const templateFor = (settings: MessageSettings, kind: MessageKind): MessageTemplate | null => {
+/**
+ * The template in force for a kind, in the customer's language: the organization's own words when it wrote
+ * them in that language (its own), else Closeout's in the customer's; null when turned off.
+ */
+export const templateFor = (
+  settings: MessageSettings,
+  kind: MessageKind,
+  customer: Language = 'en',
+  organization: string = customer,
+): MessageTemplate | null => {
   const own = settings[kind];
   if (own && !own.enabled) return null;
-  return {
-    subject: own?.subject ?? DEFAULT_MESSAGES[kind].subject,
-    body: own?.body ?? DEFAULT_MESSAGES[kind].body,
-  };
+  const mine = customer === organization ? own : undefined;
+  const closeout = MESSAGES[customer].visitMessages[kind];
+  return { subject: mine?.subject ?? closeout.subject, body: mine?.body ?? closeout.body };
 };
 
 const part = (parts: Intl.DateTimeFormatPart[], type: Intl.DateTimeFormatPartTypes) =>
@@ -154,43 +92,48 @@ const clock = (at: Date, timeZone: string) => {
   return `${part(parts, 'hour')}:${part(parts, 'minute')}`;
 };
 
-/** A visit's window as the customer reads it: "Tuesday 8 December, 09:00 to 11:00" in the business's zone. */
-export const windowWords = (start: Date | null, end: Date | null, timeZone: string): string => {
-  if (!start) return 'at a time we will confirm';
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    timeZone,
-  }).formatToParts(start);
-  const day = `${part(parts, 'weekday')} ${part(parts, 'day')} ${part(parts, 'month')}`;
+/** A visit's window as the customer reads it: "Tuesday 8 December, 09:00 to 11:00" in the given zone. */
+export const windowWords = (
+  start: Date | null,
+  end: Date | null,
+  timeZone: string,
+  w: Translator = translator(),
+): string => {
+  if (!start) return w.t('visitMessages.toBeConfirmed');
+  const day = w.weekday(start, timeZone);
   return end
-    ? `${day}, ${clock(start, timeZone)} to ${clock(end, timeZone)}`
-    : `${day}, from ${clock(start, timeZone)}`;
+    ? w.t('visitMessages.window', { day, from: clock(start, timeZone), to: clock(end, timeZone) })
+    : w.t('visitMessages.windowFrom', { day, time: clock(start, timeZone) });
 };
 
 /**
  * "On my way": the arrival window from the technician's estimate, rounded out to whole 5 minutes so the
  * customer is not promised a minute: an estimate of 25 minutes at 14:02 reads "between 14:25 and 14:40".
  */
-export const arrivalWords = (now: Date, etaMinutes: number, timeZone: string): string => {
+export const arrivalWords = (
+  now: Date,
+  etaMinutes: number,
+  timeZone: string,
+  w: Translator = translator(),
+): string => {
   const five = 5 * 60_000;
   const earliest = new Date(Math.floor((now.getTime() + etaMinutes * 60_000) / five) * five);
   const latest = new Date(earliest.getTime() + Math.max(15, Math.ceil(etaMinutes / 4 / 5) * 5) * 60_000);
-  return `between ${clock(earliest, timeZone)} and ${clock(latest, timeZone)}`;
+  return w.t('visitMessages.arrival', { from: clock(earliest, timeZone), to: clock(latest, timeZone) });
 };
 
 /** The technician as the customer knows them: the first name. */
-export const firstName = (name: string | null | undefined): string =>
-  name?.trim().split(/\s+/)[0] || 'our technician';
+export const firstName = (name: string | null | undefined, w: Translator = translator()): string =>
+  name?.trim().split(/\s+/)[0] || w.t('visitMessages.ourTechnician');
 
-/** The words of a kind's text message in force; null when the kind or its texts are turned off. */
+/** The words of a kind's text message in force, in the customer's language; null when turned off. */
 export const textFor = (
   settings: MessageSettings,
   kind: MessageKind,
-  defaults: Record<MessageKind, string>,
+  customer: Language = 'en',
+  organization: string = customer,
 ) => {
   const own = settings[kind];
   if (own && (!own.enabled || own.sms === false)) return null;
-  return own?.text ?? defaults[kind];
+  return (customer === organization ? own?.text : undefined) ?? MESSAGES[customer].visitMessages.texts[kind];
 };

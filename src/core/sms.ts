@@ -1,4 +1,5 @@
 import type { MessageKind } from './customer-messages';
+import { en } from './i18n/en';
 
 /**
  * Text messages to customers (#25): the short words of each kind, the quiet hours, opt-out words and the
@@ -6,15 +7,8 @@ import type { MessageKind } from './customer-messages';
  */
 
 /** Texts are short: one or two segments, the business named first, how to stop last. */
-export const DEFAULT_TEXTS: Record<MessageKind, string> = {
-  booking_confirmation:
-    '{{organization}}: your visit is booked for {{window}} at {{site}}. Reply STOP to opt out.',
-  visit_reminder: '{{organization}}: reminder, {{technician}} visits you {{window}}. Reply STOP to opt out.',
-  rescheduled: '{{organization}}: your visit moves to {{window}}. Reply STOP to opt out.',
-  canceled: '{{organization}}: your visit ({{window}}) is canceled. Reply STOP to opt out.',
-  on_my_way: '{{organization}}: {{technician}} is on the way and expects to arrive {{arrival}}.',
-  work_completed: '{{organization}}: the work at {{site}} is done. Report and invoice: {{link}}',
-};
+/** Texts are short: one or two segments, the business named first, how to stop last (en.ts). */
+export const DEFAULT_TEXTS: Record<MessageKind, string> = en.visitMessages.texts;
 
 /**
  * Kinds that wait for the morning when their moment falls in the quiet hours. "On my way" does not: by the

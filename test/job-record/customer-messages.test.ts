@@ -306,4 +306,31 @@ describe.each(testDrivers())('customer messages on %s', (driver) => {
     expect(hidden.statusCode).toBe(404);
     expect((await messages(jobId, tech)).length).toBe(1);
   });
+  it('writes to a customer who reads German in German: the window, the arrival, the words', async () => {
+    await t.database.raw.query("UPDATE customers SET language = 'de' WHERE id = $1", [org.customerId]);
+    try {
+      t.clock.set('2026-11-30T10:00:00Z');
+      const jobId = await book('2026-12-01T09:00:00.000Z', '2026-12-01T11:00:00.000Z');
+      const [confirmed] = await messages(jobId);
+      expect(confirmed?.subject).toBe(
+        'msgs Services: Ihr Termin am Dienstag, 1. Dezember, 09:00 bis 11:00 Uhr',
+      );
+      expect(confirmed?.body).toMatch(/^Guten Tag /);
+      expect(confirmed?.body).toContain('Wann: Dienstag, 1. Dezember, 09:00 bis 11:00 Uhr');
+      expect(confirmed?.body).not.toMatch(/Hello|When:|visit/);
+      t.clock.set('2026-12-01T08:32:00Z');
+      const tapped = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/jobs/${jobId}/on-my-way`,
+        headers: as(tech, true),
+        payload: { etaMinutes: 20 },
+      });
+      expect(tapped.statusCode, tapped.body).toBe(200);
+      const onWay = (await messages(jobId)).find((m) => m.kind === 'on_my_way');
+      expect(onWay?.subject).toMatch(/ von msgs Services ist unterwegs$/);
+      expect(onWay?.body).toContain('kommt voraussichtlich zwischen 08:50 und 09:05 Uhr an.');
+    } finally {
+      await t.database.raw.query('UPDATE customers SET language = NULL WHERE id = $1', [org.customerId]);
+    }
+  });
 });

@@ -2,7 +2,6 @@ import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import ical from 'ical-generator';
 import {
   arrivalWords,
-  DEFAULT_MESSAGES,
   firstName,
   MESSAGE_KIND_WORDS,
   MESSAGE_KINDS,
@@ -13,10 +12,11 @@ import {
   textFor,
   windowWords,
 } from '../../core/customer-messages';
+import { documentLanguage, MESSAGES, translator } from '../../core/i18n';
 import { fillTemplate } from '../../core/message-template';
 import { mobileOf } from '../../core/phone';
 import type { Actor } from '../../core/principal';
-import { DEFAULT_TEXTS, isQuiet, localHour, secondsUntilQuietEnds, WAITS_FOR_MORNING } from '../../core/sms';
+import { isQuiet, localHour, secondsUntilQuietEnds, WAITS_FOR_MORNING } from '../../core/sms';
 import type { Tx } from '../../db/client';
 import { customerOfJob, jobTypeOfJob, siteOfJob } from '../../db/queries/jobs';
 import {
@@ -146,7 +146,8 @@ const writeMessages = async (tx: Tx, deps: Deps, m: MessageRequest): Promise<Mes
   if (existing.length > 0) return existing;
   const facts = await factsOf(tx, m.organizationId, m.jobId);
   if (!facts) return [];
-  const template = templateFor(facts.org.customerMessages, m.kind);
+  const w = translator(documentLanguage(facts.customer.language, facts.org.language));
+  const template = templateFor(facts.org.customerMessages, m.kind, w.language, facts.org.language);
   if (!template) return [];
   const now = deps.clock.now();
   // Times as the customer reads them: in their own time zone when they live in another than the business.
@@ -158,10 +159,10 @@ const writeMessages = async (tx: Tx, deps: Deps, m: MessageRequest): Promise<Mes
     organization: facts.org.name,
     job: jobNumber(facts.job.number),
     work: facts.job.scope ? `${facts.type}: ${facts.job.scope}` : facts.type,
-    window: windowWords(facts.job.windowStart, facts.job.windowEnd, tz),
+    window: windowWords(facts.job.windowStart, facts.job.windowEnd, tz, w),
     site: [a.line1, a.city].filter(Boolean).join(', '),
-    technician: firstName(facts.technician),
-    arrival: arrivalWords(tapped, m.etaMinutes ?? 30, tz),
+    technician: firstName(facts.technician, w),
+    arrival: arrivalWords(tapped, m.etaMinutes ?? 30, tz, w),
     link:
       m.kind === 'work_completed'
         ? await portalLinkFor(tx, deps, m.organizationId, facts.customer.id)
@@ -201,7 +202,7 @@ const writeMessages = async (tx: Tx, deps: Deps, m: MessageRequest): Promise<Mes
     })
     .returning();
   const rows = row ? [row] : [];
-  const text = textFor(facts.org.customerMessages, m.kind, DEFAULT_TEXTS);
+  const text = textFor(facts.org.customerMessages, m.kind, w.language, facts.org.language);
   const connection = text ? await smsConnectionOf(tx, m.organizationId) : null;
   if (!text || connection?.status !== 'active') return rows;
   const phone = mobileTarget(facts.customer, facts.org.country);
@@ -464,21 +465,24 @@ export const messagesOfJob = (deps: Deps, organizationId: string, jobId: string)
 /** Each kind of message as the organization sends it: on or off, and the words in force. */
 export const customerMessageSettings = async (deps: Deps, organizationId: string) => {
   const [org] = await deps.database.db
-    .select({ settings: organizations.customerMessages })
+    .select({ settings: organizations.customerMessages, language: organizations.language })
     .from(organizations)
     .where(eq(organizations.id, organizationId));
   const settings = org?.settings ?? {};
+  // In force for the organization's own customers: its words, else Closeout's in its language.
+  const language = documentLanguage(null, org?.language ?? 'en');
   return MESSAGE_KINDS.map((kind) => {
     const own = settings[kind];
     const words =
-      templateFor({ ...settings, [kind]: { ...own, enabled: true } }, kind) ?? DEFAULT_MESSAGES[kind];
+      templateFor({ ...settings, [kind]: { ...own, enabled: true } }, kind, language) ??
+      MESSAGES[language].visitMessages[kind];
     return {
       kind,
       enabled: own?.enabled ?? true,
       ...words,
       custom: own?.subject !== undefined || own?.body !== undefined || own?.text !== undefined,
       sms: own?.sms ?? true,
-      text: own?.text ?? DEFAULT_TEXTS[kind],
+      text: own?.text ?? MESSAGES[language].visitMessages.texts[kind],
     };
   });
 };

@@ -307,6 +307,100 @@ export const de: Messages = {
     workAndParts: 'Arbeit und Teile',
     serials: 'S/N {{serials}}',
   },
+  visitMessages: {
+    booking_confirmation: {
+      subject: '{{organization}}: Ihr Termin am {{window}}',
+      body: [
+        'Guten Tag {{customer}},',
+        '',
+        'Ihr Termin ist gebucht: {{work}}.',
+        '',
+        'Wann: {{window}}',
+        'Wo: {{site}}',
+        '',
+        'Der Techniker meldet sich per SMS oder Anruf, falls sich am Tag etwas ändert. Mit der angehängten Kalenderdatei tragen Sie den Termin in Ihren Kalender ein.',
+        'Um den Termin zu ändern, antworten Sie auf diese E-Mail.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    visit_reminder: {
+      subject: 'Erinnerung: {{organization}} kommt am {{window}}',
+      body: [
+        'Guten Tag {{customer}},',
+        '',
+        'zur Erinnerung: {{technician}} von {{organization}} kommt am {{window}} zu Ihnen ({{site}}) für {{work}}.',
+        '',
+        'Falls Ihnen der Termin nicht mehr passt, antworten Sie bitte so bald wie möglich auf diese E-Mail.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    rescheduled: {
+      subject: '{{organization}}: Ihr Termin wird auf {{window}} verlegt',
+      body: [
+        'Guten Tag {{customer}},',
+        '',
+        'Ihr Termin für {{work}} hat eine neue Zeit: {{window}}, Ort: {{site}}.',
+        '',
+        'Die angehängte Kalenderdatei ersetzt die zuvor gesendete.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    canceled: {
+      subject: '{{organization}}: Ihr Termin ist abgesagt',
+      body: [
+        'Guten Tag {{customer}},',
+        '',
+        'Ihr Termin für {{work}} ({{window}}) ist abgesagt.',
+        '',
+        'Um einen neuen Termin zu vereinbaren, antworten Sie auf diese E-Mail.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    on_my_way: {
+      subject: '{{technician}} von {{organization}} ist unterwegs',
+      body: [
+        'Guten Tag {{customer}},',
+        '',
+        '{{technician}} ist unterwegs zu {{site}} und kommt voraussichtlich {{arrival}} an.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    work_completed: {
+      subject: '{{organization}}: Die Arbeiten bei {{site}} sind erledigt',
+      body: [
+        'Guten Tag {{customer}},',
+        '',
+        '{{technician}} hat {{work}} bei {{site}} abgeschlossen.',
+        '',
+        'Den Arbeitsbericht mit Fotos und verwendetem Material, und Ihre Rechnung, sobald sie fertig ist: {{link}}',
+        '',
+        'Vielen Dank',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    texts: {
+      booking_confirmation:
+        '{{organization}}: Ihr Termin ist gebucht für {{window}}, {{site}}. Antworten Sie STOP zum Abbestellen.',
+      visit_reminder:
+        '{{organization}}: Erinnerung, {{technician}} kommt am {{window}}. Antworten Sie STOP zum Abbestellen.',
+      rescheduled:
+        '{{organization}}: Ihr Termin wird auf {{window}} verlegt. Antworten Sie STOP zum Abbestellen.',
+      canceled: '{{organization}}: Ihr Termin ({{window}}) ist abgesagt. Antworten Sie STOP zum Abbestellen.',
+      on_my_way: '{{organization}}: {{technician}} ist unterwegs und kommt voraussichtlich {{arrival}} an.',
+      work_completed:
+        '{{organization}}: Die Arbeiten bei {{site}} sind erledigt. Bericht und Rechnung: {{link}}',
+    },
+    window: '{{day}}, {{from}} bis {{to}} Uhr',
+    windowFrom: '{{day}}, ab {{time}} Uhr',
+    toBeConfirmed: 'zu einer Zeit, die wir noch bestätigen',
+    arrival: 'zwischen {{from}} und {{to}} Uhr',
+    ourTechnician: 'unser Techniker',
+  },
   creditReasons: {
     price_dispute: 'Preisbeanstandung',
     missing_time: 'fehlende Arbeitszeit',

@@ -302,6 +302,100 @@ export const en = {
     workAndParts: 'Work and parts',
     serials: 'S/N {{serials}}',
   },
+  visitMessages: {
+    /** The visit messages an organization has not rewritten; their placeholders are the template's. */
+    booking_confirmation: {
+      subject: '{{organization}}: your visit on {{window}}',
+      body: [
+        'Hello {{customer}},',
+        '',
+        'Your visit is booked: {{work}}.',
+        '',
+        'When: {{window}}',
+        'Where: {{site}}',
+        '',
+        'The technician will text or call if anything changes on the day. The calendar file attached puts the visit in your diary.',
+        'To change the time, reply to this e-mail.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    visit_reminder: {
+      subject: 'Reminder: {{organization}} visits you {{window}}',
+      body: [
+        'Hello {{customer}},',
+        '',
+        'A reminder that {{technician}} from {{organization}} visits you {{window}} at {{site}} for {{work}}.',
+        '',
+        'If that no longer suits, reply to this e-mail as soon as you can.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    rescheduled: {
+      subject: '{{organization}}: your visit moves to {{window}}',
+      body: [
+        'Hello {{customer}},',
+        '',
+        'Your visit for {{work}} has a new time: {{window}}, at {{site}}.',
+        '',
+        'The calendar file attached replaces the one we sent before.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    canceled: {
+      subject: '{{organization}}: your visit is canceled',
+      body: [
+        'Hello {{customer}},',
+        '',
+        'Your visit for {{work}} ({{window}}) is canceled.',
+        '',
+        'To book another time, reply to this e-mail.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    on_my_way: {
+      subject: '{{technician}} from {{organization}} is on the way',
+      body: [
+        'Hello {{customer}},',
+        '',
+        '{{technician}} is on the way to {{site}} and expects to arrive {{arrival}}.',
+        '',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    work_completed: {
+      subject: '{{organization}}: the work at {{site}} is done',
+      body: [
+        'Hello {{customer}},',
+        '',
+        '{{technician}} has finished {{work}} at {{site}}.',
+        '',
+        'The work report, with photos and what was used, and your invoice when it is ready: {{link}}',
+        '',
+        'Thank you,',
+        '{{organization}}',
+      ].join('\n'),
+    },
+    /** Texts are short: one or two segments, the business named first, how to stop last. */
+    texts: {
+      booking_confirmation:
+        '{{organization}}: your visit is booked for {{window}} at {{site}}. Reply STOP to opt out.',
+      visit_reminder:
+        '{{organization}}: reminder, {{technician}} visits you {{window}}. Reply STOP to opt out.',
+      rescheduled: '{{organization}}: your visit moves to {{window}}. Reply STOP to opt out.',
+      canceled: '{{organization}}: your visit ({{window}}) is canceled. Reply STOP to opt out.',
+      on_my_way: '{{organization}}: {{technician}} is on the way and expects to arrive {{arrival}}.',
+      work_completed: '{{organization}}: the work at {{site}} is done. Report and invoice: {{link}}',
+    },
+    window: '{{day}}, {{from}} to {{to}}',
+    windowFrom: '{{day}}, from {{time}}',
+    toBeConfirmed: 'at a time we will confirm',
+    arrival: 'between {{from}} and {{to}}',
+    ourTechnician: 'our technician',
+  },
   creditReasons: {
     price_dispute: 'price dispute',
     missing_time: 'missing time',

@@ -58,6 +58,8 @@ export type Translator = {
   date: (day: string) => string;
   /** An instant on a zone's clock: "18 November 2026, 14:30" / "18. November 2026, 14:30". */
   dateTime: (at: Date | string, timeZone: string) => string;
+  /** A day with its weekday, no year: "Tuesday 8 December" / "Dienstag, 8. Dezember". */
+  weekday: (at: Date | string, timeZone: string) => string;
   /** A visit's window: "8 December 2026, 09:00 to 13:00" (the end's day too when it differs). */
   window: (start: Date | string, end: Date | string, timeZone: string) => string;
   /** An amount with its currency, never through a float: "EUR 1,234.50" / "1.234,50 EUR". */
@@ -103,6 +105,18 @@ export const translator = (language: Language = 'en'): Translator => {
     t: (key, vars) => i.t(key, vars ?? {}),
     date: (d) => day.format(new Date(`${d}T00:00:00Z`)),
     dateTime: (at, timeZone) => dateTime(at, timeZone).both,
+    weekday: (at, timeZone) => {
+      const parts = new Intl.DateTimeFormat(LOCALES[language], {
+        weekday: 'long',
+        day: 'numeric',
+        month: 'long',
+        timeZone,
+      }).formatToParts(new Date(at));
+      // English as our readers write it, without the comma Intl puts after the weekday.
+      return language === 'en'
+        ? ['weekday', 'day', 'month'].map((type) => parts.find((p) => p.type === type)?.value ?? '').join(' ')
+        : parts.map((p) => p.value).join('');
+    },
     window: (start, end, timeZone) => {
       const from = dateTime(start, timeZone);
       const to = dateTime(end, timeZone);

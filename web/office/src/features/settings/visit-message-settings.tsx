@@ -3,14 +3,13 @@ import { useState } from 'react';
 import type { z } from 'zod';
 import { type CustomerMessageSettings, CustomerMessageSettingsBody } from '../../../../../src/contracts/jobs';
 import {
-  DEFAULT_MESSAGES,
   MESSAGE_FIELDS,
   MESSAGE_KIND_WORDS,
   type MessageKind,
   type MessageValues,
 } from '../../../../../src/core/customer-messages';
+import { isLanguage, MESSAGES } from '../../../../../src/core/i18n';
 import { fillTemplate } from '../../../../../src/core/message-template';
-import { DEFAULT_TEXTS } from '../../../../../src/core/sms';
 import { api, type MeT } from '../../shared/api';
 import { Feedback } from '../../shared/feedback';
 import { useContractForm } from '../../shared/form';
@@ -62,8 +61,10 @@ const KindForm = ({ item, onSaved }: { item: Item; onSaved: (notice: string) => 
   });
   const sample = sampleOf(org);
   const { subject, body, enabled, sms, text } = form.getValues();
-  const isDefault = subject === DEFAULT_MESSAGES[kind].subject && body === DEFAULT_MESSAGES[kind].body;
-  const textIsDefault = text === DEFAULT_TEXTS[kind];
+  // Closeout's words in the language the organization's customers read.
+  const closeout = MESSAGES[isLanguage(org.language) ? org.language : 'en'].visitMessages;
+  const isDefault = subject === closeout[kind].subject && body === closeout[kind].body;
+  const textIsDefault = text === closeout.texts[kind];
   return (
     <form
       noValidate
@@ -107,7 +108,7 @@ const KindForm = ({ item, onSaved }: { item: Item; onSaved: (notice: string) => 
           <Button
             variant="default"
             disabled={isDefault && textIsDefault}
-            onClick={() => form.setValues({ ...DEFAULT_MESSAGES[kind], text: DEFAULT_TEXTS[kind] })}
+            onClick={() => form.setValues({ ...closeout[kind], text: closeout.texts[kind] })}
           >
             Start again from Closeout’s wording
           </Button>
