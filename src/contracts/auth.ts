@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { countryOf } from '../core/countries';
-import { LANGUAGES } from '../core/i18n';
+import { LANGUAGES } from '../core/i18n/languages';
 import { ApprovalRule, TRADES } from '../core/job-type-templates';
 import { ROLES } from '../core/roles';
 import { SETUP_STEPS } from '../core/setup';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CustomFieldDefs } from '../core/custom-fields';
-import { LANGUAGES } from '../core/i18n';
+import { LANGUAGES } from '../core/i18n/languages';
 import { ApprovalRule, CloseoutRequirements } from '../core/job-type-templates';
 import { isValidTimeZone } from '../core/time';
 import {

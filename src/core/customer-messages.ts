@@ -4,8 +4,9 @@
  * window, and "work completed". Each has a default the organization can rewrite (placeholders only, as
  * the invoice e-mail) or turn off. Pure: the app fills the values and keeps the log.
  */
-import { type Language, MESSAGES, type Translator, translator } from './i18n';
+import type { Translator } from './i18n';
 import { en } from './i18n/en';
+import { type Language, MESSAGES } from './i18n/languages';
 
 export const MESSAGE_KINDS = [
   'booking_confirmation',
@@ -97,7 +98,7 @@ export const windowWords = (
   start: Date | null,
   end: Date | null,
   timeZone: string,
-  w: Translator = translator(),
+  w: Translator,
 ): string => {
   if (!start) return w.t('visitMessages.toBeConfirmed');
   const day = w.weekday(start, timeZone);
@@ -110,12 +111,7 @@ export const windowWords = (
  * "On my way": the arrival window from the technician's estimate, rounded out to whole 5 minutes so the
  * customer is not promised a minute: an estimate of 25 minutes at 14:02 reads "between 14:25 and 14:40".
  */
-export const arrivalWords = (
-  now: Date,
-  etaMinutes: number,
-  timeZone: string,
-  w: Translator = translator(),
-): string => {
+export const arrivalWords = (now: Date, etaMinutes: number, timeZone: string, w: Translator): string => {
   const five = 5 * 60_000;
   const earliest = new Date(Math.floor((now.getTime() + etaMinutes * 60_000) / five) * five);
   const latest = new Date(earliest.getTime() + Math.max(15, Math.ceil(etaMinutes / 4 / 5) * 5) * 60_000);
@@ -123,7 +119,7 @@ export const arrivalWords = (
 };
 
 /** The technician as the customer knows them: the first name. */
-export const firstName = (name: string | null | undefined, w: Translator = translator()): string =>
+export const firstName = (name: string | null | undefined, w: Translator): string =>
   name?.trim().split(/\s+/)[0] || w.t('visitMessages.ourTechnician');
 
 /** The words of a kind's text message in force, in the customer's language; null when turned off. */

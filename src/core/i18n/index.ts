@@ -1,24 +1,16 @@
 import i18next, { type i18n } from 'i18next';
 import { groupedDigits, printAmount } from '../money';
-import { de } from './de';
-import { en, type Messages } from './en';
+import type { en } from './en';
+import { LANGUAGES, type Language, MESSAGES } from './languages';
 
-/**
- * The languages a customer can read their documents and messages in (BCP 47). English is the reference;
- * adding one is a file with every key of en.ts, here and in LANGUAGE_NAMES.
- */
-export const LANGUAGES = ['en', 'de'] as const;
-export type Language = (typeof LANGUAGES)[number];
-export const isLanguage = (v: unknown): v is Language => LANGUAGES.includes(v as Language);
-
-/** The language a customer reads: their own, else their organization's, else English. */
-export const documentLanguage = (customer: string | null | undefined, organization: string): Language =>
-  isLanguage(customer) ? customer : isLanguage(organization) ? organization : 'en';
-
-/** Each language by its own name, as a person who reads it looks for it in a list. */
-export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', de: 'Deutsch' };
-
-export const MESSAGES: Record<Language, Messages> = { en, de };
+export {
+  documentLanguage,
+  isLanguage,
+  LANGUAGE_NAMES,
+  LANGUAGES,
+  type Language,
+  MESSAGES,
+} from './languages';
 
 /** Where a language's dates, numbers and amounts are written as its readers write them. */
 const LOCALES: Record<Language, string> = { en: 'en-GB', de: 'de-DE' };
