@@ -1,3 +1,5 @@
+import { en } from './i18n/en';
+
 /**
  * A quote for a service that repeats (a maintenance agreement: a boiler service every year, pest control
  * every three months): the price is per visit, and accepting books a series of visits from the first one
@@ -7,14 +9,7 @@ export const REPEAT_EVERY = ['week', 'two_weeks', 'month', 'three_months', 'six_
 export type RepeatEvery = (typeof REPEAT_EVERY)[number];
 export type QuoteRepeat = { every: RepeatEvery; visits?: number | null | undefined };
 
-export const REPEAT_WORDS: Record<RepeatEvery, string> = {
-  week: 'every week',
-  two_weeks: 'every two weeks',
-  month: 'every month',
-  three_months: 'every three months',
-  six_months: 'every six months',
-  year: 'every year',
-};
+export const REPEAT_WORDS: Record<RepeatEvery, string> = en.quote.every;
 
 const RULES: Record<RepeatEvery, string> = {
   week: 'FREQ=WEEKLY;INTERVAL=1',

@@ -51,6 +51,20 @@ describe.each(testDrivers())('a job done over several visits on %s', (driver) =>
     });
   const visits = async (id: string): Promise<VisitView[]> =>
     (await call(s.dispatcher, 'GET', `/api/v1/jobs/${id}/visits`)).json().items;
+  /** The customer accepts the first version behind a link, its default choice, with a drawn signature. */
+  const acceptAs = async (token: string, signerName: string) => {
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/public/quotes/${token}/accept`,
+      payload: {
+        version: 1,
+        choice: { options: {}, addOns: [] },
+        signerName,
+        signature: `data:image/png;base64,${(await png(2)).toString('base64')}`,
+      },
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+  };
   const quote = (extra: object) => ({
     customerId: org.customerId,
     siteId: org.siteId,
@@ -112,17 +126,7 @@ describe.each(testDrivers())('a job done over several visits on %s', (driver) =>
     const token = link.slice(link.lastIndexOf('/') + 1);
     const page = (await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` })).json();
     expect(page.laterVisits).toEqual([DAYS[1], DAYS[2]]);
-    const ok = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/public/quotes/${token}/accept`,
-      payload: {
-        version: 1,
-        choice: { options: {}, addOns: [] },
-        signerName: 'Pat Murphy',
-        signature: `data:image/png;base64,${(await png(2)).toString('base64')}`,
-      },
-    });
-    expect(ok.statusCode, ok.body).toBe(200);
+    await acceptAs(token, 'Pat Murphy');
     jobId = (await call(s.owner, 'GET', `/api/v1/quotes/${q.id}`)).json().jobId;
     const job = (await call(s.dispatcher, 'GET', `/api/v1/jobs/${jobId}`)).json();
     expect(job.windowStart).toBe(DAYS[0].start);
@@ -207,17 +211,7 @@ describe.each(testDrivers())('a job done over several visits on %s', (driver) =>
       const link: string = (
         await call(s.owner, 'POST', `/api/v1/quotes/${q.id}/send`, { to: 'pat@example.com' })
       ).json().link;
-      const ok = await t.app.inject({
-        method: 'POST',
-        url: `/api/v1/public/quotes/${link.slice(link.lastIndexOf('/') + 1)}/accept`,
-        payload: {
-          version: 1,
-          choice: { options: {}, addOns: [] },
-          signerName: 'Pat Murphy',
-          signature: `data:image/png;base64,${(await png(2)).toString('base64')}`,
-        },
-      });
-      expect(ok.statusCode, ok.body).toBe(200);
+      await acceptAs(link.slice(link.lastIndexOf('/') + 1), 'Pat Murphy');
       const signed = await call(s.dispatcher, 'GET', `/api/v1/quotes/${q.id}/signed.pdf`);
       const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: signed.rawPayload })
         .toString()

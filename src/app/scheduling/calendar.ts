@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import { numbered, visitWords } from '../../core/visits';
 import { customerOfJob, jobTypeOfJob, siteOfJob } from '../../db/queries/jobs';
+import { countedVisits, jobOfVisit } from '../../db/queries/visits';
 import {
   calendarFeeds,
   customers,
@@ -94,7 +95,7 @@ export const calendarFeed = async (deps: Deps, token: string): Promise<string> =
   const visitRows = await deps.database.db
     .select({ visit: jobVisits, job: jobs, customer: customers.name, site: sites, jobType: jobTypes.name })
     .from(jobVisits)
-    .innerJoin(jobs, and(eq(jobs.organizationId, jobVisits.organizationId), eq(jobs.id, jobVisits.jobId)))
+    .innerJoin(jobs, jobOfVisit)
     .innerJoin(customers, customerOfJob)
     .innerJoin(sites, siteOfJob)
     .innerJoin(jobTypes, jobTypeOfJob)
@@ -108,21 +109,7 @@ export const calendarFeed = async (deps: Deps, token: string): Promise<string> =
       ),
     );
   const withVisits = [...new Set([...rows.map((r) => r.job.id), ...visitRows.map((r) => r.job.id)])];
-  const allVisits =
-    withVisits.length === 0
-      ? []
-      : numbered(
-          await deps.database.db
-            .select()
-            .from(jobVisits)
-            .where(
-              and(
-                eq(jobVisits.organizationId, feed.organizationId),
-                inArray(jobVisits.jobId, withVisits),
-                ne(jobVisits.status, 'canceled'),
-              ),
-            ),
-        );
+  const allVisits = numbered(await countedVisits(deps.database.db, feed.organizationId, withVisits));
   const hasVisits = new Set(allVisits.map((v) => v.jobId));
   const cal = ical({
     name: `${feed.org}: ${feed.name}`,

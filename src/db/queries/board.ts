@@ -2,22 +2,26 @@ import { and, asc, eq, gte, inArray, lt, ne } from 'drizzle-orm';
 import type { Db } from '../client';
 import { customers, jobAssignments, jobs, jobTypes, jobVisits, sites, users } from '../schema';
 import { customerOfJob, jobTypeOfJob, MAX_JOB_WINDOW_DAYS, siteOfJob } from './jobs';
+import { countedVisits, jobOfVisit } from './visits';
+
+/** What a board card shows of a job. */
+const CARD = {
+  id: jobs.id,
+  number: jobs.number,
+  windowStart: jobs.windowStart,
+  windowEnd: jobs.windowEnd,
+  status: jobs.status,
+  billingStatus: jobs.billingStatus,
+  version: jobs.version,
+  customerName: customers.name,
+  siteName: sites.name,
+  jobTypeName: jobTypes.name,
+};
 
 /** Jobs whose service window touches [from, to), with their crew: the dispatch board's one query (+ crew). */
 export const boardJobs = async (db: Db, organizationId: string, from: Date, to: Date) => {
   const rows = await db
-    .select({
-      id: jobs.id,
-      number: jobs.number,
-      windowStart: jobs.windowStart,
-      windowEnd: jobs.windowEnd,
-      status: jobs.status,
-      billingStatus: jobs.billingStatus,
-      version: jobs.version,
-      customerName: customers.name,
-      siteName: sites.name,
-      jobTypeName: jobTypes.name,
-    })
+    .select(CARD)
     .from(jobs)
     .innerJoin(customers, customerOfJob)
     .innerJoin(sites, siteOfJob)
@@ -39,19 +43,10 @@ export const boardJobs = async (db: Db, organizationId: string, from: Date, to: 
       visitStatus: jobVisits.status,
       visitStart: jobVisits.windowStart,
       visitEnd: jobVisits.windowEnd,
-      id: jobs.id,
-      number: jobs.number,
-      windowStart: jobs.windowStart,
-      windowEnd: jobs.windowEnd,
-      status: jobs.status,
-      billingStatus: jobs.billingStatus,
-      version: jobs.version,
-      customerName: customers.name,
-      siteName: sites.name,
-      jobTypeName: jobTypes.name,
+      ...CARD,
     })
     .from(jobVisits)
-    .innerJoin(jobs, and(eq(jobs.organizationId, jobVisits.organizationId), eq(jobs.id, jobVisits.jobId)))
+    .innerJoin(jobs, jobOfVisit)
     .innerJoin(customers, customerOfJob)
     .innerJoin(sites, siteOfJob)
     .innerJoin(jobTypes, jobTypeOfJob)
@@ -66,26 +61,7 @@ export const boardJobs = async (db: Db, organizationId: string, from: Date, to: 
     )
     .orderBy(asc(jobVisits.windowStart), asc(jobVisits.id));
   const projectIds = [...new Set([...rows.map((r) => r.id), ...visitRows.map((v) => v.id)])];
-  // Every counted visit of those jobs, to number them ("visit 2 of 3").
-  const allVisits =
-    projectIds.length === 0
-      ? []
-      : await db
-          .select({
-            id: jobVisits.id,
-            jobId: jobVisits.jobId,
-            windowStart: jobVisits.windowStart,
-            windowEnd: jobVisits.windowEnd,
-            status: jobVisits.status,
-          })
-          .from(jobVisits)
-          .where(
-            and(
-              eq(jobVisits.organizationId, organizationId),
-              inArray(jobVisits.jobId, projectIds),
-              ne(jobVisits.status, 'canceled'),
-            ),
-          );
+  const allVisits = await countedVisits(db, organizationId, projectIds);
   const crewIds = projectIds;
   const crew =
     crewIds.length === 0
