@@ -114,6 +114,7 @@ export const queuePayloads = {
     key: z.string().min(1).max(200),
     etaMinutes: z.number().int().min(1).max(600).optional(),
     tappedAt: z.iso.datetime().optional(),
+    visit: z.strictObject({ start: z.iso.datetime(), end: z.iso.datetime() }).optional(),
   }),
   /** Queues tomorrow's visit reminders (hourly): each organization's once its local reminder hour has come. */
   'visit_reminders.run': z.strictObject({}),

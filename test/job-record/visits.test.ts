@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runVisitReminders } from '../../src/app/messages/customer-messages';
+import { drainQueues } from '../../src/worker/handlers';
 import { closeOut, plainJobType } from '../invoices/helpers';
 import { as, createTestApp, problemOf, type Session, type TestApp } from '../support/app';
 import { testDrivers } from '../support/databases';
@@ -389,5 +391,46 @@ describe.each(testDrivers())('a job done over several visits on %s', (driver) =>
       ['canceled', 'customer away that day'],
       ['canceled', 'customer moved house'],
     ]);
+  });
+  it('reminds the customer the day before each later visit, with that visit’s own day and time, once', async () => {
+    await t.database.raw.query('UPDATE customers SET email = $1 WHERE id = $2', [
+      'pat@example.com',
+      org.customerId,
+    ]);
+    t.clock.set('2026-12-28T08:00:00Z');
+    const id = await bookVisit(
+      t.app,
+      s.dispatcher,
+      org,
+      '2026-12-28T09:00:00.000Z',
+      '2026-12-28T12:00:00.000Z',
+    );
+    const added = await call(s.dispatcher, 'POST', `/api/v1/jobs/${id}/visits`, {
+      windowStart: '2026-12-29T13:00:00.000Z',
+      windowEnd: '2026-12-29T16:00:00.000Z',
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    await drainQueues(t.boss, t.deps);
+    // The evening before the second day, while the crew is still on the first: its own reminder.
+    t.clock.set('2026-12-28T18:00:00Z');
+    const first = await runVisitReminders(t.deps);
+    await drainQueues(t.boss, t.deps);
+    const reminded = async () =>
+      (
+        await t.database.raw.query<{ body: string }>(
+          "SELECT body FROM customer_messages WHERE job_id = $1 AND kind = 'visit_reminder' AND channel = 'email'",
+          [id],
+        )
+      ).rows;
+    expect(first.queued).toBeGreaterThanOrEqual(1);
+    expect((await reminded()).map((r) => r.body.split('\n')[2])).toEqual([
+      expect.stringMatching(/visits you Tuesday 29 December, 13:00 to 16:00 at /),
+    ]);
+    // Once that visit is the job's (the crew left the first done), the job's own reminder is the same one.
+    expect((await call(s.technician, 'POST', `/api/v1/jobs/${id}/start`)).statusCode).toBe(200);
+    expect((await call(s.technician, 'POST', `/api/v1/jobs/${id}/visit-done`)).statusCode).toBe(200);
+    await runVisitReminders(t.deps);
+    await drainQueues(t.boss, t.deps);
+    expect(await reminded()).toHaveLength(1);
   });
 });

@@ -46,6 +46,8 @@ export type MessageRequest = {
   /** On my way: the technician's estimate, and when they tapped (the phone may sync later). */
   etaMinutes?: number | undefined;
   tappedAt?: string | undefined;
+  /** A later visit of a job done over several days: its window, not the job's (the visit it works on now). */
+  visit?: { start: string; end: string } | undefined;
 };
 
 /** Asks for a message in the caller's transaction: one queue job; the worker writes and sends it once. */
@@ -154,12 +156,14 @@ const writeMessages = async (tx: Tx, deps: Deps, m: MessageRequest): Promise<Mes
   const tz = facts.customer.timeZone ?? facts.org.timeZone;
   const tapped = m.tappedAt ? new Date(Math.min(Date.parse(m.tappedAt), now.getTime())) : now;
   const a = facts.site.address;
+  const windowStart = m.visit ? new Date(m.visit.start) : facts.job.windowStart;
+  const windowEnd = m.visit ? new Date(m.visit.end) : facts.job.windowEnd;
   const values = {
     customer: facts.customer.name,
     organization: facts.org.name,
     job: jobNumber(facts.job.number),
     work: facts.job.scope ? `${facts.type}: ${facts.job.scope}` : facts.type,
-    window: windowWords(facts.job.windowStart, facts.job.windowEnd, tz, w),
+    window: windowWords(windowStart, windowEnd, tz, w),
     site: [a.line1, a.city].filter(Boolean).join(', '),
     technician: firstName(facts.technician, w),
     arrival: arrivalWords(tapped, m.etaMinutes ?? 30, tz, w),
@@ -179,8 +183,8 @@ const writeMessages = async (tx: Tx, deps: Deps, m: MessageRequest): Promise<Mes
       : late
         ? SKIP_REASONS.late
         : null;
-  const window = facts.job.windowStart
-    ? { start: facts.job.windowStart.toISOString(), end: facts.job.windowEnd?.toISOString() ?? null }
+  const window = windowStart
+    ? { start: windowStart.toISOString(), end: windowEnd?.toISOString() ?? null }
     : null;
   const [row] = await tx.db
     .insert(customerMessages)
@@ -441,17 +445,50 @@ export const runVisitReminders = async (deps: Deps) => {
              AND m.key = 'visit_reminder:' || j.id || ':' || to_char(j.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
     [now.toISOString()],
   );
-  if (rows.length === 0) return { queued: 0 };
+  // The later visits of jobs done over several days, tomorrow: each reminded with its own window, under the
+  // key the job's own reminder would take once that visit is the job's, so it goes once either way.
+  const visits = await deps.database.raw.query<{
+    organization_id: string;
+    id: string;
+    window_start: Date;
+    window_end: Date;
+  }>(
+    `SELECT v.organization_id, v.job_id AS id, v.window_start, v.window_end
+       FROM job_visits v
+       JOIN jobs j ON j.organization_id = v.organization_id AND j.id = v.job_id
+       JOIN organizations o ON o.id = v.organization_id
+       JOIN customers c ON c.organization_id = j.organization_id AND c.id = j.customer_id
+       CROSS JOIN LATERAL (SELECT coalesce(c.time_zone, o.time_zone) AS tz) z
+      WHERE v.status = 'planned'
+        AND v.window_start <> j.window_start
+        AND j.status IN ('scheduled', 'dispatched', 'in_progress')
+        AND (v.window_start AT TIME ZONE z.tz)::date = ($1::timestamptz AT TIME ZONE z.tz)::date + 1
+        AND extract(hour FROM $1::timestamptz AT TIME ZONE z.tz) >= o.reminder_hour
+        AND NOT EXISTS (
+          SELECT 1 FROM customer_messages m
+           WHERE m.organization_id = v.organization_id
+             AND m.key = 'visit_reminder:' || v.job_id || ':' || to_char(v.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
+    [now.toISOString()],
+  );
+  const due = [
+    ...rows.map((r) => ({ ...r, visit: undefined })),
+    ...visits.rows.map((v) => ({
+      ...v,
+      visit: { start: new Date(v.window_start).toISOString(), end: new Date(v.window_end).toISOString() },
+    })),
+  ];
+  if (due.length === 0) return { queued: 0 };
   await deps.database.transaction(async (tx) => {
-    for (const r of rows)
+    for (const r of due)
       await queueCustomerMessage(tx, deps, {
         organizationId: r.organization_id,
         jobId: r.id,
         kind: 'visit_reminder',
         key: `visit_reminder:${r.id}:${new Date(r.window_start).toISOString()}`,
+        ...(r.visit ? { visit: r.visit } : {}),
       });
   });
-  return { queued: rows.length };
+  return { queued: due.length };
 };
 
 /** A job's messages to its customer, newest first, for its timeline. */
