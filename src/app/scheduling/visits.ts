@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { JobVisitT } from '../../contracts/jobs';
 import { AppError, invalidAll, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
@@ -319,8 +319,8 @@ const NOT_NEEDED = 'Not needed: the work was completed at an earlier visit';
 /**
  * Keeps a job's visits in step with the job in the same transaction: a job moved by any path (the board,
  * the API, a visit canceled) moves its current visit; a job closed closes its visits, the current one done
- * when the work was completed, the others canceled with the reason. A job without visits costs one
- * statement when it closes and none otherwise.
+ * when the work was completed, the others canceled with the reason, in one statement (which is all a job
+ * without visits costs when it closes; nothing otherwise).
  */
 export const followJobWithVisits: JobSubscriber = async (tx, deps, { before, after, action }) => {
   const closing = CLOSED.has(after.status) && !CLOSED.has(before.status);
@@ -334,21 +334,20 @@ export const followJobWithVisits: JobSubscriber = async (tx, deps, { before, aft
   );
   const now = deps.clock.now();
   if (closing) {
-    const completed = after.status === 'completed';
-    const planned = await tx.db.select().from(jobVisits).where(where).orderBy(asc(jobVisits.windowStart));
-    for (const [i, v] of planned.entries())
-      await tx.db
-        .update(jobVisits)
-        .set(
-          completed && i === 0
-            ? { status: 'done', closedAt: now }
-            : {
-                status: 'canceled',
-                closedAt: now,
-                closedReason: completed ? NOT_NEEDED : (after.closedReason ?? 'The job was closed'),
-              },
-        )
-        .where(and(eq(jobVisits.organizationId, after.organizationId), eq(jobVisits.id, v.id)));
+    // One statement: the visit the work was completed on (the job's window) is done, the rest canceled.
+    const reason = after.status === 'completed' ? NOT_NEEDED : (after.closedReason ?? 'The job was closed');
+    const doneHere =
+      after.status === 'completed'
+        ? sql`${jobVisits.windowStart} = ${after.windowStart.toISOString()}::timestamptz`
+        : sql`false`;
+    await tx.db
+      .update(jobVisits)
+      .set({
+        status: sql`CASE WHEN ${doneHere} THEN 'done' ELSE 'canceled' END`,
+        closedAt: now,
+        closedReason: sql`CASE WHEN ${doneHere} THEN NULL ELSE ${reason} END`,
+      })
+      .where(where);
     return;
   }
   if (!moved || action === 'job.visit_done') return;
