@@ -309,6 +309,21 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
       ['2027-02-12', 'planned'],
       ['2027-02-15', 'canceled'],
     ]);
+    // The board shows the job on each of its days; only the next one moves from there.
+    const job = await owner.call<{ number: string }>('GET', `/jobs/${q.body.jobId}`);
+    await dispatch.setViewportSize({ width: 1366, height: 900 });
+    await dispatch.evaluate(() => (window.location.hash = '#/board'));
+    await dispatch.getByLabel('Board date').fill('2027-02-08');
+    await dispatch.getByText('Week', { exact: true }).click();
+    const cards = dispatch.locator(`[data-view="week"] [data-job="${job.body.number}"]`);
+    await cards.nth(2).waitFor();
+    expect((await cards.allTextContents()).map((c) => c.match(/Visit \d of \d/)?.[0])).toEqual([
+      'Visit 1 of 3',
+      'Visit 2 of 3',
+      'Visit 3 of 3',
+    ]);
+    expect(await cards.nth(1).getByRole('button', { name: /^Move/ }).count()).toBe(0);
+    await dispatch.screenshot({ path: screenshotPath('office-board-visits'), fullPage: true });
     await dispatch.close();
     await office.close();
   }, 120_000);

@@ -16,7 +16,7 @@ import { useMemo, useState } from 'react';
 import { addDays, businessDate, mondayOf, zonedToInstant } from '../../../../../src/core/time';
 import { api, type BoardJobT, type BoardT, type MeT } from '../../shared/api';
 import { Feedback, messageOf } from '../../shared/feedback';
-import { timeOnly } from '../../shared/format';
+import { plural, timeOnly } from '../../shared/format';
 import { Loaded } from '../../shared/loaded';
 import { useApi } from '../../shared/query';
 import { SetupChecklistCard } from '../setup/setup-page';
@@ -179,7 +179,7 @@ export const BoardPage = ({ me }: { me: MeT }) => {
                   <div className="board-tech">
                     {row.name}
                     <Text size="xs" c="dimmed">
-                      {row.jobs.length} job{row.jobs.length === 1 ? '' : 's'}
+                      {plural(new Set(row.jobs.map((j) => j.id)).size, 'job', 'jobs')}
                     </Text>
                   </div>
                   {view === 'day' ? (
