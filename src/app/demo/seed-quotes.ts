@@ -141,9 +141,16 @@ export const seedDemoQuotes = async (deps: Deps, organizationId: string) => {
   );
 
   // Accepted: the job is booked over two days from three days on (fitting, then commissioning once the
-  // wall has cured); one change signed on site, one waiting for the customer.
+  // wall has cured, never on a weekend); one change signed on site, one waiting for the customer.
   const visit = zonedToInstant(addDays(today, 3), '09:00', org.timeZone);
-  const commissioning = zonedToInstant(addDays(today, 5), '09:00', org.timeZone);
+  // Two working days later (a weekend day moves to the Monday).
+  const later = addDays(today, 5);
+  const weekday = new Date(`${later}T12:00:00Z`).getUTCDay();
+  const commissioning = zonedToInstant(
+    addDays(later, weekday === 6 ? 2 : weekday === 0 ? 1 : 0),
+    '09:00',
+    org.timeZone,
+  );
   const accepted = await createQuote(
     deps,
     organizationId,
