@@ -430,53 +430,37 @@ export const sendCustomerMessage = async (deps: Deps, m: MessageRequest) => {
  */
 export const runVisitReminders = async (deps: Deps) => {
   const now = deps.clock.now();
-  const { rows } = await deps.database.raw.query<{ organization_id: string; id: string; window_start: Date }>(
-    `SELECT j.organization_id, j.id, j.window_start
-       FROM jobs j JOIN organizations o ON o.id = j.organization_id
-       JOIN customers c ON c.organization_id = j.organization_id AND c.id = j.customer_id
-       CROSS JOIN LATERAL (SELECT coalesce(c.time_zone, o.time_zone) AS tz) z
-      WHERE j.status IN ('scheduled', 'dispatched')
-        AND j.window_start IS NOT NULL
-        AND (j.window_start AT TIME ZONE z.tz)::date = ($1::timestamptz AT TIME ZONE z.tz)::date + 1
-        AND extract(hour FROM $1::timestamptz AT TIME ZONE z.tz) >= o.reminder_hour
-        AND NOT EXISTS (
-          SELECT 1 FROM customer_messages m
-           WHERE m.organization_id = j.organization_id
-             AND m.key = 'visit_reminder:' || j.id || ':' || to_char(j.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
-    [now.toISOString()],
-  );
-  // The later visits of jobs done over several days, tomorrow: each reminded with its own window, under the
-  // key the job's own reminder would take once that visit is the job's, so it goes once either way.
-  const visits = await deps.database.raw.query<{
+  // A job's own window, and the later visits of jobs done over several days: each reminded with its own
+  // window, under the key the job's own reminder takes once that visit is the job's, so it goes once either way.
+  const { rows: due } = await deps.database.raw.query<{
     organization_id: string;
     id: string;
     window_start: Date;
-    window_end: Date;
+    visit_end: Date | null;
   }>(
-    `SELECT v.organization_id, v.job_id AS id, v.window_start, v.window_end
-       FROM job_visits v
-       JOIN jobs j ON j.organization_id = v.organization_id AND j.id = v.job_id
-       JOIN organizations o ON o.id = v.organization_id
-       JOIN customers c ON c.organization_id = j.organization_id AND c.id = j.customer_id
+    `WITH candidates AS (
+       SELECT j.organization_id, j.id, j.customer_id, j.window_start, NULL::timestamptz AS visit_end
+         FROM jobs j
+        WHERE j.status IN ('scheduled', 'dispatched') AND j.window_start IS NOT NULL
+       UNION ALL
+       SELECT v.organization_id, v.job_id, j.customer_id, v.window_start, v.window_end
+         FROM job_visits v
+         JOIN jobs j ON j.organization_id = v.organization_id AND j.id = v.job_id
+        WHERE v.status = 'planned'
+          AND v.window_start <> j.window_start
+          AND j.status IN ('scheduled', 'dispatched', 'in_progress'))
+     SELECT k.organization_id, k.id, k.window_start, k.visit_end
+       FROM candidates k JOIN organizations o ON o.id = k.organization_id
+       JOIN customers c ON c.organization_id = k.organization_id AND c.id = k.customer_id
        CROSS JOIN LATERAL (SELECT coalesce(c.time_zone, o.time_zone) AS tz) z
-      WHERE v.status = 'planned'
-        AND v.window_start <> j.window_start
-        AND j.status IN ('scheduled', 'dispatched', 'in_progress')
-        AND (v.window_start AT TIME ZONE z.tz)::date = ($1::timestamptz AT TIME ZONE z.tz)::date + 1
+      WHERE (k.window_start AT TIME ZONE z.tz)::date = ($1::timestamptz AT TIME ZONE z.tz)::date + 1
         AND extract(hour FROM $1::timestamptz AT TIME ZONE z.tz) >= o.reminder_hour
         AND NOT EXISTS (
           SELECT 1 FROM customer_messages m
-           WHERE m.organization_id = v.organization_id
-             AND m.key = 'visit_reminder:' || v.job_id || ':' || to_char(v.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
+           WHERE m.organization_id = k.organization_id
+             AND m.key = 'visit_reminder:' || k.id || ':' || to_char(k.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
     [now.toISOString()],
   );
-  const due = [
-    ...rows.map((r) => ({ ...r, visit: undefined })),
-    ...visits.rows.map((v) => ({
-      ...v,
-      visit: { start: new Date(v.window_start).toISOString(), end: new Date(v.window_end).toISOString() },
-    })),
-  ];
   if (due.length === 0) return { queued: 0 };
   await deps.database.transaction(async (tx) => {
     for (const r of due)
@@ -485,7 +469,14 @@ export const runVisitReminders = async (deps: Deps) => {
         jobId: r.id,
         kind: 'visit_reminder',
         key: `visit_reminder:${r.id}:${new Date(r.window_start).toISOString()}`,
-        ...(r.visit ? { visit: r.visit } : {}),
+        ...(r.visit_end
+          ? {
+              visit: {
+                start: new Date(r.window_start).toISOString(),
+                end: new Date(r.visit_end).toISOString(),
+              },
+            }
+          : {}),
       });
   });
   return { queued: due.length };

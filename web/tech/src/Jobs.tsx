@@ -209,8 +209,7 @@ export const JobPage = ({
       .map((o) => o.createdAt)
       .sort()
       .at(-1) ?? '';
-  const said = (kind: string) =>
-    outbox.some((o) => o.kind === kind && (kind === 'visit_done' || o.createdAt > visitLeft));
+  const said = (kind: string) => outbox.some((o) => o.kind === kind && o.createdAt > visitLeft);
   // Left done, and the phone still shows that visit until the next sync brings the job's next one.
   const leftToday =
     current !== undefined && outbox.some((o) => o.kind === 'visit_done' && o.visitId === current.id);
