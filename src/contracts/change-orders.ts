@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANGE_ORDER_STATUSES } from '../core/change-orders';
+import { LANGUAGES } from '../core/i18n/languages';
 import { Decimal, Instant, NonNegativeUnitPrice, SignatureImage, UnitPrice } from './common';
 
 const PositiveQuantity = Decimal.refine((v) => !v.startsWith('-') && Number(v) > 0, 'must be above 0');
@@ -99,6 +100,8 @@ export const PublicChangeOrder = z
     siteAddress: z.string(),
     scheme: z.enum(['vat', 'us_sales_tax']),
     timeZone: z.string(),
+    /** The language the customer reads (theirs, else the business's): the page speaks it. */
+    language: z.enum(LANGUAGES),
     open: z.boolean(),
     closedBecause: z.string().nullable(),
     /** How many photos show why: each at `/public/change-orders/{token}/photos/{n}` (n from 1). */

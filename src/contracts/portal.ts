@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DISPUTE_REASONS, DISPUTE_RESOLUTIONS } from '../core/disputes';
+import { LANGUAGES } from '../core/i18n/languages';
 import { MAX_FEE_PERCENT } from '../core/online-fee';
 import { Decimal, Instant } from './common';
 
@@ -75,6 +76,8 @@ export type PortalDocument = z.infer<typeof PortalDocument>;
 export const PortalView = z
   .object({
     organization: z.object({ name: z.string(), brandColor: z.string(), logoUrl: z.string().nullable() }),
+    /** The language the customer reads (theirs, else the business's): the page speaks it. */
+    language: z.enum(LANGUAGES),
     customerName: z.string(),
     open: z.array(PortalDocument),
     settled: z.array(PortalDocument),
@@ -91,6 +94,8 @@ export const PayTokenParams = z.strictObject({
 export const PayView = z
   .object({
     organization: z.object({ name: z.string(), brandColor: z.string(), logoUrl: z.string().nullable() }),
+    /** The language the customer reads (theirs, else the business's): the page speaks it. */
+    language: z.enum(LANGUAGES),
     document: PortalDocument,
     /** Where to send a bank transfer and what to quote; null when nothing is owed or no account is given. */
     transfer: z

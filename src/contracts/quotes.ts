@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../core/i18n/languages';
 import { QUOTE_STATUSES } from '../core/quote-lifecycle';
 import { REPEAT_EVERY } from '../core/quote-repeat';
 import { MAX_VISITS } from '../core/visits';
@@ -238,6 +239,8 @@ export const PublicQuote = z
     siteAddress: z.string(),
     scheme: z.enum(['vat', 'us_sales_tax']),
     timeZone: z.string(),
+    /** The language the customer reads (theirs, else the business's): the page speaks it. */
+    language: z.enum(LANGUAGES),
     ...versionFields,
     /** Whether the customer can still accept or decline this version, and why not when not. */
     open: z.boolean(),

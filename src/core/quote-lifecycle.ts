@@ -1,3 +1,4 @@
+import type { Translator } from './i18n';
 /**
  * A quote version's state machine (#22). A quote is drafted, sent, seen by the customer, and then accepted
  * with the options they chose, declined with a reason, or left to expire on its validity date. Changing a
@@ -78,23 +79,9 @@ export const closedBecause = (
   status: QuoteStatus,
   validUntil: string,
   today: string,
-  printDay: (day: string) => string,
+  w: Pick<Translator, 't' | 'date'>,
 ): string | null => {
-  switch (effectiveQuoteStatus(status, validUntil, today)) {
-    case 'sent':
-    case 'viewed':
-      return null;
-    case 'draft':
-      return 'This quote is not ready yet.';
-    case 'accepted':
-      return 'You accepted this quote. Thank you.';
-    case 'declined':
-      return 'You declined this quote.';
-    case 'expired':
-      return `This quote was valid until ${printDay(validUntil)}. Ask us for a new one.`;
-    case 'superseded':
-      return 'This quote has been replaced by a newer version. Use the link in our latest e-mail.';
-    case 'withdrawn':
-      return 'This quote was withdrawn. Contact us if you still want the work done.';
-  }
+  const effective = effectiveQuoteStatus(status, validUntil, today);
+  if (effective === 'sent' || effective === 'viewed') return null;
+  return w.t(`portal.quote.closed.${effective}`, { date: w.date(validUntil) });
 };

@@ -554,4 +554,58 @@ describe.runIf(hasChromium())('the customer portal and online payment in Chromiu
     }
     expect(feeInvoices).toEqual([fee]);
   });
+
+  it('speaks German to a customer who reads German: their page and an invoice’s pay link, on a phone', async () => {
+    const owner = await caller(base, 'owner@demo.closeout.test');
+    const open = await billing.call<{ items: Invoice[] }>('GET', '/invoices?open=true&limit=100');
+    const inv = open.body.items.find((i) => i.kind === 'invoice' && i.outstanding !== '0.00');
+    if (!inv) throw new Error('the demo has no open invoice left');
+    const setLanguage = (language: string | null) =>
+      owner.call('PATCH', `/customers/${inv.customerId}`, { language });
+    expect((await setLanguage('de')).status).toBe(200);
+    try {
+      const link = await billing.call<{ url: string }>(
+        'POST',
+        `/customers/${inv.customerId}/portal-link`,
+        {},
+      );
+      const phone = await browser.newPage({
+        viewport: { width: 390, height: 844 },
+        hasTouch: true,
+        isMobile: true,
+      });
+      await phone.goto(link.body.url);
+      const card = phone.getByRole('article', { name: `Rechnung ${inv.number}` });
+      await card.waitFor();
+      await phone.getByRole('heading', { name: 'Zu zahlen' }).waitFor();
+      expect(await phone.evaluate(() => document.documentElement.lang)).toBe('de');
+      // Amounts and dates as a German reader writes them.
+      await card.getByText(/^Noch zu zahlen$/).waitFor();
+      expect(await card.locator('dd.amount').textContent()).toMatch(/^\d{1,3}(\.\d{3})*,\d{2} EUR$/);
+      expect(await card.locator('dl.facts').textContent()).toMatch(
+        /\d{1,2}\. (Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember) \d{4}/,
+      );
+      await card.getByRole('link', { name: 'PDF herunterladen' }).waitFor();
+      await card.getByRole('button', { name: 'Stimmt etwas mit dieser Rechnung nicht?' }).click();
+      const form = card.getByRole('form', { name: `Was stimmt mit ${inv.number} nicht` });
+      await form.getByLabel('Der Betrag stimmt nicht').check();
+      await form.getByRole('button', { name: 'Abbrechen' }).waitFor();
+      await phone.getByRole('link', { name: 'Ihr Kontoauszug (PDF)' }).waitFor();
+      const text = (await phone.locator('main').textContent()) ?? '';
+      expect(text).not.toMatch(/To pay|Download the PDF|Left to pay|Issued|What is wrong|your statement/);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.screenshot({ path: screenshotPath('portal-account-german-phone'), fullPage: true });
+      // The pay link the invoice prints opens in German too.
+      const pay = await billing.call<{ url: string }>('GET', `/invoices/${inv.id}/pay-link`);
+      await phone.goto(pay.body.url);
+      await phone.getByRole('heading', { name: /^[\d.,]+ EUR zu zahlen$/ }).waitFor();
+      await phone.getByRole('link', { name: 'Rechnung herunterladen (PDF)' }).waitFor();
+      await phone.getByRole('button', { name: /^Jetzt [\d.,]+ EUR zahlen$/ }).waitFor();
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.screenshot({ path: screenshotPath('portal-pay-link-german-phone'), fullPage: true });
+      await phone.close();
+    } finally {
+      await setLanguage(null);
+    }
+  });
 });

@@ -84,7 +84,7 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
     await t?.close();
   });
 
-  const call = (method: 'GET' | 'POST', url: string, who?: Session, payload?: object) =>
+  const call = (method: 'GET' | 'POST' | 'PATCH', url: string, who?: Session, payload?: object) =>
     t.app.inject({
       method,
       url,
@@ -295,8 +295,8 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
       const qr = view.json().transfer.qrCode as string;
       expect(qr).toMatch(/^data:image\/svg\+xml;base64,/);
       expect(await imageQrCode(Buffer.from(qr.split(',')[1] ?? '', 'base64'))).toBe(transfer);
-      // Nothing else of the customer's: no name, no other documents.
-      expect(Object.keys(view.json()).sort()).toEqual(['document', 'organization', 'transfer']);
+      // Nothing else of the customer's: no name, no other documents (only the language the invoice speaks).
+      expect(Object.keys(view.json()).sort()).toEqual(['document', 'language', 'organization', 'transfer']);
       // A link with one character changed, another organization's signature, or no link at all opens nothing.
       const flipped = `${token.slice(0, 80)}${token[80] === 'A' ? 'B' : 'A'}${token.slice(81)}`;
       expect((await call('GET', `/api/v1/public/pay/${flipped}`)).statusCode).toBe(404);
@@ -1138,5 +1138,65 @@ describe.each(testDrivers())('online payments on %s', (driver) => {
         })
       ).statusCode,
     ).toBe(409);
+  });
+
+  it('speaks a German customer’s language on their pages and in the e-mails that bring them there', async () => {
+    const setLanguage = (language: string | null) =>
+      call('PATCH', `/api/v1/customers/${org.customerId}`, billing, { language });
+    expect((await setLanguage('de')).statusCode).toBe(200);
+    try {
+      const inv = await issued();
+      const token = await portalOf();
+      const pay = tokenOf((await call('GET', `/api/v1/invoices/${inv.id}/pay-link`, billing)).json().url);
+      expect((await call('GET', `/api/v1/public/pay/${pay}`)).json().language).toBe('de');
+      const said = await call(
+        'POST',
+        `/api/v1/public/portal/${token}/documents/${inv.id}/dispute`,
+        undefined,
+        {
+          reason: 'work_not_done',
+          comment: 'Der Heizkörper im Bad ist noch kalt.',
+        },
+      );
+      expect(said.statusCode, said.body).toBe(200);
+      const view = said.json() as {
+        language: string;
+        open: { id: string; dispute: { reason: string } | null }[];
+      };
+      expect(view.language).toBe('de');
+      expect(view.open.find((d) => d.id === inv.id)?.dispute?.reason).toBe(
+        'Die Arbeit wurde nicht oder nicht vollständig ausgeführt',
+      );
+      const lane = (await call('GET', '/api/v1/disputes?status=open', billing)).json().items as {
+        id: string;
+        invoiceId: string;
+      }[];
+      const dispute = lane.find((d) => d.invoiceId === inv.id);
+      const before = inbox.length;
+      const settled = await call('POST', `/api/v1/disputes/${dispute?.id}/resolve`, billing, {
+        resolution: 'reply',
+        reply: 'Wir kommen am Montag und entlüften ihn.',
+      });
+      expect(settled.statusCode, settled.body).toBe(200);
+      const answer = inbox.slice(before).find((m) => m.text.includes('Wir kommen am Montag'));
+      expect(answer?.subject).toBe(`Zu ${inv.number}: beantwortet`);
+      expect(answer?.text).toContain(`Vielen Dank für Ihren Hinweis zu ${inv.number}.`);
+      expect(answer?.text).not.toMatch(/Dear|Thank you/);
+      // An expired link: the new one comes in German too.
+      const now = t.deps.clock.now().getTime();
+      await t.database.raw.query(
+        'UPDATE portal_links SET expires_at = $2, created_at = $3 WHERE organization_id = $1',
+        [org.organizationId, new Date(now - 86_400_000), new Date(now - 91 * 86_400_000)],
+      );
+      expect((await call('POST', `/api/v1/public/portal/${token}/renew`, undefined, {})).statusCode).toBe(
+        202,
+      );
+      await drain(t);
+      const renewed = inbox.slice(before).find((m) => m.subject.startsWith('Ihr neuer Link'));
+      expect(renewed?.subject).toBe('Ihr neuer Link zu Ihren Rechnungen bei paid-online Services');
+      expect(renewed?.text).toContain('Hier ist ein neuer Link zu Ihren Rechnungen, Zahlungen und Belegen');
+    } finally {
+      await setLanguage(null);
+    }
   });
 });

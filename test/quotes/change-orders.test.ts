@@ -342,6 +342,50 @@ describe.each(testDrivers())('change orders from the site to the invoice on %s',
     expect(problemOf(late).detail).toContain('already invoiced');
   });
 
+  it('asks a customer who reads German in German: the e-mail, the page and its answer', async () => {
+    const setLanguage = (language: string | null) =>
+      call('PATCH', `/api/v1/customers/${org.customerId}`, owner, { language });
+    expect((await setLanguage('de')).statusCode).toBe(200);
+    try {
+      const job = await fixedJob();
+      const co = await draftCo(job.id, billing, {
+        reason: 'Ein zweiter Heizkörper im Schlafzimmer',
+        lines: [{ change: 'add', description: 'Heizkörper, montiert', quantity: '1', unitPrice: '350.00' }],
+      });
+      const link: string = (await call('POST', `/api/v1/change-orders/${co.id}/send`, billing, {})).json()
+        .link;
+      await drain(t);
+      const mail = inbox.find((m) => m.text.includes(link));
+      expect(mail?.subject).toBe(
+        `Bitte um Zustimmung zu einer Änderung: ${job.number} Nachtrag 1, changes Services`,
+      );
+      for (const words of [
+        `changes Services schlägt eine Änderung der Arbeiten an ${job.number} vor: Ein zweiter Heizkörper`,
+        'Der vereinbarte Preis würde sich von 5.731,80 EUR auf 6.162,30 EUR ändern.',
+        'stimmen Sie online zu oder lehnen Sie sie ab (ohne Konto)',
+      ])
+        expect(mail?.text).toContain(words);
+      expect(mail?.text).not.toMatch(/Hello|agreed price/);
+      const token = link.slice(link.lastIndexOf('/') + 1);
+      const page = (await call('GET', `/api/v1/public/change-orders/${token}`)).json();
+      expect(page).toMatchObject({ language: 'de', open: true, closedBecause: null });
+      const no = await call('POST', `/api/v1/public/change-orders/${token}/decline`, undefined, {
+        reason: 'Nicht dieses Jahr',
+      });
+      expect(no.statusCode, no.body).toBe(200);
+      expect(no.json().closedBecause).toMatch(
+        /^Sie haben diese Änderung am \d+\. \w+ 2026, \d\d:\d\d abgelehnt\.$/,
+      );
+      const again = await call('POST', `/api/v1/public/change-orders/${token}/decline`, undefined, {
+        reason: 'Nein',
+      });
+      expect(again.statusCode).toBe(409);
+      expect(problemOf(again).detail).toContain('Sie haben diese Änderung');
+    } finally {
+      await setLanguage(null);
+    }
+  });
+
   it('compares a time-and-materials closeout with the scope as changed: approved parts are inside the estimate', async () => {
     const parts = [{ description: 'Expansion vessel', quantity: '1', unitPrice: '400.00' }];
     const estimateLines = [{ sku: null, description: 'Pump', quantity: '1', unitPrice: '200.00' }];

@@ -163,7 +163,7 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     );
     expect(mail.to).toEqual(['homeowner@example.com']);
     expect(mail.text).toContain(`/portal/#/quote/${token}`);
-    expect(mail.text).toContain('EUR 1,284.12');
+    expect(mail.text).toContain('Total: EUR 1,284.12 for the first option;');
 
     const page = await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` });
     expect(page.statusCode, page.body).toBe(200);
@@ -719,6 +719,62 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     } finally {
       t.clock.set('2026-11-18T09:00:00Z');
     }
+  });
+
+  it('speaks the customer’s language: the quote’s e-mail, its page and why it can no longer be answered', async () => {
+    const setLanguage = (language: string | null) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/customers/${org.customerId}`,
+        headers: as(owner, true),
+        payload: { language },
+      });
+    expect((await setLanguage('de')).statusCode).toBe(200);
+    try {
+      const q = await create({ validUntil: '2026-11-20' });
+      const token = await send(q.id);
+      const mail = await vi.waitFor(
+        () => {
+          const m = inbox.find((x) => x.subject.includes(q.number));
+          if (!m) throw new Error('no e-mail yet');
+          return m;
+        },
+        { timeout: 10_000 },
+      );
+      expect(mail.subject).toBe(`Angebot ${q.number} von quotes Services`);
+      for (const words of [
+        `quotes Services hat das Angebot ${q.number} für Sie erstellt`,
+        'Gesamt: 1.284,12 EUR für die erste Variante;',
+        'Es ist gültig bis zum 20. November 2026.',
+        'nehmen Sie es online an (ohne Konto)',
+      ])
+        expect(mail.text).toContain(words);
+      expect(mail.text).not.toMatch(/Hello|Total|valid until/);
+      const page = (await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` })).json();
+      expect(page).toMatchObject({ language: 'de', open: true, closedBecause: null });
+      t.clock.set('2026-11-21T10:00:00Z');
+      const expired = (await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${token}` })).json();
+      expect(expired.closedBecause).toBe(
+        'Dieses Angebot war bis zum 20. November 2026 gültig. Fragen Sie uns nach einem neuen.',
+      );
+      const late = await accept(token, {
+        version: 1,
+        choice: { options: { Boiler: 'Standard' }, addOns: [] },
+        signerName: 'Pat Murphy',
+        signature: await signature(),
+      });
+      expect(late.statusCode).toBe(409);
+      expect(problemOf(late).detail).toContain('Fragen Sie uns nach einem neuen');
+    } finally {
+      t.clock.set('2026-11-18T09:00:00Z');
+      await setLanguage(null);
+    }
+    // A customer without a language of their own reads the organization's: English here.
+    const q = await create();
+    const page = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/public/quotes/${await send(q.id)}` })
+    ).json();
+    expect(page.language).toBe('en');
   });
 
   it('answers a link that is not one with a clear refusal', async () => {

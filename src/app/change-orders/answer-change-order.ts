@@ -1,11 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import type { PublicChangeOrder } from '../../contracts/change-orders';
-import { changeOrderName, isOpenChangeOrder } from '../../core/change-orders';
+import { isOpenChangeOrder } from '../../core/change-orders';
 import { decimalString } from '../../core/decimal';
 import { AppError, notFound } from '../../core/errors';
-import { printAmount } from '../../core/money';
+import { customerTranslator } from '../../core/i18n';
 import { SYSTEM_ACTOR } from '../../core/principal';
-import { printDateTime } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { changeOrdersWithParties } from '../../db/queries/change-orders';
 import { attachments, changeOrders } from '../../db/schema';
@@ -34,16 +33,21 @@ const byToken = async (db: Pick<Tx, 'db'>['db'], token: string, now: Date) => {
 
 type Found = Awaited<ReturnType<typeof byToken>>;
 
+/** The customer's translator for a change order's page and e-mail. */
+const wordsOf = (row: Pick<Found, 'customer' | 'org'>) =>
+  customerTranslator(row.customer.language, row.org.language);
+
 /** Why the customer can no longer answer, in their words; null while they can. */
-const closedBecause = (order: ChangeOrderRow, timeZone: string): string | null => {
-  const when = order.answeredAt ? ` on ${printDateTime(order.answeredAt, timeZone)}` : '';
+const closedBecause = (order: ChangeOrderRow, row: Pick<Found, 'customer' | 'org'>): string | null => {
+  const w = wordsOf(row);
+  const at = order.answeredAt ? w.dateTime(order.answeredAt, row.org.timeZone) : null;
   switch (order.status) {
     case 'approved':
-      return `You approved this change${when}.`;
+      return at ? w.t('portal.change.closed.approvedOn', { at }) : w.t('portal.change.closed.approved');
     case 'declined':
-      return `You declined this change${when}.`;
+      return at ? w.t('portal.change.closed.declinedOn', { at }) : w.t('portal.change.closed.declined');
     case 'withdrawn':
-      return 'We withdrew this change: nothing changes on your job.';
+      return w.t('portal.change.closed.withdrawn');
     default:
       return null;
   }
@@ -58,8 +62,9 @@ const publicView = (row: Found, order: ChangeOrderRow): PublicChangeOrder => ({
   siteAddress: addressText(row.site.address),
   scheme: row.org.taxScheme,
   timeZone: row.org.timeZone,
+  language: wordsOf(row).language,
   open: isOpenChangeOrder(order.status),
-  closedBecause: closedBecause(order, row.org.timeZone),
+  closedBecause: closedBecause(order, row),
   photos: order.photoIds.length,
 });
 
@@ -111,7 +116,7 @@ const lockOpen = async (tx: Tx, deps: Deps, token: string) => {
   const row = await byToken(tx.db, token, deps.clock.now());
   const job = await lockJob(tx, row.order.organizationId, row.order.jobId);
   const order = await lockChangeOrder(tx, row.order.organizationId, row.order.id);
-  const closed = closedBecause(order, row.org.timeZone);
+  const closed = closedBecause(order, row);
   if (closed)
     throw new AppError('invalid_transition', closed, { fields: [{ field: 'status', message: closed }] });
   return { row: { ...row, job }, job, order };
@@ -165,22 +170,31 @@ export const mailChangeOrder = async (
   // Answered or withdrawn before the e-mail went: its link would only say so.
   if (!row || !isOpenChangeOrder(row.order.status) || !row.order.linkSealed) return { sent: 0 };
   const link = changeOrderLink(deps, deps.secrets.open(row.order.linkSealed));
-  const name = changeOrderName(jobNumber(row.job.number), row.order.seq);
   const contact = row.customer.contacts.find((c) => c.email === data.to)?.name || row.customer.name;
+  const w = wordsOf(row);
+  const name = w.t('portal.change.name', { job: jobNumber(row.job.number), seq: row.order.seq });
+  const organization = row.org.name;
   const text = [
-    `Hello ${contact},`,
+    w.t('customerEmails.hello', { name: contact }),
     '',
-    `${row.org.name} proposes a change to the work on ${jobNumber(row.job.number)}: ${row.order.reason}`,
-    `The agreed price would go from ${printAmount(decimalString(row.order.beforeTotal), row.order.currency)} to ${printAmount(decimalString(row.order.afterTotal), row.order.currency)}.`,
+    w.t('customerEmails.changeOrder.proposes', {
+      organization,
+      job: jobNumber(row.job.number),
+      reason: row.order.reason,
+    }),
+    w.t('customerEmails.changeOrder.price', {
+      before: w.amount(decimalString(row.order.beforeTotal), row.order.currency),
+      after: w.amount(decimalString(row.order.afterTotal), row.order.currency),
+    }),
     '',
-    'See the change and approve or decline it online (no account needed):',
+    w.t('customerEmails.changeOrder.online'),
     link,
     '',
-    row.org.name,
+    organization,
   ].join('\n');
   await deps.mailer.send({
     to: [data.to],
-    subject: `Approve a change: ${name}, ${row.org.name}`,
+    subject: w.t('customerEmails.changeOrder.subject', { name, organization }),
     text,
     fromName: row.org.name,
     replyTo: row.org.replyToEmail ?? undefined,

@@ -1,11 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
-import {
-  DISPUTE_REASON_WORDS,
-  DISPUTE_RESOLUTION_WORDS,
-  type DisputeReason,
-  type DisputeResolution,
-} from '../../core/disputes';
+import { DISPUTE_REASON_WORDS, type DisputeReason, type DisputeResolution } from '../../core/disputes';
 import { AppError, notFound } from '../../core/errors';
+import { customerTranslator } from '../../core/i18n';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { customers, disputes, invoices, organizations } from '../../db/schema';
@@ -180,7 +176,12 @@ export const resolveDispute = async (
       reason: body.reply,
     });
     const [party] = await tx.db
-      .select({ customer: customers, number: invoices.number, org: organizations.name })
+      .select({
+        customer: customers,
+        number: invoices.number,
+        org: organizations.name,
+        orgLanguage: organizations.language,
+      })
       .from(invoices)
       .innerJoin(
         customers,
@@ -191,12 +192,28 @@ export const resolveDispute = async (
     return { dispute: after ?? row, party };
   });
   const to = done.party ? recipientOf(done.party.customer) : null;
-  if (done.party && to)
+  if (done.party && to) {
+    const { customer, org } = done.party;
+    const number = done.party.number ?? '';
+    const w = customerTranslator(customer.language, done.party.orgLanguage);
     await deps.mailer.send({
       to: [to],
-      subject: `About ${done.party.number}: ${DISPUTE_RESOLUTION_WORDS[body.resolution].toLowerCase()}`,
-      text: `Dear ${done.party.customer.name},\n\nThank you for telling us about ${done.party.number}.\n\n${body.reply}\n\n${done.party.org}\n`,
-      fromName: done.party.org,
+      subject: w.t('customerEmails.disputeReply.subject', {
+        number,
+        resolution: w.t(`customerEmails.disputeReply.resolutions.${body.resolution}`),
+      }),
+      text: [
+        w.t('customerEmails.dear', { name: customer.name }),
+        '',
+        w.t('customerEmails.disputeReply.thanks', { number }),
+        '',
+        body.reply,
+        '',
+        org,
+        '',
+      ].join('\n'),
+      fromName: org,
     });
+  }
   return done.dispute;
 };

@@ -2,8 +2,9 @@ import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { stringify as uuidText } from 'uuid';
 import { AppError, notFound } from '../../core/errors';
+import { customerTranslator } from '../../core/i18n';
 import { businessDate } from '../../core/time';
-import { invoices, jobs, organizations } from '../../db/schema';
+import { customers, invoices, jobs, organizations } from '../../db/schema';
 import { qrCodeImage } from '../files/qr-image';
 import { feeRuleOf } from '../payments/online-fees';
 import { activePaymentConnection } from '../payments/payment-connections';
@@ -39,9 +40,13 @@ const PAYABLE_OR_SETTLED = ['issued', 'sent', 'partially_paid', 'paid', 'credite
 const documentOfToken = async (deps: Deps, token: string) => {
   const { organizationId, invoiceId } = openPayToken(deps.secrets, token);
   const [row] = await deps.database.db
-    .select({ invoice: invoices, jobNumber: jobs.number })
+    .select({ invoice: invoices, jobNumber: jobs.number, language: customers.language })
     .from(invoices)
     .leftJoin(jobs, and(eq(jobs.organizationId, invoices.organizationId), eq(jobs.id, invoices.jobId)))
+    .leftJoin(
+      customers,
+      and(eq(customers.organizationId, invoices.organizationId), eq(customers.id, invoices.customerId)),
+    )
     .where(and(eq(invoices.organizationId, organizationId), eq(invoices.id, invoiceId)));
   if (!row || !PAYABLE_OR_SETTLED.includes(row.invoice.status) || row.invoice.kind === 'credit_note')
     throw notALink();
@@ -53,7 +58,7 @@ const documentOfToken = async (deps: Deps, token: string) => {
  * paid online, and the bank transfer details as the PDF prints them.
  */
 export const payView = async (deps: Deps, token: string) => {
-  const { invoice, jobNumber } = await documentOfToken(deps, token);
+  const { invoice, jobNumber, language } = await documentOfToken(deps, token);
   const [org] = await deps.database.db
     .select()
     .from(organizations)
@@ -61,7 +66,9 @@ export const payView = async (deps: Deps, token: string) => {
   if (!org) throw notALink();
   const online = await activePaymentConnection(deps.database, invoice.organizationId);
   const pending = await pendingCheckouts(deps.database.db, invoice.organizationId, [invoice.id]);
+  const w = customerTranslator(language, org.language);
   const document = documentView(invoice, jobNumber, {
+    w,
     online: online !== null,
     feeRule: await feeRuleOf(deps.database, org, online),
     pending,
@@ -74,6 +81,7 @@ export const payView = async (deps: Deps, token: string) => {
   const owed = new Decimal(document.outstanding).gt(0);
   return {
     organization: { name: org.name, brandColor: org.brandColor, logoUrl: publicLogoUrl(org) },
+    language: w.language,
     document,
     transfer:
       owed && org.iban && invoice.number

@@ -1,5 +1,6 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { AppError } from '../../core/errors';
+import { customerTranslator } from '../../core/i18n';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { customers, organizations, portalLinks } from '../../db/schema';
@@ -124,19 +125,31 @@ export const renewPortalLink = (deps: Deps, token: string) =>
       .limit(1);
     if (recent) return;
     const [who] = await tx.db
-      .select({ customer: customers, org: organizations.name })
+      .select({ customer: customers, org: organizations.name, orgLanguage: organizations.language })
       .from(customers)
       .innerJoin(organizations, eq(organizations.id, customers.organizationId))
       .where(and(eq(customers.organizationId, link.organizationId), eq(customers.id, link.customerId)));
     const to = who ? recipientOf(who.customer) : null;
     if (!who || !to) return;
     const url = await portalLinkFor(tx, deps, link.organizationId, link.customerId);
+    const w = customerTranslator(who.customer.language, who.orgLanguage);
     await deps.queue.enqueue(tx, {
       name: 'email.send',
       data: {
         to: [to],
-        subject: `Your new link to your invoices with ${who.org}`,
-        text: `Dear ${who.customer.name},\n\nHere is a new link to your invoices, payments and receipts with ${who.org}. It works for 90 days:\n\n${url}\n\nIf you did not ask for it, you can ignore this e-mail.\n\n${who.org}\n`,
+        subject: w.t('customerEmails.portalLink.subject', { organization: who.org }),
+        text: [
+          w.t('customerEmails.dear', { name: who.customer.name }),
+          '',
+          w.t('customerEmails.portalLink.body', { organization: who.org }),
+          '',
+          url,
+          '',
+          w.t('customerEmails.portalLink.ignore'),
+          '',
+          who.org,
+          '',
+        ].join('\n'),
       },
     });
     await appendAudit(tx, deps, {

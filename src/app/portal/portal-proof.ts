@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
-import { PHOTO_CATEGORY_WORDS } from '../../core/job-type-templates';
+import { customerTranslator } from '../../core/i18n';
 import { customerOfJob } from '../../db/queries/jobs';
 import { customers, jobs, organizations } from '../../db/schema';
 import { storedImage } from '../closeout/attachments';
@@ -37,12 +37,15 @@ export const portalProof = async (deps: Deps, token: string, invoiceId: string) 
       number: jobs.number,
       completedAt: jobs.completedAt,
       timeZone: sql<string>`coalesce(${customers.timeZone}, ${organizations.timeZone})`,
+      language: customers.language,
+      orgLanguage: organizations.language,
     })
     .from(jobs)
     .innerJoin(organizations, eq(organizations.id, jobs.organizationId))
     .innerJoin(customers, customerOfJob)
     .where(and(eq(jobs.organizationId, organizationId), eq(jobs.id, jobId)));
   const report = await latestServiceReport(deps, organizationId, jobId).catch(() => null);
+  const w = customerTranslator(job?.language, job?.orgLanguage ?? 'en');
   return {
     jobNumber: job ? jobNumber(job.number) : null,
     completedAt: (job?.completedAt ?? null)?.toISOString() ?? null,
@@ -53,7 +56,7 @@ export const portalProof = async (deps: Deps, token: string, invoiceId: string) 
       .filter((a) => a.mimeType.startsWith('image/'))
       .map((a) => ({
         id: a.id,
-        category: PHOTO_CATEGORY_WORDS[a.category],
+        category: w.t(`proof.categories.${a.category}`),
         capturedAt: a.capturedAt?.toISOString() ?? null,
       })),
     signature:

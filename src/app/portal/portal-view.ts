@@ -1,8 +1,8 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { PortalDocument, PortalView } from '../../contracts/portal';
-import { DISPUTE_REASON_WORDS } from '../../core/disputes';
 import { notFound } from '../../core/errors';
+import { customerTranslator, type Translator } from '../../core/i18n';
 import { amountDecimals } from '../../core/money';
 import type { OnlineFeeRule } from '../../core/online-fee';
 import { businessDate } from '../../core/time';
@@ -100,6 +100,8 @@ export const documentView = (
     withProof: Set<string>;
     /** The customer is a business (a tax ID or a Peppol address): their accounts software takes the UBL. */
     business: boolean;
+    /** The customer's words: the reason of a dispute reads in them. */
+    w: Pick<Translator, 't'>;
   },
 ): PortalDocument => {
   const decimals = amountDecimals(r.currency, true);
@@ -124,7 +126,7 @@ export const documentView = (
     ubl: at.business,
     dispute: dispute
       ? {
-          reason: DISPUTE_REASON_WORDS[dispute.reason],
+          reason: at.w.t(`portal.dispute.reasons.${dispute.reason}`),
           comment: dispute.comment,
           open: dispute.status === 'open',
           reply: dispute.reply,
@@ -144,7 +146,12 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
   const who = await openPortalLink(deps.database, token, now);
   const [org] = await db.select().from(organizations).where(eq(organizations.id, who.organizationId));
   const [customer] = await db
-    .select({ name: customers.name, taxId: customers.taxId, peppol: customers.peppolEndpoint })
+    .select({
+      name: customers.name,
+      taxId: customers.taxId,
+      peppol: customers.peppolEndpoint,
+      language: customers.language,
+    })
     .from(customers)
     .where(and(eq(customers.organizationId, who.organizationId), eq(customers.id, who.customerId)));
   if (!org || !customer) throw notFound('customer');
@@ -184,6 +191,7 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
     docs.flatMap((d) => (d.invoice.jobId ? [d.invoice.jobId] : [])),
   );
   const business = !!(customer.taxId || customer.peppol);
+  const w = customerTranslator(customer.language, org.language);
   const feeRule = await feeRuleOf(deps.database, org, online);
   const view = docs.map(({ invoice, jobNumber }) =>
     documentView(invoice, jobNumber, {
@@ -194,10 +202,12 @@ export const portalView = async (deps: Deps, token: string): Promise<PortalView>
       today,
       withProof,
       business,
+      w,
     }),
   );
   return {
     organization: { name: org.name, brandColor: org.brandColor, logoUrl: publicLogoUrl(org) },
+    language: w.language,
     customerName: customer.name,
     open: view.filter((d) => d.kind !== 'credit_note' && new Decimal(d.outstanding).gt(0)).reverse(),
     settled: view.filter((d) => d.kind === 'credit_note' || !new Decimal(d.outstanding).gt(0)),

@@ -1,13 +1,14 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
+import { customerTranslator } from '../../core/i18n';
 import { amountDecimals, printAmount } from '../../core/money';
 import { type Actor, SYSTEM_ACTOR } from '../../core/principal';
 import { closedBecause } from '../../core/quote-lifecycle';
 import { priceQuote, type QuoteChoice } from '../../core/quote-pricing';
 import { repeatWords, rruleOf } from '../../core/quote-repeat';
 import { occurrencesBetween } from '../../core/recurrence';
-import { addDays, businessDate, localTime, printDate, printDateTime } from '../../core/time';
+import { addDays, businessDate, localTime, printDateTime } from '../../core/time';
 import type { Tx } from '../../db/client';
 import { jobNumberOf } from '../../db/queries/jobs';
 import { versionsWithParties } from '../../db/queries/quotes';
@@ -48,7 +49,8 @@ type Found = Awaited<ReturnType<typeof byToken>>;
 /** What the customer's page shows. Never the office's internal notes or record IDs. */
 export const publicViewOf = (row: Found, today: string, jobNo: string | null, photos: number) => {
   const v = row.version;
-  const closed = closedBecause(statusOf(v), v.validUntil, today, printDate);
+  const w = customerTranslator(row.customer.language, row.org.language);
+  const closed = closedBecause(statusOf(v), v.validUntil, today, w);
   return {
     number: row.quote.number,
     photos,
@@ -63,6 +65,7 @@ export const publicViewOf = (row: Found, today: string, jobNo: string | null, ph
     siteAddress: addressText(row.site.address),
     scheme: row.org.taxScheme,
     timeZone: row.org.timeZone,
+    language: w.language,
     ...versionView(v, today),
     open: closed === null,
     closedBecause: closed,
@@ -159,14 +162,13 @@ const lockOpenVersion = async (tx: Tx, deps: Deps, token: string, seenVersion: n
   const { quote, version } = await lockQuote(tx, found.quote.organizationId, found.quote.id);
   const today = businessDate(deps.clock.now(), found.org.timeZone);
   const current = { ...found, quote, version };
+  const w = customerTranslator(found.customer.language, found.org.language);
   if (version.version !== found.version.version || version.version !== seenVersion) {
-    throw new AppError(
-      'changed_since',
-      'This quote has been replaced by a newer version. Use the link in our latest e-mail.',
-      { fields: [{ field: 'body.version', message: 'is not the current version' }] },
-    );
+    throw new AppError('changed_since', w.t('portal.quote.closed.superseded'), {
+      fields: [{ field: 'body.version', message: 'is not the current version' }],
+    });
   }
-  const closed = closedBecause(statusOf(version), version.validUntil, today, printDate);
+  const closed = closedBecause(statusOf(version), version.validUntil, today, w);
   if (closed)
     throw new AppError('invalid_transition', closed, { fields: [{ field: 'status', message: closed }] });
   return { ...current, today };

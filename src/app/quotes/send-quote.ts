@@ -1,8 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
-import { printAmount } from '../../core/money';
+import { customerTranslator } from '../../core/i18n';
+import { amountDecimals, formatAmount } from '../../core/money';
 import type { Actor } from '../../core/principal';
-import { addDays, printDate } from '../../core/time';
+import { addDays } from '../../core/time';
 import { versionsWithParties } from '../../db/queries/quotes';
 import { customers, quotes, quoteVersions } from '../../db/schema';
 import { appendAudit } from '../audit/audit';
@@ -114,21 +115,27 @@ export const mailQuote = async (
   if (!['sent', 'viewed'].includes(status) || !row.version.linkSealed) return { sent: 0 };
   const link = quoteLink(deps, deps.secrets.open(row.version.linkSealed));
   const contact = row.customer.contacts.find((c) => c.email === data.to)?.name || row.customer.name;
+  const w = customerTranslator(row.customer.language, row.org.language);
+  const organization = row.org.name;
+  const currency = row.version.currency;
+  const amount = w.amount(formatAmount(row.version.total, amountDecimals(currency, true)), currency);
   const text = [
-    `Hello ${contact},`,
+    w.t('customerEmails.hello', { name: contact }),
     '',
-    `${row.org.name} has prepared quote ${row.quote.number} for you: ${row.quote.title}.`,
-    `Total: ${printAmount(row.version.total, row.version.currency)}${row.version.lines.some((l) => l.option || l.optional) ? ' for the first option; you can choose others on the page' : ''}.`,
-    `It is valid until ${printDate(row.version.validUntil)}.`,
+    w.t('customerEmails.quote.prepared', { organization, number: row.quote.number, title: row.quote.title }),
+    row.version.lines.some((l) => l.option || l.optional)
+      ? w.t('customerEmails.quote.totalFirstOption', { amount })
+      : w.t('customerEmails.quote.total', { amount }),
+    w.t('customerEmails.quote.validUntil', { date: w.date(row.version.validUntil) }),
     '',
-    'See it, choose your options and accept it online (no account needed):',
+    w.t('customerEmails.quote.online'),
     link,
     '',
-    row.org.name,
+    organization,
   ].join('\n');
   await deps.mailer.send({
     to: [data.to],
-    subject: `Quote ${row.quote.number} from ${row.org.name}`,
+    subject: w.t('customerEmails.quote.subject', { number: row.quote.number, organization }),
     text,
     fromName: row.org.name,
     replyTo: row.org.replyToEmail ?? undefined,

@@ -1,7 +1,7 @@
 import i18next, { type i18n } from 'i18next';
 import { groupedDigits, printAmount } from '../money';
 import type { en } from './en';
-import { LANGUAGES, type Language, MESSAGES } from './languages';
+import { documentLanguage, LANGUAGES, type Language, MESSAGES } from './languages';
 
 export {
   documentLanguage,
@@ -67,6 +67,10 @@ export type Translator = {
   /** A list as a sentence says it: "A", "A and B", "A, B and C". */
   list: (items: string[]) => string;
 };
+
+/** The translator of what a customer reads: in their language, else their organization's (documentLanguage). */
+export const customerTranslator = (customer: string | null | undefined, organization: string): Translator =>
+  translator(documentLanguage(customer, organization));
 
 /** Everything a document or message needs to speak one language. */
 export const translator = (language: Language = 'en'): Translator => {

@@ -5,19 +5,15 @@ import {
   type PortalProof,
   type PortalView,
 } from '../../../src/contracts/portal';
-import { DISPUTE_REASON_WORDS, DISPUTE_REASONS, type DisputeReason } from '../../../src/core/disputes';
-import { printDateTime } from '../../../src/core/time';
+import { DISPUTE_REASONS, type DisputeReason } from '../../../src/core/disputes';
 import { OrgName } from './brand';
 import { api, DocumentFacts, PayNowButton, problemOf, usePayNow } from './document-parts';
+import { useSpeak, useWords } from './words';
 
 type Doc = PortalView['open'][number];
-const KIND: Record<Doc['kind'], string> = {
-  invoice: 'Invoice',
-  deposit_invoice: 'Deposit invoice',
-  credit_note: 'Credit note',
-};
 /** "Something's wrong?": what is wrong with the document, in the customer's words; it reaches the office at once. */
 const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (view: PortalView) => void }) => {
+  const w = useWords();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState<DisputeReason | null>(null);
   const [comment, setComment] = useState('');
@@ -27,7 +23,7 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
   if (!open)
     return (
       <button type="button" className="link" onClick={() => setOpen(true)}>
-        Something’s wrong with this {d.kind === 'credit_note' ? 'credit note' : 'invoice'}?
+        {w.t(d.kind === 'credit_note' ? 'portal.dispute.askCreditNote' : 'portal.dispute.askInvoice')}
       </button>
     );
   const send = async () => {
@@ -46,21 +42,21 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
       }
       onSaid(photos.length > 0 ? await api.call<PortalView>('GET', `/public/portal/${token}`) : said);
     } catch (err) {
-      setError(problemOf(err));
+      setError(problemOf(err, w));
       setBusy(false);
     }
   };
   return (
     <form
       className="dispute"
-      aria-label={`What is wrong with ${d.number}`}
+      aria-label={w.t('portal.dispute.label', { number: d.number })}
       onSubmit={(e) => {
         e.preventDefault();
         void send();
       }}
     >
       <fieldset>
-        <legend>What is wrong?</legend>
+        <legend>{w.t('portal.dispute.what')}</legend>
         {DISPUTE_REASONS.map((r) => (
           <label key={r} className="choice">
             <input
@@ -69,16 +65,16 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
               checked={reason === r}
               onChange={() => setReason(r)}
             />
-            {DISPUTE_REASON_WORDS[r]}
+            {w.t(`portal.dispute.reasons.${r}`)}
           </label>
         ))}
       </fieldset>
       <label className="field">
-        Tell us more
+        {w.t('portal.dispute.more')}
         <textarea rows={3} value={comment} onChange={(e) => setComment(e.target.value)} />
       </label>
       <label className="field">
-        Photos, if they help (up to {MAX_DISPUTE_PHOTOS})
+        {w.t('portal.dispute.photos', { max: MAX_DISPUTE_PHOTOS })}
         <input
           type="file"
           accept={DISPUTE_PHOTO_TYPES.join(',')}
@@ -88,7 +84,9 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
       </label>
       {photos.length > 0 && (
         <p className="muted">
-          {photos.length === 1 ? '1 photo' : `${photos.length} photos`} will go with your message.
+          {photos.length === 1
+            ? w.t('portal.dispute.onePhoto')
+            : w.t('portal.dispute.manyPhotos', { count: photos.length })}
         </p>
       )}
       {error && (
@@ -98,10 +96,10 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
       )}
       <div className="actions">
         <button type="button" onClick={() => setOpen(false)}>
-          Cancel
+          {w.t('portal.dispute.cancel')}
         </button>
         <button type="submit" className="primary" disabled={busy || !reason || comment.trim().length < 3}>
-          Send it to us
+          {w.t('portal.dispute.send')}
         </button>
       </div>
     </form>
@@ -113,29 +111,34 @@ const DisputeForm = ({ token, d, onSaid }: { token: string; d: Doc; onSaid: (vie
  * for the whole picture), who signed and when, and the work report.
  */
 const ProofPanel = ({ token, d }: { token: string; d: Doc }) => {
+  const w = useWords();
   const [proof, setProof] = useState<PortalProof | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
   useEffect(() => {
     api
       .call<PortalProof>('GET', `/public/portal/${token}/documents/${d.id}/proof`)
       .then(setProof)
-      .catch((err: unknown) => setError(problemOf(err)));
+      .catch((error: unknown) => setFailure({ error }));
   }, [token, d.id]);
-  if (error)
+  if (failure)
     return (
       <p className="error" role="alert">
-        {error}
+        {problemOf(failure.error, w)}
       </p>
     );
-  if (!proof) return <p aria-busy="true">Loading the record of the work…</p>;
+  if (!proof) return <p aria-busy="true">{w.t('portal.proof.loading')}</p>;
   const base = `/api/v1/public/portal/${token}/documents/${d.id}/proof`;
   const groups = [...new Set(proof.photos.map((p) => p.category))];
   return (
-    <section className="proof" aria-label={`The work done for ${d.number}`}>
+    <section className="proof" aria-label={w.t('portal.proof.label', { number: d.number })}>
       {proof.completedAt && (
         <p>
-          Work completed on {printDateTime(proof.completedAt, proof.timeZone)}
-          {proof.jobNumber ? ` (${proof.jobNumber})` : ''}.
+          {proof.jobNumber
+            ? w.t('portal.proof.completedJob', {
+                at: w.dateTime(proof.completedAt, proof.timeZone),
+                job: proof.jobNumber,
+              })
+            : w.t('portal.proof.completed', { at: w.dateTime(proof.completedAt, proof.timeZone) })}
         </p>
       )}
       {proof.work.length > 0 && (
@@ -156,7 +159,11 @@ const ProofPanel = ({ token, d }: { token: string; d: Doc }) => {
                 <a key={p.id} href={`${base}/${p.id}?size=large`} target="_blank" rel="noreferrer">
                   <img
                     src={`${base}/${p.id}`}
-                    alt={`${g}, ${i + 1} of ${proof.photos.filter((x) => x.category === g).length}`}
+                    alt={w.t('portal.photoAlt', {
+                      caption: g,
+                      n: i + 1,
+                      count: proof.photos.filter((x) => x.category === g).length,
+                    })}
                     loading="lazy"
                   />
                 </a>
@@ -167,13 +174,15 @@ const ProofPanel = ({ token, d }: { token: string; d: Doc }) => {
       {proof.signature && (
         <figure className="photos">
           <figcaption>
-            Signed by {proof.signature.signerName} on{' '}
-            {printDateTime(proof.signature.signedAt, proof.timeZone)}
+            {w.t('portal.signedBy', {
+              name: proof.signature.signerName,
+              at: w.dateTime(proof.signature.signedAt, proof.timeZone),
+            })}
           </figcaption>
           <img
             className="signature-image"
             src={`${base}/${proof.signature.photoId}`}
-            alt={`Signature of ${proof.signature.signerName}`}
+            alt={w.t('portal.proof.signatureOf', { name: proof.signature.signerName })}
           />
         </figure>
       )}
@@ -183,7 +192,7 @@ const ProofPanel = ({ token, d }: { token: string; d: Doc }) => {
           target="_blank"
           rel="noreferrer"
         >
-          The work report (PDF)
+          {w.t('portal.proof.report')}
         </a>
       )}
     </section>
@@ -202,55 +211,59 @@ const DocumentCard = ({
   returned: boolean;
   onChange: (view: PortalView) => void;
 }) => {
+  const w = useWords();
+  const kind = w.t(`portal.kinds.${d.kind}`);
   const { busy, error, pay } = usePayNow(`/public/portal/${token}/documents/${d.id}/checkout`);
   const [showProof, setShowProof] = useState(false);
   const open = d.kind !== 'credit_note' && Number(d.outstanding) > 0;
 
   return (
-    <article className="card" aria-label={`${KIND[d.kind]} ${d.number}`}>
+    <article className="card" aria-label={`${kind} ${d.number}`}>
       <header className="doc-head">
         <h2>
-          {KIND[d.kind]} {d.number}
+          {kind} {d.number}
         </h2>
-        {open && d.overdue && <span className="badge late">Overdue</span>}
-        {!open && d.kind !== 'credit_note' && <span className="badge paid">Paid</span>}
+        {open && d.overdue && <span className="badge late">{w.t('portal.document.overdue')}</span>}
+        {!open && d.kind !== 'credit_note' && (
+          <span className="badge paid">{w.t('portal.document.paid')}</span>
+        )}
       </header>
       <DocumentFacts d={d} open={open} leftToPay />
       {open && returned && d.paymentPending && (
         <p className="notice" role="status">
-          Thank you: your payment is being confirmed. This page shows it as paid as soon as it arrives.
+          {w.t('portal.document.confirming')}
         </p>
       )}
       <div className="actions">
         <a href={`/api/v1/public/portal/${token}/documents/${d.id}/pdf`} target="_blank" rel="noreferrer">
-          Download the PDF
+          {w.t('portal.document.pdf')}
         </a>
         {d.ubl && (
           <a href={`/api/v1/public/portal/${token}/documents/${d.id}/ubl`} download>
-            E-invoice (UBL) for your accounts
+            {w.t('portal.document.ubl')}
           </a>
         )}
         {d.proof && (
           <button type="button" className="link" onClick={() => setShowProof((v) => !v)}>
-            {showProof ? 'Hide the work done' : 'See the work done'}
+            {w.t(showProof ? 'portal.document.hideWork' : 'portal.document.showWork')}
           </button>
         )}
         {open && d.payOnline && <PayNowButton d={d} busy={busy} pay={pay} />}
       </div>
       {showProof && <ProofPanel token={token} d={d} />}
-      {open && !d.payOnline && <p className="muted">Pay by bank transfer with the details on the PDF.</p>}
+      {open && !d.payOnline && <p className="muted">{w.t('portal.document.byTransfer')}</p>}
       {d.dispute?.open && (
         <p className="notice" role="status">
-          We have your message (“{d.dispute.comment}”)
-          {d.dispute.photos > 0
-            ? `, with ${d.dispute.photos === 1 ? 'your photo' : `your ${d.dispute.photos} photos`},`
-            : ''}{' '}
-          and will answer it soon.
+          {d.dispute.photos === 0
+            ? w.t('portal.document.heard', { comment: d.dispute.comment })
+            : d.dispute.photos === 1
+              ? w.t('portal.document.heardPhoto', { comment: d.dispute.comment })
+              : w.t('portal.document.heardPhotos', { comment: d.dispute.comment, count: d.dispute.photos })}
         </p>
       )}
       {d.dispute && !d.dispute.open && d.dispute.reply && (
         <p className="notice good" role="status">
-          Our answer: {d.dispute.reply}
+          {w.t('portal.document.answer', { reply: d.dispute.reply })}
         </p>
       )}
       {!d.dispute?.open && <DisputeForm token={token} d={d} onSaid={onChange} />}
@@ -265,6 +278,7 @@ const DocumentCard = ({
 
 /** On an expired link: a new one by e-mail, to the address the business holds (nothing to type). */
 const NewLink = ({ token }: { token: string }) => {
+  const w = useWords();
   const [said, setSaid] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   if (said) return <p role="status">{said}</p>;
@@ -277,12 +291,12 @@ const NewLink = ({ token }: { token: string }) => {
         setBusy(true);
         api
           .call<{ message: string }>('POST', `/public/portal/${token}/renew`, {})
-          .then((r) => setSaid(r.message))
-          .catch((err: unknown) => setSaid(problemOf(err)))
+          .then(() => setSaid(w.t('portal.account.newLinkSent')))
+          .catch((err: unknown) => setSaid(problemOf(err, w)))
           .finally(() => setBusy(false));
       }}
     >
-      E-mail me a new link
+      {w.t('portal.account.newLink')}
     </button>
   );
 };
@@ -293,16 +307,18 @@ const NewLink = ({ token }: { token: string }) => {
  * paid or credited. Back from paying, it follows the payment until the provider's confirmation arrives.
  */
 export const AccountPage = ({ token, paidId }: { token: string; paidId: string | null }) => {
+  const w = useWords();
   const [view, setView] = useState<PortalView | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
   const load = useCallback(
     () =>
       api
         .call<PortalView>('GET', `/public/portal/${token}`)
         .then(setView)
-        .catch((err: unknown) => setFailure(problemOf(err))),
+        .catch((error: unknown) => setFailure({ error })),
     [token],
   );
+  useSpeak(view?.language);
   useEffect(() => {
     void load();
   }, [load]);
@@ -318,8 +334,8 @@ export const AccountPage = ({ token, paidId }: { token: string; paidId: string |
     return (
       <main className="page">
         <section className="card" role="alert">
-          <h1>This link does not open your account</h1>
-          <p>{failure}</p>
+          <h1>{w.t('portal.account.cannotOpen')}</h1>
+          <p>{problemOf(failure.error, w)}</p>
           <NewLink token={token} />
         </section>
       </main>
@@ -327,7 +343,7 @@ export const AccountPage = ({ token, paidId }: { token: string; paidId: string |
   if (!view)
     return (
       <main className="page">
-        <p aria-busy="true">Loading your invoices…</p>
+        <p aria-busy="true">{w.t('portal.account.loading')}</p>
       </main>
     );
   const justPaid = paidId !== null && view.settled.find((d) => d.id === paidId);
@@ -340,14 +356,17 @@ export const AccountPage = ({ token, paidId }: { token: string; paidId: string |
       {justPaid && (
         <section className="card notice good" role="status">
           <p>
-            Thank you: {KIND[justPaid.kind].toLowerCase()} {justPaid.number} is paid.
+            {w.t('portal.paid', {
+              document: w.t(`email.document.${justPaid.kind}`),
+              number: justPaid.number,
+            })}
           </p>
         </section>
       )}
-      <h1>{view.open.length === 0 ? 'Nothing to pay' : 'To pay'}</h1>
+      <h1>{w.t(view.open.length === 0 ? 'portal.account.nothingToPay' : 'portal.account.toPay')}</h1>
       {view.open.length === 0 && (
         <section className="card">
-          <p>You have no open invoices with us. Thank you.</p>
+          <p>{w.t('portal.account.noneOpen')}</p>
         </section>
       )}
       {view.open.map((d) => (
@@ -355,17 +374,17 @@ export const AccountPage = ({ token, paidId }: { token: string; paidId: string |
       ))}
       {view.settled.length > 0 && (
         <>
-          <h1>Paid and credited</h1>
+          <h1>{w.t('portal.account.settled')}</h1>
           {view.settled.map((d) => (
             <DocumentCard key={d.id} token={token} d={d} returned={false} onChange={setView} />
           ))}
         </>
       )}
-      <section className="card" aria-label="Your statement">
+      <section className="card" aria-label={w.t('portal.account.statementLabel')}>
         <p>
-          Everything between us over the last three months, what is open and how late:{' '}
+          {w.t('portal.account.statement')}{' '}
           <a href={`/api/v1/public/portal/${token}/statement/pdf`} target="_blank" rel="noreferrer">
-            your statement (PDF)
+            {w.t('portal.account.statementLink')}
           </a>
           .
         </p>

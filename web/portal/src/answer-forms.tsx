@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useSignaturePad } from '../../shared/signature-pad';
 import { problemOf } from './document-parts';
+import { useWords } from './words';
 
 /** What the customer signs and the buttons' words: a quote's acceptance, a change order's approval. */
 export type Wording = {
@@ -24,6 +25,7 @@ export const AnswerForms = ({
   onAccept: (body: { signerName: string; signature: string }) => Promise<void>;
   onDecline: (reason: string) => Promise<void>;
 }) => {
+  const w = useWords();
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -37,7 +39,7 @@ export const AnswerForms = ({
     try {
       await action();
     } catch (err) {
-      setError(problemOf(err));
+      setError(problemOf(err, w));
     } finally {
       setBusy(false);
     }
@@ -48,7 +50,7 @@ export const AnswerForms = ({
       <section className="card">
         <h2>{words.declineTitle}</h2>
         <label className="field">
-          Tell us why, so we can do better
+          {w.t('portal.answer.why')}
           <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={3} maxLength={1000} />
         </label>
         {error && (
@@ -58,7 +60,7 @@ export const AnswerForms = ({
         )}
         <div className="actions">
           <button type="button" onClick={() => setDeclining(false)} disabled={busy}>
-            Back
+            {w.t('portal.answer.back')}
           </button>
           <button
             type="button"
@@ -77,14 +79,14 @@ export const AnswerForms = ({
       <h2>{words.title}</h2>
       <p className="muted">{words.consent}</p>
       <label className="field">
-        Your full name
+        {w.t('portal.answer.name')}
         <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={200} />
       </label>
       <div className="field">
-        <span id="signature-label">Sign here</span>
+        <span id="signature-label">{w.t('portal.answer.sign')}</span>
         <canvas ref={canvas} className="signature" aria-labelledby="signature-label" />
         <button type="button" className="link" onClick={clear}>
-          Clear the signature
+          {w.t('portal.answer.clear')}
         </button>
       </div>
       {error && (
@@ -94,7 +96,7 @@ export const AnswerForms = ({
       )}
       <div className="actions">
         <button type="button" onClick={() => setDeclining(true)} disabled={busy}>
-          Decline…
+          {w.t('portal.answer.decline')}
         </button>
         <button
           type="button"
@@ -108,7 +110,7 @@ export const AnswerForms = ({
             })
           }
         >
-          {busy ? 'Sending…' : words.accept}
+          {busy ? w.t('portal.answer.sending') : words.accept}
         </button>
       </div>
     </section>

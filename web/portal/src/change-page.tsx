@@ -1,25 +1,28 @@
 import { useEffect, useState } from 'react';
 import type { PublicChangeOrder } from '../../../src/contracts/change-orders';
 import { grossOf } from '../../../src/core/invoice-calc';
-import { printDateTime } from '../../../src/core/time';
-import { ApiError, createApiClient } from '../../shared/api-client';
+import { createApiClient } from '../../shared/api-client';
 import { AnswerForms } from './answer-forms';
-import { PhotoGrid } from './document-parts';
-import { money } from './format';
+import { linkProblem, PhotoGrid } from './document-parts';
+import { moneyIn } from './format';
+import { useSpeak, useWords } from './words';
 
 const api = createApiClient('/api/v1');
 
 type Line = PublicChangeOrder['lines'][number];
 
 const LineRow = ({ c, l }: { c: PublicChangeOrder; l: Line }) => {
+  const w = useWords();
   const amount = grossOf(l.quantity, l.unitPrice);
   return (
     <li className="line">
       <span>
-        {l.quantity === '1' ? '' : `${l.quantity} × `}
+        {l.quantity === '1' ? '' : `${w.decimal(l.quantity)} × `}
         {l.description}
       </span>
-      <span className="amount">{money(c, (l.change === 'remove' ? amount.neg() : amount).toFixed())}</span>
+      <span className="amount">
+        {moneyIn(w, c, (l.change === 'remove' ? amount.neg() : amount).toFixed())}
+      </span>
     </li>
   );
 };
@@ -30,56 +33,52 @@ const LineRow = ({ c, l }: { c: PublicChangeOrder; l: Line }) => {
  * approving with a signature or declining with a reason.
  */
 export const ChangePage = ({ token }: { token: string }) => {
+  const w = useWords();
   const [change, setChange] = useState<PublicChangeOrder | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
 
   useEffect(() => {
     api
       .call<PublicChangeOrder>('GET', `/public/change-orders/${token}`)
       .then(setChange)
-      .catch((err: unknown) =>
-        setFailure(
-          err instanceof ApiError
-            ? (err.problem.detail ?? 'This link does not work.')
-            : 'We could not reach the server. Check your connection and try again.',
-        ),
-      );
+      .catch((error: unknown) => setFailure({ error }));
   }, [token]);
+  useSpeak(change?.language);
 
   if (failure)
     return (
       <main className="page">
         <section className="card" role="alert">
-          <h1>This link does not open a change</h1>
-          <p>{failure}</p>
+          <h1>{w.t('portal.change.cannotOpen')}</h1>
+          <p>{linkProblem(failure.error, w)}</p>
         </section>
       </main>
     );
   if (!change)
     return (
       <main className="page">
-        <p aria-busy="true">Loading the change…</p>
+        <p aria-busy="true">{w.t('portal.change.loading')}</p>
       </main>
     );
 
   const added = change.lines.filter((l) => l.change === 'add');
   const removed = change.lines.filter((l) => l.change === 'remove');
   const up = !change.difference.startsWith('-');
-  const taxWord = change.scheme === 'vat' ? 'VAT' : 'tax';
+  const money = (value: string) => moneyIn(w, change, value);
   return (
     <main className="page" style={{ ['--brand' as string]: change.organization.brandColor }}>
       <header className="brand">
         <span className="org">{change.organization.name}</span>
-        <span className="number">Change to {change.jobNumber}</span>
+        <span className="number">{w.t('portal.change.number', { job: change.jobNumber })}</span>
       </header>
       <section className="card">
-        <h1>A change to your job</h1>
+        <h1>{w.t('portal.change.title')}</h1>
         <p className="muted">
-          For {change.customerName}, {change.siteAddress}
+          {w.t('portal.forCustomer', { customer: change.customerName, site: change.siteAddress })}
         </p>
         <p className="message">{change.reason}</p>
         <PhotoGrid
-          caption="What we found"
+          caption={w.t('portal.change.found')}
           count={change.photos}
           base={`/api/v1/public/change-orders/${token}/photos`}
         />
@@ -89,15 +88,20 @@ export const ChangePage = ({ token }: { token: string }) => {
           <p>{change.closedBecause}</p>
           {change.status === 'approved' && change.signerName && change.answeredAt && (
             <p>
-              Signed by {change.signerName} on {printDateTime(change.answeredAt, change.timeZone)}.
+              {w.t('portal.signedBy', {
+                name: change.signerName,
+                at: w.dateTime(change.answeredAt, change.timeZone),
+              })}
             </p>
           )}
-          {change.status === 'declined' && change.declineReason && <p>Your reason: {change.declineReason}</p>}
+          {change.status === 'declined' && change.declineReason && (
+            <p>{w.t('portal.yourReason', { reason: change.declineReason })}</p>
+          )}
         </section>
       )}
       {added.length > 0 && (
         <section className="card">
-          <h2>Added</h2>
+          <h2>{w.t('portal.change.added')}</h2>
           <ul className="lines">
             {added.map((l) => (
               <LineRow key={`${l.description}${l.unitPrice}`} c={change} l={l} />
@@ -107,7 +111,7 @@ export const ChangePage = ({ token }: { token: string }) => {
       )}
       {removed.length > 0 && (
         <section className="card">
-          <h2>Taken off</h2>
+          <h2>{w.t('portal.change.removed')}</h2>
           <ul className="lines">
             {removed.map((l) => (
               <LineRow key={`${l.description}${l.unitPrice}`} c={change} l={l} />
@@ -115,33 +119,36 @@ export const ChangePage = ({ token }: { token: string }) => {
           </ul>
         </section>
       )}
-      <section className="card totals" aria-label="Price">
+      <section className="card totals" aria-label={w.t('portal.change.price')}>
         <p className="muted">
-          Line prices are before {taxWord}; the totals include it and any discount agreed.
+          {w.t(change.scheme === 'vat' ? 'portal.change.taxNoteVat' : 'portal.change.taxNote')}
         </p>
         <dl>
           <div className="row">
-            <dt>Agreed price until now</dt>
-            <dd>{money(change, change.beforeTotal)}</dd>
+            <dt>{w.t('portal.change.before')}</dt>
+            <dd>{money(change.beforeTotal)}</dd>
           </div>
           <div className="row">
-            <dt>{up ? 'This change adds' : 'This change takes off'}</dt>
-            <dd>{money(change, change.difference.replace(/^-/, ''))}</dd>
+            <dt>{w.t(up ? 'portal.change.adds' : 'portal.change.takesOff')}</dt>
+            <dd>{money(change.difference.replace(/^-/, ''))}</dd>
           </div>
           <div className="row grand">
-            <dt>Agreed price with this change</dt>
-            <dd>{money(change, change.afterTotal)}</dd>
+            <dt>{w.t('portal.change.after')}</dt>
+            <dd>{money(change.afterTotal)}</dd>
           </div>
         </dl>
       </section>
       {change.open && (
         <AnswerForms
           words={{
-            title: 'Approve and sign',
-            consent: `By signing you approve this change to ${change.jobNumber}: the agreed price becomes ${money(change, change.afterTotal)}.`,
-            accept: `Approve for ${money(change, change.afterTotal)}`,
-            declineTitle: 'Decline this change',
-            decline: 'Decline the change',
+            title: w.t('portal.change.approveTitle'),
+            consent: w.t('portal.change.consent', {
+              job: change.jobNumber,
+              amount: money(change.afterTotal),
+            }),
+            accept: w.t('portal.change.approve', { amount: money(change.afterTotal) }),
+            declineTitle: w.t('portal.change.declineTitle'),
+            decline: w.t('portal.change.decline'),
           }}
           onAccept={(body) =>
             api

@@ -1,20 +1,22 @@
 import Decimal from 'decimal.js';
 import { useState } from 'react';
 import type { PortalDocument } from '../../../src/contracts/portal';
-import { amountDecimals, formatAmount, printAmount } from '../../../src/core/money';
-import { printDate } from '../../../src/core/time';
-import { createApiClient } from '../../shared/api-client';
+import type { Translator } from '../../../src/core/i18n';
+import { ApiError, createApiClient } from '../../shared/api-client';
 import { refusalText } from '../../shared/refusal';
+import { moneyIn } from './format';
+import { useWords } from './words';
 
 /** What the customer's pages (their account, an invoice's pay link) share: the API, words, facts, paying. */
 export const api = createApiClient('/api/v1');
 
-/** An amount of a document as the customer reads it: its currency, grouped, to the currency's decimals. */
-export const docAmount = (d: Pick<PortalDocument, 'currency'>, value: string) =>
-  printAmount(formatAmount(value, amountDecimals(d.currency, true)), d.currency);
+/** Why a quote's or a change's link does not open: what the server said, or that it could not be reached. */
+export const linkProblem = (err: unknown, w: Pick<Translator, 't'>) =>
+  err instanceof ApiError ? (err.problem.detail ?? w.t('portal.linkBroken')) : w.t('portal.offline');
 
-export const problemOf = (err: unknown) =>
-  refusalText(err) ?? 'We could not reach the server. Check your connection and try again.';
+/** The server's refusal in words, or that it could not be reached. */
+export const problemOf = (err: unknown, w: Pick<Translator, 't'>) =>
+  refusalText(err) ?? w.t('portal.offline');
 
 /** What a document is for, when it was issued and is due, its total and, while open, what is left to pay. */
 export const DocumentFacts = ({
@@ -25,42 +27,46 @@ export const DocumentFacts = ({
   d: PortalDocument;
   open: boolean;
   leftToPay: boolean;
-}) => (
-  <dl className="facts">
-    {d.jobNumber && (
-      <>
-        <dt>For the work</dt>
-        <dd>{d.jobNumber}</dd>
-      </>
-    )}
-    {d.issueDate && (
-      <>
-        <dt>Issued</dt>
-        <dd>{printDate(d.issueDate)}</dd>
-      </>
-    )}
-    {open && d.dueDate && (
-      <>
-        <dt>Due</dt>
-        <dd>{printDate(d.dueDate)}</dd>
-      </>
-    )}
-    <dt>{d.kind === 'credit_note' ? 'Credited' : 'Total'}</dt>
-    <dd>{docAmount(d, d.total)}</dd>
-    {open && leftToPay && (
-      <>
-        <dt>Left to pay</dt>
-        <dd className="amount">{docAmount(d, d.outstanding)}</dd>
-      </>
-    )}
-  </dl>
-);
+}) => {
+  const w = useWords();
+  return (
+    <dl className="facts">
+      {d.jobNumber && (
+        <>
+          <dt>{w.t('portal.document.forWork')}</dt>
+          <dd>{d.jobNumber}</dd>
+        </>
+      )}
+      {d.issueDate && (
+        <>
+          <dt>{w.t('portal.document.issued')}</dt>
+          <dd>{w.date(d.issueDate)}</dd>
+        </>
+      )}
+      {open && d.dueDate && (
+        <>
+          <dt>{w.t('portal.document.due')}</dt>
+          <dd>{w.date(d.dueDate)}</dd>
+        </>
+      )}
+      <dt>{w.t(d.kind === 'credit_note' ? 'portal.document.credited' : 'portal.document.total')}</dt>
+      <dd>{moneyIn(w, d, d.total)}</dd>
+      {open && leftToPay && (
+        <>
+          <dt>{w.t('portal.document.leftToPay')}</dt>
+          <dd className="amount">{moneyIn(w, d, d.outstanding)}</dd>
+        </>
+      )}
+    </dl>
+  );
+};
 
 /**
  * "Pay now": asks for a hosted checkout at the business's provider (the POST at `path`) and goes there. The
  * provider's own page takes the card or bank details: they never pass through ours.
  */
 export const usePayNow = (path: string) => {
+  const w = useWords();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const pay = async () => {
@@ -70,7 +76,7 @@ export const usePayNow = (path: string) => {
       const { url } = await api.call<{ url: string }>('POST', path, {});
       window.location.assign(url);
     } catch (err) {
-      setError(problemOf(err));
+      setError(problemOf(err, w));
       setBusy(false);
     }
   };
@@ -90,34 +96,42 @@ export const PayNowButton = ({
   d: Pick<PortalDocument, 'currency' | 'outstanding' | 'onlineFee'>;
   busy: boolean;
   pay: () => void;
-}) => (
-  <>
-    <button type="button" className="primary" onClick={pay} disabled={busy}>
-      {busy ? 'Opening the payment page…' : `Pay ${docAmount(d, payNowTotal(d))} now`}
-    </button>
-    {d.onlineFee && (
-      <p className="muted fee-note">
-        Paying online adds a convenience fee of {docAmount(d, d.onlineFee)}, invoiced to you on its own
-        receipt. There is no fee by bank transfer.
-      </p>
-    )}
-  </>
-);
+}) => {
+  const w = useWords();
+  return (
+    <>
+      <button type="button" className="primary" onClick={pay} disabled={busy}>
+        {busy
+          ? w.t('portal.document.opening')
+          : w.t('portal.document.payNow', { amount: moneyIn(w, d, payNowTotal(d)) })}
+      </button>
+      {d.onlineFee && (
+        <p className="muted fee-note">{w.t('portal.document.fee', { amount: moneyIn(w, d, d.onlineFee) })}</p>
+      )}
+    </>
+  );
+};
 
 /**
  * Photos the business shows with an offer or a change ("What we found"), numbered from 1 on its link: small
  * in a grid, each opening as taken.
  */
-export const PhotoGrid = ({ caption, count, base }: { caption: string; count: number; base: string }) =>
-  count > 0 ? (
+export const PhotoGrid = ({ caption, count, base }: { caption: string; count: number; base: string }) => {
+  const w = useWords();
+  return count > 0 ? (
     <figure className="photos">
-      <figcaption>{count === 1 ? caption : `${caption} (${count} photos)`}</figcaption>
+      <figcaption>{count === 1 ? caption : w.t('portal.photos', { caption, count })}</figcaption>
       <div className="grid">
         {Array.from({ length: count }, (_, i) => i + 1).map((n) => (
           <a key={n} href={`${base}/${n}`} target="_blank" rel="noreferrer">
-            <img src={`${base}/${n}?size=small`} alt={`${caption}, ${n} of ${count}`} loading="lazy" />
+            <img
+              src={`${base}/${n}?size=small`}
+              alt={w.t('portal.photoAlt', { caption, n, count })}
+              loading="lazy"
+            />
           </a>
         ))}
       </div>
     </figure>
   ) : null;
+};

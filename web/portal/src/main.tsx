@@ -1,13 +1,16 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { PortalApp } from './portal-app';
+import { WordsProvider } from './words';
 import './styles.css';
 
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <PortalApp />
+      <WordsProvider>
+        <PortalApp />
+      </WordsProvider>
     </StrictMode>,
   );
 }

@@ -1,14 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { PayView } from '../../../src/contracts/portal';
 import { OrgName } from './brand';
-import {
-  docAmount as amount,
-  api,
-  DocumentFacts,
-  PayNowButton,
-  problemOf,
-  usePayNow,
-} from './document-parts';
+import { api, DocumentFacts, PayNowButton, problemOf, usePayNow } from './document-parts';
+import { moneyIn } from './format';
+import { useSpeak, useWords } from './words';
 
 type Doc = PayView['document'];
 /** Something is left to pay: the decimal string has a non-zero digit and no minus sign. */
@@ -21,17 +16,19 @@ const isOwed = (d: Doc) => /[1-9]/.test(d.outstanding) && !d.outstanding.startsW
  * confirmation arrives.
  */
 export const PayPage = ({ token, returned }: { token: string; returned: boolean }) => {
+  const w = useWords();
   const [view, setView] = useState<PayView | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
   const { busy, error, pay } = usePayNow(`/public/pay/${token}/checkout`);
   const load = useCallback(
     () =>
       api
         .call<PayView>('GET', `/public/pay/${token}`)
         .then(setView)
-        .catch((err: unknown) => setFailure(problemOf(err))),
+        .catch((error: unknown) => setFailure({ error })),
     [token],
   );
+  useSpeak(view?.language);
   useEffect(() => {
     void load();
   }, [load]);
@@ -47,20 +44,21 @@ export const PayPage = ({ token, returned }: { token: string; returned: boolean 
     return (
       <main className="page">
         <section className="card" role="alert">
-          <h1>This link does not open an invoice</h1>
-          <p>{failure}</p>
+          <h1>{w.t('portal.pay.cannotOpen')}</h1>
+          <p>{problemOf(failure.error, w)}</p>
         </section>
       </main>
     );
   if (!view)
     return (
       <main className="page">
-        <p aria-busy="true">Loading your invoice…</p>
+        <p aria-busy="true">{w.t('portal.pay.loading')}</p>
       </main>
     );
   const d = view.document;
   const owed = isOwed(d);
-  const what = d.kind === 'deposit_invoice' ? 'Deposit invoice' : 'Invoice';
+  const what = w.t(`portal.kinds.${d.kind}`);
+  const amount = (value: string) => moneyIn(w, d, value);
 
   return (
     <main className="page" style={{ ['--brand' as string]: view.organization.brandColor }}>
@@ -72,26 +70,28 @@ export const PayPage = ({ token, returned }: { token: string; returned: boolean 
       </header>
       {returned && !owed && (
         <section className="card notice good" role="status">
-          <p>
-            Thank you: {what.toLowerCase()} {d.number} is paid.
-          </p>
+          <p>{w.t('portal.paid', { document: w.t(`email.document.${d.kind}`), number: d.number })}</p>
         </section>
       )}
       <article className="card" aria-label={`${what} ${d.number}`}>
         <header className="doc-head">
-          <h1>{owed ? `${amount(d, d.outstanding)} to pay` : 'Nothing left to pay'}</h1>
-          {owed && d.overdue && <span className="badge late">Overdue</span>}
-          {!owed && <span className="badge paid">Paid</span>}
+          <h1>
+            {owed
+              ? w.t('portal.pay.toPay', { amount: amount(d.outstanding) })
+              : w.t('portal.pay.nothingLeft')}
+          </h1>
+          {owed && d.overdue && <span className="badge late">{w.t('portal.document.overdue')}</span>}
+          {!owed && <span className="badge paid">{w.t('portal.document.paid')}</span>}
         </header>
         <DocumentFacts d={d} open={owed} leftToPay={false} />
         {owed && returned && d.paymentPending && (
           <p className="notice" role="status">
-            Thank you: your payment is being confirmed. This page shows it as paid as soon as it arrives.
+            {w.t('portal.document.confirming')}
           </p>
         )}
         <div className="actions">
           <a href={`/api/v1/public/pay/${token}/pdf`} target="_blank" rel="noreferrer">
-            Download the invoice (PDF)
+            {w.t('portal.pay.pdf')}
           </a>
           {owed && d.payOnline && <PayNowButton d={d} busy={busy} pay={pay} />}
         </div>
@@ -102,17 +102,16 @@ export const PayPage = ({ token, returned }: { token: string; returned: boolean 
         )}
       </article>
       {view.transfer && (
-        <section className="card" aria-label="Pay by bank transfer">
-          <h2>{d.payOnline ? 'Or pay by bank transfer' : 'Pay by bank transfer'}</h2>
+        <section className="card" aria-label={w.t('portal.pay.transfer')}>
+          <h2>{w.t(d.payOnline ? 'portal.pay.orTransfer' : 'portal.pay.transfer')}</h2>
           <dl className="facts">
-            <dt>To the account (IBAN)</dt>
+            <dt>{w.t('portal.pay.iban')}</dt>
             <dd className="copyable">{view.transfer.iban}</dd>
-            <dt>Reference</dt>
+            <dt>{w.t('portal.pay.reference')}</dt>
             <dd className="copyable">{view.transfer.reference}</dd>
           </dl>
           <p className="muted">
-            Or quote the creditor reference {view.transfer.creditorReference}: your bank may offer it as a
-            structured reference.
+            {w.t('portal.pay.creditorReference', { reference: view.transfer.creditorReference })}
           </p>
           {view.transfer.qrCode && (
             <figure className="scan-to-pay">
@@ -120,12 +119,13 @@ export const PayPage = ({ token, returned }: { token: string; returned: boolean 
                 src={view.transfer.qrCode}
                 width={160}
                 height={160}
-                alt={`Code for your banking app: ${amount(d, d.outstanding)} to ${view.transfer.iban}, reference ${view.transfer.creditorReference}`}
+                alt={w.t('portal.pay.qrAlt', {
+                  amount: amount(d.outstanding),
+                  iban: view.transfer.iban,
+                  reference: view.transfer.creditorReference,
+                })}
               />
-              <figcaption>
-                Scan it with your banking app: it fills in the account, {amount(d, d.outstanding)} and the
-                reference.
-              </figcaption>
+              <figcaption>{w.t('portal.pay.qrCaption', { amount: amount(d.outstanding) })}</figcaption>
             </figure>
           )}
         </section>

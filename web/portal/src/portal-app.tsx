@@ -3,6 +3,7 @@ import { AccountPage } from './account-page';
 import { ChangePage } from './change-page';
 import { PayPage } from './pay-page';
 import { QuotePage } from './quote-page';
+import { useWords } from './words';
 
 type Link = { kind: 'quote' | 'change' | 'account' | 'pay'; token: string; paid: string | null };
 
@@ -19,6 +20,7 @@ const linkOf = (hash: string): Link | null => {
 };
 
 export const PortalApp = () => {
+  const w = useWords();
   const [hash, setHash] = useState(window.location.hash);
   useEffect(() => {
     const onChange = () => setHash(window.location.hash);
@@ -30,8 +32,8 @@ export const PortalApp = () => {
     return (
       <main className="page">
         <section className="card">
-          <h1>This page needs your link</h1>
-          <p>Open the link in the e-mail we sent you. If it does not work, ask us for a new one.</p>
+          <h1>{w.t('portal.needsLink')}</h1>
+          <p>{w.t('portal.needsLinkBody')}</p>
         </section>
       </main>
     );

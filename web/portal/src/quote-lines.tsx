@@ -1,23 +1,30 @@
 import type { PublicQuote } from '../../../src/contracts/quotes';
 import { grossOf } from '../../../src/core/invoice-calc';
 import { optionGroups, type QuoteChoice, type QuotePrice } from '../../../src/core/quote-pricing';
-import { money } from './format';
+import { moneyIn } from './format';
+import { useWords } from './words';
 
 type Line = PublicQuote['lines'][number];
 
-const lineAmount = (q: PublicQuote, l: Line) => money(q, grossOf(l.quantity, l.unitPrice).toFixed());
+type Words = ReturnType<typeof useWords>;
 
-const quantityText = (l: Line) => (l.quantity === '1' ? '' : `${l.quantity} × `);
+const lineAmount = (w: Words, q: PublicQuote, l: Line) =>
+  moneyIn(w, q, grossOf(l.quantity, l.unitPrice).toFixed());
 
-const LineRow = ({ q, l }: { q: PublicQuote; l: Line }) => (
-  <li className="line">
-    <span>
-      {quantityText(l)}
-      {l.description}
-    </span>
-    <span className="amount">{lineAmount(q, l)}</span>
-  </li>
-);
+const quantityText = (w: Words, l: Line) => (l.quantity === '1' ? '' : `${w.decimal(l.quantity)} × `);
+
+const LineRow = ({ q, l }: { q: PublicQuote; l: Line }) => {
+  const w = useWords();
+  return (
+    <li className="line">
+      <span>
+        {quantityText(w, l)}
+        {l.description}
+      </span>
+      <span className="amount">{lineAmount(w, q, l)}</span>
+    </li>
+  );
+};
 
 /** The offer: what is always included, one option of each group, the extras to tick. */
 export const QuoteLines = ({
@@ -31,6 +38,7 @@ export const QuoteLines = ({
   onChoice: (c: QuoteChoice) => void;
   locked: boolean;
 }) => {
+  const w = useWords();
   const base = quote.lines.filter((l) => !l.option && !l.optional);
   const addOns = quote.lines.filter((l) => l.optional && !l.option);
   const groups = [...optionGroups(quote.lines)];
@@ -38,7 +46,7 @@ export const QuoteLines = ({
     <>
       {base.length > 0 && (
         <section className="card">
-          <h2>Included</h2>
+          <h2>{w.t('portal.quote.included')}</h2>
           <ul className="lines">
             {base.map((l) => (
               <LineRow key={l.id} q={quote} l={l} />
@@ -48,7 +56,9 @@ export const QuoteLines = ({
       )}
       {groups.map(([group, keys]) => (
         <fieldset className="card" key={group} disabled={locked}>
-          <legend>Choose your {group.toLowerCase()}</legend>
+          <legend>
+            {w.t('portal.quote.choose', { group: w.language === 'en' ? group.toLowerCase() : group })}
+          </legend>
           {keys.map((key) => {
             const lines = quote.lines.filter((l) => l.option?.group === group && l.option.key === key);
             const total = lines.reduce((s, l) => s.plus(grossOf(l.quantity, l.unitPrice)), grossOf('0', '0'));
@@ -64,12 +74,12 @@ export const QuoteLines = ({
                   <strong>{key}</strong>
                   {lines.map((l) => (
                     <span key={l.id} className="muted">
-                      {quantityText(l)}
+                      {quantityText(w, l)}
                       {l.description}
                     </span>
                   ))}
                 </span>
-                <span className="amount">{money(quote, total.toFixed())}</span>
+                <span className="amount">{moneyIn(w, quote, total.toFixed())}</span>
               </label>
             );
           })}
@@ -77,7 +87,7 @@ export const QuoteLines = ({
       ))}
       {addOns.length > 0 && (
         <fieldset className="card" disabled={locked}>
-          <legend>Extras you can add</legend>
+          <legend>{w.t('portal.quote.extras')}</legend>
           {addOns.map((l) => (
             <label key={l.id} className={`option ${choice.addOns.includes(l.id) ? 'chosen' : ''}`}>
               <input
@@ -93,10 +103,10 @@ export const QuoteLines = ({
                 }
               />
               <span className="option-body">
-                {quantityText(l)}
+                {quantityText(w, l)}
                 {l.description}
               </span>
-              <span className="amount">{lineAmount(quote, l)}</span>
+              <span className="amount">{lineAmount(w, quote, l)}</span>
             </label>
           ))}
         </fieldset>
@@ -105,11 +115,12 @@ export const QuoteLines = ({
   );
 };
 
-const taxName = (q: PublicQuote, s: { category: string | null; rate: string }) =>
-  q.scheme === 'vat' ? `VAT ${s.rate} %` : `Sales tax ${s.rate} %`;
+const taxName = (w: Words, q: PublicQuote, s: { category: string | null; rate: string }) =>
+  w.t(q.scheme === 'vat' ? 'portal.quote.vat' : 'portal.quote.salesTax', { rate: w.percent(s.rate) });
 
 /** The totals of what is chosen, as the invoice will have them, and what is due on acceptance. */
 export const QuoteTotals = ({ quote, price }: { quote: PublicQuote; price: QuotePrice }) => {
+  const w = useWords();
   if (!price.ok)
     return (
       <section className="card notice" role="alert">
@@ -119,29 +130,25 @@ export const QuoteTotals = ({ quote, price }: { quote: PublicQuote; price: Quote
       </section>
     );
   const t = price.calc.totals;
+  const money = (value: string) => moneyIn(w, quote, value);
   return (
-    <section className="card totals" aria-label="Totals">
+    <section className="card totals" aria-label={w.t('portal.quote.totals')}>
       <dl>
-        <Row label="Work and materials" value={money(quote, t.lineTotal)} />
+        <Row label={w.t('portal.quote.workAndMaterials')} value={money(t.lineTotal)} />
         {Number(t.allowanceTotal) > 0 && (
-          <Row label={`Discount ${quote.discountPercent} %`} value={`−${money(quote, t.allowanceTotal)}`} />
+          <Row
+            label={w.t('portal.quote.discount', { percent: w.percent(quote.discountPercent ?? '0') })}
+            value={`−${money(t.allowanceTotal)}`}
+          />
         )}
         {price.calc.taxSubtotals
           .filter((s) => Number(s.taxAmount) !== 0)
           .map((s) => (
-            <Row
-              key={`${s.category}-${s.rate}`}
-              label={taxName(quote, s)}
-              value={money(quote, s.taxAmount)}
-            />
+            <Row key={`${s.category}-${s.rate}`} label={taxName(w, quote, s)} value={money(s.taxAmount)} />
           ))}
-        <Row label="Total" value={money(quote, t.payable)} className="grand" testId="quote-total" />
+        <Row label={w.t('quote.total')} value={money(t.payable)} className="grand" testId="quote-total" />
         {price.depositDue && (
-          <Row
-            label="Deposit due on acceptance"
-            value={money(quote, price.depositDue)}
-            testId="deposit-due"
-          />
+          <Row label={w.t('quote.depositDue')} value={money(price.depositDue)} testId="deposit-due" />
         )}
       </dl>
     </section>

@@ -1,57 +1,66 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { PublicQuote } from '../../../src/contracts/quotes';
-import { translator } from '../../../src/core/i18n';
+import type { Translator } from '../../../src/core/i18n';
 import { defaultChoice, priceQuote, type QuoteChoice, type QuoteLine } from '../../../src/core/quote-pricing';
-import { repeatWords } from '../../../src/core/quote-repeat';
-import { printDate, printDateTime } from '../../../src/core/time';
-import { ApiError, createApiClient } from '../../shared/api-client';
+import { createApiClient } from '../../shared/api-client';
 import { AnswerForms } from './answer-forms';
 import { OrgName } from './brand';
-import { PhotoGrid } from './document-parts';
-import { money } from './format';
+import { linkProblem, PhotoGrid } from './document-parts';
+import { moneyIn } from './format';
 import { QuoteLines, QuoteTotals } from './quote-lines';
+import { useSpeak, useWords } from './words';
 
 const api = createApiClient('/api/v1');
 
 /** The visit offered, or each day of a project's: "8 December 2026, 09:00 to 13:00". */
-const visitTexts = (q: PublicQuote): string[] =>
+const visitTexts = (w: Translator, q: PublicQuote): string[] =>
   q.visitStart && q.visitEnd
     ? [{ start: q.visitStart, end: q.visitEnd }, ...q.laterVisits].map((v) =>
-        translator().window(v.start, v.end, q.timeZone),
+        w.window(v.start, v.end, q.timeZone),
       )
     : [];
 
+/** "every three months, 4 visits; the price is per visit" in the page's language. */
+const repeatText = (w: Translator, r: NonNullable<PublicQuote['repeat']>) =>
+  w.t('portal.quote.repeatsValue', {
+    every: w.t(`quote.every.${r.every}`),
+    howLong: r.visits ? w.t('quote.visitsInAll', { count: r.visits }) : w.t('quote.untilEnded'),
+  });
+
 /** The deposit of an accepted quote: paying it from here where the business takes payments online. */
 const DepositCard = ({ quote, awaiting }: { quote: PublicQuote; awaiting: boolean }) => {
+  const w = useWords();
   const d = quote.depositInvoice;
   if (!d)
     return awaiting ? (
-      <section className="card" aria-label="Your deposit">
-        <p aria-busy="true">Your deposit invoice is on its way…</p>
+      <section className="card" aria-label={w.t('portal.quote.depositLabel')}>
+        <p aria-busy="true">{w.t('portal.quote.depositOnItsWay')}</p>
       </section>
     ) : null;
   const owed = /[1-9]/.test(d.outstanding);
   return (
-    <section className="card" aria-label="Your deposit">
-      <h2>Deposit</h2>
+    <section className="card" aria-label={w.t('portal.quote.depositLabel')}>
+      <h2>{w.t('portal.quote.deposit')}</h2>
       {owed ? (
         <>
           <p>
-            Deposit invoice {d.number} asks {money(quote, d.amount)}
-            {quote.depositBeforeWork ? ', to be paid before the work starts' : ''}.
+            {w.t(quote.depositBeforeWork ? 'portal.quote.depositAsksBefore' : 'portal.quote.depositAsks', {
+              number: d.number,
+              amount: moneyIn(w, quote, d.amount),
+            })}
           </p>
           {d.payUrl ? (
             <p className="actions">
               <a className="button primary" href={d.payUrl}>
-                Pay the deposit of {money(quote, d.outstanding)} now
+                {w.t('portal.quote.payDeposit', { amount: moneyIn(w, quote, d.outstanding) })}
               </a>
             </p>
           ) : (
-            <p className="muted">Pay it by bank transfer with the details on the invoice we e-mail you.</p>
+            <p className="muted">{w.t('portal.quote.depositByTransfer')}</p>
           )}
         </>
       ) : (
-        <p className="notice good">Deposit invoice {d.number} is paid. Thank you.</p>
+        <p className="notice good">{w.t('portal.quote.depositPaid', { number: d.number })}</p>
       )}
     </section>
   );
@@ -63,8 +72,9 @@ const DepositCard = ({ quote, awaiting }: { quote: PublicQuote; awaiting: boolea
  * accepting with a signature or declining with a reason.
  */
 export const QuotePage = ({ token }: { token: string }) => {
+  const w = useWords();
   const [quote, setQuote] = useState<PublicQuote | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
   const [choice, setChoice] = useState<QuoteChoice>({ options: {}, addOns: [] });
 
   useEffect(() => {
@@ -74,14 +84,9 @@ export const QuotePage = ({ token }: { token: string }) => {
         setQuote(q);
         setChoice(q.choice ?? defaultChoice(q.lines as QuoteLine[]));
       })
-      .catch((err: unknown) =>
-        setFailure(
-          err instanceof ApiError
-            ? (err.problem.detail ?? 'This link does not work.')
-            : 'We could not reach the server. Check your connection and try again.',
-        ),
-      );
+      .catch((error: unknown) => setFailure({ error }));
   }, [token]);
+  useSpeak(quote?.language);
   // Accepted with a deposit: its invoice is issued a moment after the signature. Look again until it is.
   const awaitingDeposit =
     quote?.status === 'accepted' &&
@@ -122,48 +127,49 @@ export const QuotePage = ({ token }: { token: string }) => {
     return (
       <main className="page">
         <section className="card" role="alert">
-          <h1>This link does not open a quote</h1>
-          <p>{failure}</p>
+          <h1>{w.t('portal.quote.cannotOpen')}</h1>
+          <p>{linkProblem(failure.error, w)}</p>
         </section>
       </main>
     );
   if (!quote || !price)
     return (
       <main className="page">
-        <p aria-busy="true">Loading your quote…</p>
+        <p aria-busy="true">{w.t('portal.quote.loading')}</p>
       </main>
     );
 
-  const visits = visitTexts(quote);
+  const visits = visitTexts(w, quote);
+  const money = (value: string) => moneyIn(w, quote, value);
   return (
     <main className="page" style={{ ['--brand' as string]: quote.organization.brandColor }}>
       <header className="brand">
         <OrgName org={quote.organization} />
-        <span className="number">Quote {quote.number}</span>
+        <span className="number">{w.t('quote.number', { number: quote.number })}</span>
       </header>
       <section className="card">
         <h1>{quote.title}</h1>
         <p className="muted">
-          For {quote.customerName}, {quote.siteAddress}
+          {w.t('portal.forCustomer', { customer: quote.customerName, site: quote.siteAddress })}
         </p>
         {quote.message && <p className="message">{quote.message}</p>}
         <PhotoGrid
-          caption="From our visit"
+          caption={w.t('portal.quote.fromVisit')}
           count={quote.photos}
           base={`/api/v1/public/quotes/${token}/photos`}
         />
         <dl className="facts">
-          <dt>Valid until</dt>
-          <dd>{printDate(quote.validUntil)}</dd>
+          <dt>{w.t('portal.quote.validUntil')}</dt>
+          <dd>{w.date(quote.validUntil)}</dd>
           {visits.length === 1 && (
             <>
-              <dt>Visit offered</dt>
+              <dt>{w.t('portal.quote.visitOffered')}</dt>
               <dd>{visits[0]}</dd>
             </>
           )}
           {visits.length > 1 && (
             <>
-              <dt>{`${visits.length} visits`}</dt>
+              <dt>{w.t('quote.visitsInAll', { count: visits.length })}</dt>
               <dd>
                 <ol className="visits">
                   {visits.map((v) => (
@@ -175,19 +181,19 @@ export const QuotePage = ({ token }: { token: string }) => {
           )}
           {quote.repeat && (
             <>
-              <dt>Repeats</dt>
-              <dd>{`${repeatWords(quote.repeat)}; the price is per visit`}</dd>
+              <dt>{w.t('portal.quote.repeats')}</dt>
+              <dd>{repeatText(w, quote.repeat)}</dd>
             </>
           )}
           {quote.retainagePercent && (
             <>
-              <dt>Retainage</dt>
-              <dd>{`${quote.retainagePercent} % of each progress invoice is held back until the work is complete`}</dd>
+              <dt>{w.t('portal.quote.retainage')}</dt>
+              <dd>{w.t('portal.quote.retainageValue', { percent: w.percent(quote.retainagePercent) })}</dd>
             </>
           )}
           {quote.poNumber && (
             <>
-              <dt>Your reference</dt>
+              <dt>{w.t('portal.quote.yourReference')}</dt>
               <dd>{quote.poNumber}</dd>
             </>
           )}
@@ -198,22 +204,28 @@ export const QuotePage = ({ token }: { token: string }) => {
           <p>{quote.closedBecause}</p>
           {quote.status === 'accepted' && quote.answeredAt && (
             <p>
-              Signed by {quote.signerName} on {printDateTime(quote.answeredAt, quote.timeZone)}
               {quote.jobNumber
-                ? quote.repeat
-                  ? `; your visits are booked, the first as ${quote.jobNumber}.`
-                  : `; your visit is booked as ${quote.jobNumber}.`
-                : '.'}
+                ? w.t(quote.repeat ? 'portal.quote.bookedSeries' : 'portal.quote.booked', {
+                    name: quote.signerName ?? '',
+                    at: w.dateTime(quote.answeredAt, quote.timeZone),
+                    job: quote.jobNumber,
+                  })
+                : w.t('portal.signedBy', {
+                    name: quote.signerName ?? '',
+                    at: w.dateTime(quote.answeredAt, quote.timeZone),
+                  })}
             </p>
           )}
           {quote.status === 'accepted' && (
             <p>
               <a href={`/api/v1/public/quotes/${token}/signed.pdf`} target="_blank" rel="noreferrer">
-                Download your signed copy (PDF)
+                {w.t('portal.quote.signedCopy')}
               </a>
             </p>
           )}
-          {quote.status === 'declined' && quote.declineReason && <p>Your reason: {quote.declineReason}</p>}
+          {quote.status === 'declined' && quote.declineReason && (
+            <p>{w.t('portal.yourReason', { reason: quote.declineReason })}</p>
+          )}
         </section>
       )}
       {quote.status === 'accepted' && <DepositCard quote={quote} awaiting={awaitingDeposit} />}
@@ -221,18 +233,21 @@ export const QuotePage = ({ token }: { token: string }) => {
       <QuoteTotals quote={quote} price={price} />
       {quote.terms && (
         <section className="card">
-          <h2>Terms</h2>
+          <h2>{w.t('quote.terms')}</h2>
           <p className="terms">{quote.terms}</p>
         </section>
       )}
       {quote.open && price.ok && (
         <AnswerForms
           words={{
-            title: 'Accept and sign',
-            consent: `By signing you accept quote ${quote.number} for ${money(quote, price.calc.totals.payable)} on the terms above.`,
-            accept: `Accept for ${money(quote, price.calc.totals.payable)}`,
-            declineTitle: 'Decline this quote',
-            decline: 'Decline the quote',
+            title: w.t('portal.quote.acceptTitle'),
+            consent: w.t('portal.quote.consent', {
+              number: quote.number,
+              amount: money(price.calc.totals.payable),
+            }),
+            accept: w.t('portal.quote.accept', { amount: money(price.calc.totals.payable) }),
+            declineTitle: w.t('portal.quote.declineTitle'),
+            decline: w.t('portal.quote.decline'),
           }}
           onAccept={(body) =>
             api
