@@ -455,4 +455,60 @@ describe.runIf(hasChromium())('a quote the customer accepts on a phone', () => {
     expect(await pipeline.textContent()).toMatch(/Won of those decided\d+ %/);
     await office.screenshot({ path: screenshotPath('office-quotes-pipeline'), fullPage: true });
   }, 120_000);
+
+  it('shows a customer who reads German their quote in German, on a phone, and their answer', async () => {
+    const site = await demoSite(owner, 'Liffey Dental Clinic');
+    const setLanguage = (language: string | null) =>
+      owner.call('PATCH', `/customers/${site.customerId}`, { language });
+    expect((await setLanguage('de')).status).toBe(200);
+    try {
+      const types = await owner.call<{ items: { id: string; code: string }[] }>('GET', '/job-types');
+      const created = await owner.call<{ id: string; number: string }>('POST', '/quotes', {
+        ...site,
+        jobTypeId: types.body.items.find((t) => t.code === 'REPAIR')?.id,
+        title: 'Wasserenthärter warten',
+        lines: [
+          { description: 'Wartung, zwei Stunden', quantity: '2', unitPrice: '85.00' },
+          { description: 'Filterkartusche', quantity: '1', unitPrice: '42.50', optional: true },
+        ],
+        validUntil: '2027-01-31',
+        visitStart: '2027-01-14T10:00:00.000Z',
+        visitEnd: '2027-01-14T12:00:00.000Z',
+      });
+      expect(created.status).toBe(201);
+      const sent = await owner.call<{ link: string }>('POST', `/quotes/${created.body.id}/send`, {});
+      const phone = await browser.newPage({
+        viewport: { width: 390, height: 844 },
+        hasTouch: true,
+        isMobile: true,
+      });
+      await phone.goto(sent.body.link);
+      await phone.getByText(`Angebot ${created.body.number}`, { exact: true }).waitFor();
+      expect(await phone.evaluate(() => document.documentElement.lang)).toBe('de');
+      const facts = (await phone.locator('dl.facts').textContent()) ?? '';
+      expect(facts).toContain('Gültig bis31. Januar 2027');
+      expect(facts).toContain('Angebotener Termin14. Januar 2027, 10:00 bis 12:00');
+      await phone.getByRole('group', { name: 'Extras zum Hinzufügen' }).getByText('Filterkartusche').click();
+      const totals = phone.getByRole('region', { name: 'Summen' });
+      await totals.getByText('Arbeit und Material').waitFor();
+      // 170.00 + 42.50 = 212.50 net; with VAT at 23 %, 261.38.
+      await expect.poll(() => totals.getByTestId('quote-total').textContent()).toBe('261,38 EUR');
+      expect(await totals.textContent()).toContain('MwSt. 23 %');
+      await phone.getByRole('heading', { name: 'Annehmen und unterschreiben' }).waitFor();
+      await phone.getByRole('button', { name: 'Für 261,38 EUR annehmen' }).waitFor();
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.screenshot({ path: screenshotPath('portal-quote-german-phone'), fullPage: true });
+      await phone.getByRole('button', { name: 'Ablehnen…' }).click();
+      await phone.getByLabel('Sagen Sie uns warum, damit wir es besser machen').fill('Zu teuer');
+      await phone.getByRole('button', { name: 'Angebot ablehnen' }).click();
+      await phone.getByText('Sie haben dieses Angebot abgelehnt.').waitFor();
+      await phone.getByText('Ihr Grund: Zu teuer').waitFor();
+      const text = (await phone.locator('main').textContent()) ?? '';
+      expect(text).not.toMatch(/Valid until|Total|Accept|Decline|Your reason/);
+      await phone.screenshot({ path: screenshotPath('portal-quote-german-declined-phone'), fullPage: true });
+      await phone.close();
+    } finally {
+      await setLanguage(null);
+    }
+  });
 });
