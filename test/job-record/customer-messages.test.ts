@@ -307,7 +307,11 @@ describe.each(testDrivers())('customer messages on %s', (driver) => {
     expect((await messages(jobId, tech)).length).toBe(1);
   });
   it('writes to a customer who reads German in German: the window, the arrival, the words', async () => {
-    await t.database.raw.query("UPDATE customers SET language = 'de' WHERE id = $1", [org.customerId]);
+    // (The test before took the customer's e-mail address away: this one gives it back.)
+    await t.database.raw.query("UPDATE customers SET language = 'de', email = $2 WHERE id = $1", [
+      org.customerId,
+      CUSTOMER,
+    ]);
     try {
       t.clock.set('2026-11-30T10:00:00Z');
       const jobId = await book('2026-12-01T09:00:00.000Z', '2026-12-01T11:00:00.000Z');
@@ -315,9 +319,14 @@ describe.each(testDrivers())('customer messages on %s', (driver) => {
       expect(confirmed?.subject).toBe(
         'msgs Services: Ihr Termin am Dienstag, 1. Dezember, 09:00 bis 11:00 Uhr',
       );
+      expect(confirmed?.status).toBe('sent');
       expect(confirmed?.body).toMatch(/^Guten Tag /);
       expect(confirmed?.body).toContain('Wann: Dienstag, 1. Dezember, 09:00 bis 11:00 Uhr');
       expect(confirmed?.body).not.toMatch(/Hello|When:|visit/);
+      // The calendar file names the visit in German too.
+      expect(eventOf(outbox.find((m) => m.subject === confirmed?.subject)).summary).toBe(
+        'msgs Services: Termin',
+      );
       t.clock.set('2026-12-01T08:32:00Z');
       const tapped = await t.app.inject({
         method: 'POST',

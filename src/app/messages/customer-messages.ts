@@ -12,7 +12,7 @@ import {
   textFor,
   windowWords,
 } from '../../core/customer-messages';
-import { documentLanguage, MESSAGES, translator } from '../../core/i18n';
+import { customerTranslator, documentLanguage, MESSAGES, type Translator, translator } from '../../core/i18n';
 import { fillTemplate } from '../../core/message-template';
 import { mobileOf } from '../../core/phone';
 import type { Actor } from '../../core/principal';
@@ -249,6 +249,7 @@ const calendarFile = (
   m: typeof customerMessages.$inferSelect,
   organization: string,
   site: string,
+  w: Pick<Translator, 't'>,
 ): Buffer | null => {
   if (!m.window || !['booking_confirmation', 'rescheduled'].includes(m.kind)) return null;
   const cal = ical({ prodId: { company: 'Closeout', product: 'visits' }, name: organization });
@@ -258,7 +259,7 @@ const calendarFile = (
     sequence: Math.floor(m.createdAt.getTime() / 1000),
     start,
     end: m.window.end ? new Date(m.window.end) : new Date(start.getTime() + 3_600_000),
-    summary: `${organization}: visit`,
+    summary: w.t('visitMessages.calendarTitle', { organization }),
     location: site,
     description: m.subject,
   });
@@ -302,7 +303,8 @@ const sendEmail = async (deps: Deps, m: MessageRequest, row: MessageRow) => {
   const a = facts?.site.address;
   const site = a ? [a.line1, a.city, a.postalCode].filter(Boolean).join(', ') : '';
   try {
-    const ics = calendarFile(claimed, organization, site);
+    const w = customerTranslator(facts?.customer.language, facts?.org.language ?? 'en');
+    const ics = calendarFile(claimed, organization, site, w);
     await deps.mailer.send({
       to: [claimed.recipient],
       subject: claimed.subject,

@@ -400,6 +400,7 @@ export const de: Messages = {
     toBeConfirmed: 'zu einer Zeit, die wir noch bestätigen',
     arrival: 'zwischen {{from}} und {{to}} Uhr',
     ourTechnician: 'unser Techniker',
+    calendarTitle: '{{organization}}: Termin',
   },
   portal: {
     needsLink: 'Für diese Seite brauchen Sie Ihren Link',

@@ -395,6 +395,8 @@ export const en = {
     toBeConfirmed: 'at a time we will confirm',
     arrival: 'between {{from}} and {{to}}',
     ourTechnician: 'our technician',
+    /** The title of the visit in the customer's calendar (the .ics attached to a confirmation). */
+    calendarTitle: '{{organization}}: visit',
   },
   /** The customer's pages (the portal, a pay link, a quote's or a change's link) and the e-mails that open them. */
   portal: {
