@@ -6,6 +6,7 @@ import {
   IMPORT_KINDS,
   IMPORT_PRESETS,
   IMPORT_STATUSES,
+  type JOB_FIELDS,
   type PRICE_BOOK_FIELDS,
 } from '../core/imports';
 import { Instant } from './common';
@@ -20,7 +21,16 @@ const AnyField = z.enum([
   'taxCode',
   'glAccount',
   'active',
-] satisfies (typeof CUSTOMER_FIELDS | typeof PRICE_BOOK_FIELDS)[number][]);
+  'customerSourceId',
+  'customer',
+  'scope',
+  'jobType',
+  'date',
+  'startTime',
+  'endTime',
+  'technicians',
+  'poNumber',
+] satisfies (typeof CUSTOMER_FIELDS | typeof PRICE_BOOK_FIELDS | typeof JOB_FIELDS)[number][]);
 
 export const ImportMapping = z
   .partialRecord(AnyField, z.string().min(1).max(300))

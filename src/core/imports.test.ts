@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clockOf,
   countryCodeOf,
   customerDraftOf,
+  dayOf,
   guessMapping,
+  jobDraftOf,
   looksLikeFormula,
   mappingProblems,
   priceOf,
@@ -109,5 +112,55 @@ describe('reading the exports of the tools businesses leave', () => {
       contacts: [{ name: 'Liam Walsh', invoiceRecipient: true }],
       sites: [{ name: '5 Quay St', address: { line1: '5 Quay St', city: 'Cork', country: 'IE' } }],
     });
+  });
+});
+
+describe('the days and times of an old tool’s jobs', () => {
+  it('reads the ways exports write a day, day first unless the business is in the United States', () => {
+    expect(dayOf('2026-12-08', false)).toEqual({ day: '2026-12-08', time: null });
+    expect(dayOf('08/12/2026', false)).toEqual({ day: '2026-12-08', time: null });
+    expect(dayOf('12/08/2026', true)).toEqual({ day: '2026-12-08', time: null });
+    expect(dayOf('8 Dec 2026', false)).toEqual({ day: '2026-12-08', time: null });
+    expect(dayOf('Tue, Dec 8, 2026 9:30 AM', true)).toEqual({ day: '2026-12-08', time: '9:30 AM' });
+    expect(dayOf('2026-12-08T14:00', false)).toEqual({ day: '2026-12-08', time: '14:00' });
+    expect(dayOf('31/02/2026', false)).toBeNull();
+    expect(dayOf('next Tuesday', false)).toBeNull();
+  });
+
+  it('reads a time on either clock, and nothing else', () => {
+    expect(['9:00 AM', '9am', '12:15 pm', '12 AM', '14:30', '0930', '7.45'].map(clockOf)).toEqual([
+      '09:00',
+      '09:00',
+      '12:15',
+      '00:00',
+      '14:30',
+      '09:30',
+      '07:45',
+    ]);
+    expect(['25:00', '13 PM', 'noon', '9:75'].map(clockOf)).toEqual([null, null, null, null]);
+  });
+
+  it('books a row with a range in one cell, a start alone, or no time at all', () => {
+    const of = (cells: Record<string, string>) =>
+      jobDraftOf({ customer: 'A', scope: 'Work', ...cells }, false);
+    expect(of({ date: '14/12/2026', startTime: '9:00 AM - 11:30 AM' }).draft).toMatchObject({
+      day: '2026-12-14',
+      start: '09:00',
+      end: '11:30',
+      anyTime: false,
+    });
+    expect(of({ date: '14/12/2026 13:00' }).draft).toMatchObject({ start: '13:00', end: '15:00' });
+    expect(of({ date: '14/12/2026' }).draft).toMatchObject({ start: '08:00', end: '17:00', anyTime: true });
+    expect(of({ date: '14/12/2026', startTime: '15:00', endTime: '14:00' }).problems).toEqual([
+      { field: 'endTime', message: 'is not after the start' },
+    ]);
+    expect(of({ date: '14/12/2026', startTime: 'after lunch' }).problems).toEqual([
+      { field: 'startTime', message: 'is not a time: “after lunch”' },
+    ]);
+    expect(of({ date: '14/12/2026', technicians: 'Ben Okafor, Ana Silva & Tom' }).draft.technicians).toEqual([
+      'Ben Okafor',
+      'Ana Silva',
+      'Tom',
+    ]);
   });
 });

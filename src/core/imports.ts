@@ -7,7 +7,7 @@ import { normalizeAddressKey, normalizeName, normalizeTaxId } from './tax';
  * read into a record or a precise list of problems. Pure: the app layer decides against the database.
  */
 
-export const IMPORT_KINDS = ['customers', 'price_book'] as const;
+export const IMPORT_KINDS = ['customers', 'price_book', 'jobs'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 export const IMPORT_STATUSES = [
@@ -38,6 +38,7 @@ export const PRESET_WORDS: Record<ImportPreset, string> = {
 export const KIND_WORDS: Record<ImportKind, { one: string; many: string }> = {
   customers: { one: 'customer', many: 'customers' },
   price_book: { one: 'price book item', many: 'price book items' },
+  jobs: { one: 'booked job', many: 'booked jobs' },
 };
 export const STATUS_WORDS: Record<ImportStatus, string> = {
   uploaded: 'Waiting for the column check',
@@ -97,11 +98,28 @@ export const PRICE_BOOK_FIELDS = [
   'active',
 ] as const;
 export type PriceBookField = (typeof PRICE_BOOK_FIELDS)[number];
-export type ImportField = CustomerField | PriceBookField;
+
+/** The open and scheduled jobs of the tool left behind: each booked again here, for the customer imported before. */
+export const JOB_FIELDS = [
+  'sourceId',
+  'customerSourceId',
+  'customer',
+  'siteLine1',
+  'scope',
+  'jobType',
+  'date',
+  'startTime',
+  'endTime',
+  'technicians',
+  'poNumber',
+] as const;
+export type JobField = (typeof JOB_FIELDS)[number];
+export type ImportField = CustomerField | PriceBookField | JobField;
 
 export const FIELDS_OF: Record<ImportKind, readonly ImportField[]> = {
   customers: CUSTOMER_FIELDS,
   price_book: PRICE_BOOK_FIELDS,
+  jobs: JOB_FIELDS,
 };
 
 export const FIELD_WORDS: Record<ImportField, string> = {
@@ -137,6 +155,15 @@ export const FIELD_WORDS: Record<ImportField, string> = {
   taxCode: 'Tax code or rate',
   glAccount: 'Income account',
   active: 'Active',
+  customerSourceId: 'Customer’s ID in the old tool',
+  customer: 'Customer',
+  scope: 'Work to do',
+  jobType: 'Kind of work',
+  date: 'Date',
+  startTime: 'Start time',
+  endTime: 'End time',
+  technicians: 'Technicians',
+  poNumber: 'Customer’s order number (PO)',
 };
 
 /** Field -> the column of the file it is read from (the header as the file has it). */
@@ -266,6 +293,33 @@ const PRESET_COLUMNS: Record<ImportKind, Record<ImportPreset, Partial<Record<Imp
       glAccount: ['SalesAccount'],
     },
   },
+  // The accounting tools keep no jobs: their presets name none, and plain headers are tried.
+  jobs: {
+    jobber: {
+      sourceId: ['Job #', 'Job number'],
+      customer: ['Client name', 'Client'],
+      siteLine1: ['Service street', 'Property street', 'Service address'],
+      scope: ['Title', 'Job title', 'Visit title', 'Instructions'],
+      date: ['Date', 'Visit date', 'Start date', 'Scheduled start'],
+      startTime: ['Start time'],
+      endTime: ['End time'],
+      technicians: ['Assigned to', 'Team', 'Assigned team members'],
+    },
+    housecall_pro: {
+      sourceId: ['Job #', 'Job number', 'Job ID'],
+      customerSourceId: ['Customer ID'],
+      customer: ['Customer', 'Customer name'],
+      siteLine1: ['Service address', 'Address', 'Street'],
+      scope: ['Description', 'Job description'],
+      jobType: ['Job type', 'Job Type'],
+      date: ['Scheduled start date', 'Schedule date', 'Scheduled date'],
+      startTime: ['Scheduled start time', 'Arrival window start'],
+      endTime: ['Scheduled end time', 'Arrival window end'],
+      technicians: ['Assigned employees', 'Employees', 'Employee'],
+    },
+    quickbooks: {},
+    xero: {},
+  },
 };
 
 /** Plain English headers any spreadsheet may have, tried for fields the preset does not name. */
@@ -303,6 +357,19 @@ const COMMON_COLUMNS: Record<ImportKind, Partial<Record<ImportField, string[]>>>
     taxCode: ['Tax', 'Tax Code', 'VAT', 'VAT Rate', 'Tax Rate'],
     glAccount: ['Account', 'Income Account', 'GL Account'],
     active: ['Active', 'Status'],
+  },
+  jobs: {
+    sourceId: ['Job', 'Job ID', 'Job #', 'Job Number', 'Reference'],
+    customerSourceId: ['Customer ID', 'Client ID', 'Account Number'],
+    customer: ['Customer', 'Customer Name', 'Client', 'Client Name', 'Name'],
+    siteLine1: ['Site', 'Site Address', 'Service Address', 'Address', 'Street'],
+    scope: ['Scope', 'Work', 'Description', 'Title', 'Job Title', 'Job Description', 'Instructions'],
+    jobType: ['Job Type', 'Type', 'Kind of Work', 'Service Type'],
+    date: ['Date', 'Visit Date', 'Start Date', 'Scheduled', 'Scheduled Date', 'Start'],
+    startTime: ['Start Time', 'From', 'Time'],
+    endTime: ['End Time', 'To', 'Until'],
+    technicians: ['Technician', 'Technicians', 'Crew', 'Assigned To', 'Team', 'Employee'],
+    poNumber: ['PO', 'PO Number', 'Purchase Order', 'Order Number'],
   },
 };
 
@@ -361,6 +428,7 @@ export const mappingFor = (
 export const REQUIRED_FIELDS: Record<ImportKind, ImportField[][]> = {
   customers: [['name', 'company', 'firstName', 'lastName']],
   price_book: [['name', 'sku'], ['unitPrice']],
+  jobs: [['customer', 'customerSourceId'], ['scope'], ['date']],
 };
 
 export const mappingProblems = (kind: ImportKind, columns: readonly string[], mapping: ImportMapping) => {
@@ -798,3 +866,155 @@ export const itemChanges = (before: ItemDraft, after: ItemDraft) =>
 /** Rows per action, every action named (0 when none). */
 export const actionCounts = (counts: Partial<Record<string, number>>): Record<ImportAction, number> =>
   Object.fromEntries(IMPORT_ACTIONS.map((a) => [a, counts[a] ?? 0])) as Record<ImportAction, number>;
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * A day as old tools export it: 2026-12-08, 08/12/2026 (day first, as everywhere but the United States, where
+ * 12/08/2026 is month first), 8 Dec 2026, Dec 8, 2026; a time after it is returned apart. Null: not a day.
+ */
+export const dayOf = (raw: string, monthFirst: boolean): { day: string; time: string | null } | null => {
+  const v = raw.trim();
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T\s]+(.+))?$/.exec(v);
+  const numeric = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:,?\s+(.+))?$/.exec(v);
+  const dayName = /^(\d{1,2})\.?\s+([A-Za-z]{3,})\.?,?\s+(\d{4})(?:,?\s+(.+))?$/.exec(v);
+  const monthName = /^(?:[A-Za-z]{3,},?\s+)?([A-Za-z]{3,})\.?\s+(\d{1,2}),?\s+(\d{4})(?:,?\s+(.+))?$/.exec(v);
+  let y: number;
+  let m: number;
+  let d: number;
+  let rest: string | undefined;
+  if (iso) [y, m, d, rest] = [Number(iso[1]), Number(iso[2]), Number(iso[3]), iso[4]];
+  else if (numeric) {
+    const [a, b] = [Number(numeric[1]), Number(numeric[2])];
+    [m, d] = monthFirst ? [a, b] : [b, a];
+    y = Number(numeric[3]);
+    if (y < 100) y += 2000;
+    rest = numeric[4];
+  } else if (dayName) {
+    d = Number(dayName[1]);
+    m = MONTHS.indexOf(dayName[2]?.slice(0, 3).toLowerCase() ?? '') + 1;
+    y = Number(dayName[3]);
+    rest = dayName[4];
+  } else if (monthName) {
+    m = MONTHS.indexOf(monthName[1]?.slice(0, 3).toLowerCase() ?? '') + 1;
+    d = Number(monthName[2]);
+    y = Number(monthName[3]);
+    rest = monthName[4];
+  } else return null;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (m < 1 || m > 12 || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+  return { day: date.toISOString().slice(0, 10), time: rest?.trim() || null };
+};
+
+/** "9:00 AM", "9am", "14:30", "0930": HH:MM on a 24-hour clock; null when it is not a time. */
+export const clockOf = (raw: string): string | null => {
+  const m = /^(\d{1,2})(?:[:.h]?(\d{2}))?(?::\d{2})?\s*([ap])?\.?m?\.?$/i.exec(raw.trim());
+  if (!m) return null;
+  let h = Number(m[1]);
+  const min = Number(m[2] ?? '0');
+  const half = m[3]?.toLowerCase();
+  if (half && (h < 1 || h > 12)) return null;
+  if (half === 'p' && h < 12) h += 12;
+  if (half === 'a' && h === 12) h = 0;
+  if (h > 23 || min > 59) return null;
+  return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`;
+};
+
+/** A window's time range in one cell: "9:00 AM - 11:00 AM", "09:00–11:00". */
+const rangeOf = (raw: string): [string, string] | null => {
+  const parts = raw.split(/\s*(?:-|–|—|to|bis)\s*/i);
+  if (parts.length !== 2) return null;
+  const [a, b] = [clockOf(parts[0] ?? ''), clockOf(parts[1] ?? '')];
+  return a && b ? [a, b] : null;
+};
+
+/** The working day a visit with a date and no time is booked in ("any time that day" in the old tool). */
+export const ANY_TIME = { start: '08:00', end: '17:00' } as const;
+
+export type JobDraft = {
+  sourceId: string | null;
+  customerSourceId: string | null;
+  customer: string | null;
+  siteLine1: string | null;
+  scope: string;
+  jobType: string | null;
+  /** The day and the times on the business's clock; the app turns them into instants in its time zone. */
+  day: string;
+  start: string;
+  end: string;
+  /** True when the file gave no time: the whole working day. */
+  anyTime: boolean;
+  technicians: string[];
+  poNumber: string | null;
+};
+
+/**
+ * One job row: who it is for (the old tool's customer ID, else their name), where, what, when on the
+ * business's clock, and who goes. The app finds the customer, the site, the kind of work and the crew.
+ */
+export const jobDraftOf = (
+  cells: Cells,
+  monthFirst: boolean,
+): { draft: JobDraft; problems: RowProblem[] } => {
+  const problems: RowProblem[] = [];
+  if (!cells.customer && !cells.customerSourceId)
+    problems.push({ field: 'customer', message: 'is empty: name the customer or give their ID' });
+  if (!cells.scope) problems.push({ field: 'scope', message: 'is empty: say what work is to be done' });
+  let day = '';
+  let start: string = ANY_TIME.start;
+  let end: string = ANY_TIME.end;
+  let anyTime = true;
+  const parsed = cells.date ? dayOf(cells.date, monthFirst) : null;
+  if (!cells.date) problems.push({ field: 'date', message: 'is empty: a job is booked on a day' });
+  else if (!parsed) problems.push({ field: 'date', message: `is not a date: “${cells.date}”` });
+  else {
+    day = parsed.day;
+    // A time range in the date's cell or the start's ("9:00 AM - 11:00 AM"), or a start and an end.
+    const range = rangeOf(parsed.time ?? '') ?? (cells.startTime ? rangeOf(cells.startTime) : null);
+    const startRaw = cells.startTime ?? parsed.time;
+    const begin = range ? range[0] : startRaw ? clockOf(startRaw) : null;
+    const until = range ? range[1] : cells.endTime ? clockOf(cells.endTime) : null;
+    if (startRaw && !begin)
+      problems.push({
+        field: cells.startTime ? 'startTime' : 'date',
+        message: `is not a time: “${startRaw}”`,
+      });
+    if (!range && cells.endTime && !until)
+      problems.push({ field: 'endTime', message: `is not a time: “${cells.endTime}”` });
+    if (begin) {
+      anyTime = false;
+      start = begin;
+      // A start and no end: two hours, the usual visit.
+      end =
+        until ?? `${String(Math.min(Number(begin.slice(0, 2)) + 2, 23)).padStart(2, '0')}:${begin.slice(3)}`;
+      if (end <= start) problems.push({ field: 'endTime', message: 'is not after the start' });
+    }
+  }
+  const technicians = (cells.technicians ?? '')
+    .split(/\s*(?:,|;|\/|&|\band\b)\s*/i)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  return {
+    draft: {
+      sourceId: cells.sourceId ?? null,
+      customerSourceId: cells.customerSourceId ?? null,
+      customer: cells.customer ?? null,
+      siteLine1: cells.siteLine1 ?? null,
+      scope: (cells.scope ?? '').slice(0, 4000),
+      jobType: cells.jobType ?? null,
+      day,
+      start,
+      end,
+      anyTime,
+      technicians,
+      poNumber: cells.poNumber ?? null,
+    },
+    problems,
+  };
+};
+
+/** What identifies a job row across files: the old tool's job number, else its customer, day, start and work. */
+export const jobKeyOf = (d: JobDraft, customerId: string) =>
+  d.sourceId
+    ? `job:${d.sourceId.toLowerCase()}`
+    : `job:${customerId}|${d.day}T${d.start}|${normalizeName(d.scope).slice(0, 200)}`;

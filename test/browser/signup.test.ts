@@ -221,6 +221,39 @@ describe.runIf(hasChromium())('sign-up and the setup wizard in Chromium', () => 
     await page.screenshot({ path: screenshotPath('office-import-done'), fullPage: true });
     expect(await listed()).toBe(1);
 
+    // Then the jobs already booked in Jobber: one for a customer just imported, one for nobody known here.
+    const kinds = (await owner.call<{ items: { name: string }[] }>('GET', '/job-types')).body.items;
+    const day = new Date(Date.now() + 5 * 86_400_000);
+    const dmy = `${String(day.getUTCDate()).padStart(2, '0')}/${String(day.getUTCMonth() + 1).padStart(2, '0')}/${day.getUTCFullYear()}`;
+    const visits = [
+      'Job #,Client name,Title,Date,Start time,End time,Job Type',
+      `J-77,Harbour Bakery,Service the hot water cylinder,${dmy},10:00 AM,12:00 PM,${kinds[0]?.name}`,
+      `J-78,Someone Unknown,Clear a blocked drain,${dmy},2:00 PM,3:00 PM,${kinds[0]?.name}`,
+    ];
+    await batch.getByRole('button', { name: 'Close' }).click();
+    await upload.getByText('Booked jobs', { exact: true }).click();
+    await upload.locator('input[type=file]').setInputFiles({
+      name: 'jobber-visits.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`${visits.join('\r\n')}\r\n`),
+    });
+    await batch.getByText('This looks like an export from Jobber.', { exact: false }).waitFor();
+    await batch.getByRole('button', { name: 'Check the file' }).click();
+    await batch
+      .getByRole('table', { name: 'Cannot be imported' })
+      .getByText('is no customer of yours: “Someone Unknown”', { exact: false })
+      .waitFor();
+    await page.screenshot({ path: screenshotPath('office-import-jobs-dry-run'), fullPage: true });
+    await batch.getByRole('button', { name: 'Import 1 booked job' }).click();
+    await batch.getByText('1 booked job created').waitFor();
+    const bakery = (await owner.call<{ items: { id: string }[] }>('GET', '/customers?q=Harbour')).body
+      .items[0];
+    const theirJobs = await owner.call<{ items: { scope: string; windowStart: string }[] }>(
+      'GET',
+      `/jobs?customerId=${bakery?.id}`,
+    );
+    expect(theirJobs.body.items.map((j) => j.scope)).toEqual(['Service the hot water cylinder']);
+
     // Booked, the imported customer is sent the confirmation at the address the file gave.
     const found = (
       await owner.call<{ items: { id: string; sites: { id: string }[] }[] }>('GET', '/customers?q=Byrne')

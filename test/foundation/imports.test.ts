@@ -371,4 +371,158 @@ describe.each(testDrivers())('importing customers and the price book on %s', (dr
     expect(empty.statusCode).toBe(400);
     expect(problemOf(empty).errors[0]).toEqual({ field: 'file', message: 'the file is empty' });
   });
+
+  it('books the open and scheduled jobs of a Jobber export for customers imported before, once, and undoes them while untouched', async () => {
+    const clients = (
+      await upload(
+        'customers',
+        'clients-for-jobs.csv',
+        jobberCsv([
+          '301,Aoife Ryan,,Aoife,Ryan,aoife@ryan.test,,,7 Birch Avenue,,Dublin,,D04 K2P1,Ireland,,,,',
+          '302,Kilkenny Dental,Kilkenny Dental,,,,,,2 High Street,,Kilkenny,,R95 X2Y3,Ireland,Surgery,9 Rose Hill,Kilkenny,R95 X2Y4',
+        ]),
+      )
+    ).json() as Batch;
+    await post(clients.id, 'check');
+    await settle(clients.id);
+    await post(clients.id, 'run');
+    expect((await settle(clients.id)).summary).toMatchObject({ create: 2 });
+    const types = (await t.app.inject({ method: 'GET', url: '/api/v1/job-types', headers: as(owner) })).json()
+      .items as { id: string; name: string }[];
+    const type = types[0]?.name ?? '';
+    const header = 'Job #,Client name,Service street,Title,Date,Start time,End time,Assigned to,Job Type';
+    const rows = [
+      `J-900,Aoife Ryan,,Annual boiler service,14/12/2026,9:00 AM,11:00 AM,technician of imp,${type}`,
+      `J-901,Kilkenny Dental,9 Rose Hill,Replace the steriliser valve,15/12/2026,,,second technician of imp,${type}`,
+      // Not a customer of theirs.
+      `J-902,Nobody Known,,Fix a leak,16/12/2026,10:00,11:00,,${type}`,
+      // No such day.
+      `J-903,Aoife Ryan,,Bleed the radiators,31/02/2026,10:00,11:00,,${type}`,
+      // Not a technician here.
+      `J-904,Aoife Ryan,,Check the heat pump,17/12/2026,14:00,15:00,Someone Else,${type}`,
+      // The first job again.
+      `J-900,Aoife Ryan,,Annual boiler service,14/12/2026,9:00 AM,11:00 AM,,${type}`,
+      // A formula for the work.
+      `J-906,Aoife Ryan,,"=cmd|' /C calc'!A0",18/12/2026,10:00,11:00,,${type}`,
+    ];
+    const jobsCsv = Buffer.from(`${[header, ...rows].join('\n')}\n`, 'utf8');
+    const batch = (await upload('jobs', 'visits.csv', jobsCsv)).json() as Batch;
+    expect(batch).toMatchObject({ status: 'uploaded', preset: 'jobber' });
+    expect(batch.mapping).toMatchObject({
+      sourceId: 'Job #',
+      customer: 'Client name',
+      scope: 'Title',
+      date: 'Date',
+      startTime: 'Start time',
+      technicians: 'Assigned to',
+      jobType: 'Job Type',
+    });
+    await post(batch.id, 'check');
+    const checked = await settle(batch.id);
+    expect(checked.summary).toEqual({ create: 2, update: 0, unchanged: 0, duplicate: 0, refused: 5 });
+    expect((await rowsOf(batch.id, 'create')).rows.map((r) => r.label)).toEqual([
+      'J-900 · Aoife Ryan, 14 December 2026, 09:00 to 11:00',
+      'J-901 · Kilkenny Dental, 15 December 2026, any time that day',
+    ]);
+    const byLine = new Map((await rowsOf(batch.id, 'refused')).rows.map((r) => [r.line, r.problems]));
+    expect(byLine.get(4)?.[0]).toMatchObject({ field: 'customer', column: 'Client name' });
+    expect(byLine.get(4)?.[0]?.message).toContain('is no customer of yours: “Nobody Known”');
+    expect(byLine.get(5)).toEqual([
+      { field: 'date', column: 'Date', message: 'is not a date: “31/02/2026”' },
+    ]);
+    expect(byLine.get(6)).toEqual([
+      {
+        field: 'technicians',
+        column: 'Assigned to',
+        message: '“Someone Else” is not an active technician here',
+      },
+    ]);
+    expect(byLine.get(7)?.[0]?.message).toBe('is the same job as line 2');
+    expect(byLine.get(8)?.[0]).toMatchObject({ field: 'scope', column: 'Title' });
+    const booked = async () =>
+      (
+        await t.deps.database.raw.query<{
+          id: string;
+          scope: string;
+          window_start: Date;
+          window_end: Date;
+          status: string;
+          crew: string[];
+          messages: number;
+        }>(
+          `SELECT j.id, j.scope, j.window_start, j.window_end, j.status,
+                  ARRAY(SELECT u.name FROM job_assignments a JOIN users u ON u.id = a.user_id
+                         WHERE a.organization_id = j.organization_id AND a.job_id = j.id) AS crew,
+                  (SELECT count(*)::int FROM customer_messages m WHERE m.organization_id = j.organization_id AND m.job_id = j.id) AS messages
+             FROM jobs j WHERE j.organization_id = $1 AND j.scope = ANY($2) ORDER BY j.window_start`,
+          [org.organizationId, ['Annual boiler service', 'Replace the steriliser valve']],
+        )
+      ).rows;
+    expect(await booked()).toEqual([]);
+
+    await post(batch.id, 'run');
+    expect((await settle(batch.id)).summary).toMatchObject({ create: 2, refused: 5 });
+    const made = await booked();
+    // Dublin keeps UTC in December: the times read as the file wrote them; a day with no time is the working day.
+    expect(
+      made.map((j) => [
+        j.scope,
+        j.window_start.toISOString(),
+        j.window_end.toISOString(),
+        j.status,
+        j.crew,
+        j.messages,
+      ]),
+    ).toEqual([
+      [
+        'Annual boiler service',
+        '2026-12-14T09:00:00.000Z',
+        '2026-12-14T11:00:00.000Z',
+        'scheduled',
+        ['technician of imp'],
+        0,
+      ],
+      [
+        'Replace the steriliser valve',
+        '2026-12-15T08:00:00.000Z',
+        '2026-12-15T17:00:00.000Z',
+        'scheduled',
+        ['second technician of imp'],
+        0,
+      ],
+    ]);
+    const { rows: events } = await t.deps.database.raw.query<{
+      action: string;
+      reason: string;
+      import_id: string;
+    }>(
+      `SELECT action, reason, changes::jsonb->>'importId' AS import_id FROM audit_events
+        WHERE organization_id = $1 AND aggregate_type = 'job' AND aggregate_id = $2`,
+      [org.organizationId, made[0]?.id],
+    );
+    expect(events).toEqual([{ action: 'job.created', reason: 'imported from a file', import_id: batch.id }]);
+
+    // The same file again books nothing twice.
+    const again = (await upload('jobs', 'visits.csv', jobsCsv)).json() as Batch;
+    await post(again.id, 'check');
+    expect((await settle(again.id)).summary).toMatchObject({ create: 0, unchanged: 2, refused: 5 });
+
+    // One of them has moved on (the office moved it): the undo keeps it and removes the other.
+    const moved = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/${made[1]?.id}/reschedule`,
+      headers: as(dispatcher, true),
+      payload: {
+        windowStart: '2026-12-16T08:00:00.000Z',
+        windowEnd: '2026-12-16T12:00:00.000Z',
+        reason: 'customer asked',
+      },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect((await post(batch.id, 'undo')).statusCode).toBe(202);
+    const undone = await settle(batch.id);
+    expect(undone.status).toBe('undone');
+    expect(undone.summary).toMatchObject({ undone: 1, kept: 1 });
+    expect((await booked()).map((j) => j.scope)).toEqual(['Replace the steriliser valve']);
+  });
 });

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull, ne } from 'drizzle-orm';
 import type { z } from 'zod';
 import { CatalogItemBody, CreateCustomerBody } from '../../contracts/catalog';
+import { CreateJobBody } from '../../contracts/jobs';
 import { AppError } from '../../core/errors';
 import {
   actionCounts,
@@ -12,23 +13,33 @@ import {
   duplicateOf,
   emptyCustomerIndex,
   type ImportField,
+  type ImportKind,
   type ImportMapping,
   type ItemDraft,
   indexCustomer,
   itemChanges,
   itemDraftOf,
+  type JobDraft,
+  jobDraftOf,
+  jobKeyOf,
   type RowProblem,
   type TaxCodeRef,
 } from '../../core/imports';
 import { SYSTEM_ACTOR } from '../../core/principal';
+import { normalizeName } from '../../core/tax';
+import { printDate, zonedToInstant } from '../../core/time';
 import type { Tx } from '../../db/client';
 import {
   catalogItems,
   customers,
   importBatches,
   importRows,
+  jobs,
+  jobTypes,
   organizations,
+  sites,
   taxCodes,
+  users,
 } from '../../db/schema/index';
 import type { Deps } from '../ports';
 import { failBatch, getImport, lockBatch, moveBatch } from './batches';
@@ -107,6 +118,45 @@ type Context = {
   prior: Map<string, Prior>;
   items: Map<string, ItemDraft & { id: string }>;
   codes: TaxCodeRef[];
+  /** For jobs: what a row's customer, site, kind of work and crew are found among. */
+  jobs: JobContext;
+};
+
+type JobContext = {
+  timeZone: string;
+  monthFirst: boolean;
+  /** The old tool's customer IDs, as earlier customer imports recorded them (`id:…`), to our customers. */
+  customerByKey: Map<string, string>;
+  customersByName: Map<string, { id: string; name: string }[]>;
+  sitesOf: Map<string, { id: string; line1: string; key: string }[]>;
+  jobTypes: { id: string; code: string; name: string }[];
+  technicians: { id: string; name: string; email: string }[];
+  /** Jobs already booked, by customer and start: a row booking one again is a duplicate. */
+  booked: Map<string, string>;
+};
+
+const emptyJobContext = (): JobContext => ({
+  timeZone: 'UTC',
+  monthFirst: false,
+  customerByKey: new Map(),
+  customersByName: new Map(),
+  sitesOf: new Map(),
+  jobTypes: [],
+  technicians: [],
+  booked: new Map(),
+});
+
+/** What an imported job row holds once checked: the job to book, as the API would take it, and its labels. */
+export type JobValue = {
+  customerId: string;
+  siteId: string;
+  jobTypeId: string;
+  scope: string;
+  windowStart: string;
+  windowEnd: string;
+  crew: string[];
+  poNumber: string | null;
+  anyTime: boolean;
 };
 
 const withColumns = (problems: RowProblem[], mapping: ImportMapping) =>
@@ -216,6 +266,153 @@ const itemRow = (
   };
 };
 
+const problem = (ctx: Context, field: ImportField, message: string) => ({
+  field,
+  column: ctx.mapping[field] ?? null,
+  message,
+});
+
+/** The customer a job row names: by the old tool's ID (from an earlier import), else by a name only one has. */
+const customerOfJob = (ctx: Context, d: JobDraft): { id: string } | RowProblem => {
+  const j = ctx.jobs;
+  if (d.customerSourceId) {
+    const id = j.customerByKey.get(`id:${d.customerSourceId.toLowerCase()}`);
+    if (id) return { id };
+    if (!d.customer)
+      return {
+        field: 'customerSourceId',
+        message: `matches no customer imported before: “${d.customerSourceId}” (import the customers first)`,
+      };
+  }
+  const named = j.customersByName.get(normalizeName(d.customer ?? '')) ?? [];
+  if (named.length === 1 && named[0]) return { id: named[0].id };
+  if (named.length > 1)
+    return {
+      field: 'customer',
+      message: `${named.length} customers are named “${d.customer}”: map their ID column to tell them apart`,
+    };
+  return {
+    field: 'customer',
+    message: `is no customer of yours: “${d.customer}” (import the customers first)`,
+  };
+};
+
+const jobRow = (
+  ctx: Context,
+  line: number,
+  cells: Cells,
+  problems: RowProblem[],
+): Omit<RowOut, 'organizationId' | 'batchId'> => {
+  const j = ctx.jobs;
+  const { draft, problems: own } = jobDraftOf(cells, j.monthFirst);
+  problems.push(...own);
+  const who = draft.customer || draft.customerSourceId ? customerOfJob(ctx, draft) : null;
+  const customerId = who && 'id' in who ? who.id : null;
+  if (who && !('id' in who)) problems.push(who);
+  let siteId: string | null = null;
+  if (customerId) {
+    const theirs = j.sitesOf.get(customerId) ?? [];
+    const wanted = draft.siteLine1 ? normalizeName(draft.siteLine1) : null;
+    const site = wanted ? theirs.find((s) => s.key === wanted) : theirs[0];
+    if (site) siteId = site.id;
+    else
+      problems.push(
+        wanted
+          ? { field: 'siteLine1', message: `is not an address of this customer: “${draft.siteLine1}”` }
+          : { field: 'customer', message: 'has no site to go to: add one to the customer first' },
+      );
+  }
+  const wantedType = draft.jobType?.toLowerCase();
+  const jobType = wantedType
+    ? j.jobTypes.find((t) => t.code.toLowerCase() === wantedType || t.name.toLowerCase() === wantedType)
+    : j.jobTypes.length === 1
+      ? j.jobTypes[0]
+      : undefined;
+  if (!jobType)
+    problems.push({
+      field: 'jobType',
+      message: `${draft.jobType ? `is not a kind of work of yours: “${draft.jobType}”` : 'is needed'}: one of ${j.jobTypes
+        .map((t) => t.name)
+        .slice(0, 8)
+        .join(', ')}`,
+    });
+  const crew: string[] = [];
+  for (const name of draft.technicians) {
+    const v = name.toLowerCase();
+    const tech = j.technicians.find((t) => t.name.toLowerCase() === v || t.email.toLowerCase() === v);
+    if (tech) crew.push(tech.id);
+    else problems.push({ field: 'technicians', message: `“${name}” is not an active technician here` });
+  }
+  const windowStart = draft.day ? zonedToInstant(draft.day, draft.start, j.timeZone).toISOString() : '';
+  const windowEnd = draft.day ? zonedToInstant(draft.day, draft.end, j.timeZone).toISOString() : '';
+  const value: JobValue | null =
+    customerId && siteId && jobType
+      ? {
+          customerId,
+          siteId,
+          jobTypeId: jobType.id,
+          scope: draft.scope,
+          windowStart,
+          windowEnd,
+          crew: [...new Set(crew)],
+          poNumber: draft.poNumber,
+          anyTime: draft.anyTime,
+        }
+      : null;
+  if (value && problems.length === 0) {
+    const { anyTime: _, ...body } = value;
+    const parsed = CreateJobBody.safeParse(body);
+    if (!parsed.success)
+      problems.push(
+        ...problemsOfIssues(parsed.error.issues, (p) =>
+          p === 'scope' ? 'scope' : p === 'poNumber' ? 'poNumber' : 'date',
+        ),
+      );
+  }
+  const when = draft.day
+    ? `, ${printDate(draft.day)}, ${draft.anyTime ? 'any time that day' : `${draft.start} to ${draft.end}`}`
+    : '';
+  const label = `${draft.sourceId ? `${draft.sourceId} · ` : ''}${draft.customer ?? draft.customerSourceId ?? `Line ${line}`}${when}`;
+  const key = customerId && draft.day ? jobKeyOf(draft, customerId) : null;
+  const base = { line, kind: 'jobs' as const, key, label, value: null, matchId: null, matchLabel: null };
+  if (problems.length > 0 || !value)
+    return {
+      ...base,
+      action: 'refused',
+      problems: withColumns(dedupe(problems), ctx.mapping),
+    };
+  if (key && ctx.seen.has(key))
+    return {
+      ...base,
+      action: 'refused',
+      problems: [
+        problem(ctx, draft.sourceId ? 'sourceId' : 'date', `is the same job as line ${ctx.seen.get(key)}`),
+      ],
+    };
+  if (key) ctx.seen.set(key, line);
+  const prior = key ? ctx.prior.get(key) : undefined;
+  if (prior)
+    return {
+      ...base,
+      action: 'unchanged',
+      problems: [],
+      value,
+      matchId: prior.recordId,
+      matchLabel: prior.label,
+    };
+  const booked = j.booked.get(`${customerId}|${windowStart}`);
+  if (booked)
+    return {
+      ...base,
+      action: 'duplicate',
+      problems: [],
+      value,
+      matchId: booked,
+      matchLabel: 'a job already booked then',
+    };
+  return { ...base, action: 'create', problems: [], value };
+};
+
 /** One problem per field: the first said is the one to fix (a formula in the name, not also "no name"). */
 const dedupe = (problems: RowProblem[]) => {
   const seen = new Set<string>();
@@ -251,11 +448,11 @@ export const contextOf = async (
   tx: Pick<Tx, 'db'>,
   organizationId: string,
   batchId: string,
-  kind: 'customers' | 'price_book',
+  kind: ImportKind,
   mapping: ImportMapping,
 ): Promise<Context> => {
   const [org] = await tx.db
-    .select({ country: organizations.country })
+    .select({ country: organizations.country, timeZone: organizations.timeZone })
     .from(organizations)
     .where(eq(organizations.id, organizationId));
   const ctx: Context = {
@@ -267,8 +464,13 @@ export const contextOf = async (
     prior: new Map(),
     items: new Map(),
     codes: [],
+    jobs: emptyJobContext(),
   };
-  if (kind === 'customers') {
+  if (kind === 'jobs') {
+    ctx.jobs = await jobContextOf(tx, organizationId, org?.country ?? 'IE', org?.timeZone ?? 'UTC');
+    for (const p of await priorImports(tx, organizationId, batchId, 'jobs'))
+      if (p.key && p.recordId) ctx.prior.set(p.key, { recordId: p.recordId, label: 'imported before' });
+  } else if (kind === 'customers') {
     const { index, names: live } = await customerIndexOf(tx, organizationId);
     ctx.customers = index;
     const earlier = await tx.db
@@ -315,13 +517,77 @@ export const contextOf = async (
   return ctx;
 };
 
-export const rowOf = (
-  ctx: Context,
-  kind: 'customers' | 'price_book',
-  line: number,
-  raw: Record<string, string>,
-) => {
+/** The keys and records of an earlier import's rows of a kind, done and still standing. */
+const priorImports = (tx: Pick<Tx, 'db'>, organizationId: string, batchId: string, kind: ImportKind) =>
+  tx.db
+    .select({ key: importRows.key, recordId: importRows.recordId })
+    .from(importRows)
+    .innerJoin(
+      importBatches,
+      and(
+        eq(importBatches.organizationId, importRows.organizationId),
+        eq(importBatches.id, importRows.batchId),
+      ),
+    )
+    .where(
+      and(
+        eq(importRows.organizationId, organizationId),
+        eq(importRows.kind, kind),
+        eq(importRows.done, true),
+        isNotNull(importRows.recordId),
+        ne(importRows.batchId, batchId),
+        inArray(importBatches.status, ['imported', 'importing', 'failed']),
+      ),
+    );
+
+/** The customers, sites, kinds of work, technicians and jobs a job import finds its rows' among (one read). */
+const jobContextOf = async (
+  tx: Pick<Tx, 'db'>,
+  organizationId: string,
+  country: string,
+  timeZone: string,
+): Promise<JobContext> => {
+  const j: JobContext = { ...emptyJobContext(), timeZone, monthFirst: country === 'US' };
+  const live = await tx.db
+    .select({ id: customers.id, name: customers.name })
+    .from(customers)
+    .where(and(eq(customers.organizationId, organizationId), isNull(customers.mergedIntoId)));
+  const liveIds = new Set(live.map((c) => c.id));
+  for (const c of live) {
+    const k = normalizeName(c.name);
+    j.customersByName.set(k, [...(j.customersByName.get(k) ?? []), c]);
+  }
+  for (const p of await priorImports(tx, organizationId, '00000000-0000-0000-0000-000000000000', 'customers'))
+    if (p.key?.startsWith('id:') && p.recordId && liveIds.has(p.recordId))
+      j.customerByKey.set(p.key, p.recordId);
+  for (const s of await tx.db
+    .select({ id: sites.id, customerId: sites.customerId, address: sites.address })
+    .from(sites)
+    .where(eq(sites.organizationId, organizationId))) {
+    const entry = { id: s.id, line1: s.address.line1, key: normalizeName(s.address.line1) };
+    j.sitesOf.set(s.customerId, [...(j.sitesOf.get(s.customerId) ?? []), entry]);
+  }
+  j.jobTypes = await tx.db
+    .select({ id: jobTypes.id, code: jobTypes.code, name: jobTypes.name })
+    .from(jobTypes)
+    .where(eq(jobTypes.organizationId, organizationId));
+  j.technicians = (
+    await tx.db
+      .select({ id: users.id, name: users.name, email: users.email, roles: users.roles })
+      .from(users)
+      .where(and(eq(users.organizationId, organizationId), eq(users.active, true)))
+  ).filter((u) => u.roles.includes('technician'));
+  for (const b of await tx.db
+    .select({ id: jobs.id, customerId: jobs.customerId, windowStart: jobs.windowStart })
+    .from(jobs)
+    .where(and(eq(jobs.organizationId, organizationId), ne(jobs.status, 'canceled'))))
+    j.booked.set(`${b.customerId}|${b.windowStart.toISOString()}`, b.id);
+  return j;
+};
+
+export const rowOf = (ctx: Context, kind: ImportKind, line: number, raw: Record<string, string>) => {
   const { cells, problems } = cellsOf(raw, ctx.mapping);
+  if (kind === 'jobs') return jobRow(ctx, line, cells, problems);
   return kind === 'customers' ? customerRow(ctx, line, cells, problems) : itemRow(ctx, line, cells, problems);
 };
 

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { AppError } from '../../core/errors';
 import {
   actionCounts,
   type CustomerDraft,
@@ -15,8 +16,9 @@ import { catalogItems, customers, importBatches, importRows, sites } from '../..
 import { DEFAULT_INVOICE_PREFERENCES } from '../../db/schema/operations';
 import { type AuditInput, appendAudit } from '../audit/audit';
 import type { Deps } from '../ports';
+import { insertJob } from '../scheduling/create-job';
 import { getImport, lockBatch, moveBatch } from './batches';
-import { customerIndexOf } from './check';
+import { customerIndexOf, type JobValue } from './check';
 
 /**
  * The import itself (#25), the `import.run` queue job: the rows the dry run marked new or changed, a chunk per
@@ -258,6 +260,93 @@ const importItems = async (deps: Deps, tx: Tx, batchId: string, rows: Row[], act
   ]);
 };
 
+/**
+ * Books each job row as the office would (the same checks of customer, site, kind of work and crew), in a
+ * savepoint of its own: a row that no longer fits (its customer merged away, a technician gone) is refused
+ * with why, and the rest of the chunk goes on. A row whose job another import booked since is skipped.
+ */
+const importJobs = async (deps: Deps, tx: Tx, batchId: string, rows: Row[], actor: Actor) => {
+  const organizationId = rows[0]?.organizationId ?? '';
+  await tx.raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`import-jobs:${organizationId}`]);
+  const keys = rows.flatMap((r) => (r.key ? [r.key] : []));
+  const taken = new Set(
+    (
+      await tx.db
+        .select({ key: importRows.key })
+        .from(importRows)
+        .where(
+          and(
+            eq(importRows.organizationId, organizationId),
+            eq(importRows.kind, 'jobs'),
+            eq(importRows.done, true),
+            sql`${importRows.recordId} IS NOT NULL`,
+            inArray(importRows.key, keys),
+          ),
+        )
+    ).map((r) => r.key),
+  );
+  const done: { line: number; recordId: string | null }[] = [];
+  for (const row of rows) {
+    if (row.key && taken.has(row.key)) {
+      await setRow(tx, row, { action: 'unchanged', matchLabel: 'imported by another file since' });
+      done.push({ line: row.line, recordId: null });
+      continue;
+    }
+    const v = row.value as JobValue;
+    await tx.raw.query('SAVEPOINT import_job');
+    try {
+      const job = await insertJob(
+        tx,
+        deps,
+        organizationId,
+        {
+          customerId: v.customerId,
+          siteId: v.siteId,
+          jobTypeId: v.jobTypeId,
+          scope: v.scope,
+          windowStart: new Date(v.windowStart),
+          windowEnd: new Date(v.windowEnd),
+          crew: v.crew,
+          poNumber: v.poNumber,
+          importedFrom: { importId: batchId, line: row.line },
+        },
+        actor,
+      );
+      await tx.raw.query('RELEASE SAVEPOINT import_job');
+      if (row.key) taken.add(row.key);
+      done.push({ line: row.line, recordId: job.id });
+    } catch (err) {
+      await tx.raw.query('ROLLBACK TO SAVEPOINT import_job');
+      if (!(err instanceof AppError)) throw err;
+      const said = err.fields?.[0];
+      await setRow(tx, row, {
+        action: 'refused',
+        problems: [
+          {
+            field: 'customer',
+            column: null,
+            message: said ? `${said.message} (${err.message})` : err.message,
+          },
+        ],
+      });
+      done.push({ line: row.line, recordId: null });
+    }
+  }
+  await markDone(tx, organizationId, batchId, done);
+};
+
+const setRow = (tx: Tx, row: Row, values: Partial<typeof importRows.$inferInsert>) =>
+  tx.db
+    .update(importRows)
+    .set(values)
+    .where(
+      and(
+        eq(importRows.organizationId, row.organizationId),
+        eq(importRows.batchId, row.batchId),
+        eq(importRows.line, row.line),
+      ),
+    );
+
 const countDone = async (tx: Pick<Tx, 'db'>, organizationId: string, batchId: string) => {
   const [r] = await tx.db
     .select({ n: sql<number>`count(*) FILTER (WHERE ${importRows.done})::int` })
@@ -293,6 +382,7 @@ export const runImport = async (deps: Deps, organizationId: string, batchId: str
       const rows = await todo(tx, organizationId, batchId);
       if (rows.length === 0) return false;
       if (known) await importCustomers(deps, tx, known, batchId, rows, actor);
+      else if (batch.kind === 'jobs') await importJobs(deps, tx, batchId, rows, actor);
       else await importItems(deps, tx, batchId, rows, actor);
       doneRows += rows.length;
       await tx.db

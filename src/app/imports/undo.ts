@@ -67,6 +67,61 @@ const undoCustomers = async (deps: Deps, tx: Tx, rows: Row[], actor: Actor) => {
   return rows.map((r) => ({ line: r.line, kept: r.recordId !== null && !gone.has(r.recordId) }));
 };
 
+/**
+ * A job the import booked goes while nothing has happened to it (still as booked: scheduled, never changed,
+ * the customer sent nothing about it); the crew it was given goes with it. Otherwise it stays, a record of
+ * work the business now runs here, and the report says why.
+ */
+const undoJobs = async (deps: Deps, tx: Tx, rows: Row[], actor: Actor) => {
+  const organizationId = rows[0]?.organizationId ?? '';
+  const gone = new Set<string>();
+  for (const r of rows) {
+    if (!r.recordId) continue;
+    await tx.raw.query('SAVEPOINT import_undo');
+    try {
+      const asBooked = `SELECT 1 FROM jobs j WHERE j.organization_id = $1 AND j.id = $2
+        AND j.status = 'scheduled' AND j.version = 1`;
+      await tx.raw.query(
+        `DELETE FROM job_assignments WHERE organization_id = $1 AND job_id = $2 AND EXISTS (${asBooked})`,
+        [organizationId, r.recordId],
+      );
+      const { rows: deleted } = await tx.raw.query<{ id: string }>(
+        `DELETE FROM jobs WHERE organization_id = $1 AND id = $2 AND EXISTS (${asBooked}) RETURNING id`,
+        [organizationId, r.recordId],
+      );
+      if (deleted.length > 0) {
+        await tx.raw.query('RELEASE SAVEPOINT import_undo');
+        gone.add(r.recordId);
+      } else await tx.raw.query('ROLLBACK TO SAVEPOINT import_undo');
+    } catch (e) {
+      await tx.raw.query('ROLLBACK TO SAVEPOINT import_undo');
+      if (!isForeignKeyViolation(e)) throw e;
+    }
+  }
+  await appendAuditMany(
+    tx,
+    deps,
+    organizationId,
+    'job',
+    rows.flatMap((r) =>
+      r.recordId
+        ? [
+            {
+              aggregateId: r.recordId,
+              action: gone.has(r.recordId) ? 'job.import_undone' : 'job.import_undo_kept',
+              actor,
+              changes: { importId: r.batchId },
+              reason: gone.has(r.recordId)
+                ? 'the import that booked it was undone'
+                : 'kept: it has moved on since it was imported (changed, started, or the customer was told of it)',
+            },
+          ]
+        : [],
+    ),
+  );
+  return rows.map((r) => ({ line: r.line, kept: r.recordId !== null && !gone.has(r.recordId) }));
+};
+
 const undoItems = async (deps: Deps, tx: Tx, rows: Row[], actor: Actor) => {
   const organizationId = rows[0]?.organizationId ?? '';
   const out: { line: number; kept: boolean }[] = [];
@@ -181,7 +236,9 @@ export const runUndo = async (deps: Deps, organizationId: string, batchId: strin
       const results =
         batch.kind === 'customers'
           ? await undoCustomers(deps, tx, rows, actor)
-          : await undoItems(deps, tx, rows, actor);
+          : batch.kind === 'jobs'
+            ? await undoJobs(deps, tx, rows, actor)
+            : await undoItems(deps, tx, rows, actor);
       const keptLines = results.filter((r) => r.kept).map((r) => r.line);
       const goneLines = results.filter((r) => !r.kept).map((r) => r.line);
       // An undone row is no longer done; a kept one keeps its record and says why.

@@ -29,6 +29,11 @@ export type NewJob = JobRefs & {
   seriesId?: string | null;
   occurrenceDate?: string | null;
   revisionOf?: string | null;
+  /**
+   * Booked from a file of the tool the business left (#25): the customer was told of it there, so no booking
+   * confirmation goes (the reminder the day before does); the audit names the import and its line.
+   */
+  importedFrom?: { importId: string; line: number } | null;
 };
 
 export const insertJob = async (
@@ -105,11 +110,13 @@ export const insertJob = async (
       crew: input.crew,
       seriesId: input.seriesId ?? null,
       occurrenceDate: input.occurrenceDate ?? null,
+      ...(input.importedFrom ? input.importedFrom : {}),
     },
+    ...(input.importedFrom ? { reason: 'imported from a file' } : {}),
   });
   // The customer hears of the booking; a recurring contract's visits (booked months ahead) and a revision
   // (the same visit) are reminded the day before instead.
-  if (!input.seriesId && !input.revisionOf && input.windowStart > now)
+  if (!input.seriesId && !input.revisionOf && !input.importedFrom && input.windowStart > now)
     await queueCustomerMessage(tx, deps, {
       organizationId,
       jobId: id,

@@ -70,7 +70,7 @@ export const importRoutes = async (root: FastifyInstance, deps: Deps) => {
         schema: {
           tags: ['imports'],
           summary:
-            'Upload a CSV or XLSX file to import as multipart/form-data: a "kind" field (customers, price_book) and then one "file". Its header is read and the columns are guessed (the exports of Jobber, Housecall Pro, QuickBooks Online and Xero are recognized); nothing is imported until it is checked and run',
+            'Upload a CSV or XLSX file to import as multipart/form-data: a "kind" field (customers, price_book, jobs) and then one "file". Its header is read and the columns are guessed (the exports of Jobber, Housecall Pro, QuickBooks Online and Xero are recognized); nothing is imported until it is checked and run',
           consumes: ['multipart/form-data'],
           response: { 201: ImportBatch, ...errors },
         },

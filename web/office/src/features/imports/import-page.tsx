@@ -108,13 +108,14 @@ export const ImportPage = () => {
   return (
     <Stack>
       <Title order={1} size="h2">
-        Import customers and prices
+        Import customers, prices and jobs
       </Title>
       <Text c="dimmed" maw={720}>
-        Bring your customer list and your price book from the tool you used before: a CSV or Excel export from
-        Jobber, Housecall Pro, QuickBooks Online, Xero or any spreadsheet. Every row is checked first and
-        nothing is saved until you say so; the same file imported twice creates nothing twice, and an import
-        can be undone as a whole.
+        Bring your customer list, your price book and the jobs already booked from the tool you used before: a
+        CSV or Excel export from Jobber, Housecall Pro, QuickBooks Online, Xero or any spreadsheet. Import the
+        customers first: jobs find them by the old tool's customer ID or by name. Every row is checked first
+        and nothing is saved until you say so; the same file imported twice creates nothing twice, and an
+        import can be undone as a whole.
       </Text>
       <Card withBorder component="section" aria-label="Upload a file">
         <Stack gap="sm">
@@ -125,11 +126,17 @@ export const ImportPage = () => {
             data={[
               { value: 'customers', label: 'Customers' },
               { value: 'price_book', label: 'Price book' },
+              { value: 'jobs', label: 'Booked jobs' },
             ]}
             w="fit-content"
           />
           <FileInput
-            label={kind === 'customers' ? 'Customer list (CSV or Excel)' : 'Price book (CSV or Excel)'}
+            label={FILE_LABEL[kind]}
+            description={
+              kind === 'jobs'
+                ? 'Open and scheduled jobs or visits: the customer, the work, the day and times, the technicians. Booked here without a confirmation to the customer (the old tool sent one); the reminder the day before goes as usual.'
+                : undefined
+            }
             placeholder="Choose a file"
             accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             onChange={(f) => void upload(f)}
@@ -371,6 +378,21 @@ const Running = ({ batch }: { batch: Batch }) => {
   );
 };
 
+const FILE_LABEL: Record<ImportKind, string> = {
+  customers: 'Customer list (CSV or Excel)',
+  price_book: 'Price book (CSV or Excel)',
+  jobs: 'Booked jobs (CSV or Excel)',
+};
+
+/** What undoing an import of each kind does, said before it is done. */
+const UNDO_WORDS: Record<ImportKind, string> = {
+  customers:
+    'The customers this file created are removed, except those a job, quote or invoice already uses.',
+  price_book:
+    'The items this file created are removed (or deactivated when a job used them), and the prices it changed go back to what they were, unless someone changed them since.',
+  jobs: 'The jobs this file booked are removed while they are still as booked; a job moved, started or already announced to its customer since stays.',
+};
+
 /** The dry run's verdict: the counts as a bar, then the rows of each kind, problems named by column. */
 const Report = ({
   batch,
@@ -477,11 +499,7 @@ const Report = ({
       )}
       <Modal opened={confirmUndo} onClose={() => setConfirmUndo(false)} title="Undo this import?">
         <Stack>
-          <Text size="sm">
-            {batch.kind === 'customers'
-              ? 'The customers this file created are removed, except those a job, quote or invoice already uses.'
-              : 'The items this file created are removed (or deactivated when a job used them), and the prices it changed go back to what they were, unless someone changed them since.'}
-          </Text>
+          <Text size="sm">{UNDO_WORDS[batch.kind]}</Text>
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setConfirmUndo(false)}>
               Keep it
