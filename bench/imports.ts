@@ -49,3 +49,38 @@ export const customerImport = async (deps: Deps, organizationId: string, rows: n
     clearInterval(sampler);
   }
 };
+
+/**
+ * B14: the booked jobs of the same tool, `rows` of them for the customers `customerImport` brought (found by
+ * the old tool's customer ID), checked and booked by the background job as the office's import books them:
+ * each through the same checks as a typed job, in a savepoint of its own.
+ */
+export const jobImport = async (deps: Deps, organizationId: string, rows: number, jobType: string) => {
+  const lines = ['Job #,Customer ID,Title,Date,Start time,End time,Job Type'];
+  for (let i = 0; i < rows; i++) {
+    const day = new Date(Date.UTC(2027, 0, 4 + (i % 60)));
+    const dmy = `${day.getUTCDate()}/${day.getUTCMonth() + 1}/${day.getUTCFullYear()}`;
+    const hour = 8 + (i % 8);
+    lines.push(`BJ${i},B${i},Bench job ${i},${dmy},${hour}:00,${hour + 1}:30,${jobType}`);
+  }
+  const bytes = Buffer.from(`${lines.join('\r\n')}\r\n`);
+  const batch = await uploadImport(
+    deps,
+    organizationId,
+    { kind: 'jobs', fileName: 'bench-jobs.csv', bytes },
+    SYSTEM_ACTOR,
+  );
+  const checking = await checkImport(deps, organizationId, batch.id, {}, SYSTEM_ACTOR);
+  const t1 = performance.now();
+  const checked = await runImportCheck(deps, organizationId, batch.id, checking.version);
+  const checkMs = performance.now() - t1;
+  if (!('summary' in checked) || checked.summary.create !== rows)
+    throw new Error(`the job check read ${JSON.stringify(checked)}`);
+  await startImport(deps, organizationId, batch.id, SYSTEM_ACTOR);
+  const t2 = performance.now();
+  const imported = await runImport(deps, organizationId, batch.id);
+  const importMs = performance.now() - t2;
+  if (!('summary' in imported) || imported.summary.create !== rows)
+    throw new Error(`the job import made ${JSON.stringify(imported)}`);
+  return { rows, checkMs, importMs };
+};
