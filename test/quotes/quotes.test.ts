@@ -102,6 +102,16 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     const link: string = res.json().link;
     return link.slice(link.lastIndexOf('/') + 1);
   };
+  /** The e-mail whose subject names this quote, once the worker has sent it. */
+  const mailAbout = (number: string) =>
+    vi.waitFor(
+      () => {
+        const m = inbox.find((x) => x.subject.includes(number));
+        if (!m) throw new Error('no e-mail yet');
+        return m;
+      },
+      { timeout: 10_000 },
+    );
   const signature = async () => `data:image/png;base64,${(await png(2)).toString('base64')}`;
   const accept = async (token: string, body: object) =>
     t.app.inject({ method: 'POST', url: `/api/v1/public/quotes/${token}/accept`, payload: body });
@@ -153,14 +163,7 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
   it('sends the link by e-mail; the customer sees it without internal notes, picks, signs, and the job is booked', async () => {
     const q = await create();
     const token = await send(q.id);
-    const mail = await vi.waitFor(
-      () => {
-        const m = inbox.find((x) => x.subject.includes(q.number));
-        if (!m) throw new Error('no e-mail yet');
-        return m;
-      },
-      { timeout: 10_000 },
-    );
+    const mail = await mailAbout(q.number);
     expect(mail.to).toEqual(['homeowner@example.com']);
     expect(mail.text).toContain(`/portal/#/quote/${token}`);
     expect(mail.text).toContain('Total: EUR 1,284.12 for the first option;');
@@ -733,14 +736,7 @@ describe.each(testDrivers())('quotes from draft to the customer’s signature on
     try {
       const q = await create({ validUntil: '2026-11-20' });
       const token = await send(q.id);
-      const mail = await vi.waitFor(
-        () => {
-          const m = inbox.find((x) => x.subject.includes(q.number));
-          if (!m) throw new Error('no e-mail yet');
-          return m;
-        },
-        { timeout: 10_000 },
-      );
+      const mail = await mailAbout(q.number);
       expect(mail.subject).toBe(`Angebot ${q.number} von quotes Services`);
       for (const words of [
         `quotes Services hat das Angebot ${q.number} für Sie erstellt`,

@@ -473,26 +473,7 @@ export const contextOf = async (
   } else if (kind === 'customers') {
     const { index, names: live } = await customerIndexOf(tx, organizationId);
     ctx.customers = index;
-    const earlier = await tx.db
-      .select({ key: importRows.key, recordId: importRows.recordId })
-      .from(importRows)
-      .innerJoin(
-        importBatches,
-        and(
-          eq(importBatches.organizationId, importRows.organizationId),
-          eq(importBatches.id, importRows.batchId),
-        ),
-      )
-      .where(
-        and(
-          eq(importRows.organizationId, organizationId),
-          eq(importRows.kind, 'customers'),
-          eq(importRows.done, true),
-          isNotNull(importRows.recordId),
-          ne(importRows.batchId, batchId),
-          inArray(importBatches.status, ['imported', 'importing', 'failed']),
-        ),
-      );
+    const earlier = await priorImports(tx, organizationId, batchId, 'customers');
     for (const e of earlier) {
       const name = e.recordId ? live.get(e.recordId) : undefined;
       if (e.key && e.recordId && name) ctx.prior.set(e.key, { recordId: e.recordId, label: name });
