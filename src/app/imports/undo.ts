@@ -79,14 +79,16 @@ const undoJobs = async (deps: Deps, tx: Tx, rows: Row[], actor: Actor) => {
     if (!r.recordId) continue;
     await tx.raw.query('SAVEPOINT import_undo');
     try {
-      const asBooked = `SELECT 1 FROM jobs j WHERE j.organization_id = $1 AND j.id = $2
-        AND j.status = 'scheduled' AND j.version = 1`;
+      // The crew goes only with a job still as booked (scheduled, never changed); then the job itself.
       await tx.raw.query(
-        `DELETE FROM job_assignments WHERE organization_id = $1 AND job_id = $2 AND EXISTS (${asBooked})`,
+        `DELETE FROM job_assignments a USING jobs j
+          WHERE a.organization_id = $1 AND a.job_id = $2 AND j.organization_id = $1 AND j.id = $2
+            AND j.status = 'scheduled' AND j.version = 1`,
         [organizationId, r.recordId],
       );
       const { rows: deleted } = await tx.raw.query<{ id: string }>(
-        `DELETE FROM jobs WHERE organization_id = $1 AND id = $2 AND EXISTS (${asBooked}) RETURNING id`,
+        `DELETE FROM jobs WHERE organization_id = $1 AND id = $2 AND status = 'scheduled' AND version = 1
+          RETURNING id`,
         [organizationId, r.recordId],
       );
       if (deleted.length > 0) {
