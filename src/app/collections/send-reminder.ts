@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import { and, desc, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
-import { documentLanguage, translator } from '../../core/i18n';
+import { customerTranslator } from '../../core/i18n';
 import { transferWords } from '../../core/invoice-email';
 import { fillTemplate } from '../../core/message-template';
 import { amountDecimals } from '../../core/money';
@@ -88,7 +88,7 @@ const composeReminder = async (
 ): Promise<{ subject: string; text: string; to: string[] }> => {
   const { invoice, customer, org, today } = s;
   const number = invoice.number ?? '';
-  const w = translator(documentLanguage(customer.language, org.language));
+  const w = customerTranslator(customer.language, org.language);
   const wording = wordingFor(
     step ?? { days: 0, tone: reminder.tone, subject: null, body: null },
     w.language,

@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import { and, eq, isNull } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
-import { documentLanguage, translator } from '../../core/i18n';
+import { customerTranslator, documentLanguage } from '../../core/i18n';
 import { amountDecimals } from '../../core/money';
 import type { Actor } from '../../core/principal';
 import { SYSTEM_ACTOR } from '../../core/principal';
@@ -196,7 +196,7 @@ export const mailStatement = async (
   const st = s.statement;
   const closing = new Decimal(st.closing);
   const owed = closing.gt(0);
-  const w = translator(documentLanguage(s.customer.language, s.org.language));
+  const w = customerTranslator(s.customer.language, s.org.language);
   const amount = (a: string) => w.amount(a, s.currency);
   const balance = closing.lt(0)
     ? w.t('statement.email.weOwe', { amount: amount(closing.abs().toFixed()) })

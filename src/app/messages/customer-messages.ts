@@ -12,7 +12,7 @@ import {
   textFor,
   windowWords,
 } from '../../core/customer-messages';
-import { customerTranslator, documentLanguage, MESSAGES, type Translator, translator } from '../../core/i18n';
+import { customerTranslator, documentLanguage, MESSAGES, type Translator } from '../../core/i18n';
 import { fillTemplate } from '../../core/message-template';
 import { mobileOf } from '../../core/phone';
 import type { Actor } from '../../core/principal';
@@ -148,7 +148,7 @@ const writeMessages = async (tx: Tx, deps: Deps, m: MessageRequest): Promise<Mes
   if (existing.length > 0) return existing;
   const facts = await factsOf(tx, m.organizationId, m.jobId);
   if (!facts) return [];
-  const w = translator(documentLanguage(facts.customer.language, facts.org.language));
+  const w = customerTranslator(facts.customer.language, facts.org.language);
   const template = templateFor(facts.org.customerMessages, m.kind, w.language, facts.org.language);
   if (!template) return [];
   const now = deps.clock.now();

@@ -2,7 +2,7 @@ import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { PaymentBody } from '../../contracts/invoices';
-import { documentLanguage, translator } from '../../core/i18n';
+import { customerTranslator } from '../../core/i18n';
 import type { Tx } from '../../db/client';
 import { customers, invoices, organizations } from '../../db/schema';
 import { outstandingOf } from '../invoicing/invoice-store';
@@ -48,7 +48,7 @@ export const queueReceipt = async (
     .where(and(eq(invoices.organizationId, m.organizationId), eq(invoices.id, m.invoiceId)));
   const to = row ? recipientOf(row.customer) : null;
   if (!row || !to) return;
-  const w = translator(documentLanguage(row.customer.language, row.orgLanguage));
+  const w = customerTranslator(row.customer.language, row.orgLanguage);
   const number = row.invoice.number ?? w.t('receipt.yourInvoice');
   const money = w.amount(new Decimal(m.amount).toFixed(2), row.invoice.currency);
   const left = outstandingOf(row.invoice);

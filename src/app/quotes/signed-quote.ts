@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors';
-import { documentLanguage, translator } from '../../core/i18n';
+import { customerTranslator } from '../../core/i18n';
 import { priceQuote } from '../../core/quote-pricing';
 import { versionsWithParties } from '../../db/queries/quotes';
 import { quoteVersions } from '../../db/schema';
@@ -52,7 +52,7 @@ export const signedQuotePdf = async (
     v.choice,
   );
   if (!priced.ok) throw new Error(`accepted quote ${row.quote.number} no longer prices`);
-  const w = translator(documentLanguage(row.customer.language, row.org.language));
+  const w = customerTranslator(row.customer.language, row.org.language);
   const pdf = await (await deps.renderers()).signedQuotePdf({
     language: w.language,
     seller: { name: row.org.name, color: row.org.brandColor },
