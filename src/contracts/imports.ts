@@ -1,36 +1,15 @@
 import { z } from 'zod';
 import {
-  CUSTOMER_FIELDS,
   FIELDS_OF,
   IMPORT_ACTIONS,
+  IMPORT_FIELDS,
   IMPORT_KINDS,
   IMPORT_PRESETS,
   IMPORT_STATUSES,
-  type JOB_FIELDS,
-  type PRICE_BOOK_FIELDS,
 } from '../core/imports';
 import { Instant } from './common';
 
-const AnyField = z.enum([
-  ...CUSTOMER_FIELDS,
-  'sku',
-  'description',
-  'kind',
-  'unitPrice',
-  'unit',
-  'taxCode',
-  'glAccount',
-  'active',
-  'customerSourceId',
-  'customer',
-  'scope',
-  'jobType',
-  'date',
-  'startTime',
-  'endTime',
-  'technicians',
-  'poNumber',
-] satisfies (typeof CUSTOMER_FIELDS | typeof PRICE_BOOK_FIELDS | typeof JOB_FIELDS)[number][]);
+const AnyField = z.enum(IMPORT_FIELDS);
 
 export const ImportMapping = z
   .partialRecord(AnyField, z.string().min(1).max(300))

@@ -166,6 +166,9 @@ export const FIELD_WORDS: Record<ImportField, string> = {
   poNumber: 'Customer’s order number (PO)',
 };
 
+/** Every field of every kind (a field several kinds read, such as the old tool's ID, once). */
+export const IMPORT_FIELDS = Object.keys(FIELD_WORDS) as [ImportField, ...ImportField[]];
+
 /** Field -> the column of the file it is read from (the header as the file has it). */
 export type ImportMapping = Partial<Record<ImportField, string>>;
 
