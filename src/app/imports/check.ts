@@ -156,7 +156,6 @@ export type JobValue = {
   windowEnd: string;
   crew: string[];
   poNumber: string | null;
-  anyTime: boolean;
 };
 
 const withColumns = (problems: RowProblem[], mapping: ImportMapping) =>
@@ -266,12 +265,6 @@ const itemRow = (
   };
 };
 
-const problem = (ctx: Context, field: ImportField, message: string) => ({
-  field,
-  column: ctx.mapping[field] ?? null,
-  message,
-});
-
 /** The customer a job row names: by the old tool's ID (from an earlier import), else by a name only one has. */
 const customerOfJob = (ctx: Context, d: JobDraft): { id: string } | RowProblem => {
   const j = ctx.jobs;
@@ -356,12 +349,10 @@ const jobRow = (
           windowEnd,
           crew: [...new Set(crew)],
           poNumber: draft.poNumber,
-          anyTime: draft.anyTime,
         }
       : null;
   if (value && problems.length === 0) {
-    const { anyTime: _, ...body } = value;
-    const parsed = CreateJobBody.safeParse(body);
+    const parsed = CreateJobBody.safeParse(value);
     if (!parsed.success)
       problems.push(
         ...problemsOfIssues(parsed.error.issues, (p) =>
@@ -385,9 +376,15 @@ const jobRow = (
     return {
       ...base,
       action: 'refused',
-      problems: [
-        problem(ctx, draft.sourceId ? 'sourceId' : 'date', `is the same job as line ${ctx.seen.get(key)}`),
-      ],
+      problems: withColumns(
+        [
+          {
+            field: draft.sourceId ? 'sourceId' : 'date',
+            message: `is the same job as line ${ctx.seen.get(key)}`,
+          },
+        ],
+        ctx.mapping,
+      ),
     };
   if (key) ctx.seen.set(key, line);
   const prior = key ? ctx.prior.get(key) : undefined;
@@ -498,8 +495,8 @@ export const contextOf = async (
   return ctx;
 };
 
-/** The keys and records of an earlier import's rows of a kind, done and still standing. */
-const priorImports = (tx: Pick<Tx, 'db'>, organizationId: string, batchId: string, kind: ImportKind) =>
+/** The keys and records of the earlier imports' rows of a kind, done and still standing (but this batch's). */
+const priorImports = (tx: Pick<Tx, 'db'>, organizationId: string, batchId: string | null, kind: ImportKind) =>
   tx.db
     .select({ key: importRows.key, recordId: importRows.recordId })
     .from(importRows)
@@ -516,7 +513,7 @@ const priorImports = (tx: Pick<Tx, 'db'>, organizationId: string, batchId: strin
         eq(importRows.kind, kind),
         eq(importRows.done, true),
         isNotNull(importRows.recordId),
-        ne(importRows.batchId, batchId),
+        batchId ? ne(importRows.batchId, batchId) : undefined,
         inArray(importBatches.status, ['imported', 'importing', 'failed']),
       ),
     );
@@ -538,7 +535,7 @@ const jobContextOf = async (
     const k = normalizeName(c.name);
     j.customersByName.set(k, [...(j.customersByName.get(k) ?? []), c]);
   }
-  for (const p of await priorImports(tx, organizationId, '00000000-0000-0000-0000-000000000000', 'customers'))
+  for (const p of await priorImports(tx, organizationId, null, 'customers'))
     if (p.key?.startsWith('id:') && p.recordId && liveIds.has(p.recordId))
       j.customerByKey.set(p.key, p.recordId);
   for (const s of await tx.db

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { AppError } from '../../core/errors';
 import {
   actionCounts,
@@ -279,7 +279,7 @@ const importJobs = async (deps: Deps, tx: Tx, batchId: string, rows: Row[], acto
             eq(importRows.organizationId, organizationId),
             eq(importRows.kind, 'jobs'),
             eq(importRows.done, true),
-            sql`${importRows.recordId} IS NOT NULL`,
+            isNotNull(importRows.recordId),
             inArray(importRows.key, keys),
           ),
         )
