@@ -3,7 +3,7 @@ import type { PublicChangeOrder } from '../../contracts/change-orders';
 import { isOpenChangeOrder } from '../../core/change-orders';
 import { decimalString } from '../../core/decimal';
 import { AppError, notFound } from '../../core/errors';
-import { customerTranslator } from '../../core/i18n';
+import { customerTranslator, type Translator } from '../../core/i18n';
 import { SYSTEM_ACTOR } from '../../core/principal';
 import type { Tx } from '../../db/client';
 import { changeOrdersWithParties } from '../../db/queries/change-orders';
@@ -38,9 +38,8 @@ const wordsOf = (row: Pick<Found, 'customer' | 'org'>) =>
   customerTranslator(row.customer.language, row.org.language);
 
 /** Why the customer can no longer answer, in their words; null while they can. */
-const closedBecause = (order: ChangeOrderRow, row: Pick<Found, 'customer' | 'org'>): string | null => {
-  const w = wordsOf(row);
-  const at = order.answeredAt ? w.dateTime(order.answeredAt, row.org.timeZone) : null;
+const closedBecause = (order: ChangeOrderRow, w: Translator, timeZone: string): string | null => {
+  const at = order.answeredAt ? w.dateTime(order.answeredAt, timeZone) : null;
   switch (order.status) {
     case 'approved':
       return at ? w.t('portal.change.closed.approvedOn', { at }) : w.t('portal.change.closed.approved');
@@ -54,19 +53,22 @@ const closedBecause = (order: ChangeOrderRow, row: Pick<Found, 'customer' | 'org
 };
 
 /** What the customer's page shows: no IDs of the office's records. */
-const publicView = (row: Found, order: ChangeOrderRow): PublicChangeOrder => ({
-  ...answerFields(order, jobNumber(row.job.number)),
-  jobNumber: jobNumber(row.job.number),
-  organization: { name: row.org.name, brandColor: row.org.brandColor },
-  customerName: row.customer.name,
-  siteAddress: addressText(row.site.address),
-  scheme: row.org.taxScheme,
-  timeZone: row.org.timeZone,
-  language: wordsOf(row).language,
-  open: isOpenChangeOrder(order.status),
-  closedBecause: closedBecause(order, row),
-  photos: order.photoIds.length,
-});
+const publicView = (row: Found, order: ChangeOrderRow): PublicChangeOrder => {
+  const w = wordsOf(row);
+  return {
+    ...answerFields(order, jobNumber(row.job.number)),
+    jobNumber: jobNumber(row.job.number),
+    organization: { name: row.org.name, brandColor: row.org.brandColor },
+    customerName: row.customer.name,
+    siteAddress: addressText(row.site.address),
+    scheme: row.org.taxScheme,
+    timeZone: row.org.timeZone,
+    language: w.language,
+    open: isOpenChangeOrder(order.status),
+    closedBecause: closedBecause(order, w, row.org.timeZone),
+    photos: order.photoIds.length,
+  };
+};
 
 /**
  * The n-th photo of the change order a link names (from 1), small (a 320 px JPEG) or as taken: only the
@@ -116,7 +118,7 @@ const lockOpen = async (tx: Tx, deps: Deps, token: string) => {
   const row = await byToken(tx.db, token, deps.clock.now());
   const job = await lockJob(tx, row.order.organizationId, row.order.jobId);
   const order = await lockChangeOrder(tx, row.order.organizationId, row.order.id);
-  const closed = closedBecause(order, row);
+  const closed = closedBecause(order, wordsOf(row), row.org.timeZone);
   if (closed)
     throw new AppError('invalid_transition', closed, { fields: [{ field: 'status', message: closed }] });
   return { row: { ...row, job }, job, order };
