@@ -230,7 +230,7 @@ const closeoutLoad = async (
 };
 
 const PGBENCH_TABLES = `DROP TABLE IF EXISTS pgb_jobs, pgb_lines, pgb_audit, pgb_keys, pgb_subs, pgb_users, pgb_types,
-    pgb_time, pgb_drafts, pgb_queue;
+    pgb_time, pgb_drafts, pgb_queue, pgb_visits;
   CREATE TABLE pgb_jobs (id int PRIMARY KEY, status text NOT NULL, version int NOT NULL, updated_at timestamptz);
   INSERT INTO pgb_jobs SELECT g, 'in_progress', 1, now() FROM generate_series(1, 100000) g;
   CREATE TABLE pgb_lines (job_id int, pos int, description text, quantity numeric(18,4), unit_price numeric(18,4));
@@ -246,6 +246,8 @@ const PGBENCH_TABLES = `DROP TABLE IF EXISTS pgb_jobs, pgb_lines, pgb_audit, pgb
   CREATE TABLE pgb_time (job_id int, ended_at timestamptz);
   CREATE INDEX ON pgb_time (job_id);
   CREATE TABLE pgb_drafts (job_id int PRIMARY KEY, body text);
+  CREATE TABLE pgb_visits (job_id int, status text);
+  CREATE INDEX ON pgb_visits (job_id);
   CREATE TABLE pgb_queue (id bigserial PRIMARY KEY, name text, data text);`;
 
 /** The issue's closeout-shaped transaction: one job update, a 5-row line insert, one audit insert. */
@@ -258,24 +260,29 @@ END;
 `;
 
 /**
- * The statements a closeout over HTTP actually sends (17, read off the server's statement log), on tables of
- * the same shape: what the database alone does for the same work, without HTTP, validation or Drizzle.
+ * The statements a closeout over HTTP actually sends with an API key (11, read off the server's statement log),
+ * on tables of the same shape: what the database alone does for the same work, without HTTP, validation or
+ * Drizzle. The key's look-up; the job's lock; one read of what the decision needs; the job's update and its
+ * audit events; the visits that follow it; the live notification; one statement for the lines, timers, draft
+ * and submission; the queue's insert.
  */
 const PGBENCH_CLOSEOUT = `\\set id random(1, 100000)
 SELECT * FROM pgb_keys WHERE prefix = 'bench';
 BEGIN;
 SELECT * FROM pgb_jobs WHERE id = :id FOR UPDATE;
-SELECT * FROM pgb_subs WHERE id = :id;
-SELECT * FROM pgb_users WHERE id = 1;
-SELECT * FROM pgb_types WHERE id = 1;
-INSERT INTO pgb_lines VALUES (:id,1,'Labour',1.5,85),(:id,2,'Part 1',1,1.2),(:id,3,'Part 2',2,1.2),(:id,4,'Part 3',3,1.2),(:id,5,'Part 4',4,1.2);
-UPDATE pgb_time SET ended_at = now() WHERE job_id = :id AND ended_at IS NULL;
+SELECT t.*, s.body,
+       (SELECT jsonb_agg(jsonb_build_object('id', u.id, 'rate', u.rate::text)) FROM pgb_users u WHERE u.id = ANY('{1}'::int[])),
+       (SELECT jsonb_agg(jsonb_build_object('id', e.job_id)) FROM pgb_time e WHERE e.job_id = :id AND e.ended_at IS NULL),
+       (SELECT jsonb_build_object('action', a.action, 'at', a.at) FROM pgb_audit a WHERE a.job_id = :id ORDER BY a.at DESC LIMIT 1)
+  FROM pgb_types t LEFT JOIN pgb_subs s ON s.id = :id WHERE t.id = 1;
 UPDATE pgb_jobs SET status = 'completed', version = version + 1, updated_at = now() WHERE id = :id;
-SELECT action, at FROM pgb_audit WHERE job_id = :id ORDER BY at DESC LIMIT 1;
 INSERT INTO pgb_audit VALUES (:id, 'job.completed', now(), '{"status":{"before":"in_progress","after":"completed"}}'), (:id, 'closeout.submitted', now(), '{}');
+UPDATE pgb_visits SET status = 'done' WHERE job_id = :id AND status = 'planned';
 SELECT pg_notify('pgb_events', '{"type":"job.changed"}');
+WITH added AS (INSERT INTO pgb_lines SELECT :id, l.pos, l.description, l.quantity, l.unit_price FROM jsonb_to_recordset('[{"pos":1,"description":"Labour","quantity":"1.5","unit_price":"85"},{"pos":2,"description":"Part 1","quantity":"1","unit_price":"1.2"},{"pos":3,"description":"Part 2","quantity":"2","unit_price":"1.2"},{"pos":4,"description":"Part 3","quantity":"3","unit_price":"1.2"},{"pos":5,"description":"Part 4","quantity":"4","unit_price":"1.2"}]'::jsonb) AS l(pos int, description text, quantity numeric, unit_price numeric)),
+     timers AS (UPDATE pgb_time SET ended_at = now() WHERE job_id = :id AND ended_at IS NULL),
+     draft AS (DELETE FROM pgb_drafts WHERE job_id = :id)
 INSERT INTO pgb_subs VALUES (:id, :id, '{}') ON CONFLICT DO NOTHING;
-DELETE FROM pgb_drafts WHERE job_id = :id;
 INSERT INTO pgb_queue (name, data) VALUES ('invoice.prepare', '{}'), ('report.render', '{}');
 END;
 `;
@@ -426,7 +433,7 @@ const main = async () => {
     });
     record({
       id: 'B1',
-      name: "pgbench, a closeout's own 17 statements",
+      name: "pgbench, a closeout's own 11 statements",
       value: round(pgbFullRate),
       unit: 'tps',
       goal: 'report',

@@ -135,15 +135,35 @@ const insertChained = async (
 
 /** Heads this transaction wrote, for its next event on the same aggregate. */
 const remember = (tx: Tx, rows: ReturnType<typeof chained>[]) => {
-  // Only inside a transaction: the pool handle outlives it, and its heads would go stale.
-  if (!tx.beforeCommit) return;
+  const mine = headsOf(tx);
+  for (const r of rows)
+    mine?.set(keyOf(r.organizationId, r.aggregateType, r.aggregateId), { seq: r.seq, hash: r.hash });
+};
+
+/** The heads a transaction knows. Only inside one: the pool handle outlives it, and its heads would go stale. */
+const headsOf = (tx: Tx) => {
+  if (!tx.beforeCommit) return undefined;
   let mine = written.get(tx);
   if (!mine) {
     mine = new Map();
     written.set(tx, mine);
   }
-  for (const r of rows)
-    mine.set(keyOf(r.organizationId, r.aggregateType, r.aggregateId), { seq: r.seq, hash: r.hash });
+  return mine;
+};
+
+/**
+ * The chain's head as the caller read it with the aggregate's row lock held (in a read it makes anyway), so
+ * the next event appended in this transaction needs no look-up of its own. No head: the chain is empty.
+ */
+export const knownHead = (
+  tx: Tx,
+  chain: Pick<AuditInput, 'organizationId' | 'aggregateType' | 'aggregateId'>,
+  head: Head | null,
+) => {
+  headsOf(tx)?.set(
+    keyOf(chain.organizationId, chain.aggregateType, chain.aggregateId),
+    head ?? { seq: 0, hash: GENESIS_HASH },
+  );
 };
 
 /**

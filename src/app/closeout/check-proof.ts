@@ -1,10 +1,9 @@
-import { and, eq, inArray } from 'drizzle-orm';
 import type { CloseoutBody } from '../../contracts/closeout';
 import type { PhotoCategory } from '../../core/closeout-rules';
 import { customFieldProblems } from '../../core/custom-fields';
 import type { FieldProblem } from '../../core/errors';
-import type { Tx } from '../../db/client';
-import { attachments, type jobTypes } from '../../db/schema';
+import type { CloseoutFacts } from '../../db/queries/closeout';
+import type { jobTypes } from '../../db/schema';
 import { customFieldsOf, type JobRow } from '../jobs/job-store';
 
 /**
@@ -12,24 +11,15 @@ import { customFieldsOf, type JobRow } from '../jobs/job-store';
  * signature image), photos counted by category, closeout-stage custom fields typed right (an empty required
  * one is missing proof, not bad input).
  */
-export const checkProof = async (
-  tx: Tx,
+export const checkProof = (
   job: JobRow,
   jobType: typeof jobTypes.$inferSelect,
   body: CloseoutBody,
+  /** The attachments the closeout names (attachmentIds and the signature), as found in the organization. */
+  found: CloseoutFacts['attachments'],
 ) => {
-  const org = job.organizationId;
   const problems: FieldProblem[] = [];
   // Attachments: each must belong to this job.
-  const wanted = [
-    ...new Set([...body.attachmentIds, ...(body.signature ? [body.signature.attachmentId] : [])]),
-  ];
-  const found = wanted.length
-    ? await tx.db
-        .select({ id: attachments.id, jobId: attachments.jobId, category: attachments.category })
-        .from(attachments)
-        .where(and(eq(attachments.organizationId, org), inArray(attachments.id, wanted)))
-    : [];
   body.attachmentIds.forEach((id, i) => {
     const a = found.find((f) => f.id === id);
     if (!a) problems.push({ field: `body.attachmentIds.${i}`, message: 'no such attachment' });

@@ -1,11 +1,8 @@
-import { and, eq, inArray } from 'drizzle-orm';
 import type { CloseoutBody } from '../../contracts/closeout';
 import { agreedScope } from '../../core/change-orders';
-import { type FieldProblem, invalidAll, notFound } from '../../core/errors';
+import { type FieldProblem, invalidAll } from '../../core/errors';
 import { businessDate } from '../../core/time';
-import type { Tx } from '../../db/client';
-import { approvedChangeOrders } from '../../db/queries/change-orders';
-import { catalogItems, customers, jobTypes, organizations, timeEntries, users } from '../../db/schema';
+import type { CloseoutFacts } from '../../db/queries/closeout';
 import type { JobRow } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import { checkProof } from './check-proof';
@@ -13,80 +10,45 @@ import { decide } from './decide';
 import { priceLines } from './price-lines';
 
 /**
- * Turns a closeout into priced lines and the facts the completeness rules read. Every reference must
- * resolve inside the organization and the job: an unknown SKU, a stranger as technician, another job's
+ * What a closeout names that its decision must look up (closeoutFacts reads them in one statement): the
+ * price book's SKUs (the job type's labour item and the approved change orders' are added there), the
+ * technicians, the attachments, and whether a labour line leaves its hours to the time entries.
+ */
+export const lookupsOf = (job: JobRow, body: CloseoutBody) => ({
+  skus: [
+    ...new Set(
+      [
+        ...body.parts.map((p) => p.sku),
+        ...body.labor.map((l) => l.sku),
+        ...body.adjustments.map((a) => a.sku ?? (a.kind === 'trip_charge' ? 'FEE-TRIP' : 'FEE-DISPOSAL')),
+        ...job.estimateLines.map((e) => e.sku),
+      ].filter((s): s is string => !!s),
+    ),
+  ],
+  technicianIds: [...new Set(body.labor.map((l) => l.technicianId))],
+  attachmentIds: [
+    ...new Set([...body.attachmentIds, ...(body.signature ? [body.signature.attachmentId] : [])]),
+  ],
+  withEntries: body.labor.some((l) => !l.hours),
+});
+
+/**
+ * Turns a closeout and what closeoutFacts read for it into priced lines and the facts the completeness
+ * rules read. Every reference must resolve inside the organization and the job: an unknown SKU, a stranger as technician, another job's
  * attachment or more than 24 hours a day are refused with the field named (400), before anything is written.
  */
-export const resolve = async (
-  tx: Tx,
+export const resolve = (
   deps: Pick<Deps, 'clock' | 'ids'>,
   job: JobRow,
   body: CloseoutBody,
   submissionId: string,
+  facts: CloseoutFacts,
 ) => {
-  const org = job.organizationId;
   const problems: FieldProblem[] = [];
-  // The organization's zone, the job type and the customer's overrides in one round trip.
-  const [context] = await tx.db
-    .select({
-      timeZone: organizations.timeZone,
-      defaultRules: organizations.defaultApprovalRules,
-      laborPricing: organizations.laborPricing,
-      jobType: jobTypes,
-      overrides: customers.closeoutOverrides,
-    })
-    .from(jobTypes)
-    .innerJoin(organizations, eq(organizations.id, jobTypes.organizationId))
-    .innerJoin(
-      customers,
-      and(eq(customers.organizationId, jobTypes.organizationId), eq(customers.id, job.customerId)),
-    )
-    .where(and(eq(jobTypes.organizationId, org), eq(jobTypes.id, job.jobTypeId)));
-  if (!context) throw notFound('job type');
   // The scope agreed with the customer: the estimate and every change order they approved.
-  const agreed = agreedScope(job.estimateLines, await approvedChangeOrders(tx.db, org, job.id));
-  const skus = [
-    ...body.parts.map((p) => p.sku),
-    ...body.labor.map((l) => l.sku),
-    context.jobType.laborSku,
-    ...body.adjustments.map((a) => a.sku ?? (a.kind === 'trip_charge' ? 'FEE-TRIP' : 'FEE-DISPOSAL')),
-    ...agreed.map((e) => e.sku),
-  ].filter((s): s is string => !!s);
-  const items = skus.length
-    ? await tx.db
-        .select()
-        .from(catalogItems)
-        .where(and(eq(catalogItems.organizationId, org), inArray(catalogItems.sku, [...new Set(skus)])))
-    : [];
-  const bySku = new Map(items.map((i) => [i.sku, i]));
-
-  const techIds = [...new Set(body.labor.map((l) => l.technicianId))];
-  const techs = techIds.length
-    ? await tx.db
-        .select({
-          id: users.id,
-          roles: users.roles,
-          hourlyRate: users.hourlyRate,
-          laborRole: users.laborRole,
-          name: users.name,
-        })
-        .from(users)
-        .where(and(eq(users.organizationId, org), inArray(users.id, techIds)))
-    : [];
-  const needEntries = body.labor.some((l) => !l.hours);
-  const entries = needEntries
-    ? await tx.db
-        .select()
-        .from(timeEntries)
-        .where(
-          and(
-            eq(timeEntries.organizationId, org),
-            eq(timeEntries.jobId, job.id),
-            inArray(timeEntries.userId, techIds),
-          ),
-        )
-    : [];
-  const jobDate = businessDate(job.windowStart, context.timeZone);
+  const agreed = agreedScope(job.estimateLines, facts.changeOrders);
+  const bySku = new Map(facts.items.map((i) => [i.sku, i]));
+  const jobDate = businessDate(job.windowStart, facts.timeZone);
   const now = deps.clock.now();
 
   const priced = priceLines({
@@ -94,24 +56,24 @@ export const resolve = async (
     body,
     submissionId,
     ids: deps.ids,
-    jobType: context.jobType,
-    laborPricing: context.laborPricing,
+    jobType: facts.jobType,
+    laborPricing: facts.laborPricing,
     bySku,
-    techs,
-    entries,
+    techs: facts.technicians,
+    entries: facts.entries,
     jobDate,
     now,
   });
-  const proof = await checkProof(tx, job, context.jobType, body);
+  const proof = checkProof(job, facts.jobType, body, facts.attachments);
   problems.push(...priced.problems, ...proof.problems);
   if (problems.length > 0) throw invalidAll(problems);
   return decide({
     job,
     agreed,
     body,
-    jobType: context.jobType,
-    overrides: context.overrides as Record<string, unknown>,
-    defaultRules: context.defaultRules,
+    jobType: facts.jobType,
+    overrides: facts.overrides as Record<string, unknown>,
+    defaultRules: facts.defaultRules,
     bySku,
     lines: priced.lines,
     perTechDay: priced.perTechDay,

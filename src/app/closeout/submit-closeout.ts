@@ -1,4 +1,3 @@
-import { and, eq } from 'drizzle-orm';
 import type { CloseoutBody } from '../../contracts/closeout';
 import {
   type ChargedLine,
@@ -9,18 +8,17 @@ import {
 } from '../../core/approval-rules';
 import { canonicalJson } from '../../core/canonical-json';
 import { type CloseoutOutcome, type MissingItem, outcomeOf } from '../../core/closeout-rules';
-import { AppError } from '../../core/errors';
+import { AppError, notFound } from '../../core/errors';
 import type { Actor } from '../../core/principal';
 import type { Tx } from '../../db/client';
-import { closeoutDrafts, closeoutLines, closeoutSubmissions } from '../../db/schema';
+import { closeoutFacts, recordCloseout } from '../../db/queries/closeout';
 import { requestApproval } from '../approvals/approvals';
-import type { AuditInput } from '../audit/audit';
+import { type AuditInput, knownHead } from '../audit/audit';
 import { sha256Hex } from '../auth/secrets';
 import { changeJob, type JobRow, jobNumber, lockJob } from '../jobs/job-store';
 import type { Deps } from '../ports';
 import type { Line } from './price-lines';
-import { resolve } from './resolve';
-import { closeOpenTimers } from './time-entries';
+import { lookupsOf, resolve } from './resolve';
 
 export type Source = 'technician' | 'office_edit';
 
@@ -169,17 +167,19 @@ export const submitCloseout = (
   const { organizationId, jobId, body, source, actor } = args;
   const requestHash = sha256Hex(canonicalJson({ ...body, source, reason: args.reason ?? null }));
   return deps.database.transaction(async (tx) => {
-    // The job's row lock orders concurrent submissions for it; the first writes, the rest replay.
+    // The job's row lock orders concurrent submissions for it; the first writes, the rest replay. What the
+    // decision reads is read after it, in one statement, so a replay sees the submission it waited for.
     const job = await lockJob(tx, organizationId, jobId);
-    const [prior] = await tx.db
-      .select()
-      .from(closeoutSubmissions)
-      .where(
-        and(
-          eq(closeoutSubmissions.organizationId, organizationId),
-          eq(closeoutSubmissions.id, body.submissionId),
-        ),
-      );
+    const facts = await closeoutFacts(tx, {
+      organizationId,
+      jobId,
+      jobTypeId: job.jobTypeId,
+      customerId: job.customerId,
+      submissionId: body.submissionId,
+      ...lookupsOf(job, body),
+    });
+    if (!facts) throw notFound('job type');
+    const prior = facts.prior;
     if (prior) {
       if (prior.jobId !== jobId || prior.requestHash !== requestHash) {
         throw new AppError(
@@ -192,6 +192,7 @@ export const submitCloseout = (
       }
       return { decision: prior.response as CloseoutDecision, replayed: true };
     }
+    knownHead(tx, { organizationId, aggregateType: 'job', aggregateId: jobId }, facts.auditHead);
 
     assertTakesCloseout(job);
     if (source === 'technician' && body.jobVersion !== undefined && body.jobVersion < job.version) {
@@ -208,7 +209,7 @@ export const submitCloseout = (
     }
 
     const { lines, missing, exceptionReason, customFields, approvalRules, approvalFacts, billingMode } =
-      await resolve(tx, deps, job, body, body.submissionId);
+      resolve(deps, job, body, body.submissionId, facts);
     const outcome = outcomeOf(missing, exceptionReason !== null);
     const now = deps.clock.now();
     // Approval only for exceptions: the rules that fired, plus the technician's own stated exception.
@@ -258,14 +259,6 @@ export const submitCloseout = (
         alsoAudit: submitted,
       });
     } else {
-      // Lines exist only once a closeout completed the job (completed is terminal), so a first closeout has
-      // none to replace and skips the round trip.
-      if (job.status === 'completed')
-        await tx.db
-          .delete(closeoutLines)
-          .where(and(eq(closeoutLines.organizationId, organizationId), eq(closeoutLines.jobId, jobId)));
-      if (lines.length > 0) await tx.db.insert(closeoutLines).values(lines);
-      const closed = await closeOpenTimers(tx, organizationId, jobId, now);
       // Nothing billable (maintenance under contract, a no-charge visit): decided here, not failed at BR-16
       // later. The work-completed report still goes to the customer. A fixed-price job bills its price.
       const nothingBillable = billingMode !== 'fixed' && !lines.some((l) => l.billable !== false);
@@ -295,7 +288,7 @@ export const submitCloseout = (
           submissionId: body.submissionId,
           outcome,
           lines: lines.length,
-          ...(closed.length ? { timersClosed: closed.map((c) => c.id) } : {}),
+          ...(facts.openTimers.length ? { timersClosed: facts.openTimers.map((t) => t.id) } : {}),
           ...(source === 'office_edit' ? { backOfficeTouch: true } : {}),
         },
         alsoAudit: submitted,
@@ -328,32 +321,29 @@ export const submitCloseout = (
       },
       requestId: args.requestId,
     };
-    await tx.db.insert(closeoutSubmissions).values({
+    const accepted = outcome !== 'incomplete';
+    await recordCloseout(tx, {
       organizationId,
-      id: body.submissionId,
       jobId,
-      source,
-      requestHash,
-      body,
-      outcome,
-      missing,
-      responseStatus: outcome === 'incomplete' ? 422 : 201,
-      response: decision,
-      actorType: actor.type,
-      actorId: actor.id,
-      createdAt: now,
+      // Lines exist only once a closeout completed the job; a correction replaces them.
+      replaceLines: accepted && job.status === 'completed',
+      lines: accepted ? lines : [],
+      at: now,
+      closeTimers: accepted ? facts.openTimers.map((t) => t.id) : [],
+      draftAuthorId: source === 'technician' && actor.id ? actor.id : null,
+      submission: {
+        id: body.submissionId,
+        source,
+        requestHash,
+        body,
+        outcome,
+        missing,
+        responseStatus: outcome === 'incomplete' ? 422 : 201,
+        response: decision,
+        actorType: actor.type,
+        actorId: actor.id,
+      },
     });
-    if (source === 'technician' && actor.id) {
-      await tx.db
-        .delete(closeoutDrafts)
-        .where(
-          and(
-            eq(closeoutDrafts.organizationId, organizationId),
-            eq(closeoutDrafts.jobId, jobId),
-            eq(closeoutDrafts.authorId, actor.id),
-          ),
-        );
-    }
     return { decision, replayed: false };
   });
 };

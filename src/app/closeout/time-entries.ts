@@ -128,20 +128,6 @@ export const addTimeEntry = (
     return entry;
   });
 
-/** Closes every open timer on a job at its completion, in the completing transaction. */
-export const closeOpenTimers = (tx: Tx, organizationId: string, jobId: string, at: Date) =>
-  tx.db
-    .update(timeEntries)
-    .set({ endedAt: at })
-    .where(
-      and(
-        eq(timeEntries.organizationId, organizationId),
-        eq(timeEntries.jobId, jobId),
-        isNull(timeEntries.endedAt),
-      ),
-    )
-    .returning({ id: timeEntries.id, userId: timeEntries.userId });
-
 export const listTimeEntries = (db: Tx['db'], organizationId: string, jobId: string) =>
   db
     .select()
