@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { CustomFieldDefs } from '../../core/custom-fields';
 import { AppError, invalid, notFound } from '../../core/errors';
 import {
@@ -16,7 +16,7 @@ import type { Tx } from '../../db/client';
 import { MAX_JOB_WINDOW_DAYS } from '../../db/queries/jobs';
 import { jobs, type jobTypes } from '../../db/schema/index';
 import { type AuditInput, appendAudit, appendAuditMany } from '../audit/audit';
-import { EVENTS_CHANNEL, publish } from '../notify';
+import { EVENTS_CHANNEL, notifying } from '../notify';
 import type { Deps } from '../ports';
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -193,9 +193,11 @@ export const changeJob = async (
     billingStatus = t.to;
   }
   const now = deps.clock.now();
-  const [updated] = await tx.db
+  const version = job.version + 1;
+  // The live notification rides on the update (it is sent only if the row is written, and heard at COMMIT).
+  const [row] = await tx.db
     .update(jobs)
-    .set({ ...args.patch, status, billingStatus, version: job.version + 1, updatedAt: now })
+    .set({ ...args.patch, status, billingStatus, version, updatedAt: now })
     .where(
       and(
         eq(jobs.organizationId, job.organizationId),
@@ -205,9 +207,21 @@ export const changeJob = async (
         eq(jobs.version, job.version),
       ),
     )
-    .returning();
-  if (!updated)
-    throw new AppError('conflict', `${jobNumber(job.number)} changed while this request ran; retry`);
+    .returning({
+      ...getTableColumns(jobs),
+      notified: notifying({
+        organizationId: job.organizationId,
+        type: 'job.changed',
+        id: job.id,
+        number: jobNumber(job.number),
+        status,
+        billingStatus,
+        version,
+        action: args.action,
+      }),
+    });
+  if (!row) throw new AppError('conflict', `${jobNumber(job.number)} changed while this request ran; retry`);
+  const { notified: _, ...updated } = row;
   await appendAudit(
     tx,
     deps,
@@ -230,16 +244,6 @@ export const changeJob = async (
   // What follows the change (webhooks, the invoices' outbox) happens in this transaction too.
   for (const react of deps.reactions.jobChanged)
     await react(tx, deps, { before: job, after: updated, action: args.action });
-  await publish(tx, {
-    organizationId: job.organizationId,
-    type: 'job.changed',
-    id: job.id,
-    number: jobNumber(updated.number),
-    status: updated.status,
-    billingStatus: updated.billingStatus,
-    version: updated.version,
-    action: args.action,
-  });
   return updated;
 };
 
