@@ -631,6 +631,37 @@ describe.each(testDrivers())('technician closeout on %s', (driver) => {
     expect(Number(rows[0]?.quantity)).toBe(1.5);
   });
 
+  it('stops a timer still running when the closeout completes the job, prices it, and names it in the history', async () => {
+    const j = await newJob();
+    const started = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/${j.id}/timer/start`,
+      headers: as(tech, true),
+    });
+    expect(started.statusCode, started.body).toBe(200);
+    t.clock.advance(45 * 60_000);
+    const p = await proof(j.id);
+    const res = await submit(j.id, closeout(j.id, p, { labor: [{ technicianId: org.users.technician.id }] }));
+    expect(res.statusCode, res.body).toBe(201);
+    const entry = await t.database.raw.query<{ id: string; ended_at: Date | null }>(
+      'SELECT id, ended_at FROM time_entries WHERE job_id = $1',
+      [j.id],
+    );
+    expect(entry.rows).toHaveLength(1);
+    expect(entry.rows[0]?.ended_at?.toISOString()).toBe(t.clock.now().toISOString());
+    const labor = await t.database.raw.query<{ quantity: string }>(
+      `SELECT quantity::text FROM closeout_lines WHERE job_id = $1 AND kind = 'labor'`,
+      [j.id],
+    );
+    expect(Number(labor.rows[0]?.quantity)).toBe(0.75);
+    const event = await t.database.raw.query<{ closed: string }>(
+      `SELECT changes::jsonb->>'timersClosed' AS closed FROM audit_events
+        WHERE aggregate_id = $1 AND action = 'job.completed'`,
+      [j.id],
+    );
+    expect(JSON.parse(event.rows[0]?.closed ?? 'null')).toEqual([entry.rows[0]?.id]);
+  });
+
   it('autosaves drafts without validating them, and clears the draft on submission', async () => {
     const j = await newJob();
     const put = await t.app.inject({
