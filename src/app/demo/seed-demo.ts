@@ -235,13 +235,41 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     // Installs are sold at an agreed price (the estimate); the first finished one was booked without it, so
     // its invoice waits in the needs-review lane saying so, as a forgotten price would in real life.
     let unpriced = false;
+    const installType = jobTypes.find((jt) => jt.code === 'HVAC-INSTALL');
+    const endOf = (date: string, slot: string, minutes: number) =>
+      zonedToInstant(date, slot, org.timeZone).getTime() + Math.min(minutes, 120) * 60_000;
+    // Whatever the weekday, one finished job is that install: when the rotation puts none in the finished
+    // days (a Tuesday's only finished day is Monday), the first finished job is made the install.
+    const firstFinished = (() => {
+      let first: string | null = null;
+      for (let day = 0; day < 7; day++) {
+        const date = addDays(today, day - 2);
+        if (isSunday(date) && date !== today) continue;
+        for (const t of technicians.keys())
+          for (const [s, slot] of SLOTS.entries()) {
+            const jt = jobTypes[(day + s + t) % jobTypes.length];
+            if (
+              (day + s + t) % 3 === 2 ||
+              !jt ||
+              endOf(date, slot, installType?.defaultDurationMinutes ?? 120) >= now.getTime()
+            )
+              continue;
+            if (jt.code === 'HVAC-INSTALL') return null;
+            first ??= `${day}:${t}:${s}`;
+          }
+      }
+      return first;
+    })();
     for (let day = 0; day < 7; day++) {
       const date = addDays(today, day - 2);
       if (isSunday(date) && date !== today) continue;
       for (const [t, tech] of technicians.entries()) {
         for (const [s, slot] of SLOTS.entries()) {
           if ((day + s + t) % 3 === 2) continue; // leave gaps so the board looks like a real week
-          const jobType = jobTypes[(day + s + t) % jobTypes.length];
+          const jobType =
+            firstFinished === `${day}:${t}:${s}` && installType
+              ? installType
+              : jobTypes[(day + s + t) % jobTypes.length];
           const { customer, site } = customerRows[n % customerRows.length] ?? {};
           if (!jobType || !customer || !site) continue;
           n++;
