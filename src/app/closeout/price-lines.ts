@@ -3,6 +3,7 @@ import type { CloseoutBody } from '../../contracts/closeout';
 import type { FieldProblem } from '../../core/errors';
 import { grossOf } from '../../core/invoice-calc';
 import { MAX_AMOUNT } from '../../core/money';
+import type { Technician } from '../../db/queries/closeout';
 import type { catalogItems, closeoutLines, jobTypes, timeEntries } from '../../db/schema';
 import type { JobRow } from '../jobs/job-store';
 import type { Deps } from '../ports';
@@ -26,7 +27,7 @@ export type PricingContext = {
   jobType: typeof jobTypes.$inferSelect;
   laborPricing: string;
   bySku: Map<string, typeof catalogItems.$inferSelect>;
-  techs: { id: string; roles: string[]; hourlyRate: string | null; laborRole: string | null; name: string }[];
+  techs: Technician[];
   entries: (typeof timeEntries.$inferSelect)[];
   jobDate: string;
   now: Date;

@@ -34,8 +34,9 @@ export const lookupsOf = (job: JobRow, body: CloseoutBody) => ({
 
 /**
  * Turns a closeout and what closeoutFacts read for it into priced lines and the facts the completeness
- * rules read. Every reference must resolve inside the organization and the job: an unknown SKU, a stranger as technician, another job's
- * attachment or more than 24 hours a day are refused with the field named (400), before anything is written.
+ * rules read. Every reference must resolve inside the organization and the job: an unknown SKU, a stranger
+ * as technician, another job's attachment or more than 24 hours a day are refused with the field named
+ * (400), before anything is written.
  */
 export const resolve = (
   deps: Pick<Deps, 'clock' | 'ids'>,

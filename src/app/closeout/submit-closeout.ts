@@ -193,6 +193,7 @@ export const submitCloseout = (
       return { decision: prior.response as CloseoutDecision, replayed: true };
     }
     knownHead(tx, { organizationId, aggregateType: 'job', aggregateId: jobId }, facts.auditHead);
+    const openTimers = facts.openTimers.map((t) => t.id);
 
     assertTakesCloseout(job);
     if (source === 'technician' && body.jobVersion !== undefined && body.jobVersion < job.version) {
@@ -288,7 +289,7 @@ export const submitCloseout = (
           submissionId: body.submissionId,
           outcome,
           lines: lines.length,
-          ...(facts.openTimers.length ? { timersClosed: facts.openTimers.map((t) => t.id) } : {}),
+          ...(openTimers.length ? { timersClosed: openTimers } : {}),
           ...(source === 'office_edit' ? { backOfficeTouch: true } : {}),
         },
         alsoAudit: submitted,
@@ -329,7 +330,7 @@ export const submitCloseout = (
       replaceLines: accepted && job.status === 'completed',
       lines: accepted ? lines : [],
       at: now,
-      closeTimers: accepted ? facts.openTimers.map((t) => t.id) : [],
+      closeTimers: accepted ? openTimers : [],
       draftAuthorId: source === 'technician' && actor.id ? actor.id : null,
       submission: {
         id: body.submissionId,

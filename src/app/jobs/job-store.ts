@@ -16,7 +16,7 @@ import type { Tx } from '../../db/client';
 import { MAX_JOB_WINDOW_DAYS } from '../../db/queries/jobs';
 import { jobs, type jobTypes } from '../../db/schema/index';
 import { type AuditInput, appendAudit, appendAuditMany } from '../audit/audit';
-import { EVENTS_CHANNEL, notifying } from '../notify';
+import { EVENTS_CHANNEL, type LiveEvent, notifying } from '../notify';
 import type { Deps } from '../ports';
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -98,6 +98,21 @@ const diff = (before: JobRow, after: JobRow): Record<string, { before: unknown; 
   }
   return changes;
 };
+
+/** The live event of a job's change, as every office screen hears it. */
+const jobChanged = (
+  job: Pick<JobRow, 'organizationId' | 'id' | 'number' | 'status' | 'billingStatus' | 'version'>,
+  action: string,
+): LiveEvent => ({
+  organizationId: job.organizationId,
+  type: 'job.changed',
+  id: job.id,
+  number: jobNumber(job.number),
+  status: job.status,
+  billingStatus: job.billingStatus,
+  version: job.version,
+  action,
+});
 
 export const lockJob = async (tx: Tx, organizationId: string, jobId: string): Promise<JobRow> => {
   const [row] = await tx.db
@@ -209,16 +224,7 @@ export const changeJob = async (
     )
     .returning({
       ...getTableColumns(jobs),
-      notified: notifying({
-        organizationId: job.organizationId,
-        type: 'job.changed',
-        id: job.id,
-        number: jobNumber(job.number),
-        status,
-        billingStatus,
-        version,
-        action: args.action,
-      }),
+      notified: notifying(jobChanged({ ...job, status, billingStatus, version }, args.action)),
     });
   if (!row) throw new AppError('conflict', `${jobNumber(job.number)} changed while this request ran; retry`);
   const { notified: _, ...updated } = row;
@@ -321,18 +327,7 @@ export const changeJobsBilling = async (
   }
   await tx.raw.query('SELECT pg_notify($1, e) FROM unnest($2::text[]) AS e', [
     EVENTS_CHANNEL,
-    updated.map((u) =>
-      JSON.stringify({
-        organizationId: args.organizationId,
-        type: 'job.changed',
-        id: u.id,
-        number: jobNumber(u.number),
-        status: u.status,
-        billingStatus: u.billingStatus,
-        version: u.version,
-        action: args.action,
-      }),
-    ),
+    updated.map((u) => JSON.stringify(jobChanged(u, args.action))),
   ]);
   return updated;
 };
