@@ -235,108 +235,99 @@ export const seedDemo = async (deps: Deps): Promise<boolean> => {
     // Installs are sold at an agreed price (the estimate); the first finished one was booked without it, so
     // its invoice waits in the needs-review lane saying so, as a forgotten price would in real life.
     let unpriced = false;
-    const installType = jobTypes.find((jt) => jt.code === 'HVAC-INSTALL');
-    const endOf = (date: string, slot: string, minutes: number) =>
-      zonedToInstant(date, slot, org.timeZone).getTime() + Math.min(minutes, 120) * 60_000;
-    // Whatever the weekday, one finished job is that install: when the rotation puts none in the finished
-    // days (a Tuesday's only finished day is Monday), the first finished job is made the install.
-    const firstFinished = (() => {
-      let first: string | null = null;
-      for (let day = 0; day < 7; day++) {
-        const date = addDays(today, day - 2);
-        if (isSunday(date) && date !== today) continue;
-        for (const t of technicians.keys())
-          for (const [s, slot] of SLOTS.entries()) {
-            const jt = jobTypes[(day + s + t) % jobTypes.length];
-            if (
-              (day + s + t) % 3 === 2 ||
-              !jt ||
-              endOf(date, slot, installType?.defaultDurationMinutes ?? 120) >= now.getTime()
-            )
-              continue;
-            if (jt.code === 'HVAC-INSTALL') return null;
-            first ??= `${day}:${t}:${s}`;
-          }
-      }
-      return first;
-    })();
+    // The week's slots, two days back to four ahead, with gaps so the board looks like a real week.
+    const plan: {
+      date: string;
+      tech: (typeof technicians)[number];
+      slot: string;
+      jobType: (typeof jobTypes)[number];
+    }[] = [];
     for (let day = 0; day < 7; day++) {
       const date = addDays(today, day - 2);
       if (isSunday(date) && date !== today) continue;
-      for (const [t, tech] of technicians.entries()) {
+      for (const [t, tech] of technicians.entries())
         for (const [s, slot] of SLOTS.entries()) {
-          if ((day + s + t) % 3 === 2) continue; // leave gaps so the board looks like a real week
-          const jobType =
-            firstFinished === `${day}:${t}:${s}` && installType
-              ? installType
-              : jobTypes[(day + s + t) % jobTypes.length];
-          const { customer, site } = customerRows[n % customerRows.length] ?? {};
-          if (!jobType || !customer || !site) continue;
-          n++;
-          const start = zonedToInstant(date, slot, org.timeZone);
-          const end = new Date(start.getTime() + Math.min(jobType.defaultDurationMinutes, 120) * 60_000);
-          const past = end < now;
-          const running = start <= now && !past;
-          const status = past
-            ? 'completed'
-            : running
-              ? 'in_progress'
-              : date === today
-                ? 'dispatched'
-                : 'scheduled';
-          const install = jobType.code === 'HVAC-INSTALL';
-          const priced = install && !(past && !unpriced);
-          if (install && past && !unpriced) unpriced = true;
-          const id = deps.ids.uuid();
-          const number = await nextNumber(tx, org.id, 'job', 1001);
-          await tx.db.insert(jobs).values({
-            organizationId: org.id,
-            id,
-            number,
-            customerId: customer.id,
-            siteId: site.id,
-            jobTypeId: jobType.id,
-            scope: `${jobType.name} at ${customer.name}`,
-            windowStart: start,
-            windowEnd: end,
-            status,
-            // Completed jobs wait for their closeout: the exception queue shows them until it arrives.
-            billingStatus: past ? 'needs_info' : 'not_ready',
-            billingOwnerId: billingOwner?.id ?? null,
-            estimateLines: priced
-              ? [
-                  {
-                    sku: null,
-                    description: 'Supply and install a 3.5 kW wall-mounted split air-conditioning unit',
-                    quantity: '1',
-                    unitPrice: '2450.00',
-                  },
-                ]
-              : [],
-            depositRequired: jobType.code === 'HVAC-INSTALL',
-            depositAmount: jobType.code === 'HVAC-INSTALL' ? '500.00' : null,
-            discountPercent: n % 5 === 0 ? '5' : null,
-            taxCodeId: reduced.id,
-            scheduledAt: now,
-            startedAt: past || running ? start : null,
-            completedAt: past ? end : null,
-            createdAt: now,
-            updatedAt: now,
-          });
-          await tx.db
-            .insert(jobAssignments)
-            .values({ organizationId: org.id, jobId: id, userId: tech.id, assignedAt: now });
-          await appendAudit(tx, deps, {
-            organizationId: org.id,
-            aggregateType: 'job',
-            aggregateId: id,
-            action: 'job.created',
-            actor: { type: 'system', id: null },
-            changes: { number: `J-${number}`, status, windowStart: start.toISOString(), crew: [tech.id] },
-            reason: 'demo seed',
-          });
+          const jobType = jobTypes[(day + s + t) % jobTypes.length];
+          if ((day + s + t) % 3 !== 2 && jobType) plan.push({ date, tech, slot, jobType });
         }
-      }
+    }
+    // Whatever the weekday, one finished job is that install: when the rotation puts none in the finished
+    // days (a Tuesday's only finished day is Monday), the first job that would be finished as one is made it.
+    const installType = jobTypes.find((jt) => jt.code === 'HVAC-INSTALL');
+    if (installType) {
+      const endsAsInstall = (p: (typeof plan)[number]) =>
+        zonedToInstant(p.date, p.slot, org.timeZone).getTime() +
+        Math.min(installType.defaultDurationMinutes, 120) * 60_000;
+      const finished = plan.filter((p) => endsAsInstall(p) < now.getTime());
+      const first = finished[0];
+      if (first && !finished.some((p) => p.jobType.code === 'HVAC-INSTALL')) first.jobType = installType;
+    }
+    for (const { date, tech, slot, jobType } of plan) {
+      const { customer, site } = customerRows[n % customerRows.length] ?? {};
+      if (!customer || !site) continue;
+      n++;
+      const start = zonedToInstant(date, slot, org.timeZone);
+      const end = new Date(start.getTime() + Math.min(jobType.defaultDurationMinutes, 120) * 60_000);
+      const past = end < now;
+      const running = start <= now && !past;
+      const status = past
+        ? 'completed'
+        : running
+          ? 'in_progress'
+          : date === today
+            ? 'dispatched'
+            : 'scheduled';
+      const install = jobType.code === 'HVAC-INSTALL';
+      const priced = install && !(past && !unpriced);
+      if (install && past && !unpriced) unpriced = true;
+      const id = deps.ids.uuid();
+      const number = await nextNumber(tx, org.id, 'job', 1001);
+      await tx.db.insert(jobs).values({
+        organizationId: org.id,
+        id,
+        number,
+        customerId: customer.id,
+        siteId: site.id,
+        jobTypeId: jobType.id,
+        scope: `${jobType.name} at ${customer.name}`,
+        windowStart: start,
+        windowEnd: end,
+        status,
+        // Completed jobs wait for their closeout: the exception queue shows them until it arrives.
+        billingStatus: past ? 'needs_info' : 'not_ready',
+        billingOwnerId: billingOwner?.id ?? null,
+        estimateLines: priced
+          ? [
+              {
+                sku: null,
+                description: 'Supply and install a 3.5 kW wall-mounted split air-conditioning unit',
+                quantity: '1',
+                unitPrice: '2450.00',
+              },
+            ]
+          : [],
+        depositRequired: jobType.code === 'HVAC-INSTALL',
+        depositAmount: jobType.code === 'HVAC-INSTALL' ? '500.00' : null,
+        discountPercent: n % 5 === 0 ? '5' : null,
+        taxCodeId: reduced.id,
+        scheduledAt: now,
+        startedAt: past || running ? start : null,
+        completedAt: past ? end : null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await tx.db
+        .insert(jobAssignments)
+        .values({ organizationId: org.id, jobId: id, userId: tech.id, assignedAt: now });
+      await appendAudit(tx, deps, {
+        organizationId: org.id,
+        aggregateType: 'job',
+        aggregateId: id,
+        action: 'job.created',
+        actor: { type: 'system', id: null },
+        changes: { number: `J-${number}`, status, windowStart: start.toISOString(), crew: [tech.id] },
+        reason: 'demo seed',
+      });
     }
   });
   const [demo] = await deps.database.db
